@@ -1,0 +1,34 @@
+/**
+ * Stable diagnostic codes. Tests assert on codes, never on message wording.
+ * KV0xx spec syntax · KV1xx names · KV2xx types · KV3xx trace ingest · KV4xx checker · KV9xx internal.
+ */
+export const DIAG_CODES = {
+  KV001: 'spec syntax error',
+  KV002: 'cannot read spec file',
+  KV003: 'import cycle or missing import',
+  KV101: 'unknown name',
+  KV102: 'duplicate declaration',
+  KV103: 'unknown event or function',
+  KV104: 'unknown field of an event',
+  KV105: 'unknown or unused parameter',
+  KV106: 'invalid parameter value',
+  KV201: 'type mismatch',
+  KV202: 'wrong number of arguments',
+  KV203: 'construct not allowed here',
+  KV301: 'malformed trace line',
+  KV302: 'record does not fit the event schema',
+  KV303: 'unknown event',
+  KV304: 'return without a matching call',
+  KV305: 'truncated input',
+  KV306: 'binary or non-text input',
+  KV307: 'lost events',
+  KV308: 'unclosed call skipped by a return',
+  KV309: 'cannot read trace file',
+  KV310: 'unrecognised trace line',
+  KV401: 'verdict unknown for the whole trace',
+  KV501: 'invariant violated',
+  KV502: 'obligation pending at end of trace',
+  KV901: 'internal error',
+} as const;
+
+export type DiagCode = keyof typeof DIAG_CODES;
