@@ -1,0 +1,97 @@
+/**
+ * Loads spec files (or folders of `*.kinv`), follows `import`s relative to the importing file,
+ * and runs parse → analyze. Each file is read once, so an import cycle is harmless.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SpecAst } from '../dsl/ast.js';
+import { parseSpec } from '../dsl/parse.js';
+import { error, type Diagnostic, type Result } from '../diag/diagnostic.js';
+import { analyze, type AnalyzeOptions } from './analyze.js';
+import type { TypedSpec } from './ir.js';
+
+/** Spec texts by the path used in spans, for rendering diagnostics and `file:line:col`. */
+export type SourceTexts = Map<string, string>;
+
+export interface LoadedSpec {
+  spec: TypedSpec;
+  sources: SourceTexts;
+}
+
+/** The folder of the bundled VFS spec. */
+export function bundledSpecDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'spec', 'vfs');
+}
+
+function displayPath(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') ? rel : p;
+}
+
+/** Expands folders to their `*.kinv` files (sorted), keeps files. */
+function expand(paths: string[], diags: Diagnostic[], texts: SourceTexts): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (texts.has(displayPath(resolve(p)))) { out.push(p); continue; }
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      diags.push(error('KV002', `cannot read spec '${p}': no such file or folder`));
+      continue;
+    }
+    if (st.isDirectory()) {
+      const files = readdirSync(p).filter((f) => f.endsWith('.kinv')).sort();
+      if (files.length === 0) diags.push(error('KV002', `spec folder '${p}' has no .kinv files`));
+      out.push(...files.map((f) => join(p, f)));
+    } else out.push(p);
+  }
+  return out;
+}
+
+/** Parses the given spec files and everything they import. Syntax errors of every file are reported together. */
+export function loadSpecAsts(paths: string[], texts: SourceTexts = new Map()): { asts: SpecAst[]; sources: SourceTexts; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const asts: SpecAst[] = [];
+  const seen = new Set<string>();
+  const visit = (abs: string, from?: { source: string; start: number; end: number }): void => {
+    if (seen.has(abs)) return;
+    seen.add(abs);
+    const shown = displayPath(abs);
+    let text = texts.get(shown);
+    if (text === undefined) {
+      try {
+        text = readFileSync(abs, 'utf8');
+      } catch {
+        diagnostics.push(error(from ? 'KV003' : 'KV002', `cannot read spec '${shown}'`, from ? { span: from } : {}));
+        return;
+      }
+    }
+    texts.set(shown, text);
+    const r = parseSpec({ path: shown, text });
+    diagnostics.push(...r.diagnostics);
+    if (!r.ok) return;
+    for (const d of r.value.decls) {
+      if (d.kind === 'import') visit(resolve(dirname(abs), d.path), d.span);
+    }
+    asts.push(r.value);
+  };
+  for (const p of expand(paths, diagnostics, texts)) visit(resolve(p));
+  return { asts, sources: texts, diagnostics };
+}
+
+/** Loads and checks a spec. */
+export function loadSpec(paths: string[], opts: AnalyzeOptions = {}, texts?: SourceTexts): Result<LoadedSpec> & { sources: SourceTexts } {
+  const { asts, sources, diagnostics } = loadSpecAsts(paths.length ? paths : [bundledSpecDir()], texts);
+  if (diagnostics.some((d) => d.severity === 'error')) return { ok: false, diagnostics, sources };
+  const r = analyze(asts, opts);
+  if (!r.ok) return { ok: false, diagnostics: [...diagnostics, ...r.diagnostics], sources };
+  return { ok: true, value: { spec: r.value, sources }, diagnostics: [...diagnostics, ...r.diagnostics], sources };
+}
+
+/** Loads a spec from in-memory text (tests, library users). */
+export function loadSpecText(text: string, path = 'spec.kinv', opts: AnalyzeOptions = {}): Result<LoadedSpec> & { sources: SourceTexts } {
+  const texts: SourceTexts = new Map([[path, text]]);
+  return loadSpec([path], opts, texts);
+}

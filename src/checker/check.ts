@@ -1,0 +1,168 @@
+/**
+ * Runs a compiled spec over a trace source: validates each event against the spec's event
+ * declarations at the boundary, feeds the monitor, and accounts for everything (events, gaps,
+ * diagnostics, how often each invariant was evaluated). Library entry for `kinv check`.
+ */
+import type { TypedSpec } from '../analysis/ir.js';
+import type { Type } from '../analysis/types.js';
+import { error, warning, type Diagnostic } from '../diag/diagnostic.js';
+import { emptyStats, isGap, type Scalar, type SourceStats, type TraceEvent, type TraceGap, type TraceItem } from '../trace/event.js';
+import { CompiledSpec, dispatchKey, type Engine, type EngineOptions, type Verdict } from './engine.js';
+
+export interface CheckOptions extends EngineOptions {
+  /** Called for each ingest diagnostic (bad line, schema mismatch). */
+  onDiagnostic?: (d: Diagnostic) => void;
+  /** Called for each gap the source reports. */
+  onGap?: (g: TraceGap) => void;
+  /** Called after each batch (progress display). */
+  onBatch?: (stats: SourceStats) => void;
+}
+
+export interface CheckReport {
+  verdicts: Verdict[];
+  gaps: TraceGap[];
+  diagnostics: Diagnostic[];
+  stats: SourceStats;
+  evaluated: Record<string, number>;
+  /** Evaluations skipped because the task's history was incomplete. */
+  unknown: Record<string, number>;
+  violations: number;
+  pending: number;
+}
+
+type FieldCheck = { name: string; ok: (v: Scalar) => boolean; want: string };
+
+function checkerFor(t: Type): { ok: (v: Scalar) => boolean; want: string } {
+  switch (t.k) {
+    case 'int': case 'task': return { ok: (v) => typeof v === 'number', want: 'a number' };
+    case 'bool': return { ok: (v) => typeof v === 'boolean', want: 'true or false' };
+    case 'enum': { const ms = new Set(t.members); return { ok: (v) => typeof v === 'string' && ms.has(v), want: `one of ${t.members.join(', ')}` }; }
+    default: return { ok: (v) => typeof v === 'string', want: 'a string' };
+  }
+}
+
+/** Per event (and phase) the declared argument types, so bad records are caught before the monitor. */
+export class SchemaValidator {
+  private readonly checks = new Map<string, FieldCheck[]>();
+  private readonly fns = new Set<string>();
+  readonly unknownEvents = new Map<string, { count: number; first: TraceEvent }>();
+
+  constructor(spec: TypedSpec) {
+    for (const ev of spec.events.values()) {
+      if (ev.kind === 'fn') {
+        this.fns.add(ev.name);
+        this.checks.set(dispatchKey('call', ev.name), ev.fields.map((f) => ({ name: f.name, ...checkerFor(f.type) })));
+        this.checks.set(dispatchKey('ret', ev.name), ev.returns.filter((f) => f.name !== 'ret').map((f) => ({ name: f.name, ...checkerFor(f.type) })));
+      } else {
+        this.checks.set(ev.name, ev.fields.map((f) => ({ name: f.name, ...checkerFor(f.type) })));
+      }
+    }
+  }
+
+  /** undefined = fine; a string = what is wrong; 'unknown' = not in the vocabulary. */
+  validate(e: TraceEvent): string | undefined | 'unknown' {
+    const key = e.ev === 'call' || e.ev === 'ret' ? dispatchKey(e.ev, e.fn ?? '') : e.ev;
+    const checks = this.checks.get(key);
+    if (!checks) return e.ev === 'call' || e.ev === 'ret' ? undefined : 'unknown';
+    for (const c of checks) {
+      const v = e.args[c.name];
+      if (v === undefined || v === null) continue;
+      if (!c.ok(v)) return `argument '${c.name}' of '${key}' must be ${c.want}, got ${JSON.stringify(v)}`;
+    }
+    return undefined;
+  }
+}
+
+/** Checks one trace (a stream of batches) and returns the full report. */
+export async function runCheck(compiled: CompiledSpec, source: AsyncIterable<TraceItem[]>, stats: SourceStats, opts: CheckOptions = {}): Promise<CheckReport> {
+  const engine = compiled.start(opts);
+  const validator = new SchemaValidator(compiled.spec);
+  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, violations: 0, pending: 0 };
+  const diag = (d: Diagnostic): void => { report.diagnostics.push(d); opts.onDiagnostic?.(d); };
+  for await (const batch of source) {
+    for (const item of batch) {
+      if (isGap(item)) {
+        report.gaps.push(item);
+        opts.onGap?.(item);
+        engine.gap(item);
+        continue;
+      }
+      stepValidated(engine, validator, item, report, diag);
+    }
+    opts.onBatch?.(stats);
+  }
+  finishCheck(engine, validator, report, diag);
+  return report;
+}
+
+/** Validates and steps one event (shared by runCheck and the in-memory API). */
+export function stepValidated(engine: Engine, validator: SchemaValidator, e: TraceEvent, report: CheckReport, diag: (d: Diagnostic) => void): void {
+  const problem = validator.validate(e);
+  const at = e.file !== undefined && e.line !== undefined ? { at: { source: e.file, line: e.line } } : {};
+  if (problem === 'unknown') {
+    const u = validator.unknownEvents.get(e.ev);
+    if (u) u.count++;
+    else validator.unknownEvents.set(e.ev, { count: 1, first: e });
+    return;
+  }
+  if (problem !== undefined) {
+    diag(error('KV302', problem, at));
+    report.stats.malformed++;
+    const g: TraceGap = { kind: 'gap', reason: 'record does not fit the schema', pids: [e.pid], seq: e.seq, file: e.file, line: e.line };
+    report.gaps.push(g);
+    engine.gap(g);
+    return;
+  }
+  if (e.ev === 'ret' && e.fn !== undefined && engine.isKnown(e.pid)) {
+    if (!engine.hasOpenCall(e.pid, e.fn)) {
+      diag(error('KV304', `'ret ${e.fn}' of task ${e.pid} has no matching 'call ${e.fn}'`, at));
+      const g: TraceGap = { kind: 'gap', reason: 'return without a call', pids: [e.pid], seq: e.seq, file: e.file, line: e.line };
+      report.gaps.push(g);
+      engine.gap(g);
+      return;
+    }
+    const skipped = engine.callsAbove(e.pid, e.fn);
+    if (skipped.length) {
+      const d = warning('KV308', `'ret ${e.fn}' closes its call while ${skipped.map((c) => `'call ${c.fn}'${c.line !== undefined ? ` (line ${c.line})` : ''}`).join(', ')} is still open`, at);
+      diag(d);
+    }
+  }
+  report.stats.events++;
+  const vs = engine.step(e);
+  if (vs.length) report.verdicts.push(...vs);
+}
+
+export function finishCheck(engine: Engine, validator: SchemaValidator, report: CheckReport, diag: (d: Diagnostic) => void): void {
+  for (const [name, u] of validator.unknownEvents) {
+    const at = u.first.file !== undefined && u.first.line !== undefined ? { at: { source: u.first.file, line: u.first.line } } : {};
+    diag(warning('KV303', `unknown event '${name}' (${u.count} record${u.count === 1 ? '' : 's'}) ignored: the spec does not declare it`, at));
+    report.stats.unmapped += u.count;
+  }
+  const pending = engine.finish();
+  report.verdicts.push(...pending);
+  report.evaluated = engine.counters.evaluated;
+  report.unknown = engine.counters.unknown;
+  report.violations = report.verdicts.filter((v) => v.kind === 'violation').length;
+  report.pending = pending.length;
+  report.stats.gaps = report.gaps.length;
+}
+
+/** In-memory check of a list of events: the library API for users' own tests. */
+export function checkEvents(compiled: CompiledSpec, events: Iterable<TraceEvent | TraceGap>, opts: CheckOptions = {}): CheckReport {
+  const engine = compiled.start(opts);
+  const validator = new SchemaValidator(compiled.spec);
+  const stats = emptyStats();
+  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, violations: 0, pending: 0 };
+  const diag = (d: Diagnostic): void => { report.diagnostics.push(d); opts.onDiagnostic?.(d); };
+  let seq = 0;
+  for (const item of events) {
+    if (isGap(item)) { report.gaps.push(item); engine.gap(item); continue; }
+    stats.records++;
+    stepValidated(engine, validator, { ...item, seq: item.seq ?? seq }, report, diag);
+    seq++;
+  }
+  finishCheck(engine, validator, report, diag);
+  return report;
+}
+
+export { CompiledSpec };

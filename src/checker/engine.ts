@@ -1,0 +1,530 @@
+/**
+ * The monitor: runs a compiled spec over a stream of trace events, one event at a time, and
+ * produces verdicts. Per event it touches only the handlers registered for that event (dispatch
+ * by event and phase), and state only through keyed stores. Tasks whose history is incomplete
+ * (capture started mid-run, lost events) are *unknown* until a `sync` event: invariants at their
+ * events are skipped and counted, never reported.
+ *
+ * Order at each event: `on` invariants and due obligations (state before the event), rules,
+ * past-time tables, `after` invariants (state after it), syncs, `always` invariants.
+ */
+import type { CaptureIR, InvariantIR, ObligationIR, Phase, StateIR, TypedSpec } from '../analysis/ir.js';
+import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
+import { compileDefs, compileDomain, compileExpr, compileStmt, formatValue, type CompileContext, type Compiled, type CompiledStmt, type Env, type Read, type Runtime, type Value } from '../monitor/compile.js';
+import { encodeKey, KeyedStore, Relation, TemporalStore, type Key } from '../monitor/store.js';
+import type { Span } from '../diag/diagnostic.js';
+
+/** What a violation or pending obligation says, as data. Rendering is elsewhere. */
+export interface Verdict {
+  kind: 'violation' | 'pending';
+  invariant: string;
+  /** One-line kernel rule the invariant states (its doc comment). */
+  doc: string | undefined;
+  specSpan: Span;
+  message: string;
+  /** The violating event (for pending: the event that opened the obligation, if known). */
+  event: TraceEvent | undefined;
+  /** For frame properties: the matching call. */
+  call: TraceEvent | undefined;
+  /** Earlier events that explain the verdict, in trace order, each with what it did to the state read. */
+  slice: { ev: TraceEvent; notes: string[] }[];
+  /** Per involved task: its locks and other per-task state at the violation. */
+  tasks: { pid: number; comm: string | undefined; state: string[] }[];
+}
+
+interface Frame {
+  fn: string;
+  call: TraceEvent;
+  olds: Value[] | undefined;
+  oldReads: Read[] | undefined;
+  unknown: boolean;
+}
+
+interface CompiledInvariant {
+  ir: InvariantIR;
+  guard: Compiled | undefined;
+  body: Compiled;
+  message: Compiled | undefined;
+  per: Compiled[] | undefined;
+  slots: number;
+}
+
+interface CompiledObligation {
+  ir: ObligationIR;
+  loop: (env: Env, each: () => boolean) => void;
+  filter: Compiled | undefined;
+  message: Compiled | undefined;
+  /** Enumerates every open item (no event in scope) for the end-of-trace report. */
+  all: (env: Env, each: () => boolean) => void;
+}
+
+interface Handlers {
+  on: CompiledInvariant[];
+  after: CompiledInvariant[];
+  rules: { guard: Compiled | undefined; body: CompiledStmt[] }[];
+  obligations: CompiledObligation[];
+  syncs: (Compiled | undefined)[];
+  temporal: { id: number; keys: ((env: Env) => Scalar)[] }[];
+}
+
+export interface EngineOptions {
+  /** Report every violation, not only the first per invariant and object. */
+  all?: boolean;
+  /** Tasks are unknown until a sync event (captures that start mid-run). */
+  tasksStartUnknown?: boolean;
+  /** Called for each verdict as it happens. */
+  onVerdict?: (v: Verdict) => void;
+}
+
+export interface EngineCounters {
+  /** Invariant name → times its condition was evaluated. */
+  evaluated: Record<string, number>;
+  /** Invariant name → evaluations skipped because the task's state was unknown. */
+  unknown: Record<string, number>;
+  violations: number;
+  events: number;
+  gaps: number;
+}
+
+/** The compiled, reusable form of a spec: handlers by event. Build once, run many engines. */
+export class CompiledSpec {
+  readonly handlers = new Map<string, Handlers>();
+  readonly always: CompiledInvariant[] = [];
+  readonly obligations: CompiledObligation[] = [];
+  readonly captures = new Map<string, { fns: Compiled[]; slots: number }>();
+  readonly storeIndex = new Map<string, number>();
+  readonly stateList: StateIR[] = [];
+  readonly invariantNames: string[] = [];
+  readonly maxSlots: number;
+
+  constructor(readonly spec: TypedSpec) {
+    for (const st of spec.states.values()) {
+      this.storeIndex.set(st.name, this.stateList.length);
+      this.stateList.push(st);
+    }
+    const ctx: CompileContext = { spec, storeIndex: this.storeIndex, defs: new Map() };
+    compileDefs(spec, ctx);
+    let maxSlots = 1;
+    const h = (phase: Phase, name: string): Handlers => {
+      const key = dispatchKey(phase, name);
+      let x = this.handlers.get(key);
+      if (!x) { x = { on: [], after: [], rules: [], obligations: [], syncs: [], temporal: [] }; this.handlers.set(key, x); }
+      return x;
+    };
+    for (const r of spec.rules) {
+      maxSlots = Math.max(maxSlots, r.slots);
+      const rule = { guard: r.guard ? compileExpr(r.guard, ctx) : undefined, body: r.body.map((s) => compileStmt(s, ctx)) };
+      for (const t of r.triggers) h(t.phase, t.name).rules.push(rule);
+    }
+    for (const inv of spec.invariants) {
+      maxSlots = Math.max(maxSlots, inv.slots);
+      this.invariantNames.push(inv.name);
+      const c: CompiledInvariant = {
+        ir: inv,
+        guard: inv.guard ? compileExpr(inv.guard, ctx) : undefined,
+        body: compileExpr(inv.body, ctx),
+        message: inv.message ? compileExpr(inv.message, ctx) : undefined,
+        per: inv.per ? inv.per.map((p) => compileExpr(p, ctx)) : undefined,
+        slots: inv.slots,
+      };
+      if (inv.when === 'always') this.always.push(c);
+      else for (const t of inv.triggers) (inv.when === 'on' ? h(t.phase, t.name).on : h(t.phase, t.name).after).push(c);
+    }
+    for (const ob of spec.obligations) {
+      maxSlots = Math.max(maxSlots, ob.totalSlots);
+      if (!this.invariantNames.includes(ob.name)) this.invariantNames.push(ob.name);
+      const unindexed = ob.domain.k === 'state' ? { ...ob.domain, index: null } : ob.domain;
+      const c: CompiledObligation = {
+        ir: ob,
+        loop: compileDomain(ob.domain, ob.slots, ctx),
+        all: compileDomain(unindexed, ob.slots, ctx),
+        filter: ob.filter ? compileExpr(ob.filter, ctx) : undefined,
+        message: ob.message ? compileExpr(ob.message, ctx) : undefined,
+      };
+      this.obligations.push(c);
+      for (const t of ob.triggers) h(t.phase, t.name).obligations.push(c);
+    }
+    for (const s of spec.syncs) {
+      maxSlots = Math.max(maxSlots, s.slots);
+      const g = s.guard ? compileExpr(s.guard, ctx) : undefined;
+      for (const t of s.triggers) h(t.phase, t.name).syncs.push(g);
+    }
+    for (const t of spec.temporal) {
+      const ev = spec.events.get(t.event)!;
+      const from = (f: string): 'args' | 'call' | 'implicit' | 'ret' => {
+        if (f === 'pid' || f === 'seq' || f === 'comm' || f === 'cpu' || f === 'ts') return 'implicit';
+        if (t.phase === 'ret') return f === 'ret' ? 'ret' : ev.fields.some((x) => x.name === f) ? 'call' : 'args';
+        return 'args';
+      };
+      const keys = t.fields.map((f) => {
+        const g = compileExpr({ k: 'field', name: f, from: from(f), type: { k: 'str' }, span: t.span }, ctx);
+        return (env: Env) => g(env) as Scalar;
+      });
+      h(t.phase, t.event).temporal.push({ id: t.id, keys });
+    }
+    for (const cap of spec.captures.values()) this.captures.set(cap.fn, compileCapture(cap, ctx));
+    this.maxSlots = maxSlots;
+  }
+
+  /** A fresh monitor over this spec. */
+  start(opts: EngineOptions = {}): Engine {
+    return new Engine(this, opts);
+  }
+}
+
+function compileCapture(cap: CaptureIR, ctx: CompileContext): { fns: Compiled[]; slots: number } {
+  return { fns: cap.exprs.map((e) => compileExpr(e, ctx)), slots: cap.slots };
+}
+
+export function dispatchKey(phase: Phase, name: string): string {
+  return phase === 'event' ? name : `${phase} ${name}`;
+}
+
+/** One run of a compiled spec over one trace. */
+export class Engine {
+  readonly counters: EngineCounters;
+  readonly rt: Runtime;
+  private readonly frames = new Map<number, Frame[]>();
+  private readonly unknownTasks = new Set<number>();
+  private readonly lastCpu = new Map<number, number>();
+  private readonly comms = new Map<number, string>();
+  private readonly reported = new Set<string>();
+  private readonly env: Env;
+  private idx = 0;
+
+  constructor(readonly compiled: CompiledSpec, readonly opts: EngineOptions) {
+    this.rt = {
+      stores: compiled.stateList.map((st) => newStore(st)),
+      temporal: compiled.spec.temporal.map(() => new TemporalStore()),
+      tasks: new Set(),
+    };
+    this.counters = { evaluated: {}, unknown: {}, violations: 0, events: 0, gaps: 0 };
+    for (const n of compiled.invariantNames) { this.counters.evaluated[n] = 0; this.counters.unknown[n] = 0; }
+    this.env = { ev: undefined as unknown as TraceEvent, call: undefined, olds: undefined, locals: new Array<Value>(compiled.maxSlots + 4).fill(null), idx: 0, rt: this.rt, reads: undefined };
+  }
+
+  /** Processes one event; returns the verdicts it caused (usually none). */
+  step(ev: TraceEvent): Verdict[] {
+    const out: Verdict[] = [];
+    const c = this.compiled;
+    const pid = ev.pid;
+    this.counters.events++;
+    if (!this.rt.tasks.has(pid)) {
+      this.rt.tasks.add(pid);
+      if (this.opts.tasksStartUnknown) this.unknownTasks.add(pid);
+    }
+    if (ev.cpu !== undefined) this.lastCpu.set(pid, ev.cpu);
+    if (ev.comm !== undefined) this.comms.set(pid, ev.comm);
+    const env = this.env;
+    env.ev = ev;
+    env.idx = this.idx++;
+    env.call = undefined;
+    env.olds = undefined;
+    env.reads = undefined;
+    let phase: Phase = 'event';
+    let name = ev.ev;
+    let frame: Frame | undefined;
+    if (ev.ev === 'call' || ev.ev === 'ret') {
+      phase = ev.ev;
+      name = ev.fn ?? '';
+    }
+    let unknown = this.unknownTasks.has(pid);
+    if (phase === 'call') {
+      let stack = this.frames.get(pid);
+      if (!stack) { stack = []; this.frames.set(pid, stack); }
+      frame = { fn: name, call: ev, olds: undefined, oldReads: undefined, unknown };
+      const cap = c.captures.get(name);
+      if (cap && !unknown) {
+        env.call = ev;
+        env.reads = [];
+        frame.olds = cap.fns.map((f) => f(env));
+        frame.oldReads = env.reads;
+        env.reads = undefined;
+      }
+      stack.push(frame);
+    } else if (phase === 'ret') {
+      frame = this.popFrame(pid, name);
+      if (frame) {
+        env.call = frame.call;
+        env.olds = frame.olds;
+        if (frame.unknown) unknown = true;
+      } else {
+        unknown = true;
+      }
+    }
+    const h = c.handlers.get(phase === 'event' ? name : `${phase} ${name}`);
+    if (h) {
+      for (const inv of h.on) this.evaluate(inv, unknown, frame, out);
+      for (const ob of h.obligations) this.checkObligation(ob, unknown, out);
+      for (const r of h.rules) {
+        if (r.guard && !r.guard(env)) continue;
+        for (const s of r.body) s(env);
+      }
+      for (const t of h.temporal) {
+        const ks = t.keys.map((k) => k(env));
+        this.rt.temporal[t.id]!.record(ks.length === 0 ? '' : encodeKey(ks), env.idx, ev);
+      }
+      for (const inv of h.after) this.evaluate(inv, unknown, frame, out);
+      for (const g of h.syncs) {
+        if (!g || g(env)) this.unknownTasks.delete(pid);
+      }
+    }
+    for (const inv of c.always) this.evaluate(inv, false, frame, out);
+    return out;
+  }
+
+  private popFrame(pid: number, fn: string): Frame | undefined {
+    const stack = this.frames.get(pid);
+    if (!stack) return undefined;
+    for (let i = stack.length - 1; i >= 0; i--) {
+      if (stack[i]!.fn === fn) {
+        const f = stack[i]!;
+        stack.length = i;
+        return f;
+      }
+    }
+    return undefined;
+  }
+
+  /** Whether `pid` has an open call of `fn` (sources use this to report a return with no call). */
+  hasOpenCall(pid: number, fn: string): boolean {
+    return this.frames.get(pid)?.some((f) => f.fn === fn) ?? false;
+  }
+
+  /** Open calls of `pid` above the innermost call of `fn`: a return of `fn` would skip them. */
+  callsAbove(pid: number, fn: string): TraceEvent[] {
+    const stack = this.frames.get(pid) ?? [];
+    for (let i = stack.length - 1; i >= 0; i--) if (stack[i]!.fn === fn) return stack.slice(i + 1).map((f) => f.call);
+    return [];
+  }
+
+  isKnown(pid: number): boolean {
+    return !this.unknownTasks.has(pid);
+  }
+
+  /** Lost events or an unknown span: the affected tasks' state becomes unknown and is dropped. */
+  gap(g: TraceGap): void {
+    this.counters.gaps++;
+    let pids: number[];
+    if (g.pids) pids = g.pids;
+    else if (g.cpu !== undefined) pids = [...this.lastCpu].filter(([, cpu]) => cpu === g.cpu).map(([p]) => p);
+    else pids = [...this.rt.tasks];
+    for (const pid of pids) this.forget(pid);
+  }
+
+  private forget(pid: number): void {
+    this.unknownTasks.add(pid);
+    for (const f of this.frames.get(pid) ?? []) f.unknown = true;
+    this.compiled.stateList.forEach((st, i) => {
+      if (st.taskPositions.length === 0) return;
+      const store = this.rt.stores[i];
+      if (!(store instanceof KeyedStore)) return;
+      const doomed: Key[] = [];
+      for (const [k, e] of store.entries) {
+        if (st.taskPositions.some((p) => (p === -1 ? e.v : e.k[p]) === pid)) doomed.push(k);
+      }
+      for (const k of doomed) store.deleteKey(k, undefined);
+    });
+  }
+
+  private evaluate(inv: CompiledInvariant, unknown: boolean, frame: Frame | undefined, out: Verdict[]): void {
+    const env = this.env;
+    const name = inv.ir.name;
+    if (inv.guard && !inv.guard(env)) return;
+    if (unknown) { this.counters.unknown[name]!++; return; }
+    this.counters.evaluated[name]!++;
+    if (inv.body(env)) return;
+    const key = this.dedupeKey(inv);
+    if (!this.opts.all && this.reported.has(key)) return;
+    this.reported.add(key);
+    out.push(this.explain(inv, frame));
+  }
+
+  private dedupeKey(inv: CompiledInvariant): string {
+    const env = this.env;
+    if (inv.per) return inv.ir.name + '\u0002' + inv.per.map((p) => formatValue(p(env))).join('\u0001');
+    // Default object: the event's id-typed arguments (locks, dentries), else its task.
+    const ev = env.ev;
+    const schema = this.compiled.spec.events.get(ev.ev === 'call' || ev.ev === 'ret' ? ev.fn ?? '' : ev.ev);
+    const ids = schema ? schema.fields.filter((f) => f.type.k === 'id').map((f) => formatValue((env.call ?? ev).args[f.name] ?? null)) : [];
+    return inv.ir.name + '\u0002' + (ids.length ? ids.join('\u0001') : `pid ${ev.pid}`);
+  }
+
+  private explain(inv: CompiledInvariant, frame: Frame | undefined): Verdict {
+    const env = this.env;
+    env.reads = [];
+    inv.body(env);
+    const reads = env.reads;
+    env.reads = undefined;
+    const message = inv.message ? formatValue(inv.message(env)) : `${inv.ir.name} violated`;
+    this.counters.violations++;
+    const slice = this.slice(reads, frame);
+    const v: Verdict = {
+      kind: 'violation', invariant: inv.ir.name, doc: inv.ir.doc, specSpan: inv.ir.span, message,
+      event: env.ev, call: frame?.call, slice, tasks: this.involvedTasks([env.ev.pid, ...slice.map((s) => s.ev.pid)]),
+    };
+    this.opts.onVerdict?.(v);
+    return v;
+  }
+
+  private slice(reads: Read[], frame: Frame | undefined): Verdict['slice'] {
+    const byEv = new Map<TraceEvent, string[]>();
+    const add = (ev: TraceEvent | undefined, note: string | undefined): void => {
+      if (!ev || ev === this.env.ev) return;
+      let notes = byEv.get(ev);
+      if (!notes) { notes = []; byEv.set(ev, notes); }
+      if (note && !notes.includes(note)) notes.push(note);
+    };
+    if (frame) add(frame.call, 'the matching call');
+    for (const r of frame?.oldReads ?? []) add(r.ev, r.how === 'set' ? `${r.what} at the call` : undefined);
+    for (const r of reads) {
+      if (r.how === 'set') add(r.ev, `set ${r.what}`);
+      else if (r.how === 'deleted') add(r.ev, `made ${r.what}`);
+      else if (r.how === 'temporal') add(r.ev, undefined);
+    }
+    return [...byEv].map(([ev, notes]) => ({ ev, notes })).sort((a, b) => a.ev.seq - b.ev.seq);
+  }
+
+  /** Per task: every entry of per-task state that names it (locks held, dentries owned, ...). */
+  involvedTasks(pids: number[]): Verdict['tasks'] {
+    const out: Verdict['tasks'] = [];
+    for (const pid of [...new Set(pids)]) {
+      const lines: string[] = [];
+      this.compiled.stateList.forEach((st, i) => {
+        if (st.taskPositions.length === 0) return;
+        const store = this.rt.stores[i];
+        if (!(store instanceof KeyedStore)) return;
+        for (const e of store.entries.values()) {
+          if (!st.taskPositions.some((p) => (p === -1 ? e.v : e.k[p]) === pid)) continue;
+          const key = `${st.name}[${e.k.map((k) => formatValue(k)).join(', ')}]`;
+          const origin = e.prov ? ` (line ${e.prov.line ?? '?'}, seq ${e.prov.seq})` : '';
+          lines.push(st.type.k === 'set' ? `${key}${origin}` : `${key} = ${formatValue(e.v)}${origin}`);
+        }
+      });
+      if (!this.isKnown(pid)) lines.unshift('(state unknown: history incomplete)');
+      out.push({ pid, comm: this.comms.get(pid), state: lines });
+    }
+    return out;
+  }
+
+  private checkObligation(ob: CompiledObligation, unknown: boolean, out: Verdict[]): void {
+    const env = this.env;
+    const name = ob.ir.name;
+    if (unknown) { this.counters.unknown[name]!++; return; }
+    this.counters.evaluated[name]!++;
+    const found: Value[][] = [];
+    const run = (): boolean => {
+      if (ob.filter && !ob.filter(env)) return true;
+      found.push(ob.ir.slots.map((s) => env.locals[s] ?? null));
+      return true;
+    };
+    ob.loop(env, run);
+    for (const row of found) {
+      ob.ir.slots.forEach((s, i) => { env.locals[s] = row[i] ?? null; });
+      const key = name + '\u0002' + row.map((x) => formatValue(x)).join('\u0001');
+      if (!this.opts.all && this.reported.has(key)) continue;
+      this.reported.add(key);
+      env.reads = [];
+      const message = ob.message ? formatValue(ob.message(env)) : `${name}: ${row.map((x) => formatValue(x)).join(', ')} still open`;
+      const reads = this.itemReads(ob, row);
+      env.reads = undefined;
+      this.counters.violations++;
+      const slice = this.slice(reads, undefined);
+      const v: Verdict = {
+        kind: 'violation', invariant: name, doc: ob.ir.doc, specSpan: ob.ir.span, message, event: env.ev, call: undefined,
+        slice, tasks: this.involvedTasks([env.ev.pid]),
+      };
+      this.opts.onVerdict?.(v);
+      out.push(v);
+    }
+  }
+
+  /** The state entry behind an obligation item, for the explanation. */
+  private itemReads(ob: CompiledObligation, row: Value[]): Read[] {
+    if (ob.ir.domain.k !== 'state') return [];
+    const store = this.rt.stores[this.compiled.storeIndex.get(ob.ir.domain.state)!];
+    if (!(store instanceof KeyedStore)) return [];
+    const e = store.get(row as Scalar[]);
+    return e ? [{ what: `${store.name}[${row.map((x) => formatValue(x)).join(', ')}]${e.v === true ? '' : ` = ${formatValue(e.v)}`}`, ev: e.prov, how: 'set' }] : [];
+  }
+
+  /** End of trace: every open obligation item is reported as pending. */
+  finish(): Verdict[] {
+    const out: Verdict[] = [];
+    const env = this.env;
+    for (const ob of this.compiled.obligations) {
+      const rows: Value[][] = [];
+      ob.all(env, () => { rows.push(ob.ir.slots.map((s) => env.locals[s] ?? null)); return true; });
+      for (const row of rows) {
+        ob.ir.slots.forEach((s, i) => { env.locals[s] = row[i] ?? null; });
+        const reads = this.itemReads(ob, row);
+        const opener = reads[0]?.ev;
+        if (opener && !this.isKnown(opener.pid)) continue;
+        let message: string;
+        try {
+          // The message may mention the due event's fields; at the end there is none, so use the opener.
+          if (opener) env.ev = opener;
+          message = ob.message ? formatValue(ob.message(env)) : `${ob.ir.name}: ${row.map((x) => formatValue(x)).join(', ')} still open`;
+        } catch {
+          message = `${ob.ir.name}: ${row.map((x) => formatValue(x)).join(', ')} still open`;
+        }
+        const v: Verdict = {
+          kind: 'pending', invariant: ob.ir.name, doc: ob.ir.doc, specSpan: ob.ir.span, message: `${message} (trace ended first)`,
+          event: opener, call: undefined, slice: this.slice(reads, undefined), tasks: opener ? this.involvedTasks([opener.pid]) : [],
+        };
+        this.opts.onVerdict?.(v);
+        out.push(v);
+      }
+    }
+    return out;
+  }
+
+  /** A canonical digest of the monitor state (for exploration's visited set). */
+  fingerprint(): string {
+    const parts: string[] = [];
+    this.rt.stores.forEach((s, i) => {
+      if (s instanceof KeyedStore) parts.push(i + ':' + [...s.entries].map(([k, e]) => `${String(k)}=${String(e.v)}`).sort().join(','));
+      else if (s instanceof Relation) parts.push(i + ':' + [...s.succ].flatMap(([a, m]) => [...m.keys()].map((b) => `${String(a)}>${String(b)}`)).sort().join(','));
+      else parts.push(i + ':' + String(s.v));
+    });
+    // Past-time tables matter only by the order of their last matches.
+    const stamps: { t: number; k: string; idx: number; prev: boolean }[] = [];
+    this.rt.temporal.forEach((t, i) => { for (const [k, e] of t.last) stamps.push({ t: i, k: String(k), idx: e.idx, prev: e.idx === this.idx - 1 }); });
+    stamps.sort((a, b) => a.idx - b.idx);
+    parts.push('T:' + stamps.map((s) => `${s.t}/${s.k}${s.prev ? '*' : ''}`).join(','));
+    parts.push('F:' + [...this.frames].map(([p, fs]) => `${p}:${fs.map((f) => f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '')).join('>')}`).sort().join(';'));
+    parts.push('U:' + [...this.unknownTasks].sort().join(','));
+    parts.push('R:' + [...this.reported].sort().join(','));
+    return parts.join('|');
+  }
+
+  /** An independent copy (exploration branches from it). */
+  clone(): Engine {
+    const e = new Engine(this.compiled, this.opts);
+    e.rt.stores = this.rt.stores.map((s) => (s instanceof KeyedStore || s instanceof Relation ? s.clone() : { ...s }));
+    e.rt.temporal = this.rt.temporal.map((t) => t.clone());
+    e.rt.tasks = new Set(this.rt.tasks);
+    for (const [p, fs] of this.frames) e.frames.set(p, fs.map((f) => ({ ...f })));
+    for (const p of this.unknownTasks) e.unknownTasks.add(p);
+    for (const [p, c] of this.lastCpu) e.lastCpu.set(p, c);
+    for (const [p, c] of this.comms) e.comms.set(p, c);
+    for (const r of this.reported) e.reported.add(r);
+    Object.assign(e.counters.evaluated, this.counters.evaluated);
+    Object.assign(e.counters.unknown, this.counters.unknown);
+    e.counters.violations = this.counters.violations;
+    e.counters.events = this.counters.events;
+    e.counters.gaps = this.counters.gaps;
+    e.idx = this.idx;
+    return e;
+  }
+}
+
+function newStore(st: StateIR): KeyedStore | Relation | { v: Scalar; prov: TraceEvent | undefined } {
+  switch (st.type.k) {
+    case 'map': return new KeyedStore(st.name, st.type.keys.length, st.indexed);
+    case 'set': return new KeyedStore(st.name, st.type.elem.length, st.indexed);
+    case 'rel': return new Relation(st.name);
+    default: return { v: null, prov: undefined };
+  }
+}
+

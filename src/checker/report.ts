@@ -1,0 +1,130 @@
+/**
+ * Verdicts → text (a counterexample a kernel developer can read without knowing kinv) and JSON
+ * (Contract 4: one object per verdict, then a summary).
+ */
+import { spanLocation, type Style } from '../diag/render.js';
+import type { Scalar, SourceStats, TraceEvent, TraceGap } from '../trace/event.js';
+import type { CheckReport } from './check.js';
+import type { Verdict } from './engine.js';
+
+function fmtScalar(v: Scalar | undefined): string {
+  if (v === undefined || v === null) return 'none';
+  if (typeof v === 'string') return /^[A-Za-z0-9_.:\-/]+$/.test(v) ? v : JSON.stringify(v);
+  return String(v);
+}
+
+/** `acq(lock: I1, mode: R)`, `call d_add_ci(dir: I1, ...)`, `ret d_alloc_parallel = D3 {outcome: N}`. */
+export function describeEvent(e: TraceEvent): string {
+  const args = Object.entries(e.args).map(([k, v]) => `${k}: ${k === 'flags' && typeof v === 'number' ? '0x' + v.toString(16) : fmtScalar(v)}`).join(', ');
+  if (e.ev === 'call') return `call ${e.fn}(${args})`;
+  if (e.ev === 'ret') return `ret ${e.fn}${e.ret !== undefined ? ` = ${fmtScalar(e.ret)}` : ''}${args ? ` {${args}}` : ''}`;
+  return `${e.ev}(${args})`;
+}
+
+function where(e: TraceEvent): string {
+  return `${e.file ?? '?'}:${e.line ?? '?'}`;
+}
+
+function task(e: TraceEvent): string {
+  return `pid ${e.pid}${e.comm ? ` (${e.comm})` : ''}`;
+}
+
+export function renderVerdict(v: Verdict, sources: Map<string, string>, st: Style): string {
+  const out: string[] = [];
+  const head = v.kind === 'violation' ? st.red(st.bold(`violation[${v.invariant}]`)) : st.yellow(st.bold(`pending[${v.invariant}]`));
+  out.push(`${head}${st.bold(': ' + v.message)}`);
+  if (v.event) out.push(`  ${st.cyan('-->')} ${where(v.event)}  (seq ${v.event.seq}, ${task(v.event)})`);
+  if (v.doc) out.push(`  ${st.cyan('=')} rule: ${v.doc.split('\n').join(' ')}`);
+  out.push(`  ${st.cyan('=')} spec: ${spanLocation(v.specSpan, sources)}`);
+  if (v.call) out.push(`  ${st.cyan('=')} frame: ${describeEvent(v.call)} at ${where(v.call)} (seq ${v.call.seq})`);
+  const rows = [...v.slice.map((s) => ({ ev: s.ev, notes: s.notes, mark: ' ' }))];
+  if (v.event && v.kind === 'violation') rows.push({ ev: v.event, notes: [v.kind === 'violation' ? 'violates the invariant' : ''], mark: '>' });
+  if (rows.length) {
+    out.push('');
+    out.push(`  ${v.kind === 'violation' ? 'how it happened' : 'still open'} (the events behind the state the invariant read):`);
+    const w = Math.max(...rows.map((r) => where(r.ev).length));
+    for (const r of rows) {
+      const loc = where(r.ev).padEnd(w);
+      const line = `  ${r.mark === '>' ? st.red('>') : ' '} ${st.dim(loc)}  seq ${String(r.ev.seq).padEnd(5)} ${task(r.ev).padEnd(16)} ${describeEvent(r.ev)}`;
+      out.push(r.mark === '>' ? st.bold(line) : line);
+      for (const n of r.notes.filter(Boolean)) out.push(`  ${' '.repeat(w + 3)}${st.dim('· ' + n)}`);
+    }
+  }
+  for (const t of v.tasks) {
+    out.push('');
+    const who = `pid ${t.pid}${t.comm ? ` (${t.comm})` : ''}`;
+    const when = v.kind === 'violation' ? 'at this point' : 'at the end';
+    if (t.state.length === 0) { out.push(`  ${who} holds no lock and owns no in-lookup dentry ${when}`); continue; }
+    out.push(`  state naming ${who} ${when} (lockdep's "locks held" and more):`);
+    for (const s of t.state) out.push(`     ${s}`);
+  }
+  return out.join('\n');
+}
+
+export function verdictJson(v: Verdict, sources: Map<string, string>): Record<string, unknown> {
+  const e = v.event;
+  const ref = (x: TraceEvent): Record<string, unknown> => ({ file: x.file ?? null, line: x.line ?? null, seq: x.seq, pid: x.pid, event: describeEvent(x) });
+  return {
+    kind: v.kind,
+    invariant: v.invariant,
+    pid: e?.pid ?? null,
+    seq: e?.seq ?? null,
+    file: e?.file ?? null,
+    line: e?.line ?? null,
+    message: v.message,
+    spec: spanLocation(v.specSpan, sources),
+    rule: v.doc ?? null,
+    event: e ? describeEvent(e) : null,
+    call: v.call ? ref(v.call) : null,
+    slice: v.slice.map((s) => ({ ...ref(s.ev), notes: s.notes })),
+    tasks: v.tasks,
+  };
+}
+
+export function gapJson(g: TraceGap): Record<string, unknown> {
+  return { kind: 'gap', reason: g.reason, file: g.file ?? null, line: g.line ?? null, seq: g.seq, cpu: g.cpu ?? null, pids: g.pids ?? null, lost: g.lost ?? null };
+}
+
+export interface Summary {
+  kind: 'summary';
+  files: string[];
+  lines: number;
+  records: number;
+  events: number;
+  malformed: number;
+  unmapped: number;
+  gaps: number;
+  violations: number;
+  pending: number;
+  evaluated: Record<string, number>;
+  unknown: Record<string, number>;
+  seconds: number;
+}
+
+export function summarize(files: string[], reports: CheckReport[], seconds: number): Summary {
+  const s: Summary = { kind: 'summary', files, lines: 0, records: 0, events: 0, malformed: 0, unmapped: 0, gaps: 0, violations: 0, pending: 0, evaluated: {}, unknown: {}, seconds };
+  for (const r of reports) {
+    const st: SourceStats = r.stats;
+    s.lines += st.lines; s.records += st.records; s.events += st.events; s.malformed += st.malformed; s.unmapped += st.unmapped; s.gaps += r.gaps.length;
+    s.violations += r.violations; s.pending += r.pending;
+    for (const [k, n] of Object.entries(r.evaluated)) s.evaluated[k] = (s.evaluated[k] ?? 0) + n;
+    for (const [k, n] of Object.entries(r.unknown)) s.unknown[k] = (s.unknown[k] ?? 0) + n;
+  }
+  return s;
+}
+
+export function renderSummary(s: Summary, st: Style): string {
+  const out: string[] = [];
+  const verdict = s.violations ? st.red(st.bold(`${s.violations} violation${s.violations === 1 ? '' : 's'}`)) : st.bold('no violation');
+  out.push(`${verdict}${s.pending ? `, ${s.pending} pending obligation${s.pending === 1 ? '' : 's'}` : ''} — ${s.events} events from ${s.records} records, ${s.lines} lines in ${s.files.length} file${s.files.length === 1 ? '' : 's'} (${s.malformed} malformed, ${s.unmapped} unmapped, ${s.gaps} gap${s.gaps === 1 ? '' : 's'}) in ${s.seconds.toFixed(2)} s`);
+  const names = Object.keys(s.evaluated);
+  const w = Math.max(...names.map((n) => n.length), 10);
+  out.push(`  ${'invariant'.padEnd(w)}  evaluated   unknown`);
+  for (const n of names) {
+    const ev = s.evaluated[n] ?? 0;
+    const un = s.unknown[n] ?? 0;
+    const line = `  ${n.padEnd(w)}  ${String(ev).padStart(9)} ${String(un).padStart(9)}`;
+    out.push(ev === 0 ? st.dim(line + '   (not exercised by this trace)') : line);
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,147 @@
+/**
+ * `kinv check [--spec F]... [--param k=v]... [--format text|json] [--from ndjson|ftrace|auto] [--all] TRACE...`
+ * Exit codes (Contract 4): 0 all hold, 1 a violation, 2 usage or spec error, 3 trace unreadable or verdict unknown.
+ */
+import { statSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadSpec, type LoadedSpec } from '../../analysis/load.js';
+import { runCheck, type CheckReport, CompiledSpec } from '../../checker/check.js';
+import { gapJson, renderSummary, renderVerdict, summarize, verdictJson } from '../../checker/report.js';
+import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
+import type { Diagnostic } from '../../diag/diagnostic.js';
+import { emptyStats, type TraceItem, type SourceStats } from '../../trace/event.js';
+import { openInput, sniffFormat, type TraceFormat } from '../../trace/input.js';
+import { readNdjson } from '../../trace/ndjson.js';
+import { openFtraceSource } from '../../trace/ftrace-source.js';
+import { oneOf, parse, paramsOf, UsageError } from '../args.js';
+import { Progress } from '../progress.js';
+
+export interface CheckCliOptions {
+  specs: string[];
+  params: Record<string, string>;
+  format: 'text' | 'json';
+  from: TraceFormat | 'auto';
+  all: boolean;
+  /** Diagnostics shown per code before they are only counted. */
+  maxDiagnostics: number;
+  traces: string[];
+}
+
+export function parseCheckArgs(argv: string[]): CheckCliOptions {
+  const { values, positionals } = parse(argv, {
+    spec: { type: 'string', multiple: true },
+    param: { type: 'string', multiple: true },
+    format: { type: 'string' },
+    from: { type: 'string' },
+    all: { type: 'boolean' },
+    'max-diagnostics': { type: 'string' },
+  });
+  if (positionals.length === 0) throw new UsageError('kinv check needs at least one TRACE (a file, a folder, or - for standard input)');
+  return {
+    specs: (values.spec as string[] | undefined) ?? [],
+    params: paramsOf(values.param as string[] | undefined),
+    format: oneOf('format', values.format as string | undefined, ['text', 'json'] as const, 'text'),
+    from: oneOf('from', values.from as string | undefined, ['ndjson', 'ftrace', 'auto'] as const, 'auto'),
+    all: values.all === true,
+    maxDiagnostics: Number(values['max-diagnostics'] ?? 20),
+    traces: positionals,
+  };
+}
+
+/** Folders expand to the trace files they hold (sorted; sidecar .json/.md files are not traces). */
+export function expandTraces(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (p === '-') { out.push(p); continue; }
+    let isDir = false;
+    try { isDir = statSync(p).isDirectory(); } catch { out.push(p); continue; }
+    if (!isDir) { out.push(p); continue; }
+    for (const f of readdirSync(p).sort()) {
+      if (/\.(json|md)$/.test(f)) continue;
+      const full = join(p, f);
+      if (statSync(full).isFile()) out.push(full);
+    }
+  }
+  return out;
+}
+
+export async function check(argv: string[]): Promise<number> {
+  const o = parseCheckArgs(argv);
+  const st = styleFor(process.stderr);
+  const out = styleFor(process.stdout);
+  const loaded = loadSpec(o.specs, { params: o.params });
+  for (const d of loaded.diagnostics) process.stderr.write(renderDiagnostic(d, loaded.sources, st) + '\n\n');
+  if (!loaded.ok) return 2;
+  const compiled = new CompiledSpec(loaded.value.spec);
+  const started = performance.now();
+  const reports: CheckReport[] = [];
+  const files = expandTraces(o.traces);
+  let unreadable = false;
+  const shown = new Map<string, number>();
+  const onDiagnostic = (d: Diagnostic): void => {
+    const n = (shown.get(d.code) ?? 0) + 1;
+    shown.set(d.code, n);
+    if (n > o.maxDiagnostics) return;
+    if (o.format === 'json') process.stdout.write(JSON.stringify(diagnosticJson(d, loaded.sources)) + '\n');
+    else process.stderr.write(renderDiagnostic(d, loaded.sources, st) + '\n\n');
+  };
+  for (const file of files) {
+    const r = await checkOne(file, o, loaded.value, compiled, onDiagnostic, out);
+    if (r === 'unreadable') { unreadable = true; continue; }
+    reports.push(r);
+  }
+  for (const [code, n] of shown) if (n > o.maxDiagnostics) process.stderr.write(`(${n - o.maxDiagnostics} more ${code} diagnostics not shown; --max-diagnostics N to see more)\n`);
+  const summary = summarize(files, reports, (performance.now() - started) / 1000);
+  if (o.format === 'json') process.stdout.write(JSON.stringify(summary) + '\n');
+  else process.stdout.write('\n' + renderSummary(summary, out) + '\n');
+  if (summary.violations > 0) return 1;
+  const errors = reports.some((r) => r.diagnostics.some((d) => d.severity === 'error'));
+  if (unreadable || errors) return 3;
+  const evaluatedAny = Object.values(summary.evaluated).some((n) => n > 0);
+  const skippedAny = Object.values(summary.unknown).some((n) => n > 0);
+  if (!evaluatedAny && skippedAny) {
+    process.stderr.write(renderDiagnostic({ code: 'KV401', severity: 'error', message: 'verdict unknown: every invariant evaluation fell in a span of unknown task state (capture started mid-run or lost events)' }, loaded.sources, st) + '\n');
+    return 3;
+  }
+  return 0;
+}
+
+async function checkOne(file: string, o: CheckCliOptions, loaded: LoadedSpec, compiled: CompiledSpec, onDiagnostic: (d: Diagnostic) => void, out: ReturnType<typeof styleFor>): Promise<CheckReport | 'unreadable'> {
+  let input;
+  try {
+    input = await openInput(file);
+  } catch (e) {
+    onDiagnostic({ code: 'KV309', severity: 'error', message: (e as Error).message });
+    return 'unreadable';
+  }
+  const sniffed = sniffFormat(input.head);
+  const format: TraceFormat = o.from === 'auto' ? (sniffed === 'empty' ? 'ndjson' : sniffed) : o.from;
+  const stats: SourceStats = emptyStats();
+  let source: AsyncIterable<TraceItem[]>;
+  let tasksStartUnknown = false;
+  if (format === 'ndjson') {
+    source = readNdjson(input.chunks, { file: input.name, onDiagnostic, stats });
+  } else {
+    const opened = openFtraceSource(input.chunks, { file: input.name, spec: loaded.spec, onDiagnostic, stats });
+    if (!opened.ok) {
+      for (const d of opened.diagnostics) onDiagnostic(d);
+      return 'unreadable';
+    }
+    source = opened.source;
+    tasksStartUnknown = true;
+  }
+  const progress = new Progress(input.name, process.stderr);
+  const report = await runCheck(compiled, source, stats, {
+    all: o.all,
+    tasksStartUnknown,
+    onBatch: (s) => progress.update(s.lines, s.events),
+    onVerdict: (v) => {
+      progress.clear();
+      if (o.format === 'json') process.stdout.write(JSON.stringify(verdictJson(v, loaded.sources)) + '\n');
+      else process.stdout.write(renderVerdict(v, loaded.sources, out) + '\n\n');
+    },
+    onGap: (g) => { if (o.format === 'json') process.stdout.write(JSON.stringify(gapJson(g)) + '\n'); },
+  });
+  progress.clear();
+  return report;
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/**
+ * kinv command line: a thin shell over the library. Each subcommand parses its options into a
+ * typed record and returns an exit code; nothing here that a library user cannot reach.
+ */
+import { check } from './commands/check.js';
+import { lint } from './commands/lint.js';
+import { UsageError } from './args.js';
+
+const USAGE = `usage:
+  kinv check [--spec FILE|DIR]... [--param k=v]... [--format text|json] [--from ndjson|ftrace|auto] [--all] TRACE...
+  kinv lint  [--spec FILE|DIR]... [--param k=v]...
+
+Exit codes: 0 every invariant holds; 1 a violation; 2 usage or spec error; 3 trace unreadable or verdict unknown.`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = { check, lint };
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) throw new UsageError(`unknown command '${name}'`);
+  return cmd(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`kinv: ${e.message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`kinv: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\nPlease report this with the command line and input.\n`);
+      process.exitCode = 3;
+    }
+  },
+);

@@ -1,0 +1,81 @@
+/**
+ * Text → syntax tree. The only module that touches the generated parser: it turns peggy's
+ * SyntaxError into a KV001 diagnostic and attaches `///` doc comments to the declarations below them.
+ */
+import { parse as peggyParse } from './generated/parser.js';
+import type { Decl, Expr, SpecAst } from './ast.js';
+import { error, fail, ok, type Diagnostic, type Result } from '../diag/diagnostic.js';
+
+/** A spec source: a file path (or label) and its text. */
+export interface SourceFile {
+  path: string;
+  text: string;
+}
+
+interface PeggyError {
+  message: string;
+  expected?: { type: string; description?: string; text?: string }[] | null;
+  found?: string | null;
+  location?: { start: { offset: number }; end: { offset: number } };
+}
+
+function isPeggyError(e: unknown): e is PeggyError {
+  return typeof e === 'object' && e !== null && 'location' in e && 'message' in e;
+}
+
+function describeExpected(e: PeggyError): string | undefined {
+  if (!e.expected || e.expected.length === 0) return undefined;
+  const names = [...new Set(e.expected.map((x) => x.description ?? x.text ?? x.type))]
+    .filter((n) => n !== 'whitespace' && n !== 'comment');
+  if (names.length === 0) return undefined;
+  names.sort();
+  const shown = names.length > 8 ? [...names.slice(0, 8), '…'] : names;
+  return `expected ${shown.join(', ')}`;
+}
+
+function syntaxDiagnostic(src: SourceFile, e: unknown): Diagnostic {
+  if (!isPeggyError(e) || !e.location) {
+    return error('KV001', `cannot parse spec: ${String(e)}`, { span: { source: src.path, start: 0, end: 0 } });
+  }
+  const found = e.found === null || e.found === undefined ? 'end of input' : JSON.stringify(e.found);
+  const start = e.location.start.offset;
+  return error('KV001', `unexpected ${found}`, { span: { source: src.path, start, end: Math.max(start + 1, e.location.end.offset) } }, describeExpected(e));
+}
+
+/** `///` lines directly above the declaration starting at `offset`. */
+function docAbove(text: string, offset: number): string | undefined {
+  const lines: string[] = [];
+  let end = text.lastIndexOf('\n', offset - 1);
+  while (end > 0) {
+    const start = text.lastIndexOf('\n', end - 1) + 1;
+    const line = text.slice(start, end).trim();
+    if (!line.startsWith('///')) break;
+    lines.unshift(line.slice(3).trim());
+    end = start - 1;
+  }
+  return lines.length ? lines.join('\n') : undefined;
+}
+
+/** Parses a whole spec file. Never throws. */
+export function parseSpec(src: SourceFile): Result<SpecAst> {
+  try {
+    const ast = peggyParse(src.text, { grammarSource: src.path, startRule: 'Spec' }) as SpecAst;
+    for (const d of ast.decls as Decl[]) {
+      if (d.kind === 'import') continue;
+      const doc = docAbove(src.text, d.span.start);
+      if (doc !== undefined) d.doc = doc;
+    }
+    return ok(ast);
+  } catch (e) {
+    return fail([syntaxDiagnostic(src, e)]);
+  }
+}
+
+/** Parses one expression (tests and the REPL-like `lint --expr`). Never throws. */
+export function parseExpr(src: SourceFile): Result<Expr> {
+  try {
+    return ok(peggyParse(src.text, { grammarSource: src.path, startRule: 'Expr' }) as Expr);
+  } catch (e) {
+    return fail([syntaxDiagnostic(src, e)]);
+  }
+}

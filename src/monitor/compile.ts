@@ -1,0 +1,572 @@
+/**
+ * Checked spec → closures. Each expression becomes a function of an evaluation environment; state
+ * is reached through the runtime in the environment (not captured), so a monitor can be cloned for
+ * exploration. When `env.reads` is set (only while explaining a violation), state reads record the
+ * entries and the trace events behind them.
+ */
+import type { DomainIR, TExpr, TStmt, TypedSpec } from '../analysis/ir.js';
+import type { Scalar, TraceEvent } from '../trace/event.js';
+import { encodeKey, KeyedStore, Relation, TemporalStore, ValueSet, type Entry } from './store.js';
+
+export type Value = Scalar | ValueSet | Scalar[] | Relation | KeyedStore;
+
+/** The state a compiled spec runs on. */
+export interface Runtime {
+  stores: (KeyedStore | Relation | { v: Scalar; prov: TraceEvent | undefined })[];
+  temporal: TemporalStore[];
+  tasks: Set<number>;
+}
+
+/** One state read made while explaining a violation. */
+export interface Read {
+  what: string;
+  ev: TraceEvent | undefined;
+  /** `set` = the entry exists and this event wrote it; `deleted` = absent, this event removed it. */
+  how: 'set' | 'deleted' | 'absent' | 'temporal' | 'call';
+}
+
+export interface Env {
+  ev: TraceEvent;
+  call: TraceEvent | undefined;
+  olds: Value[] | undefined;
+  locals: Value[];
+  /** Index of the current event in processing order (for past-time operators). */
+  idx: number;
+  rt: Runtime;
+  reads: Read[] | undefined;
+}
+
+export type Compiled = (env: Env) => Value;
+export type CompiledStmt = (env: Env) => void;
+
+export interface CompileContext {
+  spec: TypedSpec;
+  storeIndex: Map<string, number>;
+  defs: Map<string, { fn: Compiled; slots: number; params: number }>;
+}
+
+const fmt = (v: Value): string => formatValue(v);
+
+export function formatValue(v: Value | undefined): string {
+  if (v === null || v === undefined) return 'none';
+  if (Array.isArray(v)) return `(${v.map((x) => formatValue(x)).join(', ')})`;
+  if (v instanceof ValueSet) return `{${[...v.items.values()].map((t) => (t.length === 1 ? formatValue(t[0]!) : formatValue(t))).join(', ')}}`;
+  if (v instanceof Relation || v instanceof KeyedStore) return v.name;
+  return String(v);
+}
+
+function describeKey(name: string, ks: readonly Scalar[]): string {
+  return `${name}[${ks.map((k) => formatValue(k)).join(', ')}]`;
+}
+
+function recordRead(env: Env, store: KeyedStore, ks: readonly Scalar[], e: Entry | undefined): void {
+  if (!env.reads) return;
+  if (e) {
+    env.reads.push({ what: `${describeKey(store.name, ks)} = ${formatValue(e.v)}`, ev: e.prov, how: 'set' });
+  } else {
+    const key = encodeKey(ks);
+    const tomb = key === undefined ? undefined : store.tombs.get(key);
+    env.reads.push({ what: `${describeKey(store.name, ks)} absent`, ev: tomb, how: tomb ? 'deleted' : 'absent' });
+  }
+}
+
+/** Iterates a domain, binding each element's parts to `slots`; stops early when `each` returns false. */
+export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext): (env: Env, each: () => boolean) => void {
+  switch (d.k) {
+    case 'tasks': {
+      const s = slots[0]!;
+      return (env, each) => { for (const t of [...env.rt.tasks]) { env.locals[s] = t; if (!each()) return; } };
+    }
+    case 'state': {
+      const si = ctx.storeIndex.get(d.state)!;
+      const st = ctx.spec.states.get(d.state)!;
+      if (st.type.k === 'rel') {
+        const [a, b] = slots as [number, number];
+        return (env, each) => {
+          const rel = env.rt.stores[si] as Relation;
+          for (const [from, m] of [...rel.succ]) for (const { to } of [...m.values()]) {
+            env.locals[a] = from; env.locals[b] = to;
+            if (!each()) return;
+          }
+        };
+      }
+      const n = slots.length;
+      const bind = (env: Env, e: Entry): void => { for (let i = 0; i < n; i++) env.locals[slots[i]!] = e.k[i] ?? null; };
+      if (d.index) {
+        const pos = d.index.pos;
+        const value = compileExpr(d.index.value, ctx);
+        return (env, each) => {
+          const store = env.rt.stores[si] as KeyedStore;
+          for (const e of store.where(pos, value(env) as Scalar)) {
+            bind(env, e);
+            if (env.reads) recordRead(env, store, e.k, e);
+            if (!each()) return;
+          }
+        };
+      }
+      return (env, each) => {
+        const store = env.rt.stores[si] as KeyedStore;
+        for (const e of [...store.entries.values()]) {
+          bind(env, e);
+          if (env.reads) recordRead(env, store, e.k, e);
+          if (!each()) return;
+        }
+      };
+    }
+    case 'expr': {
+      const coll = compileExpr(d.expr, ctx);
+      const n = slots.length;
+      return (env, each) => {
+        const v = coll(env);
+        if (v instanceof ValueSet) {
+          for (const t of [...v.items.values()]) {
+            for (let i = 0; i < n; i++) env.locals[slots[i]!] = t[i] ?? null;
+            if (!each()) return;
+          }
+        } else if (v instanceof KeyedStore) {
+          for (const e of [...v.entries.values()]) {
+            for (let i = 0; i < n; i++) env.locals[slots[i]!] = e.k[i] ?? null;
+            if (!each()) return;
+          }
+        }
+      };
+    }
+  }
+}
+
+function keysOf(fns: Compiled[]): (env: Env) => Scalar[] {
+  if (fns.length === 1) { const a = fns[0]!; return (env) => [a(env) as Scalar]; }
+  if (fns.length === 2) { const a = fns[0]!, b = fns[1]!; return (env) => [a(env) as Scalar, b(env) as Scalar]; }
+  return (env) => fns.map((f) => f(env) as Scalar);
+}
+
+export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
+  switch (e.k) {
+    case 'lit': { const v = e.value; return () => v; }
+    case 'field': {
+      const name = e.name;
+      switch (e.from) {
+        case 'args': return (env) => { const v = env.ev.args[name]; return v === undefined ? null : v; };
+        case 'call': return (env) => { const c = env.call; if (!c) return null; const v = c.args[name]; return v === undefined ? null : v; };
+        case 'ret': return (env) => (env.ev.ret === undefined ? null : env.ev.ret);
+        case 'implicit':
+          switch (name) {
+            case 'pid': return (env) => env.ev.pid;
+            case 'seq': return (env) => env.ev.seq;
+            case 'comm': return (env) => env.ev.comm ?? null;
+            case 'cpu': return (env) => env.ev.cpu ?? null;
+            default: return (env) => env.ev.ts ?? null;
+          }
+      }
+      break;
+    }
+    case 'local': { const s = e.slot; return (env) => env.locals[s] ?? null; }
+    case 'state': {
+      if (e.state === '$tasks') return (env) => { const vs = new ValueSet(); for (const t of env.rt.tasks) vs.add([t]); return vs; };
+      const si = ctx.storeIndex.get(e.state)!;
+      const st = ctx.spec.states.get(e.state)!;
+      if (st.type.k !== 'map' && st.type.k !== 'set' && st.type.k !== 'rel') {
+        return (env) => {
+          const cell = env.rt.stores[si] as { v: Scalar; prov: TraceEvent | undefined };
+          if (env.reads) env.reads.push({ what: `${e.state} = ${formatValue(cell.v)}`, ev: cell.prov, how: 'set' });
+          return cell.v;
+        };
+      }
+      return (env) => env.rt.stores[si] as KeyedStore | Relation;
+    }
+    case 'lookup': {
+      const si = ctx.storeIndex.get(e.state)!;
+      const keys = keysOf(e.keys.map((k) => compileExpr(k, ctx)));
+      return (env) => {
+        const store = env.rt.stores[si] as KeyedStore;
+        const ks = keys(env);
+        const entry = store.get(ks);
+        if (env.reads) recordRead(env, store, ks, entry);
+        return entry ? entry.v : null;
+      };
+    }
+    case 'succ': {
+      const target = compileExpr(e.target, ctx);
+      const key = compileExpr(e.key, ctx);
+      return (env) => {
+        const rel = target(env) as Relation;
+        const out = new ValueSet();
+        const m = rel.succ.get(key(env) as string);
+        if (m) for (const { to } of m.values()) out.add([to]);
+        return out;
+      };
+    }
+    case 'member': {
+      const keys = keysOf(e.elem.map((k) => compileExpr(k, ctx)));
+      if (e.coll.k === 'state' && e.coll.state !== '$tasks') {
+        const si = ctx.storeIndex.get(e.coll.state)!;
+        return (env) => {
+          const s = env.rt.stores[si]!;
+          const ks = keys(env);
+          if (s instanceof Relation) return s.has(ks[0] ?? null, ks[1] ?? null);
+          const entry = (s as KeyedStore).get(ks);
+          if (env.reads) recordRead(env, s as KeyedStore, ks, entry);
+          return entry !== undefined;
+        };
+      }
+      const coll = compileExpr(e.coll, ctx);
+      return (env) => {
+        const c = coll(env);
+        const ks = keys(env);
+        if (c instanceof ValueSet) return c.has(ks);
+        if (c instanceof KeyedStore) return c.get(ks) !== undefined;
+        if (c instanceof Relation) return c.has(ks[0] ?? null, ks[1] ?? null);
+        return false;
+      };
+    }
+    case 'bin': return compileBinary(e as Extract<TExpr, { k: 'bin' }>, ctx);
+    case 'not': { const a = compileExpr(e.operand, ctx); return (env) => !a(env); }
+    case 'neg': { const a = compileExpr(e.operand, ctx); return (env) => { const v = a(env); return v === null ? null : -(v as number); }; }
+    case 'cond': {
+      const c = compileExpr(e.cond, ctx), t = compileExpr(e.then, ctx), o = compileExpr(e.otherwise, ctx);
+      return (env) => (c(env) ? t(env) : o(env));
+    }
+    case 'quant': {
+      const loop = compileDomain(e.domain, e.slots, ctx);
+      const filter = e.filter ? compileExpr(e.filter, ctx) : undefined;
+      const body = compileExpr(e.body, ctx);
+      const forall = e.q === 'forall';
+      return (env) => {
+        let found = false;
+        loop(env, () => {
+          if (filter && !filter(env)) return true;
+          const b = !!body(env);
+          if (forall ? !b : b) { found = true; return false; }
+          return true;
+        });
+        return forall ? !found : e.q === 'exists' ? found : !found;
+      };
+    }
+    case 'count': {
+      const loop = compileDomain(e.domain, e.slots, ctx);
+      const filter = e.filter ? compileExpr(e.filter, ctx) : undefined;
+      return (env) => {
+        let n = 0;
+        loop(env, () => { if (!filter || filter(env)) n++; return true; });
+        return n;
+      };
+    }
+    case 'setComp': {
+      const loop = compileDomain(e.domain, e.slots, ctx);
+      const filter = e.filter ? compileExpr(e.filter, ctx) : undefined;
+      const elem = compileExpr(e.elem, ctx);
+      return (env) => {
+        const out = new ValueSet();
+        loop(env, () => {
+          if (!filter || filter(env)) {
+            const v = elem(env);
+            if (v !== null) out.add(Array.isArray(v) ? v : [v as Scalar]);
+          }
+          return true;
+        });
+        return out;
+      };
+    }
+    case 'setLit': {
+      const items = e.items.map((i) => compileExpr(i, ctx));
+      return (env) => {
+        const out = new ValueSet();
+        for (const f of items) { const v = f(env); if (v !== null) out.add(Array.isArray(v) ? v : [v as Scalar]); }
+        return out;
+      };
+    }
+    case 'tuple': { const items = e.items.map((i) => compileExpr(i, ctx)); return (env) => items.map((f) => f(env) as Scalar); }
+    case 'old': {
+      const i = e.index;
+      return (env) => {
+        const v = env.olds ? env.olds[i] : null;
+        return v === undefined ? null : v;
+      };
+    }
+    case 'once': {
+      const t = e.table;
+      const keys = keysOf(e.keys.map((k) => compileExpr(k, ctx)));
+      return (env) => {
+        const key = encodeKeyOrEmpty(keys(env), e.keys.length);
+        const hit = key === undefined ? undefined : env.rt.temporal[t]!.last.get(key);
+        if (hit && env.reads) env.reads.push({ what: `matched once`, ev: hit.ev, how: 'temporal' });
+        return hit !== undefined;
+      };
+    }
+    case 'previously': {
+      const t = e.table;
+      const keys = keysOf(e.keys.map((k) => compileExpr(k, ctx)));
+      return (env) => {
+        const key = encodeKeyOrEmpty(keys(env), e.keys.length);
+        const hit = key === undefined ? undefined : env.rt.temporal[t]!.last.get(key);
+        if (!hit) return false;
+        return (hit.idx === env.idx ? hit.prevIdx : hit.idx) === env.idx - 1;
+      };
+    }
+    case 'since': {
+      const anchorT = e.anchor.table;
+      const anchorKeys = keysOf(e.anchor.keys.map((k) => compileExpr(k, ctx)));
+      const anchorN = e.anchor.keys.length;
+      const blockers = e.blockers.map((b) => ({ t: b.table, n: b.keys.length, keys: keysOf(b.keys.map((k) => compileExpr(k, ctx))) }));
+      return (env) => {
+        const ak = encodeKeyOrEmpty(anchorKeys(env), anchorN);
+        const anchor = ak === undefined ? undefined : env.rt.temporal[anchorT]!.last.get(ak);
+        if (!anchor) return false;
+        for (const b of blockers) {
+          const bk = encodeKeyOrEmpty(b.keys(env), b.n);
+          const hit = bk === undefined ? undefined : env.rt.temporal[b.t]!.last.get(bk);
+          if (hit && hit.idx >= anchor.idx) {
+            if (env.reads) env.reads.push({ what: 'matched since', ev: hit.ev, how: 'temporal' });
+            return false;
+          }
+        }
+        if (env.reads) env.reads.push({ what: 'since', ev: anchor.ev, how: 'temporal' });
+        return true;
+      };
+    }
+    case 'matches': {
+      const name = e.event, phase = e.phase;
+      const fields = e.fields.map((f) => ({ get: compileExpr({ k: 'field', name: f.name, from: f.from, type: f.value.type, span: f.value.span }, ctx), want: compileExpr(f.value, ctx) }));
+      return (env) => {
+        const ev = env.ev;
+        if (phase === 'event' ? ev.ev !== name : ev.ev !== phase || ev.fn !== name) return false;
+        for (const f of fields) if (f.get(env) !== f.want(env)) return false;
+        return true;
+      };
+    }
+    case 'builtin': return compileBuiltin(e as Extract<TExpr, { k: 'builtin' }>, ctx);
+    case 'defcall': {
+      const args = e.args.map((a) => compileExpr(a, ctx));
+      const name = e.def;
+      return (env) => {
+        const def = ctx.defs.get(name)!;
+        const locals = new Array<Value>(def.slots).fill(null);
+        for (let i = 0; i < args.length; i++) locals[i] = args[i]!(env);
+        return def.fn({ ...env, locals });
+      };
+    }
+    case 'template': {
+      const parts = e.parts.map((p) => (typeof p === 'string' ? p : compileExpr(p, ctx)));
+      return (env) => {
+        let s = '';
+        for (const p of parts) s += typeof p === 'string' ? p : fmt(p(env));
+        return s;
+      };
+    }
+  }
+  throw new Error(`internal: cannot compile ${(e as TExpr).k}`);
+}
+
+/** A pattern with no key fields has one row keyed by the empty tuple. */
+function encodeKeyOrEmpty(ks: Scalar[], n: number): string | number | boolean | undefined {
+  return n === 0 ? '' : encodeKey(ks);
+}
+
+function compileBinary(e: Extract<TExpr, { k: 'bin' }>, ctx: CompileContext): Compiled {
+  const a = compileExpr(e.left, ctx);
+  const b = compileExpr(e.right, ctx);
+  switch (e.op) {
+    case 'and': return (env) => !!a(env) && !!b(env);
+    case 'or': return (env) => !!a(env) || !!b(env);
+    case 'implies': return (env) => !a(env) || !!b(env);
+    case '==': return (env) => a(env) === b(env);
+    case '!=': return (env) => a(env) !== b(env);
+    case '<': return (env) => num(a(env)) < num(b(env));
+    case '<=': return (env) => num(a(env)) <= num(b(env));
+    case '>': return (env) => num(a(env)) > num(b(env));
+    case '>=': return (env) => num(a(env)) >= num(b(env));
+    case '+': return (env) => nullable2(a(env), b(env), (x, y) => x + y);
+    case '-': return (env) => nullable2(a(env), b(env), (x, y) => x - y);
+    case '*': return (env) => nullable2(a(env), b(env), (x, y) => x * y);
+    case '/': return (env) => nullable2(a(env), b(env), (x, y) => (y === 0 ? NaN : Math.trunc(x / y)));
+    case '%': return (env) => nullable2(a(env), b(env), (x, y) => x % y);
+    case '&': return (env) => nullable2(a(env), b(env), (x, y) => Number(BigInt.asUintN(64, BigInt(Math.trunc(x))) & BigInt.asUintN(64, BigInt(Math.trunc(y)))));
+    case 'concat': return (env) => fmt(a(env)) + fmt(b(env));
+    case 'union': return (env) => {
+      const out = new ValueSet();
+      for (const v of [a(env), b(env)]) if (v instanceof ValueSet) for (const t of v.items.values()) out.add(t);
+      return out;
+    };
+  }
+  throw new Error(`internal: unknown operator ${e.op}`);
+}
+
+function num(v: Value): number {
+  return typeof v === 'number' ? v : NaN;
+}
+
+function nullable2(x: Value, y: Value, f: (a: number, b: number) => number): Scalar {
+  if (typeof x !== 'number' || typeof y !== 'number') return null;
+  return f(x, y);
+}
+
+const MASK64 = (1n << 64n) - 1n;
+
+/** Parses a kernel address or number given as text ("ffff8880…", "0xffff…", "-12"); undefined if not one. */
+export function parseAddress(s: string): bigint | undefined {
+  const t = s.trim();
+  if (t === '') return undefined;
+  try {
+    if (/^-?\d+$/.test(t)) return BigInt(t) & MASK64;
+    const h = t.startsWith('0x') || t.startsWith('0X') ? t.slice(2) : t;
+    if (!/^[0-9a-fA-F]+$/.test(h)) return undefined;
+    return BigInt('0x' + h) & MASK64;
+  } catch {
+    return undefined;
+  }
+}
+
+function compileBuiltin(e: Extract<TExpr, { k: 'builtin' }>, ctx: CompileContext): Compiled {
+  const args = e.args.map((a) => compileExpr(a, ctx));
+  const [a0, a1, a2] = args;
+  switch (e.name) {
+    case 'size': return (env) => { const v = a0!(env); return v instanceof ValueSet ? v.size : v instanceof KeyedStore ? v.entries.size : v instanceof Relation ? v.size : 0; };
+    case 'str': return (env) => fmt(a0!(env));
+    case 'int': return (env) => { const v = a0!(env); if (typeof v !== 'string') return typeof v === 'number' ? v : null; const t = v.trim(); const n = /^-?0x/i.test(t) ? (t.startsWith('-') ? -parseInt(t.slice(3), 16) : parseInt(t.slice(2), 16)) : Number(t); return Number.isFinite(n) ? n : null; };
+    case 'hex': return (env) => { const v = a0!(env); if (typeof v !== 'string') return null; const b = parseAddress(v.startsWith('0x') || /^[0-9a-f]+$/i.test(v) ? (v.startsWith('0x') ? v : '0x' + v) : v); return b === undefined ? null : Number(b); };
+    case 'lower': return (env) => { const v = a0!(env); return typeof v === 'string' ? v.toLowerCase() : null; };
+    case 'upper': return (env) => { const v = a0!(env); return typeof v === 'string' ? v.toUpperCase() : null; };
+    case 'starts_with': return (env) => { const v = a0!(env), p = a1!(env); return typeof v === 'string' && typeof p === 'string' && v.startsWith(p); };
+    case 'cut': return (env) => { const v = a0!(env), n = a1!(env); return typeof v === 'string' && typeof n === 'number' ? v.slice(0, Math.max(0, n)) : v === null ? null : fmt(v); };
+    case 'ptr': return (env) => { const v = a0!(env); if (typeof v !== 'string') return null; const b = parseAddress(v); return b === undefined ? null : '0x' + b.toString(16); };
+    case 'ptr_sub': case 'ptr_add': {
+      const sign = e.name === 'ptr_sub' ? -1n : 1n;
+      return (env) => {
+        const v = a0!(env), off = a1!(env);
+        if (typeof v !== 'string' || typeof off !== 'number') return null;
+        const b = parseAddress(v);
+        return b === undefined ? null : '0x' + ((b + sign * BigInt(off)) & MASK64).toString(16);
+      };
+    }
+    case 'is_error': return (env) => {
+      const v = a0!(env);
+      if (typeof v !== 'string') return false;
+      if (v.startsWith('ERR:')) return true;
+      const b = parseAddress(v);
+      return b !== undefined && b >= MASK64 - 4094n;
+    };
+    case 'min': return (env) => nullable2(a0!(env), a1!(env), Math.min);
+    case 'max': return (env) => nullable2(a0!(env), a1!(env), Math.max);
+    case 'reaches': case 'path': {
+      const succ = successorFn(e.args[0]!, ctx);
+      const wantPath = e.name === 'path';
+      return (env) => {
+        const from = a1!(env) as Scalar, to = a2!(env) as Scalar;
+        const p = findPath(env, succ, from, to);
+        if (!wantPath) return p !== undefined;
+        return p === undefined ? null : p.map((x) => formatValue(x)).join(' -> ');
+      };
+    }
+  }
+  throw new Error(`internal: unknown builtin ${e.name}`);
+}
+
+type Successors = (env: Env, node: Scalar) => Iterable<Scalar>;
+
+function successorFn(rel: TExpr, ctx: CompileContext): Successors {
+  if (rel.k === 'lit' && typeof rel.value === 'string' && ctx.spec.defs.has(rel.value)) {
+    const name = rel.value;
+    return (env, node) => {
+      const def = ctx.defs.get(name)!;
+      const locals = new Array<Value>(def.slots).fill(null);
+      locals[0] = node;
+      const v = def.fn({ ...env, locals });
+      return v instanceof ValueSet ? [...v.items.values()].map((t) => t[0] ?? null) : [];
+    };
+  }
+  const f = compileExpr(rel, ctx);
+  return (env, node) => {
+    const r = f(env) as Relation;
+    const m = node === null ? undefined : r.succ.get(node);
+    if (m && env.reads) for (const { to, prov } of m.values()) env.reads.push({ what: `${r.name}: ${formatValue(node)} -> ${formatValue(to)}`, ev: prov, how: 'set' });
+    return m ? [...m.values()].map((x) => x.to) : [];
+  };
+}
+
+/** Shortest path from → … → to with at least one edge (so reaches(R, x, x) means a cycle through x). */
+function findPath(env: Env, succ: Successors, from: Scalar, to: Scalar): Scalar[] | undefined {
+  if (from === null || to === null) return undefined;
+  const parent = new Map<Scalar, Scalar>();
+  const queue: Scalar[] = [];
+  for (const n of succ(env, from)) {
+    if (n === to) return [from, to];
+    if (!parent.has(n)) { parent.set(n, from); queue.push(n); }
+  }
+  for (let i = 0; i < queue.length; i++) {
+    const cur = queue[i]!;
+    for (const n of succ(env, cur)) {
+      if (n === to) {
+        const path: Scalar[] = [to, cur];
+        let p = parent.get(cur);
+        while (p !== undefined && p !== from) { path.push(p); p = parent.get(p); }
+        path.push(from);
+        return path.reverse();
+      }
+      if (!parent.has(n) && n !== from) { parent.set(n, cur); queue.push(n); }
+    }
+  }
+  return undefined;
+}
+
+export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
+  switch (s.k) {
+    case 'assign': {
+      const si = ctx.storeIndex.get(s.state)!;
+      const value = compileExpr(s.value, ctx);
+      if (s.keys.length === 0) {
+        return (env) => { const cell = env.rt.stores[si] as { v: Scalar; prov: TraceEvent | undefined }; cell.v = value(env) as Scalar; cell.prov = env.ev; };
+      }
+      const keys = keysOf(s.keys.map((k) => compileExpr(k, ctx)));
+      return (env) => {
+        const v = value(env) as Scalar;
+        const store = env.rt.stores[si] as KeyedStore;
+        // Assigning none removes the entry: a map never stores none.
+        if (v === null) store.delete(keys(env), env.ev);
+        else store.set(keys(env), v, env.ev);
+      };
+    }
+    case 'delete': {
+      const si = ctx.storeIndex.get(s.state)!;
+      const keys = keysOf(s.keys.map((k) => compileExpr(k, ctx)));
+      return (env) => (env.rt.stores[si] as KeyedStore).delete(keys(env), env.ev);
+    }
+    case 'add': case 'remove': {
+      const si = ctx.storeIndex.get(s.state)!;
+      const vals = keysOf(s.value.map((k) => compileExpr(k, ctx)));
+      const adding = s.k === 'add';
+      return (env) => {
+        const st = env.rt.stores[si]!;
+        const ks = vals(env);
+        if (st instanceof Relation) { if (adding) st.add(ks[0] ?? null, ks[1] ?? null, env.ev); else st.remove(ks[0] ?? null, ks[1] ?? null); }
+        else if (adding) (st as KeyedStore).set(ks, true, env.ev);
+        else (st as KeyedStore).delete(ks, env.ev);
+      };
+    }
+    case 'if': {
+      const c = compileExpr(s.cond, ctx);
+      const t = s.then.map((x) => compileStmt(x, ctx));
+      const o = s.otherwise.map((x) => compileStmt(x, ctx));
+      return (env) => { for (const f of c(env) ? t : o) f(env); };
+    }
+    case 'for': {
+      const loop = compileDomain(s.domain, s.slots, ctx);
+      const filter = s.filter ? compileExpr(s.filter, ctx) : undefined;
+      const body = s.body.map((x) => compileStmt(x, ctx));
+      return (env) => {
+        // Collect first: the body may change the state being iterated.
+        const rows: Value[][] = [];
+        loop(env, () => { if (!filter || filter(env)) rows.push(s.slots.map((sl) => env.locals[sl] ?? null)); return true; });
+        for (const r of rows) {
+          s.slots.forEach((sl, i) => { env.locals[sl] = r[i] ?? null; });
+          for (const f of body) f(env);
+        }
+      };
+    }
+  }
+}
+
+export function compileDefs(spec: TypedSpec, ctx: CompileContext): void {
+  for (const def of spec.defs.values()) {
+    ctx.defs.set(def.name, { fn: compileExpr(def.body, ctx), slots: Math.max(def.slots, def.params.length), params: def.params.length });
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Reads the canonical NDJSON trace (one JSON object per line; Contract 1) from a byte stream,
+ * in batches. Every line is accounted for: an event, a blank line, or a diagnostic with
+ * file:line:col. A bad line is a lost event: its task (or, if the task is unreadable, every task)
+ * gets a gap, so the checker never reasons from state it may have missed.
+ */
+import { error, type Diagnostic } from '../diag/diagnostic.js';
+import { emptyStats, type Scalar, type SourceStats, type TraceEvent, type TraceItem } from './event.js';
+
+export interface NdjsonOptions {
+  /** Name used in diagnostics and provenance. */
+  file: string;
+  onDiagnostic: (d: Diagnostic) => void;
+  /** Events per batch. */
+  batchSize?: number;
+  stats?: SourceStats;
+}
+
+const NEWLINE = 10;
+
+/** Splits a byte stream into lines (without the newline), remembering whether the last one was terminated. */
+export async function* lines(input: AsyncIterable<Uint8Array | string>): AsyncGenerator<{ text: string; terminated: boolean; binary: boolean }> {
+  let carry: Buffer | undefined;
+  for await (const chunk of input) {
+    let buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (carry) { buf = Buffer.concat([carry, buf]); carry = undefined; }
+    let start = 0;
+    for (let nl = buf.indexOf(NEWLINE, start); nl !== -1; nl = buf.indexOf(NEWLINE, start)) {
+      yield decodeLine(buf, start, nl, true);
+      start = nl + 1;
+    }
+    if (start < buf.length) carry = buf.subarray(start);
+  }
+  if (carry && carry.length > 0) yield decodeLine(carry, 0, carry.length, false);
+}
+
+function decodeLine(buf: Buffer, start: number, end: number, terminated: boolean): { text: string; terminated: boolean; binary: boolean } {
+  let e = end;
+  if (e > start && buf[e - 1] === 13) e--;
+  let binary = false;
+  for (let i = start; i < e; i++) {
+    const b = buf[i]!;
+    if (b < 9 || (b > 13 && b < 32 && b !== 27)) { binary = true; break; }
+  }
+  const text = buf.toString('utf8', start, e);
+  if (!binary && text.includes('\uFFFD')) binary = true;
+  return { text, terminated, binary };
+}
+
+function isScalar(v: unknown): v is Scalar {
+  return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
+/** Column (1-based) of the first character of a field's key in a JSON line, for diagnostics. */
+function columnOf(text: string, key: string): number {
+  const i = text.indexOf(`"${key}"`);
+  return i === -1 ? 1 : i + 1;
+}
+
+/** Parses one NDJSON line into an event, or returns the problem. `index` is the record's position. */
+export function parseNdjsonLine(text: string, lineNo: number, file: string, index: number): { event: TraceEvent } | { problem: string; column: number; pid?: number } {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    const m = /position (\d+)/.exec(String(e));
+    const col = m ? Number(m[1]) + 1 : 1;
+    return { problem: `not valid JSON: ${String((e as Error).message ?? e).replace(/^SyntaxError: /, '')}`, column: col };
+  }
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return { problem: 'a trace record must be a JSON object', column: 1 };
+  const o = obj as Record<string, unknown>;
+  const pid = o.pid;
+  if (typeof pid !== 'number' || !Number.isInteger(pid)) {
+    return { problem: pid === undefined ? "missing 'pid'" : "'pid' must be an integer", column: pid === undefined ? 1 : columnOf(text, 'pid') };
+  }
+  const ev = o.ev;
+  if (typeof ev !== 'string' || ev === '') return { problem: ev === undefined ? "missing 'ev'" : "'ev' must be a non-empty string", column: ev === undefined ? 1 : columnOf(text, 'ev'), pid };
+  const fn = o.fn;
+  if (ev === 'call' || ev === 'ret') {
+    if (typeof fn !== 'string' || fn === '') return { problem: `'${ev}' needs 'fn', the function name`, column: fn === undefined ? 1 : columnOf(text, 'fn'), pid };
+  } else if (fn !== undefined && typeof fn !== 'string') return { problem: "'fn' must be a string", column: columnOf(text, 'fn'), pid };
+  let args: Record<string, Scalar> = {};
+  if (o.args !== undefined) {
+    if (typeof o.args !== 'object' || o.args === null || Array.isArray(o.args)) return { problem: "'args' must be an object", column: columnOf(text, 'args'), pid };
+    for (const [k, v] of Object.entries(o.args as Record<string, unknown>)) {
+      if (!isScalar(v)) return { problem: `argument '${k}' must be a string, number, boolean or null`, column: columnOf(text, k), pid };
+    }
+    args = o.args as Record<string, Scalar>;
+  }
+  const event: TraceEvent = { seq: index, pid, ev, fn: typeof fn === 'string' ? fn : undefined, args, file, line: lineNo };
+  if (o.ret !== undefined) {
+    if (o.ret !== null && typeof o.ret !== 'string' && typeof o.ret !== 'number') return { problem: "'ret' must be a string, number or null", column: columnOf(text, 'ret'), pid };
+    event.ret = o.ret as Scalar;
+  }
+  if (o.seq !== undefined) {
+    if (typeof o.seq !== 'number' || !Number.isInteger(o.seq)) return { problem: "'seq' must be an integer", column: columnOf(text, 'seq'), pid };
+    event.seq = o.seq;
+  }
+  if (o.ts !== undefined) {
+    if (typeof o.ts !== 'number') return { problem: "'ts' must be a number (seconds)", column: columnOf(text, 'ts'), pid };
+    event.ts = o.ts;
+  }
+  if (o.cpu !== undefined) {
+    if (typeof o.cpu !== 'number' || !Number.isInteger(o.cpu)) return { problem: "'cpu' must be an integer", column: columnOf(text, 'cpu'), pid };
+    event.cpu = o.cpu;
+  }
+  if (o.comm !== undefined) {
+    if (typeof o.comm !== 'string') return { problem: "'comm' must be a string", column: columnOf(text, 'comm'), pid };
+    event.comm = o.comm;
+  }
+  return { event };
+}
+
+/** Streams TraceItems from NDJSON bytes. */
+export async function* readNdjson(input: AsyncIterable<Uint8Array | string>, opts: NdjsonOptions): AsyncGenerator<TraceItem[]> {
+  const stats = opts.stats ?? emptyStats();
+  const size = opts.batchSize ?? 4096;
+  let batch: TraceItem[] = [];
+  let lineNo = 0;
+  let index = 0;
+  for await (const l of lines(input)) {
+    lineNo++;
+    stats.lines++;
+    const at = { source: opts.file, line: lineNo, text: l.text.length > 200 ? l.text.slice(0, 200) + '…' : l.text };
+    if (l.text.trim() === '') { stats.skipped++; continue; }
+    if (l.binary) {
+      stats.malformed++;
+      opts.onDiagnostic(error('KV306', 'binary or non-UTF-8 data where a JSON record was expected', { at: { ...at, column: 1, text: printable(at.text) } }));
+      batch.push({ kind: 'gap', reason: 'unreadable line', seq: index, file: opts.file, line: lineNo });
+      stats.gaps++;
+      continue;
+    }
+    const r = parseNdjsonLine(l.text, lineNo, opts.file, index);
+    if ('event' in r) {
+      stats.records++;
+      index++;
+      batch.push(r.event);
+      if (batch.length >= size) { yield batch; batch = []; }
+      continue;
+    }
+    stats.malformed++;
+    const truncated = !l.terminated && r.problem.startsWith('not valid JSON');
+    opts.onDiagnostic(error(truncated ? 'KV305' : 'KV301', truncated ? 'the last line is cut short (no newline, incomplete JSON)' : r.problem, { at: { ...at, column: r.column } }));
+    stats.gaps++;
+    batch.push({ kind: 'gap', reason: truncated ? 'truncated record' : 'malformed record', pids: r.pid === undefined ? undefined : [r.pid], seq: index, file: opts.file, line: lineNo });
+  }
+  if (batch.length) yield batch;
+}
+
+function printable(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, '.');
+}
