@@ -11,7 +11,7 @@
 import type { CaptureIR, InvariantIR, ObligationIR, Phase, StateIR, TypedSpec } from '../analysis/ir.js';
 import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
 import { compileDefs, compileDomain, compileExpr, compileStmt, formatValue, type CompileContext, type Compiled, type CompiledStmt, type Env, type Read, type Runtime, type Value } from '../monitor/compile.js';
-import { encodeKey, KeyedStore, Relation, TemporalStore, type Key } from '../monitor/store.js';
+import { encodeKey, KeyedStore, Relation, TemporalStore } from '../monitor/store.js';
 import type { Span } from '../diag/diagnostic.js';
 
 /** What a violation or pending obligation says, as data. Rendering is elsewhere. */
@@ -213,8 +213,8 @@ export class Engine {
       this.rt.tasks.add(pid);
       if (this.opts.tasksStartUnknown) this.unknownTasks.add(pid);
     }
-    if (ev.cpu !== undefined) this.lastCpu.set(pid, ev.cpu);
-    if (ev.comm !== undefined) this.comms.set(pid, ev.comm);
+    if (ev.cpu !== undefined && this.lastCpu.get(pid) !== ev.cpu) this.lastCpu.set(pid, ev.cpu);
+    if (ev.comm !== undefined && this.comms.get(pid) !== ev.comm) this.comms.set(pid, ev.comm);
     const env = this.env;
     env.ev = ev;
     env.idx = this.idx++;
@@ -261,8 +261,9 @@ export class Engine {
         for (const s of r.body) s(env);
       }
       for (const t of h.temporal) {
-        const ks = t.keys.map((k) => k(env));
-        this.rt.temporal[t.id]!.record(ks.length === 0 ? '' : encodeKey(ks), env.idx, ev);
+        const n = t.keys.length;
+        const key = n === 0 ? '' : n === 1 ? (t.keys[0]!(env) ?? undefined) : encodeKey(t.keys.map((k) => k(env)));
+        this.rt.temporal[t.id]!.record(key, env.idx, ev);
       }
       for (const inv of h.after) this.evaluate(inv, unknown, frame, out);
       for (const g of h.syncs) {
@@ -319,11 +320,11 @@ export class Engine {
       if (st.taskPositions.length === 0) return;
       const store = this.rt.stores[i];
       if (!(store instanceof KeyedStore)) return;
-      const doomed: Key[] = [];
-      for (const [k, e] of store.entries) {
-        if (st.taskPositions.some((p) => (p === -1 ? e.v : e.k[p]) === pid)) doomed.push(k);
+      const doomed: Scalar[][] = [];
+      for (const e of store.entries()) {
+        if (st.taskPositions.some((p) => (p === -1 ? e.v : e.k[p]) === pid)) doomed.push(e.k);
       }
-      for (const k of doomed) store.deleteKey(k, undefined);
+      for (const k of doomed) store.delete(k, undefined);
     });
   }
 
@@ -394,7 +395,7 @@ export class Engine {
         if (st.taskPositions.length === 0) return;
         const store = this.rt.stores[i];
         if (!(store instanceof KeyedStore)) return;
-        for (const e of store.entries.values()) {
+        for (const e of store.entries()) {
           if (!st.taskPositions.some((p) => (p === -1 ? e.v : e.k[p]) === pid)) continue;
           const key = `${st.name}[${e.k.map((k) => formatValue(k)).join(', ')}]`;
           const origin = e.prov ? ` (line ${e.prov.line ?? '?'}, seq ${e.prov.seq})` : '';
@@ -456,6 +457,8 @@ export class Engine {
       const rows: Value[][] = [];
       ob.all(env, () => { rows.push(ob.ir.slots.map((s) => env.locals[s] ?? null)); return true; });
       for (const row of rows) {
+        // An item already reported as violated at a due point is not reported again as pending.
+        if (this.reported.has(ob.ir.name + '\u0002' + row.map((x) => formatValue(x)).join('\u0001'))) continue;
         ob.ir.slots.forEach((s, i) => { env.locals[s] = row[i] ?? null; });
         const reads = this.itemReads(ob, row);
         const opener = reads[0]?.ev;
@@ -483,7 +486,7 @@ export class Engine {
   fingerprint(): string {
     const parts: string[] = [];
     this.rt.stores.forEach((s, i) => {
-      if (s instanceof KeyedStore) parts.push(i + ':' + [...s.entries].map(([k, e]) => `${String(k)}=${String(e.v)}`).sort().join(','));
+      if (s instanceof KeyedStore) parts.push(i + ':' + [...s.entries()].map((e) => `${e.k.join('\u0001')}=${String(e.v)}`).sort().join(','));
       else if (s instanceof Relation) parts.push(i + ':' + [...s.succ].flatMap(([a, m]) => [...m.keys()].map((b) => `${String(a)}>${String(b)}`)).sort().join(','));
       else parts.push(i + ':' + String(s.v));
     });

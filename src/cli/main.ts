@@ -28,6 +28,12 @@ async function main(argv: string[]): Promise<number> {
   return cmd(rest);
 }
 
+// A closed pipe (`kinv check ... | head`) ends the run quietly, as other command-line tools do.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (e: unknown) => {

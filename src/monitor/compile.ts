@@ -64,8 +64,7 @@ function recordRead(env: Env, store: KeyedStore, ks: readonly Scalar[], e: Entry
   if (e) {
     env.reads.push({ what: `${describeKey(store.name, ks)} = ${formatValue(e.v)}`, ev: e.prov, how: 'set' });
   } else {
-    const key = encodeKey(ks);
-    const tomb = key === undefined ? undefined : store.tombs.get(key);
+    const tomb = store.deletedBy(ks);
     env.reads.push({ what: `${describeKey(store.name, ks)} absent`, ev: tomb, how: tomb ? 'deleted' : 'absent' });
   }
 }
@@ -97,6 +96,7 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
         const value = compileExpr(d.index.value, ctx);
         return (env, each) => {
           const store = env.rt.stores[si] as KeyedStore;
+          // Rules collect rows before changing state, so iterating the live index is safe.
           for (const e of store.where(pos, value(env) as Scalar)) {
             bind(env, e);
             if (env.reads) recordRead(env, store, e.k, e);
@@ -106,7 +106,7 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
       }
       return (env, each) => {
         const store = env.rt.stores[si] as KeyedStore;
-        for (const e of [...store.entries.values()]) {
+        for (const e of store.entries()) {
           bind(env, e);
           if (env.reads) recordRead(env, store, e.k, e);
           if (!each()) return;
@@ -124,7 +124,7 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
             if (!each()) return;
           }
         } else if (v instanceof KeyedStore) {
-          for (const e of [...v.entries.values()]) {
+          for (const e of [...v.entries()]) {
             for (let i = 0; i < n; i++) env.locals[slots[i]!] = e.k[i] ?? null;
             if (!each()) return;
           }
@@ -176,7 +176,19 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
     }
     case 'lookup': {
       const si = ctx.storeIndex.get(e.state)!;
-      const keys = keysOf(e.keys.map((k) => compileExpr(k, ctx)));
+      const kfs = e.keys.map((k) => compileExpr(k, ctx));
+      if (kfs.length <= 2) {
+        const [k0, k1] = kfs as [Compiled, Compiled | undefined];
+        return (env) => {
+          const store = env.rt.stores[si] as KeyedStore;
+          const a = k0(env) as Scalar;
+          const b = k1 ? (k1(env) as Scalar) : null;
+          const entry = k1 ? store.get2(a, b) : store.get1(a);
+          if (env.reads) recordRead(env, store, k1 ? [a, b] : [a], entry);
+          return entry ? entry.v : null;
+        };
+      }
+      const keys = keysOf(kfs);
       return (env) => {
         const store = env.rt.stores[si] as KeyedStore;
         const ks = keys(env);
@@ -200,6 +212,19 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
       const keys = keysOf(e.elem.map((k) => compileExpr(k, ctx)));
       if (e.coll.k === 'state' && e.coll.state !== '$tasks') {
         const si = ctx.storeIndex.get(e.coll.state)!;
+        const st = ctx.spec.states.get(e.coll.state)!;
+        if (st.type.k !== 'rel' && e.elem.length <= 2) {
+          const k0 = compileExpr(e.elem[0]!, ctx);
+          const k1 = e.elem[1] ? compileExpr(e.elem[1], ctx) : undefined;
+          return (env) => {
+            const store = env.rt.stores[si] as KeyedStore;
+            const a = k0(env) as Scalar;
+            const b = k1 ? (k1(env) as Scalar) : null;
+            const entry = k1 ? store.get2(a, b) : store.get1(a);
+            if (env.reads) recordRead(env, store, k1 ? [a, b] : [a], entry);
+            return entry !== undefined;
+          };
+        }
         return (env) => {
           const s = env.rt.stores[si]!;
           const ks = keys(env);
@@ -338,11 +363,23 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
     case 'defcall': {
       const args = e.args.map((a) => compileExpr(a, ctx));
       const name = e.def;
+      // Each call site keeps one child environment and reuses it unless it is re-entered.
+      let child: Env | undefined;
+      let busy = false;
       return (env) => {
         const def = ctx.defs.get(name)!;
-        const locals = new Array<Value>(def.slots).fill(null);
-        for (let i = 0; i < args.length; i++) locals[i] = args[i]!(env);
-        return def.fn({ ...env, locals });
+        let c: Env;
+        if (!busy && child) {
+          c = child;
+          c.ev = env.ev; c.call = env.call; c.olds = env.olds; c.idx = env.idx; c.rt = env.rt; c.reads = env.reads;
+        } else {
+          c = { ...env, locals: new Array<Value>(def.slots).fill(null) };
+          if (!busy) child = c;
+        }
+        for (let i = 0; i < args.length; i++) c.locals[i] = args[i]!(env);
+        const reuse = c === child;
+        if (reuse) busy = true;
+        try { return def.fn(c); } finally { if (reuse) busy = false; }
       };
     }
     case 'template': {
@@ -381,7 +418,10 @@ function compileBinary(e: Extract<TExpr, { k: 'bin' }>, ctx: CompileContext): Co
     case '/': return (env) => nullable2(a(env), b(env), (x, y) => (y === 0 ? NaN : Math.trunc(x / y)));
     case '%': return (env) => nullable2(a(env), b(env), (x, y) => x % y);
     case '&': return (env) => nullable2(a(env), b(env), (x, y) => Number(BigInt.asUintN(64, BigInt(Math.trunc(x))) & BigInt.asUintN(64, BigInt(Math.trunc(y)))));
-    case 'concat': return (env) => fmt(a(env)) + fmt(b(env));
+    case 'concat': return (env) => {
+      const x = a(env), y = b(env);
+      return (typeof x === 'string' ? x : fmt(x)) + (typeof y === 'string' ? y : fmt(y));
+    };
     case 'union': return (env) => {
       const out = new ValueSet();
       for (const v of [a(env), b(env)]) if (v instanceof ValueSet) for (const t of v.items.values()) out.add(t);
@@ -420,7 +460,7 @@ function compileBuiltin(e: Extract<TExpr, { k: 'builtin' }>, ctx: CompileContext
   const args = e.args.map((a) => compileExpr(a, ctx));
   const [a0, a1, a2] = args;
   switch (e.name) {
-    case 'size': return (env) => { const v = a0!(env); return v instanceof ValueSet ? v.size : v instanceof KeyedStore ? v.entries.size : v instanceof Relation ? v.size : 0; };
+    case 'size': return (env) => { const v = a0!(env); return v instanceof ValueSet ? v.size : v instanceof KeyedStore ? v.size : v instanceof Relation ? v.size : 0; };
     case 'str': return (env) => fmt(a0!(env));
     case 'int': return (env) => { const v = a0!(env); if (typeof v !== 'string') return typeof v === 'number' ? v : null; const t = v.trim(); const n = /^-?0x/i.test(t) ? (t.startsWith('-') ? -parseInt(t.slice(3), 16) : parseInt(t.slice(2), 16)) : Number(t); return Number.isFinite(n) ? n : null; };
     case 'hex': return (env) => { const v = a0!(env); if (typeof v !== 'string') return null; const b = parseAddress(v.startsWith('0x') || /^[0-9a-f]+$/i.test(v) ? (v.startsWith('0x') ? v : '0x' + v) : v); return b === undefined ? null : Number(b); };
@@ -516,7 +556,21 @@ export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
       if (s.keys.length === 0) {
         return (env) => { const cell = env.rt.stores[si] as { v: Scalar; prov: TraceEvent | undefined }; cell.v = value(env) as Scalar; cell.prov = env.ev; };
       }
-      const keys = keysOf(s.keys.map((k) => compileExpr(k, ctx)));
+      const kfs = s.keys.map((k) => compileExpr(k, ctx));
+      const keys = keysOf(kfs);
+      if (kfs.length <= 2) {
+        const [k0, k1] = kfs as [Compiled, Compiled | undefined];
+        return (env) => {
+          const v = value(env) as Scalar;
+          const store = env.rt.stores[si] as KeyedStore;
+          const a = k0(env) as Scalar;
+          const b = k1 ? (k1(env) as Scalar) : null;
+          const entry = k1 ? store.get2(a, b) : store.get1(a);
+          if (v === null) { if (entry) store.delete(entry.k, env.ev); return; }
+          if (entry) { entry.v = v; entry.prov = env.ev; return; }
+          store.set(k1 ? [a, b] : [a], v, env.ev);
+        };
+      }
       return (env) => {
         const v = value(env) as Scalar;
         const store = env.rt.stores[si] as KeyedStore;
@@ -527,7 +581,16 @@ export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
     }
     case 'delete': {
       const si = ctx.storeIndex.get(s.state)!;
-      const keys = keysOf(s.keys.map((k) => compileExpr(k, ctx)));
+      const kfs = s.keys.map((k) => compileExpr(k, ctx));
+      const keys = keysOf(kfs);
+      if (kfs.length <= 2) {
+        const [k0, k1] = kfs as [Compiled, Compiled | undefined];
+        return (env) => {
+          const store = env.rt.stores[si] as KeyedStore;
+          const entry = k1 ? store.get2(k0(env) as Scalar, k1(env) as Scalar) : store.get1(k0(env) as Scalar);
+          if (entry) store.delete(entry.k, env.ev);
+        };
+      }
       return (env) => (env.rt.stores[si] as KeyedStore).delete(keys(env), env.ev);
     }
     case 'add': case 'remove': {

@@ -26,96 +26,163 @@ export function encodeKey(ks: readonly Scalar[]): Key | undefined {
 export interface Entry {
   k: Scalar[];
   v: Scalar;
-  /** The event that last wrote this entry. */
+  /** The event that last wrote this entry (or, once deleted, the event that deleted it). */
   prov: TraceEvent | undefined;
 }
 
 /** How many deletions per store are remembered for explanations. */
 const TOMBSTONES = 1024;
 
-/** A map (or, with value `true`, a set) keyed by tuples of scalars. */
+type Level = Map<Key, Level | Entry>;
+
+const NOTHING: readonly Entry[] = [];
+
+/**
+ * A map (or, with value `true`, a set) keyed by tuples of scalars. Stored as nested maps, one
+ * level per key part, so lookups never build composite keys; position 0 is indexed for free and
+ * other positions on request.
+ */
 export class KeyedStore {
-  readonly entries = new Map<Key, Entry>();
-  /** index[pos] maps a key part to the encoded keys having it. */
-  readonly index: (Map<Key, Set<Key>> | undefined)[];
-  readonly tombs = new Map<Key, TraceEvent>();
+  private root: Level = new Map();
+  size = 0;
+  /** index[pos] (pos >= 1) maps a key part to the entries having it. */
+  readonly index: (Map<Key, Set<Entry>> | undefined)[];
+  /** Recent deletions (the deleted entries, `prov` = the deleting event), a fixed ring. */
+  private readonly ring: (Entry | undefined)[] = new Array<Entry | undefined>(TOMBSTONES).fill(undefined);
+  private ringAt = 0;
 
   constructor(readonly name: string, readonly arity: number, indexed: Iterable<number>) {
-    this.index = new Array<Map<Key, Set<Key>> | undefined>(arity).fill(undefined);
-    for (const p of indexed) this.index[p] = new Map();
+    this.index = new Array<Map<Key, Set<Entry>> | undefined>(arity).fill(undefined);
+    for (const p of indexed) if (p > 0) this.index[p] = new Map();
+  }
+
+  /** Lookup by one or two key parts without building a tuple (the hot path). */
+  get1(k: Scalar): Entry | undefined {
+    return k === null ? undefined : (this.root.get(k) as Entry | undefined);
+  }
+
+  get2(a: Scalar, b: Scalar): Entry | undefined {
+    if (a === null || b === null) return undefined;
+    const m = this.root.get(a) as Level | undefined;
+    return m === undefined ? undefined : (m.get(b) as Entry | undefined);
   }
 
   get(ks: readonly Scalar[]): Entry | undefined {
-    const key = encodeKey(ks);
-    return key === undefined ? undefined : this.entries.get(key);
+    if (ks.length === 1) return this.get1(ks[0] ?? null);
+    if (ks.length === 2) return this.get2(ks[0] ?? null, ks[1] ?? null);
+    let m: Level | Entry | undefined = this.root;
+    for (const k of ks) {
+      if (k === null || m === undefined) return undefined;
+      m = (m as Level).get(k);
+    }
+    return m as Entry | undefined;
   }
 
   set(ks: Scalar[], v: Scalar, prov: TraceEvent | undefined): void {
-    const key = encodeKey(ks);
-    if (key === undefined) return;
-    const e = this.entries.get(key);
+    let m = this.root;
+    const last = ks.length - 1;
+    for (let i = 0; i < last; i++) {
+      const k = ks[i];
+      if (k === null || k === undefined) return;
+      let next = m.get(k) as Level | undefined;
+      if (!next) { next = new Map(); m.set(k, next); }
+      m = next;
+    }
+    const k = ks[last];
+    if (k === null || k === undefined) return;
+    const e = m.get(k) as Entry | undefined;
     if (e) { e.v = v; e.prov = prov; return; }
-    this.entries.set(key, { k: ks, v, prov });
-    for (let p = 0; p < this.arity; p++) {
+    const entry: Entry = { k: ks, v, prov };
+    m.set(k, entry);
+    this.size++;
+    for (let p = 1; p < this.arity; p++) {
       const ix = this.index[p];
       if (!ix) continue;
       const part = ks[p] as Key;
       let bucket = ix.get(part);
       if (!bucket) { bucket = new Set(); ix.set(part, bucket); }
-      bucket.add(key);
+      bucket.add(entry);
     }
   }
 
   delete(ks: readonly Scalar[], prov: TraceEvent | undefined): void {
-    const key = encodeKey(ks);
-    if (key === undefined) return;
-    this.deleteKey(key, prov);
-  }
-
-  deleteKey(key: Key, prov: TraceEvent | undefined): void {
-    const e = this.entries.get(key);
+    const path: Level[] = [];
+    let m = this.root;
+    const last = ks.length - 1;
+    for (let i = 0; i < last; i++) {
+      const k = ks[i];
+      if (k === null || k === undefined) return;
+      const next = m.get(k) as Level | undefined;
+      if (!next) return;
+      path.push(m);
+      m = next;
+    }
+    const k = ks[last];
+    if (k === null || k === undefined) return;
+    const e = m.get(k) as Entry | undefined;
     if (!e) return;
-    this.entries.delete(key);
-    for (let p = 0; p < this.arity; p++) {
+    m.delete(k);
+    // Drop emptied levels so memory follows live entries.
+    for (let i = path.length - 1; i >= 0 && m.size === 0; i--) {
+      path[i]!.delete(ks[i] as Key);
+      m = path[i]!;
+    }
+    this.size--;
+    for (let p = 1; p < this.arity; p++) {
       const ix = this.index[p];
       if (!ix) continue;
       const part = e.k[p] as Key;
       const bucket = ix.get(part);
-      if (bucket) { bucket.delete(key); if (bucket.size === 0) ix.delete(part); }
+      if (bucket) { bucket.delete(e); if (bucket.size === 0) ix.delete(part); }
     }
     if (prov) {
-      if (this.tombs.size >= TOMBSTONES) this.tombs.delete(this.tombs.keys().next().value as Key);
-      this.tombs.set(key, prov);
+      e.prov = prov;
+      this.ring[this.ringAt] = e;
+      this.ringAt = (this.ringAt + 1) % TOMBSTONES;
     }
   }
 
-  /** Entries whose key part `pos` equals `part` (all entries when no index exists for pos). */
-  *where(pos: number, part: Scalar): Iterable<Entry> {
-    if (part === null) return;
-    if (this.arity === 1) {
-      const e = this.entries.get(part);
-      if (e) yield e;
-      return;
+  /** The event that most recently deleted the entry `ks`, if still remembered. */
+  deletedBy(ks: readonly Scalar[]): TraceEvent | undefined {
+    for (let i = 1; i <= TOMBSTONES; i++) {
+      const e = this.ring[(this.ringAt - i + TOMBSTONES) % TOMBSTONES];
+      if (!e) return undefined;
+      if (e.k.length === ks.length && e.k.every((x, j) => x === ks[j])) return this.get(ks) ? undefined : e.prov;
+    }
+    return undefined;
+  }
+
+  /** Every entry. */
+  *entries(): Generator<Entry> {
+    if (this.arity === 1) { yield* this.root.values() as Iterable<Entry>; return; }
+    yield* walk(this.root, this.arity - 1);
+  }
+
+  /** Entries whose key part `pos` equals `part`. */
+  where(pos: number, part: Scalar): Iterable<Entry> {
+    if (part === null) return NOTHING;
+    if (pos === 0) {
+      const sub = this.root.get(part);
+      if (sub === undefined) return NOTHING;
+      if (this.arity === 1) return [sub as Entry];
+      if (this.arity === 2) return (sub as Level).values() as Iterable<Entry>;
+      return walk(sub as Level, this.arity - 2);
     }
     const ix = this.index[pos];
-    if (ix) {
-      const bucket = ix.get(part);
-      if (!bucket) return;
-      for (const key of [...bucket]) {
-        const e = this.entries.get(key);
-        if (e) yield e;
-      }
-      return;
-    }
-    for (const e of [...this.entries.values()]) if (e.k[pos] === part) yield e;
+    if (ix) return ix.get(part) ?? NOTHING;
+    return [...this.entries()].filter((e) => e.k[pos] === part);
   }
 
   clone(): KeyedStore {
-    const c = new KeyedStore(this.name, this.arity, []);
-    for (let p = 0; p < this.arity; p++) if (this.index[p]) (c.index as (Map<Key, Set<Key>> | undefined)[])[p] = new Map([...this.index[p]!].map(([k, s]) => [k, new Set(s)]));
-    for (const [k, e] of this.entries) c.entries.set(k, { k: e.k, v: e.v, prov: e.prov });
+    const c = new KeyedStore(this.name, this.arity, this.index.map((x, i) => (x ? i : -1)).filter((i) => i > 0));
+    for (const e of this.entries()) c.set(e.k, e.v, e.prov);
     return c;
   }
+}
+
+function* walk(m: Level, depth: number): Generator<Entry> {
+  if (depth === 0) { yield* m.values() as Iterable<Entry>; return; }
+  for (const sub of m.values()) yield* walk(sub as Level, depth - 1);
 }
 
 /** A directed graph over scalars; each edge remembers the event that added it. */

@@ -1,0 +1,50 @@
+/** Test helpers: load specs from text, build events tersely, run checks in memory. */
+import { loadSpec, loadSpecText } from '../../src/analysis/load.js';
+import { checkEvents, CompiledSpec, type CheckReport } from '../../src/checker/check.js';
+import type { Scalar, TraceEvent, TraceGap } from '../../src/trace/event.js';
+
+export function compileText(text: string, params: Record<string, string> = {}): CompiledSpec {
+  const r = loadSpecText(text, 'test.kinv', { params });
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n'));
+  return new CompiledSpec(r.value.spec);
+}
+
+let bundled: Map<string, CompiledSpec> | undefined;
+export function compileBundled(params: Record<string, string> = {}): CompiledSpec {
+  bundled ??= new Map();
+  const key = JSON.stringify(params);
+  let c = bundled.get(key);
+  if (!c) {
+    const r = loadSpec([], { params });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+    c = new CompiledSpec(r.value.spec);
+    bundled.set(key, c);
+  }
+  return c;
+}
+
+/** `ev(101, 'acq', { lock: 'I1', mode: 'R' })`, `call(101, 'lookup', {...})`, `ret(101, 'lookup', 'D1')`. */
+export function ev(pid: number, name: string, args: Record<string, Scalar> = {}): TraceEvent {
+  return { seq: 0, pid, ev: name, args };
+}
+export function call(pid: number, fn: string, args: Record<string, Scalar> = {}): TraceEvent {
+  return { seq: 0, pid, ev: 'call', fn, args };
+}
+export function ret(pid: number, fn: string, value: Scalar = null, args: Record<string, Scalar> = {}): TraceEvent {
+  return { seq: 0, pid, ev: 'ret', fn, args, ret: value };
+}
+export function gap(pids?: number[]): TraceGap {
+  return { kind: 'gap', reason: 'test', pids, seq: 0 };
+}
+
+/** Numbers events by position and checks them. */
+export function run(spec: CompiledSpec, items: (TraceEvent | TraceGap)[], opts: { all?: boolean; tasksStartUnknown?: boolean } = {}): CheckReport {
+  let seq = 0;
+  const numbered = items.map((i) => ('kind' in i ? i : { ...i, seq: seq++ }));
+  return checkEvents(spec, numbered, opts);
+}
+
+/** [kind, invariant, seq] of each verdict, in report order. */
+export function verdicts(r: CheckReport): [string, string, number | null][] {
+  return r.verdicts.map((v) => [v.kind, v.invariant, v.event?.seq ?? null]);
+}
