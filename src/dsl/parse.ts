@@ -37,8 +37,11 @@ function syntaxDiagnostic(src: SourceFile, e: unknown): Diagnostic {
   if (!isPeggyError(e) || !e.location) {
     return error('KV001', `cannot parse spec: ${String(e)}`, { span: { source: src.path, start: 0, end: 0 } });
   }
-  const found = e.found === null || e.found === undefined ? 'end of input' : JSON.stringify(e.found);
-  const start = e.location.start.offset;
+  const atEnd = e.found === null || e.found === undefined;
+  const found = atEnd ? 'end of input' : JSON.stringify(e.found);
+  let start = e.location.start.offset;
+  // At the end of input, point just after the last token rather than at trailing blank lines.
+  if (atEnd) while (start > 0 && /\s/.test(src.text[start - 1]!)) start--;
   return error('KV001', `unexpected ${found}`, { span: { source: src.path, start, end: Math.max(start + 1, e.location.end.offset) } }, describeExpected(e));
 }
 

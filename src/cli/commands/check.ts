@@ -77,8 +77,10 @@ export async function check(argv: string[]): Promise<number> {
   const reports: CheckReport[] = [];
   const files = expandTraces(o.traces);
   let unreadable = false;
+  let inputErrors = 0;
   const shown = new Map<string, number>();
   const onDiagnostic = (d: Diagnostic): void => {
+    if (d.severity === 'error') inputErrors++;
     const n = (shown.get(d.code) ?? 0) + 1;
     shown.set(d.code, n);
     if (n > o.maxDiagnostics) return;
@@ -95,8 +97,7 @@ export async function check(argv: string[]): Promise<number> {
   if (o.format === 'json') process.stdout.write(JSON.stringify(summary) + '\n');
   else process.stdout.write('\n' + renderSummary(summary, out) + '\n');
   if (summary.violations > 0) return 1;
-  const errors = reports.some((r) => r.diagnostics.some((d) => d.severity === 'error'));
-  if (unreadable || errors) return 3;
+  if (unreadable || inputErrors > 0) return 3;
   const evaluatedAny = Object.values(summary.evaluated).some((n) => n > 0);
   const skippedAny = Object.values(summary.unknown).some((n) => n > 0);
   if (!evaluatedAny && skippedAny) {
@@ -133,6 +134,7 @@ async function checkOne(file: string, o: CheckCliOptions, loaded: LoadedSpec, co
   const progress = new Progress(input.name, process.stderr);
   const report = await runCheck(compiled, source, stats, {
     all: o.all,
+    onDiagnostic,
     tasksStartUnknown,
     onBatch: (s) => progress.update(s.lines, s.events),
     onVerdict: (v) => {

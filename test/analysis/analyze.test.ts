@@ -1,0 +1,84 @@
+/**
+ * Name and type checks: every error has a code and a span (asserted by the text under it), and
+ * all errors of a spec are reported at once.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadSpecText } from '../../src/analysis/load.js';
+
+const PRELUDE = `enum Mode { R, W }
+enum Outcome { H, W, N, E }
+event acq(lock: id, mode: Mode)
+event rel(lock: id, mode: Mode)
+fn f(dir: id) returns (ret: str, outcome: Outcome)
+state held: map[task, id] -> Mode
+`;
+
+function diagnostics(body: string, params: Record<string, string> = {}): { code: string; at: string; message: string }[] {
+  const text = PRELUDE + body;
+  const r = loadSpecText(text, 't.kinv', { params });
+  return r.diagnostics.map((d) => ({ code: d.code, at: d.span ? text.slice(d.span.start, d.span.end) : '', message: d.message }));
+}
+
+describe('analyze', () => {
+  it('accepts a well-formed spec', () => {
+    expect(diagnostics('on acq { held[pid, lock] := mode }\ninvariant i on rel: held[pid, lock] == mode\n')).toEqual([]);
+  });
+
+  it('reports unknown names with a suggestion', () => {
+    const ds = diagnostics('invariant i on rel: hled[pid, lock] == mode\n');
+    expect(ds.map((d) => [d.code, d.at])).toEqual([['KV101', 'hled']]);
+  });
+
+  it('reports unknown events and fields', () => {
+    const ds = diagnostics('invariant i on acquire: true\ninvariant j on acq: once rel(lok: lock)\n');
+    expect(ds.map((d) => [d.code, d.at])).toEqual([['KV103', 'acquire'], ['KV104', 'lok']]);
+  });
+
+  it('reports type mismatches and wrong arity, all at once', () => {
+    const ds = diagnostics('invariant i on acq: held[pid] == 3\ninvariant j on acq: mode + 1 > 0\n');
+    expect(ds.map((d) => d.code).sort()).toEqual(['KV201', 'KV201', 'KV202']);
+  });
+
+  it('resolves an enum member shared by two enums from the other side of ==', () => {
+    expect(diagnostics('invariant i on acq: mode == W\ninvariant j on ret f: outcome == W\n')).toEqual([]);
+    expect(diagnostics('invariant i always: W == W\n').map((d) => d.code)).toEqual(['KV101', 'KV101']);
+  });
+
+  it('allows old() only at a return, and only over the call\'s fields', () => {
+    expect(diagnostics('invariant i on ret f: held[pid, dir] == old(held[pid, dir])\n')).toEqual([]);
+    const ds = diagnostics('invariant i on acq: old(mode) == mode\ninvariant j on ret f: old(ret) == ret\n');
+    expect(ds.map((d) => [d.code, d.at])).toEqual([['KV203', 'old(mode)'], ['KV101', 'ret']]);
+  });
+
+  it('restricts past-time operators to event patterns', () => {
+    expect(diagnostics('invariant i on rel: not ((not acq(pid: pid, lock: lock)) since rel(pid: pid, lock: lock))\n')).toEqual([]);
+    expect(diagnostics('invariant i on rel: once (mode == R)\n').map((d) => d.code)).toEqual(['KV203']);
+  });
+
+  it('reports unknown --param names, bad values and unused parameters', () => {
+    expect(diagnostics('param p: int = 1\ninvariant i on acq: p > 0\n', { q: '1' }).map((d) => d.code)).toEqual(['KV105']);
+    expect(diagnostics('param p: int = 1\ninvariant i on acq: p > 0\n', { p: 'x' }).map((d) => d.code)).toEqual(['KV106']);
+    expect(diagnostics('param p: int = 1\n').map((d) => [d.code, d.at])).toEqual([['KV105', 'p']]);
+  });
+
+  it('reports duplicate declarations with the first one as a note', () => {
+    const text = PRELUDE + 'state held: set[task]\n';
+    const r = loadSpecText(text, 't.kinv');
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics[0]!.code).toBe('KV102');
+    expect(r.diagnostics[0]!.notes?.[0]?.span).toBeDefined();
+  });
+
+  it('the bundled spec declares every Contract 3 invariant', async () => {
+    const { loadSpec } = await import('../../src/analysis/load.js');
+    const r = loadSpec([]);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const names = new Set([...r.value.spec.invariants.map((i) => i.name), ...r.value.spec.obligations.map((o) => o.name)]);
+    for (const n of ['rel_held', 'rel_mode', 'mutual_exclusion', 'no_recursive_acq', 'failed_acq_holds_nothing', 'lookup_parent_lock_balanced',
+      'd_add_ci_parent_lock_balanced', 'lookup_entry_locked', 'lookup_shared_flag', 'no_locks_at_exit', 'in_lookup_exclusive', 'in_lookup_unique',
+      'dap_outcome_consistent', 'no_self_wait', 'no_final_put_in_lookup', 'in_lookup_ended', 'waiters_released', 'no_dap_under_dir_lock',
+      'no_deadlock', 'lock_order_acyclic', 'waiter_holds_nothing_needed']) expect(names.has(n), n).toBe(true);
+    for (const i of r.value.spec.invariants) expect(i.doc, `${i.name} has a one-line rule comment`).toBeTruthy();
+  });
+});

@@ -1,0 +1,73 @@
+/** The parser: syntax errors carry a location and what was expected; it never throws. */
+import { readFileSync, readdirSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseSpec, parseExpr } from '../../src/dsl/parse.js';
+
+const bundled = readdirSync('spec/vfs').filter((f) => f.endsWith('.kinv')).map((f) => readFileSync(`spec/vfs/${f}`, 'utf8'));
+
+describe('parseSpec', () => {
+  it('parses every declaration kind', () => {
+    const r = parseSpec({ path: 'a.kinv', text: `
+import "b.kinv"
+param p: int = 3
+enum Mode { R, W }
+event acq(lock: id, mode: Mode)
+fn f(x: id) returns (ret: str, o: Mode)
+state held: map[task, id] -> Mode
+state s: set[task, id]
+state g: rel[str]
+state v: var int
+def d(t: task): set[task] = { u | (u, l) in held where u != t }
+on acq when mode == W { held[pid, lock] := mode }
+invariant i on acq per lock: (pid, lock) not in held else "x {lock}"
+obligation o: each (t, l) in held due at syscall_exit where t == pid
+sync syscall_exit
+map kprobe dr when sem != "" -> acq_req(lock: ptr_sub(sem, 160), mode: R, kind: blocking), ignore
+` });
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.value.decls.map((d) => d.kind)).toEqual(['import', 'param', 'enum', 'event', 'fn', 'state', 'state', 'state', 'state', 'def', 'rule', 'invariant', 'obligation', 'sync', 'mapping']);
+  });
+
+  it('attaches /// doc comments to the declaration below', () => {
+    const r = parseSpec({ path: 'a.kinv', text: '/// First line.\n/// Second line.\ninvariant x always: true\n' });
+    expect(r.ok && r.value.decls[0]!.kind === 'invariant' && r.value.decls[0]!.doc).toBe('First line.\nSecond line.');
+  });
+
+  it('reports a syntax error at its offset with what was expected', () => {
+    const text = 'invariant x on acq:\n  held[pid, lock] ==\n';
+    const r = parseSpec({ path: 'bad.kinv', text });
+    expect(r.ok).toBe(false);
+    const d = r.diagnostics[0]!;
+    expect(d.code).toBe('KV001');
+    expect(d.span?.source).toBe('bad.kinv');
+    expect(d.span?.start).toBe(text.trimEnd().length);
+    expect(d.hint).toMatch(/^expected /);
+  });
+
+  it('keeps operator precedence: and binds tighter than or, comparison tighter than and', () => {
+    const r = parseExpr({ path: 'e', text: 'a or b and c == d' });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const e = r.value as { kind: string; op: string; right: { op: string; right: { op: string } } };
+    expect([e.op, e.right.op, e.right.right.op]).toEqual(['or', 'and', '==']);
+  });
+
+  it('never throws, on any text', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 200 }), (s) => {
+      const r = parseSpec({ path: 'x', text: s });
+      expect(typeof r.ok).toBe('boolean');
+    }));
+  });
+
+  it('never throws on mutations of the bundled spec (deleted, duplicated or swapped characters)', () => {
+    const base = bundled.join('\n');
+    fc.assert(fc.property(fc.nat(base.length - 1), fc.nat(40), fc.constantFrom('del', 'dup', 'brace', 'quote'), (at, len, how) => {
+      const cut = how === 'del' ? base.slice(0, at) + base.slice(at + len)
+        : how === 'dup' ? base.slice(0, at) + base.slice(at, at + len) + base.slice(at)
+        : base.slice(0, at) + (how === 'brace' ? '{' : '"') + base.slice(at);
+      const r = parseSpec({ path: 'm', text: cut });
+      if (!r.ok) expect(r.diagnostics[0]!.span!.start).toBeLessThanOrEqual(cut.length);
+    }));
+  });
+});
