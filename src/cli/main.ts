@@ -5,17 +5,19 @@
  */
 import { check } from './commands/check.js';
 import { lint } from './commands/lint.js';
+import { examples } from './commands/examples.js';
 import { UsageError } from './args.js';
 
 const USAGE = `usage:
   kinv check [--spec FILE|DIR]... [--param k=v]... [--format text|json] [--from ndjson|ftrace|auto] [--all] TRACE...
   kinv lint  [--spec FILE|DIR]... [--param k=v]...
+  kinv examples      check the bundled traces against their expected verdicts
 
 Exit codes: 0 every invariant holds; 1 a violation; 2 usage or spec error; 3 trace unreadable or verdict unknown.`;
 
 type Command = (argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = { check, lint };
+const COMMANDS: Record<string, Command> = { check, lint, examples };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -20,7 +20,7 @@ export async function openInput(path: string): Promise<OpenedInput> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new Error(`cannot read trace '${path}': ${why}`);
+    throw new Error(`cannot read trace '${path}': ${why}`, { cause: e });
   }
   const head = first.done ? new Uint8Array() : first.value;
   async function* all(): AsyncGenerator<Uint8Array> {

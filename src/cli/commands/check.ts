@@ -5,14 +5,12 @@
 import { statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSpec, type LoadedSpec } from '../../analysis/load.js';
-import { runCheck, type CheckReport, CompiledSpec } from '../../checker/check.js';
+import { type CheckReport, CompiledSpec } from '../../checker/check.js';
+import { checkTraceFile } from '../../checker/file.js';
 import { gapJson, renderSummary, renderVerdict, summarize, verdictJson } from '../../checker/report.js';
 import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
 import type { Diagnostic } from '../../diag/diagnostic.js';
-import { emptyStats, type TraceItem, type SourceStats } from '../../trace/event.js';
-import { openInput, sniffFormat, type TraceFormat } from '../../trace/input.js';
-import { readNdjson } from '../../trace/ndjson.js';
-import { openFtraceSource } from '../../trace/ftrace-source.js';
+import type { TraceFormat } from '../../trace/input.js';
 import { oneOf, parse, paramsOf, UsageError } from '../args.js';
 import { Progress } from '../progress.js';
 
@@ -53,7 +51,7 @@ export function expandTraces(paths: string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
     if (p === '-') { out.push(p); continue; }
-    let isDir = false;
+    let isDir: boolean;
     try { isDir = statSync(p).isDirectory(); } catch { out.push(p); continue; }
     if (!isDir) { out.push(p); continue; }
     for (const f of readdirSync(p).sort()) {
@@ -108,34 +106,12 @@ export async function check(argv: string[]): Promise<number> {
 }
 
 async function checkOne(file: string, o: CheckCliOptions, loaded: LoadedSpec, compiled: CompiledSpec, onDiagnostic: (d: Diagnostic) => void, out: ReturnType<typeof styleFor>): Promise<CheckReport | 'unreadable'> {
-  let input;
-  try {
-    input = await openInput(file);
-  } catch (e) {
-    onDiagnostic({ code: 'KV309', severity: 'error', message: (e as Error).message });
-    return 'unreadable';
-  }
-  const sniffed = sniffFormat(input.head);
-  const format: TraceFormat = o.from === 'auto' ? (sniffed === 'empty' ? 'ndjson' : sniffed) : o.from;
-  const stats: SourceStats = emptyStats();
-  let source: AsyncIterable<TraceItem[]>;
-  let tasksStartUnknown = false;
-  if (format === 'ndjson') {
-    source = readNdjson(input.chunks, { file: input.name, onDiagnostic, stats });
-  } else {
-    const opened = openFtraceSource(input.chunks, { file: input.name, spec: loaded.spec, onDiagnostic, stats });
-    if (!opened.ok) {
-      for (const d of opened.diagnostics) onDiagnostic(d);
-      return 'unreadable';
-    }
-    source = opened.source;
-    tasksStartUnknown = true;
-  }
-  const progress = new Progress(input.name, process.stderr);
-  const report = await runCheck(compiled, source, stats, {
+  const progress = new Progress(file === '-' ? '<stdin>' : file, process.stderr);
+  const report = await checkTraceFile(file, loaded.spec, compiled, {
+    from: o.from,
     all: o.all,
-    onDiagnostic,
-    tasksStartUnknown,
+    params: o.params,
+    onDiagnostic: (d) => { progress.clear(); onDiagnostic(d); },
     onBatch: (s) => progress.update(s.lines, s.events),
     onVerdict: (v) => {
       progress.clear();
@@ -145,5 +121,5 @@ async function checkOne(file: string, o: CheckCliOptions, loaded: LoadedSpec, co
     onGap: (g) => { if (o.format === 'json') process.stdout.write(JSON.stringify(gapJson(g)) + '\n'); },
   });
   progress.clear();
-  return report;
+  return report ?? 'unreadable';
 }

@@ -1,0 +1,64 @@
+/**
+ * Checks one trace file or stream, whatever its format: opens it, sniffs NDJSON vs ftrace text
+ * (unless forced), and runs the compiled spec over it. Shared by `kinv check`, `kinv examples`
+ * and library users.
+ */
+import type { TypedSpec } from '../analysis/ir.js';
+import type { Diagnostic } from '../diag/diagnostic.js';
+import { emptyStats, type SourceStats, type TraceGap, type TraceItem } from '../trace/event.js';
+import { openFtraceSource } from '../trace/ftrace-source.js';
+import { openInput, sniffFormat, type TraceFormat } from '../trace/input.js';
+import { readNdjson } from '../trace/ndjson.js';
+import { runCheck, type CheckReport, type CompiledSpec } from './check.js';
+import type { Verdict } from './engine.js';
+
+export interface CheckFileOptions {
+  from?: TraceFormat | 'auto';
+  all?: boolean;
+  params?: Record<string, string>;
+  onDiagnostic?: (d: Diagnostic) => void;
+  onVerdict?: (v: Verdict) => void;
+  onGap?: (g: TraceGap) => void;
+  onBatch?: (s: SourceStats) => void;
+}
+
+export interface FileReport extends CheckReport {
+  file: string;
+  format: TraceFormat;
+}
+
+/** `undefined` when the input cannot be read at all (the diagnostic went to onDiagnostic). */
+export async function checkTraceFile(path: string, spec: TypedSpec, compiled: CompiledSpec, opts: CheckFileOptions = {}): Promise<FileReport | undefined> {
+  const diag = opts.onDiagnostic ?? (() => {});
+  let input;
+  try {
+    input = await openInput(path);
+  } catch (e) {
+    diag({ code: 'KV309', severity: 'error', message: (e as Error).message });
+    return undefined;
+  }
+  const sniffed = sniffFormat(input.head);
+  const from = opts.from ?? 'auto';
+  const format: TraceFormat = from === 'auto' ? (sniffed === 'empty' ? 'ndjson' : sniffed) : from;
+  const stats = emptyStats();
+  let source: AsyncIterable<TraceItem[]>;
+  if (format === 'ndjson') {
+    source = readNdjson(input.chunks, { file: input.name, onDiagnostic: diag, stats });
+  } else {
+    const opened = openFtraceSource(input.chunks, { file: input.name, spec, onDiagnostic: diag, stats, params: opts.params ?? {} });
+    if (!opened.ok) {
+      for (const d of opened.diagnostics) diag(d);
+      return undefined;
+    }
+    source = opened.source;
+  }
+  const report = await runCheck(compiled, source, stats, {
+    all: opts.all,
+    tasksStartUnknown: format === 'ftrace',
+    onDiagnostic: diag,
+    onVerdict: opts.onVerdict,
+    onGap: opts.onGap,
+    onBatch: opts.onBatch,
+  });
+  return { ...report, file: input.name, format };
+}

@@ -1,0 +1,14 @@
+/**
+ * kinv's library API: load a spec, compile it, and check traces (files, streams or in-memory
+ * event lists). The CLI is a thin shell over exactly these functions.
+ */
+export { loadSpec, loadSpecText, bundledSpecDir, type LoadedSpec } from './analysis/load.js';
+export type { TypedSpec } from './analysis/ir.js';
+export { CompiledSpec, checkEvents, runCheck, type CheckReport, type CheckOptions } from './checker/check.js';
+export { checkTraceFile, type FileReport, type CheckFileOptions } from './checker/file.js';
+export type { Verdict, Engine, EngineOptions } from './checker/engine.js';
+export { renderVerdict, verdictJson, describeEvent } from './checker/report.js';
+export { renderDiagnostic } from './diag/render.js';
+export type { Diagnostic, Span } from './diag/diagnostic.js';
+export { readNdjson, parseNdjsonLine } from './trace/ndjson.js';
+export type { TraceEvent, TraceGap, TraceItem, Scalar, SourceStats } from './trace/event.js';
