@@ -33,9 +33,14 @@ const BUILTINS: Record<string, { args: (Type | undefined)[]; result: Type; doc: 
   ptr_sub: { args: [STR, INT], result: STR, doc: 'a kernel address minus a byte offset (64-bit exact)' },
   ptr_add: { args: [STR, INT], result: STR, doc: 'a kernel address plus a byte offset (64-bit exact)' },
   is_error: { args: [STR], result: BOOL, doc: 'an error pointer: "ERR:-12", or an address in the top 4095 bytes' },
+  errptr: { args: [STR], result: STR, doc: 'an error pointer as "ERR:-12" (none if the value is not one)' },
+  entry: { args: [STR], result: STR, doc: 'in a mapping: a field of the call record a return record belongs to' },
   min: { args: [INT, INT], result: INT, doc: 'the smaller integer' },
   max: { args: [INT, INT], result: INT, doc: 'the larger integer' },
 };
+/** Kinds of raw ftrace records a `map` declaration can match. */
+export const RECORD_SOURCES = ['function', 'graph_entry', 'graph_exit', 'graph_leaf', 'event', 'kprobe', 'kretprobe', 'syscall_exit'];
+
 /** Builtins over relations: `reaches(R, a, b)` and `path(R, a, b)`, where R is a rel state or a successor def. */
 const GRAPH_BUILTINS = new Set(['reaches', 'path']);
 
@@ -376,6 +381,9 @@ class Analyzer {
         args.push({ name: a.name.name, value: v });
       }
       emits.push({ phase: e.phase, name: ev.name, args });
+    }
+    if (!RECORD_SOURCES.includes(d.source.name)) {
+      this.diags.push(error('KV101', `unknown record source '${d.source.name}'`, { span: d.source.span }, didYouMean(d.source.name, RECORD_SOURCES) ?? `sources: ${RECORD_SOURCES.join(', ')}`));
     }
     this.spec.mappings.push({ source: d.source.name, record: d.record.name, guard, emits, slots: scope.slots.n, span: d.span });
   }
@@ -780,6 +788,10 @@ class Analyzer {
       return { k: 'builtin', name, args: [rel, from, to], type: name === 'reaches' ? BOOL : STR, span };
     }
     const b = BUILTINS[name];
+    if (name === 'entry' && !scope.recordFields) {
+      this.diags.push(error('KV203', `'entry(...)' is only meaningful in a 'map' declaration`, { span }));
+      return { k: 'lit', value: null, type: ERROR, span };
+    }
     if (b) {
       if (e.args.length !== b.args.length) {
         this.diags.push(error('KV202', `'${name}' takes ${b.args.length} argument${b.args.length === 1 ? '' : 's'}, got ${e.args.length}`, { span }));

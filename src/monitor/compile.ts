@@ -485,6 +485,20 @@ function compileBuiltin(e: Extract<TExpr, { k: 'builtin' }>, ctx: CompileContext
       const b = parseAddress(v);
       return b !== undefined && b >= MASK64 - 4094n;
     };
+    case 'errptr': return (env) => {
+      const v = a0!(env);
+      if (typeof v !== 'string') return null;
+      if (v.startsWith('ERR:')) return v;
+      const b = parseAddress(v);
+      return b !== undefined && b >= MASK64 - 4094n ? `ERR:${String(b - MASK64 - 1n)}` : null;
+    };
+    case 'entry': return (env) => {
+      const c = env.call;
+      const n = a0!(env);
+      if (!c || typeof n !== 'string') return null;
+      const v = c.args[n];
+      return v === undefined ? null : v;
+    };
     case 'min': return (env) => nullable2(a0!(env), a1!(env), Math.min);
     case 'max': return (env) => nullable2(a0!(env), a1!(env), Math.max);
     case 'reaches': case 'path': {

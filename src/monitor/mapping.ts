@@ -1,0 +1,90 @@
+/**
+ * Compiles a spec's `map` declarations into a record mapper: raw ftrace records in, spec events
+ * out. Lookup is by (record kind, name) first, so a record nobody maps costs one Map probe.
+ */
+import type { MappingIR, TypedSpec } from '../analysis/ir.js';
+import type { RawFtraceRecord } from '../trace/ftrace/raw.js';
+import type { Scalar, TraceEvent } from '../trace/event.js';
+import { compileDefs, compileExpr, type CompileContext, type Compiled, type Env, type Value } from './compile.js';
+
+interface CompiledMapping {
+  ir: MappingIR;
+  guard: Compiled | undefined;
+  emits: { ev: string; fn: string | undefined; args: { name: string; value: Compiled }[] }[];
+}
+
+export interface RecordMapper {
+  /** Whether any mapping looks at records of this kind and name (cheap pre-filter). */
+  wants(kind: string, name: string): boolean;
+  /** The events a record maps to: `undefined` = no mapping matched; `[]` = matched and ignored. */
+  map(rec: RawFtraceRecord): TraceEvent[] | undefined;
+  /** Record kinds and names the mappings mention, for diagnostics and probe-set checks. */
+  readonly names: ReadonlySet<string>;
+}
+
+const IMPLICIT = new Set(['pid', 'comm', 'cpu', 'ts', 'seq']);
+
+/** Spec state is never read by mappings, so they run on an empty runtime. */
+const EMPTY_RT = { stores: [], temporal: [], tasks: new Set<number>() };
+
+function recordEvent(rec: RawFtraceRecord): TraceEvent {
+  const args: Record<string, Scalar> = rec.args;
+  if (rec.retval !== undefined && args.retval === undefined) args.retval = rec.retval;
+  return {
+    seq: 0, pid: rec.pid, ev: rec.name, args, comm: rec.comm || undefined, cpu: rec.cpu >= 0 ? rec.cpu : undefined,
+    ts: rec.tsSec !== undefined ? rec.tsSec + (rec.tsNsec ?? 0) / 1e9 : undefined, file: rec.file, line: rec.line,
+  };
+}
+
+export function compileRecordMapper(spec: TypedSpec): RecordMapper {
+  const ctx: CompileContext = { spec, storeIndex: new Map(), defs: new Map() };
+  compileDefs(spec, ctx);
+  const byKey = new Map<string, CompiledMapping[]>();
+  const wildcard = new Map<string, CompiledMapping[]>();
+  let maxSlots = 1;
+  for (const m of spec.mappings) {
+    maxSlots = Math.max(maxSlots, m.slots);
+    const c: CompiledMapping = {
+      ir: m,
+      guard: m.guard ? compileExpr(m.guard, ctx) : undefined,
+      emits: m.emits.filter((e) => e.phase !== 'ignore').map((e) => ({
+        ev: e.phase === 'event' ? e.name : e.phase,
+        fn: e.phase === 'event' ? undefined : e.name,
+        args: e.args.map((a) => ({ name: a.name, value: compileExpr(a.value, ctx) })),
+      })),
+    };
+    const table = m.record === '*' ? wildcard : byKey;
+    const key = m.record === '*' ? m.source : `${m.source} ${m.record}`;
+    let list = table.get(key);
+    if (!list) { list = []; table.set(key, list); }
+    list.push(c);
+  }
+  const env: Env = { ev: undefined as unknown as TraceEvent, call: undefined, olds: undefined, locals: new Array<Value>(maxSlots + 4).fill(null), idx: 0, rt: EMPTY_RT, reads: undefined };
+  const names = new Set([...byKey.keys(), ...[...wildcard.keys()].map((k) => `${k} *`)]);
+  return {
+    names,
+    wants: (kind, name) => byKey.has(`${kind} ${name}`) || wildcard.has(kind),
+    map(rec) {
+      const list = byKey.get(`${rec.kind} ${rec.name}`) ?? wildcard.get(rec.kind);
+      if (!list) return undefined;
+      env.ev = recordEvent(rec);
+      env.call = rec.entry ? recordEvent(rec.entry) : undefined;
+      for (const m of list) {
+        if (m.guard && !m.guard(env)) continue;
+        const out: TraceEvent[] = [];
+        for (const e of m.emits) {
+          const ev: TraceEvent = { seq: 0, pid: env.ev.pid, ev: e.ev, fn: e.fn, args: {}, comm: env.ev.comm, cpu: env.ev.cpu, ts: env.ev.ts, file: rec.file, line: rec.line };
+          for (const a of e.args) {
+            const v = a.value(env) as Scalar;
+            if (a.name === 'ret' && e.ev === 'ret') ev.ret = v;
+            else if (IMPLICIT.has(a.name)) (ev as unknown as Record<string, Scalar>)[a.name] = v;
+            else if (v !== null) ev.args[a.name] = v;
+          }
+          out.push(ev);
+        }
+        return out;
+      }
+      return undefined;
+    },
+  };
+}
