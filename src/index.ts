@@ -12,3 +12,4 @@ export { renderDiagnostic } from './diag/render.js';
 export type { Diagnostic, Span } from './diag/diagnostic.js';
 export { readNdjson, parseNdjsonLine } from './trace/ndjson.js';
 export type { TraceEvent, TraceGap, TraceItem, Scalar, SourceStats } from './trace/event.js';
+export { bundledSpec, specFrom, specText, checkTrace, explain, kinvMatchers, type SpecHandle } from './testing/matchers.js';

@@ -1,0 +1,65 @@
+/**
+ * Checking traces from a user's own test suite: `checkTrace(spec, events)` and a matcher for
+ * vitest/jest-style `expect.extend`, whose failure message is kinv's counterexample.
+ *
+ *   import { expect } from 'vitest';
+ *   import { kinvMatchers, bundledSpec } from 'kinv';
+ *   expect.extend(kinvMatchers);
+ *   expect(events).toSatisfySpec(bundledSpec());
+ */
+import { loadSpec, loadSpecText } from '../analysis/load.js';
+import { CompiledSpec, checkEvents, type CheckReport } from '../checker/check.js';
+import { renderVerdict } from '../checker/report.js';
+import { renderDiagnostic } from '../diag/render.js';
+import type { TraceEvent, TraceGap } from '../trace/event.js';
+
+/** A compiled spec together with its sources (for rendering locations). */
+export interface SpecHandle {
+  compiled: CompiledSpec;
+  sources: Map<string, string>;
+}
+
+function handle(r: ReturnType<typeof loadSpec>): SpecHandle {
+  if (!r.ok) throw new Error('spec has errors:\n' + r.diagnostics.map((d) => renderDiagnostic(d, r.sources)).join('\n'));
+  return { compiled: new CompiledSpec(r.value.spec), sources: r.sources };
+}
+
+/** The bundled VFS spec (optionally with `--param`-style parameters). */
+export function bundledSpec(params: Record<string, string> = {}): SpecHandle {
+  return handle(loadSpec([], { params }));
+}
+
+/** A spec from files or folders. */
+export function specFrom(paths: string[], params: Record<string, string> = {}): SpecHandle {
+  return handle(loadSpec(paths, { params }));
+}
+
+/** A spec from text (e.g. a new invariant written inside a test), with the bundled VFS files importable by path. */
+export function specText(text: string, params: Record<string, string> = {}): SpecHandle {
+  return handle(loadSpecText(text, 'inline.kinv', { params }));
+}
+
+/** Checks events in memory; `seq` is assigned by position when missing. */
+export function checkTrace(spec: SpecHandle, events: Iterable<TraceEvent | TraceGap>, opts: { all?: boolean } = {}): CheckReport {
+  let i = 0;
+  const numbered = [...events].map((e) => ('kind' in e ? e : { ...e, seq: e.seq ?? i++ }));
+  return checkEvents(spec.compiled, numbered, opts);
+}
+
+/** The counterexample text of a report (empty when every invariant holds). */
+export function explain(spec: SpecHandle, report: CheckReport): string {
+  const plain = { bold: (s: string) => s, red: (s: string) => s, yellow: (s: string) => s, cyan: (s: string) => s, dim: (s: string) => s };
+  return report.verdicts.filter((v) => v.kind === 'violation').map((v) => renderVerdict(v, spec.sources, plain)).join('\n\n');
+}
+
+/** Matchers for `expect.extend`: `toSatisfySpec(spec)` passes when no invariant is violated. */
+export const kinvMatchers = {
+  toSatisfySpec(received: (TraceEvent | TraceGap)[], spec: SpecHandle) {
+    const report = checkTrace(spec, received);
+    const pass = report.violations === 0;
+    return {
+      pass,
+      message: () => (pass ? `expected a violation, but all ${report.stats.events} events satisfy the spec` : `trace violates the spec:\n\n${explain(spec, report)}`),
+    };
+  },
+};
