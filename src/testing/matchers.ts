@@ -39,10 +39,13 @@ export function specText(text: string, params: Record<string, string> = {}): Spe
   return handle(loadSpecText(text, 'inline.kinv', { params }));
 }
 
-/** Checks events in memory; `seq` is assigned by position when missing. */
+/** Checks events in memory. Their `seq` is kept when it increases along the list, else it becomes the position. */
 export function checkTrace(spec: SpecHandle, events: Iterable<TraceEvent | TraceGap>, opts: { all?: boolean } = {}): CheckReport {
+  const list = [...events];
+  const evs = list.filter((e): e is TraceEvent => !('kind' in e));
+  const ordered = evs.every((e, i) => i === 0 || e.seq > evs[i - 1]!.seq);
   let i = 0;
-  const numbered = [...events].map((e) => ('kind' in e ? e : { ...e, seq: e.seq ?? i++ }));
+  const numbered = list.map((e) => ('kind' in e ? e : { ...e, seq: ordered ? e.seq : i++ }));
   return checkEvents(spec.compiled, numbered, opts);
 }
 
