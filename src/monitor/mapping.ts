@@ -3,9 +3,24 @@
  * out. Lookup is by (record kind, name) first, so a record nobody maps costs one Map probe.
  */
 import type { MappingIR, TypedSpec } from '../analysis/ir.js';
-import type { RawFtraceRecord } from '../trace/ftrace/raw.js';
 import type { Scalar, TraceEvent } from '../trace/event.js';
 import { compileDefs, compileExpr, type CompileContext, type Compiled, type Env, type Value } from './compile.js';
+
+/** What a mapping reads of a raw record (the ftrace reader's records have these fields). */
+export interface MappableRecord {
+  kind: string;
+  name: string;
+  pid: number;
+  comm: string;
+  cpu: number;
+  tsSec: number | undefined;
+  tsNsec: number | undefined;
+  args: Record<string, string>;
+  retval: string | undefined;
+  entry: MappableRecord | undefined;
+  file: string;
+  line: number;
+}
 
 interface CompiledMapping {
   ir: MappingIR;
@@ -17,7 +32,7 @@ export interface RecordMapper {
   /** Whether any mapping looks at records of this kind and name (cheap pre-filter). */
   wants(kind: string, name: string): boolean;
   /** The events a record maps to: `undefined` = no mapping matched; `[]` = matched and ignored. */
-  map(rec: RawFtraceRecord): TraceEvent[] | undefined;
+  map(rec: MappableRecord): TraceEvent[] | undefined;
   /** Record kinds and names the mappings mention, for diagnostics and probe-set checks. */
   readonly names: ReadonlySet<string>;
 }
@@ -27,7 +42,7 @@ const IMPLICIT = new Set(['pid', 'comm', 'cpu', 'ts', 'seq']);
 /** Spec state is never read by mappings, so they run on an empty runtime. */
 const EMPTY_RT = { stores: [], temporal: [], tasks: new Set<number>() };
 
-function recordEvent(rec: RawFtraceRecord): TraceEvent {
+function recordEvent(rec: MappableRecord): TraceEvent {
   const args: Record<string, Scalar> = rec.args;
   if (rec.retval !== undefined && args.retval === undefined) args.retval = rec.retval;
   return {

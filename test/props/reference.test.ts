@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/checker/check.js';
 import { readNdjson } from '../../src/trace/ndjson.js';
-import { emptyStats, type TraceEvent } from '../../src/trace/event.js';
+import { emptyStats, type Scalar, type TraceEvent } from '../../src/trace/event.js';
 import { compileBundled, run } from '../helpers/run.js';
 
 type Verdict = string; // `${invariant}@${seq}`
@@ -98,7 +98,7 @@ const traceArb = fc.array(fc.record({
       case 'acq': case 'rel': events.push({ ...base, ev: s.op, args: { lock: s.lock, mode: s.mode } }); break;
       case 'call': {
         st.push(s.fn);
-        const args = s.fn === 'd_splice_alias' ? { dentry: s.dentry, inode: 'I9' } : s.fn === 'd_alloc_parallel' ? { dir: s.lock, name: 'x' } : { dir: s.lock, dentry: s.dentry, name: 'x', flags: 0, fs: 'xfs' };
+        const args: Record<string, Scalar> = s.fn === 'd_splice_alias' ? { dentry: s.dentry, inode: 'I9' } : s.fn === 'd_alloc_parallel' ? { dir: s.lock, name: 'x' } : { dir: s.lock, dentry: s.dentry, name: 'x', flags: 0, fs: 'xfs' };
         events.push({ ...base, ev: 'call', fn: s.fn, args });
         break;
       }
