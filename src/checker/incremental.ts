@@ -1,0 +1,40 @@
+/**
+ * The monitor as an exploration component: step one event at a time, branch (clone), and hash
+ * the monitor state (fingerprint) so a search can prune states it has already seen.
+ */
+import { loadSpec } from '../analysis/load.js';
+import { CompiledSpec } from './check.js';
+import type { Engine, Verdict } from './engine.js';
+import type { TraceEvent } from '../trace/event.js';
+
+export type { Verdict };
+
+export interface IncrementalChecker {
+  /** Violations caused by this event. */
+  step(e: TraceEvent): Verdict[];
+  /** Obligations still open when the run ends (pending). */
+  finish(): Verdict[];
+  clone(): IncrementalChecker;
+  /** A canonical digest of the monitor state. */
+  fingerprint(): string;
+}
+
+class EngineChecker implements IncrementalChecker {
+  constructor(private readonly engine: Engine) {}
+  step(e: TraceEvent): Verdict[] { return this.engine.step(e); }
+  finish(): Verdict[] { return this.engine.finish(); }
+  clone(): IncrementalChecker { return new EngineChecker(this.engine.clone()); }
+  fingerprint(): string { return this.engine.fingerprint(); }
+}
+
+/** A checker factory over a compiled spec; every violation is reported (exploration wants them all). */
+export function incrementalChecker(compiled: CompiledSpec): () => IncrementalChecker {
+  return () => new EngineChecker(compiled.start({ all: false }));
+}
+
+/** The bundled VFS spec compiled with the given parameters (e.g. `{ order: 'new' }`). */
+export function bundledChecker(params: Record<string, string> = {}): () => IncrementalChecker {
+  const r = loadSpec([], { params });
+  if (!r.ok) throw new Error(`bundled spec failed to load: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+  return incrementalChecker(new CompiledSpec(r.value.spec));
+}
