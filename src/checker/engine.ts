@@ -30,6 +30,8 @@ export interface Verdict {
   slice: { ev: TraceEvent; notes: string[] }[];
   /** Per involved task: its locks and other per-task state at the violation. */
   tasks: { pid: number; comm: string | undefined; state: string[] }[];
+  /** Earlier violations of the same task that share an event of the slice: the likely root cause first. */
+  related: { invariant: string; event: TraceEvent; shared: TraceEvent }[];
 }
 
 interface Frame {
@@ -189,6 +191,8 @@ export class Engine {
   private readonly lastCpu = new Map<number, number>();
   private readonly comms = new Map<number, string>();
   private readonly reported = new Set<string>();
+  /** Recent violations per task, to link a violation to an earlier one with the same cause. */
+  private readonly recent = new Map<number, Verdict[]>();
   private readonly env: Env;
   private idx = 0;
 
@@ -363,9 +367,29 @@ export class Engine {
     const v: Verdict = {
       kind: 'violation', invariant: inv.ir.name, doc: inv.ir.doc, specSpan: inv.ir.span, message,
       event: env.ev, call: frame?.call, slice, tasks: this.involvedTasks([env.ev.pid, ...slice.map((s) => s.ev.pid)]),
+      related: this.relate(env.ev.pid, slice),
     };
+    this.remember(env.ev.pid, v);
     this.opts.onVerdict?.(v);
     return v;
+  }
+
+  private relate(pid: number, slice: Verdict['slice']): Verdict['related'] {
+    const mine = new Set(slice.map((s) => s.ev));
+    const out: Verdict['related'] = [];
+    for (const earlier of this.recent.get(pid) ?? []) {
+      // The latest shared event is the nearest common cause (e.g. the release inside d_add_ci).
+      const shared = earlier.slice.filter((s) => mine.has(s.ev) && s.ev.ev !== 'call').at(-1);
+      if (shared && earlier.event) out.push({ invariant: earlier.invariant, event: earlier.event, shared: shared.ev });
+    }
+    return out;
+  }
+
+  private remember(pid: number, v: Verdict): void {
+    let list = this.recent.get(pid);
+    if (!list) { list = []; this.recent.set(pid, list); }
+    list.push(v);
+    if (list.length > 8) list.shift();
   }
 
   private slice(reads: Read[], frame: Frame | undefined): Verdict['slice'] {
@@ -433,8 +457,9 @@ export class Engine {
       const slice = this.slice(reads, undefined);
       const v: Verdict = {
         kind: 'violation', invariant: name, doc: ob.ir.doc, specSpan: ob.ir.span, message, event: env.ev, call: undefined,
-        slice, tasks: this.involvedTasks([env.ev.pid]),
+        slice, tasks: this.involvedTasks([env.ev.pid]), related: this.relate(env.ev.pid, slice),
       };
+      this.remember(env.ev.pid, v);
       this.opts.onVerdict?.(v);
       out.push(v);
     }
@@ -473,7 +498,7 @@ export class Engine {
         }
         const v: Verdict = {
           kind: 'pending', invariant: ob.ir.name, doc: ob.ir.doc, specSpan: ob.ir.span, message: `${message} (trace ended first)`,
-          event: opener, call: undefined, slice: this.slice(reads, undefined), tasks: opener ? this.involvedTasks([opener.pid]) : [],
+          event: opener, call: undefined, slice: this.slice(reads, undefined), tasks: opener ? this.involvedTasks([opener.pid]) : [], related: [],
         };
         this.opts.onVerdict?.(v);
         out.push(v);
@@ -512,6 +537,7 @@ export class Engine {
     for (const [p, c] of this.lastCpu) e.lastCpu.set(p, c);
     for (const [p, c] of this.comms) e.comms.set(p, c);
     for (const r of this.reported) e.reported.add(r);
+    for (const [p, l] of this.recent) e.recent.set(p, [...l]);
     Object.assign(e.counters.evaluated, this.counters.evaluated);
     Object.assign(e.counters.unknown, this.counters.unknown);
     e.counters.violations = this.counters.violations;

@@ -37,6 +37,7 @@ export function renderVerdict(v: Verdict, sources: Map<string, string>, st: Styl
   if (v.doc) out.push(`  ${st.cyan('=')} rule: ${v.doc.split('\n').join(' ')}`);
   out.push(`  ${st.cyan('=')} spec: ${spanLocation(v.specSpan, sources)}`);
   if (v.call) out.push(`  ${st.cyan('=')} frame: ${describeEvent(v.call)} at ${where(v.call)} (seq ${v.call.seq})`);
+  for (const r of v.related) out.push(`  ${st.cyan('=')} same cause as the earlier ${r.invariant} at ${where(r.event)}: both follow ${describeEvent(r.shared)} at ${where(r.shared)}`);
   const rows = [...v.slice.map((s) => ({ ev: s.ev, notes: s.notes, mark: ' ' }))];
   if (v.event && v.kind === 'violation') rows.push({ ev: v.event, notes: [v.kind === 'violation' ? 'violates the invariant' : ''], mark: '>' });
   if (rows.length) {
@@ -77,6 +78,7 @@ export function verdictJson(v: Verdict, sources: Map<string, string>): Record<st
     event: e ? describeEvent(e) : null,
     call: v.call ? ref(v.call) : null,
     slice: v.slice.map((s) => ({ ...ref(s.ev), notes: s.notes })),
+    related: v.related.map((r) => ({ invariant: r.invariant, ...ref(r.event), because: ref(r.shared) })),
     tasks: v.tasks,
   };
 }
