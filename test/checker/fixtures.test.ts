@@ -54,6 +54,16 @@ describe('NDJSON fixtures', () => {
     expect(CONTRACT_3.filter((n) => !violated.has(n))).toEqual([]);
   });
 
+  it("links the caller's bad unlock to the d_add_ci return that skipped the relock", async () => {
+    const { report } = await check('draft-d_add_ci-E2.ndjson');
+    const rel = report.verdicts.find((v) => v.invariant === 'rel_held')!;
+    expect(rel.related.map((r) => [r.invariant, r.event.line, r.shared.line])).toEqual([
+      ['d_add_ci_parent_lock_balanced', 11, 8], ['lookup_parent_lock_balanced', 12, 8]]);
+    const dci = report.verdicts.find((v) => v.invariant === 'd_add_ci_parent_lock_balanced')!;
+    expect(dci.call?.line).toBe(7);
+    expect(dci.slice.map((s) => s.ev.line)).toEqual([3, 7, 8]);
+  });
+
   it('the clean traces exercise the lock and frame invariants (no vacuous pass)', async () => {
     const { report } = await check('clean-two-lookups.ndjson');
     for (const name of ['rel_held', 'rel_mode', 'lookup_parent_lock_balanced', 'd_add_ci_parent_lock_balanced', 'lookup_entry_locked', 'in_lookup_exclusive', 'no_locks_at_exit', 'in_lookup_ended', 'lock_order_acyclic']) {
