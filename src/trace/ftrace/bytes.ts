@@ -1,0 +1,62 @@
+/**
+ * Byte-exact text helpers. The ftrace reader decodes input as latin1 so that every byte survives
+ * (kernel strings are not guaranteed UTF-8, and a qstr name must be cut by its byte length).
+ * These helpers turn such "byte strings" into display text or cut them to a byte count.
+ */
+
+/** True when every char is ASCII (then the byte string is already the text). */
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decodes a byte string (latin1, one char per byte) as UTF-8 when it is valid UTF-8; otherwise
+ * returns it unchanged (each byte as the latin1 char). Never throws.
+ */
+export function bytesToText(s: string): string {
+  if (isAscii(s)) return s;
+  try {
+    return utf8.decode(Buffer.from(s, 'latin1'));
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * The name of a kernel `struct qstr` printed by a `:string` fetch: the fetch reads up to the
+ * next NUL, which may run past the name, so cut it to `nlen` bytes and then decode it.
+ * A non-numeric or out-of-range `nlen` leaves the string whole.
+ */
+export function qstrName(raw: string, nlen: string | number | undefined): string {
+  const n = typeof nlen === 'number' ? nlen : nlen === undefined ? NaN : Number(nlen);
+  const cut = Number.isInteger(n) && n >= 0 && n <= raw.length ? raw.slice(0, n) : raw;
+  return bytesToText(cut);
+}
+
+/** Display form of a line for diagnostics: UTF-8 when valid, control bytes shown as `.`, cut to `max` chars. */
+export function displayLine(s: string, max = 200): string {
+  const t = bytesToText(s.length > max * 4 ? s.slice(0, max * 4) : s);
+  // eslint-disable-next-line no-control-regex
+  const clean = t.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '.');
+  return clean.length > max ? clean.slice(0, max) + '…' : clean;
+}
+
+/** True when a byte string holds control bytes that never occur in trace text (binary data). */
+export function looksBinary(s: string, start = 0, end = s.length): boolean {
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 9 || (c > 13 && c < 32) || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
+ * A copy of `s` that does not share storage with a larger string. Slices of the reader's chunk
+ * text would otherwise keep a whole chunk alive while they sit on a call stack.
+ */
+export function detach(s: string): string {
+  return (' ' + s).slice(1);
+}

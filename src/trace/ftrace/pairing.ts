@@ -1,0 +1,149 @@
+/**
+ * Pairs calls with returns per task. The kernel keeps return stacks per task while the text is
+ * per CPU, so function_graph frames and kprobe entries are stacked by pid: from the
+ * funcgraph-proc column, else from the latest `=>` marker of that CPU. The idle task (pid 0)
+ * exists once per CPU and is keyed (0, cpu). Lines of a CPU whose task is not known yet go on a
+ * per-CPU "unknown task" stack, handed to the task that the first `=>` marker names as `prev`.
+ *
+ * A frame is the wanted call's record, or just the function name for an unwanted call (so that
+ * unwanted lines cost no record). A return whose call is missing is flagged `entryLost`;
+ * frames skipped by a return of an outer function are counted as `unreturned`.
+ */
+import type { RawFtraceRecord } from './raw.js';
+
+/** An open call: its record when the call was wanted, else its function (or probed symbol) name. */
+export type Frame = string | RawFtraceRecord;
+
+const MAX_GRAPH_DEPTH = 512;
+const MAX_PROBE_DEPTH = 64;
+const UNKNOWN_BASE = -1_000_000;
+
+class TaskCalls {
+  graph: Frame[] = [];
+  probes: Frame[] = [];
+  lastCpu = -1;
+}
+
+function graphName(f: Frame): string {
+  return typeof f === 'string' ? f : f.name;
+}
+
+function probeSym(f: Frame): string {
+  return typeof f === 'string' ? f : (f.probedSym ?? '');
+}
+
+/** Stack key of a task: pid, (0, cpu) for idle, (unknown, cpu) when the pid is not known. */
+export function taskKey(pid: number, cpu: number): number {
+  if (pid > 0) return pid;
+  if (pid === 0) return -2 - Math.max(cpu, 0);
+  return UNKNOWN_BASE - Math.max(cpu, -1) - 1;
+}
+
+export class CallPairing {
+  private readonly tasks = new Map<number, TaskCalls>();
+  /** Current task per CPU from `=>` markers (-1 unknown). */
+  private readonly cpuTask: number[] = [];
+  /** Results of the last `graphExit`/`probeReturn`. */
+  exitName = '';
+  exitEntry: RawFtraceRecord | undefined;
+  exitLost = false;
+  /** Returns whose call was not seen. */
+  entryLost = 0;
+  /** Calls skipped by the return of an outer call (their own return was lost). */
+  unreturned = 0;
+  /** Symbols seen returning through a kretprobe (only their unmatched entries count as unreturned). */
+  private readonly returning = new Set<string>();
+
+  private task(pid: number, cpu: number): TaskCalls {
+    const k = taskKey(pid, cpu);
+    let t = this.tasks.get(k);
+    if (t === undefined) { t = new TaskCalls(); this.tasks.set(k, t); }
+    t.lastCpu = cpu;
+    return t;
+  }
+
+  /** The task a CPU runs according to the last `=>` marker, or -1. */
+  currentPid(cpu: number): number {
+    return cpu >= 0 ? (this.cpuTask[cpu] ?? -1) : -1;
+  }
+
+  /** A `prev => next` marker on `cpu`. */
+  onSwitch(cpu: number, prevPid: number, nextPid: number): void {
+    const uk = taskKey(-1, cpu);
+    const unknown = this.tasks.get(uk);
+    if (unknown !== undefined) {
+      this.tasks.delete(uk);
+      if (unknown.graph.length > 0 || unknown.probes.length > 0) {
+        const prev = this.task(prevPid, cpu);
+        if (prev.graph.length === 0) prev.graph = unknown.graph;
+        if (prev.probes.length === 0) prev.probes = unknown.probes;
+      }
+    }
+    if (cpu >= 0) this.cpuTask[cpu] = nextPid;
+  }
+
+  graphEntry(pid: number, cpu: number, frame: Frame): void {
+    const st = this.task(pid, cpu).graph;
+    if (st.length >= MAX_GRAPH_DEPTH) st.splice(0, MAX_GRAPH_DEPTH >> 1);
+    st.push(frame);
+  }
+
+  /** A graph `}`; `tail` is the name printed in `} /* fn *\/` ('' when none). Sets exitName/exitEntry/exitLost. */
+  graphExit(pid: number, cpu: number, tail: string): void {
+    const st = this.task(pid, cpu).graph;
+    this.exitEntry = undefined;
+    this.exitLost = false;
+    let k = st.length - 1;
+    if (tail !== '') {
+      while (k >= 0 && graphName(st[k]!) !== tail) k--;
+    }
+    if (k < 0) {
+      this.exitName = tail;
+      this.exitLost = true;
+      this.entryLost++;
+      return;
+    }
+    const f = st[k]!;
+    this.unreturned += st.length - 1 - k;
+    st.length = k;
+    this.exitName = graphName(f);
+    if (typeof f !== 'string') this.exitEntry = f;
+  }
+
+  probeEntry(pid: number, cpu: number, frame: Frame): void {
+    const st = this.task(pid, cpu).probes;
+    if (st.length >= MAX_PROBE_DEPTH) st.splice(0, MAX_PROBE_DEPTH >> 1);
+    st.push(frame);
+  }
+
+  /** A kretprobe of `sym`: pops to the innermost open entry of `sym`. Sets exitEntry/exitLost. */
+  probeReturn(pid: number, cpu: number, sym: string): void {
+    const st = this.task(pid, cpu).probes;
+    this.returning.add(sym);
+    this.exitName = sym;
+    this.exitEntry = undefined;
+    this.exitLost = false;
+    let k = st.length - 1;
+    while (k >= 0 && probeSym(st[k]!) !== sym) k--;
+    if (k < 0) { this.exitLost = true; this.entryLost++; return; }
+    for (let j = k + 1; j < st.length; j++) if (this.returning.has(probeSym(st[j]!))) this.unreturned++;
+    const f = st[k]!;
+    st.length = k;
+    if (typeof f !== 'string') this.exitEntry = f;
+  }
+
+  /** Lost events on `cpu`: the open calls of the tasks last seen there are no longer known. */
+  dropCpu(cpu: number): void {
+    for (const [k, t] of this.tasks) {
+      if (t.lastCpu === cpu) {
+        if (k <= UNKNOWN_BASE) this.tasks.delete(k);
+        else { t.graph = []; t.probes = []; }
+      }
+    }
+  }
+
+  /** Open graph frames of a task, outermost first (for tests and diagnostics). */
+  graphStack(pid: number, cpu: number): readonly string[] {
+    return (this.tasks.get(taskKey(pid, cpu))?.graph ?? []).map(graphName);
+  }
+}

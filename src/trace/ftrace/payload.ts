@@ -1,0 +1,166 @@
+/**
+ * Payload grammars: the text after `name:` for the events the checker relies on (lock_*,
+ * contention_*, sched_switch, raw_syscalls sys_exit) and the `name=value` argument lists of
+ * kprobe/fprobe events. One small grammar per event, as the format notes advise; everything
+ * works on (text, start, end) spans of the reader's chunk string, with bounded scans only.
+ */
+import * as chars from './chars.js';
+
+const { findChar, findStr, isDigit, isWs, skipWs, trimEnd } = chars;
+
+function isKeyChar(c: number): boolean {
+  // [A-Za-z0-9_$.\-[\]] : probe argument names, `$retval`, event fields like `common_pid`.
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 95 || c === 36 || c === 46 || c === 45 || c === 91 || c === 93;
+}
+
+/** True when s[i..] is ` key=` (a space, a key, `=`) inside [i, end). */
+function keyFollows(s: string, i: number, end: number): boolean {
+  if (i >= end || !isWs(s.charCodeAt(i))) return false;
+  let k = skipWs(s, i, end);
+  const k0 = k;
+  while (k < end && isKeyChar(s.charCodeAt(k))) k++;
+  return k > k0 && k < end && s.charCodeAt(k) === 61;
+}
+
+/**
+ * Parses `key=value` pairs separated by blanks into `args`. Values: plain tokens, `"quoted
+ * strings"` (may contain blanks and quotes; a string ends at a `"` followed by the end or by
+ * ` key=`), `{…}` arrays, `(fault)`. Tokens without `=` are ignored. Never fails.
+ */
+export function parseKeyValues(s: string, i: number, end: number, args: Record<string, string>): void {
+  i = skipWs(s, i, end);
+  while (i < end) {
+    const k0 = i;
+    while (i < end && !isWs(s.charCodeAt(i)) && s.charCodeAt(i) !== 61) i++;
+    if (i >= end || s.charCodeAt(i) !== 61) { i = skipWs(s, i, end); continue; }
+    const key = s.slice(k0, i);
+    i++;
+    const c = i < end ? s.charCodeAt(i) : -1;
+    let v0 = i;
+    let v1: number;
+    if (c === 34) {
+      // "quoted": find the closing quote that ends the value.
+      v0 = i + 1;
+      let q = -1;
+      for (let j = v0; j < end; j++) {
+        if (s.charCodeAt(j) === 34 && (j + 1 === trimEnd(s, j + 1, end) || keyFollows(s, j + 1, end))) { q = j; break; }
+      }
+      if (q === -1) { v1 = trimEnd(s, v0, end); i = end; } else { v1 = q; i = q + 1; }
+    } else if (c === 123) {
+      let depth = 0;
+      let j = i;
+      for (; j < end; j++) {
+        const d = s.charCodeAt(j);
+        if (d === 123) depth++;
+        else if (d === 125 && --depth === 0) { j++; break; }
+      }
+      v1 = j;
+      i = j;
+    } else {
+      while (i < end && !isWs(s.charCodeAt(i))) i++;
+      v1 = i;
+    }
+    if (key !== '') args[key] = s.slice(v0, v1);
+    i = skipWs(s, i, end);
+  }
+}
+
+/** Next blank-separated token [i, j) of s[i, end). */
+function tokenEnd(s: string, i: number, end: number): number {
+  while (i < end && !isWs(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/**
+ * `lock_acquire: ADDR [try ][read ]NAME` → addr, try ('1'/'0'), read ('1'/'0'), name.
+ * The class name is the rest of the line and may contain blanks.
+ */
+export function parseLockAcquire(s: string, i: number, end: number, args: Record<string, string>): boolean {
+  i = skipWs(s, i, end);
+  const a1 = tokenEnd(s, i, end);
+  if (a1 === i) return false;
+  args.addr = s.slice(i, a1);
+  let p = skipWs(s, a1, end);
+  let isTry = false;
+  let isRead = false;
+  if (s.startsWith('try ', p) && p + 4 < end) { isTry = true; p = skipWs(s, p + 4, end); }
+  if (s.startsWith('read ', p) && p + 5 < end) { isRead = true; p = skipWs(s, p + 5, end); }
+  args.try = isTry ? '1' : '0';
+  args.read = isRead ? '1' : '0';
+  args.name = s.slice(p, trimEnd(s, p, end));
+  return true;
+}
+
+/** `lock_release|lock_contended|lock_acquired: ADDR NAME` → addr, name. */
+export function parseLockAddrName(s: string, i: number, end: number, args: Record<string, string>): boolean {
+  i = skipWs(s, i, end);
+  const a1 = tokenEnd(s, i, end);
+  if (a1 === i) return false;
+  args.addr = s.slice(i, a1);
+  const p = skipWs(s, a1, end);
+  args.name = s.slice(p, trimEnd(s, p, end));
+  return true;
+}
+
+/** `contention_begin: ADDR (flags=A|B)` / `contention_end: ADDR (ret=N)` → addr and the field. */
+export function parseContention(s: string, i: number, end: number, field: 'flags' | 'ret', args: Record<string, string>): boolean {
+  i = skipWs(s, i, end);
+  const a1 = tokenEnd(s, i, end);
+  if (a1 === i) return false;
+  args.addr = s.slice(i, a1);
+  const p = skipWs(s, a1, end);
+  const open = `(${field}=`;
+  if (!s.startsWith(open, p)) return false;
+  const close = findChar(s, 41, p + open.length, end);
+  if (close === -1) return false;
+  args[field] = s.slice(p + open.length, close);
+  return true;
+}
+
+/**
+ * `sched_switch: prev_comm=C prev_pid=N prev_prio=P prev_state=S ==> next_comm=C next_pid=N next_prio=P`.
+ * Comms may contain blanks, so split on ` prev_pid=`, ` ==> next_comm=` and ` next_pid=`.
+ */
+export function parseSchedSwitch(s: string, i: number, end: number, args: Record<string, string>): boolean {
+  i = skipWs(s, i, end);
+  if (!s.startsWith('prev_comm=', i)) return false;
+  const a = findStr(s, ' prev_pid=', i, end);
+  if (a === -1) return false;
+  const b = findStr(s, ' ==> next_comm=', a, end);
+  if (b === -1) return false;
+  const c = findStr(s, ' next_pid=', b + 15, end);
+  if (c === -1) return false;
+  args.prev_comm = s.slice(i + 10, a);
+  parseKeyValues(s, a + 1, b, args);
+  args.next_comm = s.slice(b + 15, c);
+  parseKeyValues(s, c + 1, end, args);
+  return args.prev_pid !== undefined && args.next_pid !== undefined;
+}
+
+/** raw_syscalls `sys_exit: NR n = r` → nr, ret. */
+export function parseRawSysExit(s: string, i: number, end: number, args: Record<string, string>): boolean {
+  i = skipWs(s, i, end);
+  if (!s.startsWith('NR ', i)) return false;
+  const n0 = i + 3;
+  const n1 = tokenEnd(s, n0, end);
+  const eq = skipWs(s, n1, end);
+  if (n1 === n0 || s.charCodeAt(eq) !== 61) return false;
+  const r0 = skipWs(s, eq + 1, end);
+  const r1 = trimEnd(s, r0, end);
+  if (r1 === r0) return false;
+  args.nr = s.slice(n0, n1);
+  args.ret = s.slice(r0, r1);
+  return true;
+}
+
+/** funcgraph-args `a=1, b=0x2` (inside the parentheses) → args. */
+export function parseGraphArgs(s: string, i: number, end: number, args: Record<string, string>): void {
+  while (i < end) {
+    i = skipWs(s, i, end);
+    let j = i;
+    while (j < end && s.charCodeAt(j) !== 44) j++;
+    const eq = findChar(s, 61, i, j);
+    if (eq !== -1) args[s.slice(i, trimEnd(s, i, eq))] = s.slice(skipWs(s, eq + 1, j), trimEnd(s, eq + 1, j));
+    i = j + 1;
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * ftrace text → TraceItem batches through a mapping: runs the raw reader with the mapping's
+ * `wants` filter, keeps the per-task context the mapping may consult (open wanted calls, last
+ * record, scratch state), assigns sequence numbers and provenance, and keeps `SourceStats`.
+ */
+import { warning, type Diagnostic } from '../../diag/diagnostic.js';
+import type { DiagCode } from '../../diag/codes.js';
+import { emptyStats, type SourceStats, type TraceEvent, type TraceGap, type TraceItem } from '../event.js';
+import type { FtraceMapping, MapContext, MapResult } from './mapping-api.js';
+import { taskKey } from './pairing.js';
+import { recordTsSeconds, type RawFtraceRecord, type RawGap } from './raw.js';
+import { emptyFtraceStats, readFtraceRecords, type FtraceReadStats } from './records.js';
+
+export interface ReadFtraceOptions {
+  file: string;
+  onDiagnostic: (d: Diagnostic) => void;
+  stats?: SourceStats;
+  /** The raw reader's own counters (bytes, entryLost, …), when the caller wants them. */
+  rawStats?: FtraceReadStats;
+  params?: Record<string, string>;
+  /** Items per batch (default 4096). */
+  batchSize?: number;
+  reorderWindowNs?: number;
+  maxLineBytes?: number;
+  maxDiagnostics?: number;
+}
+
+const MAX_STACK = 64;
+
+class TaskView {
+  stack: RawFtraceRecord[] = [];
+  last: RawFtraceRecord | undefined;
+  lastCpu = -1;
+  scratch: unknown = undefined;
+  hasScratch = false;
+}
+
+/** The MapContext the reader gives a mapping. */
+class Context implements MapContext {
+  readonly global = new Map<string, unknown>();
+  private readonly tasks = new Map<number, TaskView>();
+
+  constructor(readonly file: string, readonly params: Readonly<Record<string, string>>, private readonly onDiagnostic: (d: Diagnostic) => void) {}
+
+  view(pid: number, cpu = -1): TaskView {
+    const k = taskKey(pid, cpu);
+    let t = this.tasks.get(k);
+    if (t === undefined) { t = new TaskView(); this.tasks.set(k, t); }
+    return t;
+  }
+
+  stack(pid: number, cpu?: number): readonly RawFtraceRecord[] {
+    return this.view(pid, cpu).stack;
+  }
+
+  last(pid: number, cpu?: number): RawFtraceRecord | undefined {
+    return this.view(pid, cpu).last;
+  }
+
+  task<T>(pid: number, init: () => T, cpu?: number): T {
+    const v = this.view(pid, cpu);
+    if (!v.hasScratch) { v.scratch = init(); v.hasScratch = true; }
+    return v.scratch as T;
+  }
+
+  report(code: DiagCode, message: string, rec: RawFtraceRecord): void {
+    this.onDiagnostic(warning(code, message, { at: { source: rec.file, line: rec.line } }));
+  }
+
+  /** Lost events on a CPU: the open calls of the tasks last seen there are unknown. */
+  dropCpu(cpu: number): void {
+    for (const t of this.tasks.values()) if (t.lastCpu === cpu) t.stack = [];
+  }
+}
+
+/**
+ * Reads ftrace text and yields TraceItems (events and gaps) in batches. `stats` is updated as
+ * batches are produced and is complete when the iteration ends.
+ */
+export async function* readFtrace(input: AsyncIterable<Buffer | Uint8Array | string>, mapping: FtraceMapping, opts: ReadFtraceOptions): AsyncGenerator<TraceItem[]> {
+  const stats = opts.stats ?? emptyStats();
+  const raw = opts.rawStats ?? emptyFtraceStats();
+  const size = opts.batchSize ?? 4096;
+  const ctx = new Context(opts.file, opts.params ?? {}, opts.onDiagnostic);
+  let seq = 0;
+  let mapped = 0;
+  let batch: TraceItem[] = [];
+
+  const add = (r: MapResult, rec: RawFtraceRecord | undefined): number => {
+    if (r === undefined) return 0;
+    if (Array.isArray(r)) {
+      for (const e of r) push(e, rec);
+      return r.length;
+    }
+    push(r, rec);
+    return 1;
+  };
+  const push = (e: TraceEvent, rec: RawFtraceRecord | undefined): void => {
+    e.seq = seq++;
+    if (rec !== undefined) {
+      if (e.file === undefined) e.file = rec.file;
+      if (e.line === undefined) e.line = rec.line;
+      if (e.ts === undefined) e.ts = recordTsSeconds(rec);
+      if (e.cpu === undefined && rec.cpu >= 0) e.cpu = rec.cpu;
+      if (e.comm === undefined && rec.comm !== '') e.comm = rec.comm;
+    }
+    stats.events++;
+    batch.push(e);
+  };
+  const gapItem = (g: RawGap): TraceGap => ({
+    kind: 'gap', reason: g.reason, pids: g.pid === undefined ? undefined : [g.pid], cpu: g.cpu, lost: g.lost, file: g.file, line: g.line, seq,
+  });
+  const sync = (): void => {
+    stats.lines = raw.lines;
+    stats.records = raw.records;
+    stats.malformed = raw.malformed;
+    stats.skipped = raw.skipped;
+    stats.unmapped = raw.records - mapped;
+  };
+
+  const wants = (name: string, kind: Parameters<FtraceMapping['wants']>[1]): boolean => mapping.wants(name, kind);
+  for await (const items of readFtraceRecords(input, {
+    file: opts.file, wanted: wants, onDiagnostic: opts.onDiagnostic, stats: raw,
+    reorderWindowNs: opts.reorderWindowNs, maxLineBytes: opts.maxLineBytes, maxDiagnostics: opts.maxDiagnostics,
+  })) {
+    for (const it of items) {
+      if (it.kind === 'gap') {
+        if (it.reason === 'lost events' && it.cpu !== undefined) ctx.dropCpu(it.cpu);
+        if (mapping.onGap) add(mapping.onGap(it, ctx), undefined);
+        stats.gaps++;
+        batch.push(gapItem(it));
+        continue;
+      }
+      const v = ctx.view(it.pid, it.cpu);
+      v.lastCpu = it.cpu;
+      const isReturn = it.kind === 'graph_exit' || it.kind === 'kretprobe';
+      if (isReturn && it.entry !== undefined) {
+        const k = v.stack.lastIndexOf(it.entry);
+        if (k !== -1) v.stack.length = k;
+      }
+      const n = add(mapping.map(it, ctx), it);
+      if (n > 0) mapped++;
+      if (it.kind === 'graph_entry' || it.kind === 'kprobe') {
+        if (v.stack.length >= MAX_STACK) v.stack.splice(0, MAX_STACK >> 1);
+        v.stack.push(it);
+      }
+      v.last = it;
+    }
+    sync();
+    if (batch.length >= size) {
+      for (let i = 0; i < batch.length; i += size) yield batch.slice(i, i + size);
+      batch = [];
+    }
+  }
+  if (mapping.finish) add(mapping.finish(ctx), undefined);
+  sync();
+  if (batch.length > 0) yield batch;
+}

@@ -1,0 +1,316 @@
+/**
+ * The streaming ftrace text reader: bytes → raw records and gaps, in batches. It splits lines on
+ * byte 10 over whole chunks, decodes each chunk once as latin1 (byte-exact, one char per byte),
+ * scans every line's prefix and name, and materialises a record only when the caller's `wanted`
+ * filter asks for it; unwanted records are counted, and their calls still go on the per-task
+ * stacks so that returns pair correctly. Every line is accounted for:
+ * `lines = records + skipped + malformed`, and each malformed line gets a KV3xx diagnostic
+ * (up to a cap, then one summary).
+ */
+import { error, warning, type Diagnostic } from '../../diag/diagnostic.js';
+import type { DiagCode } from '../../diag/codes.js';
+import { detach, displayLine } from './bytes.js';
+import * as lineMod from './line.js';
+import { LineScan, type SniffState } from './line.js';
+import { ReorderWindow } from './merge.js';
+import { CallPairing } from './pairing.js';
+import type { RawGap, RawGapReason, RawItem, RawKind, RawRecordBatch } from './raw.js';
+
+export interface FtraceReaderOptions {
+  /** Input name for provenance and diagnostics. */
+  file: string;
+  /** Which records to build; others are only counted. Default: all. */
+  wanted?: (name: string, kind: RawKind) => boolean;
+  onDiagnostic?: (d: Diagnostic) => void;
+  /** Counters, updated in place as the input is read. */
+  stats?: FtraceReadStats;
+  /** Cross-CPU reordering window in nanoseconds (default 1 ms). */
+  reorderWindowNs?: number;
+  /** Longer lines are reported as malformed and skipped (default 1 MiB). */
+  maxLineBytes?: number;
+  /** Diagnostics for malformed lines before the rest is summarised (default 100). */
+  maxDiagnostics?: number;
+  /** Header knowledge, when the caller wants to inspect it afterwards. */
+  state?: SniffState;
+}
+
+/** Input accounting of the raw reader. */
+export interface FtraceReadStats {
+  bytes: number;
+  lines: number;
+  /** Event lines parsed (wanted or not). */
+  records: number;
+  /** Records built for the caller. */
+  wanted: number;
+  /** Headers, blank lines, separators, markers. */
+  skipped: number;
+  malformed: number;
+  gaps: number;
+  /** Returns whose call was not seen (graph `}` or kretprobe). */
+  entryLost: number;
+  /** Calls skipped by the return of an outer call. */
+  unreturned: number;
+}
+
+export function emptyFtraceStats(): FtraceReadStats {
+  return { bytes: 0, lines: 0, records: 0, wanted: 0, skipped: 0, malformed: 0, gaps: 0, entryLost: 0, unreturned: 0 };
+}
+
+// Local bindings: see chars.ts.
+const { L_BAD, L_MARKER, L_RECORD, L_SKIP, L_SWITCH, materialise, newSniffState, scanLine } = lineMod;
+
+const DEFAULT_WINDOW_NS = 1_000_000;
+const DEFAULT_MAX_LINE = 1 << 20;
+const MAX_INTERNED = 200_000;
+
+const MARKER_REASON: Record<string, RawGapReason> = {
+  lost: 'lost events',
+  buffer_started: 'buffer started',
+  line_too_big: 'line too big',
+  overwritten: 'overwritten history',
+};
+
+/**
+ * The synchronous core: feed it decoded text (latin1), line by line, and take the items out.
+ * `readFtraceRecords` drives it from a byte stream.
+ */
+export class FtraceRecordReader {
+  readonly stats: FtraceReadStats;
+  readonly state: SniffState;
+  readonly maxLine: number;
+  private readonly file: string;
+  private readonly wanted: (name: string, kind: RawKind) => boolean;
+  private readonly onDiagnostic: (d: Diagnostic) => void;
+  private readonly maxDiags: number;
+  private diags = 0;
+  private suppressed = 0;
+  private readonly sc = new LineScan();
+  private readonly pairing = new CallPairing();
+  private readonly window: ReorderWindow;
+  private out: RawItem[] = [];
+  private readonly names = new Map<string, string>();
+
+  constructor(opts: FtraceReaderOptions) {
+    this.file = opts.file;
+    this.stats = opts.stats ?? emptyFtraceStats();
+    this.state = opts.state ?? newSniffState(opts.file);
+    this.state.file = opts.file;
+    this.wanted = opts.wanted ?? (() => true);
+    this.onDiagnostic = opts.onDiagnostic ?? (() => undefined);
+    this.maxDiags = opts.maxDiagnostics ?? 100;
+    this.maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE;
+    this.window = new ReorderWindow(opts.reorderWindowNs ?? DEFAULT_WINDOW_NS, (item) => { this.out.push(item); });
+  }
+
+  /** Processes every `\n`-terminated line of `text` (a trailing part without `\n` is processed too, as unterminated). */
+  feed(text: string): void {
+    let pos = 0;
+    const n = text.length;
+    while (pos < n) {
+      let nl = text.indexOf('\n', pos);
+      const terminated = nl !== -1;
+      if (!terminated) nl = n;
+      this.line(text, pos, nl, terminated);
+      pos = nl + 1;
+    }
+  }
+
+  /** One line s[start, end) without its newline. */
+  line(s: string, start: number, end: number, terminated: boolean): void {
+    const st = this.stats;
+    const lineNo = ++st.lines;
+    this.state.line = lineNo;
+    if (end - start > this.maxLine) {
+      st.malformed++;
+      this.report('KV301', `line longer than ${this.maxLine} bytes`, s.slice(start, start + 400), lineNo, 1);
+      return;
+    }
+    const sc = this.sc;
+    scanLine(s, start, end, this.state, sc);
+    switch (sc.cls) {
+      case L_RECORD: this.record(sc, lineNo); break;
+      case L_SKIP: st.skipped++; break;
+      case L_SWITCH: {
+        st.skipped++;
+        const sw = sc.sw!;
+        this.pairing.onSwitch(sw.cpu, sw.prevPid, sw.nextPid);
+        break;
+      }
+      case L_MARKER: {
+        st.skipped++;
+        const cpu = sc.markerCpu >= 0 ? sc.markerCpu : undefined;
+        if (sc.marker === 'lost' && cpu !== undefined) this.pairing.dropCpu(cpu);
+        this.gap(MARKER_REASON[sc.marker]!, cpu, undefined, sc.markerLost >= 0 ? sc.markerLost : undefined, lineNo);
+        break;
+      }
+      case L_BAD: this.malformed(sc, s, start, end, terminated, lineNo); break;
+    }
+    sc.text = '';
+  }
+
+  private record(sc: LineScan, lineNo: number): void {
+    const st = this.stats;
+    st.records++;
+    const cpu = sc.cpu;
+    let pid = sc.pid;
+    if (pid < 0) pid = this.pairing.currentPid(cpu);
+    const kind = sc.kind;
+    const p = this.pairing;
+    switch (kind) {
+      case 'graph_entry': {
+        if (this.wanted(sc.name, kind)) {
+          const rec = this.build(sc, lineNo, pid);
+          p.graphEntry(pid, cpu, rec);
+          this.window.push(rec);
+        } else p.graphEntry(pid, cpu, this.intern(sc.name));
+        return;
+      }
+      case 'graph_exit': {
+        p.graphExit(pid, cpu, sc.name);
+        if (!this.wanted(p.exitName, kind)) return;
+        const rec = this.build(sc, lineNo, pid);
+        rec.name = p.exitName;
+        rec.entry = p.exitEntry;
+        rec.entryLost = p.exitLost;
+        this.window.push(rec);
+        return;
+      }
+      case 'kprobe': {
+        const sym = sc.text.slice(sc.symS, sc.symE);
+        if (this.wanted(sc.name, kind)) {
+          const rec = this.build(sc, lineNo, pid);
+          p.probeEntry(pid, cpu, rec);
+          this.window.push(rec);
+        } else p.probeEntry(pid, cpu, this.intern(sym));
+        return;
+      }
+      case 'kretprobe': {
+        p.probeReturn(pid, cpu, sc.text.slice(sc.symS, sc.symE));
+        if (!this.wanted(sc.name, kind)) return;
+        const rec = this.build(sc, lineNo, pid);
+        rec.entry = p.exitEntry;
+        rec.entryLost = p.exitLost;
+        this.window.push(rec);
+        return;
+      }
+      default:
+        if (this.wanted(sc.name, kind)) this.window.push(this.build(sc, lineNo, pid));
+    }
+  }
+
+  private build(sc: LineScan, lineNo: number, pid: number): ReturnType<typeof materialise> {
+    this.stats.wanted++;
+    const rec = materialise(sc, this.file, lineNo);
+    rec.pid = pid;
+    return rec;
+  }
+
+  private intern(name: string): string {
+    const have = this.names.get(name);
+    if (have !== undefined) return have;
+    const own = detach(name);
+    if (this.names.size < MAX_INTERNED) this.names.set(own, own);
+    return own;
+  }
+
+  private gap(reason: RawGapReason, cpu: number | undefined, pid: number | undefined, lost: number | undefined, lineNo: number): void {
+    this.stats.gaps++;
+    const g: RawGap = { kind: 'gap', reason, cpu, pid, lost, file: this.file, line: lineNo };
+    this.window.push(g);
+  }
+
+  private malformed(sc: LineScan, s: string, start: number, end: number, terminated: boolean, lineNo: number): void {
+    this.stats.malformed++;
+    let binary = false;
+    for (let i = start; i < end; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 9 || (c > 13 && c < 32) || c === 0x7f) { binary = true; break; }
+    }
+    const column = Math.max(1, sc.badAt - start + 1);
+    const text = s.slice(start, end);
+    if (!terminated) {
+      this.report('KV305', `the last line is cut short (no newline) and does not parse: ${sc.reason}`, text, lineNo, column);
+      this.gap('truncated record', sc.cpu >= 0 ? sc.cpu : undefined, sc.pid >= 0 ? sc.pid : undefined, 1, lineNo);
+    } else if (binary) {
+      this.report('KV306', 'binary data (control bytes) where an ftrace text line was expected', text, lineNo, column);
+    } else if (sc.pid >= 0) {
+      this.report('KV301', sc.reason, text, lineNo, column);
+      this.gap('malformed record', sc.cpu >= 0 ? sc.cpu : undefined, sc.pid, 1, lineNo);
+    } else {
+      this.report('KV310', sc.reason, text, lineNo, column);
+    }
+  }
+
+  private report(code: DiagCode, message: string, text: string, line: number, column: number): void {
+    if (this.diags >= this.maxDiags) { this.suppressed++; return; }
+    this.diags++;
+    this.onDiagnostic(error(code, message, { at: { source: this.file, line, column, text: displayLine(text) } }));
+  }
+
+  /** Flushes the reorder window and reports suppressed diagnostics. Call once at the end. */
+  finish(): void {
+    this.window.flush();
+    this.stats.entryLost = this.pairing.entryLost;
+    this.stats.unreturned = this.pairing.unreturned;
+    if (this.suppressed > 0) {
+      this.onDiagnostic(warning('KV301', `${this.suppressed} more malformed lines not shown`, { at: { source: this.file, line: this.stats.lines } }));
+      this.suppressed = 0;
+    }
+  }
+
+  /** The items produced since the last call, in output order. */
+  take(): RawItem[] {
+    const o = this.out;
+    if (o.length > 0) this.out = [];
+    this.stats.entryLost = this.pairing.entryLost;
+    this.stats.unreturned = this.pairing.unreturned;
+    return o;
+  }
+}
+
+function toBuffer(chunk: Buffer | Uint8Array | string): Buffer {
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/**
+ * Reads ftrace text from a byte stream (strings are taken as UTF-8 and read as their bytes) and
+ * yields raw records and gaps in batches (one or more per input chunk). Never throws on content;
+ * errors of the input stream itself propagate.
+ */
+export async function* readFtraceRecords(input: AsyncIterable<Buffer | Uint8Array | string>, opts: FtraceReaderOptions): AsyncGenerator<RawRecordBatch> {
+  const r = new FtraceRecordReader(opts);
+  let carry: Buffer | undefined;
+  let discarding = false;
+  for await (const chunk of input) {
+    let buf = toBuffer(chunk);
+    r.stats.bytes += buf.length;
+    if (discarding) {
+      const nl = buf.indexOf(10);
+      if (nl === -1) continue;
+      buf = buf.subarray(nl + 1);
+      discarding = false;
+    }
+    if (carry !== undefined) { buf = Buffer.concat([carry, buf]); carry = undefined; }
+    const last = buf.lastIndexOf(10);
+    if (last === -1) {
+      if (buf.length > r.maxLine) {
+        // An over-long line: account it now and drop the rest of it.
+        r.line(buf.toString('latin1', 0, r.maxLine + 1), 0, r.maxLine + 1, true);
+        discarding = true;
+      } else carry = Buffer.from(buf);
+      continue;
+    }
+    r.feed(buf.toString('latin1', 0, last + 1));
+    if (last + 1 < buf.length) carry = Buffer.from(buf.subarray(last + 1));
+    const items = r.take();
+    if (items.length > 0) yield items;
+  }
+  if (carry !== undefined && carry.length > 0) {
+    const text = carry.toString('latin1');
+    r.line(text, 0, text.length, false);
+  }
+  r.finish();
+  const items = r.take();
+  if (items.length > 0) yield items;
+}
