@@ -51,7 +51,7 @@ export async function generateFtrace(path: string, bytes: number, opts: GenOptio
   const ind = (d: number): string => ' '.repeat(2 + 2 * d);
 
   let cpu = 0;
-  let pid = 1000;
+  let pid: number;
   let prefix = '';
   const hdr = (): string => `${ts()} | ${String(cpu).padStart(3)}) ${prefix} | `;
   const entry = (d: number, fn: string): void => emit(`${hdr()}${BLANK}|${ind(d)}${fn}() {\n`);
