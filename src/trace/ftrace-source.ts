@@ -1,9 +1,13 @@
 /**
- * ftrace text → TraceItem batches, through the spec's `map` declarations.
+ * ftrace text → TraceItem batches: the raw reader (src/trace/ftrace/) driven by the spec's own
+ * `map` declarations, compiled into a record mapper.
  */
 import type { TypedSpec } from '../analysis/ir.js';
 import { error, type Diagnostic } from '../diag/diagnostic.js';
+import { compileRecordMapper } from '../monitor/mapping.js';
 import type { SourceStats, TraceItem } from './event.js';
+import type { FtraceMapping } from './ftrace/mapping-api.js';
+import { readFtrace } from './ftrace/read.js';
 
 export interface FtraceSourceOptions {
   file: string;
@@ -13,6 +17,18 @@ export interface FtraceSourceOptions {
   params?: Record<string, string>;
 }
 
-export function openFtraceSource(_chunks: AsyncIterable<Uint8Array>, opts: FtraceSourceOptions): { ok: true; source: AsyncIterable<TraceItem[]> } | { ok: false; diagnostics: Diagnostic[] } {
-  return { ok: false, diagnostics: [error('KV310', `'${opts.file}' is not NDJSON (it does not start with '{'), and ftrace text input is not wired into this build`, { at: { source: opts.file, line: 1, column: 1 } })] };
+/** The spec's mappings as the reader's mapping interface. */
+export function specMapping(spec: TypedSpec): FtraceMapping {
+  const mapper = compileRecordMapper(spec);
+  return {
+    wants: (name, kind) => mapper.wants(kind, name),
+    map: (rec) => mapper.map(rec),
+  };
+}
+
+export function openFtraceSource(chunks: AsyncIterable<Uint8Array>, opts: FtraceSourceOptions): { ok: true; source: AsyncIterable<TraceItem[]> } | { ok: false; diagnostics: Diagnostic[] } {
+  if (opts.spec.mappings.length === 0) {
+    return { ok: false, diagnostics: [error('KV310', `'${opts.file}' is ftrace text, but the spec has no 'map' declarations to turn its records into events`, { at: { source: opts.file, line: 1, column: 1 } }, 'use the bundled spec, or import spec/vfs/ftrace.kinv into yours')] };
+  }
+  return { ok: true, source: readFtrace(chunks, specMapping(opts.spec), { file: opts.file, onDiagnostic: opts.onDiagnostic, stats: opts.stats, params: opts.params ?? {} }) };
 }
