@@ -5,6 +5,7 @@
  * gets a gap, so the checker never reasons from state it may have missed.
  */
 import { error, type Diagnostic } from '../diag/diagnostic.js';
+import { FastRecordParser } from './ndjson-fast.js';
 import { emptyStats, type Scalar, type SourceStats, type TraceEvent, type TraceItem } from './event.js';
 
 export interface NdjsonOptions {
@@ -111,40 +112,96 @@ export function parseNdjsonLine(text: string, lineNo: number, file: string, inde
   return { event };
 }
 
-/** Streams TraceItems from NDJSON bytes. */
+/**
+ * Streams TraceItems from NDJSON bytes. Lines are cut from the input chunks in place; each goes
+ * first to the byte-level fast path and, when that declines, to the precise slow path
+ * (`decodeLine` + `parseNdjsonLine`), which owns every diagnostic.
+ */
 export async function* readNdjson(input: AsyncIterable<Uint8Array | string>, opts: NdjsonOptions): AsyncGenerator<TraceItem[]> {
-  const stats = opts.stats ?? emptyStats();
+  const reader = new NdjsonReader(opts);
   const size = opts.batchSize ?? 4096;
-  let batch: TraceItem[] = [];
-  let lineNo = 0;
-  let index = 0;
-  for await (const l of lines(input)) {
-    lineNo++;
-    stats.lines++;
+  let carry: Buffer | undefined;
+  for await (const chunk of input) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let start = 0;
+    if (carry) {
+      // Only the line cut by the chunk boundary is copied, not the whole chunk.
+      const nl = buf.indexOf(NEWLINE);
+      if (nl === -1) { carry = Buffer.concat([carry, buf]); continue; }
+      const joined = Buffer.concat([carry, buf.subarray(0, nl)]);
+      carry = undefined;
+      reader.line(joined, 0, joined.length, true);
+      start = nl + 1;
+    }
+    for (let nl = buf.indexOf(NEWLINE, start); nl !== -1; nl = buf.indexOf(NEWLINE, start)) {
+      reader.line(buf, start, nl, true);
+      start = nl + 1;
+      if (reader.batch.length >= size) yield reader.take();
+    }
+    if (start < buf.length) carry = buf.subarray(start);
+    if (reader.batch.length >= size) yield reader.take();
+  }
+  if (carry && carry.length > 0) reader.line(carry, 0, carry.length, false);
+  if (reader.batch.length) yield reader.take();
+}
+
+/** Per-line accounting of the NDJSON reader: numbering, stats, the fast and slow paths, gaps. */
+class NdjsonReader {
+  batch: TraceItem[] = [];
+  private lineNo = 0;
+  private index = 0;
+  private readonly stats: SourceStats;
+  private readonly fast: FastRecordParser;
+
+  constructor(private readonly opts: NdjsonOptions) {
+    this.stats = opts.stats ?? emptyStats();
+    this.fast = new FastRecordParser(opts.file);
+  }
+
+  take(): TraceItem[] {
+    const b = this.batch;
+    this.batch = [];
+    return b;
+  }
+
+  line(buf: Buffer, start: number, end: number, terminated: boolean): void {
+    const lineNo = ++this.lineNo;
+    this.stats.lines++;
+    const event = this.fast.parse(buf, start, end, lineNo, this.index);
+    if (event !== undefined) {
+      this.stats.records++;
+      this.index++;
+      this.batch.push(event);
+      return;
+    }
+    this.slowLine(decodeLine(buf, start, end, terminated), lineNo);
+  }
+
+  private slowLine(l: { text: string; terminated: boolean; binary: boolean }, lineNo: number): void {
+    const { opts, stats } = this;
+    const index = this.index;
     const at = { source: opts.file, line: lineNo, text: l.text.length > 200 ? l.text.slice(0, 200) + '…' : l.text };
-    if (l.text.trim() === '') { stats.skipped++; continue; }
+    if (l.text.trim() === '') { stats.skipped++; return; }
     if (l.binary) {
       stats.malformed++;
       opts.onDiagnostic(error('KV306', 'binary or non-UTF-8 data where a JSON record was expected', { at: { ...at, column: 1, text: printable(at.text) } }));
-      batch.push({ kind: 'gap', reason: 'unreadable line', seq: index, file: opts.file, line: lineNo });
+      this.batch.push({ kind: 'gap', reason: 'unreadable line', seq: index, file: opts.file, line: lineNo });
       stats.gaps++;
-      continue;
+      return;
     }
     const r = parseNdjsonLine(l.text, lineNo, opts.file, index);
     if ('event' in r) {
       stats.records++;
-      index++;
-      batch.push(r.event);
-      if (batch.length >= size) { yield batch; batch = []; }
-      continue;
+      this.index++;
+      this.batch.push(r.event);
+      return;
     }
     stats.malformed++;
     const truncated = !l.terminated && r.problem.startsWith('not valid JSON');
     opts.onDiagnostic(error(truncated ? 'KV305' : 'KV301', truncated ? 'the last line is cut short (no newline, incomplete JSON)' : r.problem, { at: { ...at, column: r.column } }));
     stats.gaps++;
-    batch.push({ kind: 'gap', reason: truncated ? 'truncated record' : 'malformed record', pids: r.pid === undefined ? undefined : [r.pid], seq: index, file: opts.file, line: lineNo });
+    this.batch.push({ kind: 'gap', reason: truncated ? 'truncated record' : 'malformed record', pids: r.pid === undefined ? undefined : [r.pid], seq: index, file: opts.file, line: lineNo });
   }
-  if (batch.length) yield batch;
 }
 
 function printable(s: string): string {

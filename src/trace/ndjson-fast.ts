@@ -1,0 +1,263 @@
+/**
+ * The fast path of the NDJSON reader: parses the common record shape (a flat object of the
+ * Contract 1 fields, `args` an object of scalars, strings of printable ASCII without escapes)
+ * straight from the input bytes, with no line string and no JSON.parse, and with short strings
+ * shared through a byte-keyed cache.
+ *
+ * It accepts a line only when it can give exactly the event the slow path (`parseNdjsonLine`)
+ * would give, and otherwise returns `undefined`: escapes, non-ASCII bytes, nested values,
+ * duplicate keys, a field of the wrong type, anything that is not valid JSON. The reader then
+ * takes the slow path for that line, so every diagnostic stays exactly what it was.
+ */
+import type { Scalar, TraceEvent } from './event.js';
+import { StringCache } from './intern.js';
+
+const QUOTE = 34, BACKSLASH = 92, COMMA = 44, COLON = 58, LBRACE = 123, RBRACE = 125, MINUS = 45, PLUS = 43, DOT = 46;
+const ZERO = 48, NINE = 57;
+
+/** Returned by the value parsers when the line is not for the fast path. */
+const NO: unique symbol = Symbol('no');
+type Parsed = Scalar | typeof NO;
+
+// Top-level fields, as bits, to reject duplicates (JSON.parse keeps the last; the slow path decides).
+const F_PID = 1, F_EV = 2, F_FN = 4, F_ARGS = 8, F_RET = 16, F_SEQ = 32, F_TS = 64, F_CPU = 128, F_COMM = 256;
+
+export class FastRecordParser {
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private end = 0;
+  private readonly strings = new StringCache();
+  private readonly argKeys: string[] = [];
+
+  constructor(private readonly file: string) {}
+
+  /** The event of bytes [start, end) (one line, without its newline), or undefined to take the slow path. */
+  parse(buf: Buffer, start: number, end: number, lineNo: number, index: number): TraceEvent | undefined {
+    if (end > start && buf[end - 1] === 13) end--;
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
+    if (this.skipWs() !== LBRACE) return undefined;
+    this.pos++;
+    let seen = 0;
+    let pid: Parsed = NO, ev: Parsed = NO, fn: Parsed = NO, ret: Parsed = NO, seq: Parsed = NO, ts: Parsed = NO, cpu: Parsed = NO, comm: Parsed = NO;
+    let args: Record<string, Scalar> | undefined;
+    let c = this.skipWs();
+    if (c === RBRACE) { this.pos++; c = -1; }
+    while (c !== -1) {
+      if (c !== QUOTE) return undefined;
+      const ks = this.pos + 1;
+      const ke = this.stringEnd(ks);
+      if (ke < 0) return undefined;
+      this.pos = ke + 1;
+      if (this.skipWs() !== COLON) return undefined;
+      this.pos++;
+      const bit = fieldBit(buf, ks, ke - ks);
+      if (bit & seen) return undefined;
+      seen |= bit;
+      if (bit === F_ARGS) {
+        if (this.skipWs() !== LBRACE) return undefined;
+        args = this.parseArgs();
+        if (args === undefined) return undefined;
+      } else {
+        const v = this.parseScalar();
+        if (v === NO) return undefined;
+        switch (bit) {
+          case F_PID: pid = v; break;
+          case F_EV: ev = v; break;
+          case F_FN: fn = v; break;
+          case F_RET: ret = v; break;
+          case F_SEQ: seq = v; break;
+          case F_TS: ts = v; break;
+          case F_CPU: cpu = v; break;
+          case F_COMM: comm = v; break;
+          default: break; // unknown fields are kept out of the event, as in the slow path
+        }
+      }
+      c = this.skipWs();
+      if (c === COMMA) { this.pos++; c = this.skipWs(); continue; }
+      if (c !== RBRACE) return undefined;
+      this.pos++;
+      c = -1;
+    }
+    if (this.skipWs() !== -1) return undefined;
+    // The checks of parseNdjsonLine, in its order; any failure goes to the slow path for its message.
+    if (typeof pid !== 'number' || !Number.isInteger(pid)) return undefined;
+    if (typeof ev !== 'string' || ev === '') return undefined;
+    if (ev === 'call' || ev === 'ret') { if (typeof fn !== 'string' || fn === '') return undefined; }
+    else if (fn !== NO && typeof fn !== 'string') return undefined;
+    const event: TraceEvent = { seq: index, pid, ev, fn: typeof fn === 'string' ? fn : undefined, args: args ?? {}, file: this.file, line: lineNo };
+    if (ret !== NO) {
+      if (typeof ret === 'boolean') return undefined;
+      event.ret = ret;
+    }
+    if (seq !== NO) {
+      if (typeof seq !== 'number' || !Number.isInteger(seq)) return undefined;
+      event.seq = seq;
+    }
+    if (ts !== NO) {
+      if (typeof ts !== 'number') return undefined;
+      event.ts = ts;
+    }
+    if (cpu !== NO) {
+      if (typeof cpu !== 'number' || !Number.isInteger(cpu)) return undefined;
+      event.cpu = cpu;
+    }
+    if (comm !== NO) {
+      if (typeof comm !== 'string') return undefined;
+      event.comm = comm;
+    }
+    return event;
+  }
+
+  /** The next non-blank byte (not consumed), or -1 at the end of the line. */
+  private skipWs(): number {
+    const buf = this.buf;
+    let p = this.pos;
+    while (p < this.end) {
+      const b = buf[p]!;
+      if (b !== 32 && b !== 9 && b !== 13) { this.pos = p; return b; }
+      p++;
+    }
+    this.pos = p;
+    return -1;
+  }
+
+  /** Index of the closing quote of a plain string starting at `p`, or -1 (escape, control or non-ASCII byte, no end). */
+  private stringEnd(p: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    for (; p < end; p++) {
+      const b = buf[p]!;
+      if (b === QUOTE) return p;
+      if (b === BACKSLASH || b < 32 || b > 126) return -1;
+    }
+    return -1;
+  }
+
+  /** `{ "k": scalar, ... }` at pos. Duplicate or `__proto__` keys go to the slow path. */
+  private parseArgs(): Record<string, Scalar> | undefined {
+    this.pos++;
+    const args: Record<string, Scalar> = {};
+    const keys = this.argKeys;
+    keys.length = 0;
+    let c = this.skipWs();
+    if (c === RBRACE) { this.pos++; return args; }
+    while (true) {
+      if (c !== QUOTE) return undefined;
+      const ks = this.pos + 1;
+      const ke = this.stringEnd(ks);
+      if (ke < 0) return undefined;
+      const k = this.strings.get(this.buf, ks, ke);
+      if (k === '__proto__') return undefined;
+      for (let i = 0; i < keys.length; i++) if (keys[i] === k) return undefined;
+      keys.push(k);
+      this.pos = ke + 1;
+      if (this.skipWs() !== COLON) return undefined;
+      this.pos++;
+      const v = this.parseScalar();
+      if (v === NO) return undefined;
+      args[k] = v;
+      c = this.skipWs();
+      if (c === COMMA) { this.pos++; c = this.skipWs(); continue; }
+      if (c !== RBRACE) return undefined;
+      this.pos++;
+      return args;
+    }
+  }
+
+  /** A string, number, true, false or null at pos (after blanks). */
+  private parseScalar(): Parsed {
+    const c = this.skipWs();
+    const buf = this.buf;
+    if (c === QUOTE) {
+      const s = this.pos + 1;
+      const e = this.stringEnd(s);
+      if (e < 0) return NO;
+      this.pos = e + 1;
+      return this.strings.get(buf, s, e);
+    }
+    if (c === MINUS || (c >= ZERO && c <= NINE)) return this.parseNumber();
+    if (c === 116) return this.word(0x74727565, true); // true
+    if (c === 102) { // false
+      if (this.pos + 5 <= this.end && buf[this.pos + 1] === 97 && buf[this.pos + 2] === 108 && buf[this.pos + 3] === 115 && buf[this.pos + 4] === 101) { this.pos += 5; return false; }
+      return NO;
+    }
+    if (c === 110) return this.word(0x6e756c6c, null); // null
+    return NO;
+  }
+
+  /** A four-letter literal whose bytes, big-endian, are `code`. */
+  private word(code: number, value: boolean | null): Parsed {
+    const p = this.pos;
+    const buf = this.buf;
+    if (p + 4 > this.end) return NO;
+    if (((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0 !== code) return NO;
+    this.pos = p + 4;
+    return value;
+  }
+
+  /** A JSON number, checked against the JSON grammar; short integers are summed, the rest converted like JSON.parse does. */
+  private parseNumber(): Parsed {
+    const buf = this.buf;
+    const end = this.end;
+    const start = this.pos;
+    let p = start;
+    const neg = buf[p] === MINUS;
+    if (neg) p++;
+    const d0 = p;
+    if (p >= end) return NO;
+    let v = 0;
+    if (buf[p] === ZERO) p++;
+    else {
+      while (p < end) { const b = buf[p]!; if (b < ZERO || b > NINE) break; v = v * 10 + (b - ZERO); p++; }
+    }
+    if (p === d0) return NO;
+    let exact = p - d0 <= 15;
+    if (p < end && buf[p] === DOT) {
+      exact = false;
+      const f = ++p;
+      while (p < end && buf[p]! >= ZERO && buf[p]! <= NINE) p++;
+      if (p === f) return NO;
+    }
+    if (p < end && (buf[p] === 101 || buf[p] === 69)) {
+      exact = false;
+      p++;
+      if (p < end && (buf[p] === PLUS || buf[p] === MINUS)) p++;
+      const f = p;
+      while (p < end && buf[p]! >= ZERO && buf[p]! <= NINE) p++;
+      if (p === f) return NO;
+    }
+    // A digit right after a leading zero ("01") is not JSON; the caller sees it as a bad separator.
+    this.pos = p;
+    if (exact) return neg ? -v : v;
+    return Number(buf.latin1Slice(start, p));
+  }
+}
+
+/** The bit of a top-level field name, 0 for fields the event does not keep. */
+function fieldBit(buf: Buffer, s: number, n: number): number {
+  const a = buf[s]!, b = buf[s + 1];
+  switch (n) {
+    case 2:
+      if (a === 101 && b === 118) return F_EV; // ev
+      if (a === 102 && b === 110) return F_FN; // fn
+      if (a === 116 && b === 115) return F_TS; // ts
+      return 0;
+    case 3: {
+      const c = buf[s + 2];
+      if (a === 112 && b === 105 && c === 100) return F_PID; // pid
+      if (a === 114 && b === 101 && c === 116) return F_RET; // ret
+      if (a === 115 && b === 101 && c === 113) return F_SEQ; // seq
+      if (a === 99 && b === 112 && c === 117) return F_CPU; // cpu
+      return 0;
+    }
+    case 4: {
+      const c = buf[s + 2], d = buf[s + 3];
+      if (a === 97 && b === 114 && c === 103 && d === 115) return F_ARGS; // args
+      if (a === 99 && b === 111 && c === 109 && d === 109) return F_COMM; // comm
+      return 0;
+    }
+    default: return 0;
+  }
+}
