@@ -1,0 +1,313 @@
+/**
+ * `npm run bench`: kinv's throughput and memory figures against the design targets, measured in
+ * one run. It prints figures and ratios and never fails on speed.
+ *
+ * Sections are a registry (`registerSection`); each prints its own lines. Built in:
+ * - `ndjson`: the full VFS spec on a generated NDJSON workload (cached under bench/out/) against a
+ *   plain Node line scan of the same file (readline, and a raw Buffer.indexOf scan), peak RSS,
+ *   and RSS at 1×, 2× and 4× trace length (each check in a fresh process, so peaks do not mix);
+ * - `ftrace`: when bench/ftrace.ts (reader vs newline scan) and bench/gen-ftrace.ts are present,
+ *   plus the full check of the same log;
+ * - `sim`: when bench/sim.ts is present, whatever figures its exported function returns.
+ *
+ * The library is loaded from the build (dist/) when it is up to date, so the figures are those of
+ * the shipped code; `--src` runs the sources through tsx instead.
+ *
+ * Options: --events N (base NDJSON length, default 1000000; the flatness runs use N, 2N, 4N),
+ * --ftrace-mb N (ftrace log size, default 200), --only a,b (sections), --src.
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(ROOT, 'bench', 'out');
+const MB = 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------
+// Registry
+
+export interface BenchContext {
+  /** Where generated workloads are cached (gitignored). */
+  outDir: string;
+  /** Base NDJSON length in events. */
+  events: number;
+  ftraceMB: number;
+  /** Library modules: the build when fresh, else the sources. */
+  lib: Lib;
+  print: (line?: string) => void;
+  /** Runs a full `checkTraceFile` of `file` in a fresh process and returns its figures. */
+  checkInChild: (file: string) => Promise<CheckFigures>;
+}
+
+export interface BenchSection {
+  name: string;
+  /** One line on what the section measures. */
+  about: string;
+  /** Returns a reason to skip (e.g. a missing module), or undefined to run. */
+  available?: () => Promise<string | undefined> | string | undefined;
+  run: (ctx: BenchContext) => Promise<void>;
+}
+
+const sections: BenchSection[] = [];
+
+/** Adds a section; later sections run after the built-in ones, in registration order. */
+export function registerSection(s: BenchSection): void {
+  sections.push(s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Library loading (build or sources)
+
+type FileMod = typeof import('../src/checker/file.js');
+type LoadMod = typeof import('../src/analysis/load.js');
+type CheckMod = typeof import('../src/checker/check.js');
+interface Lib { from: 'dist' | 'src'; file: FileMod; load: LoadMod; check: CheckMod }
+
+function newest(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    n = Math.max(n, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return n;
+}
+
+async function loadLib(forceSrc: boolean): Promise<Lib> {
+  const distFile = join(ROOT, 'dist', 'checker', 'file.js');
+  const fresh = !forceSrc && existsSync(distFile) && statSync(distFile).mtimeMs >= newest(join(ROOT, 'src'));
+  const base = fresh ? join(ROOT, 'dist') : join(ROOT, 'src');
+  const ext = fresh ? '.js' : '.ts';
+  const imp = async <T>(p: string): Promise<T> => (await import(pathToFileURL(join(base, p + ext)).href)) as T;
+  return { from: fresh ? 'dist' : 'src', file: await imp<FileMod>('checker/file'), load: await imp<LoadMod>('analysis/load'), check: await imp<CheckMod>('checker/check') };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements
+
+export interface ScanFigures { bytes: number; lines: number; seconds: number; MBps: number; linesPerSec: number }
+
+export interface CheckFigures {
+  file: string;
+  bytes: number;
+  lines: number;
+  events: number;
+  violations: number;
+  pending: number;
+  seconds: number;
+  eventsPerSec: number;
+  MBps: number;
+  /** Largest process.memoryUsage().rss sampled during the check (bytes). */
+  peakRss: number;
+  /** The kernel's maximum resident set size of the process (bytes), as a cross-check. */
+  maxRss: number;
+  from: 'dist' | 'src';
+}
+
+function figures(bytes: number, lines: number, seconds: number): ScanFigures {
+  return { bytes, lines, seconds, MBps: bytes / MB / seconds, linesPerSec: lines / seconds };
+}
+
+/** A plain Node line scan: readline over a file stream, one string per line. */
+export async function readlineScan(file: string): Promise<ScanFigures> {
+  const t0 = performance.now();
+  let lines = 0;
+  const rl = createInterface({ input: createReadStream(file, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+  for await (const line of rl) { if (line.length >= 0) lines++; }
+  return figures(statSync(file).size, lines, (performance.now() - t0) / 1000);
+}
+
+/** The cheapest newline scan: file stream chunks and Buffer.indexOf, no strings. */
+export async function rawScan(file: string): Promise<ScanFigures> {
+  const t0 = performance.now();
+  let lines = 0;
+  let bytes = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    const b = chunk as Buffer;
+    bytes += b.length;
+    for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) lines++;
+  }
+  return figures(bytes, lines, (performance.now() - t0) / 1000);
+}
+
+/** The full check of one file in this process, with RSS sampled every 10 ms. */
+async function checkHere(file: string, lib: Lib): Promise<CheckFigures> {
+  const loaded = lib.load.loadSpec([], { params: {} });
+  if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join('; '));
+  const compiled = new lib.check.CompiledSpec(loaded.value.spec);
+  let peakRss = process.memoryUsage().rss;
+  const timer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 10);
+  const t0 = performance.now();
+  const r = await lib.file.checkTraceFile(file, loaded.value.spec, compiled, {});
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(timer);
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  if (!r) throw new Error(`cannot check ${file}`);
+  const bytes = statSync(file).size;
+  return {
+    file, bytes, lines: r.stats.lines, events: r.stats.events, violations: r.violations, pending: r.pending, seconds,
+    eventsPerSec: r.stats.events / seconds, MBps: bytes / MB / seconds, peakRss, maxRss: process.resourceUsage().maxRSS * 1024, from: lib.from,
+  };
+}
+
+/** Runs `checkHere` in a fresh process (this script with `--child FILE`), so each peak RSS is its own. */
+function checkInChild(file: string, forceSrc: boolean): Promise<CheckFigures> {
+  return new Promise((resolve, reject) => {
+    const args = [...process.execArgv, fileURLToPath(import.meta.url), '--child', file, ...(forceSrc ? ['--src'] : [])];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) { reject(new Error(`check of ${file} exited with ${code}`)); return; }
+      resolve(JSON.parse(out.trim().split('\n').at(-1)!) as CheckFigures);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printing
+
+const f1 = (x: number): string => x.toFixed(1);
+const mib = (b: number): string => `${f1(b / MB)} MB`;
+const rate = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(0)}K`);
+const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+
+function printCheck(print: (l?: string) => void, label: string, c: CheckFigures): void {
+  print(`  ${label.padEnd(22)} ${rate(c.eventsPerSec)} events/s, ${f1(c.MBps)} MB/s  (${c.events} events, ${mib(c.bytes)}, ${c.seconds.toFixed(2)} s; ${c.violations} violations, ${c.pending} pending; peak RSS ${mib(c.peakRss)}, max RSS ${mib(c.maxRss)})`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Built-in sections
+
+async function ndjsonFile(n: number): Promise<string> {
+  const path = join(OUT, `vfs-${n}.ndjson`);
+  if (existsSync(path)) return path;
+  const { generateNdjson } = await import('./gen-ndjson.js');
+  const t0 = performance.now();
+  await generateNdjson(path + '.tmp', n);
+  const { renameSync } = await import('node:fs');
+  renameSync(path + '.tmp', path);
+  console.log(`  (generated ${path} in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  return path;
+}
+
+registerSection({
+  name: 'ndjson',
+  about: 'full VFS spec on NDJSON vs a plain Node line scan; peak RSS; RSS at 1x, 2x, 4x trace length',
+  run: async (ctx) => {
+    const { print } = ctx;
+    const sizes = [ctx.events, 2 * ctx.events, 4 * ctx.events];
+    const files: string[] = [];
+    for (const n of sizes) files.push(await ndjsonFile(n));
+    const main = files[2]!;
+    print(`  workload: ${main} (${mib(statSync(main).size)})`);
+    const rl = await readlineScan(main);
+    const raw = await rawScan(main);
+    print(`  readline scan          ${rate(rl.linesPerSec)} lines/s, ${f1(rl.MBps)} MB/s  (${rl.seconds.toFixed(2)} s)`);
+    print(`  raw indexOf scan       ${rate(raw.linesPerSec)} lines/s, ${f1(raw.MBps)} MB/s  (${raw.seconds.toFixed(2)} s)`);
+    const runs: CheckFigures[] = [];
+    for (let i = 0; i < files.length; i++) runs.push(await ctx.checkInChild(files[i]!));
+    const full = runs[2]!;
+    printCheck(print, `check (${full.from})`, full);
+    print(`  ratio check / readline scan: ${pct(full.MBps / rl.MBps)}   (target >= 50 %; the ratio the target uses)`);
+    print(`  ratio check / raw indexOf scan: ${pct(full.MBps / raw.MBps)}`);
+    print(`  target 1M events/s: ${full.eventsPerSec >= 1e6 ? 'met' : 'not met'} (${rate(full.eventsPerSec)}); line-scan ratio: ${full.MBps / rl.MBps >= 0.5 ? 'met' : 'not met'}`);
+    print('  memory flatness (each in a fresh process):');
+    runs.forEach((r, i) => printCheck(print, `${[1, 2, 4][i]}x (${r.events} events)`, r));
+    const growth = runs[2]!.peakRss / runs[0]!.peakRss;
+    print(`  peak RSS 4x / 1x: ${growth.toFixed(2)}  (flat = close to 1; extrapolated to a 2 GB trace: ~${mib(runs[0]!.peakRss + ((runs[2]!.peakRss - runs[0]!.peakRss) / (runs[2]!.bytes - runs[0]!.bytes)) * (2048 * MB - runs[0]!.bytes))}, target <= 200 MB)`);
+  },
+});
+
+registerSection({
+  name: 'ftrace',
+  about: 'ftrace text: reader vs newline scan (bench/ftrace.ts) and the full check',
+  available: () => (existsSync(join(ROOT, 'bench', 'ftrace.ts')) && existsSync(join(ROOT, 'bench', 'gen-ftrace.ts')) ? undefined : 'bench/ftrace.ts or bench/gen-ftrace.ts missing'),
+  run: async (ctx) => {
+    const { print } = ctx;
+    const path = join(OUT, `vfs-${ctx.ftraceMB}MB.ftrace.txt`);
+    if (!existsSync(path)) {
+      const gen = (await import('./gen-ftrace.js')) as { generateFtrace?: (p: string, bytes: number) => Promise<unknown> };
+      if (!gen.generateFtrace) { print('  skipped: bench/gen-ftrace.ts exports no generateFtrace'); return; }
+      await gen.generateFtrace(path + '.tmp', ctx.ftraceMB * MB);
+      const { renameSync } = await import('node:fs');
+      renameSync(path + '.tmp', path);
+    }
+    print(`  workload: ${path} (${mib(statSync(path).size)})`);
+    const mod = (await import('./ftrace.js')) as { benchFtrace?: (file: string) => Promise<{ scan: { MBps: number }; reader: { MBps: number; records?: number; events?: number }; ratio: number }> };
+    if (mod.benchFtrace) {
+      const r = await mod.benchFtrace(path);
+      print(`  newline scan           ${f1(r.scan.MBps)} MB/s`);
+      print(`  reader (bench/ftrace.ts, sources) ${f1(r.reader.MBps)} MB/s, ratio ${pct(r.ratio)}  (${r.reader.records ?? '?'} records)`);
+    } else {
+      print('  bench/ftrace.ts exports no benchFtrace: reader figures skipped');
+    }
+    const raw = await rawScan(path);
+    const full = await ctx.checkInChild(path);
+    printCheck(print, `check (${full.from})`, full);
+    print(`  ratio check / raw newline scan: ${pct(full.MBps / raw.MBps)}  (targets: >= 150 MB/s, >= 30 %)`);
+  },
+});
+
+registerSection({
+  name: 'sim',
+  about: 'simulator steps/s and exploration (bench/sim.ts)',
+  available: () => (existsSync(join(ROOT, 'bench', 'sim.ts')) ? undefined : 'bench/sim.ts not present'),
+  run: async (ctx) => {
+    const mod = (await import(pathToFileURL(join(ROOT, 'bench', 'sim.ts')).href)) as Record<string, unknown>;
+    const fn = (['benchSim', 'run', 'default'] as const).map((k) => mod[k]).find((x) => typeof x === 'function') as ((c: BenchContext) => unknown) | undefined;
+    if (!fn) { ctx.print('  bench/sim.ts exports no benchSim/run/default function'); return; }
+    const r = await fn(ctx);
+    if (r !== undefined) for (const line of JSON.stringify(r, null, 2).split('\n')) ctx.print('  ' + line);
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { events: { type: 'string' }, 'ftrace-mb': { type: 'string' }, only: { type: 'string' }, src: { type: 'boolean' }, child: { type: 'string' } },
+  });
+  const forceSrc = values.src === true;
+  const lib = await loadLib(forceSrc);
+  if (values.child !== undefined) {
+    process.stdout.write(JSON.stringify(await checkHere(values.child, lib)) + '\n');
+    return;
+  }
+  mkdirSync(OUT, { recursive: true });
+  const only = values.only?.split(',').map((s) => s.trim());
+  const ctx: BenchContext = {
+    outDir: OUT,
+    events: Number(values.events ?? 1_000_000),
+    ftraceMB: Number(values['ftrace-mb'] ?? 200),
+    lib,
+    print: (l = '') => console.log(l),
+    checkInChild: (file) => checkInChild(file, forceSrc),
+  };
+  console.log(`kinv bench — node ${process.version}, library from ${lib.from === 'dist' ? 'the build (dist/)' : 'the sources (tsx; slower than the build)'}`);
+  const ran: string[] = [];
+  const skipped: string[] = [];
+  for (const s of sections) {
+    if (only && !only.includes(s.name)) { skipped.push(`${s.name} (not in --only)`); continue; }
+    const why = await s.available?.();
+    if (why) { skipped.push(`${s.name} (${why})`); continue; }
+    console.log(`\n[${s.name}] ${s.about}`);
+    try {
+      await s.run(ctx);
+      ran.push(s.name);
+    } catch (e) {
+      console.log(`  failed: ${(e as Error).stack ?? String(e)}`);
+      skipped.push(`${s.name} (failed)`);
+    }
+  }
+  console.log(`\nsections run: ${ran.join(', ') || 'none'}${skipped.length ? `; skipped: ${skipped.join(', ')}` : ''}`);
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });
+}
