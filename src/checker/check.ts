@@ -59,15 +59,28 @@ export class SchemaValidator {
     }
   }
 
+  /** The checks by event and, for call/ret, by function: no key string is built per event. */
+  private readonly byPhase = new Map<string, Map<string, FieldCheck[] | undefined>>();
+
+  private checksOf(e: TraceEvent): FieldCheck[] | undefined {
+    if (e.ev !== 'call' && e.ev !== 'ret') return this.checks.get(e.ev);
+    let m = this.byPhase.get(e.ev);
+    if (!m) { m = new Map(); this.byPhase.set(e.ev, m); }
+    const fn = e.fn ?? '';
+    let c = m.get(fn);
+    if (c === undefined && !m.has(fn)) { c = this.checks.get(dispatchKey(e.ev, fn)); m.set(fn, c); }
+    return c;
+  }
+
   /** undefined = fine; a string = what is wrong; 'unknown' = not in the vocabulary. */
   validate(e: TraceEvent): string | undefined | 'unknown' {
-    const key = e.ev === 'call' || e.ev === 'ret' ? dispatchKey(e.ev, e.fn ?? '') : e.ev;
-    const checks = this.checks.get(key);
+    const checks = this.checksOf(e);
     if (!checks) return e.ev === 'call' || e.ev === 'ret' ? undefined : 'unknown';
-    for (const c of checks) {
+    for (let i = 0; i < checks.length; i++) {
+      const c = checks[i]!;
       const v = e.args[c.name];
       if (v === undefined || v === null) continue;
-      if (!c.ok(v)) return `argument '${c.name}' of '${key}' must be ${c.want}, got ${JSON.stringify(v)}`;
+      if (!c.ok(v)) return `argument '${c.name}' of '${e.ev === 'call' || e.ev === 'ret' ? dispatchKey(e.ev, e.fn ?? '') : e.ev}' must be ${c.want}, got ${JSON.stringify(v)}`;
     }
     return undefined;
   }
@@ -98,6 +111,13 @@ export async function runCheck(compiled: CompiledSpec, source: AsyncIterable<Tra
 /** Validates and steps one event (shared by runCheck and the in-memory API). */
 export function stepValidated(engine: Engine, validator: SchemaValidator, e: TraceEvent, report: CheckReport, diag: (d: Diagnostic) => void): void {
   const problem = validator.validate(e);
+  if (problem === undefined && (e.ev !== 'ret' || e.fn === undefined)) {
+    // The common case, without the diagnostics' allocations.
+    report.stats.events++;
+    const vs = engine.step(e);
+    if (vs.length) report.verdicts.push(...vs);
+    return;
+  }
   const at = e.file !== undefined && e.line !== undefined ? { at: { source: e.file, line: e.line } } : {};
   if (problem === 'unknown') {
     const u = validator.unknownEvents.get(e.ev);

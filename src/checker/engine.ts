@@ -91,6 +91,9 @@ export interface EngineCounters {
 /** The compiled, reusable form of a spec: handlers by event. Build once, run many engines. */
 export class CompiledSpec {
   readonly handlers = new Map<string, Handlers>();
+  /** The call and ret handlers again, by function name alone (no key string per event). */
+  readonly callHandlers = new Map<string, Handlers>();
+  readonly retHandlers = new Map<string, Handlers>();
   readonly always: CompiledInvariant[] = [];
   readonly obligations: CompiledObligation[] = [];
   readonly captures = new Map<string, { fns: Compiled[]; slots: number }>();
@@ -110,7 +113,12 @@ export class CompiledSpec {
     const h = (phase: Phase, name: string): Handlers => {
       const key = dispatchKey(phase, name);
       let x = this.handlers.get(key);
-      if (!x) { x = { on: [], after: [], rules: [], obligations: [], syncs: [], temporal: [] }; this.handlers.set(key, x); }
+      if (!x) {
+        x = { on: [], after: [], rules: [], obligations: [], syncs: [], temporal: [] };
+        this.handlers.set(key, x);
+        if (phase === 'call') this.callHandlers.set(name, x);
+        else if (phase === 'ret') this.retHandlers.set(name, x);
+      }
       return x;
     };
     for (const r of spec.rules) {
@@ -256,7 +264,7 @@ export class Engine {
         unknown = true;
       }
     }
-    const h = c.handlers.get(phase === 'event' ? name : `${phase} ${name}`);
+    const h = phase === 'event' ? c.handlers.get(name) : phase === 'call' ? c.callHandlers.get(name) : c.retHandlers.get(name);
     if (h) {
       for (const inv of h.on) this.evaluate(inv, unknown, frame, out);
       for (const ob of h.obligations) this.checkObligation(ob, unknown, out);

@@ -59,10 +59,22 @@ function describeKey(name: string, ks: readonly Scalar[]): string {
   return `${name}[${ks.map((k) => formatValue(k)).join(', ')}]`;
 }
 
+/**
+ * A read of an existing entry. Its text is made only when an explanation shows it: the reads of
+ * `old(...)` captures are recorded at every call, and almost none is ever shown.
+ */
+class EntryRead implements Read {
+  readonly how = 'set' as const;
+  constructor(private readonly store: string, private readonly ks: readonly Scalar[], private readonly v: Scalar, readonly ev: TraceEvent | undefined) {}
+  get what(): string {
+    return `${describeKey(this.store, this.ks)} = ${formatValue(this.v)}`;
+  }
+}
+
 function recordRead(env: Env, store: KeyedStore, ks: readonly Scalar[], e: Entry | undefined): void {
   if (!env.reads) return;
   if (e) {
-    env.reads.push({ what: `${describeKey(store.name, ks)} = ${formatValue(e.v)}`, ev: e.prov, how: 'set' });
+    env.reads.push(new EntryRead(store.name, ks, e.v, e.prov));
   } else {
     const tomb = store.deletedBy(ks);
     env.reads.push({ what: `${describeKey(store.name, ks)} absent`, ev: tomb, how: tomb ? 'deleted' : 'absent' });
