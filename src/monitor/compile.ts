@@ -268,7 +268,7 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
       const filter = e.filter ? compileExpr(e.filter, ctx) : undefined;
       const body = compileExpr(e.body, ctx);
       const forall = e.q === 'forall';
-      return (env) => {
+      const fresh: Compiled = (env) => {
         let found = false;
         loop(env, () => {
           if (filter && !filter(env)) return true;
@@ -278,13 +278,36 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
         });
         return forall ? !found : e.q === 'exists' ? found : !found;
       };
+      // The visitor is made once, not per evaluation (see `reusedVisitor`).
+      let cur: Env | undefined;
+      let found = false;
+      let busy = false;
+      const visit = (): boolean => {
+        if (filter && !filter(cur!)) return true;
+        const b = !!body(cur!);
+        if (forall ? !b : b) { found = true; return false; }
+        return true;
+      };
+      return (env) => {
+        if (busy) return fresh(env);
+        busy = true; cur = env; found = false;
+        loop(env, visit);
+        busy = false; cur = undefined;
+        return forall ? !found : e.q === 'exists' ? found : !found;
+      };
     }
     case 'count': {
       const loop = compileDomain(e.domain, e.slots, ctx);
       const filter = e.filter ? compileExpr(e.filter, ctx) : undefined;
+      let cur: Env | undefined;
+      let n = 0;
+      let busy = false;
+      const visit = (): boolean => { if (!filter || filter(cur!)) n++; return true; };
       return (env) => {
-        let n = 0;
-        loop(env, () => { if (!filter || filter(env)) n++; return true; });
+        if (busy) { let m = 0; loop(env, () => { if (!filter || filter(env)) m++; return true; }); return m; }
+        busy = true; cur = env; n = 0;
+        loop(env, visit);
+        busy = false; cur = undefined;
         return n;
       };
     }
@@ -292,7 +315,7 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
       const loop = compileDomain(e.domain, e.slots, ctx);
       const filter = e.filter ? compileExpr(e.filter, ctx) : undefined;
       const elem = compileExpr(e.elem, ctx);
-      return (env) => {
+      const fresh: Compiled = (env) => {
         const out = new ValueSet();
         loop(env, () => {
           if (!filter || filter(env)) {
@@ -301,6 +324,23 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
           }
           return true;
         });
+        return out;
+      };
+      let cur: Env | undefined;
+      let out = new ValueSet();
+      let busy = false;
+      const visit = (): boolean => {
+        if (!filter || filter(cur!)) {
+          const v = elem(cur!);
+          if (v !== null) out.add(Array.isArray(v) ? v : [v as Scalar]);
+        }
+        return true;
+      };
+      return (env) => {
+        if (busy) return fresh(env);
+        busy = true; cur = env; out = new ValueSet();
+        loop(env, visit);
+        busy = false; cur = undefined;
         return out;
       };
     }
@@ -434,11 +474,23 @@ function compileBinary(e: Extract<TExpr, { k: 'bin' }>, ctx: CompileContext): Co
       const x = a(env), y = b(env);
       return (typeof x === 'string' ? x : fmt(x)) + (typeof y === 'string' ? y : fmt(y));
     };
-    case 'union': return (env) => {
-      const out = new ValueSet();
-      for (const v of [a(env), b(env)]) if (v instanceof ValueSet) for (const t of v.items.values()) out.add(t);
-      return out;
-    };
+    case 'union': {
+      // A left operand built by this very expression (comprehension, literal, union) is fresh:
+      // the right one is added into it instead of copying both into a third set.
+      if (e.left.k === 'setComp' || e.left.k === 'setLit' || (e.left.k === 'bin' && e.left.op === 'union')) {
+        return (env) => {
+          const x = a(env), y = b(env);
+          if (!(x instanceof ValueSet)) { const out = new ValueSet(); if (y instanceof ValueSet) for (const t of y.items.values()) out.add(t); return out; }
+          if (y instanceof ValueSet) for (const t of y.items.values()) x.add(t);
+          return x;
+        };
+      }
+      return (env) => {
+        const out = new ValueSet();
+        for (const v of [a(env), b(env)]) if (v instanceof ValueSet) for (const t of v.items.values()) out.add(t);
+        return out;
+      };
+    }
   }
   throw new Error(`internal: unknown operator ${e.op}`);
 }
@@ -532,12 +584,27 @@ type Successors = (env: Env, node: Scalar) => Iterable<Scalar>;
 function successorFn(rel: TExpr, ctx: CompileContext): Successors {
   if (rel.k === 'lit' && typeof rel.value === 'string' && ctx.spec.defs.has(rel.value)) {
     const name = rel.value;
+    let child: Env | undefined;
+    let busy = false;
     return (env, node) => {
       const def = ctx.defs.get(name)!;
-      const locals = new Array<Value>(def.slots).fill(null);
-      locals[0] = node;
-      const v = def.fn({ ...env, locals });
-      return v instanceof ValueSet ? [...v.items.values()].map((t) => t[0] ?? null) : [];
+      let c: Env;
+      if (!busy && child) {
+        c = child;
+        c.ev = env.ev; c.call = env.call; c.olds = env.olds; c.idx = env.idx; c.rt = env.rt; c.reads = env.reads;
+        c.locals.fill(null);
+      } else {
+        c = { ...env, locals: new Array<Value>(def.slots).fill(null) };
+        if (!busy) child = c;
+      }
+      c.locals[0] = node;
+      const reuse = c === child;
+      if (reuse) busy = true;
+      let v: Value;
+      try { v = def.fn(c); } finally { if (reuse) busy = false; }
+      const out: Scalar[] = [];
+      if (v instanceof ValueSet) for (const t of v.items.values()) out.push(t[0] ?? null);
+      return out;
     };
   }
   const f = compileExpr(rel, ctx);
@@ -641,7 +708,7 @@ export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
       const loop = compileDomain(s.domain, s.slots, ctx);
       const filter = s.filter ? compileExpr(s.filter, ctx) : undefined;
       const body = s.body.map((x) => compileStmt(x, ctx));
-      return (env) => {
+      const fresh: CompiledStmt = (env) => {
         // Collect first: the body may change the state being iterated.
         const rows: Value[][] = [];
         loop(env, () => { if (!filter || filter(env)) rows.push(s.slots.map((sl) => env.locals[sl] ?? null)); return true; });
@@ -649,6 +716,28 @@ export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
           s.slots.forEach((sl, i) => { env.locals[sl] = r[i] ?? null; });
           for (const f of body) f(env);
         }
+      };
+      // The same, with the rows in one flat array and the collector made once (see `reusedVisitor`).
+      const slots = s.slots;
+      const n = slots.length;
+      const rows: Value[] = [];
+      let cur: Env | undefined;
+      let busy = false;
+      const collect = (): boolean => {
+        if (!filter || filter(cur!)) for (let i = 0; i < n; i++) rows.push(cur!.locals[slots[i]!] ?? null);
+        return true;
+      };
+      return (env) => {
+        if (busy) { fresh(env); return; }
+        busy = true; cur = env;
+        loop(env, collect);
+        const m = rows.length;
+        for (let r = 0; r < m; r += n) {
+          for (let i = 0; i < n; i++) env.locals[slots[i]!] = rows[r + i] ?? null;
+          for (let j = 0; j < body.length; j++) body[j]!(env);
+        }
+        rows.length = 0;
+        busy = false; cur = undefined;
       };
     }
   }
