@@ -10,8 +10,8 @@
  */
 import type { CaptureIR, InvariantIR, ObligationIR, Phase, StateIR, TypedSpec } from '../analysis/ir.js';
 import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
-import { compileDefs, compileDomain, compileExpr, compileStmt, formatValue, type CompileContext, type Compiled, type CompiledStmt, type Env, type Read, type Runtime, type Value } from '../monitor/compile.js';
-import { encodeKey, KeyedStore, Relation, TemporalStore } from '../monitor/store.js';
+import { compileDefs, compileDomain, compileExpr, compileStmt, formatValue, keyOf, type CompileContext, type Compiled, type CompiledStmt, type Env, type Read, type Runtime, type Value } from '../monitor/compile.js';
+import { KeyedStore, Relation, TemporalStore, type Key } from '../monitor/store.js';
 import type { Span } from '../diag/diagnostic.js';
 
 /** What a violation or pending obligation says, as data. Rendering is elsewhere. */
@@ -66,7 +66,7 @@ interface Handlers {
   rules: { guard: Compiled | undefined; body: CompiledStmt[] }[];
   obligations: CompiledObligation[];
   syncs: (Compiled | undefined)[];
-  temporal: { id: number; keys: ((env: Env) => Scalar)[] }[];
+  temporal: { id: number; keys: ((env: Env) => Scalar)[]; key: (env: Env) => Key | undefined }[];
 }
 
 export interface EngineOptions {
@@ -170,7 +170,7 @@ export class CompiledSpec {
         const g = compileExpr({ k: 'field', name: f, from: from(f), type: { k: 'str' }, span: t.span }, ctx);
         return (env: Env) => g(env) as Scalar;
       });
-      h(t.phase, t.event).temporal.push({ id: t.id, keys });
+      h(t.phase, t.event).temporal.push({ id: t.id, keys, key: keyOf(keys) });
     }
     for (const cap of spec.captures.values()) this.captures.set(cap.fn, compileCapture(cap, ctx));
     this.maxSlots = maxSlots;
@@ -273,9 +273,7 @@ export class Engine {
         for (const s of r.body) s(env);
       }
       for (const t of h.temporal) {
-        const n = t.keys.length;
-        const key = n === 0 ? '' : n === 1 ? (t.keys[0]!(env) ?? undefined) : encodeKey(t.keys.map((k) => k(env)));
-        this.rt.temporal[t.id]!.record(key, env.idx, ev);
+        this.rt.temporal[t.id]!.record(t.key(env), env.idx, ev);
       }
       for (const inv of h.after) this.evaluate(inv, unknown, frame, out);
       for (const g of h.syncs) {

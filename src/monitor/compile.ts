@@ -3,10 +3,15 @@
  * is reached through the runtime in the environment (not captured), so a monitor can be cloned for
  * exploration. When `env.reads` is set (only while explaining a violation), state reads record the
  * entries and the trace events behind them.
+ *
+ * Hot-path note: a binder (quantifier, count, comprehension, `for`) keeps one visitor closure and
+ * its loop state per compiled node instead of making them at each evaluation, with a `busy` flag:
+ * a node re-entered while running (only possible through a def that recurses into it) falls back
+ * to the plain per-evaluation closure, so sharing never changes a result.
  */
 import type { DomainIR, TExpr, TStmt, TypedSpec } from '../analysis/ir.js';
 import type { Scalar, TraceEvent } from '../trace/event.js';
-import { encodeKey, KeyedStore, Relation, TemporalStore, ValueSet, type Entry } from './store.js';
+import { encodeKey, KeyedStore, Relation, TemporalStore, ValueSet, type Entry, type Key } from './store.js';
 
 export type Value = Scalar | ValueSet | Scalar[] | Relation | KeyedStore;
 
@@ -146,6 +151,25 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
   }
 }
 
+/**
+ * The encoded key (as `encodeKey` gives it) of a past-time pattern's key fields, without building
+ * the tuple: none of them → the empty key, one → the value itself, two → joined by \u0001.
+ */
+export function keyOf(fns: ((env: Env) => Value)[]): (env: Env) => Key | undefined {
+  if (fns.length === 0) return () => '';
+  if (fns.length === 1) { const a = fns[0]!; return (env) => { const v = a(env) as Scalar; return v === null ? undefined : v; }; }
+  if (fns.length === 2) {
+    const a = fns[0]!, b = fns[1]!;
+    return (env) => {
+      const x = a(env) as Scalar;
+      if (x === null) return undefined;
+      const y = b(env) as Scalar;
+      return y === null ? undefined : String(x) + '\u0001' + String(y);
+    };
+  }
+  return (env) => encodeKey(fns.map((f) => f(env) as Scalar));
+}
+
 function keysOf(fns: Compiled[]): (env: Env) => Scalar[] {
   if (fns.length === 1) { const a = fns[0]!; return (env) => [a(env) as Scalar]; }
   if (fns.length === 2) { const a = fns[0]!, b = fns[1]!; return (env) => [a(env) as Scalar, b(env) as Scalar]; }
@@ -237,6 +261,10 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
             return entry !== undefined;
           };
         }
+        if (st.type.k === 'rel' && e.elem.length === 2) {
+          const k0 = compileExpr(e.elem[0]!, ctx), k1 = compileExpr(e.elem[1]!, ctx);
+          return (env) => (env.rt.stores[si] as Relation).has(k0(env) as Scalar, k1(env) as Scalar);
+        }
         return (env) => {
           const s = env.rt.stores[si]!;
           const ks = keys(env);
@@ -278,7 +306,7 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
         });
         return forall ? !found : e.q === 'exists' ? found : !found;
       };
-      // The visitor is made once, not per evaluation (see `reusedVisitor`).
+      // The visitor is made once per node, not per evaluation (see the note at the top).
       let cur: Env | undefined;
       let found = false;
       let busy = false;
@@ -362,9 +390,9 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
     }
     case 'once': {
       const t = e.table;
-      const keys = keysOf(e.keys.map((k) => compileExpr(k, ctx)));
+      const keyFn = keyOf(e.keys.map((k) => compileExpr(k, ctx)));
       return (env) => {
-        const key = encodeKeyOrEmpty(keys(env), e.keys.length);
+        const key = keyFn(env);
         const hit = key === undefined ? undefined : env.rt.temporal[t]!.last.get(key);
         if (hit && env.reads) env.reads.push({ what: `matched once`, ev: hit.ev, how: 'temporal' });
         return hit !== undefined;
@@ -372,9 +400,9 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
     }
     case 'previously': {
       const t = e.table;
-      const keys = keysOf(e.keys.map((k) => compileExpr(k, ctx)));
+      const keyFn = keyOf(e.keys.map((k) => compileExpr(k, ctx)));
       return (env) => {
-        const key = encodeKeyOrEmpty(keys(env), e.keys.length);
+        const key = keyFn(env);
         const hit = key === undefined ? undefined : env.rt.temporal[t]!.last.get(key);
         if (!hit) return false;
         return (hit.idx === env.idx ? hit.prevIdx : hit.idx) === env.idx - 1;
@@ -382,15 +410,14 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
     }
     case 'since': {
       const anchorT = e.anchor.table;
-      const anchorKeys = keysOf(e.anchor.keys.map((k) => compileExpr(k, ctx)));
-      const anchorN = e.anchor.keys.length;
-      const blockers = e.blockers.map((b) => ({ t: b.table, n: b.keys.length, keys: keysOf(b.keys.map((k) => compileExpr(k, ctx))) }));
+      const anchorKey = keyOf(e.anchor.keys.map((k) => compileExpr(k, ctx)));
+      const blockers = e.blockers.map((b) => ({ t: b.table, key: keyOf(b.keys.map((k) => compileExpr(k, ctx))) }));
       return (env) => {
-        const ak = encodeKeyOrEmpty(anchorKeys(env), anchorN);
+        const ak = anchorKey(env);
         const anchor = ak === undefined ? undefined : env.rt.temporal[anchorT]!.last.get(ak);
         if (!anchor) return false;
         for (const b of blockers) {
-          const bk = encodeKeyOrEmpty(b.keys(env), b.n);
+          const bk = b.key(env);
           const hit = bk === undefined ? undefined : env.rt.temporal[b.t]!.last.get(bk);
           if (hit && hit.idx >= anchor.idx) {
             if (env.reads) env.reads.push({ what: 'matched since', ev: hit.ev, how: 'temporal' });
@@ -444,11 +471,6 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
     }
   }
   throw new Error(`internal: cannot compile ${(e as TExpr).k}`);
-}
-
-/** A pattern with no key fields has one row keyed by the empty tuple. */
-function encodeKeyOrEmpty(ks: Scalar[], n: number): string | number | boolean | undefined {
-  return n === 0 ? '' : encodeKey(ks);
 }
 
 function compileBinary(e: Extract<TExpr, { k: 'bin' }>, ctx: CompileContext): Compiled {
@@ -688,8 +710,26 @@ export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
     }
     case 'add': case 'remove': {
       const si = ctx.storeIndex.get(s.state)!;
-      const vals = keysOf(s.value.map((k) => compileExpr(k, ctx)));
+      const vfs = s.value.map((k) => compileExpr(k, ctx));
+      const vals = keysOf(vfs);
       const adding = s.k === 'add';
+      const kind = ctx.spec.states.get(s.state)!.type.k;
+      if (vfs.length === 2) {
+        // Two parts (an edge, or a pair in a set): no tuple is built unless a new entry needs one.
+        const [v0, v1] = vfs as [Compiled, Compiled];
+        if (kind === 'rel') {
+          return adding
+            ? (env) => (env.rt.stores[si] as Relation).add(v0(env) as Scalar, v1(env) as Scalar, env.ev)
+            : (env) => (env.rt.stores[si] as Relation).remove(v0(env) as Scalar, v1(env) as Scalar);
+        }
+        return (env) => {
+          const store = env.rt.stores[si] as KeyedStore;
+          const a = v0(env) as Scalar, b = v1(env) as Scalar;
+          const entry = store.get2(a, b);
+          if (adding) { if (entry) { entry.v = true; entry.prov = env.ev; } else store.set([a, b], true, env.ev); }
+          else if (entry) store.delete(entry.k, env.ev);
+        };
+      }
       return (env) => {
         const st = env.rt.stores[si]!;
         const ks = vals(env);
@@ -717,7 +757,7 @@ export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
           for (const f of body) f(env);
         }
       };
-      // The same, with the rows in one flat array and the collector made once (see `reusedVisitor`).
+      // The same, with the rows in one flat array and the collector made once (see the note at the top).
       const slots = s.slots;
       const n = slots.length;
       const rows: Value[] = [];
