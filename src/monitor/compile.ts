@@ -220,7 +220,7 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
           const a = k0(env) as Scalar;
           const b = k1 ? (k1(env) as Scalar) : null;
           const entry = k1 ? store.get2(a, b) : store.get1(a);
-          if (env.reads) recordRead(env, store, k1 ? [a, b] : [a], entry);
+          if (env.reads) recordRead(env, store, entry ? entry.k : k1 ? [a, b] : [a], entry);
           return entry ? entry.v : null;
         };
       }
@@ -257,7 +257,7 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
             const a = k0(env) as Scalar;
             const b = k1 ? (k1(env) as Scalar) : null;
             const entry = k1 ? store.get2(a, b) : store.get1(a);
-            if (env.reads) recordRead(env, store, k1 ? [a, b] : [a], entry);
+            if (env.reads) recordRead(env, store, entry ? entry.k : k1 ? [a, b] : [a], entry);
             return entry !== undefined;
           };
         }
