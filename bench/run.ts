@@ -11,10 +11,12 @@
  * - `sim`: when bench/sim.ts is present, whatever figures its exported function returns.
  *
  * The library is loaded from the build (dist/) when it is up to date, so the figures are those of
- * the shipped code; `--src` runs the sources through tsx instead.
+ * the shipped code; `--src` runs the sources through tsx instead. `npm run bench` builds first and
+ * passes `--built`, so the build is used even when a file in src/ changed after it (another
+ * engineer's work in progress).
  *
  * Options: --events N (base NDJSON length, default 1000000; the flatness runs use N, 2N, 4N),
- * --ftrace-mb N (ftrace log size, default 200), --only a,b (sections), --src.
+ * --ftrace-mb N (ftrace log size, default 200), --only a,b (sections), --src, --built.
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -76,9 +78,9 @@ function newest(dir: string): number {
   return n;
 }
 
-async function loadLib(forceSrc: boolean): Promise<Lib> {
+async function loadLib(forceSrc: boolean, built: boolean): Promise<Lib> {
   const distFile = join(ROOT, 'dist', 'checker', 'file.js');
-  const fresh = !forceSrc && existsSync(distFile) && statSync(distFile).mtimeMs >= newest(join(ROOT, 'src'));
+  const fresh = !forceSrc && existsSync(distFile) && (built || statSync(distFile).mtimeMs >= newest(join(ROOT, 'src')));
   const base = fresh ? join(ROOT, 'dist') : join(ROOT, 'src');
   const ext = fresh ? '.js' : '.ts';
   const imp = async <T>(p: string): Promise<T> => (await import(pathToFileURL(join(base, p + ext)).href)) as T;
@@ -154,9 +156,9 @@ async function checkHere(file: string, lib: Lib): Promise<CheckFigures> {
 }
 
 /** Runs `checkHere` in a fresh process (this script with `--child FILE`), so each peak RSS is its own. */
-function checkInChild(file: string, forceSrc: boolean): Promise<CheckFigures> {
+function checkInChild(file: string, lib: Lib): Promise<CheckFigures> {
   return new Promise((resolve, reject) => {
-    const args = [...process.execArgv, fileURLToPath(import.meta.url), '--child', file, ...(forceSrc ? ['--src'] : [])];
+    const args = [...process.execArgv, fileURLToPath(import.meta.url), '--child', file, lib.from === 'src' ? '--src' : '--built'];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
@@ -271,10 +273,10 @@ registerSection({
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { events: { type: 'string' }, 'ftrace-mb': { type: 'string' }, only: { type: 'string' }, src: { type: 'boolean' }, child: { type: 'string' } },
+    options: { events: { type: 'string' }, 'ftrace-mb': { type: 'string' }, only: { type: 'string' }, src: { type: 'boolean' }, built: { type: 'boolean' }, child: { type: 'string' } },
   });
   const forceSrc = values.src === true;
-  const lib = await loadLib(forceSrc);
+  const lib = await loadLib(forceSrc, values.built === true);
   if (values.child !== undefined) {
     process.stdout.write(JSON.stringify(await checkHere(values.child, lib)) + '\n');
     return;
@@ -287,7 +289,7 @@ async function main(): Promise<void> {
     ftraceMB: Number(values['ftrace-mb'] ?? 200),
     lib,
     print: (l = '') => console.log(l),
-    checkInChild: (file) => checkInChild(file, forceSrc),
+    checkInChild: (file) => checkInChild(file, lib),
   };
   console.log(`kinv bench — node ${process.version}, library from ${lib.from === 'dist' ? 'the build (dist/)' : 'the sources (tsx; slower than the build)'}`);
   const ran: string[] = [];
