@@ -6,18 +6,23 @@
 import { check } from './commands/check.js';
 import { lint } from './commands/lint.js';
 import { examples } from './commands/examples.js';
+import { exploreCmd, sim } from './commands/sim.js';
 import { UsageError } from './args.js';
 
 const USAGE = `usage:
   kinv check [--spec FILE|DIR]... [--param k=v]... [--format text|json] [--from ndjson|ftrace|auto] [--all] TRACE...
   kinv lint  [--spec FILE|DIR]... [--param k=v]...
   kinv examples      check the bundled traces against their expected verdicts
+  kinv sim     [--d-add-ci mainline|draft|fixed] [--order current|new] [--scenario pair|trio|mkdir|single|random]
+               [--seed N] [--tasks N] [--dirs N] [--names N] [--ops N] [--creat F] [--mkdir F]
+               [--alloc-fail P] [--exact-hashed P] [--replay CHOICES] [--out FILE]      NDJSON on stdout
+  kinv explore [--d-add-ci ...] [--order ...] [--scenario ...|--tasks 2|3] [--max-depth N] [--max-states N] [--format text|json]
 
 Exit codes: 0 every invariant holds; 1 a violation; 2 usage or spec error; 3 trace unreadable or verdict unknown.`;
 
 type Command = (argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = { check, lint, examples };
+const COMMANDS: Record<string, Command> = { check, lint, examples, sim, explore: exploreCmd };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -48,7 +48,7 @@ export class KeyedStore {
   /** index[pos] (pos >= 1) maps a key part to the entries having it. */
   readonly index: (Map<Key, Set<Entry>> | undefined)[];
   /** Recent deletions (the deleted entries, `prov` = the deleting event), a fixed ring. */
-  private readonly ring: (Entry | undefined)[] = new Array<Entry | undefined>(TOMBSTONES).fill(undefined);
+  private ring: (Entry | undefined)[] | undefined;
   private ringAt = 0;
 
   constructor(readonly name: string, readonly arity: number, indexed: Iterable<number>) {
@@ -137,6 +137,8 @@ export class KeyedStore {
     }
     if (prov) {
       e.prov = prov;
+      // Allocated on the first deletion: exploration clones many stores that never delete.
+      this.ring ??= new Array<Entry | undefined>(TOMBSTONES).fill(undefined);
       this.ring[this.ringAt] = e;
       this.ringAt = (this.ringAt + 1) % TOMBSTONES;
     }
@@ -144,6 +146,7 @@ export class KeyedStore {
 
   /** The event that most recently deleted the entry `ks`, if still remembered. */
   deletedBy(ks: readonly Scalar[]): TraceEvent | undefined {
+    if (!this.ring) return undefined;
     for (let i = 1; i <= TOMBSTONES; i++) {
       const e = this.ring[(this.ringAt - i + TOMBSTONES) % TOMBSTONES];
       if (!e) return undefined;

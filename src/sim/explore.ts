@@ -40,12 +40,22 @@ export interface ExploreOptions {
   first?: boolean;
 }
 
+/** A search node; the path to it is kept as parent links (memory linear in the number of states). */
 interface Node {
   state: ModelState;
   monitor: IncrementalChecker | undefined;
+  parent: Node | undefined;
+  /** The choices and events of the step that led here. */
   choices: number[];
   events: TraceEvent[];
   depth: number;
+}
+
+function pathOf(n: Node, extraChoices: number[] = [], extraEvents: TraceEvent[] = []): { choices: number[]; events: TraceEvent[] } {
+  const nodes: Node[] = [];
+  for (let x: Node | undefined = n; x; x = x.parent) nodes.push(x);
+  nodes.reverse();
+  return { choices: [...nodes.flatMap((x) => x.choices), ...extraChoices], events: [...nodes.flatMap((x) => x.events), ...extraEvents] };
 }
 
 /** A chooser that follows `prefix`, then picks 0 and records every decision. */
@@ -75,7 +85,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
   const maxStates = opts.maxStates ?? 200_000;
   const seen = new Set<string>();
   const found = new Map<string, Counterexample>();
-  const root: Node = { state: initialState(sc), monitor: opts.monitor?.(), choices: [], events: [], depth: 0 };
+  const root: Node = { state: initialState(sc), monitor: opts.monitor?.(), parent: undefined, choices: [], events: [], depth: 0 };
   seen.add(stateKey(root.state, root.monitor));
   let frontier: Node[] = [root];
   let explored = 0;
@@ -92,7 +102,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
       if (!live(node.state)) continue;
       const r = runnable(node.state);
       if (r.length === 0) {
-        if (!found.has('no_deadlock')) found.set('no_deadlock', { invariant: 'no_deadlock', verdict: undefined, deadlock: { cycle: deadlockCycle(node.state), waits: waitsFor(node.state) }, choices: node.choices, events: node.events, depth: node.depth });
+        if (!found.has('no_deadlock')) found.set('no_deadlock', { invariant: 'no_deadlock', verdict: undefined, deadlock: { cycle: deadlockCycle(node.state), waits: waitsFor(node.state) }, ...pathOf(node), depth: node.depth });
         continue;
       }
       if (node.depth >= maxDepth) { cut = 'depth'; continue; }
@@ -105,6 +115,8 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
           const ch = probe(prefix);
           const events: TraceEvent[] = [];
           step(sc, state, r[k]!, ch, events);
+          // Name events by their line in the replayed trace (`kinv sim --replay` prints one per line).
+          for (const e of events) { e.file = 'replay'; e.line = e.seq + 1; }
           for (let p = prefix.length; p < ch.log.length; p++) {
             for (let alt = 1; alt < ch.log[p]!.n; alt++) pending.push([...ch.log.slice(0, p).map((c) => c.pick), alt]);
           }
@@ -114,18 +126,17 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
             const vs = monitor?.step(e) ?? [];
             for (const v of vs) if (!violation && !found.has(v.invariant)) violation = v;
           }
-          const choices = [...node.choices, ...(r.length > 1 ? [k] : []), ...ch.log.map((c) => c.pick)];
-          const allEvents = [...node.events, ...events];
+          const choices = [...(r.length > 1 ? [k] : []), ...ch.log.map((c) => c.pick)];
           // Record the first (shortest) counterexample of each invariant and keep exploring past it:
           // a predictive finding (lock order) often precedes the deadlock it predicts.
           if (violation && !found.has(violation.invariant)) {
-            found.set(violation.invariant, { invariant: violation.invariant, verdict: violation, deadlock: undefined, choices, events: allEvents, depth: node.depth + 1 });
+            found.set(violation.invariant, { invariant: violation.invariant, verdict: violation, deadlock: undefined, ...pathOf(node, choices, events), depth: node.depth + 1 });
           }
           const key = stateKey(state, monitor);
           if (seen.has(key)) continue;
           if (seen.size >= maxStates) { cut = 'states'; continue; }
           seen.add(key);
-          next.push({ state, monitor, choices, events: allEvents, depth: node.depth + 1 });
+          next.push({ state, monitor, parent: node, choices, events, depth: node.depth + 1 });
         }
       }
     }

@@ -1,0 +1,146 @@
+/**
+ * `kinv sim`: runs the lookup-path model and prints its trace as NDJSON (Contract 1).
+ * `kinv explore`: searches every interleaving and fault of a small scenario against the spec.
+ */
+import { createWriteStream } from 'node:fs';
+import { loadSpec } from '../../analysis/load.js';
+import { CompiledSpec } from '../../checker/check.js';
+import { incrementalChecker } from '../../checker/incremental.js';
+import { renderVerdict, verdictJson } from '../../checker/report.js';
+import { renderDiagnostic, styleFor } from '../../diag/render.js';
+import { listChooser, recording, seededChooser } from '../../sim/chooser.js';
+import { explore, type Counterexample } from '../../sim/explore.js';
+import type { Scenario } from '../../sim/model.js';
+import { DEFAULT_RANDOM, randomScenario, SCENARIOS } from '../../sim/scenarios.js';
+import { simulate } from '../../sim/simulate.js';
+import { toNdjsonLine } from '../../sim/ndjson-writer.js';
+import { intOf, oneOf, parse, UsageError } from '../args.js';
+
+const PROTOCOL = {
+  'd-add-ci': { type: 'string' },
+  order: { type: 'string' },
+  scenario: { type: 'string' },
+  tasks: { type: 'string' },
+} as const;
+
+interface ScenarioChoice { scenario: Scenario; describe: string[] }
+
+function rate(flag: string, v: string | undefined): number {
+  if (v === undefined) return 0;
+  const n = Number(v);
+  if (!(n >= 0 && n <= 1)) throw new UsageError(`--${flag} expects a probability between 0 and 1, got '${v}'`);
+  return n;
+}
+
+/** The scenario named by the options, and the flags that reproduce it. */
+export function scenarioFromArgs(values: Record<string, string | boolean | string[] | undefined>, random: boolean): ScenarioChoice {
+  const dAddCi = oneOf('d-add-ci', values['d-add-ci'] as string | undefined, ['mainline', 'draft', 'fixed'] as const, 'mainline');
+  const order = oneOf('order', values.order as string | undefined, ['current', 'new'] as const, 'current');
+  const tasks = values.tasks as string | undefined;
+  const named = (values.scenario as string | undefined) ?? (random ? undefined : tasks === '3' ? 'trio' : tasks === undefined || tasks === '2' ? 'pair' : undefined);
+  const base = ['--d-add-ci', dAddCi, '--order', order];
+  if (named !== undefined && named !== 'random') {
+    const make = SCENARIOS[named];
+    if (!make) throw new UsageError(`--scenario must be one of ${[...Object.keys(SCENARIOS), 'random'].join(', ')}, got '${named}'`);
+    return { scenario: make({ dAddCi, order }), describe: [...base, '--scenario', named] };
+  }
+  const o = {
+    ...DEFAULT_RANDOM, dAddCi, order,
+    tasks: intOf('tasks', tasks, DEFAULT_RANDOM.tasks),
+    dirs: intOf('dirs', values.dirs as string | undefined, DEFAULT_RANDOM.dirs),
+    names: intOf('names', values.names as string | undefined, DEFAULT_RANDOM.names),
+    ops: intOf('ops', values.ops as string | undefined, DEFAULT_RANDOM.ops),
+    creat: values.creat === undefined ? DEFAULT_RANDOM.creat : rate('creat', values.creat as string),
+    mkdir: values.mkdir === undefined ? DEFAULT_RANDOM.mkdir : rate('mkdir', values.mkdir as string),
+    seed: intOf('seed', values.seed as string | undefined, 1),
+    allocFail: rate('alloc-fail', values['alloc-fail'] as string | undefined) > 0,
+    exactHashed: rate('exact-hashed', values['exact-hashed'] as string | undefined) > 0,
+  };
+  const flags = [...base, '--scenario', 'random', '--tasks', String(o.tasks), '--dirs', String(o.dirs), '--names', String(o.names), '--ops', String(o.ops), '--creat', String(o.creat), '--mkdir', String(o.mkdir), '--seed', String(o.seed)];
+  if (values['alloc-fail'] !== undefined) flags.push('--alloc-fail', String(values['alloc-fail']));
+  if (values['exact-hashed'] !== undefined) flags.push('--exact-hashed', String(values['exact-hashed']));
+  return { scenario: randomScenario(o), describe: flags };
+}
+
+export async function sim(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    ...PROTOCOL, seed: { type: 'string' }, dirs: { type: 'string' }, names: { type: 'string' }, ops: { type: 'string' },
+    creat: { type: 'string' }, mkdir: { type: 'string' }, 'alloc-fail': { type: 'string' }, 'exact-hashed': { type: 'string' },
+    replay: { type: 'string' }, out: { type: 'string' }, 'max-steps': { type: 'string' },
+  });
+  const replay = values.replay as string | undefined;
+  const { scenario, describe } = scenarioFromArgs(values, replay === undefined && values.scenario === undefined);
+  const seed = intOf('seed', values.seed as string | undefined, 1);
+  let picks: number[] | undefined;
+  if (replay !== undefined) {
+    picks = replay === '' ? [] : replay.split(',').map((x) => Number(x));
+    if (picks.some((p) => !Number.isInteger(p) || p < 0)) throw new UsageError(`--replay expects comma-separated choice numbers, got '${replay}'`);
+  }
+  const rates = { 'alloc-fail': rate('alloc-fail', values['alloc-fail'] as string | undefined), 'exact-hashed': rate('exact-hashed', values['exact-hashed'] as string | undefined) };
+  const ch = recording(picks ? listChooser(picks) : seededChooser(seed, rates));
+  const r = simulate(scenario, ch, { maxSteps: intOf('max-steps', values['max-steps'] as string | undefined, 10_000_000) });
+  const outPath = values.out as string | undefined;
+  const out = outPath ? createWriteStream(outPath) : process.stdout;
+  let buf = '';
+  for (const e of r.events) {
+    buf += toNdjsonLine(e) + '\n';
+    if (buf.length > 1 << 20) { out.write(buf); buf = ''; }
+  }
+  out.write(buf);
+  if (outPath) await new Promise<void>((res) => (out as ReturnType<typeof createWriteStream>).end(() => res()));
+  const choices = ch.log.map((c) => c.pick).join(',');
+  process.stderr.write(`kinv sim: ${r.events.length} events in ${r.steps} steps (${describe.join(' ')}${picks ? '' : ` --seed ${seed}`})\n`);
+  if (r.deadlock) process.stderr.write(`deadlock: every live task is blocked${r.deadlock.cycle ? `; wait-for cycle ${r.deadlock.cycle.join(' -> ')}` : ''}\n${r.deadlock.waits.map((w) => `  task ${w.pid} waits on ${w.on} for ${w.for.join(', ') || 'nobody'}`).join('\n')}\n`);
+  if (r.cut) process.stderr.write(`stopped at the step bound (--max-steps)\n`);
+  process.stderr.write(`replay: kinv sim ${describe.join(' ')} --replay ${choices || "''"}\n`);
+  return 0;
+}
+
+export function replayCommand(describe: string[], c: Counterexample): string {
+  return `kinv sim ${describe.join(' ')} --replay ${c.choices.join(',') || "''"}`;
+}
+
+export async function exploreCmd(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    ...PROTOCOL, 'max-depth': { type: 'string' }, 'max-states': { type: 'string' }, format: { type: 'string' }, spec: { type: 'string', multiple: true }, first: { type: 'boolean' },
+  });
+  const format = oneOf('format', values.format as string | undefined, ['text', 'json'] as const, 'text');
+  const { scenario, describe } = scenarioFromArgs(values, false);
+  const loaded = loadSpec((values.spec as string[] | undefined) ?? [], { params: { order: scenario.order } });
+  if (!loaded.ok) {
+    for (const d of loaded.diagnostics) process.stderr.write(renderDiagnostic(d, loaded.sources, styleFor(process.stderr)) + '\n');
+    return 2;
+  }
+  const r = explore(scenario, {
+    monitor: incrementalChecker(new CompiledSpec(loaded.value.spec)),
+    maxDepth: intOf('max-depth', values['max-depth'] as string | undefined, 200),
+    maxStates: intOf('max-states', values['max-states'] as string | undefined, 500_000),
+    first: values.first === true,
+  });
+  const st = styleFor(process.stdout);
+  for (const c of r.counterexamples) {
+    const replay = replayCommand(describe, c);
+    if (format === 'json') {
+      process.stdout.write(JSON.stringify({ ...(c.verdict ? verdictJson(c.verdict, loaded.sources) : { kind: 'violation', invariant: c.invariant }), depth: c.depth, choices: c.choices, replay, deadlock: c.deadlock ?? null }) + '\n');
+      continue;
+    }
+    process.stdout.write(`counterexample at depth ${c.depth} (${c.events.length} events); replay: ${replay}\n`);
+    if (c.verdict) process.stdout.write(renderVerdict(c.verdict, loaded.sources, st) + '\n\n');
+    else if (c.deadlock) {
+      process.stdout.write(st.red(st.bold('violation[no_deadlock]')) + st.bold(`: every live task is blocked${c.deadlock.cycle ? `; wait-for cycle ${c.deadlock.cycle.join(' -> ')}` : ''}`) + '\n');
+      for (const w of c.deadlock.waits) process.stdout.write(`  task ${w.pid} waits on ${w.on} for ${w.for.join(', ') || 'nobody'}\n`);
+      process.stdout.write('\n');
+    }
+  }
+  const rate2 = r.seconds > 0 ? Math.round(r.explored / r.seconds) : r.explored;
+  const summary = {
+    kind: 'summary', scenario: describe.join(' '), explored: r.explored, distinct: r.distinct, depth: r.depth, seconds: Number(r.seconds.toFixed(3)), statesPerSecond: rate2,
+    cut: r.cut ?? null, counterexamples: r.counterexamples.map((c) => c.invariant),
+  };
+  if (format === 'json') process.stdout.write(JSON.stringify(summary) + '\n');
+  else {
+    process.stdout.write(`${r.counterexamples.length ? st.red(st.bold(`${r.counterexamples.length} invariant${r.counterexamples.length === 1 ? '' : 's'} violated`)) + ` (${r.counterexamples.map((c) => c.invariant).join(', ')})` : st.bold('no violation in any interleaving')}: ${r.explored} states explored, ${r.distinct} distinct, depth ${r.depth}, ${r.seconds.toFixed(2)} s (${rate2} states/s) — ${describe.join(' ')}\n`);
+    if (r.cut) process.stdout.write(`the search was cut by --max-${r.cut === 'depth' ? 'depth' : 'states'}: states beyond it were not explored\n`);
+  }
+  return r.counterexamples.length ? 1 : 0;
+}
