@@ -123,11 +123,11 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
       }
       return (env, each) => {
         const store = env.rt.stores[si] as KeyedStore;
-        for (const e of store.entries()) {
+        store.forEachEntry((e) => {
           bind(env, e);
           if (env.reads) recordRead(env, store, e.k, e);
-          if (!each()) return;
-        }
+          return each();
+        });
       };
     }
     case 'expr': {
@@ -491,7 +491,7 @@ function compileBinary(e: Extract<TExpr, { k: 'bin' }>, ctx: CompileContext): Co
     case '*': return (env) => nullable2(a(env), b(env), (x, y) => x * y);
     case '/': return (env) => nullable2(a(env), b(env), (x, y) => (y === 0 ? NaN : Math.trunc(x / y)));
     case '%': return (env) => nullable2(a(env), b(env), (x, y) => x % y);
-    case '&': return (env) => nullable2(a(env), b(env), (x, y) => Number(BigInt.asUintN(64, BigInt(Math.trunc(x))) & BigInt.asUintN(64, BigInt(Math.trunc(y)))));
+    case '&': return (env) => nullable2(a(env), b(env), bitAnd);
     case 'concat': return (env) => {
       const x = a(env), y = b(env);
       return (typeof x === 'string' ? x : fmt(x)) + (typeof y === 'string' ? y : fmt(y));
@@ -515,6 +515,28 @@ function compileBinary(e: Extract<TExpr, { k: 'bin' }>, ctx: CompileContext): Co
     }
   }
   throw new Error(`internal: unknown operator ${e.op}`);
+}
+
+/** 64-bit AND of two numbers; non-negative 31-bit integers (flags) take the int32 operator, which gives the same. */
+function bitAnd(x: number, y: number): number {
+  if (x >= 0 && y >= 0 && x <= 0x7fffffff && y <= 0x7fffffff && Number.isInteger(x) && Number.isInteger(y)) return x & y;
+  return Number(BigInt.asUintN(64, BigInt(Math.trunc(x))) & BigInt.asUintN(64, BigInt(Math.trunc(y))));
+}
+
+/**
+ * True when `s` is a plain non-negative number of at most 13 digits (hex, optionally 0x, or
+ * decimal): then its value is below 2^52, far from the error-pointer range, and `is_error` need
+ * not build a BigInt. Object ids such as "D12" and short addresses take this path.
+ */
+function smallAddress(s: string): boolean {
+  let i = s.length > 2 && s.charCodeAt(0) === 48 && (s.charCodeAt(1) | 32) === 120 ? 2 : 0;
+  const n = s.length - i;
+  if (n < 1 || n > 13) return false;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102))) return false;
+  }
+  return true;
 }
 
 function num(v: Value): number {
@@ -568,6 +590,7 @@ function compileBuiltin(e: Extract<TExpr, { k: 'builtin' }>, ctx: CompileContext
       const v = a0!(env);
       if (typeof v !== 'string') return false;
       if (v.startsWith('ERR:')) return true;
+      if (smallAddress(v)) return false;
       const b = parseAddress(v);
       return b !== undefined && b >= MASK64 - 4094n;
     };

@@ -30,6 +30,9 @@ export interface Entry {
   prov: TraceEvent | undefined;
 }
 
+/** How many emptied levels and index buckets a store keeps for reuse. */
+const SPARES = 16;
+
 /** How many deletions per store are remembered for explanations. */
 const TOMBSTONES = 1024;
 
@@ -50,6 +53,8 @@ export class KeyedStore {
   /** Recent deletions (the deleted entries, `prov` = the deleting event), a fixed ring. */
   private ring: (Entry | undefined)[] | undefined;
   private ringAt = 0;
+  private readonly spareLevels: Level[] = [];
+  private readonly spareBuckets: Set<Entry>[] = [];
 
   constructor(readonly name: string, readonly arity: number, indexed: Iterable<number>) {
     this.index = new Array<Map<Key, Set<Entry>> | undefined>(arity).fill(undefined);
@@ -85,7 +90,7 @@ export class KeyedStore {
       const k = ks[i];
       if (k === null || k === undefined) return;
       let next = m.get(k) as Level | undefined;
-      if (!next) { next = new Map(); m.set(k, next); }
+      if (!next) { next = this.spareLevels.pop() ?? new Map(); m.set(k, next); }
       m = next;
     }
     const k = ks[last];
@@ -100,12 +105,13 @@ export class KeyedStore {
       if (!ix) continue;
       const part = ks[p] as Key;
       let bucket = ix.get(part);
-      if (!bucket) { bucket = new Set(); ix.set(part, bucket); }
+      if (!bucket) { bucket = this.spareBuckets.pop() ?? new Set(); ix.set(part, bucket); }
       bucket.add(entry);
     }
   }
 
   delete(ks: readonly Scalar[], prov: TraceEvent | undefined): void {
+    if (ks.length === 2) { this.delete2(ks, prov); return; }
     const path: Level[] = [];
     let m = this.root;
     const last = ks.length - 1;
@@ -125,15 +131,45 @@ export class KeyedStore {
     // Drop emptied levels so memory follows live entries.
     for (let i = path.length - 1; i >= 0 && m.size === 0; i--) {
       path[i]!.delete(ks[i] as Key);
+      this.spare(m);
       m = path[i]!;
     }
+    this.removed(e, prov);
+  }
+
+  /** `delete` of a two-part key, without the path array. */
+  private delete2(ks: readonly Scalar[], prov: TraceEvent | undefined): void {
+    const a = ks[0], b = ks[1];
+    if (a === null || a === undefined || b === null || b === undefined) return;
+    const m = this.root.get(a) as Level | undefined;
+    if (!m) return;
+    const e = m.get(b) as Entry | undefined;
+    if (!e) return;
+    m.delete(b);
+    if (m.size === 0) { this.root.delete(a); this.spare(m); }
+    this.removed(e, prov);
+  }
+
+  /**
+   * Emptied levels and index buckets are kept for reuse (a few): a lock taken and released
+   * empties and refills the same levels at every event, and new maps would be garbage each time.
+   */
+  private spare(m: Level): void {
+    if (this.spareLevels.length < SPARES) this.spareLevels.push(m);
+  }
+
+  /** Bookkeeping after entry `e` left the tree: size, indexes, tombstone. */
+  private removed(e: Entry, prov: TraceEvent | undefined): void {
     this.size--;
     for (let p = 1; p < this.arity; p++) {
       const ix = this.index[p];
       if (!ix) continue;
       const part = e.k[p] as Key;
       const bucket = ix.get(part);
-      if (bucket) { bucket.delete(e); if (bucket.size === 0) ix.delete(part); }
+      if (bucket) {
+        bucket.delete(e);
+        if (bucket.size === 0) { ix.delete(part); if (this.spareBuckets.length < SPARES) this.spareBuckets.push(bucket); }
+      }
     }
     if (prov) {
       e.prov = prov;
@@ -159,6 +195,19 @@ export class KeyedStore {
   *entries(): Generator<Entry> {
     if (this.arity === 1) { yield* this.root.values() as Iterable<Entry>; return; }
     yield* walk(this.root, this.arity - 1);
+  }
+
+  /** Calls `each` on every entry until it returns false; like `entries()` without a generator. */
+  forEachEntry(each: (e: Entry) => boolean): void {
+    if (this.arity === 1) {
+      for (const e of this.root.values()) if (!each(e as Entry)) return;
+      return;
+    }
+    if (this.arity === 2) {
+      for (const m of this.root.values()) for (const e of (m as Level).values()) if (!each(e as Entry)) return;
+      return;
+    }
+    for (const e of this.entries()) if (!each(e)) return;
   }
 
   /** Entries whose key part `pos` equals `part`. */
