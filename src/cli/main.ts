@@ -7,6 +7,7 @@ import { check } from './commands/check.js';
 import { lint } from './commands/lint.js';
 import { examples } from './commands/examples.js';
 import { exploreCmd, sim } from './commands/sim.js';
+import { fuzzCmd } from './commands/fuzz.js';
 import { UsageError } from './args.js';
 
 const USAGE = `usage:
@@ -16,13 +17,14 @@ const USAGE = `usage:
   kinv sim     [--d-add-ci mainline|draft|fixed] [--order current|new] [--scenario pair|trio|mkdir|single|random]
                [--seed N] [--tasks N] [--dirs N] [--names N] [--ops N] [--creat F] [--mkdir F]
                [--alloc-fail P] [--exact-hashed P] [--replay CHOICES] [--out FILE]      NDJSON on stdout
+  kinv fuzz    [--d-add-ci ...] [--order ...] [--runs N] [--seed N] [--only INV,...] [--format text|json] [--replay PATH]
   kinv explore [--d-add-ci ...] [--order ...] [--scenario ...|--tasks 2|3] [--max-depth N] [--max-states N] [--format text|json]
 
 Exit codes: 0 every invariant holds; 1 a violation; 2 usage or spec error; 3 trace unreadable or verdict unknown.`;
 
 type Command = (argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = { check, lint, examples, sim, explore: exploreCmd };
+const COMMANDS: Record<string, Command> = { check, lint, examples, sim, explore: exploreCmd, fuzz: fuzzCmd };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
