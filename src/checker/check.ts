@@ -111,7 +111,7 @@ export async function runCheck(compiled: CompiledSpec, source: AsyncIterable<Tra
 /** Validates and steps one event (shared by runCheck and the in-memory API). */
 export function stepValidated(engine: Engine, validator: SchemaValidator, e: TraceEvent, report: CheckReport, diag: (d: Diagnostic) => void): void {
   const problem = validator.validate(e);
-  if (problem === undefined && (e.ev !== 'ret' || e.fn === undefined)) {
+  if (problem === undefined && (e.ev !== 'ret' || e.fn === undefined || !engine.isKnown(e.pid) || engine.returnsInnermost(e.pid, e.fn))) {
     // The common case, without the diagnostics' allocations.
     report.stats.events++;
     const vs = engine.step(e);

@@ -290,7 +290,8 @@ export class Engine {
     for (let i = stack.length - 1; i >= 0; i--) {
       if (stack[i]!.fn === fn) {
         const f = stack[i]!;
-        stack.length = i;
+        if (i === stack.length - 1) stack.pop();
+        else stack.length = i;
         return f;
       }
     }
@@ -299,13 +300,26 @@ export class Engine {
 
   /** Whether `pid` has an open call of `fn` (sources use this to report a return with no call). */
   hasOpenCall(pid: number, fn: string): boolean {
-    return this.frames.get(pid)?.some((f) => f.fn === fn) ?? false;
+    const stack = this.frames.get(pid);
+    if (!stack) return false;
+    for (let i = stack.length - 1; i >= 0; i--) if (stack[i]!.fn === fn) return true;
+    return false;
+  }
+
+  /** Whether the innermost open call of `pid` is one of `fn` (a return of `fn` then closes it and skips nothing). */
+  returnsInnermost(pid: number, fn: string): boolean {
+    const stack = this.frames.get(pid);
+    return stack !== undefined && stack.length > 0 && stack[stack.length - 1]!.fn === fn;
   }
 
   /** Open calls of `pid` above the innermost call of `fn`: a return of `fn` would skip them. */
   callsAbove(pid: number, fn: string): TraceEvent[] {
     const stack = this.frames.get(pid) ?? [];
-    for (let i = stack.length - 1; i >= 0; i--) if (stack[i]!.fn === fn) return stack.slice(i + 1).map((f) => f.call);
+    for (let i = stack.length - 1; i >= 0; i--) {
+      if (stack[i]!.fn !== fn) continue;
+      if (i === stack.length - 1) return [];
+      return stack.slice(i + 1).map((f) => f.call);
+    }
     return [];
   }
 

@@ -783,23 +783,23 @@ export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
       // The same, with the rows in one flat array and the collector made once (see the note at the top).
       const slots = s.slots;
       const n = slots.length;
+      // `rows` keeps its length between runs (no shrinking and regrowing); `m` is this run's fill.
       const rows: Value[] = [];
+      let m = 0;
       let cur: Env | undefined;
       let busy = false;
       const collect = (): boolean => {
-        if (!filter || filter(cur!)) for (let i = 0; i < n; i++) rows.push(cur!.locals[slots[i]!] ?? null);
+        if (!filter || filter(cur!)) for (let i = 0; i < n; i++) rows[m++] = cur!.locals[slots[i]!] ?? null;
         return true;
       };
       return (env) => {
         if (busy) { fresh(env); return; }
-        busy = true; cur = env;
+        busy = true; cur = env; m = 0;
         loop(env, collect);
-        const m = rows.length;
         for (let r = 0; r < m; r += n) {
           for (let i = 0; i < n; i++) env.locals[slots[i]!] = rows[r + i] ?? null;
           for (let j = 0; j < body.length; j++) body[j]!(env);
         }
-        rows.length = 0;
         busy = false; cur = undefined;
       };
     }
