@@ -67,7 +67,8 @@ export function registerSection(s: BenchSection): void {
 type FileMod = typeof import('../src/checker/file.js');
 type LoadMod = typeof import('../src/analysis/load.js');
 type CheckMod = typeof import('../src/checker/check.js');
-interface Lib { from: 'dist' | 'src'; file: FileMod; load: LoadMod; check: CheckMod }
+type NdjsonMod = typeof import('../src/trace/ndjson.js');
+interface Lib { from: 'dist' | 'src'; file: FileMod; load: LoadMod; check: CheckMod; ndjson: NdjsonMod }
 
 function newest(dir: string): number {
   let n = 0;
@@ -84,7 +85,10 @@ async function loadLib(forceSrc: boolean, built: boolean): Promise<Lib> {
   const base = fresh ? join(ROOT, 'dist') : join(ROOT, 'src');
   const ext = fresh ? '.js' : '.ts';
   const imp = async <T>(p: string): Promise<T> => (await import(pathToFileURL(join(base, p + ext)).href)) as T;
-  return { from: fresh ? 'dist' : 'src', file: await imp<FileMod>('checker/file'), load: await imp<LoadMod>('analysis/load'), check: await imp<CheckMod>('checker/check') };
+  return {
+    from: fresh ? 'dist' : 'src', file: await imp<FileMod>('checker/file'), load: await imp<LoadMod>('analysis/load'),
+    check: await imp<CheckMod>('checker/check'), ndjson: await imp<NdjsonMod>('trace/ndjson'),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,6 +137,14 @@ export async function rawScan(file: string): Promise<ScanFigures> {
     for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) lines++;
   }
   return figures(bytes, lines, (performance.now() - t0) / 1000);
+}
+
+/** The NDJSON reader alone (bytes to events, no checking): how much of the check is reading. */
+export async function readerOnly(file: string, lib: Lib): Promise<ScanFigures> {
+  const t0 = performance.now();
+  let events = 0;
+  for await (const batch of lib.ndjson.readNdjson(createReadStream(file, { highWaterMark: 1 << 20 }), { file, onDiagnostic: () => undefined })) events += batch.length;
+  return figures(statSync(file).size, events, (performance.now() - t0) / 1000);
 }
 
 /** The full check of one file in this process, with RSS sampled every 10 ms. */
@@ -211,6 +223,8 @@ registerSection({
     const raw = await rawScan(main);
     print(`  readline scan          ${rate(rl.linesPerSec)} lines/s, ${f1(rl.MBps)} MB/s  (${rl.seconds.toFixed(2)} s)`);
     print(`  raw indexOf scan       ${rate(raw.linesPerSec)} lines/s, ${f1(raw.MBps)} MB/s  (${raw.seconds.toFixed(2)} s)`);
+    const rd = await readerOnly(main, ctx.lib);
+    print(`  NDJSON reader only     ${rate(rd.linesPerSec)} events/s, ${f1(rd.MBps)} MB/s  (${rd.seconds.toFixed(2)} s; bytes to events, no checking)`);
     const runs: CheckFigures[] = [];
     for (let i = 0; i < files.length; i++) runs.push(await ctx.checkInChild(files[i]!));
     const full = runs[2]!;
