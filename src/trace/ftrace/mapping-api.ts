@@ -40,7 +40,8 @@ export interface MapContext {
   /**
    * The task's open wanted calls (graph entries and kprobe entries not yet returned), outermost
    * first. During `map` of a call it excludes the call itself; during `map` of a return the
-   * returning call has already been removed (it is `rec.entry`).
+   * returning call has already been removed (it is `rec.entry`); at a `syscall_exit` the task's
+   * kprobe entries are closed (entries of functions without a return probe would linger otherwise).
    */
   stack(pid: number, cpu?: number): readonly RawFtraceRecord[];
   /** The task's previous wanted record (the one mapped before the current record of that task). */

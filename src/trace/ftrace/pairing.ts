@@ -132,6 +132,15 @@ export class CallPairing {
     if (typeof f !== 'string') this.exitEntry = f;
   }
 
+  /**
+   * A syscall exit: every kprobe entry of the task has returned or has no return probe, so its
+   * probe stack is emptied. Graph frames stay: the exit event fires inside traced exit functions.
+   */
+  syscallExit(pid: number, cpu: number): void {
+    const t = this.task(pid, cpu);
+    if (t.probes.length > 0) t.probes = [];
+  }
+
   /** Lost events on `cpu`: the open calls of the tasks last seen there are no longer known. */
   dropCpu(cpu: number): void {
     for (const [k, t] of this.tasks) {

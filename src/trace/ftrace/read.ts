@@ -1,7 +1,8 @@
 /**
  * ftrace text → TraceItem batches through a mapping: runs the raw reader with the mapping's
  * `wants` filter, keeps the per-task context the mapping may consult (open wanted calls, last
- * record, scratch state), assigns sequence numbers and provenance, and keeps `SourceStats`.
+ * record, scratch state), assigns sequence numbers and provenance, and keeps `SourceStats`
+ * (all but `events`, which the checker counts as it accepts them).
  */
 import { warning, type Diagnostic } from '../../diag/diagnostic.js';
 import type { DiagCode } from '../../diag/codes.js';
@@ -137,6 +138,9 @@ export async function* readFtrace(input: AsyncIterable<Buffer | Uint8Array | str
       if (isReturn && it.entry !== undefined) {
         const k = v.stack.lastIndexOf(it.entry);
         if (k !== -1) v.stack.length = k;
+      } else if (it.kind === 'syscall_exit' && v.stack.length > 0) {
+        // Back in user space: kprobe entries without a return probe are closed too.
+        v.stack = v.stack.filter((r) => r.kind !== 'kprobe');
       }
       const n = add(mapping.map(it, ctx), it);
       if (n > 0) mapped++;

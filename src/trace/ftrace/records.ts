@@ -193,6 +193,10 @@ export class FtraceRecordReader {
         this.window.push(rec);
         return;
       }
+      case 'syscall_exit':
+        p.syscallExit(pid, cpu);
+        if (this.wanted(sc.name, kind)) this.window.push(this.build(sc, lineNo, pid));
+        return;
       default:
         if (this.wanted(sc.name, kind)) this.window.push(this.build(sc, lineNo, pid));
     }

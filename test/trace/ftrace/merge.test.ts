@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { fc, test } from '@fast-check/vitest';
+import { ReorderWindow } from '../../../src/trace/ftrace/merge.js';
+import { newRecord, type RawFtraceRecord, type RawItem } from '../../../src/trace/ftrace/raw.js';
+
+function r(line: number, cpu: number, us: number): RawFtraceRecord {
+  const x = newRecord('event', 'e', 'f', line);
+  x.cpu = cpu;
+  x.tsSec = Math.floor(us / 1e6);
+  x.tsNsec = (us % 1e6) * 1000;
+  return x;
+}
+
+function run(items: RawItem[], windowNs: number): number[] {
+  const out: number[] = [];
+  const w = new ReorderWindow(windowNs, (i) => out.push(i.line));
+  for (const i of items) w.push(i);
+  w.flush();
+  return out;
+}
+
+describe('ReorderWindow', () => {
+  it('orders across CPUs within the window and keeps each CPU in input order', () => {
+    expect(run([r(1, 0, 100), r(2, 1, 50), r(3, 0, 40), r(4, 1, 200)], 1_000_000)).toEqual([2, 1, 3, 4]);
+  });
+
+  it('releases records older than the window as soon as a newer one arrives', () => {
+    const out: number[] = [];
+    const w = new ReorderWindow(1_000_000, (i) => out.push(i.line));
+    w.push(r(1, 0, 0));
+    w.push(r(2, 1, 500));
+    expect(out).toEqual([]);
+    w.push(r(3, 0, 1001));
+    expect(out).toEqual([1]);
+  });
+
+  it('treats records without a timestamp and gaps without a CPU as barriers', () => {
+    const untimed = newRecord('graph_entry', 'f', 'f', 3);
+    untimed.cpu = 0;
+    const gap: RawItem = { kind: 'gap', reason: 'line too big', cpu: undefined, pid: undefined, lost: 1, file: 'f', line: 5 };
+    expect(run([r(1, 0, 100), r(2, 1, 50), untimed, r(4, 1, 10), gap, r(6, 0, 5)], 1_000_000)).toEqual([2, 1, 3, 4, 5, 6]);
+  });
+
+  test.prop([fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 5000 })), { maxLength: 60 }), fc.integer({ min: 0, max: 3000 })])(
+    'emits every item once, keeps per-CPU order, and sorts records whose times differ by more than the window', (spec, windowUs) => {
+      const items = spec.map(([cpu, us], i) => r(i + 1, cpu, us));
+      const out = run(items, windowUs * 1000);
+      expect([...out].sort((a, b) => a - b)).toEqual(items.map((i) => i.line));
+      const pos = new Map(out.map((l, i) => [l, i]));
+      for (const a of items) for (const b of items) {
+        if (a.cpu === b.cpu && a.line < b.line) expect(pos.get(a.line)!).toBeLessThan(pos.get(b.line)!);
+      }
+    });
+});
