@@ -68,7 +68,8 @@ type FileMod = typeof import('../src/checker/file.js');
 type LoadMod = typeof import('../src/analysis/load.js');
 type CheckMod = typeof import('../src/checker/check.js');
 type NdjsonMod = typeof import('../src/trace/ndjson.js');
-interface Lib { from: 'dist' | 'src'; file: FileMod; load: LoadMod; check: CheckMod; ndjson: NdjsonMod }
+type SpecSetMod = typeof import('../src/checker/spec-set.js');
+interface Lib { from: 'dist' | 'src'; file: FileMod; load: LoadMod; check: CheckMod; ndjson: NdjsonMod; specSet: SpecSetMod }
 
 function newest(dir: string): number {
   let n = 0;
@@ -87,7 +88,7 @@ async function loadLib(forceSrc: boolean, built: boolean): Promise<Lib> {
   const imp = async <T>(p: string): Promise<T> => (await import(pathToFileURL(join(base, p + ext)).href)) as T;
   return {
     from: fresh ? 'dist' : 'src', file: await imp<FileMod>('checker/file'), load: await imp<LoadMod>('analysis/load'),
-    check: await imp<CheckMod>('checker/check'), ndjson: await imp<NdjsonMod>('trace/ndjson'),
+    check: await imp<CheckMod>('checker/check'), ndjson: await imp<NdjsonMod>('trace/ndjson'), specSet: await imp<SpecSetMod>('checker/spec-set'),
   };
 }
 
@@ -149,13 +150,12 @@ export async function readerOnly(file: string, lib: Lib): Promise<ScanFigures> {
 
 /** The full check of one file in this process, with RSS sampled every 10 ms. */
 async function checkHere(file: string, lib: Lib): Promise<CheckFigures> {
-  const loaded = lib.load.loadSpec([], { params: {} });
-  if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join('; '));
-  const compiled = new lib.check.CompiledSpec(loaded.value.spec);
+  const specs = new lib.specSet.SpecSet([], {});
+  if (!specs.base) throw new Error(specs.diagnostics.map((d) => d.message).join('; '));
   let peakRss = process.memoryUsage().rss;
   const timer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 10);
   const t0 = performance.now();
-  const r = await lib.file.checkTraceFile(file, loaded.value.spec, compiled, {});
+  const r = await lib.file.checkTraceFile(file, specs, {});
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(timer);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);

@@ -3,13 +3,13 @@
  * (unless forced), and runs the compiled spec over it. Shared by `kinv check`, `kinv examples`
  * and library users.
  */
-import type { TypedSpec } from '../analysis/ir.js';
 import type { Diagnostic } from '../diag/diagnostic.js';
 import { emptyStats, type SourceStats, type TraceGap, type TraceItem } from '../trace/event.js';
 import { openFtraceSource } from '../trace/ftrace-source.js';
 import { openInput, sniffFormat, type TraceFormat } from '../trace/input.js';
 import { readNdjson } from '../trace/ndjson.js';
-import { runCheck, type CheckReport, type CompiledSpec } from './check.js';
+import { runCheck, type CheckReport } from './check.js';
+import type { SpecSet } from './spec-set.js';
 import type { Verdict } from './engine.js';
 
 export interface CheckFileOptions {
@@ -28,7 +28,7 @@ export interface FileReport extends CheckReport {
 }
 
 /** `undefined` when the input cannot be read at all (the diagnostic went to onDiagnostic). */
-export async function checkTraceFile(path: string, spec: TypedSpec, compiled: CompiledSpec, opts: CheckFileOptions = {}): Promise<FileReport | undefined> {
+export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFileOptions = {}): Promise<FileReport | undefined> {
   const diag = opts.onDiagnostic ?? (() => {});
   let input;
   try {
@@ -40,6 +40,9 @@ export async function checkTraceFile(path: string, spec: TypedSpec, compiled: Co
   const sniffed = sniffFormat(input.head);
   const from = opts.from ?? 'auto';
   const format: TraceFormat = from === 'auto' ? (sniffed === 'empty' ? 'ndjson' : sniffed) : from;
+  const ready = specs.for(format);
+  if (!ready) return undefined;
+  const { spec, compiled } = ready;
   const stats = emptyStats();
   let source: AsyncIterable<TraceItem[]>;
   if (format === 'ndjson') {

@@ -39,6 +39,15 @@ export interface RecordMapper {
 
 const IMPLICIT = new Set(['pid', 'comm', 'cpu', 'ts', 'seq']);
 
+/**
+ * A copy of a string that does not share memory with the text it was cut from. Record fields are
+ * slices of the reader's input chunks; state that outlives the chunk (names in the lock-order graph,
+ * in-lookup dentries) must not keep a whole chunk alive.
+ */
+function detach(s: string): string {
+  return (' ' + s).slice(1);
+}
+
 /** Spec state is never read by mappings, so they run on an empty runtime. */
 const EMPTY_RT = { stores: [], temporal: [], tasks: new Set<number>() };
 
@@ -88,9 +97,10 @@ export function compileRecordMapper(spec: TypedSpec): RecordMapper {
         if (m.guard && !m.guard(env)) continue;
         const out: TraceEvent[] = [];
         for (const e of m.emits) {
-          const ev: TraceEvent = { seq: 0, pid: env.ev.pid, ev: e.ev, fn: e.fn, args: {}, comm: env.ev.comm, cpu: env.ev.cpu, ts: env.ev.ts, file: rec.file, line: rec.line };
+          const ev: TraceEvent = { seq: 0, pid: env.ev.pid, ev: e.ev, fn: e.fn, args: {}, comm: env.ev.comm === undefined ? undefined : detach(env.ev.comm), cpu: env.ev.cpu, ts: env.ev.ts, file: rec.file, line: rec.line };
           for (const a of e.args) {
-            const v = a.value(env) as Scalar;
+            let v = a.value(env) as Scalar;
+            if (typeof v === 'string') v = detach(v);
             if (a.name === 'ret' && e.ev === 'ret') ev.ret = v;
             else if (IMPLICIT.has(a.name)) (ev as unknown as Record<string, Scalar>)[a.name] = v;
             else if (v !== null) ev.args[a.name] = v;

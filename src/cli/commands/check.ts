@@ -4,8 +4,8 @@
  */
 import { statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSpec, type LoadedSpec } from '../../analysis/load.js';
-import { type CheckReport, CompiledSpec } from '../../checker/check.js';
+import type { CheckReport } from '../../checker/check.js';
+import { SpecSet } from '../../checker/spec-set.js';
 import { checkTraceFile } from '../../checker/file.js';
 import { gapJson, renderSummary, renderVerdict, summarize, verdictJson } from '../../checker/report.js';
 import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
@@ -67,10 +67,10 @@ export async function check(argv: string[]): Promise<number> {
   const o = parseCheckArgs(argv);
   const st = styleFor(process.stderr);
   const out = styleFor(process.stdout);
-  const loaded = loadSpec(o.specs, { params: o.params });
-  for (const d of loaded.diagnostics) process.stderr.write(renderDiagnostic(d, loaded.sources, st) + '\n\n');
-  if (!loaded.ok) return 2;
-  const compiled = new CompiledSpec(loaded.value.spec);
+  const specs = new SpecSet(o.specs, o.params);
+  for (const d of specs.diagnostics) process.stderr.write(renderDiagnostic(d, specs.sources, st) + '\n\n');
+  if (!specs.base) return 2;
+  const loaded = { sources: specs.sources };
   const started = performance.now();
   const reports: CheckReport[] = [];
   const files = expandTraces(o.traces);
@@ -86,7 +86,7 @@ export async function check(argv: string[]): Promise<number> {
     else process.stderr.write(renderDiagnostic(d, loaded.sources, st) + '\n\n');
   };
   for (const file of files) {
-    const r = await checkOne(file, o, loaded.value, compiled, onDiagnostic, out);
+    const r = await checkOne(file, o, specs, onDiagnostic, out);
     if (r === 'unreadable') { unreadable = true; continue; }
     reports.push(r);
   }
@@ -105,9 +105,10 @@ export async function check(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function checkOne(file: string, o: CheckCliOptions, loaded: LoadedSpec, compiled: CompiledSpec, onDiagnostic: (d: Diagnostic) => void, out: ReturnType<typeof styleFor>): Promise<CheckReport | 'unreadable'> {
+async function checkOne(file: string, o: CheckCliOptions, specs: SpecSet, onDiagnostic: (d: Diagnostic) => void, out: ReturnType<typeof styleFor>): Promise<CheckReport | 'unreadable'> {
   const progress = new Progress(file === '-' ? '<stdin>' : file, process.stderr);
-  const report = await checkTraceFile(file, loaded.spec, compiled, {
+  const loaded = { sources: specs.sources };
+  const report = await checkTraceFile(file, specs, {
     from: o.from,
     all: o.all,
     params: o.params,

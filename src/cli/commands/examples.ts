@@ -6,8 +6,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSpec } from '../../analysis/load.js';
-import { CompiledSpec } from '../../checker/check.js';
+import { SpecSet } from '../../checker/spec-set.js';
 import { checkTraceFile } from '../../checker/file.js';
 import { renderVerdict } from '../../checker/report.js';
 import { renderDiagnostic, styleFor } from '../../diag/render.js';
@@ -46,7 +45,7 @@ export async function examples(argv: string[]): Promise<number> {
   parse(argv, {});
   const out = styleFor(process.stdout);
   const cases = bundledExpectations();
-  const specs = new Map<string, { compiled: CompiledSpec; sources: Map<string, string>; spec: CompiledSpec['spec'] }>();
+  const specs = new Map<string, SpecSet>();
   let good = 0;
   let showcase: { v: Verdict; sources: Map<string, string> } | undefined;
   process.stdout.write(out.bold('kinv examples') + `: the bundled VFS spec on ${cases.length} bundled traces, each against its expected verdicts\n\n`);
@@ -55,16 +54,15 @@ export async function examples(argv: string[]): Promise<number> {
     const key = JSON.stringify(exp.params ?? {});
     let s = specs.get(key);
     if (!s) {
-      const r = loadSpec([], { params: exp.params ?? {} });
-      if (!r.ok) {
-        for (const d of r.diagnostics) process.stderr.write(renderDiagnostic(d, r.sources, styleFor(process.stderr)) + '\n');
+      s = new SpecSet([], exp.params ?? {});
+      if (!s.base) {
+        for (const d of s.diagnostics) process.stderr.write(renderDiagnostic(d, s.sources, styleFor(process.stderr)) + '\n');
         return 2;
       }
-      s = { compiled: new CompiledSpec(r.value.spec), sources: r.sources, spec: r.value.spec };
       specs.set(key, s);
     }
     const problems: string[] = [];
-    const report = await checkTraceFile(relative(process.cwd(), file), s.spec, s.compiled, { params: exp.params ?? {}, onDiagnostic: (d) => { if (d.severity === 'error') problems.push(d.message); } });
+    const report = await checkTraceFile(relative(process.cwd(), file), s, { params: exp.params ?? {}, onDiagnostic: (d) => { if (d.severity === 'error') problems.push(d.message); } });
     const shown = relative(process.cwd(), file).padEnd(width);
     if (!report) { process.stdout.write(`  ${shown}  ${out.red('unreadable')}: ${problems.join('; ')}\n`); continue; }
     const got = report.verdicts.map((v) => [v.kind, v.invariant, v.event?.seq ?? null]);

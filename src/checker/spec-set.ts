@@ -1,0 +1,47 @@
+/**
+ * A spec compiled per trace format. A spec may declare `param source: Source` (ndjson | ftrace):
+ * the checker sets it from the input's format unless the user did, so the spec can say which
+ * facts a source cannot show (an ftrace capture shows only the locks its probes are filtered to).
+ */
+import { loadSpec, type LoadedSpec } from '../analysis/load.js';
+import type { Diagnostic } from '../diag/diagnostic.js';
+import type { TraceFormat } from '../trace/input.js';
+import { CompiledSpec } from './check.js';
+
+export interface ReadySpec extends LoadedSpec {
+  compiled: CompiledSpec;
+}
+
+export class SpecSet {
+  private readonly ready = new Map<string, ReadySpec>();
+  readonly diagnostics: Diagnostic[] = [];
+  readonly sources: Map<string, string>;
+  readonly base: ReadySpec | undefined;
+
+  constructor(private readonly paths: string[], private readonly params: Record<string, string>) {
+    const r = loadSpec(paths, { params });
+    this.sources = r.sources;
+    this.diagnostics.push(...r.diagnostics);
+    if (r.ok) {
+      this.base = { ...r.value, compiled: new CompiledSpec(r.value.spec) };
+      this.ready.set(JSON.stringify(params), this.base);
+    }
+  }
+
+  /** The spec for a trace format (undefined if the spec has errors). */
+  for(format: TraceFormat): ReadySpec | undefined {
+    if (!this.base) return undefined;
+    const declares = this.base.spec.params.get('source');
+    if (!declares || 'source' in this.params) return this.base;
+    const params = { ...this.params, source: format };
+    const key = JSON.stringify(params);
+    let s = this.ready.get(key);
+    if (!s) {
+      const r = loadSpec(this.paths, { params });
+      if (!r.ok) { this.diagnostics.push(...r.diagnostics); return undefined; }
+      s = { ...r.value, compiled: new CompiledSpec(r.value.spec) };
+      this.ready.set(key, s);
+    }
+    return s;
+  }
+}
