@@ -38,6 +38,13 @@ describe('mutations of a clean kprobe capture', () => {
     expect(r.diags.filter((d) => d.code !== 'KV303')).toEqual([]);
   });
 
+  it('lookups in a directory whose lock the capture never shows (not in the probe filter) are not judged', async () => {
+    // Task 300 and 302 use one directory, 301 another; drop every lock event of 301's directory.
+    const lines = capture([0, 1, 2], 3).filter((l) => !(l.pid === 301 && ['dr', 'dr_ret', 'ur'].includes(l.probe)));
+    const r = await check(lines);
+    expect(r.verdicts).toEqual([]);
+  });
+
   it('a flipped release mode is rel_mode at the mutated line', async () => {
     await fc.assert(fc.asyncProperty(orderArb, fc.nat(), async (order, pick) => {
       const lines = capture(order, 3);
