@@ -13,7 +13,7 @@ import { emptyStats } from '../../src/trace/event.js';
 import { openFtraceSource } from '../../src/trace/ftrace-source.js';
 import { capture, render, type Line } from '../helpers/kprobe-capture.js';
 
-const loaded = loadSpec([]);
+const loaded = loadSpec([], { params: { source: 'ftrace' } });
 if (!loaded.ok) throw new Error('bundled spec');
 const spec = loaded.value.spec;
 const compiled = new CompiledSpec(spec);
