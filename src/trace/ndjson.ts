@@ -119,7 +119,9 @@ export function parseNdjsonLine(text: string, lineNo: number, file: string, inde
  */
 export async function* readNdjson(input: AsyncIterable<Uint8Array | string>, opts: NdjsonOptions): AsyncGenerator<TraceItem[]> {
   const reader = new NdjsonReader(opts);
-  const size = opts.batchSize ?? 4096;
+  // Small batches: a batch's events stay reachable until it is checked, and 4096 of them made
+  // the young generation copy a megabyte of live events at every scavenge.
+  const size = opts.batchSize ?? 1024;
   let carry: Buffer | undefined;
   for await (const chunk of input) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
