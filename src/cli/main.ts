@@ -3,11 +3,6 @@
  * kinv command line: a thin shell over the library. Each subcommand parses its options into a
  * typed record and returns an exit code; nothing here that a library user cannot reach.
  */
-import { check } from './commands/check.js';
-import { lint } from './commands/lint.js';
-import { examples } from './commands/examples.js';
-import { exploreCmd, sim } from './commands/sim.js';
-import { fuzzCmd } from './commands/fuzz.js';
 import { UsageError } from './args.js';
 
 const USAGE = `usage:
@@ -24,7 +19,15 @@ Exit codes: 0 every invariant holds; 1 a violation; 2 usage or spec error; 3 tra
 
 type Command = (argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = { check, lint, examples, sim, explore: exploreCmd, fuzz: fuzzCmd };
+// Commands load on demand: a short command should not pay for the others' dependencies (fast-check).
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  check: async () => (await import('./commands/check.js')).check,
+  lint: async () => (await import('./commands/lint.js')).lint,
+  examples: async () => (await import('./commands/examples.js')).examples,
+  sim: async () => (await import('./commands/sim.js')).sim,
+  explore: async () => (await import('./commands/sim.js')).exploreCmd,
+  fuzz: async () => (await import('./commands/fuzz.js')).fuzzCmd,
+};
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -32,9 +35,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return name === undefined ? 2 : 0;
   }
-  const cmd = COMMANDS[name];
-  if (!cmd) throw new UsageError(`unknown command '${name}'`);
-  return cmd(rest);
+  const load = COMMANDS[name];
+  if (!load) throw new UsageError(`unknown command '${name}'`);
+  return (await load())(rest);
 }
 
 // A closed pipe (`kinv check ... | head`) ends the run quietly, as other command-line tools do.
