@@ -1,0 +1,323 @@
+#!/usr/bin/env bash
+# npm run capture [-- OPTIONS]
+#
+# Captures ftrace logs of the VFS slow-lookup path from a real Linux kernel booted under QEMU:
+# the reference probe set (kprobe `trace` and `trace_pipe`), a function_graph capture of the
+# lookup functions, and the d_add_ci collision workload on an ASCII case-insensitive XFS. Each
+# capture is written with a metadata.json (kernel, struct offsets from the kernel's own BTF, probe
+# definitions, per-CPU overruns, workload, wall time). See scripts/capture/README.md.
+#
+# Options:
+#   --out DIR             output folder (default: scripts/capture/work/out/<date>-<time>)
+#   --accel auto|kvm|tcg  auto (default) boots with KVM only if a short boot attempt works
+#   --phases LIST         comma-separated, from kprobe-trace,kprobe-pipe,graph,collision (all)
+#   --files N             files per test directory (default 200)
+#   --workers N           concurrent workers per filesystem (default 4)
+#   --coll-workers N      collision workers (default 6)
+#   --coll-rounds N       collision rounds per worker (default 60)
+#   --timeout S           deadline for the capture boot, seconds (default 1200)
+#   --no-install          do not apt-get install missing tools (fail instead)
+#   --kernel BZIMAGE      boot this kernel (all drivers built in) instead of the Debian package
+#   --offsets-from OBJ    read struct offsets with pahole from OBJ (DWARF) instead of BTF
+#   --kernel-label TEXT   name of the --kernel build, recorded in metadata
+#   --extra-probes FILE   more probe lines appended to the reference set
+# Environment: KINV_ACCEL (same as --accel), KINV_CAPTURE_WORK (work folder).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+WORK=${KINV_CAPTURE_WORK:-$HERE/work}
+
+# The pinned kernel: Debian bookworm's cloud flavour (ftrace, kprobes, BTF; fs drivers as modules).
+KPKG=linux-image-6.1.0-56-cloud-amd64
+KPKG_VERSION=6.1.192-2
+KREL=6.1.0-56-cloud-amd64
+APT_PACKAGES="qemu-system-x86 busybox-static xfsprogs dosfstools e2fsprogs kmod cpio lz4 xz-utils zstd dwarves"
+
+OUT=""; ACCEL=${KINV_ACCEL:-auto}; PHASES="kprobe-trace,kprobe-pipe,graph,collision"
+NFILES=200; WORKERS=4; COLL_WORKERS=6; COLL_ROUNDS=60; TIMEOUT=1200; INSTALL=1
+KERNEL_IMAGE=""; OFFSETS_FROM=""; KERNEL_LABEL=""; EXTRA_PROBES=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --out) OUT=$2; shift ;;
+    --accel) ACCEL=$2; shift ;;
+    --phases) PHASES=$2; shift ;;
+    --files) NFILES=$2; shift ;;
+    --workers) WORKERS=$2; shift ;;
+    --coll-workers) COLL_WORKERS=$2; shift ;;
+    --coll-rounds) COLL_ROUNDS=$2; shift ;;
+    --timeout) TIMEOUT=$2; shift ;;
+    --no-install) INSTALL=0 ;;
+    --kernel) KERNEL_IMAGE=$(realpath "$2"); shift ;;
+    --offsets-from) OFFSETS_FROM=$(realpath "$2"); shift ;;
+    --kernel-label) KERNEL_LABEL=$2; shift ;;
+    --extra-probes) EXTRA_PROBES=$(realpath "$2"); shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "capture: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+case $ACCEL in auto|kvm|tcg) ;; *) echo "capture: --accel must be auto, kvm or tcg" >&2; exit 2 ;; esac
+
+T_START=$(date +%s.%N)
+STEP="start"
+elapsed() { awk -v s="$T_START" -v n="$(date +%s.%N)" 'BEGIN { printf "%6.1fs", n - s }'; }
+step() { STEP=$1; shift; printf '==> [%s] %s: %s\n' "$(elapsed)" "$STEP" "$*"; }
+info() { printf '    %s\n' "$*"; }
+fail() { printf '\ncapture: FAILED in step "%s": %s\n' "$STEP" "$*" >&2; exit 1; }
+trap 'rc=$?; [ $rc -ne 0 ] && [ $rc -ne 2 ] && printf "capture: stopped in step \"%s\" (exit %s)\n" "$STEP" "$rc" >&2' EXIT
+
+mkdir -p "$WORK" || fail "cannot create the work folder $WORK"
+[ -n "$OUT" ] || OUT="$WORK/out/$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd) || fail "cannot create the output folder $OUT"
+RUN=$(mktemp -d "$WORK/run.XXXXXX")
+cleanup_run() { rm -rf "$RUN"; }
+trap 'rc=$?; cleanup_run; [ $rc -ne 0 ] && [ $rc -ne 2 ] && printf "capture: stopped in step \"%s\" (exit %s)\n" "$STEP" "$rc" >&2; exit $rc' EXIT
+
+# ---------------------------------------------------------------------------------------------
+step preflight "work folder $WORK, output $OUT"
+avail_mb=$(df -Pm "$WORK" | awk 'NR == 2 { print $4 }')
+[ "${avail_mb:-0}" -ge 2048 ] || fail "only ${avail_mb} MB free under $WORK; at least 2048 MB are needed (kernel package, disk images, traces)"
+info "${avail_mb} MB free, $(nproc) CPUs"
+
+# ---------------------------------------------------------------------------------------------
+step tools "checking host tools"
+need_tools() {
+  local missing=""
+  for t in qemu-system-x86_64 mkfs.xfs mkfs.vfat mkfs.ext4 depmod modprobe cpio pahole lz4 xz zstd gzip node; do
+    command -v "$t" > /dev/null || missing="$missing $t"
+  done
+  [ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || {
+    dpkg -s busybox-static > /dev/null 2>&1 || missing="$missing busybox-static"; }
+  echo "$missing"
+}
+missing=$(need_tools)
+if [ -n "$missing" ]; then
+  info "missing:$missing"
+  [ "$INSTALL" = 1 ] || fail "missing tools:$missing (run without --no-install, or apt-get install $APT_PACKAGES)"
+  [ "$(id -u)" = 0 ] || fail "missing tools:$missing, and installing them needs root (apt-get install $APT_PACKAGES)"
+  step apt "apt-get install $APT_PACKAGES"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq > "$RUN/apt.log" 2>&1 || { tail -5 "$RUN/apt.log" >&2; fail "apt-get update failed (network or apt sources)"; }
+  apt-get install -y -qq --no-install-recommends $APT_PACKAGES >> "$RUN/apt.log" 2>&1 || {
+    tail -15 "$RUN/apt.log" >&2; fail "apt-get install failed (see the lines above)"; }
+  missing=$(need_tools)
+  [ -z "$missing" ] || fail "still missing after apt-get install:$missing"
+fi
+BUSYBOX=/bin/busybox
+info "qemu $(qemu-system-x86_64 --version | head -1 | awk '{ print $4 }'), pahole $(pahole --version), node $(node --version)"
+
+# ---------------------------------------------------------------------------------------------
+KDIR="$WORK/kernel-$KREL"
+if [ -z "$KERNEL_IMAGE" ]; then
+  step kernel "$KPKG=$KPKG_VERSION (downloaded and unpacked, not installed)"
+  DEB="$WORK/${KPKG}_${KPKG_VERSION}_amd64.deb"
+  if [ ! -s "$DEB" ]; then
+    ( cd "$WORK" && apt-get download "$KPKG=$KPKG_VERSION" ) > "$RUN/download.log" 2>&1 || {
+      info "apt-get download failed; updating the package lists and retrying"
+      apt-get update -qq >> "$RUN/download.log" 2>&1 || true
+      ( cd "$WORK" && apt-get download "$KPKG=$KPKG_VERSION" ) >> "$RUN/download.log" 2>&1 || {
+        tail -5 "$RUN/download.log" >&2; fail "could not download $KPKG=$KPKG_VERSION with apt-get download"; }
+    }
+  fi
+  info "package $(du -h "$DEB" | cut -f1) $(basename "$DEB")"
+  if [ ! -e "$KDIR/.unpacked" ]; then
+    rm -rf "$KDIR"
+    dpkg -x "$DEB" "$KDIR" || fail "dpkg -x $DEB failed"
+    depmod -b "$KDIR" "$KREL" || fail "depmod on the unpacked modules failed"
+    touch "$KDIR/.unpacked"
+  fi
+  KERNEL_IMAGE="$KDIR/boot/vmlinuz-$KREL"
+  [ -s "$KERNEL_IMAGE" ] || fail "no kernel image in the package ($KERNEL_IMAGE)"
+  KERNEL_LABEL="debian $KPKG $KPKG_VERSION"
+  USE_MODULES=1
+else
+  step kernel "using $KERNEL_IMAGE (${KERNEL_LABEL:-custom build}; drivers built in)"
+  [ -s "$KERNEL_IMAGE" ] || fail "no kernel image at $KERNEL_IMAGE"
+  USE_MODULES=0
+fi
+
+# ---------------------------------------------------------------------------------------------
+step offsets "struct offsets from the kernel's own type information"
+# Decompress the vmlinux inside a bzImage (what scripts/extract-vmlinux does).
+extract_vmlinux() { # image out
+  local img=$1 out=$2 sig prog off
+  for pair in '\x02\x21\x4c\x18:lz4 -dc' '\x1f\x8b\x08:gzip -dc' '\xfd\x37\x7a\x58\x5a\x00:xz -dc' \
+              '\x28\xb5\x2f\xfd:zstd -dc' ; do
+    sig=${pair%%:*}; prog=${pair#*:}
+    for off in $( { LC_ALL=C grep -obUaP "$sig" "$img" || true; } | cut -d: -f1 | head -5); do
+      tail -c +$((off + 1)) "$img" | $prog > "$out" 2>/dev/null || true
+      if [ -s "$out" ] && head -c 4 "$out" | grep -q 'ELF'; then return 0; fi
+    done
+  done
+  return 1
+}
+if [ -n "$OFFSETS_FROM" ]; then
+  PAHOLE_SRC="$OFFSETS_FROM"; PAHOLE_FMT=dwarf; OFFSETS_SOURCE="DWARF of $(basename "$OFFSETS_FROM") (pahole)"
+else
+  extract_vmlinux "$KERNEL_IMAGE" "$RUN/vmlinux" || fail "could not decompress the vmlinux inside $KERNEL_IMAGE"
+  PAHOLE_SRC="$RUN/vmlinux"; PAHOLE_FMT=btf; OFFSETS_SOURCE="BTF of the kernel image (pahole -F btf)"
+fi
+member_offset() { # struct member -> byte offset
+  pahole -F "$PAHOLE_FMT" -C "$1" "$PAHOLE_SRC" 2>/dev/null |
+    awk -v m="$2" '{ line = $0; sub(/\/\*.*/, "", line) }
+      line ~ ("[ *]" m ";[ \t]*$") || line ~ ("[ *]" m "[[][0-9]*[]];[ \t]*$") {
+        if (match($0, /\/\*[ \t]*[0-9]+/)) { s = substr($0, RSTART + 2, RLENGTH - 2); gsub(/[ \t]/, "", s); print s; exit } }' || true   # awk stops reading early: pahole's SIGPIPE is not a failure
+}
+declare -A OFF
+for spec in inode:i_rwsem dentry:d_flags dentry:d_parent dentry:d_name dentry:d_inode qstr:len qstr:name; do
+  v=$(member_offset "${spec%%:*}" "${spec#*:}")
+  [ -n "$v" ] || fail "pahole found no offset for ${spec/:/.} in $PAHOLE_SRC"
+  OFF[$spec]=$v
+done
+D_NAME_NAME=$(( OFF[dentry:d_name] + OFF[qstr:name] ))
+info "inode.i_rwsem=${OFF[inode:i_rwsem]} dentry.d_flags=${OFF[dentry:d_flags]} d_parent=${OFF[dentry:d_parent]} d_name=${OFF[dentry:d_name]} (d_name.name=$D_NAME_NAME) d_inode=${OFF[dentry:d_inode]} qstr.len=${OFF[qstr:len]} qstr.name=${OFF[qstr:name]}"
+cat > "$RUN/offsets.json" <<EOF
+{ "source": "$OFFSETS_SOURCE",
+  "inode.i_rwsem": ${OFF[inode:i_rwsem]}, "dentry.d_flags": ${OFF[dentry:d_flags]},
+  "dentry.d_parent": ${OFF[dentry:d_parent]}, "dentry.d_name": ${OFF[dentry:d_name]},
+  "dentry.d_name.name": $D_NAME_NAME, "dentry.d_inode": ${OFF[dentry:d_inode]},
+  "qstr.len": ${OFF[qstr:len]}, "qstr.name": ${OFF[qstr:name]} }
+EOF
+
+# The probe set with these offsets.
+{ grep -v '^#' "$HERE/probes.txt"; [ -n "$EXTRA_PROBES" ] && grep -v '^#' "$EXTRA_PROBES"; true; } | grep -v '^ *$' |
+  sed -e "s/{QSTR_LEN}/${OFF[qstr:len]}/g" -e "s/{QSTR_NAME}/${OFF[qstr:name]}/g" \
+      -e "s/{D_FLAGS}/${OFF[dentry:d_flags]}/g" -e "s/{D_PARENT}/${OFF[dentry:d_parent]}/g" \
+      -e "s/{D_NAME_NAME}/$D_NAME_NAME/g" -e "s/{D_INODE}/${OFF[dentry:d_inode]}/g" > "$RUN/probes.txt"
+grep -q '{' "$RUN/probes.txt" && fail "a placeholder in probes.txt has no offset: $(grep -o '{[A-Z_]*}' "$RUN/probes.txt" | head -1)"
+info "$(wc -l < "$RUN/probes.txt") probe definitions"
+
+# ---------------------------------------------------------------------------------------------
+step disks "filesystem images (ext4, vfat, XFS ASCII case-insensitive) and the output disk"
+truncate -s 64M "$RUN/ext4.img" && mkfs.ext4 -q -F "$RUN/ext4.img" || fail "mkfs.ext4 failed"
+truncate -s 64M "$RUN/vfat.img" && mkfs.vfat "$RUN/vfat.img" > /dev/null || fail "mkfs.vfat failed"
+truncate -s 320M "$RUN/xfsci.img" && mkfs.xfs -q -f -n version=ci "$RUN/xfsci.img" ||
+  fail "mkfs.xfs -n version=ci failed (this xfsprogs may have dropped ASCII case-insensitive support)"
+truncate -s 1G "$RUN/out.img"
+info "xfs: $(xfs_db -r -c version "$RUN/xfsci.img" 2>/dev/null | grep -o 'ASCII_CI' || echo 'ASCII_CI flag not seen')"
+
+# ---------------------------------------------------------------------------------------------
+step initramfs "busybox, modules with their dependencies, /init, workload, probes"
+IR="$RUN/initramfs"
+mkdir -p "$IR"/{bin,sbin,etc,proc,sys,dev,tmp,mnt,out,lib/modules,sys/kernel/tracing}
+cp "$BUSYBOX" "$IR/bin/busybox"
+for a in $("$BUSYBOX" --list); do [ "$a" = busybox ] || ln -sf busybox "$IR/bin/$a"; done
+install -m 0755 "$HERE/guest/init" "$IR/init"
+install -m 0755 "$HERE/guest/lkwork" "$IR/bin/lkwork"
+cp "$RUN/probes.txt" "$IR/etc/probes.txt"
+: > "$IR/etc/modules.order"
+if [ "$USE_MODULES" = 1 ]; then
+  MODS="virtio_pci virtio_blk xfs vfat nls_cp437 nls_ascii nls_utf8 nls_iso8859-1"
+  modprobe -a -d "$KDIR" -S "$KREL" --show-depends $MODS > "$RUN/modules.deps" 2>&1 ||
+    { cat "$RUN/modules.deps" >&2; fail "modprobe --show-depends could not resolve $MODS"; }
+  awk '$1 == "insmod" { print $2 }' "$RUN/modules.deps" | awk '!seen[$0]++' | while read -r ko; do
+    cp "$ko" "$IR/lib/modules/" && basename "$ko" >> "$IR/etc/modules.order"
+  done
+  info "modules: $(tr '\n' ' ' < "$IR/etc/modules.order")"
+fi
+GRAPH_ROOTS="walk_component __lookup_slow"
+GRAPH_FUNCTIONS="d_alloc_parallel d_add_ci xfs_vn_ci_lookup xfs_vn_lookup ext4_lookup simple_lookup vfat_lookup d_splice_alias __d_lookup_unhash_wake __d_lookup_unhash down_read up_read down_write up_write down_read_killable down_write_killable"
+CHECK_FUNCTIONS="lookup_slow __lookup_slow walk_component d_alloc_parallel d_add_ci d_wait_lookup __d_lookup_done __d_lookup_unhash_wake __d_lookup_unhash d_splice_alias xfs_vn_ci_lookup xfs_vn_lookup ext4_lookup simple_lookup vfat_lookup down_read up_read down_write up_write down_read_killable down_write_nested down_read_nested"
+cat > "$IR/etc/kinv.conf" <<EOF
+PHASES="${PHASES//,/ }"
+FSLIST="tmpfs ext4 vfat xfsci"
+DEV_ext4=/dev/vda
+DEV_vfat=/dev/vdb
+DEV_xfsci=/dev/vdc
+FS_DEVS="/dev/vda /dev/vdb /dev/vdc"
+OUT_DEV=/dev/vdd
+NFILES=$NFILES
+WORKERS=$WORKERS
+COLL_WORKERS=$COLL_WORKERS
+COLL_ROUNDS=$COLL_ROUNDS
+BUFFER_KB=16384
+I_RWSEM=${OFF[inode:i_rwsem]}
+GRAPH_ROOTS="$GRAPH_ROOTS"
+GRAPH_FUNCTIONS="$GRAPH_FUNCTIONS"
+CHECK_FUNCTIONS="$CHECK_FUNCTIONS"
+EOF
+( cd "$IR" && find . | cpio -o -H newc --quiet | gzip -1 ) > "$RUN/initramfs.cpio.gz" || fail "cpio failed"
+info "initramfs $(du -h "$RUN/initramfs.cpio.gz" | cut -f1)"
+
+# ---------------------------------------------------------------------------------------------
+qemu_run() { # accel cpu mode deadline log
+  local accel=$1 cpu=$2 mode=$3 deadline=$4 log=$5
+  timeout --foreground -k 5 "$deadline" qemu-system-x86_64 \
+    -accel "$accel" -cpu "$cpu" -smp 2 -m 1536 -no-reboot -display none -monitor none \
+    -serial stdio -kernel "$KERNEL_IMAGE" -initrd "$RUN/initramfs.cpio.gz" \
+    -append "console=ttyS0 loglevel=4 log_buf_len=8M panic=-1 kinv.mode=$mode" \
+    -drive "file=$RUN/ext4.img,if=virtio,format=raw,cache=unsafe" \
+    -drive "file=$RUN/vfat.img,if=virtio,format=raw,cache=unsafe" \
+    -drive "file=$RUN/xfsci.img,if=virtio,format=raw,cache=unsafe" \
+    -drive "file=$RUN/out.img,if=virtio,format=raw,cache=unsafe" \
+    < /dev/null > "$log" 2>&1
+}
+
+step accel "choosing KVM or TCG (requested: $ACCEL)"
+ACCEL_USED=""; CPU_USED=""; ACCEL_NOTES=""
+try_kvm() {
+  [ -r /dev/kvm ] && [ -w /dev/kvm ] || { ACCEL_NOTES="no usable /dev/kvm"; return 1; }
+  local cpu t0 t1
+  for cpu in host max "host,-arch-capabilities"; do
+    t0=$(date +%s.%N)
+    ( qemu_run kvm "$cpu" probe 20 "$RUN/kvm-probe.log" ) 2> /dev/null || true
+    t1=$(date +%s.%N)
+    if grep -q KINV-BOOT-OK "$RUN/kvm-probe.log"; then
+      ACCEL_USED=kvm; CPU_USED=$cpu
+      info "KVM with -cpu $cpu reached /init in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')s"
+      return 0
+    fi
+    local why; why=$(grep -m1 -iE 'error|fail|abort|emulation' "$RUN/kvm-probe.log" | cut -c1-120 || true)
+    info "KVM with -cpu $cpu did not boot within 20s${why:+: $why}"
+    ACCEL_NOTES="$ACCEL_NOTES kvm -cpu $cpu: ${why:-no boot within 20s};"
+  done
+  return 1
+}
+case $ACCEL in
+  kvm) try_kvm || fail "KVM was requested but no boot attempt with KVM worked:$ACCEL_NOTES" ;;
+  tcg) ACCEL_USED=tcg; CPU_USED=max ;;
+  auto) try_kvm || { ACCEL_USED=tcg; CPU_USED=max; info "falling back to TCG (software emulation)"; } ;;
+esac
+[ "$ACCEL_USED" = tcg ] && ACCEL_USED="tcg,thread=multi"
+info "using -accel $ACCEL_USED -cpu $CPU_USED"
+
+# ---------------------------------------------------------------------------------------------
+step boot "capture run: phases $PHASES (deadline ${TIMEOUT}s; guest progress follows)"
+T_BOOT=$(date +%s.%N)
+( qemu_run "$ACCEL_USED" "$CPU_USED" capture "$TIMEOUT" "$OUT/console.log"; echo $? > "$RUN/qemu.rc" ) &
+QPID=$!
+# Follow the guest's progress lines while it runs.
+# (tail --pid ends the follower by itself once QEMU's subshell is gone, so nothing is left waiting.)
+{ tail -n +1 -F --pid=$QPID "$OUT/console.log" 2>/dev/null | grep --line-buffered -E '^\[guest\]|KINV-DONE|Kernel panic|BUG:|WARNING:' | sed -u 's/^/    /' || true; } &
+TPID=$!
+wait $QPID || true
+wait $TPID 2>/dev/null || true
+T_END_BOOT=$(date +%s.%N)
+QRC=$(cat "$RUN/qemu.rc" 2>/dev/null || echo '?')
+BOOT_SECONDS=$(awk -v a="$T_BOOT" -v b="$T_END_BOOT" 'BEGIN { printf "%.1f", b - a }')
+if ! grep -q 'KINV-DONE' "$OUT/console.log"; then
+  [ "$QRC" = 124 ] && fail "boot timeout: the guest did not finish within ${TIMEOUT}s (see $OUT/console.log; raise --timeout)"
+  tail -20 "$OUT/console.log" >&2
+  fail "the guest stopped before finishing (qemu exit $QRC; see $OUT/console.log)"
+fi
+GUEST_STATUS=$(grep -m1 -o 'KINV-DONE.*' "$OUT/console.log" | sed 's/^KINV-DONE //' | tr -d '\r')
+info "guest finished in ${BOOT_SECONDS}s: $GUEST_STATUS"
+[ "$GUEST_STATUS" = ok ] || fail "the guest reported: $GUEST_STATUS (see $OUT/console.log)"
+
+# ---------------------------------------------------------------------------------------------
+step unpack "results from the output disk"
+mkdir -p "$OUT/guest"
+tar -xf "$RUN/out.img" -C "$OUT/guest" || fail "the output disk holds no readable tar archive"
+grep -q '^ok' "$OUT/guest/status" || fail "guest reported: $(cat "$OUT/guest/status" 2>/dev/null || echo 'no status')"
+
+step metadata "metadata.json per capture"
+T_END=$(date +%s.%N)
+node "$HERE/metadata.mjs" --out "$OUT" --offsets "$RUN/offsets.json" --probes "$RUN/probes.txt" \
+  --kernel-label "$KERNEL_LABEL" --accel "$ACCEL_USED" --cpu "$CPU_USED" --accel-notes "$ACCEL_NOTES" \
+  --boot-seconds "$BOOT_SECONDS" \
+  --wall-seconds "$(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }')" \
+  --workload "files=$NFILES workers=$WORKERS coll_workers=$COLL_WORKERS coll_rounds=$COLL_ROUNDS" \
+  || fail "building metadata.json failed"
+
+step done "captures in $OUT ($(elapsed | tr -d ' ') wall)"

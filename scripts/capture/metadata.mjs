@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// Turns the guest's raw results (OUT/guest/...) into one folder per capture with the trace file
+// and its metadata.json. Called by capture.sh; also usable to rebuild metadata from a kept guest
+// folder. Traces are read as bytes (latin1): kernel strings need not be UTF-8.
+import { readFileSync, writeFileSync, existsSync, mkdirSync, copyFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+const args = {};
+for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1] ?? '';
+const OUT = args.out;
+const G = join(OUT, 'guest');
+const read = (p, fallback = '') => (existsSync(p) ? readFileSync(p, 'latin1') : fallback);
+const lines = (p) => read(p).split('\n').filter((l) => l.trim() !== '');
+
+// Per capture: which file the guest wrote, what it is, and what workload ran.
+const CAPTURES = {
+  'kprobe-trace': { file: 'trace.txt', source: 'tracefs trace file (read after the run), reference probe set', workload: 'spellings' },
+  'kprobe-pipe': { file: 'trace_pipe.txt', source: 'tracefs trace_pipe (streamed during the run), reference probe set', workload: 'spellings' },
+  graph: { file: 'trace.txt', source: 'function_graph tracer (funcgraph-proc, funcgraph-abstime), limited to the lookup functions', workload: 'spellings' },
+  collision: { file: 'trace.txt', source: 'tracefs trace file (read after the run), reference probe set', workload: 'collision' },
+};
+
+const offsets = JSON.parse(readFileSync(args.offsets, 'utf8'));
+const accepted = lines(join(G, 'probes.accepted'));
+const rejected = lines(join(G, 'probes.rejected'));
+const functions = { present: [], absent: [] };
+for (const l of lines(join(G, 'functions.txt'))) {
+  const [f, st] = l.split(' ');
+  (st === 'present' ? functions.present : functions.absent).push(f);
+}
+let qemu = '';
+try { qemu = execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0]; } catch { /* not recorded */ }
+const workloadArgs = Object.fromEntries((args.workload ?? '').split(' ').filter(Boolean).map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
+
+function parseStats(text) {
+  const o = {};
+  for (const l of text.split('\n')) {
+    const m = /^([a-z ]+):\s*(\S+)/.exec(l);
+    if (m) o[m[1].trim().replace(/ (\w)/g, (_, c) => c.toUpperCase())] = /^[0-9]+$/.test(m[2]) ? Number(m[2]) : m[2];
+  }
+  return o;
+}
+
+// "<comm>-<pid> [cpu] flags ts: event:" with an optional "(tgid)" column; returns the event name.
+const EVENT = /^\s*.+?-\d+\s+(?:\(\s*[\d-]+\)\s+)?\[\d{3}\]\s+(?:\S{4,5}\s+)?\d+\.\d+:\s+([\w.]+):/;
+function countKprobe(text) {
+  const byName = {};
+  let events = 0, other = 0, lost = 0, header = 0;
+  for (const l of text.split('\n')) {
+    if (l === '') continue;
+    if (l.startsWith('#')) { header++; continue; }
+    if (/LOST \d+ EVENTS/.test(l)) { lost++; continue; }
+    const m = EVENT.exec(l);
+    if (m) { events++; byName[m[1]] = (byName[m[1]] ?? 0) + 1; } else other++;
+  }
+  return { lines: events + other + lost + header, events, headerLines: header, otherLines: other, lostMarkers: lost, byName: sortObj(byName) };
+}
+function countGraph(text) {
+  const entries = {}, leaves = {}, comments = {};
+  let exits = 0, total = 0, header = 0, lost = 0, other = 0;
+  for (const l of text.split('\n')) {
+    if (l === '') continue;
+    total++;
+    if (l.startsWith('#')) { header++; continue; }
+    if (/LOST \d+ EVENTS/.test(l)) { lost++; continue; }
+    const body = l.split('|').slice(-1)[0] ?? '';
+    let m;
+    if ((m = /^\s*([\w.]+)\(\) \{/.exec(body))) entries[m[1]] = (entries[m[1]] ?? 0) + 1;
+    else if ((m = /^\s*([\w.]+)\(\);/.exec(body))) leaves[m[1]] = (leaves[m[1]] ?? 0) + 1;
+    else if (/^\s*\}/.test(body)) exits++;
+    else if ((m = /^\s*\/\* ([\w.]+):/.exec(body))) comments[m[1]] = (comments[m[1]] ?? 0) + 1;
+    else other++;
+  }
+  return { lines: total, headerLines: header, lostMarkers: lost, otherLines: other, entries: sortObj(entries), leaves: sortObj(leaves), exits, events: sortObj(comments) };
+}
+function sortObj(o) { return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1))); }
+
+const guestLog = lines(join(G, 'guest.log'));
+const summary = [];
+for (const name of readdirSync(G)) {
+  const spec = CAPTURES[name];
+  if (!spec) continue;
+  const src = join(G, name);
+  const dst = join(OUT, name);
+  mkdirSync(dst, { recursive: true });
+  const tracePath = join(src, spec.file);
+  if (!existsSync(tracePath)) throw new Error(`capture ${name}: the guest wrote no ${spec.file}`);
+  copyFileSync(tracePath, join(dst, spec.file));
+  const text = readFileSync(tracePath, 'latin1');
+  const perCpu = readdirSync(src).filter((f) => /^stats\.cpu\d+$/.test(f)).sort()
+    .map((f) => ({ cpu: Number(f.slice(9)), ...parseStats(read(join(src, f))) }));
+  const [t0, t1] = read(join(src, 'times')).trim().split(' ').map(Number);
+  const tracked = lines(join(src, 'sems.txt')).map((l) => {
+    const [fs, di, sem] = l.split(' ');
+    return { fs, dir: `/mnt/${fs}/d`, dinode: di.split('=')[1], sem: sem.split('=')[1] };
+  });
+  const counts = name === 'graph' ? countGraph(text) : countKprobe(text);
+  const wl = spec.workload === 'spellings'
+    ? {
+        kind: 'spellings',
+        description: 'per filesystem, a directory d with File0..FileN-1 (cold dcache: fresh mount, except tmpfs whose misses only are slow); WORKERS concurrent shells (comm lkwork) stat d/FileI d/fileI d/FILEI d/nopeI, worker k starting each group at spelling k; one filesystem after another; a process keeps its cwd in each d',
+        filesystems: ['tmpfs', 'ext4', 'vfat', 'xfsci (mkfs.xfs -n version=ci: ASCII case-insensitive)'],
+        files: workloadArgs.files, workers: workloadArgs.workers,
+      }
+    : {
+        kind: 'collision',
+        description: 'XFS ASCII-CI only: COLL_WORKERS shells (comm lkwork) for COLL_ROUNDS rounds stat every case spelling of d/abc0..d/abc4 (on disk: Abc0..Abc4), worker w starting group i of round r at spelling (w + r + i) mod 8, while another shell writes 2 to /proc/sys/vm/drop_caches back to back; a process keeps its cwd in d',
+        filesystems: ['xfsci (mkfs.xfs -n version=ci)'],
+        workers: workloadArgs.coll_workers, rounds: workloadArgs.coll_rounds,
+      };
+  const meta = {
+    format: 'kinv-capture/1',
+    capture: name,
+    file: spec.file + (text.length > 2_000_000 ? '.gz (bundled copies are gzipped when large)' : ''),
+    source: spec.source,
+    kernel: {
+      release: read(join(G, 'uname-r')).trim(),
+      uname: read(join(G, 'uname-a')).trim(),
+      build: args['kernel-label'],
+      cmdline: read(join(G, 'cmdline')).trim(),
+      arch: 'x86_64',
+      lookupShared: { present: false, flag: null, note: 'LOOKUP_SHARED does not exist in 6.1: lookup_shared_flag does not apply' },
+      DCACHE_PAR_LOOKUP: '0x10000000',
+      notes: [
+        'lookup_slow is inlined into walk_component: __lookup_slow is probed; the parent lock is taken in walk_component before __lookup_slow and released after it returns',
+        'd_wait_lookup and __d_lookup_done are not symbols in 6.1; __d_lookup_unhash_wake is',
+        'dr_ret/dw_ret carry no sem and are filtered by comm: tie each to the preceding dr/dw of the same pid',
+      ],
+    },
+    offsets: { ...offsets, i_rwsemHex: '0x' + offsets['inode.i_rwsem'].toString(16) },
+    probes: name === 'graph' ? null : { definitions: accepted, rejected, filters: lines(join(src, 'filters.txt')) },
+    tracepoints: ['raw_syscalls/sys_exit (comm == "lkwork")', 'sched/sched_process_exit'],
+    graph: name === 'graph' ? { setGraphFunction: lines(join(src, 'set_graph_function')), setFtraceFilter: lines(join(src, 'set_ftrace_filter')), options: ['funcgraph-proc', 'funcgraph-abstime'] } : undefined,
+    trackedLocks: tracked,
+    functions,
+    buffer: { sizeKbPerCpu: Number(read(join(src, 'buffer_size_kb')).trim()) || null, clock: (/\[(\w+)\]/.exec(read(join(src, 'trace_clock'))) ?? [])[1] ?? null },
+    perCpu,
+    overrunTotal: perCpu.reduce((n, c) => n + (c.overrun ?? 0), 0),
+    droppedTotal: perCpu.reduce((n, c) => n + (c.droppedEvents ?? 0), 0),
+    workload: wl,
+    counts,
+    wall: {
+      phaseSeconds: Number.isFinite(t1 - t0) ? Math.round((t1 - t0) * 10) / 10 : null,
+      bootSeconds: Number(args['boot-seconds']),
+      captureSeconds: Number(args['wall-seconds']),
+      note: 'captureSeconds: the whole npm run capture (tools, kernel, images, accelerator probe, boot with every phase); bootSeconds: the capture boot; phaseSeconds: this capture inside the guest',
+    },
+    accel: { used: args.accel, cpu: args.cpu, notes: args['accel-notes'] || undefined, qemu },
+    dmesg: '../dmesg.txt',
+    date: new Date().toISOString(),
+  };
+  writeFileSync(join(dst, 'metadata.json'), JSON.stringify(meta, null, 2) + '\n');
+  summary.push({ capture: name, file: spec.file, bytes: text.length, events: counts.events, overrun: meta.overrunTotal, dropped: meta.droppedTotal, phaseSeconds: meta.wall.phaseSeconds,
+    d_add_ci: name === 'graph' ? counts.entries.d_add_ci ?? counts.leaves.d_add_ci ?? 0 : counts.byName.daddci ?? 0 });
+}
+copyFileSync(join(G, 'dmesg.txt'), join(OUT, 'dmesg.txt'));
+writeFileSync(join(OUT, 'summary.json'), JSON.stringify({ guestLog, captures: summary }, null, 2) + '\n');
+for (const s of summary) {
+  const events = typeof s.events === 'object' ? Object.values(s.events).reduce((a, b) => a + b, 0) : s.events;
+  console.log(`    ${s.capture.padEnd(13)} ${s.file.padEnd(15)} ${String(s.bytes).padStart(10)} bytes  ${String(events).padStart(7)} events  d_add_ci ${String(s.d_add_ci).padStart(5)}  overrun ${s.overrun}  dropped ${s.dropped}  ${s.phaseSeconds}s`);
+}
