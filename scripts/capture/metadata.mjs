@@ -112,7 +112,7 @@ for (const name of readdirSync(G)) {
   const meta = {
     format: 'kinv-capture/1',
     capture: name,
-    file: spec.file + (text.length > 2_000_000 ? '.gz (bundled copies are gzipped when large)' : ''),
+    file: spec.file,
     source: spec.source,
     kernel: {
       release: read(join(G, 'uname-r')).trim(),
@@ -151,10 +151,25 @@ for (const name of readdirSync(G)) {
     date: new Date().toISOString(),
   };
   writeFileSync(join(dst, 'metadata.json'), JSON.stringify(meta, null, 2) + '\n');
+  // The per-CPU ring-buffer statistics as the kernel printed them, one block per CPU.
+  writeFileSync(join(dst, 'stats'), readdirSync(src).filter((f) => /^stats\.cpu\d+$/.test(f)).sort()
+    .map((f) => `# per_cpu/${f.slice(6)}/stats\n${read(join(src, f))}`).join(''), 'latin1');
   summary.push({ capture: name, file: spec.file, bytes: text.length, events: counts.events, overrun: meta.overrunTotal, dropped: meta.droppedTotal, phaseSeconds: meta.wall.phaseSeconds,
     d_add_ci: name === 'graph' ? counts.entries.d_add_ci ?? counts.leaves.d_add_ci ?? 0 : counts.byName.daddci ?? 0 });
 }
 copyFileSync(join(G, 'dmesg.txt'), join(OUT, 'dmesg.txt'));
+// The main capture (reference probe set, trace file) also at the top of OUT: trace, stats, dmesg,
+// metadata.json, and the streamed trace_pipe of the same workload when that phase ran.
+const main = existsSync(join(OUT, 'kprobe-trace')) ? 'kprobe-trace' : existsSync(join(OUT, 'collision')) ? 'collision' : null;
+if (main) {
+  copyFileSync(join(OUT, main, 'trace.txt'), join(OUT, 'trace'));
+  copyFileSync(join(OUT, main, 'stats'), join(OUT, 'stats'));
+  copyFileSync(join(G, 'dmesg.txt'), join(OUT, 'dmesg'));
+  const m = JSON.parse(readFileSync(join(OUT, main, 'metadata.json'), 'utf8'));
+  writeFileSync(join(OUT, 'metadata.json'), JSON.stringify({ ...m, file: 'trace', stats: 'stats', dmesg: 'dmesg',
+    tracePipe: existsSync(join(OUT, 'kprobe-pipe')) ? 'trace_pipe (same workload in a second cold run, streamed; see kprobe-pipe/metadata.json)' : undefined }, null, 2) + '\n');
+}
+if (existsSync(join(OUT, 'kprobe-pipe', 'trace_pipe.txt'))) copyFileSync(join(OUT, 'kprobe-pipe', 'trace_pipe.txt'), join(OUT, 'trace_pipe'));
 writeFileSync(join(OUT, 'summary.json'), JSON.stringify({ guestLog, captures: summary }, null, 2) + '\n');
 for (const s of summary) {
   const events = typeof s.events === 'object' ? Object.values(s.events).reduce((a, b) => a + b, 0) : s.events;
