@@ -19,11 +19,12 @@
  * --ftrace-mb N (ftrace log size, default 200), --only a,b (sections), --src, --built.
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { distIsFresh } from './fresh.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'bench', 'out');
@@ -71,18 +72,9 @@ type NdjsonMod = typeof import('../src/trace/ndjson.js');
 type SpecSetMod = typeof import('../src/checker/spec-set.js');
 interface Lib { from: 'dist' | 'src'; file: FileMod; load: LoadMod; check: CheckMod; ndjson: NdjsonMod; specSet: SpecSetMod }
 
-function newest(dir: string): number {
-  let n = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    n = Math.max(n, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return n;
-}
 
 async function loadLib(forceSrc: boolean, built: boolean): Promise<Lib> {
-  const distFile = join(ROOT, 'dist', 'checker', 'file.js');
-  const fresh = !forceSrc && existsSync(distFile) && (built || statSync(distFile).mtimeMs >= newest(join(ROOT, 'src')));
+  const fresh = !forceSrc && existsSync(join(ROOT, 'dist', 'checker', 'file.js')) && (built || distIsFresh(ROOT, 'checker/file.js'));
   const base = fresh ? join(ROOT, 'dist') : join(ROOT, 'src');
   const ext = fresh ? '.js' : '.ts';
   const imp = async <T>(p: string): Promise<T> => (await import(pathToFileURL(join(base, p + ext)).href)) as T;

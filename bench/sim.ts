@@ -4,23 +4,15 @@
  * wall time from a cold start (a new process) to the first counterexample of the draft d_add_ci.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { distIsFresh } from './fresh.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-function newest(dir: string): number {
-  let n = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    n = Math.max(n, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return n;
-}
-
 /** The compiled build when it is fresh (what the CLI runs), else the sources. */
-const fromDist = existsSync(join(ROOT, 'dist', 'sim', 'simulate.js')) && statSync(join(ROOT, 'dist', 'sim', 'simulate.js')).mtimeMs >= newest(join(ROOT, 'src'));
+const fromDist = distIsFresh(ROOT, 'sim/simulate.js');
 async function lib<T>(path: string): Promise<T> {
   return (await import(pathToFileURL(join(ROOT, fromDist ? 'dist' : 'src', path + (fromDist ? '.js' : '.ts'))).href)) as T;
 }
