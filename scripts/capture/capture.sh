@@ -5,7 +5,7 @@
 # the reference probe set (kprobe `trace` and `trace_pipe`), a function_graph capture of the
 # lookup functions, and the d_add_ci collision workload on an ASCII case-insensitive XFS. Each
 # capture is written with a metadata.json (kernel, struct offsets from the kernel's own BTF, probe
-# definitions, per-CPU overruns, workload, wall time). See scripts/capture/README.md.
+# definitions, per-CPU overruns, workload, wall time). See traces/kernel/README.md.
 #
 # Options:
 #   --out DIR             output folder (default: scripts/capture/work/out/<date>-<time>)
@@ -14,7 +14,7 @@
 #   --files N             files per test directory (default 200)
 #   --workers N           concurrent workers per filesystem (default 4)
 #   --coll-workers N      collision workers (default 6)
-#   --coll-rounds N       collision rounds per worker (default 60)
+#   --coll-rounds N       collision rounds per worker (default 40; 60 can overrun the 16 MB per-CPU buffer)
 #   --timeout S           deadline for the capture boot, seconds (default 1200)
 #   --no-install          do not apt-get install missing tools (fail instead)
 #   --kernel BZIMAGE      boot this kernel (all drivers built in) instead of the Debian package
@@ -35,7 +35,7 @@ KREL=6.1.0-56-cloud-amd64
 APT_PACKAGES="qemu-system-x86 busybox-static xfsprogs dosfstools e2fsprogs kmod cpio lz4 xz-utils zstd dwarves"
 
 OUT=""; ACCEL=${KINV_ACCEL:-auto}; PHASES="kprobe-trace,kprobe-pipe,graph,collision"
-NFILES=200; WORKERS=4; COLL_WORKERS=6; COLL_ROUNDS=60; TIMEOUT=1200; INSTALL=1
+NFILES=200; WORKERS=4; COLL_WORKERS=6; COLL_ROUNDS=40; TIMEOUT=1200; INSTALL=1
 KERNEL_IMAGE=""; OFFSETS_FROM=""; KERNEL_LABEL=""; EXTRA_PROBES=""
 while [ $# -gt 0 ]; do
   case $1 in

@@ -77,6 +77,9 @@ function countGraph(text) {
 function sortObj(o) { return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1))); }
 
 const guestLog = lines(join(G, 'guest.log'));
+// Kernel trouble during the run (an oops, a lockup, a warning) makes a capture suspect: record it.
+const dmesgProblems = read(join(G, 'dmesg.txt')).split('\n')
+  .filter((l) => /Oops|BUG:|WARNING:|soft lockup|hung_task|blocked for more than|Call Trace/.test(l)).slice(0, 40);
 const summary = [];
 for (const name of readdirSync(G)) {
   const spec = CAPTURES[name];
@@ -148,6 +151,7 @@ for (const name of readdirSync(G)) {
     },
     accel: { used: args.accel, cpu: args.cpu, notes: args['accel-notes'] || undefined, qemu },
     dmesg: '../dmesg.txt',
+    dmesgProblems,
     date: new Date().toISOString(),
   };
   writeFileSync(join(dst, 'metadata.json'), JSON.stringify(meta, null, 2) + '\n');
@@ -158,6 +162,10 @@ for (const name of readdirSync(G)) {
     d_add_ci: name === 'graph' ? counts.entries.d_add_ci ?? counts.leaves.d_add_ci ?? 0 : counts.byName.daddci ?? 0 });
 }
 copyFileSync(join(G, 'dmesg.txt'), join(OUT, 'dmesg.txt'));
+if (dmesgProblems.length > 0) {
+  console.log(`    WARNING: the kernel reported trouble during the run (recorded as dmesgProblems in metadata.json):`);
+  for (const l of dmesgProblems.slice(0, 6)) console.log(`      ${l}`);
+}
 // The main capture (reference probe set, trace file) also at the top of OUT: trace, stats, dmesg,
 // metadata.json, and the streamed trace_pipe of the same workload when that phase ran.
 const main = existsSync(join(OUT, 'kprobe-trace')) ? 'kprobe-trace' : existsSync(join(OUT, 'collision')) ? 'collision' : null;
