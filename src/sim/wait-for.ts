@@ -1,0 +1,98 @@
+/**
+ * The wait-for graph of a model state, edge for edge as the kernel's queues make it, and a cycle
+ * in it found by a full depth-first search.
+ *
+ * Why a second reading of the same state: the model's own `waitsFor` gives a queued reader an
+ * edge to every task that holds the lock, readers included, and `deadlockCycle` follows only the
+ * first edge out of each task. On the three-task shared deadlock (a reader queued behind a writer
+ * that waits for another reader) that reports the two-cycle `reader -> reader`, which hides the
+ * queued writer the deadlock is about. Here a reader waits only for what excludes it — the writer
+ * holding the lock and the writers queued ahead of it (FIFO hand-over) — and a writer waits for
+ * every holder and every waiter ahead of it; an in-lookup sleeper waits for the dentry's owner.
+ */
+import type { Mode, ModelState } from './model.js';
+
+/** Why one task waits for another. */
+export interface WaitEdge {
+  from: number;
+  to: number;
+  /** `i_rwsem I1 (R)` for an rwsem wait in mode R, `in-lookup D7` for a d_alloc_parallel sleep. */
+  on: string;
+  /** For rwsem waits: the other task holds the lock (`holder`) or is queued ahead (`queued`). */
+  via: 'holder' | 'queued' | 'owner';
+}
+
+/** Every wait-for edge of the blocked tasks of `s`, in task order, then holders before queued waiters. */
+export function waitEdges(s: ModelState): WaitEdge[] {
+  const out: WaitEdge[] = [];
+  for (const t of s.tasks) {
+    if (t.status === 'lock' && t.waitLock !== null && t.waitMode !== null) {
+      const l = s.locks[t.waitLock];
+      if (l === undefined) continue;
+      const on = `i_rwsem ${t.waitLock} (${t.waitMode})`;
+      const mode: Mode = t.waitMode;
+      const seen = new Set<number>();
+      const add = (to: number, via: WaitEdge['via']): void => {
+        if (seen.has(to)) return;
+        seen.add(to);
+        out.push({ from: t.pid, to, on, via });
+      };
+      if (l.writer !== null) add(l.writer, 'holder');
+      if (mode === 'W') for (const r of l.readers) add(r, 'holder');
+      for (const q of l.queue) {
+        if (q.pid === t.pid) break;
+        if (mode === 'W' || q.mode === 'W') add(q.pid, 'queued');
+      }
+    } else if (t.status === 'inlookup' && t.waitDentry !== null) {
+      const key = s.dentryKey[t.waitDentry];
+      const owner = key === undefined ? undefined : s.inLookup[key]?.owner;
+      if (owner !== undefined) out.push({ from: t.pid, to: owner, on: `in-lookup ${t.waitDentry}`, via: 'owner' });
+    }
+  }
+  return out;
+}
+
+/**
+ * A cycle of the wait-for graph as its edges in order (the last edge returns to the first task),
+ * or undefined. The search starts from tasks in their scenario order and takes edges in the order
+ * `waitEdges` lists them, so the answer is deterministic.
+ */
+export function waitCycle(s: ModelState): WaitEdge[] | undefined {
+  const edges = waitEdges(s);
+  const out = new Map<number, WaitEdge[]>();
+  for (const e of edges) {
+    const list = out.get(e.from);
+    if (list) list.push(e); else out.set(e.from, [e]);
+  }
+  const state = new Map<number, 'open' | 'done'>();
+  const path: WaitEdge[] = [];
+  const visit = (pid: number): WaitEdge[] | undefined => {
+    state.set(pid, 'open');
+    for (const e of out.get(pid) ?? []) {
+      const st = state.get(e.to);
+      if (st === 'open') {
+        const start = path.findIndex((p) => p.from === e.to);
+        return [...path.slice(start === -1 ? path.length : start), e];
+      }
+      if (st === undefined) {
+        path.push(e);
+        const found = visit(e.to);
+        if (found) return found;
+        path.pop();
+      }
+    }
+    state.set(pid, 'done');
+    return undefined;
+  };
+  for (const t of s.tasks) {
+    if (state.has(t.pid)) continue;
+    const found = visit(t.pid);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** A cycle as pids, the first repeated at the end (`[101, 103, 102, 101]`), as the monitors print it. */
+export function cyclePids(cycle: readonly WaitEdge[]): number[] {
+  return cycle.length === 0 ? [] : [...cycle.map((e) => e.from), cycle[0]!.from];
+}
