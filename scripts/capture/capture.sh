@@ -21,6 +21,8 @@
 #   --offsets-from OBJ    read struct offsets with pahole from OBJ (DWARF) instead of BTF
 #   --kernel-label TEXT   name of the --kernel build, recorded in metadata
 #   --extra-probes FILE   more probe lines appended to the reference set
+#   --cmdline TEXT        appended to the guest kernel's command line (e.g. kinv_d_add_ci=draft)
+#   --coll-deadline S     stop waiting for hung collision workers after S seconds (default 300)
 # Environment: KINV_ACCEL (same as --accel), KINV_CAPTURE_WORK (work folder).
 set -euo pipefail
 
@@ -36,7 +38,7 @@ APT_PACKAGES="qemu-system-x86 busybox-static xfsprogs dosfstools e2fsprogs kmod 
 
 OUT=""; ACCEL=${KINV_ACCEL:-auto}; PHASES="kprobe-trace,kprobe-pipe,graph,collision"
 NFILES=200; WORKERS=4; COLL_WORKERS=6; COLL_ROUNDS=40; TIMEOUT=1200; INSTALL=1
-KERNEL_IMAGE=""; OFFSETS_FROM=""; KERNEL_LABEL=""; EXTRA_PROBES=""
+KERNEL_IMAGE=""; OFFSETS_FROM=""; KERNEL_LABEL=""; EXTRA_PROBES=""; EXTRA_CMDLINE=""; COLL_DEADLINE=300
 while [ $# -gt 0 ]; do
   case $1 in
     --out) OUT=$2; shift ;;
@@ -52,6 +54,8 @@ while [ $# -gt 0 ]; do
     --offsets-from) OFFSETS_FROM=$(realpath "$2"); shift ;;
     --kernel-label) KERNEL_LABEL=$2; shift ;;
     --extra-probes) EXTRA_PROBES=$(realpath "$2"); shift ;;
+    --cmdline) EXTRA_CMDLINE=$2; shift ;;
+    --coll-deadline) COLL_DEADLINE=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "capture: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -231,6 +235,7 @@ NFILES=$NFILES
 WORKERS=$WORKERS
 COLL_WORKERS=$COLL_WORKERS
 COLL_ROUNDS=$COLL_ROUNDS
+COLL_DEADLINE=$COLL_DEADLINE
 BUFFER_KB=16384
 I_RWSEM=${OFF[inode:i_rwsem]}
 GRAPH_ROOTS="$GRAPH_ROOTS"
@@ -246,7 +251,7 @@ qemu_run() { # accel cpu mode deadline log
   timeout --foreground -k 5 "$deadline" qemu-system-x86_64 \
     -accel "$accel" -cpu "$cpu" -smp 2 -m 1536 -no-reboot -display none -monitor none \
     -serial stdio -kernel "$KERNEL_IMAGE" -initrd "$RUN/initramfs.cpio.gz" \
-    -append "console=ttyS0 loglevel=4 log_buf_len=8M panic=-1 kinv.mode=$mode" \
+    -append "console=ttyS0 loglevel=4 log_buf_len=8M panic=-1 kinv.mode=$mode${EXTRA_CMDLINE:+ $EXTRA_CMDLINE}" \
     -drive "file=$RUN/ext4.img,if=virtio,format=raw,cache=unsafe" \
     -drive "file=$RUN/vfat.img,if=virtio,format=raw,cache=unsafe" \
     -drive "file=$RUN/xfsci.img,if=virtio,format=raw,cache=unsafe" \
