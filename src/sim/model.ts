@@ -10,6 +10,7 @@
  */
 import type { Scalar, TraceEvent } from '../trace/event.js';
 import type { Chooser } from './chooser.js';
+import { cyclePids, waitCycle } from './wait-for.js';
 
 export type DAddCiShape = 'mainline' | 'draft' | 'fixed';
 export type LockOrder = 'current' | 'new';
@@ -131,23 +132,10 @@ export function waitsFor(s: ModelState): { pid: number; on: string; for: number[
   return out;
 }
 
-/** A cycle in the wait-for graph, as pids (first repeated at the end), if any. */
+/** A cycle in the wait-for graph, as pids (first repeated at the end), if any (full search: see wait-for.ts). */
 export function deadlockCycle(s: ModelState): number[] | undefined {
-  const edges = new Map(waitsFor(s).map((w) => [w.pid, w.for]));
-  for (const start of edges.keys()) {
-    const path = [start];
-    const seen = new Set([start]);
-    let cur = start;
-    for (;;) {
-      const next = edges.get(cur)?.[0];
-      if (next === undefined) break;
-      path.push(next);
-      if (next === start || seen.has(next)) return path.slice(path.indexOf(next));
-      seen.add(next);
-      cur = next;
-    }
-  }
-  return undefined;
+  const c = waitCycle(s);
+  return c ? cyclePids(c) : undefined;
 }
 
 function key(dir: string | undefined, name: string | undefined): string {

@@ -1,5 +1,7 @@
 /** Opening trace inputs: files or standard input, as byte streams, with a peek for format sniffing. */
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 
 export type TraceFormat = 'ndjson' | 'ftrace';
 
@@ -31,7 +33,34 @@ export async function openInput(path: string): Promise<OpenedInput> {
       yield n.value;
     }
   }
-  return { name: path === '-' ? '<stdin>' : path, chunks: all(), head };
+  const name = path === '-' ? '<stdin>' : path;
+  // gzip-compressed captures (trace.gz) are read through zlib, transparently.
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const unzipped = Readable.from(all()).pipe(createGunzip());
+    const uit = (unzipped as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    let ufirst: IteratorResult<Uint8Array>;
+    try {
+      ufirst = await uit.next();
+    } catch (e) {
+      throw new Error(`cannot read trace '${path}': not a valid gzip file (${(e as Error).message})`, { cause: e });
+    }
+    const uhead = ufirst.done ? new Uint8Array() : ufirst.value;
+    async function* rest(): AsyncGenerator<Uint8Array> {
+      if (!ufirst.done) yield ufirst.value;
+      while (true) {
+        let n: IteratorResult<Uint8Array>;
+        try {
+          n = await uit.next();
+        } catch (e) {
+          throw new Error(`'${path}': the gzip stream is damaged or cut short (${(e as Error).message})`, { cause: e });
+        }
+        if (n.done) return;
+        yield n.value;
+      }
+    }
+    return { name, chunks: rest(), head: uhead };
+  }
+  return { name, chunks: all(), head };
 }
 
 /** NDJSON starts with `{` (after blank space); anything else is taken as ftrace text. */

@@ -28,12 +28,14 @@ export function tracesRoot(): string {
 export function bundledExpectations(root = tracesRoot()): { file: string; exp: Expectation }[] {
   const out: { file: string; exp: Expectation }[] = [];
   for (const folder of readdirSync(root).sort()) {
-    const ej = join(root, folder, 'expected.json');
-    if (!existsSync(ej)) continue;
-    const all = JSON.parse(readFileSync(ej, 'utf8')) as Record<string, Expectation | string>;
-    for (const [name, exp] of Object.entries(all)) {
-      if (typeof exp === 'string' || name.startsWith('//')) continue;
-      out.push({ file: join(root, folder, name), exp });
+    if (!existsSync(join(root, folder, 'expected.json'))) continue;
+    // expected.json, and any other *expected.json beside it (e.g. ci-expected.json).
+    for (const ej of readdirSync(join(root, folder)).filter((f) => f.endsWith('expected.json')).sort()) {
+      const all = JSON.parse(readFileSync(join(root, folder, ej), 'utf8')) as Record<string, Expectation | string>;
+      for (const [name, exp] of Object.entries(all)) {
+        if (typeof exp === 'string' || name.startsWith('//')) continue;
+        out.push({ file: join(root, folder, name), exp });
+      }
     }
   }
   return out;

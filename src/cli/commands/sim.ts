@@ -11,7 +11,10 @@ import { renderDiagnostic, styleFor } from '../../diag/render.js';
 import { listChooser, recording, seededChooser } from '../../sim/chooser.js';
 import { explore, type Counterexample } from '../../sim/explore.js';
 import type { Scenario } from '../../sim/model.js';
-import { DEFAULT_RANDOM, randomScenario, SCENARIOS } from '../../sim/scenarios.js';
+import { DEFAULT_RANDOM, randomScenario, SCENARIOS as BASE_SCENARIOS } from '../../sim/scenarios.js';
+import { CI_SCENARIOS } from '../../sim/scenarios-ci.js';
+
+const SCENARIOS = { ...BASE_SCENARIOS, ...CI_SCENARIOS };
 import { simulate } from '../../sim/simulate.js';
 import { toNdjsonLine } from '../../sim/ndjson-writer.js';
 import { intOf, oneOf, parse, UsageError } from '../args.js';
