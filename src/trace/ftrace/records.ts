@@ -75,6 +75,9 @@ const MARKER_REASON: Record<string, RawGapReason> = {
  * `readFtraceRecords` drives it from a byte stream.
  */
 export class FtraceRecordReader {
+  /** The header says the ring buffer overwrote events (entries-written > entries-in-buffer). */
+  private overwritten = false;
+  private readonly cpusSeen = new Set<number>();
   readonly stats: FtraceReadStats;
   readonly state: SniffState;
   readonly maxLine: number;
@@ -138,6 +141,7 @@ export class FtraceRecordReader {
       }
       case L_MARKER: {
         st.skipped++;
+        if (sc.marker === 'overwritten') this.overwritten = true;
         const cpu = sc.markerCpu >= 0 ? sc.markerCpu : undefined;
         if (sc.marker === 'lost' && cpu !== undefined) this.pairing.dropCpu(cpu);
         this.gap(MARKER_REASON[sc.marker]!, cpu, undefined, sc.markerLost >= 0 ? sc.markerLost : undefined, lineNo);
@@ -152,6 +156,13 @@ export class FtraceRecordReader {
     const st = this.stats;
     st.records++;
     const cpu = sc.cpu;
+    // An overwritten ring buffer keeps each CPU's most recent events only: until the last CPU's
+    // oldest event, some CPU's history is missing, so every task's state is unknown again when a
+    // CPU's first event shows up (as if the trace had `##### CPU N buffer started ####`).
+    if (this.overwritten && cpu >= 0 && !this.cpusSeen.has(cpu)) {
+      this.cpusSeen.add(cpu);
+      if (this.cpusSeen.size > 1) this.gap('buffer started', undefined, undefined, undefined, lineNo);
+    }
     let pid = sc.pid;
     if (pid < 0) pid = this.pairing.currentPid(cpu);
     const kind = sc.kind;

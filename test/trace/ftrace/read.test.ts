@@ -83,9 +83,9 @@ describe('readFtrace', () => {
     const items = batches.flat();
     expect(items.map((i) => (isGap(i) ? `gap:${i.reason}:${i.cpu ?? '-'}:${i.seq}` : `${i.ev}:${i.seq}`))).toEqual([
       'note_gap:0', 'gap:overwritten history:-:1', 'note_gap:1', 'gap:buffer started:1:2', 'rel:2', 'note_gap:3', 'gap:lost events:1:4',
-      'acq_req:4', 'note_gap:5', 'gap:line too big:-:6', 'syscall_exit:6', 'end:7',
+      'acq_req:4', 'note_gap:5', 'gap:line too big:-:6', 'note_gap:6', 'gap:buffer started:-:7', 'syscall_exit:7', 'end:8',
     ]);
-    expect(stats).toMatchObject({ lines: 10, records: 3, events: 0, gaps: 4, unmapped: 0, skipped: 7 });
+    expect(stats).toMatchObject({ lines: 10, records: 3, events: 0, gaps: 5, unmapped: 0, skipped: 7 });
   });
 
   it('batches items by batchSize', async () => {
