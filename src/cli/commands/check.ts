@@ -6,6 +6,11 @@ import { statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckReport } from '../../checker/check.js';
 import { SpecSet } from '../../checker/spec-set.js';
+import type { Verdict } from '../../checker/engine.js';
+import { describeEvent } from '../../checker/report.js';
+import { parseLockdep } from '../../lockdep/parse.js';
+import { matchLockdep } from '../../lockdep/match.js';
+import { openInput } from '../../trace/input.js';
 import { checkTraceFile } from '../../checker/file.js';
 import { gapJson, renderSummary, renderVerdict, summarize, verdictJson } from '../../checker/report.js';
 import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
@@ -22,6 +27,8 @@ export interface CheckCliOptions {
   all: boolean;
   /** Diagnostics shown per code before they are only counted. */
   maxDiagnostics: number;
+  /** A dmesg log whose lockdep reports are lined up with the verdicts. */
+  lockdep: string | undefined;
   traces: string[];
 }
 
@@ -33,6 +40,7 @@ export function parseCheckArgs(argv: string[]): CheckCliOptions {
     from: { type: 'string' },
     all: { type: 'boolean' },
     'max-diagnostics': { type: 'string' },
+    lockdep: { type: 'string' },
   });
   if (positionals.length === 0) throw new UsageError('kinv check needs at least one TRACE (a file, a folder, or - for standard input)');
   return {
@@ -42,6 +50,7 @@ export function parseCheckArgs(argv: string[]): CheckCliOptions {
     from: oneOf('from', values.from as string | undefined, ['ndjson', 'ftrace', 'auto'] as const, 'auto'),
     all: values.all === true,
     maxDiagnostics: Number(values['max-diagnostics'] ?? 20),
+    lockdep: values.lockdep as string | undefined,
     traces: positionals,
   };
 }
@@ -85,12 +94,17 @@ export async function check(argv: string[]): Promise<number> {
     if (o.format === 'json') process.stdout.write(JSON.stringify(diagnosticJson(d, loaded.sources)) + '\n');
     else process.stderr.write(renderDiagnostic(d, loaded.sources, st) + '\n\n');
   };
+  const verdicts: Verdict[] = [];
   for (const file of files) {
-    const r = await checkOne(file, o, specs, onDiagnostic, out);
+    const r = await checkOne(file, o, specs, onDiagnostic, out, verdicts);
     if (r === 'unreadable') { unreadable = true; continue; }
     reports.push(r);
   }
   for (const [code, n] of shown) if (n > o.maxDiagnostics) process.stderr.write(`(${n - o.maxDiagnostics} more ${code} diagnostics not shown; --max-diagnostics N to see more)\n`);
+  if (o.lockdep !== undefined) {
+    const ok = await lockdepSection(o.lockdep, verdicts, o.format, out);
+    if (!ok) unreadable = true;
+  }
   const summary = summarize(files, reports, (performance.now() - started) / 1000);
   if (o.format === 'json') process.stdout.write(JSON.stringify(summary) + '\n');
   else process.stdout.write('\n' + renderSummary(summary, out) + '\n');
@@ -105,7 +119,7 @@ export async function check(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function checkOne(file: string, o: CheckCliOptions, specs: SpecSet, onDiagnostic: (d: Diagnostic) => void, out: ReturnType<typeof styleFor>): Promise<CheckReport | 'unreadable'> {
+async function checkOne(file: string, o: CheckCliOptions, specs: SpecSet, onDiagnostic: (d: Diagnostic) => void, out: ReturnType<typeof styleFor>, verdicts: Verdict[]): Promise<CheckReport | 'unreadable'> {
   const progress = new Progress(file === '-' ? '<stdin>' : file, process.stderr);
   const loaded = { sources: specs.sources };
   const report = await checkTraceFile(file, specs, {
@@ -115,6 +129,7 @@ async function checkOne(file: string, o: CheckCliOptions, specs: SpecSet, onDiag
     onDiagnostic: (d) => { progress.clear(); onDiagnostic(d); },
     onBatch: (s) => progress.update(s.lines, s.events),
     onVerdict: (v) => {
+      verdicts.push(v);
       progress.clear();
       if (o.format === 'json') process.stdout.write(JSON.stringify(verdictJson(v, loaded.sources)) + '\n');
       else process.stdout.write(renderVerdict(v, loaded.sources, out) + '\n\n');
@@ -123,4 +138,33 @@ async function checkOne(file: string, o: CheckCliOptions, specs: SpecSet, onDiag
   });
   progress.clear();
   return report ?? 'unreadable';
+}
+
+/** `--lockdep dmesg.txt`: the kernel's reports next to kinv's verdicts. */
+async function lockdepSection(path: string, verdicts: Verdict[], format: 'text' | 'json', st: ReturnType<typeof styleFor>): Promise<boolean> {
+  let text = '';
+  try {
+    const input = await openInput(path);
+    for await (const c of input.chunks) text += Buffer.from(c).toString('latin1');
+  } catch (e) {
+    process.stderr.write(`kinv: ${(e as Error).message}\n`);
+    return false;
+  }
+  const reports = parseLockdep(text);
+  const p = matchLockdep(reports, verdicts);
+  const where = (v: Verdict): string => (v.event ? `${v.event.file}:${v.event.line}` : '?');
+  if (format === 'json') {
+    for (const e of p.explained) process.stdout.write(JSON.stringify({ kind: 'lockdep', status: 'explained', report: e.report, invariant: e.verdict.invariant, file: e.verdict.event?.file ?? null, line: e.verdict.event?.line ?? null, sameTask: e.sameTask }) + '\n');
+    for (const r of p.unexplained) process.stdout.write(JSON.stringify({ kind: 'lockdep', status: 'unexplained', report: r }) + '\n');
+    process.stdout.write(JSON.stringify({ kind: 'lockdep', status: 'summary', reports: reports.length, explained: p.explained.length, unexplained: p.unexplained.length, missedByLockdep: p.missed.length }) + '\n');
+    return true;
+  }
+  process.stdout.write(`\n${st.bold(`lockdep (${path})`)}: ${reports.length} report${reports.length === 1 ? '' : 's'}, ${p.explained.length} explained by kinv, ${p.unexplained.length} not; ${p.missed.length} kinv finding${p.missed.length === 1 ? '' : 's'} lockdep did not report\n`);
+  for (const e of p.explained) {
+    process.stdout.write(`  ${path}:${e.report.line}  ${e.report.headline}${e.report.comm ? ` (${e.report.comm}/${e.report.pid})` : ''}${e.report.at ? ` at ${e.report.at}` : ''}\n`);
+    process.stdout.write(`    = kinv ${e.verdict.invariant} at ${where(e.verdict)}${e.sameTask ? '' : ` (task ${e.verdict.event?.pid})`}: ${e.verdict.message}\n`);
+    for (const r of e.verdict.related) process.stdout.write(`      first at ${r.event.file}:${r.event.line}: ${r.invariant} (${describeEvent(r.event)})\n`);
+  }
+  for (const r of p.unexplained) process.stdout.write(`  ${path}:${r.line}  ${r.headline}${r.comm ? ` (${r.comm}/${r.pid})` : ''}: no kinv verdict explains it\n`);
+  return true;
 }
