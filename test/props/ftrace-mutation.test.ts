@@ -105,3 +105,16 @@ describe('mutations of a clean kprobe capture', () => {
     }), { numRuns: 25 });
   });
 });
+
+describe('a d_add_ci return moved before the relock', () => {
+  it('turns the fixed shape into the draft: d_add_ci_parent_lock_balanced at the moved return', async () => {
+    const { readFileSync } = await import('node:fs');
+    const lines = readFileSync('traces/ftrace/kprobe-fixed-d_add_ci.txt', 'latin1').trimEnd().split('\n');
+    const relock = lines.findIndex((l, i) => i > lines.findIndex((x) => x.includes(' daddci: ')) && l.includes(' dr: ('));
+    const ret = lines.findIndex((l) => l.includes(' daddci_ret: '));
+    expect(relock).toBeGreaterThan(0);
+    const moved = [...lines.slice(0, relock), lines[ret]!, ...lines.slice(relock, ret), ...lines.slice(ret + 1)];
+    const r = await check(moved.map((text) => ({ text, pid: 315, cpu: 1, probe: 'LOST' })));
+    expect(r.verdicts).toContainEqual({ kind: 'violation', inv: 'd_add_ci_parent_lock_balanced', line: relock + 1, pid: 315 });
+  });
+});
