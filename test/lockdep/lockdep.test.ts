@@ -39,3 +39,13 @@ describe('kinv check --lockdep', () => {
     expect(objs.at(-1)).toMatchObject({ status: 'summary', reports: 2, explained: 1, unexplained: 1, missedByLockdep: 2 });
   });
 });
+
+describe('reports of a real kernel with the draft d_add_ci', () => {
+  it("reads lockdep's bad unlock at the caller's unlock and rwsem's warning for another task, through interleaved printk lines", () => {
+    const r = parseLockdep(readFileSync('traces/lockdep/dmesg-draft-kernel.txt', 'latin1'));
+    expect(r.map((x) => [x.kind, x.comm, x.pid, x.lockClass ?? null, x.at])).toEqual([
+      ['bad_unlock', 'lkwork', 195, '&inode->i_sb->s_type->i_mutex_dir_key', 'walk_component+0xe6/0x150'],
+      ['rwsem_warn', 'lkwork', 194, null, '__up_read+0x186/0x200'],
+    ]);
+  });
+});
