@@ -22,6 +22,7 @@
 #   --kernel-label TEXT   name of the --kernel build, recorded in metadata
 #   --extra-probes FILE   more probe lines appended to the reference set
 #   --cmdline TEXT        appended to the guest kernel's command line (e.g. kinv_d_add_ci=draft)
+#   --allow-partial       keep the phases a guest saved before it hung (capture:buggy uses it)
 #   --coll-deadline S     stop waiting for hung collision workers after S seconds (default 300)
 # Environment: KINV_ACCEL (same as --accel), KINV_CAPTURE_WORK (work folder).
 set -euo pipefail
@@ -38,7 +39,7 @@ APT_PACKAGES="qemu-system-x86 busybox-static xfsprogs dosfstools e2fsprogs kmod 
 
 OUT=""; ACCEL=${KINV_ACCEL:-auto}; PHASES="kprobe-trace,kprobe-pipe,graph,collision"
 NFILES=200; WORKERS=4; COLL_WORKERS=6; COLL_ROUNDS=40; TIMEOUT=1200; INSTALL=1
-KERNEL_IMAGE=""; OFFSETS_FROM=""; KERNEL_LABEL=""; EXTRA_PROBES=""; EXTRA_CMDLINE=""; COLL_DEADLINE=300
+KERNEL_IMAGE=""; OFFSETS_FROM=""; KERNEL_LABEL=""; EXTRA_PROBES=""; EXTRA_CMDLINE=""; COLL_DEADLINE=300; ALLOW_PARTIAL=0
 while [ $# -gt 0 ]; do
   case $1 in
     --out) OUT=$2; shift ;;
@@ -55,6 +56,7 @@ while [ $# -gt 0 ]; do
     --kernel-label) KERNEL_LABEL=$2; shift ;;
     --extra-probes) EXTRA_PROBES=$(realpath "$2"); shift ;;
     --cmdline) EXTRA_CMDLINE=$2; shift ;;
+    --allow-partial) ALLOW_PARTIAL=1 ;;
     --coll-deadline) COLL_DEADLINE=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "capture: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -294,33 +296,55 @@ T_BOOT=$(date +%s.%N)
 QPID=$!
 # Follow the guest's progress lines while it runs.
 # (tail --pid ends the follower by itself once QEMU's subshell is gone, so nothing is left waiting.)
-{ tail -n +1 -F --pid=$QPID "$OUT/console.log" 2>/dev/null | grep --line-buffered -E '^\[guest\]|KINV-DONE|Kernel panic|BUG:|WARNING:' | sed -u 's/^/    /' || true; } &
+{ tail -n +1 -F --pid=$QPID "$OUT/console.log" 2>/dev/null | grep --line-buffered -E '^\[guest\]|KINV-DONE|KINV-CHECKPOINT|Kernel panic|BUG:|WARNING:' | sed -u 's/^/    /' || true; } &
 TPID=$!
+# A guest whose kernel was damaged by the workload (the draft d_add_ci) may hang after it saved its
+# last phase (KINV-CHECKPOINT): stop it HANG_GRACE seconds later rather than at the deadline.
+LAST_PHASE=${PHASES##*,}; HANG_GRACE=${KINV_HANG_GRACE:-90}; t_last=""; STOPPED_HUNG=""
+while kill -0 $QPID 2>/dev/null; do
+  if [ -z "$t_last" ] && grep -q "KINV-CHECKPOINT $LAST_PHASE" "$OUT/console.log" 2>/dev/null; then t_last=$(date +%s); fi
+  if [ -n "$t_last" ] && [ $(( $(date +%s) - t_last )) -ge "$HANG_GRACE" ] && ! grep -q KINV-DONE "$OUT/console.log"; then
+    info "the guest saved its last phase but did not finish ${HANG_GRACE}s later: stopping QEMU"
+    STOPPED_HUNG=1
+    pkill -TERM -P $QPID 2>/dev/null || true
+    break
+  fi
+  sleep 2
+done
 wait $QPID || true
 wait $TPID 2>/dev/null || true
 T_END_BOOT=$(date +%s.%N)
 QRC=$(cat "$RUN/qemu.rc" 2>/dev/null || echo '?')
 BOOT_SECONDS=$(awk -v a="$T_BOOT" -v b="$T_END_BOOT" 'BEGIN { printf "%.1f", b - a }')
-if ! grep -q 'KINV-DONE' "$OUT/console.log"; then
+GUEST_STATUS=""
+if ! grep -q 'KINV-DONE' "$OUT/console.log" && grep -q 'KINV-CHECKPOINT' "$OUT/console.log"; then
+  last=$(grep -o 'KINV-CHECKPOINT [a-z-]*' "$OUT/console.log" | tail -1 | cut -d' ' -f2)
+  why=$([ -n "$STOPPED_HUNG" ] && echo "hung after it" || { [ "$QRC" = 124 ] && echo "timeout" || echo "qemu exit $QRC"; })
+  GUEST_STATUS="partial: results up to phase $last ($why)"
+  [ "$ALLOW_PARTIAL" = 1 ] || fail "the guest did not finish: $GUEST_STATUS; its saved results are on the output disk (rerun with --allow-partial to keep them; see $OUT/console.log)"
+  info "WARNING: the guest did not finish: $GUEST_STATUS"
+elif ! grep -q 'KINV-DONE' "$OUT/console.log"; then
   [ "$QRC" = 124 ] && fail "boot timeout: the guest did not finish within ${TIMEOUT}s (see $OUT/console.log; raise --timeout)"
   tail -20 "$OUT/console.log" >&2
   fail "the guest stopped before finishing (qemu exit $QRC; see $OUT/console.log)"
 fi
-GUEST_STATUS=$(grep -m1 -o 'KINV-DONE.*' "$OUT/console.log" | sed 's/^KINV-DONE //' | tr -d '\r')
-info "guest finished in ${BOOT_SECONDS}s: $GUEST_STATUS"
-[ "$GUEST_STATUS" = ok ] || fail "the guest reported: $GUEST_STATUS (see $OUT/console.log)"
+if [ -z "$GUEST_STATUS" ]; then
+  GUEST_STATUS=$(grep -m1 -o 'KINV-DONE.*' "$OUT/console.log" | sed 's/^KINV-DONE //' | tr -d '\r')
+  info "guest finished in ${BOOT_SECONDS}s: $GUEST_STATUS"
+fi
+[ "$GUEST_STATUS" = ok ] || [ "${GUEST_STATUS#partial}" != "$GUEST_STATUS" ] || fail "the guest reported: $GUEST_STATUS (see $OUT/console.log)"
 
 # ---------------------------------------------------------------------------------------------
 step unpack "results from the output disk"
 mkdir -p "$OUT/guest"
 tar -xf "$RUN/out.img" -C "$OUT/guest" || fail "the output disk holds no readable tar archive"
-grep -q '^ok' "$OUT/guest/status" || fail "guest reported: $(cat "$OUT/guest/status" 2>/dev/null || echo 'no status')"
+grep -qE '^(ok|partial)' "$OUT/guest/status" || fail "guest reported: $(cat "$OUT/guest/status" 2>/dev/null || echo 'no status')"
 
 step metadata "metadata.json per capture"
 T_END=$(date +%s.%N)
 node "$HERE/metadata.mjs" --out "$OUT" --offsets "$RUN/offsets.json" --probes "$RUN/probes.txt" \
   --kernel-label "$KERNEL_LABEL" --accel "$ACCEL_USED" --cpu "$CPU_USED" --accel-notes "$ACCEL_NOTES" \
-  --boot-seconds "$BOOT_SECONDS" \
+  --boot-seconds "$BOOT_SECONDS" --guest-status "$GUEST_STATUS" \
   --wall-seconds "$(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }')" \
   --workload "files=$NFILES workers=$WORKERS coll_workers=$COLL_WORKERS coll_rounds=$COLL_ROUNDS" \
   || fail "building metadata.json failed"

@@ -150,6 +150,7 @@ for (const name of readdirSync(G)) {
       note: 'captureSeconds: the whole npm run capture (tools, kernel, images, accelerator probe, boot with every phase); bootSeconds: the capture boot; phaseSeconds: this capture inside the guest',
     },
     accel: { used: args.accel, cpu: args.cpu, notes: args['accel-notes'] || undefined, qemu },
+    guestStatus: args['guest-status'] || 'ok',
     dmesg: '../dmesg.txt',
     dmesgProblems,
     date: new Date().toISOString(),
