@@ -66,8 +66,8 @@ function countGraph(text) {
     if (/LOST \d+ EVENTS/.test(l)) { lost++; continue; }
     const body = l.split('|').slice(-1)[0] ?? '';
     let m;
-    if ((m = /^\s*([\w.]+)\(\) \{/.exec(body))) entries[m[1]] = (entries[m[1]] ?? 0) + 1;
-    else if ((m = /^\s*([\w.]+)\(\);/.exec(body))) leaves[m[1]] = (leaves[m[1]] ?? 0) + 1;
+    if ((m = /^\s*([\w.]+)(?: \[\w+\])?\(\) \{/.exec(body))) entries[m[1]] = (entries[m[1]] ?? 0) + 1;
+    else if ((m = /^\s*([\w.]+)(?: \[\w+\])?\(\);/.exec(body))) leaves[m[1]] = (leaves[m[1]] ?? 0) + 1;
     else if (/^\s*\}/.test(body)) exits++;
     else if ((m = /^\s*\/\* ([\w.]+):/.exec(body))) comments[m[1]] = (comments[m[1]] ?? 0) + 1;
     else other++;

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Bundles the captures that bundle.sh does not: the function_graph capture, and the collision
+# captures of the kernel with the draft and the fixed d_add_ci (capture-buggy.sh).
+#   bash scripts/capture/bundle-more.sh graph CAPTURE_DIR        -> traces/kernel/graph/
+#   bash scripts/capture/bundle-more.sh buggy CAPTURE_BUGGY_DIR  -> traces/kernel/d_add_ci-draft/,
+#                                                                   traces/kernel/d_add_ci-fixed/
+# Traces are gzipped (-9 -n); metadata.json is rewritten to name the bundled files.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+KIND=${1:?usage: bundle-more.sh graph|buggy DIR}
+SRC=${2:?usage: bundle-more.sh graph|buggy DIR}
+
+one() { # capture-folder dmesg-file destination
+  local src=$1 dmesg=$2 dst=$3 file
+  file=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).file)' "$src/metadata.json")
+  [ -s "$src/$file" ] || { echo "bundle-more: $src has no $file" >&2; exit 1; }
+  rm -rf "$dst"; mkdir -p "$dst"
+  gzip -9 -n -c "$src/$file" > "$dst/trace.gz"
+  [ -s "$src/stats" ] && cp "$src/stats" "$dst/stats"
+  [ -n "$dmesg" ] && gzip -9 -n -c "$dmesg" > "$dst/dmesg.gz"
+  node -e '
+    const fs = require("fs"); const [src, dst, hasDmesg] = process.argv.slice(1);
+    const m = JSON.parse(fs.readFileSync(src + "/metadata.json", "utf8"));
+    fs.writeFileSync(dst + "/metadata.json", JSON.stringify({ ...m, file: "trace.gz", stats: "stats",
+      dmesg: hasDmesg === "1" ? "dmesg.gz" : m.dmesg }, null, 2) + "\n");
+  ' "$src" "$dst" "$([ -n "$dmesg" ] && echo 1 || echo 0)"
+  echo "    $dst: $(du -sb "$dst" | cut -f1) bytes"
+}
+
+case $KIND in
+  graph) one "$SRC/graph" "$SRC/dmesg.txt" "$REPO/traces/kernel/graph" ;;
+  buggy)
+    for shape in draft fixed; do
+      one "$SRC/$shape/collision" "$SRC/$shape/dmesg.txt" "$REPO/traces/kernel/d_add_ci-$shape"
+    done ;;
+  *) echo "bundle-more: graph or buggy, not $KIND" >&2; exit 2 ;;
+esac
+echo "==> traces/kernel: $(du -sb "$REPO/traces/kernel" | cut -f1) bytes"
