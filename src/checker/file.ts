@@ -6,6 +6,7 @@
 import type { Diagnostic } from '../diag/diagnostic.js';
 import { emptyStats, type SourceStats, type TraceGap, type TraceItem } from '../trace/event.js';
 import { openFtraceSource } from '../trace/ftrace-source.js';
+import { inferIrwsemOffset } from '../trace/ftrace/infer.js';
 import { openInput, sniffFormat, type TraceFormat } from '../trace/input.js';
 import { readNdjson } from '../trace/ndjson.js';
 import { runCheck, type CheckReport } from './check.js';
@@ -40,15 +41,25 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   const sniffed = sniffFormat(input.head);
   const from = opts.from ?? 'auto';
   const format: TraceFormat = from === 'auto' ? (sniffed === 'empty' ? 'ndjson' : sniffed) : from;
-  const ready = specs.for(format);
+  // An ftrace capture names its own struct layout: infer the i_rwsem offset from its first chunk
+  // unless the user gave one.
+  let extra: Record<string, string> | undefined;
+  let chunks: AsyncIterable<Uint8Array> = input.chunks;
+  if (format === 'ftrace' && !('i_rwsem_offset' in (opts.params ?? {}))) {
+    const peeked = await peek(input.chunks, 1 << 19);
+    chunks = peeked.all;
+    const off = inferIrwsemOffset(Buffer.concat(peeked.head).toString('latin1'));
+    if (off !== undefined) extra = { i_rwsem_offset: String(off) };
+  }
+  const ready = specs.for(format, extra);
   if (!ready) return undefined;
   const { spec, compiled } = ready;
   const stats = emptyStats();
   let source: AsyncIterable<TraceItem[]>;
   if (format === 'ndjson') {
-    source = readNdjson(input.chunks, { file: input.name, onDiagnostic: diag, stats });
+    source = readNdjson(chunks, { file: input.name, onDiagnostic: diag, stats });
   } else {
-    const opened = openFtraceSource(input.chunks, { file: input.name, spec, onDiagnostic: diag, stats, params: opts.params ?? {} });
+    const opened = openFtraceSource(chunks, { file: input.name, spec, onDiagnostic: diag, stats, params: opts.params ?? {} });
     if (!opened.ok) {
       for (const d of opened.diagnostics) diag(d);
       return undefined;
@@ -64,4 +75,28 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     onBatch: opts.onBatch,
   });
   return { ...report, file: input.name, format };
+}
+
+/** Reads at least `bytes` from the front of a stream, and returns them with the whole stream again. */
+async function peek(stream: AsyncIterable<Uint8Array>, bytes: number): Promise<{ head: Uint8Array[]; all: AsyncIterable<Uint8Array> }> {
+  const it = stream[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let n = 0;
+  let done = false;
+  while (n < bytes) {
+    const r = await it.next();
+    if (r.done) { done = true; break; }
+    head.push(r.value);
+    n += r.value.length;
+  }
+  async function* all(): AsyncGenerator<Uint8Array> {
+    yield* head;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return { head, all: all() };
 }

@@ -28,12 +28,17 @@ export class SpecSet {
     }
   }
 
-  /** The spec for a trace format (undefined if the spec has errors). */
-  for(format: TraceFormat): ReadySpec | undefined {
+  /**
+   * The spec for a trace format (undefined if the spec has errors). `inferred` are parameters the
+   * input itself suggests (e.g. a capture's struct offsets); they apply only if the spec declares
+   * them and the user did not set them.
+   */
+  for(format: TraceFormat, inferred: Record<string, string> = {}): ReadySpec | undefined {
     if (!this.base) return undefined;
-    const declares = this.base.spec.params.get('source');
-    if (!declares || 'source' in this.params) return this.base;
-    const params = { ...this.params, source: format };
+    const params: Record<string, string> = { ...this.params };
+    if (this.base.spec.params.has('source') && !('source' in this.params)) params.source = format;
+    for (const [k, v] of Object.entries(inferred)) if (this.base.spec.params.has(k) && !(k in this.params)) params[k] = v;
+    if (Object.keys(params).length === Object.keys(this.params).length) return this.base;
     const key = JSON.stringify(params);
     let s = this.ready.get(key);
     if (!s) {
