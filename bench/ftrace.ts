@@ -3,6 +3,7 @@
  * same run: (a) `fs.createReadStream` + `Buffer.indexOf(10)` counting lines, (b) `readFtrace`
  * with a mapping that wants the reference VFS probe set and turns each hit into one event.
  */
+import { newlineScan } from './scan.js';
 import { createReadStream, statSync } from 'node:fs';
 import type { TraceEvent } from '../src/trace/event.js';
 import type { FtraceMapping } from '../src/trace/ftrace/mapping-api.js';
@@ -40,16 +41,8 @@ export function vfsProbeMapping(): FtraceMapping {
 const MB = 1024 * 1024;
 
 async function plainScan(file: string): Promise<ScanFigures> {
-  const t0 = process.hrtime.bigint();
-  let lines = 0;
-  let bytes = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-    const b = chunk as Buffer;
-    bytes += b.length;
-    for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) lines++;
-  }
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { bytes, lines, seconds, MBps: bytes / MB / seconds };
+  const r = await newlineScan(file);
+  return { ...r, MBps: r.bytes / MB / r.seconds };
 }
 
 /** Measures (a) the plain scan and (b) the reader on `file`. */

@@ -25,6 +25,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { distIsFresh } from './fresh.js';
+import { newlineScan } from './scan.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'bench', 'out');
@@ -119,17 +120,10 @@ export async function readlineScan(file: string): Promise<ScanFigures> {
   return figures(statSync(file).size, lines, (performance.now() - t0) / 1000);
 }
 
-/** The cheapest newline scan: file stream chunks and Buffer.indexOf, no strings. */
+/** The cheapest newline scan (bench/scan.ts). */
 export async function rawScan(file: string): Promise<ScanFigures> {
-  const t0 = performance.now();
-  let lines = 0;
-  let bytes = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-    const b = chunk as Buffer;
-    bytes += b.length;
-    for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) lines++;
-  }
-  return figures(bytes, lines, (performance.now() - t0) / 1000);
+  const r = await newlineScan(file);
+  return figures(r.bytes, r.lines, r.seconds);
 }
 
 /** The NDJSON reader alone (bytes to events, no checking): how much of the check is reading. */

@@ -176,6 +176,22 @@ function keysOf(fns: Compiled[]): (env: Env) => Scalar[] {
   return (env) => fns.map((f) => f(env) as Scalar);
 }
 
+/**
+ * The hot-path lookup of a one- or two-part key in a keyed store (no key tuple is built), recording
+ * the read only while a violation is being explained. Shared by `m[k]` and `k in m`.
+ */
+function compileEntryLookup(si: number, kfs: Compiled[]): (env: Env) => Entry | undefined {
+  const [k0, k1] = kfs as [Compiled, Compiled | undefined];
+  return (env) => {
+    const store = env.rt.stores[si] as KeyedStore;
+    const a = k0(env) as Scalar;
+    const b = k1 ? (k1(env) as Scalar) : null;
+    const entry = k1 ? store.get2(a, b) : store.get1(a);
+    if (env.reads) recordRead(env, store, entry ? entry.k : k1 ? [a, b] : [a], entry);
+    return entry;
+  };
+}
+
 export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
   switch (e.k) {
     case 'lit': { const v = e.value; return () => v; }
@@ -214,15 +230,8 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
       const si = ctx.storeIndex.get(e.state)!;
       const kfs = e.keys.map((k) => compileExpr(k, ctx));
       if (kfs.length <= 2) {
-        const [k0, k1] = kfs as [Compiled, Compiled | undefined];
-        return (env) => {
-          const store = env.rt.stores[si] as KeyedStore;
-          const a = k0(env) as Scalar;
-          const b = k1 ? (k1(env) as Scalar) : null;
-          const entry = k1 ? store.get2(a, b) : store.get1(a);
-          if (env.reads) recordRead(env, store, entry ? entry.k : k1 ? [a, b] : [a], entry);
-          return entry ? entry.v : null;
-        };
+        const find = compileEntryLookup(si, kfs);
+        return (env) => { const entry = find(env); return entry ? entry.v : null; };
       }
       const keys = keysOf(kfs);
       return (env) => {
@@ -250,16 +259,8 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
         const si = ctx.storeIndex.get(e.coll.state)!;
         const st = ctx.spec.states.get(e.coll.state)!;
         if (st.type.k !== 'rel' && e.elem.length <= 2) {
-          const k0 = compileExpr(e.elem[0]!, ctx);
-          const k1 = e.elem[1] ? compileExpr(e.elem[1], ctx) : undefined;
-          return (env) => {
-            const store = env.rt.stores[si] as KeyedStore;
-            const a = k0(env) as Scalar;
-            const b = k1 ? (k1(env) as Scalar) : null;
-            const entry = k1 ? store.get2(a, b) : store.get1(a);
-            if (env.reads) recordRead(env, store, entry ? entry.k : k1 ? [a, b] : [a], entry);
-            return entry !== undefined;
-          };
+          const find = compileEntryLookup(si, e.elem.map((k) => compileExpr(k, ctx)));
+          return (env) => find(env) !== undefined;
         }
         if (st.type.k === 'rel' && e.elem.length === 2) {
           const k0 = compileExpr(e.elem[0]!, ctx), k1 = compileExpr(e.elem[1]!, ctx);
