@@ -24,6 +24,9 @@
 #   --cmdline TEXT        appended to the guest kernel's command line (e.g. kinv_d_add_ci=draft)
 #   --allow-partial       keep the phases a guest saved before it hung (capture:buggy uses it)
 #   --coll-deadline S     stop waiting for hung collision workers after S seconds (default 300)
+#   --trace-clock C       ftrace clock (default counter: one atomic count shared by all CPUs, so
+#                         the log's order across CPUs is exact; global/local stamp time, but CPUs
+#                         tie on a stamp and the log then prints a tie lowest CPU first)
 # Environment: KINV_ACCEL (same as --accel), KINV_CAPTURE_WORK (work folder).
 set -euo pipefail
 
@@ -39,7 +42,7 @@ APT_PACKAGES="qemu-system-x86 busybox-static xfsprogs dosfstools e2fsprogs kmod 
 
 OUT=""; ACCEL=${KINV_ACCEL:-auto}; PHASES="kprobe-trace,kprobe-pipe,graph,collision"
 NFILES=200; WORKERS=4; COLL_WORKERS=6; COLL_ROUNDS=40; TIMEOUT=1200; INSTALL=1
-KERNEL_IMAGE=""; OFFSETS_FROM=""; KERNEL_LABEL=""; EXTRA_PROBES=""; EXTRA_CMDLINE=""; COLL_DEADLINE=300; ALLOW_PARTIAL=0
+KERNEL_IMAGE=""; OFFSETS_FROM=""; KERNEL_LABEL=""; EXTRA_PROBES=""; EXTRA_CMDLINE=""; COLL_DEADLINE=300; ALLOW_PARTIAL=0; TRACE_CLOCK=counter
 while [ $# -gt 0 ]; do
   case $1 in
     --out) OUT=$2; shift ;;
@@ -58,6 +61,7 @@ while [ $# -gt 0 ]; do
     --cmdline) EXTRA_CMDLINE=$2; shift ;;
     --allow-partial) ALLOW_PARTIAL=1 ;;
     --coll-deadline) COLL_DEADLINE=$2; shift ;;
+    --trace-clock) TRACE_CLOCK=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "capture: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -239,6 +243,7 @@ COLL_WORKERS=$COLL_WORKERS
 COLL_ROUNDS=$COLL_ROUNDS
 COLL_DEADLINE=$COLL_DEADLINE
 BUFFER_KB=16384
+TRACE_CLOCK=$TRACE_CLOCK
 I_RWSEM=${OFF[inode:i_rwsem]}
 GRAPH_ROOTS="$GRAPH_ROOTS"
 GRAPH_FUNCTIONS="$GRAPH_FUNCTIONS"

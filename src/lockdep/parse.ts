@@ -19,6 +19,8 @@ export interface LockdepReport {
   lockClass: string | undefined;
   /** Where the kernel says it happened, e.g. `walk_component+0xe6/0x150`. */
   at: string | undefined;
+  /** The rwsem's address, when the report prints it (DEBUG_RWSEMS_WARN_ON's `magic`). */
+  address: string | undefined;
   headline: string;
 }
 
@@ -47,7 +49,7 @@ export function parseLockdep(text: string): LockdepReport[] {
     const { time, text: head } = strip(lines[i]!);
     const hit = HEADLINES.find(([re]) => re.test(head));
     if (!hit) continue;
-    const r: LockdepReport = { kind: hit[1], line: i + 1, time, comm: undefined, pid: undefined, lockClass: undefined, at: undefined, headline: head.trim() };
+    const r: LockdepReport = { kind: hit[1], line: i + 1, time, comm: undefined, pid: undefined, lockClass: undefined, at: undefined, address: undefined, headline: head.trim() };
     // The details follow within a few dozen lines.
     for (let j = i + 1; j < Math.min(lines.length, i + 40); j++) {
       const t = strip(lines[j]!).text;
@@ -71,6 +73,7 @@ export function parseLockdep(text: string): LockdepReport[] {
       if (m) { r.comm = m[1]; r.pid = Number(m[2]); }
     }
     if (r.kind === 'rwsem_warn') {
+      r.address = /magic = (0x[0-9a-f]+)/.exec(head)?.[1];
       // The WARNING line with the pid usually comes right after the DEBUG_RWSEMS line.
       for (let j = i + 1; j < Math.min(lines.length, i + 5) && r.pid === undefined; j++) {
         const m = /WARNING: CPU: \d+ PID: (\d+) at \S+ (\S+)/.exec(strip(lines[j]!).text);

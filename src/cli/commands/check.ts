@@ -154,7 +154,7 @@ async function lockdepSection(path: string, verdicts: Verdict[], format: 'text' 
   const p = matchLockdep(reports, verdicts);
   const where = (v: Verdict): string => (v.event ? `${v.event.file}:${v.event.line}` : '?');
   if (format === 'json') {
-    for (const e of p.explained) process.stdout.write(JSON.stringify({ kind: 'lockdep', status: 'explained', report: e.report, invariant: e.verdict.invariant, file: e.verdict.event?.file ?? null, line: e.verdict.event?.line ?? null, sameTask: e.sameTask }) + '\n');
+    for (const e of p.explained) process.stdout.write(JSON.stringify({ kind: 'lockdep', status: 'explained', report: e.report, invariant: e.verdict.invariant, file: e.verdict.event?.file ?? null, line: e.verdict.event?.line ?? null, sameTask: e.sameTask, sameLock: e.sameLock }) + '\n');
     for (const r of p.unexplained) process.stdout.write(JSON.stringify({ kind: 'lockdep', status: 'unexplained', report: r }) + '\n');
     process.stdout.write(JSON.stringify({ kind: 'lockdep', status: 'summary', reports: reports.length, explained: p.explained.length, unexplained: p.unexplained.length, missedByLockdep: p.missed.length }) + '\n');
     return true;
@@ -162,7 +162,8 @@ async function lockdepSection(path: string, verdicts: Verdict[], format: 'text' 
   process.stdout.write(`\n${st.bold(`lockdep (${path})`)}: ${reports.length} report${reports.length === 1 ? '' : 's'}, ${p.explained.length} explained by kinv, ${p.unexplained.length} not; ${p.missed.length} kinv finding${p.missed.length === 1 ? '' : 's'} lockdep did not report\n`);
   for (const e of p.explained) {
     process.stdout.write(`  ${path}:${e.report.line}  ${e.report.headline}${e.report.comm ? ` (${e.report.comm}/${e.report.pid})` : ''}${e.report.at ? ` at ${e.report.at}` : ''}\n`);
-    process.stdout.write(`    = kinv ${e.verdict.invariant} at ${where(e.verdict)}${e.sameTask ? '' : ` (task ${e.verdict.event?.pid})`}: ${e.verdict.message}\n`);
+    const link = e.sameTask ? '' : e.sameLock ? ` (task ${e.verdict.event?.pid}, the same lock)` : ` (task ${e.verdict.event?.pid})`;
+    process.stdout.write(`    = kinv ${e.verdict.invariant} at ${where(e.verdict)}${link}: ${e.verdict.message}\n`);
     for (const r of e.verdict.related) process.stdout.write(`      first at ${r.event.file}:${r.event.line}: ${r.invariant} (${describeEvent(r.event)})\n`);
   }
   for (const r of p.unexplained) process.stdout.write(`  ${path}:${r.line}  ${r.headline}${r.comm ? ` (${r.comm}/${r.pid})` : ''}: no kinv verdict explains it\n`);

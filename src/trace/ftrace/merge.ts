@@ -4,7 +4,14 @@
  * out of order. Per-CPU order is the ground truth and is never changed: each CPU is a FIFO, and
  * the output is a k-way merge of the FIFO heads, releasing a head once the newest timestamp seen is
  * more than `windowNs` later. Items without a timestamp and gaps without a CPU are barriers: they
- * flush everything before them. Equal timestamps keep input order.
+ * flush everything before them.
+ *
+ * Equal timestamps do not order records of different CPUs: the printed clock has microsecond
+ * steps (and a guest's clock can stand still for longer), and ftrace prints a tie lowest CPU
+ * first, whatever ran first. A task runs on one CPU at a time, so on a tie the merge goes on with
+ * a CPU whose head is a task last seen on that same CPU (or not seen yet) before a CPU whose head
+ * is a task that was last seen elsewhere: that task migrated, and its records on the CPU it left
+ * came first. Otherwise ties keep input order.
  */
 import type { RawItem } from './raw.js';
 
@@ -13,6 +20,9 @@ interface Entry {
   sec: number;
   nsec: number;
   order: number;
+  cpu: number;
+  /** The record's task, -1 for gaps and records that do not say. */
+  pid: number;
 }
 
 class CpuQueue {
@@ -27,9 +37,6 @@ class CpuQueue {
   }
 }
 
-function before(a: Entry, b: Entry): boolean {
-  return a.sec !== b.sec ? a.sec < b.sec : a.nsec !== b.nsec ? a.nsec < b.nsec : a.order < b.order;
-}
 
 export class ReorderWindow {
   private readonly queues = new Map<number, CpuQueue>();
@@ -39,6 +46,8 @@ export class ReorderWindow {
   private maxNsec = 0;
   private order = 0;
   private pending = 0;
+  /** The CPU of each task's last emitted record. */
+  private readonly lastCpu = new Map<number, number>();
 
   /** `emit` receives items in output order. `windowNs` ≥ 0. */
   constructor(windowNs: number, private readonly emit: (item: RawItem) => void) {
@@ -70,8 +79,22 @@ export class ReorderWindow {
   private enqueue(cpu: number, item: RawItem, sec: number, nsec: number): void {
     let q = this.queues.get(cpu);
     if (q === undefined) { q = new CpuQueue(); this.queues.set(cpu, q); }
-    q.items.push({ item, sec, nsec, order: this.order++ });
+    q.items.push({ item, sec, nsec, order: this.order++, cpu, pid: item.kind === 'gap' ? -1 : item.pid });
     this.pending++;
+  }
+
+  private before(a: Entry, b: Entry): boolean {
+    if (a.sec !== b.sec) return a.sec < b.sec;
+    if (a.nsec !== b.nsec) return a.nsec < b.nsec;
+    const aStays = this.stays(a);
+    return aStays !== this.stays(b) ? aStays : a.order < b.order;
+  }
+
+  /** False when the entry's task was last seen on another CPU (it migrated). */
+  private stays(e: Entry): boolean {
+    if (e.pid < 0) return true;
+    const last = this.lastCpu.get(e.pid);
+    return last === undefined || last === e.cpu;
   }
 
   private drain(all: boolean): void {
@@ -83,12 +106,13 @@ export class ReorderWindow {
       let bestE: Entry | undefined;
       for (const q of this.queues.values()) {
         const e = q.peek();
-        if (e !== undefined && (bestE === undefined || before(e, bestE))) { best = q; bestE = e; }
+        if (e !== undefined && (bestE === undefined || this.before(e, bestE))) { best = q; bestE = e; }
       }
       if (best === undefined || bestE === undefined) return;
       if (!all && (bestE.sec > ws || (bestE.sec === ws && bestE.nsec > wn))) return;
       best.shift();
       this.pending--;
+      if (bestE.pid >= 0) this.lastCpu.set(bestE.pid, bestE.cpu);
       this.emit(bestE.item);
     }
   }

@@ -28,12 +28,27 @@ function keyFollows(s: string, i: number, end: number): boolean {
  * ` key=`), `{…}` arrays, `(fault)`. Tokens without `=` are ignored. Never fails.
  */
 export function parseKeyValues(s: string, i: number, end: number, args: Record<string, string>): void {
+  scanKeyValues(s, i, end, args);
+}
+
+/**
+ * True when a `"quoted"` value of s[i, end) runs to the end without its closing quote: a kprobe
+ * `:string` fetch of bytes that are not NUL-terminated may hold a newline, so the record goes on
+ * over the next line(s).
+ */
+export function hasOpenString(s: string, i: number, end: number): boolean {
+  return findChar(s, 34, i, end) !== -1 && !scanKeyValues(s, i, end, undefined);
+}
+
+/** The `key=value` walk; fills `args` when given. False when a quoted value is left open. */
+function scanKeyValues(s: string, i: number, end: number, args: Record<string, string> | undefined): boolean {
+  let closed = true;
   i = skipWs(s, i, end);
   while (i < end) {
     const k0 = i;
     while (i < end && !isWs(s.charCodeAt(i)) && s.charCodeAt(i) !== 61) i++;
     if (i >= end || s.charCodeAt(i) !== 61) { i = skipWs(s, i, end); continue; }
-    const key = s.slice(k0, i);
+    const k1 = i;
     i++;
     const c = i < end ? s.charCodeAt(i) : -1;
     let v0 = i;
@@ -45,7 +60,7 @@ export function parseKeyValues(s: string, i: number, end: number, args: Record<s
       for (let j = v0; j < end; j++) {
         if (s.charCodeAt(j) === 34 && (j + 1 === trimEnd(s, j + 1, end) || keyFollows(s, j + 1, end))) { q = j; break; }
       }
-      if (q === -1) { v1 = trimEnd(s, v0, end); i = end; } else { v1 = q; i = q + 1; }
+      if (q === -1) { v1 = trimEnd(s, v0, end); i = end; closed = false; } else { v1 = q; i = q + 1; }
     } else if (c === 123) {
       let depth = 0;
       let j = i;
@@ -60,9 +75,10 @@ export function parseKeyValues(s: string, i: number, end: number, args: Record<s
       while (i < end && !isWs(s.charCodeAt(i))) i++;
       v1 = i;
     }
-    if (key !== '') args[key] = s.slice(v0, v1);
+    if (args !== undefined && k1 > k0) args[s.slice(k0, k1)] = s.slice(v0, v1);
     i = skipWs(s, i, end);
   }
+  return closed;
 }
 
 /** Next blank-separated token [i, j) of s[i, end). */

@@ -101,7 +101,8 @@ export async function* readFtrace(input: AsyncIterable<Buffer | Uint8Array | str
     if (rec !== undefined) {
       if (e.file === undefined) e.file = rec.file;
       if (e.line === undefined) e.line = rec.line;
-      if (e.ts === undefined) e.ts = recordTsSeconds(rec);
+      // A `counter` clock orders records but is no time: such events carry no `ts`.
+      if (e.ts === undefined && rec.tsClock !== 'counter') e.ts = recordTsSeconds(rec);
       if (e.cpu === undefined && rec.cpu >= 0) e.cpu = rec.cpu;
       if (e.comm === undefined && rec.comm !== '') e.comm = rec.comm;
     }

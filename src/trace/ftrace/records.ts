@@ -3,9 +3,10 @@
  * byte 10 over whole chunks, decodes each chunk once as latin1 (byte-exact, one char per byte),
  * scans every line's prefix and name, and materialises a record only when the caller's `wanted`
  * filter asks for it; unwanted records are counted, and their calls still go on the per-task
- * stacks so that returns pair correctly. Every line is accounted for:
- * `lines = records + skipped + malformed`, and each malformed line gets a KV3xx diagnostic
- * (up to a cap, then one summary).
+ * stacks so that returns pair correctly. A probe record whose quoted value is left open (a
+ * `:string` fetch of bytes holding a newline) is joined with the line(s) that continue it. Every
+ * line is accounted for: `lines = records + skipped + malformed + continued`, and each malformed
+ * line gets a KV3xx diagnostic (up to a cap, then one summary).
  */
 import { error, warning, type Diagnostic } from '../../diag/diagnostic.js';
 import type { DiagCode } from '../../diag/codes.js';
@@ -14,6 +15,7 @@ import * as lineMod from './line.js';
 import { LineScan, type SniffState } from './line.js';
 import { ReorderWindow } from './merge.js';
 import { CallPairing } from './pairing.js';
+import * as payloadMod from './payload.js';
 import type { RawGap, RawGapReason, RawItem, RawKind, RawRecordBatch } from './raw.js';
 
 export interface FtraceReaderOptions {
@@ -45,6 +47,8 @@ export interface FtraceReadStats {
   /** Headers, blank lines, separators, markers. */
   skipped: number;
   malformed: number;
+  /** Lines that continue the record of an earlier line (a quoted value holding a newline). */
+  continued: number;
   gaps: number;
   /** Returns whose call was not seen (graph `}` or kretprobe). */
   entryLost: number;
@@ -53,15 +57,18 @@ export interface FtraceReadStats {
 }
 
 export function emptyFtraceStats(): FtraceReadStats {
-  return { bytes: 0, lines: 0, records: 0, wanted: 0, skipped: 0, malformed: 0, gaps: 0, entryLost: 0, unreturned: 0 };
+  return { bytes: 0, lines: 0, records: 0, wanted: 0, skipped: 0, malformed: 0, continued: 0, gaps: 0, entryLost: 0, unreturned: 0 };
 }
 
 // Local bindings: see chars.ts.
 const { L_BAD, L_MARKER, L_RECORD, L_SKIP, L_SWITCH, materialise, newSniffState, scanLine } = lineMod;
+const { hasOpenString } = payloadMod;
 
 const DEFAULT_WINDOW_NS = 1_000_000;
 const DEFAULT_MAX_LINE = 1 << 20;
 const MAX_INTERNED = 200_000;
+/** A quoted value may go on over at most this many further lines (a kprobe string is ≤ 4 KiB). */
+const MAX_CONTINUATION_LINES = 64;
 
 const MARKER_REASON: Record<string, RawGapReason> = {
   lost: 'lost events',
@@ -92,6 +99,8 @@ export class FtraceRecordReader {
   private readonly window: ReorderWindow;
   private out: RawItem[] = [];
   private readonly names = new Map<string, string>();
+  /** A probe record line whose quoted value is still open, with the lines joined to it so far. */
+  private held: { text: string; lineNo: number; parts: number } | undefined;
 
   constructor(opts: FtraceReaderOptions) {
     this.file = opts.file;
@@ -124,12 +133,57 @@ export class FtraceRecordReader {
     const lineNo = ++st.lines;
     this.state.line = lineNo;
     if (end - start > this.maxLine) {
+      this.releaseHeld();
       st.malformed++;
       this.report('KV301', `line longer than ${this.maxLine} bytes`, s.slice(start, start + 400), lineNo, 1);
       return;
     }
     const sc = this.sc;
     scanLine(s, start, end, this.state, sc);
+    const held = this.held;
+    if (held !== undefined) {
+      // Only a line that is no record, marker or stack line of its own can continue the value.
+      if (sc.cls === L_BAD || (sc.cls === L_SKIP && sc.skip === 'blank')) {
+        st.continued++;
+        this.held = undefined;
+        this.probeLine(held.text + '\n' + s.slice(start, end), held.lineNo, held.parts + 1);
+        return;
+      }
+      this.releaseHeld();
+      scanLine(s, start, end, this.state, sc);
+    }
+    if (sc.cls === L_RECORD && (sc.kind === 'kprobe' || sc.kind === 'kretprobe') && hasOpenString(s, sc.argsS, sc.payE) && terminated) {
+      this.held = { text: s.slice(start, end), lineNo, parts: 1 };
+      sc.text = '';
+      return;
+    }
+    this.dispatch(sc, s, start, end, terminated, lineNo);
+  }
+
+  /** A (possibly joined) probe line: held again while its quoted value is open, else a record. */
+  private probeLine(text: string, lineNo: number, parts: number): void {
+    const sc = this.sc;
+    scanLine(text, 0, text.length, this.state, sc);
+    if (sc.cls === L_RECORD && parts < MAX_CONTINUATION_LINES && hasOpenString(text, sc.argsS, sc.payE)) {
+      this.held = { text, lineNo, parts };
+      sc.text = '';
+      return;
+    }
+    this.dispatch(sc, text, 0, text.length, true, lineNo);
+  }
+
+  /** The held record with its value open to the end (no continuation came). */
+  private releaseHeld(): void {
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined;
+    const sc = this.sc;
+    scanLine(held.text, 0, held.text.length, this.state, sc);
+    this.dispatch(sc, held.text, 0, held.text.length, true, held.lineNo);
+  }
+
+  private dispatch(sc: LineScan, s: string, start: number, end: number, terminated: boolean, lineNo: number): void {
+    const st = this.stats;
     switch (sc.cls) {
       case L_RECORD: this.record(sc, lineNo); break;
       case L_SKIP: st.skipped++; break;
@@ -264,6 +318,7 @@ export class FtraceRecordReader {
 
   /** Flushes the reorder window and reports suppressed diagnostics. Call once at the end. */
   finish(): void {
+    this.releaseHeld();
     this.window.flush();
     this.stats.entryLost = this.pairing.entryLost;
     this.stats.unreturned = this.pairing.unreturned;

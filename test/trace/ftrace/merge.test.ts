@@ -3,9 +3,10 @@ import { fc, test } from '@fast-check/vitest';
 import { ReorderWindow } from '../../../src/trace/ftrace/merge.js';
 import { newRecord, type RawFtraceRecord, type RawItem } from '../../../src/trace/ftrace/raw.js';
 
-function r(line: number, cpu: number, us: number): RawFtraceRecord {
+function r(line: number, cpu: number, us: number, pid = -1): RawFtraceRecord {
   const x = newRecord('event', 'e', 'f', line);
   x.cpu = cpu;
+  x.pid = pid;
   x.tsSec = Math.floor(us / 1e6);
   x.tsNsec = (us % 1e6) * 1000;
   return x;
@@ -39,6 +40,17 @@ describe('ReorderWindow', () => {
     untimed.cpu = 0;
     const gap: RawItem = { kind: 'gap', reason: 'line too big', cpu: undefined, pid: undefined, lost: 1, file: 'f', line: 5 };
     expect(run([r(1, 0, 100), r(2, 1, 50), untimed, r(4, 1, 10), gap, r(6, 0, 5)], 1_000_000)).toEqual([2, 1, 3, 4, 5, 6]);
+  });
+
+  it('on a timestamp tie, a task that migrated continues after its records on the CPU it left', () => {
+    // Task 7 ran on CPU 1 (line 1), then migrated to CPU 0; ftrace prints the tie at t=20 lowest
+    // CPU first (lines 2-3 on CPU 0 before lines 4-5 on CPU 1), but 7's CPU 1 records came first.
+    const lines = run([r(1, 1, 10, 7), r(2, 0, 20, 7), r(3, 0, 20, 7), r(4, 1, 20, 7), r(5, 1, 20, 8), r(6, 0, 30, 7)], 1_000_000);
+    expect(lines).toEqual([1, 4, 5, 2, 3, 6]);
+  });
+
+  it('on a tie between tasks that stay on their CPUs, keeps the printed order', () => {
+    expect(run([r(1, 0, 5, 1), r(2, 1, 5, 2), r(3, 0, 20, 1), r(4, 1, 20, 2)], 1_000_000)).toEqual([1, 2, 3, 4]);
   });
 
   test.prop([fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 5000 })), { maxLength: 60 }), fc.integer({ min: 0, max: 3000 })])(
