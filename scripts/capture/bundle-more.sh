@@ -2,8 +2,9 @@
 # Bundles the captures that bundle.sh does not: the function_graph capture, and the collision
 # captures of the kernel with the draft and the fixed d_add_ci (capture-buggy.sh).
 #   bash scripts/capture/bundle-more.sh graph CAPTURE_DIR        -> traces/kernel/graph/
-#   bash scripts/capture/bundle-more.sh buggy CAPTURE_BUGGY_DIR  -> traces/kernel/d_add_ci-draft/,
-#                                                                   traces/kernel/d_add_ci-fixed/
+#   bash scripts/capture/bundle-more.sh buggy CAPTURE_BUGGY_DIR  -> traces/kernel-buggy/ (draft),
+#                                                                   traces/kernel-fixed/ (fixed)
+#   bash scripts/capture/bundle-more.sh draft|fixed CAPTURE_BUGGY_DIR  -> one of the two
 # Traces are gzipped (-9 -n); metadata.json is rewritten to name the bundled files.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -15,7 +16,8 @@ one() { # capture-folder dmesg-file destination
   local src=$1 dmesg=$2 dst=$3 file
   file=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).file)' "$src/metadata.json")
   [ -s "$src/$file" ] || { echo "bundle-more: $src has no $file" >&2; exit 1; }
-  rm -rf "$dst"; mkdir -p "$dst"
+  # the capture's own files only: README.md and expected.json beside them are kept
+  mkdir -p "$dst"; rm -f "$dst/trace.gz" "$dst/stats" "$dst/dmesg.gz" "$dst/metadata.json"
   gzip -9 -n -c "$src/$file" > "$dst/trace.gz"
   [ -s "$src/stats" ] && cp "$src/stats" "$dst/stats"
   [ -n "$dmesg" ] && gzip -9 -n -c "$dmesg" > "$dst/dmesg.gz"
@@ -30,10 +32,9 @@ one() { # capture-folder dmesg-file destination
 
 case $KIND in
   graph) one "$SRC/graph" "$SRC/dmesg.txt" "$REPO/traces/kernel/graph" ;;
-  buggy)
-    for shape in draft fixed; do
-      one "$SRC/$shape/collision" "$SRC/$shape/dmesg.txt" "$REPO/traces/kernel/d_add_ci-$shape"
-    done ;;
-  *) echo "bundle-more: graph or buggy, not $KIND" >&2; exit 2 ;;
+  buggy|draft|fixed)
+    [ "$KIND" = fixed ] || one "$SRC/draft/collision" "$SRC/draft/dmesg.txt" "$REPO/traces/kernel-buggy"
+    [ "$KIND" = draft ] || one "$SRC/fixed/collision" "$SRC/fixed/dmesg.txt" "$REPO/traces/kernel-fixed" ;;
+  *) echo "bundle-more: graph, buggy, draft or fixed, not $KIND" >&2; exit 2 ;;
 esac
-echo "==> traces/kernel: $(du -sb "$REPO/traces/kernel" | cut -f1) bytes"
+echo "==> traces: $(du -sb "$REPO/traces" | cut -f1) bytes"

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 
 const args = {};
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1] ?? '';
-const OUT = args.out;
+const OUT = args.out ?? args.recount;
 const G = join(OUT, 'guest');
 const read = (p, fallback = '') => (existsSync(p) ? readFileSync(p, 'latin1') : fallback);
 const lines = (p) => read(p).split('\n').filter((l) => l.trim() !== '');
@@ -21,7 +21,7 @@ const CAPTURES = {
   collision: { file: 'trace.txt', source: 'tracefs trace file (read after the run), reference probe set', workload: 'collision' },
 };
 
-const offsets = JSON.parse(readFileSync(args.offsets, 'utf8'));
+const offsets = args.recount ? {} : JSON.parse(readFileSync(args.offsets, 'utf8'));
 const accepted = lines(join(G, 'probes.accepted'));
 const rejected = lines(join(G, 'probes.rejected'));
 const functions = { present: [], absent: [] };
@@ -75,6 +75,17 @@ function countGraph(text) {
   return { lines: total, headerLines: header, lostMarkers: lost, otherLines: other, entries: sortObj(entries), leaves: sortObj(leaves), exits, events: sortObj(comments) };
 }
 function sortObj(o) { return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1))); }
+
+// `--recount FOLDER`: recount the records of a capture folder's trace into its metadata.json (for
+// a capture whose metadata was written by an older counting rule) and stop.
+if (args.recount) {
+  const m = JSON.parse(readFileSync(join(args.recount, 'metadata.json'), 'utf8'));
+  const text = readFileSync(join(args.recount, m.file), 'latin1');
+  m.counts = m.capture === 'graph' ? countGraph(text) : countKprobe(text);
+  writeFileSync(join(args.recount, 'metadata.json'), JSON.stringify(m, null, 2) + '\n');
+  console.log(`${args.recount}: ${m.counts.events} events`);
+  process.exit(0);
+}
 
 const guestLog = lines(join(G, 'guest.log'));
 // Kernel trouble during the run (an oops, a lockup, a warning) makes a capture suspect: record it.

@@ -15,6 +15,8 @@ export interface MappableRecord {
   cpu: number;
   tsSec: number | undefined;
   tsNsec: number | undefined;
+  /** `counter`: the timestamp orders records but is no time, so events get no `ts`. */
+  tsClock?: string | undefined;
   args: Record<string, string>;
   retval: string | undefined;
   entry: MappableRecord | undefined;
@@ -56,7 +58,7 @@ function recordEvent(rec: MappableRecord): TraceEvent {
   if (rec.retval !== undefined && args.retval === undefined) args.retval = rec.retval;
   return {
     seq: 0, pid: rec.pid, ev: rec.name, args, comm: rec.comm || undefined, cpu: rec.cpu >= 0 ? rec.cpu : undefined,
-    ts: rec.tsSec !== undefined ? rec.tsSec + (rec.tsNsec ?? 0) / 1e9 : undefined, file: rec.file, line: rec.line,
+    ts: rec.tsSec !== undefined && rec.tsClock !== 'counter' ? rec.tsSec + (rec.tsNsec ?? 0) / 1e9 : undefined, file: rec.file, line: rec.line,
   };
 }
 

@@ -1,13 +1,16 @@
-// The bundled captures that bundle-more.sh adds to traces/kernel: the function_graph capture of a
-// stock 6.1 kernel, and the collision captures of a 6.1 kernel built with the draft and the fixed
-// d_add_ci (scripts/capture/capture-buggy.sh, patches/). Complete, internally consistent, and
-// showing what each kernel did, read straight from the raw lines (no kinv mapping involved).
+// The bundled captures that bundle-more.sh adds: the function_graph capture of a stock 6.1 kernel
+// (traces/kernel/graph), and the collision captures of a 6.1 kernel built with the draft and the
+// fixed d_add_ci (scripts/capture/capture-buggy.sh, patches/; traces/kernel-buggy, kernel-fixed).
+// Complete, internally consistent, and showing what each kernel did, read straight from the raw
+// lines (no kinv mapping involved); then kinv's verdicts and lockdep's reports against that.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { parseLockdep } from '../../src/lockdep/parse.js';
 
-const DIR = join(import.meta.dirname, '../../traces/kernel');
+const TRACES = join(import.meta.dirname, '../../traces');
 interface Meta {
   format: string; capture: string; file: string; stats: string; dmesg: string; guestStatus?: string;
   kernel: { release: string; build: string; cmdline: string; lookupShared: { present: boolean }; DCACHE_PAR_LOOKUP: string };
@@ -22,9 +25,9 @@ interface Meta {
   workload: { kind: string };
   wall: { captureSeconds: number; phaseSeconds: number };
 }
-const meta = (d: string): Meta => JSON.parse(readFileSync(join(DIR, d, 'metadata.json'), 'utf8')) as Meta;
+const meta = (d: string): Meta => JSON.parse(readFileSync(join(TRACES, d, 'metadata.json'), 'utf8')) as Meta;
 const text = (d: string, f: string): string => {
-  const raw = readFileSync(join(DIR, d, f));
+  const raw = readFileSync(join(TRACES, d, f));
   return (f.endsWith('.gz') ? gunzipSync(raw) : raw).toString('latin1');
 };
 
@@ -39,16 +42,15 @@ function statsAgree(d: string, m: Meta): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-const hasGraph = existsSync(join(DIR, 'graph', 'metadata.json'));
-describe.skipIf(!hasGraph)('function_graph capture (traces/kernel/graph)', () => {
-  const m = hasGraph ? meta('graph') : (undefined as unknown as Meta);
-  const t = hasGraph ? text('graph', m.file) : '';
+describe('function_graph capture (traces/kernel/graph)', () => {
+  const m = meta('kernel/graph');
+  const t = text('kernel/graph', m.file);
   // funcgraph-abstime + funcgraph-proc: "  TIME |  CPU)  comm-pid  |  DURATION  |  BODY"
   const LINE = /^ +\d+\.\d{6} \| +\d+\) +.+-\d+ +\| +(?:[+!#*@$] )?(?:\d+\.\d+ us)? +\| (.*)$/;
   const SWITCH = /^ +\d+\) +.+-\d+ +=> +.+-\d+ *$/;
 
   it('is a function_graph trace limited to the lookup functions, with its files', () => {
-    for (const f of [m.file, m.stats, m.dmesg]) expect(existsSync(join(DIR, 'graph', f)), f).toBe(true);
+    for (const f of [m.file, m.stats, m.dmesg]) expect(existsSync(join(TRACES, 'kernel/graph', f)), f).toBe(true);
     expect(m.capture).toBe('graph');
     expect(m.kernel.release).toBe('6.1.0-56-cloud-amd64');
     expect(t.startsWith('# tracer: function_graph\n')).toBe(true);
@@ -100,22 +102,24 @@ describe.skipIf(!hasGraph)('function_graph capture (traces/kernel/graph)', () =>
     expect(shaped).toBeGreaterThan(1000);
   });
 
-  it('lost nothing', () => { statsAgree('graph', m); expect(t).not.toMatch(/LOST \d+ EVENTS/); });
+  it('lost nothing', () => { statsAgree('kernel/graph', m); expect(t).not.toMatch(/LOST \d+ EVENTS/); });
 });
 
 // ---------------------------------------------------------------------------------------------
 /** kprobe records, one per event; a line that does not start a record continues the previous one
  * (a `:string` fetch of a qstr name is not NUL-terminated and can carry a raw newline). */
-const PREFIX = /^ +(.+?)-(\d+) +\[(\d{3})\] [.a-zA-Z0-9]{4,5} +(\d+\.\d{6}): (\w+): (.*)$/;
-interface Rec { pid: string; ev: string; body: string }
+/** The timestamp is a count (trace_clock=counter, as capture.sh sets it) or seconds.microseconds. */
+const PREFIX = /^ +(.+?)-(\d+) +\[(\d{3})\] [.a-zA-Z0-9]{4,5} +(\d+(?:\.\d{6})?): (\w+): (.*)$/;
+interface Rec { pid: string; ev: string; body: string; line: number }
 function records(t: string): { recs: Rec[]; continuations: number; headers: number } {
   const recs: Rec[] = [];
-  let continuations = 0, headers = 0;
+  let continuations = 0, headers = 0, line = 0;
   for (const l of t.split('\n')) {
+    line++;
     if (l === '') continue;
     if (l.startsWith('#')) { headers++; continue; }
     const x = PREFIX.exec(l);
-    if (x) recs.push({ pid: x[2]!, ev: x[5]!, body: x[6]! });
+    if (x) recs.push({ pid: x[2]!, ev: x[5]!, body: x[6]!, line });
     else {
       const last = recs.at(-1);
       // only inside an open quoted string of the previous record
@@ -128,10 +132,12 @@ function records(t: string): { recs: Rec[]; continuations: number; headers: numb
 }
 
 /** Per d_add_ci frame on the tracked XFS directory: how its d_alloc_parallel ended and which
- * unlock/relock it did; E2 = d_alloc_parallel returned a dentry that is not in lookup. */
-function dAddCiFrames(recs: Rec[], sem: string): { frames: Record<string, number>; dr: number; ur: number } {
+ * unlock/relock it did; E2 = d_alloc_parallel returned a dentry that is not in lookup. `unlocked`:
+ * the lines of the d_add_ci returns whose frame released the parent lock and did not take it back. */
+function dAddCiFrames(recs: Rec[], sem: string): { frames: Record<string, number>; dr: number; ur: number; unlocked: number[] } {
   const open = new Map<string, { dap: string; ur: number; dr: number }>();
   const frames: Record<string, number> = {};
+  const unlocked: number[] = [];
   let dr = 0, ur = 0;
   for (const r of recs) {
     const onSem = (r.ev === 'dr' || r.ev === 'ur') && r.body.endsWith(`sem=${sem}`);
@@ -149,24 +155,39 @@ function dAddCiFrames(recs: Rec[], sem: string): { frames: Record<string, number
     if (r.ev === 'daddci_ret') {
       const k = `${f.dap} ur=${f.ur} dr=${f.dr}`;
       frames[k] = (frames[k] ?? 0) + 1;
+      if (f.ur > f.dr) unlocked.push(r.line);
       open.delete(r.pid);
     }
   }
-  return { frames, dr, ur };
+  return { frames, dr, ur, unlocked };
+}
+
+interface JsonVerdict { kind: string; invariant: string; pid: number; line: number; message: string; related: { invariant: string; line: number }[] }
+interface JsonLockdep { kind: 'lockdep'; status: string; report?: { kind: string; pid: number; line: number }; invariant?: string; line?: number; sameTask?: boolean; sameLock?: boolean; reports?: number; explained?: number }
+/** `kinv check --all --format json [--lockdep DMESG] TRACE`: its verdicts and lockdep pairing. */
+function kinvCheck(trace: string, dmesg?: string): { status: number | null; verdicts: JsonVerdict[]; lockdep: JsonLockdep[] } {
+  const args = ['--import', 'tsx', 'src/cli/main.ts', 'check', '--all', '--format', 'json', ...(dmesg ? ['--lockdep', dmesg] : []), trace];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const objs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
+  return {
+    status: r.status,
+    verdicts: objs.filter((o): o is JsonVerdict => o.kind === 'violation' || o.kind === 'pending'),
+    lockdep: objs.filter((o): o is JsonLockdep => o.kind === 'lockdep'),
+  };
 }
 
 for (const shape of ['draft', 'fixed'] as const) {
-  const d = `d_add_ci-${shape}`;
-  const present = existsSync(join(DIR, d, 'metadata.json'));
-  describe.skipIf(!present)(`kernel with the ${shape} d_add_ci (traces/kernel/${d})`, () => {
-    const m = present ? meta(d) : (undefined as unknown as Meta);
-    const t = present ? text(d, m.file) : '';
-    const { recs, continuations, headers } = present ? records(t) : { recs: [], continuations: 0, headers: 0 };
-    const dmesg = present ? text(d, m.dmesg) : '';
-    const xfs = present ? m.trackedLocks.find((l) => l.fs === 'xfsci')! : { sem: '', dinode: '' };
+  const d = shape === 'draft' ? 'kernel-buggy' : 'kernel-fixed';
+  describe(`kernel with the ${shape} d_add_ci (traces/${d})`, () => {
+    const m = meta(d);
+    const t = text(d, m.file);
+    const { recs, continuations, headers } = records(t);
+    const dmesg = text(d, m.dmesg);
+    const xfs = m.trackedLocks.find((l) => l.fs === 'xfsci')!;
+    const kinv = kinvCheck(`traces/${d}/${m.file}`, `traces/${d}/${m.dmesg}`);
 
     it('comes from the patched 6.1 build booted with this shape', () => {
-      for (const f of [m.file, m.stats, m.dmesg]) expect(existsSync(join(DIR, d, f)), f).toBe(true);
+      for (const f of [m.file, m.stats, m.dmesg, 'expected.json']) expect(existsSync(join(TRACES, d, f)), f).toBe(true);
       expect(m.kernel.release).toBe('6.1.192');
       expect(m.kernel.cmdline).toContain(`kinv_d_add_ci=${shape}`);
       expect(m.kernel.build).toContain(`kinv_d_add_ci=${shape}`);
@@ -201,7 +222,8 @@ for (const shape of ['draft', 'fixed'] as const) {
         expect(by[n] ?? 0, n).toBeGreaterThan(0);
       }
       // d_add_ci's exact-case name (xfs's buffer) is not NUL-terminated: some records run on
-      expect(continuations).toBeGreaterThanOrEqual(0);
+      // over a newline byte, and kinv's reader joins exactly those lines to their records.
+      expect(continuations).toBeGreaterThan(0);
     });
 
     it('lost nothing', () => { statsAgree(d, m); expect(t).not.toMatch(/LOST \d+ EVENTS/); });
@@ -219,6 +241,45 @@ for (const shape of ['draft', 'fixed'] as const) {
         expect(dmesg).toMatch(/WARNING: bad unlock balance detected![\s\S]*is trying to release lock \(&inode->i_sb->s_type->i_mutex_dir_key\) at:[\s\S]*walk_component\+/);
         expect(dmesg).toMatch(/DEBUG_RWSEMS_WARN_ON|rwsem\.c:\d+ __up_read/);
       });
+
+      const by = (inv: string): JsonVerdict[] => kinv.verdicts.filter((v) => v.invariant === inv);
+      it('kinv flags exactly the d_add_ci returns that skipped the relock, there, naming the early return', () => {
+        const { unlocked } = dAddCiFrames(recs, xfs.sem);
+        const dci = by('d_add_ci_parent_lock_balanced');
+        expect(dci.map((v) => v.line)).toEqual(unlocked);
+        for (const v of dci) expect(v.message).toMatch(/ by the early return on a dentry d_alloc_parallel found not in lookup with parent 0x[0-9a-f]+ not held, but was called with it held R$/);
+      });
+
+      it("then ->lookup's return and the caller's stray up_read, each linked back to that d_add_ci return", () => {
+        const dci = by('d_add_ci_parent_lock_balanced');
+        const lookups = by('lookup_parent_lock_balanced');
+        const rels = by('rel_held');
+        expect(new Set(kinv.verdicts.map((v) => v.invariant))).toEqual(new Set(['d_add_ci_parent_lock_balanced', 'lookup_parent_lock_balanced', 'rel_held', 'lock_order_acyclic']));
+        expect([lookups.length, rels.length]).toEqual([dci.length, dci.length]);
+        for (const v of dci) {
+          // per skipped relock, on that task: d_add_ci returns, ->lookup returns, the caller's up_read
+          const lookup = lookups.find((x) => x.pid === v.pid && x.line > v.line)!;
+          const rel = rels.find((x) => x.pid === v.pid && x.line > lookup.line)!;
+          expect(dci.find((x) => x.pid === v.pid && x.line > v.line)?.line ?? Infinity).toBeGreaterThan(rel.line);
+          expect(rel.related.map((r) => [r.invariant, r.line])).toEqual([['d_add_ci_parent_lock_balanced', v.line], ['lookup_parent_lock_balanced', lookup.line]]);
+        }
+      });
+
+      it("lines lockdep's reports up with kinv's: the bad unlock with its task's first stray up_read, the count underflow by the lock", () => {
+        const reports = parseLockdep(dmesg);
+        expect(reports.map((r) => r.kind)).toEqual(['bad_unlock', 'rwsem_warn']);
+        const explained = kinv.lockdep.filter((o) => o.status === 'explained');
+        const firstRel = (pid: number): JsonVerdict => by('rel_held').find((v) => v.pid === pid)!;
+        expect(explained.map((o) => [o.report!.kind, o.invariant, o.line, o.sameTask])).toEqual([
+          ['bad_unlock', 'rel_held', firstRel(reports[0]!.pid!).line, true],
+          ['rwsem_warn', 'rel_held', firstRel(reports[1]!.pid!).line, true],
+        ]);
+        expect(explained[1]!.sameLock).toBe(true);
+        // kinv saw it first, at the d_add_ci return before lockdep's unlock
+        const first = by('d_add_ci_parent_lock_balanced').find((v) => v.pid === reports[0]!.pid)!;
+        expect(first.line).toBeLessThan(explained[0]!.line!);
+        expect(kinv.lockdep.at(-1)).toMatchObject({ status: 'summary', reports: 2, explained: 2, unexplained: 0 });
+      });
     } else {
       it('re-takes the parent lock on every return, E2 included', () => {
         const { frames } = dAddCiFrames(recs, xfs.sem);
@@ -228,6 +289,17 @@ for (const shape of ['draft', 'fixed'] as const) {
       });
       it('gave lockdep nothing to report', () => {
         expect(dmesg).not.toMatch(/bad unlock balance|DEBUG_RWSEMS_WARN_ON|circular locking dependency|recursive locking/);
+        expect(parseLockdep(dmesg)).toEqual([]);
+        expect(kinv.lockdep).toEqual([{ kind: 'lockdep', status: 'summary', reports: 0, explained: 0, unexplained: 0, missedByLockdep: kinv.verdicts.length }]);
+      });
+
+      it('kinv finds no imbalance; what it finds is the lock-order cycle of the relock under an in-lookup name', () => {
+        const names = kinv.verdicts.map((v) => v.invariant);
+        for (const inv of ['d_add_ci_parent_lock_balanced', 'lookup_parent_lock_balanced', 'rel_held', 'rel_mode', 'no_locks_at_exit']) expect(names).not.toContain(inv);
+        expect(new Set(names)).toEqual(new Set(['lock_order_acyclic']));
+        // the task re-takes the parent's i_rwsem inside d_add_ci while it owns an in-lookup name of that directory
+        expect(kinv.verdicts[0]!.message).toMatch(/^lock order cycle \{in-lookup (0x[0-9a-f]+)\/(\w+) -> i_rwsem \1 -> in-lookup \1\/\2[,}]/);
+        expect(kinv.status).toBe(1);
       });
     }
   });

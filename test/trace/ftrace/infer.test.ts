@@ -9,7 +9,7 @@ const head = (f: string) => gunzipSync(readFileSync(f)).subarray(0, 1 << 19).toS
 describe('inferIrwsemOffset', () => {
   it('finds 160 on the stock 6.1 capture and 216 on the lockdep build', () => {
     expect(inferIrwsemOffset(head('traces/kernel/trace.gz'))).toBe(160);
-    expect(inferIrwsemOffset(head('traces/kernel/d_add_ci-draft/trace.gz'))).toBe(216);
+    expect(inferIrwsemOffset(head('traces/kernel-buggy/trace.gz'))).toBe(216);
   });
   it('says nothing when no down_read precedes a slow lookup of the same task', () => {
     expect(inferIrwsemOffset('  ls-1 [000] ..... 1.0: lkslow: (__lookup_slow+0x0/0x1) dinode=0xffff0000\n')).toBeUndefined();
