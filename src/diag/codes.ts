@@ -25,6 +25,7 @@ export const DIAG_CODES = {
   KV308: 'unclosed call skipped by a return',
   KV309: 'cannot read trace file',
   KV310: 'unrecognised trace line',
+  KV311: 'records of different CPUs share a timestamp',
   KV401: 'verdict unknown for the whole trace',
   KV501: 'invariant violated',
   KV502: 'obligation pending at end of trace',

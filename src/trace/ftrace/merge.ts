@@ -48,6 +48,11 @@ export class ReorderWindow {
   private pending = 0;
   /** The CPU of each task's last emitted record. */
   private readonly lastCpu = new Map<number, number>();
+  /** Emitted records whose timestamp equals the previous record's, from another CPU. */
+  crossCpuTies = 0;
+  /** The first line of such a tie, for the diagnostic. */
+  firstTieLine = 0;
+  private last: Entry | undefined;
 
   /** `emit` receives items in output order. `windowNs` ≥ 0. */
   constructor(windowNs: number, private readonly emit: (item: RawItem) => void) {
@@ -113,6 +118,13 @@ export class ReorderWindow {
       best.shift();
       this.pending--;
       if (bestE.pid >= 0) this.lastCpu.set(bestE.pid, bestE.cpu);
+      if (bestE.item.kind !== 'gap') {
+        const last = this.last;
+        if (last !== undefined && last.sec === bestE.sec && last.nsec === bestE.nsec && last.cpu !== bestE.cpu) {
+          if (this.crossCpuTies++ === 0) this.firstTieLine = bestE.item.line;
+        }
+        this.last = bestE;
+      }
       this.emit(bestE.item);
     }
   }

@@ -99,6 +99,8 @@ export class FtraceRecordReader {
   private readonly window: ReorderWindow;
   private out: RawItem[] = [];
   private readonly names = new Map<string, string>();
+  /** The clock of the timestamps seen (a `counter` clock cannot tie). */
+  private clock: string = 'ns';
   /** A probe record line whose quoted value is still open, with the lines joined to it so far. */
   private held: { text: string; lineNo: number; parts: number } | undefined;
 
@@ -209,6 +211,7 @@ export class FtraceRecordReader {
   private record(sc: LineScan, lineNo: number): void {
     const st = this.stats;
     st.records++;
+    this.clock = sc.tsClock;
     const cpu = sc.cpu;
     // An overwritten ring buffer keeps each CPU's most recent events only: until the last CPU's
     // oldest event, some CPU's history is missing, so every task's state is unknown again when a
@@ -320,6 +323,13 @@ export class FtraceRecordReader {
   finish(): void {
     this.releaseHeld();
     this.window.flush();
+    const ties = this.window.crossCpuTies;
+    if (ties > 0 && this.clock !== 'counter') {
+      // Not an error: the order is the log's. But verdicts about tasks that interact within a tie
+      // may rest on an order that never happened, so say so once.
+      this.onDiagnostic(warning('KV311', `${ties} record${ties === 1 ? '' : 's'} share${ties === 1 ? 's' : ''} a timestamp with the record before, from another CPU (first at line ${this.window.firstTieLine}): the order across CPUs within a tie is the log's, and ties of one task are ordered by where it ran last`,
+        { at: { source: this.file, line: this.window.firstTieLine } }, 'capture with trace_clock=counter (one count shared by all CPUs) for an exact order'));
+    }
     this.stats.entryLost = this.pairing.entryLost;
     this.stats.unreturned = this.pairing.unreturned;
     if (this.suppressed > 0) {

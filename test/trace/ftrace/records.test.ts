@@ -276,6 +276,19 @@ describe('records continued over lines', () => {
   });
 });
 
+describe('timestamp ties across CPUs', () => {
+  const line = (pid: number, cpu: number, ts: string, sem: string) => `          lkwork-${pid}     [00${cpu}] .....    ${ts}: ur: (up_read+0x0/0x20) sem=${sem}`;
+  it('warns once, at the first tie, that the order across CPUs within a tie is the log\'s', async () => {
+    const r = await read([line(1, 0, '13.987058', '0x1'), line(2, 1, '13.987058', '0x2'), line(1, 0, '13.987058', '0x3'), line(2, 1, '13.987060', '0x4')].join('\n') + '\n');
+    expect(r.diags.map((d) => [d.code, d.severity, d.at?.line])).toEqual([['KV311', 'warning', 2]]);
+    expect(r.diags[0]!.message).toMatch(/^2 records share a timestamp with the record before, from another CPU \(first at line 2\)/);
+  });
+  it('does not warn for a counter clock, whose values never tie', async () => {
+    const r = await read([line(1, 0, '100', '0x1'), line(2, 1, '101', '0x2')].join('\n') + '\n');
+    expect(r.diags).toEqual([]);
+  });
+});
+
 describe('properties', () => {
   test.prop([fc.array(lineArb, { maxLength: 40 }), fc.boolean(), fc.array(fc.nat(), { maxLength: 6 })])(
     'never throws and accounts for every line: lines = records + skipped + malformed + continued', async (ls, cutLast, cutsRaw) => {
