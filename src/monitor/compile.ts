@@ -28,6 +28,8 @@ export interface Read {
   ev: TraceEvent | undefined;
   /** `set` = the entry exists and this event wrote it; `deleted` = absent, this event removed it. */
   how: 'set' | 'deleted' | 'absent' | 'temporal' | 'call';
+  /** For an edge of a relation read while searching a path: where the edge leads. */
+  to?: Scalar;
 }
 
 export interface Env {
@@ -657,13 +659,37 @@ function successorFn(rel: TExpr, ctx: CompileContext): Successors {
   return (env, node) => {
     const r = f(env) as Relation;
     const m = node === null ? undefined : r.succ.get(node);
-    if (m && env.reads) for (const { to, prov } of m.values()) env.reads.push({ what: `${r.name}: ${formatValue(node)} -> ${formatValue(to)}`, ev: prov, how: 'set' });
+    if (m && env.reads) for (const { to, prov } of m.values()) env.reads.push({ what: `${r.name}: ${formatValue(node)} -> ${formatValue(to)}`, ev: prov, how: 'set', to });
     return m ? [...m.values()].map((x) => x.to) : [];
   };
 }
 
-/** Shortest path from → … → to with at least one edge (so reaches(R, x, x) means a cycle through x). */
+/**
+ * Shortest path from → … → to with at least one edge (so reaches(R, x, x) means a cycle through x).
+ * When explaining, only what the found path rests on counts as read: the edges along it (and what
+ * a successor `def` read at its nodes), not every edge the search looked at.
+ */
 function findPath(env: Env, succ: Successors, from: Scalar, to: Scalar): Scalar[] | undefined {
+  const outer = env.reads;
+  if (outer === undefined) return searchPath(env, succ, from, to);
+  const readsAt = new Map<Scalar, Read[]>();
+  const recording: Successors = (e, node) => {
+    const scratch: Read[] = [];
+    e.reads = scratch;
+    try { return [...succ(e, node)]; } finally { e.reads = outer; readsAt.set(node, [...(readsAt.get(node) ?? []), ...scratch]); }
+  };
+  const path = searchPath(env, recording, from, to);
+  if (path === undefined) {
+    for (const rs of readsAt.values()) outer.push(...rs);
+    return undefined;
+  }
+  for (let i = 0; i + 1 < path.length; i++) {
+    for (const r of readsAt.get(path[i]!) ?? []) if (!('to' in r) || r.to === path[i + 1]) outer.push(r);
+  }
+  return path;
+}
+
+function searchPath(env: Env, succ: Successors, from: Scalar, to: Scalar): Scalar[] | undefined {
   if (from === null || to === null) return undefined;
   const parent = new Map<Scalar, Scalar>();
   const queue: Scalar[] = [];

@@ -91,6 +91,18 @@ invariant acyclic after acq: not reaches(order, lock, lock) else "{path(order, l
     expect(verdicts(r)).toEqual([['violation', 'acyclic', 9]]);
     expect(r.verdicts[0]!.message).toBe('A -> B -> C -> A');
   });
+  it('explains a cycle by the edges on it, not by every edge the search looked at', () => {
+    // A -> X, A -> Y and X -> Z are explored from A too, but the cycle is A -> B -> A.
+    const r = run(spec, [
+      ev(1, 'acq', { lock: 'A', mode: 'R' }), ev(1, 'acq', { lock: 'X', mode: 'R' }), ev(1, 'acq', { lock: 'Y', mode: 'R' }),
+      ev(2, 'acq', { lock: 'X', mode: 'R' }), ev(2, 'acq', { lock: 'Z', mode: 'R' }),
+      ev(1, 'acq', { lock: 'B', mode: 'R' }), ev(1, 'rel', { lock: 'B', mode: 'R' }), ev(1, 'rel', { lock: 'A', mode: 'R' }),
+      ev(3, 'acq', { lock: 'B', mode: 'R' }), ev(3, 'acq', { lock: 'A', mode: 'R' }),
+    ]);
+    expect(verdicts(r)).toEqual([['violation', 'acyclic', 9]]);
+    // (B -> A is the violating event's own edge, shown as the violation itself)
+    expect(r.verdicts[0]!.slice.map((s) => [s.ev.seq, s.notes])).toEqual([[5, ['set order: A -> B']]]);
+  });
 });
 
 describe('obligations', () => {
