@@ -6,12 +6,13 @@
  * more than `windowNs` later. Items without a timestamp and gaps without a CPU are barriers: they
  * flush everything before them.
  *
- * Equal timestamps do not order records of different CPUs: the printed clock has microsecond
- * steps (and a guest's clock can stand still for longer), and ftrace prints a tie lowest CPU
- * first, whatever ran first. A task runs on one CPU at a time, so on a tie the merge goes on with
- * a CPU whose head is a task last seen on that same CPU (or not seen yet) before a CPU whose head
- * is a task that was last seen elsewhere: that task migrated, and its records on the CPU it left
- * came first. Otherwise ties keep input order.
+ * Equal timestamps do not order records of different CPUs: ftrace merges by the full stamp and
+ * prints a tie lowest CPU first, whatever ran first (the `global` clock hands a lagging CPU the
+ * last stamp it gave out, so a guest's CPUs can tie for long stretches). A task runs on one CPU
+ * at a time: when the head of one CPU is a task last seen on another CPU that still holds records
+ * of that task with the same stamp, the task ran there first and migrated, so those go first.
+ * Otherwise ties keep input order (within a printed tie of distinct stamps, the log's order is the
+ * stamps' order).
  */
 import type { RawItem } from './raw.js';
 
@@ -91,15 +92,23 @@ export class ReorderWindow {
   private before(a: Entry, b: Entry): boolean {
     if (a.sec !== b.sec) return a.sec < b.sec;
     if (a.nsec !== b.nsec) return a.nsec < b.nsec;
-    const aStays = this.stays(a);
-    return aStays !== this.stays(b) ? aStays : a.order < b.order;
+    const aWaits = this.migratedAfter(a);
+    return aWaits !== this.migratedAfter(b) ? !aWaits : a.order < b.order;
   }
 
-  /** False when the entry's task was last seen on another CPU (it migrated). */
-  private stays(e: Entry): boolean {
-    if (e.pid < 0) return true;
+  /** True when the entry's task was last seen on another CPU that still holds its records of the same stamp. */
+  private migratedAfter(e: Entry): boolean {
+    if (e.pid < 0) return false;
     const last = this.lastCpu.get(e.pid);
-    return last === undefined || last === e.cpu;
+    if (last === undefined || last === e.cpu) return false;
+    const q = this.queues.get(last);
+    if (q === undefined) return false;
+    for (let i = q.head; i < q.items.length; i++) {
+      const x = q.items[i]!;
+      if (x.sec !== e.sec || x.nsec !== e.nsec) return false;
+      if (x.pid === e.pid) return true;
+    }
+    return false;
   }
 
   private drain(all: boolean): void {

@@ -44,9 +44,15 @@ describe('ReorderWindow', () => {
 
   it('on a timestamp tie, a task that migrated continues after its records on the CPU it left', () => {
     // Task 7 ran on CPU 1 (line 1), then migrated to CPU 0; ftrace prints the tie at t=20 lowest
-    // CPU first (lines 2-3 on CPU 0 before lines 4-5 on CPU 1), but 7's CPU 1 records came first.
+    // CPU first (lines 2-3 on CPU 0 before lines 4-5 on CPU 1), but 7's CPU 1 record came first;
+    // task 8's place among 7's CPU 0 records is unknown, and stays as printed.
     const lines = run([r(1, 1, 10, 7), r(2, 0, 20, 7), r(3, 0, 20, 7), r(4, 1, 20, 7), r(5, 1, 20, 8), r(6, 0, 30, 7)], 1_000_000);
-    expect(lines).toEqual([1, 4, 5, 2, 3, 6]);
+    expect(lines).toEqual([1, 4, 2, 3, 5, 6]);
+  });
+
+  it('on a tie, keeps the printed order for a task that migrated before the tie', () => {
+    // Task 7 left CPU 1 at t=10; at t=20 its CPU 0 record ties with task 8's on CPU 1.
+    expect(run([r(1, 1, 10, 7), r(2, 0, 20, 7), r(3, 1, 20, 8)], 1_000_000)).toEqual([1, 2, 3]);
   });
 
   it('on a tie between tasks that stay on their CPUs, keeps the printed order', () => {
