@@ -6,7 +6,7 @@
 import type { Diagnostic } from '../diag/diagnostic.js';
 import { emptyStats, type SourceStats, type TraceGap, type TraceItem } from '../trace/event.js';
 import { openFtraceSource } from '../trace/ftrace-source.js';
-import { inferIrwsemOffset } from '../trace/ftrace/infer.js';
+import { inferIrwsemOffset, inferParLookupBit } from '../trace/ftrace/infer.js';
 import { openInput, sniffFormat, type TraceFormat } from '../trace/input.js';
 import { readNdjson } from '../trace/ndjson.js';
 import { runCheck, type CheckReport } from './check.js';
@@ -41,15 +41,20 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   const sniffed = sniffFormat(input.head);
   const from = opts.from ?? 'auto';
   const format: TraceFormat = from === 'auto' ? (sniffed === 'empty' ? 'ndjson' : sniffed) : from;
-  // An ftrace capture names its own struct layout: infer the i_rwsem offset from its first chunk
-  // unless the user gave one.
+  // An ftrace capture names its own kernel's layout: infer the i_rwsem offset and the
+  // DCACHE_PAR_LOOKUP bit from its first chunk, unless the user gave them.
   let extra: Record<string, string> | undefined;
   let chunks: AsyncIterable<Uint8Array> = input.chunks;
-  if (format === 'ftrace' && !('i_rwsem_offset' in (opts.params ?? {}))) {
+  const given = opts.params ?? {};
+  if (format === 'ftrace' && !('i_rwsem_offset' in given && 'dcache_par_lookup' in given)) {
     const peeked = await peek(input.chunks, 1 << 19);
     chunks = peeked.all;
-    const off = inferIrwsemOffset(Buffer.concat(peeked.head).toString('latin1'));
-    if (off !== undefined) extra = { i_rwsem_offset: String(off) };
+    const text = Buffer.concat(peeked.head).toString('latin1');
+    extra = {};
+    const off = 'i_rwsem_offset' in given ? undefined : inferIrwsemOffset(text);
+    if (off !== undefined) extra.i_rwsem_offset = String(off);
+    const bit = 'dcache_par_lookup' in given ? undefined : inferParLookupBit(text);
+    if (bit !== undefined) extra.dcache_par_lookup = String(bit);
   }
   const ready = specs.for(format, extra);
   if (!ready) return undefined;

@@ -1,8 +1,15 @@
-/** The i_rwsem offset is read off the capture itself: the parent's down_read comes just before __lookup_slow. */
-import { readFileSync } from 'node:fs';
+/**
+ * A capture names its own kernel's layout: the i_rwsem offset (the parent's down_read comes just
+ * before __lookup_slow) and the DCACHE_PAR_LOOKUP bit (set on what d_alloc_parallel returns for
+ * ->lookup, clear on hits) are read off the capture itself.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { inferIrwsemOffset } from '../../../src/trace/ftrace/infer.js';
+import { inferIrwsemOffset, inferParLookupBit } from '../../../src/trace/ftrace/infer.js';
 
 const head = (f: string) => gunzipSync(readFileSync(f)).subarray(0, 1 << 19).toString('latin1');
 
@@ -14,4 +21,36 @@ describe('inferIrwsemOffset', () => {
   it('says nothing when no down_read precedes a slow lookup of the same task', () => {
     expect(inferIrwsemOffset('  ls-1 [000] ..... 1.0: lkslow: (__lookup_slow+0x0/0x1) dinode=0xffff0000\n')).toBeUndefined();
   });
+});
+
+describe('inferParLookupBit', () => {
+  it('finds 0x10000000 (6.1) on the stock and on the lockdep captures', () => {
+    expect(inferParLookupBit(head('traces/kernel/trace.gz'))).toBe(0x10000000);
+    expect(inferParLookupBit(head('traces/kernel-buggy/trace.gz'))).toBe(0x10000000);
+  });
+  it('says nothing without a d_alloc_parallel result passed to ->lookup, or when more than one bit is left', () => {
+    expect(inferParLookupBit('')).toBeUndefined();
+    const l = (ev: string, rest: string) => `  ls-1 [000] ..... 1.0: ${ev}: (__lookup_slow+0x5d/0x130 <- d_alloc_parallel) ${rest}`;
+    const lookup = '  ls-1 [000] ..... 1.1: fs_lookup_ext4: (ext4_lookup+0x0/0x1) dir=0x1 dentry=0xd1 flags=0x0';
+    expect(inferParLookupBit([l('dap_ret', 'ret=0xd1 dflags=0x11000000'), lookup].join('\n'))).toBeUndefined();
+    expect(inferParLookupBit([l('dap_ret', 'ret=0xd1 dflags=0x1000000'), lookup].join('\n'))).toBe(0x1000000);
+  });
+
+  it('lets a capture from a kernel with another bit be judged without --param', () => {
+    // The stock capture as a kernel whose DCACHE_PAR_LOOKUP is bit 24 would print it.
+    const moved = gunzipSync(readFileSync('traces/kernel/trace.gz')).toString('latin1').replace(/dflags=0x1(\w{7})\b/g, (_, low: string) => `dflags=0x${(0x1000000 | Number.parseInt(low, 16)).toString(16)}`);
+    const file = join(mkdtempSync(join(tmpdir(), 'kinv-')), 'moved.txt');
+    writeFileSync(file, moved, 'latin1');
+    expect(inferParLookupBit(moved.slice(0, 1 << 19))).toBe(0x1000000);
+    const check = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'check', '--format', 'json', ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const summary = (r: ReturnType<typeof check>) => JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { violations: number; evaluated: Record<string, number> };
+    const inferred = summary(check(file));
+    const original = summary(check('traces/kernel/trace.gz'));
+    expect(inferred.violations).toBe(0);
+    expect(inferred.evaluated).toEqual(original.evaluated);
+    // With 6.1's bit no dentry would ever be in lookup: the in-lookup rules would check nothing.
+    const forced = summary(check('--param', `dcache_par_lookup=${0x10000000}`, file));
+    expect(forced.evaluated.in_lookup_exclusive).toBe(0);
+    expect(original.evaluated.in_lookup_exclusive).toBeGreaterThan(1000);
+  }, 60_000);
 });
