@@ -305,8 +305,19 @@ QPID=$!
 TPID=$!
 # A guest whose kernel was damaged by the workload (the draft d_add_ci) may hang after it saved its
 # last phase (KINV-CHECKPOINT): stop it HANG_GRACE seconds later rather than at the deadline.
+# A TCG guest on a busy host can also stall outright (RCU stall, soft lockup) and never progress:
+# stop it STALL_GRACE seconds after its last progress line once its kernel reports a stall.
 LAST_PHASE=${PHASES##*,}; HANG_GRACE=${KINV_HANG_GRACE:-90}; t_last=""; STOPPED_HUNG=""
+STALL_GRACE=${KINV_STALL_GRACE:-240}; STOPPED_STALL=""; n_prog=0; t_prog=$(date +%s)
 while kill -0 $QPID 2>/dev/null; do
+  n=$(grep -c '^\[guest\]' "$OUT/console.log" 2>/dev/null || true)
+  if [ "${n:-0}" != "$n_prog" ]; then n_prog=${n:-0}; t_prog=$(date +%s); fi
+  if [ $(( $(date +%s) - t_prog )) -ge "$STALL_GRACE" ] && grep -qE 'self-detected stall|soft lockup|hung_task_timeout' "$OUT/console.log" 2>/dev/null; then
+    info "the guest kernel reports a stall and has made no progress for ${STALL_GRACE}s: stopping QEMU"
+    STOPPED_STALL=1
+    pkill -TERM -P $QPID 2>/dev/null || true
+    break
+  fi
   if [ -z "$t_last" ] && grep -q "KINV-CHECKPOINT $LAST_PHASE" "$OUT/console.log" 2>/dev/null; then t_last=$(date +%s); fi
   if [ -n "$t_last" ] && [ $(( $(date +%s) - t_last )) -ge "$HANG_GRACE" ] && ! grep -q KINV-DONE "$OUT/console.log"; then
     info "the guest saved its last phase but did not finish ${HANG_GRACE}s later: stopping QEMU"
@@ -324,11 +335,12 @@ BOOT_SECONDS=$(awk -v a="$T_BOOT" -v b="$T_END_BOOT" 'BEGIN { printf "%.1f", b -
 GUEST_STATUS=""
 if ! grep -q 'KINV-DONE' "$OUT/console.log" && grep -q 'KINV-CHECKPOINT' "$OUT/console.log"; then
   last=$(grep -o 'KINV-CHECKPOINT [a-z-]*' "$OUT/console.log" | tail -1 | cut -d' ' -f2)
-  why=$([ -n "$STOPPED_HUNG" ] && echo "hung after it" || { [ "$QRC" = 124 ] && echo "timeout" || echo "qemu exit $QRC"; })
+  why=$([ -n "$STOPPED_HUNG" ] && echo "hung after it" || { [ -n "$STOPPED_STALL" ] && echo "stalled after it" || { [ "$QRC" = 124 ] && echo "timeout" || echo "qemu exit $QRC"; }; })
   GUEST_STATUS="partial: results up to phase $last ($why)"
   [ "$ALLOW_PARTIAL" = 1 ] || fail "the guest did not finish: $GUEST_STATUS; its saved results are on the output disk (rerun with --allow-partial to keep them; see $OUT/console.log)"
   info "WARNING: the guest did not finish: $GUEST_STATUS"
 elif ! grep -q 'KINV-DONE' "$OUT/console.log"; then
+  [ -n "$STOPPED_STALL" ] && fail "the guest kernel stalled before saving any phase ($(grep -m1 -oE 'self-detected stall|soft lockup|hung_task_timeout' "$OUT/console.log"); see $OUT/console.log): a TCG guest on a busy host; rerun when the machine is idle (a built kernel is cached)"
   [ "$QRC" = 124 ] && fail "boot timeout: the guest did not finish within ${TIMEOUT}s (see $OUT/console.log; raise --timeout)"
   tail -20 "$OUT/console.log" >&2
   fail "the guest stopped before finishing (qemu exit $QRC; see $OUT/console.log)"
