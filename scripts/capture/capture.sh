@@ -312,8 +312,10 @@ STALL_GRACE=${KINV_STALL_GRACE:-240}; STOPPED_STALL=""; n_prog=0; t_prog=$(date 
 while kill -0 $QPID 2>/dev/null; do
   n=$(grep -c '^\[guest\]' "$OUT/console.log" 2>/dev/null || true)
   if [ "${n:-0}" != "$n_prog" ]; then n_prog=${n:-0}; t_prog=$(date +%s); fi
-  if [ $(( $(date +%s) - t_prog )) -ge "$STALL_GRACE" ] && grep -qE 'self-detected stall|soft lockup|hung_task_timeout' "$OUT/console.log" 2>/dev/null; then
-    info "the guest kernel reports a stall and has made no progress for ${STALL_GRACE}s: stopping QEMU"
+  # (after an oops, a stall means the machine is wedged: 60 s are enough)
+  grace=$STALL_GRACE; grep -qE 'BUG: |Oops: ' "$OUT/console.log" 2>/dev/null && [ "$grace" -gt 60 ] && grace=60
+  if [ $(( $(date +%s) - t_prog )) -ge "$grace" ] && grep -qE 'self-detected stall|soft lockup|hung_task_timeout' "$OUT/console.log" 2>/dev/null; then
+    info "the guest kernel reports a stall and has made no progress for ${grace}s: stopping QEMU"
     STOPPED_STALL=1
     pkill -TERM -P $QPID 2>/dev/null || true
     break
@@ -340,7 +342,11 @@ if ! grep -q 'KINV-DONE' "$OUT/console.log" && grep -q 'KINV-CHECKPOINT' "$OUT/c
   [ "$ALLOW_PARTIAL" = 1 ] || fail "the guest did not finish: $GUEST_STATUS; its saved results are on the output disk (rerun with --allow-partial to keep them; see $OUT/console.log)"
   info "WARNING: the guest did not finish: $GUEST_STATUS"
 elif ! grep -q 'KINV-DONE' "$OUT/console.log"; then
-  [ -n "$STOPPED_STALL" ] && fail "the guest kernel stalled before saving any phase ($(grep -m1 -oE 'self-detected stall|soft lockup|hung_task_timeout' "$OUT/console.log"); see $OUT/console.log): a TCG guest on a busy host; rerun when the machine is idle (a built kernel is cached)"
+  if [ -n "$STOPPED_STALL" ]; then
+    oops=$(grep -m1 -oE 'BUG: [^,]*|Oops: [0-9a-f]+' "$OUT/console.log" || true)
+    [ -n "$oops" ] && fail "the guest kernel oopsed ($oops) and then stalled before saving any phase (see $OUT/console.log)"
+    fail "the guest kernel stalled before saving any phase ($(grep -m1 -oE 'self-detected stall|soft lockup|hung_task_timeout' "$OUT/console.log"); see $OUT/console.log): a TCG guest on a busy host; rerun when the machine is idle (a built kernel is cached)"
+  fi
   [ "$QRC" = 124 ] && fail "boot timeout: the guest did not finish within ${TIMEOUT}s (see $OUT/console.log; raise --timeout)"
   tail -20 "$OUT/console.log" >&2
   fail "the guest stopped before finishing (qemu exit $QRC; see $OUT/console.log)"
