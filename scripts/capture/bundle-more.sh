@@ -5,6 +5,7 @@
 #   bash scripts/capture/bundle-more.sh buggy CAPTURE_BUGGY_DIR  -> traces/kernel-buggy/ (draft),
 #                                                                   traces/kernel-fixed/ (fixed)
 #   bash scripts/capture/bundle-more.sh draft|fixed CAPTURE_BUGGY_DIR  -> one of the two
+#   bash scripts/capture/bundle-more.sh churn CAPTURE_DIR        -> traces/kernel-churn/ (capture.sh --phases churn)
 # Traces are gzipped (-9 -n); metadata.json is rewritten to name the bundled files.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -32,9 +33,10 @@ one() { # capture-folder dmesg-file destination
 
 case $KIND in
   graph) one "$SRC/graph" "$SRC/dmesg.txt" "$REPO/traces/kernel/graph" ;;
+  churn) one "$SRC/churn" "$SRC/dmesg.txt" "$REPO/traces/kernel-churn" ;;
   buggy|draft|fixed)
     [ "$KIND" = fixed ] || one "$SRC/draft/collision" "$SRC/draft/dmesg.txt" "$REPO/traces/kernel-buggy"
     [ "$KIND" = draft ] || one "$SRC/fixed/collision" "$SRC/fixed/dmesg.txt" "$REPO/traces/kernel-fixed" ;;
-  *) echo "bundle-more: graph, buggy, draft or fixed, not $KIND" >&2; exit 2 ;;
+  *) echo "bundle-more: graph, buggy, draft, fixed or churn, not $KIND" >&2; exit 2 ;;
 esac
 echo "==> traces: $(du -sb "$REPO/traces" | cut -f1) bytes"

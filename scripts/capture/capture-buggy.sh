@@ -150,7 +150,7 @@ for shape in ${SHAPES//,/ }; do
       --kernel-label "$SRC_PKG $SRC_VERSION + scripts/capture/patches (build $KEY), kinv_d_add_ci=$shape" \
       --cmdline "kinv_d_add_ci=$shape" --allow-partial "${PASS[@]}" 2>&1 | sed -u 's/^/    /'
     [ "${PIPESTATUS[0]}" = 0 ] && break
-    why=$(grep -m1 -oE 'BUG: [^,]*|Oops: [0-9a-f]+|self-detected stall|soft lockup' "$OUT/$shape/console.log" 2>/dev/null || true)
+    why=$(grep -m1 -oE 'BUG: (unable to handle|kernel NULL)[^,]*|self-detected stall|soft lockup' "$OUT/$shape/console.log" 2>/dev/null || true)
     mv "$OUT/$shape" "$OUT/$shape.failed-$attempt"
     [ "$attempt" -lt "$ATTEMPTS" ] || fail "the $shape capture failed $ATTEMPTS times (last: ${why:-see above}; boots kept in $OUT/$shape.failed-*)"
     info "attempt $attempt failed (${why:-see above}; kept in $OUT/$shape.failed-$attempt): the kernel oopses now and then under this workload, see traces/kernel-buggy/README.md; booting again"

@@ -10,7 +10,8 @@
 # Options:
 #   --out DIR             output folder (default: scripts/capture/work/out/<date>-<time>)
 #   --accel auto|kvm|tcg  auto (default) boots with KVM only if a short boot attempt works
-#   --phases LIST         comma-separated, from kprobe-trace,kprobe-pipe,graph,collision (all)
+#   --phases LIST         comma-separated, from kprobe-trace,kprobe-pipe,graph,collision (default: these
+#                         four) and churn (creates, renames, unlinks, mkdir/rmdir among lookups)
 #   --files N             files per test directory (default 200)
 #   --workers N           concurrent workers per filesystem (default 4)
 #   --coll-workers N      collision workers (default 6)
@@ -313,7 +314,7 @@ while kill -0 $QPID 2>/dev/null; do
   n=$(grep -c '^\[guest\]' "$OUT/console.log" 2>/dev/null || true)
   if [ "${n:-0}" != "$n_prog" ]; then n_prog=${n:-0}; t_prog=$(date +%s); fi
   # (after an oops, a stall means the machine is wedged: 60 s are enough)
-  grace=$STALL_GRACE; grep -qE 'BUG: |Oops: ' "$OUT/console.log" 2>/dev/null && [ "$grace" -gt 60 ] && grace=60
+  grace=$STALL_GRACE; grep -qE 'Oops: ' "$OUT/console.log" 2>/dev/null && [ "$grace" -gt 60 ] && grace=60
   if [ $(( $(date +%s) - t_prog )) -ge "$grace" ] && grep -qE 'self-detected stall|soft lockup|hung_task_timeout' "$OUT/console.log" 2>/dev/null; then
     info "the guest kernel reports a stall and has made no progress for ${grace}s: stopping QEMU"
     STOPPED_STALL=1
@@ -343,7 +344,7 @@ if ! grep -q 'KINV-DONE' "$OUT/console.log" && grep -q 'KINV-CHECKPOINT' "$OUT/c
   info "WARNING: the guest did not finish: $GUEST_STATUS"
 elif ! grep -q 'KINV-DONE' "$OUT/console.log"; then
   if [ -n "$STOPPED_STALL" ]; then
-    oops=$(grep -m1 -oE 'BUG: [^,]*|Oops: [0-9a-f]+' "$OUT/console.log" || true)
+    oops=$(grep -B4 -m1 'Oops: ' "$OUT/console.log" | grep -m1 -oE 'BUG: [^,]*' || true)
     [ -n "$oops" ] && fail "the guest kernel oopsed ($oops) and then stalled before saving any phase (see $OUT/console.log)"
     fail "the guest kernel stalled before saving any phase ($(grep -m1 -oE 'self-detected stall|soft lockup|hung_task_timeout' "$OUT/console.log"); see $OUT/console.log): a TCG guest on a busy host; rerun when the machine is idle (a built kernel is cached)"
   fi

@@ -19,6 +19,7 @@ const CAPTURES = {
   'kprobe-pipe': { file: 'trace_pipe.txt', source: 'tracefs trace_pipe (streamed during the run), reference probe set', workload: 'spellings' },
   graph: { file: 'trace.txt', source: 'function_graph tracer (funcgraph-proc, funcgraph-abstime), limited to the lookup functions', workload: 'spellings' },
   collision: { file: 'trace.txt', source: 'tracefs trace file (read after the run), reference probe set', workload: 'collision' },
+  churn: { file: 'trace.txt', source: 'tracefs trace file (read after the run), reference probe set; dr_ret, dw_ret, sys_exit also for the applets mv, mkdir, rmdir, rm', workload: 'churn' },
 };
 
 const offsets = args.recount ? {} : JSON.parse(readFileSync(args.offsets, 'utf8'));
@@ -110,7 +111,14 @@ for (const name of readdirSync(G)) {
     return { fs, dir: `/mnt/${fs}/d`, dinode: di.split('=')[1], sem: sem.split('=')[1] };
   });
   const counts = name === 'graph' ? countGraph(text) : countKprobe(text);
-  const wl = spec.workload === 'spellings'
+  const wl = spec.workload === 'churn'
+    ? {
+        kind: 'churn',
+        description: 'per filesystem, all at once: WORKERS shells (comm lkwork) each creating d/cK_I (open O_CREAT), stating it in another spelling, renaming it to rK_I (mv), stating the old name, mkdir and rmdir d/mK_I, and unlinking rK_I (rm), for I < FILES; and WORKERS shells running the spellings lookups of d/FileI; a process keeps its cwd in each d',
+        filesystems: ['tmpfs', 'ext4', 'vfat', 'xfsci (mkfs.xfs -n version=ci: ASCII case-insensitive)'],
+        files: workloadArgs.files, workers: workloadArgs.workers,
+      }
+    : spec.workload === 'spellings'
     ? {
         kind: 'spellings',
         description: 'per filesystem, a directory d with File0..FileN-1 (cold dcache: fresh mount, except tmpfs whose misses only are slow); WORKERS concurrent shells (comm lkwork) stat d/FileI d/fileI d/FILEI d/nopeI, worker k starting each group at spelling k; one filesystem after another; a process keeps its cwd in each d',
@@ -150,6 +158,11 @@ for (const name of readdirSync(G)) {
     functions,
     buffer: { sizeKbPerCpu: Number(read(join(src, 'buffer_size_kb')).trim()) || null, clock: (/\[(\w+)\]/.exec(read(join(src, 'trace_clock'))) ?? [])[1] ?? null },
     perCpu,
+    // per probe: hits and misses; a kretprobe misses returns when more tasks are inside its
+    // function than it has instances (kinv puts back those of the spec's leaf functions)
+    kprobeProfile: existsSync(join(src, 'kprobe_profile'))
+      ? Object.fromEntries(lines(join(src, 'kprobe_profile')).map((l) => l.trim().split(/\s+/)).map(([n, hits, missed]) => [n, { hits: Number(hits), missed: Number(missed) }]))
+      : null,
     overrunTotal: perCpu.reduce((n, c) => n + (c.overrun ?? 0), 0),
     droppedTotal: perCpu.reduce((n, c) => n + (c.droppedEvents ?? 0), 0),
     workload: wl,

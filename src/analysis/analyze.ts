@@ -14,6 +14,9 @@ import type {
 import {
   BOOL, ERROR, INT, NONE, STR, TASK, compatible, elementTypes, isScalar, show, type Type,
 } from './types.js';
+
+/** Parameters kinv itself reads (the ftrace reader), so a spec may declare them without using them. */
+export const HOST_PARAMS: ReadonlySet<string> = new Set(['ftrace_leaf_functions']);
 import { didYouMean } from './suggest.js';
 
 /** Fields every event carries, whatever its declaration. */
@@ -106,7 +109,7 @@ class Analyzer {
       }
     }
     for (const [name, p] of this.spec.params) {
-      if (!this.usedParams.has(name)) this.diags.push(error('KV105', `parameter '${name}' is declared but never used`, { span: p.span }));
+      if (!this.usedParams.has(name) && !HOST_PARAMS.has(name)) this.diags.push(error('KV105', `parameter '${name}' is declared but never used`, { span: p.span }));
     }
     const failed = this.diags.some((d) => d.severity === 'error');
     return failed ? { ok: false, diagnostics: this.diags } : { ok: true, value: this.spec, diagnostics: this.diags };

@@ -26,6 +26,7 @@ export const DIAG_CODES = {
   KV309: 'cannot read trace file',
   KV310: 'unrecognised trace line',
   KV311: 'records of different CPUs share a timestamp',
+  KV312: 'kretprobe returns missing from the log',
   KV401: 'verdict unknown for the whole trace',
   KV501: 'invariant violated',
   KV502: 'obligation pending at end of trace',

@@ -30,5 +30,11 @@ export function openFtraceSource(chunks: AsyncIterable<Uint8Array>, opts: Ftrace
   if (opts.spec.mappings.length === 0) {
     return { ok: false, diagnostics: [error('KV310', `'${opts.file}' is ftrace text, but the spec has no 'map' declarations to turn its records into events`, { at: { source: opts.file, line: 1, column: 1 } }, 'use the bundled spec, or import spec/vfs/ftrace.kinv into yours')] };
   }
-  return { ok: true, source: readFtrace(chunks, specMapping(opts.spec), { file: opts.file, onDiagnostic: opts.onDiagnostic, stats: opts.stats, params: opts.params ?? {} }) };
+  return { ok: true, source: readFtrace(chunks, specMapping(opts.spec), { file: opts.file, onDiagnostic: opts.onDiagnostic, stats: opts.stats, params: opts.params ?? {}, leafFunctions: leafFunctions(opts.spec) }) };
+}
+
+/** The spec's `param ftrace_leaf_functions` (names separated by blanks or commas), if it has one. */
+function leafFunctions(spec: TypedSpec): string[] {
+  const v = spec.params.get('ftrace_leaf_functions')?.value;
+  return typeof v === 'string' ? v.split(/[\s,]+/).filter((x) => x !== '') : [];
 }

@@ -8,6 +8,14 @@
  * A frame is the wanted call's record, or just the function name for an unwanted call (so that
  * unwanted lines cost no record). A return whose call is missing is flagged `entryLost`;
  * frames skipped by a return of an outer function are counted as `unreturned`.
+ *
+ * A kretprobe misses returns when more tasks are inside its function at once than it has
+ * instances (`maxactive`; `nmissed` in kprobe_profile): a `down_read` whose waiters pile up behind
+ * a writer loses returns. For the functions the caller names as leaves (no probe fires inside
+ * them, as in the lock acquisitions), the task's next record after an entry that is not its
+ * return shows the return was missed, and `noteRecord` hands the open entry back. Which functions
+ * are leaves cannot be learned from the log: a function that returns at once a thousand times
+ * (d_add_ci with the name cached) can still nest the next time.
  */
 import type { RawFtraceRecord } from './raw.js';
 
@@ -21,6 +29,10 @@ const UNKNOWN_BASE = -1_000_000;
 class TaskCalls {
   graph: Frame[] = [];
   probes: Frame[] = [];
+  /** Per open probe entry: how many records of the task came before it. */
+  probeAt: number[] = [];
+  /** Records of this task so far (those `noteRecord` saw). */
+  records = 0;
   lastCpu = -1;
 }
 
@@ -53,6 +65,11 @@ export class CallPairing {
   unreturned = 0;
   /** Symbols seen returning through a kretprobe (only their unmatched entries count as unreturned). */
   private readonly returning = new Set<string>();
+  /** Returns taken as missed (see the class comment). */
+  returnsMissed = 0;
+
+  /** `leaves`: probed functions inside which no probe fires. */
+  constructor(private readonly leaves: ReadonlySet<string> = new Set()) {}
 
   private task(pid: number, cpu: number): TaskCalls {
     const k = taskKey(pid, cpu);
@@ -76,7 +93,7 @@ export class CallPairing {
       if (unknown.graph.length > 0 || unknown.probes.length > 0) {
         const prev = this.task(prevPid, cpu);
         if (prev.graph.length === 0) prev.graph = unknown.graph;
-        if (prev.probes.length === 0) prev.probes = unknown.probes;
+        if (prev.probes.length === 0) { prev.probes = unknown.probes; prev.probeAt = unknown.probeAt; }
       }
     }
     if (cpu >= 0) this.cpuTask[cpu] = nextPid;
@@ -110,15 +127,39 @@ export class CallPairing {
     if (typeof f !== 'string') this.exitEntry = f;
   }
 
+  /**
+   * Call first for every record of a task (`returnSym`: the probed symbol when the record is a
+   * kretprobe). Returns the open entry of a leaf whose return the log missed, popped, if this
+   * record shows the task past it.
+   */
+  noteRecord(pid: number, cpu: number, returnSym: string | undefined): Frame | undefined {
+    const t = this.task(pid, cpu);
+    const top = t.probes.length - 1;
+    let missed: Frame | undefined;
+    if (top >= 0 && t.probeAt[top] === t.records - 1) {
+      const sym = probeSym(t.probes[top]!);
+      if (sym !== returnSym && this.leaves.has(sym)) {
+        missed = t.probes.pop();
+        t.probeAt.pop();
+        this.returnsMissed++;
+      }
+    }
+    t.records++;
+    return missed;
+  }
+
   probeEntry(pid: number, cpu: number, frame: Frame): void {
-    const st = this.task(pid, cpu).probes;
-    if (st.length >= MAX_PROBE_DEPTH) st.splice(0, MAX_PROBE_DEPTH >> 1);
-    st.push(frame);
+    const t = this.task(pid, cpu);
+    if (t.probes.length >= MAX_PROBE_DEPTH) { t.probes.splice(0, MAX_PROBE_DEPTH >> 1); t.probeAt.splice(0, MAX_PROBE_DEPTH >> 1); }
+    t.probes.push(frame);
+    // (noteRecord already counted this record)
+    t.probeAt.push(t.records - 1);
   }
 
   /** A kretprobe of `sym`: pops to the innermost open entry of `sym`. Sets exitEntry/exitLost. */
   probeReturn(pid: number, cpu: number, sym: string): void {
-    const st = this.task(pid, cpu).probes;
+    const t = this.task(pid, cpu);
+    const st = t.probes;
     this.returning.add(sym);
     this.exitName = sym;
     this.exitEntry = undefined;
@@ -129,6 +170,7 @@ export class CallPairing {
     for (let j = k + 1; j < st.length; j++) if (this.returning.has(probeSym(st[j]!))) this.unreturned++;
     const f = st[k]!;
     st.length = k;
+    t.probeAt.length = k;
     if (typeof f !== 'string') this.exitEntry = f;
   }
 
@@ -138,7 +180,7 @@ export class CallPairing {
    */
   syscallExit(pid: number, cpu: number): void {
     const t = this.task(pid, cpu);
-    if (t.probes.length > 0) t.probes = [];
+    if (t.probes.length > 0) { t.probes = []; t.probeAt = []; }
   }
 
   /** Lost events on `cpu`: the open calls of the tasks last seen there are no longer known. */
@@ -146,7 +188,7 @@ export class CallPairing {
     for (const [k, t] of this.tasks) {
       if (t.lastCpu === cpu) {
         if (k <= UNKNOWN_BASE) this.tasks.delete(k);
-        else { t.graph = []; t.probes = []; }
+        else { t.graph = []; t.probes = []; t.probeAt = []; }
       }
     }
   }

@@ -82,6 +82,8 @@ export interface RawFtraceRecord {
   retval: string | undefined;
   /** A return (graph_exit, kretprobe) whose call was not seen on this task. */
   entryLost: boolean;
+  /** A kretprobe return the log missed, put back by the reader right after its call (see pairing.ts). */
+  returnMissed: boolean;
   /** For a return: the matching call's record, when that call was itself a wanted record. */
   entry: RawFtraceRecord | undefined;
   /** function_graph duration in nanoseconds (exits and leaves). */
@@ -123,7 +125,7 @@ export function newRecord(kind: RawKind, name: string, file: string, line: numbe
     kind, name, pid: -1, tgid: undefined, comm: '', cpu: -1,
     tsRaw: undefined, tsSec: undefined, tsNsec: undefined, tsClock: undefined, flags: undefined,
     args: {}, payload: undefined, probedSym: undefined, site: undefined, retval: undefined,
-    entryLost: false, entry: undefined, durationNs: undefined, file, line,
+    entryLost: false, returnMissed: false, entry: undefined, durationNs: undefined, file, line,
   };
 }
 

@@ -24,6 +24,8 @@ export interface ReadFtraceOptions {
   reorderWindowNs?: number;
   maxLineBytes?: number;
   maxDiagnostics?: number;
+  /** Probed functions inside which no probe fires (see records.ts). */
+  leafFunctions?: Iterable<string>;
 }
 
 const MAX_STACK = 64;
@@ -124,6 +126,7 @@ export async function* readFtrace(input: AsyncIterable<Buffer | Uint8Array | str
   for await (const items of readFtraceRecords(input, {
     file: opts.file, wanted: wants, onDiagnostic: opts.onDiagnostic, stats: raw,
     reorderWindowNs: opts.reorderWindowNs, maxLineBytes: opts.maxLineBytes, maxDiagnostics: opts.maxDiagnostics,
+    leafFunctions: opts.leafFunctions,
   })) {
     for (const it of items) {
       if (it.kind === 'gap') {

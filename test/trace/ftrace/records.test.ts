@@ -18,12 +18,12 @@ async function* chunks(data: Buffer, cuts: number[] = []): AsyncGenerator<Buffer
 
 interface Read { items: RawItem[]; stats: FtraceReadStats; diags: Diagnostic[] }
 
-async function read(data: Buffer | string, opts: { cuts?: number[]; wanted?: (n: string, k: RawKind) => boolean; window?: number } = {}): Promise<Read> {
+async function read(data: Buffer | string, opts: { cuts?: number[]; wanted?: (n: string, k: RawKind) => boolean; window?: number; leaves?: string[] } = {}): Promise<Read> {
   const buf = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
   const stats = emptyFtraceStats();
   const diags: Diagnostic[] = [];
   const items: RawItem[] = [];
-  for await (const b of readFtraceRecords(chunks(buf, opts.cuts), { file: 'f', stats, wanted: opts.wanted, reorderWindowNs: opts.window, onDiagnostic: (d) => diags.push(d) })) items.push(...b);
+  for await (const b of readFtraceRecords(chunks(buf, opts.cuts), { file: 'f', stats, wanted: opts.wanted, reorderWindowNs: opts.window, leafFunctions: opts.leaves, onDiagnostic: (d) => diags.push(d) })) items.push(...b);
   return { items, stats, diags };
 }
 
@@ -286,6 +286,37 @@ describe('timestamp ties across CPUs', () => {
   it('does not warn for a counter clock, whose values never tie', async () => {
     const r = await read([line(1, 0, '100', '0x1'), line(2, 1, '101', '0x2')].join('\n') + '\n');
     expect(r.diags).toEqual([]);
+  });
+});
+
+describe('kretprobe returns missing from the log', () => {
+  // Task 7's down_read return was missed (the kretprobe had no free instance): its next record is
+  // __lookup_slow's entry. Task 8's down_read returned normally.
+  const log = [
+    '  lkwork-7 [000] ..... 10: dr: (down_read+0x0/0xa0) sem=0xa0',
+    '  lkwork-8 [001] ..... 11: dr: (down_read+0x0/0xa0) sem=0xa0',
+    '  lkwork-8 [001] ..... 12: dr_ret: (walk_component+0xcc/0x150 <- down_read)',
+    '  lkwork-7 [000] ..... 13: lkslow: (__lookup_slow+0x0/0x130) name="a" nlen=1 dir=0x1 dinode=0x0 flags=0x1',
+    '  lkwork-7 [000] ..... 14: lkslow_ret: (walk_component+0xdb/0x150 <- __lookup_slow) ret=0x2',
+  ].join('\n') + '\n';
+
+  it('puts a leaf function\'s missing return back just before the task\'s next record, and warns', async () => {
+    const r = await read(log, { leaves: ['down_read'] });
+    expect(r.items.map(brief)).toEqual([
+      'L1 kprobe dr 7 0', 'L2 kprobe dr 8 1', 'L3 kretprobe dr_ret 8 1 entry@2', 'L4 kretprobe dr_ret 7 0 entry@1',
+      'L4 kprobe lkslow 7 0', 'L5 kretprobe lkslow_ret 7 0 entry@4',
+    ]);
+    const putBack = records(r.items)[3]!;
+    expect([putBack.returnMissed, putBack.tsSec, putBack.tsNsec, putBack.entry?.args.sem]).toEqual([true, 0, 13, '0xa0']);
+    expect(r.stats.returnsMissed).toBe(1);
+    expect(r.diags.map((d) => [d.code, d.severity])).toEqual([['KV312', 'warning']]);
+    expect(r.diags[0]!.message).toMatch(/^1 kretprobe return is missing from the log \(1 of down_read\)/);
+  });
+
+  it('leaves calls of other functions open: a function that returned at once before may nest', async () => {
+    const r = await read(log);
+    expect(r.items.map(brief)).toEqual(['L1 kprobe dr 7 0', 'L2 kprobe dr 8 1', 'L3 kretprobe dr_ret 8 1 entry@2', 'L4 kprobe lkslow 7 0', 'L5 kretprobe lkslow_ret 7 0 entry@4']);
+    expect([r.stats.returnsMissed, r.diags]).toEqual([0, []]);
   });
 });
 
