@@ -649,7 +649,10 @@ function successorFn(rel: TExpr, ctx: CompileContext): Successors {
       const reuse = c === child;
       if (reuse) busy = true;
       let v: Value;
+      const from = c.reads?.length ?? 0;
       try { v = def.fn(c); } finally { if (reuse) busy = false; }
+      // Edges a path search inside the def read are the def's own reads, not edges of this search.
+      if (c.reads) for (let i = from; i < c.reads.length; i++) delete c.reads[i]!.to;
       const out: Scalar[] = [];
       if (v instanceof ValueSet) for (const t of v.items.values()) out.push(t[0] ?? null);
       return out;

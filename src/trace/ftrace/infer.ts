@@ -30,21 +30,18 @@ export function inferIrwsemOffset(text: string): number | undefined {
 
 const DAP_RET = /^\s*(.*?)-(\d+)\s+.*?\bdap_ret: \([^)]*\) ret=(?:0x)?([0-9a-f]+) dflags=(?:0x)?([0-9a-f]+)/;
 const FS_LOOKUP = /^\s*(.*?)-(\d+)\s+.*?\bfs_lookup_\w+: \([^)]*\).*?\bdentry=(?:0x)?([0-9a-f]+)/;
-const LKSLOW_RET = /^\s*(.*?)-(\d+)\s+.*?\blkslow_ret: /;
 
 /**
  * Infers the `DCACHE_PAR_LOOKUP` bit of `d_flags` (bit 28 on 6.1, other bits on later kernels)
  * from a capture of the reference probe set: a dentry that `d_alloc_parallel` returns and the same
  * task then passes to `->lookup` was in lookup (its `dflags` has the bit). The bit is one every
  * such return has, not one of the `DCACHE_OP_*` bits (0x1–0x8, set on every dentry of a
- * filesystem with its own `d_op`); if several are left, those seen on a return that
- * `__lookup_slow` passed to no probed `->lookup` (a hit, or a filesystem without a probe) go.
- * Undefined unless exactly one bit is left.
+ * filesystem with its own `d_op`). Undefined unless exactly one bit is left: returns that reached
+ * no probed `->lookup` cannot narrow it, as they may have gone to a filesystem without a probe.
  */
 export function inferParLookupBit(text: string): number | undefined {
   const pending = new Map<string, { ret: string; flags: number }>();
   let inLookup = -1;
-  let hits = 0;
   let samples = 0;
   for (const line of text.split('\n')) {
     let m = DAP_RET.exec(line);
@@ -58,19 +55,9 @@ export function inferParLookupBit(text: string): number | undefined {
       const p = pending.get(m[2]!);
       if (p !== undefined && p.ret === m[3]!) { inLookup &= p.flags; samples++; }
       pending.delete(m[2]!);
-      continue;
-    }
-    m = LKSLOW_RET.exec(line);
-    if (m) {
-      const p = pending.get(m[2]!);
-      if (p !== undefined) hits |= p.flags;
-      pending.delete(m[2]!);
     }
   }
   if (samples === 0) return undefined;
-  const one = (x: number): boolean => x !== 0 && (x & (x - 1)) === 0;
   const bits = (inLookup & ~0xf) >>> 0;
-  if (one(bits)) return bits;
-  const narrowed = (bits & ~hits) >>> 0;
-  return one(narrowed) ? narrowed : undefined;
+  return bits !== 0 && (bits & (bits - 1)) === 0 ? bits : undefined;
 }

@@ -85,7 +85,8 @@ export class ReorderWindow {
   private enqueue(cpu: number, item: RawItem, sec: number, nsec: number): void {
     let q = this.queues.get(cpu);
     if (q === undefined) { q = new CpuQueue(); this.queues.set(cpu, q); }
-    q.items.push({ item, sec, nsec, order: this.order++, cpu, pid: item.kind === 'gap' ? -1 : item.pid });
+    // (pid 0 is each CPU's own idle task: no task identity across CPUs)
+    q.items.push({ item, sec, nsec, order: this.order++, cpu, pid: item.kind === 'gap' || item.pid <= 0 ? -1 : item.pid });
     this.pending++;
   }
 

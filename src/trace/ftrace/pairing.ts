@@ -93,7 +93,12 @@ export class CallPairing {
       if (unknown.graph.length > 0 || unknown.probes.length > 0) {
         const prev = this.task(prevPid, cpu);
         if (prev.graph.length === 0) prev.graph = unknown.graph;
-        if (prev.probes.length === 0) { prev.probes = unknown.probes; prev.probeAt = unknown.probeAt; }
+        if (prev.probes.length === 0) {
+          prev.probes = unknown.probes;
+          // record counts continue on prev's: shift so that "the task's previous record" still holds
+          const shift = prev.records - unknown.records;
+          prev.probeAt = unknown.probeAt.map((a) => a + shift);
+        }
       }
     }
     if (cpu >= 0) this.cpuTask[cpu] = nextPid;

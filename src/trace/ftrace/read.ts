@@ -147,7 +147,8 @@ export async function* readFtrace(input: AsyncIterable<Buffer | Uint8Array | str
         v.stack = v.stack.filter((r) => r.kind !== 'kprobe');
       }
       const n = add(mapping.map(it, ctx), it);
-      if (n > 0) mapped++;
+      // (a return put back by the reader is no record of the log)
+      if (n > 0 && !it.returnMissed) mapped++;
       if (it.kind === 'graph_entry' || it.kind === 'kprobe') {
         if (v.stack.length >= MAX_STACK) v.stack.splice(0, MAX_STACK >> 1);
         v.stack.push(it);

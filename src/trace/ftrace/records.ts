@@ -74,8 +74,8 @@ const { hasOpenString } = payloadMod;
 const DEFAULT_WINDOW_NS = 1_000_000;
 const DEFAULT_MAX_LINE = 1 << 20;
 const MAX_INTERNED = 200_000;
-/** A quoted value may go on over at most this many further lines (a kprobe string is ≤ 4 KiB). */
-const MAX_CONTINUATION_LINES = 64;
+/** A quoted value may go on over at most this many lines (a kprobe string is at most 4 KiB, all newlines at worst). */
+const MAX_CONTINUATION_LINES = 4097;
 
 const MARKER_REASON: Record<string, RawGapReason> = {
   lost: 'lost events',
@@ -110,6 +110,8 @@ export class FtraceRecordReader {
   private readonly returnEvent = new Map<string, string>();
   /** Per symbol, returns the log missed (for the warning). */
   private readonly missedBySym = new Map<string, number>();
+  /** Missed returns that could not be put back: no return of that function seen yet to name it. */
+  private unplaced = 0;
   /** The clock of the timestamps seen (a `counter` clock cannot tie). */
   private clock: string = 'ns';
   /** A probe record line whose quoted value is still open, with the lines joined to it so far. */
@@ -156,8 +158,9 @@ export class FtraceRecordReader {
     scanLine(s, start, end, this.state, sc);
     const held = this.held;
     if (held !== undefined) {
-      // Only a line that is no record, marker or stack line of its own can continue the value.
-      if (sc.cls === L_BAD || (sc.cls === L_SKIP && sc.skip === 'blank')) {
+      // Only a line that is no record, marker, switch or stack line of its own can continue the
+      // value (its bytes may look like a header or a separator).
+      if (sc.cls === L_BAD || (sc.cls === L_SKIP && sc.skip !== 'stack')) {
         st.continued++;
         this.held = undefined;
         this.probeLine(held.text + '\n' + s.slice(start, end), held.lineNo, held.parts + 1);
@@ -178,7 +181,7 @@ export class FtraceRecordReader {
   private probeLine(text: string, lineNo: number, parts: number): void {
     const sc = this.sc;
     scanLine(text, 0, text.length, this.state, sc);
-    if (sc.cls === L_RECORD && parts < MAX_CONTINUATION_LINES && hasOpenString(text, sc.argsS, sc.payE)) {
+    if (sc.cls === L_RECORD && parts < MAX_CONTINUATION_LINES && text.length <= this.maxLine && hasOpenString(text, sc.argsS, sc.payE)) {
       this.held = { text, lineNo, parts };
       sc.text = '';
       return;
@@ -296,7 +299,14 @@ export class FtraceRecordReader {
     this.stats.returnsMissed++;
     this.missedBySym.set(sym, (this.missedBySym.get(sym) ?? 0) + 1);
     const name = this.returnEvent.get(sym);
-    if (typeof entry === 'string' || name === undefined || !this.wanted(name, 'kretprobe')) return;
+    if (name === undefined) {
+      // No return of this function seen yet: which event would carry it is unknown, so the
+      // task's state is unknown from here (a gap) rather than guessed.
+      this.unplaced++;
+      this.gap('return missing', undefined, pid, 1, lineNo);
+      return;
+    }
+    if (typeof entry === 'string' || !this.wanted(name, 'kretprobe')) return;
     const next = materialise(sc, this.file, lineNo);
     const rec = newRecord('kretprobe', name, this.file, lineNo);
     rec.pid = pid; rec.tgid = next.tgid; rec.comm = next.comm; rec.cpu = next.cpu;
@@ -364,7 +374,8 @@ export class FtraceRecordReader {
     if (this.missedBySym.size > 0) {
       const what = [...this.missedBySym].map(([sym, n]) => `${n} of ${sym}`).join(', ');
       const total = this.stats.returnsMissed;
-      this.onDiagnostic(warning('KV312', `${total} kretprobe return${total === 1 ? ' is' : 's are'} missing from the log (${what}): each was taken as returned right before its task's next record, as no probe fires inside these functions`,
+      const unplaced = this.unplaced === 0 ? '' : `; ${this.unplaced} came before any return of their function, so their tasks' state is unknown from there (gaps)`;
+      this.onDiagnostic(warning('KV312', `${total} kretprobe return${total === 1 ? ' is' : 's are'} missing from the log (${what}): each was taken as returned right before its task's next record, as no probe fires inside these functions${unplaced}`,
         { at: { source: this.file, line: this.stats.lines } }, 'a kretprobe misses returns when more tasks are inside its function than it has instances (nmissed in kprobe_profile): define it with more, e.g. r64:dr_ret down_read'));
     }
     const ties = this.window.crossCpuTies;

@@ -34,6 +34,9 @@ describe('inferParLookupBit', () => {
     const lookup = '  ls-1 [000] ..... 1.1: fs_lookup_ext4: (ext4_lookup+0x0/0x1) dir=0x1 dentry=0xd1 flags=0x0';
     expect(inferParLookupBit([l('dap_ret', 'ret=0xd1 dflags=0x11000000'), lookup].join('\n'))).toBeUndefined();
     expect(inferParLookupBit([l('dap_ret', 'ret=0xd1 dflags=0x1000000'), lookup].join('\n'))).toBe(0x1000000);
+    // a return to an unprobed ->lookup may still be in lookup: it must not narrow the choice
+    const unprobed = '  ls-1 [000] ..... 1.2: lkslow_ret: (walk_component+0xdb/0x150 <- __lookup_slow) ret=0xd2';
+    expect(inferParLookupBit([l('dap_ret', 'ret=0xd1 dflags=0x10000800'), lookup, l('dap_ret', 'ret=0xd2 dflags=0x10000000'), unprobed].join('\n'))).toBeUndefined();
   });
 
   it('lets a capture from a kernel with another bit be judged without --param', () => {

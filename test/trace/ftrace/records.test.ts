@@ -268,6 +268,12 @@ describe('records continued over lines', () => {
     expect(split.items.map(brief)).toEqual(whole.items.map(brief));
   });
 
+  it('joins a continuation that looks like a header', async () => {
+    const r = await read(`${head}\n# tracer: nop" nlen=4\n`);
+    expect(records(r.items)[0]!.args).toMatchObject({ name: 'Abc0\x87\x1a\n# tracer: nop', nlen: '4' });
+    expect(r.stats).toMatchObject({ lines: 2, records: 1, continued: 1, skipped: 0 });
+  });
+
   it('keeps an open value as printed when the next line is a record of its own', async () => {
     const r = await read(`${head}\n          lkwork-192     [001] .....    13.378555: daddci_ret: (xfs_vn_ci_lookup+0xf3/0x130 <- d_add_ci) ret=0xff2\n`);
     expect(r.items.map(brief)).toEqual(['L1 kprobe daddci 192 1', 'L2 kretprobe daddci_ret 192 1 entry@1']);
@@ -311,6 +317,18 @@ describe('kretprobe returns missing from the log', () => {
     expect(r.stats.returnsMissed).toBe(1);
     expect(r.diags.map((d) => [d.code, d.severity])).toEqual([['KV312', 'warning']]);
     expect(r.diags[0]!.message).toMatch(/^1 kretprobe return is missing from the log \(1 of down_read\)/);
+  });
+
+  it('makes the task unknown (a gap) when the first missing return comes before any return names its event', async () => {
+    const early = [
+      '  lkwork-7 [000] ..... 10: dr: (down_read+0x0/0xa0) sem=0xa0',
+      '  lkwork-7 [000] ..... 11: lkslow: (__lookup_slow+0x0/0x130) name="a" nlen=1 dir=0x1 dinode=0x0 flags=0x1',
+      '  lkwork-8 [001] ..... 12: dr: (down_read+0x0/0xa0) sem=0xa0',
+      '  lkwork-8 [001] ..... 13: dr_ret: (walk_component+0xcc/0x150 <- down_read)',
+    ].join('\n') + '\n';
+    const r = await read(early, { leaves: ['down_read'] });
+    expect(r.items.map(brief)).toEqual(['L1 kprobe dr 7 0', 'L2 gap return missing pid=7 lost=1', 'L2 kprobe lkslow 7 0', 'L3 kprobe dr 8 1', 'L4 kretprobe dr_ret 8 1 entry@3']);
+    expect(r.diags[0]!.message).toMatch(/; 1 came before any return of their function, so their tasks' state is unknown from there \(gaps\)$/);
   });
 
   it('leaves calls of other functions open: a function that returned at once before may nest', async () => {
