@@ -12,9 +12,10 @@ export function inferIrwsemOffset(text: string): number | undefined {
   const lastSem = new Map<string, bigint>();
   const votes = new Map<number, number>();
   for (const line of text.split('\n')) {
-    let m = DR.exec(line);
+    // (cheap substring tests first: the regular expressions backtrack on every other line)
+    let m = line.includes(' dr: ') ? DR.exec(line) : null;
     if (m) { lastSem.set(m[2]!, BigInt('0x' + m[3]!)); continue; }
-    m = LKSLOW.exec(line);
+    m = line.includes(' lkslow: ') ? LKSLOW.exec(line) : null;
     if (!m) continue;
     const sem = lastSem.get(m[2]!);
     if (sem === undefined) continue;
@@ -44,13 +45,13 @@ export function inferParLookupBit(text: string): number | undefined {
   let inLookup = -1;
   let samples = 0;
   for (const line of text.split('\n')) {
-    let m = DAP_RET.exec(line);
+    let m = line.includes(' dap_ret: ') ? DAP_RET.exec(line) : null;
     if (m) {
       // Only the slow lookup's own d_alloc_parallel decides what __lookup_slow does next.
       if (line.includes('(__lookup_slow+')) pending.set(m[2]!, { ret: m[3]!, flags: Number.parseInt(m[4]!, 16) >>> 0 });
       continue;
     }
-    m = FS_LOOKUP.exec(line);
+    m = line.includes(' fs_lookup_') ? FS_LOOKUP.exec(line) : null;
     if (m) {
       const p = pending.get(m[2]!);
       if (p !== undefined && p.ret === m[3]!) { inLookup &= p.flags; samples++; }
