@@ -41,12 +41,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-T_START=$(date +%s.%N)
-STEP=start
-elapsed() { awk -v s="$T_START" -v n="$(date +%s.%N)" 'BEGIN { printf "%6.1fs", n - s }'; }
-step() { STEP=$1; shift; printf '==> [%s] %s: %s\n' "$(elapsed)" "$STEP" "$*"; }
-info() { printf '    %s\n' "$*"; }
-fail() { printf '\ncapture:buggy: FAILED in step "%s": %s\n' "$STEP" "$*" >&2; exit 1; }
+NAME=capture:buggy
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
 mkdir -p "$WORK"
 # ---------------------------------------------------------------------------------------------
@@ -73,13 +70,7 @@ SRCDIR="$WORK/src"
 mkdir -p "$SRCDIR"
 DEB="$SRCDIR/${SRC_PKG}_${SRC_VERSION}_all.deb"
 if [ ! -s "$DEB" ]; then
-  ( cd "$SRCDIR" && apt-get download "$SRC_PKG=$SRC_VERSION" ) > "$SRCDIR/download.log" 2>&1 || {
-    info "apt-get download failed; updating the package lists and retrying"
-    apt-get update -qq >> "$SRCDIR/download.log" 2>&1 || true
-    ( cd "$SRCDIR" && apt-get download "$SRC_PKG=$SRC_VERSION" ) >> "$SRCDIR/download.log" 2>&1 || {
-      tail -5 "$SRCDIR/download.log" >&2
-      fail "could not download $SRC_PKG=$SRC_VERSION (apt-cache policy $SRC_PKG lists the versions on offer; the patch may apply to a newer 6.1.y)"; }
-  }
+  apt_download "$SRC_PKG=$SRC_VERSION" "$SRCDIR" "$SRCDIR/download.log" "apt-cache policy $SRC_PKG lists the versions on offer; the patch may apply to a newer 6.1.y"
 fi
 info "$(du -h "$DEB" | cut -f1) $(basename "$DEB")"
 

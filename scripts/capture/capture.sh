@@ -70,12 +70,9 @@ while [ $# -gt 0 ]; do
 done
 case $ACCEL in auto|kvm|tcg) ;; *) echo "capture: --accel must be auto, kvm or tcg" >&2; exit 2 ;; esac
 
-T_START=$(date +%s.%N)
-STEP="start"
-elapsed() { awk -v s="$T_START" -v n="$(date +%s.%N)" 'BEGIN { printf "%6.1fs", n - s }'; }
-step() { STEP=$1; shift; printf '==> [%s] %s: %s\n' "$(elapsed)" "$STEP" "$*"; }
-info() { printf '    %s\n' "$*"; }
-fail() { printf '\ncapture: FAILED in step "%s": %s\n' "$STEP" "$*" >&2; exit 1; }
+NAME=capture
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 trap 'rc=$?; [ $rc -ne 0 ] && [ $rc -ne 2 ] && printf "capture: stopped in step \"%s\" (exit %s)\n" "$STEP" "$rc" >&2' EXIT
 
 mkdir -p "$WORK" || fail "cannot create the work folder $WORK"
@@ -124,12 +121,7 @@ if [ -z "$KERNEL_IMAGE" ]; then
   step kernel "$KPKG=$KPKG_VERSION (downloaded and unpacked, not installed)"
   DEB="$WORK/${KPKG}_${KPKG_VERSION}_amd64.deb"
   if [ ! -s "$DEB" ]; then
-    ( cd "$WORK" && apt-get download "$KPKG=$KPKG_VERSION" ) > "$RUN/download.log" 2>&1 || {
-      info "apt-get download failed; updating the package lists and retrying"
-      apt-get update -qq >> "$RUN/download.log" 2>&1 || true
-      ( cd "$WORK" && apt-get download "$KPKG=$KPKG_VERSION" ) >> "$RUN/download.log" 2>&1 || {
-        tail -5 "$RUN/download.log" >&2; fail "could not download $KPKG=$KPKG_VERSION with apt-get download"; }
-    }
+    apt_download "$KPKG=$KPKG_VERSION" "$WORK" "$RUN/download.log" "apt-cache policy $KPKG lists the versions on offer"
   fi
   info "package $(du -h "$DEB" | cut -f1) $(basename "$DEB")"
   if [ ! -e "$KDIR/.unpacked" ]; then
