@@ -679,7 +679,8 @@ function findPath(env: Env, succ: Successors, from: Scalar, to: Scalar): Scalar[
   const recording: Successors = (e, node) => {
     const scratch: Read[] = [];
     e.reads = scratch;
-    try { return [...succ(e, node)]; } finally { e.reads = outer; readsAt.set(node, [...(readsAt.get(node) ?? []), ...scratch]); }
+    // (the search expands each node once)
+    try { return [...succ(e, node)]; } finally { e.reads = outer; readsAt.set(node, scratch); }
   };
   const path = searchPath(env, recording, from, to);
   if (path === undefined) {

@@ -3,12 +3,12 @@
 // fixed d_add_ci (scripts/capture/capture-buggy.sh, patches/; traces/kernel-buggy, kernel-fixed).
 // Complete, internally consistent, and showing what each kernel did, read straight from the raw
 // lines (no kinv mapping involved); then kinv's verdicts and lockdep's reports against that.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseLockdep } from '../../src/lockdep/parse.js';
+import { checkJson } from '../helpers/cli.js';
 
 const TRACES = join(import.meta.dirname, '../../traces');
 interface Meta {
@@ -166,13 +166,11 @@ interface JsonVerdict { kind: string; invariant: string; pid: number; line: numb
 interface JsonLockdep { kind: 'lockdep'; status: string; report?: { kind: string; pid: number; line: number }; invariant?: string; line?: number; sameTask?: boolean; sameLock?: boolean; reports?: number; explained?: number }
 /** `kinv check --all --format json [--lockdep DMESG] TRACE`: its verdicts and lockdep pairing. */
 function kinvCheck(trace: string, dmesg?: string): { status: number | null; verdicts: JsonVerdict[]; lockdep: JsonLockdep[] } {
-  const args = ['--import', 'tsx', 'src/cli/main.ts', 'check', '--all', '--format', 'json', ...(dmesg ? ['--lockdep', dmesg] : []), trace];
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
-  const objs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
+  const r = checkJson(['--all', ...(dmesg ? ['--lockdep', dmesg] : []), trace]);
   return {
     status: r.status,
-    verdicts: objs.filter((o): o is JsonVerdict => o.kind === 'violation' || o.kind === 'pending'),
-    lockdep: objs.filter((o): o is JsonLockdep => o.kind === 'lockdep'),
+    verdicts: r.objects.filter((o) => o.kind === 'violation' || o.kind === 'pending') as unknown as JsonVerdict[],
+    lockdep: r.objects.filter((o) => o.kind === 'lockdep') as unknown as JsonLockdep[],
   };
 }
 

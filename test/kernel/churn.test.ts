@@ -4,11 +4,11 @@
 // and down_write kretprobes run out of instances: some returns are missing from the log. The
 // stock kernel is correct, so every verdict here would be an artifact; kinv puts the missing
 // returns back and finds nothing, and the test shows what the log itself says about each one.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { checkJson } from '../helpers/cli.js';
 
 const DIR = join(import.meta.dirname, '../../traces/kernel-churn');
 interface Meta {
@@ -40,10 +40,9 @@ function entriesWithoutReturn(): { line: number; pid: string; ev: string }[] {
 }
 
 function kinv(...args: string[]): { status: number | null; unmapped: number; diagnostics: { code: string; message: string }[]; violations: { invariant: string; pid: number; line: number }[] } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'check', '--all', '--format', 'json', ...args, join(DIR, meta.file)], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  const objs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; invariant: string; pid: number; line: number; code: string; message: string });
-  const summary = objs.find((o) => o.kind === 'summary') as unknown as { unmapped: number };
-  return { status: r.status, unmapped: summary.unmapped, diagnostics: objs.filter((o) => o.kind === 'diagnostic'), violations: objs.filter((o) => o.kind === 'violation') };
+  const r = checkJson(['--all', ...args, join(DIR, meta.file)]);
+  const of = <T>(kind: string): T[] => r.objects.filter((o) => o.kind === kind) as unknown as T[];
+  return { status: r.status, unmapped: of<{ unmapped: number }>('summary')[0]!.unmapped, diagnostics: of('diagnostic'), violations: of('violation') };
 }
 
 describe('churn capture (traces/kernel-churn)', () => {

@@ -1,10 +1,10 @@
 // The 6.1 oops in __wake_up_common under the collision workload, and spec/examples/wait-queue.kinv:
 // the capture of a run that oopsed (traces/kernel/incidents) ends at the oopsing task's second
 // wake of a shared in-lookup wait queue, and that is where the example spec's last verdict falls.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { checkJson } from '../helpers/cli.js';
 
 const INCIDENT = 'traces/kernel/incidents/2026-11-28-fixed-shape-collision-oops';
 const dmesg = gunzipSync(readFileSync(`${INCIDENT}-dmesg.txt.gz`)).toString('latin1');
@@ -12,8 +12,7 @@ const trace = gunzipSync(readFileSync(`${INCIDENT}-trace.gz`)).toString('latin1'
 
 interface V { invariant: string; pid: number; line: number; message: string }
 function check(spec: string[], file: string): V[] {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'check', '--all', '--format', 'json', ...spec, file], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as V & { kind: string }).filter((o) => o.kind === 'violation');
+  return checkJson(['--all', ...spec, file]).objects.filter((o) => o.kind === 'violation') as unknown as V[];
 }
 
 describe('the oops in __wake_up_common (a 6.1 kernel with the fixed d_add_ci)', () => {

@@ -239,7 +239,8 @@ export class FtraceRecordReader {
     if (pid < 0) pid = this.pairing.currentPid(cpu);
     const kind = sc.kind;
     const p = this.pairing;
-    const missed = p.noteRecord(pid, cpu, kind === 'kretprobe' ? sc.text.slice(sc.symS, sc.symE) : undefined);
+    const returnSym = kind === 'kretprobe' ? sc.text.slice(sc.symS, sc.symE) : undefined;
+    const missed = p.noteRecord(pid, cpu, returnSym);
     if (missed !== undefined) this.putBackReturn(missed, sc, lineNo, pid);
     switch (kind) {
       case 'graph_entry': {
@@ -270,7 +271,7 @@ export class FtraceRecordReader {
         return;
       }
       case 'kretprobe': {
-        const sym = sc.text.slice(sc.symS, sc.symE);
+        const sym = returnSym!;
         if (!this.returnEvent.has(sym)) this.returnEvent.set(sym, sc.name);
         p.probeReturn(pid, cpu, sym);
         if (!this.wanted(sc.name, kind)) return;
@@ -296,7 +297,6 @@ export class FtraceRecordReader {
    */
   private putBackReturn(entry: string | RawFtraceRecord, sc: LineScan, lineNo: number, pid: number): void {
     const sym = typeof entry === 'string' ? entry : (entry.probedSym ?? '');
-    this.stats.returnsMissed++;
     this.missedBySym.set(sym, (this.missedBySym.get(sym) ?? 0) + 1);
     const name = this.returnEvent.get(sym);
     if (name === undefined) {
@@ -371,6 +371,7 @@ export class FtraceRecordReader {
   finish(): void {
     this.releaseHeld();
     this.window.flush();
+    this.syncPairingStats();
     if (this.missedBySym.size > 0) {
       const what = [...this.missedBySym].map(([sym, n]) => `${n} of ${sym}`).join(', ');
       const total = this.stats.returnsMissed;
@@ -385,8 +386,6 @@ export class FtraceRecordReader {
       this.onDiagnostic(warning('KV311', `${ties} record${ties === 1 ? '' : 's'} share${ties === 1 ? 's' : ''} a timestamp with the record before, from another CPU (first at line ${this.window.firstTieLine}): the order across CPUs within a tie is the log's, and ties of one task are ordered by where it ran last`,
         { at: { source: this.file, line: this.window.firstTieLine } }, 'capture with trace_clock=counter (one count shared by all CPUs) for an exact order'));
     }
-    this.stats.entryLost = this.pairing.entryLost;
-    this.stats.unreturned = this.pairing.unreturned;
     if (this.suppressed > 0) {
       this.onDiagnostic(warning('KV301', `${this.suppressed} more malformed lines not shown`, { at: { source: this.file, line: this.stats.lines } }));
       this.suppressed = 0;
@@ -397,9 +396,15 @@ export class FtraceRecordReader {
   take(): RawItem[] {
     const o = this.out;
     if (o.length > 0) this.out = [];
+    this.syncPairingStats();
+    return o;
+  }
+
+  /** The pairing's own counters into the reader's stats. */
+  private syncPairingStats(): void {
     this.stats.entryLost = this.pairing.entryLost;
     this.stats.unreturned = this.pairing.unreturned;
-    return o;
+    this.stats.returnsMissed = this.pairing.returnsMissed;
   }
 }
 

@@ -3,13 +3,13 @@
  * before __lookup_slow) and the DCACHE_PAR_LOOKUP bit (set on what d_alloc_parallel returns for
  * ->lookup, clear on hits) are read off the capture itself.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { inferIrwsemOffset, inferParLookupBit } from '../../../src/trace/ftrace/infer.js';
+import { checkJson } from '../../helpers/cli.js';
 
 const head = (f: string) => gunzipSync(readFileSync(f)).subarray(0, 1 << 19).toString('latin1');
 
@@ -45,14 +45,13 @@ describe('inferParLookupBit', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'kinv-')), 'moved.txt');
     writeFileSync(file, moved, 'latin1');
     expect(inferParLookupBit(moved.slice(0, 1 << 19))).toBe(0x1000000);
-    const check = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'check', '--format', 'json', ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
-    const summary = (r: ReturnType<typeof check>) => JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { violations: number; evaluated: Record<string, number> };
-    const inferred = summary(check(file));
-    const original = summary(check('traces/kernel/trace.gz'));
+    const summary = (...args: string[]) => checkJson(args).objects.find((o) => o.kind === 'summary') as unknown as { violations: number; evaluated: Record<string, number> };
+    const inferred = summary(file);
+    const original = summary('traces/kernel/trace.gz');
     expect(inferred.violations).toBe(0);
     expect(inferred.evaluated).toEqual(original.evaluated);
     // With 6.1's bit no dentry would ever be in lookup: the in-lookup rules would check nothing.
-    const forced = summary(check('--param', `dcache_par_lookup=${0x10000000}`, file));
+    const forced = summary('--param', `dcache_par_lookup=${0x10000000}`, file);
     expect(forced.evaluated.in_lookup_exclusive).toBe(0);
     expect(original.evaluated.in_lookup_exclusive).toBeGreaterThan(1000);
   }, 60_000);
