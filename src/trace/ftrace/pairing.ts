@@ -31,7 +31,7 @@ class TaskCalls {
   probes: Frame[] = [];
   /** Per open probe entry: how many records of the task came before it. */
   probeAt: number[] = [];
-  /** Records of this task so far (those `noteRecord` saw). */
+  /** Probe records and syscall exits of this task so far (those `noteRecord` saw). */
   records = 0;
   lastCpu = -1;
 }
@@ -133,9 +133,9 @@ export class CallPairing {
   }
 
   /**
-   * Call first for every record of a task (`returnSym`: the probed symbol when the record is a
-   * kretprobe). Returns the open entry of a leaf whose return the log missed, popped, if this
-   * record shows the task past it.
+   * Call first for every probe record and syscall exit of a task (`returnSym`: the probed symbol
+   * when the record is a kretprobe), before its entry or return. Returns the open entry of a leaf
+   * whose return the log missed, popped, if this record shows the task past it.
    */
   noteRecord(pid: number, cpu: number, returnSym: string | undefined): Frame | undefined {
     const t = this.task(pid, cpu);

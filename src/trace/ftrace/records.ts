@@ -240,8 +240,13 @@ export class FtraceRecordReader {
     const kind = sc.kind;
     const p = this.pairing;
     const returnSym = kind === 'kretprobe' ? sc.text.slice(sc.symS, sc.symE) : undefined;
-    const missed = p.noteRecord(pid, cpu, returnSym);
-    if (missed !== undefined) this.putBackReturn(missed, sc, lineNo, pid);
+    // Only probe records and syscall exits show a task past a leaf: function_graph lines (the
+    // leaf itself, its callees) and tracepoints (lock events, the sched_switch of a blocked
+    // down_read) are logged from inside it.
+    if (kind === 'kprobe' || kind === 'kretprobe' || kind === 'syscall_exit') {
+      const missed = p.noteRecord(pid, cpu, returnSym);
+      if (missed !== undefined) this.putBackReturn(missed, sc, lineNo, pid);
+    }
     switch (kind) {
       case 'graph_entry': {
         if (this.wanted(sc.name, kind)) {

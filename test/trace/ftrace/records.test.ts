@@ -331,6 +331,19 @@ describe('kretprobe returns missing from the log', () => {
     expect(r.diags[0]!.message).toMatch(/; 1 came before any return of their function, so their tasks' state is unknown from there \(gaps\)$/);
   });
 
+  it('is not fooled by what is logged from inside the leaf: its graph line, lock events, its sched_switch', async () => {
+    const inside = [
+      '  lkwork-7 [000] ..... 10: dr: (down_read+0x0/0xa0) sem=0xa0',
+      '  lkwork-7 [000] ..... 11: lock_acquire: 0xa0 read &type->i_mutex_dir_key',
+      '  lkwork-7 [000] d.... 12: sched_switch: prev_comm=lkwork prev_pid=7 prev_prio=120 prev_state=D ==> next_comm=swapper/0 next_pid=0 next_prio=120',
+      '  lkwork-7 [000] ..... 13: dr_ret: (walk_component+0xcc/0x150 <- down_read)',
+      '  lkwork-7 [000] ..... 14: lkslow: (__lookup_slow+0x0/0x130) name="a" nlen=1 dir=0x1 dinode=0x0 flags=0x1',
+    ].join('\n') + '\n';
+    const r = await read(inside, { leaves: ['down_read'] });
+    expect(records(r.items).filter((x) => x.kind === 'kretprobe').map((x) => [x.line, x.returnMissed])).toEqual([[4, false]]);
+    expect([r.stats.returnsMissed, r.diags]).toEqual([0, []]);
+  });
+
   it('leaves calls of other functions open: a function that returned at once before may nest', async () => {
     const r = await read(log);
     expect(r.items.map(brief)).toEqual(['L1 kprobe dr 7 0', 'L2 kprobe dr 8 1', 'L3 kretprobe dr_ret 8 1 entry@2', 'L4 kprobe lkslow 7 0', 'L5 kretprobe lkslow_ret 7 0 entry@4']);
