@@ -38,6 +38,9 @@ const BUILTINS: Record<string, { args: (Type | undefined)[]; result: Type; doc: 
   is_error: { args: [STR], result: BOOL, doc: 'an error pointer: "ERR:-12", or an address in the top 4095 bytes' },
   errptr: { args: [STR], result: STR, doc: 'an error pointer as "ERR:-12" (none if the value is not one)' },
   entry: { args: [STR], result: STR, doc: 'in a mapping: a field of the call record a return record belongs to' },
+  int32: { args: [STR], result: INT, doc: 'an int return value read from a 64-bit register: the low 32 bits, signed ("0xfffffffc" is -4)' },
+  unprobed: { args: [STR], result: STR, doc: 'the functions of a blank-separated list that the trace does not probe (that may exist in the traced kernel), blank-separated; "" for complete traces' },
+  unprobed_returns: { args: [STR], result: STR, doc: 'the functions of a blank-separated list whose returns the trace does not probe, blank-separated; "" for complete traces' },
   min: { args: [INT, INT], result: INT, doc: 'the smaller integer' },
   max: { args: [INT, INT], result: INT, doc: 'the larger integer' },
 };
@@ -320,8 +323,9 @@ class Analyzer {
     const body = this.boolExpr(d.body, scope);
     const per = d.per ? d.per.map((e) => this.scalarExpr(e, scope)) : null;
     const message = d.message ? this.expr(d.message, scope) : null;
+    const unknown = d.unknown ? { cond: this.boolExpr(d.unknown.cond, scope), reason: this.expr(d.unknown.reason, scope) } : null;
     const inv: InvariantIR = {
-      name: d.name.name, doc: d.doc, when: d.timing.when, triggers, guard, per, body, message, slots: scope.slots.n, span: d.name.span,
+      name: d.name.name, doc: d.doc, when: d.timing.when, triggers, guard, per, body, message, unknown, slots: scope.slots.n, span: d.name.span,
     };
     this.spec.invariants.push(inv);
   }

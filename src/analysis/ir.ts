@@ -115,6 +115,8 @@ export interface InvariantIR {
   per: TExpr[] | null;
   body: TExpr;
   message: TExpr | null;
+  /** Where the body fails and `cond` holds, the trace cannot tell: the verdict is unknown, for `reason`. */
+  unknown: { cond: TExpr; reason: TExpr } | null;
   slots: number;
   span: Span;
 }

@@ -26,6 +26,8 @@ export interface CheckReport {
   evaluated: Record<string, number>;
   /** Evaluations skipped because the task's history was incomplete. */
   unknown: Record<string, number>;
+  /** Failed evaluations the trace cannot confirm (the invariant's `unknown when` held): unknown verdicts. */
+  undecided: Record<string, number>;
   violations: number;
   pending: number;
 }
@@ -90,7 +92,7 @@ export class SchemaValidator {
 export async function runCheck(compiled: CompiledSpec, source: AsyncIterable<TraceItem[]>, stats: SourceStats, opts: CheckOptions = {}): Promise<CheckReport> {
   const engine = compiled.start(opts);
   const validator = new SchemaValidator(compiled.spec);
-  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, violations: 0, pending: 0 };
+  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, undecided: {}, violations: 0, pending: 0 };
   const diag = (d: Diagnostic): void => { report.diagnostics.push(d); opts.onDiagnostic?.(d); };
   for await (const batch of source) {
     for (const item of batch) {
@@ -162,6 +164,7 @@ export function finishCheck(engine: Engine, validator: SchemaValidator, report: 
   report.verdicts.push(...pending);
   report.evaluated = engine.counters.evaluated;
   report.unknown = engine.counters.unknown;
+  report.undecided = engine.counters.undecided;
   report.violations = report.verdicts.filter((v) => v.kind === 'violation').length;
   report.pending = pending.length;
   report.stats.gaps = report.gaps.length;
@@ -172,7 +175,7 @@ export function checkEvents(compiled: CompiledSpec, events: Iterable<TraceEvent 
   const engine = compiled.start(opts);
   const validator = new SchemaValidator(compiled.spec);
   const stats = emptyStats();
-  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, violations: 0, pending: 0 };
+  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, undecided: {}, violations: 0, pending: 0 };
   const diag = (d: Diagnostic): void => { report.diagnostics.push(d); opts.onDiagnostic?.(d); };
   let seq = 0;
   for (const item of events) {

@@ -10,13 +10,19 @@
  */
 import type { CaptureIR, InvariantIR, ObligationIR, Phase, StateIR, TypedSpec } from '../analysis/ir.js';
 import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
-import { compileDefs, compileDomain, compileExpr, compileStmt, formatValue, keyOf, type CompileContext, type Compiled, type CompiledStmt, type Env, type Read, type Runtime, type Value } from '../monitor/compile.js';
+import { compileDefs, compileDomain, compileExpr, compileStmt, formatValue, keyOf, type CompileContext, type Compiled, type CompiledStmt, type Env, type ObservedFunctions, type Read, type Runtime, type Value } from '../monitor/compile.js';
 import { KeyedStore, Relation, TemporalStore, type Key } from '../monitor/store.js';
 import type { Span } from '../diag/diagnostic.js';
 
 /** What a violation or pending obligation says, as data. Rendering is elsewhere. */
 export interface Verdict {
-  kind: 'violation' | 'pending';
+  /**
+   * `unknown`: the invariant's condition failed, but its `unknown when` clause says the trace
+   * cannot tell whether the rule was broken (`reason` says why): never counted as a violation.
+   */
+  kind: 'violation' | 'pending' | 'unknown';
+  /** For `unknown`: why the trace cannot tell. */
+  reason?: string;
   invariant: string;
   /** One-line kernel rule the invariant states (its doc comment). */
   doc: string | undefined;
@@ -47,6 +53,8 @@ interface CompiledInvariant {
   guard: Compiled | undefined;
   body: Compiled;
   message: Compiled | undefined;
+  unknownWhen: Compiled | undefined;
+  unknownReason: Compiled | undefined;
   per: Compiled[] | undefined;
   slots: number;
 }
@@ -76,6 +84,8 @@ export interface EngineOptions {
   tasksStartUnknown?: boolean;
   /** Called for each verdict as it happens. */
   onVerdict?: (v: Verdict) => void;
+  /** What the trace can show (ftrace captures: the probed functions); absent = complete. */
+  coverage?: ObservedFunctions;
 }
 
 export interface EngineCounters {
@@ -83,6 +93,8 @@ export interface EngineCounters {
   evaluated: Record<string, number>;
   /** Invariant name → evaluations skipped because the task's state was unknown. */
   unknown: Record<string, number>;
+  /** Invariant name → failed evaluations the trace cannot confirm (`unknown when`): unknown verdicts. */
+  undecided: Record<string, number>;
   violations: number;
   events: number;
   gaps: number;
@@ -134,6 +146,8 @@ export class CompiledSpec {
         guard: inv.guard ? compileExpr(inv.guard, ctx) : undefined,
         body: compileExpr(inv.body, ctx),
         message: inv.message ? compileExpr(inv.message, ctx) : undefined,
+        unknownWhen: inv.unknown ? compileExpr(inv.unknown.cond, ctx) : undefined,
+        unknownReason: inv.unknown ? compileExpr(inv.unknown.reason, ctx) : undefined,
         per: inv.per ? inv.per.map((p) => compileExpr(p, ctx)) : undefined,
         slots: inv.slots,
       };
@@ -209,9 +223,10 @@ export class Engine {
       stores: compiled.stateList.map((st) => newStore(st)),
       temporal: compiled.spec.temporal.map(() => new TemporalStore()),
       tasks: new Set(),
+      coverage: opts.coverage,
     };
-    this.counters = { evaluated: {}, unknown: {}, violations: 0, events: 0, gaps: 0 };
-    for (const n of compiled.invariantNames) { this.counters.evaluated[n] = 0; this.counters.unknown[n] = 0; }
+    this.counters = { evaluated: {}, unknown: {}, undecided: {}, violations: 0, events: 0, gaps: 0 };
+    for (const n of compiled.invariantNames) { this.counters.evaluated[n] = 0; this.counters.unknown[n] = 0; this.counters.undecided[n] = 0; }
     this.env = { ev: undefined as unknown as TraceEvent, call: undefined, olds: undefined, locals: new Array<Value>(compiled.maxSlots + 4).fill(null), idx: 0, rt: this.rt, reads: undefined };
   }
 
@@ -359,10 +374,12 @@ export class Engine {
     if (unknown) { this.counters.unknown[name]!++; return; }
     this.counters.evaluated[name]!++;
     if (inv.body(env)) return;
-    const key = this.dedupeKey(inv);
+    const undecided = inv.unknownWhen !== undefined && inv.unknownWhen(env) === true;
+    if (undecided) this.counters.undecided[name]!++;
+    const key = (undecided ? '?' : '') + this.dedupeKey(inv);
     if (!this.opts.all && this.reported.has(key)) return;
     this.reported.add(key);
-    out.push(this.explain(inv, frame));
+    out.push(this.explain(inv, frame, undecided));
   }
 
   private dedupeKey(inv: CompiledInvariant): string {
@@ -375,17 +392,18 @@ export class Engine {
     return inv.ir.name + '\u0002' + (ids.length ? ids.join('\u0001') : `pid ${ev.pid}`);
   }
 
-  private explain(inv: CompiledInvariant, frame: Frame | undefined): Verdict {
+  private explain(inv: CompiledInvariant, frame: Frame | undefined, undecided = false): Verdict {
     const env = this.env;
     env.reads = [];
     inv.body(env);
     const reads = env.reads;
     env.reads = undefined;
     const message = inv.message ? formatValue(inv.message(env)) : `${inv.ir.name} violated`;
-    this.counters.violations++;
+    if (!undecided) this.counters.violations++;
     const slice = this.slice(reads, frame);
+    const reason = undecided && inv.unknownReason ? formatValue(inv.unknownReason(env)) : undefined;
     const v: Verdict = {
-      kind: 'violation', invariant: inv.ir.name, doc: inv.ir.doc, specSpan: inv.ir.span, message,
+      kind: undecided ? 'unknown' : 'violation', ...(reason === undefined ? {} : { reason }), invariant: inv.ir.name, doc: inv.ir.doc, specSpan: inv.ir.span, message,
       event: env.ev, call: frame?.call, slice, tasks: this.involvedTasks([env.ev.pid, ...slice.map((s) => s.ev.pid)]),
       related: this.relate(env.ev.pid, slice),
     };
@@ -560,6 +578,7 @@ export class Engine {
     for (const [p, l] of this.recent) e.recent.set(p, [...l]);
     Object.assign(e.counters.evaluated, this.counters.evaluated);
     Object.assign(e.counters.unknown, this.counters.unknown);
+    Object.assign(e.counters.undecided, this.counters.undecided);
     e.counters.violations = this.counters.violations;
     e.counters.events = this.counters.events;
     e.counters.gaps = this.counters.gaps;

@@ -4,6 +4,7 @@
  * and library users.
  */
 import type { Diagnostic } from '../diag/diagnostic.js';
+import { ProbeCoverage, type ProbeDefinition } from '../trace/coverage.js';
 import { emptyStats, type SourceStats, type TraceGap, type TraceItem } from '../trace/event.js';
 import { openFtraceSource } from '../trace/ftrace-source.js';
 import { inferIrwsemOffset, inferParLookupBit } from '../trace/ftrace/infer.js';
@@ -21,11 +22,17 @@ export interface CheckFileOptions {
   onVerdict?: (v: Verdict) => void;
   onGap?: (g: TraceGap) => void;
   onBatch?: (s: SourceStats) => void;
+  /** ftrace: the capture's probe definitions (its `kprobe_events`), so that coverage is known from the first record. */
+  probes?: ProbeDefinition[];
+  /** ftrace: the traced kernel's functions (`available_filter_functions`, kallsyms): variants it lacks need no probe. */
+  kernelFunctions?: Iterable<string>;
 }
 
 export interface FileReport extends CheckReport {
   file: string;
   format: TraceFormat;
+  /** ftrace: what the capture was found to probe. */
+  coverage?: ProbeCoverage;
 }
 
 /** `undefined` when the input cannot be read at all (the diagnostic went to onDiagnostic). */
@@ -46,10 +53,14 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   let extra: Record<string, string> | undefined;
   let chunks: AsyncIterable<Uint8Array> = input.chunks;
   const given = opts.params ?? {};
-  if (format === 'ftrace' && !('i_rwsem_offset' in given && 'dcache_par_lookup' in given)) {
+  let head: string | undefined;
+  if (format === 'ftrace') {
     const peeked = await peek(input.chunks, 1 << 19);
     chunks = peeked.all;
-    const text = Buffer.concat(peeked.head).toString('latin1');
+    head = Buffer.concat(peeked.head).toString('latin1');
+  }
+  if (format === 'ftrace' && head !== undefined && !('i_rwsem_offset' in given && 'dcache_par_lookup' in given)) {
+    const text = head;
     extra = {};
     const off = 'i_rwsem_offset' in given ? undefined : inferIrwsemOffset(text);
     if (off !== undefined) extra.i_rwsem_offset = String(off);
@@ -61,10 +72,13 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   const { spec, compiled } = ready;
   const stats = emptyStats();
   let source: AsyncIterable<TraceItem[]>;
+  let coverage: ProbeCoverage | undefined;
   if (format === 'ndjson') {
     source = readNdjson(chunks, { file: input.name, onDiagnostic: diag, stats });
   } else {
-    const opened = openFtraceSource(chunks, { file: input.name, spec, onDiagnostic: diag, stats, params: opts.params ?? {} });
+    coverage = new ProbeCoverage();
+    if (opts.kernelFunctions !== undefined) coverage.setPresent(opts.kernelFunctions);
+    const opened = openFtraceSource(chunks, { file: input.name, spec, onDiagnostic: diag, stats, params: opts.params ?? {}, coverage, probes: opts.probes, head });
     if (!opened.ok) {
       for (const d of opened.diagnostics) diag(d);
       return undefined;
@@ -78,8 +92,9 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     onVerdict: opts.onVerdict,
     onGap: opts.onGap,
     onBatch: opts.onBatch,
+    coverage,
   });
-  return { ...report, file: input.name, format };
+  return { ...report, file: input.name, format, ...(coverage === undefined ? {} : { coverage }) };
 }
 
 /** Reads at least `bytes` from the front of a stream, and returns them with the whole stream again. */

@@ -31,18 +31,19 @@ function task(e: TraceEvent): string {
 
 export function renderVerdict(v: Verdict, sources: Map<string, string>, st: Style): string {
   const out: string[] = [];
-  const head = v.kind === 'violation' ? st.red(st.bold(`violation[${v.invariant}]`)) : st.yellow(st.bold(`pending[${v.invariant}]`));
+  const head = v.kind === 'violation' ? st.red(st.bold(`violation[${v.invariant}]`)) : st.yellow(st.bold(`${v.kind}[${v.invariant}]`));
   out.push(`${head}${st.bold(': ' + v.message)}`);
   if (v.event) out.push(`  ${st.cyan('-->')} ${where(v.event)}  (seq ${v.event.seq}, ${task(v.event)})`);
+  if (v.kind === 'unknown') out.push(`  ${st.cyan('=')} ${st.yellow('cannot tell')}: ${v.reason ?? 'the trace does not show enough'}`);
   if (v.doc) out.push(`  ${st.cyan('=')} rule: ${v.doc.split('\n').join(' ')}`);
   out.push(`  ${st.cyan('=')} spec: ${spanLocation(v.specSpan, sources)}`);
   if (v.call) out.push(`  ${st.cyan('=')} frame: ${describeEvent(v.call)} at ${where(v.call)} (seq ${v.call.seq})`);
   for (const r of v.related) out.push(`  ${st.cyan('=')} same cause as the earlier ${r.invariant} at ${where(r.event)}: both follow ${describeEvent(r.shared)} at ${where(r.shared)}`);
   const rows = [...v.slice.map((s) => ({ ev: s.ev, notes: s.notes, mark: ' ' }))];
-  if (v.event && v.kind === 'violation') rows.push({ ev: v.event, notes: [v.kind === 'violation' ? 'violates the invariant' : ''], mark: '>' });
+  if (v.event && v.kind !== 'pending') rows.push({ ev: v.event, notes: [v.kind === 'violation' ? 'violates the invariant' : 'would violate it, unless an unseen event explains it'], mark: '>' });
   if (rows.length) {
     out.push('');
-    out.push(`  ${v.kind === 'violation' ? 'how it happened' : 'still open'} (the events behind the state the invariant read):`);
+    out.push(`  ${v.kind === 'violation' ? 'how it happened' : v.kind === 'unknown' ? 'what the trace shows' : 'still open'} (the events behind the state the invariant read):`);
     const w = Math.max(...rows.map((r) => where(r.ev).length));
     for (const r of rows) {
       const loc = where(r.ev).padEnd(w);
@@ -54,7 +55,7 @@ export function renderVerdict(v: Verdict, sources: Map<string, string>, st: Styl
   for (const t of v.tasks) {
     out.push('');
     const who = `pid ${t.pid}${t.comm ? ` (${t.comm})` : ''}`;
-    const when = v.kind === 'violation' ? 'at this point' : 'at the end';
+    const when = v.kind === 'pending' ? 'at the end' : 'at this point';
     if (t.state.length === 0) { out.push(`  ${who} holds no lock and owns no in-lookup dentry ${when}`); continue; }
     out.push(`  state naming ${who} ${when} (lockdep's "locks held" and more):`);
     for (const s of t.state) out.push(`     ${s}`);
@@ -73,6 +74,7 @@ export function verdictJson(v: Verdict, sources: Map<string, string>): Record<st
     file: e?.file ?? null,
     line: e?.line ?? null,
     message: v.message,
+    ...(v.kind === 'unknown' ? { reason: v.reason ?? null } : {}),
     spec: spanLocation(v.specSpan, sources),
     rule: v.doc ?? null,
     event: e ? describeEvent(e) : null,
@@ -98,19 +100,24 @@ export interface Summary {
   gaps: number;
   violations: number;
   pending: number;
+  /** Failed evaluations the trace cannot confirm (unknown verdicts), in all. */
+  undecided: number;
   evaluated: Record<string, number>;
   unknown: Record<string, number>;
+  /** Per invariant: failed evaluations the trace cannot confirm. */
+  undecidedBy: Record<string, number>;
   seconds: number;
 }
 
 export function summarize(files: string[], reports: CheckReport[], seconds: number): Summary {
-  const s: Summary = { kind: 'summary', files, lines: 0, records: 0, events: 0, malformed: 0, unmapped: 0, gaps: 0, violations: 0, pending: 0, evaluated: {}, unknown: {}, seconds };
+  const s: Summary = { kind: 'summary', files, lines: 0, records: 0, events: 0, malformed: 0, unmapped: 0, gaps: 0, violations: 0, pending: 0, undecided: 0, evaluated: {}, unknown: {}, undecidedBy: {}, seconds };
   for (const r of reports) {
     const st: SourceStats = r.stats;
     s.lines += st.lines; s.records += st.records; s.events += st.events; s.malformed += st.malformed; s.unmapped += st.unmapped; s.gaps += r.gaps.length;
     s.violations += r.violations; s.pending += r.pending;
     for (const [k, n] of Object.entries(r.evaluated)) s.evaluated[k] = (s.evaluated[k] ?? 0) + n;
     for (const [k, n] of Object.entries(r.unknown)) s.unknown[k] = (s.unknown[k] ?? 0) + n;
+    for (const [k, n] of Object.entries(r.undecided)) { s.undecidedBy[k] = (s.undecidedBy[k] ?? 0) + n; s.undecided += n; }
   }
   return s;
 }
@@ -118,14 +125,15 @@ export function summarize(files: string[], reports: CheckReport[], seconds: numb
 export function renderSummary(s: Summary, st: Style): string {
   const out: string[] = [];
   const verdict = s.violations ? st.red(st.bold(`${s.violations} violation${s.violations === 1 ? '' : 's'}`)) : st.bold('no violation');
-  out.push(`${verdict}${s.pending ? `, ${s.pending} pending obligation${s.pending === 1 ? '' : 's'}` : ''} — ${s.events} events from ${s.records} records, ${s.lines} lines in ${s.files.length} file${s.files.length === 1 ? '' : 's'} (${s.malformed} malformed, ${s.unmapped} unmapped, ${s.gaps} gap${s.gaps === 1 ? '' : 's'}) in ${s.seconds.toFixed(2)} s`);
+  const undecided = s.undecided ? `, ${st.yellow(st.bold(`${s.undecided} unknown`))} (the capture cannot tell)` : '';
+  out.push(`${verdict}${undecided}${s.pending ? `, ${s.pending} pending obligation${s.pending === 1 ? '' : 's'}` : ''} — ${s.events} events from ${s.records} records, ${s.lines} lines in ${s.files.length} file${s.files.length === 1 ? '' : 's'} (${s.malformed} malformed, ${s.unmapped} unmapped, ${s.gaps} gap${s.gaps === 1 ? '' : 's'}) in ${s.seconds.toFixed(2)} s`);
   const names = Object.keys(s.evaluated);
   const w = Math.max(...names.map((n) => n.length), 10);
-  out.push(`  ${'invariant'.padEnd(w)}  evaluated   unknown`);
+  out.push(`  ${'invariant'.padEnd(w)}  evaluated   skipped  cannot tell`);
   for (const n of names) {
     const ev = s.evaluated[n] ?? 0;
     const un = s.unknown[n] ?? 0;
-    const line = `  ${n.padEnd(w)}  ${String(ev).padStart(9)} ${String(un).padStart(9)}`;
+    const line = `  ${n.padEnd(w)}  ${String(ev).padStart(9)} ${String(un).padStart(9)} ${String(s.undecidedBy[n] ?? 0).padStart(12)}`;
     out.push(ev === 0 ? st.dim(line + '   (not exercised by this trace)') : line);
   }
   return out.join('\n');

@@ -28,6 +28,8 @@ export const DIAG_CODES = {
   KV311: 'records of different CPUs share a timestamp',
   KV312: 'kretprobe returns missing from the log',
   KV401: 'verdict unknown for the whole trace',
+  KV402: 'failed evaluations the capture cannot confirm (unknown verdicts)',
+  KV403: 'invariant not observable with this capture',
   KV501: 'invariant violated',
   KV502: 'obligation pending at end of trace',
   KV901: 'internal error',

@@ -34,7 +34,10 @@ export interface RuleDecl { kind: 'rule'; triggers: Trigger[]; guard: Expr | nul
 
 export interface Timing { kind: 'timing'; when: 'on' | 'after' | 'always'; triggers: Trigger[]; guard: Expr | null; span: Span }
 export interface InvariantDecl {
-  kind: 'invariant'; name: Ident; timing: Timing; per: Expr[] | null; body: Expr; message: Template | null; span: Span; doc?: string;
+  kind: 'invariant'; name: Ident; timing: Timing; per: Expr[] | null; body: Expr; message: Template | null;
+  /** Where the body fails but `cond` holds, the verdict is unknown (the trace cannot tell), with `reason`. */
+  unknown: { cond: Expr; reason: Template; span: Span } | null;
+  span: Span; doc?: string;
 }
 export interface ObligationDecl {
   kind: 'obligation'; name: Ident; binding: Binding; domain: Expr; triggers: Trigger[]; filter: Expr | null;

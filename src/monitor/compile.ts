@@ -20,6 +20,16 @@ export interface Runtime {
   stores: (KeyedStore | Relation | { v: Scalar; prov: TraceEvent | undefined })[];
   temporal: TemporalStore[];
   tasks: Set<number>;
+  /** What the trace can show (`unprobed(...)`); absent = a complete trace. */
+  coverage?: ObservedFunctions;
+}
+
+/** Which kernel functions a trace shows (see trace/coverage.ts); complete traces show all. */
+export interface ObservedFunctions {
+  /** The names of `list` (blank-separated) that may exist in the kernel and have no entry probe, blank-separated. */
+  unprobed(list: string): string;
+  /** The same for return probes. */
+  unprobedReturns(list: string): string;
 }
 
 /** One state read made while explaining a violation. */
@@ -611,6 +621,23 @@ function compileBuiltin(e: Extract<TExpr, { k: 'builtin' }>, ctx: CompileContext
       const v = c.args[n];
       return v === undefined ? null : v;
     };
+    case 'int32': return (env) => {
+      // An `int` return value read from a 64-bit register: only the low 32 bits are the value
+      // (writing eax zero-extends, so -EINTR may print as 0xfffffffc or 0xfffffffffffffffc).
+      const v = a0!(env);
+      if (typeof v !== 'string') return typeof v === 'number' ? v | 0 : null;
+      const b = parseAddress(v);
+      return b === undefined ? null : Number(BigInt.asIntN(32, b));
+    };
+    case 'unprobed': case 'unprobed_returns': {
+      const returns = e.name === 'unprobed_returns';
+      return (env) => {
+        const list = a0!(env);
+        const cov = env.rt.coverage;
+        if (typeof list !== 'string' || cov === undefined) return '';
+        return returns ? cov.unprobedReturns(list) : cov.unprobed(list);
+      };
+    }
     case 'min': return (env) => nullable2(a0!(env), a1!(env), Math.min);
     case 'max': return (env) => nullable2(a0!(env), a1!(env), Math.max);
     case 'reaches': case 'path': {

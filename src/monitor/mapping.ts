@@ -19,6 +19,8 @@ export interface MappableRecord {
   tsClock?: string | undefined;
   args: Record<string, string>;
   retval: string | undefined;
+  /** kprobe/kretprobe: the probed function, by which a mapping may name the record. */
+  probedSym?: string | undefined;
   entry: MappableRecord | undefined;
   file: string;
   line: number;
@@ -91,7 +93,8 @@ export function compileRecordMapper(spec: TypedSpec): RecordMapper {
     names,
     wants: (kind, name) => byKey.has(`${kind} ${name}`) || wildcard.has(kind),
     map(rec) {
-      const list = byKey.get(`${rec.kind} ${rec.name}`) ?? wildcard.get(rec.kind);
+      // A probe record is matched by the function it probes first, then by its event name.
+      const list = (rec.probedSym !== undefined ? byKey.get(`${rec.kind} ${rec.probedSym}`) : undefined) ?? byKey.get(`${rec.kind} ${rec.name}`) ?? wildcard.get(rec.kind);
       if (!list) return undefined;
       env.ev = recordEvent(rec);
       env.call = rec.entry ? recordEvent(rec.entry) : undefined;

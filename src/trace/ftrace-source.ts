@@ -5,6 +5,7 @@
 import type { TypedSpec } from '../analysis/ir.js';
 import { error, type Diagnostic } from '../diag/diagnostic.js';
 import { compileRecordMapper } from '../monitor/mapping.js';
+import type { ProbeCoverage, ProbeDefinition } from './coverage.js';
 import type { SourceStats, TraceItem } from './event.js';
 import type { FtraceMapping } from './ftrace/mapping-api.js';
 import { readFtrace } from './ftrace/read.js';
@@ -15,6 +16,12 @@ export interface FtraceSourceOptions {
   onDiagnostic: (d: Diagnostic) => void;
   stats: SourceStats;
   params?: Record<string, string>;
+  /** Filled with what the capture probes, as it is read. */
+  coverage?: ProbeCoverage;
+  /** The capture's probe definitions (its `kprobe_events`), when the user gave them. */
+  probes?: ProbeDefinition[];
+  /** The first part of the input, scanned for probed functions before any event is judged. */
+  head?: string;
 }
 
 /** The spec's mappings as the reader's mapping interface. */
@@ -30,7 +37,36 @@ export function openFtraceSource(chunks: AsyncIterable<Uint8Array>, opts: Ftrace
   if (opts.spec.mappings.length === 0) {
     return { ok: false, diagnostics: [error('KV310', `'${opts.file}' is ftrace text, but the spec has no 'map' declarations to turn its records into events`, { at: { source: opts.file, line: 1, column: 1 } }, 'use the bundled spec, or import spec/vfs/ftrace.kinv into yours')] };
   }
-  return { ok: true, source: readFtrace(chunks, specMapping(opts.spec), { file: opts.file, onDiagnostic: opts.onDiagnostic, stats: opts.stats, params: opts.params ?? {}, leafFunctions: leafFunctions(opts.spec) }) };
+  const mapping = specMapping(opts.spec);
+  const cov = opts.coverage;
+  // What a probe shows counts only if the mapping turns its records into events.
+  const mapped = (kind: 'kprobe' | 'kretprobe', fn: string, event?: string): boolean => mapping.wants(fn, kind) || (event !== undefined && mapping.wants(event, kind));
+  const note = (kind: 'kprobe' | 'kretprobe', fn: string): void => {
+    if (kind === 'kprobe') cov?.noteEntry(fn);
+    else cov?.noteReturn(fn);
+  };
+  for (const p of opts.probes ?? []) if (mapped(p.kind, p.fn, p.event)) note(p.kind, p.fn);
+  if (opts.head !== undefined) for (const p of probesIn(opts.head)) if (mapped(p.kind, p.fn, p.event)) note(p.kind, p.fn);
+  return {
+    ok: true,
+    source: readFtrace(chunks, mapping, {
+      file: opts.file, onDiagnostic: opts.onDiagnostic, stats: opts.stats, params: opts.params ?? {}, leafFunctions: leafFunctions(opts.spec),
+      onProbed: note, returnProbes: (opts.probes ?? []).filter((p) => p.kind === 'kretprobe').map((p) => p.fn),
+    }),
+  };
+}
+
+/** Probe records in a piece of ftrace text: `name: (sym+0x0/0x50)` entries and `name: (site <- sym)` returns. */
+function* probesIn(text: string): Generator<{ kind: 'kprobe' | 'kretprobe'; fn: string; event: string }> {
+  const seen = new Set<string>();
+  for (const m of text.matchAll(/ ([\w.-]+): \((?:([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+|[^()<\n]* <- ([A-Za-z_][\w.]*))\)/g)) {
+    const kind = m[2] !== undefined ? 'kprobe' : 'kretprobe';
+    const fn = (m[2] ?? m[3])!;
+    const key = kind + ' ' + fn + ' ' + m[1]!;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    yield { kind, fn, event: m[1]! };
+  }
 }
 
 /** The spec's `param ftrace_leaf_functions` (names separated by blanks or commas), if it has one. */

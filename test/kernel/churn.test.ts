@@ -39,10 +39,11 @@ function entriesWithoutReturn(): { line: number; pid: string; ev: string }[] {
   return out;
 }
 
-function kinv(...args: string[]): { status: number | null; unmapped: number; diagnostics: { code: string; message: string }[]; violations: { invariant: string; pid: number; line: number }[] } {
+type Found = { invariant: string; pid: number; line: number };
+function kinv(...args: string[]): { status: number | null; unmapped: number; diagnostics: { code: string; message: string }[]; violations: Found[]; unknown: Found[] } {
   const r = checkJson(['--all', ...args, join(DIR, meta.file)]);
   const of = <T>(kind: string): T[] => r.objects.filter((o) => o.kind === kind) as unknown as T[];
-  return { status: r.status, unmapped: of<{ unmapped: number }>('summary')[0]!.unmapped, diagnostics: of('diagnostic'), violations: of('violation') };
+  return { status: r.status, unmapped: of<{ unmapped: number }>('summary')[0]!.unmapped, diagnostics: of('diagnostic'), violations: of('violation'), unknown: of('unknown') };
 }
 
 describe('churn capture (traces/kernel-churn)', () => {
@@ -73,12 +74,16 @@ describe('churn capture (traces/kernel-churn)', () => {
     expect(counted).toEqual(Object.fromEntries([['down_read', n('dr')], ['down_write', n('dw')]].filter(([, c]) => c !== 0)));
   }, 60_000);
 
-  it("without the spec's leaf functions, every verdict falls on a task whose return is missing", () => {
+  it("without the spec's leaf functions, the missing returns leave verdicts unknown, each on a task whose return is missing", () => {
     const r = kinv('--param', 'ftrace_leaf_functions=');
-    expect(r.violations.length).toBeGreaterThan(0);
+    // The capture does not probe the killable and try variants, so a release the log cannot
+    // match is no violation: an acquisition through one of them would look the same.
+    expect(r.violations).toEqual([]);
+    expect(r.unknown.length).toBeGreaterThan(0);
+    expect(r.status).toBe(3);
     // a return put back is no record of the log: both readings leave the same records unmapped
     expect(kinv().unmapped).toBe(r.unmapped);
-    for (const v of r.violations) {
+    for (const v of r.unknown) {
       // the task's last tracked dr/dw before the verdict is one whose return the log lacks
       const before = missing.filter((m) => Number(m.pid) === v.pid && m.line < v.line);
       expect(before.length, `${v.invariant} at line ${v.line}`).toBeGreaterThan(0);

@@ -2,7 +2,7 @@
  * `kinv check [--spec F]... [--param k=v]... [--format text|json] [--from ndjson|ftrace|auto] [--all] TRACE...`
  * Exit codes (Contract 4): 0 all hold, 1 a violation, 2 usage or spec error, 3 trace unreadable or verdict unknown.
  */
-import { statSync, readdirSync } from 'node:fs';
+import { readFileSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckReport } from '../../checker/check.js';
 import { SpecSet } from '../../checker/spec-set.js';
@@ -11,6 +11,7 @@ import { describeEvent } from '../../checker/report.js';
 import { parseLockdep } from '../../lockdep/parse.js';
 import { matchLockdep } from '../../lockdep/match.js';
 import { openInput } from '../../trace/input.js';
+import { parseFunctionList, parseProbeDefinitions, type ProbeDefinition } from '../../trace/coverage.js';
 import { checkTraceFile } from '../../checker/file.js';
 import { gapJson, renderSummary, renderVerdict, summarize, verdictJson } from '../../checker/report.js';
 import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
@@ -29,6 +30,10 @@ export interface CheckCliOptions {
   maxDiagnostics: number;
   /** A dmesg log whose lockdep reports are lined up with the verdicts. */
   lockdep: string | undefined;
+  /** ftrace: the capture's probe definitions (`kprobe_events`). */
+  probes: string[];
+  /** ftrace: the traced kernel's function list (`available_filter_functions` or `/proc/kallsyms`). */
+  functions: string[];
   traces: string[];
 }
 
@@ -41,6 +46,8 @@ export function parseCheckArgs(argv: string[]): CheckCliOptions {
     all: { type: 'boolean' },
     'max-diagnostics': { type: 'string' },
     lockdep: { type: 'string' },
+    probes: { type: 'string', multiple: true },
+    functions: { type: 'string', multiple: true },
   });
   if (positionals.length === 0) throw new UsageError('kinv check needs at least one TRACE (a file, a folder, or - for standard input)');
   return {
@@ -51,6 +58,8 @@ export function parseCheckArgs(argv: string[]): CheckCliOptions {
     all: values.all === true,
     maxDiagnostics: Number(values['max-diagnostics'] ?? 20),
     lockdep: values.lockdep as string | undefined,
+    probes: (values.probes as string[] | undefined) ?? [],
+    functions: (values.functions as string[] | undefined) ?? [],
     traces: positionals,
   };
 }
@@ -80,6 +89,8 @@ export async function check(argv: string[]): Promise<number> {
   for (const d of specs.diagnostics) process.stderr.write(renderDiagnostic(d, specs.sources, st) + '\n\n');
   if (!specs.base) return 2;
   const loaded = { sources: specs.sources };
+  const capture = readCaptureFacts(o);
+  if (!capture) return 2;
   const started = performance.now();
   const reports: CheckReport[] = [];
   const files = expandTraces(o.traces);
@@ -96,7 +107,7 @@ export async function check(argv: string[]): Promise<number> {
   };
   const verdicts: Verdict[] = [];
   for (const file of files) {
-    const r = await checkOne(file, o, specs, onDiagnostic, out, verdicts);
+    const r = await checkOne(file, o, specs, onDiagnostic, out, verdicts, capture);
     if (r === 'unreadable') { unreadable = true; continue; }
     reports.push(r);
   }
@@ -110,6 +121,10 @@ export async function check(argv: string[]): Promise<number> {
   else process.stdout.write('\n' + renderSummary(summary, out) + '\n');
   if (summary.violations > 0) return 1;
   if (unreadable || inputErrors > 0) return 3;
+  if (summary.undecided > 0) {
+    process.stderr.write(renderDiagnostic({ code: 'KV402', severity: 'error', message: `verdict unknown: ${summary.undecided} evaluation${summary.undecided === 1 ? '' : 's'} failed where the capture cannot tell whether the rule was broken (see the unknown[...] verdicts: each says which probes would decide it)` }, loaded.sources, st) + '\n');
+    return 3;
+  }
   const evaluatedAny = Object.values(summary.evaluated).some((n) => n > 0);
   const skippedAny = Object.values(summary.unknown).some((n) => n > 0);
   if (!evaluatedAny && skippedAny) {
@@ -119,13 +134,41 @@ export async function check(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function checkOne(file: string, o: CheckCliOptions, specs: SpecSet, onDiagnostic: (d: Diagnostic) => void, out: ReturnType<typeof styleFor>, verdicts: Verdict[]): Promise<CheckReport | 'unreadable'> {
+/** `--probes` and `--functions`: what the capture probes and which functions its kernel has. */
+function readCaptureFacts(o: CheckCliOptions): { probes: ProbeDefinition[] | undefined; kernelFunctions: Set<string> | undefined } | undefined {
+  let probes: ProbeDefinition[] | undefined;
+  let kernelFunctions: Set<string> | undefined;
+  for (const f of o.probes) {
+    let text: string;
+    try { text = readFileSync(f, 'latin1'); } catch (e) { process.stderr.write(`kinv: cannot read --probes ${f}: ${(e as Error).message}\n`); return undefined; }
+    const parsed = parseProbeDefinitions(text);
+    if (parsed.problems.length > 0) {
+      const p = parsed.problems[0]!;
+      process.stderr.write(`kinv: ${f}:${p.line}:1: not a kprobe_events definition (p:[GROUP/]NAME FUNCTION ARGS or r[N]:…): ${JSON.stringify(p.text.slice(0, 120))}\n`);
+      return undefined;
+    }
+    (probes ??= []).push(...parsed.probes);
+  }
+  for (const f of o.functions) {
+    let text: string;
+    try { text = readFileSync(f, 'latin1'); } catch (e) { process.stderr.write(`kinv: cannot read --functions ${f}: ${(e as Error).message}\n`); return undefined; }
+    const fns = parseFunctionList(text);
+    if (fns.size === 0) { process.stderr.write(`kinv: ${f}:1:1: no function names (expected available_filter_functions or /proc/kallsyms)\n`); return undefined; }
+    kernelFunctions ??= new Set();
+    for (const fn of fns) kernelFunctions.add(fn);
+  }
+  return { probes, kernelFunctions };
+}
+
+async function checkOne(file: string, o: CheckCliOptions, specs: SpecSet, onDiagnostic: (d: Diagnostic) => void, out: ReturnType<typeof styleFor>, verdicts: Verdict[], capture: { probes: ProbeDefinition[] | undefined; kernelFunctions: Set<string> | undefined }): Promise<CheckReport | 'unreadable'> {
   const progress = new Progress(file === '-' ? '<stdin>' : file, process.stderr);
   const loaded = { sources: specs.sources };
   const report = await checkTraceFile(file, specs, {
     from: o.from,
     all: o.all,
     params: o.params,
+    probes: capture.probes,
+    kernelFunctions: capture.kernelFunctions,
     onDiagnostic: (d) => { progress.clear(); onDiagnostic(d); },
     onBatch: (s) => progress.update(s.lines, s.events),
     onVerdict: (v) => {

@@ -245,10 +245,11 @@ function peg$parse(input, options) {
   const peg$c72 = "to";
   const peg$c73 = "remove";
   const peg$c74 = "from";
-  const peg$c75 = "for";
-  const peg$c76 = "call";
-  const peg$c77 = "ret";
-  const peg$c78 = "ignore";
+  const peg$c75 = "unknown";
+  const peg$c76 = "for";
+  const peg$c77 = "call";
+  const peg$c78 = "ret";
+  const peg$c79 = "ignore";
 
   const peg$r0 = /^[A-Za-z_]/;
   const peg$r1 = /^[A-Za-z0-9_.]/;
@@ -354,10 +355,11 @@ function peg$parse(input, options) {
   const peg$e89 = peg$literalExpectation("to", false);
   const peg$e90 = peg$literalExpectation("remove", false);
   const peg$e91 = peg$literalExpectation("from", false);
-  const peg$e92 = peg$literalExpectation("for", false);
-  const peg$e93 = peg$literalExpectation("call", false);
-  const peg$e94 = peg$literalExpectation("ret", false);
-  const peg$e95 = peg$literalExpectation("ignore", false);
+  const peg$e92 = peg$literalExpectation("unknown", false);
+  const peg$e93 = peg$literalExpectation("for", false);
+  const peg$e94 = peg$literalExpectation("call", false);
+  const peg$e95 = peg$literalExpectation("ret", false);
+  const peg$e96 = peg$literalExpectation("ignore", false);
 
   function peg$f0(decls) {    return { kind: 'spec', decls, span: sp() };  }
   function peg$f1(path) {    return { kind: 'import', path, span: sp() };  }
@@ -386,64 +388,65 @@ function peg$parse(input, options) {
   function peg$f24(cond, then, otherwise) {    return { kind: 'if', cond, then, otherwise: otherwise ?? [], span: sp() };  }
   function peg$f25(binding, domain, filter, body) {    return { kind: 'for', binding, domain, filter: filter ?? null, body, span: sp() };  }
   function peg$f26(name, keys) {    return { kind: 'lvalue', name, keys: keys ?? [], span: sp() };  }
-  function peg$f27(name, timing, per, body, message) {    return { kind: 'invariant', name, timing, per: per ?? null, body, message: message ?? null, span: sp() };  }
-  function peg$f28(when, triggers, guard) {    return { kind: 'timing', when, triggers, guard: guard ?? null, span: sp() };  }
-  function peg$f29() {    return { kind: 'timing', when: 'always', triggers: [], guard: null, span: sp() };  }
-  function peg$f30(name, binding, domain, triggers, filter, message) {    return { kind: 'obligation', name, binding, domain, triggers, filter: filter ?? null, message: message ?? null, span: sp() };  }
-  function peg$f31(triggers, guard) {    return { kind: 'sync', triggers, guard: guard ?? null, span: sp() };  }
-  function peg$f32(source, record, guard, emits) {    return { kind: 'mapping', source, record, guard: guard ?? null, emits, span: sp() };  }
-  function peg$f33(name) {    return { kind: 'ident', name, span: sp() };  }
-  function peg$f34(phase, name, args) {    return { kind: 'emit', phase: phase ?? 'event', name, args, span: sp() };  }
-  function peg$f35() {    return { kind: 'emit', phase: 'ignore', name: null, args: [], span: sp() };  }
-  function peg$f36(name, value) {    return { kind: 'namedArg', name, value, span: sp() };  }
-  function peg$f37(names) {    return { kind: 'binding', names, span: sp() };  }
-  function peg$f38(name) {    return { kind: 'binding', names: [name], span: sp() };  }
-  function peg$f39(cond, then, otherwise) {    return { kind: 'cond', cond, then, otherwise, span: sp() };  }
-  function peg$f40(left, right) {    return right ? { kind: 'binary', op: 'implies', left, right, span: sp() } : left;  }
-  function peg$f41(head, tail) {    return leftAssoc(head, tail, join);  }
+  function peg$f27(name, timing, per, body, message, unknown) {    return { kind: 'invariant', name, timing, per: per ?? null, body, message: message ?? null, unknown: unknown ?? null, span: sp() };  }
+  function peg$f28(cond, reason) {    return { cond, reason, span: sp() };  }
+  function peg$f29(when, triggers, guard) {    return { kind: 'timing', when, triggers, guard: guard ?? null, span: sp() };  }
+  function peg$f30() {    return { kind: 'timing', when: 'always', triggers: [], guard: null, span: sp() };  }
+  function peg$f31(name, binding, domain, triggers, filter, message) {    return { kind: 'obligation', name, binding, domain, triggers, filter: filter ?? null, message: message ?? null, span: sp() };  }
+  function peg$f32(triggers, guard) {    return { kind: 'sync', triggers, guard: guard ?? null, span: sp() };  }
+  function peg$f33(source, record, guard, emits) {    return { kind: 'mapping', source, record, guard: guard ?? null, emits, span: sp() };  }
+  function peg$f34(name) {    return { kind: 'ident', name, span: sp() };  }
+  function peg$f35(phase, name, args) {    return { kind: 'emit', phase: phase ?? 'event', name, args, span: sp() };  }
+  function peg$f36() {    return { kind: 'emit', phase: 'ignore', name: null, args: [], span: sp() };  }
+  function peg$f37(name, value) {    return { kind: 'namedArg', name, value, span: sp() };  }
+  function peg$f38(names) {    return { kind: 'binding', names, span: sp() };  }
+  function peg$f39(name) {    return { kind: 'binding', names: [name], span: sp() };  }
+  function peg$f40(cond, then, otherwise) {    return { kind: 'cond', cond, then, otherwise, span: sp() };  }
+  function peg$f41(left, right) {    return right ? { kind: 'binary', op: 'implies', left, right, span: sp() } : left;  }
   function peg$f42(head, tail) {    return leftAssoc(head, tail, join);  }
-  function peg$f43(operand) {    return { kind: 'not', operand, span: sp() };  }
-  function peg$f44(left, right) {    return right ? { kind: 'since', left, right, span: sp() } : left;  }
-  function peg$f45(left, right) {    return right ? { kind: 'binary', op: right[0], left, right: right[1], span: sp() } : left;  }
-  function peg$f46() {    return 'not in';  }
-  function peg$f47() {    return 'in';  }
-  function peg$f48(head, tail) {    return leftAssoc(head, tail, join);  }
+  function peg$f43(head, tail) {    return leftAssoc(head, tail, join);  }
+  function peg$f44(operand) {    return { kind: 'not', operand, span: sp() };  }
+  function peg$f45(left, right) {    return right ? { kind: 'since', left, right, span: sp() } : left;  }
+  function peg$f46(left, right) {    return right ? { kind: 'binary', op: right[0], left, right: right[1], span: sp() } : left;  }
+  function peg$f47() {    return 'not in';  }
+  function peg$f48() {    return 'in';  }
   function peg$f49(head, tail) {    return leftAssoc(head, tail, join);  }
-  function peg$f50(operand) {    return { kind: 'neg', operand, span: sp() };  }
-  function peg$f51(head, keys) {    return { keys, end: range().end };  }
-  function peg$f52(head, tail) {    return tail.reduce((target, t) => ({ kind: 'index', target, keys: t.keys, span: { source, start: target.span.start, end: t.end } }), head);  }
-  function peg$f53() {    return { kind: 'bool', value: true, span: sp() };  }
-  function peg$f54() {    return { kind: 'bool', value: false, span: sp() };  }
-  function peg$f55() {    return { kind: 'none', span: sp() };  }
-  function peg$f56(operand) {    return { kind: 'once', operand, span: sp() };  }
-  function peg$f57(operand) {    return { kind: 'previously', operand, span: sp() };  }
-  function peg$f58(operand) {    return { kind: 'old', operand, span: sp() };  }
-  function peg$f59(first, rest) {    return { kind: 'tuple', items: [first, ...rest], span: sp() };  }
-  function peg$f60(q, binding, domain, filter, body) {    return { kind: 'quant', q, binding, domain, filter: filter ?? null, body, span: sp() };  }
-  function peg$f61(binding, domain, filter) {    return { kind: 'count', binding, domain, filter: filter ?? null, span: sp() };  }
-  function peg$f62(elem, binding, domain, filter) {    return { kind: 'setComp', elem, binding, domain, filter: filter ?? null, span: sp() };  }
-  function peg$f63(items) {    return { kind: 'setLit', items, span: sp() };  }
-  function peg$f64(phase, name, args) {    return { kind: 'pattern', phase, name, args, span: sp() };  }
-  function peg$f65(name, args) {    return { kind: 'pattern', phase: 'event', name, args, span: sp() };  }
-  function peg$f66(callee, args) {    return { kind: 'call', callee, args, span: sp() };  }
-  function peg$f67(s) {    return { kind: 'str', value: s, span: sp() };  }
-  function peg$f68() {    return { kind: 'bool', value: true, span: sp() };  }
-  function peg$f69() {    return { kind: 'bool', value: false, span: sp() };  }
-  function peg$f70(name) {    return { kind: 'ident', name, span: sp() };  }
-  function peg$f71(digits) {    return { kind: 'int', value: parseInt(digits, 16), span: sp() };  }
-  function peg$f72(digits) {    return { kind: 'int', value: Number(digits), span: sp() };  }
-  function peg$f73(chars) {    return JSON.parse('"' + chars + '"');  }
-  function peg$f74(parts) {    return { kind: 'template', parts, span: sp() };  }
-  function peg$f75(text) {    return { kind: 'text', value: JSON.parse('"' + text.replace(/\{\{/g, '{').replace(/\}\}/g, '}') + '"') };  }
-  function peg$f76() {    return 'on';  }
-  function peg$f77() {    return 'after';  }
-  function peg$f78() {    return 'and';  }
-  function peg$f79() {    return 'or';  }
-  function peg$f80() {    return 'forall';  }
-  function peg$f81() {    return 'exists';  }
-  function peg$f82() {    return 'no';  }
-  function peg$f83() {    return 'call';  }
-  function peg$f84() {    return 'ret';  }
+  function peg$f50(head, tail) {    return leftAssoc(head, tail, join);  }
+  function peg$f51(operand) {    return { kind: 'neg', operand, span: sp() };  }
+  function peg$f52(head, keys) {    return { keys, end: range().end };  }
+  function peg$f53(head, tail) {    return tail.reduce((target, t) => ({ kind: 'index', target, keys: t.keys, span: { source, start: target.span.start, end: t.end } }), head);  }
+  function peg$f54() {    return { kind: 'bool', value: true, span: sp() };  }
+  function peg$f55() {    return { kind: 'bool', value: false, span: sp() };  }
+  function peg$f56() {    return { kind: 'none', span: sp() };  }
+  function peg$f57(operand) {    return { kind: 'once', operand, span: sp() };  }
+  function peg$f58(operand) {    return { kind: 'previously', operand, span: sp() };  }
+  function peg$f59(operand) {    return { kind: 'old', operand, span: sp() };  }
+  function peg$f60(first, rest) {    return { kind: 'tuple', items: [first, ...rest], span: sp() };  }
+  function peg$f61(q, binding, domain, filter, body) {    return { kind: 'quant', q, binding, domain, filter: filter ?? null, body, span: sp() };  }
+  function peg$f62(binding, domain, filter) {    return { kind: 'count', binding, domain, filter: filter ?? null, span: sp() };  }
+  function peg$f63(elem, binding, domain, filter) {    return { kind: 'setComp', elem, binding, domain, filter: filter ?? null, span: sp() };  }
+  function peg$f64(items) {    return { kind: 'setLit', items, span: sp() };  }
+  function peg$f65(phase, name, args) {    return { kind: 'pattern', phase, name, args, span: sp() };  }
+  function peg$f66(name, args) {    return { kind: 'pattern', phase: 'event', name, args, span: sp() };  }
+  function peg$f67(callee, args) {    return { kind: 'call', callee, args, span: sp() };  }
+  function peg$f68(s) {    return { kind: 'str', value: s, span: sp() };  }
+  function peg$f69() {    return { kind: 'bool', value: true, span: sp() };  }
+  function peg$f70() {    return { kind: 'bool', value: false, span: sp() };  }
+  function peg$f71(name) {    return { kind: 'ident', name, span: sp() };  }
+  function peg$f72(digits) {    return { kind: 'int', value: parseInt(digits, 16), span: sp() };  }
+  function peg$f73(digits) {    return { kind: 'int', value: Number(digits), span: sp() };  }
+  function peg$f74(chars) {    return JSON.parse('"' + chars + '"');  }
+  function peg$f75(parts) {    return { kind: 'template', parts, span: sp() };  }
+  function peg$f76(text) {    return { kind: 'text', value: JSON.parse('"' + text.replace(/\{\{/g, '{').replace(/\}\}/g, '}') + '"') };  }
+  function peg$f77() {    return 'on';  }
+  function peg$f78() {    return 'after';  }
+  function peg$f79() {    return 'and';  }
+  function peg$f80() {    return 'or';  }
+  function peg$f81() {    return 'forall';  }
+  function peg$f82() {    return 'exists';  }
+  function peg$f83() {    return 'no';  }
+  function peg$f84() {    return 'call';  }
+  function peg$f85() {    return 'ret';  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -2209,12 +2212,61 @@ function peg$parse(input, options) {
               if (s11 === peg$FAILED) {
                 s11 = null;
               }
+              s12 = peg$currPos;
+              s13 = peg$parse__();
+              s14 = peg$parseUnknownClause();
+              if (s14 !== peg$FAILED) {
+                s12 = s14;
+              } else {
+                peg$currPos = s12;
+                s12 = peg$FAILED;
+              }
+              if (s12 === peg$FAILED) {
+                s12 = null;
+              }
               peg$savedPos = s0;
-              s0 = peg$f27(s3, s5, s6, s10, s11);
+              s0 = peg$f27(s3, s5, s6, s10, s11, s12);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
             }
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseUnknownClause() {
+    let s0, s1, s2, s3, s4, s5, s6, s7;
+
+    s0 = peg$currPos;
+    s1 = peg$parseUnknownToken();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse__();
+      s3 = peg$parseWhenToken();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse__();
+        s5 = peg$parseExpr();
+        if (s5 !== peg$FAILED) {
+          s6 = peg$parse__();
+          s7 = peg$parseTemplate();
+          if (s7 !== peg$FAILED) {
+            peg$savedPos = s0;
+            s0 = peg$f28(s5, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2267,7 +2319,7 @@ function peg$parse(input, options) {
           s4 = null;
         }
         peg$savedPos = s0;
-        s0 = peg$f28(s1, s3, s4);
+        s0 = peg$f29(s1, s3, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2281,7 +2333,7 @@ function peg$parse(input, options) {
       s1 = peg$parseAlwaysToken();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f29();
+        s1 = peg$f30();
       }
       s0 = s1;
     }
@@ -2367,7 +2419,7 @@ function peg$parse(input, options) {
                           s21 = null;
                         }
                         peg$savedPos = s0;
-                        s0 = peg$f30(s3, s9, s13, s19, s20, s21);
+                        s0 = peg$f31(s3, s9, s13, s19, s20, s21);
                       } else {
                         peg$currPos = s0;
                         s0 = peg$FAILED;
@@ -2441,7 +2493,7 @@ function peg$parse(input, options) {
           s4 = null;
         }
         peg$savedPos = s0;
-        s0 = peg$f31(s3, s4);
+        s0 = peg$f32(s3, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2538,7 +2590,7 @@ function peg$parse(input, options) {
             }
             if (s10 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f32(s3, s5, s6, s10);
+              s0 = peg$f33(s3, s5, s6, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -2618,7 +2670,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f33(s1);
+      s1 = peg$f34(s1);
     }
     s0 = s1;
     peg$silentFails--;
@@ -2705,7 +2757,7 @@ function peg$parse(input, options) {
         }
         if (s8 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f34(s1, s2, s6);
+          s0 = peg$f35(s1, s2, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2723,7 +2775,7 @@ function peg$parse(input, options) {
       s1 = peg$parseIgnoreToken();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f35();
+        s1 = peg$f36();
       }
       s0 = s1;
     }
@@ -2750,7 +2802,7 @@ function peg$parse(input, options) {
         s5 = peg$parseExpr();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f36(s1, s5);
+          s0 = peg$f37(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2832,7 +2884,7 @@ function peg$parse(input, options) {
         }
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f37(s3);
+          s0 = peg$f38(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2850,7 +2902,7 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f38(s1);
+        s1 = peg$f39(s1);
       }
       s0 = s1;
     }
@@ -2891,7 +2943,7 @@ function peg$parse(input, options) {
               s11 = peg$parseExpr();
               if (s11 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f39(s3, s7, s11);
+                s0 = peg$f40(s3, s7, s11);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -2946,7 +2998,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f40(s1, s2);
+      s0 = peg$f41(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2998,7 +3050,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f41(s1, s2);
+      s0 = peg$f42(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3050,7 +3102,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f42(s1, s2);
+      s0 = peg$f43(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3069,7 +3121,7 @@ function peg$parse(input, options) {
       s3 = peg$parseNot();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f43(s3);
+        s0 = peg$f44(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3111,7 +3163,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f44(s1, s2);
+      s0 = peg$f45(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3146,7 +3198,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f45(s1, s2);
+      s0 = peg$f46(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3205,7 +3257,7 @@ function peg$parse(input, options) {
                 s3 = peg$parseInToken();
                 if (s3 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f46();
+                  s0 = peg$f47();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -3219,7 +3271,7 @@ function peg$parse(input, options) {
                 s1 = peg$parseInToken();
                 if (s1 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s1 = peg$f47();
+                  s1 = peg$f48();
                 }
                 s0 = s1;
               }
@@ -3375,7 +3427,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f48(s1, s2);
+      s0 = peg$f49(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3439,7 +3491,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f49(s1, s2);
+      s0 = peg$f50(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3464,7 +3516,7 @@ function peg$parse(input, options) {
       s3 = peg$parseUnary();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f50(s3);
+        s0 = peg$f51(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3550,7 +3602,7 @@ function peg$parse(input, options) {
           }
           if (s9 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f51(s1, s7);
+            s3 = peg$f52(s1, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -3628,7 +3680,7 @@ function peg$parse(input, options) {
             }
             if (s9 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f51(s1, s7);
+              s3 = peg$f52(s1, s7);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -3643,7 +3695,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f52(s1, s2);
+      s0 = peg$f53(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3663,7 +3715,7 @@ function peg$parse(input, options) {
         s1 = peg$parseTrueToken();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f53();
+          s1 = peg$f54();
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -3671,7 +3723,7 @@ function peg$parse(input, options) {
           s1 = peg$parseFalseToken();
           if (s1 !== peg$FAILED) {
             peg$savedPos = s0;
-            s1 = peg$f54();
+            s1 = peg$f55();
           }
           s0 = s1;
           if (s0 === peg$FAILED) {
@@ -3679,7 +3731,7 @@ function peg$parse(input, options) {
             s1 = peg$parseNoneToken();
             if (s1 !== peg$FAILED) {
               peg$savedPos = s0;
-              s1 = peg$f55();
+              s1 = peg$f56();
             }
             s0 = s1;
             if (s0 === peg$FAILED) {
@@ -3694,7 +3746,7 @@ function peg$parse(input, options) {
                     s3 = peg$parsePrimary();
                     if (s3 !== peg$FAILED) {
                       peg$savedPos = s0;
-                      s0 = peg$f56(s3);
+                      s0 = peg$f57(s3);
                     } else {
                       peg$currPos = s0;
                       s0 = peg$FAILED;
@@ -3711,7 +3763,7 @@ function peg$parse(input, options) {
                       s3 = peg$parsePrimary();
                       if (s3 !== peg$FAILED) {
                         peg$savedPos = s0;
-                        s0 = peg$f57(s3);
+                        s0 = peg$f58(s3);
                       } else {
                         peg$currPos = s0;
                         s0 = peg$FAILED;
@@ -3746,7 +3798,7 @@ function peg$parse(input, options) {
                             }
                             if (s7 !== peg$FAILED) {
                               peg$savedPos = s0;
-                              s0 = peg$f58(s5);
+                              s0 = peg$f59(s5);
                             } else {
                               peg$currPos = s0;
                               s0 = peg$FAILED;
@@ -3846,7 +3898,7 @@ function peg$parse(input, options) {
                                         }
                                         if (s9 !== peg$FAILED) {
                                           peg$savedPos = s0;
-                                          s0 = peg$f59(s3, s7);
+                                          s0 = peg$f60(s3, s7);
                                         } else {
                                           peg$currPos = s0;
                                           s0 = peg$FAILED;
@@ -3977,7 +4029,7 @@ function peg$parse(input, options) {
               s12 = peg$parseExpr();
               if (s12 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f60(s1, s3, s7, s8, s12);
+                s0 = peg$f61(s1, s3, s7, s8, s12);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4041,7 +4093,7 @@ function peg$parse(input, options) {
               s8 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f61(s3, s7, s8);
+            s0 = peg$f62(s3, s7, s8);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4124,7 +4176,7 @@ function peg$parse(input, options) {
                 }
                 if (s14 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f62(s3, s7, s11, s12);
+                  s0 = peg$f63(s3, s7, s11, s12);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4214,7 +4266,7 @@ function peg$parse(input, options) {
       }
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f63(s3);
+        s0 = peg$f64(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4300,7 +4352,7 @@ function peg$parse(input, options) {
           }
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f64(s1, s2, s6);
+            s0 = peg$f65(s1, s2, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4383,7 +4435,7 @@ function peg$parse(input, options) {
             }
             if (s7 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f65(s1, s5);
+              s0 = peg$f66(s1, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4465,7 +4517,7 @@ function peg$parse(input, options) {
         }
         if (s7 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f66(s1, s5);
+          s0 = peg$f67(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4491,7 +4543,7 @@ function peg$parse(input, options) {
       s1 = peg$parseStringLiteral();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f67(s1);
+        s1 = peg$f68(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -4499,7 +4551,7 @@ function peg$parse(input, options) {
         s1 = peg$parseTrueToken();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f68();
+          s1 = peg$f69();
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -4507,7 +4559,7 @@ function peg$parse(input, options) {
           s1 = peg$parseFalseToken();
           if (s1 !== peg$FAILED) {
             peg$savedPos = s0;
-            s1 = peg$f69();
+            s1 = peg$f70();
           }
           s0 = s1;
           if (s0 === peg$FAILED) {
@@ -4577,7 +4629,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f70(s2);
+        s0 = peg$f71(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4852,7 +4904,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f71(s2);
+        s0 = peg$f72(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4946,7 +4998,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f72(s1);
+        s1 = peg$f73(s1);
       }
       s0 = s1;
     }
@@ -5059,7 +5111,7 @@ function peg$parse(input, options) {
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f73(s2);
+        s0 = peg$f74(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5105,7 +5157,7 @@ function peg$parse(input, options) {
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f74(s2);
+        s0 = peg$f75(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5251,7 +5303,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f75(s1);
+      s1 = peg$f76(s1);
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -5841,7 +5893,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f76();
+        s0 = peg$f77();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5878,7 +5930,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f77();
+        s0 = peg$f78();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6520,16 +6572,53 @@ function peg$parse(input, options) {
     return s0;
   }
 
+  function peg$parseUnknownToken() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    if (input.substr(peg$currPos, 7) === peg$c75) {
+      s1 = peg$c75;
+      peg$currPos += 7;
+    } else {
+      s1 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e92); }
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
+      peg$silentFails++;
+      s3 = peg$parseIdentPart();
+      peg$silentFails--;
+      if (s3 === peg$FAILED) {
+        s2 = undefined;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+      if (s2 !== peg$FAILED) {
+        s1 = [s1, s2];
+        s0 = s1;
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
   function peg$parseForToken() {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 3) === peg$c75) {
-      s1 = peg$c75;
+    if (input.substr(peg$currPos, 3) === peg$c76) {
+      s1 = peg$c76;
       peg$currPos += 3;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e92); }
+      if (peg$silentFails === 0) { peg$fail(peg$e93); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
@@ -6655,7 +6744,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f78();
+        s0 = peg$f79();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6692,7 +6781,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f79();
+        s0 = peg$f80();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6951,7 +7040,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f80();
+        s0 = peg$f81();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6988,7 +7077,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f81();
+        s0 = peg$f82();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7025,7 +7114,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f82();
+        s0 = peg$f83();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7190,46 +7279,9 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 4) === peg$c76) {
-      s1 = peg$c76;
-      peg$currPos += 4;
-    } else {
-      s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e93); }
-    }
-    if (s1 !== peg$FAILED) {
-      s2 = peg$currPos;
-      peg$silentFails++;
-      s3 = peg$parseIdentPart();
-      peg$silentFails--;
-      if (s3 === peg$FAILED) {
-        s2 = undefined;
-      } else {
-        peg$currPos = s2;
-        s2 = peg$FAILED;
-      }
-      if (s2 !== peg$FAILED) {
-        peg$savedPos = s0;
-        s0 = peg$f83();
-      } else {
-        peg$currPos = s0;
-        s0 = peg$FAILED;
-      }
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
-    }
-
-    return s0;
-  }
-
-  function peg$parseRetToken() {
-    let s0, s1, s2, s3;
-
-    s0 = peg$currPos;
-    if (input.substr(peg$currPos, 3) === peg$c77) {
+    if (input.substr(peg$currPos, 4) === peg$c77) {
       s1 = peg$c77;
-      peg$currPos += 3;
+      peg$currPos += 4;
     } else {
       s1 = peg$FAILED;
       if (peg$silentFails === 0) { peg$fail(peg$e94); }
@@ -7260,16 +7312,53 @@ function peg$parse(input, options) {
     return s0;
   }
 
+  function peg$parseRetToken() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    if (input.substr(peg$currPos, 3) === peg$c78) {
+      s1 = peg$c78;
+      peg$currPos += 3;
+    } else {
+      s1 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e95); }
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
+      peg$silentFails++;
+      s3 = peg$parseIdentPart();
+      peg$silentFails--;
+      if (s3 === peg$FAILED) {
+        s2 = undefined;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+      if (s2 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f85();
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
   function peg$parseIgnoreToken() {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 6) === peg$c78) {
-      s1 = peg$c78;
+    if (input.substr(peg$currPos, 6) === peg$c79) {
+      s1 = peg$c79;
       peg$currPos += 6;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e95); }
+      if (peg$silentFails === 0) { peg$fail(peg$e96); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;

@@ -181,11 +181,15 @@ export class CallPairing {
 
   /**
    * A syscall exit: every kprobe entry of the task has returned or has no return probe, so its
-   * probe stack is emptied. Graph frames stay: the exit event fires inside traced exit functions.
+   * probe stack is emptied; the entries that do have a return probe lost their return, and are
+   * returned. Graph frames stay: the exit event fires inside traced exit functions.
    */
-  syscallExit(pid: number, cpu: number): void {
+  syscallExit(pid: number, cpu: number, hasReturnProbe: (sym: string) => boolean = () => false): Frame[] {
     const t = this.task(pid, cpu);
-    if (t.probes.length > 0) { t.probes = []; t.probeAt = []; }
+    if (t.probes.length === 0) return [];
+    const lost = t.probes.filter((f) => hasReturnProbe(probeSym(f)));
+    t.probes = []; t.probeAt = [];
+    return lost;
   }
 
   /** Lost events on `cpu`: the open calls of the tasks last seen there are no longer known. */

@@ -26,6 +26,10 @@ export interface ReadFtraceOptions {
   maxDiagnostics?: number;
   /** Probed functions inside which no probe fires (see records.ts). */
   leafFunctions?: Iterable<string>;
+  /** Told of every wanted probe record's function (see records.ts). */
+  onProbed?: (kind: 'kprobe' | 'kretprobe', fn: string) => void;
+  /** Functions known to have a return probe in this capture. */
+  returnProbes?: Iterable<string>;
 }
 
 const MAX_STACK = 64;
@@ -126,7 +130,7 @@ export async function* readFtrace(input: AsyncIterable<Buffer | Uint8Array | str
   for await (const items of readFtraceRecords(input, {
     file: opts.file, wanted: wants, onDiagnostic: opts.onDiagnostic, stats: raw,
     reorderWindowNs: opts.reorderWindowNs, maxLineBytes: opts.maxLineBytes, maxDiagnostics: opts.maxDiagnostics,
-    leafFunctions: opts.leafFunctions,
+    leafFunctions: opts.leafFunctions, onProbed: opts.onProbed, returnProbes: opts.returnProbes,
   })) {
     for (const it of items) {
       if (it.kind === 'gap') {

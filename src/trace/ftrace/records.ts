@@ -36,9 +36,18 @@ export interface FtraceReaderOptions {
   state?: SniffState;
   /**
    * Probed functions inside which no probe fires (lock acquisitions): a kretprobe return of one
-   * that the log misses is put back before the task's next record (see pairing.ts).
+   * that the log misses is put back before the task's next record (see pairing.ts). A name ending
+   * in `?` is a leaf whose return value matters (a killable or try acquisition may fail): its
+   * missed return cannot be put back, so its task's state becomes unknown instead (a gap).
    */
   leafFunctions?: Iterable<string>;
+  /**
+   * Told of every wanted probe record's function (entries and returns), so that what the capture
+   * shows is known while it is read (see trace/coverage.ts).
+   */
+  onProbed?: (kind: 'kprobe' | 'kretprobe', fn: string) => void;
+  /** Functions known to have a return probe in this capture (from its probe definitions). */
+  returnProbes?: Iterable<string>;
 }
 
 /** Input accounting of the raw reader. */
@@ -127,8 +136,21 @@ export class FtraceRecordReader {
     this.maxDiags = opts.maxDiagnostics ?? 100;
     this.maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE;
     this.window = new ReorderWindow(opts.reorderWindowNs ?? DEFAULT_WINDOW_NS, (item) => { this.out.push(item); });
-    this.pairing = new CallPairing(new Set(opts.leafFunctions ?? []));
+    const leaves = [...(opts.leafFunctions ?? [])];
+    this.pairing = new CallPairing(new Set(leaves.map((f) => f.replace(/\?$/, ''))));
+    this.valuedLeaves = new Set(leaves.filter((f) => f.endsWith('?')).map((f) => f.slice(0, -1)));
+    this.onProbed = opts.onProbed ?? (() => undefined);
+    this.declaredReturns = new Set(opts.returnProbes ?? []);
   }
+
+  /** Leaves whose return value matters: a missed return of one is a gap, not a put-back. */
+  private readonly valuedLeaves: ReadonlySet<string>;
+  private readonly onProbed: (kind: 'kprobe' | 'kretprobe', fn: string) => void;
+  private readonly declaredReturns: ReadonlySet<string>;
+  /** Functions whose entries were seen while no return of theirs is known to be probed. */
+  private readonly noReturnProbe = new Map<string, number>();
+  /** Missing returns of non-leaf functions, found at the task's syscall exit, by function. */
+  private readonly lostAtExit = new Map<string, number>();
 
   /** Processes every `\n`-terminated line of `text` (a trailing part without `\n` is processed too, as unterminated). */
   feed(text: string): void {
@@ -267,8 +289,10 @@ export class FtraceRecordReader {
         return;
       }
       case 'kprobe': {
+        // A probe is known by the function it probes; its event name is the user's choice.
         const sym = sc.text.slice(sc.symS, sc.symE);
-        if (this.wanted(sc.name, kind)) {
+        if (this.wanted(sym, kind) || this.wanted(sc.name, kind)) {
+          this.onProbed(kind, sym);
           const rec = this.build(sc, lineNo, pid);
           p.probeEntry(pid, cpu, rec);
           this.window.push(rec);
@@ -279,17 +303,28 @@ export class FtraceRecordReader {
         const sym = returnSym!;
         if (!this.returnEvent.has(sym)) this.returnEvent.set(sym, sc.name);
         p.probeReturn(pid, cpu, sym);
-        if (!this.wanted(sc.name, kind)) return;
+        if (!this.wanted(sym, kind) && !this.wanted(sc.name, kind)) return;
+        this.onProbed(kind, sym);
         const rec = this.build(sc, lineNo, pid);
         rec.entry = p.exitEntry;
         rec.entryLost = p.exitLost;
         this.window.push(rec);
         return;
       }
-      case 'syscall_exit':
-        p.syscallExit(pid, cpu);
+      case 'syscall_exit': {
+        // Back in user space, every probed call of the task has returned: an entry still open
+        // whose function has a return probe lost its return (a kretprobe out of instances).
+        const lost = p.syscallExit(pid, cpu, (sym) => this.returnEvent.has(sym) || this.declaredReturns.has(sym));
+        if (lost.length > 0) {
+          for (const f of lost) {
+            const sym = typeof f === 'string' ? f : (f.probedSym ?? '');
+            this.lostAtExit.set(sym, (this.lostAtExit.get(sym) ?? 0) + 1);
+          }
+          this.gap('return missing', undefined, pid, lost.length, lineNo);
+        }
         if (this.wanted(sc.name, kind)) this.window.push(this.build(sc, lineNo, pid));
         return;
+      }
       default:
         if (this.wanted(sc.name, kind)) this.window.push(this.build(sc, lineNo, pid));
     }
@@ -302,16 +337,25 @@ export class FtraceRecordReader {
    */
   private putBackReturn(entry: string | RawFtraceRecord, sc: LineScan, lineNo: number, pid: number): void {
     const sym = typeof entry === 'string' ? entry : (entry.probedSym ?? '');
-    this.missedBySym.set(sym, (this.missedBySym.get(sym) ?? 0) + 1);
     const name = this.returnEvent.get(sym);
-    if (name === undefined) {
-      // No return of this function seen yet: which event would carry it is unknown, so the
-      // task's state is unknown from here (a gap) rather than guessed.
+    if (name === undefined && !this.declaredReturns.has(sym)) {
+      // No return of this function has been seen: most likely the capture has no return probe
+      // for it at all, so nothing was missed. The entry is closed; what its return would have
+      // shown is not known (coverage says so where it matters).
+      this.pairing.returnsMissed--;
+      this.noReturnProbe.set(sym, (this.noReturnProbe.get(sym) ?? 0) + 1);
+      return;
+    }
+    this.missedBySym.set(sym, (this.missedBySym.get(sym) ?? 0) + 1);
+    if (name === undefined || this.valuedLeaves.has(sym)) {
+      // No return of this function seen yet (which event would carry it is unknown), or one whose
+      // value decides the outcome (a failed down_read_killable holds nothing): the task's state
+      // is unknown from here (a gap) rather than guessed.
       this.unplaced++;
       this.gap('return missing', undefined, pid, 1, lineNo);
       return;
     }
-    if (typeof entry === 'string' || !this.wanted(name, 'kretprobe')) return;
+    if (typeof entry === 'string' || (!this.wanted(sym, 'kretprobe') && !this.wanted(name, 'kretprobe'))) return;
     const next = materialise(sc, this.file, lineNo);
     const rec = newRecord('kretprobe', name, this.file, lineNo);
     rec.pid = pid; rec.tgid = next.tgid; rec.comm = next.comm; rec.cpu = next.cpu;
@@ -380,9 +424,15 @@ export class FtraceRecordReader {
     if (this.missedBySym.size > 0) {
       const what = [...this.missedBySym].map(([sym, n]) => `${n} of ${sym}`).join(', ');
       const total = this.stats.returnsMissed;
-      const unplaced = this.unplaced === 0 ? '' : `; ${this.unplaced} came before any return of their function, so their tasks' state is unknown from there (gaps)`;
+      const unplaced = this.unplaced === 0 ? '' : `; ${this.unplaced} could not be put back (no return of their function seen yet, or a return value that decides whether the lock was taken), so their tasks' state is unknown from there (gaps)`;
       this.onDiagnostic(warning('KV312', `${total} kretprobe return${total === 1 ? ' is' : 's are'} missing from the log (${what}): each was taken as returned right before its task's next record, as no probe fires inside these functions${unplaced}`,
         { at: { source: this.file, line: this.stats.lines } }, 'a kretprobe misses returns when more tasks are inside its function than it has instances (nmissed in kprobe_profile): define it with more, e.g. r64:dr_ret down_read'));
+    }
+    if (this.lostAtExit.size > 0) {
+      const what = [...this.lostAtExit].map(([sym, n]) => `${n} of ${sym}`).join(', ');
+      const total = [...this.lostAtExit.values()].reduce((a, b) => a + b, 0);
+      this.onDiagnostic(warning('KV312', `${total} kretprobe return${total === 1 ? ' is' : 's are'} missing from the log (${what}): the task returned to user space with the call still open, so its state is unknown from there to that exit (gaps)`,
+        { at: { source: this.file, line: this.stats.lines } }, 'a kretprobe misses returns when more tasks are inside its function than it has instances (nmissed in kprobe_profile): define it with more, e.g. r64:NAME FUNCTION'));
     }
     const ties = this.window.crossCpuTies;
     if (ties > 0 && this.clock !== 'counter') {

@@ -1,0 +1,128 @@
+/**
+ * What a trace can show: which kernel functions a capture probes (entries and returns), and which
+ * functions the traced kernel has at all. A spec asks through the builtins `unprobed(fns)` and
+ * `unprobed_returns(fns)` so that an invariant can say *unknown* instead of *violated* where an
+ * unprobed code path (a `down_read_killable` the probe set does not cover) could explain what the
+ * trace shows. NDJSON traces and the simulator are complete by contract: nothing is unprobed.
+ *
+ * An ftrace capture's coverage comes from three places, each only ever adding knowledge:
+ * the probe definitions the user hands over (`kprobe_events`), the functions seen in the
+ * capture's own probe records (only those a mapping turns into events count: a probe nobody maps
+ * shows nothing), and the kernel's list of functions (`available_filter_functions` or
+ * `/proc/kallsyms`), which says which variants exist (lockdep-only ones do not, on most kernels).
+ */
+import type { ObservedFunctions } from '../monitor/compile.js';
+
+export class ProbeCoverage implements ObservedFunctions {
+  private readonly entries = new Set<string>();
+  private readonly returns = new Set<string>();
+  /** Functions the traced kernel has; undefined = not known, so any function may exist. */
+  private present: Set<string> | undefined;
+  private readonly cache = new Map<string, string>();
+
+  /** `complete`: every function of the vocabulary is observed (NDJSON, simulator). */
+  constructor(readonly complete = false) {}
+
+  static complete(): ProbeCoverage {
+    return new ProbeCoverage(true);
+  }
+
+  noteEntry(fn: string): void {
+    if (this.entries.has(fn)) return;
+    this.entries.add(fn);
+    this.cache.clear();
+  }
+
+  noteReturn(fn: string): void {
+    if (this.returns.has(fn)) return;
+    this.returns.add(fn);
+    this.cache.clear();
+  }
+
+  /** The kernel's functions: those not listed do not exist there, so they need no probe. */
+  setPresent(fns: Iterable<string>): void {
+    this.present ??= new Set();
+    for (const f of fns) this.present.add(f);
+    this.cache.clear();
+  }
+
+  hasEntry(fn: string): boolean {
+    return this.complete || this.entries.has(fn);
+  }
+
+  hasReturn(fn: string): boolean {
+    return this.complete || this.returns.has(fn);
+  }
+
+  /** The names of `list` (blank- or comma-separated) that may exist and whose entries are not probed, blank-separated. */
+  unprobed(list: string): string {
+    return this.missing('e' + list, list, (f) => this.entries.has(f));
+  }
+
+  /** The names of `list` that may exist and whose returns are not probed, blank-separated. */
+  unprobedReturns(list: string): string {
+    return this.missing('r' + list, list, (f) => this.returns.has(f));
+  }
+
+  private missing(key: string, list: string, seen: (f: string) => boolean): string {
+    if (this.complete) return '';
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit;
+    const out = splitNames(list).filter((f) => !seen(f) && (this.present === undefined || this.present.has(f))).join(' ');
+    this.cache.set(key, out);
+    return out;
+  }
+
+  /** For reports: what the capture probes. */
+  describe(): { entries: string[]; returns: string[]; kernelFunctionsKnown: boolean } {
+    return { entries: [...this.entries].sort(), returns: [...this.returns].sort(), kernelFunctionsKnown: this.present !== undefined };
+  }
+}
+
+export function splitNames(list: string): string[] {
+  return list.split(/[\s,]+/).filter((x) => x !== '');
+}
+
+/** One probe definition of a `kprobe_events` file: `p:[grp/]name sym[+off] args` or `r[N]:…`. */
+export interface ProbeDefinition {
+  kind: 'kprobe' | 'kretprobe';
+  event: string;
+  fn: string;
+  line: number;
+}
+
+/**
+ * Parses `kprobe_events` text (what `cat /sys/kernel/tracing/kprobe_events` prints, or the lines
+ * written to it). Lines that are not probe definitions are returned as problems, with their line.
+ */
+export function parseProbeDefinitions(text: string): { probes: ProbeDefinition[]; problems: { line: number; text: string }[] } {
+  const probes: ProbeDefinition[] = [];
+  const problems: { line: number; text: string }[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const m = /^([pr])(\d*):(?:([\w.-]+)\/)?([\w.-]+)\s+(?:([\w.-]+):)?([A-Za-z_][\w.]*)(?:\+(?:0x[0-9a-fA-F]+|\d+))?(?:\s|$)/.exec(line);
+    if (!m) { problems.push({ line: i + 1, text: raw }); return; }
+    probes.push({ kind: m[1] === 'p' ? 'kprobe' : 'kretprobe', event: m[4]!, fn: m[6]!, line: i + 1 });
+  });
+  return { probes, problems };
+}
+
+/**
+ * The function names of an `available_filter_functions` file (`name [module]`, possibly with
+ * an address column as in `available_filter_functions_addrs`) or of `/proc/kallsyms`
+ * (`address type name [module]`).
+ */
+export function parseFunctionList(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const raw of text.split('\n')) {
+    const parts = raw.trim().split(/\s+/);
+    if (parts.length === 0 || parts[0] === '' || parts[0]!.startsWith('#')) continue;
+    let name: string | undefined;
+    if (parts.length >= 3 && /^[0-9a-fA-F]{8,16}$/.test(parts[0]!) && /^[a-zA-Z]$/.test(parts[1]!)) name = parts[2];
+    else if (parts.length >= 2 && /^[0-9a-fA-F]{8,16}$/.test(parts[0]!)) name = parts[1];
+    else name = parts[0];
+    if (name !== undefined && /^[A-Za-z_][\w.]*$/.test(name)) out.add(name.replace(/\.(?:isra|constprop|part|cold)\.\d+$/, ''));
+  }
+  return out;
+}

@@ -1,0 +1,94 @@
+/**
+ * Unknown, not violated, when a capture cannot tell (traces/ftrace/coverage/). Each log is a
+ * correct kernel's behaviour seen through a probe set that misses an acquisition variant
+ * (iterate_dir's down_read_killable, inode_lock_nested's down_write_nested under lockdep): the
+ * release the log cannot match is an unknown verdict naming the unprobed functions. Declaring the
+ * capture's probes (`--probes`) turns the same log into violations, since a probe that would have
+ * shown the acquisition was there and saw none.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { checkTraceFile } from '../../src/checker/file.js';
+import { SpecSet } from '../../src/checker/spec-set.js';
+import { parseFunctionList, parseProbeDefinitions } from '../../src/trace/coverage.js';
+
+const DIR = 'traces/ftrace/coverage';
+const specs = new SpecSet([], {});
+const full = parseProbeDefinitions(readFileSync(`${DIR}/kprobe_events.full`, 'utf8'));
+
+async function verdicts(file: string, opts: { probes?: boolean; functions?: string[] } = {}) {
+  const r = await checkTraceFile(`${DIR}/${file}`, specs, {
+    all: true,
+    probes: opts.probes ? full.probes : undefined,
+    kernelFunctions: opts.functions,
+  });
+  expect(r).toBeDefined();
+  return r!.verdicts.map((v) => [v.kind, v.invariant, v.event?.line, ...(v.kind === 'unknown' ? [v.reason?.match(/probe the returns of ([\w ]+):/)?.[1]] : [])]);
+}
+
+describe('coverage: unknown where an unprobed variant could explain the log', () => {
+  it('parses every definition of the full probe set', () => {
+    expect(full.problems).toEqual([]);
+    expect(full.probes.filter((p) => p.kind === 'kretprobe').map((p) => p.fn)).toContain('down_read_killable');
+  });
+
+  it("readdir's release after a stat, without a down_read_killable probe, is unknown and says which probes would decide it", async () => {
+    expect(await verdicts('readdir-legacy.txt')).toEqual([
+      ['unknown', 'rel_held', 20, 'down_read_killable down_read_interruptible down_read_trylock down_read_nested down_read_killable_nested down_read_non_owner'],
+    ]);
+  });
+
+  it('only the variants the kernel has need a probe (--functions)', async () => {
+    expect(await verdicts('readdir-legacy.txt', { functions: ['down_read', 'up_read', 'down_read_killable'] })).toEqual([
+      ['unknown', 'rel_held', 20, 'down_read_killable'],
+    ]);
+    // a kernel without the variant: nothing can explain the release, so it is a violation
+    expect(await verdicts('readdir-legacy.txt', { functions: ['down_read', 'up_read'] })).toEqual([['violation', 'rel_held', 20]]);
+  });
+
+  it("a user's own probe on down_read_killable, under any event name, makes the same readdir clean", async () => {
+    expect(await verdicts('readdir-full.txt')).toEqual([]);
+  });
+
+  it('declared probes that saw no acquisition make the release a violation', async () => {
+    expect(await verdicts('readdir-legacy.txt', { probes: true })).toEqual([['violation', 'rel_held', 20]]);
+  });
+
+  it('->lookup under an unprobed down_write_nested (mkdir on lockdep) is unknown, and a violation once every variant is probed', async () => {
+    expect(await verdicts('create-nested.txt')).toEqual([
+      ['unknown', 'lookup_entry_locked', 21, 'down_read_killable down_read_interruptible down_read_trylock down_read_nested down_read_killable_nested down_read_non_owner down_write down_write_killable down_write_trylock down_write_nested down_write_killable_nested _down_write_nest_lock'],
+      ['unknown', 'rel_held', 23, 'down_write down_write_killable down_write_trylock down_write_nested down_write_killable_nested _down_write_nest_lock'],
+    ]);
+    expect(await verdicts('create-nested.txt', { probes: true })).toEqual([
+      ['violation', 'lookup_entry_locked', 21],
+      ['violation', 'rel_held', 23],
+    ]);
+  });
+
+  it('a killable acquisition that returned -EINTR (low 32 bits) holds nothing', async () => {
+    expect(await verdicts('killable-failed.txt', { probes: true })).toEqual([
+      ['violation', 'rel_held', 16],
+      ['violation', 'failed_acq_holds_nothing', 16],
+    ]);
+  });
+
+  it("the draft d_add_ci's release after its own release in one system call stays a violation with the legacy probe set", async () => {
+    const r = await checkTraceFile('traces/ftrace/kprobe-draft-d_add_ci.txt', specs, {});
+    expect(r!.verdicts.map((v) => [v.kind, v.invariant, v.event?.line])).toEqual([
+      ['violation', 'd_add_ci_parent_lock_balanced', 24],
+      ['violation', 'lookup_parent_lock_balanced', 25],
+      ['violation', 'rel_held', 29],
+    ]);
+  });
+});
+
+describe('function lists', () => {
+  it('reads available_filter_functions and kallsyms, without compiler suffixes', () => {
+    expect([...parseFunctionList('down_read\nd_add_ci [xfs]\n__lookup_slow.isra.0\n')].sort()).toEqual(['__lookup_slow', 'd_add_ci', 'down_read']);
+    expect([...parseFunctionList('ffffffff81a3b2c0 T down_read\nffffffffc0123000 t xfs_vn_ci_lookup\t[xfs]\n')].sort()).toEqual(['down_read', 'xfs_vn_ci_lookup']);
+  });
+
+  it('rejects a line that is no probe definition, with its line', () => {
+    expect(parseProbeDefinitions('p:a down_read sem=%di:x64\nnonsense here\n').problems).toEqual([{ line: 2, text: 'nonsense here' }]);
+  });
+});
