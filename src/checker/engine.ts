@@ -57,6 +57,8 @@ interface CompiledInvariant {
   unknownReason: Compiled | undefined;
   per: Compiled[] | undefined;
   slots: number;
+  /** A body that is a quantifier over this store checks nothing while the store never held an entry. */
+  domainStore: number | undefined;
 }
 
 interface CompiledObligation {
@@ -64,6 +66,8 @@ interface CompiledObligation {
   loop: (env: Env, each: () => boolean) => void;
   filter: Compiled | undefined;
   message: Compiled | undefined;
+  /** The store the obligation ranges over, when it is one: while it never held an entry, nothing is checked. */
+  domainStore: number | undefined;
   /** Enumerates every open item (no event in scope) for the end-of-trace report. */
   all: (env: Env, each: () => boolean) => void;
 }
@@ -95,6 +99,8 @@ export interface EngineCounters {
   unknown: Record<string, number>;
   /** Invariant name → failed evaluations the trace cannot confirm (`unknown when`): unknown verdicts. */
   undecided: Record<string, number>;
+  /** Invariant name → evaluations over a domain that never held anything (not counted as evaluated). */
+  vacuous: Record<string, number>;
   violations: number;
   events: number;
   gaps: number;
@@ -150,6 +156,7 @@ export class CompiledSpec {
         unknownReason: inv.unknown ? compileExpr(inv.unknown.reason, ctx) : undefined,
         per: inv.per ? inv.per.map((p) => compileExpr(p, ctx)) : undefined,
         slots: inv.slots,
+        domainStore: inv.body.k === 'quant' && inv.body.domain.k === 'state' ? this.storeIndex.get(inv.body.domain.state) : undefined,
       };
       if (inv.when === 'always') this.always.push(c);
       else for (const t of inv.triggers) (inv.when === 'on' ? h(t.phase, t.name).on : h(t.phase, t.name).after).push(c);
@@ -164,6 +171,7 @@ export class CompiledSpec {
         all: compileDomain(unindexed, ob.slots, ctx),
         filter: ob.filter ? compileExpr(ob.filter, ctx) : undefined,
         message: ob.message ? compileExpr(ob.message, ctx) : undefined,
+        domainStore: ob.domain.k === 'state' ? this.storeIndex.get(ob.domain.state) : undefined,
       };
       this.obligations.push(c);
       for (const t of ob.triggers) h(t.phase, t.name).obligations.push(c);
@@ -225,8 +233,8 @@ export class Engine {
       tasks: new Set(),
       coverage: opts.coverage,
     };
-    this.counters = { evaluated: {}, unknown: {}, undecided: {}, violations: 0, events: 0, gaps: 0 };
-    for (const n of compiled.invariantNames) { this.counters.evaluated[n] = 0; this.counters.unknown[n] = 0; this.counters.undecided[n] = 0; }
+    this.counters = { evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, violations: 0, events: 0, gaps: 0 };
+    for (const n of compiled.invariantNames) { this.counters.evaluated[n] = 0; this.counters.unknown[n] = 0; this.counters.undecided[n] = 0; this.counters.vacuous[n] = 0; }
     this.env = { ev: undefined as unknown as TraceEvent, call: undefined, olds: undefined, locals: new Array<Value>(compiled.maxSlots + 4).fill(null), idx: 0, rt: this.rt, reads: undefined };
   }
 
@@ -372,7 +380,8 @@ export class Engine {
     const name = inv.ir.name;
     if (inv.guard && !inv.guard(env)) return;
     if (unknown) { this.counters.unknown[name]!++; return; }
-    this.counters.evaluated[name]!++;
+    if (this.vacuous(inv.domainStore)) this.counters.vacuous[name]!++;
+    else this.counters.evaluated[name]!++;
     if (inv.body(env)) return;
     const undecided = inv.unknownWhen !== undefined && inv.unknownWhen(env) === true;
     if (undecided) this.counters.undecided[name]!++;
@@ -380,6 +389,12 @@ export class Engine {
     if (!this.opts.all && this.reported.has(key)) return;
     this.reported.add(key);
     out.push(this.explain(inv, frame, undecided));
+  }
+
+  private vacuous(store: number | undefined): boolean {
+    if (store === undefined) return false;
+    const st = this.rt.stores[store];
+    return st instanceof KeyedStore && !st.everUsed;
   }
 
   private dedupeKey(inv: CompiledInvariant): string {
@@ -474,7 +489,8 @@ export class Engine {
     const env = this.env;
     const name = ob.ir.name;
     if (unknown) { this.counters.unknown[name]!++; return; }
-    this.counters.evaluated[name]!++;
+    if (this.vacuous(ob.domainStore)) this.counters.vacuous[name]!++;
+    else this.counters.evaluated[name]!++;
     const found: Value[][] = [];
     const run = (): boolean => {
       if (ob.filter && !ob.filter(env)) return true;
@@ -579,6 +595,7 @@ export class Engine {
     Object.assign(e.counters.evaluated, this.counters.evaluated);
     Object.assign(e.counters.unknown, this.counters.unknown);
     Object.assign(e.counters.undecided, this.counters.undecided);
+    Object.assign(e.counters.vacuous, this.counters.vacuous);
     e.counters.violations = this.counters.violations;
     e.counters.events = this.counters.events;
     e.counters.gaps = this.counters.gaps;

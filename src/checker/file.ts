@@ -32,7 +32,7 @@ export interface FileReport extends CheckReport {
   file: string;
   format: TraceFormat;
   /** ftrace: what the capture was found to probe. */
-  coverage?: ProbeCoverage;
+  probed?: ProbeCoverage;
 }
 
 /** `undefined` when the input cannot be read at all (the diagnostic went to onDiagnostic). */
@@ -94,7 +94,7 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     onBatch: opts.onBatch,
     coverage,
   });
-  return { ...report, file: input.name, format, ...(coverage === undefined ? {} : { coverage }) };
+  return { ...report, file: input.name, format, ...(coverage === undefined ? {} : { probed: coverage }) };
 }
 
 /** Reads at least `bytes` from the front of a stream, and returns them with the whole stream again. */

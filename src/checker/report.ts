@@ -5,6 +5,7 @@
 import { spanLocation, type Style } from '../diag/render.js';
 import type { Scalar, SourceStats, TraceEvent, TraceGap } from '../trace/event.js';
 import type { CheckReport } from './check.js';
+import { describeCoverage, type CoverageStatus, type InvariantCoverage } from './coverage-report.js';
 import type { Verdict } from './engine.js';
 
 function fmtScalar(v: Scalar | undefined): string {
@@ -106,11 +107,16 @@ export interface Summary {
   unknown: Record<string, number>;
   /** Per invariant: failed evaluations the trace cannot confirm. */
   undecidedBy: Record<string, number>;
+  /** Per invariant: evaluated, or why not (vacuous, unknown, not exercised, not observable). */
+  coverage: Record<string, Omit<InvariantCoverage, 'invariant'>>;
   seconds: number;
 }
 
+/** Across files, the most informative status wins: one file that evaluated a rule evaluated it. */
+const STATUS_RANK: CoverageStatus[] = ['evaluated', 'vacuous', 'unknown', 'not exercised', 'not observable'];
+
 export function summarize(files: string[], reports: CheckReport[], seconds: number): Summary {
-  const s: Summary = { kind: 'summary', files, lines: 0, records: 0, events: 0, malformed: 0, unmapped: 0, gaps: 0, violations: 0, pending: 0, undecided: 0, evaluated: {}, unknown: {}, undecidedBy: {}, seconds };
+  const s: Summary = { kind: 'summary', files, lines: 0, records: 0, events: 0, malformed: 0, unmapped: 0, gaps: 0, violations: 0, pending: 0, undecided: 0, evaluated: {}, unknown: {}, undecidedBy: {}, coverage: {}, seconds };
   for (const r of reports) {
     const st: SourceStats = r.stats;
     s.lines += st.lines; s.records += st.records; s.events += st.events; s.malformed += st.malformed; s.unmapped += st.unmapped; s.gaps += r.gaps.length;
@@ -118,6 +124,13 @@ export function summarize(files: string[], reports: CheckReport[], seconds: numb
     for (const [k, n] of Object.entries(r.evaluated)) s.evaluated[k] = (s.evaluated[k] ?? 0) + n;
     for (const [k, n] of Object.entries(r.unknown)) s.unknown[k] = (s.unknown[k] ?? 0) + n;
     for (const [k, n] of Object.entries(r.undecided)) { s.undecidedBy[k] = (s.undecidedBy[k] ?? 0) + n; s.undecided += n; }
+    for (const c of r.coverage) {
+      const { invariant, ...rest } = c;
+      const have = s.coverage[invariant];
+      if (have === undefined) { s.coverage[invariant] = rest; continue; }
+      const best = STATUS_RANK.indexOf(c.status) < STATUS_RANK.indexOf(have.status) ? rest : have;
+      s.coverage[invariant] = { ...best, evaluated: have.evaluated + c.evaluated, vacuous: have.vacuous + c.vacuous, skipped: have.skipped + c.skipped, undecided: have.undecided + c.undecided };
+    }
   }
   return s;
 }
@@ -134,7 +147,8 @@ export function renderSummary(s: Summary, st: Style): string {
     const ev = s.evaluated[n] ?? 0;
     const un = s.unknown[n] ?? 0;
     const line = `  ${n.padEnd(w)}  ${String(ev).padStart(9)} ${String(un).padStart(9)} ${String(s.undecidedBy[n] ?? 0).padStart(12)}`;
-    out.push(ev === 0 ? st.dim(line + '   (not exercised by this trace)') : line);
+    const cov = s.coverage[n];
+    out.push(ev === 0 ? st.dim(`${line}   (${cov ? describeCoverage({ invariant: n, ...cov }) : 'not evaluated'})`) : line);
   }
   return out.join('\n');
 }

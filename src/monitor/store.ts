@@ -48,6 +48,8 @@ const NOTHING: readonly Entry[] = [];
 export class KeyedStore {
   private root: Level = new Map();
   size = 0;
+  /** Whether the store ever held an entry: a quantifier over a store that never did checked nothing. */
+  everUsed = false;
   /** index[pos] (pos >= 1) maps a key part to the entries having it. */
   readonly index: (Map<Key, Set<Entry>> | undefined)[];
   /** Recent deletions (the deleted entries, `prov` = the deleting event), a fixed ring. */
@@ -100,6 +102,7 @@ export class KeyedStore {
     const entry: Entry = { k: ks, v, prov };
     m.set(k, entry);
     this.size++;
+    this.everUsed = true;
     for (let p = 1; p < this.arity; p++) {
       const ix = this.index[p];
       if (!ix) continue;
@@ -228,6 +231,7 @@ export class KeyedStore {
   clone(): KeyedStore {
     const c = new KeyedStore(this.name, this.arity, this.index.map((x, i) => (x ? i : -1)).filter((i) => i > 0));
     for (const e of this.entries()) c.set(e.k, e.v, e.prov);
+    c.everUsed = this.everUsed;
     return c;
   }
 }

@@ -1,0 +1,130 @@
+/**
+ * Honest coverage: for each invariant, whether this trace evaluated it, and if not, why not. A
+ * pass over a rule the trace never exercised is no evidence, so every report says which rules
+ * were checked, which only over a domain that never held anything (vacuous), which the capture
+ * cannot observe at all (no event that triggers them — and which probes would produce one), and
+ * which fell only in spans of unknown state.
+ */
+import type { Phase, TypedSpec } from '../analysis/ir.js';
+import type { TraceEvent } from '../trace/event.js';
+
+/** Events accepted by the checker, by phase and name. */
+export class EventTally {
+  readonly points = new Map<string, number>();
+  readonly calls = new Map<string, number>();
+  readonly rets = new Map<string, number>();
+
+  add(e: TraceEvent): void {
+    const m = e.ev === 'call' ? this.calls : e.ev === 'ret' ? this.rets : this.points;
+    const k = e.ev === 'call' || e.ev === 'ret' ? (e.fn ?? '') : e.ev;
+    m.set(k, (m.get(k) ?? 0) + 1);
+  }
+
+  count(phase: Phase, name: string): number {
+    const m = phase === 'call' ? this.calls : phase === 'ret' ? this.rets : this.points;
+    return m.get(name) ?? 0;
+  }
+
+  merge(other: EventTally): void {
+    for (const [mine, theirs] of [[this.points, other.points], [this.calls, other.calls], [this.rets, other.rets]] as const) {
+      for (const [k, n] of theirs) mine.set(k, (mine.get(k) ?? 0) + n);
+    }
+  }
+}
+
+export type CoverageStatus =
+  /** Evaluated at least once over something that existed. */
+  | 'evaluated'
+  /** Evaluated only while its domain had never held an entry: it checked nothing. */
+  | 'vacuous'
+  /** Its triggers happened only where the task's state was unknown. */
+  | 'unknown'
+  /** Its triggering events occurred, but its condition (`when`) never held. */
+  | 'not exercised'
+  /** No triggering event in the trace. */
+  | 'not observable';
+
+export interface InvariantCoverage {
+  invariant: string;
+  status: CoverageStatus;
+  evaluated: number;
+  vacuous: number;
+  skipped: number;
+  undecided: number;
+  /** For 'not observable': the triggering events the trace lacks … */
+  missing?: string[];
+  /** … and the mappings that would produce them (`map kprobe d_wait_lookup`). */
+  producers?: string[];
+  /** For 'vacuous': the state that never held anything. */
+  emptyState?: string;
+}
+
+interface Counters {
+  evaluated: Record<string, number>;
+  unknown: Record<string, number>;
+  undecided: Record<string, number>;
+  vacuous: Record<string, number>;
+}
+
+export function coverageOf(spec: TypedSpec, counters: Counters, tally: EventTally, withProducers: boolean): InvariantCoverage[] {
+  const triggers = new Map<string, { phase: Phase; name: string }[]>();
+  const domain = new Map<string, string>();
+  for (const inv of spec.invariants) {
+    triggers.set(inv.name, [...(triggers.get(inv.name) ?? []), ...inv.triggers]);
+    if (inv.body.k === 'quant' && inv.body.domain.k === 'state') domain.set(inv.name, inv.body.domain.state);
+  }
+  for (const ob of spec.obligations) {
+    triggers.set(ob.name, [...(triggers.get(ob.name) ?? []), ...ob.triggers]);
+    if (ob.domain.k === 'state') domain.set(ob.name, ob.domain.state);
+  }
+  const out: InvariantCoverage[] = [];
+  for (const name of Object.keys(counters.evaluated)) {
+    const c: InvariantCoverage = {
+      invariant: name, status: 'evaluated', evaluated: counters.evaluated[name] ?? 0, vacuous: counters.vacuous[name] ?? 0,
+      skipped: counters.unknown[name] ?? 0, undecided: counters.undecided[name] ?? 0,
+    };
+    if (c.evaluated > 0) { out.push(c); continue; }
+    if (c.vacuous > 0) {
+      c.status = 'vacuous';
+      const st = domain.get(name);
+      if (st !== undefined) c.emptyState = st;
+    } else if (c.skipped > 0) {
+      c.status = 'unknown';
+    } else {
+      const ts = triggers.get(name) ?? [];
+      const missing = ts.filter((t) => tally.count(t.phase, t.name) === 0);
+      if (ts.length > 0 && missing.length === ts.length) {
+        c.status = 'not observable';
+        c.missing = missing.map((t) => (t.phase === 'event' ? t.name : `${t.phase} ${t.name}`));
+        if (withProducers) c.producers = producersOf(spec, missing);
+      } else c.status = 'not exercised';
+    }
+    out.push(c);
+  }
+  return out;
+}
+
+function producersOf(spec: TypedSpec, events: { phase: Phase; name: string }[]): string[] {
+  const out = new Set<string>();
+  for (const m of spec.mappings) {
+    for (const e of m.emits) {
+      if (e.phase === 'ignore') continue;
+      if (events.some((t) => t.phase === e.phase && t.name === e.name)) out.add(`map ${m.source} ${m.record}`);
+    }
+  }
+  return [...out];
+}
+
+/** One line for a text report: why an invariant with no evaluation says nothing. */
+export function describeCoverage(c: InvariantCoverage): string {
+  switch (c.status) {
+    case 'evaluated': return '';
+    case 'vacuous': return `vacuous: ${c.emptyState ?? 'its domain'} never held anything`;
+    case 'unknown': return 'unknown: only in spans of unknown task state';
+    case 'not exercised': return 'not exercised: its events occurred, its condition never held';
+    case 'not observable': {
+      const how = c.producers === undefined ? '' : c.producers.length > 0 ? `; produced by ${c.producers.join(', ')}` : '; no mapping produces them';
+      return `not observable: no ${c.missing!.join(', ')} event${c.missing!.length === 1 ? '' : 's'}${how}`;
+    }
+  }
+}
