@@ -13,6 +13,17 @@
  */
 import type { ObservedFunctions } from '../monitor/compile.js';
 
+/**
+ * The rwsem API every kernel since 4.15 has. A function list without one of these is not the
+ * kernel's whole list (a user's probe list, a filtered grep): they are taken as present anyway,
+ * since calling a variant absent that the kernel has would turn an unprobed acquisition into a
+ * false alarm.
+ */
+export const FUNCTIONS_EVERY_KERNEL_HAS = [
+  'down_read', 'down_read_killable', 'down_read_trylock', 'up_read',
+  'down_write', 'down_write_killable', 'down_write_trylock', 'up_write', 'downgrade_write',
+];
+
 export class ProbeCoverage implements ObservedFunctions {
   private readonly entries = new Set<string>();
   private readonly returns = new Set<string>();
@@ -39,11 +50,17 @@ export class ProbeCoverage implements ObservedFunctions {
     this.cache.clear();
   }
 
-  /** The kernel's functions: those not listed do not exist there, so they need no probe. */
-  setPresent(fns: Iterable<string>): void {
+  /**
+   * The kernel's functions: those not listed do not exist there, so they need no probe. Returns
+   * the functions every kernel has that the list lacks (taken as present all the same).
+   */
+  setPresent(fns: Iterable<string>): string[] {
     this.present ??= new Set();
     for (const f of fns) this.present.add(f);
+    const lacking = FUNCTIONS_EVERY_KERNEL_HAS.filter((f) => !this.present!.has(f));
+    for (const f of lacking) this.present.add(f);
     this.cache.clear();
+    return lacking;
   }
 
   hasEntry(fn: string): boolean {

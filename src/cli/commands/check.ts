@@ -11,7 +11,7 @@ import { describeEvent } from '../../checker/report.js';
 import { parseLockdep } from '../../lockdep/parse.js';
 import { matchLockdep } from '../../lockdep/match.js';
 import { openInput } from '../../trace/input.js';
-import { parseFunctionList, parseProbeDefinitions, type ProbeDefinition } from '../../trace/coverage.js';
+import { FUNCTIONS_EVERY_KERNEL_HAS, parseFunctionList, parseProbeDefinitions, type ProbeDefinition } from '../../trace/coverage.js';
 import { checkTraceFile } from '../../checker/file.js';
 import { gapJson, renderSummary, renderVerdict, summarize, verdictJson } from '../../checker/report.js';
 import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
@@ -154,6 +154,8 @@ function readCaptureFacts(o: CheckCliOptions): { probes: ProbeDefinition[] | und
     try { text = readFileSync(f, 'latin1'); } catch (e) { process.stderr.write(`kinv: cannot read --functions ${f}: ${(e as Error).message}\n`); return undefined; }
     const fns = parseFunctionList(text);
     if (fns.size === 0) { process.stderr.write(`kinv: ${f}:1:1: no function names (expected available_filter_functions or /proc/kallsyms)\n`); return undefined; }
+    const lacking = FUNCTIONS_EVERY_KERNEL_HAS.filter((fn) => !fns.has(fn));
+    if (lacking.length > 0) process.stderr.write(`kinv: warning: ${f} lacks ${lacking.join(', ')}, which every kernel since 4.15 has: it is not the kernel's whole function list, and those are taken as present\n`);
     kernelFunctions ??= new Set();
     for (const fn of fns) kernelFunctions.add(fn);
   }
