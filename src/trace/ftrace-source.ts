@@ -51,7 +51,7 @@ export function openFtraceSource(chunks: AsyncIterable<Uint8Array>, opts: Ftrace
     ok: true,
     source: readFtrace(chunks, mapping, {
       file: opts.file, onDiagnostic: opts.onDiagnostic, stats: opts.stats, params: opts.params ?? {}, leafFunctions: leafFunctions(opts.spec),
-      onProbed: note, returnProbes: (opts.probes ?? []).filter((p) => p.kind === 'kretprobe').map((p) => p.fn),
+      onProbed: note, returnProbes: opts.probes?.filter((p) => p.kind === 'kretprobe').map((p) => p.fn),
     }),
   };
 }

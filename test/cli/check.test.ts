@@ -41,11 +41,13 @@ describe('kinv check', () => {
     expect((last.evaluated as Record<string, number>).rel_held).toBe(2);
     const v = objs.filter((o) => o.kind === 'violation').map((o) => [o.invariant, o.pid, o.seq, o.file, o.line]);
     expect(v).toEqual([
+      ['in_lookup_parent_locked', 101, 7, 'traces/ndjson/draft-d_add_ci-E2.ndjson', 8],
       ['d_add_ci_parent_lock_balanced', 101, 10, 'traces/ndjson/draft-d_add_ci-E2.ndjson', 11],
       ['lookup_parent_lock_balanced', 101, 11, 'traces/ndjson/draft-d_add_ci-E2.ndjson', 12],
       ['rel_held', 101, 13, 'traces/ndjson/draft-d_add_ci-E2.ndjson', 14],
     ]);
-    expect(objs[0]!.spec).toMatch(/^spec\/vfs\/locks\.kinv:\d+:\d+$/);
+    expect(objs[0]!.spec).toMatch(/^spec\/vfs\/order\.kinv:\d+:\d+$/);
+    expect(objs[1]!.spec).toMatch(/^spec\/vfs\/locks\.kinv:\d+:\d+$/);
   });
 
   it('reads standard input with -', () => {

@@ -131,6 +131,18 @@ function records(t: string): { recs: Rec[]; continuations: number; headers: numb
   return { recs, continuations, headers };
 }
 
+/** Lines of the up_reads a task makes right after entering d_add_ci: the shape drops the parent
+ * lock there while the caller still owns the in-lookup dentry ->lookup was called on. */
+function releasesInDAddCi(recs: Rec[]): number[] {
+  const last = new Map<string, string>();
+  const out: number[] = [];
+  for (const r of recs) {
+    if (r.ev === 'ur' && last.get(r.pid) === 'daddci') out.push(r.line);
+    last.set(r.pid, r.ev);
+  }
+  return out;
+}
+
 /** Per d_add_ci frame on the tracked XFS directory: how its d_alloc_parallel ended and which
  * unlock/relock it did; E2 = d_alloc_parallel returned a dentry that is not in lookup. `unlocked`:
  * the lines of the d_add_ci returns whose frame released the parent lock and did not take it back. */
@@ -226,6 +238,13 @@ for (const shape of ['draft', 'fixed'] as const) {
 
     it('lost nothing', () => { statsAgree(d, m); expect(t).not.toMatch(/LOST \d+ EVENTS/); });
 
+    it('kinv flags every release of the parent lock inside d_add_ci, and only those: the caller owns an in-lookup dentry there (in_lookup_parent_locked)', () => {
+      const flagged = kinv.verdicts.filter((v) => v.invariant === 'in_lookup_parent_locked');
+      expect(flagged.map((v) => v.line)).toEqual(releasesInDAddCi(recs));
+      expect(flagged.length).toBeGreaterThan(1000);
+      for (const v of flagged.slice(0, 50)) expect(v.message).toMatch(/^task \d+ releases 0x[0-9a-f]+ \(R\) while it owns in-lookup \{0x[0-9a-f]+ \("[^"]*"\)\} in it$/);
+    });
+
     if (shape === 'draft') {
       it('returns from d_add_ci without the parent lock after a d_alloc_parallel hit (E2), once per missing relock', () => {
         const { frames, dr, ur } = dAddCiFrames(recs, xfs.sem);
@@ -252,7 +271,7 @@ for (const shape of ['draft', 'fixed'] as const) {
         const dci = by('d_add_ci_parent_lock_balanced');
         const lookups = by('lookup_parent_lock_balanced');
         const rels = by('rel_held');
-        expect(new Set(kinv.verdicts.map((v) => v.invariant))).toEqual(new Set(['d_add_ci_parent_lock_balanced', 'lookup_parent_lock_balanced', 'rel_held', 'lock_order_acyclic']));
+        expect(new Set(kinv.verdicts.map((v) => v.invariant))).toEqual(new Set(['in_lookup_parent_locked', 'd_add_ci_parent_lock_balanced', 'lookup_parent_lock_balanced', 'rel_held', 'lock_order_acyclic']));
         expect([lookups.length, rels.length]).toEqual([dci.length, dci.length]);
         for (const v of dci) {
           // per skipped relock, on that task: d_add_ci returns, ->lookup returns, the caller's up_read
@@ -294,9 +313,9 @@ for (const shape of ['draft', 'fixed'] as const) {
       it('kinv finds no imbalance; what it finds is the lock-order cycle of the relock under an in-lookup name', () => {
         const names = kinv.verdicts.map((v) => v.invariant);
         for (const inv of ['d_add_ci_parent_lock_balanced', 'lookup_parent_lock_balanced', 'rel_held', 'rel_mode', 'no_locks_at_exit']) expect(names).not.toContain(inv);
-        expect(new Set(names)).toEqual(new Set(['lock_order_acyclic']));
+        expect(new Set(names)).toEqual(new Set(['in_lookup_parent_locked', 'lock_order_acyclic']));
         // the task re-takes the parent's i_rwsem inside d_add_ci while it owns an in-lookup name of that directory
-        expect(kinv.verdicts[0]!.message).toMatch(/^lock order cycle \{in-lookup (0x[0-9a-f]+)\/(\w+) -> i_rwsem \1 -> in-lookup \1\/\2[,}]/);
+        expect(kinv.verdicts.find((v) => v.invariant === 'lock_order_acyclic')!.message).toMatch(/^lock order cycle \{in-lookup (0x[0-9a-f]+)\/(\w+) -> i_rwsem \1 -> in-lookup \1\/\2[,}]/);
         expect(kinv.status).toBe(1);
       });
     }

@@ -41,7 +41,8 @@ describe('kinv check --lockdep', () => {
       ['bad_unlock', 'rel_held', 29, true, false],
       ['rwsem_warn', 'rel_held', 29, false, true],
     ]);
-    expect(objs.at(-1)).toMatchObject({ status: 'summary', reports: 2, explained: 2, unexplained: 0, missedByLockdep: 2 });
+    // lockdep does not see the release of the parent under an in-lookup dentry, nor the two unbalanced returns
+    expect(objs.at(-1)).toMatchObject({ status: 'summary', reports: 2, explained: 2, unexplained: 0, missedByLockdep: 3 });
   });
 });
 

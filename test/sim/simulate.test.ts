@@ -76,25 +76,27 @@ describe('the draft d_add_ci early returns', () => {
     const start = r.events.findIndex((e) => e.ev === 'call' && e.fn === 'd_add_ci');
     const end = r.events.findIndex((e) => e.ev === 'ret' && e.fn === 'd_add_ci');
     const report = run(compileBundled(), r.events);
-    return { frame: r.events.slice(start, end + 1), verdicts: report.verdicts.map((v) => [v.invariant, v.event?.seq]), end };
+    const rel = r.events.findIndex((e, i) => i > start && e.ev === 'rel');
+    return { frame: r.events.slice(start, end + 1), verdicts: report.verdicts.map((v) => [v.invariant, v.event?.seq]), end, rel };
   }
   const lockOps = (es: TraceEvent[]) => es.filter((e) => e.ev === 'rel' || e.ev === 'acq').map((e) => e.ev);
 
   it('E1: d_alloc_parallel fails, and d_add_ci returns the error without re-taking the lock', () => {
     // choices: no fault on the first d_alloc_parallel, the exact name not hashed, then allocation failure.
-    const { frame, verdicts, end } = forced('single', [0, 0, 1]);
+    const { frame, verdicts, end, rel } = forced('single', [0, 0, 1]);
     expect(frame.at(-1)!.ret).toBe('ERR:-12');
     expect(frame.find((e) => e.ev === 'ret' && e.fn === 'd_alloc_parallel')!.args.outcome).toBe('E');
     expect(lockOps(frame)).toEqual(['rel']);
-    expect(verdicts[0]).toEqual(['d_add_ci_parent_lock_balanced', end]);
-    expect(verdicts.map((v) => v[0])).toEqual(['d_add_ci_parent_lock_balanced', 'lookup_parent_lock_balanced', 'rel_held']);
+    // the release itself, while the caller owns the in-lookup dentry (today's order), then the unbalanced return
+    expect(verdicts.slice(0, 2)).toEqual([['in_lookup_parent_locked', rel], ['d_add_ci_parent_lock_balanced', end]]);
+    expect(verdicts.map((v) => v[0])).toEqual(['in_lookup_parent_locked', 'd_add_ci_parent_lock_balanced', 'lookup_parent_lock_balanced', 'rel_held']);
   });
 
   it('E2: the exact-case name got hashed meanwhile, and d_add_ci returns it without re-taking the lock', () => {
-    const { frame, verdicts, end } = forced('single', [0, 1]);
+    const { frame, verdicts, end, rel } = forced('single', [0, 1]);
     expect(frame.find((e) => e.ev === 'ret' && e.fn === 'd_alloc_parallel')!.args.outcome).toBe('H');
     expect(lockOps(frame)).toEqual(['rel']);
-    expect(verdicts[0]).toEqual(['d_add_ci_parent_lock_balanced', end]);
+    expect(verdicts.slice(0, 2)).toEqual([['in_lookup_parent_locked', rel], ['d_add_ci_parent_lock_balanced', end]]);
   });
 
   it('E3: d_alloc fails on the non-in-lookup path, and d_add_ci returns -ENOMEM without re-taking the lock', () => {

@@ -46,7 +46,10 @@ export interface FtraceReaderOptions {
    * shows is known while it is read (see trace/coverage.ts).
    */
   onProbed?: (kind: 'kprobe' | 'kretprobe', fn: string) => void;
-  /** Functions known to have a return probe in this capture (from its probe definitions). */
+  /**
+   * The functions that have a return probe in this capture, from its probe definitions; when
+   * given, a function not in it has no return probe (nothing of it can be missed).
+   */
   returnProbes?: Iterable<string>;
 }
 
@@ -141,14 +144,17 @@ export class FtraceRecordReader {
     this.valuedLeaves = new Set(leaves.filter((f) => f.endsWith('?')).map((f) => f.slice(0, -1)));
     this.onProbed = opts.onProbed ?? (() => undefined);
     this.declaredReturns = new Set(opts.returnProbes ?? []);
+    this.probesDeclared = opts.returnProbes !== undefined;
   }
 
   /** Leaves whose return value matters: a missed return of one is a gap, not a put-back. */
   private readonly valuedLeaves: ReadonlySet<string>;
   private readonly onProbed: (kind: 'kprobe' | 'kretprobe', fn: string) => void;
   private readonly declaredReturns: ReadonlySet<string>;
-  /** Functions whose entries were seen while no return of theirs is known to be probed. */
-  private readonly noReturnProbe = new Map<string, number>();
+  /** Per function: entries whose return was missing before any return of that function was seen. */
+  private readonly noReturnSeen = new Map<string, number>();
+  /** The capture's probe definitions were given: a function without a return probe in them has none. */
+  private readonly probesDeclared: boolean;
   /** Missing returns of non-leaf functions, found at the task's syscall exit, by function. */
   private readonly lostAtExit = new Map<string, number>();
 
@@ -338,19 +344,19 @@ export class FtraceRecordReader {
   private putBackReturn(entry: string | RawFtraceRecord, sc: LineScan, lineNo: number, pid: number): void {
     const sym = typeof entry === 'string' ? entry : (entry.probedSym ?? '');
     const name = this.returnEvent.get(sym);
-    if (name === undefined && !this.declaredReturns.has(sym)) {
-      // No return of this function has been seen: most likely the capture has no return probe
-      // for it at all, so nothing was missed. The entry is closed; what its return would have
-      // shown is not known (coverage says so where it matters).
+    if (name === undefined && this.probesDeclared && !this.declaredReturns.has(sym)) {
+      // The capture's probe definitions say there is no return probe on this function: nothing
+      // was missed. What its return would have shown is not known (coverage says so where it matters).
       this.pairing.returnsMissed--;
-      this.noReturnProbe.set(sym, (this.noReturnProbe.get(sym) ?? 0) + 1);
       return;
     }
     this.missedBySym.set(sym, (this.missedBySym.get(sym) ?? 0) + 1);
     if (name === undefined || this.valuedLeaves.has(sym)) {
-      // No return of this function seen yet (which event would carry it is unknown), or one whose
-      // value decides the outcome (a failed down_read_killable holds nothing): the task's state
-      // is unknown from here (a gap) rather than guessed.
+      // No return of this function seen yet (the capture may have no return probe on it at all,
+      // or missed this one), or one whose value decides the outcome (a failed
+      // down_read_killable holds nothing): the task's state is unknown from here (a gap) rather
+      // than guessed.
+      if (name === undefined) this.noReturnSeen.set(sym, (this.noReturnSeen.get(sym) ?? 0) + 1);
       this.unplaced++;
       this.gap('return missing', undefined, pid, 1, lineNo);
       return;
@@ -424,7 +430,8 @@ export class FtraceRecordReader {
     if (this.missedBySym.size > 0) {
       const what = [...this.missedBySym].map(([sym, n]) => `${n} of ${sym}`).join(', ');
       const total = this.stats.returnsMissed;
-      const unplaced = this.unplaced === 0 ? '' : `; ${this.unplaced} could not be put back (no return of their function seen yet, or a return value that decides whether the lock was taken), so their tasks' state is unknown from there (gaps)`;
+      const unseen = [...this.noReturnSeen].map(([sym, n]) => `${n} of ${sym}`).join(', ');
+      const unplaced = this.unplaced === 0 ? '' : `; ${this.unplaced} came before any return of their function or have a return value that decides whether the lock was taken, so their tasks' state is unknown from there (gaps)${unseen === '' ? '' : ` — no return of ${[...this.noReturnSeen.keys()].join(', ')} was seen before (${unseen}): if the capture has no return probe on ${this.noReturnSeen.size === 1 ? 'it' : 'them'}, nothing was missed; pass its kprobe_events with --probes to say so`}`;
       this.onDiagnostic(warning('KV312', `${total} kretprobe return${total === 1 ? ' is' : 's are'} missing from the log (${what}): each was taken as returned right before its task's next record, as no probe fires inside these functions${unplaced}`,
         { at: { source: this.file, line: this.stats.lines } }, 'a kretprobe misses returns when more tasks are inside its function than it has instances (nmissed in kprobe_profile): define it with more, e.g. r64:dr_ret down_read'));
     }
