@@ -24,6 +24,8 @@ type Cell = `${DAddCiShape}/${LockOrder}`;
 const CELLS: Cell[] = ['mainline/current', 'mainline/new', 'draft/current', 'draft/new', 'fixed/current', 'fixed/new'];
 const split = (c: Cell) => c.split('/') as [DAddCiShape, LockOrder];
 const DEADLOCK_2E = ['lock_order_acyclic', 'no_deadlock', 'waiter_holds_nothing_needed'];
+/** In today's order the draft and fixed shapes drop the parent lock while the caller owns an in-lookup dentry (85c7f81041d5). */
+const RELEASE_IN_LOOKUP = ['in_lookup_parent_locked'];
 
 /** Rotates a printed cycle "a -> b -> c -> a" to start at its smallest pid, for comparing cycles. */
 function canonicalCycle(pids: number[]): number[] {
@@ -37,9 +39,9 @@ describe('ci-pair: §2(e) schedule 1, with the monitors', () => {
   const want: Record<Cell, string[]> = {
     'mainline/current': [],
     'mainline/new': ['no_dap_under_dir_lock'],
-    'draft/current': DEADLOCK_2E,
+    'draft/current': [...RELEASE_IN_LOOKUP, ...DEADLOCK_2E],
     'draft/new': [],
-    'fixed/current': DEADLOCK_2E,
+    'fixed/current': [...RELEASE_IN_LOOKUP, ...DEADLOCK_2E],
     'fixed/new': [],
   };
   for (const cell of CELLS) {
