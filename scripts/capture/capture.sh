@@ -19,7 +19,7 @@
 #   --kernel-package NAME[=VERSION]  boot this Debian linux-image package instead of the pinned
 #                         6.1 one (e.g. linux-image-6.12.118+deb12-cloud-amd64; without =VERSION,
 #                         the version apt-cache policy offers)
-#   --ord-rounds N        rounds of the ordinary workload per filesystem (default 2)
+#   --ord-rounds N        rounds of the ordinary workload per filesystem (default 3)
 #   --files N             files per test directory (default 200)
 #   --workers N           concurrent workers per filesystem (default 4)
 #   --coll-workers N      collision workers (default 6)
@@ -49,7 +49,7 @@ KPKG_VERSION=6.1.192-2
 KREL=6.1.0-56-cloud-amd64
 APT_PACKAGES="qemu-system-x86 busybox-static xfsprogs dosfstools e2fsprogs kmod cpio lz4 xz-utils zstd dwarves"
 
-PROBESET=legacy; ORD_ROUNDS=2; KERNEL_PACKAGE=""
+PROBESET=legacy; ORD_ROUNDS=3; KERNEL_PACKAGE=""
 OUT=""; ACCEL=${KINV_ACCEL:-auto}; PHASES="kprobe-trace,kprobe-pipe,graph,collision"
 NFILES=200; WORKERS=4; COLL_WORKERS=6; COLL_ROUNDS=40; TIMEOUT=1200; INSTALL=1
 KERNEL_IMAGE=""; OFFSETS_FROM=""; KERNEL_LABEL=""; EXTRA_PROBES=""; EXTRA_CMDLINE=""; COLL_DEADLINE=300; ALLOW_PARTIAL=0; TRACE_CLOCK=counter

@@ -30,6 +30,7 @@ const rejected = lines(join(G, 'probes.rejected'));
 // kernel's type information has no offset for them (lookup_open without struct nameidata)
 const absent = lines(join(G, 'probes.absent'));
 const noOffset = args.nooffset ? lines(args.nooffset) : [];
+const absentVariants = lines(join(G, 'probes.variants'));
 const refFunctionsPresent = lines(join(G, 'functions'));
 const functions = { present: [], absent: [] };
 for (const l of lines(join(G, 'functions.txt'))) {
@@ -170,7 +171,7 @@ for (const name of readdirSync(G)) {
       ],
     },
     offsets: { ...offsets, i_rwsemHex: '0x' + offsets['inode.i_rwsem'].toString(16) },
-    probes: name === 'graph' ? null : { definitions: accepted, rejected, absent, noOffset, filters: lines(join(src, 'filters.txt')) },
+    probes: name === 'graph' ? null : { definitions: accepted, rejected, absent, absentVariants, noOffset, filters: lines(join(src, 'filters.txt')) },
     probeSet: name === 'graph' ? null : { name: args.probeset ?? 'legacy', file: args['probes-file'] ?? 'probes.txt', referenceFunctionsPresent: refFunctionsPresent,
       note: 'absent: lines skipped because their function is not in available_filter_functions (inlined, or a lockdep-only variant that is a macro without CONFIG_DEBUG_LOCK_ALLOC); rejected: lines the kernel refused; noOffset: lines left out for want of a struct offset' },
     tracepoints: name === 'ordinary' ? ['raw_syscalls/sys_exit (the programs by comm, see probes.filters)', 'sched/sched_process_exit'] : ['raw_syscalls/sys_exit (comm == "lkwork")', 'sched/sched_process_exit'],
