@@ -31,6 +31,7 @@ node -e '
 ' "$SRC" "$DST"
 node "$HERE/count-locks.mjs" "$DST" --json > "$DST/counts.json" || die "count-locks.mjs failed on $DST"
 node "$HERE/count-locks.mjs" "$DST" --readme "$DST/README.md" || die "writing the figures into $DST/README.md failed"
+node "$HERE/count-locks.mjs" --summary "$(dirname "$DST")" || die "writing the summary table into $(dirname "$DST")/README.md failed"
 size=$(gzip -l "$DST/trace.gz" | awk 'NR == 2 { print $1 }')
 echo "==> $DST: $(du -sb "$DST" | cut -f1) bytes (trace.gz $size bytes)"
 [ "$size" -lt 2000000 ] || echo "bundle-programs: WARNING: trace.gz is over 2 MB" >&2

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ACQUIRE, countLocks, readTrace, renderFigures } from '../../scripts/capture/count-locks.mjs';
+import { ACQUIRE, countLocks, readTrace, renderFigures, renderSummary, summaryRows } from '../../scripts/capture/count-locks.mjs';
 
 const ROOT = join(import.meta.dirname, '../../traces/kernel-programs');
 const dirs = existsSync(ROOT) ? readdirSync(ROOT).filter((d) => existsSync(join(ROOT, d, 'metadata.json'))).sort() : [];
@@ -20,8 +20,9 @@ interface Meta {
 }
 
 describe('traces/kernel-programs', () => {
-  it('holds the ordinary-programs captures', () => {
+  it('holds the ordinary-programs captures, summed up in its README', () => {
     expect(dirs.length).toBeGreaterThanOrEqual(1);
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(renderSummary(summaryRows(ROOT)));
   });
 
   for (const name of dirs) {
