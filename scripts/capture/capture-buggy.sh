@@ -17,7 +17,9 @@
 #                      then under this workload (traces/kernel-buggy/README.md), and a TCG guest
 #                      can stall; a failed boot is kept as DIR/<shape>.failed-<k>
 #   --no-install       do not apt-get install missing tools
-#   any other option is passed to capture.sh (e.g. --accel tcg, --coll-rounds 100, --timeout 1800)
+#   any other option is passed to capture.sh (e.g. --accel tcg, --coll-rounds 100, --timeout 1800);
+#   a --phases given here replaces the collision phase, e.g. the ordinary programs on the lockdep
+#   build with the mainline shape: --shapes mainline --phases ordinary --probeset full
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -134,7 +136,7 @@ mkdir -p "$OUT"
 for shape in ${SHAPES//,/ }; do
   case $shape in draft|fixed|mainline) ;; *) fail "unknown shape $shape (draft, fixed, mainline)" ;; esac
   for attempt in $(seq 1 "$ATTEMPTS"); do
-    step "capture-$shape" "booting with kinv_d_add_ci=$shape, collision workload on XFS ASCII-CI (attempt $attempt of $ATTEMPTS)"
+    step "capture-$shape" "booting with kinv_d_add_ci=$shape, $(printf '%s\n' "${PASS[@]}" | grep -A1 -x -- --phases | tail -1 | grep -v -x -- --phases || echo collision) phase (attempt $attempt of $ATTEMPTS)"
     rm -rf "$OUT/$shape"
     bash "$HERE/capture.sh" --out "$OUT/$shape" --phases collision \
       --kernel "$CACHE/bzImage" --offsets-from "$CACHE/dcache-g.o" \

@@ -11,7 +11,15 @@
 #   --out DIR             output folder (default: scripts/capture/work/out/<date>-<time>)
 #   --accel auto|kvm|tcg  auto (default) boots with KVM only if a short boot attempt works
 #   --phases LIST         comma-separated, from kprobe-trace,kprobe-pipe,graph,collision (default: these
-#                         four) and churn (creates, renames, unlinks, mkdir/rmdir among lookups)
+#                         four), churn (creates, renames, unlinks, mkdir/rmdir among lookups) and
+#                         ordinary (ordinary busybox programs in the test directories, also on a
+#                         casefold ext4 directory; see guest/lkwork "ordinary")
+#   --probeset legacy|full  legacy (default): probes.txt; full: probes-full.txt (every rwsem
+#                         acquisition variant, d_alloc, __dentry_kill, evict, d_wait_lookup, lookup_open)
+#   --kernel-package NAME[=VERSION]  boot this Debian linux-image package instead of the pinned
+#                         6.1 one (e.g. linux-image-6.12.118+deb12-cloud-amd64; without =VERSION,
+#                         the version apt-cache policy offers)
+#   --ord-rounds N        rounds of the ordinary workload per filesystem (default 3)
 #   --files N             files per test directory (default 200)
 #   --workers N           concurrent workers per filesystem (default 4)
 #   --coll-workers N      collision workers (default 6)
@@ -41,6 +49,7 @@ KPKG_VERSION=6.1.192-2
 KREL=6.1.0-56-cloud-amd64
 APT_PACKAGES="qemu-system-x86 busybox-static xfsprogs dosfstools e2fsprogs kmod cpio lz4 xz-utils zstd dwarves"
 
+PROBESET=legacy; ORD_ROUNDS=3; KERNEL_PACKAGE=""
 OUT=""; ACCEL=${KINV_ACCEL:-auto}; PHASES="kprobe-trace,kprobe-pipe,graph,collision"
 NFILES=200; WORKERS=4; COLL_WORKERS=6; COLL_ROUNDS=40; TIMEOUT=1200; INSTALL=1
 KERNEL_IMAGE=""; OFFSETS_FROM=""; KERNEL_LABEL=""; EXTRA_PROBES=""; EXTRA_CMDLINE=""; COLL_DEADLINE=300; ALLOW_PARTIAL=0; TRACE_CLOCK=counter
@@ -63,12 +72,17 @@ while [ $# -gt 0 ]; do
     --allow-partial) ALLOW_PARTIAL=1 ;;
     --coll-deadline) COLL_DEADLINE=$2; shift ;;
     --trace-clock) TRACE_CLOCK=$2; shift ;;
+    --probeset) PROBESET=$2; shift ;;
+    --kernel-package) KERNEL_PACKAGE=$2; shift ;;
+    --ord-rounds) ORD_ROUNDS=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "capture: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 case $ACCEL in auto|kvm|tcg) ;; *) echo "capture: --accel must be auto, kvm or tcg" >&2; exit 2 ;; esac
+case $PROBESET in legacy|full) ;; *) echo "capture: --probeset must be legacy or full" >&2; exit 2 ;; esac
+[ -n "$KERNEL_PACKAGE" ] && [ -n "$KERNEL_IMAGE" ] && { echo "capture: --kernel-package and --kernel exclude each other" >&2; exit 2; }
 
 NAME=capture
 # shellcheck source=lib.sh
@@ -116,10 +130,20 @@ BUSYBOX=/bin/busybox
 info "qemu $(qemu-system-x86_64 --version | head -1 | awk '{ print $4 }'), pahole $(pahole --version), node $(node --version)"
 
 # ---------------------------------------------------------------------------------------------
+if [ -n "$KERNEL_PACKAGE" ]; then
+  KPKG=${KERNEL_PACKAGE%%=*}
+  case $KPKG in linux-image-*) ;; *) fail "--kernel-package wants a linux-image-* package name, not $KPKG" ;; esac
+  KREL=${KPKG#linux-image-}
+  if [ "$KERNEL_PACKAGE" != "$KPKG" ]; then KPKG_VERSION=${KERNEL_PACKAGE#*=}
+  else
+    KPKG_VERSION=$(apt-cache policy "$KPKG" 2>/dev/null | awk '/Candidate:/ { print $2 }')
+    case $KPKG_VERSION in ''|'(none)') fail "apt-cache policy $KPKG offers no version (run apt-get update; apt-cache search linux-image lists the names)" ;; esac
+  fi
+fi
 KDIR="$WORK/kernel-$KREL"
 if [ -z "$KERNEL_IMAGE" ]; then
   step kernel "$KPKG=$KPKG_VERSION (downloaded and unpacked, not installed)"
-  DEB="$WORK/${KPKG}_${KPKG_VERSION}_amd64.deb"
+  DEB="$WORK/${KPKG}_${KPKG_VERSION//:/%3a}_amd64.deb"
   if [ ! -s "$DEB" ]; then
     apt_download "$KPKG=$KPKG_VERSION" "$WORK" "$RUN/download.log" "apt-cache policy $KPKG lists the versions on offer"
   fi
@@ -133,6 +157,9 @@ if [ -z "$KERNEL_IMAGE" ]; then
   KERNEL_IMAGE="$KDIR/boot/vmlinuz-$KREL"
   [ -s "$KERNEL_IMAGE" ] || fail "no kernel image in the package ($KERNEL_IMAGE)"
   KERNEL_LABEL="debian $KPKG $KPKG_VERSION"
+  # A placeholder System.map (6.12 packages: "The real System.map is in the ... -dbg package")
+  # is of no use; functions are checked in the guest (available_filter_functions).
+  grep -q ' B The real System.map' "$KDIR/boot/System.map-$KREL" 2>/dev/null && info "System.map is a placeholder: probed functions are checked in the guest"
   USE_MODULES=1
 else
   step kernel "using $KERNEL_IMAGE (${KERNEL_LABEL:-custom build}; drivers built in)"
@@ -174,20 +201,40 @@ for spec in inode:i_rwsem dentry:d_flags dentry:d_parent dentry:d_name dentry:d_
   OFF[$spec]=$v
 done
 D_NAME_NAME=$(( OFF[dentry:d_name] + OFF[qstr:name] ))
+# struct nameidata (for lookup_open in the full set): optional, as a DWARF object of fs/dcache.o
+# does not describe it; without it the lines that need it are dropped and recorded.
+ND_DENTRY=""; ND_LAST_NAME=""; ND_LAST_LEN=""; ND_JSON=""
+if [ "$PROBESET" = full ]; then
+  nd_path=$(member_offset nameidata path); nd_last=$(member_offset nameidata last); p_dentry=$(member_offset path dentry)
+  if [ -n "$nd_path" ] && [ -n "$nd_last" ] && [ -n "$p_dentry" ]; then
+    ND_DENTRY=$(( nd_path + p_dentry )); ND_LAST_NAME=$(( nd_last + OFF[qstr:name] )); ND_LAST_LEN=$(( nd_last + OFF[qstr:len] ))
+    ND_JSON=", \"nameidata.path.dentry\": $ND_DENTRY, \"nameidata.last.name\": $ND_LAST_NAME, \"nameidata.last.len\": $ND_LAST_LEN"
+    info "nameidata.path.dentry=$ND_DENTRY nameidata.last.name=$ND_LAST_NAME nameidata.last.len=$ND_LAST_LEN"
+  else
+    info "no struct nameidata in $PAHOLE_SRC: the lookup_open probes are left out"
+  fi
+fi
 info "inode.i_rwsem=${OFF[inode:i_rwsem]} dentry.d_flags=${OFF[dentry:d_flags]} d_parent=${OFF[dentry:d_parent]} d_name=${OFF[dentry:d_name]} (d_name.name=$D_NAME_NAME) d_inode=${OFF[dentry:d_inode]} qstr.len=${OFF[qstr:len]} qstr.name=${OFF[qstr:name]}"
 cat > "$RUN/offsets.json" <<EOF
 { "source": "$OFFSETS_SOURCE",
   "inode.i_rwsem": ${OFF[inode:i_rwsem]}, "dentry.d_flags": ${OFF[dentry:d_flags]},
   "dentry.d_parent": ${OFF[dentry:d_parent]}, "dentry.d_name": ${OFF[dentry:d_name]},
   "dentry.d_name.name": $D_NAME_NAME, "dentry.d_inode": ${OFF[dentry:d_inode]},
-  "qstr.len": ${OFF[qstr:len]}, "qstr.name": ${OFF[qstr:name]} }
+  "qstr.len": ${OFF[qstr:len]}, "qstr.name": ${OFF[qstr:name]}$ND_JSON }
 EOF
 
 # The probe set with these offsets.
-{ grep -v '^#' "$HERE/probes.txt"; [ -n "$EXTRA_PROBES" ] && grep -v '^#' "$EXTRA_PROBES"; true; } | grep -v '^ *$' |
+PROBES_FILE="$HERE/probes.txt"; [ "$PROBESET" = full ] && PROBES_FILE="$HERE/probes-full.txt"
+{ grep -v '^#' "$PROBES_FILE"; [ -n "$EXTRA_PROBES" ] && grep -v '^#' "$EXTRA_PROBES"; true; } | grep -v '^ *$' > "$RUN/probes.raw"
+: > "$RUN/probes.nooffset"
+if [ -z "$ND_DENTRY" ]; then grep '{ND_' "$RUN/probes.raw" > "$RUN/probes.nooffset" || true; fi
+{ if [ -z "$ND_DENTRY" ]; then grep -v '{ND_' "$RUN/probes.raw" || true; else cat "$RUN/probes.raw"; fi; } |
   sed -e "s/{QSTR_LEN}/${OFF[qstr:len]}/g" -e "s/{QSTR_NAME}/${OFF[qstr:name]}/g" \
       -e "s/{D_FLAGS}/${OFF[dentry:d_flags]}/g" -e "s/{D_PARENT}/${OFF[dentry:d_parent]}/g" \
-      -e "s/{D_NAME_NAME}/$D_NAME_NAME/g" -e "s/{D_INODE}/${OFF[dentry:d_inode]}/g" > "$RUN/probes.txt"
+      -e "s/{D_NAME_NAME}/$D_NAME_NAME/g" -e "s/{D_INODE}/${OFF[dentry:d_inode]}/g" \
+      -e "s/{ND_DENTRY}/$ND_DENTRY/g" -e "s/{ND_LAST_NAME}/$ND_LAST_NAME/g" -e "s/{ND_LAST_LEN}/$ND_LAST_LEN/g" > "$RUN/probes.txt"
+# The functions the set names (a capture's "functions" file lists those of them the kernel has)
+awk '{ sub(/^\|/, ""); print $2 }' "$RUN/probes.raw" | awk '!seen[$0]++' > "$RUN/ref-functions"
 grep -q '{' "$RUN/probes.txt" && fail "a placeholder in probes.txt has no offset: $(grep -o '{[A-Z_]*}' "$RUN/probes.txt" | head -1)"
 info "$(wc -l < "$RUN/probes.txt") probe definitions"
 
@@ -198,6 +245,14 @@ truncate -s 64M "$RUN/vfat.img" && mkfs.vfat "$RUN/vfat.img" > /dev/null || fail
 truncate -s 320M "$RUN/xfsci.img" && mkfs.xfs -q -f -n version=ci "$RUN/xfsci.img" ||
   fail "mkfs.xfs -n version=ci failed (this xfsprogs may have dropped ASCII case-insensitive support)"
 truncate -s 1G "$RUN/out.img"
+# The ordinary phase also uses a casefold ext4 (a fifth disk after the output disk, so the other
+# phases' devices are unchanged); the guest makes a casefold directory on it with chattr +F.
+CASEFOLD=0
+case ",$PHASES," in *,ordinary,*)
+  truncate -s 64M "$RUN/cf.img"
+  if mkfs.ext4 -q -F -O casefold -E encoding=utf8 "$RUN/cf.img" 2> "$RUN/mkfs-cf.log"; then CASEFOLD=1; info "ext4 -O casefold (utf8) image made"
+  else info "mkfs.ext4 -O casefold failed ($(head -1 "$RUN/mkfs-cf.log")): no casefold directory in this capture"; fi ;;
+esac
 info "xfs: $(xfs_db -r -c version "$RUN/xfsci.img" 2>/dev/null | grep -o 'ASCII_CI' || echo 'ASCII_CI flag not seen')"
 
 # ---------------------------------------------------------------------------------------------
@@ -209,13 +264,28 @@ for a in $("$BUSYBOX" --list); do [ "$a" = busybox ] || ln -sf busybox "$IR/bin/
 install -m 0755 "$HERE/guest/init" "$IR/init"
 install -m 0755 "$HERE/guest/lkwork" "$IR/bin/lkwork"
 cp "$RUN/probes.txt" "$IR/etc/probes.txt"
+cp "$RUN/ref-functions" "$IR/etc/ref-functions"
+if [ "$CASEFOLD" = 1 ]; then
+  # busybox has no chattr: e2fsprogs' chattr (for +F), its libraries and the dynamic loader
+  command -v chattr > /dev/null || fail "chattr (e2fsprogs) not found: the casefold directory needs chattr +F"
+  mkdir -p "$IR/usr/bin"
+  cp "$(command -v chattr)" "$IR/usr/bin/chattr"; cp "$(command -v lsattr)" "$IR/usr/bin/lsattr"
+  for lib in $(ldd "$(command -v chattr)" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+    mkdir -p "$IR$(dirname "$lib")"; cp -L "$lib" "$IR$lib"
+  done
+fi
 : > "$IR/etc/modules.order"
 if [ "$USE_MODULES" = 1 ]; then
   MODS="virtio_pci virtio_blk xfs vfat nls_cp437 nls_ascii nls_utf8 nls_iso8859-1"
   modprobe -a -d "$KDIR" -S "$KREL" --show-depends $MODS > "$RUN/modules.deps" 2>&1 ||
     { cat "$RUN/modules.deps" >&2; fail "modprobe --show-depends could not resolve $MODS"; }
+  # 6.12 packages ship modules as .ko.xz: busybox insmod wants them decompressed
   awk '$1 == "insmod" { print $2 }' "$RUN/modules.deps" | awk '!seen[$0]++' | while read -r ko; do
-    cp "$ko" "$IR/lib/modules/" && basename "$ko" >> "$IR/etc/modules.order"
+    case $ko in
+      *.ko.xz) b=$(basename "$ko" .xz); xz -dc "$ko" > "$IR/lib/modules/$b" || fail "xz -d $ko failed"; echo "$b" >> "$IR/etc/modules.order" ;;
+      *.ko.zst) b=$(basename "$ko" .zst); zstd -qdc "$ko" > "$IR/lib/modules/$b" || fail "zstd -d $ko failed"; echo "$b" >> "$IR/etc/modules.order" ;;
+      *) cp "$ko" "$IR/lib/modules/" && basename "$ko" >> "$IR/etc/modules.order" ;;
+    esac
   done
   info "modules: $(tr '\n' ' ' < "$IR/etc/modules.order")"
 fi
@@ -241,6 +311,10 @@ I_RWSEM=${OFF[inode:i_rwsem]}
 GRAPH_ROOTS="$GRAPH_ROOTS"
 GRAPH_FUNCTIONS="$GRAPH_FUNCTIONS"
 CHECK_FUNCTIONS="$CHECK_FUNCTIONS"
+PROBESET=$PROBESET
+ORD_ROUNDS=$ORD_ROUNDS
+CASEFOLD=$CASEFOLD
+DEV_cf=/dev/vde
 EOF
 ( cd "$IR" && find . | cpio -o -H newc --quiet | gzip -1 ) > "$RUN/initramfs.cpio.gz" || fail "cpio failed"
 info "initramfs $(du -h "$RUN/initramfs.cpio.gz" | cut -f1)"
@@ -256,9 +330,11 @@ qemu_run() { # accel cpu mode deadline log
     -drive "file=$RUN/vfat.img,if=virtio,format=raw,cache=unsafe" \
     -drive "file=$RUN/xfsci.img,if=virtio,format=raw,cache=unsafe" \
     -drive "file=$RUN/out.img,if=virtio,format=raw,cache=unsafe" \
+    ${CF_DRIVE[@]+"${CF_DRIVE[@]}"} \
     < /dev/null > "$log" 2>&1
 }
 
+CF_DRIVE=(); [ "$CASEFOLD" = 1 ] && CF_DRIVE=(-drive "file=$RUN/cf.img,if=virtio,format=raw,cache=unsafe")
 step accel "choosing KVM or TCG (requested: $ACCEL)"
 ACCEL_USED=""; CPU_USED=""; ACCEL_NOTES=""
 try_kvm() {
@@ -359,10 +435,10 @@ grep -qE '^(ok|partial)' "$OUT/guest/status" || fail "guest reported: $(cat "$OU
 step metadata "metadata.json per capture"
 T_END=$(date +%s.%N)
 node "$HERE/metadata.mjs" --out "$OUT" --offsets "$RUN/offsets.json" --probes "$RUN/probes.txt" \
-  --kernel-label "$KERNEL_LABEL" --accel "$ACCEL_USED" --cpu "$CPU_USED" --accel-notes "$ACCEL_NOTES" \
+  --kernel-label "$KERNEL_LABEL" --probeset "$PROBESET" --probes-file "$(basename "$PROBES_FILE")" --nooffset "$RUN/probes.nooffset" --accel "$ACCEL_USED" --cpu "$CPU_USED" --accel-notes "$ACCEL_NOTES" \
   --boot-seconds "$BOOT_SECONDS" --guest-status "$GUEST_STATUS" \
   --wall-seconds "$(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }')" \
-  --workload "files=$NFILES workers=$WORKERS coll_workers=$COLL_WORKERS coll_rounds=$COLL_ROUNDS" \
+  --workload "files=$NFILES workers=$WORKERS coll_workers=$COLL_WORKERS coll_rounds=$COLL_ROUNDS ord_rounds=$ORD_ROUNDS casefold=$CASEFOLD" \
   || fail "building metadata.json failed"
 
 step done "captures in $OUT ($(elapsed | tr -d ' ') wall)"

@@ -19,12 +19,19 @@ const CAPTURES = {
   'kprobe-pipe': { file: 'trace_pipe.txt', source: 'tracefs trace_pipe (streamed during the run), reference probe set', workload: 'spellings' },
   graph: { file: 'trace.txt', source: 'function_graph tracer (funcgraph-proc, funcgraph-abstime), limited to the lookup functions', workload: 'spellings' },
   collision: { file: 'trace.txt', source: 'tracefs trace file (read after the run), reference probe set', workload: 'collision' },
+  ordinary: { file: 'trace.txt', source: 'tracefs trace file (read after the run); probe set chosen with --probeset (see probeSet); lock probes filtered to the tracked directories, return probes of the lock functions and sys_exit to the programs by comm', workload: 'ordinary' },
   churn: { file: 'trace.txt', source: 'tracefs trace file (read after the run), reference probe set; dr_ret, dw_ret, sys_exit also for the applets mv, mkdir, rmdir, rm', workload: 'churn' },
 };
 
 const offsets = args.recount ? {} : JSON.parse(readFileSync(args.offsets, 'utf8'));
 const accepted = lines(join(G, 'probes.accepted'));
 const rejected = lines(join(G, 'probes.rejected'));
+// lines skipped because the function is not in available_filter_functions, or because the
+// kernel's type information has no offset for them (lookup_open without struct nameidata)
+const absent = lines(join(G, 'probes.absent'));
+const noOffset = args.nooffset ? lines(args.nooffset) : [];
+const absentVariants = lines(join(G, 'probes.variants'));
+const refFunctionsPresent = lines(join(G, 'functions'));
 const functions = { present: [], absent: [] };
 for (const l of lines(join(G, 'functions.txt'))) {
   const [f, st] = l.split(' ');
@@ -107,11 +114,19 @@ for (const name of readdirSync(G)) {
     .map((f) => ({ cpu: Number(f.slice(9)), ...parseStats(read(join(src, f))) }));
   const [t0, t1] = read(join(src, 'times')).trim().split(' ').map(Number);
   const tracked = lines(join(src, 'sems.txt')).map((l) => {
-    const [fs, di, sem] = l.split(' ');
-    return { fs, dir: `/mnt/${fs}/d`, dinode: di.split('=')[1], sem: sem.split('=')[1] };
+    const [fs, di, sem, dir] = l.split(' ');
+    return { fs, dir: dir ?? `/mnt/${fs}/d`, dinode: di.split('=')[1], sem: sem.split('=')[1] };
   });
   const counts = name === 'graph' ? countGraph(text) : countKprobe(text);
-  const wl = spec.workload === 'churn'
+  const wl = spec.workload === 'ordinary'
+    ? {
+        kind: 'ordinary',
+        description: 'per filesystem, one after another, all at once: one shell (comm lkwork) running ordinary busybox programs in p ROUNDS times (ls -la, ls -R, find ., find -name, du -s, tar -cf /dev/null ., shell globs, stat and cat of several case spellings, cp, cp -r, mv within p and across p and q, touch, mkdir/rmdir, rm, rm -r); 3 shells each doing N times `: > p/sharedI` (open O_CREAT|O_TRUNC) over 4 names in spelling shared/Shared/SHARED; 1 shell renaming p/xr0 to q/xr0 and back N times (mv); then rm -f of the shared names. Directories p, p/sub and q are tracked and pinned (a process has its cwd in each); every filesystem is freshly mounted (cold dcache) except tmpfs. workload.log lists each step with its time and pid',
+        filesystems: ['tmpfs', 'ext4', 'vfat', 'xfsci (mkfs.xfs -n version=ci: ASCII case-insensitive)', ...(workloadArgs.casefold ? ['cf (ext4 made with -O casefold -E encoding=utf8; p and q made casefold with chattr +F)'] : [])],
+        rounds: workloadArgs.ord_rounds, creatShells: 3, creatsPerShell: 12, crossRenames: 6,
+        programs: ['lkwork (sh)', 'ls', 'find', 'du', 'tar', 'stat', 'cat', 'cp', 'mv', 'rm', 'mkdir', 'rmdir', 'touch'],
+      }
+    : spec.workload === 'churn'
     ? {
         kind: 'churn',
         description: 'per filesystem, all at once: WORKERS shells (comm lkwork) each creating d/cK_I (open O_CREAT), stating it in another spelling, renaming it to rK_I (mv), stating the old name, mkdir and rmdir d/mK_I, and unlinking rK_I (rm), for I < FILES; and WORKERS shells running the spellings lookups of d/FileI; a process keeps its cwd in each d',
@@ -142,17 +157,24 @@ for (const name of readdirSync(G)) {
       build: args['kernel-label'],
       cmdline: read(join(G, 'cmdline')).trim(),
       arch: 'x86_64',
-      lookupShared: { present: false, flag: null, note: 'LOOKUP_SHARED does not exist in 6.1: lookup_shared_flag does not apply' },
+      lookupShared: /^6\.1\./.test(read(join(G, 'uname-r')).trim())
+        ? { present: false, flag: null, note: 'LOOKUP_SHARED does not exist in 6.1: lookup_shared_flag does not apply' }
+        : { present: null, flag: null, note: 'not determined by the capture scripts for this kernel' },
       DCACHE_PAR_LOOKUP: '0x10000000',
-      notes: [
+      notes: /^6\.1\./.test(read(join(G, 'uname-r')).trim()) ? [
         'lookup_slow is inlined into walk_component: __lookup_slow is probed; the parent lock is taken in walk_component before __lookup_slow and released after it returns',
         'd_wait_lookup and __d_lookup_done are not symbols in 6.1; __d_lookup_unhash_wake is',
         'dr_ret/dw_ret carry no sem and are filtered by comm: tie each to the preceding dr/dw of the same pid',
+      ] : [
+        'functions.present/absent and probeSet.absent tell which probed functions this kernel has',
+        'return probes of the lock functions carry no sem and are filtered by comm: tie each to the preceding entry of the same pid',
       ],
     },
     offsets: { ...offsets, i_rwsemHex: '0x' + offsets['inode.i_rwsem'].toString(16) },
-    probes: name === 'graph' ? null : { definitions: accepted, rejected, filters: lines(join(src, 'filters.txt')) },
-    tracepoints: ['raw_syscalls/sys_exit (comm == "lkwork")', 'sched/sched_process_exit'],
+    probes: name === 'graph' ? null : { definitions: accepted, rejected, absent, absentVariants, noOffset, filters: lines(join(src, 'filters.txt')) },
+    probeSet: name === 'graph' ? null : { name: args.probeset ?? 'legacy', file: args['probes-file'] ?? 'probes.txt', referenceFunctionsPresent: refFunctionsPresent,
+      note: 'absent: lines skipped because their function is not in available_filter_functions (inlined, or a lockdep-only variant that is a macro without CONFIG_DEBUG_LOCK_ALLOC); rejected: lines the kernel refused; noOffset: lines left out for want of a struct offset' },
+    tracepoints: name === 'ordinary' ? ['raw_syscalls/sys_exit (the programs by comm, see probes.filters)', 'sched/sched_process_exit'] : ['raw_syscalls/sys_exit (comm == "lkwork")', 'sched/sched_process_exit'],
     graph: name === 'graph' ? { setGraphFunction: lines(join(src, 'set_graph_function')), setFtraceFilter: lines(join(src, 'set_ftrace_filter')), options: ['funcgraph-proc', 'funcgraph-abstime'] } : undefined,
     trackedLocks: tracked,
     functions,
@@ -180,6 +202,7 @@ for (const name of readdirSync(G)) {
     date: new Date().toISOString(),
   };
   writeFileSync(join(dst, 'metadata.json'), JSON.stringify(meta, null, 2) + '\n');
+  for (const f of ['kprobe_events', 'functions', 'workload.log', 'mounts.txt']) if (existsSync(join(src, f))) copyFileSync(join(src, f), join(dst, f));
   // The per-CPU ring-buffer statistics as the kernel printed them, one block per CPU.
   writeFileSync(join(dst, 'stats'), readdirSync(src).filter((f) => /^stats\.cpu\d+$/.test(f)).sort()
     .map((f) => `# per_cpu/${f.slice(6)}/stats\n${read(join(src, f))}`).join(''), 'latin1');

@@ -1,0 +1,98 @@
+// The ordinary-programs captures (traces/kernel-programs/*, `npm run capture -- --phases ordinary`,
+// bundled by scripts/capture/bundle-programs.sh): ordinary busybox programs in the traced
+// directories of a stock kernel. This test reads only the bundled files: it recomputes the ground
+// truth (scripts/capture/count-locks.mjs, independent of kinv) and compares it with the committed
+// counts.json and the figures in each README.md, and checks that the files agree with each other.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ACQUIRE, countLocks, readTrace, renderFigures, renderSummary, summaryRows } from '../../scripts/capture/count-locks.mjs';
+
+const ROOT = join(import.meta.dirname, '../../traces/kernel-programs');
+const dirs = existsSync(ROOT) ? readdirSync(ROOT).filter((d) => existsSync(join(ROOT, d, 'metadata.json'))).sort() : [];
+
+interface Meta {
+  file: string; kernel: { release: string }; probeSet: { name: string };
+  probes: { definitions: string[]; absent: string[]; rejected: string[] };
+  trackedLocks: { fs: string; dir: string; sem: string }[];
+  counts: { events: number; byName: Record<string, number> };
+  overrunTotal: number; dmesgProblems: string[];
+}
+
+describe('traces/kernel-programs', () => {
+  it('holds the ordinary-programs captures, summed up in its README', () => {
+    expect(dirs.length).toBeGreaterThanOrEqual(1);
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(renderSummary(summaryRows(ROOT)));
+  });
+
+  for (const name of dirs) {
+    describe(name, () => {
+      const dir = join(ROOT, name);
+      const meta = JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8')) as Meta;
+      const text = readTrace(dir);
+      const counts = countLocks(text, meta.trackedLocks);
+      const acquisitions = counts.totals.acquisitions as Record<string, { entries: number } | undefined>;
+
+      it('has every file of a bundled capture', () => {
+        for (const f of ['trace.gz', 'kprobe_events', 'functions', 'dmesg.gz', 'metadata.json', 'README.md', 'counts.json', 'workload.log'])
+          expect(existsSync(join(dir, f)), f).toBe(true);
+        expect(meta.file).toBe('trace.gz');
+        expect(readFileSync(join(dir, 'trace.gz')).length).toBeLessThan(2_000_000);
+      });
+
+      it('agrees with the committed ground truth (counts.json) and the README figures', () => {
+        const committed = JSON.parse(readFileSync(join(dir, 'counts.json'), 'utf8'));
+        expect(counts).toEqual(committed);
+        expect(readFileSync(join(dir, 'README.md'), 'utf8')).toContain(renderFigures(meta, counts));
+      });
+
+      it('records per event name as metadata.json counted them (an independent line count)', () => {
+        const byName: Record<string, number> = {};
+        for (const l of text.split('\n')) {
+          const m = /^\s*.+?-\d+\s+\[\d{3}\]\s+\S{4,5}\s+\d+:\s+(\w+):/.exec(l);
+          if (m) byName[m[1]!] = (byName[m[1]!] ?? 0) + 1;
+        }
+        expect(byName).toEqual(meta.counts.byName);
+        expect(meta.overrunTotal).toBe(0);
+      });
+
+      it('kprobe_events, functions and metadata.json name the same probes', () => {
+        const events = readFileSync(join(dir, 'kprobe_events'), 'latin1').split('\n').filter(Boolean);
+        const functions = new Set(readFileSync(join(dir, 'functions'), 'utf8').split('\n').filter(Boolean));
+        expect(events.length).toBe(meta.probes.definitions.length);
+        for (const e of events) {
+          const [head, fn] = e.split(/\s+/);
+          expect(functions.has(fn!), `${fn} of ${head} in functions`).toBe(true);
+          const ev = head!.split('/').pop();
+          expect(meta.probes.definitions.some((d) => d.split(/\s+/)[0]!.split(':')[1] === ev && d.split(/\s+/)[1] === fn), `${head} ${fn}`).toBe(true);
+        }
+        for (const a of meta.probes.absent) expect(functions.has(a.split(/\s+/)[1]!), `absent ${a}`).toBe(false);
+        // every tracked lock's acquisitions and releases pair up within each task when nothing is unprobed
+        expect(counts.totals.heldAtEnd).toEqual({ read: 0, write: 0 });
+      });
+
+      it('tracks each test directory and sees the programs on it', () => {
+        expect(Object.keys(counts.locks).length).toBe(meta.trackedLocks.length);
+        for (const p of ['ls', 'find', 'du', 'tar', 'cp', 'mv', 'rm', 'mkdir', 'rmdir', 'touch', 'stat', 'cat', 'lkwork'])
+          expect(counts.programs[p]?.tasks ?? 0, p).toBeGreaterThan(0);
+        const acq = Object.entries(counts.totals.acquisitions) as [string, { entries: number }][];
+        for (const [fn] of acq) expect(ACQUIRE[fn as keyof typeof ACQUIRE], fn).toBeDefined();
+      });
+
+      if (meta.probeSet.name === 'full') {
+        it('full probe set: every release has a visible acquisition in its task', () => {
+          expect(counts.totals.releasesWithoutAcquisition).toEqual({});
+          expect(acquisitions.down_read_killable?.entries ?? 0).toBeGreaterThan(0);
+        });
+      } else {
+        it('legacy probe set: the releases without visible acquisition are up_read of getdents64 (readdir)', () => {
+          const w = counts.totals.releasesWithoutAcquisition as Record<string, number>;
+          const by = counts.totals.releasesWithoutAcquisitionBySyscall as Record<string, number>;
+          expect(Object.keys(w)).toEqual(['up_read']);
+          expect(by).toEqual({ 'up_read in getdents64': w.up_read });
+          expect(acquisitions.down_read_killable).toBeUndefined();
+        });
+      }
+    });
+  }
+});
