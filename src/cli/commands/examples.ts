@@ -12,6 +12,7 @@ import { renderVerdict } from '../../checker/report.js';
 import { renderDiagnostic, styleFor } from '../../diag/render.js';
 import type { Verdict } from '../../checker/engine.js';
 import { parse } from '../args.js';
+import { COMMANDS } from '../options.js';
 
 /** One expectation: the verdicts [kind, invariant, seq] a trace must give, with its parameters. */
 export interface Expectation {
@@ -44,7 +45,7 @@ export function bundledExpectations(root = tracesRoot()): { file: string; exp: E
 const SHOWCASE = 'draft-d_add_ci-E2.ndjson';
 
 export async function examples(argv: string[]): Promise<number> {
-  parse(argv, {});
+  parse(argv, COMMANDS.examples.options);
   const out = styleFor(process.stdout);
   const cases = bundledExpectations();
   const specs = new Map<string, SpecSet>();
