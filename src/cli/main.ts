@@ -3,7 +3,7 @@
  * kinv command line: a thin shell over the library. Each subcommand parses its options into a
  * typed record and returns an exit code; nothing here that a library user cannot reach.
  */
-import { runCli } from './run.js';
+import { EXIT_INTERNAL, runCli } from './run.js';
 
 // A closed pipe (`kinv check big.trace | head -1`, `2>&1 | head`) silences that stream and the run
 // goes on to its own exit code: a violation already printed, or one still to come, must not turn
@@ -14,5 +14,15 @@ for (const stream of [process.stdout, process.stderr]) {
     stream.write = (() => true) as typeof stream.write;
   });
 }
+
+// Errors that escape the command's promise (a stream's 'error' event, a stray callback) are
+// crashes too: never Node's default exit 1, the violation code.
+const crash = (e: unknown): void => {
+  const debug = process.env.KINV_DEBUG === '1' || process.argv.includes('--debug');
+  process.stderr.write(`kinv: internal error: ${debug && e instanceof Error ? e.stack : e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e)}\n`);
+  process.exit(EXIT_INTERNAL);
+};
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
 
 process.exitCode = await runCli(process.argv.slice(2));
