@@ -1,10 +1,22 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+// Searches of every interleaving and whole-capture inference: minutes on a small machine, so they
+// run in their own project (`npm run test:exhaustive`, and in CI), not in `npm test`.
+const exhaustive = ['test/sim/explore.test.ts', 'test/sim/scenarios-ci.test.ts', 'test/trace/ftrace/infer.test.ts'];
+
+const src = (p: string): string => fileURLToPath(new URL(`./src/${p}`, import.meta.url));
+
 export default defineConfig({
+  // Tests import the package by name, as users do, but run against the sources, not a build.
+  resolve: { alias: [{ find: /^kinv$/, replacement: src('index.ts') }, { find: /^kinv\/vitest$/, replacement: src('vitest.ts') }, { find: /^kinv\/testing$/, replacement: src('testing/index.ts') }] },
   test: {
-    include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: 'default', include: ['test/**/*.test.ts'], exclude: exhaustive } },
+      { extends: true, test: { name: 'exhaustive', include: exhaustive, testTimeout: 600_000 } },
+    ],
   },
 });

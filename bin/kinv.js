@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// Entry point: runs the compiled CLI (dist/, built by `npm ci`) unless a source file is newer,
-// in which case the sources run through tsx, so an edit is never shadowed by a stale build.
+// Entry point. An installed package has only the compiled CLI (dist/), which runs on plain node.
+// In a checkout of the repository (src/ present) a source file newer than the build runs through
+// tsx instead, so an edit is never shadowed by a stale build; `npm ci` builds dist/ (prepare).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const compiled = join(root, 'dist', 'cli', 'main.js');
+const sources = join(root, 'src');
 
 function newestSource(dir) {
   let newest = 0;
@@ -17,10 +19,20 @@ function newestSource(dir) {
   return newest;
 }
 
-if (existsSync(compiled) && statSync(compiled).mtimeMs >= newestSource(join(root, 'src'))) {
+const checkout = existsSync(sources);
+if (existsSync(compiled) && (!checkout || statSync(compiled).mtimeMs >= newestSource(sources))) {
   await import(pathToFileURL(compiled).href);
-} else {
-  const { register } = await import('tsx/esm/api');
+} else if (checkout) {
+  let register;
+  try {
+    ({ register } = await import('tsx/esm/api'));
+  } catch {
+    process.stderr.write('kinv: dist/ is missing or older than src/, and tsx is not installed: run `npm ci` (or `npm run build`)\n');
+    process.exit(70);
+  }
   register();
-  await import(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href);
+  await import(pathToFileURL(join(sources, 'cli', 'main.ts')).href);
+} else {
+  process.stderr.write(`kinv: ${compiled} is missing: the package is incomplete, reinstall it\n`);
+  process.exit(70);
 }

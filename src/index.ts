@@ -6,13 +6,15 @@ export { loadSpec, loadSpecText, bundledSpecDir, type LoadedSpec } from './analy
 export type { TypedSpec } from './analysis/ir.js';
 export { CompiledSpec, checkEvents, runCheck, type CheckReport, type CheckOptions } from './checker/check.js';
 export { checkTraceFile, type FileReport, type CheckFileOptions } from './checker/file.js';
+export { SpecSet } from './checker/spec-set.js';
 export type { Verdict, Engine, EngineOptions } from './checker/engine.js';
-export { renderVerdict, verdictJson, describeEvent } from './checker/report.js';
+export { renderVerdict, verdictJson, describeEvent, eventRecord } from './checker/report.js';
 export { renderDiagnostic } from './diag/render.js';
 export type { Diagnostic, Span } from './diag/diagnostic.js';
 export { readNdjson, parseNdjsonLine } from './trace/ndjson.js';
 export type { TraceEvent, TraceGap, TraceItem, Scalar, SourceStats } from './trace/event.js';
 export { bundledSpec, specFrom, specText, checkTrace, explain, kinvMatchers, type SpecHandle } from './testing/matchers.js';
+export { ev, call, ret, gap } from './testing/events.js';
 export { simulate, type SimResult } from './sim/simulate.js';
 export { explore, type ExploreResult, type Counterexample } from './sim/explore.js';
 export { fuzz, runOnce, PREDICTIVE, type FuzzReport } from './sim/fuzz.js';

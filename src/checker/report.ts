@@ -23,7 +23,24 @@ export function describeEvent(e: TraceEvent): string {
 }
 
 function where(e: TraceEvent): string {
-  return `${e.file ?? '?'}:${e.line ?? '?'}`;
+  // Events built in memory (library users, the simulator's callers) have no file to point into.
+  if (e.file === undefined) return `(in-memory trace) seq ${e.seq}`;
+  return `${e.file}:${e.line ?? '?'}`;
+}
+
+/** An event as data, for JSON output: the canonical trace fields plus where it was read. */
+export function eventRecord(e: TraceEvent): Record<string, unknown> {
+  const o: Record<string, unknown> = { pid: e.pid, ev: e.ev };
+  if (e.fn !== undefined) o.fn = e.fn;
+  o.args = e.args;
+  if (e.ret !== undefined) o.ret = e.ret;
+  o.seq = e.seq;
+  o.file = e.file ?? null;
+  o.line = e.line ?? null;
+  if (e.comm !== undefined) o.comm = e.comm;
+  if (e.ts !== undefined) o.ts = e.ts;
+  if (e.cpu !== undefined) o.cpu = e.cpu;
+  return o;
 }
 
 function task(e: TraceEvent): string {
@@ -66,7 +83,7 @@ export function renderVerdict(v: Verdict, sources: Map<string, string>, st: Styl
 
 export function verdictJson(v: Verdict, sources: Map<string, string>): Record<string, unknown> {
   const e = v.event;
-  const ref = (x: TraceEvent): Record<string, unknown> => ({ file: x.file ?? null, line: x.line ?? null, seq: x.seq, pid: x.pid, event: describeEvent(x) });
+  const ref = (x: TraceEvent): Record<string, unknown> => ({ file: x.file ?? null, line: x.line ?? null, seq: x.seq, pid: x.pid, event: describeEvent(x), record: eventRecord(x) });
   return {
     kind: v.kind,
     invariant: v.invariant,
@@ -79,6 +96,7 @@ export function verdictJson(v: Verdict, sources: Map<string, string>): Record<st
     spec: spanLocation(v.specSpan, sources),
     rule: v.doc ?? null,
     event: e ? describeEvent(e) : null,
+    record: e ? eventRecord(e) : null,
     call: v.call ? ref(v.call) : null,
     slice: v.slice.map((s) => ({ ...ref(s.ev), notes: s.notes })),
     related: v.related.map((r) => ({ invariant: r.invariant, ...ref(r.event), because: ref(r.shared) })),

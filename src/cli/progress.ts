@@ -20,3 +20,31 @@ export class Progress {
     if (this.shown) { this.stream.write('\r\x1b[K'); this.shown = false; }
   }
 }
+
+/** A one-line status on stderr for long searches (explore, fuzz), only on a terminal. */
+export class Status {
+  private last = 0;
+  private shown = false;
+  private readonly started = performance.now();
+
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  /** Seconds since the start, for rates. */
+  get seconds(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+
+  /** `text` is only built when the line is redrawn (about once a second). */
+  show(text: () => string): void {
+    if (!this.stream.isTTY) return;
+    const now = performance.now();
+    if (now - this.last < 1000 || now - this.started < 500) return;
+    this.last = now;
+    this.stream.write(`\r\x1b[K${text()}`);
+    this.shown = true;
+  }
+
+  clear(): void {
+    if (this.shown) { this.stream.write('\r\x1b[K'); this.shown = false; }
+  }
+}

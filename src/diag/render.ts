@@ -4,6 +4,7 @@
  */
 import type { Diagnostic, LineLoc, Span } from './diagnostic.js';
 import { lineColAt } from './source.js';
+import { useColor } from './color.js';
 
 export interface Style {
   bold(s: string): string;
@@ -22,9 +23,9 @@ const ansi: Style = {
   dim: (s) => `\x1b[2m${s}\x1b[22m`,
 };
 
-/** Colour only on a terminal, and never when NO_COLOR is set. */
+/** Colour as `--color` and the environment say (see color.ts). */
 export function styleFor(stream: { isTTY?: boolean }): Style {
-  return stream.isTTY && !process.env.NO_COLOR ? ansi : plain;
+  return useColor(stream) ? ansi : plain;
 }
 
 export function spanLocation(span: Span, sources: Map<string, string>): string {

@@ -38,6 +38,8 @@ export interface ExploreOptions {
   monitor?: () => IncrementalChecker;
   /** Stop at the first counterexample. */
   first?: boolean;
+  /** Called every 1024 states explored (a search can run for minutes). */
+  onProgress?: (p: { explored: number; distinct: number; depth: number }) => void;
 }
 
 /** A search node; the path to it is kept as parent links (memory linear in the number of states). */
@@ -98,6 +100,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
     for (const node of frontier) {
       if (done()) break;
       explored++;
+      if ((explored & 1023) === 0) opts.onProgress?.({ explored, distinct: seen.size, depth: node.depth });
       // A finished run: obligations left open would be pending, which is not a counterexample.
       if (!live(node.state)) continue;
       const r = runnable(node.state);

@@ -25,11 +25,13 @@ export interface FuzzOptions extends ScenarioArbOptions {
   /** Start in this phase, not counting these invariants (what a replay needs to reproduce a later finding). */
   phase?: 'observed' | 'predicted';
   exclude?: ReadonlySet<string>;
+  /** Runs in all, shared by every hunt (shrinking steps not counted). */
   runs: number;
   seed: number;
   /** A `seed:path` from an earlier failure: replays exactly that counterexample. */
   path?: string;
   maxSteps?: number;
+  /** Scenarios run so far (shrinking steps included while a finding shrinks). */
   onProgress?: (runs: number) => void;
 }
 
@@ -80,7 +82,10 @@ export interface FuzzFindingReport extends FuzzResult {
 export interface FuzzReport {
   /** Every distinct invariant found, each shrunk on its own, observed ones first. */
   findings: FuzzFindingReport[];
+  /** Scenarios run, at most the `runs` asked for. */
   runs: number;
+  /** Shrinking steps, over every finding (not counted in `runs`). */
+  shrinks: number;
   seconds: number;
   seed: number;
 }
@@ -91,16 +96,23 @@ export interface FuzzReport {
  * With `path`, replays exactly one earlier finding.
  */
 export function fuzz(o: FuzzOptions): FuzzReport {
-  const report: FuzzReport = { findings: [], runs: 0, seconds: 0, seed: o.seed };
+  const report: FuzzReport = { findings: [], runs: 0, shrinks: 0, seconds: 0, seed: o.seed };
   const found = new Set<string>(o.exclude ?? []);
   const all: [FuzzFindingReport['phase'], (n: string) => boolean][] = [['observed', (n) => !PREDICTIVE.has(n)], ['predicted', (n) => PREDICTIVE.has(n)]];
   const phases: [FuzzFindingReport['phase'], (n: string) => boolean][] = o.only
     ? [['only', (n) => o.only!.has(n)]]
     : all.filter(([p]) => o.phase === undefined || o.phase === 'observed' || p === 'predicted');
-  for (const [phase, inPhase] of phases) {
-    for (let round = 0; round < 8; round++) {
-      const r = fuzzPhase(o, (n) => inPhase(n) && !found.has(n));
+  for (const [k, [phase, inPhase]] of phases.entries()) {
+    // `runs` is a budget for the whole hunt, shared fairly by the phases still to come, so that a
+    // clean first phase does not leave the predictions unhunted.
+    const budget = o.path !== undefined ? o.runs : Math.floor((o.runs - report.runs) / (phases.length - k));
+    let used = 0;
+    for (let round = 0; round < 8 && used < budget; round++) {
+      const before = report.runs;
+      const r = fuzzPhase({ ...o, runs: budget - used, onProgress: o.onProgress && ((n) => o.onProgress!(before + n)) }, (n) => inPhase(n) && !found.has(n));
+      used += r.runs;
       report.runs += r.runs;
+      report.shrinks += r.shrinks;
       report.seconds += r.seconds;
       if (!r.finding) break;
       const invariant = r.finding.verdict?.invariant ?? 'no_deadlock';
@@ -118,7 +130,7 @@ function fuzzPhase(o: FuzzOptions, counts: (invariant: string) => boolean): Fuzz
   let runs = 0;
   const prop = fc.property(scenarioArb(o), choicesArb(), (sc, picks) => {
     runs++;
-    if (runs % 1000 === 0) o.onProgress?.(runs);
+    if (runs % 100 === 0) o.onProgress?.(runs);
     const f = runOnce(sc, picks, o.monitor, counts, o.maxSteps);
     if (f && firstFailure === undefined) firstFailure = (performance.now() - started) / 1000;
     return f === undefined;

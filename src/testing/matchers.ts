@@ -7,7 +7,8 @@
  *   expect.extend(kinvMatchers);
  *   expect(events).toSatisfySpec(bundledSpec());
  */
-import { loadSpec, loadSpecText } from '../analysis/load.js';
+import { isAbsolute, join, relative } from 'node:path';
+import { bundledSpecDir, loadSpec, loadSpecText } from '../analysis/load.js';
 import { CompiledSpec, checkEvents, type CheckReport } from '../checker/check.js';
 import { renderVerdict } from '../checker/report.js';
 import { renderDiagnostic } from '../diag/render.js';
@@ -34,9 +35,20 @@ export function specFrom(paths: string[], params: Record<string, string> = {}): 
   return handle(loadSpec(paths, { params }));
 }
 
-/** A spec from text (e.g. a new invariant written inside a test), with the bundled VFS files importable by path. */
+/**
+ * A spec from text (e.g. a new invariant written inside a test). The text is read as if it sat
+ * beside the bundled VFS spec files, so `import "events.kinv"` names the bundled vocabulary
+ * wherever kinv is installed; absolute paths import any other file.
+ */
 export function specText(text: string, params: Record<string, string> = {}): SpecHandle {
-  return handle(loadSpecText(text, 'inline.kinv', { params }));
+  return handle(loadSpecText(text, shownPath(join(bundledSpecDir(), 'inline.kinv')), { params }));
+}
+
+// The loader names files relative to the working folder when they are inside it; the inline text
+// must be registered under the name the loader will look it up by.
+function shownPath(abs: string): string {
+  const rel = relative(process.cwd(), abs);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
 }
 
 /** Checks events in memory. Their `seq` is kept when it increases along the list, else it becomes the position. */

@@ -5,8 +5,8 @@ import { checkTrace, choicesArb, listChooser, scenarioArb, simulate, specText } 
 
 // A new invariant, written in the spec language on top of the bundled vocabulary.
 const spec = specText(`
-import "${process.cwd()}/spec/vfs/events.kinv"
-import "${process.cwd()}/spec/vfs/locks.kinv"
+import "events.kinv"
+import "locks.kinv"
 
 /// d_add_ci is never entered without the parent lock.
 invariant d_add_ci_entry_locked on call d_add_ci:

@@ -1,7 +1,7 @@
 /** Test helpers: load specs from text, build events tersely, run checks in memory. */
 import { loadSpec, loadSpecText } from '../../src/analysis/load.js';
 import { checkEvents, CompiledSpec, type CheckReport } from '../../src/checker/check.js';
-import type { Scalar, TraceEvent, TraceGap } from '../../src/trace/event.js';
+import type { TraceEvent, TraceGap } from '../../src/trace/event.js';
 
 export function compileText(text: string, params: Record<string, string> = {}): CompiledSpec {
   const r = loadSpecText(text, 'test.kinv', { params });
@@ -23,19 +23,7 @@ export function compileBundled(params: Record<string, string> = {}): CompiledSpe
   return c;
 }
 
-/** `ev(101, 'acq', { lock: 'I1', mode: 'R' })`, `call(101, 'lookup', {...})`, `ret(101, 'lookup', 'D1')`. */
-export function ev(pid: number, name: string, args: Record<string, Scalar> = {}): TraceEvent {
-  return { seq: 0, pid, ev: name, args };
-}
-export function call(pid: number, fn: string, args: Record<string, Scalar> = {}): TraceEvent {
-  return { seq: 0, pid, ev: 'call', fn, args };
-}
-export function ret(pid: number, fn: string, value: Scalar = null, args: Record<string, Scalar> = {}): TraceEvent {
-  return { seq: 0, pid, ev: 'ret', fn, args, ret: value };
-}
-export function gap(pids?: number[]): TraceGap {
-  return { kind: 'gap', reason: 'test', pids, seq: 0 };
-}
+export { ev, call, ret, gap } from '../../src/testing/events.js';
 
 /** Numbers events by position and checks them. */
 export function run(spec: CompiledSpec, items: (TraceEvent | TraceGap)[], opts: { all?: boolean; tasksStartUnknown?: boolean } = {}): CheckReport {

@@ -307,7 +307,7 @@ for (const shape of ['draft', 'fixed'] as const) {
       it('gave lockdep nothing to report', () => {
         expect(dmesg).not.toMatch(/bad unlock balance|DEBUG_RWSEMS_WARN_ON|circular locking dependency|recursive locking/);
         expect(parseLockdep(dmesg)).toEqual([]);
-        expect(kinv.lockdep).toEqual([{ kind: 'lockdep', status: 'summary', reports: 0, explained: 0, unexplained: 0, missedByLockdep: kinv.verdicts.length }]);
+        expect(kinv.lockdep).toEqual([{ version: 1, kind: 'lockdep', status: 'summary', reports: 0, explained: 0, unexplained: 0, missedByLockdep: kinv.verdicts.length }]);
       });
 
       it('kinv finds no imbalance; what it finds is the lock-order cycle of the relock under an in-lookup name', () => {

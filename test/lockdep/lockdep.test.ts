@@ -1,5 +1,5 @@
 /** lockdep's reports in dmesg, and `kinv check --lockdep`: each report lined up with kinv's verdict. */
-import { spawnSync } from 'node:child_process';
+import { kinv } from '../helpers/kinv.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseLockdep } from '../../src/lockdep/parse.js';
@@ -31,8 +31,8 @@ describe('parseLockdep', () => {
 });
 
 describe('kinv check --lockdep', () => {
-  it("matches lockdep's bad unlock with kinv's rel_held, which kinv links to the earlier d_add_ci return", () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'check', '--lockdep', 'traces/lockdep/dmesg-draft.txt', '--format', 'json', 'traces/ftrace/kprobe-draft-d_add_ci.txt'], { encoding: 'utf8' });
+  it("matches lockdep's bad unlock with kinv's rel_held, which kinv links to the earlier d_add_ci return", async () => {
+    const r = await kinv(['check', '--lockdep', 'traces/lockdep/dmesg-draft.txt', '--format', 'json', 'traces/ftrace/kprobe-draft-d_add_ci.txt']);
     const objs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((o) => o.kind === 'lockdep');
     const explained = objs.filter((o) => o.status === 'explained');
     // The rwsem warning is the next reader's count underflow on the same rwsem (magic = the inode's

@@ -1,12 +1,8 @@
 /** The API for users' own suites: checkTrace, the toSatisfySpec matcher, and a user-written invariant. */
 import { describe, expect, it } from 'vitest';
-import { bundledSpec, checkTrace, kinvMatchers, specText } from '../../src/index.js';
-import type { TraceEvent } from '../../src/index.js';
-
-expect.extend(kinvMatchers);
-declare module 'vitest' {
-  interface Assertion { toSatisfySpec(spec: ReturnType<typeof bundledSpec>): void }
-}
+import 'kinv/vitest';
+import { bundledSpec, checkTrace, specText } from 'kinv';
+import type { TraceEvent } from 'kinv';
 
 const e = (pid: number, ev: string, args: Record<string, string | number> = {}, extra: Partial<TraceEvent> = {}): TraceEvent => ({ seq: 0, pid, ev, args, ...extra });
 const balanced = [e(1, 'acq_req', { lock: 'I1', mode: 'R', kind: 'blocking' }), e(1, 'acq', { lock: 'I1', mode: 'R' }), e(1, 'rel', { lock: 'I1', mode: 'R' }), e(1, 'syscall_exit')];
@@ -24,7 +20,7 @@ describe('library API', () => {
   });
 
   it('a user-written invariant on top of the bundled vocabulary', () => {
-    const spec = specText(`import "${process.cwd()}/spec/vfs/events.kinv"
+    const spec = specText(`import "events.kinv"
 /// No task ever takes a directory lock exclusive.
 invariant never_exclusive on acq: mode == R else "task {pid} takes {lock} exclusive"
 `);

@@ -17,7 +17,9 @@ import { gapJson, renderSummary, renderVerdict, summarize, verdictJson } from '.
 import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
 import type { Diagnostic } from '../../diag/diagnostic.js';
 import type { TraceFormat } from '../../trace/input.js';
-import { oneOf, parse, paramsOf, UsageError } from '../args.js';
+import { intOf, oneOf, parse, paramsOf, UsageError } from '../args.js';
+import { COMMANDS } from '../options.js';
+import { jsonLine } from '../json.js';
 import { Progress } from '../progress.js';
 
 export interface CheckCliOptions {
@@ -38,17 +40,7 @@ export interface CheckCliOptions {
 }
 
 export function parseCheckArgs(argv: string[]): CheckCliOptions {
-  const { values, positionals } = parse(argv, {
-    spec: { type: 'string', multiple: true },
-    param: { type: 'string', multiple: true },
-    format: { type: 'string' },
-    from: { type: 'string' },
-    all: { type: 'boolean' },
-    'max-diagnostics': { type: 'string' },
-    lockdep: { type: 'string' },
-    probes: { type: 'string', multiple: true },
-    functions: { type: 'string', multiple: true },
-  });
+  const { values, positionals } = parse(argv, COMMANDS.check.options);
   if (positionals.length === 0) throw new UsageError('kinv check needs at least one TRACE (a file, a folder, or - for standard input)');
   return {
     specs: (values.spec as string[] | undefined) ?? [],
@@ -56,7 +48,7 @@ export function parseCheckArgs(argv: string[]): CheckCliOptions {
     format: oneOf('format', values.format as string | undefined, ['text', 'json'] as const, 'text'),
     from: oneOf('from', values.from as string | undefined, ['ndjson', 'ftrace', 'auto'] as const, 'auto'),
     all: values.all === true,
-    maxDiagnostics: Number(values['max-diagnostics'] ?? 20),
+    maxDiagnostics: intOf('max-diagnostics', values['max-diagnostics'] as string | undefined, 20),
     lockdep: values.lockdep as string | undefined,
     probes: (values.probes as string[] | undefined) ?? [],
     functions: (values.functions as string[] | undefined) ?? [],
@@ -102,7 +94,7 @@ export async function check(argv: string[]): Promise<number> {
     const n = (shown.get(d.code) ?? 0) + 1;
     shown.set(d.code, n);
     if (n > o.maxDiagnostics) return;
-    if (o.format === 'json') process.stdout.write(JSON.stringify(diagnosticJson(d, loaded.sources)) + '\n');
+    if (o.format === 'json') process.stdout.write(jsonLine(diagnosticJson(d, loaded.sources)));
     else process.stderr.write(renderDiagnostic(d, loaded.sources, st) + '\n\n');
   };
   const verdicts: Verdict[] = [];
@@ -117,21 +109,21 @@ export async function check(argv: string[]): Promise<number> {
     if (!ok) unreadable = true;
   }
   const summary = summarize(files, reports, (performance.now() - started) / 1000);
-  if (o.format === 'json') process.stdout.write(JSON.stringify(summary) + '\n');
-  else process.stdout.write('\n' + renderSummary(summary, out) + '\n');
-  if (summary.violations > 0) return 1;
-  if (unreadable || inputErrors > 0) return 3;
-  if (summary.undecided > 0) {
-    process.stderr.write(renderDiagnostic({ code: 'KV402', severity: 'error', message: `verdict unknown: ${summary.undecided} evaluation${summary.undecided === 1 ? '' : 's'} failed where the capture cannot tell whether the rule was broken (see the unknown[...] verdicts: each says which probes would decide it)` }, loaded.sources, st) + '\n');
-    return 3;
-  }
   const evaluatedAny = Object.values(summary.evaluated).some((n) => n > 0);
   const skippedAny = Object.values(summary.unknown).some((n) => n > 0);
-  if (!evaluatedAny && skippedAny) {
+  const nothingJudged = unreadable || inputErrors > 0 || (!evaluatedAny && skippedAny);
+  const code = summary.violations > 0 ? 1 : nothingJudged || summary.undecided > 0 ? 3 : 0;
+  if (o.format === 'json') process.stdout.write(jsonLine(summary));
+  // "no violation" on stdout would read as a pass to whoever greps it: with nothing judged, the
+  // accounting goes to stderr under a headline that says so.
+  else if (code === 3 && nothingJudged) process.stderr.write('\n' + renderSummary(summary, st).replace(/^.*? — /, 'no verdict — ') + '\n');
+  else process.stdout.write('\n' + renderSummary(summary, out) + '\n');
+  if (code === 3 && !nothingJudged) {
+    process.stderr.write(renderDiagnostic({ code: 'KV402', severity: 'error', message: `verdict unknown: ${summary.undecided} evaluation${summary.undecided === 1 ? '' : 's'} failed where the capture cannot tell whether the rule was broken (see the unknown[...] verdicts: each says which probes would decide it)` }, loaded.sources, st) + '\n');
+  } else if (code === 3 && !unreadable && inputErrors === 0) {
     process.stderr.write(renderDiagnostic({ code: 'KV401', severity: 'error', message: 'verdict unknown: every invariant evaluation fell in a span of unknown task state (capture started mid-run or lost events)' }, loaded.sources, st) + '\n');
-    return 3;
   }
-  return 0;
+  return code;
 }
 
 /** `--probes` and `--functions`: what the capture probes and which functions its kernel has. */
@@ -176,10 +168,10 @@ async function checkOne(file: string, o: CheckCliOptions, specs: SpecSet, onDiag
     onVerdict: (v) => {
       verdicts.push(v);
       progress.clear();
-      if (o.format === 'json') process.stdout.write(JSON.stringify(verdictJson(v, loaded.sources)) + '\n');
+      if (o.format === 'json') process.stdout.write(jsonLine(verdictJson(v, loaded.sources)));
       else process.stdout.write(renderVerdict(v, loaded.sources, out) + '\n\n');
     },
-    onGap: (g) => { if (o.format === 'json') process.stdout.write(JSON.stringify(gapJson(g)) + '\n'); },
+    onGap: (g) => { if (o.format === 'json') process.stdout.write(jsonLine(gapJson(g))); },
   });
   progress.clear();
   return report ?? 'unreadable';
@@ -199,9 +191,9 @@ async function lockdepSection(path: string, verdicts: Verdict[], format: 'text' 
   const p = matchLockdep(reports, verdicts);
   const where = (v: Verdict): string => (v.event ? `${v.event.file}:${v.event.line}` : '?');
   if (format === 'json') {
-    for (const e of p.explained) process.stdout.write(JSON.stringify({ kind: 'lockdep', status: 'explained', report: e.report, invariant: e.verdict.invariant, file: e.verdict.event?.file ?? null, line: e.verdict.event?.line ?? null, sameTask: e.sameTask, sameLock: e.sameLock }) + '\n');
-    for (const r of p.unexplained) process.stdout.write(JSON.stringify({ kind: 'lockdep', status: 'unexplained', report: r }) + '\n');
-    process.stdout.write(JSON.stringify({ kind: 'lockdep', status: 'summary', reports: reports.length, explained: p.explained.length, unexplained: p.unexplained.length, missedByLockdep: p.missed.length }) + '\n');
+    for (const e of p.explained) process.stdout.write(jsonLine({ kind: 'lockdep', status: 'explained', report: e.report, invariant: e.verdict.invariant, file: e.verdict.event?.file ?? null, line: e.verdict.event?.line ?? null, sameTask: e.sameTask, sameLock: e.sameLock }));
+    for (const r of p.unexplained) process.stdout.write(jsonLine({ kind: 'lockdep', status: 'unexplained', report: r }));
+    process.stdout.write(jsonLine({ kind: 'lockdep', status: 'summary', reports: reports.length, explained: p.explained.length, unexplained: p.unexplained.length, missedByLockdep: p.missed.length }));
     return true;
   }
   process.stdout.write(`\n${st.bold(`lockdep (${path})`)}: ${reports.length} report${reports.length === 1 ? '' : 's'}, ${p.explained.length} explained by kinv, ${p.unexplained.length} not; ${p.missed.length} kinv finding${p.missed.length === 1 ? '' : 's'} lockdep did not report\n`);

@@ -12,6 +12,8 @@ import { renderVerdict } from '../../checker/report.js';
 import { renderDiagnostic, styleFor } from '../../diag/render.js';
 import type { Verdict } from '../../checker/engine.js';
 import { parse } from '../args.js';
+import { COMMANDS } from '../options.js';
+import { Progress } from '../progress.js';
 
 /** One expectation: the verdicts [kind, invariant, seq] a trace must give, with its parameters. */
 export interface Expectation {
@@ -44,7 +46,7 @@ export function bundledExpectations(root = tracesRoot()): { file: string; exp: E
 const SHOWCASE = 'draft-d_add_ci-E2.ndjson';
 
 export async function examples(argv: string[]): Promise<number> {
-  parse(argv, {});
+  parse(argv, COMMANDS.examples.options);
   const out = styleFor(process.stdout);
   const cases = bundledExpectations();
   const specs = new Map<string, SpecSet>();
@@ -64,7 +66,9 @@ export async function examples(argv: string[]): Promise<number> {
       specs.set(key, s);
     }
     const problems: string[] = [];
-    const report = await checkTraceFile(relative(process.cwd(), file), s, { params: exp.params ?? {}, onDiagnostic: (d) => { if (d.severity === 'error') problems.push(d.message); } });
+    const progress = new Progress(relative(process.cwd(), file), process.stderr);
+    const report = await checkTraceFile(relative(process.cwd(), file), s, { params: exp.params ?? {}, onBatch: (b) => progress.update(b.lines, b.events), onDiagnostic: (d) => { if (d.severity === 'error') problems.push(d.message); } });
+    progress.clear();
     const shown = relative(process.cwd(), file).padEnd(width);
     if (!report) { process.stdout.write(`  ${shown}  ${out.red('unreadable')}: ${problems.join('; ')}\n`); continue; }
     const got = report.verdicts.map((v) => [v.kind, v.invariant, v.event?.seq ?? null]);

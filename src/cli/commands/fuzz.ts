@@ -10,18 +10,18 @@ import { renderVerdict, verdictJson } from '../../checker/report.js';
 import { renderDiagnostic, styleFor } from '../../diag/render.js';
 import { describeScenario } from '../../sim/arbitraries.js';
 import { fuzz, type FuzzFindingReport } from '../../sim/fuzz.js';
-import { intOf, oneOf, parse, UsageError } from '../args.js';
+import { intOf, oneOf, paramsOf, parse, UsageError } from '../args.js';
+import { jsonLine } from '../json.js';
+import { COMMANDS } from '../options.js';
+import { Status } from '../progress.js';
+import { shellQuote, specFlags, writeTrace } from '../trace-out.js';
 
 function list(v: string | undefined): Set<string> | undefined {
   return v === undefined ? undefined : new Set(v.split(',').map((x) => x.trim()).filter(Boolean));
 }
 
 export async function fuzzCmd(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    'd-add-ci': { type: 'string' }, order: { type: 'string' }, runs: { type: 'string' }, seed: { type: 'string' }, format: { type: 'string' },
-    replay: { type: 'string' }, only: { type: 'string' }, exclude: { type: 'string' }, phase: { type: 'string' }, spec: { type: 'string', multiple: true },
-    tasks: { type: 'string' }, ops: { type: 'string' },
-  });
+  const { values } = parse(argv, COMMANDS.fuzz.options);
   const dAddCi = oneOf('d-add-ci', values['d-add-ci'] as string | undefined, ['mainline', 'draft', 'fixed'] as const, 'mainline');
   const order = oneOf('order', values.order as string | undefined, ['current', 'new'] as const, 'current');
   const format = oneOf('format', values.format as string | undefined, ['text', 'json'] as const, 'text');
@@ -29,7 +29,9 @@ export async function fuzzCmd(argv: string[]): Promise<number> {
   const seed = intOf('seed', values.seed as string | undefined, Math.floor(Math.random() * 2 ** 31));
   const replay = values.replay as string | undefined;
   if (replay !== undefined && !/^\d+(:\d+)*$/.test(replay)) throw new UsageError(`--replay expects a fast-check path like 17:1:3, got '${replay}'`);
-  const loaded = loadSpec((values.spec as string[] | undefined) ?? [], { params: { order } });
+  const specs = (values.spec as string[] | undefined) ?? [];
+  const params = (values.param as string[] | undefined) ?? [];
+  const loaded = loadSpec(specs, { params: { ...paramsOf(params), order } });
   if (!loaded.ok) {
     for (const d of loaded.diagnostics) process.stderr.write(renderDiagnostic(d, loaded.sources, styleFor(process.stderr)) + '\n');
     return 2;
@@ -38,25 +40,32 @@ export async function fuzzCmd(argv: string[]): Promise<number> {
   const exclude = list(values.exclude as string | undefined);
   const maxTasks = intOf('tasks', values.tasks as string | undefined, 3);
   const maxOps = intOf('ops', values.ops as string | undefined, 2);
-  const tty = process.stderr.isTTY === true;
+  const status = new Status(process.stderr);
   const report = fuzz({
     dAddCi, order, maxTasks, maxOps, seed, runs: intOf('runs', values.runs as string | undefined, replay ? 1 : 2000),
     monitor: incrementalChecker(new CompiledSpec(loaded.value.spec)),
     ...(only ? { only } : {}), ...(exclude ? { exclude } : {}), ...(phase ? { phase } : {}), ...(replay ? { path: replay } : {}),
-    onProgress: tty ? (n) => process.stderr.write(`\r\x1b[Kkinv fuzz: ${n} runs`) : undefined,
+    onProgress: (n) => status.show(() => `kinv fuzz: ${n.toLocaleString()} runs, ${Math.round(n / status.seconds).toLocaleString()} runs/s`),
   });
-  if (tty) process.stderr.write('\r\x1b[K');
-  const base = `kinv fuzz --d-add-ci ${dAddCi} --order ${order} --tasks ${maxTasks} --ops ${maxOps}`;
-  const replayOf = (f: FuzzFindingReport): string =>
-    `${base} --seed ${f.seed}${only ? ` --only ${[...only].join(',')}` : ` --phase ${f.phase === 'predicted' ? 'predicted' : 'observed'}`}${f.excluded.length ? ` --exclude ${f.excluded.join(',')}` : ''} --replay ${f.path}`;
+  status.clear();
+  const outPath = values.out as string | undefined;
+  if (outPath !== undefined && report.findings[0]) writeTrace(outPath, report.findings[0].finding.events);
+  // Every option that shaped the run, so the printed line reproduces the finding exactly.
+  const base = ['kinv', 'fuzz', '--d-add-ci', dAddCi, '--order', order, '--tasks', String(maxTasks), '--ops', String(maxOps), ...specFlags(specs, params)];
+  const replayOf = (f: FuzzFindingReport): string => [
+    ...base, '--seed', String(f.seed),
+    ...(only ? ['--only', [...only].join(',')] : ['--phase', f.phase === 'predicted' ? 'predicted' : 'observed']),
+    ...(f.excluded.length ? ['--exclude', f.excluded.join(',')] : []),
+    '--replay', f.path ?? '',
+  ].map(shellQuote).join(' ');
   const st = styleFor(process.stdout);
   for (const f of report.findings) {
     const story = describeScenario(f.finding.scenario);
     if (format === 'json') {
-      process.stdout.write(JSON.stringify({
+      process.stdout.write(jsonLine({
         ...(f.finding.verdict ? verdictJson(f.finding.verdict, loaded.sources) : { kind: 'violation', invariant: 'no_deadlock', message: `deadlock: ${f.finding.deadlock?.cycle?.join(' -> ') ?? 'every live task is blocked'}` }),
         phase: f.phase, scenario: story, choices: f.finding.choices, seed: f.seed, path: f.path, shrinks: f.shrinks, firstFailureSeconds: f.firstFailure, replay: replayOf(f),
-      }) + '\n');
+      }));
       continue;
     }
     process.stdout.write(`${st.bold(`finding (${f.phase})`)}: ${story}; schedule and faults ${f.finding.choices.join(',') || '(all first choices)'}\n`);
@@ -69,8 +78,8 @@ export async function fuzzCmd(argv: string[]): Promise<number> {
     }
   }
   const rate = Math.round(report.runs / Math.max(report.seconds, 1e-9));
-  const summary = { kind: 'summary', protocol: `--d-add-ci ${dAddCi} --order ${order}`, runs: report.runs, seconds: Number(report.seconds.toFixed(3)), runsPerSecond: rate, seed, findings: report.findings.map((f) => f.invariant) };
-  if (format === 'json') process.stdout.write(JSON.stringify(summary) + '\n');
-  else process.stdout.write(`${report.findings.length ? st.red(st.bold(`${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}`)) + ` (${summary.findings.join(', ')})` : st.bold('nothing found')}: ${report.runs} runs in ${report.seconds.toFixed(2)} s (${rate} runs/s), seed ${seed}\n`);
+  const summary = { kind: 'summary', protocol: `--d-add-ci ${dAddCi} --order ${order}`, runs: report.runs, shrinks: report.shrinks, seconds: Number(report.seconds.toFixed(3)), runsPerSecond: rate, seed, findings: report.findings.map((f) => f.invariant) };
+  if (format === 'json') process.stdout.write(jsonLine(summary));
+  else process.stdout.write(`${report.findings.length ? st.red(st.bold(`${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}`)) + ` (${summary.findings.join(', ')})` : st.bold('nothing found')}: ${report.runs} runs${report.shrinks ? ` and ${report.shrinks} shrinking steps` : ''} in ${report.seconds.toFixed(2)} s (${rate} runs/s), seed ${seed}\n`);
   return report.findings.length ? 1 : 0;
 }

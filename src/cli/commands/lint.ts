@@ -2,9 +2,10 @@
 import { loadSpec } from '../../analysis/load.js';
 import { renderDiagnostic, styleFor } from '../../diag/render.js';
 import { parse, paramsOf } from '../args.js';
+import { COMMANDS } from '../options.js';
 
 export async function lint(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { spec: { type: 'string', multiple: true }, param: { type: 'string', multiple: true } });
+  const { values, positionals } = parse(argv, COMMANDS.lint.options);
   const specs = [...((values.spec as string[] | undefined) ?? []), ...positionals];
   const r = loadSpec(specs, { params: paramsOf(values.param as string[] | undefined) });
   const st = styleFor(process.stderr);

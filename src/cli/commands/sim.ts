@@ -17,14 +17,11 @@ import { CI_SCENARIOS } from '../../sim/scenarios-ci.js';
 const SCENARIOS = { ...BASE_SCENARIOS, ...CI_SCENARIOS };
 import { simulate } from '../../sim/simulate.js';
 import { toNdjsonLine } from '../../sim/ndjson-writer.js';
-import { intOf, oneOf, parse, UsageError } from '../args.js';
-
-const PROTOCOL = {
-  'd-add-ci': { type: 'string' },
-  order: { type: 'string' },
-  scenario: { type: 'string' },
-  tasks: { type: 'string' },
-} as const;
+import { intOf, oneOf, paramsOf, parse, UsageError } from '../args.js';
+import { COMMANDS } from '../options.js';
+import { jsonLine } from '../json.js';
+import { Status } from '../progress.js';
+import { shellQuote, specFlags, writeTrace } from '../trace-out.js';
 
 interface ScenarioChoice { scenario: Scenario; describe: string[] }
 
@@ -66,11 +63,7 @@ export function scenarioFromArgs(values: Record<string, string | boolean | strin
 }
 
 export async function sim(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    ...PROTOCOL, seed: { type: 'string' }, dirs: { type: 'string' }, names: { type: 'string' }, ops: { type: 'string' },
-    creat: { type: 'string' }, mkdir: { type: 'string' }, 'alloc-fail': { type: 'string' }, 'exact-hashed': { type: 'string' },
-    replay: { type: 'string' }, out: { type: 'string' }, 'max-steps': { type: 'string' },
-  });
+  const { values } = parse(argv, COMMANDS.sim.options);
   const replay = values.replay as string | undefined;
   const { scenario, describe } = scenarioFromArgs(values, replay === undefined && values.scenario === undefined);
   const seed = intOf('seed', values.seed as string | undefined, 1);
@@ -104,27 +97,34 @@ export function replayCommand(describe: string[], c: Counterexample): string {
 }
 
 export async function exploreCmd(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    ...PROTOCOL, 'max-depth': { type: 'string' }, 'max-states': { type: 'string' }, format: { type: 'string' }, spec: { type: 'string', multiple: true }, first: { type: 'boolean' },
-  });
+  const { values } = parse(argv, COMMANDS.explore.options);
   const format = oneOf('format', values.format as string | undefined, ['text', 'json'] as const, 'text');
   const { scenario, describe } = scenarioFromArgs(values, false);
-  const loaded = loadSpec((values.spec as string[] | undefined) ?? [], { params: { order: scenario.order } });
+  const specs = (values.spec as string[] | undefined) ?? [];
+  const params = (values.param as string[] | undefined) ?? [];
+  const loaded = loadSpec(specs, { params: { ...paramsOf(params), order: scenario.order } });
   if (!loaded.ok) {
     for (const d of loaded.diagnostics) process.stderr.write(renderDiagnostic(d, loaded.sources, styleFor(process.stderr)) + '\n');
     return 2;
   }
+  const status = new Status(process.stderr);
   const r = explore(scenario, {
     monitor: incrementalChecker(new CompiledSpec(loaded.value.spec)),
     maxDepth: intOf('max-depth', values['max-depth'] as string | undefined, 200),
     maxStates: intOf('max-states', values['max-states'] as string | undefined, 500_000),
     first: values.first === true,
+    onProgress: (p) => status.show(() => `kinv explore: ${p.explored.toLocaleString()} states, ${p.distinct.toLocaleString()} distinct, depth ${p.depth}, ${Math.round(p.explored / status.seconds).toLocaleString()} states/s`),
   });
+  status.clear();
+  const outPath = values.out as string | undefined;
+  if (outPath !== undefined && r.counterexamples[0]) writeTrace(outPath, r.counterexamples[0].events);
   const st = styleFor(process.stdout);
+  // The spec that judged the run is part of the replay: the trace alone reproduces only the schedule.
+  const judge = specs.length || params.length ? ` | kinv check ${specFlags(specs, params).map(shellQuote).join(' ')} -` : '';
   for (const c of r.counterexamples) {
-    const replay = replayCommand(describe, c);
+    const replay = replayCommand(describe, c) + judge;
     if (format === 'json') {
-      process.stdout.write(JSON.stringify({ ...(c.verdict ? verdictJson(c.verdict, loaded.sources) : { kind: 'violation', invariant: c.invariant }), depth: c.depth, choices: c.choices, replay, deadlock: c.deadlock ?? null }) + '\n');
+      process.stdout.write(jsonLine({ ...(c.verdict ? verdictJson(c.verdict, loaded.sources) : { kind: 'violation', invariant: c.invariant }), depth: c.depth, choices: c.choices, replay, deadlock: c.deadlock ?? null }));
       continue;
     }
     process.stdout.write(`counterexample at depth ${c.depth} (${c.events.length} events); replay: ${replay}\n`);
@@ -140,7 +140,7 @@ export async function exploreCmd(argv: string[]): Promise<number> {
     kind: 'summary', scenario: describe.join(' '), explored: r.explored, distinct: r.distinct, depth: r.depth, seconds: Number(r.seconds.toFixed(3)), statesPerSecond: rate2,
     cut: r.cut ?? null, counterexamples: r.counterexamples.map((c) => c.invariant),
   };
-  if (format === 'json') process.stdout.write(JSON.stringify(summary) + '\n');
+  if (format === 'json') process.stdout.write(jsonLine(summary));
   else {
     process.stdout.write(`${r.counterexamples.length ? st.red(st.bold(`${r.counterexamples.length} invariant${r.counterexamples.length === 1 ? '' : 's'} violated`)) + ` (${r.counterexamples.map((c) => c.invariant).join(', ')})` : st.bold('no violation in any interleaving')}: ${r.explored} states explored, ${r.distinct} distinct, depth ${r.depth}, ${r.seconds.toFixed(2)} s (${rate2} states/s) — ${describe.join(' ')}\n`);
     if (r.cut) process.stdout.write(`the search was cut by --max-${r.cut === 'depth' ? 'depth' : 'states'}: states beyond it were not explored\n`);
