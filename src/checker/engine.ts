@@ -196,6 +196,8 @@ export class Engine {
   readonly rt: Runtime;
   private readonly frames = new Map<number, Frame[]>();
   private readonly unknownTasks = new Set<number>();
+  /** Set by a gap of every task: a task first seen after it may have lost events in it too. */
+  private newTasksUnknown = false;
   private readonly lastCpu = new Map<number, number>();
   private readonly comms = new Map<number, string>();
   private readonly reported = new Set<string>();
@@ -223,7 +225,7 @@ export class Engine {
     this.counters.events++;
     if (!this.rt.tasks.has(pid)) {
       this.rt.tasks.add(pid);
-      if (this.opts.tasksStartUnknown) this.unknownTasks.add(pid);
+      if (this.opts.tasksStartUnknown || this.newTasksUnknown) this.unknownTasks.add(pid);
     }
     if (ev.cpu !== undefined && this.lastCpu.get(pid) !== ev.cpu) this.lastCpu.set(pid, ev.cpu);
     if (ev.comm !== undefined && this.comms.get(pid) !== ev.comm) this.comms.set(pid, ev.comm);
@@ -333,7 +335,10 @@ export class Engine {
     let pids: number[];
     if (g.pids) pids = g.pids;
     else if (g.cpu !== undefined) pids = [...this.lastCpu].filter(([, cpu]) => cpu === g.cpu).map(([p]) => p);
-    else pids = [...this.rt.tasks];
+    else {
+      pids = [...this.rt.tasks];
+      this.newTasksUnknown = true;
+    }
     for (const pid of pids) this.forget(pid);
   }
 
@@ -554,6 +559,7 @@ export class Engine {
     e.rt.tasks = new Set(this.rt.tasks);
     for (const [p, fs] of this.frames) e.frames.set(p, fs.map((f) => ({ ...f })));
     for (const p of this.unknownTasks) e.unknownTasks.add(p);
+    e.newTasksUnknown = this.newTasksUnknown;
     for (const [p, c] of this.lastCpu) e.lastCpu.set(p, c);
     for (const [p, c] of this.comms) e.comms.set(p, c);
     for (const r of this.reported) e.reported.add(r);

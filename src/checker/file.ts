@@ -9,7 +9,7 @@ import { openFtraceSource } from '../trace/ftrace-source.js';
 import { inferIrwsemOffset, inferParLookupBit } from '../trace/ftrace/infer.js';
 import { openInput, sniffFormat, type TraceFormat } from '../trace/input.js';
 import { readNdjson } from '../trace/ndjson.js';
-import { runCheck, type CheckReport } from './check.js';
+import { runCheck, SchemaValidator, type CheckReport } from './check.js';
 import type { SpecSet } from './spec-set.js';
 import type { Verdict } from './engine.js';
 
@@ -62,7 +62,8 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   const stats = emptyStats();
   let source: AsyncIterable<TraceItem[]>;
   if (format === 'ndjson') {
-    source = readNdjson(chunks, { file: input.name, onDiagnostic: diag, stats });
+    const schema = new SchemaValidator(spec);
+    source = readNdjson(chunks, { file: input.name, onDiagnostic: diag, stats, validate: (e) => schema.problem(e) });
   } else {
     const opened = openFtraceSource(chunks, { file: input.name, spec, onDiagnostic: diag, stats, params: opts.params ?? {} });
     if (!opened.ok) {

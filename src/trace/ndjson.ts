@@ -15,6 +15,11 @@ export interface NdjsonOptions {
   /** Events per batch. */
   batchSize?: number;
   stats?: SourceStats;
+  /**
+   * The spec's check of a record's arguments, when the caller has a spec: a record that fails it is
+   * reported here, where the line's text gives the column, and becomes a gap for its task.
+   */
+  validate?: (e: TraceEvent) => { field: string; message: string } | undefined | 'unknown';
 }
 
 const NEWLINE = 10;
@@ -50,6 +55,14 @@ function decodeLine(buf: Buffer, start: number, end: number, terminated: boolean
 
 function isScalar(v: unknown): v is Scalar {
   return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
+/** Column (1-based) of an argument's key inside `args` (or of `args` itself when the key is absent). */
+function argColumn(text: string, key: string): number {
+  const a = text.indexOf('"args"');
+  if (a === -1) return 1;
+  const i = text.indexOf(`"${key}"`, a + 6);
+  return i === -1 ? a + 1 : i + 1;
 }
 
 /** Column (1-based) of the first character of a field's key in a JSON line, for diagnostics. */
@@ -171,12 +184,29 @@ class NdjsonReader {
     this.stats.lines++;
     const event = this.fast.parse(buf, start, end, lineNo, this.index);
     if (event !== undefined) {
+      if (this.opts.validate !== undefined && this.rejected(event, () => decodeLine(buf, start, end, terminated).text)) return;
       this.stats.records++;
       this.index++;
       this.batch.push(event);
       return;
     }
     this.slowLine(decodeLine(buf, start, end, terminated), lineNo);
+  }
+
+  /** A well-formed record the spec's schema rejects: a located diagnostic and a gap for its task. */
+  private rejected(e: TraceEvent, text: () => string): boolean {
+    const p = this.opts.validate!(e);
+    if (p === undefined || p === 'unknown') return false;
+    const t = text();
+    // Counted as the checker counts a record it rejects: parsed, malformed, and its seq used.
+    this.stats.records++;
+    this.stats.malformed++;
+    this.stats.gaps++;
+    this.index++;
+    this.opts.onDiagnostic(error('KV302', p.message, { at: { source: this.opts.file, line: e.line ?? this.lineNo, column: argColumn(t, p.field), text: t.length > 200 ? t.slice(0, 200) + '…' : t } },
+      'the task is taken as having lost this event: its state is unknown until it syncs'));
+    this.batch.push({ kind: 'gap', reason: 'record does not fit the schema', pids: [e.pid], seq: e.seq, file: this.opts.file, line: e.line ?? this.lineNo });
+    return true;
   }
 
   private slowLine(l: { text: string; terminated: boolean; binary: boolean }, lineNo: number): void {
@@ -193,6 +223,7 @@ class NdjsonReader {
     }
     const r = parseNdjsonLine(l.text, lineNo, opts.file, index);
     if ('event' in r) {
+      if (opts.validate !== undefined && this.rejected(r.event, () => l.text)) return;
       stats.records++;
       this.index++;
       this.batch.push(r.event);

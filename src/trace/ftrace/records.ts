@@ -358,11 +358,14 @@ export class FtraceRecordReader {
       this.gap('truncated record', sc.cpu >= 0 ? sc.cpu : undefined, sc.pid >= 0 ? sc.pid : undefined, 1, lineNo);
     } else if (binary) {
       this.report('KV306', 'binary data (control bytes) where an ftrace text line was expected', text, lineNo, column);
+      // It may have been any task's record: with no readable task, every task lost it.
+      this.gap('malformed record', undefined, sc.pid >= 0 ? sc.pid : undefined, 1, lineNo);
     } else if (sc.pid >= 0) {
       this.report('KV301', sc.reason, text, lineNo, column);
       this.gap('malformed record', sc.cpu >= 0 ? sc.cpu : undefined, sc.pid, 1, lineNo);
     } else {
       this.report('KV310', sc.reason, text, lineNo, column);
+      this.gap('malformed record', undefined, undefined, 1, lineNo);
     }
   }
 

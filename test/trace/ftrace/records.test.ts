@@ -176,9 +176,9 @@ describe('fixtures: exact records and line numbers', () => {
     expect(r.stats).toMatchObject({ lines: 10, records: 3, skipped: 7, malformed: 0, gaps: 5 });
   });
 
-  it('binary-garbage.txt: binary lines, prose and a cut last line are diagnosed with file:line:col', async () => {
+  it('binary-garbage.txt: binary lines, prose and a cut last line are diagnosed with file:line:col, each a gap of every task', async () => {
     const r = await fixture('binary-garbage.txt');
-    expect(r.items.map(brief)).toEqual(['L2 kprobe dr 315 1', 'L6 kprobe ur 315 1', 'L7 gap truncated record cpu=1 pid=315 lost=1']);
+    expect(r.items.map(brief)).toEqual(['L2 kprobe dr 315 1', 'L3 gap malformed record lost=1', 'L4 gap malformed record lost=1', 'L5 gap malformed record lost=1', 'L6 kprobe ur 315 1', 'L7 gap truncated record cpu=1 pid=315 lost=1']);
     expect(r.diags.map((d) => `${d.code} ${d.at!.source}:${d.at!.line}:${d.at!.column}`)).toEqual(['KV306 f:3:1', 'KV306 f:4:1', 'KV310 f:5:1', 'KV305 f:7:39']);
     expect(r.stats).toMatchObject({ lines: 7, records: 2, skipped: 1, malformed: 4 });
   });
