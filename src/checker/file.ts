@@ -3,11 +3,11 @@
  * (unless forced), and runs the compiled spec over it. Shared by `kinv check`, `kinv examples`
  * and library users.
  */
-import type { Diagnostic } from '../diag/diagnostic.js';
+import { error, type Diagnostic } from '../diag/diagnostic.js';
 import { emptyStats, type SourceStats, type TraceGap, type TraceItem } from '../trace/event.js';
 import { openFtraceSource } from '../trace/ftrace-source.js';
 import { inferIrwsemOffset, inferParLookupBit } from '../trace/ftrace/infer.js';
-import { openInput, sniffFormat, type TraceFormat } from '../trace/input.js';
+import { openInput, sniffFormat, type OpenedInput, type TraceFormat } from '../trace/input.js';
 import { readNdjson } from '../trace/ndjson.js';
 import { runCheck, SchemaValidator, type CheckReport } from './check.js';
 import type { SpecSet } from './spec-set.js';
@@ -72,7 +72,7 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     }
     source = opened.source;
   }
-  const report = await runCheck(compiled, source, stats, {
+  const report = await runCheck(compiled, endsWithCut(source, input, stats, diag), stats, {
     all: opts.all,
     tasksStartUnknown: format === 'ftrace',
     onDiagnostic: diag,
@@ -81,6 +81,20 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     onBatch: opts.onBatch,
   });
   return { ...report, file: input.name, format };
+}
+
+/**
+ * The source, then, when the compressed input was cut short, a located diagnostic and a gap of
+ * every task: whatever followed the cut is lost, for any task.
+ */
+async function* endsWithCut(source: AsyncIterable<TraceItem[]>, input: OpenedInput, stats: SourceStats, diag: (d: Diagnostic) => void): AsyncGenerator<TraceItem[]> {
+  yield* source;
+  const cut = input.cut;
+  if (cut === undefined) return;
+  const line = stats.lines + 1;
+  diag(error('KV305', cut.message, { at: { source: input.name, line, column: 1 } }, 'the records before the cut were checked; every task is unknown from there'));
+  stats.gaps++;
+  yield [{ kind: 'gap', reason: 'compressed stream cut short', seq: stats.records, file: input.name, line }];
 }
 
 /** Reads at least `bytes` from the front of a stream, and returns them with the whole stream again. */

@@ -10,6 +10,11 @@ export interface OpenedInput {
   /** The stream, including the peeked bytes. */
   chunks: AsyncIterable<Uint8Array>;
   head: Uint8Array;
+  /**
+   * Set when a compressed stream turns out cut short or damaged part-way: the data decoded up to
+   * there has been delivered, and the stream then ends as if the file ended there.
+   */
+  cut?: { message: string; bytes: number } | undefined;
 }
 
 /** Opens a path ('-' = stdin) and peeks its first chunk. Throws a readable Error if it cannot be read. */
@@ -45,20 +50,25 @@ export async function openInput(path: string): Promise<OpenedInput> {
       throw new Error(`cannot read trace '${path}': not a valid gzip file (${(e as Error).message})`, { cause: e });
     }
     const uhead = ufirst.done ? new Uint8Array() : ufirst.value;
+    const opened: OpenedInput = { name, chunks: rest(), head: uhead };
+    // Decoded as far as it goes: a cut capture still holds every record before the cut.
     async function* rest(): AsyncGenerator<Uint8Array> {
-      if (!ufirst.done) yield ufirst.value;
+      let bytes = 0;
+      if (!ufirst.done) { bytes += ufirst.value.length; yield ufirst.value; }
       while (true) {
         let n: IteratorResult<Uint8Array>;
         try {
           n = await uit.next();
         } catch (e) {
-          throw new Error(`'${path}': the gzip stream is damaged or cut short (${(e as Error).message})`, { cause: e });
+          opened.cut = { message: `the gzip stream is damaged or cut short after ${bytes} bytes of data (${(e as Error).message})`, bytes };
+          return;
         }
         if (n.done) return;
+        bytes += n.value.length;
         yield n.value;
       }
     }
-    return { name, chunks: rest(), head: uhead };
+    return opened;
   }
   return { name, chunks: all(), head };
 }

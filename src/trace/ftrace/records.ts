@@ -10,7 +10,7 @@
  */
 import { error, warning, type Diagnostic } from '../../diag/diagnostic.js';
 import type { DiagCode } from '../../diag/codes.js';
-import { detach, displayLine } from './bytes.js';
+import { controlOutsideQuotes, detach, displayLine } from './bytes.js';
 import * as lineMod from './line.js';
 import { LineScan, type SniffState } from './line.js';
 import { ReorderWindow } from './merge.js';
@@ -202,7 +202,14 @@ export class FtraceRecordReader {
   private dispatch(sc: LineScan, s: string, start: number, end: number, terminated: boolean, lineNo: number): void {
     const st = this.stats;
     switch (sc.cls) {
-      case L_RECORD: this.record(sc, lineNo); break;
+      case L_RECORD: {
+        const bad = controlOutsideQuotes(s, start, end);
+        if (bad === -1) { this.record(sc, lineNo); break; }
+        st.malformed++;
+        this.report('KV306', 'control bytes in a record line, outside any quoted value: the record cannot be trusted', s.slice(start, end), lineNo, bad - start + 1);
+        this.gap('malformed record', undefined, sc.pid >= 0 ? sc.pid : undefined, 1, lineNo);
+        break;
+      }
       case L_SKIP: st.skipped++; break;
       case L_SWITCH: {
         st.skipped++;
