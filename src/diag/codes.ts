@@ -27,6 +27,8 @@ export const DIAG_CODES = {
   KV310: 'unrecognised trace line',
   KV311: 'records of different CPUs share a timestamp',
   KV312: 'kretprobe returns missing from the log',
+  KV313: 'files in a trace folder not checked (sidecars)',
+  KV314: 'nothing to judge: no trace record in the input',
   KV401: 'verdict unknown for the whole trace',
   KV501: 'invariant violated',
   KV502: 'obligation pending at end of trace',

@@ -29,9 +29,9 @@ export async function openInput(path: string): Promise<OpenedInput> {
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
     throw new Error(`cannot read trace '${path}': ${why}`, { cause: e });
   }
-  const head = first.done ? new Uint8Array() : first.value;
+  const head = first.done ? new Uint8Array() : withoutBom(first.value);
   async function* all(): AsyncGenerator<Uint8Array> {
-    if (!first.done) yield first.value;
+    if (!first.done) yield head;
     while (true) {
       const n = await it.next();
       if (n.done) return;
@@ -49,12 +49,12 @@ export async function openInput(path: string): Promise<OpenedInput> {
     } catch (e) {
       throw new Error(`cannot read trace '${path}': not a valid gzip file (${(e as Error).message})`, { cause: e });
     }
-    const uhead = ufirst.done ? new Uint8Array() : ufirst.value;
+    const uhead = ufirst.done ? new Uint8Array() : withoutBom(ufirst.value);
     const opened: OpenedInput = { name, chunks: rest(), head: uhead };
     // Decoded as far as it goes: a cut capture still holds every record before the cut.
     async function* rest(): AsyncGenerator<Uint8Array> {
       let bytes = 0;
-      if (!ufirst.done) { bytes += ufirst.value.length; yield ufirst.value; }
+      if (!ufirst.done) { bytes += ufirst.value.length; yield uhead; }
       while (true) {
         let n: IteratorResult<Uint8Array>;
         try {
@@ -71,6 +71,14 @@ export async function openInput(path: string): Promise<OpenedInput> {
     return opened;
   }
   return { name, chunks: all(), head };
+}
+
+/**
+ * The chunk without a leading UTF-8 byte order mark: editors on some systems write one, and it
+ * would hide the `{` of the first record from sniffing and from the JSON parser.
+ */
+function withoutBom(chunk: Uint8Array): Uint8Array {
+  return chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? chunk.subarray(3) : chunk;
 }
 
 /** NDJSON starts with `{` (after blank space); anything else is taken as ftrace text. */

@@ -2,8 +2,6 @@
  * `kinv check [--spec F]... [--param k=v]... [--format text|json] [--from ndjson|ftrace|auto] [--all] TRACE...`
  * Exit codes (Contract 4): 0 all hold, 1 a violation, 2 usage or spec error, 3 trace unreadable or verdict unknown.
  */
-import { statSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CheckReport } from '../../checker/check.js';
 import { SpecSet } from '../../checker/spec-set.js';
 import type { Verdict } from '../../checker/engine.js';
@@ -18,6 +16,7 @@ import type { Diagnostic } from '../../diag/diagnostic.js';
 import type { TraceFormat } from '../../trace/input.js';
 import { oneOf, parse, paramsOf, UsageError } from '../args.js';
 import { Progress } from '../progress.js';
+import { expandTraces } from '../trace-files.js';
 
 export interface CheckCliOptions {
   specs: string[];
@@ -55,23 +54,6 @@ export function parseCheckArgs(argv: string[]): CheckCliOptions {
   };
 }
 
-/** Folders expand to the trace files they hold (sorted; sidecar .json/.md files are not traces). */
-export function expandTraces(paths: string[]): string[] {
-  const out: string[] = [];
-  for (const p of paths) {
-    if (p === '-') { out.push(p); continue; }
-    let isDir: boolean;
-    try { isDir = statSync(p).isDirectory(); } catch { out.push(p); continue; }
-    if (!isDir) { out.push(p); continue; }
-    for (const f of readdirSync(p).sort()) {
-      if (/\.(json|md)$/.test(f)) continue;
-      const full = join(p, f);
-      if (statSync(full).isFile()) out.push(full);
-    }
-  }
-  return out;
-}
-
 export async function check(argv: string[]): Promise<number> {
   const o = parseCheckArgs(argv);
   const st = styleFor(process.stderr);
@@ -82,7 +64,8 @@ export async function check(argv: string[]): Promise<number> {
   const loaded = { sources: specs.sources };
   const started = performance.now();
   const reports: CheckReport[] = [];
-  const files = expandTraces(o.traces);
+  const expanded = expandTraces(o.traces);
+  const files = expanded.files;
   let unreadable = false;
   let inputErrors = 0;
   const shown = new Map<string, number>();
@@ -94,6 +77,13 @@ export async function check(argv: string[]): Promise<number> {
     if (o.format === 'json') process.stdout.write(JSON.stringify(diagnosticJson(d, loaded.sources)) + '\n');
     else process.stderr.write(renderDiagnostic(d, loaded.sources, st) + '\n\n');
   };
+  for (const s of expanded.skipped) {
+    onDiagnostic({ code: 'KV313', severity: 'note', message: `${s.dir}: ${s.names.length} file${s.names.length === 1 ? '' : 's'} beside the traces not checked (${s.names.join(', ')})`, hint: 'name a file on the command line to check it anyway' });
+  }
+  for (const u of expanded.unreadable) {
+    unreadable = true;
+    onDiagnostic({ code: 'KV309', severity: 'error', message: `cannot read trace '${u.path}': ${u.why}` });
+  }
   const verdicts: Verdict[] = [];
   for (const file of files) {
     const r = await checkOne(file, o, specs, onDiagnostic, out, verdicts);
@@ -110,6 +100,11 @@ export async function check(argv: string[]): Promise<number> {
   else process.stdout.write('\n' + renderSummary(summary, out) + '\n');
   if (summary.violations > 0) return 1;
   if (unreadable || inputErrors > 0) return 3;
+  if (reports.every((r) => r.stats.records === 0)) {
+    const what = files.length === 0 ? `no trace file in ${o.traces.join(', ')}` : `no trace record in ${files.length === 1 ? files[0] : `${files.length} files`}`;
+    process.stderr.write(renderDiagnostic({ code: 'KV314', severity: 'error', message: `nothing to judge: ${what}` }, loaded.sources, st) + '\n');
+    return 3;
+  }
   const evaluatedAny = Object.values(summary.evaluated).some((n) => n > 0);
   const skippedAny = Object.values(summary.unknown).some((n) => n > 0);
   if (!evaluatedAny && skippedAny) {
