@@ -17,6 +17,7 @@ import type { TraceFormat } from '../../trace/input.js';
 import { oneOf, parse, paramsOf, UsageError } from '../args.js';
 import { Progress } from '../progress.js';
 import { expandTraces } from '../trace-files.js';
+import { terminalText } from '../../diag/terminal.js';
 
 export interface CheckCliOptions {
   specs: string[];
@@ -115,7 +116,7 @@ export async function check(argv: string[]): Promise<number> {
 }
 
 async function checkOne(file: string, o: CheckCliOptions, specs: SpecSet, onDiagnostic: (d: Diagnostic) => void, out: ReturnType<typeof styleFor>, verdicts: Verdict[]): Promise<CheckReport | 'unreadable'> {
-  const progress = new Progress(file === '-' ? '<stdin>' : file, process.stderr);
+  const progress = new Progress(file === "-" ? "<stdin>" : terminalText(file), process.stderr);
   const loaded = { sources: specs.sources };
   const report = await checkTraceFile(file, specs, {
     from: o.from,
@@ -147,20 +148,20 @@ async function lockdepSection(path: string, verdicts: Verdict[], format: 'text' 
   }
   const reports = parseLockdep(text);
   const p = matchLockdep(reports, verdicts);
-  const where = (v: Verdict): string => (v.event ? `${v.event.file}:${v.event.line}` : '?');
+  const where = (v: Verdict): string => (v.event ? `${terminalText(v.event.file ?? '?')}:${v.event.line}` : '?');
   if (format === 'json') {
     for (const e of p.explained) process.stdout.write(JSON.stringify({ kind: 'lockdep', status: 'explained', report: e.report, invariant: e.verdict.invariant, file: e.verdict.event?.file ?? null, line: e.verdict.event?.line ?? null, sameTask: e.sameTask, sameLock: e.sameLock }) + '\n');
     for (const r of p.unexplained) process.stdout.write(JSON.stringify({ kind: 'lockdep', status: 'unexplained', report: r }) + '\n');
     process.stdout.write(JSON.stringify({ kind: 'lockdep', status: 'summary', reports: reports.length, explained: p.explained.length, unexplained: p.unexplained.length, missedByLockdep: p.missed.length }) + '\n');
     return true;
   }
-  process.stdout.write(`\n${st.bold(`lockdep (${path})`)}: ${reports.length} report${reports.length === 1 ? '' : 's'}, ${p.explained.length} explained by kinv, ${p.unexplained.length} not; ${p.missed.length} kinv finding${p.missed.length === 1 ? '' : 's'} lockdep did not report\n`);
+  process.stdout.write(`\n${st.bold(`lockdep (${terminalText(path)})`)}: ${reports.length} report${reports.length === 1 ? '' : 's'}, ${p.explained.length} explained by kinv, ${p.unexplained.length} not; ${p.missed.length} kinv finding${p.missed.length === 1 ? '' : 's'} lockdep did not report\n`);
   for (const e of p.explained) {
-    process.stdout.write(`  ${path}:${e.report.line}  ${e.report.headline}${e.report.comm ? ` (${e.report.comm}/${e.report.pid})` : ''}${e.report.at ? ` at ${e.report.at}` : ''}\n`);
+    process.stdout.write(`  ${terminalText(path)}:${e.report.line}  ${terminalText(e.report.headline)}${e.report.comm ? ` (${terminalText(e.report.comm, 32)}/${e.report.pid})` : ''}${e.report.at ? ` at ${terminalText(e.report.at)}` : ''}\n`);
     const link = e.sameTask ? '' : e.sameLock ? ` (task ${e.verdict.event?.pid}, the same lock)` : ` (task ${e.verdict.event?.pid})`;
-    process.stdout.write(`    = kinv ${e.verdict.invariant} at ${where(e.verdict)}${link}: ${e.verdict.message}\n`);
-    for (const r of e.verdict.related) process.stdout.write(`      first at ${r.event.file}:${r.event.line}: ${r.invariant} (${describeEvent(r.event)})\n`);
+    process.stdout.write(`    = kinv ${e.verdict.invariant} at ${where(e.verdict)}${link}: ${terminalText(e.verdict.message, 600)}\n`);
+    for (const r of e.verdict.related) process.stdout.write(`      first at ${r.event.file}:${r.event.line}: ${r.invariant} (${terminalText(describeEvent(r.event), 400)})\n`);
   }
-  for (const r of p.unexplained) process.stdout.write(`  ${path}:${r.line}  ${r.headline}${r.comm ? ` (${r.comm}/${r.pid})` : ''}: no kinv verdict explains it\n`);
+  for (const r of p.unexplained) process.stdout.write(`  ${terminalText(path)}:${r.line}  ${terminalText(r.headline)}${r.comm ? ` (${terminalText(r.comm, 32)}/${r.pid})` : ''}: no kinv verdict explains it\n`);
   return true;
 }
