@@ -937,7 +937,8 @@ function domainExpr(d: DomainIR): TExpr | null {
 
 function parseParamValue(raw: string, t: Type): Scalar | undefined {
   switch (t.k) {
-    case 'int': { const n = Number(raw); return Number.isFinite(n) ? n : undefined; }
+    // An int is a whole number that a double holds exactly: 1.5 is no offset, and 2^53 + 1 would silently become 2^53.
+    case 'int': { const n = raw.trim() === '' ? NaN : Number(raw); return Number.isSafeInteger(n) ? n : undefined; }
     case 'bool': return raw === 'true' ? true : raw === 'false' ? false : undefined;
     case 'str': case 'id': return raw;
     case 'enum': return t.members.includes(raw) ? raw : undefined;

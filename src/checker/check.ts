@@ -138,7 +138,8 @@ export function stepValidated(engine: Engine, validator: SchemaValidator, e: Tra
     if (vs.length) report.verdicts.push(...vs);
     return;
   }
-  const at = e.file !== undefined && e.line !== undefined ? { at: { source: e.file, line: e.line } } : {};
+  // Column 1: the record as a whole (each record is one line of its file).
+  const at = e.file !== undefined && e.line !== undefined ? { at: { source: e.file, line: e.line, column: 1 } } : {};
   if (problem === 'unknown') {
     const u = validator.unknownEvents.get(e.ev);
     if (u) u.count++;
@@ -174,7 +175,7 @@ export function stepValidated(engine: Engine, validator: SchemaValidator, e: Tra
 
 export function finishCheck(engine: Engine, validator: SchemaValidator, report: CheckReport, diag: (d: Diagnostic) => void): void {
   for (const [name, u] of validator.unknownEvents) {
-    const at = u.first.file !== undefined && u.first.line !== undefined ? { at: { source: u.first.file, line: u.first.line } } : {};
+    const at = u.first.file !== undefined && u.first.line !== undefined ? { at: { source: u.first.file, line: u.first.line, column: 1 } } : {};
     diag(warning('KV303', `unknown event '${name}' (${u.count} record${u.count === 1 ? '' : 's'}) ignored: the spec does not declare it`, at));
     report.stats.unmapped += u.count;
   }

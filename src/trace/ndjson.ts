@@ -6,6 +6,7 @@
  */
 import { error, type Diagnostic } from '../diag/diagnostic.js';
 import { FastRecordParser } from './ndjson-fast.js';
+import { firstDuplicateKey } from './json-keys.js';
 import { emptyStats, type Scalar, type SourceStats, type TraceEvent, type TraceItem } from './event.js';
 
 export interface NdjsonOptions {
@@ -83,9 +84,16 @@ export function parseNdjsonLine(text: string, lineNo: number, file: string, inde
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return { problem: 'a trace record must be a JSON object', column: 1 };
   const o = obj as Record<string, unknown>;
+  const dup = firstDuplicateKey(text);
+  if (dup !== undefined) {
+    const p = typeof o.pid === 'number' && Number.isSafeInteger(o.pid) ? { pid: o.pid } : {};
+    return { problem: `key '${dup.key}' appears twice in one object: which value is meant is unknown`, column: dup.column, ...p };
+  }
   const pid = o.pid;
-  if (typeof pid !== 'number' || !Number.isInteger(pid)) {
-    return { problem: pid === undefined ? "missing 'pid'" : "'pid' must be an integer", column: pid === undefined ? 1 : columnOf(text, 'pid') };
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid)) {
+    // Beyond 2^53 - 1 neighbouring pids read as one number: two tasks would merge into one.
+    const why = pid === undefined ? "missing 'pid'" : typeof pid === 'number' && Number.isInteger(pid) ? "'pid' is too large to keep its identity (at most 2^53 - 1)" : "'pid' must be an integer";
+    return { problem: why, column: pid === undefined ? 1 : columnOf(text, 'pid') };
   }
   const ev = o.ev;
   if (typeof ev !== 'string' || ev === '') return { problem: ev === undefined ? "missing 'ev'" : "'ev' must be a non-empty string", column: ev === undefined ? 1 : columnOf(text, 'ev'), pid };
@@ -107,7 +115,7 @@ export function parseNdjsonLine(text: string, lineNo: number, file: string, inde
     event.ret = o.ret as Scalar;
   }
   if (o.seq !== undefined) {
-    if (typeof o.seq !== 'number' || !Number.isInteger(o.seq)) return { problem: "'seq' must be an integer", column: columnOf(text, 'seq'), pid };
+    if (typeof o.seq !== 'number' || !Number.isSafeInteger(o.seq)) return { problem: "'seq' must be an integer", column: columnOf(text, 'seq'), pid };
     event.seq = o.seq;
   }
   if (o.ts !== undefined) {
