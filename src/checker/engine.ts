@@ -198,6 +198,8 @@ export class Engine {
   private readonly unknownTasks = new Set<number>();
   /** Set by a gap of every task: a task first seen after it may have lost events in it too. */
   private newTasksUnknown = false;
+  /** Set by a lasting gap: no sync makes a task known again. */
+  private noSync = false;
   private readonly lastCpu = new Map<number, number>();
   private readonly comms = new Map<number, string>();
   private readonly reported = new Set<string>();
@@ -279,7 +281,7 @@ export class Engine {
       }
       for (const inv of h.after) this.evaluate(inv, unknown, frame, out);
       for (const g of h.syncs) {
-        if (!g || g(env)) this.unknownTasks.delete(pid);
+        if (!this.noSync && (!g || g(env))) this.unknownTasks.delete(pid);
       }
     }
     for (const inv of c.always) this.evaluate(inv, false, frame, out);
@@ -332,6 +334,7 @@ export class Engine {
   /** Lost events or an unknown span: the affected tasks' state becomes unknown and is dropped. */
   gap(g: TraceGap): void {
     this.counters.gaps++;
+    if (g.lasting) this.noSync = true;
     let pids: number[];
     if (g.pids) pids = g.pids;
     else if (g.cpu !== undefined) pids = [...this.lastCpu].filter(([, cpu]) => cpu === g.cpu).map(([p]) => p);
@@ -560,6 +563,7 @@ export class Engine {
     for (const [p, fs] of this.frames) e.frames.set(p, fs.map((f) => ({ ...f })));
     for (const p of this.unknownTasks) e.unknownTasks.add(p);
     e.newTasksUnknown = this.newTasksUnknown;
+    e.noSync = this.noSync;
     for (const [p, c] of this.lastCpu) e.lastCpu.set(p, c);
     for (const [p, c] of this.comms) e.comms.set(p, c);
     for (const r of this.reported) e.reported.add(r);

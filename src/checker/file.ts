@@ -7,6 +7,7 @@ import { error, type Diagnostic } from '../diag/diagnostic.js';
 import { emptyStats, type SourceStats, type TraceGap, type TraceItem } from '../trace/event.js';
 import { openFtraceSource } from '../trace/ftrace-source.js';
 import { inferIrwsemOffset, inferParLookupBit } from '../trace/ftrace/infer.js';
+import { entriesShortfall, type EntriesPromise } from '../trace/ftrace/promise.js';
 import { openInput, sniffFormat, type OpenedInput, type TraceFormat } from '../trace/input.js';
 import { readNdjson } from '../trace/ndjson.js';
 import { runCheck, SchemaValidator, type CheckReport } from './check.js';
@@ -56,6 +57,9 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     const bit = 'dcache_par_lookup' in given ? undefined : inferParLookupBit(text);
     if (bit !== undefined) extra.dcache_par_lookup = String(bit);
   }
+  // A `trace` file that holds fewer records than its header promises lost them at an unknown
+  // place: known before judging, every task is unknown throughout (a second read of the file).
+  const short = format === 'ftrace' && path !== '-' ? await shortfall(path) : undefined;
   const ready = specs.for(format, extra);
   if (!ready) return undefined;
   const { spec, compiled } = ready;
@@ -65,12 +69,18 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     const schema = new SchemaValidator(spec);
     source = readNdjson(chunks, { file: input.name, onDiagnostic: diag, stats, validate: (e) => schema.problem(e) });
   } else {
-    const opened = openFtraceSource(chunks, { file: input.name, spec, onDiagnostic: diag, stats, params: opts.params ?? {} });
+    const opened = openFtraceSource(chunks, { file: input.name, spec, onDiagnostic: (d) => { if (d.code !== 'KV316' || (short === undefined && input.cut === undefined)) diag(d); }, stats, params: opts.params ?? {} });
     if (!opened.ok) {
       for (const d of opened.diagnostics) diag(d);
       return undefined;
     }
     source = opened.source;
+  }
+  if (short !== undefined) {
+    const n = short.promised - short.counted;
+    diag(error('KV316', `the header promises ${short.promised} entries, but the log holds at most ${short.counted} record lines: ${n} ${n === 1 ? 'is' : 'are'} missing from an unknown place, so no task's state is known anywhere in this file`,
+      { at: { source: input.name, line: short.line, column: 1 } }, 'check a complete copy of the capture'));
+    source = startsWithLoss(source, { kind: 'gap', reason: 'entries missing', lost: n, lasting: true, seq: 0, file: input.name, line: short.line }, stats);
   }
   const report = await runCheck(compiled, endsWithCut(source, input, stats, diag), stats, {
     all: opts.all,
@@ -81,6 +91,23 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     onBatch: opts.onBatch,
   });
   return { ...report, file: input.name, format };
+}
+
+async function shortfall(path: string): Promise<EntriesPromise | undefined> {
+  try {
+    const again = await openInput(path);
+    const short = await entriesShortfall(again.chunks);
+    // A cut compressed stream lost its end, a known place: reported where it is cut.
+    return again.cut === undefined ? short : undefined;
+  } catch {
+    return undefined; // the main read reports what is wrong with the file
+  }
+}
+
+async function* startsWithLoss(source: AsyncIterable<TraceItem[]>, gap: TraceGap, stats: SourceStats): AsyncGenerator<TraceItem[]> {
+  stats.gaps++;
+  yield [gap];
+  yield* source;
 }
 
 /**

@@ -29,6 +29,8 @@ export const DIAG_CODES = {
   KV312: 'kretprobe returns missing from the log',
   KV313: 'files in a trace folder not checked (sidecars)',
   KV314: 'nothing to judge: no trace record in the input',
+  KV315: 'ftrace records out of time order on one CPU',
+  KV316: 'fewer ftrace records than the header promises',
   KV401: 'verdict unknown for the whole trace',
   KV501: 'invariant violated',
   KV502: 'obligation pending at end of trace',

@@ -14,7 +14,7 @@
  * Otherwise ties keep input order (within a printed tie of distinct stamps, the log's order is the
  * stamps' order).
  */
-import type { RawItem } from './raw.js';
+import type { RawFtraceRecord, RawGap, RawItem } from './raw.js';
 
 interface Entry {
   item: RawItem;
@@ -55,8 +55,16 @@ export class ReorderWindow {
   firstTieLine = 0;
   private last: Entry | undefined;
 
-  /** `emit` receives items in output order. `windowNs` ≥ 0. */
-  constructor(windowNs: number, private readonly emit: (item: RawItem) => void) {
+  /** Per CPU, the stamp of its latest record: a CPU's own buffer is in time order. */
+  private readonly cpuSec = new Map<number, number>();
+  private readonly cpuNsec = new Map<number, number>();
+
+  /**
+   * `emit` receives items in output order. `windowNs` ≥ 0. `onBackwards` hears of a record older
+   * than the one before it on its own CPU: lines of the log were moved or lost, so a gap of every
+   * task is put before the records it overtook (those still held) and the record itself.
+   */
+  constructor(windowNs: number, private readonly emit: (item: RawItem) => void, private readonly onBackwards?: (rec: RawFtraceRecord) => void) {
     const w = Math.max(0, Math.floor(windowNs));
     this.wSec = Math.floor(w / 1e9);
     this.wNsec = w % 1e9;
@@ -71,10 +79,33 @@ export class ReorderWindow {
       if (item.tsSec === undefined || item.tsNsec === undefined || cpu < 0) { this.flush(); this.emit(item); return; }
       const s = item.tsSec;
       const n = item.tsNsec;
+      const cs = this.cpuSec.get(cpu);
+      if (cs !== undefined && (s < cs || (s === cs && n < this.cpuNsec.get(cpu)!))) this.backwards(item, cpu, s, n);
+      this.cpuSec.set(cpu, s);
+      this.cpuNsec.set(cpu, n);
       if (s > this.maxSec || (s === this.maxSec && n > this.maxNsec)) { this.maxSec = s; this.maxNsec = n; }
       this.enqueue(cpu, item, s, n);
     }
     this.drain(false);
+  }
+
+  /** A gap of every task before the held records of `cpu` stamped later than `rec` (else before `rec`). */
+  private backwards(rec: RawFtraceRecord, cpu: number, sec: number, nsec: number): void {
+    this.onBackwards?.(rec);
+    const gap: RawGap = { kind: 'gap', reason: 'time went backwards', cpu: undefined, pid: undefined, lost: undefined, file: rec.file, line: rec.line };
+    const q = this.queues.get(cpu);
+    if (q !== undefined) {
+      for (let i = q.head; i < q.items.length; i++) {
+        const x = q.items[i]!;
+        if (x.sec > sec || (x.sec === sec && x.nsec > nsec)) {
+          // Stamped like the record it precedes, so the merge emits it right before that record.
+          q.items.splice(i, 0, { item: gap, sec: x.sec, nsec: x.nsec, order: x.order, cpu, pid: -1 });
+          this.pending++;
+          return;
+        }
+      }
+    }
+    this.enqueue(cpu, gap, sec, nsec);
   }
 
   /** Emits everything held. */

@@ -126,7 +126,7 @@ export class FtraceRecordReader {
     this.onDiagnostic = opts.onDiagnostic ?? (() => undefined);
     this.maxDiags = opts.maxDiagnostics ?? 100;
     this.maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE;
-    this.window = new ReorderWindow(opts.reorderWindowNs ?? DEFAULT_WINDOW_NS, (item) => { this.out.push(item); });
+    this.window = new ReorderWindow(opts.reorderWindowNs ?? DEFAULT_WINDOW_NS, (item) => { this.out.push(item); }, (rec) => this.timeWentBack(rec));
     this.pairing = new CallPairing(new Set(opts.leafFunctions ?? []));
   }
 
@@ -382,9 +382,37 @@ export class FtraceRecordReader {
     this.onDiagnostic(error(code, message, { at: { source: this.file, line, column, text: displayLine(text) } }));
   }
 
+  /** Records older than the record before them on their own CPU (each a gap, made by the window). */
+  private backwards = 0;
+  private firstBackwards: { line: number; text: string } | undefined;
+
+  private timeWentBack(rec: RawFtraceRecord): void {
+    this.stats.gaps++;
+    if (this.backwards++ === 0) this.firstBackwards = { line: rec.line, text: `${rec.tsRaw ?? ''} on CPU ${rec.cpu}` };
+  }
+
+  /**
+   * Records the header promised but the log does not hold (a line deleted from a `trace` file).
+   * Where they were is unknown, so every task is unknown from the end on, and the diagnostic says
+   * that verdicts before it may rest on the missing lines. Only tracers that print one line per
+   * entry are counted (function_graph prints a call and its return as one leaf line).
+   */
+  private entriesMissing(): void {
+    const e = this.state.entries;
+    const tracer = this.state.tracer;
+    if (e === undefined || (tracer !== 'nop' && tracer !== 'function')) return;
+    const read = this.stats.records + this.stats.malformed;
+    if (read >= e.inBuffer) return;
+    const n = e.inBuffer - read;
+    this.onDiagnostic(error('KV316', `the header promises ${e.inBuffer} entries, but the log holds ${read} record lines: ${n} ${n === 1 ? 'is' : 'are'} missing, from an unknown place, so violations found in this file may rest on them`,
+      { at: { source: this.file, line: e.line, column: 1 } }, 'check a complete copy of the capture (a `trace` file is read whole, and nothing may be cut from it)'));
+    this.gap('entries missing', undefined, undefined, n, this.stats.lines);
+  }
+
   /** Flushes the reorder window and reports suppressed diagnostics. Call once at the end. */
   finish(): void {
     this.releaseHeld();
+    this.entriesMissing();
     this.window.flush();
     this.syncPairingStats();
     if (this.missedBySym.size > 0) {
@@ -400,6 +428,11 @@ export class FtraceRecordReader {
       // may rest on an order that never happened, so say so once.
       this.onDiagnostic(warning('KV311', `${ties} record${ties === 1 ? '' : 's'} share${ties === 1 ? 's' : ''} a timestamp with the record before, from another CPU (first at line ${this.window.firstTieLine}): the order across CPUs within a tie is the log's, and ties of one task are ordered by where it ran last`,
         { at: { source: this.file, line: this.window.firstTieLine } }, 'capture with trace_clock=counter (one count shared by all CPUs) for an exact order'));
+    }
+    if (this.backwards > 0) {
+      const n = this.backwards;
+      this.onDiagnostic(error('KV315', `${n} record${n === 1 ? ' is' : 's are'} older than the record before ${n === 1 ? 'it' : 'them'} on the same CPU (first: ${this.firstBackwards!.text}): lines were moved or lost, and every task is unknown from each such place until it syncs`,
+        { at: { source: this.file, line: this.firstBackwards!.line, column: 1 } }, 'a CPU\'s own buffer is in time order; an edited or spliced log is not'));
     }
     if (this.suppressed > 0) {
       this.onDiagnostic(warning('KV301', `${this.suppressed} more malformed lines not shown`, { at: { source: this.file, line: this.stats.lines } }));
