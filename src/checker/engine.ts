@@ -13,6 +13,7 @@ import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
 import { compileDefs, compileDomain, compileExpr, compileStmt, formatValue, keyOf, type CompileContext, type Compiled, type CompiledStmt, type Env, type Read, type Runtime, type Value } from '../monitor/compile.js';
 import { KeyedStore, Relation, TemporalStore, type Key } from '../monitor/store.js';
 import type { Span } from '../diag/diagnostic.js';
+import { entriesNaming, forgetTask } from './task-state.js';
 
 /** What a violation or pending obligation says, as data. Rendering is elsewhere. */
 export interface Verdict {
@@ -352,11 +353,7 @@ export class Engine {
       if (st.taskPositions.length === 0) return;
       const store = this.rt.stores[i];
       if (!(store instanceof KeyedStore)) return;
-      const doomed: Scalar[][] = [];
-      for (const e of store.entries()) {
-        if (st.taskPositions.some((p) => (p === -1 ? e.v : e.k[p]) === pid)) doomed.push(e.k);
-      }
-      for (const k of doomed) store.delete(k, undefined);
+      forgetTask(store, st.taskPositions, pid);
     });
   }
 
@@ -447,8 +444,7 @@ export class Engine {
         if (st.taskPositions.length === 0) return;
         const store = this.rt.stores[i];
         if (!(store instanceof KeyedStore)) return;
-        for (const e of store.entries()) {
-          if (!st.taskPositions.some((p) => (p === -1 ? e.v : e.k[p]) === pid)) continue;
+        for (const e of entriesNaming(store, st.taskPositions, pid)) {
           const key = `${st.name}[${e.k.map((k) => formatValue(k)).join(', ')}]`;
           const origin = e.prov ? ` (line ${e.prov.line ?? '?'}, seq ${e.prov.seq})` : '';
           lines.push(st.type.k === 'set' ? `${key}${origin}` : `${key} = ${formatValue(e.v)}${origin}`);

@@ -16,6 +16,8 @@ export interface NdjsonOptions {
   /** Events per batch. */
   batchSize?: number;
   stats?: SourceStats;
+  /** Longer lines are reported and skipped (default 1 MiB, as the ftrace reader). */
+  maxLineBytes?: number;
   /**
    * The spec's check of a record's arguments, when the caller has a spec: a record that fails it is
    * reported here, where the line's text gives the column, and becomes a gap for its task.
@@ -24,6 +26,7 @@ export interface NdjsonOptions {
 }
 
 const NEWLINE = 10;
+const MAX_LINE_BYTES = 1 << 20;
 
 /** Splits a byte stream into lines (without the newline), remembering whether the last one was terminated. */
 export async function* lines(input: AsyncIterable<Uint8Array | string>): AsyncGenerator<{ text: string; terminated: boolean; binary: boolean }> {
@@ -143,17 +146,30 @@ export async function* readNdjson(input: AsyncIterable<Uint8Array | string>, opt
   // Small batches: a batch's events stay reachable until it is checked, and 4096 of them made
   // the young generation copy a megabyte of live events at every scavenge.
   const size = opts.batchSize ?? 1024;
-  let carry: Buffer | undefined;
+  const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
+  // The line cut by chunk boundaries, as its pieces: joined once, when its newline comes.
+  let carry: Buffer[] = [];
+  let carried = 0;
+  let discarding = false;
   for await (const chunk of input) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let start = 0;
-    if (carry) {
-      // Only the line cut by the chunk boundary is copied, not the whole chunk.
+    if (discarding || carried > 0) {
       const nl = buf.indexOf(NEWLINE);
-      if (nl === -1) { carry = Buffer.concat([carry, buf]); continue; }
-      const joined = Buffer.concat([carry, buf.subarray(0, nl)]);
-      carry = undefined;
-      reader.line(joined, 0, joined.length, true);
+      if (nl === -1) {
+        if (!discarding) { carry.push(buf); carried += buf.length; }
+        if (!discarding && carried > maxLine) { reader.tooLong(carry[0]!.subarray(0, 200), maxLine); carry = []; carried = 0; discarding = true; }
+        continue;
+      }
+      if (discarding) discarding = false;
+      else if (carried + nl > maxLine) reader.tooLong(carry[0]!.subarray(0, 200), maxLine);
+      else {
+        carry.push(buf.subarray(0, nl));
+        const joined = Buffer.concat(carry);
+        reader.line(joined, 0, joined.length, true);
+      }
+      carry = [];
+      carried = 0;
       start = nl + 1;
     }
     for (let nl = buf.indexOf(NEWLINE, start); nl !== -1; nl = buf.indexOf(NEWLINE, start)) {
@@ -161,10 +177,17 @@ export async function* readNdjson(input: AsyncIterable<Uint8Array | string>, opt
       start = nl + 1;
       if (reader.batch.length >= size) yield reader.take();
     }
-    if (start < buf.length) carry = buf.subarray(start);
+    if (start < buf.length) {
+      carry.push(buf.subarray(start));
+      carried = buf.length - start;
+      if (carried > maxLine) { reader.tooLong(buf.subarray(start, start + 200), maxLine); carry = []; carried = 0; discarding = true; }
+    }
     if (reader.batch.length >= size) yield reader.take();
   }
-  if (carry && carry.length > 0) reader.line(carry, 0, carry.length, false);
+  if (carried > 0) {
+    const last = Buffer.concat(carry);
+    reader.line(last, 0, last.length, false);
+  }
   if (reader.batch.length) yield reader.take();
 }
 
@@ -215,6 +238,18 @@ class NdjsonReader {
       'the task is taken as having lost this event: its state is unknown until it syncs'));
     this.batch.push({ kind: 'gap', reason: 'record does not fit the schema', pids: [e.pid], seq: e.seq, file: this.opts.file, line: e.line ?? this.lineNo });
     return true;
+  }
+
+  /** A line over the length bound: skipped unread, and a gap of every task (its task is unread too). */
+  tooLong(prefix: Buffer, maxLine: number): void {
+    const lineNo = ++this.lineNo;
+    this.stats.lines++;
+    this.stats.malformed++;
+    this.stats.gaps++;
+    const text = prefix.toString('utf8');
+    this.opts.onDiagnostic(error('KV301', `line longer than ${maxLine} bytes: skipped`, { at: { source: this.opts.file, line: lineNo, column: 1, text: printable(text) + '…' } },
+      'a trace record is a short JSON object; every task is unknown from here until it syncs'));
+    this.batch.push({ kind: 'gap', reason: 'line too long', seq: this.index, file: this.opts.file, line: lineNo });
   }
 
   private slowLine(l: { text: string; terminated: boolean; binary: boolean }, lineNo: number): void {
