@@ -71,7 +71,8 @@ export function controlOutsideQuotes(s: string, start: number, end: number): num
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c === 34) quoted = !quoted;
-    else if (!quoted && (c < 32 ? c !== 9 : c === 0x7f)) return i;
+    // (tab, and the CR of a CRLF line end, are part of text lines)
+    else if (!quoted && (c < 32 ? c !== 9 && !(c === 13 && i === end - 1) : c === 0x7f)) return i;
   }
   return -1;
 }

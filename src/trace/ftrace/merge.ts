@@ -80,7 +80,7 @@ export class ReorderWindow {
       const s = item.tsSec;
       const n = item.tsNsec;
       const cs = this.cpuSec.get(cpu);
-      if (cs !== undefined && (s < cs || (s === cs && n < this.cpuNsec.get(cpu)!))) this.backwards(item, cpu, s, n);
+      if (this.onBackwards !== undefined && cs !== undefined && (s < cs || (s === cs && n < this.cpuNsec.get(cpu)!))) this.backwards(item, cpu, s, n);
       this.cpuSec.set(cpu, s);
       this.cpuNsec.set(cpu, n);
       if (s > this.maxSec || (s === this.maxSec && n > this.maxNsec)) { this.maxSec = s; this.maxNsec = n; }

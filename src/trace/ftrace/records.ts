@@ -220,6 +220,7 @@ export class FtraceRecordReader {
       case L_MARKER: {
         st.skipped++;
         if (sc.marker === 'overwritten') this.overwritten = true;
+        else this.lossMarked = true;
         const cpu = sc.markerCpu >= 0 ? sc.markerCpu : undefined;
         if (sc.marker === 'lost' && cpu !== undefined) this.pairing.dropCpu(cpu);
         this.gap(MARKER_REASON[sc.marker]!, cpu, undefined, sc.markerLost >= 0 ? sc.markerLost : undefined, lineNo);
@@ -382,6 +383,9 @@ export class FtraceRecordReader {
     this.onDiagnostic(error(code, message, { at: { source: this.file, line, column, text: displayLine(text) } }));
   }
 
+  /** The log holds a loss marker of its own. */
+  private lossMarked = false;
+
   /** Records older than the record before them on their own CPU (each a gap, made by the window). */
   private backwards = 0;
   private firstBackwards: { line: number; text: string } | undefined;
@@ -400,7 +404,9 @@ export class FtraceRecordReader {
   private entriesMissing(): void {
     const e = this.state.entries;
     const tracer = this.state.tracer;
-    if (e === undefined || (tracer !== 'nop' && tracer !== 'function')) return;
+    // A log that marks its own losses (LOST EVENTS, a buffer started late, a line too big) has
+    // told where they are; the header's count, taken when reading began, no longer adds up.
+    if (e === undefined || this.lossMarked || (tracer !== 'nop' && tracer !== 'function')) return;
     const read = this.stats.records + this.stats.malformed;
     if (read >= e.inBuffer) return;
     const n = e.inBuffer - read;
