@@ -270,6 +270,7 @@ export class Engine {
       }
     }
     const h = phase === 'event' ? c.handlers.get(name) : phase === 'call' ? c.callHandlers.get(name) : c.retHandlers.get(name);
+    this.rt.untrusted = unknown;
     if (h) {
       for (const inv of h.on) this.evaluate(inv, unknown, frame, out);
       for (const ob of h.obligations) this.checkObligation(ob, unknown, out);

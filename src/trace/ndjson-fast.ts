@@ -75,7 +75,8 @@ export class FastRecordParser {
         }
       }
       c = this.skipWs();
-      if (c === COMMA) { this.pos++; c = this.skipWs(); continue; }
+      // A comma promises another field: `{"pid":1,` cut at the comma is no record.
+      if (c === COMMA) { this.pos++; c = this.skipWs(); if (c !== QUOTE) return undefined; continue; }
       if (c !== RBRACE) return undefined;
       this.pos++;
       c = -1;
