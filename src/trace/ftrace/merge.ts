@@ -26,6 +26,10 @@ interface Entry {
   pid: number;
 }
 
+function backwardsGap(rec: RawFtraceRecord): RawGap {
+  return { kind: 'gap', reason: 'time went backwards', cpu: undefined, pid: undefined, lost: undefined, file: rec.file, line: rec.line };
+}
+
 class CpuQueue {
   items: Entry[] = [];
   head = 0;
@@ -62,7 +66,7 @@ export class ReorderWindow {
   /**
    * `emit` receives items in output order. `windowNs` ≥ 0. `onBackwards` hears of a record older
    * than the one before it on its own CPU: lines of the log were moved or lost, so a gap of every
-   * task is put before the records it overtook (those still held) and the record itself.
+   * task is put before the records it overtook (those still held), and another after it.
    */
   constructor(windowNs: number, private readonly emit: (item: RawItem) => void, private readonly onBackwards?: (rec: RawFtraceRecord) => void) {
     const w = Math.max(0, Math.floor(windowNs));
@@ -80,32 +84,41 @@ export class ReorderWindow {
       const s = item.tsSec;
       const n = item.tsNsec;
       const cs = this.cpuSec.get(cpu);
-      if (this.onBackwards !== undefined && cs !== undefined && (s < cs || (s === cs && n < this.cpuNsec.get(cpu)!))) this.backwards(item, cpu, s, n);
-      this.cpuSec.set(cpu, s);
-      this.cpuNsec.set(cpu, n);
+      const back = this.onBackwards !== undefined && cs !== undefined && (s < cs || (s === cs && n < this.cpuNsec.get(cpu)!));
       if (s > this.maxSec || (s === this.maxSec && n > this.maxNsec)) { this.maxSec = s; this.maxNsec = n; }
-      this.enqueue(cpu, item, s, n);
+      if (back) this.backwards(item, cpu, s, n);
+      else {
+        this.cpuSec.set(cpu, s);
+        this.cpuNsec.set(cpu, n);
+        this.enqueue(cpu, item, s, n);
+      }
     }
     this.drain(false);
   }
 
-  /** A gap of every task before the held records of `cpu` stamped later than `rec` (else before `rec`). */
+  /**
+   * `rec` is older than records of its CPU read before it. It goes where its stamp puts it among
+   * those still held, with a gap of every task before it and another after the last of them:
+   * whatever order the span had, its records are judged with every task unknown, and a sync
+   * inside it does not make a task known past it.
+   */
   private backwards(rec: RawFtraceRecord, cpu: number, sec: number, nsec: number): void {
     this.onBackwards?.(rec);
-    const gap: RawGap = { kind: 'gap', reason: 'time went backwards', cpu: undefined, pid: undefined, lost: undefined, file: rec.file, line: rec.line };
-    const q = this.queues.get(cpu);
-    if (q !== undefined) {
-      for (let i = q.head; i < q.items.length; i++) {
-        const x = q.items[i]!;
-        if (x.sec > sec || (x.sec === sec && x.nsec > nsec)) {
-          // Stamped like the record it precedes, so the merge emits it right before that record.
-          q.items.splice(i, 0, { item: gap, sec: x.sec, nsec: x.nsec, order: x.order, cpu, pid: -1 });
-          this.pending++;
-          return;
-        }
-      }
+    let q = this.queues.get(cpu);
+    if (q === undefined) { q = new CpuQueue(); this.queues.set(cpu, q); }
+    let at = q.items.length;
+    for (let i = q.head; i < q.items.length; i++) {
+      const x = q.items[i]!;
+      if (x.sec > sec || (x.sec === sec && x.nsec > nsec)) { at = i; break; }
     }
-    this.enqueue(cpu, gap, sec, nsec);
+    const order = at < q.items.length ? q.items[at]!.order : this.order++;
+    const recPid = rec.pid <= 0 ? -1 : rec.pid;
+    q.items.splice(at, 0,
+      { item: backwardsGap(rec), sec, nsec, order, cpu, pid: -1 },
+      { item: rec, sec, nsec, order, cpu, pid: recPid });
+    const last = q.items[q.items.length - 1]!;
+    q.items.push({ item: backwardsGap(rec), sec: last.sec, nsec: last.nsec, order: this.order++, cpu, pid: -1 });
+    this.pending += 3;
   }
 
   /** Emits everything held. */

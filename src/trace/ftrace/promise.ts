@@ -4,10 +4,10 @@
  * that count, and where it was is unknown: known up front, every task can be taken as unknown for
  * the whole file, instead of learning at the end that earlier verdicts may rest on the lost line.
  *
- * Lines are counted cheaply (no parsing): every line that is not blank, a header or comment
- * (`#`), a stack line (`=>`) or a loss marker (`CPU:N [LOST …]`). Lines that are no record only
- * make the count larger, so a count below the promise is a true loss. Only tracers that print
- * one line per entry are checked.
+ * Lines are counted cheaply (no parsing): every line with a `[CPU]` column that is not a header
+ * or comment (`#`), a stack line (`=>`) or a loss marker (`CPU:N [LOST …]`). Every record line
+ * of the formats that print this header has the column, so a count below the promise is a true
+ * loss. Only tracers that print one line per entry are checked.
  */
 export interface EntriesPromise {
   promised: number;
@@ -18,6 +18,16 @@ export interface EntriesPromise {
 }
 
 const HASH = 35, SPACE = 32, TAB = 9, CR = 13, NL = 10;
+
+/** `[` digits `]` within b[s, e). */
+function hasCpuColumn(b: Buffer, s: number, e: number): boolean {
+  for (let i = b.indexOf(91, s); i !== -1 && i < e; i = b.indexOf(91, i + 1)) {
+    let j = i + 1;
+    while (j < e && b[j]! >= 48 && b[j]! <= 57) j++;
+    if (j > i + 1 && j < e && b[j] === 93) return true;
+  }
+  return false;
+}
 
 export async function entriesShortfall(chunks: AsyncIterable<Uint8Array>): Promise<EntriesPromise | undefined> {
   let promised = -1;
@@ -45,7 +55,9 @@ export async function entriesShortfall(chunks: AsyncIterable<Uint8Array>): Promi
     }
     if (b[p] === 61 && b[p + 1] === 62) return; // =>
     if (b[p] === 67 && b[p + 1] === 80 && b[p + 2] === 85 && b[p + 3] === 58) { marked = true; return; } // CPU:N [LOST …]
-    counted++;
+    // Only what looks like a record (a `[CPU]` column) counts: a record replaced by junk the
+    // reader would pass over (a separator, a stray word) must show as missing.
+    if (hasCpuColumn(b, p, Math.min(e, p + 160))) counted++;
   };
   for await (const chunk of chunks) {
     let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);

@@ -391,7 +391,7 @@ export class FtraceRecordReader {
   private firstBackwards: { line: number; text: string } | undefined;
 
   private timeWentBack(rec: RawFtraceRecord): void {
-    this.stats.gaps++;
+    this.stats.gaps += 2;
     if (this.backwards++ === 0) this.firstBackwards = { line: rec.line, text: `${rec.tsRaw ?? ''} on CPU ${rec.cpu}` };
   }
 

@@ -46,14 +46,14 @@ describe('fixtures: exact records and line numbers', () => {
   it('function.txt', async () => {
     const r = await fixture('function.txt');
     expect(r.items.map(brief)).toEqual([
-      'L12 function sys_close 1977 0', 'L13 function ttwu_do_activate.constprop.89 0 2',
-      // L18 (CPU 1, t=1477 s, another format's line) is older than CPU 1's records before it: a
-      // gap of every task goes before the records it overtook.
-      'L18 gap time went backwards',
-      'L14 function xfs_vn_lookup 4410 1',
+      'L12 function sys_close 1977 0',
+      // L18 (CPU 1, t=1477 s, another format's line) is older than CPU 1's records read before it:
+      // it goes where its time puts it, between a gap of every task and another after CPU 1's
+      // records it overtook (L14, L16); the merge then orders it first.
+      'L18 gap time went backwards', 'L18 function simple_strtoul 4000 1',
+      'L13 function ttwu_do_activate.constprop.89 0 2', 'L14 function xfs_vn_lookup 4410 1',
       'L15 function iwl_pcie_irq_handler 512 3', 'L16 function simple_strtoul 1447 1',
-      // cross-CPU merge: L18 (CPU 1, t=1477 s) comes before L17 (CPU 2, t=23636 s); CPU 1 keeps its order.
-      'L18 function simple_strtoul 4000 1', 'L17 function d_alloc_parallel 88 2',
+      'L18 gap time went backwards', 'L17 function d_alloc_parallel 88 2',
     ]);
     expect(r.stats).toMatchObject({ lines: 18, records: 7, skipped: 11, malformed: 0 });
   });
