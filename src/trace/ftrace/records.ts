@@ -213,6 +213,7 @@ export class FtraceRecordReader {
       case L_SKIP: st.skipped++; break;
       case L_SWITCH: {
         st.skipped++;
+        this.switches++;
         const sw = sc.sw!;
         this.pairing.onSwitch(sw.cpu, sw.prevPid, sw.nextPid);
         break;
@@ -383,6 +384,8 @@ export class FtraceRecordReader {
     this.onDiagnostic(error(code, message, { at: { source: this.file, line, column, text: displayLine(text) } }));
   }
 
+  /** Task switch lines: entries of the ring buffer, though no records here. */
+  private switches = 0;
   /** The log holds a loss marker of its own. */
   private lossMarked = false;
 
@@ -407,7 +410,7 @@ export class FtraceRecordReader {
     // A log that marks its own losses (LOST EVENTS, a buffer started late, a line too big) has
     // told where they are; the header's count, taken when reading began, no longer adds up.
     if (e === undefined || this.lossMarked || (tracer !== 'nop' && tracer !== 'function')) return;
-    const read = this.stats.records + this.stats.malformed;
+    const read = this.stats.records + this.stats.malformed + this.switches;
     if (read >= e.inBuffer) return;
     const n = e.inBuffer - read;
     this.onDiagnostic(error('KV316', `the header promises ${e.inBuffer} entries, but the log holds ${read} record lines: ${n} ${n === 1 ? 'is' : 'are'} missing, from an unknown place, so violations found in this file may rest on them`,
