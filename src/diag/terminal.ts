@@ -6,14 +6,17 @@
  * exact and does not come here.
  */
 
-/** Characters a terminal acts on or reorders instead of showing: C0, DEL, C1, bidi and invisible format marks. */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
-
 /** Default cap of one trace string in text output. */
 export const TERMINAL_MAX = 200;
 
-function escapeChar(c: string): string {
-  const n = c.charCodeAt(0);
+/** Characters a terminal acts on or reorders instead of showing: C0, DEL, C1, bidi and invisible format marks. */
+function unsafe(c: number): boolean {
+  if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  if (c < 0x61c) return false;
+  return c === 0x61c || (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || c === 0xfeff || (c >= 0xfff9 && c <= 0xfffb);
+}
+
+function escapeChar(n: number): string {
   return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
 }
 
@@ -23,7 +26,14 @@ function escapeChar(c: string): string {
  */
 export function terminalText(s: string, max = TERMINAL_MAX): string {
   const cut = s.length > max ? s.slice(0, max) : s;
-  UNSAFE.lastIndex = 0;
-  const shown = UNSAFE.test(cut) ? cut.replace(UNSAFE, escapeChar) : cut;
+  let shown = '';
+  let from = 0;
+  for (let i = 0; i < cut.length; i++) {
+    const c = cut.charCodeAt(i);
+    if (!unsafe(c)) continue;
+    shown += cut.slice(from, i) + escapeChar(c);
+    from = i + 1;
+  }
+  shown = from === 0 ? cut : shown + cut.slice(from);
   return s.length > max ? `${shown}…(${s.length} chars)` : shown;
 }
