@@ -26,12 +26,14 @@ import type { Diagnostic } from '../../src/diag/diagnostic.js';
 import type { TraceGap } from '../../src/trace/event.js';
 
 const SCALE = process.env.KINV_EXHAUSTIVE === '1' ? 20 : 1;
+/** Per test: the default run is well inside the suite's minute; the exhaustive one takes what it takes. */
+const TIMEOUT = SCALE > 1 ? 3_600_000 : 60_000;
 const specs = new SpecSet([], {});
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-faults-'));
 let serial = 0;
 
 /** `key`: the violation where it happened; `what`: what it says (a lock-order cycle may close at another edge of the same cycle). */
-interface Violation { key: string; what: string; pids: Set<number> }
+interface Violation { key: string; what: string; invariant: string; pids: Set<number>; lines: number[] }
 interface Outcome { violations: Violation[]; diags: Diagnostic[]; gaps: TraceGap[] }
 
 /** Checks `bytes` as a file named like `name`; `lineMap` takes a mutant's line back to the original's. */
@@ -43,6 +45,8 @@ async function outcome(bytes: Buffer, name: string, lineMap: (l: number) => numb
   const violations = (r?.verdicts ?? []).filter((v) => v.kind === 'violation').map((v) => ({
     key: `${v.invariant} pid ${v.event?.pid} line ${lineMap(v.event?.line ?? 0)}`,
     what: whatItSays(v.invariant, v.message),
+    invariant: v.invariant,
+    lines: [v.event, v.call, ...v.slice.map((x) => x.ev)].filter((e) => e !== undefined).map((e) => lineMap(e.line ?? 0)),
     pids: new Set([v.event?.pid ?? -1, v.call?.pid ?? -1, ...v.slice.map((s) => s.ev.pid)]),
   }));
   return { violations, diags, gaps: r?.gaps ?? [] };
@@ -63,6 +67,16 @@ function whatItSays(invariant: string, message: string): string {
   }).sort().join('\n');
 }
 
+/**
+ * Lock order is predictive and depends on the order edges come in: after a gap, the same records
+ * may close a different cycle first (a task unknown for a while adds its edges later). A cycle is
+ * implied by the trace when every edge of it comes from an undamaged record (edges come only from
+ * tasks whose history is known, see Runtime.untrusted).
+ */
+function predicted(v: Violation, damaged: number[]): boolean {
+  return v.invariant === 'lock_order_acyclic' && !v.lines.some((l) => damaged.includes(l));
+}
+
 const covers = (g: TraceGap, pid: number | undefined): boolean => g.pids === undefined || (pid !== undefined && g.pids.includes(pid));
 
 /** Damage: a located error at one of `lines`, a gap covering `pid` (undefined: unreadable, every task), nothing new. */
@@ -70,7 +84,7 @@ function expectDamage(m: Outcome, base: Outcome, lines: number[], pid: number | 
   const located = m.diags.filter((d) => d.severity === 'error' && d.at !== undefined && lines.includes(d.at.line) && d.at.column !== undefined);
   expect(located, `${what}: a located error at line ${lines.join('/')}; got ${m.diags.map((d) => `${d.code}@${d.at?.line}`).join(' ')}`).not.toEqual([]);
   expect(m.gaps.some((g) => covers(g, pid)), `${what}: a gap covering pid ${pid ?? 'every task'}`).toBe(true);
-  expectNothingNew(m, base, new Set(), what);
+  expectNothingNew(m, base, new Set(), what, lines);
 }
 
 /**
@@ -78,11 +92,11 @@ function expectDamage(m: Outcome, base: Outcome, lines: number[], pid: number | 
  * returning to user space with a lock held (no_locks_at_exit): a sync takes a task back as holding
  * nothing, which is the spec's assumption and, for that task, not the trace's.
  */
-function expectNothingNew(m: Outcome, base: Outcome, mutated: Set<number>, what: string): void {
+function expectNothingNew(m: Outcome, base: Outcome, mutated: Set<number>, what: string, damaged: number[] = []): void {
   const leaky = new Set(base.violations.filter((v) => v.key.startsWith('no_locks_at_exit ')).map((v) => Number(/pid (\d+)/.exec(v.key)![1])));
   mutated = new Set([...mutated, ...leaky]);
   const before = new Set(base.violations.flatMap((v) => [v.key, ...v.what.split('\n')]));
-  const known = (v: Violation): boolean => before.has(v.key) || v.what.split('\n').every((w) => before.has(w));
+  const known = (v: Violation): boolean => before.has(v.key) || v.what.split('\n').every((w) => before.has(w)) || predicted(v, damaged);
   const foreign = m.violations.filter((v) => !known(v) && ![...v.pids].some((p) => mutated.has(p)));
   expect(foreign.map((v) => v.key), `${what}: violations the mutation cannot cause`).toEqual([]);
 }
@@ -131,7 +145,7 @@ describe('fault campaign: NDJSON fixtures', () => {
       const m = await outcome(bytes, fx.name);
       expectDamage(m, await ndjsonBase(fx), [i + 1], undefined, `${fx.name} line ${i + 1} garbled`);
     }), { numRuns: 60 * SCALE });
-  });
+  }, TIMEOUT);
 
   it('a retyped or removed field is a located diagnostic and a gap, or changes nothing the spec reads', async () => {
     await fc.assert(fc.asyncProperty(fxArb, fc.nat(), fc.nat(), retypeValue, async (fi, at, which, value) => {
@@ -152,7 +166,7 @@ describe('fault campaign: NDJSON fixtures', () => {
       if (wellTyped(key, value)) expectNothingNew(m, base, new Set([pid, ...(key === 'pid' ? [value as number] : [])]), what);
       else expectDamage(m, base, [i + 1], k === 'pid' ? undefined : pid, what);
     }), { numRuns: 80 * SCALE });
-  });
+  }, TIMEOUT);
 
   it('control bytes in a line are a located diagnostic and a gap', async () => {
     await fc.assert(fc.asyncProperty(fxArb, fc.nat(), fc.nat(), badJsonByte, async (fi, at, pos, byte) => {
@@ -165,7 +179,7 @@ describe('fault campaign: NDJSON fixtures', () => {
       const m = await outcome(bytes, fx.name);
       expectDamage(m, await ndjsonBase(fx), [i + 1], undefined, `${fx.name} line ${i + 1}: byte ${byte} at ${p}`);
     }), { numRuns: 40 * SCALE });
-  });
+  }, TIMEOUT);
 
   it('a cut file is checked up to the cut: a cut line is a located diagnostic and a gap', async () => {
     await fc.assert(fc.asyncProperty(fxArb, fc.nat(), async (fi, at) => {
@@ -183,7 +197,7 @@ describe('fault campaign: NDJSON fixtures', () => {
       }
       expectNothingNew(m, base, new Set(), `${fx.name} cut at byte ${cut}`);
     }), { numRuns: 40 * SCALE });
-  });
+  }, TIMEOUT);
 
   it('a deleted, duplicated or swapped record changes verdicts of its own tasks only', async () => {
     await fc.assert(fc.asyncProperty(fxArb, fc.nat(), fc.constantFrom('delete', 'duplicate', 'swap'), async (fi, at, how) => {
@@ -204,7 +218,7 @@ describe('fault campaign: NDJSON fixtures', () => {
       const m = await outcome(text(lines), fx.name, map);
       expectNothingNew(m, await ndjsonBase(fx), mutated, `${fx.name} ${how} line ${i + 1}`);
     }), { numRuns: 120 * SCALE });
-  });
+  }, TIMEOUT);
 });
 
 // ---- windows of the bundled real captures ----
@@ -251,7 +265,7 @@ describe('fault campaign: windows of the bundled real captures', () => {
   it('every window checks without damage of its own', async () => {
     // (a window may cut a return from its call: KV304, with a gap of the task)
     for (const w of wins) expect((await ftraceBase(w)).diags.filter((d) => d.severity === 'error' && d.code !== 'KV304').map((d) => `${d.code}@${d.at?.line}`), w.name).toEqual([]);
-  });
+  }, TIMEOUT);
 
   it('a deleted record line is missing from the header\'s count: every task unknown, no verdict', async () => {
     await fc.assert(fc.asyncProperty(winArb, fc.nat(), async (wi, at) => {
@@ -264,7 +278,7 @@ describe('fault campaign: windows of the bundled real captures', () => {
       expect(m.gaps.some((g) => g.lasting === true)).toBe(true);
       expect(m.violations.map((v) => v.key)).toEqual([]);
     }), opts);
-  });
+  }, TIMEOUT);
 
   it('a garbled record line is a located diagnostic and a gap', async () => {
     await fc.assert(fc.asyncProperty(winArb, fc.nat(), garbage, async (wi, at, junk) => {
@@ -279,7 +293,7 @@ describe('fault campaign: windows of the bundled real captures', () => {
       if (m.diags.some((d) => d.code === 'KV316')) { expect(m.violations.map((v) => v.key), what).toEqual([]); return; }
       expectDamage(m, await ftraceBase(w), [line], undefined, what);
     }), opts);
-  });
+  }, TIMEOUT);
 
   it('control bytes outside quoted values are a located diagnostic and a gap of the task', async () => {
     await fc.assert(fc.asyncProperty(winArb, fc.nat(), fc.nat(), fc.constantFrom(0, 1, 7, 8, 11, 27, 31, 127), async (wi, at, pos, byte) => {
@@ -295,7 +309,7 @@ describe('fault campaign: windows of the bundled real captures', () => {
       const ln = w.header.length + i + 1;
       expectDamage(m, await ftraceBase(w), [ln], recPid(line), `${w.name}: byte ${byte} at ${p} of line ${ln}`);
     }), opts);
-  });
+  }, TIMEOUT);
 
   it('a probe argument removed or unreadable is a located diagnostic and a gap, or one the mapping does not read', async () => {
     await fc.assert(fc.asyncProperty(winArb, fc.nat(), fc.nat(), fc.boolean(), async (wi, at, which, remove) => {
@@ -312,9 +326,9 @@ describe('fault campaign: windows of the bundled real captures', () => {
       const ln = w.header.length + i + 1;
       const what = `${w.name}: ${f[1]} ${remove ? 'removed' : 'made 0xZZZZ'} at line ${ln}`;
       if (m.diags.some((d) => d.severity === 'error' && d.at?.line === ln)) expectDamage(m, base, [ln], recPid(line), what);
-      else expectNothingNew(m, base, new Set([recPid(line) ?? -1]), what);
+      else expectNothingNew(m, base, new Set([recPid(line) ?? -1]), what, [ln]);
     }), opts);
-  });
+  }, TIMEOUT);
 
   it('swapped lines: on one CPU a located diagnostic and a gap; across CPUs the merge restores the order', async () => {
     await fc.assert(fc.asyncProperty(winArb, fc.nat(), async (wi, at) => {
@@ -328,10 +342,10 @@ describe('fault campaign: windows of the bundled real captures', () => {
       const m = await outcome(render(w, records), `${w.name}.txt`, map);
       const base = await ftraceBase(w);
       const what = `${w.name}: lines ${ln} and ${ln + 1} swapped`;
-      if (recCpu(a) === recCpu(b) && recTs(a) !== recTs(b)) expectDamage(m, base, [ln + 1], undefined, what);
-      else expectNothingNew(m, base, new Set([recPid(a) ?? -1, recPid(b) ?? -1]), what);
+      if (recCpu(a) === recCpu(b) && recTs(a) !== recTs(b)) expectDamage(m, base, [ln, ln + 1], undefined, what);
+      else expectNothingNew(m, base, new Set([recPid(a) ?? -1, recPid(b) ?? -1]), what, [ln, ln + 1]);
     }), opts);
-  });
+  }, TIMEOUT);
 
   it('a duplicated record line changes verdicts of its own task only', async () => {
     await fc.assert(fc.asyncProperty(winArb, fc.nat(), async (wi, at) => {
@@ -342,9 +356,9 @@ describe('fault campaign: windows of the bundled real captures', () => {
       const w2 = { ...w, header: w.header.map((l) => l.replace(/entries-in-buffer\/entries-written: \d+\/\d+/, `entries-in-buffer/entries-written: ${records.length}/${records.length}`)) };
       const ln = w.header.length + i + 1;
       const m = await outcome(render(w2, records), `${w.name}.txt`, (l) => (l > ln + 1 ? l - 1 : l === ln + 1 ? ln : l));
-      expectNothingNew(m, await ftraceBase(w), new Set([recPid(w.records[i]!) ?? -1]), `${w.name}: line ${ln} duplicated`);
+      expectNothingNew(m, await ftraceBase(w), new Set([recPid(w.records[i]!) ?? -1]), `${w.name}: line ${ln} duplicated`, [ln]);
     }), opts);
-  });
+  }, TIMEOUT);
 
   it('a cut .gz capture is checked up to the cut, then a located diagnostic and a gap of every task', async () => {
     await fc.assert(fc.asyncProperty(winArb, fc.integer({ min: 10, max: 90 }), async (wi, percent) => {
@@ -357,5 +371,5 @@ describe('fault campaign: windows of the bundled real captures', () => {
       expect(m.gaps.some((g) => g.reason === 'compressed stream cut short' && g.pids === undefined)).toBe(true);
       expectNothingNew(m, await ftraceBase(w), new Set(), `${w.name} cut at ${percent}%`);
     }), { numRuns: 2 * SCALE * 2 });
-  });
+  }, TIMEOUT);
 });
