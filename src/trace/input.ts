@@ -81,11 +81,26 @@ function withoutBom(chunk: Uint8Array): Uint8Array {
   return chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? chunk.subarray(3) : chunk;
 }
 
-/** NDJSON starts with `{` (after blank space); anything else is taken as ftrace text. */
+/**
+ * NDJSON starts with `{` (after blank space). A first line that is damaged does not make the rest
+ * ftrace: when most of the first lines of the head start with `{` (no ftrace line does), it is
+ * NDJSON with a bad line, reported as one. Anything else is taken as ftrace text.
+ */
 export function sniffFormat(head: Uint8Array): TraceFormat | 'empty' {
-  for (const b of head) {
-    if (b === 32 || b === 9 || b === 10 || b === 13) continue;
-    return b === 123 ? 'ndjson' : 'ftrace';
+  let lines = 0;
+  let braces = 0;
+  let first: TraceFormat | undefined;
+  let atStart = true;
+  for (let i = 0; i < head.length && lines < 100; i++) {
+    const b = head[i]!;
+    if (b === 10) { atStart = true; continue; }
+    if (!atStart || b === 32 || b === 9 || b === 13) continue;
+    atStart = false;
+    lines++;
+    if (b === 123) braces++;
+    first ??= b === 123 ? 'ndjson' : 'ftrace';
   }
-  return 'empty';
+  if (first === undefined) return 'empty';
+  if (first === 'ndjson' || braces * 2 > lines) return 'ndjson';
+  return 'ftrace';
 }

@@ -260,7 +260,7 @@ const recTs = (line: string): string | undefined => /\s(\d+(?:\.\d+)?):\s/.exec(
 
 describe('fault campaign: windows of the bundled real captures', () => {
   const winArb = fc.nat(wins.length - 1);
-  const opts = { numRuns: 4 * wins.length * SCALE };
+  const opts = { numRuns: 3 * wins.length * SCALE };
 
   it('every window checks without damage of its own', async () => {
     // (a window may cut a return from its call: KV304, with a gap of the task)
