@@ -268,6 +268,15 @@ registerSection({
   },
 });
 
+registerSection({
+  name: 'hostile',
+  about: 'hostile input shapes at 1x, 2x, 4x size: time and growth per doubling (bench/hostile.ts)',
+  run: async (ctx) => {
+    const { benchHostile } = (await import(pathToFileURL(join(ROOT, 'bench', 'hostile.ts')).href)) as typeof import('./hostile.js');
+    await benchHostile(ctx);
+  },
+});
+
 // ---------------------------------------------------------------------------------------------
 // Main
 

@@ -8,22 +8,32 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 SRC=${1:?usage: bundle.sh CAPTURE_DIR}
 DST="$REPO/traces/kernel"
-[ -s "$SRC/trace" ] && [ -s "$SRC/metadata.json" ] || { echo "bundle: $SRC holds no trace/metadata.json (a capture.sh output folder?)" >&2; exit 1; }
+# Every input is checked before anything is touched, and the bundle is built beside traces/kernel
+# and swapped in only when complete: a partial capture folder never costs the bundled files.
+missing=()
+for f in trace metadata.json stats dmesg summary.json; do [ -s "$SRC/$f" ] || missing+=("$f"); done
+if [ -s "$SRC/collision/trace.txt" ]; then
+  for f in collision/stats collision/metadata.json; do [ -s "$SRC/$f" ] || missing+=("$f"); done
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bundle: $SRC lacks ${missing[*]} (a capture.sh output folder?); nothing changed in $DST" >&2
+  exit 1
+fi
+STAGE=$(mktemp -d "$REPO/traces/.kernel-bundle.XXXXXX")
+trap 'rm -rf "$STAGE"' EXIT
 put() { # src dst-name
-  if [ "$(stat -c %s "$1")" -gt 2000000 ]; then gzip -9 -n -c "$1" > "$DST/$2.gz"; echo "    $2.gz"; else cp "$1" "$DST/$2"; echo "    $2"; fi
+  if [ "$(stat -c %s "$1")" -gt 2000000 ]; then gzip -9 -n -c "$1" > "$STAGE/$2.gz"; echo "    $2.gz"; else cp "$1" "$STAGE/$2"; echo "    $2"; fi
 }
-rm -rf "$DST/collision"; rm -f "$DST"/trace* "$DST"/stats "$DST"/dmesg* "$DST"/metadata.json "$DST"/summary.json
-mkdir -p "$DST"
 echo "==> bundling $SRC into $DST"
 put "$SRC/trace" trace
 [ -s "$SRC/trace_pipe" ] && put "$SRC/trace_pipe" trace_pipe
 put "$SRC/stats" stats
-gzip -9 -n -c "$SRC/dmesg" > "$DST/dmesg.gz"; echo "    dmesg.gz"
-cp "$SRC/summary.json" "$DST/summary.json"
+gzip -9 -n -c "$SRC/dmesg" > "$STAGE/dmesg.gz"; echo "    dmesg.gz"
+cp "$SRC/summary.json" "$STAGE/summary.json"
 if [ -s "$SRC/collision/trace.txt" ]; then
-  mkdir -p "$DST/collision"
+  mkdir -p "$STAGE/collision"
   put "$SRC/collision/trace.txt" collision/trace
-  cp "$SRC/collision/stats" "$DST/collision/stats"
+  cp "$SRC/collision/stats" "$STAGE/collision/stats"
 fi
 # metadata.json files name the bundled files (which may now end in .gz).
 node -e '
@@ -37,7 +47,14 @@ node -e '
     tracePipe: fs.existsSync(path.join(dst, "trace_pipe.gz")) || fs.existsSync(path.join(dst, "trace_pipe")) ? name(dst, "trace_pipe") : undefined });
   if (fs.existsSync(path.join(dst, "collision")))
     fix(path.join(src, "collision", "metadata.json"), path.join(dst, "collision"), { dmesg: "../" + name(dst, "dmesg") });
-' "$SRC" "$DST"
-total=$(du -sb "$DST" | cut -f1)
-echo "==> $DST: $total bytes"
-[ "$total" -lt 10000000 ] || { echo "bundle: $total bytes, over the 10 MB budget" >&2; exit 1; }
+' "$SRC" "$STAGE"
+kept=0
+[ -d "$DST" ] && kept=$(find "$DST" -mindepth 1 -maxdepth 1 ! -name 'trace*' ! -name stats ! -name 'dmesg*' ! -name metadata.json ! -name summary.json ! -name collision -exec du -sb {} + | awk '{ s += $1 } END { print s + 0 }')
+total=$(( $(du -sb "$STAGE" | cut -f1) + kept ))
+[ "$total" -lt 10000000 ] || { echo "bundle: $total bytes, over the 10 MB budget; nothing changed in $DST" >&2; exit 1; }
+# The capture's files replace the old ones; the folder's own notes (README.md, expected.json, the
+# graph/ and incidents/ captures) stay.
+mkdir -p "$DST"
+rm -rf "$DST/collision"; rm -f "$DST"/trace* "$DST"/stats "$DST"/dmesg* "$DST"/metadata.json "$DST"/summary.json
+cp -R "$STAGE"/. "$DST"/
+echo "==> $DST: $(du -sb "$DST" | cut -f1) bytes"

@@ -204,14 +204,14 @@ class Analyzer {
     this.spec.events.set(d.name.name, { name: d.name.name, kind: d.kind, fields, returns, span: d.name.span });
   }
 
-  private fieldList(fs: A.FieldDecl[]): { name: string; type: Type }[] {
+  private fieldList(fs: A.FieldDecl[]): { name: string; type: Type; optional?: boolean }[] {
     const seen = new Set<string>();
-    const out: { name: string; type: Type }[] = [];
+    const out: { name: string; type: Type; optional?: boolean }[] = [];
     for (const f of fs) {
       if (seen.has(f.name.name)) this.diags.push(error('KV102', `field '${f.name.name}' repeated`, { span: f.name.span }));
       else if (f.name.name in IMPLICIT_FIELDS) this.diags.push(error('KV102', `field '${f.name.name}' is implicit on every event`, { span: f.name.span }));
       seen.add(f.name.name);
-      out.push({ name: f.name.name, type: this.resolveType(f.type) });
+      out.push(f.optional ? { name: f.name.name, type: this.resolveType(f.type), optional: true } : { name: f.name.name, type: this.resolveType(f.type) });
     }
     return out;
   }
@@ -941,7 +941,8 @@ function domainExpr(d: DomainIR): TExpr | null {
 
 function parseParamValue(raw: string, t: Type): Scalar | undefined {
   switch (t.k) {
-    case 'int': { const n = Number(raw); return Number.isFinite(n) ? n : undefined; }
+    // An int is a whole number that a double holds exactly: 1.5 is no offset, and 2^53 + 1 would silently become 2^53.
+    case 'int': { const n = raw.trim() === '' ? NaN : Number(raw); return Number.isSafeInteger(n) ? n : undefined; }
     case 'bool': return raw === 'true' ? true : raw === 'false' ? false : undefined;
     case 'str': case 'id': return raw;
     case 'enum': return t.members.includes(raw) ? raw : undefined;

@@ -14,9 +14,10 @@ export interface EventSchema {
   name: string;
   /** `event` for point events, `fn` for call/return pairs. */
   kind: 'event' | 'fn';
-  fields: { name: string; type: Type }[];
+  /** `optional`: a record may leave the field out (`flags?: int`); every other field is required. */
+  fields: { name: string; type: Type; optional?: boolean }[];
   /** For functions: fields available at the return (`ret` and any declared extras). */
-  returns: { name: string; type: Type }[];
+  returns: { name: string; type: Type; optional?: boolean }[];
   span: Span;
 }
 

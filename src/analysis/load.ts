@@ -29,6 +29,19 @@ function displayPath(p: string): string {
   return rel && !rel.startsWith('..') ? rel : p;
 }
 
+/** A spec is a regular file of reasonable size: `/dev/zero` or a FIFO would be read forever. */
+const MAX_SPEC_BYTES = 16 << 20;
+
+/** Why a path cannot be a spec file, or undefined when it may be read. */
+function unreadableSpec(abs: string): string | undefined {
+  let st;
+  try { st = statSync(abs); } catch { return 'no such file'; }
+  if (st.isDirectory()) return 'is a folder';
+  if (!st.isFile()) return 'not a regular file';
+  if (st.size > MAX_SPEC_BYTES) return `${st.size} bytes, more than a spec may have (${MAX_SPEC_BYTES})`;
+  return undefined;
+}
+
 /** Expands folders to their `*.kinv` files (sorted), keeps files. */
 function expand(paths: string[], diags: Diagnostic[], texts: SourceTexts): string[] {
   const out: string[] = [];
@@ -61,6 +74,11 @@ export function loadSpecAsts(paths: string[], texts: SourceTexts = new Map()): {
     const shown = displayPath(abs);
     let text = texts.get(shown);
     if (text === undefined) {
+      const why = unreadableSpec(abs);
+      if (why !== undefined) {
+        diagnostics.push(error(from ? 'KV003' : 'KV002', `cannot read spec '${shown}': ${why}`, from ? { span: from } : {}));
+        return;
+      }
       try {
         text = readFileSync(abs, 'utf8');
       } catch {

@@ -39,7 +39,10 @@ export interface CheckReport {
   pending: number;
 }
 
-type FieldCheck = { name: string; ok: (v: Scalar) => boolean; want: string };
+type FieldCheck = { name: string; ok: (v: Scalar) => boolean; want: string; required: boolean };
+
+/** What is wrong with a record, and which argument (for the column of a diagnostic). */
+export interface SchemaProblem { field: string; message: string }
 
 function checkerFor(t: Type): { ok: (v: Scalar) => boolean; want: string } {
   switch (t.k) {
@@ -60,10 +63,10 @@ export class SchemaValidator {
     for (const ev of spec.events.values()) {
       if (ev.kind === 'fn') {
         this.fns.add(ev.name);
-        this.checks.set(dispatchKey('call', ev.name), ev.fields.map((f) => ({ name: f.name, ...checkerFor(f.type) })));
-        this.checks.set(dispatchKey('ret', ev.name), ev.returns.filter((f) => f.name !== 'ret').map((f) => ({ name: f.name, ...checkerFor(f.type) })));
+        this.checks.set(dispatchKey('call', ev.name), ev.fields.map((f) => ({ name: f.name, ...checkerFor(f.type), required: f.optional !== true })));
+        this.checks.set(dispatchKey('ret', ev.name), ev.returns.filter((f) => f.name !== 'ret').map((f) => ({ name: f.name, ...checkerFor(f.type), required: f.optional !== true })));
       } else {
-        this.checks.set(ev.name, ev.fields.map((f) => ({ name: f.name, ...checkerFor(f.type) })));
+        this.checks.set(ev.name, ev.fields.map((f) => ({ name: f.name, ...checkerFor(f.type), required: f.optional !== true })));
       }
     }
   }
@@ -83,15 +86,32 @@ export class SchemaValidator {
 
   /** undefined = fine; a string = what is wrong; 'unknown' = not in the vocabulary. */
   validate(e: TraceEvent): string | undefined | 'unknown' {
+    const p = this.problem(e);
+    return p === undefined || p === 'unknown' ? p : p.message;
+  }
+
+  /**
+   * Like `validate`, with the argument at fault. A required argument that is absent or none is a
+   * damaged record, never a value to judge: `rel` of lock none would read as a release of a lock
+   * nobody holds.
+   */
+  problem(e: TraceEvent): SchemaProblem | undefined | 'unknown' {
     const checks = this.checksOf(e);
     if (!checks) return e.ev === 'call' || e.ev === 'ret' ? undefined : 'unknown';
     for (let i = 0; i < checks.length; i++) {
       const c = checks[i]!;
       const v = e.args[c.name];
-      if (v === undefined || v === null) continue;
-      if (!c.ok(v)) return `argument '${c.name}' of '${e.ev === 'call' || e.ev === 'ret' ? dispatchKey(e.ev, e.fn ?? '') : e.ev}' must be ${c.want}, got ${JSON.stringify(v)}`;
+      if (v === undefined || v === null) {
+        if (c.required) return { field: c.name, message: `argument '${c.name}' of '${this.nameOf(e)}' is ${v === null ? 'none (null)' : 'missing'}; it must be ${c.want}` };
+        continue;
+      }
+      if (!c.ok(v)) return { field: c.name, message: `argument '${c.name}' of '${this.nameOf(e)}' must be ${c.want}, got ${JSON.stringify(v)}` };
     }
     return undefined;
+  }
+
+  private nameOf(e: TraceEvent): string {
+    return e.ev === 'call' || e.ev === 'ret' ? dispatchKey(e.ev, e.fn ?? '') : e.ev;
   }
 }
 
@@ -128,7 +148,8 @@ export function stepValidated(engine: Engine, validator: SchemaValidator, e: Tra
     if (vs.length) report.verdicts.push(...vs);
     return;
   }
-  const at = e.file !== undefined && e.line !== undefined ? { at: { source: e.file, line: e.line } } : {};
+  // Column 1: the record as a whole (each record is one line of its file).
+  const at = e.file !== undefined && e.line !== undefined ? { at: { source: e.file, line: e.line, column: 1 } } : {};
   if (problem === 'unknown') {
     const u = validator.unknownEvents.get(e.ev);
     if (u) u.count++;
@@ -165,7 +186,7 @@ export function stepValidated(engine: Engine, validator: SchemaValidator, e: Tra
 
 export function finishCheck(engine: Engine, validator: SchemaValidator, report: CheckReport, diag: (d: Diagnostic) => void): void {
   for (const [name, u] of validator.unknownEvents) {
-    const at = u.first.file !== undefined && u.first.line !== undefined ? { at: { source: u.first.file, line: u.first.line } } : {};
+    const at = u.first.file !== undefined && u.first.line !== undefined ? { at: { source: u.first.file, line: u.first.line, column: 1 } } : {};
     diag(warning('KV303', `unknown event '${name}' (${u.count} record${u.count === 1 ? '' : 's'}) ignored: the spec does not declare it`, at));
     report.stats.unmapped += u.count;
   }

@@ -13,6 +13,7 @@ import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
 import { compileDefs, compileDomain, compileExpr, compileStmt, formatValue, keyOf, type CompileContext, type Compiled, type CompiledStmt, type Env, type ObservedFunctions, type Read, type Runtime, type Value } from '../monitor/compile.js';
 import { KeyedStore, Relation, TemporalStore, type Key } from '../monitor/store.js';
 import type { Span } from '../diag/diagnostic.js';
+import { entriesNaming, forgetTask } from './task-state.js';
 
 /** What a violation or pending obligation says, as data. Rendering is elsewhere. */
 export interface Verdict {
@@ -218,6 +219,10 @@ export class Engine {
   readonly rt: Runtime;
   private readonly frames = new Map<number, Frame[]>();
   private readonly unknownTasks = new Set<number>();
+  /** Set by a gap of every task: a task first seen after it may have lost events in it too. */
+  private newTasksUnknown = false;
+  /** Set by a lasting gap: no sync makes a task known again. */
+  private noSync = false;
   private readonly lastCpu = new Map<number, number>();
   private readonly comms = new Map<number, string>();
   private readonly reported = new Set<string>();
@@ -246,7 +251,7 @@ export class Engine {
     this.counters.events++;
     if (!this.rt.tasks.has(pid)) {
       this.rt.tasks.add(pid);
-      if (this.opts.tasksStartUnknown) this.unknownTasks.add(pid);
+      if (this.opts.tasksStartUnknown || this.newTasksUnknown) this.unknownTasks.add(pid);
     }
     if (ev.cpu !== undefined && this.lastCpu.get(pid) !== ev.cpu) this.lastCpu.set(pid, ev.cpu);
     if (ev.comm !== undefined && this.comms.get(pid) !== ev.comm) this.comms.set(pid, ev.comm);
@@ -288,6 +293,7 @@ export class Engine {
       }
     }
     const h = phase === 'event' ? c.handlers.get(name) : phase === 'call' ? c.callHandlers.get(name) : c.retHandlers.get(name);
+    this.rt.untrusted = unknown;
     if (h) {
       for (const inv of h.on) this.evaluate(inv, unknown, frame, out);
       for (const ob of h.obligations) this.checkObligation(ob, unknown, out);
@@ -300,7 +306,7 @@ export class Engine {
       }
       for (const inv of h.after) this.evaluate(inv, unknown, frame, out);
       for (const g of h.syncs) {
-        if (!g || g(env)) this.unknownTasks.delete(pid);
+        if (!this.noSync && (!g || g(env))) this.unknownTasks.delete(pid);
       }
     }
     for (const inv of c.always) this.evaluate(inv, false, frame, out);
@@ -353,10 +359,14 @@ export class Engine {
   /** Lost events or an unknown span: the affected tasks' state becomes unknown and is dropped. */
   gap(g: TraceGap): void {
     this.counters.gaps++;
+    if (g.lasting) this.noSync = true;
     let pids: number[];
     if (g.pids) pids = g.pids;
     else if (g.cpu !== undefined) pids = [...this.lastCpu].filter(([, cpu]) => cpu === g.cpu).map(([p]) => p);
-    else pids = [...this.rt.tasks];
+    else {
+      pids = [...this.rt.tasks];
+      this.newTasksUnknown = true;
+    }
     for (const pid of pids) this.forget(pid);
   }
 
@@ -367,11 +377,7 @@ export class Engine {
       if (st.taskPositions.length === 0) return;
       const store = this.rt.stores[i];
       if (!(store instanceof KeyedStore)) return;
-      const doomed: Scalar[][] = [];
-      for (const e of store.entries()) {
-        if (st.taskPositions.some((p) => (p === -1 ? e.v : e.k[p]) === pid)) doomed.push(e.k);
-      }
-      for (const k of doomed) store.delete(k, undefined);
+      forgetTask(store, st.taskPositions, pid);
     });
   }
 
@@ -472,8 +478,7 @@ export class Engine {
         if (st.taskPositions.length === 0) return;
         const store = this.rt.stores[i];
         if (!(store instanceof KeyedStore)) return;
-        for (const e of store.entries()) {
-          if (!st.taskPositions.some((p) => (p === -1 ? e.v : e.k[p]) === pid)) continue;
+        for (const e of entriesNaming(store, st.taskPositions, pid)) {
           const key = `${st.name}[${e.k.map((k) => formatValue(k)).join(', ')}]`;
           const origin = e.prov ? ` (line ${e.prov.line ?? '?'}, seq ${e.prov.seq})` : '';
           lines.push(st.type.k === 'set' ? `${key}${origin}` : `${key} = ${formatValue(e.v)}${origin}`);
@@ -588,6 +593,8 @@ export class Engine {
     e.rt.tasks = new Set(this.rt.tasks);
     for (const [p, fs] of this.frames) e.frames.set(p, fs.map((f) => ({ ...f })));
     for (const p of this.unknownTasks) e.unknownTasks.add(p);
+    e.newTasksUnknown = this.newTasksUnknown;
+    e.noSync = this.noSync;
     for (const [p, c] of this.lastCpu) e.lastCpu.set(p, c);
     for (const [p, c] of this.comms) e.comms.set(p, c);
     for (const r of this.reported) e.reported.add(r);

@@ -3,14 +3,15 @@
  * (unless forced), and runs the compiled spec over it. Shared by `kinv check`, `kinv examples`
  * and library users.
  */
-import type { Diagnostic } from '../diag/diagnostic.js';
+import { error, type Diagnostic } from '../diag/diagnostic.js';
 import { ProbeCoverage, type ProbeDefinition } from '../trace/coverage.js';
 import { emptyStats, type SourceStats, type TraceGap, type TraceItem } from '../trace/event.js';
 import { openFtraceSource } from '../trace/ftrace-source.js';
 import { inferIrwsemOffset, inferParLookupBit } from '../trace/ftrace/infer.js';
-import { openInput, sniffFormat, type TraceFormat } from '../trace/input.js';
+import { entriesShortfall, type EntriesPromise } from '../trace/ftrace/promise.js';
+import { openInput, sniffFormat, type OpenedInput, type TraceFormat } from '../trace/input.js';
 import { readNdjson } from '../trace/ndjson.js';
-import { runCheck, type CheckReport } from './check.js';
+import { runCheck, SchemaValidator, type CheckReport } from './check.js';
 import type { SpecSet } from './spec-set.js';
 import type { Verdict } from './engine.js';
 
@@ -67,6 +68,9 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     const bit = 'dcache_par_lookup' in given ? undefined : inferParLookupBit(text);
     if (bit !== undefined) extra.dcache_par_lookup = String(bit);
   }
+  // A `trace` file that holds fewer records than its header promises lost them at an unknown
+  // place: known before judging, every task is unknown throughout (a second read of the file).
+  const short = format === 'ftrace' && path !== '-' ? await shortfall(path) : undefined;
   const ready = specs.for(format, extra);
   if (!ready) return undefined;
   const { spec, compiled } = ready;
@@ -74,18 +78,28 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   let source: AsyncIterable<TraceItem[]>;
   let coverage: ProbeCoverage | undefined;
   if (format === 'ndjson') {
-    source = readNdjson(chunks, { file: input.name, onDiagnostic: diag, stats });
+    const schema = new SchemaValidator(spec);
+    source = readNdjson(chunks, { file: input.name, onDiagnostic: diag, stats, validate: (e) => schema.problem(e) });
   } else {
     coverage = new ProbeCoverage();
     if (opts.kernelFunctions !== undefined) coverage.setPresent(opts.kernelFunctions);
-    const opened = openFtraceSource(chunks, { file: input.name, spec, onDiagnostic: diag, stats, params: opts.params ?? {}, coverage, probes: opts.probes, head });
+    const opened = openFtraceSource(chunks, {
+      file: input.name, spec, onDiagnostic: (d) => { if (d.code !== 'KV316' || (short === undefined && input.cut === undefined)) diag(d); },
+      stats, params: opts.params ?? {}, coverage, probes: opts.probes, head,
+    });
     if (!opened.ok) {
       for (const d of opened.diagnostics) diag(d);
       return undefined;
     }
     source = opened.source;
   }
-  const report = await runCheck(compiled, source, stats, {
+  if (short !== undefined) {
+    const n = short.promised - short.counted;
+    diag(error('KV316', `the header promises ${short.promised} entries, but the log holds at most ${short.counted} record lines: ${n} ${n === 1 ? 'is' : 'are'} missing from an unknown place, so no task's state is known anywhere in this file`,
+      { at: { source: input.name, line: short.line, column: 1 } }, 'check a complete copy of the capture'));
+    source = startsWithLoss(source, { kind: 'gap', reason: 'entries missing', lost: n, lasting: true, seq: 0, file: input.name, line: short.line }, stats);
+  }
+  const report = await runCheck(compiled, endsWithCut(source, input, stats, diag), stats, {
     all: opts.all,
     tasksStartUnknown: format === 'ftrace',
     onDiagnostic: diag,
@@ -95,6 +109,37 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     coverage,
   });
   return { ...report, file: input.name, format, ...(coverage === undefined ? {} : { probed: coverage }) };
+}
+
+async function shortfall(path: string): Promise<EntriesPromise | undefined> {
+  try {
+    const again = await openInput(path);
+    const short = await entriesShortfall(again.chunks);
+    // A cut compressed stream lost its end, a known place: reported where it is cut.
+    return again.cut === undefined ? short : undefined;
+  } catch {
+    return undefined; // the main read reports what is wrong with the file
+  }
+}
+
+async function* startsWithLoss(source: AsyncIterable<TraceItem[]>, gap: TraceGap, stats: SourceStats): AsyncGenerator<TraceItem[]> {
+  stats.gaps++;
+  yield [gap];
+  yield* source;
+}
+
+/**
+ * The source, then, when the compressed input was cut short, a located diagnostic and a gap of
+ * every task: whatever followed the cut is lost, for any task.
+ */
+async function* endsWithCut(source: AsyncIterable<TraceItem[]>, input: OpenedInput, stats: SourceStats, diag: (d: Diagnostic) => void): AsyncGenerator<TraceItem[]> {
+  yield* source;
+  const cut = input.cut;
+  if (cut === undefined) return;
+  const line = stats.lines + 1;
+  diag(error('KV305', cut.message, { at: { source: input.name, line, column: 1 } }, 'the records before the cut were checked; every task is unknown from there'));
+  stats.gaps++;
+  yield [{ kind: 'gap', reason: 'compressed stream cut short', seq: stats.records, file: input.name, line }];
 }
 
 /** Reads at least `bytes` from the front of a stream, and returns them with the whole stream again. */

@@ -3,6 +3,7 @@
  * (Contract 4: one object per verdict, then a summary).
  */
 import { spanLocation, type Style } from '../diag/render.js';
+import { terminalText } from '../diag/terminal.js';
 import type { Scalar, SourceStats, TraceEvent, TraceGap } from '../trace/event.js';
 import type { CheckReport } from './check.js';
 import { describeCoverage, type CoverageStatus, type InvariantCoverage } from './coverage-report.js';
@@ -22,10 +23,14 @@ export function describeEvent(e: TraceEvent): string {
   return `${e.ev}(${args})`;
 }
 
+// Text output only: file and task names, messages and event arguments come from the trace.
+const MESSAGE_MAX = 600;
+const EVENT_MAX = 400;
+
 function where(e: TraceEvent): string {
   // Events built in memory (library users, the simulator's callers) have no file to point into.
   if (e.file === undefined) return `(in-memory trace) seq ${e.seq}`;
-  return `${e.file}:${e.line ?? '?'}`;
+  return `${terminalText(e.file)}:${e.line ?? '?'}`;
 }
 
 /** An event as data, for JSON output: the canonical trace fields plus where it was read. */
@@ -44,19 +49,23 @@ export function eventRecord(e: TraceEvent): Record<string, unknown> {
 }
 
 function task(e: TraceEvent): string {
-  return `pid ${e.pid}${e.comm ? ` (${e.comm})` : ''}`;
+  return `pid ${e.pid}${e.comm ? ` (${terminalText(e.comm, 32)})` : ''}`;
+}
+
+function shownEvent(e: TraceEvent): string {
+  return terminalText(describeEvent(e), EVENT_MAX);
 }
 
 export function renderVerdict(v: Verdict, sources: Map<string, string>, st: Style): string {
   const out: string[] = [];
   const head = v.kind === 'violation' ? st.red(st.bold(`violation[${v.invariant}]`)) : st.yellow(st.bold(`${v.kind}[${v.invariant}]`));
-  out.push(`${head}${st.bold(': ' + v.message)}`);
+  out.push(`${head}${st.bold(': ' + terminalText(v.message, MESSAGE_MAX))}`);
   if (v.event) out.push(`  ${st.cyan('-->')} ${where(v.event)}  (seq ${v.event.seq}, ${task(v.event)})`);
-  if (v.kind === 'unknown') out.push(`  ${st.cyan('=')} ${st.yellow('cannot tell')}: ${v.reason ?? 'the trace does not show enough'}`);
+  if (v.kind === 'unknown') out.push(`  ${st.cyan('=')} ${st.yellow('cannot tell')}: ${terminalText(v.reason ?? 'the trace does not show enough', MESSAGE_MAX)}`);
   if (v.doc) out.push(`  ${st.cyan('=')} rule: ${v.doc.split('\n').join(' ')}`);
   out.push(`  ${st.cyan('=')} spec: ${spanLocation(v.specSpan, sources)}`);
-  if (v.call) out.push(`  ${st.cyan('=')} frame: ${describeEvent(v.call)} at ${where(v.call)} (seq ${v.call.seq})`);
-  for (const r of v.related) out.push(`  ${st.cyan('=')} same cause as the earlier ${r.invariant} at ${where(r.event)}: both follow ${describeEvent(r.shared)} at ${where(r.shared)}`);
+  if (v.call) out.push(`  ${st.cyan('=')} frame: ${shownEvent(v.call)} at ${where(v.call)} (seq ${v.call.seq})`);
+  for (const r of v.related) out.push(`  ${st.cyan('=')} same cause as the earlier ${r.invariant} at ${where(r.event)}: both follow ${shownEvent(r.shared)} at ${where(r.shared)}`);
   const rows = [...v.slice.map((s) => ({ ev: s.ev, notes: s.notes, mark: ' ' }))];
   if (v.event && v.kind !== 'pending') rows.push({ ev: v.event, notes: [v.kind === 'violation' ? 'violates the invariant' : 'would violate it, unless an unseen event explains it'], mark: '>' });
   if (rows.length) {
@@ -65,18 +74,18 @@ export function renderVerdict(v: Verdict, sources: Map<string, string>, st: Styl
     const w = Math.max(...rows.map((r) => where(r.ev).length));
     for (const r of rows) {
       const loc = where(r.ev).padEnd(w);
-      const line = `  ${r.mark === '>' ? st.red('>') : ' '} ${st.dim(loc)}  seq ${String(r.ev.seq).padEnd(5)} ${task(r.ev).padEnd(16)} ${describeEvent(r.ev)}`;
+      const line = `  ${r.mark === '>' ? st.red('>') : ' '} ${st.dim(loc)}  seq ${String(r.ev.seq).padEnd(5)} ${task(r.ev).padEnd(16)} ${shownEvent(r.ev)}`;
       out.push(r.mark === '>' ? st.bold(line) : line);
       for (const n of r.notes.filter(Boolean)) out.push(`  ${' '.repeat(w + 3)}${st.dim('· ' + n)}`);
     }
   }
   for (const t of v.tasks) {
     out.push('');
-    const who = `pid ${t.pid}${t.comm ? ` (${t.comm})` : ''}`;
+    const who = `pid ${t.pid}${t.comm ? ` (${terminalText(t.comm, 32)})` : ''}`;
     const when = v.kind === 'pending' ? 'at the end' : 'at this point';
     if (t.state.length === 0) { out.push(`  ${who} holds no lock and owns no in-lookup dentry ${when}`); continue; }
     out.push(`  state naming ${who} ${when} (lockdep's "locks held" and more):`);
-    for (const s of t.state) out.push(`     ${s}`);
+    for (const s of t.state) out.push(`     ${terminalText(s, EVENT_MAX)}`);
   }
   return out.join('\n');
 }

@@ -5,6 +5,7 @@
 import type { Diagnostic, LineLoc, Span } from './diagnostic.js';
 import { lineColAt } from './source.js';
 import { useColor } from './color.js';
+import { terminalText } from './terminal.js';
 
 export interface Style {
   bold(s: string): string;
@@ -53,26 +54,27 @@ function lineExcerpt(at: LineLoc, st: Style): string[] {
   if (at.text === undefined) return [];
   const num = String(at.line);
   const pad = ' '.repeat(num.length);
-  const out = [`${pad} ${st.cyan('|')}`, `${st.cyan(num)} ${st.cyan('|')} ${at.text}`];
+  const out = [`${pad} ${st.cyan('|')}`, `${st.cyan(num)} ${st.cyan('|')} ${terminalText(at.text)}`];
   if (at.column !== undefined) out.push(`${pad} ${st.cyan('|')} ${' '.repeat(Math.max(0, at.column - 1))}${st.red('^')}`);
   return out;
 }
 
 export function renderDiagnostic(d: Diagnostic, sources: Map<string, string>, st: Style = plain): string {
   const sev = d.severity === 'error' ? st.red(st.bold(`error[${d.code}]`)) : d.severity === 'warning' ? st.yellow(st.bold(`warning[${d.code}]`)) : st.bold(`note[${d.code}]`);
-  const out = [`${sev}${st.bold(': ' + d.message)}`];
+  // Messages quote trace text (names, values, whole lines): shown escaped and capped.
+  const out = [`${sev}${st.bold(': ' + terminalText(d.message, 600))}`];
   if (d.span) {
     out.push(`  ${st.cyan('-->')} ${spanLocation(d.span, sources)}`);
     out.push(...excerpt(d.span, sources, st));
   } else if (d.at) {
-    out.push(`  ${st.cyan('-->')} ${d.at.source}:${d.at.line}${d.at.column !== undefined ? ':' + d.at.column : ''}`);
+    out.push(`  ${st.cyan('-->')} ${terminalText(d.at.source)}:${d.at.line}${d.at.column !== undefined ? ':' + d.at.column : ''}`);
     out.push(...lineExcerpt(d.at, st));
   }
   for (const n of d.notes ?? []) {
-    const where = n.span ? ` (${spanLocation(n.span, sources)})` : n.at ? ` (${n.at.source}:${n.at.line})` : '';
-    out.push(`  ${st.cyan('=')} note: ${n.message}${where}`);
+    const where = n.span ? ` (${spanLocation(n.span, sources)})` : n.at ? ` (${terminalText(n.at.source)}:${n.at.line})` : '';
+    out.push(`  ${st.cyan('=')} note: ${terminalText(n.message, 600)}${where}`);
   }
-  if (d.hint) out.push(`  ${st.cyan('=')} ${d.hint.startsWith('expected') || d.hint.startsWith('did you') ? '' : 'help: '}${d.hint}`);
+  if (d.hint) out.push(`  ${st.cyan('=')} ${d.hint.startsWith('expected') || d.hint.startsWith('did you') ? '' : 'help: '}${terminalText(d.hint, 600)}`);
   return out.join('\n');
 }
 

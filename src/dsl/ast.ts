@@ -6,7 +6,8 @@ import type { Span } from '../diag/diagnostic.js';
 
 export interface Ident { kind: 'ident'; name: string; span: Span }
 export interface TypeRef { kind: 'typeRef'; name: string; elem?: TypeRef; span: Span }
-export interface FieldDecl { kind: 'field'; name: Ident; type: TypeRef; span: Span }
+/** `optional`: `name?: type`, an event field a record may leave out (or give as none). */
+export interface FieldDecl { kind: 'field'; name: Ident; type: TypeRef; optional?: boolean; span: Span }
 
 export type Literal = IntLit | StrLit | BoolLit | Ident;
 export interface IntLit { kind: 'int'; value: number; span: Span }

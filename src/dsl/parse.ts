@@ -4,6 +4,7 @@
  */
 import { parse as peggyParse } from './generated/parser.js';
 import type { Decl, Expr, SpecAst } from './ast.js';
+import { balanceChains } from './balance.js';
 import { error, fail, ok, type Diagnostic, type Result } from '../diag/diagnostic.js';
 
 /** A spec source: a file path (or label) and its text. */
@@ -62,7 +63,7 @@ function docAbove(text: string, offset: number): string | undefined {
 /** Parses a whole spec file. Never throws. */
 export function parseSpec(src: SourceFile): Result<SpecAst> {
   try {
-    const ast = peggyParse(src.text, { grammarSource: src.path, startRule: 'Spec' }) as SpecAst;
+    const ast = balanceChains(peggyParse(src.text, { grammarSource: src.path, startRule: 'Spec' }) as SpecAst);
     for (const d of ast.decls as Decl[]) {
       if (d.kind === 'import') continue;
       const doc = docAbove(src.text, d.span.start);
@@ -77,7 +78,7 @@ export function parseSpec(src: SourceFile): Result<SpecAst> {
 /** Parses one expression (tests and the REPL-like `lint --expr`). Never throws. */
 export function parseExpr(src: SourceFile): Result<Expr> {
   try {
-    return ok(peggyParse(src.text, { grammarSource: src.path, startRule: 'Expr' }) as Expr);
+    return ok(balanceChains(peggyParse(src.text, { grammarSource: src.path, startRule: 'Expr' }) as Expr));
   } catch (e) {
     return fail([syntaxDiagnostic(src, e)]);
   }

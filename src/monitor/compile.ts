@@ -22,6 +22,12 @@ export interface Runtime {
   tasks: Set<number>;
   /** What the trace can show (`unprobed(...)`); absent = a complete trace. */
   coverage?: ObservedFunctions;
+  /**
+   * The current event's task has an incomplete history: the edges its rules would add to a
+   * relation (a graph every task's verdicts read, like the lock order) could rest on state it
+   * lost, so they are not added.
+   */
+  untrusted?: boolean;
 }
 
 /** Which kernel functions a trace shows (see trace/coverage.ts); complete traces show all. */
@@ -800,7 +806,7 @@ export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
         const [v0, v1] = vfs as [Compiled, Compiled];
         if (kind === 'rel') {
           return adding
-            ? (env) => (env.rt.stores[si] as Relation).add(v0(env) as Scalar, v1(env) as Scalar, env.ev)
+            ? (env) => { if (!env.rt.untrusted) (env.rt.stores[si] as Relation).add(v0(env) as Scalar, v1(env) as Scalar, env.ev); }
             : (env) => (env.rt.stores[si] as Relation).remove(v0(env) as Scalar, v1(env) as Scalar);
         }
         return (env) => {
@@ -814,7 +820,7 @@ export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
       return (env) => {
         const st = env.rt.stores[si]!;
         const ks = vals(env);
-        if (st instanceof Relation) { if (adding) st.add(ks[0] ?? null, ks[1] ?? null, env.ev); else st.remove(ks[0] ?? null, ks[1] ?? null); }
+        if (st instanceof Relation) { if (adding) { if (!env.rt.untrusted) st.add(ks[0] ?? null, ks[1] ?? null, env.ev); } else st.remove(ks[0] ?? null, ks[1] ?? null); }
         else if (adding) (st as KeyedStore).set(ks, true, env.ev);
         else (st as KeyedStore).delete(ks, env.ev);
       };

@@ -37,6 +37,8 @@ export interface TraceGap {
   cpu?: number | undefined;
   /** Events known lost, when the source says. */
   lost?: number | undefined;
+  /** The loss has no known place (a shortfall of a header's count): the tasks stay unknown to the end. */
+  lasting?: boolean | undefined;
   file?: string | undefined;
   line?: number | undefined;
   seq: number;

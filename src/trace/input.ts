@@ -10,6 +10,11 @@ export interface OpenedInput {
   /** The stream, including the peeked bytes. */
   chunks: AsyncIterable<Uint8Array>;
   head: Uint8Array;
+  /**
+   * Set when a compressed stream turns out cut short or damaged part-way: the data decoded up to
+   * there has been delivered, and the stream then ends as if the file ended there.
+   */
+  cut?: { message: string; bytes: number } | undefined;
 }
 
 /** Opens a path ('-' = stdin) and peeks its first chunk. Throws a readable Error if it cannot be read. */
@@ -24,9 +29,9 @@ export async function openInput(path: string): Promise<OpenedInput> {
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
     throw new Error(`cannot read trace '${path}': ${why}`, { cause: e });
   }
-  const head = first.done ? new Uint8Array() : first.value;
+  const head = first.done ? new Uint8Array() : withoutBom(first.value);
   async function* all(): AsyncGenerator<Uint8Array> {
-    if (!first.done) yield first.value;
+    if (!first.done) yield head;
     while (true) {
       const n = await it.next();
       if (n.done) return;
@@ -44,30 +49,58 @@ export async function openInput(path: string): Promise<OpenedInput> {
     } catch (e) {
       throw new Error(`cannot read trace '${path}': not a valid gzip file (${(e as Error).message})`, { cause: e });
     }
-    const uhead = ufirst.done ? new Uint8Array() : ufirst.value;
+    const uhead = ufirst.done ? new Uint8Array() : withoutBom(ufirst.value);
+    const opened: OpenedInput = { name, chunks: rest(), head: uhead };
+    // Decoded as far as it goes: a cut capture still holds every record before the cut.
     async function* rest(): AsyncGenerator<Uint8Array> {
-      if (!ufirst.done) yield ufirst.value;
+      let bytes = 0;
+      if (!ufirst.done) { bytes += ufirst.value.length; yield uhead; }
       while (true) {
         let n: IteratorResult<Uint8Array>;
         try {
           n = await uit.next();
         } catch (e) {
-          throw new Error(`'${path}': the gzip stream is damaged or cut short (${(e as Error).message})`, { cause: e });
+          opened.cut = { message: `the gzip stream is damaged or cut short after ${bytes} bytes of data (${(e as Error).message})`, bytes };
+          return;
         }
         if (n.done) return;
+        bytes += n.value.length;
         yield n.value;
       }
     }
-    return { name, chunks: rest(), head: uhead };
+    return opened;
   }
   return { name, chunks: all(), head };
 }
 
-/** NDJSON starts with `{` (after blank space); anything else is taken as ftrace text. */
+/**
+ * The chunk without a leading UTF-8 byte order mark: editors on some systems write one, and it
+ * would hide the `{` of the first record from sniffing and from the JSON parser.
+ */
+function withoutBom(chunk: Uint8Array): Uint8Array {
+  return chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? chunk.subarray(3) : chunk;
+}
+
+/**
+ * NDJSON starts with `{` (after blank space). A first line that is damaged does not make the rest
+ * ftrace: when most of the first lines of the head start with `{` (no ftrace line does), it is
+ * NDJSON with a bad line, reported as one. Anything else is taken as ftrace text.
+ */
 export function sniffFormat(head: Uint8Array): TraceFormat | 'empty' {
-  for (const b of head) {
-    if (b === 32 || b === 9 || b === 10 || b === 13) continue;
-    return b === 123 ? 'ndjson' : 'ftrace';
+  let lines = 0;
+  let braces = 0;
+  let first: TraceFormat | undefined;
+  let atStart = true;
+  for (let i = 0; i < head.length && lines < 100; i++) {
+    const b = head[i]!;
+    if (b === 10) { atStart = true; continue; }
+    if (!atStart || b === 32 || b === 9 || b === 13) continue;
+    atStart = false;
+    lines++;
+    if (b === 123) braces++;
+    first ??= b === 123 ? 'ndjson' : 'ftrace';
   }
-  return 'empty';
+  if (first === undefined) return 'empty';
+  if (first === 'ndjson' || braces * 2 > lines) return 'ndjson';
+  return 'ftrace';
 }

@@ -75,14 +75,15 @@ export class FastRecordParser {
         }
       }
       c = this.skipWs();
-      if (c === COMMA) { this.pos++; c = this.skipWs(); continue; }
+      // A comma promises another field: `{"pid":1,` cut at the comma is no record.
+      if (c === COMMA) { this.pos++; c = this.skipWs(); if (c !== QUOTE) return undefined; continue; }
       if (c !== RBRACE) return undefined;
       this.pos++;
       c = -1;
     }
     if (this.skipWs() !== -1) return undefined;
     // The checks of parseNdjsonLine, in its order; any failure goes to the slow path for its message.
-    if (typeof pid !== 'number' || !Number.isInteger(pid)) return undefined;
+    if (typeof pid !== 'number' || !Number.isSafeInteger(pid)) return undefined;
     if (typeof ev !== 'string' || ev === '') return undefined;
     if (ev === 'call' || ev === 'ret') { if (typeof fn !== 'string' || fn === '') return undefined; }
     else if (fn !== NO && typeof fn !== 'string') return undefined;
@@ -92,7 +93,7 @@ export class FastRecordParser {
       event.ret = ret;
     }
     if (seq !== NO) {
-      if (typeof seq !== 'number' || !Number.isInteger(seq)) return undefined;
+      if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) return undefined;
       event.seq = seq;
     }
     if (ts !== NO) {

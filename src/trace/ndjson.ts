@@ -6,6 +6,7 @@
  */
 import { error, type Diagnostic } from '../diag/diagnostic.js';
 import { FastRecordParser } from './ndjson-fast.js';
+import { firstDuplicateKey } from './json-keys.js';
 import { emptyStats, type Scalar, type SourceStats, type TraceEvent, type TraceItem } from './event.js';
 
 export interface NdjsonOptions {
@@ -15,9 +16,17 @@ export interface NdjsonOptions {
   /** Events per batch. */
   batchSize?: number;
   stats?: SourceStats;
+  /** Longer lines are reported and skipped (default 1 MiB, as the ftrace reader). */
+  maxLineBytes?: number;
+  /**
+   * The spec's check of a record's arguments, when the caller has a spec: a record that fails it is
+   * reported here, where the line's text gives the column, and becomes a gap for its task.
+   */
+  validate?: (e: TraceEvent) => { field: string; message: string } | undefined | 'unknown';
 }
 
 const NEWLINE = 10;
+const MAX_LINE_BYTES = 1 << 20;
 
 /** Splits a byte stream into lines (without the newline), remembering whether the last one was terminated. */
 export async function* lines(input: AsyncIterable<Uint8Array | string>): AsyncGenerator<{ text: string; terminated: boolean; binary: boolean }> {
@@ -52,6 +61,14 @@ function isScalar(v: unknown): v is Scalar {
   return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
 
+/** Column (1-based) of an argument's key inside `args` (or of `args` itself when the key is absent). */
+function argColumn(text: string, key: string): number {
+  const a = text.indexOf('"args"');
+  if (a === -1) return 1;
+  const i = text.indexOf(`"${key}"`, a + 6);
+  return i === -1 ? a + 1 : i + 1;
+}
+
 /** Column (1-based) of the first character of a field's key in a JSON line, for diagnostics. */
 function columnOf(text: string, key: string): number {
   const i = text.indexOf(`"${key}"`);
@@ -70,9 +87,16 @@ export function parseNdjsonLine(text: string, lineNo: number, file: string, inde
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return { problem: 'a trace record must be a JSON object', column: 1 };
   const o = obj as Record<string, unknown>;
+  const dup = firstDuplicateKey(text);
+  if (dup !== undefined) {
+    const p = typeof o.pid === 'number' && Number.isSafeInteger(o.pid) ? { pid: o.pid } : {};
+    return { problem: `key '${dup.key}' appears twice in one object: which value is meant is unknown`, column: dup.column, ...p };
+  }
   const pid = o.pid;
-  if (typeof pid !== 'number' || !Number.isInteger(pid)) {
-    return { problem: pid === undefined ? "missing 'pid'" : "'pid' must be an integer", column: pid === undefined ? 1 : columnOf(text, 'pid') };
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid)) {
+    // Beyond 2^53 - 1 neighbouring pids read as one number: two tasks would merge into one.
+    const why = pid === undefined ? "missing 'pid'" : typeof pid === 'number' && Number.isInteger(pid) ? "'pid' is too large to keep its identity (at most 2^53 - 1)" : "'pid' must be an integer";
+    return { problem: why, column: pid === undefined ? 1 : columnOf(text, 'pid') };
   }
   const ev = o.ev;
   if (typeof ev !== 'string' || ev === '') return { problem: ev === undefined ? "missing 'ev'" : "'ev' must be a non-empty string", column: ev === undefined ? 1 : columnOf(text, 'ev'), pid };
@@ -94,7 +118,7 @@ export function parseNdjsonLine(text: string, lineNo: number, file: string, inde
     event.ret = o.ret as Scalar;
   }
   if (o.seq !== undefined) {
-    if (typeof o.seq !== 'number' || !Number.isInteger(o.seq)) return { problem: "'seq' must be an integer", column: columnOf(text, 'seq'), pid };
+    if (typeof o.seq !== 'number' || !Number.isSafeInteger(o.seq)) return { problem: "'seq' must be an integer", column: columnOf(text, 'seq'), pid };
     event.seq = o.seq;
   }
   if (o.ts !== undefined) {
@@ -122,17 +146,30 @@ export async function* readNdjson(input: AsyncIterable<Uint8Array | string>, opt
   // Small batches: a batch's events stay reachable until it is checked, and 4096 of them made
   // the young generation copy a megabyte of live events at every scavenge.
   const size = opts.batchSize ?? 1024;
-  let carry: Buffer | undefined;
+  const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
+  // The line cut by chunk boundaries, as its pieces: joined once, when its newline comes.
+  let carry: Buffer[] = [];
+  let carried = 0;
+  let discarding = false;
   for await (const chunk of input) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let start = 0;
-    if (carry) {
-      // Only the line cut by the chunk boundary is copied, not the whole chunk.
+    if (discarding || carried > 0) {
       const nl = buf.indexOf(NEWLINE);
-      if (nl === -1) { carry = Buffer.concat([carry, buf]); continue; }
-      const joined = Buffer.concat([carry, buf.subarray(0, nl)]);
-      carry = undefined;
-      reader.line(joined, 0, joined.length, true);
+      if (nl === -1) {
+        if (!discarding) { carry.push(buf); carried += buf.length; }
+        if (!discarding && carried > maxLine) { reader.tooLong(carry[0]!.subarray(0, 200), maxLine); carry = []; carried = 0; discarding = true; }
+        continue;
+      }
+      if (discarding) discarding = false;
+      else if (carried + nl > maxLine) reader.tooLong(carry[0]!.subarray(0, 200), maxLine);
+      else {
+        carry.push(buf.subarray(0, nl));
+        const joined = Buffer.concat(carry);
+        reader.line(joined, 0, joined.length, true);
+      }
+      carry = [];
+      carried = 0;
       start = nl + 1;
     }
     for (let nl = buf.indexOf(NEWLINE, start); nl !== -1; nl = buf.indexOf(NEWLINE, start)) {
@@ -140,10 +177,17 @@ export async function* readNdjson(input: AsyncIterable<Uint8Array | string>, opt
       start = nl + 1;
       if (reader.batch.length >= size) yield reader.take();
     }
-    if (start < buf.length) carry = buf.subarray(start);
+    if (start < buf.length) {
+      carry.push(buf.subarray(start));
+      carried = buf.length - start;
+      if (carried > maxLine) { reader.tooLong(buf.subarray(start, start + 200), maxLine); carry = []; carried = 0; discarding = true; }
+    }
     if (reader.batch.length >= size) yield reader.take();
   }
-  if (carry && carry.length > 0) reader.line(carry, 0, carry.length, false);
+  if (carried > 0) {
+    const last = Buffer.concat(carry);
+    reader.line(last, 0, last.length, false);
+  }
   if (reader.batch.length) yield reader.take();
 }
 
@@ -171,12 +215,41 @@ class NdjsonReader {
     this.stats.lines++;
     const event = this.fast.parse(buf, start, end, lineNo, this.index);
     if (event !== undefined) {
+      if (this.opts.validate !== undefined && this.rejected(event, () => decodeLine(buf, start, end, terminated).text)) return;
       this.stats.records++;
       this.index++;
       this.batch.push(event);
       return;
     }
     this.slowLine(decodeLine(buf, start, end, terminated), lineNo);
+  }
+
+  /** A well-formed record the spec's schema rejects: a located diagnostic and a gap for its task. */
+  private rejected(e: TraceEvent, text: () => string): boolean {
+    const p = this.opts.validate!(e);
+    if (p === undefined || p === 'unknown') return false;
+    const t = text();
+    // Counted as the checker counts a record it rejects: parsed, malformed, and its seq used.
+    this.stats.records++;
+    this.stats.malformed++;
+    this.stats.gaps++;
+    this.index++;
+    this.opts.onDiagnostic(error('KV302', p.message, { at: { source: this.opts.file, line: e.line ?? this.lineNo, column: argColumn(t, p.field), text: t.length > 200 ? t.slice(0, 200) + '…' : t } },
+      'the task is taken as having lost this event: its state is unknown until it syncs'));
+    this.batch.push({ kind: 'gap', reason: 'record does not fit the schema', pids: [e.pid], seq: e.seq, file: this.opts.file, line: e.line ?? this.lineNo });
+    return true;
+  }
+
+  /** A line over the length bound: skipped unread, and a gap of every task (its task is unread too). */
+  tooLong(prefix: Buffer, maxLine: number): void {
+    const lineNo = ++this.lineNo;
+    this.stats.lines++;
+    this.stats.malformed++;
+    this.stats.gaps++;
+    const text = prefix.toString('utf8');
+    this.opts.onDiagnostic(error('KV301', `line longer than ${maxLine} bytes: skipped`, { at: { source: this.opts.file, line: lineNo, column: 1, text: printable(text) + '…' } },
+      'a trace record is a short JSON object; every task is unknown from here until it syncs'));
+    this.batch.push({ kind: 'gap', reason: 'line too long', seq: this.index, file: this.opts.file, line: lineNo });
   }
 
   private slowLine(l: { text: string; terminated: boolean; binary: boolean }, lineNo: number): void {
@@ -193,6 +266,7 @@ class NdjsonReader {
     }
     const r = parseNdjsonLine(l.text, lineNo, opts.file, index);
     if ('event' in r) {
+      if (opts.validate !== undefined && this.rejected(r.event, () => l.text)) return;
       stats.records++;
       this.index++;
       this.batch.push(r.event);

@@ -113,7 +113,12 @@ describe('a d_add_ci return moved before the relock', () => {
     const relock = lines.findIndex((l, i) => i > lines.findIndex((x) => x.includes(' daddci: ')) && l.includes(' dr: ('));
     const ret = lines.findIndex((l) => l.includes(' daddci_ret: '));
     expect(relock).toBeGreaterThan(0);
-    const moved = [...lines.slice(0, relock), lines[ret]!, ...lines.slice(relock, ret), ...lines.slice(ret + 1)];
+    const reordered = [...lines.slice(0, relock), lines[ret]!, ...lines.slice(relock, ret), ...lines.slice(ret + 1)];
+    // The kernel ran the return earlier: it takes the time of its new place (a line moved with its
+    // old time would be older than its CPU's records before it, which is damage, not a schedule).
+    const stamp = / (\d+\.\d+): /;
+    const times = lines.map((l) => stamp.exec(l)?.[1]);
+    const moved = reordered.map((l, i) => (times[i] !== undefined ? l.replace(stamp, ` ${times[i]}: `) : l));
     const r = await check(moved.map((text) => ({ text, pid: 315, cpu: 1, probe: 'LOST' })));
     expect(r.verdicts).toContainEqual({ kind: 'violation', inv: 'd_add_ci_parent_lock_balanced', line: relock + 1, pid: 315 });
   });

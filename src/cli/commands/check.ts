@@ -2,8 +2,7 @@
  * `kinv check [--spec F]... [--param k=v]... [--format text|json] [--from ndjson|ftrace|auto] [--all] TRACE...`
  * Exit codes (Contract 4): 0 all hold, 1 a violation, 2 usage or spec error, 3 trace unreadable or verdict unknown.
  */
-import { readFileSync, statSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { CheckReport } from '../../checker/check.js';
 import { SpecSet } from '../../checker/spec-set.js';
 import type { Verdict } from '../../checker/engine.js';
@@ -21,6 +20,8 @@ import { intOf, oneOf, parse, paramsOf, UsageError } from '../args.js';
 import { COMMANDS } from '../options.js';
 import { jsonLine } from '../json.js';
 import { Progress } from '../progress.js';
+import { expandTraces } from '../trace-files.js';
+import { terminalText } from '../../diag/terminal.js';
 
 export interface CheckCliOptions {
   specs: string[];
@@ -56,23 +57,6 @@ export function parseCheckArgs(argv: string[]): CheckCliOptions {
   };
 }
 
-/** Folders expand to the trace files they hold (sorted; sidecar .json/.md files are not traces). */
-export function expandTraces(paths: string[]): string[] {
-  const out: string[] = [];
-  for (const p of paths) {
-    if (p === '-') { out.push(p); continue; }
-    let isDir: boolean;
-    try { isDir = statSync(p).isDirectory(); } catch { out.push(p); continue; }
-    if (!isDir) { out.push(p); continue; }
-    for (const f of readdirSync(p).sort()) {
-      if (/\.(json|md)$/.test(f)) continue;
-      const full = join(p, f);
-      if (statSync(full).isFile()) out.push(full);
-    }
-  }
-  return out;
-}
-
 export async function check(argv: string[]): Promise<number> {
   const o = parseCheckArgs(argv);
   const st = styleFor(process.stderr);
@@ -85,7 +69,8 @@ export async function check(argv: string[]): Promise<number> {
   if (!capture) return 2;
   const started = performance.now();
   const reports: CheckReport[] = [];
-  const files = expandTraces(o.traces);
+  const expanded = expandTraces(o.traces);
+  const files = expanded.files;
   let unreadable = false;
   let inputErrors = 0;
   const shown = new Map<string, number>();
@@ -97,6 +82,13 @@ export async function check(argv: string[]): Promise<number> {
     if (o.format === 'json') process.stdout.write(jsonLine(diagnosticJson(d, loaded.sources)));
     else process.stderr.write(renderDiagnostic(d, loaded.sources, st) + '\n\n');
   };
+  for (const s of expanded.skipped) {
+    onDiagnostic({ code: 'KV313', severity: 'note', message: `${s.dir}: ${s.names.length} file${s.names.length === 1 ? '' : 's'} beside the traces not checked (${s.names.join(', ')})`, hint: 'name a file on the command line to check it anyway' });
+  }
+  for (const u of expanded.unreadable) {
+    unreadable = true;
+    onDiagnostic({ code: 'KV309', severity: 'error', message: `cannot read trace '${u.path}': ${u.why}` });
+  }
   const verdicts: Verdict[] = [];
   for (const file of files) {
     const r = await checkOne(file, o, specs, onDiagnostic, out, verdicts, capture);
@@ -111,7 +103,8 @@ export async function check(argv: string[]): Promise<number> {
   const summary = summarize(files, reports, (performance.now() - started) / 1000);
   const evaluatedAny = Object.values(summary.evaluated).some((n) => n > 0);
   const skippedAny = Object.values(summary.unknown).some((n) => n > 0);
-  const nothingJudged = unreadable || inputErrors > 0 || (!evaluatedAny && skippedAny);
+  const noRecords = reports.every((r) => r.stats.records === 0);
+  const nothingJudged = unreadable || inputErrors > 0 || noRecords || (!evaluatedAny && skippedAny);
   const code = summary.violations > 0 ? 1 : nothingJudged || summary.undecided > 0 ? 3 : 0;
   if (o.format === 'json') process.stdout.write(jsonLine(summary));
   // "no violation" on stdout would read as a pass to whoever greps it: with nothing judged, the
@@ -120,6 +113,9 @@ export async function check(argv: string[]): Promise<number> {
   else process.stdout.write('\n' + renderSummary(summary, out) + '\n');
   if (code === 3 && !nothingJudged) {
     process.stderr.write(renderDiagnostic({ code: 'KV402', severity: 'error', message: `verdict unknown: ${summary.undecided} evaluation${summary.undecided === 1 ? '' : 's'} failed where the capture cannot tell whether the rule was broken (see the unknown[...] verdicts: each says which probes would decide it)` }, loaded.sources, st) + '\n');
+  } else if (code === 3 && noRecords && !unreadable && inputErrors === 0) {
+    const what = files.length === 0 ? `no trace file in ${o.traces.join(', ')}` : `no trace record in ${files.length === 1 ? files[0] : `${files.length} files`}`;
+    process.stderr.write(renderDiagnostic({ code: 'KV314', severity: 'error', message: `nothing to judge: ${terminalText(what)}` }, loaded.sources, st) + '\n');
   } else if (code === 3 && !unreadable && inputErrors === 0) {
     process.stderr.write(renderDiagnostic({ code: 'KV401', severity: 'error', message: 'verdict unknown: every invariant evaluation fell in a span of unknown task state (capture started mid-run or lost events)' }, loaded.sources, st) + '\n');
   }
@@ -155,7 +151,7 @@ function readCaptureFacts(o: CheckCliOptions): { probes: ProbeDefinition[] | und
 }
 
 async function checkOne(file: string, o: CheckCliOptions, specs: SpecSet, onDiagnostic: (d: Diagnostic) => void, out: ReturnType<typeof styleFor>, verdicts: Verdict[], capture: { probes: ProbeDefinition[] | undefined; kernelFunctions: Set<string> | undefined }): Promise<CheckReport | 'unreadable'> {
-  const progress = new Progress(file === '-' ? '<stdin>' : file, process.stderr);
+  const progress = new Progress(file === '-' ? '<stdin>' : terminalText(file), process.stderr);
   const loaded = { sources: specs.sources };
   const report = await checkTraceFile(file, specs, {
     from: o.from,
@@ -189,20 +185,20 @@ async function lockdepSection(path: string, verdicts: Verdict[], format: 'text' 
   }
   const reports = parseLockdep(text);
   const p = matchLockdep(reports, verdicts);
-  const where = (v: Verdict): string => (v.event ? `${v.event.file}:${v.event.line}` : '?');
+  const where = (v: Verdict): string => (v.event ? `${terminalText(v.event.file ?? '?')}:${v.event.line}` : '?');
   if (format === 'json') {
     for (const e of p.explained) process.stdout.write(jsonLine({ kind: 'lockdep', status: 'explained', report: e.report, invariant: e.verdict.invariant, file: e.verdict.event?.file ?? null, line: e.verdict.event?.line ?? null, sameTask: e.sameTask, sameLock: e.sameLock }));
     for (const r of p.unexplained) process.stdout.write(jsonLine({ kind: 'lockdep', status: 'unexplained', report: r }));
     process.stdout.write(jsonLine({ kind: 'lockdep', status: 'summary', reports: reports.length, explained: p.explained.length, unexplained: p.unexplained.length, missedByLockdep: p.missed.length }));
     return true;
   }
-  process.stdout.write(`\n${st.bold(`lockdep (${path})`)}: ${reports.length} report${reports.length === 1 ? '' : 's'}, ${p.explained.length} explained by kinv, ${p.unexplained.length} not; ${p.missed.length} kinv finding${p.missed.length === 1 ? '' : 's'} lockdep did not report\n`);
+  process.stdout.write(`\n${st.bold(`lockdep (${terminalText(path)})`)}: ${reports.length} report${reports.length === 1 ? '' : 's'}, ${p.explained.length} explained by kinv, ${p.unexplained.length} not; ${p.missed.length} kinv finding${p.missed.length === 1 ? '' : 's'} lockdep did not report\n`);
   for (const e of p.explained) {
-    process.stdout.write(`  ${path}:${e.report.line}  ${e.report.headline}${e.report.comm ? ` (${e.report.comm}/${e.report.pid})` : ''}${e.report.at ? ` at ${e.report.at}` : ''}\n`);
+    process.stdout.write(`  ${terminalText(path)}:${e.report.line}  ${terminalText(e.report.headline)}${e.report.comm ? ` (${terminalText(e.report.comm, 32)}/${e.report.pid})` : ''}${e.report.at ? ` at ${terminalText(e.report.at)}` : ''}\n`);
     const link = e.sameTask ? '' : e.sameLock ? ` (task ${e.verdict.event?.pid}, the same lock)` : ` (task ${e.verdict.event?.pid})`;
-    process.stdout.write(`    = kinv ${e.verdict.invariant} at ${where(e.verdict)}${link}: ${e.verdict.message}\n`);
-    for (const r of e.verdict.related) process.stdout.write(`      first at ${r.event.file}:${r.event.line}: ${r.invariant} (${describeEvent(r.event)})\n`);
+    process.stdout.write(`    = kinv ${e.verdict.invariant} at ${where(e.verdict)}${link}: ${terminalText(e.verdict.message, 600)}\n`);
+    for (const r of e.verdict.related) process.stdout.write(`      first at ${r.event.file}:${r.event.line}: ${r.invariant} (${terminalText(describeEvent(r.event), 400)})\n`);
   }
-  for (const r of p.unexplained) process.stdout.write(`  ${path}:${r.line}  ${r.headline}${r.comm ? ` (${r.comm}/${r.pid})` : ''}: no kinv verdict explains it\n`);
+  for (const r of p.unexplained) process.stdout.write(`  ${terminalText(path)}:${r.line}  ${terminalText(r.headline)}${r.comm ? ` (${terminalText(r.comm, 32)}/${r.pid})` : ''}: no kinv verdict explains it\n`);
   return true;
 }

@@ -2,7 +2,8 @@
  * `kinv sim`: runs the lookup-path model and prints its trace as NDJSON (Contract 1).
  * `kinv explore`: searches every interleaving and fault of a small scenario against the spec.
  */
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { terminalText } from '../../diag/terminal.js';
 import { loadSpec } from '../../analysis/load.js';
 import { CompiledSpec } from '../../checker/check.js';
 import { incrementalChecker } from '../../checker/incremental.js';
@@ -76,14 +77,29 @@ export async function sim(argv: string[]): Promise<number> {
   const ch = recording(picks ? listChooser(picks) : seededChooser(seed, rates));
   const r = simulate(scenario, ch, { maxSteps: intOf('max-steps', values['max-steps'] as string | undefined, 10_000_000) });
   const outPath = values.out as string | undefined;
-  const out = outPath ? createWriteStream(outPath) : process.stdout;
-  let buf = '';
-  for (const e of r.events) {
-    buf += toNdjsonLine(e) + '\n';
-    if (buf.length > 1 << 20) { out.write(buf); buf = ''; }
+  let fd: number | undefined;
+  if (outPath !== undefined) {
+    try {
+      fd = openSync(outPath, 'w');
+    } catch (e) {
+      process.stderr.write(`kinv sim: cannot write '${terminalText(outPath)}': ${ioReason(e)}\n`);
+      return 2;
+    }
   }
-  out.write(buf);
-  if (outPath) await new Promise<void>((res) => (out as ReturnType<typeof createWriteStream>).end(() => res()));
+  const write = (text: string): void => { if (fd === undefined) process.stdout.write(text); else writeSync(fd, text); };
+  try {
+    let buf = '';
+    for (const e of r.events) {
+      buf += toNdjsonLine(e) + '\n';
+      if (buf.length > 1 << 20) { write(buf); buf = ''; }
+    }
+    write(buf);
+  } catch (e) {
+    process.stderr.write(`kinv sim: cannot write '${terminalText(outPath ?? '-')}': ${ioReason(e)}\n`);
+    return 3;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
   const choices = ch.log.map((c) => c.pick).join(',');
   process.stderr.write(`kinv sim: ${r.events.length} events in ${r.steps} steps (${describe.join(' ')}${picks ? '' : ` --seed ${seed}`})\n`);
   if (r.deadlock) process.stderr.write(`deadlock: every live task is blocked${r.deadlock.cycle ? `; wait-for cycle ${r.deadlock.cycle.join(' -> ')}` : ''}\n${r.deadlock.waits.map((w) => `  task ${w.pid} waits on ${w.on} for ${w.for.join(', ') || 'nobody'}`).join('\n')}\n`);
@@ -146,4 +162,9 @@ export async function exploreCmd(argv: string[]): Promise<number> {
     if (r.cut) process.stdout.write(`the search was cut by --max-${r.cut === 'depth' ? 'depth' : 'states'}: states beyond it were not explored\n`);
   }
   return r.counterexamples.length ? 1 : 0;
+}
+
+function ioReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such folder' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : code === 'ENOSPC' ? 'no space left' : (e as Error).message;
 }

@@ -60,3 +60,19 @@ export function looksBinary(s: string, start = 0, end = s.length): boolean {
 export function detach(s: string): string {
   return (' ' + s).slice(1);
 }
+
+/**
+ * Index of the first control byte (other than tab) of s[start, end) outside double-quoted values,
+ * or -1. Inside quotes it is a kernel string's own byte (a file name may hold any byte but `/`);
+ * outside, the line itself is damaged, and a record read from it would be a guess.
+ */
+export function controlOutsideQuotes(s: string, start: number, end: number): number {
+  let quoted = false;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 34) quoted = !quoted;
+    // (tab, and the CR of a CRLF line end, are part of text lines)
+    else if (!quoted && (c < 32 ? c !== 9 && !(c === 13 && i === end - 1) : c === 0x7f)) return i;
+  }
+  return -1;
+}

@@ -38,6 +38,8 @@ export interface SniffState {
   traceCmd: boolean;
   /** `cpus=N` or `#P:N`. */
   cpus: number | undefined;
+  /** `# entries-in-buffer/entries-written: A/B`: A, the records the log promises, and its line. */
+  entries?: { inBuffer: number; line: number } | undefined;
 }
 
 export function newSniffState(file = '<input>'): SniffState {
@@ -269,6 +271,7 @@ function scanHash(s: string, i: number, end: number, st: SniffState, sc: LineSca
     q = DIGITS_END;
     const hp = findStr(s, '#P:', q, end);
     if (hp !== -1) { const n = digitsAt(s, hp + 3, end); if (n >= 0) st.cpus = n; }
+    if (inBuf >= 0) st.entries = { inBuffer: inBuf, line: st.line };
     if (inBuf >= 0 && written > inBuf) { markerLine(sc, 'overwritten', -1, written - inBuf); return; }
     skipLine(sc, 'header');
     return;

@@ -14,7 +14,7 @@
  * Otherwise ties keep input order (within a printed tie of distinct stamps, the log's order is the
  * stamps' order).
  */
-import type { RawItem } from './raw.js';
+import type { RawFtraceRecord, RawGap, RawItem } from './raw.js';
 
 interface Entry {
   item: RawItem;
@@ -24,6 +24,10 @@ interface Entry {
   cpu: number;
   /** The record's task, -1 for gaps and records that do not say. */
   pid: number;
+}
+
+function backwardsGap(rec: RawFtraceRecord): RawGap {
+  return { kind: 'gap', reason: 'time went backwards', cpu: undefined, pid: undefined, lost: undefined, file: rec.file, line: rec.line };
 }
 
 class CpuQueue {
@@ -55,8 +59,16 @@ export class ReorderWindow {
   firstTieLine = 0;
   private last: Entry | undefined;
 
-  /** `emit` receives items in output order. `windowNs` ≥ 0. */
-  constructor(windowNs: number, private readonly emit: (item: RawItem) => void) {
+  /** Per CPU, the stamp of its latest record: a CPU's own buffer is in time order. */
+  private readonly cpuSec = new Map<number, number>();
+  private readonly cpuNsec = new Map<number, number>();
+
+  /**
+   * `emit` receives items in output order. `windowNs` ≥ 0. `onBackwards` hears of a record older
+   * than the one before it on its own CPU: lines of the log were moved or lost, so a gap of every
+   * task is put before the records it overtook (those still held), and another after it.
+   */
+  constructor(windowNs: number, private readonly emit: (item: RawItem) => void, private readonly onBackwards?: (rec: RawFtraceRecord) => void) {
     const w = Math.max(0, Math.floor(windowNs));
     this.wSec = Math.floor(w / 1e9);
     this.wNsec = w % 1e9;
@@ -71,10 +83,42 @@ export class ReorderWindow {
       if (item.tsSec === undefined || item.tsNsec === undefined || cpu < 0) { this.flush(); this.emit(item); return; }
       const s = item.tsSec;
       const n = item.tsNsec;
+      const cs = this.cpuSec.get(cpu);
+      const back = this.onBackwards !== undefined && cs !== undefined && (s < cs || (s === cs && n < this.cpuNsec.get(cpu)!));
       if (s > this.maxSec || (s === this.maxSec && n > this.maxNsec)) { this.maxSec = s; this.maxNsec = n; }
-      this.enqueue(cpu, item, s, n);
+      if (back) this.backwards(item, cpu, s, n);
+      else {
+        this.cpuSec.set(cpu, s);
+        this.cpuNsec.set(cpu, n);
+        this.enqueue(cpu, item, s, n);
+      }
     }
     this.drain(false);
+  }
+
+  /**
+   * `rec` is older than records of its CPU read before it. It goes where its stamp puts it among
+   * those still held, with a gap of every task before it and another after the last of them:
+   * whatever order the span had, its records are judged with every task unknown, and a sync
+   * inside it does not make a task known past it.
+   */
+  private backwards(rec: RawFtraceRecord, cpu: number, sec: number, nsec: number): void {
+    this.onBackwards?.(rec);
+    let q = this.queues.get(cpu);
+    if (q === undefined) { q = new CpuQueue(); this.queues.set(cpu, q); }
+    let at = q.items.length;
+    for (let i = q.head; i < q.items.length; i++) {
+      const x = q.items[i]!;
+      if (x.sec > sec || (x.sec === sec && x.nsec > nsec)) { at = i; break; }
+    }
+    const order = at < q.items.length ? q.items[at]!.order : this.order++;
+    const recPid = rec.pid <= 0 ? -1 : rec.pid;
+    q.items.splice(at, 0,
+      { item: backwardsGap(rec), sec, nsec, order, cpu, pid: -1 },
+      { item: rec, sec, nsec, order, cpu, pid: recPid });
+    const last = q.items[q.items.length - 1]!;
+    q.items.push({ item: backwardsGap(rec), sec: last.sec, nsec: last.nsec, order: this.order++, cpu, pid: -1 });
+    this.pending += 3;
   }
 
   /** Emits everything held. */

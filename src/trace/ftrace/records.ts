@@ -10,7 +10,7 @@
  */
 import { error, warning, type Diagnostic } from '../../diag/diagnostic.js';
 import type { DiagCode } from '../../diag/codes.js';
-import { detach, displayLine } from './bytes.js';
+import { controlOutsideQuotes, detach, displayLine } from './bytes.js';
 import * as lineMod from './line.js';
 import { LineScan, type SniffState } from './line.js';
 import { ReorderWindow } from './merge.js';
@@ -138,7 +138,7 @@ export class FtraceRecordReader {
     this.onDiagnostic = opts.onDiagnostic ?? (() => undefined);
     this.maxDiags = opts.maxDiagnostics ?? 100;
     this.maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE;
-    this.window = new ReorderWindow(opts.reorderWindowNs ?? DEFAULT_WINDOW_NS, (item) => { this.out.push(item); });
+    this.window = new ReorderWindow(opts.reorderWindowNs ?? DEFAULT_WINDOW_NS, (item) => { this.out.push(item); }, (rec) => this.timeWentBack(rec));
     const leaves = [...(opts.leafFunctions ?? [])];
     this.pairing = new CallPairing(new Set(leaves.map((f) => f.replace(/\?$/, ''))));
     this.valuedLeaves = new Set(leaves.filter((f) => f.endsWith('?')).map((f) => f.slice(0, -1)));
@@ -230,10 +230,18 @@ export class FtraceRecordReader {
   private dispatch(sc: LineScan, s: string, start: number, end: number, terminated: boolean, lineNo: number): void {
     const st = this.stats;
     switch (sc.cls) {
-      case L_RECORD: this.record(sc, lineNo); break;
+      case L_RECORD: {
+        const bad = controlOutsideQuotes(s, start, end);
+        if (bad === -1) { this.record(sc, lineNo); break; }
+        st.malformed++;
+        this.report('KV306', 'control bytes in a record line, outside any quoted value: the record cannot be trusted', s.slice(start, end), lineNo, bad - start + 1);
+        this.gap('malformed record', undefined, sc.pid >= 0 ? sc.pid : undefined, 1, lineNo);
+        break;
+      }
       case L_SKIP: st.skipped++; break;
       case L_SWITCH: {
         st.skipped++;
+        this.switches++;
         const sw = sc.sw!;
         this.pairing.onSwitch(sw.cpu, sw.prevPid, sw.nextPid);
         break;
@@ -241,6 +249,7 @@ export class FtraceRecordReader {
       case L_MARKER: {
         st.skipped++;
         if (sc.marker === 'overwritten') this.overwritten = true;
+        else this.lossMarked = true;
         const cpu = sc.markerCpu >= 0 ? sc.markerCpu : undefined;
         if (sc.marker === 'lost' && cpu !== undefined) this.pairing.dropCpu(cpu);
         this.gap(MARKER_REASON[sc.marker]!, cpu, undefined, sc.markerLost >= 0 ? sc.markerLost : undefined, lineNo);
@@ -408,11 +417,14 @@ export class FtraceRecordReader {
       this.gap('truncated record', sc.cpu >= 0 ? sc.cpu : undefined, sc.pid >= 0 ? sc.pid : undefined, 1, lineNo);
     } else if (binary) {
       this.report('KV306', 'binary data (control bytes) where an ftrace text line was expected', text, lineNo, column);
+      // It may have been any task's record: with no readable task, every task lost it.
+      this.gap('malformed record', undefined, sc.pid >= 0 ? sc.pid : undefined, 1, lineNo);
     } else if (sc.pid >= 0) {
       this.report('KV301', sc.reason, text, lineNo, column);
       this.gap('malformed record', sc.cpu >= 0 ? sc.cpu : undefined, sc.pid, 1, lineNo);
     } else {
       this.report('KV310', sc.reason, text, lineNo, column);
+      this.gap('malformed record', undefined, undefined, 1, lineNo);
     }
   }
 
@@ -422,9 +434,44 @@ export class FtraceRecordReader {
     this.onDiagnostic(error(code, message, { at: { source: this.file, line, column, text: displayLine(text) } }));
   }
 
+  /** Task switch lines: entries of the ring buffer, though no records here. */
+  private switches = 0;
+  /** The log holds a loss marker of its own. */
+  private lossMarked = false;
+
+  /** Records older than the record before them on their own CPU (each a gap, made by the window). */
+  private backwards = 0;
+  private firstBackwards: { line: number; text: string } | undefined;
+
+  private timeWentBack(rec: RawFtraceRecord): void {
+    this.stats.gaps += 2;
+    if (this.backwards++ === 0) this.firstBackwards = { line: rec.line, text: `${rec.tsRaw ?? ''} on CPU ${rec.cpu}` };
+  }
+
+  /**
+   * Records the header promised but the log does not hold (a line deleted from a `trace` file).
+   * Where they were is unknown, so every task is unknown from the end on, and the diagnostic says
+   * that verdicts before it may rest on the missing lines. Only tracers that print one line per
+   * entry are counted (function_graph prints a call and its return as one leaf line).
+   */
+  private entriesMissing(): void {
+    const e = this.state.entries;
+    const tracer = this.state.tracer;
+    // A log that marks its own losses (LOST EVENTS, a buffer started late, a line too big) has
+    // told where they are; the header's count, taken when reading began, no longer adds up.
+    if (e === undefined || this.lossMarked || (tracer !== 'nop' && tracer !== 'function')) return;
+    const read = this.stats.records + this.stats.malformed + this.switches;
+    if (read >= e.inBuffer) return;
+    const n = e.inBuffer - read;
+    this.onDiagnostic(error('KV316', `the header promises ${e.inBuffer} entries, but the log holds ${read} record lines: ${n} ${n === 1 ? 'is' : 'are'} missing, from an unknown place, so violations found in this file may rest on them`,
+      { at: { source: this.file, line: e.line, column: 1 } }, 'check a complete copy of the capture (a `trace` file is read whole, and nothing may be cut from it)'));
+    this.gap('entries missing', undefined, undefined, n, this.stats.lines);
+  }
+
   /** Flushes the reorder window and reports suppressed diagnostics. Call once at the end. */
   finish(): void {
     this.releaseHeld();
+    this.entriesMissing();
     this.window.flush();
     this.syncPairingStats();
     if (this.missedBySym.size > 0) {
@@ -447,6 +494,11 @@ export class FtraceRecordReader {
       // may rest on an order that never happened, so say so once.
       this.onDiagnostic(warning('KV311', `${ties} record${ties === 1 ? '' : 's'} share${ties === 1 ? 's' : ''} a timestamp with the record before, from another CPU (first at line ${this.window.firstTieLine}): the order across CPUs within a tie is the log's, and ties of one task are ordered by where it ran last`,
         { at: { source: this.file, line: this.window.firstTieLine } }, 'capture with trace_clock=counter (one count shared by all CPUs) for an exact order'));
+    }
+    if (this.backwards > 0) {
+      const n = this.backwards;
+      this.onDiagnostic(error('KV315', `${n} record${n === 1 ? ' is' : 's are'} older than the record before ${n === 1 ? 'it' : 'them'} on the same CPU (first: ${this.firstBackwards!.text}): lines were moved or lost, and every task is unknown from each such place until it syncs`,
+        { at: { source: this.file, line: this.firstBackwards!.line, column: 1 } }, 'a CPU\'s own buffer is in time order; an edited or spliced log is not'));
     }
     if (this.suppressed > 0) {
       this.onDiagnostic(warning('KV301', `${this.suppressed} more malformed lines not shown`, { at: { source: this.file, line: this.stats.lines } }));

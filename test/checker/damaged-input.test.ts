@@ -1,0 +1,148 @@
+/**
+ * Damaged and hostile input, case by case: each becomes a located diagnostic and a gap of the
+ * task it may belong to (every task when its task is unreadable), never a value that is judged.
+ */
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { checkTraceFile } from '../../src/checker/file.js';
+import { SpecSet } from '../../src/checker/spec-set.js';
+import type { Diagnostic } from '../../src/diag/diagnostic.js';
+import { terminalText } from '../../src/diag/terminal.js';
+import { expandTraces } from '../../src/cli/trace-files.js';
+import { firstDuplicateKey } from '../../src/trace/json-keys.js';
+
+const specs = new SpecSet([], {});
+const tmp = mkdtempSync(join(tmpdir(), 'kinv-damage-'));
+let n = 0;
+
+async function check(content: string | Buffer, ext = 'ndjson') {
+  const path = join(tmp, `t${n++}.${ext}`);
+  writeFileSync(path, content);
+  const diags: Diagnostic[] = [];
+  const r = await checkTraceFile(path, specs, { all: true, onDiagnostic: (d) => diags.push(d) });
+  return {
+    diags: diags.map((d) => `${d.code} ${d.at?.line}:${d.at?.column}`),
+    gaps: (r?.gaps ?? []).map((g) => `${g.line} ${g.pids === undefined ? 'all' : g.pids.join(',')}${g.lasting ? ' lasting' : ''}`),
+    violations: (r?.verdicts ?? []).filter((v) => v.kind === 'violation').map((v) => `${v.invariant} ${v.event?.pid} ${v.event?.line}`),
+  };
+}
+
+const SYNC = '{"pid":1,"ev":"syscall_exit"}';
+const ACQ = '{"pid":1,"ev":"acq_req","args":{"lock":"I1","mode":"R","kind":"blocking"}}\n{"pid":1,"ev":"acq","args":{"lock":"I1","mode":"R"}}';
+const lines = (...ls: string[]): string => ls.join('\n') + '\n';
+
+describe('NDJSON: a missing, null or mistyped argument is damage, not none', () => {
+  it('rel with lock null', async () => {
+    const r = await check(lines(SYNC, ACQ, '{"pid":1,"ev":"rel","args":{"lock":null,"mode":"R"}}', SYNC));
+    expect(r).toEqual({ diags: ['KV302 4:29'], gaps: ['4 1'], violations: [] });
+  });
+
+  it('rel without lock', async () => {
+    const r = await check(lines(SYNC, ACQ, '{"pid":1,"ev":"rel","args":{"mode":"R"}}', SYNC));
+    expect(r).toEqual({ diags: ['KV302 4:21'], gaps: ['4 1'], violations: [] });
+  });
+
+  it('an optional argument may be none: d_splice_alias of a negative entry, lookup flags', async () => {
+    const r = await check(lines(SYNC,
+      '{"pid":1,"ev":"call","fn":"d_splice_alias","args":{"dentry":"D1","inode":null}}', '{"pid":1,"ev":"ret","fn":"d_splice_alias","ret":null}',
+      '{"pid":1,"ev":"call","fn":"lookup_slow","args":{"dir":"I1","name":"a"}}', '{"pid":1,"ev":"ret","fn":"lookup_slow","ret":null}', SYNC));
+    expect(r).toEqual({ diags: [], gaps: [], violations: [] });
+  });
+
+  it('duplicate keys, a pid beyond 2^53 - 1', async () => {
+    const r = await check(lines(SYNC, '{"pid":1,"ev":"rel","args":{"lock":"I1","lock":"I2","mode":"R"}}', '{"pid":9007199254740993,"ev":"syscall_exit"}'));
+    expect(r.diags).toEqual(['KV301 2:41', 'KV301 3:2']);
+    expect(r.gaps).toEqual(['2 1', '3 all']);
+    expect(r.violations).toEqual([]);
+  });
+});
+
+describe('NDJSON: a line whose task cannot be read is a gap of every task, later ones too', () => {
+  it('garbage, then a new task releases what it took before the garbage could have shown', async () => {
+    const r = await check(lines(SYNC, 'garbage', '{"pid":2,"ev":"rel","args":{"lock":"I1","mode":"R"}}', '{"pid":2,"ev":"syscall_exit"}', '{"pid":2,"ev":"rel","args":{"lock":"I1","mode":"R"}}'));
+    expect(r.diags).toEqual(['KV301 2:1']);
+    expect(r.gaps).toEqual(['2 all']);
+    // Task 2 is known again after its return to user space: the release after it is judged.
+    expect(r.violations).toEqual(['rel_held 2 5']);
+  });
+
+  it('a line over 1 MiB without a newline is skipped in linear time', async () => {
+    const r = await check(SYNC + '\n{"pid":1,"ev":"x","a":"' + 'a'.repeat(3 << 20));
+    expect(r).toEqual({ diags: ['KV301 2:1'], gaps: ['2 all'], violations: [] });
+  });
+
+  it('a UTF-8 byte order mark is skipped: the first record is read as NDJSON', async () => {
+    const r = await check(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(lines('{"pid":1,"ev":"rel","args":{"lock":"I1","mode":"R"}}'))]));
+    expect(r).toEqual({ diags: [], gaps: [], violations: ['rel_held 1 1'] });
+  });
+});
+
+describe('ftrace: damaged records of a kprobe capture', () => {
+  const clean = readFileSync('traces/ftrace/kprobe-fixed-d_add_ci.txt', 'latin1');
+  const UR = 'ur: (up_read+0x0/0x40) sem=0xffff888004a1c0a0';
+  const firstUr = clean.split('\n').findIndex((l) => l.includes(UR)) + 1;
+  const damage = (by: string): string => clean.replace(UR, by);
+
+  it('the clean capture: the fixed shape\'s one lock-order cycle', async () => {
+    expect(await check(clean, 'txt')).toEqual({ diags: [], gaps: [], violations: ['lock_order_acyclic 315 24'] });
+  });
+
+  it('an up_read without sem=, or with sem=0xZZZZ', async () => {
+    for (const by of ['ur: (up_read+0x0/0x40)', 'ur: (up_read+0x0/0x40) sem=0xZZZZ']) {
+      expect(await check(damage(by), 'txt')).toEqual({ diags: [`KV302 ${firstUr}:1`], gaps: [`${firstUr} 315`], violations: [] });
+    }
+  });
+
+  it('control bytes in a record line outside quotes; an up_read replaced by binary', async () => {
+    expect(await check(damage('ur: (up_read+0x0/0x40)\x01 sem=0xffff888004a1c0a0'), 'txt')).toEqual({ diags: [`KV306 ${firstUr}:74`], gaps: [`${firstUr} 315`], violations: [] });
+    const binary = clean.split('\n').map((l, i) => (i + 1 === firstUr ? '\x17\x08Dtrace\x00\x00' : l)).join('\n');
+    expect(await check(binary, 'txt')).toEqual({ diags: [`KV306 ${firstUr}:1`], gaps: [`${firstUr} all`], violations: [] });
+  });
+
+  it('a line deleted from a file whose header counts its entries: every task unknown throughout', async () => {
+    const deleted = clean.split('\n').filter((l) => !l.includes(' unhash: ')).join('\n');
+    expect(await check(deleted, 'txt')).toEqual({ diags: ['KV316 3:1'], gaps: ['3 all lasting', '31 all'], violations: [] });
+  });
+
+  it('two lines of one CPU swapped: a gap before and after the misplaced span', async () => {
+    const ls = clean.split('\n');
+    [ls[firstUr - 2], ls[firstUr - 1]] = [ls[firstUr - 1]!, ls[firstUr - 2]!];
+    expect(await check(ls.join('\n'), 'txt')).toEqual({ diags: [`KV315 ${firstUr}:1`], gaps: [`${firstUr} all`, `${firstUr} all`], violations: [] });
+  });
+
+  it('a cut .gz: decoded as far as it goes, then a located diagnostic and a gap of every task', async () => {
+    const gz = gzipSync(Buffer.from(clean.repeat(1), 'latin1'));
+    const r = await check(gz.subarray(0, gz.length - 30), 'gz');
+    expect(r.diags.at(-1)).toMatch(/^KV305 \d+:1$/);
+    expect(r.gaps.at(-1)).toMatch(/ all$/);
+  });
+});
+
+describe('terminal text', () => {
+  it('escapes control bytes, ESC, OSC, BEL, CR, C1 and bidi overrides, and caps the length', () => {
+    expect(terminalText('a\x1b[2Jb\x1b]0;t\x07c\rd\u009be\u202ef\u2066')).toBe('a\\x1b[2Jb\\x1b]0;t\\x07c\\x0dd\\x9be\\u{202e}f\\u{2066}');
+    expect(terminalText('x'.repeat(100_000))).toBe('x'.repeat(200) + '…(100000 chars)');
+    expect(terminalText('plain name/with spaces')).toBe('plain name/with spaces');
+  });
+});
+
+describe('trace folders and files', () => {
+  it('a folder: every regular file but the sidecars, which are named; a dangling link is unreadable', () => {
+    const dir = join(tmp, 'folder');
+    mkdirSync(dir);
+    for (const f of ['a.json', 'b.txt', 'expected.json', 'metadata.json', 'README.md', 'x.meta.json']) writeFileSync(join(dir, f), '{}\n');
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'dangling'));
+    const t = expandTraces([dir]);
+    expect(t.files).toEqual([join(dir, 'a.json'), join(dir, 'b.txt')]);
+    expect(t.skipped).toEqual([{ dir, names: ['README.md', 'expected.json', 'metadata.json', 'x.meta.json'] }]);
+    expect(t.unreadable).toEqual([{ path: join(dir, 'dangling'), why: 'a symbolic link to nothing' }]);
+  });
+
+  it('duplicate keys are found at any depth, escapes compared as JSON.parse sees them', () => {
+    expect(firstDuplicateKey('{"a":1,"b":{"c":1,"\\u0063":2}}')).toEqual({ key: 'c', column: 19 });
+    expect(firstDuplicateKey('{"a":[{"b":1},{"b":2}],"c":"a"}')).toBeUndefined();
+  });
+});

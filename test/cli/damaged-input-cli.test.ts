@@ -1,0 +1,68 @@
+/**
+ * Damaged input and unusable arguments at the command line: one located message and the exit code
+ * of Contract 4 (2 usage, 3 nothing judged or unreadable), never a stack trace.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+function kinv(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'kinv-cli-damage-'));
+
+describe('kinv check: nothing to judge is no pass', () => {
+  it('an empty file and an empty folder exit 3 with KV314', () => {
+    const empty = join(tmp, 'empty.ndjson');
+    writeFileSync(empty, '');
+    const dir = join(tmp, 'nothing');
+    mkdirSync(dir);
+    for (const path of [empty, dir]) {
+      const r = kinv(['check', path]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain('error[KV314]: nothing to judge');
+      expect(r.stderr).not.toContain('    at ');
+    }
+  });
+
+  it('a folder of traces named .json is checked, and its sidecars are named', () => {
+    const dir = join(tmp, 'json');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'run.json'), '{"pid":1,"ev":"rel","args":{"lock":"I1","mode":"R"}}\n');
+    writeFileSync(join(dir, 'expected.json'), '{}\n');
+    const r = kinv(['check', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('violation[rel_held]');
+    expect(r.stderr).toContain(`note[KV313]: ${dir}: 1 file beside the traces not checked (expected.json)`);
+  });
+});
+
+describe('unusable arguments', () => {
+  it('--param of an int that is not a whole number is a usage error', () => {
+    for (const p of ['dcache_par_lookup=1.5', 'i_rwsem_offset=1.5']) {
+      const r = kinv(['check', '--param', p, 'traces/ftrace/kprobe-fixed-d_add_ci.txt']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`error[KV106]: --param ${p}: expected int`);
+      expect(r.stderr).not.toContain('    at ');
+    }
+  });
+
+  it('sim --out into a folder that does not exist: one line, exit 2', () => {
+    const r = kinv(['sim', '--out', join(tmp, 'no', 'such', 'x.ndjson')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([`kinv sim: cannot write '${join(tmp, 'no', 'such', 'x.ndjson')}': no such folder`]);
+  });
+
+  it('a spec importing /dev/zero is a located error', () => {
+    const spec = join(tmp, 'zero.kinv');
+    writeFileSync(spec, 'import "/dev/zero"\n');
+    const r = kinv(['lint', '--spec', spec]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("error[KV003]: cannot read spec '/dev/zero': not a regular file");
+    expect(r.stderr).toContain(`--> ${spec}:1:1`);
+  });
+});
