@@ -86,8 +86,8 @@ describe('ftrace: damaged records of a kprobe capture', () => {
   const firstUr = clean.split('\n').findIndex((l) => l.includes(UR)) + 1;
   const damage = (by: string): string => clean.replace(UR, by);
 
-  it('the clean capture: the fixed shape\'s one lock-order cycle', async () => {
-    expect(await check(clean, 'txt')).toEqual({ diags: [], gaps: [], violations: ['lock_order_acyclic 315 24'] });
+  it('the clean capture: the fixed shape\'s release under an in-lookup dentry and its lock-order cycle', async () => {
+    expect(await check(clean, 'txt')).toEqual({ diags: [], gaps: [], violations: ['in_lookup_parent_locked 315 21', 'lock_order_acyclic 315 24'] });
   });
 
   it('an up_read without sem=, or with sem=0xZZZZ', async () => {
