@@ -233,8 +233,11 @@ if [ -z "$ND_DENTRY" ]; then grep '{ND_' "$RUN/probes.raw" > "$RUN/probes.nooffs
       -e "s/{D_FLAGS}/${OFF[dentry:d_flags]}/g" -e "s/{D_PARENT}/${OFF[dentry:d_parent]}/g" \
       -e "s/{D_NAME_NAME}/$D_NAME_NAME/g" -e "s/{D_INODE}/${OFF[dentry:d_inode]}/g" \
       -e "s/{ND_DENTRY}/$ND_DENTRY/g" -e "s/{ND_LAST_NAME}/$ND_LAST_NAME/g" -e "s/{ND_LAST_LEN}/$ND_LAST_LEN/g" > "$RUN/probes.txt"
-# The functions the set names (a capture's "functions" file lists those of them the kernel has)
-awk '{ sub(/^\|/, ""); print $2 }' "$RUN/probes.raw" | awk '!seen[$0]++' > "$RUN/ref-functions"
+# The functions the full set and this run's probes name (a capture's "functions" file lists those
+# of them the kernel has, whichever set was installed: it tells `kinv check --functions` which lock
+# variants exist, so it must not shrink to the probes of a smaller set)
+{ grep -v '^#' "$HERE/probes-full.txt"; cat "$RUN/probes.raw"; } | grep -v '^ *$' |
+  awk '{ sub(/^\|/, ""); print $2 }' | awk '!seen[$0]++' > "$RUN/ref-functions"
 grep -q '{' "$RUN/probes.txt" && fail "a placeholder in probes.txt has no offset: $(grep -o '{[A-Z_]*}' "$RUN/probes.txt" | head -1)"
 info "$(wc -l < "$RUN/probes.txt") probe definitions"
 
