@@ -359,7 +359,9 @@ describe('fault campaign: windows of the bundled real captures', () => {
       const m = await outcome(render(w, records), `${w.name}.txt`, map);
       const base = await ftraceBase(w);
       const what = `${w.name}: lines ${ln} and ${ln + 1} swapped`;
-      if (recCpu(a) === recCpu(b) && recTs(a) !== recTs(b)) expectDamage(m, base, [ln, ln + 1], undefined, what);
+      // (function_graph lines are not held to their CPU's time order: a swap there is another schedule)
+      const graph = !/\[\d+\]/.test(a);
+      if (!graph && recCpu(a) === recCpu(b) && recTs(a) !== recTs(b)) expectDamage(m, base, [ln, ln + 1], undefined, what);
       else expectNothingNew(m, base, new Set([recPid(a) ?? -1, recPid(b) ?? -1]), what, [ln, ln + 1]);
     }), opts);
   }, TIMEOUT);
