@@ -210,7 +210,16 @@ export class FtraceRecordReader {
         this.gap('malformed record', undefined, sc.pid >= 0 ? sc.pid : undefined, 1, lineNo);
         break;
       }
-      case L_SKIP: st.skipped++; break;
+      case L_SKIP: {
+        // Headers, separators and stack lines are text: with control bytes in it, the line may
+        // have been any record, and passing over it would lose that record unseen.
+        const bad = controlOutsideQuotes(s, start, end);
+        if (bad === -1) { st.skipped++; break; }
+        st.malformed++;
+        this.report('KV306', 'binary data (control bytes) where an ftrace text line was expected', s.slice(start, end), lineNo, bad - start + 1);
+        this.gap('malformed record', undefined, undefined, 1, lineNo);
+        break;
+      }
       case L_SWITCH: {
         st.skipped++;
         this.switches++;
