@@ -305,8 +305,13 @@ describe('fault campaign: windows of the bundled real captures', () => {
       const m = await outcome(render(w, records), `${w.name}.txt`);
       const line = w.header.length + i + 1;
       const what = `${w.name}: line ${line} garbled`;
-      // Junk that reads as a header or comment line is no record: the header's count says one is missing.
+      // Junk that reads as a header or comment line is no record: the header's count says one is
+      // missing; a log without a count cannot tell it from a shorter log.
       if (m.diags.some((d) => d.code === 'KV316')) { expect(m.violations.map((v) => v.key), what).toEqual([]); return; }
+      if (!counted(w) && !m.diags.some((d) => d.at?.line === line)) {
+        expectNothingNew(m, await ftraceBase(w), new Set([recPid(w.records[i]!) ?? -1]), what, [line]);
+        return;
+      }
       expectDamage(m, await ftraceBase(w), [line], undefined, what);
     }), opts);
   }, TIMEOUT);
@@ -359,7 +364,9 @@ describe('fault campaign: windows of the bundled real captures', () => {
       const m = await outcome(render(w, records), `${w.name}.txt`, map);
       const base = await ftraceBase(w);
       const what = `${w.name}: lines ${ln} and ${ln + 1} swapped`;
-      if (recCpu(a) === recCpu(b) && recTs(a) !== recTs(b)) expectDamage(m, base, [ln, ln + 1], undefined, what);
+      // (function_graph lines are not held to their CPU's time order: a swap there is another schedule)
+      const graph = !/\[\d+\]/.test(a);
+      if (!graph && recCpu(a) === recCpu(b) && recTs(a) !== recTs(b)) expectDamage(m, base, [ln, ln + 1], undefined, what);
       else expectNothingNew(m, base, new Set([recPid(a) ?? -1, recPid(b) ?? -1]), what, [ln, ln + 1]);
     }), opts);
   }, TIMEOUT);

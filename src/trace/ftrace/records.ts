@@ -229,15 +229,19 @@ export class FtraceRecordReader {
 
   private dispatch(sc: LineScan, s: string, start: number, end: number, terminated: boolean, lineNo: number): void {
     const st = this.stats;
+    // Every line ftrace prints is text outside its quoted values: with control bytes there, a
+    // record, header, switch or marker line may have been any record, and taking it as read
+    // (or passing over it) would lose that record unseen.
+    const bad = sc.cls === L_BAD ? -1 : controlOutsideQuotes(s, start, end);
+    if (bad !== -1) {
+      st.malformed++;
+      this.report('KV306', 'control bytes outside any quoted value: the line cannot be trusted', s.slice(start, end), lineNo, bad - start + 1);
+      this.gap('malformed record', undefined, sc.cls === L_RECORD && sc.pid >= 0 ? sc.pid : undefined, 1, lineNo);
+      sc.text = '';
+      return;
+    }
     switch (sc.cls) {
-      case L_RECORD: {
-        const bad = controlOutsideQuotes(s, start, end);
-        if (bad === -1) { this.record(sc, lineNo); break; }
-        st.malformed++;
-        this.report('KV306', 'control bytes in a record line, outside any quoted value: the record cannot be trusted', s.slice(start, end), lineNo, bad - start + 1);
-        this.gap('malformed record', undefined, sc.pid >= 0 ? sc.pid : undefined, 1, lineNo);
-        break;
-      }
+      case L_RECORD: this.record(sc, lineNo); break;
       case L_SKIP: st.skipped++; break;
       case L_SWITCH: {
         st.skipped++;
