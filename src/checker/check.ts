@@ -7,7 +7,7 @@ import type { TypedSpec } from '../analysis/ir.js';
 import type { Type } from '../analysis/types.js';
 import { error, warning, type Diagnostic } from '../diag/diagnostic.js';
 import { emptyStats, isGap, type Scalar, type SourceStats, type TraceEvent, type TraceGap, type TraceItem } from '../trace/event.js';
-import { coverageOf, EventTally, type InvariantCoverage } from './coverage-report.js';
+import { coverageOf, type InvariantCoverage } from './coverage-report.js';
 import { CompiledSpec, dispatchKey, type Engine, type EngineOptions, type Verdict } from './engine.js';
 
 export interface CheckOptions extends EngineOptions {
@@ -31,8 +31,6 @@ export interface CheckReport {
   undecided: Record<string, number>;
   /** Evaluations over a domain that never held anything (not counted in `evaluated`). */
   vacuous: Record<string, number>;
-  /** Accepted events by phase and name. */
-  tally: EventTally;
   /** Per invariant: evaluated, or why not. */
   coverage: InvariantCoverage[];
   violations: number;
@@ -119,7 +117,7 @@ export class SchemaValidator {
 export async function runCheck(compiled: CompiledSpec, source: AsyncIterable<TraceItem[]>, stats: SourceStats, opts: CheckOptions = {}): Promise<CheckReport> {
   const engine = compiled.start(opts);
   const validator = new SchemaValidator(compiled.spec);
-  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, tally: new EventTally(), coverage: [], violations: 0, pending: 0 };
+  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, coverage: [], violations: 0, pending: 0 };
   const diag = (d: Diagnostic): void => { report.diagnostics.push(d); opts.onDiagnostic?.(d); };
   for await (const batch of source) {
     for (const item of batch) {
@@ -143,7 +141,6 @@ export function stepValidated(engine: Engine, validator: SchemaValidator, e: Tra
   if (problem === undefined && (e.ev !== 'ret' || e.fn === undefined || !engine.isKnown(e.pid) || engine.returnsInnermost(e.pid, e.fn))) {
     // The common case, without the diagnostics' allocations.
     report.stats.events++;
-    report.tally.add(e);
     const vs = engine.step(e);
     if (vs.length) report.verdicts.push(...vs);
     return;
@@ -179,7 +176,6 @@ export function stepValidated(engine: Engine, validator: SchemaValidator, e: Tra
     }
   }
   report.stats.events++;
-  report.tally.add(e);
   const vs = engine.step(e);
   if (vs.length) report.verdicts.push(...vs);
 }
@@ -196,7 +192,7 @@ export function finishCheck(engine: Engine, validator: SchemaValidator, report: 
   report.unknown = engine.counters.unknown;
   report.undecided = engine.counters.undecided;
   report.vacuous = engine.counters.vacuous;
-  report.coverage = coverageOf(engine.compiled.spec, engine.counters, report.tally, engine.compiled.spec.mappings.length > 0);
+  report.coverage = coverageOf(engine.compiled.spec, engine.counters, (phase, name) => engine.seen(phase, name), engine.compiled.spec.mappings.length > 0);
   report.violations = report.verdicts.filter((v) => v.kind === 'violation').length;
   report.pending = pending.length;
   report.stats.gaps = report.gaps.length;
@@ -207,7 +203,7 @@ export function checkEvents(compiled: CompiledSpec, events: Iterable<TraceEvent 
   const engine = compiled.start(opts);
   const validator = new SchemaValidator(compiled.spec);
   const stats = emptyStats();
-  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, tally: new EventTally(), coverage: [], violations: 0, pending: 0 };
+  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, coverage: [], violations: 0, pending: 0 };
   const diag = (d: Diagnostic): void => { report.diagnostics.push(d); opts.onDiagnostic?.(d); };
   let seq = 0;
   for (const item of events) {

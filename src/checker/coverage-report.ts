@@ -6,31 +6,6 @@
  * which fell only in spans of unknown state.
  */
 import type { Phase, TypedSpec } from '../analysis/ir.js';
-import type { TraceEvent } from '../trace/event.js';
-
-/** Events accepted by the checker, by phase and name. */
-export class EventTally {
-  readonly points = new Map<string, number>();
-  readonly calls = new Map<string, number>();
-  readonly rets = new Map<string, number>();
-
-  add(e: TraceEvent): void {
-    const m = e.ev === 'call' ? this.calls : e.ev === 'ret' ? this.rets : this.points;
-    const k = e.ev === 'call' || e.ev === 'ret' ? (e.fn ?? '') : e.ev;
-    m.set(k, (m.get(k) ?? 0) + 1);
-  }
-
-  count(phase: Phase, name: string): number {
-    const m = phase === 'call' ? this.calls : phase === 'ret' ? this.rets : this.points;
-    return m.get(name) ?? 0;
-  }
-
-  merge(other: EventTally): void {
-    for (const [mine, theirs] of [[this.points, other.points], [this.calls, other.calls], [this.rets, other.rets]] as const) {
-      for (const [k, n] of theirs) mine.set(k, (mine.get(k) ?? 0) + n);
-    }
-  }
-}
 
 export type CoverageStatus =
   /** Evaluated at least once over something that existed. */
@@ -66,7 +41,8 @@ interface Counters {
   vacuous: Record<string, number>;
 }
 
-export function coverageOf(spec: TypedSpec, counters: Counters, tally: EventTally, withProducers: boolean): InvariantCoverage[] {
+/** `seen(phase, name)`: how many events of that phase and name the trace produced. */
+export function coverageOf(spec: TypedSpec, counters: Counters, seen: (phase: Phase, name: string) => number, withProducers: boolean): InvariantCoverage[] {
   const triggers = new Map<string, { phase: Phase; name: string }[]>();
   const domain = new Map<string, string>();
   for (const inv of spec.invariants) {
@@ -92,7 +68,7 @@ export function coverageOf(spec: TypedSpec, counters: Counters, tally: EventTall
       c.status = 'unknown';
     } else {
       const ts = triggers.get(name) ?? [];
-      const missing = ts.filter((t) => tally.count(t.phase, t.name) === 0);
+      const missing = ts.filter((t) => seen(t.phase, t.name) === 0);
       if (ts.length > 0 && missing.length === ts.length) {
         c.status = 'not observable';
         c.missing = missing.map((t) => (t.phase === 'event' ? t.name : `${t.phase} ${t.name}`));

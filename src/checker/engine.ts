@@ -74,6 +74,8 @@ interface CompiledObligation {
 }
 
 interface Handlers {
+  /** Index into each engine's per-handler event counts. */
+  id: number;
   on: CompiledInvariant[];
   after: CompiledInvariant[];
   rules: { guard: Compiled | undefined; body: CompiledStmt[] }[];
@@ -133,7 +135,7 @@ export class CompiledSpec {
       const key = dispatchKey(phase, name);
       let x = this.handlers.get(key);
       if (!x) {
-        x = { on: [], after: [], rules: [], obligations: [], syncs: [], temporal: [] };
+        x = { id: this.handlers.size, on: [], after: [], rules: [], obligations: [], syncs: [], temporal: [] };
         this.handlers.set(key, x);
         if (phase === 'call') this.callHandlers.set(name, x);
         else if (phase === 'ret') this.retHandlers.set(name, x);
@@ -225,6 +227,8 @@ export class Engine {
   private noSync = false;
   private readonly lastCpu = new Map<number, number>();
   private readonly comms = new Map<number, string>();
+  /** Events seen per handler (by `Handlers.id`): which triggers a trace ever produced. */
+  private seenByHandler: number[];
   private readonly reported = new Set<string>();
   /** Recent violations per task, to link a violation to an earlier one with the same cause. */
   private readonly recent = new Map<number, Verdict[]>();
@@ -241,6 +245,13 @@ export class Engine {
     this.counters = { evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, violations: 0, events: 0, gaps: 0 };
     for (const n of compiled.invariantNames) { this.counters.evaluated[n] = 0; this.counters.unknown[n] = 0; this.counters.undecided[n] = 0; this.counters.vacuous[n] = 0; }
     this.env = { ev: undefined as unknown as TraceEvent, call: undefined, olds: undefined, locals: new Array<Value>(compiled.maxSlots + 4).fill(null), idx: 0, rt: this.rt, reads: undefined };
+    this.seenByHandler = new Array<number>(compiled.handlers.size).fill(0);
+  }
+
+  /** How many events of this phase and name the engine has seen (0 for events no rule or invariant names). */
+  seen(phase: Phase, name: string): number {
+    const h = this.compiled.handlers.get(dispatchKey(phase, name));
+    return h === undefined ? 0 : this.seenByHandler[h.id]!;
   }
 
   /** Processes one event; returns the verdicts it caused (usually none). */
@@ -295,6 +306,7 @@ export class Engine {
     const h = phase === 'event' ? c.handlers.get(name) : phase === 'call' ? c.callHandlers.get(name) : c.retHandlers.get(name);
     this.rt.untrusted = unknown;
     if (h) {
+      this.seenByHandler[h.id]!++;
       for (const inv of h.on) this.evaluate(inv, unknown, frame, out);
       for (const ob of h.obligations) this.checkObligation(ob, unknown, out);
       for (const r of h.rules) {
@@ -593,6 +605,7 @@ export class Engine {
     e.rt.tasks = new Set(this.rt.tasks);
     for (const [p, fs] of this.frames) e.frames.set(p, fs.map((f) => ({ ...f })));
     for (const p of this.unknownTasks) e.unknownTasks.add(p);
+    e.seenByHandler = [...this.seenByHandler];
     e.newTasksUnknown = this.newTasksUnknown;
     e.noSync = this.noSync;
     for (const [p, c] of this.lastCpu) e.lastCpu.set(p, c);
