@@ -39,6 +39,7 @@ const BUILTINS: Record<string, { args: (Type | undefined)[]; result: Type; doc: 
   errptr: { args: [STR], result: STR, doc: 'an error pointer as "ERR:-12" (none if the value is not one)' },
   entry: { args: [STR], result: STR, doc: 'in a mapping: a field of the call record a return record belongs to' },
   int32: { args: [STR], result: INT, doc: 'an int return value read from a 64-bit register: the low 32 bits, signed ("0xfffffffc" is -4)' },
+  probed: { args: [STR], result: BOOL, doc: 'whether the trace shows entries of the function (always true for complete traces); a function the kernel inlined is not probed' },
   unprobed: { args: [STR], result: STR, doc: 'the functions of a blank-separated list that the trace does not probe (that may exist in the traced kernel), blank-separated; "" for complete traces' },
   unprobed_returns: { args: [STR], result: STR, doc: 'the functions of a blank-separated list whose returns the trace does not probe, blank-separated; "" for complete traces' },
   min: { args: [INT, INT], result: INT, doc: 'the smaller integer' },

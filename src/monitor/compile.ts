@@ -36,6 +36,12 @@ export interface ObservedFunctions {
   unprobed(list: string): string;
   /** The same for return probes. */
   unprobedReturns(list: string): string;
+  /**
+   * Whether the trace shows entries of `fn` at all, whether or not the kernel has it: the test
+   * for a function that is the only source of an event (a function the kernel inlined shows
+   * nothing, where an acquisition variant it lacks cannot happen).
+   */
+  hasEntry(fn: string): boolean;
 }
 
 /** One state read made while explaining a violation. */
@@ -634,6 +640,11 @@ function compileBuiltin(e: Extract<TExpr, { k: 'builtin' }>, ctx: CompileContext
       if (typeof v !== 'string') return typeof v === 'number' ? v | 0 : null;
       const b = parseAddress(v);
       return b === undefined ? null : Number(BigInt.asIntN(32, b));
+    };
+    case 'probed': return (env) => {
+      const fn = a0!(env);
+      const cov = env.rt.coverage;
+      return cov === undefined || (typeof fn === 'string' && cov.hasEntry(fn));
     };
     case 'unprobed': case 'unprobed_returns': {
       const returns = e.name === 'unprobed_returns';
