@@ -45,6 +45,18 @@ describe('kinv check', () => {
     expect(objs[1]!.spec).toMatch(/^spec\/vfs\/locks\.kinv:\d+:\d+$/);
   });
 
+  it('reports an unreadable or malformed --probes / --functions file as a usage error with its location', async () => {
+    const trace = 'traces/ftrace/coverage/readdir-legacy.txt';
+    const bad = await kinv(['check', '--probes', file('probes.txt', 'p:dr down_read sem=%di:x64\nnot a probe\n'), trace]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/probes\.txt:2:1: not a kprobe_events definition/);
+    const missing = await kinv(['check', '--functions', join(tmp, 'no-such-file'), trace]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read --functions .*no-such-file/);
+    const empty = await kinv(['check', '--functions', file('fns.txt', '\n'), trace]);
+    expect([empty.code, /fns\.txt:1:1: no function names/.test(empty.stderr)]).toEqual([2, true]);
+  });
+
   it('reads standard input with -', async () => {
     expect((await kinv(['check', '-'], GOOD)).code).toBe(0);
   });

@@ -66,7 +66,6 @@ export async function check(argv: string[]): Promise<number> {
   if (!specs.base) return 2;
   const loaded = { sources: specs.sources };
   const capture = readCaptureFacts(o);
-  if (!capture) return 2;
   const started = performance.now();
   const reports: CheckReport[] = [];
   const expanded = expandTraces(o.traces);
@@ -122,26 +121,22 @@ export async function check(argv: string[]): Promise<number> {
   return code;
 }
 
-/** `--probes` and `--functions`: what the capture probes and which functions its kernel has. */
-function readCaptureFacts(o: CheckCliOptions): { probes: ProbeDefinition[] | undefined; kernelFunctions: Set<string> | undefined } | undefined {
+/** `--probes` and `--functions`: what the capture probes and which functions its kernel has (a bad file is a usage error). */
+function readCaptureFacts(o: CheckCliOptions): { probes: ProbeDefinition[] | undefined; kernelFunctions: Set<string> | undefined } {
+  const read = (option: string, f: string): string => {
+    try { return readFileSync(f, 'latin1'); } catch (e) { throw new UsageError(`cannot read ${option} ${f}: ${(e as Error).message}`); }
+  };
   let probes: ProbeDefinition[] | undefined;
   let kernelFunctions: Set<string> | undefined;
   for (const f of o.probes) {
-    let text: string;
-    try { text = readFileSync(f, 'latin1'); } catch (e) { process.stderr.write(`kinv: cannot read --probes ${f}: ${(e as Error).message}\n`); return undefined; }
-    const parsed = parseProbeDefinitions(text);
-    if (parsed.problems.length > 0) {
-      const p = parsed.problems[0]!;
-      process.stderr.write(`kinv: ${f}:${p.line}:1: not a kprobe_events definition (p:[GROUP/]NAME FUNCTION ARGS or r[N]:…): ${JSON.stringify(p.text.slice(0, 120))}\n`);
-      return undefined;
-    }
+    const parsed = parseProbeDefinitions(read('--probes', f));
+    const p = parsed.problems[0];
+    if (p !== undefined) throw new UsageError(`${f}:${p.line}:1: not a kprobe_events definition (p:[GROUP/]NAME FUNCTION ARGS or r[N]:…): ${JSON.stringify(p.text.slice(0, 120))}`);
     (probes ??= []).push(...parsed.probes);
   }
   for (const f of o.functions) {
-    let text: string;
-    try { text = readFileSync(f, 'latin1'); } catch (e) { process.stderr.write(`kinv: cannot read --functions ${f}: ${(e as Error).message}\n`); return undefined; }
-    const fns = parseFunctionList(text);
-    if (fns.size === 0) { process.stderr.write(`kinv: ${f}:1:1: no function names (expected available_filter_functions or /proc/kallsyms)\n`); return undefined; }
+    const fns = parseFunctionList(read('--functions', f));
+    if (fns.size === 0) throw new UsageError(`${f}:1:1: no function names (expected available_filter_functions or /proc/kallsyms)`);
     const lacking = FUNCTIONS_EVERY_KERNEL_HAS.filter((fn) => !fns.has(fn));
     if (lacking.length > 0) process.stderr.write(`kinv: warning: ${f} lacks ${lacking.join(', ')}, which every kernel since 4.15 has: it is not the kernel's whole function list, and those are taken as present\n`);
     kernelFunctions ??= new Set();

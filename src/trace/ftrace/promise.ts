@@ -47,7 +47,8 @@ export async function entriesShortfall(chunks: AsyncIterable<Uint8Array>): Promi
     if (last === -1) { carry = Buffer.from(buf.subarray(0, Math.min(buf.length, 1 << 20))); continue; }
     feed(buf.toString('latin1', 0, last + 1), false);
     if (last + 1 < buf.length) carry = Buffer.from(buf.subarray(last + 1, Math.min(buf.length, last + 1 + (1 << 20))));
-    if (st.line > 64 && st.entries === undefined) return undefined;
+    // Past the header: nothing to hold the log to (no count, or a tracer not counted) ends the pass.
+    if (st.line > 64 && (st.entries === undefined || (st.tracer !== undefined && st.tracer !== 'nop' && st.tracer !== 'function'))) return undefined;
   }
   // A last line without its newline: the file was cut at the end, a loss whose place is known
   // (the reader reports it there), not one from an unknown place.

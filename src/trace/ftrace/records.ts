@@ -157,6 +157,8 @@ export class FtraceRecordReader {
   private readonly probesDeclared: boolean;
   /** Missing returns of non-leaf functions, found at the task's syscall exit, by function. */
   private readonly lostAtExit = new Map<string, number>();
+  /** Whether a function's returns are probed: seen in the log, or declared. */
+  private readonly hasReturnProbe = (sym: string): boolean => this.returnEvent.has(sym) || this.declaredReturns.has(sym);
 
   /** Processes every `\n`-terminated line of `text` (a trailing part without `\n` is processed too, as unterminated). */
   feed(text: string): void {
@@ -333,7 +335,7 @@ export class FtraceRecordReader {
       case 'syscall_exit': {
         // Back in user space, every probed call of the task has returned: an entry still open
         // whose function has a return probe lost its return (a kretprobe out of instances).
-        const lost = p.syscallExit(pid, cpu, (sym) => this.returnEvent.has(sym) || this.declaredReturns.has(sym));
+        const lost = p.syscallExit(pid, cpu, this.hasReturnProbe);
         if (lost.length > 0) {
           for (const f of lost) {
             const sym = typeof f === 'string' ? f : (f.probedSym ?? '');
