@@ -32,8 +32,6 @@ export interface CheckFileOptions {
 export interface FileReport extends CheckReport {
   file: string;
   format: TraceFormat;
-  /** ftrace: what the capture was found to probe. */
-  probed?: ProbeCoverage;
 }
 
 /** `undefined` when the input cannot be read at all (the diagnostic went to onDiagnostic). */
@@ -108,7 +106,7 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     onBatch: opts.onBatch,
     coverage,
   });
-  return { ...report, file: input.name, format, ...(coverage === undefined ? {} : { probed: coverage }) };
+  return { ...report, file: input.name, format };
 }
 
 async function shortfall(path: string): Promise<EntriesPromise | undefined> {

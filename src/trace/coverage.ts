@@ -31,13 +31,6 @@ export class ProbeCoverage implements ObservedFunctions {
   private present: Set<string> | undefined;
   private readonly cache = new Map<string, string>();
 
-  /** `complete`: every function of the vocabulary is observed (NDJSON, simulator). */
-  constructor(readonly complete = false) {}
-
-  static complete(): ProbeCoverage {
-    return new ProbeCoverage(true);
-  }
-
   noteEntry(fn: string): void {
     if (this.entries.has(fn)) return;
     this.entries.add(fn);
@@ -64,11 +57,7 @@ export class ProbeCoverage implements ObservedFunctions {
   }
 
   hasEntry(fn: string): boolean {
-    return this.complete || this.entries.has(fn);
-  }
-
-  hasReturn(fn: string): boolean {
-    return this.complete || this.returns.has(fn);
+    return this.entries.has(fn);
   }
 
   /** The names of `list` (blank- or comma-separated) that may exist and whose entries are not probed, blank-separated. */
@@ -82,21 +71,15 @@ export class ProbeCoverage implements ObservedFunctions {
   }
 
   private missing(key: string, list: string, seen: (f: string) => boolean): string {
-    if (this.complete) return '';
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
     const out = splitNames(list).filter((f) => !seen(f) && (this.present === undefined || this.present.has(f))).join(' ');
     this.cache.set(key, out);
     return out;
   }
-
-  /** For reports: what the capture probes. */
-  describe(): { entries: string[]; returns: string[]; kernelFunctionsKnown: boolean } {
-    return { entries: [...this.entries].sort(), returns: [...this.returns].sort(), kernelFunctionsKnown: this.present !== undefined };
-  }
 }
 
-export function splitNames(list: string): string[] {
+function splitNames(list: string): string[] {
   return list.split(/[\s,]+/).filter((x) => x !== '');
 }
 

@@ -85,6 +85,14 @@ describe('coverage: unknown where an unprobed variant could explain the log', ()
     }
   });
 
+  it("a killable return probe that does not fetch ret=$retval cannot say whether the lock was taken: KV302 at its line and a gap, never a failure guessed", async () => {
+    const diags: string[] = [];
+    const r = await checkTraceFile(`${DIR}/readdir-no-retval.txt`, specs, { all: true, probes: full.probes, onDiagnostic: (d) => diags.push(`${d.code} ${d.at?.line}:${d.at?.column}`) });
+    expect(r!.verdicts).toEqual([]);
+    expect(diags).toEqual(['KV302 21:1']);
+    expect(r!.gaps.map((g) => g.pids)).toEqual([[400]]);
+  });
+
   it('a killable acquisition that returned -EINTR (low 32 bits) holds nothing', async () => {
     expect(await verdicts('killable-failed.txt', { probes: true })).toEqual([
       ['violation', 'rel_held', 16],
