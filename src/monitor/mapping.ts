@@ -67,7 +67,9 @@ function recordEvent(rec: MappableRecord): TraceEvent {
 export function compileRecordMapper(spec: TypedSpec): RecordMapper {
   const ctx: CompileContext = { spec, storeIndex: new Map(), defs: new Map() };
   compileDefs(spec, ctx);
-  const byKey = new Map<string, CompiledMapping[]>();
+  // By record kind, then name (a probed function, an event name): lookups build no key strings,
+  // which matters for `wants`, asked for every record line of a capture.
+  const byKind = new Map<string, Map<string, CompiledMapping[]>>();
   const wildcard = new Map<string, CompiledMapping[]>();
   let maxSlots = 1;
   for (const m of spec.mappings) {
@@ -81,20 +83,26 @@ export function compileRecordMapper(spec: TypedSpec): RecordMapper {
         args: e.args.map((a) => ({ name: a.name, value: compileExpr(a.value, ctx) })),
       })),
     };
-    const table = m.record === '*' ? wildcard : byKey;
-    const key = m.record === '*' ? m.source : `${m.source} ${m.record}`;
+    let table = wildcard;
+    let key = m.source;
+    if (m.record !== '*') {
+      table = byKind.get(m.source) ?? new Map<string, CompiledMapping[]>();
+      byKind.set(m.source, table);
+      key = m.record;
+    }
     let list = table.get(key);
     if (!list) { list = []; table.set(key, list); }
     list.push(c);
   }
   const env: Env = { ev: undefined as unknown as TraceEvent, call: undefined, olds: undefined, locals: new Array<Value>(maxSlots + 4).fill(null), idx: 0, rt: EMPTY_RT, reads: undefined };
-  const names = new Set([...byKey.keys(), ...[...wildcard.keys()].map((k) => `${k} *`)]);
+  const names = new Set([...[...byKind].flatMap(([kind, t]) => [...t.keys()].map((n) => `${kind} ${n}`)), ...[...wildcard.keys()].map((k) => `${k} *`)]);
   return {
     names,
-    wants: (kind, name) => byKey.has(`${kind} ${name}`) || wildcard.has(kind),
+    wants: (kind, name) => byKind.get(kind)?.has(name) === true || wildcard.has(kind),
     map(rec) {
       // A probe record is matched by the function it probes first, then by its event name.
-      const list = (rec.probedSym !== undefined ? byKey.get(`${rec.kind} ${rec.probedSym}`) : undefined) ?? byKey.get(`${rec.kind} ${rec.name}`) ?? wildcard.get(rec.kind);
+      const t = byKind.get(rec.kind);
+      const list = (rec.probedSym !== undefined ? t?.get(rec.probedSym) : undefined) ?? t?.get(rec.name) ?? wildcard.get(rec.kind);
       if (!list) return undefined;
       env.ev = recordEvent(rec);
       env.call = rec.entry ? recordEvent(rec.entry) : undefined;
