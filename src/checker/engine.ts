@@ -10,7 +10,7 @@
  */
 import type { CaptureIR, InvariantIR, ObligationIR, Phase, StateIR, TypedSpec } from '../analysis/ir.js';
 import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
-import { compileDefs, compileDomain, compileExpr, compileStmt, formatValue, keyOf, type CompileContext, type Compiled, type CompiledStmt, type Env, type ObservedFunctions, type Read, type Runtime, type Value } from '../monitor/compile.js';
+import { compileDefs, EvaluationBudgetExceeded, compileDomain, compileExpr, compileStmt, formatValue, keyOf, type CompileContext, type Compiled, type CompiledStmt, type Env, type ObservedFunctions, type Read, type Runtime, type Value } from '../monitor/compile.js';
 import { KeyedStore, Relation, TemporalStore, type Key } from '../monitor/store.js';
 import type { Span } from '../diag/diagnostic.js';
 import { entriesNaming, forgetTask } from './task-state.js';
@@ -81,7 +81,8 @@ interface Handlers {
   rules: { guard: Compiled | undefined; body: CompiledStmt[] }[];
   obligations: CompiledObligation[];
   syncs: (Compiled | undefined)[];
-  temporal: { id: number; keys: ((env: Env) => Scalar)[]; key: (env: Env) => Key | undefined }[];
+  /** `byTask`: the pattern names the event's task (`pid: pid`), so its history ends with the task. */
+  temporal: { id: number; keys: ((env: Env) => Scalar)[]; key: (env: Env) => Key | undefined; byTask: boolean }[];
 }
 
 export interface EngineOptions {
@@ -93,7 +94,19 @@ export interface EngineOptions {
   onVerdict?: (v: Verdict) => void;
   /** What the trace can show (ftrace captures: the probed functions); absent = complete. */
   coverage?: ObservedFunctions;
+  /**
+   * Steps one evaluation of an invariant may take (domain elements visited, graph nodes expanded)
+   * before the invariant is abandoned as unknown for the rest of the trace; default
+   * DEFAULT_EVALUATION_BUDGET. It bounds specs whose nested quantifiers or path searches would
+   * take hours on a large state, never a rule that a trace of a real kernel drives that far.
+   */
+  evaluationBudget?: number;
 }
+
+export const DEFAULT_EVALUATION_BUDGET = 1_000_000;
+
+/** The vocabulary's event for a task that is gone (contract 2): its per-task state is freed after it. */
+const TASK_EXIT = 'task_exit';
 
 export interface EngineCounters {
   /** Invariant name → times its condition was evaluated. */
@@ -195,7 +208,7 @@ export class CompiledSpec {
         const g = compileExpr({ k: 'field', name: f, from: from(f), type: { k: 'str' }, span: t.span }, ctx);
         return (env: Env) => g(env) as Scalar;
       });
-      h(t.phase, t.event).temporal.push({ id: t.id, keys, key: keyOf(keys) });
+      h(t.phase, t.event).temporal.push({ id: t.id, keys, key: keyOf(keys), byTask: t.fields.includes('pid') });
     }
     for (const cap of spec.captures.values()) this.captures.set(cap.fn, compileCapture(cap, ctx));
     this.maxSlots = maxSlots;
@@ -232,6 +245,9 @@ export class Engine {
   private readonly reported = new Set<string>();
   /** Recent violations per task, to link a violation to an earlier one with the same cause. */
   private readonly recent = new Map<number, Verdict[]>();
+  private readonly budget: number;
+  /** Invariants whose evaluation spent the whole budget once: not evaluated again. */
+  private readonly overBudget = new Set<string>();
   private readonly env: Env;
   private idx = 0;
 
@@ -241,7 +257,9 @@ export class Engine {
       temporal: compiled.spec.temporal.map(() => new TemporalStore()),
       tasks: new Set(),
       coverage: opts.coverage,
+      stepsLeft: Infinity,
     };
+    this.budget = opts.evaluationBudget ?? DEFAULT_EVALUATION_BUDGET;
     this.counters = { evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, violations: 0, events: 0, gaps: 0 };
     for (const n of compiled.invariantNames) { this.counters.evaluated[n] = 0; this.counters.unknown[n] = 0; this.counters.undecided[n] = 0; this.counters.vacuous[n] = 0; }
     this.env = { ev: undefined as unknown as TraceEvent, call: undefined, olds: undefined, locals: new Array<Value>(compiled.maxSlots + 4).fill(null), idx: 0, rt: this.rt, reads: undefined };
@@ -314,7 +332,7 @@ export class Engine {
         for (const s of r.body) s(env);
       }
       for (const t of h.temporal) {
-        this.rt.temporal[t.id]!.record(t.key(env), env.idx, ev);
+        this.rt.temporal[t.id]!.record(t.key(env), env.idx, ev, t.byTask ? pid : undefined);
       }
       for (const inv of h.after) this.evaluate(inv, unknown, frame, out);
       for (const g of h.syncs) {
@@ -322,7 +340,25 @@ export class Engine {
       }
     }
     for (const inv of c.always) this.evaluate(inv, false, frame, out);
+    if (name === TASK_EXIT && phase === 'event') this.retire(pid);
     return out;
+  }
+
+  /**
+   * The task has exited (its rules and obligations ran on the exit event): what the engine keeps
+   * per task goes, so a run of a million short-lived tasks takes the memory of the live ones, and
+   * a pid the kernel hands out again names a new task, without the old one's history. The spec's
+   * own state is the spec's to clear (the bundled spec does, on `task_exit`): a rule may rightly
+   * remember an exited task.
+   */
+  private retire(pid: number): void {
+    this.rt.tasks.delete(pid);
+    this.unknownTasks.delete(pid);
+    this.frames.delete(pid);
+    this.lastCpu.delete(pid);
+    this.comms.delete(pid);
+    this.recent.delete(pid);
+    for (const t of this.rt.temporal) t.forgetTask(pid);
   }
 
   private popFrame(pid: number, fn: string): Frame | undefined {
@@ -394,19 +430,55 @@ export class Engine {
   }
 
   private evaluate(inv: CompiledInvariant, unknown: boolean, frame: Frame | undefined, out: Verdict[]): void {
+    const name = inv.ir.name;
+    if (this.overBudget.has(name)) { this.counters.unknown[name]!++; return; }
+    this.rt.stepsLeft = this.budget;
+    try {
+      this.evaluateWithinBudget(inv, unknown, frame, out);
+    } catch (e) {
+      if (!(e instanceof EvaluationBudgetExceeded)) throw e;
+      this.abandon(inv, frame, out);
+    } finally {
+      this.rt.stepsLeft = Infinity;
+    }
+  }
+
+  private evaluateWithinBudget(inv: CompiledInvariant, unknown: boolean, frame: Frame | undefined, out: Verdict[]): void {
     const env = this.env;
     const name = inv.ir.name;
     if (inv.guard && !inv.guard(env)) return;
     if (unknown) { this.counters.unknown[name]!++; return; }
-    if (this.vacuous(inv.domainStore)) this.counters.vacuous[name]!++;
-    else this.counters.evaluated[name]!++;
-    if (inv.body(env)) return;
+    const counter = this.vacuous(inv.domainStore) ? this.counters.vacuous : this.counters.evaluated;
+    counter[name]!++;
+    let holds: boolean;
+    try { holds = !!inv.body(env); } catch (e) { counter[name]!--; throw e; }
+    if (holds) return;
     const undecided = inv.unknownWhen !== undefined && inv.unknownWhen(env) === true;
     if (undecided) this.counters.undecided[name]!++;
     const key = (undecided ? '?' : '') + this.dedupeKey(inv);
     if (!this.opts.all && this.reported.has(key)) return;
     this.reported.add(key);
+    // The explanation evaluates the body again (recording reads): it gets a budget of its own.
+    this.rt.stepsLeft = this.budget;
     out.push(this.explain(inv, frame, undecided));
+  }
+
+  /** An evaluation that spent its budget: unknown here, and not evaluated again in this trace. */
+  private abandon(inv: CompiledInvariant, frame: Frame | undefined, out: Verdict[]): void {
+    const env = this.env;
+    const name = inv.ir.name;
+    env.reads = undefined;
+    this.overBudget.add(name);
+    this.counters.undecided[name]!++;
+    const v: Verdict = {
+      kind: 'unknown', invariant: name, doc: inv.ir.doc, specSpan: inv.ir.span,
+      reason: `evaluating it took more than ${this.budget.toLocaleString('en-US')} steps (quantifier elements and path-search nodes) at this event; `
+        + 'it is not evaluated for the rest of the trace (raise the bound with --eval-budget)',
+      message: `${name} not decided: evaluation budget spent`,
+      event: env.ev, call: frame?.call, slice: [], tasks: this.involvedTasks([env.ev.pid]), related: [],
+    };
+    this.opts.onVerdict?.(v);
+    out.push(v);
   }
 
   private vacuous(store: number | undefined): boolean {

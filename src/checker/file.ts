@@ -18,6 +18,8 @@ import type { Verdict } from './engine.js';
 export interface CheckFileOptions {
   from?: TraceFormat | 'auto';
   all?: boolean;
+  /** Steps one evaluation of an invariant may take (see EngineOptions.evaluationBudget). */
+  evaluationBudget?: number;
   params?: Record<string, string>;
   onDiagnostic?: (d: Diagnostic) => void;
   onVerdict?: (v: Verdict) => void;
@@ -99,6 +101,7 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   }
   const report = await runCheck(compiled, endsWithCut(source, input, stats, diag), stats, {
     all: opts.all,
+    evaluationBudget: opts.evaluationBudget,
     tasksStartUnknown: format === 'ftrace',
     onDiagnostic: diag,
     onVerdict: opts.onVerdict,

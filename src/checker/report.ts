@@ -67,7 +67,7 @@ export function renderVerdict(v: Verdict, sources: Map<string, string>, st: Styl
   if (v.call) out.push(`  ${st.cyan('=')} frame: ${shownEvent(v.call)} at ${where(v.call)} (seq ${v.call.seq})`);
   for (const r of v.related) out.push(`  ${st.cyan('=')} same cause as the earlier ${r.invariant} at ${where(r.event)}: both follow ${shownEvent(r.shared)} at ${where(r.shared)}`);
   const rows = [...v.slice.map((s) => ({ ev: s.ev, notes: s.notes, mark: ' ' }))];
-  if (v.event && v.kind !== 'pending') rows.push({ ev: v.event, notes: [v.kind === 'violation' ? 'violates the invariant' : 'would violate it, unless an unseen event explains it'], mark: '>' });
+  if (v.event && v.kind !== 'pending') rows.push({ ev: v.event, notes: [v.kind === 'violation' ? 'violates the invariant' : 'undecided here (see "cannot tell" above)'], mark: '>' });
   if (rows.length) {
     out.push('');
     out.push(`  ${v.kind === 'violation' ? 'how it happened' : v.kind === 'unknown' ? 'what the trace shows' : 'still open'} (the events behind the state the invariant read):`);

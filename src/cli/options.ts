@@ -58,6 +58,7 @@ export const COMMANDS = {
       from: { type: 'string', value: 'ndjson|ftrace|auto', help: 'trace format (default auto: sniffed)' },
       all: { type: 'boolean', short: 'a', help: 'report every violation, not the first per invariant and object' },
       'max-diagnostics': { type: 'string', value: 'N', kind: 'int', help: 'input diagnostics shown per code before they are only counted (default 20)' },
+      'eval-budget': { type: 'string', value: 'N', kind: 'int', help: 'steps one evaluation of an invariant may take before it is unknown (default 1000000)' },
       lockdep: { type: 'string', short: 'l', value: 'DMESG', help: "line a dmesg log's lockdep reports up with the verdicts" },
       probes: { type: 'string', multiple: true, value: 'KPROBE_EVENTS', help: "ftrace: the capture's kprobe_events, so kinv knows from the first record what it probes" },
       functions: { type: 'string', multiple: true, value: 'FILE', help: "ftrace: the traced kernel's available_filter_functions or /proc/kallsyms (which lock variants exist)" },

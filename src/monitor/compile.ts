@@ -23,11 +23,28 @@ export interface Runtime {
   /** What the trace can show (`unprobed(...)`); absent = a complete trace. */
   coverage?: ObservedFunctions;
   /**
+   * Iterations an evaluation may still take (quantifier and comprehension elements, path-search
+   * expansions) before it is abandoned with `EvaluationBudgetExceeded`; Infinity outside a
+   * budgeted evaluation (state updates always run to the end).
+   */
+  stepsLeft: number;
+  /**
    * The current event's task has an incomplete history: the edges its rules would add to a
    * relation (a graph every task's verdicts read, like the lock order) could rest on state it
    * lost, so they are not added.
    */
   untrusted?: boolean;
+}
+
+/** Thrown when an evaluation spends its step budget (see `Runtime.stepsLeft`). */
+export class EvaluationBudgetExceeded extends Error {
+  constructor() { super('evaluation step budget exceeded'); }
+}
+const BUDGET_EXCEEDED = new EvaluationBudgetExceeded();
+
+/** One step of an evaluation's budget: a domain element visited or a graph node expanded. */
+function spend(rt: Runtime): void {
+  if (--rt.stepsLeft < 0) throw BUDGET_EXCEEDED;
 }
 
 /** Which kernel functions a trace shows (see trace/coverage.ts); complete traces show all. */
@@ -115,7 +132,7 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
   switch (d.k) {
     case 'tasks': {
       const s = slots[0]!;
-      return (env, each) => { for (const t of [...env.rt.tasks]) { env.locals[s] = t; if (!each()) return; } };
+      return (env, each) => { for (const t of [...env.rt.tasks]) { spend(env.rt); env.locals[s] = t; if (!each()) return; } };
     }
     case 'state': {
       const si = ctx.storeIndex.get(d.state)!;
@@ -125,6 +142,7 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
         return (env, each) => {
           const rel = env.rt.stores[si] as Relation;
           for (const [from, m] of [...rel.succ]) for (const { to } of [...m.values()]) {
+            spend(env.rt);
             env.locals[a] = from; env.locals[b] = to;
             if (!each()) return;
           }
@@ -139,6 +157,7 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
           const store = env.rt.stores[si] as KeyedStore;
           // Rules collect rows before changing state, so iterating the live index is safe.
           for (const e of store.where(pos, value(env) as Scalar)) {
+            spend(env.rt);
             bind(env, e);
             if (env.reads) recordRead(env, store, e.k, e);
             if (!each()) return;
@@ -148,6 +167,7 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
       return (env, each) => {
         const store = env.rt.stores[si] as KeyedStore;
         store.forEachEntry((e) => {
+          spend(env.rt);
           bind(env, e);
           if (env.reads) recordRead(env, store, e.k, e);
           return each();
@@ -161,11 +181,13 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
         const v = coll(env);
         if (v instanceof ValueSet) {
           for (const t of [...v.items.values()]) {
+            spend(env.rt);
             for (let i = 0; i < n; i++) env.locals[slots[i]!] = t[i] ?? null;
             if (!each()) return;
           }
         } else if (v instanceof KeyedStore) {
           for (const e of [...v.entries()]) {
+            spend(env.rt);
             for (let i = 0; i < n; i++) env.locals[slots[i]!] = e.k[i] ?? null;
             if (!each()) return;
           }
@@ -344,8 +366,7 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
       return (env) => {
         if (busy) return fresh(env);
         busy = true; cur = env; found = false;
-        loop(env, visit);
-        busy = false; cur = undefined;
+        try { loop(env, visit); } finally { busy = false; cur = undefined; }
         return forall ? !found : e.q === 'exists' ? found : !found;
       };
     }
@@ -359,8 +380,7 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
       return (env) => {
         if (busy) { let m = 0; loop(env, () => { if (!filter || filter(env)) m++; return true; }); return m; }
         busy = true; cur = env; n = 0;
-        loop(env, visit);
-        busy = false; cur = undefined;
+        try { loop(env, visit); } finally { busy = false; cur = undefined; }
         return n;
       };
     }
@@ -392,8 +412,7 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
       return (env) => {
         if (busy) return fresh(env);
         busy = true; cur = env; out = new ValueSet();
-        loop(env, visit);
-        busy = false; cur = undefined;
+        try { loop(env, visit); } finally { busy = false; cur = undefined; }
         return out;
       };
     }
@@ -747,6 +766,7 @@ function searchPath(env: Env, succ: Successors, from: Scalar, to: Scalar): Scala
   }
   for (let i = 0; i < queue.length; i++) {
     const cur = queue[i]!;
+    spend(env.rt);
     for (const n of succ(env, cur)) {
       if (n === to) {
         const path: Scalar[] = [to, cur];

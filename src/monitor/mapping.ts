@@ -53,7 +53,7 @@ function detach(s: string): string {
 }
 
 /** Spec state is never read by mappings, so they run on an empty runtime. */
-const EMPTY_RT = { stores: [], temporal: [], tasks: new Set<number>() };
+const EMPTY_RT = { stores: [], temporal: [], tasks: new Set<number>(), stepsLeft: Infinity };
 
 function recordEvent(rec: MappableRecord): TraceEvent {
   const args: Record<string, Scalar> = rec.args;

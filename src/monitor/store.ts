@@ -302,16 +302,31 @@ export interface TemporalEntry {
 
 export class TemporalStore {
   readonly last = new Map<Key, TemporalEntry>();
+  /** The keys recorded for each task, for patterns that name the task (see `forgetTask`). */
+  private readonly keysOfTask = new Map<number, Key[]>();
 
-  record(key: Key | undefined, idx: number, ev: TraceEvent): void {
+  record(key: Key | undefined, idx: number, ev: TraceEvent, task?: number): void {
     if (key === undefined) return;
     const e = this.last.get(key);
-    if (e) { e.prevIdx = e.idx; e.idx = idx; e.ev = ev; } else this.last.set(key, { idx, ev, prevIdx: -1 });
+    if (e) { e.prevIdx = e.idx; e.idx = idx; e.ev = ev; return; }
+    this.last.set(key, { idx, ev, prevIdx: -1 });
+    if (task === undefined) return;
+    const keys = this.keysOfTask.get(task);
+    if (keys) keys.push(key); else this.keysOfTask.set(task, [key]);
+  }
+
+  /** Drops the history of a task that exited (only patterns that name the task recorded it). */
+  forgetTask(task: number): void {
+    const keys = this.keysOfTask.get(task);
+    if (!keys) return;
+    for (const k of keys) this.last.delete(k);
+    this.keysOfTask.delete(task);
   }
 
   clone(): TemporalStore {
     const c = new TemporalStore();
     for (const [k, e] of this.last) c.last.set(k, { ...e });
+    for (const [t, keys] of this.keysOfTask) c.keysOfTask.set(t, [...keys]);
     return c;
   }
 }

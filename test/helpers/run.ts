@@ -26,7 +26,7 @@ export function compileBundled(params: Record<string, string> = {}): CompiledSpe
 export { ev, call, ret, gap } from '../../src/testing/events.js';
 
 /** Numbers events by position and checks them. */
-export function run(spec: CompiledSpec, items: (TraceEvent | TraceGap)[], opts: { all?: boolean; tasksStartUnknown?: boolean } = {}): CheckReport {
+export function run(spec: CompiledSpec, items: (TraceEvent | TraceGap)[], opts: { all?: boolean; tasksStartUnknown?: boolean; evaluationBudget?: number } = {}): CheckReport {
   let seq = 0;
   const numbered = items.map((i) => ('kind' in i ? i : { ...i, seq: seq++ }));
   return checkEvents(spec, numbered, opts);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { CheckReport } from '../../checker/check.js';
 import { SpecSet } from '../../checker/spec-set.js';
-import type { Verdict } from '../../checker/engine.js';
+import { DEFAULT_EVALUATION_BUDGET, type Verdict } from '../../checker/engine.js';
 import { describeEvent } from '../../checker/report.js';
 import { parseLockdep } from '../../lockdep/parse.js';
 import { matchLockdep } from '../../lockdep/match.js';
@@ -31,6 +31,8 @@ export interface CheckCliOptions {
   all: boolean;
   /** Diagnostics shown per code before they are only counted. */
   maxDiagnostics: number;
+  /** Steps one evaluation of an invariant may take (see EngineOptions.evaluationBudget). */
+  evalBudget: number;
   /** A dmesg log whose lockdep reports are lined up with the verdicts. */
   lockdep: string | undefined;
   /** ftrace: the capture's probe definitions (`kprobe_events`). */
@@ -50,6 +52,7 @@ export function parseCheckArgs(argv: string[]): CheckCliOptions {
     from: oneOf('from', values.from as string | undefined, ['ndjson', 'ftrace', 'auto'] as const, 'auto'),
     all: values.all === true,
     maxDiagnostics: intOf('max-diagnostics', values['max-diagnostics'] as string | undefined, 20),
+    evalBudget: intOf('eval-budget', values['eval-budget'] as string | undefined, DEFAULT_EVALUATION_BUDGET),
     lockdep: values.lockdep as string | undefined,
     probes: (values.probes as string[] | undefined) ?? [],
     functions: (values.functions as string[] | undefined) ?? [],
@@ -111,7 +114,7 @@ export async function check(argv: string[]): Promise<number> {
   else if (code === 3 && nothingJudged) process.stderr.write('\n' + renderSummary(summary, st).replace(/^.*? — /, 'no verdict — ') + '\n');
   else process.stdout.write('\n' + renderSummary(summary, out) + '\n');
   if (code === 3 && !nothingJudged) {
-    process.stderr.write(renderDiagnostic({ code: 'KV402', severity: 'error', message: `verdict unknown: ${summary.undecided} evaluation${summary.undecided === 1 ? '' : 's'} failed where the capture cannot tell whether the rule was broken (see the unknown[...] verdicts: each says which probes would decide it)` }, loaded.sources, st) + '\n');
+    process.stderr.write(renderDiagnostic({ code: 'KV402', severity: 'error', message: `verdict unknown: ${summary.undecided} evaluation${summary.undecided === 1 ? '' : 's'} failed where the capture cannot tell whether the rule was broken (see the unknown[...] verdicts: each says why, and which probes would decide it)` }, loaded.sources, st) + '\n');
   } else if (code === 3 && noRecords && !unreadable && inputErrors === 0) {
     const what = files.length === 0 ? `no trace file in ${o.traces.join(', ')}` : `no trace record in ${files.length === 1 ? files[0] : `${files.length} files`}`;
     process.stderr.write(renderDiagnostic({ code: 'KV314', severity: 'error', message: `nothing to judge: ${terminalText(what)}` }, loaded.sources, st) + '\n');
@@ -151,6 +154,7 @@ async function checkOne(file: string, o: CheckCliOptions, specs: SpecSet, onDiag
   const report = await checkTraceFile(file, specs, {
     from: o.from,
     all: o.all,
+    evaluationBudget: o.evalBudget,
     params: o.params,
     probes: capture.probes,
     kernelFunctions: capture.kernelFunctions,
