@@ -6,6 +6,8 @@
  * - an NDJSON line with no newline (skipped past the 1 MiB bound, never joined again and again);
  * - tasks still holding a lock when they return to user space (one verdict each: the state shown
  *   per verdict is found through the store's task index, not a scan of every task's state);
+ * - thousands of tasks reading one lock at once (a reader's checks ask the lock's writers only);
+ * - short-lived tasks, each exiting (what the engine keeps per task goes with it: flat memory);
  * - a flat `or` of thousands of terms (balanced after parsing: no deep recursion);
  * - a kprobe capture with its header's entry count (the count is checked by a second read).
  */
@@ -46,6 +48,29 @@ export async function benchHostile(ctx: BenchContext): Promise<void> {
     for (let p = 1; p <= n; p++) lines.push(`{"pid":${p},"ev":"syscall_exit"}`);
     return check(file(`hostile-held-${n}.ndjson`, lines.join('\n') + '\n'));
   }));
+
+  show(ctx, 'concurrent readers of one lock', 'tasks', await sweep([10000, 20000, 40000], async (n) => {
+    const lines: string[] = [];
+    for (let p = 1; p <= n; p++) lines.push(`{"pid":${p},"ev":"syscall_exit"}`, `{"pid":${p},"ev":"acq_req","args":{"lock":"L1","mode":"R","kind":"blocking"}}`, `{"pid":${p},"ev":"acq","args":{"lock":"L1","mode":"R"}}`);
+    for (let p = 1; p <= n; p++) lines.push(`{"pid":${p},"ev":"rel","args":{"lock":"L1","mode":"R"}}`, `{"pid":${p},"ev":"syscall_exit"}`);
+    return check(file(`hostile-readers-${n}.ndjson`, lines.join('\n') + '\n'));
+  }));
+
+  const exits: Step[] = [];
+  for (const n of [100_000, 200_000, 400_000]) {
+    const lines: string[] = [];
+    for (let p = 1; p <= n; p++) {
+      lines.push(`{"pid":${p},"ev":"syscall_exit"}`, `{"pid":${p},"ev":"acq_req","args":{"lock":"L${p % 50}","mode":"R","kind":"blocking"}}`,
+        `{"pid":${p},"ev":"acq","args":{"lock":"L${p % 50}","mode":"R"}}`, `{"pid":${p},"ev":"rel","args":{"lock":"L${p % 50}","mode":"R"}}`, `{"pid":${p},"ev":"task_exit"}`);
+    }
+    const path = file(`hostile-exits-${n}.ndjson`, lines.join('\n') + '\n');
+    let peak = 0;
+    const t0 = performance.now();
+    await lib.file.checkTraceFile(path, specs, { onDiagnostic: () => {}, onBatch: () => { peak = Math.max(peak, process.memoryUsage().heapUsed); } });
+    exits.push({ size: n, seconds: (performance.now() - t0) / 1000 });
+    ctx.print(`  ${'short-lived tasks: peak heap'.padEnd(34)} ${n.toLocaleString()} tasks: ${(peak / 2 ** 20).toFixed(0)} MB`);
+  }
+  show(ctx, 'short-lived tasks, each exiting', 'tasks', exits);
 
   show(ctx, 'spec with a flat `or` of N terms', 'terms', await sweep([2000, 4000, 8000], async (n) => {
     const terms = Array.from({ length: n }, (_, i) => `pid == ${i}`).join(' or ');

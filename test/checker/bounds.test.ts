@@ -60,3 +60,22 @@ invariant acyclic after step: not reaches(next, to, str(seq))
     expect(Object.values(r.undecided).every((x) => x === 0)).toBe(true);
   });
 });
+
+describe('a task that exits', () => {
+  const spec = compileText(`
+event acq(lock: id)
+event rel(lock: id)
+event task_exit()
+invariant seen on rel: once acq(pid: pid, lock: lock)
+`);
+
+  it('takes its past with it: a pid handed out again names a task with no history', () => {
+    const r = run(spec, [ev(5, 'acq', { lock: 'L' }), ev(5, 'rel', { lock: 'L' }), ev(5, 'task_exit'), ev(5, 'rel', { lock: 'L' })]);
+    expect(verdicts(r)).toEqual([['violation', 'seen', 3]]);
+  });
+
+  it('keeps the past of tasks that live on', () => {
+    const r = run(spec, [ev(5, 'acq', { lock: 'L' }), ev(6, 'acq', { lock: 'L' }), ev(5, 'task_exit'), ev(6, 'rel', { lock: 'L' })]);
+    expect(verdicts(r)).toEqual([]);
+  });
+});
