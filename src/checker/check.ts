@@ -85,7 +85,9 @@ export class SchemaValidator {
   /** undefined = fine; a string = what is wrong; 'unknown' = not in the vocabulary. */
   validate(e: TraceEvent): string | undefined | 'unknown' {
     const p = this.problem(e);
-    return p === undefined || p === 'unknown' ? p : p.message;
+    if (p === undefined || p === 'unknown') return p;
+    const raw = e.unread?.[p.field];
+    return raw === undefined ? p.message : `${p.message}: ${raw}`;
   }
 
   /**

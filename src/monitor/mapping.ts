@@ -2,7 +2,7 @@
  * Compiles a spec's `map` declarations into a record mapper: raw ftrace records in, spec events
  * out. Lookup is by (record kind, name) first, so a record nobody maps costs one Map probe.
  */
-import type { MappingIR, TypedSpec } from '../analysis/ir.js';
+import type { MappingIR, TExpr, TypedSpec } from '../analysis/ir.js';
 import type { Scalar, TraceEvent } from '../trace/event.js';
 import { compileDefs, compileExpr, type CompileContext, type Compiled, type Env, type Value } from './compile.js';
 
@@ -29,7 +29,36 @@ export interface MappableRecord {
 interface CompiledMapping {
   ir: MappingIR;
   guard: Compiled | undefined;
-  emits: { ev: string; fn: string | undefined; args: { name: string; value: Compiled }[] }[];
+  /** `reads`: the record's own fields the argument's expression reads (for the diagnostic when it is none). */
+  emits: { ev: string; fn: string | undefined; args: { name: string; value: Compiled; reads: string[] }[] }[];
+}
+
+/** The record fields (`sem`, `retval`, …) an expression of a mapping reads. */
+function recordFieldsRead(e: TExpr, into: Set<string> = new Set()): Set<string> {
+  if (e.k === 'field' && !IMPLICIT.has(e.name)) into.add(e.name);
+  for (const v of Object.values(e)) {
+    if (Array.isArray(v)) { for (const x of v) if (isExpr(x)) recordFieldsRead(x, into); }
+    else if (isExpr(v)) recordFieldsRead(v, into);
+  }
+  return into;
+}
+
+function isExpr(v: unknown): v is TExpr {
+  return typeof v === 'object' && v !== null && 'k' in v && 'span' in v;
+}
+
+/** What the record shows of the fields an argument that came out none reads, as a clause. */
+function rawFields(rec: MappableRecord, fields: string[]): string {
+  const shown: string[] = [];
+  const absent: string[] = [];
+  for (const f of fields) {
+    const v = f === 'retval' ? rec.retval ?? rec.args.retval : rec.args[f];
+    if (v === undefined) absent.push(`${f}=`); else shown.push(`${f}=${v.length > 40 ? v.slice(0, 40) + '…' : v}`);
+  }
+  const parts: string[] = [];
+  if (shown.length > 0) parts.push(`the record's ${shown.join(' ')} does not give one`);
+  if (absent.length > 0) parts.push(`the record has no ${absent.join(' or ')}`);
+  return parts.join('; ');
 }
 
 export interface RecordMapper {
@@ -80,7 +109,7 @@ export function compileRecordMapper(spec: TypedSpec): RecordMapper {
       emits: m.emits.filter((e) => e.phase !== 'ignore').map((e) => ({
         ev: e.phase === 'event' ? e.name : e.phase,
         fn: e.phase === 'event' ? undefined : e.name,
-        args: e.args.map((a) => ({ name: a.name, value: compileExpr(a.value, ctx) })),
+        args: e.args.map((a) => ({ name: a.name, value: compileExpr(a.value, ctx), reads: [...recordFieldsRead(a.value)] })),
       })),
     };
     let table = wildcard;
@@ -117,6 +146,7 @@ export function compileRecordMapper(spec: TypedSpec): RecordMapper {
             if (a.name === 'ret' && e.ev === 'ret') ev.ret = v;
             else if (IMPLICIT.has(a.name)) (ev as unknown as Record<string, Scalar>)[a.name] = v;
             else if (v !== null) ev.args[a.name] = v;
+            else if (a.reads.length > 0) (ev.unread ??= {})[a.name] = rawFields(rec, a.reads);
           }
           out.push(ev);
         }

@@ -22,6 +22,12 @@ export interface TraceEvent {
   /** Provenance: the input file and 1-based line of the record behind this event. */
   file?: string | undefined;
   line?: number | undefined;
+  /**
+   * For an event mapped from a raw record: per argument the mapping could not compute (none), what
+   * the record shows of the raw fields it reads ("the record's sem=0xZZZZ does not give one"), so
+   * that the diagnostic names what in the log is damaged.
+   */
+  unread?: Record<string, string> | undefined;
 }
 
 /**

@@ -90,9 +90,14 @@ describe('ftrace: damaged records of a kprobe capture', () => {
     expect(await check(clean, 'txt')).toEqual({ diags: [], gaps: [], violations: ['in_lookup_parent_locked 315 21', 'lock_order_acyclic 315 24'] });
   });
 
-  it('an up_read without sem=, or with sem=0xZZZZ', async () => {
-    for (const by of ['ur: (up_read+0x0/0x40)', 'ur: (up_read+0x0/0x40) sem=0xZZZZ']) {
+  it('an up_read without sem=, or with sem=0xZZZZ: the diagnostic names the raw field', async () => {
+    for (const [by, says] of [['ur: (up_read+0x0/0x40)', 'the record has no sem='], ['ur: (up_read+0x0/0x40) sem=0xZZZZ', "the record's sem=0xZZZZ does not give one"]] as const) {
       expect(await check(damage(by), 'txt')).toEqual({ diags: [`KV302 ${firstUr}:1`], gaps: [`${firstUr} 315`], violations: [] });
+      const diags: Diagnostic[] = [];
+      const path = join(tmp, `t${n++}.txt`);
+      writeFileSync(path, damage(by));
+      await checkTraceFile(path, specs, { onDiagnostic: (d) => diags.push(d) });
+      expect(diags.map((d) => d.message)).toEqual([`argument 'lock' of 'rel' is missing; it must be a string: ${says}`]);
     }
   });
 
