@@ -118,6 +118,24 @@ describe('ftrace: damaged records of a kprobe capture', () => {
     expect(await check(ls.join('\n'), 'txt')).toEqual({ diags: [`KV315 ${firstUr}:1`], gaps: [`${firstUr} all`, `${firstUr} all`], violations: [] });
   });
 
+  it('a line no mapping wants, moved out of its CPU\'s time order: the same gaps as a moved record', async () => {
+    const ls = clean.split('\n');
+    // A probe on a function no mapping names, stamped before the line above it on CPU 1.
+    ls.splice(firstUr, 0, '            stat-315     [001] .....   100.000100: myprobe: (vfs_getattr+0x0/0x40) x=0x1');
+    const moved = firstUr + 1;
+    // The d_add_ci release at line 21 was judged before the moved line: its verdict stands; the
+    // lock-order cycle after it is no longer claimed.
+    expect(await check(ls.join('\n'), 'txt')).toEqual({ diags: [`KV315 ${moved}:1`], gaps: [`${moved} all`, `${moved} all`], violations: ['in_lookup_parent_locked 315 21'] });
+  });
+
+  it('a mapped record older only than an unmapped line before it: out of order all the same', async () => {
+    const ls = clean.split('\n');
+    ls.splice(firstUr - 1, 0, '            stat-315     [001] .....   100.000216: myprobe: (vfs_getattr+0x0/0x40) x=0x1');
+    ls[firstUr] = ls[firstUr]!.replace('100.000217', '100.000215');
+    const moved = firstUr + 1;
+    expect(await check(ls.join('\n'), 'txt')).toEqual({ diags: [`KV315 ${moved}:1`], gaps: [`${moved} all`, `${moved} all`], violations: [] });
+  });
+
   it('a cut .gz: decoded as far as it goes, then a located diagnostic and a gap of every task', async () => {
     const gz = gzipSync(Buffer.from(clean.repeat(1), 'latin1'));
     const r = await check(gz.subarray(0, gz.length - 30), 'gz');

@@ -84,7 +84,8 @@ export class ReorderWindow {
       const s = item.tsSec;
       const n = item.tsNsec;
       const cs = this.cpuSec.get(cpu);
-      const back = this.onBackwards !== undefined && cs !== undefined && (s < cs || (s === cs && n < this.cpuNsec.get(cpu)!));
+      const back = this.onBackwards !== undefined && (this.forceBackwards || (cs !== undefined && (s < cs || (s === cs && n < this.cpuNsec.get(cpu)!))));
+      this.forceBackwards = false;
       if (s > this.maxSec || (s === this.maxSec && n > this.maxNsec)) { this.maxSec = s; this.maxNsec = n; }
       if (back) this.backwards(item, cpu, s, n);
       else {
@@ -97,12 +98,28 @@ export class ReorderWindow {
   }
 
   /**
+   * Set by the reader when the next record is older than a line of its CPU the window never saw
+   * (one no mapping wants): that record takes the out-of-order path whatever the window holds.
+   */
+  forceBackwards = false;
+
+  /**
+   * A line no mapping wants (`rec` stands for it and is not emitted) is older than the line before
+   * it on its CPU: the same gaps as for a record out of order, without the record.
+   */
+  outOfOrder(rec: RawFtraceRecord): void {
+    const cpu = rec.cpu;
+    if (this.onBackwards === undefined || cpu < 0 || rec.tsSec === undefined || rec.tsNsec === undefined) return;
+    this.backwards(rec, cpu, rec.tsSec, rec.tsNsec, false);
+  }
+
+  /**
    * `rec` is older than records of its CPU read before it. It goes where its stamp puts it among
    * those still held, with a gap of every task before it and another after the last of them:
    * whatever order the span had, its records are judged with every task unknown, and a sync
    * inside it does not make a task known past it.
    */
-  private backwards(rec: RawFtraceRecord, cpu: number, sec: number, nsec: number): void {
+  private backwards(rec: RawFtraceRecord, cpu: number, sec: number, nsec: number, emitRecord = true): void {
     this.onBackwards?.(rec);
     let q = this.queues.get(cpu);
     if (q === undefined) { q = new CpuQueue(); this.queues.set(cpu, q); }
@@ -113,12 +130,16 @@ export class ReorderWindow {
     }
     const order = at < q.items.length ? q.items[at]!.order : this.order++;
     const recPid = rec.pid <= 0 ? -1 : rec.pid;
-    q.items.splice(at, 0,
-      { item: backwardsGap(rec), sec, nsec, order, cpu, pid: -1 },
-      { item: rec, sec, nsec, order, cpu, pid: recPid });
+    if (emitRecord) {
+      q.items.splice(at, 0,
+        { item: backwardsGap(rec), sec, nsec, order, cpu, pid: -1 },
+        { item: rec, sec, nsec, order, cpu, pid: recPid });
+    } else {
+      q.items.splice(at, 0, { item: backwardsGap(rec), sec, nsec, order, cpu, pid: -1 });
+    }
     const last = q.items[q.items.length - 1]!;
     q.items.push({ item: backwardsGap(rec), sec: last.sec, nsec: last.nsec, order: this.order++, cpu, pid: -1 });
-    this.pending += 3;
+    this.pending += emitRecord ? 3 : 2;
   }
 
   /** Emits everything held. */

@@ -18,6 +18,21 @@ import { CallPairing } from './pairing.js';
 import * as payloadMod from './payload.js';
 import { newRecord, type RawFtraceRecord, type RawGap, type RawGapReason, type RawItem, type RawKind, type RawRecordBatch } from './raw.js';
 
+/**
+ * Orders two timestamps as printed in one log (same clock, same number of decimals): the longer
+ * integer part is later, then the characters decide. No number is built (nanosecond stamps of a
+ * long uptime exceed a double's integers).
+ */
+function compareStamps(a: string, aS: number, aE: number, b: string, bS: number, bE: number): number {
+  const la = aE - aS, lb = bE - bS;
+  if (la !== lb) return la - lb;
+  for (let i = 0; i < la; i++) {
+    const d = a.charCodeAt(aS + i) - b.charCodeAt(bS + i);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
 export interface FtraceReaderOptions {
   /** Input name for provenance and diagnostics. */
   file: string;
@@ -266,7 +281,39 @@ export class FtraceRecordReader {
     sc.text = '';
   }
 
+  /**
+   * Per CPU, the timestamp of its latest record line, mapped or not (the line text and the span):
+   * the reorder window sees only the records a mapping wants, so a line moved among the others
+   * (a function_graph entry, an unmapped probe) would go unnoticed there.
+   */
+  private readonly cpuStampText = new Map<number, string>();
+  private readonly cpuStampStart = new Map<number, number>();
+  private readonly cpuStampEnd = new Map<number, number>();
+
+  /** Whether this record line is older than the one before it on its CPU; records its stamp otherwise. */
+  private olderThanItsCpu(sc: LineScan): boolean {
+    const cpu = sc.cpu;
+    if (cpu < 0 || sc.tsS < 0) return false;
+    const prev = this.cpuStampText.get(cpu);
+    if (prev !== undefined && compareStamps(sc.text, sc.tsS, sc.tsE, prev, this.cpuStampStart.get(cpu)!, this.cpuStampEnd.get(cpu)!) < 0) return true;
+    this.cpuStampText.set(cpu, sc.text);
+    this.cpuStampStart.set(cpu, sc.tsS);
+    this.cpuStampEnd.set(cpu, sc.tsE);
+    return false;
+  }
+
   private record(sc: LineScan, lineNo: number): void {
+    if (!this.olderThanItsCpu(sc)) { this.recordInOrder(sc, lineNo); return; }
+    // The window treats the next record it gets as out of order, whatever the records it holds;
+    // a line no mapping wants never reaches it, and gets the same gaps without a record.
+    this.window.forceBackwards = true;
+    this.recordInOrder(sc, lineNo);
+    if (!this.window.forceBackwards) return;
+    this.window.forceBackwards = false;
+    this.window.outOfOrder(materialise(sc, this.file, lineNo));
+  }
+
+  private recordInOrder(sc: LineScan, lineNo: number): void {
     const st = this.stats;
     st.records++;
     this.clock = sc.tsClock;
