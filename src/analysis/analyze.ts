@@ -6,7 +6,7 @@
  */
 import type * as A from '../dsl/ast.js';
 import { error, type Diagnostic, type Result, type Span } from '../diag/diagnostic.js';
-import type { Scalar } from '../trace/event.js';
+import type { Scalar } from '../values/event.js';
 import type {
   CaptureIR, DefIR, DomainIR, EventSchema, FieldSource, InvariantIR, MappingIR, ObligationIR, Phase, RuleIR,
   StateIR, SyncIR, TExpr, TStmt, TemporalTable, TriggerIR, TypedSpec,

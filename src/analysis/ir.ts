@@ -4,7 +4,7 @@
  * unchecked spec.
  */
 import type { Span } from '../diag/diagnostic.js';
-import type { Scalar } from '../trace/event.js';
+import type { Scalar } from '../values/event.js';
 import type { Type } from './types.js';
 
 export type Phase = 'event' | 'call' | 'ret';

@@ -10,7 +10,7 @@
  * to the plain per-evaluation closure, so sharing never changes a result.
  */
 import type { DomainIR, TExpr, TStmt, TypedSpec } from '../analysis/ir.js';
-import type { Scalar, TraceEvent } from '../trace/event.js';
+import type { Scalar, TraceEvent } from '../values/event.js';
 import { encodeKey, KeyedStore, Relation, TemporalStore, ValueSet, type Entry, type Key } from './store.js';
 
 export type Value = Scalar | ValueSet | Scalar[] | Relation | KeyedStore;

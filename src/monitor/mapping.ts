@@ -3,7 +3,7 @@
  * out. Lookup is by (record kind, name) first, so a record nobody maps costs one Map probe.
  */
 import type { MappingIR, TypedSpec } from '../analysis/ir.js';
-import type { Scalar, TraceEvent } from '../trace/event.js';
+import type { Scalar, TraceEvent } from '../values/event.js';
 import { compileDefs, compileExpr, type CompileContext, type Compiled, type Env, type Value } from './compile.js';
 
 /** What a mapping reads of a raw record (the ftrace reader's records have these fields). */
