@@ -7,6 +7,8 @@
 import type * as A from '../dsl/ast.js';
 import { error, type Diagnostic, type Result, type Span } from '../diag/diagnostic.js';
 import type { Scalar } from '../values/event.js';
+import { BUILTINS, RECORD_SOURCES, type BuiltinTable } from './builtins.js';
+import { didYouMean } from './suggest.js';
 import type {
   CaptureIR, DefIR, DomainIR, EventSchema, FieldSource, InvariantIR, MappingIR, ObligationIR, Phase, RuleIR,
   StateIR, SyncIR, TExpr, TStmt, TemporalTable, TriggerIR, TypedSpec,
@@ -17,39 +19,9 @@ import {
 
 /** Parameters kinv itself reads (the ftrace reader), so a spec may declare them without using them. */
 export const HOST_PARAMS: ReadonlySet<string> = new Set(['ftrace_leaf_functions']);
-import { didYouMean } from './suggest.js';
 
 /** Fields every event carries, whatever its declaration. */
 const IMPLICIT_FIELDS: Record<string, Type> = { pid: TASK, seq: INT, comm: STR, cpu: INT, ts: INT };
-
-/** Builtin functions: argument types (undefined = any scalar) and result type. */
-const BUILTINS: Record<string, { args: (Type | undefined)[]; result: Type; doc: string }> = {
-  size: { args: [undefined], result: INT, doc: 'number of elements of a collection' },
-  str: { args: [undefined], result: STR, doc: 'a value as text' },
-  int: { args: [STR], result: INT, doc: 'parse a decimal or 0x-prefixed hexadecimal number' },
-  hex: { args: [STR], result: INT, doc: 'parse a hexadecimal number, with or without 0x' },
-  lower: { args: [STR], result: STR, doc: 'lower-case text' },
-  upper: { args: [STR], result: STR, doc: 'upper-case text' },
-  starts_with: { args: [STR, STR], result: BOOL, doc: 'text prefix test' },
-  cut: { args: [STR, INT], result: STR, doc: 'the first n characters' },
-  ptr: { args: [STR], result: STR, doc: 'normalise a kernel address to 0x-prefixed lower-case hex' },
-  ptr_sub: { args: [STR, INT], result: STR, doc: 'a kernel address minus a byte offset (64-bit exact)' },
-  ptr_add: { args: [STR, INT], result: STR, doc: 'a kernel address plus a byte offset (64-bit exact)' },
-  is_error: { args: [STR], result: BOOL, doc: 'an error pointer: "ERR:-12", or an address in the top 4095 bytes' },
-  errptr: { args: [STR], result: STR, doc: 'an error pointer as "ERR:-12" (none if the value is not one)' },
-  entry: { args: [STR], result: STR, doc: 'in a mapping: a field of the call record a return record belongs to' },
-  int32: { args: [STR], result: INT, doc: 'an int return value read from a 64-bit register: the low 32 bits, signed ("0xfffffffc" is -4)' },
-  probed: { args: [STR], result: BOOL, doc: 'whether the trace shows entries of the function (always true for complete traces); a function the kernel inlined is not probed' },
-  unprobed: { args: [STR], result: STR, doc: 'the functions of a blank-separated list that the trace does not probe (that may exist in the traced kernel), blank-separated; "" for complete traces' },
-  unprobed_returns: { args: [STR], result: STR, doc: 'the functions of a blank-separated list whose returns the trace does not probe, blank-separated; "" for complete traces' },
-  min: { args: [INT, INT], result: INT, doc: 'the smaller integer' },
-  max: { args: [INT, INT], result: INT, doc: 'the larger integer' },
-};
-/** Kinds of raw ftrace records a `map` declaration can match. */
-export const RECORD_SOURCES = ['function', 'graph_entry', 'graph_exit', 'graph_leaf', 'event', 'kprobe', 'kretprobe', 'syscall_exit'];
-
-/** Builtins over relations: `reaches(R, a, b)` and `path(R, a, b)`, where R is a rel state or a successor def. */
-const GRAPH_BUILTINS = new Set(['reaches', 'path']);
 
 interface LocalVar { slot: number; type: Type }
 
@@ -70,6 +42,8 @@ interface Scope {
 export interface AnalyzeOptions {
   /** `--param k=v` overrides, by name. */
   params?: Record<string, string>;
+  /** The builtin functions a spec may call (default: the language's, in src/analysis/builtins.ts). */
+  builtins?: BuiltinTable;
 }
 
 export function analyze(asts: A.SpecAst[], opts: AnalyzeOptions = {}): Result<TypedSpec> {
@@ -88,7 +62,11 @@ class Analyzer {
   private readonly invariantNames = new Map<string, Span>();
   private readonly obligationNames = new Set<string>();
 
-  constructor(private readonly opts: AnalyzeOptions) {}
+  private readonly builtins: BuiltinTable;
+
+  constructor(private readonly opts: AnalyzeOptions) {
+    this.builtins = opts.builtins ?? BUILTINS;
+  }
 
   run(asts: A.SpecAst[]): Result<TypedSpec> {
     for (const ast of asts) this.spec.files.push(ast.span.source);
@@ -766,7 +744,8 @@ class Analyzer {
       // `acq()` — an event pattern with no constraints.
       return this.expr({ kind: 'pattern', phase: 'event', name: e.callee, args: [], span }, scope, expected);
     }
-    if (GRAPH_BUILTINS.has(name)) {
+    const b = Object.hasOwn(this.builtins, name) ? this.builtins[name] : undefined;
+    if (b?.kind === 'graph') {
       if (e.args.length !== 3) {
         this.diags.push(error('KV202', `'${name}' takes 3 arguments (relation, from, to), got ${e.args.length}`, { span }));
         return { k: 'lit', value: null, type: ERROR, span };
@@ -793,27 +772,27 @@ class Analyzer {
       for (const [x, ast] of [[from, e.args[1]!], [to, e.args[2]!]] as const) {
         if (!compatible(x.type, node)) this.typeError(ast.span, `expected ${show(node)}, got ${show(x.type)}`);
       }
-      return { k: 'builtin', name, args: [rel, from, to], type: name === 'reaches' ? BOOL : STR, span };
+      return { k: 'builtin', name, builtin: b, args: [rel, from, to], type: b.result, span };
     }
-    const b = BUILTINS[name];
-    if (name === 'entry' && !scope.recordFields) {
-      this.diags.push(error('KV203', `'entry(...)' is only meaningful in a 'map' declaration`, { span }));
+    if (b?.mappingOnly && !scope.recordFields) {
+      this.diags.push(error('KV203', `'${name}(...)' is only meaningful in a 'map' declaration`, { span }));
       return { k: 'lit', value: null, type: ERROR, span };
     }
     if (b) {
-      if (e.args.length !== b.args.length) {
-        this.diags.push(error('KV202', `'${name}' takes ${b.args.length} argument${b.args.length === 1 ? '' : 's'}, got ${e.args.length}`, { span }));
+      if (e.args.length !== b.params.length) {
+        this.diags.push(error('KV202', `'${name}' takes ${b.params.length} argument${b.params.length === 1 ? '' : 's'}, got ${e.args.length}`, { span }));
       }
       const args = e.args.map((a, i) => {
-        const want = b.args[i];
-        const x = this.expr(a, scope, want);
-        if (name === 'size') {
-          if (!elementTypes(x.type) && x.type.k !== 'error') this.typeError(a.span, `'size' needs a collection, got ${show(x.type)}`);
-        } else if (want && !compatible(x.type, want)) this.typeError(a.span, `argument ${i + 1} of '${name}' is ${show(want)}, got ${show(x.type)}`);
-        else if (!want && !isScalar(x.type) && x.type.k !== 'error') this.typeError(a.span, `argument ${i + 1} of '${name}' must be a value`);
+        const want = b.params[i];
+        const x = this.expr(a, scope, typeof want === 'string' ? undefined : want);
+        if (want === 'collection') {
+          if (!elementTypes(x.type) && x.type.k !== 'error') this.typeError(a.span, `'${name}' needs a collection, got ${show(x.type)}`);
+        } else if (want === 'value' || want === undefined) {
+          if (!isScalar(x.type) && x.type.k !== 'error') this.typeError(a.span, `argument ${i + 1} of '${name}' must be a value`);
+        } else if (!compatible(x.type, want)) this.typeError(a.span, `argument ${i + 1} of '${name}' is ${show(want)}, got ${show(x.type)}`);
         return x;
       });
-      return { k: 'builtin', name, args, type: b.result, span };
+      return { k: 'builtin', name, builtin: b, args, type: b.result, span };
     }
     const sig = this.defSignature(name);
     if (sig) {
@@ -829,7 +808,7 @@ class Analyzer {
       return { k: 'defcall', def: name, args, type: sig.type, span };
     }
     this.diags.push(error('KV101', `unknown function '${name}'`, { span: e.callee.span },
-      didYouMean(name, [...Object.keys(BUILTINS), ...GRAPH_BUILTINS, ...this.defAsts.keys(), ...this.spec.events.keys()])));
+      didYouMean(name, [...Object.keys(this.builtins), ...this.defAsts.keys(), ...this.spec.events.keys()])));
     return { k: 'lit', value: null, type: ERROR, span };
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Span } from '../diag/diagnostic.js';
 import type { Scalar } from '../values/event.js';
+import type { Builtin } from './builtins.js';
 import type { Type } from './types.js';
 
 export type Phase = 'event' | 'call' | 'ret';
@@ -80,7 +81,8 @@ export type TExpr = { type: Type; span: Span } & (
   | { k: 'previously'; table: number; keys: TExpr[] }
   | { k: 'since'; blockers: { table: number; keys: TExpr[] }[]; anchor: { table: number; keys: TExpr[] } }
   | { k: 'matches'; phase: Phase; event: string; fields: { name: string; from: FieldSource; value: TExpr }[] }
-  | { k: 'builtin'; name: string; args: TExpr[] }
+  /** A builtin call, with its definition (signature and implementation) from the table it was resolved in. */
+  | { k: 'builtin'; name: string; builtin: Builtin; args: TExpr[] }
   | { k: 'defcall'; def: string; args: TExpr[] }
   | { k: 'template'; parts: (string | TExpr)[] }
 );
