@@ -15,6 +15,7 @@ export const DIAG_CODES = {
   KV201: 'type mismatch',
   KV202: 'wrong number of arguments',
   KV203: 'construct not allowed here',
+  KV204: 'recursive definition',
   KV301: 'malformed trace line',
   KV302: 'record does not fit the event schema',
   KV303: 'unknown event',
