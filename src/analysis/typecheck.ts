@@ -449,12 +449,13 @@ class TypeChecker {
         return { k: 'bin', op: e.op, left, right, type: BOOL, span };
       }
       case '<': case '<=': case '>': case '>=': case '-': case '*': case '/': case '%': case '&': {
+        const cmp = e.op === '<' || e.op === '<=' || e.op === '>' || e.op === '>=';
         const left = this.expr(e.left, scope, INT);
         const right = this.expr(e.right, scope, INT);
+        if (cmp && (left.type.k === 'time' || right.type.k === 'time')) return this.timeComparison(e.op, left, right, e);
         for (const [x, ast] of [[left, e.left], [right, e.right]] as const) {
           if (!compatible(x.type, INT)) this.typeError(ast.span, `'${e.op}' needs ints, got ${show(x.type)}`);
         }
-        const cmp = e.op === '<' || e.op === '<=' || e.op === '>' || e.op === '>=';
         return { k: 'bin', op: e.op, left, right, type: cmp ? BOOL : INT, span };
       }
       case '+': {
@@ -490,6 +491,19 @@ class TypeChecker {
         return e.op === 'in' ? m : { k: 'not', operand: m, type: BOOL, span };
       }
     }
+  }
+
+  /**
+   * An ordered comparison where a side is a time (`ts`): times compare only with times (seconds
+   * with a fraction, none where the source records no time), never with ints.
+   */
+  private timeComparison(op: string, left: CheckedExpr, right: CheckedExpr, e: Extract<A.Expr, { kind: 'binary' }>): CheckedExpr {
+    for (const [x, ast] of [[left, e.left], [right, e.right]] as const) {
+      if (x.type.k !== 'time' && x.type.k !== 'none' && x.type.k !== 'error') {
+        this.typeError(ast.span, `'${op}' compares a time (seconds, as 'ts') with another time, got ${show(x.type)}`);
+      }
+    }
+    return { k: 'bin', op, left, right, type: BOOL, span: e.span };
   }
 
   private isBound(name: string, scope: Scope): boolean {
