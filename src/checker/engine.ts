@@ -10,7 +10,9 @@
  */
 import type { CaptureIR, InvariantIR, ObligationIR, Phase, StateIR, TypedSpec } from '../analysis/ir.js';
 import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
-import { compileDefs, compileDomain, compileExpr, compileStmt, formatValue, keyOf, type CompileContext, type Compiled, type CompiledStmt, type Env, type ObservedFunctions, type Read, type Runtime, type Value } from '../monitor/compile.js';
+import {
+  NO_EVENT, compileDefs, compileDomain, compileExpr, compileStmt, formatValue, keyOf, type CompileContext, type Compiled, type CompiledStmt, type Env, type ObservedFunctions, type Read, type Runtime, type Value,
+} from '../monitor/compile.js';
 import { KeyedStore, Relation, TemporalStore, type Key } from '../monitor/store.js';
 import type { Span } from '../diag/diagnostic.js';
 import { entriesNaming, forgetTask } from './task-state.js';
@@ -244,7 +246,7 @@ export class Engine {
     };
     this.counters = { evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, violations: 0, events: 0, gaps: 0 };
     for (const n of compiled.invariantNames) { this.counters.evaluated[n] = 0; this.counters.unknown[n] = 0; this.counters.undecided[n] = 0; this.counters.vacuous[n] = 0; }
-    this.env = { ev: undefined as unknown as TraceEvent, call: undefined, olds: undefined, locals: new Array<Value>(compiled.maxSlots + 4).fill(null), idx: 0, rt: this.rt, reads: undefined };
+    this.env = { ev: NO_EVENT, call: undefined, olds: undefined, locals: new Array<Value>(compiled.maxSlots + 4).fill(null), idx: 0, rt: this.rt, reads: undefined };
     this.seenByHandler = new Array<number>(compiled.handlers.size).fill(0);
   }
 

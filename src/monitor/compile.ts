@@ -55,6 +55,12 @@ export interface Env {
   reads: Read[] | undefined;
 }
 
+/**
+ * The event of an environment that has seen none yet: an environment is made once and reused for
+ * every event, and nothing reads its event before the first one is set.
+ */
+export const NO_EVENT: TraceEvent = Object.freeze({ seq: -1, pid: -1, ev: '', args: Object.freeze({}) });
+
 export type Compiled = (env: Env) => Value;
 export type CompiledStmt = (env: Env) => void;
 

@@ -4,7 +4,7 @@
  */
 import type { MappingIR, TypedSpec } from '../analysis/ir.js';
 import type { Scalar, TraceEvent } from '../values/event.js';
-import { compileDefs, compileExpr, type CompileContext, type Compiled, type Env, type Value } from './compile.js';
+import { NO_EVENT, compileDefs, compileExpr, type CompileContext, type Compiled, type Env, type Value } from './compile.js';
 
 /** What a mapping reads of a raw record (the ftrace reader's records have these fields). */
 export interface MappableRecord {
@@ -94,7 +94,7 @@ export function compileRecordMapper(spec: TypedSpec): RecordMapper {
     if (!list) { list = []; table.set(key, list); }
     list.push(c);
   }
-  const env: Env = { ev: undefined as unknown as TraceEvent, call: undefined, olds: undefined, locals: new Array<Value>(maxSlots + 4).fill(null), idx: 0, rt: EMPTY_RT, reads: undefined };
+  const env: Env = { ev: NO_EVENT, call: undefined, olds: undefined, locals: new Array<Value>(maxSlots + 4).fill(null), idx: 0, rt: EMPTY_RT, reads: undefined };
   const names = new Set([...[...byKind].flatMap(([kind, t]) => [...t.keys()].map((n) => `${kind} ${n}`)), ...[...wildcard.keys()].map((k) => `${k} *`)]);
   return {
     names,

@@ -35,7 +35,7 @@ export function specMapping(spec: TypedSpec): FtraceMapping {
 
 export function openFtraceSource(chunks: AsyncIterable<Uint8Array>, opts: FtraceSourceOptions): { ok: true; source: AsyncIterable<TraceItem[]> } | { ok: false; diagnostics: Diagnostic[] } {
   if (opts.spec.mappings.length === 0) {
-    return { ok: false, diagnostics: [error('KV310', `'${opts.file}' is ftrace text, but the spec has no 'map' declarations to turn its records into events`, { at: { source: opts.file, line: 1, column: 1 } }, 'use the bundled spec, or import spec/vfs/ftrace.kinv into yours')] };
+    return { ok: false, diagnostics: [error('KV317', `'${opts.file}' is ftrace text, but the spec has no 'map' declarations to turn its records into events`, { at: { source: opts.file, line: 1, column: 1 } }, 'use the bundled spec, or import spec/vfs/ftrace.kinv into yours')] };
   }
   const mapping = specMapping(opts.spec);
   const cov = opts.coverage;
