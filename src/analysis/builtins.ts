@@ -200,8 +200,10 @@ export const BUILTINS = defineBuiltins({
     params: [STR], result: STR, doc: 'normalise a kernel address to 0x-prefixed lower-case hex',
     impl: (s) => { if (typeof s !== 'string') return null; const b = parseAddress(s); return b === undefined ? null : '0x' + b.toString(16); },
   }),
-  ptr_sub: valueBuiltin({ params: [STR, INT], result: STR, doc: 'a kernel address minus a byte offset (64-bit exact)', impl: (s, n) => offsetAddress(s, n, -1n) }),
-  ptr_add: valueBuiltin({ params: [STR, INT], result: STR, doc: 'a kernel address plus a byte offset (64-bit exact)', impl: (s, n) => offsetAddress(s, n, 1n) }),
+  ptr_sub: valueBuiltin({ params: [STR, INT], result: STR, doc: 'a kernel address minus a byte offset (64-bit exact)',
+    impl: (s, n) => offsetAddress(s, n, -1n) }),
+  ptr_add: valueBuiltin({ params: [STR, INT], result: STR, doc: 'a kernel address plus a byte offset (64-bit exact)',
+    impl: (s, n) => offsetAddress(s, n, 1n) }),
   is_error: valueBuiltin({ params: [STR], result: BOOL, doc: 'an error pointer: "ERR:-12", or an address in the top 4095 bytes', impl: isErrorPointer }),
   errptr: valueBuiltin({ params: [STR], result: STR, doc: 'an error pointer as "ERR:-12" (none if the value is not one)', impl: errorPointer }),
   entry: valueBuiltin({

@@ -54,9 +54,8 @@ class Lowering {
       emits: m.emits.map((e) => ({ ...e, args: e.args.map((a) => ({ name: a.name, value: this.expr(a.value) })) })),
     }));
     const { files, params, enums, events } = c;
-    return {
-      files, params, enums, events, states: this.states, defs, rules, invariants, obligations, syncs, mappings, temporal: this.temporal, captures: this.captures,
-    };
+    const { states, temporal, captures } = this;
+    return { files, params, enums, events, states, defs, rules, invariants, obligations, syncs, mappings, temporal, captures };
   }
 
   private table(p: TemporalPattern): number {

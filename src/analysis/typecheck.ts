@@ -21,6 +21,9 @@ export const HOST_PARAMS: ReadonlySet<string> = new Set(['ftrace_leaf_functions'
 
 interface LocalVar { slot: number; type: Type }
 
+/** An event pattern's event and the fields it constrains, each with the value it must have. */
+interface MatchedPattern { phase: Phase; event: string; fields: { name: string; from: FieldSource; value: CheckedExpr }[] }
+
 interface Scope {
   fields: FieldScope;
   locals: Map<string, LocalVar>;
@@ -66,7 +69,8 @@ class TypeChecker {
 
   checkParamsUsed(): void {
     for (const [name, p] of this.d.params) {
-      if (!this.usedParams.has(name) && !HOST_PARAMS.has(name)) this.diags.push(error('KV105', `parameter '${name}' is declared but never used`, { span: p.span }));
+      if (!this.usedParams.has(name) && !HOST_PARAMS.has(name)) this.diags.push(error('KV105', `parameter '${name}' is declared but never used`,
+        { span: p.span }));
     }
   }
 
@@ -189,7 +193,8 @@ class TypeChecker {
         continue;
       }
       if ((ev.kind === 'fn') !== (e.phase !== 'event')) {
-        this.diags.push(error('KV103', ev.kind === 'fn' ? `'${ev.name}' is a function: emit 'call ${ev.name}(...)' or 'ret ${ev.name}(...)'` : `'${ev.name}' is a point event`, { span: e.span }));
+        const why = ev.kind === 'fn' ? `'${ev.name}' is a function: emit 'call ${ev.name}(...)' or 'ret ${ev.name}(...)'` : `'${ev.name}' is a point event`;
+        this.diags.push(error('KV103', why, { span: e.span }));
         continue;
       }
       const declared = new Map<string, Type>();
@@ -210,7 +215,8 @@ class TypeChecker {
       emits.push({ phase: e.phase, name: ev.name, args });
     }
     if (!RECORD_SOURCES.includes(d.source.name)) {
-      this.diags.push(error('KV101', `unknown record source '${d.source.name}'`, { span: d.source.span }, didYouMean(d.source.name, RECORD_SOURCES) ?? `sources: ${RECORD_SOURCES.join(', ')}`));
+      this.diags.push(error('KV101', `unknown record source '${d.source.name}'`, { span: d.source.span },
+        didYouMean(d.source.name, RECORD_SOURCES) ?? `sources: ${RECORD_SOURCES.join(', ')}`));
     }
     this.spec.mappings.push({ source: d.source.name, record: d.record.name, guard, emits, slots: scope.slots.n, span: d.span });
   }
@@ -255,7 +261,8 @@ class TypeChecker {
           return { k: 'assign', state: st.name, keys: [], value, span: s.span };
         }
         const keys = st.type.k === 'map' ? this.keysFor(st, s.target.keys, s.target.span, scope) : [];
-        if (st.type.k !== 'map' && s.target.keys.length) this.diags.push(error('KV202', `'${st.name}' is a variable and takes no keys`, { span: s.target.span }));
+        if (st.type.k !== 'map' && s.target.keys.length) this.diags.push(error('KV202', `'${st.name}' is a variable and takes no keys`,
+          { span: s.target.span }));
         const vt = st.type.k === 'map' ? st.type.value : st.type;
         if (!compatible(value.type, vt)) this.typeError(s.value.span, `'${st.name}' holds ${show(vt)}, got ${show(value.type)}`);
         return { k: 'assign', state: st.name, keys, value, span: s.span };
@@ -272,12 +279,16 @@ class TypeChecker {
       case 'add': case 'remove': {
         const ref = this.stateRef(s.target);
         const items = s.value.kind === 'tuple' ? s.value.items : [s.value];
-        const want = ref ? (ref.state.type.k === 'set' ? ref.state.type.elem : ref.state.type.k === 'rel' ? [ref.state.type.node, ref.state.type.node] : undefined) : undefined;
-        if (ref && !want) this.diags.push(error('KV203', `'${s.kind}' needs a set or rel; '${ref.state.name}' is ${show(ref.state.type)}`, { span: s.target.span }));
-        if (want && want.length !== items.length) this.diags.push(error('KV202', `'${ref!.state.name}' holds ${want.length}-tuples, got ${items.length} value${items.length === 1 ? '' : 's'}`, { span: s.value.span }));
+        const st = ref?.state.type;
+        const want = st?.k === 'set' ? st.elem : st?.k === 'rel' ? [st.node, st.node] : undefined;
+        if (ref && !want) this.diags.push(error('KV203', `'${s.kind}' needs a set or rel; '${ref.state.name}' is ${show(ref.state.type)}`,
+          { span: s.target.span }));
+        if (want && want.length !== items.length) this.diags.push(error('KV202',
+          `'${ref!.state.name}' holds ${want.length}-tuples, got ${items.length} value${items.length === 1 ? '' : 's'}`, { span: s.value.span }));
         const value = items.map((it, i) => {
           const e = this.expr(it, scope, want?.[i]);
-          if (want?.[i] && !compatible(e.type, want[i]!)) this.typeError(it.span, `element ${i + 1} of '${ref!.state.name}' is ${show(want[i]!)}, got ${show(e.type)}`);
+          if (want?.[i] && !compatible(e.type, want[i]!)) this.typeError(it.span,
+            `element ${i + 1} of '${ref!.state.name}' is ${show(want[i]!)}, got ${show(e.type)}`);
           return e;
         });
         return { k: s.kind, state: ref?.state.name ?? '', value, span: s.span };
@@ -344,13 +355,15 @@ class TypeChecker {
       case 'setLit': {
         const items = e.items.map((i) => this.scalarExpr(i, scope));
         const elem = items.find((i) => i.type.k !== 'none')?.type ?? (expected?.k === 'set' ? expected.elem[0] ?? NONE : NONE);
-        for (const it of items) if (!compatible(it.type, elem)) this.typeError(it.span, `set elements have different types: ${show(elem)} and ${show(it.type)}`);
+        for (const it of items) if (!compatible(it.type, elem)) this.typeError(it.span,
+          `set elements have different types: ${show(elem)} and ${show(it.type)}`);
         return { k: 'setLit', items, type: { k: 'set', elem: [elem] }, span };
       }
       case 'old': {
         if (scope.inOld) { this.diags.push(error('KV203', `'old' cannot be nested`, { span })); return this.expr(e.operand, scope); }
         if (!scope.oldFn) {
-          this.diags.push(error('KV203', `'old(...)' is only allowed where every trigger is the return of one function ('on ret f' or 'after ret f')`, { span }));
+          this.diags.push(error('KV203', `'old(...)' is only allowed where every trigger is the return of one function ('on ret f' or 'after ret f')`,
+            { span }));
           return { k: 'lit', value: null, type: ERROR, span };
         }
         const fn = this.d.events.get(scope.oldFn)!;
@@ -359,7 +372,10 @@ class TypeChecker {
         return { k: 'old', fn: fn.name, expr: inner, slots: callScope.slots.n, type: inner.type, span };
       }
       case 'once': case 'previously': {
-        if (!scope.allowTemporal) { this.diags.push(error('KV203', `'${e.kind}' is not allowed here`, { span })); return { k: 'lit', value: false, type: BOOL, span }; }
+        if (!scope.allowTemporal) {
+          this.diags.push(error('KV203', `'${e.kind}' is not allowed here`, { span }));
+          return { k: 'lit', value: false, type: BOOL, span };
+        }
         const pats = this.patternDisjunction(e.operand, scope);
         if (pats.length === 0) return { k: 'lit', value: false, type: BOOL, span };
         if (e.kind === 'previously') {
@@ -371,7 +387,10 @@ class TypeChecker {
           .reduce((a, b) => ({ k: 'bin', op: 'or', left: a, right: b, type: BOOL, span }));
       }
       case 'since': {
-        if (!scope.allowTemporal) { this.diags.push(error('KV203', `'since' is not allowed here`, { span })); return { k: 'lit', value: false, type: BOOL, span }; }
+        if (!scope.allowTemporal) {
+          this.diags.push(error('KV203', `'since' is not allowed here`, { span }));
+          return { k: 'lit', value: false, type: BOOL, span };
+        }
         const anchor = this.patternDisjunction(e.right, scope);
         if (anchor.length !== 1) {
           if (anchor.length > 1) this.diags.push(error('KV203', `the right side of 'since' must be one event pattern`, { span: e.right.span }));
@@ -380,7 +399,8 @@ class TypeChecker {
         let blockers: TemporalKeyed<'checked'>[] = [];
         if (e.left.kind === 'bool' && e.left.value) blockers = [];
         else if (e.left.kind === 'not') blockers = this.patternDisjunction(e.left.operand, scope);
-        else this.diags.push(error('KV203', `the left side of 'since' must be 'not PATTERN' (nothing matching PATTERN since ...) or 'true'`, { span: e.left.span }));
+        else this.diags.push(error('KV203', `the left side of 'since' must be 'not PATTERN' (nothing matching PATTERN since ...) or 'true'`,
+          { span: e.left.span }));
         return { k: 'since', blockers, anchor: anchor[0]!, type: BOOL, span };
       }
       case 'pattern': {
@@ -418,7 +438,8 @@ class TypeChecker {
       return { k: 'lit', value: e.name, type: { k: 'enum', name, members }, span };
     }
     if (owners.length > 1) {
-      this.diags.push(error('KV101', `'${e.name}' is a member of several enums (${owners.map(([n]) => n).join(', ')}); compare it with a value of the one you mean`, { span }));
+      this.diags.push(error('KV101',
+        `'${e.name}' is a member of several enums (${owners.map(([n]) => n).join(', ')}); compare it with a value of the one you mean`, { span }));
       return { k: 'lit', value: e.name, type: ERROR, span };
     }
     if (scope.recordFields) {
@@ -430,7 +451,8 @@ class TypeChecker {
       return { k: 'lit', value: null, type: ERROR, span };
     }
     const candidates = [...scope.locals.keys(), ...scope.fields.keys(), ...this.d.params.keys(), ...this.d.states.keys(), ...[...this.d.enums.values()].flat()];
-    this.diags.push(error('KV101', `unknown name '${e.name}'`, { span }, didYouMean(e.name, candidates) ?? (scope.fields.size ? `fields here: ${[...scope.fields.keys()].join(', ')}` : undefined)));
+    this.diags.push(error('KV101', `unknown name '${e.name}'`, { span },
+      didYouMean(e.name, candidates) ?? (scope.fields.size ? `fields here: ${[...scope.fields.keys()].join(', ')}` : undefined)));
     return { k: 'lit', value: null, type: ERROR, span };
   }
 
@@ -481,7 +503,8 @@ class TypeChecker {
           this.typeError(e.right.span, `'in' needs a set, map or rel, got ${show(coll.type)}`);
         }
         const want = coll.type.k === 'map' ? coll.type.keys : elems;
-        if (want && want.length !== items.length) this.diags.push(error('KV202', `'${show(coll.type)}' has ${want.length}-element entries, got ${items.length}`, { span: e.left.span }));
+        if (want && want.length !== items.length) this.diags.push(error('KV202',
+          `'${show(coll.type)}' has ${want.length}-element entries, got ${items.length}`, { span: e.left.span }));
         const elem = items.map((it, i) => {
           const x = this.expr(it, scope, want?.[i]);
           if (want?.[i] && !compatible(x.type, want[i]!)) this.typeError(it.span, `expected ${show(want[i]!)}, got ${show(x.type)}`);
@@ -532,7 +555,8 @@ class TypeChecker {
     const elems = elementTypes(dom.type);
     if (!elems && dom.type.k !== 'error') this.typeError(domainAst.span, `cannot range over ${show(dom.type)}: expected a set, map or rel`);
     if (elems && elems.length !== binding.names.length) {
-      this.diags.push(error('KV202', `${show(dom.type)} has ${elems.length}-element entries; bind ${elems.length} name${elems.length === 1 ? '' : 's'}`, { span: binding.span }));
+      this.diags.push(error('KV202', `${show(dom.type)} has ${elems.length}-element entries; bind ${elems.length} name${elems.length === 1 ? '' : 's'}`,
+        { span: binding.span }));
     }
     const slots = binding.names.map((n, i) => {
       const slot = scope.slots.n++;
@@ -644,7 +668,9 @@ class TypeChecker {
     if (e.kind === 'binary' && e.op === 'or') return [...this.patternDisjunction(e.left, scope), ...this.patternDisjunction(e.right, scope)];
     let pat: Extract<A.Expr, { kind: 'pattern' }> | undefined;
     if (e.kind === 'pattern') pat = e;
-    else if (e.kind === 'call' && e.args.length === 0 && this.d.events.has(e.callee.name)) pat = { kind: 'pattern', phase: 'event', name: e.callee, args: [], span: e.span };
+    else if (e.kind === 'call' && e.args.length === 0 && this.d.events.has(e.callee.name)) {
+      pat = { kind: 'pattern', phase: 'event', name: e.callee, args: [], span: e.span };
+    }
     if (!pat) {
       this.diags.push(error('KV203', `past-time operators apply to event patterns such as 'acq(lock: l, pid: pid)'`, { span: e.span }));
       return [];
@@ -657,14 +683,15 @@ class TypeChecker {
     return [{ pattern, keys: order.map((i) => m.fields[i]!.value) }];
   }
 
-  private pattern(p: Extract<A.Expr, { kind: 'pattern' }>, scope: Scope): { phase: Phase; event: string; fields: { name: string; from: FieldSource; value: CheckedExpr }[] } | undefined {
+  private pattern(p: Extract<A.Expr, { kind: 'pattern' }>, scope: Scope): MatchedPattern | undefined {
     const ev = this.d.events.get(p.name.name);
     if (!ev) {
       this.diags.push(error('KV103', `unknown event '${p.name.name}'`, { span: p.name.span }, didYouMean(p.name.name, this.d.events.keys())));
       return undefined;
     }
     if ((ev.kind === 'fn') !== (p.phase !== 'event')) {
-      this.diags.push(error('KV103', ev.kind === 'fn' ? `'${ev.name}' is a function: write 'call ${ev.name}(...)' or 'ret ${ev.name}(...)'` : `'${ev.name}' is a point event`, { span: p.span }));
+      const why = ev.kind === 'fn' ? `'${ev.name}' is a function: write 'call ${ev.name}(...)' or 'ret ${ev.name}(...)'` : `'${ev.name}' is a point event`;
+      this.diags.push(error('KV103', why, { span: p.span }));
       return undefined;
     }
     const avail = fieldsAt(ev, p.phase);

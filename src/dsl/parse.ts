@@ -49,7 +49,8 @@ function syntaxDiagnostic(src: SourceFile, e: unknown): Diagnostic {
   const unclosed = unclosedBracket(src.text, e.location.start.offset, atEnd ? undefined : e.found ?? undefined);
   if (unclosed) {
     d.message += `: '${unclosed.char}' is not closed`;
-    d.notes = [{ message: `the '${unclosed.char}' opened here needs a '${closerOf(unclosed)}'`, span: { source: src.path, start: unclosed.offset, end: unclosed.offset + 1 } }];
+    d.notes = [{ message: `the '${unclosed.char}' opened here needs a '${closerOf(unclosed)}'`,
+      span: { source: src.path, start: unclosed.offset, end: unclosed.offset + 1 } }];
   }
   return d;
 }

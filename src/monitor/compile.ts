@@ -451,7 +451,8 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
     }
     case 'matches': {
       const name = e.event, phase = e.phase;
-      const fields = e.fields.map((f) => ({ get: compileExpr({ k: 'field', name: f.name, from: f.from, type: f.value.type, span: f.value.span }, ctx), want: compileExpr(f.value, ctx) }));
+      const fields = e.fields.map((f) => ({ get: compileExpr({ k: 'field', name: f.name, from: f.from, type: f.value.type, span: f.value.span }, ctx),
+        want: compileExpr(f.value, ctx) }));
       return (env) => {
         const ev = env.ev;
         if (phase === 'event' ? ev.ev !== name : ev.ev !== phase || ev.fn !== name) return false;
@@ -616,7 +617,8 @@ function successorFn(rel: TExpr, ctx: CompileContext): Successors {
   return (env, node) => {
     const r = f(env) as Relation;
     const m = node === null ? undefined : r.succ.get(node);
-    if (m && env.reads) for (const { to, prov } of m.values()) env.reads.push({ what: `${r.name}: ${formatValue(node)} -> ${formatValue(to)}`, ev: prov, how: 'set', to });
+    if (m && env.reads) for (const { to, prov } of m.values()) env.reads.push({ what: `${r.name}: ${formatValue(node)} -> ${formatValue(to)}`, ev: prov,
+      how: 'set', to });
     return m ? [...m.values()].map((x) => x.to) : [];
   };
 }
@@ -741,7 +743,8 @@ export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
       return (env) => {
         const st = env.rt.stores[si]!;
         const ks = vals(env);
-        if (st instanceof Relation) { if (adding) { if (!env.rt.untrusted) st.add(ks[0] ?? null, ks[1] ?? null, env.ev); } else st.remove(ks[0] ?? null, ks[1] ?? null); }
+        if (st instanceof Relation) { if (adding) { if (!env.rt.untrusted) st.add(ks[0] ?? null, ks[1] ?? null, env.ev); } else st.remove(ks[0] ?? null,
+          ks[1] ?? null); }
         else if (adding) (st as KeyedStore).set(ks, true, env.ev);
         else (st as KeyedStore).delete(ks, env.ev);
       };
