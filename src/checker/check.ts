@@ -44,7 +44,7 @@ export interface SchemaProblem { field: string; message: string }
 
 function checkerFor(t: Type): { ok: (v: Scalar) => boolean; want: string } {
   switch (t.k) {
-    case 'int': case 'task': return { ok: (v) => typeof v === 'number', want: 'a number' };
+    case 'int': case 'task': case 'time': return { ok: (v) => typeof v === 'number', want: 'a number' };
     case 'bool': return { ok: (v) => typeof v === 'boolean', want: 'true or false' };
     case 'enum': { const ms = new Set(t.members); return { ok: (v) => typeof v === 'string' && ms.has(v), want: `one of ${t.members.join(', ')}` }; }
     default: return { ok: (v) => typeof v === 'string', want: 'a string' };
