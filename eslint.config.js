@@ -1,6 +1,43 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of src/, bottom first. A folder may import its own layer's folders and those below,
+ * never one above: diagnostics and shared values know nothing, the syntax knows diagnostics, the
+ * analysis knows the syntax, and so on up to the command line. See ARCHITECTURE.md.
+ */
+const LAYERS = [
+  ['diag', 'values'],
+  ['dsl'],
+  ['analysis'],
+  ['monitor'],
+  ['trace'],
+  ['checker'],
+  ['sim', 'lockdep', 'testing'],
+  ['cli'],
+];
+
+/** An import path that enters one of `folders` (relative imports only: src/ has no path aliases). */
+const entering = (folders) => `^\\.{1,2}/(?:\\.\\./)*(?:${folders.join('|')})/`;
+
+/** One rule per folder: the folders of every higher layer are out of reach. */
+const layerRules = LAYERS.slice(0, -1).flatMap((layer, i) => {
+  const above = LAYERS.slice(i + 1).flat();
+  return layer.map((folder) => {
+    // The simulator drives a checker it is given (explore, fuzz), so it may name the checker's
+    // types, but never runs one: verdicts are not the simulator's to compute.
+    const typeOnly = folder === 'sim' ? [{ regex: entering(['checker']), allowTypeImports: true, message: 'the simulator may name the checker\'s types, not run it' }] : [];
+    return {
+      files: [`src/${folder}/**/*.ts`],
+      rules: {
+        '@typescript-eslint/no-restricted-imports': ['error', {
+          patterns: [{ regex: entering(above), message: `layer rule: src/${folder} may not import a higher layer (${above.join(', ')}); see ARCHITECTURE.md` }, ...typeOnly],
+        }],
+      },
+    };
+  });
+});
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'src/dsl/generated/', 'coverage/', 'scripts/capture/work/'] },
   js.configs.recommended,
@@ -12,5 +49,23 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       'no-constant-condition': ['error', { checkLoops: false }],
     },
+  },
+  {
+    files: ['src/**/*.ts'],
+    // Lines of src/ fit 160 columns. The files listed below are being reworked in parallel (the
+    // simulator, the ftrace line reader, the output formats) and are wrapped there; drop each entry
+    // once its rework has landed.
+    ignores: [
+      'src/sim/**', 'src/trace/ftrace/**', 'src/checker/report.ts', 'src/cli/commands/check.ts', 'src/cli/options.ts', 'src/cli/commands/sim.ts',
+      'src/cli/commands/fuzz.ts',
+    ],
+    rules: { 'max-len': ['error', { code: 160, ignoreUrls: true }] },
+  },
+  ...layerRules,
+  {
+    // Fixture generators that still run the checker to write expected verdicts; they are being
+    // replaced by expectations derived from each scenario, and this exception goes with them.
+    files: ['src/sim/ci-traces.ts', 'src/sim/gen-traces.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': 'off' },
   },
 );

@@ -9,6 +9,8 @@ export type ScalarType =
   | { k: 'bool' }
   | { k: 'id' }
   | { k: 'task' }
+  /** Seconds with a fraction (the implicit `ts` field): ordered among themselves, never an int. */
+  | { k: 'time' }
   | { k: 'enum'; name: string; members: readonly string[] }
   | { k: 'none' };
 
@@ -25,11 +27,12 @@ export const STR: Type = { k: 'str' };
 export const BOOL: Type = { k: 'bool' };
 export const ID: Type = { k: 'id' };
 export const TASK: Type = { k: 'task' };
+export const TS: Type = { k: 'time' };
 export const NONE: Type = { k: 'none' };
 export const ERROR: Type = { k: 'error' };
 
 export function isScalar(t: Type): t is ScalarType {
-  return t.k === 'int' || t.k === 'str' || t.k === 'bool' || t.k === 'id' || t.k === 'task' || t.k === 'enum' || t.k === 'none';
+  return t.k === 'int' || t.k === 'str' || t.k === 'bool' || t.k === 'id' || t.k === 'task' || t.k === 'time' || t.k === 'enum' || t.k === 'none';
 }
 
 export function show(t: Type): string {
@@ -44,9 +47,10 @@ export function show(t: Type): string {
 }
 
 /** Runtime representation class: values of compatible types compare equal at run time. */
-function repr(t: Type): 'num' | 'str' | 'bool' | 'none' | 'other' | 'error' {
+function repr(t: Type): 'num' | 'time' | 'str' | 'bool' | 'none' | 'other' | 'error' {
   switch (t.k) {
     case 'int': case 'task': return 'num';
+    case 'time': return 'time';
     case 'str': case 'id': case 'enum': return 'str';
     case 'bool': return 'bool';
     case 'none': return 'none';

@@ -44,7 +44,7 @@ export interface SchemaProblem { field: string; message: string }
 
 function checkerFor(t: Type): { ok: (v: Scalar) => boolean; want: string } {
   switch (t.k) {
-    case 'int': case 'task': return { ok: (v) => typeof v === 'number', want: 'a number' };
+    case 'int': case 'task': case 'time': return { ok: (v) => typeof v === 'number', want: 'a number' };
     case 'bool': return { ok: (v) => typeof v === 'boolean', want: 'true or false' };
     case 'enum': { const ms = new Set(t.members); return { ok: (v) => typeof v === 'string' && ms.has(v), want: `one of ${t.members.join(', ')}` }; }
     default: return { ok: (v) => typeof v === 'string', want: 'a string' };
@@ -62,7 +62,8 @@ export class SchemaValidator {
       if (ev.kind === 'fn') {
         this.fns.add(ev.name);
         this.checks.set(dispatchKey('call', ev.name), ev.fields.map((f) => ({ name: f.name, ...checkerFor(f.type), required: f.optional !== true })));
-        this.checks.set(dispatchKey('ret', ev.name), ev.returns.filter((f) => f.name !== 'ret').map((f) => ({ name: f.name, ...checkerFor(f.type), required: f.optional !== true })));
+        this.checks.set(dispatchKey('ret', ev.name),
+          ev.returns.filter((f) => f.name !== 'ret').map((f) => ({ name: f.name, ...checkerFor(f.type), required: f.optional !== true })));
       } else {
         this.checks.set(ev.name, ev.fields.map((f) => ({ name: f.name, ...checkerFor(f.type), required: f.optional !== true })));
       }
@@ -102,7 +103,8 @@ export class SchemaValidator {
       const c = checks[i]!;
       const v = e.args[c.name];
       if (v === undefined || v === null) {
-        if (c.required) return { field: c.name, message: `argument '${c.name}' of '${this.nameOf(e)}' is ${v === null ? 'none (null)' : 'missing'}; it must be ${c.want}` };
+        if (c.required) return { field: c.name,
+          message: `argument '${c.name}' of '${this.nameOf(e)}' is ${v === null ? 'none (null)' : 'missing'}; it must be ${c.want}` };
         continue;
       }
       if (!c.ok(v)) return { field: c.name, message: `argument '${c.name}' of '${this.nameOf(e)}' must be ${c.want}, got ${JSON.stringify(v)}` };
@@ -119,7 +121,8 @@ export class SchemaValidator {
 export async function runCheck(compiled: CompiledSpec, source: AsyncIterable<TraceItem[]>, stats: SourceStats, opts: CheckOptions = {}): Promise<CheckReport> {
   const engine = compiled.start(opts);
   const validator = new SchemaValidator(compiled.spec);
-  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, coverage: [], violations: 0, pending: 0 };
+  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, coverage: [],
+    violations: 0, pending: 0 };
   const diag = (d: Diagnostic): void => { report.diagnostics.push(d); opts.onDiagnostic?.(d); };
   for await (const batch of source) {
     for (const item of batch) {
@@ -173,7 +176,8 @@ export function stepValidated(engine: Engine, validator: SchemaValidator, e: Tra
     }
     const skipped = engine.callsAbove(e.pid, e.fn);
     if (skipped.length) {
-      const d = warning('KV308', `'ret ${e.fn}' closes its call while ${skipped.map((c) => `'call ${c.fn}'${c.line !== undefined ? ` (line ${c.line})` : ''}`).join(', ')} is still open`, at);
+      const open = skipped.map((c) => `'call ${c.fn}'${c.line !== undefined ? ` (line ${c.line})` : ''}`).join(', ');
+      const d = warning('KV308', `'ret ${e.fn}' closes its call while ${open} is still open`, at);
       diag(d);
     }
   }
@@ -205,7 +209,8 @@ export function checkEvents(compiled: CompiledSpec, events: Iterable<TraceEvent 
   const engine = compiled.start(opts);
   const validator = new SchemaValidator(compiled.spec);
   const stats = emptyStats();
-  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, coverage: [], violations: 0, pending: 0 };
+  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, coverage: [],
+    violations: 0, pending: 0 };
   const diag = (d: Diagnostic): void => { report.diagnostics.push(d); opts.onDiagnostic?.(d); };
   let seq = 0;
   for (const item of events) {

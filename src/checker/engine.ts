@@ -10,7 +10,10 @@
  */
 import type { CaptureIR, InvariantIR, ObligationIR, Phase, StateIR, TypedSpec } from '../analysis/ir.js';
 import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
-import { compileDefs, EvaluationBudgetExceeded, compileDomain, compileExpr, compileStmt, formatValue, keyOf, type CompileContext, type Compiled, type CompiledStmt, type Env, type ObservedFunctions, type Read, type Runtime, type Value } from '../monitor/compile.js';
+import {
+  NO_EVENT, EvaluationBudgetExceeded, compileDefs, compileDomain, compileExpr, compileStmt, formatValue, keyOf,
+  type CompileContext, type Compiled, type CompiledStmt, type Env, type ObservedFunctions, type Read, type Runtime, type Value,
+} from '../monitor/compile.js';
 import { KeyedStore, Relation, TemporalStore, type Key } from '../monitor/store.js';
 import type { Span } from '../diag/diagnostic.js';
 import { entriesNaming, forgetTask } from './task-state.js';
@@ -261,8 +264,11 @@ export class Engine {
     };
     this.budget = opts.evaluationBudget ?? DEFAULT_EVALUATION_BUDGET;
     this.counters = { evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, violations: 0, events: 0, gaps: 0 };
-    for (const n of compiled.invariantNames) { this.counters.evaluated[n] = 0; this.counters.unknown[n] = 0; this.counters.undecided[n] = 0; this.counters.vacuous[n] = 0; }
-    this.env = { ev: undefined as unknown as TraceEvent, call: undefined, olds: undefined, locals: new Array<Value>(compiled.maxSlots + 4).fill(null), idx: 0, rt: this.rt, reads: undefined };
+    for (const n of compiled.invariantNames) {
+      this.counters.evaluated[n] = 0; this.counters.unknown[n] = 0; this.counters.undecided[n] = 0; this.counters.vacuous[n] = 0;
+    }
+    this.env = { ev: NO_EVENT, call: undefined, olds: undefined, locals: new Array<Value>(compiled.maxSlots + 4).fill(null), idx: 0, rt: this.rt,
+      reads: undefined };
     this.seenByHandler = new Array<number>(compiled.handlers.size).fill(0);
   }
 
@@ -508,7 +514,8 @@ export class Engine {
     const slice = this.slice(reads, frame);
     const reason = undecided && inv.unknownReason ? formatValue(inv.unknownReason(env)) : undefined;
     const v: Verdict = {
-      kind: undecided ? 'unknown' : 'violation', ...(reason === undefined ? {} : { reason }), invariant: inv.ir.name, doc: inv.ir.doc, specSpan: inv.ir.span, message,
+      kind: undecided ? 'unknown' : 'violation', ...(reason === undefined ? {} : { reason }),
+      invariant: inv.ir.name, doc: inv.ir.doc, specSpan: inv.ir.span, message,
       event: env.ev, call: frame?.call, slice, tasks: this.involvedTasks([env.ev.pid, ...slice.map((s) => s.ev.pid)]),
       related: this.relate(env.ev.pid, slice),
     };
@@ -614,7 +621,8 @@ export class Engine {
     const store = this.rt.stores[this.compiled.storeIndex.get(ob.ir.domain.state)!];
     if (!(store instanceof KeyedStore)) return [];
     const e = store.get(row as Scalar[]);
-    return e ? [{ what: `${store.name}[${row.map((x) => formatValue(x)).join(', ')}]${e.v === true ? '' : ` = ${formatValue(e.v)}`}`, ev: e.prov, how: 'set' }] : [];
+    return e ? [{ what: `${store.name}[${row.map((x) => formatValue(x)).join(', ')}]${e.v === true ? '' : ` = ${formatValue(e.v)}`}`, ev: e.prov,
+      how: 'set' }] : [];
   }
 
   /** End of trace: every open obligation item is reported as pending. */
@@ -655,7 +663,8 @@ export class Engine {
     const parts: string[] = [];
     this.rt.stores.forEach((s, i) => {
       if (s instanceof KeyedStore) parts.push(i + ':' + [...s.entries()].map((e) => `${e.k.join('\u0001')}=${String(e.v)}`).sort().join(','));
-      else if (s instanceof Relation) parts.push(i + ':' + [...s.succ].flatMap(([a, m]) => [...m.keys()].map((b) => `${String(a)}>${String(b)}`)).sort().join(','));
+      else if (s instanceof Relation) parts.push(i + ':' + [...s.succ].flatMap(([a,
+        m]) => [...m.keys()].map((b) => `${String(a)}>${String(b)}`)).sort().join(','));
       else parts.push(i + ':' + String(s.v));
     });
     // Past-time tables matter only by the order of their last matches.
@@ -663,7 +672,8 @@ export class Engine {
     this.rt.temporal.forEach((t, i) => { for (const [k, e] of t.last) stamps.push({ t: i, k: String(k), idx: e.idx, prev: e.idx === this.idx - 1 }); });
     stamps.sort((a, b) => a.idx - b.idx);
     parts.push('T:' + stamps.map((s) => `${s.t}/${s.k}${s.prev ? '*' : ''}`).join(','));
-    parts.push('F:' + [...this.frames].map(([p, fs]) => `${p}:${fs.map((f) => f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '')).join('>')}`).sort().join(';'));
+    parts.push('F:' + [...this.frames].map(([p,
+      fs]) => `${p}:${fs.map((f) => f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '')).join('>')}`).sort().join(';'));
     parts.push('U:' + [...this.unknownTasks].sort().join(','));
     parts.push('R:' + [...this.reported].sort().join(','));
     return parts.join('|');

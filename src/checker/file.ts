@@ -95,7 +95,8 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   }
   if (short !== undefined) {
     const n = short.promised - short.counted;
-    diag(error('KV316', `the header promises ${short.promised} entries, but the log holds at most ${short.counted} record lines: ${n} ${n === 1 ? 'is' : 'are'} missing from an unknown place, so no task's state is known anywhere in this file`,
+    diag(error('KV316', `the header promises ${short.promised} entries, but the log holds at most ${short.counted} record lines: `
+      + `${n} ${n === 1 ? 'is' : 'are'} missing from an unknown place, so no task's state is known anywhere in this file`,
       { at: { source: input.name, line: short.line, column: 1 } }, 'check a complete copy of the capture'));
     source = startsWithLoss(source, { kind: 'gap', reason: 'entries missing', lost: n, lasting: true, seq: 0, file: input.name, line: short.line }, stats);
   }
@@ -133,12 +134,14 @@ async function* startsWithLoss(source: AsyncIterable<TraceItem[]>, gap: TraceGap
  * The source, then, when the compressed input was cut short, a located diagnostic and a gap of
  * every task: whatever followed the cut is lost, for any task.
  */
-async function* endsWithCut(source: AsyncIterable<TraceItem[]>, input: OpenedInput, stats: SourceStats, diag: (d: Diagnostic) => void): AsyncGenerator<TraceItem[]> {
+async function* endsWithCut(source: AsyncIterable<TraceItem[]>, input: OpenedInput, stats: SourceStats,
+  diag: (d: Diagnostic) => void): AsyncGenerator<TraceItem[]> {
   yield* source;
   const cut = input.cut;
   if (cut === undefined) return;
   const line = stats.lines + 1;
-  diag(error('KV305', cut.message, { at: { source: input.name, line, column: 1 } }, 'the records before the cut were checked; every task is unknown from there'));
+  diag(error('KV305', cut.message, { at: { source: input.name, line, column: 1 } },
+    'the records before the cut were checked; every task is unknown from there'));
   stats.gaps++;
   yield [{ kind: 'gap', reason: 'compressed stream cut short', seq: stats.records, file: input.name, line }];
 }

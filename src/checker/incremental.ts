@@ -27,7 +27,11 @@ class EngineChecker implements IncrementalChecker {
   fingerprint(): string { return this.engine.fingerprint(); }
 }
 
-/** A checker factory over a compiled spec; every violation is reported (exploration wants them all). */
+/**
+ * A checker factory over a compiled spec. As `kinv check` without `--all`, only the first violation
+ * of each invariant per object is reported along a run: exploration and fuzzing keep one
+ * counterexample per invariant, so a repeat adds nothing.
+ */
 export function incrementalChecker(compiled: CompiledSpec): () => IncrementalChecker {
   return () => new EngineChecker(compiled.start({ all: false }));
 }

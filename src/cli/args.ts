@@ -15,7 +15,8 @@ export function parse(argv: string[], options: OptionTable): { values: Values; p
   const flags = end < 0 ? argv : argv.slice(0, end);
   if (flags.includes('--help') || flags.includes('-h')) throw new HelpRequested();
   const config: NonNullable<Parameters<typeof parseArgs>[0]>['options'] = {};
-  for (const [name, o] of Object.entries(options)) config[name] = { type: o.type, ...(o.multiple ? { multiple: true } : {}), ...(o.short ? { short: o.short } : {}) };
+  for (const [name, o] of Object.entries(options)) config[name] = { type: o.type, ...(o.multiple ? { multiple: true } : {}),
+    ...(o.short ? { short: o.short } : {}) };
   let r;
   try {
     r = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });

@@ -19,7 +19,8 @@ for (const stream of [process.stdout, process.stderr]) {
 // crashes too: never Node's default exit 1, the violation code.
 const crash = (e: unknown): void => {
   const debug = process.env.KINV_DEBUG === '1' || process.argv.includes('--debug');
-  process.stderr.write(`kinv: internal error: ${debug && e instanceof Error ? e.stack : e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e)}\n`);
+  const what = debug && e instanceof Error ? e.stack : e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
+  process.stderr.write(`kinv: internal error: ${what}\n`);
   process.exit(EXIT_INTERNAL);
 };
 process.on('uncaughtException', crash);

@@ -12,7 +12,8 @@ export class Progress {
     if (now - this.last < 250 || now - this.started < 500) return;
     this.last = now;
     const secs = (now - this.started) / 1000;
-    this.stream.write(`\r\x1b[K${this.label}: ${lines.toLocaleString()} lines, ${events.toLocaleString()} events, ${Math.round(events / secs).toLocaleString()} events/s`);
+    const rate = Math.round(events / secs).toLocaleString();
+    this.stream.write(`\r\x1b[K${this.label}: ${lines.toLocaleString()} lines, ${events.toLocaleString()} events, ${rate} events/s`);
     this.shown = true;
   }
 

@@ -60,7 +60,9 @@ function lineExcerpt(at: LineLoc, st: Style): string[] {
 }
 
 export function renderDiagnostic(d: Diagnostic, sources: Map<string, string>, st: Style = plain): string {
-  const sev = d.severity === 'error' ? st.red(st.bold(`error[${d.code}]`)) : d.severity === 'warning' ? st.yellow(st.bold(`warning[${d.code}]`)) : st.bold(`note[${d.code}]`);
+  const sev = d.severity === 'error' ? st.red(st.bold(`error[${d.code}]`))
+    : d.severity === 'warning' ? st.yellow(st.bold(`warning[${d.code}]`))
+    : st.bold(`note[${d.code}]`);
   // Messages quote trace text (names, values, whole lines): shown escaped and capped.
   const out = [`${sev}${st.bold(': ' + terminalText(d.message, 600))}`];
   if (d.span) {

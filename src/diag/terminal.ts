@@ -13,7 +13,8 @@ export const TERMINAL_MAX = 200;
 function unsafe(c: number): boolean {
   if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
   if (c < 0x61c) return false;
-  return c === 0x61c || (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || c === 0xfeff || (c >= 0xfff9 && c <= 0xfffb);
+  return c === 0x61c || (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || c === 0xfeff
+    || (c >= 0xfff9 && c <= 0xfffb);
 }
 
 function escapeChar(n: number): string {

@@ -5,6 +5,7 @@
 import { parse as peggyParse } from './generated/parser.js';
 import type { Decl, Expr, SpecAst } from './ast.js';
 import { balanceChains } from './balance.js';
+import { closerOf, openBrackets } from './brackets.js';
 import { error, fail, ok, type Diagnostic, type Result } from '../diag/diagnostic.js';
 
 /** A spec source: a file path (or label) and its text. */
@@ -30,7 +31,8 @@ function describeExpected(e: PeggyError): string | undefined {
     .filter((n) => n !== 'whitespace' && n !== 'comment');
   if (names.length === 0) return undefined;
   names.sort();
-  const shown = names.length > 8 ? [...names.slice(0, 8), '…'] : names;
+  // Past a handful the list stops helping: say how many more there are rather than cut it silently.
+  const shown = names.length > 10 ? [...names.slice(0, 8), `and ${names.length - 8} more`] : names;
   return `expected ${shown.join(', ')}`;
 }
 
@@ -43,7 +45,26 @@ function syntaxDiagnostic(src: SourceFile, e: unknown): Diagnostic {
   let start = e.location.start.offset;
   // At the end of input, point just after the last token rather than at trailing blank lines.
   if (atEnd) while (start > 0 && /\s/.test(src.text[start - 1]!)) start--;
-  return error('KV001', `unexpected ${found}`, { span: { source: src.path, start, end: Math.max(start + 1, e.location.end.offset) } }, describeExpected(e));
+  const d = error('KV001', `unexpected ${found}`, { span: { source: src.path, start, end: Math.max(start + 1, e.location.end.offset) } }, describeExpected(e));
+  const unclosed = unclosedBracket(src.text, e.location.start.offset, atEnd ? undefined : e.found ?? undefined);
+  if (unclosed) {
+    d.message += `: '${unclosed.char}' is not closed`;
+    d.notes = [{ message: `the '${unclosed.char}' opened here needs a '${closerOf(unclosed)}'`,
+      span: { source: src.path, start: unclosed.offset, end: unclosed.offset + 1 } }];
+  }
+  return d;
+}
+
+/**
+ * The bracket an error stems from: at the end of input, the innermost one still open; at a
+ * closer, the open bracket it does not match. Anywhere else the error is about something else.
+ */
+function unclosedBracket(text: string, offset: number, found: string | undefined): { char: '(' | '[' | '{'; offset: number } | undefined {
+  const isCloser = found === ')' || found === ']' || found === '}';
+  if (found !== undefined && !isCloser) return undefined;
+  const top = openBrackets(text, offset).at(-1);
+  if (!top || (isCloser && closerOf(top) === found)) return undefined;
+  return top;
 }
 
 /** `///` lines directly above the declaration starting at `offset`. */

@@ -49,7 +49,8 @@ export function parseLockdep(text: string): LockdepReport[] {
     const { time, text: head } = strip(lines[i]!);
     const hit = HEADLINES.find(([re]) => re.test(head));
     if (!hit) continue;
-    const r: LockdepReport = { kind: hit[1], line: i + 1, time, comm: undefined, pid: undefined, lockClass: undefined, at: undefined, address: undefined, headline: head.trim() };
+    const r: LockdepReport = { kind: hit[1], line: i + 1, time, comm: undefined, pid: undefined, lockClass: undefined, at: undefined, address: undefined,
+      headline: head.trim() };
     // The details follow within a few dozen lines.
     for (let j = i + 1; j < Math.min(lines.length, i + 40); j++) {
       const t = strip(lines[j]!).text;
@@ -59,7 +60,9 @@ export function parseLockdep(text: string): LockdepReport[] {
         r.comm = m[1];
         r.pid = Number(m[2]);
       }
-      if (r.lockClass === undefined && (m = /\(([^()]*(?:\([^()]*\))?[^()]*)\)(?:\{[^}]*\})?(?:-\{[^}]*\})?, at:/.exec(t) ?? /lock \(([^)]+)\) at:/.exec(t))) r.lockClass = m[1]!.replace(/#\d+$/, '').replace(/\/\d+$/, '');
+      if (r.lockClass === undefined && (m = /\(([^()]*(?:\([^()]*\))?[^()]*)\)(?:\{[^}]*\})?(?:-\{[^}]*\})?, at:/.exec(t) ?? /lock \(([^)]+)\) at:/.exec(t))) {
+        r.lockClass = m[1]!.replace(/#\d+$/, '').replace(/\/\d+$/, '');
+      }
       if (r.at === undefined && (m = /at: (?:\[<[0-9a-f]+>\] )?([\w.]+\+0x[0-9a-f]+\/0x[0-9a-f]+)/.exec(t))) r.at = m[1];
       if (r.at === undefined && (m = /^\[<[0-9a-f]+>\] ([\w.]+\+0x[0-9a-f]+\/0x[0-9a-f]+)/.exec(t.trim()))) r.at = m[1];
       if (r.kind === 'rwsem_warn' && r.pid === undefined && (m = /WARNING: CPU: \d+ PID: (\d+) at (\S+) (\S+)/.exec(t))) {

@@ -10,8 +10,12 @@
  * to the plain per-evaluation closure, so sharing never changes a result.
  */
 import type { DomainIR, TExpr, TStmt, TypedSpec } from '../analysis/ir.js';
-import type { Scalar, TraceEvent } from '../trace/event.js';
+import type { GraphBuiltin, ValueBuiltin } from '../analysis/builtins.js';
+import type { Scalar, TraceEvent } from '../values/event.js';
+import type { ObservedFunctions } from '../values/observed.js';
 import { encodeKey, KeyedStore, Relation, TemporalStore, ValueSet, type Entry, type Key } from './store.js';
+
+export type { ObservedFunctions };
 
 export type Value = Scalar | ValueSet | Scalar[] | Relation | KeyedStore;
 
@@ -47,20 +51,6 @@ function spend(rt: Runtime): void {
   if (--rt.stepsLeft < 0) throw BUDGET_EXCEEDED;
 }
 
-/** Which kernel functions a trace shows (see trace/coverage.ts); complete traces show all. */
-export interface ObservedFunctions {
-  /** The names of `list` (blank-separated) that may exist in the kernel and have no entry probe, blank-separated. */
-  unprobed(list: string): string;
-  /** The same for return probes. */
-  unprobedReturns(list: string): string;
-  /**
-   * Whether the trace shows entries of `fn` at all, whether or not the kernel has it: the test
-   * for a function that is the only source of an event (a function the kernel inlined shows
-   * nothing, where an acquisition variant it lacks cannot happen).
-   */
-  hasEntry(fn: string): boolean;
-}
-
 /** One state read made while explaining a violation. */
 export interface Read {
   what: string;
@@ -81,6 +71,12 @@ export interface Env {
   rt: Runtime;
   reads: Read[] | undefined;
 }
+
+/**
+ * The event of an environment that has seen none yet: an environment is made once and reused for
+ * every event, and nothing reads its event before the first one is set.
+ */
+export const NO_EVENT: TraceEvent = Object.freeze({ seq: -1, pid: -1, ev: '', args: Object.freeze({}) });
 
 export type Compiled = (env: Env) => Value;
 export type CompiledStmt = (env: Env) => void;
@@ -474,7 +470,8 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
     }
     case 'matches': {
       const name = e.event, phase = e.phase;
-      const fields = e.fields.map((f) => ({ get: compileExpr({ k: 'field', name: f.name, from: f.from, type: f.value.type, span: f.value.span }, ctx), want: compileExpr(f.value, ctx) }));
+      const fields = e.fields.map((f) => ({ get: compileExpr({ k: 'field', name: f.name, from: f.from, type: f.value.type, span: f.value.span }, ctx),
+        want: compileExpr(f.value, ctx) }));
       return (env) => {
         const ev = env.ev;
         if (phase === 'event' ? ev.ev !== name : ev.ev !== phase || ev.fn !== name) return false;
@@ -567,22 +564,6 @@ function bitAnd(x: number, y: number): number {
   return Number(BigInt.asUintN(64, BigInt(Math.trunc(x))) & BigInt.asUintN(64, BigInt(Math.trunc(y))));
 }
 
-/**
- * True when `s` is a plain non-negative number of at most 13 digits (hex, optionally 0x, or
- * decimal): then its value is below 2^52, far from the error-pointer range, and `is_error` need
- * not build a BigInt. Object ids such as "D12" and short addresses take this path.
- */
-function smallAddress(s: string): boolean {
-  let i = s.length > 2 && s.charCodeAt(0) === 48 && (s.charCodeAt(1) | 32) === 120 ? 2 : 0;
-  const n = s.length - i;
-  if (n < 1 || n > 13) return false;
-  for (; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102))) return false;
-  }
-  return true;
-}
-
 function num(v: Value): number {
   return typeof v === 'number' ? v : NaN;
 }
@@ -592,102 +573,32 @@ function nullable2(x: Value, y: Value, f: (a: number, b: number) => number): Sca
   return f(x, y);
 }
 
-const MASK64 = (1n << 64n) - 1n;
+/**
+ * A builtin call: the implementation comes with the IR node (src/analysis/builtins.ts), so the
+ * monitor only passes it the compiled arguments, then the environment as its context.
+ */
+function compileBuiltin(e: Extract<TExpr, { k: 'builtin' }>, ctx: CompileContext): Compiled {
+  const b = e.builtin;
+  if (b.kind === 'graph') return compileGraphBuiltin(e, b, ctx);
+  return compileValueBuiltin(b, e.args.map((a) => compileExpr(a, ctx)));
+}
 
-/** Parses a kernel address or number given as text ("ffff8880…", "0xffff…", "-12"); undefined if not one. */
-export function parseAddress(s: string): bigint | undefined {
-  const t = s.trim();
-  if (t === '') return undefined;
-  try {
-    if (/^-?\d+$/.test(t)) return BigInt(t) & MASK64;
-    const h = t.startsWith('0x') || t.startsWith('0X') ? t.slice(2) : t;
-    if (!/^[0-9a-fA-F]+$/.test(h)) return undefined;
-    return BigInt('0x' + h) & MASK64;
-  } catch {
-    return undefined;
+/** Arities 0 to 2 get a closure without an argument array (builtins run per mapped record). */
+function compileValueBuiltin(b: ValueBuiltin, args: Compiled[]): Compiled {
+  const f = b.impl;
+  const [a0, a1] = args;
+  switch (args.length) {
+    case 0: return (env) => f(env);
+    case 1: return (env) => f(a0!(env), env);
+    case 2: return (env) => f(a0!(env), a1!(env), env);
+    default: return (env) => f(...args.map((a) => a(env)), env);
   }
 }
 
-function compileBuiltin(e: Extract<TExpr, { k: 'builtin' }>, ctx: CompileContext): Compiled {
-  const args = e.args.map((a) => compileExpr(a, ctx));
-  const [a0, a1, a2] = args;
-  switch (e.name) {
-    case 'size': return (env) => { const v = a0!(env); return v instanceof ValueSet ? v.size : v instanceof KeyedStore ? v.size : v instanceof Relation ? v.size : 0; };
-    case 'str': return (env) => fmt(a0!(env));
-    case 'int': return (env) => { const v = a0!(env); if (typeof v !== 'string') return typeof v === 'number' ? v : null; const t = v.trim(); const n = /^-?0x/i.test(t) ? (t.startsWith('-') ? -parseInt(t.slice(3), 16) : parseInt(t.slice(2), 16)) : Number(t); return Number.isFinite(n) ? n : null; };
-    case 'hex': return (env) => { const v = a0!(env); if (typeof v !== 'string') return null; const b = parseAddress(v.startsWith('0x') || /^[0-9a-f]+$/i.test(v) ? (v.startsWith('0x') ? v : '0x' + v) : v); return b === undefined ? null : Number(b); };
-    case 'lower': return (env) => { const v = a0!(env); return typeof v === 'string' ? v.toLowerCase() : null; };
-    case 'upper': return (env) => { const v = a0!(env); return typeof v === 'string' ? v.toUpperCase() : null; };
-    case 'starts_with': return (env) => { const v = a0!(env), p = a1!(env); return typeof v === 'string' && typeof p === 'string' && v.startsWith(p); };
-    case 'cut': return (env) => { const v = a0!(env), n = a1!(env); return typeof v === 'string' && typeof n === 'number' ? v.slice(0, Math.max(0, n)) : v === null ? null : fmt(v); };
-    case 'ptr': return (env) => { const v = a0!(env); if (typeof v !== 'string') return null; const b = parseAddress(v); return b === undefined ? null : '0x' + b.toString(16); };
-    case 'ptr_sub': case 'ptr_add': {
-      const sign = e.name === 'ptr_sub' ? -1n : 1n;
-      return (env) => {
-        const v = a0!(env), off = a1!(env);
-        if (typeof v !== 'string' || typeof off !== 'number') return null;
-        const b = parseAddress(v);
-        return b === undefined ? null : '0x' + ((b + sign * BigInt(off)) & MASK64).toString(16);
-      };
-    }
-    case 'is_error': return (env) => {
-      const v = a0!(env);
-      if (typeof v !== 'string') return false;
-      if (v.startsWith('ERR:')) return true;
-      if (smallAddress(v)) return false;
-      const b = parseAddress(v);
-      return b !== undefined && b >= MASK64 - 4094n;
-    };
-    case 'errptr': return (env) => {
-      const v = a0!(env);
-      if (typeof v !== 'string') return null;
-      if (v.startsWith('ERR:')) return v;
-      const b = parseAddress(v);
-      return b !== undefined && b >= MASK64 - 4094n ? `ERR:${String(b - MASK64 - 1n)}` : null;
-    };
-    case 'entry': return (env) => {
-      const c = env.call;
-      const n = a0!(env);
-      if (!c || typeof n !== 'string') return null;
-      const v = c.args[n];
-      return v === undefined ? null : v;
-    };
-    case 'int32': return (env) => {
-      // An `int` return value read from a 64-bit register: only the low 32 bits are the value
-      // (writing eax zero-extends, so -EINTR may print as 0xfffffffc or 0xfffffffffffffffc).
-      const v = a0!(env);
-      if (typeof v !== 'string') return typeof v === 'number' ? v | 0 : null;
-      const b = parseAddress(v);
-      return b === undefined ? null : Number(BigInt.asIntN(32, b));
-    };
-    case 'probed': return (env) => {
-      const fn = a0!(env);
-      const cov = env.rt.coverage;
-      return cov === undefined || (typeof fn === 'string' && cov.hasEntry(fn));
-    };
-    case 'unprobed': case 'unprobed_returns': {
-      const returns = e.name === 'unprobed_returns';
-      return (env) => {
-        const list = a0!(env);
-        const cov = env.rt.coverage;
-        if (typeof list !== 'string' || cov === undefined) return '';
-        return returns ? cov.unprobedReturns(list) : cov.unprobed(list);
-      };
-    }
-    case 'min': return (env) => nullable2(a0!(env), a1!(env), Math.min);
-    case 'max': return (env) => nullable2(a0!(env), a1!(env), Math.max);
-    case 'reaches': case 'path': {
-      const succ = successorFn(e.args[0]!, ctx);
-      const wantPath = e.name === 'path';
-      return (env) => {
-        const from = a1!(env) as Scalar, to = a2!(env) as Scalar;
-        const p = findPath(env, succ, from, to);
-        if (!wantPath) return p !== undefined;
-        return p === undefined ? null : p.map((x) => formatValue(x)).join(' -> ');
-      };
-    }
-  }
-  throw new Error(`internal: unknown builtin ${e.name}`);
+function compileGraphBuiltin(e: Extract<TExpr, { k: 'builtin' }>, b: GraphBuiltin, ctx: CompileContext): Compiled {
+  const succ = successorFn(e.args[0]!, ctx);
+  const from = compileExpr(e.args[1]!, ctx), to = compileExpr(e.args[2]!, ctx);
+  return (env) => b.fromPath(findPath(env, succ, from(env) as Scalar, to(env) as Scalar));
 }
 
 type Successors = (env: Env, node: Scalar) => Iterable<Scalar>;
@@ -725,7 +636,8 @@ function successorFn(rel: TExpr, ctx: CompileContext): Successors {
   return (env, node) => {
     const r = f(env) as Relation;
     const m = node === null ? undefined : r.succ.get(node);
-    if (m && env.reads) for (const { to, prov } of m.values()) env.reads.push({ what: `${r.name}: ${formatValue(node)} -> ${formatValue(to)}`, ev: prov, how: 'set', to });
+    if (m && env.reads) for (const { to, prov } of m.values()) env.reads.push({ what: `${r.name}: ${formatValue(node)} -> ${formatValue(to)}`, ev: prov,
+      how: 'set', to });
     return m ? [...m.values()].map((x) => x.to) : [];
   };
 }
@@ -851,7 +763,8 @@ export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
       return (env) => {
         const st = env.rt.stores[si]!;
         const ks = vals(env);
-        if (st instanceof Relation) { if (adding) { if (!env.rt.untrusted) st.add(ks[0] ?? null, ks[1] ?? null, env.ev); } else st.remove(ks[0] ?? null, ks[1] ?? null); }
+        if (st instanceof Relation) { if (adding) { if (!env.rt.untrusted) st.add(ks[0] ?? null, ks[1] ?? null, env.ev); } else st.remove(ks[0] ?? null,
+          ks[1] ?? null); }
         else if (adding) (st as KeyedStore).set(ks, true, env.ev);
         else (st as KeyedStore).delete(ks, env.ev);
       };

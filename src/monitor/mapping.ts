@@ -3,8 +3,8 @@
  * out. Lookup is by (record kind, name) first, so a record nobody maps costs one Map probe.
  */
 import type { MappingIR, TExpr, TypedSpec } from '../analysis/ir.js';
-import type { Scalar, TraceEvent } from '../trace/event.js';
-import { compileDefs, compileExpr, type CompileContext, type Compiled, type Env, type Value } from './compile.js';
+import type { Scalar, TraceEvent } from '../values/event.js';
+import { NO_EVENT, compileDefs, compileExpr, type CompileContext, type Compiled, type Env, type Value } from './compile.js';
 
 /** What a mapping reads of a raw record (the ftrace reader's records have these fields). */
 export interface MappableRecord {
@@ -123,7 +123,8 @@ export function compileRecordMapper(spec: TypedSpec): RecordMapper {
     if (!list) { list = []; table.set(key, list); }
     list.push(c);
   }
-  const env: Env = { ev: undefined as unknown as TraceEvent, call: undefined, olds: undefined, locals: new Array<Value>(maxSlots + 4).fill(null), idx: 0, rt: EMPTY_RT, reads: undefined };
+  const env: Env = { ev: NO_EVENT, call: undefined, olds: undefined, locals: new Array<Value>(maxSlots + 4).fill(null), idx: 0, rt: EMPTY_RT,
+    reads: undefined };
   const names = new Set([...[...byKind].flatMap(([kind, t]) => [...t.keys()].map((n) => `${kind} ${n}`)), ...[...wildcard.keys()].map((k) => `${k} *`)]);
   return {
     names,
@@ -139,7 +140,8 @@ export function compileRecordMapper(spec: TypedSpec): RecordMapper {
         if (m.guard && !m.guard(env)) continue;
         const out: TraceEvent[] = [];
         for (const e of m.emits) {
-          const ev: TraceEvent = { seq: 0, pid: env.ev.pid, ev: e.ev, fn: e.fn, args: {}, comm: env.ev.comm === undefined ? undefined : detach(env.ev.comm), cpu: env.ev.cpu, ts: env.ev.ts, file: rec.file, line: rec.line };
+          const ev: TraceEvent = { seq: 0, pid: env.ev.pid, ev: e.ev, fn: e.fn, args: {}, comm: env.ev.comm === undefined ? undefined : detach(env.ev.comm),
+            cpu: env.ev.cpu, ts: env.ev.ts, file: rec.file, line: rec.line };
           for (const a of e.args) {
             let v = a.value(env) as Scalar;
             if (typeof v === 'string') v = detach(v);

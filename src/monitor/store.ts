@@ -4,7 +4,7 @@
  * last wrote it, and recent deletions are remembered too, so a violation can name the events
  * behind the state it read.
  */
-import type { Scalar, TraceEvent } from '../trace/event.js';
+import type { Scalar, TraceEvent } from '../values/event.js';
 
 export type Key = string | number | boolean;
 

@@ -74,7 +74,8 @@ export const kinvMatchers = {
     const pass = report.violations === 0;
     return {
       pass,
-      message: () => (pass ? `expected a violation, but all ${report.stats.events} events satisfy the spec` : `trace violates the spec:\n\n${explain(spec, report)}`),
+      message: () => (pass ? `expected a violation, but all ${report.stats.events} events satisfy the spec` : `trace violates the spec:\n\n${explain(spec,
+        report)}`),
     };
   },
 };

@@ -11,7 +11,7 @@
  * shows nothing), and the kernel's list of functions (`available_filter_functions` or
  * `/proc/kallsyms`), which says which variants exist (lockdep-only ones do not, on most kernels).
  */
-import type { ObservedFunctions } from '../monitor/compile.js';
+import type { ObservedFunctions } from '../values/observed.js';
 
 /**
  * The rwsem API every kernel since 4.15 has. A function list without one of these is not the

@@ -1,34 +1,11 @@
 /**
- * The one event shape every trace source produces (NDJSON reader, ftrace importer, simulator) and
- * the checker consumes. Field names follow the canonical NDJSON trace (Contract 1).
+ * What a trace source yields: events (their shape is in src/values/event.ts), gaps where a task's
+ * history is incomplete, and the input accounting every source reports.
  */
-export type Scalar = string | number | boolean | null;
+import type { TraceEvent } from '../values/event.js';
 
-export interface TraceEvent {
-  /** Position in the trace (the NDJSON `seq`, or assigned in input order). */
-  seq: number;
-  /** The task. */
-  pid: number;
-  /** `call`, `ret`, or a point event of the vocabulary. */
-  ev: string;
-  /** Function name for `call`/`ret`. */
-  fn?: string | undefined;
-  args: Record<string, Scalar>;
-  /** Return value of a `ret`, when known. */
-  ret?: Scalar | undefined;
-  ts?: number | undefined;
-  cpu?: number | undefined;
-  comm?: string | undefined;
-  /** Provenance: the input file and 1-based line of the record behind this event. */
-  file?: string | undefined;
-  line?: number | undefined;
-  /**
-   * For an event mapped from a raw record: per argument the mapping could not compute (none), what
-   * the record shows of the raw fields it reads ("the record's sem=0xZZZZ does not give one"), so
-   * that the diagnostic names what in the log is damaged.
-   */
-  unread?: Record<string, string> | undefined;
-}
+// The shared values live at the bottom layer; trace sources and their users keep importing them from here.
+export type { Scalar, TraceEvent } from '../values/event.js';
 
 /**
  * A span of the trace where a task's (or every task's) history is incomplete: the checker treats

@@ -33,14 +33,18 @@ export function specMapping(spec: TypedSpec): FtraceMapping {
   };
 }
 
-export function openFtraceSource(chunks: AsyncIterable<Uint8Array>, opts: FtraceSourceOptions): { ok: true; source: AsyncIterable<TraceItem[]> } | { ok: false; diagnostics: Diagnostic[] } {
+export function openFtraceSource(chunks: AsyncIterable<Uint8Array>,
+  opts: FtraceSourceOptions): { ok: true; source: AsyncIterable<TraceItem[]> } | { ok: false; diagnostics: Diagnostic[] } {
   if (opts.spec.mappings.length === 0) {
-    return { ok: false, diagnostics: [error('KV310', `'${opts.file}' is ftrace text, but the spec has no 'map' declarations to turn its records into events`, { at: { source: opts.file, line: 1, column: 1 } }, 'use the bundled spec, or import spec/vfs/ftrace.kinv into yours')] };
+    const d = error('KV317', `'${opts.file}' is ftrace text, but the spec has no 'map' declarations to turn its records into events`,
+      { at: { source: opts.file, line: 1, column: 1 } }, 'use the bundled spec, or import spec/vfs/ftrace.kinv into yours');
+    return { ok: false, diagnostics: [d] };
   }
   const mapping = specMapping(opts.spec);
   const cov = opts.coverage;
   // What a probe shows counts only if the mapping turns its records into events.
-  const mapped = (kind: 'kprobe' | 'kretprobe', fn: string, event?: string): boolean => mapping.wants(fn, kind) || (event !== undefined && mapping.wants(event, kind));
+  const mapped = (kind: 'kprobe' | 'kretprobe', fn: string, event?: string): boolean => mapping.wants(fn,
+    kind) || (event !== undefined && mapping.wants(event, kind));
   const note = (kind: 'kprobe' | 'kretprobe', fn: string): void => {
     if (kind === 'kprobe') cov?.noteEntry(fn);
     else cov?.noteReturn(fn);

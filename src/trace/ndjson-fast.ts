@@ -181,7 +181,10 @@ export class FastRecordParser {
     if (c === MINUS || (c >= ZERO && c <= NINE)) return this.parseNumber();
     if (c === 116) return this.word(0x74727565, true); // true
     if (c === 102) { // false
-      if (this.pos + 5 <= this.end && buf[this.pos + 1] === 97 && buf[this.pos + 2] === 108 && buf[this.pos + 3] === 115 && buf[this.pos + 4] === 101) { this.pos += 5; return false; }
+      if (this.pos + 5 <= this.end && buf[this.pos + 1] === 97 && buf[this.pos + 2] === 108 && buf[this.pos + 3] === 115 && buf[this.pos + 4] === 101) {
+        this.pos += 5;
+        return false;
+      }
       return NO;
     }
     if (c === 110) return this.word(0x6e756c6c, null); // null

@@ -32,7 +32,8 @@ const MAX_LINE_BYTES = 1 << 20;
 export async function* lines(input: AsyncIterable<Uint8Array | string>): AsyncGenerator<{ text: string; terminated: boolean; binary: boolean }> {
   let carry: Buffer | undefined;
   for await (const chunk of input) {
-    let buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset,
+      chunk.byteLength);
     if (carry) { buf = Buffer.concat([carry, buf]); carry = undefined; }
     let start = 0;
     for (let nl = buf.indexOf(NEWLINE, start); nl !== -1; nl = buf.indexOf(NEWLINE, start)) {
@@ -76,7 +77,8 @@ function columnOf(text: string, key: string): number {
 }
 
 /** Parses one NDJSON line into an event, or returns the problem. `index` is the record's position. */
-export function parseNdjsonLine(text: string, lineNo: number, file: string, index: number): { event: TraceEvent } | { problem: string; column: number; pid?: number } {
+export function parseNdjsonLine(text: string, lineNo: number, file: string,
+  index: number): { event: TraceEvent } | { problem: string; column: number; pid?: number } {
   let obj: unknown;
   try {
     obj = JSON.parse(text);
@@ -95,18 +97,23 @@ export function parseNdjsonLine(text: string, lineNo: number, file: string, inde
   const pid = o.pid;
   if (typeof pid !== 'number' || !Number.isSafeInteger(pid)) {
     // Beyond 2^53 - 1 neighbouring pids read as one number: two tasks would merge into one.
-    const why = pid === undefined ? "missing 'pid'" : typeof pid === 'number' && Number.isInteger(pid) ? "'pid' is too large to keep its identity (at most 2^53 - 1)" : "'pid' must be an integer";
+    const why = pid === undefined ? "missing 'pid'"
+      : typeof pid === 'number' && Number.isInteger(pid) ? "'pid' is too large to keep its identity (at most 2^53 - 1)"
+      : "'pid' must be an integer";
     return { problem: why, column: pid === undefined ? 1 : columnOf(text, 'pid') };
   }
   const ev = o.ev;
-  if (typeof ev !== 'string' || ev === '') return { problem: ev === undefined ? "missing 'ev'" : "'ev' must be a non-empty string", column: ev === undefined ? 1 : columnOf(text, 'ev'), pid };
+  if (typeof ev !== 'string' || ev === '') return { problem: ev === undefined ? "missing 'ev'" : "'ev' must be a non-empty string",
+    column: ev === undefined ? 1 : columnOf(text, 'ev'), pid };
   const fn = o.fn;
   if (ev === 'call' || ev === 'ret') {
-    if (typeof fn !== 'string' || fn === '') return { problem: `'${ev}' needs 'fn', the function name`, column: fn === undefined ? 1 : columnOf(text, 'fn'), pid };
+    if (typeof fn !== 'string' || fn === '') return { problem: `'${ev}' needs 'fn', the function name`, column: fn === undefined ? 1 : columnOf(text, 'fn'),
+      pid };
   } else if (fn !== undefined && typeof fn !== 'string') return { problem: "'fn' must be a string", column: columnOf(text, 'fn'), pid };
   let args: Record<string, Scalar> = {};
   if (o.args !== undefined) {
-    if (typeof o.args !== 'object' || o.args === null || Array.isArray(o.args)) return { problem: "'args' must be an object", column: columnOf(text, 'args'), pid };
+    if (typeof o.args !== 'object' || o.args === null || Array.isArray(o.args)) return { problem: "'args' must be an object", column: columnOf(text, 'args'),
+      pid };
     for (const [k, v] of Object.entries(o.args as Record<string, unknown>)) {
       if (!isScalar(v)) return { problem: `argument '${k}' must be a string, number, boolean or null`, column: columnOf(text, k), pid };
     }
@@ -114,7 +121,8 @@ export function parseNdjsonLine(text: string, lineNo: number, file: string, inde
   }
   const event: TraceEvent = { seq: index, pid, ev, fn: typeof fn === 'string' ? fn : undefined, args, file, line: lineNo };
   if (o.ret !== undefined) {
-    if (o.ret !== null && typeof o.ret !== 'string' && typeof o.ret !== 'number') return { problem: "'ret' must be a string, number or null", column: columnOf(text, 'ret'), pid };
+    if (o.ret !== null && typeof o.ret !== 'string' && typeof o.ret !== 'number') return { problem: "'ret' must be a string, number or null",
+      column: columnOf(text, 'ret'), pid };
     event.ret = o.ret as Scalar;
   }
   if (o.seq !== undefined) {
@@ -152,7 +160,8 @@ export async function* readNdjson(input: AsyncIterable<Uint8Array | string>, opt
   let carried = 0;
   let discarding = false;
   for await (const chunk of input) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset,
+      chunk.byteLength);
     let start = 0;
     if (discarding || carried > 0) {
       const nl = buf.indexOf(NEWLINE);
@@ -234,7 +243,8 @@ class NdjsonReader {
     this.stats.malformed++;
     this.stats.gaps++;
     this.index++;
-    this.opts.onDiagnostic(error('KV302', p.message, { at: { source: this.opts.file, line: e.line ?? this.lineNo, column: argColumn(t, p.field), text: t.length > 200 ? t.slice(0, 200) + '…' : t } },
+    this.opts.onDiagnostic(error('KV302', p.message,
+      { at: { source: this.opts.file, line: e.line ?? this.lineNo, column: argColumn(t, p.field), text: t.length > 200 ? t.slice(0, 200) + '…' : t } },
       'the task is taken as having lost this event: its state is unknown until it syncs'));
     this.batch.push({ kind: 'gap', reason: 'record does not fit the schema', pids: [e.pid], seq: e.seq, file: this.opts.file, line: e.line ?? this.lineNo });
     return true;
@@ -247,7 +257,8 @@ class NdjsonReader {
     this.stats.malformed++;
     this.stats.gaps++;
     const text = prefix.toString('utf8');
-    this.opts.onDiagnostic(error('KV301', `line longer than ${maxLine} bytes: skipped`, { at: { source: this.opts.file, line: lineNo, column: 1, text: printable(text) + '…' } },
+    this.opts.onDiagnostic(error('KV301', `line longer than ${maxLine} bytes: skipped`,
+      { at: { source: this.opts.file, line: lineNo, column: 1, text: printable(text) + '…' } },
       'a trace record is a short JSON object; every task is unknown from here until it syncs'));
     this.batch.push({ kind: 'gap', reason: 'line too long', seq: this.index, file: this.opts.file, line: lineNo });
   }
@@ -274,9 +285,11 @@ class NdjsonReader {
     }
     stats.malformed++;
     const truncated = !l.terminated && r.problem.startsWith('not valid JSON');
-    opts.onDiagnostic(error(truncated ? 'KV305' : 'KV301', truncated ? 'the last line is cut short (no newline, incomplete JSON)' : r.problem, { at: { ...at, column: r.column } }));
+    opts.onDiagnostic(error(truncated ? 'KV305' : 'KV301', truncated ? 'the last line is cut short (no newline, incomplete JSON)' : r.problem,
+      { at: { ...at, column: r.column } }));
     stats.gaps++;
-    this.batch.push({ kind: 'gap', reason: truncated ? 'truncated record' : 'malformed record', pids: r.pid === undefined ? undefined : [r.pid], seq: index, file: opts.file, line: lineNo });
+    this.batch.push({ kind: 'gap', reason: truncated ? 'truncated record' : 'malformed record', pids: r.pid === undefined ? undefined : [r.pid], seq: index,
+      file: opts.file, line: lineNo });
   }
 }
 

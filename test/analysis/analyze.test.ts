@@ -61,6 +61,29 @@ describe('analyze', () => {
     expect(diagnostics('param p: int = 1\n').map((d) => [d.code, d.at])).toEqual([['KV105', 'p']]);
   });
 
+  it('reports a def that calls itself, at the call, with the def as a note', () => {
+    const text = PRELUDE + 'def loop(n: int): int = loop(n)\ninvariant i on acq: loop(1) > 0\n';
+    const r = loadSpecText(text, 't.kinv');
+    expect(r.diagnostics.map((d) => [d.code, text.slice(d.span!.start, d.span!.end), d.message])).toEqual([
+      ['KV204', 'loop(n)', "def 'loop' calls itself (loop -> loop): a def cannot recurse"],
+    ]);
+    expect(r.diagnostics[0]!.notes?.map((n) => text.slice(n.span!.start, n.span!.end))).toEqual(['loop']);
+  });
+
+  it('reports recursion through other defs and through a successor def of reaches()', () => {
+    expect(diagnostics('def g(n: int): int = h(n) + 1\ndef h(n: int): int = g(n)\ninvariant i on acq: g(1) > 0\n').map((d) => [d.code, d.at, d.message]))
+      .toEqual([['KV204', 'g(n)', "def 'g' calls itself through 'h' (g -> h -> g): a def cannot recurse"]]);
+    expect(diagnostics('def s(x: id): set[id] = { y | (t, y) in held where reaches(s, x, y) }\ninvariant i on acq: reaches(s, lock, lock)\n')
+      .map((d) => [d.code, d.at])).toEqual([['KV204', 's']]);
+    expect(diagnostics('def a(n: int): int = n + 1\ndef b(n: int): int = a(a(n))\ninvariant i on acq: b(1) > 0\n')).toEqual([]);
+  });
+
+  it('types ts as a time: compared with times, never used as an int', () => {
+    expect(diagnostics('state last: map[task] -> time\non acq { last[pid] := ts }\ninvariant i on acq: last[pid] == none or ts >= last[pid]\n')).toEqual([]);
+    const ds = diagnostics('state n: map[task] -> int\non acq { n[pid] := ts }\ninvariant i on acq: ts > 5\ninvariant j on acq: ts + 1 > 0\n');
+    expect(ds.map((d) => [d.code, d.at])).toEqual([['KV201', 'ts'], ['KV201', '5'], ['KV201', 'ts + 1']]);
+  });
+
   it('reports duplicate declarations with the first one as a note', () => {
     const text = PRELUDE + 'state held: set[task]\n';
     const r = loadSpecText(text, 't.kinv');

@@ -109,12 +109,12 @@ describe('exit codes', () => {
     expect(r.stderr).toContain('no verdict');
   });
 
-  it('after a fatal KV310 (ftrace text, a spec without mappings) there is no "no violation"', async () => {
+  it('after a fatal KV317 (ftrace text, a spec without mappings) there is no "no violation"', async () => {
     const spec = join(tmp, 'nomap.kinv');
     writeFileSync(spec, 'event acq(lock: id)\n');
     const r = await kinv(['check', '--spec', spec, 'traces/ftrace/kprobe-draft-d_add_ci.txt']);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('KV310');
+    expect(r.stderr).toContain('KV317');
     expect(r.stdout).not.toContain('no violation');
   });
 

@@ -45,6 +45,42 @@ map kprobe dr when sem != "" -> acq_req(lock: ptr_sub(sem, 160), mode: R, kind: 
     expect(d.hint).toMatch(/^expected /);
   });
 
+  it('at the end of input, names the bracket left open, at its location', () => {
+    const text = 'event acq(lock: id)\ninvariant x on acq: (lock == "a(" and\n  lock != "b"\n';
+    const r = parseSpec({ path: 'open.kinv', text });
+    const d = r.diagnostics[0]!;
+    expect([d.code, d.message, d.span?.start]).toEqual(['KV001', "unexpected end of input: '(' is not closed", text.trimEnd().length]);
+    expect(d.notes?.map((n) => [n.message, n.span?.start])).toEqual([["the '(' opened here needs a ')'", text.indexOf('(lock ==')]]);
+  });
+
+  it('at a closer that does not match, names the bracket it should have closed', () => {
+    const text = 'event acq(lock: id)\ninvariant x on acq: size({ l | l in tasks ) > 0\n';
+    const d = parseSpec({ path: 'm.kinv', text }).diagnostics[0]!;
+    expect([d.message, d.span?.start]).toEqual(["unexpected \")\": '{' is not closed", text.indexOf(' ) >') + 1]);
+    expect(d.notes?.map((n) => n.span?.start)).toEqual([text.indexOf('{ l')]);
+  });
+
+  it('adds no bracket note to an error that is not about brackets', () => {
+    const d = parseSpec({ path: 'n.kinv', text: 'invariant x on acq: (a == == b)\n' }).diagnostics[0]!;
+    expect([d.message, d.notes]).toEqual(['unexpected "="', undefined]);
+  });
+
+  it('says how many more tokens were expected instead of cutting the list', () => {
+    const d = parseSpec({ path: 'h.kinv', text: 'invariant x on acq: a ==' }).diagnostics[0]!;
+    expect(d.hint).toMatch(/^expected .*, and \d+ more$/);
+    expect(d.hint).not.toContain('…');
+  });
+
+  it('takes a count\'s whole where-chain as its filter and compares the count after it', () => {
+    for (const text of ['count (t, l) in held where l == lock and held[t, l] == W <= 1', '(count (t, l) in held where l == lock and held[t, l] == W) <= 1']) {
+      const r = parseExpr({ path: 'e', text });
+      expect(r.ok, text).toBe(true);
+      if (!r.ok) return;
+      const e = r.value as { kind: string; op: string; left: { kind: string; filter: { op: string } }; right: { value: number } };
+      expect([e.op, e.left.kind, e.left.filter.op, e.right.value]).toEqual(['<=', 'count', 'and', 1]);
+    }
+  });
+
   it('keeps operator precedence: and binds tighter than or, comparison tighter than and', () => {
     const r = parseExpr({ path: 'e', text: 'a or b and c == d' });
     expect(r.ok).toBe(true);

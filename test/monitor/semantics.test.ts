@@ -132,3 +132,13 @@ invariant rel_held on rel: (pid, lock) in held
     expect(verdicts(r)).toEqual([['violation', 'rel_held', 2]]);
   });
 });
+
+describe('count with a where-chain, compared without parentheses', () => {
+  const spec = compileText(EVENTS + `
+invariant one_writer after acq: count (t, l) in held where l == lock and held[t, l] == W <= 1
+`);
+  it('counts the entries the whole chain selects, then compares', () => {
+    const r = run(spec, [ev(1, 'acq', { lock: 'A', mode: 'W' }), ev(2, 'acq', { lock: 'B', mode: 'W' }), ev(3, 'acq', { lock: 'A', mode: 'R' }), ev(4, 'acq', { lock: 'A', mode: 'W' })]);
+    expect(verdicts(r)).toEqual([['violation', 'one_writer', 3]]);
+  });
+});

@@ -67,7 +67,9 @@ export async function examples(argv: string[]): Promise<number> {
     }
     const problems: string[] = [];
     const progress = new Progress(relative(process.cwd(), file), process.stderr);
-    const report = await checkTraceFile(relative(process.cwd(), file), s, { params: exp.params ?? {}, onBatch: (b) => progress.update(b.lines, b.events), onDiagnostic: (d) => { if (d.severity === 'error') problems.push(d.message); } });
+    const report = await checkTraceFile(relative(process.cwd(), file), s,
+      { params: exp.params ?? {}, onBatch: (b) => progress.update(b.lines, b.events),
+      onDiagnostic: (d) => { if (d.severity === 'error') problems.push(d.message); } });
     progress.clear();
     const shown = relative(process.cwd(), file).padEnd(width);
     if (!report) { process.stdout.write(`  ${shown}  ${out.red('unreadable')}: ${problems.join('; ')}\n`); continue; }

@@ -16,6 +16,7 @@ export async function lint(argv: string[]): Promise<number> {
     return 2;
   }
   const s = r.value.spec;
-  process.stdout.write(`ok: ${s.files.length} file${s.files.length === 1 ? '' : 's'}, ${s.events.size} events, ${s.states.size} state variables, ${s.rules.length} rules, ${s.invariants.length} invariants, ${s.obligations.length} obligations, ${s.mappings.length} mappings\n`);
+  process.stdout.write(`ok: ${s.files.length} file${s.files.length === 1 ? '' : 's'}, ${s.events.size} events, ${s.states.size} state variables, `
+    + `${s.rules.length} rules, ${s.invariants.length} invariants, ${s.obligations.length} obligations, ${s.mappings.length} mappings\n`);
   return 0;
 }

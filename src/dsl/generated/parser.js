@@ -4099,7 +4099,7 @@ function peg$parse(input, options) {
             s10 = peg$parseWhereToken();
             if (s10 !== peg$FAILED) {
               s11 = peg$parse__();
-              s12 = peg$parseNot();
+              s12 = peg$parseOr();
               if (s12 !== peg$FAILED) {
                 s8 = s12;
               } else {

@@ -1,0 +1,17 @@
+/**
+ * Which kernel functions a trace shows (built from an ftrace capture's probes in
+ * src/trace/coverage.ts); a complete trace, such as the simulator's, shows all. Builtins such as
+ * `unprobed(...)` read it, so it sits with the shared values below the analysis.
+ */
+export interface ObservedFunctions {
+  /** The names of `list` (blank-separated) that may exist in the kernel and have no entry probe, blank-separated. */
+  unprobed(list: string): string;
+  /** The same for return probes. */
+  unprobedReturns(list: string): string;
+  /**
+   * Whether the trace shows entries of `fn` at all, whether or not the kernel has it: the test
+   * for a function that is the only source of an event (a function the kernel inlined shows
+   * nothing, where an acquisition variant it lacks cannot happen).
+   */
+  hasEntry(fn: string): boolean;
+}
