@@ -7,7 +7,7 @@
 import { acquire, release } from '../rwsem.js';
 import type { Scalar } from '../../trace/event.js';
 import type { Mode } from '../state.js';
-import { dcacheKey, type RoutineSteps } from '../task-step.js';
+import type { RoutineSteps } from '../task-step.js';
 
 export const lookupSlow: RoutineSteps<'lookup_slow'> = {
   lock(x) { acquire(x, x.dir, x.v.mode as Mode, x.sc.order === 'new' ? 'lookup_slow:lookup' : 'lookup_slow:dap'); },
@@ -43,11 +43,12 @@ export const lookupSlow: RoutineSteps<'lookup_slow'> = {
   },
   'ret-nolock'(x) { x.goto('lookup_slow:ret'); },
   ret(x) {
-    const { v, s } = x;
+    // No hashing here: ->lookup's d_splice_alias hashed the user's spelling already (negative, or
+    // the exact name), and after a case-insensitive match lookup_open drops the user's-spelling
+    // dentry and goes on with d_add_ci's result (fs/namei.c: `dput(dentry); dentry = res;`), so
+    // O_CREAT creates nothing under the user's spelling.
     const kind = x.sc.tasks[x.i]!.ops[x.t.op]!.kind;
-    const key = dcacheKey(x.dir, v.name);
-    if (kind === 'open_creat' && v.dapOutcome === 'N' && s.hashed[key] === undefined) s.hashed[key] = v.d1 as string;
-    x.ret(kind === 'stat' ? 'lookup_slow' : 'lookup_open', (v.result ?? null) as Scalar);
+    x.ret(kind === 'stat' ? 'lookup_slow' : 'lookup_open', (x.v.result ?? null) as Scalar);
     x.leave();
   },
 };
