@@ -58,23 +58,37 @@ export function release(x: TaskStep, lock: string, mode: Mode): void {
   wake(s, lock);
 }
 
-/** Grants a released lock to the waiters at the head of its queue. */
+/**
+ * Grants a released lock to the waiters its queue lets in, as 6.1's rwsem_mark_wake does: a writer
+ * at the head gets the lock alone once it is free; a reader at the head opens a reader phase in
+ * which every queued reader is granted at once, "irrespective of their order in the queue", while
+ * the writers keep their places (phase-fair: a reader queued behind a writer does not wait for it
+ * when a reader heads the queue).
+ */
 function wake(s: ModelState, lock: string): void {
   const l = s.locks[lock]!;
-  while (l.queue.length) {
-    const head = l.queue[0]!;
-    if (head.mode === 'W') {
-      if (l.writer !== null || l.readers.length) return;
-      l.writer = head.pid;
-      l.handoff = false;
-    } else {
-      if (l.writer !== null) return;
-      l.readers.push(head.pid);
-    }
+  const head = l.queue[0];
+  if (head === undefined) return;
+  if (head.mode === 'W') {
+    if (l.writer !== null || l.readers.length) return;
+    l.writer = head.pid;
+    l.handoff = false;
     l.queue.shift();
-    const t = s.tasks.find((x) => x.pid === head.pid)!;
-    t.status = 'run';
-    t.granted = true;
-    if (head.mode === 'W') return;
+    grant(s, head.pid);
+    return;
   }
+  if (l.writer !== null) return;
+  const readers = l.queue.filter((q) => q.mode === 'R');
+  l.queue = l.queue.filter((q) => q.mode === 'W');
+  for (const r of readers) {
+    l.readers.push(r.pid);
+    grant(s, r.pid);
+  }
+}
+
+/** The task sleeping on a lock now holds it: it runs again and emits its `acq`. */
+function grant(s: ModelState, pid: number): void {
+  const t = s.tasks.find((x) => x.pid === pid)!;
+  t.status = 'run';
+  t.granted = true;
 }

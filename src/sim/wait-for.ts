@@ -4,7 +4,8 @@
  * `explore`, `fuzz`) list each blocked task's edges from here, and the cycle is searched here.
  *
  * A reader waits only for what excludes it — the writer holding the lock and the writers queued
- * ahead of it (FIFO hand-over), not the readers holding it: on the three-task shared deadlock (a
+ * ahead of the first queued reader (rwsem_mark_wake grants every queued reader once a reader heads
+ * the queue), not the readers holding it: on the three-task shared deadlock (a
  * reader queued behind a writer that waits for another reader) an edge to the holding reader
  * would make the two-cycle `reader -> reader`, hiding the queued writer the deadlock is about. A
  * writer waits for every holder and every waiter ahead of it; an in-lookup sleeper waits for the
@@ -47,7 +48,11 @@ function waitOf(s: ModelState, t: TaskState): { on: string; edges: WaitEdge[] } 
     if (mode === 'W') for (const r of l.readers) add(r, 'holder');
     for (const q of l.queue) {
       if (q.pid === t.pid) break;
-      if (mode === 'W' || q.mode === 'W') add(q.pid, 'queued');
+      if (mode === 'W') add(q.pid, 'queued');
+      // A reader waits for the writers queued before the first queued reader, no further: the
+      // reader phase that starts there grants every queued reader at once (rwsem_mark_wake).
+      else if (q.mode === 'R') break;
+      else add(q.pid, 'queued');
     }
     return { on, edges };
   }
