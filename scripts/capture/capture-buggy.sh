@@ -28,24 +28,35 @@ SRC_PKG=linux-source-6.1
 SRC_VERSION=6.1.192-2
 BUILD_PACKAGES="build-essential flex bison bc libelf-dev libssl-dev dwarves xz-utils cpio"
 
-OUT=""; SHAPES="draft,fixed"; BUILD_ONLY=0; JOBS=2; INSTALL=1; PASS=(); ATTEMPTS=3
-while [ $# -gt 0 ]; do
-  case $1 in
-    --out) OUT=$2; shift ;;
-    --shapes) SHAPES=$2; shift ;;
-    --build-only) BUILD_ONLY=1 ;;
-    --jobs) JOBS=$2; shift ;;
-    --attempts) ATTEMPTS=$2; shift ;;
-    --no-install) INSTALL=0; PASS+=(--no-install) ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) PASS+=("$1") ;;
-  esac
-  shift
-done
-
 NAME=capture:buggy
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
+# capture.sh's options are checked here, before a build that can take an hour, and passed on.
+capture_defaults
+BUGGY_OUT=""; SHAPES="draft,fixed"; BUILD_ONLY=0; JOBS=2; PASS=(); ATTEMPTS=3; CAPTURE_PHASES=collision
+while [ $# -gt 0 ]; do
+  case $1 in
+    --out|--shapes|--jobs|--attempts) [ $# -ge 2 ] || usage_error "$1 needs a value" ;;
+  esac
+  case $1 in
+    --out) BUGGY_OUT=$2; shift 2 ;;
+    --shapes) SHAPES=$2; shift 2 ;;
+    --build-only) BUILD_ONLY=1; shift ;;
+    --jobs) JOBS=$2; shift 2 ;;
+    --attempts) ATTEMPTS=$2; shift 2 ;;
+    -h|--help) show_help "$0"; exit 0 ;;
+    *)
+      capture_option "$@" || usage_error "unknown option $1 (neither capture-buggy.sh's nor capture.sh's)"
+      if [ "$1" = --phases ]; then CAPTURE_PHASES=$2; fi
+      PASS+=("${@:1:$TAKEN}")
+      shift "$TAKEN" ;;
+  esac
+done
+check_capture_options
+for shape in ${SHAPES//,/ }; do
+  case $shape in draft|fixed|mainline) ;; *) usage_error "unknown shape $shape in --shapes (draft, fixed, mainline)" ;; esac
+done
+check_attempts "$ATTEMPTS"
 
 mkdir -p "$WORK"
 # ---------------------------------------------------------------------------------------------
@@ -131,23 +142,15 @@ fi
 [ "$BUILD_ONLY" = 1 ] && { step done "kernel $CACHE/bzImage ($(elapsed | tr -d ' '))"; exit 0; }
 
 # ---------------------------------------------------------------------------------------------
+OUT=$BUGGY_OUT
 [ -n "$OUT" ] || OUT="$WORK/out-buggy/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT"
 for shape in ${SHAPES//,/ }; do
-  case $shape in draft|fixed|mainline) ;; *) fail "unknown shape $shape (draft, fixed, mainline)" ;; esac
-  for attempt in $(seq 1 "$ATTEMPTS"); do
-    step "capture-$shape" "booting with kinv_d_add_ci=$shape, $(printf '%s\n' "${PASS[@]}" | grep -A1 -x -- --phases | tail -1 | grep -v -x -- --phases || echo collision) phase (attempt $attempt of $ATTEMPTS)"
-    rm -rf "$OUT/$shape"
+  capture_attempts "capture-$shape" "booting with kinv_d_add_ci=$shape, $CAPTURE_PHASES phase" "$ATTEMPTS" "$OUT/$shape" \
     bash "$HERE/capture.sh" --out "$OUT/$shape" --phases collision \
       --kernel "$CACHE/bzImage" --offsets-from "$CACHE/dcache-g.o" \
       --kernel-label "$SRC_PKG $SRC_VERSION + scripts/capture/patches (build $KEY), kinv_d_add_ci=$shape" \
-      --cmdline "kinv_d_add_ci=$shape" --allow-partial "${PASS[@]}" 2>&1 | sed -u 's/^/    /'
-    [ "${PIPESTATUS[0]}" = 0 ] && break
-    why=$(grep -m1 -oE 'BUG: (unable to handle|kernel NULL)[^,]*|self-detected stall|soft lockup' "$OUT/$shape/console.log" 2>/dev/null || true)
-    mv "$OUT/$shape" "$OUT/$shape.failed-$attempt"
-    [ "$attempt" -lt "$ATTEMPTS" ] || fail "the $shape capture failed $ATTEMPTS times (last: ${why:-see above}; boots kept in $OUT/$shape.failed-*)"
-    info "attempt $attempt failed (${why:-see above}; kept in $OUT/$shape.failed-$attempt): the kernel oopses now and then under this workload, see traces/kernel-buggy/README.md; booting again"
-  done
+      --cmdline "kinv_d_add_ci=$shape" --allow-partial ${PASS[@]+"${PASS[@]}"}
   grep -m1 -o 'kinv: d_add_ci shape [a-z]*' "$OUT/$shape/dmesg.txt" > /dev/null ||
     fail "the $shape kernel did not report its d_add_ci shape in dmesg (wrong kernel booted?)"
   info "lockdep/rwsem/hung-task reports: $(grep -cE 'bad unlock balance|DEBUG_RWSEMS_WARN_ON|circular locking|recursive locking|blocked for more than' "$OUT/$shape/dmesg.txt" || true)"

@@ -49,52 +49,27 @@ KPKG_VERSION=6.1.192-2
 KREL=6.1.0-56-cloud-amd64
 APT_PACKAGES="qemu-system-x86 busybox-static xfsprogs dosfstools e2fsprogs kmod cpio lz4 xz-utils zstd dwarves"
 
-PROBESET=legacy; ORD_ROUNDS=3; KERNEL_PACKAGE=""
-OUT=""; ACCEL=${KINV_ACCEL:-auto}; PHASES="kprobe-trace,kprobe-pipe,graph,collision"
-NFILES=200; WORKERS=4; COLL_WORKERS=6; COLL_ROUNDS=40; TIMEOUT=1200; INSTALL=1
-KERNEL_IMAGE=""; OFFSETS_FROM=""; KERNEL_LABEL=""; EXTRA_PROBES=""; EXTRA_CMDLINE=""; COLL_DEADLINE=300; ALLOW_PARTIAL=0; TRACE_CLOCK=counter
-while [ $# -gt 0 ]; do
-  case $1 in
-    --out) OUT=$2; shift ;;
-    --accel) ACCEL=$2; shift ;;
-    --phases) PHASES=$2; shift ;;
-    --files) NFILES=$2; shift ;;
-    --workers) WORKERS=$2; shift ;;
-    --coll-workers) COLL_WORKERS=$2; shift ;;
-    --coll-rounds) COLL_ROUNDS=$2; shift ;;
-    --timeout) TIMEOUT=$2; shift ;;
-    --no-install) INSTALL=0 ;;
-    --kernel) KERNEL_IMAGE=$(realpath "$2"); shift ;;
-    --offsets-from) OFFSETS_FROM=$(realpath "$2"); shift ;;
-    --kernel-label) KERNEL_LABEL=$2; shift ;;
-    --extra-probes) EXTRA_PROBES=$(realpath "$2"); shift ;;
-    --cmdline) EXTRA_CMDLINE=$2; shift ;;
-    --allow-partial) ALLOW_PARTIAL=1 ;;
-    --coll-deadline) COLL_DEADLINE=$2; shift ;;
-    --trace-clock) TRACE_CLOCK=$2; shift ;;
-    --probeset) PROBESET=$2; shift ;;
-    --kernel-package) KERNEL_PACKAGE=$2; shift ;;
-    --ord-rounds) ORD_ROUNDS=$2; shift ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "capture: unknown option $1 (see --help)" >&2; exit 2 ;;
-  esac
-  shift
-done
-case $ACCEL in auto|kvm|tcg) ;; *) echo "capture: --accel must be auto, kvm or tcg" >&2; exit 2 ;; esac
-case $PROBESET in legacy|full) ;; *) echo "capture: --probeset must be legacy or full" >&2; exit 2 ;; esac
-[ -n "$KERNEL_PACKAGE" ] && [ -n "$KERNEL_IMAGE" ] && { echo "capture: --kernel-package and --kernel exclude each other" >&2; exit 2; }
-
 NAME=capture
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
-trap 'rc=$?; [ $rc -ne 0 ] && [ $rc -ne 2 ] && printf "capture: stopped in step \"%s\" (exit %s)\n" "$STEP" "$rc" >&2' EXIT
+capture_defaults
+while [ $# -gt 0 ]; do
+  case $1 in -h|--help) show_help "$0"; exit 0 ;; esac
+  capture_option "$@" || usage_error "unknown option $1"
+  shift "$TAKEN"
+done
+check_capture_options
+# Files named relative to where the script was started, before anything changes directory.
+if [ -n "$KERNEL_IMAGE" ]; then KERNEL_IMAGE=$(realpath "$KERNEL_IMAGE"); fi
+if [ -n "$OFFSETS_FROM" ]; then OFFSETS_FROM=$(realpath "$OFFSETS_FROM"); fi
+if [ -n "$EXTRA_PROBES" ]; then EXTRA_PROBES=$(realpath "$EXTRA_PROBES"); fi
 
 mkdir -p "$WORK" || fail "cannot create the work folder $WORK"
 [ -n "$OUT" ] || OUT="$WORK/out/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd) || fail "cannot create the output folder $OUT"
 RUN=$(mktemp -d "$WORK/run.XXXXXX")
 cleanup_run() { rm -rf "$RUN"; }
-trap 'rc=$?; cleanup_run; [ $rc -ne 0 ] && [ $rc -ne 2 ] && printf "capture: stopped in step \"%s\" (exit %s)\n" "$STEP" "$rc" >&2; exit $rc' EXIT
+on_exit cleanup_run
 
 # ---------------------------------------------------------------------------------------------
 step preflight "work folder $WORK, output $OUT"

@@ -8,8 +8,9 @@
 import type { IncrementalChecker, Verdict } from '../checker/incremental.js';
 import type { TraceEvent } from '../trace/event.js';
 import type { Chooser } from './chooser.js';
-import { deadlockCycle, initialState, live, runnable, step, waitsFor, type ModelState, type Scenario } from './model.js';
+import { initialState, live, runnable, step, type ModelState, type Scenario } from './model.js';
 import type { Deadlock } from './simulate.js';
+import { deadlockCycle, taskWaits } from './wait-for.js';
 
 export interface Counterexample {
   /** The violated invariant (`no_deadlock` for a state where every live task is blocked). */
@@ -105,7 +106,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
       if (!live(node.state)) continue;
       const r = runnable(node.state);
       if (r.length === 0) {
-        if (!found.has('no_deadlock')) found.set('no_deadlock', { invariant: 'no_deadlock', verdict: undefined, deadlock: { cycle: deadlockCycle(node.state), waits: waitsFor(node.state) }, ...pathOf(node), depth: node.depth });
+        if (!found.has('no_deadlock')) found.set('no_deadlock', { invariant: 'no_deadlock', verdict: undefined, deadlock: { cycle: deadlockCycle(node.state), waits: taskWaits(node.state) }, ...pathOf(node), depth: node.depth });
         continue;
       }
       if (node.depth >= maxDepth) { cut = 'depth'; continue; }

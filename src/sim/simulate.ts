@@ -5,12 +5,14 @@
  */
 import type { TraceEvent } from '../trace/event.js';
 import type { Chooser } from './chooser.js';
-import { deadlockCycle, initialState, live, runnable, step, waitsFor, type ModelState, type Scenario } from './model.js';
+import { initialState, live, runnable, step, type ModelState, type Scenario } from './model.js';
+import { deadlockCycle, taskWaits, type TaskWait } from './wait-for.js';
 
 export interface Deadlock {
   /** pids around the wait-for cycle (first repeated last), when there is a cycle. */
   cycle: number[] | undefined;
-  waits: { pid: number; on: string; for: number[] }[];
+  /** Each blocked task and whom it waits for (the wait-for graph of wait-for.ts). */
+  waits: TaskWait[];
 }
 
 export interface SimResult {
@@ -36,7 +38,7 @@ export function simulate(sc: Scenario, ch: Chooser, opts: { maxSteps?: number } 
   while (live(s)) {
     if (steps >= max) return { events, steps, deadlock: undefined, cut: true };
     const i = schedule(s, ch);
-    if (i === undefined) return { events, steps, deadlock: { cycle: deadlockCycle(s), waits: waitsFor(s) }, cut: false };
+    if (i === undefined) return { events, steps, deadlock: { cycle: deadlockCycle(s), waits: taskWaits(s) }, cut: false };
     step(sc, s, i, ch, events);
     steps++;
   }

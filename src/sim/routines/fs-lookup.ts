@@ -1,0 +1,41 @@
+/**
+ * The filesystem's ->lookup (xfs_vn_ci_lookup on a case-insensitive directory, ext4_lookup
+ * otherwise) on the dentry d_alloc_parallel left in lookup: a case-insensitive match of another
+ * spelling goes through d_add_ci with the exact name; anything else is d_splice_alias of the
+ * inode (or of no inode, for a negative lookup).
+ */
+import type { Scalar } from '../../trace/event.js';
+import { dcacheKey, onDisk, type RoutineSteps } from '../task-step.js';
+
+export const fsLookup: RoutineSteps<'fs_lookup'> = {
+  lookup(x) {
+    const { v } = x;
+    const exact = onDisk(x.sc, x.dir, v.name as string);
+    if (exact !== undefined && exact !== v.name) {
+      v.exact = exact;
+      v.dciDentry = v.d1;
+      v.dciInLookup = true;
+      x.enter('d_add_ci:call', 'fs_lookup:after-dci');
+      return;
+    }
+    v.spliceDentry = v.d1;
+    v.spliceKey = dcacheKey(x.dir, v.name);
+    v.spliceInode = exact === undefined ? null : inodeOf(exact);
+    x.enter('d_splice_alias:call', 'fs_lookup:after-splice');
+  },
+  'after-splice'(x) {
+    x.ret('lookup', null);
+    x.v.result = x.v.d1;
+    x.leave();
+  },
+  'after-dci'(x) {
+    x.ret('lookup', x.v.dciRet as Scalar);
+    x.v.result = x.v.dciRet;
+    x.leave();
+  },
+};
+
+/** The inode id of an on-disk name: one inode per name, whatever the spelling looked up. */
+export function inodeOf(exact: string): string {
+  return `I${exact.length}${exact.toLowerCase()}`;
+}
