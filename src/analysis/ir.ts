@@ -33,7 +33,7 @@ export interface StateIR {
   type: Type;
   /** Key positions (and the value, as -1) holding task ids: entries are dropped when the task's history becomes unknown. */
   taskPositions: number[];
-  /** Key positions a compiled lookup asked to index. */
+  /** Key positions the lowering chose to index (a binder filtered on one of them); empty in the checked spec. */
   indexed: Set<number>;
   span: Span;
 }
