@@ -62,10 +62,4 @@ export default tseslint.config(
     rules: { 'max-len': ['error', { code: 160, ignoreUrls: true }] },
   },
   ...layerRules,
-  {
-    // Fixture generators that still run the checker to write expected verdicts; they are being
-    // replaced by expectations derived from each scenario, and this exception goes with them.
-    files: ['src/sim/ci-traces.ts', 'src/sim/gen-traces.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': 'off' },
-  },
 );
