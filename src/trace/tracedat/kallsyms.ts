@@ -7,6 +7,8 @@
 
 export interface Resolved {
   name: string;
+  /** The module the symbol is in (`[xfs]` in kallsyms), '' for the kernel itself. */
+  module: string;
   offset: bigint;
   size: bigint;
 }
@@ -14,20 +16,29 @@ export interface Resolved {
 export class Kallsyms {
   private readonly addrs: bigint[] = [];
   private readonly names: string[] = [];
+  private readonly modules: string[] = [];
   private readonly cache = new Map<bigint, Resolved | undefined>();
 
   constructor(text: string) {
-    const rows: { addr: bigint; name: string }[] = [];
+    const rows: { addr: bigint; name: string; module: string }[] = [];
     for (const line of text.split('\n')) {
-      const m = /^([0-9a-fA-F]+) (\S) (\S+)/.exec(line);
+      const m = /^([0-9a-fA-F]+) (\S) (\S+)(?:\s+\[([^\]]+)\])?/.exec(line);
       if (!m) continue;
       const addr = BigInt('0x' + m[1]!);
       if (addr === 0n) continue;
-      rows.push({ addr, name: m[3]! });
+      rows.push({ addr, name: m[3]!, module: m[4] ?? '' });
     }
     rows.sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
-    for (const r of rows) { this.addrs.push(r.addr); this.names.push(r.name); }
+    for (const r of rows) { this.addrs.push(r.addr); this.names.push(r.name); this.modules.push(r.module); }
   }
+
+  /** Whether the table names a symbol `name`. */
+  has(name: string): boolean {
+    this.named ??= new Set(this.names);
+    return this.named.has(name);
+  }
+
+  private named: Set<string> | undefined;
 
   get size(): number {
     return this.addrs.length;
@@ -50,16 +61,20 @@ export class Kallsyms {
     if (found >= 0) {
       let next = found + 1;
       while (next < a.length && a[next] === a[found]) next++;
-      if (next < a.length && addr < a[next]!) r = { name: this.names[found]!, offset: addr - a[found]!, size: a[next]! - a[found]! };
+      if (next < a.length && addr < a[next]!) r = { name: this.names[found]!, module: this.modules[found]!, offset: addr - a[found]!, size: a[next]! - a[found]! };
     }
     if (this.cache.size < 100_000) this.cache.set(addr, r);
     return r;
   }
 }
 
-/** `sym+0xoff/0xsize` (with the offset) or `sym` (without), as `%pS`/`%ps` print it; a bare `0x…` when unknown. */
+/**
+ * `sym+0xoff/0xsize [module]` (with the offset) or `sym` (without), as tracefs prints a probe's
+ * site and its function (6.1: the module only with the offset); a bare `0x…` when unknown.
+ */
 export function symbolText(ks: Kallsyms, addr: bigint, withOffset: boolean): string {
   const r = ks.resolve(addr);
   if (r === undefined) return '0x' + addr.toString(16);
-  return withOffset ? `${r.name}+0x${r.offset.toString(16)}/0x${r.size.toString(16)}` : r.name;
+  if (!withOffset) return r.name;
+  return `${r.name}+0x${r.offset.toString(16)}/0x${r.size.toString(16)}${r.module === '' ? '' : ` [${r.module}]`}`;
 }
