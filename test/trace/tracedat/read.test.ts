@@ -31,7 +31,8 @@ function rendered(file: string): string {
 
 async function records(text: string, file: string): Promise<RawFtraceRecord[]> {
   const out: RawItem[] = [];
-  for await (const b of readFtraceRecords([Buffer.from(text, 'latin1')], { file })) out.push(...b);
+  async function* one(): AsyncGenerator<Buffer> { yield Buffer.from(text, 'latin1'); }
+  for await (const b of readFtraceRecords(one(), { file })) out.push(...b);
   expect(out.filter((i) => i.kind === 'gap')).toEqual([]);
   return out as RawFtraceRecord[];
 }

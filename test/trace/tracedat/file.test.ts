@@ -1,0 +1,74 @@
+/**
+ * Damaged trace.dat metadata: each problem is a TraceDatError naming the byte offset and the part
+ * of the file being read, never a crash or a silent skip.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { TraceDatError } from '../../../src/trace/tracedat/cursor.js';
+import { isTraceDat, readTraceDatMeta } from '../../../src/trace/tracedat/file.js';
+
+const V6 = readFileSync('traces/tracedat/record-v6.dat');
+const V7Z = readFileSync('traces/tracedat/record-v7-zstd.dat');
+
+function problem(bytes: Uint8Array): { message: string; offset: number; section: string } {
+  try {
+    readTraceDatMeta(bytes);
+  } catch (e) {
+    expect(e).toBeInstanceOf(TraceDatError);
+    const t = e as TraceDatError;
+    return { message: t.message, offset: t.offset, section: t.section };
+  }
+  throw new Error('no problem found');
+}
+
+describe('trace.dat headers', () => {
+  it('knows the magic', () => {
+    expect(isTraceDat(V6)).toBe(true);
+    expect(isTraceDat(Buffer.from('# tracer: nop\n'))).toBe(false);
+  });
+
+  it('refuses an unknown file version at the version string', () => {
+    const b = Buffer.from(V6);
+    b[10] = 0x39; // "9"
+    expect(problem(b)).toEqual({ message: 'file version "9" is not supported (versions 6 and 7 are)', offset: 10, section: 'initial header' });
+  });
+
+  it('refuses a bad endianness byte and an implausible page size where they are', () => {
+    const e = Buffer.from(V6);
+    e[12] = 7;
+    expect(problem(e)).toMatchObject({ offset: 12, section: 'initial header' });
+    const p = Buffer.from(V6);
+    p.writeUInt32LE(3000, 14);
+    expect(problem(p)).toMatchObject({ offset: 14, message: 'page size 3000 is not a power of two of a plausible size' });
+  });
+
+  it('a version 6 file cut inside its metadata names the part it was reading', () => {
+    const p = problem(V6.subarray(0, 400));
+    expect(p.section).toBe('header_event');
+    expect(problem(V6.subarray(0, 4000)).section).toBe('ftrace event formats');
+    expect(p.message).toMatch(/bytes needed, \d+ left \(the file is cut short or damaged\)$/);
+  });
+
+  it('a version 7 file whose options point at the wrong section says which it expected', () => {
+    const b = Buffer.from(V7Z);
+    // The initial header ends with the offset of the first options section; point it at the header info section.
+    // magic (10), "7\0", endianness, long size, page size (4), "zstd\0", "1.5.4\0": the offset is at 29
+    expect(b.subarray(18, 29).toString('latin1')).toBe('zstd\x001.5.4\x00');
+    b.writeBigUInt64LE(37n, 29);
+    const p = problem(b);
+    expect(p.message).toBe('expected the options section (id 0) here, found section id 16');
+    expect(p.offset).toBe(37);
+  });
+
+  it('a version 7 compressed section that does not decompress is located at its data', () => {
+    const meta = readTraceDatMeta(V7Z);
+    expect(meta.compression).toBe('zstd');
+    const b = Buffer.from(V7Z);
+    // the header info section (at 37, compressed): its data follows the 16-byte header and the two sizes
+    b.fill(0xff, 37 + 16 + 8, 37 + 16 + 8 + 16);
+    const p = problem(b);
+    expect(p.section).toBe('header info');
+    expect(p.offset).toBe(37 + 16 + 8);
+    expect(p.message).toMatch(/^header info: zstd data does not decompress/);
+  });
+});
