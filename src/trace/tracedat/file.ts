@@ -39,7 +39,8 @@ export interface TraceDatMeta {
   compression: string;
   /** The kernel's `long` in the ring buffer (from header_page's commit field). */
   kernelLongSize: number;
-  formats: Map<number, EventFormat>;
+  /** Event formats by id, parsed on first use (a file may hold thousands, a trace uses a few). */
+  formats: FormatTable;
   kallsyms: string;
   cmdlines: Map<number, string>;
   /** The trace clock the data was recorded with (`counter`, `global`, …), when the file says. */
@@ -49,6 +50,41 @@ export interface TraceDatMeta {
   cpus: CpuData[];
   /** Things the reader skipped on purpose (other buffer instances, a latency trace), for a note. */
   skipped: string[];
+}
+
+/** The format files of a trace.dat by event id; each is parsed when first asked for. */
+export class FormatTable {
+  private readonly raw = new Map<number, { system: string; bytes: Uint8Array; at: number }>();
+  private readonly parsed = new Map<number, EventFormat | null>();
+
+  add(id: number, system: string, bytes: Uint8Array, at: number): void {
+    this.raw.set(id, { system, bytes, at });
+  }
+
+  get size(): number {
+    return this.raw.size;
+  }
+
+  ids(): IterableIterator<number> {
+    return this.raw.keys();
+  }
+
+  /** The format of event `id`; throws a located `TraceDatError` when its file has no name. */
+  get(id: number): EventFormat | undefined {
+    const have = this.parsed.get(id);
+    if (have !== undefined) return have ?? undefined;
+    const r = this.raw.get(id);
+    if (r === undefined) return undefined;
+    const f = parseEventFormat(r.system, latin1(r.bytes));
+    if (f === undefined) throw new TraceDatError(`the ${r.system} event format with ID ${id} has no name`, r.at, 'event formats');
+    this.parsed.set(id, f);
+    return f;
+  }
+}
+
+/** Bytes as latin1 text (byte-exact), without copying them first. */
+function latin1(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }
 
 const SECTION = { options: 0, headerInfo: 16, ftraceEvents: 17, eventFormats: 18, kallsyms: 19, printk: 20, cmdlines: 21, buffer: 3 } as const;
@@ -71,7 +107,7 @@ export function readTraceDatMeta(bytes: Uint8Array): TraceDatMeta {
   const pageSize = c.u32('page size');
   if (pageSize < 64 || pageSize > (1 << 24) || (pageSize & (pageSize - 1)) !== 0) c.fail(`page size ${pageSize} is not a power of two of a plausible size`, c.offset - 4);
   const meta: TraceDatMeta = {
-    version, littleEndian: endian === 0, longSize, pageSize, compression: 'none', kernelLongSize: 8, formats: new Map(), kallsyms: '',
+    version, littleEndian: endian === 0, longSize, pageSize, compression: 'none', kernelLongSize: 8, formats: new FormatTable(), kallsyms: '',
     cmdlines: new Map(), clock: undefined, tsOffset: 0, cpus: [], skipped: [],
   };
   if (version === 6) readV6(c, meta);
@@ -82,7 +118,7 @@ export function readTraceDatMeta(bytes: Uint8Array): TraceDatMeta {
 function readHeaderInfo(c: Cursor, meta: TraceDatMeta): void {
   c.section = 'header_page';
   c.expect('header_page\0', 'header_page name');
-  const page = Buffer.from(c.bytesOf(c.u64n('header_page size'), 'header_page')).toString('latin1');
+  const page = latin1(c.bytesOf(c.u64n('header_page size'), 'header_page'));
   const commit = /field:\s*local_t commit;\s*offset:\d+;\s*size:(\d+);/.exec(page);
   if (commit) meta.kernelLongSize = Number(commit[1]);
   c.section = 'header_event';
@@ -94,10 +130,13 @@ function readFormats(c: Cursor, meta: TraceDatMeta, system: string, count: numbe
   for (let i = 0; i < count; i++) {
     const at = c.offset;
     const size = c.u64n(`${system} format size`);
-    const text = Buffer.from(c.bytesOf(size, `${system} format`)).toString('latin1');
-    const f = parseEventFormat(system, text);
-    if (f === undefined) throw new TraceDatError(`a ${system} event format without a name or ID`, at, c.section);
-    meta.formats.set(f.id, f);
+    const bytes = c.bytesOf(size, `${system} format`);
+    // Only the ID is read now (a file may hold thousands of formats; a trace uses a few).
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const idAt = buf.indexOf('\nID: ');
+    const id = idAt === -1 ? undefined : /^\d+/.exec(buf.toString('latin1', idAt + 5, Math.min(buf.length, idAt + 25)))?.[0];
+    if (id === undefined) throw new TraceDatError(`a ${system} event format without an ID`, at, c.section);
+    meta.formats.add(Number(id), system, bytes, at);
   }
 }
 
@@ -117,7 +156,7 @@ function readEventFormats(c: Cursor, meta: TraceDatMeta): void {
 
 function readKallsyms(c: Cursor, meta: TraceDatMeta): void {
   c.section = 'kallsyms';
-  meta.kallsyms = Buffer.from(c.bytesOf(c.u32('kallsyms size'), 'kallsyms')).toString('latin1');
+  meta.kallsyms = latin1(c.bytesOf(c.u32('kallsyms size'), 'kallsyms'));
 }
 
 function readPrintk(c: Cursor): void {
@@ -127,7 +166,7 @@ function readPrintk(c: Cursor): void {
 
 function readCmdlines(c: Cursor, meta: TraceDatMeta): void {
   c.section = 'saved command lines';
-  const text = Buffer.from(c.bytesOf(c.u64n('saved command lines size'), 'saved command lines')).toString('latin1');
+  const text = latin1(c.bytesOf(c.u64n('saved command lines size'), 'saved command lines'));
   for (const line of text.split('\n')) {
     const sp = line.indexOf(' ');
     if (sp <= 0) continue;
@@ -145,7 +184,7 @@ function readV6(c: Cursor, meta: TraceDatMeta): void {
   readCmdlines(c, meta);
   c.section = 'options';
   const ncpus = c.u32('CPU count');
-  let kind = Buffer.from(c.bytesOf(10, 'data kind')).toString('latin1');
+  let kind = latin1(c.bytesOf(10, 'data kind'));
   if (kind === 'options  \0') {
     for (;;) {
       const id = c.u16('option id');
@@ -154,7 +193,7 @@ function readV6(c: Cursor, meta: TraceDatMeta): void {
       const data = new Cursor(c.bytesOf(size, 'option data'), c.offset - size, meta.littleEndian, 'options');
       option(id, data, meta, 6);
     }
-    kind = Buffer.from(c.bytesOf(10, 'data kind')).toString('latin1');
+    kind = latin1(c.bytesOf(10, 'data kind'));
   }
   if (kind === 'latency  \0') c.fail('a latency trace (text) is stored instead of ring-buffer pages: not supported, read its text with trace-cmd report');
   if (kind !== 'flyrecord\0') c.fail(`expected "flyrecord" after the options, found ${JSON.stringify(kind)}`, c.offset - 10);
@@ -240,7 +279,7 @@ export function inflate(algo: string, data: Uint8Array, usize: number, at: numbe
 function option(id: number, data: Cursor, meta: TraceDatMeta, version: number): void {
   switch (id) {
     case OPT.traceClock: {
-      const text = Buffer.from(data.bytes).toString('latin1');
+      const text = latin1(data.bytes);
       const m = /\[([^\]]+)\]/.exec(text);
       meta.clock ??= m?.[1];
       return;

@@ -46,7 +46,7 @@ class CpuStream {
   missed = 0;
   done = false;
 
-  constructor(readonly cpu: number, pages: Generator<Page>, meta: TraceDatMeta, private readonly onProblem: (p: TraceDatProblem) => void) {
+  constructor(readonly cpu: number, readonly index: number, pages: Generator<Page>, meta: TraceDatMeta, private readonly onProblem: (p: TraceDatProblem) => void) {
     this.pages = pages;
     this.reader = new PageReader({ littleEndian: meta.littleEndian, longSize: meta.kernelLongSize });
   }
@@ -85,14 +85,18 @@ export function traceDatText(bytes: Uint8Array): TraceDatText {
     const renderers = new Map<number, EventRenderer | null>();
     const fields = new FieldReader(meta.littleEndian);
     const inNs = clockInNs(meta.clock);
-    const streams = meta.cpus.map((c) => new CpuStream(c.cpu, cpuPages(bytes, meta, c), meta, (p) => problems.push(p)));
+    const streams = meta.cpus.map((c, i) => new CpuStream(c.cpu, i, cpuPages(bytes, meta, c), meta, (p) => problems.push(p)));
     for (const s of streams) s.advance();
     // Common fields, from any format (every event has them at the same place).
-    const any = meta.formats.values().next().value;
+    const firstId = meta.formats.ids().next();
+    const any = firstId.done === true ? undefined : meta.formats.get(firstId.value);
     const fType = any?.byName.get('common_type');
     const fFlags = any?.byName.get('common_flags');
     const fPreempt = any?.byName.get('common_preempt_count');
     const fPid = any?.byName.get('common_pid');
+    // `comm-pid` and `[cpu]` columns, made once per task and CPU
+    const taskCols = new Map<number, string>();
+    const cpuCols = streams.map((s) => ` [${String(s.cpu).padStart(3, '0')}] `);
     let buf: string[] = [`# trace.dat version ${meta.version}, clock ${meta.clock ?? 'unknown'}, ${meta.cpus.length} CPUs${meta.compression === 'none' ? '' : `, ${meta.compression}`}`];
     for (;;) {
       let best: CpuStream | undefined;
@@ -112,11 +116,16 @@ export function traceDatText(bytes: Uint8Array): TraceDatText {
       }
       const pid = fPid === undefined ? undefined : fields.int(fPid);
       const pidN = typeof pid === 'number' ? pid : -1;
-      const comm = pidN === 0 ? '<idle>' : meta.cmdlines.get(pidN) ?? '<...>';
+      let task = taskCols.get(pidN);
+      if (task === undefined) {
+        const comm = pidN === 0 ? '<idle>' : meta.cmdlines.get(pidN) ?? '<...>';
+        task = `${comm.padStart(16)}-${String(pidN).padEnd(7)}`;
+        taskCols.set(pidN, task);
+      }
       const flagsV = fFlags === undefined ? 0 : fields.int(fFlags);
       const preV = fPreempt === undefined ? 0 : fields.int(fPreempt);
       const flags = flagsText(typeof flagsV === 'number' ? flagsV : 0, typeof preV === 'number' ? preV : 0);
-      const prefix = `${comm.padStart(16)}-${String(pidN).padEnd(7)} [${String(best.cpu).padStart(3, '0')}] ${flags} ${tsText(r.ts + meta.tsOffset, inNs)}: `;
+      const prefix = `${task}${cpuCols[best.index]!}${flags} ${tsText(r.ts + meta.tsOffset, inNs)}: `;
       if (rend === null || rend === undefined) {
         buf.push(`${prefix}unknown_event_${String(type)}: (an event type the file has no format for)`);
       } else if (rend.bare) buf.push(prefix + rend.payload(fields));

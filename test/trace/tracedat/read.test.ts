@@ -58,7 +58,7 @@ describe('trace.dat metadata of the real files', () => {
     expect(meta.clock).toBe('counter');
     expect(meta.kernelLongSize).toBe(8);
     expect(meta.pageSize).toBe(4096);
-    const names = new Set([...meta.formats.values()].map((f) => `${f.system}:${f.name}`));
+    const names = new Set([...meta.formats.ids()].map((id) => `${meta.formats.get(id)!.system}:${meta.formats.get(id)!.name}`));
     for (const e of ['kprobes:lkslow', 'kprobes:lkslow_ret', 'kprobes:dr', 'kprobes:daddci', 'raw_syscalls:sys_exit', 'sched:sched_process_exit']) expect(names).toContain(e);
   });
 });
