@@ -23,7 +23,8 @@ export async function openTraceDat(input: OpenedInput, onDiagnostic: (d: Diagnos
     text = traceDatText(bytes);
   } catch (e) {
     if (!(e instanceof TraceDatError)) throw e;
-    onDiagnostic(error('KV306', `trace.dat damaged at byte ${e.offset} (${e.section}): ${e.message}`, { at: { source: input.name, line: 1, column: 1 } },
+    // A binary file has no lines: the location is the byte offset (a span of the file).
+    onDiagnostic(error('KV306', `trace.dat damaged at byte ${e.offset} (${e.section}): ${e.message}`, { span: { source: input.name, start: e.offset, end: e.offset + 1 } },
       'nothing of this file can be read without its metadata; check that it is a whole trace.dat as trace-cmd wrote it (trace-cmd report -i FILE)'));
     return undefined;
   }
