@@ -72,3 +72,14 @@ describe('trace.dat headers', () => {
     expect(p.message).toMatch(/^header info: zstd data does not decompress/);
   });
 });
+
+describe('section decompression', () => {
+  it('zlib blocks (compress2 format) are inflated; a size other than promised is located', async () => {
+    const { deflateSync } = await import('node:zlib');
+    const { inflate } = await import('../../../src/trace/tracedat/file.js');
+    const text = Buffer.from('name: lkslow\nID: 1234\n');
+    expect(Buffer.from(inflate('zlib', deflateSync(text), text.length, 500, 'kallsyms')).toString()).toBe(text.toString());
+    expect(() => inflate('zlib', deflateSync(text), text.length + 1, 500, 'kallsyms')).toThrow(expect.objectContaining({ offset: 500, message: `kallsyms: decompressed to ${text.length} bytes, the file promised ${text.length + 1}` }));
+    expect(() => inflate('lz4', text, text.length, 7, 'options')).toThrow(expect.objectContaining({ offset: 7 }));
+  });
+});

@@ -83,3 +83,22 @@ describe('kinv check of a trace.dat', () => {
     expect(cli.stdout).not.toContain('no violation');
   });
 });
+
+describe('events the ring buffer lost', () => {
+  it('a page flagged with missed events becomes a lost-events gap on its CPU before its first record', async () => {
+    const b = Buffer.from(readFileSync(`${DIR}/record-v6.dat`));
+    // CPU 1's second page: set bit 31 (missed events, count not stored) of its commit word
+    const { readTraceDatMeta } = await import('../../../src/trace/tracedat/file.js');
+    const cpu1 = readTraceDatMeta(b).cpus[1]!;
+    const page = cpu1.offset + 4096;
+    b.writeUInt32LE((b.readUInt32LE(page + 8) | 0x80000000) >>> 0, page + 8);
+    const path = join(tmp, 'missed.dat');
+    writeFileSync(path, b);
+    const { r } = await check(path);
+    const lost = r!.gaps.filter((g) => g.reason === 'lost events');
+    expect(lost.map((g) => [g.cpu, g.lost])).toEqual([[1, undefined]]);
+    // the marker takes a line of its own, right before the page's first record
+    expect(r!.stats.lines).toBe(1818 + 2);
+    expect(r!.stats.records).toBe(1818);
+  });
+});
