@@ -97,7 +97,8 @@ export class PageReader {
         const len = this.word(at + 4);
         if (len < 4) this.fail(at, `a data event of length ${len}`);
         this.start = at + 8;
-        this.length = ((len - 4) + 3) & ~3;
+        // (not `& ~3`: a damaged length beyond 2^31 would turn negative)
+        this.length = Math.ceil((len - 4) / 4) * 4;
         this.pos = this.start + this.length;
       } else {
         this.start = at + 4;

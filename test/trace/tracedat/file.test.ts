@@ -83,3 +83,27 @@ describe('section decompression', () => {
     expect(() => inflate('lz4', text, text.length, 7, 'options')).toThrow(expect.objectContaining({ offset: 7 }));
   });
 });
+
+describe('damaged files, at random', () => {
+  it('bytes overwritten and the file cut anywhere: only located TraceDatErrors, never another exception', async () => {
+    const fc = await import('fast-check');
+    const { traceDatText } = await import('../../../src/trace/tracedat/read.js');
+    const files = [V6, V7Z, readFileSync('traces/tracedat/record-v7.dat')];
+    fc.assert(fc.property(
+      fc.nat(files.length - 1), fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.nat(255)), { minLength: 1, maxLength: 8 }), fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
+      (which, flips, cutAt) => {
+        const b = Buffer.from(files[which]!);
+        for (const [where, value] of flips) b[Math.min(b.length - 1, Math.floor(where * b.length))] = value;
+        const input = cutAt === null ? b : b.subarray(0, Math.floor(cutAt * b.length));
+        try {
+          const t = traceDatText(input);
+          for (const c of t.chunks) void c;
+          for (const p of t.problems) expect(p.offset).toBeGreaterThanOrEqual(0);
+        } catch (e) {
+          expect(e).toBeInstanceOf(TraceDatError);
+          expect((e as TraceDatError).offset).toBeGreaterThanOrEqual(0);
+        }
+      },
+    ), { numRuns: 200, seed: 16 });
+  });
+});

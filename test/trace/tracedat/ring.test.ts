@@ -77,3 +77,12 @@ describe('ring-buffer pages', () => {
     expect(() => new PageReader({ littleEndian: true, longSize: 8 }).load(p, 100)).toThrow(expect.objectContaining({ offset: 108 }));
   });
 });
+
+describe('ring-buffer pages: damaged lengths', () => {
+  it('a type_len 0 length beyond 2^31 is an event past the data, not a read before the page', () => {
+    const p = page(0, [hdr(0, 1), 0xfffffff0, 0, 0]);
+    const r = new PageReader({ littleEndian: true, longSize: 8 });
+    r.load(p, 0);
+    expect(() => r.next()).toThrow(expect.objectContaining({ offset: 16, section: 'ring-buffer page' }));
+  });
+});
