@@ -44,5 +44,6 @@ export async function benchTraceDat(root: string, outDir: string, copies = 200):
 }
 
 if (process.argv[1] !== undefined && /bench\/tracedat\.ts$/.test(process.argv[1])) {
-  benchTraceDat(process.cwd(), process.argv[2] ?? '/tmp').then((r) => console.log(JSON.stringify(r, null, 2)), (e: unknown) => { console.error(e); process.exit(1); });
+  benchTraceDat(process.cwd(), process.argv[2] ?? '/tmp')
+    .then((r) => console.log(JSON.stringify(r, null, 2)), (e: unknown) => { console.error(e); process.exit(1); });
 }

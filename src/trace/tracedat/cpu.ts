@@ -26,7 +26,8 @@ export function* cpuPages(bytes: Uint8Array, meta: TraceDatMeta, cpu: CpuData): 
     // Cut short: the whole pages that are there are read, then the rest is reported.
     const have = Math.max(0, bytes.length - cpu.offset);
     for (let at = 0; at + ps <= have; at += ps) yield { bytes: bytes.subarray(cpu.offset + at, cpu.offset + at + ps), fileOffset: cpu.offset + at };
-    throw new TraceDatError(`CPU ${cpu.cpu}'s data should be ${cpu.size} bytes from offset ${cpu.offset}, but the file ends at ${bytes.length}: the file is cut short`, bytes.length, `CPU ${cpu.cpu} data`);
+    const why = `CPU ${cpu.cpu}'s data should be ${cpu.size} bytes from offset ${cpu.offset}, but the file ends at ${bytes.length}: the file is cut short`;
+    throw new TraceDatError(why, bytes.length, `CPU ${cpu.cpu} data`);
   }
   for (let at = 0; at < cpu.size; at += ps) {
     const end = Math.min(at + ps, cpu.size);

@@ -105,7 +105,9 @@ export function readTraceDatMeta(bytes: Uint8Array): TraceDatMeta {
   const longSize = c.u8('long size');
   if (longSize !== 4 && longSize !== 8) c.fail(`long size ${longSize} is neither 4 nor 8`, c.offset - 1);
   const pageSize = c.u32('page size');
-  if (pageSize < 64 || pageSize > (1 << 24) || (pageSize & (pageSize - 1)) !== 0) c.fail(`page size ${pageSize} is not a power of two of a plausible size`, c.offset - 4);
+  if (pageSize < 64 || pageSize > (1 << 24) || (pageSize & (pageSize - 1)) !== 0) {
+    c.fail(`page size ${pageSize} is not a power of two of a plausible size`, c.offset - 4);
+  }
   const meta: TraceDatMeta = {
     version, littleEndian: endian === 0, longSize, pageSize, compression: 'none', kernelLongSize: 8, formats: new FormatTable(), kallsyms: '',
     cmdlines: new Map(), clock: undefined, tsOffset: 0, cpus: [], skipped: [],

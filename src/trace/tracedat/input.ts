@@ -24,12 +24,14 @@ export async function openTraceDat(input: OpenedInput, onDiagnostic: (d: Diagnos
   } catch (e) {
     if (!(e instanceof TraceDatError)) throw e;
     // A binary file has no lines: the location is the byte offset (a span of the file).
-    onDiagnostic(error('KV306', `trace.dat damaged at byte ${e.offset} (${e.section}): ${e.message}`, { span: { source: input.name, start: e.offset, end: e.offset + 1 } },
+    onDiagnostic(error('KV306', `trace.dat damaged at byte ${e.offset} (${e.section}): ${e.message}`,
+      { span: { source: input.name, start: e.offset, end: e.offset + 1 } },
       'nothing of this file can be read without its metadata; check that it is a whole trace.dat as trace-cmd wrote it (trace-cmd report -i FILE)'));
     return undefined;
   }
   for (const s of text.meta.skipped) {
-    onDiagnostic({ code: 'KV313', severity: 'note', message: `trace.dat: ${s} not read (only the top instance's ring buffer is checked)`, at: { source: input.name, line: 1 } });
+    const message = `trace.dat: ${s} not read (only the top instance's ring buffer is checked)`;
+    onDiagnostic({ code: 'KV313', severity: 'note', message, at: { source: input.name, line: 1 } });
   }
   const chunks = text.chunks;
   const first = chunks.next();
@@ -41,8 +43,10 @@ export async function openTraceDat(input: OpenedInput, onDiagnostic: (d: Diagnos
     if (input.cut !== undefined) opened.cut = input.cut;
     else if (text.problems.length > 0) {
       const p = text.problems[0]!;
-      const more = text.problems.length > 1 ? ` (and ${text.problems.length - 1} more: ${text.problems.slice(1).map((q) => `${q.section} at byte ${q.offset}`).join(', ')})` : '';
-      opened.cut = { message: `trace.dat damaged or cut short at byte ${p.offset} (${p.section}): ${p.message}${more}; ${text.records} records were read before it`, bytes: p.offset };
+      const others = text.problems.slice(1).map((q) => `${q.section} at byte ${q.offset}`);
+      const more = others.length > 0 ? ` (and ${others.length} more: ${others.join(', ')})` : '';
+      const message = `trace.dat damaged or cut short at byte ${p.offset} (${p.section}): ${p.message}${more}; ${text.records} records were read before it`;
+      opened.cut = { message, bytes: p.offset };
     }
   }
   return opened;

@@ -61,7 +61,9 @@ export class Kallsyms {
     if (found >= 0) {
       let next = found + 1;
       while (next < a.length && a[next] === a[found]) next++;
-      if (next < a.length && addr < a[next]!) r = { name: this.names[found]!, module: this.modules[found]!, offset: addr - a[found]!, size: a[next]! - a[found]! };
+      if (next < a.length && addr < a[next]!) {
+        r = { name: this.names[found]!, module: this.modules[found]!, offset: addr - a[found]!, size: a[next]! - a[found]! };
+      }
     }
     if (this.cache.size < 100_000) this.cache.set(addr, r);
     return r;

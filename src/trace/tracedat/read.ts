@@ -46,7 +46,10 @@ class CpuStream {
   missed = 0;
   done = false;
 
-  constructor(readonly cpu: number, readonly index: number, pages: Generator<Page>, meta: TraceDatMeta, private readonly onProblem: (p: TraceDatProblem) => void) {
+  constructor(
+    readonly cpu: number, readonly index: number, pages: Generator<Page>, meta: TraceDatMeta,
+    private readonly onProblem: (p: TraceDatProblem) => void,
+  ) {
     this.pages = pages;
     this.reader = new PageReader({ littleEndian: meta.littleEndian, longSize: meta.kernelLongSize });
   }
@@ -97,7 +100,8 @@ export function traceDatText(bytes: Uint8Array): TraceDatText {
     // `comm-pid` and `[cpu]` columns, made once per task and CPU
     const taskCols = new Map<number, string>();
     const cpuCols = streams.map((s) => ` [${String(s.cpu).padStart(3, '0')}] `);
-    let buf: string[] = [`# trace.dat version ${meta.version}, clock ${meta.clock ?? 'unknown'}, ${meta.cpus.length} CPUs${meta.compression === 'none' ? '' : `, ${meta.compression}`}`];
+    const compressed = meta.compression === 'none' ? '' : `, ${meta.compression}`;
+    let buf: string[] = [`# trace.dat version ${meta.version}, clock ${meta.clock ?? 'unknown'}, ${meta.cpus.length} CPUs${compressed}`];
     for (;;) {
       let best: CpuStream | undefined;
       for (const s of streams) if (!s.done && (best === undefined || s.ts < best.ts)) best = s;

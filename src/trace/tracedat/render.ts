@@ -182,7 +182,9 @@ export class EventRenderer {
       // The probe's `(%lx)` / `(%lx <- %lx)` prefix is replaced by tracefs' symbolic site.
       const first = pieces.findIndex((p) => 'text' in p && p.text.includes(')'));
       const closing = pieces[first];
-      pieces = closing === undefined || !('text' in closing) ? undefined : [{ text: closing.text.slice(closing.text.indexOf(')') + 1) }, ...pieces.slice(first + 1)];
+      pieces = closing === undefined || !('text' in closing)
+        ? undefined
+        : [{ text: closing.text.slice(closing.text.indexOf(')') + 1) }, ...pieces.slice(first + 1)];
     }
     this.pieces = pieces;
   }

@@ -37,7 +37,8 @@ describe('kinv check of a trace.dat', () => {
     expect(dat.r!.evaluated).toEqual(txt.r!.evaluated);
     expect(dat.r!.unknown).toEqual(txt.r!.unknown);
     expect(dat.r!.coverage).toEqual(txt.r!.coverage);
-    const key = (v: NonNullable<typeof dat.r>['verdicts'][number], shift: number) => [v.kind, v.invariant, v.event?.pid, v.event?.seq, (v.event?.line ?? 0) + shift];
+    const key = (v: NonNullable<typeof dat.r>['verdicts'][number], shift: number) =>
+      [v.kind, v.invariant, v.event?.pid, v.event?.seq, (v.event?.line ?? 0) + shift];
     expect(dat.r!.verdicts.map((v) => key(v, 11))).toEqual(txt.r!.verdicts.map((v) => key(v, 0)));
     expect(dat.r!.violations).toBe(0);
     expect(dat.diags.filter((d) => d.severity === 'error')).toEqual([]);
@@ -60,7 +61,8 @@ describe('kinv check of a trace.dat', () => {
     writeFileSync(path, whole.subarray(0, whole.length - 6000));
     const { r, diags } = await check(path);
     const cut = diags.find((d) => d.code === 'KV305')!;
-    expect(cut.message).toMatch(/^trace\.dat damaged or cut short at byte 104592 \(CPU 1 data\): CPU 1's data should be \d+ bytes from offset \d+, but the file ends at 104592/);
+    expect(cut.message).toMatch(/^trace\.dat damaged or cut short at byte 104592 \(CPU 1 data\): /);
+    expect(cut.message).toMatch(/CPU 1's data should be \d+ bytes from offset \d+, but the file ends at 104592/);
     const last = r!.gaps.at(-1)!;
     expect([last.kind, last.pids, last.file]).toEqual(['gap', undefined, path]);
     expect(r!.stats.records).toBeGreaterThan(500);
@@ -75,7 +77,8 @@ describe('kinv check of a trace.dat', () => {
     writeFileSync(path, readFileSync(`${DIR}/record-v6.dat`).subarray(0, 300));
     const { r, diags } = await check(path);
     expect(r).toBeUndefined();
-    expect(diags.map((d) => [d.code, d.message])).toEqual([['KV306', 'trace.dat damaged at byte 264 (header_event): header_event: 205 bytes needed, 36 left (the file is cut short or damaged)']]);
+    const message = 'trace.dat damaged at byte 264 (header_event): header_event: 205 bytes needed, 36 left (the file is cut short or damaged)';
+    expect(diags.map((d) => [d.code, d.message])).toEqual([['KV306', message]]);
     const cli = await kinv(['check', path]);
     expect(cli.code).toBe(3);
     expect(cli.stderr).toContain('error[KV306]: trace.dat damaged at byte 264 (header_event)');

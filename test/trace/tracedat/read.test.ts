@@ -59,7 +59,9 @@ describe('trace.dat metadata of the real files', () => {
     expect(meta.kernelLongSize).toBe(8);
     expect(meta.pageSize).toBe(4096);
     const names = new Set([...meta.formats.ids()].map((id) => `${meta.formats.get(id)!.system}:${meta.formats.get(id)!.name}`));
-    for (const e of ['kprobes:lkslow', 'kprobes:lkslow_ret', 'kprobes:dr', 'kprobes:daddci', 'raw_syscalls:sys_exit', 'sched:sched_process_exit']) expect(names).toContain(e);
+    for (const e of ['kprobes:lkslow', 'kprobes:lkslow_ret', 'kprobes:dr', 'kprobes:daddci', 'raw_syscalls:sys_exit', 'sched:sched_process_exit']) {
+      expect(names).toContain(e);
+    }
   });
 });
 
@@ -76,7 +78,8 @@ describe('trace.dat records equal trace-cmd report of the same file', () => {
     recs.forEach((r, i) => {
       const rep = report[i]!;
       // Record N is on line N + 1 of both: the reader's first line names the file, report's says cpus=N.
-      expect({ line: r.line, pid: r.pid, comm: r.comm, cpu: r.cpu, ts: r.tsRaw, event: r.name }).toEqual({ line: rep.line, pid: rep.pid, comm: rep.comm, cpu: rep.cpu, ts: rep.ts, event: rep.event });
+      expect({ line: r.line, pid: r.pid, comm: r.comm, cpu: r.cpu, ts: r.tsRaw, event: r.name })
+        .toEqual({ line: rep.line, pid: rep.pid, comm: rep.comm, cpu: rep.cpu, ts: rep.ts, event: rep.event });
       kinds.set(r.kind, (kinds.get(r.kind) ?? 0) + 1);
       if (r.kind === 'kprobe') {
         const m = /^\(([0-9a-f]+)\)(.*)$/.exec(rep.payload)!;
