@@ -8,7 +8,8 @@
  *   and RSS at 1×, 2× and 4× trace length (each check in a fresh process, so peaks do not mix);
  * - `ftrace`: when bench/ftrace.ts (reader vs newline scan) and bench/gen-ftrace.ts are present,
  *   plus the full check of the same log;
- * - `sim`: when bench/sim.ts is present, whatever figures its exported function returns.
+ * - `sim`: when bench/sim.ts is present, whatever figures its exported function returns;
+ * - `tracedat`: trace.dat read throughput beside the text path on the same records (bench/tracedat.ts).
  *
  * The library is loaded from the build (dist/) when it is up to date, so the figures are those of
  * the shipped code; `--src` runs the sources through tsx instead. `npm run bench` builds first and
@@ -279,6 +280,20 @@ registerSection({
 
 // ---------------------------------------------------------------------------------------------
 // Main
+
+registerSection({
+  name: 'tracedat',
+  about: 'trace.dat (record-v6.dat, pages repeated 200 times) vs the tracefs text of the same records, through the ftrace reader (bench/tracedat.ts)',
+  available: () => (existsSync(join(ROOT, 'traces', 'tracedat', 'record-v6.dat')) ? undefined : 'traces/tracedat/record-v6.dat not present'),
+  async run({ print, outDir }) {
+    const { benchTraceDat } = (await import(pathToFileURL(join(ROOT, 'bench', 'tracedat.ts')).href)) as typeof import('./tracedat.js');
+    const r = await benchTraceDat(ROOT, outDir);
+    const line = (what: string, f: typeof r.dat): string => `  ${what} ${rate(f.recordsPerSec)} records/s, ${f1(f.MB / f.seconds)} MB/s  (${f.records} records in ${f.seconds.toFixed(2)} s, ${f1(f.MB)} MB)`;
+    print(line('trace.dat (version 6)', r.dat));
+    print(line('tracefs text         ', r.text));
+    print(`  ratio trace.dat / text (records/s): ${pct(r.ratio)}`);
+  },
+});
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

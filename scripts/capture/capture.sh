@@ -13,7 +13,10 @@
 #   --phases LIST         comma-separated, from kprobe-trace,kprobe-pipe,graph,collision (default: these
 #                         four), churn (creates, renames, unlinks, mkdir/rmdir among lookups) and
 #                         ordinary (ordinary busybox programs in the test directories, also on a
-#                         casefold ext4 directory; see guest/lkwork "ordinary")
+#                         casefold ext4 directory; see guest/lkwork "ordinary") and tracedat
+#                         (trace.dat files of a short workload: trace-cmd extract beside the tracefs
+#                         text of the same buffer, converted to file versions 6 and 7 on the host, and
+#                         trace-cmd record in versions 6, 7 and 7 with zstd; see traces/tracedat/README.md)
 #   --probeset legacy|full  legacy (default): probes.txt; full: probes-full.txt (every rwsem
 #                         acquisition variant, d_alloc, __dentry_kill, evict, d_wait_lookup, lookup_open)
 #   --kernel-package NAME[=VERSION]  boot this Debian linux-image package instead of the pinned
@@ -252,6 +255,19 @@ if [ "$CASEFOLD" = 1 ]; then
     mkdir -p "$IR$(dirname "$lib")"; cp -L "$lib" "$IR$lib"
   done
 fi
+case ",$PHASES," in *,tracedat,*)
+  # Debian's trace-cmd, its libraries, the loader and libtraceevent's plugins into the initramfs
+  command -v trace-cmd > /dev/null || { [ "$INSTALL" = 1 ] && apt-get install -y -qq --no-install-recommends trace-cmd >> "$RUN/apt.log" 2>&1; } ||
+    fail "trace-cmd not found and not installed (apt-get install trace-cmd)"
+  cp "$(command -v trace-cmd)" "$IR/bin/trace-cmd"
+  for lib in $(ldd "$(command -v trace-cmd)" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+    mkdir -p "$IR$(dirname "$lib")"; cp -L "$lib" "$IR$lib"
+  done
+  for d in /usr/lib/x86_64-linux-gnu/traceevent /usr/lib/x86_64-linux-gnu/trace-cmd; do [ -d "$d" ] && mkdir -p "$IR$d" && cp -r "$d/." "$IR$d/"; done
+  # the kallsyms the files keep: the probed functions, their callers in the workload
+  { cat "$RUN/ref-functions"; printf '%s\n' walk_component lookup_fast path_lookupat filename_lookup vfs_statx xfs_vn_ci_lookup; } | sort -u > "$IR/etc/kallsyms-keep"
+  info "trace-cmd $(trace-cmd --version 2>&1 | grep -o 'version [0-9.]*') copied with its libraries" ;;
+esac
 : > "$IR/etc/modules.order"
 if [ "$USE_MODULES" = 1 ]; then
   MODS="virtio_pci virtio_blk xfs vfat nls_cp437 nls_ascii nls_utf8 nls_iso8859-1"
@@ -410,6 +426,19 @@ mkdir -p "$OUT/guest"
 tar -xf "$RUN/out.img" -C "$OUT/guest" || fail "the output disk holds no readable tar archive"
 grep -qE '^(ok|partial)' "$OUT/guest/status" || fail "guest reported: $(cat "$OUT/guest/status" 2>/dev/null || echo 'no status')"
 
+if [ -d "$OUT/guest/tracedat" ]; then
+  # trace-cmd report of each trace.dat, beside it (the reference its reader is tested against)
+  mkdir -p "$OUT/tracedat"; cp "$OUT"/guest/tracedat/* "$OUT/tracedat/"
+  # extract.dat in the other file versions (the same records as extract.trace.txt)
+  if [ -s "$OUT/tracedat/extract.dat" ]; then
+    trace-cmd convert -i "$OUT/tracedat/extract.dat" -o "$OUT/tracedat/extract-v6.dat" --file-version 6 --compression none > /dev/null 2>&1 || info "trace-cmd convert to version 6 failed"
+    trace-cmd convert -i "$OUT/tracedat/extract.dat" -o "$OUT/tracedat/extract-v7.dat" --file-version 7 --compression none > /dev/null 2>&1 || info "trace-cmd convert to version 7 failed"
+  fi
+  for f in "$OUT"/tracedat/*.dat; do
+    trace-cmd report -i "$f" > "${f%.dat}.report.txt" 2> "${f%.dat}.report.err" || info "trace-cmd report -i $f failed (see ${f%.dat}.report.err)"
+  done
+  info "tracedat: $(cd "$OUT/tracedat" && ls -s *.dat | tr '\n' ' ')"
+fi
 step metadata "metadata.json per capture"
 T_END=$(date +%s.%N)
 node "$HERE/metadata.mjs" --out "$OUT" --offsets "$RUN/offsets.json" --probes "$RUN/probes.txt" \

@@ -10,6 +10,7 @@ import { openFtraceSource } from '../trace/ftrace-source.js';
 import { inferIrwsemOffset, inferParLookupBit } from '../trace/ftrace/infer.js';
 import { entriesShortfall, type EntriesPromise } from '../trace/ftrace/promise.js';
 import { openInput, sniffFormat, type OpenedInput, type TraceFormat } from '../trace/input.js';
+import { isTraceDat, openTraceDat } from '../trace/tracedat/input.js';
 import { readNdjson } from '../trace/ndjson.js';
 import { runCheck, SchemaValidator, type CheckReport } from './check.js';
 import type { SpecSet } from './spec-set.js';
@@ -46,6 +47,18 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     diag({ code: 'KV309', severity: 'error', message: (e as Error).message });
     return undefined;
   }
+  // trace-cmd's binary trace.dat is read as the tracefs text of its records.
+  const traceDat = isTraceDat(input.head);
+  if (traceDat && opts.from === 'ndjson') {
+    diag(error('KV306', `'${input.name}' is a trace.dat (binary), not NDJSON`, { at: { source: input.name, line: 1, column: 1 } },
+      'leave --from out (or use --from ftrace): a trace.dat is read as the ftrace text of its records'));
+    return undefined;
+  }
+  if (traceDat) {
+    const text = await openTraceDat(input, diag);
+    if (text === undefined) return undefined;
+    input = text;
+  }
   const sniffed = sniffFormat(input.head);
   const from = opts.from ?? 'auto';
   const format: TraceFormat = from === 'auto' ? (sniffed === 'empty' ? 'ndjson' : sniffed) : from;
@@ -70,7 +83,7 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   }
   // A `trace` file that holds fewer records than its header promises lost them at an unknown
   // place: known before judging, every task is unknown throughout (a second read of the file).
-  const short = format === 'ftrace' && path !== '-' ? await shortfall(path) : undefined;
+  const short = format === 'ftrace' && path !== '-' && !traceDat ? await shortfall(path) : undefined;
   const ready = specs.for(format, extra);
   if (!ready) return undefined;
   const { spec, compiled } = ready;

@@ -1,0 +1,241 @@
+/**
+ * One decoded ring-buffer event → the line the kernel's tracefs `trace` file prints for it, so that
+ * the ftrace text reader (src/trace/ftrace/) turns a trace.dat into exactly the records it makes
+ * of the same events read from tracefs:
+ *
+ *   `<comm:16>-<pid:-7> [<cpu:03>] <flags:5> <ts>: <event>: <payload>`
+ *
+ * The payload follows the event's `print fmt` (fields read by the format file), except where
+ * tracefs prints otherwise: a kprobe's site as `(sym+0xoff/0xsize)` and a kretprobe's as
+ * `(caller+0xoff/0xsize <- probed function)` (trace-cmd report prints both as bare hex), resolved
+ * with the file's kallsyms; the function tracer's `fn <-parent`. An event whose `print fmt` uses
+ * helpers this renderer does not know prints its fields as `name=value` pairs.
+ */
+import type { EventFormat, FieldFormat } from './format.js';
+import { symbolText, type Kallsyms } from './kallsyms.js';
+
+/** A clock whose timestamps are nanoseconds (tracefs prints them as seconds with microseconds). */
+const NS_CLOCKS = new Set(['local', 'global', 'perf', 'mono', 'mono_raw', 'boot', 'tai']);
+
+export function clockInNs(clock: string | undefined): boolean {
+  return clock === undefined || NS_CLOCKS.has(clock);
+}
+
+/** The timestamp column as tracefs prints it. */
+export function tsText(ts: number, inNs: boolean): string {
+  if (!inNs) return String(ts).padStart(12);
+  const sec = Math.floor(ts / 1e9);
+  const usec = Math.floor((ts % 1e9) / 1000);
+  return `${String(sec).padStart(5)}.${String(usec).padStart(6, '0')}`;
+}
+
+/** The irqs-off / need-resched / hardirq-softirq / preempt-depth / migrate-disable column (kernel 6.x). */
+export function flagsText(flags: number, preempt: number): string {
+  const irq = (flags & 0x01) !== 0 ? 'd' : (flags & 0x02) !== 0 ? 'X' : '.';
+  const nr = flags & 0x04;
+  const pr = flags & 0x20;
+  const resched = nr !== 0 && pr !== 0 ? 'N' : nr !== 0 ? 'n' : pr !== 0 ? 'p' : '.';
+  const nmi = (flags & 0x40) !== 0;
+  const hard = (flags & 0x08) !== 0;
+  const soft = (flags & 0x10) !== 0;
+  const ctx = nmi && hard ? 'Z' : nmi ? 'z' : hard && soft ? 'H' : hard ? 'h' : soft ? 's' : (flags & 0x80) !== 0 ? 'b' : '.';
+  const depth = preempt & 0xf;
+  const mig = (preempt >> 4) & 0xf;
+  return irq + resched + ctx + (depth === 0 ? '.' : depth.toString(16)) + (mig === 0 ? '.' : mig.toString(16));
+}
+
+/** Reads one field of an event payload. */
+export class FieldReader {
+  private view: DataView = new DataView(new ArrayBuffer(0));
+  private bytes: Uint8Array = new Uint8Array();
+  private base = 0;
+  private len = 0;
+
+  constructor(private readonly le: boolean) {}
+
+  set(bytes: Uint8Array, start: number, length: number): void {
+    if (bytes !== this.bytes) { this.bytes = bytes; this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength); }
+    this.base = start;
+    this.len = length;
+  }
+
+  /** An integer field; 8-byte fields as bigint. Missing bytes (a short record) read as undefined. */
+  int(f: FieldFormat): number | bigint | undefined {
+    if (f.offset + f.size > this.len) return undefined;
+    const at = this.base + f.offset;
+    const v = this.view;
+    switch (f.size) {
+      case 1: return f.signed ? v.getInt8(at) : v.getUint8(at);
+      case 2: return f.signed ? v.getInt16(at, this.le) : v.getUint16(at, this.le);
+      case 4: return f.signed ? v.getInt32(at, this.le) : v.getUint32(at, this.le);
+      case 8: return f.signed ? v.getBigInt64(at, this.le) : v.getBigUint64(at, this.le);
+      default: return undefined;
+    }
+  }
+
+  /** A string field (`__data_loc char[]` or `char name[N]`), up to its first NUL, byte-exact (latin1). */
+  str(f: FieldFormat): string | undefined {
+    let start: number;
+    let n: number;
+    if (f.dataLoc) {
+      if (f.offset + 4 > this.len) return undefined;
+      const loc = this.view.getUint32(this.base + f.offset, this.le);
+      start = loc & 0xffff;
+      n = loc >>> 16;
+      if (f.type.startsWith('__rel_loc')) start += f.offset + 4;
+    } else {
+      start = f.offset;
+      n = f.size;
+    }
+    if (start + n > this.len) return undefined;
+    const b = this.bytes.subarray(this.base + start, this.base + start + n);
+    const nul = b.indexOf(0);
+    return Buffer.from(b.buffer, b.byteOffset, nul === -1 ? b.length : nul).toString('latin1');
+  }
+}
+
+type Piece = { text: string } | { conv: string; width: number; zero: boolean; left: boolean; arg: Arg };
+type Arg = { field: FieldFormat; str: boolean } | undefined;
+
+/** A compiled `print fmt`, or undefined when it uses what this renderer cannot evaluate. */
+function compilePrint(fmt: EventFormat): Piece[] | undefined {
+  if (fmt.printFmt === undefined) return undefined;
+  const pieces: Piece[] = [];
+  const re = /%([-0 #+]*)(\d*)(?:\.\d+)?(hh|h|ll|l|L|z)?([diouxXcsp%])/g;
+  let last = 0;
+  let argi = 0;
+  const s = fmt.printFmt;
+  for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+    if (m.index > last) pieces.push({ text: s.slice(last, m.index) });
+    last = re.lastIndex;
+    const conv = m[4]!;
+    if (conv === '%') { pieces.push({ text: '%' }); continue; }
+    if (conv === 'p' && /^[a-zA-Z]/.test(s.slice(last))) return undefined; // %pS, %pI4, …: kernel extensions
+    const raw = fmt.printArgs[argi++];
+    if (raw === undefined) return undefined;
+    const a = parseArg(raw, fmt);
+    if (a === undefined) return undefined;
+    pieces.push({ conv, width: Number(m[2] || 0), zero: m[1]!.includes('0'), left: m[1]!.includes('-'), arg: a });
+  }
+  if (last < s.length) pieces.push({ text: s.slice(last) });
+  return pieces;
+}
+
+function parseArg(raw: string, fmt: EventFormat): Arg | undefined {
+  let m = /^REC->(\w+)$/.exec(raw);
+  if (m) {
+    const f = fmt.byName.get(m[1]!);
+    return f === undefined ? undefined : { field: f, str: f.array && /char/.test(f.type) };
+  }
+  m = /^__get_(?:rel_)?str\((\w+)\)$/.exec(raw);
+  if (m) {
+    const f = fmt.byName.get(m[1]!);
+    return f === undefined ? undefined : { field: f, str: true };
+  }
+  return undefined;
+}
+
+function intText(v: number | bigint, conv: string, field: FieldFormat, long: boolean): string {
+  let x = typeof v === 'bigint' ? v : BigInt(v);
+  if (conv === 'x' || conv === 'X' || conv === 'o' || conv === 'u' || conv === 'p') {
+    // Unsigned conversions of a negative value wrap at the argument's width.
+    if (x < 0n) x += 1n << BigInt(long || field.size === 8 ? 64 : 32);
+    const t = conv === 'u' ? x.toString(10) : conv === 'o' ? x.toString(8) : x.toString(16);
+    return conv === 'X' ? t.toUpperCase() : conv === 'p' ? '0x' + t : t;
+  }
+  if (conv === 'c') return String.fromCharCode(Number(x & 0xffn));
+  return x.toString(10);
+}
+
+function pad(t: string, p: Extract<Piece, { conv: string }>): string {
+  if (t.length >= p.width) return t;
+  if (p.left) return t.padEnd(p.width);
+  if (p.zero && p.conv !== 's') {
+    const neg = t.startsWith('-');
+    return (neg ? '-' : '') + (neg ? t.slice(1) : t).padStart(p.width - (neg ? 1 : 0), '0');
+  }
+  return t.padStart(p.width);
+}
+
+/** Renders the payloads of one event type. */
+export class EventRenderer {
+  private readonly pieces: Piece[] | undefined;
+  private readonly probeIp: FieldFormat | undefined;
+  private readonly probeFunc: FieldFormat | undefined;
+  private readonly probeRet: FieldFormat | undefined;
+  private readonly fnIp: FieldFormat | undefined;
+  private readonly fnParent: FieldFormat | undefined;
+  /** The fields that are the event's own (not common_*). */
+  private readonly own: FieldFormat[];
+
+  constructor(readonly fmt: EventFormat, private readonly ks: Kallsyms) {
+    const f = fmt.byName;
+    this.probeIp = f.get('__probe_ip');
+    this.probeFunc = f.get('__probe_func');
+    this.probeRet = f.get('__probe_ret_ip');
+    const isFunction = fmt.system === 'ftrace' && fmt.name === 'function';
+    this.fnIp = isFunction ? f.get('ip') : undefined;
+    this.fnParent = isFunction ? f.get('parent_ip') : undefined;
+    this.own = fmt.fields.filter((x) => !x.name.startsWith('common_'));
+    let pieces = compilePrint(fmt);
+    if (pieces !== undefined && (this.probeIp !== undefined || (this.probeFunc !== undefined && this.probeRet !== undefined))) {
+      // The probe's `(%lx)` / `(%lx <- %lx)` prefix is replaced by tracefs' symbolic site.
+      const first = pieces.findIndex((p) => 'text' in p && p.text.includes(')'));
+      const closing = pieces[first];
+      pieces = closing === undefined || !('text' in closing)
+        ? undefined
+        : [{ text: closing.text.slice(closing.text.indexOf(')') + 1) }, ...pieces.slice(first + 1)];
+    }
+    this.pieces = pieces;
+  }
+
+  /** Whether the line is printed without an `event:` name (the function tracer's). */
+  get bare(): boolean {
+    return this.fnIp !== undefined;
+  }
+
+  payload(r: FieldReader): string {
+    if (this.fnIp !== undefined && this.fnParent !== undefined) {
+      const ip = r.int(this.fnIp);
+      const parent = r.int(this.fnParent);
+      if (typeof ip === 'bigint' && typeof parent === 'bigint') return `${symbolText(this.ks, ip, false)} <-${symbolText(this.ks, parent, false)}`;
+    }
+    let head = '';
+    if (this.probeIp !== undefined) {
+      const ip = r.int(this.probeIp);
+      head = typeof ip === 'bigint' ? `(${symbolText(this.ks, ip, true)})` : '(?)';
+    } else if (this.probeFunc !== undefined && this.probeRet !== undefined) {
+      const fn = r.int(this.probeFunc);
+      const ret = r.int(this.probeRet);
+      head = typeof fn === 'bigint' && typeof ret === 'bigint' ? `(${symbolText(this.ks, ret, true)} <- ${symbolText(this.ks, fn, false)})` : '(?)';
+    }
+    if (this.pieces === undefined) return head + this.fieldsText(r, head !== '');
+    let out = head;
+    for (const p of this.pieces) {
+      if ('text' in p) { out += p.text; continue; }
+      const a = p.arg!;
+      if (a.str || p.conv === 's') {
+        const s = a.str ? r.str(a.field) : undefined;
+        out += pad(s ?? '', p);
+        continue;
+      }
+      const v = r.int(a.field);
+      out += v === undefined ? '?' : pad(intText(v, p.conv, a.field, a.field.size === 8), p);
+    }
+    return out;
+  }
+
+  /** `name=value` for each own field, when `print fmt` cannot be followed. */
+  private fieldsText(r: FieldReader, afterHead: boolean): string {
+    const parts: string[] = [];
+    for (const f of this.own) {
+      if (f.name.startsWith('__probe_')) continue;
+      const isStr = f.dataLoc || (f.array && /char/.test(f.type));
+      if (isStr) { parts.push(`${f.name}=${r.str(f) ?? ''}`); continue; }
+      const v = r.int(f);
+      if (v === undefined) continue;
+      parts.push(`${f.name}=${f.signed ? v.toString() : '0x' + v.toString(16)}`);
+    }
+    return (afterHead && parts.length > 0 ? ' ' : '') + parts.join(' ');
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * One ring-buffer page (sub-buffer) of a CPU, as the kernel writes it (kernel/trace/ring_buffer.c)
+ * and trace-cmd stores it: a 64-bit page timestamp, a `long` commit word (the data length in its
+ * low 27 bits, bit 31 = events were lost before this page, bit 30 = their count is stored after
+ * the data), then events. Each event starts with a 32-bit word: `type_len` in its low 5 bits (on a
+ * little-endian file) and a 27-bit time delta. type_len 29 is padding (a discarded event, or with
+ * delta 0 the unused end of the page), 30 a time extend (the delta's upper bits in the next word),
+ * 31 an absolute time stamp, 0 a data event whose length is the next word, and 1–28 a data event
+ * of type_len × 4 bytes.
+ */
+import { TraceDatError } from './cursor.js';
+
+const TS_SHIFT = 27;
+const TS_DELTA_MASK = (1 << TS_SHIFT) - 1;
+const COMMIT_MASK = (1 << 27) - 1;
+const MISSED_EVENTS = 0x80000000;
+const MISSED_STORED = 0x40000000;
+const PADDING = 29;
+const TIME_EXTEND = 30;
+const TIME_STAMP = 31;
+const TWO_27 = 2 ** TS_SHIFT;
+
+export interface PageLayout {
+  littleEndian: boolean;
+  /** The kernel's `long` (the commit word and the stored missed count): 4 or 8. */
+  longSize: number;
+}
+
+/** Decodes the events of one page; `next()` moves to each data event in turn. */
+export class PageReader {
+  private view: DataView = new DataView(new ArrayBuffer(0));
+  private page: Uint8Array = new Uint8Array();
+  /** File offset of the page, for diagnostics. */
+  private fileOffset = 0;
+  private dataStart = 16;
+  private end = 16;
+  private pos = 16;
+  /** Timestamp of the current event. */
+  ts = 0;
+  /** The current event's payload: page[start, start + length). */
+  start = 0;
+  length = 0;
+  /** Events lost before this page: 0 none, -1 some (count unknown), n > 0 that many. */
+  missed = 0;
+
+  constructor(private readonly layout: PageLayout) {}
+
+  /** Loads a page whose bytes are `page`, found at `fileOffset` in the file. */
+  load(page: Uint8Array, fileOffset: number): void {
+    const { littleEndian: le, longSize } = this.layout;
+    this.page = page;
+    this.fileOffset = fileOffset;
+    this.view = new DataView(page.buffer, page.byteOffset, page.byteLength);
+    this.dataStart = 8 + longSize;
+    if (page.length < this.dataStart) this.fail(0, `a page of ${page.length} bytes has no room for its header`);
+    this.ts = this.u64ts(0);
+    const commit = longSize === 8 ? (le ? this.view.getUint32(8, true) : this.view.getUint32(12, false)) : this.view.getUint32(8, le);
+    const size = commit & COMMIT_MASK;
+    if (this.dataStart + size > page.length) this.fail(8, `the page header says ${size} bytes of events, but the page holds ${page.length - this.dataStart}`);
+    this.end = this.dataStart + size;
+    this.pos = this.dataStart;
+    if ((commit & MISSED_EVENTS) !== 0) {
+      if ((commit & MISSED_STORED) !== 0 && this.end + longSize <= page.length) {
+        this.missed = longSize === 8 ? Number(this.view.getBigUint64(this.end, le)) : this.view.getUint32(this.end, le);
+      } else this.missed = -1;
+    } else this.missed = 0;
+  }
+
+  /** Moves to the next data event; false at the end of the page. */
+  next(): boolean {
+    const v = this.view;
+    const le = this.layout.littleEndian;
+    while (this.pos < this.end) {
+      const at = this.pos;
+      if (at + 4 > this.end) this.fail(at, 'an event header runs past the end of the page data');
+      const word = v.getUint32(at, le);
+      const typeLen = le ? word & 31 : word >>> 27;
+      const delta = le ? word >>> 5 : word & TS_DELTA_MASK;
+      if (typeLen === PADDING) {
+        this.ts += delta;
+        if (delta === 0) { this.pos = this.end; return false; }
+        const len = this.word(at + 4);
+        this.pos = at + 4 + len;
+        if (len === 0) this.fail(at, 'a padding event of length 0');
+        continue;
+      }
+      if (typeLen === TIME_EXTEND || typeLen === TIME_STAMP) {
+        const ext = this.word(at + 4) * TWO_27 + delta;
+        if (typeLen === TIME_EXTEND) this.ts += ext;
+        else this.ts = ext;
+        if (!Number.isSafeInteger(this.ts)) this.fail(at, 'a timestamp beyond 2^53 (not supported)');
+        this.pos = at + 8;
+        continue;
+      }
+      this.ts += delta;
+      if (typeLen === 0) {
+        const len = this.word(at + 4);
+        if (len < 4) this.fail(at, `a data event of length ${len}`);
+        this.start = at + 8;
+        // (not `& ~3`: a damaged length beyond 2^31 would turn negative)
+        this.length = Math.ceil((len - 4) / 4) * 4;
+        this.pos = this.start + this.length;
+      } else {
+        this.start = at + 4;
+        this.length = typeLen * 4;
+        this.pos = this.start + this.length;
+      }
+      if (this.pos > this.end) this.fail(at, `an event of ${this.length} bytes runs past the end of the page data`);
+      return true;
+    }
+    return false;
+  }
+
+  /** The loaded page's bytes (event payloads are read from here). */
+  get bytes(): Uint8Array {
+    return this.page;
+  }
+
+  private word(at: number): number {
+    if (at + 4 > this.end) this.fail(at, 'an event runs past the end of the page data');
+    return this.view.getUint32(at, this.layout.littleEndian);
+  }
+
+  private u64ts(at: number): number {
+    const v = this.view.getBigUint64(at, this.layout.littleEndian);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(at, 'a page timestamp beyond 2^53 (not supported)');
+    return Number(v);
+  }
+
+  private fail(at: number, message: string): never {
+    throw new TraceDatError(message, this.fileOffset + at, 'ring-buffer page');
+  }
+}
