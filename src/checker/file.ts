@@ -23,6 +23,8 @@ export interface CheckFileOptions {
   onVerdict?: (v: Verdict) => void;
   onGap?: (g: TraceGap) => void;
   onBatch?: (s: SourceStats) => void;
+  /** Called for each event and gap read, in trace order, before the checker sees its batch (pictures of the trace). */
+  onItem?: (item: TraceItem) => void;
   /** ftrace: the capture's probe definitions (its `kprobe_events`), so that coverage is known from the first record. */
   probes?: ProbeDefinition[];
   /** ftrace: the traced kernel's functions (`available_filter_functions`, kallsyms): variants it lacks need no probe. */
@@ -97,6 +99,7 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
       { at: { source: input.name, line: short.line, column: 1 } }, 'check a complete copy of the capture'));
     source = startsWithLoss(source, { kind: 'gap', reason: 'entries missing', lost: n, lasting: true, seq: 0, file: input.name, line: short.line }, stats);
   }
+  if (opts.onItem !== undefined) source = tapped(source, opts.onItem);
   const report = await runCheck(compiled, endsWithCut(source, input, stats, diag), stats, {
     all: opts.all,
     tasksStartUnknown: format === 'ftrace',
@@ -117,6 +120,13 @@ async function shortfall(path: string): Promise<EntriesPromise | undefined> {
     return again.cut === undefined ? short : undefined;
   } catch {
     return undefined; // the main read reports what is wrong with the file
+  }
+}
+
+async function* tapped(source: AsyncIterable<TraceItem[]>, onItem: (item: TraceItem) => void): AsyncGenerator<TraceItem[]> {
+  for await (const batch of source) {
+    for (const item of batch) onItem(item);
+    yield batch;
   }
 }
 

@@ -1,0 +1,36 @@
+/**
+ * `--perfetto FILE`, `--dot FILE`, `--html FILE`: pictures of a checked trace or a counterexample,
+ * written after the verdicts. One module so that check, explore and fuzz write them alike.
+ */
+import { writeFileSync } from 'node:fs';
+import { findingOf, type Finding } from '../report/findings.js';
+import { perfettoJson, perfettoTrace } from '../report/perfetto.js';
+import type { Timeline } from '../report/timeline.js';
+import type { Verdict } from '../checker/engine.js';
+
+export interface VisualTargets {
+  perfetto: string | undefined;
+  dot: string | undefined;
+  html: string | undefined;
+}
+
+export function wantsPictures(t: VisualTargets): boolean {
+  return t.perfetto !== undefined || t.dot !== undefined || t.html !== undefined;
+}
+
+/** Writes each requested picture; a file that cannot be written is reported and makes the result unknown (false). */
+export function writePictures(t: VisualTargets, timeline: Timeline, verdicts: Verdict[], sources: Map<string, string>, title: string): boolean {
+  const findings: Finding[] = verdicts.map((v) => findingOf(v, sources));
+  let ok = true;
+  const write = (option: string, path: string | undefined, text: () => string): void => {
+    if (path === undefined) return;
+    try {
+      writeFileSync(path, text());
+    } catch (e) {
+      process.stderr.write(`kinv: cannot write ${option} ${path}: ${(e as Error).message}\n`);
+      ok = false;
+    }
+  };
+  write('--perfetto', t.perfetto, () => perfettoJson(perfettoTrace(timeline, findings, title)));
+  return ok;
+}
