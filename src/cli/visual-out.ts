@@ -3,7 +3,9 @@
  * written after the verdicts. One module so that check, explore and fuzz write them alike.
  */
 import { writeFileSync } from 'node:fs';
+import { UsageError } from './args.js';
 import { findingOf, type Finding } from '../report/findings.js';
+import { cyclesDot, cyclesOf } from '../report/dot.js';
 import { perfettoJson, perfettoTrace } from '../report/perfetto.js';
 import type { Timeline } from '../report/timeline.js';
 import type { Verdict } from '../checker/engine.js';
@@ -16,6 +18,14 @@ export interface VisualTargets {
 
 export function wantsPictures(t: VisualTargets): boolean {
   return t.perfetto !== undefined || t.dot !== undefined || t.html !== undefined;
+}
+
+/** Creates each requested file before the work, so that a bad path is a usage error, not a lost run. */
+export function preparePictures(t: VisualTargets): void {
+  for (const [option, path] of [['--perfetto', t.perfetto], ['--dot', t.dot], ['--html', t.html]] as const) {
+    if (path === undefined) continue;
+    try { writeFileSync(path, ''); } catch (e) { throw new UsageError(`cannot write ${option} ${path}: ${(e as Error).message}`); }
+  }
 }
 
 /** Writes each requested picture; a file that cannot be written is reported and makes the result unknown (false). */
@@ -32,5 +42,6 @@ export function writePictures(t: VisualTargets, timeline: Timeline, verdicts: Ve
     }
   };
   write('--perfetto', t.perfetto, () => perfettoJson(perfettoTrace(timeline, findings, title)));
+  write('--dot', t.dot, () => cyclesDot(cyclesOf(findings, timeline), title));
   return ok;
 }

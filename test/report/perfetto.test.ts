@@ -40,4 +40,17 @@ describe('perfetto export', () => {
     expect(deadlock.args).toMatchObject({ message: 'deadlock: 102 -> 101 -> 102 (task -> task it waits for)', spec: 'spec/vfs/order.kinv:72:11', seq: 6, line: 7 });
     expect(trace.traceEvents.find((e) => e.name === 'hold I1 (W)' && e.ph === 'b')!.args).toMatchObject({ line: 2, open: 'still open where the trace ends' });
   });
+
+  it('is a usage error for more than one trace (pids and clocks of two captures would mix)', async () => {
+    const r = await kinv(['check', '--perfetto', join(tmp, 'two.json'), 'traces/ndjson/rel_mode.ndjson', 'traces/ndjson/no_deadlock-abba.ndjson']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--perfetto, --dot and --html draw one trace');
+  });
+
+  it('is a usage error for a file it cannot write, before any checking', async () => {
+    const r = await kinv(['check', '--perfetto', join(tmp, 'no-such-dir', 'x.json'), 'traces/ndjson/rel_mode.ndjson']);
+    expect(r.stderr).toContain(`cannot write --perfetto ${join(tmp, 'no-such-dir', 'x.json')}: ENOENT`);
+    expect(r.stdout).toBe('');
+    expect(r.code).toBe(2);
+  });
 });

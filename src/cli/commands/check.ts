@@ -24,7 +24,7 @@ import { expandTraces } from '../trace-files.js';
 import { terminalText } from '../../diag/terminal.js';
 import { TimelineBuilder } from '../../report/timeline.js';
 import { isGap } from '../../trace/event.js';
-import { wantsPictures, writePictures, type VisualTargets } from '../visual-out.js';
+import { preparePictures, wantsPictures, writePictures, type VisualTargets } from '../visual-out.js';
 
 export interface CheckCliOptions {
   specs: string[];
@@ -98,6 +98,7 @@ export async function check(argv: string[]): Promise<number> {
   const pictured = wantsPictures(o.pictures);
   // A picture is of one trace: tasks of two captures would share pids and clocks.
   if (pictured && files.length !== 1) throw new UsageError(`--perfetto, --dot and --html draw one trace, and ${o.traces.join(' ')} holds ${files.length} trace files: name one`);
+  if (pictured) preparePictures(o.pictures);
   const timeline = pictured ? new TimelineBuilder() : undefined;
   for (const file of files) {
     const r = await checkOne(file, o, specs, onDiagnostic, out, verdicts, capture, timeline);
