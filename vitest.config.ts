@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 // Searches of every interleaving and whole-capture inference: minutes on a small machine, so they
 // run in their own project (`npm run test:exhaustive`, and in CI), not in `npm test`.
-const exhaustive = ['test/sim/explore.test.ts', 'test/sim/scenarios-ci.test.ts', 'test/trace/ftrace/infer.test.ts', 'test/report/capture.test.ts'];
+const exhaustive = ['test/sim/explore.test.ts', 'test/sim/scenarios-ci.test.ts', 'test/trace/ftrace/infer.test.ts', 'test/report/capture.test.ts', 'test/report/quint.test.ts'];
 
 const src = (p: string): string => fileURLToPath(new URL(`./src/${p}`, import.meta.url));
 

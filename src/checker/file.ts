@@ -10,13 +10,15 @@ import { openFtraceSource } from '../trace/ftrace-source.js';
 import { inferIrwsemOffset, inferParLookupBit } from '../trace/ftrace/infer.js';
 import { entriesShortfall, type EntriesPromise } from '../trace/ftrace/promise.js';
 import { openInput, sniffFormat, type OpenedInput, type TraceFormat } from '../trace/input.js';
+import { readItf } from '../trace/itf.js';
 import { readNdjson } from '../trace/ndjson.js';
 import { runCheck, SchemaValidator, type CheckReport } from './check.js';
 import type { SpecSet } from './spec-set.js';
 import type { Verdict } from './engine.js';
 
 export interface CheckFileOptions {
-  from?: TraceFormat | 'auto';
+  /** `itf`: an ITF trace (Apalache, Quint, kinv --itf), never sniffed: it is JSON like NDJSON. */
+  from?: TraceFormat | 'itf' | 'auto';
   all?: boolean;
   params?: Record<string, string>;
   onDiagnostic?: (d: Diagnostic) => void;
@@ -33,7 +35,7 @@ export interface CheckFileOptions {
 
 export interface FileReport extends CheckReport {
   file: string;
-  format: TraceFormat;
+  format: TraceFormat | 'itf';
 }
 
 /** `undefined` when the input cannot be read at all (the diagnostic went to onDiagnostic). */
@@ -48,6 +50,7 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   }
   const sniffed = sniffFormat(input.head);
   const from = opts.from ?? 'auto';
+  if (from === 'itf') return checkItf(input, specs, opts, diag);
   const format: TraceFormat = from === 'auto' ? (sniffed === 'empty' ? 'ndjson' : sniffed) : from;
   // An ftrace capture names its own kernel's layout: infer the i_rwsem offset and the
   // DCACHE_PAR_LOOKUP bit from its first chunk, unless the user gave them.
@@ -110,6 +113,20 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     coverage,
   });
   return { ...report, file: input.name, format };
+}
+
+/** An ITF trace holds canonical events: the spec as for NDJSON. */
+async function checkItf(input: OpenedInput, specs: SpecSet, opts: CheckFileOptions, diag: (d: Diagnostic) => void): Promise<FileReport | undefined> {
+  const ready = specs.for('ndjson');
+  if (!ready) return undefined;
+  const stats = emptyStats();
+  const schema = new SchemaValidator(ready.spec);
+  let source: AsyncIterable<TraceItem[]> = readItf(input.chunks, { file: input.name, onDiagnostic: diag, stats, validate: (e) => schema.problem(e) });
+  if (opts.onItem !== undefined) source = tapped(source, opts.onItem);
+  const report = await runCheck(ready.compiled, endsWithCut(source, input, stats, diag), stats, {
+    all: opts.all, onDiagnostic: diag, onVerdict: opts.onVerdict, onGap: opts.onGap, onBatch: opts.onBatch,
+  });
+  return { ...report, file: input.name, format: 'itf' };
 }
 
 async function shortfall(path: string): Promise<EntriesPromise | undefined> {

@@ -55,7 +55,7 @@ export const COMMANDS = {
     usage: 'kinv check [options] TRACE...',
     options: {
       spec, param, format,
-      from: { type: 'string', value: 'ndjson|ftrace|auto', help: 'trace format (default auto: sniffed)' },
+      from: { type: 'string', value: 'ndjson|ftrace|itf|auto', help: 'trace format (default auto: NDJSON or ftrace, sniffed; itf: an ITF trace of Apalache, Quint or kinv --itf)' },
       all: { type: 'boolean', short: 'a', help: 'report every violation, not the first per invariant and object' },
       'max-diagnostics': { type: 'string', value: 'N', kind: 'int', help: 'input diagnostics shown per code before they are only counted (default 20)' },
       lockdep: { type: 'string', short: 'l', value: 'DMESG', help: "line a dmesg log's lockdep reports up with the verdicts" },
@@ -85,6 +85,7 @@ export const COMMANDS = {
       seed: { type: 'string', value: 'N', kind: 'int', help: 'seed of the random scenario and scheduler (default 1)' },
       replay: { type: 'string', value: 'CHOICES', help: 'replay a run from its comma-separated choices' },
       out: { type: 'string', short: 'o', value: 'FILE', help: 'write the trace to FILE instead of standard output' },
+      itf: { type: 'string', value: 'FILE', help: "also write the run as an ITF trace (the bundled spec's state after each event), for Apalache/Quint tooling" },
       'max-steps': { type: 'string', value: 'N', kind: 'int', help: 'stop after N steps (default 10000000)' },
     },
   },
@@ -99,6 +100,8 @@ export const COMMANDS = {
       'max-states': { type: 'string', value: 'N', kind: 'int', help: 'distinct-state bound (default 500000)' },
       first: { type: 'boolean', help: 'stop at the first counterexample' },
       out: { type: 'string', short: 'o', value: 'FILE', help: 'write the first counterexample trace to FILE as NDJSON' },
+      itf: { type: 'string', value: 'FILE', help: "write the first counterexample as an ITF trace (the spec's state after each event)" },
+      html: { type: 'string', value: 'FILE', help: 'write the first counterexample as a self-contained HTML timeline' },
     },
   },
   fuzz: {
@@ -116,6 +119,8 @@ export const COMMANDS = {
       replay: { type: 'string', value: 'PATH', help: 'replay one finding from its fast-check path (with its seed)' },
       spec, param, format,
       out: { type: 'string', short: 'o', value: 'FILE', help: 'write the first finding\'s trace to FILE as NDJSON' },
+      itf: { type: 'string', value: 'FILE', help: "write the first finding as an ITF trace (the spec's state after each event)" },
+      html: { type: 'string', value: 'FILE', help: 'write the first finding as a self-contained HTML timeline' },
     },
   },
 } satisfies Record<string, CommandSpec>;

@@ -30,7 +30,7 @@ export interface CheckCliOptions {
   specs: string[];
   params: Record<string, string>;
   format: 'text' | 'json';
-  from: TraceFormat | 'auto';
+  from: TraceFormat | 'itf' | 'auto';
   all: boolean;
   /** Diagnostics shown per code before they are only counted. */
   maxDiagnostics: number;
@@ -52,7 +52,7 @@ export function parseCheckArgs(argv: string[]): CheckCliOptions {
     specs: (values.spec as string[] | undefined) ?? [],
     params: paramsOf(values.param as string[] | undefined),
     format: oneOf('format', values.format as string | undefined, ['text', 'json'] as const, 'text'),
-    from: oneOf('from', values.from as string | undefined, ['ndjson', 'ftrace', 'auto'] as const, 'auto'),
+    from: oneOf('from', values.from as string | undefined, ['ndjson', 'ftrace', 'itf', 'auto'] as const, 'auto'),
     all: values.all === true,
     maxDiagnostics: intOf('max-diagnostics', values['max-diagnostics'] as string | undefined, 20),
     lockdep: values.lockdep as string | undefined,
