@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { UsageError } from './args.js';
 import { findingOf, type Finding } from '../report/findings.js';
 import { cyclesDot, cyclesOf } from '../report/dot.js';
+import { htmlReport } from '../report/html/page.js';
 import { perfettoJson, perfettoTrace } from '../report/perfetto.js';
 import type { Timeline } from '../report/timeline.js';
 import type { Verdict } from '../checker/engine.js';
@@ -43,5 +44,6 @@ export function writePictures(t: VisualTargets, timeline: Timeline, verdicts: Ve
   };
   write('--perfetto', t.perfetto, () => perfettoJson(perfettoTrace(timeline, findings, title)));
   write('--dot', t.dot, () => cyclesDot(cyclesOf(findings, timeline), title));
+  write('--html', t.html, () => htmlReport(timeline, findings, title));
   return ok;
 }
