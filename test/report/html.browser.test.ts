@@ -19,7 +19,11 @@ const tmp = mkdtempSync(join(tmpdir(), 'kinv-browser-'));
 let browser: Browser;
 
 interface Stats { lastDrawMs: number; draws: number; spans: number; lanes: number }
-declare global { interface Window { kinvReport: { select(i: number): void; panBy(f: number): void; zoomBy(f: number): void; scrollBy(px: number): void; draw(): void; stats(): Stats } } }
+/** The page's document, as the callbacks run in the browser use it (no DOM types in this Node project). */
+declare const document: { body: { dataset: Record<string, string | undefined> } };
+
+/** What the page exposes as `window.kinvReport` (viewer.ts). */
+interface Report { select(i: number): void; panBy(f: number): void; zoomBy(f: number): void; scrollBy(px: number): void; draw(): void; stats(): Stats }
 
 async function htmlOf(trace: string, name: string): Promise<string> {
   const out = join(tmp, name);
@@ -82,14 +86,14 @@ describe('html report in Chromium', () => {
   it("opens the seed's bug capture (290 K events) and scrolls it without freezing", async () => {
     const file = await htmlOf('traces/kernel-buggy/trace.gz', 'kernel-buggy.html');
     const { page, errors, readyMs } = await open(file);
-    const stats = await page.evaluate(() => window.kinvReport.stats());
+    const stats = await page.evaluate(() => (globalThis as unknown as { kinvReport: Report }).kinvReport.stats());
     expect(stats.spans).toBeGreaterThan(100_000);
     const lanes = await page.locator('#lanes').screenshot();
     expect(drawnPixels(lanes)).toBeGreaterThan(20_000);
     expect((await page.locator('#violations li').count())).toBe(195);
     // Frames: pans and vertical scrolls, each drawn synchronously, zoomed in and over the whole trace.
     const frames = await page.evaluate(() => {
-      const r = window.kinvReport;
+      const r = (globalThis as unknown as { kinvReport: Report }).kinvReport;
       const times: { window: string; ms: number }[] = [];
       const frame = (window: string, move: () => void): void => { move(); const t = performance.now(); r.draw(); times.push({ window, ms: performance.now() - t }); };
       for (let i = 0; i < 30; i++) frame('whole trace', () => r.scrollBy(i % 2 ? -40 : 40));
