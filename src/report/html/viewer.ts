@@ -162,7 +162,9 @@ export const VIEWER_JS = String.raw`
       ctx.fillStyle = li % 2 ? '#fafafa' : '#f2f4f7';
       ctx.fillRect(LABEL, ly, plotW, l.height);
       for (var r = 0; r < l.index.length; r++) {
-        var ix = l.index[r], ry = ly + r * ROW + 1, lastPx = -1;
+        var ix = l.index[r], ry = ly + r * ROW + 1;
+        // Runs of narrow spans of one colour are drawn as one rectangle: zoomed out, a pixel holds many.
+        var runFill = null, runX0 = 0, runX1 = -1;
         for (var j = firstCandidate(ix, view.lo); j < ix.ids.length; j++) {
           var id = ix.ids[j];
           if (s[id] > view.hi) break;
@@ -170,11 +172,19 @@ export const VIEWER_JS = String.raw`
           var x0 = LABEL + (s[id] - view.lo) * scale, x1 = LABEL + (e[id] + (useTime ? 0 : 1) - view.lo) * scale;
           if (x0 < LABEL) x0 = LABEL;
           if (x1 > W) x1 = W;
-          if (x1 - x0 < 1) { if (Math.floor(x0) === lastPx) continue; x1 = x0 + 1; }
-          lastPx = Math.floor(x0);
+          if (x1 - x0 < 1) x1 = x0 + 1;
+          count++;
+          if (x1 - x0 < 3 && !(highlight && highlight.spans[id])) {
+            // Within pixels the run already covers, the colour cannot be told apart: extend it.
+            if (runFill !== null && x0 <= runX1) { if (x1 > runX1) runX1 = x1; continue; }
+            var narrow = fillOf(id);
+            if (narrow === runFill && x0 <= runX1 + 1) { if (x1 > runX1) runX1 = x1; continue; }
+            if (runFill !== null) { ctx.fillStyle = runFill; ctx.fillRect(runX0, ry, runX1 - runX0, ROW - 2); }
+            runFill = narrow; runX0 = x0; runX1 = x1;
+            continue;
+          }
           ctx.fillStyle = fillOf(id);
           ctx.fillRect(x0, ry, x1 - x0, ROW - 2);
-          count++;
           if (x1 - x0 > 40) {
             ctx.fillStyle = sp.kind[id] === KIND.hold ? '#fff' : '#222';
             var label = sp.kind[id] === KIND.frame ? S[sp.name[id]] : sp.kind[id] === KIND.hold ? S[sp.name[id]] + ' ' + modeName(id) :
@@ -184,6 +194,7 @@ export const VIEWER_JS = String.raw`
           }
           if (highlight && highlight.spans[id]) { ctx.strokeStyle = '#000'; ctx.lineWidth = 2; ctx.strokeRect(x0, ry, x1 - x0, ROW - 2); }
         }
+        if (runFill !== null) { ctx.fillStyle = runFill; ctx.fillRect(runX0, ry, runX1 - runX0, ROW - 2); }
       }
       ctx.fillStyle = '#fff'; ctx.fillRect(0, ly, LABEL, l.height);
       ctx.fillStyle = '#222'; ctx.font = 'bold 11px sans-serif';
