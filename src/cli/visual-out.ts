@@ -2,7 +2,7 @@
  * `--perfetto FILE`, `--dot FILE`, `--html FILE`: pictures of a checked trace or a counterexample,
  * written after the verdicts. One module so that check, explore and fuzz write them alike.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { UsageError } from './args.js';
 import { findingOf, type Finding } from '../report/findings.js';
 import { cyclesDot, cyclesOf } from '../report/dot.js';
@@ -27,6 +27,11 @@ export function preparePictures(t: VisualTargets): void {
     if (path === undefined) continue;
     try { writeFileSync(path, ''); } catch (e) { throw new UsageError(`cannot write ${option} ${path}: ${(e as Error).message}`); }
   }
+}
+
+/** Removes the files made ready for pictures of a trace that could not be read: no picture is better than a partial one. */
+export function discardPictures(t: VisualTargets): void {
+  for (const path of [t.perfetto, t.dot, t.html]) if (path !== undefined) rmSync(path, { force: true });
 }
 
 /** Writes each requested picture; a file that cannot be written is reported and makes the result unknown (false). */

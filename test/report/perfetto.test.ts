@@ -2,7 +2,7 @@
  * `kinv check --perfetto FILE`: the exact slices of a small deadlock (the seed's bug capture is in
  * capture.test.ts, with the slow tests).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,5 +52,13 @@ describe('perfetto export', () => {
     expect(r.stderr).toContain(`cannot write --perfetto ${join(tmp, 'no-such-dir', 'x.json')}: ENOENT`);
     expect(r.stdout).toBe('');
     expect(r.code).toBe(2);
+  });
+
+  it('writes no picture of a trace it cannot read', async () => {
+    const out = join(tmp, 'missing.json');
+    const r = await kinv(['check', '--perfetto', out, join(tmp, 'no-such-trace.ndjson')]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('no picture written: the trace could not be read');
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -24,7 +24,7 @@ import { expandTraces } from '../trace-files.js';
 import { terminalText } from '../../diag/terminal.js';
 import { TimelineBuilder } from '../../report/timeline.js';
 import { isGap } from '../../trace/event.js';
-import { preparePictures, wantsPictures, writePictures, type VisualTargets } from '../visual-out.js';
+import { discardPictures, preparePictures, wantsPictures, writePictures, type VisualTargets } from '../visual-out.js';
 
 export interface CheckCliOptions {
   specs: string[];
@@ -97,7 +97,7 @@ export async function check(argv: string[]): Promise<number> {
   const verdicts: Verdict[] = [];
   const pictured = wantsPictures(o.pictures);
   // A picture is of one trace: tasks of two captures would share pids and clocks.
-  if (pictured && files.length !== 1) throw new UsageError(`--perfetto, --dot and --html draw one trace, and ${o.traces.join(' ')} holds ${files.length} trace files: name one`);
+  if (pictured && files.length > 1) throw new UsageError(`--perfetto, --dot and --html draw one trace, and ${o.traces.join(' ')} holds ${files.length} trace files: name one`);
   if (pictured) preparePictures(o.pictures);
   const timeline = pictured ? new TimelineBuilder() : undefined;
   for (const file of files) {
@@ -105,7 +105,10 @@ export async function check(argv: string[]): Promise<number> {
     if (r === 'unreadable') { unreadable = true; continue; }
     reports.push(r);
   }
-  if (timeline && !unreadable && !writePictures(o.pictures, timeline.finish(), verdicts, loaded.sources, files[0] ?? '')) unreadable = true;
+  if (timeline && unreadable) {
+    discardPictures(o.pictures);
+    process.stderr.write('kinv: no picture written: the trace could not be read\n');
+  } else if (timeline && !writePictures(o.pictures, timeline.finish(), verdicts, loaded.sources, files[0] ?? '')) unreadable = true;
   for (const [code, n] of shown) if (n > o.maxDiagnostics) process.stderr.write(`(${n - o.maxDiagnostics} more ${code} diagnostics not shown; --max-diagnostics N to see more)\n`);
   if (o.lockdep !== undefined) {
     const ok = await lockdepSection(o.lockdep, verdicts, o.format, out);
