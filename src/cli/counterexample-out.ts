@@ -25,7 +25,8 @@ export function counterexampleTargets(values: Record<string, unknown>): Countere
 }
 
 /** Writes the requested files for one run; false when one could not be written (reported). */
-export function writeCounterexample(t: CounterexampleTargets, events: readonly TraceEvent[], compiled: CompiledSpec, verdicts: Verdict[], sources: Map<string, string>, title: string): boolean {
+export function writeCounterexample(t: CounterexampleTargets, events: readonly TraceEvent[], compiled: CompiledSpec, verdicts: Verdict[], sources: Map<string,
+  string>, title: string): boolean {
   let ok = true;
   if (t.itf !== undefined) {
     try {

@@ -135,7 +135,8 @@ function where(e: { seq: number; line: number | undefined }): string {
 
 /** The cycles as one Graphviz digraph, a cluster per violation. */
 export function cyclesDot(cycles: Cycle[], title: string): string {
-  const out = ['digraph kinv_cycles {', `  label=${q(`kinv: ${cycles.length} cycle${cycles.length === 1 ? '' : 's'} in ${title}`)};`, '  labelloc=t;', '  node [shape=box, fontname="monospace"];', '  edge [fontname="monospace", fontsize=10];'];
+  const out = ['digraph kinv_cycles {', `  label=${q(`kinv: ${cycles.length} cycle${cycles.length === 1 ? '' : 's'} in ${title}`)};`, '  labelloc=t;',
+    '  node [shape=box, fontname="monospace"];', '  edge [fontname="monospace", fontsize=10];'];
   cycles.forEach((c, i) => {
     out.push(`  subgraph cluster_${i} {`);
     out.push(`    label=${q(`${c.invariant} at ${where(c.at)} (pid ${c.at.pid})\n${c.message}`)};`);

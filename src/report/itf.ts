@@ -73,7 +73,8 @@ export function itfOf(events: readonly TraceEvent[], compiled: CompiledSpec, sou
   const names = compiled.stateList.map((s) => s.name);
   const sets = compiled.stateList.map((s) => s.type.k === 'set');
   const snapshot = (i: number, e: TraceEvent | undefined): Record<string, ItfValue | { index: number }> => {
-    const st: Record<string, ItfValue | { index: number }> = { '#meta': { index: i }, 'mbt::actionTaken': action(e), 'mbt::nondetPicks': picks(e), event: eventRecord(e) };
+    const st: Record<string, ItfValue | { index: number }> = { '#meta': { index: i }, 'mbt::actionTaken': action(e), 'mbt::nondetPicks': picks(e),
+      event: eventRecord(e) };
     engine.rt.stores.forEach((s, k) => { st[names[k]!] = storeValue(s as Store, sets[k]!); });
     return st;
   };

@@ -36,7 +36,8 @@ function micros(seconds: number): number {
 }
 
 export function perfettoTrace(t: Timeline, findings: Finding[], title: string): ChromeTrace {
-  const clock = !t.timed ? 'event seq (1 µs per event)' : t.untimed ? `trace timestamps (${t.untimed} events without one at the previous event's time)` : 'trace timestamps';
+  const clock = !t.timed ? 'event seq (1 µs per event)'
+    : t.untimed ? `trace timestamps (${t.untimed} events without one at the previous event's time)` : 'trace timestamps';
   const at = (seq: number, ts: number | undefined): number => (t.timed && ts !== undefined ? micros(ts) : seq);
   const out: ChromeEvent[] = [];
   for (const task of t.tasks) {
@@ -63,11 +64,13 @@ export function perfettoTrace(t: Timeline, findings: Finding[], title: string): 
     if (!f.at) continue;
     out.push({
       name: `${f.kind}[${f.invariant}]`, cat: f.kind, ph: 'i', s: 't', pid: f.at.pid, tid: f.at.pid, ts: at(f.at.seq, f.at.ts),
-      args: { message: f.message, spec: f.spec, rule: f.rule ?? null, seq: f.at.seq, line: f.at.line ?? null, event: f.at.text, slice: f.slice.map((e) => `seq ${e.seq} pid ${e.pid}: ${e.text}`) },
+      args: { message: f.message, spec: f.spec, rule: f.rule ?? null, seq: f.at.seq, line: f.at.line ?? null, event: f.at.text,
+        slice: f.slice.map((e) => `seq ${e.seq} pid ${e.pid}: ${e.text}`) },
     });
   }
   for (const g of t.gaps) {
-    out.push({ name: `gap: ${g.reason}`, cat: 'gap', ph: 'i', s: 'g', pid: 0, tid: 0, ts: at(g.seq, g.ts), args: { seq: g.seq, line: g.line ?? null, pids: g.pids ?? 'all' } });
+    out.push({ name: `gap: ${g.reason}`, cat: 'gap', ph: 'i', s: 'g', pid: 0, tid: 0, ts: at(g.seq, g.ts), args: { seq: g.seq, line: g.line ?? null,
+      pids: g.pids ?? 'all' } });
   }
   return { traceEvents: out, displayTimeUnit: 'ns', otherData: { source: title, clock } };
 }
@@ -92,5 +95,6 @@ function spanArgs(s: Span): Record<string, unknown> {
 
 /** The file's text: one event per line, so a diff of two exports reads event by event. */
 export function perfettoJson(trace: ChromeTrace): string {
-  return `{"displayTimeUnit":${JSON.stringify(trace.displayTimeUnit)},"otherData":${JSON.stringify(trace.otherData)},"traceEvents":[\n${trace.traceEvents.map((e) => JSON.stringify(e)).join(',\n')}\n]}\n`;
+  const head = `{"displayTimeUnit":${JSON.stringify(trace.displayTimeUnit)},"otherData":${JSON.stringify(trace.otherData)},"traceEvents":[\n`;
+  return `${head}${trace.traceEvents.map((e) => JSON.stringify(e)).join(',\n')}\n]}\n`;
 }

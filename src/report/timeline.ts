@@ -112,7 +112,8 @@ export class TimelineBuilder {
       case 'ret': this.ret(e); break;
       case 'acq_req': {
         this.closeLockWait(e, 'replaced by a new request');
-        this.lockWaits.set(e.pid, this.open(e, 'wait', String(e.args.lock), `${e.args.kind ?? 'blocking'} ${e.args.mode === 'W' ? 'down_write' : 'down_read'}`, 0, e.args.mode));
+        this.lockWaits.set(e.pid, this.open(e, 'wait', String(e.args.lock), `${e.args.kind ?? 'blocking'} ${e.args.mode === 'W' ? 'down_write' : 'down_read'}`,
+          0, e.args.mode));
         break;
       }
       case 'acq': {
@@ -200,7 +201,8 @@ export class TimelineBuilder {
   }
 
   private open(e: TraceEvent, kind: SpanKind, name: string, detail: string, depth: number, mode: Scalar | undefined): OpenSpan {
-    const span: Span = { kind, pid: e.pid, name, mode: mode === undefined || mode === null ? undefined : String(mode), detail, depth, start: e.seq, end: e.seq, open: false, startTs: e.ts ?? this.lastTs, startLine: e.line };
+    const span: Span = { kind, pid: e.pid, name, mode: mode === undefined || mode === null ? undefined : String(mode), detail, depth, start: e.seq, end: e.seq,
+      open: false, startTs: e.ts ?? this.lastTs, startLine: e.line };
     this.spans.push(span);
     return { span };
   }

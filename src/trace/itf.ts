@@ -211,7 +211,8 @@ export async function* readItf(input: AsyncIterable<Uint8Array | string> | Itera
     return;
   }
   if (!isObject(doc) || !Array.isArray(doc.states)) {
-    fail("not an ITF trace: expected an object with a 'states' array", { line: 1, column: 1 }, 'kinv reads ITF as Apalache and Quint write it (quint run --out-itf FILE)');
+    fail("not an ITF trace: expected an object with a 'states' array", { line: 1, column: 1 },
+      'kinv reads ITF as Apalache and Quint write it (quint run --out-itf FILE)');
     return;
   }
   const starts = stateStarts(text);
@@ -222,7 +223,12 @@ export async function* readItf(input: AsyncIterable<Uint8Array | string> | Itera
   doc.states.forEach((state, i) => {
     const at = starts[i] ?? { line: 1, column: 1 };
     stats.records++;
-    if (!isObject(state)) { fail(`state ${i} is not an object`, at); batch.push({ kind: 'gap', reason: 'unreadable ITF state', seq: seq++, file, line: at.line }); stats.gaps++; return; }
+    if (!isObject(state)) {
+      fail(`state ${i} is not an object`, at);
+      batch.push({ kind: 'gap', reason: 'unreadable ITF state', seq: seq++, file, line: at.line });
+      stats.gaps++;
+      return;
+    }
     let r: EventOrProblem;
     if ('event' in state) r = fromEventVar(state.event!, i, file, at.line);
     else if (typeof state['mbt::actionTaken'] === 'string') r = fromAction(state['mbt::actionTaken'], state['mbt::nondetPicks'], i, file, at.line);
@@ -241,7 +247,8 @@ export async function* readItf(input: AsyncIterable<Uint8Array | string> | Itera
     if (p !== undefined && p !== 'unknown') {
       stats.malformed++;
       stats.gaps++;
-      opts.onDiagnostic(error('KV302', `state ${i}: ${p.message}`, { at: { source: file, ...at } }, 'the task is taken as having lost this event: its state is unknown until it syncs'));
+      opts.onDiagnostic(error('KV302', `state ${i}: ${p.message}`, { at: { source: file, ...at } },
+        'the task is taken as having lost this event: its state is unknown until it syncs'));
       batch.push({ kind: 'gap', reason: 'record does not fit the schema', pids: [r.event.pid], seq: atSeq, file, line: at.line });
       return;
     }

@@ -26,11 +26,14 @@ describe('dot export', () => {
       '  node [shape=box, fontname="monospace"];',
       '  edge [fontname="monospace", fontsize=10];',
       '  subgraph cluster_0 {',
-      '    label="lock_order_acyclic at line 6, seq 5 (pid 102)\\nlock order cycle {i_rwsem I1 -> in-lookup I1/foo -> i_rwsem I1}: task 102 holds {i_rwsem I1}";',
+      '    label="lock_order_acyclic at line 6, seq 5 (pid 102)\\n'
+        + 'lock order cycle {i_rwsem I1 -> in-lookup I1/foo -> i_rwsem I1}: task 102 holds {i_rwsem I1}";',
       '    "c0:i_rwsem I1" [label="i_rwsem I1"];',
       '    "c0:in-lookup I1/foo" [label="in-lookup I1/foo"];',
-      '    "c0:i_rwsem I1" -> "c0:in-lookup I1/foo" [label="line 6, seq 5, pid 102: call d_alloc_parallel(dir: I1, name: foo)\\nin-lookup I1/foo taken while holding i_rwsem I1"];',
-      '    "c0:in-lookup I1/foo" -> "c0:i_rwsem I1" [label="line 5, seq 4, pid 101: acq_req(lock: I1, mode: R, kind: blocking)\\ni_rwsem I1 taken while holding in-lookup I1/foo"];',
+      '    "c0:i_rwsem I1" -> "c0:in-lookup I1/foo" [label="line 6, seq 5, pid 102: call d_alloc_parallel(dir: I1, name: foo)\\n'
+        + 'in-lookup I1/foo taken while holding i_rwsem I1"];',
+      '    "c0:in-lookup I1/foo" -> "c0:i_rwsem I1" [label="line 5, seq 4, pid 101: acq_req(lock: I1, mode: R, kind: blocking)\\n'
+        + 'i_rwsem I1 taken while holding in-lookup I1/foo"];',
       '  }',
       '  subgraph cluster_1 {',
       '    label="no_deadlock at line 7, seq 6 (pid 102)\\ndeadlock: 102 -> 101 -> 102 (task -> task it waits for)";',
@@ -52,11 +55,14 @@ describe('dot export', () => {
       '  node [shape=box, fontname="monospace"];',
       '  edge [fontname="monospace", fontsize=10];',
       '  subgraph cluster_0 {',
-      '    label="lock_order_acyclic at line 11, seq 10 (pid 101)\\nlock order cycle {in-lookup I1/foo -> i_rwsem I1 -> in-lookup I1/foo}: task 101 holds {in-lookup I1/foo}";',
+      '    label="lock_order_acyclic at line 11, seq 10 (pid 101)\\n'
+        + 'lock order cycle {in-lookup I1/foo -> i_rwsem I1 -> in-lookup I1/foo}: task 101 holds {in-lookup I1/foo}";',
       '    "c0:in-lookup I1/foo" [label="in-lookup I1/foo"];',
       '    "c0:i_rwsem I1" [label="i_rwsem I1"];',
-      '    "c0:in-lookup I1/foo" -> "c0:i_rwsem I1" [label="line 11, seq 10, pid 101: acq_req(lock: I1, mode: R, kind: blocking)\\ni_rwsem I1 taken while holding in-lookup I1/foo"];',
-      '    "c0:i_rwsem I1" -> "c0:in-lookup I1/foo" [label="line 4, seq 3, pid 101: call d_alloc_parallel(dir: I1, name: foo)\\nin-lookup I1/foo taken while holding i_rwsem I1"];',
+      '    "c0:in-lookup I1/foo" -> "c0:i_rwsem I1" [label="line 11, seq 10, pid 101: acq_req(lock: I1, mode: R, kind: blocking)\\n'
+        + 'i_rwsem I1 taken while holding in-lookup I1/foo"];',
+      '    "c0:i_rwsem I1" -> "c0:in-lookup I1/foo" [label="line 4, seq 3, pid 101: call d_alloc_parallel(dir: I1, name: foo)\\n'
+        + 'in-lookup I1/foo taken while holding i_rwsem I1"];',
       '  }',
       '}',
     ].join('\n') + '\n');

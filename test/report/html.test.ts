@@ -27,7 +27,9 @@ describe('html report', () => {
     expect(html).not.toMatch(/\b(src|href)\s*=|https?:\/\/|@import|url\(/i);
     expect(data.tasks.map((t) => `${t.comm} ${t.pid}`)).toEqual(['open 102', 'stat 101']);
     const s = data.spans;
-    const spans = s.kind.map((k, i) => `${['frame', 'hold', 'wait', 'ilwait', 'inlookup'][k]} ${data.tasks[s.task[i]!]!.pid} ${data.strings[s.name[i]!]} ${s.start[i]}-${s.end[i]}${s.open[i] ? ' open' : ''}`);
+    const kinds = ['frame', 'hold', 'wait', 'ilwait', 'inlookup'];
+    const pid = (i: number): number => data.tasks[s.task[i]!]!.pid;
+    const spans = s.kind.map((k, i) => `${kinds[k]} ${pid(i)} ${data.strings[s.name[i]!]} ${s.start[i]}-${s.end[i]}${s.open[i] ? ' open' : ''}`);
     expect(spans).toEqual([
       'wait 102 I1 0-1', 'hold 102 I1 1-6 open', 'frame 101 d_alloc_parallel 2-3', 'inlookup 101 D2 3-6 open', 'wait 101 I1 4-6 open',
       'frame 102 d_alloc_parallel 5-6 open', 'ilwait 102 D2 6-6 open',

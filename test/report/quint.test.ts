@@ -29,7 +29,8 @@ describe('Quint model, checked by kinv', () => {
       quintRun('initDraft', 32, seed, out);
       const r = await kinv(['check', '--format', 'json', '--from', 'itf', out]);
       expect(r.code).toBe(1);
-      const invariants = new Set(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; invariant?: string }).filter((o) => o.kind === 'violation').map((o) => o.invariant));
+      const objects = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; invariant?: string });
+      const invariants = new Set(objects.filter((o) => o.kind === 'violation').map((o) => o.invariant));
       for (const inv of ['lookup_parent_lock_balanced', 'd_add_ci_parent_lock_balanced', 'rel_held']) expect(invariants).toContain(inv);
     });
   }

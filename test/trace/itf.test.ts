@@ -31,8 +31,10 @@ describe('readItf', () => {
 
   it("reads Quint's action taken and nondet picks when there is no event variable", async () => {
     const text = '{"vars":[],"states":[{"mbt::actionTaken":"init","mbt::nondetPicks":{}},'
-      + '{"mbt::actionTaken":"call_d_alloc_parallel","mbt::nondetPicks":{"pid":{"tag":"Some","value":{"#bigint":"3"}},"dir":{"tag":"Some","value":"I1"},"name":{"tag":"Some","value":"a"},"x":{"tag":"None","value":{"#tup":[]}}}},'
-      + '{"mbt::actionTaken":"rel","mbt::nondetPicks":{"pid":{"tag":"Some","value":{"#bigint":"3"}},"lock":{"tag":"Some","value":"I1"},"mode":{"tag":"Some","value":"R"}}}]}';
+      + '{"mbt::actionTaken":"call_d_alloc_parallel","mbt::nondetPicks":{"pid":{"tag":"Some","value":{"#bigint":"3"}},'
+      + '"dir":{"tag":"Some","value":"I1"},"name":{"tag":"Some","value":"a"},"x":{"tag":"None","value":{"#tup":[]}}}},'
+      + '{"mbt::actionTaken":"rel","mbt::nondetPicks":{"pid":{"tag":"Some","value":{"#bigint":"3"}},'
+      + '"lock":{"tag":"Some","value":"I1"},"mode":{"tag":"Some","value":"R"}}}]}';
     const { items, diags } = await read(text);
     expect(diags).toEqual([]);
     expect(items).toEqual([

@@ -16,7 +16,8 @@ const STYLE = `
 * { box-sizing: border-box; }
 html, body { margin: 0; height: 100%; font: 13px/1.4 system-ui, sans-serif; color: #222; }
 body { display: grid; grid-template-rows: auto auto minmax(0, 1fr) auto; grid-template-columns: minmax(0, 1fr) 420px; height: 100vh; overflow: hidden; }
-header { grid-column: 1 / 3; padding: 6px 10px; border-bottom: 1px solid #ddd; display: flex; flex-wrap: wrap; gap: 4px 16px; align-items: center; min-width: 0; }
+header { grid-column: 1 / 3; padding: 6px 10px; border-bottom: 1px solid #ddd; min-width: 0;
+  display: flex; flex-wrap: wrap; gap: 4px 16px; align-items: center; }
 header h1 { overflow-wrap: anywhere; }
 header h1 { font-size: 15px; margin: 0; }
 header .tools button { margin-right: 4px; }
@@ -44,7 +45,8 @@ aside { grid-column: 2; grid-row: 2 / 5; border-left: 1px solid #ddd; display: f
 #detail .slice-event.violating { color: #c62828; font-weight: 600; }
 #detail .note { color: #666; }
 #detail pre.state { background: #f6f6f6; padding: 4px 6px; margin: 2px 0; font-size: 12px; white-space: pre-wrap; }
-#tip { position: fixed; display: none; background: #222; color: #fff; padding: 4px 6px; font-size: 12px; white-space: pre; pointer-events: none; border-radius: 3px; z-index: 10; }
+#tip { position: fixed; display: none; background: #222; color: #fff; padding: 4px 6px; font-size: 12px;
+  white-space: pre; pointer-events: none; border-radius: 3px; z-index: 10; }
 .legend span { display: inline-block; margin-right: 10px; font-size: 11px; }
 .legend i { display: inline-block; width: 14px; height: 9px; margin-right: 3px; vertical-align: middle; }
 canvas { display: block; }
@@ -66,10 +68,12 @@ export function htmlReport(t: Timeline, findings: Finding[], title: string): str
   <h1>kinv: ${escapeHtml(title)}</h1>
   <span id="count"></span>
   <span>${t.events} events, ${t.tasks.length} tasks, axis: ${escapeHtml(clock)}</span>
-  <span class="tools"><button id="zoom-in" title="zoom in (W)">+</button><button id="zoom-out" title="zoom out (S)">−</button><button id="zoom-fit">whole trace</button>
+  <span class="tools"><button id="zoom-in" title="zoom in (W)">+</button><button id="zoom-out" title="zoom out (S)">−</button>
+  <button id="zoom-fit">whole trace</button>
   <label><input type="checkbox" id="use-time"> time axis</label></span>
   <span class="legend"><span><i style="background:#4e79a7"></i>held shared (R)</span><span><i style="background:#f28e2b"></i>held exclusive (W)</span>
-  <span><i style="background:repeating-linear-gradient(45deg,#f28e2b 0 2px,#fff 2px 5px)"></i>waiting</span><span><i style="background:#59a14f"></i>in-lookup owner</span>
+  <span><i style="background:repeating-linear-gradient(45deg,#f28e2b 0 2px,#fff 2px 5px)"></i>waiting</span>
+  <span><i style="background:#59a14f"></i>in-lookup owner</span>
   <span><i style="background:#d62728"></i>violation</span><span><i style="background:#ff7f0e;border-radius:50%"></i>slice event</span></span>
 </header>
 <div id="overview-box"><canvas id="overview" title="the whole trace: click or drag to move the window"></canvas></div>
@@ -77,7 +81,8 @@ export function htmlReport(t: Timeline, findings: Finding[], title: string): str
 <div id="axis"></div>
 <aside>
   <ul id="violations"></ul>
-  <div id="detail"><p>Choose a verdict to see its slice, the state it read and the rule. Wheel scrolls the lanes, shift+wheel or drag pans, ctrl+wheel or W/S zooms.</p></div>
+  <div id="detail"><p>Choose a verdict to see its slice, the state it read and the rule. Wheel scrolls the lanes, shift+wheel or drag pans,
+    ctrl+wheel or W/S zooms.</p></div>
 </aside>
 <div id="tip"></div>
 <script type="application/json" id="kinv-data">${data}</script>

@@ -18,7 +18,8 @@ export interface Payload {
   tasks: { pid: number; comm: string | null; first: number; last: number; events: number; depth: number }[];
   /** Column per field, one entry per span; strings as indexes into `strings`, mode as 0 none, 1 R, 2 W. */
   spans: {
-    kind: number[]; task: number[]; name: number[]; mode: number[]; depth: number[]; start: number[]; end: number[]; open: number[]; detail: number[]; line: number[];
+    kind: number[]; task: number[]; name: number[]; mode: number[]; depth: number[];
+    start: number[]; end: number[]; open: number[]; detail: number[]; line: number[];
     startTs: number[] | null; endTs: number[] | null;
   };
   gaps: { seq: number; reason: string; pids: number[] | null; line: number | null }[];

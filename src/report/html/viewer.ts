@@ -188,7 +188,8 @@ export const VIEWER_JS = String.raw`
           if (x1 - x0 > 40) {
             ctx.fillStyle = sp.kind[id] === KIND.hold ? '#fff' : '#222';
             var label = sp.kind[id] === KIND.frame ? S[sp.name[id]] : sp.kind[id] === KIND.hold ? S[sp.name[id]] + ' ' + modeName(id) :
-              sp.kind[id] === KIND.wait ? 'wait ' + S[sp.name[id]] + ' ' + modeName(id) : sp.kind[id] === KIND.inlookup ? S[sp.detail[id]] + ' ' + S[sp.name[id]] : 'sleep on ' + S[sp.name[id]];
+              sp.kind[id] === KIND.wait ? 'wait ' + S[sp.name[id]] + ' ' + modeName(id) :
+              sp.kind[id] === KIND.inlookup ? S[sp.detail[id]] + ' ' + S[sp.name[id]] : 'sleep on ' + S[sp.name[id]];
             ctx.save(); ctx.beginPath(); ctx.rect(x0, ry, x1 - x0, ROW - 2); ctx.clip();
             ctx.fillText(label, x0 + 3, ry + ROW / 2 - 1); ctx.restore();
           }
@@ -282,7 +283,8 @@ export const VIEWER_JS = String.raw`
   main.addEventListener('wheel', function (ev) {
     ev.preventDefault();
     var rect = main.getBoundingClientRect(), x = ev.clientX - rect.left;
-    if (ev.ctrlKey || ev.metaKey) zoomBy(ev.deltaY > 0 ? 1.25 : 0.8, x > LABEL ? view.lo + (x - LABEL) / (rect.width - LABEL) * (view.hi - view.lo) : undefined);
+    if (ev.ctrlKey || ev.metaKey) zoomBy(ev.deltaY > 0 ? 1.25 : 0.8,
+      x > LABEL ? view.lo + (x - LABEL) / (rect.width - LABEL) * (view.hi - view.lo) : undefined);
     else if (ev.shiftKey || Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) panBy((ev.deltaX || ev.deltaY) / rect.width);
     else scrollBy(ev.deltaY);
   }, { passive: false });
@@ -409,10 +411,13 @@ export const VIEWER_JS = String.raw`
       ev.notes.forEach(function (n) { li.appendChild(el('div', 'note', '· ' + n)); });
       ol.appendChild(li);
     });
-    if (f.at && f.kind !== 'pending') ol.appendChild(el('li', 'slice-event violating', (f.at.line ? 'line ' + f.at.line + ', ' : '') + 'seq ' + f.at.seq + ', pid ' + f.at.pid + ': ' + f.at.text + '  ← ' + (f.kind === 'violation' ? 'violates the invariant' : 'cannot tell')));
+    if (f.at && f.kind !== 'pending') ol.appendChild(el('li', 'slice-event violating',
+      (f.at.line ? 'line ' + f.at.line + ', ' : '') + 'seq ' + f.at.seq + ', pid ' + f.at.pid + ': ' + f.at.text +
+      '  ← ' + (f.kind === 'violation' ? 'violates the invariant' : 'cannot tell')));
     d.appendChild(ol);
     f.tasks.forEach(function (t) {
-      d.appendChild(el('h3', null, 'state naming pid ' + t.pid + (t.comm ? ' (' + t.comm + ')' : '') + (f.kind === 'pending' ? ' at the end' : ' at this point')));
+      d.appendChild(el('h3', null,
+        'state naming pid ' + t.pid + (t.comm ? ' (' + t.comm + ')' : '') + (f.kind === 'pending' ? ' at the end' : ' at this point')));
       var pre = el('pre', 'state', t.state.length ? t.state.join('\n') : 'holds no lock and owns no in-lookup dentry');
       d.appendChild(pre);
     });
