@@ -3,7 +3,10 @@ import { defineConfig } from 'vitest/config';
 
 // Searches of every interleaving and whole-capture inference: minutes on a small machine, so they
 // run in their own project (`npm run test:exhaustive`, and in CI), not in `npm test`.
-const exhaustive = ['test/sim/explore.test.ts', 'test/sim/scenarios-ci.test.ts', 'test/trace/ftrace/infer.test.ts'];
+const exhaustive = ['test/sim/explore.test.ts', 'test/sim/scenarios-ci.test.ts', 'test/trace/ftrace/infer.test.ts', 'test/report/capture.test.ts', 'test/report/quint.test.ts'];
+
+// A real headless Chromium (scripts/ci/install-browser.sh): its own project, `npm run test:browser`.
+const browser = ['test/**/*.browser.test.ts'];
 
 const src = (p: string): string => fileURLToPath(new URL(`./src/${p}`, import.meta.url));
 
@@ -15,8 +18,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
-      { extends: true, test: { name: 'default', include: ['test/**/*.test.ts'], exclude: exhaustive } },
+      { extends: true, test: { name: 'default', include: ['test/**/*.test.ts'], exclude: [...exhaustive, ...browser] } },
       { extends: true, test: { name: 'exhaustive', include: exhaustive, testTimeout: 600_000 } },
+      { extends: true, test: { name: 'browser', include: browser, testTimeout: 300_000, hookTimeout: 120_000 } },
     ],
   },
 });

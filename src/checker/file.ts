@@ -11,13 +11,15 @@ import { inferIrwsemOffset, inferParLookupBit } from '../trace/ftrace/infer.js';
 import { entriesShortfall, type EntriesPromise } from '../trace/ftrace/promise.js';
 import { openInput, sniffFormat, type OpenedInput, type TraceFormat } from '../trace/input.js';
 import { isTraceDat, openTraceDat } from '../trace/tracedat/input.js';
+import { readItf } from '../trace/itf.js';
 import { readNdjson } from '../trace/ndjson.js';
 import { runCheck, SchemaValidator, type CheckReport } from './check.js';
 import type { SpecSet } from './spec-set.js';
 import type { Verdict } from './engine.js';
 
 export interface CheckFileOptions {
-  from?: TraceFormat | 'auto';
+  /** `itf`: an ITF trace (Apalache, Quint, kinv --itf), never sniffed: it is JSON like NDJSON. */
+  from?: TraceFormat | 'itf' | 'auto';
   all?: boolean;
   /** Steps one evaluation of an invariant may take (see EngineOptions.evaluationBudget). */
   evaluationBudget?: number;
@@ -26,6 +28,8 @@ export interface CheckFileOptions {
   onVerdict?: (v: Verdict) => void;
   onGap?: (g: TraceGap) => void;
   onBatch?: (s: SourceStats) => void;
+  /** Called for each event and gap read, in trace order, before the checker sees its batch (pictures of the trace). */
+  onItem?: (item: TraceItem) => void;
   /** ftrace: the capture's probe definitions (its `kprobe_events`), so that coverage is known from the first record. */
   probes?: ProbeDefinition[];
   /** ftrace: the traced kernel's functions (`available_filter_functions`, kallsyms): variants it lacks need no probe. */
@@ -34,7 +38,7 @@ export interface CheckFileOptions {
 
 export interface FileReport extends CheckReport {
   file: string;
-  format: TraceFormat;
+  format: TraceFormat | 'itf';
 }
 
 /** `undefined` when the input cannot be read at all (the diagnostic went to onDiagnostic). */
@@ -61,6 +65,7 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   }
   const sniffed = sniffFormat(input.head);
   const from = opts.from ?? 'auto';
+  if (from === 'itf') return checkItf(input, specs, opts, diag);
   const format: TraceFormat = from === 'auto' ? (sniffed === 'empty' ? 'ndjson' : sniffed) : from;
   // An ftrace capture names its own kernel's layout: infer the i_rwsem offset and the
   // DCACHE_PAR_LOOKUP bit from its first chunk, unless the user gave them.
@@ -113,6 +118,7 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
       { at: { source: input.name, line: short.line, column: 1 } }, 'check a complete copy of the capture'));
     source = startsWithLoss(source, { kind: 'gap', reason: 'entries missing', lost: n, lasting: true, seq: 0, file: input.name, line: short.line }, stats);
   }
+  if (opts.onItem !== undefined) source = tapped(source, opts.onItem);
   const report = await runCheck(compiled, endsWithCut(source, input, stats, diag), stats, {
     all: opts.all,
     evaluationBudget: opts.evaluationBudget,
@@ -126,6 +132,20 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   return { ...report, file: input.name, format };
 }
 
+/** An ITF trace holds canonical events: the spec as for NDJSON. */
+async function checkItf(input: OpenedInput, specs: SpecSet, opts: CheckFileOptions, diag: (d: Diagnostic) => void): Promise<FileReport | undefined> {
+  const ready = specs.for('ndjson');
+  if (!ready) return undefined;
+  const stats = emptyStats();
+  const schema = new SchemaValidator(ready.spec);
+  let source: AsyncIterable<TraceItem[]> = readItf(input.chunks, { file: input.name, onDiagnostic: diag, stats, validate: (e) => schema.problem(e) });
+  if (opts.onItem !== undefined) source = tapped(source, opts.onItem);
+  const report = await runCheck(ready.compiled, endsWithCut(source, input, stats, diag), stats, {
+    all: opts.all, onDiagnostic: diag, onVerdict: opts.onVerdict, onGap: opts.onGap, onBatch: opts.onBatch,
+  });
+  return { ...report, file: input.name, format: 'itf' };
+}
+
 async function shortfall(path: string): Promise<EntriesPromise | undefined> {
   try {
     const again = await openInput(path);
@@ -134,6 +154,13 @@ async function shortfall(path: string): Promise<EntriesPromise | undefined> {
     return again.cut === undefined ? short : undefined;
   } catch {
     return undefined; // the main read reports what is wrong with the file
+  }
+}
+
+async function* tapped(source: AsyncIterable<TraceItem[]>, onItem: (item: TraceItem) => void): AsyncGenerator<TraceItem[]> {
+  for await (const batch of source) {
+    for (const item of batch) onItem(item);
+    yield batch;
   }
 }
 

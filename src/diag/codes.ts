@@ -36,6 +36,7 @@ export const DIAG_CODES = {
   KV315: 'ftrace records out of time order on one CPU',
   KV316: 'fewer ftrace records than the header promises',
   KV317: 'ftrace text, but the spec has no map declarations to read it with',
+  KV318: 'unreadable ITF trace or state',
   KV401: 'verdict unknown for the whole trace',
   KV402: 'failed evaluations the capture cannot confirm (unknown verdicts)',
 } as const;

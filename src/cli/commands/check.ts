@@ -22,12 +22,15 @@ import { jsonLine } from '../json.js';
 import { Progress } from '../progress.js';
 import { expandTraces } from '../trace-files.js';
 import { terminalText } from '../../diag/terminal.js';
+import { TimelineBuilder } from '../../report/timeline.js';
+import { isGap } from '../../trace/event.js';
+import { discardPictures, preparePictures, wantsPictures, writePictures, type VisualTargets } from '../visual-out.js';
 
 export interface CheckCliOptions {
   specs: string[];
   params: Record<string, string>;
   format: 'text' | 'json';
-  from: TraceFormat | 'auto';
+  from: TraceFormat | 'itf' | 'auto';
   all: boolean;
   /** Diagnostics shown per code before they are only counted. */
   maxDiagnostics: number;
@@ -40,6 +43,8 @@ export interface CheckCliOptions {
   /** ftrace: the traced kernel's function list (`available_filter_functions` or `/proc/kallsyms`). */
   functions: string[];
   traces: string[];
+  /** Pictures of the checked trace (one trace only). */
+  pictures: VisualTargets;
 }
 
 export function parseCheckArgs(argv: string[]): CheckCliOptions {
@@ -49,7 +54,7 @@ export function parseCheckArgs(argv: string[]): CheckCliOptions {
     specs: (values.spec as string[] | undefined) ?? [],
     params: paramsOf(values.param as string[] | undefined),
     format: oneOf('format', values.format as string | undefined, ['text', 'json'] as const, 'text'),
-    from: oneOf('from', values.from as string | undefined, ['ndjson', 'ftrace', 'auto'] as const, 'auto'),
+    from: oneOf('from', values.from as string | undefined, ['ndjson', 'ftrace', 'itf', 'auto'] as const, 'auto'),
     all: values.all === true,
     maxDiagnostics: intOf('max-diagnostics', values['max-diagnostics'] as string | undefined, 20),
     evalBudget: intOf('eval-budget', values['eval-budget'] as string | undefined, DEFAULT_EVALUATION_BUDGET),
@@ -57,6 +62,7 @@ export function parseCheckArgs(argv: string[]): CheckCliOptions {
     probes: (values.probes as string[] | undefined) ?? [],
     functions: (values.functions as string[] | undefined) ?? [],
     traces: positionals,
+    pictures: { perfetto: values.perfetto as string | undefined, dot: values.dot as string | undefined, html: values.html as string | undefined },
   };
 }
 
@@ -92,11 +98,20 @@ export async function check(argv: string[]): Promise<number> {
     onDiagnostic({ code: 'KV309', severity: 'error', message: `cannot read trace '${u.path}': ${u.why}` });
   }
   const verdicts: Verdict[] = [];
+  const pictured = wantsPictures(o.pictures);
+  // A picture is of one trace: tasks of two captures would share pids and clocks.
+  if (pictured && files.length > 1) throw new UsageError(`--perfetto, --dot and --html draw one trace, and ${o.traces.join(' ')} holds ${files.length} trace files: name one`);
+  if (pictured) preparePictures(o.pictures);
+  const timeline = pictured ? new TimelineBuilder() : undefined;
   for (const file of files) {
-    const r = await checkOne(file, o, specs, onDiagnostic, out, verdicts, capture);
+    const r = await checkOne(file, o, specs, onDiagnostic, out, verdicts, capture, timeline);
     if (r === 'unreadable') { unreadable = true; continue; }
     reports.push(r);
   }
+  if (timeline && unreadable) {
+    discardPictures(o.pictures);
+    process.stderr.write('kinv: no picture written: the trace could not be read\n');
+  } else if (timeline && !writePictures(o.pictures, timeline.finish(), verdicts, loaded.sources, files[0] ?? '')) unreadable = true;
   for (const [code, n] of shown) if (n > o.maxDiagnostics) process.stderr.write(`(${n - o.maxDiagnostics} more ${code} diagnostics not shown; --max-diagnostics N to see more)\n`);
   if (o.lockdep !== undefined) {
     const ok = await lockdepSection(o.lockdep, verdicts, o.format, out);
@@ -148,7 +163,7 @@ function readCaptureFacts(o: CheckCliOptions): { probes: ProbeDefinition[] | und
   return { probes, kernelFunctions };
 }
 
-async function checkOne(file: string, o: CheckCliOptions, specs: SpecSet, onDiagnostic: (d: Diagnostic) => void, out: ReturnType<typeof styleFor>, verdicts: Verdict[], capture: { probes: ProbeDefinition[] | undefined; kernelFunctions: Set<string> | undefined }): Promise<CheckReport | 'unreadable'> {
+async function checkOne(file: string, o: CheckCliOptions, specs: SpecSet, onDiagnostic: (d: Diagnostic) => void, out: ReturnType<typeof styleFor>, verdicts: Verdict[], capture: { probes: ProbeDefinition[] | undefined; kernelFunctions: Set<string> | undefined }, timeline: TimelineBuilder | undefined): Promise<CheckReport | 'unreadable'> {
   const progress = new Progress(file === '-' ? '<stdin>' : terminalText(file), process.stderr);
   const loaded = { sources: specs.sources };
   const report = await checkTraceFile(file, specs, {
@@ -167,6 +182,7 @@ async function checkOne(file: string, o: CheckCliOptions, specs: SpecSet, onDiag
       else process.stdout.write(renderVerdict(v, loaded.sources, out) + '\n\n');
     },
     onGap: (g) => { if (o.format === 'json') process.stdout.write(jsonLine(gapJson(g))); },
+    ...(timeline ? { onItem: (item) => { if (isGap(item)) timeline.gap(item); else timeline.add(item); } } : {}),
   });
   progress.clear();
   return report ?? 'unreadable';

@@ -15,6 +15,7 @@ import { jsonLine } from '../json.js';
 import { COMMANDS } from '../options.js';
 import { Status } from '../progress.js';
 import { shellQuote, specFlags, writeTrace } from '../trace-out.js';
+import { counterexampleTargets, writeCounterexample } from '../counterexample-out.js';
 
 function list(v: string | undefined): Set<string> | undefined {
   return v === undefined ? undefined : new Set(v.split(',').map((x) => x.trim()).filter(Boolean));
@@ -40,16 +41,20 @@ export async function fuzzCmd(argv: string[]): Promise<number> {
   const exclude = list(values.exclude as string | undefined);
   const maxTasks = intOf('tasks', values.tasks as string | undefined, 3);
   const maxOps = intOf('ops', values.ops as string | undefined, 2);
+  const targets = counterexampleTargets(values);
+  const compiled = new CompiledSpec(loaded.value.spec);
   const status = new Status(process.stderr);
   const report = fuzz({
     dAddCi, order, maxTasks, maxOps, seed, runs: intOf('runs', values.runs as string | undefined, replay ? 1 : 2000),
-    monitor: incrementalChecker(new CompiledSpec(loaded.value.spec)),
+    monitor: incrementalChecker(compiled),
     ...(only ? { only } : {}), ...(exclude ? { exclude } : {}), ...(phase ? { phase } : {}), ...(replay ? { path: replay } : {}),
     onProgress: (n) => status.show(() => `kinv fuzz: ${n.toLocaleString()} runs, ${Math.round(n / status.seconds).toLocaleString()} runs/s`),
   });
   status.clear();
   const outPath = values.out as string | undefined;
   if (outPath !== undefined && report.findings[0]) writeTrace(outPath, report.findings[0].finding.events);
+  const first = report.findings[0]?.finding;
+  if (first && !writeCounterexample(targets, first.events, compiled, first.verdict ? [first.verdict] : [], loaded.sources, `kinv fuzz --seed ${seed}`)) return 3;
   // Every option that shaped the run, so the printed line reproduces the finding exactly.
   const base = ['kinv', 'fuzz', '--d-add-ci', dAddCi, '--order', order, '--tasks', String(maxTasks), '--ops', String(maxOps), ...specFlags(specs, params)];
   const replayOf = (f: FuzzFindingReport): string => [

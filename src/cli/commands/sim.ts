@@ -23,6 +23,7 @@ import { COMMANDS } from '../options.js';
 import { jsonLine } from '../json.js';
 import { Status } from '../progress.js';
 import { shellQuote, specFlags, writeTrace } from '../trace-out.js';
+import { counterexampleTargets, writeCounterexample } from '../counterexample-out.js';
 
 interface ScenarioChoice { scenario: Scenario; describe: string[] }
 
@@ -75,6 +76,7 @@ export async function sim(argv: string[]): Promise<number> {
   }
   const rates = { 'alloc-fail': rate('alloc-fail', values['alloc-fail'] as string | undefined), 'exact-hashed': rate('exact-hashed', values['exact-hashed'] as string | undefined) };
   const ch = recording(picks ? listChooser(picks) : seededChooser(seed, rates));
+  const targets = counterexampleTargets(values);
   const r = simulate(scenario, ch, { maxSteps: intOf('max-steps', values['max-steps'] as string | undefined, 10_000_000) });
   const outPath = values.out as string | undefined;
   let fd: number | undefined;
@@ -101,6 +103,12 @@ export async function sim(argv: string[]): Promise<number> {
     if (fd !== undefined) closeSync(fd);
   }
   const choices = ch.log.map((c) => c.pick).join(',');
+  if (targets.itf !== undefined) {
+    // The state variables are the bundled spec's, under the run's order.
+    const judged = loadSpec([], { params: { order: scenario.order } });
+    if (!judged.ok) return 70;
+    if (!writeCounterexample(targets, r.events, new CompiledSpec(judged.value.spec), [], judged.sources, `kinv sim ${describe.join(' ')} --replay ${choices}`)) return 3;
+  }
   process.stderr.write(`kinv sim: ${r.events.length} events in ${r.steps} steps (${describe.join(' ')}${picks ? '' : ` --seed ${seed}`})\n`);
   if (r.deadlock) process.stderr.write(`deadlock: every live task is blocked${r.deadlock.cycle ? `; wait-for cycle ${r.deadlock.cycle.join(' -> ')}` : ''}\n${r.deadlock.waits.map((w) => `  task ${w.pid} waits on ${w.on} for ${w.for.join(', ') || 'nobody'}`).join('\n')}\n`);
   if (r.cut) process.stderr.write(`stopped at the step bound (--max-steps)\n`);
@@ -123,9 +131,11 @@ export async function exploreCmd(argv: string[]): Promise<number> {
     for (const d of loaded.diagnostics) process.stderr.write(renderDiagnostic(d, loaded.sources, styleFor(process.stderr)) + '\n');
     return 2;
   }
+  const targets = counterexampleTargets(values);
+  const compiled = new CompiledSpec(loaded.value.spec);
   const status = new Status(process.stderr);
   const r = explore(scenario, {
-    monitor: incrementalChecker(new CompiledSpec(loaded.value.spec)),
+    monitor: incrementalChecker(compiled),
     maxDepth: intOf('max-depth', values['max-depth'] as string | undefined, 200),
     maxStates: intOf('max-states', values['max-states'] as string | undefined, 500_000),
     first: values.first === true,
@@ -134,6 +144,8 @@ export async function exploreCmd(argv: string[]): Promise<number> {
   status.clear();
   const outPath = values.out as string | undefined;
   if (outPath !== undefined && r.counterexamples[0]) writeTrace(outPath, r.counterexamples[0].events);
+  const first = r.counterexamples[0];
+  if (first && !writeCounterexample(targets, first.events, compiled, first.verdict ? [first.verdict] : [], loaded.sources, replayCommand(describe, first))) return 3;
   const st = styleFor(process.stdout);
   // The spec that judged the run is part of the replay: the trace alone reproduces only the schedule.
   const judge = specs.length || params.length ? ` | kinv check ${specFlags(specs, params).map(shellQuote).join(' ')} -` : '';
