@@ -5,7 +5,7 @@
  * from kinv's output, so a change in the checker or in the model shows here as a disagreement.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFixture, CASES, deadlockLeftovers, draftEarlyReturn, expectedJson, first, scenarioOf, sortVerdicts } from '../../../scripts/sim-fixtures/fixtures.js';
 import { checkTraceFile } from '../../../src/checker/file.js';
@@ -42,6 +42,22 @@ describe('traces/sim', () => {
       expect(got).toEqual(b.expected);
     });
   }
+});
+
+describe('independence from the checker', () => {
+  it('the generator and its cases import the simulator, never the checker, the spec or the monitors', () => {
+    const root = resolve(import.meta.dirname, '../../..');
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const m of readFileSync(file, 'utf8').matchAll(/^import (?!type )[^;]*? from '(\.[^']+)';/gm)) visit(resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')));
+    };
+    for (const f of ['fixtures.ts', 'generate.ts']) visit(join(root, 'scripts/sim-fixtures', f));
+    const reached = [...seen].map((f) => f.slice(root.length + 1)).sort();
+    expect(reached.filter((f) => /^src\/(checker|analysis|monitor|dsl|cli)\//.test(f))).toEqual([]);
+    expect(reached).toContain('src/sim/model.ts');
+  });
 });
 
 describe('derived expectations', () => {
