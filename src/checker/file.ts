@@ -9,6 +9,7 @@ import { emptyStats, type SourceStats, type TraceGap, type TraceItem } from '../
 import { openFtraceSource } from '../trace/ftrace-source.js';
 import { inferIrwsemOffset, inferParLookupBit } from '../trace/ftrace/infer.js';
 import { entriesShortfall, type EntriesPromise } from '../trace/ftrace/promise.js';
+import { ProbeSites, type KernelSymbols } from '../trace/ftrace/sites.js';
 import { openInput, sniffFormat, type OpenedInput, type TraceFormat } from '../trace/input.js';
 import { readNdjson } from '../trace/ndjson.js';
 import { runCheck, SchemaValidator, type CheckReport } from './check.js';
@@ -27,6 +28,8 @@ export interface CheckFileOptions {
   probes?: ProbeDefinition[];
   /** ftrace: the traced kernel's functions (`available_filter_functions`, kallsyms): variants it lacks need no probe. */
   kernelFunctions?: Iterable<string>;
+  /** ftrace: the traced kernel's text symbols by address (`/proc/kallsyms` of the same boot), for bare-address probe sites. */
+  kernelSymbols?: KernelSymbols;
 }
 
 export interface FileReport extends CheckReport {
@@ -83,7 +86,7 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     if (opts.kernelFunctions !== undefined) coverage.setPresent(opts.kernelFunctions);
     const opened = openFtraceSource(chunks, {
       file: input.name, spec, onDiagnostic: (d) => { if (d.code !== 'KV316' || (short === undefined && input.cut === undefined)) diag(d); },
-      stats, params: opts.params ?? {}, coverage, probes: opts.probes, head,
+      stats, params: opts.params ?? {}, coverage, probes: opts.probes, head, probeSites: new ProbeSites(opts.probes, opts.kernelSymbols),
     });
     if (!opened.ok) {
       for (const d of opened.diagnostics) diag(d);

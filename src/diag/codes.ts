@@ -31,6 +31,7 @@ export const DIAG_CODES = {
   KV314: 'nothing to judge: no trace record in the input',
   KV315: 'ftrace records out of time order on one CPU',
   KV316: 'fewer ftrace records than the header promises',
+  KV317: 'probe site printed as an address no symbol names',
   KV401: 'verdict unknown for the whole trace',
   KV402: 'failed evaluations the capture cannot confirm (unknown verdicts)',
   KV403: 'invariant not observable with this capture',

@@ -99,6 +99,11 @@ export class LineScan {
   payS = -1; payE = -1;
   /** Probe head: site and probed symbol. */
   siteS = -1; siteE = -1; symS = -1; symE = -1;
+  /**
+   * The probe head holds bare addresses (trace-cmd report, perf script): `symS..symE` is then the
+   * probed function's address, to be resolved through the kernel's symbols (see sites.ts).
+   */
+  hexHead = false;
   /** Probe/event arguments start (after the probe head). */
   argsS = -1;
   /** function_graph: duration (ns, -1 none), funcgraph-args span, return value span. */
@@ -122,6 +127,7 @@ export class LineScan {
     this.commS = this.commE = this.tsS = this.tsE = this.flagsS = this.flagsE = -1;
     this.tsClock = 'ns';
     this.payS = this.payE = this.siteS = this.siteE = this.symS = this.symE = this.argsS = -1;
+    this.hexHead = false;
     this.durNs = -1; this.gargsS = this.gargsE = this.retS = this.retE = -1;
     this.parentS = this.parentE = this.modS = this.modE = this.offS = this.offE = -1;
     this.sw = undefined;
@@ -364,13 +370,17 @@ function scanPrefix(s: string, i0: number, end: number, st: SniffState, sc: Line
       if (p === b || s.charCodeAt(p) !== C_COLON) { bad(sc, 'expected `:` after the timestamp', p); return false; }
       sc.tsS = a; sc.tsE = p; sc.tsClock = 'ns';
       p++;
+    } else if (s.charCodeAt(p) === C_COLON) {
+      // trace-cmd report -l of a capture with a counter clock (`-C counter`): a bare count.
+      sc.tsS = a; sc.tsE = p; sc.tsClock = 'counter';
+      p++;
     } else if (s.charCodeAt(p) === 117 /* u */ && s.charCodeAt(p + 1) === 115 /* s */) {
       sc.tsS = a; sc.tsE = p; sc.tsClock = 'relative';
       p += 2;
       if (p < end && s.charCodeAt(p) !== C_COLON) p++; // delay mark: + ! # * @ $ or blank
       if (s.charCodeAt(p) !== C_COLON) { bad(sc, 'expected `:` after the latency timestamp and mark', p); return false; }
       p++;
-    } else { bad(sc, 'expected `us` or a fraction after the latency timestamp', p); return false; }
+    } else { bad(sc, 'expected `us`, `:` or a fraction after the latency timestamp', p); return false; }
   } else {
     bad(sc, 'expected `[cpu]` after `comm-pid`', p);
     return false;
@@ -515,6 +525,20 @@ function probeHead(s: string, p: number, end: number, sc: LineScan): boolean {
   if (q >= end || q === p + 1) return false;
   if (q + 1 < end && !isWs(s.charCodeAt(q + 1))) return false;
   const siteEnd = arrow === -1 ? q : arrow;
+  if (modAt === -1 && isBareHex(s, p + 1, siteEnd) && (arrow === -1 || isBareHex(s, arrow + 4, q))) {
+    // libtraceevent's rendering of the kernel's own print format for probe events, which trace-cmd
+    // report and perf script use: `(%lx)` = (probed address), and `(%lx <- %lx)` = (probed function
+    // <- return site), the reverse of tracefs' `(return site <- probed function)`
+    // (kernel/trace/trace_probe.c, __set_print_fmt).
+    sc.hexHead = true;
+    sc.kind = arrow === -1 ? 'kprobe' : 'kretprobe';
+    sc.symS = p + 1;
+    sc.symE = siteEnd;
+    sc.siteS = arrow === -1 ? p + 1 : arrow + 4;
+    sc.siteE = q;
+    sc.argsS = skipWs(s, q + 1, end);
+    return true;
+  }
   const plus = findChar(s, C_PLUS, p + 1, siteEnd);
   if (plus === -1 && !s.startsWith('0x', p + 1)) return false;
   sc.siteS = p + 1;
@@ -530,6 +554,19 @@ function probeHead(s: string, p: number, end: number, sc: LineScan): boolean {
     if (sc.symE <= sc.symS) return false;
   }
   sc.argsS = skipWs(s, q + 1, end);
+  return true;
+}
+
+/**
+ * A kernel address as `%lx` prints it: 1 to 16 lowercase hex digits, no `0x`. tracefs never prints
+ * a probe site this way (it has `sym+off/size`, or `0x…` for an address without a symbol).
+ */
+function isBareHex(s: string, a: number, b: number): boolean {
+  if (b <= a || b - a > 16) return false;
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (!(isDigit(c) || (c >= 97 && c <= 102))) return false;
+  }
   return true;
 }
 
