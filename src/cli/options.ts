@@ -55,12 +55,13 @@ export const COMMANDS = {
     usage: 'kinv check [options] TRACE...',
     options: {
       spec, param, format,
-      from: { type: 'string', value: 'ndjson|ftrace|auto', help: 'trace format (default auto: sniffed)' },
+      from: { type: 'string', value: 'ndjson|ftrace|perf|auto', help: 'trace format (default auto: sniffed); ftrace and perf both mean trace text (tracefs, trace-cmd report, perf script)' },
       all: { type: 'boolean', short: 'a', help: 'report every violation, not the first per invariant and object' },
       'max-diagnostics': { type: 'string', value: 'N', kind: 'int', help: 'input diagnostics shown per code before they are only counted (default 20)' },
       lockdep: { type: 'string', short: 'l', value: 'DMESG', help: "line a dmesg log's lockdep reports up with the verdicts" },
       probes: { type: 'string', multiple: true, value: 'KPROBE_EVENTS', help: "ftrace: the capture's kprobe_events, so kinv knows from the first record what it probes" },
-      functions: { type: 'string', multiple: true, value: 'FILE', help: "ftrace: the traced kernel's available_filter_functions or /proc/kallsyms (which lock variants exist)" },
+      functions: { type: 'string', multiple: true, value: 'FILE', help: "ftrace: the traced kernel's available_filter_functions or /proc/kallsyms (which lock variants exist; kallsyms, "
+        + 'or `trace-cmd report -f`, of the same boot also names the bare probe addresses of trace-cmd report and perf script)' },
     },
     notes: 'TRACE is an NDJSON or ftrace file (.gz too), a folder of traces, or - for standard input.',
   },

@@ -1,5 +1,5 @@
 /**
- * `kinv check [--spec F]... [--param k=v]... [--format text|json] [--from ndjson|ftrace|auto] [--all] TRACE...`
+ * `kinv check [--spec F]... [--param k=v]... [--format text|json] [--from ndjson|ftrace|perf|auto] [--all] TRACE...`
  * Exit codes (Contract 4): 0 all hold, 1 a violation, 2 usage or spec error, 3 trace unreadable or verdict unknown.
  */
 import { readFileSync } from 'node:fs';
@@ -48,7 +48,9 @@ export function parseCheckArgs(argv: string[]): CheckCliOptions {
     specs: (values.spec as string[] | undefined) ?? [],
     params: paramsOf(values.param as string[] | undefined),
     format: oneOf('format', values.format as string | undefined, ['text', 'json'] as const, 'text'),
-    from: oneOf('from', values.from as string | undefined, ['ndjson', 'ftrace', 'auto'] as const, 'auto'),
+    // perf script text is read by the trace-text reader, which tells tracefs, trace-cmd report and
+    // perf script lines apart by their shape: `perf` names the same reader as `ftrace`.
+    from: textReader(oneOf('from', values.from as string | undefined, ['ndjson', 'ftrace', 'perf', 'auto'] as const, 'auto')),
     all: values.all === true,
     maxDiagnostics: intOf('max-diagnostics', values['max-diagnostics'] as string | undefined, 20),
     lockdep: values.lockdep as string | undefined,
@@ -120,6 +122,10 @@ export async function check(argv: string[]): Promise<number> {
     process.stderr.write(renderDiagnostic({ code: 'KV401', severity: 'error', message: 'verdict unknown: every invariant evaluation fell in a span of unknown task state (capture started mid-run or lost events)' }, loaded.sources, st) + '\n');
   }
   return code;
+}
+
+function textReader(from: TraceFormat | 'perf' | 'auto'): TraceFormat | 'auto' {
+  return from === 'perf' ? 'ftrace' : from;
 }
 
 /** `--probes` and `--functions`: what the capture probes and which functions its kernel has (a bad file is a usage error). */

@@ -36,6 +36,8 @@ export interface SniffState {
   latency: boolean;
   /** A `trace-cmd report` header was seen (`version = N`, `cpus=N`). */
   traceCmd: boolean;
+  /** A `perf script` line was seen. */
+  perf?: boolean;
   /** `cpus=N` or `#P:N`. */
   cpus: number | undefined;
   /** `# entries-in-buffer/entries-written: A/B`: A, the records the log promises, and its line. */
@@ -178,6 +180,7 @@ export function scanLine(s: string, start: number, end: number, st: SniffState, 
   const i = skipWs(s, start, end);
   if (i >= end) { skipLine(sc, 'blank'); return; }
   const c = s.charCodeAt(i);
+  if (s.charCodeAt(start) === 9 && PERF_CALLCHAIN.test(s.slice(i, end))) { skipLine(sc, 'stack'); return; }
   if (isDigit(c)) {
     if (scanGraph(s, i, end, st, sc, true)) return;
     sc.reset(s, start, end);
@@ -214,11 +217,64 @@ export function scanLine(s: string, start: number, end: number, st: SniffState, 
     return;
   }
   if (scanPrefix(s, i, end, st, sc)) return;
+  if (st.tracer === undefined) {
+    // No `comm-pid`: perhaps `perf script` text (`comm tid [cpu] time: sys:event: …`).
+    const reason = sc.reason;
+    const at = sc.badAt;
+    const pid = sc.pid;
+    const cpu = sc.cpu;
+    sc.reset(s, start, end);
+    if (scanPerf(s, i, end, st, sc)) return;
+    sc.reset(s, start, end);
+    sc.pid = pid;
+    sc.cpu = cpu;
+    bad(sc, reason, at);
+  }
   if (st.tracer === 'function_graph' && sc.pid < 0) {
     // A graph line without the CPU column (nofuncgraph-cpu).
     sc.reset(s, start, end);
     scanGraph(s, i, end, st, sc, false);
   }
+}
+
+/**
+ * `perf script` (tools/perf/builtin-script.c): `COMM TID [CPU] SECS.USECS: SYS:EVENT: TRACE`, with
+ * `-F` choosing the fields: `PID/TID`, no CPU, no comm (then the line starts with the tid), `--ns`
+ * (9 decimals), and `ip,sym[,symoff,dso]` printed after the trace. The comm is right-aligned in 16
+ * columns (unpadded with `-g`) and may hold blanks and digits; the tid is the last number before
+ * the CPU or time. The trace is the event's print format as libtraceevent renders it, as in
+ * trace-cmd report (probe sites as bare addresses).
+ */
+const PERF_PREFIX = /^(?:(.*?)\s+)?(\d+)(?:\/(\d+))?\s+(?:\[(\d+)\]\s+)?(\d+\.\d+):\s+(\S+?):(?=\s|$)/d;
+/** `ip sym+off (dso)` after the trace (`-F …,ip,sym,…` without a callchain): a kernel address, 16 hex digits. */
+const PERF_IP_SYM = /\s+[0-9a-f]{16}(?: [^\s=]+)?(?: \([^()\s]*\))?$/;
+/** A callchain line of `perf script` after a sample recorded with `-g`: TAB, address, `sym+off (dso)`. */
+const PERF_CALLCHAIN = /^[0-9a-f]+ \S+(?: \([^()]*\))?$/;
+
+function scanPerf(s: string, i: number, end: number, st: SniffState, sc: LineScan): boolean {
+  const m = PERF_PREFIX.exec(s.slice(i, end));
+  if (m === null) return false;
+  const at = m.indices!;
+  if (m[1] !== undefined && m[1] !== '') { sc.commS = i + at[1]![0]; sc.commE = i + at[1]![1]; }
+  sc.pid = Number(m[2]);
+  if (m[3] !== undefined) { sc.tgid = sc.pid; sc.pid = Number(m[3]); }
+  if (m[4] !== undefined) sc.cpu = Number(m[4]);
+  sc.tsS = i + at[5]![0];
+  sc.tsE = i + at[5]![1];
+  sc.tsClock = 'ns';
+  // The record is named as tracefs names it: the event without its system (`raw_syscalls:sys_exit` → `sys_exit`).
+  const ev = m[6]!;
+  const nameS = i + at[6]![0] + ev.lastIndexOf(':') + 1;
+  if (ev.startsWith('PERF_RECORD_LOST')) {
+    // `--show-lost-events`: the ring buffer of that CPU dropped samples.
+    markerLine(sc, 'lost', sc.cpu, -1);
+    return true;
+  }
+  let e = end;
+  const tail = PERF_IP_SYM.exec(s.slice(i + at[6]![1], end));
+  if (tail !== null) e = i + at[6]![1] + tail.index;
+  st.perf = true;
+  return scanBody(s, nameS, e, st, sc, false);
 }
 
 function isDmesgStamp(s: string, i: number, end: number): boolean {
