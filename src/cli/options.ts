@@ -70,6 +70,17 @@ export const COMMANDS = {
     usage: 'kinv lint [options] [FILE|DIR]...',
     options: { spec, param },
   },
+  probes: {
+    summary: "print the reference probe set for a kernel, offsets from its BTF, as a shell script",
+    usage: 'kinv probes [options]',
+    options: {
+      btf: { type: 'string', value: 'FILE', help: "the kernel's BTF (default /sys/kernel/btf/vmlinux: the running kernel)" },
+      set: { type: 'string', value: 'ref|full', help: 'the reference set (default) or the full set with every rwsem variant' },
+      dir: { type: 'string', multiple: true, value: 'DIR', help: 'a directory whose i_rwsem to watch (repeatable); lock probes are filtered to these' },
+      comm: { type: 'string', multiple: true, value: 'NAME', help: 'a command name to watch (repeatable); lock returns and syscall exits are filtered to these' },
+    },
+    notes: 'Paste the output into bash or zsh as root, then: kinv_record COMMAND (trace-cmd) or kinv_perf_record COMMAND (perf).',
+  },
   examples: {
     summary: 'check the bundled traces against their expected verdicts',
     usage: 'kinv examples',
