@@ -56,6 +56,10 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   let chunks: AsyncIterable<Uint8Array> = input.chunks;
   const given = opts.params ?? {};
   let head: string | undefined;
+  // A `trace` file that holds fewer records than its header promises lost them at an unknown
+  // place: known before judging, every task is unknown throughout (a second read of the file,
+  // done before the first read starts: an xz stream is decoded by one decoder per process at a time).
+  const short = format === 'ftrace' && path !== '-' ? await shortfall(path) : undefined;
   if (format === 'ftrace') {
     const peeked = await peek(input.chunks, 1 << 19);
     chunks = peeked.all;
@@ -69,9 +73,6 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     const bit = 'dcache_par_lookup' in given ? undefined : inferParLookupBit(text);
     if (bit !== undefined) extra.dcache_par_lookup = String(bit);
   }
-  // A `trace` file that holds fewer records than its header promises lost them at an unknown
-  // place: known before judging, every task is unknown throughout (a second read of the file).
-  const short = format === 'ftrace' && path !== '-' ? await shortfall(path) : undefined;
   const ready = specs.for(format, extra);
   if (!ready) return undefined;
   const { spec, compiled } = ready;

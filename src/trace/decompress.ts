@@ -7,6 +7,9 @@
  * (or WebAssembly) decoders without native add-ons, which install anywhere Node runs:
  * `xz-decompress` (XZ Embedded, the decoder the kernel itself uses, compiled to WebAssembly) and
  * `fzstd` (a Zstandard decoder in plain JavaScript). Both are pinned exactly in package.json.
+ * xz-decompress decodes one stream at a time in a process (its decoder contexts share one
+ * WebAssembly instance): a second xz stream waits until the first ends or is cancelled, so a
+ * reader of two xz streams must take them one after the other (see input.ts and checker/file.ts).
  */
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';

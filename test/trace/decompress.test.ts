@@ -93,6 +93,12 @@ describe('xz and zstd inputs', () => {
     expect(Buffer.concat(parts).toString('latin1')).toBe(head);
   });
 
+  it('a .xz whose header counts its entries is read twice, one read after the other: KV316, not a stall', async () => {
+    const r = await judged(join(DIR, 'compressed/kernel-head-entries.txt.xz'));
+    expect(r.diags[0]).toBe('KV316 3:1');
+    expect(r.lines).toBe(6000);
+  });
+
   it('garbage after an xz magic is no xz file: a readable error, not a stack trace', async () => {
     const path = join(tmp, 'bad.xz');
     writeFileSync(path, Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(64, 0x41)]));
