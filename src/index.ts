@@ -7,6 +7,7 @@ export type { TypedSpec } from './analysis/ir.js';
 export { CompiledSpec, checkEvents, runCheck, type CheckReport, type CheckOptions } from './checker/check.js';
 export { checkTraceFile, type FileReport, type CheckFileOptions } from './checker/file.js';
 export { SpecSet } from './checker/spec-set.js';
+export { parseKallsyms, type KernelSymbols } from './trace/ftrace/sites.js';
 export type { Verdict, Engine, EngineOptions } from './checker/engine.js';
 export { renderVerdict, verdictJson, describeEvent, eventRecord } from './checker/report.js';
 export { renderDiagnostic } from './diag/render.js';

@@ -9,6 +9,7 @@ import { emptyStats, type SourceStats, type TraceGap, type TraceItem } from '../
 import { openFtraceSource } from '../trace/ftrace-source.js';
 import { inferIrwsemOffset, inferParLookupBit } from '../trace/ftrace/infer.js';
 import { entriesShortfall, type EntriesPromise } from '../trace/ftrace/promise.js';
+import { ProbeSites, type KernelSymbols } from '../trace/ftrace/sites.js';
 import { openInput, sniffFormat, type OpenedInput, type TraceFormat } from '../trace/input.js';
 import { isTraceDat, openTraceDat } from '../trace/tracedat/input.js';
 import { readItf } from '../trace/itf.js';
@@ -34,6 +35,8 @@ export interface CheckFileOptions {
   probes?: ProbeDefinition[];
   /** ftrace: the traced kernel's functions (`available_filter_functions`, kallsyms): variants it lacks need no probe. */
   kernelFunctions?: Iterable<string>;
+  /** ftrace: the traced kernel's text symbols by address (`/proc/kallsyms` of the same boot), for bare-address probe sites. */
+  kernelSymbols?: KernelSymbols;
 }
 
 export interface FileReport extends CheckReport {
@@ -73,6 +76,10 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   let chunks: AsyncIterable<Uint8Array> = input.chunks;
   const given = opts.params ?? {};
   let head: string | undefined;
+  // A `trace` file that holds fewer records than its header promises lost them at an unknown
+  // place: known before judging, every task is unknown throughout (a second read of the file,
+  // done before the first read starts: an xz stream is decoded by one decoder per process at a time).
+  const short = format === 'ftrace' && path !== '-' && !traceDat ? await shortfall(path) : undefined;
   if (format === 'ftrace') {
     const peeked = await peek(input.chunks, 1 << 19);
     chunks = peeked.all;
@@ -86,9 +93,6 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     const bit = 'dcache_par_lookup' in given ? undefined : inferParLookupBit(text);
     if (bit !== undefined) extra.dcache_par_lookup = String(bit);
   }
-  // A `trace` file that holds fewer records than its header promises lost them at an unknown
-  // place: known before judging, every task is unknown throughout (a second read of the file).
-  const short = format === 'ftrace' && path !== '-' && !traceDat ? await shortfall(path) : undefined;
   const ready = specs.for(format, extra);
   if (!ready) return undefined;
   const { spec, compiled } = ready;
@@ -103,7 +107,7 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     if (opts.kernelFunctions !== undefined) coverage.setPresent(opts.kernelFunctions);
     const opened = openFtraceSource(chunks, {
       file: input.name, spec, onDiagnostic: (d) => { if (d.code !== 'KV316' || (short === undefined && input.cut === undefined)) diag(d); },
-      stats, params: opts.params ?? {}, coverage, probes: opts.probes, head,
+      stats, params: opts.params ?? {}, coverage, probes: opts.probes, head, probeSites: new ProbeSites(opts.probes, opts.kernelSymbols),
     });
     if (!opened.ok) {
       for (const d of opened.diagnostics) diag(d);

@@ -55,13 +55,14 @@ export const COMMANDS = {
     usage: 'kinv check [options] TRACE...',
     options: {
       spec, param, format,
-      from: { type: 'string', value: 'ndjson|ftrace|itf|auto', help: 'trace format (default auto: NDJSON or ftrace, sniffed; itf: an ITF trace of Apalache, Quint or kinv --itf)' },
+      from: { type: 'string', value: 'ndjson|ftrace|perf|itf|auto', help: 'trace format (default auto: sniffed); ftrace and perf both mean trace text (tracefs, trace-cmd report, perf script); itf: an ITF trace of Apalache, Quint or kinv --itf' },
       all: { type: 'boolean', short: 'a', help: 'report every violation, not the first per invariant and object' },
       'max-diagnostics': { type: 'string', value: 'N', kind: 'int', help: 'input diagnostics shown per code before they are only counted (default 20)' },
       'eval-budget': { type: 'string', value: 'N', kind: 'int', help: 'steps one evaluation of an invariant may take before it is unknown (default 1000000)' },
       lockdep: { type: 'string', short: 'l', value: 'DMESG', help: "line a dmesg log's lockdep reports up with the verdicts" },
       probes: { type: 'string', multiple: true, value: 'KPROBE_EVENTS', help: "ftrace: the capture's kprobe_events, so kinv knows from the first record what it probes" },
-      functions: { type: 'string', multiple: true, value: 'FILE', help: "ftrace: the traced kernel's available_filter_functions or /proc/kallsyms (which lock variants exist)" },
+      functions: { type: 'string', multiple: true, value: 'FILE', help: "ftrace: the traced kernel's available_filter_functions or /proc/kallsyms (which lock variants exist; kallsyms, "
+        + 'or `trace-cmd report -f`, of the same boot also names the bare probe addresses of trace-cmd report and perf script)' },
       perfetto: { type: 'string', value: 'FILE', help: 'write the trace as Chrome trace-event JSON for Perfetto or chrome://tracing (one TRACE)' },
       dot: { type: 'string', value: 'FILE', help: "write the violations' lock-order and wait-for cycles as Graphviz (one TRACE)" },
       html: { type: 'string', value: 'FILE', help: 'write a self-contained HTML timeline of the trace and its violations (one TRACE)' },
@@ -72,6 +73,17 @@ export const COMMANDS = {
     summary: 'parse and check a spec',
     usage: 'kinv lint [options] [FILE|DIR]...',
     options: { spec, param },
+  },
+  probes: {
+    summary: "print the reference probe set for a kernel, offsets from its BTF, as a shell script",
+    usage: 'kinv probes [options]',
+    options: {
+      btf: { type: 'string', value: 'FILE', help: "the kernel's BTF (default /sys/kernel/btf/vmlinux: the running kernel)" },
+      set: { type: 'string', value: 'ref|full', help: 'the reference set (default) or the full set with every rwsem variant' },
+      dir: { type: 'string', multiple: true, value: 'DIR', help: 'a directory whose i_rwsem to watch (repeatable); lock probes are filtered to these' },
+      comm: { type: 'string', multiple: true, value: 'NAME', help: 'a command name to watch (repeatable); lock returns and syscall exits are filtered to these' },
+    },
+    notes: 'Paste the output into bash or zsh as root, then: kinv_record COMMAND (trace-cmd) or kinv_perf_record COMMAND (perf).',
   },
   examples: {
     summary: 'check the bundled traces against their expected verdicts',

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   sim: async () => (await import('./commands/sim.js')).sim,
   explore: async () => (await import('./commands/sim.js')).exploreCmd,
   fuzz: async () => (await import('./commands/fuzz.js')).fuzzCmd,
+  probes: async () => (await import('./commands/probes.js')).probes,
 };
 
 export function version(): string {

@@ -37,6 +37,7 @@ export const DIAG_CODES = {
   KV316: 'fewer ftrace records than the header promises',
   KV317: 'ftrace text, but the spec has no map declarations to read it with',
   KV318: 'unreadable ITF trace or state',
+  KV319: 'probe site printed as an address no symbol names',
   KV401: 'verdict unknown for the whole trace',
   KV402: 'failed evaluations the capture cannot confirm (unknown verdicts)',
 } as const;

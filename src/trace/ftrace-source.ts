@@ -9,6 +9,7 @@ import type { ProbeCoverage, ProbeDefinition } from './coverage.js';
 import type { SourceStats, TraceItem } from './event.js';
 import type { FtraceMapping } from './ftrace/mapping-api.js';
 import { readFtrace } from './ftrace/read.js';
+import type { ProbeSites } from './ftrace/sites.js';
 
 export interface FtraceSourceOptions {
   file: string;
@@ -22,6 +23,8 @@ export interface FtraceSourceOptions {
   probes?: ProbeDefinition[];
   /** The first part of the input, scanned for probed functions before any event is judged. */
   head?: string;
+  /** Names the functions of probe records printed with bare-address sites (trace-cmd report, perf script). */
+  probeSites?: ProbeSites;
 }
 
 /** The spec's mappings as the reader's mapping interface. */
@@ -50,26 +53,40 @@ export function openFtraceSource(chunks: AsyncIterable<Uint8Array>,
     else cov?.noteReturn(fn);
   };
   for (const p of opts.probes ?? []) if (mapped(p.kind, p.fn, p.event)) note(p.kind, p.fn);
-  if (opts.head !== undefined) for (const p of probesIn(opts.head)) if (mapped(p.kind, p.fn, p.event)) note(p.kind, p.fn);
+  if (opts.head !== undefined) for (const p of probesIn(opts.head, opts.probeSites)) if (mapped(p.kind, p.fn, p.event)) note(p.kind, p.fn);
   return {
     ok: true,
     source: readFtrace(chunks, mapping, {
       file: opts.file, onDiagnostic: opts.onDiagnostic, stats: opts.stats, params: opts.params ?? {}, leafFunctions: leafFunctions(opts.spec),
-      onProbed: note, returnProbes: opts.probes?.filter((p) => p.kind === 'kretprobe').map((p) => p.fn),
+      onProbed: note, returnProbes: opts.probes?.filter((p) => p.kind === 'kretprobe').map((p) => p.fn), probeSites: opts.probeSites,
     }),
   };
 }
 
-/** Probe records in a piece of ftrace text: `name: (sym+0x0/0x50)` entries and `name: (site <- sym)` returns. */
-function* probesIn(text: string): Generator<{ kind: 'kprobe' | 'kretprobe'; fn: string; event: string }> {
+/**
+ * Probe records in a piece of ftrace text: `name: (sym+0x0/0x50)` entries and `name: (site <- sym)`
+ * returns, and their bare-address forms `name: (addr)` and `name: (addr <- site)` where `sites` names them.
+ */
+function* probesIn(text: string, sites: ProbeSites | undefined): Generator<{ kind: 'kprobe' | 'kretprobe'; fn: string; event: string }> {
   const seen = new Set<string>();
-  for (const m of text.matchAll(/ ([\w.-]+): \((?:([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+|[^()<\n]* <- ([A-Za-z_][\w.]*))\)/g)) {
-    const kind = m[2] !== undefined ? 'kprobe' : 'kretprobe';
-    const fn = (m[2] ?? m[3])!;
-    const key = kind + ' ' + fn + ' ' + m[1]!;
+  const heads = / ([\w.:-]+): \((?:([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+|[^()<\n]* <- ([A-Za-z_][\w.]*)|([0-9a-f]{1,16})(?: <- ([0-9a-f]{1,16}))?)\)/g;
+  for (const m of text.matchAll(heads)) {
+    const event = m[1]!.slice(m[1]!.lastIndexOf(':') + 1);
+    let kind: 'kprobe' | 'kretprobe';
+    let fn: string | undefined;
+    if (m[4] !== undefined) {
+      kind = m[5] === undefined ? 'kprobe' : 'kretprobe';
+      const r = sites?.resolve(kind, event, m[4]);
+      fn = r !== undefined && 'fn' in r ? r.fn : undefined;
+    } else {
+      kind = m[2] !== undefined ? 'kprobe' : 'kretprobe';
+      fn = m[2] ?? m[3];
+    }
+    if (fn === undefined) continue;
+    const key = kind + ' ' + fn + ' ' + event;
     if (seen.has(key)) continue;
     seen.add(key);
-    yield { kind, fn, event: m[1]! };
+    yield { kind, fn, event };
   }
 }
 

@@ -1,7 +1,6 @@
 /** Opening trace inputs: files or standard input, as byte streams, with a peek for format sniffing. */
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { decompressStream, sniffCompression, type Compression } from './decompress.js';
 
 export type TraceFormat = 'ndjson' | 'ftrace';
 
@@ -39,33 +38,47 @@ export async function openInput(path: string): Promise<OpenedInput> {
     }
   }
   const name = path === '-' ? '<stdin>' : path;
-  // gzip-compressed captures (trace.gz) are read through zlib, transparently.
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-    const unzipped = Readable.from(all()).pipe(createGunzip());
-    const uit = (unzipped as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  // Compressed captures (trace.gz, trace.xz, trace.zst) are decoded transparently, by content.
+  const compression = sniffCompression(head);
+  if (compression !== undefined) {
+    const uit = decompressStream(compression, all())[Symbol.asyncIterator]();
+    const label: Compression = compression;
     let ufirst: IteratorResult<Uint8Array>;
     try {
       ufirst = await uit.next();
     } catch (e) {
-      throw new Error(`cannot read trace '${path}': not a valid gzip file (${(e as Error).message})`, { cause: e });
+      throw new Error(`cannot read trace '${path}': not a valid ${label} file (${(e as Error).message})`, { cause: e });
     }
     const uhead = ufirst.done ? new Uint8Array() : withoutBom(ufirst.value);
+    // The xz decoder serves one stream at a time in a process: a peeked file that kept it would
+    // stall a second read of the same file (the entry count of a `trace` header is checked that
+    // way). So a file's peek lets go of it here, and the file is decoded afresh when it is read.
+    const again = compression === 'xz' && path !== '-';
+    if (again) await uit.return?.(undefined);
     const opened: OpenedInput = { name, chunks: rest(), head: uhead };
     // Decoded as far as it goes: a cut capture still holds every record before the cut.
     async function* rest(): AsyncGenerator<Uint8Array> {
       let bytes = 0;
-      if (!ufirst.done) { bytes += ufirst.value.length; yield uhead; }
-      while (true) {
-        let n: IteratorResult<Uint8Array>;
-        try {
-          n = await uit.next();
-        } catch (e) {
-          opened.cut = { message: `the gzip stream is damaged or cut short after ${bytes} bytes of data (${(e as Error).message})`, bytes };
-          return;
+      let src = uit;
+      if (again) src = decompressStream(compression!, createReadStream(path, { highWaterMark: 1 << 20 }))[Symbol.asyncIterator]();
+      else if (!ufirst.done) { bytes += ufirst.value.length; yield uhead; }
+      try {
+        while (true) {
+          let n: IteratorResult<Uint8Array>;
+          try {
+            n = await src.next();
+          } catch (e) {
+            opened.cut = { message: `the ${label} stream is damaged or cut short after ${bytes} bytes of data (${(e as Error).message})`, bytes };
+            return;
+          }
+          if (n.done) return;
+          const chunk = bytes === 0 ? withoutBom(n.value) : n.value;
+          bytes += n.value.length;
+          yield chunk;
         }
-        if (n.done) return;
-        bytes += n.value.length;
-        yield n.value;
+      } finally {
+        // A reader that stops early lets go of the decoder (see above).
+        await src.return?.(undefined);
       }
     }
     return opened;

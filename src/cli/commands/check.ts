@@ -1,5 +1,5 @@
 /**
- * `kinv check [--spec F]... [--param k=v]... [--format text|json] [--from ndjson|ftrace|auto] [--all] TRACE...`
+ * `kinv check [--spec F]... [--param k=v]... [--format text|json] [--from ndjson|ftrace|perf|auto] [--all] TRACE...`
  * Exit codes (Contract 4): 0 all hold, 1 a violation, 2 usage or spec error, 3 trace unreadable or verdict unknown.
  */
 import { readFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { parseLockdep } from '../../lockdep/parse.js';
 import { matchLockdep } from '../../lockdep/match.js';
 import { openInput } from '../../trace/input.js';
 import { FUNCTIONS_EVERY_KERNEL_HAS, parseFunctionList, parseProbeDefinitions, type ProbeDefinition } from '../../trace/coverage.js';
+import { parseKallsyms, type KernelSymbols } from '../../trace/ftrace/sites.js';
 import { checkTraceFile } from '../../checker/file.js';
 import { gapJson, renderSummary, renderVerdict, summarize, verdictJson } from '../../checker/report.js';
 import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
@@ -54,7 +55,9 @@ export function parseCheckArgs(argv: string[]): CheckCliOptions {
     specs: (values.spec as string[] | undefined) ?? [],
     params: paramsOf(values.param as string[] | undefined),
     format: oneOf('format', values.format as string | undefined, ['text', 'json'] as const, 'text'),
-    from: oneOf('from', values.from as string | undefined, ['ndjson', 'ftrace', 'itf', 'auto'] as const, 'auto'),
+    // perf script text is read by the trace-text reader, which tells tracefs, trace-cmd report and
+    // perf script lines apart by their shape: `perf` names the same reader as `ftrace`.
+    from: textReader(oneOf('from', values.from as string | undefined, ['ndjson', 'ftrace', 'perf', 'itf', 'auto'] as const, 'auto')),
     all: values.all === true,
     maxDiagnostics: intOf('max-diagnostics', values['max-diagnostics'] as string | undefined, 20),
     evalBudget: intOf('eval-budget', values['eval-budget'] as string | undefined, DEFAULT_EVALUATION_BUDGET),
@@ -139,13 +142,18 @@ export async function check(argv: string[]): Promise<number> {
   return code;
 }
 
+function textReader(from: TraceFormat | 'perf' | 'itf' | 'auto'): TraceFormat | 'itf' | 'auto' {
+  return from === 'perf' ? 'ftrace' : from;
+}
+
 /** `--probes` and `--functions`: what the capture probes and which functions its kernel has (a bad file is a usage error). */
-function readCaptureFacts(o: CheckCliOptions): { probes: ProbeDefinition[] | undefined; kernelFunctions: Set<string> | undefined } {
+function readCaptureFacts(o: CheckCliOptions): CaptureFacts {
   const read = (option: string, f: string): string => {
     try { return readFileSync(f, 'latin1'); } catch (e) { throw new UsageError(`cannot read ${option} ${f}: ${(e as Error).message}`); }
   };
   let probes: ProbeDefinition[] | undefined;
   let kernelFunctions: Set<string> | undefined;
+  let kernelSymbols: KernelSymbols | undefined;
   for (const f of o.probes) {
     const parsed = parseProbeDefinitions(read('--probes', f));
     const p = parsed.problems[0];
@@ -153,17 +161,32 @@ function readCaptureFacts(o: CheckCliOptions): { probes: ProbeDefinition[] | und
     (probes ??= []).push(...parsed.probes);
   }
   for (const f of o.functions) {
-    const fns = parseFunctionList(read('--functions', f));
+    const text = read('--functions', f);
+    const fns = parseFunctionList(text);
     if (fns.size === 0) throw new UsageError(`${f}:1:1: no function names (expected available_filter_functions or /proc/kallsyms)`);
     const lacking = FUNCTIONS_EVERY_KERNEL_HAS.filter((fn) => !fns.has(fn));
     if (lacking.length > 0) process.stderr.write(`kinv: warning: ${f} lacks ${lacking.join(', ')}, which every kernel since 4.15 has: it is not the kernel's whole function list, and those are taken as present\n`);
     kernelFunctions ??= new Set();
     for (const fn of fns) kernelFunctions.add(fn);
+    // A kallsyms file also gives addresses, which name the bare-address probe sites of trace-cmd report and perf script.
+    const syms = parseKallsyms(text);
+    if (syms.kind === 'zeroed') process.stderr.write(`kinv: warning: ${f} has only zero addresses (read without root): it names functions, not probe addresses\n`);
+    if (syms.kind === 'symbols') {
+      if (kernelSymbols !== undefined) throw new UsageError(`${f}:1:1: a second symbol table with addresses: give the /proc/kallsyms of the capture's boot once`);
+      kernelSymbols = syms.symbols;
+    }
   }
-  return { probes, kernelFunctions };
+  return { probes, kernelFunctions, kernelSymbols };
 }
 
-async function checkOne(file: string, o: CheckCliOptions, specs: SpecSet, onDiagnostic: (d: Diagnostic) => void, out: ReturnType<typeof styleFor>, verdicts: Verdict[], capture: { probes: ProbeDefinition[] | undefined; kernelFunctions: Set<string> | undefined }, timeline: TimelineBuilder | undefined): Promise<CheckReport | 'unreadable'> {
+/** What the user told about the capture and its kernel. */
+interface CaptureFacts {
+  probes: ProbeDefinition[] | undefined;
+  kernelFunctions: Set<string> | undefined;
+  kernelSymbols: KernelSymbols | undefined;
+}
+
+async function checkOne(file: string, o: CheckCliOptions, specs: SpecSet, onDiagnostic: (d: Diagnostic) => void, out: ReturnType<typeof styleFor>, verdicts: Verdict[], capture: CaptureFacts, timeline: TimelineBuilder | undefined): Promise<CheckReport | 'unreadable'> {
   const progress = new Progress(file === '-' ? '<stdin>' : terminalText(file), process.stderr);
   const loaded = { sources: specs.sources };
   const report = await checkTraceFile(file, specs, {
@@ -173,6 +196,7 @@ async function checkOne(file: string, o: CheckCliOptions, specs: SpecSet, onDiag
     params: o.params,
     probes: capture.probes,
     kernelFunctions: capture.kernelFunctions,
+    kernelSymbols: capture.kernelSymbols,
     onDiagnostic: (d) => { progress.clear(); onDiagnostic(d); },
     onBatch: (s) => progress.update(s.lines, s.events),
     onVerdict: (v) => {

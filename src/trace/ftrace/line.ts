@@ -36,6 +36,8 @@ export interface SniffState {
   latency: boolean;
   /** A `trace-cmd report` header was seen (`version = N`, `cpus=N`). */
   traceCmd: boolean;
+  /** A `perf script` line was seen. */
+  perf?: boolean;
   /** `cpus=N` or `#P:N`. */
   cpus: number | undefined;
   /** `# entries-in-buffer/entries-written: A/B`: A, the records the log promises, and its line. */
@@ -99,6 +101,11 @@ export class LineScan {
   payS = -1; payE = -1;
   /** Probe head: site and probed symbol. */
   siteS = -1; siteE = -1; symS = -1; symE = -1;
+  /**
+   * The probe head holds bare addresses (trace-cmd report, perf script): `symS..symE` is then the
+   * probed function's address, to be resolved through the kernel's symbols (see sites.ts).
+   */
+  hexHead = false;
   /** Probe/event arguments start (after the probe head). */
   argsS = -1;
   /** function_graph: duration (ns, -1 none), funcgraph-args span, return value span. */
@@ -122,6 +129,7 @@ export class LineScan {
     this.commS = this.commE = this.tsS = this.tsE = this.flagsS = this.flagsE = -1;
     this.tsClock = 'ns';
     this.payS = this.payE = this.siteS = this.siteE = this.symS = this.symE = this.argsS = -1;
+    this.hexHead = false;
     this.durNs = -1; this.gargsS = this.gargsE = this.retS = this.retE = -1;
     this.parentS = this.parentE = this.modS = this.modE = this.offS = this.offE = -1;
     this.sw = undefined;
@@ -172,6 +180,7 @@ export function scanLine(s: string, start: number, end: number, st: SniffState, 
   const i = skipWs(s, start, end);
   if (i >= end) { skipLine(sc, 'blank'); return; }
   const c = s.charCodeAt(i);
+  if (s.charCodeAt(start) === 9 && PERF_CALLCHAIN.test(s.slice(i, end))) { skipLine(sc, 'stack'); return; }
   if (isDigit(c)) {
     if (scanGraph(s, i, end, st, sc, true)) return;
     sc.reset(s, start, end);
@@ -208,11 +217,64 @@ export function scanLine(s: string, start: number, end: number, st: SniffState, 
     return;
   }
   if (scanPrefix(s, i, end, st, sc)) return;
+  if (st.tracer === undefined) {
+    // No `comm-pid`: perhaps `perf script` text (`comm tid [cpu] time: sys:event: …`).
+    const reason = sc.reason;
+    const at = sc.badAt;
+    const pid = sc.pid;
+    const cpu = sc.cpu;
+    sc.reset(s, start, end);
+    if (scanPerf(s, i, end, st, sc)) return;
+    sc.reset(s, start, end);
+    sc.pid = pid;
+    sc.cpu = cpu;
+    bad(sc, reason, at);
+  }
   if (st.tracer === 'function_graph' && sc.pid < 0) {
     // A graph line without the CPU column (nofuncgraph-cpu).
     sc.reset(s, start, end);
     scanGraph(s, i, end, st, sc, false);
   }
+}
+
+/**
+ * `perf script` (tools/perf/builtin-script.c): `COMM TID [CPU] SECS.USECS: SYS:EVENT: TRACE`, with
+ * `-F` choosing the fields: `PID/TID`, no CPU, no comm (then the line starts with the tid), `--ns`
+ * (9 decimals), and `ip,sym[,symoff,dso]` printed after the trace. The comm is right-aligned in 16
+ * columns (unpadded with `-g`) and may hold blanks and digits; the tid is the last number before
+ * the CPU or time. The trace is the event's print format as libtraceevent renders it, as in
+ * trace-cmd report (probe sites as bare addresses).
+ */
+const PERF_PREFIX = /^(?:(.*?)\s+)?(\d+)(?:\/(\d+))?\s+(?:\[(\d+)\]\s+)?(\d+\.\d+):\s+(\S+?):(?=\s|$)/d;
+/** `ip sym+off (dso)` after the trace (`-F …,ip,sym,…` without a callchain): a kernel address, 16 hex digits. */
+const PERF_IP_SYM = /\s+[0-9a-f]{16}(?: [^\s=]+)?(?: \([^()\s]*\))?$/;
+/** A callchain line of `perf script` after a sample recorded with `-g`: TAB, address, `sym+off (dso)`. */
+const PERF_CALLCHAIN = /^[0-9a-f]+ \S+(?: \([^()]*\))?$/;
+
+function scanPerf(s: string, i: number, end: number, st: SniffState, sc: LineScan): boolean {
+  const m = PERF_PREFIX.exec(s.slice(i, end));
+  if (m === null) return false;
+  const at = m.indices!;
+  if (m[1] !== undefined && m[1] !== '') { sc.commS = i + at[1]![0]; sc.commE = i + at[1]![1]; }
+  sc.pid = Number(m[2]);
+  if (m[3] !== undefined) { sc.tgid = sc.pid; sc.pid = Number(m[3]); }
+  if (m[4] !== undefined) sc.cpu = Number(m[4]);
+  sc.tsS = i + at[5]![0];
+  sc.tsE = i + at[5]![1];
+  sc.tsClock = 'ns';
+  // The record is named as tracefs names it: the event without its system (`raw_syscalls:sys_exit` → `sys_exit`).
+  const ev = m[6]!;
+  const nameS = i + at[6]![0] + ev.lastIndexOf(':') + 1;
+  if (ev.startsWith('PERF_RECORD_LOST')) {
+    // `--show-lost-events`: the ring buffer of that CPU dropped samples.
+    markerLine(sc, 'lost', sc.cpu, -1);
+    return true;
+  }
+  let e = end;
+  const tail = PERF_IP_SYM.exec(s.slice(i + at[6]![1], end));
+  if (tail !== null) e = i + at[6]![1] + tail.index;
+  st.perf = true;
+  return scanBody(s, nameS, e, st, sc, false);
 }
 
 function isDmesgStamp(s: string, i: number, end: number): boolean {
@@ -364,13 +426,17 @@ function scanPrefix(s: string, i0: number, end: number, st: SniffState, sc: Line
       if (p === b || s.charCodeAt(p) !== C_COLON) { bad(sc, 'expected `:` after the timestamp', p); return false; }
       sc.tsS = a; sc.tsE = p; sc.tsClock = 'ns';
       p++;
+    } else if (s.charCodeAt(p) === C_COLON) {
+      // trace-cmd report -l of a capture with a counter clock (`-C counter`): a bare count.
+      sc.tsS = a; sc.tsE = p; sc.tsClock = 'counter';
+      p++;
     } else if (s.charCodeAt(p) === 117 /* u */ && s.charCodeAt(p + 1) === 115 /* s */) {
       sc.tsS = a; sc.tsE = p; sc.tsClock = 'relative';
       p += 2;
       if (p < end && s.charCodeAt(p) !== C_COLON) p++; // delay mark: + ! # * @ $ or blank
       if (s.charCodeAt(p) !== C_COLON) { bad(sc, 'expected `:` after the latency timestamp and mark', p); return false; }
       p++;
-    } else { bad(sc, 'expected `us` or a fraction after the latency timestamp', p); return false; }
+    } else { bad(sc, 'expected `us`, `:` or a fraction after the latency timestamp', p); return false; }
   } else {
     bad(sc, 'expected `[cpu]` after `comm-pid`', p);
     return false;
@@ -515,6 +581,20 @@ function probeHead(s: string, p: number, end: number, sc: LineScan): boolean {
   if (q >= end || q === p + 1) return false;
   if (q + 1 < end && !isWs(s.charCodeAt(q + 1))) return false;
   const siteEnd = arrow === -1 ? q : arrow;
+  if (modAt === -1 && isBareHex(s, p + 1, siteEnd) && (arrow === -1 || isBareHex(s, arrow + 4, q))) {
+    // libtraceevent's rendering of the kernel's own print format for probe events, which trace-cmd
+    // report and perf script use: `(%lx)` = (probed address), and `(%lx <- %lx)` = (probed function
+    // <- return site), the reverse of tracefs' `(return site <- probed function)`
+    // (kernel/trace/trace_probe.c, __set_print_fmt).
+    sc.hexHead = true;
+    sc.kind = arrow === -1 ? 'kprobe' : 'kretprobe';
+    sc.symS = p + 1;
+    sc.symE = siteEnd;
+    sc.siteS = arrow === -1 ? p + 1 : arrow + 4;
+    sc.siteE = q;
+    sc.argsS = skipWs(s, q + 1, end);
+    return true;
+  }
   const plus = findChar(s, C_PLUS, p + 1, siteEnd);
   if (plus === -1 && !s.startsWith('0x', p + 1)) return false;
   sc.siteS = p + 1;
@@ -530,6 +610,19 @@ function probeHead(s: string, p: number, end: number, sc: LineScan): boolean {
     if (sc.symE <= sc.symS) return false;
   }
   sc.argsS = skipWs(s, q + 1, end);
+  return true;
+}
+
+/**
+ * A kernel address as `%lx` prints it: 1 to 16 lowercase hex digits, no `0x`. tracefs never prints
+ * a probe site this way (it has `sym+off/size`, or `0x…` for an address without a symbol).
+ */
+function isBareHex(s: string, a: number, b: number): boolean {
+  if (b <= a || b - a > 16) return false;
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (!(isDigit(c) || (c >= 97 && c <= 102))) return false;
+  }
   return true;
 }
 

@@ -10,7 +10,7 @@ import { emptyStats, type SourceStats, type TraceEvent, type TraceGap, type Trac
 import type { FtraceMapping, MapContext, MapResult } from './mapping-api.js';
 import { taskKey } from './pairing.js';
 import { recordTsSeconds, type RawFtraceRecord, type RawGap } from './raw.js';
-import { emptyFtraceStats, readFtraceRecords, type FtraceReadStats } from './records.js';
+import { emptyFtraceStats, readFtraceRecords, type FtraceReaderOptions, type FtraceReadStats } from './records.js';
 
 export interface ReadFtraceOptions {
   file: string;
@@ -30,6 +30,8 @@ export interface ReadFtraceOptions {
   onProbed?: (kind: 'kprobe' | 'kretprobe', fn: string) => void;
   /** Functions known to have a return probe in this capture. */
   returnProbes?: Iterable<string>;
+  /** Names the functions of probe records printed with bare-address sites (see sites.ts). */
+  probeSites?: FtraceReaderOptions['probeSites'];
 }
 
 const MAX_STACK = 64;
@@ -130,7 +132,7 @@ export async function* readFtrace(input: AsyncIterable<Buffer | Uint8Array | str
   for await (const items of readFtraceRecords(input, {
     file: opts.file, wanted: wants, onDiagnostic: opts.onDiagnostic, stats: raw,
     reorderWindowNs: opts.reorderWindowNs, maxLineBytes: opts.maxLineBytes, maxDiagnostics: opts.maxDiagnostics,
-    leafFunctions: opts.leafFunctions, onProbed: opts.onProbed, returnProbes: opts.returnProbes,
+    leafFunctions: opts.leafFunctions, onProbed: opts.onProbed, returnProbes: opts.returnProbes, probeSites: opts.probeSites,
   })) {
     for (const it of items) {
       if (it.kind === 'gap') {

@@ -16,6 +16,7 @@ import { LineScan, type SniffState } from './line.js';
 import { ReorderWindow } from './merge.js';
 import { CallPairing } from './pairing.js';
 import * as payloadMod from './payload.js';
+import type { SiteResolution } from './sites.js';
 import { newRecord, type RawFtraceRecord, type RawGap, type RawGapReason, type RawItem, type RawKind, type RawRecordBatch } from './raw.js';
 
 /**
@@ -66,6 +67,12 @@ export interface FtraceReaderOptions {
    * given, a function not in it has no return probe (nothing of it can be missed).
    */
   returnProbes?: Iterable<string>;
+  /**
+   * Names the function of a probe record whose site is a bare address (trace-cmd report, perf
+   * script; see sites.ts). Without it, or when it cannot, such a record is unknown history of its
+   * task: a located diagnostic (one per event) and a gap.
+   */
+  probeSites?: { resolve(kind: 'kprobe' | 'kretprobe', event: string, hex: string): SiteResolution };
 }
 
 /** Input accounting of the raw reader. */
@@ -160,7 +167,12 @@ export class FtraceRecordReader {
     this.onProbed = opts.onProbed ?? (() => undefined);
     this.declaredReturns = new Set(opts.returnProbes ?? []);
     this.probesDeclared = opts.returnProbes !== undefined;
+    this.probeSites = opts.probeSites;
   }
+
+  private readonly probeSites: FtraceReaderOptions['probeSites'];
+  /** Probe events whose bare-address sites could not be resolved, with their record count. */
+  private readonly unresolved = new Map<string, number>();
 
   /** Leaves whose return value matters: a missed return of one is a gap, not a put-back. */
   private readonly valuedLeaves: ReadonlySet<string>;
@@ -329,7 +341,12 @@ export class FtraceRecordReader {
     if (pid < 0) pid = this.pairing.currentPid(cpu);
     const kind = sc.kind;
     const p = this.pairing;
-    const returnSym = kind === 'kretprobe' ? sc.text.slice(sc.symS, sc.symE) : undefined;
+    let siteFn: string | undefined;
+    if (sc.hexHead) {
+      siteFn = this.siteFunction(sc, lineNo, pid);
+      if (siteFn === undefined) return;
+    }
+    const returnSym = kind === 'kretprobe' ? (siteFn ?? sc.text.slice(sc.symS, sc.symE)) : undefined;
     // Only probe records and syscall exits show a task past a leaf: function_graph lines (the
     // leaf itself, its callees) and tracepoints (lock events, the sched_switch of a blocked
     // down_read) are logged from inside it.
@@ -358,10 +375,11 @@ export class FtraceRecordReader {
       }
       case 'kprobe': {
         // A probe is known by the function it probes; its event name is the user's choice.
-        const sym = sc.text.slice(sc.symS, sc.symE);
+        const sym = siteFn ?? sc.text.slice(sc.symS, sc.symE);
         if (this.wanted(sym, kind) || this.wanted(sc.name, kind)) {
           this.onProbed(kind, sym);
           const rec = this.build(sc, lineNo, pid);
+          rec.probedSym = sym;
           p.probeEntry(pid, cpu, rec);
           this.window.push(rec);
         } else p.probeEntry(pid, cpu, this.intern(sym));
@@ -374,6 +392,7 @@ export class FtraceRecordReader {
         if (!this.wanted(sym, kind) && !this.wanted(sc.name, kind)) return;
         this.onProbed(kind, sym);
         const rec = this.build(sc, lineNo, pid);
+        rec.probedSym = sym;
         rec.entry = p.exitEntry;
         rec.entryLost = p.exitLost;
         this.window.push(rec);
@@ -433,6 +452,25 @@ export class FtraceRecordReader {
     rec.returnMissed = true;
     this.stats.wanted++;
     this.window.push(rec);
+  }
+
+  /**
+   * The function a bare-address probe record probes, or undefined when nothing names it: then the
+   * record is unknown history of its task (a gap), with a diagnostic at the event's first such record.
+   */
+  private siteFunction(sc: LineScan, lineNo: number, pid: number): string | undefined {
+    const kind = sc.kind === 'kretprobe' ? 'kretprobe' : 'kprobe';
+    const hex = sc.text.slice(sc.symS, sc.symE);
+    const r: SiteResolution = this.probeSites?.resolve(kind, sc.name, hex)
+      ?? { problem: `${kind === 'kprobe' ? 'probe' : 'return probe'} '${sc.name}' shows the probed function only as the address ${hex}: pass the capture's kprobe_events (--probes FILE) or its kernel's /proc/kallsyms read as root in the same boot (--functions FILE)` };
+    if ('fn' in r) return r.fn;
+    const key = kind + ' ' + sc.name;
+    const n = this.unresolved.get(key) ?? 0;
+    this.unresolved.set(key, n + 1);
+    // (the column of the head's `(`, just before the probed address)
+    if (n === 0) this.report('KV319', r.problem, sc.text.slice(sc.start, sc.end), lineNo, sc.symS - sc.start);
+    this.gap('unresolved probe site', sc.cpu >= 0 ? sc.cpu : undefined, pid >= 0 ? pid : undefined, 1, lineNo);
+    return undefined;
   }
 
   private build(sc: LineScan, lineNo: number, pid: number): ReturnType<typeof materialise> {

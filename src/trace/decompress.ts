@@ -1,0 +1,86 @@
+/**
+ * Compressed trace inputs, told apart by their magic bytes (never by the file name: logs are
+ * shared renamed, piped and attached), and decoded as streams so that a large capture is never
+ * held whole in memory.
+ *
+ * gzip is Node's own zlib. Node 20 has neither xz nor zstd, so those use two small pure-JavaScript
+ * (or WebAssembly) decoders without native add-ons, which install anywhere Node runs:
+ * `xz-decompress` (XZ Embedded, the decoder the kernel itself uses, compiled to WebAssembly) and
+ * `fzstd` (a Zstandard decoder in plain JavaScript). Both are pinned exactly in package.json.
+ * xz-decompress decodes one stream at a time in a process (its decoder contexts share one
+ * WebAssembly instance): a second xz stream waits until the first ends or is cancelled, so a
+ * reader of two xz streams must take them one after the other (see input.ts and checker/file.ts).
+ */
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Decompress as ZstdDecoder } from 'fzstd';
+import xzDecompress from 'xz-decompress';
+
+export type Compression = 'gzip' | 'xz' | 'zstd';
+
+const MAGIC: readonly { kind: Compression; bytes: readonly number[] }[] = [
+  { kind: 'gzip', bytes: [0x1f, 0x8b] },
+  // xz: 0xFD '7zXZ' 0x00 (the .xz file format, section 2.1.1.1).
+  { kind: 'xz', bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00] },
+  // zstd: frame magic 0xFD2FB528, little-endian (RFC 8878, section 3.1.1).
+  { kind: 'zstd', bytes: [0x28, 0xb5, 0x2f, 0xfd] },
+];
+
+/** The compression a stream's first bytes announce, if any. */
+export function sniffCompression(head: Uint8Array): Compression | undefined {
+  for (const m of MAGIC) if (head.length >= m.bytes.length && m.bytes.every((b, i) => head[i] === b)) return m.kind;
+  return undefined;
+}
+
+/** The decoded bytes of a compressed stream; an error is thrown where the stream stops making sense. */
+export function decompressStream(kind: Compression, compressed: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  switch (kind) {
+    case 'gzip': return Readable.from(compressed).pipe(createGunzip());
+    case 'xz': return xzChunks(compressed);
+    case 'zstd': return zstdChunks(compressed);
+  }
+}
+
+/** XZ Embedded's error codes (xz.h, `enum xz_ret`), as words. */
+const XZ_ERRORS: Record<string, string> = {
+  '2': 'unsupported integrity check',
+  '3': 'out of memory',
+  '4': 'dictionary larger than the decoder allows',
+  '5': 'not an xz stream',
+  '6': 'unsupported xz options',
+  '7': 'the compressed data is corrupt',
+  '8': 'the input ends before the end of the xz stream',
+};
+
+async function* xzChunks(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const web = Readable.toWeb(Readable.from(compressed)) as ReadableStream<Uint8Array>;
+  const decoded = new xzDecompress.XzReadableStream(web);
+  try {
+    for await (const chunk of decoded as unknown as AsyncIterable<Uint8Array>) yield chunk;
+  } catch (e) {
+    const m = /error code (\d+)/.exec((e as Error).message);
+    throw new Error(m !== null ? (XZ_ERRORS[m[1]!] ?? (e as Error).message) : (e as Error).message, { cause: e });
+  }
+}
+
+async function* zstdChunks(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let out: Uint8Array[] = [];
+  // The decoder may reuse its window for later output: keep a copy of what it hands over.
+  const decoder = new ZstdDecoder((chunk) => { out.push(chunk.slice()); });
+  const take = (): Uint8Array[] => { const ready = out; out = []; return ready; };
+  let failure: Error | undefined;
+  try {
+    for await (const chunk of compressed) {
+      decoder.push(chunk);
+      yield* take();
+    }
+    decoder.push(new Uint8Array(0), true);
+  } catch (e) {
+    failure = e as Error;
+  }
+  // What was decoded before the failure is delivered first.
+  yield* take();
+  if (failure !== undefined) {
+    throw new Error(failure.message === 'unexpected EOF' ? 'the input ends before the end of the zstd frame' : failure.message, { cause: failure });
+  }
+}
