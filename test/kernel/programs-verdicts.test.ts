@@ -44,7 +44,7 @@ const NOT_EVALUATED_FULL = {
   lookup_shared_flag: 'not exercised', // these kernels have no LOOKUP_SHARED
   d_add_ci_relock_mode: 'not exercised',
   no_dap_under_dir_lock: 'not exercised', // a rule of the new order only
-  // due only where the capture shows every unhash (___d_drop, dentry_unlink_inode, __dentry_kill)
+  // due only where the capture shows every unhash (___d_drop, dentry_unlink_inode, d_delete, d_move, __dentry_kill)
   no_new_while_hashed: 'not observable',
   // due only where the capture shows renames (lock_rename): the programs' renames lock p and q
   // in both orders, under s_vfs_rename_mutex
@@ -53,7 +53,7 @@ const NOT_EVALUATED_FULL = {
 };
 /** Why: the functions their conditions need probed, which these captures do not probe. */
 const UNPROBED_FULL = {
-  no_new_while_hashed: ['___d_drop', 'dentry_unlink_inode'],
+  no_new_while_hashed: ['___d_drop', 'dentry_unlink_inode', 'd_delete', 'd_move'],
   dir_lock_ancestor_first: ['lock_rename'],
   dir_lock_order_acyclic: ['lock_rename'],
 };
