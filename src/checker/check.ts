@@ -198,7 +198,9 @@ export function finishCheck(engine: Engine, validator: SchemaValidator, report: 
   report.unknown = engine.counters.unknown;
   report.undecided = engine.counters.undecided;
   report.vacuous = engine.counters.vacuous;
-  report.coverage = coverageOf(engine.compiled.spec, engine.counters, (phase, name) => engine.seen(phase, name), engine.compiled.spec.mappings.length > 0);
+  const observed = engine.opts.coverage;
+  report.coverage = coverageOf(engine.compiled.spec, engine.counters, (phase, name) => engine.seen(phase, name), engine.compiled.spec.mappings.length > 0,
+    observed ? (fn) => observed.hasEntry(fn) : undefined);
   report.violations = report.verdicts.filter((v) => v.kind === 'violation').length;
   report.pending = pending.length;
   report.stats.gaps = report.gaps.length;

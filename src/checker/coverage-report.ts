@@ -5,7 +5,7 @@
  * cannot observe at all (no event that triggers them — and which probes would produce one), and
  * which fell only in spans of unknown state.
  */
-import type { Phase, TypedSpec } from '../analysis/ir.js';
+import type { Phase, TExpr, TypedSpec } from '../analysis/ir.js';
 
 export type CoverageStatus =
   /** Evaluated at least once over something that existed. */
@@ -32,6 +32,8 @@ export interface InvariantCoverage {
   producers?: string[];
   /** For 'vacuous': the state that never held anything. */
   emptyState?: string;
+  /** For 'not observable' by its condition: the functions it needs probed (`probed("lock_rename")`) that the capture does not show. */
+  unprobed?: string[];
 }
 
 interface Counters {
@@ -41,8 +43,19 @@ interface Counters {
   vacuous: Record<string, number>;
 }
 
-/** `seen(phase, name)`: how many events of that phase and name the trace produced. */
-export function coverageOf(spec: TypedSpec, counters: Counters, seen: (phase: Phase, name: string) => number, withProducers: boolean): InvariantCoverage[] {
+/**
+ * `seen(phase, name)`: how many events of that phase and name the trace produced. `probed(fn)`:
+ * whether a capture shows entries of `fn` (absent for a complete trace). An invariant whose events
+ * occurred but whose condition asks for functions the capture does not probe (`when ...
+ * probed("lock_rename")`) is not observable with this capture, for that reason, rather than merely
+ * not exercised.
+ */
+export function coverageOf(
+  spec: TypedSpec, counters: Counters, seen: (phase: Phase, name: string) => number, withProducers: boolean,
+  probed?: (fn: string) => boolean,
+): InvariantCoverage[] {
+  const guards = new Map<string, TExpr>();
+  for (const inv of spec.invariants) if (inv.guard) guards.set(inv.name, inv.guard);
   const triggers = new Map<string, { phase: Phase; name: string }[]>();
   const domain = new Map<string, string>();
   for (const inv of spec.invariants) {
@@ -73,11 +86,43 @@ export function coverageOf(spec: TypedSpec, counters: Counters, seen: (phase: Ph
         c.status = 'not observable';
         c.missing = missing.map((t) => (t.phase === 'event' ? t.name : `${t.phase} ${t.name}`));
         if (withProducers) c.producers = producersOf(spec, missing);
-      } else c.status = 'not exercised';
+      } else {
+        const guard = guards.get(name);
+        const lacking = probed && guard ? probesNamed(spec, guard).filter((f) => !probed(f)) : [];
+        if (lacking.length > 0) {
+          c.status = 'not observable';
+          c.unprobed = lacking;
+        } else c.status = 'not exercised';
+      }
     }
     out.push(c);
   }
   return out;
+}
+
+/** The functions an expression asks `probed(...)` about by name, through the defs it calls. */
+function probesNamed(spec: TypedSpec, e: TExpr): string[] {
+  const out = new Set<string>();
+  const defsSeen = new Set<string>();
+  const visit = (x: unknown): void => {
+    if (Array.isArray(x)) { for (const y of x) visit(y); return; }
+    if (x === null || typeof x !== 'object') return;
+    const node = x as { k?: unknown; name?: unknown; args?: unknown; def?: unknown };
+    if (node.k === 'builtin' && node.name === 'probed' && Array.isArray(node.args)) {
+      const a = node.args[0] as TExpr | undefined;
+      if (a?.k === 'lit' && typeof a.value === 'string') out.add(a.value);
+      // A string literal is a template without holes.
+      if (a?.k === 'template' && a.parts.every((p) => typeof p === 'string')) out.add(a.parts.join(''));
+    }
+    if (node.k === 'defcall' && typeof node.def === 'string' && !defsSeen.has(node.def)) {
+      defsSeen.add(node.def);
+      const d = spec.defs.get(node.def);
+      if (d) visit(d.body);
+    }
+    for (const [key, v] of Object.entries(x)) if (key !== 'span' && key !== 'type') visit(v);
+  };
+  visit(e);
+  return [...out];
 }
 
 function producersOf(spec: TypedSpec, events: { phase: Phase; name: string }[]): string[] {
@@ -99,6 +144,7 @@ export function describeCoverage(c: InvariantCoverage): string {
     case 'unknown': return 'unknown: only in spans of unknown task state';
     case 'not exercised': return 'not exercised: its events occurred, its condition never held';
     case 'not observable': {
+      if (c.unprobed !== undefined) return `not observable: its condition needs ${c.unprobed.join(', ')} probed, which the capture does not show`;
       const how = c.producers === undefined ? '' : c.producers.length > 0 ? `; produced by ${c.producers.join(', ')}` : '; no mapping produces them';
       return `not observable: no ${c.missing!.join(', ')} event${c.missing!.length === 1 ? '' : 's'}${how}`;
     }

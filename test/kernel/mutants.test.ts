@@ -11,6 +11,7 @@ import { loadSpec } from '../../src/analysis/load.js';
 import { CompiledSpec, runCheck } from '../../src/checker/check.js';
 import { emptyStats } from '../../src/trace/event.js';
 import { openFtraceSource } from '../../src/trace/ftrace-source.js';
+import { ProbeCoverage } from '../../src/trace/coverage.js';
 
 const loaded = loadSpec([], { params: { source: 'ftrace' } });
 if (!loaded.ok) throw new Error('bundled spec');
@@ -18,11 +19,18 @@ const spec = loaded.value.spec;
 const compiled = new CompiledSpec(spec);
 const original = gunzipSync(readFileSync('traces/kernel/trace.gz')).toString('latin1').split('\n');
 
-async function check(lines: string[]) {
+/**
+ * `observed`: read the capture as `kinv check` does, learning from its records what it probes (a
+ * rule due only where some function is probed, like renames or unhashes, is then not judged on a
+ * capture without them). Without it the log is taken as complete, which the lock mutants need: on
+ * this legacy probe set a release in the wrong mode would otherwise be unknown.
+ */
+async function check(lines: string[], observed = false) {
   const stats = emptyStats();
-  const src = openFtraceSource(Readable.from([Buffer.from(lines.join('\n'), 'latin1')]), { file: 'cap.txt', spec, onDiagnostic: () => {}, stats });
+  const coverage = observed ? new ProbeCoverage() : undefined;
+  const src = openFtraceSource(Readable.from([Buffer.from(lines.join('\n'), 'latin1')]), { file: 'cap.txt', spec, onDiagnostic: () => {}, stats, coverage });
   if (!src.ok) throw new Error('no source');
-  const r = await runCheck(compiled, src.source, stats, { tasksStartUnknown: true });
+  const r = await runCheck(compiled, src.source, stats, { tasksStartUnknown: true, coverage });
   return r.verdicts.filter((v) => v.kind === 'violation').map((v) => ({ inv: v.invariant, line: v.event?.line, pid: v.event?.pid }));
 }
 
@@ -41,7 +49,10 @@ const pick = (xs: number[], k: number): number => xs[Math.floor((xs.length * k) 
 
 describe('mutants of a real kernel capture', () => {
   it('the stock capture has no violation', async () => {
-    expect(await check(original)).toEqual([]);
+    expect(await check(original, true)).toEqual([]);
+    // Taken as complete, it has none of the lock rules either (the rules that need unhashes or
+    // renames the legacy set does not probe, such as no_new_while_hashed, are not the mutants' concern).
+    expect((await check(original)).filter((v) => v.inv !== 'no_new_while_hashed')).toEqual([]);
   });
 
   for (const k of [1, 2, 3]) {
