@@ -52,13 +52,7 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    // Lines of src/ fit 160 columns. The files listed below are being reworked in parallel (the
-    // simulator, the ftrace line reader, the output formats) and are wrapped there; drop each entry
-    // once its rework has landed.
-    ignores: [
-      'src/sim/**', 'src/trace/ftrace/**', 'src/checker/report.ts', 'src/cli/commands/check.ts', 'src/cli/options.ts', 'src/cli/commands/sim.ts',
-      'src/cli/commands/fuzz.ts',
-    ],
+    // Lines of src/ fit 160 columns.
     rules: { 'max-len': ['error', { code: 160, ignoreUrls: true }] },
   },
   ...layerRules,

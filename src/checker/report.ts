@@ -61,16 +61,25 @@ export function renderVerdict(v: Verdict, sources: Map<string, string>, st: Styl
   const head = v.kind === 'violation' ? st.red(st.bold(`violation[${v.invariant}]`)) : st.yellow(st.bold(`${v.kind}[${v.invariant}]`));
   out.push(`${head}${st.bold(': ' + terminalText(v.message, MESSAGE_MAX))}`);
   if (v.event) out.push(`  ${st.cyan('-->')} ${where(v.event)}  (seq ${v.event.seq}, ${task(v.event)})`);
-  if (v.kind === 'unknown') out.push(`  ${st.cyan('=')} ${st.yellow('cannot tell')}: ${terminalText(v.reason ?? 'the trace does not show enough', MESSAGE_MAX)}`);
+  if (v.kind === 'unknown') {
+    const reason = terminalText(v.reason ?? 'the trace does not show enough', MESSAGE_MAX);
+    out.push(`  ${st.cyan('=')} ${st.yellow('cannot tell')}: ${reason}`);
+  }
   if (v.doc) out.push(`  ${st.cyan('=')} rule: ${v.doc.split('\n').join(' ')}`);
   out.push(`  ${st.cyan('=')} spec: ${spanLocation(v.specSpan, sources)}`);
   if (v.call) out.push(`  ${st.cyan('=')} frame: ${shownEvent(v.call)} at ${where(v.call)} (seq ${v.call.seq})`);
-  for (const r of v.related) out.push(`  ${st.cyan('=')} same cause as the earlier ${r.invariant} at ${where(r.event)}: both follow ${shownEvent(r.shared)} at ${where(r.shared)}`);
+  for (const r of v.related) {
+    out.push(`  ${st.cyan('=')} same cause as the earlier ${r.invariant} at ${where(r.event)}: both follow ${shownEvent(r.shared)} at ${where(r.shared)}`);
+  }
   const rows = [...v.slice.map((s) => ({ ev: s.ev, notes: s.notes, mark: ' ' }))];
-  if (v.event && v.kind !== 'pending') rows.push({ ev: v.event, notes: [v.kind === 'violation' ? 'violates the invariant' : 'undecided here (see "cannot tell" above)'], mark: '>' });
+  if (v.event && v.kind !== 'pending') {
+    const note = v.kind === 'violation' ? 'violates the invariant' : 'undecided here (see "cannot tell" above)';
+    rows.push({ ev: v.event, notes: [note], mark: '>' });
+  }
   if (rows.length) {
     out.push('');
-    out.push(`  ${v.kind === 'violation' ? 'how it happened' : v.kind === 'unknown' ? 'what the trace shows' : 'still open'} (the events behind the state the invariant read):`);
+    const heading = v.kind === 'violation' ? 'how it happened' : v.kind === 'unknown' ? 'what the trace shows' : 'still open';
+    out.push(`  ${heading} (the events behind the state the invariant read):`);
     const w = Math.max(...rows.map((r) => where(r.ev).length));
     for (const r of rows) {
       const loc = where(r.ev).padEnd(w);
@@ -92,7 +101,9 @@ export function renderVerdict(v: Verdict, sources: Map<string, string>, st: Styl
 
 export function verdictJson(v: Verdict, sources: Map<string, string>): Record<string, unknown> {
   const e = v.event;
-  const ref = (x: TraceEvent): Record<string, unknown> => ({ file: x.file ?? null, line: x.line ?? null, seq: x.seq, pid: x.pid, event: describeEvent(x), record: eventRecord(x) });
+  const ref = (x: TraceEvent): Record<string, unknown> => ({
+    file: x.file ?? null, line: x.line ?? null, seq: x.seq, pid: x.pid, event: describeEvent(x), record: eventRecord(x),
+  });
   return {
     kind: v.kind,
     invariant: v.invariant,
@@ -114,7 +125,9 @@ export function verdictJson(v: Verdict, sources: Map<string, string>): Record<st
 }
 
 export function gapJson(g: TraceGap): Record<string, unknown> {
-  return { kind: 'gap', reason: g.reason, file: g.file ?? null, line: g.line ?? null, seq: g.seq, cpu: g.cpu ?? null, pids: g.pids ?? null, lost: g.lost ?? null };
+  return {
+    kind: 'gap', reason: g.reason, file: g.file ?? null, line: g.line ?? null, seq: g.seq, cpu: g.cpu ?? null, pids: g.pids ?? null, lost: g.lost ?? null,
+  };
 }
 
 export interface Summary {
@@ -143,7 +156,10 @@ export interface Summary {
 const STATUS_RANK: CoverageStatus[] = ['evaluated', 'vacuous', 'unknown', 'not exercised', 'not observable'];
 
 export function summarize(files: string[], reports: CheckReport[], seconds: number): Summary {
-  const s: Summary = { kind: 'summary', files, lines: 0, records: 0, events: 0, malformed: 0, unmapped: 0, gaps: 0, violations: 0, pending: 0, undecided: 0, evaluated: {}, unknown: {}, undecidedBy: {}, coverage: {}, seconds };
+  const s: Summary = {
+    kind: 'summary', files, lines: 0, records: 0, events: 0, malformed: 0, unmapped: 0, gaps: 0, violations: 0, pending: 0, undecided: 0,
+    evaluated: {}, unknown: {}, undecidedBy: {}, coverage: {}, seconds,
+  };
   for (const r of reports) {
     const st: SourceStats = r.stats;
     s.lines += st.lines; s.records += st.records; s.events += st.events; s.malformed += st.malformed; s.unmapped += st.unmapped; s.gaps += r.gaps.length;
@@ -156,7 +172,10 @@ export function summarize(files: string[], reports: CheckReport[], seconds: numb
       const have = s.coverage[invariant];
       if (have === undefined) { s.coverage[invariant] = rest; continue; }
       const best = STATUS_RANK.indexOf(c.status) < STATUS_RANK.indexOf(have.status) ? rest : have;
-      s.coverage[invariant] = { ...best, evaluated: have.evaluated + c.evaluated, vacuous: have.vacuous + c.vacuous, skipped: have.skipped + c.skipped, undecided: have.undecided + c.undecided };
+      s.coverage[invariant] = {
+        ...best, evaluated: have.evaluated + c.evaluated, vacuous: have.vacuous + c.vacuous, skipped: have.skipped + c.skipped,
+        undecided: have.undecided + c.undecided,
+      };
     }
   }
   return s;
@@ -166,7 +185,10 @@ export function renderSummary(s: Summary, st: Style): string {
   const out: string[] = [];
   const verdict = s.violations ? st.red(st.bold(`${s.violations} violation${s.violations === 1 ? '' : 's'}`)) : st.bold('no violation');
   const undecided = s.undecided ? `, ${st.yellow(st.bold(`${s.undecided} unknown`))} (the capture cannot tell)` : '';
-  out.push(`${verdict}${undecided}${s.pending ? `, ${s.pending} pending obligation${s.pending === 1 ? '' : 's'}` : ''} — ${s.events} events from ${s.records} records, ${s.lines} lines in ${s.files.length} file${s.files.length === 1 ? '' : 's'} (${s.malformed} malformed, ${s.unmapped} unmapped, ${s.gaps} gap${s.gaps === 1 ? '' : 's'}) in ${s.seconds.toFixed(2)} s`);
+  const pending = s.pending ? `, ${s.pending} pending obligation${s.pending === 1 ? '' : 's'}` : '';
+  out.push(`${verdict}${undecided}${pending} — ${s.events} events from ${s.records} records,`
+    + ` ${s.lines} lines in ${s.files.length} file${s.files.length === 1 ? '' : 's'}`
+    + ` (${s.malformed} malformed, ${s.unmapped} unmapped, ${s.gaps} gap${s.gaps === 1 ? '' : 's'}) in ${s.seconds.toFixed(2)} s`);
   const names = Object.keys(s.evaluated);
   const w = Math.max(...names.map((n) => n.length), 10);
   out.push(`  ${'invariant'.padEnd(w)}  evaluated   skipped  cannot tell`);

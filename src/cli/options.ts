@@ -26,9 +26,13 @@ export interface CommandSpec {
   notes?: string;
 }
 
-const spec: OptionSpec = { type: 'string', multiple: true, short: 's', value: 'FILE|DIR', help: 'spec file or folder (repeatable; default: the bundled VFS spec)' };
+const spec: OptionSpec = {
+  type: 'string', multiple: true, short: 's', value: 'FILE|DIR', help: 'spec file or folder (repeatable; default: the bundled VFS spec)',
+};
 const param: OptionSpec = { type: 'string', multiple: true, short: 'p', value: 'NAME=VALUE', help: 'spec parameter (repeatable), e.g. order=new' };
-const format: OptionSpec = { type: 'string', short: 'f', value: 'text|json', help: 'output format (json: one object per line, see schema/verdicts.schema.json)' };
+const format: OptionSpec = {
+  type: 'string', short: 'f', value: 'text|json', help: 'output format (json: one object per line, see schema/verdicts.schema.json)',
+};
 
 const protocol: OptionTable = {
   'd-add-ci': { type: 'string', value: 'mainline|draft|fixed', help: "the shape of d_add_ci (default mainline)" },
@@ -55,14 +59,23 @@ export const COMMANDS = {
     usage: 'kinv check [options] TRACE...',
     options: {
       spec, param, format,
-      from: { type: 'string', value: 'ndjson|ftrace|perf|itf|auto', help: 'trace format (default auto: sniffed); ftrace and perf both mean trace text (tracefs, trace-cmd report, perf script); itf: an ITF trace of Apalache, Quint or kinv --itf' },
+      from: {
+        type: 'string', value: 'ndjson|ftrace|perf|itf|auto',
+        help: 'trace format (default auto: sniffed); ftrace and perf both mean trace text (tracefs, trace-cmd report, perf script);'
+          + ' itf: an ITF trace of Apalache, Quint or kinv --itf',
+      },
       all: { type: 'boolean', short: 'a', help: 'report every violation, not the first per invariant and object' },
       'max-diagnostics': { type: 'string', value: 'N', kind: 'int', help: 'input diagnostics shown per code before they are only counted (default 20)' },
       'eval-budget': { type: 'string', value: 'N', kind: 'int', help: 'steps one evaluation of an invariant may take before it is unknown (default 1000000)' },
       lockdep: { type: 'string', short: 'l', value: 'DMESG', help: "line a dmesg log's lockdep reports up with the verdicts" },
-      probes: { type: 'string', multiple: true, value: 'KPROBE_EVENTS', help: "ftrace: the capture's kprobe_events, so kinv knows from the first record what it probes" },
-      functions: { type: 'string', multiple: true, value: 'FILE', help: "ftrace: the traced kernel's available_filter_functions or /proc/kallsyms (which lock variants exist; kallsyms, "
-        + 'or `trace-cmd report -f`, of the same boot also names the bare probe addresses of trace-cmd report and perf script)' },
+      probes: {
+        type: 'string', multiple: true, value: 'KPROBE_EVENTS', help: "ftrace: the capture's kprobe_events, so kinv knows from the first record what it probes",
+      },
+      functions: {
+        type: 'string', multiple: true, value: 'FILE',
+        help: "ftrace: the traced kernel's available_filter_functions or /proc/kallsyms (which lock variants exist; kallsyms, "
+          + 'or `trace-cmd report -f`, of the same boot also names the bare probe addresses of trace-cmd report and perf script)',
+      },
       perfetto: { type: 'string', value: 'FILE', help: 'write the trace as Chrome trace-event JSON for Perfetto or chrome://tracing (one TRACE)' },
       dot: { type: 'string', value: 'FILE', help: "write the violations' lock-order and wait-for cycles as Graphviz (one TRACE)" },
       html: { type: 'string', value: 'FILE', help: 'write a self-contained HTML timeline of the trace and its violations (one TRACE)' },
@@ -81,7 +94,9 @@ export const COMMANDS = {
       btf: { type: 'string', value: 'FILE', help: "the kernel's BTF (default /sys/kernel/btf/vmlinux: the running kernel)" },
       set: { type: 'string', value: 'ref|full', help: 'the reference set (default) or the full set with every rwsem variant' },
       dir: { type: 'string', multiple: true, value: 'DIR', help: 'a directory whose i_rwsem to watch (repeatable); lock probes are filtered to these' },
-      comm: { type: 'string', multiple: true, value: 'NAME', help: 'a command name to watch (repeatable); lock returns and syscall exits are filtered to these' },
+      comm: {
+        type: 'string', multiple: true, value: 'NAME', help: 'a command name to watch (repeatable); lock returns and syscall exits are filtered to these',
+      },
     },
     notes: 'Paste the output into bash or zsh as root, then: kinv_record COMMAND (trace-cmd) or kinv_perf_record COMMAND (perf).',
   },
@@ -98,7 +113,9 @@ export const COMMANDS = {
       seed: { type: 'string', value: 'N', kind: 'int', help: 'seed of the random scenario and scheduler (default 1)' },
       replay: { type: 'string', value: 'CHOICES', help: 'replay a run from its comma-separated choices' },
       out: { type: 'string', short: 'o', value: 'FILE', help: 'write the trace to FILE instead of standard output' },
-      itf: { type: 'string', value: 'FILE', help: "also write the run as an ITF trace (the bundled spec's state after each event), for Apalache/Quint tooling" },
+      itf: {
+        type: 'string', value: 'FILE', help: "also write the run as an ITF trace (the bundled spec's state after each event), for Apalache/Quint tooling",
+      },
       'max-steps': { type: 'string', value: 'N', kind: 'int', help: 'stop after N steps (default 10000000)' },
     },
   },
@@ -149,7 +166,8 @@ export const COMMON = [
   ['--debug', 'show the stack of an internal error (also KINV_DEBUG=1)'],
 ] as const;
 
-export const EXIT_CODES = 'Exit codes: 0 every invariant holds; 1 a violation; 2 usage or spec error; 3 nothing to judge (input unreadable, empty, or the verdict unknown); 70 internal error.';
+export const EXIT_CODES = 'Exit codes: 0 every invariant holds; 1 a violation; 2 usage or spec error;'
+  + ' 3 nothing to judge (input unreadable, empty, or the verdict unknown); 70 internal error.';
 
 function optionLine(name: string, o: OptionSpec): [string, string] {
   const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`;

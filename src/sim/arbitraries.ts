@@ -51,13 +51,18 @@ export function choicesArb(maxLength = 60): fc.Arbitrary<number[]> {
 /** A readable one-line story of a scenario. */
 export function describeScenario(sc: Scenario): string {
   const tasks = sc.tasks.map((t) => `task ${t.pid}: ${t.ops.map((o) => `${o.kind}(${o.dir}/${o.name})`).join(', ')}`).join('; ');
-  const faults = [sc.faults.allocFail ? 'allocation failures' : '', sc.faults.exactHashed ? 'concurrent hashing of the exact name' : '', sc.handoff ? 'writer hand-off' : ''].filter(Boolean);
+  const faults = [
+    sc.faults.allocFail ? 'allocation failures' : '', sc.faults.exactHashed ? 'concurrent hashing of the exact name' : '', sc.handoff ? 'writer hand-off' : '',
+  ].filter(Boolean);
   return `${tasks}${faults.length ? ` (may: ${faults.join(', ')})` : ''}`;
 }
 
 /** NDJSON-ish lines: valid records, near-misses and garbage, for parser fuzzing. */
 export const ndjsonLineArb: fc.Arbitrary<string> = fc.oneof(
-  fc.record({ pid: fc.integer(), ev: fc.constantFrom('acq', 'rel', 'call', 'ret', 'il_end', 'x'), fn: fc.option(fc.constantFrom('lookup', 'd_add_ci')), args: fc.dictionary(fc.constantFrom('lock', 'mode', 'dentry', 'dir'), fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null))) }).map((o) => JSON.stringify(o)),
+  fc.record({
+    pid: fc.integer(), ev: fc.constantFrom('acq', 'rel', 'call', 'ret', 'il_end', 'x'), fn: fc.option(fc.constantFrom('lookup', 'd_add_ci')),
+    args: fc.dictionary(fc.constantFrom('lock', 'mode', 'dentry', 'dir'), fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null))),
+  }).map((o) => JSON.stringify(o)),
   fc.json(),
   fc.string(),
   fc.string().map((s) => `{"pid":1,"ev":"${s}"`),
@@ -65,7 +70,10 @@ export const ndjsonLineArb: fc.Arbitrary<string> = fc.oneof(
 
 /** ftrace-ish lines in the reference probe format, with mutations and garbage. */
 export const ftraceLineArb: fc.Arbitrary<string> = fc.oneof(
-  fc.record({ comm: fc.constantFrom('find', 'stat', '<...>', 'kworker/u8:2', 'a b-c'), pid: fc.nat(99999), cpu: fc.nat(7), probe: fc.constantFrom('dr', 'ur', 'dap_ret', 'lkslow', 'sys_exit'), arg: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((b) => b.toString(16)) })
+  fc.record({
+    comm: fc.constantFrom('find', 'stat', '<...>', 'kworker/u8:2', 'a b-c'), pid: fc.nat(99999), cpu: fc.nat(7),
+    probe: fc.constantFrom('dr', 'ur', 'dap_ret', 'lkslow', 'sys_exit'), arg: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((b) => b.toString(16)),
+  })
     .map((r) => `${r.comm.padStart(16)}-${r.pid} [${String(r.cpu).padStart(3, '0')}] ..... 100.000001: ${r.probe}: (fn+0x0/0x10) sem=0x${r.arg}`),
   fc.constantFrom('CPU:1 [LOST 12 EVENTS]', '##### CPU 2 buffer started ####', '[LINE TOO BIG]', '# tracer: nop', ''),
   fc.string(),

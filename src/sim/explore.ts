@@ -106,7 +106,10 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
       if (!live(node.state)) continue;
       const r = runnable(node.state);
       if (r.length === 0) {
-        if (!found.has('no_deadlock')) found.set('no_deadlock', { invariant: 'no_deadlock', verdict: undefined, deadlock: { cycle: deadlockCycle(node.state), waits: taskWaits(node.state) }, ...pathOf(node), depth: node.depth });
+        if (!found.has('no_deadlock')) {
+          const deadlock = { cycle: deadlockCycle(node.state), waits: taskWaits(node.state) };
+          found.set('no_deadlock', { invariant: 'no_deadlock', verdict: undefined, deadlock, ...pathOf(node), depth: node.depth });
+        }
         continue;
       }
       if (node.depth >= maxDepth) { cut = 'depth'; continue; }
@@ -134,7 +137,9 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
           // Record the first (shortest) counterexample of each invariant and keep exploring past it:
           // a predictive finding (lock order) often precedes the deadlock it predicts.
           if (violation && !found.has(violation.invariant)) {
-            found.set(violation.invariant, { invariant: violation.invariant, verdict: violation, deadlock: undefined, ...pathOf(node, choices, events), depth: node.depth + 1 });
+            found.set(violation.invariant, {
+              invariant: violation.invariant, verdict: violation, deadlock: undefined, ...pathOf(node, choices, events), depth: node.depth + 1,
+            });
           }
           const key = stateKey(state, monitor);
           if (seen.has(key)) continue;

@@ -55,7 +55,9 @@ export interface FuzzResult {
 }
 
 /** Runs one scenario with one choice list; returns the first counted violation or deadlock, if any. */
-export function runOnce(sc: Scenario, picks: number[], monitor: () => IncrementalChecker, counts: (invariant: string) => boolean = () => true, maxSteps = 5000): FuzzFinding | undefined {
+export function runOnce(
+  sc: Scenario, picks: number[], monitor: () => IncrementalChecker, counts: (invariant: string) => boolean = () => true, maxSteps = 5000,
+): FuzzFinding | undefined {
   const ch = recording(listChooser(picks));
   const r = simulate(sc, ch, { maxSteps });
   const m = monitor();
@@ -66,7 +68,9 @@ export function runOnce(sc: Scenario, picks: number[], monitor: () => Incrementa
     const v = m.step(e).find((x) => counts(x.invariant));
     if (v) return { scenario: sc, choices: ch.log.map((c) => c.pick), events: r.events.slice(0, i + 1), verdict: v, deadlock: undefined };
   }
-  if (r.deadlock && counts('no_deadlock')) return { scenario: sc, choices: ch.log.map((c) => c.pick), events: r.events, verdict: undefined, deadlock: r.deadlock };
+  if (r.deadlock && counts('no_deadlock')) {
+    return { scenario: sc, choices: ch.log.map((c) => c.pick), events: r.events, verdict: undefined, deadlock: r.deadlock };
+  }
   return undefined;
 }
 
@@ -116,7 +120,8 @@ export function fuzz(o: FuzzOptions): FuzzReport {
       report.seconds += r.seconds;
       if (!r.finding) break;
       const invariant = r.finding.verdict?.invariant ?? 'no_deadlock';
-      report.findings.push({ ...r, finding: r.finding, invariant, phase, excluded: [...found], firstFailure: r.firstFailure === undefined ? undefined : report.seconds - r.seconds + r.firstFailure });
+      const firstFailure = r.firstFailure === undefined ? undefined : report.seconds - r.seconds + r.firstFailure;
+      report.findings.push({ ...r, finding: r.finding, invariant, phase, excluded: [...found], firstFailure });
       found.add(invariant);
       if (o.path !== undefined) return report;
     }

@@ -94,7 +94,11 @@ export async function check(argv: string[]): Promise<number> {
     else process.stderr.write(renderDiagnostic(d, loaded.sources, st) + '\n\n');
   };
   for (const s of expanded.skipped) {
-    onDiagnostic({ code: 'KV313', severity: 'note', message: `${s.dir}: ${s.names.length} file${s.names.length === 1 ? '' : 's'} beside the traces not checked (${s.names.join(', ')})`, hint: 'name a file on the command line to check it anyway' });
+    onDiagnostic({
+      code: 'KV313', severity: 'note',
+      message: `${s.dir}: ${s.names.length} file${s.names.length === 1 ? '' : 's'} beside the traces not checked (${s.names.join(', ')})`,
+      hint: 'name a file on the command line to check it anyway',
+    });
   }
   for (const u of expanded.unreadable) {
     unreadable = true;
@@ -103,7 +107,9 @@ export async function check(argv: string[]): Promise<number> {
   const verdicts: Verdict[] = [];
   const pictured = wantsPictures(o.pictures);
   // A picture is of one trace: tasks of two captures would share pids and clocks.
-  if (pictured && files.length > 1) throw new UsageError(`--perfetto, --dot and --html draw one trace, and ${o.traces.join(' ')} holds ${files.length} trace files: name one`);
+  if (pictured && files.length > 1) {
+    throw new UsageError(`--perfetto, --dot and --html draw one trace, and ${o.traces.join(' ')} holds ${files.length} trace files: name one`);
+  }
   if (pictured) preparePictures(o.pictures);
   const timeline = pictured ? new TimelineBuilder() : undefined;
   for (const file of files) {
@@ -115,7 +121,9 @@ export async function check(argv: string[]): Promise<number> {
     discardPictures(o.pictures);
     process.stderr.write('kinv: no picture written: the trace could not be read\n');
   } else if (timeline && !writePictures(o.pictures, timeline.finish(), verdicts, loaded.sources, files[0] ?? '')) unreadable = true;
-  for (const [code, n] of shown) if (n > o.maxDiagnostics) process.stderr.write(`(${n - o.maxDiagnostics} more ${code} diagnostics not shown; --max-diagnostics N to see more)\n`);
+  for (const [code, n] of shown) {
+    if (n > o.maxDiagnostics) process.stderr.write(`(${n - o.maxDiagnostics} more ${code} diagnostics not shown; --max-diagnostics N to see more)\n`);
+  }
   if (o.lockdep !== undefined) {
     const ok = await lockdepSection(o.lockdep, verdicts, o.format, out);
     if (!ok) unreadable = true;
@@ -132,12 +140,18 @@ export async function check(argv: string[]): Promise<number> {
   else if (code === 3 && nothingJudged) process.stderr.write('\n' + renderSummary(summary, st).replace(/^.*? — /, 'no verdict — ') + '\n');
   else process.stdout.write('\n' + renderSummary(summary, out) + '\n');
   if (code === 3 && !nothingJudged) {
-    process.stderr.write(renderDiagnostic({ code: 'KV402', severity: 'error', message: `verdict unknown: ${summary.undecided} evaluation${summary.undecided === 1 ? '' : 's'} failed where the capture cannot tell whether the rule was broken (see the unknown[...] verdicts: each says why, and which probes would decide it)` }, loaded.sources, st) + '\n');
+    const message = `verdict unknown: ${summary.undecided} evaluation${summary.undecided === 1 ? '' : 's'} failed`
+      + ' where the capture cannot tell whether the rule was broken'
+      + ' (see the unknown[...] verdicts: each says why, and which probes would decide it)';
+    process.stderr.write(renderDiagnostic({ code: 'KV402', severity: 'error', message }, loaded.sources, st) + '\n');
   } else if (code === 3 && noRecords && !unreadable && inputErrors === 0) {
-    const what = files.length === 0 ? `no trace file in ${o.traces.join(', ')}` : `no trace record in ${files.length === 1 ? files[0] : `${files.length} files`}`;
+    const what = files.length === 0
+      ? `no trace file in ${o.traces.join(', ')}`
+      : `no trace record in ${files.length === 1 ? files[0] : `${files.length} files`}`;
     process.stderr.write(renderDiagnostic({ code: 'KV314', severity: 'error', message: `nothing to judge: ${terminalText(what)}` }, loaded.sources, st) + '\n');
   } else if (code === 3 && !unreadable && inputErrors === 0) {
-    process.stderr.write(renderDiagnostic({ code: 'KV401', severity: 'error', message: 'verdict unknown: every invariant evaluation fell in a span of unknown task state (capture started mid-run or lost events)' }, loaded.sources, st) + '\n');
+    const message = 'verdict unknown: every invariant evaluation fell in a span of unknown task state (capture started mid-run or lost events)';
+    process.stderr.write(renderDiagnostic({ code: 'KV401', severity: 'error', message }, loaded.sources, st) + '\n');
   }
   return code;
 }
@@ -157,7 +171,10 @@ function readCaptureFacts(o: CheckCliOptions): CaptureFacts {
   for (const f of o.probes) {
     const parsed = parseProbeDefinitions(read('--probes', f));
     const p = parsed.problems[0];
-    if (p !== undefined) throw new UsageError(`${f}:${p.line}:1: not a kprobe_events definition (p:[GROUP/]NAME FUNCTION ARGS or r[N]:…): ${JSON.stringify(p.text.slice(0, 120))}`);
+    if (p !== undefined) {
+      const shown = JSON.stringify(p.text.slice(0, 120));
+      throw new UsageError(`${f}:${p.line}:1: not a kprobe_events definition (p:[GROUP/]NAME FUNCTION ARGS or r[N]:…): ${shown}`);
+    }
     (probes ??= []).push(...parsed.probes);
   }
   for (const f of o.functions) {
@@ -165,14 +182,21 @@ function readCaptureFacts(o: CheckCliOptions): CaptureFacts {
     const fns = parseFunctionList(text);
     if (fns.size === 0) throw new UsageError(`${f}:1:1: no function names (expected available_filter_functions or /proc/kallsyms)`);
     const lacking = FUNCTIONS_EVERY_KERNEL_HAS.filter((fn) => !fns.has(fn));
-    if (lacking.length > 0) process.stderr.write(`kinv: warning: ${f} lacks ${lacking.join(', ')}, which every kernel since 4.15 has: it is not the kernel's whole function list, and those are taken as present\n`);
+    if (lacking.length > 0) {
+      process.stderr.write(`kinv: warning: ${f} lacks ${lacking.join(', ')}, which every kernel since 4.15 has:`
+        + " it is not the kernel's whole function list, and those are taken as present\n");
+    }
     kernelFunctions ??= new Set();
     for (const fn of fns) kernelFunctions.add(fn);
     // A kallsyms file also gives addresses, which name the bare-address probe sites of trace-cmd report and perf script.
     const syms = parseKallsyms(text);
-    if (syms.kind === 'zeroed') process.stderr.write(`kinv: warning: ${f} has only zero addresses (read without root): it names functions, not probe addresses\n`);
+    if (syms.kind === 'zeroed') {
+      process.stderr.write(`kinv: warning: ${f} has only zero addresses (read without root): it names functions, not probe addresses\n`);
+    }
     if (syms.kind === 'symbols') {
-      if (kernelSymbols !== undefined) throw new UsageError(`${f}:1:1: a second symbol table with addresses: give the /proc/kallsyms of the capture's boot once`);
+      if (kernelSymbols !== undefined) {
+        throw new UsageError(`${f}:1:1: a second symbol table with addresses: give the /proc/kallsyms of the capture's boot once`);
+      }
       kernelSymbols = syms.symbols;
     }
   }
@@ -186,7 +210,10 @@ interface CaptureFacts {
   kernelSymbols: KernelSymbols | undefined;
 }
 
-async function checkOne(file: string, o: CheckCliOptions, specs: SpecSet, onDiagnostic: (d: Diagnostic) => void, out: ReturnType<typeof styleFor>, verdicts: Verdict[], capture: CaptureFacts, timeline: TimelineBuilder | undefined): Promise<CheckReport | 'unreadable'> {
+async function checkOne(
+  file: string, o: CheckCliOptions, specs: SpecSet, onDiagnostic: (d: Diagnostic) => void, out: ReturnType<typeof styleFor>, verdicts: Verdict[],
+  capture: CaptureFacts, timeline: TimelineBuilder | undefined,
+): Promise<CheckReport | 'unreadable'> {
   const progress = new Progress(file === '-' ? '<stdin>' : terminalText(file), process.stderr);
   const loaded = { sources: specs.sources };
   const report = await checkTraceFile(file, specs, {
@@ -226,18 +253,35 @@ async function lockdepSection(path: string, verdicts: Verdict[], format: 'text' 
   const p = matchLockdep(reports, verdicts);
   const where = (v: Verdict): string => (v.event ? `${terminalText(v.event.file ?? '?')}:${v.event.line}` : '?');
   if (format === 'json') {
-    for (const e of p.explained) process.stdout.write(jsonLine({ kind: 'lockdep', status: 'explained', report: e.report, invariant: e.verdict.invariant, file: e.verdict.event?.file ?? null, line: e.verdict.event?.line ?? null, sameTask: e.sameTask, sameLock: e.sameLock }));
+    for (const e of p.explained) {
+      process.stdout.write(jsonLine({
+        kind: 'lockdep', status: 'explained', report: e.report, invariant: e.verdict.invariant,
+        file: e.verdict.event?.file ?? null, line: e.verdict.event?.line ?? null, sameTask: e.sameTask, sameLock: e.sameLock,
+      }));
+    }
     for (const r of p.unexplained) process.stdout.write(jsonLine({ kind: 'lockdep', status: 'unexplained', report: r }));
-    process.stdout.write(jsonLine({ kind: 'lockdep', status: 'summary', reports: reports.length, explained: p.explained.length, unexplained: p.unexplained.length, missedByLockdep: p.missed.length }));
+    process.stdout.write(jsonLine({
+      kind: 'lockdep', status: 'summary', reports: reports.length, explained: p.explained.length, unexplained: p.unexplained.length,
+      missedByLockdep: p.missed.length,
+    }));
     return true;
   }
-  process.stdout.write(`\n${st.bold(`lockdep (${terminalText(path)})`)}: ${reports.length} report${reports.length === 1 ? '' : 's'}, ${p.explained.length} explained by kinv, ${p.unexplained.length} not; ${p.missed.length} kinv finding${p.missed.length === 1 ? '' : 's'} lockdep did not report\n`);
+  process.stdout.write(`\n${st.bold(`lockdep (${terminalText(path)})`)}: ${reports.length} report${reports.length === 1 ? '' : 's'},`
+    + ` ${p.explained.length} explained by kinv,`
+    + ` ${p.unexplained.length} not; ${p.missed.length} kinv finding${p.missed.length === 1 ? '' : 's'} lockdep did not report\n`);
   for (const e of p.explained) {
-    process.stdout.write(`  ${terminalText(path)}:${e.report.line}  ${terminalText(e.report.headline)}${e.report.comm ? ` (${terminalText(e.report.comm, 32)}/${e.report.pid})` : ''}${e.report.at ? ` at ${terminalText(e.report.at)}` : ''}\n`);
+    const who = e.report.comm ? ` (${terminalText(e.report.comm, 32)}/${e.report.pid})` : '';
+    const at = e.report.at ? ` at ${terminalText(e.report.at)}` : '';
+    process.stdout.write(`  ${terminalText(path)}:${e.report.line}  ${terminalText(e.report.headline)}${who}${at}\n`);
     const link = e.sameTask ? '' : e.sameLock ? ` (task ${e.verdict.event?.pid}, the same lock)` : ` (task ${e.verdict.event?.pid})`;
     process.stdout.write(`    = kinv ${e.verdict.invariant} at ${where(e.verdict)}${link}: ${terminalText(e.verdict.message, 600)}\n`);
-    for (const r of e.verdict.related) process.stdout.write(`      first at ${r.event.file}:${r.event.line}: ${r.invariant} (${terminalText(describeEvent(r.event), 400)})\n`);
+    for (const r of e.verdict.related) {
+      process.stdout.write(`      first at ${r.event.file}:${r.event.line}: ${r.invariant} (${terminalText(describeEvent(r.event), 400)})\n`);
+    }
   }
-  for (const r of p.unexplained) process.stdout.write(`  ${terminalText(path)}:${r.line}  ${terminalText(r.headline)}${r.comm ? ` (${terminalText(r.comm, 32)}/${r.pid})` : ''}: no kinv verdict explains it\n`);
+  for (const r of p.unexplained) {
+    const who = r.comm ? ` (${terminalText(r.comm, 32)}/${r.pid})` : '';
+    process.stdout.write(`  ${terminalText(path)}:${r.line}  ${terminalText(r.headline)}${who}: no kinv verdict explains it\n`);
+  }
   return true;
 }

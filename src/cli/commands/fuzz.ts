@@ -54,7 +54,9 @@ export async function fuzzCmd(argv: string[]): Promise<number> {
   const outPath = values.out as string | undefined;
   if (outPath !== undefined && report.findings[0]) writeTrace(outPath, report.findings[0].finding.events);
   const first = report.findings[0]?.finding;
-  if (first && !writeCounterexample(targets, first.events, compiled, first.verdict ? [first.verdict] : [], loaded.sources, `kinv fuzz --seed ${seed}`)) return 3;
+  if (first && !writeCounterexample(targets, first.events, compiled, first.verdict ? [first.verdict] : [], loaded.sources, `kinv fuzz --seed ${seed}`)) {
+    return 3;
+  }
   // Every option that shaped the run, so the printed line reproduces the finding exactly.
   const base = ['kinv', 'fuzz', '--d-add-ci', dAddCi, '--order', order, '--tasks', String(maxTasks), '--ops', String(maxOps), ...specFlags(specs, params)];
   const replayOf = (f: FuzzFindingReport): string => [
@@ -68,23 +70,37 @@ export async function fuzzCmd(argv: string[]): Promise<number> {
     const story = describeScenario(f.finding.scenario);
     if (format === 'json') {
       process.stdout.write(jsonLine({
-        ...(f.finding.verdict ? verdictJson(f.finding.verdict, loaded.sources) : { kind: 'violation', invariant: 'no_deadlock', message: `deadlock: ${f.finding.deadlock?.cycle?.join(' -> ') ?? 'every live task is blocked'}` }),
-        phase: f.phase, scenario: story, choices: f.finding.choices, seed: f.seed, path: f.path, shrinks: f.shrinks, firstFailureSeconds: f.firstFailure, replay: replayOf(f),
+        ...(f.finding.verdict
+          ? verdictJson(f.finding.verdict, loaded.sources)
+          : { kind: 'violation', invariant: 'no_deadlock', message: `deadlock: ${f.finding.deadlock?.cycle?.join(' -> ') ?? 'every live task is blocked'}` }),
+        phase: f.phase, scenario: story, choices: f.finding.choices, seed: f.seed, path: f.path, shrinks: f.shrinks, firstFailureSeconds: f.firstFailure,
+        replay: replayOf(f),
       }));
       continue;
     }
     process.stdout.write(`${st.bold(`finding (${f.phase})`)}: ${story}; schedule and faults ${f.finding.choices.join(',') || '(all first choices)'}\n`);
-    process.stdout.write(`  found after ${f.firstFailure?.toFixed(3)} s, shrunk in ${f.shrinks} steps; fast-check seed ${f.seed}, path ${f.path}\n  replay: ${replayOf(f)}\n\n`);
+    process.stdout.write(`  found after ${f.firstFailure?.toFixed(3)} s, shrunk in ${f.shrinks} steps; fast-check seed ${f.seed}, path ${f.path}\n`
+      + `  replay: ${replayOf(f)}\n\n`);
     if (f.finding.verdict) process.stdout.write(renderVerdict(f.finding.verdict, loaded.sources, st) + '\n\n');
     else if (f.finding.deadlock) {
-      process.stdout.write(st.red(st.bold('violation[no_deadlock]')) + st.bold(`: every live task is blocked${f.finding.deadlock.cycle ? `; wait-for cycle ${f.finding.deadlock.cycle.join(' -> ')}` : ''}`) + '\n');
+      const cycle = f.finding.deadlock.cycle ? `; wait-for cycle ${f.finding.deadlock.cycle.join(' -> ')}` : '';
+      process.stdout.write(st.red(st.bold('violation[no_deadlock]')) + st.bold(`: every live task is blocked${cycle}`) + '\n');
       for (const w of f.finding.deadlock.waits) process.stdout.write(`  task ${w.pid} waits on ${w.on} for ${w.for.join(', ') || 'nobody'}\n`);
       process.stdout.write('\n');
     }
   }
   const rate = Math.round(report.runs / Math.max(report.seconds, 1e-9));
-  const summary = { kind: 'summary', protocol: `--d-add-ci ${dAddCi} --order ${order}`, runs: report.runs, shrinks: report.shrinks, seconds: Number(report.seconds.toFixed(3)), runsPerSecond: rate, seed, findings: report.findings.map((f) => f.invariant) };
+  const summary = {
+    kind: 'summary', protocol: `--d-add-ci ${dAddCi} --order ${order}`, runs: report.runs, shrinks: report.shrinks, seconds: Number(report.seconds.toFixed(3)),
+    runsPerSecond: rate, seed, findings: report.findings.map((f) => f.invariant),
+  };
   if (format === 'json') process.stdout.write(jsonLine(summary));
-  else process.stdout.write(`${report.findings.length ? st.red(st.bold(`${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}`)) + ` (${summary.findings.join(', ')})` : st.bold('nothing found')}: ${report.runs} runs${report.shrinks ? ` and ${report.shrinks} shrinking steps` : ''} in ${report.seconds.toFixed(2)} s (${rate} runs/s), seed ${seed}\n`);
+  else {
+    const found = report.findings.length
+      ? st.red(st.bold(`${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}`)) + ` (${summary.findings.join(', ')})`
+      : st.bold('nothing found');
+    const shrinking = report.shrinks ? ` and ${report.shrinks} shrinking steps` : '';
+    process.stdout.write(`${found}: ${report.runs} runs${shrinking} in ${report.seconds.toFixed(2)} s (${rate} runs/s), seed ${seed}\n`);
+  }
   return report.findings.length ? 1 : 0;
 }

@@ -39,7 +39,8 @@ export function scenarioFromArgs(values: Record<string, string | boolean | strin
   const dAddCi = oneOf('d-add-ci', values['d-add-ci'] as string | undefined, ['mainline', 'draft', 'fixed'] as const, 'mainline');
   const order = oneOf('order', values.order as string | undefined, ['current', 'new'] as const, 'current');
   const tasks = values.tasks as string | undefined;
-  const named = (values.scenario as string | undefined) ?? (random ? undefined : tasks === '3' ? 'trio' : tasks === undefined || tasks === '2' ? 'pair' : undefined);
+  const named = (values.scenario as string | undefined)
+    ?? (random ? undefined : tasks === '3' ? 'trio' : tasks === undefined || tasks === '2' ? 'pair' : undefined);
   const base = ['--d-add-ci', dAddCi, '--order', order];
   if (named !== undefined && named !== 'random') {
     const make = SCENARIOS[named];
@@ -58,7 +59,10 @@ export function scenarioFromArgs(values: Record<string, string | boolean | strin
     allocFail: rate('alloc-fail', values['alloc-fail'] as string | undefined) > 0,
     exactHashed: rate('exact-hashed', values['exact-hashed'] as string | undefined) > 0,
   };
-  const flags = [...base, '--scenario', 'random', '--tasks', String(o.tasks), '--dirs', String(o.dirs), '--names', String(o.names), '--ops', String(o.ops), '--creat', String(o.creat), '--mkdir', String(o.mkdir), '--seed', String(o.seed)];
+  const flags = [
+    ...base, '--scenario', 'random', '--tasks', String(o.tasks), '--dirs', String(o.dirs), '--names', String(o.names), '--ops', String(o.ops),
+    '--creat', String(o.creat), '--mkdir', String(o.mkdir), '--seed', String(o.seed),
+  ];
   if (values['alloc-fail'] !== undefined) flags.push('--alloc-fail', String(values['alloc-fail']));
   if (values['exact-hashed'] !== undefined) flags.push('--exact-hashed', String(values['exact-hashed']));
   return { scenario: randomScenario(o), describe: flags };
@@ -74,7 +78,10 @@ export async function sim(argv: string[]): Promise<number> {
     picks = replay === '' ? [] : replay.split(',').map((x) => Number(x));
     if (picks.some((p) => !Number.isInteger(p) || p < 0)) throw new UsageError(`--replay expects comma-separated choice numbers, got '${replay}'`);
   }
-  const rates = { 'alloc-fail': rate('alloc-fail', values['alloc-fail'] as string | undefined), 'exact-hashed': rate('exact-hashed', values['exact-hashed'] as string | undefined) };
+  const rates = {
+    'alloc-fail': rate('alloc-fail', values['alloc-fail'] as string | undefined),
+    'exact-hashed': rate('exact-hashed', values['exact-hashed'] as string | undefined),
+  };
   const ch = recording(picks ? listChooser(picks) : seededChooser(seed, rates));
   const targets = counterexampleTargets(values);
   const r = simulate(scenario, ch, { maxSteps: intOf('max-steps', values['max-steps'] as string | undefined, 10_000_000) });
@@ -107,10 +114,15 @@ export async function sim(argv: string[]): Promise<number> {
     // The state variables are the bundled spec's, under the run's order.
     const judged = loadSpec([], { params: { order: scenario.order } });
     if (!judged.ok) return 70;
-    if (!writeCounterexample(targets, r.events, new CompiledSpec(judged.value.spec), [], judged.sources, `kinv sim ${describe.join(' ')} --replay ${choices}`)) return 3;
+    const replay = `kinv sim ${describe.join(' ')} --replay ${choices}`;
+    if (!writeCounterexample(targets, r.events, new CompiledSpec(judged.value.spec), [], judged.sources, replay)) return 3;
   }
   process.stderr.write(`kinv sim: ${r.events.length} events in ${r.steps} steps (${describe.join(' ')}${picks ? '' : ` --seed ${seed}`})\n`);
-  if (r.deadlock) process.stderr.write(`deadlock: every live task is blocked${r.deadlock.cycle ? `; wait-for cycle ${r.deadlock.cycle.join(' -> ')}` : ''}\n${r.deadlock.waits.map((w) => `  task ${w.pid} waits on ${w.on} for ${w.for.join(', ') || 'nobody'}`).join('\n')}\n`);
+  if (r.deadlock) {
+    const cycle = r.deadlock.cycle ? `; wait-for cycle ${r.deadlock.cycle.join(' -> ')}` : '';
+    const waits = r.deadlock.waits.map((w) => `  task ${w.pid} waits on ${w.on} for ${w.for.join(', ') || 'nobody'}`).join('\n');
+    process.stderr.write(`deadlock: every live task is blocked${cycle}\n${waits}\n`);
+  }
   if (r.cut) process.stderr.write(`stopped at the step bound (--max-steps)\n`);
   process.stderr.write(`replay: kinv sim ${describe.join(' ')} --replay ${choices || "''"}\n`);
   return 0;
@@ -139,38 +151,51 @@ export async function exploreCmd(argv: string[]): Promise<number> {
     maxDepth: intOf('max-depth', values['max-depth'] as string | undefined, 200),
     maxStates: intOf('max-states', values['max-states'] as string | undefined, 500_000),
     first: values.first === true,
-    onProgress: (p) => status.show(() => `kinv explore: ${p.explored.toLocaleString()} states, ${p.distinct.toLocaleString()} distinct, depth ${p.depth}, ${Math.round(p.explored / status.seconds).toLocaleString()} states/s`),
+    onProgress: (p) => status.show(() => `kinv explore: ${p.explored.toLocaleString()} states, ${p.distinct.toLocaleString()} distinct, depth ${p.depth}, `
+      + `${Math.round(p.explored / status.seconds).toLocaleString()} states/s`),
   });
   status.clear();
   const outPath = values.out as string | undefined;
   if (outPath !== undefined && r.counterexamples[0]) writeTrace(outPath, r.counterexamples[0].events);
   const first = r.counterexamples[0];
-  if (first && !writeCounterexample(targets, first.events, compiled, first.verdict ? [first.verdict] : [], loaded.sources, replayCommand(describe, first))) return 3;
+  if (first && !writeCounterexample(targets, first.events, compiled, first.verdict ? [first.verdict] : [], loaded.sources, replayCommand(describe, first))) {
+    return 3;
+  }
   const st = styleFor(process.stdout);
   // The spec that judged the run is part of the replay: the trace alone reproduces only the schedule.
   const judge = specs.length || params.length ? ` | kinv check ${specFlags(specs, params).map(shellQuote).join(' ')} -` : '';
   for (const c of r.counterexamples) {
     const replay = replayCommand(describe, c) + judge;
     if (format === 'json') {
-      process.stdout.write(jsonLine({ ...(c.verdict ? verdictJson(c.verdict, loaded.sources) : { kind: 'violation', invariant: c.invariant }), depth: c.depth, choices: c.choices, replay, deadlock: c.deadlock ?? null }));
+      process.stdout.write(jsonLine({
+        ...(c.verdict ? verdictJson(c.verdict, loaded.sources) : { kind: 'violation', invariant: c.invariant }),
+        depth: c.depth, choices: c.choices, replay, deadlock: c.deadlock ?? null,
+      }));
       continue;
     }
     process.stdout.write(`counterexample at depth ${c.depth} (${c.events.length} events); replay: ${replay}\n`);
     if (c.verdict) process.stdout.write(renderVerdict(c.verdict, loaded.sources, st) + '\n\n');
     else if (c.deadlock) {
-      process.stdout.write(st.red(st.bold('violation[no_deadlock]')) + st.bold(`: every live task is blocked${c.deadlock.cycle ? `; wait-for cycle ${c.deadlock.cycle.join(' -> ')}` : ''}`) + '\n');
+      const cycle = c.deadlock.cycle ? `; wait-for cycle ${c.deadlock.cycle.join(' -> ')}` : '';
+      process.stdout.write(st.red(st.bold('violation[no_deadlock]')) + st.bold(`: every live task is blocked${cycle}`) + '\n');
       for (const w of c.deadlock.waits) process.stdout.write(`  task ${w.pid} waits on ${w.on} for ${w.for.join(', ') || 'nobody'}\n`);
       process.stdout.write('\n');
     }
   }
   const rate2 = r.seconds > 0 ? Math.round(r.explored / r.seconds) : r.explored;
   const summary = {
-    kind: 'summary', scenario: describe.join(' '), explored: r.explored, distinct: r.distinct, depth: r.depth, seconds: Number(r.seconds.toFixed(3)), statesPerSecond: rate2,
+    kind: 'summary', scenario: describe.join(' '), explored: r.explored, distinct: r.distinct, depth: r.depth, seconds: Number(r.seconds.toFixed(3)),
+    statesPerSecond: rate2,
     cut: r.cut ?? null, counterexamples: r.counterexamples.map((c) => c.invariant),
   };
   if (format === 'json') process.stdout.write(jsonLine(summary));
   else {
-    process.stdout.write(`${r.counterexamples.length ? st.red(st.bold(`${r.counterexamples.length} invariant${r.counterexamples.length === 1 ? '' : 's'} violated`)) + ` (${r.counterexamples.map((c) => c.invariant).join(', ')})` : st.bold('no violation in any interleaving')}: ${r.explored} states explored, ${r.distinct} distinct, depth ${r.depth}, ${r.seconds.toFixed(2)} s (${rate2} states/s) — ${describe.join(' ')}\n`);
+    const n = r.counterexamples.length;
+    const found = n
+      ? st.red(st.bold(`${n} invariant${n === 1 ? '' : 's'} violated`)) + ` (${r.counterexamples.map((c) => c.invariant).join(', ')})`
+      : st.bold('no violation in any interleaving');
+    process.stdout.write(`${found}: ${r.explored} states explored, ${r.distinct} distinct, depth ${r.depth}, ${r.seconds.toFixed(2)} s (${rate2} states/s)`
+      + ` — ${describe.join(' ')}\n`);
     if (r.cut) process.stdout.write(`the search was cut by --max-${r.cut === 'depth' ? 'depth' : 'states'}: states beyond it were not explored\n`);
   }
   return r.counterexamples.length ? 1 : 0;
@@ -178,5 +203,9 @@ export async function exploreCmd(argv: string[]): Promise<number> {
 
 function ioReason(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' ? 'no such folder' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : code === 'ENOSPC' ? 'no space left' : (e as Error).message;
+  return code === 'ENOENT' ? 'no such folder'
+    : code === 'EACCES' ? 'permission denied'
+      : code === 'EISDIR' ? 'is a folder'
+        : code === 'ENOSPC' ? 'no space left'
+          : (e as Error).message;
 }

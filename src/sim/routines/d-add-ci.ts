@@ -32,7 +32,9 @@ export const dAddCi: RoutineSteps<'d_add_ci'> = {
     if (v.dciInLookup) {
       // Another lookup may hash the exact-case name between d_hash_and_lookup and d_alloc_parallel.
       const k = dcacheKey(dir, v.exact);
-      if (x.sc.faults.exactHashed && s.hashed[k] === undefined && s.inLookup[k] === undefined && x.ch.choose(2, 'exact-hashed') === 1) s.hashed[k] = x.newId('D');
+      if (x.sc.faults.exactHashed && s.hashed[k] === undefined && s.inLookup[k] === undefined && x.ch.choose(2, 'exact-hashed') === 1) {
+        s.hashed[k] = x.newId('D');
+      }
       v.dapName = v.exact;
       x.enter('d_alloc_parallel:call', 'd_add_ci:after-dap');
       return;

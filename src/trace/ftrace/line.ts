@@ -981,7 +981,8 @@ export function toRawLine(sc: LineScan, st: SniffState): RawLine {
   switch (sc.cls) {
     case L_RECORD: return materialise(sc, st.file, st.line);
     case L_SKIP: return { kind: 'skip', what: sc.skip };
-    case L_MARKER: return { kind: 'marker', what: sc.marker, cpu: sc.markerCpu < 0 ? undefined : sc.markerCpu, lost: sc.markerLost < 0 ? undefined : sc.markerLost };
+    case L_MARKER:
+      return { kind: 'marker', what: sc.marker, cpu: sc.markerCpu < 0 ? undefined : sc.markerCpu, lost: sc.markerLost < 0 ? undefined : sc.markerLost };
     case L_SWITCH: return sc.sw!;
     default: return unrecognised(sc);
   }

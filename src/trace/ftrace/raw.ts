@@ -94,7 +94,8 @@ export interface RawFtraceRecord {
 }
 
 /** Why a gap was emitted. */
-export type RawGapReason = 'lost events' | 'buffer started' | 'line too big' | 'overwritten history' | 'malformed record' | 'truncated record' | 'return missing' | 'time went backwards' | 'entries missing' | 'unresolved probe site';
+export type RawGapReason = 'lost events' | 'buffer started' | 'line too big' | 'overwritten history' | 'malformed record' | 'truncated record'
+  | 'return missing' | 'time went backwards' | 'entries missing' | 'unresolved probe site';
 
 /** A span of unknown history, in stream order among the records. */
 export interface RawGap {

@@ -86,7 +86,9 @@ class Context implements MapContext {
  * Reads ftrace text and yields TraceItems (events and gaps) in batches. `stats` is updated as
  * batches are produced and is complete when the iteration ends.
  */
-export async function* readFtrace(input: AsyncIterable<Buffer | Uint8Array | string>, mapping: FtraceMapping, opts: ReadFtraceOptions): AsyncGenerator<TraceItem[]> {
+export async function* readFtrace(
+  input: AsyncIterable<Buffer | Uint8Array | string>, mapping: FtraceMapping, opts: ReadFtraceOptions,
+): AsyncGenerator<TraceItem[]> {
   const stats = opts.stats ?? emptyStats();
   const raw = opts.rawStats ?? emptyFtraceStats();
   const size = opts.batchSize ?? 4096;

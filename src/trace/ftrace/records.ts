@@ -462,7 +462,10 @@ export class FtraceRecordReader {
     const kind = sc.kind === 'kretprobe' ? 'kretprobe' : 'kprobe';
     const hex = sc.text.slice(sc.symS, sc.symE);
     const r: SiteResolution = this.probeSites?.resolve(kind, sc.name, hex)
-      ?? { problem: `${kind === 'kprobe' ? 'probe' : 'return probe'} '${sc.name}' shows the probed function only as the address ${hex}: pass the capture's kprobe_events (--probes FILE) or its kernel's /proc/kallsyms read as root in the same boot (--functions FILE)` };
+      ?? {
+        problem: `${kind === 'kprobe' ? 'probe' : 'return probe'} '${sc.name}' shows the probed function only as the address ${hex}:`
+          + " pass the capture's kprobe_events (--probes FILE) or its kernel's /proc/kallsyms read as root in the same boot (--functions FILE)",
+      };
     if ('fn' in r) return r.fn;
     const key = kind + ' ' + sc.name;
     const n = this.unresolved.get(key) ?? 0;
@@ -554,8 +557,10 @@ export class FtraceRecordReader {
     const read = this.stats.records + this.stats.malformed + this.switches;
     if (read >= e.inBuffer) return;
     const n = e.inBuffer - read;
-    this.onDiagnostic(error('KV316', `the header promises ${e.inBuffer} entries, but the log holds ${read} record lines: ${n} ${n === 1 ? 'is' : 'are'} missing, from an unknown place, so violations found in this file may rest on them`,
-      { at: { source: this.file, line: e.line, column: 1 } }, 'check a complete copy of the capture (a `trace` file is read whole, and nothing may be cut from it)'));
+    const message = `the header promises ${e.inBuffer} entries, but the log holds ${read} record lines: ${n} ${n === 1 ? 'is' : 'are'} missing,`
+      + ' from an unknown place, so violations found in this file may rest on them';
+    const hint = 'check a complete copy of the capture (a `trace` file is read whole, and nothing may be cut from it)';
+    this.onDiagnostic(error('KV316', message, { at: { source: this.file, line: e.line, column: 1 } }, hint));
     this.gap('entries missing', undefined, undefined, n, this.stats.lines);
   }
 
@@ -569,26 +574,43 @@ export class FtraceRecordReader {
       const what = [...this.missedBySym].map(([sym, n]) => `${n} of ${sym}`).join(', ');
       const total = this.stats.returnsMissed;
       const unseen = [...this.noReturnSeen].map(([sym, n]) => `${n} of ${sym}`).join(', ');
-      const unplaced = this.unplaced === 0 ? '' : `; ${this.unplaced} came before any return of their function or have a return value that decides whether the lock was taken, so their tasks' state is unknown from there (gaps)${unseen === '' ? '' : ` — no return of ${[...this.noReturnSeen.keys()].join(', ')} was seen before (${unseen}): if the capture has no return probe on ${this.noReturnSeen.size === 1 ? 'it' : 'them'}, nothing was missed; pass its kprobe_events with --probes to say so`}`;
-      this.onDiagnostic(warning('KV312', `${total} kretprobe return${total === 1 ? ' is' : 's are'} missing from the log (${what}): each was taken as returned right before its task's next record, as no probe fires inside these functions${unplaced}`,
-        { at: { source: this.file, line: this.stats.lines } }, 'a kretprobe misses returns when more tasks are inside its function than it has instances (nmissed in kprobe_profile): define it with more, e.g. r64:dr_ret down_read'));
+      const noReturn = unseen === '' ? ''
+        : ` — no return of ${[...this.noReturnSeen.keys()].join(', ')} was seen before (${unseen}):`
+          + ` if the capture has no return probe on ${this.noReturnSeen.size === 1 ? 'it' : 'them'}, nothing was missed;`
+          + ' pass its kprobe_events with --probes to say so';
+      const unplaced = this.unplaced === 0 ? ''
+        : `; ${this.unplaced} came before any return of their function or have a return value that decides whether the lock was taken,`
+          + ` so their tasks' state is unknown from there (gaps)${noReturn}`;
+      const message = `${total} kretprobe return${total === 1 ? ' is' : 's are'} missing from the log (${what}):`
+        + ` each was taken as returned right before its task's next record, as no probe fires inside these functions${unplaced}`;
+      const hint = 'a kretprobe misses returns when more tasks are inside its function than it has instances (nmissed in kprobe_profile):'
+        + ' define it with more, e.g. r64:dr_ret down_read';
+      this.onDiagnostic(warning('KV312', message, { at: { source: this.file, line: this.stats.lines } }, hint));
     }
     if (this.lostAtExit.size > 0) {
       const what = [...this.lostAtExit].map(([sym, n]) => `${n} of ${sym}`).join(', ');
       const total = [...this.lostAtExit.values()].reduce((a, b) => a + b, 0);
-      this.onDiagnostic(warning('KV312', `${total} kretprobe return${total === 1 ? ' is' : 's are'} missing from the log (${what}): the task returned to user space with the call still open, so its state is unknown from there to that exit (gaps)`,
-        { at: { source: this.file, line: this.stats.lines } }, 'a kretprobe misses returns when more tasks are inside its function than it has instances (nmissed in kprobe_profile): define it with more, e.g. r64:NAME FUNCTION'));
+      const message = `${total} kretprobe return${total === 1 ? ' is' : 's are'} missing from the log (${what}):`
+        + ' the task returned to user space with the call still open, so its state is unknown from there to that exit (gaps)';
+      const hint = 'a kretprobe misses returns when more tasks are inside its function than it has instances (nmissed in kprobe_profile):'
+        + ' define it with more, e.g. r64:NAME FUNCTION';
+      this.onDiagnostic(warning('KV312', message, { at: { source: this.file, line: this.stats.lines } }, hint));
     }
     const ties = this.window.crossCpuTies;
     if (ties > 0 && this.clock !== 'counter') {
       // Not an error: the order is the log's. But verdicts about tasks that interact within a tie
       // may rest on an order that never happened, so say so once.
-      this.onDiagnostic(warning('KV311', `${ties} record${ties === 1 ? '' : 's'} share${ties === 1 ? 's' : ''} a timestamp with the record before, from another CPU (first at line ${this.window.firstTieLine}): the order across CPUs within a tie is the log's, and ties of one task are ordered by where it ran last`,
+      const message = `${ties} record${ties === 1 ? '' : 's'} share${ties === 1 ? 's' : ''} a timestamp with the record before, from another CPU`
+        + ` (first at line ${this.window.firstTieLine}): the order across CPUs within a tie is the log's,`
+        + ' and ties of one task are ordered by where it ran last';
+      this.onDiagnostic(warning('KV311', message,
         { at: { source: this.file, line: this.window.firstTieLine } }, 'capture with trace_clock=counter (one count shared by all CPUs) for an exact order'));
     }
     if (this.backwards > 0) {
       const n = this.backwards;
-      this.onDiagnostic(error('KV315', `${n} record${n === 1 ? ' is' : 's are'} older than the record before ${n === 1 ? 'it' : 'them'} on the same CPU (first: ${this.firstBackwards!.text}): lines were moved or lost, and every task is unknown from each such place until it syncs`,
+      const message = `${n} record${n === 1 ? ' is' : 's are'} older than the record before ${n === 1 ? 'it' : 'them'} on the same CPU`
+        + ` (first: ${this.firstBackwards!.text}): lines were moved or lost, and every task is unknown from each such place until it syncs`;
+      this.onDiagnostic(error('KV315', message,
         { at: { source: this.file, line: this.firstBackwards!.line, column: 1 } }, 'a CPU\'s own buffer is in time order; an edited or spliced log is not'));
     }
     if (this.suppressed > 0) {

@@ -103,12 +103,18 @@ export class ProbeSites {
   private lookUp(kind: 'kprobe' | 'kretprobe', event: string, hex: string): SiteResolution {
     const what = `${kind === 'kprobe' ? 'probe' : 'return probe'} '${event}' shows the probed function only as the address ${hex}`;
     if (this.symbols === undefined) {
-      return { problem: `${what}, and no definition or symbol table names it: pass the capture's kprobe_events (--probes FILE) or its kernel's /proc/kallsyms read as root in the same boot (--functions FILE)` };
+      return {
+        problem: `${what}, and no definition or symbol table names it: pass the capture's kprobe_events (--probes FILE)`
+          + " or its kernel's /proc/kallsyms read as root in the same boot (--functions FILE)",
+      };
     }
     const at = symbolAt(this.symbols, BigInt('0x' + hex));
     if (at === undefined) return { problem: `${what}, below every text symbol of the --functions symbol table: is it the kallsyms of the same boot?` };
     if (at.offset > MAX_ENTRY_OFFSET) {
-      return { problem: `${what}, ${at.offset} bytes into ${at.name} by the --functions symbol table: no function entry; is it the kallsyms of the same boot (KASLR moves the kernel each boot)? --probes FILE names probes by their event instead` };
+      return {
+        problem: `${what}, ${at.offset} bytes into ${at.name} by the --functions symbol table: no function entry;`
+          + ' is it the kallsyms of the same boot (KASLR moves the kernel each boot)? --probes FILE names probes by their event instead',
+      };
     }
     return { fn: at.name };
   }
