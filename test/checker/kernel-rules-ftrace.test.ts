@@ -75,20 +75,21 @@ function lockPair(comm: string, pid: number, a: bigint, b: bigint, rename: boole
 const twoDirs = [...lookup('ls', 100, I1, P1, 'a', 0xffff888006000100n), ...lookup('ls', 100, I2, P2, 'b', 0xffff888006000200n)];
 
 describe('directory lock order in a kprobe log', () => {
-  it('renames in both orders are clean; the same pair outside rename, in both orders, is a cycle at the second order', async () => {
+  it('a capture is not judged for directory order, even one whose lock_rename records mark its renames', async () => {
+    // lock_rename may be inlined at the call sites that matter (stock 6.1: do_renameat2), so a
+    // capture's lock_rename records do not show every rename: the same ABBA outside rename that a
+    // complete trace reports (traces/ndjson/dir_lock_order_acyclic.ndjson) is not judged here.
     const r = await check('abba.txt', [...twoDirs, ...lockPair('mv', 101, I1, I2, true), ...lockPair('mv', 102, I2, I1, true),
       ...lockPair('bad', 103, I1, I2, false), ...lockPair('bad', 104, I2, I1, false)]);
-    // 28 lookup lines, 2 renames of 10 lines, 8 lines of task 103: task 104's request for I1 is its 4th line
-    expect(found(r)).toEqual([['violation', 'dir_lock_order_acyclic', 28 + 20 + 8 + 4]]);
-    expect(r.verdicts[0]!.message).toContain(`${hex(I2)} -> ${hex(I1)} -> ${hex(I2)}`);
+    expect(found(r)).toEqual([]);
+    expect([r.evaluated.dir_lock_order_acyclic, r.evaluated.dir_lock_ancestor_first]).toEqual([0, 0]);
   });
 
-  it('a capture that shows no lock_rename cannot tell a rename from any other pair: not judged, and the coverage says why', async () => {
+  it('a capture without lock_rename: not judged either', async () => {
     const r = await check('abba-no-rename.txt', [...twoDirs, ...lockPair('mv', 101, I1, I2, false), ...lockPair('mv', 102, I2, I1, false)]);
     expect(found(r)).toEqual([]);
     const cov = r.coverage.filter((c) => c.invariant.startsWith('dir_lock_'));
-    expect(cov.map((c) => [c.invariant, c.status, c.unprobed])).toEqual([
-      ['dir_lock_ancestor_first', 'not observable', ['lock_rename']], ['dir_lock_order_acyclic', 'not observable', ['lock_rename']]]);
+    expect(cov.map((c) => [c.invariant, c.status])).toEqual([['dir_lock_ancestor_first', 'not exercised'], ['dir_lock_order_acyclic', 'not exercised']]);
   });
 });
 
