@@ -422,6 +422,10 @@ export class Engine {
       this.newTasksUnknown = true;
     }
     for (const pid of pids) this.forget(pid);
+    // A relation (a lock-order graph) is history every task's verdicts read, and what removes its
+    // edges (a rename, the end of an inode) may be what was lost: it starts over, so that no
+    // cycle joins edges across the loss. Edges come only from tasks whose history is known.
+    for (const s of this.rt.stores) if (s instanceof Relation) s.clear();
   }
 
   private forget(pid: number): void {

@@ -265,6 +265,12 @@ export class Relation {
     return a !== null && b !== null && (this.succ.get(a)?.has(b) ?? false);
   }
 
+  /** Drops every edge. */
+  clear(): void {
+    this.succ.clear();
+    this.size = 0;
+  }
+
   clone(): Relation {
     const c = new Relation(this.name);
     for (const [k, m] of this.succ) c.succ.set(k, new Map(m));

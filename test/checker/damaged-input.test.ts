@@ -74,6 +74,14 @@ describe('NDJSON: a line whose task cannot be read is a gap of every task, later
     expect(r).toEqual({ diags: ['KV301 2:1'], gaps: ['2 all'], violations: [] });
   });
 
+  it('a damaged record that may have reset a lock-order graph (an unlock_rename) starts the graphs over: no cycle across it', async () => {
+    const ls = readFileSync('traces/ndjson/dir_lock_order-after-rename.ndjson', 'utf8').split('\n');
+    const at = ls.findIndex((l) => l.includes('"unlock_rename"'));
+    ls[at] = ls[at]!.replace('"ev":"unlock_rename"', '"ev":null');
+    const r = await check(ls.join('\n'));
+    expect(r).toEqual({ diags: [`KV301 ${at + 1}:${ls[at]!.indexOf('"ev"') + 1}`], gaps: [`${at + 1} 103`], violations: [] });
+  });
+
   it('a UTF-8 byte order mark is skipped: the first record is read as NDJSON', async () => {
     const r = await check(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(lines('{"pid":1,"ev":"rel","args":{"lock":"I1","mode":"R"}}'))]));
     expect(r).toEqual({ diags: [], gaps: [], violations: ['rel_held 1 1'] });
