@@ -218,6 +218,12 @@ export const BUILTINS = defineBuiltins({
     doc: 'whether the trace shows entries of the function (always true for complete traces); a function the kernel inlined is not probed',
     impl: (fn, ctx) => { const cov = ctx.rt.coverage; return cov === undefined || (typeof fn === 'string' && cov.hasEntry(fn)); },
   }),
+  complete_trace: valueBuiltin({
+    params: [STR], result: BOOL,
+    doc: 'whether the trace is complete (NDJSON, the simulator), not a capture; the argument says why a capture cannot show what the rule needs, '
+      + 'and the coverage report gives it for a rule whose condition it keeps false',
+    impl: (_why, ctx) => ctx.rt.coverage === undefined,
+  }),
   unprobed: valueBuiltin({
     params: [STR], result: STR,
     doc: 'the functions of a blank-separated list that the trace does not probe (that may exist in the traced kernel), blank-separated; "" for complete traces',

@@ -34,6 +34,8 @@ export interface InvariantCoverage {
   emptyState?: string;
   /** For 'not observable' by its condition: the functions it needs probed (`probed("lock_rename")`) that the capture does not show. */
   unprobed?: string[];
+  /** For 'not observable' on a capture by its condition: why only a complete trace shows it (`complete_trace("why")`). */
+  completeOnly?: string;
 }
 
 interface Counters {
@@ -89,9 +91,13 @@ export function coverageOf(
       } else {
         const guard = guards.get(name);
         const lacking = probed && guard ? probesNamed(spec, guard).filter((f) => !probed(f)) : [];
+        const completeOnly = probed && guard ? builtinReasons(spec, guard, 'complete_trace')[0] : undefined;
         if (lacking.length > 0) {
           c.status = 'not observable';
           c.unprobed = lacking;
+        } else if (completeOnly !== undefined) {
+          c.status = 'not observable';
+          c.completeOnly = completeOnly;
         } else c.status = 'not exercised';
       }
     }
@@ -102,13 +108,18 @@ export function coverageOf(
 
 /** The functions an expression asks `probed(...)` about by name, through the defs it calls. */
 function probesNamed(spec: TypedSpec, e: TExpr): string[] {
+  return builtinReasons(spec, e, 'probed');
+}
+
+/** The literal first arguments of the calls of builtin `name` in an expression, through the defs it calls. */
+function builtinReasons(spec: TypedSpec, e: TExpr, name: string): string[] {
   const out = new Set<string>();
   const defsSeen = new Set<string>();
   const visit = (x: unknown): void => {
     if (Array.isArray(x)) { for (const y of x) visit(y); return; }
     if (x === null || typeof x !== 'object') return;
     const node = x as { k?: unknown; name?: unknown; args?: unknown; def?: unknown };
-    if (node.k === 'builtin' && node.name === 'probed' && Array.isArray(node.args)) {
+    if (node.k === 'builtin' && node.name === name && Array.isArray(node.args)) {
       const a = node.args[0] as TExpr | undefined;
       if (a?.k === 'lit' && typeof a.value === 'string') out.add(a.value);
       // A string literal is a template without holes.
@@ -145,6 +156,7 @@ export function describeCoverage(c: InvariantCoverage): string {
     case 'not exercised': return 'not exercised: its events occurred, its condition never held';
     case 'not observable': {
       if (c.unprobed !== undefined) return `not observable: its condition needs ${c.unprobed.join(', ')} probed, which the capture does not show`;
+      if (c.completeOnly !== undefined) return `not observable on a capture: ${c.completeOnly}`;
       const how = c.producers === undefined ? '' : c.producers.length > 0 ? `; produced by ${c.producers.join(', ')}` : '; no mapping produces them';
       return `not observable: no ${c.missing!.join(', ')} event${c.missing!.length === 1 ? '' : 's'}${how}`;
     }
