@@ -298,19 +298,16 @@ export class FtraceRecordReader {
    * the reorder window sees only the records a mapping wants, so a line moved among the others
    * (a function_graph entry, an unmapped probe) would go unnoticed there.
    */
-  private readonly cpuStampText = new Map<number, string>();
-  private readonly cpuStampStart = new Map<number, number>();
-  private readonly cpuStampEnd = new Map<number, number>();
+  private readonly cpuStamp = new Map<number, { text: string; start: number; end: number }>();
 
   /** Whether this record line is older than the one before it on its CPU; records its stamp otherwise. */
   private olderThanItsCpu(sc: LineScan): boolean {
     const cpu = sc.cpu;
     if (cpu < 0 || sc.tsS < 0) return false;
-    const prev = this.cpuStampText.get(cpu);
-    if (prev !== undefined && compareStamps(sc.text, sc.tsS, sc.tsE, prev, this.cpuStampStart.get(cpu)!, this.cpuStampEnd.get(cpu)!) < 0) return true;
-    this.cpuStampText.set(cpu, sc.text);
-    this.cpuStampStart.set(cpu, sc.tsS);
-    this.cpuStampEnd.set(cpu, sc.tsE);
+    const prev = this.cpuStamp.get(cpu);
+    if (prev === undefined) { this.cpuStamp.set(cpu, { text: sc.text, start: sc.tsS, end: sc.tsE }); return false; }
+    if (compareStamps(sc.text, sc.tsS, sc.tsE, prev.text, prev.start, prev.end) < 0) return true;
+    prev.text = sc.text; prev.start = sc.tsS; prev.end = sc.tsE;
     return false;
   }
 
