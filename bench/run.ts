@@ -24,6 +24,7 @@
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -338,6 +339,9 @@ async function main(): Promise<void> {
     checkInChild: (file) => checkInChild(file, lib),
   };
   console.log(`kinv bench — node ${process.version}, library from ${lib.from === 'dist' ? 'the build (dist/)' : 'the sources (tsx; slower than the build)'}`);
+  // Figures on a shared machine move with its load: the ratios of one run are the ones to compare.
+  const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+  console.log(`load average at start: ${load()}`);
   const ran: string[] = [];
   const skipped: string[] = [];
   for (const s of sections) {
@@ -354,6 +358,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(`\nsections run: ${ran.join(', ') || 'none'}${skipped.length ? `; skipped: ${skipped.join(', ')}` : ''}`);
+  console.log(`load average at end: ${load()}`);
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
