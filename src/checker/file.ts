@@ -14,7 +14,7 @@ import { openInput, sniffFormat, type OpenedInput, type TraceFormat } from '../t
 import { isTraceDat, openTraceDat } from '../trace/tracedat/input.js';
 import { readItf } from '../trace/itf.js';
 import { readNdjson } from '../trace/ndjson.js';
-import { runCheck, SchemaValidator, type CheckReport } from './check.js';
+import { runCheck, SchemaValidator, type CheckReport, type CompiledSpec } from './check.js';
 import type { SpecSet } from './spec-set.js';
 import type { Verdict } from './engine.js';
 
@@ -44,8 +44,49 @@ export interface FileReport extends CheckReport {
   format: TraceFormat | 'itf';
 }
 
+/** A trace opened for reading: its items in batches, as the checker reads them, and the input's accounting. */
+export interface OpenedTrace {
+  file: string;
+  format: TraceFormat;
+  source: AsyncIterable<TraceItem[]>;
+  stats: SourceStats;
+  coverage: ProbeCoverage | undefined;
+  compiled: CompiledSpec;
+}
+
+/**
+ * Opens a trace file or stream the way `kinv check` reads it — sniffed format, an ftrace capture's
+ * own offsets inferred, its records mapped by the spec's `map`s, gaps where history is missing —
+ * without judging it (`kinv conform` and other readers). ITF input is not read here.
+ * `undefined` when the input cannot be read at all (the diagnostic went to onDiagnostic).
+ */
+export async function readTraceFile(path: string, specs: SpecSet, opts: CheckFileOptions = {}): Promise<OpenedTrace | undefined> {
+  const opened = await openTrace(path, specs, opts);
+  return opened === undefined || 'itf' in opened ? undefined : opened;
+}
+
 /** `undefined` when the input cannot be read at all (the diagnostic went to onDiagnostic). */
 export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFileOptions = {}): Promise<FileReport | undefined> {
+  const opened = await openTrace(path, specs, opts);
+  if (opened === undefined) return undefined;
+  if ('itf' in opened) return checkItf(opened.itf, specs, opts, opts.onDiagnostic ?? (() => {}));
+  const { compiled, stats, coverage, format } = opened;
+  let source = opened.source;
+  if (opts.onItem !== undefined) source = tapped(source, opts.onItem);
+  const report = await runCheck(compiled, source, stats, {
+    all: opts.all,
+    evaluationBudget: opts.evaluationBudget,
+    tasksStartUnknown: format === 'ftrace',
+    onDiagnostic: opts.onDiagnostic,
+    onVerdict: opts.onVerdict,
+    onGap: opts.onGap,
+    onBatch: opts.onBatch,
+    coverage,
+  });
+  return { ...report, file: opened.file, format };
+}
+
+async function openTrace(path: string, specs: SpecSet, opts: CheckFileOptions): Promise<OpenedTrace | { itf: OpenedInput } | undefined> {
   const diag = opts.onDiagnostic ?? (() => {});
   let input;
   try {
@@ -68,7 +109,7 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   }
   const sniffed = sniffFormat(input.head);
   const from = opts.from ?? 'auto';
-  if (from === 'itf') return checkItf(input, specs, opts, diag);
+  if (from === 'itf') return { itf: input };
   const format: TraceFormat = from === 'auto' ? (sniffed === 'empty' ? 'ndjson' : sniffed) : from;
   // An ftrace capture names its own kernel's layout: infer the i_rwsem offset and the
   // DCACHE_PAR_LOOKUP bit from its first chunk, unless the user gave them.
@@ -122,18 +163,7 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
       { at: { source: input.name, line: short.line, column: 1 } }, 'check a complete copy of the capture'));
     source = startsWithLoss(source, { kind: 'gap', reason: 'entries missing', lost: n, lasting: true, seq: 0, file: input.name, line: short.line }, stats);
   }
-  if (opts.onItem !== undefined) source = tapped(source, opts.onItem);
-  const report = await runCheck(compiled, endsWithCut(source, input, stats, diag), stats, {
-    all: opts.all,
-    evaluationBudget: opts.evaluationBudget,
-    tasksStartUnknown: format === 'ftrace',
-    onDiagnostic: diag,
-    onVerdict: opts.onVerdict,
-    onGap: opts.onGap,
-    onBatch: opts.onBatch,
-    coverage,
-  });
-  return { ...report, file: input.name, format };
+  return { file: input.name, format, source: endsWithCut(source, input, stats, diag), stats, coverage, compiled };
 }
 
 /** An ITF trace holds canonical events: the spec as for NDJSON. */
