@@ -85,6 +85,7 @@ interface Capture {
   ciExact: Map<number, string>;
   /** Directories whose ->lookup is a case-insensitive XFS's (the `fs` of their `lookup` calls). */
   ciDirs: Set<string>;
+  allocFailures: boolean;
   missingAcquisitions: Set<string>;
   events: number;
   unknownTaskEvents: number;
@@ -115,6 +116,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   const shown = new Set<string>();
   const ciExact = new Map<number, string>();
   const ciDirs = new Set<string>();
+  let allocFailures = false;
   const openLookup = new Map<number, number>();
   const counts = new Map<string, number>();
   /** Tasks not yet known (no syscall exit seen): undefined = every task is known until a gap. */
@@ -148,6 +150,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       if (p === undefined) continue;
       const { dir, obs } = p;
       // A lookup's d_add_ci names the on-disk name its ->lookup matched.
+      if (obs.ev === 'ret' && (obs.outcome === 'E' || (obs.fn === 'd_add_ci' && isErrorPointer(e.ret)))) allocFailures = true;
       if (obs.ev === 'call' && obs.fn === 'lookup') {
         openLookup.set(e.pid, i);
         if (e.args.fs === 'xfs-ci' && dir !== undefined) ciDirs.add(dir);
@@ -184,7 +187,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   }
   const missingAcquisitions = new Set<string>();
   for (const m of ['R', 'W']) if ((counts.get(`rel ${m}`) ?? 0) > (counts.get(`acq ${m}`) ?? 0)) missingAcquisitions.add(m);
-  return { steps, shown, ciExact, ciDirs, missingAcquisitions, events: index, unknownTaskEvents, gaps };
+  return { steps, shown, ciExact, ciDirs, allocFailures, missingAcquisitions, events: index, unknownTaskEvents, gaps };
 }
 
 /** The search for one shape over the projected trace. */
@@ -193,6 +196,7 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     shows: (e: TraceEvent) => cap.shown.has(`${e.ev}:${e.fn ?? ''}`),
     ciExact: (o: Obs) => (o.ev === 'call' && o.fn === 'd_add_ci' ? o.name : cap.ciExact.get(o.index)),
     caseInsensitive: (dir: string) => cap.ciDirs.has(dir),
+    allocFailures: cap.allocFailures,
   };
   const dirs = new Map<string, DirSearch>();
   let gapAt: string | undefined;
@@ -244,4 +248,11 @@ function describeFailure(d: DirSearch, o: Obs, bound: string | undefined): NonCo
 function where(o: Obs): string {
   const e = o.event;
   return e.line !== undefined ? `${e.file ?? ''}:${e.line}` : `event ${o.index} (seq ${e.seq})`;
+}
+
+/** An ERR_PTR: the model's `ERR:-12`, or a kernel address in the last page (-4095..-1). */
+function isErrorPointer(v: unknown): boolean {
+  if (typeof v !== 'string') return false;
+  if (v.startsWith('ERR:')) return true;
+  return /^0xfffffffffffff[0-9a-f]{3}$/i.test(v);
 }

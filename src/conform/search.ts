@@ -25,6 +25,8 @@ import { inScope, obsKey, type Obs } from './project.js';
 /** What a session of a task is: one of the model's operations, or a hold of the lock in a mode. */
 export type SessionKind = OpKind | 'holdR' | 'holdW';
 const KINDS: SessionKind[] = ['stat', 'open_creat', 'mkdir', 'holdR', 'holdW'];
+const READ_KINDS: SessionKind[] = ['stat', 'holdR'];
+const WRITE_KINDS: SessionKind[] = ['open_creat', 'mkdir', 'holdW'];
 
 /** A placeholder name, bound by the first observed event that names it. */
 const UNBOUND = '?';
@@ -56,6 +58,8 @@ export interface Observability {
   ciExact(o: Obs): string | undefined;
   /** Whether the directory's ->lookup is a case-insensitive XFS's. */
   caseInsensitive(dir: string): boolean;
+  /** Whether the capture shows an allocation failure (an E outcome, an error from d_add_ci): else the model's are not tried. */
+  allocFailures: boolean;
 }
 
 /** Why an advance found no successor, or ran past a bound. */
@@ -70,7 +74,7 @@ export class DirSearch {
 
   constructor(readonly dir: string, readonly shape: DAddCiShape, readonly order: LockOrder, private readonly obs: Observability,
     private readonly limits: SearchLimits) {
-    const sc: Scenario = { dirs: [{ id: dir, ci: obs.caseInsensitive(dir), entries: [] }], tasks: [], dAddCi: shape, order, faults: { allocFail: true, exactHashed: false }, handoff: true };
+    const sc: Scenario = { dirs: [{ id: dir, ci: obs.caseInsensitive(dir), entries: [] }], tasks: [], dAddCi: shape, order, faults: { allocFail: obs.allocFailures, exactHashed: false }, handoff: true };
     const s: ModelState = { locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: {}, inLookup: {}, dentryKey: {}, tasks: [], nextId: 100, seq: 0 };
     this.cands = [{ sc, s, kind: [], held: [], pend: [] }];
   }
@@ -193,9 +197,10 @@ export class DirSearch {
     return [...out].map((k) => k.replace(/ \?$/, ' (any name)'));
   }
 
-  /** `c` with a new session of `o.pid` appended, one candidate per kind of session. */
+  /** `c` with a new session of `o.pid` appended, one candidate per kind of session (of the observed lock mode, if any). */
   private sessions(c: Candidate, o: Obs): Candidate[] {
-    return KINDS.map((kind) => {
+    const kinds = o.mode === 'R' ? READ_KINDS : o.mode === 'W' ? WRITE_KINDS : KINDS;
+    return kinds.map((kind) => {
       const d = clone(c);
       const t: TaskState = { pid: o.pid, comm: String(o.event.comm ?? ''), op: 0, pc: 'task:start', v: {}, stack: [], status: 'run',
         waitLock: null, waitMode: null, waitDentry: null, granted: false };
