@@ -14,19 +14,30 @@
  *   observations say: where a step reads the dcache both answers are tried, and the name
  *   `->lookup` matches is the one `d_add_ci` is observed with.
  */
-import { acquire, acquired, release, rwsemStepNext } from '../sim/rwsem.js';
+import { acquire, acquired, beforeWriterSteal, release, rwsemStepNext } from '../sim/rwsem.js';
 import { step } from '../sim/model.js';
 import type { Chooser } from '../sim/chooser.js';
-import type { DAddCiShape, LockOrder, Mode, ModelState, OpKind, Scenario, TaskState } from '../sim/state.js';
+import { LOOKUP_SHARED, type DAddCiShape, type LockOrder, type Mode, type ModelState, type OpKind, type Scenario, type TaskState } from '../sim/state.js';
 import { TaskStep, dcacheKey } from '../sim/task-step.js';
 import type { TraceEvent } from '../trace/event.js';
 import { inScope, obsKey, type Obs } from './project.js';
 
-/** What a session of a task is: one of the model's operations, or a hold of the lock in a mode. */
-export type SessionKind = OpKind | 'holdR' | 'holdW';
+/**
+ * What a session of a task is: one of the model's operations, or a hold of the lock in a mode; or,
+ * until the lock it begins with is taken, `lockR`/`lockW`: every operation that begins by taking
+ * the parent lock does the same until then, so which one it is is chosen after the acquisition
+ * (else every queued writer would multiply the candidates by the operations it may be).
+ */
+export type SessionKind = OpKind | 'holdR' | 'holdW' | 'lockR' | 'lockW';
 const KINDS: SessionKind[] = ['stat', 'open_creat', 'mkdir', 'holdR', 'holdW'];
-const READ_KINDS: SessionKind[] = ['stat', 'holdR'];
-const WRITE_KINDS: SessionKind[] = ['open_creat', 'mkdir', 'holdW'];
+/** What a session that took the lock in a mode may be, by lock order. */
+const AFTER_LOCK: Record<LockOrder, Record<Mode, SessionKind[]>> = {
+  current: { R: ['stat', 'holdR'], W: ['open_creat', 'mkdir', 'holdW'] },
+  new: { R: ['holdR'], W: ['mkdir', 'holdW'] },
+};
+
+/** Lock events of other tasks on the directory between an `acq_req` and the rwsem's decision, at most. */
+export const REQUEST_WINDOW = 4;
 
 /** A placeholder name, bound by the first observed event that names it. */
 const UNBOUND = '?';
@@ -39,6 +50,13 @@ export interface Candidate {
   /** Hold sessions: whether the lock is taken yet. */
   held: boolean[];
   pend: TraceEvent[][];
+  /**
+   * The task's `acq_req` was observed but its step not run: the probe fires at the entry of
+   * down_read/down_write, and another task may take or leave the lock before the rwsem decides.
+   * The step then runs at the task's next observation, its `acq_req` already matched. 0: not
+   * requested; n > 0: requested, with n - 1 lock events of other tasks on the directory since.
+   */
+  req: number[];
 }
 
 export interface SearchLimits {
@@ -76,7 +94,7 @@ export class DirSearch {
     private readonly limits: SearchLimits) {
     const sc: Scenario = { dirs: [{ id: dir, ci: obs.caseInsensitive(dir), entries: [] }], tasks: [], dAddCi: shape, order, faults: { allocFail: obs.allocFailures, exactHashed: false }, handoff: true };
     const s: ModelState = { locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: {}, inLookup: {}, dentryKey: {}, tasks: [], nextId: 100, seq: 0 };
-    this.cands = [{ sc, s, kind: [], held: [], pend: [] }];
+    this.cands = [{ sc, s, kind: [], held: [], pend: [], req: [] }];
   }
 
   /** Drops the sessions of `pids` (every task when undefined): a gap made them unknown; what they held is forgotten. */
@@ -105,12 +123,50 @@ export class DirSearch {
   take(o: Obs): Advance {
     const out: Candidate[] = [];
     let bound: string | undefined;
-    for (const c of this.cands) {
+    for (const c of this.withRetries(this.cands, o.pid)) {
       const r = o.ev === 'sync' ? this.finish(c, o.pid) : this.advance(c, o);
       out.push(...r.next);
       bound ??= r.bound;
     }
+    // A release's wake-up of queued readers may be beaten by a spinning writer: the readers stay queued.
+    if (o.ev === 'rel') {
+      for (let k = out.length - 1; k >= 0; k--) {
+        const before = beforeWriterSteal(out[k]!.s, this.dir);
+        if (before !== undefined) out.push({ ...clone(out[k]!), s: before });
+      }
+    }
+    // The rwsem decides within a few lock events of its entry probe: a request still undecided later was decided at once.
+    if (o.ev === 'acq_req' || o.ev === 'acq' || o.ev === 'rel') {
+      for (let k = out.length - 1; k >= 0; k--) {
+        const c = out[k]!;
+        let late = false;
+        c.s.tasks.forEach((t, j) => { if (t.pid !== o.pid && c.req[j]! > 0 && ++c.req[j]! > REQUEST_WINDOW) late = true; });
+        if (late) out.splice(k, 1);
+      }
+    }
     return { next: dedupe(out), bound };
+  }
+
+  /**
+   * The candidates, and for each woken writer (other than `pid`) that finds the lock taken, the
+   * state after its retry: rwsem_try_write_lock fails, sets the hand-off bit (it has waited), and
+   * the writer sleeps again. The retry shows no event, so lazy stepping would never run it.
+   */
+  private withRetries(cands: Candidate[], pid: number): Candidate[] {
+    const out: Candidate[] = [];
+    for (const c of cands) {
+      out.push(c);
+      const l = c.s.locks[this.dir]!;
+      if (l.handoff || (l.writer === null && l.readers.length === 0)) continue;
+      c.s.tasks.forEach((t, j) => {
+        if (t.pid === pid || t.granted || t.status !== 'run' || t.waitLock === null) return;
+        const d = clone(c);
+        d.s.locks[this.dir]!.handoff = true;
+        d.s.tasks[j]!.status = 'lock';
+        out.push(d);
+      });
+    }
+    return out;
   }
 
   /** A task's syscall ended: its session must end without another event the capture would show. */
@@ -143,10 +199,15 @@ export class DirSearch {
       return { next: [d] };
     }
     const hits: Candidate[] = [];
-    const frontier = this.walk(i >= 0 ? [c] : this.sessions(c, o), o.pid, o, (cand, j, shown) => {
+    const frontier = this.walk(i >= 0 ? [c] : this.sessions(c, o), o.pid, o, (cand, j, shown, before) => {
       if (!matches(cand, j, shown[0]!, o)) return;
       cand.pend[j] = shown.slice(1);
       hits.push(cand);
+      if (o.ev === 'acq_req' && !before.req[j]) {
+        const later = clone(before);
+        later.req[j] = 1;
+        hits.push(later);
+      }
     });
     return { next: hits, bound: frontier > 0 ? `more than ${this.limits.maxSilent} internal steps of task ${o.pid}` : undefined };
   }
@@ -156,7 +217,7 @@ export class DirSearch {
    * `found`; a session that ends without one is followed by a new one (when `o` is given). Returns
    * how many candidates were still silent at the bound.
    */
-  private walk(start: Candidate[], pid: number, o: Obs | undefined, found: (c: Candidate, i: number, shown: TraceEvent[]) => void): number {
+  private walk(start: Candidate[], pid: number, o: Obs | undefined, found: (c: Candidate, i: number, shown: TraceEvent[], before: Candidate) => void): number {
     let frontier = start;
     for (let n = 0; n < this.limits.maxSilent && frontier.length > 0; n++) {
       const next: Candidate[] = [];
@@ -172,7 +233,7 @@ export class DirSearch {
         if (t.status !== 'run') continue;
         if (o !== undefined) bindName(f, j, o);
         for (const r of this.stepAll(f, j, o)) {
-          if (r.events.length === 0) next.push(r.cand); else found(r.cand, j, r.events);
+          if (r.events.length === 0) next.push(r.cand); else found(r.cand, j, r.events, f);
         }
       }
       frontier = next;
@@ -199,16 +260,17 @@ export class DirSearch {
 
   /** `c` with a new session of `o.pid` appended, one candidate per kind of session (of the observed lock mode, if any). */
   private sessions(c: Candidate, o: Obs): Candidate[] {
-    const kinds = o.mode === 'R' ? READ_KINDS : o.mode === 'W' ? WRITE_KINDS : KINDS;
+    const kinds: SessionKind[] = o.mode === 'R' ? ['lockR'] : o.mode === 'W' ? ['lockW'] : this.order === 'new' ? ['stat', 'open_creat'] : KINDS;
     return kinds.map((kind) => {
       const d = clone(c);
       const t: TaskState = { pid: o.pid, comm: String(o.event.comm ?? ''), op: 0, pc: 'task:start', v: {}, stack: [], status: 'run',
         waitLock: null, waitMode: null, waitDentry: null, granted: false };
       d.s.tasks.push(t);
-      d.sc.tasks.push({ pid: o.pid, comm: t.comm, ops: [{ kind: kind === 'holdR' || kind === 'holdW' ? 'stat' : kind, dir: this.dir, name: UNBOUND }] });
+      d.sc.tasks.push({ pid: o.pid, comm: t.comm, ops: [{ kind: isOp(kind) ? kind : 'stat', dir: this.dir, name: UNBOUND }] });
       d.kind.push(kind);
       d.held.push(false);
       d.pend.push([]);
+      d.req.push(0);
       return d;
     });
   }
@@ -220,6 +282,11 @@ export class DirSearch {
    */
   private stepAll(c: Candidate, i: number, o: Obs | undefined): { cand: Candidate; events: TraceEvent[] }[] {
     const out: { cand: Candidate; events: TraceEvent[] }[] = [];
+    const kind = c.kind[i]!;
+    if ((kind === 'lockR' || kind === 'lockW') && c.held[i] && !rwsemStepNext(c.s, i) && c.s.tasks[i]!.status === 'run') {
+      for (const r of this.resolve(c, i, kind === 'lockR' ? 'R' : 'W')) out.push(...this.stepAll(r, i, o));
+      return out;
+    }
     for (const variant of this.environments(c, i, o)) {
       const todo: number[][] = [[]];
       while (todo.length > 0) {
@@ -231,23 +298,43 @@ export class DirSearch {
         for (let k = prefix.length; k < ch.log.length; k++) {
           for (let p = 1; p < ch.log[k]!; p++) todo.push([...ch.picks.slice(0, k), p]);
         }
-        out.push({ cand: d, events: raw.filter((e) => inScope(e) && this.obs.shows(e)) });
+        const shown = raw.filter((e) => inScope(e) && this.obs.shows(e));
+        if (d.req[i] && shown[0]?.ev === 'acq_req') { shown.shift(); d.req[i] = 0; }
+        out.push({ cand: d, events: shown });
       }
     }
     return out;
+  }
+
+  /**
+   * A session that has taken the lock in `mode`, as each operation that begins so: the model's
+   * routine at the point after its lock (as task:start and the routine's lock step leave it), or a hold.
+   */
+  private resolve(c: Candidate, i: number, mode: Mode): Candidate[] {
+    return AFTER_LOCK[this.order][mode].map((kind) => {
+      const d = clone(c);
+      d.kind[i] = kind;
+      if (!isOp(kind)) return d;
+      const t = d.s.tasks[i]!;
+      d.sc.tasks[i]!.ops[0]!.kind = kind;
+      t.v = { dir: this.dir, name: d.sc.tasks[i]!.ops[0]!.name, flags: kind === 'stat' ? LOOKUP_SHARED : 0, mode };
+      t.stack = ['task:syscall-exit'];
+      t.pc = kind === 'mkdir' ? 'lookup_one_qstr_excl:alloc' : 'lookup_slow:dap';
+      return d;
+    });
   }
 
   /** One step of a task: a hold's lock or unlock, else the simulator's step. */
   private stepTask(c: Candidate, i: number, ch: Chooser, out: TraceEvent[]): void {
     const kind = c.kind[i]!;
     const sc = c.sc;
-    if (kind !== 'holdR' && kind !== 'holdW') {
+    if (isOp(kind)) {
       step(sc, c.s, i, ch, out);
       c.s.hashed = {};
       return;
     }
     const x = new TaskStep(sc, c.s, i, ch, out);
-    const mode: Mode = kind === 'holdR' ? 'R' : 'W';
+    const mode: Mode = kind === 'holdR' || kind === 'lockR' ? 'R' : 'W';
     if (rwsemStepNext(c.s, i)) acquired(x);
     else if (!c.held[i]) { c.held[i] = true; acquire(x, this.dir, mode, 'task:start'); }
     else { release(x, this.dir, mode); x.t.status = 'done'; }
@@ -256,7 +343,7 @@ export class DirSearch {
   /** The states of the environment a step of task `i` may see: where it reads the dcache, both answers. */
   private environments(c: Candidate, i: number, o: Obs | undefined): Candidate[] {
     const t = c.s.tasks[i]!;
-    if (c.kind[i] === 'holdR' || c.kind[i] === 'holdW') return [c];
+    if (!isOp(c.kind[i]!)) return [c];
     // ->lookup matches the name d_add_ci is observed with (a case-insensitive hit); the user's
     // spelling itself when the in-lookup state ends inside ->lookup (d_splice_alias of its inode); else none.
     const exact = o === undefined ? undefined : this.obs.ciExact(o);
@@ -302,6 +389,10 @@ function bindName(c: Candidate, i: number, o: Obs): void {
   if (v.dapName === UNBOUND) v.dapName = o.name;
 }
 
+function isOp(k: SessionKind): k is OpKind {
+  return k === 'stat' || k === 'open_creat' || k === 'mkdir';
+}
+
 function withHashed(c: Candidate, key: string): Candidate {
   const d = clone(c);
   d.s.hashed[key] = `D${d.s.nextId++}`;
@@ -317,6 +408,7 @@ function removeTask(c: Candidate, i: number): Candidate {
   d.kind.splice(i, 1);
   d.held.splice(i, 1);
   d.pend.splice(i, 1);
+  d.req.splice(i, 1);
   return d;
 }
 
@@ -352,6 +444,7 @@ export function clone(c: Candidate): Candidate {
     kind: c.kind.slice(),
     held: c.held.slice(),
     pend: c.pend.map((p) => p.slice()),
+    req: c.req.slice(),
   };
 }
 
@@ -369,7 +462,7 @@ function dedupe(cs: Candidate[]): Candidate[] {
 function stateKey(c: Candidate): string {
   const { s } = c;
   return JSON.stringify([s.locks, s.inLookup, s.tasks.map((t) => [t.pid, t.pc, t.status, t.waitLock, t.waitMode, t.granted, t.stack, t.v.name, t.v.dapOutcome,
-    t.v.exact, t.v.dciInLookup, t.v.mode]), c.kind, c.held, c.pend.map((p) => p.map((e) => obsKey(e.ev, e.fn, e.args)))]);
+    t.v.exact, t.v.dciInLookup, t.v.mode]), c.kind, c.held, c.req, c.pend.map((p) => p.map((e) => obsKey(e.ev, e.fn, e.args)))]);
 }
 
 /** A short description of a candidate: the lock, and where each task is. */
@@ -377,7 +470,8 @@ export function describeCandidate(c: Candidate, dir: string): string {
   const l = c.s.locks[dir]!;
   const lock = `lock ${l.writer !== null ? `W by ${l.writer}` : l.readers.length ? `R by ${l.readers.join(',')}` : 'free'}`
     + (l.queue.length ? `, queue ${l.queue.map((q) => `${q.pid}:${q.mode}`).join(' ')}` : '') + (l.handoff ? ', hand-off set' : '');
-  const tasks = c.s.tasks.map((t, i) => `${t.pid} ${c.kind[i]}${c.kind[i]!.startsWith('hold') ? (c.held[i] ? ' (held)' : '') : ` at ${t.pc}`}`
-    + (t.status !== 'run' ? ` [${t.status}]` : '') + (c.pend[i]!.length ? ` (next ${c.pend[i]!.map((e) => obsKey(e.ev, e.fn, e.args)).join(', ')})` : ''));
-  return `${lock}; ${tasks.length ? tasks.join('; ') : 'no task in a session'}`;
+  const tasks = c.s.tasks.map((t, i) => `${t.pid} ${c.kind[i]}${!isOp(c.kind[i]!) ? (c.held[i] ? ' (held)' : '') : ` at ${t.pc}`}`
+    + (t.status !== 'run' ? ` [${t.status}]` : '') + (c.req[i] ? ' (requested)' : '') + (c.pend[i]!.length ? ` (next ${c.pend[i]!.map((e) => obsKey(e.ev, e.fn, e.args)).join(', ')})` : ''));
+  const il = Object.entries(c.s.inLookup).map(([k, v]) => `${k.slice(k.lastIndexOf('/') + 1)} by ${v.owner}`);
+  return `${lock}; ${tasks.length ? tasks.join('; ') : 'no task in a session'}${il.length ? `; in lookup: ${il.join(', ')}` : ''}`;
 }

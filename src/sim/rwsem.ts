@@ -133,3 +133,25 @@ function grant(s: ModelState, pid: number): void {
   t.status = 'run';
   t.granted = true;
 }
+
+/**
+ * A writer that spins on the lock (rwsem_optimistic_spin) may take it between an up_write or
+ * up_read and the waker's grant to the queued readers: rwsem_mark_wake then sees the writer bit
+ * and backs off ("Writers might steal the lock before we grant it to the next reader"), and the
+ * readers stay queued. The state before such a steal: the readers granted by the last wake-up and
+ * not yet running are queued again at the head, in order, and the lock is free. Undefined when no
+ * reader is waiting for its granted `acq` or other readers still hold the lock.
+ * The simulator's exploration does not take this step (see README "The rwsem model"); `kinv
+ * conform` admits it, as a capture of a stock kernel shows it.
+ */
+export function beforeWriterSteal(s: ModelState, lock: string): ModelState | undefined {
+  const l = s.locks[lock]!;
+  const granted = s.tasks.filter((t) => t.granted && t.waitLock === lock && t.waitMode === 'R');
+  if (granted.length === 0 || l.writer !== null || l.readers.some((r) => !granted.some((t) => t.pid === r))) return undefined;
+  const d = structuredClone(s);
+  const dl = d.locks[lock]!;
+  dl.readers = [];
+  dl.queue = [...l.readers.map((pid) => ({ pid, mode: 'R' as const })), ...dl.queue];
+  for (const t of d.tasks) if (t.granted && t.waitLock === lock) { t.granted = false; t.status = 'lock'; }
+  return d;
+}
