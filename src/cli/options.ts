@@ -138,7 +138,9 @@ export const COMMANDS = {
     summary: 'is a trace a behaviour of the model? (TLA+-style trace validation)',
     usage: 'kinv conform --d-add-ci mainline|draft|fixed|auto [options] TRACE...',
     options: {
-      'd-add-ci': { type: 'string', value: 'mainline|draft|fixed|auto', help: 'the shape of d_add_ci to hold the trace against (auto: every shape, each reported)' },
+      'd-add-ci': {
+        type: 'string', value: 'mainline|draft|fixed|auto', help: 'the shape of d_add_ci to hold the trace against (auto: every shape, each reported)',
+      },
       order: { type: 'string', value: 'current|new', help: 'the lookup-path lock order (default current)' },
       from: { type: 'string', value: 'ndjson|ftrace|perf|auto', help: 'trace format (default auto: sniffed)' },
       spec, param, format,

@@ -76,7 +76,8 @@ export interface ConformReport {
   results: ShapeResult[];
 }
 
-type Step = { kind: 'obs'; dir: string; obs: Obs } | { kind: 'sync'; obs: Obs } | { kind: 'gap'; pids: number[] | undefined; line: number | undefined; file: string | undefined };
+type Step = { kind: 'obs'; dir: string; obs: Obs } | { kind: 'sync'; obs: Obs }
+  | { kind: 'gap'; pids: number[] | undefined; line: number | undefined; file: string | undefined };
 
 /** What the first pass learns about the capture. */
 interface Capture {
@@ -219,7 +220,9 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
         if (r.bound !== undefined) return result({ verdict: 'unknown', unknown: `${r.bound} at ${where(o)}` });
         return result({ verdict: 'does not conform', failure });
       }
-      if (r.next.length > limits.maxStates) return result({ verdict: 'unknown', unknown: `more than ${limits.maxStates} candidate states for directory ${d.dir} at ${where(o)}` });
+      if (r.next.length > limits.maxStates) {
+        return result({ verdict: 'unknown', unknown: `more than ${limits.maxStates} candidate states for directory ${d.dir} at ${where(o)}` });
+      }
       d.cands = r.next;
     }
   }

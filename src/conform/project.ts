@@ -9,7 +9,9 @@
  * | `acq_req`, `acq`, `rel` of lock L | directory L (a parent's lock id is its inode, as the model's) |
  * | `call` of `d_alloc_parallel`, `lookup`, `d_add_ci` with `dir` D | directory D |
  * | `ret` of those | the directory of the task's open call of the same function |
- * | `il_end`, `il_wait_begin`, `il_wait_end` | the directory of the task's innermost open call, else of its last one (`__lookup_slow` ends the in-lookup state after `->lookup` returns) |
+ * | `il_end`, `il_wait_begin`, `il_wait_end` | the directory of the task's innermost open call, else of its last one |
+ *
+ * (`__lookup_slow` ends the in-lookup state after `->lookup` has returned, so an `il_end` may follow the last call.)
  * | `syscall_exit` | every directory: the task holds no parent lock and is in no lookup after it |
  * | `task_exit` | the same as `syscall_exit` |
  * | `call`/`ret` of `lookup_slow`, `lookup_open` | away: the capture probes `__lookup_slow`, inside the lock, the model marks the syscall |

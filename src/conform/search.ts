@@ -92,8 +92,13 @@ export class DirSearch {
 
   constructor(readonly dir: string, readonly shape: DAddCiShape, readonly order: LockOrder, private readonly obs: Observability,
     private readonly limits: SearchLimits) {
-    const sc: Scenario = { dirs: [{ id: dir, ci: obs.caseInsensitive(dir), entries: [] }], tasks: [], dAddCi: shape, order, faults: { allocFail: obs.allocFailures, exactHashed: false }, handoff: true };
-    const s: ModelState = { locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: {}, inLookup: {}, dentryKey: {}, tasks: [], nextId: 100, seq: 0 };
+    const sc: Scenario = {
+      dirs: [{ id: dir, ci: obs.caseInsensitive(dir), entries: [] }], tasks: [], dAddCi: shape, order,
+      faults: { allocFail: obs.allocFailures, exactHashed: false }, handoff: true,
+    };
+    const s: ModelState = {
+      locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: {}, inLookup: {}, dentryKey: {}, tasks: [], nextId: 100, seq: 0,
+    };
     this.cands = [{ sc, s, kind: [], held: [], pend: [], req: [] }];
   }
 
@@ -140,7 +145,10 @@ export class DirSearch {
       for (let k = out.length - 1; k >= 0; k--) {
         const c = out[k]!;
         let late = false;
-        c.s.tasks.forEach((t, j) => { if (t.pid !== o.pid && c.req[j]! > 0 && ++c.req[j]! > REQUEST_WINDOW) late = true; });
+        // A writer may spin on the owner before it queues (rwsem_optimistic_spin): its decision has no such bound.
+        c.s.tasks.forEach((t, j) => {
+          if (t.pid !== o.pid && c.req[j]! > 0 && !writerSession(c, j) && ++c.req[j]! > REQUEST_WINDOW) late = true;
+        });
         if (late) out.splice(k, 1);
       }
     }
@@ -389,6 +397,12 @@ function bindName(c: Candidate, i: number, o: Obs): void {
   if (v.dapName === UNBOUND) v.dapName = o.name;
 }
 
+/** Whether task `j` of `c` is taking (or will take) the lock exclusive. */
+function writerSession(c: Candidate, j: number): boolean {
+  const k = c.kind[j]!;
+  return k === 'lockW' || k === 'holdW' || c.s.tasks[j]!.v.mode === 'W';
+}
+
 function isOp(k: SessionKind): k is OpKind {
   return k === 'stat' || k === 'open_creat' || k === 'mkdir';
 }
@@ -432,7 +446,9 @@ function prefixChooser(prefix: number[]): Chooser & { log: number[]; picks: numb
 export function clone(c: Candidate): Candidate {
   const s = c.s;
   const locks: ModelState['locks'] = {};
-  for (const [k, l] of Object.entries(s.locks)) locks[k] = { writer: l.writer, readers: l.readers.slice(), queue: l.queue.map((q) => ({ ...q })), handoff: l.handoff };
+  for (const [k, l] of Object.entries(s.locks)) {
+    locks[k] = { writer: l.writer, readers: l.readers.slice(), queue: l.queue.map((q) => ({ ...q })), handoff: l.handoff };
+  }
   const inLookup: ModelState['inLookup'] = {};
   for (const [k, v] of Object.entries(s.inLookup)) inLookup[k] = { ...v };
   return {
@@ -471,7 +487,8 @@ export function describeCandidate(c: Candidate, dir: string): string {
   const lock = `lock ${l.writer !== null ? `W by ${l.writer}` : l.readers.length ? `R by ${l.readers.join(',')}` : 'free'}`
     + (l.queue.length ? `, queue ${l.queue.map((q) => `${q.pid}:${q.mode}`).join(' ')}` : '') + (l.handoff ? ', hand-off set' : '');
   const tasks = c.s.tasks.map((t, i) => `${t.pid} ${c.kind[i]}${!isOp(c.kind[i]!) ? (c.held[i] ? ' (held)' : '') : ` at ${t.pc}`}`
-    + (t.status !== 'run' ? ` [${t.status}]` : '') + (c.req[i] ? ' (requested)' : '') + (c.pend[i]!.length ? ` (next ${c.pend[i]!.map((e) => obsKey(e.ev, e.fn, e.args)).join(', ')})` : ''));
+    + (t.status !== 'run' ? ` [${t.status}]` : '') + (c.req[i] ? ' (requested)' : '')
+    + (c.pend[i]!.length ? ` (next ${c.pend[i]!.map((e) => obsKey(e.ev, e.fn, e.args)).join(', ')})` : ''));
   const il = Object.entries(c.s.inLookup).map(([k, v]) => `${k.slice(k.lastIndexOf('/') + 1)} by ${v.owner}`);
   return `${lock}; ${tasks.length ? tasks.join('; ') : 'no task in a session'}${il.length ? `; in lookup: ${il.join(', ')}` : ''}`;
 }

@@ -69,14 +69,16 @@ function renderReport(r: ConformReport, order: LockOrder): string {
   const lines: string[] = [];
   const explained = r.results.filter((x) => x.verdict === 'conforms').map((x) => x.shape);
   for (const x of r.results) {
-    lines.push(`${r.file}: ${x.verdict === 'conforms' ? 'conforms to' : x.verdict === 'does not conform' ? 'does not conform to' : 'cannot tell whether it conforms to'}`
+    const said = x.verdict === 'conforms' ? 'conforms to' : x.verdict === 'does not conform' ? 'does not conform to' : 'cannot tell whether it conforms to';
+    lines.push(`${r.file}: ${said}`
       + ` the model with d_add_ci ${x.shape}, order ${order}`);
     if (x.failure) lines.push(...renderFailure(x.failure));
     if (x.unknown) lines.push(`  unknown: ${x.unknown}`);
     if (x.afterGap) lines.push('  after the gap, no state took:', ...renderFailure(x.afterGap).map((l) => `  ${l}`));
   }
   if (r.results.length > 1) lines.push(`${r.file}: explained by ${explained.length ? explained.join(', ') : 'no shape'}`);
-  lines.push(`  ${r.events} events, ${r.judged} judged on ${r.directories} director${r.directories === 1 ? 'y' : 'ies'}; ${r.unknownTaskEvents} of tasks unknown there`
+  lines.push(`  ${r.events} events, ${r.judged} judged on ${r.directories} director${r.directories === 1 ? 'y' : 'ies'}`
+    + `; ${r.unknownTaskEvents} of tasks unknown there`
     + `; ${r.unobservedAcquisitions} releases of acquisitions the capture does not show; ${r.gaps} gaps`);
   return lines.join('\n') + '\n';
 }
@@ -87,7 +89,8 @@ function renderFailure(f: NonConformance): string[] {
     `  first event no model state can take: ${f.event} by task ${f.pid} on directory ${f.dir}`,
     `    --> ${at}  (event ${f.index}, seq ${f.seq})`,
     `  the model could have done instead: ${f.expected.length ? f.expected.join('; ') : 'nothing'}`,
-    `  ${f.candidateCount} candidate state${f.candidateCount === 1 ? '' : 's'} before it${f.candidateCount > f.candidates.length ? ` (first ${f.candidates.length})` : ''}:`,
+    `  ${f.candidateCount} candidate state${f.candidateCount === 1 ? '' : 's'} before it`
+      + `${f.candidateCount > f.candidates.length ? ` (first ${f.candidates.length})` : ''}:`,
     ...f.candidates.map((c) => `    ${c}`),
   ];
 }
