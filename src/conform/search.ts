@@ -202,9 +202,8 @@ export class DirSearch {
     const i = c.s.tasks.findIndex((t) => t.pid === o.pid);
     if (i >= 0 && c.pend[i]!.length > 0) {
       if (!matches(c, i, c.pend[i]![0]!, o)) return { next: [] };
-      const d = clone(c);
-      d.pend[i]!.shift();
-      return { next: [d] };
+      // Candidates are not changed once made: a new one shares the model state, with one event fewer to show.
+      return { next: [{ ...c, pend: c.pend.map((p, k) => (k === i ? p.slice(1) : p)) }] };
     }
     const hits: Candidate[] = [];
     const frontier = this.walk(i >= 0 ? [c] : this.sessions(c, o), o.pid, o, (cand, j, shown, before) => {
@@ -299,7 +298,7 @@ export class DirSearch {
       const todo: number[][] = [[]];
       while (todo.length > 0) {
         const prefix = todo.pop()!;
-        const d = clone(variant);
+        const d = variant();
         const ch = prefixChooser(prefix);
         const raw: TraceEvent[] = [];
         this.stepTask(d, i, ch, raw);
@@ -349,23 +348,31 @@ export class DirSearch {
   }
 
   /** The states of the environment a step of task `i` may see: where it reads the dcache, both answers. */
-  private environments(c: Candidate, i: number, o: Obs | undefined): Candidate[] {
+  private environments(c: Candidate, i: number, o: Obs | undefined): (() => Candidate)[] {
     const t = c.s.tasks[i]!;
-    if (!isOp(c.kind[i]!)) return [c];
+    const asIs = (): Candidate => clone(c);
+    if (!isOp(c.kind[i]!)) return [asIs];
     // ->lookup matches the name d_add_ci is observed with (a case-insensitive hit); the user's
     // spelling itself when the in-lookup state ends inside ->lookup (d_splice_alias of its inode); else none.
     const exact = o === undefined ? undefined : this.obs.ciExact(o);
     c.sc.dirs[0]!.entries = exact !== undefined ? [exact] : o?.ev === 'il_end' && t.v.name !== undefined ? [t.v.name] : [];
-    if (t.granted || t.waitLock !== null) return [c];
-    if (t.pc === 'd_add_ci:hashlookup') return [c, withHashed(c, dcacheKey(this.dir, t.v.exact))];
+    if (t.granted || t.waitLock !== null) return [asIs];
+    if (t.pc === 'd_add_ci:hashlookup') return [asIs, () => withHashed(c, dcacheKey(this.dir, t.v.exact))];
     if (t.pc === 'd_alloc_parallel:try') {
-      const hashed = withHashed(c, dcacheKey(this.dir, t.v.dapName));
+      const hashed = (): Candidate => withHashed(c, dcacheKey(this.dir, t.v.dapName));
       // A lookup the model does not see ended while the task waited: hashed after waiting (W).
-      const waited = withHashed(c, dcacheKey(this.dir, t.v.dapName));
-      waited.s.tasks[i]!.v.dapWaited = true;
-      return [c, hashed, waited];
+      const waited = (): Candidate => {
+        const d = withHashed(c, dcacheKey(this.dir, t.v.dapName));
+        d.s.tasks[i]!.v.dapWaited = true;
+        return d;
+      };
+      // The step's shown event is d_alloc_parallel's return when the capture shows it: only the answers that give its outcome.
+      if (o?.ev === 'ret' && o.fn === 'd_alloc_parallel' && this.obs.shows(o.event)) {
+        return o.outcome === 'H' ? [hashed] : o.outcome === 'W' ? [asIs, waited] : [asIs];
+      }
+      return [asIs, hashed, waited];
     }
-    return [c];
+    return [asIs];
   }
 }
 
