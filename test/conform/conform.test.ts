@@ -75,6 +75,19 @@ describe('kinv conform on a single d_add_ci frame (kprobe fixtures)', () => {
       draft: ['does not conform', 10, 23, 'ret d_add_ci', 315],
     });
   });
+
+  it('what the mutated copies conform to: without the release inside d_add_ci the frame is mainline\'s; the others, no shape', async () => {
+    expect(verdicts(await conform(without('traces/ftrace/kprobe-draft-d_add_ci.txt', [21])))).toEqual({
+      mainline: ['conforms'],
+      draft: ['does not conform', 8, 21, 'call d_alloc_parallel Foo', 315],
+      fixed: ['does not conform', 8, 21, 'call d_alloc_parallel Foo', 315],
+    });
+    expect(verdicts(await conform(without('traces/ftrace/kprobe-draft-d_add_ci.txt', [29])))).toEqual({
+      mainline: ['does not conform', 8, 21, 'rel R', 315],
+      draft: ['does not conform', 15, 29, 'syscall exit', 315],
+      fixed: ['does not conform', 11, 24, 'ret d_add_ci', 315],
+    });
+  });
 });
 
 describe('kinv conform on the simulator\'s own traces', () => {
