@@ -301,6 +301,16 @@ registerSection({
   },
 });
 
+registerSection({
+  name: 'conform',
+  about: 'kinv conform on the bundled real captures, each against its own shape: read alone, and read + conformance (bench/conform.ts)',
+  available: () => (existsSync(join(ROOT, 'traces', 'kernel', 'trace.gz')) ? undefined : 'traces/kernel/trace.gz not present'),
+  async run({ print }) {
+    const { benchConform } = (await import(pathToFileURL(join(ROOT, 'bench', 'conform.ts')).href)) as typeof import('./conform.js');
+    await benchConform(ROOT, print);
+  },
+});
+
 // ---------------------------------------------------------------------------------------------
 // Main
 

@@ -5,7 +5,7 @@
 export { loadSpec, loadSpecText, bundledSpecDir, type LoadedSpec } from './analysis/load.js';
 export type { TypedSpec } from './analysis/ir.js';
 export { CompiledSpec, checkEvents, runCheck, type CheckReport, type CheckOptions } from './checker/check.js';
-export { checkTraceFile, type FileReport, type CheckFileOptions } from './checker/file.js';
+export { checkTraceFile, readTraceFile, type FileReport, type CheckFileOptions, type ReadTrace } from './checker/file.js';
 export { SpecSet } from './checker/spec-set.js';
 export { parseKallsyms, type KernelSymbols } from './trace/ftrace/sites.js';
 export type { Verdict, Engine, EngineOptions } from './checker/engine.js';
@@ -20,6 +20,7 @@ export type { TraceEvent, TraceGap, TraceItem, Scalar, SourceStats } from './tra
 export { bundledSpec, specFrom, specText, checkTrace, explain, kinvMatchers, type SpecHandle } from './testing/matchers.js';
 export { ev, call, ret, gap } from './testing/events.js';
 export { simulate, type SimResult } from './sim/simulate.js';
+export { conformTraceFile, SHAPES, type ConformOptions, type ConformReport, type ShapeResult, type NonConformance } from './conform/conform.js';
 export { explore, type ExploreResult, type Counterexample } from './sim/explore.js';
 export { fuzz, runOnce, PREDICTIVE, type FuzzReport } from './sim/fuzz.js';
 export { seededChooser, listChooser, recording, type Chooser } from './sim/chooser.js';

@@ -4,13 +4,13 @@
  * spec over what the format's reader yields. Shared by `kinv check`, `kinv examples` and library users.
  */
 import { error, type Diagnostic } from '../diag/diagnostic.js';
-import type { ProbeDefinition } from '../trace/coverage.js';
+import type { ProbeCoverage, ProbeDefinition } from '../trace/coverage.js';
 import { emptyStats, type SourceStats, type TraceGap, type TraceItem } from '../trace/event.js';
 import type { KernelSymbols } from '../trace/ftrace/sites.js';
 import { openInput, type OpenedInput } from '../trace/input.js';
 import { sniffTraceFormat, traceFormat, traceFormatNames } from '../trace/registry.js';
 import { isTraceDat, openTraceDat } from '../trace/tracedat/input.js';
-import { runCheck, SchemaValidator, type CheckReport } from './check.js';
+import { runCheck, SchemaValidator, type CheckReport, type CompiledSpec } from './check.js';
 import type { SpecSet } from './spec-set.js';
 import type { Verdict } from './engine.js';
 
@@ -44,8 +44,26 @@ export interface FileReport extends CheckReport {
   format: string;
 }
 
-/** `undefined` when the input cannot be read at all (the diagnostic went to onDiagnostic). */
-export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFileOptions = {}): Promise<FileReport | undefined> {
+/** A trace opened for reading: its items in batches, as the checker reads them, and the input's accounting. */
+export interface ReadTrace {
+  file: string;
+  /** The name of the format it is read as. */
+  format: string;
+  source: AsyncIterable<TraceItem[]>;
+  stats: SourceStats;
+  coverage: ProbeCoverage | undefined;
+  /** The capture starts mid-run: no task's state is known until the spec's synchronising events. */
+  tasksStartUnknown: boolean;
+  compiled: CompiledSpec;
+}
+
+/**
+ * Opens a trace file or stream the way `kinv check` reads it — its format named or sniffed, a
+ * capture's own offsets inferred, its records mapped by the spec's `map`s, gaps where history is
+ * missing — without judging it (`kinv conform` and other readers).
+ * `undefined` when the input cannot be read at all (the diagnostic went to onDiagnostic).
+ */
+export async function readTraceFile(path: string, specs: SpecSet, opts: CheckFileOptions = {}): Promise<ReadTrace | undefined> {
   const diag = opts.onDiagnostic ?? (() => {});
   const from = opts.from ?? 'auto';
   const named = from === 'auto' ? undefined : traceFormat(from);
@@ -86,19 +104,29 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   const schema = new SchemaValidator(ready.spec);
   const opened = reader.read(ready.spec, (e) => schema.problem(e));
   if (opened === undefined) return undefined;
+  return {
+    file: input.name, format: format.name, source: endsWithCut(opened.source, input, stats, diag), stats,
+    coverage: opened.coverage, tasksStartUnknown: opened.tasksStartUnknown === true, compiled: ready.compiled,
+  };
+}
+
+/** `undefined` when the input cannot be read at all (the diagnostic went to onDiagnostic). */
+export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFileOptions = {}): Promise<FileReport | undefined> {
+  const opened = await readTraceFile(path, specs, opts);
+  if (opened === undefined) return undefined;
   let source = opened.source;
   if (opts.onItem !== undefined) source = tapped(source, opts.onItem);
-  const report = await runCheck(ready.compiled, endsWithCut(source, input, stats, diag), stats, {
+  const report = await runCheck(opened.compiled, source, opened.stats, {
     all: opts.all,
     evaluationBudget: opts.evaluationBudget,
-    tasksStartUnknown: opened.tasksStartUnknown === true,
-    onDiagnostic: diag,
+    tasksStartUnknown: opened.tasksStartUnknown,
+    onDiagnostic: opts.onDiagnostic,
     onVerdict: opts.onVerdict,
     onGap: opts.onGap,
     onBatch: opts.onBatch,
     coverage: opened.coverage,
   });
-  return { ...report, file: input.name, format: format.name };
+  return { ...report, file: opened.file, format: opened.format };
 }
 
 async function* tapped(source: AsyncIterable<TraceItem[]>, onItem: (item: TraceItem) => void): AsyncGenerator<TraceItem[]> {

@@ -134,6 +134,20 @@ export const COMMANDS = {
       html: { type: 'string', value: 'FILE', help: 'write the first counterexample as a self-contained HTML timeline' },
     },
   },
+  conform: {
+    summary: 'is a trace a behaviour of the model? (TLA+-style trace validation)',
+    usage: 'kinv conform --d-add-ci mainline|draft|fixed|auto [options] TRACE...',
+    options: {
+      'd-add-ci': {
+        type: 'string', value: 'mainline|draft|fixed|auto', help: 'the shape of d_add_ci to hold the trace against (auto: every shape, each reported)',
+      },
+      order: { type: 'string', value: 'current|new', help: 'the lookup-path lock order (default current)' },
+      from: { type: 'string', value: 'ndjson|ftrace|perf|auto', help: 'trace format (default auto: sniffed)' },
+      spec, param, format,
+      'max-states': { type: 'string', value: 'N', kind: 'int', help: 'candidate model states kept per directory before the verdict is unknown (default 2000)' },
+    },
+    notes: 'Exit codes: 0 conforms (auto: to some shape); 1 does not (auto: to none); 2 usage or spec error; 3 cannot tell (unreadable, a gap, a bound).',
+  },
   fuzz: {
     summary: 'hunt spec violations with fast-check, each shrunk to a minimal story',
     usage: 'kinv fuzz [options]',

@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   explore: async () => (await import('./commands/sim.js')).exploreCmd,
   fuzz: async () => (await import('./commands/fuzz.js')).fuzzCmd,
   probes: async () => (await import('./commands/probes.js')).probes,
+  conform: async () => (await import('./commands/conform.js')).conform,
 };
 
 export function version(): string {

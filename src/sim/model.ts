@@ -16,7 +16,7 @@
  */
 import type { TraceEvent } from '../trace/event.js';
 import type { Chooser } from './chooser.js';
-import { acquired } from './rwsem.js';
+import { acquired, rwsemStepNext } from './rwsem.js';
 import { routineTable } from './routine-table.js';
 // The routines: each module registers its steps in the routine table when it loads.
 import './routines/d-add-ci.js';
@@ -38,12 +38,12 @@ export function programPoints(): Pc[] {
 }
 
 /**
- * Runs one atomic step of task `i`, appending its events to `out`. Choices (faults, hand-off,
- * stealing) are drawn from `ch`.
+ * Runs one atomic step of task `i`, appending its events to `out`. Choices (faults, hand-off)
+ * are drawn from `ch`.
  */
 export function step(sc: Scenario, s: ModelState, i: number, ch: Chooser, out: TraceEvent[]): void {
   const x = new TaskStep(sc, s, i, ch, out);
-  if (x.t.granted) { acquired(x); return; }
+  if (rwsemStepNext(s, i)) { acquired(x); return; }
   const pc = x.t.pc;
   const sep = pc.indexOf(':');
   // A Pc is `${R}:${RoutineLabels[R]}` by construction, so the two halves index the table.

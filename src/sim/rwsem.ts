@@ -1,47 +1,88 @@
 /**
- * The directory rwsem (`i_rwsem`): down_read/down_write with the kernel's FIFO queue, reader
- * stealing past queued writers and the writer hand-off bit; up_read/up_write and the wake-up of
- * the waiters at the head of the queue.
+ * The directory rwsem (`i_rwsem`) as 6.1's kernel/locking/rwsem.c runs it: down_read/down_write
+ * with the FIFO wait queue, reader optimistic lock stealing, the writer hand-off bit, up_read/
+ * up_write and rwsem_mark_wake. What the model keeps of the kernel's rules:
+ * - a reader takes the lock on the fast path only when no waiter flag is set (rwsem_read_trylock);
+ *   in the slow path it queues when readers hold the lock, and otherwise steals it unless a writer
+ *   holds it or the hand-off bit is set: a free lock with waiters queued lets an arriving reader in
+ *   (rwsem_down_read_slowpath, "reader optimistic lock stealing"); the first stealing reader wakes
+ *   the queued readers when a reader heads the queue (RWSEM_WAKE_READ_OWNED);
+ * - a writer takes a free lock unless a waiter set the hand-off bit (rwsem_write_trylock, then
+ *   rwsem_try_write_lock once queued); otherwise it queues and may set the hand-off bit;
+ * - a release wakes the head of the queue: readers are granted the lock by the waker, all of
+ *   them (phase-fair); a writer is only woken and takes the lock as its own step (the lock is free
+ *   with waiters queued until it runs, and a reader may steal it meanwhile).
+ * Writer optimistic spinning (rwsem_optimistic_spin) is not modelled: see README "The rwsem model".
  */
 import type { ModelState, Mode, Pc } from './state.js';
 import type { TaskStep } from './task-step.js';
 
 /**
  * down_read/down_write: emits `acq_req`, then `acq` when granted now; otherwise queues the task,
- * which sleeps until `wake` grants it (its `acq` is emitted when it next runs). Either way the task
- * continues at `next`.
+ * which sleeps until the lock is granted (a reader) or it is woken to try again (a writer); its
+ * `acq` is emitted when it next runs. Either way the task continues at `next`.
  */
 export function acquire(x: TaskStep, lock: string, mode: Mode, next: Pc): void {
-  const { s, t, ch } = x;
+  const { s, t } = x;
   x.emit('acq_req', { lock, mode, kind: 'blocking' });
   const l = s.locks[lock]!;
   let grant: boolean;
-  if (mode === 'W') grant = l.writer === null && l.readers.length === 0 && l.queue.length === 0;
-  else if (l.writer !== null) grant = false;
-  else if (l.queue.length === 0) grant = true;
-  // Readers may steal a reader-owned lock past queued writers unless a writer set the hand-off bit.
-  else grant = !l.handoff && l.readers.length > 0 && ch.choose(2, 'reader-steal') === 1;
+  if (l.writer !== null) grant = false;
+  else if (mode === 'W') grant = l.readers.length === 0 && !l.handoff;
+  // Fast path: no waiters. Slow path: queue behind active readers; steal a free lock unless hand-off is set.
+  else grant = l.queue.length === 0 || (l.readers.length === 0 && !l.handoff);
   if (grant) {
     if (mode === 'W') l.writer = t.pid; else l.readers.push(t.pid);
     x.emit('acq', { lock, mode });
     x.goto(next);
+    // The first reader of a stolen lock wakes the queued readers when one heads the queue.
+    if (mode === 'R' && l.readers.length === 1 && l.queue[0]?.mode === 'R') wakeReaders(s, lock);
     return;
   }
   l.queue.push({ pid: t.pid, mode });
-  if (mode === 'W' && x.sc.handoff && !l.handoff && ch.choose(2, 'writer-handoff') === 1) l.handoff = true;
-  t.status = 'lock';
-  t.waitLock = lock;
-  t.waitMode = mode;
+  if (mode === 'W' && x.sc.handoff && !l.handoff && x.ch.choose(2, 'writer-handoff') === 1) l.handoff = true;
+  sleep(x, lock, mode);
   x.goto(next);
+  // Queued on a free lock (the hand-off bit kept the task out): rwsem_cond_wake_waiter wakes the head.
+  if (l.writer === null && l.readers.length === 0) wake(s, lock);
 }
 
-/** The `acq` of a lock granted while the task slept, emitted when it runs again. */
+function sleep(x: TaskStep, lock: string, mode: Mode): void {
+  x.t.status = 'lock';
+  x.t.waitLock = lock;
+  x.t.waitMode = mode;
+}
+
+/**
+ * The step of a task the rwsem let run again: a granted reader emits its `acq`; a woken writer
+ * tries the lock (rwsem_try_write_lock) and takes it when it is free, or sleeps again (and may now
+ * set the hand-off bit, having waited).
+ */
 export function acquired(x: TaskStep): void {
-  const { t } = x;
+  const { t, s } = x;
+  const lock = t.waitLock!;
+  const mode = t.waitMode!;
+  if (!t.granted) {
+    const l = s.locks[lock]!;
+    if (l.writer !== null || l.readers.length > 0) {
+      if (x.sc.handoff && !l.handoff && x.ch.choose(2, 'writer-handoff') === 1) l.handoff = true;
+      sleep(x, lock, mode);
+      return;
+    }
+    l.writer = t.pid;
+    l.handoff = false;
+    l.queue = l.queue.filter((q) => q.pid !== t.pid);
+  }
   t.granted = false;
-  x.emit('acq', { lock: t.waitLock!, mode: t.waitMode! });
+  x.emit('acq', { lock, mode });
   t.waitLock = null;
   t.waitMode = null;
+}
+
+/** Whether task `i` runs its rwsem step next (a granted reader's `acq`, a woken writer's try). */
+export function rwsemStepNext(s: ModelState, i: number): boolean {
+  const t = s.tasks[i]!;
+  return t.granted || (t.status === 'run' && t.waitLock !== null);
 }
 
 /** up_read/up_write, then the wake-up of the queue's head. */
@@ -55,29 +96,29 @@ export function release(x: TaskStep, lock: string, mode: Mode): void {
     // An up_read by a non-holder still drops a reader count, as the rwsem does.
     if (k >= 0) l.readers.splice(k, 1); else if (mode === 'R' && l.readers.length) l.readers.pop(); else if (mode === 'W') l.writer = null;
   }
-  wake(s, lock);
+  if (l.writer === null && l.readers.length === 0) wake(s, lock);
 }
 
 /**
- * Grants a released lock to the waiters its queue lets in, as 6.1's rwsem_mark_wake does: a writer
- * at the head gets the lock alone once it is free; a reader at the head opens a reader phase in
- * which every queued reader is granted at once, "irrespective of their order in the queue", while
- * the writers keep their places (phase-fair: a reader queued behind a writer does not wait for it
- * when a reader heads the queue).
+ * rwsem_mark_wake(RWSEM_WAKE_ANY) on a free lock: a writer at the head is woken (it takes the lock
+ * in its own step); a reader at the head opens a reader phase in which every queued reader is
+ * granted at once, "irrespective of their order in the queue", while the writers keep their places
+ * (phase-fair: a reader queued behind a writer does not wait for it when a reader heads the queue).
  */
 function wake(s: ModelState, lock: string): void {
   const l = s.locks[lock]!;
   const head = l.queue[0];
   if (head === undefined) return;
   if (head.mode === 'W') {
-    if (l.writer !== null || l.readers.length) return;
-    l.writer = head.pid;
-    l.handoff = false;
-    l.queue.shift();
-    grant(s, head.pid);
+    const t = s.tasks.find((x) => x.pid === head.pid)!;
+    t.status = 'run';
     return;
   }
-  if (l.writer !== null) return;
+  wakeReaders(s, lock);
+}
+
+function wakeReaders(s: ModelState, lock: string): void {
+  const l = s.locks[lock]!;
   const readers = l.queue.filter((q) => q.mode === 'R');
   l.queue = l.queue.filter((q) => q.mode === 'W');
   for (const r of readers) {
@@ -91,4 +132,26 @@ function grant(s: ModelState, pid: number): void {
   const t = s.tasks.find((x) => x.pid === pid)!;
   t.status = 'run';
   t.granted = true;
+}
+
+/**
+ * A writer that spins on the lock (rwsem_optimistic_spin) may take it between an up_write or
+ * up_read and the waker's grant to the queued readers: rwsem_mark_wake then sees the writer bit
+ * and backs off ("Writers might steal the lock before we grant it to the next reader"), and the
+ * readers stay queued. The state before such a steal: the readers granted by the last wake-up and
+ * not yet running are queued again at the head, in order, and the lock is free. Undefined when no
+ * reader is waiting for its granted `acq` or other readers still hold the lock.
+ * The simulator's exploration does not take this step (see README "The rwsem model"); `kinv
+ * conform` admits it, as a capture of a stock kernel shows it.
+ */
+export function beforeWriterSteal(s: ModelState, lock: string): ModelState | undefined {
+  const l = s.locks[lock]!;
+  const granted = s.tasks.filter((t) => t.granted && t.waitLock === lock && t.waitMode === 'R');
+  if (granted.length === 0 || l.writer !== null || l.readers.some((r) => !granted.some((t) => t.pid === r))) return undefined;
+  const d = structuredClone(s);
+  const dl = d.locks[lock]!;
+  dl.readers = [];
+  dl.queue = [...l.readers.map((pid) => ({ pid, mode: 'R' as const })), ...dl.queue];
+  for (const t of d.tasks) if (t.granted && t.waitLock === lock) { t.granted = false; t.status = 'lock'; }
+  return d;
 }

@@ -36,6 +36,15 @@ describe('the JSON Schema of --format json', () => {
     expect(invalid(objs)).toEqual([]);
   });
 
+  it('accepts what conform prints: a conformance and a non-conformance with its first event', async () => {
+    const r = await kinv(['conform', '--format', 'json', '--d-add-ci', 'auto', 'traces/ftrace/kprobe-draft-d_add_ci.txt']);
+    const objs = lines(r.stdout);
+    expect(objs.map((o) => [o.kind, o.shape, o.verdict])).toEqual([
+      ['conformance', 'mainline', 'does not conform'], ['conformance', 'draft', 'conforms'], ['conformance', 'fixed', 'does not conform']]);
+    expect(invalid(objs)).toEqual([]);
+    expect(valid({ ...objs[0], failure: { ...(objs[0]!.failure as object), index: 'eight' } })).toBe(false);
+  });
+
   it('accepts what explore and fuzz print', async () => {
     const ex = await kinv(['explore', '--format', 'json', '--d-add-ci', 'draft', '--order', 'new', '--scenario', 'single', '--first']);
     const fz = await kinv(['fuzz', '--format', 'json', '--d-add-ci', 'draft', '--order', 'new', '--runs', '300', '--seed', '5', '--only', 'd_add_ci_parent_lock_balanced']);

@@ -50,13 +50,78 @@ describe('rwsem wake-up', () => {
     expect(run(s, [3, 1])).toMatchObject([{ pid: 103, ev: 'acq', args: { lock: 'I1', mode: 'R' } }, { pid: 101, ev: 'acq', args: { lock: 'I1', mode: 'R' } }]);
   });
 
-  it('a writer at the head gets the lock alone, once it is free', () => {
+  it('a writer at the head is only woken: it takes the free lock as its own step', () => {
     const writerFirst: Scenario = { ...sc, tasks: [sc.tasks[0]!, sc.tasks[2]!, sc.tasks[1]!] };
     const s = initialState(writerFirst);
-    // 100 holds I1 exclusive; 102 (W) then 101 (R) queue.
+    // 100 holds I1 exclusive; 102 (W) then 101 (R) queue; 100 releases.
     run(s, [0, 0, 1, 1, 2, 2, 0, 0, 0], [], writerFirst);
-    expect(s.locks.I1!.writer).toBe(102);
-    expect(s.locks.I1!.readers).toEqual([]);
-    expect(s.locks.I1!.queue).toEqual([{ pid: 101, mode: 'R' }]);
+    expect(s.locks.I1!).toMatchObject({ writer: null, readers: [], queue: [{ pid: 102, mode: 'W' }, { pid: 101, mode: 'R' }] });
+    expect(s.tasks[1]!).toMatchObject({ status: 'run', granted: false, waitLock: 'I1' });
+    expect(run(s, [1], [], writerFirst)).toMatchObject([{ pid: 102, ev: 'acq', args: { lock: 'I1', mode: 'W' } }]);
+    expect(s.locks.I1!).toMatchObject({ writer: 102, readers: [], queue: [{ pid: 101, mode: 'R' }] });
+  });
+});
+
+/** Steps task `i` until it has emitted `ev` or sleeps (at most 40 steps). */
+function until(s: ModelState, scenario: Scenario, i: number, ev: string, ch = listChooser([])): TraceEvent[] {
+  const out: TraceEvent[] = [];
+  for (let n = 0; n < 40 && s.tasks[i]!.status === 'run' && !out.some((e) => e.ev === ev); n++) step(scenario, s, i, ch, out);
+  return out;
+}
+
+describe('reader optimistic lock stealing (6.1 rwsem_down_read_slowpath)', () => {
+  const W = (pid: number, name: string) => ({ pid, comm: 'mkdir', ops: [{ kind: 'mkdir' as const, dir: 'I1', name }] });
+  const R = (pid: number, name: string) => ({ pid, comm: 'stat', ops: [{ kind: 'stat' as const, dir: 'I1', name }] });
+
+  it('a reader arriving at a free lock with a woken writer still queued steals it; the writer sleeps again', () => {
+    const s2: Scenario = { ...sc, tasks: [W(100, 'a'), W(102, 'c'), R(101, 'b')] };
+    const s = initialState(s2);
+    until(s, s2, 0, 'acq');
+    until(s, s2, 1, 'acq_req');
+    until(s, s2, 0, 'rel');
+    // Free, with the writer queued: 6.1 lets an arriving reader in (no hand-off bit).
+    expect(until(s, s2, 2, 'acq_req')).toMatchObject([{ ev: 'call' }, { ev: 'acq_req' }, { pid: 101, ev: 'acq', args: { mode: 'R' } }]);
+    expect(s.locks.I1!).toMatchObject({ writer: null, readers: [101], queue: [{ pid: 102, mode: 'W' }] });
+    // The woken writer finds the lock reader-owned and sleeps again, then gets it at the reader's release.
+    expect(until(s, s2, 1, 'acq')).toEqual([]);
+    expect(s.tasks[1]!.status).toBe('lock');
+    until(s, s2, 2, 'rel');
+    expect(until(s, s2, 1, 'acq')).toMatchObject([{ pid: 102, ev: 'acq', args: { mode: 'W' } }]);
+  });
+
+  it('a reader arriving while other readers hold the lock and a writer waits queues: there is no choice to steal', () => {
+    const s2: Scenario = { ...sc, tasks: [R(101, 'b'), W(102, 'c'), R(103, 'd')] };
+    const s = initialState(s2);
+    until(s, s2, 0, 'acq');
+    until(s, s2, 1, 'acq_req');
+    // Whatever the chooser would pick, the reader queues behind the writer.
+    const out = until(s, s2, 2, 'acq_req', listChooser([1, 1, 1, 1]));
+    expect(out.map((e) => e.ev)).toEqual(['call', 'acq_req']);
+    expect(s.locks.I1!).toMatchObject({ readers: [101], queue: [{ pid: 102, mode: 'W' }, { pid: 103, mode: 'R' }] });
+  });
+
+  it('the hand-off bit keeps an arriving reader out of a free lock; the woken writer takes it', () => {
+    const s2: Scenario = { ...sc, handoff: true, tasks: [R(101, 'b'), W(102, 'c'), R(103, 'd')] };
+    const s = initialState(s2);
+    until(s, s2, 0, 'acq');
+    until(s, s2, 1, 'acq_req', listChooser([1])); // 102 queues and sets the hand-off bit
+    expect(s.locks.I1!.handoff).toBe(true);
+    until(s, s2, 0, 'rel');
+    expect(until(s, s2, 2, 'acq_req').map((e) => e.ev)).toEqual(['call', 'acq_req']);
+    expect(s.locks.I1!).toMatchObject({ writer: null, readers: [], queue: [{ pid: 102, mode: 'W' }, { pid: 103, mode: 'R' }] });
+    expect(until(s, s2, 1, 'acq')).toMatchObject([{ pid: 102, ev: 'acq', args: { mode: 'W' } }]);
+    expect(s.locks.I1!).toMatchObject({ writer: 102, handoff: false, queue: [{ pid: 103, mode: 'R' }] });
+  });
+
+  it('a writer arriving at a free lock with waiters queued takes it unless the hand-off bit is set', () => {
+    const s2: Scenario = { ...sc, tasks: [W(100, 'a'), W(102, 'c'), W(104, 'e')] };
+    const s = initialState(s2);
+    until(s, s2, 0, 'acq');
+    until(s, s2, 1, 'acq_req');
+    until(s, s2, 0, 'rel');
+    // 102 is woken but has not run: 104 takes the lock (rwsem_try_write_lock), and 102 sleeps again.
+    expect(until(s, s2, 2, 'acq_req')).toMatchObject([{ ev: 'acq_req' }, { pid: 104, ev: 'acq', args: { mode: 'W' } }]);
+    expect(until(s, s2, 1, 'acq')).toEqual([]);
+    expect(s.tasks[1]!.status).toBe('lock');
   });
 });

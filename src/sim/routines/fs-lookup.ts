@@ -1,8 +1,10 @@
 /**
  * The filesystem's ->lookup (xfs_vn_ci_lookup on a case-insensitive directory, ext4_lookup
  * otherwise) on the dentry d_alloc_parallel left in lookup: a case-insensitive match of another
- * spelling goes through d_add_ci with the exact name; anything else is d_splice_alias of the
- * inode (or of no inode, for a negative lookup).
+ * spelling goes through d_add_ci with the exact name; an exact match is d_splice_alias of the
+ * inode. A miss is d_splice_alias of no inode on ext4 (a negative dentry is hashed), but on a
+ * case-insensitive XFS xfs_vn_ci_lookup returns NULL without hashing anything (it keeps no
+ * negative dentries): the in-lookup state then ends at the caller's d_lookup_done.
  */
 import type { Scalar } from '../../trace/event.js';
 import { defineRoutine } from '../routine-table.js';
@@ -24,6 +26,13 @@ export const fsLookup = defineRoutine('fs_lookup', {
       v.dciDentry = v.d1;
       v.dciInLookup = true;
       x.enter('d_add_ci:call', 'fs_lookup:after-dci');
+      return;
+    }
+    const dir = x.sc.dirs.find((d) => d.id === x.dir);
+    if (exact === undefined && dir?.ci === true) {
+      x.ret('lookup', null);
+      v.result = v.d1;
+      x.leave();
       return;
     }
     v.spliceDentry = v.d1;

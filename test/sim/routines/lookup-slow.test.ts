@@ -40,8 +40,23 @@ describe('lookup_open after a case-insensitive match', () => {
     expect(stat.find((e) => e.ev === 'ret' && e.fn === 'lookup_slow')!.ret).toBe(dciResult);
   });
 
-  it('a negative O_CREAT lookup leaves its dentry hashed: the stat after it hits the dcache', () => {
+  it('a negative O_CREAT lookup on a case-insensitive XFS hashes nothing (xfs_vn_ci_lookup keeps no negative dentries): the stat after it looks up again', () => {
     const r = simulate(oneTask([{ kind: 'open_creat', dir: 'I1', name: 'bar' }, { kind: 'stat', dir: 'I1', name: 'bar' }]), listChooser([]));
+    const open = syscall(r.events, 0);
+    expect(fns(open, 'call')).toEqual(['lookup_open', 'd_alloc_parallel', 'lookup']);
+    // ->lookup returns NULL with the dentry still in lookup; __lookup_slow's d_lookup_done ends it after the return.
+    const ret = open.findIndex((e) => e.ev === 'ret' && e.fn === 'lookup');
+    expect(open[ret]!.ret).toBe(null);
+    expect(open[ret + 1]!.ev).toBe('il_end');
+    const stat = syscall(r.events, 1);
+    expect(fns(stat, 'call')).toEqual(['lookup_slow', 'd_alloc_parallel', 'lookup']);
+    expect(stat.find((e) => e.ev === 'ret' && e.fn === 'd_alloc_parallel')!.args.outcome).toBe('N');
+  });
+
+  it('a negative lookup on ext4 hashes its negative dentry: the stat after it hits the dcache', () => {
+    const sc = oneTask([{ kind: 'open_creat', dir: 'I1', name: 'bar' }, { kind: 'stat', dir: 'I1', name: 'bar' }]);
+    const r = simulate({ ...sc, dirs: [{ id: 'I1', ci: false, entries: ['Foo'] }] }, listChooser([]));
+    expect(fns(syscall(r.events, 0), 'call')).toEqual(['lookup_open', 'd_alloc_parallel', 'lookup', 'd_splice_alias']);
     const stat = syscall(r.events, 1);
     expect(fns(stat, 'call')).toEqual(['lookup_slow', 'd_alloc_parallel']);
     expect(stat.find((e) => e.ev === 'ret' && e.fn === 'd_alloc_parallel')!.args.outcome).toBe('H');

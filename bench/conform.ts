@@ -1,0 +1,46 @@
+/**
+ * `kinv conform` throughput on the bundled real captures, each against the shape its kernel ran:
+ * the trace read alone (the checker's reader, no judging) and read plus conformance, in events of
+ * the trace per second. Uses the compiled build when it is fresh, else the sources.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { distIsFresh } from './fresh.js';
+
+type ConformMod = typeof import('../src/conform/conform.js');
+type FileMod = typeof import('../src/checker/file.js');
+type SpecSetMod = typeof import('../src/checker/spec-set.js');
+type LoadMod = typeof import('../src/analysis/load.js');
+
+export const CONFORM_CAPTURES: [string, 'mainline' | 'draft' | 'fixed'][] = [
+  ['traces/kernel/trace.gz', 'mainline'], ['traces/kernel-buggy/trace.gz', 'draft'], ['traces/kernel-fixed/trace.gz', 'fixed'],
+];
+
+export async function benchConform(root: string, print: (line: string) => void): Promise<void> {
+  const built = distIsFresh(root, 'conform/conform.js');
+  const base = built ? join(root, 'dist') : join(root, 'src');
+  const ext = built ? '.js' : '.ts';
+  const imp = async <T>(p: string): Promise<T> => (await import(pathToFileURL(join(base, p + ext)).href)) as T;
+  const conform = await imp<ConformMod>('conform/conform');
+  const file = await imp<FileMod>('checker/file');
+  const { SpecSet } = await imp<SpecSetMod>('checker/spec-set');
+  const { bundledSpecDir } = await imp<LoadMod>('analysis/load');
+  const specs = new SpecSet([bundledSpecDir()], {});
+  print(`  (${built ? 'compiled build' : 'sources'})`);
+  for (const [path, shape] of CONFORM_CAPTURES) {
+    const full = join(root, path);
+    if (!existsSync(full)) { print(`  ${path}: not present`); continue; }
+    let t0 = process.hrtime.bigint();
+    const opened = await file.readTraceFile(full, specs, { onDiagnostic: () => undefined });
+    let events = 0;
+    if (opened) for await (const batch of opened.source) events += batch.length;
+    const read = Number(process.hrtime.bigint() - t0) / 1e9;
+    t0 = process.hrtime.bigint();
+    const r = await conform.conformTraceFile(full, specs, { shapes: [shape], order: 'current', onDiagnostic: () => undefined });
+    const total = Number(process.hrtime.bigint() - t0) / 1e9;
+    const n = r?.events ?? 0;
+    print(`  ${path} (${shape}): ${r?.results[0]?.verdict ?? 'unreadable'}; ${n} events; read ${(events / read / 1000).toFixed(1)} K events/s (${read.toFixed(2)} s),`
+      + ` read + conform ${(n / total / 1000).toFixed(1)} K events/s (${total.toFixed(2)} s)`);
+  }
+}

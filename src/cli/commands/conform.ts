@@ -1,0 +1,96 @@
+/**
+ * `kinv conform --d-add-ci mainline|draft|fixed|auto [--order current|new] [options] TRACE...`
+ * Exit codes: 0 the trace is a behaviour of the model with that shape (auto: of some shape), 1 it
+ * is not (auto: of none), 2 usage or spec error, 3 it cannot tell (unreadable input, a gap, a bound).
+ */
+import { SpecSet } from '../../checker/spec-set.js';
+import { conformTraceFile, SHAPES, type ConformReport, type NonConformance, type ShapeResult } from '../../conform/conform.js';
+import type { Diagnostic } from '../../diag/diagnostic.js';
+import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
+import type { DAddCiShape, LockOrder } from '../../sim/state.js';
+import { intOf, oneOf, parse, paramsOf, UsageError } from '../args.js';
+import { jsonLine } from '../json.js';
+import { COMMANDS } from '../options.js';
+import { expandTraces } from '../trace-files.js';
+
+export async function conform(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, COMMANDS.conform.options);
+  if (positionals.length === 0) throw new UsageError('kinv conform needs at least one TRACE (a file, a folder, or - for standard input)');
+  if (values['d-add-ci'] === undefined) throw new UsageError('kinv conform needs --d-add-ci mainline|draft|fixed|auto: the shape the trace is held against');
+  const shape = oneOf('d-add-ci', values['d-add-ci'] as string, ['mainline', 'draft', 'fixed', 'auto'] as const, 'auto');
+  const order: LockOrder = oneOf('order', values.order as string | undefined, ['current', 'new'] as const, 'current');
+  const format = oneOf('format', values.format as string | undefined, ['text', 'json'] as const, 'text');
+  const from = oneOf('from', values.from as string | undefined, ['ndjson', 'ftrace', 'perf', 'auto'] as const, 'auto');
+  const maxStates = intOf('max-states', values['max-states'] as string | undefined, 2000);
+  const shapes: DAddCiShape[] = shape === 'auto' ? SHAPES : [shape];
+  const st = styleFor(process.stderr);
+  const specs = new SpecSet((values.spec as string[] | undefined) ?? [], paramsOf(values.param as string[] | undefined));
+  for (const d of specs.diagnostics) process.stderr.write(renderDiagnostic(d, specs.sources, st) + '\n\n');
+  if (!specs.base) return 2;
+  const expanded = expandTraces(positionals);
+  let worst = 0;
+  for (const u of expanded.unreadable) {
+    process.stderr.write(`kinv conform: ${u.path}: ${u.why}\n`);
+    worst = 3;
+  }
+  const onDiagnostic = (d: Diagnostic): void => {
+    if (d.severity !== 'error') return;
+    if (format === 'json') process.stdout.write(jsonLine(diagnosticJson(d, specs.sources)));
+    else process.stderr.write(renderDiagnostic(d, specs.sources, st) + '\n\n');
+  };
+  for (const file of expanded.files) {
+    const r = await conformTraceFile(file, specs, { shapes, order, from: from === 'perf' ? 'ftrace' : from, onDiagnostic, limits: { maxStates } });
+    if (r === undefined) { worst = Math.max(worst, 3); continue; }
+    if (format === 'json') for (const x of r.results) process.stdout.write(jsonLine(resultJson(r, x, order)));
+    else process.stdout.write(renderReport(r, order));
+    worst = Math.max(worst, exitOf(r.results, shape === 'auto'));
+  }
+  return worst;
+}
+
+/** One shape: its verdict. auto: 0 when some shape explains the trace, else 3 if one cannot tell, else 1. */
+export function exitOf(results: ShapeResult[], auto: boolean): number {
+  const code = (r: ShapeResult): number => (r.verdict === 'conforms' ? 0 : r.verdict === 'does not conform' ? 1 : 3);
+  if (!auto) return code(results[0]!);
+  if (results.some((r) => r.verdict === 'conforms')) return 0;
+  return results.some((r) => r.verdict === 'unknown') ? 3 : 1;
+}
+
+function resultJson(r: ConformReport, x: ShapeResult, order: LockOrder): object {
+  return {
+    kind: 'conformance', file: r.file, shape: x.shape, order, verdict: x.verdict,
+    events: r.events, judged: r.judged, directories: r.directories, unobservedAcquisitions: r.unobservedAcquisitions,
+    unknownTaskEvents: r.unknownTaskEvents, gaps: r.gaps,
+    ...(x.failure ? { failure: x.failure } : {}), ...(x.unknown ? { unknown: x.unknown } : {}), ...(x.afterGap ? { afterGap: x.afterGap } : {}),
+  };
+}
+
+function renderReport(r: ConformReport, order: LockOrder): string {
+  const lines: string[] = [];
+  const explained = r.results.filter((x) => x.verdict === 'conforms').map((x) => x.shape);
+  for (const x of r.results) {
+    const said = x.verdict === 'conforms' ? 'conforms to' : x.verdict === 'does not conform' ? 'does not conform to' : 'cannot tell whether it conforms to';
+    lines.push(`${r.file}: ${said}`
+      + ` the model with d_add_ci ${x.shape}, order ${order}`);
+    if (x.failure) lines.push(...renderFailure(x.failure));
+    if (x.unknown) lines.push(`  unknown: ${x.unknown}`);
+    if (x.afterGap) lines.push('  after the gap, no state took:', ...renderFailure(x.afterGap).map((l) => `  ${l}`));
+  }
+  if (r.results.length > 1) lines.push(`${r.file}: explained by ${explained.length ? explained.join(', ') : 'no shape'}`);
+  lines.push(`  ${r.events} events, ${r.judged} judged on ${r.directories} director${r.directories === 1 ? 'y' : 'ies'}`
+    + `; ${r.unknownTaskEvents} of tasks unknown there`
+    + `; ${r.unobservedAcquisitions} releases of acquisitions the capture does not show; ${r.gaps} gaps`);
+  return lines.join('\n') + '\n';
+}
+
+function renderFailure(f: NonConformance): string[] {
+  const at = f.line !== undefined ? `${f.file ?? ''}:${f.line}` : `event ${f.index}`;
+  return [
+    `  first event no model state can take: ${f.event} by task ${f.pid} on directory ${f.dir}`,
+    `    --> ${at}  (event ${f.index}, seq ${f.seq})`,
+    `  the model could have done instead: ${f.expected.length ? f.expected.join('; ') : 'nothing'}`,
+    `  ${f.candidateCount} candidate state${f.candidateCount === 1 ? '' : 's'} before it`
+      + `${f.candidateCount > f.candidates.length ? ` (first ${f.candidates.length})` : ''}:`,
+    ...f.candidates.map((c) => `    ${c}`),
+  ];
+}

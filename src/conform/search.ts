@@ -1,0 +1,501 @@
+/**
+ * The search of `kinv conform` for one parent directory: the set of model states consistent with
+ * the observations so far. A state is the simulator's own (src/sim/state.ts), stepped by the
+ * simulator's routines and rwsem (src/sim/model.ts, src/sim/rwsem.ts); conformance adds only
+ * - sessions: each task's syscall on the directory is a model task started lazily at its first
+ *   observed event, as any operation the model has (stat, open(O_CREAT), creation through a plain
+ *   d_alloc) or as a hold (the rwsem taken and released by an operation outside the lookup
+ *   protocol: readdir, unlink, rename, a creation found in the dcache), the observations choosing;
+ * - lazy stepping: a task's internal steps run when its next event is observed, until they emit an
+ *   event the capture can show, which must be that event (the events of one model step may be
+ *   observed apart, other tasks' events between them);
+ * - the environment: the dcache outside the tracked lookups (names cached before the capture, or
+ *   by operations out of scope, or evicted) and the directory's on-disk names are what the
+ *   observations say: where a step reads the dcache both answers are tried, and the name
+ *   `->lookup` matches is the one `d_add_ci` is observed with.
+ */
+import { acquire, acquired, beforeWriterSteal, release, rwsemStepNext } from '../sim/rwsem.js';
+import { step } from '../sim/model.js';
+import type { Chooser } from '../sim/chooser.js';
+import { LOOKUP_SHARED, type DAddCiShape, type LockOrder, type Mode, type ModelState, type OpKind, type Scenario, type TaskState } from '../sim/state.js';
+import { TaskStep, dcacheKey } from '../sim/task-step.js';
+import type { TraceEvent } from '../trace/event.js';
+import { inScope, obsKey, type Obs } from './project.js';
+
+/**
+ * What a session of a task is: one of the model's operations, or a hold of the lock in a mode; or,
+ * until the lock it begins with is taken, `lockR`/`lockW`: every operation that begins by taking
+ * the parent lock does the same until then, so which one it is is chosen after the acquisition
+ * (else every queued writer would multiply the candidates by the operations it may be).
+ */
+export type SessionKind = OpKind | 'holdR' | 'holdW' | 'lockR' | 'lockW';
+const KINDS: SessionKind[] = ['stat', 'open_creat', 'mkdir', 'holdR', 'holdW'];
+/** What a session that took the lock in a mode may be, by lock order. */
+const AFTER_LOCK: Record<LockOrder, Record<Mode, SessionKind[]>> = {
+  current: { R: ['stat', 'holdR'], W: ['open_creat', 'mkdir', 'holdW'] },
+  new: { R: ['holdR'], W: ['mkdir', 'holdW'] },
+};
+
+/** Lock events of other tasks on the directory between an `acq_req` and the rwsem's decision, at most. */
+export const REQUEST_WINDOW = 4;
+
+/** A placeholder name, bound by the first observed event that names it. */
+const UNBOUND = '?';
+
+/** One candidate: a model state with the scenario its tasks run, and what each task has emitted but not yet been observed doing. */
+export interface Candidate {
+  sc: Scenario;
+  s: ModelState;
+  kind: SessionKind[];
+  /** Hold sessions: whether the lock is taken yet. */
+  held: boolean[];
+  pend: TraceEvent[][];
+  /**
+   * The task's `acq_req` was observed but its step not run: the probe fires at the entry of
+   * down_read/down_write, and another task may take or leave the lock before the rwsem decides.
+   * The step then runs at the task's next observation, its `acq_req` already matched. 0: not
+   * requested; n > 0: requested, with n - 1 lock events of other tasks on the directory since.
+   */
+  req: number[];
+}
+
+export interface SearchLimits {
+  /** Candidate states kept per directory. */
+  maxStates: number;
+  /** Internal steps of one task between two observed events. */
+  maxSilent: number;
+}
+
+export const DEFAULT_LIMITS: SearchLimits = { maxStates: 2000, maxSilent: 64 };
+
+/** What the capture can show of the model's events, and what it tells of the directory's names. */
+export interface Observability {
+  /** Whether the capture shows model events of this kind (`ev:fn`). */
+  shows(e: TraceEvent): boolean;
+  /** The exact name a `d_add_ci` is called with inside the `->lookup` this observation opens or continues. */
+  ciExact(o: Obs): string | undefined;
+  /** Whether the directory's ->lookup is a case-insensitive XFS's. */
+  caseInsensitive(dir: string): boolean;
+  /** Whether the capture shows an allocation failure (an E outcome, an error from d_add_ci): else the model's are not tried. */
+  allocFailures: boolean;
+}
+
+/** Why an advance found no successor, or ran past a bound. */
+export interface Advance {
+  next: Candidate[];
+  /** A bound was exceeded: the successors may be incomplete. */
+  bound?: string | undefined;
+}
+
+export class DirSearch {
+  cands: Candidate[];
+
+  constructor(readonly dir: string, readonly shape: DAddCiShape, readonly order: LockOrder, private readonly obs: Observability,
+    private readonly limits: SearchLimits) {
+    const sc: Scenario = {
+      dirs: [{ id: dir, ci: obs.caseInsensitive(dir), entries: [] }], tasks: [], dAddCi: shape, order,
+      faults: { allocFail: obs.allocFailures, exactHashed: false }, handoff: true,
+    };
+    const s: ModelState = {
+      locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: {}, inLookup: {}, dentryKey: {}, tasks: [], nextId: 100, seq: 0,
+    };
+    this.cands = [{ sc, s, kind: [], held: [], pend: [], req: [] }];
+  }
+
+  /** Drops the sessions of `pids` (every task when undefined): a gap made them unknown; what they held is forgotten. */
+  forget(pids: number[] | undefined): void {
+    this.cands = dedupe(this.cands.map((c) => {
+      let d = c;
+      for (let i = d.s.tasks.length - 1; i >= 0; i--) {
+        const pid = d.s.tasks[i]!.pid;
+        if (pids !== undefined && !pids.includes(pid)) continue;
+        d = removeTask(d, i);
+        const l = d.s.locks[this.dir]!;
+        l.readers = l.readers.filter((r) => r !== pid);
+        if (l.writer === pid) l.writer = null;
+        l.queue = l.queue.filter((q) => q.pid !== pid);
+      }
+      return d;
+    }));
+  }
+
+  /** Whether some candidate has a session of `pid`. */
+  has(pid: number): boolean {
+    return this.cands.some((c) => c.s.tasks.some((t) => t.pid === pid));
+  }
+
+  /** The successors of every candidate that take observation `o`. */
+  take(o: Obs): Advance {
+    const out: Candidate[] = [];
+    let bound: string | undefined;
+    for (const c of this.withRetries(this.cands, o.pid)) {
+      const r = o.ev === 'sync' ? this.finish(c, o.pid) : this.advance(c, o);
+      out.push(...r.next);
+      bound ??= r.bound;
+    }
+    // A release's wake-up of queued readers may be beaten by a spinning writer: the readers stay queued.
+    if (o.ev === 'rel') {
+      for (let k = out.length - 1; k >= 0; k--) {
+        const before = beforeWriterSteal(out[k]!.s, this.dir);
+        if (before !== undefined) out.push({ ...clone(out[k]!), s: before });
+      }
+    }
+    // The rwsem decides within a few lock events of its entry probe: a request still undecided later was decided at once.
+    if (o.ev === 'acq_req' || o.ev === 'acq' || o.ev === 'rel') {
+      for (let k = out.length - 1; k >= 0; k--) {
+        const c = out[k]!;
+        let late = false;
+        // A writer may spin on the owner before it queues (rwsem_optimistic_spin): its decision has no such bound.
+        c.s.tasks.forEach((t, j) => {
+          if (t.pid !== o.pid && c.req[j]! > 0 && !writerSession(c, j) && ++c.req[j]! > REQUEST_WINDOW) late = true;
+        });
+        if (late) out.splice(k, 1);
+      }
+    }
+    return { next: dedupe(out), bound };
+  }
+
+  /**
+   * The candidates, and for each woken writer (other than `pid`) that finds the lock taken, the
+   * state after its retry: rwsem_try_write_lock fails, sets the hand-off bit (it has waited), and
+   * the writer sleeps again. The retry shows no event, so lazy stepping would never run it.
+   */
+  private withRetries(cands: Candidate[], pid: number): Candidate[] {
+    const out: Candidate[] = [];
+    for (const c of cands) {
+      out.push(c);
+      const l = c.s.locks[this.dir]!;
+      if (l.handoff || (l.writer === null && l.readers.length === 0)) continue;
+      c.s.tasks.forEach((t, j) => {
+        if (t.pid === pid || t.granted || t.status !== 'run' || t.waitLock === null) return;
+        const d = clone(c);
+        d.s.locks[this.dir]!.handoff = true;
+        d.s.tasks[j]!.status = 'lock';
+        out.push(d);
+      });
+    }
+    return out;
+  }
+
+  /** A task's syscall ended: its session must end without another event the capture would show. */
+  private finish(c: Candidate, pid: number): Advance {
+    const i = c.s.tasks.findIndex((t) => t.pid === pid);
+    if (i < 0) return { next: [c] };
+    if (c.pend[i]!.length > 0) return { next: [] };
+    let frontier = [c];
+    const done: Candidate[] = [];
+    for (let n = 0; n < this.limits.maxSilent && frontier.length > 0; n++) {
+      const next: Candidate[] = [];
+      for (const f of frontier) {
+        const t = f.s.tasks[i]!;
+        if (t.status === 'done') { done.push(removeTask(f, i)); continue; }
+        if (t.status !== 'run') continue;
+        for (const r of this.stepAll(f, i, undefined)) if (r.events.length === 0) next.push(r.cand);
+      }
+      frontier = next;
+    }
+    return { next: done, bound: frontier.length > 0 ? `more than ${this.limits.maxSilent} internal steps of task ${pid}` : undefined };
+  }
+
+  /** Steps task `o.pid` until it emits an event the capture shows, which must be `o`; a task without a session starts one. */
+  private advance(c: Candidate, o: Obs): Advance {
+    const i = c.s.tasks.findIndex((t) => t.pid === o.pid);
+    if (i >= 0 && c.pend[i]!.length > 0) {
+      if (!matches(c, i, c.pend[i]![0]!, o)) return { next: [] };
+      // Candidates are not changed once made: a new one shares the model state, with one event fewer to show.
+      return { next: [{ ...c, pend: c.pend.map((p, k) => (k === i ? p.slice(1) : p)) }] };
+    }
+    const hits: Candidate[] = [];
+    const frontier = this.walk(i >= 0 ? [c] : this.sessions(c, o), o.pid, o, (cand, j, shown, before) => {
+      if (!matches(cand, j, shown[0]!, o)) return;
+      cand.pend[j] = shown.slice(1);
+      hits.push(cand);
+      if (o.ev === 'acq_req' && !before.req[j]) {
+        const later = clone(before);
+        later.req[j] = 1;
+        hits.push(later);
+      }
+    });
+    return { next: hits, bound: frontier > 0 ? `more than ${this.limits.maxSilent} internal steps of task ${o.pid}` : undefined };
+  }
+
+  /**
+   * Steps task `pid` of each candidate until a step emits events the capture shows, handing them to
+   * `found`; a session that ends without one is followed by a new one (when `o` is given). Returns
+   * how many candidates were still silent at the bound.
+   */
+  private walk(start: Candidate[], pid: number, o: Obs | undefined, found: (c: Candidate, i: number, shown: TraceEvent[], before: Candidate) => void): number {
+    let frontier = start;
+    for (let n = 0; n < this.limits.maxSilent && frontier.length > 0; n++) {
+      const next: Candidate[] = [];
+      for (const f of frontier) {
+        const j = f.s.tasks.findIndex((t) => t.pid === pid);
+        const t = f.s.tasks[j];
+        if (t === undefined) continue;
+        // A session that ended without another shown event: the observation starts the next one.
+        if (t.status === 'done') {
+          if (o !== undefined) next.push(...this.sessions(removeTask(f, j), o));
+          continue;
+        }
+        if (t.status !== 'run') continue;
+        if (o !== undefined) bindName(f, j, o);
+        for (const r of this.stepAll(f, j, o)) {
+          if (r.events.length === 0) next.push(r.cand); else found(r.cand, j, r.events, f);
+        }
+      }
+      frontier = next;
+    }
+    return frontier.length;
+  }
+
+  /** What task `pid` could show next in any candidate (for a report): the keys of its next shown events. */
+  nextShown(pid: number, o: Obs): string[] {
+    const out = new Set<string>();
+    for (const c of this.cands) {
+      const i = c.s.tasks.findIndex((t) => t.pid === pid);
+      if (i >= 0 && c.pend[i]!.length > 0) { out.add(obsKey(c.pend[i]![0]!.ev, c.pend[i]![0]!.fn, c.pend[i]![0]!.args)); continue; }
+      if (i >= 0 && c.s.tasks[i]!.status !== 'run') { out.add(`nothing: task ${pid} sleeps (${c.s.tasks[i]!.status})`); continue; }
+      const probe = { ...o, ev: 'none' };
+      this.walk(i >= 0 ? [c] : this.sessions(c, o), pid, probe, (_c, _j, shown) => { out.add(obsKey(shown[0]!.ev, shown[0]!.fn, shown[0]!.args)); });
+      if (i >= 0) {
+        const f = this.finish(c, pid);
+        if (f.next.length > 0) out.add('the end of its syscall');
+      }
+    }
+    return [...out].map((k) => k.replace(/ \?$/, ' (any name)'));
+  }
+
+  /** `c` with a new session of `o.pid` appended, one candidate per kind of session (of the observed lock mode, if any). */
+  private sessions(c: Candidate, o: Obs): Candidate[] {
+    const kinds: SessionKind[] = o.mode === 'R' ? ['lockR'] : o.mode === 'W' ? ['lockW'] : this.order === 'new' ? ['stat', 'open_creat'] : KINDS;
+    return kinds.map((kind) => {
+      const d = clone(c);
+      const t: TaskState = { pid: o.pid, comm: String(o.event.comm ?? ''), op: 0, pc: 'task:start', v: {}, stack: [], status: 'run',
+        waitLock: null, waitMode: null, waitDentry: null, granted: false };
+      d.s.tasks.push(t);
+      d.sc.tasks.push({ pid: o.pid, comm: t.comm, ops: [{ kind: isOp(kind) ? kind : 'stat', dir: this.dir, name: UNBOUND }] });
+      d.kind.push(kind);
+      d.held.push(false);
+      d.pend.push([]);
+      d.req.push(0);
+      return d;
+    });
+  }
+
+  /**
+   * Every outcome of one step of task `i`: one per answer of the environment where the step reads
+   * the dcache, times one per choice sequence of the model (allocation failure, hand-off). Each
+   * with the events of the step that the capture shows.
+   */
+  private stepAll(c: Candidate, i: number, o: Obs | undefined): { cand: Candidate; events: TraceEvent[] }[] {
+    const out: { cand: Candidate; events: TraceEvent[] }[] = [];
+    const kind = c.kind[i]!;
+    if ((kind === 'lockR' || kind === 'lockW') && c.held[i] && !rwsemStepNext(c.s, i) && c.s.tasks[i]!.status === 'run') {
+      for (const r of this.resolve(c, i, kind === 'lockR' ? 'R' : 'W')) out.push(...this.stepAll(r, i, o));
+      return out;
+    }
+    for (const variant of this.environments(c, i, o)) {
+      const todo: number[][] = [[]];
+      while (todo.length > 0) {
+        const prefix = todo.pop()!;
+        const d = variant();
+        const ch = prefixChooser(prefix);
+        const raw: TraceEvent[] = [];
+        this.stepTask(d, i, ch, raw);
+        for (let k = prefix.length; k < ch.log.length; k++) {
+          for (let p = 1; p < ch.log[k]!; p++) todo.push([...ch.picks.slice(0, k), p]);
+        }
+        const shown = raw.filter((e) => inScope(e) && this.obs.shows(e));
+        if (d.req[i] && shown[0]?.ev === 'acq_req') { shown.shift(); d.req[i] = 0; }
+        out.push({ cand: d, events: shown });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A session that has taken the lock in `mode`, as each operation that begins so: the model's
+   * routine at the point after its lock (as task:start and the routine's lock step leave it), or a hold.
+   */
+  private resolve(c: Candidate, i: number, mode: Mode): Candidate[] {
+    return AFTER_LOCK[this.order][mode].map((kind) => {
+      const d = clone(c);
+      d.kind[i] = kind;
+      if (!isOp(kind)) return d;
+      const t = d.s.tasks[i]!;
+      d.sc.tasks[i]!.ops[0]!.kind = kind;
+      t.v = { dir: this.dir, name: d.sc.tasks[i]!.ops[0]!.name, flags: kind === 'stat' ? LOOKUP_SHARED : 0, mode };
+      t.stack = ['task:syscall-exit'];
+      t.pc = kind === 'mkdir' ? 'lookup_one_qstr_excl:alloc' : 'lookup_slow:dap';
+      return d;
+    });
+  }
+
+  /** One step of a task: a hold's lock or unlock, else the simulator's step. */
+  private stepTask(c: Candidate, i: number, ch: Chooser, out: TraceEvent[]): void {
+    const kind = c.kind[i]!;
+    const sc = c.sc;
+    if (isOp(kind)) {
+      step(sc, c.s, i, ch, out);
+      c.s.hashed = {};
+      return;
+    }
+    const x = new TaskStep(sc, c.s, i, ch, out);
+    const mode: Mode = kind === 'holdR' || kind === 'lockR' ? 'R' : 'W';
+    if (rwsemStepNext(c.s, i)) acquired(x);
+    else if (!c.held[i]) { c.held[i] = true; acquire(x, this.dir, mode, 'task:start'); }
+    else { release(x, this.dir, mode); x.t.status = 'done'; }
+  }
+
+  /** The states of the environment a step of task `i` may see: where it reads the dcache, both answers. */
+  private environments(c: Candidate, i: number, o: Obs | undefined): (() => Candidate)[] {
+    const t = c.s.tasks[i]!;
+    const asIs = (): Candidate => clone(c);
+    if (!isOp(c.kind[i]!)) return [asIs];
+    // ->lookup matches the name d_add_ci is observed with (a case-insensitive hit); the user's
+    // spelling itself when the in-lookup state ends inside ->lookup (d_splice_alias of its inode); else none.
+    const exact = o === undefined ? undefined : this.obs.ciExact(o);
+    c.sc.dirs[0]!.entries = exact !== undefined ? [exact] : o?.ev === 'il_end' && t.v.name !== undefined ? [t.v.name] : [];
+    if (t.granted || t.waitLock !== null) return [asIs];
+    if (t.pc === 'd_add_ci:hashlookup') return [asIs, () => withHashed(c, dcacheKey(this.dir, t.v.exact))];
+    if (t.pc === 'd_alloc_parallel:try') {
+      const hashed = (): Candidate => withHashed(c, dcacheKey(this.dir, t.v.dapName));
+      // A lookup the model does not see ended while the task waited: hashed after waiting (W).
+      const waited = (): Candidate => {
+        const d = withHashed(c, dcacheKey(this.dir, t.v.dapName));
+        d.s.tasks[i]!.v.dapWaited = true;
+        return d;
+      };
+      // The step's shown event is d_alloc_parallel's return when the capture shows it: only the answers that give its outcome.
+      if (o?.ev === 'ret' && o.fn === 'd_alloc_parallel' && this.obs.shows(o.event)) {
+        return o.outcome === 'H' ? [hashed] : o.outcome === 'W' ? [asIs, waited] : [asIs];
+      }
+      return [asIs, hashed, waited];
+    }
+    return [asIs];
+  }
+}
+
+/** Whether model event `e` of task `i` is observation `o`; binds the session's name when `e` carries the placeholder. */
+function matches(c: Candidate, i: number, e: TraceEvent, o: Obs): boolean {
+  const name = e.args.name;
+  const args = name === UNBOUND && o.name !== undefined ? { ...e.args, name: o.name } : e.args;
+  if (obsKey(e.ev, e.fn, args) !== obsKeyOf(o)) return false;
+  if (name === UNBOUND && o.name !== undefined) bindName(c, i, o);
+  return true;
+}
+
+function obsKeyOf(o: Obs): string {
+  const args: Record<string, string> = {};
+  if (o.mode !== undefined) args.mode = o.mode;
+  if (o.name !== undefined) args.name = o.name;
+  if (o.outcome !== undefined) args.outcome = o.outcome;
+  return obsKey(o.ev, o.fn, args);
+}
+
+/** The first observed name of a session is its name: the user's spelling the syscall looks up. */
+function bindName(c: Candidate, i: number, o: Obs): void {
+  if (o.ev !== 'call' || o.name === undefined || (o.fn !== 'd_alloc_parallel' && o.fn !== 'lookup')) return;
+  const op = c.sc.tasks[i]!.ops[0]!;
+  if (op.name !== UNBOUND) return;
+  op.name = o.name;
+  const v = c.s.tasks[i]!.v;
+  if (v.name === UNBOUND) v.name = o.name;
+  if (v.dapName === UNBOUND) v.dapName = o.name;
+}
+
+/** Whether task `j` of `c` is taking (or will take) the lock exclusive. */
+function writerSession(c: Candidate, j: number): boolean {
+  const k = c.kind[j]!;
+  return k === 'lockW' || k === 'holdW' || c.s.tasks[j]!.v.mode === 'W';
+}
+
+function isOp(k: SessionKind): k is OpKind {
+  return k === 'stat' || k === 'open_creat' || k === 'mkdir';
+}
+
+function withHashed(c: Candidate, key: string): Candidate {
+  const d = clone(c);
+  d.s.hashed[key] = `D${d.s.nextId++}`;
+  return d;
+}
+
+function removeTask(c: Candidate, i: number): Candidate {
+  const d = clone(c);
+  const pid = d.s.tasks[i]!.pid;
+  for (const [k, il] of Object.entries(d.s.inLookup)) if (il.owner === pid) { delete d.s.inLookup[k]; delete d.s.dentryKey[il.dentry]; }
+  d.s.tasks.splice(i, 1);
+  d.sc.tasks.splice(i, 1);
+  d.kind.splice(i, 1);
+  d.held.splice(i, 1);
+  d.pend.splice(i, 1);
+  d.req.splice(i, 1);
+  return d;
+}
+
+/** A chooser that follows `prefix`, then picks 0, and records every decision's number of options. */
+function prefixChooser(prefix: number[]): Chooser & { log: number[]; picks: number[] } {
+  const log: number[] = [];
+  const picks: number[] = [];
+  return {
+    log, picks,
+    choose(n) {
+      if (n <= 1) return 0;
+      const p = log.length < prefix.length ? prefix[log.length]! : 0;
+      log.push(n);
+      picks.push(p);
+      return p;
+    },
+  };
+}
+
+/** A deep copy of a candidate (its state is plain data). */
+export function clone(c: Candidate): Candidate {
+  const s = c.s;
+  const locks: ModelState['locks'] = {};
+  for (const [k, l] of Object.entries(s.locks)) {
+    locks[k] = { writer: l.writer, readers: l.readers.slice(), queue: l.queue.map((q) => ({ ...q })), handoff: l.handoff };
+  }
+  const inLookup: ModelState['inLookup'] = {};
+  for (const [k, v] of Object.entries(s.inLookup)) inLookup[k] = { ...v };
+  return {
+    sc: { ...c.sc, dirs: c.sc.dirs, tasks: c.sc.tasks.map((t) => ({ ...t, ops: t.ops.map((op) => ({ ...op })) })) },
+    s: {
+      locks, hashed: { ...s.hashed }, inLookup, dentryKey: { ...s.dentryKey }, nextId: s.nextId, seq: s.seq,
+      tasks: s.tasks.map((t) => ({ ...t, v: { ...t.v }, stack: t.stack.slice() })),
+    },
+    kind: c.kind.slice(),
+    held: c.held.slice(),
+    pend: c.pend.map((p) => p.slice()),
+    req: c.req.slice(),
+  };
+}
+
+/** Candidates with equal states (ids and sequence numbers aside) are one. */
+function dedupe(cs: Candidate[]): Candidate[] {
+  if (cs.length <= 1) return cs;
+  const seen = new Map<string, Candidate>();
+  for (const c of cs) {
+    const k = stateKey(c);
+    if (!seen.has(k)) seen.set(k, c);
+  }
+  return [...seen.values()];
+}
+
+function stateKey(c: Candidate): string {
+  const { s } = c;
+  return JSON.stringify([s.locks, s.inLookup, s.tasks.map((t) => [t.pid, t.pc, t.status, t.waitLock, t.waitMode, t.granted, t.stack, t.v.name, t.v.dapOutcome,
+    t.v.exact, t.v.dciInLookup, t.v.mode]), c.kind, c.held, c.req, c.pend.map((p) => p.map((e) => obsKey(e.ev, e.fn, e.args)))]);
+}
+
+/** A short description of a candidate: the lock, and where each task is. */
+export function describeCandidate(c: Candidate, dir: string): string {
+  const l = c.s.locks[dir]!;
+  const lock = `lock ${l.writer !== null ? `W by ${l.writer}` : l.readers.length ? `R by ${l.readers.join(',')}` : 'free'}`
+    + (l.queue.length ? `, queue ${l.queue.map((q) => `${q.pid}:${q.mode}`).join(' ')}` : '') + (l.handoff ? ', hand-off set' : '');
+  const tasks = c.s.tasks.map((t, i) => `${t.pid} ${c.kind[i]}${!isOp(c.kind[i]!) ? (c.held[i] ? ' (held)' : '') : ` at ${t.pc}`}`
+    + (t.status !== 'run' ? ` [${t.status}]` : '') + (c.req[i] ? ' (requested)' : '')
+    + (c.pend[i]!.length ? ` (next ${c.pend[i]!.map((e) => obsKey(e.ev, e.fn, e.args)).join(', ')})` : ''));
+  const il = Object.entries(c.s.inLookup).map(([k, v]) => `${k.slice(k.lastIndexOf('/') + 1)} by ${v.owner}`);
+  return `${lock}; ${tasks.length ? tasks.join('; ') : 'no task in a session'}${il.length ? `; in lookup: ${il.join(', ')}` : ''}`;
+}

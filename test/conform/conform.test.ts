@@ -1,0 +1,151 @@
+/**
+ * `kinv conform` (src/conform/): a trace is a behaviour of the model with a d_add_ci shape, or the
+ * first event no candidate state can take, pinned by event index and source line. The kprobe
+ * fixtures are a draft and a fixed kernel's d_add_ci frame; the real captures are whole runs of
+ * stock (mainline), draft and fixed 6.1 kernels. Mutated copies of a capture do not conform.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bundledSpecDir } from '../../src/analysis/load.js';
+import { SpecSet } from '../../src/checker/spec-set.js';
+import { conformTraceFile, SHAPES, type ConformReport, type ShapeResult } from '../../src/conform/conform.js';
+import type { DAddCiShape, LockOrder } from '../../src/sim/state.js';
+import { kinv } from '../helpers/kinv.js';
+
+const specs = new SpecSet([bundledSpecDir()], {});
+
+async function conform(path: string, shapes: DAddCiShape[] = SHAPES, order: LockOrder = 'current'): Promise<ConformReport> {
+  const r = await conformTraceFile(path, specs, { shapes, order });
+  if (r === undefined) throw new Error(`${path} unreadable`);
+  return r;
+}
+
+/** Each shape's verdict, with the first failing event's index, line and comparison key when it has one. */
+function verdicts(r: ConformReport): Record<string, unknown[]> {
+  return Object.fromEntries(r.results.map((x: ShapeResult) => [x.shape, x.failure
+    ? [x.verdict, x.failure.index, x.failure.line, x.failure.event, x.failure.pid] : [x.verdict]]));
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'kinv-conform-'));
+/** A copy of a text fixture without the given (1-based) record lines, its header's entry count lowered to match. */
+function without(path: string, lines: number[]): string {
+  const text = readFileSync(path, 'utf8').split('\n').filter((_, i) => !lines.includes(i + 1)).join('\n')
+    .replace(/entries-in-buffer\/entries-written: (\d+)\/(\d+)/, (_, a: string, b: string) => `entries-in-buffer/entries-written: ${+a - lines.length}/${+b - lines.length}`);
+  const out = join(tmp, `${lines.join('-')}-${path.replace(/\W/g, '_')}`);
+  writeFileSync(out, text);
+  return out;
+}
+
+describe('kinv conform on a single d_add_ci frame (kprobe fixtures)', () => {
+  it('the draft kernel\'s frame is the draft shape only: mainline has no release inside d_add_ci, fixed re-takes the lock', async () => {
+    const r = await conform('traces/ftrace/kprobe-draft-d_add_ci.txt');
+    expect(verdicts(r)).toEqual({
+      mainline: ['does not conform', 8, 21, 'rel R', 315],
+      draft: ['conforms'],
+      fixed: ['does not conform', 11, 24, 'ret d_add_ci', 315],
+    });
+    // What the model could have done instead, and the one candidate state.
+    expect(r.results[2]!.failure!.expected).toEqual(['acq_req R']);
+    expect(r.results[2]!.failure!.candidates).toEqual(['lock free; 315 stat at d_add_ci:after-dap; in lookup: foo by 315']);
+    expect(r.results[0]!.failure!.expected).toEqual(['ret d_add_ci', 'call d_alloc_parallel Foo']);
+  });
+
+  it('the fixed kernel\'s frame is the fixed shape only: the draft returns without the relock', async () => {
+    expect(verdicts(await conform('traces/ftrace/kprobe-fixed-d_add_ci.txt'))).toEqual({
+      mainline: ['does not conform', 8, 21, 'rel R', 315],
+      draft: ['does not conform', 11, 24, 'acq_req R', 315],
+      fixed: ['conforms'],
+    });
+  });
+
+  // Lines are the mutated copy's: one line shorter from the removed one on.
+  it('mutated copies do not conform to the draft: a lost release, a lost stray up_read, a lost return', async () => {
+    // Without the release inside d_add_ci (line 21), the draft's d_alloc_parallel comes while the model still has to release.
+    expect(verdicts(await conform(without('traces/ftrace/kprobe-draft-d_add_ci.txt', [21]), ['draft']))).toEqual({
+      draft: ['does not conform', 8, 21, 'call d_alloc_parallel Foo', 315],
+    });
+    // Without the caller's up_read (line 29), the syscall ends with the model's release still to come.
+    expect(verdicts(await conform(without('traces/ftrace/kprobe-draft-d_add_ci.txt', [29]), ['draft']))).toEqual({
+      draft: ['does not conform', 15, 29, 'syscall exit', 315],
+    });
+    // Without d_alloc_parallel's return (line 23), d_add_ci returns before the model's lookup of the exact name does.
+    expect(verdicts(await conform(without('traces/ftrace/kprobe-draft-d_add_ci.txt', [23]), ['draft']))).toEqual({
+      draft: ['does not conform', 10, 23, 'ret d_add_ci', 315],
+    });
+  });
+
+  it('what the mutated copies conform to: without the release inside d_add_ci the frame is mainline\'s; the others, no shape', async () => {
+    expect(verdicts(await conform(without('traces/ftrace/kprobe-draft-d_add_ci.txt', [21])))).toEqual({
+      mainline: ['conforms'],
+      draft: ['does not conform', 8, 21, 'call d_alloc_parallel Foo', 315],
+      fixed: ['does not conform', 8, 21, 'call d_alloc_parallel Foo', 315],
+    });
+    expect(verdicts(await conform(without('traces/ftrace/kprobe-draft-d_add_ci.txt', [29])))).toEqual({
+      mainline: ['does not conform', 8, 21, 'rel R', 315],
+      draft: ['does not conform', 15, 29, 'syscall exit', 315],
+      fixed: ['does not conform', 11, 24, 'ret d_add_ci', 315],
+    });
+  });
+});
+
+describe('kinv conform on the simulator\'s own traces', () => {
+  it('each conforms to the shape that made it; the draft\'s E1/E2/E3 runs to no other', async () => {
+    for (const [file, order] of [['mainline-current-clean', 'current'], ['draft-new-E2', 'new'], ['fixed-new-clean', 'new'], ['ci-trio-shared-draft-new-mutex', 'new']] as const) {
+      const shape = file.split('-').find((w) => (SHAPES as string[]).includes(w)) as DAddCiShape;
+      expect(verdicts(await conform(`traces/sim/${file}.ndjson`, [shape], order))[shape], file).toEqual(['conforms']);
+    }
+    for (const e of ['E1', 'E2', 'E3']) {
+      const r = verdicts(await conform(`traces/sim/draft-current-${e}.ndjson`));
+      expect(r.draft, e).toEqual(['conforms']);
+      expect(r.mainline![0], e).toBe('does not conform');
+      expect(r.fixed![0], e).toBe('does not conform');
+    }
+  });
+});
+
+describe('kinv conform on real captures', () => {
+  it('the stock 6.1 capture conforms to mainline only; the draft and the fixed shape fail at its first d_add_ci that allocates', async () => {
+    const r = await conform('traces/kernel/trace.gz');
+    expect(verdicts(r)).toEqual({
+      mainline: ['conforms'],
+      draft: ['does not conform', 53766, 54773, 'call d_alloc_parallel File23', 242],
+      fixed: ['does not conform', 53766, 54773, 'call d_alloc_parallel File23', 242],
+    });
+    expect([r.events, r.judged, r.directories, r.gaps]).toEqual([82190, 53268, 4, 0]);
+  }, 600_000);
+
+  it('the draft kernel\'s capture conforms to the draft only; against the fixed shape, the first early return without the relock', async () => {
+    expect(verdicts(await conform('traces/kernel-buggy/trace.gz'))).toEqual({
+      mainline: ['does not conform', 342, 477, 'rel R', 190],
+      draft: ['conforms'],
+      fixed: ['does not conform', 374, 511, 'ret d_add_ci', 190],
+    });
+  }, 600_000);
+
+  it('the fixed kernel\'s capture conforms to the fixed shape only; against the draft, the first relock after an E2', async () => {
+    expect(verdicts(await conform('traces/kernel-fixed/trace.gz'))).toEqual({
+      mainline: ['does not conform', 377, 512, 'rel R', 191],
+      draft: ['does not conform', 477, 621, 'acq_req R', 191],
+      fixed: ['conforms'],
+    });
+  }, 600_000);
+});
+
+describe('kinv conform on the command line', () => {
+  it('exits 0 when the shape explains the trace, 1 when not, 3 on a gap, 2 without a shape', async () => {
+    expect((await kinv(['conform', '--d-add-ci', 'draft', 'traces/ftrace/kprobe-draft-d_add_ci.txt'])).code).toBe(0);
+    const no = await kinv(['conform', '--d-add-ci', 'fixed', 'traces/ftrace/kprobe-draft-d_add_ci.txt']);
+    expect(no.code).toBe(1);
+    expect(no.stdout).toContain('first event no model state can take: ret d_add_ci by task 315');
+    expect(no.stdout).toContain('--> traces/ftrace/kprobe-draft-d_add_ci.txt:24  (event 11, seq 11)');
+    const auto = await kinv(['conform', '--d-add-ci', 'auto', 'traces/ftrace/kprobe-fixed-d_add_ci.txt']);
+    expect(auto.code).toBe(0);
+    expect(auto.stdout).toContain('explained by fixed\n');
+    const lost = await kinv(['conform', '--d-add-ci', 'mainline', 'traces/ftrace/lost-events.txt']);
+    expect(lost.code).toBe(3);
+    expect(lost.stdout).toMatch(/unknown: a gap at traces\/ftrace\/lost-events\.txt:\d+/);
+    expect((await kinv(['conform', 'traces/ftrace/kprobe-draft-d_add_ci.txt'])).code).toBe(2);
+  });
+});
