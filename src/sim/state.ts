@@ -68,6 +68,19 @@ export type Routine = keyof RoutineLabels;
 /** A program point: `routine:label`. */
 export type Pc = { [R in Routine]: `${R}:${RoutineLabels[R]}` }[Routine];
 
+/**
+ * Program points whose step is task-local: it reads and writes only the task's own `pc`, `v` and
+ * `stack` (and the scenario), never the locks, the dcache, the id counter or another task, and
+ * draws no choice. Such a step commutes with every other task's steps; when it also emits no event
+ * (decided by the task's own variables) the monitors never see it, and exploration's partial-order
+ * reduction takes it alone. test/sim/local-points.test.ts runs each on states whose shared parts
+ * throw when touched. A point added here must keep chains of local steps short (no loop).
+ */
+export const LOCAL_POINTS: ReadonlySet<Pc> = new Set<Pc>([
+  'task:start', 'lookup_slow:dap', 'lookup_slow:after-dap', 'lookup_slow:ret-nolock', 'fs_lookup:lookup',
+  'd_add_ci:after-dap', 'd_add_ci:after-relock', 'd_add_ci:splice',
+]);
+
 /** What a task's current syscall knows (all optional: filled in as the program runs). */
 export interface Vars {
   dir?: string; name?: string; flags?: number; mode?: Mode;
@@ -133,4 +146,34 @@ export function runnable(s: ModelState): number[] {
 
 export function live(s: ModelState): boolean {
   return s.tasks.some((t) => t.status !== 'done');
+}
+
+/**
+ * An independent copy of `s` (what `structuredClone` gives, without its generic walk): exploration
+ * copies a state for every successor it tries.
+ */
+export function cloneState(s: ModelState): ModelState {
+  const locks: Record<string, RwsemState> = {};
+  for (const k in s.locks) {
+    const l = s.locks[k]!;
+    locks[k] = { writer: l.writer, readers: l.readers.slice(), queue: l.queue.map((q) => ({ pid: q.pid, mode: q.mode })), handoff: l.handoff };
+  }
+  const inLookup: Record<string, { dentry: string; owner: number }> = {};
+  for (const k in s.inLookup) { const e = s.inLookup[k]!; inLookup[k] = { dentry: e.dentry, owner: e.owner }; }
+  return {
+    locks, hashed: { ...s.hashed }, inLookup, dentryKey: { ...s.dentryKey }, nextId: s.nextId, seq: s.seq,
+    tasks: s.tasks.map((t) => ({
+      pid: t.pid, comm: t.comm, op: t.op, pc: t.pc, v: { ...t.v }, stack: t.stack.slice(), status: t.status,
+      waitLock: t.waitLock, waitMode: t.waitMode, waitDentry: t.waitDentry, granted: t.granted,
+    })),
+  };
+}
+
+/**
+ * The state as a string for a visited set: everything but `seq` (an event counter, not state).
+ * Records are written in insertion order, as JSON.stringify writes them, so two states have the same
+ * key exactly when their JSON forms (less `seq`) are equal.
+ */
+export function stateKey(s: ModelState): string {
+  return JSON.stringify([s.locks, s.hashed, s.inLookup, s.dentryKey, s.tasks, s.nextId]);
 }
