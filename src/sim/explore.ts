@@ -7,7 +7,7 @@
  */
 import type { IncrementalChecker, Verdict } from '../checker/incremental.js';
 import type { TraceEvent } from '../trace/event.js';
-import type { Chooser } from './chooser.js';
+import { listChooser, type Chooser } from './chooser.js';
 import { initialState, live, runnable, step, type ModelState, type Scenario } from './model.js';
 import { cloneState, LOCAL_POINTS, stateKey } from './state.js';
 import type { Deadlock } from './simulate.js';
@@ -67,6 +67,44 @@ interface Node {
   local: boolean;
   /** The task that took the step (-1 at the root). */
   task: number;
+  /** The step's own choices (faults, stealing, hand-off), without the scheduling one. */
+  picks: number[];
+}
+
+/** One step of a counterexample's path: which task, whether partial-order reduction chose it alone, its own choices. */
+interface PathStep { task: number; local: boolean; picks: number[] }
+
+function stepsOf(n: Node, extra?: PathStep): PathStep[] {
+  const out: PathStep[] = [];
+  for (let x: Node | undefined = n; x && x.task >= 0; x = x.parent) out.push({ task: x.task, local: x.local, picks: x.picks });
+  out.reverse();
+  if (extra) out.push(extra);
+  return out;
+}
+
+/**
+ * Drops from a counterexample the task-local steps that partial-order reduction ran early and that
+ * nothing after them needed (no later step of the same task): they emit nothing and touch nothing
+ * shared, so the events stay the same and the schedule is as short as the full search's. The
+ * choices are taken again by running the steps kept.
+ */
+function shorten(sc: Scenario, c: Counterexample, steps: PathStep[]): void {
+  const keep = steps.filter((st, i) => !st.local || steps.slice(i + 1).some((x) => x.task === st.task));
+  if (keep.length === steps.length) return;
+  const s = initialState(sc);
+  const choices: number[] = [];
+  const events: TraceEvent[] = [];
+  for (const st of keep) {
+    const r = runnable(s);
+    const k = r.indexOf(st.task);
+    if (k < 0) return;
+    if (r.length > 1) choices.push(k);
+    choices.push(...st.picks);
+    step(sc, s, st.task, listChooser(st.picks), events);
+  }
+  if (events.length !== c.events.length || events.some((e, i) => e.seq !== c.events[i]!.seq || e.pid !== c.events[i]!.pid || e.ev !== c.events[i]!.ev)) return;
+  c.choices = choices;
+  c.depth -= steps.length - keep.length;
 }
 
 function pathOf(n: Node, extraChoices: number[] = [], extraEvents: TraceEvent[] = []): { choices: number[]; events: TraceEvent[] } {
@@ -106,6 +144,8 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
   const por = opts.por === true;
   const seen = new Set<string>();
   const found = new Map<string, Counterexample>();
+  /** Under partial-order reduction, each counterexample's steps (see `shorten`). */
+  const paths = new Map<Counterexample, PathStep[]>();
   // Fingerprints are long strings: each distinct one is numbered once, and keys carry the number.
   const fingerprints = new Map<string, number>();
   const fpId = (fp: string): number => {
@@ -120,7 +160,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
   const rootMonitor = opts.monitor?.();
   const root: Node = {
     state: initialState(sc), monitor: rootMonitor, fingerprint: fpId(rootMonitor ? rootMonitor.fingerprint() : ''), parent: undefined, choices: [], events: [],
-    depth: 0, local: false, task: -1,
+    depth: 0, local: false, task: -1, picks: [],
   };
   seen.add(stateKey(root.state!) + '|' + root.fingerprint);
   let frontier: Node[] = [root];
@@ -157,7 +197,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
       if (events.length) continue;
       admit(next, {
         state, monitor: node.monitor, fingerprint: node.fingerprint, parent: node, choices: r.length > 1 ? [k] : [], events,
-        depth: node.depth + 1, local: true, task: r[k]!,
+        depth: node.depth + 1, local: true, task: r[k]!, picks: [],
       });
       return true;
     }
@@ -181,7 +221,9 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
       if (r.length === 0) {
         if (!found.has('no_deadlock')) {
           const deadlock = { cycle: deadlockCycle(s), waits: taskWaits(s) };
-          found.set('no_deadlock', { invariant: 'no_deadlock', verdict: undefined, deadlock, ...pathOf(node), depth: node.depth });
+          const c: Counterexample = { invariant: 'no_deadlock', verdict: undefined, deadlock, ...pathOf(node), depth: node.depth };
+          found.set('no_deadlock', c);
+          if (por) paths.set(c, stepsOf(node));
         }
         continue;
       }
@@ -208,7 +250,8 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
           for (let p = prefix.length; p < ch.log.length; p++) {
             for (let alt = 1; alt < ch.log[p]!.n; alt++) pending.push([...ch.log.slice(0, p).map((c) => c.pick), alt]);
           }
-          const choices = [...(r.length > 1 ? [k] : []), ...ch.log.map((c) => c.pick)];
+          const picks = ch.log.map((c) => c.pick);
+          const choices = [...(r.length > 1 ? [k] : []), ...picks];
           // Copy on write: a step that emits nothing leaves the monitor as it was, and shares it.
           let monitor = nodeMonitor;
           let fingerprint = node.fingerprint;
@@ -233,13 +276,15 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
             // Record the first (shortest) counterexample of each invariant and keep exploring past it:
             // a predictive finding (lock order) often precedes the deadlock it predicts.
             if (violation) {
-              found.set(violation.invariant, {
+              const c: Counterexample = {
                 invariant: violation.invariant, verdict: violation, deadlock: undefined, ...pathOf(node, choices, events), depth: node.depth + 1,
-              });
+              };
+              found.set(violation.invariant, c);
+              if (por) paths.set(c, stepsOf(node, { task: r[k]!, local: false, picks }));
             }
           }
           const modelKey = stateKey(state);
-          admit(next, { state, monitor, fingerprint, parent: node, choices, events, depth: node.depth + 1, local: false, task: r[k]! }, modelKey);
+          admit(next, { state, monitor, fingerprint, parent: node, choices, events, depth: node.depth + 1, local: false, task: r[k]!, picks }, modelKey);
         }
       }
     }
@@ -249,6 +294,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
     transitions.clear();
     monitors.clear();
   }
+  for (const [c, steps] of paths) shorten(sc, c, steps);
   // A shared monitor's explanations may cite another path's events: each verdict is taken again from
   // its own path, through a fresh monitor, as `kinv check` of the replayed trace gives it.
   for (const c of found.values()) {

@@ -58,7 +58,7 @@ describe('exploration of the three-task scenario', () => {
     expect(r.counterexamples.map((c) => c.invariant).sort()).toEqual([...RELEASE_IN_LOOKUP, ...DEADLOCK_2E].sort());
     const dl = r.counterexamples.find((c) => c.invariant === 'no_deadlock')!;
     expect(dl.verdict?.message).toMatch(/^deadlock: \d+ -> \d+ -> \d+ -> \d+/);
-  }, 120_000);
+  }, 600_000);
 
   it('fixed/current: the three-task deadlock needs no hand-off bit, only a reader that does not steal', () => {
     // The design notes expected the hand-off state to be what forbids stealing. The model finds the
@@ -67,11 +67,11 @@ describe('exploration of the three-task scenario', () => {
     const sc = { ...SCENARIOS.trio!({ dAddCi: 'fixed', order: 'current' }), handoff: false };
     const r = explore(sc, { monitor: bundledChecker({ order: 'current' }) });
     expect(r.counterexamples.map((c) => c.invariant)).toContain('no_deadlock');
-  }, 120_000);
+  }, 600_000);
 
   it('fixed/new: clean', () => {
     expect(cell('trio', 'fixed', 'new').counterexamples).toEqual([]);
-  }, 120_000);
+  }, 600_000);
 });
 
 describe('partial-order reduction on the three-task and case-insensitive scenarios', () => {
