@@ -7,7 +7,8 @@ import { dirname, join, resolve, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SpecAst } from '../dsl/ast.js';
 import { parseSpec } from '../dsl/parse.js';
-import { error, type Diagnostic, type Result } from '../diag/diagnostic.js';
+import { SpecCacheReader, type SpecCache } from '../dsl/parse-cache.js';
+import { error, ok, type Diagnostic, type Result } from '../diag/diagnostic.js';
 import { analyze, type AnalyzeOptions } from './analyze.js';
 import type { TypedSpec } from './ir.js';
 
@@ -63,6 +64,22 @@ function expand(paths: string[], diags: Diagnostic[], texts: SourceTexts): strin
   return out;
 }
 
+let cache: SpecCacheReader | null | undefined;
+
+/**
+ * The bundled spec's parsed files, written by `npm run build` next to this module in dist/ (none
+ * next to the sources: there every file is parsed). Read once, on the first spec loaded.
+ */
+function specCache(): SpecCacheReader | null {
+  if (cache !== undefined) return cache;
+  try {
+    cache = new SpecCacheReader(JSON.parse(readFileSync(new URL('./spec-cache.json', import.meta.url), 'utf8')) as SpecCache);
+  } catch {
+    cache = null;
+  }
+  return cache;
+}
+
 /** Parses the given spec files and everything they import. Syntax errors of every file are reported together. */
 export function loadSpecAsts(paths: string[], texts: SourceTexts = new Map()): { asts: SpecAst[]; sources: SourceTexts; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
@@ -87,7 +104,8 @@ export function loadSpecAsts(paths: string[], texts: SourceTexts = new Map()): {
       }
     }
     texts.set(shown, text);
-    const r = parseSpec({ path: shown, text });
+    const cached = specCache()?.get({ path: shown, text });
+    const r = cached ? ok(cached) : parseSpec({ path: shown, text });
     diagnostics.push(...r.diagnostics);
     if (!r.ok) return;
     for (const d of r.value.decls) {

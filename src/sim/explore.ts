@@ -7,8 +7,9 @@
  */
 import type { IncrementalChecker, Verdict } from '../checker/incremental.js';
 import type { TraceEvent } from '../trace/event.js';
-import type { Chooser } from './chooser.js';
+import { listChooser, type Chooser } from './chooser.js';
 import { initialState, live, runnable, step, type ModelState, type Scenario } from './model.js';
+import { cloneState, LOCAL_POINTS, stateKey } from './state.js';
 import type { Deadlock } from './simulate.js';
 import { deadlockCycle, taskWaits } from './wait-for.js';
 
@@ -39,19 +40,71 @@ export interface ExploreOptions {
   monitor?: () => IncrementalChecker;
   /** Stop at the first counterexample. */
   first?: boolean;
+  /**
+   * Partial-order reduction (default off in the library, on in `kinv explore`): where a task's next
+   * step is task-local, only that step is explored. Verdicts are those of the full search.
+   */
+  por?: boolean;
   /** Called every 1024 states explored (a search can run for minutes). */
   onProgress?: (p: { explored: number; distinct: number; depth: number }) => void;
 }
 
-/** A search node; the path to it is kept as parent links (memory linear in the number of states). */
+/**
+ * A search node; the path to it is kept as parent links. A node's model and monitor state are
+ * dropped once it is expanded, so what stays for the whole search is its step: choices and events.
+ */
 interface Node {
-  state: ModelState;
+  state: ModelState | undefined;
   monitor: IncrementalChecker | undefined;
+  /** The monitor's fingerprint as a small number (see `fpId`); successors by event-free steps share the monitor. */
+  fingerprint: number;
   parent: Node | undefined;
   /** The choices and events of the step that led here. */
   choices: number[];
   events: TraceEvent[];
   depth: number;
+  /** The step was an ample (task-local) step chosen by partial-order reduction. */
+  local: boolean;
+  /** The task that took the step (-1 at the root). */
+  task: number;
+  /** The step's own choices (faults, stealing, hand-off), without the scheduling one. */
+  picks: number[];
+}
+
+/** One step of a counterexample's path: which task, whether partial-order reduction chose it alone, its own choices. */
+interface PathStep { task: number; local: boolean; picks: number[] }
+
+function stepsOf(n: Node, extra?: PathStep): PathStep[] {
+  const out: PathStep[] = [];
+  for (let x: Node | undefined = n; x && x.task >= 0; x = x.parent) out.push({ task: x.task, local: x.local, picks: x.picks });
+  out.reverse();
+  if (extra) out.push(extra);
+  return out;
+}
+
+/**
+ * Drops from a counterexample the task-local steps that partial-order reduction ran early and that
+ * nothing after them needed (no later step of the same task): they emit nothing and touch nothing
+ * shared, so the events stay the same and the schedule is as short as the full search's. The
+ * choices are taken again by running the steps kept.
+ */
+function shorten(sc: Scenario, c: Counterexample, steps: PathStep[]): void {
+  const keep = steps.filter((st, i) => !st.local || steps.slice(i + 1).some((x) => x.task === st.task));
+  if (keep.length === steps.length) return;
+  const s = initialState(sc);
+  const choices: number[] = [];
+  const events: TraceEvent[] = [];
+  for (const st of keep) {
+    const r = runnable(s);
+    const k = r.indexOf(st.task);
+    if (k < 0) return;
+    if (r.length > 1) choices.push(k);
+    choices.push(...st.picks);
+    step(sc, s, st.task, listChooser(st.picks), events);
+  }
+  if (events.length !== c.events.length || events.some((e, i) => e.seq !== c.events[i]!.seq || e.pid !== c.events[i]!.pid || e.ev !== c.events[i]!.ev)) return;
+  c.choices = choices;
+  c.depth -= steps.length - keep.length;
 }
 
 function pathOf(n: Node, extraChoices: number[] = [], extraEvents: TraceEvent[] = []): { choices: number[]; events: TraceEvent[] } {
@@ -77,24 +130,79 @@ function probe(prefix: number[]): Chooser & { log: { n: number; pick: number }[]
   };
 }
 
-function stateKey(s: ModelState, m: IncrementalChecker | undefined): string {
-  const { seq: _seq, ...rest } = s;
-  return JSON.stringify(rest) + '|' + (m ? m.fingerprint() : '');
-}
+const NO_CHOICE: Chooser = {
+  choose(n) {
+    if (n <= 1) return 0;
+    throw new Error('internal: a task-local step drew a choice');
+  },
+};
 
 export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult {
   const started = performance.now();
   const maxDepth = opts.maxDepth ?? 200;
   const maxStates = opts.maxStates ?? 200_000;
+  const por = opts.por === true;
   const seen = new Set<string>();
   const found = new Map<string, Counterexample>();
-  const root: Node = { state: initialState(sc), monitor: opts.monitor?.(), parent: undefined, choices: [], events: [], depth: 0 };
-  seen.add(stateKey(root.state, root.monitor));
+  /** Under partial-order reduction, each counterexample's steps (see `shorten`). */
+  const paths = new Map<Counterexample, PathStep[]>();
+  // Fingerprints are long strings: each distinct one is numbered once, and keys carry the number.
+  const fingerprints = new Map<string, number>();
+  const fpId = (fp: string): number => {
+    let id = fingerprints.get(fp);
+    if (id === undefined) { id = fingerprints.size; fingerprints.set(fp, id); }
+    return id;
+  };
+  /** This level's monitor transitions: (fingerprint, events) → the monitor after, its fingerprint, its verdicts. */
+  const transitions = new Map<string, { monitor: IncrementalChecker; fp: number; violations: Verdict[] }>();
+  /** The next level's monitors by fingerprint. */
+  const monitors = new Map<number, IncrementalChecker>();
+  const rootMonitor = opts.monitor?.();
+  const root: Node = {
+    state: initialState(sc), monitor: rootMonitor, fingerprint: fpId(rootMonitor ? rootMonitor.fingerprint() : ''), parent: undefined, choices: [], events: [],
+    depth: 0, local: false, task: -1, picks: [],
+  };
+  seen.add(stateKey(root.state!) + '|' + root.fingerprint);
   let frontier: Node[] = [root];
   let explored = 0;
   let depth = 0;
   let cut: ExploreResult['cut'];
   const done = (): boolean => opts.first === true && found.size > 0;
+
+  /** Adds the successor unless it was seen; false when the state bound stopped it. */
+  const admit = (next: Node[], child: Node, modelKey = stateKey(child.state!)): void => {
+    const key = modelKey + '|' + child.fingerprint;
+    if (seen.has(key)) return;
+    if (seen.size >= maxStates) { cut = 'states'; return; }
+    seen.add(key);
+    next.push(child);
+  };
+
+  /**
+   * Partial-order reduction: a runnable task whose next step is task-local (it reads and writes
+   * only the task's own program counter, variables and stack, emits no event and draws no choice)
+   * commutes with every step of every other task and cannot be disabled by them, and the monitor
+   * never sees it. Taking that step alone (an ample set of one) loses no reachable verdict. A task
+   * runs at most two local steps in a row (LOCAL_POINTS), so no cycle is made of ample steps only.
+   */
+  const ample = (node: Node, r: number[], next: Node[]): boolean => {
+    const s = node.state!;
+    for (let k = 0; k < r.length; k++) {
+      const t = s.tasks[r[k]!]!;
+      if (t.granted || !LOCAL_POINTS.has(t.pc)) continue;
+      const state = cloneState(s);
+      const events: TraceEvent[] = [];
+      step(sc, state, r[k]!, NO_CHOICE, events);
+      // These points read only the task's own variables, so whether the step emits is theirs to decide.
+      if (events.length) continue;
+      admit(next, {
+        state, monitor: node.monitor, fingerprint: node.fingerprint, parent: node, choices: r.length > 1 ? [k] : [], events,
+        depth: node.depth + 1, local: true, task: r[k]!, picks: [],
+      });
+      return true;
+    }
+    return false;
+  };
 
   while (frontier.length && !done()) {
     const next: Node[] = [];
@@ -102,23 +210,38 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
       if (done()) break;
       explored++;
       if ((explored & 1023) === 0) opts.onProgress?.({ explored, distinct: seen.size, depth: node.depth });
+      const s = node.state!;
+      // Expanded once: what the node keeps from here on is its step (for the path).
+      node.state = undefined;
+      const nodeMonitor = node.monitor;
+      node.monitor = undefined;
       // A finished run: obligations left open would be pending, which is not a counterexample.
-      if (!live(node.state)) continue;
-      const r = runnable(node.state);
+      if (!live(s)) continue;
+      const r = runnable(s);
       if (r.length === 0) {
         if (!found.has('no_deadlock')) {
-          const deadlock = { cycle: deadlockCycle(node.state), waits: taskWaits(node.state) };
-          found.set('no_deadlock', { invariant: 'no_deadlock', verdict: undefined, deadlock, ...pathOf(node), depth: node.depth });
+          const deadlock = { cycle: deadlockCycle(s), waits: taskWaits(s) };
+          const c: Counterexample = { invariant: 'no_deadlock', verdict: undefined, deadlock, ...pathOf(node), depth: node.depth };
+          found.set('no_deadlock', c);
+          if (por) paths.set(c, stepsOf(node));
         }
         continue;
       }
       if (node.depth >= maxDepth) { cut = 'depth'; continue; }
+      if (por) {
+        node.state = s;
+        node.monitor = nodeMonitor;
+        const took = ample(node, r, next);
+        node.state = undefined;
+        node.monitor = undefined;
+        if (took) continue;
+      }
       for (let k = 0; k < r.length; k++) {
         // Enumerate every combination of the step's internal choices by re-running it from a copy.
         const pending: number[][] = [[]];
         while (pending.length) {
           const prefix = pending.pop()!;
-          const state = structuredClone(node.state);
+          const state = cloneState(s);
           const ch = probe(prefix);
           const events: TraceEvent[] = [];
           step(sc, state, r[k]!, ch, events);
@@ -127,31 +250,62 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
           for (let p = prefix.length; p < ch.log.length; p++) {
             for (let alt = 1; alt < ch.log[p]!.n; alt++) pending.push([...ch.log.slice(0, p).map((c) => c.pick), alt]);
           }
-          const monitor = node.monitor?.clone();
-          let violation: Verdict | undefined;
-          for (const e of events) {
-            const vs = monitor?.step(e) ?? [];
-            for (const v of vs) if (!violation && !found.has(v.invariant)) violation = v;
+          const picks = ch.log.map((c) => c.pick);
+          const choices = [...(r.length > 1 ? [k] : []), ...picks];
+          // Copy on write: a step that emits nothing leaves the monitor as it was, and shares it.
+          let monitor = nodeMonitor;
+          let fingerprint = node.fingerprint;
+          if (monitor && events.length) {
+            // Monitors are never stepped in place, so states with equal fingerprints share one, and the same
+            // monitor fed the same events (seq included: a spec may store it) is one transition, taken once.
+            const sig = String(fingerprint) + '\n' + JSON.stringify(events);
+            let t = transitions.get(sig);
+            if (t === undefined) {
+              const m = monitor.clone();
+              const vs: Verdict[] = [];
+              for (const e of events) vs.push(...m.step(e));
+              const fp = fpId(m.fingerprint());
+              const same = monitors.get(fp);
+              if (same === undefined) monitors.set(fp, m);
+              t = { monitor: same ?? m, fp, violations: vs };
+              transitions.set(sig, t);
+            }
+            monitor = t.monitor;
+            fingerprint = t.fp;
+            const violation = t.violations.find((v) => !found.has(v.invariant));
+            // Record the first (shortest) counterexample of each invariant and keep exploring past it:
+            // a predictive finding (lock order) often precedes the deadlock it predicts.
+            if (violation) {
+              const c: Counterexample = {
+                invariant: violation.invariant, verdict: violation, deadlock: undefined, ...pathOf(node, choices, events), depth: node.depth + 1,
+              };
+              found.set(violation.invariant, c);
+              if (por) paths.set(c, stepsOf(node, { task: r[k]!, local: false, picks }));
+            }
           }
-          const choices = [...(r.length > 1 ? [k] : []), ...ch.log.map((c) => c.pick)];
-          // Record the first (shortest) counterexample of each invariant and keep exploring past it:
-          // a predictive finding (lock order) often precedes the deadlock it predicts.
-          if (violation && !found.has(violation.invariant)) {
-            found.set(violation.invariant, {
-              invariant: violation.invariant, verdict: violation, deadlock: undefined, ...pathOf(node, choices, events), depth: node.depth + 1,
-            });
-          }
-          const key = stateKey(state, monitor);
-          if (seen.has(key)) continue;
-          if (seen.size >= maxStates) { cut = 'states'; continue; }
-          seen.add(key);
-          next.push({ state, monitor, parent: node, choices, events, depth: node.depth + 1 });
+          const modelKey = stateKey(state);
+          admit(next, { state, monitor, fingerprint, parent: node, choices, events, depth: node.depth + 1, local: false, task: r[k]!, picks }, modelKey);
         }
       }
     }
     if (next.length) depth++;
     frontier = next;
+    // Transitions and monitors are shared within a level: the next level's start from the new frontier.
+    transitions.clear();
+    monitors.clear();
+  }
+  for (const [c, steps] of paths) shorten(sc, c, steps);
+  // A shared monitor's explanations may cite another path's events: each verdict is taken again from
+  // its own path, through a fresh monitor, as `kinv check` of the replayed trace gives it.
+  for (const c of found.values()) {
+    if (!c.verdict || !opts.monitor) continue;
+    const m = opts.monitor();
+    let again: Verdict | undefined;
+    for (const e of c.events) {
+      again = m.step(e).find((v) => v.invariant === c.invariant);
+      if (again) break;
+    }
+    if (again) c.verdict = again;
   }
   return { explored, distinct: seen.size, depth, seconds: (performance.now() - started) / 1000, cut, counterexamples: [...found.values()] };
 }
-

@@ -56,6 +56,19 @@ export type Routine = keyof RoutineLabels;
 /** A program point: `routine:label`. */
 export type Pc = { [R in Routine]: `${R}:${RoutineLabels[R]}` }[Routine];
 
+/**
+ * Program points whose step is task-local: it reads and writes only the task's own `pc`, `v` and
+ * `stack` (and the scenario), never the locks, the dcache, the id counter or another task, and
+ * draws no choice. Such a step commutes with every other task's steps; when it also emits no event
+ * (decided by the task's own variables) the monitors never see it, and exploration's partial-order
+ * reduction takes it alone. test/sim/local-points.test.ts runs each on states whose shared parts
+ * throw when touched. A point added here must keep chains of local steps short (no loop).
+ */
+export const LOCAL_POINTS: ReadonlySet<Pc> = new Set<Pc>([
+  'task:start', 'lookup_slow:dap', 'lookup_slow:after-dap', 'lookup_slow:ret-nolock', 'fs_lookup:lookup',
+  'd_add_ci:after-dap', 'd_add_ci:after-relock', 'd_add_ci:splice',
+]);
+
 /** What a task's current syscall knows (all optional: filled in as the program runs). */
 export interface Vars {
   dir?: string; name?: string; flags?: number; mode?: Mode;
@@ -121,4 +134,71 @@ export function runnable(s: ModelState): number[] {
 
 export function live(s: ModelState): boolean {
   return s.tasks.some((t) => t.status !== 'done');
+}
+
+/**
+ * An independent copy of `s` (what `structuredClone` gives, without its generic walk): exploration
+ * copies a state for every successor it tries.
+ */
+export function cloneState(s: ModelState): ModelState {
+  const locks: Record<string, RwsemState> = {};
+  for (const k in s.locks) {
+    const l = s.locks[k]!;
+    locks[k] = { writer: l.writer, readers: l.readers.slice(), queue: l.queue.map((q) => ({ pid: q.pid, mode: q.mode })), handoff: l.handoff };
+  }
+  const inLookup: Record<string, { dentry: string; owner: number }> = {};
+  for (const k in s.inLookup) { const e = s.inLookup[k]!; inLookup[k] = { dentry: e.dentry, owner: e.owner }; }
+  return {
+    locks, hashed: { ...s.hashed }, inLookup, dentryKey: { ...s.dentryKey }, nextId: s.nextId, seq: s.seq,
+    tasks: s.tasks.map((t) => ({
+      pid: t.pid, comm: t.comm, op: t.op, pc: t.pc, v: { ...t.v }, stack: t.stack.slice(), status: t.status,
+      waitLock: t.waitLock, waitMode: t.waitMode, waitDentry: t.waitDentry, granted: t.granted,
+    })),
+  };
+}
+
+/** A scalar with its type, so that `null`, `"null"`, `1` and `"1"` stay apart. */
+function scalar(x: unknown): string {
+  return x === null ? '~' : typeof x === 'string' ? "'" + x : typeof x === 'number' ? '#' + String(x) : x === true ? '+' : x === false ? '-' : '?';
+}
+
+/** Program points by number, assigned as met (the numbers only need to stay fixed within one process). */
+const PC_CODES = new Map<string, string>();
+function pcCode(pc: string): string {
+  let c = PC_CODES.get(pc);
+  if (c === undefined) { c = String(PC_CODES.size); PC_CODES.set(pc, c); }
+  return c;
+}
+
+/**
+ * The state as a string for a visited set: everything but `seq` (an event counter, not state), and
+ * the tasks' `pid` and `comm` (fixed by the scenario). Records are written in insertion order, as
+ * JSON.stringify would, so two states of one scenario have the same key exactly when their JSON
+ * forms (less `seq`) are equal; in a third of JSON's length. Names and ids (the scenario's and the
+ * model's) never hold the separators \u0001-\u0003.
+ */
+export function stateKey(s: ModelState): string {
+  let k = '';
+  for (const id in s.locks) {
+    const l = s.locks[id]!;
+    k += id + '\u0002' + scalar(l.writer) + '\u0002' + l.readers.join('.') + '\u0002';
+    for (const q of l.queue) k += String(q.pid) + q.mode + '.';
+    k += l.handoff ? '+\u0001' : '-\u0001';
+  }
+  k += '\u0003';
+  for (const n in s.hashed) k += n + '\u0002' + s.hashed[n]! + '\u0001';
+  k += '\u0003';
+  for (const n in s.inLookup) { const e = s.inLookup[n]!; k += n + '\u0002' + e.dentry + '\u0002' + String(e.owner) + '\u0001'; }
+  k += '\u0003';
+  for (const d in s.dentryKey) k += d + '\u0002' + s.dentryKey[d]! + '\u0001';
+  k += '\u0003' + String(s.nextId);
+  for (const t of s.tasks) {
+    k += '\u0003' + String(t.op) + '\u0002' + pcCode(t.pc) + '\u0002' + t.status + '\u0002' + scalar(t.waitLock) + '\u0002' + scalar(t.waitMode) + '\u0002'
+      + scalar(t.waitDentry) + (t.granted ? '+' : '-') + '\u0002';
+    for (const p of t.stack) k += pcCode(p) + '.';
+    k += '\u0002';
+    const v = t.v as Record<string, unknown>;
+    for (const n in v) if (v[n] !== undefined) k += n + '\u0001' + scalar(v[n]) + '\u0001';
+  }
+  return k;
 }
