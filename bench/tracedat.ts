@@ -3,12 +3,14 @@
  * from traces/tracedat/record-v6.dat (bench/gen-tracedat.ts: its pages repeated, later), and the
  * tracefs text of the same records (rendered once by the reader and written out), each read from
  * disk through `readFtrace` with the reference probe mapping. The trace.dat path counts everything:
- * metadata, page decoding, merging the CPUs, rendering, and the text reader over the lines.
+ * metadata, page decoding, merging the CPUs, the text of the head `kinv check` scans (rendered and
+ * read as text), then each record decoded into the reader's scan (src/trace/ftrace/decoded.ts).
  */
 import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readFtrace } from '../src/trace/ftrace/read.js';
-import { traceDatText } from '../src/trace/tracedat/read.js';
+import { traceDatRecords, traceDatText } from '../src/trace/tracedat/read.js';
+import type { DecodedChunk } from '../src/trace/ftrace/decoded.js';
 import { vfsProbeMapping } from './ftrace.js';
 import { generateTraceDat } from './gen-tracedat.js';
 
@@ -17,11 +19,11 @@ export interface TraceDatBench { dat: PathFigures; text: PathFigures; ratio: num
 
 const MB = 1024 * 1024;
 
-async function* fromGen(g: Generator<Buffer>): AsyncGenerator<Buffer> {
+async function* fromGen(g: Generator<Buffer | DecodedChunk>): AsyncGenerator<Buffer | DecodedChunk> {
   yield* g;
 }
 
-async function timed(input: () => AsyncIterable<Buffer | Uint8Array>, bytes: number): Promise<PathFigures> {
+async function timed(input: () => AsyncIterable<Buffer | Uint8Array | DecodedChunk>, bytes: number): Promise<PathFigures> {
   const stats = { lines: 0, records: 0, events: 0, malformed: 0, gaps: 0, unmapped: 0, skipped: 0 };
   const t0 = process.hrtime.bigint();
   for await (const batch of readFtrace(input(), vfsProbeMapping(), { file: 'bench', stats, onDiagnostic: () => undefined })) void batch;
@@ -38,7 +40,7 @@ export async function benchTraceDat(root: string, outDir: string, copies = 200):
     writeFileSync(dat, bytes);
     writeFileSync(txt, Buffer.concat([...traceDatText(bytes).chunks]));
   }
-  const d = await timed(() => fromGen(traceDatText(readFileSync(dat)).chunks), statSync(dat).size);
+  const d = await timed(() => fromGen(traceDatRecords(readFileSync(dat)).chunks), statSync(dat).size);
   const t = await timed(() => createReadStream(txt, { highWaterMark: 1 << 20 }), statSync(txt).size);
   return { dat: d, text: t, ratio: d.recordsPerSec / t.recordsPerSec };
 }

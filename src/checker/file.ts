@@ -11,7 +11,9 @@ import { inferIrwsemOffset, inferParLookupBit } from '../trace/ftrace/infer.js';
 import { entriesShortfall, type EntriesPromise } from '../trace/ftrace/promise.js';
 import { ProbeSites, type KernelSymbols } from '../trace/ftrace/sites.js';
 import { openInput, sniffFormat, type OpenedInput, type TraceFormat } from '../trace/input.js';
-import { isTraceDat, openTraceDat } from '../trace/tracedat/input.js';
+import type { DecodedChunk } from '../trace/ftrace/decoded.js';
+import { isTraceDat, openTraceDat, type OpenedTraceDat } from '../trace/tracedat/input.js';
+import { HEAD_TEXT_BYTES } from '../trace/tracedat/read.js';
 import { readItf } from '../trace/itf.js';
 import { readNdjson } from '../trace/ndjson.js';
 import { runCheck, SchemaValidator, type CheckReport } from './check.js';
@@ -47,7 +49,7 @@ export interface FileReport extends CheckReport {
 /** `undefined` when the input cannot be read at all (the diagnostic went to onDiagnostic). */
 export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFileOptions = {}): Promise<FileReport | undefined> {
   const diag = opts.onDiagnostic ?? (() => {});
-  let input;
+  let input: OpenedInput;
   try {
     input = await openInput(path);
   } catch (e) {
@@ -56,24 +58,26 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   }
   // trace-cmd's binary trace.dat is read as the tracefs text of its records.
   const traceDat = isTraceDat(input.head);
-  if (traceDat && opts.from === 'ndjson') {
-    diag(error('KV306', `'${input.name}' is a trace.dat (binary), not NDJSON`, { at: { source: input.name, line: 1, column: 1 } },
+  if (traceDat && (opts.from === 'ndjson' || opts.from === 'itf')) {
+    diag(error('KV306', `'${input.name}' is a trace.dat (binary), not ${opts.from === 'itf' ? 'ITF' : 'NDJSON'}`, { at: { source: input.name, line: 1, column: 1 } },
       'leave --from out (or use --from ftrace): a trace.dat is read as the ftrace text of its records'));
     return undefined;
   }
+  // (a trace.dat's chunks are text, then its records decoded: read as ftrace only)
+  let src: OpenedTraceDat = input;
   if (traceDat) {
-    const text = await openTraceDat(input, diag);
-    if (text === undefined) return undefined;
-    input = text;
+    const dat = await openTraceDat(input, diag);
+    if (dat === undefined) return undefined;
+    src = dat;
   }
-  const sniffed = sniffFormat(input.head);
+  const sniffed = sniffFormat(src.head);
   const from = opts.from ?? 'auto';
   if (from === 'itf') return checkItf(input, specs, opts, diag);
   const format: TraceFormat = from === 'auto' ? (sniffed === 'empty' ? 'ndjson' : sniffed) : from;
   // An ftrace capture names its own kernel's layout: infer the i_rwsem offset and the
   // DCACHE_PAR_LOOKUP bit from its first chunk, unless the user gave them.
   let extra: Record<string, string> | undefined;
-  let chunks: AsyncIterable<Uint8Array> = input.chunks;
+  let chunks: AsyncIterable<Uint8Array | DecodedChunk> = src.chunks;
   const given = opts.params ?? {};
   let head: string | undefined;
   // A `trace` file that holds fewer records than its header promises lost them at an unknown
@@ -81,7 +85,8 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   // done before the first read starts: an xz stream is decoded by one decoder per process at a time).
   const short = format === 'ftrace' && path !== '-' && !traceDat ? await shortfall(path) : undefined;
   if (format === 'ftrace') {
-    const peeked = await peek(input.chunks, 1 << 19);
+    // (a trace.dat gives this much as text before its records come decoded)
+    const peeked = await peek(src.chunks, HEAD_TEXT_BYTES);
     chunks = peeked.all;
     head = Buffer.concat(peeked.head).toString('latin1');
   }
@@ -101,12 +106,12 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   let coverage: ProbeCoverage | undefined;
   if (format === 'ndjson') {
     const schema = new SchemaValidator(spec);
-    source = readNdjson(chunks, { file: input.name, onDiagnostic: diag, stats, validate: (e) => schema.problem(e) });
+    source = readNdjson(input.chunks, { file: input.name, onDiagnostic: diag, stats, validate: (e) => schema.problem(e) });
   } else {
     coverage = new ProbeCoverage();
     if (opts.kernelFunctions !== undefined) coverage.setPresent(opts.kernelFunctions);
     const opened = openFtraceSource(chunks, {
-      file: input.name, spec, onDiagnostic: (d) => { if (d.code !== 'KV316' || (short === undefined && input.cut === undefined)) diag(d); },
+      file: input.name, spec, onDiagnostic: (d) => { if (d.code !== 'KV316' || (short === undefined && src.cut === undefined)) diag(d); },
       stats, params: opts.params ?? {}, coverage, probes: opts.probes, head, probeSites: new ProbeSites(opts.probes, opts.kernelSymbols),
     });
     if (!opened.ok) {
@@ -123,7 +128,7 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     source = startsWithLoss(source, { kind: 'gap', reason: 'entries missing', lost: n, lasting: true, seq: 0, file: input.name, line: short.line }, stats);
   }
   if (opts.onItem !== undefined) source = tapped(source, opts.onItem);
-  const report = await runCheck(compiled, endsWithCut(source, input, stats, diag), stats, {
+  const report = await runCheck(compiled, endsWithCut(source, src, stats, diag), stats, {
     all: opts.all,
     evaluationBudget: opts.evaluationBudget,
     tasksStartUnknown: format === 'ftrace',
@@ -178,7 +183,7 @@ async function* startsWithLoss(source: AsyncIterable<TraceItem[]>, gap: TraceGap
  * The source, then, when the compressed input was cut short, a located diagnostic and a gap of
  * every task: whatever followed the cut is lost, for any task.
  */
-async function* endsWithCut(source: AsyncIterable<TraceItem[]>, input: OpenedInput, stats: SourceStats,
+async function* endsWithCut(source: AsyncIterable<TraceItem[]>, input: Pick<OpenedInput, 'cut' | 'name'>, stats: SourceStats,
   diag: (d: Diagnostic) => void): AsyncGenerator<TraceItem[]> {
   yield* source;
   const cut = input.cut;
@@ -191,19 +196,24 @@ async function* endsWithCut(source: AsyncIterable<TraceItem[]>, input: OpenedInp
 }
 
 /** Reads at least `bytes` from the front of a stream, and returns them with the whole stream again. */
-async function peek(stream: AsyncIterable<Uint8Array>, bytes: number): Promise<{ head: Uint8Array[]; all: AsyncIterable<Uint8Array> }> {
+async function peek(stream: AsyncIterable<Uint8Array | DecodedChunk>, bytes: number,
+): Promise<{ head: Uint8Array[]; all: AsyncIterable<Uint8Array | DecodedChunk> }> {
   const it = stream[Symbol.asyncIterator]();
   const head: Uint8Array[] = [];
   let n = 0;
   let done = false;
+  // (decoded records, after a trace.dat's text: not part of the text head)
+  let decoded: DecodedChunk | undefined;
   while (n < bytes) {
     const r = await it.next();
     if (r.done) { done = true; break; }
+    if (!(r.value instanceof Uint8Array)) { decoded = r.value; break; }
     head.push(r.value);
     n += r.value.length;
   }
-  async function* all(): AsyncGenerator<Uint8Array> {
+  async function* all(): AsyncGenerator<Uint8Array | DecodedChunk> {
     yield* head;
+    if (decoded !== undefined) yield decoded;
     if (done) return;
     for (;;) {
       const r = await it.next();

@@ -7,6 +7,7 @@ import { error, type Diagnostic } from '../diag/diagnostic.js';
 import { compileRecordMapper } from '../monitor/mapping.js';
 import type { ProbeCoverage, ProbeDefinition } from './coverage.js';
 import type { SourceStats, TraceItem } from './event.js';
+import type { DecodedChunk } from './ftrace/decoded.js';
 import type { FtraceMapping } from './ftrace/mapping-api.js';
 import { readFtrace } from './ftrace/read.js';
 import type { ProbeSites } from './ftrace/sites.js';
@@ -36,7 +37,7 @@ export function specMapping(spec: TypedSpec): FtraceMapping {
   };
 }
 
-export function openFtraceSource(chunks: AsyncIterable<Uint8Array>,
+export function openFtraceSource(chunks: AsyncIterable<Uint8Array | DecodedChunk>,
   opts: FtraceSourceOptions): { ok: true; source: AsyncIterable<TraceItem[]> } | { ok: false; diagnostics: Diagnostic[] } {
   if (opts.spec.mappings.length === 0) {
     const d = error('KV317', `'${opts.file}' is ftrace text, but the spec has no 'map' declarations to turn its records into events`,

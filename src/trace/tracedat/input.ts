@@ -1,6 +1,7 @@
 /**
  * A trace.dat input as ftrace text: the opened file's bytes (gunzipped when it was a .gz) are read
- * whole, their metadata parsed, and the records rendered lazily as tracefs text (see read.ts).
+ * whole, their metadata parsed, and the records rendered lazily as tracefs text for the head the
+ * checker scans, then given decoded, field by field, with no text made (see read.ts).
  * Damage in the metadata makes the file unreadable (a located KV306); damage part-way through the
  * CPU data sets `cut` after the records before it, so the caller reports it (KV305) and ends with
  * a gap, as for a cut .gz.
@@ -9,18 +10,28 @@ import { error, type Diagnostic } from '../../diag/diagnostic.js';
 import type { OpenedInput } from '../input.js';
 import { TraceDatError } from './cursor.js';
 import { isTraceDat } from './file.js';
-import { traceDatText, type TraceDatText } from './read.js';
+import type { DecodedChunk } from '../ftrace/decoded.js';
+import { HEAD_TEXT_BYTES, traceDatRecords, type TraceDatRecords } from './read.js';
 
 export { isTraceDat };
 
-/** The trace.dat `input` as an input of ftrace text, or undefined (with the diagnostic given) when its metadata is damaged. */
-export async function openTraceDat(input: OpenedInput, onDiagnostic: (d: Diagnostic) => void): Promise<OpenedInput | undefined> {
+/** An opened trace.dat: its first chunks ftrace text (`head` the first), then chunks of decoded records. */
+export interface OpenedTraceDat extends Omit<OpenedInput, 'chunks'> {
+  chunks: AsyncIterable<Uint8Array | DecodedChunk>;
+}
+
+/**
+ * The trace.dat `input` as an input of ftrace text, its records decoded past the first
+ * `textBytes` of text, or undefined (with the diagnostic given) when its metadata is damaged.
+ */
+export async function openTraceDat(input: OpenedInput, onDiagnostic: (d: Diagnostic) => void,
+  textBytes = HEAD_TEXT_BYTES): Promise<OpenedTraceDat | undefined> {
   const parts: Buffer[] = [];
   for await (const c of input.chunks) parts.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
   const bytes = Buffer.concat(parts);
-  let text: TraceDatText;
+  let text: TraceDatRecords;
   try {
-    text = traceDatText(bytes);
+    text = traceDatRecords(bytes, textBytes);
   } catch (e) {
     if (!(e instanceof TraceDatError)) throw e;
     // A binary file has no lines: the location is the byte offset (a span of the file).
@@ -35,10 +46,11 @@ export async function openTraceDat(input: OpenedInput, onDiagnostic: (d: Diagnos
   }
   const chunks = text.chunks;
   const first = chunks.next();
-  const head = first.done === true ? Buffer.alloc(0) : first.value;
-  const opened: OpenedInput = { name: input.name, head, chunks: rest() };
-  async function* rest(): AsyncGenerator<Uint8Array> {
-    if (first.done !== true) yield head;
+  // (the first chunk is text: the file's header line at least)
+  const head = first.done === true || !(first.value instanceof Uint8Array) ? Buffer.alloc(0) : first.value;
+  const opened: OpenedTraceDat = { name: input.name, head, chunks: rest() };
+  async function* rest(): AsyncGenerator<Uint8Array | DecodedChunk> {
+    if (first.done !== true) yield first.value;
     for (const c of chunks) yield c;
     if (input.cut !== undefined) opened.cut = input.cut;
     else if (text.problems.length > 0) {

@@ -15,6 +15,8 @@ import { TraceDatError } from './cursor.js';
 import { cpuPages, type Page } from './cpu.js';
 import { readTraceDatMeta, type TraceDatMeta } from './file.js';
 import { Kallsyms } from './kallsyms.js';
+import type { DecodedChunk, DecodedRecord } from '../ftrace/decoded.js';
+import * as payloadMod from '../ftrace/payload.js';
 import { clockInNs, EventRenderer, FieldReader, flagsText, tsText } from './render.js';
 import { PageReader } from './ring.js';
 
@@ -35,6 +37,8 @@ export interface TraceDatText {
 }
 
 const CHUNK_LINES = 4096;
+
+const { hasOpenString } = payloadMod;
 
 /** One CPU's stream of events. */
 class CpuStream {
@@ -78,16 +82,73 @@ class CpuStream {
   }
 }
 
+/**
+ * Text the reader is given before its records come decoded: the checker scans the first 512 KiB
+ * of an ftrace input as text (src/checker/file.ts: the i_rwsem offset and the probes it shows).
+ */
+export const HEAD_TEXT_BYTES = 1 << 19;
+
 /** Reads the metadata of `bytes` (throws `TraceDatError` when it is damaged) and returns the text renderer. */
 export function traceDatText(bytes: Uint8Array): TraceDatText {
+  const t = traceDatLines(bytes, Infinity);
+  return t as TraceDatText;
+}
+
+export interface TraceDatRecords extends Omit<TraceDatText, 'chunks'> {
+  /** Text chunks (the first `textBytes` or more, in whole lines), then chunks of decoded records. */
+  chunks: Generator<Buffer | DecodedChunk>;
+}
+
+/**
+ * Like `traceDatText`, but past the first `textBytes` of text its records come decoded (see
+ * src/trace/ftrace/decoded.ts): each record's columns are made from its fields, and no line is
+ * rendered to be scanned again, except a record the decoder gives as text (decoded.ts says which).
+ */
+export function traceDatRecords(bytes: Uint8Array, textBytes = HEAD_TEXT_BYTES): TraceDatRecords {
+  return traceDatLines(bytes, textBytes);
+}
+
+/** A record's columns by event type: how each is made. */
+interface TypeInfo {
+  rend: EventRenderer | null;
+  /** The decoded record's kind, or undefined when records of this type go as text. */
+  kind: DecodedRecord['kind'] | undefined;
+}
+
+function typeInfo(meta: TraceDatMeta, type: number, ks: Kallsyms): TypeInfo {
+  const f = meta.formats.get(type);
+  if (f === undefined) return { rend: null, kind: undefined };
+  const rend = new EventRenderer(f, ks);
+  // The function tracer's lines, and graph lines, are scanned as text.
+  const asText = rend.bare || /\s/.test(f.name) || f.name === '' || f.name === 'function' || f.name.startsWith('funcgraph_');
+  const kind = asText ? undefined : rend.probe === 'entry' ? 'kprobe' : rend.probe === 'return' ? 'kretprobe' : 'event';
+  return { rend, kind };
+}
+
+/** Whether `s` has a control byte, or (with `edges`) a blank at either end: then its record goes as text. */
+function notPlain(s: string, edges: boolean): boolean {
+  const n = s.length;
+  if (edges && n > 0 && (s.charCodeAt(0) <= 32 || s.charCodeAt(n - 1) <= 32)) return true;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c === 127) return true;
+  }
+  return false;
+}
+
+/** Longer payloads go as text (the reader's line-length limit applies to them). */
+const MAX_DECODED_PAYLOAD = 1 << 16;
+
+function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
   const meta = readTraceDatMeta(bytes);
   const problems: TraceDatProblem[] = [];
-  const out: TraceDatText = { meta, chunks: lines(), problems, records: 0 };
-  function* lines(): Generator<Buffer> {
+  const out: TraceDatRecords = { meta, chunks: lines(), problems, records: 0 };
+  function* lines(): Generator<Buffer | DecodedChunk> {
     const ks = new Kallsyms(meta.kallsyms);
-    const renderers = new Map<number, EventRenderer | null>();
+    const types = new Map<number, TypeInfo>();
     const fields = new FieldReader(meta.littleEndian);
     const inNs = clockInNs(meta.clock);
+    const clock = inNs ? 'ns' : 'counter';
     const streams = meta.cpus.map((c, i) => new CpuStream(c.cpu, i, cpuPages(bytes, meta, c), meta, (p) => problems.push(p)));
     for (const s of streams) s.advance();
     // Common fields, from any format (every event has them at the same place).
@@ -97,51 +158,111 @@ export function traceDatText(bytes: Uint8Array): TraceDatText {
     const fFlags = any?.byName.get('common_flags');
     const fPreempt = any?.byName.get('common_preempt_count');
     const fPid = any?.byName.get('common_pid');
-    // `comm-pid` and `[cpu]` columns, made once per task and CPU
-    const taskCols = new Map<number, string>();
+    // `comm-pid` and `[cpu]` columns, made once per task and CPU; the flags column once per value
+    const tasks = new Map<number, { col: string; comm: string; plain: boolean }>();
     const cpuCols = streams.map((s) => ` [${String(s.cpu).padStart(3, '0')}] `);
+    const flagCols = new Map<number, string>();
     const compressed = meta.compression === 'none' ? '' : `, ${meta.compression}`;
-    let buf: string[] = [`# trace.dat version ${meta.version}, clock ${meta.clock ?? 'unknown'}, ${meta.cpus.length} CPUs${compressed}`];
+    const header = `# trace.dat version ${meta.version}, clock ${meta.clock ?? 'unknown'}, ${meta.cpus.length} CPUs${compressed}`;
+    let text: string[] = [header];
+    let textLen = header.length + 1;
+    let decoded: (DecodedRecord | string)[] | undefined;
     for (;;) {
       let best: CpuStream | undefined;
       for (const s of streams) if (!s.done && (best === undefined || s.ts < best.ts)) best = s;
       if (best === undefined) break;
       const r = best.reader;
       if (best.missed !== 0) {
-        buf.push(best.missed > 0 ? `CPU:${best.cpu} [LOST ${best.missed} EVENTS]` : `CPU:${best.cpu} [LOST EVENTS]`);
+        const lost = best.missed > 0 ? `CPU:${best.cpu} [LOST ${best.missed} EVENTS]` : `CPU:${best.cpu} [LOST EVENTS]`;
+        if (decoded !== undefined) decoded.push(lost);
+        else { text.push(lost); textLen += lost.length + 1; }
       }
       fields.set(r.bytes, r.start, r.length);
       const type = fType === undefined ? undefined : fields.int(fType);
-      let rend = typeof type === 'number' ? renderers.get(type) : null;
-      if (rend === undefined && typeof type === 'number') {
-        const f = meta.formats.get(type);
-        rend = f === undefined ? null : new EventRenderer(f, ks);
-        renderers.set(type, rend);
+      let info = typeof type === 'number' ? types.get(type) : undefined;
+      if (info === undefined) {
+        info = typeof type === 'number' ? typeInfo(meta, type, ks) : { rend: null, kind: undefined };
+        if (typeof type === 'number') types.set(type, info);
       }
       const pid = fPid === undefined ? undefined : fields.int(fPid);
       const pidN = typeof pid === 'number' ? pid : -1;
-      let task = taskCols.get(pidN);
+      let task = tasks.get(pidN);
       if (task === undefined) {
         const comm = pidN === 0 ? '<idle>' : meta.cmdlines.get(pidN) ?? '<...>';
-        task = `${comm.padStart(16)}-${String(pidN).padEnd(7)}`;
-        taskCols.set(pidN, task);
+        task = { col: `${comm.padStart(16)}-${String(pidN).padEnd(7)}`, comm, plain: comm !== '' && comm.length <= 16 && !/[\s\x00-\x20\x7f]/.test(comm) };
+        tasks.set(pidN, task);
       }
       const flagsV = fFlags === undefined ? 0 : fields.int(fFlags);
       const preV = fPreempt === undefined ? 0 : fields.int(fPreempt);
-      const flags = flagsText(typeof flagsV === 'number' ? flagsV : 0, typeof preV === 'number' ? preV : 0);
-      const prefix = `${task}${cpuCols[best.index]!}${flags} ${tsText(r.ts + meta.tsOffset, inNs)}: `;
-      if (rend === null || rend === undefined) {
-        buf.push(`${prefix}unknown_event_${String(type)}: (an event type the file has no format for)`);
-      } else if (rend.bare) buf.push(prefix + rend.payload(fields));
-      else buf.push(`${prefix}${rend.fmt.name}: ${rend.payload(fields)}`);
+      const fl = typeof flagsV === 'number' ? flagsV : 0;
+      const pre = typeof preV === 'number' ? preV : 0;
+      const flagKey = fl * 65536 + pre;
+      let flags = flagCols.get(flagKey);
+      if (flags === undefined) { flags = flagsText(fl, pre); flagCols.set(flagKey, flags); }
+      const ts = r.ts + meta.tsOffset;
+      const rend = info.rend;
+      let rec: DecodedRecord | undefined;
+      if (decoded !== undefined && info.kind !== undefined && rend !== null && pidN >= 0 && task.plain) {
+        rec = decode(info.kind, rend, fields);
+        if (rec !== undefined) {
+          rec.pid = pidN;
+          rec.cpu = best.cpu;
+          rec.comm = task.comm;
+          rec.ts = tsText(ts, inNs, false);
+          rec.clock = clock;
+          rec.flags = flags;
+        }
+      }
+      if (rec !== undefined) decoded!.push(rec);
+      else {
+        const prefix = `${task.col}${cpuCols[best.index]!}${flags} ${tsText(ts, inNs)}: `;
+        let line: string;
+        if (rend === null) line = `${prefix}unknown_event_${String(type)}: (an event type the file has no format for)`;
+        else if (rend.bare) line = prefix + rend.payload(fields);
+        else line = `${prefix}${rend.fmt.name}: ${rend.payload(fields)}`;
+        if (decoded !== undefined) decoded.push(line);
+        else { text.push(line); textLen += line.length + 1; }
+      }
       out.records++;
       best.advance();
-      if (buf.length >= CHUNK_LINES) {
-        yield Buffer.from(buf.join('\n') + '\n', 'latin1');
-        buf = [];
+      if (decoded !== undefined) {
+        if (decoded.length >= CHUNK_LINES) { yield { decoded }; decoded = []; }
+      } else if (text.length >= CHUNK_LINES || textLen >= textBytes) {
+        yield Buffer.from(text.join('\n') + '\n', 'latin1');
+        text = [];
+        if (textLen >= textBytes) decoded = [];
       }
     }
-    if (buf.length > 0) yield Buffer.from(buf.join('\n') + '\n', 'latin1');
+    if (text.length > 0) yield Buffer.from(text.join('\n') + '\n', 'latin1');
+    if (decoded !== undefined && decoded.length > 0) yield { decoded };
   }
   return out;
+}
+
+/** A record's kind, name and payload from its fields, or undefined when it goes as text. */
+function decode(kind: DecodedRecord['kind'], rend: EventRenderer, fields: FieldReader): DecodedRecord | undefined {
+  const name = rend.fmt.name;
+  let site = '';
+  let sym = '';
+  let payload: string;
+  if (kind === 'kprobe' || kind === 'kretprobe') {
+    const h = rend.head(fields);
+    if (h === undefined) return undefined;
+    site = h.site;
+    sym = h.sym;
+    const body = rend.body(fields);
+    if (body.length > MAX_DECODED_PAYLOAD || notPlain(body, false)) return undefined;
+    // (the head must be followed by a blank, and the payload end in none, as the text reader reads it)
+    const n = body.length;
+    if (n > 0 && (body.charCodeAt(0) !== 32 || body.charCodeAt(n - 1) === 32)) return undefined;
+    const head = kind === 'kprobe' ? `(${site})` : `(${site} <- ${sym})`;
+    payload = head + body;
+    // A quoted value left open would make the text reader wait for the line that continues it.
+    if (body.indexOf('"') !== -1 && hasOpenString(payload, head.length, payload.length)) return undefined;
+  } else {
+    payload = rend.payload(fields);
+    if (payload.length > MAX_DECODED_PAYLOAD || notPlain(payload, true) || payload.charCodeAt(0) === 40 /* ( */) return undefined;
+    if (name === 'sys_exit' && payload.startsWith('NR ')) kind = 'syscall_exit';
+  }
+  return { kind, name, pid: -1, cpu: -1, comm: '', ts: '', clock: 'ns', flags: '', payload, site, sym };
 }

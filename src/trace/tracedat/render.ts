@@ -21,12 +21,12 @@ export function clockInNs(clock: string | undefined): boolean {
   return clock === undefined || NS_CLOCKS.has(clock);
 }
 
-/** The timestamp column as tracefs prints it. */
-export function tsText(ts: number, inNs: boolean): string {
-  if (!inNs) return String(ts).padStart(12);
+/** The timestamp column as tracefs prints it (`padded`: to its width). */
+export function tsText(ts: number, inNs: boolean, padded = true): string {
+  if (!inNs) return padded ? String(ts).padStart(12) : String(ts);
   const sec = Math.floor(ts / 1e9);
   const usec = Math.floor((ts % 1e9) / 1000);
-  return `${String(sec).padStart(5)}.${String(usec).padStart(6, '0')}`;
+  return `${padded ? String(sec).padStart(5) : String(sec)}.${String(usec).padStart(6, '0')}`;
 }
 
 /** The irqs-off / need-resched / hardirq-softirq / preempt-depth / migrate-disable column (kernel 6.x). */
@@ -71,6 +71,15 @@ export class FieldReader {
       case 8: return f.signed ? v.getBigInt64(at, this.le) : v.getBigUint64(at, this.le);
       default: return undefined;
     }
+  }
+
+  /** An 8-byte field in lowercase hex (as `%lx` prints it, a negative value as its two's complement), or undefined when short. */
+  hex64(f: FieldFormat): string | undefined {
+    if (f.offset + 8 > this.len) return undefined;
+    const at = this.base + f.offset;
+    const lo = this.view.getUint32(this.le ? at : at + 4, this.le);
+    const hi = this.view.getUint32(this.le ? at + 4 : at, this.le);
+    return hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0');
   }
 
   /** A string field (`__data_loc char[]` or `char name[N]`), up to its first NUL, byte-exact (latin1). */
@@ -194,6 +203,29 @@ export class EventRenderer {
     return this.fnIp !== undefined;
   }
 
+  /** Whether the event is a probe's: `entry` (kprobe), `return` (kretprobe), or undefined. */
+  get probe(): 'entry' | 'return' | undefined {
+    return this.probeIp !== undefined ? 'entry' : this.probeFunc !== undefined && this.probeRet !== undefined ? 'return' : undefined;
+  }
+
+  /** A probe's site and probed function, as tracefs prints them in its `(…)` head; undefined when not a probe or a field is short. */
+  head(r: FieldReader): { site: string; sym: string } | undefined {
+    if (this.probeIp !== undefined) {
+      const ip = r.int(this.probeIp);
+      if (typeof ip !== 'bigint') return undefined;
+      const site = symbolText(this.ks, ip, true);
+      const known = this.ks.resolve(ip);
+      return { site, sym: known === undefined ? site : known.name };
+    }
+    if (this.probeFunc !== undefined && this.probeRet !== undefined) {
+      const fn = r.int(this.probeFunc);
+      const ret = r.int(this.probeRet);
+      if (typeof fn !== 'bigint' || typeof ret !== 'bigint') return undefined;
+      return { site: symbolText(this.ks, ret, true), sym: symbolText(this.ks, fn, false) };
+    }
+    return undefined;
+  }
+
   payload(r: FieldReader): string {
     if (this.fnIp !== undefined && this.fnParent !== undefined) {
       const ip = r.int(this.fnIp);
@@ -201,22 +233,30 @@ export class EventRenderer {
       if (typeof ip === 'bigint' && typeof parent === 'bigint') return `${symbolText(this.ks, ip, false)} <-${symbolText(this.ks, parent, false)}`;
     }
     let head = '';
-    if (this.probeIp !== undefined) {
-      const ip = r.int(this.probeIp);
-      head = typeof ip === 'bigint' ? `(${symbolText(this.ks, ip, true)})` : '(?)';
-    } else if (this.probeFunc !== undefined && this.probeRet !== undefined) {
-      const fn = r.int(this.probeFunc);
-      const ret = r.int(this.probeRet);
-      head = typeof fn === 'bigint' && typeof ret === 'bigint' ? `(${symbolText(this.ks, ret, true)} <- ${symbolText(this.ks, fn, false)})` : '(?)';
+    const probe = this.probe;
+    if (probe !== undefined) {
+      const h = this.head(r);
+      head = h === undefined ? '(?)' : probe === 'entry' ? `(${h.site})` : `(${h.site} <- ${h.sym})`;
     }
-    if (this.pieces === undefined) return head + this.fieldsText(r, head !== '');
-    let out = head;
+    return head + this.body(r, head !== '');
+  }
+
+  /** The payload after a probe's head (all of it for other events). */
+  body(r: FieldReader, afterHead = true): string {
+    if (this.pieces === undefined) return this.fieldsText(r, afterHead);
+    let out = '';
     for (const p of this.pieces) {
       if ('text' in p) { out += p.text; continue; }
       const a = p.arg!;
       if (a.str || p.conv === 's') {
         const s = a.str ? r.str(a.field) : undefined;
         out += pad(s ?? '', p);
+        continue;
+      }
+      if (a.field.size === 8 && (p.conv === 'x' || p.conv === 'p') && p.width === 0) {
+        // (a kernel address, most often: no bigint made)
+        const h = r.hex64(a.field);
+        out += h === undefined ? '?' : p.conv === 'p' ? '0x' + h : h;
         continue;
       }
       const v = r.int(a.field);
