@@ -7,7 +7,7 @@
  * record built by `materialise` from the same strings), so a decoded record and its rendered line
  * give equal records. Whatever the decoder cannot promise to give as scanLine would read it (a
  * payload with control bytes, an open quote or edge blanks, a function-tracer line) it passes as
- * a text line instead.
+ * a text line instead: a decoded record holds no control bytes, so no line check applies to it.
  */
 import * as chars from './chars.js';
 import { L_RECORD, type LineScan } from './line.js';
@@ -16,26 +16,29 @@ import type { TsClock } from './raw.js';
 // Local bindings: see chars.ts.
 const { skipWs } = chars;
 
-/** One record decoded from binary data: the columns tracefs would print for it. */
+/**
+ * One record decoded from binary data: the columns tracefs would print for it, one after the
+ * other in `text` (comm, timestamp, flags, payload; no blanks between), with where each starts.
+ */
 export interface DecodedRecord {
   kind: 'kprobe' | 'kretprobe' | 'syscall_exit' | 'event';
   /** The event name (a probe's own name, `sys_exit`, …). */
   name: string;
   pid: number;
   cpu: number;
-  /** The task name column, without padding (no blanks or control bytes in it). */
-  comm: string;
-  /** The timestamp column without padding: `sec.usec` (clock `ns`) or an integer (`counter`). */
-  ts: string;
   clock: Extract<TsClock, 'ns' | 'counter'>;
-  /** The flags column (`d..1.`). */
-  flags: string;
-  /** The text after `name: `, without edge blanks; a probe's starts with its `(site)` or `(site <- sym)` head. */
-  payload: string;
-  /** Probes: the site in the head (`sym+0xoff/0xsize`, a return's `caller+…`). */
-  site: string;
-  /** Probes: the probed function, as the head names it. */
-  sym: string;
+  /**
+   * The task name (no blanks or control bytes), the timestamp (`sec.usec` for clock `ns`, an
+   * integer for `counter`), the flags column (`d..1.`), then the text after `name: ` (no blanks at
+   * its ends; a probe's starts with its `(site)` or `(site <- sym)` head).
+   */
+  text: string;
+  tsAt: number;
+  flagsAt: number;
+  payloadAt: number;
+  /** Probes: the lengths of the site in the head (`sym+0xoff/0xsize`, a return's `caller+…`) and of the probed function. */
+  siteLength: number;
+  symLength: number;
 }
 
 /** A batch of a binary trace's lines in order: decoded records, and text lines (headers, markers, records given as text). */
@@ -47,10 +50,21 @@ export function isDecodedChunk(c: unknown): c is DecodedChunk {
   return typeof c === 'object' && c !== null && 'decoded' in c;
 }
 
+/** The columns of a record, as strings: its DecodedRecord. */
+export function decodedRecord(kind: DecodedRecord['kind'], name: string, pid: number, cpu: number, clock: DecodedRecord['clock'],
+  cols: { comm: string; ts: string; flags: string; payload: string; site?: string; sym?: string }): DecodedRecord {
+  const tsAt = cols.comm.length;
+  const flagsAt = tsAt + cols.ts.length;
+  const payloadAt = flagsAt + cols.flags.length;
+  return {
+    kind, name, pid, cpu, clock, text: cols.comm + cols.ts + cols.flags + cols.payload, tsAt, flagsAt, payloadAt,
+    siteLength: cols.site?.length ?? 0, symLength: cols.sym?.length ?? 0,
+  };
+}
+
 /** Sets `sc` as scanLine sets it for the record line of `d` (see the module comment). */
 export function fillScan(sc: LineScan, d: DecodedRecord): void {
-  const comm = d.comm;
-  const text = comm + d.ts + d.flags + d.payload;
+  const text = d.text;
   sc.reset(text, 0, text.length);
   sc.cls = L_RECORD;
   sc.kind = d.kind;
@@ -58,24 +72,24 @@ export function fillScan(sc: LineScan, d: DecodedRecord): void {
   sc.pid = d.pid;
   sc.cpu = d.cpu;
   sc.commS = 0;
-  sc.commE = comm.length;
-  sc.tsS = sc.commE;
-  sc.tsE = sc.tsS + d.ts.length;
+  sc.commE = d.tsAt;
+  sc.tsS = d.tsAt;
+  sc.tsE = d.flagsAt;
   sc.tsClock = d.clock;
-  sc.flagsS = sc.tsE;
-  sc.flagsE = sc.flagsS + d.flags.length;
-  sc.payS = sc.flagsE;
+  sc.flagsS = d.flagsAt;
+  sc.flagsE = d.payloadAt;
+  sc.payS = d.payloadAt;
   sc.payE = text.length;
   if (d.kind === 'kprobe' || d.kind === 'kretprobe') {
     sc.siteS = sc.payS + 1;
-    sc.siteE = sc.siteS + d.site.length;
+    sc.siteE = sc.siteS + d.siteLength;
     if (d.kind === 'kprobe') {
       sc.symS = sc.siteS;
-      sc.symE = sc.symS + d.sym.length;
+      sc.symE = sc.symS + d.symLength;
       sc.argsS = skipWs(text, sc.siteE + 1, sc.payE);
     } else {
       sc.symS = sc.siteE + 4; // ` <- `
-      sc.symE = sc.symS + d.sym.length;
+      sc.symE = sc.symS + d.symLength;
       sc.argsS = skipWs(text, sc.symE + 1, sc.payE);
     }
   }

@@ -210,7 +210,9 @@ export class FtraceRecordReader {
       this.state.line = lineNo;
       this.releaseHeld();
       fillScan(sc, d);
-      this.dispatch(sc, sc.text, 0, sc.end, true, lineNo);
+      // (a decoded record holds no control bytes: decoded.ts)
+      this.record(sc, lineNo);
+      sc.text = '';
     }
   }
 

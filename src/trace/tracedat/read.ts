@@ -125,17 +125,6 @@ function typeInfo(meta: TraceDatMeta, type: number, ks: Kallsyms): TypeInfo {
   return { rend, kind };
 }
 
-/** Whether `s` has a control byte, or (with `edges`) a blank at either end: then its record goes as text. */
-function notPlain(s: string, edges: boolean): boolean {
-  const n = s.length;
-  if (edges && n > 0 && (s.charCodeAt(0) <= 32 || s.charCodeAt(n - 1) <= 32)) return true;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 32 || c === 127) return true;
-  }
-  return false;
-}
-
 /** Longer payloads go as text (the reader's line-length limit applies to them). */
 const MAX_DECODED_PAYLOAD = 1 << 16;
 
@@ -203,15 +192,7 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
       const rend = info.rend;
       let rec: DecodedRecord | undefined;
       if (decoded !== undefined && info.kind !== undefined && rend !== null && pidN >= 0 && task.plain) {
-        rec = decode(info.kind, rend, fields);
-        if (rec !== undefined) {
-          rec.pid = pidN;
-          rec.cpu = best.cpu;
-          rec.comm = task.comm;
-          rec.ts = tsText(ts, inNs, false);
-          rec.clock = clock;
-          rec.flags = flags;
-        }
+        rec = decode(info.kind, rend, fields, pidN, best.cpu, clock, task.comm, tsText(ts, inNs, false), flags);
       }
       if (rec !== undefined) decoded!.push(rec);
       else {
@@ -239,30 +220,45 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
   return out;
 }
 
-/** A record's kind, name and payload from its fields, or undefined when it goes as text. */
-function decode(kind: DecodedRecord['kind'], rend: EventRenderer, fields: FieldReader): DecodedRecord | undefined {
+/**
+ * A record's columns made from its fields (`comm`, `ts`, `flags` already plain), or undefined when
+ * it goes as text (see decoded.ts).
+ */
+function decode(kind: DecodedRecord['kind'], rend: EventRenderer, fields: FieldReader, pid: number, cpu: number, clock: DecodedRecord['clock'],
+  comm: string, ts: string, flags: string): DecodedRecord | undefined {
   const name = rend.fmt.name;
-  let site = '';
-  let sym = '';
-  let payload: string;
+  const cols = comm + ts + flags;
+  let siteLength = 0;
+  let symLength = 0;
+  let text: string;
+  let bodyAt: number;
   if (kind === 'kprobe' || kind === 'kretprobe') {
     const h = rend.head(fields);
     if (h === undefined) return undefined;
-    site = h.site;
-    sym = h.sym;
-    const body = rend.body(fields);
-    if (body.length > MAX_DECODED_PAYLOAD || notPlain(body, false)) return undefined;
-    // (the head must be followed by a blank, and the payload end in none, as the text reader reads it)
-    const n = body.length;
-    if (n > 0 && (body.charCodeAt(0) !== 32 || body.charCodeAt(n - 1) === 32)) return undefined;
-    const head = kind === 'kprobe' ? `(${site})` : `(${site} <- ${sym})`;
-    payload = head + body;
-    // A quoted value left open would make the text reader wait for the line that continues it.
-    if (body.indexOf('"') !== -1 && hasOpenString(payload, head.length, payload.length)) return undefined;
+    siteLength = h.site.length;
+    symLength = h.sym.length;
+    const head = kind === 'kprobe' ? `(${h.site})` : `(${h.site} <- ${h.sym})`;
+    text = cols + head;
+    bodyAt = text.length;
+    text += rend.body(fields);
+    // (the head must be followed by a blank, as the text reader reads it)
+    if (text.length > bodyAt && text.charCodeAt(bodyAt) !== 32) return undefined;
   } else {
-    payload = rend.payload(fields);
-    if (payload.length > MAX_DECODED_PAYLOAD || notPlain(payload, true) || payload.charCodeAt(0) === 40 /* ( */) return undefined;
-    if (name === 'sys_exit' && payload.startsWith('NR ')) kind = 'syscall_exit';
+    bodyAt = cols.length;
+    text = cols + rend.payload(fields);
+    if (text.length > bodyAt && text.charCodeAt(bodyAt) === 40 /* ( */) return undefined;
   }
-  return { kind, name, pid: -1, cpu: -1, comm: '', ts: '', clock: 'ns', flags: '', payload, site, sym };
+  const n = text.length;
+  if (n - cols.length > MAX_DECODED_PAYLOAD || (n > cols.length && (text.charCodeAt(cols.length) <= 32 || text.charCodeAt(n - 1) <= 32))) return undefined;
+  let quote = false;
+  for (let i = bodyAt; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 32 || c === 127) return undefined;
+    if (c === 34) quote = true;
+  }
+  // A quoted value left open would make the text reader wait for the line that continues it.
+  if (quote && kind !== 'event' && kind !== 'syscall_exit' && hasOpenString(text, bodyAt, n)) return undefined;
+  if (kind === 'event' && name === 'sys_exit' && text.startsWith('NR ', cols.length)) kind = 'syscall_exit';
+  const tsAt = comm.length;
+  return { kind, name, pid, cpu, clock, text, tsAt, flagsAt: tsAt + ts.length, payloadAt: cols.length, siteLength, symLength };
 }

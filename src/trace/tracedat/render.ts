@@ -73,14 +73,37 @@ export class FieldReader {
     }
   }
 
+  /** The high and low words of an 8-byte field, set by `words`. */
+  hi = 0;
+  lo = 0;
+
+  /** Reads an 8-byte field into `hi` and `lo` (unsigned); false when short. */
+  words(f: FieldFormat): boolean {
+    if (f.offset + 8 > this.len) return false;
+    const at = this.base + f.offset;
+    this.lo = this.view.getUint32(this.le ? at : at + 4, this.le);
+    this.hi = this.view.getUint32(this.le ? at + 4 : at, this.le);
+    return true;
+  }
+
   /** An 8-byte field in lowercase hex (as `%lx` prints it, a negative value as its two's complement), or undefined when short. */
   hex64(f: FieldFormat): string | undefined {
-    if (f.offset + 8 > this.len) return undefined;
-    const at = this.base + f.offset;
-    const lo = this.view.getUint32(this.le ? at : at + 4, this.le);
-    const hi = this.view.getUint32(this.le ? at + 4 : at, this.le);
-    return hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0');
+    if (!this.words(f)) return undefined;
+    // (values repeat: the same locks, inodes and dentries; keys as int32, which V8 keeps unboxed)
+    const hi = this.hi | 0;
+    const lo = this.lo | 0;
+    let byLo = this.hexes.get(hi);
+    if (byLo === undefined) { byLo = new Map(); this.hexes.set(hi, byLo); }
+    let t = byLo.get(lo);
+    if (t === undefined) {
+      t = this.hi === 0 ? this.lo.toString(16) : this.hi.toString(16) + this.lo.toString(16).padStart(8, '0');
+      if (this.hexCount < 200_000) { byLo.set(lo, t); this.hexCount++; }
+    }
+    return t;
   }
+
+  private readonly hexes = new Map<number, Map<number, string>>();
+  private hexCount = 0;
 
   /** A string field (`__data_loc char[]` or `char name[N]`), up to its first NUL, byte-exact (latin1). */
   str(f: FieldFormat): string | undefined {
@@ -211,19 +234,39 @@ export class EventRenderer {
   /** A probe's site and probed function, as tracefs prints them in its `(…)` head; undefined when not a probe or a field is short. */
   head(r: FieldReader): { site: string; sym: string } | undefined {
     if (this.probeIp !== undefined) {
-      const ip = r.int(this.probeIp);
-      if (typeof ip !== 'bigint') return undefined;
-      const site = symbolText(this.ks, ip, true);
-      const known = this.ks.resolve(ip);
-      return { site, sym: known === undefined ? site : known.name };
+      const site = this.named(r, this.probeIp, true);
+      if (site === undefined) return undefined;
+      // (the probed function: the site up to its offset; a bare `0x…` when unknown)
+      const plus = site.startsWith('0x') ? -1 : site.indexOf('+');
+      return { site, sym: plus === -1 ? site : site.slice(0, plus) };
     }
     if (this.probeFunc !== undefined && this.probeRet !== undefined) {
-      const fn = r.int(this.probeFunc);
-      const ret = r.int(this.probeRet);
-      if (typeof fn !== 'bigint' || typeof ret !== 'bigint') return undefined;
-      return { site: symbolText(this.ks, ret, true), sym: symbolText(this.ks, fn, false) };
+      const site = this.named(r, this.probeRet, true);
+      const sym = this.named(r, this.probeFunc, false);
+      return site === undefined || sym === undefined ? undefined : { site, sym };
     }
     return undefined;
+  }
+
+  /** Names by address (high word, then low word), with and without the offset: no bigint made for a known address. */
+  private readonly names: [Map<number, Map<number, string>>, Map<number, Map<number, string>>] = [new Map(), new Map()];
+
+  /** An 8-byte address field as symbolText prints it, or undefined when short. */
+  private named(r: FieldReader, f: FieldFormat, withOffset: boolean): string | undefined {
+    if (f.size !== 8) {
+      const v = r.int(f);
+      return v === undefined ? undefined : symbolText(this.ks, BigInt(v), withOffset);
+    }
+    if (!r.words(f)) return undefined;
+    const byHi = this.names[withOffset ? 1 : 0];
+    let byLo = byHi.get(r.hi | 0);
+    if (byLo === undefined) { byLo = new Map(); byHi.set(r.hi | 0, byLo); }
+    let t = byLo.get(r.lo | 0);
+    if (t === undefined) {
+      t = symbolText(this.ks, (BigInt(r.hi) << 32n) | BigInt(r.lo), withOffset);
+      if (byLo.size < 100_000) byLo.set(r.lo | 0, t);
+    }
+    return t;
   }
 
   payload(r: FieldReader): string {

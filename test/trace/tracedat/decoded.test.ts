@@ -14,7 +14,7 @@ import { generateTraceDat } from '../../../bench/gen-tracedat.js';
 import { checkTraceFile } from '../../../src/checker/file.js';
 import { SpecSet } from '../../../src/checker/spec-set.js';
 import type { TraceItem } from '../../../src/trace/event.js';
-import { fillScan, type DecodedRecord } from '../../../src/trace/ftrace/decoded.js';
+import { decodedRecord, fillScan } from '../../../src/trace/ftrace/decoded.js';
 import { LineScan, materialise, newSniffState, scanLine } from '../../../src/trace/ftrace/line.js';
 import type { RawItem } from '../../../src/trace/ftrace/raw.js';
 import { emptyFtraceStats, readFtraceRecords } from '../../../src/trace/ftrace/records.js';
@@ -119,14 +119,15 @@ describe('kinv check of a trace.dat past the text head', () => {
 });
 
 describe('fillScan sets the scan as scanLine does for the same columns', () => {
-  const base: DecodedRecord = {
+  interface Cols { kind: 'kprobe' | 'kretprobe' | 'syscall_exit' | 'event'; name: string; pid: number; cpu: number; comm: string; ts: string;
+    clock: 'ns' | 'counter'; flags: string; payload: string; site: string; sym: string }
+  const base: Cols = {
     kind: 'kprobe', name: 'dr', pid: 506, cpu: 1, comm: 'lkwork', ts: '1941', clock: 'counter', flags: 'd..1.',
     payload: '(down_read+0x0/0x50) sem=0xffff8880049a1a70', site: 'down_read+0x0/0x50', sym: 'down_read',
   };
-  const cases: DecodedRecord[] = [
+  const cases: Cols[] = [
     base,
     { ...base, comm: 'kworker/u4:2-ev', pid: 12 },
-    { ...base, comm: 'a-1 [000] x', pid: 12 },
     { ...base, comm: '<...>', ts: '12.000345', clock: 'ns' },
     { ...base, payload: '(xfs_vn_lookup+0x0/0xb0 [xfs]) dir=0x1 name="a b=c"', site: 'xfs_vn_lookup+0x0/0xb0 [xfs]', sym: 'xfs_vn_lookup' },
     { ...base, payload: '(0xffffffffc0001000)', site: '0xffffffffc0001000', sym: '0xffffffffc0001000' },
@@ -143,7 +144,7 @@ describe('fillScan sets the scan as scanLine does for the same columns', () => {
     const want = new LineScan();
     scanLine(line, 0, line.length, st, want);
     const got = new LineScan();
-    fillScan(got, d);
+    fillScan(got, decodedRecord(d.kind, d.name, d.pid, d.cpu, d.clock, d));
     expect(got.kind).toBe(want.kind);
     expect(got.cls).toBe(want.cls);
     expect(got.hexHead).toBe(false);
