@@ -59,7 +59,8 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   // trace-cmd's binary trace.dat is read as the tracefs text of its records.
   const traceDat = isTraceDat(input.head);
   if (traceDat && (opts.from === 'ndjson' || opts.from === 'itf')) {
-    diag(error('KV306', `'${input.name}' is a trace.dat (binary), not ${opts.from === 'itf' ? 'ITF' : 'NDJSON'}`, { at: { source: input.name, line: 1, column: 1 } },
+    const not = opts.from === 'itf' ? 'ITF' : 'NDJSON';
+    diag(error('KV306', `'${input.name}' is a trace.dat (binary), not ${not}`, { at: { source: input.name, line: 1, column: 1 } },
       'leave --from out (or use --from ftrace): a trace.dat is read as the ftrace text of its records'));
     return undefined;
   }

@@ -37,6 +37,8 @@ export interface TraceDatText {
 }
 
 const CHUNK_LINES = 4096;
+/** Decoded records per chunk: few, so that they are read while still young (the garbage collector copies what lives on). */
+const DECODED_CHUNK = 1024;
 
 const { hasOpenString } = payloadMod;
 
@@ -125,6 +127,16 @@ function typeInfo(meta: TraceDatMeta, type: number, ks: Kallsyms): TypeInfo {
   return { rend, kind };
 }
 
+/** A task name the decoder can give as its column: at most the column's width, no blanks or control bytes. */
+function plainComm(comm: string): boolean {
+  if (comm === '' || comm.length > 16) return false;
+  for (let i = 0; i < comm.length; i++) {
+    const c = comm.charCodeAt(i);
+    if (c <= 32 || c === 127) return false;
+  }
+  return true;
+}
+
 /** Longer payloads go as text (the reader's line-length limit applies to them). */
 const MAX_DECODED_PAYLOAD = 1 << 16;
 
@@ -178,7 +190,7 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
       let task = tasks.get(pidN);
       if (task === undefined) {
         const comm = pidN === 0 ? '<idle>' : meta.cmdlines.get(pidN) ?? '<...>';
-        task = { col: `${comm.padStart(16)}-${String(pidN).padEnd(7)}`, comm, plain: comm !== '' && comm.length <= 16 && !/[\s\x00-\x20\x7f]/.test(comm) };
+        task = { col: `${comm.padStart(16)}-${String(pidN).padEnd(7)}`, comm, plain: plainComm(comm) };
         tasks.set(pidN, task);
       }
       const flagsV = fFlags === undefined ? 0 : fields.int(fFlags);
@@ -207,7 +219,7 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
       out.records++;
       best.advance();
       if (decoded !== undefined) {
-        if (decoded.length >= CHUNK_LINES) { yield { decoded }; decoded = []; }
+        if (decoded.length >= DECODED_CHUNK) { yield { decoded }; decoded = []; }
       } else if (text.length >= CHUNK_LINES || textLen >= textBytes) {
         yield Buffer.from(text.join('\n') + '\n', 'latin1');
         text = [];

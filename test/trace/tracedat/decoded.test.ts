@@ -26,10 +26,6 @@ const FILES = ['extract.dat', 'record-v6.dat', 'record-v7.dat', 'record-v7-zstd.
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-decoded-'));
 const cwd = process.cwd();
 
-async function* from<T>(g: Iterable<T>): AsyncGenerator<T> {
-  yield* g;
-}
-
 /** Raw items, counters and problems of a trace.dat, read from its text (textBytes Infinity) or decoded past `textBytes`. */
 async function raw(bytes: Buffer, textBytes: number) {
   const t = textBytes === Infinity ? traceDatText(bytes) : traceDatRecords(bytes, textBytes);
