@@ -16,11 +16,13 @@ import { readTraceDatMeta } from '../../../src/trace/tracedat/file.js';
 import { traceDatText } from '../../../src/trace/tracedat/read.js';
 import { kinv } from '../../helpers/kinv.js';
 
-const BUNDLES = [{
-  dir: 'traces/tracedat/ownkernel-6.1', kernel: '6.1.0-56-cloud-amd64',
-  seen: ['daddci', 'daddci_ret', 'dap', 'dap_ret', 'dr', 'dr_ret', 'dsplice', 'dsplice_ret', 'dw_ret', 'fs_lookup_ext4', 'fs_lookup_ext4_ret',
-    'fs_lookup_xfsci', 'fs_lookup_xfsci_ret', 'lkslow', 'lkslow_ret', 'unhash', 'unhashwake', 'ur'],
-}];
+const SEEN = ['daddci', 'daddci_ret', 'dap', 'dap_ret', 'dr', 'dr_ret', 'dsplice', 'dsplice_ret', 'dw_ret', 'fs_lookup_ext4', 'fs_lookup_ext4_ret',
+  'fs_lookup_xfsci', 'fs_lookup_xfsci_ret', 'lkslow', 'lkslow_ret', 'unhash', 'unhashwake', 'ur'];
+const BUNDLES = [
+  { dir: 'traces/tracedat/ownkernel-6.1', kernel: '6.1.0-56-cloud-amd64', seen: SEEN, records: 1870, iRwsem: 160 },
+  // (another struct inode layout: the i_rwsem offset is learned from the records, of the trace.dat and of the report text)
+  { dir: 'traces/tracedat/ownkernel-6.12', kernel: '6.12.118+deb12-cloud-amd64', seen: SEEN, records: 2004, iRwsem: 152 },
+];
 
 interface Probe { kind: 'p' | 'r'; fn: string; args: string }
 
@@ -55,6 +57,7 @@ describe.each(BUNDLES)('$dir: the README followed on $kernel', (bundle) => {
       offsets[k!] = Number(m[3]);
     }
     expect(Object.keys(offsets).length).toBe(10);
+    expect(offsets.I_RWSEM).toBe(bundle.iRwsem);
     const cmd = readFileSync(`${dir}/kinv-probes.cmdline`, 'utf8');
     const dirs = [...cmd.matchAll(/--dir (\S+)/g)].map((m) => m[1]!);
     const comms = [...cmd.matchAll(/--comm (\S+)/g)].map((m) => m[1]!);
@@ -115,15 +118,23 @@ describe.each(BUNDLES)('$dir: the README followed on $kernel', (bundle) => {
       return s;
     };
     const dat = await kinv(['check', '--format', 'json', `${dir}/trace.dat`]);
-    const verdicts = (out: string) => out.trim().split('\n').slice(0, -1);
+    const lines = (out: string) => out.trim().split('\n').slice(0, -1).map((l) => JSON.parse(l) as { kind: string; code?: string });
+    // verdicts and gaps; diagnostics apart: trace-cmd report rounds a timestamp to the microsecond
+    // where tracefs (and kinv's reading of the trace.dat) cuts it, so the text may show a tie across
+    // CPUs (KV311, a warning) that the file's own order does not have
+    const verdicts = (out: string) => lines(out).filter((l) => l.kind !== 'diagnostic');
+    const diagnostics = (out: string) => lines(out).filter((l) => l.kind === 'diagnostic').map((l) => l.code);
     expect(dat.code).toBe(expected.violations === 0 ? 0 : 1);
     expect({ ...summary(dat.stdout), files: ['trace.dat'] }).toEqual(expected);
     expect(expected.violations).toBe(0);
-    expect(expected.records).toBe(1870);
+    expect(expected.records).toBe(bundle.records);
+    expect((expected.evaluated as Record<string, number>).lookup_parent_lock_balanced).toBeGreaterThan(50);
     expect(expected.gaps).toBe(0);
     const txt = await kinv(['check', '--format', 'json', '--functions', `${dir}/t.syms`, `${dir}/report.txt.gz`]);
     expect(txt.code).toBe(dat.code);
     expect({ ...summary(txt.stdout), files: ['trace.dat'] }).toEqual(expected);
-    expect(verdicts(txt.stdout).map((l) => l.replaceAll('report.txt.gz', 'trace.dat'))).toEqual(verdicts(dat.stdout));
+    expect(verdicts(txt.stdout)).toEqual(verdicts(dat.stdout));
+    expect(diagnostics(dat.stdout)).toEqual([]);
+    expect(diagnostics(txt.stdout).filter((c) => c !== 'KV311')).toEqual([]);
   });
 });
