@@ -205,7 +205,8 @@ export class FtraceRecordReader {
   decoded(chunk: DecodedChunk): void {
     const sc = this.sc;
     for (const d of chunk.decoded) {
-      if (typeof d === 'string') { this.line(d, 0, d.length, true); continue; }
+      // (a text line holds a newline where a value printed one: it is as many lines as it would be read as)
+      if (typeof d === 'string') { this.feed(d + '\n'); continue; }
       const lineNo = ++this.stats.lines;
       this.state.line = lineNo;
       this.releaseHeld();

@@ -268,8 +268,10 @@ function decode(kind: DecodedRecord['kind'], rend: EventRenderer, fields: FieldR
     if (c < 32 || c === 127) return undefined;
     if (c === 34) quote = true;
   }
-  // A quoted value left open would make the text reader wait for the line that continues it.
-  if (quote && kind !== 'event' && kind !== 'syscall_exit' && hasOpenString(text, bodyAt, n)) return undefined;
+  // A quoted value left open would make the text reader wait for the line that continues it. A
+  // probe's print format quotes each string value and follows it with ` key=` or the end: only a
+  // value holding a `"` itself can leave one open.
+  if (quote && (kind === 'kprobe' || kind === 'kretprobe') && rend.quoteInString && hasOpenString(text, bodyAt, n)) return undefined;
   if (kind === 'event' && name === 'sys_exit' && text.startsWith('NR ', cols.length)) kind = 'syscall_exit';
   const tsAt = comm.length;
   return { kind, name, pid, cpu, clock, text, tsAt, flagsAt: tsAt + ts.length, payloadAt: cols.length, siteLength, symLength };

@@ -284,8 +284,12 @@ export class EventRenderer {
     return head + this.body(r, head !== '');
   }
 
+  /** Whether a string the last `body` printed holds a `"` (a probe's quoted value may then read as open). */
+  quoteInString = false;
+
   /** The payload after a probe's head (all of it for other events). */
   body(r: FieldReader, afterHead = true): string {
+    this.quoteInString = this.pieces === undefined;
     if (this.pieces === undefined) return this.fieldsText(r, afterHead);
     let out = '';
     for (const p of this.pieces) {
@@ -293,6 +297,7 @@ export class EventRenderer {
       const a = p.arg!;
       if (a.str || p.conv === 's') {
         const s = a.str ? r.str(a.field) : undefined;
+        if (s !== undefined && s.indexOf('"') !== -1) this.quoteInString = true;
         out += pad(s ?? '', p);
         continue;
       }

@@ -77,6 +77,27 @@ describe('decoded records equal their rendered text, record for record', () => {
   });
 });
 
+describe('strings the decoder gives as text', () => {
+  it.each([
+    ['a quote and a key inside a quoted value (the text reader may read it as open)', 'a" b='],
+    ['a newline inside a quoted value (the record goes on over two lines)', 'ab\ncd'],
+    ['a control byte', 'ab\x01c'],
+  ])('%s: the same records, gaps, lines and counters as the rendered text', async (_what, swap) => {
+    const b = Buffer.from(readFileSync(`${DIR}/record-v6.dat`));
+    const from = Buffer.from('nope3', 'latin1');
+    const to = Buffer.from(swap.padEnd(5, 'x'), 'latin1');
+    const dataStart = Math.min(...readTraceDatMeta(b).cpus.map((c) => c.offset));
+    let n = 0;
+    for (let i = b.indexOf(from, dataStart); i !== -1; i = b.indexOf(from, i + 5)) { to.copy(b, i); n++; }
+    expect(n).toBeGreaterThan(3);
+    const text = await raw(b, Infinity);
+    const dec = await raw(b, 0);
+    expect(text.items.some((r) => r.kind === 'kprobe' && r.payload!.includes(swap))).toBe(true);
+    expect(dec.items).toEqual(text.items);
+    expect({ ...dec.stats, bytes: 0 }).toEqual({ ...text.stats, bytes: 0 });
+  });
+});
+
 describe('kinv check of a trace.dat past the text head', () => {
   it('the same summary, events, gaps and verdicts as kinv check of its text', async () => {
     // record-v6.dat's pages four times over: more text than the head, so most records come decoded
