@@ -44,6 +44,12 @@ export interface DecodedRecord {
 /** A batch of a binary trace's lines in order: decoded records, and text lines (headers, markers, records given as text). */
 export interface DecodedChunk {
   decoded: (DecodedRecord | string)[];
+  /**
+   * The decoded records' texts one after the other, in one string (`starts`: where each record's
+   * is, by its index in `decoded`): the records are read from it, so that what they keep of it is
+   * a slice of one string, as records read from text are.
+   */
+  joined?: { text: string; starts: Int32Array };
 }
 
 export function isDecodedChunk(c: unknown): c is DecodedChunk {
@@ -62,24 +68,27 @@ export function decodedRecord(kind: DecodedRecord['kind'], name: string, pid: nu
   };
 }
 
-/** Sets `sc` as scanLine sets it for the record line of `d` (see the module comment). */
-export function fillScan(sc: LineScan, d: DecodedRecord): void {
-  const text = d.text;
-  sc.reset(text, 0, text.length);
+/**
+ * Sets `sc` as scanLine sets it for the record line of `d` (see the module comment), over `d.text`
+ * or over the same text at `at` in `text`.
+ */
+export function fillScan(sc: LineScan, d: DecodedRecord, text = d.text, at = 0): void {
+  const end = at + d.text.length;
+  sc.reset(text, at, end);
   sc.cls = L_RECORD;
   sc.kind = d.kind;
   sc.name = d.name;
   sc.pid = d.pid;
   sc.cpu = d.cpu;
-  sc.commS = 0;
-  sc.commE = d.tsAt;
-  sc.tsS = d.tsAt;
-  sc.tsE = d.flagsAt;
+  sc.commS = at;
+  sc.commE = at + d.tsAt;
+  sc.tsS = sc.commE;
+  sc.tsE = at + d.flagsAt;
   sc.tsClock = d.clock;
-  sc.flagsS = d.flagsAt;
-  sc.flagsE = d.payloadAt;
-  sc.payS = d.payloadAt;
-  sc.payE = text.length;
+  sc.flagsS = sc.tsE;
+  sc.flagsE = at + d.payloadAt;
+  sc.payS = sc.flagsE;
+  sc.payE = end;
   if (d.kind === 'kprobe' || d.kind === 'kretprobe') {
     sc.siteS = sc.payS + 1;
     sc.siteE = sc.siteS + d.siteLength;

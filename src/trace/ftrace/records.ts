@@ -204,13 +204,17 @@ export class FtraceRecordReader {
   /** The lines of a binary trace, its records decoded (see decoded.ts): each is read as its text line would be. */
   decoded(chunk: DecodedChunk): void {
     const sc = this.sc;
-    for (const d of chunk.decoded) {
+    const joined = chunk.joined;
+    const list = chunk.decoded;
+    for (let i = 0; i < list.length; i++) {
+      const d = list[i]!;
       // (a text line holds a newline where a value printed one: it is as many lines as it would be read as)
       if (typeof d === 'string') { this.feed(d + '\n'); continue; }
       const lineNo = ++this.stats.lines;
       this.state.line = lineNo;
       this.releaseHeld();
-      fillScan(sc, d);
+      if (joined === undefined) fillScan(sc, d);
+      else fillScan(sc, d, joined.text, joined.starts[i]!);
       // (a decoded record holds no control bytes: decoded.ts)
       this.record(sc, lineNo);
       sc.text = '';

@@ -168,6 +168,18 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
     let text: string[] = [header];
     let textLen = header.length + 1;
     let decoded: (DecodedRecord | string)[] | undefined;
+    // the decoded records' texts, joined into one string per chunk (see DecodedChunk); a chunk ends
+    // after the record that fills it, which may come after a lost-events line: room for both
+    let parts: string[] = [];
+    let starts = new Int32Array(DECODED_CHUNK + 2);
+    let joinedLength = 0;
+    const joinedChunk = (list: (DecodedRecord | string)[]): DecodedChunk => {
+      const chunk: DecodedChunk = { decoded: list, joined: { text: parts.join(''), starts } };
+      parts = [];
+      starts = new Int32Array(DECODED_CHUNK + 2);
+      joinedLength = 0;
+      return chunk;
+    };
     for (;;) {
       let best: CpuStream | undefined;
       for (const s of streams) if (!s.done && (best === undefined || s.ts < best.ts)) best = s;
@@ -206,7 +218,12 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
       if (decoded !== undefined && info.kind !== undefined && rend !== null && pidN >= 0 && task.plain) {
         rec = decode(info.kind, rend, fields, pidN, best.cpu, clock, task.comm, tsText(ts, inNs, false), flags);
       }
-      if (rec !== undefined) decoded!.push(rec);
+      if (rec !== undefined) {
+        starts[decoded!.length] = joinedLength;
+        joinedLength += rec.text.length;
+        parts.push(rec.text);
+        decoded!.push(rec);
+      }
       else {
         const prefix = `${task.col}${cpuCols[best.index]!}${flags} ${tsText(ts, inNs)}: `;
         let line: string;
@@ -219,7 +236,7 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
       out.records++;
       best.advance();
       if (decoded !== undefined) {
-        if (decoded.length >= DECODED_CHUNK) { yield { decoded }; decoded = []; }
+        if (decoded.length >= DECODED_CHUNK) { yield joinedChunk(decoded); decoded = []; }
       } else if (text.length >= CHUNK_LINES || textLen >= textBytes) {
         yield Buffer.from(text.join('\n') + '\n', 'latin1');
         text = [];
@@ -227,7 +244,7 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
       }
     }
     if (text.length > 0) yield Buffer.from(text.join('\n') + '\n', 'latin1');
-    if (decoded !== undefined && decoded.length > 0) yield { decoded };
+    if (decoded !== undefined && decoded.length > 0) yield joinedChunk(decoded);
   }
   return out;
 }
