@@ -13,7 +13,7 @@ const LAYERS = [
   ['monitor'],
   ['trace'],
   ['checker'],
-  ['sim', 'lockdep', 'testing'],
+  ['sim', 'lockdep', 'testing', 'report', 'probes'],
   ['cli'],
 ];
 

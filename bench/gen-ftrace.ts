@@ -133,6 +133,70 @@ export async function generateFtrace(path: string, bytes: number, opts: GenOptio
   return { bytes: written, lines };
 }
 
+/**
+ * Writes about `bytes` bytes of a kprobe-dense log in the reference probe set's format (the `nop`
+ * tracer, every line a record the VFS spec maps): slow lookups of many tasks over a few CPUs, each
+ * the down_read, __lookup_slow, d_alloc_parallel, ->lookup, d_splice_alias, __d_lookup_unhash and
+ * up_read probes with their returns, then the syscall's exit. Dentries are new addresses; names
+ * and directories repeat, as in a capture of a busy tree.
+ */
+export async function generateKprobeFtrace(path: string, bytes: number, opts: GenOptions = {}): Promise<{ bytes: number; lines: number }> {
+  const rand = rng(opts.seed ?? 11);
+  const nTasks = opts.tasks ?? 48;
+  const nCpus = opts.cpus ?? 4;
+  const nDirs = opts.dirs ?? 32;
+  const out = createWriteStream(path, { highWaterMark: 1 << 22 });
+  let buf: string[] = [];
+  let bufLen = 0;
+  let written = 0;
+  let lines = 0;
+  const emit = (s: string): void => { buf.push(s); bufLen += s.length; written += s.length; lines++; };
+  const flush = async (): Promise<void> => {
+    const s = buf.join('');
+    buf = []; bufLen = 0;
+    if (!out.write(s)) await new Promise<void>((r) => out.once('drain', () => r()));
+  };
+  emit('# tracer: nop\n#\n');
+  emit('#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION\n');
+  emit('#              | |         |   |||||     |         |\n');
+  let clockUs = 5_000_000;
+  const hex = (n: bigint): string => '0x' + n.toString(16);
+  const inodeBase = 0xffff888004a3e000n;
+  let dentryNext = 0xffff888005100000n;
+  while (written < bytes) {
+    const cpu = Math.floor(rand() * nCpus);
+    const pid = 1000 + Math.floor(rand() * nTasks);
+    const task = `${(pid % 3 === 0 ? 'ash' : pid % 3 === 1 ? 'find' : 'stat')}-${pid}`.padStart(16);
+    const line = (rec: string): void => {
+      clockUs += 1 + Math.floor(rand() * 3);
+      emit(`${task}     [${String(cpu).padStart(3, '0')}] .....  ${String(Math.floor(clockUs / 1e6)).padStart(5)}.${String(clockUs % 1e6).padStart(6, '0')}: ${rec}\n`);
+    };
+    const dir = Math.floor(rand() * nDirs);
+    const dinode = inodeBase + BigInt(dir) * 0x400n;
+    const sem = dinode + 0xa0n;
+    const parent = 0xffff888006000000n + BigInt(dir) * 0xc0n;
+    const name = `File${Math.floor(rand() * 100)}`;
+    const d = dentryNext; dentryNext += 0xc0n;
+    line(`dr: (down_read+0x0/0x30) sem=${hex(sem)}`);
+    line('dr_ret: (walk_component+0xcc/0x150 <- down_read)');
+    line(`lkslow: (__lookup_slow+0x0/0x130) name="${name}" nlen=${name.length} dir=${hex(parent)} dinode=${hex(dinode)} flags=0x1`);
+    line(`dap: (d_alloc_parallel+0x0/0x5c0) parent=${hex(parent)} pinode=${hex(dinode)} name="${name}" nlen=${name.length}`);
+    line(`dap_ret: (__lookup_slow+0x69/0x130 <- d_alloc_parallel) ret=${hex(d)} dflags=0x10000000`);
+    line(`fs_lookup_xfs: (xfs_vn_lookup+0x0/0xb0 [xfs]) dir=${hex(dinode)} dentry=${hex(d)} flags=0x1 dname="${name}"`);
+    line(`dsplice: (d_splice_alias+0x0/0x470) inode=0x0 dentry=${hex(d)} parent=${hex(parent)} dname="${name}"`);
+    line(`unhash: (__d_lookup_unhash+0x0/0xb0) dentry=${hex(d)} parent=${hex(parent)} dname="${name}" dflags=0x10000088`);
+    line('dsplice_ret: (xfs_vn_lookup+0x7c/0xb0 [xfs] <- d_splice_alias) ret=0x0');
+    line('fs_lookup_xfs_ret: (__lookup_slow+0x81/0x130 <- xfs_vn_lookup) ret=0x0');
+    line(`lkslow_ret: (walk_component+0xe0/0x150 <- __lookup_slow) ret=${hex(d)}`);
+    line(`ur: (up_read+0x0/0x30) sem=${hex(sem)}`);
+    line('sys_exit: NR 257 = -2');
+    if (bufLen > 1 << 20) await flush();
+  }
+  await flush();
+  await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));
+  return { bytes: written, lines };
+}
+
 if (process.argv[1] !== undefined && /gen-ftrace\.ts$/.test(process.argv[1])) {
   const path = process.argv[2] ?? '/tmp/kinv-bench.ftrace.txt';
   const mb = Number(process.argv[3] ?? 200);

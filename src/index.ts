@@ -13,6 +13,9 @@ export { renderVerdict, verdictJson, describeEvent, eventRecord } from './checke
 export { renderDiagnostic } from './diag/render.js';
 export type { Diagnostic, Span } from './diag/diagnostic.js';
 export { readNdjson, parseNdjsonLine } from './trace/ndjson.js';
+export { registerTraceFormat, sniffTraceFormat, traceFormat, traceFormatNames } from './trace/registry.js';
+export type { TraceFormat, FormatContext, FormatReader, OpenedTrace, EventSource, EventProblem, CaptureFacts } from './trace/format.js';
+export type { OpenedInput } from './trace/input.js';
 export type { TraceEvent, TraceGap, TraceItem, Scalar, SourceStats } from './trace/event.js';
 export { bundledSpec, specFrom, specText, checkTrace, explain, kinvMatchers, type SpecHandle } from './testing/matchers.js';
 export { ev, call, ret, gap } from './testing/events.js';

@@ -73,6 +73,16 @@ describe('the layer rule in eslint.config.js', () => {
     expect(await problems('src/trace/ftrace/new.ts', "import { run } from '../../cli/run.js';\nexport const f = run;\n")).toEqual(['1:1']);
   });
 
+  it('holds every folder of src/: each but the command line is refused an import of it', async () => {
+    const folders = readdirSync(SRC, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    expect(folders).toContain('report');
+    const open = [];
+    for (const f of folders.filter((x) => x !== 'cli')) {
+      if ((await problems(`src/${f}/new.ts`, "import { runCli } from '../cli/run.js';\nexport const f = runCli;\n")).length === 0) open.push(f);
+    }
+    expect(open).toEqual([]);
+  });
+
   it('accepts imports of the same or a lower layer', async () => {
     const code = "import type { TypedSpec } from '../analysis/ir.js';\nimport type { Scalar } from '../values/event.js';\n"
       + "import { error } from '../diag/diagnostic.js';\nexport type T = [TypedSpec, Scalar];\nexport const e = error;\n";

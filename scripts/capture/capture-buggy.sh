@@ -65,18 +65,6 @@ avail_mb=$(df -Pm "$WORK" | awk 'NR == 2 { print $4 }')
 [ "${avail_mb:-0}" -ge 6144 ] || fail "only ${avail_mb} MB free under $WORK; a kernel build needs about 6 GB (source 1.5 GB, objects, images)"
 info "${avail_mb} MB free, $(nproc) CPUs, make -j$JOBS under nice -n 10"
 
-step tools "compiler and kernel build dependencies"
-missing=""
-for t in gcc make flex bison bc pahole xz; do command -v "$t" > /dev/null || missing="$missing $t"; done
-for h in /usr/include/libelf.h /usr/include/openssl/ssl.h; do [ -e "$h" ] || missing="$missing $h"; done
-if [ -n "$missing" ]; then
-  [ "$INSTALL" = 1 ] && [ "$(id -u)" = 0 ] || fail "missing:$missing (apt-get install $BUILD_PACKAGES)"
-  info "installing $BUILD_PACKAGES (missing:$missing)"
-  export DEBIAN_FRONTEND=noninteractive
-  { apt-get update -qq && apt-get install -y -qq --no-install-recommends $BUILD_PACKAGES; } > "$WORK/apt-build.log" 2>&1 ||
-    { tail -15 "$WORK/apt-build.log" >&2; fail "apt-get install of the build dependencies failed"; }
-fi
-
 # ---------------------------------------------------------------------------------------------
 step source "$SRC_PKG=$SRC_VERSION"
 SRCDIR="$WORK/src"
@@ -98,6 +86,19 @@ info "build key $KEY"
 if [ -s "$CACHE/bzImage" ] && [ -s "$CACHE/dcache-g.o" ]; then
   step build "cached: $CACHE/bzImage (built $(stat -c %y "$CACHE/bzImage" | cut -d. -f1))"
 else
+  # The build tools are needed only to build: a cached kernel boots without them.
+  step tools "compiler and kernel build dependencies"
+  missing=""
+  for t in gcc make flex bison bc pahole xz; do command -v "$t" > /dev/null || missing="$missing $t"; done
+  for h in /usr/include/libelf.h /usr/include/openssl/ssl.h; do [ -e "$h" ] || missing="$missing $h"; done
+  if [ -n "$missing" ]; then
+    [ "$INSTALL" = 1 ] && [ "$(id -u)" = 0 ] || fail "missing:$missing (apt-get install $BUILD_PACKAGES)"
+    info "installing $BUILD_PACKAGES (missing:$missing)"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends $BUILD_PACKAGES; } > "$WORK/apt-build.log" 2>&1 ||
+      { tail -15 "$WORK/apt-build.log" >&2; fail "apt-get install of the build dependencies failed"; }
+  fi
+
   step unpack "source tree in $TREE"
   if [ ! -e "$TREE/.patched" ]; then
     rm -rf "$TREE" "$WORK/kbuild/pkg-$KEY"

@@ -42,7 +42,8 @@
 #   --trace-clock C       ftrace clock (default counter: one atomic count shared by all CPUs, so
 #                         the log's order across CPUs is exact; global/local stamp time, but CPUs
 #                         tie on a stamp and the log then prints a tie lowest CPU first)
-# Environment: KINV_ACCEL (same as --accel), KINV_CAPTURE_WORK (work folder).
+# Environment: KINV_ACCEL (same as --accel), KINV_CAPTURE_WORK (work folder), KINV_QEMU (the QEMU
+# binary, default qemu-system-x86_64 on PATH).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,6 +54,7 @@ WORK=${KINV_CAPTURE_WORK:-$HERE/work}
 KPKG=linux-image-6.1.0-56-cloud-amd64
 KPKG_VERSION=6.1.192-2
 KREL=6.1.0-56-cloud-amd64
+QEMU=${KINV_QEMU:-qemu-system-x86_64}
 APT_PACKAGES="qemu-system-x86 busybox-static xfsprogs dosfstools e2fsprogs kmod cpio lz4 xz-utils zstd dwarves"
 
 NAME=capture
@@ -87,7 +89,7 @@ info "${avail_mb} MB free, $(nproc) CPUs"
 step tools "checking host tools"
 need_tools() {
   local missing=""
-  for t in qemu-system-x86_64 mkfs.xfs mkfs.vfat mkfs.ext4 depmod modprobe cpio pahole lz4 xz zstd gzip node; do
+  for t in "$QEMU" mkfs.xfs mkfs.vfat mkfs.ext4 depmod modprobe cpio pahole lz4 xz zstd gzip node; do
     command -v "$t" > /dev/null || missing="$missing $t"
   done
   [ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || {
@@ -108,7 +110,7 @@ if [ -n "$missing" ]; then
   [ -z "$missing" ] || fail "still missing after apt-get install:$missing"
 fi
 BUSYBOX=/bin/busybox
-info "qemu $(qemu-system-x86_64 --version | head -1 | awk '{ print $4 }'), pahole $(pahole --version), node $(node --version)"
+info "qemu $("$QEMU" --version | head -1 | awk '{ print $4 }'), pahole $(pahole --version), node $(node --version)"
 
 # ---------------------------------------------------------------------------------------------
 if [ -n "$KERNEL_PACKAGE" ]; then
@@ -339,7 +341,7 @@ info "initramfs $(du -h "$RUN/initramfs.cpio.gz" | cut -f1)"
 # ---------------------------------------------------------------------------------------------
 qemu_run() { # accel cpu mode deadline log
   local accel=$1 cpu=$2 mode=$3 deadline=$4 log=$5
-  timeout --foreground -k 5 "$deadline" qemu-system-x86_64 \
+  timeout --foreground -k 5 "$deadline" "$QEMU" \
     -accel "$accel" -cpu "$cpu" -smp 2 -m 1536 -no-reboot -display none -monitor none \
     -serial stdio -kernel "$KERNEL_IMAGE" -initrd "$RUN/initramfs.cpio.gz" \
     -append "console=ttyS0 loglevel=4 log_buf_len=8M panic=-1 kinv.mode=$mode${EXTRA_CMDLINE:+ $EXTRA_CMDLINE}" \
@@ -383,7 +385,9 @@ info "using -accel $ACCEL_USED -cpu $CPU_USED"
 # ---------------------------------------------------------------------------------------------
 step boot "capture run: phases $PHASES (deadline ${TIMEOUT}s; guest progress follows)"
 T_BOOT=$(date +%s.%N)
-( qemu_run "$ACCEL_USED" "$CPU_USED" capture "$TIMEOUT" "$OUT/console.log"; echo $? > "$RUN/qemu.rc" ) &
+# (the status is read with `|| rc=$?`: under set -e a failing QEMU would end the subshell before it
+# wrote its status, and a boot timeout, 124, would read as an unknown exit)
+( rc=0; qemu_run "$ACCEL_USED" "$CPU_USED" capture "$TIMEOUT" "$OUT/console.log" || rc=$?; echo "$rc" > "$RUN/qemu.rc" ) &
 QPID=$!
 # Follow the guest's progress lines while it runs.
 # (tail --pid ends the follower by itself once QEMU's subshell is gone, so nothing is left waiting.)

@@ -127,6 +127,27 @@ function smallAddress(s: string): boolean {
   return true;
 }
 
+/**
+ * True when `s` is already what `ptr` makes of an address: 0x and 1 to 16 lower-case hex digits
+ * without a leading zero (or 0x0). Captures print addresses so; then no BigInt is needed.
+ */
+function canonicalAddress(s: string): boolean {
+  const n = s.length;
+  if (n < 3 || n > 18 || s.charCodeAt(0) !== 48 || s.charCodeAt(1) !== 120) return false;
+  if (s.charCodeAt(2) === 48) return n === 3;
+  for (let i = 2; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+function normalAddress(s: string): Scalar {
+  if (canonicalAddress(s)) return s;
+  const b = parseAddress(s);
+  return b === undefined ? null : '0x' + b.toString(16);
+}
+
 function parseInt0x(v: Scalar): Scalar {
   if (typeof v !== 'string') return typeof v === 'number' ? v : null;
   const t = v.trim();
@@ -142,6 +163,13 @@ function parseHex(v: Scalar): Scalar {
 
 function offsetAddress(v: Scalar, off: Scalar, sign: 1n | -1n): Scalar {
   if (typeof v !== 'string' || typeof off !== 'number') return null;
+  // A canonical address and a small offset: the low 8 digits change, unless there is a carry or borrow.
+  if (Number.isInteger(off) && Math.abs(off) < 0x100000 && canonicalAddress(v)) {
+    const cut = Math.max(2, v.length - 8);
+    const r = parseInt(v.slice(cut), 16) + (sign === 1n ? off : -off);
+    const width = v.length - cut;
+    if (r >= 0 && r < 16 ** width) return cut === 2 ? '0x' + r.toString(16) : v.slice(0, cut) + r.toString(16).padStart(width, '0');
+  }
   const b = parseAddress(v);
   return b === undefined ? null : '0x' + ((b + sign * BigInt(off)) & MASK64).toString(16);
 }
@@ -150,6 +178,8 @@ function isErrorPointer(v: Scalar): boolean {
   if (typeof v !== 'string') return false;
   if (v.startsWith('ERR:')) return true;
   if (smallAddress(v)) return false;
+  // (MASK64 - 4094 is 0xfffffffffffff001)
+  if (canonicalAddress(v)) return v.length === 18 && v.startsWith('0xfffffffffffff') && !v.endsWith('000');
   const b = parseAddress(v);
   return b !== undefined && b >= MASK64 - 4094n;
 }
@@ -198,7 +228,7 @@ export const BUILTINS = defineBuiltins({
   }),
   ptr: valueBuiltin({
     params: [STR], result: STR, doc: 'normalise a kernel address to 0x-prefixed lower-case hex',
-    impl: (s) => { if (typeof s !== 'string') return null; const b = parseAddress(s); return b === undefined ? null : '0x' + b.toString(16); },
+    impl: (s) => (typeof s === 'string' ? normalAddress(s) : null),
   }),
   ptr_sub: valueBuiltin({ params: [STR, INT], result: STR, doc: 'a kernel address minus a byte offset (64-bit exact)',
     impl: (s, n) => offsetAddress(s, n, -1n) }),

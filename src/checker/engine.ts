@@ -7,42 +7,21 @@
  *
  * Order at each event: `on` invariants and due obligations (state before the event), rules,
  * past-time tables, `after` invariants (state after it), syncs, `always` invariants.
+ *
+ * This module keeps stepping, gaps and finishing; the compiled spec and its handlers are
+ * src/monitor/spec.ts, explanation and de-duplication src/checker/explain.ts.
  */
-import type { CaptureIR, InvariantIR, ObligationIR, Phase, StateIR, TypedSpec } from '../analysis/ir.js';
+import type { Phase, StateIR } from '../analysis/ir.js';
 import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
 import {
-  NO_EVENT, EvaluationBudgetExceeded, compileDefs, compileDomain, compileExpr, compileStmt, formatValue, keyOf,
-  type CompileContext, type Compiled, type CompiledStmt, type Env, type ObservedFunctions, type Read, type Runtime, type Value,
+  NO_EVENT, EvaluationBudgetExceeded, formatValue, type Env, type ObservedFunctions, type Read, type Runtime, type Value,
 } from '../monitor/compile.js';
-import { KeyedStore, Relation, TemporalStore, type Key } from '../monitor/store.js';
-import type { Span } from '../diag/diagnostic.js';
-import { entriesNaming, forgetTask } from './task-state.js';
+import { MonitorSpec, dispatchKey, type CompiledInvariant, type CompiledObligation } from '../monitor/spec.js';
+import { KeyedStore, Relation, TemporalStore } from '../monitor/store.js';
+import { forgetTask } from './task-state.js';
+import { Explainer, objectParts, verdictKey, type Verdict } from './explain.js';
 
-/** What a violation or pending obligation says, as data. Rendering is elsewhere. */
-export interface Verdict {
-  /**
-   * `unknown`: the invariant's condition failed, but its `unknown when` clause says the trace
-   * cannot tell whether the rule was broken (`reason` says why): never counted as a violation.
-   */
-  kind: 'violation' | 'pending' | 'unknown';
-  /** For `unknown`: why the trace cannot tell. */
-  reason?: string;
-  invariant: string;
-  /** One-line kernel rule the invariant states (its doc comment). */
-  doc: string | undefined;
-  specSpan: Span;
-  message: string;
-  /** The violating event (for pending: the event that opened the obligation, if known). */
-  event: TraceEvent | undefined;
-  /** For frame properties: the matching call. */
-  call: TraceEvent | undefined;
-  /** Earlier events that explain the verdict, in trace order, each with what it did to the state read. */
-  slice: { ev: TraceEvent; notes: string[] }[];
-  /** Per involved task: its locks and other per-task state at the violation. */
-  tasks: { pid: number; comm: string | undefined; state: string[] }[];
-  /** Earlier violations of the same task that share an event of the slice: the likely root cause first. */
-  related: { invariant: string; event: TraceEvent; shared: TraceEvent }[];
-}
+export type { Verdict };
 
 interface Frame {
   fn: string;
@@ -50,42 +29,6 @@ interface Frame {
   olds: Value[] | undefined;
   oldReads: Read[] | undefined;
   unknown: boolean;
-}
-
-interface CompiledInvariant {
-  ir: InvariantIR;
-  guard: Compiled | undefined;
-  body: Compiled;
-  message: Compiled | undefined;
-  unknownWhen: Compiled | undefined;
-  unknownReason: Compiled | undefined;
-  per: Compiled[] | undefined;
-  slots: number;
-  /** A body that is a quantifier over this store checks nothing while the store never held an entry. */
-  domainStore: number | undefined;
-}
-
-interface CompiledObligation {
-  ir: ObligationIR;
-  loop: (env: Env, each: () => boolean) => void;
-  filter: Compiled | undefined;
-  message: Compiled | undefined;
-  /** The store the obligation ranges over, when it is one: while it never held an entry, nothing is checked. */
-  domainStore: number | undefined;
-  /** Enumerates every open item (no event in scope) for the end-of-trace report. */
-  all: (env: Env, each: () => boolean) => void;
-}
-
-interface Handlers {
-  /** Index into each engine's per-handler event counts. */
-  id: number;
-  on: CompiledInvariant[];
-  after: CompiledInvariant[];
-  rules: { guard: Compiled | undefined; body: CompiledStmt[] }[];
-  obligations: CompiledObligation[];
-  syncs: (Compiled | undefined)[];
-  /** `byTask`: the pattern names the event's task (`pid: pid`), so its history ends with the task. */
-  temporal: { id: number; keys: ((env: Env) => Scalar)[]; key: (env: Env) => Key | undefined; byTask: boolean }[];
 }
 
 export interface EngineOptions {
@@ -125,110 +68,14 @@ export interface EngineCounters {
   gaps: number;
 }
 
-/** The compiled, reusable form of a spec: handlers by event. Build once, run many engines. */
-export class CompiledSpec {
-  readonly handlers = new Map<string, Handlers>();
-  /** The call and ret handlers again, by function name alone (no key string per event). */
-  readonly callHandlers = new Map<string, Handlers>();
-  readonly retHandlers = new Map<string, Handlers>();
-  readonly always: CompiledInvariant[] = [];
-  readonly obligations: CompiledObligation[] = [];
-  readonly captures = new Map<string, { fns: Compiled[]; slots: number }>();
-  readonly storeIndex = new Map<string, number>();
-  readonly stateList: StateIR[] = [];
-  readonly invariantNames: string[] = [];
-  readonly maxSlots: number;
+export { dispatchKey };
 
-  constructor(readonly spec: TypedSpec) {
-    for (const st of spec.states.values()) {
-      this.storeIndex.set(st.name, this.stateList.length);
-      this.stateList.push(st);
-    }
-    const ctx: CompileContext = { spec, storeIndex: this.storeIndex, defs: new Map() };
-    compileDefs(spec, ctx);
-    let maxSlots = 1;
-    const h = (phase: Phase, name: string): Handlers => {
-      const key = dispatchKey(phase, name);
-      let x = this.handlers.get(key);
-      if (!x) {
-        x = { id: this.handlers.size, on: [], after: [], rules: [], obligations: [], syncs: [], temporal: [] };
-        this.handlers.set(key, x);
-        if (phase === 'call') this.callHandlers.set(name, x);
-        else if (phase === 'ret') this.retHandlers.set(name, x);
-      }
-      return x;
-    };
-    for (const r of spec.rules) {
-      maxSlots = Math.max(maxSlots, r.slots);
-      const rule = { guard: r.guard ? compileExpr(r.guard, ctx) : undefined, body: r.body.map((s) => compileStmt(s, ctx)) };
-      for (const t of r.triggers) h(t.phase, t.name).rules.push(rule);
-    }
-    for (const inv of spec.invariants) {
-      maxSlots = Math.max(maxSlots, inv.slots);
-      this.invariantNames.push(inv.name);
-      const c: CompiledInvariant = {
-        ir: inv,
-        guard: inv.guard ? compileExpr(inv.guard, ctx) : undefined,
-        body: compileExpr(inv.body, ctx),
-        message: inv.message ? compileExpr(inv.message, ctx) : undefined,
-        unknownWhen: inv.unknown ? compileExpr(inv.unknown.cond, ctx) : undefined,
-        unknownReason: inv.unknown ? compileExpr(inv.unknown.reason, ctx) : undefined,
-        per: inv.per ? inv.per.map((p) => compileExpr(p, ctx)) : undefined,
-        slots: inv.slots,
-        domainStore: inv.body.k === 'quant' && inv.body.domain.k === 'state' ? this.storeIndex.get(inv.body.domain.state) : undefined,
-      };
-      if (inv.when === 'always') this.always.push(c);
-      else for (const t of inv.triggers) (inv.when === 'on' ? h(t.phase, t.name).on : h(t.phase, t.name).after).push(c);
-    }
-    for (const ob of spec.obligations) {
-      maxSlots = Math.max(maxSlots, ob.totalSlots);
-      if (!this.invariantNames.includes(ob.name)) this.invariantNames.push(ob.name);
-      const unindexed = ob.domain.k === 'state' ? { ...ob.domain, index: null } : ob.domain;
-      const c: CompiledObligation = {
-        ir: ob,
-        loop: compileDomain(ob.domain, ob.slots, ctx),
-        all: compileDomain(unindexed, ob.slots, ctx),
-        filter: ob.filter ? compileExpr(ob.filter, ctx) : undefined,
-        message: ob.message ? compileExpr(ob.message, ctx) : undefined,
-        domainStore: ob.domain.k === 'state' ? this.storeIndex.get(ob.domain.state) : undefined,
-      };
-      this.obligations.push(c);
-      for (const t of ob.triggers) h(t.phase, t.name).obligations.push(c);
-    }
-    for (const s of spec.syncs) {
-      maxSlots = Math.max(maxSlots, s.slots);
-      const g = s.guard ? compileExpr(s.guard, ctx) : undefined;
-      for (const t of s.triggers) h(t.phase, t.name).syncs.push(g);
-    }
-    for (const t of spec.temporal) {
-      const ev = spec.events.get(t.event)!;
-      const from = (f: string): 'args' | 'call' | 'implicit' | 'ret' => {
-        if (f === 'pid' || f === 'seq' || f === 'comm' || f === 'cpu' || f === 'ts') return 'implicit';
-        if (t.phase === 'ret') return f === 'ret' ? 'ret' : ev.fields.some((x) => x.name === f) ? 'call' : 'args';
-        return 'args';
-      };
-      const keys = t.fields.map((f) => {
-        const g = compileExpr({ k: 'field', name: f, from: from(f), type: { k: 'str' }, span: t.span }, ctx);
-        return (env: Env) => g(env) as Scalar;
-      });
-      h(t.phase, t.event).temporal.push({ id: t.id, keys, key: keyOf(keys), byTask: t.fields.includes('pid') });
-    }
-    for (const cap of spec.captures.values()) this.captures.set(cap.fn, compileCapture(cap, ctx));
-    this.maxSlots = maxSlots;
-  }
-
+/** The compiled, reusable form of a spec (src/monitor/spec.ts): build once, start many engines. */
+export class CompiledSpec extends MonitorSpec {
   /** A fresh monitor over this spec. */
   start(opts: EngineOptions = {}): Engine {
     return new Engine(this, opts);
   }
-}
-
-function compileCapture(cap: CaptureIR, ctx: CompileContext): { fns: Compiled[]; slots: number } {
-  return { fns: cap.exprs.map((e) => compileExpr(e, ctx)), slots: cap.slots };
-}
-
-export function dispatchKey(phase: Phase, name: string): string {
-  return phase === 'event' ? name : `${phase} ${name}`;
 }
 
 /** One run of a compiled spec over one trace. */
@@ -246,8 +93,7 @@ export class Engine {
   /** Events seen per handler (by `Handlers.id`): which triggers a trace ever produced. */
   private seenByHandler: number[];
   private readonly reported = new Set<string>();
-  /** Recent violations per task, to link a violation to an earlier one with the same cause. */
-  private readonly recent = new Map<number, Verdict[]>();
+  private readonly explainer: Explainer;
   private readonly budget: number;
   /** Invariants whose evaluation spent the whole budget once: not evaluated again. */
   private readonly overBudget = new Set<string>();
@@ -263,6 +109,7 @@ export class Engine {
       stepsLeft: Infinity,
     };
     this.budget = opts.evaluationBudget ?? DEFAULT_EVALUATION_BUDGET;
+    this.explainer = new Explainer({ rt: this.rt, stateList: compiled.stateList, comm: (pid) => this.comms.get(pid), isKnown: (pid) => this.isKnown(pid) });
     this.counters = { evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, violations: 0, events: 0, gaps: 0 };
     for (const n of compiled.invariantNames) {
       this.counters.evaluated[n] = 0; this.counters.unknown[n] = 0; this.counters.undecided[n] = 0; this.counters.vacuous[n] = 0;
@@ -363,7 +210,7 @@ export class Engine {
     this.frames.delete(pid);
     this.lastCpu.delete(pid);
     this.comms.delete(pid);
-    this.recent.delete(pid);
+    this.explainer.forget(pid);
     for (const t of this.rt.temporal) t.forgetTask(pid);
   }
 
@@ -465,7 +312,7 @@ export class Engine {
     if (holds) return;
     const undecided = inv.unknownWhen !== undefined && inv.unknownWhen(env) === true;
     if (undecided) this.counters.undecided[name]!++;
-    const key = (undecided ? '?' : '') + this.dedupeKey(inv);
+    const key = verdictKey((undecided ? '?' : '') + name, objectParts(this.compiled.spec, env, inv.per));
     if (!this.opts.all && this.reported.has(key)) return;
     this.reported.add(key);
     // The explanation evaluates the body again (recording reads): it gets a budget of its own.
@@ -497,16 +344,6 @@ export class Engine {
     return st instanceof KeyedStore && !st.everUsed;
   }
 
-  private dedupeKey(inv: CompiledInvariant): string {
-    const env = this.env;
-    if (inv.per) return inv.ir.name + '\u0002' + inv.per.map((p) => formatValue(p(env))).join('\u0001');
-    // Default object: the event's id-typed arguments (locks, dentries), else its task.
-    const ev = env.ev;
-    const schema = this.compiled.spec.events.get(ev.ev === 'call' || ev.ev === 'ret' ? ev.fn ?? '' : ev.ev);
-    const ids = schema ? schema.fields.filter((f) => f.type.k === 'id').map((f) => formatValue((env.call ?? ev).args[f.name] ?? null)) : [];
-    return inv.ir.name + '\u0002' + (ids.length ? ids.join('\u0001') : `pid ${ev.pid}`);
-  }
-
   private explain(inv: CompiledInvariant, frame: Frame | undefined, undecided = false): Verdict {
     const env = this.env;
     env.reads = [];
@@ -515,74 +352,22 @@ export class Engine {
     env.reads = undefined;
     const message = inv.message ? formatValue(inv.message(env)) : `${inv.ir.name} violated`;
     if (!undecided) this.counters.violations++;
-    const slice = this.slice(reads, frame);
+    const slice = this.explainer.slice(reads, frame, env.ev);
     const reason = undecided && inv.unknownReason ? formatValue(inv.unknownReason(env)) : undefined;
     const v: Verdict = {
       kind: undecided ? 'unknown' : 'violation', ...(reason === undefined ? {} : { reason }),
       invariant: inv.ir.name, doc: inv.ir.doc, specSpan: inv.ir.span, message,
       event: env.ev, call: frame?.call, slice, tasks: this.involvedTasks([env.ev.pid, ...slice.map((s) => s.ev.pid)]),
-      related: this.relate(env.ev.pid, slice),
+      related: this.explainer.relate(env.ev.pid, slice),
     };
-    this.remember(env.ev.pid, v);
+    this.explainer.remember(env.ev.pid, v);
     this.opts.onVerdict?.(v);
     return v;
   }
 
-  private relate(pid: number, slice: Verdict['slice']): Verdict['related'] {
-    const mine = new Set(slice.map((s) => s.ev));
-    const out: Verdict['related'] = [];
-    for (const earlier of this.recent.get(pid) ?? []) {
-      // The latest shared event is the nearest common cause (e.g. the release inside d_add_ci).
-      const shared = earlier.slice.filter((s) => mine.has(s.ev) && s.ev.ev !== 'call').at(-1);
-      if (shared && earlier.event) out.push({ invariant: earlier.invariant, event: earlier.event, shared: shared.ev });
-    }
-    return out;
-  }
-
-  private remember(pid: number, v: Verdict): void {
-    let list = this.recent.get(pid);
-    if (!list) { list = []; this.recent.set(pid, list); }
-    list.push(v);
-    if (list.length > 8) list.shift();
-  }
-
-  private slice(reads: Read[], frame: Frame | undefined): Verdict['slice'] {
-    const byEv = new Map<TraceEvent, string[]>();
-    const add = (ev: TraceEvent | undefined, note: string | undefined): void => {
-      if (!ev || ev === this.env.ev) return;
-      let notes = byEv.get(ev);
-      if (!notes) { notes = []; byEv.set(ev, notes); }
-      if (note && !notes.includes(note)) notes.push(note);
-    };
-    if (frame) add(frame.call, 'the matching call');
-    for (const r of frame?.oldReads ?? []) add(r.ev, r.how === 'set' ? `${r.what} at the call` : undefined);
-    for (const r of reads) {
-      if (r.how === 'set') add(r.ev, `set ${r.what}`);
-      else if (r.how === 'deleted') add(r.ev, `made ${r.what}`);
-      else if (r.how === 'temporal') add(r.ev, undefined);
-    }
-    return [...byEv].map(([ev, notes]) => ({ ev, notes })).sort((a, b) => a.ev.seq - b.ev.seq);
-  }
-
   /** Per task: every entry of per-task state that names it (locks held, dentries owned, ...). */
   involvedTasks(pids: number[]): Verdict['tasks'] {
-    const out: Verdict['tasks'] = [];
-    for (const pid of [...new Set(pids)]) {
-      const lines: string[] = [];
-      this.compiled.stateList.forEach((st, i) => {
-        if (st.taskPositions.length === 0) return;
-        const store = this.rt.stores[i];
-        if (!(store instanceof KeyedStore)) return;
-        for (const e of entriesNaming(store, st.taskPositions, pid)) {
-          const key = `${st.name}[${e.k.map((k) => formatValue(k)).join(', ')}]`;
-          const origin = e.prov ? ` (line ${e.prov.line ?? '?'}, seq ${e.prov.seq})` : '';
-          lines.push(st.type.k === 'set' ? `${key}${origin}` : `${key} = ${formatValue(e.v)}${origin}`);
-        }
-      });
-      if (!this.isKnown(pid)) lines.unshift('(state unknown: history incomplete)');
-      out.push({ pid, comm: this.comms.get(pid), state: lines });
-    }
-    return out;
+    return this.explainer.involvedTasks(pids);
   }
 
   private checkObligation(ob: CompiledObligation, unknown: boolean, out: Verdict[]): void {
@@ -600,7 +385,7 @@ export class Engine {
     ob.loop(env, run);
     for (const row of found) {
       ob.ir.slots.forEach((s, i) => { env.locals[s] = row[i] ?? null; });
-      const key = name + '\u0002' + row.map((x) => formatValue(x)).join('\u0001');
+      const key = verdictKey(name, row.map((x) => formatValue(x)));
       if (!this.opts.all && this.reported.has(key)) continue;
       this.reported.add(key);
       env.reads = [];
@@ -608,12 +393,12 @@ export class Engine {
       const reads = this.itemReads(ob, row);
       env.reads = undefined;
       this.counters.violations++;
-      const slice = this.slice(reads, undefined);
+      const slice = this.explainer.slice(reads, undefined, env.ev);
       const v: Verdict = {
         kind: 'violation', invariant: name, doc: ob.ir.doc, specSpan: ob.ir.span, message, event: env.ev, call: undefined,
-        slice, tasks: this.involvedTasks([env.ev.pid]), related: this.relate(env.ev.pid, slice),
+        slice, tasks: this.involvedTasks([env.ev.pid]), related: this.explainer.relate(env.ev.pid, slice),
       };
-      this.remember(env.ev.pid, v);
+      this.explainer.remember(env.ev.pid, v);
       this.opts.onVerdict?.(v);
       out.push(v);
     }
@@ -638,7 +423,7 @@ export class Engine {
       ob.all(env, () => { rows.push(ob.ir.slots.map((s) => env.locals[s] ?? null)); return true; });
       for (const row of rows) {
         // An item already reported as violated at a due point is not reported again as pending.
-        if (this.reported.has(ob.ir.name + '\u0002' + row.map((x) => formatValue(x)).join('\u0001'))) continue;
+        if (this.reported.has(verdictKey(ob.ir.name, row.map((x) => formatValue(x))))) continue;
         ob.ir.slots.forEach((s, i) => { env.locals[s] = row[i] ?? null; });
         const reads = this.itemReads(ob, row);
         const opener = reads[0]?.ev;
@@ -653,7 +438,8 @@ export class Engine {
         }
         const v: Verdict = {
           kind: 'pending', invariant: ob.ir.name, doc: ob.ir.doc, specSpan: ob.ir.span, message: `${message} (trace ended first)`,
-          event: opener, call: undefined, slice: this.slice(reads, undefined), tasks: opener ? this.involvedTasks([opener.pid]) : [], related: [],
+          event: opener, call: undefined, slice: this.explainer.slice(reads, undefined, env.ev),
+          tasks: opener ? this.involvedTasks([opener.pid]) : [], related: [],
         };
         this.opts.onVerdict?.(v);
         out.push(v);
@@ -697,7 +483,7 @@ export class Engine {
     for (const [p, c] of this.lastCpu) e.lastCpu.set(p, c);
     for (const [p, c] of this.comms) e.comms.set(p, c);
     for (const r of this.reported) e.reported.add(r);
-    for (const [p, l] of this.recent) e.recent.set(p, [...l]);
+    e.explainer.copyFrom(this.explainer);
     Object.assign(e.counters.evaluated, this.counters.evaluated);
     Object.assign(e.counters.unknown, this.counters.unknown);
     Object.assign(e.counters.undecided, this.counters.undecided);

@@ -5,7 +5,7 @@
  */
 import { loadSpec, type LoadedSpec } from '../analysis/load.js';
 import type { Diagnostic } from '../diag/diagnostic.js';
-import type { TraceFormat } from '../trace/input.js';
+import type { EventSource } from '../trace/format.js';
 import { CompiledSpec } from './check.js';
 
 export interface ReadySpec extends LoadedSpec {
@@ -29,11 +29,11 @@ export class SpecSet {
   }
 
   /**
-   * The spec for a trace format (undefined if the spec has errors). `inferred` are parameters the
+   * The spec for the inputs of a trace format, by the events it yields (undefined if the spec has errors). `inferred` are parameters the
    * input itself suggests (e.g. a capture's struct offsets); they apply only if the spec declares
    * them and the user did not set them.
    */
-  for(format: TraceFormat, inferred: Record<string, string> = {}): ReadySpec | undefined {
+  for(format: EventSource, inferred: Record<string, string> = {}): ReadySpec | undefined {
     if (!this.base) return undefined;
     const params: Record<string, string> = { ...this.params };
     if (this.base.spec.params.has('source') && !('source' in this.params)) params.source = format;

@@ -137,7 +137,7 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
         const [a, b] = slots as [number, number];
         return (env, each) => {
           const rel = env.rt.stores[si] as Relation;
-          for (const [from, m] of [...rel.succ]) for (const { to } of [...m.values()]) {
+          for (const [from, m] of [...rel.succ]) for (const to of [...m.keys()]) {
             spend(env.rt);
             env.locals[a] = from; env.locals[b] = to;
             if (!each()) return;
@@ -291,7 +291,7 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
         const rel = target(env) as Relation;
         const out = new ValueSet();
         const m = rel.succ.get(key(env) as string);
-        if (m) for (const { to } of m.values()) out.add([to]);
+        if (m) for (const to of m.keys()) out.add([to]);
         return out;
       };
     }
@@ -636,9 +636,8 @@ function successorFn(rel: TExpr, ctx: CompileContext): Successors {
   return (env, node) => {
     const r = f(env) as Relation;
     const m = node === null ? undefined : r.succ.get(node);
-    if (m && env.reads) for (const { to, prov } of m.values()) env.reads.push({ what: `${r.name}: ${formatValue(node)} -> ${formatValue(to)}`, ev: prov,
-      how: 'set', to });
-    return m ? [...m.values()].map((x) => x.to) : [];
+    if (m && env.reads) for (const [to, prov] of m) env.reads.push({ what: `${r.name}: ${formatValue(node)} -> ${formatValue(to)}`, ev: prov, how: 'set', to });
+    return m ? [...m.keys()] : [];
   };
 }
 

@@ -78,19 +78,28 @@ const IMPLICIT = new Set(['pid', 'comm', 'cpu', 'ts', 'seq']);
  * in-lookup dentries) must not keep a whole chunk alive.
  */
 function detach(s: string): string {
-  return (' ' + s).slice(1);
+  // V8 copies a cut of fewer than 13 characters (SlicedString::kMinLength): it shares nothing.
+  return s.length < 13 ? s : (' ' + s).slice(1);
 }
 
 /** Spec state is never read by mappings, so they run on an empty runtime. */
 const EMPTY_RT = { stores: [], temporal: [], tasks: new Set<number>(), stepsLeft: Infinity };
 
-function recordEvent(rec: MappableRecord): TraceEvent {
+function scratchEvent(): TraceEvent {
+  return { seq: 0, pid: 0, ev: '', args: {}, comm: undefined, cpu: undefined, ts: undefined, file: undefined, line: undefined };
+}
+
+/**
+ * The record as the event a mapping's expressions read, written into `into`: the mapping reads it
+ * only while it runs (the events it emits are new), so one object serves every record.
+ */
+function recordEvent(rec: MappableRecord, into: TraceEvent): TraceEvent {
   const args: Record<string, Scalar> = rec.args;
   if (rec.retval !== undefined && args.retval === undefined) args.retval = rec.retval;
-  return {
-    seq: 0, pid: rec.pid, ev: rec.name, args, comm: rec.comm || undefined, cpu: rec.cpu >= 0 ? rec.cpu : undefined,
-    ts: rec.tsSec !== undefined && rec.tsClock !== 'counter' ? rec.tsSec + (rec.tsNsec ?? 0) / 1e9 : undefined, file: rec.file, line: rec.line,
-  };
+  into.pid = rec.pid; into.ev = rec.name; into.args = args; into.comm = rec.comm || undefined; into.cpu = rec.cpu >= 0 ? rec.cpu : undefined;
+  into.ts = rec.tsSec !== undefined && rec.tsClock !== 'counter' ? rec.tsSec + (rec.tsNsec ?? 0) / 1e9 : undefined;
+  into.file = rec.file; into.line = rec.line;
+  return into;
 }
 
 export function compileRecordMapper(spec: TypedSpec): RecordMapper {
@@ -125,6 +134,9 @@ export function compileRecordMapper(spec: TypedSpec): RecordMapper {
   }
   const env: Env = { ev: NO_EVENT, call: undefined, olds: undefined, locals: new Array<Value>(maxSlots + 4).fill(null), idx: 0, rt: EMPTY_RT,
     reads: undefined };
+  const scratch = scratchEvent(), scratchCall = scratchEvent();
+  // The task names of a capture are few: each is detached once, not once per event.
+  let comm: string | undefined, commCopy: string | undefined;
   const names = new Set([...[...byKind].flatMap(([kind, t]) => [...t.keys()].map((n) => `${kind} ${n}`)), ...[...wildcard.keys()].map((k) => `${k} *`)]);
   return {
     names,
@@ -134,13 +146,14 @@ export function compileRecordMapper(spec: TypedSpec): RecordMapper {
       const t = byKind.get(rec.kind);
       const list = (rec.probedSym !== undefined ? t?.get(rec.probedSym) : undefined) ?? t?.get(rec.name) ?? wildcard.get(rec.kind);
       if (!list) return undefined;
-      env.ev = recordEvent(rec);
-      env.call = rec.entry ? recordEvent(rec.entry) : undefined;
+      env.ev = recordEvent(rec, scratch);
+      env.call = rec.entry ? recordEvent(rec.entry, scratchCall) : undefined;
+      if (env.ev.comm !== comm) { comm = env.ev.comm; commCopy = comm === undefined ? undefined : detach(comm); }
       for (const m of list) {
         if (m.guard && !m.guard(env)) continue;
         const out: TraceEvent[] = [];
         for (const e of m.emits) {
-          const ev: TraceEvent = { seq: 0, pid: env.ev.pid, ev: e.ev, fn: e.fn, args: {}, comm: env.ev.comm === undefined ? undefined : detach(env.ev.comm),
+          const ev: TraceEvent = { seq: 0, pid: env.ev.pid, ev: e.ev, fn: e.fn, args: {}, comm: commCopy,
             cpu: env.ev.cpu, ts: env.ev.ts, file: rec.file, line: rec.line };
           for (const a of e.args) {
             let v = a.value(env) as Scalar;

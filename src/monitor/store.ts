@@ -241,9 +241,13 @@ function* walk(m: Level, depth: number): Generator<Entry> {
   for (const sub of m.values()) yield* walk(sub as Level, depth - 1);
 }
 
-/** A directed graph over scalars; each edge remembers the event that added it. */
+/**
+ * A directed graph over scalars; each edge remembers the event that added it. `succ` maps a node
+ * to its successors, each mapped to that event: the successor is the key itself, so an edge costs
+ * one map slot and no object of its own (a lock-order graph holds an edge per name ever looked up).
+ */
 export class Relation {
-  readonly succ = new Map<Key, Map<Key, { to: Scalar; prov: TraceEvent | undefined }>>();
+  readonly succ = new Map<Key, Map<Key, TraceEvent | undefined>>();
   size = 0;
 
   constructor(readonly name: string) {}
@@ -252,7 +256,7 @@ export class Relation {
     if (a === null || b === null) return;
     let m = this.succ.get(a);
     if (!m) { m = new Map(); this.succ.set(a, m); }
-    if (!m.has(b)) { m.set(b, { to: b, prov }); this.size++; }
+    if (!m.has(b)) { m.set(b, prov); this.size++; }
   }
 
   remove(a: Scalar, b: Scalar): void {

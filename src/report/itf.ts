@@ -39,7 +39,7 @@ function storeValue(s: Store, isSet: boolean): ItfValue {
   }
   if (s instanceof Relation) {
     const pairs: ItfValue[] = [];
-    for (const [from, m] of s.succ) for (const edge of m.values()) pairs.push({ '#tup': [scalar(from), scalar(edge.to)] });
+    for (const [from, m] of s.succ) for (const to of m.keys()) pairs.push({ '#tup': [scalar(from), scalar(to)] });
     return { '#set': pairs };
   }
   return scalar(s.v);

@@ -7,40 +7,34 @@
  * it emits Contract 2 events and the spec's monitors judge them.
  *
  * Each kernel routine is one module under routines/, one function per program point. To add a
- * routine: name its points in `RoutineLabels` (state.ts); the compiler then asks for its steps
- * (a `RoutineSteps<'name'>` object) and for its entry in `ROUTINES` below; callers enter it with
- * `x.enter('name:label', returnPoint)` and it returns with `x.leave()`.
+ * routine, write its module: it names its points in `RoutineLabels` (state.ts) by declaration
+ * merging, `declare module '../state.js' { interface RoutineLabels { name: 'call' | ... } }`, and
+ * registers its steps with `export const name = defineRoutine('name', { call(x) { ... }, ... })`
+ * (routine-table.ts), where the compiler asks for exactly one step per label. Then add the one
+ * import line below that loads it. Callers enter it with `x.enter('name:label', returnPoint)` (a
+ * mistyped label is a compile error) and it returns with `x.leave()`.
  */
 import type { TraceEvent } from '../trace/event.js';
 import type { Chooser } from './chooser.js';
 import { acquired } from './rwsem.js';
-import { dAddCi } from './routines/d-add-ci.js';
-import { dAllocParallel, dWaitLookupSteps } from './routines/d-alloc-parallel.js';
-import { dSpliceAlias } from './routines/d-splice-alias.js';
-import { fsLookup } from './routines/fs-lookup.js';
-import { lookupOneQstrExcl } from './routines/lookup-one-qstr-excl.js';
-import { lookupSlow } from './routines/lookup-slow.js';
-import { task } from './routines/task.js';
+import { routineTable } from './routine-table.js';
+// The routines: each module registers its steps in the routine table when it loads.
+import './routines/d-add-ci.js';
+import './routines/d-alloc-parallel.js';
+import './routines/d-splice-alias.js';
+import './routines/fs-lookup.js';
+import './routines/lookup-one-qstr-excl.js';
+import './routines/lookup-slow.js';
+import './routines/task.js';
 import type { ModelState, Pc, Routine, Scenario } from './state.js';
-import { TaskStep, type RoutineSteps } from './task-step.js';
+import { TaskStep } from './task-step.js';
 
 export type { DAddCiShape, DirSpec, LockOrder, Mode, ModelState, Op, OpKind, Pc, Routine, RoutineLabels, Scenario, TaskSpec } from './state.js';
 export { initialState, live, LOOKUP_SHARED, runnable } from './state.js';
 
-const ROUTINES: { [R in Routine]: RoutineSteps<R> } = {
-  task,
-  lookup_slow: lookupSlow,
-  fs_lookup: fsLookup,
-  lookup_one_qstr_excl: lookupOneQstrExcl,
-  d_alloc_parallel: dAllocParallel,
-  d_wait_lookup: dWaitLookupSteps,
-  d_add_ci: dAddCi,
-  d_splice_alias: dSpliceAlias,
-};
-
-/** Every program point of every routine, `routine:label`, in table order. */
+/** Every program point of every registered routine, `routine:label`, in registration order. */
 export function programPoints(): Pc[] {
-  return (Object.keys(ROUTINES) as Routine[]).flatMap((r) => Object.keys(ROUTINES[r]).map((label) => `${r}:${label}` as Pc));
+  return [...routineTable()].flatMap(([r, steps]) => Object.keys(steps).map((label) => `${r}:${label}` as Pc));
 }
 
 /**
@@ -53,6 +47,7 @@ export function step(sc: Scenario, s: ModelState, i: number, ch: Chooser, out: T
   const pc = x.t.pc;
   const sep = pc.indexOf(':');
   // A Pc is `${R}:${RoutineLabels[R]}` by construction, so the two halves index the table.
-  const steps = ROUTINES[pc.slice(0, sep) as Routine] as Record<string, (x: TaskStep) => void>;
-  steps[pc.slice(sep + 1)]!(x);
+  const run = routineTable().get(pc.slice(0, sep) as Routine)?.[pc.slice(sep + 1)];
+  if (run === undefined) throw new Error(`internal: no step ${pc}: is its routine's module imported in model.ts?`);
+  run(x);
 }

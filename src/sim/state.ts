@@ -44,25 +44,13 @@ export interface RwsemState {
   handoff: boolean;
 }
 
-/** The points of each routine a task can be at between two atomic steps. */
-export interface RoutineLabels {
-  /** A task's program: the next operation's syscall, its exit, the task's exit. */
-  task: 'start' | 'syscall-exit' | 'exit';
-  /** lookup_slow (stat) and lookup_open (open with O_CREAT): lock, d_alloc_parallel, ->lookup, unlock, in either order. */
-  lookup_slow: 'lock' | 'dap' | 'after-dap' | 'lookup' | 'done-lookup' | 'unlock' | 'ret-nolock' | 'ret';
-  /** The filesystem's ->lookup on a dentry in lookup: d_add_ci for a case-insensitive match, d_splice_alias otherwise. */
-  fs_lookup: 'lookup' | 'after-splice' | 'after-dci';
-  /** mkdir-like creation: lookup_one_qstr_excl with a plain d_alloc under the parent held exclusive. */
-  lookup_one_qstr_excl: 'lock' | 'alloc' | 'after-lookup' | 'unlock';
-  /** d_alloc_parallel(dir, dapName) → dapRet, dapOutcome. */
-  d_alloc_parallel: 'call' | 'try';
-  /** d_wait_lookup: asleep on another task's in-lookup dentry until its lookup ends. */
-  d_wait_lookup: 'woken';
-  /** d_add_ci(dciDentry, exact) → dciRet, in the scenario's shape. */
-  d_add_ci: 'call' | 'hashlookup' | 'alloc' | 'after-dap' | 'relock' | 'after-relock' | 'splice' | 'after-splice';
-  /** d_splice_alias(inode, spliceDentry): ends the in-lookup state and hashes the name. */
-  d_splice_alias: 'call';
-}
+/**
+ * The points of each routine a task can be at between two atomic steps. Each routine's module under
+ * routines/ adds its own by declaration merging: `declare module '../state.js' { interface
+ * RoutineLabels { name: 'call' | ... } }`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by each routine's module
+export interface RoutineLabels {}
 
 export type Routine = keyof RoutineLabels;
 /** A program point: `routine:label`. */

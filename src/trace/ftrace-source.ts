@@ -1,16 +1,100 @@
 /**
  * ftrace text → TraceItem batches: the raw reader (src/trace/ftrace/) driven by the spec's own
- * `map` declarations, compiled into a record mapper.
+ * `map` declarations, compiled into a record mapper; and the trace-text format of the registry
+ * (tracefs `trace` and `trace_pipe`, trace-cmd report, perf script), which infers the capture's
+ * kernel layout from its first part and counts the records its header promises.
  */
 import type { TypedSpec } from '../analysis/ir.js';
 import { error, type Diagnostic } from '../diag/diagnostic.js';
 import { compileRecordMapper } from '../monitor/mapping.js';
-import type { ProbeCoverage, ProbeDefinition } from './coverage.js';
-import type { SourceStats, TraceItem } from './event.js';
+import { ProbeCoverage, type ProbeDefinition } from './coverage.js';
+import type { SourceStats, TraceGap, TraceItem } from './event.js';
+import type { FormatContext, FormatReader, TraceFormat } from './format.js';
+import { inferIrwsemOffset, inferParLookupBit } from './ftrace/infer.js';
 import type { DecodedChunk } from './ftrace/decoded.js';
 import type { FtraceMapping } from './ftrace/mapping-api.js';
+import { entriesShortfall, type EntriesPromise } from './ftrace/promise.js';
 import { readFtrace } from './ftrace/read.js';
-import type { ProbeSites } from './ftrace/sites.js';
+import { ProbeSites } from './ftrace/sites.js';
+import { openInput, peek, type OpenedInput } from './input.js';
+
+/**
+ * Trace text as a trace format (see registry.ts). It is asked last when sniffing: any input with a
+ * line that no other format claims is read as trace text, whose reader reports each line it does
+ * not recognise. `perf` names it too: the reader tells the layouts apart line by line.
+ */
+export const ftraceFormat: TraceFormat = {
+  name: 'ftrace',
+  aliases: ['perf'],
+  events: 'ftrace',
+  sniff: (head) => head.some((b) => b !== 32 && b !== 9 && b !== 10 && b !== 13),
+  open: openFtraceText,
+};
+
+async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<FormatReader> {
+  // A `trace` file that holds fewer records than its header promises lost them at an unknown
+  // place: known before judging, every task is unknown throughout (a second read of the file,
+  // done before the first read starts: an xz stream is decoded by one decoder per process at a time).
+  const short = ctx.reread !== undefined ? await shortfall(ctx.reread) : undefined;
+  // (a trace.dat gives its records decoded past this much text: tracedat/read.ts, HEAD_TEXT_BYTES)
+  const peeked = await peek(input.decoded ?? input.chunks, 1 << 19);
+  const head = Buffer.concat(peeked.head).toString('latin1');
+  // A capture names its own kernel's layout: infer the i_rwsem offset and the DCACHE_PAR_LOOKUP
+  // bit from its first part, unless the user gave them.
+  const given = ctx.params;
+  let inferred: Record<string, string> | undefined;
+  if (!('i_rwsem_offset' in given && 'dcache_par_lookup' in given)) {
+    inferred = {};
+    const off = 'i_rwsem_offset' in given ? undefined : inferIrwsemOffset(head);
+    if (off !== undefined) inferred.i_rwsem_offset = String(off);
+    const bit = 'dcache_par_lookup' in given ? undefined : inferParLookupBit(head);
+    if (bit !== undefined) inferred.dcache_par_lookup = String(bit);
+  }
+  const diag = ctx.onDiagnostic;
+  return {
+    inferred,
+    read: (spec) => {
+      const coverage = new ProbeCoverage();
+      const { probes, kernelFunctions, kernelSymbols } = ctx.capture;
+      if (kernelFunctions !== undefined) coverage.setPresent(kernelFunctions);
+      const opened = openFtraceSource(peeked.all, {
+        file: ctx.file, spec, onDiagnostic: (d) => { if (d.code !== 'KV316' || (short === undefined && input.cut === undefined)) diag(d); },
+        stats: ctx.stats, params: ctx.params, coverage, probes, head, probeSites: new ProbeSites(probes, kernelSymbols),
+      });
+      if (!opened.ok) {
+        for (const d of opened.diagnostics) diag(d);
+        return undefined;
+      }
+      let source = opened.source;
+      if (short !== undefined) {
+        const n = short.promised - short.counted;
+        diag(error('KV316', `the header promises ${short.promised} entries, but the log holds at most ${short.counted} record lines: `
+          + `${n} ${n === 1 ? 'is' : 'are'} missing from an unknown place, so no task's state is known anywhere in this file`,
+          { at: { source: ctx.file, line: short.line, column: 1 } }, 'check a complete copy of the capture'));
+        const gap: TraceGap = { kind: 'gap', reason: 'entries missing', lost: n, lasting: true, seq: 0, file: ctx.file, line: short.line };
+        source = startsWithLoss(source, gap, ctx.stats);
+      }
+      return { source, coverage, tasksStartUnknown: true };
+    },
+  };
+}
+
+async function shortfall(path: string): Promise<EntriesPromise | undefined> {
+  try {
+    const again = await openInput(path);
+    const short = await entriesShortfall(again.chunks);
+    // A cut compressed stream lost its end, a known place: reported where it is cut.
+    return again.cut === undefined ? short : undefined;
+  } catch {
+    return undefined; // the main read reports what is wrong with the file
+  }
+}
+
+async function* startsWithLoss(source: AsyncIterable<TraceItem[]>, gap: TraceGap, stats: SourceStats): AsyncGenerator<TraceItem[]> {
+  stats.gaps++;
+  yield [gap];
+  yield* source;
+}
 
 export interface FtraceSourceOptions {
   file: string;

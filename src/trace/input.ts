@@ -1,8 +1,10 @@
-/** Opening trace inputs: files or standard input, as byte streams, with a peek for format sniffing. */
+/**
+ * Opening trace inputs: files or standard input, as byte streams (decompressed), with a peek for
+ * format sniffing. Which format an input is, is the registry's (registry.ts).
+ */
+import type { DecodedChunk } from './ftrace/decoded.js';
 import { createReadStream } from 'node:fs';
 import { decompressStream, sniffCompression, type Compression } from './decompress.js';
-
-export type TraceFormat = 'ndjson' | 'ftrace';
 
 export interface OpenedInput {
   name: string;
@@ -14,6 +16,11 @@ export interface OpenedInput {
    * there has been delivered, and the stream then ends as if the file ended there.
    */
   cut?: { message: string; bytes: number } | undefined;
+  /**
+   * The same stream with records already decoded (a trace.dat: text first, then DecodedChunks, see
+   * ftrace/decoded.ts), for a reader that takes them; `chunks` is then the same records as text.
+   */
+  decoded?: AsyncIterable<Uint8Array | DecodedChunk>;
 }
 
 /** Opens a path ('-' = stdin) and peeks its first chunk. Throws a readable Error if it cannot be read. */
@@ -94,26 +101,31 @@ function withoutBom(chunk: Uint8Array): Uint8Array {
   return chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? chunk.subarray(3) : chunk;
 }
 
-/**
- * NDJSON starts with `{` (after blank space). A first line that is damaged does not make the rest
- * ftrace: when most of the first lines of the head start with `{` (no ftrace line does), it is
- * NDJSON with a bad line, reported as one. Anything else is taken as ftrace text.
- */
-export function sniffFormat(head: Uint8Array): TraceFormat | 'empty' {
-  let lines = 0;
-  let braces = 0;
-  let first: TraceFormat | undefined;
-  let atStart = true;
-  for (let i = 0; i < head.length && lines < 100; i++) {
-    const b = head[i]!;
-    if (b === 10) { atStart = true; continue; }
-    if (!atStart || b === 32 || b === 9 || b === 13) continue;
-    atStart = false;
-    lines++;
-    if (b === 123) braces++;
-    first ??= b === 123 ? 'ndjson' : 'ftrace';
+/** Reads at least `bytes` from the front of a stream, and returns them with the whole stream again. */
+export async function peek<T extends Uint8Array | DecodedChunk>(stream: AsyncIterable<T>, bytes: number,
+): Promise<{ head: Uint8Array[]; all: AsyncIterable<T> }> {
+  const it = stream[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  const taken: T[] = [];
+  let n = 0;
+  let done = false;
+  while (n < bytes) {
+    const r = await it.next();
+    if (r.done) { done = true; break; }
+    taken.push(r.value);
+    // (decoded records come after a trace.dat's text: not part of the text head)
+    if (!(r.value instanceof Uint8Array)) break;
+    head.push(r.value);
+    n += r.value.length;
   }
-  if (first === undefined) return 'empty';
-  if (first === 'ndjson' || braces * 2 > lines) return 'ndjson';
-  return 'ftrace';
+  async function* all(): AsyncGenerator<T> {
+    yield* taken;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return { head, all: all() };
 }

@@ -16,6 +16,7 @@
  */
 import { error, type Diagnostic } from '../diag/diagnostic.js';
 import type { Scalar, SourceStats, TraceEvent, TraceItem } from './event.js';
+import type { TraceFormat } from './format.js';
 
 export interface ItfOptions {
   file: string;
@@ -256,3 +257,12 @@ export async function* readItf(input: AsyncIterable<Uint8Array | string> | Itera
   });
   if (batch.length) yield batch;
 }
+
+/** ITF as a trace format (see registry.ts). It is JSON like NDJSON, so it is never sniffed: `--from itf` names it. */
+export const itfFormat: TraceFormat = {
+  name: 'itf',
+  events: 'ndjson',
+  open: (input, ctx) => ({
+    read: (_spec, validate) => ({ source: readItf(input.chunks, { file: ctx.file, onDiagnostic: ctx.onDiagnostic, stats: ctx.stats, validate }) }),
+  }),
+};

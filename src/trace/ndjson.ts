@@ -8,6 +8,7 @@ import { error, type Diagnostic } from '../diag/diagnostic.js';
 import { FastRecordParser } from './ndjson-fast.js';
 import { firstDuplicateKey } from './json-keys.js';
 import { emptyStats, type Scalar, type SourceStats, type TraceEvent, type TraceItem } from './event.js';
+import type { TraceFormat } from './format.js';
 
 export interface NdjsonOptions {
   /** Name used in diagnostics and provenance. */
@@ -295,4 +296,36 @@ class NdjsonReader {
 
 function printable(s: string): string {
   return s.replace(/[^\x20-\x7e]/g, '.');
+}
+
+/** The canonical NDJSON trace as a trace format (see registry.ts). */
+export const ndjsonFormat: TraceFormat = {
+  name: 'ndjson',
+  events: 'ndjson',
+  sniff: looksLikeNdjson,
+  open: (input, ctx) => ({
+    read: (_spec, validate) => ({ source: readNdjson(input.chunks, { file: ctx.file, onDiagnostic: ctx.onDiagnostic, stats: ctx.stats, validate }) }),
+  }),
+};
+
+/**
+ * NDJSON starts with `{` (after blank space). A first line that is damaged does not make the rest
+ * another format: when most of the first lines of the head start with `{` (no ftrace line does),
+ * it is NDJSON with a bad line, reported as one.
+ */
+export function looksLikeNdjson(head: Uint8Array): boolean {
+  let lines = 0;
+  let braces = 0;
+  let first: number | undefined;
+  let atStart = true;
+  for (let i = 0; i < head.length && lines < 100; i++) {
+    const b = head[i]!;
+    if (b === NEWLINE) { atStart = true; continue; }
+    if (!atStart || b === 32 || b === 9 || b === 13) continue;
+    atStart = false;
+    lines++;
+    if (b === 123) braces++;
+    first ??= b;
+  }
+  return first === 123 || (lines > 0 && braces * 2 > lines);
 }

@@ -1,7 +1,9 @@
 /**
- * Tells trace formats apart from the first bytes of an input, so `--from auto` can pick a reader:
- * NDJSON starts with `{`; ftrace text has a recognisable header or event line among its first
- * lines; anything else (binary trace.dat, prose, empty input) is `unknown`.
+ * A strict test of an input's first bytes: NDJSON starts with `{`; ftrace text has a recognisable
+ * header or event line among its first lines; anything else (binary trace.dat, prose, empty input)
+ * is `unknown`. `--from auto` does not use it: the registry (registry.ts) asks each format's own
+ * `sniff`, and trace text there takes any text no other format claims, so that its reader reports
+ * each line it does not recognise rather than the whole input being refused.
  */
 import { newSniffState, parseFtraceLine } from './ftrace/line.js';
 

@@ -65,3 +65,43 @@ describe('defineBuiltins', () => {
 // A signature and an implementation that disagree do not compile (checked by `npm run typecheck`):
 // @ts-expect-error the implementation takes a third argument besides the context, where the signature lists two
 valueBuiltin({ params: [STR, INT], result: STR, doc: '', impl: (s, n, _ctx, extra: string) => String(s) + String(n) + extra });
+
+describe('address builtins: the canonical-text fast paths give what 64-bit arithmetic gives', () => {
+  const MASK = (1n << 64n) - 1n;
+  const call = (name: 'ptr' | 'ptr_sub' | 'ptr_add' | 'is_error', ...args: (string | number)[]): unknown =>
+    (BUILTINS[name] as { impl: (...a: unknown[]) => unknown }).impl(...args, {});
+  // Addresses as captures print them (canonical), with leading zeros, upper case, near 0, near 2^64 and near digit carries.
+  const samples = (): string[] => {
+    const out: string[] = [];
+    let s = 0x9e3779b9;
+    const next = (): bigint => { s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0; return BigInt(s); };
+    for (let i = 0; i < 400; i++) {
+      const hi = next(), lo = next();
+      const kind = i % 8;
+      let v = kind < 3 ? (hi << 32n) | lo : kind === 3 ? lo & 0xfffn : kind === 4 ? MASK - (lo & 0x1fffn) : kind === 5 ? (hi << 32n) | 0xffffffffn : kind === 6 ? hi << 32n : lo;
+      v &= MASK;
+      const hex = v.toString(16);
+      out.push('0x' + hex);
+      if (i % 5 === 0) out.push('0x00' + hex, '0X' + hex.toUpperCase(), hex);
+    }
+    out.push('0x0', '0x', '0xg1', '0xffffffffffffffff', '0xfffffffffffff000', '0xfffffffffffff001', '0x10000000000000000', '-12', '12');
+    return out;
+  };
+  const parse = (t: string): bigint | undefined => {
+    if (/^-?\d+$/.test(t)) return BigInt(t) & MASK;
+    const h = /^0x/i.test(t) ? t.slice(2) : t;
+    return /^[0-9a-f]+$/i.test(h) ? BigInt('0x' + h) & MASK : undefined;
+  };
+
+  it('ptr, ptr_sub, ptr_add and is_error', () => {
+    for (const a of samples()) {
+      const b = parse(a);
+      expect([a, call('ptr', a)]).toEqual([a, b === undefined ? null : '0x' + b.toString(16)]);
+      expect([a, call('is_error', a)]).toEqual([a, b !== undefined && b >= MASK - 4094n]);
+      for (const off of [0, 1, 0xa0, 0x1000, 0xfffff, 0x100000]) {
+        expect([a, off, call('ptr_sub', a, off)]).toEqual([a, off, b === undefined ? null : '0x' + ((b - BigInt(off)) & MASK).toString(16)]);
+        expect([a, off, call('ptr_add', a, off)]).toEqual([a, off, b === undefined ? null : '0x' + ((b + BigInt(off)) & MASK).toString(16)]);
+      }
+    }
+  });
+});

@@ -23,5 +23,7 @@ describe('kinv examples', () => {
     const m = /(\d+)\/(\d+) traces gave exactly their expected verdicts/.exec(r.stdout);
     expect(m?.[1]).toBe(m?.[2]);
     expect(r.code).toBe(0);
-  }, 60_000);
+    // Every bundled trace, real captures included, in one run: well under a minute on an idle
+    // machine, minutes on a loaded one; the time limit only catches a hang.
+  }, 240_000);
 });

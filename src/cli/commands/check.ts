@@ -1,5 +1,5 @@
 /**
- * `kinv check [--spec F]... [--param k=v]... [--format text|json] [--from ndjson|ftrace|perf|auto] [--all] TRACE...`
+ * `kinv check [--spec F]... [--param k=v]... [--format text|json] [--from ndjson|ftrace|perf|itf|auto] [--all] TRACE...`
  * Exit codes (Contract 4): 0 all hold, 1 a violation, 2 usage or spec error, 3 trace unreadable or verdict unknown.
  */
 import { readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { checkTraceFile } from '../../checker/file.js';
 import { gapJson, renderSummary, renderVerdict, summarize, verdictJson } from '../../checker/report.js';
 import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
 import type { Diagnostic } from '../../diag/diagnostic.js';
-import type { TraceFormat } from '../../trace/input.js';
+import { traceFormatNames } from '../../trace/registry.js';
 import { intOf, oneOf, parse, paramsOf, UsageError } from '../args.js';
 import { COMMANDS } from '../options.js';
 import { jsonLine } from '../json.js';
@@ -31,7 +31,8 @@ export interface CheckCliOptions {
   specs: string[];
   params: Record<string, string>;
   format: 'text' | 'json';
-  from: TraceFormat | 'itf' | 'auto';
+  /** A trace format's name or alias (src/trace/registry.ts), or auto. */
+  from: string;
   all: boolean;
   /** Diagnostics shown per code before they are only counted. */
   maxDiagnostics: number;
@@ -55,9 +56,9 @@ export function parseCheckArgs(argv: string[]): CheckCliOptions {
     specs: (values.spec as string[] | undefined) ?? [],
     params: paramsOf(values.param as string[] | undefined),
     format: oneOf('format', values.format as string | undefined, ['text', 'json'] as const, 'text'),
-    // perf script text is read by the trace-text reader, which tells tracefs, trace-cmd report and
-    // perf script lines apart by their shape: `perf` names the same reader as `ftrace`.
-    from: textReader(oneOf('from', values.from as string | undefined, ['ndjson', 'ftrace', 'perf', 'itf', 'auto'] as const, 'auto')),
+    // The formats of the registry, by name or alias (`perf` names the trace-text reader, which tells
+    // tracefs, trace-cmd report and perf script lines apart by their shape).
+    from: oneOf('from', values.from as string | undefined, [...traceFormatNames(), 'auto'], 'auto'),
     all: values.all === true,
     maxDiagnostics: intOf('max-diagnostics', values['max-diagnostics'] as string | undefined, 20),
     evalBudget: intOf('eval-budget', values['eval-budget'] as string | undefined, DEFAULT_EVALUATION_BUDGET),
@@ -154,10 +155,6 @@ export async function check(argv: string[]): Promise<number> {
     process.stderr.write(renderDiagnostic({ code: 'KV401', severity: 'error', message }, loaded.sources, st) + '\n');
   }
   return code;
-}
-
-function textReader(from: TraceFormat | 'perf' | 'itf' | 'auto'): TraceFormat | 'itf' | 'auto' {
-  return from === 'perf' ? 'ftrace' : from;
 }
 
 /** `--probes` and `--functions`: what the capture probes and which functions its kernel has (a bad file is a usage error). */

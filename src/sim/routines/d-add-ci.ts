@@ -9,10 +9,18 @@
  */
 import { acquire, release } from '../rwsem.js';
 import type { Mode } from '../state.js';
-import { dcacheKey, type RoutineSteps, type TaskStep } from '../task-step.js';
+import { defineRoutine } from '../routine-table.js';
+import { dcacheKey, type TaskStep } from '../task-step.js';
 import { inodeOf } from './fs-lookup.js';
 
-export const dAddCi: RoutineSteps<'d_add_ci'> = {
+declare module '../state.js' {
+  interface RoutineLabels {
+    /** d_add_ci(dciDentry, exact) → dciRet, in the scenario's shape. */
+    d_add_ci: 'call' | 'hashlookup' | 'alloc' | 'after-dap' | 'relock' | 'after-relock' | 'splice' | 'after-splice';
+  }
+}
+
+export const dAddCi = defineRoutine('d_add_ci', {
   call(x) {
     const { v } = x;
     x.call('d_add_ci', { dir: x.dir, dentry: v.dciDentry as string, name: v.exact as string, flags: v.flags as number });
@@ -71,7 +79,7 @@ export const dAddCi: RoutineSteps<'d_add_ci'> = {
     x.enter('d_splice_alias:call', 'd_add_ci:after-splice');
   },
   'after-splice'(x) { dciReturn(x, x.v.found ?? null); },
-};
+});
 
 function dciReturn(x: TaskStep, value: string | null): void {
   x.ret('d_add_ci', value);

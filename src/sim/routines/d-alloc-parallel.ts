@@ -4,11 +4,21 @@
  * E (allocation failure); and d_wait_lookup, the sleep on another task's in-lookup dentry until
  * its lookup ends, after which d_alloc_parallel looks again.
  */
-import { dcacheKey, type RoutineSteps, type TaskStep } from '../task-step.js';
+import { defineRoutine } from '../routine-table.js';
+import { dcacheKey, type TaskStep } from '../task-step.js';
+
+declare module '../state.js' {
+  interface RoutineLabels {
+    /** d_alloc_parallel(dir, dapName) → dapRet, dapOutcome. */
+    d_alloc_parallel: 'call' | 'try';
+    /** d_wait_lookup: asleep on another task's in-lookup dentry until its lookup ends. */
+    d_wait_lookup: 'woken';
+  }
+}
 
 type Outcome = 'H' | 'W' | 'N' | 'E';
 
-export const dAllocParallel: RoutineSteps<'d_alloc_parallel'> = {
+export const dAllocParallel = defineRoutine('d_alloc_parallel', {
   call(x) {
     x.call('d_alloc_parallel', { dir: x.dir, name: x.v.dapName as string });
     x.v.dapWaited = false;
@@ -27,7 +37,7 @@ export const dAllocParallel: RoutineSteps<'d_alloc_parallel'> = {
     s.dentryKey[d] = k;
     dapReturn(x, d, 'N');
   },
-};
+});
 
 function dapReturn(x: TaskStep, value: string, outcome: Outcome): void {
   x.ret('d_alloc_parallel', value, { outcome });
@@ -44,7 +54,7 @@ function dWaitLookup(x: TaskStep, dentry: string): void {
   x.enter('d_wait_lookup:woken', 'd_alloc_parallel:try');
 }
 
-export const dWaitLookupSteps: RoutineSteps<'d_wait_lookup'> = {
+export const dWaitLookupSteps = defineRoutine('d_wait_lookup', {
   woken(x) {
     x.emit('il_wait_end', { dentry: x.t.waitDentry! });
     x.t.waitDentry = null;
@@ -52,4 +62,4 @@ export const dWaitLookupSteps: RoutineSteps<'d_wait_lookup'> = {
     x.v.dapWaited = true;
     x.leave();
   },
-};
+});

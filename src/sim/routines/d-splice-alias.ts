@@ -1,7 +1,14 @@
 /** d_splice_alias(inode, spliceDentry): hashes the name and ends the dentry's in-lookup state. */
-import type { RoutineSteps } from '../task-step.js';
+import { defineRoutine } from '../routine-table.js';
 
-export const dSpliceAlias: RoutineSteps<'d_splice_alias'> = {
+declare module '../state.js' {
+  interface RoutineLabels {
+    /** d_splice_alias(inode, spliceDentry): ends the in-lookup state and hashes the name. */
+    d_splice_alias: 'call';
+  }
+}
+
+export const dSpliceAlias = defineRoutine('d_splice_alias', {
   call(x) {
     const { v, s } = x;
     const d = v.spliceDentry as string;
@@ -11,4 +18,4 @@ export const dSpliceAlias: RoutineSteps<'d_splice_alias'> = {
     x.ret('d_splice_alias', null);
     x.leave();
   },
-};
+});

@@ -5,9 +5,17 @@
  * inode (or of no inode, for a negative lookup).
  */
 import type { Scalar } from '../../trace/event.js';
-import { dcacheKey, onDisk, type RoutineSteps } from '../task-step.js';
+import { defineRoutine } from '../routine-table.js';
+import { dcacheKey, onDisk } from '../task-step.js';
 
-export const fsLookup: RoutineSteps<'fs_lookup'> = {
+declare module '../state.js' {
+  interface RoutineLabels {
+    /** The filesystem's ->lookup on a dentry in lookup: d_add_ci for a case-insensitive match, d_splice_alias otherwise. */
+    fs_lookup: 'lookup' | 'after-splice' | 'after-dci';
+  }
+}
+
+export const fsLookup = defineRoutine('fs_lookup', {
   lookup(x) {
     const { v } = x;
     const exact = onDisk(x.sc, x.dir, v.name as string);
@@ -33,7 +41,7 @@ export const fsLookup: RoutineSteps<'fs_lookup'> = {
     x.v.result = x.v.dciRet;
     x.leave();
   },
-};
+});
 
 /** The inode id of an on-disk name: one inode per name, whatever the spelling looked up. */
 export function inodeOf(exact: string): string {

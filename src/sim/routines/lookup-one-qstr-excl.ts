@@ -3,9 +3,17 @@
  * (no in-lookup state), so a case-insensitive match takes d_add_ci's d_alloc branch.
  */
 import { acquire, release } from '../rwsem.js';
-import { onDisk, type RoutineSteps } from '../task-step.js';
+import { defineRoutine } from '../routine-table.js';
+import { onDisk } from '../task-step.js';
 
-export const lookupOneQstrExcl: RoutineSteps<'lookup_one_qstr_excl'> = {
+declare module '../state.js' {
+  interface RoutineLabels {
+    /** mkdir-like creation: lookup_one_qstr_excl with a plain d_alloc under the parent held exclusive. */
+    lookup_one_qstr_excl: 'lock' | 'alloc' | 'after-lookup' | 'unlock';
+  }
+}
+
+export const lookupOneQstrExcl = defineRoutine('lookup_one_qstr_excl', {
   lock(x) { acquire(x, x.dir, 'W', 'lookup_one_qstr_excl:alloc'); },
   alloc(x) {
     const { v } = x;
@@ -39,4 +47,4 @@ export const lookupOneQstrExcl: RoutineSteps<'lookup_one_qstr_excl'> = {
     release(x, x.dir, 'W');
     x.leave();
   },
-};
+});

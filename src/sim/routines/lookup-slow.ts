@@ -7,9 +7,16 @@
 import { acquire, release } from '../rwsem.js';
 import type { Scalar } from '../../trace/event.js';
 import type { Mode } from '../state.js';
-import type { RoutineSteps } from '../task-step.js';
+import { defineRoutine } from '../routine-table.js';
 
-export const lookupSlow: RoutineSteps<'lookup_slow'> = {
+declare module '../state.js' {
+  interface RoutineLabels {
+    /** lookup_slow (stat) and lookup_open (open with O_CREAT): lock, d_alloc_parallel, ->lookup, unlock, in either order. */
+    lookup_slow: 'lock' | 'dap' | 'after-dap' | 'lookup' | 'done-lookup' | 'unlock' | 'ret-nolock' | 'ret';
+  }
+}
+
+export const lookupSlow = defineRoutine('lookup_slow', {
   lock(x) { acquire(x, x.dir, x.v.mode as Mode, x.sc.order === 'new' ? 'lookup_slow:lookup' : 'lookup_slow:dap'); },
   dap(x) {
     x.v.dapName = x.v.name;
@@ -51,4 +58,4 @@ export const lookupSlow: RoutineSteps<'lookup_slow'> = {
     x.ret(kind === 'stat' ? 'lookup_slow' : 'lookup_open', (x.v.result ?? null) as Scalar);
     x.leave();
   },
-};
+});

@@ -3,9 +3,16 @@
  * mkdir → lookup_one_qstr_excl), its exit, and the task's exit once every operation is done.
  */
 import { LOOKUP_SHARED } from '../state.js';
-import type { RoutineSteps } from '../task-step.js';
+import { defineRoutine } from '../routine-table.js';
 
-export const task: RoutineSteps<'task'> = {
+declare module '../state.js' {
+  interface RoutineLabels {
+    /** A task's program: the next operation's syscall, its exit, the task's exit. */
+    task: 'start' | 'syscall-exit' | 'exit';
+  }
+}
+
+export const task = defineRoutine('task', {
   start(x) {
     const op = x.sc.tasks[x.i]!.ops[x.t.op]!;
     const { v } = x;
@@ -39,4 +46,4 @@ export const task: RoutineSteps<'task'> = {
     x.emit('task_exit');
     x.t.status = 'done';
   },
-};
+});

@@ -1,0 +1,46 @@
+/**
+ * Binding names over a collection: the domain of `for`, `forall`/`exists`, `count`, set
+ * comprehensions and obligations, and the comprehension expressions themselves.
+ */
+import type * as A from '../../dsl/ast.js';
+import { error } from '../../diag/diagnostic.js';
+import type { CheckedDomain, CheckedExpr } from '../ir.js';
+import { BOOL, ERROR, INT, elementTypes, show } from '../types.js';
+import { typeError, type Checker, type Scope } from './context.js';
+
+export function bindDomain(cx: Checker, binding: A.Binding, domainAst: A.Expr, scope: Scope): { slots: number[]; domain: CheckedDomain } {
+  const dom = cx.expr(domainAst, scope);
+  const elems = elementTypes(dom.type);
+  if (!elems && dom.type.k !== 'error') typeError(cx, domainAst.span, `cannot range over ${show(dom.type)}: expected a set, map or rel`);
+  if (elems && elems.length !== binding.names.length) {
+    cx.diags.push(error('KV202', `${show(dom.type)} has ${elems.length}-element entries; bind ${elems.length} name${elems.length === 1 ? '' : 's'}`,
+      { span: binding.span }));
+  }
+  const slots = binding.names.map((n, i) => {
+    const slot = scope.slots.n++;
+    if (n.name !== '_') scope.locals.set(n.name, { slot, type: elems?.[i] ?? ERROR });
+    return slot;
+  });
+  let domain: CheckedDomain;
+  if (dom.k === 'state' && dom.state === '$tasks') domain = { k: 'tasks' };
+  else if (dom.k === 'state') domain = { k: 'state', state: dom.state, index: null };
+  else domain = { k: 'expr', expr: dom };
+  return { slots, domain };
+}
+
+export function comprehension(cx: Checker, e: Extract<A.Expr, { kind: 'quant' | 'count' | 'setComp' }>, scope: Scope): CheckedExpr {
+  const span = e.span;
+  const saved = new Map(scope.locals);
+  const { slots, domain } = bindDomain(cx, e.binding, e.domain, scope);
+  const filter = e.filter ? cx.boolExpr(e.filter, scope) : null;
+  let out: CheckedExpr;
+  if (e.kind === 'quant') out = { k: 'quant', q: e.q, slots, domain, filter, body: cx.boolExpr(e.body, scope), type: BOOL, span };
+  else if (e.kind === 'count') out = { k: 'count', slots, domain, filter, type: INT, span };
+  else {
+    const elem = cx.scalarExpr(e.elem, scope);
+    out = { k: 'setComp', elem, slots, domain, filter, type: { k: 'set', elem: [elem.type] }, span };
+  }
+  scope.locals.clear();
+  for (const [k, v] of saved) scope.locals.set(k, v);
+  return out;
+}

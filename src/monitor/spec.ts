@@ -1,0 +1,148 @@
+/**
+ * A spec compiled for monitoring: per event (and phase) the handlers that event runs (`on` and
+ * `after` invariants, rules, obligations falling due, syncs, past-time tables), each a closure
+ * over a runtime of stores (compile.ts, store.ts). Built once per spec and shared by every run;
+ * the checker's engine (src/checker/engine.ts) steps one run over a trace.
+ */
+import type { CaptureIR, Phase, StateIR, TypedSpec, InvariantIR, ObligationIR } from '../analysis/ir.js';
+import type { Scalar } from '../values/event.js';
+import { compileDefs, compileDomain, compileExpr, compileStmt, keyOf, type CompileContext, type Compiled, type CompiledStmt, type Env } from './compile.js';
+import type { Key } from './store.js';
+
+export interface CompiledInvariant {
+  ir: InvariantIR;
+  guard: Compiled | undefined;
+  body: Compiled;
+  message: Compiled | undefined;
+  unknownWhen: Compiled | undefined;
+  unknownReason: Compiled | undefined;
+  per: Compiled[] | undefined;
+  slots: number;
+  /** A body that is a quantifier over this store checks nothing while the store never held an entry. */
+  domainStore: number | undefined;
+}
+
+export interface CompiledObligation {
+  ir: ObligationIR;
+  loop: (env: Env, each: () => boolean) => void;
+  filter: Compiled | undefined;
+  message: Compiled | undefined;
+  /** The store the obligation ranges over, when it is one: while it never held an entry, nothing is checked. */
+  domainStore: number | undefined;
+  /** Enumerates every open item (no event in scope) for the end-of-trace report. */
+  all: (env: Env, each: () => boolean) => void;
+}
+
+export interface Handlers {
+  /** Index into each engine's per-handler event counts. */
+  id: number;
+  on: CompiledInvariant[];
+  after: CompiledInvariant[];
+  rules: { guard: Compiled | undefined; body: CompiledStmt[] }[];
+  obligations: CompiledObligation[];
+  syncs: (Compiled | undefined)[];
+  /** `byTask`: the pattern names the event's task (`pid: pid`), so its history ends with the task. */
+  temporal: { id: number; keys: ((env: Env) => Scalar)[]; key: (env: Env) => Key | undefined; byTask: boolean }[];
+}
+
+/** The compiled, reusable form of a spec: handlers by event. Build once, run many monitors. */
+export class MonitorSpec {
+  readonly handlers = new Map<string, Handlers>();
+  /** The call and ret handlers again, by function name alone (no key string per event). */
+  readonly callHandlers = new Map<string, Handlers>();
+  readonly retHandlers = new Map<string, Handlers>();
+  readonly always: CompiledInvariant[] = [];
+  readonly obligations: CompiledObligation[] = [];
+  readonly captures = new Map<string, { fns: Compiled[]; slots: number }>();
+  readonly storeIndex = new Map<string, number>();
+  readonly stateList: StateIR[] = [];
+  readonly invariantNames: string[] = [];
+  readonly maxSlots: number;
+
+  constructor(readonly spec: TypedSpec) {
+    for (const st of spec.states.values()) {
+      this.storeIndex.set(st.name, this.stateList.length);
+      this.stateList.push(st);
+    }
+    const ctx: CompileContext = { spec, storeIndex: this.storeIndex, defs: new Map() };
+    compileDefs(spec, ctx);
+    let maxSlots = 1;
+    const h = (phase: Phase, name: string): Handlers => {
+      const key = dispatchKey(phase, name);
+      let x = this.handlers.get(key);
+      if (!x) {
+        x = { id: this.handlers.size, on: [], after: [], rules: [], obligations: [], syncs: [], temporal: [] };
+        this.handlers.set(key, x);
+        if (phase === 'call') this.callHandlers.set(name, x);
+        else if (phase === 'ret') this.retHandlers.set(name, x);
+      }
+      return x;
+    };
+    for (const r of spec.rules) {
+      maxSlots = Math.max(maxSlots, r.slots);
+      const rule = { guard: r.guard ? compileExpr(r.guard, ctx) : undefined, body: r.body.map((s) => compileStmt(s, ctx)) };
+      for (const t of r.triggers) h(t.phase, t.name).rules.push(rule);
+    }
+    for (const inv of spec.invariants) {
+      maxSlots = Math.max(maxSlots, inv.slots);
+      this.invariantNames.push(inv.name);
+      const c: CompiledInvariant = {
+        ir: inv,
+        guard: inv.guard ? compileExpr(inv.guard, ctx) : undefined,
+        body: compileExpr(inv.body, ctx),
+        message: inv.message ? compileExpr(inv.message, ctx) : undefined,
+        unknownWhen: inv.unknown ? compileExpr(inv.unknown.cond, ctx) : undefined,
+        unknownReason: inv.unknown ? compileExpr(inv.unknown.reason, ctx) : undefined,
+        per: inv.per ? inv.per.map((p) => compileExpr(p, ctx)) : undefined,
+        slots: inv.slots,
+        domainStore: inv.body.k === 'quant' && inv.body.domain.k === 'state' ? this.storeIndex.get(inv.body.domain.state) : undefined,
+      };
+      if (inv.when === 'always') this.always.push(c);
+      else for (const t of inv.triggers) (inv.when === 'on' ? h(t.phase, t.name).on : h(t.phase, t.name).after).push(c);
+    }
+    for (const ob of spec.obligations) {
+      maxSlots = Math.max(maxSlots, ob.totalSlots);
+      if (!this.invariantNames.includes(ob.name)) this.invariantNames.push(ob.name);
+      const unindexed = ob.domain.k === 'state' ? { ...ob.domain, index: null } : ob.domain;
+      const c: CompiledObligation = {
+        ir: ob,
+        loop: compileDomain(ob.domain, ob.slots, ctx),
+        all: compileDomain(unindexed, ob.slots, ctx),
+        filter: ob.filter ? compileExpr(ob.filter, ctx) : undefined,
+        message: ob.message ? compileExpr(ob.message, ctx) : undefined,
+        domainStore: ob.domain.k === 'state' ? this.storeIndex.get(ob.domain.state) : undefined,
+      };
+      this.obligations.push(c);
+      for (const t of ob.triggers) h(t.phase, t.name).obligations.push(c);
+    }
+    for (const s of spec.syncs) {
+      maxSlots = Math.max(maxSlots, s.slots);
+      const g = s.guard ? compileExpr(s.guard, ctx) : undefined;
+      for (const t of s.triggers) h(t.phase, t.name).syncs.push(g);
+    }
+    for (const t of spec.temporal) {
+      const ev = spec.events.get(t.event)!;
+      const from = (f: string): 'args' | 'call' | 'implicit' | 'ret' => {
+        if (f === 'pid' || f === 'seq' || f === 'comm' || f === 'cpu' || f === 'ts') return 'implicit';
+        if (t.phase === 'ret') return f === 'ret' ? 'ret' : ev.fields.some((x) => x.name === f) ? 'call' : 'args';
+        return 'args';
+      };
+      const keys = t.fields.map((f) => {
+        const g = compileExpr({ k: 'field', name: f, from: from(f), type: { k: 'str' }, span: t.span }, ctx);
+        return (env: Env) => g(env) as Scalar;
+      });
+      h(t.phase, t.event).temporal.push({ id: t.id, keys, key: keyOf(keys), byTask: t.fields.includes('pid') });
+    }
+    for (const cap of spec.captures.values()) this.captures.set(cap.fn, compileCapture(cap, ctx));
+    this.maxSlots = maxSlots;
+  }
+}
+
+function compileCapture(cap: CaptureIR, ctx: CompileContext): { fns: Compiled[]; slots: number } {
+  return { fns: cap.exprs.map((e) => compileExpr(e, ctx)), slots: cap.slots };
+}
+
+export function dispatchKey(phase: Phase, name: string): string {
+  return phase === 'event' ? name : `${phase} ${name}`;
+}
+
