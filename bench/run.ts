@@ -321,10 +321,11 @@ registerSection({
   async run({ print, outDir }) {
     const { benchTraceDat } = (await import(pathToFileURL(join(ROOT, 'bench', 'tracedat.ts')).href)) as typeof import('./tracedat.js');
     const r = await benchTraceDat(ROOT, outDir);
-    const line = (what: string, f: typeof r.dat): string => `  ${what} ${rate(f.recordsPerSec)} records/s, ${f1(f.MB / f.seconds)} MB/s  (${f.records} records in ${f.seconds.toFixed(2)} s, ${f1(f.MB)} MB)`;
+    const line = (what: string, f: typeof r.dat): string =>
+      `  ${what} ${rate(f.recordsPerSec)} records/s, ${f1(f.MB / f.seconds)} MB/s  (${f.records} records in ${f.seconds.toFixed(2)} s, ${f1(f.MB)} MB; CPU ${f.cpuSeconds.toFixed(2)} s)`;
     print(line('trace.dat (version 6)', r.dat));
     print(line('tracefs text         ', r.text));
-    print(`  ratio trace.dat / text (records/s): ${pct(r.ratio)}`);
+    print(`  ratio trace.dat / text (records/s): ${pct(r.ratio)}; by CPU time: ${pct(r.cpuRatio)}`);
   },
 });
 

@@ -17,6 +17,9 @@
 #                         (trace.dat files of a short workload: trace-cmd extract beside the tracefs
 #                         text of the same buffer, converted to file versions 6 and 7 on the host, and
 #                         trace-cmd record in versions 6, 7 and 7 with zstd; see traces/tracedat/README.md)
+#                         and ownkernel (README "Check your own kernel" as written: kinv probes for the
+#                         kernel's BTF, the script sourced in bash in the guest, kinv_record, then kinv
+#                         check trace.dat on the host; last, as it removes the guest's probes)
 #   --probeset legacy|full  legacy (default): probes.txt; full: probes-full.txt (every rwsem
 #                         acquisition variant, d_alloc, __dentry_kill, evict, d_wait_lookup, lookup_open)
 #   --kernel-package NAME[=VERSION]  boot this Debian linux-image package instead of the pinned
@@ -257,7 +260,12 @@ if [ "$CASEFOLD" = 1 ]; then
     mkdir -p "$IR$(dirname "$lib")"; cp -L "$lib" "$IR$lib"
   done
 fi
-case ",$PHASES," in *,tracedat,*)
+copy_program() { # path: a host program, its libraries and the loader into the initramfs
+  for lib in $(ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+    mkdir -p "$IR$(dirname "$lib")"; cp -L "$lib" "$IR$lib"
+  done
+}
+case ",$PHASES," in *,tracedat,*|*,ownkernel,*)
   # Debian's trace-cmd, its libraries, the loader and libtraceevent's plugins into the initramfs
   command -v trace-cmd > /dev/null || { [ "$INSTALL" = 1 ] && apt-get install -y -qq --no-install-recommends trace-cmd >> "$RUN/apt.log" 2>&1; } ||
     fail "trace-cmd not found and not installed (apt-get install trace-cmd)"
@@ -269,6 +277,21 @@ case ",$PHASES," in *,tracedat,*)
   # the kallsyms the files keep: the probed functions, their callers in the workload
   { cat "$RUN/ref-functions"; printf '%s\n' walk_component lookup_fast path_lookupat filename_lookup vfs_statx xfs_vn_ci_lookup; } | sort -u > "$IR/etc/kallsyms-keep"
   info "trace-cmd $(trace-cmd --version 2>&1 | grep -o 'version [0-9.]*') copied with its libraries" ;;
+esac
+case ",$PHASES," in *,ownkernel,*)
+  # README "Check your own kernel", followed as written: the probe script comes from `kinv probes`
+  # for this kernel's BTF (a .BTF section dumped from the vmlinux, as the README says for another
+  # kernel's BTF), made here (the guest has no node) and pasted into bash in the guest (busybox sh
+  # has no arrays: the host's bash is copied in)
+  [ -s "$RUN/vmlinux" ] || extract_vmlinux "$KERNEL_IMAGE" "$RUN/vmlinux" || fail "could not decompress the vmlinux inside $KERNEL_IMAGE"
+  (cd "$RUN" && objcopy --dump-section .BTF=btf vmlinux) || fail "objcopy --dump-section .BTF=btf vmlinux failed (no BTF in this kernel?)"
+  OWN_ARGS="--dir /mnt/xfsci/d --dir /mnt/ext4/d --comm lkwork"
+  node "$REPO/bin/kinv.js" probes --btf "$RUN/btf" $OWN_ARGS > "$RUN/kinv-probes.sh" 2> "$RUN/kinv-probes.err" ||
+    { cat "$RUN/kinv-probes.err" >&2; fail "kinv probes --btf $RUN/btf failed"; }
+  echo "kinv probes --btf btf $OWN_ARGS > kinv-probes.sh" > "$RUN/kinv-probes.cmdline"
+  cp "$RUN/kinv-probes.sh" "$IR/etc/kinv-probes.sh"
+  cp "$(command -v bash)" "$IR/bin/bash"; copy_program "$(command -v bash)"
+  info "kinv probes: $(grep -c '^kinv_add ' "$RUN/kinv-probes.sh") probe lines for $KERNEL_LABEL; bash copied" ;;
 esac
 : > "$IR/etc/modules.order"
 if [ "$USE_MODULES" = 1 ]; then
@@ -442,6 +465,20 @@ if [ -d "$OUT/guest/tracedat" ]; then
     trace-cmd report -i "$f" > "${f%.dat}.report.txt" 2> "${f%.dat}.report.err" || info "trace-cmd report -i $f failed (see ${f%.dat}.report.err)"
   done
   info "tracedat: $(cd "$OUT/tracedat" && ls -s *.dat | tr '\n' ' ')"
+fi
+if [ -d "$OUT/guest/ownkernel" ]; then
+  # the README's last steps, on the host: kinv check trace.dat; and the text way (report, its symbols)
+  mkdir -p "$OUT/ownkernel"; cp "$OUT"/guest/ownkernel/* "$OUT/ownkernel/"
+  cp "$RUN/kinv-probes.sh" "$RUN/kinv-probes.cmdline" "$OUT/ownkernel/"
+  D="$OUT/ownkernel"
+  if [ -s "$D/trace.dat" ]; then
+    (cd "$D" && trace-cmd report > t.txt 2> report.err && trace-cmd report -f > t.syms 2>> report.err) || info "trace-cmd report failed (see $D/report.err)"
+    (cd "$D" && node "$REPO/bin/kinv.js" check trace.dat > check.txt 2>&1; echo $? > check.rc)
+    (cd "$D" && node "$REPO/bin/kinv.js" check --functions t.syms t.txt > check-report.txt 2>&1; echo $? > check-report.rc)
+    info "ownkernel: kinv check trace.dat exit $(cat "$D/check.rc"): $(grep -m1 -E 'violation|no verdict' "$D/check.txt" || true)"
+  else
+    info "ownkernel: no trace.dat (see $D/record.log)"
+  fi
 fi
 step metadata "metadata.json per capture"
 T_END=$(date +%s.%N)

@@ -11,6 +11,7 @@ import { ProbeCoverage, type ProbeDefinition } from './coverage.js';
 import type { SourceStats, TraceGap, TraceItem } from './event.js';
 import type { FormatContext, FormatReader, TraceFormat } from './format.js';
 import { inferIrwsemOffset, inferParLookupBit } from './ftrace/infer.js';
+import type { DecodedChunk } from './ftrace/decoded.js';
 import type { FtraceMapping } from './ftrace/mapping-api.js';
 import { entriesShortfall, type EntriesPromise } from './ftrace/promise.js';
 import { readFtrace } from './ftrace/read.js';
@@ -35,7 +36,8 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
   // place: known before judging, every task is unknown throughout (a second read of the file,
   // done before the first read starts: an xz stream is decoded by one decoder per process at a time).
   const short = ctx.reread !== undefined ? await shortfall(ctx.reread) : undefined;
-  const peeked = await peek(input.chunks, 1 << 19);
+  // (a trace.dat gives its records decoded past this much text: tracedat/read.ts, HEAD_TEXT_BYTES)
+  const peeked = await peek(input.decoded ?? input.chunks, 1 << 19);
   const head = Buffer.concat(peeked.head).toString('latin1');
   // A capture names its own kernel's layout: infer the i_rwsem offset and the DCACHE_PAR_LOOKUP
   // bit from its first part, unless the user gave them.
@@ -119,7 +121,7 @@ export function specMapping(spec: TypedSpec): FtraceMapping {
   };
 }
 
-export function openFtraceSource(chunks: AsyncIterable<Uint8Array>,
+export function openFtraceSource(chunks: AsyncIterable<Uint8Array | DecodedChunk>,
   opts: FtraceSourceOptions): { ok: true; source: AsyncIterable<TraceItem[]> } | { ok: false; diagnostics: Diagnostic[] } {
   if (opts.spec.mappings.length === 0) {
     const d = error('KV317', `'${opts.file}' is ftrace text, but the spec has no 'map' declarations to turn its records into events`,

@@ -2,6 +2,7 @@
  * Opening trace inputs: files or standard input, as byte streams (decompressed), with a peek for
  * format sniffing. Which format an input is, is the registry's (registry.ts).
  */
+import type { DecodedChunk } from './ftrace/decoded.js';
 import { createReadStream } from 'node:fs';
 import { decompressStream, sniffCompression, type Compression } from './decompress.js';
 
@@ -15,6 +16,11 @@ export interface OpenedInput {
    * there has been delivered, and the stream then ends as if the file ended there.
    */
   cut?: { message: string; bytes: number } | undefined;
+  /**
+   * The same stream with records already decoded (a trace.dat: text first, then DecodedChunks, see
+   * ftrace/decoded.ts), for a reader that takes them; `chunks` is then the same records as text.
+   */
+  decoded?: AsyncIterable<Uint8Array | DecodedChunk>;
 }
 
 /** Opens a path ('-' = stdin) and peeks its first chunk. Throws a readable Error if it cannot be read. */
@@ -96,19 +102,24 @@ function withoutBom(chunk: Uint8Array): Uint8Array {
 }
 
 /** Reads at least `bytes` from the front of a stream, and returns them with the whole stream again. */
-export async function peek(stream: AsyncIterable<Uint8Array>, bytes: number): Promise<{ head: Uint8Array[]; all: AsyncIterable<Uint8Array> }> {
+export async function peek<T extends Uint8Array | DecodedChunk>(stream: AsyncIterable<T>, bytes: number,
+): Promise<{ head: Uint8Array[]; all: AsyncIterable<T> }> {
   const it = stream[Symbol.asyncIterator]();
   const head: Uint8Array[] = [];
+  const taken: T[] = [];
   let n = 0;
   let done = false;
   while (n < bytes) {
     const r = await it.next();
     if (r.done) { done = true; break; }
+    taken.push(r.value);
+    // (decoded records come after a trace.dat's text: not part of the text head)
+    if (!(r.value instanceof Uint8Array)) break;
     head.push(r.value);
     n += r.value.length;
   }
-  async function* all(): AsyncGenerator<Uint8Array> {
-    yield* head;
+  async function* all(): AsyncGenerator<T> {
+    yield* taken;
     if (done) return;
     for (;;) {
       const r = await it.next();

@@ -4,8 +4,9 @@
  * set, the parent's `down_read` (`dr: … sem=S`) comes just before `__lookup_slow`
  * (`lkslow: … dinode=I`) of the same task, and S − I is the offset.
  */
-const DR = /^\s*(.*?)-(\d+)\s+.*?\bdr: \([^)]*\) sem=(?:0x)?([0-9a-f]+)/;
-const LKSLOW = /^\s*(.*?)-(\d+)\s+.*?\blkslow: \([^)]*\).*?\bdinode=(?:0x)?([0-9a-f]+)/;
+// (`name: (` in tracefs text; trace-cmd report pads the name: `name:    (`)
+const DR = /^\s*(.*?)-(\d+)\s+.*?\bdr:\s+\([^)]*\) sem=(?:0x)?([0-9a-f]+)/;
+const LKSLOW = /^\s*(.*?)-(\d+)\s+.*?\blkslow:\s+\([^)]*\).*?\bdinode=(?:0x)?([0-9a-f]+)/;
 
 /** The offset most pairs agree on, or undefined when the text has no such pair. */
 export function inferIrwsemOffset(text: string): number | undefined {
@@ -29,8 +30,10 @@ export function inferIrwsemOffset(text: string): number | undefined {
   return best;
 }
 
-const DAP_RET = /^\s*(.*?)-(\d+)\s+.*?\bdap_ret: \([^)]*\) ret=(?:0x)?([0-9a-f]+) dflags=(?:0x)?([0-9a-f]+)/;
-const FS_LOOKUP = /^\s*(.*?)-(\d+)\s+.*?\bfs_lookup_\w+: \([^)]*\).*?\bdentry=(?:0x)?([0-9a-f]+)/;
+const DAP_RET = /^\s*(.*?)-(\d+)\s+.*?\bdap_ret:\s+\([^)]*\) ret=(?:0x)?([0-9a-f]+) dflags=(?:0x)?([0-9a-f]+)/;
+const FS_LOOKUP = /^\s*(.*?)-(\d+)\s+.*?\bfs_lookup_\w+:\s+\([^)]*\).*?\bdentry=(?:0x)?([0-9a-f]+)/;
+/** A return probe's head in bare addresses (trace-cmd report, perf script): its return site is not named. */
+const BARE_RETURN = /:\s+\([0-9a-f]+ <- [0-9a-f]+\)/;
 
 /**
  * Infers the `DCACHE_PAR_LOOKUP` bit of `d_flags` (bit 28 on 6.1, other bits on later kernels)
@@ -47,8 +50,9 @@ export function inferParLookupBit(text: string): number | undefined {
   for (const line of text.split('\n')) {
     let m = line.includes(' dap_ret: ') ? DAP_RET.exec(line) : null;
     if (m) {
-      // Only the slow lookup's own d_alloc_parallel decides what __lookup_slow does next.
-      if (line.includes('(__lookup_slow+')) pending.set(m[2]!, { ret: m[3]!, flags: Number.parseInt(m[4]!, 16) >>> 0 });
+      // Only the slow lookup's own d_alloc_parallel decides what __lookup_slow does next; where the
+      // return site is a bare address, the same task's ->lookup of the returned dentry tells it.
+      if (line.includes('(__lookup_slow+') || BARE_RETURN.test(line)) pending.set(m[2]!, { ret: m[3]!, flags: Number.parseInt(m[4]!, 16) >>> 0 });
       continue;
     }
     m = line.includes(' fs_lookup_') ? FS_LOOKUP.exec(line) : null;

@@ -9,6 +9,7 @@ import type { DiagCode } from '../../diag/codes.js';
 import { emptyStats, type SourceStats, type TraceEvent, type TraceGap, type TraceItem } from '../event.js';
 import type { FtraceMapping, MapContext, MapResult } from './mapping-api.js';
 import { taskKey } from './pairing.js';
+import type { DecodedChunk } from './decoded.js';
 import { recordTsSeconds, type RawFtraceRecord, type RawGap } from './raw.js';
 import { emptyFtraceStats, readFtraceRecords, type FtraceReaderOptions, type FtraceReadStats } from './records.js';
 
@@ -87,7 +88,7 @@ class Context implements MapContext {
  * batches are produced and is complete when the iteration ends.
  */
 export async function* readFtrace(
-  input: AsyncIterable<Buffer | Uint8Array | string>, mapping: FtraceMapping, opts: ReadFtraceOptions,
+  input: AsyncIterable<Buffer | Uint8Array | string | DecodedChunk>, mapping: FtraceMapping, opts: ReadFtraceOptions,
 ): AsyncGenerator<TraceItem[]> {
   const stats = opts.stats ?? emptyStats();
   const raw = opts.rawStats ?? emptyFtraceStats();

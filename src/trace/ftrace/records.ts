@@ -15,6 +15,7 @@ import * as lineMod from './line.js';
 import { LineScan, type SniffState } from './line.js';
 import { ReorderWindow } from './merge.js';
 import { CallPairing } from './pairing.js';
+import { fillScan, isDecodedChunk, type DecodedChunk } from './decoded.js';
 import * as payloadMod from './payload.js';
 import type { SiteResolution } from './sites.js';
 import { newRecord, type RawFtraceRecord, type RawGap, type RawGapReason, type RawItem, type RawKind, type RawRecordBatch } from './raw.js';
@@ -197,6 +198,26 @@ export class FtraceRecordReader {
       if (!terminated) nl = n;
       this.line(text, pos, nl, terminated);
       pos = nl + 1;
+    }
+  }
+
+  /** The lines of a binary trace, its records decoded (see decoded.ts): each is read as its text line would be. */
+  decoded(chunk: DecodedChunk): void {
+    const sc = this.sc;
+    const joined = chunk.joined;
+    const list = chunk.decoded;
+    for (let i = 0; i < list.length; i++) {
+      const d = list[i]!;
+      // (a text line holds a newline where a value printed one: it is as many lines as it would be read as)
+      if (typeof d === 'string') { this.feed(d + '\n'); continue; }
+      const lineNo = ++this.stats.lines;
+      this.state.line = lineNo;
+      this.releaseHeld();
+      if (joined === undefined) fillScan(sc, d);
+      else fillScan(sc, d, joined.text, joined.starts[i]!);
+      // (a decoded record holds no control bytes: decoded.ts)
+      this.record(sc, lineNo);
+      sc.text = '';
     }
   }
 
@@ -642,11 +663,20 @@ function toBuffer(chunk: Buffer | Uint8Array | string): Buffer {
  * yields raw records and gaps in batches (one or more per input chunk). Never throws on content;
  * errors of the input stream itself propagate.
  */
-export async function* readFtraceRecords(input: AsyncIterable<Buffer | Uint8Array | string>, opts: FtraceReaderOptions): AsyncGenerator<RawRecordBatch> {
+export async function* readFtraceRecords(
+  input: AsyncIterable<Buffer | Uint8Array | string | DecodedChunk>, opts: FtraceReaderOptions,
+): AsyncGenerator<RawRecordBatch> {
   const r = new FtraceRecordReader(opts);
   let carry: Buffer | undefined;
   let discarding = false;
   for await (const chunk of input) {
+    if (isDecodedChunk(chunk)) {
+      // (a binary trace's text chunks hold whole lines: nothing is carried into its decoded ones)
+      r.decoded(chunk);
+      const items = r.take();
+      if (items.length > 0) yield items;
+      continue;
+    }
     let buf = toBuffer(chunk);
     r.stats.bytes += buf.length;
     if (discarding) {

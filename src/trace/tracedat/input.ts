@@ -1,6 +1,7 @@
 /**
  * A trace.dat input as ftrace text: the opened file's bytes (gunzipped when it was a .gz) are read
- * whole, their metadata parsed, and the records rendered lazily as tracefs text (see read.ts).
+ * whole, their metadata parsed, and the records rendered lazily as tracefs text for the head the
+ * checker scans, then given decoded, field by field, with no text made (see read.ts).
  * Damage in the metadata makes the file unreadable (a located KV306); damage part-way through the
  * CPU data sets `cut` after the records before it, so the caller reports it (KV305) and ends with
  * a gap, as for a cut .gz.
@@ -9,18 +10,24 @@ import { error, type Diagnostic } from '../../diag/diagnostic.js';
 import type { OpenedInput } from '../input.js';
 import { TraceDatError } from './cursor.js';
 import { isTraceDat } from './file.js';
-import { traceDatText, type TraceDatText } from './read.js';
+import type { DecodedChunk } from '../ftrace/decoded.js';
+import { HEAD_TEXT_BYTES, traceDatRecords, traceDatText, type TraceDatRecords, type TraceDatText } from './read.js';
 
 export { isTraceDat };
 
-/** The trace.dat `input` as an input of ftrace text, or undefined (with the diagnostic given) when its metadata is damaged. */
-export async function openTraceDat(input: OpenedInput, onDiagnostic: (d: Diagnostic) => void): Promise<OpenedInput | undefined> {
+/**
+ * The trace.dat `input` as an input of ftrace text (`chunks`), and as the same with its records
+ * decoded past the first `textBytes` of text (`decoded`, what the ftrace reader reads), or
+ * undefined (with the diagnostic given) when its metadata is damaged.
+ */
+export async function openTraceDat(input: OpenedInput, onDiagnostic: (d: Diagnostic) => void,
+  textBytes = HEAD_TEXT_BYTES): Promise<OpenedInput | undefined> {
   const parts: Buffer[] = [];
   for await (const c of input.chunks) parts.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
   const bytes = Buffer.concat(parts);
-  let text: TraceDatText;
+  let records: TraceDatRecords;
   try {
-    text = traceDatText(bytes);
+    records = traceDatRecords(bytes, textBytes);
   } catch (e) {
     if (!(e instanceof TraceDatError)) throw e;
     // A binary file has no lines: the location is the byte offset (a span of the file).
@@ -29,25 +36,35 @@ export async function openTraceDat(input: OpenedInput, onDiagnostic: (d: Diagnos
       'nothing of this file can be read without its metadata; check that it is a whole trace.dat as trace-cmd wrote it (trace-cmd report -i FILE)'));
     return undefined;
   }
-  for (const s of text.meta.skipped) {
+  for (const s of records.meta.skipped) {
     const message = `trace.dat: ${s} not read (only the top instance's ring buffer is checked)`;
     onDiagnostic({ code: 'KV313', severity: 'note', message, at: { source: input.name, line: 1 } });
   }
-  const chunks = text.chunks;
+  const chunks = records.chunks;
   const first = chunks.next();
-  const head = first.done === true ? Buffer.alloc(0) : first.value;
-  const opened: OpenedInput = { name: input.name, head, chunks: rest() };
-  async function* rest(): AsyncGenerator<Uint8Array> {
-    if (first.done !== true) yield head;
-    for (const c of chunks) yield c;
+  // (the first chunk is text: the file's header line at least)
+  const head = first.done === true || !(first.value instanceof Uint8Array) ? Buffer.alloc(0) : first.value;
+  const opened: OpenedInput = { name: input.name, head, chunks: asText(), decoded: rest() };
+  function ended(t: TraceDatText | TraceDatRecords): void {
     if (input.cut !== undefined) opened.cut = input.cut;
-    else if (text.problems.length > 0) {
-      const p = text.problems[0]!;
-      const others = text.problems.slice(1).map((q) => `${q.section} at byte ${q.offset}`);
+    else if (t.problems.length > 0) {
+      const p = t.problems[0]!;
+      const others = t.problems.slice(1).map((q) => `${q.section} at byte ${q.offset}`);
       const more = others.length > 0 ? ` (and ${others.length} more: ${others.join(', ')})` : '';
-      const message = `trace.dat damaged or cut short at byte ${p.offset} (${p.section}): ${p.message}${more}; ${text.records} records were read before it`;
+      const message = `trace.dat damaged or cut short at byte ${p.offset} (${p.section}): ${p.message}${more}; ${t.records} records were read before it`;
       opened.cut = { message, bytes: p.offset };
     }
+  }
+  async function* rest(): AsyncGenerator<Uint8Array | DecodedChunk> {
+    if (first.done !== true) yield first.value;
+    for (const c of chunks) yield c;
+    ended(records);
+  }
+  // (made only when read: a reader of text only)
+  async function* asText(): AsyncGenerator<Uint8Array> {
+    const t = traceDatText(bytes);
+    for (const c of t.chunks) yield c;
+    ended(t);
   }
   return opened;
 }

@@ -15,6 +15,8 @@ import { TraceDatError } from './cursor.js';
 import { cpuPages, type Page } from './cpu.js';
 import { readTraceDatMeta, type TraceDatMeta } from './file.js';
 import { Kallsyms } from './kallsyms.js';
+import type { DecodedChunk, DecodedRecord } from '../ftrace/decoded.js';
+import * as payloadMod from '../ftrace/payload.js';
 import { clockInNs, EventRenderer, FieldReader, flagsText, tsText } from './render.js';
 import { PageReader } from './ring.js';
 
@@ -35,6 +37,10 @@ export interface TraceDatText {
 }
 
 const CHUNK_LINES = 4096;
+/** Decoded records per chunk: few, so that they are read while still young (the garbage collector copies what lives on). */
+const DECODED_CHUNK = 1024;
+
+const { hasOpenString } = payloadMod;
 
 /** One CPU's stream of events. */
 class CpuStream {
@@ -78,16 +84,72 @@ class CpuStream {
   }
 }
 
+/**
+ * Text the reader is given before its records come decoded: the checker scans the first 512 KiB
+ * of an ftrace input as text (src/checker/file.ts: the i_rwsem offset and the probes it shows).
+ */
+export const HEAD_TEXT_BYTES = 1 << 19;
+
 /** Reads the metadata of `bytes` (throws `TraceDatError` when it is damaged) and returns the text renderer. */
 export function traceDatText(bytes: Uint8Array): TraceDatText {
+  const t = traceDatLines(bytes, Infinity);
+  return t as TraceDatText;
+}
+
+export interface TraceDatRecords extends Omit<TraceDatText, 'chunks'> {
+  /** Text chunks (the first `textBytes` or more, in whole lines), then chunks of decoded records. */
+  chunks: Generator<Buffer | DecodedChunk>;
+}
+
+/**
+ * Like `traceDatText`, but past the first `textBytes` of text its records come decoded (see
+ * src/trace/ftrace/decoded.ts): each record's columns are made from its fields, and no line is
+ * rendered to be scanned again, except a record the decoder gives as text (decoded.ts says which).
+ */
+export function traceDatRecords(bytes: Uint8Array, textBytes = HEAD_TEXT_BYTES): TraceDatRecords {
+  return traceDatLines(bytes, textBytes);
+}
+
+/** A record's columns by event type: how each is made. */
+interface TypeInfo {
+  rend: EventRenderer | null;
+  /** The decoded record's kind, or undefined when records of this type go as text. */
+  kind: DecodedRecord['kind'] | undefined;
+}
+
+function typeInfo(meta: TraceDatMeta, type: number, ks: Kallsyms): TypeInfo {
+  const f = meta.formats.get(type);
+  if (f === undefined) return { rend: null, kind: undefined };
+  const rend = new EventRenderer(f, ks);
+  // The function tracer's lines, and graph lines, are scanned as text.
+  const asText = rend.bare || /\s/.test(f.name) || f.name === '' || f.name === 'function' || f.name.startsWith('funcgraph_');
+  const kind = asText ? undefined : rend.probe === 'entry' ? 'kprobe' : rend.probe === 'return' ? 'kretprobe' : 'event';
+  return { rend, kind };
+}
+
+/** A task name the decoder can give as its column: at most the column's width, no blanks or control bytes. */
+function plainComm(comm: string): boolean {
+  if (comm === '' || comm.length > 16) return false;
+  for (let i = 0; i < comm.length; i++) {
+    const c = comm.charCodeAt(i);
+    if (c <= 32 || c === 127) return false;
+  }
+  return true;
+}
+
+/** Longer payloads go as text (the reader's line-length limit applies to them). */
+const MAX_DECODED_PAYLOAD = 1 << 16;
+
+function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
   const meta = readTraceDatMeta(bytes);
   const problems: TraceDatProblem[] = [];
-  const out: TraceDatText = { meta, chunks: lines(), problems, records: 0 };
-  function* lines(): Generator<Buffer> {
+  const out: TraceDatRecords = { meta, chunks: lines(), problems, records: 0 };
+  function* lines(): Generator<Buffer | DecodedChunk> {
     const ks = new Kallsyms(meta.kallsyms);
-    const renderers = new Map<number, EventRenderer | null>();
+    const types = new Map<number, TypeInfo>();
     const fields = new FieldReader(meta.littleEndian);
     const inNs = clockInNs(meta.clock);
+    const clock = inNs ? 'ns' : 'counter';
     const streams = meta.cpus.map((c, i) => new CpuStream(c.cpu, i, cpuPages(bytes, meta, c), meta, (p) => problems.push(p)));
     for (const s of streams) s.advance();
     // Common fields, from any format (every event has them at the same place).
@@ -97,51 +159,137 @@ export function traceDatText(bytes: Uint8Array): TraceDatText {
     const fFlags = any?.byName.get('common_flags');
     const fPreempt = any?.byName.get('common_preempt_count');
     const fPid = any?.byName.get('common_pid');
-    // `comm-pid` and `[cpu]` columns, made once per task and CPU
-    const taskCols = new Map<number, string>();
+    // `comm-pid` and `[cpu]` columns, made once per task and CPU; the flags column once per value
+    const tasks = new Map<number, { col: string; comm: string; plain: boolean }>();
     const cpuCols = streams.map((s) => ` [${String(s.cpu).padStart(3, '0')}] `);
+    const flagCols = new Map<number, string>();
     const compressed = meta.compression === 'none' ? '' : `, ${meta.compression}`;
-    let buf: string[] = [`# trace.dat version ${meta.version}, clock ${meta.clock ?? 'unknown'}, ${meta.cpus.length} CPUs${compressed}`];
+    const header = `# trace.dat version ${meta.version}, clock ${meta.clock ?? 'unknown'}, ${meta.cpus.length} CPUs${compressed}`;
+    let text: string[] = [header];
+    let textLen = header.length + 1;
+    let decoded: (DecodedRecord | string)[] | undefined;
+    // the decoded records' texts, joined into one string per chunk (see DecodedChunk); a chunk ends
+    // after the record that fills it, which may come after a lost-events line: room for both
+    let parts: string[] = [];
+    let starts = new Int32Array(DECODED_CHUNK + 2);
+    let joinedLength = 0;
+    const joinedChunk = (list: (DecodedRecord | string)[]): DecodedChunk => {
+      const chunk: DecodedChunk = { decoded: list, joined: { text: parts.join(''), starts } };
+      parts = [];
+      starts = new Int32Array(DECODED_CHUNK + 2);
+      joinedLength = 0;
+      return chunk;
+    };
     for (;;) {
       let best: CpuStream | undefined;
       for (const s of streams) if (!s.done && (best === undefined || s.ts < best.ts)) best = s;
       if (best === undefined) break;
       const r = best.reader;
       if (best.missed !== 0) {
-        buf.push(best.missed > 0 ? `CPU:${best.cpu} [LOST ${best.missed} EVENTS]` : `CPU:${best.cpu} [LOST EVENTS]`);
+        const lost = best.missed > 0 ? `CPU:${best.cpu} [LOST ${best.missed} EVENTS]` : `CPU:${best.cpu} [LOST EVENTS]`;
+        if (decoded !== undefined) decoded.push(lost);
+        else { text.push(lost); textLen += lost.length + 1; }
       }
       fields.set(r.bytes, r.start, r.length);
       const type = fType === undefined ? undefined : fields.int(fType);
-      let rend = typeof type === 'number' ? renderers.get(type) : null;
-      if (rend === undefined && typeof type === 'number') {
-        const f = meta.formats.get(type);
-        rend = f === undefined ? null : new EventRenderer(f, ks);
-        renderers.set(type, rend);
+      let info = typeof type === 'number' ? types.get(type) : undefined;
+      if (info === undefined) {
+        info = typeof type === 'number' ? typeInfo(meta, type, ks) : { rend: null, kind: undefined };
+        if (typeof type === 'number') types.set(type, info);
       }
       const pid = fPid === undefined ? undefined : fields.int(fPid);
       const pidN = typeof pid === 'number' ? pid : -1;
-      let task = taskCols.get(pidN);
+      let task = tasks.get(pidN);
       if (task === undefined) {
         const comm = pidN === 0 ? '<idle>' : meta.cmdlines.get(pidN) ?? '<...>';
-        task = `${comm.padStart(16)}-${String(pidN).padEnd(7)}`;
-        taskCols.set(pidN, task);
+        task = { col: `${comm.padStart(16)}-${String(pidN).padEnd(7)}`, comm, plain: plainComm(comm) };
+        tasks.set(pidN, task);
       }
       const flagsV = fFlags === undefined ? 0 : fields.int(fFlags);
       const preV = fPreempt === undefined ? 0 : fields.int(fPreempt);
-      const flags = flagsText(typeof flagsV === 'number' ? flagsV : 0, typeof preV === 'number' ? preV : 0);
-      const prefix = `${task}${cpuCols[best.index]!}${flags} ${tsText(r.ts + meta.tsOffset, inNs)}: `;
-      if (rend === null || rend === undefined) {
-        buf.push(`${prefix}unknown_event_${String(type)}: (an event type the file has no format for)`);
-      } else if (rend.bare) buf.push(prefix + rend.payload(fields));
-      else buf.push(`${prefix}${rend.fmt.name}: ${rend.payload(fields)}`);
+      const fl = typeof flagsV === 'number' ? flagsV : 0;
+      const pre = typeof preV === 'number' ? preV : 0;
+      const flagKey = fl * 65536 + pre;
+      let flags = flagCols.get(flagKey);
+      if (flags === undefined) { flags = flagsText(fl, pre); flagCols.set(flagKey, flags); }
+      const ts = r.ts + meta.tsOffset;
+      const rend = info.rend;
+      let rec: DecodedRecord | undefined;
+      if (decoded !== undefined && info.kind !== undefined && rend !== null && pidN >= 0 && task.plain) {
+        rec = decode(info.kind, rend, fields, pidN, best.cpu, clock, task.comm, tsText(ts, inNs, false), flags);
+      }
+      if (rec !== undefined) {
+        starts[decoded!.length] = joinedLength;
+        joinedLength += rec.text.length;
+        parts.push(rec.text);
+        decoded!.push(rec);
+      }
+      else {
+        const prefix = `${task.col}${cpuCols[best.index]!}${flags} ${tsText(ts, inNs)}: `;
+        let line: string;
+        if (rend === null) line = `${prefix}unknown_event_${String(type)}: (an event type the file has no format for)`;
+        else if (rend.bare) line = prefix + rend.payload(fields);
+        else line = `${prefix}${rend.fmt.name}: ${rend.payload(fields)}`;
+        if (decoded !== undefined) decoded.push(line);
+        else { text.push(line); textLen += line.length + 1; }
+      }
       out.records++;
       best.advance();
-      if (buf.length >= CHUNK_LINES) {
-        yield Buffer.from(buf.join('\n') + '\n', 'latin1');
-        buf = [];
+      if (decoded !== undefined) {
+        if (decoded.length >= DECODED_CHUNK) { yield joinedChunk(decoded); decoded = []; }
+      } else if (text.length >= CHUNK_LINES || textLen >= textBytes) {
+        yield Buffer.from(text.join('\n') + '\n', 'latin1');
+        text = [];
+        if (textLen >= textBytes) decoded = [];
       }
     }
-    if (buf.length > 0) yield Buffer.from(buf.join('\n') + '\n', 'latin1');
+    if (text.length > 0) yield Buffer.from(text.join('\n') + '\n', 'latin1');
+    if (decoded !== undefined && decoded.length > 0) yield joinedChunk(decoded);
   }
   return out;
+}
+
+/**
+ * A record's columns made from its fields (`comm`, `ts`, `flags` already plain), or undefined when
+ * it goes as text (see decoded.ts).
+ */
+function decode(kind: DecodedRecord['kind'], rend: EventRenderer, fields: FieldReader, pid: number, cpu: number, clock: DecodedRecord['clock'],
+  comm: string, ts: string, flags: string): DecodedRecord | undefined {
+  const name = rend.fmt.name;
+  const cols = comm + ts + flags;
+  let siteLength = 0;
+  let symLength = 0;
+  let text: string;
+  let bodyAt: number;
+  if (kind === 'kprobe' || kind === 'kretprobe') {
+    const h = rend.head(fields);
+    if (h === undefined) return undefined;
+    siteLength = h.site.length;
+    symLength = h.sym.length;
+    const head = kind === 'kprobe' ? `(${h.site})` : `(${h.site} <- ${h.sym})`;
+    text = cols + head;
+    bodyAt = text.length;
+    text += rend.body(fields);
+    // (the head must be followed by a blank, as the text reader reads it)
+    if (text.length > bodyAt && text.charCodeAt(bodyAt) !== 32) return undefined;
+  } else {
+    bodyAt = cols.length;
+    text = cols + rend.payload(fields);
+    if (text.length > bodyAt && text.charCodeAt(bodyAt) === 40 /* ( */) return undefined;
+  }
+  const n = text.length;
+  if (n - cols.length > MAX_DECODED_PAYLOAD || (n > cols.length && (text.charCodeAt(cols.length) <= 32 || text.charCodeAt(n - 1) <= 32))) return undefined;
+  let quote = false;
+  for (let i = bodyAt; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 32 || c === 127) return undefined;
+    if (c === 34) quote = true;
+  }
+  // A quoted value left open would make the text reader wait for the line that continues it. A
+  // probe's print format quotes each string value and follows it with ` key=` or the end: only a
+  // value holding a `"` itself can leave one open.
+  if (quote && (kind === 'kprobe' || kind === 'kretprobe') && rend.quoteInString && hasOpenString(text, bodyAt, n)) return undefined;
+  if (kind === 'event' && name === 'sys_exit' && text.startsWith('NR ', cols.length)) kind = 'syscall_exit';
+  const tsAt = comm.length;
+  return { kind, name, pid, cpu, clock, text, tsAt, flagsAt: tsAt + ts.length, payloadAt: cols.length, siteLength, symLength };
 }

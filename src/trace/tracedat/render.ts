@@ -21,12 +21,12 @@ export function clockInNs(clock: string | undefined): boolean {
   return clock === undefined || NS_CLOCKS.has(clock);
 }
 
-/** The timestamp column as tracefs prints it. */
-export function tsText(ts: number, inNs: boolean): string {
-  if (!inNs) return String(ts).padStart(12);
+/** The timestamp column as tracefs prints it (`padded`: to its width). */
+export function tsText(ts: number, inNs: boolean, padded = true): string {
+  if (!inNs) return padded ? String(ts).padStart(12) : String(ts);
   const sec = Math.floor(ts / 1e9);
   const usec = Math.floor((ts % 1e9) / 1000);
-  return `${String(sec).padStart(5)}.${String(usec).padStart(6, '0')}`;
+  return `${padded ? String(sec).padStart(5) : String(sec)}.${String(usec).padStart(6, '0')}`;
 }
 
 /** The irqs-off / need-resched / hardirq-softirq / preempt-depth / migrate-disable column (kernel 6.x). */
@@ -72,6 +72,38 @@ export class FieldReader {
       default: return undefined;
     }
   }
+
+  /** The high and low words of an 8-byte field, set by `words`. */
+  hi = 0;
+  lo = 0;
+
+  /** Reads an 8-byte field into `hi` and `lo` (unsigned); false when short. */
+  words(f: FieldFormat): boolean {
+    if (f.offset + 8 > this.len) return false;
+    const at = this.base + f.offset;
+    this.lo = this.view.getUint32(this.le ? at : at + 4, this.le);
+    this.hi = this.view.getUint32(this.le ? at + 4 : at, this.le);
+    return true;
+  }
+
+  /** An 8-byte field in lowercase hex (as `%lx` prints it, a negative value as its two's complement), or undefined when short. */
+  hex64(f: FieldFormat): string | undefined {
+    if (!this.words(f)) return undefined;
+    // (values repeat: the same locks, inodes and dentries; keys as int32, which V8 keeps unboxed)
+    const hi = this.hi | 0;
+    const lo = this.lo | 0;
+    let byLo = this.hexes.get(hi);
+    if (byLo === undefined) { byLo = new Map(); this.hexes.set(hi, byLo); }
+    let t = byLo.get(lo);
+    if (t === undefined) {
+      t = this.hi === 0 ? this.lo.toString(16) : this.hi.toString(16) + this.lo.toString(16).padStart(8, '0');
+      if (this.hexCount < 200_000) { byLo.set(lo, t); this.hexCount++; }
+    }
+    return t;
+  }
+
+  private readonly hexes = new Map<number, Map<number, string>>();
+  private hexCount = 0;
 
   /** A string field (`__data_loc char[]` or `char name[N]`), up to its first NUL, byte-exact (latin1). */
   str(f: FieldFormat): string | undefined {
@@ -194,6 +226,49 @@ export class EventRenderer {
     return this.fnIp !== undefined;
   }
 
+  /** Whether the event is a probe's: `entry` (kprobe), `return` (kretprobe), or undefined. */
+  get probe(): 'entry' | 'return' | undefined {
+    return this.probeIp !== undefined ? 'entry' : this.probeFunc !== undefined && this.probeRet !== undefined ? 'return' : undefined;
+  }
+
+  /** A probe's site and probed function, as tracefs prints them in its `(…)` head; undefined when not a probe or a field is short. */
+  head(r: FieldReader): { site: string; sym: string } | undefined {
+    if (this.probeIp !== undefined) {
+      const site = this.named(r, this.probeIp, true);
+      if (site === undefined) return undefined;
+      // (the probed function: the site up to its offset; a bare `0x…` when unknown)
+      const plus = site.startsWith('0x') ? -1 : site.indexOf('+');
+      return { site, sym: plus === -1 ? site : site.slice(0, plus) };
+    }
+    if (this.probeFunc !== undefined && this.probeRet !== undefined) {
+      const site = this.named(r, this.probeRet, true);
+      const sym = this.named(r, this.probeFunc, false);
+      return site === undefined || sym === undefined ? undefined : { site, sym };
+    }
+    return undefined;
+  }
+
+  /** Names by address (high word, then low word), with and without the offset: no bigint made for a known address. */
+  private readonly names: [Map<number, Map<number, string>>, Map<number, Map<number, string>>] = [new Map(), new Map()];
+
+  /** An 8-byte address field as symbolText prints it, or undefined when short. */
+  private named(r: FieldReader, f: FieldFormat, withOffset: boolean): string | undefined {
+    if (f.size !== 8) {
+      const v = r.int(f);
+      return v === undefined ? undefined : symbolText(this.ks, BigInt(v), withOffset);
+    }
+    if (!r.words(f)) return undefined;
+    const byHi = this.names[withOffset ? 1 : 0];
+    let byLo = byHi.get(r.hi | 0);
+    if (byLo === undefined) { byLo = new Map(); byHi.set(r.hi | 0, byLo); }
+    let t = byLo.get(r.lo | 0);
+    if (t === undefined) {
+      t = symbolText(this.ks, (BigInt(r.hi) << 32n) | BigInt(r.lo), withOffset);
+      if (byLo.size < 100_000) byLo.set(r.lo | 0, t);
+    }
+    return t;
+  }
+
   payload(r: FieldReader): string {
     if (this.fnIp !== undefined && this.fnParent !== undefined) {
       const ip = r.int(this.fnIp);
@@ -201,22 +276,35 @@ export class EventRenderer {
       if (typeof ip === 'bigint' && typeof parent === 'bigint') return `${symbolText(this.ks, ip, false)} <-${symbolText(this.ks, parent, false)}`;
     }
     let head = '';
-    if (this.probeIp !== undefined) {
-      const ip = r.int(this.probeIp);
-      head = typeof ip === 'bigint' ? `(${symbolText(this.ks, ip, true)})` : '(?)';
-    } else if (this.probeFunc !== undefined && this.probeRet !== undefined) {
-      const fn = r.int(this.probeFunc);
-      const ret = r.int(this.probeRet);
-      head = typeof fn === 'bigint' && typeof ret === 'bigint' ? `(${symbolText(this.ks, ret, true)} <- ${symbolText(this.ks, fn, false)})` : '(?)';
+    const probe = this.probe;
+    if (probe !== undefined) {
+      const h = this.head(r);
+      head = h === undefined ? '(?)' : probe === 'entry' ? `(${h.site})` : `(${h.site} <- ${h.sym})`;
     }
-    if (this.pieces === undefined) return head + this.fieldsText(r, head !== '');
-    let out = head;
+    return head + this.body(r, head !== '');
+  }
+
+  /** Whether a string the last `body` printed holds a `"` (a probe's quoted value may then read as open). */
+  quoteInString = false;
+
+  /** The payload after a probe's head (all of it for other events). */
+  body(r: FieldReader, afterHead = true): string {
+    this.quoteInString = this.pieces === undefined;
+    if (this.pieces === undefined) return this.fieldsText(r, afterHead);
+    let out = '';
     for (const p of this.pieces) {
       if ('text' in p) { out += p.text; continue; }
       const a = p.arg!;
       if (a.str || p.conv === 's') {
         const s = a.str ? r.str(a.field) : undefined;
+        if (s !== undefined && s.indexOf('"') !== -1) this.quoteInString = true;
         out += pad(s ?? '', p);
+        continue;
+      }
+      if (a.field.size === 8 && (p.conv === 'x' || p.conv === 'p') && p.width === 0) {
+        // (a kernel address, most often: no bigint made)
+        const h = r.hex64(a.field);
+        out += h === undefined ? '?' : p.conv === 'p' ? '0x' + h : h;
         continue;
       }
       const v = r.int(a.field);

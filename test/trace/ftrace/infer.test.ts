@@ -18,6 +18,12 @@ describe('inferIrwsemOffset', () => {
     expect(inferIrwsemOffset(head('traces/kernel/trace.gz'))).toBe(160);
     expect(inferIrwsemOffset(head('traces/kernel-buggy/trace.gz'))).toBe(216);
   });
+  it('reads trace-cmd report text too (the event name padded, sites as bare addresses): 152 on stock 6.12', () => {
+    const report = gunzipSync(readFileSync('traces/tracedat/ownkernel-6.12/report.txt.gz')).toString('latin1');
+    expect(report).toMatch(/ dr: {10,}\([0-9a-f]+\) sem=0x/);
+    expect(inferIrwsemOffset(report)).toBe(152);
+    expect(inferParLookupBit(report)).toBe(inferParLookupBit(gunzipSync(readFileSync('traces/kernel/trace.gz')).toString('latin1')));
+  });
   it('says nothing when no down_read precedes a slow lookup of the same task', () => {
     expect(inferIrwsemOffset('  ls-1 [000] ..... 1.0: lkslow: (__lookup_slow+0x0/0x1) dinode=0xffff0000\n')).toBeUndefined();
   });
