@@ -2,7 +2,7 @@
 # bash scripts/capture/capture-waitqueue.sh [OPTIONS]
 #
 # Builds Debian's linux-source-6.1 (or -6.12) with patches-waitqueue/<version>/*.patch and
-# waitqueue.config (no lockdep; kprobes and ftrace kept), then boots it under QEMU and runs the
+# waitqueue.config over allnoconfig (no lockdep; kprobes and ftrace kept), then boots it under QEMU and runs the
 # wait-queue reproducer (guest/wqrepro.c, phase "waitqueue" of guest/init) WITHOUT any kprobe, once
 # per mode and boot. The modes are chosen at boot by the patch's parameters:
 #   stock      (nothing: the kernel behaves as Debian's, d_wait_lookup merely not inlined)
@@ -23,6 +23,10 @@
 #   --jobs N             make -j N (default 2), under nice -n 19
 #   --accel auto|kvm|tcg passed to the boot (default tcg)
 #   --timeout S          per boot (default 600)
+#   --kernel-package PKG=VERSION  boot this Debian linux-image package unchanged instead of a build
+#                        (downloaded with apt-get download and unpacked, never installed; its
+#                        virtio and xfs modules are loaded in the guest): mode stock only, e.g.
+#                        linux-image-6.1.0-56-cloud-amd64=6.1.192-2
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -32,7 +36,7 @@ NAME=capture:waitqueue
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 VERSION=6.1; WQ_OUT=""; MODES="stock,delay,check,fix"; BOOTS=3; DELAY=50; WQ_ARGS="-n 6 -r 60"
-BUILD_ONLY=0; JOBS=2; W_ACCEL=tcg; W_TIMEOUT=600
+BUILD_ONLY=0; JOBS=2; W_ACCEL=tcg; W_TIMEOUT=600; KERNEL_PACKAGE=""
 while [ $# -gt 0 ]; do
   case $1 in
     --build-only|-h|--help) ;;
@@ -48,6 +52,7 @@ while [ $# -gt 0 ]; do
     --jobs) JOBS=$2; shift 2 ;;
     --accel) W_ACCEL=$2; shift 2 ;;
     --timeout) W_TIMEOUT=$2; shift 2 ;;
+    --kernel-package) KERNEL_PACKAGE=$2; shift 2 ;;
     --build-only) BUILD_ONLY=1; shift ;;
     -h|--help) show_help "$0"; exit 0 ;;
     *) usage_error "unknown option $1" ;;
@@ -63,6 +68,10 @@ for m in ${MODES//,/ }; do
 done
 check_attempts "$BOOTS"
 case $DELAY in ''|*[!0-9]*) usage_error "--delay wants a whole number of ms" ;; esac
+if [ -n "$KERNEL_PACKAGE" ]; then
+  case $KERNEL_PACKAGE in linux-image-*=*) ;; *) usage_error "--kernel-package wants linux-image-NAME=VERSION" ;; esac
+  [ "$MODES" = stock ] || usage_error "--kernel-package boots an unpatched kernel: only --modes stock"
+fi
 PATCHES="$HERE/patches-waitqueue/$VERSION"
 ls "$PATCHES"/*.patch > /dev/null 2>&1 || fail "no patches in $PATCHES"
 
@@ -74,6 +83,24 @@ missing=""
 for t in gcc make flex bison bc pahole xz; do command -v "$t" > /dev/null || missing="$missing $t"; done
 [ -z "$missing" ] || fail "missing:$missing (apt-get install $BUILD_PACKAGES)"
 
+USE_MODULES=0
+if [ -n "$KERNEL_PACKAGE" ]; then
+  KPKG=${KERNEL_PACKAGE%%=*}; KPKG_VERSION=${KERNEL_PACKAGE#*=}; KREL=${KPKG#linux-image-}
+  step kernel "$KPKG=$KPKG_VERSION (downloaded and unpacked, not installed)"
+  KDIR="$WORK/kernel-$KREL"
+  DEB="$WORK/${KPKG}_${KPKG_VERSION//:/%3a}_amd64.deb"
+  [ -s "$DEB" ] || apt_download "$KPKG=$KPKG_VERSION" "$WORK" "$WORK/download-$KREL.log" "apt-cache policy $KPKG lists the versions on offer"
+  if [ ! -e "$KDIR/.unpacked" ]; then
+    rm -rf "$KDIR"
+    dpkg -x "$DEB" "$KDIR" || fail "dpkg -x $DEB failed"
+    depmod -b "$KDIR" "$KREL" || fail "depmod on the unpacked modules failed"
+    touch "$KDIR/.unpacked"
+  fi
+  KIMAGE="$KDIR/boot/vmlinuz-$KREL"
+  KLABEL="debian $KPKG $KPKG_VERSION (unpatched)"
+  USE_MODULES=1
+  BUILD_ONLY=0
+else
 step source "$SRC_PKG=$SRC_VERSION"
 SRCDIR="$WORK/src"
 mkdir -p "$SRCDIR"
@@ -84,7 +111,7 @@ if [ -z "$DEB" ]; then
 fi
 info "$(du -h "$DEB" | cut -f1) $(basename "$DEB")"
 
-RECIPE="defconfig+kvm_guest+waitqueue.config olddefconfig bzImage dcache-g v1"
+RECIPE="allnoconfig+waitqueue.config olddefconfig bzImage dcache-g v2"
 KEY=$( { echo "$SRC_PKG $SRC_VERSION $(stat -c %s "$DEB")"; echo "$RECIPE"; cat "$PATCHES"/*.patch "$HERE/waitqueue.config"; } | sha256sum | cut -c1-16)
 CACHE="$WORK/kbuild/wq-$KEY"
 TREE="$WORK/kbuild/wqtree-$KEY"
@@ -106,12 +133,10 @@ else
     done
     touch "$TREE/.patched"
   fi
-  step config "x86_64_defconfig + kvm_guest.config + scripts/capture/waitqueue.config"
-  ( cd "$TREE" && make -s x86_64_defconfig > /dev/null &&
-    scripts/kconfig/merge_config.sh -m .config kernel/configs/kvm_guest.config "$HERE/waitqueue.config" > "$TREE/merge.log" 2>&1 &&
-    make -s olddefconfig > /dev/null ) || fail "configuring the kernel failed (see $TREE/merge.log)"
-  for opt in MODULES KPROBES KPROBE_EVENTS FUNCTION_GRAPH_TRACER FTRACE_SYSCALLS XFS_FS EXT4_FS VFAT_FS TMPFS \
-             VIRTIO_BLK VIRTIO_PCI SERIAL_8250_CONSOLE DEVTMPFS BLK_DEV_INITRD; do
+  step config "allnoconfig + scripts/capture/waitqueue.config"
+  ( cd "$TREE" && KCONFIG_ALLCONFIG="$HERE/waitqueue.config" make -s allnoconfig > "$TREE/merge.log" 2>&1 &&
+    make -s olddefconfig >> "$TREE/merge.log" 2>&1 ) || fail "configuring the kernel failed (see $TREE/merge.log)"
+  for opt in $(sed -n 's/^CONFIG_\([A-Z0-9_]*\)=y$/\1/p' "$HERE/waitqueue.config"); do
     grep -q "^CONFIG_$opt=y" "$TREE/.config" || fail "CONFIG_$opt is not =y after olddefconfig"
   done
   step build "nice -n 19 make -j$JOBS bzImage (log: $TREE/build.log)"
@@ -128,6 +153,9 @@ else
   echo "$SRC_PKG $SRC_VERSION; patches: $(cd "$PATCHES" && ls *.patch | tr '\n' ' '); recipe: $RECIPE; built in $(( $(date +%s) - T_BUILD ))s" > "$CACHE/ABOUT"
 fi
 [ "$BUILD_ONLY" = 1 ] && { step done "kernel $CACHE/bzImage ($(elapsed | tr -d ' '))"; exit 0; }
+KIMAGE="$CACHE/bzImage"
+KLABEL="$SRC_PKG $SRC_VERSION + scripts/capture/patches-waitqueue/$VERSION (build $KEY)"
+fi
 
 # ---------------------------------------------------------------------------------------------
 # The guest: busybox, the reproducer (static), /init; an ASCII-CI XFS per boot.
@@ -146,6 +174,22 @@ mkdir -p "$IR/bin" "$IR/etc" "$IR/proc" "$IR/sys" "$IR/dev" "$IR/mnt"
 cp "$BB" "$IR/bin/busybox"
 gcc -O2 -Wall -Wextra -Werror -static -o "$IR/wqrepro" "$HERE/guest/wqrepro.c" || fail "compiling guest/wqrepro.c failed"
 cp "$HERE/guest/wqinit" "$IR/init"; chmod +x "$IR/init"
+: > "$IR/etc/modules.order"
+if [ "$USE_MODULES" = 1 ]; then
+  mkdir -p "$IR/lib/modules"
+  modprobe -a -d "$KDIR" -S "$KREL" --show-depends virtio_pci virtio_blk xfs > "$RUN/modules.deps" 2>&1 ||
+    { cat "$RUN/modules.deps" >&2; fail "modprobe --show-depends could not resolve virtio_pci virtio_blk xfs"; }
+  awk '$1 == "insmod" { print $2 }' "$RUN/modules.deps" | awk '!seen[$0]++' | while read -r ko; do
+    case $ko in
+      *.ko.xz) b=$(basename "$ko" .xz); xz -dc "$ko" > "$IR/lib/modules/$b" ;;
+      *.ko.zst) b=$(basename "$ko" .zst); zstd -qdc "$ko" > "$IR/lib/modules/$b" ;;
+      *) b=$(basename "$ko"); cp "$ko" "$IR/lib/modules/" ;;
+    esac
+    echo "$b" >> "$IR/etc/modules.order"
+  done
+  info "modules: $(tr '\n' ' ' < "$IR/etc/modules.order")"
+fi
+echo "$KLABEL" > "$OUT/kernel.txt"
 echo "$WQ_ARGS" > "$IR/etc/wqrepro.args"
 ( cd "$IR" && find . | cpio -o -H newc --quiet | gzip -1 ) > "$RUN/initramfs.cpio.gz" || fail "cpio failed"
 cp "$HERE/guest/wqrepro.c" "$OUT/"
@@ -171,7 +215,7 @@ for mode in ${MODES//,/ }; do
     t0=$(date +%s)
     timeout --foreground -k 5 "$W_TIMEOUT" qemu-system-x86_64 \
       -accel "$accel" -cpu max -smp 2 -m 1024 -no-reboot -display none -monitor none \
-      -serial stdio -kernel "$CACHE/bzImage" -initrd "$RUN/initramfs.cpio.gz" \
+      -serial stdio -kernel "$KIMAGE" -initrd "$RUN/initramfs.cpio.gz" \
       -append "console=ttyS0 loglevel=5 panic_on_oops=1 panic=-1 $args" \
       -drive "file=$RUN/xfsci.img,if=virtio,format=raw,cache=unsafe" \
       < /dev/null > "$log" 2>&1 || true
