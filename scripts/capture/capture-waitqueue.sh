@@ -23,6 +23,9 @@
 #   --jobs N             make -j N (default 2), under nice -n 19
 #   --accel auto|kvm|tcg passed to the boot (default tcg)
 #   --timeout S          per boot (default 600)
+#   --smp N              guest CPUs (default 2); under TCG, more vCPUs than host cores means the
+#                        host preempts vCPUs at arbitrary points, which stretches the windows
+#   --qemu-nice N        run QEMU under nice -n N (default 0)
 #   --kernel-package PKG=VERSION  boot this Debian linux-image package unchanged instead of a build
 #                        (downloaded with apt-get download and unpacked, never installed; its
 #                        virtio and xfs modules are loaded in the guest): mode stock only, e.g.
@@ -36,7 +39,7 @@ NAME=capture:waitqueue
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 VERSION=6.1; WQ_OUT=""; MODES="stock,delay,check,fix"; BOOTS=3; DELAY=50; WQ_ARGS="-n 6 -r 60"
-BUILD_ONLY=0; JOBS=2; W_ACCEL=tcg; W_TIMEOUT=600; KERNEL_PACKAGE=""
+BUILD_ONLY=0; JOBS=2; W_ACCEL=tcg; W_TIMEOUT=600; KERNEL_PACKAGE=""; SMP=2; QNICE=0
 while [ $# -gt 0 ]; do
   case $1 in
     --build-only|-h|--help) ;;
@@ -53,6 +56,8 @@ while [ $# -gt 0 ]; do
     --accel) W_ACCEL=$2; shift 2 ;;
     --timeout) W_TIMEOUT=$2; shift 2 ;;
     --kernel-package) KERNEL_PACKAGE=$2; shift 2 ;;
+    --smp) SMP=$2; shift 2 ;;
+    --qemu-nice) QNICE=$2; shift 2 ;;
     --build-only) BUILD_ONLY=1; shift ;;
     -h|--help) show_help "$0"; exit 0 ;;
     *) usage_error "unknown option $1" ;;
@@ -68,6 +73,8 @@ for m in ${MODES//,/ }; do
 done
 check_attempts "$BOOTS"
 case $DELAY in ''|*[!0-9]*) usage_error "--delay wants a whole number of ms" ;; esac
+case $SMP in ''|*[!0-9]*|0) usage_error "--smp wants a whole number of at least 1" ;; esac
+case $QNICE in ''|*[!0-9]*) usage_error "--qemu-nice wants 0..19" ;; esac
 if [ -n "$KERNEL_PACKAGE" ]; then
   case $KERNEL_PACKAGE in linux-image-*=*) ;; *) usage_error "--kernel-package wants linux-image-NAME=VERSION" ;; esac
   [ "$MODES" = stock ] || usage_error "--kernel-package boots an unpatched kernel: only --modes stock"
@@ -203,6 +210,7 @@ mode_args() {
   esac
 }
 SUMMARY="$OUT/summary.tsv"
+echo "qemu: -accel $W_ACCEL -smp $SMP under nice -n $QNICE; wqrepro $WQ_ARGS" > "$OUT/setup.txt"
 printf 'mode\tboot\tcmdline\tfinished\trounds_done\toopses\tkinv_reports\twarnings\tseconds\n' > "$SUMMARY"
 for mode in ${MODES//,/ }; do
   for (( b = 1; b <= BOOTS; b++ )); do
@@ -213,8 +221,8 @@ for mode in ${MODES//,/ }; do
     mkfs.xfs -q -n version=ci "$RUN/xfsci.img" || fail "mkfs.xfs -n version=ci failed"
     accel=$W_ACCEL; [ "$accel" = tcg ] && accel="tcg,thread=multi"
     t0=$(date +%s)
-    timeout --foreground -k 5 "$W_TIMEOUT" qemu-system-x86_64 \
-      -accel "$accel" -cpu max -smp 2 -m 1024 -no-reboot -display none -monitor none \
+    timeout --foreground -k 5 "$W_TIMEOUT" nice -n "$QNICE" qemu-system-x86_64 \
+      -accel "$accel" -cpu max -smp "$SMP" -m 1024 -no-reboot -display none -monitor none \
       -serial stdio -kernel "$KIMAGE" -initrd "$RUN/initramfs.cpio.gz" \
       -append "console=ttyS0 loglevel=5 panic_on_oops=1 panic=-1 $args" \
       -drive "file=$RUN/xfsci.img,if=virtio,format=raw,cache=unsafe" \

@@ -71,7 +71,7 @@ describe('wq_woken_entry_live: a wake of an in-lookup queue reaching the entry o
   });
 
   it('is not observable on a capture that does not probe d_wait_lookup (the incident capture of 6.1, inlined there)', () => {
-    const r = checkJson([`${INCIDENT}-trace.gz`]).objects.find((o) => o.kind === 'summary') as { coverage: Record<string, { status: string }> };
+    const r = checkJson([`${INCIDENT}-trace.gz`]).objects.find((o) => o.kind === 'summary') as unknown as { coverage: Record<string, { status: string }> };
     expect(r.coverage.wq_woken_entry_live!.status).not.toBe('evaluated');
   }, 60_000);
 });
