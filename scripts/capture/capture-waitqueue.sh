@@ -42,8 +42,8 @@ VERSION=6.1; WQ_OUT=""; MODES="stock,delay,check,fix"; BOOTS=3; DELAY=50; WQ_ARG
 BUILD_ONLY=0; JOBS=2; W_ACCEL=tcg; W_TIMEOUT=600; KERNEL_PACKAGE=""; SMP=2; QNICE=0
 while [ $# -gt 0 ]; do
   case $1 in
-    --build-only|-h|--help) ;;
-    *) [ $# -ge 2 ] || usage_error "$1 needs a value" ;;
+    --version|--out|--modes|--boots|--delay|--wq-args|--jobs|--accel|--timeout|--kernel-package|--smp|--qemu-nice)
+      [ $# -ge 2 ] || usage_error "$1 needs a value" ;;
   esac
   case $1 in
     --version) VERSION=$2; shift 2 ;;
