@@ -70,6 +70,19 @@ describe('wq_woken_entry_live: a wake of an in-lookup queue reaching the entry o
     expect(own.filter((l, i) => l !== bad[i]).every((l) => /"wq": "Q[89]"/.test(l))).toBe(true);
   });
 
+  it("is silent when a waiter returns only after its queue's head was made anew at the same address (the owner's next slow lookup)", () => {
+    // the first version of the rule named queues by address alone and flagged this: the old
+    // waiter's entry is on a head that no longer exists, not on the new one
+    const file = 'traces/ndjson/clean-wq-head-reused.ndjson';
+    const l = lines(file);
+    const newHead = l.findIndex((x) => x.includes('"ret"') && x.includes('"D5"'));
+    const lateReturn = l.findIndex((x) => x.includes('"il_wait_end"'));
+    expect(newHead).toBeGreaterThan(0);
+    expect(lateReturn).toBeGreaterThan(newHead);
+    expect(l.filter((x) => x.includes('"wq": "Q1"'))).toHaveLength(2);
+    expect(verdicts(file)).toEqual([]);
+  });
+
   it('is not observable on a capture that does not probe d_wait_lookup (the incident capture of 6.1, inlined there)', () => {
     const r = checkJson([`${INCIDENT}-trace.gz`]).objects.find((o) => o.kind === 'summary') as unknown as { coverage: Record<string, { status: string }> };
     expect(r.coverage.wq_woken_entry_live!.status).not.toBe('evaluated');
