@@ -228,11 +228,12 @@ for mode in ${MODES//,/ }; do
       -drive "file=$RUN/xfsci.img,if=virtio,format=raw,cache=unsafe" \
       < /dev/null > "$log" 2>&1 || true
     secs=$(( $(date +%s) - t0 ))
-    fin=no; grep -q KINV-WQ-DONE "$log" && fin=yes
-    rounds=$(grep -o 'wqrepro: round [0-9]*' "$log" | tail -1 | awk '{print $3}')
-    oops=$(grep -cE 'BUG: unable to handle|general protection fault|Oops:|kernel BUG at' "$log" || true)
-    reports=$(grep -c 'kinv: wake of queue' "$log" || true)
-    warns=$(grep -c 'WARNING:' "$log" || true)
+    fin=no; if grep -a -q KINV-WQ-DONE "$log"; then fin=yes; fi
+    # (no match is a boot that died before its tenth round: under pipefail a bare grep would end the script)
+    rounds=$( { grep -a -o 'wqrepro: round [0-9]*' "$log" || true; } | tail -1 | awk '{print $3}')
+    oops=$(grep -a -cE 'BUG: unable to handle|general protection fault|Oops:|kernel BUG at' "$log" || true)
+    reports=$(grep -a -c 'kinv: wake of queue' "$log" || true)
+    warns=$(grep -a -c 'WARNING:' "$log" || true)
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$b" "$args" "$fin" "${rounds:-0}" "$oops" "$reports" "$warns" "$secs" >> "$SUMMARY"
     info "finished=$fin rounds=${rounds:-0} oops-lines=$oops kinv-reports=$reports warnings=$warns (${secs}s)"
   done
