@@ -50,10 +50,13 @@ const NOT_EVALUATED_FULL = {
   // 6.1-names below), and the programs' renames lock p and q in both orders
   dir_lock_ancestor_first: 'not observable',
   dir_lock_order_acyclic: 'not observable',
+  // the wait-queue rule needs d_wait_lookup's entry and return (inlined on these kernels)
+  wq_woken_entry_live: 'not observable',
 };
 /** Why: the functions their conditions need probed, which these captures do not probe. */
 const UNPROBED_FULL = {
   no_new_while_hashed: ['___d_drop', 'dentry_unlink_inode', 'd_delete', 'd_move'],
+  wq_woken_entry_live: ['d_wait_lookup'],
 };
 
 const sum = (r: Record<string, number> | undefined): number => Object.values(r ?? {}).reduce((a, b) => a + b, 0);

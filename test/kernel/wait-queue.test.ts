@@ -38,3 +38,53 @@ describe('the oops in __wake_up_common (a 6.1 kernel with the fixed d_add_ci)', 
     expect(returnedAfter.length).toBeGreaterThan(0);
   }, 60_000);
 });
+
+// The exact rule of the bundled spec (spec/vfs/inlookup.kinv, wq_woken_entry_live): it needs the
+// queue (d_alloc_parallel's wq) and d_wait_lookup's entry and return, so it is judged on the
+// fixtures and on captures that probe them (traces/kernel-waitqueue/), and is not observable
+// on the others.
+describe('wq_woken_entry_live: a wake of an in-lookup queue reaching the entry of a waiter that returned', () => {
+  interface Verdict { kind: string; invariant: string; pid: number; seq: number; line: number; spec: string; message: string }
+  const verdicts = (file: string): Verdict[] => checkJson(['--all', file]).objects.filter((o) => o.kind === 'violation' || o.kind === 'unknown') as unknown as Verdict[];
+  const lines = (file: string): string[] => readFileSync(file, 'utf8').split('\n');
+  const specLine = (rule: string): number => readFileSync('spec/vfs/inlookup.kinv', 'utf8').split('\n').findIndex((l) => l.startsWith(`invariant ${rule} `)) + 1;
+
+  it("flags the second wake of d_add_ci's shared queue, at the caller's il_end, naming the waiter", () => {
+    const file = 'traces/ndjson/wq_woken_entry_live.ndjson';
+    const v = verdicts(file);
+    expect(v.map((x) => [x.kind, x.invariant, x.seq, x.line, x.pid])).toEqual([['violation', 'wq_woken_entry_live', 25, 26, 201]]);
+    expect(v[0]!.spec).toBe(`spec/vfs/inlookup.kinv:${specLine('wq_woken_entry_live')}:11`);
+    // the record is the caller's end of its own dentry (the first wake was the exact-case splice)
+    expect(JSON.parse(lines(file)[25]!)).toMatchObject({ pid: 201, ev: 'il_end', args: { dentry: 'D1' } });
+    expect(lines(file).findIndex((l) => l.includes('"il_end"') && l.includes('"D2"'))).toBeLessThan(25);
+    expect(v[0]!.message).toContain('wait queue Q1');
+    expect(v[0]!.message).toContain('task {202}');
+  });
+
+  it('is silent when the exact-case dentry has a queue of its own (the fix), and when the waiter returns only after the last wake', () => {
+    expect(verdicts('traces/ndjson/clean-wq-own-queue.ndjson')).toEqual([]);
+    expect(verdicts('traces/ndjson/clean-wq-waiter-returns-late.ndjson')).toEqual([]);
+    // the two differ from the violating trace only where they should
+    const bad = lines('traces/ndjson/wq_woken_entry_live.ndjson');
+    const own = lines('traces/ndjson/clean-wq-own-queue.ndjson');
+    expect(own.filter((l, i) => l !== bad[i]).every((l) => /"wq": "Q[89]"/.test(l))).toBe(true);
+  });
+
+  it("is silent when a waiter returns only after its queue's head was made anew at the same address (the owner's next slow lookup)", () => {
+    // the first version of the rule named queues by address alone and flagged this: the old
+    // waiter's entry is on a head that no longer exists, not on the new one
+    const file = 'traces/ndjson/clean-wq-head-reused.ndjson';
+    const l = lines(file);
+    const newHead = l.findIndex((x) => x.includes('"ret"') && x.includes('"D5"'));
+    const lateReturn = l.findIndex((x) => x.includes('"il_wait_end"'));
+    expect(newHead).toBeGreaterThan(0);
+    expect(lateReturn).toBeGreaterThan(newHead);
+    expect(l.filter((x) => x.includes('"wq": "Q1"'))).toHaveLength(2);
+    expect(verdicts(file)).toEqual([]);
+  });
+
+  it('is not observable on a capture that does not probe d_wait_lookup (the incident capture of 6.1, inlined there)', () => {
+    const r = checkJson([`${INCIDENT}-trace.gz`]).objects.find((o) => o.kind === 'summary') as unknown as { coverage: Record<string, { status: string }> };
+    expect(r.coverage.wq_woken_entry_live!.status).not.toBe('evaluated');
+  }, 60_000);
+});

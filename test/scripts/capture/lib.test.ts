@@ -148,6 +148,12 @@ describe('shared option parsing', () => {
     ['capture-buggy.sh', ['--accel', 'hvf'], 'capture:buggy: --accel must be auto, kvm or tcg (see --help)\n'],
     ['capture-buggy.sh', ['--shapes', 'draft,fxed'], 'capture:buggy: unknown shape fxed in --shapes (draft, fixed, mainline) (see --help)\n'],
     ['capture-buggy.sh', ['--attempts', 'two'], "capture:buggy: --attempts wants a whole number of at least 1, not 'two' (see --help)\n"],
+    ['capture-waitqueue.sh', ['--modes', 'stock,fixd'], 'capture:waitqueue: unknown mode fixd in --modes (stock, delay, check, fix) (see --help)\n'],
+    ['capture-waitqueue.sh', ['--kernel-package', 'linux-image-x=1', '--modes', 'fix'], 'capture:waitqueue: --kernel-package boots an unpatched kernel: only --modes stock (see --help)\n'],
+    ['capture-waitqueue.sh', ['--version', '6.6'], 'capture:waitqueue: --version must be 6.1 or 6.12 (see --help)\n'],
+    ['capture-waitqueue.sh', ['--delay', '20', '--boots'], 'capture:waitqueue: --boots needs a value (see --help)\n'],
+    ['capture-waitqueue.sh', ['--bogus'], 'capture:waitqueue: unknown option --bogus (see --help)\n'],
+    ['capture-waitqueue.sh', ['--smp', '0'], 'capture:waitqueue: --smp wants a whole number of at least 1 (see --help)\n'],
   ])('%s %j: a usage error before any work', (name, args, message) => {
     const r = script(name, ...args);
     expect([r.status, r.stderr, r.stdout]).toEqual([2, message, '']);
