@@ -9,6 +9,7 @@ import type { IncrementalChecker, Verdict } from '../checker/incremental.js';
 import type { TraceEvent } from '../trace/event.js';
 import { listChooser, type Chooser } from './chooser.js';
 import { initialState, live, runnable, step, type ModelState, type Scenario } from './model.js';
+import { rwsemStepNext } from './rwsem.js';
 import { cloneState, LOCAL_POINTS, stateKey } from './state.js';
 import type { Deadlock } from './simulate.js';
 import { deadlockCycle, taskWaits } from './wait-for.js';
@@ -189,7 +190,8 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
     const s = node.state!;
     for (let k = 0; k < r.length; k++) {
       const t = s.tasks[r[k]!]!;
-      if (t.granted || !LOCAL_POINTS.has(t.pc)) continue;
+      // A task woken for a lock takes it as its next step, whatever its program point: shared state.
+      if (rwsemStepNext(s, r[k]!) || !LOCAL_POINTS.has(t.pc)) continue;
       const state = cloneState(s);
       const events: TraceEvent[] = [];
       step(sc, state, r[k]!, NO_CHOICE, events);
