@@ -115,6 +115,15 @@ function pathOf(n: Node, extraChoices: number[] = [], extraEvents: TraceEvent[] 
   return { choices: [...nodes.flatMap((x) => x.choices), ...extraChoices], events: [...nodes.flatMap((x) => x.events), ...extraEvents] };
 }
 
+/**
+ * Whether task `i`'s next step is task-local (the partial-order reduction may take it alone): its
+ * program point is one of LOCAL_POINTS and it is not a task woken for a lock, which takes the lock
+ * as its next step whatever its program point.
+ */
+export function localStepNext(s: ModelState, i: number): boolean {
+  return !rwsemStepNext(s, i) && LOCAL_POINTS.has(s.tasks[i]!.pc);
+}
+
 /** A chooser that follows `prefix`, then picks 0 and records every decision. */
 function probe(prefix: number[]): Chooser & { log: { n: number; pick: number }[] } {
   let i = 0;
@@ -189,9 +198,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
   const ample = (node: Node, r: number[], next: Node[]): boolean => {
     const s = node.state!;
     for (let k = 0; k < r.length; k++) {
-      const t = s.tasks[r[k]!]!;
-      // A task woken for a lock takes it as its next step, whatever its program point: shared state.
-      if (rwsemStepNext(s, r[k]!) || !LOCAL_POINTS.has(t.pc)) continue;
+      if (!localStepNext(s, r[k]!)) continue;
       const state = cloneState(s);
       const events: TraceEvent[] = [];
       step(sc, state, r[k]!, NO_CHOICE, events);
