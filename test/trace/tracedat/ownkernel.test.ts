@@ -18,10 +18,11 @@ import { kinv } from '../../helpers/kinv.js';
 
 const SEEN = ['daddci', 'daddci_ret', 'dap', 'dap_ret', 'dr', 'dr_ret', 'dsplice', 'dsplice_ret', 'dw_ret', 'fs_lookup_ext4', 'fs_lookup_ext4_ret',
   'fs_lookup_xfsci', 'fs_lookup_xfsci_ret', 'lkslow', 'lkslow_ret', 'unhash', 'unhashwake', 'ur'];
+// records: the record lines of `trace-cmd report` of each file (report.txt.gz), counted without kinv
 const BUNDLES = [
-  { dir: 'traces/tracedat/ownkernel-6.1', kernel: '6.1.0-56-cloud-amd64', seen: SEEN, records: 1870, iRwsem: 160 },
+  { dir: 'traces/tracedat/ownkernel-6.1', kernel: '6.1.0-56-cloud-amd64', seen: SEEN, records: 1823, iRwsem: 160 },
   // (another struct inode layout: the i_rwsem offset is learned from the records, of the trace.dat and of the report text)
-  { dir: 'traces/tracedat/ownkernel-6.12', kernel: '6.12.118+deb12-cloud-amd64', seen: SEEN, records: 2004, iRwsem: 152 },
+  { dir: 'traces/tracedat/ownkernel-6.12', kernel: '6.12.118+deb12-cloud-amd64', seen: SEEN, records: 2012, iRwsem: 152 },
 ];
 
 interface Probe { kind: 'p' | 'r'; fn: string; args: string }
@@ -134,7 +135,8 @@ describe.each(BUNDLES)('$dir: the README followed on $kernel', (bundle) => {
     expect(txt.code).toBe(dat.code);
     expect({ ...summary(txt.stdout), files: ['trace.dat'] }).toEqual(expected);
     expect(verdicts(txt.stdout)).toEqual(verdicts(dat.stdout));
-    expect(diagnostics(dat.stdout)).toEqual([]);
+    // a tie in the file's own nanosecond stamps (clock local) is a KV311 warning there too
+    expect(diagnostics(dat.stdout).filter((c) => c !== 'KV311')).toEqual([]);
     expect(diagnostics(txt.stdout).filter((c) => c !== 'KV311')).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-# kinv probes: the reference probe set for this kernel, struct offsets from /work/wt-tracedat/scripts/capture/work/run.LXVAn1/btf:
+# kinv probes: the reference probe set for this kernel, struct offsets from /work/main/scripts/capture/work/run.ROcqIT/btf:
 #   inode.i_rwsem=152 qstr.len=4 qstr.name=8 dentry.d_flags=0 dentry.d_parent=24 dentry.d_name.name=40 dentry.d_inode=48 nameidata.path.dentry=8 nameidata.last.name=24 nameidata.last.len=20
 #   pahole reads the same 10 offsets
 # Paste into bash or zsh as root (or run with: kinv probes ... > p.sh; . ./p.sh). It adds the probes to
