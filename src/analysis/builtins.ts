@@ -264,6 +264,12 @@ export const BUILTINS = defineBuiltins({
     doc: 'the functions of a blank-separated list whose returns the trace does not probe, blank-separated; "" for complete traces',
     impl: (list, ctx) => { const cov = ctx.rt.coverage; return typeof list !== 'string' || cov === undefined ? '' : cov.unprobedReturns(list); },
   }),
+  never_released: valueBuiltin({
+    params: [STR], result: BOOL,
+    doc: 'whether a capture, read whole, shows this lock taken and never released (its releases filtered out or lost); '
+      + 'false for complete traces and for input that cannot be read ahead',
+    impl: (sem, ctx) => { const cov = ctx.rt.coverage; return cov !== undefined && typeof sem === 'string' && cov.neverReleased(sem); },
+  }),
   min: valueBuiltin({ params: [INT, INT], result: INT, doc: 'the smaller integer', impl: minMax(Math.min) }),
   max: valueBuiltin({ params: [INT, INT], result: INT, doc: 'the larger integer', impl: minMax(Math.max) }),
   reaches: graphBuiltin({ result: BOOL, doc: 'whether `to` is reachable from `from` by at least one edge', fromPath: (p) => p !== undefined }),

@@ -30,6 +30,24 @@ export class ProbeCoverage implements ObservedFunctions {
   /** Functions the traced kernel has; undefined = not known, so any function may exist. */
   private present: Set<string> | undefined;
   private readonly cache = new Map<string, string>();
+  /**
+   * Lock ids (as 64-bit numbers) the whole capture shows taken but never released; undefined
+   * when the capture was not read ahead (standard input, trace.dat).
+   */
+  private unreleased: Set<bigint> | undefined;
+
+  /** The locks a read-ahead of the whole capture found acquired and never released. */
+  setUnreleased(locks: Iterable<bigint>): void {
+    this.unreleased = new Set(locks);
+  }
+
+  /** Whether the capture shows acquisitions of this lock and, anywhere in it, no release. */
+  neverReleased(lock: string): boolean {
+    if (this.unreleased === undefined || this.unreleased.size === 0) return false;
+    let n: bigint;
+    try { n = BigInt(lock.startsWith('0x') ? lock : '0x' + lock); } catch { return false; }
+    return this.unreleased.has(n);
+  }
 
   noteEntry(fn: string): void {
     if (this.entries.has(fn)) return;

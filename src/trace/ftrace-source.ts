@@ -10,7 +10,7 @@ import { compileRecordMapper } from '../monitor/mapping.js';
 import { ProbeCoverage, type ProbeDefinition } from './coverage.js';
 import type { SourceStats, TraceGap, TraceItem } from './event.js';
 import type { FormatContext, FormatReader, TraceFormat } from './format.js';
-import { inferIrwsemOffset, inferParLookupBit } from './ftrace/infer.js';
+import { inferIrwsemOffset, inferParLookupBit, rwsemsNeverReleased } from './ftrace/infer.js';
 import type { DecodedChunk } from './ftrace/decoded.js';
 import type { FtraceMapping } from './ftrace/mapping-api.js';
 import { entriesShortfall, type EntriesPromise } from './ftrace/promise.js';
@@ -36,6 +36,9 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
   // place: known before judging, every task is unknown throughout (a second read of the file,
   // done before the first read starts: an xz stream is decoded by one decoder per process at a time).
   const short = ctx.reread !== undefined ? await shortfall(ctx.reread) : undefined;
+  // Locks the whole capture takes and never releases (their releases filtered out): read ahead the
+  // same way, so a rule about what holds them can say from the first record that it cannot tell.
+  const unreleased = ctx.reread !== undefined ? await neverReleased(ctx.reread) : undefined;
   // (a trace.dat gives its records decoded past this much text: tracedat/read.ts, HEAD_TEXT_BYTES)
   const peeked = await peek(input.decoded ?? input.chunks, 1 << 19);
   const head = Buffer.concat(peeked.head).toString('latin1');
@@ -57,6 +60,11 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
       const coverage = new ProbeCoverage();
       const { probes, kernelFunctions, kernelSymbols } = ctx.capture;
       if (kernelFunctions !== undefined) coverage.setPresent(kernelFunctions);
+      // (as lock ids: a lock is named by its rwsem's address minus the spec's i_rwsem offset)
+      const off = spec.params.get('i_rwsem_offset')?.value;
+      if (unreleased !== undefined && typeof off === 'number') {
+        coverage.setUnreleased([...unreleased].map((sem) => BigInt.asUintN(64, sem - BigInt(off))));
+      }
       const opened = openFtraceSource(peeked.all, {
         file: ctx.file, spec, onDiagnostic: (d) => { if (d.code !== 'KV316' || (short === undefined && input.cut === undefined)) diag(d); },
         stats: ctx.stats, params: ctx.params, coverage, probes, head, probeSites: new ProbeSites(probes, kernelSymbols),
@@ -85,6 +93,15 @@ async function shortfall(path: string): Promise<EntriesPromise | undefined> {
     const short = await entriesShortfall(again.chunks);
     // A cut compressed stream lost its end, a known place: reported where it is cut.
     return again.cut === undefined ? short : undefined;
+  } catch {
+    return undefined; // the main read reports what is wrong with the file
+  }
+}
+
+async function neverReleased(path: string): Promise<Set<bigint> | undefined> {
+  try {
+    const again = await openInput(path);
+    return await rwsemsNeverReleased(again.chunks);
   } catch {
     return undefined; // the main read reports what is wrong with the file
   }

@@ -14,4 +14,9 @@ export interface ObservedFunctions {
    * nothing, where an acquisition variant it lacks cannot happen).
    */
   hasEntry(fn: string): boolean;
+  /**
+   * Whether the capture, read whole, shows the lock taken and nowhere released (its releases
+   * filtered out or lost); false when it was not read ahead.
+   */
+  neverReleased(lock: string): boolean;
 }

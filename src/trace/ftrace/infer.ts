@@ -66,3 +66,39 @@ export function inferParLookupBit(text: string): number | undefined {
   const bits = (inLookup & ~0xf) >>> 0;
   return bits !== 0 && (bits & (bits - 1)) === 0 ? bits : undefined;
 }
+
+/** A probe record of a named function with a `sem=` argument: its function and the address. */
+const SEM_RECORD = /\b[\w.]+:\s+\(([A-Za-z_][\w]*)(?:\.[\w.]+)?\+0x[0-9a-f]+\/0x[0-9a-f]+\)\s.*?\bsem=(?:0x)?([0-9a-f]+)/;
+const RELEASES = new Set(['up_read', 'up_write', 'up_read_non_owner']);
+
+/**
+ * The rwsems a whole capture shows taken (an entry probe of a `down_*` function) and never
+ * released (no `up_read`, `up_write` or `up_read_non_owner` of the same address anywhere). A
+ * capture whose filter keeps a lock's releases out (a `sem ==` filter on the release probes but not
+ * on every acquisition variant) shows such locks as held forever: what holds them cannot be told.
+ * Records printed with a bare address in place of the function name are not counted.
+ */
+export async function rwsemsNeverReleased(chunks: AsyncIterable<Uint8Array>): Promise<Set<bigint>> {
+  const taken = new Set<string>();
+  const released = new Set<string>();
+  let rest = '';
+  const scan = (line: string): void => {
+    if (!line.includes('sem=')) return;
+    const m = SEM_RECORD.exec(line);
+    if (!m) return;
+    const fn = m[1]!;
+    const sem = m[2]!.replace(/^0+(?=.)/, '');
+    if (RELEASES.has(fn)) released.add(sem);
+    else if (fn.startsWith('down_') || fn.startsWith('_down_')) taken.add(sem);
+  };
+  for await (const c of chunks) {
+    const text = rest + Buffer.from(c).toString('latin1');
+    const lines = text.split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) scan(line);
+  }
+  scan(rest);
+  const out = new Set<bigint>();
+  for (const s of taken) if (!released.has(s)) out.add(BigInt('0x' + s));
+  return out;
+}
