@@ -38,6 +38,7 @@ export const DIAG_CODES = {
   KV317: 'ftrace text, but the spec has no map declarations to read it with',
   KV318: 'unreadable ITF trace or state',
   KV319: 'probe site printed as an address no symbol names',
+  KV320: 'rwsems taken and never released anywhere in a capture',
   KV401: 'verdict unknown for the whole trace',
   KV402: 'failed evaluations the capture cannot confirm (unknown verdicts)',
 } as const;

@@ -5,7 +5,7 @@
  * kernel layout from its first part and counts the records its header promises.
  */
 import type { TypedSpec } from '../analysis/ir.js';
-import { error, type Diagnostic } from '../diag/diagnostic.js';
+import { error, warning, type Diagnostic } from '../diag/diagnostic.js';
 import { compileRecordMapper } from '../monitor/mapping.js';
 import { ProbeCoverage, type ProbeDefinition } from './coverage.js';
 import type { SourceStats, TraceGap, TraceItem } from './event.js';
@@ -62,8 +62,16 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
       if (kernelFunctions !== undefined) coverage.setPresent(kernelFunctions);
       // (as lock ids: a lock is named by its rwsem's address minus the spec's i_rwsem offset)
       const off = spec.params.get('i_rwsem_offset')?.value;
-      if (unreleased !== undefined && typeof off === 'number') {
-        coverage.setUnreleased([...unreleased].map((sem) => BigInt.asUintN(64, sem - BigInt(off))));
+      if (unreleased !== undefined && unreleased.size > 0 && typeof off === 'number') {
+        coverage.setUnreleased([...unreleased.keys()].map((sem) => BigInt.asUintN(64, sem - BigInt(off))));
+        // Never silent: say which locks the rules cannot judge, and where the first is taken.
+        const [firstSem, firstLine] = [...unreleased.entries()].reduce((a, b) => (b[1] < a[1] ? b : a));
+        const n = unreleased.size;
+        diag(warning('KV320', `${n} rwsem${n === 1 ? ' is' : 's are'} taken and never released anywhere in this capture (first: `
+          + `sem=0x${firstSem.toString(16)}, taken at line ${firstLine}): their releases are filtered out or lost, so the lock rules `
+          + `say unknown about what holds them and no_locks_at_exit does not judge them`,
+        { at: { source: ctx.file, line: firstLine, column: 1 } },
+        'filter every acquisition probe on the same sem addresses as the release probes (kinv probes prints such filters)'));
       }
       const opened = openFtraceSource(peeked.all, {
         file: ctx.file, spec, onDiagnostic: (d) => { if (d.code !== 'KV316' || (short === undefined && input.cut === undefined)) diag(d); },
@@ -98,7 +106,7 @@ async function shortfall(path: string): Promise<EntriesPromise | undefined> {
   }
 }
 
-async function neverReleased(path: string): Promise<Set<bigint> | undefined> {
+async function neverReleased(path: string): Promise<Map<bigint, number> | undefined> {
   try {
     const again = await openInput(path);
     return await rwsemsNeverReleased(again.chunks);

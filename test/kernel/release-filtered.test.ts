@@ -13,12 +13,15 @@ import { checkJson } from '../helpers/cli.js';
 const DIR = join(import.meta.dirname, '../../traces/kernel-waitqueue/release-filtered');
 type Found = { kind: string; invariant: string; line: number; message: string; reason?: string };
 
-function kinv(): { status: number | null; found: Found[]; evaluated: Record<string, number> } {
+type Diag = { kind: string; code: string; severity: string; message: string; line?: number };
+
+function kinv(): { status: number | null; found: Found[]; evaluated: Record<string, number>; diagnostics: Diag[] } {
   const r = checkJson(['--param', 'i_rwsem_offset=136', '--probes', join(DIR, 'kprobe_events'), '--functions', join(DIR, 'functions'),
     join(DIR, 'trace.txt.gz')]);
   const found = r.objects.filter((o) => o.kind === 'violation' || o.kind === 'unknown') as unknown as Found[];
   const summary = r.objects.find((o) => o.kind === 'summary') as unknown as { evaluated: Record<string, number> };
-  return { status: r.status, found, evaluated: summary.evaluated };
+  const diagnostics = r.objects.filter((o) => o.kind === 'diagnostic') as unknown as Diag[];
+  return { status: r.status, found, evaluated: summary.evaluated, diagnostics };
 }
 
 describe('release-filtered capture (traces/kernel-waitqueue/release-filtered)', () => {
@@ -33,6 +36,15 @@ describe('release-filtered capture (traces/kernel-waitqueue/release-filtered)', 
     expect(r.status).toBe(3);
     expect(r.found[0]!.message).toBe('task 457 asks for 0xffff8880046c2398 (W, killable) while it already holds it R');
     expect(r.found[0]!.reason).toMatch(/^the capture shows 0xffff8880046c2398 taken but never released, anywhere in it/);
+  });
+
+  it('says which locks it cannot judge, where the first is taken: never a silent skip', () => {
+    const kv320 = r.diagnostics.filter((d) => d.code === 'KV320');
+    expect(kv320).toHaveLength(1);
+    expect(kv320[0]!.severity).toBe('warning');
+    // line 13: `drt: (down_read_trylock+0x0/0x50) sem=0xffff888002448420`, a trylock of init's mmap_lock
+    expect(kv320[0]!.line).toBe(13);
+    expect(kv320[0]!.message).toMatch(/^22 rwsems are taken and never released anywhere in this capture \(first: sem=0xffff888002448420, taken at line 13\)/);
   });
 
   it('still judges the directory lock, whose releases the capture has', () => {

@@ -78,8 +78,10 @@ const RELEASES = new Set(['up_read', 'up_write', 'up_read_non_owner']);
  * on every acquisition variant) shows such locks as held forever: what holds them cannot be told.
  * Records printed with a bare address in place of the function name are not counted.
  */
-export async function rwsemsNeverReleased(chunks: AsyncIterable<Uint8Array>): Promise<Set<bigint>> {
-  const taken = new Set<string>();
+export async function rwsemsNeverReleased(chunks: AsyncIterable<Uint8Array>): Promise<Map<bigint, number>> {
+  /** address → the line of its first acquisition */
+  const taken = new Map<string, number>();
+  let lineNo = 0;
   const released = new Set<string>();
   let rest = '';
   const scan = (line: string): void => {
@@ -89,16 +91,17 @@ export async function rwsemsNeverReleased(chunks: AsyncIterable<Uint8Array>): Pr
     const fn = m[1]!;
     const sem = m[2]!.replace(/^0+(?=.)/, '');
     if (RELEASES.has(fn)) released.add(sem);
-    else if (fn.startsWith('down_') || fn.startsWith('_down_')) taken.add(sem);
+    else if ((fn.startsWith('down_') || fn.startsWith('_down_')) && !taken.has(sem)) taken.set(sem, lineNo);
   };
   for await (const c of chunks) {
     const text = rest + Buffer.from(c).toString('latin1');
     const lines = text.split('\n');
     rest = lines.pop()!;
-    for (const line of lines) scan(line);
+    for (const line of lines) { lineNo++; scan(line); }
   }
+  lineNo++;
   scan(rest);
-  const out = new Set<bigint>();
-  for (const s of taken) if (!released.has(s)) out.add(BigInt('0x' + s));
+  const out = new Map<bigint, number>();
+  for (const [s, line] of taken) if (!released.has(s)) out.set(BigInt('0x' + s), line);
   return out;
 }
