@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Searches of every interleaving, whole-capture inference and whole capture runs under a stand-in
-// QEMU: minutes on a small machine, so they run in their own project (`npm run test:exhaustive`,
-// and in CI), not in `npm test`.
+// Searches of every interleaving, whole-capture inference, whole capture runs under a stand-in
+// QEMU, and the fault campaigns that check whole real captures once per damage: minutes on a small
+// machine, so they run in their own project (`npm run test:exhaustive`, and in CI), not in `npm test`.
 const exhaustive = [
   'test/sim/explore.test.ts', 'test/sim/scenarios-ci.test.ts', 'test/trace/ftrace/infer.test.ts', 'test/report/capture.test.ts', 'test/report/quint.test.ts',
-  'test/scripts/capture/boot-attempts.test.ts',
+  'test/scripts/capture/boot-attempts.test.ts', 'test/props/fault-campaign.test.ts', 'test/kernel/mutants.test.ts',
 ];
 
 // A real headless Chromium (scripts/ci/install-browser.sh): its own project, `npm run test:browser`.
