@@ -1,12 +1,15 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Searches of every interleaving, whole-capture inference, whole capture runs under a stand-in
-// QEMU, and the fault campaigns that check whole real captures once per damage: minutes on a small
-// machine, so they run in their own project (`npm run test:exhaustive`, and in CI), not in `npm test`.
+// QEMU, conformance of whole real captures, and the fault campaigns that check real captures once
+// per damage: minutes on a small machine, so they run in their own project (`npm run
+// test:exhaustive`, and in CI), not in `npm test`.
 const exhaustive = [
   'test/sim/explore.test.ts', 'test/sim/scenarios-ci.test.ts', 'test/trace/ftrace/infer.test.ts', 'test/report/capture.test.ts', 'test/report/quint.test.ts',
   'test/scripts/capture/boot-attempts.test.ts', 'test/props/fault-campaign.test.ts', 'test/kernel/mutants.test.ts',
+  'test/conform/real-captures.test.ts',
 ];
 
 // A real headless Chromium (scripts/ci/install-browser.sh): its own project, `npm run test:browser`.
@@ -19,6 +22,9 @@ export default defineConfig({
   resolve: { alias: [{ find: /^kinv$/, replacement: src('index.ts') }, { find: /^kinv\/vitest$/, replacement: src('vitest.ts') }, { find: /^kinv\/testing$/, replacement: src('testing/index.ts') }] },
   test: {
     setupFiles: ['test/setup.ts'],
+    // One worker per core: vitest's default leaves one core to its main thread, which here only
+    // collects results, so on a 2-core machine the suite ran in one worker.
+    maxWorkers: availableParallelism(),
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [

@@ -1,32 +1,17 @@
 /**
  * `kinv conform` (src/conform/): a trace is a behaviour of the model with a d_add_ci shape, or the
  * first event no candidate state can take, pinned by event index and source line. The kprobe
- * fixtures are a draft and a fixed kernel's d_add_ci frame; the real captures are whole runs of
- * stock (mainline), draft and fixed 6.1 kernels. Mutated copies of a capture do not conform.
+ * fixtures are a draft and a fixed kernel's d_add_ci frame (whole real captures: real-captures.test.ts,
+ * in the exhaustive project). Mutated copies of a capture do not conform.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bundledSpecDir } from '../../src/analysis/load.js';
-import { SpecSet } from '../../src/checker/spec-set.js';
-import { conformTraceFile, SHAPES, type ConformReport, type ShapeResult } from '../../src/conform/conform.js';
-import type { DAddCiShape, LockOrder } from '../../src/sim/state.js';
+import { SHAPES } from '../../src/conform/conform.js';
+import type { DAddCiShape } from '../../src/sim/state.js';
 import { kinv } from '../helpers/kinv.js';
-
-const specs = new SpecSet([bundledSpecDir()], {});
-
-async function conform(path: string, shapes: DAddCiShape[] = SHAPES, order: LockOrder = 'current'): Promise<ConformReport> {
-  const r = await conformTraceFile(path, specs, { shapes, order });
-  if (r === undefined) throw new Error(`${path} unreadable`);
-  return r;
-}
-
-/** Each shape's verdict, with the first failing event's index, line and comparison key when it has one. */
-function verdicts(r: ConformReport): Record<string, unknown[]> {
-  return Object.fromEntries(r.results.map((x: ShapeResult) => [x.shape, x.failure
-    ? [x.verdict, x.failure.index, x.failure.line, x.failure.event, x.failure.pid] : [x.verdict]]));
-}
+import { conform, verdicts } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-conform-'));
 /** A copy of a text fixture without the given (1-based) record lines, its header's entry count lowered to match. */
@@ -103,34 +88,6 @@ describe('kinv conform on the simulator\'s own traces', () => {
       expect(r.fixed![0], e).toBe('does not conform');
     }
   });
-});
-
-describe('kinv conform on real captures', () => {
-  it('the stock 6.1 capture conforms to mainline only; the draft and the fixed shape fail at its first d_add_ci that allocates', async () => {
-    const r = await conform('traces/kernel/trace.gz');
-    expect(verdicts(r)).toEqual({
-      mainline: ['conforms'],
-      draft: ['does not conform', 53766, 54773, 'call d_alloc_parallel File23', 242],
-      fixed: ['does not conform', 53766, 54773, 'call d_alloc_parallel File23', 242],
-    });
-    expect([r.events, r.judged, r.directories, r.gaps]).toEqual([82190, 53268, 4, 0]);
-  }, 600_000);
-
-  it('the draft kernel\'s capture conforms to the draft only; against the fixed shape, the first early return without the relock', async () => {
-    expect(verdicts(await conform('traces/kernel-buggy/trace.gz'))).toEqual({
-      mainline: ['does not conform', 342, 477, 'rel R', 190],
-      draft: ['conforms'],
-      fixed: ['does not conform', 374, 511, 'ret d_add_ci', 190],
-    });
-  }, 600_000);
-
-  it('the fixed kernel\'s capture conforms to the fixed shape only; against the draft, the first relock after an E2', async () => {
-    expect(verdicts(await conform('traces/kernel-fixed/trace.gz'))).toEqual({
-      mainline: ['does not conform', 377, 512, 'rel R', 191],
-      draft: ['does not conform', 477, 621, 'acq_req R', 191],
-      fixed: ['conforms'],
-    });
-  }, 600_000);
 });
 
 describe('kinv conform on the command line', () => {

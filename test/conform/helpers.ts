@@ -1,0 +1,19 @@
+/** What the conform tests share: the bundled spec, a conformance run of each shape, its verdicts in brief. */
+import { bundledSpecDir } from '../../src/analysis/load.js';
+import { SpecSet } from '../../src/checker/spec-set.js';
+import { conformTraceFile, SHAPES, type ConformReport, type ShapeResult } from '../../src/conform/conform.js';
+import type { DAddCiShape, LockOrder } from '../../src/sim/state.js';
+
+const specs = new SpecSet([bundledSpecDir()], {});
+
+export async function conform(path: string, shapes: DAddCiShape[] = SHAPES, order: LockOrder = 'current'): Promise<ConformReport> {
+  const r = await conformTraceFile(path, specs, { shapes, order });
+  if (r === undefined) throw new Error(`${path} unreadable`);
+  return r;
+}
+
+/** Each shape's verdict, with the first failing event's index, line and comparison key when it has one. */
+export function verdicts(r: ConformReport): Record<string, unknown[]> {
+  return Object.fromEntries(r.results.map((x: ShapeResult) => [x.shape, x.failure
+    ? [x.verdict, x.failure.index, x.failure.line, x.failure.event, x.failure.pid] : [x.verdict]]));
+}
