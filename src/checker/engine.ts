@@ -452,7 +452,7 @@ export class Engine {
   fingerprint(): string {
     const parts: string[] = [];
     this.rt.stores.forEach((s, i) => {
-      if (s instanceof KeyedStore) parts.push(i + ':' + [...s.entries()].map((e) => `${e.k.join('\u0001')}=${String(e.v)}`).sort().join(','));
+      if (s instanceof KeyedStore) parts.push(i + ':' + [...s.entries()].map((e) => `${e.key().join('\u0001')}=${String(e.v)}`).sort().join(','));
       else if (s instanceof Relation) parts.push(i + ':' + [...s.succ].flatMap(([a,
         m]) => [...m.keys()].map((b) => `${String(a)}>${String(b)}`)).sort().join(','));
       else parts.push(i + ':' + String(s.v));

@@ -126,7 +126,7 @@ export class Explainer {
         const store = this.ctx.rt.stores[i];
         if (!(store instanceof KeyedStore)) return;
         for (const e of entriesNaming(store, st.taskPositions, pid)) {
-          const key = `${st.name}[${e.k.map((k) => formatValue(k)).join(', ')}]`;
+          const key = `${st.name}[${e.key().map((k) => formatValue(k)).join(', ')}]`;
           const origin = e.prov ? ` (line ${e.prov.line ?? '?'}, seq ${e.prov.seq})` : '';
           lines.push(st.type.k === 'set' ? `${key}${origin}` : `${key} = ${formatValue(e.v)}${origin}`);
         }

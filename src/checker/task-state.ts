@@ -3,7 +3,6 @@
  * (key position 0 always, other positions when indexed) instead of a scan of every entry: a
  * verdict or a gap about one task must not cost the size of every task's state.
  */
-import type { Scalar } from '../trace/event.js';
 import type { Entry, KeyedStore } from '../monitor/store.js';
 
 /** `positions`: key positions holding a task, -1 for a task-valued map. */
@@ -16,7 +15,7 @@ export function entriesNaming(store: KeyedStore, positions: readonly number[], p
   }
   if (scan) {
     store.forEachEntry((e) => {
-      if (positions.some((p) => (p === -1 ? e.v : e.k[p]) === pid)) found.add(e);
+      if (positions.some((p) => (p === -1 ? e.v : e.part(p)) === pid)) found.add(e);
       return true;
     });
   }
@@ -25,6 +24,5 @@ export function entriesNaming(store: KeyedStore, positions: readonly number[], p
 
 /** Removes every entry naming `pid`. */
 export function forgetTask(store: KeyedStore, positions: readonly number[], pid: number): void {
-  const doomed: Scalar[][] = entriesNaming(store, positions, pid).map((e) => e.k);
-  for (const k of doomed) store.delete(k, undefined);
+  for (const e of entriesNaming(store, positions, pid)) store.deleteEntry(e, undefined);
 }

@@ -145,7 +145,7 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
         };
       }
       const n = slots.length;
-      const bind = (env: Env, e: Entry): void => { for (let i = 0; i < n; i++) env.locals[slots[i]!] = e.k[i] ?? null; };
+      const bind = (env: Env, e: Entry): void => { for (let i = 0; i < n; i++) env.locals[slots[i]!] = e.part(i); };
       if (d.index) {
         const pos = d.index.pos;
         const value = compileExpr(d.index.value, ctx);
@@ -155,7 +155,7 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
           for (const e of store.where(pos, value(env) as Scalar)) {
             spend(env.rt);
             bind(env, e);
-            if (env.reads) recordRead(env, store, e.k, e);
+            if (env.reads) recordRead(env, store, e.key(), e);
             if (!each()) return;
           }
         };
@@ -165,7 +165,7 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
         store.forEachEntry((e) => {
           spend(env.rt);
           bind(env, e);
-          if (env.reads) recordRead(env, store, e.k, e);
+          if (env.reads) recordRead(env, store, e.key(), e);
           return each();
         });
       };
@@ -184,7 +184,7 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
         } else if (v instanceof KeyedStore) {
           for (const e of [...v.entries()]) {
             spend(env.rt);
-            for (let i = 0; i < n; i++) env.locals[slots[i]!] = e.k[i] ?? null;
+            for (let i = 0; i < n; i++) env.locals[slots[i]!] = e.part(i);
             if (!each()) return;
           }
         }
@@ -229,7 +229,7 @@ function compileEntryLookup(si: number, kfs: Compiled[]): (env: Env) => Entry | 
     const a = k0(env) as Scalar;
     const b = k1 ? (k1(env) as Scalar) : null;
     const entry = k1 ? store.get2(a, b) : store.get1(a);
-    if (env.reads) recordRead(env, store, entry ? entry.k : k1 ? [a, b] : [a], entry);
+    if (env.reads) recordRead(env, store, entry ? entry.key() : k1 ? [a, b] : [a], entry);
     return entry;
   };
 }
@@ -710,7 +710,7 @@ export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
           const a = k0(env) as Scalar;
           const b = k1 ? (k1(env) as Scalar) : null;
           const entry = k1 ? store.get2(a, b) : store.get1(a);
-          if (v === null) { if (entry) store.delete(entry.k, env.ev); return; }
+          if (v === null) { if (entry) store.deleteEntry(entry, env.ev); return; }
           if (entry) { entry.v = v; entry.prov = env.ev; return; }
           store.set(k1 ? [a, b] : [a], v, env.ev);
         };
@@ -732,7 +732,7 @@ export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
         return (env) => {
           const store = env.rt.stores[si] as KeyedStore;
           const entry = k1 ? store.get2(k0(env) as Scalar, k1(env) as Scalar) : store.get1(k0(env) as Scalar);
-          if (entry) store.delete(entry.k, env.ev);
+          if (entry) store.deleteEntry(entry, env.ev);
         };
       }
       return (env) => (env.rt.stores[si] as KeyedStore).delete(keys(env), env.ev);
@@ -756,7 +756,7 @@ export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
           const a = v0(env) as Scalar, b = v1(env) as Scalar;
           const entry = store.get2(a, b);
           if (adding) { if (entry) { entry.v = true; entry.prov = env.ev; } else store.set([a, b], true, env.ev); }
-          else if (entry) store.delete(entry.k, env.ev);
+          else if (entry) store.deleteEntry(entry, env.ev);
         };
       }
       return (env) => {

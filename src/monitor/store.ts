@@ -23,11 +23,49 @@ export function encodeKey(ks: readonly Scalar[]): Key | undefined {
   return s;
 }
 
-export interface Entry {
-  k: Scalar[];
-  v: Scalar;
-  /** The event that last wrote this entry (or, once deleted, the event that deleted it). */
-  prov: TraceEvent | undefined;
+/**
+ * One entry of a keyed store. Its key parts are fields, not an array: a store of a long trace holds
+ * hundreds of thousands of entries, and an array per entry (its object and its elements) would
+ * double each one's size. `key()` builds the tuple when a caller needs one (explanations, clones).
+ */
+export class Entry {
+  constructor(
+    /** Key part 0. */
+    readonly k0: Key,
+    /** Key part 1; undefined for a key of one part. */
+    readonly k1: Key | undefined,
+    /** Key parts 2 and on, for keys of three parts or more. */
+    readonly rest: readonly Key[] | undefined,
+    public v: Scalar,
+    /** The event that last wrote this entry (or, once deleted, the event that deleted it). */
+    public prov: TraceEvent | undefined,
+  ) {}
+
+  /** Key part `i` (none past the key's end). */
+  part(i: number): Scalar {
+    if (i === 0) return this.k0;
+    if (i === 1) return this.k1 ?? null;
+    return this.rest?.[i - 2] ?? null;
+  }
+
+  /** The key as a tuple (a new array). */
+  key(): Scalar[] {
+    if (this.k1 === undefined) return [this.k0];
+    return this.rest === undefined ? [this.k0, this.k1] : [this.k0, this.k1, ...this.rest];
+  }
+
+  /** Whether the key is the tuple `ks`. */
+  keyIs(ks: readonly Scalar[]): boolean {
+    const n = this.k1 === undefined ? 1 : 2 + (this.rest?.length ?? 0);
+    if (ks.length !== n) return false;
+    for (let i = 0; i < n; i++) if (this.part(i) !== ks[i]) return false;
+    return true;
+  }
+}
+
+function newEntry(ks: readonly Scalar[], v: Scalar, prov: TraceEvent | undefined): Entry {
+  const n = ks.length;
+  return new Entry(ks[0] as Key, n > 1 ? (ks[1] as Key) : undefined, n > 2 ? (ks.slice(2) as Key[]) : undefined, v, prov);
 }
 
 /** How many emptied levels and index buckets a store keeps for reuse. */
@@ -99,7 +137,7 @@ export class KeyedStore {
     if (k === null || k === undefined) return;
     const e = m.get(k) as Entry | undefined;
     if (e) { e.v = v; e.prov = prov; return; }
-    const entry: Entry = { k: ks, v, prov };
+    const entry = newEntry(ks, v, prov);
     m.set(k, entry);
     this.size++;
     this.everUsed = true;
@@ -113,8 +151,20 @@ export class KeyedStore {
     }
   }
 
+  /** Deletes an entry of this store (one that `get`, `where` or iteration gave). */
+  deleteEntry(e: Entry, prov: TraceEvent | undefined): void {
+    if (e.k1 === undefined) {
+      if (this.root.get(e.k0) !== e) return;
+      this.root.delete(e.k0);
+      this.removed(e, prov);
+      return;
+    }
+    if (e.rest === undefined) { this.delete2(e.k0, e.k1, prov); return; }
+    this.delete(e.key(), prov);
+  }
+
   delete(ks: readonly Scalar[], prov: TraceEvent | undefined): void {
-    if (ks.length === 2) { this.delete2(ks, prov); return; }
+    if (ks.length === 2) { this.delete2(ks[0] ?? null, ks[1] ?? null, prov); return; }
     const path: Level[] = [];
     let m = this.root;
     const last = ks.length - 1;
@@ -141,8 +191,7 @@ export class KeyedStore {
   }
 
   /** `delete` of a two-part key, without the path array. */
-  private delete2(ks: readonly Scalar[], prov: TraceEvent | undefined): void {
-    const a = ks[0], b = ks[1];
+  private delete2(a: Scalar | undefined, b: Scalar | undefined, prov: TraceEvent | undefined): void {
     if (a === null || a === undefined || b === null || b === undefined) return;
     const m = this.root.get(a) as Level | undefined;
     if (!m) return;
@@ -167,7 +216,7 @@ export class KeyedStore {
     for (let p = 1; p < this.arity; p++) {
       const ix = this.index[p];
       if (!ix) continue;
-      const part = e.k[p] as Key;
+      const part = e.part(p) as Key;
       const bucket = ix.get(part);
       if (bucket) {
         bucket.delete(e);
@@ -189,7 +238,7 @@ export class KeyedStore {
     for (let i = 1; i <= TOMBSTONES; i++) {
       const e = this.ring[(this.ringAt - i + TOMBSTONES) % TOMBSTONES];
       if (!e) return undefined;
-      if (e.k.length === ks.length && e.k.every((x, j) => x === ks[j])) return this.get(ks) ? undefined : e.prov;
+      if (e.keyIs(ks)) return this.get(ks) ? undefined : e.prov;
     }
     return undefined;
   }
@@ -225,12 +274,12 @@ export class KeyedStore {
     }
     const ix = this.index[pos];
     if (ix) return ix.get(part) ?? NOTHING;
-    return [...this.entries()].filter((e) => e.k[pos] === part);
+    return [...this.entries()].filter((e) => e.part(pos) === part);
   }
 
   clone(): KeyedStore {
     const c = new KeyedStore(this.name, this.arity, this.index.map((x, i) => (x ? i : -1)).filter((i) => i > 0));
-    for (const e of this.entries()) c.set(e.k, e.v, e.prov);
+    for (const e of this.entries()) c.set(e.key(), e.v, e.prov);
     c.everUsed = this.everUsed;
     return c;
   }

@@ -35,7 +35,7 @@ type Store = KeyedStore | Relation | { v: Scalar; prov: TraceEvent | undefined }
 function storeValue(s: Store, isSet: boolean): ItfValue {
   if (s instanceof KeyedStore) {
     const entries = [...s.entries()];
-    return isSet ? { '#set': entries.map((e) => key(e.k)) } : { '#map': entries.map((e) => [key(e.k), scalar(e.v)] as [ItfValue, ItfValue]) };
+    return isSet ? { '#set': entries.map((e) => key(e.key())) } : { '#map': entries.map((e) => [key(e.key()), scalar(e.v)] as [ItfValue, ItfValue]) };
   }
   if (s instanceof Relation) {
     const pairs: ItfValue[] = [];
