@@ -27,6 +27,7 @@ export function encodeKey(ks: readonly Scalar[]): Key | undefined {
  * One entry of a keyed store. Its key parts are fields, not an array: a store of a long trace holds
  * hundreds of thousands of entries, and an array per entry (its object and its elements) would
  * double each one's size. `key()` builds the tuple when a caller needs one (explanations, clones).
+ * Keys of three parts or more are a `LongEntry`, so that the common entry has no field for them.
  */
 export class Entry {
   constructor(
@@ -34,8 +35,6 @@ export class Entry {
     readonly k0: Key,
     /** Key part 1; undefined for a key of one part. */
     readonly k1: Key | undefined,
-    /** Key parts 2 and on, for keys of three parts or more. */
-    readonly rest: readonly Key[] | undefined,
     public v: Scalar,
     /** The event that last wrote this entry (or, once deleted, the event that deleted it). */
     public prov: TraceEvent | undefined,
@@ -45,27 +44,58 @@ export class Entry {
   part(i: number): Scalar {
     if (i === 0) return this.k0;
     if (i === 1) return this.k1 ?? null;
-    return this.rest?.[i - 2] ?? null;
+    return this.tail()[i - 2] ?? null;
+  }
+
+  /** Key parts 2 and on. */
+  tail(): readonly Key[] {
+    return NO_KEYS;
   }
 
   /** The key as a tuple (a new array). */
   key(): Scalar[] {
-    if (this.k1 === undefined) return [this.k0];
-    return this.rest === undefined ? [this.k0, this.k1] : [this.k0, this.k1, ...this.rest];
+    return this.k1 === undefined ? [this.k0] : [this.k0, this.k1, ...this.tail()];
   }
 
   /** Whether the key is the tuple `ks`. */
   keyIs(ks: readonly Scalar[]): boolean {
-    const n = this.k1 === undefined ? 1 : 2 + (this.rest?.length ?? 0);
+    const n = this.k1 === undefined ? 1 : 2 + this.tail().length;
     if (ks.length !== n) return false;
     for (let i = 0; i < n; i++) if (this.part(i) !== ks[i]) return false;
     return true;
   }
 }
 
+const NO_KEYS: readonly Key[] = [];
+
+class LongEntry extends Entry {
+  constructor(k0: Key, k1: Key, private readonly rest: readonly Key[], v: Scalar, prov: TraceEvent | undefined) {
+    super(k0, k1, v, prov);
+  }
+
+  override tail(): readonly Key[] {
+    return this.rest;
+  }
+}
+
+/**
+ * A string made by concatenation (`"in-lookup " + dir + "/" + name`) is a tree of its pieces until
+ * something reads its characters, and hashing it as a map key does not flatten it. A stored key
+ * or value lives as long as its entry, so it is flattened once, when stored: reading one
+ * character makes V8 replace the tree by the flat text, about half the size of a three-piece tree.
+ */
+function flat<T extends Scalar>(x: T): T {
+  if (typeof x === 'string') x.charCodeAt(0);
+  return x;
+}
+
 function newEntry(ks: readonly Scalar[], v: Scalar, prov: TraceEvent | undefined): Entry {
   const n = ks.length;
-  return new Entry(ks[0] as Key, n > 1 ? (ks[1] as Key) : undefined, n > 2 ? (ks.slice(2) as Key[]) : undefined, v, prov);
+  for (let i = 0; i < n; i++) flat(ks[i]!);
+  flat(v);
+  if (n === 1) return new Entry(ks[0] as Key, undefined, v, prov);
+  if (n === 2) return new Entry(ks[0] as Key, ks[1] as Key, v, prov);
+  return new LongEntry(ks[0] as Key, ks[1] as Key, ks.slice(2) as Key[], v, prov);
 }
 
 /** How many emptied levels and index buckets a store keeps for reuse. */
@@ -159,7 +189,7 @@ export class KeyedStore {
       this.removed(e, prov);
       return;
     }
-    if (e.rest === undefined) { this.delete2(e.k0, e.k1, prov); return; }
+    if (e.tail().length === 0) { this.delete2(e.k0, e.k1, prov); return; }
     this.delete(e.key(), prov);
   }
 
@@ -304,8 +334,8 @@ export class Relation {
   add(a: Scalar, b: Scalar, prov: TraceEvent | undefined): void {
     if (a === null || b === null) return;
     let m = this.succ.get(a);
-    if (!m) { m = new Map(); this.succ.set(a, m); }
-    if (!m.has(b)) { m.set(b, prov); this.size++; }
+    if (!m) { m = new Map(); this.succ.set(flat(a), m); }
+    if (!m.has(b)) { m.set(flat(b), prov); this.size++; }
   }
 
   remove(a: Scalar, b: Scalar): void {
