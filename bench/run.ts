@@ -139,29 +139,14 @@ export async function readerOnly(file: string, lib: Lib): Promise<ScanFigures> {
   return figures(statSync(file).size, events, (performance.now() - t0) / 1000);
 }
 
-/** The full check of one file in this process, with RSS sampled every 10 ms. */
-async function checkHere(file: string, lib: Lib): Promise<CheckFigures> {
-  const specs = new lib.specSet.SpecSet([], {});
-  if (!specs.base) throw new Error(specs.diagnostics.map((d) => d.message).join('; '));
-  let peakRss = process.memoryUsage().rss;
-  const timer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 10);
-  const t0 = performance.now();
-  const r = await lib.file.checkTraceFile(file, specs, {});
-  const seconds = (performance.now() - t0) / 1000;
-  clearInterval(timer);
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  if (!r) throw new Error(`cannot check ${file}`);
-  const bytes = statSync(file).size;
-  return {
-    file, bytes, lines: r.stats.lines, events: r.stats.events, violations: r.violations, pending: r.pending, seconds,
-    eventsPerSec: r.stats.events / seconds, MBps: bytes / MB / seconds, peakRss, maxRss: process.resourceUsage().maxRSS * 1024, from: lib.from,
-  };
-}
-
-/** Runs `checkHere` in a fresh process (this script with `--child FILE`), so each peak RSS is its own. */
+/**
+ * The full check of `file` in a fresh process (bench/check-child.mjs), so each peak RSS is its own;
+ * a check of the build runs on plain node, without the tsx loader this script runs under.
+ */
 function checkInChild(file: string, lib: Lib): Promise<CheckFigures> {
   return new Promise((resolve, reject) => {
-    const args = [...process.execArgv, fileURLToPath(import.meta.url), '--child', file, lib.from === 'src' ? '--src' : '--built'];
+    const script = join(ROOT, 'bench', 'check-child.mjs');
+    const args = lib.from === 'src' ? [...process.execArgv, script, file, 'src'] : [script, file, 'dist'];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
@@ -331,14 +316,10 @@ registerSection({
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { events: { type: 'string' }, 'ftrace-mb': { type: 'string' }, only: { type: 'string' }, src: { type: 'boolean' }, built: { type: 'boolean' }, child: { type: 'string' } },
+    options: { events: { type: 'string' }, 'ftrace-mb': { type: 'string' }, only: { type: 'string' }, src: { type: 'boolean' }, built: { type: 'boolean' } },
   });
   const forceSrc = values.src === true;
   const lib = await loadLib(forceSrc, values.built === true);
-  if (values.child !== undefined) {
-    process.stdout.write(JSON.stringify(await checkHere(values.child, lib)) + '\n');
-    return;
-  }
   mkdirSync(OUT, { recursive: true });
   const only = values.only?.split(',').map((s) => s.trim());
   const ctx: BenchContext = {

@@ -1,0 +1,37 @@
+// The full check of one trace file, in a process of its own, printing its figures as one JSON line
+// (bench/run.ts's `CheckFigures`): `node bench/check-child.mjs FILE dist|src`. Plain JavaScript, so
+// that a check of the build runs on plain node: the peak RSS it reports is kinv's alone, without
+// the tsx loader that bench/run.ts itself needs (about 40 MB). A check of the sources runs under
+// `node --import tsx`. RSS is sampled every 10 ms, and the kernel's maximum RSS is the cross-check.
+import { statSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { clearInterval, setInterval } from 'node:timers';
+import process from 'node:process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const [file, from] = process.argv.slice(2);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const base = from === 'src' ? join(root, 'src') : join(root, 'dist');
+const ext = from === 'src' ? '.ts' : '.js';
+const imp = (p) => import(pathToFileURL(join(base, p + ext)).href);
+const fileMod = await imp('checker/file');
+const specSet = await imp('checker/spec-set');
+
+const specs = new specSet.SpecSet([], {});
+if (!specs.base) throw new Error(specs.diagnostics.map((d) => d.message).join('; '));
+let peakRss = process.memoryUsage().rss;
+const timer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 10);
+const t0 = performance.now();
+const r = await fileMod.checkTraceFile(file, specs, {});
+const seconds = (performance.now() - t0) / 1000;
+clearInterval(timer);
+peakRss = Math.max(peakRss, process.memoryUsage().rss);
+if (!r) throw new Error(`cannot check ${file}`);
+const bytes = statSync(file).size;
+const MB = 1024 * 1024;
+process.stdout.write(JSON.stringify({
+  file, bytes, lines: r.stats.lines, events: r.stats.events, violations: r.violations, pending: r.pending, seconds,
+  eventsPerSec: r.stats.events / seconds, MBps: bytes / MB / seconds, peakRss, maxRss: process.resourceUsage().maxRSS * 1024,
+  from: from === 'src' ? 'src' : 'dist',
+}) + '\n');
