@@ -121,6 +121,8 @@ export class LineScan {
   sw: SwitchLine | undefined;
   reason = '';
   badAt = 0;
+  /** A record decoded from binary data (see decoded.ts): `materialise` gives it, and the other fields are set as for its line. */
+  decoded: RawFtraceRecord | undefined = undefined;
 
   reset(text: string, start: number, end: number): void {
     this.text = text; this.start = start; this.end = end;
@@ -133,6 +135,7 @@ export class LineScan {
     this.durNs = -1; this.gargsS = this.gargsE = this.retS = this.retE = -1;
     this.parentS = this.parentE = this.modS = this.modE = this.offS = this.offE = -1;
     this.sw = undefined;
+    this.decoded = undefined;
     this.reason = ''; this.badAt = start;
   }
 }
@@ -903,6 +906,13 @@ function setTimestamp(rec: RawFtraceRecord, sc: LineScan): void {
 
 /** Builds the full record for a scanned record line (pid/cpu as printed; the reader completes graph pids). */
 export function materialise(sc: LineScan, file: string, line: number): RawFtraceRecord {
+  const d = sc.decoded;
+  if (d !== undefined) {
+    d.pid = sc.pid;
+    d.file = file;
+    d.line = line;
+    return d;
+  }
   const s = sc.text;
   const rec = newRecord(sc.kind, sc.name, file, line);
   rec.pid = sc.pid;
@@ -953,7 +963,7 @@ export function materialise(sc: LineScan, file: string, line: number): RawFtrace
 }
 
 /** The per-event grammars; other events get best-effort `key=value` pairs. */
-function eventArgs(name: string, s: string, a: number, b: number, args: Record<string, string>): void {
+export function eventArgs(name: string, s: string, a: number, b: number, args: Record<string, string>): void {
   let ok: boolean;
   switch (name) {
     case 'lock_acquire': ok = parseLockAcquire(s, a, b, args); break;

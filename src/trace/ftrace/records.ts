@@ -204,7 +204,6 @@ export class FtraceRecordReader {
   /** The lines of a binary trace, its records decoded (see decoded.ts): each is read as its text line would be. */
   decoded(chunk: DecodedChunk): void {
     const sc = this.sc;
-    const joined = chunk.joined;
     const list = chunk.decoded;
     for (let i = 0; i < list.length; i++) {
       const d = list[i]!;
@@ -213,8 +212,7 @@ export class FtraceRecordReader {
       const lineNo = ++this.stats.lines;
       this.state.line = lineNo;
       this.releaseHeld();
-      if (joined === undefined) fillScan(sc, d);
-      else fillScan(sc, d, joined.text, joined.starts[i]!);
+      fillScan(sc, d);
       // (a decoded record holds no control bytes: decoded.ts)
       this.record(sc, lineNo);
       sc.text = '';
@@ -364,7 +362,7 @@ export class FtraceRecordReader {
       siteFn = this.siteFunction(sc, lineNo, pid);
       if (siteFn === undefined) return;
     }
-    const returnSym = kind === 'kretprobe' ? (siteFn ?? sc.text.slice(sc.symS, sc.symE)) : undefined;
+    const returnSym = kind === 'kretprobe' ? (siteFn ?? probedFunction(sc)) : undefined;
     // Only probe records and syscall exits show a task past a leaf: function_graph lines (the
     // leaf itself, its callees) and tracepoints (lock events, the sched_switch of a blocked
     // down_read) are logged from inside it.
@@ -393,7 +391,7 @@ export class FtraceRecordReader {
       }
       case 'kprobe': {
         // A probe is known by the function it probes; its event name is the user's choice.
-        const sym = siteFn ?? sc.text.slice(sc.symS, sc.symE);
+        const sym = siteFn ?? probedFunction(sc);
         if (this.wanted(sym, kind) || this.wanted(sc.name, kind)) {
           this.onProbed(kind, sym);
           const rec = this.build(sc, lineNo, pid);
@@ -651,6 +649,11 @@ export class FtraceRecordReader {
     this.stats.unreturned = this.pairing.unreturned;
     this.stats.returnsMissed = this.pairing.returnsMissed;
   }
+}
+
+/** The function a probe record's head names (see LineScan): the decoded record's, or the text's. */
+function probedFunction(sc: LineScan): string {
+  return sc.decoded !== undefined ? sc.decoded.probedSym ?? '' : sc.text.slice(sc.symS, sc.symE);
 }
 
 function toBuffer(chunk: Buffer | Uint8Array | string): Buffer {
