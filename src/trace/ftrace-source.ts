@@ -10,10 +10,10 @@ import { compileRecordMapper } from '../monitor/mapping.js';
 import { ProbeCoverage, type ProbeDefinition } from './coverage.js';
 import type { SourceStats, TraceGap, TraceItem } from './event.js';
 import type { FormatContext, FormatReader, TraceFormat } from './format.js';
-import { inferIrwsemOffset, inferParLookupBit, rwsemsNeverReleased } from './ftrace/infer.js';
+import { inferIrwsemOffset, inferParLookupBit } from './ftrace/infer.js';
 import type { DecodedChunk } from './ftrace/decoded.js';
 import type { FtraceMapping } from './ftrace/mapping-api.js';
-import { entriesShortfall, type EntriesPromise } from './ftrace/promise.js';
+import { readAhead, type ReadAhead } from './ftrace/read-ahead.js';
 import { readFtrace } from './ftrace/read.js';
 import { ProbeSites } from './ftrace/sites.js';
 import { openInput, peek, type OpenedInput } from './input.js';
@@ -32,13 +32,17 @@ export const ftraceFormat: TraceFormat = {
 };
 
 async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<FormatReader> {
-  // A `trace` file that holds fewer records than its header promises lost them at an unknown
-  // place: known before judging, every task is unknown throughout (a second read of the file,
-  // done before the first read starts: an xz stream is decoded by one decoder per process at a time).
-  const short = ctx.reread !== undefined ? await shortfall(ctx.reread) : undefined;
-  // Locks the whole capture takes and never releases (their releases filtered out): read ahead the
-  // same way, so a rule about what holds them can say from the first record that it cannot tell.
-  const unreleased = ctx.reread !== undefined ? await neverReleased(ctx.reread) : undefined;
+  const { probes, kernelSymbols } = ctx.capture;
+  const probeSites = new ProbeSites(probes, kernelSymbols);
+  // One read of the whole file ahead of the read that judges it (done before that read starts: an
+  // xz stream is decoded by one decoder per process at a time), for what must be known before the
+  // first record is judged. A `trace` file that holds fewer records than its header promises lost
+  // them at an unknown place: every task is unknown throughout. Locks the whole capture takes and
+  // never releases (their releases filtered out): a rule about what holds them can say from the
+  // first record that it cannot tell.
+  const ahead = ctx.reread !== undefined ? await readAheadOf(ctx.reread, probeSites) : undefined;
+  const short = ahead?.shortfall;
+  const unreleased = ahead?.neverReleased;
   // (a trace.dat gives its records decoded past this much text: tracedat/read.ts, HEAD_TEXT_BYTES)
   const peeked = await peek(input.decoded ?? input.chunks, 1 << 19);
   const head = Buffer.concat(peeked.head).toString('latin1');
@@ -58,7 +62,7 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
     inferred,
     read: (spec) => {
       const coverage = new ProbeCoverage();
-      const { probes, kernelFunctions, kernelSymbols } = ctx.capture;
+      const { kernelFunctions } = ctx.capture;
       if (kernelFunctions !== undefined) coverage.setPresent(kernelFunctions);
       // (as lock ids: a lock is named by its rwsem's address minus the spec's i_rwsem offset)
       const off = spec.params.get('i_rwsem_offset')?.value;
@@ -75,7 +79,7 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
       }
       const opened = openFtraceSource(peeked.all, {
         file: ctx.file, spec, onDiagnostic: (d) => { if (d.code !== 'KV316' || (short === undefined && input.cut === undefined)) diag(d); },
-        stats: ctx.stats, params: ctx.params, coverage, probes, head, probeSites: new ProbeSites(probes, kernelSymbols),
+        stats: ctx.stats, params: ctx.params, coverage, probes, head, probeSites,
       });
       if (!opened.ok) {
         for (const d of opened.diagnostics) diag(d);
@@ -95,21 +99,12 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
   };
 }
 
-async function shortfall(path: string): Promise<EntriesPromise | undefined> {
+async function readAheadOf(path: string, sites: ProbeSites): Promise<ReadAhead | undefined> {
   try {
     const again = await openInput(path);
-    const short = await entriesShortfall(again.chunks);
+    const ahead = await readAhead(again.chunks, sites);
     // A cut compressed stream lost its end, a known place: reported where it is cut.
-    return again.cut === undefined ? short : undefined;
-  } catch {
-    return undefined; // the main read reports what is wrong with the file
-  }
-}
-
-async function neverReleased(path: string): Promise<Map<bigint, number> | undefined> {
-  try {
-    const again = await openInput(path);
-    return await rwsemsNeverReleased(again.chunks);
+    return again.cut === undefined ? ahead : { ...ahead, shortfall: undefined };
   } catch {
     return undefined; // the main read reports what is wrong with the file
   }

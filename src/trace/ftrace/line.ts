@@ -15,6 +15,7 @@
 import { newRecord, type RawFtraceRecord, type RawKind, type TsClock } from './raw.js';
 import * as chars from './chars.js';
 import * as grammars from './payload.js';
+import { RecentCuts } from './recent.js';
 
 // Local bindings: see chars.ts.
 const { findChar, findStr, isDigit, isWs, skipWs, trimEnd } = chars;
@@ -121,6 +122,8 @@ export class LineScan {
   sw: SwitchLine | undefined;
   reason = '';
   badAt = 0;
+  /** A record decoded from binary data (see decoded.ts): `materialise` gives it, and the other fields are set as for its line. */
+  decoded: RawFtraceRecord | undefined = undefined;
 
   reset(text: string, start: number, end: number): void {
     this.text = text; this.start = start; this.end = end;
@@ -133,6 +136,7 @@ export class LineScan {
     this.durNs = -1; this.gargsS = this.gargsE = this.retS = this.retE = -1;
     this.parentS = this.parentE = this.modS = this.modE = this.offS = this.offE = -1;
     this.sw = undefined;
+    this.decoded = undefined;
     this.reason = ''; this.badAt = start;
   }
 }
@@ -901,16 +905,51 @@ function setTimestamp(rec: RawFtraceRecord, sc: LineScan): void {
   }
 }
 
+/** The columns that repeat from line to line (see recent.ts), by slot. */
+const recent = new RecentCuts();
+const R_COMM = 0, R_FLAGS = 1;
+/**
+ * A probe's own strings, by its event name: its site, its function, then its argument names (the
+ * records of one probe repeat them, those of the probes around it do not).
+ */
+const byProbe = new Map<string, RecentCuts>();
+const P_SITE = 0, P_SYM = 1, P_KEYS = 2;
+const MAX_PROBES = 4096;
+/** For probes past MAX_PROBES. */
+const otherProbes = new RecentCuts();
+
+function probeCuts(name: string): RecentCuts {
+  let c = byProbe.get(name);
+  if (c === undefined) {
+    if (byProbe.size >= MAX_PROBES) return otherProbes;
+    c = new RecentCuts();
+    byProbe.set(name, c);
+  }
+  return c;
+}
+
+/** The probed function a probe record line's head names (`sym` of `(sym+off/size)`, of `(site <- sym)`). */
+export function probedSymOf(sc: LineScan): string {
+  return probeCuts(sc.name).cut(P_SYM, sc.text, sc.symS, sc.symE);
+}
+
 /** Builds the full record for a scanned record line (pid/cpu as printed; the reader completes graph pids). */
 export function materialise(sc: LineScan, file: string, line: number): RawFtraceRecord {
+  const d = sc.decoded;
+  if (d !== undefined) {
+    d.pid = sc.pid;
+    d.file = file;
+    d.line = line;
+    return d;
+  }
   const s = sc.text;
   const rec = newRecord(sc.kind, sc.name, file, line);
   rec.pid = sc.pid;
   rec.cpu = sc.cpu;
   if (sc.tgid >= 0) rec.tgid = sc.tgid;
-  if (sc.commS >= 0) rec.comm = s.slice(skipWs(s, sc.commS, sc.commE), sc.commE);
+  if (sc.commS >= 0) rec.comm = recent.cut(R_COMM, s, skipWs(s, sc.commS, sc.commE), sc.commE);
   if (sc.tsS >= 0) setTimestamp(rec, sc);
-  if (sc.flagsS >= 0) rec.flags = s.slice(sc.flagsS, sc.flagsE);
+  if (sc.flagsS >= 0) rec.flags = recent.cut(R_FLAGS, s, sc.flagsS, sc.flagsE);
   if (sc.durNs >= 0) rec.durationNs = sc.durNs;
   if (sc.retS >= 0) rec.retval = s.slice(sc.retS, sc.retE);
   const args = rec.args;
@@ -927,12 +966,14 @@ export function materialise(sc: LineScan, file: string, line: number): RawFtrace
       if (sc.gargsS >= 0) parseGraphArgs(s, sc.gargsS, sc.gargsE, args);
       break;
     case 'kprobe':
-    case 'kretprobe':
+    case 'kretprobe': {
       rec.payload = s.slice(sc.payS, sc.payE);
-      rec.site = s.slice(sc.siteS, sc.siteE);
-      rec.probedSym = s.slice(sc.symS, sc.symE);
-      parseKeyValues(s, sc.argsS, sc.payE, args);
+      const cuts = probeCuts(sc.name);
+      rec.site = cuts.cut(P_SITE, s, sc.siteS, sc.siteE);
+      rec.probedSym = cuts.cut(P_SYM, s, sc.symS, sc.symE);
+      parseKeyValues(s, sc.argsS, sc.payE, args, cuts, P_KEYS);
       break;
+    }
     case 'syscall_exit':
       if (sc.payS >= 0) {
         rec.payload = s.slice(sc.payS, sc.payE);
@@ -953,7 +994,7 @@ export function materialise(sc: LineScan, file: string, line: number): RawFtrace
 }
 
 /** The per-event grammars; other events get best-effort `key=value` pairs. */
-function eventArgs(name: string, s: string, a: number, b: number, args: Record<string, string>): void {
+export function eventArgs(name: string, s: string, a: number, b: number, args: Record<string, string>): void {
   let ok: boolean;
   switch (name) {
     case 'lock_acquire': ok = parseLockAcquire(s, a, b, args); break;

@@ -13,6 +13,12 @@
  * of that task with the same stamp, the task ran there first and migrated, so those go first.
  * Otherwise ties keep input order (within a printed tie of distinct stamps, the log's order is the
  * stamps' order).
+ *
+ * A `counter` clock (trace_clock=counter) counts events, not time: one tick per event, shared by
+ * all CPUs. Its window is counted in ticks (4096 by default: the records of a millisecond at four
+ * million events a second), so that it holds about as many records as the time window holds at a
+ * high event rate; a window in nanoseconds read as ticks would hold a million records, most
+ * captures whole, until their end.
  */
 import type { RawFtraceRecord, RawGap, RawItem } from './raw.js';
 
@@ -43,10 +49,21 @@ class CpuQueue {
 }
 
 
+/** The default window of a `counter` clock, in ticks (events). */
+export const DEFAULT_WINDOW_TICKS = 1 << 12;
+
+/** A window as whole seconds and nanoseconds (ticks: the value div and mod 1e9, as records carry them). */
+function splitWindow(w: number): [number, number] {
+  const v = Math.max(0, Math.floor(w));
+  return [Math.floor(v / 1e9), v % 1e9];
+}
+
 export class ReorderWindow {
   private readonly queues = new Map<number, CpuQueue>();
-  private readonly wSec: number;
-  private readonly wNsec: number;
+  private wSec: number;
+  private wNsec: number;
+  /** The clock of the records so far counts ticks (see the module comment). */
+  private ticks = false;
   private maxSec = -Infinity;
   private maxNsec = 0;
   private order = 0;
@@ -68,10 +85,9 @@ export class ReorderWindow {
    * than the one before it on its own CPU: lines of the log were moved or lost, so a gap of every
    * task is put before the records it overtook (those still held), and another after it.
    */
-  constructor(windowNs: number, private readonly emit: (item: RawItem) => void, private readonly onBackwards?: (rec: RawFtraceRecord) => void) {
-    const w = Math.max(0, Math.floor(windowNs));
-    this.wSec = Math.floor(w / 1e9);
-    this.wNsec = w % 1e9;
+  constructor(private readonly windowNs: number, private readonly emit: (item: RawItem) => void,
+    private readonly onBackwards?: (rec: RawFtraceRecord) => void, private readonly windowTicks = DEFAULT_WINDOW_TICKS) {
+    [this.wSec, this.wNsec] = splitWindow(windowNs);
   }
 
   push(item: RawItem): void {
@@ -80,6 +96,10 @@ export class ReorderWindow {
       if (cpu < 0 || this.maxSec === -Infinity) { this.flush(); this.emit(item); return; }
       this.enqueue(cpu, item, this.maxSec, this.maxNsec);
     } else {
+      if ((item.tsClock === 'counter') !== this.ticks) {
+        this.ticks = !this.ticks;
+        [this.wSec, this.wNsec] = splitWindow(this.ticks ? this.windowTicks : this.windowNs);
+      }
       if (item.tsSec === undefined || item.tsNsec === undefined || cpu < 0) { this.flush(); this.emit(item); return; }
       const s = item.tsSec;
       const n = item.tsNsec;

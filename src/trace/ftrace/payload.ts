@@ -5,8 +5,10 @@
  * works on (text, start, end) spans of the reader's chunk string, with bounded scans only.
  */
 import * as chars from './chars.js';
+import type { RecentCuts } from './recent.js';
 
 const { findChar, findStr, isDigit, isWs, skipWs, trimEnd } = chars;
+
 
 function isKeyChar(c: number): boolean {
   // [A-Za-z0-9_$.\-[\]] : probe argument names, `$retval`, event fields like `common_pid`.
@@ -23,12 +25,13 @@ function keyFollows(s: string, i: number, end: number): boolean {
 }
 
 /**
- * Parses `key=value` pairs separated by blanks into `args`. Values: plain tokens, `"quoted
+ * Parses `key=value` pairs separated by blanks into `args`. `names`: where the keys of the lines
+ * of one kind are kept, from `slot` on (the n-th key of such a line most often repeats the last's). Values: plain tokens, `"quoted
  * strings"` (may contain blanks and quotes; a string ends at a `"` followed by the end or by
  * ` key=`), `{…}` arrays, `(fault)`. Tokens without `=` are ignored. Never fails.
  */
-export function parseKeyValues(s: string, i: number, end: number, args: Record<string, string>): void {
-  scanKeyValues(s, i, end, args);
+export function parseKeyValues(s: string, i: number, end: number, args: Record<string, string>, names?: RecentCuts, slot = 0): void {
+  scanKeyValues(s, i, end, args, names, slot);
 }
 
 /**
@@ -41,8 +44,9 @@ export function hasOpenString(s: string, i: number, end: number): boolean {
 }
 
 /** The `key=value` walk; fills `args` when given. False when a quoted value is left open. */
-function scanKeyValues(s: string, i: number, end: number, args: Record<string, string> | undefined): boolean {
+function scanKeyValues(s: string, i: number, end: number, args: Record<string, string> | undefined, names?: RecentCuts, slot = 0): boolean {
   let closed = true;
+  let n = slot;
   i = skipWs(s, i, end);
   while (i < end) {
     const k0 = i;
@@ -75,7 +79,7 @@ function scanKeyValues(s: string, i: number, end: number, args: Record<string, s
       while (i < end && !isWs(s.charCodeAt(i))) i++;
       v1 = i;
     }
-    if (args !== undefined && k1 > k0) args[s.slice(k0, k1)] = s.slice(v0, v1);
+    if (args !== undefined && k1 > k0) args[names !== undefined ? names.cut(n++, s, k0, k1) : s.slice(k0, k1)] = s.slice(v0, v1);
     i = skipWs(s, i, end);
   }
   return closed;

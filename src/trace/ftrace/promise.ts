@@ -10,7 +10,7 @@
  * shortfall, never invent one. Only tracers that print one line per entry are checked, and not a
  * log that marks its own losses (the reader places those).
  */
-import { L_BAD, L_MARKER, L_RECORD, L_SWITCH, LineScan, newSniffState, scanLine } from './line.js';
+import { L_BAD, L_MARKER, L_RECORD, L_SWITCH, type LineScan, type SniffState } from './line.js';
 
 export interface EntriesPromise {
   promised: number;
@@ -20,40 +20,25 @@ export interface EntriesPromise {
   line: number;
 }
 
-/** The header's promise when the log holds fewer entries, else undefined (also when it makes none). */
-export async function entriesShortfall(chunks: AsyncIterable<Uint8Array>): Promise<EntriesPromise | undefined> {
-  const st = newSniffState();
-  const sc = new LineScan();
-  let counted = 0;
-  let marked = false;
-  let carry: Buffer | undefined;
-  const feed = (text: string, terminatedAll: boolean): void => {
-    let pos = 0;
-    while (pos < text.length) {
-      let nl = text.indexOf('\n', pos);
-      if (nl === -1) { if (!terminatedAll) return; nl = text.length; }
-      st.line++;
-      scanLine(text, pos, nl, st, sc);
-      if (sc.cls === L_RECORD || sc.cls === L_BAD || sc.cls === L_SWITCH) counted++;
-      else if (sc.cls === L_MARKER && sc.marker !== 'overwritten') marked = true;
-      sc.text = '';
-      pos = nl + 1;
-    }
-  };
-  for await (const chunk of chunks) {
-    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (carry) { buf = Buffer.concat([carry, buf]); carry = undefined; }
-    const last = buf.lastIndexOf(10);
-    if (last === -1) { carry = Buffer.from(buf.subarray(0, Math.min(buf.length, 1 << 20))); continue; }
-    feed(buf.toString('latin1', 0, last + 1), false);
-    if (last + 1 < buf.length) carry = Buffer.from(buf.subarray(last + 1, Math.min(buf.length, last + 1 + (1 << 20))));
-    // Past the header: nothing to hold the log to (no count, or a tracer not counted) ends the pass.
-    if (st.line > 64 && (st.entries === undefined || (st.tracer !== undefined && st.tracer !== 'nop' && st.tracer !== 'function'))) return undefined;
+/** Counts the entries of a log's scanned lines, against its header's promise. */
+export class EntriesCount {
+  private counted = 0;
+  private marked = false;
+
+  /** Takes a scanned line into account. */
+  note(sc: LineScan): void {
+    if (sc.cls === L_RECORD || sc.cls === L_BAD || sc.cls === L_SWITCH) this.counted++;
+    else if (sc.cls === L_MARKER && sc.marker !== 'overwritten') this.marked = true;
   }
-  // A last line without its newline: the file was cut at the end, a loss whose place is known
-  // (the reader reports it there), not one from an unknown place.
-  if (carry && carry.length > 0) return undefined;
-  const e = st.entries;
-  if (e === undefined || marked || (st.tracer !== 'nop' && st.tracer !== 'function') || counted >= e.inBuffer) return undefined;
-  return { promised: e.inBuffer, counted, line: e.line };
+
+  /**
+   * The header's promise when the log (whose headers `st` read) holds fewer entries, else undefined
+   * (also when it makes none). `cutAtEnd`: the last line has no newline, the file was cut at its
+   * end, a loss whose place is known (the reader reports it there), not one from an unknown place.
+   */
+  shortfall(st: SniffState, cutAtEnd: boolean): EntriesPromise | undefined {
+    const e = st.entries;
+    if (cutAtEnd || e === undefined || this.marked || (st.tracer !== 'nop' && st.tracer !== 'function') || this.counted >= e.inBuffer) return undefined;
+    return { promised: e.inBuffer, counted: this.counted, line: e.line };
+  }
 }

@@ -103,8 +103,12 @@ export function emptyFtraceStats(): FtraceReadStats {
 }
 
 // Local bindings: see chars.ts.
-const { L_BAD, L_MARKER, L_RECORD, L_SKIP, L_SWITCH, materialise, newSniffState, scanLine } = lineMod;
+const { L_BAD, L_MARKER, L_RECORD, L_SKIP, L_SWITCH, materialise, newSniffState, probedSymOf, scanLine } = lineMod;
 const { hasOpenString } = payloadMod;
+
+/** A control byte that may be in no text line (controlOutsideQuotes), but a CR (see feed): not a tab or a newline. */
+// eslint-disable-next-line no-control-regex -- the control bytes are what it looks for
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 
 const DEFAULT_WINDOW_NS = 1_000_000;
 const DEFAULT_MAX_LINE = 1 << 20;
@@ -149,6 +153,8 @@ export class FtraceRecordReader {
   private unplaced = 0;
   /** The clock of the timestamps seen (a `counter` clock cannot tie). */
   private clock: string = 'ns';
+  /** The text `feed` is reading, when it holds no control byte (see feed). */
+  private clean: string | undefined;
   /** A probe record line whose quoted value is still open, with the lines joined to it so far. */
   private held: { text: string; lineNo: number; parts: number } | undefined;
 
@@ -190,6 +196,9 @@ export class FtraceRecordReader {
 
   /** Processes every `\n`-terminated line of `text` (a trailing part without `\n` is processed too, as unterminated). */
   feed(text: string): void {
+    // A text without any control byte (but a line's tab) has none in any of its lines: their
+    // per-line check is skipped (dispatch). (A CR, which may end a line, leaves each line to it.)
+    this.clean = text.indexOf('\r') !== -1 || CONTROL.test(text) ? undefined : text;
     let pos = 0;
     const n = text.length;
     while (pos < n) {
@@ -199,12 +208,12 @@ export class FtraceRecordReader {
       this.line(text, pos, nl, terminated);
       pos = nl + 1;
     }
+    this.clean = undefined;
   }
 
   /** The lines of a binary trace, its records decoded (see decoded.ts): each is read as its text line would be. */
   decoded(chunk: DecodedChunk): void {
     const sc = this.sc;
-    const joined = chunk.joined;
     const list = chunk.decoded;
     for (let i = 0; i < list.length; i++) {
       const d = list[i]!;
@@ -213,8 +222,7 @@ export class FtraceRecordReader {
       const lineNo = ++this.stats.lines;
       this.state.line = lineNo;
       this.releaseHeld();
-      if (joined === undefined) fillScan(sc, d);
-      else fillScan(sc, d, joined.text, joined.starts[i]!);
+      fillScan(sc, d);
       // (a decoded record holds no control bytes: decoded.ts)
       this.record(sc, lineNo);
       sc.text = '';
@@ -282,7 +290,7 @@ export class FtraceRecordReader {
     // Every line ftrace prints is text outside its quoted values: with control bytes there, a
     // record, header, switch or marker line may have been any record, and taking it as read
     // (or passing over it) would lose that record unseen.
-    const bad = sc.cls === L_BAD ? -1 : controlOutsideQuotes(s, start, end);
+    const bad = sc.cls === L_BAD || s === this.clean ? -1 : controlOutsideQuotes(s, start, end);
     if (bad !== -1) {
       st.malformed++;
       this.report('KV306', 'control bytes outside any quoted value: the line cannot be trusted', s.slice(start, end), lineNo, bad - start + 1);
@@ -364,7 +372,7 @@ export class FtraceRecordReader {
       siteFn = this.siteFunction(sc, lineNo, pid);
       if (siteFn === undefined) return;
     }
-    const returnSym = kind === 'kretprobe' ? (siteFn ?? sc.text.slice(sc.symS, sc.symE)) : undefined;
+    const returnSym = kind === 'kretprobe' ? (siteFn ?? probedFunction(sc)) : undefined;
     // Only probe records and syscall exits show a task past a leaf: function_graph lines (the
     // leaf itself, its callees) and tracepoints (lock events, the sched_switch of a blocked
     // down_read) are logged from inside it.
@@ -393,7 +401,7 @@ export class FtraceRecordReader {
       }
       case 'kprobe': {
         // A probe is known by the function it probes; its event name is the user's choice.
-        const sym = siteFn ?? sc.text.slice(sc.symS, sc.symE);
+        const sym = siteFn ?? probedFunction(sc);
         if (this.wanted(sym, kind) || this.wanted(sc.name, kind)) {
           this.onProbed(kind, sym);
           const rec = this.build(sc, lineNo, pid);
@@ -651,6 +659,11 @@ export class FtraceRecordReader {
     this.stats.unreturned = this.pairing.unreturned;
     this.stats.returnsMissed = this.pairing.returnsMissed;
   }
+}
+
+/** The function a probe record's head names (see LineScan): the decoded record's, or the text's. */
+function probedFunction(sc: LineScan): string {
+  return sc.decoded !== undefined ? sc.decoded.probedSym ?? '' : probedSymOf(sc);
 }
 
 function toBuffer(chunk: Buffer | Uint8Array | string): Buffer {

@@ -15,8 +15,8 @@ import { TraceDatError } from './cursor.js';
 import { cpuPages, type Page } from './cpu.js';
 import { readTraceDatMeta, type TraceDatMeta } from './file.js';
 import { Kallsyms } from './kallsyms.js';
-import type { DecodedChunk, DecodedRecord } from '../ftrace/decoded.js';
-import * as payloadMod from '../ftrace/payload.js';
+import { decodedColumns, decodedRecord, MAX_DECODED_PAYLOAD, type DecodedChunk, type DecodedKind, type DecodedStamp } from '../ftrace/decoded.js';
+import type { RawFtraceRecord } from '../ftrace/raw.js';
 import { clockInNs, EventRenderer, FieldReader, flagsText, tsText } from './render.js';
 import { PageReader } from './ring.js';
 
@@ -39,8 +39,6 @@ export interface TraceDatText {
 const CHUNK_LINES = 4096;
 /** Decoded records per chunk: few, so that they are read while still young (the garbage collector copies what lives on). */
 const DECODED_CHUNK = 1024;
-
-const { hasOpenString } = payloadMod;
 
 /** One CPU's stream of events. */
 class CpuStream {
@@ -114,7 +112,7 @@ export function traceDatRecords(bytes: Uint8Array, textBytes = HEAD_TEXT_BYTES):
 interface TypeInfo {
   rend: EventRenderer | null;
   /** The decoded record's kind, or undefined when records of this type go as text. */
-  kind: DecodedRecord['kind'] | undefined;
+  kind: DecodedKind | undefined;
 }
 
 function typeInfo(meta: TraceDatMeta, type: number, ks: Kallsyms): TypeInfo {
@@ -137,9 +135,6 @@ function plainComm(comm: string): boolean {
   return true;
 }
 
-/** Longer payloads go as text (the reader's line-length limit applies to them). */
-const MAX_DECODED_PAYLOAD = 1 << 16;
-
 function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
   const meta = readTraceDatMeta(bytes);
   const problems: TraceDatProblem[] = [];
@@ -149,7 +144,6 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
     const types = new Map<number, TypeInfo>();
     const fields = new FieldReader(meta.littleEndian);
     const inNs = clockInNs(meta.clock);
-    const clock = inNs ? 'ns' : 'counter';
     const streams = meta.cpus.map((c, i) => new CpuStream(c.cpu, i, cpuPages(bytes, meta, c), meta, (p) => problems.push(p)));
     for (const s of streams) s.advance();
     // Common fields, from any format (every event has them at the same place).
@@ -167,19 +161,8 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
     const header = `# trace.dat version ${meta.version}, clock ${meta.clock ?? 'unknown'}, ${meta.cpus.length} CPUs${compressed}`;
     let text: string[] = [header];
     let textLen = header.length + 1;
-    let decoded: (DecodedRecord | string)[] | undefined;
-    // the decoded records' texts, joined into one string per chunk (see DecodedChunk); a chunk ends
-    // after the record that fills it, which may come after a lost-events line: room for both
-    let parts: string[] = [];
-    let starts = new Int32Array(DECODED_CHUNK + 2);
-    let joinedLength = 0;
-    const joinedChunk = (list: (DecodedRecord | string)[]): DecodedChunk => {
-      const chunk: DecodedChunk = { decoded: list, joined: { text: parts.join(''), starts } };
-      parts = [];
-      starts = new Int32Array(DECODED_CHUNK + 2);
-      joinedLength = 0;
-      return chunk;
-    };
+    let decoded: (RawFtraceRecord | string)[] | undefined;
+    const stamps = new StampColumn(inNs);
     for (;;) {
       let best: CpuStream | undefined;
       for (const s of streams) if (!s.done && (best === undefined || s.ts < best.ts)) best = s;
@@ -214,16 +197,11 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
       if (flags === undefined) { flags = flagsText(fl, pre); flagCols.set(flagKey, flags); }
       const ts = r.ts + meta.tsOffset;
       const rend = info.rend;
-      let rec: DecodedRecord | undefined;
-      if (decoded !== undefined && info.kind !== undefined && rend !== null && pidN >= 0 && task.plain) {
-        rec = decode(info.kind, rend, fields, pidN, best.cpu, clock, task.comm, tsText(ts, inNs, false), flags);
+      let rec: RawFtraceRecord | undefined;
+      if (decoded !== undefined && info.kind !== undefined && rend !== null && pidN >= 0 && task.plain && ts >= 0) {
+        rec = decode(info.kind, rend, fields, pidN, best.cpu, task.comm, stamps.set(ts), flags);
       }
-      if (rec !== undefined) {
-        starts[decoded!.length] = joinedLength;
-        joinedLength += rec.text.length;
-        parts.push(rec.text);
-        decoded!.push(rec);
-      }
+      if (rec !== undefined) decoded!.push(rec);
       else {
         const prefix = `${task.col}${cpuCols[best.index]!}${flags} ${tsText(ts, inNs)}: `;
         let line: string;
@@ -236,7 +214,7 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
       out.records++;
       best.advance();
       if (decoded !== undefined) {
-        if (decoded.length >= DECODED_CHUNK) { yield joinedChunk(decoded); decoded = []; }
+        if (decoded.length >= DECODED_CHUNK) { yield { decoded }; decoded = []; }
       } else if (text.length >= CHUNK_LINES || textLen >= textBytes) {
         yield Buffer.from(text.join('\n') + '\n', 'latin1');
         text = [];
@@ -244,52 +222,72 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
       }
     }
     if (text.length > 0) yield Buffer.from(text.join('\n') + '\n', 'latin1');
-    if (decoded !== undefined && decoded.length > 0) yield joinedChunk(decoded);
+    if (decoded !== undefined && decoded.length > 0) yield { decoded };
   }
   return out;
 }
 
 /**
- * A record's columns made from its fields (`comm`, `ts`, `flags` already plain), or undefined when
- * it goes as text (see decoded.ts).
+ * The timestamp column of each record (see DecodedStamp): the text tracefs prints, unpadded, and
+ * its value as the text reader reads that text (whole microseconds for a nanosecond clock). The
+ * seconds' text is made once per second.
  */
-function decode(kind: DecodedRecord['kind'], rend: EventRenderer, fields: FieldReader, pid: number, cpu: number, clock: DecodedRecord['clock'],
-  comm: string, ts: string, flags: string): DecodedRecord | undefined {
+class StampColumn implements DecodedStamp {
+  text = '';
+  sec = 0;
+  nsec = 0;
+  readonly clock: DecodedStamp['clock'];
+  private lastSec = -1;
+  private secText = '';
+
+  constructor(private readonly inNs: boolean) {
+    this.clock = inNs ? 'ns' : 'counter';
+  }
+
+  /** Sets the column to the stamp `ts` (a non-negative integer). */
+  set(ts: number): this {
+    const sec = Math.floor(ts / 1e9);
+    const frac = ts - sec * 1e9;
+    this.sec = sec;
+    if (!this.inNs) { this.text = String(ts); this.nsec = frac; return this; }
+    if (sec !== this.lastSec) { this.lastSec = sec; this.secText = String(sec) + '.'; }
+    const usec = Math.floor(frac / 1000);
+    this.text = this.secText + (usec >= 100000 ? String(usec) : String(usec).padStart(6, '0'));
+    this.nsec = usec * 1000;
+    return this;
+  }
+}
+
+/**
+ * A record made from its fields (`comm`, `flags` already plain), or undefined when it goes as text
+ * (see decoded.ts). A probe whose format prints its arguments as `key=value` pairs that read back
+ * as they are (render.ts, argPlan) gets them from its fields; any other record's are read from its
+ * payload's text, as the text reader reads them.
+ */
+function decode(kind: DecodedKind, rend: EventRenderer, fields: FieldReader, pid: number, cpu: number, comm: string, stamp: DecodedStamp,
+  flags: string): RawFtraceRecord | undefined {
   const name = rend.fmt.name;
-  const cols = comm + ts + flags;
-  let siteLength = 0;
-  let symLength = 0;
-  let text: string;
-  let bodyAt: number;
   if (kind === 'kprobe' || kind === 'kretprobe') {
-    const h = rend.head(fields);
+    const h = rend.probeHead(fields);
     if (h === undefined) return undefined;
-    siteLength = h.site.length;
-    symLength = h.sym.length;
-    const head = kind === 'kprobe' ? `(${h.site})` : `(${h.site} <- ${h.sym})`;
-    text = cols + head;
-    bodyAt = text.length;
-    text += rend.body(fields);
-    // (the head must be followed by a blank, as the text reader reads it)
-    if (text.length > bodyAt && text.charCodeAt(bodyAt) !== 32) return undefined;
-  } else {
-    bodyAt = cols.length;
-    text = cols + rend.payload(fields);
-    if (text.length > bodyAt && text.charCodeAt(bodyAt) === 40 /* ( */) return undefined;
+    const rec = decodedColumns(kind, name, pid, cpu, comm, stamp, flags);
+    const body = rend.probeBody(fields, rec.args);
+    if (body !== undefined && h.text.length + body.length <= MAX_DECODED_PAYLOAD) {
+      rec.payload = body === '' ? h.text : h.text + body;
+      rec.site = h.site;
+      rec.probedSym = h.sym;
+      return rec;
+    }
+    return decodedRecord(kind, name, pid, cpu, comm, stamp, flags, h.text + rend.body(fields), { site: h.site, sym: h.sym, head: h.text.length });
   }
-  const n = text.length;
-  if (n - cols.length > MAX_DECODED_PAYLOAD || (n > cols.length && (text.charCodeAt(cols.length) <= 32 || text.charCodeAt(n - 1) <= 32))) return undefined;
-  let quote = false;
-  for (let i = bodyAt; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 32 || c === 127) return undefined;
-    if (c === 34) quote = true;
+  if (kind === 'event' && name === 'sys_exit') {
+    const rec = decodedColumns('syscall_exit', name, pid, cpu, comm, stamp, flags);
+    const payload = rend.sysExit(fields, rec.args);
+    if (payload !== undefined) {
+      rec.payload = payload;
+      rec.retval = rec.args.ret;
+      return rec;
+    }
   }
-  // A quoted value left open would make the text reader wait for the line that continues it. A
-  // probe's print format quotes each string value and follows it with ` key=` or the end: only a
-  // value holding a `"` itself can leave one open.
-  if (quote && (kind === 'kprobe' || kind === 'kretprobe') && rend.quoteInString && hasOpenString(text, bodyAt, n)) return undefined;
-  if (kind === 'event' && name === 'sys_exit' && text.startsWith('NR ', cols.length)) kind = 'syscall_exit';
-  const tsAt = comm.length;
-  return { kind, name, pid, cpu, clock, text, tsAt, flagsAt: tsAt + ts.length, payloadAt: cols.length, siteLength, symLength };
+  return decodedRecord(kind, name, pid, cpu, comm, stamp, flags, rend.payload(fields));
 }

@@ -86,23 +86,40 @@ export class FieldReader {
     return true;
   }
 
-  /** An 8-byte field in lowercase hex (as `%lx` prints it, a negative value as its two's complement), or undefined when short. */
-  hex64(f: FieldFormat): string | undefined {
+  /**
+   * An 8-byte field in decimal, read as signed or unsigned (`%ld`, `%lu`), or undefined when short:
+   * a number where it is exact, a bigint only beyond 2^53.
+   */
+  dec64(f: FieldFormat, signed: boolean): string | undefined {
+    if (!this.words(f)) return undefined;
+    const hi = signed ? this.hi | 0 : this.hi;
+    if (hi >= -0x200000 && hi < 0x200000) return String(hi * 4294967296 + this.lo);
+    const v = (BigInt(this.hi) << 32n) | BigInt(this.lo);
+    return (signed ? BigInt.asIntN(64, v) : v).toString();
+  }
+
+  /**
+   * An 8-byte field in lowercase hex (as `%lx` prints it, a negative value as its two's complement)
+   * after `prefix` (`0x` where the print format writes one), or undefined when short.
+   */
+  hex64(f: FieldFormat, prefix = ''): string | undefined {
     if (!this.words(f)) return undefined;
     // (values repeat: the same locks, inodes and dentries; keys as int32, which V8 keeps unboxed)
     const hi = this.hi | 0;
     const lo = this.lo | 0;
-    let byLo = this.hexes.get(hi);
-    if (byLo === undefined) { byLo = new Map(); this.hexes.set(hi, byLo); }
+    let byHi = this.hexes.get(prefix);
+    if (byHi === undefined) { byHi = new Map(); this.hexes.set(prefix, byHi); }
+    let byLo = byHi.get(hi);
+    if (byLo === undefined) { byLo = new Map(); byHi.set(hi, byLo); }
     let t = byLo.get(lo);
     if (t === undefined) {
-      t = this.hi === 0 ? this.lo.toString(16) : this.hi.toString(16) + this.lo.toString(16).padStart(8, '0');
+      t = prefix + (this.hi === 0 ? this.lo.toString(16) : this.hi.toString(16) + this.lo.toString(16).padStart(8, '0'));
       if (this.hexCount < 200_000) { byLo.set(lo, t); this.hexCount++; }
     }
     return t;
   }
 
-  private readonly hexes = new Map<number, Map<number, string>>();
+  private readonly hexes = new Map<string, Map<number, Map<number, string>>>();
   private hexCount = 0;
 
   /** A string field (`__data_loc char[]` or `char name[N]`), up to its first NUL, byte-exact (latin1). */
@@ -168,6 +185,16 @@ function parseArg(raw: string, fmt: EventFormat): Arg | undefined {
 }
 
 function intText(v: number | bigint, conv: string, field: FieldFormat, long: boolean): string {
+  if (typeof v === 'number' && !long && field.size <= 4) {
+    // (a field of up to 4 bytes: its value and its 32-bit wrap are exact doubles, no bigint made)
+    if (conv === 'x' || conv === 'X' || conv === 'o' || conv === 'u' || conv === 'p') {
+      const u = v < 0 ? v + 4294967296 : v;
+      const t = conv === 'u' ? String(u) : u.toString(conv === 'o' ? 8 : 16);
+      return conv === 'X' ? t.toUpperCase() : conv === 'p' ? '0x' + t : t;
+    }
+    if (conv === 'c') return String.fromCharCode(v & 0xff);
+    return String(v);
+  }
   let x = typeof v === 'bigint' ? v : BigInt(v);
   if (conv === 'x' || conv === 'X' || conv === 'o' || conv === 'u' || conv === 'p') {
     // Unsigned conversions of a negative value wrap at the argument's width.
@@ -179,6 +206,21 @@ function intText(v: number | bigint, conv: string, field: FieldFormat, long: boo
   return x.toString(10);
 }
 
+/** An integer conversion's text, unpadded; `?` when the field is short. */
+function numText(r: FieldReader, p: ConvPiece): string {
+  const f = p.arg!.field;
+  if (f.size === 8) {
+    // (a kernel address or a 64-bit count, most often: no bigint made)
+    if (p.conv === 'x' || p.conv === 'p') {
+      const h = r.hex64(f);
+      return h === undefined ? '?' : p.conv === 'p' ? '0x' + h : h;
+    }
+    if (p.conv === 'd' || p.conv === 'i' || p.conv === 'u') return r.dec64(f, p.conv !== 'u' && f.signed) ?? '?';
+  }
+  const v = r.int(f);
+  return v === undefined ? '?' : intText(v, p.conv, f, f.size === 8);
+}
+
 function pad(t: string, p: Extract<Piece, { conv: string }>): string {
   if (t.length >= p.width) return t;
   if (p.left) return t.padEnd(p.width);
@@ -187,6 +229,84 @@ function pad(t: string, p: Extract<Piece, { conv: string }>): string {
     return (neg ? '-' : '') + (neg ? t.slice(1) : t).padStart(p.width - (neg ? 1 : 0), '0');
   }
   return t.padStart(p.width);
+}
+
+type ConvPiece = Extract<Piece, { conv: string }>;
+
+/**
+ * One `key=value` of a probe's print format, printed so that the text reader's `key=value` walk
+ * (payload.ts) reads it back as exactly that pair: blanks, the key, `=`, then an integer (after a
+ * prefix such as `0x`, part of the value) or a `"`-quoted string.
+ */
+interface ArgStep {
+  /** The text before the value: blanks, the key, `=`, and a string's opening quote. */
+  lead: string;
+  key: string;
+  /** Printed just before an integer, and part of its value (`0x`). */
+  prefix: string;
+  /** A string in quotes (its closing quote follows it). */
+  quoted: boolean;
+  piece: ConvPiece;
+}
+
+/** Blanks, a key, `=`, then an opening quote or an integer's prefix (no blank, not starting with `"` or `{`). */
+const LEAD = /^ +([\x21-\x3c\x3e-\x7e]+)=(?:(")|([\x21\x23-\x7a\x7c-\x7e][\x21-\x7e]*))?$/;
+const INT_CONVS = new Set(['d', 'i', 'u', 'x', 'X', 'o', 'p']);
+
+/**
+ * The steps of a probe's pieces after its head, or undefined when its text would not read back
+ * pair by pair (a padded value, an unquoted string, a `%c`, text between the pairs): such a
+ * probe's arguments are read from its printed text instead.
+ */
+function argPlan(pieces: Piece[]): ArgStep[] | undefined {
+  const steps: ArgStep[] = [];
+  let quoted = false;
+  for (let i = 0; i < pieces.length; i += 2) {
+    const p = pieces[i]!;
+    if (!('text' in p)) return undefined;
+    let t = p.text;
+    if (quoted) {
+      if (t.charCodeAt(0) !== 34) return undefined;
+      t = t.slice(1);
+    }
+    const v = pieces[i + 1];
+    if (v === undefined) return t === '' ? steps : undefined;
+    if ('text' in v || v.width !== 0 || v.arg === undefined) return undefined;
+    const m = LEAD.exec(t);
+    if (m === null) return undefined;
+    quoted = m[2] !== undefined;
+    if (quoted ? !(v.conv === 's' && v.arg.str) : (v.arg.str || !INT_CONVS.has(v.conv))) return undefined;
+    const prefix = m[3] ?? '';
+    steps.push({ lead: t.slice(0, t.length - prefix.length), key: m[1]!, prefix, quoted, piece: v });
+  }
+  return quoted ? undefined : steps;
+}
+
+/** `NR %ld = %ld` (raw_syscalls sys_exit): its two integer pieces, or undefined for another format. */
+function sysExitPlan(pieces: Piece[]): [ConvPiece, ConvPiece] | undefined {
+  const [a, b, c, d, e] = pieces;
+  const int = (p: Piece | undefined): p is ConvPiece =>
+    p !== undefined && !('text' in p) && p.width === 0 && p.arg !== undefined && !p.arg.str && INT_CONVS.has(p.conv);
+  const text = (p: Piece | undefined, t: string): boolean => p !== undefined && 'text' in p && p.text === t;
+  if (!text(a, 'NR ') || !int(b) || !text(c, ' = ') || !int(d) || (e !== undefined && !text(e, '')) || pieces.length > 5) return undefined;
+  return [b, d];
+}
+
+/** A string value the text reader reads back as it is inside its quotes: no quote, no control byte. */
+function plainValue(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c === 34 || c === 127) return false;
+  }
+  return true;
+}
+
+/** A probe's `(…)` head as tracefs prints it, with the site and the probed function it names. */
+export interface ProbeHead {
+  site: string;
+  sym: string;
+  /** `(site)`, or `(site <- sym)` for a return probe. */
+  text: string;
 }
 
 /** Renders the payloads of one event type. */
@@ -219,6 +339,88 @@ export class EventRenderer {
         : [{ text: closing.text.slice(closing.text.indexOf(')') + 1) }, ...pieces.slice(first + 1)];
     }
     this.pieces = pieces;
+    this.argSteps = pieces !== undefined && this.probe !== undefined ? argPlan(pieces) : undefined;
+    this.sysExitValues = pieces !== undefined && fmt.name === 'sys_exit' ? sysExitPlan(pieces) : undefined;
+  }
+
+  /** raw_syscalls `sys_exit`'s `NR %ld = %ld`: its two values, when the format is that. */
+  private readonly sysExitValues: [ConvPiece, ConvPiece] | undefined;
+
+  /**
+   * A `sys_exit` payload, `NR n = r`, with `nr` and `ret` put in `args` as the text reader reads
+   * them from it; undefined when the format is not that.
+   */
+  sysExit(r: FieldReader, args: Record<string, string>): string | undefined {
+    const v = this.sysExitValues;
+    if (v === undefined) return undefined;
+    const nr = numText(r, v[0]);
+    const ret = numText(r, v[1]);
+    args.nr = nr;
+    args.ret = ret;
+    return 'NR ' + nr + ' = ' + ret;
+  }
+
+  /** A probe's arguments as steps that print and read back pair by pair (see argPlan), when its format allows. */
+  private readonly argSteps: ArgStep[] | undefined;
+
+  /** Heads by the probed address (high word, then low word): one object per site, made once. */
+  private readonly heads = new Map<number, Map<number, ProbeHead & { fnHi: number; fnLo: number }>>();
+
+  /** A probe's head (see ProbeHead); undefined when not a probe or a field is short. */
+  probeHead(r: FieldReader): ProbeHead | undefined {
+    const at = this.probeIp ?? this.probeRet;
+    if (at === undefined || at.size !== 8 || (this.probeIp === undefined && this.probeFunc!.size !== 8)) {
+      const h = this.head(r);
+      return h === undefined ? undefined : { ...h, text: this.probe === 'entry' ? `(${h.site})` : `(${h.site} <- ${h.sym})` };
+    }
+    let fnHi = 0;
+    let fnLo = 0;
+    if (this.probeIp === undefined) {
+      if (!r.words(this.probeFunc!)) return undefined;
+      fnHi = r.hi | 0;
+      fnLo = r.lo | 0;
+    }
+    if (!r.words(at)) return undefined;
+    let byLo = this.heads.get(r.hi | 0);
+    if (byLo === undefined) { byLo = new Map(); this.heads.set(r.hi | 0, byLo); }
+    const lo = r.lo | 0;
+    const have = byLo.get(lo);
+    if (have !== undefined && have.fnHi === fnHi && have.fnLo === fnLo) return have;
+    const h = this.head(r);
+    if (h === undefined) return undefined;
+    const made = { ...h, text: this.probe === 'entry' ? `(${h.site})` : `(${h.site} <- ${h.sym})`, fnHi, fnLo };
+    if (byLo.size < 100_000) byLo.set(lo, made);
+    return made;
+  }
+
+  /**
+   * A probe's text after its head with its arguments put in `args` as the text reader reads them
+   * from that text (see argPlan); undefined when its format or a string value does not allow it
+   * (then the arguments are read from the text).
+   */
+  probeBody(r: FieldReader, args: Record<string, string>): string | undefined {
+    const steps = this.argSteps;
+    if (steps === undefined) return undefined;
+    let out = '';
+    for (let i = 0; i < steps.length; i++) {
+      const st = steps[i]!;
+      const p = st.piece;
+      const f = p.arg!.field;
+      let v: string;
+      if (st.quoted) {
+        v = r.str(f) ?? '';
+        if (!plainValue(v)) return undefined;
+        out += st.lead + v + '"';
+      } else {
+        v = f.size === 8 && (p.conv === 'x' || p.conv === 'p')
+          ? r.hex64(f, p.conv === 'p' ? st.prefix + '0x' : st.prefix) ?? st.prefix + '?'
+          : st.prefix + numText(r, p);
+        out += st.lead;
+        out += v;
+      }
+      args[st.key] = v;
+    }
+    return out;
   }
 
   /** Whether the line is printed without an `event:` name (the function tracer's). */
@@ -301,14 +503,8 @@ export class EventRenderer {
         out += pad(s ?? '', p);
         continue;
       }
-      if (a.field.size === 8 && (p.conv === 'x' || p.conv === 'p') && p.width === 0) {
-        // (a kernel address, most often: no bigint made)
-        const h = r.hex64(a.field);
-        out += h === undefined ? '?' : p.conv === 'p' ? '0x' + h : h;
-        continue;
-      }
-      const v = r.int(a.field);
-      out += v === undefined ? '?' : pad(intText(v, p.conv, a.field, a.field.size === 8), p);
+      const t = numText(r, p);
+      out += p.width === 0 || t === '?' ? t : pad(t, p);
     }
     return out;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { ReorderWindow } from '../../../src/trace/ftrace/merge.js';
+import { DEFAULT_WINDOW_TICKS, ReorderWindow } from '../../../src/trace/ftrace/merge.js';
 import { newRecord, type RawFtraceRecord, type RawItem } from '../../../src/trace/ftrace/raw.js';
 
 function r(line: number, cpu: number, us: number, pid = -1): RawFtraceRecord {
@@ -33,6 +33,27 @@ describe('ReorderWindow', () => {
     expect(out).toEqual([]);
     w.push(r(3, 0, 1001));
     expect(out).toEqual([1]);
+  });
+
+  it('counts the window of a counter clock in ticks, not in nanoseconds: a capture is not held whole', () => {
+    const tick = (line: number, cpu: number, count: number): RawFtraceRecord => {
+      const x = r(line, cpu, 0);
+      x.tsClock = 'counter';
+      x.tsSec = Math.floor(count / 1e9);
+      x.tsNsec = count % 1e9;
+      return x;
+    };
+    const out: number[] = [];
+    const w = new ReorderWindow(1_000_000, (i) => out.push(i.line));
+    w.push(tick(1, 0, 10));
+    w.push(tick(2, 1, 12));
+    w.push(tick(3, 0, 9 + DEFAULT_WINDOW_TICKS));
+    expect(out).toEqual([]);
+    w.push(tick(4, 1, 10 + DEFAULT_WINDOW_TICKS));
+    expect(out).toEqual([1]);
+    // (within the window, ticks still order the CPUs)
+    w.push(tick(5, 0, 12 + 2 * DEFAULT_WINDOW_TICKS));
+    expect(out).toEqual([1, 2, 3, 4]);
   });
 
   it('treats records without a timestamp and gaps without a CPU as barriers', () => {

@@ -135,22 +135,23 @@ describe('kinv check of a trace.dat past the text head', () => {
   });
 });
 
-describe('fillScan sets the scan as scanLine does for the same columns', () => {
+describe('a record decoded from its columns equals the record of its line', () => {
   interface Cols { kind: 'kprobe' | 'kretprobe' | 'syscall_exit' | 'event'; name: string; pid: number; cpu: number; comm: string; ts: string;
-    clock: 'ns' | 'counter'; flags: string; payload: string; site: string; sym: string }
+    sec: number; nsec: number; clock: 'ns' | 'counter'; flags: string; payload: string; site: string; sym: string }
   const base: Cols = {
-    kind: 'kprobe', name: 'dr', pid: 506, cpu: 1, comm: 'lkwork', ts: '1941', clock: 'counter', flags: 'd..1.',
+    kind: 'kprobe', name: 'dr', pid: 506, cpu: 1, comm: 'lkwork', ts: '1941', sec: 0, nsec: 1941, clock: 'counter', flags: 'd..1.',
     payload: '(down_read+0x0/0x50) sem=0xffff8880049a1a70', site: 'down_read+0x0/0x50', sym: 'down_read',
   };
   const cases: Cols[] = [
     base,
     { ...base, comm: 'kworker/u4:2-ev', pid: 12 },
-    { ...base, comm: '<...>', ts: '12.000345', clock: 'ns' },
+    { ...base, comm: '<...>', ts: '12.000345', sec: 12, nsec: 345_000, clock: 'ns' },
+    { ...base, ts: '4321000000123', sec: 4321, nsec: 123 },
     { ...base, payload: '(xfs_vn_lookup+0x0/0xb0 [xfs]) dir=0x1 name="a b=c"', site: 'xfs_vn_lookup+0x0/0xb0 [xfs]', sym: 'xfs_vn_lookup' },
     { ...base, payload: '(0xffffffffc0001000)', site: '0xffffffffc0001000', sym: '0xffffffffc0001000' },
     { ...base, kind: 'kretprobe', name: 'dr_ret', payload: '(walk_component+0x1c/0x1a0 <- down_read) ret=0x0', site: 'walk_component+0x1c/0x1a0', sym: 'down_read' },
     { ...base, kind: 'kretprobe', name: 'dr_ret', payload: '(0xffffffffa50c8db6 <- down_read)', site: '0xffffffffa50c8db6', sym: 'down_read' },
-    { ...base, kind: 'syscall_exit', name: 'sys_exit', payload: 'NR 59 = -2', site: '', sym: '' },
+    { ...base, kind: 'event', name: 'sys_exit', payload: 'NR 59 = -2', site: '', sym: '' },
     { ...base, kind: 'event', name: 'sched_process_exit', payload: 'comm=lkwork pid=506 prio=120', site: '', sym: '' },
     { ...base, kind: 'event', name: 'lock_acquire', payload: '0xffff888003a1b0c8 &type->i_mutex_dir_key', site: '', sym: '' },
     { ...base, kind: 'event', name: 'empty', payload: '', site: '', sym: '' },
@@ -160,12 +161,23 @@ describe('fillScan sets the scan as scanLine does for the same columns', () => {
     const st = newSniffState('f');
     const want = new LineScan();
     scanLine(line, 0, line.length, st, want);
+    const probe = d.kind === 'kprobe' || d.kind === 'kretprobe' ? { site: d.site, sym: d.sym, head: d.payload.indexOf(')') + 1 } : undefined;
+    const rec = decodedRecord(d.kind, d.name, d.pid, d.cpu, d.comm, { text: d.ts, sec: d.sec, nsec: d.nsec, clock: d.clock }, d.flags, d.payload, probe);
+    expect(rec).toBeDefined();
     const got = new LineScan();
-    fillScan(got, decodedRecord(d.kind, d.name, d.pid, d.cpu, d.clock, d));
+    fillScan(got, rec!);
     expect(got.kind).toBe(want.kind);
     expect(got.cls).toBe(want.cls);
     expect(got.hexHead).toBe(false);
     expect(want.hexHead).toBe(false);
     expect(materialise(got, 'f', 7)).toEqual(materialise(want, 'f', 7));
+  });
+
+  it.each([
+    ['a control byte', 'comm=a\x01b'],
+    ['a payload opening with `(` (read as a probe head)', '(x) a=1'],
+    ['a blank at its end', 'a=1 '],
+  ])('%s: given as text', (_what, payload) => {
+    expect(decodedRecord('event', 'ev', 1, 0, 'c', { text: '1.000001', sec: 1, nsec: 1000, clock: 'ns' }, '.....', payload)).toBeUndefined();
   });
 });

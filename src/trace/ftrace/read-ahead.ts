@@ -1,0 +1,58 @@
+/**
+ * What the checker learns of a whole ftrace text file before judging its first record, in one
+ * pass over its lines as the reader scans them (scanLine, no records built): whether it holds the
+ * entries its header promises (promise.ts), and which rwsems it takes and never releases
+ * (unreleased.ts).
+ */
+import { LineScan, newSniffState, scanLine } from './line.js';
+import { EntriesCount, type EntriesPromise } from './promise.js';
+import { RwsemReleases, type SiteNames } from './unreleased.js';
+
+export interface ReadAhead {
+  /** The header's promise when the log holds fewer entries, else undefined. */
+  shortfall: EntriesPromise | undefined;
+  /** Each rwsem taken and never released: its address → the line of its first acquisition. */
+  neverReleased: Map<bigint, number>;
+}
+
+/** Lines longer than this are cut to it here (the reader reports them as malformed). */
+const MAX_LINE = 1 << 20;
+
+/** Reads `chunks` (ftrace text) through; `sites` names the functions of bare-address probe sites. */
+export async function readAhead(chunks: AsyncIterable<Uint8Array>, sites?: SiteNames): Promise<ReadAhead> {
+  const st = newSniffState();
+  const sc = new LineScan();
+  const entries = new EntriesCount();
+  const rwsems = new RwsemReleases(sites);
+  const feed = (text: string, end: number): void => {
+    let pos = 0;
+    while (pos < end) {
+      let nl = text.indexOf('\n', pos);
+      if (nl === -1 || nl > end) nl = end;
+      st.line++;
+      scanLine(text, pos, nl, st, sc);
+      entries.note(sc);
+      rwsems.note(sc, st.line);
+      sc.text = '';
+      pos = nl + 1;
+    }
+  };
+  let carry: Buffer | undefined;
+  // Past the header, nothing to hold the log to (no count, or a tracer not counted): no shortfall.
+  let uncounted = false;
+  for await (const chunk of chunks) {
+    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (carry) { buf = Buffer.concat([carry, buf]); carry = undefined; }
+    const last = buf.lastIndexOf(10);
+    if (last === -1) { carry = Buffer.from(buf.subarray(0, Math.min(buf.length, MAX_LINE))); continue; }
+    feed(buf.toString('latin1', 0, last + 1), last + 1);
+    if (last + 1 < buf.length) carry = Buffer.from(buf.subarray(last + 1, Math.min(buf.length, last + 1 + MAX_LINE)));
+    if (!uncounted && st.line > 64 && (st.entries === undefined || (st.tracer !== undefined && st.tracer !== 'nop' && st.tracer !== 'function'))) {
+      uncounted = true;
+    }
+  }
+  const cut = carry !== undefined && carry.length > 0;
+  // (a last line without its newline is still a line whose records count)
+  if (cut) { const text = carry!.toString('latin1'); feed(text, text.length); }
+  return { shortfall: uncounted ? undefined : entries.shortfall(st, cut), neverReleased: rwsems.neverReleased() };
+}

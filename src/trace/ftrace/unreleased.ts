@@ -1,0 +1,81 @@
+/**
+ * The rwsems a whole capture shows taken (an entry probe of a `down_*` function) and never
+ * released (no `up_read`, `up_write` or `up_read_non_owner` of the same address anywhere). A
+ * capture whose filter keeps a lock's releases out (a `sem ==` filter on the release probes but not
+ * on every acquisition variant) shows such locks as held forever: what holds them cannot be told.
+ *
+ * Records are taken as the reader scans them (see read-ahead.ts), in every layout it reads: a
+ * probe printed with a bare-address site (trace-cmd report, perf script) counts when `sites` names
+ * its function, as the reader would name it.
+ */
+import * as chars from './chars.js';
+import { L_RECORD, type LineScan } from './line.js';
+import * as payloadMod from './payload.js';
+import type { SiteResolution } from './sites.js';
+
+// Local bindings: see chars.ts.
+const { findStr } = chars;
+const { parseKeyValues } = payloadMod;
+
+const RELEASES = new Set(['up_read', 'up_write', 'up_read_non_owner']);
+
+/** Names a bare-address probe site (sites.ts: ProbeSites). */
+export interface SiteNames {
+  resolve(kind: 'kprobe' | 'kretprobe', event: string, hex: string): SiteResolution;
+}
+
+export class RwsemReleases {
+  /** address (hex, no leading zeros) → the line of its first acquisition */
+  private readonly taken = new Map<string, number>();
+  private readonly released = new Set<string>();
+
+  constructor(private readonly sites?: SiteNames) {}
+
+  /** Takes a scanned line (number `line`) into account. */
+  note(sc: LineScan, line: number): void {
+    if (sc.cls !== L_RECORD || sc.kind !== 'kprobe') return;
+    const s = sc.text;
+    // (cheap test first: most records hold no sem)
+    if (sc.argsS < 0 || findStr(s, 'sem=', sc.argsS, sc.payE) === -1) return;
+    let fn: string;
+    if (sc.hexHead) {
+      const r = this.sites?.resolve('kprobe', sc.name, s.slice(sc.symS, sc.symE));
+      if (r === undefined || !('fn' in r)) return;
+      fn = r.fn;
+    } else fn = s.slice(sc.symS, sc.symE);
+    // (a compiler's clone, `down_read.cold`, is the function it was cut from)
+    const dot = fn.indexOf('.');
+    if (dot !== -1) fn = fn.slice(0, dot);
+    const release = RELEASES.has(fn);
+    if (!release && !fn.startsWith('down_') && !fn.startsWith('_down_')) return;
+    const args: Record<string, string> = {};
+    parseKeyValues(s, sc.argsS, sc.payE, args);
+    const sem = semAddress(args.sem);
+    if (sem === undefined) return;
+    if (release) this.released.add(sem);
+    else if (!this.taken.has(sem)) this.taken.set(sem, line);
+  }
+
+  /** address → the line of its first acquisition, for each rwsem taken and never released. */
+  neverReleased(): Map<bigint, number> {
+    const out = new Map<bigint, number>();
+    for (const [s, line] of this.taken) if (!this.released.has(s)) out.set(BigInt('0x' + s), line);
+    return out;
+  }
+}
+
+/** The hex digits of a `sem=` value (`0x` optional), without leading zeros; undefined when it has none. */
+function semAddress(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  let i = v.startsWith('0x') ? 2 : 0;
+  const a = i;
+  while (i < v.length && isHex(v.charCodeAt(i))) i++;
+  if (i === a) return undefined;
+  let z = a;
+  while (z < i - 1 && v.charCodeAt(z) === 48) z++;
+  return v.slice(z, i);
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+}

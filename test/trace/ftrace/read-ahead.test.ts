@@ -1,0 +1,52 @@
+/**
+ * The read-ahead pass over a whole ftrace text (read-ahead.ts): the header's promise against the
+ * entries the log holds, and the rwsems taken and never released, from the reader's own scan of
+ * each line — tracefs heads, and trace-cmd report's bare-address heads named as the reader names them.
+ */
+import { describe, expect, it } from 'vitest';
+import { readAhead } from '../../../src/trace/ftrace/read-ahead.js';
+import { ProbeSites } from '../../../src/trace/ftrace/sites.js';
+
+async function* chunks(text: string, cut = 7): AsyncGenerator<Uint8Array> {
+  const b = Buffer.from(text, 'latin1');
+  for (let i = 0; i < b.length; i += cut) yield b.subarray(i, i + cut);
+}
+
+const HEADER = '# tracer: nop\n#\n# entries-in-buffer/entries-written: 5/5   #P:2\n#\n';
+const rec = (ts: number, payload: string): string => `            lkwork-506     [000] .....  ${String(ts).padStart(11)}: ${payload}\n`;
+
+describe('readAhead', () => {
+  it('a header promising more entries than the log holds: the shortfall and the header line', async () => {
+    const text = HEADER + rec(1, 'dr: (down_read+0x0/0x50) sem=0xffff1') + rec(2, 'ur: (up_read+0x0/0x50) sem=0xffff1');
+    expect((await readAhead(chunks(text))).shortfall).toEqual({ promised: 5, counted: 2, line: 3 });
+  });
+
+  it('as many entries as promised, or a last line cut (a known place): no shortfall', async () => {
+    const five = [1, 2, 3, 4, 5].map((t) => rec(t, 'sys_exit: NR 0 = 0')).join('');
+    expect((await readAhead(chunks(HEADER + five))).shortfall).toBeUndefined();
+    expect((await readAhead(chunks(HEADER + rec(1, 'sys_exit: NR 0 = 0') + '  lkwork-506 [000] ..'))).shortfall).toBeUndefined();
+  });
+
+  it('tracefs heads: a sem taken and never released, with the line of its first acquisition; released ones and clones', async () => {
+    const text = HEADER
+      + rec(1, 'drt: (down_read_trylock+0x0/0x50) sem=0xffff888002448420')
+      + rec(2, 'dr: (down_read+0x0/0x50) sem=0xffff1')
+      + rec(3, 'dwk: (down_write_killable+0x0/0x50) sem=0xffff888002448420')
+      + rec(4, 'ur: (up_read.cold+0x0/0x50) sem=0x0000ffff1')
+      + rec(5, 'dr_ret: (walk_component+0x1c/0x1a0 <- down_read) sem=0xffff9');
+    expect((await readAhead(chunks(text))).neverReleased).toEqual(new Map([[0xffff888002448420n, 5]]));
+  });
+
+  it('trace-cmd report heads: counted where the probe definitions or symbols name the function, as the reader names it', async () => {
+    const text = 'cpus=2\n'
+      + '            init-1     [000]          12: drt:                  (ffffffff81001000) sem=0xffff888002448420\n'
+      + '            init-1     [000]          13: drt_ret:              (ffffffff81001000 <- ffffffff81552345) ret=0x1\n'
+      + '            init-1     [000]          14: dr:                   (ffffffff81002000) sem=0xffff1\n'
+      + '            init-1     [000]          15: ur:                   (ffffffff81003004) sem=0xffff1\n';
+    const sites = new ProbeSites([{ kind: 'kprobe', event: 'drt', fn: 'down_read_trylock', line: 1 }, { kind: 'kprobe', event: 'dr', fn: 'down_read', line: 2 }],
+      { addrs: BigUint64Array.from([0xffffffff81003000n]), names: ['up_read'] });
+    expect((await readAhead(chunks(text), sites)).neverReleased).toEqual(new Map([[0xffff888002448420n, 2]]));
+    // (nothing names the sites: nothing is counted, as the reader reads no such record)
+    expect((await readAhead(chunks(text))).neverReleased).toEqual(new Map());
+  });
+});
