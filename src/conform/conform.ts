@@ -86,6 +86,10 @@ interface Capture {
   ciExact: Map<number, string>;
   /** Directories whose ->lookup is a case-insensitive XFS's (the `fs` of their `lookup` calls). */
   ciDirs: Set<string>;
+  /** Directories whose ->lookup is ext4's (casefolded or not). */
+  ext4Dirs: Set<string>;
+  /** Directories whose ->lookup is vfat's (a filesystem with ->d_revalidate). */
+  vfatDirs: Set<string>;
   allocFailures: boolean;
   missingAcquisitions: Set<string>;
   events: number;
@@ -117,6 +121,8 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   const shown = new Set<string>();
   const ciExact = new Map<number, string>();
   const ciDirs = new Set<string>();
+  const ext4Dirs = new Set<string>();
+  const vfatDirs = new Set<string>();
   let allocFailures = false;
   const openLookup = new Map<number, number>();
   const counts = new Map<string, number>();
@@ -155,6 +161,8 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       if (obs.ev === 'call' && obs.fn === 'lookup') {
         openLookup.set(e.pid, i);
         if (e.args.fs === 'xfs-ci' && dir !== undefined) ciDirs.add(dir);
+        if (e.args.fs === 'ext4' && dir !== undefined) ext4Dirs.add(dir);
+        if (e.args.fs === 'vfat' && dir !== undefined) vfatDirs.add(dir);
       }
       if (obs.ev === 'call' && obs.fn === 'd_add_ci' && obs.name !== undefined) {
         const l = openLookup.get(e.pid);
@@ -188,7 +196,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   }
   const missingAcquisitions = new Set<string>();
   for (const m of ['R', 'W']) if ((counts.get(`rel ${m}`) ?? 0) > (counts.get(`acq ${m}`) ?? 0)) missingAcquisitions.add(m);
-  return { steps, shown, ciExact, ciDirs, allocFailures, missingAcquisitions, events: index, unknownTaskEvents, gaps };
+  return { steps, shown, ciExact, ciDirs, ext4Dirs, vfatDirs, allocFailures, missingAcquisitions, events: index, unknownTaskEvents, gaps };
 }
 
 /** The search for one shape over the projected trace. */
@@ -197,6 +205,8 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     shows: (e: TraceEvent) => cap.shown.has(`${e.ev}:${e.fn ?? ''}`),
     ciExact: (o: Obs) => (o.ev === 'call' && o.fn === 'd_add_ci' ? o.name : cap.ciExact.get(o.index)),
     caseInsensitive: (dir: string) => cap.ciDirs.has(dir),
+    mayCasefold: (dir: string) => cap.ext4Dirs.has(dir),
+    revalidates: (dir: string) => cap.vfatDirs.has(dir),
     allocFailures: cap.allocFailures,
   };
   const dirs = new Map<string, DirSearch>();
