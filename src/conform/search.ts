@@ -81,6 +81,12 @@ export interface Observability {
   revalidates(dir: string): boolean;
   /** Whether the capture shows an allocation failure (an E outcome, an error from d_add_ci): else the model's are not tried. */
   allocFailures: boolean;
+  /**
+   * Whether the capture tells a d_alloc_parallel that waited for another lookup and then found the
+   * name hashed (W) from a plain hit (H): an ftrace capture reads the outcome from the returned
+   * dentry's flags, which are the same, so it shows both as H.
+   */
+  showsWaitedOutcome: boolean;
 }
 
 /** Why an advance found no successor, or ran past a bound. */
@@ -293,10 +299,13 @@ export class DirSearch {
         const ch = prefixChooser(prefix);
         const raw: TraceEvent[] = [];
         this.stepTask(d, i, ch, raw);
+        // Where the capture shows a waited-for hit as a hit, the two are one state: the model treats them alike after the return.
+        const v = d.s.tasks[i]?.v;
+        if (v !== undefined && v.dapOutcome === 'W' && !this.obs.showsWaitedOutcome) v.dapOutcome = 'H';
         for (let k = prefix.length; k < ch.log.length; k++) {
           for (let p = 1; p < ch.log[k]!; p++) todo.push([...ch.picks.slice(0, k), p]);
         }
-        const shown = raw.filter((e) => inScope(e) && this.obs.shows(e));
+        const shown = raw.filter((e) => inScope(e) && this.obs.shows(e)).map((e) => this.asShown(e));
         if (d.req[i] && shown[0]?.ev === 'acq_req') { shown.shift(); d.req[i] = 0; }
         out.push({ cand: d, events: shown });
       }
@@ -322,6 +331,12 @@ export class DirSearch {
       t.pc = kind === 'mkdir' || kind === 'rename' ? 'lookup_one_qstr_excl:alloc' : 'lookup_slow:dap';
       return d;
     });
+  }
+
+  /** A model event as the capture would show it: a waited-for hit is a hit where the capture cannot tell them apart. */
+  private asShown(e: TraceEvent): TraceEvent {
+    if (this.obs.showsWaitedOutcome || e.ev !== 'ret' || e.fn !== 'd_alloc_parallel' || e.args.outcome !== 'W') return e;
+    return { ...e, args: { ...e.args, outcome: 'H' } };
   }
 
   /** One step of a task: a hold's lock or unlock, else the simulator's step. */
@@ -366,7 +381,10 @@ export class DirSearch {
       };
       // The step's shown event is d_alloc_parallel's return when the capture shows it: only the answers that give its outcome.
       if (o?.ev === 'ret' && o.fn === 'd_alloc_parallel' && this.obs.shows(o.event)) {
-        return o.outcome === 'H' ? [hashed] : o.outcome === 'W' ? [asIs, waited] : [asIs];
+        // A wait the capture does not show (d_wait_lookup inlined) before a hit it cannot tell from a plain one.
+        const waitsShown = this.obs.shows({ seq: 0, pid: 0, ev: 'il_wait_begin', args: {} });
+        if (o.outcome === 'H') return this.obs.showsWaitedOutcome || waitsShown ? [hashed] : [hashed, waited];
+        return o.outcome === 'W' ? [asIs, waited] : [asIs];
       }
       return [asIs, hashed, waited];
     }

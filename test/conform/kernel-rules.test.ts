@@ -10,6 +10,11 @@
  *   traces/kernel-programs/6.1-full:68514);
  * - vfat's d_revalidate sends __lookup_slow back to d_alloc_parallel (fs/namei.c:1686-1692;
  *   traces/kernel-churn:13228).
+ * And what a capture cannot show: a lock it never releases (its release probes filtered out:
+ * traces/kernel-waitqueue/release-filtered), an acquisition by an unprobed function
+ * (down_write_nested on a lockdep build: traces/kernel-programs/lockdep-legacy:1073), and a
+ * d_alloc_parallel that waited and then found the name hashed, which ftrace shows as a plain hit
+ * (the outcome is read from the dentry's flags: release-filtered:3895).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,10 +29,10 @@ type Ev = [pid: number, ev: string, arg?: string, extra?: Record<string, unknown
 function story(name: string, evs: Ev[]): string {
   const lines = evs.map(([pid, ev, arg, extra], seq) => {
     const base = { seq, pid, comm: `t${pid}`, ev };
-    if (ev === 'acq_req' || ev === 'acq' || ev === 'rel') return { ...base, args: { lock: 'I1', mode: arg, ...(ev === 'acq_req' ? { kind: 'blocking' } : {}) } };
+    if (ev === 'acq_req' || ev === 'acq' || ev === 'rel') return { ...base, args: { lock: 'I1', mode: arg, ...(ev === 'acq_req' ? { kind: 'blocking' } : {}), ...extra } };
     if (ev === 'call') return { ...base, fn: arg, args: { dir: 'I1', ...(arg === 'lookup' ? { dentry: `D${seq}`, flags: 0 } : {}), ...extra } };
     if (ev === 'ret') return { ...base, fn: arg, ret: arg === 'd_alloc_parallel' ? `D${seq}` : null, args: { ...extra } };
-    if (ev === 'il_end') return { ...base, args: { dentry: 'D0' } };
+    if (ev.startsWith('il_')) return { ...base, args: { dentry: 'D0' } };
     return { ...base, args: {} };
   });
   const path = join(tmp, `${name}.ndjson`);
@@ -89,5 +94,45 @@ describe('kinv conform: the kernel rules real captures showed', () => {
     expect(verdicts(await conform(story('revalidate-vfat', stat('vfat')), ['mainline']))).toEqual({ mainline: ['conforms'] });
     // ext4 has no ->d_revalidate: a hit is final.
     expect(verdicts(await conform(story('revalidate-ext4', stat('ext4')), ['mainline']))).toEqual({ mainline: ['does not conform', 4, 5, 'call d_alloc_parallel nope3', 269] });
+  });
+
+  it('a lock the capture never releases is not followed', async () => {
+    const path = story('unreleased', [
+      [457, 'acq_req', 'R', { lock: 'M1' }], [457, 'acq', 'R', { lock: 'M1' }],
+      [457, 'acq_req', 'R', { lock: 'M1' }], [457, 'acq', 'R', { lock: 'M1' }], [457, 'syscall_exit'],
+      ...hold(458, 'R'),
+    ]);
+    const r = await conform(path, ['mainline']);
+    expect(verdicts(r)).toEqual({ mainline: ['conforms'] });
+    expect([r.unreleasedLocks, r.directories, r.judged]).toEqual([1, 1, 3]);
+  });
+
+  it('where the capture misses acquisitions, a syscall\'s lookups before any lock event of it are not judged; its release ends an unseen acquisition', async () => {
+    const path = story('unprobed-acquisition', [
+      ...hold(385, 'R'),
+      [386, 'call', 'lookup', { name: 'xr0', fs: 'simple' }], [386, 'ret', 'lookup'], [386, 'rel', 'W'], [386, 'syscall_exit'],
+      ...hold(387, 'W'),
+    ]);
+    const r = await conform(path, ['mainline']);
+    expect(verdicts(r)).toEqual({ mainline: ['conforms'] });
+    expect([r.unknownTaskEvents, r.unobservedAcquisitions]).toEqual([2, 1]);
+    // With as many acquisitions as releases the same lookup without the lock does not conform.
+    const balanced = story('lookup-without-lock', [
+      ...hold(385, 'R'),
+      [386, 'call', 'lookup', { name: 'xr0', fs: 'simple' }], [386, 'ret', 'lookup'], [386, 'syscall_exit'],
+    ]);
+    expect(verdicts(await conform(balanced, ['mainline']))).toEqual({ mainline: ['does not conform', 4, 5, 'call lookup xr0', 386] });
+  });
+
+  it('a d_alloc_parallel that waited for another lookup and found the name hashed may show as a plain hit', async () => {
+    const path = story('waited-hit', [
+      [458, 'acq_req', 'R'], [458, 'acq', 'R'],
+      [458, 'call', 'd_alloc_parallel', { name: 'foo' }], [458, 'ret', 'd_alloc_parallel', { outcome: 'N' }],
+      [458, 'call', 'lookup', { name: 'foo', fs: 'ext4' }],
+      [459, 'acq_req', 'R'], [459, 'acq', 'R'], [459, 'call', 'd_alloc_parallel', { name: 'foo' }], [459, 'il_wait_begin'],
+      [458, 'il_end'], [458, 'ret', 'lookup'], [458, 'rel', 'R'], [458, 'syscall_exit'],
+      [459, 'il_wait_end'], [459, 'ret', 'd_alloc_parallel', { outcome: 'H' }], [459, 'rel', 'R'], [459, 'syscall_exit'],
+    ]);
+    expect(verdicts(await conform(path, ['mainline']))).toEqual({ mainline: ['conforms'] });
   });
 });
