@@ -48,6 +48,11 @@ export interface Scenario {
   faults: { allocFail: boolean; exactHashed: boolean };
   /** Whether a waiting writer may set the hand-off bit (which stops reader stealing). */
   handoff: boolean;
+  /**
+   * Whether a writer may spin on the lock's owner before it queues (CONFIG_RWSEM_SPIN_ON_OWNER,
+   * rwsem_optimistic_spin), taking the lock when it finds it free, ahead of queued waiters.
+   */
+  spin?: boolean;
 }
 
 export const LOOKUP_SHARED = 0x100000;
