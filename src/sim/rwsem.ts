@@ -194,8 +194,8 @@ function grant(s: ModelState, pid: number): void {
  * readers stay queued. The state before such a steal: the readers granted by the last wake-up and
  * not yet running are queued again at the head, in order, and the lock is free. Undefined when no
  * reader is waiting for its granted `acq` or other readers still hold the lock.
- * The simulator's exploration does not take this step (see README "The rwsem model"); `kinv
- * conform` admits it, as a capture of a stock kernel shows it.
+ * The simulator takes this step with `spin` (release, "writer-spin-steal"), from a spinner it
+ * tracks; `kinv conform`, whose writers' spinning is an undecided request, admits it from here.
  */
 export function beforeWriterSteal(s: ModelState, lock: string): ModelState | undefined {
   const l = s.locks[lock]!;
