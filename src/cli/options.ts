@@ -130,6 +130,9 @@ export const COMMANDS = {
       'max-states': { type: 'string', value: 'N', kind: 'int', help: 'distinct-state bound (default 500000)' },
       first: { type: 'boolean', help: 'stop at the first counterexample' },
       'no-por': { type: 'boolean', help: 'explore every interleaving of task-local steps too (no partial-order reduction): same verdicts, more states' },
+      'writer-spin': {
+        type: 'boolean', help: 'writers may spin on the lock owner before queueing and take a free lock ahead of queued waiters (rwsem_optimistic_spin)',
+      },
       out: { type: 'string', short: 'o', value: 'FILE', help: 'write the first counterexample trace to FILE as NDJSON' },
       itf: { type: 'string', value: 'FILE', help: "write the first counterexample as an ITF trace (the spec's state after each event)" },
       html: { type: 'string', value: 'FILE', help: 'write the first counterexample as a self-contained HTML timeline' },
@@ -162,6 +165,7 @@ export const COMMANDS = {
       exclude: { type: 'string', value: 'INV,...', help: 'do not count these invariants' },
       phase: { type: 'string', value: 'observed|predicted', help: 'start the hunt in this phase (observed violations, then predictions)' },
       replay: { type: 'string', value: 'PATH', help: 'replay one finding from its fast-check path (with its seed)' },
+      'writer-spin': { type: 'boolean', help: 'writers may spin on the lock owner before queueing (rwsem_optimistic_spin)' },
       spec, param, format,
       out: { type: 'string', short: 'o', value: 'FILE', help: 'write the first finding\'s trace to FILE as NDJSON' },
       itf: { type: 'string', value: 'FILE', help: "write the first finding as an ITF trace (the spec's state after each event)" },

@@ -72,6 +72,8 @@ export interface ConformReport {
   unobservedAcquisitions: number;
   /** Events not judged because their task was unknown there. */
   unknownTaskEvents: number;
+  /** Locks the capture acquires and never releases: not followed (their release probes were filtered out, or they are no directory's). */
+  unreleasedLocks: number;
   gaps: number;
   results: ShapeResult[];
 }
@@ -86,8 +88,15 @@ interface Capture {
   ciExact: Map<number, string>;
   /** Directories whose ->lookup is a case-insensitive XFS's (the `fs` of their `lookup` calls). */
   ciDirs: Set<string>;
+  /** Directories whose ->lookup is ext4's (casefolded or not). */
+  ext4Dirs: Set<string>;
+  /** Directories whose ->lookup is vfat's (a filesystem with ->d_revalidate). */
+  vfatDirs: Set<string>;
   allocFailures: boolean;
+  /** Whether the capture shows a W outcome of d_alloc_parallel (an ftrace capture shows it as H). */
+  showsWaitedOutcome: boolean;
   missingAcquisitions: Set<string>;
+  unreleasedLocks: number;
   events: number;
   unknownTaskEvents: number;
   gaps: number;
@@ -105,7 +114,7 @@ export async function conformTraceFile(path: string, specs: SpecSet, opts: Confo
   for (const s of cap.steps) if (s.kind === 'obs') { dirs.add(s.dir); judged++; }
   return {
     file: opened.file, format: opened.format, events: cap.events, judged, directories: dirs.size,
-    unobservedAcquisitions: results[0]?.phantoms ?? 0, unknownTaskEvents: cap.unknownTaskEvents, gaps: cap.gaps,
+    unobservedAcquisitions: results[0]?.phantoms ?? 0, unknownTaskEvents: cap.unknownTaskEvents, unreleasedLocks: cap.unreleasedLocks, gaps: cap.gaps,
     results: results.map((r) => r.result),
   };
 }
@@ -117,7 +126,10 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   const shown = new Set<string>();
   const ciExact = new Map<number, string>();
   const ciDirs = new Set<string>();
+  const ext4Dirs = new Set<string>();
+  const vfatDirs = new Set<string>();
   let allocFailures = false;
+  let showsWaitedOutcome = false;
   const openLookup = new Map<number, number>();
   const counts = new Map<string, number>();
   /** Tasks not yet known (no syscall exit seen): undefined = every task is known until a gap. */
@@ -128,6 +140,13 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   const unknownOn = new Map<string, Set<number>>();
   /** pid → the directories its current syscall has touched. */
   const touched = new Map<number, Set<string>>();
+  /** pid → the directories its current syscall has had a lock event on. */
+  const anchored = new Map<number, Set<string>>();
+  /** pid → dir → the steps of its current syscall there before its first lock event there. */
+  const before = new Map<number, Map<string, Step[]>>();
+  /** Steps before a syscall's first lock event on a directory when that event is a release of mode R or W (an acquisition the capture may not show). */
+  const beforeRelease: Record<string, Step[]> = { R: [], W: [] };
+  const released = new Set<string>();
   let index = 0;
   let unknownTaskEvents = 0;
   let gaps = 0;
@@ -152,9 +171,12 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       const { dir, obs } = p;
       // A lookup's d_add_ci names the on-disk name its ->lookup matched.
       if (obs.ev === 'ret' && (obs.outcome === 'E' || (obs.fn === 'd_add_ci' && isErrorPointer(e.ret)))) allocFailures = true;
+      if (obs.ev === 'ret' && obs.fn === 'd_alloc_parallel' && obs.outcome === 'W') showsWaitedOutcome = true;
       if (obs.ev === 'call' && obs.fn === 'lookup') {
         openLookup.set(e.pid, i);
         if (e.args.fs === 'xfs-ci' && dir !== undefined) ciDirs.add(dir);
+        if (e.args.fs === 'ext4' && dir !== undefined) ext4Dirs.add(dir);
+        if (e.args.fs === 'vfat' && dir !== undefined) vfatDirs.add(dir);
       }
       if (obs.ev === 'call' && obs.fn === 'd_add_ci' && obs.name !== undefined) {
         const l = openLookup.get(e.pid);
@@ -168,6 +190,8 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         for (const s of unknownOn.values()) s.delete(e.pid);
         openLookup.delete(e.pid);
         touched.delete(e.pid);
+        anchored.delete(e.pid);
+        before.delete(e.pid);
         if (!was) steps.push({ kind: 'sync', obs });
         continue;
       }
@@ -183,12 +207,42 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       ds.add(dir);
       if (!proj.locks.has(dir)) continue;
       if (isUnknown(e.pid) || unknownOn.get(dir)?.has(e.pid)) { unknownTaskEvents++; continue; }
-      steps.push({ kind: 'obs', dir, obs });
+      if (obs.ev === 'rel') released.add(dir);
+      const st: Step = { kind: 'obs', dir, obs };
+      steps.push(st);
+      let anchors = anchored.get(e.pid);
+      if (anchors === undefined) anchored.set(e.pid, anchors = new Set());
+      if (anchors.has(dir)) continue;
+      let pending = before.get(e.pid);
+      if (pending === undefined) before.set(e.pid, pending = new Map());
+      if (obs.ev === 'acq_req' || obs.ev === 'acq' || obs.ev === 'rel') {
+        anchors.add(dir);
+        if (obs.ev === 'rel') beforeRelease[obs.mode ?? '']?.push(...(pending.get(dir) ?? []));
+        pending.delete(dir);
+      } else {
+        pending.set(dir, [...(pending.get(dir) ?? []), st]);
+      }
     }
   }
   const missingAcquisitions = new Set<string>();
   for (const m of ['R', 'W']) if ((counts.get(`rel ${m}`) ?? 0) > (counts.get(`acq ${m}`) ?? 0)) missingAcquisitions.add(m);
-  return { steps, shown, ciExact, ciDirs, allocFailures, missingAcquisitions, events: index, unknownTaskEvents, gaps };
+  // A lock the capture never releases is not followed: its release probes were filtered out (a
+  // capture filtered by lock on its releases only), or it is no directory's (an mm lock).
+  const unreleased = new Set([...proj.locks].filter((l) => !released.has(l)));
+  // When the capture misses acquisitions of a mode (an unprobed down_write_nested or
+  // down_read_killable), a syscall whose first lock event on a directory is a release of that mode
+  // did its events there before it under an acquisition the capture does not show: they are not
+  // judged (the release is taken as the end of that acquisition).
+  const unseenHold = new Set([...missingAcquisitions].flatMap((m) => beforeRelease[m] ?? []));
+  const judgedSteps = steps.filter((st) => {
+    if (st.kind !== 'obs') return true;
+    if (unreleased.has(st.dir)) return false;
+    if (unseenHold.has(st)) { unknownTaskEvents++; return false; }
+    return true;
+  });
+  return { steps: judgedSteps, shown, ciExact, ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome, missingAcquisitions,
+    unreleasedLocks: unreleased.size,
+    events: index, unknownTaskEvents, gaps };
 }
 
 /** The search for one shape over the projected trace. */
@@ -197,7 +251,10 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     shows: (e: TraceEvent) => cap.shown.has(`${e.ev}:${e.fn ?? ''}`),
     ciExact: (o: Obs) => (o.ev === 'call' && o.fn === 'd_add_ci' ? o.name : cap.ciExact.get(o.index)),
     caseInsensitive: (dir: string) => cap.ciDirs.has(dir),
+    mayCasefold: (dir: string) => cap.ext4Dirs.has(dir),
+    revalidates: (dir: string) => cap.vfatDirs.has(dir),
     allocFailures: cap.allocFailures,
+    showsWaitedOutcome: cap.showsWaitedOutcome,
   };
   const dirs = new Map<string, DirSearch>();
   let gapAt: string | undefined;

@@ -29,15 +29,12 @@ import { inScope, obsKey, type Obs } from './project.js';
  * (else every queued writer would multiply the candidates by the operations it may be).
  */
 export type SessionKind = OpKind | 'holdR' | 'holdW' | 'lockR' | 'lockW';
-const KINDS: SessionKind[] = ['stat', 'open_creat', 'mkdir', 'holdR', 'holdW'];
+const KINDS: SessionKind[] = ['stat', 'open_creat', 'mkdir', 'rename', 'holdR', 'holdW'];
 /** What a session that took the lock in a mode may be, by lock order. */
 const AFTER_LOCK: Record<LockOrder, Record<Mode, SessionKind[]>> = {
-  current: { R: ['stat', 'holdR'], W: ['open_creat', 'mkdir', 'holdW'] },
-  new: { R: ['holdR'], W: ['mkdir', 'holdW'] },
+  current: { R: ['stat', 'holdR'], W: ['open_creat', 'mkdir', 'rename', 'holdW'] },
+  new: { R: ['holdR'], W: ['mkdir', 'rename', 'holdW'] },
 };
-
-/** Lock events of other tasks on the directory between an `acq_req` and the rwsem's decision, at most. */
-export const REQUEST_WINDOW = 4;
 
 /** A placeholder name, bound by the first observed event that names it. */
 const UNBOUND = '?';
@@ -51,10 +48,12 @@ export interface Candidate {
   held: boolean[];
   pend: TraceEvent[][];
   /**
-   * The task's `acq_req` was observed but its step not run: the probe fires at the entry of
-   * down_read/down_write, and another task may take or leave the lock before the rwsem decides.
-   * The step then runs at the task's next observation, its `acq_req` already matched. 0: not
-   * requested; n > 0: requested, with n - 1 lock events of other tasks on the directory since.
+   * The task's `acq_req` was observed but its step not run (1; else 0): the probe fires at the
+   * entry of down_read/down_write, and the rwsem decides later, after any number of other tasks'
+   * events: down_read and down_write begin with might_sleep() (kernel/locking/rwsem.c:1519, 1572
+   * in 6.1), a preemption point, before their trylock; an interrupt may delay it too; and a writer
+   * may spin on the owner before it queues (rwsem_optimistic_spin). The step then runs at the
+   * task's next observation, its `acq_req` already matched.
    */
   req: number[];
 }
@@ -76,8 +75,18 @@ export interface Observability {
   ciExact(o: Obs): string | undefined;
   /** Whether the directory's ->lookup is a case-insensitive XFS's. */
   caseInsensitive(dir: string): boolean;
+  /** Whether the directory's ->lookup is ext4's, which hashes no negative dentry when the directory is casefolded. */
+  mayCasefold(dir: string): boolean;
+  /** Whether the directory's filesystem has ->d_revalidate (its ->lookup is vfat's). */
+  revalidates(dir: string): boolean;
   /** Whether the capture shows an allocation failure (an E outcome, an error from d_add_ci): else the model's are not tried. */
   allocFailures: boolean;
+  /**
+   * Whether the capture tells a d_alloc_parallel that waited for another lookup and then found the
+   * name hashed (W) from a plain hit (H): an ftrace capture reads the outcome from the returned
+   * dentry's flags, which are the same, so it shows both as H.
+   */
+  showsWaitedOutcome: boolean;
 }
 
 /** Why an advance found no successor, or ran past a bound. */
@@ -93,7 +102,7 @@ export class DirSearch {
   constructor(readonly dir: string, readonly shape: DAddCiShape, readonly order: LockOrder, private readonly obs: Observability,
     private readonly limits: SearchLimits) {
     const sc: Scenario = {
-      dirs: [{ id: dir, ci: obs.caseInsensitive(dir), entries: [] }], tasks: [], dAddCi: shape, order,
+      dirs: [{ id: dir, ci: obs.caseInsensitive(dir), entries: [], revalidates: obs.revalidates(dir) }], tasks: [], dAddCi: shape, order,
       faults: { allocFail: obs.allocFailures, exactHashed: false }, handoff: true,
     };
     const s: ModelState = {
@@ -138,18 +147,6 @@ export class DirSearch {
       for (let k = out.length - 1; k >= 0; k--) {
         const before = beforeWriterSteal(out[k]!.s, this.dir);
         if (before !== undefined) out.push({ ...clone(out[k]!), s: before });
-      }
-    }
-    // The rwsem decides within a few lock events of its entry probe: a request still undecided later was decided at once.
-    if (o.ev === 'acq_req' || o.ev === 'acq' || o.ev === 'rel') {
-      for (let k = out.length - 1; k >= 0; k--) {
-        const c = out[k]!;
-        let late = false;
-        // A writer may spin on the owner before it queues (rwsem_optimistic_spin): its decision has no such bound.
-        c.s.tasks.forEach((t, j) => {
-          if (t.pid !== o.pid && c.req[j]! > 0 && !writerSession(c, j) && ++c.req[j]! > REQUEST_WINDOW) late = true;
-        });
-        if (late) out.splice(k, 1);
       }
     }
     return { next: dedupe(out), bound };
@@ -302,10 +299,13 @@ export class DirSearch {
         const ch = prefixChooser(prefix);
         const raw: TraceEvent[] = [];
         this.stepTask(d, i, ch, raw);
+        // Where the capture shows a waited-for hit as a hit, the two are one state: the model treats them alike after the return.
+        const v = d.s.tasks[i]?.v;
+        if (v !== undefined && v.dapOutcome === 'W' && !this.obs.showsWaitedOutcome) v.dapOutcome = 'H';
         for (let k = prefix.length; k < ch.log.length; k++) {
           for (let p = 1; p < ch.log[k]!; p++) todo.push([...ch.picks.slice(0, k), p]);
         }
-        const shown = raw.filter((e) => inScope(e) && this.obs.shows(e));
+        const shown = raw.filter((e) => inScope(e) && this.obs.shows(e)).map((e) => this.asShown(e));
         if (d.req[i] && shown[0]?.ev === 'acq_req') { shown.shift(); d.req[i] = 0; }
         out.push({ cand: d, events: shown });
       }
@@ -323,12 +323,20 @@ export class DirSearch {
       d.kind[i] = kind;
       if (!isOp(kind)) return d;
       const t = d.s.tasks[i]!;
-      d.sc.tasks[i]!.ops[0]!.kind = kind;
-      t.v = { dir: this.dir, name: d.sc.tasks[i]!.ops[0]!.name, flags: kind === 'stat' ? LOOKUP_SHARED : 0, mode };
+      const op = d.sc.tasks[i]!.ops[0]!;
+      op.kind = kind;
+      if (kind === 'rename') op.name2 = UNBOUND;
+      t.v = { dir: this.dir, name: op.name, flags: kind === 'stat' ? LOOKUP_SHARED : 0, mode };
       t.stack = ['task:syscall-exit'];
-      t.pc = kind === 'mkdir' ? 'lookup_one_qstr_excl:alloc' : 'lookup_slow:dap';
+      t.pc = kind === 'mkdir' || kind === 'rename' ? 'lookup_one_qstr_excl:alloc' : 'lookup_slow:dap';
       return d;
     });
+  }
+
+  /** A model event as the capture would show it: a waited-for hit is a hit where the capture cannot tell them apart. */
+  private asShown(e: TraceEvent): TraceEvent {
+    if (this.obs.showsWaitedOutcome || e.ev !== 'ret' || e.fn !== 'd_alloc_parallel' || e.args.outcome !== 'W') return e;
+    return { ...e, args: { ...e.args, outcome: 'H' } };
   }
 
   /** One step of a task: a hold's lock or unlock, else the simulator's step. */
@@ -357,6 +365,11 @@ export class DirSearch {
     const exact = o === undefined ? undefined : this.obs.ciExact(o);
     c.sc.dirs[0]!.entries = exact !== undefined ? [exact] : o?.ev === 'il_end' && t.v.name !== undefined ? [t.v.name] : [];
     if (t.granted || t.waitLock !== null) return [asIs];
+    // ext4 on a casefolded directory keeps no negative dentry; the capture does not say which directories are.
+    if (t.pc === 'fs_lookup:lookup' && this.obs.mayCasefold(this.dir)) {
+      const dir = c.sc.dirs[0]!;
+      return [() => { dir.noNegative = false; return clone(c); }, () => { dir.noNegative = true; return clone(c); }];
+    }
     if (t.pc === 'd_add_ci:hashlookup') return [asIs, () => withHashed(c, dcacheKey(this.dir, t.v.exact))];
     if (t.pc === 'd_alloc_parallel:try') {
       const hashed = (): Candidate => withHashed(c, dcacheKey(this.dir, t.v.dapName));
@@ -368,7 +381,10 @@ export class DirSearch {
       };
       // The step's shown event is d_alloc_parallel's return when the capture shows it: only the answers that give its outcome.
       if (o?.ev === 'ret' && o.fn === 'd_alloc_parallel' && this.obs.shows(o.event)) {
-        return o.outcome === 'H' ? [hashed] : o.outcome === 'W' ? [asIs, waited] : [asIs];
+        // A wait the capture does not show (d_wait_lookup inlined) before a hit it cannot tell from a plain one.
+        const waitsShown = this.obs.shows({ seq: 0, pid: 0, ev: 'il_wait_begin', args: {} });
+        if (o.outcome === 'H') return this.obs.showsWaitedOutcome || waitsShown ? [hashed] : [hashed, waited];
+        return o.outcome === 'W' ? [asIs, waited] : [asIs];
       }
       return [asIs, hashed, waited];
     }
@@ -393,25 +409,23 @@ function obsKeyOf(o: Obs): string {
   return obsKey(o.ev, o.fn, args);
 }
 
-/** The first observed name of a session is its name: the user's spelling the syscall looks up. */
+/**
+ * The first observed name of a session is its name: the user's spelling the syscall looks up (a
+ * rename's second lookup binds the new name the same way).
+ */
 function bindName(c: Candidate, i: number, o: Obs): void {
   if (o.ev !== 'call' || o.name === undefined || (o.fn !== 'd_alloc_parallel' && o.fn !== 'lookup')) return;
   const op = c.sc.tasks[i]!.ops[0]!;
-  if (op.name !== UNBOUND) return;
-  op.name = o.name;
   const v = c.s.tasks[i]!.v;
+  if (op.name === UNBOUND) op.name = o.name;
+  else if (op.name2 === UNBOUND && v.renameNew) op.name2 = o.name;
+  else if (v.name !== UNBOUND) return;
   if (v.name === UNBOUND) v.name = o.name;
   if (v.dapName === UNBOUND) v.dapName = o.name;
 }
 
-/** Whether task `j` of `c` is taking (or will take) the lock exclusive. */
-function writerSession(c: Candidate, j: number): boolean {
-  const k = c.kind[j]!;
-  return k === 'lockW' || k === 'holdW' || c.s.tasks[j]!.v.mode === 'W';
-}
-
 function isOp(k: SessionKind): k is OpKind {
-  return k === 'stat' || k === 'open_creat' || k === 'mkdir';
+  return k === 'stat' || k === 'open_creat' || k === 'mkdir' || k === 'rename';
 }
 
 function withHashed(c: Candidate, key: string): Candidate {

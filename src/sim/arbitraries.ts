@@ -12,6 +12,8 @@ export interface ScenarioArbOptions {
   order: LockOrder;
   maxTasks?: number;
   maxOps?: number;
+  /** Writers may spin on the lock owner (Scenario.spin) in every scenario (no random draw). */
+  writerSpin?: boolean;
 }
 
 /** One case-insensitive directory with the on-disk entry "Foo" and an ordinary one with "bar". */
@@ -40,6 +42,7 @@ export function scenarioArb(o: ScenarioArbOptions): fc.Arbitrary<Scenario> {
     tasks: r.tasks.map((ops, i) => ({ pid: 101 + i, comm: ops[0]!.kind === 'stat' ? 'stat' : ops[0]!.kind === 'mkdir' ? 'mkdir' : 'open', ops })),
     faults: { allocFail: r.allocFail, exactHashed: r.exactHashed },
     handoff: r.handoff,
+    ...(o.writerSpin === true ? { spin: true } : {}),
   }));
 }
 
@@ -53,6 +56,7 @@ export function describeScenario(sc: Scenario): string {
   const tasks = sc.tasks.map((t) => `task ${t.pid}: ${t.ops.map((o) => `${o.kind}(${o.dir}/${o.name})`).join(', ')}`).join('; ');
   const faults = [
     sc.faults.allocFail ? 'allocation failures' : '', sc.faults.exactHashed ? 'concurrent hashing of the exact name' : '', sc.handoff ? 'writer hand-off' : '',
+    sc.spin === true ? 'writer spinning' : '',
   ].filter(Boolean);
   return `${tasks}${faults.length ? ` (may: ${faults.join(', ')})` : ''}`;
 }

@@ -12,7 +12,16 @@
  * - a release wakes the head of the queue: readers are granted the lock by the waker, all of
  *   them (phase-fair); a writer is only woken and takes the lock as its own step (the lock is free
  *   with waiters queued until it runs, and a reader may steal it meanwhile).
- * Writer optimistic spinning (rwsem_optimistic_spin) is not modelled: see README "The rwsem model".
+ * - with `spin`, writer optimistic spinning (rwsem_down_write_slowpath → rwsem_can_spin_on_owner,
+ *   rwsem_optimistic_spin): a writer that finds the lock taken may spin instead of queueing, unless
+ *   its owner is a writer that is not running (rwsem_can_spin_on_owner, rwsem_spin_on_owner's
+ *   `!owner_on_cpu`); at each of its steps a spinner takes the lock if it is free and the hand-off
+ *   bit is clear (rwsem_try_write_lock_unqueued), ahead of every queued waiter, or gives up and
+ *   queues (a writer owner stopped running, the reader-owned spin ran past its threshold,
+ *   need_resched); and it may take the lock between a release and the waker's grant to queued
+ *   readers, which then stay queued (rwsem_mark_wake: "Writers might steal the lock before we grant
+ *   it to the next reader"). Spinning on readers is bounded by time, so a spinner always either
+ *   takes the lock or queues: the model lets it do either at any step.
  */
 import type { ModelState, Mode, Pc } from './state.js';
 import type { TaskStep } from './task-step.js';
@@ -39,12 +48,37 @@ export function acquire(x: TaskStep, lock: string, mode: Mode, next: Pc): void {
     if (mode === 'R' && l.readers.length === 1 && l.queue[0]?.mode === 'R') wakeReaders(s, lock);
     return;
   }
-  l.queue.push({ pid: t.pid, mode });
+  x.goto(next);
+  if (mode === 'W' && x.sc.spin === true && ownerSpinnable(s, lock) && x.ch.choose(2, 'writer-spin') === 1) {
+    // Spinning: running, not queued; its next steps try the lock (acquired).
+    t.waitLock = lock;
+    t.waitMode = 'W';
+    return;
+  }
+  enqueue(x, lock, mode);
+}
+
+/**
+ * The slow path's queueing: the task joins the wait queue and sleeps (a writer may set the hand-off
+ * bit); queued on a free lock (the hand-off bit kept it out), rwsem_cond_wake_waiter wakes the head.
+ */
+function enqueue(x: TaskStep, lock: string, mode: Mode): void {
+  const l = x.s.locks[lock]!;
+  l.queue.push({ pid: x.t.pid, mode });
   if (mode === 'W' && x.sc.handoff && !l.handoff && x.ch.choose(2, 'writer-handoff') === 1) l.handoff = true;
   sleep(x, lock, mode);
-  x.goto(next);
-  // Queued on a free lock (the hand-off bit kept the task out): rwsem_cond_wake_waiter wakes the head.
-  if (l.writer === null && l.readers.length === 0) wake(s, lock);
+  if (l.writer === null && l.readers.length === 0) wake(x.s, lock);
+}
+
+/** rwsem_can_spin_on_owner: a writer may spin unless the lock's owner is a writer that is not running. */
+function ownerSpinnable(s: ModelState, lock: string): boolean {
+  const w = s.locks[lock]!.writer;
+  return w === null || s.tasks.find((t) => t.pid === w)?.status === 'run';
+}
+
+/** Whether task `t` spins on `lock`: running, waiting for it, neither queued nor granted it. */
+function spinning(s: ModelState, t: ModelState['tasks'][number], lock: string): boolean {
+  return t.status === 'run' && !t.granted && t.waitLock === lock && t.waitMode === 'W' && !s.locks[lock]!.queue.some((q) => q.pid === t.pid);
 }
 
 function sleep(x: TaskStep, lock: string, mode: Mode): void {
@@ -62,7 +96,17 @@ export function acquired(x: TaskStep): void {
   const { t, s } = x;
   const lock = t.waitLock!;
   const mode = t.waitMode!;
-  if (!t.granted) {
+  if (!t.granted && spinning(s, t, lock)) {
+    const l = s.locks[lock]!;
+    // rwsem_try_write_lock_unqueued: a free lock without the hand-off bit is the spinner's, queue or not.
+    if (l.writer === null && l.readers.length === 0 && !l.handoff) {
+      l.writer = t.pid;
+    } else {
+      // Still taken: spin on (a writer owner must be running), or give up and queue.
+      if (!ownerSpinnable(s, lock) || x.ch.choose(2, 'writer-spin') === 0) enqueue(x, lock, mode);
+      return;
+    }
+  } else if (!t.granted) {
     const l = s.locks[lock]!;
     if (l.writer !== null || l.readers.length > 0) {
       if (x.sc.handoff && !l.handoff && x.ch.choose(2, 'writer-handoff') === 1) l.handoff = true;
@@ -96,7 +140,16 @@ export function release(x: TaskStep, lock: string, mode: Mode): void {
     // An up_read by a non-holder still drops a reader count, as the rwsem does.
     if (k >= 0) l.readers.splice(k, 1); else if (mode === 'R' && l.readers.length) l.readers.pop(); else if (mode === 'W') l.writer = null;
   }
-  if (l.writer === null && l.readers.length === 0) wake(s, lock);
+  if (l.writer !== null || l.readers.length > 0) return;
+  // A spinning writer may take the lock before the waker grants it to queued readers, which stay queued.
+  const spinners = l.queue[0]?.mode === 'R' && !l.handoff && x.sc.spin === true ? s.tasks.filter((w) => spinning(s, w, lock)) : [];
+  const k = spinners.length > 0 ? x.ch.choose(spinners.length + 1, 'writer-spin-steal') : 0;
+  if (k > 0) {
+    l.writer = spinners[k - 1]!.pid;
+    spinners[k - 1]!.granted = true;
+    return;
+  }
+  wake(s, lock);
 }
 
 /**
@@ -141,8 +194,8 @@ function grant(s: ModelState, pid: number): void {
  * readers stay queued. The state before such a steal: the readers granted by the last wake-up and
  * not yet running are queued again at the head, in order, and the lock is free. Undefined when no
  * reader is waiting for its granted `acq` or other readers still hold the lock.
- * The simulator's exploration does not take this step (see README "The rwsem model"); `kinv
- * conform` admits it, as a capture of a stock kernel shows it.
+ * The simulator takes this step with `spin` (release, "writer-spin-steal"), from a spinner it
+ * tracks; `kinv conform`, whose writers' spinning is an undecided request, admits it from here.
  */
 export function beforeWriterSteal(s: ModelState, lock: string): ModelState | undefined {
   const l = s.locks[lock]!;

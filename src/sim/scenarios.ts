@@ -60,6 +60,8 @@ export interface RandomScenarioOptions extends Protocol {
   seed: number;
   allocFail: boolean;
   exactHashed: boolean;
+  /** Whether every directory's filesystem has ->d_revalidate, as vfat's does (no random draw: seeds keep their scenarios). */
+  revalidates?: boolean;
 }
 
 export const DEFAULT_RANDOM: Omit<RandomScenarioOptions, 'dAddCi' | 'order'> = {
@@ -76,6 +78,7 @@ export function randomScenario(o: RandomScenarioOptions): Scenario {
     ci: rand() < o.ci,
     entries: Array.from({ length: o.names }, (_, k) => SPELL[2]!(`name${k}`)),
   }));
+  for (const d of dirs) if (o.revalidates === true) Object.assign(d, { revalidates: true });
   const tasks = Array.from({ length: o.tasks }, (_, t) => {
     const ops: Op[] = Array.from({ length: o.ops }, () => {
       const d = dirs[Math.floor(rand() * dirs.length)]!;

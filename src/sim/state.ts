@@ -10,7 +10,7 @@
 export type DAddCiShape = 'mainline' | 'draft' | 'fixed';
 export type LockOrder = 'current' | 'new';
 export type Mode = 'R' | 'W';
-export type OpKind = 'stat' | 'open_creat' | 'mkdir';
+export type OpKind = 'stat' | 'open_creat' | 'mkdir' | 'rename';
 
 export interface DirSpec {
   id: string;
@@ -18,9 +18,25 @@ export interface DirSpec {
   ci: boolean;
   /** On-disk names, exact case. */
   entries: string[];
+  /**
+   * A miss hashes no negative dentry: ->lookup returns NULL without d_splice_alias, and the
+   * in-lookup state ends at the caller's d_lookup_done. xfs_vn_ci_lookup always does (`ci`);
+   * ext4_lookup does on a casefolded directory (fs/ext4/namei.c:1879, "prevent the negative
+   * dentry from being cached").
+   */
+  noNegative?: boolean;
+  /**
+   * The filesystem has ->d_revalidate (vfat: a negative dentry is stale once the directory has
+   * changed): a dentry d_alloc_parallel finds hashed may be invalidated, and the lookup goes again.
+   */
+  revalidates?: boolean;
 }
 
-export interface Op { kind: OpKind; dir: string; name: string }
+/**
+ * One syscall on a directory. `rename` is a rename within one directory: `lock_rename` of one parent
+ * takes its lock once, exclusive, and looks up `name` (the old name) and then `name2` (the new one).
+ */
+export interface Op { kind: OpKind; dir: string; name: string; name2?: string }
 export interface TaskSpec { pid: number; comm: string; ops: Op[] }
 
 export interface Scenario {
@@ -32,6 +48,11 @@ export interface Scenario {
   faults: { allocFail: boolean; exactHashed: boolean };
   /** Whether a waiting writer may set the hand-off bit (which stops reader stealing). */
   handoff: boolean;
+  /**
+   * Whether a writer may spin on the lock's owner before it queues (CONFIG_RWSEM_SPIN_ON_OWNER,
+   * rwsem_optimistic_spin), taking the lock when it finds it free, ahead of queued waiters.
+   */
+  spin?: boolean;
 }
 
 export const LOOKUP_SHARED = 0x100000;
@@ -76,6 +97,8 @@ export interface Vars {
   d1?: string; result?: string | null; exact?: string;
   dciDentry?: string; dciInLookup?: boolean; dciRet?: string | null; found?: string;
   spliceDentry?: string; spliceKey?: string; spliceInode?: string | null;
+  /** A rename's second lookup (the new name) is under way. */
+  renameNew?: boolean;
 }
 
 /** One task: where it is, what its syscall knows, and what it is blocked on. */

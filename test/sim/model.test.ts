@@ -15,7 +15,7 @@ describe('the model\'s routines', () => {
   it('reach every program point, and leave every routine they enter', () => {
     const seen = new Set<Pc>();
     for (const dAddCi of shapes) for (const order of orders) for (let seed = 1; seed <= 20; seed++) {
-      const sc = randomScenario({ ...DEFAULT_RANDOM, dAddCi, order, seed, tasks: 3, dirs: 1, names: 1, ci: 1, creat: 0.3, mkdir: 0.3, allocFail: true, exactHashed: true });
+      const sc = randomScenario({ ...DEFAULT_RANDOM, dAddCi, order, seed, tasks: 3, dirs: 1, names: 1, ci: 1, creat: 0.3, mkdir: 0.3, allocFail: true, exactHashed: true, revalidates: seed % 2 === 0 });
       const ch = seededChooser(seed, { 'alloc-fail': 0.2, 'exact-hashed': 0.3 });
       const s = initialState(sc);
       for (let n = 0; n < 5000 && live(s); n++) {

@@ -125,3 +125,62 @@ describe('reader optimistic lock stealing (6.1 rwsem_down_read_slowpath)', () =>
     expect(s.tasks[1]!.status).toBe('lock');
   });
 });
+
+describe('writer optimistic spinning (6.1 rwsem_down_write_slowpath, rwsem_optimistic_spin)', () => {
+  // 100 creates "a" (I1 exclusive), 101 stats "b", 102 creates "c"; writers may spin.
+  const spin: Scenario = { ...sc, spin: true, tasks: [sc.tasks[0]!, sc.tasks[1]!, sc.tasks[2]!] };
+  const runWith = (s: ModelState, order: number[], picks: number[], scenario: Scenario = spin): TraceEvent[] => {
+    const out: TraceEvent[] = [];
+    const ch = listChooser(picks);
+    for (const i of order) step(scenario, s, i, ch, out);
+    return out;
+  };
+
+  it('a spinning writer takes the lock at its release ahead of the reader queued before it (rwsem.c:447-466: the waker backs off)', () => {
+    const s = initialState(spin);
+    // 100 holds I1 exclusive; 101 (R) queues; 102 (W) spins on the running owner instead of queueing.
+    runWith(s, [0, 0, 1, 1, 2, 2], [1]);
+    expect(s.locks.I1!.queue).toEqual([{ pid: 101, mode: 'R' }]);
+    expect(s.tasks[2]!).toMatchObject({ status: 'run', waitLock: 'I1', granted: false });
+    // 100's d_alloc, ->lookup, up_write: the spinner takes the lock before the waker grants it to 101.
+    runWith(s, [0, 0, 0], [1]);
+    expect(s.locks.I1!).toMatchObject({ writer: 102, readers: [], queue: [{ pid: 101, mode: 'R' }] });
+    expect(runWith(s, [2], [])).toMatchObject([{ pid: 102, ev: 'acq', args: { lock: 'I1', mode: 'W' } }]);
+    expect(s.tasks[1]!.status).toBe('lock');
+  });
+
+  it('a spinning writer takes a free lock ahead of the woken writer at the head of the queue (rwsem_try_write_lock_unqueued)', () => {
+    const writers: Scenario = { ...spin, tasks: [sc.tasks[0]!, { ...sc.tasks[2]!, pid: 101 }, sc.tasks[2]!] };
+    const s = initialState(writers);
+    // 101 (W) queues, 102 (W) spins; 100 releases and wakes 101; 102 runs first.
+    runWith(s, [0, 0, 1, 1, 2, 2], [0, 1], writers);
+    expect(s.locks.I1!.queue).toEqual([{ pid: 101, mode: 'W' }]);
+    runWith(s, [0, 0, 0], [], writers);
+    expect(s.tasks[1]!.status).toBe('run');
+    expect(runWith(s, [2], [], writers)).toMatchObject([{ pid: 102, ev: 'acq', args: { mode: 'W' } }]);
+    expect(runWith(s, [1], [], writers)).toEqual([]);
+    expect(s.tasks[1]!.status).toBe('lock');
+  });
+
+  it('a writer does not spin on a writer owner that is not running (rwsem_can_spin_on_owner: !owner_on_cpu): it queues', () => {
+    const s = initialState(spin);
+    runWith(s, [0, 0], []);
+    // The owner sleeps (as it would on another lock or an in-lookup dentry).
+    s.tasks[0]!.status = 'inlookup';
+    runWith(s, [2, 2], [1]);
+    expect(s.locks.I1!.queue).toEqual([{ pid: 102, mode: 'W' }]);
+    expect(s.tasks[2]!.status).toBe('lock');
+  });
+
+  it('a spinner gives up and queues, or spins on, at each step while the lock is taken; without `spin` a writer queues at once', () => {
+    const s = initialState(spin);
+    runWith(s, [0, 0, 2, 2], [1]);
+    runWith(s, [2], [1]);
+    expect(s.tasks[2]!).toMatchObject({ status: 'run', waitLock: 'I1' });
+    runWith(s, [2], [0]);
+    expect(s.locks.I1!.queue).toEqual([{ pid: 102, mode: 'W' }]);
+    const plain = initialState(sc);
+    runWith(plain, [0, 0, 2, 2], [1], sc);
+    expect(plain.locks.I1!.queue).toEqual([{ pid: 102, mode: 'W' }]);
+  });
+});

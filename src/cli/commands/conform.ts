@@ -60,7 +60,7 @@ function resultJson(r: ConformReport, x: ShapeResult, order: LockOrder): object 
   return {
     kind: 'conformance', file: r.file, shape: x.shape, order, verdict: x.verdict,
     events: r.events, judged: r.judged, directories: r.directories, unobservedAcquisitions: r.unobservedAcquisitions,
-    unknownTaskEvents: r.unknownTaskEvents, gaps: r.gaps,
+    unknownTaskEvents: r.unknownTaskEvents, unreleasedLocks: r.unreleasedLocks, gaps: r.gaps,
     ...(x.failure ? { failure: x.failure } : {}), ...(x.unknown ? { unknown: x.unknown } : {}), ...(x.afterGap ? { afterGap: x.afterGap } : {}),
   };
 }
@@ -79,7 +79,8 @@ function renderReport(r: ConformReport, order: LockOrder): string {
   if (r.results.length > 1) lines.push(`${r.file}: explained by ${explained.length ? explained.join(', ') : 'no shape'}`);
   lines.push(`  ${r.events} events, ${r.judged} judged on ${r.directories} director${r.directories === 1 ? 'y' : 'ies'}`
     + `; ${r.unknownTaskEvents} of tasks unknown there`
-    + `; ${r.unobservedAcquisitions} releases of acquisitions the capture does not show; ${r.gaps} gaps`);
+    + `; ${r.unobservedAcquisitions} releases of acquisitions the capture does not show`
+    + (r.unreleasedLocks > 0 ? `; ${r.unreleasedLocks} locks never released, not followed` : '') + `; ${r.gaps} gaps`);
   return lines.join('\n') + '\n';
 }
 

@@ -45,7 +45,8 @@ export async function fuzzCmd(argv: string[]): Promise<number> {
   const compiled = new CompiledSpec(loaded.value.spec);
   const status = new Status(process.stderr);
   const report = fuzz({
-    dAddCi, order, maxTasks, maxOps, seed, runs: intOf('runs', values.runs as string | undefined, replay ? 1 : 2000),
+    dAddCi, order, maxTasks, maxOps, writerSpin: values['writer-spin'] === true, seed,
+    runs: intOf('runs', values.runs as string | undefined, replay ? 1 : 2000),
     monitor: incrementalChecker(compiled),
     ...(only ? { only } : {}), ...(exclude ? { exclude } : {}), ...(phase ? { phase } : {}), ...(replay ? { path: replay } : {}),
     onProgress: (n) => status.show(() => `kinv fuzz: ${n.toLocaleString()} runs, ${Math.round(n / status.seconds).toLocaleString()} runs/s`),
@@ -58,7 +59,8 @@ export async function fuzzCmd(argv: string[]): Promise<number> {
     return 3;
   }
   // Every option that shaped the run, so the printed line reproduces the finding exactly.
-  const base = ['kinv', 'fuzz', '--d-add-ci', dAddCi, '--order', order, '--tasks', String(maxTasks), '--ops', String(maxOps), ...specFlags(specs, params)];
+  const base = ['kinv', 'fuzz', '--d-add-ci', dAddCi, '--order', order, '--tasks', String(maxTasks), '--ops', String(maxOps),
+    ...(values['writer-spin'] === true ? ['--writer-spin'] : []), ...specFlags(specs, params)];
   const replayOf = (f: FuzzFindingReport): string => [
     ...base, '--seed', String(f.seed),
     ...(only ? ['--only', [...only].join(',')] : ['--phase', f.phase === 'predicted' ? 'predicted' : 'observed']),

@@ -136,6 +136,7 @@ export async function exploreCmd(argv: string[]): Promise<number> {
   const { values } = parse(argv, COMMANDS.explore.options);
   const format = oneOf('format', values.format as string | undefined, ['text', 'json'] as const, 'text');
   const { scenario, describe } = scenarioFromArgs(values, false);
+  if (values['writer-spin'] === true) { scenario.spin = true; describe.push('--writer-spin'); }
   const specs = (values.spec as string[] | undefined) ?? [];
   const params = (values.param as string[] | undefined) ?? [];
   const loaded = loadSpec(specs, { params: { ...paramsOf(params), order: scenario.order } });

@@ -4,7 +4,8 @@
  * spelling goes through d_add_ci with the exact name; an exact match is d_splice_alias of the
  * inode. A miss is d_splice_alias of no inode on ext4 (a negative dentry is hashed), but on a
  * case-insensitive XFS xfs_vn_ci_lookup returns NULL without hashing anything (it keeps no
- * negative dentries): the in-lookup state then ends at the caller's d_lookup_done.
+ * negative dentries), and so does ext4_lookup on a casefolded directory (`noNegative`): the
+ * in-lookup state then ends at the caller's d_lookup_done.
  */
 import type { Scalar } from '../../trace/event.js';
 import { defineRoutine } from '../routine-table.js';
@@ -29,7 +30,7 @@ export const fsLookup = defineRoutine('fs_lookup', {
       return;
     }
     const dir = x.sc.dirs.find((d) => d.id === x.dir);
-    if (exact === undefined && dir?.ci === true) {
+    if (exact === undefined && (dir?.ci === true || dir?.noNegative === true)) {
       x.ret('lookup', null);
       v.result = v.d1;
       x.leave();

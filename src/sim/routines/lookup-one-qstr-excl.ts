@@ -1,6 +1,11 @@
 /**
  * mkdir-like creation: lookup_one_qstr_excl with the parent held exclusive and a plain d_alloc
- * (no in-lookup state), so a case-insensitive match takes d_add_ci's d_alloc branch.
+ * (no in-lookup state), so a case-insensitive match takes d_add_ci's d_alloc branch. A rename
+ * within one directory does two of them under the one lock: 6.1's do_renameat2 takes
+ * `lock_rename(new, old)`, which for one parent is a single `inode_lock_nested(p1, I_MUTEX_PARENT)`
+ * (fs/namei.c:3084-3086), then `lookup_one_qstr_excl` of the old name and of the new name
+ * (fs/namei.c:5023, 5032), and `unlock_rename` after both (5083). An error from the first lookup
+ * skips the second (`goto exit3`).
  */
 import { acquire, release } from '../rwsem.js';
 import { defineRoutine } from '../routine-table.js';
@@ -40,7 +45,15 @@ export const lookupOneQstrExcl = defineRoutine('lookup_one_qstr_excl', {
     x.goto('lookup_one_qstr_excl:after-lookup');
   },
   'after-lookup'(x) {
-    x.ret('lookup', x.v.dciRet ?? null);
+    const { v } = x;
+    x.ret('lookup', v.dciRet ?? null);
+    const op = x.sc.tasks[x.i]!.ops[x.t.op]!;
+    if (op.kind === 'rename' && !v.renameNew) {
+      // The new name's lookup, under the same hold of the parent.
+      x.t.v = { dir: v.dir, name: op.name2 ?? op.name, flags: v.flags, mode: v.mode, renameNew: true };
+      x.goto('lookup_one_qstr_excl:alloc');
+      return;
+    }
     x.goto('lookup_one_qstr_excl:unlock');
   },
   unlock(x) {

@@ -2,8 +2,11 @@
  * lookup_slow (stat, parent shared) and lookup_open (open with O_CREAT, parent exclusive): in
  * today's order the parent lock, then d_alloc_parallel, then ->lookup; in the new order
  * d_alloc_parallel first and the lock only around ->lookup. A hit or an error from
- * d_alloc_parallel skips ->lookup.
+ * d_alloc_parallel skips ->lookup. On a filesystem with ->d_revalidate a hit may be stale:
+ * __lookup_slow (fs/namei.c:1686-1692 in 6.1) and lookup_open then d_invalidate it and call
+ * d_alloc_parallel again.
  */
+import { dcacheKey } from '../task-step.js';
 import { acquire, release } from '../rwsem.js';
 import type { Scalar } from '../../trace/event.js';
 import type { Mode } from '../state.js';
@@ -12,7 +15,7 @@ import { defineRoutine } from '../routine-table.js';
 declare module '../state.js' {
   interface RoutineLabels {
     /** lookup_slow (stat) and lookup_open (open with O_CREAT): lock, d_alloc_parallel, ->lookup, unlock, in either order. */
-    lookup_slow: 'lock' | 'dap' | 'after-dap' | 'lookup' | 'done-lookup' | 'unlock' | 'ret-nolock' | 'ret';
+    lookup_slow: 'lock' | 'dap' | 'after-dap' | 'revalidate' | 'lookup' | 'done-lookup' | 'unlock' | 'ret-nolock' | 'ret';
   }
 }
 
@@ -27,9 +30,21 @@ export const lookupSlow = defineRoutine('lookup_slow', {
     const order = x.sc.order;
     v.d1 = v.dapRet;
     if (v.dapOutcome === 'N') { x.goto(order === 'new' ? 'lookup_slow:lock' : 'lookup_slow:lookup'); return; }
+    if (v.dapOutcome !== 'E' && x.sc.dirs.find((d) => d.id === x.dir)?.revalidates === true) { x.goto('lookup_slow:revalidate'); return; }
     // A hit or an error: no ->lookup. Under the new order the lock was never taken.
     v.result = v.dapRet;
     x.goto(order === 'new' ? 'lookup_slow:ret-nolock' : 'lookup_slow:unlock');
+  },
+  revalidate(x) {
+    const { v } = x;
+    // d_revalidate returned 0: d_invalidate unhashes the dentry and d_alloc_parallel runs again.
+    if (x.ch.choose(2, 'd_revalidate') === 1) {
+      delete x.s.hashed[dcacheKey(x.dir, v.dapName)];
+      x.goto('lookup_slow:dap');
+      return;
+    }
+    v.result = v.dapRet;
+    x.goto(x.sc.order === 'new' ? 'lookup_slow:ret-nolock' : 'lookup_slow:unlock');
   },
   lookup(x) {
     const dir = x.dir;

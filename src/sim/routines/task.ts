@@ -1,6 +1,6 @@
 /**
  * A task's program: each operation's syscall (stat → lookup_slow, open(O_CREAT) → lookup_open,
- * mkdir → lookup_one_qstr_excl), its exit, and the task's exit once every operation is done.
+ * mkdir → lookup_one_qstr_excl, a rename within one directory → two of those under one lock), its exit, and the task's exit once every operation is done.
  */
 import { LOOKUP_SHARED } from '../state.js';
 import { defineRoutine } from '../routine-table.js';

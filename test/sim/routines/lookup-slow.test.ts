@@ -62,3 +62,38 @@ describe('lookup_open after a case-insensitive match', () => {
     expect(stat.find((e) => e.ev === 'ret' && e.fn === 'd_alloc_parallel')!.args.outcome).toBe('H');
   });
 });
+
+describe('a miss on a casefolded ext4 directory', () => {
+  // fs/ext4/namei.c:1879-1886 (6.1): `if (!inode && IS_CASEFOLDED(dir)) return NULL;`, "prevent the
+  // negative dentry from being cached"; seen in traces/kernel-programs/6.1-full at line 68514.
+  it('->lookup returns NULL with the dentry still in lookup, and the stat after it looks up again', () => {
+    const sc = oneTask([{ kind: 'open_creat', dir: 'I1', name: 'bar' }, { kind: 'stat', dir: 'I1', name: 'bar' }]);
+    const r = simulate({ ...sc, dirs: [{ id: 'I1', ci: false, noNegative: true, entries: [] }] }, listChooser([]));
+    const open = syscall(r.events, 0);
+    expect(fns(open, 'call')).toEqual(['lookup_open', 'd_alloc_parallel', 'lookup']);
+    const ret = open.findIndex((e) => e.ev === 'ret' && e.fn === 'lookup');
+    expect(open[ret + 1]!.ev).toBe('il_end');
+    expect(syscall(r.events, 1).find((e) => e.ev === 'ret' && e.fn === 'd_alloc_parallel')!.args.outcome).toBe('N');
+  });
+});
+
+describe('d_revalidate of a dentry found hashed', () => {
+  // __lookup_slow, fs/namei.c:1686-1692 (6.1): a dentry d_alloc_parallel returns not in lookup is
+  // revalidated; on 0 it is d_invalidate'd and d_alloc_parallel runs again (`goto again`). vfat's
+  // negative dentries go stale when the directory changes; seen in traces/kernel-churn at line 13228.
+  const sc = oneTask([{ kind: 'open_creat', dir: 'I1', name: 'bar' }, { kind: 'stat', dir: 'I1', name: 'bar' }]);
+  const vfat: Scenario = { ...sc, dirs: [{ id: 'I1', ci: false, revalidates: true, entries: [] }] };
+
+  it('a stale hit is invalidated and looked up again, under the same hold of the parent', () => {
+    const stat = syscall(simulate(vfat, listChooser([1, 0])).events, 1);
+    expect(fns(stat, 'call')).toEqual(['lookup_slow', 'd_alloc_parallel', 'd_alloc_parallel', 'lookup', 'd_splice_alias']);
+    expect(stat.filter((e) => e.ev === 'ret' && e.fn === 'd_alloc_parallel').map((e) => e.args.outcome)).toEqual(['H', 'N']);
+    expect(stat.filter((e) => e.ev === 'acq' || e.ev === 'rel').map((e) => e.ev)).toEqual(['acq', 'rel']);
+  });
+
+  it('a valid hit returns it; without ->d_revalidate a hit is never looked up again', () => {
+    expect(fns(syscall(simulate(vfat, listChooser([0])).events, 1), 'call')).toEqual(['lookup_slow', 'd_alloc_parallel']);
+    const ext4 = { ...vfat, dirs: [{ id: 'I1', ci: false, entries: [] }] };
+    expect(fns(syscall(simulate(ext4, listChooser([1, 1])).events, 1), 'call')).toEqual(['lookup_slow', 'd_alloc_parallel']);
+  });
+});
