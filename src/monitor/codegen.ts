@@ -14,7 +14,9 @@
  */
 import type { TExpr, TStmt, TypedSpec } from '../analysis/ir.js';
 import type { Scalar, TraceEvent } from '../values/event.js';
-import { bitAnd, compileExpr, compileStmt, formatValue, type CompileContext, type Compiled, type CompiledStmt, type Env, type Value } from './compile.js';
+import {
+  bitAnd, compileDomain, compileExpr, compileStmt, formatValue, type CompileContext, type Compiled, type CompiledStmt, type Env, type Value,
+} from './compile.js';
 import type { KeyedStore, Relation } from './store.js';
 
 /** The helpers generated code calls (bound once, so each call site stays monomorphic). */
@@ -324,7 +326,21 @@ export class SpecGenerator {
         const otherwise = s.otherwise.map((t) => this.stmt(t, inner)).join('\n');
         return `${indent}if (${x(s.cond)}) {\n${then}\n${indent}}${otherwise ? ` else {\n${otherwise}\n${indent}}` : ''}`;
       }
-      case 'for': return this.fallbackStmt(s, indent);
+      case 'for': {
+        // As the closure: the rows (each binding of the slots the filter admits) are collected
+        // first, since the body may change the state iterated, then the body runs on each. The
+        // rows array is the node's own (a for statement is never re-entered while it runs).
+        const loop = this.konst(compileDomain(s.domain, s.slots, this.ctx));
+        const rows = this.konst([]);
+        const n = s.slots.length;
+        const save = s.slots.map((sl) => `${rows}[m++] = L[${sl}] ?? null;`).join(' ');
+        const bind = s.slots.map((sl, i) => `L[${sl}] = ${rows}[r + ${i}];`).join(' ');
+        const collect = s.filter ? `if (${x(s.filter)}) { ${save} }` : save;
+        const inner = indent + '  ';
+        const body = s.body.map((t) => this.stmt(t, inner + '  ')).join('\n');
+        return `${indent}{\n${inner}let m = 0;\n${inner}${loop}(env, () => { ${collect} return true; });\n`
+          + `${inner}for (let r = 0; r < m; r += ${n}) {\n${inner}  ${bind}\n${body}\n${inner}}\n${indent}}`;
+      }
     }
   }
 }
