@@ -285,7 +285,8 @@ export class Engine {
 
   private evaluate(inv: CompiledInvariant, unknown: boolean, frame: Frame | undefined, out: Verdict[]): void {
     const name = inv.ir.name;
-    if (this.overBudget.has(name)) { this.counters.unknown[name]!++; return; }
+    // (almost always empty: no set lookup per evaluation)
+    if (this.overBudget.size > 0 && this.overBudget.has(name)) { this.counters.unknown[name]!++; return; }
     this.rt.stepsLeft = this.budget;
     try {
       this.evaluateWithinBudget(inv, unknown, frame, out);
