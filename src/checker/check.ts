@@ -37,50 +37,76 @@ export interface CheckReport {
   pending: number;
 }
 
-type FieldCheck = { name: string; ok: (v: Scalar) => boolean; want: string; required: boolean };
+type FieldCheck = { name: string; want: string; required: boolean; type: Type };
 
 /** What is wrong with a record, and which argument (for the column of a diagnostic). */
 export interface SchemaProblem { field: string; message: string }
 
-function checkerFor(t: Type): { ok: (v: Scalar) => boolean; want: string } {
+/** What a value of type `t` must be, for messages. */
+function wantOf(t: Type): string {
   switch (t.k) {
-    case 'int': case 'task': case 'time': return { ok: (v) => typeof v === 'number', want: 'a number' };
-    case 'bool': return { ok: (v) => typeof v === 'boolean', want: 'true or false' };
-    case 'enum': { const ms = new Set(t.members); return { ok: (v) => typeof v === 'string' && ms.has(v), want: `one of ${t.members.join(', ')}` }; }
-    default: return { ok: (v) => typeof v === 'string', want: 'a string' };
+    case 'int': case 'task': case 'time': return 'a number';
+    case 'bool': return 'true or false';
+    case 'enum': return `one of ${t.members.join(', ')}`;
+    default: return 'a string';
   }
+}
+
+/** JavaScript that is true when `v` (neither undefined nor null) is not a value of type `t`. */
+function notOfType(t: Type, v: string): string {
+  switch (t.k) {
+    case 'int': case 'task': case 'time': return `typeof ${v} !== "number"`;
+    case 'bool': return `typeof ${v} !== "boolean"`;
+    case 'enum': return `(typeof ${v} !== "string" || (${t.members.map((m) => `${v} !== ${JSON.stringify(m)}`).join(' && ') || 'true'}))`;
+    default: return `typeof ${v} !== "string"`;
+  }
+}
+
+/**
+ * One event's argument checks as a generated function of its arguments: the index of the first
+ * check that fails, or -1. It runs at every record, so it reads each argument by its name, with
+ * no closure per check; the failing check's message is made by `problem` from the list.
+ */
+function firstFailing(checks: FieldCheck[]): (args: Record<string, Scalar>) => number {
+  const body = checks.map((c, i) => {
+    const absent = c.required ? `return ${i};` : '';
+    return `v = a[${JSON.stringify(c.name)}];\n  if (v === undefined || v === null) { ${absent} } else if (${notOfType(c.type, 'v')}) return ${i};`;
+  });
+  return new Function('a', `"use strict";\n  let v;\n  ${body.join('\n  ')}\n  return -1;`) as (args: Record<string, Scalar>) => number;
+}
+
+/** An event's checks: the list (for messages) and the generated test. */
+interface EventChecks { list: FieldCheck[]; failing: (args: Record<string, Scalar>) => number }
+
+function eventChecks(fields: { name: string; type: Type; optional?: boolean }[]): EventChecks {
+  const list = fields.map((f) => ({ name: f.name, want: wantOf(f.type), required: f.optional !== true, type: f.type }));
+  return { list, failing: firstFailing(list) };
 }
 
 /** Per event (and phase) the declared argument types, so bad records are caught before the monitor. */
 export class SchemaValidator {
-  private readonly checks = new Map<string, FieldCheck[]>();
-  private readonly fns = new Set<string>();
+  /** By event name, and for call/ret by function name: no key string is built per event. */
+  private readonly events = new Map<string, EventChecks>();
+  private readonly calls = new Map<string, EventChecks>();
+  private readonly rets = new Map<string, EventChecks>();
   readonly unknownEvents = new Map<string, { count: number; first: TraceEvent }>();
 
   constructor(spec: TypedSpec) {
     for (const ev of spec.events.values()) {
       if (ev.kind === 'fn') {
-        this.fns.add(ev.name);
-        this.checks.set(dispatchKey('call', ev.name), ev.fields.map((f) => ({ name: f.name, ...checkerFor(f.type), required: f.optional !== true })));
-        this.checks.set(dispatchKey('ret', ev.name),
-          ev.returns.filter((f) => f.name !== 'ret').map((f) => ({ name: f.name, ...checkerFor(f.type), required: f.optional !== true })));
+        this.calls.set(ev.name, eventChecks(ev.fields));
+        this.rets.set(ev.name, eventChecks(ev.returns.filter((f) => f.name !== 'ret')));
       } else {
-        this.checks.set(ev.name, ev.fields.map((f) => ({ name: f.name, ...checkerFor(f.type), required: f.optional !== true })));
+        this.events.set(ev.name, eventChecks(ev.fields));
       }
     }
   }
 
-  /** The checks by event and, for call/ret, by function: no key string is built per event. */
-  private readonly byPhase = new Map<string, Map<string, FieldCheck[] | undefined>>();
-
-  private checksOf(e: TraceEvent): FieldCheck[] | undefined {
-    if (e.ev !== 'call' && e.ev !== 'ret') return this.checks.get(e.ev);
-    let m = this.byPhase.get(e.ev);
-    if (!m) { m = new Map(); this.byPhase.set(e.ev, m); }
-    const fn = e.fn ?? '';
-    let c = m.get(fn);
-    if (c === undefined && !m.has(fn)) { c = this.checks.get(dispatchKey(e.ev, fn)); m.set(fn, c); }
-    return c;
+  private checksOf(e: TraceEvent): EventChecks | undefined {
+    const kind = e.ev;
+    if (kind === 'call') return this.calls.get(e.fn ?? '');
+    if (kind === 'ret') return this.rets.get(e.fn ?? '');
+    return this.events.get(kind);
   }
 
   /** undefined = fine; a string = what is wrong; 'unknown' = not in the vocabulary. */
@@ -99,17 +125,14 @@ export class SchemaValidator {
   problem(e: TraceEvent): SchemaProblem | undefined | 'unknown' {
     const checks = this.checksOf(e);
     if (!checks) return e.ev === 'call' || e.ev === 'ret' ? undefined : 'unknown';
-    for (let i = 0; i < checks.length; i++) {
-      const c = checks[i]!;
-      const v = e.args[c.name];
-      if (v === undefined || v === null) {
-        if (c.required) return { field: c.name,
-          message: `argument '${c.name}' of '${this.nameOf(e)}' is ${v === null ? 'none (null)' : 'missing'}; it must be ${c.want}` };
-        continue;
-      }
-      if (!c.ok(v)) return { field: c.name, message: `argument '${c.name}' of '${this.nameOf(e)}' must be ${c.want}, got ${JSON.stringify(v)}` };
+    const i = checks.failing(e.args);
+    if (i < 0) return undefined;
+    const c = checks.list[i]!;
+    const v = e.args[c.name];
+    if (v === undefined || v === null) {
+      return { field: c.name, message: `argument '${c.name}' of '${this.nameOf(e)}' is ${v === null ? 'none (null)' : 'missing'}; it must be ${c.want}` };
     }
-    return undefined;
+    return { field: c.name, message: `argument '${c.name}' of '${this.nameOf(e)}' must be ${c.want}, got ${JSON.stringify(v)}` };
   }
 
   private nameOf(e: TraceEvent): string {

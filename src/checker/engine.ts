@@ -180,10 +180,7 @@ export class Engine {
       this.seenByHandler[h.id]!++;
       for (const inv of h.on) this.evaluate(inv, unknown, frame, out);
       for (const ob of h.obligations) this.checkObligation(ob, unknown, out);
-      for (const r of h.rules) {
-        if (r.guard && !r.guard(env)) continue;
-        for (const s of r.body) s(env);
-      }
+      if (h.runRules !== undefined) h.runRules(env);
       for (const t of h.temporal) {
         this.rt.temporal[t.id]!.record(t.key(env), env.idx, ev, t.byTask ? pid : undefined);
       }
@@ -288,7 +285,8 @@ export class Engine {
 
   private evaluate(inv: CompiledInvariant, unknown: boolean, frame: Frame | undefined, out: Verdict[]): void {
     const name = inv.ir.name;
-    if (this.overBudget.has(name)) { this.counters.unknown[name]!++; return; }
+    // (almost always empty: no set lookup per evaluation)
+    if (this.overBudget.size > 0 && this.overBudget.has(name)) { this.counters.unknown[name]!++; return; }
     this.rt.stepsLeft = this.budget;
     try {
       this.evaluateWithinBudget(inv, unknown, frame, out);
@@ -303,12 +301,13 @@ export class Engine {
   private evaluateWithinBudget(inv: CompiledInvariant, unknown: boolean, frame: Frame | undefined, out: Verdict[]): void {
     const env = this.env;
     const name = inv.ir.name;
-    if (inv.guard && !inv.guard(env)) return;
+    const test = inv.test;
+    if (test.guard && !test.guard(env)) return;
     if (unknown) { this.counters.unknown[name]!++; return; }
     const counter = this.vacuous(inv.domainStore) ? this.counters.vacuous : this.counters.evaluated;
     counter[name]!++;
     let holds: boolean;
-    try { holds = !!inv.body(env); } catch (e) { counter[name]!--; throw e; }
+    try { holds = !!test.body(env); } catch (e) { counter[name]!--; throw e; }
     if (holds) return;
     const undecided = inv.unknownWhen !== undefined && inv.unknownWhen(env) === true;
     if (undecided) this.counters.undecided[name]!++;

@@ -36,8 +36,14 @@ export class SpecSet {
   for(format: EventSource, inferred: Record<string, string> = {}): ReadySpec | undefined {
     if (!this.base) return undefined;
     const params: Record<string, string> = { ...this.params };
-    if (this.base.spec.params.has('source') && !('source' in this.params)) params.source = format;
-    for (const [k, v] of Object.entries(inferred)) if (this.base.spec.params.has(k) && !(k in this.params)) params[k] = v;
+    // A parameter the base spec already has at that value (`source` = ndjson, its default) makes
+    // the same spec: the base is used, not loaded and compiled again for the trace.
+    const differs = (k: string, v: string): boolean => {
+      const p = this.base!.spec.params.get(k);
+      return p !== undefined && !(k in this.params) && String(p.value) !== v;
+    };
+    if (differs('source', format)) params.source = format;
+    for (const [k, v] of Object.entries(inferred)) if (differs(k, v)) params[k] = v;
     if (Object.keys(params).length === Object.keys(this.params).length) return this.base;
     const key = JSON.stringify(params);
     let s = this.ready.get(key);

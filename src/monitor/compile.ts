@@ -559,7 +559,7 @@ function compileBinary(e: Extract<TExpr, { k: 'bin' }>, ctx: CompileContext): Co
 }
 
 /** 64-bit AND of two numbers; non-negative 31-bit integers (flags) take the int32 operator, which gives the same. */
-function bitAnd(x: number, y: number): number {
+export function bitAnd(x: number, y: number): number {
   if (x >= 0 && y >= 0 && x <= 0x7fffffff && y <= 0x7fffffff && Number.isInteger(x) && Number.isInteger(y)) return x & y;
   return Number(BigInt.asUintN(64, BigInt(Math.trunc(x))) & BigInt.asUintN(64, BigInt(Math.trunc(y))));
 }

@@ -4,15 +4,19 @@
  * over a runtime of stores (compile.ts, store.ts). Built once per spec and shared by every run;
  * the checker's engine (src/checker/engine.ts) steps one run over a trace.
  */
-import type { CaptureIR, Phase, StateIR, TypedSpec, InvariantIR, ObligationIR } from '../analysis/ir.js';
+import type { CaptureIR, Phase, StateIR, TExpr, TStmt, TypedSpec, InvariantIR, ObligationIR } from '../analysis/ir.js';
 import type { Scalar } from '../values/event.js';
 import { compileDefs, compileDomain, compileExpr, compileStmt, keyOf, type CompileContext, type Compiled, type CompiledStmt, type Env } from './compile.js';
 import type { Key } from './store.js';
+import { SpecGenerator } from './codegen.js';
 
 export interface CompiledInvariant {
   ir: InvariantIR;
+  /** Guard and body as closures that record the state they read (`env.reads`): for explanations. */
   guard: Compiled | undefined;
   body: Compiled;
+  /** The same guard and body as generated code, which records nothing: for evaluation. */
+  test: { guard: Compiled | undefined; body: Compiled };
   message: Compiled | undefined;
   unknownWhen: Compiled | undefined;
   unknownReason: Compiled | undefined;
@@ -39,6 +43,8 @@ export interface Handlers {
   on: CompiledInvariant[];
   after: CompiledInvariant[];
   rules: { guard: Compiled | undefined; body: CompiledStmt[] }[];
+  /** The rules above, in order, as one generated function (codegen.ts), or undefined when there are none. */
+  runRules: ((env: Env) => void) | undefined;
   obligations: CompiledObligation[];
   syncs: (Compiled | undefined)[];
   /** `byTask`: the pattern names the event's task (`pid: pid`), so its history ends with the task. */
@@ -59,19 +65,27 @@ export class MonitorSpec {
   readonly invariantNames: string[] = [];
   readonly maxSlots: number;
 
-  constructor(readonly spec: TypedSpec) {
+  /**
+   * `generated` (default true): rules and invariant tests run as generated code; false keeps the
+   * closures of compile.ts everywhere (the reference the generated code is tested against).
+   */
+  constructor(readonly spec: TypedSpec, opts: { generated?: boolean } = {}) {
+    const generate = opts.generated !== false;
     for (const st of spec.states.values()) {
       this.storeIndex.set(st.name, this.stateList.length);
       this.stateList.push(st);
     }
     const ctx: CompileContext = { spec, storeIndex: this.storeIndex, defs: new Map() };
     compileDefs(spec, ctx);
+    const gen = generate ? new SpecGenerator(spec, ctx) : undefined;
+    const ruleIR = new Map<Handlers, { guard: TExpr | null | undefined; body: TStmt[] }[]>();
+    const tests: { c: CompiledInvariant; guard: number | undefined; body: number }[] = [];
     let maxSlots = 1;
     const h = (phase: Phase, name: string): Handlers => {
       const key = dispatchKey(phase, name);
       let x = this.handlers.get(key);
       if (!x) {
-        x = { id: this.handlers.size, on: [], after: [], rules: [], obligations: [], syncs: [], temporal: [] };
+        x = { id: this.handlers.size, on: [], after: [], rules: [], runRules: undefined, obligations: [], syncs: [], temporal: [] };
         this.handlers.set(key, x);
         if (phase === 'call') this.callHandlers.set(name, x);
         else if (phase === 'ret') this.retHandlers.set(name, x);
@@ -81,15 +95,24 @@ export class MonitorSpec {
     for (const r of spec.rules) {
       maxSlots = Math.max(maxSlots, r.slots);
       const rule = { guard: r.guard ? compileExpr(r.guard, ctx) : undefined, body: r.body.map((s) => compileStmt(s, ctx)) };
-      for (const t of r.triggers) h(t.phase, t.name).rules.push(rule);
+      for (const t of r.triggers) {
+        const x = h(t.phase, t.name);
+        x.rules.push(rule);
+        const irs = ruleIR.get(x) ?? [];
+        irs.push({ guard: r.guard, body: r.body });
+        ruleIR.set(x, irs);
+      }
     }
     for (const inv of spec.invariants) {
       maxSlots = Math.max(maxSlots, inv.slots);
       this.invariantNames.push(inv.name);
+      const guard = inv.guard ? compileExpr(inv.guard, ctx) : undefined;
+      const body = compileExpr(inv.body, ctx);
       const c: CompiledInvariant = {
         ir: inv,
-        guard: inv.guard ? compileExpr(inv.guard, ctx) : undefined,
-        body: compileExpr(inv.body, ctx),
+        guard,
+        body,
+        test: { guard, body },
         message: inv.message ? compileExpr(inv.message, ctx) : undefined,
         unknownWhen: inv.unknown ? compileExpr(inv.unknown.cond, ctx) : undefined,
         unknownReason: inv.unknown ? compileExpr(inv.unknown.reason, ctx) : undefined,
@@ -97,6 +120,7 @@ export class MonitorSpec {
         slots: inv.slots,
         domainStore: inv.body.k === 'quant' && inv.body.domain.k === 'state' ? this.storeIndex.get(inv.body.domain.state) : undefined,
       };
+      if (gen) tests.push({ c, guard: inv.guard ? gen.exprFn(inv.guard) : undefined, body: gen.exprFn(inv.body) });
       if (inv.when === 'always') this.always.push(c);
       else for (const t of inv.triggers) (inv.when === 'on' ? h(t.phase, t.name).on : h(t.phase, t.name).after).push(c);
     }
@@ -135,6 +159,22 @@ export class MonitorSpec {
     }
     for (const cap of spec.captures.values()) this.captures.set(cap.fn, compileCapture(cap, ctx));
     this.maxSlots = maxSlots;
+    if (gen) {
+      for (const [x, irs] of ruleIR) gen.rules(x.id, irs);
+      const made = gen.finish();
+      for (const x of ruleIR.keys()) x.runRules = made.rules.get(x.id);
+      for (const t of tests) t.c.test = { guard: t.guard === undefined ? undefined : made.exprs[t.guard], body: made.exprs[t.body]! };
+    } else {
+      for (const x of ruleIR.keys()) {
+        const compiled = x.rules;
+        x.runRules = (env) => {
+          for (const r of compiled) {
+            if (r.guard && !r.guard(env)) continue;
+            for (const st of r.body) st(env);
+          }
+        };
+      }
+    }
   }
 }
 

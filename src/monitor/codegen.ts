@@ -1,0 +1,354 @@
+/**
+ * The hot path of a compiled spec as generated JavaScript: per event handler one function that
+ * runs its rules' guards and bodies in order, and per invariant its guard and body, each straight-
+ * line code (one `new Function` per spec) instead of a tree of closures calling closures. Store
+ * operations go through small monomorphic helpers that V8 inlines; a `def` without binders
+ * becomes a function of its parameters.
+ *
+ * It gives exactly what the closures of compile.ts give on the paths it runs: the same values,
+ * the same state changes in the same order, the same errors. What it does not generate
+ * (quantifiers, comprehensions, path searches, past-time operators, keys of three or more parts)
+ * it calls the closure compiled for that node, with the same environment. It never records reads:
+ * an explanation evaluates the closures again with `env.reads` set, and a generated function is
+ * only run while `env.reads` is unset.
+ */
+import type { TExpr, TStmt, TypedSpec } from '../analysis/ir.js';
+import type { Scalar, TraceEvent } from '../values/event.js';
+import {
+  bitAnd, compileDomain, compileExpr, compileStmt, formatValue, type CompileContext, type Compiled, type CompiledStmt, type Env, type Value,
+} from './compile.js';
+import type { KeyedStore, Relation } from './store.js';
+
+/** The helpers generated code calls (bound once, so each call site stays monomorphic). */
+const HELPERS = {
+  lk1(s: KeyedStore, a: Scalar): Scalar {
+    const e = s.get1(a);
+    return e === undefined ? null : e.v;
+  },
+  lk2(s: KeyedStore, a: Scalar, b: Scalar): Scalar {
+    const e = s.get2(a, b);
+    return e === undefined ? null : e.v;
+  },
+  has1(s: KeyedStore, a: Scalar): boolean {
+    return s.get1(a) !== undefined;
+  },
+  has2(s: KeyedStore, a: Scalar, b: Scalar): boolean {
+    return s.get2(a, b) !== undefined;
+  },
+  asg1(s: KeyedStore, v: Scalar, a: Scalar, ev: TraceEvent): void {
+    const e = s.get1(a);
+    if (v === null) { if (e) s.delete(e.k, ev); return; }
+    if (e) { e.v = v; e.prov = ev; return; }
+    s.set([a], v, ev);
+  },
+  asg2(s: KeyedStore, v: Scalar, a: Scalar, b: Scalar, ev: TraceEvent): void {
+    const e = s.get2(a, b);
+    if (v === null) { if (e) s.delete(e.k, ev); return; }
+    if (e) { e.v = v; e.prov = ev; return; }
+    s.set([a, b], v, ev);
+  },
+  del1(s: KeyedStore, a: Scalar, ev: TraceEvent): void {
+    const e = s.get1(a);
+    if (e) s.delete(e.k, ev);
+  },
+  del2(s: KeyedStore, a: Scalar, b: Scalar, ev: TraceEvent): void {
+    const e = s.get2(a, b);
+    if (e) s.delete(e.k, ev);
+  },
+  /** `add x to s` of one part, as the closure's `set([x], true)`, without the tuple when the entry exists. */
+  add1(s: KeyedStore, a: Scalar, ev: TraceEvent): void {
+    const e = s.get1(a);
+    if (e) { e.v = true; e.prov = ev; return; }
+    s.set([a], true, ev);
+  },
+  add2(s: KeyedStore, a: Scalar, b: Scalar, ev: TraceEvent): void {
+    const e = s.get2(a, b);
+    if (e) { e.v = true; e.prov = ev; return; }
+    s.set([a, b], true, ev);
+  },
+  relHas(r: Relation, a: Scalar, b: Scalar): boolean {
+    return r.has(a, b);
+  },
+  relRemove(r: Relation, a: Scalar, b: Scalar): void {
+    r.remove(a, b);
+  },
+  num(v: Value): number {
+    return typeof v === 'number' ? v : NaN;
+  },
+  add(x: Value, y: Value): Scalar { return typeof x !== 'number' || typeof y !== 'number' ? null : x + y; },
+  sub(x: Value, y: Value): Scalar { return typeof x !== 'number' || typeof y !== 'number' ? null : x - y; },
+  mul(x: Value, y: Value): Scalar { return typeof x !== 'number' || typeof y !== 'number' ? null : x * y; },
+  div(x: Value, y: Value): Scalar { return typeof x !== 'number' || typeof y !== 'number' ? null : y === 0 ? NaN : Math.trunc(x / y); },
+  mod(x: Value, y: Value): Scalar { return typeof x !== 'number' || typeof y !== 'number' ? null : x % y; },
+  and(x: Value, y: Value): Scalar { return typeof x !== 'number' || typeof y !== 'number' ? null : bitAnd(x, y); },
+  neg(v: Value): Scalar { return v === null ? null : -(v as number); },
+  concat(x: Value, y: Value): string {
+    return (typeof x === 'string' ? x : formatValue(x)) + (typeof y === 'string' ? y : formatValue(y));
+  },
+  fmt(v: Value): string { return formatValue(v); },
+};
+
+/** What a spec's generated code gives: the rules of each handler, and each invariant's tests. */
+export interface GeneratedSpec {
+  /** Runs the rules given to `rules()` under this key, in order. */
+  rules: Map<number, (env: Env) => void>;
+  /** An expression given to `expr()`, by the id it returned. */
+  exprs: Compiled[];
+}
+
+/** Builds the source of one spec's generated functions; `finish()` compiles them all at once. */
+export class SpecGenerator {
+  /** Values the code reaches by index: literals, fallback closures, builtins. */
+  private readonly consts: unknown[] = [];
+  private readonly fns: string[] = [];
+  private readonly ruleKeys: number[] = [];
+  private exprCount = 0;
+  /** Generated defs by name: the function's name, or null when the def stays a closure. */
+  private readonly defs = new Map<string, string | null>();
+  private readonly defBusy = new Set<string>();
+
+  constructor(private readonly spec: TypedSpec, private readonly ctx: CompileContext) {}
+
+  /** Registers the rules of one handler (each a guard and a body); returns nothing until `finish`. */
+  rules(key: number, rules: { guard: TExpr | null | undefined; body: TStmt[] }[]): void {
+    const lines: string[] = [];
+    for (const r of rules) {
+      const body = r.body.map((s) => this.stmt(s, '  ')).join('\n');
+      if (r.guard) lines.push(`  if (${this.expr(r.guard, undefined)}) {\n${body}\n  }`);
+      else lines.push(`  {\n${body}\n  }`);
+    }
+    this.fns.push(`function rules${this.ruleKeys.length}(env) {\n${PROLOGUE}\n${lines.join('\n')}\n}`);
+    this.ruleKeys.push(key);
+  }
+
+  /** Registers an expression; its generated function is `exprs[id]` after `finish`. */
+  exprFn(e: TExpr): number {
+    const id = this.exprCount++;
+    this.fns.push(`function expr${id}(env) {\n${PROLOGUE}\n  return ${this.expr(e, undefined)};\n}`);
+    return id;
+  }
+
+  finish(): GeneratedSpec {
+    const rules = this.ruleKeys.map((_, i) => `rules${i}`).join(', ');
+    const exprs = Array.from({ length: this.exprCount }, (_, i) => `expr${i}`).join(', ');
+    const src = [
+      '"use strict";',
+      `const { ${Object.keys(HELPERS).join(', ')} } = H;`,
+      ...this.consts.map((_, i) => `const K${i} = K[${i}];`),
+      ...this.fns,
+      `return { rules: [${rules}], exprs: [${exprs}] };`,
+    ].join('\n');
+    const made = new Function('H', 'K', src) as (h: typeof HELPERS, k: unknown[]) => { rules: ((env: Env) => void)[]; exprs: Compiled[] };
+    const out = made(HELPERS, this.consts);
+    return { rules: new Map(this.ruleKeys.map((k, i) => [k, out.rules[i]!])), exprs: out.exprs };
+  }
+
+  private konst(v: unknown): string {
+    this.consts.push(v);
+    return `K${this.consts.length - 1}`;
+  }
+
+  /** The closure of `e`, called with the rule's or invariant's environment; never inside a def (its locals are parameters there). */
+  private fallback(e: TExpr, params: string[] | undefined): string {
+    if (params !== undefined) throw new NotGenerated();
+    return `${this.konst(compileExpr(e, this.ctx))}(env)`;
+  }
+
+  private fallbackStmt(s: TStmt, indent: string): string {
+    const f: CompiledStmt = compileStmt(s, this.ctx);
+    return `${indent}${this.konst(f)}(env);`;
+  }
+
+  private lit(v: Scalar): string {
+    if (v === null) return 'null';
+    if (typeof v === 'boolean') return String(v);
+    if (typeof v === 'string') return JSON.stringify(v);
+    if (Number.isSafeInteger(v) && !Object.is(v, -0)) return v < 0 ? `(${v})` : String(v);
+    return this.konst(v);
+  }
+
+  private store(name: string): string {
+    return `S[${this.ctx.storeIndex.get(name)!}]`;
+  }
+
+  /**
+   * JavaScript for `e`; `params` are the names of a generated def's parameters (its locals), or
+   * undefined in a rule or invariant (locals are `env.locals`).
+   */
+  private expr(e: TExpr, params: string[] | undefined): string {
+    const x = (y: TExpr): string => this.expr(y, params);
+    switch (e.k) {
+      case 'lit': return this.lit(e.value);
+      case 'field': {
+        const name = JSON.stringify(e.name);
+        switch (e.from) {
+          case 'args': return `(A[${name}] ?? null)`;
+          case 'call': return `(C === undefined ? null : (C.args[${name}] ?? null))`;
+          case 'ret': return '(ev.ret === undefined ? null : ev.ret)';
+          case 'implicit':
+            switch (e.name) {
+              case 'pid': return 'ev.pid';
+              case 'seq': return 'ev.seq';
+              case 'comm': return '(ev.comm ?? null)';
+              case 'cpu': return '(ev.cpu ?? null)';
+              default: return '(ev.ts ?? null)';
+            }
+        }
+        break;
+      }
+      case 'local': {
+        if (params === undefined) return `(L[${e.slot}] ?? null)`;
+        const p = params[e.slot];
+        if (p === undefined) throw new Error(`internal: local ${e.slot} outside a def's parameters`);
+        return p;
+      }
+      case 'state': {
+        if (e.state === '$tasks') return this.fallback(e, params);
+        const st = this.spec.states.get(e.state)!;
+        if (st.type.k !== 'map' && st.type.k !== 'set' && st.type.k !== 'rel') return `${this.store(e.state)}.v`;
+        return this.store(e.state);
+      }
+      case 'lookup': {
+        if (e.keys.length === 1) return `lk1(${this.store(e.state)}, ${x(e.keys[0]!)})`;
+        if (e.keys.length === 2) return `lk2(${this.store(e.state)}, ${x(e.keys[0]!)}, ${x(e.keys[1]!)})`;
+        return this.fallback(e, params);
+      }
+      case 'member': {
+        if (e.coll.k !== 'state' || e.coll.state === '$tasks') return this.fallback(e, params);
+        const st = this.spec.states.get(e.coll.state)!;
+        const s = this.store(e.coll.state);
+        if (st.type.k === 'rel') return e.elem.length === 2 ? `relHas(${s}, ${x(e.elem[0]!)}, ${x(e.elem[1]!)})` : this.fallback(e, params);
+        if (e.elem.length === 1) return `has1(${s}, ${x(e.elem[0]!)})`;
+        if (e.elem.length === 2) return `has2(${s}, ${x(e.elem[0]!)}, ${x(e.elem[1]!)})`;
+        return this.fallback(e, params);
+      }
+      case 'bin': {
+        const a = x(e.left), b = x(e.right);
+        switch (e.op) {
+          case 'and': return `(!!${a} && !!${b})`;
+          case 'or': return `(!!${a} || !!${b})`;
+          case 'implies': return `(!${a} || !!${b})`;
+          case '==': return `(${a} === ${b})`;
+          case '!=': return `(${a} !== ${b})`;
+          case '<': return `(num(${a}) < num(${b}))`;
+          case '<=': return `(num(${a}) <= num(${b}))`;
+          case '>': return `(num(${a}) > num(${b}))`;
+          case '>=': return `(num(${a}) >= num(${b}))`;
+          case '+': return `add(${a}, ${b})`;
+          case '-': return `sub(${a}, ${b})`;
+          case '*': return `mul(${a}, ${b})`;
+          case '/': return `div(${a}, ${b})`;
+          case '%': return `mod(${a}, ${b})`;
+          case '&': return `and(${a}, ${b})`;
+          case 'concat': return `concat(${a}, ${b})`;
+          default: return this.fallback(e, params);
+        }
+      }
+      case 'not': return `(!${x(e.operand)})`;
+      case 'neg': return `neg(${x(e.operand)})`;
+      case 'cond': return `(${x(e.cond)} ? ${x(e.then)} : ${x(e.otherwise)})`;
+      case 'old': return params === undefined ? `(O === undefined ? null : (O[${e.index}] ?? null))` : this.fallback(e, params);
+      case 'builtin': {
+        if (e.builtin.kind !== 'value') return this.fallback(e, params);
+        const f = this.konst(e.builtin.impl);
+        return `${f}(${[...e.args.map(x), 'env'].join(', ')})`;
+      }
+      case 'defcall': {
+        const fn = this.def(e.def);
+        if (fn === null) return this.fallback(e, params);
+        return `${fn}(env${e.args.map((a) => ', ' + x(a)).join('')})`;
+      }
+      case 'template': {
+        const parts = e.parts.map((p) => (typeof p === 'string' ? JSON.stringify(p) : `fmt(${x(p)})`));
+        return `(""${parts.map((p) => ' + ' + p).join('')})`;
+      }
+      default: break;
+    }
+    // Binders, sets, tuples, past-time operators, path searches: the closure, in a rule or invariant only.
+    return this.fallback(e, params);
+  }
+
+  /**
+   * The generated function of a def (`def3(env, p0, p1)`), or null when its body needs a closure
+   * (a binder, a path search: they bind locals of their own) or it calls itself.
+   */
+  private def(name: string): string | null {
+    const known = this.defs.get(name);
+    if (known !== undefined) return known;
+    if (this.defBusy.has(name)) return null;
+    const def = this.spec.defs.get(name)!;
+    this.defBusy.add(name);
+    let body: string | null;
+    const params = def.params.map((_, i) => `p${i}`);
+    try { body = this.expr(def.body, params); } catch (err) { if (!(err instanceof NotGenerated)) throw err; body = null; }
+    this.defBusy.delete(name);
+    if (body === null) { this.defs.set(name, null); return null; }
+    const fn = `def${this.defs.size}`;
+    this.fns.push(`function ${fn}(env${params.map((p) => ', ' + p).join('')}) {\n${DEF_PROLOGUE}\n  return ${body};\n}`);
+    this.defs.set(name, fn);
+    return fn;
+  }
+
+  private stmt(s: TStmt, indent: string): string {
+    const x = (e: TExpr): string => this.expr(e, undefined);
+    switch (s.k) {
+      case 'assign': {
+        if (s.keys.length === 0) return `${indent}{ const c = ${this.store(s.state)}; c.v = ${x(s.value)}; c.prov = ev; }`;
+        if (s.keys.length === 1) return `${indent}asg1(${this.store(s.state)}, ${x(s.value)}, ${x(s.keys[0]!)}, ev);`;
+        if (s.keys.length === 2) return `${indent}asg2(${this.store(s.state)}, ${x(s.value)}, ${x(s.keys[0]!)}, ${x(s.keys[1]!)}, ev);`;
+        return this.fallbackStmt(s, indent);
+      }
+      case 'delete': {
+        if (s.keys.length === 1) return `${indent}del1(${this.store(s.state)}, ${x(s.keys[0]!)}, ev);`;
+        if (s.keys.length === 2) return `${indent}del2(${this.store(s.state)}, ${x(s.keys[0]!)}, ${x(s.keys[1]!)}, ev);`;
+        return this.fallbackStmt(s, indent);
+      }
+      case 'add': case 'remove': {
+        const kind = this.spec.states.get(s.state)!.type.k;
+        const st = this.store(s.state);
+        const adding = s.k === 'add';
+        if (kind === 'rel') {
+          if (s.value.length !== 2) return this.fallbackStmt(s, indent);
+          const [a, b] = [x(s.value[0]!), x(s.value[1]!)];
+          // An untrusted task's edges are not added, and their ends not even evaluated (as the closure).
+          return adding ? `${indent}if (!env.rt.untrusted) ${st}.add(${a}, ${b}, ev);` : `${indent}relRemove(${st}, ${a}, ${b});`;
+        }
+        if (s.value.length === 1) return adding ? `${indent}add1(${st}, ${x(s.value[0]!)}, ev);` : `${indent}del1(${st}, ${x(s.value[0]!)}, ev);`;
+        if (s.value.length === 2) {
+          const [a, b] = [x(s.value[0]!), x(s.value[1]!)];
+          return adding ? `${indent}add2(${st}, ${a}, ${b}, ev);` : `${indent}del2(${st}, ${a}, ${b}, ev);`;
+        }
+        return this.fallbackStmt(s, indent);
+      }
+      case 'if': {
+        const inner = indent + '  ';
+        const then = s.then.map((t) => this.stmt(t, inner)).join('\n');
+        const otherwise = s.otherwise.map((t) => this.stmt(t, inner)).join('\n');
+        return `${indent}if (${x(s.cond)}) {\n${then}\n${indent}}${otherwise ? ` else {\n${otherwise}\n${indent}}` : ''}`;
+      }
+      case 'for': {
+        // As the closure: the rows (each binding of the slots the filter admits) are collected
+        // first, since the body may change the state iterated, then the body runs on each. The
+        // rows array is the node's own (a for statement is never re-entered while it runs).
+        const loop = this.konst(compileDomain(s.domain, s.slots, this.ctx));
+        const rows = this.konst([]);
+        const n = s.slots.length;
+        const save = s.slots.map((sl) => `${rows}[m++] = L[${sl}] ?? null;`).join(' ');
+        const bind = s.slots.map((sl, i) => `L[${sl}] = ${rows}[r + ${i}];`).join(' ');
+        const collect = s.filter ? `if (${x(s.filter)}) { ${save} }` : save;
+        const inner = indent + '  ';
+        const body = s.body.map((t) => this.stmt(t, inner + '  ')).join('\n');
+        return `${indent}{\n${inner}let m = 0;\n${inner}${loop}(env, () => { ${collect} return true; });\n`
+          + `${inner}for (let r = 0; r < m; r += ${n}) {\n${inner}  ${bind}\n${body}\n${inner}}\n${indent}}`;
+      }
+    }
+  }
+}
+
+/** What each generated function reads first: the event, its call, the captures, locals, stores. */
+const PROLOGUE = '  const ev = env.ev, A = ev.args, C = env.call, O = env.olds, L = env.locals, S = env.rt.stores;';
+/** A def's: its locals are its parameters. */
+const DEF_PROLOGUE = '  const ev = env.ev, A = ev.args, C = env.call, S = env.rt.stores;';
+
+/** A def body that needs closures of its own (thrown while generating a def, caught there). */
+class NotGenerated extends Error {}
