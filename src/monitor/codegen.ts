@@ -37,23 +37,23 @@ const HELPERS = {
   },
   asg1(s: KeyedStore, v: Scalar, a: Scalar, ev: TraceEvent): void {
     const e = s.get1(a);
-    if (v === null) { if (e) s.delete(e.k, ev); return; }
+    if (v === null) { if (e) s.deleteEntry(e, ev); return; }
     if (e) { e.v = v; e.prov = ev; return; }
     s.set([a], v, ev);
   },
   asg2(s: KeyedStore, v: Scalar, a: Scalar, b: Scalar, ev: TraceEvent): void {
     const e = s.get2(a, b);
-    if (v === null) { if (e) s.delete(e.k, ev); return; }
+    if (v === null) { if (e) s.deleteEntry(e, ev); return; }
     if (e) { e.v = v; e.prov = ev; return; }
     s.set([a, b], v, ev);
   },
   del1(s: KeyedStore, a: Scalar, ev: TraceEvent): void {
     const e = s.get1(a);
-    if (e) s.delete(e.k, ev);
+    if (e) s.deleteEntry(e, ev);
   },
   del2(s: KeyedStore, a: Scalar, b: Scalar, ev: TraceEvent): void {
     const e = s.get2(a, b);
-    if (e) s.delete(e.k, ev);
+    if (e) s.deleteEntry(e, ev);
   },
   /** `add x to s` of one part, as the closure's `set([x], true)`, without the tuple when the entry exists. */
   add1(s: KeyedStore, a: Scalar, ev: TraceEvent): void {
