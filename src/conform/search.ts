@@ -17,7 +17,10 @@
 import { acquire, acquired, beforeWriterSteal, release, rwsemStepNext } from '../sim/rwsem.js';
 import { step } from '../sim/model.js';
 import type { Chooser } from '../sim/chooser.js';
-import { LOOKUP_SHARED, type DAddCiShape, type LockOrder, type Mode, type ModelState, type OpKind, type Scenario, type TaskState } from '../sim/state.js';
+import {
+  LOCAL_POINTS, LOOKUP_SHARED, type DAddCiShape, type LockOrder, type Mode, type ModelState, type Op, type OpKind, type RwsemState, type Scenario,
+  type TaskState,
+} from '../sim/state.js';
 import { TaskStep, dcacheKey } from '../sim/task-step.js';
 import type { TraceEvent } from '../trace/event.js';
 import { inScope, obsKey, type Obs } from './project.js';
@@ -64,6 +67,11 @@ export interface SearchLimits {
   maxStates: number;
   /** Internal steps of one task between two observed events. */
   maxSilent: number;
+  /**
+   * Not a bound: every step is taken on a copy of its candidate, none in place (see stepAll). The
+   * results are the same either way; tests compare the two.
+   */
+  generalOnly?: boolean;
 }
 
 export const DEFAULT_LIMITS: SearchLimits = { maxStates: 2000, maxSilent: 64 };
@@ -177,6 +185,11 @@ export class DirSearch {
     return out;
   }
 
+  /** Whether a candidate the caller owns may be changed in place (not when only the general path is asked for). */
+  private inPlace(owned: boolean): boolean {
+    return owned && this.limits.generalOnly !== true;
+  }
+
   /** A task's syscall ended: its session must end without another event the capture would show. */
   private finish(c: Candidate, pid: number): Advance {
     const i = c.s.tasks.findIndex((t) => t.pid === pid);
@@ -188,9 +201,9 @@ export class DirSearch {
       const next: Candidate[] = [];
       for (const f of frontier) {
         const t = f.s.tasks[i]!;
-        if (t.status === 'done') { done.push(removeTask(f, i)); continue; }
+        if (t.status === 'done') { done.push(removeTask(f, i, this.inPlace(n > 0))); continue; }
         if (t.status !== 'run') continue;
-        for (const r of this.stepAll(f, i, undefined)) if (r.events.length === 0) next.push(r.cand);
+        for (const r of this.stepAll(f, i, undefined, n > 0)) if (r.events.length === 0) next.push(r.cand);
       }
       frontier = next;
     }
@@ -206,7 +219,7 @@ export class DirSearch {
       return { next: [{ ...c, pend: c.pend.map((p, k) => (k === i ? p.slice(1) : p)) }] };
     }
     const hits: Candidate[] = [];
-    const frontier = this.walk(i >= 0 ? [c] : this.sessions(c, o), o.pid, o, (cand, j, shown, before) => {
+    const frontier = this.walk(i >= 0 ? [c] : this.sessions(c, o), i < 0, o.pid, o, (cand, j, shown, before) => {
       if (!matches(cand, j, shown[0]!, o)) return;
       cand.pend[j] = shown.slice(1);
       hits.push(cand);
@@ -222,9 +235,11 @@ export class DirSearch {
   /**
    * Steps task `pid` of each candidate until a step emits events the capture shows, handing them to
    * `found`; a session that ends without one is followed by a new one (when `o` is given). Returns
-   * how many candidates were still silent at the bound.
+   * how many candidates were still silent at the bound. `startOwned`: the start candidates were made
+   * for this walk (the candidates it makes are its own, and may be stepped in place).
    */
-  private walk(start: Candidate[], pid: number, o: Obs | undefined, found: (c: Candidate, i: number, shown: TraceEvent[], before: Candidate) => void): number {
+  private walk(start: Candidate[], startOwned: boolean, pid: number, o: Obs | undefined,
+    found: (c: Candidate, i: number, shown: TraceEvent[], before: Candidate) => void): number {
     let frontier = start;
     for (let n = 0; n < this.limits.maxSilent && frontier.length > 0; n++) {
       const next: Candidate[] = [];
@@ -234,12 +249,12 @@ export class DirSearch {
         if (t === undefined) continue;
         // A session that ended without another shown event: the observation starts the next one.
         if (t.status === 'done') {
-          if (o !== undefined) next.push(...this.sessions(removeTask(f, j), o));
+          if (o !== undefined) next.push(...this.sessions(removeTask(f, j, this.inPlace(n > 0 || startOwned)), o));
           continue;
         }
         if (t.status !== 'run') continue;
         if (o !== undefined) bindName(f, j, o);
-        for (const r of this.stepAll(f, j, o)) {
+        for (const r of this.stepAll(f, j, o, n > 0 || startOwned)) {
           if (r.events.length === 0) next.push(r.cand); else found(r.cand, j, r.events, f);
         }
       }
@@ -256,7 +271,7 @@ export class DirSearch {
       if (i >= 0 && c.pend[i]!.length > 0) { out.add(obsKey(c.pend[i]![0]!.ev, c.pend[i]![0]!.fn, c.pend[i]![0]!.args)); continue; }
       if (i >= 0 && c.s.tasks[i]!.status !== 'run') { out.add(`nothing: task ${pid} sleeps (${c.s.tasks[i]!.status})`); continue; }
       const probe = { ...o, ev: 'none' };
-      this.walk(i >= 0 ? [c] : this.sessions(c, o), pid, probe, (_c, _j, shown) => { out.add(obsKey(shown[0]!.ev, shown[0]!.fn, shown[0]!.args)); });
+      this.walk(i >= 0 ? [c] : this.sessions(c, o), i < 0, pid, probe, (_c, _j, shown) => { out.add(obsKey(shown[0]!.ev, shown[0]!.fn, shown[0]!.args)); });
       if (i >= 0) {
         const f = this.finish(c, pid);
         if (f.next.length > 0) out.add('the end of its syscall');
@@ -273,7 +288,7 @@ export class DirSearch {
       const t: TaskState = { pid: o.pid, comm: String(o.event.comm ?? ''), op: 0, pc: 'task:start', v: {}, stack: [], status: 'run',
         waitLock: null, waitMode: null, waitDentry: null, granted: false };
       d.s.tasks.push(t);
-      d.sc.tasks.push({ pid: o.pid, comm: t.comm, ops: [{ kind: isOp(kind) ? kind : 'stat', dir: this.dir, name: UNBOUND }] });
+      d.sc = { ...d.sc, tasks: [...d.sc.tasks, { pid: o.pid, comm: t.comm, ops: [{ kind: isOp(kind) ? kind : 'stat', dir: this.dir, name: UNBOUND }] }] };
       d.kind.push(kind);
       d.held.push(false);
       d.pend.push([]);
@@ -286,15 +301,28 @@ export class DirSearch {
    * Every outcome of one step of task `i`: one per answer of the environment where the step reads
    * the dcache, times one per choice sequence of the model (allocation failure, hand-off). Each
    * with the events of the step that the capture shows.
+   *
+   * Each outcome is a copy of `c`, except that a candidate `owned` by the caller (made for this
+   * search step, referenced nowhere else) takes a task-local step (LOCAL_POINTS: it draws no choice
+   * and reads the dcache nowhere, so it has exactly one outcome) in place.
    */
-  private stepAll(c: Candidate, i: number, o: Obs | undefined): { cand: Candidate; events: TraceEvent[] }[] {
+  private stepAll(c: Candidate, i: number, o: Obs | undefined, owned: boolean): { cand: Candidate; events: TraceEvent[] }[] {
     const out: { cand: Candidate; events: TraceEvent[] }[] = [];
     const kind = c.kind[i]!;
     if ((kind === 'lockR' || kind === 'lockW') && c.held[i] && !rwsemStepNext(c.s, i) && c.s.tasks[i]!.status === 'run') {
-      for (const r of this.resolve(c, i, kind === 'lockR' ? 'R' : 'W')) out.push(...this.stepAll(r, i, o));
+      for (const r of this.resolve(c, i, kind === 'lockR' ? 'R' : 'W')) out.push(...this.stepAll(r, i, o, true));
       return out;
     }
-    for (const variant of this.environments(c, i, o)) {
+    const variants = this.environments(c, i, o);
+    if (this.inPlace(owned) && variants.length === 1 && isOp(kind) && !rwsemStepNext(c.s, i) && LOCAL_POINTS.has(c.s.tasks[i]!.pc)) {
+      const raw: TraceEvent[] = [];
+      this.stepTask(c, i, NO_CHOICE, raw);
+      const shown = raw.filter((e) => inScope(e) && this.obs.shows(e));
+      // (a request's step touches the lock: never local, and its state before is kept for a later decision)
+      if (shown.some((e) => e.ev === 'acq_req')) throw new Error(`internal: the local step ${c.s.tasks[i]!.pc} requested the lock`);
+      return [{ cand: c, events: shown }];
+    }
+    for (const variant of variants) {
       const todo: number[][] = [[]];
       while (todo.length > 0) {
         const prefix = todo.pop()!;
@@ -323,8 +351,9 @@ export class DirSearch {
       d.kind[i] = kind;
       if (!isOp(kind)) return d;
       const t = d.s.tasks[i]!;
-      d.sc.tasks[i]!.ops[0]!.kind = kind;
-      t.v = { dir: this.dir, name: d.sc.tasks[i]!.ops[0]!.name, flags: kind === 'stat' ? LOOKUP_SHARED : 0, mode };
+      const op = ownOp(d, i);
+      op.kind = kind;
+      t.v = { dir: this.dir, name: op.name, flags: kind === 'stat' ? LOOKUP_SHARED : 0, mode };
       t.stack = ['task:syscall-exit'];
       t.pc = kind === 'mkdir' ? 'lookup_one_qstr_excl:alloc' : 'lookup_slow:dap';
       return d;
@@ -385,7 +414,15 @@ function matches(c: Candidate, i: number, e: TraceEvent, o: Obs): boolean {
   return true;
 }
 
+/** The last observation keyed: every candidate of a step compares its events with the same one. */
+let keyed: { o: Obs; key: string } | undefined;
+
 function obsKeyOf(o: Obs): string {
+  if (keyed?.o !== o) keyed = { o, key: keyOfObsArgs(o) };
+  return keyed.key;
+}
+
+function keyOfObsArgs(o: Obs): string {
   const args: Record<string, string> = {};
   if (o.mode !== undefined) args.mode = o.mode;
   if (o.name !== undefined) args.name = o.name;
@@ -396,9 +433,8 @@ function obsKeyOf(o: Obs): string {
 /** The first observed name of a session is its name: the user's spelling the syscall looks up. */
 function bindName(c: Candidate, i: number, o: Obs): void {
   if (o.ev !== 'call' || o.name === undefined || (o.fn !== 'd_alloc_parallel' && o.fn !== 'lookup')) return;
-  const op = c.sc.tasks[i]!.ops[0]!;
-  if (op.name !== UNBOUND) return;
-  op.name = o.name;
+  if (c.sc.tasks[i]!.ops[0]!.name !== UNBOUND) return;
+  ownOp(c, i).name = o.name;
   const v = c.s.tasks[i]!.v;
   if (v.name === UNBOUND) v.name = o.name;
   if (v.dapName === UNBOUND) v.dapName = o.name;
@@ -414,24 +450,46 @@ function isOp(k: SessionKind): k is OpKind {
   return k === 'stat' || k === 'open_creat' || k === 'mkdir';
 }
 
+/**
+ * Task `i`'s operation in `c`'s own copy of the scenario. Copies share their scenario (the model
+ * only reads it), so the search replaces what it changes: the scenario, the task and its operation.
+ */
+function ownOp(c: Candidate, i: number): Op {
+  const tasks = c.sc.tasks.slice();
+  const t = tasks[i]!;
+  const op = { ...t.ops[0]! };
+  tasks[i] = { ...t, ops: [op, ...t.ops.slice(1)] };
+  c.sc = { ...c.sc, tasks };
+  return op;
+}
+
 function withHashed(c: Candidate, key: string): Candidate {
   const d = clone(c);
   d.s.hashed[key] = `D${d.s.nextId++}`;
   return d;
 }
 
-function removeTask(c: Candidate, i: number): Candidate {
-  const d = clone(c);
+/** `c` without task `i`'s session; `inPlace`: `c` itself, when the caller owns it. */
+function removeTask(c: Candidate, i: number, inPlace = false): Candidate {
+  const d = inPlace ? c : clone(c);
   const pid = d.s.tasks[i]!.pid;
   for (const [k, il] of Object.entries(d.s.inLookup)) if (il.owner === pid) { delete d.s.inLookup[k]; delete d.s.dentryKey[il.dentry]; }
   d.s.tasks.splice(i, 1);
-  d.sc.tasks.splice(i, 1);
+  d.sc = { ...d.sc, tasks: d.sc.tasks.filter((_, k) => k !== i) };
   d.kind.splice(i, 1);
   d.held.splice(i, 1);
   d.pend.splice(i, 1);
   d.req.splice(i, 1);
   return d;
 }
+
+/** The chooser of a step that draws no choice (a local one). */
+const NO_CHOICE: Chooser = {
+  choose(n, why) {
+    if (n <= 1) return 0;
+    throw new Error(`internal: a local step drew a choice (${why})`);
+  },
+};
 
 /** A chooser that follows `prefix`, then picks 0, and records every decision's number of options. */
 function prefixChooser(prefix: number[]): Chooser & { log: number[]; picks: number[] } {
@@ -449,26 +507,51 @@ function prefixChooser(prefix: number[]): Chooser & { log: number[]; picks: numb
   };
 }
 
-/** A deep copy of a candidate (its state is plain data). */
+/**
+ * A deep copy of a candidate's state (plain data). The search copies a candidate for every step it
+ * tries, so the copy is written out (no Object.entries, no array callbacks). The scenario and the
+ * pending events are shared: the model only reads the scenario, and the search replaces what it
+ * changes of either (ownOp; a task's list of pending events is replaced, never changed in place).
+ */
 export function clone(c: Candidate): Candidate {
   const s = c.s;
   const locks: ModelState['locks'] = {};
-  for (const [k, l] of Object.entries(s.locks)) {
-    locks[k] = { writer: l.writer, readers: l.readers.slice(), queue: l.queue.map((q) => ({ ...q })), handoff: l.handoff };
+  for (const k in s.locks) {
+    const l = s.locks[k]!;
+    const queue: RwsemState['queue'] = new Array<RwsemState['queue'][number]>(l.queue.length);
+    for (let q = 0; q < queue.length; q++) queue[q] = { ...l.queue[q]! };
+    locks[k] = { writer: l.writer, readers: l.readers.slice(), queue, handoff: l.handoff };
   }
-  const inLookup: ModelState['inLookup'] = {};
-  for (const [k, v] of Object.entries(s.inLookup)) inLookup[k] = { ...v };
+  const inLookup: ModelState['inLookup'] = record();
+  for (const k in s.inLookup) inLookup[k] = { ...s.inLookup[k]! };
+  const tasks: TaskState[] = new Array<TaskState>(s.tasks.length);
+  for (let j = 0; j < tasks.length; j++) {
+    const t = s.tasks[j]!;
+    tasks[j] = { ...t, v: { ...t.v }, stack: t.stack.slice() };
+  }
   return {
-    sc: { ...c.sc, dirs: c.sc.dirs, tasks: c.sc.tasks.map((t) => ({ ...t, ops: t.ops.map((op) => ({ ...op })) })) },
-    s: {
-      locks, hashed: { ...s.hashed }, inLookup, dentryKey: { ...s.dentryKey }, nextId: s.nextId, seq: s.seq,
-      tasks: s.tasks.map((t) => ({ ...t, v: { ...t.v }, stack: t.stack.slice() })),
-    },
+    sc: c.sc,
+    s: { locks, hashed: copyRecord(s.hashed), inLookup, dentryKey: copyRecord(s.dentryKey), nextId: s.nextId, seq: s.seq, tasks },
     kind: c.kind.slice(),
     held: c.held.slice(),
-    pend: c.pend.map((p) => p.slice()),
+    pend: c.pend.slice(),
     req: c.req.slice(),
   };
+}
+
+/**
+ * An empty record of names (dcache keys, dentry ids), kept as a dictionary: each state holds names
+ * no other state has held (the model numbers its dentries), and an ordinary object would get a new
+ * hidden class for each, which makes every copy and lookup of them slow. Same keys, same order.
+ */
+function record<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+function copyRecord<T>(from: Record<string, T>): Record<string, T> {
+  const r = record<T>();
+  for (const k in from) r[k] = from[k]!;
+  return r;
 }
 
 /** Candidates with equal states (ids and sequence numbers aside) are one. */
