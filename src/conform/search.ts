@@ -19,7 +19,7 @@ import { step } from '../sim/model.js';
 import type { Chooser } from '../sim/chooser.js';
 import {
   LOCAL_POINTS, LOOKUP_SHARED, type DAddCiShape, type LockOrder, type Mode, type ModelState, type Op, type OpKind, type RwsemState, type Scenario,
-  type TaskState,
+  type TaskSpec, type TaskState,
 } from '../sim/state.js';
 import { TaskStep, dcacheKey } from '../sim/task-step.js';
 import type { TraceEvent } from '../trace/event.js';
@@ -107,7 +107,7 @@ export class DirSearch {
     const s: ModelState = {
       locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: {}, inLookup: {}, dentryKey: {}, tasks: [], nextId: 100, seq: 0,
     };
-    this.cands = [{ sc, s, kind: [], held: [], pend: [], req: [] }];
+    this.cands = [{ sc: withTasks(sc, []), s, kind: [], held: [], pend: [], req: [] }];
   }
 
   /** Drops the sessions of `pids` (every task when undefined): a gap made them unknown; what they held is forgotten. */
@@ -288,7 +288,8 @@ export class DirSearch {
       const t: TaskState = { pid: o.pid, comm: String(o.event.comm ?? ''), op: 0, pc: 'task:start', v: {}, stack: [], status: 'run',
         waitLock: null, waitMode: null, waitDentry: null, granted: false };
       d.s.tasks.push(t);
-      d.sc = { ...d.sc, tasks: [...d.sc.tasks, { pid: o.pid, comm: t.comm, ops: [{ kind: isOp(kind) ? kind : 'stat', dir: this.dir, name: UNBOUND }] }] };
+      const op: Op = { kind: isOp(kind) ? kind : 'stat', dir: this.dir, name: UNBOUND };
+      d.sc = withTasks(d.sc, [...d.sc.tasks, taskSpec({ pid: o.pid, comm: t.comm, ops: [op] })]);
       d.kind.push(kind);
       d.held.push(false);
       d.pend.push([]);
@@ -351,8 +352,7 @@ export class DirSearch {
       d.kind[i] = kind;
       if (!isOp(kind)) return d;
       const t = d.s.tasks[i]!;
-      const op = ownOp(d, i);
-      op.kind = kind;
+      const op = setOp(d, i, { kind });
       t.v = { dir: this.dir, name: op.name, flags: kind === 'stat' ? LOOKUP_SHARED : 0, mode };
       t.stack = ['task:syscall-exit'];
       t.pc = kind === 'mkdir' ? 'lookup_one_qstr_excl:alloc' : 'lookup_slow:dap';
@@ -434,7 +434,7 @@ function keyOfObsArgs(o: Obs): string {
 function bindName(c: Candidate, i: number, o: Obs): void {
   if (o.ev !== 'call' || o.name === undefined || (o.fn !== 'd_alloc_parallel' && o.fn !== 'lookup')) return;
   if (c.sc.tasks[i]!.ops[0]!.name !== UNBOUND) return;
-  ownOp(c, i).name = o.name;
+  setOp(c, i, { name: o.name });
   const v = c.s.tasks[i]!.v;
   if (v.name === UNBOUND) v.name = o.name;
   if (v.dapName === UNBOUND) v.dapName = o.name;
@@ -451,16 +451,26 @@ function isOp(k: SessionKind): k is OpKind {
 }
 
 /**
- * Task `i`'s operation in `c`'s own copy of the scenario. Copies share their scenario (the model
- * only reads it), so the search replaces what it changes: the scenario, the task and its operation.
+ * Copies of a candidate share its scenario (the model only reads it), so the search replaces what it
+ * changes: `c`'s scenario with task `i`'s operation changed. A scenario's tasks and operations are
+ * frozen: a change made in place, which would change every copy, fails at once.
  */
-function ownOp(c: Candidate, i: number): Op {
+function setOp(c: Candidate, i: number, change: Partial<Op>): Op {
   const tasks = c.sc.tasks.slice();
   const t = tasks[i]!;
-  const op = { ...t.ops[0]! };
-  tasks[i] = { ...t, ops: [op, ...t.ops.slice(1)] };
-  c.sc = { ...c.sc, tasks };
-  return op;
+  tasks[i] = taskSpec({ ...t, ops: [{ ...t.ops[0]!, ...change }, ...t.ops.slice(1)] });
+  c.sc = withTasks(c.sc, tasks);
+  return tasks[i].ops[0]!;
+}
+
+/** A task of a shared scenario: frozen, with its operations. */
+function taskSpec(t: TaskSpec): TaskSpec {
+  return Object.freeze({ ...t, ops: Object.freeze(t.ops.map((op) => Object.freeze(op))) as Op[] });
+}
+
+/** `sc` with `tasks` (each made by taskSpec), frozen but for its directories (the environment the search sets). */
+function withTasks(sc: Scenario, tasks: TaskSpec[]): Scenario {
+  return Object.freeze({ ...sc, tasks: Object.freeze(tasks) as TaskSpec[] });
 }
 
 function withHashed(c: Candidate, key: string): Candidate {
@@ -475,7 +485,7 @@ function removeTask(c: Candidate, i: number, inPlace = false): Candidate {
   const pid = d.s.tasks[i]!.pid;
   for (const [k, il] of Object.entries(d.s.inLookup)) if (il.owner === pid) { delete d.s.inLookup[k]; delete d.s.dentryKey[il.dentry]; }
   d.s.tasks.splice(i, 1);
-  d.sc = { ...d.sc, tasks: d.sc.tasks.filter((_, k) => k !== i) };
+  d.sc = withTasks(d.sc, d.sc.tasks.filter((_, k) => k !== i));
   d.kind.splice(i, 1);
   d.held.splice(i, 1);
   d.pend.splice(i, 1);
@@ -511,7 +521,7 @@ function prefixChooser(prefix: number[]): Chooser & { log: number[]; picks: numb
  * A deep copy of a candidate's state (plain data). The search copies a candidate for every step it
  * tries, so the copy is written out (no Object.entries, no array callbacks). The scenario and the
  * pending events are shared: the model only reads the scenario, and the search replaces what it
- * changes of either (ownOp; a task's list of pending events is replaced, never changed in place).
+ * changes of either (setOp; a task's list of pending events is replaced, never changed in place).
  */
 export function clone(c: Candidate): Candidate {
   const s = c.s;
@@ -554,15 +564,36 @@ function copyRecord<T>(from: Record<string, T>): Record<string, T> {
   return r;
 }
 
-/** Candidates with equal states (ids and sequence numbers aside) are one. */
+/**
+ * Candidates with equal states (ids and sequence numbers aside) are one: the first of each is kept,
+ * in order. The whole key (stateKey) is made only for candidates that agree on a short one made of
+ * a few of its parts, since most successors differ there.
+ */
 function dedupe(cs: Candidate[]): Candidate[] {
   if (cs.length <= 1) return cs;
-  const seen = new Map<string, Candidate>();
-  for (const c of cs) {
-    const k = stateKey(c);
-    if (!seen.has(k)) seen.set(k, c);
+  const byShape = new Map<string, { c: Candidate; key?: string }[]>();
+  const out: Candidate[] = [];
+  next: for (const c of cs) {
+    const shape = shapeKey(c);
+    const same = byShape.get(shape);
+    if (same === undefined) {
+      byShape.set(shape, [{ c }]);
+      out.push(c);
+      continue;
+    }
+    const key = stateKey(c);
+    for (const d of same) if ((d.key ??= stateKey(d.c)) === key) continue next;
+    same.push({ c, key });
+    out.push(c);
   }
-  return [...seen.values()];
+  return out;
+}
+
+/** Parts of stateKey: candidates that differ here differ there. */
+function shapeKey(c: Candidate): string {
+  let k = c.kind.join(',') + '|' + c.held.join(',') + '|' + c.req.join(',');
+  for (const t of c.s.tasks) k += '|' + t.pc + ' ' + t.status;
+  return k;
 }
 
 function stateKey(c: Candidate): string {
