@@ -18,7 +18,7 @@ import { acquire, acquired, beforeWriterSteal, release, rwsemStepNext } from '..
 import { step } from '../sim/model.js';
 import type { Chooser } from '../sim/chooser.js';
 import {
-  LOCAL_POINTS, LOOKUP_SHARED, type DAddCiShape, type LockOrder, type Mode, type ModelState, type Op, type OpKind, type RwsemState, type Scenario,
+  LOOKUP_SHARED, type DAddCiShape, type LockOrder, type Mode, type ModelState, type Op, type OpKind, type RwsemState, type Scenario,
   type TaskSpec, type TaskState,
 } from '../sim/state.js';
 import { TaskStep, dcacheKey } from '../sim/task-step.js';
@@ -97,6 +97,8 @@ export interface Advance {
 
 export class DirSearch {
   cands: Candidate[];
+  /** Every step taken on a copy (an observation taken again after a step in place branched, a report). */
+  private copying = false;
 
   constructor(readonly dir: string, readonly shape: DAddCiShape, readonly order: LockOrder, private readonly obs: Observability,
     private readonly limits: SearchLimits) {
@@ -134,6 +136,22 @@ export class DirSearch {
 
   /** The successors of every candidate that take observation `o`. */
   take(o: Obs): Advance {
+    // Steps are taken in place where they have one outcome; a step that turns out to branch there
+    // has lost the state it branches from, and the observation is taken again, copying at every step.
+    try {
+      return this.takeOnce(o);
+    } catch (e) {
+      if (e !== BRANCHED) throw e;
+    }
+    this.copying = true;
+    try {
+      return this.takeOnce(o);
+    } finally {
+      this.copying = false;
+    }
+  }
+
+  private takeOnce(o: Obs): Advance {
     const out: Candidate[] = [];
     let bound: string | undefined;
     for (const c of this.withRetries(this.cands, o.pid)) {
@@ -187,7 +205,7 @@ export class DirSearch {
 
   /** Whether a candidate the caller owns may be changed in place (not when only the general path is asked for). */
   private inPlace(owned: boolean): boolean {
-    return owned && this.limits.generalOnly !== true;
+    return owned && !this.copying && this.limits.generalOnly !== true;
   }
 
   /** A task's syscall ended: its session must end without another event the capture would show. */
@@ -265,6 +283,15 @@ export class DirSearch {
 
   /** What task `pid` could show next in any candidate (for a report): the keys of its next shown events. */
   nextShown(pid: number, o: Obs): string[] {
+    this.copying = true;
+    try {
+      return this.nextShownCopying(pid, o);
+    } finally {
+      this.copying = false;
+    }
+  }
+
+  private nextShownCopying(pid: number, o: Obs): string[] {
     const out = new Set<string>();
     for (const c of this.cands) {
       const i = c.s.tasks.findIndex((t) => t.pid === pid);
@@ -304,8 +331,9 @@ export class DirSearch {
    * with the events of the step that the capture shows.
    *
    * Each outcome is a copy of `c`, except that a candidate `owned` by the caller (made for this
-   * search step, referenced nowhere else) takes a task-local step (LOCAL_POINTS: it draws no choice
-   * and reads the dcache nowhere, so it has exactly one outcome) in place.
+   * search step, referenced nowhere else) whose environment has one answer, as it is, takes its step
+   * in place; a step that then draws a choice throws BRANCHED, and take starts the observation
+   * again, copying at every step.
    */
   private stepAll(c: Candidate, i: number, o: Obs | undefined, owned: boolean): { cand: Candidate; events: TraceEvent[] }[] {
     const out: { cand: Candidate; events: TraceEvent[] }[] = [];
@@ -314,13 +342,14 @@ export class DirSearch {
       for (const r of this.resolve(c, i, kind === 'lockR' ? 'R' : 'W')) out.push(...this.stepAll(r, i, o, true));
       return out;
     }
-    const variants = this.environments(c, i, o);
-    if (this.inPlace(owned) && variants.length === 1 && isOp(kind) && !rwsemStepNext(c.s, i) && LOCAL_POINTS.has(c.s.tasks[i]!.pc)) {
+    const asIs = (): Candidate => clone(c);
+    const variants = this.environments(c, i, o, asIs);
+    // (an observed request keeps the state before the step: the rwsem may decide later)
+    if (this.inPlace(owned) && variants.length === 1 && variants[0] === asIs && o?.ev !== 'acq_req') {
       const raw: TraceEvent[] = [];
-      this.stepTask(c, i, NO_CHOICE, raw);
+      this.stepTask(c, i, ONE_OUTCOME, raw);
       const shown = raw.filter((e) => inScope(e) && this.obs.shows(e));
-      // (a request's step touches the lock: never local, and its state before is kept for a later decision)
-      if (shown.some((e) => e.ev === 'acq_req')) throw new Error(`internal: the local step ${c.s.tasks[i]!.pc} requested the lock`);
+      if (c.req[i] && shown[0]?.ev === 'acq_req') { shown.shift(); c.req[i] = 0; }
       return [{ cand: c, events: shown }];
     }
     for (const variant of variants) {
@@ -377,9 +406,8 @@ export class DirSearch {
   }
 
   /** The states of the environment a step of task `i` may see: where it reads the dcache, both answers. */
-  private environments(c: Candidate, i: number, o: Obs | undefined): (() => Candidate)[] {
+  private environments(c: Candidate, i: number, o: Obs | undefined, asIs: () => Candidate): (() => Candidate)[] {
     const t = c.s.tasks[i]!;
-    const asIs = (): Candidate => clone(c);
     if (!isOp(c.kind[i]!)) return [asIs];
     // ->lookup matches the name d_add_ci is observed with (a case-insensitive hit); the user's
     // spelling itself when the in-lookup state ends inside ->lookup (d_splice_alias of its inode); else none.
@@ -493,11 +521,14 @@ function removeTask(c: Candidate, i: number, inPlace = false): Candidate {
   return d;
 }
 
-/** The chooser of a step that draws no choice (a local one). */
-const NO_CHOICE: Chooser = {
-  choose(n, why) {
+/** A step taken in place drew a choice: the state it branches from is gone. */
+const BRANCHED = new Error('a step taken in place has more than one outcome');
+
+/** The chooser of a step taken in place: one outcome, else BRANCHED. */
+const ONE_OUTCOME: Chooser = {
+  choose(n) {
     if (n <= 1) return 0;
-    throw new Error(`internal: a local step drew a choice (${why})`);
+    throw BRANCHED;
   },
 };
 
