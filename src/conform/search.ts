@@ -17,7 +17,10 @@
 import { acquire, acquired, beforeWriterSteal, release, rwsemStepNext } from '../sim/rwsem.js';
 import { step } from '../sim/model.js';
 import type { Chooser } from '../sim/chooser.js';
-import { LOOKUP_SHARED, type DAddCiShape, type LockOrder, type Mode, type ModelState, type OpKind, type Scenario, type TaskState } from '../sim/state.js';
+import {
+  LOOKUP_SHARED, type DAddCiShape, type LockOrder, type Mode, type ModelState, type Op, type OpKind, type RwsemState, type Scenario,
+  type TaskSpec, type TaskState,
+} from '../sim/state.js';
 import { TaskStep, dcacheKey } from '../sim/task-step.js';
 import type { TraceEvent } from '../trace/event.js';
 import { inScope, obsKey, type Obs } from './project.js';
@@ -63,6 +66,11 @@ export interface SearchLimits {
   maxStates: number;
   /** Internal steps of one task between two observed events. */
   maxSilent: number;
+  /**
+   * Not a bound: every step is taken on a copy of its candidate, none in place (see stepAll). The
+   * results are the same either way; tests compare the two.
+   */
+  generalOnly?: boolean;
 }
 
 export const DEFAULT_LIMITS: SearchLimits = { maxStates: 2000, maxSilent: 64 };
@@ -98,6 +106,8 @@ export interface Advance {
 
 export class DirSearch {
   cands: Candidate[];
+  /** Every step taken on a copy (an observation taken again after a step in place branched, a report). */
+  private copying = false;
 
   constructor(readonly dir: string, readonly shape: DAddCiShape, readonly order: LockOrder, private readonly obs: Observability,
     private readonly limits: SearchLimits) {
@@ -108,7 +118,7 @@ export class DirSearch {
     const s: ModelState = {
       locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: {}, inLookup: {}, dentryKey: {}, tasks: [], nextId: 100, seq: 0,
     };
-    this.cands = [{ sc, s, kind: [], held: [], pend: [], req: [] }];
+    this.cands = [{ sc: withTasks(sc, []), s, kind: [], held: [], pend: [], req: [] }];
   }
 
   /** Drops the sessions of `pids` (every task when undefined): a gap made them unknown; what they held is forgotten. */
@@ -135,6 +145,22 @@ export class DirSearch {
 
   /** The successors of every candidate that take observation `o`. */
   take(o: Obs): Advance {
+    // Steps are taken in place where they have one outcome; a step that turns out to branch there
+    // has lost the state it branches from, and the observation is taken again, copying at every step.
+    try {
+      return this.takeOnce(o);
+    } catch (e) {
+      if (e !== BRANCHED) throw e;
+    }
+    this.copying = true;
+    try {
+      return this.takeOnce(o);
+    } finally {
+      this.copying = false;
+    }
+  }
+
+  private takeOnce(o: Obs): Advance {
     const out: Candidate[] = [];
     let bound: string | undefined;
     for (const c of this.withRetries(this.cands, o.pid)) {
@@ -174,6 +200,11 @@ export class DirSearch {
     return out;
   }
 
+  /** Whether a candidate the caller owns may be changed in place (not when only the general path is asked for). */
+  private inPlace(owned: boolean): boolean {
+    return owned && !this.copying && this.limits.generalOnly !== true;
+  }
+
   /** A task's syscall ended: its session must end without another event the capture would show. */
   private finish(c: Candidate, pid: number): Advance {
     const i = c.s.tasks.findIndex((t) => t.pid === pid);
@@ -185,9 +216,9 @@ export class DirSearch {
       const next: Candidate[] = [];
       for (const f of frontier) {
         const t = f.s.tasks[i]!;
-        if (t.status === 'done') { done.push(removeTask(f, i)); continue; }
+        if (t.status === 'done') { done.push(removeTask(f, i, this.inPlace(n > 0))); continue; }
         if (t.status !== 'run') continue;
-        for (const r of this.stepAll(f, i, undefined)) if (r.events.length === 0) next.push(r.cand);
+        for (const r of this.stepAll(f, i, undefined, n > 0)) if (r.events.length === 0) next.push(r.cand);
       }
       frontier = next;
     }
@@ -203,7 +234,7 @@ export class DirSearch {
       return { next: [{ ...c, pend: c.pend.map((p, k) => (k === i ? p.slice(1) : p)) }] };
     }
     const hits: Candidate[] = [];
-    const frontier = this.walk(i >= 0 ? [c] : this.sessions(c, o), o.pid, o, (cand, j, shown, before) => {
+    const frontier = this.walk(i >= 0 ? [c] : this.sessions(c, o), i < 0, o.pid, o, (cand, j, shown, before) => {
       if (!matches(cand, j, shown[0]!, o)) return;
       cand.pend[j] = shown.slice(1);
       hits.push(cand);
@@ -219,9 +250,11 @@ export class DirSearch {
   /**
    * Steps task `pid` of each candidate until a step emits events the capture shows, handing them to
    * `found`; a session that ends without one is followed by a new one (when `o` is given). Returns
-   * how many candidates were still silent at the bound.
+   * how many candidates were still silent at the bound. `startOwned`: the start candidates were made
+   * for this walk (the candidates it makes are its own, and may be stepped in place).
    */
-  private walk(start: Candidate[], pid: number, o: Obs | undefined, found: (c: Candidate, i: number, shown: TraceEvent[], before: Candidate) => void): number {
+  private walk(start: Candidate[], startOwned: boolean, pid: number, o: Obs | undefined,
+    found: (c: Candidate, i: number, shown: TraceEvent[], before: Candidate) => void): number {
     let frontier = start;
     for (let n = 0; n < this.limits.maxSilent && frontier.length > 0; n++) {
       const next: Candidate[] = [];
@@ -231,12 +264,12 @@ export class DirSearch {
         if (t === undefined) continue;
         // A session that ended without another shown event: the observation starts the next one.
         if (t.status === 'done') {
-          if (o !== undefined) next.push(...this.sessions(removeTask(f, j), o));
+          if (o !== undefined) next.push(...this.sessions(removeTask(f, j, this.inPlace(n > 0 || startOwned)), o));
           continue;
         }
         if (t.status !== 'run') continue;
         if (o !== undefined) bindName(f, j, o);
-        for (const r of this.stepAll(f, j, o)) {
+        for (const r of this.stepAll(f, j, o, n > 0 || startOwned)) {
           if (r.events.length === 0) next.push(r.cand); else found(r.cand, j, r.events, f);
         }
       }
@@ -247,13 +280,22 @@ export class DirSearch {
 
   /** What task `pid` could show next in any candidate (for a report): the keys of its next shown events. */
   nextShown(pid: number, o: Obs): string[] {
+    this.copying = true;
+    try {
+      return this.nextShownCopying(pid, o);
+    } finally {
+      this.copying = false;
+    }
+  }
+
+  private nextShownCopying(pid: number, o: Obs): string[] {
     const out = new Set<string>();
     for (const c of this.cands) {
       const i = c.s.tasks.findIndex((t) => t.pid === pid);
       if (i >= 0 && c.pend[i]!.length > 0) { out.add(obsKey(c.pend[i]![0]!.ev, c.pend[i]![0]!.fn, c.pend[i]![0]!.args)); continue; }
       if (i >= 0 && c.s.tasks[i]!.status !== 'run') { out.add(`nothing: task ${pid} sleeps (${c.s.tasks[i]!.status})`); continue; }
       const probe = { ...o, ev: 'none' };
-      this.walk(i >= 0 ? [c] : this.sessions(c, o), pid, probe, (_c, _j, shown) => { out.add(obsKey(shown[0]!.ev, shown[0]!.fn, shown[0]!.args)); });
+      this.walk(i >= 0 ? [c] : this.sessions(c, o), i < 0, pid, probe, (_c, _j, shown) => { out.add(obsKey(shown[0]!.ev, shown[0]!.fn, shown[0]!.args)); });
       if (i >= 0) {
         const f = this.finish(c, pid);
         if (f.next.length > 0) out.add('the end of its syscall');
@@ -270,7 +312,8 @@ export class DirSearch {
       const t: TaskState = { pid: o.pid, comm: String(o.event.comm ?? ''), op: 0, pc: 'task:start', v: {}, stack: [], status: 'run',
         waitLock: null, waitMode: null, waitDentry: null, granted: false };
       d.s.tasks.push(t);
-      d.sc.tasks.push({ pid: o.pid, comm: t.comm, ops: [{ kind: isOp(kind) ? kind : 'stat', dir: this.dir, name: UNBOUND }] });
+      const op: Op = { kind: isOp(kind) ? kind : 'stat', dir: this.dir, name: UNBOUND };
+      d.sc = withTasks(d.sc, [...d.sc.tasks, taskSpec({ pid: o.pid, comm: t.comm, ops: [op] })]);
       d.kind.push(kind);
       d.held.push(false);
       d.pend.push([]);
@@ -283,15 +326,30 @@ export class DirSearch {
    * Every outcome of one step of task `i`: one per answer of the environment where the step reads
    * the dcache, times one per choice sequence of the model (allocation failure, hand-off). Each
    * with the events of the step that the capture shows.
+   *
+   * Each outcome is a copy of `c`, except that a candidate `owned` by the caller (made for this
+   * search step, referenced nowhere else) whose environment has one answer, as it is, takes its step
+   * in place; a step that then draws a choice throws BRANCHED, and take starts the observation
+   * again, copying at every step.
    */
-  private stepAll(c: Candidate, i: number, o: Obs | undefined): { cand: Candidate; events: TraceEvent[] }[] {
+  private stepAll(c: Candidate, i: number, o: Obs | undefined, owned: boolean): { cand: Candidate; events: TraceEvent[] }[] {
     const out: { cand: Candidate; events: TraceEvent[] }[] = [];
     const kind = c.kind[i]!;
     if ((kind === 'lockR' || kind === 'lockW') && c.held[i] && !rwsemStepNext(c.s, i) && c.s.tasks[i]!.status === 'run') {
-      for (const r of this.resolve(c, i, kind === 'lockR' ? 'R' : 'W')) out.push(...this.stepAll(r, i, o));
+      for (const r of this.resolve(c, i, kind === 'lockR' ? 'R' : 'W')) out.push(...this.stepAll(r, i, o, true));
       return out;
     }
-    for (const variant of this.environments(c, i, o)) {
+    const asIs = (): Candidate => clone(c);
+    const variants = this.environments(c, i, o, asIs);
+    // (an observed request keeps the state before the step: the rwsem may decide later)
+    if (this.inPlace(owned) && variants.length === 1 && variants[0] === asIs && o?.ev !== 'acq_req') {
+      const raw: TraceEvent[] = [];
+      this.stepTask(c, i, ONE_OUTCOME, raw);
+      const shown = raw.filter((e) => inScope(e) && this.obs.shows(e));
+      if (c.req[i] && shown[0]?.ev === 'acq_req') { shown.shift(); c.req[i] = 0; }
+      return [{ cand: c, events: shown }];
+    }
+    for (const variant of variants) {
       const todo: number[][] = [[]];
       while (todo.length > 0) {
         const prefix = todo.pop()!;
@@ -323,9 +381,7 @@ export class DirSearch {
       d.kind[i] = kind;
       if (!isOp(kind)) return d;
       const t = d.s.tasks[i]!;
-      const op = d.sc.tasks[i]!.ops[0]!;
-      op.kind = kind;
-      if (kind === 'rename') op.name2 = UNBOUND;
+      const op = setOp(d, i, kind === 'rename' ? { kind, name2: UNBOUND } : { kind });
       t.v = { dir: this.dir, name: op.name, flags: kind === 'stat' ? LOOKUP_SHARED : 0, mode };
       t.stack = ['task:syscall-exit'];
       t.pc = kind === 'mkdir' || kind === 'rename' ? 'lookup_one_qstr_excl:alloc' : 'lookup_slow:dap';
@@ -356,9 +412,8 @@ export class DirSearch {
   }
 
   /** The states of the environment a step of task `i` may see: where it reads the dcache, both answers. */
-  private environments(c: Candidate, i: number, o: Obs | undefined): (() => Candidate)[] {
+  private environments(c: Candidate, i: number, o: Obs | undefined, asIs: () => Candidate): (() => Candidate)[] {
     const t = c.s.tasks[i]!;
-    const asIs = (): Candidate => clone(c);
     if (!isOp(c.kind[i]!)) return [asIs];
     // ->lookup matches the name d_add_ci is observed with (a case-insensitive hit); the user's
     // spelling itself when the in-lookup state ends inside ->lookup (d_splice_alias of its inode); else none.
@@ -401,7 +456,15 @@ function matches(c: Candidate, i: number, e: TraceEvent, o: Obs): boolean {
   return true;
 }
 
+/** The last observation keyed: every candidate of a step compares its events with the same one. */
+let keyed: { o: Obs; key: string } | undefined;
+
 function obsKeyOf(o: Obs): string {
+  if (keyed?.o !== o) keyed = { o, key: keyOfObsArgs(o) };
+  return keyed.key;
+}
+
+function keyOfObsArgs(o: Obs): string {
   const args: Record<string, string> = {};
   if (o.mode !== undefined) args.mode = o.mode;
   if (o.name !== undefined) args.name = o.name;
@@ -417,8 +480,8 @@ function bindName(c: Candidate, i: number, o: Obs): void {
   if (o.ev !== 'call' || o.name === undefined || (o.fn !== 'd_alloc_parallel' && o.fn !== 'lookup')) return;
   const op = c.sc.tasks[i]!.ops[0]!;
   const v = c.s.tasks[i]!.v;
-  if (op.name === UNBOUND) op.name = o.name;
-  else if (op.name2 === UNBOUND && v.renameNew) op.name2 = o.name;
+  if (op.name === UNBOUND) setOp(c, i, { name: o.name });
+  else if (op.name2 === UNBOUND && v.renameNew) setOp(c, i, { name2: o.name });
   else if (v.name !== UNBOUND) return;
   if (v.name === UNBOUND) v.name = o.name;
   if (v.dapName === UNBOUND) v.dapName = o.name;
@@ -428,24 +491,59 @@ function isOp(k: SessionKind): k is OpKind {
   return k === 'stat' || k === 'open_creat' || k === 'mkdir' || k === 'rename';
 }
 
+/**
+ * Copies of a candidate share its scenario (the model only reads it), so the search replaces what it
+ * changes: `c`'s scenario with task `i`'s operation changed. A scenario's tasks and operations are
+ * frozen: a change made in place, which would change every copy, fails at once.
+ */
+function setOp(c: Candidate, i: number, change: Partial<Op>): Op {
+  const tasks = c.sc.tasks.slice();
+  const t = tasks[i]!;
+  tasks[i] = taskSpec({ ...t, ops: [{ ...t.ops[0]!, ...change }, ...t.ops.slice(1)] });
+  c.sc = withTasks(c.sc, tasks);
+  return tasks[i].ops[0]!;
+}
+
+/** A task of a shared scenario: frozen, with its operations. */
+function taskSpec(t: TaskSpec): TaskSpec {
+  return Object.freeze({ ...t, ops: Object.freeze(t.ops.map((op) => Object.freeze(op))) as Op[] });
+}
+
+/** `sc` with `tasks` (each made by taskSpec), frozen but for its directories (the environment the search sets). */
+function withTasks(sc: Scenario, tasks: TaskSpec[]): Scenario {
+  return Object.freeze({ ...sc, tasks: Object.freeze(tasks) as TaskSpec[] });
+}
+
 function withHashed(c: Candidate, key: string): Candidate {
   const d = clone(c);
   d.s.hashed[key] = `D${d.s.nextId++}`;
   return d;
 }
 
-function removeTask(c: Candidate, i: number): Candidate {
-  const d = clone(c);
+/** `c` without task `i`'s session; `inPlace`: `c` itself, when the caller owns it. */
+function removeTask(c: Candidate, i: number, inPlace = false): Candidate {
+  const d = inPlace ? c : clone(c);
   const pid = d.s.tasks[i]!.pid;
   for (const [k, il] of Object.entries(d.s.inLookup)) if (il.owner === pid) { delete d.s.inLookup[k]; delete d.s.dentryKey[il.dentry]; }
   d.s.tasks.splice(i, 1);
-  d.sc.tasks.splice(i, 1);
+  d.sc = withTasks(d.sc, d.sc.tasks.filter((_, k) => k !== i));
   d.kind.splice(i, 1);
   d.held.splice(i, 1);
   d.pend.splice(i, 1);
   d.req.splice(i, 1);
   return d;
 }
+
+/** A step taken in place drew a choice: the state it branches from is gone. */
+const BRANCHED = new Error('a step taken in place has more than one outcome');
+
+/** The chooser of a step taken in place: one outcome, else BRANCHED. */
+const ONE_OUTCOME: Chooser = {
+  choose(n) {
+    if (n <= 1) return 0;
+    throw BRANCHED;
+  },
+};
 
 /** A chooser that follows `prefix`, then picks 0, and records every decision's number of options. */
 function prefixChooser(prefix: number[]): Chooser & { log: number[]; picks: number[] } {
@@ -463,37 +561,83 @@ function prefixChooser(prefix: number[]): Chooser & { log: number[]; picks: numb
   };
 }
 
-/** A deep copy of a candidate (its state is plain data). */
+/**
+ * A deep copy of a candidate's state (plain data). The search copies a candidate for every step it
+ * tries, so the copy is written out (no Object.entries, no array callbacks). The scenario and the
+ * pending events are shared: the model only reads the scenario, and the search replaces what it
+ * changes of either (setOp; a task's list of pending events is replaced, never changed in place).
+ */
 export function clone(c: Candidate): Candidate {
   const s = c.s;
   const locks: ModelState['locks'] = {};
-  for (const [k, l] of Object.entries(s.locks)) {
-    locks[k] = { writer: l.writer, readers: l.readers.slice(), queue: l.queue.map((q) => ({ ...q })), handoff: l.handoff };
+  for (const k in s.locks) {
+    const l = s.locks[k]!;
+    const queue: RwsemState['queue'] = new Array<RwsemState['queue'][number]>(l.queue.length);
+    for (let q = 0; q < queue.length; q++) queue[q] = { ...l.queue[q]! };
+    locks[k] = { writer: l.writer, readers: l.readers.slice(), queue, handoff: l.handoff };
   }
-  const inLookup: ModelState['inLookup'] = {};
-  for (const [k, v] of Object.entries(s.inLookup)) inLookup[k] = { ...v };
+  const inLookup: ModelState['inLookup'] = record();
+  for (const k in s.inLookup) inLookup[k] = { ...s.inLookup[k]! };
+  const tasks: TaskState[] = new Array<TaskState>(s.tasks.length);
+  for (let j = 0; j < tasks.length; j++) {
+    const t = s.tasks[j]!;
+    tasks[j] = { ...t, v: { ...t.v }, stack: t.stack.slice() };
+  }
   return {
-    sc: { ...c.sc, dirs: c.sc.dirs, tasks: c.sc.tasks.map((t) => ({ ...t, ops: t.ops.map((op) => ({ ...op })) })) },
-    s: {
-      locks, hashed: { ...s.hashed }, inLookup, dentryKey: { ...s.dentryKey }, nextId: s.nextId, seq: s.seq,
-      tasks: s.tasks.map((t) => ({ ...t, v: { ...t.v }, stack: t.stack.slice() })),
-    },
+    sc: c.sc,
+    s: { locks, hashed: copyRecord(s.hashed), inLookup, dentryKey: copyRecord(s.dentryKey), nextId: s.nextId, seq: s.seq, tasks },
     kind: c.kind.slice(),
     held: c.held.slice(),
-    pend: c.pend.map((p) => p.slice()),
+    pend: c.pend.slice(),
     req: c.req.slice(),
   };
 }
 
-/** Candidates with equal states (ids and sequence numbers aside) are one. */
+/**
+ * An empty record of names (dcache keys, dentry ids), kept as a dictionary: each state holds names
+ * no other state has held (the model numbers its dentries), and an ordinary object would get a new
+ * hidden class for each, which makes every copy and lookup of them slow. Same keys, same order.
+ */
+function record<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+function copyRecord<T>(from: Record<string, T>): Record<string, T> {
+  const r = record<T>();
+  for (const k in from) r[k] = from[k]!;
+  return r;
+}
+
+/**
+ * Candidates with equal states (ids and sequence numbers aside) are one: the first of each is kept,
+ * in order. The whole key (stateKey) is made only for candidates that agree on a short one made of
+ * a few of its parts, since most successors differ there.
+ */
 function dedupe(cs: Candidate[]): Candidate[] {
   if (cs.length <= 1) return cs;
-  const seen = new Map<string, Candidate>();
-  for (const c of cs) {
-    const k = stateKey(c);
-    if (!seen.has(k)) seen.set(k, c);
+  const byShape = new Map<string, { c: Candidate; key?: string }[]>();
+  const out: Candidate[] = [];
+  next: for (const c of cs) {
+    const shape = shapeKey(c);
+    const same = byShape.get(shape);
+    if (same === undefined) {
+      byShape.set(shape, [{ c }]);
+      out.push(c);
+      continue;
+    }
+    const key = stateKey(c);
+    for (const d of same) if ((d.key ??= stateKey(d.c)) === key) continue next;
+    same.push({ c, key });
+    out.push(c);
   }
-  return [...seen.values()];
+  return out;
+}
+
+/** Parts of stateKey: candidates that differ here differ there. */
+function shapeKey(c: Candidate): string {
+  let k = c.kind.join(',') + '|' + c.held.join(',') + '|' + c.req.join(',');
+  for (const t of c.s.tasks) k += '|' + t.pc + ' ' + t.status;
+  return k;
 }
 
 function stateKey(c: Candidate): string {

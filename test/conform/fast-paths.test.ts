@@ -1,0 +1,82 @@
+/**
+ * The search's fast paths (a task-local step taken in place on a candidate the search made for
+ * that step, a session removed in place) give what the general path gives, where every step is
+ * taken on a copy: the same report, verdicts, failing event, candidate descriptions and
+ * expectations, on random simulator runs and on damaged copies of them.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bundledSpecDir } from '../../src/analysis/load.js';
+import { SpecSet } from '../../src/checker/spec-set.js';
+import { conformTraceFile, SHAPES, type ConformReport } from '../../src/conform/conform.js';
+import { choicesArb, scenarioArb } from '../../src/sim/arbitraries.js';
+import { listChooser } from '../../src/sim/chooser.js';
+import { toNdjsonLine } from '../../src/sim/ndjson-writer.js';
+import { simulate } from '../../src/sim/simulate.js';
+import type { DAddCiShape, LockOrder } from '../../src/sim/state.js';
+
+const specs = new SpecSet([bundledSpecDir()], {});
+const dir = mkdtempSync(join(tmpdir(), 'kinv-fast-paths-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function both(path: string, order: LockOrder): Promise<{ fast: ConformReport; general: ConformReport }> {
+  const run = async (generalOnly: boolean): Promise<ConformReport> => {
+    const r = await conformTraceFile(path, specs, { shapes: SHAPES, order, limits: { generalOnly } });
+    if (r === undefined) throw new Error(`${path} unreadable`);
+    return r;
+  };
+  return { fast: await run(false), general: await run(true) };
+}
+
+/** The run's NDJSON lines, damaged as asked: an event dropped, or one moved later. */
+function damaged(lines: string[], damage: { kind: 'none' | 'drop' | 'move'; at: number; by: number }): string[] {
+  if (damage.kind === 'none' || lines.length < 2) return lines;
+  const out = lines.slice();
+  const at = damage.at % out.length;
+  const [line] = out.splice(at, 1);
+  if (damage.kind === 'move') out.splice(Math.min(out.length, at + 1 + (damage.by % 4)), 0, line!);
+  return out;
+}
+
+describe('kinv conform: fast paths agree with the general path', () => {
+  it('on random simulator runs of every shape and order, whole and damaged', async () => {
+    let file = 0;
+    const verdicts = new Set<string>();
+    await fc.assert(fc.asyncProperty(
+      fc.constantFrom<DAddCiShape>(...SHAPES), fc.constantFrom<LockOrder>('current', 'new'),
+      fc.record({ kind: fc.constantFrom('none', 'drop', 'move'), at: fc.nat(), by: fc.nat() }),
+      fc.integer({ min: 0, max: 1_000_000 }),
+      async (shape, order, damage, seed) => {
+        const sc = fc.sample(scenarioArb({ dAddCi: shape, order, maxTasks: 3, maxOps: 2 }), { seed, numRuns: 1 })[0]!;
+        const choices = fc.sample(choicesArb(), { seed: seed + 1, numRuns: 1 })[0]!;
+        const run = simulate(sc, listChooser(choices), { maxSteps: 400 });
+        const lines = damaged(run.events.map(toNdjsonLine), damage);
+        // Whole, and cut at two points with an event no state can take after the cut: its failure
+        // describes the whole candidate set there (count, first states, what could come next).
+        for (const cut of [lines.length, Math.floor(lines.length / 3), Math.floor((2 * lines.length) / 3)]) {
+          const path = join(dir, `run-${file++}.ndjson`);
+          const tail = cut === lines.length ? [] : [JSON.stringify({ pid: 999, ev: 'acq', args: { lock: 'I1', mode: 'W' } })];
+          writeFileSync(path, [...lines.slice(0, cut), ...tail].join('\n') + '\n');
+          const { fast, general } = await both(path, order);
+          for (const r of general.results) verdicts.add(r.verdict);
+          expect(fast).toEqual(general);
+        }
+      },
+    ), { numRuns: 60, seed: 15 });
+    // The property held on conforming runs and on runs that do not conform (failure descriptions compared).
+    expect([...verdicts].sort()).toEqual(['conforms', 'does not conform']);
+  }, 120_000);
+
+  it('on the bundled kprobe frames and simulator traces', async () => {
+    for (const path of ['traces/ftrace/kprobe-draft-d_add_ci.txt', 'traces/ftrace/kprobe-fixed-d_add_ci.txt', 'traces/sim/draft-current-E2.ndjson',
+      'traces/sim/ci-trio-shared-draft-new-mutex.ndjson']) {
+      for (const order of ['current', 'new'] as const) {
+        const { fast, general } = await both(path, order);
+        expect(fast, `${path} ${order}`).toEqual(general);
+      }
+    }
+  }, 60_000);
+});
