@@ -38,6 +38,13 @@
 #   --extra-probes FILE   more probe lines appended to the reference set
 #   --cmdline TEXT        appended to the guest kernel's command line (e.g. kinv_d_add_ci=draft)
 #   --allow-partial       keep the phases a guest saved before it hung (capture:buggy uses it)
+#   --workload-params "NAME=VALUE ..."  core kernel parameters written to
+#                         /sys/module/kernel/parameters/NAME just before the collision workload
+#                         (after the phase's own setup lookups; e.g. the waitqueue patch's
+#                         kinv_wq_join=20 kinv_wq_delay=20 kinv_wq_check=1); the guest then also saves
+#                         the collision trace as soon as the kernel reports (a "kinv:" report, an
+#                         Oops, a BUG), before the damage spreads, and sets the kinv_wq_join and
+#                         kinv_wq_delay sleeps back to 0
 #   --coll-deadline S     stop waiting for hung collision workers after S seconds (default 300)
 #   --trace-clock C       ftrace clock (default counter: one atomic count shared by all CPUs, so
 #                         the log's order across CPUs is exact; global/local stamp time, but CPUs
@@ -334,6 +341,7 @@ PROBESET=$PROBESET
 ORD_ROUNDS=$ORD_ROUNDS
 CASEFOLD=$CASEFOLD
 DEV_cf=/dev/vde
+WORKLOAD_PARAMS="$WORKLOAD_PARAMS"
 EOF
 ( cd "$IR" && find . | cpio -o -H newc --quiet | gzip -1 ) > "$RUN/initramfs.cpio.gz" || fail "cpio failed"
 info "initramfs $(du -h "$RUN/initramfs.cpio.gz" | cut -f1)"

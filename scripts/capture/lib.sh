@@ -33,6 +33,7 @@ capture_defaults() {
   OUT=""; ACCEL=${KINV_ACCEL:-auto}; PHASES="kprobe-trace,kprobe-pipe,graph,collision"
   NFILES=200; WORKERS=4; COLL_WORKERS=6; COLL_ROUNDS=40; TIMEOUT=1200; INSTALL=1
   KERNEL_IMAGE=""; OFFSETS_FROM=""; KERNEL_LABEL=""; EXTRA_PROBES=""; EXTRA_CMDLINE=""; COLL_DEADLINE=300; ALLOW_PARTIAL=0; TRACE_CLOCK=counter
+  WORKLOAD_PARAMS=""
 }
 
 # capture_option ARGS...: takes the option at $1 (with its value, $2, if it has one) into its
@@ -62,6 +63,7 @@ capture_option() {
     --probeset) var=PROBESET ;;
     --kernel-package) var=KERNEL_PACKAGE ;;
     --ord-rounds) var=ORD_ROUNDS ;;
+    --workload-params) var=WORKLOAD_PARAMS ;;
     *) return 1 ;;
   esac
   [ $# -ge 2 ] || usage_error "$1 needs a value"
@@ -74,6 +76,13 @@ check_capture_options() {
   case $ACCEL in auto|kvm|tcg) ;; *) usage_error "--accel must be auto, kvm or tcg" ;; esac
   case $PROBESET in legacy|full) ;; *) usage_error "--probeset must be legacy or full" ;; esac
   if [ -n "$KERNEL_PACKAGE" ] && [ -n "$KERNEL_IMAGE" ]; then usage_error "--kernel-package and --kernel exclude each other"; fi
+  if [ -n "$WORKLOAD_PARAMS" ]; then
+    case ",$PHASES," in *,collision,*) ;; *) usage_error "--workload-params applies to the collision phase, which --phases leaves out" ;; esac
+    local kv
+    for kv in $WORKLOAD_PARAMS; do
+      [[ $kv =~ ^[a-z][a-z0-9_]*=[A-Za-z0-9]+$ ]] || usage_error "--workload-params wants NAME=VALUE words (core kernel parameters), not '$kv'"
+    done
+  fi
 }
 
 # ---- boot attempts (capture-buggy.sh) ----

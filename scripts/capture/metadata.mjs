@@ -188,6 +188,10 @@ for (const name of readdirSync(G)) {
     overrunTotal: perCpu.reduce((n, c) => n + (c.overrun ?? 0), 0),
     droppedTotal: perCpu.reduce((n, c) => n + (c.droppedEvents ?? 0), 0),
     workload: wl,
+    // --workload-params: the core parameters set just before the workload (uptime, name=value read
+    // back), and the kernel report on which the guest stopped tracing and saved the trace, if any
+    workloadParams: existsSync(join(src, 'workload-params.txt')) ? lines(join(src, 'workload-params.txt')) : undefined,
+    savedOnReport: existsSync(join(src, 'saved-on-report.txt')) ? read(join(src, 'saved-on-report.txt')).trim() : undefined,
     counts,
     wall: {
       phaseSeconds: Number.isFinite(t1 - t0) ? Math.round((t1 - t0) * 10) / 10 : null,

@@ -141,6 +141,9 @@ describe('shared option parsing', () => {
     ['capture.sh', ['--files', '10', '--out'], 'capture: --out needs a value (see --help)\n'],
     ['capture.sh', ['--probeset', 'all'], 'capture: --probeset must be legacy or full (see --help)\n'],
     ['capture.sh', ['--kernel', 'bz', '--kernel-package', 'linux-image-x'], 'capture: --kernel-package and --kernel exclude each other (see --help)\n'],
+    ['capture.sh', ['--phases', 'graph', '--workload-params', 'kinv_wq_delay=20'], 'capture: --workload-params applies to the collision phase, which --phases leaves out (see --help)\n'],
+    ['capture.sh', ['--workload-params', 'kinv_wq_delay=20 kinv_wq_check'], "capture: --workload-params wants NAME=VALUE words (core kernel parameters), not 'kinv_wq_check' (see --help)\n"],
+    ['capture.sh', ['--workload-params', 'x=1;reboot'], "capture: --workload-params wants NAME=VALUE words (core kernel parameters), not 'x=1;reboot' (see --help)\n"],
     // capture.sh's options given to capture-buggy.sh are checked before the kernel build, not after it.
     ['capture-buggy.sh', ['--coll-rounds', '100', '--colrounds', '3'], "capture:buggy: unknown option --colrounds (neither capture-buggy.sh's nor capture.sh's) (see --help)\n"],
     ['capture-buggy.sh', ['--accel', 'kvm', '--timeout'], 'capture:buggy: --timeout needs a value (see --help)\n'],
