@@ -2,8 +2,9 @@
 // with --probeset full, its d_add_ci sleeps and its dead-entry check switched on only just before
 // the collision workload (capture.sh --workload-params), so that the guest's own setup lookups run
 // undisturbed: traces/kernel-waitqueue/probed-check (no fix) and probed-fix (kinv_wq_fix=1, the
-// first 40,000 lines). kinv's verdicts are expected.json's; on probed-check they are checked here
-// against the raw lines and the kernel's own console: each flagged wake is one the kernel's check
+// first 40,000 lines). kinv's verdicts are probed-verdicts.json's (by line, with --all and the
+// capture's probe and function lists: not a `kinv examples` expectation, which names events by
+// seq); on probed-check they are checked here against the raw lines and the kernel's own console: each flagged wake is one the kernel's check
 // found unsafe to follow on the same queue, after the entry of a task kinv has asleep on it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { checkJson } from '../helpers/cli.js';
 
 const DIR = join(import.meta.dirname, '../../traces/kernel-waitqueue');
 type Expected = Record<string, { params: Record<string, string>; exit: number; verdicts: [string, string, number][] }>;
-const expected = JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8')) as Expected;
+const expected = JSON.parse(readFileSync(join(DIR, 'probed-verdicts.json'), 'utf8')) as Expected;
 interface Verdict { kind: string; invariant: string; line: number; pid: number; message: string }
 interface Summary { coverage: Record<string, { status: string }> }
 
