@@ -119,7 +119,12 @@ fi
 info "$(du -h "$DEB" | cut -f1) $(basename "$DEB")"
 
 RECIPE="allnoconfig+waitqueue.config olddefconfig bzImage dcache-g v2"
-KEY=$( { echo "$SRC_PKG $SRC_VERSION $(stat -c %s "$DEB")"; echo "$RECIPE"; cat "$PATCHES"/*.patch "$HERE/waitqueue.config"; } | sha256sum | cut -c1-16)
+# A version's own fragment (waitqueue-<version>.config) is merged after the common one: 6.12 made
+# ASCII-CI XFS a config option of its own (XFS_SUPPORT_ASCII_CI), which allnoconfig turns off.
+VERSION_CONFIG="$HERE/waitqueue-$VERSION.config"
+[ -f "$VERSION_CONFIG" ] || VERSION_CONFIG=""
+KEY=$( { echo "$SRC_PKG $SRC_VERSION $(stat -c %s "$DEB")"; echo "$RECIPE"; cat "$PATCHES"/*.patch "$HERE/waitqueue.config" ${VERSION_CONFIG:+"$VERSION_CONFIG"}; } |
+  sha256sum | cut -c1-16)
 CACHE="$WORK/kbuild/wq-$KEY"
 TREE="$WORK/kbuild/wqtree-$KEY"
 info "build key $KEY"
@@ -140,10 +145,11 @@ else
     done
     touch "$TREE/.patched"
   fi
-  step config "allnoconfig + scripts/capture/waitqueue.config"
-  ( cd "$TREE" && KCONFIG_ALLCONFIG="$HERE/waitqueue.config" make -s allnoconfig > "$TREE/merge.log" 2>&1 &&
+  step config "allnoconfig + scripts/capture/waitqueue.config${VERSION_CONFIG:+ + $(basename "$VERSION_CONFIG")}"
+  cat "$HERE/waitqueue.config" ${VERSION_CONFIG:+"$VERSION_CONFIG"} > "$TREE/kinv-allconfig"
+  ( cd "$TREE" && KCONFIG_ALLCONFIG="$TREE/kinv-allconfig" make -s allnoconfig > "$TREE/merge.log" 2>&1 &&
     make -s olddefconfig >> "$TREE/merge.log" 2>&1 ) || fail "configuring the kernel failed (see $TREE/merge.log)"
-  for opt in $(sed -n 's/^CONFIG_\([A-Z0-9_]*\)=y$/\1/p' "$HERE/waitqueue.config"); do
+  for opt in $(sed -n 's/^CONFIG_\([A-Z0-9_]*\)=y$/\1/p' "$TREE/kinv-allconfig"); do
     grep -q "^CONFIG_$opt=y" "$TREE/.config" || fail "CONFIG_$opt is not =y after olddefconfig"
   done
   step build "nice -n 19 make -j$JOBS bzImage (log: $TREE/build.log)"
