@@ -13,21 +13,24 @@ export interface FloorFigures { bytes: number; lines: number; records: number; s
 
 const MB = 1024 * 1024;
 
-/** readline + JSON.parse per line. */
-export async function jsonParseLoop(file: string): Promise<FloorFigures> {
+/** Reads `file` line by line with readline, timed; `isRecord` says whether a line yields a record. */
+async function timedLineLoop(file: string, isRecord: (line: string) => boolean): Promise<FloorFigures> {
   const t0 = performance.now();
   let lines = 0;
   let records = 0;
   const rl = createInterface({ input: createReadStream(file, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
   for await (const line of rl) {
     lines++;
-    if (line.length === 0) continue;
-    const v = JSON.parse(line) as unknown;
-    if (v !== null) records++;
+    if (isRecord(line)) records++;
   }
   const seconds = (performance.now() - t0) / 1000;
   const bytes = statSync(file).size;
   return { bytes, lines, records, seconds, MBps: bytes / MB / seconds };
+}
+
+/** readline + JSON.parse per line. */
+export function jsonParseLoop(file: string): Promise<FloorFigures> {
+  return timedLineLoop(file, (line) => line.length !== 0 && (JSON.parse(line) as unknown) !== null);
 }
 
 // `comm-pid [cpu] flags ts: name: payload` (trace, nop tracer: kprobes, tracepoints)
@@ -37,14 +40,9 @@ const GRAPH_LINE = /^\s*(\d+\.\d+)\s+\|\s+(\d+)\)\s+(.*?)-(\d+)\s+\|\s+([^|]*)\|
 const ARG = /(\w+)=("[^"]*"|\S+)/g;
 
 /** Naive regex field splitting of an ftrace text log, one object per record line. */
-export async function naiveFtraceParse(file: string): Promise<FloorFigures> {
-  const t0 = performance.now();
-  let lines = 0;
-  let records = 0;
-  const rl = createInterface({ input: createReadStream(file, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
-  for await (const line of rl) {
-    lines++;
-    if (line.length === 0 || line.charCodeAt(0) === 35 /* # */) continue;
+export function naiveFtraceParse(file: string): Promise<FloorFigures> {
+  return timedLineLoop(file, (line) => {
+    if (line.length === 0 || line.charCodeAt(0) === 35 /* # */) return false;
     let m = TRACE_LINE.exec(line);
     let rec: { comm: string; pid: number; cpu: number; ts: number; name: string; args: Record<string, string> } | undefined;
     if (m) {
@@ -55,9 +53,6 @@ export async function naiveFtraceParse(file: string): Promise<FloorFigures> {
       const c = rec.name.startsWith('/*') ? rec.name : '';
       if (c) for (const a of c.matchAll(ARG)) rec.args[a[1]!] = a[2]!;
     }
-    if (rec) records++;
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  const bytes = statSync(file).size;
-  return { bytes, lines, records, seconds, MBps: bytes / MB / seconds };
+    return rec !== undefined;
+  });
 }

@@ -15,23 +15,47 @@ const HELPERS = ['_raw_spin_lock', '_raw_spin_unlock', 'kmem_cache_alloc', 'kmem
 
 interface GenOptions { tasks?: number; cpus?: number; seed?: number; dirs?: number }
 
+/** A log written in 1 MB batches: `emit` appends, `flushIfFull` writes a full batch, `close` the rest. */
+class LogWriter {
+  private readonly out;
+  private buf: string[] = [];
+  private bufLen = 0;
+  written = 0;
+  lines = 0;
+
+  constructor(path: string) {
+    this.out = createWriteStream(path, { highWaterMark: 1 << 22 });
+  }
+
+  emit(s: string): void {
+    this.buf.push(s); this.bufLen += s.length; this.written += s.length; this.lines++;
+  }
+
+  async flushIfFull(): Promise<void> {
+    if (this.bufLen > 1 << 20) await this.flush();
+  }
+
+  async close(): Promise<{ bytes: number; lines: number }> {
+    await this.flush();
+    await new Promise<void>((r, j) => this.out.end((e?: Error | null) => (e ? j(e) : r())));
+    return { bytes: this.written, lines: this.lines };
+  }
+
+  private async flush(): Promise<void> {
+    const s = this.buf.join('');
+    this.buf = []; this.bufLen = 0;
+    if (!this.out.write(s)) await new Promise<void>((r) => this.out.once('drain', () => r()));
+  }
+}
+
 /** Writes about `bytes` bytes of log to `path`; returns the bytes and lines written. */
 export async function generateFtrace(path: string, bytes: number, opts: GenOptions = {}): Promise<{ bytes: number; lines: number }> {
   const rand = rng(opts.seed ?? 7);
   const nTasks = opts.tasks ?? 48;
   const nCpus = opts.cpus ?? 4;
   const nDirs = opts.dirs ?? 32;
-  const out = createWriteStream(path, { highWaterMark: 1 << 22 });
-  let buf: string[] = [];
-  let bufLen = 0;
-  let written = 0;
-  let lines = 0;
-  const flush = async (): Promise<void> => {
-    const s = buf.join('');
-    buf = []; bufLen = 0;
-    if (!out.write(s)) await new Promise<void>((r) => out.once('drain', () => r()));
-  };
-  const emit = (s: string): void => { buf.push(s); bufLen += s.length; written += s.length; lines++; };
+  const log = new LogWriter(path);
+  const emit = (s: string): void => log.emit(s);
 
   emit('# tracer: function_graph\n');
   emit('#\n');
@@ -64,7 +88,7 @@ export async function generateFtrace(path: string, bytes: number, opts: GenOptio
   const inodeBase = 0xffff888004a3e000n;
   let dentryNext = 0xffff888005100000n;
 
-  while (written < bytes) {
+  while (log.written < bytes) {
     cpu = Math.floor(rand() * nCpus);
     pid = 1000 + Math.floor(rand() * nTasks);
     if (cpuTask[cpu] !== pid) {
@@ -126,11 +150,9 @@ export async function generateFtrace(path: string, bytes: number, opts: GenOptio
     exit(1, 8 + rand() * 60);
     exit(0, 10 + rand() * 80);
     comment(0, `sys_exit: NR 257 = ${slow ? -2 : 3}`);
-    if (bufLen > 1 << 20) await flush();
+    await log.flushIfFull();
   }
-  await flush();
-  await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));
-  return { bytes: written, lines };
+  return log.close();
 }
 
 /**
@@ -145,17 +167,8 @@ export async function generateKprobeFtrace(path: string, bytes: number, opts: Ge
   const nTasks = opts.tasks ?? 48;
   const nCpus = opts.cpus ?? 4;
   const nDirs = opts.dirs ?? 32;
-  const out = createWriteStream(path, { highWaterMark: 1 << 22 });
-  let buf: string[] = [];
-  let bufLen = 0;
-  let written = 0;
-  let lines = 0;
-  const emit = (s: string): void => { buf.push(s); bufLen += s.length; written += s.length; lines++; };
-  const flush = async (): Promise<void> => {
-    const s = buf.join('');
-    buf = []; bufLen = 0;
-    if (!out.write(s)) await new Promise<void>((r) => out.once('drain', () => r()));
-  };
+  const log = new LogWriter(path);
+  const emit = (s: string): void => log.emit(s);
   emit('# tracer: nop\n#\n');
   emit('#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION\n');
   emit('#              | |         |   |||||     |         |\n');
@@ -163,7 +176,7 @@ export async function generateKprobeFtrace(path: string, bytes: number, opts: Ge
   const hex = (n: bigint): string => '0x' + n.toString(16);
   const inodeBase = 0xffff888004a3e000n;
   let dentryNext = 0xffff888005100000n;
-  while (written < bytes) {
+  while (log.written < bytes) {
     const cpu = Math.floor(rand() * nCpus);
     const pid = 1000 + Math.floor(rand() * nTasks);
     const task = `${(pid % 3 === 0 ? 'ash' : pid % 3 === 1 ? 'find' : 'stat')}-${pid}`.padStart(16);
@@ -190,11 +203,9 @@ export async function generateKprobeFtrace(path: string, bytes: number, opts: Ge
     line(`lkslow_ret: (walk_component+0xe0/0x150 <- __lookup_slow) ret=${hex(d)}`);
     line(`ur: (up_read+0x0/0x30) sem=${hex(sem)}`);
     line('sys_exit: NR 257 = -2');
-    if (bufLen > 1 << 20) await flush();
+    await log.flushIfFull();
   }
-  await flush();
-  await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));
-  return { bytes: written, lines };
+  return log.close();
 }
 
 if (process.argv[1] !== undefined && /gen-ftrace\.ts$/.test(process.argv[1])) {
