@@ -124,15 +124,10 @@ else
   info "$(grep -c '=y' "$TREE/.config") options =y"
 
   step build "nice -n 10 make -j$JOBS bzImage (about 12 minutes on 2 cores; log: $TREE/build.log)"
-  T_BUILD=$(date +%s)
-  ( cd "$TREE" && nice -n 10 make -j"$JOBS" bzImage ) > "$TREE/build.log" 2>&1 ||
-    { grep -E 'error|Error' "$TREE/build.log" | head -20 >&2; fail "kernel build error (see $TREE/build.log)"; }
-  info "built in $(( $(date +%s) - T_BUILD ))s: $(du -h "$TREE/arch/x86/boot/bzImage" | cut -f1)"
+  make_bzimage "$TREE" "$JOBS" 10
 
   step debuginfo "fs/dcache.c with -g, for the struct offsets (no BTF without debug info)"
-  cmd=$(sed -n 's/^\(saved\)\{0,1\}cmd_fs\/dcache\.o := //p' "$TREE/fs/.dcache.o.cmd" | sed 's/ ; .*//')
-  [ -n "$cmd" ] || fail "no compile command in fs/.dcache.o.cmd"
-  ( cd "$TREE" && eval "${cmd/-o fs\/dcache.o/-g -o fs/dcache-g.o}" ) || fail "compiling fs/dcache.c with -g failed"
+  compile_dcache_debug "$TREE"
   pahole -C dentry "$TREE/fs/dcache-g.o" > /dev/null 2>&1 || fail "pahole cannot read fs/dcache-g.o"
 
   mkdir -p "$CACHE"

@@ -97,12 +97,7 @@ if [ -n "$KERNEL_PACKAGE" ]; then
   KDIR="$WORK/kernel-$KREL"
   DEB="$WORK/${KPKG}_${KPKG_VERSION//:/%3a}_amd64.deb"
   [ -s "$DEB" ] || apt_download "$KPKG=$KPKG_VERSION" "$WORK" "$WORK/download-$KREL.log" "apt-cache policy $KPKG lists the versions on offer"
-  if [ ! -e "$KDIR/.unpacked" ]; then
-    rm -rf "$KDIR"
-    dpkg -x "$DEB" "$KDIR" || fail "dpkg -x $DEB failed"
-    depmod -b "$KDIR" "$KREL" || fail "depmod on the unpacked modules failed"
-    touch "$KDIR/.unpacked"
-  fi
+  unpack_kernel_package "$DEB" "$KDIR" "$KREL"
   KIMAGE="$KDIR/boot/vmlinuz-$KREL"
   KLABEL="debian $KPKG $KPKG_VERSION (unpatched)"
   USE_MODULES=1
@@ -153,17 +148,12 @@ else
     grep -q "^CONFIG_$opt=y" "$TREE/.config" || fail "CONFIG_$opt is not =y after olddefconfig"
   done
   step build "nice -n 19 make -j$JOBS bzImage (log: $TREE/build.log)"
-  T_BUILD=$(date +%s)
-  ( cd "$TREE" && nice -n 19 make -j"$JOBS" bzImage ) > "$TREE/build.log" 2>&1 ||
-    { grep -E 'error|Error' "$TREE/build.log" | head -20 >&2; fail "kernel build error (see $TREE/build.log)"; }
-  info "built in $(( $(date +%s) - T_BUILD ))s: $(du -h "$TREE/arch/x86/boot/bzImage" | cut -f1)"
+  make_bzimage "$TREE" "$JOBS" 19
   step debuginfo "fs/dcache.c with -g, for the struct offsets"
-  cmd=$(sed -n 's/^\(saved\)\{0,1\}cmd_fs\/dcache\.o := //p' "$TREE/fs/.dcache.o.cmd" | sed 's/ ; .*//')
-  [ -n "$cmd" ] || fail "no compile command in fs/.dcache.o.cmd"
-  ( cd "$TREE" && eval "${cmd/-o fs\/dcache.o/-g -o fs/dcache-g.o}" ) || fail "compiling fs/dcache.c with -g failed"
+  compile_dcache_debug "$TREE"
   mkdir -p "$CACHE"
   cp "$TREE/arch/x86/boot/bzImage" "$TREE/fs/dcache-g.o" "$TREE/.config" "$TREE/build.log" "$CACHE/"
-  echo "$SRC_PKG $SRC_VERSION; patches: $(cd "$PATCHES" && ls *.patch | tr '\n' ' '); recipe: $RECIPE; built in $(( $(date +%s) - T_BUILD ))s" > "$CACHE/ABOUT"
+  echo "$SRC_PKG $SRC_VERSION; patches: $(cd "$PATCHES" && ls *.patch | tr '\n' ' '); recipe: $RECIPE; built in ${BUILD_SECONDS}s" > "$CACHE/ABOUT"
 fi
 [ "$BUILD_ONLY" = 1 ] && { step done "kernel $CACHE/bzImage ($(elapsed | tr -d ' '))"; exit 0; }
 KIMAGE="$CACHE/bzImage"

@@ -138,12 +138,7 @@ if [ -z "$KERNEL_IMAGE" ]; then
     apt_download "$KPKG=$KPKG_VERSION" "$WORK" "$RUN/download.log" "apt-cache policy $KPKG lists the versions on offer"
   fi
   info "package $(du -h "$DEB" | cut -f1) $(basename "$DEB")"
-  if [ ! -e "$KDIR/.unpacked" ]; then
-    rm -rf "$KDIR"
-    dpkg -x "$DEB" "$KDIR" || fail "dpkg -x $DEB failed"
-    depmod -b "$KDIR" "$KREL" || fail "depmod on the unpacked modules failed"
-    touch "$KDIR/.unpacked"
-  fi
+  unpack_kernel_package "$DEB" "$KDIR" "$KREL"
   KERNEL_IMAGE="$KDIR/boot/vmlinuz-$KREL"
   [ -s "$KERNEL_IMAGE" ] || fail "no kernel image in the package ($KERNEL_IMAGE)"
   KERNEL_LABEL="debian $KPKG $KPKG_VERSION"

@@ -122,3 +122,34 @@ apt_download() {
   tail -5 "$log" >&2
   fail "could not download $spec ($hint)"
 }
+
+# unpack_kernel_package DEB KDIR KREL: a Debian linux-image package unpacked (never installed)
+# into KDIR, its modules indexed for modprobe in the guest; done once per KDIR.
+unpack_kernel_package() {
+  local deb=$1 kdir=$2 krel=$3
+  [ -e "$kdir/.unpacked" ] && return 0
+  rm -rf "$kdir"
+  dpkg -x "$deb" "$kdir" || fail "dpkg -x $deb failed"
+  depmod -b "$kdir" "$krel" || fail "depmod on the unpacked modules failed"
+  touch "$kdir/.unpacked"
+}
+
+# make_bzimage TREE JOBS NICE: `make bzImage` in TREE under nice -n NICE, its log in TREE/build.log;
+# sets BUILD_SECONDS.
+make_bzimage() {
+  local tree=$1 jobs=$2 niceness=$3 t0
+  t0=$(date +%s)
+  ( cd "$tree" && nice -n "$niceness" make -j"$jobs" bzImage ) > "$tree/build.log" 2>&1 ||
+    { grep -E 'error|Error' "$tree/build.log" | head -20 >&2; fail "kernel build error (see $tree/build.log)"; }
+  BUILD_SECONDS=$(( $(date +%s) - t0 ))
+  info "built in ${BUILD_SECONDS}s: $(du -h "$tree/arch/x86/boot/bzImage" | cut -f1)"
+}
+
+# compile_dcache_debug TREE: fs/dcache.c compiled again with -g, by the build's own command, into
+# TREE/fs/dcache-g.o: the struct offsets the probes need (kernels built without debug info).
+compile_dcache_debug() {
+  local tree=$1 cmd
+  cmd=$(sed -n 's/^\(saved\)\{0,1\}cmd_fs\/dcache\.o := //p' "$tree/fs/.dcache.o.cmd" | sed 's/ ; .*//')
+  [ -n "$cmd" ] || fail "no compile command in fs/.dcache.o.cmd"
+  ( cd "$tree" && eval "${cmd/-o fs\/dcache.o/-g -o fs/dcache-g.o}" ) || fail "compiling fs/dcache.c with -g failed"
+}
