@@ -284,9 +284,46 @@ export class SpecGenerator {
     this.defBusy.delete(name);
     if (body === null) { this.defs.set(name, null); return null; }
     const fn = `def${this.defs.size}`;
-    this.fns.push(`function ${fn}(env${params.map((p) => ', ' + p).join('')}) {\n${DEF_PROLOGUE}\n  return ${body};\n}`);
+    const sig = `env${params.map((p) => ', ' + p).join('')}`;
+    if (params.length < 1 || params.length > 2 || !buildsString(def.body) || !this.pure(def.body, new Set([name]))) {
+      this.fns.push(`function ${fn}(${sig}) {\n${DEF_PROLOGUE}\n  return ${body};\n}`);
+      this.defs.set(name, fn);
+      return fn;
+    }
+    // A def of its parameters alone (`res_il(dir, name)`: "in-lookup " + dir + "/" + name) is
+    // called with the same strings many times per event: its result is remembered, so each call
+    // gives the one string already made (hashed once as a store key) instead of a new one.
+    const memo = this.konst(params.length === 1 ? new Memo1() : new Memo2());
+    const strings = params.map((p) => `typeof ${p} === "string"`).join(' && ');
+    this.fns.push(`function ${fn}_(${sig}) {\n${DEF_PROLOGUE}\n  return ${body};\n}`);
+    this.fns.push(`function ${fn}(${sig}) {\n  if (!(${strings})) return ${fn}_(${sig});\n`
+      + `  let v = ${memo}.get(${params.join(', ')});\n  if (v === undefined) { v = ${fn}_(${sig}); ${memo}.set(${params.join(', ')}, v); }\n  return v;\n}`);
     this.defs.set(name, fn);
     return fn;
+  }
+
+  /**
+   * Whether `e` depends on nothing but its def's parameters: no event field, state, builtin (a
+   * builtin reads the environment) or binder, and calls only defs of the same kind. For the same
+   * strings it gives the same value, which is all the memo of `def` relies on.
+   */
+  private pure(e: TExpr, busy: Set<string>): boolean {
+    switch (e.k) {
+      case 'lit': case 'local': return true;
+      case 'bin': return e.op !== 'union' && this.pure(e.left, busy) && this.pure(e.right, busy);
+      case 'not': case 'neg': return this.pure(e.operand, busy);
+      case 'cond': return this.pure(e.cond, busy) && this.pure(e.then, busy) && this.pure(e.otherwise, busy);
+      case 'template': return e.parts.every((p) => typeof p === 'string' || this.pure(p, busy));
+      case 'defcall': {
+        if (busy.has(e.def)) return false;
+        const def = this.spec.defs.get(e.def)!;
+        busy.add(e.def);
+        const ok = this.pure(def.body, busy) && e.args.every((a) => this.pure(a, busy));
+        busy.delete(e.def);
+        return ok;
+      }
+      default: return false;
+    }
   }
 
   private stmt(s: TStmt, indent: string): string {
@@ -342,6 +379,54 @@ export class SpecGenerator {
           + `${inner}for (let r = 0; r < m; r += ${n}) {\n${inner}  ${bind}\n${body}\n${inner}}\n${indent}}`;
       }
     }
+  }
+}
+
+/** Whether `e` joins strings (a new string at each evaluation): what a def's memo saves. A def that only picks among its parameters is cheaper to run again. */
+function buildsString(e: TExpr): boolean {
+  switch (e.k) {
+    case 'bin': return e.op === 'concat' || buildsString(e.left) || buildsString(e.right);
+    case 'template': return e.parts.some((p) => typeof p !== 'string');
+    case 'cond': return buildsString(e.cond) || buildsString(e.then) || buildsString(e.otherwise);
+    case 'not': case 'neg': return buildsString(e.operand);
+    case 'defcall': return true;
+    default: return false;
+  }
+}
+
+/** How many results a def's memo keeps: past it the memo starts over (memory stays flat on any trace). */
+const MEMO_ENTRIES = 4096;
+
+/** The remembered results of a pure def of one string parameter. */
+class Memo1 {
+  private m = new Map<string, Scalar>();
+
+  get(a: string): Scalar | undefined {
+    return this.m.get(a);
+  }
+
+  set(a: string, v: Scalar): void {
+    if (this.m.size >= MEMO_ENTRIES) this.m = new Map();
+    this.m.set(a, v);
+  }
+}
+
+/** The remembered results of a pure def of two string parameters. */
+class Memo2 {
+  private m = new Map<string, Map<string, Scalar>>();
+  private size = 0;
+
+  get(a: string, b: string): Scalar | undefined {
+    const inner = this.m.get(a);
+    return inner === undefined ? undefined : inner.get(b);
+  }
+
+  set(a: string, b: string, v: Scalar): void {
+    if (this.size >= MEMO_ENTRIES) { this.m = new Map(); this.size = 0; }
+    let inner = this.m.get(a);
+    if (inner === undefined) { inner = new Map(); this.m.set(a, inner); }
+    inner.set(b, v);
+    this.size++;
   }
 }
 

@@ -540,7 +540,7 @@ function compileBinary(e: Extract<TExpr, { k: 'bin' }>, ctx: CompileContext): Co
     case 'union': {
       // A left operand built by this very expression (comprehension, literal, union) is fresh:
       // the right one is added into it instead of copying both into a third set.
-      if (e.left.k === 'setComp' || e.left.k === 'setLit' || (e.left.k === 'bin' && e.left.op === 'union')) {
+      if (freshSet(e.left)) {
         return (env) => {
           const x = a(env), y = b(env);
           if (!(x instanceof ValueSet)) { const out = new ValueSet(); if (y instanceof ValueSet) for (const t of y.items.values()) out.add(t); return out; }
@@ -556,6 +556,16 @@ function compileBinary(e: Extract<TExpr, { k: 'bin' }>, ctx: CompileContext): Co
     }
   }
   throw new Error(`internal: unknown operator ${e.op}`);
+}
+
+/** Whether every evaluation of `e` makes a new set that nothing else holds (so a union may add into it). */
+function freshSet(e: TExpr): boolean {
+  switch (e.k) {
+    case 'setComp': case 'setLit': return true;
+    case 'bin': return e.op === 'union';
+    case 'cond': return freshSet(e.then) && freshSet(e.otherwise);
+    default: return false;
+  }
 }
 
 /** 64-bit AND of two numbers; non-negative 31-bit integers (flags) take the int32 operator, which gives the same. */
@@ -669,12 +679,16 @@ function findPath(env: Env, succ: Successors, from: Scalar, to: Scalar): Scalar[
 
 function searchPath(env: Env, succ: Successors, from: Scalar, to: Scalar): Scalar[] | undefined {
   if (from === null || to === null) return undefined;
-  const parent = new Map<Scalar, Scalar>();
-  const queue: Scalar[] = [];
+  // Made only when `from` has a successor: most searches (a task that waits for nobody) end here.
+  let parent: Map<Scalar, Scalar> | undefined;
+  let queue: Scalar[] | undefined;
   for (const n of succ(env, from)) {
     if (n === to) return [from, to];
+    parent ??= new Map();
+    queue ??= [];
     if (!parent.has(n)) { parent.set(n, from); queue.push(n); }
   }
+  if (parent === undefined || queue === undefined) return undefined;
   for (let i = 0; i < queue.length; i++) {
     const cur = queue[i]!;
     spend(env.rt);
