@@ -14,10 +14,11 @@
  */
 import type { TExpr, TStmt, TypedSpec } from '../analysis/ir.js';
 import type { Scalar, TraceEvent } from '../values/event.js';
+import type { DomainIR } from '../analysis/ir.js';
 import {
-  bitAnd, compileDomain, compileExpr, compileStmt, formatValue, type CompileContext, type Compiled, type CompiledStmt, type Env, type Value,
+  bitAnd, compileDomain, compileExpr, compileStmt, formatValue, spend, type CompileContext, type Compiled, type CompiledStmt, type Env, type Value,
 } from './compile.js';
-import type { KeyedStore, Relation } from './store.js';
+import type { Entry, KeyedStore, Relation } from './store.js';
 
 /** The helpers generated code calls (bound once, so each call site stays monomorphic). */
 const HELPERS = {
@@ -71,6 +72,11 @@ const HELPERS = {
   },
   relRemove(r: Relation, a: Scalar, b: Scalar): void {
     r.remove(a, b);
+  },
+  spend,
+  /** The entries of `s` whose key part `pos` is `part` (as the closure's indexed domain reads them). */
+  where(s: KeyedStore, pos: number, part: Value): Iterable<Entry> {
+    return s.where(pos, part as Scalar);
   },
   num(v: Value): number {
     return typeof v === 'number' ? v : NaN;
@@ -303,6 +309,22 @@ export class SpecGenerator {
   }
 
   /**
+   * A binder over a keyed store narrowed to an index (`(u, l) in held where u == pid`) as a plain
+   * loop running `each` at every element, as compileDomain's closure does it: the indexed value
+   * computed once, a budget step and the slots bound per element, in the index's order. No
+   * reads are recorded (generated code never runs while an explanation records them).
+   * Undefined for other domains (the closure is called).
+   */
+  private indexLoop(d: DomainIR, slots: number[], each: string): string | undefined {
+    if (d.k !== 'state' || d.index === null) return undefined;
+    const st = this.spec.states.get(d.state)!;
+    const arity = st.type.k === 'map' ? st.type.keys.length : st.type.k === 'set' ? st.type.elem.length : 0;
+    if (arity < 1 || arity > 2 || slots.length !== arity) return undefined;
+    const bind = slots.map((sl, i) => (i === 0 ? `L[${sl}] = e.k0;` : `L[${sl}] = e.k1 === undefined ? null : e.k1;`)).join(' ');
+    return `for (const e of where(${this.store(d.state)}, ${d.index.pos}, ${this.expr(d.index.value, undefined)})) { spend(env.rt); ${bind} ${each} }`;
+  }
+
+  /**
    * Whether `e` depends on nothing but its def's parameters: no event field, state, builtin (a
    * builtin reads the environment) or binder, and calls only defs of the same kind. For the same
    * strings it gives the same value, which is all the memo of `def` relies on.
@@ -367,7 +389,6 @@ export class SpecGenerator {
         // As the closure: the rows (each binding of the slots the filter admits) are collected
         // first, since the body may change the state iterated, then the body runs on each. The
         // rows array is the node's own (a for statement is never re-entered while it runs).
-        const loop = this.konst(compileDomain(s.domain, s.slots, this.ctx));
         const rows = this.konst([]);
         const n = s.slots.length;
         const save = s.slots.map((sl) => `${rows}[m++] = L[${sl}] ?? null;`).join(' ');
@@ -375,7 +396,9 @@ export class SpecGenerator {
         const collect = s.filter ? `if (${x(s.filter)}) { ${save} }` : save;
         const inner = indent + '  ';
         const body = s.body.map((t) => this.stmt(t, inner + '  ')).join('\n');
-        return `${indent}{\n${inner}let m = 0;\n${inner}${loop}(env, () => { ${collect} return true; });\n`
+        const walk = this.indexLoop(s.domain, s.slots, collect)
+          ?? `${this.konst(compileDomain(s.domain, s.slots, this.ctx))}(env, () => { ${collect} return true; });`;
+        return `${indent}{\n${inner}let m = 0;\n${inner}${walk}\n`
           + `${inner}for (let r = 0; r < m; r += ${n}) {\n${inner}  ${bind}\n${body}\n${inner}}\n${indent}}`;
       }
     }

@@ -47,7 +47,7 @@ export class EvaluationBudgetExceeded extends Error {
 const BUDGET_EXCEEDED = new EvaluationBudgetExceeded();
 
 /** One step of an evaluation's budget: a domain element visited or a graph node expanded. */
-function spend(rt: Runtime): void {
+export function spend(rt: Runtime): void {
   if (--rt.stepsLeft < 0) throw BUDGET_EXCEEDED;
 }
 

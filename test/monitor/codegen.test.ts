@@ -117,6 +117,9 @@ state last: var str
 def twice(x: int): int = x * 2
 def label(k: id, s: str): str = "k " + k + "/" + s
 def bump(k: id): int = if k in m then m[k] + 1 else 1
+def tag(k: id, n: int): str = "{k}#{n}"
+def path2(k: id, s: str): str = label(k, s) + "/" + label(s, k)
+state tags: set[str]
 on put {
   m[k] := bump(k)
   pair[k, s] := label(k, s)
@@ -124,6 +127,8 @@ on put {
   add k to seen
   add (label(k, s), s) to edges
   last := "{k}:{n & 6}:{-n}:{n / 2}:{n - 1}"
+  add tag(k, n) to tags
+  add path2(k, s) to tags
 }
 on drop when k in seen {
   remove k from seen
@@ -134,10 +139,11 @@ on drop when k in seen {
 invariant small after put: m[k] <= 2 else "{k} put {m[k]} times"
 invariant doubled on put: twice(n) != 6 and (k, s) not in pair or pair[k, s] == label(k, s)
 invariant labelled after put: (label(k, s), s) in edges and three[k, s, n] == n % 3
+invariant tagged after put: tag(k, n) in tags and path2(k, s) in tags and tag(k, n - 1) not in tags else "{tag(k, n - 1)} and {path2(k, s)}"
 invariant ordered after drop: not reaches(edges, k, k) and last != none
 `;
 
-  it('on the constructs it generates (defs, arithmetic, templates, keys of one to three parts, relations)', () => {
+  it('on the constructs it generates (defs, remembered defs of strings, arithmetic, templates, keys of one to three parts, relations, indexed loops)', () => {
     const r = loadSpecText(TINY, 'tiny.kinv', {});
     if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.message} ${JSON.stringify(d.span)} ${d.hint ?? ""}`).join('\n'));
     const generated = new CompiledSpec(r.value.spec);
