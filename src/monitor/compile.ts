@@ -107,17 +107,22 @@ function describeKey(name: string, ks: readonly Scalar[]): string {
  */
 class EntryRead implements Read {
   readonly how = 'set' as const;
-  constructor(private readonly store: string, private readonly ks: readonly Scalar[], private readonly v: Scalar, readonly ev: TraceEvent | undefined) {}
+  /** `key`: the key's tuple, or the entry itself (its key parts never change), so that no tuple is made until the text is. */
+  constructor(private readonly store: string, private readonly key: readonly Scalar[] | Entry, private readonly v: Scalar,
+    readonly ev: TraceEvent | undefined) {}
+
   get what(): string {
-    return `${describeKey(this.store, this.ks)} = ${formatValue(this.v)}`;
+    const ks = Array.isArray(this.key) ? this.key as readonly Scalar[] : (this.key as Entry).key();
+    return `${describeKey(this.store, ks)} = ${formatValue(this.v)}`;
   }
 }
 
-function recordRead(env: Env, store: KeyedStore, ks: readonly Scalar[], e: Entry | undefined): void {
+/** A read of an entry found, by its key (`e`'s own when `ks` is not given), or of a key not found. */
+function recordRead(env: Env, store: KeyedStore, ks: readonly Scalar[] | undefined, e: Entry | undefined): void {
   if (!env.reads) return;
   if (e) {
-    env.reads.push(new EntryRead(store.name, ks, e.v, e.prov));
-  } else {
+    env.reads.push(new EntryRead(store.name, ks ?? e, e.v, e.prov));
+  } else if (ks !== undefined) {
     const tomb = store.deletedBy(ks);
     env.reads.push({ what: `${describeKey(store.name, ks)} absent`, ev: tomb, how: tomb ? 'deleted' : 'absent' });
   }
@@ -155,7 +160,7 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
           for (const e of store.where(pos, value(env) as Scalar)) {
             spend(env.rt);
             bind(env, e);
-            if (env.reads) recordRead(env, store, e.key(), e);
+            if (env.reads) recordRead(env, store, undefined, e);
             if (!each()) return;
           }
         };
@@ -165,7 +170,7 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
         store.forEachEntry((e) => {
           spend(env.rt);
           bind(env, e);
-          if (env.reads) recordRead(env, store, e.key(), e);
+          if (env.reads) recordRead(env, store, undefined, e);
           return each();
         });
       };
@@ -229,7 +234,7 @@ function compileEntryLookup(si: number, kfs: Compiled[]): (env: Env) => Entry | 
     const a = k0(env) as Scalar;
     const b = k1 ? (k1(env) as Scalar) : null;
     const entry = k1 ? store.get2(a, b) : store.get1(a);
-    if (env.reads) recordRead(env, store, entry ? entry.key() : k1 ? [a, b] : [a], entry);
+    if (env.reads) recordRead(env, store, entry ? undefined : k1 ? [a, b] : [a], entry);
     return entry;
   };
 }
