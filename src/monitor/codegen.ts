@@ -7,8 +7,9 @@
  *
  * It gives exactly what the closures of compile.ts give on the paths it runs: the same values,
  * the same state changes in the same order, the same errors. What it does not generate
- * (quantifiers, comprehensions, path searches, past-time operators, keys of three or more parts)
- * it calls the closure compiled for that node, with the same environment. It never records reads:
+ * (quantifiers and loops over a whole state, comprehensions, path searches, past-time operators,
+ * keys of three or more parts) it calls the closure compiled for that node, with the same
+ * environment. It never records reads:
  * an explanation evaluates the closures again with `env.reads` set, and a generated function is
  * only run while `env.reads` is unset.
  */
@@ -109,6 +110,7 @@ export class SpecGenerator {
   private readonly fns: string[] = [];
   private readonly ruleKeys: number[] = [];
   private exprCount = 0;
+  private quantCount = 0;
   /** Generated defs by name: the function's name, or null when the def stays a closure. */
   private readonly defs = new Map<string, string | null>();
   private readonly defBusy = new Set<string>();
@@ -267,6 +269,19 @@ export class SpecGenerator {
       case 'template': {
         const parts = e.parts.map((p) => (typeof p === 'string' ? JSON.stringify(p) : `fmt(${x(p)})`));
         return `(""${parts.map((p) => ' + ' + p).join('')})`;
+      }
+      case 'quant': {
+        if (params !== undefined) break;
+        // As the closure: the first element the filter admits whose body decides (false for
+        // forall, true for exists and no) ends the walk; each element is a budget step.
+        const filter = e.filter ? this.expr(e.filter, undefined) : 'true';
+        const body = this.expr(e.body, undefined);
+        const decides = e.q === 'forall' ? `!(${body})` : `(${body})`;
+        const loop = this.indexLoop(e.domain, e.slots, `if (${filter}) { if (${decides}) return ${e.q === 'exists'}; }`);
+        if (loop === undefined) break;
+        const fn = `quant${this.quantCount++}`;
+        this.fns.push(`function ${fn}(env) {\n${PROLOGUE}\n  ${loop}\n  return ${e.q !== 'exists'};\n}`);
+        return `${fn}(env)`;
       }
       default: break;
     }

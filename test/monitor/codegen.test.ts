@@ -139,11 +139,13 @@ on drop when k in seen {
 invariant small after put: m[k] <= 2 else "{k} put {m[k]} times"
 invariant doubled on put: twice(n) != 6 and (k, s) not in pair or pair[k, s] == label(k, s)
 invariant labelled after put: (label(k, s), s) in edges and three[k, s, n] == n % 3
+invariant single after put: (forall (a, b) in pair where a == k: b == s) or (no (a, b) in pair where a == k: b == "y")
+invariant found on drop: (exists (a, b) in pair where a == k: pair[a, b] != none) or k not in m
 invariant tagged after put: tag(k, n) in tags and path2(k, s) in tags and tag(k, n - 1) not in tags else "{tag(k, n - 1)} and {path2(k, s)}"
 invariant ordered after drop: not reaches(edges, k, k) and last != none
 `;
 
-  it('on the constructs it generates (defs, remembered defs of strings, arithmetic, templates, keys of one to three parts, relations, indexed loops)', () => {
+  it('on the constructs it generates (defs, remembered defs of strings, arithmetic, templates, keys of one to three parts, relations, indexed loops and quantifiers)', () => {
     const r = loadSpecText(TINY, 'tiny.kinv', {});
     if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.message} ${JSON.stringify(d.span)} ${d.hint ?? ""}`).join('\n'));
     const generated = new CompiledSpec(r.value.spec);
