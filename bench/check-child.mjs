@@ -27,6 +27,8 @@ let engine;
 const start = engineMod.CompiledSpec.prototype.start;
 engineMod.CompiledSpec.prototype.start = function (opts) { engine = start.call(this, opts); return engine; };
 
+// As `kinv check` does for its process (src/checker/heap.ts).
+(await imp('checker/heap')).boundHeapGrowth();
 const specs = new specSet.SpecSet([], {});
 if (!specs.base) throw new Error(specs.diagnostics.map((d) => d.message).join('; '));
 let peakRss = process.memoryUsage().rss;
