@@ -3,7 +3,7 @@
  * out. Lookup is by (record kind, name) first, so a record nobody maps costs one Map probe.
  */
 import type { MappingIR, TExpr, TypedSpec } from '../analysis/ir.js';
-import type { Scalar, TraceEvent } from '../values/event.js';
+import { NO_ARGS, type Scalar, type TraceEvent } from '../values/event.js';
 import { NO_EVENT, compileDefs, compileExpr, type CompileContext, type Compiled, type Env, type Value } from './compile.js';
 
 /** What a mapping reads of a raw record (the ftrace reader's records have these fields). */
@@ -153,14 +153,14 @@ export function compileRecordMapper(spec: TypedSpec): RecordMapper {
         if (m.guard && !m.guard(env)) continue;
         const out: TraceEvent[] = [];
         for (const e of m.emits) {
-          const ev: TraceEvent = { seq: 0, pid: env.ev.pid, ev: e.ev, fn: e.fn, args: {}, comm: commCopy,
+          const ev: TraceEvent = { seq: 0, pid: env.ev.pid, ev: e.ev, fn: e.fn, args: NO_ARGS, comm: commCopy,
             cpu: env.ev.cpu, ts: env.ev.ts, file: rec.file, line: rec.line };
           for (const a of e.args) {
             let v = a.value(env) as Scalar;
             if (typeof v === 'string') v = detach(v);
             if (a.name === 'ret' && e.ev === 'ret') ev.ret = v;
             else if (IMPLICIT.has(a.name)) (ev as unknown as Record<string, Scalar>)[a.name] = v;
-            else if (v !== null) ev.args[a.name] = v;
+            else if (v !== null) (ev.args === NO_ARGS ? (ev.args = {}) : ev.args)[a.name] = v;
             else if (a.reads.length > 0) (ev.unread ??= {})[a.name] = rawFields(rec, a.reads);
           }
           out.push(ev);

@@ -83,19 +83,30 @@ class LongEntry extends Entry {
  * something reads its characters, and hashing it as a map key does not flatten it. A stored key
  * or value lives as long as its entry, so it is flattened once, when stored: reading one
  * character makes V8 replace the tree by the flat text, about half the size of a three-piece tree.
+ * The same text is often stored twice at one event (a lock-order edge and the node list of its
+ * directory each build `res_il(dir, name)`): a small cache of recently stored texts hands back the
+ * copy already stored, so both hold one string. Only texts of 13 characters or more go through
+ * it: V8 copies shorter concatenations flat, and trace strings come from the reader's own cache.
  */
 function flat<T extends Scalar>(x: T): T {
-  if (typeof x === 'string') x.charCodeAt(0);
+  if (typeof x !== 'string' || x.length < 13) return x;
+  const seen = recentTexts.get(x);
+  if (seen !== undefined) return seen as T;
+  x.charCodeAt(0);
+  if (recentTexts.size >= RECENT_TEXTS) recentTexts.clear();
+  recentTexts.set(x, x);
   return x;
 }
 
+/** How many stored texts `flat` remembers (then it starts over: a bounded, not a growing, table). */
+const RECENT_TEXTS = 4096;
+const recentTexts = new Map<string, string>();
+
 function newEntry(ks: readonly Scalar[], v: Scalar, prov: TraceEvent | undefined): Entry {
   const n = ks.length;
-  for (let i = 0; i < n; i++) flat(ks[i]!);
-  flat(v);
-  if (n === 1) return new Entry(ks[0] as Key, undefined, v, prov);
-  if (n === 2) return new Entry(ks[0] as Key, ks[1] as Key, v, prov);
-  return new LongEntry(ks[0] as Key, ks[1] as Key, ks.slice(2) as Key[], v, prov);
+  if (n === 1) return new Entry(flat(ks[0]!) as Key, undefined, flat(v), prov);
+  if (n === 2) return new Entry(flat(ks[0]!) as Key, flat(ks[1]!) as Key, flat(v), prov);
+  return new LongEntry(flat(ks[0]!) as Key, flat(ks[1]!) as Key, ks.slice(2).map((k) => flat(k)) as Key[], flat(v), prov);
 }
 
 /** How many emptied levels and index buckets a store keeps for reuse. */
@@ -160,7 +171,7 @@ export class KeyedStore {
       const k = ks[i];
       if (k === null || k === undefined) return;
       let next = m.get(k) as Level | undefined;
-      if (!next) { next = this.spareLevels.pop() ?? new Map(); m.set(k, next); }
+      if (!next) { next = this.spareLevels.pop() ?? new Map(); m.set(flat(k), next); }
       m = next;
     }
     const k = ks[last];
@@ -168,13 +179,13 @@ export class KeyedStore {
     const e = m.get(k) as Entry | undefined;
     if (e) { e.v = v; e.prov = prov; return; }
     const entry = newEntry(ks, v, prov);
-    m.set(k, entry);
+    m.set(last === 0 ? entry.k0 : last === 1 ? entry.k1! : entry.part(last) as Key, entry);
     this.size++;
     this.everUsed = true;
     for (let p = 1; p < this.arity; p++) {
       const ix = this.index[p];
       if (!ix) continue;
-      const part = ks[p] as Key;
+      const part = entry.part(p) as Key;
       let bucket = ix.get(part);
       if (!bucket) { bucket = this.spareBuckets.pop() ?? new Set(); ix.set(part, bucket); }
       bucket.add(entry);

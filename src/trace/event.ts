@@ -5,7 +5,7 @@
 import type { TraceEvent } from '../values/event.js';
 
 // The shared values live at the bottom layer; trace sources and their users keep importing them from here.
-export type { Scalar, TraceEvent } from '../values/event.js';
+export { NO_ARGS, type Scalar, type TraceEvent } from '../values/event.js';
 
 /**
  * A span of the trace where a task's (or every task's) history is incomplete: the checker treats

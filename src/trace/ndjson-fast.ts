@@ -9,7 +9,7 @@
  * duplicate keys, a field of the wrong type, anything that is not valid JSON. The reader then
  * takes the slow path for that line, so every diagnostic stays exactly what it was.
  */
-import type { Scalar, TraceEvent } from './event.js';
+import { NO_ARGS, type Scalar, type TraceEvent } from './event.js';
 import { StringCache } from './intern.js';
 
 const QUOTE = 34, BACKSLASH = 92, COMMA = 44, COLON = 58, LBRACE = 123, RBRACE = 125, MINUS = 45, PLUS = 43, DOT = 46;
@@ -91,8 +91,8 @@ export class FastRecordParser {
     // Made whole, with `ret` when there is one (a quarter of records): adding it afterwards
     // would give the event a second block of properties.
     const event: TraceEvent = ret === NO
-      ? { seq: index, pid, ev, fn: typeof fn === 'string' ? fn : undefined, args: args ?? {}, file: this.file, line: lineNo }
-      : { seq: index, pid, ev, fn: typeof fn === 'string' ? fn : undefined, args: args ?? {}, file: this.file, line: lineNo, ret };
+      ? { seq: index, pid, ev, fn: typeof fn === 'string' ? fn : undefined, args: args ?? NO_ARGS, file: this.file, line: lineNo }
+      : { seq: index, pid, ev, fn: typeof fn === 'string' ? fn : undefined, args: args ?? NO_ARGS, file: this.file, line: lineNo, ret };
     if (seq !== NO) {
       if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) return undefined;
       event.seq = seq;
@@ -144,7 +144,7 @@ export class FastRecordParser {
     const keys = this.argKeys;
     keys.length = 0;
     let c = this.skipWs();
-    if (c === RBRACE) { this.pos++; return args; }
+    if (c === RBRACE) { this.pos++; return NO_ARGS; }
     while (true) {
       if (c !== QUOTE) return undefined;
       const ks = this.pos + 1;

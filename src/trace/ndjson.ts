@@ -7,7 +7,7 @@
 import { error, type Diagnostic } from '../diag/diagnostic.js';
 import { FastRecordParser } from './ndjson-fast.js';
 import { firstDuplicateKey } from './json-keys.js';
-import { emptyStats, type Scalar, type SourceStats, type TraceEvent, type TraceItem } from './event.js';
+import { emptyStats, NO_ARGS, type Scalar, type SourceStats, type TraceEvent, type TraceItem } from './event.js';
 import type { TraceFormat } from './format.js';
 
 export interface NdjsonOptions {
@@ -111,14 +111,15 @@ export function parseNdjsonLine(text: string, lineNo: number, file: string,
     if (typeof fn !== 'string' || fn === '') return { problem: `'${ev}' needs 'fn', the function name`, column: fn === undefined ? 1 : columnOf(text, 'fn'),
       pid };
   } else if (fn !== undefined && typeof fn !== 'string') return { problem: "'fn' must be a string", column: columnOf(text, 'fn'), pid };
-  let args: Record<string, Scalar> = {};
+  let args: Record<string, Scalar> = NO_ARGS;
   if (o.args !== undefined) {
     if (typeof o.args !== 'object' || o.args === null || Array.isArray(o.args)) return { problem: "'args' must be an object", column: columnOf(text, 'args'),
       pid };
     for (const [k, v] of Object.entries(o.args as Record<string, unknown>)) {
       if (!isScalar(v)) return { problem: `argument '${k}' must be a string, number, boolean or null`, column: columnOf(text, k), pid };
     }
-    args = o.args as Record<string, Scalar>;
+    // (the parsed object, or the shared empty one: an event may outlive its line by long)
+    if (Object.keys(o.args).length > 0) args = o.args as Record<string, Scalar>;
   }
   const event: TraceEvent = { seq: index, pid, ev, fn: typeof fn === 'string' ? fn : undefined, args, file, line: lineNo };
   if (o.ret !== undefined) {

@@ -33,3 +33,10 @@ export interface TraceEvent {
    */
   unread?: Record<string, string> | undefined;
 }
+
+/**
+ * The `args` of every event without arguments (most returns, `syscall_exit`, ...): one frozen
+ * object, not one each. Events live as long as the state they explain (the entry a return set,
+ * the edge a call added), and a fresh `{}` costs as much as the arguments of a call.
+ */
+export const NO_ARGS: Record<string, Scalar> = Object.freeze({}) as Record<string, Scalar>;

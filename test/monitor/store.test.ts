@@ -58,4 +58,30 @@ describe('KeyedStore entries', () => {
     expect(s.get2('I169', 'in-lookup I169/f1022_9')?.v).toBe(true);
     expect([...s.entries()][0]!.part(1)).toBe('in-lookup I169/f1022_9');
   });
+
+  it('finds, indexes and deletes long keys by texts built anew, in every key position', () => {
+    // Texts of 13 characters or more are stored through the cache of recent texts: the maps must
+    // hold the stored copy at every level, so that a lookup by an equal text built later finds it.
+    const long = (i: number): string => 'in-lookup I' + String(i) + '/' + 'f1000_' + String(i);
+    const three = new KeyedStore('three', 3, [1, 2]);
+    for (let i = 0; i < 50; i++) three.set([long(i), long(i + 1), long(i + 2)], long(i + 3), at(i));
+    for (let i = 0; i < 50; i++) {
+      expect(three.get([long(i), long(i + 1), long(i + 2)])?.v).toBe(long(i + 3));
+      expect([...three.where(1, long(i + 1))].map((e) => e.key())).toEqual([[long(i), long(i + 1), long(i + 2)]]);
+      expect([...three.where(2, long(i + 2))].length).toBe(1);
+    }
+    const two = new KeyedStore('two', 2, [1]);
+    for (let i = 0; i < 50; i++) two.set([long(i), long(i)], long(i), at(i));
+    for (let i = 0; i < 50; i += 2) two.delete([long(i), long(i)], at(100 + i));
+    expect(two.size).toBe(25);
+    for (let i = 0; i < 50; i++) {
+      expect(two.get2(long(i), long(i))?.v).toBe(i % 2 === 0 ? undefined : long(i));
+      expect([...two.where(1, long(i))].length).toBe(i % 2);
+      expect(two.deletedBy([long(i), long(i)])?.seq).toBe(i % 2 === 0 ? 100 + i : undefined);
+    }
+    for (let i = 0; i < 50; i++) three.delete([long(i), long(i + 1), long(i + 2)], at(200 + i));
+    expect(three.size).toBe(0);
+    expect([...three.entries()]).toEqual([]);
+    for (let i = 0; i < 50; i++) expect([...three.where(1, long(i + 1))]).toEqual([]);
+  });
 });

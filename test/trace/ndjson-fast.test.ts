@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FastRecordParser } from '../../src/trace/ndjson-fast.js';
 import { parseNdjsonLine } from '../../src/trace/ndjson.js';
+import { NO_ARGS, type TraceEvent } from '../../src/values/event.js';
 
 function both(line: string): { fast: unknown; slow: unknown } {
   const buf = Buffer.from(line, 'utf8');
@@ -90,5 +91,18 @@ describe('NDJSON fast path', () => {
     const scalar = fc.oneof(fc.string(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
     const rec = fc.record({ pid: fc.oneof(fc.integer(), scalar), ev: fc.oneof(fc.constantFrom('call', 'ret', 'acq', ''), scalar), fn: scalar, args: fc.dictionary(fc.string(), scalar), ret: scalar, seq: scalar, ts: scalar, cpu: scalar, comm: scalar }, { requiredKeys: [] });
     fc.assert(fc.property(rec, (r) => agrees(JSON.stringify(r))), { numRuns: 3000 });
+  });
+
+  it('gives every event without arguments the one shared, frozen args object, on both paths', () => {
+    for (const line of ['{"pid":1,"ev":"ret","fn":"d_splice_alias","ret":null}', '{"pid":1,"ev":"syscall_exit","args":{}}', '{"pid":1,"ev":"x","args":{ }}']) {
+      const { fast, slow } = both(line);
+      expect((fast as TraceEvent).args).toBe(NO_ARGS);
+      expect((slow as TraceEvent).args).toBe(NO_ARGS);
+    }
+    expect(Object.isFrozen(NO_ARGS)).toBe(true);
+    const { fast, slow } = both(samples[1]!);
+    expect((fast as TraceEvent).args).not.toBe(NO_ARGS);
+    expect((slow as TraceEvent).args).toEqual({ outcome: 'N' });
+    expect((fast as TraceEvent).ret).toBe('D3');
   });
 });

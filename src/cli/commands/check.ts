@@ -13,6 +13,7 @@ import { openInput } from '../../trace/input.js';
 import { FUNCTIONS_EVERY_KERNEL_HAS, parseFunctionList, parseProbeDefinitions, type ProbeDefinition } from '../../trace/coverage.js';
 import { parseKallsyms, type KernelSymbols } from '../../trace/ftrace/sites.js';
 import { checkTraceFile } from '../../checker/file.js';
+import { boundHeapGrowth } from '../../checker/heap.js';
 import { gapJson, renderSummary, renderVerdict, summarize, verdictJson } from '../../checker/report.js';
 import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
 import type { Diagnostic } from '../../diag/diagnostic.js';
@@ -72,6 +73,7 @@ export function parseCheckArgs(argv: string[]): CheckCliOptions {
 
 export async function check(argv: string[]): Promise<number> {
   const o = parseCheckArgs(argv);
+  boundHeapGrowth();
   const st = styleFor(process.stderr);
   const out = styleFor(process.stdout);
   const specs = new SpecSet(o.specs, o.params);
