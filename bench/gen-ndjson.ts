@@ -2,10 +2,19 @@
  * Generates a large, clean NDJSON lookup workload for the benchmark: many tasks and directories,
  * the lookup_slow → d_alloc_parallel → ->lookup (→ d_add_ci) → d_splice_alias nesting, shared and
  * exclusive parent locks under a small rwsem model, so the full VFS spec finds no violation.
+ *
+ * It behaves like a kernel whose dcache is under memory pressure, so what a checker must remember
+ * stays bounded however long the trace: a name is looked up again only after its dentries were
+ * freed (`dput_final`; a hashed name would be a dcache hit, never a `lookup_slow`), and a
+ * directory that has served `DIR_LIFETIME` lookups is evicted (`retire`, after its dentries) once no
+ * task is inside it; later lookups use a new inode in its place.
  */
 import { createWriteStream } from 'node:fs';
 
-interface Task { pid: number; script: string[]; at: number }
+interface Task { pid: number; script: string[]; at: number; dir: string }
+
+/** Lookups a directory serves before it is evicted. */
+const DIR_LIFETIME = 64;
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -60,12 +69,42 @@ export async function generateNdjson(path: string, events: number, opts: { tasks
   const dentry = (): string => `D${nextDentry++}`;
   const readers = new Map<string, number>();
   const writer = new Map<string, number>();
-  const newScript = (pid: number): string[] => {
-    const dir = `I${1 + Math.floor(rand() * nDirs)}`;
+  /** Per directory slot: its current inode id, lookups served, and scripts inside it. */
+  const dirs = Array.from({ length: nDirs }, (_, i) => ({ id: `I${1 + i}`, gen: 0, served: 0, inside: 0 }));
+  const dirOf = new Map(dirs.map((d) => [d.id, d]));
+  /** Dentries a finished lookup left in the dcache, by directory and name. */
+  const cached = new Map<string, Map<string, string[]>>();
+  const newScript = (pid: number): { script: string[]; dir: string } => {
+    const slot = dirs[Math.floor(rand() * nDirs)]!;
     const name = `f${pid}_${Math.floor(rand() * 64)}`;
-    return lookupScript(pid, dir, name, rand() < 0.25, rand() < 0.1, dentry);
+    const ci = rand() < 0.25;
+    const create = rand() < 0.1;
+    const prelude: string[] = [];
+    const kill = (dentries: string[]): void => {
+      for (const d of dentries) prelude.push(`{"pid":${pid},"ev":"dput_final","args":{"dentry":"${d}"}}`);
+    };
+    if (slot.served >= DIR_LIFETIME && slot.inside === 0) {
+      for (const ds of cached.get(slot.id)?.values() ?? []) kill(ds);
+      cached.delete(slot.id);
+      prelude.push(`{"pid":${pid},"ev":"retire","args":{"obj":"${slot.id}"}}`);
+      dirOf.delete(slot.id);
+      slot.gen++;
+      slot.id = `I${1 + dirs.indexOf(slot)}g${slot.gen}`;
+      dirOf.set(slot.id, slot);
+      slot.served = 0;
+    }
+    let names = cached.get(slot.id);
+    if (!names) cached.set(slot.id, (names = new Map()));
+    const before = names.get(name);
+    if (before) kill(before);
+    const made: string[] = [];
+    const track = (): string => { const d = dentry(); made.push(d); return d; };
+    names.set(name, made);
+    slot.served++;
+    slot.inside++;
+    return { script: [...prelude, ...lookupScript(pid, slot.id, name, ci, create, track)], dir: slot.id };
   };
-  const tasks: Task[] = Array.from({ length: nTasks }, (_, i) => ({ pid: 1000 + i, script: newScript(1000 + i), at: 0 }));
+  const tasks: Task[] = Array.from({ length: nTasks }, (_, i) => ({ pid: 1000 + i, ...newScript(1000 + i), at: 0 }));
   const out = createWriteStream(path, { highWaterMark: 1 << 20 });
   let written = 0;
   let buf = '';
@@ -89,7 +128,10 @@ export async function generateNdjson(path: string, events: number, opts: { tasks
     buf += line + '\n';
     written++;
     t.at++;
-    if (t.at >= t.script.length) { t.script = newScript(t.pid); t.at = 0; }
+    if (t.at >= t.script.length) {
+      dirOf.get(t.dir)!.inside--;
+      Object.assign(t, newScript(t.pid), { at: 0 });
+    }
     if (buf.length > 1 << 20) {
       if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
       buf = '';
