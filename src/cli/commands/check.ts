@@ -25,9 +25,8 @@ import { Progress } from '../progress.js';
 import { expandTraces } from '../trace-files.js';
 import { terminalText } from '../../diag/terminal.js';
 import { TimelineBuilder } from '../../report/timeline.js';
-import { isGap } from '../../trace/event.js';
+import { isGap, type TraceGap } from '../../trace/event.js';
 import { discardPictures, preparePictures, wantsPictures, writePictures, type VisualTargets } from '../visual-out.js';
-import type { TraceGap } from '../../trace/event.js';
 import { checkFilesInParallel, type FileSink } from '../check-parallel.js';
 
 export interface CheckCliOptions {
