@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// Entry point. An installed package has only the compiled CLI (dist/), which runs on plain node.
+// Entry point. An installed package has only the compiled CLI (dist/), which runs on plain node:
+// the one-script build of it with its code cache (bundle.js) when present, else its modules.
 // In a checkout of the repository (src/ present) a source file newer than the build runs through
 // tsx instead, so an edit is never shadowed by a stale build; `npm ci` builds dist/ (prepare).
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { runBundle } from './bundle.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bundle = join(root, 'dist', 'cli', 'kinv.cjs');
 const compiled = join(root, 'dist', 'cli', 'main.js');
 const sources = join(root, 'src');
 
@@ -20,7 +23,11 @@ function newestSource(dir) {
 }
 
 const checkout = existsSync(sources);
-if (existsSync(compiled) && (!checkout || statSync(compiled).mtimeMs >= newestSource(sources))) {
+let newest;
+const current = (file) => existsSync(file) && (!checkout || statSync(file).mtimeMs >= (newest ??= newestSource(sources)));
+if (current(bundle)) {
+  runBundle(bundle);
+} else if (current(compiled)) {
   await import(pathToFileURL(compiled).href);
 } else if (checkout) {
   let register;

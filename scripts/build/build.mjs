@@ -1,6 +1,6 @@
 // `npm run build`: dist/ from a clean slate (a module removed from src/ must not linger in the
 // package), then the grammar's hand-typed declarations over the ones tsc infers from its JavaScript.
-import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
@@ -15,3 +15,38 @@ const { buildSpecCache } = await import(new URL('../../dist/dsl/parse-cache.js',
 const specDir = 'spec/vfs';
 const texts = readdirSync(specDir).filter((f) => f.endsWith('.kinv')).sort().map((f) => readFileSync(`${specDir}/${f}`, 'utf8'));
 writeFileSync('dist/analysis/spec-cache.json', JSON.stringify(buildSpecCache(texts)));
+
+// The command line as one CommonJS script with V8's code cache of a cold `explore` (bin/bundle.js
+// runs it): loading ~80 modules and compiling their functions was most of a cold start. Each
+// module's `import.meta.url` stays its own file's in dist/, so the files it reads beside itself
+// (spec-cache.json, ../../package.json, a worker's module) are found as from the modules.
+const { build } = await import('esbuild');
+const { dirname: dirOf, relative: relativeTo, resolve: resolvePath } = await import('node:path');
+const cliDir = resolvePath('dist/cli');
+await build({
+  entryPoints: ['dist/cli/main.js'],
+  outfile: 'dist/cli/kinv.cjs',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+  plugins: [{
+    name: 'own-import-meta-url',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]dist[\\/].*\.js$/ }, (args) => {
+        const rel = relativeTo(cliDir, args.path).split('\\').join('/');
+        const url = `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${JSON.stringify(rel)})).href`;
+        return { contents: readFileSync(args.path, 'utf8').replaceAll('import.meta.url', url), loader: 'js', resolveDir: dirOf(args.path) };
+      });
+    },
+  }],
+});
+// The entry's `#!` line would be a syntax error inside bin/bundle.js's function wrapper.
+writeFileSync('dist/cli/kinv.cjs', readFileSync('dist/cli/kinv.cjs', 'utf8').replace(/^#!.*\n/, ''));
+// The run finds the draft's counterexample, so it exits 1; only a missing cache is a failure.
+const { spawnSync } = await import('node:child_process');
+const trained = spawnSync(process.execPath, ['--input-type=module', '-e', `(await import('./bin/bundle.js')).trainBundle(${JSON.stringify(resolvePath('dist/cli/kinv.cjs'))}, process.argv.slice(1))`,
+  'explore', '--d-add-ci', 'draft', '--order', 'new', '--scenario', 'single', '--first', '--format', 'json'], { stdio: ['ignore', 'ignore', 'inherit'] });
+if (trained.status !== 1 || !existsSync('dist/cli/kinv.cjs.cache')) throw new Error(`the code cache's training run exited ${trained.status}`);

@@ -26,4 +26,5 @@ const crash = (e: unknown): void => {
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
 
-process.exitCode = await runCli(process.argv.slice(2));
+// No top-level await: the build also bundles this module as a CommonJS script (bin/bundle.js).
+void runCli(process.argv.slice(2)).then((code) => { process.exitCode = code; });

@@ -79,6 +79,10 @@ export const COMMANDS = {
       perfetto: { type: 'string', value: 'FILE', help: 'write the trace as Chrome trace-event JSON for Perfetto or chrome://tracing (one TRACE)' },
       dot: { type: 'string', value: 'FILE', help: "write the violations' lock-order and wait-for cycles as Graphviz (one TRACE)" },
       html: { type: 'string', value: 'FILE', help: 'write a self-contained HTML timeline of the trace and its violations (one TRACE)' },
+      jobs: {
+        type: 'string', short: 'j', value: 'N', kind: 'int',
+        help: 'trace files checked at once, one per worker thread (default: the cores, for several files of 8 MB or more in all; 1: in this thread)',
+      },
     },
     notes: 'TRACE is an NDJSON or ftrace file (.gz too), a folder of traces, or - for standard input.',
   },

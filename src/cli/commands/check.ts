@@ -2,7 +2,8 @@
  * `kinv check [--spec F]... [--param k=v]... [--format text|json] [--from ndjson|ftrace|perf|itf|auto] [--all] TRACE...`
  * Exit codes (Contract 4): 0 all hold, 1 a violation, 2 usage or spec error, 3 trace unreadable or verdict unknown.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { CheckReport } from '../../checker/check.js';
 import { SpecSet } from '../../checker/spec-set.js';
 import { DEFAULT_EVALUATION_BUDGET, type Verdict } from '../../checker/engine.js';
@@ -25,8 +26,9 @@ import { Progress } from '../progress.js';
 import { expandTraces } from '../trace-files.js';
 import { terminalText } from '../../diag/terminal.js';
 import { TimelineBuilder } from '../../report/timeline.js';
-import { isGap } from '../../trace/event.js';
+import { isGap, type TraceGap } from '../../trace/event.js';
 import { discardPictures, preparePictures, wantsPictures, writePictures, type VisualTargets } from '../visual-out.js';
+import { checkFilesInParallel, type FileSink } from '../check-parallel.js';
 
 export interface CheckCliOptions {
   specs: string[];
@@ -48,7 +50,15 @@ export interface CheckCliOptions {
   traces: string[];
   /** Pictures of the checked trace (one trace only). */
   pictures: VisualTargets;
+  /** Files checked at once on worker threads (1: in this thread); undefined: chosen by the files' size. */
+  jobs: number | undefined;
 }
+
+/**
+ * Below this many bytes of trace in all, `--jobs` unset checks in this thread: a worker's start
+ * (its own modules and spec) costs about what checking a few megabytes does.
+ */
+const PARALLEL_MIN_BYTES = 8 << 20;
 
 export function parseCheckArgs(argv: string[]): CheckCliOptions {
   const { values, positionals } = parse(argv, COMMANDS.check.options);
@@ -68,7 +78,24 @@ export function parseCheckArgs(argv: string[]): CheckCliOptions {
     functions: (values.functions as string[] | undefined) ?? [],
     traces: positionals,
     pictures: { perfetto: values.perfetto as string | undefined, dot: values.dot as string | undefined, html: values.html as string | undefined },
+    jobs: values.jobs === undefined ? undefined : positive('jobs', intOf('jobs', values.jobs as string, 1)),
   };
+}
+
+function positive(flag: string, n: number): number {
+  if (n < 1) throw new UsageError(`--${flag} expects a positive integer, got '${n}'`);
+  return n;
+}
+
+/** Worker threads for these files: 1 (this thread) for one file, standard input, or too little trace to pay for a worker's start. */
+function workersFor(o: CheckCliOptions, files: string[]): number {
+  if (files.length < 2 || files.includes('-')) return 1;
+  if (o.jobs !== undefined) return Math.min(o.jobs, files.length);
+  let bytes = 0;
+  for (const f of files) {
+    try { bytes += statSync(f).size; } catch { /* reported when it is read */ }
+  }
+  return bytes < PARALLEL_MIN_BYTES ? 1 : Math.min(availableParallelism(), files.length);
 }
 
 export async function check(argv: string[]): Promise<number> {
@@ -115,10 +142,22 @@ export async function check(argv: string[]): Promise<number> {
   }
   if (pictured) preparePictures(o.pictures);
   const timeline = pictured ? new TimelineBuilder() : undefined;
-  for (const file of files) {
-    const r = await checkOne(file, o, specs, onDiagnostic, out, verdicts, capture, timeline);
-    if (r === 'unreadable') { unreadable = true; continue; }
-    reports.push(r);
+  const finish = (r: CheckReport | undefined): void => {
+    if (r === undefined) unreadable = true;
+    else reports.push(r);
+  };
+  const jobs = workersFor(o, files);
+  if (jobs > 1) {
+    const setup = {
+      specs: o.specs, params: o.params,
+      check: {
+        from: o.from, all: o.all, evaluationBudget: o.evalBudget, params: o.params, probes: capture.probes,
+        kernelFunctions: capture.kernelFunctions && [...capture.kernelFunctions], kernelSymbols: capture.kernelSymbols,
+      },
+    };
+    await checkFilesInParallel(files, jobs, setup, (i) => fileSink(files[i]!, o, specs, onDiagnostic, out, verdicts, finish));
+  } else {
+    for (const file of files) finish(await checkOne(file, o, specs, onDiagnostic, out, verdicts, capture, timeline));
   }
   if (timeline && unreadable) {
     discardPictures(o.pictures);
@@ -209,13 +248,34 @@ interface CaptureFacts {
   kernelSymbols: KernelSymbols | undefined;
 }
 
+/** What is printed of one file's check, wherever it ran (this thread or a worker). */
+function fileSink(
+  file: string, o: CheckCliOptions, specs: SpecSet, onDiagnostic: (d: Diagnostic) => void, out: ReturnType<typeof styleFor>, verdicts: Verdict[],
+  finish: (r: CheckReport | undefined) => void,
+): FileSink {
+  const progress = new Progress(file === '-' ? '<stdin>' : terminalText(file), process.stderr);
+  const sources = specs.sources;
+  return {
+    onDiagnostic: (d) => { progress.clear(); onDiagnostic(d); },
+    onBatch: (lines, events) => progress.update(lines, events),
+    onVerdict: (v) => {
+      verdicts.push(v);
+      progress.clear();
+      if (o.format === 'json') process.stdout.write(jsonLine(verdictJson(v, sources)));
+      else process.stdout.write(renderVerdict(v, sources, out) + '\n\n');
+    },
+    onGap: (g: TraceGap) => { if (o.format === 'json') process.stdout.write(jsonLine(gapJson(g))); },
+    finish: (r) => { progress.clear(); finish(r); },
+  };
+}
+
 async function checkOne(
   file: string, o: CheckCliOptions, specs: SpecSet, onDiagnostic: (d: Diagnostic) => void, out: ReturnType<typeof styleFor>, verdicts: Verdict[],
   capture: CaptureFacts, timeline: TimelineBuilder | undefined,
-): Promise<CheckReport | 'unreadable'> {
-  const progress = new Progress(file === '-' ? '<stdin>' : terminalText(file), process.stderr);
-  const loaded = { sources: specs.sources };
-  const report = await checkTraceFile(file, specs, {
+): Promise<CheckReport | undefined> {
+  let report: CheckReport | undefined;
+  const sink = fileSink(file, o, specs, onDiagnostic, out, verdicts, (r) => { report = r; });
+  const r = await checkTraceFile(file, specs, {
     from: o.from,
     all: o.all,
     evaluationBudget: o.evalBudget,
@@ -223,19 +283,14 @@ async function checkOne(
     probes: capture.probes,
     kernelFunctions: capture.kernelFunctions,
     kernelSymbols: capture.kernelSymbols,
-    onDiagnostic: (d) => { progress.clear(); onDiagnostic(d); },
-    onBatch: (s) => progress.update(s.lines, s.events),
-    onVerdict: (v) => {
-      verdicts.push(v);
-      progress.clear();
-      if (o.format === 'json') process.stdout.write(jsonLine(verdictJson(v, loaded.sources)));
-      else process.stdout.write(renderVerdict(v, loaded.sources, out) + '\n\n');
-    },
-    onGap: (g) => { if (o.format === 'json') process.stdout.write(jsonLine(gapJson(g))); },
+    onDiagnostic: sink.onDiagnostic,
+    onBatch: (s) => sink.onBatch(s.lines, s.events),
+    onVerdict: sink.onVerdict,
+    onGap: sink.onGap,
     ...(timeline ? { onItem: (item) => { if (isGap(item)) timeline.gap(item); else timeline.add(item); } } : {}),
   });
-  progress.clear();
-  return report ?? 'unreadable';
+  sink.finish(r);
+  return report;
 }
 
 /** `--lockdep dmesg.txt`: the kernel's reports next to kinv's verdicts. */

@@ -1,0 +1,46 @@
+// The command line as one script (dist/cli/kinv.cjs, written by `npm run build`), run with V8's
+// code cache (kinv.cjs.cache): a cold start then neither parses nor compiles the functions a
+// command uses, which was most of its time over Node's own start. The cache is made by a run of
+// the build's Node; another Node (or a changed script) rejects it and the script compiles as usual.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Script } from 'node:vm';
+import nodeModule from 'node:module';
+
+function compile(file, cachedData) {
+  const source = readFileSync(file, 'utf8');
+  return new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
+}
+
+function run(script, file) {
+  const mod = { exports: {} };
+  const require = nodeModule.createRequire(file);
+  script.runInThisContext()(mod.exports, require, mod, file, dirname(file));
+}
+
+/** Runs the bundle; true when its code cache was used. */
+export function runBundle(file) {
+  let cachedData;
+  try {
+    cachedData = readFileSync(`${file}.cache`);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = compile(file, cachedData);
+  if (cachedData !== undefined && script.cachedDataRejected && typeof nodeModule.enableCompileCache === 'function') {
+    // Node 22.1 and later keep a compile cache of their own (in the system's temporary folder).
+    nodeModule.enableCompileCache();
+    nodeModule.createRequire(file)(file);
+    return false;
+  }
+  run(script, file);
+  return cachedData !== undefined && !script.cachedDataRejected;
+}
+
+/** Runs the bundle on `argv` and writes its code cache when the process exits (`npm run build`). */
+export function trainBundle(file, argv) {
+  process.argv = [process.argv[0], file, ...argv];
+  const script = compile(file, undefined);
+  process.once('exit', () => writeFileSync(`${file}.cache`, script.createCachedData()));
+  run(script, file);
+}
