@@ -108,13 +108,17 @@ type Level = Map<Key, Level | Entry>;
 
 const NOTHING: readonly Entry[] = [];
 
+/** The root of every store that never held an entry; never written (`set` replaces it first). */
+const EMPTY_LEVEL: Level = new Map();
+
 /**
  * A map (or, with value `true`, a set) keyed by tuples of scalars. Stored as nested maps, one
  * level per key part, so lookups never build composite keys; position 0 is indexed for free and
  * other positions on request.
  */
 export class KeyedStore {
-  private root: Level = new Map();
+  /** EMPTY_LEVEL until the first entry: exploration clones monitors whose stores are mostly empty. */
+  private root: Level = EMPTY_LEVEL;
   size = 0;
   /** Whether the store ever held an entry: a quantifier over a store that never did checked nothing. */
   everUsed = false;
@@ -154,6 +158,7 @@ export class KeyedStore {
   }
 
   set(ks: Scalar[], v: Scalar, prov: TraceEvent | undefined): void {
+    if (this.root === EMPTY_LEVEL) this.root = new Map();
     let m = this.root;
     const last = ks.length - 1;
     for (let i = 0; i < last; i++) {
@@ -308,10 +313,19 @@ export class KeyedStore {
   }
 
   clone(): KeyedStore {
-    const c = new KeyedStore(this.name, this.arity, this.index.map((x, i) => (x ? i : -1)).filter((i) => i > 0));
-    for (const e of this.entries()) c.set(e.key(), e.v, e.prov);
+    const c = new KeyedStore(this.name, this.arity, this.indexed());
     c.everUsed = this.everUsed;
+    // Exploration clones a monitor per transition, and most of a spec's stores are empty at any time.
+    if (this.size === 0) return c;
+    for (const e of this.entries()) c.set(e.key(), e.v, e.prov);
     return c;
+  }
+
+  /** The indexed key positions (what the constructor was given). */
+  private indexed(): number[] {
+    const out: number[] = [];
+    for (let i = 1; i < this.arity; i++) if (this.index[i] !== undefined) out.push(i);
+    return out;
   }
 }
 
