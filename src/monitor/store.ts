@@ -260,9 +260,10 @@ export class KeyedStore {
     }
     if (prov) {
       e.prov = prov;
-      // Allocated on the first deletion: exploration clones many stores that never delete.
-      this.ring ??= new Array<Entry | undefined>(TOMBSTONES).fill(undefined);
-      this.ring[this.ringAt] = e;
+      // Grown as deletions come, up to TOMBSTONES: exploration clones stores by the thousand, each deleting a few entries.
+      this.ring ??= [];
+      if (this.ring.length < TOMBSTONES) this.ring.push(e);
+      else this.ring[this.ringAt] = e;
       this.ringAt = (this.ringAt + 1) % TOMBSTONES;
     }
   }
@@ -270,7 +271,7 @@ export class KeyedStore {
   /** The event that most recently deleted the entry `ks`, if still remembered. */
   deletedBy(ks: readonly Scalar[]): TraceEvent | undefined {
     if (!this.ring) return undefined;
-    for (let i = 1; i <= TOMBSTONES; i++) {
+    for (let i = 1; i <= this.ring.length; i++) {
       const e = this.ring[(this.ringAt - i + TOMBSTONES) % TOMBSTONES];
       if (!e) return undefined;
       if (e.keyIs(ks)) return this.get(ks) ? undefined : e.prov;
@@ -317,6 +318,21 @@ export class KeyedStore {
     c.everUsed = this.everUsed;
     // Exploration clones a monitor per transition, and most of a spec's stores are empty at any time.
     if (this.size === 0) return c;
+    if ((this.arity === 1 || this.arity === 2) && !this.index.some((x) => x !== undefined)) {
+      // Level by level, in iteration order: what `set` of each entry in turn builds, without the key tuples.
+      c.root = new Map();
+      c.size = this.size;
+      if (this.arity === 1) {
+        for (const [k, e] of this.root) c.root.set(k, new Entry((e as Entry).k0, undefined, (e as Entry).v, (e as Entry).prov));
+        return c;
+      }
+      for (const [k, m] of this.root) {
+        const level: Level = new Map();
+        for (const [k1, e] of m as Level) level.set(k1, new Entry((e as Entry).k0, (e as Entry).k1, (e as Entry).v, (e as Entry).prov));
+        c.root.set(k, level);
+      }
+      return c;
+    }
     for (const e of this.entries()) c.set(e.key(), e.v, e.prov);
     return c;
   }
