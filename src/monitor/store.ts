@@ -108,6 +108,11 @@ type Level = Map<Key, Level | Entry>;
 
 const NOTHING: readonly Entry[] = [];
 
+const NO_INDEX: (Map<Key, Set<Entry>> | undefined)[][] = [];
+function noIndex(arity: number): (Map<Key, Set<Entry>> | undefined)[] {
+  return (NO_INDEX[arity] ??= new Array<Map<Key, Set<Entry>> | undefined>(arity).fill(undefined));
+}
+
 /** The root of every store that never held an entry; never written (`set` replaces it first). */
 const EMPTY_LEVEL: Level = new Map();
 
@@ -127,12 +132,19 @@ export class KeyedStore {
   /** Recent deletions (the deleted entries, `prov` = the deleting event), a fixed ring. */
   private ring: (Entry | undefined)[] | undefined;
   private ringAt = 0;
-  private readonly spareLevels: Level[] = [];
-  private readonly spareBuckets: Set<Entry>[] = [];
+  /** Allocated on first use, like `root`: a cloned monitor's stores mostly stay empty. */
+  private spareLevels: Level[] | undefined;
+  private spareBuckets: Set<Entry>[] | undefined;
 
   constructor(readonly name: string, readonly arity: number, indexed: Iterable<number>) {
-    this.index = new Array<Map<Key, Set<Entry>> | undefined>(arity).fill(undefined);
-    for (const p of indexed) if (p > 0) this.index[p] = new Map();
+    let index: (Map<Key, Set<Entry>> | undefined)[] | undefined;
+    for (const p of indexed) {
+      if (p <= 0) continue;
+      index ??= new Array<Map<Key, Set<Entry>> | undefined>(arity).fill(undefined);
+      index[p] = new Map();
+    }
+    // A store without indexes shares its arity's array of none (never written).
+    this.index = index ?? noIndex(arity);
   }
 
   /** Lookup by one or two key parts without building a tuple (the hot path). */
@@ -165,7 +177,7 @@ export class KeyedStore {
       const k = ks[i];
       if (k === null || k === undefined) return;
       let next = m.get(k) as Level | undefined;
-      if (!next) { next = this.spareLevels.pop() ?? new Map(); m.set(k, next); }
+      if (!next) { next = this.spareLevels?.pop() ?? new Map(); m.set(k, next); }
       m = next;
     }
     const k = ks[last];
@@ -181,7 +193,7 @@ export class KeyedStore {
       if (!ix) continue;
       const part = ks[p] as Key;
       let bucket = ix.get(part);
-      if (!bucket) { bucket = this.spareBuckets.pop() ?? new Set(); ix.set(part, bucket); }
+      if (!bucket) { bucket = this.spareBuckets?.pop() ?? new Set(); ix.set(part, bucket); }
       bucket.add(entry);
     }
   }
@@ -242,6 +254,7 @@ export class KeyedStore {
    * empties and refills the same levels at every event, and new maps would be garbage each time.
    */
   private spare(m: Level): void {
+    this.spareLevels ??= [];
     if (this.spareLevels.length < SPARES) this.spareLevels.push(m);
   }
 
@@ -255,7 +268,7 @@ export class KeyedStore {
       const bucket = ix.get(part);
       if (bucket) {
         bucket.delete(e);
-        if (bucket.size === 0) { ix.delete(part); if (this.spareBuckets.length < SPARES) this.spareBuckets.push(bucket); }
+        if (bucket.size === 0) { ix.delete(part); this.spareBuckets ??= []; if (this.spareBuckets.length < SPARES) this.spareBuckets.push(bucket); }
       }
     }
     if (prov) {
