@@ -1,7 +1,8 @@
 /**
  * Simulator and exploration figures for `npm run bench`: simulator events/s on a large random
- * scenario, exploration states/s on the two- and three-task scenarios, fuzzing runs/s, and the
- * wall time from a cold start (a new process) to the first counterexample of the draft d_add_ci.
+ * scenario, exploration states/s on the two- and three-task scenarios in every d_add_ci shape and
+ * lock order (with the ratio to Spin's 300-450 K states/s), fuzzing runs/s, and the wall time from
+ * a cold start (a new process) to the first counterexample of the draft d_add_ci.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -36,6 +37,11 @@ function coldStart(scenario: string): number[] {
   return out;
 }
 
+/** States per second as a share of Spin 6.5's 300-450 K states/s on its coarse model of the protocol. */
+function spinRatio(statesPerSecond: number): string {
+  return `${(statesPerSecond / 450_000).toFixed(3)}-${(statesPerSecond / 300_000).toFixed(3)} x Spin`;
+}
+
 export async function benchSim(): Promise<Record<string, unknown>> {
   // Simulator throughput: 64 tasks × 400 operations over 16 directories.
   const sc = randomScenario({ ...DEFAULT_RANDOM, dAddCi: 'mainline', order: 'current', tasks: 64, dirs: 16, names: 8, ops: 400, seed: 3 });
@@ -58,6 +64,22 @@ export async function benchSim(): Promise<Record<string, unknown>> {
       statesPerCpuSecond: Math.round(x.explored / cpuSeconds), found: x.counterexamples.map((c) => `${c.invariant} (${c.depth})`),
     };
   };
+  /** Every shape and order of a scenario, reduced as `kinv explore` is by default, with states per CPU second against Spin's. */
+  const grid = (name: string) => {
+    const out: Record<string, unknown> = {};
+    let explored = 0;
+    let cpu = 0;
+    for (const dAddCi of ['mainline', 'draft', 'fixed'] as const) {
+      for (const order of ['current', 'new'] as const) {
+        const c = cell(name, dAddCi, order, true);
+        explored += c.statesPerCpuSecond * c.cpuSeconds;
+        cpu += c.cpuSeconds;
+        out[`${dAddCi}/${order}`] = { ...c, spinRatio: spinRatio(c.statesPerCpuSecond) };
+      }
+    }
+    out.all = { statesPerCpuSecond: Math.round(explored / cpu), spinRatio: spinRatio(explored / cpu) };
+    return out;
+  };
 
   const fz = fuzz({ dAddCi: 'fixed', order: 'new', runs: 3000, seed: 1, monitor: bundledChecker({ order: 'new' }) });
   // One task (the fault choices reach E1/E2) and the two-task scenario (E2 by a concurrent lookup).
@@ -66,11 +88,11 @@ export async function benchSim(): Promise<Record<string, unknown>> {
   return {
     code: fromDist ? 'dist (compiled)' : 'src (through tsx)',
     simulator: { events: r.events.length, steps: r.steps, seconds: Number(simSeconds.toFixed(3)), eventsPerSecond: Math.round(r.events.length / simSeconds), of: 'best of 5 runs', target: '>= 1,000,000 events/s' },
-    explore: { 'pair fixed/current': cell('pair', 'fixed', 'current'), 'pair draft/new': cell('pair', 'draft', 'new'), 'trio fixed/new': cell('trio', 'fixed', 'new') },
+    explore: { pair: grid('pair'), trio: grid('trio') },
     // The issue's yardstick (Spin 6.5 on a coarse Promela model of the protocol: 300-450 K states/s), full and reduced.
     exploreTrio: {
-      'mainline/current full': cell('trio', 'mainline', 'current'),
-      'mainline/current --por': cell('trio', 'mainline', 'current', true),
+      'mainline/current full': (() => { const c = cell('trio', 'mainline', 'current'); return { ...c, spinRatio: spinRatio(c.statesPerCpuSecond) }; })(),
+      'mainline/current --por': (() => { const c = cell('trio', 'mainline', 'current', true); return { ...c, spinRatio: spinRatio(c.statesPerCpuSecond) }; })(),
       target: '>= 0.1 x Spin (30-45 K states/s)',
     },
     fuzz: { protocol: 'fixed/new', runs: fz.runs, seconds: Number(fz.seconds.toFixed(2)), runsPerSecond: Math.round(fz.runs / fz.seconds), findings: fz.findings.length },

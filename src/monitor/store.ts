@@ -119,13 +119,22 @@ type Level = Map<Key, Level | Entry>;
 
 const NOTHING: readonly Entry[] = [];
 
+const NO_INDEX: (Map<Key, Set<Entry>> | undefined)[][] = [];
+function noIndex(arity: number): (Map<Key, Set<Entry>> | undefined)[] {
+  return (NO_INDEX[arity] ??= new Array<Map<Key, Set<Entry>> | undefined>(arity).fill(undefined));
+}
+
+/** The root of every store that never held an entry; never written (`set` replaces it first). */
+const EMPTY_LEVEL: Level = new Map();
+
 /**
  * A map (or, with value `true`, a set) keyed by tuples of scalars. Stored as nested maps, one
  * level per key part, so lookups never build composite keys; position 0 is indexed for free and
  * other positions on request.
  */
 export class KeyedStore {
-  private root: Level = new Map();
+  /** EMPTY_LEVEL until the first entry: exploration clones monitors whose stores are mostly empty. */
+  private root: Level = EMPTY_LEVEL;
   size = 0;
   /** Whether the store ever held an entry: a quantifier over a store that never did checked nothing. */
   everUsed = false;
@@ -134,12 +143,19 @@ export class KeyedStore {
   /** Recent deletions (the deleted entries, `prov` = the deleting event), a fixed ring. */
   private ring: (Entry | undefined)[] | undefined;
   private ringAt = 0;
-  private readonly spareLevels: Level[] = [];
-  private readonly spareBuckets: Set<Entry>[] = [];
+  /** Allocated on first use, like `root`: a cloned monitor's stores mostly stay empty. */
+  private spareLevels: Level[] | undefined;
+  private spareBuckets: Set<Entry>[] | undefined;
 
   constructor(readonly name: string, readonly arity: number, indexed: Iterable<number>) {
-    this.index = new Array<Map<Key, Set<Entry>> | undefined>(arity).fill(undefined);
-    for (const p of indexed) if (p > 0) this.index[p] = new Map();
+    let index: (Map<Key, Set<Entry>> | undefined)[] | undefined;
+    for (const p of indexed) {
+      if (p <= 0) continue;
+      index ??= new Array<Map<Key, Set<Entry>> | undefined>(arity).fill(undefined);
+      index[p] = new Map();
+    }
+    // A store without indexes shares its arity's array of none (never written).
+    this.index = index ?? noIndex(arity);
   }
 
   /** Lookup by one or two key parts without building a tuple (the hot path). */
@@ -165,13 +181,14 @@ export class KeyedStore {
   }
 
   set(ks: Scalar[], v: Scalar, prov: TraceEvent | undefined): void {
+    if (this.root === EMPTY_LEVEL) this.root = new Map();
     let m = this.root;
     const last = ks.length - 1;
     for (let i = 0; i < last; i++) {
       const k = ks[i];
       if (k === null || k === undefined) return;
       let next = m.get(k) as Level | undefined;
-      if (!next) { next = this.spareLevels.pop() ?? new Map(); m.set(flat(k), next); }
+      if (!next) { next = this.spareLevels?.pop() ?? new Map(); m.set(flat(k), next); }
       m = next;
     }
     const k = ks[last];
@@ -187,7 +204,7 @@ export class KeyedStore {
       if (!ix) continue;
       const part = entry.part(p) as Key;
       let bucket = ix.get(part);
-      if (!bucket) { bucket = this.spareBuckets.pop() ?? new Set(); ix.set(part, bucket); }
+      if (!bucket) { bucket = this.spareBuckets?.pop() ?? new Set(); ix.set(part, bucket); }
       bucket.add(entry);
     }
   }
@@ -248,6 +265,7 @@ export class KeyedStore {
    * empties and refills the same levels at every event, and new maps would be garbage each time.
    */
   private spare(m: Level): void {
+    this.spareLevels ??= [];
     if (this.spareLevels.length < SPARES) this.spareLevels.push(m);
   }
 
@@ -261,14 +279,15 @@ export class KeyedStore {
       const bucket = ix.get(part);
       if (bucket) {
         bucket.delete(e);
-        if (bucket.size === 0) { ix.delete(part); if (this.spareBuckets.length < SPARES) this.spareBuckets.push(bucket); }
+        if (bucket.size === 0) { ix.delete(part); this.spareBuckets ??= []; if (this.spareBuckets.length < SPARES) this.spareBuckets.push(bucket); }
       }
     }
     if (prov) {
       e.prov = prov;
-      // Allocated on the first deletion: exploration clones many stores that never delete.
-      this.ring ??= new Array<Entry | undefined>(TOMBSTONES).fill(undefined);
-      this.ring[this.ringAt] = e;
+      // Grown as deletions come, up to TOMBSTONES: exploration clones stores by the thousand, each deleting a few entries.
+      this.ring ??= [];
+      if (this.ring.length < TOMBSTONES) this.ring.push(e);
+      else this.ring[this.ringAt] = e;
       this.ringAt = (this.ringAt + 1) % TOMBSTONES;
     }
   }
@@ -276,7 +295,7 @@ export class KeyedStore {
   /** The event that most recently deleted the entry `ks`, if still remembered. */
   deletedBy(ks: readonly Scalar[]): TraceEvent | undefined {
     if (!this.ring) return undefined;
-    for (let i = 1; i <= TOMBSTONES; i++) {
+    for (let i = 1; i <= this.ring.length; i++) {
       const e = this.ring[(this.ringAt - i + TOMBSTONES) % TOMBSTONES];
       if (!e) return undefined;
       if (e.keyIs(ks)) return this.get(ks) ? undefined : e.prov;
@@ -319,10 +338,34 @@ export class KeyedStore {
   }
 
   clone(): KeyedStore {
-    const c = new KeyedStore(this.name, this.arity, this.index.map((x, i) => (x ? i : -1)).filter((i) => i > 0));
-    for (const e of this.entries()) c.set(e.key(), e.v, e.prov);
+    const c = new KeyedStore(this.name, this.arity, this.indexed());
     c.everUsed = this.everUsed;
+    // Exploration clones a monitor per transition, and most of a spec's stores are empty at any time.
+    if (this.size === 0) return c;
+    if ((this.arity === 1 || this.arity === 2) && !this.index.some((x) => x !== undefined)) {
+      // Level by level, in iteration order: what `set` of each entry in turn builds, without the key tuples.
+      c.root = new Map();
+      c.size = this.size;
+      if (this.arity === 1) {
+        for (const [k, e] of this.root) c.root.set(k, new Entry((e as Entry).k0, undefined, (e as Entry).v, (e as Entry).prov));
+        return c;
+      }
+      for (const [k, m] of this.root) {
+        const level: Level = new Map();
+        for (const [k1, e] of m as Level) level.set(k1, new Entry((e as Entry).k0, (e as Entry).k1, (e as Entry).v, (e as Entry).prov));
+        c.root.set(k, level);
+      }
+      return c;
+    }
+    for (const e of this.entries()) c.set(e.key(), e.v, e.prov);
     return c;
+  }
+
+  /** The indexed key positions (what the constructor was given). */
+  private indexed(): number[] {
+    const out: number[] = [];
+    for (let i = 1; i < this.arity; i++) if (this.index[i] !== undefined) out.push(i);
+    return out;
   }
 }
 
