@@ -100,7 +100,7 @@ class Lowering {
   private narrow(domain: DomainIR, slots: number[], filter: TExpr): DomainIR {
     if (domain.k !== 'state') return domain;
     const state = this.states.get(domain.state);
-    if (!state || (state.type.k !== 'map' && state.type.k !== 'set')) return domain;
+    if (!state || (state.type.k !== 'map' && state.type.k !== 'set' && state.type.k !== 'rel')) return domain;
     for (const c of conjuncts(filter)) {
       if (c.k !== 'bin' || c.op !== '==') continue;
       for (const [a, b] of [[c.left, c.right], [c.right, c.left]] as const) {

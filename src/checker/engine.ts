@@ -510,7 +510,7 @@ function newStore(st: StateIR): KeyedStore | Relation | { v: Scalar; prov: Trace
   switch (st.type.k) {
     case 'map': return new KeyedStore(st.name, st.type.keys.length, st.indexed);
     case 'set': return new KeyedStore(st.name, st.type.elem.length, st.indexed);
-    case 'rel': return new Relation(st.name);
+    case 'rel': return new Relation(st.name, st.indexed.has(1));
     default: return { v: null, prov: undefined };
   }
 }

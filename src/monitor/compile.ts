@@ -140,6 +140,30 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
       const st = ctx.spec.states.get(d.state)!;
       if (st.type.k === 'rel') {
         const [a, b] = slots as [number, number];
+        if (d.index) {
+          // One end pinned: the edges out of a node are its successors, the edges into it its
+          // predecessors (the reverse index), each in the order the walk of every edge gives.
+          const pos = d.index.pos;
+          const value = compileExpr(d.index.value, ctx);
+          return (env, each) => {
+            const rel = env.rt.stores[si] as Relation;
+            const v = value(env) as Scalar;
+            if (pos === 0 || !rel.reverseIndexed) {
+              const m = v === null ? undefined : rel.succ.get(v);
+              for (const [from, sm] of pos === 0 ? (m ? [[v, m] as const] : []) : [...rel.succ]) for (const to of [...sm.keys()]) {
+                spend(env.rt);
+                env.locals[a] = from; env.locals[b] = to;
+                if (!each()) return;
+              }
+              return;
+            }
+            for (const from of rel.predecessors(v)) {
+              spend(env.rt);
+              env.locals[a] = from; env.locals[b] = v;
+              if (!each()) return;
+            }
+          };
+        }
         return (env, each) => {
           const rel = env.rt.stores[si] as Relation;
           for (const [from, m] of [...rel.succ]) for (const to of [...m.keys()]) {

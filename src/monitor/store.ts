@@ -382,35 +382,77 @@ function* walk(m: Level, depth: number): Generator<Entry> {
 export class Relation {
   readonly succ = new Map<Key, Map<Key, TraceEvent | undefined>>();
   size = 0;
+  /**
+   * With a reverse index (a spec walks the edges into a node, `where b == x`): each node's
+   * predecessors, and for each node of `succ` the order it came into `succ`, so that a walk of the
+   * index meets the edges in the order a walk of every edge would.
+   */
+  private readonly pred: Map<Key, Set<Key>> | undefined;
+  private readonly rank: Map<Key, number> | undefined;
+  private nextRank = 0;
 
-  constructor(readonly name: string) {}
+  constructor(readonly name: string, reverseIndex = false) {
+    if (reverseIndex) { this.pred = new Map(); this.rank = new Map(); }
+  }
+
+  get reverseIndexed(): boolean {
+    return this.pred !== undefined;
+  }
 
   add(a: Scalar, b: Scalar, prov: TraceEvent | undefined): void {
     if (a === null || b === null) return;
     let m = this.succ.get(a);
-    if (!m) { m = new Map(); this.succ.set(flat(a), m); }
-    if (!m.has(b)) { m.set(flat(b), prov); this.size++; }
+    if (!m) { m = new Map(); const fa = flat(a) as Key; this.succ.set(fa, m); this.rank?.set(fa, this.nextRank++); }
+    if (m.has(b)) return;
+    const fb = flat(b) as Key;
+    m.set(fb, prov);
+    this.size++;
+    if (this.pred) {
+      let p = this.pred.get(fb);
+      if (!p) { p = new Set(); this.pred.set(fb, p); }
+      p.add(a);
+    }
   }
 
   remove(a: Scalar, b: Scalar): void {
     if (a === null || b === null) return;
     const m = this.succ.get(a);
-    if (m?.delete(b)) { this.size--; if (m.size === 0) this.succ.delete(a); }
+    if (!m?.delete(b)) return;
+    this.size--;
+    if (m.size === 0) { this.succ.delete(a); this.rank?.delete(a); }
+    if (this.pred) {
+      const p = this.pred.get(b);
+      if (p) { p.delete(a); if (p.size === 0) this.pred.delete(b); }
+    }
   }
 
   has(a: Scalar, b: Scalar): boolean {
     return a !== null && b !== null && (this.succ.get(a)?.has(b) ?? false);
   }
 
+  /** The nodes with an edge to `b` (needs the reverse index), in the order a walk of `succ` meets them. */
+  predecessors(b: Scalar): Key[] {
+    const p = b === null ? undefined : this.pred!.get(b);
+    if (!p) return [];
+    const out = [...p];
+    if (out.length > 1) out.sort((x, y) => this.rank!.get(x)! - this.rank!.get(y)!);
+    return out;
+  }
+
   /** Drops every edge. */
   clear(): void {
     this.succ.clear();
+    this.pred?.clear();
+    this.rank?.clear();
     this.size = 0;
   }
 
   clone(): Relation {
-    const c = new Relation(this.name);
+    const c = new Relation(this.name, this.pred !== undefined);
     for (const [k, m] of this.succ) c.succ.set(k, new Map(m));
+    if (this.pred) for (const [k, p] of this.pred) c.pred!.set(k, new Set(p));
+    if (this.rank) for (const [k, r] of this.rank) c.rank!.set(k, r);
+    c.nextRank = this.nextRank;
     c.size = this.size;
     return c;
   }
