@@ -123,12 +123,12 @@ export class DirSearch {
 
   /** Drops the sessions of `pids` (every task when undefined): a gap made them unknown; what they held is forgotten. */
   forget(pids: number[] | undefined): void {
-    this.cands = dedupe(this.cands.map((c) => {
+    this.cands = dedupe(this.keyOf, this.cands.map((c) => {
       let d = c;
       for (let i = d.s.tasks.length - 1; i >= 0; i--) {
         const pid = d.s.tasks[i]!.pid;
         if (pids !== undefined && !pids.includes(pid)) continue;
-        d = removeTask(d, i);
+        d = removeTask(d, i, false, this.own(NONE));
         const l = d.s.locks[this.dir]!;
         l.readers = l.readers.filter((r) => r !== pid);
         if (l.writer === pid) l.writer = null;
@@ -172,10 +172,10 @@ export class DirSearch {
     if (o.ev === 'rel') {
       for (let k = out.length - 1; k >= 0; k--) {
         const before = beforeWriterSteal(out[k]!.s, this.dir);
-        if (before !== undefined) out.push({ ...clone(out[k]!), s: before });
+        if (before !== undefined) out.push({ ...clone(out[k]!, this.own(NONE)), s: before });
       }
     }
-    return { next: dedupe(out), bound };
+    return { next: dedupe(this.keyOf, out), bound };
   }
 
   /**
@@ -191,13 +191,26 @@ export class DirSearch {
       if (l.handoff || (l.writer === null && l.readers.length === 0)) continue;
       c.s.tasks.forEach((t, j) => {
         if (t.pid === pid || t.granted || t.status !== 'run' || t.waitLock === null) return;
-        const d = clone(c);
+        const d = clone(c, this.own(NONE));
         d.s.locks[this.dir]!.handoff = true;
         d.s.tasks[j]!.status = 'lock';
         out.push(d);
       });
     }
     return out;
+  }
+
+  /**
+   * Which task's variables and stack a copy made for a step of task `i` (NONE: for no step) copies:
+   * the others are shared (see clone); every task's when only the general path is asked for.
+   */
+  private own(i: number): number {
+    return this.limits.generalOnly === true ? ALL : i;
+  }
+
+  /** The key two candidates are one by: the plain JSON form when only the general path is asked for. */
+  private get keyOf(): (c: Candidate) => string {
+    return this.limits.generalOnly === true ? jsonStateKey : stateKey;
   }
 
   /** Whether a candidate the caller owns may be changed in place (not when only the general path is asked for). */
@@ -216,7 +229,7 @@ export class DirSearch {
       const next: Candidate[] = [];
       for (const f of frontier) {
         const t = f.s.tasks[i]!;
-        if (t.status === 'done') { done.push(removeTask(f, i, this.inPlace(n > 0))); continue; }
+        if (t.status === 'done') { done.push(removeTask(f, i, this.inPlace(n > 0), this.own(NONE))); continue; }
         if (t.status !== 'run') continue;
         for (const r of this.stepAll(f, i, undefined, n > 0)) if (r.events.length === 0) next.push(r.cand);
       }
@@ -239,7 +252,7 @@ export class DirSearch {
       cand.pend[j] = shown.slice(1);
       hits.push(cand);
       if (o.ev === 'acq_req' && !before.req[j]) {
-        const later = clone(before);
+        const later = clone(before, this.own(NONE));
         later.req[j] = 1;
         hits.push(later);
       }
@@ -264,7 +277,7 @@ export class DirSearch {
         if (t === undefined) continue;
         // A session that ended without another shown event: the observation starts the next one.
         if (t.status === 'done') {
-          if (o !== undefined) next.push(...this.sessions(removeTask(f, j, this.inPlace(n > 0 || startOwned)), o));
+          if (o !== undefined) next.push(...this.sessions(removeTask(f, j, this.inPlace(n > 0 || startOwned), this.own(NONE)), o));
           continue;
         }
         if (t.status !== 'run') continue;
@@ -308,7 +321,7 @@ export class DirSearch {
   private sessions(c: Candidate, o: Obs): Candidate[] {
     const kinds: SessionKind[] = o.mode === 'R' ? ['lockR'] : o.mode === 'W' ? ['lockW'] : this.order === 'new' ? ['stat', 'open_creat'] : KINDS;
     return kinds.map((kind) => {
-      const d = clone(c);
+      const d = clone(c, this.own(NONE));
       const t: TaskState = { pid: o.pid, comm: String(o.event.comm ?? ''), op: 0, pc: 'task:start', v: {}, stack: [], status: 'run',
         waitLock: null, waitMode: null, waitDentry: null, granted: false };
       d.s.tasks.push(t);
@@ -339,7 +352,7 @@ export class DirSearch {
       for (const r of this.resolve(c, i, kind === 'lockR' ? 'R' : 'W')) out.push(...this.stepAll(r, i, o, true));
       return out;
     }
-    const asIs = (): Candidate => clone(c);
+    const asIs = (): Candidate => clone(c, this.own(i));
     const variants = this.environments(c, i, o, asIs);
     // (an observed request keeps the state before the step: the rwsem may decide later)
     if (this.inPlace(owned) && variants.length === 1 && variants[0] === asIs && o?.ev !== 'acq_req') {
@@ -377,7 +390,7 @@ export class DirSearch {
    */
   private resolve(c: Candidate, i: number, mode: Mode): Candidate[] {
     return AFTER_LOCK[this.order][mode].map((kind) => {
-      const d = clone(c);
+      const d = clone(c, this.own(i));
       d.kind[i] = kind;
       if (!isOp(kind)) return d;
       const t = d.s.tasks[i]!;
@@ -423,14 +436,14 @@ export class DirSearch {
     // ext4 on a casefolded directory keeps no negative dentry; the capture does not say which directories are.
     if (t.pc === 'fs_lookup:lookup' && this.obs.mayCasefold(this.dir)) {
       const dir = c.sc.dirs[0]!;
-      return [() => { dir.noNegative = false; return clone(c); }, () => { dir.noNegative = true; return clone(c); }];
+      return [() => { dir.noNegative = false; return clone(c, this.own(i)); }, () => { dir.noNegative = true; return clone(c, this.own(i)); }];
     }
-    if (t.pc === 'd_add_ci:hashlookup') return [asIs, () => withHashed(c, dcacheKey(this.dir, t.v.exact))];
+    if (t.pc === 'd_add_ci:hashlookup') return [asIs, () => withHashed(c, dcacheKey(this.dir, t.v.exact), this.own(i))];
     if (t.pc === 'd_alloc_parallel:try') {
-      const hashed = (): Candidate => withHashed(c, dcacheKey(this.dir, t.v.dapName));
+      const hashed = (): Candidate => withHashed(c, dcacheKey(this.dir, t.v.dapName), this.own(i));
       // A lookup the model does not see ended while the task waited: hashed after waiting (W).
       const waited = (): Candidate => {
-        const d = withHashed(c, dcacheKey(this.dir, t.v.dapName));
+        const d = withHashed(c, dcacheKey(this.dir, t.v.dapName), this.own(i));
         d.s.tasks[i]!.v.dapWaited = true;
         return d;
       };
@@ -479,12 +492,17 @@ function keyOfObsArgs(o: Obs): string {
 function bindName(c: Candidate, i: number, o: Obs): void {
   if (o.ev !== 'call' || o.name === undefined || (o.fn !== 'd_alloc_parallel' && o.fn !== 'lookup')) return;
   const op = c.sc.tasks[i]!.ops[0]!;
-  const v = c.s.tasks[i]!.v;
+  const t = c.s.tasks[i]!;
+  const v = t.v;
   if (op.name === UNBOUND) setOp(c, i, { name: o.name });
   else if (op.name2 === UNBOUND && v.renameNew) setOp(c, i, { name2: o.name });
   else if (v.name !== UNBOUND) return;
-  if (v.name === UNBOUND) v.name = o.name;
-  if (v.dapName === UNBOUND) v.dapName = o.name;
+  if (v.name !== UNBOUND && v.dapName !== UNBOUND) return;
+  // Replaced, not changed: other candidates may share this task's variables (see clone).
+  const bound = { ...v };
+  if (bound.name === UNBOUND) bound.name = o.name;
+  if (bound.dapName === UNBOUND) bound.dapName = o.name;
+  t.v = bound;
 }
 
 function isOp(k: SessionKind): k is OpKind {
@@ -514,15 +532,15 @@ function withTasks(sc: Scenario, tasks: TaskSpec[]): Scenario {
   return Object.freeze({ ...sc, tasks: Object.freeze(tasks) as TaskSpec[] });
 }
 
-function withHashed(c: Candidate, key: string): Candidate {
-  const d = clone(c);
+function withHashed(c: Candidate, key: string, own: number): Candidate {
+  const d = clone(c, own);
   d.s.hashed[key] = `D${d.s.nextId++}`;
   return d;
 }
 
 /** `c` without task `i`'s session; `inPlace`: `c` itself, when the caller owns it. */
-function removeTask(c: Candidate, i: number, inPlace = false): Candidate {
-  const d = inPlace ? c : clone(c);
+function removeTask(c: Candidate, i: number, inPlace: boolean, own: number): Candidate {
+  const d = inPlace ? c : clone(c, own);
   const pid = d.s.tasks[i]!.pid;
   for (const [k, il] of Object.entries(d.s.inLookup)) if (il.owner === pid) { delete d.s.inLookup[k]; delete d.s.dentryKey[il.dentry]; }
   d.s.tasks.splice(i, 1);
@@ -561,13 +579,22 @@ function prefixChooser(prefix: number[]): Chooser & { log: number[]; picks: numb
   };
 }
 
+/** clone: copy every task's variables and stack; copy no task's. */
+const ALL = -2;
+const NONE = -1;
+
 /**
- * A deep copy of a candidate's state (plain data). The search copies a candidate for every step it
- * tries, so the copy is written out (no Object.entries, no array callbacks). The scenario and the
- * pending events are shared: the model only reads the scenario, and the search replaces what it
- * changes of either (setOp; a task's list of pending events is replaced, never changed in place).
+ * A copy of a candidate's state (plain data) for a step of task `own`: every part is copied but
+ * the other tasks' variables and stacks, which are shared (ALL: a deep copy). The search copies a
+ * candidate for every step it tries, and a step changes only its own task's variables and stack
+ * (the model's routines change another task's status and grant only, src/sim/rwsem.ts,
+ * task-step.ts), while the search replaces a task's variables where it binds a name (bindName),
+ * so a shared one is never changed. The copy is written out (no Object.entries, no array
+ * callbacks). The scenario and the pending events are shared: the model only reads the scenario,
+ * and the search replaces what it changes of either (setOp; a task's list of pending events is
+ * replaced, never changed in place).
  */
-export function clone(c: Candidate): Candidate {
+export function clone(c: Candidate, own: number): Candidate {
   const s = c.s;
   const locks: ModelState['locks'] = {};
   for (const k in s.locks) {
@@ -581,7 +608,7 @@ export function clone(c: Candidate): Candidate {
   const tasks: TaskState[] = new Array<TaskState>(s.tasks.length);
   for (let j = 0; j < tasks.length; j++) {
     const t = s.tasks[j]!;
-    tasks[j] = { ...t, v: { ...t.v }, stack: t.stack.slice() };
+    tasks[j] = own === j || own === ALL ? { ...t, v: { ...t.v }, stack: t.stack.slice() } : { ...t };
   }
   return {
     sc: c.sc,
@@ -613,7 +640,7 @@ function copyRecord<T>(from: Record<string, T>): Record<string, T> {
  * in order. The whole key (stateKey) is made only for candidates that agree on a short one made of
  * a few of its parts, since most successors differ there.
  */
-function dedupe(cs: Candidate[]): Candidate[] {
+function dedupe(stateKey: (c: Candidate) => string, cs: Candidate[]): Candidate[] {
   if (cs.length <= 1) return cs;
   const byShape = new Map<string, { c: Candidate; key?: string }[]>();
   const out: Candidate[] = [];
@@ -640,10 +667,62 @@ function shapeKey(c: Candidate): string {
   return k;
 }
 
-function stateKey(c: Candidate): string {
+/**
+ * What of a candidate makes it the state it is, as JSON: the plain form of stateKey, which is
+ * equal for two candidates exactly when this is.
+ */
+export function jsonStateKey(c: Candidate): string {
   const { s } = c;
   return JSON.stringify([s.locks, s.inLookup, s.tasks.map((t) => [t.pid, t.pc, t.status, t.waitLock, t.waitMode, t.granted, t.stack, t.v.name, t.v.dapOutcome,
     t.v.exact, t.v.dciInLookup, t.v.mode]), c.kind, c.held, c.req, c.pend.map((p) => p.map((e) => obsKey(e.ev, e.fn, e.args)))]);
+}
+
+/**
+ * jsonStateKey's parts written out, in its order, without building the arrays it stringifies: each
+ * value is written so that it ends where the next begins (a string with its length), and JSON's
+ * undefined-as-null in arrays is kept, so two keys are equal exactly when the JSON forms are.
+ */
+export function stateKey(c: Candidate): string {
+  const { s } = c;
+  let k = '{';
+  for (const id in s.locks) {
+    const l = s.locks[id]!;
+    k += atom(id) + atom(l.writer) + '[';
+    for (const r of l.readers) k += atom(r);
+    k += '][';
+    for (const q of l.queue) k += '{' + atom(q.pid) + atom(q.mode) + '}';
+    k += ']' + atom(l.handoff);
+  }
+  k += '}{';
+  for (const n in s.inLookup) { const e = s.inLookup[n]!; k += atom(n) + atom(e.dentry) + atom(e.owner); }
+  k += '}[';
+  for (const t of s.tasks) {
+    k += '[' + atom(t.pid) + atom(t.pc) + atom(t.status) + atom(t.waitLock) + atom(t.waitMode) + atom(t.granted) + '[';
+    for (const p of t.stack) k += atom(p);
+    const v = t.v;
+    k += ']' + atom(v.name) + atom(v.dapOutcome) + atom(v.exact) + atom(v.dciInLookup) + atom(v.mode) + ']';
+  }
+  k += '][';
+  for (const x of c.kind) k += atom(x);
+  k += '][';
+  for (const x of c.held) k += atom(x);
+  k += '][';
+  for (const x of c.req) k += atom(x);
+  k += '][';
+  for (const p of c.pend) {
+    k += '[';
+    for (const e of p) k += atom(obsKey(e.ev, e.fn, e.args));
+    k += ']';
+  }
+  return k + ']';
+}
+
+/** One value of stateKey, written so that it ends where the next begins; undefined is null, as JSON has it in an array. */
+function atom(x: string | number | boolean | null | undefined): string {
+  if (x === null || x === undefined) return '~';
+  if (typeof x === 'string') return String(x.length) + "'" + x;
+  if (typeof x === 'number') return '#' + String(x) + ';';
+  return x ? '+' : '-';
 }
 
 /** A short description of a candidate: the lock, and where each task is. */
