@@ -123,7 +123,7 @@ export class DirSearch {
 
   /** Drops the sessions of `pids` (every task when undefined): a gap made them unknown; what they held is forgotten. */
   forget(pids: number[] | undefined): void {
-    this.cands = dedupe(this.keyOf, this.cands.map((c) => {
+    this.cands = dedupe(this.fastDedupe, this.cands.map((c) => {
       let d = c;
       for (let i = d.s.tasks.length - 1; i >= 0; i--) {
         const pid = d.s.tasks[i]!.pid;
@@ -175,7 +175,7 @@ export class DirSearch {
         if (before !== undefined) out.push({ ...clone(out[k]!, this.own(NONE)), s: before });
       }
     }
-    return { next: dedupe(this.keyOf, out), bound };
+    return { next: dedupe(this.fastDedupe, out), bound };
   }
 
   /**
@@ -208,9 +208,9 @@ export class DirSearch {
     return this.limits.generalOnly === true ? ALL : i;
   }
 
-  /** The key two candidates are one by: the plain JSON form when only the general path is asked for. */
-  private get keyOf(): (c: Candidate) => string {
-    return this.limits.generalOnly === true ? jsonStateKey : stateKey;
+  /** Whether dedupe compares candidates part by part (sameState), not by their JSON forms (only the general path asked for). */
+  private get fastDedupe(): boolean {
+    return this.limits.generalOnly !== true;
   }
 
   /** Whether a candidate the caller owns may be changed in place (not when only the general path is asked for). */
@@ -637,10 +637,11 @@ function copyRecord<T>(from: Record<string, T>): Record<string, T> {
 
 /**
  * Candidates with equal states (ids and sequence numbers aside) are one: the first of each is kept,
- * in order. The whole key (stateKey) is made only for candidates that agree on a short one made of
- * a few of its parts, since most successors differ there.
+ * in order. Only candidates that agree on a short key made of a few parts of the state are
+ * compared, since most successors differ there; `fast`: compared by sameState, else by their
+ * JSON forms (jsonStateKey), which agree.
  */
-function dedupe(stateKey: (c: Candidate) => string, cs: Candidate[]): Candidate[] {
+function dedupe(fast: boolean, cs: Candidate[]): Candidate[] {
   if (cs.length <= 1) return cs;
   const byShape = new Map<string, { c: Candidate; key?: string }[]>();
   const out: Candidate[] = [];
@@ -652,25 +653,27 @@ function dedupe(stateKey: (c: Candidate) => string, cs: Candidate[]): Candidate[
       out.push(c);
       continue;
     }
-    const key = stateKey(c);
-    for (const d of same) if ((d.key ??= stateKey(d.c)) === key) continue next;
-    same.push({ c, key });
+    if (fast) {
+      for (const d of same) if (sameState(d.c, c)) continue next;
+      same.push({ c });
+    } else {
+      const key = jsonStateKey(c);
+      for (const d of same) if ((d.key ??= jsonStateKey(d.c)) === key) continue next;
+      same.push({ c, key });
+    }
     out.push(c);
   }
   return out;
 }
 
-/** Parts of stateKey: candidates that differ here differ there. */
+/** Parts of jsonStateKey: candidates that differ here differ there. */
 function shapeKey(c: Candidate): string {
   let k = c.kind.join(',') + '|' + c.held.join(',') + '|' + c.req.join(',');
   for (const t of c.s.tasks) k += '|' + t.pc + ' ' + t.status;
   return k;
 }
 
-/**
- * What of a candidate makes it the state it is, as JSON: the plain form of stateKey, which is
- * equal for two candidates exactly when this is.
- */
+/** What of a candidate makes it the state it is, as JSON (dedupe). */
 export function jsonStateKey(c: Candidate): string {
   const { s } = c;
   return JSON.stringify([s.locks, s.inLookup, s.tasks.map((t) => [t.pid, t.pc, t.status, t.waitLock, t.waitMode, t.granted, t.stack, t.v.name, t.v.dapOutcome,
@@ -678,51 +681,63 @@ export function jsonStateKey(c: Candidate): string {
 }
 
 /**
- * jsonStateKey's parts written out, in its order, without building the arrays it stringifies: each
- * value is written so that it ends where the next begins (a string with its length), and JSON's
- * undefined-as-null in arrays is kept, so two keys are equal exactly when the JSON forms are.
+ * Whether two candidates have the same jsonStateKey, compared part by part without writing it:
+ * records in their keys' order, as JSON writes them, and undefined as null where JSON has it in an
+ * array (a task's fields).
  */
-export function stateKey(c: Candidate): string {
-  const { s } = c;
-  let k = '{';
-  for (const id in s.locks) {
-    const l = s.locks[id]!;
-    k += atom(id) + atom(l.writer) + '[';
-    for (const r of l.readers) k += atom(r);
-    k += '][';
-    for (const q of l.queue) k += '{' + atom(q.pid) + atom(q.mode) + '}';
-    k += ']' + atom(l.handoff);
-  }
-  k += '}{';
-  for (const n in s.inLookup) { const e = s.inLookup[n]!; k += atom(n) + atom(e.dentry) + atom(e.owner); }
-  k += '}[';
-  for (const t of s.tasks) {
-    k += '[' + atom(t.pid) + atom(t.pc) + atom(t.status) + atom(t.waitLock) + atom(t.waitMode) + atom(t.granted) + '[';
-    for (const p of t.stack) k += atom(p);
+export function sameState(a: Candidate, b: Candidate): boolean {
+  const s = a.s;
+  const u = b.s;
+  if (!sameRecord(s.locks, u.locks, sameLock) || !sameRecord(s.inLookup, u.inLookup, sameInLookup)) return false;
+  if (s.tasks.length !== u.tasks.length || !sameList(a.kind, b.kind) || !sameList(a.held, b.held) || !sameList(a.req, b.req)) return false;
+  for (let j = 0; j < s.tasks.length; j++) {
+    const t = s.tasks[j]!;
+    const w = u.tasks[j]!;
+    if (t.pid !== w.pid || t.pc !== w.pc || t.status !== w.status || !nullish(t.waitLock, w.waitLock) || !nullish(t.waitMode, w.waitMode)
+      || t.granted !== w.granted || !sameList(t.stack, w.stack)) return false;
     const v = t.v;
-    k += ']' + atom(v.name) + atom(v.dapOutcome) + atom(v.exact) + atom(v.dciInLookup) + atom(v.mode) + ']';
+    const x = w.v;
+    if (!nullish(v.name, x.name) || !nullish(v.dapOutcome, x.dapOutcome) || !nullish(v.exact, x.exact) || !nullish(v.dciInLookup, x.dciInLookup)
+      || !nullish(v.mode, x.mode)) return false;
   }
-  k += '][';
-  for (const x of c.kind) k += atom(x);
-  k += '][';
-  for (const x of c.held) k += atom(x);
-  k += '][';
-  for (const x of c.req) k += atom(x);
-  k += '][';
-  for (const p of c.pend) {
-    k += '[';
-    for (const e of p) k += atom(obsKey(e.ev, e.fn, e.args));
-    k += ']';
+  if (a.pend.length !== b.pend.length) return false;
+  for (let j = 0; j < a.pend.length; j++) {
+    const p = a.pend[j]!;
+    const q = b.pend[j]!;
+    if (p === q) continue;
+    if (p.length !== q.length) return false;
+    for (let k = 0; k < p.length; k++) if (obsKey(p[k]!.ev, p[k]!.fn, p[k]!.args) !== obsKey(q[k]!.ev, q[k]!.fn, q[k]!.args)) return false;
   }
-  return k + ']';
+  return true;
 }
 
-/** One value of stateKey, written so that it ends where the next begins; undefined is null, as JSON has it in an array. */
-function atom(x: string | number | boolean | null | undefined): string {
-  if (x === null || x === undefined) return '~';
-  if (typeof x === 'string') return String(x.length) + "'" + x;
-  if (typeof x === 'number') return '#' + String(x) + ';';
-  return x ? '+' : '-';
+/** Equal as elements of a JSON array: undefined is null there. */
+function nullish<T>(x: T | null | undefined, y: T | null | undefined): boolean {
+  return (x ?? null) === (y ?? null);
+}
+
+function sameList<T>(x: readonly T[], y: readonly T[]): boolean {
+  if (x.length !== y.length) return false;
+  for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return false;
+  return true;
+}
+
+function sameRecord<T>(x: Record<string, T>, y: Record<string, T>, same: (a: T, b: T) => boolean): boolean {
+  const kx = Object.keys(x);
+  const ky = Object.keys(y);
+  if (kx.length !== ky.length) return false;
+  for (let k = 0; k < kx.length; k++) if (kx[k] !== ky[k] || !same(x[kx[k]!]!, y[ky[k]!]!)) return false;
+  return true;
+}
+
+function sameLock(l: RwsemState, m: RwsemState): boolean {
+  if (l.writer !== m.writer || l.handoff !== m.handoff || !sameList(l.readers, m.readers) || l.queue.length !== m.queue.length) return false;
+  for (let k = 0; k < l.queue.length; k++) if (l.queue[k]!.pid !== m.queue[k]!.pid || l.queue[k]!.mode !== m.queue[k]!.mode) return false;
+  return true;
+}
+
+function sameInLookup(e: { dentry: string; owner: number }, f: { dentry: string; owner: number }): boolean {
+  return e.dentry === f.dentry && e.owner === f.owner;
 }
 
 /** A short description of a candidate: the lock, and where each task is. */
