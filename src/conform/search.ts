@@ -104,10 +104,18 @@ export interface Advance {
   bound?: string | undefined;
 }
 
+/** Observations between two copies of the candidates kept to take them again from (DirSearch.take). */
+const REPLAY_SPAN = 8;
+
 export class DirSearch {
   cands: Candidate[];
   /** Every step taken on a copy (an observation taken again after a step in place branched, a report). */
   private copying = false;
+  /** The first step from a candidate kept from the last observation is taken in place too (see take). */
+  private first = false;
+  /** A copy of the candidates at some earlier point, and what was done to them since: take rebuilds the candidates from them. */
+  private base: Candidate[];
+  private since: ({ o: Obs } | { pids: number[] | undefined })[] = [];
 
   constructor(readonly dir: string, readonly shape: DAddCiShape, readonly order: LockOrder, private readonly obs: Observability,
     private readonly limits: SearchLimits) {
@@ -119,10 +127,16 @@ export class DirSearch {
       locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: {}, inLookup: {}, dentryKey: {}, tasks: [], nextId: 100, seq: 0,
     };
     this.cands = [{ sc: withTasks(sc, []), s, kind: [], held: [], pend: [], req: [] }];
+    this.base = this.cands.map((c) => clone(c, ALL));
   }
 
   /** Drops the sessions of `pids` (every task when undefined): a gap made them unknown; what they held is forgotten. */
   forget(pids: number[] | undefined): void {
+    this.since.push({ pids });
+    this.forgetNow(pids);
+  }
+
+  private forgetNow(pids: number[] | undefined): void {
     this.cands = dedupe(this.fastDedupe, this.cands.map((c) => {
       let d = c;
       for (let i = d.s.tasks.length - 1; i >= 0; i--) {
@@ -145,8 +159,32 @@ export class DirSearch {
 
   /** The successors of every candidate that take observation `o`. */
   take(o: Obs): Advance {
-    // Steps are taken in place where they have one outcome; a step that turns out to branch there
-    // has lost the state it branches from, and the observation is taken again, copying at every step.
+    // The first step from each candidate is taken in place as well, where it has one outcome: the
+    // candidates are not kept (a successful observation replaces them). When no candidate takes the
+    // observation, the report describes the candidates as they were, and a step that branches has
+    // lost the state it branches from: the candidates are then rebuilt (from the last copy, the
+    // observations since taken again) and the observation taken as below.
+    if (this.limits.generalOnly !== true) {
+      let r: Advance | undefined;
+      this.first = true;
+      try {
+        r = this.takeOnce(o);
+      } catch (e) {
+        if (e !== BRANCHED) throw e;
+      } finally {
+        this.first = false;
+      }
+      if (r !== undefined && r.next.length > 0) return this.taken(o, r);
+      this.rebuild();
+    }
+    return this.taken(o, this.takeKept(o));
+  }
+
+  /** Takes `o` from candidates that stay as they are but where a report binds a name (see walk). */
+  private takeKept(o: Obs): Advance {
+    // Steps are taken in place where they have one outcome on candidates made for the observation;
+    // a step that turns out to branch there has lost the state it branches from, and the
+    // observation is taken again, copying at every step.
     try {
       return this.takeOnce(o);
     } catch (e) {
@@ -157,6 +195,26 @@ export class DirSearch {
       return this.takeOnce(o);
     } finally {
       this.copying = false;
+    }
+  }
+
+  /** Notes that `o` was taken (its successors are the candidates next, unless there are none or too many). */
+  private taken(o: Obs, r: Advance): Advance {
+    if (r.next.length === 0) return r;
+    this.since.push({ o });
+    if (this.since.length >= REPLAY_SPAN) {
+      this.base = r.next.map((c) => clone(c, ALL));
+      this.since = [];
+    }
+    return r;
+  }
+
+  /** The candidates as they were before the observation under way: the last copy, and what was done since. */
+  private rebuild(): void {
+    this.cands = this.base.map((c) => clone(c, ALL));
+    for (const x of this.since) {
+      if ('o' in x) this.cands = this.takeKept(x.o).next;
+      else this.forgetNow(x.pids);
     }
   }
 
@@ -215,7 +273,7 @@ export class DirSearch {
 
   /** Whether a candidate the caller owns may be changed in place (not when only the general path is asked for). */
   private inPlace(owned: boolean): boolean {
-    return owned && !this.copying && this.limits.generalOnly !== true;
+    return (owned || this.first) && !this.copying && this.limits.generalOnly !== true;
   }
 
   /** A task's syscall ended: its session must end without another event the capture would show. */
@@ -356,6 +414,12 @@ export class DirSearch {
     const variants = this.environments(c, i, o, asIs);
     // (an observed request keeps the state before the step: the rwsem may decide later)
     if (this.inPlace(owned) && variants.length === 1 && variants[0] === asIs && o?.ev !== 'acq_req') {
+      if (!owned) {
+        // A candidate kept from the last observation: the task's variables and stack may be shared with another (see clone).
+        const t = c.s.tasks[i]!;
+        t.v = { ...t.v };
+        t.stack = t.stack.slice();
+      }
       const raw: TraceEvent[] = [];
       this.stepTask(c, i, ONE_OUTCOME, raw);
       const shown = raw.filter((e) => inScope(e) && this.obs.shows(e));
