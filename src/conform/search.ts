@@ -67,8 +67,9 @@ export interface SearchLimits {
   /** Internal steps of one task between two observed events. */
   maxSilent: number;
   /**
-   * Not a bound: every step is taken on a copy of its candidate, none in place (see stepAll). The
-   * results are the same either way; tests compare the two.
+   * Not a bound: every step is taken on a deep copy of its candidate, none in place (see stepAll,
+   * clone), and candidates are compared by their JSON forms (dedupe). The results are the same
+   * either way; tests compare the two.
    */
   generalOnly?: boolean;
 }
@@ -399,9 +400,10 @@ export class DirSearch {
    * with the events of the step that the capture shows.
    *
    * Each outcome is a copy of `c`, except that a candidate `owned` by the caller (made for this
-   * search step, referenced nowhere else) whose environment has one answer, as it is, takes its step
-   * in place; a step that then draws a choice throws BRANCHED, and take starts the observation
-   * again, copying at every step.
+   * search step, referenced nowhere else), or kept from the last observation while take tries the
+   * observation in place (`first`), whose environment has one answer, as it is, takes its step in
+   * place; a step that then draws a choice throws BRANCHED, and take starts the observation again
+   * (from rebuilt candidates when the kept ones were changed), copying at every step.
    */
   private stepAll(c: Candidate, i: number, o: Obs | undefined, owned: boolean): { cand: Candidate; events: TraceEvent[] }[] {
     const out: { cand: Candidate; events: TraceEvent[] }[] = [];
