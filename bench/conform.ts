@@ -1,8 +1,11 @@
 /**
  * `kinv conform` throughput on the bundled real captures, each against the shape its kernel ran:
  * the trace read alone (the checker's reader, no judging) and read plus conformance, in events of
- * the trace per second. Uses the compiled build when it is fresh, else the sources.
+ * the trace per second, in this process; and the whole command in a process of its own (start-up,
+ * loading the spec, reading, judging), as a user runs it. Uses the compiled build when it is
+ * fresh, else the sources.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -40,7 +43,11 @@ export async function benchConform(root: string, print: (line: string) => void):
     const r = await conform.conformTraceFile(full, specs, { shapes: [shape], order: 'current', onDiagnostic: () => undefined });
     const total = Number(process.hrtime.bigint() - t0) / 1e9;
     const n = r?.events ?? 0;
+    t0 = process.hrtime.bigint();
+    const whole = spawnSync(process.execPath, [join(root, 'bin', 'kinv.js'), 'conform', '--d-add-ci', shape, full], { stdio: 'ignore' });
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     print(`  ${path} (${shape}): ${r?.results[0]?.verdict ?? 'unreadable'}; ${n} events; read ${(events / read / 1000).toFixed(1)} K events/s (${read.toFixed(2)} s),`
-      + ` read + conform ${(n / total / 1000).toFixed(1)} K events/s (${total.toFixed(2)} s)`);
+      + ` read + conform ${(n / total / 1000).toFixed(1)} K events/s (${total.toFixed(2)} s),`
+      + ` whole command ${whole.status === 0 ? `${(n / wall / 1000).toFixed(1)} K events/s (${wall.toFixed(2)} s)` : `exit ${String(whole.status)}`}`);
   }
 }

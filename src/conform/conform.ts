@@ -147,6 +147,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   /** Steps before a syscall's first lock event on a directory when that event is a release of mode R or W (an acquisition the capture may not show). */
   const beforeRelease: Record<string, Step[]> = { R: [], W: [] };
   const released = new Set<string>();
+  const names = new Map<string, string>();
   let index = 0;
   let unknownTaskEvents = 0;
   let gaps = 0;
@@ -192,7 +193,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         touched.delete(e.pid);
         anchored.delete(e.pid);
         before.delete(e.pid);
-        if (!was) steps.push({ kind: 'sync', obs });
+        if (!was) steps.push({ kind: 'sync', obs: kept(obs) });
         continue;
       }
       if (dir === undefined) continue;
@@ -208,7 +209,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       if (!proj.locks.has(dir)) continue;
       if (isUnknown(e.pid) || unknownOn.get(dir)?.has(e.pid)) { unknownTaskEvents++; continue; }
       if (obs.ev === 'rel') released.add(dir);
-      const st: Step = { kind: 'obs', dir, obs };
+      const st: Step = { kind: 'obs', dir: interned(names, dir), obs: kept(obs) };
       steps.push(st);
       let anchors = anchored.get(e.pid);
       if (anchors === undefined) anchored.set(e.pid, anchors = new Set());
@@ -243,6 +244,35 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   return { steps: judgedSteps, shown, ciExact, ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome, missingAcquisitions,
     unreleasedLocks: unreleased.size,
     events: index, unknownTaskEvents, gaps };
+}
+
+const NO_ARGS: TraceEvent['args'] = Object.freeze({});
+
+/**
+ * `o` as the search keeps it until the end of the trace: its event with what the search and its
+ * report read of it (the task, kind, function, sequence number, place), not the reader's whole
+ * record (its arguments, the addresses they hold), so that a long capture's kept observations
+ * hold no more of the trace than that.
+ */
+function kept(o: Obs): Obs {
+  const e = o.event;
+  const slim: TraceEvent = { seq: e.seq, pid: e.pid, ev: e.ev, args: NO_ARGS, comm: e.comm, file: e.file, line: e.line };
+  if (e.fn !== undefined) slim.fn = e.fn;
+  o.event = slim;
+  return o;
+}
+
+/**
+ * One copy of each directory id for every step of it: the reader's may be a slice of a line of the
+ * trace, which would keep the whole line (or more) alive as long as the step.
+ */
+function interned(names: Map<string, string>, s: string): string {
+  let r = names.get(s);
+  if (r === undefined) {
+    r = (JSON.parse(JSON.stringify(s)) as string);
+    names.set(r, r);
+  }
+  return r;
 }
 
 /** The search for one shape over the projected trace. */

@@ -67,8 +67,9 @@ export interface SearchLimits {
   /** Internal steps of one task between two observed events. */
   maxSilent: number;
   /**
-   * Not a bound: every step is taken on a copy of its candidate, none in place (see stepAll). The
-   * results are the same either way; tests compare the two.
+   * Not a bound: every step is taken on a deep copy of its candidate, none in place (see stepAll,
+   * clone), and candidates are compared by their JSON forms (dedupe). The results are the same
+   * either way; tests compare the two.
    */
   generalOnly?: boolean;
 }
@@ -104,10 +105,18 @@ export interface Advance {
   bound?: string | undefined;
 }
 
+/** Observations between two copies of the candidates kept to take them again from (DirSearch.take). */
+const REPLAY_SPAN = 8;
+
 export class DirSearch {
   cands: Candidate[];
   /** Every step taken on a copy (an observation taken again after a step in place branched, a report). */
   private copying = false;
+  /** The first step from a candidate kept from the last observation is taken in place too (see take). */
+  private first = false;
+  /** A copy of the candidates at some earlier point, and what was done to them since: take rebuilds the candidates from them. */
+  private base: Candidate[];
+  private since: ({ o: Obs } | { pids: number[] | undefined })[] = [];
 
   constructor(readonly dir: string, readonly shape: DAddCiShape, readonly order: LockOrder, private readonly obs: Observability,
     private readonly limits: SearchLimits) {
@@ -119,16 +128,22 @@ export class DirSearch {
       locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: {}, inLookup: {}, dentryKey: {}, tasks: [], nextId: 100, seq: 0,
     };
     this.cands = [{ sc: withTasks(sc, []), s, kind: [], held: [], pend: [], req: [] }];
+    this.base = this.cands.map((c) => clone(c, ALL));
   }
 
   /** Drops the sessions of `pids` (every task when undefined): a gap made them unknown; what they held is forgotten. */
   forget(pids: number[] | undefined): void {
-    this.cands = dedupe(this.cands.map((c) => {
+    this.since.push({ pids });
+    this.forgetNow(pids);
+  }
+
+  private forgetNow(pids: number[] | undefined): void {
+    this.cands = dedupe(this.fastDedupe, this.cands.map((c) => {
       let d = c;
       for (let i = d.s.tasks.length - 1; i >= 0; i--) {
         const pid = d.s.tasks[i]!.pid;
         if (pids !== undefined && !pids.includes(pid)) continue;
-        d = removeTask(d, i);
+        d = removeTask(d, i, false, this.own(NONE));
         const l = d.s.locks[this.dir]!;
         l.readers = l.readers.filter((r) => r !== pid);
         if (l.writer === pid) l.writer = null;
@@ -145,8 +160,32 @@ export class DirSearch {
 
   /** The successors of every candidate that take observation `o`. */
   take(o: Obs): Advance {
-    // Steps are taken in place where they have one outcome; a step that turns out to branch there
-    // has lost the state it branches from, and the observation is taken again, copying at every step.
+    // The first step from each candidate is taken in place as well, where it has one outcome: the
+    // candidates are not kept (a successful observation replaces them). When no candidate takes the
+    // observation, the report describes the candidates as they were, and a step that branches has
+    // lost the state it branches from: the candidates are then rebuilt (from the last copy, the
+    // observations since taken again) and the observation taken as below.
+    if (this.limits.generalOnly !== true) {
+      let r: Advance | undefined;
+      this.first = true;
+      try {
+        r = this.takeOnce(o);
+      } catch (e) {
+        if (e !== BRANCHED) throw e;
+      } finally {
+        this.first = false;
+      }
+      if (r !== undefined && r.next.length > 0) return this.taken(o, r);
+      this.rebuild();
+    }
+    return this.taken(o, this.takeKept(o));
+  }
+
+  /** Takes `o` from candidates that stay as they are but where a report binds a name (see walk). */
+  private takeKept(o: Obs): Advance {
+    // Steps are taken in place where they have one outcome on candidates made for the observation;
+    // a step that turns out to branch there has lost the state it branches from, and the
+    // observation is taken again, copying at every step.
     try {
       return this.takeOnce(o);
     } catch (e) {
@@ -157,6 +196,26 @@ export class DirSearch {
       return this.takeOnce(o);
     } finally {
       this.copying = false;
+    }
+  }
+
+  /** Notes that `o` was taken (its successors are the candidates next, unless there are none or too many). */
+  private taken(o: Obs, r: Advance): Advance {
+    if (r.next.length === 0) return r;
+    this.since.push({ o });
+    if (this.since.length >= REPLAY_SPAN) {
+      this.base = r.next.map((c) => clone(c, ALL));
+      this.since = [];
+    }
+    return r;
+  }
+
+  /** The candidates as they were before the observation under way: the last copy, and what was done since. */
+  private rebuild(): void {
+    this.cands = this.base.map((c) => clone(c, ALL));
+    for (const x of this.since) {
+      if ('o' in x) this.cands = this.takeKept(x.o).next;
+      else this.forgetNow(x.pids);
     }
   }
 
@@ -172,10 +231,10 @@ export class DirSearch {
     if (o.ev === 'rel') {
       for (let k = out.length - 1; k >= 0; k--) {
         const before = beforeWriterSteal(out[k]!.s, this.dir);
-        if (before !== undefined) out.push({ ...clone(out[k]!), s: before });
+        if (before !== undefined) out.push({ ...clone(out[k]!, this.own(NONE)), s: before });
       }
     }
-    return { next: dedupe(out), bound };
+    return { next: dedupe(this.fastDedupe, out), bound };
   }
 
   /**
@@ -191,7 +250,7 @@ export class DirSearch {
       if (l.handoff || (l.writer === null && l.readers.length === 0)) continue;
       c.s.tasks.forEach((t, j) => {
         if (t.pid === pid || t.granted || t.status !== 'run' || t.waitLock === null) return;
-        const d = clone(c);
+        const d = clone(c, this.own(NONE));
         d.s.locks[this.dir]!.handoff = true;
         d.s.tasks[j]!.status = 'lock';
         out.push(d);
@@ -200,9 +259,22 @@ export class DirSearch {
     return out;
   }
 
+  /**
+   * Which task's variables and stack a copy made for a step of task `i` (NONE: for no step) copies:
+   * the others are shared (see clone); every task's when only the general path is asked for.
+   */
+  private own(i: number): number {
+    return this.limits.generalOnly === true ? ALL : i;
+  }
+
+  /** Whether dedupe compares candidates part by part (sameState), not by their JSON forms (only the general path asked for). */
+  private get fastDedupe(): boolean {
+    return this.limits.generalOnly !== true;
+  }
+
   /** Whether a candidate the caller owns may be changed in place (not when only the general path is asked for). */
   private inPlace(owned: boolean): boolean {
-    return owned && !this.copying && this.limits.generalOnly !== true;
+    return (owned || this.first) && !this.copying && this.limits.generalOnly !== true;
   }
 
   /** A task's syscall ended: its session must end without another event the capture would show. */
@@ -216,7 +288,7 @@ export class DirSearch {
       const next: Candidate[] = [];
       for (const f of frontier) {
         const t = f.s.tasks[i]!;
-        if (t.status === 'done') { done.push(removeTask(f, i, this.inPlace(n > 0))); continue; }
+        if (t.status === 'done') { done.push(removeTask(f, i, this.inPlace(n > 0), this.own(NONE))); continue; }
         if (t.status !== 'run') continue;
         for (const r of this.stepAll(f, i, undefined, n > 0)) if (r.events.length === 0) next.push(r.cand);
       }
@@ -239,7 +311,7 @@ export class DirSearch {
       cand.pend[j] = shown.slice(1);
       hits.push(cand);
       if (o.ev === 'acq_req' && !before.req[j]) {
-        const later = clone(before);
+        const later = clone(before, this.own(NONE));
         later.req[j] = 1;
         hits.push(later);
       }
@@ -264,7 +336,7 @@ export class DirSearch {
         if (t === undefined) continue;
         // A session that ended without another shown event: the observation starts the next one.
         if (t.status === 'done') {
-          if (o !== undefined) next.push(...this.sessions(removeTask(f, j, this.inPlace(n > 0 || startOwned)), o));
+          if (o !== undefined) next.push(...this.sessions(removeTask(f, j, this.inPlace(n > 0 || startOwned), this.own(NONE)), o));
           continue;
         }
         if (t.status !== 'run') continue;
@@ -308,7 +380,7 @@ export class DirSearch {
   private sessions(c: Candidate, o: Obs): Candidate[] {
     const kinds: SessionKind[] = o.mode === 'R' ? ['lockR'] : o.mode === 'W' ? ['lockW'] : this.order === 'new' ? ['stat', 'open_creat'] : KINDS;
     return kinds.map((kind) => {
-      const d = clone(c);
+      const d = clone(c, this.own(NONE));
       const t: TaskState = { pid: o.pid, comm: String(o.event.comm ?? ''), op: 0, pc: 'task:start', v: {}, stack: [], status: 'run',
         waitLock: null, waitMode: null, waitDentry: null, granted: false };
       d.s.tasks.push(t);
@@ -328,9 +400,10 @@ export class DirSearch {
    * with the events of the step that the capture shows.
    *
    * Each outcome is a copy of `c`, except that a candidate `owned` by the caller (made for this
-   * search step, referenced nowhere else) whose environment has one answer, as it is, takes its step
-   * in place; a step that then draws a choice throws BRANCHED, and take starts the observation
-   * again, copying at every step.
+   * search step, referenced nowhere else), or kept from the last observation while take tries the
+   * observation in place (`first`), whose environment has one answer, as it is, takes its step in
+   * place; a step that then draws a choice throws BRANCHED, and take starts the observation again
+   * (from rebuilt candidates when the kept ones were changed), copying at every step.
    */
   private stepAll(c: Candidate, i: number, o: Obs | undefined, owned: boolean): { cand: Candidate; events: TraceEvent[] }[] {
     const out: { cand: Candidate; events: TraceEvent[] }[] = [];
@@ -339,10 +412,16 @@ export class DirSearch {
       for (const r of this.resolve(c, i, kind === 'lockR' ? 'R' : 'W')) out.push(...this.stepAll(r, i, o, true));
       return out;
     }
-    const asIs = (): Candidate => clone(c);
+    const asIs = (): Candidate => clone(c, this.own(i));
     const variants = this.environments(c, i, o, asIs);
     // (an observed request keeps the state before the step: the rwsem may decide later)
     if (this.inPlace(owned) && variants.length === 1 && variants[0] === asIs && o?.ev !== 'acq_req') {
+      if (!owned) {
+        // A candidate kept from the last observation: the task's variables and stack may be shared with another (see clone).
+        const t = c.s.tasks[i]!;
+        t.v = { ...t.v };
+        t.stack = t.stack.slice();
+      }
       const raw: TraceEvent[] = [];
       this.stepTask(c, i, ONE_OUTCOME, raw);
       const shown = raw.filter((e) => inScope(e) && this.obs.shows(e));
@@ -377,7 +456,7 @@ export class DirSearch {
    */
   private resolve(c: Candidate, i: number, mode: Mode): Candidate[] {
     return AFTER_LOCK[this.order][mode].map((kind) => {
-      const d = clone(c);
+      const d = clone(c, this.own(i));
       d.kind[i] = kind;
       if (!isOp(kind)) return d;
       const t = d.s.tasks[i]!;
@@ -423,14 +502,14 @@ export class DirSearch {
     // ext4 on a casefolded directory keeps no negative dentry; the capture does not say which directories are.
     if (t.pc === 'fs_lookup:lookup' && this.obs.mayCasefold(this.dir)) {
       const dir = c.sc.dirs[0]!;
-      return [() => { dir.noNegative = false; return clone(c); }, () => { dir.noNegative = true; return clone(c); }];
+      return [() => { dir.noNegative = false; return clone(c, this.own(i)); }, () => { dir.noNegative = true; return clone(c, this.own(i)); }];
     }
-    if (t.pc === 'd_add_ci:hashlookup') return [asIs, () => withHashed(c, dcacheKey(this.dir, t.v.exact))];
+    if (t.pc === 'd_add_ci:hashlookup') return [asIs, () => withHashed(c, dcacheKey(this.dir, t.v.exact), this.own(i))];
     if (t.pc === 'd_alloc_parallel:try') {
-      const hashed = (): Candidate => withHashed(c, dcacheKey(this.dir, t.v.dapName));
+      const hashed = (): Candidate => withHashed(c, dcacheKey(this.dir, t.v.dapName), this.own(i));
       // A lookup the model does not see ended while the task waited: hashed after waiting (W).
       const waited = (): Candidate => {
-        const d = withHashed(c, dcacheKey(this.dir, t.v.dapName));
+        const d = withHashed(c, dcacheKey(this.dir, t.v.dapName), this.own(i));
         d.s.tasks[i]!.v.dapWaited = true;
         return d;
       };
@@ -479,12 +558,17 @@ function keyOfObsArgs(o: Obs): string {
 function bindName(c: Candidate, i: number, o: Obs): void {
   if (o.ev !== 'call' || o.name === undefined || (o.fn !== 'd_alloc_parallel' && o.fn !== 'lookup')) return;
   const op = c.sc.tasks[i]!.ops[0]!;
-  const v = c.s.tasks[i]!.v;
+  const t = c.s.tasks[i]!;
+  const v = t.v;
   if (op.name === UNBOUND) setOp(c, i, { name: o.name });
   else if (op.name2 === UNBOUND && v.renameNew) setOp(c, i, { name2: o.name });
   else if (v.name !== UNBOUND) return;
-  if (v.name === UNBOUND) v.name = o.name;
-  if (v.dapName === UNBOUND) v.dapName = o.name;
+  if (v.name !== UNBOUND && v.dapName !== UNBOUND) return;
+  // Replaced, not changed: other candidates may share this task's variables (see clone).
+  const bound = { ...v };
+  if (bound.name === UNBOUND) bound.name = o.name;
+  if (bound.dapName === UNBOUND) bound.dapName = o.name;
+  t.v = bound;
 }
 
 function isOp(k: SessionKind): k is OpKind {
@@ -514,15 +598,15 @@ function withTasks(sc: Scenario, tasks: TaskSpec[]): Scenario {
   return Object.freeze({ ...sc, tasks: Object.freeze(tasks) as TaskSpec[] });
 }
 
-function withHashed(c: Candidate, key: string): Candidate {
-  const d = clone(c);
+function withHashed(c: Candidate, key: string, own: number): Candidate {
+  const d = clone(c, own);
   d.s.hashed[key] = `D${d.s.nextId++}`;
   return d;
 }
 
 /** `c` without task `i`'s session; `inPlace`: `c` itself, when the caller owns it. */
-function removeTask(c: Candidate, i: number, inPlace = false): Candidate {
-  const d = inPlace ? c : clone(c);
+function removeTask(c: Candidate, i: number, inPlace: boolean, own: number): Candidate {
+  const d = inPlace ? c : clone(c, own);
   const pid = d.s.tasks[i]!.pid;
   for (const [k, il] of Object.entries(d.s.inLookup)) if (il.owner === pid) { delete d.s.inLookup[k]; delete d.s.dentryKey[il.dentry]; }
   d.s.tasks.splice(i, 1);
@@ -561,13 +645,22 @@ function prefixChooser(prefix: number[]): Chooser & { log: number[]; picks: numb
   };
 }
 
+/** clone: copy every task's variables and stack; copy no task's. */
+const ALL = -2;
+const NONE = -1;
+
 /**
- * A deep copy of a candidate's state (plain data). The search copies a candidate for every step it
- * tries, so the copy is written out (no Object.entries, no array callbacks). The scenario and the
- * pending events are shared: the model only reads the scenario, and the search replaces what it
- * changes of either (setOp; a task's list of pending events is replaced, never changed in place).
+ * A copy of a candidate's state (plain data) for a step of task `own`: every part is copied but
+ * the other tasks' variables and stacks, which are shared (ALL: a deep copy). The search copies a
+ * candidate for every step it tries, and a step changes only its own task's variables and stack
+ * (the model's routines change another task's status and grant only, src/sim/rwsem.ts,
+ * task-step.ts), while the search replaces a task's variables where it binds a name (bindName),
+ * so a shared one is never changed. The copy is written out (no Object.entries, no array
+ * callbacks). The scenario and the pending events are shared: the model only reads the scenario,
+ * and the search replaces what it changes of either (setOp; a task's list of pending events is
+ * replaced, never changed in place).
  */
-export function clone(c: Candidate): Candidate {
+export function clone(c: Candidate, own: number): Candidate {
   const s = c.s;
   const locks: ModelState['locks'] = {};
   for (const k in s.locks) {
@@ -581,7 +674,7 @@ export function clone(c: Candidate): Candidate {
   const tasks: TaskState[] = new Array<TaskState>(s.tasks.length);
   for (let j = 0; j < tasks.length; j++) {
     const t = s.tasks[j]!;
-    tasks[j] = { ...t, v: { ...t.v }, stack: t.stack.slice() };
+    tasks[j] = own === j || own === ALL ? { ...t, v: { ...t.v }, stack: t.stack.slice() } : { ...t };
   }
   return {
     sc: c.sc,
@@ -610,10 +703,11 @@ function copyRecord<T>(from: Record<string, T>): Record<string, T> {
 
 /**
  * Candidates with equal states (ids and sequence numbers aside) are one: the first of each is kept,
- * in order. The whole key (stateKey) is made only for candidates that agree on a short one made of
- * a few of its parts, since most successors differ there.
+ * in order. Only candidates that agree on a short key made of a few parts of the state are
+ * compared, since most successors differ there; `fast`: compared by sameState, else by their
+ * JSON forms (jsonStateKey), which agree.
  */
-function dedupe(cs: Candidate[]): Candidate[] {
+function dedupe(fast: boolean, cs: Candidate[]): Candidate[] {
   if (cs.length <= 1) return cs;
   const byShape = new Map<string, { c: Candidate; key?: string }[]>();
   const out: Candidate[] = [];
@@ -625,25 +719,91 @@ function dedupe(cs: Candidate[]): Candidate[] {
       out.push(c);
       continue;
     }
-    const key = stateKey(c);
-    for (const d of same) if ((d.key ??= stateKey(d.c)) === key) continue next;
-    same.push({ c, key });
+    if (fast) {
+      for (const d of same) if (sameState(d.c, c)) continue next;
+      same.push({ c });
+    } else {
+      const key = jsonStateKey(c);
+      for (const d of same) if ((d.key ??= jsonStateKey(d.c)) === key) continue next;
+      same.push({ c, key });
+    }
     out.push(c);
   }
   return out;
 }
 
-/** Parts of stateKey: candidates that differ here differ there. */
+/** Parts of jsonStateKey: candidates that differ here differ there. */
 function shapeKey(c: Candidate): string {
   let k = c.kind.join(',') + '|' + c.held.join(',') + '|' + c.req.join(',');
   for (const t of c.s.tasks) k += '|' + t.pc + ' ' + t.status;
   return k;
 }
 
-function stateKey(c: Candidate): string {
+/** What of a candidate makes it the state it is, as JSON (dedupe). */
+export function jsonStateKey(c: Candidate): string {
   const { s } = c;
   return JSON.stringify([s.locks, s.inLookup, s.tasks.map((t) => [t.pid, t.pc, t.status, t.waitLock, t.waitMode, t.granted, t.stack, t.v.name, t.v.dapOutcome,
     t.v.exact, t.v.dciInLookup, t.v.mode]), c.kind, c.held, c.req, c.pend.map((p) => p.map((e) => obsKey(e.ev, e.fn, e.args)))]);
+}
+
+/**
+ * Whether two candidates have the same jsonStateKey, compared part by part without writing it:
+ * records in their keys' order, as JSON writes them, and undefined as null where JSON has it in an
+ * array (a task's fields).
+ */
+export function sameState(a: Candidate, b: Candidate): boolean {
+  const s = a.s;
+  const u = b.s;
+  if (!sameRecord(s.locks, u.locks, sameLock) || !sameRecord(s.inLookup, u.inLookup, sameInLookup)) return false;
+  if (s.tasks.length !== u.tasks.length || !sameList(a.kind, b.kind) || !sameList(a.held, b.held) || !sameList(a.req, b.req)) return false;
+  for (let j = 0; j < s.tasks.length; j++) {
+    const t = s.tasks[j]!;
+    const w = u.tasks[j]!;
+    if (t.pid !== w.pid || t.pc !== w.pc || t.status !== w.status || !nullish(t.waitLock, w.waitLock) || !nullish(t.waitMode, w.waitMode)
+      || t.granted !== w.granted || !sameList(t.stack, w.stack)) return false;
+    const v = t.v;
+    const x = w.v;
+    if (!nullish(v.name, x.name) || !nullish(v.dapOutcome, x.dapOutcome) || !nullish(v.exact, x.exact) || !nullish(v.dciInLookup, x.dciInLookup)
+      || !nullish(v.mode, x.mode)) return false;
+  }
+  if (a.pend.length !== b.pend.length) return false;
+  for (let j = 0; j < a.pend.length; j++) {
+    const p = a.pend[j]!;
+    const q = b.pend[j]!;
+    if (p === q) continue;
+    if (p.length !== q.length) return false;
+    for (let k = 0; k < p.length; k++) if (obsKey(p[k]!.ev, p[k]!.fn, p[k]!.args) !== obsKey(q[k]!.ev, q[k]!.fn, q[k]!.args)) return false;
+  }
+  return true;
+}
+
+/** Equal as elements of a JSON array: undefined is null there. */
+function nullish<T>(x: T | null | undefined, y: T | null | undefined): boolean {
+  return (x ?? null) === (y ?? null);
+}
+
+function sameList<T>(x: readonly T[], y: readonly T[]): boolean {
+  if (x.length !== y.length) return false;
+  for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return false;
+  return true;
+}
+
+function sameRecord<T>(x: Record<string, T>, y: Record<string, T>, same: (a: T, b: T) => boolean): boolean {
+  const kx = Object.keys(x);
+  const ky = Object.keys(y);
+  if (kx.length !== ky.length) return false;
+  for (let k = 0; k < kx.length; k++) if (kx[k] !== ky[k] || !same(x[kx[k]!]!, y[ky[k]!]!)) return false;
+  return true;
+}
+
+function sameLock(l: RwsemState, m: RwsemState): boolean {
+  if (l.writer !== m.writer || l.handoff !== m.handoff || !sameList(l.readers, m.readers) || l.queue.length !== m.queue.length) return false;
+  for (let k = 0; k < l.queue.length; k++) if (l.queue[k]!.pid !== m.queue[k]!.pid || l.queue[k]!.mode !== m.queue[k]!.mode) return false;
+  return true;
+}
+
+function sameInLookup(e: { dentry: string; owner: number }, f: { dentry: string; owner: number }): boolean {
+  return e.dentry === f.dentry && e.owner === f.owner;
 }
 
 /** A short description of a candidate: the lock, and where each task is. */
