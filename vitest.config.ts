@@ -3,13 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Searches of every interleaving, whole-capture inference, whole capture runs under a stand-in
-// QEMU, conformance of whole real captures, and the fault campaigns that check real captures once
-// per damage: minutes on a small machine, so they run in their own project (`npm run
+// QEMU, conformance of whole real captures, the fault campaigns that check real captures once
+// per damage, and every bundled format checked on worker threads against the same in-process: minutes on a small machine, so they run in their own project (`npm run
 // test:exhaustive`, and in CI), not in `npm test`.
 const exhaustive = [
   'test/sim/explore.test.ts', 'test/sim/scenarios-ci.test.ts', 'test/trace/ftrace/infer.test.ts', 'test/report/capture.test.ts', 'test/report/quint.test.ts',
   'test/scripts/capture/boot-attempts.test.ts', 'test/props/fault-campaign.test.ts', 'test/kernel/mutants.test.ts',
-  'test/conform/real-captures.test.ts',
+  'test/conform/real-captures.test.ts', 'test/cli/check-parallel.test.ts',
 ];
 
 // A real headless Chromium (scripts/ci/install-browser.sh): its own project, `npm run test:browser`.
