@@ -144,7 +144,7 @@ function wellTyped(key: string, value: unknown): boolean {
     case 'ret': return value === undefined || value === null || typeof value === 'number';
     // optional arguments (events.kinv marks them `?`)
     case 'args.flags': return int || value === null || value === undefined;
-    case 'args.inode': case 'args.key': return value === null || value === undefined;
+    case 'args.inode': case 'args.key': case 'args.wq': return value === null || value === undefined;
     case 'args.rcu': return typeof value === 'boolean' || value === null || value === undefined;
     default: return false;
   }
