@@ -47,6 +47,8 @@ engine.compiled.stateList.forEach((st, i) => {
   const n = s instanceof storeMod.KeyedStore || s instanceof storeMod.Relation ? s.size : 0;
   if (n >= 1000) live[st.name] = n;
 });
+// Past-time histories (`previously`, `since`), per pattern: keyed by what the pattern names.
+engine.rt.temporal.forEach((t, i) => { if (t.last.size >= 1000) live[`past-time #${i}`] = t.last.size; });
 if (typeof globalThis.gc === 'function') { globalThis.gc(); globalThis.gc(); }
 const liveHeap = process.memoryUsage().heapUsed;
 const bytes = statSync(file).size;

@@ -53,6 +53,9 @@ export const DEFAULT_EVALUATION_BUDGET = 1_000_000;
 
 /** The vocabulary's event for a task that is gone (contract 2): its per-task state is freed after it. */
 const TASK_EXIT = 'task_exit';
+/** The vocabulary's `retire {obj}`: the object is dead, a later use of its id names a new one. */
+const OBJECT_DIES = 'retire';
+const OBJECT_DIES_FIELD = 'obj';
 
 /** Set while `clone` builds an engine: the constructor leaves the stores and counters for it to copy. */
 let cloning = false;
@@ -185,7 +188,7 @@ export class Engine {
       for (const ob of h.obligations) this.checkObligation(ob, unknown, out);
       if (h.runRules !== undefined) h.runRules(env);
       for (const t of h.temporal) {
-        this.rt.temporal[t.id]!.record(t.key(env), env.idx, ev, t.byTask ? pid : undefined);
+        this.rt.temporal[t.id]!.record(t.key(env), env.idx, ev, t.byTask ? pid : undefined, t.objectKeys?.map((k) => k(env)));
       }
       for (const inv of h.after) this.evaluate(inv, unknown, frame, out);
       for (const g of h.syncs) {
@@ -194,6 +197,7 @@ export class Engine {
     }
     for (const inv of c.always) this.evaluate(inv, false, frame, out);
     if (name === TASK_EXIT && phase === 'event') this.retire(pid);
+    else if (name === OBJECT_DIES && phase === 'event') this.objectDied(ev.args[OBJECT_DIES_FIELD] ?? null);
     return out;
   }
 
@@ -212,6 +216,12 @@ export class Engine {
     this.comms.delete(pid);
     this.explainer.forget(pid);
     for (const t of this.rt.temporal) t.forgetTask(pid);
+  }
+
+  /** What the engine keeps per object goes with it: the past-time histories keyed by it. */
+  private objectDied(obj: Scalar): void {
+    if (obj === null) return;
+    for (const t of this.rt.temporal) t.forgetObject(obj);
   }
 
   private popFrame(pid: number, fn: string): Frame | undefined {

@@ -48,7 +48,11 @@ export interface Handlers {
   obligations: CompiledObligation[];
   syncs: (Compiled | undefined)[];
   /** `byTask`: the pattern names the event's task (`pid: pid`), so its history ends with the task. */
-  temporal: { id: number; keys: ((env: Env) => Scalar)[]; key: (env: Env) => Key | undefined; byTask: boolean }[];
+  temporal: {
+    id: number; keys: ((env: Env) => Scalar)[]; key: (env: Env) => Key | undefined; byTask: boolean;
+    /** The key's id-typed fields: a `retire` of one of them forgets the history. */
+    objectKeys: ((env: Env) => Scalar)[] | undefined;
+  }[];
 }
 
 /** The compiled, reusable form of a spec: handlers by event. Build once, run many monitors. */
@@ -155,7 +159,11 @@ export class MonitorSpec {
         const g = compileExpr({ k: 'field', name: f, from: from(f), type: { k: 'str' }, span: t.span }, ctx);
         return (env: Env) => g(env) as Scalar;
       });
-      h(t.phase, t.event).temporal.push({ id: t.id, keys, key: keyOf(keys), byTask: t.fields.includes('pid') });
+      const fieldsHere = t.phase === 'ret' ? [...ev.fields, ...ev.returns] : ev.fields;
+      const typeOf = (f: string): string | undefined => fieldsHere.find((x) => x.name === f)?.type.k;
+      const objectKeys = keys.filter((_, i) => typeOf(t.fields[i]!) === 'id');
+      const byTask = t.fields.includes('pid');
+      h(t.phase, t.event).temporal.push({ id: t.id, keys, key: keyOf(keys), byTask, objectKeys: objectKeys.length > 0 ? objectKeys : undefined });
     }
     for (const cap of spec.captures.values()) this.captures.set(cap.fn, compileCapture(cap, ctx));
     this.maxSlots = maxSlots;

@@ -483,35 +483,70 @@ export interface TemporalEntry {
   ev: TraceEvent;
   /** The previous match's index, for `previously` evaluated after the current event matched. */
   prevIdx: number;
+  /** The task the pattern's key names, if it names one. */
+  task?: number | undefined;
+  /** The objects (id-typed fields) the pattern's key names. */
+  objects?: readonly Scalar[] | undefined;
 }
 
 export class TemporalStore {
   readonly last = new Map<Key, TemporalEntry>();
   /** The keys recorded for each task, for patterns that name the task (see `forgetTask`). */
-  private readonly keysOfTask = new Map<number, Key[]>();
+  private readonly keysOfTask = new Map<number, Set<Key>>();
+  /** The keys recorded for each object, for patterns that name one (see `forgetObject`). */
+  private readonly keysOfObject = new Map<Scalar, Set<Key>>();
 
-  record(key: Key | undefined, idx: number, ev: TraceEvent, task?: number): void {
+  record(key: Key | undefined, idx: number, ev: TraceEvent, task?: number, objects?: readonly Scalar[]): void {
     if (key === undefined) return;
     const e = this.last.get(key);
     if (e) { e.prevIdx = e.idx; e.idx = idx; e.ev = ev; return; }
-    this.last.set(key, { idx, ev, prevIdx: -1 });
-    if (task === undefined) return;
-    const keys = this.keysOfTask.get(task);
-    if (keys) keys.push(key); else this.keysOfTask.set(task, [key]);
+    this.last.set(key, { idx, ev, prevIdx: -1, task, objects });
+    if (task !== undefined) addTo(this.keysOfTask, task, key);
+    if (objects) for (const o of objects) if (o !== null) addTo(this.keysOfObject, o, key);
   }
 
   /** Drops the history of a task that exited (only patterns that name the task recorded it). */
   forgetTask(task: number): void {
     const keys = this.keysOfTask.get(task);
     if (!keys) return;
-    for (const k of keys) this.last.delete(k);
     this.keysOfTask.delete(task);
+    for (const k of keys) this.drop(k);
+  }
+
+  /**
+   * Drops the history of an object that died (`retire`): its id may name a new object next, which
+   * has no past, and a long run of short-lived objects keeps only the live ones' histories.
+   */
+  forgetObject(obj: Scalar): void {
+    const keys = this.keysOfObject.get(obj);
+    if (!keys) return;
+    this.keysOfObject.delete(obj);
+    for (const k of keys) this.drop(k);
+  }
+
+  private drop(key: Key): void {
+    const e = this.last.get(key);
+    if (!e) return;
+    this.last.delete(key);
+    if (e.task !== undefined) removeFrom(this.keysOfTask, e.task, key);
+    if (e.objects) for (const o of e.objects) if (o !== null) removeFrom(this.keysOfObject, o, key);
   }
 
   clone(): TemporalStore {
     const c = new TemporalStore();
     for (const [k, e] of this.last) c.last.set(k, { ...e });
-    for (const [t, keys] of this.keysOfTask) c.keysOfTask.set(t, [...keys]);
+    for (const [t, keys] of this.keysOfTask) c.keysOfTask.set(t, new Set(keys));
+    for (const [o, keys] of this.keysOfObject) c.keysOfObject.set(o, new Set(keys));
     return c;
   }
+}
+
+function addTo<K>(m: Map<K, Set<Key>>, k: K, key: Key): void {
+  const s = m.get(k);
+  if (s) s.add(key); else m.set(k, new Set([key]));
+}
+
+function removeFrom<K>(m: Map<K, Set<Key>>, k: K, key: Key): void {
+  const s = m.get(k);
+  if (s?.delete(key) && s.size === 0) m.delete(k);
 }

@@ -36,6 +36,16 @@ invariant prev_acq after rel when lock == "P": previously acq(pid: pid, lock: lo
     const r = run(spec, [ev(1, 'acq', { lock: 'P', mode: 'R' }), ev(1, 'rel', { lock: 'P', mode: 'R' }), ev(1, 'acq', { lock: 'P', mode: 'R' }), ev(1, 'acq', { lock: 'Q', mode: 'R' }), ev(1, 'rel', { lock: 'P', mode: 'R' })], { all: true });
     expect(verdicts(r).filter((v) => v[1] === 'prev_acq')).toEqual([['violation', 'prev_acq', 4]]);
   });
+  it('an object that died (retire) has no past: its id names a new object', () => {
+    const dies = compileText(EVENTS + `event retire(obj: id)
+invariant once_acq on rel: once acq(lock: lock)
+`);
+    const trace = (retired: string) => [ev(1, 'acq', { lock: 'A', mode: 'R' }), ev(1, 'acq', { lock: 'B', mode: 'R' }), ev(2, 'retire', { obj: retired }),
+      ev(1, 'rel', { lock: 'A', mode: 'R' }), ev(1, 'rel', { lock: 'B', mode: 'R' })];
+    expect(verdicts(run(dies, trace('A'), { all: true }))).toEqual([['violation', 'once_acq', 3]]);
+    expect(verdicts(run(dies, trace('B'), { all: true }))).toEqual([['violation', 'once_acq', 4]]);
+    expect(verdicts(run(dies, trace('C'), { all: true }))).toEqual([]);
+  });
 });
 
 describe('quantifiers', () => {

@@ -1,0 +1,63 @@
+/**
+ * Past-time histories are forgotten with what they name: a task that exited, an object that died
+ * (`retire`). Checked against a plain model (every key with its task and objects, filtered on each
+ * forget) through random records and forgets, clones included.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { TemporalStore } from '../../src/monitor/store.js';
+import type { TraceEvent } from '../../src/values/event.js';
+
+type Op =
+  | { k: 'record'; task: number | undefined; objects: string[] }
+  | { k: 'task'; task: number }
+  | { k: 'object'; obj: string }
+  | { k: 'clone' };
+
+const task = fc.integer({ min: 1, max: 3 });
+const obj = fc.constantFrom('I1', 'I2', 'D1');
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ k: fc.constant('record' as const), task: fc.option(task, { nil: undefined }), objects: fc.uniqueArray(obj, { maxLength: 2 }) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('task' as const), task }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('object' as const), obj }) },
+  { weight: 1, arbitrary: fc.constant({ k: 'clone' as const }) },
+);
+
+const ev = (seq: number): TraceEvent => ({ seq, pid: 1, ev: 'x', args: {} }) as TraceEvent;
+
+describe('TemporalStore forgetting', () => {
+  it('keeps exactly the keys whose task is alive and whose objects never died since they were recorded', () => {
+    fc.assert(fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+      let store = new TemporalStore();
+      const model = new Map<string, { idx: number; task: number | undefined; objects: string[] }>();
+      ops.forEach((o, idx) => {
+        if (o.k === 'record') {
+          const key = `${o.task ?? '-'}|${o.objects.join(',')}`;
+          store.record(key, idx, ev(idx), o.task, o.objects);
+          const m = model.get(key);
+          if (m) m.idx = idx; else model.set(key, { idx, task: o.task, objects: o.objects });
+        } else if (o.k === 'task') {
+          store.forgetTask(o.task);
+          for (const [k, m] of model) if (m.task === o.task) model.delete(k);
+        } else if (o.k === 'object') {
+          store.forgetObject(o.obj);
+          for (const [k, m] of model) if (m.objects.includes(o.obj)) model.delete(k);
+        } else {
+          store = store.clone();
+        }
+        expect(new Map([...store.last].map(([k, e]) => [k, e.idx]))).toEqual(new Map([...model].map(([k, m]) => [k, m.idx])));
+      });
+    }), { numRuns: 300 });
+  });
+
+  it('a clone forgets on its own', () => {
+    const a = new TemporalStore();
+    a.record('k', 0, ev(0), 1, ['I1']);
+    const b = a.clone();
+    b.forgetObject('I1');
+    expect([...a.last.keys()]).toEqual(['k']);
+    expect([...b.last.keys()]).toEqual([]);
+    a.forgetTask(1);
+    expect([...a.last.keys()]).toEqual([]);
+  });
+});
