@@ -81,7 +81,7 @@ export const COMMANDS = {
       html: { type: 'string', value: 'FILE', help: 'write a self-contained HTML timeline of the trace and its violations (one TRACE)' },
       jobs: {
         type: 'string', short: 'j', value: 'N', kind: 'int',
-        help: 'trace files checked at once, one per worker thread (default: the cores, for several files of 8 MB or more in all; 1: in this thread)',
+        help: 'trace files checked at once, one per worker thread (default: the cores, as long as each has 48 MB of trace or more; 1: in this thread)',
       },
     },
     notes: 'TRACE is an NDJSON or ftrace file (.gz too), a folder of traces, or - for standard input.',
