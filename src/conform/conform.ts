@@ -21,7 +21,8 @@ import type { CheckFileOptions } from '../checker/file.js';
 import { readTraceFile } from '../checker/file.js';
 import type { SpecSet } from '../checker/spec-set.js';
 import type { DAddCiShape, LockOrder } from '../sim/state.js';
-import { isGap, type TraceEvent, type TraceItem } from '../trace/event.js';
+import { isGap, NO_ARGS, type TraceEvent, type TraceItem } from '../trace/event.js';
+import { detach } from '../trace/ftrace/bytes.js';
 import { keyOfObs, Projector, type Obs } from './project.js';
 import { DEFAULT_LIMITS, DirSearch, describeCandidate, type SearchLimits } from './search.js';
 
@@ -221,7 +222,8 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         if (obs.ev === 'rel') beforeRelease[obs.mode ?? '']?.push(...(pending.get(dir) ?? []));
         pending.delete(dir);
       } else {
-        pending.set(dir, [...(pending.get(dir) ?? []), st]);
+        const waiting = pending.get(dir);
+        if (waiting === undefined) pending.set(dir, [st]); else waiting.push(st);
       }
     }
   }
@@ -246,8 +248,6 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
     events: index, unknownTaskEvents, gaps };
 }
 
-const NO_ARGS: TraceEvent['args'] = Object.freeze({});
-
 /**
  * `o` as the search keeps it until the end of the trace: its event with what the search and its
  * report read of it (the task, kind, function, sequence number, place), not the reader's whole
@@ -269,7 +269,7 @@ function kept(o: Obs): Obs {
 function interned(names: Map<string, string>, s: string): string {
   let r = names.get(s);
   if (r === undefined) {
-    r = (JSON.parse(JSON.stringify(s)) as string);
+    r = detach(s);
     names.set(r, r);
   }
   return r;

@@ -117,9 +117,12 @@ export class DirSearch {
   /** A copy of the candidates at some earlier point, and what was done to them since: take rebuilds the candidates from them. */
   private base: Candidate[];
   private since: ({ o: Obs } | { pids: number[] | undefined })[] = [];
+  /** Whether the capture shows a wait for another lookup (d_wait_lookup not inlined). */
+  private readonly waitsShown: boolean;
 
   constructor(readonly dir: string, readonly shape: DAddCiShape, readonly order: LockOrder, private readonly obs: Observability,
     private readonly limits: SearchLimits) {
+    this.waitsShown = obs.shows({ seq: 0, pid: 0, ev: 'il_wait_begin', args: {} });
     const sc: Scenario = {
       dirs: [{ id: dir, ci: obs.caseInsensitive(dir), entries: [], revalidates: obs.revalidates(dir) }], tasks: [], dAddCi: shape, order,
       faults: { allocFail: obs.allocFailures, exactHashed: false }, handoff: true,
@@ -424,9 +427,7 @@ export class DirSearch {
       }
       const raw: TraceEvent[] = [];
       this.stepTask(c, i, ONE_OUTCOME, raw);
-      const shown = raw.filter((e) => inScope(e) && this.obs.shows(e));
-      if (c.req[i] && shown[0]?.ev === 'acq_req') { shown.shift(); c.req[i] = 0; }
-      return [{ cand: c, events: shown }];
+      return [{ cand: c, events: this.shownOfStep(c, i, raw) }];
     }
     for (const variant of variants) {
       const todo: number[][] = [[]];
@@ -436,15 +437,10 @@ export class DirSearch {
         const ch = prefixChooser(prefix);
         const raw: TraceEvent[] = [];
         this.stepTask(d, i, ch, raw);
-        // Where the capture shows a waited-for hit as a hit, the two are one state: the model treats them alike after the return.
-        const v = d.s.tasks[i]?.v;
-        if (v !== undefined && v.dapOutcome === 'W' && !this.obs.showsWaitedOutcome) v.dapOutcome = 'H';
         for (let k = prefix.length; k < ch.log.length; k++) {
           for (let p = 1; p < ch.log[k]!; p++) todo.push([...ch.picks.slice(0, k), p]);
         }
-        const shown = raw.filter((e) => inScope(e) && this.obs.shows(e)).map((e) => this.asShown(e));
-        if (d.req[i] && shown[0]?.ev === 'acq_req') { shown.shift(); d.req[i] = 0; }
-        out.push({ cand: d, events: shown });
+        out.push({ cand: d, events: this.shownOfStep(d, i, raw) });
       }
     }
     return out;
@@ -469,6 +465,20 @@ export class DirSearch {
   }
 
   /** A model event as the capture would show it: a waited-for hit is a hit where the capture cannot tell them apart. */
+  /**
+   * What the capture shows of task i's step (its events in scope, as the capture shows them; an
+   * acquisition request the candidate already took for it dropped), with the task's state made
+   * what the capture can tell.
+   */
+  private shownOfStep(d: Candidate, i: number, raw: TraceEvent[]): TraceEvent[] {
+    // Where the capture shows a waited-for hit as a hit, the two are one state: the model treats them alike after the return.
+    const v = d.s.tasks[i]?.v;
+    if (v !== undefined && v.dapOutcome === 'W' && !this.obs.showsWaitedOutcome) v.dapOutcome = 'H';
+    const shown = raw.filter((e) => inScope(e) && this.obs.shows(e)).map((e) => this.asShown(e));
+    if (d.req[i] && shown[0]?.ev === 'acq_req') { shown.shift(); d.req[i] = 0; }
+    return shown;
+  }
+
   private asShown(e: TraceEvent): TraceEvent {
     if (this.obs.showsWaitedOutcome || e.ev !== 'ret' || e.fn !== 'd_alloc_parallel' || e.args.outcome !== 'W') return e;
     return { ...e, args: { ...e.args, outcome: 'H' } };
@@ -516,8 +526,7 @@ export class DirSearch {
       // The step's shown event is d_alloc_parallel's return when the capture shows it: only the answers that give its outcome.
       if (o?.ev === 'ret' && o.fn === 'd_alloc_parallel' && this.obs.shows(o.event)) {
         // A wait the capture does not show (d_wait_lookup inlined) before a hit it cannot tell from a plain one.
-        const waitsShown = this.obs.shows({ seq: 0, pid: 0, ev: 'il_wait_begin', args: {} });
-        if (o.outcome === 'H') return this.obs.showsWaitedOutcome || waitsShown ? [hashed] : [hashed, waited];
+        if (o.outcome === 'H') return this.obs.showsWaitedOutcome || this.waitsShown ? [hashed] : [hashed, waited];
         return o.outcome === 'W' ? [asIs, waited] : [asIs];
       }
       return [asIs, hashed, waited];

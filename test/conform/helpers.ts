@@ -1,4 +1,5 @@
 /** What the conform tests share: the bundled spec, a conformance run of each shape, its verdicts in brief. */
+import { expect } from 'vitest';
 import { bundledSpecDir } from '../../src/analysis/load.js';
 import { SpecSet } from '../../src/checker/spec-set.js';
 import { conformTraceFile, SHAPES, type ConformReport, type ShapeResult } from '../../src/conform/conform.js';
@@ -10,6 +11,14 @@ export async function conform(path: string, shapes: DAddCiShape[] = SHAPES, orde
   const r = await conformTraceFile(path, specs, { shapes, order });
   if (r === undefined) throw new Error(`${path} unreadable`);
   return r;
+}
+
+/** As `conform`, and the search's general path (every step taken on a copy) must give the same report. */
+export async function conformBothPaths(path: string, shapes: DAddCiShape[] = SHAPES, order: LockOrder = 'current'): Promise<ConformReport> {
+  const fast = await conform(path, shapes, order);
+  const general = await conformTraceFile(path, specs, { shapes, order, limits: { generalOnly: true } });
+  expect(general, `${path}: the general path`).toEqual(fast);
+  return fast;
 }
 
 /** Each shape's verdict, with the first failing event's index, line and comparison key when it has one. */

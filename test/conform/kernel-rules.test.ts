@@ -20,7 +20,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { conform, verdicts } from './helpers.js';
+// Each story through the fast paths and the general path of the search alike (conformBothPaths).
+import { conformBothPaths as conform, verdicts } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-conform-rules-'));
 
