@@ -1,7 +1,9 @@
 // The command line as one script (dist/cli/kinv.cjs, written by `npm run build`), run with V8's
 // code cache (kinv.cjs.cache): a cold start then neither parses nor compiles the functions a
 // command uses, which was most of its time over Node's own start. The cache is made by a run of
-// the build's Node; another Node (or a changed script) rejects it and the script compiles as usual.
+// the build's Node; another Node rejects it and the script compiles as usual. V8 checks the
+// source's length, not its content: the build writes the script and its cache together, and a
+// script edited by hand must be rebuilt (`npm run build`) or its cache deleted.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
@@ -18,7 +20,7 @@ function run(script, file) {
   script.runInThisContext()(mod.exports, require, mod, file, dirname(file));
 }
 
-/** Runs the bundle; true when its code cache was used. */
+/** Runs the bundle, with its code cache when this Node accepts it. */
 export function runBundle(file) {
   let cachedData;
   try {
@@ -31,10 +33,9 @@ export function runBundle(file) {
     // Node 22.1 and later keep a compile cache of their own (in the system's temporary folder).
     nodeModule.enableCompileCache();
     nodeModule.createRequire(file)(file);
-    return false;
+    return;
   }
   run(script, file);
-  return cachedData !== undefined && !script.cachedDataRejected;
 }
 
 /** Runs the bundle on `argv` and writes its code cache when the process exits (`npm run build`). */

@@ -188,7 +188,9 @@ export class Engine {
       for (const ob of h.obligations) this.checkObligation(ob, unknown, out);
       if (h.runRules !== undefined) h.runRules(env);
       for (const t of h.temporal) {
-        this.rt.temporal[t.id]!.record(t.key(env), env.idx, ev, t.byTask ? pid : undefined, t.objectKeys?.map((k) => k(env)));
+        const store = this.rt.temporal[t.id]!;
+        const key = t.key(env);
+        if (store.record(key, env.idx, ev, t.byTask ? pid : undefined) && t.objectKeys !== undefined) store.nameObjects(key!, t.objectKeys.map((k) => k(env)));
       }
       for (const inv of h.after) this.evaluate(inv, unknown, frame, out);
       for (const g of h.syncs) {

@@ -18,7 +18,7 @@ import type { KernelSymbols } from '../trace/ftrace/sites.js';
 /** What every worker is started with. */
 export interface WorkerSetup {
   specs: string[];
-  params: Record<string, string>;
+  /** The check's options; its `params` also set the spec's parameters. */
   check: {
     from: string;
     all: boolean;
@@ -63,7 +63,7 @@ function startWorker(setup: WorkerSetup): Worker {
   return new Worker(boot, { eval: true, workerData: setup });
 }
 
-export class WorkerError extends Error {}
+class WorkerError extends Error {}
 
 /**
  * Checks `files` on `jobs` workers; `sinkFor(i)` is asked for file i's sink when the files before

@@ -10,7 +10,7 @@ import type { CheckJob, FromWorker, WorkerSetup } from './check-parallel.js';
 
 const port = parentPort!;
 const setup = workerData as WorkerSetup;
-const specs = new SpecSet(setup.specs, setup.params);
+const specs = new SpecSet(setup.specs, setup.check.params);
 const post = (m: FromWorker): void => port.postMessage(m);
 
 port.on('message', (job: CheckJob) => {

@@ -148,18 +148,10 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
           return (env, each) => {
             const rel = env.rt.stores[si] as Relation;
             const v = value(env) as Scalar;
-            if (pos === 0 || !rel.reverseIndexed) {
-              const m = v === null ? undefined : rel.succ.get(v);
-              for (const [from, sm] of pos === 0 ? (m ? [[v, m] as const] : []) : [...rel.succ]) for (const to of [...sm.keys()]) {
-                spend(env.rt);
-                env.locals[a] = from; env.locals[b] = to;
-                if (!each()) return;
-              }
-              return;
-            }
-            for (const from of rel.predecessors(v)) {
+            const m = pos === 0 && v !== null ? rel.succ.get(v) : undefined;
+            for (const other of pos === 0 ? (m ? [...m.keys()] : []) : rel.predecessors(v)) {
               spend(env.rt);
-              env.locals[a] = from; env.locals[b] = v;
+              env.locals[a] = pos === 0 ? v : other; env.locals[b] = pos === 0 ? other : v;
               if (!each()) return;
             }
           };

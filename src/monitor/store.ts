@@ -395,6 +395,7 @@ export class Relation {
     if (reverseIndex) { this.pred = new Map(); this.rank = new Map(); }
   }
 
+  /** Whether it keeps the reverse index (memory per edge) or walks every edge for `predecessors`. */
   get reverseIndexed(): boolean {
     return this.pred !== undefined;
   }
@@ -402,15 +403,16 @@ export class Relation {
   add(a: Scalar, b: Scalar, prov: TraceEvent | undefined): void {
     if (a === null || b === null) return;
     let m = this.succ.get(a);
-    if (!m) { m = new Map(); const fa = flat(a) as Key; this.succ.set(fa, m); this.rank?.set(fa, this.nextRank++); }
-    if (m.has(b)) return;
+    if (m?.has(b)) return;
+    const fa = flat(a) as Key;
+    if (!m) { m = new Map(); this.succ.set(fa, m); this.rank?.set(fa, this.nextRank++); }
     const fb = flat(b) as Key;
     m.set(fb, prov);
     this.size++;
     if (this.pred) {
       let p = this.pred.get(fb);
       if (!p) { p = new Set(); this.pred.set(fb, p); }
-      p.add(a);
+      p.add(fa);
     }
   }
 
@@ -430,9 +432,15 @@ export class Relation {
     return a !== null && b !== null && (this.succ.get(a)?.has(b) ?? false);
   }
 
-  /** The nodes with an edge to `b` (needs the reverse index), in the order a walk of `succ` meets them. */
+  /** The nodes with an edge to `b`, in the order a walk of `succ` meets them. */
   predecessors(b: Scalar): Key[] {
-    const p = b === null ? undefined : this.pred!.get(b);
+    if (b === null) return [];
+    if (!this.pred) {
+      const out: Key[] = [];
+      for (const [a, m] of this.succ) if (m.has(b)) out.push(a);
+      return out;
+    }
+    const p = this.pred.get(b);
     if (!p) return [];
     const out = [...p];
     if (out.length > 1) out.sort((x, y) => this.rank!.get(x)! - this.rank!.get(y)!);
@@ -496,13 +504,22 @@ export class TemporalStore {
   /** The keys recorded for each object, for patterns that name one (see `forgetObject`). */
   private readonly keysOfObject = new Map<Scalar, Set<Key>>();
 
-  record(key: Key | undefined, idx: number, ev: TraceEvent, task?: number, objects?: readonly Scalar[]): void {
-    if (key === undefined) return;
+  /** Records a match; true when the key is new (its objects are then given to `nameObjects`). */
+  record(key: Key | undefined, idx: number, ev: TraceEvent, task?: number): boolean {
+    if (key === undefined) return false;
     const e = this.last.get(key);
-    if (e) { e.prevIdx = e.idx; e.idx = idx; e.ev = ev; return; }
-    this.last.set(key, { idx, ev, prevIdx: -1, task, objects });
+    if (e) { e.prevIdx = e.idx; e.idx = idx; e.ev = ev; return false; }
+    this.last.set(key, { idx, ev, prevIdx: -1, task, objects: undefined });
     if (task !== undefined) addTo(this.keysOfTask, task, key);
-    if (objects) for (const o of objects) if (o !== null) addTo(this.keysOfObject, o, key);
+    return true;
+  }
+
+  /** The objects a key just recorded names (see `forgetObject`). */
+  nameObjects(key: Key, objects: readonly Scalar[]): void {
+    const e = this.last.get(key);
+    if (!e) return;
+    e.objects = objects;
+    for (const o of objects) if (o !== null) addTo(this.keysOfObject, o, key);
   }
 
   /** Drops the history of a task that exited (only patterns that name the task recorded it). */

@@ -140,11 +140,11 @@ export class FastRecordParser {
   /** `{ "k": scalar, ... }` at pos. Duplicate or `__proto__` keys go to the slow path. */
   private parseArgs(): Record<string, Scalar> | undefined {
     this.pos++;
+    let c = this.skipWs();
+    if (c === RBRACE) { this.pos++; return NO_ARGS; }
     const args: Record<string, Scalar> = {};
     const keys = this.argKeys;
     keys.length = 0;
-    let c = this.skipWs();
-    if (c === RBRACE) { this.pos++; return NO_ARGS; }
     while (true) {
       if (c !== QUOTE) return undefined;
       const ks = this.pos + 1;

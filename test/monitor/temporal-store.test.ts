@@ -33,7 +33,7 @@ describe('TemporalStore forgetting', () => {
       ops.forEach((o, idx) => {
         if (o.k === 'record') {
           const key = `${o.task ?? '-'}|${o.objects.join(',')}`;
-          store.record(key, idx, ev(idx), o.task, o.objects);
+          if (store.record(key, idx, ev(idx), o.task)) store.nameObjects(key, o.objects);
           const m = model.get(key);
           if (m) m.idx = idx; else model.set(key, { idx, task: o.task, objects: o.objects });
         } else if (o.k === 'task') {
@@ -52,7 +52,7 @@ describe('TemporalStore forgetting', () => {
 
   it('a clone forgets on its own', () => {
     const a = new TemporalStore();
-    a.record('k', 0, ev(0), 1, ['I1']);
+    if (a.record('k', 0, ev(0), 1)) a.nameObjects('k', ['I1']);
     const b = a.clone();
     b.forgetObject('I1');
     expect([...a.last.keys()]).toEqual(['k']);

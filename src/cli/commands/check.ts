@@ -152,7 +152,7 @@ export async function check(argv: string[]): Promise<number> {
   const jobs = workersFor(o, files);
   if (jobs > 1) {
     const setup = {
-      specs: o.specs, params: o.params,
+      specs: o.specs,
       check: {
         from: o.from, all: o.all, evaluationBudget: o.evalBudget, params: o.params, probes: capture.probes,
         kernelFunctions: capture.kernelFunctions && [...capture.kernelFunctions], kernelSymbols: capture.kernelSymbols,
