@@ -99,8 +99,11 @@ export async function readTraceFile(path: string, specs: SpecSet, opts: CheckFil
     capture: { probes: opts.probes, kernelFunctions: opts.kernelFunctions, kernelSymbols: opts.kernelSymbols },
   });
   if (reader === undefined) return undefined;
+  // The spec as this input needs it (its source, what the input suggests) may fail to load where
+  // the base loaded: its diagnostics are this file's.
+  const known = specs.diagnostics.length;
   const ready = specs.for(format.events, reader.inferred);
-  if (!ready) return undefined;
+  if (!ready) { for (const d of specs.diagnostics.slice(known)) diag(d); return undefined; }
   const schema = new SchemaValidator(ready.spec);
   const opened = reader.read(ready.spec, (e) => schema.problem(e));
   if (opened === undefined) return undefined;

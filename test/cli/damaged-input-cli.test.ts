@@ -65,4 +65,13 @@ describe('unusable arguments', () => {
     expect(r.stderr).toContain("error[KV003]: cannot read spec '/dev/zero': not a regular file");
     expect(r.stderr).toContain(`--> ${spec}:1:1`);
   });
+
+  it('a spec that cannot take a trace\'s source says why, at its line, and the trace is not judged', () => {
+    const spec = join(tmp, 'ndjson-only.kinv');
+    writeFileSync(spec, 'enum Source { ndjson }\nparam source: Source = ndjson\nevent syscall_exit()\nstate n: var int\non syscall_exit when source == ndjson { n := n + 1 }\n');
+    const r = kinv(['check', '--spec', spec, 'traces/ftrace/events-lock.txt']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('error[KV106]: --param source=ftrace: expected one of ndjson');
+    expect(r.stderr).toContain(`--> ${spec}:2:7`);
+  });
 });
