@@ -1,8 +1,9 @@
 // `npm run build`: dist/ from a clean slate (a module removed from src/ must not linger in the
 // package), then the grammar's hand-typed declarations over the ones tsc infers from its JavaScript.
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { dirname as dirOf, relative as relativeTo, resolve as resolvePath } from 'node:path';
 
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 rmSync('dist', { recursive: true, force: true });
@@ -16,12 +17,20 @@ const specDir = 'spec/vfs';
 const texts = readdirSync(specDir).filter((f) => f.endsWith('.kinv')).sort().map((f) => readFileSync(`${specDir}/${f}`, 'utf8'));
 writeFileSync('dist/analysis/spec-cache.json', JSON.stringify(buildSpecCache(texts)));
 
+// The bundled spec analysed, for the parameter sets a start most often asks for: as it is (check),
+// `order` at its other value (explore, sim), ftrace input (check of a capture). dist/analysis/load.js
+// reads it when the spec files are the very ones it was made from, else analyses them.
+const { buildSpecProduct } = await import(new URL('../../dist/analysis/spec-product-build.js', import.meta.url).href);
+const product = buildSpecProduct(resolvePath(specDir), [{ order: 'new' }, { source: 'ftrace' }]);
+mkdirSync('dist/analysis/spec-product');
+writeFileSync('dist/analysis/spec-product/index.json', product.header);
+product.variants.forEach((text, i) => writeFileSync(`dist/analysis/spec-product/${i}.json`, text));
+
 // The command line as one CommonJS script with V8's code cache of a cold `explore` (bin/bundle.js
 // runs it): loading ~80 modules and compiling their functions was most of a cold start. Each
 // module's `import.meta.url` stays its own file's in dist/, so the files it reads beside itself
 // (spec-cache.json, ../../package.json, a worker's module) are found as from the modules.
 const { build } = await import('esbuild');
-const { dirname: dirOf, relative: relativeTo, resolve: resolvePath } = await import('node:path');
 const cliDir = resolvePath('dist/cli');
 await build({
   entryPoints: ['dist/cli/main.js'],

@@ -1,0 +1,129 @@
+/**
+ * The bundled spec, analysed at build time: `npm run build` writes the analysed spec of
+ * spec/vfs/ next to the compiled loader (dist/analysis/spec-product/, made by
+ * spec-product-build.ts), so a start with the bundled spec parses one JSON text instead of
+ * parsing, type checking and lowering ~60 kB of spec (most of a cold `explore`).
+ *
+ * The loader uses a product only for the very files it was made from (every text compared whole,
+ * the folder's list of files too) and only for a parameter set it holds; anything else is analysed
+ * as usual. A product is a header (index.json: the files, the parameter sets) and one JSON text
+ * per parameter set (a "line", N.json), read only when asked for.
+ *
+ * JSON has no Map, Set or function: those stand as a record tagged `TAG` (a builtin by its key
+ * in the builtin table), and spans name their file by a mark (`sourceMark`); one walk over the
+ * parsed line puts back the values and the paths the loader shows.
+ */
+import type { Diagnostic } from '../diag/diagnostic.js';
+import { BUILTINS } from './builtins.js';
+import type { TypedSpec } from './ir.js';
+
+/** Bumped when the layout changes: a product of another layout is not read. */
+export const PRODUCT_FORMAT = 1;
+
+/** Stands for the display path of the header's file `index` in a product's spans (short: a span holds one). */
+export function sourceMark(index: number): string {
+  return `\u0000${index}`;
+}
+
+export interface ProductHeader {
+  format: number;
+  /** The folder's `*.kinv` files, sorted, as the loader lists them. */
+  listed: string[];
+  /** Every file the loader reads, in its order, with the text that was analysed. */
+  files: { name: string; text: string }[];
+  /** Each declared parameter's default value, written as `--param` would give it. */
+  defaults: Record<string, string>;
+  /** Per line after the header: the parameters it was analysed with, the defaults left out. */
+  variants: Record<string, string>[];
+}
+
+/** What a product line holds: the loader's result for the bundled spec with those parameters. */
+export interface ProductValue {
+  spec: TypedSpec;
+  diagnostics: Diagnostic[];
+}
+
+/** The key of a record that stands for a value JSON cannot hold; its value says which. */
+export const TAG = '\u0000';
+export type Tagged = { [TAG]: 'map'; entries: unknown[] } | { [TAG]: 'set'; items: unknown[] } | { [TAG]: 'builtin'; name: string };
+
+/** The key of a parameter set: its entries sorted by name. */
+export function paramsKey(params: Record<string, string>): string {
+  return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
+}
+
+/** The files of a product: its header, and each parameter set's line. */
+export interface ProductFiles {
+  header: string;
+  variants: string[];
+}
+
+/** A product, its lines read on demand. */
+export class SpecProduct {
+  readonly header: ProductHeader;
+  private readonly byParams = new Map<string, number>();
+
+  /** Throws when the header is no product of this format. */
+  constructor(header: string, private readonly line: (variant: number) => string) {
+    this.header = JSON.parse(header) as ProductHeader;
+    if (this.header.format !== PRODUCT_FORMAT) throw new Error(`spec product format ${this.header.format}, not ${PRODUCT_FORMAT}`);
+    this.header.variants.forEach((p, i) => this.byParams.set(paramsKey(p), i));
+  }
+
+  /**
+   * The line analysed with `params`, or undefined. A parameter given at its default makes the same
+   * spec as one left out (the build checks that of every parameter); an undeclared one is for the
+   * analysis to report.
+   */
+  variantFor(params: Record<string, string>): number | undefined {
+    const differing: Record<string, string> = {};
+    for (const [k, v] of Object.entries(params)) {
+      const d = this.header.defaults[k];
+      if (d === undefined) return undefined;
+      if (v !== d) differing[k] = v;
+    }
+    return this.byParams.get(paramsKey(differing));
+  }
+
+  /** Line `variant`, its spans naming each file as `shown` gives. Throws when it cannot be read or names a builtin this build lacks. */
+  read(variant: number, shown: (name: string) => string): ProductValue {
+    const marks = new Map(this.header.files.map((f, i) => [sourceMark(i), shown(f.name)]));
+    return revive(JSON.parse(this.line(variant)), marks) as ProductValue;
+  }
+}
+
+const BUILTIN_TABLE: Readonly<Record<string, unknown>> = BUILTINS;
+
+/** Puts back, in place, what a product line's JSON stands for: tagged values and the files' shown paths. */
+function revive(x: unknown, marks: Map<string, string>): unknown {
+  if (typeof x === 'object') return x === null ? x : reviveObject(x, marks);
+  return typeof x === 'string' && x.charCodeAt(0) === 0 ? marks.get(x) ?? x : x;
+}
+
+function reviveObject(v: object, marks: Map<string, string>): unknown {
+  // Most values come back as they are: a store only where one changed (a keyed store of any
+  // property on records of every shape is slow, most of a walk that stored every value).
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      const y = revive(x, marks);
+      if (y !== x) v[i] = y;
+    }
+    return v;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    const x = o[k];
+    const y = revive(x, marks);
+    if (y !== x) o[k] = y;
+  }
+  const t = o as Partial<Tagged>;
+  switch (t[TAG]) {
+    case undefined: return o;
+    case 'map': return new Map(t.entries as [unknown, unknown][]);
+    case 'set': return new Set(t.items);
+    case 'builtin':
+      if (!Object.hasOwn(BUILTIN_TABLE, t.name!)) throw new Error(`the spec product names a builtin '${t.name}' this build does not have`);
+      return BUILTIN_TABLE[t.name!];
+  }
+}
