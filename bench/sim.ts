@@ -1,11 +1,12 @@
 /**
  * Simulator and exploration figures for `npm run bench`: simulator events/s on a large random
  * scenario, exploration states/s on the two- and three-task scenarios in every d_add_ci shape and
- * lock order (with the ratio to Spin's 300-450 K states/s), fuzzing runs/s, and the wall time from
- * a cold start (a new process) to the first counterexample of the draft d_add_ci.
+ * lock order (with the ratio to Spin's 300-450 K states/s), fuzzing runs/s, and the wall and CPU
+ * time from a cold start (a new process) to the first counterexample of the draft d_add_ci.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { distIsFresh } from './fresh.js';
@@ -24,17 +25,43 @@ const { fuzz } = await lib<typeof import('../src/sim/fuzz.js')>('sim/fuzz');
 const { DEFAULT_RANDOM, randomScenario, SCENARIOS } = await lib<typeof import('../src/sim/scenarios.js')>('sim/scenarios');
 const { simulate } = await lib<typeof import('../src/sim/simulate.js')>('sim/simulate');
 
-/** Wall times of three fresh `kinv explore --first` processes on the draft shape. */
-function coldStart(scenario: string): number[] {
-  const bin = join(ROOT, 'bin', 'kinv.js');
-  const out: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const t = performance.now();
-    const p = spawnSync(process.execPath, [bin, 'explore', '--d-add-ci', 'draft', '--order', 'new', '--scenario', scenario, '--first', '--format', 'json'], { encoding: 'utf8' });
-    if (!p.stdout.includes('d_add_ci_parent_lock_balanced')) throw new Error(`explore found no draft counterexample in ${scenario}`);
-    out.push(Number(((performance.now() - t) / 1000).toFixed(3)));
+/** CPU seconds (user + system) of this process's waited-for children so far, from /proc (Linux); undefined elsewhere. */
+function childrenCpu(): number | undefined {
+  try {
+    // After the command name (which may hold spaces, so split after its closing parenthesis):
+    // fields 16 and 17 of stat(5), cutime and cstime, in clock ticks (100 per second on Linux).
+    const fields = readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return undefined;
   }
-  return out;
+}
+
+const best = (xs: number[]): number => Math.min(...xs);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Wall and CPU times of ten fresh `kinv explore --first` processes on the draft shape (CPU to a
+ * clock tick, 10 ms): a start is ~0.1-0.3 s, so the machine's load moves single runs by tens of ms.
+ */
+function coldStart(scenario: string): Record<string, unknown> {
+  const bin = join(ROOT, 'bin', 'kinv.js');
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t = performance.now();
+    const c0 = childrenCpu();
+    const p = spawnSync(process.execPath, [bin, 'explore', '--d-add-ci', 'draft', '--order', 'new', '--scenario', scenario, '--first', '--format', 'json'], { encoding: 'utf8' });
+    const c1 = childrenCpu();
+    if (!p.stdout.includes('d_add_ci_parent_lock_balanced')) throw new Error(`explore found no draft counterexample in ${scenario}`);
+    wall.push(Number(((performance.now() - t) / 1000).toFixed(3)));
+    if (c0 !== undefined && c1 !== undefined) cpu.push(Number((c1 - c0).toFixed(2)));
+  }
+  return {
+    seconds: wall, best: best(wall), median: median(wall),
+    ...(cpu.length ? { cpuSeconds: cpu, cpuBest: best(cpu), cpuMedian: median(cpu) } : {}),
+    loadAverage: Number(loadavg()[0]!.toFixed(2)),
+  };
 }
 
 /** States per second as a share of Spin 6.5's 300-450 K states/s on its coarse model of the protocol. */
@@ -98,8 +125,8 @@ export async function benchSim(): Promise<Record<string, unknown>> {
     fuzz: { protocol: 'fixed/new', runs: fz.runs, seconds: Number(fz.seconds.toFixed(2)), runsPerSecond: Math.round(fz.runs / fz.seconds), findings: fz.findings.length },
     coldStartToDraftCounterexample: {
       target: '<= 0.2 s',
-      oneTask: { seconds: single, best: Math.min(...single) },
-      twoTasks: { seconds: pair, best: Math.min(...pair) },
+      oneTask: single,
+      twoTasks: pair,
       build: existsSync(join(ROOT, 'dist', 'cli', 'main.js')) ? 'dist (when fresh)' : 'sources via tsx',
     },
   };

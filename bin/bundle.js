@@ -4,10 +4,15 @@
 // the build's Node; another Node rejects it and the script compiles as usual. V8 checks the
 // source's length, not its content: the build writes the script and its cache together, and a
 // script edited by hand must be rebuilt (`npm run build`) or its cache deleted.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { Script } from 'node:vm';
-import nodeModule from 'node:module';
+// Node's modules are loaded by `require`: an ES import of node:fs builds its ES module face, which
+// loads fs's streams (a few ms of every start).
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { readFileSync, writeFileSync } = require('node:fs');
+const { dirname } = require('node:path');
+const { Script } = require('node:vm');
+const nodeModule = require('node:module');
 
 function compile(file, cachedData) {
   const source = readFileSync(file, 'utf8');

@@ -40,6 +40,8 @@ await build({
   format: 'cjs',
   target: 'node20',
   packages: 'external',
+  // Without comments and indentation the script is ~40% smaller, and reading it (a few ms of a start) as fast; names stay as they are.
+  minifyWhitespace: true,
   logLevel: 'warning',
   plugins: [{
     name: 'own-import-meta-url',
