@@ -44,7 +44,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
  * Wall and CPU times of ten fresh `kinv explore --first` processes on the draft shape (CPU to a
  * clock tick, 10 ms): a start is ~0.1-0.3 s, so the machine's load moves single runs by tens of ms.
  */
-function coldStart(scenario: string): Record<string, unknown> {
+export function coldStart(scenario: string): Record<string, unknown> {
   const bin = join(ROOT, 'bin', 'kinv.js');
   const wall: number[] = [];
   const cpu: number[] = [];
