@@ -285,9 +285,10 @@ export class KeyedStore {
     if (prov) {
       e.prov = prov;
       // Grown as deletions come, up to TOMBSTONES: exploration clones stores by the thousand, each deleting a few entries.
+      // One store for both the growing ring and the full one (ringAt is its length until it is
+      // full): a branch first taken at the 1,025th deletion would undo the optimized code then.
       this.ring ??= [];
-      if (this.ring.length < TOMBSTONES) this.ring.push(e);
-      else this.ring[this.ringAt] = e;
+      this.ring[this.ringAt] = e;
       this.ringAt = (this.ringAt + 1) % TOMBSTONES;
     }
   }
@@ -307,6 +308,15 @@ export class KeyedStore {
   *entries(): Generator<Entry> {
     if (this.arity === 1) { yield* this.root.values() as Iterable<Entry>; return; }
     yield* walk(this.root, this.arity - 1);
+  }
+
+  /**
+   * The first level of the tree: entries by key for a one-part key, maps of entries by the second
+   * part for a two-part key. For generated walks of the whole store, which meet the entries in the
+   * order `forEachEntry` does; not to be changed through.
+   */
+  topLevel(): ReadonlyMap<Key, unknown> {
+    return this.root;
   }
 
   /** Calls `each` on every entry until it returns false; like `entries()` without a generator. */
