@@ -41,13 +41,13 @@ const HELPERS = {
     const e = s.get1(a);
     if (v === null) { if (e) s.deleteEntry(e, ev); return; }
     if (e) { e.v = v; e.prov = ev; return; }
-    s.set([a], v, ev);
+    s.set1(a, v, ev);
   },
   asg2(s: KeyedStore, v: Scalar, a: Scalar, b: Scalar, ev: TraceEvent): void {
     const e = s.get2(a, b);
     if (v === null) { if (e) s.deleteEntry(e, ev); return; }
     if (e) { e.v = v; e.prov = ev; return; }
-    s.set([a, b], v, ev);
+    s.set2(a, b, v, ev);
   },
   del1(s: KeyedStore, a: Scalar, ev: TraceEvent): void {
     const e = s.get1(a);
@@ -61,12 +61,12 @@ const HELPERS = {
   add1(s: KeyedStore, a: Scalar, ev: TraceEvent): void {
     const e = s.get1(a);
     if (e) { e.v = true; e.prov = ev; return; }
-    s.set([a], true, ev);
+    s.set1(a, true, ev);
   },
   add2(s: KeyedStore, a: Scalar, b: Scalar, ev: TraceEvent): void {
     const e = s.get2(a, b);
     if (e) { e.v = true; e.prov = ev; return; }
-    s.set([a, b], true, ev);
+    s.set2(a, b, true, ev);
   },
   relHas(r: Relation, a: Scalar, b: Scalar): boolean {
     return r.has(a, b);
