@@ -19,7 +19,7 @@ import type { DomainIR } from '../analysis/ir.js';
 import {
   bitAnd, compileDomain, compileExpr, compileStmt, formatValue, spend, type CompileContext, type Compiled, type CompiledStmt, type Env, type Value,
 } from './compile.js';
-import type { Entry, KeyedStore, Relation } from './store.js';
+import type { Entry, Key, KeyedStore, Relation } from './store.js';
 
 /** The helpers generated code calls (bound once, so each call site stays monomorphic). */
 const HELPERS = {
@@ -41,13 +41,13 @@ const HELPERS = {
     const e = s.get1(a);
     if (v === null) { if (e) s.deleteEntry(e, ev); return; }
     if (e) { e.v = v; e.prov = ev; return; }
-    s.set([a], v, ev);
+    s.set1(a, v, ev);
   },
   asg2(s: KeyedStore, v: Scalar, a: Scalar, b: Scalar, ev: TraceEvent): void {
     const e = s.get2(a, b);
     if (v === null) { if (e) s.deleteEntry(e, ev); return; }
     if (e) { e.v = v; e.prov = ev; return; }
-    s.set([a, b], v, ev);
+    s.set2(a, b, v, ev);
   },
   del1(s: KeyedStore, a: Scalar, ev: TraceEvent): void {
     const e = s.get1(a);
@@ -61,12 +61,12 @@ const HELPERS = {
   add1(s: KeyedStore, a: Scalar, ev: TraceEvent): void {
     const e = s.get1(a);
     if (e) { e.v = true; e.prov = ev; return; }
-    s.set([a], true, ev);
+    s.set1(a, true, ev);
   },
   add2(s: KeyedStore, a: Scalar, b: Scalar, ev: TraceEvent): void {
     const e = s.get2(a, b);
     if (e) { e.v = true; e.prov = ev; return; }
-    s.set([a, b], true, ev);
+    s.set2(a, b, true, ev);
   },
   relHas(r: Relation, a: Scalar, b: Scalar): boolean {
     return r.has(a, b);
@@ -75,6 +75,14 @@ const HELPERS = {
     r.remove(a, b);
   },
   spend,
+  /** The entries of a one-part store's top level (see KeyedStore.topLevel). */
+  entries1(top: ReadonlyMap<Key, unknown>): IterableIterator<Entry> {
+    return top.values() as IterableIterator<Entry>;
+  },
+  /** The second-level maps of a two-part store's top level. */
+  levels2(top: ReadonlyMap<Key, unknown>): IterableIterator<ReadonlyMap<Key, Entry>> {
+    return top.values() as IterableIterator<ReadonlyMap<Key, Entry>>;
+  },
   /** The entries of `s` whose key part `pos` is `part` (as the closure's indexed domain reads them). */
   where(s: KeyedStore, pos: number, part: Value): Iterable<Entry> {
     return s.where(pos, part as Scalar);
@@ -331,12 +339,19 @@ export class SpecGenerator {
    * Undefined for other domains (the closure is called).
    */
   private indexLoop(d: DomainIR, slots: number[], each: string): string | undefined {
-    if (d.k !== 'state' || d.index === null) return undefined;
+    if (d.k !== 'state') return undefined;
     const st = this.spec.states.get(d.state)!;
     const arity = st.type.k === 'map' ? st.type.keys.length : st.type.k === 'set' ? st.type.elem.length : 0;
     if (arity < 1 || arity > 2 || slots.length !== arity) return undefined;
     const bind = slots.map((sl, i) => (i === 0 ? `L[${sl}] = e.k0;` : `L[${sl}] = e.k1 === undefined ? null : e.k1;`)).join(' ');
-    return `for (const e of where(${this.store(d.state)}, ${d.index.pos}, ${this.expr(d.index.value, undefined)})) { spend(env.rt); ${bind} ${each} }`;
+    if (d.index !== null) {
+      return `for (const e of where(${this.store(d.state)}, ${d.index.pos}, ${this.expr(d.index.value, undefined)})) { spend(env.rt); ${bind} ${each} }`;
+    }
+    // The whole store, level by level in the order of its forEachEntry (what the closure walks),
+    // with no closure made per run: `for (a, b) in new_edges { remove ... }` runs at every lock request.
+    const top = `${this.store(d.state)}.topLevel()`;
+    if (arity === 1) return `for (const e of entries1(${top})) { spend(env.rt); ${bind} ${each} }`;
+    return `for (const level of levels2(${top})) for (const e of level.values()) { spend(env.rt); ${bind} ${each} }`;
   }
 
   /**
@@ -437,21 +452,22 @@ const MEMO_ENTRIES = 4096;
 
 /** The remembered results of a pure def of one string parameter. */
 class Memo1 {
-  private m = new Map<string, Scalar>();
+  // Emptied in place, never replaced: code that read a field V8 took as constant would be undone when it changed.
+  private readonly m = new Map<string, Scalar>();
 
   get(a: string): Scalar | undefined {
     return this.m.get(a);
   }
 
   set(a: string, v: Scalar): void {
-    if (this.m.size >= MEMO_ENTRIES) this.m = new Map();
+    if (this.m.size >= MEMO_ENTRIES) this.m.clear();
     this.m.set(a, v);
   }
 }
 
 /** The remembered results of a pure def of two string parameters. */
 class Memo2 {
-  private m = new Map<string, Map<string, Scalar>>();
+  private readonly m = new Map<string, Map<string, Scalar>>();
   private size = 0;
 
   get(a: string, b: string): Scalar | undefined {
@@ -460,7 +476,7 @@ class Memo2 {
   }
 
   set(a: string, b: string, v: Scalar): void {
-    if (this.size >= MEMO_ENTRIES) { this.m = new Map(); this.size = 0; }
+    if (this.size >= MEMO_ENTRIES) { this.m.clear(); this.size = 0; }
     let inner = this.m.get(a);
     if (inner === undefined) { inner = new Map(); this.m.set(a, inner); }
     inner.set(b, v);

@@ -209,6 +209,42 @@ export class KeyedStore {
     }
   }
 
+  /** `set([a], v, prov)` of a one-part store, without the tuple (generated code's writes). */
+  set1(a: Scalar, v: Scalar, prov: TraceEvent | undefined): void {
+    if (this.root === EMPTY_LEVEL) this.root = new Map();
+    if (a === null || a === undefined) return;
+    const e = this.root.get(a) as Entry | undefined;
+    if (e) { e.v = v; e.prov = prov; return; }
+    const entry = new Entry(flat(a) as Key, undefined, flat(v), prov);
+    this.root.set(entry.k0, entry);
+    this.size++;
+    this.everUsed = true;
+  }
+
+  /**
+   * `set([a, b], v, prov)` of a two-part store, without the tuple, step for step: the level of `a`
+   * is made even when `b` is none (where it stands in the store's order is where `set` puts it).
+   */
+  set2(a: Scalar, b: Scalar, v: Scalar, prov: TraceEvent | undefined): void {
+    if (this.root === EMPTY_LEVEL) this.root = new Map();
+    if (a === null || a === undefined) return;
+    let m = this.root.get(a) as Level | undefined;
+    if (!m) { m = this.spareLevels?.pop() ?? new Map(); this.root.set(flat(a), m); }
+    if (b === null || b === undefined) return;
+    const e = m.get(b) as Entry | undefined;
+    if (e) { e.v = v; e.prov = prov; return; }
+    const entry = new Entry(flat(a) as Key, flat(b) as Key, flat(v), prov);
+    m.set(entry.k1!, entry);
+    this.size++;
+    this.everUsed = true;
+    const ix = this.index[1];
+    if (!ix) return;
+    const part = entry.k1!;
+    let bucket = ix.get(part);
+    if (!bucket) { bucket = this.spareBuckets?.pop() ?? new Set(); ix.set(part, bucket); }
+    bucket.add(entry);
+  }
+
   /** Deletes an entry of this store (one that `get`, `where` or iteration gave). */
   deleteEntry(e: Entry, prov: TraceEvent | undefined): void {
     if (e.k1 === undefined) {
@@ -285,9 +321,10 @@ export class KeyedStore {
     if (prov) {
       e.prov = prov;
       // Grown as deletions come, up to TOMBSTONES: exploration clones stores by the thousand, each deleting a few entries.
+      // One store for both the growing ring and the full one (ringAt is its length until it is
+      // full): a branch first taken at the 1,025th deletion would undo the optimized code then.
       this.ring ??= [];
-      if (this.ring.length < TOMBSTONES) this.ring.push(e);
-      else this.ring[this.ringAt] = e;
+      this.ring[this.ringAt] = e;
       this.ringAt = (this.ringAt + 1) % TOMBSTONES;
     }
   }
@@ -307,6 +344,15 @@ export class KeyedStore {
   *entries(): Generator<Entry> {
     if (this.arity === 1) { yield* this.root.values() as Iterable<Entry>; return; }
     yield* walk(this.root, this.arity - 1);
+  }
+
+  /**
+   * The first level of the tree: entries by key for a one-part key, maps of entries by the second
+   * part for a two-part key. For generated walks of the whole store, which meet the entries in the
+   * order `forEachEntry` does; not to be changed through.
+   */
+  topLevel(): ReadonlyMap<Key, unknown> {
+    return this.root;
   }
 
   /** Calls `each` on every entry until it returns false; like `entries()` without a generator. */

@@ -143,9 +143,14 @@ invariant single after put: (forall (a, b) in pair where a == k: b == s) or (no 
 invariant found on drop: (exists (a, b) in pair where a == k: pair[a, b] != none) or k not in m
 invariant tagged after put: tag(k, n) in tags and path2(k, s) in tags and tag(k, n - 1) not in tags else "{tag(k, n - 1)} and {path2(k, s)}"
 invariant ordered after drop: not reaches(edges, k, k) and last != none
+on tick {
+  for (a, b) in pair { if b != "x" { delete pair[a, b] } }
+  for a in seen { if a == "K2" { remove a from seen } }
+}
+invariant whole after tick: (forall a in seen: a in m or a == "K2") and (no (a, b) in pair: b == "y") and (exists a in m: m[a] > 1)
 `;
 
-  it('on the constructs it generates (defs, remembered defs of strings, arithmetic, templates, keys of one to three parts, relations, indexed loops and quantifiers)', () => {
+  it('on the constructs it generates (defs, remembered defs of strings, arithmetic, templates, keys of one to three parts, relations, indexed and whole-store loops and quantifiers)', () => {
     const r = loadSpecText(TINY, 'tiny.kinv', {});
     if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.message} ${JSON.stringify(d.span)} ${d.hint ?? ""}`).join('\n'));
     const generated = new CompiledSpec(r.value.spec);
