@@ -16,10 +16,11 @@ import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
 import {
   NO_EVENT, EvaluationBudgetExceeded, formatValue, type Env, type ObservedFunctions, type Read, type Runtime, type Value,
 } from '../monitor/compile.js';
-import { MonitorSpec, dispatchKey, type CompiledInvariant, type CompiledObligation } from '../monitor/spec.js';
+import { MonitorSpec, dispatchKey, type CompiledInvariant, type CompiledObligation, type Handlers } from '../monitor/spec.js';
 import { KeyedStore, Relation, TemporalStore } from '../monitor/store.js';
 import { forgetTask } from './task-state.js';
 import { Explainer, objectParts, verdictKey, type Verdict } from './explain.js';
+import { storesWrittenByHandler } from './store-writes.js';
 
 export type { Verdict };
 
@@ -78,10 +79,26 @@ export { dispatchKey };
 
 /** The compiled, reusable form of a spec (src/monitor/spec.ts): build once, start many engines. */
 export class CompiledSpec extends MonitorSpec {
+  /** The digest parts of its engines' states, numbered as met (see `Engine.digest`). */
+  readonly digestParts = new Map<string, number>();
+
   /** A fresh monitor over this spec. */
   start(opts: EngineOptions = {}): Engine {
     return new Engine(this, opts);
   }
+}
+
+/**
+ * Exploration's copy on write (see `Engine.clone`): which stores and past-time tables an engine
+ * still shares with engines it was cloned from or cloned, and each store's digest part while
+ * no step may have written the store since.
+ */
+interface Sharing {
+  /** 1 where the store is the engine's own: copied since the last clone, or never shared. */
+  ownStore: Uint8Array;
+  ownTemporal: Uint8Array;
+  /** Per store, the number of its digest part (`storePart`), undefined once a step may have written it. */
+  parts: (number | undefined)[];
 }
 
 /** One run of a compiled spec over one trace. */
@@ -105,6 +122,8 @@ export class Engine {
   private readonly overBudget = new Set<string>();
   private readonly env: Env;
   private idx = 0;
+  /** Set once the engine is cloned or digested (exploration); undefined on `kinv check`'s path. */
+  private sharing: Sharing | undefined;
 
   constructor(readonly compiled: CompiledSpec, readonly opts: EngineOptions) {
     this.rt = {
@@ -181,6 +200,7 @@ export class Engine {
       }
     }
     const h = phase === 'event' ? c.handlers.get(name) : phase === 'call' ? c.callHandlers.get(name) : c.retHandlers.get(name);
+    if (this.sharing !== undefined) this.beforeWrites(h, phase === 'event' && (name === TASK_EXIT || name === OBJECT_DIES));
     this.rt.untrusted = unknown;
     if (h) {
       this.seenByHandler[h.id]!++;
@@ -271,6 +291,7 @@ export class Engine {
 
   /** Lost events or an unknown span: the affected tasks' state becomes unknown and is dropped. */
   gap(g: TraceGap): void {
+    if (this.sharing !== undefined) this.ownEverything();
     this.counters.gaps++;
     if (g.lasting) this.noSync = true;
     let pids: number[];
@@ -464,38 +485,82 @@ export class Engine {
 
   /** A canonical digest of the monitor state (for exploration's visited set). */
   fingerprint(): string {
-    const parts: string[] = [];
-    this.rt.stores.forEach((s, i) => {
-      if (s instanceof KeyedStore) {
-        // Most stores are empty at any time: their part is the index alone, with nothing to walk.
-        if (s.size === 0) { parts.push(i + ':'); return; }
-        const items: string[] = [];
-        s.forEachEntry((e) => { items.push(`${e.key().join('\u0001')}=${String(e.v)}`); return true; });
-        parts.push(i + ':' + items.sort().join(','));
-      }
-      else if (s instanceof Relation) parts.push(i + ':' + [...s.succ].flatMap(([a,
-        m]) => [...m.keys()].map((b) => `${String(a)}>${String(b)}`)).sort().join(','));
-      else parts.push(i + ':' + String(s.v));
-    });
+    return [...this.rt.stores.map((_, i) => this.storePart(i)), ...this.otherParts()].join('|');
+  }
+
+  /**
+   * The fingerprint as a short string: each of its parts numbered (per compiled spec, as met), so
+   * two engines of one compiled spec have equal digests exactly when every part of their
+   * fingerprints is equal. A store's part is kept between steps that cannot write the store.
+   */
+  digest(): string {
+    const x = this.sharing ?? this.startSharing(1);
+    const ids = this.compiled.digestParts;
+    const number = (part: string): number => {
+      let id = ids.get(part);
+      if (id === undefined) { id = ids.size; ids.set(part, id); }
+      return id;
+    };
+    let out = '';
+    const put = (id: number): void => {
+      // One UTF-16 unit below 0x8000, else two, the first marked: a prefix code, so the digest is unambiguous.
+      out += id < 0x8000 ? String.fromCharCode(id) : String.fromCharCode(0x8000 | (id >>> 15), id & 0x7fff);
+    };
+    for (let i = 0; i < this.rt.stores.length; i++) {
+      let id = x.parts[i];
+      if (id === undefined) { id = number(this.storePart(i)); x.parts[i] = id; }
+      put(id);
+    }
+    for (const part of this.otherParts()) put(number(part));
+    return out;
+  }
+
+  /** Store `i`'s part of the fingerprint. */
+  private storePart(i: number): string {
+    const s = this.rt.stores[i]!;
+    if (s instanceof KeyedStore) {
+      // Most stores are empty at any time: their part is the index alone, with nothing to walk.
+      if (s.size === 0) return i + ':';
+      const items: string[] = [];
+      s.forEachEntry((e) => { items.push(`${e.key().join('\u0001')}=${String(e.v)}`); return true; });
+      return i + ':' + items.sort().join(',');
+    }
+    if (s instanceof Relation) return i + ':' + [...s.succ].flatMap(([a, m]) => [...m.keys()].map((b) => `${String(a)}>${String(b)}`)).sort().join(',');
+    return i + ':' + String(s.v);
+  }
+
+  /** The fingerprint's parts after the stores': past-time tables, open calls, unknown tasks, reported verdicts. */
+  private otherParts(): string[] {
     // Past-time tables matter only by the order of their last matches.
     const stamps: { t: number; k: string; idx: number; prev: boolean }[] = [];
     this.rt.temporal.forEach((t, i) => { for (const [k, e] of t.last) stamps.push({ t: i, k: String(k), idx: e.idx, prev: e.idx === this.idx - 1 }); });
     stamps.sort((a, b) => a.idx - b.idx);
-    parts.push('T:' + stamps.map((s) => `${s.t}/${s.k}${s.prev ? '*' : ''}`).join(','));
-    parts.push('F:' + [...this.frames].map(([p,
-      fs]) => `${p}:${fs.map((f) => f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '')).join('>')}`).sort().join(';'));
-    parts.push('U:' + [...this.unknownTasks].sort().join(','));
-    parts.push('R:' + [...this.reported].sort().join(','));
-    return parts.join('|');
+    return [
+      'T:' + stamps.map((s) => `${s.t}/${s.k}${s.prev ? '*' : ''}`).join(','),
+      'F:' + [...this.frames].map(([p,
+        fs]) => `${p}:${fs.map((f) => f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '')).join('>')}`).sort().join(';'),
+      'U:' + [...this.unknownTasks].sort().join(','),
+      'R:' + [...this.reported].sort().join(','),
+    ];
   }
 
-  /** An independent copy (exploration branches from it). */
+  /**
+   * An independent copy (exploration branches from it). The stores and past-time tables are
+   * shared, copy on write: before a step, each engine copies those it still shares and the step's
+   * handler may write (its rules' states, `storesWrittenByHandler`; its past-time tables; all
+   * tables at a task's exit or an object's death; everything at a gap), so a step writes only
+   * what its own engine owns. A clone of a spec of 44 stores copies the few one event writes.
+   */
   clone(): Engine {
     cloning = true;
     let e: Engine;
     try { e = new Engine(this.compiled, this.opts); } finally { cloning = false; }
-    e.rt.stores = this.rt.stores.map((s) => (s instanceof KeyedStore || s instanceof Relation ? s.clone() : { ...s }));
-    e.rt.temporal = this.rt.temporal.map((t) => t.clone());
+    e.rt.stores = this.rt.stores.slice();
+    e.rt.temporal = this.rt.temporal.slice();
+    const mine = this.sharing ?? this.startSharing(0);
+    mine.ownStore.fill(0);
+    mine.ownTemporal.fill(0);
+    e.sharing = { ownStore: new Uint8Array(mine.ownStore.length), ownTemporal: new Uint8Array(mine.ownTemporal.length), parts: mine.parts.slice() };
     e.rt.tasks = new Set(this.rt.tasks);
     for (const [p, fs] of this.frames) e.frames.set(p, fs.map((f) => ({ ...f })));
     for (const p of this.unknownTasks) e.unknownTasks.add(p);
@@ -516,6 +581,50 @@ export class Engine {
     e.idx = this.idx;
     return e;
   }
+
+  /** Starts tracking what is shared, with every store and table owned (1) or shared (0). */
+  private startSharing(owned: 0 | 1): Sharing {
+    this.sharing = {
+      ownStore: new Uint8Array(this.rt.stores.length).fill(owned),
+      ownTemporal: new Uint8Array(this.rt.temporal.length).fill(owned),
+      parts: new Array<number | undefined>(this.rt.stores.length).fill(undefined),
+    };
+    return this.sharing;
+  }
+
+  /** Before a step: the stores and tables it may write become this engine's own, and those stores' digest parts are dropped. */
+  private beforeWrites(h: Handlers | undefined, forgets: boolean): void {
+    const x = this.sharing!;
+    if (h !== undefined) {
+      for (const i of storesWrittenByHandler(this.compiled)[h.id]!) {
+        x.parts[i] = undefined;
+        if (x.ownStore[i] === 0) { this.rt.stores[i] = copyStore(this.rt.stores[i]!); x.ownStore[i] = 1; }
+      }
+      for (const t of h.temporal) this.ownTemporal(t.id);
+    }
+    if (forgets) for (let t = 0; t < this.rt.temporal.length; t++) this.ownTemporal(t);
+  }
+
+  private ownTemporal(t: number): void {
+    const x = this.sharing!;
+    if (x.ownTemporal[t] === 1) return;
+    this.rt.temporal[t] = this.rt.temporal[t]!.clone();
+    x.ownTemporal[t] = 1;
+  }
+
+  /** A gap may write any store and table: all become this engine's own. */
+  private ownEverything(): void {
+    const x = this.sharing!;
+    for (let i = 0; i < this.rt.stores.length; i++) {
+      x.parts[i] = undefined;
+      if (x.ownStore[i] === 0) { this.rt.stores[i] = copyStore(this.rt.stores[i]!); x.ownStore[i] = 1; }
+    }
+    for (let t = 0; t < this.rt.temporal.length; t++) this.ownTemporal(t);
+  }
+}
+
+function copyStore(s: Runtime['stores'][number]): Runtime['stores'][number] {
+  return s instanceof KeyedStore || s instanceof Relation ? s.clone() : { ...s };
 }
 
 function newStore(st: StateIR): KeyedStore | Relation | { v: Scalar; prov: TraceEvent | undefined } {
