@@ -16,7 +16,7 @@ import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
 import {
   NO_EVENT, EvaluationBudgetExceeded, formatValue, type Env, type ObservedFunctions, type Read, type Runtime, type Value,
 } from '../monitor/compile.js';
-import { MonitorSpec, dispatchKey, type CompiledInvariant, type CompiledObligation, type Handlers } from '../monitor/spec.js';
+import { MonitorSpec, dispatchKey, type CompiledInvariant, type CompiledObligation } from '../monitor/spec.js';
 import { KeyedStore, Relation, TemporalStore } from '../monitor/store.js';
 import { forgetTask } from './task-state.js';
 import { Explainer, objectParts, verdictKey, type Verdict } from './explain.js';
@@ -97,15 +97,19 @@ interface Sharing {
   /** 1 where the store is the engine's own: copied since the last clone, or never shared. */
   ownStore: Uint8Array;
   ownTemporal: Uint8Array;
+  ownFrames: boolean;
   /** Per store, the number of its digest part (`storePart`), undefined once a step may have written it. */
   parts: (number | undefined)[];
+  /** The number of the open calls' digest part, undefined once a step may have changed them. */
+  framesPart: number | undefined;
 }
 
 /** One run of a compiled spec over one trace. */
 export class Engine {
   readonly counters: EngineCounters;
   readonly rt: Runtime;
-  private readonly frames = new Map<number, Frame[]>();
+  /** Open calls per task; shared by clones until a step may change them (see `Engine.clone`). */
+  private frames = new Map<number, Frame[]>();
   private readonly unknownTasks = new Set<number>();
   /** Set by a gap of every task: a task first seen after it may have lost events in it too. */
   private newTasksUnknown = false;
@@ -175,6 +179,7 @@ export class Engine {
       phase = ev.ev;
       name = ev.fn ?? '';
     }
+    if (this.sharing !== undefined) this.beforeWrites(phase, name);
     let unknown = this.unknownTasks.has(pid);
     if (phase === 'call') {
       let stack = this.frames.get(pid);
@@ -200,7 +205,6 @@ export class Engine {
       }
     }
     const h = phase === 'event' ? c.handlers.get(name) : phase === 'call' ? c.callHandlers.get(name) : c.retHandlers.get(name);
-    if (this.sharing !== undefined) this.beforeWrites(h, phase === 'event' && (name === TASK_EXIT || name === OBJECT_DIES));
     this.rt.untrusted = unknown;
     if (h) {
       this.seenByHandler[h.id]!++;
@@ -485,7 +489,8 @@ export class Engine {
 
   /** A canonical digest of the monitor state (for exploration's visited set). */
   fingerprint(): string {
-    return [...this.rt.stores.map((_, i) => this.storePart(i)), ...this.otherParts()].join('|');
+    const [past, ...rest] = this.otherParts();
+    return [...this.rt.stores.map((_, i) => this.storePart(i)), past, this.framesPart(), ...rest].join('|');
   }
 
   /**
@@ -511,6 +516,8 @@ export class Engine {
       if (id === undefined) { id = number(this.storePart(i)); x.parts[i] = id; }
       put(id);
     }
+    if (x.framesPart === undefined) x.framesPart = number(this.framesPart());
+    put(x.framesPart);
     for (const part of this.otherParts()) put(number(part));
     return out;
   }
@@ -529,7 +536,13 @@ export class Engine {
     return i + ':' + String(s.v);
   }
 
-  /** The fingerprint's parts after the stores': past-time tables, open calls, unknown tasks, reported verdicts. */
+  /** The open calls' part of the fingerprint. */
+  private framesPart(): string {
+    return 'F:' + [...this.frames].map(([p,
+      fs]) => `${p}:${fs.map((f) => f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '')).join('>')}`).sort().join(';');
+  }
+
+  /** The fingerprint's parts after the stores' but the open calls': past-time tables, unknown tasks, reported verdicts. */
   private otherParts(): string[] {
     // Past-time tables matter only by the order of their last matches.
     const stamps: { t: number; k: string; idx: number; prev: boolean }[] = [];
@@ -537,8 +550,6 @@ export class Engine {
     stamps.sort((a, b) => a.idx - b.idx);
     return [
       'T:' + stamps.map((s) => `${s.t}/${s.k}${s.prev ? '*' : ''}`).join(','),
-      'F:' + [...this.frames].map(([p,
-        fs]) => `${p}:${fs.map((f) => f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '')).join('>')}`).sort().join(';'),
       'U:' + [...this.unknownTasks].sort().join(','),
       'R:' + [...this.reported].sort().join(','),
     ];
@@ -560,9 +571,13 @@ export class Engine {
     const mine = this.sharing ?? this.startSharing(0);
     mine.ownStore.fill(0);
     mine.ownTemporal.fill(0);
-    e.sharing = { ownStore: new Uint8Array(mine.ownStore.length), ownTemporal: new Uint8Array(mine.ownTemporal.length), parts: mine.parts.slice() };
+    mine.ownFrames = false;
+    e.sharing = {
+      ownStore: new Uint8Array(mine.ownStore.length), ownTemporal: new Uint8Array(mine.ownTemporal.length), ownFrames: false, parts: mine.parts.slice(),
+      framesPart: mine.framesPart,
+    };
+    e.frames = this.frames;
     e.rt.tasks = new Set(this.rt.tasks);
-    for (const [p, fs] of this.frames) e.frames.set(p, fs.map((f) => ({ ...f })));
     for (const p of this.unknownTasks) e.unknownTasks.add(p);
     e.seenByHandler = [...this.seenByHandler];
     e.newTasksUnknown = this.newTasksUnknown;
@@ -587,14 +602,23 @@ export class Engine {
     this.sharing = {
       ownStore: new Uint8Array(this.rt.stores.length).fill(owned),
       ownTemporal: new Uint8Array(this.rt.temporal.length).fill(owned),
+      ownFrames: owned === 1,
       parts: new Array<number | undefined>(this.rt.stores.length).fill(undefined),
+      framesPart: undefined,
     };
     return this.sharing;
   }
 
-  /** Before a step: the stores and tables it may write become this engine's own, and those stores' digest parts are dropped. */
-  private beforeWrites(h: Handlers | undefined, forgets: boolean): void {
+  /**
+   * Before a step of an event of this phase and name: the stores, tables and open calls it may
+   * change become this engine's own, and their digest parts are dropped.
+   */
+  private beforeWrites(phase: Phase, name: string): void {
     const x = this.sharing!;
+    const c = this.compiled;
+    const h = phase === 'event' ? c.handlers.get(name) : phase === 'call' ? c.callHandlers.get(name) : c.retHandlers.get(name);
+    const forgets = phase === 'event' && (name === TASK_EXIT || name === OBJECT_DIES);
+    if (phase !== 'event' || forgets) this.ownFrames();
     if (h !== undefined) {
       for (const i of storesWrittenByHandler(this.compiled)[h.id]!) {
         x.parts[i] = undefined;
@@ -603,6 +627,16 @@ export class Engine {
       for (const t of h.temporal) this.ownTemporal(t.id);
     }
     if (forgets) for (let t = 0; t < this.rt.temporal.length; t++) this.ownTemporal(t);
+  }
+
+  private ownFrames(): void {
+    const x = this.sharing!;
+    x.framesPart = undefined;
+    if (x.ownFrames) return;
+    const copy = new Map<number, Frame[]>();
+    for (const [p, fs] of this.frames) copy.set(p, fs.map((f) => ({ ...f })));
+    this.frames = copy;
+    x.ownFrames = true;
   }
 
   private ownTemporal(t: number): void {
@@ -620,6 +654,7 @@ export class Engine {
       if (x.ownStore[i] === 0) { this.rt.stores[i] = copyStore(this.rt.stores[i]!); x.ownStore[i] = 1; }
     }
     for (let t = 0; t < this.rt.temporal.length; t++) this.ownTemporal(t);
+    this.ownFrames();
   }
 }
 

@@ -147,6 +147,11 @@ const NO_CHOICE: Chooser = {
   },
 };
 
+/** A fingerprint's number as a suffix of a model state's key (which reads back one way only, so the two cannot run together). */
+function idText(id: number): string {
+  return id < 0x8000 ? String.fromCharCode(id) : String.fromCharCode(0x8000 | (id >>> 15), id & 0x7fff);
+}
+
 export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult {
   const started = performance.now();
   const maxDepth = opts.maxDepth ?? 200;
@@ -172,7 +177,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
     state: initialState(sc), monitor: rootMonitor, fingerprint: fpId(rootMonitor ? rootMonitor.fingerprint() : ''), parent: undefined, choices: [], events: [],
     depth: 0, local: false, task: -1, picks: [],
   };
-  seen.add(stateKey(root.state!) + '|' + root.fingerprint);
+  seen.add(stateKey(root.state!) + idText(root.fingerprint));
   let frontier: Node[] = [root];
   let explored = 0;
   let depth = 0;
@@ -181,7 +186,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
 
   /** Adds the successor unless it was seen; false when the state bound stopped it. */
   const admit = (next: Node[], child: Node, modelKey = stateKey(child.state!)): void => {
-    const key = modelKey + '|' + child.fingerprint;
+    const key = modelKey + idText(child.fingerprint);
     if (seen.has(key)) return;
     if (seen.size >= maxStates) { cut = 'states'; return; }
     seen.add(key);
