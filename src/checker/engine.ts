@@ -102,6 +102,8 @@ interface Sharing {
   parts: (number | undefined)[];
   /** The number of the open calls' digest part, undefined once a step may have changed them. */
   framesPart: number | undefined;
+  /** The stores copied since the last digest: which, the shared store each copies, and its part. */
+  copied: { i: number; from: Runtime['stores'][number]; part: number | undefined }[] | undefined;
 }
 
 /** One run of a compiled spec over one trace. */
@@ -506,6 +508,7 @@ export class Engine {
       if (id === undefined) { id = ids.size; ids.set(part, id); }
       return id;
     };
+    if (x.copied !== undefined) this.shareUnchanged(x);
     let out = '';
     const put = (id: number): void => {
       // One UTF-16 unit below 0x8000, else two, the first marked: a prefix code, so the digest is unambiguous.
@@ -574,12 +577,12 @@ export class Engine {
     mine.ownFrames = false;
     e.sharing = {
       ownStore: new Uint8Array(mine.ownStore.length), ownTemporal: new Uint8Array(mine.ownTemporal.length), ownFrames: false, parts: mine.parts.slice(),
-      framesPart: mine.framesPart,
+      framesPart: mine.framesPart, copied: undefined,
     };
     e.frames = this.frames;
-    e.rt.tasks = new Set(this.rt.tasks);
+    for (const p of this.rt.tasks) e.rt.tasks.add(p);
     for (const p of this.unknownTasks) e.unknownTasks.add(p);
-    e.seenByHandler = [...this.seenByHandler];
+    for (let i = 0; i < this.seenByHandler.length; i++) e.seenByHandler[i] = this.seenByHandler[i]!;
     e.newTasksUnknown = this.newTasksUnknown;
     e.noSync = this.noSync;
     for (const [p, c] of this.lastCpu) e.lastCpu.set(p, c);
@@ -604,7 +607,7 @@ export class Engine {
       ownTemporal: new Uint8Array(this.rt.temporal.length).fill(owned),
       ownFrames: owned === 1,
       parts: new Array<number | undefined>(this.rt.stores.length).fill(undefined),
-      framesPart: undefined,
+      framesPart: undefined, copied: undefined,
     };
     return this.sharing;
   }
@@ -621,12 +624,37 @@ export class Engine {
     if (phase !== 'event' || forgets) this.ownFrames();
     if (h !== undefined) {
       for (const i of storesWrittenByHandler(this.compiled)[h.id]!) {
+        if (x.ownStore[i] === 0) {
+          const from = this.rt.stores[i]!;
+          (x.copied ??= []).push({ i, from, part: x.parts[i] });
+          this.rt.stores[i] = copyStore(from);
+          x.ownStore[i] = 1;
+        }
         x.parts[i] = undefined;
-        if (x.ownStore[i] === 0) { this.rt.stores[i] = copyStore(this.rt.stores[i]!); x.ownStore[i] = 1; }
       }
       for (const t of h.temporal) this.ownTemporal(t.id);
     }
     if (forgets) for (let t = 0; t < this.rt.temporal.length; t++) this.ownTemporal(t);
+  }
+
+  /**
+   * A step's handler may write a store it then leaves as it was (a rule's guard failed, an entry
+   * set to its own value): such a copy is dropped for the store it copies, shared again, with its
+   * digest part. Same entries, values and order (the events behind them aside), so every later
+   * step and verdict is the same with either.
+   */
+  private shareUnchanged(x: Sharing): void {
+    for (const c of x.copied!) {
+      const now = this.rt.stores[c.i]!;
+      const same = now instanceof KeyedStore ? now.sameEntries(c.from as KeyedStore)
+        : now instanceof Relation ? now.sameEdges(c.from as Relation)
+          : now.v === (c.from as { v: Scalar }).v;
+      if (!same) continue;
+      this.rt.stores[c.i] = c.from;
+      x.ownStore[c.i] = 0;
+      x.parts[c.i] = c.part;
+    }
+    x.copied = undefined;
   }
 
   private ownFrames(): void {
