@@ -509,10 +509,11 @@ export class Engine {
       return id;
     };
     if (x.copied !== undefined) this.shareUnchanged(x);
-    let out = '';
+    const units = DIGEST_UNITS;
+    units.length = 0;
     const put = (id: number): void => {
       // One UTF-16 unit below 0x8000, else two, the first marked: a prefix code, so the digest is unambiguous.
-      out += id < 0x8000 ? String.fromCharCode(id) : String.fromCharCode(0x8000 | (id >>> 15), id & 0x7fff);
+      if (id < 0x8000) units.push(id); else units.push(0x8000 | (id >>> 15), id & 0x7fff);
     };
     for (let i = 0; i < this.rt.stores.length; i++) {
       let id = x.parts[i];
@@ -522,7 +523,8 @@ export class Engine {
     if (x.framesPart === undefined) x.framesPart = number(this.framesPart());
     put(x.framesPart);
     for (const part of this.otherParts()) put(number(part));
-    return out;
+    // Made whole at once: a string grown unit by unit would be a chain of pieces to flatten when hashed.
+    return String.fromCharCode.apply(null, units);
   }
 
   /** Store `i`'s part of the fingerprint. */
@@ -685,6 +687,9 @@ export class Engine {
     this.ownFrames();
   }
 }
+
+/** The digest's units as it is built (one buffer for every digest: a spec's stores number a few dozen). */
+const DIGEST_UNITS: number[] = [];
 
 function copyStore(s: Runtime['stores'][number]): Runtime['stores'][number] {
   return s instanceof KeyedStore || s instanceof Relation ? s.clone() : { ...s };

@@ -205,21 +205,36 @@ function unkeyable(x: unknown): never {
   throw new Error(`internal: a model state holds ${typeof x}, which has no key`);
 }
 
-/** Appends the numbers of a key, each as one UTF-16 unit below 0x8000, else two, the first marked (a prefix code). */
+/**
+ * Appends the numbers of a key, each as one UTF-16 unit below 0x8000, else two, the first marked (a
+ * prefix code; numbers stay below 2^30). One writer serves every key: its buffer is reused.
+ */
 class KeyWriter {
-  private units: number[] = [];
+  private readonly units: number[] = [];
+  private n = 0;
+  start(): this { this.n = 0; return this; }
   put(n: number): void {
-    if (n < 0x8000) this.units.push(n);
-    else this.units.push(0x8000 | (n >>> 15), n & 0x7fff);
+    if (n < 0x8000) this.units[this.n++] = n;
+    else { this.units[this.n++] = 0x8000 | (n >>> 15); this.units[this.n++] = n & 0x7fff; }
   }
   value(x: unknown): void { this.put(code(x)); }
   text(): string {
     const u = this.units;
+    u.length = this.n;
     let out = '';
-    // In slices: a spread of a long array into String.fromCharCode could overflow the stack.
-    for (let i = 0; i < u.length; i += 4096) out += String.fromCharCode(...u.slice(i, i + 4096));
+    // In slices: an apply of a long array to String.fromCharCode could overflow the stack.
+    if (u.length <= 4096) return String.fromCharCode.apply(null, u);
+    for (let i = 0; i < u.length; i += 4096) out += String.fromCharCode.apply(null, u.slice(i, i + 4096));
     return out;
   }
+}
+const KEY = new KeyWriter();
+
+/** How many own enumerable keys a record has, without the array `Object.keys` makes. */
+function keyCount(r: object): number {
+  let n = 0;
+  for (const _ in r) n++;
+  return n;
 }
 
 /**
@@ -231,7 +246,7 @@ class KeyWriter {
  * suffix (exploration appends the monitor's) cannot run into it; a few dozen UTF-16 units.
  */
 export function stateKey(s: ModelState): string {
-  const w = new KeyWriter();
+  const w = KEY.start();
   for (const id in s.locks) {
     const l = s.locks[id]!;
     w.value(id);
@@ -242,11 +257,11 @@ export function stateKey(s: ModelState): string {
     for (const q of l.queue) { w.value(q.pid); w.value(q.mode); }
     w.value(l.handoff);
   }
-  w.put(Object.keys(s.hashed).length);
+  w.put(keyCount(s.hashed));
   for (const n in s.hashed) { w.value(n); w.value(s.hashed[n]); }
-  w.put(Object.keys(s.inLookup).length);
+  w.put(keyCount(s.inLookup));
   for (const n in s.inLookup) { const e = s.inLookup[n]!; w.value(n); w.value(e.dentry); w.value(e.owner); }
-  w.put(Object.keys(s.dentryKey).length);
+  w.put(keyCount(s.dentryKey));
   for (const d in s.dentryKey) { w.value(d); w.value(s.dentryKey[d]); }
   w.value(s.nextId);
   w.put(s.tasks.length);
