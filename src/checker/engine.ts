@@ -20,6 +20,7 @@ import { MonitorSpec, dispatchKey, type CompiledInvariant, type CompiledObligati
 import { KeyedStore, Relation, TemporalStore } from '../monitor/store.js';
 import { forgetTask } from './task-state.js';
 import { Explainer, objectParts, verdictKey, type Verdict } from './explain.js';
+import { storesWrittenByHandler } from './store-writes.js';
 
 export type { Verdict };
 
@@ -78,17 +79,39 @@ export { dispatchKey };
 
 /** The compiled, reusable form of a spec (src/monitor/spec.ts): build once, start many engines. */
 export class CompiledSpec extends MonitorSpec {
+  /** The digest parts of its engines' states, numbered as met (see `Engine.digest`). */
+  readonly digestParts = new Map<string, number>();
+
   /** A fresh monitor over this spec. */
   start(opts: EngineOptions = {}): Engine {
     return new Engine(this, opts);
   }
 }
 
+/**
+ * Exploration's copy on write (see `Engine.clone`): which stores and past-time tables an engine
+ * still shares with engines it was cloned from or cloned, and each store's digest part while
+ * no step may have written the store since.
+ */
+interface Sharing {
+  /** 1 where the store is the engine's own: copied since the last clone, or never shared. */
+  ownStore: Uint8Array;
+  ownTemporal: Uint8Array;
+  ownFrames: boolean;
+  /** Per store, the number of its digest part (`storePart`), undefined once a step may have written it. */
+  parts: (number | undefined)[];
+  /** The number of the open calls' digest part, undefined once a step may have changed them. */
+  framesPart: number | undefined;
+  /** The stores copied since the last digest: which, the shared store each copies, and its part. */
+  copied: { i: number; from: Runtime['stores'][number]; part: number | undefined }[] | undefined;
+}
+
 /** One run of a compiled spec over one trace. */
 export class Engine {
   readonly counters: EngineCounters;
   readonly rt: Runtime;
-  private readonly frames = new Map<number, Frame[]>();
+  /** Open calls per task; shared by clones until a step may change them (see `Engine.clone`). */
+  private frames = new Map<number, Frame[]>();
   private readonly unknownTasks = new Set<number>();
   /** Set by a gap of every task: a task first seen after it may have lost events in it too. */
   private newTasksUnknown = false;
@@ -119,6 +142,8 @@ export class Engine {
     (this.dueRows ??= []).push(ob.ir.slots.map((s) => env.locals[s] ?? null));
     return true;
   };
+  /** Set once the engine is cloned or digested (exploration); undefined on `kinv check`'s path. */
+  private sharing: Sharing | undefined;
 
   constructor(readonly compiled: CompiledSpec, readonly opts: EngineOptions) {
     this.rt = {
@@ -170,6 +195,7 @@ export class Engine {
       phase = ev.ev;
       name = ev.fn ?? '';
     }
+    if (this.sharing !== undefined) this.beforeWrites(phase, name);
     let unknown = this.unknownTasks.has(pid);
     if (phase === 'call') {
       let stack = this.frames.get(pid);
@@ -285,6 +311,7 @@ export class Engine {
 
   /** Lost events or an unknown span: the affected tasks' state becomes unknown and is dropped. */
   gap(g: TraceGap): void {
+    if (this.sharing !== undefined) this.ownEverything();
     this.counters.gaps++;
     if (g.lasting) this.noSync = true;
     let pids: number[];
@@ -479,42 +506,100 @@ export class Engine {
 
   /** A canonical digest of the monitor state (for exploration's visited set). */
   fingerprint(): string {
-    const parts: string[] = [];
-    this.rt.stores.forEach((s, i) => {
-      if (s instanceof KeyedStore) {
-        // Most stores are empty at any time: their part is the index alone, with nothing to walk.
-        if (s.size === 0) { parts.push(i + ':'); return; }
-        const items: string[] = [];
-        s.forEachEntry((e) => { items.push(`${e.key().join('\u0001')}=${String(e.v)}`); return true; });
-        parts.push(i + ':' + items.sort().join(','));
-      }
-      else if (s instanceof Relation) parts.push(i + ':' + [...s.succ].flatMap(([a,
-        m]) => [...m.keys()].map((b) => `${String(a)}>${String(b)}`)).sort().join(','));
-      else parts.push(i + ':' + String(s.v));
-    });
+    const [past, ...rest] = this.otherParts();
+    return [...this.rt.stores.map((_, i) => this.storePart(i)), past, this.framesPart(), ...rest].join('|');
+  }
+
+  /**
+   * The fingerprint as a short string: each of its parts numbered (per compiled spec, as met), so
+   * two engines of one compiled spec have equal digests exactly when every part of their
+   * fingerprints is equal. A store's part is kept between steps that cannot write the store.
+   */
+  digest(): string {
+    const x = this.sharing ?? this.startSharing(1);
+    const ids = this.compiled.digestParts;
+    const number = (part: string): number => {
+      let id = ids.get(part);
+      if (id === undefined) { id = ids.size; ids.set(part, id); }
+      return id;
+    };
+    if (x.copied !== undefined) this.shareUnchanged(x);
+    const units = DIGEST_UNITS;
+    units.length = 0;
+    const put = (id: number): void => {
+      // One UTF-16 unit below 0x8000, else two, the first marked: a prefix code, so the digest is unambiguous.
+      if (id < 0x8000) units.push(id); else units.push(0x8000 | (id >>> 15), id & 0x7fff);
+    };
+    for (let i = 0; i < this.rt.stores.length; i++) {
+      let id = x.parts[i];
+      if (id === undefined) { id = number(this.storePart(i)); x.parts[i] = id; }
+      put(id);
+    }
+    if (x.framesPart === undefined) x.framesPart = number(this.framesPart());
+    put(x.framesPart);
+    for (const part of this.otherParts()) put(number(part));
+    // Made whole at once: a string grown unit by unit would be a chain of pieces to flatten when hashed.
+    return String.fromCharCode.apply(null, units);
+  }
+
+  /** Store `i`'s part of the fingerprint. */
+  private storePart(i: number): string {
+    const s = this.rt.stores[i]!;
+    if (s instanceof KeyedStore) {
+      // Most stores are empty at any time: their part is the index alone, with nothing to walk.
+      if (s.size === 0) return i + ':';
+      const items: string[] = [];
+      s.forEachEntry((e) => { items.push(`${e.key().join('\u0001')}=${String(e.v)}`); return true; });
+      return i + ':' + items.sort().join(',');
+    }
+    if (s instanceof Relation) return i + ':' + [...s.succ].flatMap(([a, m]) => [...m.keys()].map((b) => `${String(a)}>${String(b)}`)).sort().join(',');
+    return i + ':' + String(s.v);
+  }
+
+  /** The open calls' part of the fingerprint. */
+  private framesPart(): string {
+    return 'F:' + [...this.frames].map(([p,
+      fs]) => `${p}:${fs.map((f) => f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '')).join('>')}`).sort().join(';');
+  }
+
+  /** The fingerprint's parts after the stores' but the open calls': past-time tables, unknown tasks, reported verdicts. */
+  private otherParts(): string[] {
     // Past-time tables matter only by the order of their last matches.
     const stamps: { t: number; k: string; idx: number; prev: boolean }[] = [];
     this.rt.temporal.forEach((t, i) => { for (const [k, e] of t.last) stamps.push({ t: i, k: String(k), idx: e.idx, prev: e.idx === this.idx - 1 }); });
     stamps.sort((a, b) => a.idx - b.idx);
-    parts.push('T:' + stamps.map((s) => `${s.t}/${s.k}${s.prev ? '*' : ''}`).join(','));
-    parts.push('F:' + [...this.frames].map(([p,
-      fs]) => `${p}:${fs.map((f) => f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '')).join('>')}`).sort().join(';'));
-    parts.push('U:' + [...this.unknownTasks].sort().join(','));
-    parts.push('R:' + [...this.reported].sort().join(','));
-    return parts.join('|');
+    return [
+      'T:' + stamps.map((s) => `${s.t}/${s.k}${s.prev ? '*' : ''}`).join(','),
+      'U:' + [...this.unknownTasks].sort().join(','),
+      'R:' + [...this.reported].sort().join(','),
+    ];
   }
 
-  /** An independent copy (exploration branches from it). */
+  /**
+   * An independent copy (exploration branches from it). The stores and past-time tables are
+   * shared, copy on write: before a step, each engine copies those it still shares and the step's
+   * handler may write (its rules' states, `storesWrittenByHandler`; its past-time tables; all
+   * tables at a task's exit or an object's death; everything at a gap), so a step writes only
+   * what its own engine owns. A clone of a spec of 44 stores copies the few one event writes.
+   */
   clone(): Engine {
     cloning = true;
     let e: Engine;
     try { e = new Engine(this.compiled, this.opts); } finally { cloning = false; }
-    e.rt.stores = this.rt.stores.map((s) => (s instanceof KeyedStore || s instanceof Relation ? s.clone() : { ...s }));
-    e.rt.temporal = this.rt.temporal.map((t) => t.clone());
-    e.rt.tasks = new Set(this.rt.tasks);
-    for (const [p, fs] of this.frames) e.frames.set(p, fs.map((f) => ({ ...f })));
+    e.rt.stores = this.rt.stores.slice();
+    e.rt.temporal = this.rt.temporal.slice();
+    const mine = this.sharing ?? this.startSharing(0);
+    mine.ownStore.fill(0);
+    mine.ownTemporal.fill(0);
+    mine.ownFrames = false;
+    e.sharing = {
+      ownStore: new Uint8Array(mine.ownStore.length), ownTemporal: new Uint8Array(mine.ownTemporal.length), ownFrames: false, parts: mine.parts.slice(),
+      framesPart: mine.framesPart, copied: undefined,
+    };
+    e.frames = this.frames;
+    for (const p of this.rt.tasks) e.rt.tasks.add(p);
     for (const p of this.unknownTasks) e.unknownTasks.add(p);
-    e.seenByHandler = [...this.seenByHandler];
+    for (let i = 0; i < this.seenByHandler.length; i++) e.seenByHandler[i] = this.seenByHandler[i]!;
     e.newTasksUnknown = this.newTasksUnknown;
     e.noSync = this.noSync;
     for (const [p, c] of this.lastCpu) e.lastCpu.set(p, c);
@@ -531,6 +616,98 @@ export class Engine {
     e.idx = this.idx;
     return e;
   }
+
+  /** Starts tracking what is shared, with every store and table owned (1) or shared (0). */
+  private startSharing(owned: 0 | 1): Sharing {
+    this.sharing = {
+      ownStore: new Uint8Array(this.rt.stores.length).fill(owned),
+      ownTemporal: new Uint8Array(this.rt.temporal.length).fill(owned),
+      ownFrames: owned === 1,
+      parts: new Array<number | undefined>(this.rt.stores.length).fill(undefined),
+      framesPart: undefined, copied: undefined,
+    };
+    return this.sharing;
+  }
+
+  /**
+   * Before a step of an event of this phase and name: the stores, tables and open calls it may
+   * change become this engine's own, and their digest parts are dropped.
+   */
+  private beforeWrites(phase: Phase, name: string): void {
+    const x = this.sharing!;
+    const c = this.compiled;
+    const h = phase === 'event' ? c.handlers.get(name) : phase === 'call' ? c.callHandlers.get(name) : c.retHandlers.get(name);
+    const forgets = phase === 'event' && (name === TASK_EXIT || name === OBJECT_DIES);
+    if (phase !== 'event' || forgets) this.ownFrames();
+    if (h !== undefined) {
+      for (const i of storesWrittenByHandler(this.compiled)[h.id]!) {
+        if (x.ownStore[i] === 0) {
+          const from = this.rt.stores[i]!;
+          (x.copied ??= []).push({ i, from, part: x.parts[i] });
+          this.rt.stores[i] = copyStore(from);
+          x.ownStore[i] = 1;
+        }
+        x.parts[i] = undefined;
+      }
+      for (const t of h.temporal) this.ownTemporal(t.id);
+    }
+    if (forgets) for (let t = 0; t < this.rt.temporal.length; t++) this.ownTemporal(t);
+  }
+
+  /**
+   * A step's handler may write a store it then leaves as it was (a rule's guard failed, an entry
+   * set to its own value): such a copy is dropped for the store it copies, shared again, with its
+   * digest part. Same entries, values and order (the events behind them aside), so every later
+   * step and verdict is the same with either.
+   */
+  private shareUnchanged(x: Sharing): void {
+    for (const c of x.copied!) {
+      const now = this.rt.stores[c.i]!;
+      const same = now instanceof KeyedStore ? now.sameEntries(c.from as KeyedStore)
+        : now instanceof Relation ? now.sameEdges(c.from as Relation)
+          : now.v === (c.from as { v: Scalar }).v;
+      if (!same) continue;
+      this.rt.stores[c.i] = c.from;
+      x.ownStore[c.i] = 0;
+      x.parts[c.i] = c.part;
+    }
+    x.copied = undefined;
+  }
+
+  private ownFrames(): void {
+    const x = this.sharing!;
+    x.framesPart = undefined;
+    if (x.ownFrames) return;
+    const copy = new Map<number, Frame[]>();
+    for (const [p, fs] of this.frames) copy.set(p, fs.map((f) => ({ ...f })));
+    this.frames = copy;
+    x.ownFrames = true;
+  }
+
+  private ownTemporal(t: number): void {
+    const x = this.sharing!;
+    if (x.ownTemporal[t] === 1) return;
+    this.rt.temporal[t] = this.rt.temporal[t]!.clone();
+    x.ownTemporal[t] = 1;
+  }
+
+  /** A gap may write any store and table: all become this engine's own. */
+  private ownEverything(): void {
+    const x = this.sharing!;
+    for (let i = 0; i < this.rt.stores.length; i++) {
+      x.parts[i] = undefined;
+      if (x.ownStore[i] === 0) { this.rt.stores[i] = copyStore(this.rt.stores[i]!); x.ownStore[i] = 1; }
+    }
+    for (let t = 0; t < this.rt.temporal.length; t++) this.ownTemporal(t);
+    this.ownFrames();
+  }
+}
+
+/** The digest's units as it is built (one buffer for every digest: a spec's stores number a few dozen). */
+const DIGEST_UNITS: number[] = [];
+
+function copyStore(s: Runtime['stores'][number]): Runtime['stores'][number] {
+  return s instanceof KeyedStore || s instanceof Relation ? s.clone() : { ...s };
 }
 
 function newStore(st: StateIR): KeyedStore | Relation | { v: Scalar; prov: TraceEvent | undefined } {

@@ -24,7 +24,7 @@ class EngineChecker implements IncrementalChecker {
   step(e: TraceEvent): Verdict[] { return this.engine.step(e); }
   finish(): Verdict[] { return this.engine.finish(); }
   clone(): IncrementalChecker { return new EngineChecker(this.engine.clone()); }
-  fingerprint(): string { return this.engine.fingerprint(); }
+  fingerprint(): string { return this.engine.digest(); }
 }
 
 /**

@@ -383,6 +383,22 @@ export class KeyedStore {
     return [...this.entries()].filter((e) => e.part(pos) === part);
   }
 
+  /**
+   * Whether `other` holds the same entries with the same values, in the same order, and was used
+   * as this one was: what a copy a step left unchanged shows (the events behind the entries, and
+   * the deletions remembered, may differ). Exploration then keeps the original, which it shares.
+   */
+  sameEntries(other: KeyedStore): boolean {
+    if (other.size !== this.size || other.everUsed !== this.everUsed || other.arity !== this.arity) return false;
+    if (this.size === 0) return true;
+    const mine = this.entries();
+    for (const theirs of other.entries()) {
+      const e = mine.next();
+      if (e.done === true || e.value.v !== theirs.v || !e.value.keyIs(theirs.key())) return false;
+    }
+    return mine.next().done === true;
+  }
+
   clone(): KeyedStore {
     const c = new KeyedStore(this.name, this.arity, this.indexed());
     c.everUsed = this.everUsed;
@@ -499,6 +515,19 @@ export class Relation {
     this.pred?.clear();
     this.rank?.clear();
     this.size = 0;
+  }
+
+  /** Whether `other` has the same edges, met in the same order (see `KeyedStore.sameEntries`). */
+  sameEdges(other: Relation): boolean {
+    if (other.size !== this.size || other.succ.size !== this.succ.size) return false;
+    const mine = this.succ.entries();
+    for (const [a, m] of other.succ) {
+      const x = mine.next();
+      if (x.done === true || x.value[0] !== a || x.value[1].size !== m.size) return false;
+      const targets = x.value[1].keys();
+      for (const b of m.keys()) if (targets.next().value !== b) return false;
+    }
+    return true;
   }
 
   clone(): Relation {

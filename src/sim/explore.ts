@@ -52,7 +52,8 @@ export interface ExploreOptions {
 
 /**
  * A search node; the path to it is kept as parent links. A node's model and monitor state are
- * dropped once it is expanded, so what stays for the whole search is its step: choices and events.
+ * dropped once it is expanded, so what stays for the whole search is its step: which task, and the
+ * step's own choices. A counterexample's choices and events are those steps replayed (`pathOf`).
  */
 interface Node {
   state: ModelState | undefined;
@@ -60,9 +61,6 @@ interface Node {
   /** The monitor's fingerprint as a small number (see `fpId`); successors by event-free steps share the monitor. */
   fingerprint: number;
   parent: Node | undefined;
-  /** The choices and events of the step that led here. */
-  choices: number[];
-  events: TraceEvent[];
   depth: number;
   /** The step was an ample (task-local) step chosen by partial-order reduction. */
   local: boolean;
@@ -71,6 +69,9 @@ interface Node {
   /** The step's own choices (faults, stealing, hand-off), without the scheduling one. */
   picks: number[];
 }
+
+/** The picks of a step that drew no choice (most steps): one array for all. */
+const NO_PICKS: number[] = [];
 
 /** One step of a counterexample's path: which task, whether partial-order reduction chose it alone, its own choices. */
 interface PathStep { task: number; local: boolean; picks: number[] }
@@ -108,11 +109,24 @@ function shorten(sc: Scenario, c: Counterexample, steps: PathStep[]): void {
   c.depth -= steps.length - keep.length;
 }
 
-function pathOf(n: Node, extraChoices: number[] = [], extraEvents: TraceEvent[] = []): { choices: number[]; events: TraceEvent[] } {
-  const nodes: Node[] = [];
-  for (let x: Node | undefined = n; x; x = x.parent) nodes.push(x);
-  nodes.reverse();
-  return { choices: [...nodes.flatMap((x) => x.choices), ...extraChoices], events: [...nodes.flatMap((x) => x.events), ...extraEvents] };
+/**
+ * The choices and events of the path to `n`, and of one step more (`extra`): the path's steps run
+ * again from the initial state, each task drawing its own choices again (the model is deterministic
+ * given them), its events named by their line in the replayed trace as the search names them.
+ */
+function pathOf(sc: Scenario, n: Node, extra?: PathStep): { choices: number[]; events: TraceEvent[] } {
+  const s = initialState(sc);
+  const choices: number[] = [];
+  const events: TraceEvent[] = [];
+  for (const st of stepsOf(n, extra)) {
+    const r = runnable(s);
+    if (r.length > 1) choices.push(r.indexOf(st.task));
+    choices.push(...st.picks);
+    const from = events.length;
+    step(sc, s, st.task, listChooser(st.picks), events);
+    for (let i = from; i < events.length; i++) { const e = events[i]!; e.file = 'replay'; e.line = e.seq + 1; }
+  }
+  return { choices, events };
 }
 
 /**
@@ -147,6 +161,11 @@ const NO_CHOICE: Chooser = {
   },
 };
 
+/** A fingerprint's number as a suffix of a model state's key (which reads back one way only, so the two cannot run together). */
+function idText(id: number): string {
+  return id < 0x8000 ? String.fromCharCode(id) : String.fromCharCode(0x8000 | (id >>> 15), id & 0x7fff);
+}
+
 export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult {
   const started = performance.now();
   const maxDepth = opts.maxDepth ?? 200;
@@ -169,10 +188,10 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
   const monitors = new Map<number, IncrementalChecker>();
   const rootMonitor = opts.monitor?.();
   const root: Node = {
-    state: initialState(sc), monitor: rootMonitor, fingerprint: fpId(rootMonitor ? rootMonitor.fingerprint() : ''), parent: undefined, choices: [], events: [],
-    depth: 0, local: false, task: -1, picks: [],
+    state: initialState(sc), monitor: rootMonitor, fingerprint: fpId(rootMonitor ? rootMonitor.fingerprint() : ''), parent: undefined,
+    depth: 0, local: false, task: -1, picks: NO_PICKS,
   };
-  seen.add(stateKey(root.state!) + '|' + root.fingerprint);
+  seen.add(stateKey(root.state!) + idText(root.fingerprint));
   let frontier: Node[] = [root];
   let explored = 0;
   let depth = 0;
@@ -181,7 +200,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
 
   /** Adds the successor unless it was seen; false when the state bound stopped it. */
   const admit = (next: Node[], child: Node, modelKey = stateKey(child.state!)): void => {
-    const key = modelKey + '|' + child.fingerprint;
+    const key = modelKey + idText(child.fingerprint);
     if (seen.has(key)) return;
     if (seen.size >= maxStates) { cut = 'states'; return; }
     seen.add(key);
@@ -205,8 +224,8 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
       // These points read only the task's own variables, so whether the step emits is theirs to decide.
       if (events.length) continue;
       admit(next, {
-        state, monitor: node.monitor, fingerprint: node.fingerprint, parent: node, choices: r.length > 1 ? [k] : [], events,
-        depth: node.depth + 1, local: true, task: r[k]!, picks: [],
+        state, monitor: node.monitor, fingerprint: node.fingerprint, parent: node,
+        depth: node.depth + 1, local: true, task: r[k]!, picks: NO_PICKS,
       });
       return true;
     }
@@ -230,7 +249,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
       if (r.length === 0) {
         if (!found.has('no_deadlock')) {
           const deadlock = { cycle: deadlockCycle(s), waits: taskWaits(s) };
-          const c: Counterexample = { invariant: 'no_deadlock', verdict: undefined, deadlock, ...pathOf(node), depth: node.depth };
+          const c: Counterexample = { invariant: 'no_deadlock', verdict: undefined, deadlock, ...pathOf(sc, node), depth: node.depth };
           found.set('no_deadlock', c);
           if (por) paths.set(c, stepsOf(node));
         }
@@ -259,8 +278,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
           for (let p = prefix.length; p < ch.log.length; p++) {
             for (let alt = 1; alt < ch.log[p]!.n; alt++) pending.push([...ch.log.slice(0, p).map((c) => c.pick), alt]);
           }
-          const picks = ch.log.map((c) => c.pick);
-          const choices = [...(r.length > 1 ? [k] : []), ...picks];
+          const picks = ch.log.length === 0 ? NO_PICKS : ch.log.map((c) => c.pick);
           // Copy on write: a step that emits nothing leaves the monitor as it was, and shares it.
           let monitor = nodeMonitor;
           let fingerprint = node.fingerprint;
@@ -286,14 +304,15 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
             // a predictive finding (lock order) often precedes the deadlock it predicts.
             if (violation) {
               const c: Counterexample = {
-                invariant: violation.invariant, verdict: violation, deadlock: undefined, ...pathOf(node, choices, events), depth: node.depth + 1,
+                invariant: violation.invariant, verdict: violation, deadlock: undefined, ...pathOf(sc, node, { task: r[k]!, local: false, picks }),
+                depth: node.depth + 1,
               };
               found.set(violation.invariant, c);
               if (por) paths.set(c, stepsOf(node, { task: r[k]!, local: false, picks }));
             }
           }
           const modelKey = stateKey(state);
-          admit(next, { state, monitor, fingerprint, parent: node, choices, events, depth: node.depth + 1, local: false, task: r[k]!, picks }, modelKey);
+          admit(next, { state, monitor, fingerprint, parent: node, depth: node.depth + 1, local: false, task: r[k]!, picks }, modelKey);
         }
       }
     }

@@ -180,48 +180,100 @@ export function cloneState(s: ModelState): ModelState {
   };
 }
 
-/** A scalar with its type, so that `null`, `"null"`, `1` and `"1"` stay apart. */
-function scalar(x: unknown): string {
-  return x === null ? '~' : typeof x === 'string' ? "'" + x : typeof x === 'number' ? '#' + String(x) : x === true ? '+' : x === false ? '-' : '?';
+/**
+ * Every string and number a state holds, numbered as met (the numbers only need to stay fixed
+ * within one process): a key is a short string of these numbers, not of the names themselves.
+ * Strings and numbers number apart, and `undefined`, `null`, `true` and `false` have numbers of
+ * their own, so that `null`, `"null"`, `1` and `"1"` stay apart.
+ */
+const STRING_CODES = new Map<string, number>();
+const NUMBER_CODES = new Map<number, number>();
+function code(x: unknown): number {
+  if (typeof x === 'string') {
+    let c = STRING_CODES.get(x);
+    if (c === undefined) { c = 4 + 2 * STRING_CODES.size; STRING_CODES.set(x, c); }
+    return c;
+  }
+  if (typeof x === 'number') {
+    let c = NUMBER_CODES.get(x);
+    if (c === undefined) { c = 5 + 2 * NUMBER_CODES.size; NUMBER_CODES.set(x, c); }
+    return c;
+  }
+  return x === undefined ? 0 : x === null ? 1 : x === true ? 2 : x === false ? 3 : unkeyable(x);
+}
+function unkeyable(x: unknown): never {
+  throw new Error(`internal: a model state holds ${typeof x}, which has no key`);
 }
 
-/** Program points by number, assigned as met (the numbers only need to stay fixed within one process). */
-const PC_CODES = new Map<string, string>();
-function pcCode(pc: string): string {
-  let c = PC_CODES.get(pc);
-  if (c === undefined) { c = String(PC_CODES.size); PC_CODES.set(pc, c); }
-  return c;
+/**
+ * Appends the numbers of a key, each as one UTF-16 unit below 0x8000, else two, the first marked (a
+ * prefix code; numbers stay below 2^30). One writer serves every key: its buffer is reused.
+ */
+class KeyWriter {
+  private readonly units: number[] = [];
+  private n = 0;
+  start(): this { this.n = 0; return this; }
+  put(n: number): void {
+    if (n < 0x8000) this.units[this.n++] = n;
+    else { this.units[this.n++] = 0x8000 | (n >>> 15); this.units[this.n++] = n & 0x7fff; }
+  }
+  value(x: unknown): void { this.put(code(x)); }
+  text(): string {
+    const u = this.units;
+    u.length = this.n;
+    let out = '';
+    // In slices: an apply of a long array to String.fromCharCode could overflow the stack.
+    if (u.length <= 4096) return String.fromCharCode.apply(null, u);
+    for (let i = 0; i < u.length; i += 4096) out += String.fromCharCode.apply(null, u.slice(i, i + 4096));
+    return out;
+  }
+}
+const KEY = new KeyWriter();
+
+/** How many own enumerable keys a record has, without the array `Object.keys` makes. */
+function keyCount(r: object): number {
+  let n = 0;
+  for (const _ in r) n++;
+  return n;
 }
 
 /**
  * The state as a string for a visited set: everything but `seq` (an event counter, not state), and
- * the tasks' `pid` and `comm` (fixed by the scenario). Records are written in insertion order, as
- * JSON.stringify would, so two states of one scenario have the same key exactly when their JSON
- * forms (less `seq`) are equal; in a third of JSON's length. Names and ids (the scenario's and the
- * model's) never hold the separators \u0001-\u0003.
+ * the tasks' `pid` and `comm` (fixed by the scenario). Records are read in insertion order, as
+ * JSON.stringify would write them, so two states of one scenario have the same key exactly when
+ * their JSON forms (less `seq`) are equal. Each string or number is written as its number (`code`)
+ * and every variable-length part after its length, so the key reads back one way only, and a
+ * suffix (exploration appends the monitor's) cannot run into it; a few dozen UTF-16 units.
  */
 export function stateKey(s: ModelState): string {
-  let k = '';
+  const w = KEY.start();
   for (const id in s.locks) {
     const l = s.locks[id]!;
-    k += id + '\u0002' + scalar(l.writer) + '\u0002' + l.readers.join('.') + '\u0002';
-    for (const q of l.queue) k += String(q.pid) + q.mode + '.';
-    k += l.handoff ? '+\u0001' : '-\u0001';
+    w.value(id);
+    w.value(l.writer);
+    w.put(l.readers.length);
+    for (const r of l.readers) w.value(r);
+    w.put(l.queue.length);
+    for (const q of l.queue) { w.value(q.pid); w.value(q.mode); }
+    w.value(l.handoff);
   }
-  k += '\u0003';
-  for (const n in s.hashed) k += n + '\u0002' + s.hashed[n]! + '\u0001';
-  k += '\u0003';
-  for (const n in s.inLookup) { const e = s.inLookup[n]!; k += n + '\u0002' + e.dentry + '\u0002' + String(e.owner) + '\u0001'; }
-  k += '\u0003';
-  for (const d in s.dentryKey) k += d + '\u0002' + s.dentryKey[d]! + '\u0001';
-  k += '\u0003' + String(s.nextId);
+  w.put(keyCount(s.hashed));
+  for (const n in s.hashed) { w.value(n); w.value(s.hashed[n]); }
+  w.put(keyCount(s.inLookup));
+  for (const n in s.inLookup) { const e = s.inLookup[n]!; w.value(n); w.value(e.dentry); w.value(e.owner); }
+  w.put(keyCount(s.dentryKey));
+  for (const d in s.dentryKey) { w.value(d); w.value(s.dentryKey[d]); }
+  w.value(s.nextId);
+  w.put(s.tasks.length);
   for (const t of s.tasks) {
-    k += '\u0003' + String(t.op) + '\u0002' + pcCode(t.pc) + '\u0002' + t.status + '\u0002' + scalar(t.waitLock) + '\u0002' + scalar(t.waitMode) + '\u0002'
-      + scalar(t.waitDentry) + (t.granted ? '+' : '-') + '\u0002';
-    for (const p of t.stack) k += pcCode(p) + '.';
-    k += '\u0002';
+    w.value(t.op); w.value(t.pc); w.value(t.status); w.value(t.waitLock); w.value(t.waitMode); w.value(t.waitDentry); w.value(t.granted);
+    w.put(t.stack.length);
+    for (const p of t.stack) w.value(p);
     const v = t.v as Record<string, unknown>;
-    for (const n in v) if (v[n] !== undefined) k += n + '\u0001' + scalar(v[n]) + '\u0001';
+    let defined = 0;
+    for (const n in v) if (v[n] !== undefined) defined++;
+    w.put(defined);
+    for (const n in v) if (v[n] !== undefined) { w.value(n); w.value(v[n]); }
   }
-  return k;
+  return w.text();
 }

@@ -4,8 +4,9 @@
  * copy shares anything writable with its original; the tombstone ring, grown as deletions come,
  * remembers the last 1024 deletions as the fixed ring did.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KeyedStore } from '../../src/monitor/store.js';
+import { KeyedStore, Relation } from '../../src/monitor/store.js';
 import type { TraceEvent } from '../../src/values/event.js';
 
 const at = (seq: number): TraceEvent => ({ seq, pid: 1, ev: 'e', args: {} });
@@ -69,5 +70,39 @@ describe('KeyedStore tombstones', () => {
     for (let i = 0; i < 5; i++) { s.set([i, 'x'], 1, at(i)); s.delete([i, 'x'], at(100 + i)); }
     for (let i = 0; i < 5; i++) expect(s.deletedBy([i, 'x'])?.seq).toBe(100 + i);
     expect(s.deletedBy([9, 'x'])).toBeUndefined();
+  });
+});
+
+/** A write to a store: set (a value, or the key's own value again) or delete, on a small key space. */
+const write = fc.record({ del: fc.boolean(), k0: fc.integer({ min: 0, max: 3 }), k1: fc.constantFrom('a', 'b'), v: fc.constantFrom(1, 2, 'x') });
+
+describe('sameEntries and sameEdges (a copy a step left unchanged)', () => {
+  it('hold exactly when the entries, values, order and use are those of the original', () => {
+    fc.assert(fc.property(fc.array(write, { maxLength: 8 }), fc.array(write, { maxLength: 4 }), fc.boolean(), (before, after, sameValue) => {
+      const s = new KeyedStore('s', 2, []);
+      for (const w of before) if (w.del) s.delete([w.k0, w.k1], at(1)); else s.set([w.k0, w.k1], w.v, at(1));
+      const c = s.clone();
+      for (const w of after) {
+        if (w.del) c.delete([w.k0, w.k1], at(2));
+        // Setting an entry to the value it has changes nothing but the event behind it.
+        else c.set([w.k0, w.k1], sameValue ? (c.get([w.k0, w.k1])?.v ?? w.v) : w.v, at(2));
+      }
+      const list = (x: KeyedStore) => [...x.entries()].map((e) => [...e.key(), e.v]);
+      const expected = JSON.stringify(list(c)) === JSON.stringify(list(s)) && c.everUsed === s.everUsed;
+      expect(c.sameEntries(s)).toBe(expected);
+      expect(s.sameEntries(c)).toBe(expected);
+    }));
+  });
+
+  it('of relations hold exactly when the edges are met in the same order', () => {
+    fc.assert(fc.property(fc.array(write, { maxLength: 8 }), fc.array(write, { maxLength: 4 }), (before, after) => {
+      const r = new Relation('r', true);
+      const apply = (x: Relation, w: { del: boolean; k0: number; k1: string }) => { if (w.del) x.remove(w.k0, w.k1); else x.add(w.k0, w.k1, at(1)); };
+      for (const w of before) apply(r, w);
+      const c = r.clone();
+      for (const w of after) apply(c, w);
+      const edges = (x: Relation) => JSON.stringify([...x.succ].map(([a, m]) => [a, [...m.keys()]]));
+      expect(c.sameEdges(r)).toBe(edges(c) === edges(r));
+    }));
   });
 });

@@ -39,3 +39,55 @@ describe('a cloned monitor', () => {
     });
   }
 });
+
+/** The engine behind a bundled checker (the digest and the plain fingerprint are the engine's). */
+const engineOf = (m: unknown) => (m as { engine: { fingerprint(): string; digest(): string } }).engine;
+
+describe('copy-on-write clones', () => {
+  it('leave a clone as it was when the original is stepped on, and the original when the clone is', () => {
+    const make = bundledChecker({ order: 'current' });
+    const { events } = simulate(SCENARIOS.trio!({ dAddCi: 'draft', order: 'current' }), seededChooser(4));
+    for (let cut = 1; cut < events.length; cut += 5) {
+      const original = make();
+      for (const e of events.slice(0, cut)) original.step(e);
+      const at = engineOf(original).fingerprint();
+      const c = original.clone();
+      const grandchild = c.clone();
+      for (const e of events.slice(cut)) original.step(e);
+      expect(engineOf(c).fingerprint()).toBe(at);
+      expect(engineOf(grandchild).fingerprint()).toBe(at);
+      for (const e of events.slice(cut)) c.step(e);
+      expect(engineOf(c).fingerprint()).toBe(engineOf(original).fingerprint());
+      expect(engineOf(grandchild).fingerprint()).toBe(at);
+    }
+  });
+});
+
+describe('the digest', () => {
+  it('is equal for two monitor states exactly when their plain fingerprints are', () => {
+    const make = bundledChecker({ order: 'new' });
+    const byPrint = new Map<string, string>();
+    const byDigest = new Map<string, string>();
+    let states = 0;
+    for (const [dAddCi, seed] of [['draft', 1], ['draft', 2], ['mainline', 3], ['fixed', 4], ['mainline', 6]] as const) {
+      const { events } = simulate(SCENARIOS.trio!({ dAddCi, order: 'new' }), seededChooser(seed));
+      // Digests taken along a run (cached store parts) and on clones (parts shared, then dropped by writes).
+      const m = make();
+      let branch = m.clone();
+      for (const e of events) {
+        for (const x of [m, branch]) {
+          const print = engineOf(x).fingerprint();
+          const digest = x.fingerprint();
+          expect(byPrint.get(print) ?? digest).toBe(digest);
+          expect(byDigest.get(digest) ?? print).toBe(print);
+          byPrint.set(print, digest);
+          byDigest.set(digest, print);
+          states++;
+        }
+        m.step(e);
+        branch = m.clone();
+      }
+    }
+    expect(byPrint.size).toBeGreaterThan(states / 4);
+  });
+});
