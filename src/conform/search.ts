@@ -23,7 +23,7 @@ import {
 } from '../sim/state.js';
 import { TaskStep, dcacheKey } from '../sim/task-step.js';
 import type { TraceEvent } from '../trace/event.js';
-import { inScope, obsKey, type Obs } from './project.js';
+import { inScope, obsKey, sameKey, type Obs } from './project.js';
 
 /**
  * What a session of a task is: one of the model's operations, or a hold of the lock in a mode; or,
@@ -78,8 +78,8 @@ export const DEFAULT_LIMITS: SearchLimits = { maxStates: 2000, maxSilent: 64 };
 
 /** What the capture can show of the model's events, and what it tells of the directory's names. */
 export interface Observability {
-  /** Whether the capture shows model events of this kind (`ev:fn`). */
-  shows(e: TraceEvent): boolean;
+  /** Whether the capture shows model events of this kind (`ev`, of function `fn`). */
+  shows(ev: string, fn: string | undefined): boolean;
   /** The exact name a `d_add_ci` is called with inside the `->lookup` this observation opens or continues. */
   ciExact(o: Obs): string | undefined;
   /** Whether the directory's ->lookup is a case-insensitive XFS's. */
@@ -122,7 +122,7 @@ export class DirSearch {
 
   constructor(readonly dir: string, readonly shape: DAddCiShape, readonly order: LockOrder, private readonly obs: Observability,
     private readonly limits: SearchLimits) {
-    this.waitsShown = obs.shows({ seq: 0, pid: 0, ev: 'il_wait_begin', args: {} });
+    this.waitsShown = obs.shows('il_wait_begin', undefined);
     const sc: Scenario = {
       dirs: [{ id: dir, ci: obs.caseInsensitive(dir), entries: [], revalidates: obs.revalidates(dir) }], tasks: [], dAddCi: shape, order,
       faults: { allocFail: obs.allocFailures, exactHashed: false }, handoff: true,
@@ -275,6 +275,11 @@ export class DirSearch {
     return this.limits.generalOnly !== true;
   }
 
+  /** Whether events are compared with observations by their keys as written (only the general path asked for). */
+  private get general(): boolean {
+    return this.limits.generalOnly === true;
+  }
+
   /** Whether a candidate the caller owns may be changed in place (not when only the general path is asked for). */
   private inPlace(owned: boolean): boolean {
     return (owned || this.first) && !this.copying && this.limits.generalOnly !== true;
@@ -304,13 +309,13 @@ export class DirSearch {
   private advance(c: Candidate, o: Obs): Advance {
     const i = c.s.tasks.findIndex((t) => t.pid === o.pid);
     if (i >= 0 && c.pend[i]!.length > 0) {
-      if (!matches(c, i, c.pend[i]![0]!, o)) return { next: [] };
+      if (!matches(c, i, c.pend[i]![0]!, o, this.general)) return { next: [] };
       // Candidates are not changed once made: a new one shares the model state, with one event fewer to show.
       return { next: [{ ...c, pend: c.pend.map((p, k) => (k === i ? p.slice(1) : p)) }] };
     }
     const hits: Candidate[] = [];
     const frontier = this.walk(i >= 0 ? [c] : this.sessions(c, o), i < 0, o.pid, o, (cand, j, shown, before) => {
-      if (!matches(cand, j, shown[0]!, o)) return;
+      if (!matches(cand, j, shown[0]!, o, this.general)) return;
       cand.pend[j] = shown.slice(1);
       hits.push(cand);
       if (o.ev === 'acq_req' && !before.req[j]) {
@@ -384,7 +389,7 @@ export class DirSearch {
     const kinds: SessionKind[] = o.mode === 'R' ? ['lockR'] : o.mode === 'W' ? ['lockW'] : this.order === 'new' ? ['stat', 'open_creat'] : KINDS;
     return kinds.map((kind) => {
       const d = clone(c, this.own(NONE));
-      const t: TaskState = { pid: o.pid, comm: String(o.event.comm ?? ''), op: 0, pc: 'task:start', v: {}, stack: [], status: 'run',
+      const t: TaskState = { pid: o.pid, comm: String(o.comm ?? ''), op: 0, pc: 'task:start', v: {}, stack: [], status: 'run',
         waitLock: null, waitMode: null, waitDentry: null, granted: false };
       d.s.tasks.push(t);
       const op: Op = { kind: isOp(kind) ? kind : 'stat', dir: this.dir, name: UNBOUND };
@@ -474,7 +479,7 @@ export class DirSearch {
     // Where the capture shows a waited-for hit as a hit, the two are one state: the model treats them alike after the return.
     const v = d.s.tasks[i]?.v;
     if (v !== undefined && v.dapOutcome === 'W' && !this.obs.showsWaitedOutcome) v.dapOutcome = 'H';
-    const shown = raw.filter((e) => inScope(e) && this.obs.shows(e)).map((e) => this.asShown(e));
+    const shown = raw.filter((e) => inScope(e) && this.obs.shows(e.ev, e.fn)).map((e) => this.asShown(e));
     if (d.req[i] && shown[0]?.ev === 'acq_req') { shown.shift(); d.req[i] = 0; }
     return shown;
   }
@@ -524,7 +529,7 @@ export class DirSearch {
         return d;
       };
       // The step's shown event is d_alloc_parallel's return when the capture shows it: only the answers that give its outcome.
-      if (o?.ev === 'ret' && o.fn === 'd_alloc_parallel' && this.obs.shows(o.event)) {
+      if (o?.ev === 'ret' && o.fn === 'd_alloc_parallel' && this.obs.shows(o.traceEv, o.fn)) {
         // A wait the capture does not show (d_wait_lookup inlined) before a hit it cannot tell from a plain one.
         if (o.outcome === 'H') return this.obs.showsWaitedOutcome || this.waitsShown ? [hashed] : [hashed, waited];
         return o.outcome === 'W' ? [asIs, waited] : [asIs];
@@ -535,12 +540,21 @@ export class DirSearch {
   }
 }
 
-/** Whether model event `e` of task `i` is observation `o`; binds the session's name when `e` carries the placeholder. */
-function matches(c: Candidate, i: number, e: TraceEvent, o: Obs): boolean {
+/**
+ * Whether model event `e` of task `i` is observation `o`; binds the session's name when `e` carries
+ * the placeholder. `general`: by their keys as written (obsKey), else part by part (sameKey).
+ */
+function matches(c: Candidate, i: number, e: TraceEvent, o: Obs, general: boolean): boolean {
   const name = e.args.name;
-  const args = name === UNBOUND && o.name !== undefined ? { ...e.args, name: o.name } : e.args;
-  if (obsKey(e.ev, e.fn, args) !== obsKeyOf(o)) return false;
-  if (name === UNBOUND && o.name !== undefined) bindName(c, i, o);
+  const bound = name === UNBOUND ? o.name : undefined;
+  const binds = bound !== undefined;
+  if (general) {
+    const args = binds ? { ...e.args, name: bound } : e.args;
+    if (obsKey(e.ev, e.fn, args) !== obsKeyOf(o)) return false;
+  } else if (!sameKey(e.ev, e.fn, e.args, binds ? bound : name, o)) {
+    return false;
+  }
+  if (binds) bindName(c, i, o);
   return true;
 }
 
