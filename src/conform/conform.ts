@@ -274,9 +274,10 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   // did its events there before it under an acquisition the capture does not show: they are not
   // judged (the release is taken as the end of that acquisition).
   const unseenHold = new Set([...missingAcquisitions].flatMap((m) => beforeRelease[m] ?? []));
-  const judgedSteps: Step[] = [];
+  // The steps judged: the others are dropped in place (no second list of them).
   const dirs = new Set<string>();
   let judged = 0;
+  let kept = 0;
   for (const st of steps) {
     if (!isGapStep(st) && st.dir !== undefined) {
       if (unreleased.has(st.dir)) continue;
@@ -284,9 +285,10 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       dirs.add(st.dir);
       judged++;
     }
-    judgedSteps.push(st);
+    steps[kept++] = st;
   }
-  return { steps: judgedSteps, shown, ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome, missingAcquisitions,
+  steps.length = kept;
+  return { steps, shown, ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome, missingAcquisitions,
     unreleasedLocks: unreleased.size, events: index, judged, directories: dirs.size, unknownTaskEvents, gaps };
 }
 
