@@ -40,14 +40,16 @@ export async function benchConform(root: string, print: (line: string) => void):
     if (opened) for await (const batch of opened.source) events += batch.length;
     const read = Number(process.hrtime.bigint() - t0) / 1e9;
     t0 = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
     const r = await conform.conformTraceFile(full, specs, { shapes: [shape], order: 'current', onDiagnostic: () => undefined });
     const total = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
     const n = r?.events ?? 0;
     t0 = process.hrtime.bigint();
     const whole = spawnSync(process.execPath, [join(root, 'bin', 'kinv.js'), 'conform', '--d-add-ci', shape, full], { stdio: 'ignore' });
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     print(`  ${path} (${shape}): ${r?.results[0]?.verdict ?? 'unreadable'}; ${n} events; read ${(events / read / 1000).toFixed(1)} K events/s (${read.toFixed(2)} s),`
-      + ` read + conform ${(n / total / 1000).toFixed(1)} K events/s (${total.toFixed(2)} s),`
+      + ` read + conform ${(n / total / 1000).toFixed(1)} K events/s (${total.toFixed(2)} s, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s),`
       + ` whole command ${whole.status === 0 ? `${(n / wall / 1000).toFixed(1)} K events/s (${wall.toFixed(2)} s)` : `exit ${String(whole.status)}`}`);
   }
 }

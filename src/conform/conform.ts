@@ -18,13 +18,13 @@
  * A gap makes the verdict unknown at best; a bound exceeded makes it unknown.
  */
 import type { CheckFileOptions } from '../checker/file.js';
-import { readTraceFile } from '../checker/file.js';
+import { readTraceFile, type ReadTrace } from '../checker/file.js';
 import type { SpecSet } from '../checker/spec-set.js';
 import type { DAddCiShape, LockOrder } from '../sim/state.js';
-import { isGap, NO_ARGS, type TraceEvent, type TraceItem } from '../trace/event.js';
+import { isGap, type TraceEvent, type TraceItem } from '../trace/event.js';
 import { detach } from '../trace/ftrace/bytes.js';
 import { keyOfObs, Projector, type Obs } from './project.js';
-import { DEFAULT_LIMITS, DirSearch, describeCandidate, type SearchLimits } from './search.js';
+import { DEFAULT_LIMITS, DirSearch, describeCandidate, type Observability, type SearchLimits } from './search.js';
 
 export const SHAPES: DAddCiShape[] = ['mainline', 'draft', 'fixed'];
 
@@ -79,14 +79,26 @@ export interface ConformReport {
   results: ShapeResult[];
 }
 
-type Step = { kind: 'obs'; dir: string; obs: Obs } | { kind: 'sync'; obs: Obs }
-  | { kind: 'gap'; pids: number[] | undefined; line: number | undefined; file: string | undefined };
+/** A gap in the trace: the tasks it names (every task when undefined) are unknown after it. */
+interface GapStep {
+  ev: 'gap';
+  pids: number[] | undefined;
+  line: number | undefined;
+  file: string | undefined;
+}
+
+/** An observation of a directory (`dir` set), a syscall's end (`sync`: every directory), or a gap. */
+type Step = Obs | GapStep;
+
+function isGapStep(st: Step): st is GapStep {
+  return st.ev === 'gap';
+}
 
 /** What the first pass learns about the capture. */
 interface Capture {
   steps: Step[];
-  shown: Set<string>;
-  ciExact: Map<number, string>;
+  /** The kinds of events the capture shows: event → the functions of its events ('' for none). */
+  shown: Map<string, Set<string>>;
   /** Directories whose ->lookup is a case-insensitive XFS's (the `fs` of their `lookup` calls). */
   ciDirs: Set<string>;
   /** Directories whose ->lookup is ext4's (casefolded or not). */
@@ -99,6 +111,8 @@ interface Capture {
   missingAcquisitions: Set<string>;
   unreleasedLocks: number;
   events: number;
+  judged: number;
+  directories: number;
   unknownTaskEvents: number;
   gaps: number;
 }
@@ -107,14 +121,16 @@ interface Capture {
 export async function conformTraceFile(path: string, specs: SpecSet, opts: ConformOptions): Promise<ConformReport | undefined> {
   const opened = await readTraceFile(path, specs, opts);
   if (opened === undefined) return undefined;
+  return conformRead(opened, opts);
+}
+
+/** Conforms a trace opened by readTraceFile to each shape asked for. */
+export async function conformRead(opened: Pick<ReadTrace, 'file' | 'format' | 'source' | 'tasksStartUnknown'>, opts: ConformOptions): Promise<ConformReport> {
   const cap = await firstPass(opened.source, opened.tasksStartUnknown);
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const results = opts.shapes.map((shape) => judge(cap, shape, opts.order, limits));
-  const dirs = new Set<string>();
-  let judged = 0;
-  for (const s of cap.steps) if (s.kind === 'obs') { dirs.add(s.dir); judged++; }
   return {
-    file: opened.file, format: opened.format, events: cap.events, judged, directories: dirs.size,
+    file: opened.file, format: opened.format, events: cap.events, judged: cap.judged, directories: cap.directories,
     unobservedAcquisitions: results[0]?.phantoms ?? 0, unknownTaskEvents: cap.unknownTaskEvents, unreleasedLocks: cap.unreleasedLocks, gaps: cap.gaps,
     results: results.map((r) => r.result),
   };
@@ -124,15 +140,21 @@ export async function conformTraceFile(path: string, specs: SpecSet, opts: Confo
 async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boolean): Promise<Capture> {
   const proj = new Projector();
   const steps: Step[] = [];
-  const shown = new Set<string>();
-  const ciExact = new Map<number, string>();
+  const shown = new Map<string, Set<string>>();
+  /** The last kind of event noted as shown (most events repeat the kind before them). */
+  let shownEv: string | undefined;
+  let shownFn: string | undefined;
   const ciDirs = new Set<string>();
   const ext4Dirs = new Set<string>();
   const vfatDirs = new Set<string>();
   let allocFailures = false;
   let showsWaitedOutcome = false;
-  const openLookup = new Map<number, number>();
-  const counts = new Map<string, number>();
+  /** pid → the observation of its open ->lookup call. */
+  const openLookup = new Map<number, Obs>();
+  let acqR = 0;
+  let acqW = 0;
+  let relR = 0;
+  let relW = 0;
   /** Tasks not yet known (no syscall exit seen): undefined = every task is known until a gap. */
   const synced = new Set<number>();
   let everyUnknown = startUnknown;
@@ -144,9 +166,9 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   /** pid → the directories its current syscall has had a lock event on. */
   const anchored = new Map<number, Set<string>>();
   /** pid → dir → the steps of its current syscall there before its first lock event there. */
-  const before = new Map<number, Map<string, Step[]>>();
+  const before = new Map<number, Map<string, Obs[]>>();
   /** Steps before a syscall's first lock event on a directory when that event is a release of mode R or W (an acquisition the capture may not show). */
-  const beforeRelease: Record<string, Step[]> = { R: [], W: [] };
+  const beforeRelease: Record<string, Obs[]> = { R: [], W: [] };
   const released = new Set<string>();
   const names = new Map<string, string>();
   let index = 0;
@@ -159,33 +181,47 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         gaps++;
         if (item.pids === undefined) { everyUnknown = true; synced.clear(); unknown.clear(); proj.forget(undefined); touched.clear(); }
         else for (const p of item.pids) { unknown.add(p); proj.forget(p); touched.delete(p); }
-        steps.push({ kind: 'gap', pids: item.pids, line: item.line, file: item.file });
+        steps.push({ ev: 'gap', pids: item.pids, line: item.line, file: item.file });
         continue;
       }
       const e: TraceEvent = item;
       const i = index++;
-      shown.add(`${e.ev}:${e.fn ?? ''}`);
-      if (e.ev === 'acq' || e.ev === 'rel') counts.set(`${e.ev} ${String(e.args.mode)}`, (counts.get(`${e.ev} ${String(e.args.mode)}`) ?? 0) + 1);
+      const ev = e.ev;
+      if (ev !== shownEv || e.fn !== shownFn) {
+        shownEv = ev;
+        shownFn = e.fn;
+        let fns = shown.get(ev);
+        if (fns === undefined) shown.set(ev, fns = new Set());
+        fns.add(e.fn ?? '');
+      }
+      const lockEvent = ev === 'acq_req' || ev === 'acq' || ev === 'rel';
+      if (ev === 'acq' || ev === 'rel') {
+        const mode = e.args.mode;
+        if (mode === 'R') { if (ev === 'acq') acqR++; else relR++; } else if (mode === 'W') { if (ev === 'acq') acqW++; else relW++; }
+      }
       const known = proj.locks.size;
-      const lockBefore = e.ev === 'acq_req' || e.ev === 'acq' || e.ev === 'rel' ? proj.locks.has(String(e.args.lock)) : true;
-      const p = proj.project(e, i);
-      if (p === undefined) continue;
-      const { dir, obs } = p;
-      // A lookup's d_add_ci names the on-disk name its ->lookup matched.
-      if (obs.ev === 'ret' && (obs.outcome === 'E' || (obs.fn === 'd_add_ci' && isErrorPointer(e.ret)))) allocFailures = true;
-      if (obs.ev === 'ret' && obs.fn === 'd_alloc_parallel' && obs.outcome === 'W') showsWaitedOutcome = true;
-      if (obs.ev === 'call' && obs.fn === 'lookup') {
-        openLookup.set(e.pid, i);
-        if (e.args.fs === 'xfs-ci' && dir !== undefined) ciDirs.add(dir);
-        if (e.args.fs === 'ext4' && dir !== undefined) ext4Dirs.add(dir);
-        if (e.args.fs === 'vfat' && dir !== undefined) vfatDirs.add(dir);
+      const lockBefore = lockEvent ? proj.locks.has(String(e.args.lock)) : true;
+      const obs = proj.project(e, i);
+      if (obs === undefined) continue;
+      const dir = obs.dir;
+      const oev = obs.ev;
+      if (oev === 'ret' && (obs.outcome === 'E' || (obs.fn === 'd_add_ci' && isErrorPointer(e.ret)))) allocFailures = true;
+      if (oev === 'ret' && obs.fn === 'd_alloc_parallel' && obs.outcome === 'W') showsWaitedOutcome = true;
+      if (oev === 'call') {
+        if (obs.fn === 'lookup') {
+          openLookup.set(e.pid, obs);
+          const fs = e.args.fs;
+          if (fs === 'xfs-ci' && dir !== undefined) ciDirs.add(dir);
+          if (fs === 'ext4' && dir !== undefined) ext4Dirs.add(dir);
+          if (fs === 'vfat' && dir !== undefined) vfatDirs.add(dir);
+        } else if (obs.fn === 'd_add_ci' && obs.name !== undefined) {
+          // A lookup's d_add_ci names the on-disk name its ->lookup matched.
+          const l = openLookup.get(e.pid);
+          if (l !== undefined && l.exact === undefined) l.exact = obs.name;
+          obs.exact = obs.name;
+        }
       }
-      if (obs.ev === 'call' && obs.fn === 'd_add_ci' && obs.name !== undefined) {
-        const l = openLookup.get(e.pid);
-        if (l !== undefined && !ciExact.has(l)) ciExact.set(l, obs.name);
-        ciExact.set(i, obs.name);
-      }
-      if (obs.ev === 'sync') {
+      if (oev === 'sync') {
         const was = isUnknown(e.pid);
         synced.add(e.pid);
         unknown.delete(e.pid);
@@ -194,7 +230,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         touched.delete(e.pid);
         anchored.delete(e.pid);
         before.delete(e.pid);
-        if (!was) steps.push({ kind: 'sync', obs: kept(obs) });
+        if (!was) steps.push(obs);
         continue;
       }
       if (dir === undefined) continue;
@@ -209,26 +245,27 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       ds.add(dir);
       if (!proj.locks.has(dir)) continue;
       if (isUnknown(e.pid) || unknownOn.get(dir)?.has(e.pid)) { unknownTaskEvents++; continue; }
-      if (obs.ev === 'rel') released.add(dir);
-      const st: Step = { kind: 'obs', dir: interned(names, dir), obs: kept(obs) };
-      steps.push(st);
+      if (oev === 'rel') released.add(dir);
+      obs.dir = interned(names, dir);
+      steps.push(obs);
       let anchors = anchored.get(e.pid);
       if (anchors === undefined) anchored.set(e.pid, anchors = new Set());
       if (anchors.has(dir)) continue;
       let pending = before.get(e.pid);
       if (pending === undefined) before.set(e.pid, pending = new Map());
-      if (obs.ev === 'acq_req' || obs.ev === 'acq' || obs.ev === 'rel') {
+      if (oev === 'acq_req' || oev === 'acq' || oev === 'rel') {
         anchors.add(dir);
-        if (obs.ev === 'rel') beforeRelease[obs.mode ?? '']?.push(...(pending.get(dir) ?? []));
+        if (oev === 'rel') beforeRelease[obs.mode ?? '']?.push(...(pending.get(dir) ?? []));
         pending.delete(dir);
       } else {
         const waiting = pending.get(dir);
-        if (waiting === undefined) pending.set(dir, [st]); else waiting.push(st);
+        if (waiting === undefined) pending.set(dir, [obs]); else waiting.push(obs);
       }
     }
   }
   const missingAcquisitions = new Set<string>();
-  for (const m of ['R', 'W']) if ((counts.get(`rel ${m}`) ?? 0) > (counts.get(`acq ${m}`) ?? 0)) missingAcquisitions.add(m);
+  if (relR > acqR) missingAcquisitions.add('R');
+  if (relW > acqW) missingAcquisitions.add('W');
   // A lock the capture never releases is not followed: its release probes were filtered out (a
   // capture filtered by lock on its releases only), or it is no directory's (an mm lock).
   const unreleased = new Set([...proj.locks].filter((l) => !released.has(l)));
@@ -237,29 +274,22 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   // did its events there before it under an acquisition the capture does not show: they are not
   // judged (the release is taken as the end of that acquisition).
   const unseenHold = new Set([...missingAcquisitions].flatMap((m) => beforeRelease[m] ?? []));
-  const judgedSteps = steps.filter((st) => {
-    if (st.kind !== 'obs') return true;
-    if (unreleased.has(st.dir)) return false;
-    if (unseenHold.has(st)) { unknownTaskEvents++; return false; }
-    return true;
-  });
-  return { steps: judgedSteps, shown, ciExact, ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome, missingAcquisitions,
-    unreleasedLocks: unreleased.size,
-    events: index, unknownTaskEvents, gaps };
-}
-
-/**
- * `o` as the search keeps it until the end of the trace: its event with what the search and its
- * report read of it (the task, kind, function, sequence number, place), not the reader's whole
- * record (its arguments, the addresses they hold), so that a long capture's kept observations
- * hold no more of the trace than that.
- */
-function kept(o: Obs): Obs {
-  const e = o.event;
-  const slim: TraceEvent = { seq: e.seq, pid: e.pid, ev: e.ev, args: NO_ARGS, comm: e.comm, file: e.file, line: e.line };
-  if (e.fn !== undefined) slim.fn = e.fn;
-  o.event = slim;
-  return o;
+  // The steps judged: the others are dropped in place (no second list of them).
+  const dirs = new Set<string>();
+  let judged = 0;
+  let kept = 0;
+  for (const st of steps) {
+    if (!isGapStep(st) && st.dir !== undefined) {
+      if (unreleased.has(st.dir)) continue;
+      if (unseenHold.size > 0 && unseenHold.has(st)) { unknownTaskEvents++; continue; }
+      dirs.add(st.dir);
+      judged++;
+    }
+    steps[kept++] = st;
+  }
+  steps.length = kept;
+  return { steps, shown, ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome, missingAcquisitions,
+    unreleasedLocks: unreleased.size, events: index, judged, directories: dirs.size, unknownTaskEvents, gaps };
 }
 
 /**
@@ -277,58 +307,69 @@ function interned(names: Map<string, string>, s: string): string {
 
 /** The search for one shape over the projected trace. */
 function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: SearchLimits): { result: ShapeResult; phantoms: number } {
-  const observability = {
-    shows: (e: TraceEvent) => cap.shown.has(`${e.ev}:${e.fn ?? ''}`),
-    ciExact: (o: Obs) => (o.ev === 'call' && o.fn === 'd_add_ci' ? o.name : cap.ciExact.get(o.index)),
-    caseInsensitive: (dir: string) => cap.ciDirs.has(dir),
-    mayCasefold: (dir: string) => cap.ext4Dirs.has(dir),
-    revalidates: (dir: string) => cap.vfatDirs.has(dir),
+  const shown = cap.shown;
+  const observability: Observability = {
+    shows: (ev, fn) => shown.get(ev)?.has(fn ?? '') === true,
+    ciExact: (o) => (o.ev === 'call' && o.fn === 'd_add_ci' ? o.name : o.exact),
+    caseInsensitive: (dir) => cap.ciDirs.has(dir),
+    mayCasefold: (dir) => cap.ext4Dirs.has(dir),
+    revalidates: (dir) => cap.vfatDirs.has(dir),
     allocFailures: cap.allocFailures,
     showsWaitedOutcome: cap.showsWaitedOutcome,
   };
   const dirs = new Map<string, DirSearch>();
+  /** The searches in the order their directories first met an observation (a syscall's end goes to each in that order). */
+  const searches: DirSearch[] = [];
   let gapAt: string | undefined;
   let phantoms = 0;
   const result = (r: Omit<ShapeResult, 'shape'>): { result: ShapeResult; phantoms: number } => ({ result: { shape, ...r }, phantoms });
+  /** Takes `o` on directory `d`: a failure's result, or undefined when some candidate took it. */
+  const take = (d: DirSearch, o: Obs): { result: ShapeResult; phantoms: number } | undefined => {
+    if (o.ev === 'rel' && !d.has(o.pid) && cap.missingAcquisitions.has(o.mode ?? '')) { phantoms++; return undefined; }
+    const r = d.take(o);
+    if (r.next.length === 0) {
+      const failure = describeFailure(d, o, r.bound);
+      if (gapAt !== undefined) return result({ verdict: 'unknown', unknown: `${gapAt}: the model's state after it is not known`, afterGap: failure });
+      if (r.bound !== undefined) return result({ verdict: 'unknown', unknown: `${r.bound} at ${where(o)}` });
+      return result({ verdict: 'does not conform', failure });
+    }
+    if (r.next.length > limits.maxStates) {
+      return result({ verdict: 'unknown', unknown: `more than ${limits.maxStates} candidate states for directory ${d.dir} at ${where(o)}` });
+    }
+    d.cands = r.next;
+    return undefined;
+  };
   for (const st of cap.steps) {
-    if (st.kind === 'gap') {
+    if (isGapStep(st)) {
       gapAt ??= `a gap${st.line !== undefined ? ` at ${st.file ?? ''}:${st.line}` : ''}${st.pids ? ` (tasks ${st.pids.join(', ')})` : ' (every task)'}`;
-      for (const d of dirs.values()) d.forget(st.pids);
+      for (const d of searches) d.forget(st.pids);
       continue;
     }
-    const targets = st.kind === 'sync' ? [...dirs.values()].filter((d) => d.has(st.obs.pid)) : [dirOf(dirs, st.dir, shape, order, observability, limits)];
-    for (const d of targets) {
-      const o = st.obs;
-      if (o.ev === 'rel' && !d.has(o.pid) && cap.missingAcquisitions.has(o.mode ?? '')) { phantoms++; continue; }
-      const r = d.take(o);
-      if (r.next.length === 0) {
-        const failure = describeFailure(d, o, r.bound);
-        if (gapAt !== undefined) return result({ verdict: 'unknown', unknown: `${gapAt}: the model's state after it is not known`, afterGap: failure });
-        if (r.bound !== undefined) return result({ verdict: 'unknown', unknown: `${r.bound} at ${where(o)}` });
-        return result({ verdict: 'does not conform', failure });
+    if (st.dir === undefined) {
+      // A syscall's end: every directory where some candidate has a session of the task (asked of each before any takes it).
+      const targets = searches.filter((d) => d.has(st.pid));
+      for (const d of targets) {
+        const failed = take(d, st);
+        if (failed !== undefined) return failed;
       }
-      if (r.next.length > limits.maxStates) {
-        return result({ verdict: 'unknown', unknown: `more than ${limits.maxStates} candidate states for directory ${d.dir} at ${where(o)}` });
-      }
-      d.cands = r.next;
+      continue;
     }
+    let d = dirs.get(st.dir);
+    if (d === undefined) {
+      dirs.set(st.dir, d = new DirSearch(st.dir, shape, order, observability, limits));
+      searches.push(d);
+    }
+    const failed = take(d, st);
+    if (failed !== undefined) return failed;
   }
   if (gapAt !== undefined) return result({ verdict: 'unknown', unknown: `${gapAt}: the model's state after it is not known` });
   return result({ verdict: 'conforms' });
 }
 
-function dirOf(dirs: Map<string, DirSearch>, dir: string, shape: DAddCiShape, order: LockOrder, obs: ConstructorParameters<typeof DirSearch>[3],
-  limits: SearchLimits): DirSearch {
-  let d = dirs.get(dir);
-  if (d === undefined) dirs.set(dir, d = new DirSearch(dir, shape, order, obs, limits));
-  return d;
-}
-
 function describeFailure(d: DirSearch, o: Obs, bound: string | undefined): NonConformance {
-  const e = o.event;
   return {
-    index: o.index, file: e.file, line: e.line, seq: e.seq, pid: o.pid, dir: d.dir,
-    event: o.ev === 'sync' ? `${e.ev === 'task_exit' ? 'task exit' : 'syscall exit'}` : keyOfObs(o),
+    index: o.index, file: o.file, line: o.line, seq: o.seq, pid: o.pid, dir: d.dir,
+    event: o.ev === 'sync' ? `${o.traceEv === 'task_exit' ? 'task exit' : 'syscall exit'}` : keyOfObs(o),
     expected: o.ev === 'sync' ? d.nextShown(o.pid, { ...o, ev: 'none' }) : d.nextShown(o.pid, o),
     candidates: d.cands.slice(0, 8).map((c) => describeCandidate(c, d.dir)).concat(bound ? [`(${bound})`] : []),
     candidateCount: d.cands.length,
@@ -336,8 +377,7 @@ function describeFailure(d: DirSearch, o: Obs, bound: string | undefined): NonCo
 }
 
 function where(o: Obs): string {
-  const e = o.event;
-  return e.line !== undefined ? `${e.file ?? ''}:${e.line}` : `event ${o.index} (seq ${e.seq})`;
+  return o.line !== undefined ? `${o.file ?? ''}:${o.line}` : `event ${o.index} (seq ${o.seq})`;
 }
 
 /** An ERR_PTR: the model's `ERR:-12`, or a kernel address in the last page (-4095..-1). */

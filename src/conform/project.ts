@@ -24,18 +24,38 @@
  */
 import type { Scalar, TraceEvent } from '../trace/event.js';
 
-/** What conformance compares of an event: its kind, the task, and the arguments that are not addresses. */
+/**
+ * What conformance compares of an event: its kind, the task, and the arguments that are not
+ * addresses; and what a report says of the event (its sequence number, place, task name). Made
+ * once per event by the projection, always with the same fields in the same order (one hidden
+ * class for every observation the search reads), and holding nothing of the reader's record, so
+ * that a long capture's kept observations hold no more of the trace than that.
+ */
 export interface Obs {
   /** `acq_req`, `acq`, `rel`, `call`, `ret`, `il_end`, `il_wait_begin`, `il_wait_end`, or `sync` (a syscall exit). */
   ev: string;
   pid: number;
-  fn?: string | undefined;
-  mode?: string | undefined;
-  name?: string | undefined;
-  outcome?: string | undefined;
+  fn: string | undefined;
+  mode: string | undefined;
+  name: string | undefined;
+  outcome: string | undefined;
   /** The index of the trace event (0-based, in trace order). */
   index: number;
-  event: TraceEvent;
+  /** The directory it is projected onto (undefined for `sync`: every directory). */
+  dir: string | undefined;
+  /** The trace event's kind (`syscall_exit` or `task_exit` for a `sync`), sequence number, task name and place. */
+  traceEv: string;
+  seq: number;
+  comm: string | undefined;
+  file: string | undefined;
+  line: number | undefined;
+  /** The exact name a `d_add_ci` is called with inside the `->lookup` this observation opens or is (the first pass fills it in). */
+  exact: string | undefined;
+}
+
+function observation(e: TraceEvent, index: number, ev: string, dir: string | undefined, fn: string | undefined, mode: string | undefined,
+  name: string | undefined, outcome: string | undefined): Obs {
+  return { ev, pid: e.pid, fn, mode, name, outcome, index, dir, traceEv: e.ev, seq: e.seq, comm: e.comm, file: e.file, line: e.line, exact: undefined };
 }
 
 /** Functions whose calls and returns are in scope. */
@@ -49,6 +69,26 @@ export function obsKey(ev: string, fn: string | undefined, args: Record<string, 
   if (ev === 'call') return `call ${fn} ${String(args.name ?? '')}`;
   if (ev === 'ret') return fn === 'd_alloc_parallel' ? `ret ${fn} ${String(args.outcome ?? '')}` : `ret ${fn}`;
   return ev;
+}
+
+/**
+ * Whether a model event has observation `o`'s key (`obsKey(ev, fn, args) === keyOfObs(o)`), without
+ * writing either: the key is the kind, then the parts its kind has, joined by spaces, and neither
+ * the model's kinds and functions nor the projection's functions hold a space, so two keys are
+ * equal exactly where their parts are. `name`: the model event's name as compared.
+ */
+export function sameKey(ev: string, fn: string | undefined, args: Record<string, Scalar>, name: Scalar | undefined, o: Obs): boolean {
+  if (ev !== o.ev) return false;
+  switch (ev) {
+    case 'acq_req': case 'acq': case 'rel':
+      return String(args.mode) === String(o.mode);
+    case 'call':
+      return fn === o.fn && String(name ?? '') === (o.name ?? '');
+    case 'ret':
+      return fn === o.fn && (fn !== 'd_alloc_parallel' || String(args.outcome ?? '') === (o.outcome ?? ''));
+    default:
+      return true;
+  }
 }
 
 /** Whether a model event is one the projection keeps (the simulator emits the same vocabulary). */
@@ -67,42 +107,44 @@ export class Projector {
   readonly locks = new Set<string>();
 
   /**
-   * The directory an event belongs to and what is compared of it; `sync` for a syscall or task exit
-   * (every directory); undefined when it is projected away.
+   * The observation of an event, with the directory it belongs to (`sync` for a syscall or task
+   * exit: every directory); undefined when it is projected away.
    */
-  project(e: TraceEvent, index: number): { dir: string | undefined; obs: Obs } | undefined {
-    const base = { pid: e.pid, index, event: e };
-    if (LOCK_EVENTS.has(e.ev)) {
+  project(e: TraceEvent, index: number): Obs | undefined {
+    const ev = e.ev;
+    if (ev === 'acq_req' || ev === 'acq' || ev === 'rel') {
       const lock = String(e.args.lock);
       this.locks.add(lock);
-      return { dir: lock, obs: { ...base, ev: e.ev, mode: String(e.args.mode) } };
+      return observation(e, index, ev, lock, undefined, String(e.args.mode), undefined, undefined);
     }
-    if (e.ev === 'syscall_exit' || e.ev === 'task_exit') {
+    if (ev === 'syscall_exit' || ev === 'task_exit') {
       this.open.delete(e.pid);
       this.last.delete(e.pid);
-      return { dir: undefined, obs: { ...base, ev: 'sync' } };
+      return observation(e, index, 'sync', undefined, undefined, undefined, undefined, undefined);
     }
-    if (IN_LOOKUP_EVENTS.has(e.ev)) {
+    if (IN_LOOKUP_EVENTS.has(ev)) {
       const top = this.innermost(e.pid);
-      return top === undefined ? undefined : { dir: top, obs: { ...base, ev: e.ev } };
+      return top === undefined ? undefined : observation(e, index, ev, top, undefined, undefined, undefined, undefined);
     }
-    if ((e.ev !== 'call' && e.ev !== 'ret') || e.fn === undefined || !SCOPED_FUNCTIONS.has(e.fn)) return undefined;
+    const fn = e.fn;
+    if ((ev !== 'call' && ev !== 'ret') || fn === undefined || !SCOPED_FUNCTIONS.has(fn)) return undefined;
     let stack = this.open.get(e.pid);
-    if (e.ev === 'call') {
+    if (ev === 'call') {
       const dir = String(e.args.dir);
       if (stack === undefined) this.open.set(e.pid, stack = []);
-      stack.push([e.fn, dir]);
+      stack.push([fn, dir]);
       this.last.set(e.pid, dir);
-      return { dir, obs: { ...base, ev: 'call', fn: e.fn, name: e.args.name === undefined ? undefined : String(e.args.name) } };
+      const name = e.args.name;
+      return observation(e, index, 'call', dir, fn, undefined, name === undefined ? undefined : String(name), undefined);
     }
     // A return closes the innermost open call of the same function (calls whose return was lost are dropped).
     if (stack === undefined) return undefined;
     for (let k = stack.length - 1; k >= 0; k--) {
-      if (stack[k]![0] !== e.fn) continue;
+      if (stack[k]![0] !== fn) continue;
       const dir = stack[k]![1];
       stack.length = k;
-      const outcome = e.fn === 'd_alloc_parallel' && e.args.outcome !== undefined ? String(e.args.outcome) : undefined;
-      return { dir, obs: { ...base, ev: 'ret', fn: e.fn, outcome } };
+      const outcome = fn === 'd_alloc_parallel' && e.args.outcome !== undefined ? String(e.args.outcome) : undefined;
+      return observation(e, index, 'ret', dir, fn, undefined, undefined, outcome);
     }
     return undefined;
   }

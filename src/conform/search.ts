@@ -18,12 +18,12 @@ import { acquire, acquired, beforeWriterSteal, release, rwsemStepNext } from '..
 import { step } from '../sim/model.js';
 import type { Chooser } from '../sim/chooser.js';
 import {
-  LOOKUP_SHARED, type DAddCiShape, type LockOrder, type Mode, type ModelState, type Op, type OpKind, type RwsemState, type Scenario,
+  LOOKUP_SHARED, type DAddCiShape, type DirSpec, type LockOrder, type Mode, type ModelState, type Op, type OpKind, type RwsemState, type Scenario,
   type TaskSpec, type TaskState,
 } from '../sim/state.js';
 import { TaskStep, dcacheKey } from '../sim/task-step.js';
 import type { TraceEvent } from '../trace/event.js';
-import { inScope, obsKey, type Obs } from './project.js';
+import { inScope, obsKey, sameKey, type Obs } from './project.js';
 
 /**
  * What a session of a task is: one of the model's operations, or a hold of the lock in a mode; or,
@@ -78,8 +78,8 @@ export const DEFAULT_LIMITS: SearchLimits = { maxStates: 2000, maxSilent: 64 };
 
 /** What the capture can show of the model's events, and what it tells of the directory's names. */
 export interface Observability {
-  /** Whether the capture shows model events of this kind (`ev:fn`). */
-  shows(e: TraceEvent): boolean;
+  /** Whether the capture shows model events of this kind (`ev`, of function `fn`). */
+  shows(ev: string, fn: string | undefined): boolean;
   /** The exact name a `d_add_ci` is called with inside the `->lookup` this observation opens or continues. */
   ciExact(o: Obs): string | undefined;
   /** Whether the directory's ->lookup is a case-insensitive XFS's. */
@@ -106,7 +106,7 @@ export interface Advance {
 }
 
 /** Observations between two copies of the candidates kept to take them again from (DirSearch.take). */
-const REPLAY_SPAN = 8;
+const REPLAY_SPAN = 32;
 
 export class DirSearch {
   cands: Candidate[];
@@ -122,7 +122,7 @@ export class DirSearch {
 
   constructor(readonly dir: string, readonly shape: DAddCiShape, readonly order: LockOrder, private readonly obs: Observability,
     private readonly limits: SearchLimits) {
-    this.waitsShown = obs.shows({ seq: 0, pid: 0, ev: 'il_wait_begin', args: {} });
+    this.waitsShown = obs.shows('il_wait_begin', undefined);
     const sc: Scenario = {
       dirs: [{ id: dir, ci: obs.caseInsensitive(dir), entries: [], revalidates: obs.revalidates(dir) }], tasks: [], dAddCi: shape, order,
       faults: { allocFail: obs.allocFailures, exactHashed: false }, handoff: true,
@@ -130,7 +130,7 @@ export class DirSearch {
     const s: ModelState = {
       locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: {}, inLookup: {}, dentryKey: {}, tasks: [], nextId: 100, seq: 0,
     };
-    this.cands = [{ sc: withTasks(sc, []), s, kind: [], held: [], pend: [], req: [] }];
+    this.cands = [{ sc: withTasks(sc, [], this.general), s, kind: [], held: [], pend: [], req: [] }];
     this.base = this.cands.map((c) => clone(c, ALL));
   }
 
@@ -146,7 +146,7 @@ export class DirSearch {
       for (let i = d.s.tasks.length - 1; i >= 0; i--) {
         const pid = d.s.tasks[i]!.pid;
         if (pids !== undefined && !pids.includes(pid)) continue;
-        d = removeTask(d, i, false, this.own(NONE));
+        d = removeTask(d, i, false, this.own(NONE), this.general);
         const l = d.s.locks[this.dir]!;
         l.readers = l.readers.filter((r) => r !== pid);
         if (l.writer === pid) l.writer = null;
@@ -158,7 +158,8 @@ export class DirSearch {
 
   /** Whether some candidate has a session of `pid`. */
   has(pid: number): boolean {
-    return this.cands.some((c) => c.s.tasks.some((t) => t.pid === pid));
+    for (const c of this.cands) if (taskOf(c, pid) >= 0) return true;
+    return false;
   }
 
   /** The successors of every candidate that take observation `o`. */
@@ -227,7 +228,7 @@ export class DirSearch {
     let bound: string | undefined;
     for (const c of this.withRetries(this.cands, o.pid)) {
       const r = o.ev === 'sync' ? this.finish(c, o.pid) : this.advance(c, o);
-      out.push(...r.next);
+      for (const n of r.next) out.push(n);
       bound ??= r.bound;
     }
     // A release's wake-up of queued readers may be beaten by a spinning writer: the readers stay queued.
@@ -246,20 +247,25 @@ export class DirSearch {
    * the writer sleeps again. The retry shows no event, so lazy stepping would never run it.
    */
   private withRetries(cands: Candidate[], pid: number): Candidate[] {
-    const out: Candidate[] = [];
-    for (const c of cands) {
-      out.push(c);
+    /** The candidates with the retries so far; undefined while there is none (the candidates themselves). */
+    let out: Candidate[] | undefined;
+    for (let k = 0; k < cands.length; k++) {
+      const c = cands[k]!;
+      out?.push(c);
       const l = c.s.locks[this.dir]!;
       if (l.handoff || (l.writer === null && l.readers.length === 0)) continue;
-      c.s.tasks.forEach((t, j) => {
-        if (t.pid === pid || t.granted || t.status !== 'run' || t.waitLock === null) return;
+      const tasks = c.s.tasks;
+      for (let j = 0; j < tasks.length; j++) {
+        const t = tasks[j]!;
+        if (t.pid === pid || t.granted || t.status !== 'run' || t.waitLock === null) continue;
         const d = clone(c, this.own(NONE));
         d.s.locks[this.dir]!.handoff = true;
         d.s.tasks[j]!.status = 'lock';
+        out ??= cands.slice(0, k + 1);
         out.push(d);
-      });
+      }
     }
-    return out;
+    return out ?? cands;
   }
 
   /**
@@ -275,6 +281,11 @@ export class DirSearch {
     return this.limits.generalOnly !== true;
   }
 
+  /** Whether events are compared with observations by their keys as written (only the general path asked for). */
+  private get general(): boolean {
+    return this.limits.generalOnly === true;
+  }
+
   /** Whether a candidate the caller owns may be changed in place (not when only the general path is asked for). */
   private inPlace(owned: boolean): boolean {
     return (owned || this.first) && !this.copying && this.limits.generalOnly !== true;
@@ -282,7 +293,7 @@ export class DirSearch {
 
   /** A task's syscall ended: its session must end without another event the capture would show. */
   private finish(c: Candidate, pid: number): Advance {
-    const i = c.s.tasks.findIndex((t) => t.pid === pid);
+    const i = taskOf(c, pid);
     if (i < 0) return { next: [c] };
     if (c.pend[i]!.length > 0) return { next: [] };
     let frontier = [c];
@@ -291,7 +302,7 @@ export class DirSearch {
       const next: Candidate[] = [];
       for (const f of frontier) {
         const t = f.s.tasks[i]!;
-        if (t.status === 'done') { done.push(removeTask(f, i, this.inPlace(n > 0), this.own(NONE))); continue; }
+        if (t.status === 'done') { done.push(removeTask(f, i, this.inPlace(n > 0), this.own(NONE), this.general)); continue; }
         if (t.status !== 'run') continue;
         for (const r of this.stepAll(f, i, undefined, n > 0)) if (r.events.length === 0) next.push(r.cand);
       }
@@ -302,15 +313,15 @@ export class DirSearch {
 
   /** Steps task `o.pid` until it emits an event the capture shows, which must be `o`; a task without a session starts one. */
   private advance(c: Candidate, o: Obs): Advance {
-    const i = c.s.tasks.findIndex((t) => t.pid === o.pid);
+    const i = taskOf(c, o.pid);
     if (i >= 0 && c.pend[i]!.length > 0) {
-      if (!matches(c, i, c.pend[i]![0]!, o)) return { next: [] };
+      if (!matches(c, i, c.pend[i]![0]!, o, this.general)) return { next: [] };
       // Candidates are not changed once made: a new one shares the model state, with one event fewer to show.
       return { next: [{ ...c, pend: c.pend.map((p, k) => (k === i ? p.slice(1) : p)) }] };
     }
     const hits: Candidate[] = [];
     const frontier = this.walk(i >= 0 ? [c] : this.sessions(c, o), i < 0, o.pid, o, (cand, j, shown, before) => {
-      if (!matches(cand, j, shown[0]!, o)) return;
+      if (!matches(cand, j, shown[0]!, o, this.general)) return;
       cand.pend[j] = shown.slice(1);
       hits.push(cand);
       if (o.ev === 'acq_req' && !before.req[j]) {
@@ -334,16 +345,16 @@ export class DirSearch {
     for (let n = 0; n < this.limits.maxSilent && frontier.length > 0; n++) {
       const next: Candidate[] = [];
       for (const f of frontier) {
-        const j = f.s.tasks.findIndex((t) => t.pid === pid);
+        const j = taskOf(f, pid);
         const t = f.s.tasks[j];
         if (t === undefined) continue;
         // A session that ended without another shown event: the observation starts the next one.
         if (t.status === 'done') {
-          if (o !== undefined) next.push(...this.sessions(removeTask(f, j, this.inPlace(n > 0 || startOwned), this.own(NONE)), o));
+          if (o !== undefined) next.push(...this.sessions(removeTask(f, j, this.inPlace(n > 0 || startOwned), this.own(NONE), this.general), o));
           continue;
         }
         if (t.status !== 'run') continue;
-        if (o !== undefined) bindName(f, j, o);
+        if (o !== undefined) bindName(f, j, o, this.general);
         for (const r of this.stepAll(f, j, o, n > 0 || startOwned)) {
           if (r.events.length === 0) next.push(r.cand); else found(r.cand, j, r.events, f);
         }
@@ -366,7 +377,7 @@ export class DirSearch {
   private nextShownCopying(pid: number, o: Obs): string[] {
     const out = new Set<string>();
     for (const c of this.cands) {
-      const i = c.s.tasks.findIndex((t) => t.pid === pid);
+      const i = taskOf(c, pid);
       if (i >= 0 && c.pend[i]!.length > 0) { out.add(obsKey(c.pend[i]![0]!.ev, c.pend[i]![0]!.fn, c.pend[i]![0]!.args)); continue; }
       if (i >= 0 && c.s.tasks[i]!.status !== 'run') { out.add(`nothing: task ${pid} sleeps (${c.s.tasks[i]!.status})`); continue; }
       const probe = { ...o, ev: 'none' };
@@ -384,11 +395,11 @@ export class DirSearch {
     const kinds: SessionKind[] = o.mode === 'R' ? ['lockR'] : o.mode === 'W' ? ['lockW'] : this.order === 'new' ? ['stat', 'open_creat'] : KINDS;
     return kinds.map((kind) => {
       const d = clone(c, this.own(NONE));
-      const t: TaskState = { pid: o.pid, comm: String(o.event.comm ?? ''), op: 0, pc: 'task:start', v: {}, stack: [], status: 'run',
+      const t: TaskState = { pid: o.pid, comm: String(o.comm ?? ''), op: 0, pc: 'task:start', v: {}, stack: [], status: 'run',
         waitLock: null, waitMode: null, waitDentry: null, granted: false };
       d.s.tasks.push(t);
       const op: Op = { kind: isOp(kind) ? kind : 'stat', dir: this.dir, name: UNBOUND };
-      d.sc = withTasks(d.sc, [...d.sc.tasks, taskSpec({ pid: o.pid, comm: t.comm, ops: [op] })]);
+      d.sc = withTasks(d.sc, [...d.sc.tasks, taskSpec({ pid: o.pid, comm: t.comm, ops: [op] }, this.general)], this.general);
       d.kind.push(kind);
       d.held.push(false);
       d.pend.push([]);
@@ -456,7 +467,7 @@ export class DirSearch {
       d.kind[i] = kind;
       if (!isOp(kind)) return d;
       const t = d.s.tasks[i]!;
-      const op = setOp(d, i, kind === 'rename' ? { kind, name2: UNBOUND } : { kind });
+      const op = setOp(d, i, kind === 'rename' ? { kind, name2: UNBOUND } : { kind }, this.general);
       t.v = { dir: this.dir, name: op.name, flags: kind === 'stat' ? LOOKUP_SHARED : 0, mode };
       t.stack = ['task:syscall-exit'];
       t.pc = kind === 'mkdir' || kind === 'rename' ? 'lookup_one_qstr_excl:alloc' : 'lookup_slow:dap';
@@ -474,7 +485,8 @@ export class DirSearch {
     // Where the capture shows a waited-for hit as a hit, the two are one state: the model treats them alike after the return.
     const v = d.s.tasks[i]?.v;
     if (v !== undefined && v.dapOutcome === 'W' && !this.obs.showsWaitedOutcome) v.dapOutcome = 'H';
-    const shown = raw.filter((e) => inScope(e) && this.obs.shows(e)).map((e) => this.asShown(e));
+    const shown: TraceEvent[] = [];
+    for (const e of raw) if (inScope(e) && this.obs.shows(e.ev, e.fn)) shown.push(this.asShown(e));
     if (d.req[i] && shown[0]?.ev === 'acq_req') { shown.shift(); d.req[i] = 0; }
     return shown;
   }
@@ -490,7 +502,8 @@ export class DirSearch {
     const sc = c.sc;
     if (isOp(kind)) {
       step(sc, c.s, i, ch, out);
-      c.s.hashed = {};
+      // What the step hashed is forgotten: the environment answers for the dcache at each step.
+      if (!isEmpty(c.s.hashed)) c.s.hashed = record();
       return;
     }
     const x = new TaskStep(sc, c.s, i, ch, out);
@@ -507,7 +520,7 @@ export class DirSearch {
     // ->lookup matches the name d_add_ci is observed with (a case-insensitive hit); the user's
     // spelling itself when the in-lookup state ends inside ->lookup (d_splice_alias of its inode); else none.
     const exact = o === undefined ? undefined : this.obs.ciExact(o);
-    c.sc.dirs[0]!.entries = exact !== undefined ? [exact] : o?.ev === 'il_end' && t.v.name !== undefined ? [t.v.name] : [];
+    setEntries(c.sc.dirs[0]!, exact !== undefined ? exact : o?.ev === 'il_end' ? t.v.name : undefined);
     if (t.granted || t.waitLock !== null) return [asIs];
     // ext4 on a casefolded directory keeps no negative dentry; the capture does not say which directories are.
     if (t.pc === 'fs_lookup:lookup' && this.obs.mayCasefold(this.dir)) {
@@ -524,7 +537,7 @@ export class DirSearch {
         return d;
       };
       // The step's shown event is d_alloc_parallel's return when the capture shows it: only the answers that give its outcome.
-      if (o?.ev === 'ret' && o.fn === 'd_alloc_parallel' && this.obs.shows(o.event)) {
+      if (o?.ev === 'ret' && o.fn === 'd_alloc_parallel' && this.obs.shows(o.traceEv, o.fn)) {
         // A wait the capture does not show (d_wait_lookup inlined) before a hit it cannot tell from a plain one.
         if (o.outcome === 'H') return this.obs.showsWaitedOutcome || this.waitsShown ? [hashed] : [hashed, waited];
         return o.outcome === 'W' ? [asIs, waited] : [asIs];
@@ -535,12 +548,27 @@ export class DirSearch {
   }
 }
 
-/** Whether model event `e` of task `i` is observation `o`; binds the session's name when `e` carries the placeholder. */
-function matches(c: Candidate, i: number, e: TraceEvent, o: Obs): boolean {
+/** The directory's on-disk names for a step: `name` alone, or none (the array replaced only when that changes). */
+function setEntries(dir: DirSpec, name: string | undefined): void {
+  const was = dir.entries;
+  if (name === undefined ? was.length !== 0 : was.length !== 1 || was[0] !== name) dir.entries = name === undefined ? [] : [name];
+}
+
+/**
+ * Whether model event `e` of task `i` is observation `o`; binds the session's name when `e` carries
+ * the placeholder. `general`: by their keys as written (obsKey), else part by part (sameKey).
+ */
+function matches(c: Candidate, i: number, e: TraceEvent, o: Obs, general: boolean): boolean {
   const name = e.args.name;
-  const args = name === UNBOUND && o.name !== undefined ? { ...e.args, name: o.name } : e.args;
-  if (obsKey(e.ev, e.fn, args) !== obsKeyOf(o)) return false;
-  if (name === UNBOUND && o.name !== undefined) bindName(c, i, o);
+  const bound = name === UNBOUND ? o.name : undefined;
+  const binds = bound !== undefined;
+  if (general) {
+    const args = binds ? { ...e.args, name: bound } : e.args;
+    if (obsKey(e.ev, e.fn, args) !== obsKeyOf(o)) return false;
+  } else if (!sameKey(e.ev, e.fn, e.args, binds ? bound : name, o)) {
+    return false;
+  }
+  if (binds) bindName(c, i, o, general);
   return true;
 }
 
@@ -564,13 +592,13 @@ function keyOfObsArgs(o: Obs): string {
  * The first observed name of a session is its name: the user's spelling the syscall looks up (a
  * rename's second lookup binds the new name the same way).
  */
-function bindName(c: Candidate, i: number, o: Obs): void {
+function bindName(c: Candidate, i: number, o: Obs, frozen: boolean): void {
   if (o.ev !== 'call' || o.name === undefined || (o.fn !== 'd_alloc_parallel' && o.fn !== 'lookup')) return;
   const op = c.sc.tasks[i]!.ops[0]!;
   const t = c.s.tasks[i]!;
   const v = t.v;
-  if (op.name === UNBOUND) setOp(c, i, { name: o.name });
-  else if (op.name2 === UNBOUND && v.renameNew) setOp(c, i, { name2: o.name });
+  if (op.name === UNBOUND) setOp(c, i, { name: o.name }, frozen);
+  else if (op.name2 === UNBOUND && v.renameNew) setOp(c, i, { name2: o.name }, frozen);
   else if (v.name !== UNBOUND) return;
   if (v.name !== UNBOUND && v.dapName !== UNBOUND) return;
   // Replaced, not changed: other candidates may share this task's variables (see clone).
@@ -580,31 +608,39 @@ function bindName(c: Candidate, i: number, o: Obs): void {
   t.v = bound;
 }
 
+/** The index of task `pid` in the candidate's state, or -1. */
+function taskOf(c: Candidate, pid: number): number {
+  const tasks = c.s.tasks;
+  for (let j = 0; j < tasks.length; j++) if (tasks[j]!.pid === pid) return j;
+  return -1;
+}
+
 function isOp(k: SessionKind): k is OpKind {
   return k === 'stat' || k === 'open_creat' || k === 'mkdir' || k === 'rename';
 }
 
 /**
  * Copies of a candidate share its scenario (the model only reads it), so the search replaces what it
- * changes: `c`'s scenario with task `i`'s operation changed. A scenario's tasks and operations are
- * frozen: a change made in place, which would change every copy, fails at once.
+ * changes: `c`'s scenario with task `i`'s operation changed. `frozen` (the general path, which the
+ * tests run beside the fast one): a scenario's tasks and operations are frozen, so that a change
+ * made in place, which would change every copy, fails at once there.
  */
-function setOp(c: Candidate, i: number, change: Partial<Op>): Op {
+function setOp(c: Candidate, i: number, change: Partial<Op>, frozen: boolean): Op {
   const tasks = c.sc.tasks.slice();
   const t = tasks[i]!;
-  tasks[i] = taskSpec({ ...t, ops: [{ ...t.ops[0]!, ...change }, ...t.ops.slice(1)] });
-  c.sc = withTasks(c.sc, tasks);
+  tasks[i] = taskSpec({ ...t, ops: [{ ...t.ops[0]!, ...change }, ...t.ops.slice(1)] }, frozen);
+  c.sc = withTasks(c.sc, tasks, frozen);
   return tasks[i].ops[0]!;
 }
 
-/** A task of a shared scenario: frozen, with its operations. */
-function taskSpec(t: TaskSpec): TaskSpec {
-  return Object.freeze({ ...t, ops: Object.freeze(t.ops.map((op) => Object.freeze(op))) as Op[] });
+/** A task of a shared scenario, made for it (a new object, with a new list of operations); `frozen`: frozen, with its operations. */
+function taskSpec(t: TaskSpec, frozen: boolean): TaskSpec {
+  return frozen ? Object.freeze({ ...t, ops: Object.freeze(t.ops.map((op) => Object.freeze(op))) as Op[] }) : t;
 }
 
-/** `sc` with `tasks` (each made by taskSpec), frozen but for its directories (the environment the search sets). */
-function withTasks(sc: Scenario, tasks: TaskSpec[]): Scenario {
-  return Object.freeze({ ...sc, tasks: Object.freeze(tasks) as TaskSpec[] });
+/** `sc` with `tasks` (each made by taskSpec); `frozen`: frozen but for its directories (the environment the search sets). */
+function withTasks(sc: Scenario, tasks: TaskSpec[], frozen: boolean): Scenario {
+  return frozen ? Object.freeze({ ...sc, tasks: Object.freeze(tasks) as TaskSpec[] }) : { ...sc, tasks };
 }
 
 function withHashed(c: Candidate, key: string, own: number): Candidate {
@@ -613,13 +649,13 @@ function withHashed(c: Candidate, key: string, own: number): Candidate {
   return d;
 }
 
-/** `c` without task `i`'s session; `inPlace`: `c` itself, when the caller owns it. */
-function removeTask(c: Candidate, i: number, inPlace: boolean, own: number): Candidate {
+/** `c` without task `i`'s session; `inPlace`: `c` itself, when the caller owns it; `frozen`: see setOp. */
+function removeTask(c: Candidate, i: number, inPlace: boolean, own: number, frozen: boolean): Candidate {
   const d = inPlace ? c : clone(c, own);
   const pid = d.s.tasks[i]!.pid;
   for (const [k, il] of Object.entries(d.s.inLookup)) if (il.owner === pid) { delete d.s.inLookup[k]; delete d.s.dentryKey[il.dentry]; }
   d.s.tasks.splice(i, 1);
-  d.sc = withTasks(d.sc, d.sc.tasks.filter((_, k) => k !== i));
+  d.sc = withTasks(d.sc, d.sc.tasks.filter((_, k) => k !== i), frozen);
   d.kind.splice(i, 1);
   d.held.splice(i, 1);
   d.pend.splice(i, 1);
@@ -704,6 +740,11 @@ function record<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
 
+function isEmpty(r: Record<string, unknown>): boolean {
+  for (const _ in r) return false;
+  return true;
+}
+
 function copyRecord<T>(from: Record<string, T>): Record<string, T> {
   const r = record<T>();
   for (const k in from) r[k] = from[k]!;
@@ -718,6 +759,16 @@ function copyRecord<T>(from: Record<string, T>): Record<string, T> {
  */
 function dedupe(fast: boolean, cs: Candidate[]): Candidate[] {
   if (cs.length <= 1) return cs;
+  // A few candidates are compared pair by pair: sameState compares the parts of the short key
+  // first, and candidates it finds the same have the same short key, so the same are dropped.
+  if (fast && cs.length <= FEW) {
+    const out: Candidate[] = [];
+    next: for (const c of cs) {
+      for (const d of out) if (sameState(d, c)) continue next;
+      out.push(c);
+    }
+    return out;
+  }
   const byShape = new Map<string, { c: Candidate; key?: string }[]>();
   const out: Candidate[] = [];
   next: for (const c of cs) {
@@ -741,8 +792,11 @@ function dedupe(fast: boolean, cs: Candidate[]): Candidate[] {
   return out;
 }
 
+/** Up to this many candidates, dedupe compares every pair rather than first grouping them by their short keys. */
+const FEW = 8;
+
 /** Parts of jsonStateKey: candidates that differ here differ there. */
-function shapeKey(c: Candidate): string {
+export function shapeKey(c: Candidate): string {
   let k = c.kind.join(',') + '|' + c.held.join(',') + '|' + c.req.join(',');
   for (const t of c.s.tasks) k += '|' + t.pc + ' ' + t.status;
   return k;
@@ -763,12 +817,14 @@ export function jsonStateKey(c: Candidate): string {
 export function sameState(a: Candidate, b: Candidate): boolean {
   const s = a.s;
   const u = b.s;
-  if (!sameRecord(s.locks, u.locks, sameLock) || !sameRecord(s.inLookup, u.inLookup, sameInLookup)) return false;
+  // The parts of the short key (shapeKey) first: most candidates that differ differ there.
   if (s.tasks.length !== u.tasks.length || !sameList(a.kind, b.kind) || !sameList(a.held, b.held) || !sameList(a.req, b.req)) return false;
+  for (let j = 0; j < s.tasks.length; j++) if (s.tasks[j]!.pc !== u.tasks[j]!.pc || s.tasks[j]!.status !== u.tasks[j]!.status) return false;
+  if (!sameRecord(s.locks, u.locks, sameLock) || !sameRecord(s.inLookup, u.inLookup, sameInLookup)) return false;
   for (let j = 0; j < s.tasks.length; j++) {
     const t = s.tasks[j]!;
     const w = u.tasks[j]!;
-    if (t.pid !== w.pid || t.pc !== w.pc || t.status !== w.status || !nullish(t.waitLock, w.waitLock) || !nullish(t.waitMode, w.waitMode)
+    if (t.pid !== w.pid || !nullish(t.waitLock, w.waitLock) || !nullish(t.waitMode, w.waitMode)
       || t.granted !== w.granted || !sameList(t.stack, w.stack)) return false;
     const v = t.v;
     const x = w.v;
