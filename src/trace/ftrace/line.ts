@@ -15,7 +15,7 @@
 import { newRecord, type RawFtraceRecord, type RawKind, type TsClock } from './raw.js';
 import * as chars from './chars.js';
 import * as grammars from './payload.js';
-import { RecentCuts, SpanNames } from './recent.js';
+import { RecentCuts } from './recent.js';
 
 // Local bindings: see chars.ts.
 const { findChar, findStr, isDigit, isWs, skipWs, trimEnd } = chars;
@@ -158,9 +158,6 @@ function markerLine(sc: LineScan, what: MarkerWhat, cpu: number, lost: number): 
   sc.markerCpu = cpu;
   sc.markerLost = lost;
 }
-
-/** Record names, as the lines cut them (see recent.ts). */
-const names = new SpanNames();
 
 /** Parses decimal digits at [i, end) → [value, next index]; value -1 when none. */
 function digitsAt(s: string, i: number, end: number): number {
@@ -472,7 +469,7 @@ function scanBody(s: string, b: number, end: number, st: SniffState, sc: LineSca
   let t = b;
   while (t < end && !isWs(s.charCodeAt(t))) t++;
   if (t - b > 1 && s.charCodeAt(t - 1) === C_COLON) {
-    const name = names.name(s, b, t - 1);
+    const name = s.slice(b, t - 1);
     const p = skipWs(s, t, end);
     sc.name = name;
     sc.payS = p;
@@ -489,7 +486,7 @@ function scanBody(s: string, b: number, end: number, st: SniffState, sc: LineSca
         if (arrow !== -1) {
           const n1 = functionName(s, p, arrow, sc);
           sc.kind = 'function';
-          sc.name = names.name(s, p, n1);
+          sc.name = s.slice(p, n1);
           const q = skipWs(s, arrow + 5, sc.payE);
           sc.parentS = q; sc.parentE = sc.payE;
           return true;
@@ -521,7 +518,7 @@ function scanBody(s: string, b: number, end: number, st: SniffState, sc: LineSca
   const n = skipWs(s, t, end);
   if (s.charCodeAt(n) === C_DASH && s.charCodeAt(n + 1) === C_GT) {
     // syscalls: `sys_openat -> 0x3`.
-    sc.cls = L_RECORD; sc.kind = 'syscall_exit'; sc.name = names.name(s, b, t);
+    sc.cls = L_RECORD; sc.kind = 'syscall_exit'; sc.name = s.slice(b, t);
     sc.retS = skipWs(s, n + 2, end); sc.retE = trimEnd(s, sc.retS, end);
     return true;
   }
@@ -549,7 +546,7 @@ function scanBody(s: string, b: number, end: number, st: SniffState, sc: LineSca
   }
   sc.cls = L_RECORD;
   sc.kind = 'function';
-  sc.name = names.name(s, b, n1);
+  sc.name = s.slice(b, n1);
   return true;
 }
 
@@ -846,7 +843,7 @@ function scanGraphBody(s: string, p: number, end: number, st: SniffState, sc: Li
     }
   }
   sc.cls = L_RECORD;
-  sc.name = names.name(s, p, nameEnd);
+  sc.name = s.slice(p, nameEnd);
   return true;
 }
 
@@ -860,7 +857,7 @@ function tailComment(s: string, a: number, b: number, sc: LineScan, isExit: bool
   let p = a;
   if (isExit && s.charCodeAt(p) !== C_EQ && !s.startsWith('ret=', p)) {
     while (p < b && !isWs(s.charCodeAt(p))) p++;
-    sc.name = names.name(s, a, p);
+    sc.name = s.slice(a, p);
     p = skipWs(s, p, b);
   }
   let v = -1;
@@ -921,13 +918,20 @@ const MAX_PROBES = 4096;
 /** For probes past MAX_PROBES. */
 const otherProbes = new RecentCuts();
 
+/** The probe last looked up: a record's head and its materialising ask for the same one in turn. */
+let lastProbe: string | undefined;
+let lastCuts = otherProbes;
+
 function probeCuts(name: string): RecentCuts {
+  if (name === lastProbe) return lastCuts;
   let c = byProbe.get(name);
   if (c === undefined) {
     if (byProbe.size >= MAX_PROBES) return otherProbes;
     c = new RecentCuts();
     byProbe.set(name, c);
   }
+  lastProbe = name;
+  lastCuts = c;
   return c;
 }
 

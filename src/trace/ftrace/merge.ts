@@ -214,13 +214,15 @@ export class ReorderWindow {
       let best: CpuQueue | undefined;
       let bestE: Entry | undefined;
       const list = this.queueList;
+      // Only heads old enough to leave are compared: a later stamp never goes first, so the
+      // earliest of those is the earliest of all whenever any may leave.
       for (let i = 0; i < list.length; i++) {
         const q = list[i]!;
         const e = q.peek();
-        if (e !== undefined && (bestE === undefined || this.before(e, bestE))) { best = q; bestE = e; }
+        if (e === undefined || (!all && (e.sec > ws || (e.sec === ws && e.nsec > wn)))) continue;
+        if (bestE === undefined || this.before(e, bestE)) { best = q; bestE = e; }
       }
       if (best === undefined || bestE === undefined) return;
-      if (!all && (bestE.sec > ws || (bestE.sec === ws && bestE.nsec > wn))) return;
       best.shift();
       this.pending--;
       if (bestE.pid >= 0) this.lastCpu.set(bestE.pid, bestE.cpu);

@@ -13,7 +13,6 @@ import { fc, test } from '@fast-check/vitest';
 import { readAheadOf } from '../../../src/trace/ftrace-source.js';
 import { hasOpenString, quotedValuesClosed } from '../../../src/trace/ftrace/payload.js';
 import { readAhead } from '../../../src/trace/ftrace/read-ahead.js';
-import { SpanNames } from '../../../src/trace/ftrace/recent.js';
 import { openInput } from '../../../src/trace/input.js';
 
 /** Payload pieces: keys, `=`, quotes, blanks, braces, a non-ASCII byte. */
@@ -25,18 +24,6 @@ describe('hasOpenString', () => {
     const s = 'x'.repeat(before) + payload + 'y'.repeat(after);
     const end = before + payload.length;
     expect(hasOpenString(s, before, end)).toBe(payload.includes('"') && !quotedValuesClosed(s, before, end));
-  });
-});
-
-describe('SpanNames', () => {
-  // (few slots' worth of names from a small alphabet: the same names again, and hash collisions)
-  const nameArb = fc.string({ unit: fc.constantFrom('a', 'b', '_', '\xe9', ' '), maxLength: 20 });
-  test.prop([fc.array(fc.tuple(nameArb, fc.nat(3), fc.nat(3)), { maxLength: 200 })])('gives the text of each span, as a cut would', (spans) => {
-    const names = new SpanNames();
-    for (const [name, before, after] of spans) {
-      const s = '-'.repeat(before) + name + '-'.repeat(after);
-      expect(names.name(s, before, before + name.length)).toBe(s.slice(before, before + name.length));
-    }
   });
 });
 
