@@ -4,6 +4,7 @@
  * (tracefs `trace` and `trace_pipe`, trace-cmd report, perf script), which infers the capture's
  * kernel layout from its first part and counts the records its header promises.
  */
+import { statSync } from 'node:fs';
 import type { TypedSpec } from '../analysis/ir.js';
 import { error, warning, type Diagnostic } from '../diag/diagnostic.js';
 import { compileRecordMapper } from '../monitor/mapping.js';
@@ -40,7 +41,8 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
   // them at an unknown place: every task is unknown throughout. Locks the whole capture takes and
   // never releases (their releases filtered out): a rule about what holds them can say from the
   // first record that it cannot tell.
-  const first = ctx.reread !== undefined ? await readAheadOf(input, ctx.reread, probeSites) : undefined;
+  // (a path that is no regular file, a pipe of a shell's `<(zcat …)`, cannot be read twice: all of it is kept)
+  const first = ctx.reread !== undefined ? await readAheadOf(input, ctx.reread, probeSites, isRegularFile(ctx.reread) ? KEEP_BYTES : Infinity) : undefined;
   const ahead = first?.ahead;
   const short = ahead?.shortfall;
   const unreleased = ahead?.neverReleased;
@@ -129,6 +131,14 @@ export async function readAheadOf(input: OpenedInput, path: string, sites?: Prob
   } catch {
     // the judging read reports what is wrong with the file
     return { ahead: undefined, chunks: reopened(input, path) };
+  }
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return true; // (opened again, it fails as the judging read reports)
   }
 }
 

@@ -4,11 +4,16 @@
  * the read ahead's kept bytes handed to the judging read instead of the file read again
  * (ftrace-source.ts) — each over generated lines, odd ones included.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, describe, expect } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bundledSpecDir } from '../../../src/analysis/load.js';
+import { readTraceFile } from '../../../src/checker/file.js';
+import { SpecSet } from '../../../src/checker/spec-set.js';
 import { fc, test } from '@fast-check/vitest';
 import { readAheadOf } from '../../../src/trace/ftrace-source.js';
 import { hasOpenString, quotedValuesClosed } from '../../../src/trace/ftrace/payload.js';
@@ -101,5 +106,35 @@ describe('readAheadOf: kept bytes or the file read again', () => {
     const { kept, again } = await both(z.subarray(0, Math.floor(z.length * at)));
     expect(kept).toEqual(again);
     expect((kept as { cut: unknown }).cut).toBeDefined();
+  });
+});
+
+describe('a path that is no regular file', () => {
+  it('is read whole, once (a named pipe cannot be read again)', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'kinv-fifo-'));
+    try {
+      const fifo = join(tmp, 'trace');
+      execFileSync('mkfifo', [fifo]);
+      // (larger than the first chunk read when the input is opened)
+      const text = readFileSync(new URL('../../../traces/ftrace/kprobe-draft-d_add_ci.txt', import.meta.url), 'latin1');
+      const body = text.split('\n').filter((l) => !l.startsWith('#')).join('\n');
+      const big = Buffer.from(body.repeat(Math.ceil((3 << 19) / body.length)), 'latin1');
+      const plain = join(tmp, 'plain');
+      writeFileSync(plain, big);
+      const specs = new SpecSet([bundledSpecDir()], {});
+      const read = async (path: string): Promise<{ lines: number; events: number }> => {
+        const opened = await readTraceFile(path, specs, { onDiagnostic: () => undefined });
+        let events = 0;
+        for await (const batch of opened!.source) events += batch.length;
+        return { lines: opened!.stats.lines, events };
+      };
+      const writing = writeFile(fifo, big);
+      const piped = await read(fifo);
+      await writing;
+      expect(piped).toEqual(await read(plain));
+      expect(piped.lines).toBeGreaterThan(5_000);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
