@@ -26,11 +26,22 @@ export interface MappableRecord {
   line: number;
 }
 
+/** Where an emitted argument goes: the event's `ret`, one of its own fields (IMPLICIT), or its args. */
+const TO_RET = 0, TO_FIELD = 1, TO_ARGS = 2;
+
+interface CompiledArg {
+  name: string;
+  value: Compiled;
+  /** TO_RET, TO_FIELD or TO_ARGS, decided once when compiled. */
+  to: number;
+  reads: string[];
+}
+
 interface CompiledMapping {
   ir: MappingIR;
   guard: Compiled | undefined;
   /** `reads`: the record's own fields the argument's expression reads (for the diagnostic when it is none). */
-  emits: { ev: string; fn: string | undefined; args: { name: string; value: Compiled; reads: string[] }[] }[];
+  emits: { ev: string; fn: string | undefined; args: CompiledArg[] }[];
 }
 
 /** The record fields (`sem`, `retval`, …) an expression of a mapping reads. */
@@ -102,6 +113,18 @@ function recordEvent(rec: MappableRecord, into: TraceEvent): TraceEvent {
   return into;
 }
 
+function emitOf(e: TypedSpec['mappings'][number]['emits'][number], ctx: CompileContext): CompiledMapping['emits'][number] {
+  const ev = e.phase === 'event' ? e.name : e.phase;
+  return {
+    ev,
+    fn: e.phase === 'event' ? undefined : e.name,
+    args: e.args.map((a): CompiledArg => ({
+      name: a.name, value: compileExpr(a.value, ctx), reads: [...recordFieldsRead(a.value)],
+      to: a.name === 'ret' && ev === 'ret' ? TO_RET : IMPLICIT.has(a.name) ? TO_FIELD : TO_ARGS,
+    })),
+  };
+}
+
 export function compileRecordMapper(spec: TypedSpec): RecordMapper {
   const ctx: CompileContext = { spec, storeIndex: new Map(), defs: new Map() };
   compileDefs(spec, ctx);
@@ -115,11 +138,7 @@ export function compileRecordMapper(spec: TypedSpec): RecordMapper {
     const c: CompiledMapping = {
       ir: m,
       guard: m.guard ? compileExpr(m.guard, ctx) : undefined,
-      emits: m.emits.filter((e) => e.phase !== 'ignore').map((e) => ({
-        ev: e.phase === 'event' ? e.name : e.phase,
-        fn: e.phase === 'event' ? undefined : e.name,
-        args: e.args.map((a) => ({ name: a.name, value: compileExpr(a.value, ctx), reads: [...recordFieldsRead(a.value)] })),
-      })),
+      emits: m.emits.filter((e) => e.phase !== 'ignore').map((e) => emitOf(e, ctx)),
     };
     let table = wildcard;
     let key = m.source;
@@ -158,8 +177,8 @@ export function compileRecordMapper(spec: TypedSpec): RecordMapper {
           for (const a of e.args) {
             let v = a.value(env) as Scalar;
             if (typeof v === 'string') v = detach(v);
-            if (a.name === 'ret' && e.ev === 'ret') ev.ret = v;
-            else if (IMPLICIT.has(a.name)) (ev as unknown as Record<string, Scalar>)[a.name] = v;
+            if (a.to === TO_RET) ev.ret = v;
+            else if (a.to === TO_FIELD) (ev as unknown as Record<string, Scalar>)[a.name] = v;
             else if (v !== null) (ev.args === NO_ARGS ? (ev.args = {}) : ev.args)[a.name] = v;
             else if (a.reads.length > 0) (ev.unread ??= {})[a.name] = rawFields(rec, a.reads);
           }

@@ -4,6 +4,7 @@
  * (tracefs `trace` and `trace_pipe`, trace-cmd report, perf script), which infers the capture's
  * kernel layout from its first part and counts the records its header promises.
  */
+import { statSync } from 'node:fs';
 import type { TypedSpec } from '../analysis/ir.js';
 import { error, warning, type Diagnostic } from '../diag/diagnostic.js';
 import { compileRecordMapper } from '../monitor/mapping.js';
@@ -40,11 +41,13 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
   // them at an unknown place: every task is unknown throughout. Locks the whole capture takes and
   // never releases (their releases filtered out): a rule about what holds them can say from the
   // first record that it cannot tell.
-  const ahead = ctx.reread !== undefined ? await readAheadOf(ctx.reread, probeSites) : undefined;
+  // (a path that is no regular file, a pipe of a shell's `<(zcat …)`, cannot be read twice: all of it is kept)
+  const first = ctx.reread !== undefined ? await readAheadOf(input, ctx.reread, probeSites, isRegularFile(ctx.reread) ? KEEP_BYTES : Infinity) : undefined;
+  const ahead = first?.ahead;
   const short = ahead?.shortfall;
   const unreleased = ahead?.neverReleased;
   // (a trace.dat gives its records decoded past this much text: tracedat/read.ts, HEAD_TEXT_BYTES)
-  const peeked = await peek(input.decoded ?? input.chunks, 1 << 19);
+  const peeked = await peek(first?.chunks ?? input.decoded ?? input.chunks, 1 << 19);
   const head = Buffer.concat(peeked.head).toString('latin1');
   // A capture names its own kernel's layout: infer the i_rwsem offset and the DCACHE_PAR_LOOKUP
   // bit from its first part, unless the user gave them.
@@ -99,14 +102,66 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
   };
 }
 
-async function readAheadOf(path: string, sites: ProbeSites): Promise<ReadAhead | undefined> {
+/** Decoded bytes the read ahead keeps for the read that judges (the whole stock capture is 11 MB). */
+const KEEP_BYTES = 64 << 20;
+
+/**
+ * The read ahead, over the input's own stream, and the stream the judging read is to take: the
+ * bytes the read ahead kept when the input is no larger than KEEP_BYTES (a compressed capture is
+ * then decoded once, not twice), else the file opened afresh (a larger one is never held whole).
+ */
+export async function readAheadOf(input: OpenedInput, path: string, sites?: ProbeSites, keepBytes = KEEP_BYTES,
+): Promise<{ ahead: ReadAhead | undefined; chunks: AsyncIterable<Uint8Array> }> {
+  const kept: Uint8Array[] = [];
+  let keptBytes = 0;
+  let keeping = true;
+  async function* tee(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of input.chunks) {
+      if (keeping) {
+        keptBytes += chunk.length;
+        if (keptBytes <= keepBytes) kept.push(chunk); else { keeping = false; kept.length = 0; }
+      }
+      yield chunk;
+    }
+  }
   try {
-    const again = await openInput(path);
-    const ahead = await readAhead(again.chunks, sites);
+    const ahead = await readAhead(tee(), sites);
     // A cut compressed stream lost its end, a known place: reported where it is cut.
-    return again.cut === undefined ? ahead : { ...ahead, shortfall: undefined };
+    return { ahead: input.cut === undefined ? ahead : { ...ahead, shortfall: undefined }, chunks: keeping ? replay(kept) : reopened(input, path) };
   } catch {
-    return undefined; // the main read reports what is wrong with the file
+    // the judging read reports what is wrong with the file
+    return { ahead: undefined, chunks: reopened(input, path) };
+  }
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return true; // (opened again, it fails as the judging read reports)
+  }
+}
+
+/** The kept chunks, each let go of as it is handed on. */
+async function* replay(kept: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < kept.length; i++) {
+    const chunk = kept[i]!;
+    kept[i] = EMPTY;
+    yield chunk;
+  }
+}
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The file read again from its start, for the judging read, whose cut (a compressed stream cut
+ * short) is the input's: the read ahead's own is no longer what the input says once it ends.
+ */
+async function* reopened(input: OpenedInput, path: string): AsyncGenerator<Uint8Array> {
+  const again = await openInput(path);
+  try {
+    yield* again.chunks;
+  } finally {
+    input.cut = again.cut;
   }
 }
 

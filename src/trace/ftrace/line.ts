@@ -918,13 +918,20 @@ const MAX_PROBES = 4096;
 /** For probes past MAX_PROBES. */
 const otherProbes = new RecentCuts();
 
+/** The probe last looked up: a record's head and its materialising ask for the same one in turn. */
+let lastProbe: string | undefined;
+let lastCuts = otherProbes;
+
 function probeCuts(name: string): RecentCuts {
+  if (name === lastProbe) return lastCuts;
   let c = byProbe.get(name);
   if (c === undefined) {
     if (byProbe.size >= MAX_PROBES) return otherProbes;
     c = new RecentCuts();
     byProbe.set(name, c);
   }
+  lastProbe = name;
+  lastCuts = c;
   return c;
 }
 

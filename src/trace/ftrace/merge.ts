@@ -60,6 +60,8 @@ function splitWindow(w: number): [number, number] {
 
 export class ReorderWindow {
   private readonly queues = new Map<number, CpuQueue>();
+  /** The same queues in the order they were made (the Map's order), walked by `drain` without an iterator. */
+  private readonly queueList: CpuQueue[] = [];
   private wSec: number;
   private wNsec: number;
   /** The clock of the records so far counts ticks (see the module comment). */
@@ -142,7 +144,7 @@ export class ReorderWindow {
   private backwards(rec: RawFtraceRecord, cpu: number, sec: number, nsec: number, emitRecord = true): void {
     this.onBackwards?.(rec);
     let q = this.queues.get(cpu);
-    if (q === undefined) { q = new CpuQueue(); this.queues.set(cpu, q); }
+    if (q === undefined) q = this.newQueue(cpu);
     let at = q.items.length;
     for (let i = q.head; i < q.items.length; i++) {
       const x = q.items[i]!;
@@ -167,9 +169,16 @@ export class ReorderWindow {
     if (this.pending > 0) this.drain(true);
   }
 
+  private newQueue(cpu: number): CpuQueue {
+    const q = new CpuQueue();
+    this.queues.set(cpu, q);
+    this.queueList.push(q);
+    return q;
+  }
+
   private enqueue(cpu: number, item: RawItem, sec: number, nsec: number): void {
     let q = this.queues.get(cpu);
-    if (q === undefined) { q = new CpuQueue(); this.queues.set(cpu, q); }
+    if (q === undefined) q = this.newQueue(cpu);
     // (pid 0 is each CPU's own idle task: no task identity across CPUs)
     q.items.push({ item, sec, nsec, order: this.order++, cpu, pid: item.kind === 'gap' || item.pid <= 0 ? -1 : item.pid });
     this.pending++;
@@ -204,12 +213,16 @@ export class ReorderWindow {
     while (this.pending > 0) {
       let best: CpuQueue | undefined;
       let bestE: Entry | undefined;
-      for (const q of this.queues.values()) {
+      const list = this.queueList;
+      // Only heads old enough to leave are compared: a later stamp never goes first, so the
+      // earliest of those is the earliest of all whenever any may leave.
+      for (let i = 0; i < list.length; i++) {
+        const q = list[i]!;
         const e = q.peek();
-        if (e !== undefined && (bestE === undefined || this.before(e, bestE))) { best = q; bestE = e; }
+        if (e === undefined || (!all && (e.sec > ws || (e.sec === ws && e.nsec > wn)))) continue;
+        if (bestE === undefined || this.before(e, bestE)) { best = q; bestE = e; }
       }
       if (best === undefined || bestE === undefined) return;
-      if (!all && (bestE.sec > ws || (bestE.sec === ws && bestE.nsec > wn))) return;
       best.shift();
       this.pending--;
       if (bestE.pid >= 0) this.lastCpu.set(bestE.pid, bestE.cpu);

@@ -40,7 +40,17 @@ export function parseKeyValues(s: string, i: number, end: number, args: Record<s
  * over the next line(s).
  */
 export function hasOpenString(s: string, i: number, end: number): boolean {
-  return findChar(s, 34, i, end) !== -1 && !scanKeyValues(s, i, end, undefined);
+  if (findChar(s, 34, i, end) === -1) return false;
+  // A list that ends (but for blanks) in a `"` that no `=` opens leaves no value open: every
+  // quoted value opens before that `"` and is closed by it at the latest (see scanKeyValues).
+  const last = trimEnd(s, i, end) - 1;
+  if (last - 1 >= i && s.charCodeAt(last) === 34 && s.charCodeAt(last - 1) !== 61) return false;
+  return !quotedValuesClosed(s, i, end);
+}
+
+/** Whether every `"quoted"` value of the `key=value` list s[i, end) is closed (the full walk). */
+export function quotedValuesClosed(s: string, i: number, end: number): boolean {
+  return scanKeyValues(s, i, end, undefined);
 }
 
 /** The `key=value` walk; fills `args` when given. False when a quoted value is left open. */

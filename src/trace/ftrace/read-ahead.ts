@@ -42,10 +42,21 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array>, sites?: SiteN
   let uncounted = false;
   for await (const chunk of chunks) {
     let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (carry) { buf = Buffer.concat([carry, buf]); carry = undefined; }
+    let joined = false;
+    if (carry) {
+      const nl = buf.indexOf(10);
+      if (nl === -1) buf = Buffer.concat([carry, buf]); else {
+        // (only the line cut at the chunk's start is joined: the rest is read where it is)
+        const line = Buffer.concat([carry, buf.subarray(0, nl + 1)]);
+        feed(line.toString('latin1'), line.length);
+        buf = buf.subarray(nl + 1);
+        joined = true;
+      }
+      carry = undefined;
+    }
     const last = buf.lastIndexOf(10);
-    if (last === -1) { carry = Buffer.from(buf.subarray(0, Math.min(buf.length, MAX_LINE))); continue; }
-    feed(buf.toString('latin1', 0, last + 1), last + 1);
+    if (last === -1 && !joined) { carry = Buffer.from(buf.subarray(0, Math.min(buf.length, MAX_LINE))); continue; }
+    if (last !== -1) feed(buf.toString('latin1', 0, last + 1), last + 1);
     if (last + 1 < buf.length) carry = Buffer.from(buf.subarray(last + 1, Math.min(buf.length, last + 1 + MAX_LINE)));
     if (!uncounted && st.line > 64 && (st.entries === undefined || (st.tracer !== undefined && st.tracer !== 'nop' && st.tracer !== 'function'))) {
       uncounted = true;

@@ -151,7 +151,7 @@ export async function* readFtrace(
       if (isReturn && it.entry !== undefined) {
         const k = v.stack.lastIndexOf(it.entry);
         if (k !== -1) v.stack.length = k;
-      } else if (it.kind === 'syscall_exit' && v.stack.length > 0) {
+      } else if (it.kind === 'syscall_exit' && v.stack.length > 0 && v.stack.some((r) => r.kind === 'kprobe')) {
         // Back in user space: kprobe entries without a return probe are closed too.
         v.stack = v.stack.filter((r) => r.kind !== 'kprobe');
       }

@@ -698,7 +698,22 @@ export async function* readFtraceRecords(
       buf = buf.subarray(nl + 1);
       discarding = false;
     }
-    if (carry !== undefined) { buf = Buffer.concat([carry, buf]); carry = undefined; }
+    if (carry !== undefined) {
+      const nl = buf.indexOf(10);
+      if (nl === -1) { buf = Buffer.concat([carry, buf]); carry = undefined; } else {
+        // Only the line cut at the chunk's start is joined to its beginning: the rest of the chunk
+        // is read where it is (not copied behind the carried bytes).
+        r.feed(Buffer.concat([carry, buf.subarray(0, nl + 1)]).toString('latin1'));
+        carry = undefined;
+        buf = buf.subarray(nl + 1);
+        const last = buf.lastIndexOf(10);
+        if (last !== -1) r.feed(buf.toString('latin1', 0, last + 1));
+        if (last + 1 < buf.length) carry = Buffer.from(buf.subarray(last + 1));
+        const items = r.take();
+        if (items.length > 0) yield items;
+        continue;
+      }
+    }
     const last = buf.lastIndexOf(10);
     if (last === -1) {
       if (buf.length > r.maxLine) {
