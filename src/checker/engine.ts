@@ -655,17 +655,17 @@ export class Engine {
   }
 
   /**
-   * A step's handler may write a store it then leaves as it was (a rule's guard failed, an entry
-   * set to its own value): such a copy is dropped for the store it copies, shared again, with its
-   * digest part. Same entries, values and order (the events behind them aside), so every later
-   * step and verdict is the same with either.
+   * A step's handler may write a store it then leaves as it was (a rule's guard failed): such a
+   * copy is dropped for the store it copies, shared again, with its digest part. Same entries,
+   * values, order and writing events (explanations cite them: an entry set again to its value is
+   * not the same), so every later step, verdict and explanation is the same with either.
    */
   private shareUnchanged(x: Sharing): void {
     for (const c of x.copied!) {
       const now = this.rt.stores[c.i]!;
       const same = now instanceof KeyedStore ? now.sameEntries(c.from as KeyedStore)
         : now instanceof Relation ? now.sameEdges(c.from as Relation)
-          : now.v === (c.from as { v: Scalar }).v;
+          : now.v === (c.from as { v: Scalar }).v && now.prov === (c.from as { prov: TraceEvent | undefined }).prov;
       if (!same) continue;
       this.rt.stores[c.i] = c.from;
       x.ownStore[c.i] = 0;

@@ -390,11 +390,19 @@ export class KeyedStore {
    */
   sameEntries(other: KeyedStore): boolean {
     if (other.size !== this.size || other.everUsed !== this.everUsed || other.arity !== this.arity) return false;
+    // An empty level (`set(a, none)`) holds no entry but places `a` in the walk order; deeper
+    // levels than two are not compared, so such stores are never taken as the same.
+    if (this.arity > 2 || this.root.size !== other.root.size) return false;
+    if (this.arity === 2) {
+      const mine = this.root.keys();
+      for (const k of other.root.keys()) if (mine.next().value !== k) return false;
+    }
     if (this.size === 0) return true;
     const mine = this.entries();
     for (const theirs of other.entries()) {
       const e = mine.next();
-      if (e.done === true || e.value.v !== theirs.v || !e.value.keyIs(theirs.key())) return false;
+      // The writing event too: explanations cite it (an entry set again to its value is newer).
+      if (e.done === true || e.value.v !== theirs.v || e.value.prov !== theirs.prov || !e.value.keyIs(theirs.key())) return false;
     }
     return mine.next().done === true;
   }
@@ -519,13 +527,17 @@ export class Relation {
 
   /** Whether `other` has the same edges, met in the same order (see `KeyedStore.sameEntries`). */
   sameEdges(other: Relation): boolean {
-    if (other.size !== this.size || other.succ.size !== this.succ.size) return false;
+    if (other.size !== this.size || other.succ.size !== this.succ.size || other.nextRank !== this.nextRank) return false;
     const mine = this.succ.entries();
     for (const [a, m] of other.succ) {
       const x = mine.next();
       if (x.done === true || x.value[0] !== a || x.value[1].size !== m.size) return false;
-      const targets = x.value[1].keys();
-      for (const b of m.keys()) if (targets.next().value !== b) return false;
+      const targets = x.value[1].entries();
+      // An edge's value is the event that added it, which explanations cite.
+      for (const [b, by] of m) {
+        const t = targets.next().value;
+        if (t === undefined || t[0] !== b || t[1] !== by) return false;
+      }
     }
     return true;
   }

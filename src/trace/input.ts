@@ -3,7 +3,7 @@
  * format sniffing. Which format an input is, is the registry's (registry.ts).
  */
 import type { DecodedChunk } from './ftrace/decoded.js';
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { decompressStream, sniffCompression, type Compression } from './decompress.js';
 
 export interface OpenedInput {
@@ -59,8 +59,9 @@ export async function openInput(path: string): Promise<OpenedInput> {
     const uhead = ufirst.done ? new Uint8Array() : withoutBom(ufirst.value);
     // The xz decoder serves one stream at a time in a process: a peeked file that kept it would
     // stall a second read of the same file (the entry count of a `trace` header is checked that
-    // way). So a file's peek lets go of it here, and the file is decoded afresh when it is read.
-    const again = compression === 'xz' && path !== '-';
+    // way). So a file's peek lets go of it here, and the file is decoded afresh when it is read
+    // (a pipe, `<(cat trace.xz)`, cannot be opened afresh: it keeps its decoder, as standard input does).
+    const again = compression === 'xz' && path !== '-' && isRegularFile(path);
     if (again) await uit.return?.(undefined);
     const opened: OpenedInput = { name, chunks: rest(), head: uhead };
     // Decoded as far as it goes: a cut capture still holds every record before the cut.
@@ -128,4 +129,12 @@ export async function peek<T extends Uint8Array | DecodedChunk>(stream: AsyncIte
     }
   }
   return { head, all: all() };
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return true; // (opened again, it fails as the read reports)
+  }
 }

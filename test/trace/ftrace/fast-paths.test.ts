@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundledSpecDir } from '../../../src/analysis/load.js';
@@ -133,6 +134,31 @@ describe('a path that is no regular file', () => {
       await writing;
       expect(piped).toEqual(await read(plain));
       expect(piped.lines).toBeGreaterThan(5_000);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('is read whole when xz-compressed too (its decoder is kept, not opened afresh on the pipe)', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'kinv-fifo-'));
+    try {
+      const fifo = join(tmp, 'trace');
+      execFileSync('mkfifo', [fifo]);
+      const xz = new URL('../../../traces/ftrace/compressed/kernel-head.txt.xz', import.meta.url);
+      const specs = new SpecSet([bundledSpecDir()], {});
+      const read = async (path: string): Promise<{ lines: number; events: number; cut: boolean }> => {
+        let cut = false;
+        const opened = await readTraceFile(path, specs, { onDiagnostic: (d) => { if (d.code === 'KV305') cut = true; } });
+        let events = 0;
+        for await (const batch of opened!.source) events += batch.length;
+        return { lines: opened!.stats.lines, events, cut };
+      };
+      const writing = writeFile(fifo, readFileSync(xz));
+      const piped = await read(fifo);
+      await writing;
+      const direct = await read(fileURLToPath(xz));
+      expect(piped).toEqual(direct);
+      expect(direct).toMatchObject({ lines: 3_999, cut: false });
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
