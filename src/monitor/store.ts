@@ -181,6 +181,8 @@ export class KeyedStore {
   }
 
   set(ks: Scalar[], v: Scalar, prov: TraceEvent | undefined): void {
+    if (ks.length === 1) { this.set1(ks[0] ?? null, v, prov); return; }
+    if (ks.length === 2) { this.set2(ks[0] ?? null, ks[1] ?? null, v, prov); return; }
     if (this.root === EMPTY_LEVEL) this.root = new Map();
     let m = this.root;
     const last = ks.length - 1;
@@ -196,17 +198,20 @@ export class KeyedStore {
     const e = m.get(k) as Entry | undefined;
     if (e) { e.v = v; e.prov = prov; return; }
     const entry = newEntry(ks, v, prov);
-    m.set(last === 0 ? entry.k0 : last === 1 ? entry.k1! : entry.part(last) as Key, entry);
+    m.set(entry.part(last) as Key, entry);
     this.size++;
     this.everUsed = true;
-    for (let p = 1; p < this.arity; p++) {
-      const ix = this.index[p];
-      if (!ix) continue;
-      const part = entry.part(p) as Key;
-      let bucket = ix.get(part);
-      if (!bucket) { bucket = this.spareBuckets?.pop() ?? new Set(); ix.set(part, bucket); }
-      bucket.add(entry);
-    }
+    for (let p = 1; p < this.arity; p++) this.addToIndex(p, entry);
+  }
+
+  /** Files a new entry under its key part `p` when the store keeps an index of that part. */
+  private addToIndex(p: number, entry: Entry): void {
+    const ix = this.index[p];
+    if (!ix) return;
+    const part = entry.part(p) as Key;
+    let bucket = ix.get(part);
+    if (!bucket) { bucket = this.spareBuckets?.pop() ?? new Set(); ix.set(part, bucket); }
+    bucket.add(entry);
   }
 
   /** `set([a], v, prov)` of a one-part store, without the tuple (generated code's writes). */
@@ -237,12 +242,7 @@ export class KeyedStore {
     m.set(entry.k1!, entry);
     this.size++;
     this.everUsed = true;
-    const ix = this.index[1];
-    if (!ix) return;
-    const part = entry.k1!;
-    let bucket = ix.get(part);
-    if (!bucket) { bucket = this.spareBuckets?.pop() ?? new Set(); ix.set(part, bucket); }
-    bucket.add(entry);
+    this.addToIndex(1, entry);
   }
 
   /** Deletes an entry of this store (one that `get`, `where` or iteration gave). */
@@ -384,9 +384,10 @@ export class KeyedStore {
   }
 
   /**
-   * Whether `other` holds the same entries with the same values, in the same order, and was used
-   * as this one was: what a copy a step left unchanged shows (the events behind the entries, and
-   * the deletions remembered, may differ). Exploration then keeps the original, which it shares.
+   * Whether `other` holds the same entries with the same values, written by the same events, in
+   * the same order, and was used as this one was: what a copy a step left unchanged shows (a
+   * deletion it remembers comes with an entry gone, so a size or an event that differs).
+   * Exploration then keeps the original, which it shares.
    */
   sameEntries(other: KeyedStore): boolean {
     if (other.size !== this.size || other.everUsed !== this.everUsed || other.arity !== this.arity) return false;

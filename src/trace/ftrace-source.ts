@@ -4,7 +4,6 @@
  * (tracefs `trace` and `trace_pipe`, trace-cmd report, perf script), which infers the capture's
  * kernel layout from its first part and counts the records its header promises.
  */
-import { statSync } from 'node:fs';
 import type { TypedSpec } from '../analysis/ir.js';
 import { error, warning, type Diagnostic } from '../diag/diagnostic.js';
 import { compileRecordMapper } from '../monitor/mapping.js';
@@ -17,7 +16,7 @@ import type { FtraceMapping } from './ftrace/mapping-api.js';
 import { readAhead, type ReadAhead } from './ftrace/read-ahead.js';
 import { readFtrace } from './ftrace/read.js';
 import { ProbeSites } from './ftrace/sites.js';
-import { openInput, peek, type OpenedInput } from './input.js';
+import { isRegularFile, openInput, peek, type OpenedInput } from './input.js';
 
 /**
  * Trace text as a trace format (see registry.ts). It is asked last when sniffing: any input with a
@@ -131,14 +130,6 @@ export async function readAheadOf(input: OpenedInput, path: string, sites?: Prob
   } catch {
     // the judging read reports what is wrong with the file
     return { ahead: undefined, chunks: reopened(input, path) };
-  }
-}
-
-function isRegularFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return true; // (opened again, it fails as the judging read reports)
   }
 }
 

@@ -131,10 +131,11 @@ export async function peek<T extends Uint8Array | DecodedChunk>(stream: AsyncIte
   return { head, all: all() };
 }
 
-function isRegularFile(path: string): boolean {
+/** Whether `path` can be opened again for a second read (a pipe, `<(zcat trace.gz)`, cannot). */
+export function isRegularFile(path: string): boolean {
   try {
     return statSync(path).isFile();
   } catch {
-    return true; // (opened again, it fails as the read reports)
+    return true; // (opened again, it fails as that read reports)
   }
 }
