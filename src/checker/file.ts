@@ -7,7 +7,7 @@ import { error, type Diagnostic } from '../diag/diagnostic.js';
 import type { ProbeCoverage, ProbeDefinition } from '../trace/coverage.js';
 import { emptyStats, type SourceStats, type TraceGap, type TraceItem } from '../trace/event.js';
 import type { KernelSymbols } from '../trace/ftrace/sites.js';
-import { openInput, type OpenedInput } from '../trace/input.js';
+import { isRegularFile, openInput, type OpenedInput } from '../trace/input.js';
 import { sniffTraceFormat, traceFormat, traceFormatNames } from '../trace/registry.js';
 import { isTraceDat, openTraceDat } from '../trace/tracedat/input.js';
 import { runCheck, SchemaValidator, type CheckReport, type CompiledSpec } from './check.js';
@@ -95,7 +95,7 @@ export async function readTraceFile(path: string, specs: SpecSet, opts: CheckFil
   const format = named ?? sniffTraceFormat(input.head);
   const stats = emptyStats();
   const reader = await format.open(input, {
-    file: input.name, reread: path === '-' || traceDat ? undefined : path, onDiagnostic: diag, stats, params: opts.params ?? {},
+    file: input.name, again: path === '-' || traceDat || !isRegularFile(path) ? undefined : () => openInput(path), onDiagnostic: diag, stats, params: opts.params ?? {},
     capture: { probes: opts.probes, kernelFunctions: opts.kernelFunctions, kernelSymbols: opts.kernelSymbols },
   });
   if (reader === undefined) return undefined;

@@ -35,10 +35,11 @@ export interface FormatContext {
   /** The input's name in diagnostics and provenance (`<stdin>` for standard input). */
   file: string;
   /**
-   * A path the format may open again for the same bytes (to count a file's records before it is
-   * read); undefined for standard input and for text decoded from a binary container.
+   * Opens the same bytes afresh (a regular file), for a format that reads its input twice (to count
+   * a file's records before it is read); undefined for standard input, a pipe, and text decoded from
+   * a binary container held in memory: a format that reads those twice keeps what it reads.
    */
-  reread: string | undefined;
+  again: (() => Promise<OpenedInput>) | undefined;
   onDiagnostic: (d: Diagnostic) => void;
   /** The input accounting, filled as the input is read. */
   stats: SourceStats;

@@ -16,7 +16,8 @@ import type { FtraceMapping } from './ftrace/mapping-api.js';
 import { readAhead, type ReadAhead } from './ftrace/read-ahead.js';
 import { readFtrace } from './ftrace/read.js';
 import { ProbeSites } from './ftrace/sites.js';
-import { isRegularFile, openInput, peek, type OpenedInput } from './input.js';
+import { peek, type OpenedInput } from './input.js';
+import { Spool } from './spool.js';
 
 /**
  * Trace text as a trace format (see registry.ts). It is asked last when sniffing: any input with a
@@ -31,22 +32,27 @@ export const ftraceFormat: TraceFormat = {
   open: openFtraceText,
 };
 
-async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<FormatReader> {
+async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<FormatReader | undefined> {
   const { probes, kernelSymbols } = ctx.capture;
   const probeSites = new ProbeSites(probes, kernelSymbols);
-  // One read of the whole file ahead of the read that judges it (done before that read starts: an
+  // One read of the whole input ahead of the read that judges it (done before that read starts: an
   // xz stream is decoded by one decoder per process at a time), for what must be known before the
   // first record is judged. A `trace` file that holds fewer records than its header promises lost
   // them at an unknown place: every task is unknown throughout. Locks the whole capture takes and
   // never releases (their releases filtered out): a rule about what holds them can say from the
-  // first record that it cannot tell.
-  // (a path that is no regular file, a pipe of a shell's `<(zcat …)`, cannot be read twice: all of it is kept)
-  const first = ctx.reread !== undefined ? await readAheadOf(input, ctx.reread, probeSites, isRegularFile(ctx.reread) ? KEEP_BYTES : Infinity) : undefined;
-  const ahead = first?.ahead;
+  // first record that it cannot tell. Every input gets it, standard input and pipes too: judged
+  // without it, a capture whose releases are filtered out shows its locks held forever.
+  const first = await readAheadFor(input, ctx.again, probeSites);
+  if ('failed' in first) {
+    ctx.onDiagnostic(error('KV309', `cannot read trace '${ctx.file}': ${first.failed}`, undefined,
+      'give the capture as a file (kinv reads a capture twice: once for what holds throughout it, once to judge it)'));
+    return undefined;
+  }
+  const ahead = first.ahead;
   const short = ahead?.shortfall;
   const unreleased = ahead?.neverReleased;
   // (a trace.dat gives its records decoded past this much text: tracedat/read.ts, HEAD_TEXT_BYTES)
-  const peeked = await peek(first?.chunks ?? input.decoded ?? input.chunks, 1 << 19);
+  const peeked = await peek(first.chunks, 1 << 19);
   const head = Buffer.concat(peeked.head).toString('latin1');
   // A capture names its own kernel's layout: infer the i_rwsem offset and the DCACHE_PAR_LOOKUP
   // bit from its first part, unless the user gave them.
@@ -101,36 +107,67 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
   };
 }
 
-/** Decoded bytes the read ahead keeps for the read that judges (the whole stock capture is 11 MB). */
+/** Decoded bytes the read ahead keeps in memory for the read that judges (the whole stock capture is 11 MB). */
 const KEEP_BYTES = 64 << 20;
+
+/** The read ahead, and the stream the judging read is to take; or why the input cannot be read twice. */
+export type ReadAheadResult = { ahead: ReadAhead | undefined; chunks: AsyncIterable<Uint8Array | DecodedChunk> } | { failed: string };
+
+/**
+ * The read ahead of any input. Records decoded from a binary container (a trace.dat, held in
+ * memory) are read ahead as their text, made afresh from the same bytes, and judged decoded.
+ */
+async function readAheadFor(input: OpenedInput, again: (() => Promise<OpenedInput>) | undefined, sites: ProbeSites): Promise<ReadAheadResult> {
+  if (input.decoded === undefined) return readAheadOf(input, again, sites);
+  const cutBefore = input.cut;
+  let ahead: ReadAhead | undefined;
+  try {
+    ahead = await readAhead(input.chunks, sites);
+  } catch {
+    ahead = undefined; // (the judging read reports what is wrong with the records)
+  }
+  // The judging read sets the cut it finds itself; a text cut short ends at a known place.
+  const cutAhead = input.cut;
+  input.cut = cutBefore;
+  if (ahead !== undefined && cutAhead !== undefined) ahead = { ...ahead, shortfall: undefined };
+  return { ahead, chunks: input.decoded };
+}
 
 /**
  * The read ahead, over the input's own stream, and the stream the judging read is to take: the
- * bytes the read ahead kept when the input is no larger than KEEP_BYTES (a compressed capture is
- * then decoded once, not twice), else the file opened afresh (a larger one is never held whole).
+ * bytes the read ahead kept when the input is no larger than `keepBytes` (a compressed capture is
+ * then decoded once, not twice); past that, the input opened `again` (a larger file is never held
+ * whole), or, for an input that cannot be opened again (standard input, a pipe), the rest of its
+ * bytes kept in a temporary file that the judging read reads and removes.
  */
-export async function readAheadOf(input: OpenedInput, path: string, sites?: ProbeSites, keepBytes = KEEP_BYTES,
-): Promise<{ ahead: ReadAhead | undefined; chunks: AsyncIterable<Uint8Array> }> {
+export async function readAheadOf(input: OpenedInput, again: (() => Promise<OpenedInput>) | undefined, sites?: ProbeSites, keepBytes = KEEP_BYTES,
+  spoolIn?: string): Promise<ReadAheadResult> {
   const kept: Uint8Array[] = [];
   let keptBytes = 0;
   let keeping = true;
+  let spool: Spool | undefined;
   async function* tee(): AsyncGenerator<Uint8Array> {
     for await (const chunk of input.chunks) {
       if (keeping) {
         keptBytes += chunk.length;
-        if (keptBytes <= keepBytes) kept.push(chunk); else { keeping = false; kept.length = 0; }
+        if (keptBytes <= keepBytes) kept.push(chunk);
+        else if (again !== undefined) { keeping = false; kept.length = 0; } else (spool ??= new Spool(spoolIn)).write(chunk);
       }
       yield chunk;
     }
   }
+  let ahead: ReadAhead | undefined;
   try {
-    const ahead = await readAhead(tee(), sites);
-    // A cut compressed stream lost its end, a known place: reported where it is cut.
-    return { ahead: input.cut === undefined ? ahead : { ...ahead, shortfall: undefined }, chunks: keeping ? replay(kept) : reopened(input, path) };
-  } catch {
-    // the judging read reports what is wrong with the file
-    return { ahead: undefined, chunks: reopened(input, path) };
+    ahead = await readAhead(tee(), sites);
+  } catch (e) {
+    if (again !== undefined) return { ahead: undefined, chunks: reopened(input, again) }; // (the judging read reports what is wrong with the file)
+    spool?.remove();
+    return { failed: (e as Error).message };
   }
+  // A cut compressed stream lost its end, a known place: reported where it is cut.
+  if (input.cut !== undefined) ahead = { ...ahead, shortfall: undefined };
+  if (!keeping) return { ahead, chunks: reopened(input, again!) };
+  return { ahead, chunks: spool === undefined ? replay(kept) : replayThenSpool(kept, spool) };
 }
 
 /** The kept chunks, each let go of as it is handed on. */
@@ -147,12 +184,22 @@ const EMPTY = new Uint8Array(0);
  * The file read again from its start, for the judging read, whose cut (a compressed stream cut
  * short) is the input's: the read ahead's own is no longer what the input says once it ends.
  */
-async function* reopened(input: OpenedInput, path: string): AsyncGenerator<Uint8Array> {
-  const again = await openInput(path);
+async function* reopened(input: OpenedInput, again: () => Promise<OpenedInput>): AsyncGenerator<Uint8Array> {
+  const fresh = await again();
   try {
-    yield* again.chunks;
+    yield* fresh.chunks;
   } finally {
-    input.cut = again.cut;
+    input.cut = fresh.cut;
+  }
+}
+
+/** The kept chunks, then the spooled rest of the input; the spool is removed once read or let go of. */
+async function* replayThenSpool(kept: Uint8Array[], spool: Spool): AsyncGenerator<Uint8Array> {
+  try {
+    yield* replay(kept);
+    yield* spool.read();
+  } finally {
+    spool.remove();
   }
 }
 

@@ -3,13 +3,13 @@
  * of Contract 4 (2 usage, 3 nothing judged or unreadable), never a stack trace.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-function kinv(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+function kinv(args: string[], input?: Buffer): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, input, maxBuffer: 1 << 28 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -73,5 +73,33 @@ describe('unusable arguments', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('error[KV106]: --param source=ftrace: expected one of ndjson');
     expect(r.stderr).toContain(`--> ${spec}:2:7`);
+  });
+});
+
+describe('standard input is judged as the same file is (what must be known of a whole capture first is read ahead of it too)', () => {
+  const verdicts = (stdout: string): string[] => stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; invariant?: string; line?: number })
+    .filter((o) => o.kind === 'violation' || o.kind === 'unknown').map((o) => `${o.kind} ${o.invariant} ${o.line}`);
+
+  it('a capture whose release probes are filtered: the locks it never releases are unknown, not 31 violations', () => {
+    const dir = 'traces/kernel-waitqueue/release-filtered';
+    const args = ['check', '-f', 'json', '--param', 'i_rwsem_offset=136', '--probes', `${dir}/kprobe_events`, '--functions', `${dir}/functions`];
+    const file = kinv([...args, `${dir}/trace.txt.gz`]);
+    const stdin = kinv([...args, '-'], readFileSync(`${dir}/trace.txt.gz`));
+    expect(stdin.code).toBe(3);
+    expect(verdicts(stdin.stdout)).toEqual(verdicts(file.stdout));
+    expect(verdicts(stdin.stdout).filter((v) => v.startsWith('violation'))).toEqual([]);
+    const kv320 = stdin.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; code?: string; message?: string; line?: number })
+      .filter((o) => o.kind === 'diagnostic' && o.code === 'KV320');
+    expect(kv320.map((d) => d.line)).toEqual([13]);
+    expect(kv320[0]!.message).toMatch(/^22 rwsems are taken and never released anywhere in this capture \(first: sem=0xffff888002448420, taken at line 13\)/);
+  });
+
+  it('a record line missing from a log whose header counts its entries: no verdict at all (exit 3), as for the file', () => {
+    const deleted = readFileSync('traces/ftrace/kprobe-fixed-d_add_ci.txt', 'latin1').split('\n').filter((l) => !l.includes(' unhash: ')).join('\n');
+    const r = kinv(['check', '-'], Buffer.from(deleted, 'latin1'));
+    expect(r.code).toBe(3);
+    expect(r.stdout).not.toContain('violation[');
+    expect(r.stderr).toContain('error[KV316]: the header promises 20 entries, but the log holds at most 19 record lines');
+    expect(r.stderr).toContain('--> <stdin>:3:1');
   });
 });

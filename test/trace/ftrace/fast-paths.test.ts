@@ -5,7 +5,7 @@
  * (ftrace-source.ts) — each over generated lines, odd ones included.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +70,7 @@ describe('readAhead', () => {
   });
 });
 
-describe('readAheadOf: kept bytes or the file read again', () => {
+describe('readAheadOf: kept bytes, the file read again, or a spool file', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'kinv-ahead-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   let n = 0;
@@ -81,22 +81,31 @@ describe('readAheadOf: kept bytes or the file read again', () => {
     return Buffer.concat(parts);
   }
 
-  async function both(data: Buffer): Promise<{ kept: unknown; again: unknown }> {
+  /** The same bytes read ahead three ways: kept in memory, read again from the file, kept in a spool file (an input that cannot be read again). */
+  async function both(data: Buffer): Promise<{ kept: unknown; again: unknown; spooled: unknown }> {
     const path = join(tmp, `t${n++}`);
     writeFileSync(path, data);
-    const run = async (keep: number): Promise<unknown> => {
+    const spools = join(tmp, `spools${n}`);
+    mkdirSync(spools);
+    const run = async (keep: number, reopenable: boolean): Promise<unknown> => {
       const input = await openInput(path);
-      const r = await readAheadOf(input, path, undefined, keep);
-      const bytes = await bytesOf(r.chunks);
+      const r = await readAheadOf(input, reopenable ? () => openInput(path) : undefined, undefined, keep, spools);
+      if ('failed' in r) throw new Error(r.failed);
+      const spooling = readdirSync(spools).length;
+      const bytes = await bytesOf(r.chunks as AsyncIterable<Uint8Array>);
+      // A spool only past the bytes kept in memory, and gone once read.
+      expect(spooling).toBe(!reopenable && bytes.length > keep ? 1 : 0);
+      expect(readdirSync(spools)).toEqual([]);
       return { ahead: r.ahead, bytes: bytes.toString('latin1'), cut: input.cut };
     };
-    return { kept: await run(1 << 30), again: await run(0) };
+    return { kept: await run(1 << 30, true), again: await run(0, true), spooled: await run(7, false) };
   }
 
   test.prop([textArb, fc.boolean()], { numRuns: 30 })('both give the same read ahead, the same bytes and the same cut', async (text, gzip) => {
     const plain = Buffer.from(text, 'latin1');
-    const { kept, again } = await both(gzip ? gzipSync(plain) : plain);
+    const { kept, again, spooled } = await both(gzip ? gzipSync(plain) : plain);
     expect(kept).toEqual(again);
+    expect(spooled).toEqual(kept);
     expect((kept as { bytes: string }).bytes).toBe(text);
   });
 
@@ -104,8 +113,9 @@ describe('readAheadOf: kept bytes or the file read again', () => {
     'a gzip stream cut short: the same cut either way', async (text, at) => {
     // (long enough that the cut comes after the first decoded chunk, which opening the input takes)
     const z = gzipSync(Buffer.from(text.repeat(Math.ceil(200_000 / text.length)), 'latin1'));
-    const { kept, again } = await both(z.subarray(0, Math.floor(z.length * at)));
+    const { kept, again, spooled } = await both(z.subarray(0, Math.floor(z.length * at)));
     expect(kept).toEqual(again);
+    expect(spooled).toEqual(kept);
     expect((kept as { cut: unknown }).cut).toBeDefined();
   });
 });

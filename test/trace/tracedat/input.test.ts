@@ -12,6 +12,7 @@ import { checkTraceFile } from '../../../src/checker/file.js';
 import { SpecSet } from '../../../src/checker/spec-set.js';
 import type { Diagnostic } from '../../../src/diag/diagnostic.js';
 import { kinv } from '../../helpers/kinv.js';
+import { withoutEvents } from '../../helpers/tracedat-drop.js';
 
 const DIR = 'traces/tracedat';
 const specs = new SpecSet([], {});
@@ -53,6 +54,24 @@ describe('kinv check of a trace.dat', () => {
     const cli = await kinv(['check', `${DIR}/${file}`]);
     expect(cli.code).toBe(0);
     expect(cli.stdout).toContain('no violation');
+  });
+
+  it('release records a filter kept out of the buffer: the locks never released are unknown (KV320), never a violation', async () => {
+    const { bytes, dropped } = withoutEvents(readFileSync(`${DIR}/record-v6.dat`), ['ur', 'uw']);
+    expect(dropped).toBe(82);
+    const path = join(tmp, 'no-releases.dat');
+    writeFileSync(path, bytes);
+    const { r, diags } = await check(path);
+    expect(r!.violations).toBe(0);
+    // Each a task asking again for a lock the capture shows taken and never released, the first at line 544.
+    const unknown = r!.verdicts.filter((v) => v.kind === 'unknown');
+    expect(unknown).toHaveLength(78);
+    expect(new Set(unknown.map((v) => v.invariant))).toEqual(new Set(['no_recursive_acq']));
+    expect(unknown.map((v) => `${v.event?.pid} ${v.event?.line}`).slice(0, 2)).toEqual(['510 544', '510 556']);
+    expect(unknown[0]!.reason).toMatch(/^the capture shows 0xff3d828e83ad5870 taken but never released, anywhere in it/);
+    const kv320 = diags.filter((d) => d.code === 'KV320');
+    expect(kv320.map((d) => [d.severity, d.at?.line])).toEqual([['warning', 479]]);
+    expect(kv320[0]!.message).toMatch(/^2 rwsems are taken and never released anywhere in this capture \(first: sem=0xff3d828e83b1d9d8, taken at line 479\)/);
   });
 
   it('a cut file is checked up to the cut, then KV305 at the byte offset and a gap of every task; exit 3', async () => {
