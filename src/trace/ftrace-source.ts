@@ -115,21 +115,16 @@ export type ReadAheadResult = { ahead: ReadAhead | undefined; chunks: AsyncItera
 
 /**
  * The read ahead of any input. Records decoded from a binary container (a trace.dat, held in
- * memory) are read ahead as their text, made afresh from the same bytes, and judged decoded.
+ * memory) are read ahead decoded afresh from the same bytes, and judged decoded.
  */
 async function readAheadFor(input: OpenedInput, again: (() => Promise<OpenedInput>) | undefined, sites: ProbeSites): Promise<ReadAheadResult> {
   if (input.decoded === undefined) return readAheadOf(input, again, sites);
-  const cutBefore = input.cut;
   let ahead: ReadAhead | undefined;
   try {
-    ahead = await readAhead(input.chunks, sites);
+    ahead = await readAhead(input.decodedAgain?.() ?? input.chunks, sites);
   } catch {
     ahead = undefined; // (the judging read reports what is wrong with the records)
   }
-  // The judging read sets the cut it finds itself; a text cut short ends at a known place.
-  const cutAhead = input.cut;
-  input.cut = cutBefore;
-  if (ahead !== undefined && cutAhead !== undefined) ahead = { ...ahead, shortfall: undefined };
   return { ahead, chunks: input.decoded };
 }
 

@@ -21,6 +21,8 @@ export interface OpenedInput {
    * ftrace/decoded.ts), for a reader that takes them; `chunks` is then the same records as text.
    */
   decoded?: AsyncIterable<Uint8Array | DecodedChunk>;
+  /** The records of `decoded` decoded afresh from the same bytes (held in memory), for a second read. */
+  decodedAgain?: () => AsyncIterable<Uint8Array | DecodedChunk>;
 }
 
 /** Opens a path ('-' = stdin) and peeks its first chunk. Throws a readable Error if it cannot be read. */

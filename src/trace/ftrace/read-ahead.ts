@@ -4,6 +4,7 @@
  * entries its header promises (promise.ts), and which rwsems it takes and never releases
  * (unreleased.ts).
  */
+import { fillScan, isDecodedChunk, type DecodedChunk } from './decoded.js';
 import { LineScan, newSniffState, scanLine } from './line.js';
 import { EntriesCount, type EntriesPromise } from './promise.js';
 import { RwsemReleases, type SiteNames } from './unreleased.js';
@@ -18,8 +19,11 @@ export interface ReadAhead {
 /** Lines longer than this are cut to it here (the reader reports them as malformed). */
 const MAX_LINE = 1 << 20;
 
-/** Reads `chunks` (ftrace text) through; `sites` names the functions of bare-address probe sites. */
-export async function readAhead(chunks: AsyncIterable<Uint8Array>, sites?: SiteNames): Promise<ReadAhead> {
+/**
+ * Reads `chunks` (ftrace text, or a binary trace's records decoded: ftrace/decoded.ts) through;
+ * `sites` names the functions of bare-address probe sites.
+ */
+export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>, sites?: SiteNames): Promise<ReadAhead> {
   const st = newSniffState();
   const sc = new LineScan();
   const entries = new EntriesCount();
@@ -41,6 +45,21 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array>, sites?: SiteN
   // Past the header, nothing to hold the log to (no count, or a tracer not counted): no shortfall.
   let uncounted = false;
   for await (const chunk of chunks) {
+    if (isDecodedChunk(chunk)) {
+      // (decoded records come after whole lines of text; a line cut short before them is a line)
+      if (carry !== undefined && carry.length > 0) { const text = carry.toString('latin1'); feed(text, text.length); }
+      carry = undefined;
+      for (const d of chunk.decoded) {
+        // (a text line holds a newline where a value printed one: as many lines as the reader reads it as)
+        if (typeof d === 'string') { const text = d + '\n'; feed(text, text.length); continue; }
+        st.line++;
+        fillScan(sc, d);
+        entries.note(sc);
+        rwsems.note(sc, st.line);
+        sc.text = '';
+      }
+      continue;
+    }
     let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let joined = false;
     if (carry) {

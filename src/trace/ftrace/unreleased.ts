@@ -34,6 +34,12 @@ export class RwsemReleases {
   /** Takes a scanned line (number `line`) into account. */
   note(sc: LineScan, line: number): void {
     if (sc.cls !== L_RECORD || sc.kind !== 'kprobe') return;
+    const rec = sc.decoded;
+    if (rec !== undefined) {
+      // (a decoded record: its function and arguments as the text reader reads them from its line)
+      if (rec.args.sem !== undefined && rec.probedSym !== undefined) this.noteSem(rec.probedSym, rec.args, line);
+      return;
+    }
     const s = sc.text;
     // (cheap test first: most records hold no sem)
     if (sc.argsS < 0 || findStr(s, 'sem=', sc.argsS, sc.payE) === -1) return;
@@ -43,13 +49,18 @@ export class RwsemReleases {
       if (r === undefined || !('fn' in r)) return;
       fn = r.fn;
     } else fn = s.slice(sc.symS, sc.symE);
-    // (a compiler's clone, `down_read.cold`, is the function it was cut from)
-    const dot = fn.indexOf('.');
-    if (dot !== -1) fn = fn.slice(0, dot);
-    const release = RELEASES.has(fn);
-    if (!release && !fn.startsWith('down_') && !fn.startsWith('_down_')) return;
+    if (!isLockFunction(fn)) return;
     const args: Record<string, string> = {};
     parseKeyValues(s, sc.argsS, sc.payE, args);
+    this.noteSem(fn, args, line);
+  }
+
+  private noteSem(probed: string, args: Record<string, string>, line: number): void {
+    // (a compiler's clone, `down_read.cold`, is the function it was cut from)
+    const dot = probed.indexOf('.');
+    const fn = dot === -1 ? probed : probed.slice(0, dot);
+    const release = RELEASES.has(fn);
+    if (!release && !fn.startsWith('down_') && !fn.startsWith('_down_')) return;
     const sem = semAddress(args.sem);
     if (sem === undefined) return;
     if (release) this.released.add(sem);
@@ -62,6 +73,11 @@ export class RwsemReleases {
     for (const [s, line] of this.taken) if (!this.released.has(s)) out.set(BigInt('0x' + s), line);
     return out;
   }
+}
+
+/** Whether `fn` (a clone's name too) may take or release an rwsem: the quick test before its arguments are read. */
+function isLockFunction(fn: string): boolean {
+  return fn.startsWith('down_') || fn.startsWith('_down_') || fn.startsWith('up_');
 }
 
 /** The hex digits of a `sem=` value (`0x` optional), without leading zeros; undefined when it has none. */

@@ -44,7 +44,7 @@ export async function openTraceDat(input: OpenedInput, onDiagnostic: (d: Diagnos
   const first = chunks.next();
   // (the first chunk is text: the file's header line at least)
   const head = first.done === true || !(first.value instanceof Uint8Array) ? Buffer.alloc(0) : first.value;
-  const opened: OpenedInput = { name: input.name, head, chunks: asText(), decoded: rest() };
+  const opened: OpenedInput = { name: input.name, head, chunks: asText(), decoded: rest(), decodedAgain: () => again() };
   function ended(t: TraceDatText | TraceDatRecords): void {
     if (input.cut !== undefined) opened.cut = input.cut;
     else if (t.problems.length > 0) {
@@ -59,6 +59,10 @@ export async function openTraceDat(input: OpenedInput, onDiagnostic: (d: Diagnos
     if (first.done !== true) yield first.value;
     for (const c of chunks) yield c;
     ended(records);
+  }
+  // (the problems of a second decode are the first's: the first reports them)
+  async function* again(): AsyncGenerator<Uint8Array | DecodedChunk> {
+    yield* traceDatRecords(bytes, textBytes).chunks;
   }
   // (made only when read: a reader of text only)
   async function* asText(): AsyncGenerator<Uint8Array> {
