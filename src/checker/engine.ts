@@ -175,7 +175,7 @@ export class Engine {
     return h === undefined ? 0 : this.seenByHandler[h.id]!;
   }
 
-  /** Processes one event; returns the verdicts it caused (usually none). */
+  /** Processes one event; returns the verdicts it caused (usually none: then the one shared, frozen empty list). */
   step(ev: TraceEvent): Verdict[] {
     // Verdicts are rare: the step's list is made only when one comes (see `verdictsOfStep`).
     const out = this.stepOut;
