@@ -58,6 +58,9 @@ const TASK_EXIT = 'task_exit';
 const OBJECT_DIES = 'retire';
 const OBJECT_DIES_FIELD = 'obj';
 
+/** What a step without verdicts returns: one list for every such step, frozen so that no caller can fill it. */
+const NO_VERDICTS: Verdict[] = Object.freeze([]) as unknown as Verdict[];
+
 /** Set while `clone` builds an engine: the constructor leaves the stores and counters for it to copy. */
 let cloning = false;
 
@@ -142,6 +145,8 @@ export class Engine {
     (this.dueRows ??= []).push(ob.ir.slots.map((s) => env.locals[s] ?? null));
     return true;
   };
+  /** The verdicts of the step under way (emptied by the step's end). */
+  private readonly stepOut: Verdict[] = [];
   /** Set once the engine is cloned or digested (exploration); undefined on `kinv check`'s path. */
   private sharing: Sharing | undefined;
 
@@ -170,9 +175,10 @@ export class Engine {
     return h === undefined ? 0 : this.seenByHandler[h.id]!;
   }
 
-  /** Processes one event; returns the verdicts it caused (usually none). */
+  /** Processes one event; returns the verdicts it caused (usually none: then the one shared, frozen empty list). */
   step(ev: TraceEvent): Verdict[] {
-    const out: Verdict[] = [];
+    // Verdicts are rare: the step's list is made only when one comes (see `verdictsOfStep`).
+    const out = this.stepOut;
     const c = this.compiled;
     const pid = ev.pid;
     this.counters.events++;
@@ -222,25 +228,43 @@ export class Engine {
     }
     const h = phase === 'event' ? c.handlers.get(name) : phase === 'call' ? c.callHandlers.get(name) : c.retHandlers.get(name);
     this.rt.untrusted = unknown;
+    // Indexed loops, not for-of: an array iterator per loop is garbage wherever the step runs unoptimized.
     if (h) {
       this.seenByHandler[h.id]!++;
-      for (const inv of h.on) this.evaluate(inv, unknown, frame, out);
-      for (const ob of h.obligations) this.checkObligation(ob, unknown, out);
+      const on = h.on;
+      for (let i = 0; i < on.length; i++) this.evaluate(on[i]!, unknown, frame, out);
+      const obligations = h.obligations;
+      for (let i = 0; i < obligations.length; i++) this.checkObligation(obligations[i]!, unknown, out);
       if (h.runRules !== undefined) h.runRules(env);
-      for (const t of h.temporal) {
+      const temporal = h.temporal;
+      for (let i = 0; i < temporal.length; i++) {
+        const t = temporal[i]!;
         const store = this.rt.temporal[t.id]!;
         const key = t.key(env);
         if (store.record(key, env.idx, ev, t.byTask ? pid : undefined) && t.objectKeys !== undefined) store.nameObjects(key!, t.objectKeys.map((k) => k(env)));
       }
-      for (const inv of h.after) this.evaluate(inv, unknown, frame, out);
-      for (const g of h.syncs) {
+      const after = h.after;
+      for (let i = 0; i < after.length; i++) this.evaluate(after[i]!, unknown, frame, out);
+      const syncs = h.syncs;
+      for (let i = 0; i < syncs.length; i++) {
+        const g = syncs[i];
         if (!this.noSync && (!g || g(env))) this.unknownTasks.delete(pid);
       }
     }
-    for (const inv of c.always) this.evaluate(inv, false, frame, out);
+    const always = c.always;
+    for (let i = 0; i < always.length; i++) this.evaluate(always[i]!, false, frame, out);
     if (name === TASK_EXIT && phase === 'event') this.retire(pid);
     else if (name === OBJECT_DIES && phase === 'event') this.objectDied(ev.args[OBJECT_DIES_FIELD] ?? null);
-    return out;
+    return this.verdictsOfStep();
+  }
+
+  /** The verdicts the step gathered in `stepOut`, as a list of their own (the shared empty list when none). */
+  private verdictsOfStep(): Verdict[] {
+    const out = this.stepOut;
+    if (out.length === 0) return NO_VERDICTS;
+    const vs = out.slice();
+    out.length = 0;
+    return vs;
   }
 
   /**

@@ -10,7 +10,7 @@ import type { TraceEvent } from '../trace/event.js';
 export type { Verdict };
 
 export interface IncrementalChecker {
-  /** Violations caused by this event. */
+  /** Violations caused by this event: a list to read, not to change (a step without any returns one shared, frozen empty list). */
   step(e: TraceEvent): Verdict[];
   /** Obligations still open when the run ends (pending). */
   finish(): Verdict[];

@@ -87,6 +87,18 @@ const HELPERS = {
   where(s: KeyedStore, pos: number, part: Value): Iterable<Entry> {
     return s.where(pos, part as Scalar);
   },
+  /** The map of entries under first key part `part` of a two-part store (what `where(0, part)` walks), if any. */
+  under(s: KeyedStore, part: Value): ReadonlyMap<Key, Entry> | undefined {
+    return s.walkOf(0, part as Scalar) as ReadonlyMap<Key, Entry> | undefined;
+  },
+  /** The index's set of entries whose key part `pos` is `part` (what `where(pos, part)` walks), if any. */
+  bucket(s: KeyedStore, pos: number, part: Value): ReadonlySet<Entry> | undefined {
+    return s.walkOf(pos, part as Scalar) as ReadonlySet<Entry> | undefined;
+  },
+  /** The entry of a one-part store's key `part` (what `where(0, part)` walks), if any. */
+  entry1(s: KeyedStore, part: Value): Entry | undefined {
+    return s.get1(part as Scalar);
+  },
   num(v: Value): number {
     return typeof v === 'number' ? v : NaN;
   },
@@ -345,7 +357,16 @@ export class SpecGenerator {
     if (arity < 1 || arity > 2 || slots.length !== arity) return undefined;
     const bind = slots.map((sl, i) => (i === 0 ? `L[${sl}] = e.k0;` : `L[${sl}] = e.k1 === undefined ? null : e.k1;`)).join(' ');
     if (d.index !== null) {
-      return `for (const e of where(${this.store(d.state)}, ${d.index.pos}, ${this.expr(d.index.value, undefined)})) { spend(env.rt); ${bind} ${each} }`;
+      // A loop over the collection `where` would walk, of the one kind it is at this store and
+      // position: a loop over `where`'s iterable takes each element through the generic protocol.
+      const store = this.store(d.state);
+      const value = this.expr(d.index.value, undefined);
+      const visit = `spend(env.rt); ${bind} ${each}`;
+      const pos = d.index.pos;
+      if (pos === 0 && arity === 1) return `{ const e = entry1(${store}, ${value}); if (e !== undefined) { ${visit} } }`;
+      if (pos === 0) return `{ const lv = under(${store}, ${value}); if (lv !== undefined) for (const e of lv.values()) { ${visit} } }`;
+      if (st.indexed.has(pos)) return `{ const b = bucket(${store}, ${pos}, ${value}); if (b !== undefined) for (const e of b) { ${visit} } }`;
+      return `for (const e of where(${store}, ${pos}, ${value})) { ${visit} }`;
     }
     // The whole store, level by level in the order of its forEachEntry (what the closure walks),
     // with no closure made per run: `for (a, b) in new_edges { remove ... }` runs at every lock request.

@@ -13,7 +13,7 @@ import type { DomainIR, TExpr, TStmt, TypedSpec } from '../analysis/ir.js';
 import type { GraphBuiltin, ValueBuiltin } from '../analysis/builtins.js';
 import type { Scalar, TraceEvent } from '../values/event.js';
 import type { ObservedFunctions } from '../values/observed.js';
-import { encodeKey, KeyedStore, Relation, TemporalStore, ValueSet, type Entry, type Key } from './store.js';
+import { encodeKey, Entry, KeyedStore, Relation, TemporalStore, ValueSet, type Key } from './store.js';
 
 export type { ObservedFunctions };
 
@@ -170,15 +170,27 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
       if (d.index) {
         const pos = d.index.pos;
         const value = compileExpr(d.index.value, ctx);
+        const visit = (env: Env, store: KeyedStore, e: Entry, each: () => boolean): boolean => {
+          spend(env.rt);
+          bind(env, e);
+          if (env.reads) recordRead(env, store, undefined, e);
+          return each();
+        };
         return (env, each) => {
           const store = env.rt.stores[si] as KeyedStore;
-          // Rules collect rows before changing state, so iterating the live index is safe.
-          for (const e of store.where(pos, value(env) as Scalar)) {
-            spend(env.rt);
-            bind(env, e);
-            if (env.reads) recordRead(env, store, undefined, e);
-            if (!each()) return;
+          const part = value(env) as Scalar;
+          // Rules collect rows before changing state, so iterating the live index is safe. The
+          // collection `where` would walk is walked as what it is (one entry, a map, a set): a
+          // loop over `where`'s iterable takes each element through the generic protocol.
+          if (!store.hasWalkOf(pos)) {
+            for (const e of store.where(pos, part)) if (!visit(env, store, e, each)) return;
+            return;
           }
+          const found = store.walkOf(pos, part);
+          if (found === undefined) return;
+          if (found instanceof Entry) { visit(env, store, found, each); return; }
+          if (found instanceof Map) { for (const e of found.values()) if (!visit(env, store, e, each)) return; return; }
+          for (const e of found as ReadonlySet<Entry>) if (!visit(env, store, e, each)) return;
         };
       }
       return (env, each) => {

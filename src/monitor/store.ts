@@ -368,6 +368,25 @@ export class KeyedStore {
     for (const e of this.entries()) if (!each(e)) return;
   }
 
+  /**
+   * What `where(pos, part)` walks, as the collection itself, for a loop that knows its kind (a
+   * loop over `where`'s iterable meets arrays, sets and map iterators at one site, and takes each
+   * element through the generic iteration protocol, an object per element): the entry of a
+   * one-part key, the map of entries under a first key part, or the index's set of entries; or
+   * undefined when there is none. `undefined` too for a position `where` must filter for (no index, or
+   * a key of three parts or more): the caller walks `where` then, as `hasWalkOf` tells.
+   */
+  walkOf(pos: number, part: Scalar): Entry | ReadonlyMap<Key, Entry> | ReadonlySet<Entry> | undefined {
+    if (part === null) return undefined;
+    if (pos === 0) return this.root.get(part) as Entry | ReadonlyMap<Key, Entry> | undefined;
+    return this.index[pos]?.get(part);
+  }
+
+  /** Whether `walkOf(pos, ...)` gives what `where(pos, ...)` walks (else it is undefined and `where` is to be walked). */
+  hasWalkOf(pos: number): boolean {
+    return pos === 0 ? this.arity <= 2 : this.index[pos] !== undefined;
+  }
+
   /** Entries whose key part `pos` equals `part`. */
   where(pos: number, part: Scalar): Iterable<Entry> {
     if (part === null) return NOTHING;

@@ -166,10 +166,10 @@ export function parseNdjsonLine(text: string, lineNo: number, file: string,
  * (`decodeLine` + `parseNdjsonLine`), which owns every diagnostic.
  */
 export async function* readNdjson(input: AsyncIterable<Uint8Array | string>, opts: NdjsonOptions): AsyncGenerator<TraceItem[]> {
-  const reader = new NdjsonReader(opts);
   // Small batches: a batch's events stay reachable until it is checked, and 4096 of them made
   // the young generation copy a megabyte of live events at every scavenge.
   const size = opts.batchSize ?? 1024;
+  const reader = new NdjsonReader(opts, size);
   const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
   // The line cut by chunk boundaries, as its pieces: joined once, when its newline comes.
   let carry: Buffer[] = [];
@@ -207,18 +207,23 @@ export async function* readNdjson(input: AsyncIterable<Uint8Array | string>, opt
       carried = buf.length - start;
       if (carried > maxLine) { reader.tooLong(buf.subarray(start, start + 200), maxLine); carry = []; carried = 0; discarding = true; }
     }
-    if (reader.batch.length >= size) yield reader.take();
+    if (reader.count >= size) yield reader.take();
   }
   if (carried > 0) {
     const last = Buffer.concat(carry);
     reader.line(last, 0, last.length, false);
   }
-  if (reader.batch.length) yield reader.take();
+  if (reader.count > 0) yield reader.take();
 }
 
 /** Per-line accounting of the NDJSON reader: numbering, stats, the fast and slow paths, gaps. */
 class NdjsonReader {
-  batch: TraceItem[] = [];
+  /**
+   * The batch being filled, made at its full size and filled by index up to `count`: pushed item
+   * by item, it was copied to a larger store eight times on the way to a thousand items.
+   */
+  private batch: TraceItem[];
+  count = 0;
   /** Whether the last `lines` stopped at a full batch. */
   filled = false;
   private lineNo = 0;
@@ -226,15 +231,22 @@ class NdjsonReader {
   private readonly stats: SourceStats;
   private readonly fast: FastRecordParser;
 
-  constructor(private readonly opts: NdjsonOptions) {
+  constructor(private readonly opts: NdjsonOptions, private readonly size: number) {
+    this.batch = emptyBatch(size);
     this.stats = opts.stats ?? emptyStats();
     this.fast = new FastRecordParser(opts.file);
   }
 
   take(): TraceItem[] {
     const b = this.batch;
-    this.batch = [];
+    b.length = this.count;
+    this.batch = emptyBatch(this.size);
+    this.count = 0;
     return b;
+  }
+
+  private put(item: TraceItem): void {
+    this.batch[this.count++] = item;
   }
 
   /**
@@ -248,7 +260,7 @@ class NdjsonReader {
     for (let nl = nextNewline(buf, start); nl !== -1; nl = nextNewline(buf, start)) {
       this.line(buf, start, nl, true);
       start = nl + 1;
-      if (this.batch.length >= size) { this.filled = true; break; }
+      if (this.count >= size) { this.filled = true; break; }
     }
     return start;
   }
@@ -261,7 +273,7 @@ class NdjsonReader {
       if (this.opts.validate !== undefined && this.rejected(event, () => decodeLine(buf, start, end, terminated).text)) return;
       this.stats.records++;
       this.index++;
-      this.batch.push(event);
+      this.put(event);
       return;
     }
     this.slowLine(decodeLine(buf, start, end, terminated), lineNo);
@@ -280,7 +292,7 @@ class NdjsonReader {
     this.opts.onDiagnostic(error('KV302', p.message,
       { at: { source: this.opts.file, line: e.line ?? this.lineNo, column: argColumn(t, p.field), text: t.length > 200 ? t.slice(0, 200) + '…' : t } },
       'the task is taken as having lost this event: its state is unknown until it syncs'));
-    this.batch.push({ kind: 'gap', reason: 'record does not fit the schema', pids: [e.pid], seq: e.seq, file: this.opts.file, line: e.line ?? this.lineNo });
+    this.put({ kind: 'gap', reason: 'record does not fit the schema', pids: [e.pid], seq: e.seq, file: this.opts.file, line: e.line ?? this.lineNo });
     return true;
   }
 
@@ -294,7 +306,7 @@ class NdjsonReader {
     this.opts.onDiagnostic(error('KV301', `line longer than ${maxLine} bytes: skipped`,
       { at: { source: this.opts.file, line: lineNo, column: 1, text: printable(text) + '…' } },
       'a trace record is a short JSON object; every task is unknown from here until it syncs'));
-    this.batch.push({ kind: 'gap', reason: 'line too long', seq: this.index, file: this.opts.file, line: lineNo });
+    this.put({ kind: 'gap', reason: 'line too long', seq: this.index, file: this.opts.file, line: lineNo });
   }
 
   private slowLine(l: { text: string; terminated: boolean; binary: boolean }, lineNo: number): void {
@@ -305,7 +317,7 @@ class NdjsonReader {
     if (l.binary) {
       stats.malformed++;
       opts.onDiagnostic(error('KV306', 'binary or non-UTF-8 data where a JSON record was expected', { at: { ...at, column: 1, text: printable(at.text) } }));
-      this.batch.push({ kind: 'gap', reason: 'unreadable line', seq: index, file: opts.file, line: lineNo });
+      this.put({ kind: 'gap', reason: 'unreadable line', seq: index, file: opts.file, line: lineNo });
       stats.gaps++;
       return;
     }
@@ -314,7 +326,7 @@ class NdjsonReader {
       if (opts.validate !== undefined && this.rejected(r.event, () => l.text)) return;
       stats.records++;
       this.index++;
-      this.batch.push(r.event);
+      this.put(r.event);
       return;
     }
     stats.malformed++;
@@ -322,9 +334,14 @@ class NdjsonReader {
     opts.onDiagnostic(error(truncated ? 'KV305' : 'KV301', truncated ? 'the last line is cut short (no newline, incomplete JSON)' : r.problem,
       { at: { ...at, column: r.column } }));
     stats.gaps++;
-    this.batch.push({ kind: 'gap', reason: truncated ? 'truncated record' : 'malformed record', pids: r.pid === undefined ? undefined : [r.pid], seq: index,
+    this.put({ kind: 'gap', reason: truncated ? 'truncated record' : 'malformed record', pids: r.pid === undefined ? undefined : [r.pid], seq: index,
       file: opts.file, line: lineNo });
   }
+}
+
+/** A batch's list, made at the batch's size (up to a bound: a caller's huge size grows it as items come). */
+function emptyBatch(size: number): TraceItem[] {
+  return new Array<TraceItem>(Number.isSafeInteger(size) && size > 0 ? Math.min(size, 1 << 16) : 0);
 }
 
 function printable(s: string): string {

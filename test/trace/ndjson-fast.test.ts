@@ -87,6 +87,24 @@ describe('NDJSON fast path', () => {
     expect(accepted).toBeGreaterThan(1000);
   });
 
+  it('gives the args object of the slow path, keys in their order, for more key lists than it makes constructors for', () => {
+    // Past its bound of key lists (256) the parser builds args key by key: both ways, the object
+    // is the one JSON.parse gives, with the same keys in the same order.
+    const parser = new FastRecordParser('t');
+    for (let i = 0; i < 300; i++) {
+      const keys = [`k${i}`, 'lock', String(i % 7), `m${i % 3}`].slice(0, 1 + (i % 4));
+      const args = Object.fromEntries(keys.map((k, j) => [k, j % 2 === 0 ? `v${i}` : i * j]));
+      const line = JSON.stringify({ pid: i, ev: 'acq', args });
+      const buf = Buffer.from(line, 'utf8');
+      const fast = parser.parse(buf, 0, buf.length, 3, 7);
+      const slow = parseNdjsonLine(line, 3, 't', 7);
+      expect('event' in slow && fast).toBeTruthy();
+      if (!('event' in slow) || fast === undefined) return;
+      expect(fast).toStrictEqual(slow.event);
+      expect(Object.keys(fast.args)).toEqual(Object.keys(slow.event.args));
+    }
+  });
+
   it('agrees with the slow path on generated records', () => {
     const scalar = fc.oneof(fc.string(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
     const rec = fc.record({ pid: fc.oneof(fc.integer(), scalar), ev: fc.oneof(fc.constantFrom('call', 'ret', 'acq', ''), scalar), fn: scalar, args: fc.dictionary(fc.string(), scalar), ret: scalar, seq: scalar, ts: scalar, cpu: scalar, comm: scalar }, { requiredKeys: [] });
