@@ -212,7 +212,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
           if (req.kind === 'try') failedTries.add(req.obs);
           else if (req.kind === 'killable') {
             unknown.add(e.pid); proj.forget(e.pid); touched.delete(e.pid);
-            steps.push({ ev: 'gap', pids: [e.pid], line: e.line, file: e.file, what: `a ${String(req.kind ?? '')} acquisition that failed` });
+            steps.push({ ev: 'gap', pids: [e.pid], line: e.line, file: e.file, what: 'a killable acquisition that failed' });
           }
         }
         continue;
