@@ -179,7 +179,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   const isUnknown = (pid: number): boolean => (everyUnknown && !synced.has(pid)) || unknown.has(pid);
   /** pid → its judged acquisition request still without an outcome, and the request's kind. */
   const requests = new Map<number, { obs: Obs; kind: Scalar | undefined }>();
-  /** Trylock requests that failed: dropped from the steps. */
+  /** Trylock and killable requests that failed: dropped from the steps. */
   const failedTries = new Set<Obs>();
   for await (const batch of source) {
     for (const item of batch) {
@@ -203,16 +203,19 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       // The model's tasks take a lock only by waiting for it. A trylock is one step of the rwsem
       // (__down_read_trylock, __down_write_trylock: a cmpxchg on the count): one that succeeded is a
       // wait that ended at once, and one that failed left the rwsem as it was, so it is dropped. A
-      // killable wait that failed (a fatal signal) left the queue: the model has no such step, so
-      // the task's state is not known after it (a gap for it).
+      // killable wait that failed (a fatal signal) is dropped too, as its task then neither holds
+      // nor waits; but it left the queue, which may have woken or held back others, a step the
+      // model has not: the other tasks inside a syscall on that directory are not known after it.
       if (ev === 'acq_fail') {
         const req = requests.get(e.pid);
         requests.delete(e.pid);
-        if (req !== undefined && req.obs.dir === String(e.args.lock)) {
-          if (req.kind === 'try') failedTries.add(req.obs);
-          else if (req.kind === 'killable') {
-            unknown.add(e.pid); proj.forget(e.pid); touched.delete(e.pid);
-            steps.push({ ev: 'gap', pids: [e.pid], line: e.line, file: e.file, what: 'a killable acquisition that failed' });
+        const lock = String(e.args.lock);
+        if (req !== undefined && req.obs.dir === lock && (req.kind === 'try' || req.kind === 'killable')) {
+          failedTries.add(req.obs);
+          const others = req.kind === 'killable' ? [...touched].filter(([p, ds]) => p !== e.pid && ds.has(lock)).map(([p]) => p) : [];
+          if (others.length > 0) {
+            for (const p of others) { unknown.add(p); proj.forget(p); touched.delete(p); }
+            steps.push({ ev: 'gap', pids: others, line: e.line, file: e.file, what: 'a killable acquisition that failed' });
           }
         }
         continue;
