@@ -13,7 +13,11 @@
 #   --phases LIST         comma-separated, from kprobe-trace,kprobe-pipe,graph,collision (default: these
 #                         four), churn (creates, renames, unlinks, mkdir/rmdir among lookups) and
 #                         ordinary (ordinary busybox programs in the test directories, also on a
-#                         casefold ext4 directory; see guest/lkwork "ordinary") and tracedat
+#                         casefold ext4 directory; see guest/lkwork "ordinary"), wild (the same
+#                         filesystems, no comm filter, drop_caches every 0.4 s, many tasks on the
+#                         same uncached names, links, directory renames, rm -rf under a lister,
+#                         negative dentries, a removed cwd, case spellings racing; see guest/init
+#                         run_wild) and tracedat
 #                         (trace.dat files of a short workload: trace-cmd extract beside the tracefs
 #                         text of the same buffer, converted to file versions 6 and 7 on the host, and
 #                         trace-cmd record in versions 6, 7 and 7 with zstd; see traces/tracedat/README.md)
@@ -25,7 +29,7 @@
 #   --kernel-package NAME[=VERSION]  boot this Debian linux-image package instead of the pinned
 #                         6.1 one (e.g. linux-image-6.12.118+deb12-cloud-amd64; without =VERSION,
 #                         the version apt-cache policy offers)
-#   --ord-rounds N        rounds of the ordinary workload per filesystem (default 3)
+#   --ord-rounds N        rounds of the ordinary (and wild) workload per filesystem (default 3)
 #   --files N             files per test directory (default 200)
 #   --workers N           concurrent workers per filesystem (default 4)
 #   --coll-workers N      collision workers (default 6)
@@ -236,7 +240,7 @@ truncate -s 1G "$RUN/out.img"
 # The ordinary phase also uses a casefold ext4 (a fifth disk after the output disk, so the other
 # phases' devices are unchanged); the guest makes a casefold directory on it with chattr +F.
 CASEFOLD=0
-case ",$PHASES," in *,ordinary,*)
+case ",$PHASES," in *,ordinary,*|*,wild,*)
   truncate -s 64M "$RUN/cf.img"
   if mkfs.ext4 -q -F -O casefold -E encoding=utf8 "$RUN/cf.img" 2> "$RUN/mkfs-cf.log"; then CASEFOLD=1; info "ext4 -O casefold (utf8) image made"
   else info "mkfs.ext4 -O casefold failed ($(head -1 "$RUN/mkfs-cf.log")): no casefold directory in this capture"; fi ;;

@@ -20,6 +20,7 @@ const CAPTURES = {
   graph: { file: 'trace.txt', source: 'function_graph tracer (funcgraph-proc, funcgraph-abstime), limited to the lookup functions', workload: 'spellings' },
   collision: { file: 'trace.txt', source: 'tracefs trace file (read after the run), reference probe set', workload: 'collision' },
   ordinary: { file: 'trace.txt', source: 'tracefs trace file (read after the run); probe set chosen with --probeset (see probeSet); lock probes filtered to the tracked directories, return probes of the lock functions and sys_exit to the programs by comm', workload: 'ordinary' },
+  wild: { file: 'trace.txt', source: 'tracefs trace file (read after the run); probe set chosen with --probeset (see probeSet); lock probes filtered to the tracked directories; no comm filter: return probes of the lock functions, sys_exit and sched_process_exit record every task', workload: 'wild' },
   churn: { file: 'trace.txt', source: 'tracefs trace file (read after the run), reference probe set; dr_ret, dw_ret, sys_exit also for the applets mv, mkdir, rmdir, rm', workload: 'churn' },
 };
 
@@ -126,6 +127,13 @@ for (const name of readdirSync(G)) {
         rounds: workloadArgs.ord_rounds, creatShells: 3, creatsPerShell: 12, crossRenames: 6,
         programs: ['lkwork (sh)', 'ls', 'find', 'du', 'tar', 'stat', 'cat', 'cp', 'mv', 'rm', 'mkdir', 'rmdir', 'touch'],
       }
+    : spec.workload === 'wild'
+    ? {
+        kind: 'wild',
+        description: 'per filesystem, one after another, all at once (guest/lkwork): 4 shells stat the same names of p, p/sub and q (dataI, DATAI, the missing nopeI) while another writes 2 to drop_caches every 0.4 s (parallel lookups of uncached names, dentries killed, inodes evicted); symlinks, readlink, realpath, `..` traversal and hard links across p and q; mkdir -p of a 9-level path, directory renames within p and across p and q, rename over an existing file and over an empty directory (mv -T), a 200-character name; a tree built and rm -rf\'d under p while a lister runs ls -R and find in it; stat of missing names then their creation in another spelling; a task whose cwd is removed (rmdir) then lists, creates in and stats `..` of it; 3 shells creating, mkdir-ing, renaming and removing the same names in spelling mixed/Mixed/MIXED. A shell running ls -la and stat over every p and q since before tracing started. Only p is pinned (a process has its cwd there): p/sub and q can be evicted and their addresses reused. No comm filter. workload.log lists each step with its time and pid',
+        filesystems: ['tmpfs', 'ext4', 'vfat', 'xfsci (mkfs.xfs -n version=ci: ASCII case-insensitive)', ...(workloadArgs.casefold ? ['cf (ext4 made with -O casefold -E encoding=utf8; p and q made casefold with chattr +F)'] : [])],
+        rounds: workloadArgs.ord_rounds,
+      }
     : spec.workload === 'churn'
     ? {
         kind: 'churn',
@@ -174,7 +182,7 @@ for (const name of readdirSync(G)) {
     probes: name === 'graph' ? null : { definitions: accepted, rejected, absent, absentVariants, noOffset, filters: lines(join(src, 'filters.txt')) },
     probeSet: name === 'graph' ? null : { name: args.probeset ?? 'legacy', file: args['probes-file'] ?? 'probes.txt', referenceFunctionsPresent: refFunctionsPresent,
       note: 'absent: lines skipped because their function is not in available_filter_functions (inlined, or a lockdep-only variant that is a macro without CONFIG_DEBUG_LOCK_ALLOC); rejected: lines the kernel refused; noOffset: lines left out for want of a struct offset' },
-    tracepoints: name === 'ordinary' ? ['raw_syscalls/sys_exit (the programs by comm, see probes.filters)', 'sched/sched_process_exit'] : ['raw_syscalls/sys_exit (comm == "lkwork")', 'sched/sched_process_exit'],
+    tracepoints: name === 'wild' ? ['raw_syscalls/sys_exit (every task)', 'sched/sched_process_exit'] : name === 'ordinary' ? ['raw_syscalls/sys_exit (the programs by comm, see probes.filters)', 'sched/sched_process_exit'] : ['raw_syscalls/sys_exit (comm == "lkwork")', 'sched/sched_process_exit'],
     graph: name === 'graph' ? { setGraphFunction: lines(join(src, 'set_graph_function')), setFtraceFilter: lines(join(src, 'set_ftrace_filter')), options: ['funcgraph-proc', 'funcgraph-abstime'] } : undefined,
     trackedLocks: tracked,
     functions,

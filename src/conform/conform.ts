@@ -21,7 +21,7 @@ import type { CheckFileOptions } from '../checker/file.js';
 import { readTraceFile, type ReadTrace } from '../checker/file.js';
 import type { SpecSet } from '../checker/spec-set.js';
 import type { DAddCiShape, LockOrder } from '../sim/state.js';
-import { isGap, type TraceEvent, type TraceItem } from '../trace/event.js';
+import { isGap, type Scalar, type TraceEvent, type TraceItem } from '../trace/event.js';
 import { detach } from '../trace/ftrace/bytes.js';
 import { keyOfObs, Projector, type Obs } from './project.js';
 import { DEFAULT_LIMITS, DirSearch, describeCandidate, type Observability, type SearchLimits } from './search.js';
@@ -85,6 +85,8 @@ interface GapStep {
   pids: number[] | undefined;
   line: number | undefined;
   file: string | undefined;
+  /** What the gap is when it is not the trace's own (an event the model cannot take). */
+  what?: string;
 }
 
 /** An observation of a directory (`dir` set), a syscall's end (`sync`: every directory), or a gap. */
@@ -175,6 +177,10 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   let unknownTaskEvents = 0;
   let gaps = 0;
   const isUnknown = (pid: number): boolean => (everyUnknown && !synced.has(pid)) || unknown.has(pid);
+  /** pid → its judged acquisition request still without an outcome, and the request's kind. */
+  const requests = new Map<number, { obs: Obs; kind: Scalar | undefined }>();
+  /** Trylock and killable requests that failed: dropped from the steps. */
+  const failedTries = new Set<Obs>();
   for await (const batch of source) {
     for (const item of batch) {
       if (isGap(item)) {
@@ -194,6 +200,27 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         if (fns === undefined) shown.set(ev, fns = new Set());
         fns.add(e.fn ?? '');
       }
+      // The model's tasks take a lock only by waiting for it. A trylock is one step of the rwsem
+      // (__down_read_trylock, __down_write_trylock: a cmpxchg on the count): one that succeeded is a
+      // wait that ended at once, and one that failed left the rwsem as it was, so it is dropped. A
+      // killable wait that failed (a fatal signal) is dropped too, as its task then neither holds
+      // nor waits; but it left the queue, which may have woken or held back others, a step the
+      // model has not: the other tasks inside a syscall on that directory are not known after it.
+      if (ev === 'acq_fail') {
+        const req = requests.get(e.pid);
+        requests.delete(e.pid);
+        const lock = String(e.args.lock);
+        if (req !== undefined && req.obs.dir === lock && (req.kind === 'try' || req.kind === 'killable')) {
+          failedTries.add(req.obs);
+          const others = req.kind === 'killable' ? [...touched].filter(([p, ds]) => p !== e.pid && ds.has(lock)).map(([p]) => p) : [];
+          if (others.length > 0) {
+            for (const p of others) { unknown.add(p); proj.forget(p); touched.delete(p); }
+            steps.push({ ev: 'gap', pids: others, line: e.line, file: e.file, what: 'a killable acquisition that failed' });
+          }
+        }
+        continue;
+      }
+      if (ev === 'acq') requests.delete(e.pid);
       const lockEvent = ev === 'acq_req' || ev === 'acq' || ev === 'rel';
       if (ev === 'acq' || ev === 'rel') {
         const mode = e.args.mode;
@@ -222,6 +249,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         }
       }
       if (oev === 'sync') {
+        requests.delete(e.pid);
         const was = isUnknown(e.pid);
         synced.add(e.pid);
         unknown.delete(e.pid);
@@ -248,6 +276,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       if (oev === 'rel') released.add(dir);
       obs.dir = interned(names, dir);
       steps.push(obs);
+      if (oev === 'acq_req') requests.set(e.pid, { obs, kind: e.args.kind });
       let anchors = anchored.get(e.pid);
       if (anchors === undefined) anchored.set(e.pid, anchors = new Set());
       if (anchors.has(dir)) continue;
@@ -279,6 +308,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   let judged = 0;
   let kept = 0;
   for (const st of steps) {
+    if (!isGapStep(st) && failedTries.has(st)) continue;
     if (!isGapStep(st) && st.dir !== undefined) {
       if (unreleased.has(st.dir)) continue;
       if (unseenHold.size > 0 && unseenHold.has(st)) { unknownTaskEvents++; continue; }
@@ -341,7 +371,8 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
   };
   for (const st of cap.steps) {
     if (isGapStep(st)) {
-      gapAt ??= `a gap${st.line !== undefined ? ` at ${st.file ?? ''}:${st.line}` : ''}${st.pids ? ` (tasks ${st.pids.join(', ')})` : ' (every task)'}`;
+      const at = st.line !== undefined ? ` at ${st.file ?? ''}:${st.line}` : '';
+      gapAt ??= `${st.what ?? 'a gap'}${at}${st.pids ? ` (tasks ${st.pids.join(', ')})` : ' (every task)'}`;
       for (const d of searches) d.forget(st.pids);
       continue;
     }

@@ -100,6 +100,10 @@ describe('kinv conform on the command line', () => {
     const auto = await kinv(['conform', '--d-add-ci', 'auto', 'traces/ftrace/kprobe-fixed-d_add_ci.txt']);
     expect(auto.code).toBe(0);
     expect(auto.stdout).toContain('explained by fixed\n');
+    // every shape unknown (a gap): not "explained by no shape", which would read as a verdict
+    const untold = await kinv(['conform', '--d-add-ci', 'auto', 'traces/ftrace/lost-events.txt']);
+    expect(untold.code).toBe(3);
+    expect(untold.stdout).toContain('explained by no shape it could judge (cannot tell for mainline, draft, fixed)\n');
     const lost = await kinv(['conform', '--d-add-ci', 'mainline', 'traces/ftrace/lost-events.txt']);
     expect(lost.code).toBe(3);
     expect(lost.stdout).toMatch(/unknown: a gap at traces\/ftrace\/lost-events\.txt:\d+/);

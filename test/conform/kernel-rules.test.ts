@@ -9,7 +9,11 @@
  * - a casefolded ext4 directory hashes no negative dentry (fs/ext4/namei.c:1879;
  *   traces/kernel-programs/6.1-full:68514);
  * - vfat's d_revalidate sends __lookup_slow back to d_alloc_parallel (fs/namei.c:1686-1692;
- *   traces/kernel-churn:13228).
+ *   traces/kernel-churn:13228);
+ * - a trylock that fails leaves the rwsem as it was (kernel/locking/rwsem.c __down_write_trylock:
+ *   one cmpxchg on the count, which fails while the lock is held or has waiters): XFS takes its
+ *   IOLOCK, the inode's i_rwsem, with down_write_trylock (xfs_ilock_nowait); on a reused address
+ *   that is a tracked lock (traces/kernel-programs/6.1-wild, task 1443 at line 162617).
  * And what a capture cannot show: a lock it never releases (its release probes filtered out:
  * traces/kernel-waitqueue/release-filtered), an acquisition by an unprobed function
  * (down_write_nested on a lockdep build: traces/kernel-programs/lockdep-legacy:1073), and a
@@ -30,7 +34,7 @@ type Ev = [pid: number, ev: string, arg?: string, extra?: Record<string, unknown
 function story(name: string, evs: Ev[]): string {
   const lines = evs.map(([pid, ev, arg, extra], seq) => {
     const base = { seq, pid, comm: `t${pid}`, ev };
-    if (ev === 'acq_req' || ev === 'acq' || ev === 'rel') return { ...base, args: { lock: 'I1', mode: arg, ...(ev === 'acq_req' ? { kind: 'blocking' } : {}), ...extra } };
+    if (ev === 'acq_req' || ev === 'acq' || ev === 'rel' || ev === 'acq_fail') return { ...base, args: { lock: 'I1', mode: arg, ...(ev === 'acq_req' ? { kind: 'blocking' } : {}), ...extra } };
     if (ev === 'call') return { ...base, fn: arg, args: { dir: 'I1', ...(arg === 'lookup' ? { dentry: `D${seq}`, flags: 0 } : {}), ...extra } };
     if (ev === 'ret') return { ...base, fn: arg, ret: arg === 'd_alloc_parallel' ? `D${seq}` : null, args: { ...extra } };
     if (ev.startsWith('il_')) return { ...base, args: { dentry: 'D0' } };
@@ -135,5 +139,49 @@ describe('kinv conform: the kernel rules real captures showed', () => {
       [459, 'il_wait_end'], [459, 'ret', 'd_alloc_parallel', { outcome: 'H' }], [459, 'rel', 'R'], [459, 'syscall_exit'],
     ]);
     expect(verdicts(await conform(path, ['mainline']))).toEqual({ mainline: ['conforms'] });
+  });
+
+  it('a trylock that fails leaves the rwsem as it was; one that succeeds is a wait that ended at once', async () => {
+    // traces/kernel-programs/6.1-wild:161980-162871: 1443 truncates (down_write) while 1444 queues
+    // for the same i_rwsem; 1443 releases, its down_write_trylock fails (1444 is queued or holds
+    // it) and its syscall ends; 1444 takes the lock, releases it, and succeeds in a trylock.
+    const path = story('failed-try', [
+      [1443, 'acq_req', 'W'], [1443, 'acq', 'W'],
+      [1444, 'acq_req', 'W'],
+      [1443, 'rel', 'W'], [1443, 'syscall_exit'],
+      [1443, 'acq_req', 'W', { kind: 'try' }], [1443, 'acq_fail', 'W'], [1443, 'syscall_exit'],
+      [1444, 'acq', 'W'], [1444, 'rel', 'W'],
+      [1444, 'acq_req', 'W', { kind: 'try' }], [1444, 'acq', 'W'], [1444, 'rel', 'W'], [1444, 'syscall_exit'],
+    ]);
+    const r = await conform(path, ['mainline']);
+    expect(verdicts(r)).toEqual({ mainline: ['conforms'] });
+    // A failed blocking request is no rwsem's: the task is left waiting, and its syscall cannot end.
+    const blocking = story('failed-blocking', [
+      [1443, 'acq_req', 'W'], [1443, 'acq', 'W'], [1443, 'rel', 'W'], [1443, 'syscall_exit'],
+      [1443, 'acq_req', 'W'], [1443, 'acq_fail', 'W'], [1443, 'syscall_exit'],
+    ]);
+    expect(verdicts(await conform(blocking, ['mainline']))).toEqual({ mainline: ['does not conform', 6, 7, 'syscall exit', 1443] });
+  });
+
+  it('a killable wait that failed leaves its task holding nothing; it left the queue, so the others on the lock are not known after it', async () => {
+    // alone: the task waits no more, and may ask again (readdir after a signal it survived: an
+    // -EINTR of down_read_killable, then a later getdents64)
+    const alone = story('failed-killable-alone', [
+      [11, 'acq_req', 'R', { kind: 'killable' }], [11, 'acq_fail', 'R'], [11, 'acq_req', 'R'], [11, 'acq', 'R'], [11, 'rel', 'R'], [11, 'syscall_exit'],
+    ]);
+    expect(verdicts(await conform(alone, ['mainline']))).toEqual({ mainline: ['conforms'] });
+    const quiet = story('failed-killable-quiet', [
+      [11, 'acq_req', 'R', { kind: 'killable' }], [11, 'acq_fail', 'R'], [11, 'syscall_exit'], ...hold(12, 'W'),
+    ]);
+    expect(verdicts(await conform(quiet, ['mainline']))).toEqual({ mainline: ['conforms'] });
+    // with a writer holding the lock: the queue it left is not the model's
+    const path = story('failed-killable', [
+      [10, 'acq_req', 'W'], [10, 'acq', 'W'],
+      [11, 'acq_req', 'R', { kind: 'killable' }], [11, 'acq_fail', 'R'], [11, 'syscall_exit'],
+      [10, 'rel', 'W'], [10, 'syscall_exit'],
+    ]);
+    const r = await conform(path, ['mainline']);
+    expect(verdicts(r)).toEqual({ mainline: ['unknown'] });
+    expect(r.results[0]!.unknown).toBe(`a killable acquisition that failed at ${path}:4 (tasks 10): the model's state after it is not known`);
   });
 });

@@ -6,9 +6,13 @@
  * their lockdep build, a build of their source with probes of its own): each conforms to mainline
  * and fails the draft and the fixed shape at its first d_add_ci that allocates (the
  * d_alloc_parallel of the exact name with the lock held), except two trace.dat files whose 32
- * d_add_ci calls all find the exact name cached and return at once, where the shapes agree.
+ * d_add_ci calls all find the exact name cached and return at once, where the shapes agree. The
+ * wild captures (traces/kernel-programs/*-wild) need more candidate states than the default bound.
  */
 import { describe, expect, it } from 'vitest';
+import { bundledSpecDir } from '../../src/analysis/load.js';
+import { SpecSet } from '../../src/checker/spec-set.js';
+import { conformTraceFile } from '../../src/conform/conform.js';
 import { conform, verdicts } from './helpers.js';
 
 describe('kinv conform on real captures', () => {
@@ -94,4 +98,17 @@ describe('kinv conform on real captures', () => {
       expect(r, file).toEqual(at === undefined ? { mainline: ['conforms'], draft: ['conforms'], fixed: ['conforms'] } : stock(at));
     }
   }, 600_000);
+
+  it('the wild captures of stock 6.1 and 6.12 (addresses reused, a failed trylock, spellings of one name racing) conform to mainline, beyond the default state bound', async () => {
+    const specs = new SpecSet([bundledSpecDir()], {});
+    for (const [dir, line] of [['6.1-wild', 161142], ['6.12-wild', 201184]] as const) {
+      const path = `traces/kernel-programs/${dir}/trace.gz`;
+      const bounded = await conformTraceFile(path, specs, { shapes: ['mainline'], order: 'current' });
+      expect(bounded!.results[0]!.verdict, dir).toBe('unknown');
+      expect(bounded!.results[0]!.unknown, dir).toMatch(new RegExp(`^more than 2000 candidate states for directory 0x[0-9a-f]+ at ${path}:${line}$`));
+      const r = await conformTraceFile(path, specs, { shapes: ['mainline'], order: 'current', limits: { maxStates: 50_000 } });
+      expect(verdicts(r!), dir).toEqual({ mainline: ['conforms'] });
+      expect(r!.gaps, dir).toBe(0);
+    }
+  }, 1_800_000);
 });

@@ -76,7 +76,10 @@ function renderReport(r: ConformReport, order: LockOrder): string {
     if (x.unknown) lines.push(`  unknown: ${x.unknown}`);
     if (x.afterGap) lines.push('  after the gap, no state took:', ...renderFailure(x.afterGap).map((l) => `  ${l}`));
   }
-  if (r.results.length > 1) lines.push(`${r.file}: explained by ${explained.length ? explained.join(', ') : 'no shape'}`);
+  // No shape explains the trace only when each was judged: a shape it cannot tell about may.
+  const untold = r.results.filter((x) => x.verdict === 'unknown').map((x) => x.shape);
+  const by = explained.length ? explained.join(', ') : untold.length ? `no shape it could judge (cannot tell for ${untold.join(', ')})` : 'no shape';
+  if (r.results.length > 1) lines.push(`${r.file}: explained by ${by}`);
   lines.push(`  ${r.events} events, ${r.judged} judged on ${r.directories} director${r.directories === 1 ? 'y' : 'ies'}`
     + `; ${r.unknownTaskEvents} of tasks unknown there`
     + `; ${r.unobservedAcquisitions} releases of acquisitions the capture does not show`

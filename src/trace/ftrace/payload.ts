@@ -48,6 +48,43 @@ export function hasOpenString(s: string, i: number, end: number): boolean {
   return !quotedValuesClosed(s, i, end);
 }
 
+/**
+ * Index of the first control byte (other than tab) of the `key=value` list s[i, end) outside its
+ * quoted values as the reader delimits them (a value ends at a `"` followed by the end or by
+ * ` key=`, see parseKeyValues), or -1. A kernel string printed with `%s` is not escaped: a qstr
+ * name that runs past its end (no NUL after it: d_add_ci's exact-case name) may hold `"` bytes of
+ * its own, and counting quotes alone would put its later bytes outside any value.
+ */
+export function controlOutsideValues(s: string, i: number, end: number): number {
+  let from = i;
+  i = skipWs(s, i, end);
+  while (i < end) {
+    while (i < end && !isWs(s.charCodeAt(i)) && s.charCodeAt(i) !== 61) i++;
+    if (i >= end || s.charCodeAt(i) !== 61) { i = skipWs(s, i, end); continue; }
+    i++;
+    if (i >= end || s.charCodeAt(i) !== 34) continue;
+    const bad = firstControl(s, from, i);
+    if (bad !== -1) return bad;
+    let q = -1;
+    for (let j = i + 1; j < end; j++) {
+      if (s.charCodeAt(j) === 34 && (j + 1 === trimEnd(s, j + 1, end) || keyFollows(s, j + 1, end))) { q = j; break; }
+    }
+    if (q === -1) return -1; // open to the end: the rest is the value's
+    i = from = q + 1;
+    i = skipWs(s, i, end);
+  }
+  return firstControl(s, from, end);
+}
+
+/** Index of the first control byte (other than tab, and a CR that ends the span) of s[i, end), or -1. */
+function firstControl(s: string, i: number, end: number): number {
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 ? c !== 9 && !(c === 13 && i === end - 1) : c === 0x7f) return i;
+  }
+  return -1;
+}
+
 /** Whether every `"quoted"` value of the `key=value` list s[i, end) is closed (the full walk). */
 export function quotedValuesClosed(s: string, i: number, end: number): boolean {
   return scanKeyValues(s, i, end, undefined);

@@ -110,6 +110,21 @@ const { hasOpenString } = payloadMod;
 // eslint-disable-next-line no-control-regex -- the control bytes are what it looks for
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 
+/**
+ * The first control byte of a line outside its quoted values, or -1. A probe record's arguments
+ * are delimited as the reader parses them (controlOutsideValues: a `%s` string is printed
+ * unescaped, so its own `"` bytes would throw plain quote counting off); the line is bad only when
+ * neither way puts every control byte inside a value, so no line read before is refused now.
+ */
+function controlOutsideText(s: string, start: number, end: number, sc: LineScan): number {
+  const counted = controlOutsideQuotes(s, start, end);
+  if (counted === -1 || sc.cls !== L_RECORD || (sc.kind !== 'kprobe' && sc.kind !== 'kretprobe')) return counted;
+  if (sc.argsS < start || sc.payE < sc.argsS || sc.payE > end) return counted;
+  if (controlOutsideQuotes(s, start, sc.argsS) !== -1 || payloadMod.controlOutsideValues(s, sc.argsS, sc.payE) !== -1
+    || controlOutsideQuotes(s, sc.payE, end) !== -1) return counted;
+  return -1;
+}
+
 const DEFAULT_WINDOW_NS = 1_000_000;
 const DEFAULT_MAX_LINE = 1 << 20;
 const MAX_INTERNED = 200_000;
@@ -290,7 +305,7 @@ export class FtraceRecordReader {
     // Every line ftrace prints is text outside its quoted values: with control bytes there, a
     // record, header, switch or marker line may have been any record, and taking it as read
     // (or passing over it) would lose that record unseen.
-    const bad = sc.cls === L_BAD || s === this.clean ? -1 : controlOutsideQuotes(s, start, end);
+    const bad = sc.cls === L_BAD || s === this.clean ? -1 : controlOutsideText(s, start, end, sc);
     if (bad !== -1) {
       st.malformed++;
       this.report('KV306', 'control bytes outside any quoted value: the line cannot be trusted', s.slice(start, end), lineNo, bad - start + 1);

@@ -189,6 +189,25 @@ describe('fixtures: exact records and line numbers', () => {
 });
 
 describe('reader behaviour', () => {
+  it('a qstr name printed past its end with `"` bytes of its own is read up to the quote before the next key (traces/kernel-programs/6.1-wild:175963)', async () => {
+    // d_add_ci's exact-case name is not NUL-terminated: the :string fetch ran on over 1,000 bytes
+    // of the dentry's neighbours, 12 of them `"`, before `" nlen=8`
+    const { gunzipSync } = await import('node:zlib');
+    const line = gunzipSync(readFileSync(new URL('../kernel-programs/6.1-wild/trace.gz', DIR))).toString('latin1').split('\n')[175962]!;
+    expect(line).toMatch(/^ +mv-1490 +\[001\] \.{5} +177519: daddci: \(d_add_ci\+0x0\/0x120\) dentry=0xff14e3f10363d540 .* name="mixed1\.x/);
+    expect(line.charCodeAt(line.indexOf(' name="mixed1.x') + 15)).toBe(0x11);
+    expect(line.split('"').length - 1).toBe(14);
+    const r = await read(line + '\n');
+    expect(r.diags).toEqual([]);
+    const [rec] = records(r.items);
+    expect([rec!.kind, rec!.name, rec!.pid, rec!.args.nlen, rec!.args.inode, qstrName(rec!.args.name!, rec!.args.nlen)]).toEqual(['kprobe', 'daddci', 1490, '8', '0xff14e3f10372dd38', 'mixed1.x']);
+    expect(rec!.args.name!.length).toBe(line.length - (line.indexOf(' name="') + 7) - '" nlen=8'.length);
+    // a control byte outside every value (after the last one) is damage still
+    const damaged = await read(line + '\x01\n');
+    expect(damaged.diags.map((d) => d.code)).toEqual(['KV306']);
+    expect(records(damaged.items)).toEqual([]);
+  });
+
   it('counts unwanted records without building them, and still pairs their calls', async () => {
     const data = readFileSync(new URL('graph-default.txt', DIR));
     const r = await read(data, { wanted: (n, k) => n === 'd_alloc_parallel' || (n === 'walk_component' && k === 'graph_exit') });
