@@ -94,8 +94,10 @@ export async function readTraceFile(path: string, specs: SpecSet, opts: CheckFil
   }
   const format = named ?? sniffTraceFormat(input.head);
   const stats = emptyStats();
+  // (standard input, a pipe and a trace.dat held in memory are not opened again: see FormatContext.again)
+  const again = path === '-' || traceDat || !isRegularFile(path) ? undefined : (): Promise<OpenedInput> => openInput(path);
   const reader = await format.open(input, {
-    file: input.name, again: path === '-' || traceDat || !isRegularFile(path) ? undefined : () => openInput(path), onDiagnostic: diag, stats, params: opts.params ?? {},
+    file: input.name, again, onDiagnostic: diag, stats, params: opts.params ?? {},
     capture: { probes: opts.probes, kernelFunctions: opts.kernelFunctions, kernelSymbols: opts.kernelSymbols },
   });
   if (reader === undefined) return undefined;
