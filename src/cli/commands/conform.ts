@@ -65,6 +65,11 @@ function resultJson(r: ConformReport, x: ShapeResult, order: LockOrder): object 
   };
 }
 
+/** `n thing` or `n things`. */
+function count(n: number, thing: string): string {
+  return `${n} ${thing}${n === 1 ? '' : 's'}`;
+}
+
 function renderReport(r: ConformReport, order: LockOrder): string {
   const lines: string[] = [];
   const explained = r.results.filter((x) => x.verdict === 'conforms').map((x) => x.shape);
@@ -81,9 +86,9 @@ function renderReport(r: ConformReport, order: LockOrder): string {
   const by = explained.length ? explained.join(', ') : untold.length ? `no shape it could judge (cannot tell for ${untold.join(', ')})` : 'no shape';
   if (r.results.length > 1) lines.push(`${r.file}: explained by ${by}`);
   lines.push(`  ${r.events} events, ${r.judged} judged on ${r.directories} director${r.directories === 1 ? 'y' : 'ies'}`
-    + `; ${r.unknownTaskEvents} of tasks unknown there`
-    + `; ${r.unobservedAcquisitions} releases of acquisitions the capture does not show`
-    + (r.unreleasedLocks > 0 ? `; ${r.unreleasedLocks} locks never released, not followed` : '') + `; ${r.gaps} gaps`);
+    + `; ${count(r.unknownTaskEvents, 'event')} of tasks unknown there`
+    + `; ${count(r.unobservedAcquisitions, 'release')} of acquisitions the capture does not show`
+    + (r.unreleasedLocks > 0 ? `; ${count(r.unreleasedLocks, 'lock')} never released, not followed` : '') + `; ${count(r.gaps, 'gap')}`);
   return lines.join('\n') + '\n';
 }
 
