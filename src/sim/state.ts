@@ -153,12 +153,13 @@ export function initialState(sc: Scenario): ModelState {
 /** Tasks that can take a step now. */
 export function runnable(s: ModelState): number[] {
   const out: number[] = [];
-  s.tasks.forEach((t, i) => { if (t.status === 'run') out.push(i); });
+  for (let i = 0; i < s.tasks.length; i++) if (s.tasks[i]!.status === 'run') out.push(i);
   return out;
 }
 
 export function live(s: ModelState): boolean {
-  return s.tasks.some((t) => t.status !== 'done');
+  for (const t of s.tasks) if (t.status !== 'done') return true;
+  return false;
 }
 
 /**
