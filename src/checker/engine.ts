@@ -61,8 +61,22 @@ const OBJECT_DIES_FIELD = 'obj';
 /** What a step without verdicts returns: one list for every such step, frozen so that no caller can fill it. */
 const NO_VERDICTS: Verdict[] = Object.freeze([]) as unknown as Verdict[];
 
-/** Set while `clone` builds an engine: the constructor leaves the stores and counters for it to copy. */
-let cloning = false;
+/** Set while `clone` builds an engine: the engine it copies, which the constructor shares or copies from. */
+let cloneOf: Engine | undefined;
+/** Set with `cloneOf` when the clone counts into its original's counters (`CloneOptions.sharedTallies`). */
+let cloneTallies = false;
+
+export interface CloneOptions {
+  /**
+   * The clone counts into the original's counters and per-handler counts instead of copies of
+   * them: for a search, which reads only verdicts and digests (neither depends on them), and
+   * clones an engine per transition.
+   */
+  sharedTallies?: boolean;
+}
+
+/** The invariants over budget of every engine that has none (most): an engine makes its own set on the first. */
+const NONE_OVER_BUDGET: ReadonlySet<string> = new Set<string>();
 
 export interface EngineCounters {
   /** Invariant name → times its condition was evaluated. */
@@ -98,8 +112,8 @@ export class CompiledSpec extends MonitorSpec {
  */
 interface Sharing {
   /** 1 where the store is the engine's own: copied since the last clone, or never shared. */
-  ownStore: Uint8Array;
-  ownTemporal: Uint8Array;
+  ownStore: number[];
+  ownTemporal: number[];
   ownFrames: boolean;
   /** Per store, the number of its digest part (`storePart`), undefined once a step may have written it. */
   parts: (number | undefined)[];
@@ -107,28 +121,43 @@ interface Sharing {
   framesPart: number | undefined;
   /** The stores copied since the last digest: which, the shared store each copies, and its part. */
   copied: { i: number; from: Runtime['stores'][number]; part: number | undefined }[] | undefined;
+  /** Which of the per-task sets and maps and the reported set are the engine's own (`OWN_*` bits). */
+  ownSets: number;
+  /** The number of the reported verdicts' digest part, and how many there were then (the set only grows). */
+  reportedPart: number | undefined;
+  reportedSize: number;
 }
+
+/** Bits of `Sharing.ownSets`. */
+const OWN_TASKS = 1;
+const OWN_UNKNOWN = 2;
+const OWN_CPU = 4;
+const OWN_COMMS = 8;
+const OWN_REPORTED = 16;
+const OWN_ALL_SETS = 31;
 
 /** One run of a compiled spec over one trace. */
 export class Engine {
   readonly counters: EngineCounters;
   readonly rt: Runtime;
   /** Open calls per task; shared by clones until a step may change them (see `Engine.clone`). */
-  private frames = new Map<number, Frame[]>();
-  private readonly unknownTasks = new Set<number>();
+  private frames: Map<number, Frame[]>;
+  // These four, `rt.tasks` and `reported` are shared by clones too (see `beforeTaskWrites`).
+  private unknownTasks: Set<number>;
   /** Set by a gap of every task: a task first seen after it may have lost events in it too. */
   private newTasksUnknown = false;
   /** Set by a lasting gap: no sync makes a task known again. */
   private noSync = false;
-  private readonly lastCpu = new Map<number, number>();
-  private readonly comms = new Map<number, string>();
+  private lastCpu: Map<number, number>;
+  private comms: Map<number, string>;
   /** Events seen per handler (by `Handlers.id`): which triggers a trace ever produced. */
   private seenByHandler: number[];
-  private readonly reported = new Set<string>();
-  private readonly explainer: Explainer;
+  private reported: Set<string>;
+  /** Made when first needed: most engines of a search never explain anything. */
+  private explainerMade: Explainer | undefined;
   private readonly budget: number;
   /** Invariants whose evaluation spent the whole budget once: not evaluated again. */
-  private readonly overBudget = new Set<string>();
+  private overBudget: ReadonlySet<string> = NONE_OVER_BUDGET;
   private readonly env: Env;
   private idx = 0;
   /** The obligation falling due that `collectDue` collects the open items of, and those items (made when there is one). */
@@ -151,22 +180,56 @@ export class Engine {
   private sharing: Sharing | undefined;
 
   constructor(readonly compiled: CompiledSpec, readonly opts: EngineOptions) {
+    const from = cloneOf;
+    const sharedTallies = cloneTallies;
+    cloneOf = undefined;
+    cloneTallies = false;
     this.rt = {
-      stores: cloning ? [] : compiled.stateList.map((st) => newStore(st)),
-      temporal: cloning ? [] : compiled.spec.temporal.map(() => new TemporalStore()),
-      tasks: new Set(),
+      stores: from ? from.rt.stores.slice() : compiled.stateList.map((st) => newStore(st)),
+      temporal: from ? from.rt.temporal.slice() : compiled.spec.temporal.map(() => new TemporalStore()),
+      tasks: from ? from.rt.tasks : new Set(),
       coverage: opts.coverage,
       stepsLeft: Infinity,
     };
     this.budget = opts.evaluationBudget ?? DEFAULT_EVALUATION_BUDGET;
-    this.explainer = new Explainer({ rt: this.rt, stateList: compiled.stateList, comm: (pid) => this.comms.get(pid), isKnown: (pid) => this.isKnown(pid) });
-    // Built whole (Object.fromEntries), not key by key: a record filled by computed keys goes to dictionary
-    // mode, which makes a clone's copy ({ ...r }) two hundred times slower and the record several times larger.
-    const zeros = (): Record<string, number> => (cloning ? {} : Object.fromEntries(compiled.invariantNames.map((n) => [n, 0])));
-    this.counters = { evaluated: zeros(), unknown: zeros(), undecided: zeros(), vacuous: zeros(), violations: 0, events: 0, gaps: 0 };
     this.env = { ev: NO_EVENT, call: undefined, olds: undefined, locals: new Array<Value>(compiled.maxSlots + 4).fill(null), idx: 0, rt: this.rt,
       reads: undefined };
+    if (from !== undefined) {
+      // A clone (see `clone`): the containers are the original's, shared until a step changes them.
+      this.frames = from.frames;
+      this.unknownTasks = from.unknownTasks;
+      this.lastCpu = from.lastCpu;
+      this.comms = from.comms;
+      this.reported = from.reported;
+      if (sharedTallies) {
+        this.seenByHandler = from.seenByHandler;
+        this.counters = from.counters;
+        return;
+      }
+      this.seenByHandler = from.seenByHandler.slice();
+      const c = from.counters;
+      this.counters = {
+        evaluated: { ...c.evaluated }, unknown: { ...c.unknown }, undecided: { ...c.undecided }, vacuous: { ...c.vacuous },
+        violations: c.violations, events: c.events, gaps: c.gaps,
+      };
+      return;
+    }
+    this.frames = new Map();
+    this.unknownTasks = new Set();
+    this.lastCpu = new Map();
+    this.comms = new Map();
+    this.reported = new Set();
+    // Built whole (Object.fromEntries), not key by key: a record filled by computed keys goes to dictionary
+    // mode, which makes a clone's copy ({ ...r }) two hundred times slower and the record several times larger.
+    const zeros = (): Record<string, number> => Object.fromEntries(compiled.invariantNames.map((n) => [n, 0]));
+    this.counters = { evaluated: zeros(), unknown: zeros(), undecided: zeros(), vacuous: zeros(), violations: 0, events: 0, gaps: 0 };
     this.seenByHandler = new Array<number>(compiled.handlers.size).fill(0);
+  }
+
+  private get explainer(): Explainer {
+    return this.explainerMade ??= new Explainer({
+      rt: this.rt, stateList: this.compiled.stateList, comm: (pid) => this.comms.get(pid), isKnown: (pid) => this.isKnown(pid),
+    });
   }
 
   /** How many events of this phase and name the engine has seen (0 for events no rule or invariant names). */
@@ -181,6 +244,7 @@ export class Engine {
     const out = this.stepOut;
     const c = this.compiled;
     const pid = ev.pid;
+    if (this.sharing !== undefined) this.beforeTaskWrites(ev);
     this.counters.events++;
     if (!this.rt.tasks.has(pid)) {
       this.rt.tasks.add(pid);
@@ -280,7 +344,7 @@ export class Engine {
     this.frames.delete(pid);
     this.lastCpu.delete(pid);
     this.comms.delete(pid);
-    this.explainer.forget(pid);
+    this.explainerMade?.forget(pid);
     for (const t of this.rt.temporal) t.forgetTask(pid);
   }
 
@@ -393,6 +457,7 @@ export class Engine {
     if (undecided) this.counters.undecided[name]!++;
     const key = verdictKey((undecided ? '?' : '') + name, objectParts(this.compiled.spec, env, inv.per));
     if (!this.opts.all && this.reported.has(key)) return;
+    if (this.sharing !== undefined) this.ownReported();
     this.reported.add(key);
     // The explanation evaluates the body again (recording reads): it gets a budget of its own.
     this.rt.stepsLeft = this.budget;
@@ -404,7 +469,8 @@ export class Engine {
     const env = this.env;
     const name = inv.ir.name;
     env.reads = undefined;
-    this.overBudget.add(name);
+    if (this.overBudget === NONE_OVER_BUDGET) this.overBudget = new Set();
+    (this.overBudget as Set<string>).add(name);
     this.counters.undecided[name]!++;
     const v: Verdict = {
       kind: 'unknown', invariant: name, doc: inv.ir.doc, specSpan: inv.ir.span,
@@ -467,6 +533,7 @@ export class Engine {
       ob.ir.slots.forEach((s, i) => { env.locals[s] = row[i] ?? null; });
       const key = verdictKey(name, row.map((x) => formatValue(x)));
       if (!this.opts.all && this.reported.has(key)) continue;
+      if (this.sharing !== undefined) this.ownReported();
       this.reported.add(key);
       env.reads = [];
       const message = ob.message ? formatValue(ob.message(env)) : `${name}: ${row.map((x) => formatValue(x)).join(', ')} still open`;
@@ -541,29 +608,33 @@ export class Engine {
    */
   digest(): string {
     const x = this.sharing ?? this.startSharing(1);
-    const ids = this.compiled.digestParts;
-    const number = (part: string): number => {
-      let id = ids.get(part);
-      if (id === undefined) { id = ids.size; ids.set(part, id); }
-      return id;
-    };
     if (x.copied !== undefined) this.shareUnchanged(x);
     const units = DIGEST_UNITS;
-    units.length = 0;
-    const put = (id: number): void => {
-      // One UTF-16 unit below 0x8000, else two, the first marked: a prefix code, so the digest is unambiguous.
-      if (id < 0x8000) units.push(id); else units.push(0x8000 | (id >>> 15), id & 0x7fff);
-    };
+    units.start();
     for (let i = 0; i < this.rt.stores.length; i++) {
       let id = x.parts[i];
-      if (id === undefined) { id = number(this.storePart(i)); x.parts[i] = id; }
-      put(id);
+      if (id === undefined) { id = this.partNumber(this.storePart(i)); x.parts[i] = id; }
+      units.put(id);
     }
-    if (x.framesPart === undefined) x.framesPart = number(this.framesPart());
-    put(x.framesPart);
-    for (const part of this.otherParts()) put(number(part));
-    // Made whole at once: a string grown unit by unit would be a chain of pieces to flatten when hashed.
-    return String.fromCharCode.apply(null, units);
+    if (x.framesPart === undefined) x.framesPart = this.partNumber(this.framesPart());
+    units.put(x.framesPart);
+    units.put(this.partNumber(this.temporalPart()));
+    units.put(this.partNumber(this.unknownPart()));
+    // The reported set only grows: its part is the same while its size is.
+    if (x.reportedPart === undefined || x.reportedSize !== this.reported.size) {
+      x.reportedPart = this.partNumber(this.reportedPart());
+      x.reportedSize = this.reported.size;
+    }
+    units.put(x.reportedPart);
+    return units.text();
+  }
+
+  /** A digest part's number (per compiled spec, as met). */
+  private partNumber(part: string): number {
+    const ids = this.compiled.digestParts;
+    let id = ids.get(part);
+    if (id === undefined) { id = ids.size; ids.set(part, id); }
+    return id;
   }
 
   /** Store `i`'s part of the fingerprint. */
@@ -588,15 +659,26 @@ export class Engine {
 
   /** The fingerprint's parts after the stores' but the open calls': past-time tables, unknown tasks, reported verdicts. */
   private otherParts(): string[] {
-    // Past-time tables matter only by the order of their last matches.
+    return [this.temporalPart(), this.unknownPart(), this.reportedPart()];
+  }
+
+  /** The past-time tables' part: they matter only by the order of their last matches. */
+  private temporalPart(): string {
+    let n = 0;
+    for (const t of this.rt.temporal) n += t.last.size;
+    if (n === 0) return 'T:';
     const stamps: { t: number; k: string; idx: number; prev: boolean }[] = [];
     this.rt.temporal.forEach((t, i) => { for (const [k, e] of t.last) stamps.push({ t: i, k: String(k), idx: e.idx, prev: e.idx === this.idx - 1 }); });
     stamps.sort((a, b) => a.idx - b.idx);
-    return [
-      'T:' + stamps.map((s) => `${s.t}/${s.k}${s.prev ? '*' : ''}`).join(','),
-      'U:' + [...this.unknownTasks].sort().join(','),
-      'R:' + [...this.reported].sort().join(','),
-    ];
+    return 'T:' + stamps.map((s) => `${s.t}/${s.k}${s.prev ? '*' : ''}`).join(',');
+  }
+
+  private unknownPart(): string {
+    return this.unknownTasks.size === 0 ? 'U:' : 'U:' + [...this.unknownTasks].sort().join(',');
+  }
+
+  private reportedPart(): string {
+    return this.reported.size === 0 ? 'R:' : 'R:' + [...this.reported].sort().join(',');
   }
 
   /**
@@ -606,51 +688,73 @@ export class Engine {
    * tables at a task's exit or an object's death; everything at a gap), so a step writes only
    * what its own engine owns. A clone of a spec of 44 stores copies the few one event writes.
    */
-  clone(): Engine {
-    cloning = true;
-    let e: Engine;
-    try { e = new Engine(this.compiled, this.opts); } finally { cloning = false; }
-    e.rt.stores = this.rt.stores.slice();
-    e.rt.temporal = this.rt.temporal.slice();
+  clone(opts: CloneOptions = {}): Engine {
+    // The constructor shares or copies what `cloneOf` holds (the stores, tables, open calls, the
+    // per-task sets and maps, the reported set: shared; counters and per-handler counts: copied).
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- handed to the constructor, which takes it at once
+    cloneOf = this;
+    cloneTallies = opts.sharedTallies === true;
+    const e = new Engine(this.compiled, this.opts);
     const mine = this.sharing ?? this.startSharing(0);
     mine.ownStore.fill(0);
     mine.ownTemporal.fill(0);
     mine.ownFrames = false;
+    mine.ownSets = 0;
     e.sharing = {
-      ownStore: new Uint8Array(mine.ownStore.length), ownTemporal: new Uint8Array(mine.ownTemporal.length), ownFrames: false, parts: mine.parts.slice(),
-      framesPart: mine.framesPart, copied: undefined,
+      ownStore: new Array<number>(mine.ownStore.length).fill(0), ownTemporal: new Array<number>(mine.ownTemporal.length).fill(0), ownFrames: false,
+      parts: mine.parts.slice(), framesPart: mine.framesPart, copied: undefined, ownSets: 0, reportedPart: mine.reportedPart, reportedSize: mine.reportedSize,
     };
-    e.frames = this.frames;
-    for (const p of this.rt.tasks) e.rt.tasks.add(p);
-    for (const p of this.unknownTasks) e.unknownTasks.add(p);
-    for (let i = 0; i < this.seenByHandler.length; i++) e.seenByHandler[i] = this.seenByHandler[i]!;
     e.newTasksUnknown = this.newTasksUnknown;
     e.noSync = this.noSync;
-    for (const [p, c] of this.lastCpu) e.lastCpu.set(p, c);
-    for (const [p, c] of this.comms) e.comms.set(p, c);
-    for (const r of this.reported) e.reported.add(r);
-    e.explainer.copyFrom(this.explainer);
-    e.counters.evaluated = { ...this.counters.evaluated };
-    e.counters.unknown = { ...this.counters.unknown };
-    e.counters.undecided = { ...this.counters.undecided };
-    e.counters.vacuous = { ...this.counters.vacuous };
-    e.counters.violations = this.counters.violations;
-    e.counters.events = this.counters.events;
-    e.counters.gaps = this.counters.gaps;
+    if (this.explainerMade !== undefined) e.explainer.copyFrom(this.explainerMade);
     e.idx = this.idx;
     return e;
   }
 
-  /** Starts tracking what is shared, with every store and table owned (1) or shared (0). */
+  /** Starts tracking what is shared, with every store, table and set owned (1) or shared (0). */
   private startSharing(owned: 0 | 1): Sharing {
     this.sharing = {
-      ownStore: new Uint8Array(this.rt.stores.length).fill(owned),
-      ownTemporal: new Uint8Array(this.rt.temporal.length).fill(owned),
+      ownStore: new Array<number>(this.rt.stores.length).fill(owned),
+      ownTemporal: new Array<number>(this.rt.temporal.length).fill(owned),
       ownFrames: owned === 1,
       parts: new Array<number | undefined>(this.rt.stores.length).fill(undefined),
-      framesPart: undefined, copied: undefined,
+      framesPart: undefined, copied: undefined, ownSets: owned === 1 ? OWN_ALL_SETS : 0, reportedPart: undefined, reportedSize: 0,
     };
     return this.sharing;
+  }
+
+  /**
+   * Before a step of `ev`: the per-task sets and maps it may change become this engine's own (a
+   * task first seen joins the tasks, and the unknown ones if tasks start unknown; a task's comm or
+   * cpu changes; an unknown task may sync; a task's exit removes it from all).
+   */
+  private beforeTaskWrites(ev: TraceEvent): void {
+    const x = this.sharing!;
+    if ((x.ownSets & (OWN_TASKS | OWN_UNKNOWN | OWN_CPU | OWN_COMMS)) === (OWN_TASKS | OWN_UNKNOWN | OWN_CPU | OWN_COMMS)) return;
+    const pid = ev.pid;
+    const exits = ev.ev === TASK_EXIT;
+    const isNew = !this.rt.tasks.has(pid);
+    if ((isNew || exits) && (x.ownSets & OWN_TASKS) === 0) { this.rt.tasks = new Set(this.rt.tasks); x.ownSets |= OWN_TASKS; }
+    if (((isNew && (this.opts.tasksStartUnknown === true || this.newTasksUnknown)) || this.unknownTasks.has(pid)) && (x.ownSets & OWN_UNKNOWN) === 0) {
+      this.unknownTasks = new Set(this.unknownTasks);
+      x.ownSets |= OWN_UNKNOWN;
+    }
+    if (((ev.cpu !== undefined && this.lastCpu.get(pid) !== ev.cpu) || (exits && this.lastCpu.has(pid))) && (x.ownSets & OWN_CPU) === 0) {
+      this.lastCpu = new Map(this.lastCpu);
+      x.ownSets |= OWN_CPU;
+    }
+    if (((ev.comm !== undefined && this.comms.get(pid) !== ev.comm) || (exits && this.comms.has(pid))) && (x.ownSets & OWN_COMMS) === 0) {
+      this.comms = new Map(this.comms);
+      x.ownSets |= OWN_COMMS;
+    }
+  }
+
+  /** Before a verdict is recorded as reported: the set becomes this engine's own. */
+  private ownReported(): void {
+    const x = this.sharing!;
+    if ((x.ownSets & OWN_REPORTED) !== 0) return;
+    this.reported = new Set(this.reported);
+    x.ownSets |= OWN_REPORTED;
   }
 
   /**
@@ -724,11 +828,36 @@ export class Engine {
     }
     for (let t = 0; t < this.rt.temporal.length; t++) this.ownTemporal(t);
     this.ownFrames();
+    if ((x.ownSets & OWN_TASKS) === 0) this.rt.tasks = new Set(this.rt.tasks);
+    if ((x.ownSets & OWN_UNKNOWN) === 0) this.unknownTasks = new Set(this.unknownTasks);
+    if ((x.ownSets & OWN_CPU) === 0) this.lastCpu = new Map(this.lastCpu);
+    if ((x.ownSets & OWN_COMMS) === 0) this.comms = new Map(this.comms);
+    this.ownReported();
+    x.ownSets = OWN_ALL_SETS;
   }
 }
 
-/** The digest's units as it is built (one buffer for every digest: a spec's stores number a few dozen). */
-const DIGEST_UNITS: number[] = [];
+/**
+ * A digest's numbers as UTF-16 units, one below 0x8000, else two, the first marked: a prefix code,
+ * so a digest reads back one way only. One buffer serves every digest (a spec's stores number a
+ * few dozen), and the string is made whole at once: one grown unit by unit would be a chain of
+ * pieces to flatten when hashed.
+ */
+class DigestUnits {
+  private readonly units: number[] = [];
+  private n = 0;
+  start(): void { this.n = 0; }
+  put(id: number): void {
+    if (id < 0x8000) this.units[this.n++] = id;
+    else { this.units[this.n++] = 0x8000 | (id >>> 15); this.units[this.n++] = id & 0x7fff; }
+  }
+  text(): string {
+    const u = this.units;
+    if (u.length !== this.n) u.length = this.n;
+    return String.fromCharCode.apply(null, u);
+  }
+}
+const DIGEST_UNITS = new DigestUnits();
 
 function copyStore(s: Runtime['stores'][number]): Runtime['stores'][number] {
   return s instanceof KeyedStore || s instanceof Relation ? s.clone() : { ...s };

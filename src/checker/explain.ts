@@ -75,7 +75,9 @@ export interface CallFrame {
 /** Builds the explanation parts of verdicts; remembers each task's recent violations. */
 export class Explainer {
   /** Recent violations per task, to link a violation to an earlier one with the same cause. */
-  private readonly recent = new Map<number, Verdict[]>();
+  private recent = new Map<number, Verdict[]>();
+  /** `recent` is shared with other explainers (`copyFrom`): copied before it changes. */
+  private sharedRecent = false;
 
   constructor(private readonly ctx: ExplainContext) {}
 
@@ -91,6 +93,7 @@ export class Explainer {
   }
 
   remember(pid: number, v: Verdict): void {
+    this.ownRecent();
     let list = this.recent.get(pid);
     if (!list) { list = []; this.recent.set(pid, list); }
     list.push(v);
@@ -139,11 +142,26 @@ export class Explainer {
 
   /** The task is gone: its recent violations go too. */
   forget(pid: number): void {
+    if (!this.recent.has(pid)) return;
+    this.ownRecent();
     this.recent.delete(pid);
   }
 
-  /** The same recent violations as `other` (an engine's clone). */
+  /**
+   * The same recent violations as `other` (an engine's clone): shared by the two until either
+   * changes them, since a search clones engines far more often than they find violations.
+   */
   copyFrom(other: Explainer): void {
-    for (const [p, l] of other.recent) this.recent.set(p, [...l]);
+    this.recent = other.recent;
+    this.sharedRecent = true;
+    other.sharedRecent = true;
+  }
+
+  private ownRecent(): void {
+    if (!this.sharedRecent) return;
+    const copy = new Map<number, Verdict[]>();
+    for (const [p, l] of this.recent) copy.set(p, [...l]);
+    this.recent = copy;
+    this.sharedRecent = false;
   }
 }

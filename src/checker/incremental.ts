@@ -23,7 +23,8 @@ class EngineChecker implements IncrementalChecker {
   constructor(private readonly engine: Engine) {}
   step(e: TraceEvent): Verdict[] { return this.engine.step(e); }
   finish(): Verdict[] { return this.engine.finish(); }
-  clone(): IncrementalChecker { return new EngineChecker(this.engine.clone()); }
+  // A checker shows verdicts and digests only, never the engine's counters: its clones need no copies of them.
+  clone(): IncrementalChecker { return new EngineChecker(this.engine.clone({ sharedTallies: true })); }
   fingerprint(): string { return this.engine.digest(); }
 }
 

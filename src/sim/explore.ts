@@ -10,6 +10,7 @@ import type { TraceEvent } from '../trace/event.js';
 import { listChooser, type Chooser } from './chooser.js';
 import { initialState, live, runnable, step, type ModelState, type Scenario } from './model.js';
 import { rwsemStepNext } from './rwsem.js';
+import { eventsKey } from './key-code.js';
 import { cloneState, LOCAL_POINTS, stateKey } from './state.js';
 import type { Deadlock } from './simulate.js';
 import { deadlockCycle, taskWaits } from './wait-for.js';
@@ -161,11 +162,6 @@ const NO_CHOICE: Chooser = {
   },
 };
 
-/** A fingerprint's number as a suffix of a model state's key (which reads back one way only, so the two cannot run together). */
-function idText(id: number): string {
-  return id < 0x8000 ? String.fromCharCode(id) : String.fromCharCode(0x8000 | (id >>> 15), id & 0x7fff);
-}
-
 export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult {
   const started = performance.now();
   const maxDepth = opts.maxDepth ?? 200;
@@ -191,7 +187,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
     state: initialState(sc), monitor: rootMonitor, fingerprint: fpId(rootMonitor ? rootMonitor.fingerprint() : ''), parent: undefined,
     depth: 0, local: false, task: -1, picks: NO_PICKS,
   };
-  seen.add(stateKey(root.state!) + idText(root.fingerprint));
+  seen.add(stateKey(root.state!, root.fingerprint));
   let frontier: Node[] = [root];
   let explored = 0;
   let depth = 0;
@@ -199,8 +195,8 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
   const done = (): boolean => opts.first === true && found.size > 0;
 
   /** Adds the successor unless it was seen; false when the state bound stopped it. */
-  const admit = (next: Node[], child: Node, modelKey = stateKey(child.state!)): void => {
-    const key = modelKey + idText(child.fingerprint);
+  const admit = (next: Node[], child: Node): void => {
+    const key = stateKey(child.state!, child.fingerprint);
     if (seen.has(key)) return;
     if (seen.size >= maxStates) { cut = 'states'; return; }
     seen.add(key);
@@ -218,7 +214,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
     const s = node.state!;
     for (let k = 0; k < r.length; k++) {
       if (!localStepNext(s, r[k]!)) continue;
-      const state = cloneState(s);
+      const state = cloneState(s, r[k]!);
       const events: TraceEvent[] = [];
       step(sc, state, r[k]!, NO_CHOICE, events);
       // These points read only the task's own variables, so whether the step emits is theirs to decide.
@@ -269,7 +265,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
         const pending: number[][] = [[]];
         while (pending.length) {
           const prefix = pending.pop()!;
-          const state = cloneState(s);
+          const state = cloneState(s, r[k]!);
           const ch = probe(prefix);
           const events: TraceEvent[] = [];
           step(sc, state, r[k]!, ch, events);
@@ -285,7 +281,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
           if (monitor && events.length) {
             // Monitors are never stepped in place, so states with equal fingerprints share one, and the same
             // monitor fed the same events (seq included: a spec may store it) is one transition, taken once.
-            const sig = String(fingerprint) + '\n' + JSON.stringify(events);
+            const sig = eventsKey(fingerprint, events);
             let t = transitions.get(sig);
             if (t === undefined) {
               const m = monitor.clone();
@@ -311,8 +307,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
               if (por) paths.set(c, stepsOf(node, { task: r[k]!, local: false, picks }));
             }
           }
-          const modelKey = stateKey(state);
-          admit(next, { state, monitor, fingerprint, parent: node, depth: node.depth + 1, local: false, task: r[k]!, picks }, modelKey);
+          admit(next, { state, monitor, fingerprint, parent: node, depth: node.depth + 1, local: false, task: r[k]!, picks });
         }
       }
     }

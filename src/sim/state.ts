@@ -7,6 +7,8 @@
  * each routine are a union of literals, so a mistyped label is a compile error.
  */
 
+import { KeyWriter } from './key-code.js';
+
 export type DAddCiShape = 'mainline' | 'draft' | 'fixed';
 export type LockOrder = 'current' | 'new';
 export type Mode = 'R' | 'W';
@@ -151,83 +153,43 @@ export function initialState(sc: Scenario): ModelState {
 /** Tasks that can take a step now. */
 export function runnable(s: ModelState): number[] {
   const out: number[] = [];
-  s.tasks.forEach((t, i) => { if (t.status === 'run') out.push(i); });
+  for (let i = 0; i < s.tasks.length; i++) if (s.tasks[i]!.status === 'run') out.push(i);
   return out;
 }
 
 export function live(s: ModelState): boolean {
-  return s.tasks.some((t) => t.status !== 'done');
+  for (const t of s.tasks) if (t.status !== 'done') return true;
+  return false;
 }
 
 /**
- * An independent copy of `s` (what `structuredClone` gives, without its generic walk): exploration
- * copies a state for every successor it tries.
+ * A copy of `s` that a step of task `stepper` may change without changing `s` (what
+ * `structuredClone` gives, without its generic walk, and without copying what that step cannot
+ * change): exploration copies a state for every successor it tries. Shared with `s`: the entries of
+ * a lock's queue and of the in-lookup names (records the model replaces, never changes), and the
+ * variables and call stack of every task but `stepper` (a step changes its own task's; of the
+ * others, only what waking them sets: status, lock and grant, which are copied). Without
+ * `stepper`, every task's variables and stack are copied.
  */
-export function cloneState(s: ModelState): ModelState {
+export function cloneState(s: ModelState, stepper?: number): ModelState {
   const locks: Record<string, RwsemState> = {};
   for (const k in s.locks) {
     const l = s.locks[k]!;
-    locks[k] = { writer: l.writer, readers: l.readers.slice(), queue: l.queue.map((q) => ({ pid: q.pid, mode: q.mode })), handoff: l.handoff };
+    locks[k] = { writer: l.writer, readers: l.readers.slice(), queue: l.queue.slice(), handoff: l.handoff };
   }
-  const inLookup: Record<string, { dentry: string; owner: number }> = {};
-  for (const k in s.inLookup) { const e = s.inLookup[k]!; inLookup[k] = { dentry: e.dentry, owner: e.owner }; }
-  return {
-    locks, hashed: { ...s.hashed }, inLookup, dentryKey: { ...s.dentryKey }, nextId: s.nextId, seq: s.seq,
-    tasks: s.tasks.map((t) => ({
-      pid: t.pid, comm: t.comm, op: t.op, pc: t.pc, v: { ...t.v }, stack: t.stack.slice(), status: t.status,
+  const tasks: TaskState[] = [];
+  for (let i = 0; i < s.tasks.length; i++) {
+    const t = s.tasks[i]!;
+    const own = stepper === undefined || i === stepper;
+    tasks.push({
+      pid: t.pid, comm: t.comm, op: t.op, pc: t.pc, v: own ? { ...t.v } : t.v, stack: own ? t.stack.slice() : t.stack, status: t.status,
       waitLock: t.waitLock, waitMode: t.waitMode, waitDentry: t.waitDentry, granted: t.granted,
-    })),
-  };
+    });
+  }
+  return { locks, hashed: { ...s.hashed }, inLookup: { ...s.inLookup }, dentryKey: { ...s.dentryKey }, nextId: s.nextId, seq: s.seq, tasks };
 }
 
-/**
- * Every string and number a state holds, numbered as met (the numbers only need to stay fixed
- * within one process): a key is a short string of these numbers, not of the names themselves.
- * Strings and numbers number apart, and `undefined`, `null`, `true` and `false` have numbers of
- * their own, so that `null`, `"null"`, `1` and `"1"` stay apart.
- */
-const STRING_CODES = new Map<string, number>();
-const NUMBER_CODES = new Map<number, number>();
-function code(x: unknown): number {
-  if (typeof x === 'string') {
-    let c = STRING_CODES.get(x);
-    if (c === undefined) { c = 4 + 2 * STRING_CODES.size; STRING_CODES.set(x, c); }
-    return c;
-  }
-  if (typeof x === 'number') {
-    let c = NUMBER_CODES.get(x);
-    if (c === undefined) { c = 5 + 2 * NUMBER_CODES.size; NUMBER_CODES.set(x, c); }
-    return c;
-  }
-  return x === undefined ? 0 : x === null ? 1 : x === true ? 2 : x === false ? 3 : unkeyable(x);
-}
-function unkeyable(x: unknown): never {
-  throw new Error(`internal: a model state holds ${typeof x}, which has no key`);
-}
-
-/**
- * Appends the numbers of a key, each as one UTF-16 unit below 0x8000, else two, the first marked (a
- * prefix code; numbers stay below 2^30). One writer serves every key: its buffer is reused.
- */
-class KeyWriter {
-  private readonly units: number[] = [];
-  private n = 0;
-  start(): this { this.n = 0; return this; }
-  put(n: number): void {
-    if (n < 0x8000) this.units[this.n++] = n;
-    else { this.units[this.n++] = 0x8000 | (n >>> 15); this.units[this.n++] = n & 0x7fff; }
-  }
-  value(x: unknown): void { this.put(code(x)); }
-  text(): string {
-    const u = this.units;
-    u.length = this.n;
-    let out = '';
-    // In slices: an apply of a long array to String.fromCharCode could overflow the stack.
-    if (u.length <= 4096) return String.fromCharCode.apply(null, u);
-    for (let i = 0; i < u.length; i += 4096) out += String.fromCharCode.apply(null, u.slice(i, i + 4096));
-    return out;
-  }
-}
+/** One writer serves every state key: its buffer is reused. */
 const KEY = new KeyWriter();
 
 /** How many own enumerable keys a record has, without the array `Object.keys` makes. */
@@ -243,9 +205,10 @@ function keyCount(r: object): number {
  * JSON.stringify would write them, so two states of one scenario have the same key exactly when
  * their JSON forms (less `seq`) are equal. Each string or number is written as its number (`code`)
  * and every variable-length part after its length, so the key reads back one way only, and a
- * suffix (exploration appends the monitor's) cannot run into it; a few dozen UTF-16 units.
+ * suffix (exploration appends the number of the monitor's digest, `suffix`) cannot run into it; a few
+ * dozen UTF-16 units.
  */
-export function stateKey(s: ModelState): string {
+export function stateKey(s: ModelState, suffix?: number): string {
   const w = KEY.start();
   for (const id in s.locks) {
     const l = s.locks[id]!;
@@ -275,5 +238,6 @@ export function stateKey(s: ModelState): string {
     w.put(defined);
     for (const n in v) if (v[n] !== undefined) { w.value(n); w.value(v[n]); }
   }
+  if (suffix !== undefined) w.put(suffix);
   return w.text();
 }

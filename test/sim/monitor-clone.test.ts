@@ -91,3 +91,20 @@ describe('the digest', () => {
     expect(byPrint.size).toBeGreaterThan(states / 4);
   });
 });
+
+describe('counters of clones', () => {
+  it('are copies for an engine clone, and the original\'s for a checker clone (which shows none)', () => {
+    const make = bundledChecker({ order: 'current' });
+    const { events } = simulate(SCENARIOS.trio!({ dAddCi: 'draft', order: 'current' }), seededChooser(4));
+    const original = make();
+    for (const e of events.slice(0, 10)) original.step(e);
+    const engine = (original as unknown as { engine: { counters: { events: number }; clone(): { step(e: unknown): unknown; counters: { events: number } } } }).engine;
+    const own = engine.clone();
+    for (const e of events.slice(10, 15)) own.step(e);
+    expect(engine.counters.events).toBe(10);
+    expect(own.counters.events).toBe(15);
+    const shared = original.clone();
+    for (const e of events.slice(10, 15)) shared.step(e);
+    expect(engine.counters.events).toBe(15);
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * The numbering that makes exploration's keys short: every string and number a key holds is
+ * written as its number, and a key is a string of those numbers (`KeyWriter`). Model states
+ * (`stateKey`) and the events of a monitor transition (`eventsKey`) are keyed this way.
+ */
+
+/**
+ * Every string and number a state holds, numbered as met (the numbers only need to stay fixed
+ * within one process): a key is a short string of these numbers, not of the names themselves.
+ * Strings and numbers number apart, and `undefined`, `null`, `true` and `false` have numbers of
+ * their own, so that `null`, `"null"`, `1` and `"1"` stay apart.
+ */
+const STRING_CODES = new Map<string, number>();
+const NUMBER_CODES = new Map<number, number>();
+export function code(x: unknown): number {
+  if (typeof x === 'string') {
+    let c = STRING_CODES.get(x);
+    if (c === undefined) { c = 4 + 2 * STRING_CODES.size; STRING_CODES.set(x, c); }
+    return c;
+  }
+  if (typeof x === 'number') {
+    let c = NUMBER_CODES.get(x);
+    if (c === undefined) { c = 5 + 2 * NUMBER_CODES.size; NUMBER_CODES.set(x, c); }
+    return c;
+  }
+  return x === undefined ? 0 : x === null ? 1 : x === true ? 2 : x === false ? 3 : unkeyable(x);
+}
+function unkeyable(x: unknown): never {
+  throw new Error(`internal: a key holds ${typeof x}, which has no key`);
+}
+
+/**
+ * Appends the numbers of a key, each as one UTF-16 unit below 0x8000, else two, the first marked (a
+ * prefix code; numbers stay below 2^30). A writer's buffer is reused from key to key.
+ */
+export class KeyWriter {
+  private readonly units: number[] = [];
+  private n = 0;
+  start(): this { this.n = 0; return this; }
+  put(n: number): void {
+    if (n < 0x8000) this.units[this.n++] = n;
+    else { this.units[this.n++] = 0x8000 | (n >>> 15); this.units[this.n++] = n & 0x7fff; }
+  }
+  value(x: unknown): void { this.put(code(x)); }
+  text(): string {
+    const u = this.units;
+    u.length = this.n;
+    let out = '';
+    // In slices: an apply of a long array to String.fromCharCode could overflow the stack.
+    if (u.length <= 4096) return String.fromCharCode.apply(null, u);
+    for (let i = 0; i < u.length; i += 4096) out += String.fromCharCode.apply(null, u.slice(i, i + 4096));
+    return out;
+  }
+}
+
+const EVENTS = new KeyWriter();
+
+/**
+ * A list of events as a key: two lists have the same key exactly when their events have the same
+ * fields, in the same order, with the same values (what their JSON forms tell apart, and
+ * `undefined` and NaN apart too). Each field's value is tagged: 0 for a record (the event's
+ * `args`), then its size and its fields; else 1 + the value's number.
+ */
+export function eventsKey(prefix: number, events: readonly object[]): string {
+  const w = EVENTS.start();
+  w.put(prefix);
+  w.put(events.length);
+  for (const e of events) {
+    let n = 0;
+    for (const _ in e) n++;
+    w.put(n);
+    for (const name in e) {
+      w.value(name);
+      const v = (e as Record<string, unknown>)[name];
+      if (typeof v !== 'object' || v === null) { w.put(code(v) + 1); continue; }
+      w.put(0);
+      let m = 0;
+      for (const _ in v) m++;
+      w.put(m);
+      for (const k in v) { w.value(k); w.value((v as Record<string, unknown>)[k]); }
+    }
+  }
+  return w.text();
+}
