@@ -2,7 +2,7 @@
  * The part of an input that cannot be read twice (standard input, a pipe) and is too large to keep
  * in memory, kept in a temporary file between the read ahead and the read that judges: memory stays
  * bounded whatever the capture's length. The file is removed once read, when the read stops early,
- * and at the latest when the process exits.
+ * and at the latest when the process exits or is interrupted (SIGINT, SIGTERM, SIGHUP).
  */
 import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,10 @@ import { join } from 'node:path';
 
 const live = new Set<Spool>();
 let exitHook = false;
+
+function removeLive(): void {
+  for (const s of live) s.remove();
+}
 
 export class Spool {
   private readonly dir: string;
@@ -27,7 +31,14 @@ export class Spool {
       throw new Error(`the input cannot be kept for a second read: no temporary file in ${parent} (${(e as Error).message})`, { cause: e });
     }
     live.add(this);
-    if (!exitHook) { exitHook = true; process.once('exit', () => { for (const s of live) s.remove(); }); }
+    if (!exitHook) {
+      exitHook = true;
+      process.once('exit', removeLive);
+      // (an interrupted check would leave its spool: removed, then the signal raised again, to do what it does)
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+        process.once(signal, () => { removeLive(); process.kill(process.pid, signal); });
+      }
+    }
   }
 
   /** Appends `chunk`; throws a readable Error when it cannot be written (a full disk). */

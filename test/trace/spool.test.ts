@@ -3,6 +3,7 @@
  * once read or let go of, and a spool that cannot be made or written is a readable failure of the
  * read ahead (the check then says it cannot read the input), never a partial read.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +43,16 @@ describe('Spool', () => {
     s.remove();
     expect(existsSync(s.path)).toBe(false);
     s.remove();
+  });
+
+  it('an interrupted process removes its spool, and still dies of the signal', () => {
+    const dir = mkdtempSync(join(tmp, 'signal-'));
+    const script = `import { Spool } from ${JSON.stringify(new URL('../../src/trace/spool.ts', import.meta.url).href)};
+      const s = new Spool(${JSON.stringify(dir)}); s.write(Buffer.alloc(1 << 16));
+      process.kill(process.pid, 'SIGINT'); setTimeout(() => {}, 10000);`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.signal).toBe('SIGINT');
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('a folder it cannot write in: a readable Error', () => {

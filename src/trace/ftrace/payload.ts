@@ -53,7 +53,8 @@ export function hasOpenString(s: string, i: number, end: number): boolean {
  * quoted values as the reader delimits them (a value ends at a `"` followed by the end or by
  * ` key=`, see parseKeyValues), or -1. A kernel string printed with `%s` is not escaped: a qstr
  * name that runs past its end (no NUL after it: d_add_ci's exact-case name) may hold `"` bytes of
- * its own, and counting quotes alone would put its later bytes outside any value.
+ * its own, and counting quotes alone would put its later bytes outside any value. A NUL is not
+ * taken as a value's (the fetch of a string ends at one): its index is returned wherever it is.
  */
 export function controlOutsideValues(s: string, i: number, end: number): number {
   let from = i;
@@ -69,6 +70,10 @@ export function controlOutsideValues(s: string, i: number, end: number): number 
     for (let j = i + 1; j < end; j++) {
       if (s.charCodeAt(j) === 34 && (j + 1 === trimEnd(s, j + 1, end) || keyFollows(s, j + 1, end))) { q = j; break; }
     }
+    // A NUL is never a string's own byte (a probe's string fetch stops at one): a value holding one
+    // is damage (a file's lost block reads as NULs, and may swallow whole records).
+    const nul = s.indexOf('\0', i + 1);
+    if (nul !== -1 && nul < (q === -1 ? end : q)) return nul;
     if (q === -1) return -1; // open to the end: the rest is the value's
     i = from = q + 1;
     i = skipWs(s, i, end);

@@ -208,6 +208,20 @@ describe('reader behaviour', () => {
     expect(records(damaged.items)).toEqual([]);
   });
 
+  it('a block of NULs that swallowed records, ending inside a quoted value, is damage: NUL is never a string\'s own byte', async () => {
+    // (a :string fetch stops at NUL: only a file's lost block puts NULs there)
+    const head = '            stat-315     [001] .....   100.000191: fs_lookup_xfsci: (xfs_vn_ci_lookup+0x0/0xd0 [xfs]) dir=0xffff888004a1c000 '
+      + 'dentry=0xffff888005d0f9c0 flags=0x0 dname="foo"';
+    const swallowed = head + '\0'.repeat(1000) + 'foo" dflags=0x10000008';
+    const r = await read(swallowed + '\n');
+    expect(r.diags.map((d) => `${d.code} ${d.at!.line}:${d.at!.column}`)).toEqual([`KV306 1:${head.length + 1}`]);
+    expect(records(r.items)).toEqual([]);
+    // the same bytes but a control byte other than NUL inside the value: read as the value it is
+    const overrun = await read(head + '\x11'.repeat(3) + 'foo" dflags=0x10000008\n');
+    expect(overrun.diags).toEqual([]);
+    expect(records(overrun.items).map((x) => x.args.dflags)).toEqual(['0x10000008']);
+  });
+
   it('counts unwanted records without building them, and still pairs their calls', async () => {
     const data = readFileSync(new URL('graph-default.txt', DIR));
     const r = await read(data, { wanted: (n, k) => n === 'd_alloc_parallel' || (n === 'walk_component' && k === 'graph_exit') });
