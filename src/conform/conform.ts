@@ -180,7 +180,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   /** pid → its judged acquisition request still without an outcome, and the request's kind. */
   const requests = new Map<number, { obs: Obs; kind: Scalar | undefined }>();
   /** Trylock and killable requests that failed: dropped from the steps. */
-  const failedTries = new Set<Obs>();
+  const failedRequests = new Set<Obs>();
   for await (const batch of source) {
     for (const item of batch) {
       if (isGap(item)) {
@@ -211,7 +211,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         requests.delete(e.pid);
         const lock = String(e.args.lock);
         if (req !== undefined && req.obs.dir === lock && (req.kind === 'try' || req.kind === 'killable')) {
-          failedTries.add(req.obs);
+          failedRequests.add(req.obs);
           const others = req.kind === 'killable' ? [...touched].filter(([p, ds]) => p !== e.pid && ds.has(lock)).map(([p]) => p) : [];
           if (others.length > 0) {
             for (const p of others) { unknown.add(p); proj.forget(p); touched.delete(p); }
@@ -308,7 +308,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   let judged = 0;
   let kept = 0;
   for (const st of steps) {
-    if (!isGapStep(st) && failedTries.has(st)) continue;
+    if (!isGapStep(st) && failedRequests.has(st)) continue;
     if (!isGapStep(st) && st.dir !== undefined) {
       if (unreleased.has(st.dir)) continue;
       if (unseenHold.size > 0 && unseenHold.has(st)) { unknownTaskEvents++; continue; }

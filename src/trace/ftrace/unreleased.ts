@@ -37,7 +37,8 @@ export class RwsemReleases {
     const rec = sc.decoded;
     if (rec !== undefined) {
       // (a decoded record: its function and arguments as the text reader reads them from its line)
-      if (rec.args.sem !== undefined && rec.probedSym !== undefined) this.noteSem(rec.probedSym, rec.args, line);
+      const role = rec.args.sem === undefined || rec.probedSym === undefined ? undefined : lockRole(rec.probedSym);
+      if (role !== undefined) this.noteSem(role, rec.args.sem, line);
       return;
     }
     const s = sc.text;
@@ -49,21 +50,17 @@ export class RwsemReleases {
       if (r === undefined || !('fn' in r)) return;
       fn = r.fn;
     } else fn = s.slice(sc.symS, sc.symE);
-    if (!isLockFunction(fn)) return;
+    const role = lockRole(fn);
+    if (role === undefined) return;
     const args: Record<string, string> = {};
     parseKeyValues(s, sc.argsS, sc.payE, args);
-    this.noteSem(fn, args, line);
+    this.noteSem(role, args.sem, line);
   }
 
-  private noteSem(probed: string, args: Record<string, string>, line: number): void {
-    // (a compiler's clone, `down_read.cold`, is the function it was cut from)
-    const dot = probed.indexOf('.');
-    const fn = dot === -1 ? probed : probed.slice(0, dot);
-    const release = RELEASES.has(fn);
-    if (!release && !fn.startsWith('down_') && !fn.startsWith('_down_')) return;
-    const sem = semAddress(args.sem);
+  private noteSem(role: 'take' | 'release', semArg: string | undefined, line: number): void {
+    const sem = semAddress(semArg);
     if (sem === undefined) return;
-    if (release) this.released.add(sem);
+    if (role === 'release') this.released.add(sem);
     else if (!this.taken.has(sem)) this.taken.set(sem, line);
   }
 
@@ -75,9 +72,12 @@ export class RwsemReleases {
   }
 }
 
-/** Whether `fn` (a clone's name too) may take or release an rwsem: the quick test before its arguments are read. */
-function isLockFunction(fn: string): boolean {
-  return fn.startsWith('down_') || fn.startsWith('_down_') || fn.startsWith('up_');
+/** Whether probed function `probed` takes or releases an rwsem (a compiler's clone, `down_read.cold`, as the function it was cut from). */
+function lockRole(probed: string): 'take' | 'release' | undefined {
+  const dot = probed.indexOf('.');
+  const fn = dot === -1 ? probed : probed.slice(0, dot);
+  if (RELEASES.has(fn)) return 'release';
+  return fn.startsWith('down_') || fn.startsWith('_down_') ? 'take' : undefined;
 }
 
 /** The hex digits of a `sem=` value (`0x` optional), without leading zeros; undefined when it has none. */

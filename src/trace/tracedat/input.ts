@@ -44,7 +44,7 @@ export async function openTraceDat(input: OpenedInput, onDiagnostic: (d: Diagnos
   const first = chunks.next();
   // (the first chunk is text: the file's header line at least)
   const head = first.done === true || !(first.value instanceof Uint8Array) ? Buffer.alloc(0) : first.value;
-  const opened: OpenedInput = { name: input.name, head, chunks: asText(), decoded: rest(), decodedAgain: () => again() };
+  const opened: OpenedInput = { name: input.name, head, chunks: asText(), decoded: rest(), decodedAgain: again };
   function ended(t: TraceDatText | TraceDatRecords): void {
     if (input.cut !== undefined) opened.cut = input.cut;
     else if (t.problems.length > 0) {
