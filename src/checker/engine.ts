@@ -393,8 +393,10 @@ export class Engine {
     return [];
   }
 
+  /** Whether `pid`'s state is known: a task not seen yet is unknown where tasks start unknown (a capture begun mid-syscall). */
   isKnown(pid: number): boolean {
-    return !this.unknownTasks.has(pid);
+    if (this.unknownTasks.has(pid)) return false;
+    return this.rt.tasks.has(pid) || !(this.opts.tasksStartUnknown === true || this.newTasksUnknown);
   }
 
   /** Lost events or an unknown span: the affected tasks' state becomes unknown and is dropped. */
