@@ -9,12 +9,11 @@
  * - overlayfs's ->lookup (ovl_lookup) looks the name up in each layer with lookup_one_unlocked ->
  *   lookup_slow: a second __lookup_slow of the same task, with the overlay's dentry still in lookup
  *   (fs/overlayfs/namei.c ovl_lookup_single, 6.1 and 6.12). in_lookup_ended held the outer dentry
- *   due at the inner return: 2121 false violations on 6.1, 2606 on 6.12 (spec/vfs/inlookup.kinv:
- *   a dentry is due at the return of the frame that allocated it);
- * - conform: procfs, sysfs, btrfs and overlayfs have a ->lookup the capture does not probe, the
- *   overlay's in-lookup dentry ends after its layers' lookups, and a readdir of /proc fills the
- *   dcache under the directory's lock (proc_fill_cache), as overlayfs's whiteouts look up temporary
- *   names under lock_rename (test/conform/kernel-rules.test.ts).
+ *   due at the inner return: 2121 false violations on 6.1, 2559 on 6.12 (spec/vfs/inlookup.kinv:
+ *   a dentry is due at the return of the frame that allocated it).
+ * And kinv conform does not explain them (traces/kernel-programs/README.md, the layered workload): the
+ * model has no ->lookup the capture does not probe, no nested lookup, no readdir that fills the
+ * dcache, no downgrade_write.
  */
 import { gunzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
