@@ -17,7 +17,10 @@
 #                         filesystems, no comm filter, drop_caches every 0.4 s, many tasks on the
 #                         same uncached names, links, directory renames, rm -rf under a lister,
 #                         negative dentries, a removed cwd, case spellings racing; see guest/init
-#                         run_wild) and tracedat
+#                         run_wild), layered (the wild tasks on overlayfs, btrfs with a subvolume and a
+#                         snapshot, squashfs, with copy-up races and procfs/sysfs walkers; see guest/init
+#                         run_layered; its btrfs and squashfs disks follow the output and casefold
+#                         disks) and tracedat
 #                         (trace.dat files of a short workload: trace-cmd extract beside the tracefs
 #                         text of the same buffer, converted to file versions 6 and 7 on the host, and
 #                         trace-cmd record in versions 6, 7 and 7 with zstd; see traces/tracedat/README.md)
@@ -245,6 +248,29 @@ case ",$PHASES," in *,ordinary,*|*,wild,*)
   if mkfs.ext4 -q -F -O casefold -E encoding=utf8 "$RUN/cf.img" 2> "$RUN/mkfs-cf.log"; then CASEFOLD=1; info "ext4 -O casefold (utf8) image made"
   else info "mkfs.ext4 -O casefold failed ($(head -1 "$RUN/mkfs-cf.log")): no casefold directory in this capture"; fi ;;
 esac
+# The layered phase: a btrfs image and a squashfs image of the wild tasks' tree (disks after the
+# output disk and the casefold one); a tool that is missing and cannot be installed leaves its
+# filesystem out, which the guest logs (layered/setup.txt)
+LAYERED=0; LAYERED_DRIVES=(); BTRFS_IMG=""; SQ_IMG=""
+case ",$PHASES," in *,layered,*)
+  LAYERED=1
+  for tp in mkfs.btrfs:btrfs-progs mksquashfs:squashfs-tools; do
+    command -v "${tp%%:*}" > /dev/null || { [ "$INSTALL" = 1 ] && apt-get install -y -qq --no-install-recommends "${tp#*:}" >> "$RUN/apt.log" 2>&1; } ||
+      info "${tp%%:*} not found and not installed (apt-get install ${tp#*:}): the layered phase goes without it"
+  done
+  if command -v mkfs.btrfs > /dev/null && truncate -s 256M "$RUN/btrfs.img" && mkfs.btrfs -q -f "$RUN/btrfs.img" > "$RUN/mkfs-btrfs.log" 2>&1; then
+    BTRFS_IMG="$RUN/btrfs.img"; info "btrfs image made"
+  else info "no btrfs image ($(head -1 "$RUN/mkfs-btrfs.log" 2>/dev/null))"; fi
+  if command -v mksquashfs > /dev/null; then
+    SQ_SRC="$RUN/sq-src"; mkdir -p "$SQ_SRC/p/sub/deep" "$SQ_SRC/q"
+    for f in Alpha beta.txt README Makefile notes.TXT; do echo "sq $f" > "$SQ_SRC/p/$f"; done
+    for i in $(seq 0 19); do echo "$i" > "$SQ_SRC/p/data$i"; done
+    for f in x1 x2 x3 x4 x5; do echo "$f" > "$SQ_SRC/p/sub/$f"; done
+    echo y > "$SQ_SRC/p/sub/deep/y1"; echo y > "$SQ_SRC/p/sub/deep/Y2"; echo other > "$SQ_SRC/q/Other"
+    if mksquashfs "$SQ_SRC" "$RUN/sq.img" -noappend -quiet -all-root > "$RUN/mksquashfs.log" 2>&1; then SQ_IMG="$RUN/sq.img"; info "squashfs image made"
+    else info "mksquashfs failed ($(head -1 "$RUN/mksquashfs.log")): no squashfs"; fi
+  fi ;;
+esac
 info "xfs: $(xfs_db -r -c version "$RUN/xfsci.img" 2>/dev/null | grep -o 'ASCII_CI' || echo 'ASCII_CI flag not seen')"
 
 # ---------------------------------------------------------------------------------------------
@@ -271,6 +297,10 @@ copy_program() { # path: a host program, its libraries and the loader into the i
     mkdir -p "$IR$(dirname "$lib")"; cp -L "$lib" "$IR$lib"
   done
 }
+if [ -n "$BTRFS_IMG" ] && command -v btrfs > /dev/null; then
+  # busybox has no btrfs: the host's, for `btrfs subvolume create|snapshot|list`
+  mkdir -p "$IR/usr/bin"; cp "$(command -v btrfs)" "$IR/usr/bin/btrfs"; copy_program "$(command -v btrfs)"
+fi
 case ",$PHASES," in *,tracedat,*|*,ownkernel,*)
   # Debian's trace-cmd, its libraries, the loader and libtraceevent's plugins into the initramfs
   command -v trace-cmd > /dev/null || { [ "$INSTALL" = 1 ] && apt-get install -y -qq --no-install-recommends trace-cmd >> "$RUN/apt.log" 2>&1; } ||
@@ -302,6 +332,7 @@ esac
 : > "$IR/etc/modules.order"
 if [ "$USE_MODULES" = 1 ]; then
   MODS="virtio_pci virtio_blk xfs vfat nls_cp437 nls_ascii nls_utf8 nls_iso8859-1"
+  [ "$LAYERED" = 1 ] && MODS="$MODS overlay btrfs squashfs"
   modprobe -a -d "$KDIR" -S "$KREL" --show-depends $MODS > "$RUN/modules.deps" 2>&1 ||
     { cat "$RUN/modules.deps" >&2; fail "modprobe --show-depends could not resolve $MODS"; }
   # 6.12 packages ship modules as .ko.xz: busybox insmod wants them decompressed
@@ -317,6 +348,10 @@ fi
 GRAPH_ROOTS="walk_component __lookup_slow"
 GRAPH_FUNCTIONS="d_alloc_parallel d_add_ci xfs_vn_ci_lookup xfs_vn_lookup ext4_lookup simple_lookup vfat_lookup d_splice_alias __d_lookup_unhash_wake __d_lookup_unhash down_read up_read down_write up_write down_read_killable down_write_killable"
 CHECK_FUNCTIONS="lookup_slow __lookup_slow walk_component d_alloc_parallel d_add_ci d_wait_lookup __d_lookup_done __d_lookup_unhash_wake __d_lookup_unhash d_splice_alias xfs_vn_ci_lookup xfs_vn_lookup ext4_lookup simple_lookup vfat_lookup down_read up_read down_write up_write down_read_killable down_write_nested down_read_nested"
+# the layered phase's disks follow the output disk (vdd) and the casefold disk (vde) when present
+DEV_btrfs=""; DEV_sq=""; next_dev=e; [ "$CASEFOLD" = 1 ] && next_dev=f
+if [ -n "$BTRFS_IMG" ]; then DEV_btrfs=/dev/vd$next_dev; LAYERED_DRIVES+=(-drive "file=$BTRFS_IMG,if=virtio,format=raw,cache=unsafe"); next_dev=$(echo $next_dev | tr e-y f-z); fi
+if [ -n "$SQ_IMG" ]; then DEV_sq=/dev/vd$next_dev; LAYERED_DRIVES+=(-drive "file=$SQ_IMG,if=virtio,format=raw,cache=unsafe,readonly=on"); fi
 cat > "$IR/etc/kinv.conf" <<EOF
 PHASES="${PHASES//,/ }"
 FSLIST="tmpfs ext4 vfat xfsci"
@@ -340,6 +375,8 @@ PROBESET=$PROBESET
 ORD_ROUNDS=$ORD_ROUNDS
 CASEFOLD=$CASEFOLD
 DEV_cf=/dev/vde
+DEV_btrfs=$DEV_btrfs
+DEV_sq=$DEV_sq
 WORKLOAD_PARAMS="$WORKLOAD_PARAMS"
 EOF
 ( cd "$IR" && find . | cpio -o -H newc --quiet | gzip -1 ) > "$RUN/initramfs.cpio.gz" || fail "cpio failed"
@@ -357,6 +394,7 @@ qemu_run() { # accel cpu mode deadline log
     -drive "file=$RUN/xfsci.img,if=virtio,format=raw,cache=unsafe" \
     -drive "file=$RUN/out.img,if=virtio,format=raw,cache=unsafe" \
     ${CF_DRIVE[@]+"${CF_DRIVE[@]}"} \
+    ${LAYERED_DRIVES[@]+"${LAYERED_DRIVES[@]}"} \
     < /dev/null > "$log" 2>&1
 }
 

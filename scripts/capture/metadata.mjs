@@ -21,6 +21,7 @@ const CAPTURES = {
   collision: { file: 'trace.txt', source: 'tracefs trace file (read after the run), reference probe set', workload: 'collision' },
   ordinary: { file: 'trace.txt', source: 'tracefs trace file (read after the run); probe set chosen with --probeset (see probeSet); lock probes filtered to the tracked directories, return probes of the lock functions and sys_exit to the programs by comm', workload: 'ordinary' },
   wild: { file: 'trace.txt', source: 'tracefs trace file (read after the run); probe set chosen with --probeset (see probeSet); lock probes filtered to the tracked directories; no comm filter: return probes of the lock functions, sys_exit and sched_process_exit record every task', workload: 'wild' },
+  layered: { file: 'trace.txt', source: 'tracefs trace file (read after the run); probe set chosen with --probeset (see probeSet); lock probes filtered to the tracked directories; no comm filter: return probes of the lock functions, sys_exit and sched_process_exit record every task', workload: 'layered' },
   churn: { file: 'trace.txt', source: 'tracefs trace file (read after the run), reference probe set; dr_ret, dw_ret, sys_exit also for the applets mv, mkdir, rmdir, rm', workload: 'churn' },
 };
 
@@ -134,6 +135,13 @@ for (const name of readdirSync(G)) {
         filesystems: ['tmpfs', 'ext4', 'vfat', 'xfsci (mkfs.xfs -n version=ci: ASCII case-insensitive)', ...(workloadArgs.casefold ? ['cf (ext4 made with -O casefold -E encoding=utf8; p and q made casefold with chattr +F)'] : [])],
         rounds: workloadArgs.ord_rounds,
       }
+    : spec.workload === 'layered'
+    ? {
+        kind: 'layered',
+        description: 'the wild tasks (see kind wild; 2 case-spelling racers) and one ordinary-programs shell (1 round), per root one after another, all at once, on: an overlay (lowerdir ext4:tmpfs, upper and work on tmpfs; a whiteout and an opaque directory made before tracing), with 3 copy-up racers (append to lower files, chmod in the lower p/sub, touch of the lower-only q, link, rename after copy-up, rm of a lower file then its re-creation, rm -r and mkdir of a lower directory); a second overlay (lowerdir squashfs, upper and work on ext4) with the same; btrfs with p/sub a subvolume and q/snap a snapshot of it; then 2 stat shells and a lister on the read-only squashfs. Throughout: 2 shells walking procfs and sysfs (ls /proc, /proc/PID of exiting children, /proc/FDPID/fd of a shell opening and closing fd 3, /proc/sys/kernel, /proc/self, /sys, /sys/class/*, /sys/fs, /sys/kernel/mm), and drop_caches every 0.4 s; at the end the fd shell is killed while a lister reads its /proc directories. Every tracked directory (p, p/sub, q of each root, the overlays\' lower and upper directories, upper roots and work dirs, /proc, /proc/sys, /proc/sys/kernel, /sys, /sys/class, /proc/FDPID, its fd and task) is pinned by a process with its cwd there, the fd shell\'s /proc directories too (they outlive it). No comm filter. setup.txt logs each mount (a failed one is left out, with its error); workload.log lists each step with its time and pid',
+        filesystems: ['overlay (ext4 + tmpfs lower, tmpfs upper)', 'overlay (squashfs lower, ext4 upper)', 'btrfs (subvolume, snapshot)', 'squashfs', 'procfs', 'sysfs'],
+        rounds: workloadArgs.ord_rounds,
+      }
     : spec.workload === 'churn'
     ? {
         kind: 'churn',
@@ -182,7 +190,7 @@ for (const name of readdirSync(G)) {
     probes: name === 'graph' ? null : { definitions: accepted, rejected, absent, absentVariants, noOffset, filters: lines(join(src, 'filters.txt')) },
     probeSet: name === 'graph' ? null : { name: args.probeset ?? 'legacy', file: args['probes-file'] ?? 'probes.txt', referenceFunctionsPresent: refFunctionsPresent,
       note: 'absent: lines skipped because their function is not in available_filter_functions (inlined, or a lockdep-only variant that is a macro without CONFIG_DEBUG_LOCK_ALLOC); rejected: lines the kernel refused; noOffset: lines left out for want of a struct offset' },
-    tracepoints: name === 'wild' ? ['raw_syscalls/sys_exit (every task)', 'sched/sched_process_exit'] : name === 'ordinary' ? ['raw_syscalls/sys_exit (the programs by comm, see probes.filters)', 'sched/sched_process_exit'] : ['raw_syscalls/sys_exit (comm == "lkwork")', 'sched/sched_process_exit'],
+    tracepoints: name === 'wild' || name === 'layered' ? ['raw_syscalls/sys_exit (every task)', 'sched/sched_process_exit'] : name === 'ordinary' ? ['raw_syscalls/sys_exit (the programs by comm, see probes.filters)', 'sched/sched_process_exit'] : ['raw_syscalls/sys_exit (comm == "lkwork")', 'sched/sched_process_exit'],
     graph: name === 'graph' ? { setGraphFunction: lines(join(src, 'set_graph_function')), setFtraceFilter: lines(join(src, 'set_ftrace_filter')), options: ['funcgraph-proc', 'funcgraph-abstime'] } : undefined,
     trackedLocks: tracked,
     functions,
@@ -214,7 +222,7 @@ for (const name of readdirSync(G)) {
     date: new Date().toISOString(),
   };
   writeFileSync(join(dst, 'metadata.json'), JSON.stringify(meta, null, 2) + '\n');
-  for (const f of ['kprobe_events', 'functions', 'workload.log', 'mounts.txt']) if (existsSync(join(src, f))) copyFileSync(join(src, f), join(dst, f));
+  for (const f of ['kprobe_events', 'functions', 'workload.log', 'mounts.txt', 'setup.txt']) if (existsSync(join(src, f))) copyFileSync(join(src, f), join(dst, f));
   // The per-CPU ring-buffer statistics as the kernel printed them, one block per CPU.
   writeFileSync(join(dst, 'stats'), readdirSync(src).filter((f) => /^stats\.cpu\d+$/.test(f)).sort()
     .map((f) => `# per_cpu/${f.slice(6)}/stats\n${read(join(src, f))}`).join(''), 'latin1');
