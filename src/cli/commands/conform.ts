@@ -5,6 +5,7 @@
  */
 import { SpecSet } from '../../checker/spec-set.js';
 import { conformTraceFile, SHAPES, type ConformReport, type NonConformance, type ShapeResult } from '../../conform/conform.js';
+import { DEFAULT_LIMITS } from '../../conform/search.js';
 import type { Diagnostic } from '../../diag/diagnostic.js';
 import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
 import type { DAddCiShape, LockOrder } from '../../sim/state.js';
@@ -21,7 +22,7 @@ export async function conform(argv: string[]): Promise<number> {
   const order: LockOrder = oneOf('order', values.order as string | undefined, ['current', 'new'] as const, 'current');
   const format = oneOf('format', values.format as string | undefined, ['text', 'json'] as const, 'text');
   const from = oneOf('from', values.from as string | undefined, ['ndjson', 'ftrace', 'perf', 'auto'] as const, 'auto');
-  const maxStates = intOf('max-states', values['max-states'] as string | undefined, 2000);
+  const maxStates = intOf('max-states', values['max-states'] as string | undefined, DEFAULT_LIMITS.maxStates);
   const shapes: DAddCiShape[] = shape === 'auto' ? SHAPES : [shape];
   const st = styleFor(process.stderr);
   const specs = new SpecSet((values.spec as string[] | undefined) ?? [], paramsOf(values.param as string[] | undefined));
