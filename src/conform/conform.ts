@@ -75,6 +75,12 @@ export interface ConformReport {
   unknownTaskEvents: number;
   /** Locks the capture acquires and never releases: not followed (their release probes were filtered out, or they are no directory's). */
   unreleasedLocks: number;
+  /**
+   * Directories of a capture in which d_alloc_parallel made in-lookup dentries and no ->lookup is
+   * ever shown: their filesystem's ->lookup is not probed (procfs, sysfs, overlayfs, btrfs...), or it
+   * opens atomically (NFS, FUSE): not followed.
+   */
+  unshownLookupDirs: number;
   gaps: number;
   results: ShapeResult[];
 }
@@ -112,6 +118,7 @@ interface Capture {
   showsWaitedOutcome: boolean;
   missingAcquisitions: Set<string>;
   unreleasedLocks: number;
+  unshownLookupDirs: number;
   events: number;
   judged: number;
   directories: number;
@@ -133,7 +140,8 @@ export async function conformRead(opened: Pick<ReadTrace, 'file' | 'format' | 's
   const results = opts.shapes.map((shape) => judge(cap, shape, opts.order, limits));
   return {
     file: opened.file, format: opened.format, events: cap.events, judged: cap.judged, directories: cap.directories,
-    unobservedAcquisitions: results[0]?.phantoms ?? 0, unknownTaskEvents: cap.unknownTaskEvents, unreleasedLocks: cap.unreleasedLocks, gaps: cap.gaps,
+    unobservedAcquisitions: results[0]?.phantoms ?? 0, unknownTaskEvents: cap.unknownTaskEvents, unreleasedLocks: cap.unreleasedLocks,
+    unshownLookupDirs: cap.unshownLookupDirs, gaps: cap.gaps,
     results: results.map((r) => r.result),
   };
 }
@@ -181,6 +189,9 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   const requests = new Map<number, { obs: Obs; kind: Scalar | undefined }>();
   /** Trylock and killable requests that failed: dropped from the steps. */
   const failedRequests = new Set<Obs>();
+  /** Directories in which the capture shows a ->lookup call; in which d_alloc_parallel made an in-lookup dentry. */
+  const lookupDirs = new Set<string>();
+  const newDentryDirs = new Set<string>();
   for await (const batch of source) {
     for (const item of batch) {
       if (isGap(item)) {
@@ -234,9 +245,11 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       const oev = obs.ev;
       if (oev === 'ret' && (obs.outcome === 'E' || (obs.fn === 'd_add_ci' && isErrorPointer(e.ret)))) allocFailures = true;
       if (oev === 'ret' && obs.fn === 'd_alloc_parallel' && obs.outcome === 'W') showsWaitedOutcome = true;
+      if (oev === 'ret' && obs.fn === 'd_alloc_parallel' && obs.outcome === 'N' && dir !== undefined) newDentryDirs.add(dir);
       if (oev === 'call') {
         if (obs.fn === 'lookup') {
           openLookup.set(e.pid, obs);
+          if (dir !== undefined) lookupDirs.add(dir);
           const fs = e.args.fs;
           if (fs === 'xfs-ci' && dir !== undefined) ciDirs.add(dir);
           if (fs === 'ext4' && dir !== undefined) ext4Dirs.add(dir);
@@ -298,6 +311,12 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   // A lock the capture never releases is not followed: its release probes were filtered out (a
   // capture filtered by lock on its releases only), or it is no directory's (an mm lock).
   const unreleased = new Set([...proj.locks].filter((l) => !released.has(l)));
+  // A capture shows the ->lookup of the filesystems it probes: in a directory where d_alloc_parallel
+  // made in-lookup dentries and no ->lookup is ever shown, every lookup is a step the model takes and
+  // the capture cannot show, so that directory is not followed (a complete trace shows every one, and
+  // a capture that shows no ->lookup anywhere drops the model's everywhere, see shows).
+  const unshownLookup = new Set(startUnknown && shown.get('call')?.has('lookup') === true
+    ? [...newDentryDirs].filter((d) => !lookupDirs.has(d) && proj.locks.has(d) && !unreleased.has(d)) : []);
   // When the capture misses acquisitions of a mode (an unprobed down_write_nested or
   // down_read_killable), a syscall whose first lock event on a directory is a release of that mode
   // did its events there before it under an acquisition the capture does not show: they are not
@@ -310,7 +329,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   for (const st of steps) {
     if (!isGapStep(st) && failedRequests.has(st)) continue;
     if (!isGapStep(st) && st.dir !== undefined) {
-      if (unreleased.has(st.dir)) continue;
+      if (unreleased.has(st.dir) || unshownLookup.has(st.dir)) continue;
       if (unseenHold.size > 0 && unseenHold.has(st)) { unknownTaskEvents++; continue; }
       dirs.add(st.dir);
       judged++;
@@ -319,7 +338,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   }
   steps.length = kept;
   return { steps, shown, ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome, missingAcquisitions,
-    unreleasedLocks: unreleased.size, events: index, judged, directories: dirs.size, unknownTaskEvents, gaps };
+    unreleasedLocks: unreleased.size, unshownLookupDirs: unshownLookup.size, events: index, judged, directories: dirs.size, unknownTaskEvents, gaps };
 }
 
 /**

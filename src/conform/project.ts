@@ -9,9 +9,12 @@
  * | `acq_req`, `acq`, `rel` of lock L | directory L (a parent's lock id is its inode, as the model's) |
  * | `call` of `d_alloc_parallel`, `lookup`, `d_add_ci` with `dir` D | directory D |
  * | `ret` of those | the directory of the task's open call of the same function |
- * | `il_end`, `il_wait_begin`, `il_wait_end` | the directory of the task's innermost open call, else of its last one |
+ * | `il_end` of a dentry the task got new from `d_alloc_parallel` | that call's directory |
+ * | other `il_end`, `il_wait_begin`, `il_wait_end` | the directory of the task's innermost open call, else of its last one |
  *
- * (`__lookup_slow` ends the in-lookup state after `->lookup` has returned, so an `il_end` may follow the last call.)
+ * (`__lookup_slow` ends the in-lookup state after `->lookup` has returned, so an `il_end` may follow the last call.
+ * Lookups nest: overlayfs's `->lookup` looks the name up in each layer's directory, each a
+ * `__lookup_slow` of its own, and then ends the overlay's in-lookup dentry, after the layers' calls.)
  * | `syscall_exit` | every directory: the task holds no parent lock and is in no lookup after it |
  * | `task_exit` | the same as `syscall_exit` |
  * | `call`/`ret` of `lookup_slow`, `lookup_open` | away: the capture probes `__lookup_slow`, inside the lock, the model marks the syscall |
@@ -105,6 +108,8 @@ export class Projector {
   private readonly last = new Map<number, string>();
   /** Directories with a lock event so far. */
   readonly locks = new Set<string>();
+  /** pid → the in-lookup dentries d_alloc_parallel gave it (outcome N) → their directory, until they end. */
+  private readonly owned = new Map<number, Map<string, string>>();
 
   /**
    * The observation of an event, with the directory it belongs to (`sync` for a syscall or task
@@ -120,9 +125,19 @@ export class Projector {
     if (ev === 'syscall_exit' || ev === 'task_exit') {
       this.open.delete(e.pid);
       this.last.delete(e.pid);
+      this.owned.delete(e.pid);
       return observation(e, index, 'sync', undefined, undefined, undefined, undefined, undefined);
     }
     if (IN_LOOKUP_EVENTS.has(ev)) {
+      if (ev === 'il_end') {
+        const mine = this.owned.get(e.pid);
+        const dentry = e.args.dentry;
+        const dir = mine !== undefined && dentry !== undefined ? mine.get(String(dentry)) : undefined;
+        if (dir !== undefined) {
+          mine!.delete(String(dentry));
+          return observation(e, index, ev, dir, undefined, undefined, undefined, undefined);
+        }
+      }
       const top = this.innermost(e.pid);
       return top === undefined ? undefined : observation(e, index, ev, top, undefined, undefined, undefined, undefined);
     }
@@ -144,6 +159,11 @@ export class Projector {
       const dir = stack[k]![1];
       stack.length = k;
       const outcome = fn === 'd_alloc_parallel' && e.args.outcome !== undefined ? String(e.args.outcome) : undefined;
+      if (outcome === 'N' && e.ret !== undefined && e.ret !== null) {
+        let mine = this.owned.get(e.pid);
+        if (mine === undefined) this.owned.set(e.pid, mine = new Map());
+        mine.set(String(e.ret), dir);
+      }
       return observation(e, index, 'ret', dir, fn, undefined, undefined, outcome);
     }
     return undefined;
@@ -151,7 +171,10 @@ export class Projector {
 
   /** Forgets a task's open calls (a gap: its history is incomplete). */
   forget(pid: number | undefined): void {
-    if (pid === undefined) { this.open.clear(); this.last.clear(); } else { this.open.delete(pid); this.last.delete(pid); }
+    if (pid === undefined) { this.open.clear(); this.last.clear(); this.owned.clear(); return; }
+    this.open.delete(pid);
+    this.last.delete(pid);
+    this.owned.delete(pid);
   }
 
   /** The directory of the task's innermost open lookup-path call (il_* events belong to it). */

@@ -61,7 +61,8 @@ function resultJson(r: ConformReport, x: ShapeResult, order: LockOrder): object 
   return {
     kind: 'conformance', file: r.file, shape: x.shape, order, verdict: x.verdict,
     events: r.events, judged: r.judged, directories: r.directories, unobservedAcquisitions: r.unobservedAcquisitions,
-    unknownTaskEvents: r.unknownTaskEvents, unreleasedLocks: r.unreleasedLocks, gaps: r.gaps,
+    unknownTaskEvents: r.unknownTaskEvents, unreleasedLocks: r.unreleasedLocks,
+    ...(r.unshownLookupDirs > 0 ? { unshownLookupDirs: r.unshownLookupDirs } : {}), gaps: r.gaps,
     ...(x.failure ? { failure: x.failure } : {}), ...(x.unknown ? { unknown: x.unknown } : {}), ...(x.afterGap ? { afterGap: x.afterGap } : {}),
   };
 }
@@ -89,7 +90,10 @@ function renderReport(r: ConformReport, order: LockOrder): string {
   lines.push(`  ${r.events} events, ${r.judged} judged on ${r.directories} director${r.directories === 1 ? 'y' : 'ies'}`
     + `; ${count(r.unknownTaskEvents, 'event')} of tasks unknown there`
     + `; ${count(r.unobservedAcquisitions, 'release')} of acquisitions the capture does not show`
-    + (r.unreleasedLocks > 0 ? `; ${count(r.unreleasedLocks, 'lock')} never released, not followed` : '') + `; ${count(r.gaps, 'gap')}`);
+    + (r.unreleasedLocks > 0 ? `; ${count(r.unreleasedLocks, 'lock')} never released, not followed` : '')
+    + (r.unshownLookupDirs > 0
+      ? `; ${r.unshownLookupDirs} director${r.unshownLookupDirs === 1 ? 'y' : 'ies'} whose ->lookup the capture does not show, not followed` : '')
+    + `; ${count(r.gaps, 'gap')}`);
   return lines.join('\n') + '\n';
 }
 
