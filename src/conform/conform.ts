@@ -81,6 +81,8 @@ export interface ConformReport {
    * opens atomically (NFS, FUSE): not followed.
    */
   unshownLookupDirs: number;
+  /** Events of exclusive holds under which the task looks names up through __lookup_slow (lookup_one callers): not judged. */
+  lookupOneHoldEvents: number;
   gaps: number;
   results: ShapeResult[];
 }
@@ -119,6 +121,7 @@ interface Capture {
   missingAcquisitions: Set<string>;
   unreleasedLocks: number;
   unshownLookupDirs: number;
+  lookupOneHoldEvents: number;
   events: number;
   judged: number;
   directories: number;
@@ -141,7 +144,7 @@ export async function conformRead(opened: Pick<ReadTrace, 'file' | 'format' | 's
   return {
     file: opened.file, format: opened.format, events: cap.events, judged: cap.judged, directories: cap.directories,
     unobservedAcquisitions: results[0]?.phantoms ?? 0, unknownTaskEvents: cap.unknownTaskEvents, unreleasedLocks: cap.unreleasedLocks,
-    unshownLookupDirs: cap.unshownLookupDirs, gaps: cap.gaps,
+    unshownLookupDirs: cap.unshownLookupDirs, lookupOneHoldEvents: cap.lookupOneHoldEvents, gaps: cap.gaps,
     results: results.map((r) => r.result),
   };
 }
@@ -192,6 +195,20 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   /** Directories in which the capture shows a ->lookup call; in which d_alloc_parallel made an in-lookup dentry. */
   const lookupDirs = new Set<string>();
   const newDentryDirs = new Set<string>();
+  // A task that holds a directory exclusive and looks names up in it through __lookup_slow is a
+  // lookup_one caller (overlayfs's whiteouts and copy-up in its work directory under lock_rename,
+  // nfsd, cachefiles), which the model has not: its exclusive holds reach __lookup_slow only
+  // through lookup_slow's shared hold, and its W sessions allocate with lookup_open or
+  // lookup_one_qstr_excl. Such a hold, from its request to its release, is not judged.
+  /** `pid dir` → the task's steps on the directory since its exclusive request, whether it holds it, whether it looked up under it. */
+  const exclusiveHolds = new Map<string, { steps: Obs[]; held: boolean; lookups: boolean }>();
+  /** Steps of such holds. */
+  const lookupOneHolds = new Set<Obs>();
+  const endHold = (key: string): void => {
+    const h = exclusiveHolds.get(key);
+    if (h?.lookups === true) for (const s of h.steps) lookupOneHolds.add(s);
+    exclusiveHolds.delete(key);
+  };
   for await (const batch of source) {
     for (const item of batch) {
       if (isGap(item)) {
@@ -239,6 +256,10 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       }
       const known = proj.locks.size;
       const lockBefore = lockEvent ? proj.locks.has(String(e.args.lock)) : true;
+      if (ev === 'call' && e.fn === 'lookup_slow') {
+        const h = exclusiveHolds.get(`${e.pid} ${String(e.args.dir)}`);
+        if (h?.held === true) h.lookups = true;
+      }
       const obs = proj.project(e, i);
       if (obs === undefined) continue;
       const dir = obs.dir;
@@ -262,6 +283,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         }
       }
       if (oev === 'sync') {
+        for (const key of [...exclusiveHolds.keys()]) if (key.startsWith(`${e.pid} `)) endHold(key);
         requests.delete(e.pid);
         const was = isUnknown(e.pid);
         synced.add(e.pid);
@@ -289,6 +311,20 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       if (oev === 'rel') released.add(dir);
       obs.dir = interned(names, dir);
       steps.push(obs);
+      const holdKey = `${e.pid} ${dir}`;
+      const hold = exclusiveHolds.get(holdKey);
+      if ((oev === 'acq_req' || (oev === 'acq' && hold === undefined)) && obs.mode === 'W') {
+        endHold(holdKey);
+        exclusiveHolds.set(holdKey, { steps: [obs], held: oev === 'acq', lookups: false });
+      } else if (hold !== undefined) {
+        // (a shared request after an exclusive one: that one failed, a trylock)
+        if ((oev === 'acq_req' || oev === 'acq') && obs.mode !== 'W') endHold(holdKey);
+        else {
+          hold.steps.push(obs);
+          if (oev === 'acq') hold.held = true;
+          if (oev === 'rel') endHold(holdKey);
+        }
+      }
       if (oev === 'acq_req') requests.set(e.pid, { obs, kind: e.args.kind });
       let anchors = anchored.get(e.pid);
       if (anchors === undefined) anchored.set(e.pid, anchors = new Set());
@@ -310,6 +346,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   if (relW > acqW) missingAcquisitions.add('W');
   // A lock the capture never releases is not followed: its release probes were filtered out (a
   // capture filtered by lock on its releases only), or it is no directory's (an mm lock).
+  for (const key of [...exclusiveHolds.keys()]) endHold(key);
   const unreleased = new Set([...proj.locks].filter((l) => !released.has(l)));
   // A capture shows the ->lookup of the filesystems it probes: in a directory where d_alloc_parallel
   // made in-lookup dentries and no ->lookup is ever shown, every lookup is a step the model takes and
@@ -326,8 +363,10 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   const dirs = new Set<string>();
   let judged = 0;
   let kept = 0;
+  let lookupOneHoldEvents = 0;
   for (const st of steps) {
     if (!isGapStep(st) && failedRequests.has(st)) continue;
+    if (!isGapStep(st) && lookupOneHolds.has(st)) { lookupOneHoldEvents++; continue; }
     if (!isGapStep(st) && st.dir !== undefined) {
       if (unreleased.has(st.dir) || unshownLookup.has(st.dir)) continue;
       if (unseenHold.size > 0 && unseenHold.has(st)) { unknownTaskEvents++; continue; }
@@ -338,7 +377,8 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   }
   steps.length = kept;
   return { steps, shown, ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome, missingAcquisitions,
-    unreleasedLocks: unreleased.size, unshownLookupDirs: unshownLookup.size, events: index, judged, directories: dirs.size, unknownTaskEvents, gaps };
+    unreleasedLocks: unreleased.size, unshownLookupDirs: unshownLookup.size, lookupOneHoldEvents,
+    events: index, judged, directories: dirs.size, unknownTaskEvents, gaps };
 }
 
 /**

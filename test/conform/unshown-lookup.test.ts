@@ -5,6 +5,9 @@
  * directory, whose ->lookup (ovl_lookup, not shown) looks the name up in each layer's directory
  * (ext4, tmpfs: shown), then ends the overlay's dentry. The overlay's directory is not followed,
  * and the dentry's end belongs to the directory it was made in, not to the last layer's.
+ * An unlink through the overlay (rm-1572, lines 191359..191421) whites the name out: overlayfs locks
+ * its work directory and the upper directory (lock_rename) and looks temporary names up in the work
+ * directory with lookup_one, through __lookup_slow under its exclusive hold, which the model has not.
  */
 import { gunzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -52,4 +55,18 @@ describe('conform on directories whose ->lookup the capture does not show', () =
     expect(r.results[0]!.verdict).toBe('does not conform');
     expect(r.unshownLookupDirs).toBe(1);
   });
+
+  it('an exclusive hold under which the task looks names up (overlayfs whiteout under lock_rename) is not judged; the rest is', async () => {
+    const r = await conform(write('overlay-unlink.txt', of(1572, 191359, 191421)));
+    expect(verdicts(r)).toEqual({ mainline: ['conforms'], draft: ['conforms'], fixed: ['conforms'] });
+    expect(r.lookupOneHoldEvents).toBeGreaterThan(0);
+    expect(r.judged).toBeGreaterThan(0);
+  });
+
+  it('lookups under the shared hold lookup_slow takes (the ordinary path, the layers of a stat) are no lookup_one hold', async () => {
+    const lines = of(911, 4100, 4201);
+    const r = await conform(write('overlay-stat-lookup-one-rule.txt', lines), ['mainline']);
+    expect(r.lookupOneHoldEvents).toBe(0);
+  });
 });
+

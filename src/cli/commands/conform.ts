@@ -62,7 +62,8 @@ function resultJson(r: ConformReport, x: ShapeResult, order: LockOrder): object 
     kind: 'conformance', file: r.file, shape: x.shape, order, verdict: x.verdict,
     events: r.events, judged: r.judged, directories: r.directories, unobservedAcquisitions: r.unobservedAcquisitions,
     unknownTaskEvents: r.unknownTaskEvents, unreleasedLocks: r.unreleasedLocks,
-    ...(r.unshownLookupDirs > 0 ? { unshownLookupDirs: r.unshownLookupDirs } : {}), gaps: r.gaps,
+    ...(r.unshownLookupDirs > 0 ? { unshownLookupDirs: r.unshownLookupDirs } : {}),
+    ...(r.lookupOneHoldEvents > 0 ? { lookupOneHoldEvents: r.lookupOneHoldEvents } : {}), gaps: r.gaps,
     ...(x.failure ? { failure: x.failure } : {}), ...(x.unknown ? { unknown: x.unknown } : {}), ...(x.afterGap ? { afterGap: x.afterGap } : {}),
   };
 }
@@ -93,6 +94,8 @@ function renderReport(r: ConformReport, order: LockOrder): string {
     + (r.unreleasedLocks > 0 ? `; ${count(r.unreleasedLocks, 'lock')} never released, not followed` : '')
     + (r.unshownLookupDirs > 0
       ? `; ${r.unshownLookupDirs} director${r.unshownLookupDirs === 1 ? 'y' : 'ies'} whose ->lookup the capture does not show, not followed` : '')
+    + (r.lookupOneHoldEvents > 0
+      ? `; ${count(r.lookupOneHoldEvents, 'event')} of exclusive holds that look names up (lookup_one), which the model has not, not judged` : '')
     + `; ${count(r.gaps, 'gap')}`);
   return lines.join('\n') + '\n';
 }
