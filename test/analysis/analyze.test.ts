@@ -75,6 +75,15 @@ describe('analyze', () => {
     expect(diagnostics('on rel { for (t, lock) in held where t == pid { delete held[t, lock] } }\n').map((d) => [d.code, d.at])).toEqual([['KV102', 'lock']]);
   });
 
+  it('says how to read a map\'s value when a binding names one more than its keys, and what replaces entry() outside a map', () => {
+    const text = PRELUDE + 'state n: map[task] -> int\ninvariant i always: forall (t, c) in n: c >= 0\ninvariant j on ret f: entry(dir) == dir\n';
+    const r = loadSpecText(text, 't.kinv');
+    expect(r.diagnostics.map((d) => [d.code, text.slice(d.span!.start, d.span!.end), d.hint])).toEqual([
+      ['KV202', '(t, c)', 'a map binds its keys: read the value as n[t]'],
+      ['KV203', 'entry(dir)', "at 'ret f' the call's fields are in scope by name, and 'old(e)' reads e at the call"],
+    ]);
+  });
+
   it('reports a def that calls itself, at the call, with the def as a note', () => {
     const text = PRELUDE + 'def loop(n: int): int = loop(n)\ninvariant i on acq: loop(1) > 0\n';
     const r = loadSpecText(text, 't.kinv');

@@ -13,8 +13,10 @@ export function bindDomain(cx: Checker, binding: A.Binding, domainAst: A.Expr, s
   const elems = elementTypes(dom.type);
   if (!elems && dom.type.k !== 'error') typeError(cx, domainAst.span, `cannot range over ${show(dom.type)}: expected a set, map or rel`);
   if (elems && elems.length !== binding.names.length) {
+    const keysOnly = dom.type.k === 'map' && dom.k === 'state' && binding.names.length === elems.length + 1
+      ? `a map binds its keys: read the value as ${dom.state}[${binding.names.slice(0, elems.length).map((n) => n.name).join(', ')}]` : undefined;
     cx.diags.push(error('KV202', `${show(dom.type)} has ${elems.length}-element entries; bind ${elems.length} name${elems.length === 1 ? '' : 's'}`,
-      { span: binding.span }));
+      { span: binding.span }, keysOnly));
   }
   const seen = new Set<string>();
   const slots = binding.names.map((n, i) => {
