@@ -109,12 +109,20 @@ export function loadSpecAsts(paths: string[], texts: SourceTexts = new Map(), sh
         diagnostics.push(error(from ? 'KV003' : 'KV002', `cannot read spec '${shown}': ${why}`, from ? { span: from } : {}));
         return;
       }
+      let bytes: Buffer;
       try {
-        text = readFileSync(abs, 'utf8');
+        bytes = readFileSync(abs);
       } catch {
         diagnostics.push(error(from ? 'KV003' : 'KV002', `cannot read spec '${shown}'`, from ? { span: from } : {}));
         return;
       }
+      const decoded = specFileText(bytes);
+      if (typeof decoded !== 'string') {
+        diagnostics.push(error(from ? 'KV003' : 'KV002', `cannot read spec '${shown}': ${decoded.problem}`,
+          from ? { span: from } : { at: { source: shown, line: decoded.line, column: decoded.column } }));
+        return;
+      }
+      text = decoded;
     }
     texts.set(shown, text);
     const cached = specCache()?.get({ path: shown, text });
@@ -202,4 +210,22 @@ export function fromProduct(p: SpecProduct, variant: number, dir: string): (Resu
 export function loadSpecText(text: string, path = 'spec.kinv', opts: AnalyzeOptions = {}): Result<LoadedSpec> & { sources: SourceTexts } {
   const texts: SourceTexts = new Map([[path, text]]);
   return loadSpec([path], opts, texts);
+}
+
+/**
+ * A spec file's text. A UTF-8 byte order mark, which some editors write, is no part of it; bytes
+ * that are not UTF-8 would be read as U+FFFD, changing a string literal without a word, so they
+ * make the file unreadable, with the line they are on.
+ */
+export function specFileText(bytes: Buffer): string | { problem: string; line: number; column: number } {
+  const body = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    const text = body.toString('utf8');
+    const at = Math.max(0, text.indexOf('\ufffd'));
+    const line = text.slice(0, at).split('\n').length;
+    const column = at - text.lastIndexOf('\n', at - 1);
+    return { problem: `not UTF-8 text (line ${line}, column ${column})`, line, column };
+  }
 }

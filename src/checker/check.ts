@@ -4,6 +4,7 @@
  * diagnostics, how often each invariant was evaluated). Library entry for `kinv check`.
  */
 import type { TypedSpec } from '../analysis/ir.js';
+import { didYouMean } from '../analysis/suggest.js';
 import type { Type } from '../analysis/types.js';
 import { error, warning, type Diagnostic } from '../diag/diagnostic.js';
 import { emptyStats, isGap, type Scalar, type SourceStats, type TraceEvent, type TraceGap, type TraceItem } from '../trace/event.js';
@@ -42,10 +43,16 @@ type FieldCheck = { name: string; want: string; required: boolean; type: Type };
 /** What is wrong with a record, and which argument (for the column of a diagnostic). */
 export interface SchemaProblem { field: string; message: string }
 
+/** A name without case or `-`/`_` difference, to tell a misspelt record of a declared event. */
+function spelling(name: string): string {
+  return name.toLowerCase().replace(/-/g, '_');
+}
+
 /** What a value of type `t` must be, for messages. */
 function wantOf(t: Type): string {
   switch (t.k) {
-    case 'int': case 'task': case 'time': return 'a number';
+    case 'int': case 'task': return 'an integer (at most 2^53 - 1 in magnitude)';
+    case 'time': return 'a number';
     case 'bool': return 'true or false';
     case 'enum': return `one of ${t.members.join(', ')}`;
     default: return 'a string';
@@ -55,7 +62,10 @@ function wantOf(t: Type): string {
 /** JavaScript that is true when `v` (neither undefined nor null) is not a value of type `t`. */
 function notOfType(t: Type, v: string): string {
   switch (t.k) {
-    case 'int': case 'task': case 'time': return `typeof ${v} !== "number"`;
+    // A fraction, or an integer past 2^53 (JSON.parse rounds it to a neighbour), is no value of
+    // the declared integer: flags 1.5 or 2^64 - 1 would be tested bit by bit as something else.
+    case 'int': case 'task': return `!Number.isSafeInteger(${v})`;
+    case 'time': return `typeof ${v} !== "number"`;
     case 'bool': return `typeof ${v} !== "boolean"`;
     case 'enum': return `(typeof ${v} !== "string" || (${t.members.map((m) => `${v} !== ${JSON.stringify(m)}`).join(' && ') || 'true'}))`;
     default: return `typeof ${v} !== "string"`;
@@ -89,10 +99,14 @@ export class SchemaValidator {
   private readonly events = new Map<string, EventChecks>();
   private readonly calls = new Map<string, EventChecks>();
   private readonly rets = new Map<string, EventChecks>();
+  /** By what names the trace left out of the vocabulary were written: an event's name, or `function 'f'`. */
   readonly unknownEvents = new Map<string, { count: number; first: TraceEvent }>();
+  /** Declared names by their spelling without case or `-`/`_` difference: what a misspelt record meant. */
+  private readonly spellings = new Map<string, { name: string; fn: boolean }>();
 
   constructor(spec: TypedSpec) {
     for (const ev of spec.events.values()) {
+      this.spellings.set(spelling(ev.name), { name: ev.name, fn: ev.kind === 'fn' });
       if (ev.kind === 'fn') {
         this.calls.set(ev.name, eventChecks(ev.fields));
         this.rets.set(ev.name, eventChecks(ev.returns.filter((f) => f.name !== 'ret')));
@@ -124,7 +138,7 @@ export class SchemaValidator {
    */
   problem(e: TraceEvent): SchemaProblem | undefined | 'unknown' {
     const checks = this.checksOf(e);
-    if (!checks) return e.ev === 'call' || e.ev === 'ret' ? undefined : 'unknown';
+    if (!checks) return this.undeclared(e);
     const i = checks.failing(e.args);
     if (i < 0) return undefined;
     const c = checks.list[i]!;
@@ -133,6 +147,39 @@ export class SchemaValidator {
       return { field: c.name, message: `argument '${c.name}' of '${this.nameOf(e)}' is ${v === null ? 'none (null)' : 'missing'}; it must be ${c.want}` };
     }
     return { field: c.name, message: `argument '${c.name}' of '${this.nameOf(e)}' must be ${c.want}, got ${JSON.stringify(v)}` };
+  }
+
+  /** The declared name closest to an undeclared one, for a hint. */
+  suggestion(e: TraceEvent): string | undefined {
+    const isFn = e.ev === 'call' || e.ev === 'ret';
+    return didYouMean(isFn ? e.fn ?? '' : e.ev, [...this.spellings.values()].filter((d) => d.fn === isFn).map((d) => d.name));
+  }
+
+  /** What the name a record is filed under (`unknownEvents`) when the spec does not declare it. */
+  unknownKey(e: TraceEvent): string {
+    return e.ev === 'call' || e.ev === 'ret' ? `function '${e.fn ?? ''}'` : `event '${e.ev}'`;
+  }
+
+  /**
+   * A record the vocabulary has no declaration for. A spec may declare a part of the vocabulary,
+   * so a name it does not know is left out (reported once, KV303), whether event or function. A
+   * name that is a declared one but for case, `-` or `_`, or a point event written as a function
+   * or the reverse, is a record of the vocabulary written wrong: left out, it would read as an
+   * event that never happened (an `ACQ` dropped makes its `rel` unheld), so it is damage, and its
+   * task's state is unknown from there.
+   */
+  private undeclared(e: TraceEvent): SchemaProblem | 'unknown' {
+    const isFn = e.ev === 'call' || e.ev === 'ret';
+    const name = isFn ? e.fn ?? '' : e.ev;
+    const meant = this.spellings.get(spelling(name));
+    if (meant === undefined) return 'unknown';
+    const field = isFn ? 'fn' : 'ev';
+    if (meant.fn !== isFn) {
+      return { field, message: meant.fn
+        ? `'${name}' is a function: its records are 'call' and 'ret' with "fn":"${meant.name}"`
+        : `'${name}' is a point event, not a function: write "ev":"${meant.name}" with no 'fn'` };
+    }
+    return { field, message: `${isFn ? 'function' : 'event'} '${name}' is not declared; '${meant.name}' is (names are exact)` };
   }
 
   private nameOf(e: TraceEvent): string {
@@ -176,9 +223,10 @@ export function stepValidated(engine: Engine, validator: SchemaValidator, e: Tra
   // Column 1: the record as a whole (each record is one line of its file).
   const at = e.file !== undefined && e.line !== undefined ? { at: { source: e.file, line: e.line, column: 1 } } : {};
   if (problem === 'unknown') {
-    const u = validator.unknownEvents.get(e.ev);
+    const key = validator.unknownKey(e);
+    const u = validator.unknownEvents.get(key);
     if (u) u.count++;
-    else validator.unknownEvents.set(e.ev, { count: 1, first: e });
+    else validator.unknownEvents.set(key, { count: 1, first: e });
     return;
   }
   if (problem !== undefined) {
@@ -212,7 +260,8 @@ export function stepValidated(engine: Engine, validator: SchemaValidator, e: Tra
 export function finishCheck(engine: Engine, validator: SchemaValidator, report: CheckReport, diag: (d: Diagnostic) => void): void {
   for (const [name, u] of validator.unknownEvents) {
     const at = u.first.file !== undefined && u.first.line !== undefined ? { at: { source: u.first.file, line: u.first.line, column: 1 } } : {};
-    diag(warning('KV303', `unknown event '${name}' (${u.count} record${u.count === 1 ? '' : 's'}) ignored: the spec does not declare it`, at));
+    diag(warning('KV303', `unknown ${name} (${u.count} record${u.count === 1 ? '' : 's'}) ignored: the spec does not declare it`, at,
+      validator.suggestion(u.first)));
     report.stats.unmapped += u.count;
   }
   const pending = engine.finish();

@@ -27,8 +27,9 @@ function isPeggyError(e: unknown): e is PeggyError {
 
 function describeExpected(e: PeggyError): string | undefined {
   if (!e.expected || e.expected.length === 0) return undefined;
-  const names = [...new Set(e.expected.map((x) => x.description ?? x.text ?? x.type))]
-    .filter((n) => n !== 'whitespace' && n !== 'comment');
+  // A character class without a description would show as the word 'class'.
+  const names = [...new Set(e.expected.map((x) => x.description ?? x.text ?? (x.type === 'any' ? 'any character' : x.type)))]
+    .filter((n) => n !== 'whitespace' && n !== 'comment' && n !== 'class');
   if (names.length === 0) return undefined;
   names.sort();
   // Past a handful the list stops helping: say how many more there are rather than cut it silently.
@@ -36,7 +37,24 @@ function describeExpected(e: PeggyError): string | undefined {
   return `expected ${shown.join(', ')}`;
 }
 
+/** Where brackets nest deepest (the first such place), or the start. */
+function deepestPoint(text: string): number {
+  let depth = 0, best = 0, at = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[' || c === '{') { if (++depth > best) { best = depth; at = i; } }
+    else if (c === ')' || c === ']' || c === '}') depth--;
+  }
+  return at;
+}
+
 function syntaxDiagnostic(src: SourceFile, e: unknown): Diagnostic {
+  if (e instanceof RangeError) {
+    // The parser recurses once per level of nesting: past some thousands of levels the stack ends.
+    const at = deepestPoint(src.text);
+    return error('KV001', 'the spec nests too deeply to parse (thousands of brackets or prefix operators in one expression)',
+      { span: { source: src.path, start: at, end: at } }, 'split the expression into defs');
+  }
   if (!isPeggyError(e) || !e.location) {
     return error('KV001', `cannot parse spec: ${String(e)}`, { span: { source: src.path, start: 0, end: 0 } });
   }

@@ -105,8 +105,8 @@ const HELPERS = {
   add(x: Value, y: Value): Scalar { return typeof x !== 'number' || typeof y !== 'number' ? null : x + y; },
   sub(x: Value, y: Value): Scalar { return typeof x !== 'number' || typeof y !== 'number' ? null : x - y; },
   mul(x: Value, y: Value): Scalar { return typeof x !== 'number' || typeof y !== 'number' ? null : x * y; },
-  div(x: Value, y: Value): Scalar { return typeof x !== 'number' || typeof y !== 'number' ? null : y === 0 ? NaN : Math.trunc(x / y); },
-  mod(x: Value, y: Value): Scalar { return typeof x !== 'number' || typeof y !== 'number' ? null : x % y; },
+  div(x: Value, y: Value): Scalar { return typeof x !== 'number' || typeof y !== 'number' ? null : y === 0 ? null : Math.trunc(x / y); },
+  mod(x: Value, y: Value): Scalar { return typeof x !== 'number' || typeof y !== 'number' || y === 0 ? null : x % y; },
   and(x: Value, y: Value): Scalar { return typeof x !== 'number' || typeof y !== 'number' ? null : bitAnd(x, y); },
   neg(v: Value): Scalar { return v === null ? null : -(v as number); },
   concat(x: Value, y: Value): string {

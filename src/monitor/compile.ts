@@ -563,8 +563,8 @@ function compileBinary(e: Extract<TExpr, { k: 'bin' }>, ctx: CompileContext): Co
     case '+': return (env) => nullable2(a(env), b(env), (x, y) => x + y);
     case '-': return (env) => nullable2(a(env), b(env), (x, y) => x - y);
     case '*': return (env) => nullable2(a(env), b(env), (x, y) => x * y);
-    case '/': return (env) => nullable2(a(env), b(env), (x, y) => (y === 0 ? NaN : Math.trunc(x / y)));
-    case '%': return (env) => nullable2(a(env), b(env), (x, y) => x % y);
+    case '/': return (env) => nullable2(a(env), b(env), (x, y) => (y === 0 ? null : Math.trunc(x / y)));
+    case '%': return (env) => nullable2(a(env), b(env), (x, y) => (y === 0 ? null : x % y));
     case '&': return (env) => nullable2(a(env), b(env), bitAnd);
     case 'concat': return (env) => {
       const x = a(env), y = b(env);
@@ -611,7 +611,8 @@ function num(v: Value): number {
   return typeof v === 'number' ? v : NaN;
 }
 
-function nullable2(x: Value, y: Value, f: (a: number, b: number) => number): Scalar {
+/** Integer arithmetic over values that may be none; a division by zero has no value either (none, not NaN, which would be stored and never equal itself). */
+function nullable2(x: Value, y: Value, f: (a: number, b: number) => number | null): Scalar {
   if (typeof x !== 'number' || typeof y !== 'number') return null;
   return f(x, y);
 }

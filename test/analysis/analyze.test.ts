@@ -61,6 +61,29 @@ describe('analyze', () => {
     expect(diagnostics('param p: int = 1\n').map((d) => [d.code, d.at])).toEqual([['KV105', 'p']]);
   });
 
+  it('rejects a bound name that hides a field, a state, a parameter or another binder', () => {
+    // `forall (pid, l) in held: pid == pid` would compare the binder with itself, never with the event's task.
+    expect(diagnostics('invariant i on acq: forall (pid, l) in held: pid == pid\n').map((d) => [d.code, d.at, d.message])).toEqual([
+      ['KV102', 'pid', "'pid' hides the event's field 'pid': inside, 'pid' would mean the bound value only"],
+    ]);
+    expect(diagnostics('param p: int = 1\ninvariant i on acq: p > 0 and no (p, l) in held: l == lock\n').map((d) => [d.code, d.at])).toEqual([['KV102', 'p']]);
+    expect(diagnostics('invariant i on acq: count (held, l) in held where l == lock < 2\n').map((d) => [d.code, d.at])).toEqual([['KV102', 'held']]);
+    expect(diagnostics('invariant i on acq: forall (t, t) in held: true\n').map((d) => [d.code, d.at])).toEqual([['KV102', 't']]);
+    expect(diagnostics('invariant i on acq: forall (t, l) in held: exists (u, l) in held: u == t\n').map((d) => [d.code, d.at])).toEqual([['KV102', 'l']]);
+    expect(diagnostics('def d(held: int): int = held\ninvariant i on acq: d(1) > 0\n').map((d) => [d.code, d.at])).toEqual([['KV102', 'held']]);
+    expect(diagnostics('on acq { for (t, l) in held where l == lock { delete held[t, l] } }\ninvariant i on acq: forall (t, _) in held: t != pid and size({ u | (u, _) in held }) > 0\n')).toEqual([]);
+    expect(diagnostics('on rel { for (t, lock) in held where t == pid { delete held[t, lock] } }\n').map((d) => [d.code, d.at])).toEqual([['KV102', 'lock']]);
+  });
+
+  it('says how to read a map\'s value when a binding names one more than its keys, and what replaces entry() outside a map', () => {
+    const text = PRELUDE + 'state n: map[task] -> int\ninvariant i always: forall (t, c) in n: c >= 0\ninvariant j on ret f: entry(dir) == dir\n';
+    const r = loadSpecText(text, 't.kinv');
+    expect(r.diagnostics.map((d) => [d.code, text.slice(d.span!.start, d.span!.end), d.hint])).toEqual([
+      ['KV202', '(t, c)', 'a map binds its keys: read the value as n[t]'],
+      ['KV203', 'entry(dir)', "at 'ret f' the call's fields are in scope by name, and 'old(e)' reads e at the call"],
+    ]);
+  });
+
   it('reports a def that calls itself, at the call, with the def as a note', () => {
     const text = PRELUDE + 'def loop(n: int): int = loop(n)\ninvariant i on acq: loop(1) > 0\n';
     const r = loadSpecText(text, 't.kinv');

@@ -14,9 +14,21 @@ import type { Scalar, TraceEvent } from '../../src/trace/event.js';
 
 /** The declarations read literally: each field in order, required ones present and not none, values of the declared type. */
 function reference(spec: TypedSpec, e: TraceEvent): { field: string; message: string } | undefined | 'unknown' {
-  const decl = spec.events.get(e.ev === 'call' || e.ev === 'ret' ? e.fn ?? '' : e.ev);
   const isFn = e.ev === 'call' || e.ev === 'ret';
-  if (!decl || (decl.kind === 'fn') !== isFn) return isFn ? undefined : 'unknown';
+  const written = isFn ? e.fn ?? '' : e.ev;
+  const decl = spec.events.get(written);
+  if (!decl || (decl.kind === 'fn') !== isFn) {
+    // Not declared as written: unknown, unless a declared name but for case and '-'/'_' (or of the other kind).
+    const meant = [...spec.events.values()].find((d) => d.name.toLowerCase() === written.toLowerCase().replaceAll('-', '_'));
+    if (meant === undefined) return 'unknown';
+    const field = isFn ? 'fn' : 'ev';
+    if ((meant.kind === 'fn') !== isFn) {
+      return { field, message: meant.kind === 'fn'
+        ? `'${written}' is a function: its records are 'call' and 'ret' with "fn":"${meant.name}"`
+        : `'${written}' is a point event, not a function: write "ev":"${meant.name}" with no 'fn'` };
+    }
+    return { field, message: `${isFn ? 'function' : 'event'} '${written}' is not declared; '${meant.name}' is (names are exact)` };
+  }
   const fields = e.ev === 'ret' ? decl.returns.filter((f) => f.name !== 'ret') : decl.fields;
   const name = isFn ? `${e.ev} ${e.fn}` : e.ev;
   for (const f of fields) {
@@ -26,7 +38,8 @@ function reference(spec: TypedSpec, e: TraceEvent): { field: string; message: st
       if (f.optional !== true) return { field: f.name, message: `argument '${f.name}' of '${name}' is ${v === null ? 'none (null)' : 'missing'}; it must be ${want}` };
       continue;
     }
-    const ok = f.type.k === 'int' || f.type.k === 'task' || f.type.k === 'time' ? typeof v === 'number'
+    const ok = f.type.k === 'int' || f.type.k === 'task' ? Number.isSafeInteger(v)
+      : f.type.k === 'time' ? typeof v === 'number'
       : f.type.k === 'bool' ? typeof v === 'boolean'
       : f.type.k === 'enum' ? typeof v === 'string' && f.type.members.includes(v)
       : typeof v === 'string';
@@ -36,7 +49,8 @@ function reference(spec: TypedSpec, e: TraceEvent): { field: string; message: st
 }
 
 function want0(t: Type): string {
-  if (t.k === 'int' || t.k === 'task' || t.k === 'time') return 'a number';
+  if (t.k === 'int' || t.k === 'task') return 'an integer (at most 2^53 - 1 in magnitude)';
+  if (t.k === 'time') return 'a number';
   if (t.k === 'bool') return 'true or false';
   if (t.k === 'enum') return `one of ${t.members.join(', ')}`;
   return 'a string';
@@ -61,7 +75,8 @@ function recordArb(spec: TypedSpec): fc.Arbitrary<TraceEvent> {
   const kinds: Kind[] = [...spec.events.values()].flatMap((d): Kind[] => (d.kind === 'fn'
     ? [{ ev: 'call', fn: d.name, fields: d.fields }, { ev: 'ret', fn: d.name, fields: d.returns.filter((f) => f.name !== 'ret') }]
     : [{ ev: d.name, fn: undefined, fields: d.fields }]));
-  kinds.push({ ev: 'no_such_event', fn: undefined, fields: [] }, { ev: 'call', fn: 'toString', fields: [] }, { ev: 'lookup', fn: undefined, fields: [] });
+  kinds.push({ ev: 'no_such_event', fn: undefined, fields: [] }, { ev: 'call', fn: 'toString', fields: [] }, { ev: 'lookup', fn: undefined, fields: [] },
+    { ev: 'ACQ', fn: undefined, fields: [] }, { ev: 'call', fn: 'acq', fields: [] }, { ev: 'ret', fn: 'D-Alloc', fields: [] }, { ev: 'call', fn: 'Lookup-Slow', fields: [] });
   return fc.constantFrom(...kinds).chain((k) => {
     const parts: Record<string, fc.Arbitrary<Scalar | undefined>> = {};
     for (const f of k.fields) parts[f.name] = fc.oneof({ weight: 6, arbitrary: goodValue(f.type) }, { weight: 1, arbitrary: anyValue });
@@ -102,5 +117,25 @@ describe('SchemaValidator', () => {
     expect(v.problem(e({ q: 'a', b: 1 }))).toEqual({ field: 'b', message: "argument 'b' of 'e' must be true or false, got 1" });
     expect(v.problem(e({}))).toEqual({ field: 'q', message: "argument 'q' of 'e' is missing; it must be one of a, b" });
     expect(v.problem({ seq: 0, pid: 1, ev: 'f', args: {} })).toBe('unknown');
+    expect(v.problem(e({ q: 'a', n: 1.5 }))).toEqual({ field: 'n', message: "argument 'n' of 'e' must be an integer (at most 2^53 - 1 in magnitude), got 1.5" });
+    expect(v.problem(e({ q: 'a', t: 2 ** 64 }))).toEqual({ field: 't', message: "argument 't' of 'e' must be an integer (at most 2^53 - 1 in magnitude), got 18446744073709552000" });
+    expect(v.problem(e({ q: 'a', n: -(2 ** 53 - 1) }))).toBeUndefined();
+  });
+
+  it('leaves out a name the spec does not declare, event or function, and takes a declared one written otherwise as damage', () => {
+    const r = loadSpecText('event acq(lock: id)\nfn d_alloc(dir: id)\n', 'q.kinv', {});
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+    const v = new SchemaValidator(r.value.spec);
+    const rec = (ev: string, fn?: string): TraceEvent => ({ seq: 0, pid: 1, ev, ...(fn === undefined ? {} : { fn }), args: { lock: 'I1', dir: 'I1' } });
+    expect(v.problem(rec('rel'))).toBe('unknown');
+    expect(v.problem(rec('call', 'lookup'))).toBe('unknown');
+    expect(v.problem(rec('ret', 'lookup'))).toBe('unknown');
+    expect(v.unknownKey(rec('ret', 'lookup'))).toBe("function 'lookup'");
+    expect(v.problem(rec('Acq'))).toEqual({ field: 'ev', message: "event 'Acq' is not declared; 'acq' is (names are exact)" });
+    expect(v.problem(rec('call', 'D-ALLOC'))).toEqual({ field: 'fn', message: "function 'D-ALLOC' is not declared; 'd_alloc' is (names are exact)" });
+    expect(v.problem(rec('d_alloc'))).toEqual({ field: 'ev', message: `'d_alloc' is a function: its records are 'call' and 'ret' with "fn":"d_alloc"` });
+    expect(v.problem(rec('call', 'acq'))).toEqual({ field: 'fn', message: `'acq' is a point event, not a function: write "ev":"acq" with no 'fn'` });
+    expect(v.suggestion(rec('aqc'))).toBe("did you mean 'acq'?");
+    expect(v.suggestion(rec('call', 'd_aloc'))).toBe("did you mean 'd_alloc'?");
   });
 });

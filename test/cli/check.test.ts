@@ -110,6 +110,34 @@ describe('kinv check', () => {
     expect(r.stderr).toContain("unknown event 'frob'");
   });
 
+  it('takes a declared event or function written in another case as damage, not as an event that never happened', async () => {
+    // Left out as unknown, the 'ACQ' made the 'rel' after it a release of an unheld lock (exit 1).
+    const r = await kinv(['check', '-f', 'json', '-'], GOOD.replace('"ev":"acq",', '"ev":"ACQ",'));
+    expect(r.code).toBe(3);
+    const objs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(objs.filter((o) => o.kind === 'violation')).toEqual([]);
+    expect(objs.filter((o) => o.kind === 'diagnostic').map((o) => [o.code, o.line, o.column, o.message]))
+      .toEqual([['KV302', 2, 21, "event 'ACQ' is not declared; 'acq' is (names are exact)"]]);
+    const fn = await kinv(['check', '-'], '{"pid":1,"ev":"call","fn":"Lookup","args":{"dir":"I1","dentry":"D1","name":"a","fs":"x"}}\n');
+    expect([fn.code, fn.stderr.includes("function 'Lookup' is not declared; 'lookup' is")]).toEqual([3, true]);
+  });
+
+  it('reports a function the spec does not declare once, with a hint, and checks the rest', async () => {
+    const r = await kinv(['check', '-'], '{"pid":1,"ev":"call","fn":"lookup_slw","args":{}}\n{"pid":1,"ev":"ret","fn":"lookup_slw","ret":"D1"}\n' + GOOD);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("warning[KV303]: unknown function 'lookup_slw' (2 records) ignored: the spec does not declare it");
+    expect(r.stderr).toContain("did you mean 'lookup_slow'?");
+  });
+
+  it('takes a fraction or an integer past 2^53 in an int argument as damage', async () => {
+    for (const flags of ['1.5', '18446744073709551615']) {
+      const r = await kinv(['check', '-'], `{"pid":1,"ev":"call","fn":"lookup","args":{"dir":"I1","dentry":"D1","name":"a","fs":"x","flags":${flags}}}\n`);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain("argument 'flags' of 'call lookup' must be an integer (at most 2^53 - 1 in magnitude)");
+      expect(r.stdout).not.toContain('violation');
+    }
+  });
+
   it('never prints a stack trace or exits outside 0..3 on arbitrary input', async () => {
     await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 120 }), async (bytes) => {
       const r = await kinv(['check', '-'], Buffer.from(bytes));

@@ -7,6 +7,22 @@ import { parseSpec, parseExpr } from '../../src/dsl/parse.js';
 const bundled = readdirSync('spec/vfs').filter((f) => f.endsWith('.kinv')).map((f) => readFileSync(`spec/vfs/${f}`, 'utf8'));
 
 describe('parseSpec', () => {
+  it('parses nested brackets and braces in time linear in their depth', () => {
+    // Tuples and parenthesised expressions, set literals and comprehensions were alternatives that
+    // each parsed their first element again: 22 levels of '(' took most of a minute.
+    const parens = `invariant i on acq: ${'('.repeat(60)}a == (b, c)${')'.repeat(60)}\n`;
+    const braces = `invariant i on acq: size(${'{'.repeat(40)}x${'}'.repeat(40)}) > 0 and size({ {t} | t in s }) > 0\n`;
+    const t0 = Date.now();
+    const p = parseSpec({ path: 'p.kinv', text: parens });
+    const b = parseSpec({ path: 'b.kinv', text: braces });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect([p.ok, b.ok]).toEqual([true, true]);
+    const deep = parseSpec({ path: 'd.kinv', text: `invariant i on acq: ${'('.repeat(20000)}a${')'.repeat(20000)}\n` });
+    expect(deep.diagnostics.map((d) => [d.code, d.message, d.span?.start])).toEqual([
+      ['KV001', 'the spec nests too deeply to parse (thousands of brackets or prefix operators in one expression)', 20 + 19999],
+    ]);
+  });
+
   it('parses every declaration kind', () => {
     const r = parseSpec({ path: 'a.kinv', text: `
 import "b.kinv"

@@ -48,6 +48,19 @@ invariant once_acq on rel: once acq(lock: lock)
   });
 });
 
+describe('arithmetic', () => {
+  it('a division or remainder by zero is none, as a missing value is: stored, it deletes; compared, it equals none only', () => {
+    const spec = compileText(EVENTS + `state n: map[task] -> int
+state z: map[task] -> int
+on acq { z[pid] := 0  n[pid] := 10 / z[pid] }
+invariant div_none after acq: n[pid] == none and (pid in n) == false
+invariant mod_none after acq: 7 % z[pid] == none
+invariant mod_by_some after acq: 7 % 2 == 1 and -7 / 2 == -3
+`);
+    expect(verdicts(run(spec, [ev(1, 'acq', { lock: 'A', mode: 'R' })], { all: true }))).toEqual([]);
+  });
+});
+
 describe('quantifiers', () => {
   // The same property through an indexed domain (filter pins a key) and a full scan must agree.
   const spec = compileText(EVENTS + `

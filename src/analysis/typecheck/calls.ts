@@ -48,7 +48,8 @@ export function call(cx: Checker, e: Extract<A.Expr, { kind: 'call' }>, scope: S
     return { k: 'builtin', name, builtin: b, args: [rel, from, to], type: b.result, span };
   }
   if (b?.mappingOnly && !scope.recordFields) {
-    cx.diags.push(error('KV203', `'${name}(...)' is only meaningful in a 'map' declaration`, { span }));
+    cx.diags.push(error('KV203', `'${name}(...)' is only meaningful in a 'map' declaration`, { span },
+      name === 'entry' ? `at 'ret f' the call's fields are in scope by name, and 'old(e)' reads e at the call` : undefined));
     return { k: 'lit', value: null, type: ERROR, span };
   }
   if (b) {

@@ -10,7 +10,7 @@ import type { CheckedExpr, DefAt, InvariantAt, MappingAt, ObligationAt, RuleAt, 
 import { didYouMean } from '../suggest.js';
 import { STR, compatible, show, type Type } from '../types.js';
 import { newScope, typeError, type Checker } from './context.js';
-import { bindDomain } from './quantifiers.js';
+import { bindDomain, checkFreshName } from './quantifiers.js';
 import { stmts } from './statements.js';
 
 /** Parameters kinv itself reads (the ftrace reader), so a spec may declare them without using them. */
@@ -27,7 +27,11 @@ export function checkDef(cx: Checker, sig: { ast: A.DefDecl; params: { name: str
   const d = sig.ast;
   const scope = newScope(new Map());
   scope.allowTemporal = false;
-  for (const p of sig.params) scope.locals.set(p.name, { slot: scope.slots.n++, type: p.type });
+  const seen = new Set<string>();
+  d.params.forEach((p, i) => {
+    checkFreshName(cx, p.name, scope, seen);
+    scope.locals.set(sig.params[i]!.name, { slot: scope.slots.n++, type: sig.params[i]!.type });
+  });
   const body = cx.expr(d.body, scope, sig.type);
   if (!compatible(body.type, sig.type)) typeError(cx, d.body.span, `def '${d.name.name}' returns ${show(body.type)}, declared ${show(sig.type)}`);
   const def: DefAt<'checked'> = { name: d.name.name, params: sig.params, type: sig.type, body, slots: scope.slots.n, span: d.name.span };

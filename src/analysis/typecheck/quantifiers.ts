@@ -13,11 +13,15 @@ export function bindDomain(cx: Checker, binding: A.Binding, domainAst: A.Expr, s
   const elems = elementTypes(dom.type);
   if (!elems && dom.type.k !== 'error') typeError(cx, domainAst.span, `cannot range over ${show(dom.type)}: expected a set, map or rel`);
   if (elems && elems.length !== binding.names.length) {
+    const keysOnly = dom.type.k === 'map' && dom.k === 'state' && binding.names.length === elems.length + 1
+      ? `a map binds its keys: read the value as ${dom.state}[${binding.names.slice(0, elems.length).map((n) => n.name).join(', ')}]` : undefined;
     cx.diags.push(error('KV202', `${show(dom.type)} has ${elems.length}-element entries; bind ${elems.length} name${elems.length === 1 ? '' : 's'}`,
-      { span: binding.span }));
+      { span: binding.span }, keysOnly));
   }
+  const seen = new Set<string>();
   const slots = binding.names.map((n, i) => {
     const slot = scope.slots.n++;
+    if (n.name !== '_') checkFreshName(cx, n, scope, seen);
     if (n.name !== '_') scope.locals.set(n.name, { slot, type: elems?.[i] ?? ERROR });
     return slot;
   });
@@ -26,6 +30,23 @@ export function bindDomain(cx: Checker, binding: A.Binding, domainAst: A.Expr, s
   else if (dom.k === 'state') domain = { k: 'state', state: dom.state, index: null };
   else domain = { k: 'expr', expr: dom };
   return { slots, domain };
+}
+
+/**
+ * A bound name that hides another makes the hidden one unreachable in its body, silently:
+ * `forall (pid, l) in held: pid == pid` compares the binder with itself, never with the event's
+ * task. Such a spec is rejected instead of checked as something its author did not write.
+ */
+export function checkFreshName(cx: Checker, n: A.Ident, scope: Scope, seen: Set<string>): void {
+  const what = seen.has(n.name) ? 'a name bound just before it'
+    : scope.locals.has(n.name) ? 'a name bound outside it'
+    : scope.fields.has(n.name) ? `the event's field '${n.name}'`
+    : cx.d.states.has(n.name) ? `the state '${n.name}'`
+    : cx.d.params.has(n.name) ? `the parameter '${n.name}'`
+    : undefined;
+  seen.add(n.name);
+  if (what) cx.diags.push(error('KV102', `'${n.name}' hides ${what}: inside, '${n.name}' would mean the bound value only`,
+    { span: n.span }, `give it another name`));
 }
 
 export function comprehension(cx: Checker, e: Extract<A.Expr, { kind: 'quant' | 'count' | 'setComp' }>, scope: Scope): CheckedExpr {

@@ -423,32 +423,36 @@ function peg$parse(input, options) {
   function peg$f57(operand) {    return { kind: 'once', operand, span: sp() };  }
   function peg$f58(operand) {    return { kind: 'previously', operand, span: sp() };  }
   function peg$f59(operand) {    return { kind: 'old', operand, span: sp() };  }
-  function peg$f60(first, rest) {    return { kind: 'tuple', items: [first, ...rest], span: sp() };  }
+  function peg$f60(first, rest) {    return rest ? { kind: 'tuple', items: [first, ...rest], span: sp() } : first;  }
   function peg$f61(q, binding, domain, filter, body) {    return { kind: 'quant', q, binding, domain, filter: filter ?? null, body, span: sp() };  }
   function peg$f62(binding, domain, filter) {    return { kind: 'count', binding, domain, filter: filter ?? null, span: sp() };  }
-  function peg$f63(elem, binding, domain, filter) {    return { kind: 'setComp', elem, binding, domain, filter: filter ?? null, span: sp() };  }
-  function peg$f64(items) {    return { kind: 'setLit', items, span: sp() };  }
-  function peg$f65(phase, name, args) {    return { kind: 'pattern', phase, name, args, span: sp() };  }
-  function peg$f66(name, args) {    return { kind: 'pattern', phase: 'event', name, args, span: sp() };  }
-  function peg$f67(callee, args) {    return { kind: 'call', callee, args, span: sp() };  }
-  function peg$f68(s) {    return { kind: 'str', value: s, span: sp() };  }
-  function peg$f69() {    return { kind: 'bool', value: true, span: sp() };  }
-  function peg$f70() {    return { kind: 'bool', value: false, span: sp() };  }
-  function peg$f71(name) {    return { kind: 'ident', name, span: sp() };  }
-  function peg$f72(digits) {    return { kind: 'int', value: parseInt(digits, 16), span: sp() };  }
-  function peg$f73(digits) {    return { kind: 'int', value: Number(digits), span: sp() };  }
-  function peg$f74(chars) {    return JSON.parse('"' + chars + '"');  }
-  function peg$f75(parts) {    return { kind: 'template', parts, span: sp() };  }
-  function peg$f76(text) {    return { kind: 'text', value: JSON.parse('"' + text.replace(/\{\{/g, '{').replace(/\}\}/g, '}') + '"') };  }
-  function peg$f77() {    return 'on';  }
-  function peg$f78() {    return 'after';  }
-  function peg$f79() {    return 'and';  }
-  function peg$f80() {    return 'or';  }
-  function peg$f81() {    return 'forall';  }
-  function peg$f82() {    return 'exists';  }
-  function peg$f83() {    return 'no';  }
-  function peg$f84() {    return 'call';  }
-  function peg$f85() {    return 'ret';  }
+  function peg$f63() {    return { kind: 'setLit', items: [], span: sp() };  }
+  function peg$f64(elem, tail) {    return tail.comp
+           ? { kind: 'setComp', elem, binding: tail.binding, domain: tail.domain, filter: tail.filter ?? null, span: sp() }
+           : { kind: 'setLit', items: [elem, ...tail.more], span: sp() };  }
+  function peg$f65(binding, domain, filter) {    return { comp: true, binding, domain, filter };  }
+  function peg$f66(more) {    return { comp: false, more };  }
+  function peg$f67(phase, name, args) {    return { kind: 'pattern', phase, name, args, span: sp() };  }
+  function peg$f68(name, args) {    return { kind: 'pattern', phase: 'event', name, args, span: sp() };  }
+  function peg$f69(callee, args) {    return { kind: 'call', callee, args, span: sp() };  }
+  function peg$f70(s) {    return { kind: 'str', value: s, span: sp() };  }
+  function peg$f71() {    return { kind: 'bool', value: true, span: sp() };  }
+  function peg$f72() {    return { kind: 'bool', value: false, span: sp() };  }
+  function peg$f73(name) {    return { kind: 'ident', name, span: sp() };  }
+  function peg$f74(digits) {    return { kind: 'int', value: parseInt(digits, 16), span: sp() };  }
+  function peg$f75(digits) {    return { kind: 'int', value: Number(digits), span: sp() };  }
+  function peg$f76(chars) {    return JSON.parse('"' + chars + '"');  }
+  function peg$f77(parts) {    return { kind: 'template', parts, span: sp() };  }
+  function peg$f78(text) {    return { kind: 'text', value: JSON.parse('"' + text.replace(/\{\{/g, '{').replace(/\}\}/g, '}') + '"') };  }
+  function peg$f79() {    return 'on';  }
+  function peg$f80() {    return 'after';  }
+  function peg$f81() {    return 'and';  }
+  function peg$f82() {    return 'or';  }
+  function peg$f83() {    return 'forall';  }
+  function peg$f84() {    return 'exists';  }
+  function peg$f85() {    return 'no';  }
+  function peg$f86() {    return 'call';  }
+  function peg$f87() {    return 'ret';  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -3726,7 +3730,7 @@ function peg$parse(input, options) {
   }
 
   function peg$parsePrimary() {
-    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13;
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14;
 
     s0 = peg$parseNumberLiteral();
     if (s0 === peg$FAILED) {
@@ -3837,101 +3841,100 @@ function peg$parse(input, options) {
                         s0 = peg$FAILED;
                       }
                       if (s0 === peg$FAILED) {
-                        s0 = peg$parseSetComprehension();
+                        s0 = peg$parseSetExpr();
                         if (s0 === peg$FAILED) {
-                          s0 = peg$parseSetLiteral();
+                          s0 = peg$parseEventPattern();
                           if (s0 === peg$FAILED) {
-                            s0 = peg$parseEventPattern();
+                            s0 = peg$parseCall();
                             if (s0 === peg$FAILED) {
-                              s0 = peg$parseCall();
-                              if (s0 === peg$FAILED) {
-                                s0 = peg$currPos;
-                                if (input.charCodeAt(peg$currPos) === 40) {
-                                  s1 = peg$c5;
-                                  peg$currPos++;
-                                } else {
-                                  s1 = peg$FAILED;
-                                  if (peg$silentFails === 0) { peg$fail(peg$e5); }
-                                }
-                                if (s1 !== peg$FAILED) {
-                                  s2 = peg$parse__();
-                                  s3 = peg$parseExpr();
-                                  if (s3 !== peg$FAILED) {
-                                    s4 = peg$parse__();
-                                    if (input.charCodeAt(peg$currPos) === 44) {
-                                      s5 = peg$c3;
-                                      peg$currPos++;
-                                    } else {
-                                      s5 = peg$FAILED;
-                                      if (peg$silentFails === 0) { peg$fail(peg$e3); }
-                                    }
-                                    if (s5 !== peg$FAILED) {
-                                      s6 = peg$parse__();
-                                      s7 = peg$currPos;
-                                      s8 = [];
-                                      s9 = peg$parseExpr();
-                                      while (s9 !== peg$FAILED) {
-                                        s8.push(s9);
-                                        s9 = peg$currPos;
-                                        s10 = peg$currPos;
-                                        s11 = peg$parse__();
-                                        if (input.charCodeAt(peg$currPos) === 44) {
-                                          s12 = peg$c3;
-                                          peg$currPos++;
-                                        } else {
-                                          s12 = peg$FAILED;
-                                          if (peg$silentFails === 0) { peg$fail(peg$e3); }
-                                        }
-                                        if (s12 !== peg$FAILED) {
-                                          s13 = peg$parse__();
-                                          s11 = [s11, s12, s13];
-                                          s10 = s11;
-                                        } else {
+                              s0 = peg$currPos;
+                              if (input.charCodeAt(peg$currPos) === 40) {
+                                s1 = peg$c5;
+                                peg$currPos++;
+                              } else {
+                                s1 = peg$FAILED;
+                                if (peg$silentFails === 0) { peg$fail(peg$e5); }
+                              }
+                              if (s1 !== peg$FAILED) {
+                                s2 = peg$parse__();
+                                s3 = peg$parseExpr();
+                                if (s3 !== peg$FAILED) {
+                                  s4 = peg$currPos;
+                                  s5 = peg$parse__();
+                                  if (input.charCodeAt(peg$currPos) === 44) {
+                                    s6 = peg$c3;
+                                    peg$currPos++;
+                                  } else {
+                                    s6 = peg$FAILED;
+                                    if (peg$silentFails === 0) { peg$fail(peg$e3); }
+                                  }
+                                  if (s6 !== peg$FAILED) {
+                                    s7 = peg$parse__();
+                                    s8 = peg$currPos;
+                                    s9 = [];
+                                    s10 = peg$parseExpr();
+                                    while (s10 !== peg$FAILED) {
+                                      s9.push(s10);
+                                      s10 = peg$currPos;
+                                      s11 = peg$currPos;
+                                      s12 = peg$parse__();
+                                      if (input.charCodeAt(peg$currPos) === 44) {
+                                        s13 = peg$c3;
+                                        peg$currPos++;
+                                      } else {
+                                        s13 = peg$FAILED;
+                                        if (peg$silentFails === 0) { peg$fail(peg$e3); }
+                                      }
+                                      if (s13 !== peg$FAILED) {
+                                        s14 = peg$parse__();
+                                        s12 = [s12, s13, s14];
+                                        s11 = s12;
+                                      } else {
+                                        peg$currPos = s11;
+                                        s11 = peg$FAILED;
+                                      }
+                                      if (s11 !== peg$FAILED) {
+                                        s11 = peg$parseExpr();
+                                        if (s11 === peg$FAILED) {
                                           peg$currPos = s10;
                                           s10 = peg$FAILED;
-                                        }
-                                        if (s10 !== peg$FAILED) {
-                                          s10 = peg$parseExpr();
-                                          if (s10 === peg$FAILED) {
-                                            peg$currPos = s9;
-                                            s9 = peg$FAILED;
-                                          } else {
-                                            s9 = s10;
-                                          }
                                         } else {
-                                          s9 = s10;
-                                        }
-                                      }
-                                      if (s8.length < 1) {
-                                        peg$currPos = s7;
-                                        s7 = peg$FAILED;
-                                      } else {
-                                        s7 = s8;
-                                      }
-                                      if (s7 !== peg$FAILED) {
-                                        s8 = peg$parse__();
-                                        if (input.charCodeAt(peg$currPos) === 41) {
-                                          s9 = peg$c6;
-                                          peg$currPos++;
-                                        } else {
-                                          s9 = peg$FAILED;
-                                          if (peg$silentFails === 0) { peg$fail(peg$e6); }
-                                        }
-                                        if (s9 !== peg$FAILED) {
-                                          peg$savedPos = s0;
-                                          s0 = peg$f60(s3, s7);
-                                        } else {
-                                          peg$currPos = s0;
-                                          s0 = peg$FAILED;
+                                          s10 = s11;
                                         }
                                       } else {
-                                        peg$currPos = s0;
-                                        s0 = peg$FAILED;
+                                        s10 = s11;
                                       }
-                                    } else {
-                                      peg$currPos = s0;
-                                      s0 = peg$FAILED;
                                     }
+                                    if (s9.length < 1) {
+                                      peg$currPos = s8;
+                                      s8 = peg$FAILED;
+                                    } else {
+                                      s8 = s9;
+                                    }
+                                    if (s8 !== peg$FAILED) {
+                                      s4 = s8;
+                                    } else {
+                                      peg$currPos = s4;
+                                      s4 = peg$FAILED;
+                                    }
+                                  } else {
+                                    peg$currPos = s4;
+                                    s4 = peg$FAILED;
+                                  }
+                                  if (s4 === peg$FAILED) {
+                                    s4 = null;
+                                  }
+                                  s5 = peg$parse__();
+                                  if (input.charCodeAt(peg$currPos) === 41) {
+                                    s6 = peg$c6;
+                                    peg$currPos++;
+                                  } else {
+                                    s6 = peg$FAILED;
+                                    if (peg$silentFails === 0) { peg$fail(peg$e6); }
+                                  }
+                                  if (s6 !== peg$FAILED) {
+                                    peg$savedPos = s0;
+                                    s0 = peg$f60(s3, s4);
                                   } else {
                                     peg$currPos = s0;
                                     s0 = peg$FAILED;
@@ -3940,45 +3943,12 @@ function peg$parse(input, options) {
                                   peg$currPos = s0;
                                   s0 = peg$FAILED;
                                 }
-                                if (s0 === peg$FAILED) {
-                                  s0 = peg$currPos;
-                                  if (input.charCodeAt(peg$currPos) === 40) {
-                                    s1 = peg$c5;
-                                    peg$currPos++;
-                                  } else {
-                                    s1 = peg$FAILED;
-                                    if (peg$silentFails === 0) { peg$fail(peg$e5); }
-                                  }
-                                  if (s1 !== peg$FAILED) {
-                                    s2 = peg$parse__();
-                                    s3 = peg$parseExpr();
-                                    if (s3 !== peg$FAILED) {
-                                      s4 = peg$parse__();
-                                      if (input.charCodeAt(peg$currPos) === 41) {
-                                        s5 = peg$c6;
-                                        peg$currPos++;
-                                      } else {
-                                        s5 = peg$FAILED;
-                                        if (peg$silentFails === 0) { peg$fail(peg$e6); }
-                                      }
-                                      if (s5 !== peg$FAILED) {
-                                        s0 = s3;
-                                      } else {
-                                        peg$currPos = s0;
-                                        s0 = peg$FAILED;
-                                      }
-                                    } else {
-                                      peg$currPos = s0;
-                                      s0 = peg$FAILED;
-                                    }
-                                  } else {
-                                    peg$currPos = s0;
-                                    s0 = peg$FAILED;
-                                  }
-                                  if (s0 === peg$FAILED) {
-                                    s0 = peg$parseIdent();
-                                  }
-                                }
+                              } else {
+                                peg$currPos = s0;
+                                s0 = peg$FAILED;
+                              }
+                              if (s0 === peg$FAILED) {
+                                s0 = peg$parseIdent();
                               }
                             }
                           }
@@ -4135,8 +4105,8 @@ function peg$parse(input, options) {
     return s0;
   }
 
-  function peg$parseSetComprehension() {
-    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16;
+  function peg$parseSetExpr() {
+    let s0, s1, s2, s3, s4, s5, s6, s7;
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 123) {
@@ -4148,64 +4118,51 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$parse__();
-      s3 = peg$parseExpr();
+      if (input.charCodeAt(peg$currPos) === 125) {
+        s3 = peg$c4;
+        peg$currPos++;
+      } else {
+        s3 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e4); }
+      }
       if (s3 !== peg$FAILED) {
-        s4 = peg$parse__();
-        if (input.charCodeAt(peg$currPos) === 124) {
-          s5 = peg$c20;
-          peg$currPos++;
-        } else {
-          s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e25); }
-        }
-        if (s5 !== peg$FAILED) {
-          s6 = peg$parse__();
-          s7 = peg$parseBinding();
-          if (s7 !== peg$FAILED) {
-            s8 = peg$parse__();
-            s9 = peg$parseInToken();
-            if (s9 !== peg$FAILED) {
-              s10 = peg$parse__();
-              s11 = peg$parseAdditive();
-              if (s11 !== peg$FAILED) {
-                s12 = peg$currPos;
-                s13 = peg$parse__();
-                s14 = peg$parseWhereToken();
-                if (s14 !== peg$FAILED) {
-                  s15 = peg$parse__();
-                  s16 = peg$parseExpr();
-                  if (s16 !== peg$FAILED) {
-                    s12 = s16;
-                  } else {
-                    peg$currPos = s12;
-                    s12 = peg$FAILED;
-                  }
-                } else {
-                  peg$currPos = s12;
-                  s12 = peg$FAILED;
-                }
-                if (s12 === peg$FAILED) {
-                  s12 = null;
-                }
-                s13 = peg$parse__();
-                if (input.charCodeAt(peg$currPos) === 125) {
-                  s14 = peg$c4;
-                  peg$currPos++;
-                } else {
-                  s14 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e4); }
-                }
-                if (s14 !== peg$FAILED) {
-                  peg$savedPos = s0;
-                  s0 = peg$f63(s3, s7, s11, s12);
-                } else {
-                  peg$currPos = s0;
-                  s0 = peg$FAILED;
-                }
-              } else {
-                peg$currPos = s0;
-                s0 = peg$FAILED;
-              }
+        peg$savedPos = s0;
+        s0 = peg$f63();
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      if (input.charCodeAt(peg$currPos) === 123) {
+        s1 = peg$c2;
+        peg$currPos++;
+      } else {
+        s1 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e2); }
+      }
+      if (s1 !== peg$FAILED) {
+        s2 = peg$parse__();
+        s3 = peg$parseExpr();
+        if (s3 !== peg$FAILED) {
+          s4 = peg$parse__();
+          s5 = peg$parseSetTail();
+          if (s5 !== peg$FAILED) {
+            s6 = peg$parse__();
+            if (input.charCodeAt(peg$currPos) === 125) {
+              s7 = peg$c4;
+              peg$currPos++;
+            } else {
+              s7 = peg$FAILED;
+              if (peg$silentFails === 0) { peg$fail(peg$e4); }
+            }
+            if (s7 !== peg$FAILED) {
+              peg$savedPos = s0;
+              s0 = peg$f64(s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4222,72 +4179,61 @@ function peg$parse(input, options) {
         peg$currPos = s0;
         s0 = peg$FAILED;
       }
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
     }
 
     return s0;
   }
 
-  function peg$parseSetLiteral() {
-    let s0, s1, s2, s3, s4, s5, s6, s7, s8;
+  function peg$parseSetTail() {
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12;
 
     s0 = peg$currPos;
-    if (input.charCodeAt(peg$currPos) === 123) {
-      s1 = peg$c2;
+    if (input.charCodeAt(peg$currPos) === 124) {
+      s1 = peg$c20;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e2); }
+      if (peg$silentFails === 0) { peg$fail(peg$e25); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$parse__();
-      s3 = [];
-      s4 = peg$parseExpr();
-      while (s4 !== peg$FAILED) {
-        s3.push(s4);
-        s4 = peg$currPos;
-        s5 = peg$currPos;
-        s6 = peg$parse__();
-        if (input.charCodeAt(peg$currPos) === 44) {
-          s7 = peg$c3;
-          peg$currPos++;
-        } else {
-          s7 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e3); }
-        }
-        if (s7 !== peg$FAILED) {
-          s8 = peg$parse__();
-          s6 = [s6, s7, s8];
-          s5 = s6;
-        } else {
-          peg$currPos = s5;
-          s5 = peg$FAILED;
-        }
+      s3 = peg$parseBinding();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse__();
+        s5 = peg$parseInToken();
         if (s5 !== peg$FAILED) {
-          s5 = peg$parseExpr();
-          if (s5 === peg$FAILED) {
-            peg$currPos = s4;
-            s4 = peg$FAILED;
+          s6 = peg$parse__();
+          s7 = peg$parseAdditive();
+          if (s7 !== peg$FAILED) {
+            s8 = peg$currPos;
+            s9 = peg$parse__();
+            s10 = peg$parseWhereToken();
+            if (s10 !== peg$FAILED) {
+              s11 = peg$parse__();
+              s12 = peg$parseExpr();
+              if (s12 !== peg$FAILED) {
+                s8 = s12;
+              } else {
+                peg$currPos = s8;
+                s8 = peg$FAILED;
+              }
+            } else {
+              peg$currPos = s8;
+              s8 = peg$FAILED;
+            }
+            if (s8 === peg$FAILED) {
+              s8 = null;
+            }
+            peg$savedPos = s0;
+            s0 = peg$f65(s3, s7, s8);
           } else {
-            s4 = s5;
+            peg$currPos = s0;
+            s0 = peg$FAILED;
           }
         } else {
-          s4 = s5;
+          peg$currPos = s0;
+          s0 = peg$FAILED;
         }
-      }
-      s4 = peg$parse__();
-      if (input.charCodeAt(peg$currPos) === 125) {
-        s5 = peg$c4;
-        peg$currPos++;
-      } else {
-        s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e4); }
-      }
-      if (s5 !== peg$FAILED) {
-        peg$savedPos = s0;
-        s0 = peg$f64(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4295,6 +4241,60 @@ function peg$parse(input, options) {
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
+    }
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = [];
+      s2 = peg$currPos;
+      s3 = peg$parse__();
+      if (input.charCodeAt(peg$currPos) === 44) {
+        s4 = peg$c3;
+        peg$currPos++;
+      } else {
+        s4 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e3); }
+      }
+      if (s4 !== peg$FAILED) {
+        s5 = peg$parse__();
+        s6 = peg$parseExpr();
+        if (s6 !== peg$FAILED) {
+          s2 = s6;
+        } else {
+          peg$currPos = s2;
+          s2 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+      while (s2 !== peg$FAILED) {
+        s1.push(s2);
+        s2 = peg$currPos;
+        s3 = peg$parse__();
+        if (input.charCodeAt(peg$currPos) === 44) {
+          s4 = peg$c3;
+          peg$currPos++;
+        } else {
+          s4 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e3); }
+        }
+        if (s4 !== peg$FAILED) {
+          s5 = peg$parse__();
+          s6 = peg$parseExpr();
+          if (s6 !== peg$FAILED) {
+            s2 = s6;
+          } else {
+            peg$currPos = s2;
+            s2 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s2;
+          s2 = peg$FAILED;
+        }
+      }
+      peg$savedPos = s0;
+      s1 = peg$f66(s1);
+      s0 = s1;
     }
 
     return s0;
@@ -4373,7 +4373,7 @@ function peg$parse(input, options) {
           }
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f65(s1, s2, s6);
+            s0 = peg$f67(s1, s2, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4456,7 +4456,7 @@ function peg$parse(input, options) {
             }
             if (s7 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f66(s1, s5);
+              s0 = peg$f68(s1, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4538,7 +4538,7 @@ function peg$parse(input, options) {
         }
         if (s7 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f67(s1, s5);
+          s0 = peg$f69(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4564,7 +4564,7 @@ function peg$parse(input, options) {
       s1 = peg$parseStringLiteral();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f68(s1);
+        s1 = peg$f70(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -4572,7 +4572,7 @@ function peg$parse(input, options) {
         s1 = peg$parseTrueToken();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f69();
+          s1 = peg$f71();
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -4580,7 +4580,7 @@ function peg$parse(input, options) {
           s1 = peg$parseFalseToken();
           if (s1 !== peg$FAILED) {
             peg$savedPos = s0;
-            s1 = peg$f70();
+            s1 = peg$f72();
           }
           s0 = s1;
           if (s0 === peg$FAILED) {
@@ -4650,7 +4650,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f71(s2);
+        s0 = peg$f73(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4925,7 +4925,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f72(s2);
+        s0 = peg$f74(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5019,7 +5019,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f73(s1);
+        s1 = peg$f75(s1);
       }
       s0 = s1;
     }
@@ -5132,7 +5132,7 @@ function peg$parse(input, options) {
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f74(s2);
+        s0 = peg$f76(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5178,7 +5178,7 @@ function peg$parse(input, options) {
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f75(s2);
+        s0 = peg$f77(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5324,7 +5324,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f76(s1);
+      s1 = peg$f78(s1);
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -5914,7 +5914,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f77();
+        s0 = peg$f79();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5951,7 +5951,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f78();
+        s0 = peg$f80();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6765,7 +6765,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f79();
+        s0 = peg$f81();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6802,7 +6802,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f80();
+        s0 = peg$f82();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7061,7 +7061,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f81();
+        s0 = peg$f83();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7098,7 +7098,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f82();
+        s0 = peg$f84();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7135,7 +7135,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f83();
+        s0 = peg$f85();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7320,7 +7320,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f84();
+        s0 = peg$f86();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7357,7 +7357,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f85();
+        s0 = peg$f87();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
