@@ -11,9 +11,9 @@
  *   (fs/overlayfs/namei.c ovl_lookup_single, 6.1 and 6.12). in_lookup_ended held the outer dentry
  *   due at the inner return: 2121 false violations on 6.1, 2559 on 6.12 (spec/vfs/inlookup.kinv:
  *   a dentry is due at the return of the frame that allocated it).
- * And kinv conform does not explain them (traces/kernel-programs/README.md, the layered workload): the
- * model has no ->lookup the capture does not probe, no nested lookup, no readdir that fills the
- * dcache, no downgrade_write.
+ * kinv conform follows neither the directories whose ->lookup the capture does not show nor
+ * overlayfs's lookup_one holds in its work directory (test/conform/unshown-lookup.test.ts; the
+ * layered workload in traces/kernel-programs/README.md).
  */
 import { gunzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
