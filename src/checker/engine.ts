@@ -653,10 +653,14 @@ export class Engine {
     return i + ':' + String(s.v);
   }
 
-  /** The open calls' part of the fingerprint. */
+  /**
+   * The open calls' part of the fingerprint: per frame, its function, the values captured at the
+   * call, the call's arguments (a return's handler reads them, `call.name`) and whether the task was
+   * unknown at the call. Two engines alike but for an open call's arguments step a return apart.
+   */
   private framesPart(): string {
-    return 'F:' + [...this.frames].map(([p,
-      fs]) => `${p}:${fs.map((f) => f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '')).join('>')}`).sort().join(';');
+    return 'F:' + [...this.frames].map(([p, fs]) => `${p}:${fs.map((f) => f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '')
+      + callArgsPart(f.call) + (f.unknown ? '?' : '')).join('>')}`).sort().join(';');
   }
 
   /** The fingerprint's parts after the stores' but the open calls': past-time tables, unknown tasks, reported verdicts. */
@@ -860,6 +864,11 @@ class DigestUnits {
   }
 }
 const DIGEST_UNITS = new DigestUnits();
+
+/** A call's arguments as a fingerprint reads them: name and value of each, in the event's order, quoted (no two read alike). */
+function callArgsPart(call: TraceEvent): string {
+  return JSON.stringify(call.args);
+}
 
 function copyStore(s: Runtime['stores'][number]): Runtime['stores'][number] {
   return s instanceof KeyedStore || s instanceof Relation ? s.clone() : { ...s };
