@@ -59,28 +59,43 @@ function childrenCpu(): number | undefined {
 const best = (xs: number[]): number => Math.min(...xs);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/**
- * Wall and CPU times of ten fresh `kinv explore --first` processes on the draft shape (CPU to a
- * clock tick, 10 ms): a start is ~0.1-0.3 s, so the machine's load moves single runs by tens of ms.
- */
-export function coldStart(scenario: string): Record<string, unknown> {
-  const bin = join(ROOT, 'bin', 'kinv.js');
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < 10; i++) {
-    const t = performance.now();
-    const c0 = childrenCpu();
-    const p = spawnSync(process.execPath, [bin, 'explore', '--d-add-ci', 'draft', '--order', 'new', '--scenario', scenario, '--first', '--format', 'json'], { encoding: 'utf8' });
-    const c1 = childrenCpu();
-    if (!p.stdout.includes('d_add_ci_parent_lock_balanced')) throw new Error(`explore found no draft counterexample in ${scenario}`);
-    wall.push(Number(((performance.now() - t) / 1000).toFixed(3)));
-    if (c0 !== undefined && c1 !== undefined) cpu.push(Number((c1 - c0).toFixed(2)));
-  }
+/** Wall seconds and children's CPU seconds (undefined off Linux) of one process run to its end. */
+function timed(args: string[]): { wall: number; cpu: number | undefined; stdout: string } {
+  const t = performance.now();
+  const c0 = childrenCpu();
+  const p = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  const c1 = childrenCpu();
+  const wall = Number(((performance.now() - t) / 1000).toFixed(3));
+  return { wall, cpu: c0 !== undefined && c1 !== undefined ? Number((c1 - c0).toFixed(2)) : undefined, stdout: p.stdout };
+}
+
+/** Best and median of wall and CPU seconds over runs. */
+function figures(runs: { wall: number; cpu: number | undefined }[]): Record<string, unknown> {
+  const wall = runs.map((r) => r.wall);
+  const cpu = runs.flatMap((r) => (r.cpu === undefined ? [] : [r.cpu]));
   return {
     seconds: wall, best: best(wall), median: median(wall),
     ...(cpu.length ? { cpuSeconds: cpu, cpuBest: best(cpu), cpuMedian: median(cpu) } : {}),
-    loadAverage: Number(loadavg()[0]!.toFixed(2)),
   };
+}
+
+/**
+ * Wall and CPU times of ten fresh `kinv explore --first` processes on the draft shape (CPU to a
+ * clock tick, 10 ms): a start is ~0.1-0.3 s, so the machine's load moves single runs by tens of ms.
+ * Each is paired with an empty Node start (`node -e 0`) run just before it, the floor under any
+ * command line on this Node and machine at that moment: kinv's own share is the difference.
+ */
+export function coldStart(scenario: string): Record<string, unknown> {
+  const bin = join(ROOT, 'bin', 'kinv.js');
+  const kinv: { wall: number; cpu: number | undefined }[] = [];
+  const floor: { wall: number; cpu: number | undefined }[] = [];
+  for (let i = 0; i < 10; i++) {
+    floor.push(timed(['-e', '0']));
+    const r = timed([bin, 'explore', '--d-add-ci', 'draft', '--order', 'new', '--scenario', scenario, '--first', '--format', 'json']);
+    if (!r.stdout.includes('d_add_ci_parent_lock_balanced')) throw new Error(`explore found no draft counterexample in ${scenario}`);
+    kinv.push(r);
+  }
+  return { ...figures(kinv), emptyNode: figures(floor), loadAverage: Number(loadavg()[0]!.toFixed(2)) };
 }
 
 /** States per second as a share of Spin 6.5's 300-450 K states/s on its coarse model of the protocol. */

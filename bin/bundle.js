@@ -4,11 +4,8 @@
 // the build's Node; another Node rejects it and the script compiles as usual. V8 checks the
 // source's length, not its content: the build writes the script and its cache together, and a
 // script edited by hand must be rebuilt (`npm run build`) or its cache deleted.
-// Node's modules are loaded by `require`: an ES import of node:fs builds its ES module face, which
-// loads fs's streams (a few ms of every start).
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
+// A CommonJS module (bin/package.json), as kinv.js that requires it.
+'use strict';
 const { readFileSync, writeFileSync } = require('node:fs');
 const { dirname } = require('node:path');
 const { Script } = require('node:vm');
@@ -26,7 +23,7 @@ function run(script, file) {
 }
 
 /** Runs the bundle, with its code cache when this Node accepts it. */
-export function runBundle(file) {
+function runBundle(file) {
   let cachedData;
   try {
     cachedData = readFileSync(`${file}.cache`);
@@ -44,9 +41,11 @@ export function runBundle(file) {
 }
 
 /** Runs the bundle on `argv` and writes its code cache when the process exits (`npm run build`). */
-export function trainBundle(file, argv) {
+function trainBundle(file, argv) {
   process.argv = [process.argv[0], file, ...argv];
   const script = compile(file, undefined);
   process.once('exit', () => writeFileSync(`${file}.cache`, script.createCachedData()));
   run(script, file);
 }
+
+module.exports = { runBundle, trainBundle };

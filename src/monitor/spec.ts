@@ -98,7 +98,11 @@ export class MonitorSpec {
     };
     for (const r of spec.rules) {
       maxSlots = Math.max(maxSlots, r.slots);
-      const rule = { guard: r.guard ? compileExpr(r.guard, ctx) : undefined, body: r.body.map((s) => compileStmt(s, ctx)) };
+      // With generated code the closures of a rule are never run (its handler's generated function
+      // is): compiled only if asked for, not at every start.
+      const rule = gen
+        ? lazyRule(r.guard ?? undefined, r.body, ctx)
+        : { guard: r.guard ? compileExpr(r.guard, ctx) : undefined, body: r.body.map((s) => compileStmt(s, ctx)) };
       for (const t of r.triggers) {
         const x = h(t.phase, t.name);
         x.rules.push(rule);
@@ -110,21 +114,27 @@ export class MonitorSpec {
     for (const inv of spec.invariants) {
       maxSlots = Math.max(maxSlots, inv.slots);
       this.invariantNames.push(inv.name);
-      const guard = inv.guard ? compileExpr(inv.guard, ctx) : undefined;
-      const body = compileExpr(inv.body, ctx);
-      const c: CompiledInvariant = {
-        ir: inv,
-        guard,
-        body,
-        test: { guard, body },
-        message: inv.message ? compileExpr(inv.message, ctx) : undefined,
-        unknownWhen: inv.unknown ? compileExpr(inv.unknown.cond, ctx) : undefined,
-        unknownReason: inv.unknown ? compileExpr(inv.unknown.reason, ctx) : undefined,
-        per: inv.per ? inv.per.map((p) => compileExpr(p, ctx)) : undefined,
-        slots: inv.slots,
-        domainStore: inv.body.k === 'quant' && inv.body.domain.k === 'state' ? this.storeIndex.get(inv.body.domain.state) : undefined,
-      };
-      if (gen) tests.push({ c, guard: inv.guard ? gen.exprFn(inv.guard) : undefined, body: gen.exprFn(inv.body) });
+      const domainStore = inv.body.k === 'quant' && inv.body.domain.k === 'state' ? this.storeIndex.get(inv.body.domain.state) : undefined;
+      let c: CompiledInvariant;
+      if (gen) {
+        c = lazyInvariant(inv, domainStore, ctx);
+        tests.push({ c, guard: inv.guard ? gen.exprFn(inv.guard) : undefined, body: gen.exprFn(inv.body) });
+      } else {
+        const guard = inv.guard ? compileExpr(inv.guard, ctx) : undefined;
+        const body = compileExpr(inv.body, ctx);
+        c = {
+          ir: inv,
+          guard,
+          body,
+          test: { guard, body },
+          message: inv.message ? compileExpr(inv.message, ctx) : undefined,
+          unknownWhen: inv.unknown ? compileExpr(inv.unknown.cond, ctx) : undefined,
+          unknownReason: inv.unknown ? compileExpr(inv.unknown.reason, ctx) : undefined,
+          per: inv.per ? inv.per.map((p) => compileExpr(p, ctx)) : undefined,
+          slots: inv.slots,
+          domainStore,
+        };
+      }
       if (inv.when === 'always') this.always.push(c);
       else for (const t of inv.triggers) (inv.when === 'on' ? h(t.phase, t.name).on : h(t.phase, t.name).after).push(c);
     }
@@ -184,6 +194,52 @@ export class MonitorSpec {
       }
     }
   }
+}
+
+/** `make()`, run on the first call only. */
+function once<T>(make: () => T): () => T {
+  let made = false;
+  let value: T;
+  return () => {
+    if (!made) { value = make(); made = true; }
+    return value;
+  };
+}
+
+/**
+ * A rule's closures, compiled when first read. compileExpr and compileStmt depend only on the node
+ * and the context, whose defs are all compiled before any rule: the same closures as compiled at once.
+ */
+function lazyRule(guardIR: TExpr | undefined, bodyIR: TStmt[], ctx: CompileContext): { guard: Compiled | undefined; body: CompiledStmt[] } {
+  const guard = once(() => (guardIR ? compileExpr(guardIR, ctx) : undefined));
+  const body = once(() => bodyIR.map((s) => compileStmt(s, ctx)));
+  return { get guard() { return guard(); }, get body() { return body(); } };
+}
+
+/**
+ * An invariant whose tests are generated code (set by the caller): the closures, which only explain
+ * a failed test, word its message and key its verdict, are compiled when first read (as lazyRule).
+ */
+function lazyInvariant(inv: InvariantIR, domainStore: number | undefined, ctx: CompileContext): CompiledInvariant {
+  const expr = (e: TExpr | null | undefined): (() => Compiled | undefined) => once(() => (e ? compileExpr(e, ctx) : undefined));
+  const guard = expr(inv.guard);
+  const body = once(() => compileExpr(inv.body, ctx));
+  const message = expr(inv.message);
+  const unknownWhen = expr(inv.unknown?.cond);
+  const unknownReason = expr(inv.unknown?.reason);
+  const per = once(() => inv.per?.map((p) => compileExpr(p, ctx)));
+  return {
+    ir: inv,
+    get guard() { return guard(); },
+    get body() { return body(); },
+    test: { guard: undefined, body: () => { throw new Error('internal: an invariant test read before the generated code was made'); } },
+    get message() { return message(); },
+    get unknownWhen() { return unknownWhen(); },
+    get unknownReason() { return unknownReason(); },
+    get per() { return per(); },
+    slots: inv.slots,
+    domainStore,
+  };
 }
 
 function compileCapture(cap: CaptureIR, ctx: CompileContext): { fns: Compiled[]; slots: number } {

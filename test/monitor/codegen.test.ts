@@ -104,6 +104,23 @@ describe('generated monitor code agrees with the closures', () => {
     expect([...closures.handlers.values()].flatMap((h) => [...h.on, ...h.after]).every((i) => i.test.body === i.body)).toBe(true);
   });
 
+  it('with generated code, the closures only an explanation reads are made on first read, and once', () => {
+    const generated = new CompiledSpec(bundled({}));
+    const invariants = [...generated.handlers.values()].flatMap((h) => [...h.on, ...h.after]);
+    const worded = invariants.find((i) => i.ir.message !== null && i.ir.guard !== null)!;
+    expect(worded).toBeDefined();
+    expect(typeof worded.body).toBe('function');
+    expect(worded.body).toBe(worded.body);
+    expect(worded.guard).toBe(worded.guard);
+    expect(typeof worded.message).toBe('function');
+    expect(worded.message).toBe(worded.message);
+    const unworded = invariants.find((i) => i.ir.message === null);
+    if (unworded) expect(unworded.message).toBeUndefined();
+    const rule = [...generated.handlers.values()].flatMap((h) => h.rules).find((r) => r.body.length > 0)!;
+    expect(rule.body.every((st) => typeof st === 'function')).toBe(true);
+    expect(rule.body).toBe(rule.body);
+  });
+
   const TINY = `enum Mode { R, W }
 event put(k: id, n: int, s: str)
 event drop(k: id)
