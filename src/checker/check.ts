@@ -163,8 +163,8 @@ export class SchemaValidator {
   /**
    * A record the vocabulary has no declaration for. A spec may declare a part of the vocabulary,
    * so a name it does not know is left out (reported once, KV303), whether event or function. A
-   * name that is a declared one but for case, `-` or `_`, or a point event written as a function
-   * or the reverse, is a record of the vocabulary written wrong: left out, it would read as an
+   * name that is a declared one of the same kind but for case, `-` or `_` is a record of the
+   * vocabulary written wrong: left out, it would read as an
    * event that never happened (an `ACQ` dropped makes its `rel` unheld), so it is damage, and its
    * task's state is unknown from there.
    */
@@ -174,11 +174,9 @@ export class SchemaValidator {
     const meant = this.spellings.get(spelling(name));
     if (meant === undefined) return 'unknown';
     const field = isFn ? 'fn' : 'ev';
-    if (meant.fn !== isFn) {
-      return { field, message: meant.fn
-        ? `'${name}' is a function: its records are 'call' and 'ret' with "fn":"${meant.name}"`
-        : `'${name}' is a point event, not a function: write "ev":"${meant.name}" with no 'fn'` };
-    }
+    // A record of the other kind is a source's own record of a kernel function the spec follows as
+    // a point event (a `call lock_rename` beside the spec's `lock_rename` event), not damage.
+    if (meant.fn !== isFn) return 'unknown';
     return { field, message: `${isFn ? 'function' : 'event'} '${name}' is not declared; '${meant.name}' is (names are exact)` };
   }
 
@@ -213,7 +211,7 @@ export async function runCheck(compiled: CompiledSpec, source: AsyncIterable<Tra
 /** Validates and steps one event (shared by runCheck and the in-memory API). */
 export function stepValidated(engine: Engine, validator: SchemaValidator, e: TraceEvent, report: CheckReport, diag: (d: Diagnostic) => void): void {
   const problem = validator.validate(e);
-  if (problem === undefined && (e.ev !== 'ret' || e.fn === undefined || !engine.isKnown(e.pid) || engine.returnsInnermost(e.pid, e.fn))) {
+  if (problem === undefined && (e.ev !== 'ret' || e.fn === undefined || !engine.followsCallsOf(e.pid) || engine.returnsInnermost(e.pid, e.fn))) {
     // The common case, without the diagnostics' allocations.
     report.stats.events++;
     const vs = engine.step(e);
@@ -237,7 +235,7 @@ export function stepValidated(engine: Engine, validator: SchemaValidator, e: Tra
     engine.gap(g);
     return;
   }
-  if (e.ev === 'ret' && e.fn !== undefined && engine.isKnown(e.pid)) {
+  if (e.ev === 'ret' && e.fn !== undefined && engine.followsCallsOf(e.pid)) {
     if (!engine.hasOpenCall(e.pid, e.fn)) {
       diag(error('KV304', `'ret ${e.fn}' of task ${e.pid} has no matching 'call ${e.fn}'`, at));
       const g: TraceGap = { kind: 'gap', reason: 'return without a call', pids: [e.pid], seq: e.seq, file: e.file, line: e.line };

@@ -393,8 +393,16 @@ export class Engine {
     return [];
   }
 
-  /** Whether `pid`'s state is known: a task not seen yet is unknown where tasks start unknown (a capture begun mid-syscall). */
   isKnown(pid: number): boolean {
+    return !this.unknownTasks.has(pid);
+  }
+
+  /**
+   * Whether a return of `pid` can be held to the calls its trace showed: a known task the trace has
+   * shown already, or any task where tasks start known. A task an ftrace capture has not shown yet
+   * may begin with the returns of calls made before the capture began.
+   */
+  followsCallsOf(pid: number): boolean {
     if (this.unknownTasks.has(pid)) return false;
     return this.rt.tasks.has(pid) || !(this.opts.tasksStartUnknown === true || this.newTasksUnknown);
   }

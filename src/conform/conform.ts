@@ -121,6 +121,8 @@ interface Capture {
   missingAcquisitions: Set<string>;
   unreleasedLocks: number;
   unshownLookupDirs: number;
+  /** Why the capture cannot conform: a directory not followed for its unshown ->lookup calls d_add_ci, where the shapes differ. */
+  unshownDci: string | undefined;
   lookupOneHoldEvents: number;
   events: number;
   judged: number;
@@ -195,26 +197,34 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   /** Directories in which the capture shows a ->lookup call; in which d_alloc_parallel made an in-lookup dentry. */
   const lookupDirs = new Set<string>();
   const newDentryDirs = new Set<string>();
+  /** Directories in which d_add_ci is called, and the first such call's place. */
+  const dciDirs = new Map<string, string>();
   // A task that holds a directory exclusive and looks names up in it through __lookup_slow is a
   // lookup_one caller (overlayfs's whiteouts and copy-up in its work directory under lock_rename,
   // nfsd, cachefiles), which the model has not: its exclusive holds reach __lookup_slow only
   // through lookup_slow's shared hold, and its W sessions allocate with lookup_open or
-  // lookup_one_qstr_excl. Such a hold, from its request to its release, is not judged.
+  // lookup_one_qstr_excl. What such a hold does between taking and releasing the lock is not
+  // judged; the lock events stay, so the model holds the directory exclusive as long (a hold
+  // session) and other tasks are judged against it.
   /** `pid dir` → the task's steps on the directory since its exclusive request, whether it holds it, whether it looked up under it. */
   const exclusiveHolds = new Map<string, { steps: Obs[]; held: boolean; lookups: boolean }>();
-  /** Steps of such holds. */
+  /** The steps of such holds between their lock events. */
   const lookupOneHolds = new Set<Obs>();
   const endHold = (key: string): void => {
     const h = exclusiveHolds.get(key);
-    if (h?.lookups === true) for (const s of h.steps) lookupOneHolds.add(s);
+    if (h?.lookups === true) for (const s of h.steps) if (s.ev !== 'acq_req' && s.ev !== 'acq' && s.ev !== 'rel') lookupOneHolds.add(s);
     exclusiveHolds.delete(key);
+  };
+  /** Forgets the holds of `pid` (every task's when undefined) without judging them either way: a gap. */
+  const forgetHolds = (pid: number | undefined): void => {
+    for (const key of [...exclusiveHolds.keys()]) if (pid === undefined || key.startsWith(`${pid} `)) exclusiveHolds.delete(key);
   };
   for await (const batch of source) {
     for (const item of batch) {
       if (isGap(item)) {
         gaps++;
-        if (item.pids === undefined) { everyUnknown = true; synced.clear(); unknown.clear(); proj.forget(undefined); touched.clear(); }
-        else for (const p of item.pids) { unknown.add(p); proj.forget(p); touched.delete(p); }
+        if (item.pids === undefined) { everyUnknown = true; synced.clear(); unknown.clear(); proj.forget(undefined); touched.clear(); forgetHolds(undefined); }
+        else for (const p of item.pids) { unknown.add(p); proj.forget(p); touched.delete(p); forgetHolds(p); }
         steps.push({ ev: 'gap', pids: item.pids, line: item.line, file: item.file });
         continue;
       }
@@ -256,7 +266,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       }
       const known = proj.locks.size;
       const lockBefore = lockEvent ? proj.locks.has(String(e.args.lock)) : true;
-      if (ev === 'call' && e.fn === 'lookup_slow') {
+      if (ev === 'call' && e.fn === 'lookup_slow' && !isUnknown(e.pid)) {
         const h = exclusiveHolds.get(`${e.pid} ${String(e.args.dir)}`);
         if (h?.held === true) h.lookups = true;
       }
@@ -280,6 +290,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
           const l = openLookup.get(e.pid);
           if (l !== undefined && l.exact === undefined) l.exact = obs.name;
           obs.exact = obs.name;
+          if (dir !== undefined && !dciDirs.has(dir)) dciDirs.set(dir, e.line !== undefined ? `${e.file ?? ''}:${e.line}` : `event ${i}`);
         }
       }
       if (oev === 'sync') {
@@ -354,6 +365,11 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   // a capture that shows no ->lookup anywhere drops the model's everywhere, see shows).
   const unshownLookup = new Set(startUnknown && shown.get('call')?.has('lookup') === true
     ? [...newDentryDirs].filter((d) => !lookupDirs.has(d) && proj.locks.has(d) && !unreleased.has(d)) : []);
+  // ...unless it calls d_add_ci, where the shapes differ: the capture cannot tell them apart there.
+  const unshownDciDir = [...unshownLookup].find((d) => dciDirs.has(d));
+  const unshownDci = unshownDciDir === undefined ? undefined
+    : `directory ${unshownDciDir} calls d_add_ci (${dciDirs.get(unshownDciDir)!}), but the capture shows none of its ->lookup calls: `
+      + 'it is not followed, and there the shapes differ';
   // When the capture misses acquisitions of a mode (an unprobed down_write_nested or
   // down_read_killable), a syscall whose first lock event on a directory is a release of that mode
   // did its events there before it under an acquisition the capture does not show: they are not
@@ -377,7 +393,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   }
   steps.length = kept;
   return { steps, shown, ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome, missingAcquisitions,
-    unreleasedLocks: unreleased.size, unshownLookupDirs: unshownLookup.size, lookupOneHoldEvents,
+    unreleasedLocks: unreleased.size, unshownLookupDirs: unshownLookup.size, unshownDci, lookupOneHoldEvents,
     events: index, judged, directories: dirs.size, unknownTaskEvents, gaps };
 }
 
@@ -453,6 +469,7 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     if (failed !== undefined) return failed;
   }
   if (gapAt !== undefined) return result({ verdict: 'unknown', unknown: `${gapAt}: the model's state after it is not known` });
+  if (cap.unshownDci !== undefined) return result({ verdict: 'unknown', unknown: cap.unshownDci });
   return result({ verdict: 'conforms' });
 }
 
