@@ -19,12 +19,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkTraceFile, type FileReport } from '../../src/checker/file.js';
-import { SpecSet } from '../../src/checker/spec-set.js';
-import { parseFunctionList, parseProbeDefinitions } from '../../src/trace/coverage.js';
+import type { FileReport } from '../../src/checker/file.js';
+import { checkWithCapture } from '../helpers/programs-capture.js';
 
 const DIR = 'traces/kernel-programs';
-const specs = new SpecSet([], {});
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-wild-'));
 
 /** Error diagnostics of the last check (damage that leaves the verdict to no one). */
@@ -32,16 +30,7 @@ let errors: string[] = [];
 /** `kinv check --all`, with the capture's probes and functions declared when `capture` is given. */
 async function check(path: string, capture?: string): Promise<FileReport> {
   errors = [];
-  const r = await checkTraceFile(path, specs, {
-    all: true,
-    onDiagnostic: (d) => { if (d.severity === 'error') errors.push(`${d.code} ${d.at?.line ?? ''}`); },
-    ...(capture === undefined ? {} : {
-      probes: parseProbeDefinitions(readFileSync(join(DIR, capture, 'kprobe_events'), 'latin1')).probes,
-      kernelFunctions: parseFunctionList(readFileSync(join(DIR, capture, 'functions'), 'latin1')),
-    }),
-  });
-  expect(r).toBeDefined();
-  return r!;
+  return checkWithCapture(path, capture, errors);
 }
 
 /** The capture's lines (1-based, inclusive ranges) of one task each, in the capture's order. */
