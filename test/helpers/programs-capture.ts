@@ -1,6 +1,7 @@
 /** Checking a bundled capture of traces/kernel-programs the way its README does (`kinv check --all --probes --functions`). */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { expect } from 'vitest';
 import { checkTraceFile, type FileReport } from '../../src/checker/file.js';
 import { SpecSet } from '../../src/checker/spec-set.js';
@@ -25,3 +26,29 @@ export async function checkWithCapture(path: string, capture: string | undefined
   expect(r).toBeDefined();
   return r!;
 }
+
+/** The capture's lines (1-based, inclusive ranges) of one task each, in the capture's order, and where each landed in the excerpt. */
+export function excerpt(capture: string, spans: [pid: number, from: number, to: number][]): { lines: string[]; at: Map<number, number> } {
+  const all = gunzipSync(readFileSync(join(PROGRAMS, capture, 'trace.gz'))).toString('latin1').split('\n');
+  const lines: string[] = [];
+  const at = new Map<number, number>();
+  for (let n = 1; n <= all.length; n++) {
+    const l = all[n - 1]!;
+    if (spans.some(([pid, a, b]) => n >= a && n <= b && l.includes(`-${pid} `))) {
+      lines.push(l);
+      at.set(n, lines.length);
+    }
+  }
+  return { lines, at };
+}
+
+/** Writes `lines` as a log file `name` in folder `dir`; its path. */
+export function writeLog(dir: string, name: string, lines: string[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, lines.join('\n') + '\n', 'latin1');
+  return path;
+}
+
+/** A report's verdicts but pending ones, as kind, invariant and line. */
+export const found = (r: FileReport): [string, string, number | undefined][] =>
+  r.verdicts.filter((v) => v.kind !== 'pending').map((v) => [v.kind, v.invariant, v.event?.line]);

@@ -15,15 +15,13 @@
  * overlayfs's lookup_one holds in its work directory (test/conform/unshown-lookup.test.ts; the
  * layered workload in traces/kernel-programs/README.md).
  */
-import { gunzipSync } from 'node:zlib';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FileReport } from '../../src/checker/file.js';
-import { checkWithCapture } from '../helpers/programs-capture.js';
+import { checkWithCapture, excerpt, found, PROGRAMS as DIR, writeLog } from '../helpers/programs-capture.js';
 
-const DIR = 'traces/kernel-programs';
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-layered-'));
 
 let errors: string[] = [];
@@ -33,24 +31,7 @@ async function check(path: string, capture?: string): Promise<FileReport> {
   return checkWithCapture(path, capture, errors);
 }
 
-/** The capture's lines `from`..`to` (1-based) of task `pid`, and where each landed in the excerpt. */
-function excerpt(capture: string, pid: number, from: number, to: number): { lines: string[]; at: Map<number, number> } {
-  const all = gunzipSync(readFileSync(join(DIR, capture, 'trace.gz'))).toString('latin1').split('\n');
-  const lines: string[] = [];
-  const at = new Map<number, number>();
-  for (let n = from; n <= to; n++) {
-    const l = all[n - 1]!;
-    if (l.includes(`-${pid} `)) { lines.push(l); at.set(n, lines.length); }
-  }
-  return { lines, at };
-}
-const write = (name: string, lines: string[]): string => {
-  const path = join(tmp, name);
-  writeFileSync(path, lines.join('\n') + '\n', 'latin1');
-  return path;
-};
-const found = (r: FileReport): [string, string, number | undefined][] =>
-  r.verdicts.filter((v) => v.kind !== 'pending').map((v) => [v.kind, v.invariant, v.event?.line]);
+const write = (name: string, lines: string[]): string => writeLog(tmp, name, lines);
 
 describe('6.1-layered: a stat through an overlay, two lookups nested in one task', () => {
   // lkwork-911 stats /mnt/ovl/p/data0 (syscall 4157..4201): walk_component takes the overlay's p
@@ -62,7 +43,7 @@ describe('6.1-layered: a stat through an overlay, two lookups nested in one task
   const [pid, from, to] = [911, 4157, 4201] as const;
 
   it('is no violation: the overlay\'s dentry is due when the outer lookup returns, not the inner ones', async () => {
-    const { lines } = excerpt(capture, pid, from, to);
+    const { lines } = excerpt(capture, [[pid, from, to]]);
     expect(lines.length).toBe(45);
     const r = await check(write('nested.txt', lines));
     expect(errors).toEqual([]);
@@ -72,7 +53,7 @@ describe('6.1-layered: a stat through an overlay, two lookups nested in one task
   });
 
   it('an inner lookup that returns with its own dentry still in lookup is one, at its return', async () => {
-    const { lines, at } = excerpt(capture, pid, from, to);
+    const { lines, at } = excerpt(capture, [[pid, from, to]]);
     const cut = lines.filter((_, i) => i + 1 !== at.get(4175));
     const r = await check(write('nested-inner-kept.txt', cut));
     // (every line after the cut moves up by one)
@@ -89,7 +70,7 @@ describe('6.1-layered: a stat through an overlay, two lookups nested in one task
   });
 
   it('the outer lookup that returns with the overlay\'s dentry still in lookup is one, at the outer return', async () => {
-    const { lines, at } = excerpt(capture, pid, from, to);
+    const { lines, at } = excerpt(capture, [[pid, from, to]]);
     const cut = lines.filter((_, i) => i + 1 !== at.get(4197));
     const r = await check(write('nested-outer-kept.txt', cut));
     expect(found(r)).toEqual([

@@ -14,15 +14,13 @@
  * - d_add_ci names printed past their end with `"` bytes of their own, which the reader refused as
  *   damaged lines (KV306), leaving the capture without a verdict (records.test).
  */
-import { gunzipSync } from 'node:zlib';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FileReport } from '../../src/checker/file.js';
-import { checkWithCapture } from '../helpers/programs-capture.js';
+import { checkWithCapture, excerpt, found, PROGRAMS as DIR, writeLog } from '../helpers/programs-capture.js';
 
-const DIR = 'traces/kernel-programs';
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-wild-'));
 
 /** Error diagnostics of the last check (damage that leaves the verdict to no one). */
@@ -33,28 +31,7 @@ async function check(path: string, capture?: string): Promise<FileReport> {
   return checkWithCapture(path, capture, errors);
 }
 
-/** The capture's lines (1-based, inclusive ranges) of one task each, in the capture's order. */
-function excerpt(capture: string, spans: [pid: number, from: number, to: number][]): { lines: string[]; at: Map<number, number> } {
-  const all = gunzipSync(readFileSync(join(DIR, capture, 'trace.gz'))).toString('latin1').split('\n');
-  const lines: string[] = [];
-  const at = new Map<number, number>();
-  for (let n = 1; n <= all.length; n++) {
-    const l = all[n - 1]!;
-    if (spans.some(([pid, a, b]) => n >= a && n <= b && l.includes(`-${pid} `))) {
-      lines.push(l);
-      at.set(n, lines.length);
-    }
-  }
-  return { lines, at };
-}
-
-const write = (name: string, lines: string[]): string => {
-  const path = join(tmp, name);
-  writeFileSync(path, lines.join('\n') + '\n', 'latin1');
-  return path;
-};
-const found = (r: FileReport): [string, string, number | undefined][] =>
-  r.verdicts.filter((v) => v.kind !== 'pending').map((v) => [v.kind, v.invariant, v.event?.line]);
+const write = (name: string, lines: string[]): string => writeLog(tmp, name, lines);
 
 describe('6.1-wild: two spellings of one name ordered both ways by d_add_ci', () => {
   // rm-1535 looks up "MIXED0" while the disk holds "Mixed0": d_add_ci allocates "Mixed0" owning
