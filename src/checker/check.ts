@@ -164,20 +164,17 @@ export class SchemaValidator {
    * A record the vocabulary has no declaration for. A spec may declare a part of the vocabulary,
    * so a name it does not know is left out (reported once, KV303), whether event or function. A
    * name that is a declared one of the same kind but for case, `-` or `_` is a record of the
-   * vocabulary written wrong: left out, it would read as an
-   * event that never happened (an `ACQ` dropped makes its `rel` unheld), so it is damage, and its
-   * task's state is unknown from there.
+   * vocabulary written wrong: left out, it would read as an event that never happened (an `ACQ`
+   * dropped makes its `rel` unheld), so it is damage, and its task's state is unknown from there.
    */
   private undeclared(e: TraceEvent): SchemaProblem | 'unknown' {
     const isFn = e.ev === 'call' || e.ev === 'ret';
     const name = isFn ? e.fn ?? '' : e.ev;
     const meant = this.spellings.get(spelling(name));
-    if (meant === undefined) return 'unknown';
-    const field = isFn ? 'fn' : 'ev';
     // A record of the other kind is a source's own record of a kernel function the spec follows as
     // a point event (a `call lock_rename` beside the spec's `lock_rename` event), not damage.
-    if (meant.fn !== isFn) return 'unknown';
-    return { field, message: `${isFn ? 'function' : 'event'} '${name}' is not declared; '${meant.name}' is (names are exact)` };
+    if (meant === undefined || meant.fn !== isFn) return 'unknown';
+    return { field: isFn ? 'fn' : 'ev', message: `${isFn ? 'function' : 'event'} '${name}' is not declared; '${meant.name}' is (names are exact)` };
   }
 
   private nameOf(e: TraceEvent): string {

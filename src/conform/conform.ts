@@ -23,6 +23,7 @@ import type { SpecSet } from '../checker/spec-set.js';
 import type { DAddCiShape, LockOrder } from '../sim/state.js';
 import { isGap, type Scalar, type TraceEvent, type TraceItem } from '../trace/event.js';
 import { detach } from '../trace/ftrace/bytes.js';
+import { LookupOneHolds } from './lookup-one.js';
 import { keyOfObs, Projector, type Obs } from './project.js';
 import { DEFAULT_LIMITS, DirSearch, describeCandidate, type Observability, type SearchLimits } from './search.js';
 
@@ -199,32 +200,15 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   const newDentryDirs = new Set<string>();
   /** Directories in which d_add_ci is called, and the first such call's place. */
   const dciDirs = new Map<string, string>();
-  // A task that holds a directory exclusive and looks names up in it through __lookup_slow is a
-  // lookup_one caller (overlayfs's whiteouts and copy-up in its work directory under lock_rename,
-  // nfsd, cachefiles), which the model has not: its exclusive holds reach __lookup_slow only
-  // through lookup_slow's shared hold, and its W sessions allocate with lookup_open or
-  // lookup_one_qstr_excl. What such a hold does between taking and releasing the lock is not
-  // judged; the lock events stay, so the model holds the directory exclusive as long (a hold
-  // session) and other tasks are judged against it.
-  /** `pid dir` → the task's steps on the directory since its exclusive request, whether it holds it, whether it looked up under it. */
-  const exclusiveHolds = new Map<string, { steps: Obs[]; held: boolean; lookups: boolean }>();
-  /** The steps of such holds between their lock events. */
-  const lookupOneHolds = new Set<Obs>();
-  const endHold = (key: string): void => {
-    const h = exclusiveHolds.get(key);
-    if (h?.lookups === true) for (const s of h.steps) if (s.ev !== 'acq_req' && s.ev !== 'acq' && s.ev !== 'rel') lookupOneHolds.add(s);
-    exclusiveHolds.delete(key);
-  };
-  /** Forgets the holds of `pid` (every task's when undefined) without judging them either way: a gap. */
-  const forgetHolds = (pid: number | undefined): void => {
-    for (const key of [...exclusiveHolds.keys()]) if (pid === undefined || key.startsWith(`${pid} `)) exclusiveHolds.delete(key);
-  };
+  const lookupOne = new LookupOneHolds();
   for await (const batch of source) {
     for (const item of batch) {
       if (isGap(item)) {
         gaps++;
-        if (item.pids === undefined) { everyUnknown = true; synced.clear(); unknown.clear(); proj.forget(undefined); touched.clear(); forgetHolds(undefined); }
-        else for (const p of item.pids) { unknown.add(p); proj.forget(p); touched.delete(p); forgetHolds(p); }
+        if (item.pids === undefined) {
+          everyUnknown = true; synced.clear(); unknown.clear(); proj.forget(undefined); touched.clear(); lookupOne.forget(undefined);
+        }
+        else for (const p of item.pids) { unknown.add(p); proj.forget(p); touched.delete(p); lookupOne.forget(p); }
         steps.push({ ev: 'gap', pids: item.pids, line: item.line, file: item.file });
         continue;
       }
@@ -266,10 +250,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       }
       const known = proj.locks.size;
       const lockBefore = lockEvent ? proj.locks.has(String(e.args.lock)) : true;
-      if (ev === 'call' && e.fn === 'lookup_slow' && !isUnknown(e.pid)) {
-        const h = exclusiveHolds.get(`${e.pid} ${String(e.args.dir)}`);
-        if (h?.held === true) h.lookups = true;
-      }
+      if (ev === 'call' && e.fn === 'lookup_slow' && !isUnknown(e.pid)) lookupOne.lookupSlow(e.pid, String(e.args.dir));
       const obs = proj.project(e, i);
       if (obs === undefined) continue;
       const dir = obs.dir;
@@ -294,7 +275,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         }
       }
       if (oev === 'sync') {
-        for (const key of [...exclusiveHolds.keys()]) if (key.startsWith(`${e.pid} `)) endHold(key);
+        lookupOne.endAll(e.pid);
         requests.delete(e.pid);
         const was = isUnknown(e.pid);
         synced.add(e.pid);
@@ -322,20 +303,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       if (oev === 'rel') released.add(dir);
       obs.dir = interned(names, dir);
       steps.push(obs);
-      const holdKey = `${e.pid} ${dir}`;
-      const hold = exclusiveHolds.get(holdKey);
-      if ((oev === 'acq_req' || (oev === 'acq' && hold === undefined)) && obs.mode === 'W') {
-        endHold(holdKey);
-        exclusiveHolds.set(holdKey, { steps: [obs], held: oev === 'acq', lookups: false });
-      } else if (hold !== undefined) {
-        // (a shared request after an exclusive one: that one failed, a trylock)
-        if ((oev === 'acq_req' || oev === 'acq') && obs.mode !== 'W') endHold(holdKey);
-        else {
-          hold.steps.push(obs);
-          if (oev === 'acq') hold.held = true;
-          if (oev === 'rel') endHold(holdKey);
-        }
-      }
+      lookupOne.step(e.pid, dir, obs);
       if (oev === 'acq_req') requests.set(e.pid, { obs, kind: e.args.kind });
       let anchors = anchored.get(e.pid);
       if (anchors === undefined) anchored.set(e.pid, anchors = new Set());
@@ -357,7 +325,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   if (relW > acqW) missingAcquisitions.add('W');
   // A lock the capture never releases is not followed: its release probes were filtered out (a
   // capture filtered by lock on its releases only), or it is no directory's (an mm lock).
-  for (const key of [...exclusiveHolds.keys()]) endHold(key);
+  lookupOne.endAll(undefined);
   const unreleased = new Set([...proj.locks].filter((l) => !released.has(l)));
   // A capture shows the ->lookup of the filesystems it probes: in a directory where d_alloc_parallel
   // made in-lookup dentries and no ->lookup is ever shown, every lookup is a step the model takes and
@@ -382,7 +350,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   let lookupOneHoldEvents = 0;
   for (const st of steps) {
     if (!isGapStep(st) && failedRequests.has(st)) continue;
-    if (!isGapStep(st) && lookupOneHolds.has(st)) { lookupOneHoldEvents++; continue; }
+    if (!isGapStep(st) && lookupOne.unjudged.has(st)) { lookupOneHoldEvents++; continue; }
     if (!isGapStep(st) && st.dir !== undefined) {
       if (unreleased.has(st.dir) || unshownLookup.has(st.dir)) continue;
       if (unseenHold.size > 0 && unseenHold.has(st)) { unknownTaskEvents++; continue; }

@@ -1,0 +1,71 @@
+/**
+ * Exclusive holds under which their task looks names up through `__lookup_slow`: `lookup_one`
+ * under its caller's lock (overlayfs's whiteouts and copy-up in its work directory under
+ * lock_rename, nfsd, cachefiles). The model has no such step: its exclusive holds reach
+ * `__lookup_slow` only through lookup_slow's shared hold, and its W sessions allocate with
+ * lookup_open or lookup_one_qstr_excl. What such a hold does between taking and releasing the lock
+ * is not judged; its lock events are, so the model holds the directory exclusive as long (a hold
+ * session) and other tasks are judged against it.
+ */
+import type { Obs } from './project.js';
+
+interface Hold {
+  /** The task's steps on the directory since its exclusive request. */
+  steps: Obs[];
+  held: boolean;
+  /** Whether the task looked a name up in the directory while holding it. */
+  lookups: boolean;
+}
+
+export class LookupOneHolds {
+  /** pid → directory → its open exclusive hold (requested or taken). */
+  private readonly open = new Map<number, Map<string, Hold>>();
+  /** The steps of such holds between their lock events: not judged. */
+  readonly unjudged = new Set<Obs>();
+
+  /** A `__lookup_slow` of a known task in directory `dir`. */
+  lookupSlow(pid: number, dir: string): void {
+    const h = this.open.get(pid)?.get(dir);
+    if (h?.held === true) h.lookups = true;
+  }
+
+  /** A judged step of task `pid` on directory `dir` (its raw id). */
+  step(pid: number, dir: string, obs: Obs): void {
+    const ev = obs.ev;
+    let mine = this.open.get(pid);
+    const hold = mine?.get(dir);
+    if ((ev === 'acq_req' || (ev === 'acq' && hold === undefined)) && obs.mode === 'W') {
+      if (hold !== undefined) this.end(pid, dir);
+      if (mine === undefined) this.open.set(pid, mine = new Map());
+      mine.set(dir, { steps: [obs], held: ev === 'acq', lookups: false });
+      return;
+    }
+    if (hold === undefined) return;
+    // (a shared request after an exclusive one: that one failed, a trylock)
+    if ((ev === 'acq_req' || ev === 'acq') && obs.mode !== 'W') { this.end(pid, dir); return; }
+    hold.steps.push(obs);
+    if (ev === 'acq') hold.held = true;
+    if (ev === 'rel') this.end(pid, dir);
+  }
+
+  /** The task's syscall ended (or the trace did, every task's when undefined): its holds end as they are. */
+  endAll(pid: number | undefined): void {
+    for (const [p, dirs] of this.open) {
+      if (pid !== undefined && p !== pid) continue;
+      for (const dir of [...dirs.keys()]) this.end(p, dir);
+    }
+  }
+
+  /** Forgets the holds of `pid` (every task's when undefined) without judging them either way: a gap. */
+  forget(pid: number | undefined): void {
+    if (pid === undefined) this.open.clear(); else this.open.delete(pid);
+  }
+
+  private end(pid: number, dir: string): void {
+    const mine = this.open.get(pid);
+    const h = mine?.get(dir);
+    if (h?.lookups === true) for (const s of h.steps) if (s.ev !== 'acq_req' && s.ev !== 'acq' && s.ev !== 'rel') this.unjudged.add(s);
+    mine?.delete(dir);
+    if (mine?.size === 0) this.open.delete(pid);
+  }
+}
