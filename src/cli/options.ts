@@ -24,6 +24,8 @@ export interface CommandSpec {
   options: OptionTable;
   /** Extra text after the options (positionals, examples). */
   notes?: string;
+  /** What the command's exit codes mean (default: EXIT_CODES, a check's). */
+  exits?: string;
 }
 
 const spec: OptionSpec = {
@@ -90,6 +92,7 @@ export const COMMANDS = {
     summary: 'parse and check a spec',
     usage: 'kinv lint [options] [FILE|DIR]...',
     options: { spec, param },
+    exits: 'Exit codes: 0 the spec is well formed (warnings may be printed); 2 it has errors, each printed with its file:line:column; 70 internal error.',
   },
   probes: {
     summary: "print the reference probe set for a kernel, offsets from its BTF, as a shell script",
@@ -103,11 +106,14 @@ export const COMMANDS = {
       },
     },
     notes: 'Paste the output into bash or zsh as root, then: kinv_record COMMAND (trace-cmd) or kinv_perf_record COMMAND (perf).',
+    exits: 'Exit codes: 0 the script was printed; 2 usage error, or the BTF unreadable; 3 offsets missing from the BTF or in doubt (no script printed);'
+      + ' 70 internal error.',
   },
   examples: {
     summary: 'check the bundled traces against their expected verdicts',
     usage: 'kinv examples',
     options: {},
+    exits: 'Exit codes: 0 every bundled trace gave exactly its expected verdicts; 1 one did not; 2 spec error; 70 internal error.',
   },
   sim: {
     summary: 'run the lookup-path model and print its trace as NDJSON',
@@ -122,6 +128,8 @@ export const COMMANDS = {
       },
       'max-steps': { type: 'string', value: 'N', kind: 'int', help: 'stop after N steps (default 10000000)' },
     },
+    exits: 'Exit codes: 0 the run was written (a deadlock or the step bound is reported on stderr); 2 usage error, or the output cannot be opened;'
+      + ' 3 the output cannot be written; 70 internal error.',
   },
   explore: {
     summary: 'search every interleaving and fault of a small scenario against the spec',
@@ -141,6 +149,8 @@ export const COMMANDS = {
       itf: { type: 'string', value: 'FILE', help: "write the first counterexample as an ITF trace (the spec's state after each event)" },
       html: { type: 'string', value: 'FILE', help: 'write the first counterexample as a self-contained HTML timeline' },
     },
+    exits: 'Exit codes: 0 no violation in any interleaving; 1 a counterexample; 2 usage or spec error; 3 unknown: the search was cut by'
+      + ' --max-states or --max-depth before it found one (or a counterexample file cannot be written); 70 internal error.',
   },
   conform: {
     summary: 'is a trace a behaviour of the model? (TLA+-style trace validation)',
@@ -154,7 +164,8 @@ export const COMMANDS = {
       spec, param, format,
       'max-states': { type: 'string', value: 'N', kind: 'int', help: 'candidate model states per directory before the verdict is unknown (default 10000)' },
     },
-    notes: 'Exit codes: 0 conforms (auto: to some shape); 1 does not (auto: to none); 2 usage or spec error; 3 cannot tell (unreadable, a gap, a bound).',
+    exits: 'Exit codes: 0 conforms (auto: to some shape); 1 does not (auto: to none); 2 usage or spec error; 3 cannot tell (unreadable, a gap, a bound);'
+      + ' 70 internal error.',
   },
   fuzz: {
     summary: 'hunt spec violations with fast-check, each shrunk to a minimal story',
@@ -175,6 +186,8 @@ export const COMMANDS = {
       itf: { type: 'string', value: 'FILE', help: "write the first finding as an ITF trace (the spec's state after each event)" },
       html: { type: 'string', value: 'FILE', help: 'write the first finding as a self-contained HTML timeline' },
     },
+    exits: 'Exit codes: 0 no finding in the runs made (not a proof: explore is); 1 a finding; 2 usage or spec error; 3 a finding file cannot be written;'
+      + ' 70 internal error.',
   },
 } satisfies Record<string, CommandSpec>;
 
@@ -210,7 +223,7 @@ export function commandHelp(name: string): string {
   if (rows.length) out.push('Options:', table(rows), '');
   out.push('Common options:', table(COMMON.map(([a, b]) => [a.startsWith('--') ? `    ${a}` : a, b])), '');
   if (c.notes) out.push(c.notes, '');
-  out.push(EXIT_CODES);
+  out.push(c.exits ?? EXIT_CODES);
   return out.join('\n');
 }
 
@@ -228,6 +241,7 @@ export function mainHelp(): string {
     'Common options:',
     table(COMMON.map(([a, b]) => [a.startsWith('--') ? `    ${a}` : a, b])),
     '',
-    EXIT_CODES,
+    'Exit codes: 0 nothing found; 1 something found (a violation, a counterexample, a non-conformance); 2 usage or spec error;',
+    '3 unknown (input unreadable or damaged, a bound reached); 70 internal error. Each command\'s --help says what they mean for it.',
   ].join('\n');
 }

@@ -41,6 +41,28 @@ describe('--version and --help', () => {
     });
   }
 
+  it('each command states its own exit codes once', async () => {
+    for (const name of Object.keys(COMMANDS)) {
+      const help = (await kinv([name, '--help'])).stdout;
+      expect(help.match(/Exit codes:/g), name).toHaveLength(1);
+    }
+    expect((await kinv(['conform', '--help'])).stdout).toContain('Exit codes: 0 conforms');
+    expect((await kinv(['conform', '--help'])).stdout).not.toContain('every invariant holds');
+    expect((await kinv(['explore', '--help'])).stdout).toContain('3 unknown: the search was cut');
+  });
+
+  it('an exploration cut by its bound before any counterexample is unknown (exit 3), not "no violation"', async () => {
+    const cut = await kinv(['explore', '--scenario', 'pair', '--d-add-ci', 'mainline', '--max-states', '40']);
+    expect(cut.code).toBe(3);
+    expect(cut.stdout).toContain('no violation in the states explored');
+    expect(cut.stdout).not.toContain('any interleaving');
+    const whole = await kinv(['explore', '--scenario', 'pair', '--d-add-ci', 'mainline']);
+    expect([whole.code, whole.stdout.includes('no violation in any interleaving')]).toEqual([0, true]);
+    // A counterexample found before the bound is a violation whatever the bound cut.
+    const found = await kinv(['explore', '--scenario', 'single', '--d-add-ci', 'draft', '--order', 'new', '--max-states', '40']);
+    expect([found.code, found.stdout.includes('cut by --max-states'), found.stdout.includes('is unknown')]).toEqual([1, true, false]);
+  });
+
   it('lists the options of explore and fuzz that shape a run', async () => {
     const explore = (await kinv(['explore', '--help'])).stdout;
     for (const o of ['--spec', '--param', '--creat', '--exact-hashed', '--alloc-fail', '--out']) expect(explore).toContain(o);

@@ -193,14 +193,19 @@ export async function exploreCmd(argv: string[]): Promise<number> {
   if (format === 'json') process.stdout.write(jsonLine(summary));
   else {
     const n = r.counterexamples.length;
+    // A search cut by a bound has not seen every interleaving: its silence is not a verdict.
     const found = n
       ? st.red(st.bold(`${n} invariant${n === 1 ? '' : 's'} violated`)) + ` (${r.counterexamples.map((c) => c.invariant).join(', ')})`
-      : st.bold('no violation in any interleaving');
+      : r.cut ? st.bold('no violation in the states explored') : st.bold('no violation in any interleaving');
     process.stdout.write(`${found}: ${r.explored} states explored, ${r.distinct} distinct, depth ${r.depth}, ${r.seconds.toFixed(2)} s (${rate2} states/s)`
       + ` — ${describe.join(' ')}\n`);
-    if (r.cut) process.stdout.write(`the search was cut by --max-${r.cut === 'depth' ? 'depth' : 'states'}: states beyond it were not explored\n`);
+    if (r.cut) {
+      process.stdout.write(`the search was cut by --max-${r.cut === 'depth' ? 'depth' : 'states'}: states beyond it were not explored`
+        + `${n ? '' : ', so whether an invariant can be violated is unknown'}\n`);
+    }
   }
-  return r.counterexamples.length ? 1 : 0;
+  if (r.counterexamples.length) return 1;
+  return r.cut ? 3 : 0;
 }
 
 function ioReason(e: unknown): string {
