@@ -84,6 +84,8 @@ export interface ConformReport {
   unshownLookupDirs: number;
   /** Events of exclusive holds under which the task looks names up through __lookup_slow (lookup_one callers): not judged. */
   lookupOneHoldEvents: number;
+  /** d_add_ci calls judged: the shapes differ only inside d_add_ci, so a capture without one cannot tell them apart. */
+  dAddCiCalls: number;
   gaps: number;
   results: ShapeResult[];
 }
@@ -125,6 +127,7 @@ interface Capture {
   /** Why the capture cannot conform: a directory not followed for its unshown ->lookup calls d_add_ci, where the shapes differ. */
   unshownDci: string | undefined;
   lookupOneHoldEvents: number;
+  dAddCiCalls: number;
   events: number;
   judged: number;
   directories: number;
@@ -147,7 +150,7 @@ export async function conformRead(opened: Pick<ReadTrace, 'file' | 'format' | 's
   return {
     file: opened.file, format: opened.format, events: cap.events, judged: cap.judged, directories: cap.directories,
     unobservedAcquisitions: results[0]?.phantoms ?? 0, unknownTaskEvents: cap.unknownTaskEvents, unreleasedLocks: cap.unreleasedLocks,
-    unshownLookupDirs: cap.unshownLookupDirs, lookupOneHoldEvents: cap.lookupOneHoldEvents, gaps: cap.gaps,
+    unshownLookupDirs: cap.unshownLookupDirs, lookupOneHoldEvents: cap.lookupOneHoldEvents, dAddCiCalls: cap.dAddCiCalls, gaps: cap.gaps,
     results: results.map((r) => r.result),
   };
 }
@@ -201,6 +204,8 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   /** Directories in which d_add_ci is called, and the first such call's place. */
   const dciDirs = new Map<string, string>();
   const lookupOne = new LookupOneHolds();
+  /** Directories in scope: a capture's, those with a lock event (the projector's locks); a complete trace's, every one named. */
+  const scope = startUnknown ? proj.locks : new Set<string>();
   for await (const batch of source) {
     for (const item of batch) {
       if (isGap(item)) {
@@ -289,8 +294,12 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         continue;
       }
       if (dir === undefined) continue;
-      // A directory enters the scope at its first lock event; tasks already inside a lookup there are unknown on it.
-      if (!lockBefore && proj.locks.size > known) {
+      // A capture's directory enters the scope at its first lock event (its lock probes are
+      // filtered to the directories it watches); tasks already inside a lookup there are unknown
+      // on it. A complete trace shows every event: a directory is in scope from its first, which
+      // under the new order is a d_alloc_parallel before the lock.
+      if (startUnknown ? !lockBefore && proj.locks.size > known : !scope.has(dir)) {
+        scope.add(dir);
         const inside = new Set<number>();
         for (const [pid, ds] of touched) if (ds.has(dir)) inside.add(pid);
         unknownOn.set(dir, inside);
@@ -298,7 +307,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       let ds = touched.get(e.pid);
       if (ds === undefined) touched.set(e.pid, ds = new Set());
       ds.add(dir);
-      if (!proj.locks.has(dir)) continue;
+      if (!scope.has(dir)) continue;
       if (isUnknown(e.pid) || unknownOn.get(dir)?.has(e.pid)) { unknownTaskEvents++; continue; }
       if (oev === 'rel') released.add(dir);
       obs.dir = interned(names, dir);
@@ -326,13 +335,14 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   // A lock the capture never releases is not followed: its release probes were filtered out (a
   // capture filtered by lock on its releases only), or it is no directory's (an mm lock).
   lookupOne.endAll(undefined);
-  const unreleased = new Set([...proj.locks].filter((l) => !released.has(l)));
+  // A complete trace shows every release: a lock it never releases is held at its end (a deadlock, a cut run).
+  const unreleased = new Set(startUnknown ? [...proj.locks].filter((l) => !released.has(l)) : []);
   // A capture shows the ->lookup of the filesystems it probes: in a directory where d_alloc_parallel
   // made in-lookup dentries and no ->lookup is ever shown, every lookup is a step the model takes and
   // the capture cannot show, so that directory is not followed (a complete trace shows every one, and
   // a capture that shows no ->lookup anywhere drops the model's everywhere, see shows).
   const unshownLookup = new Set(startUnknown && shown.get('call')?.has('lookup') === true
-    ? [...newDentryDirs].filter((d) => !lookupDirs.has(d) && proj.locks.has(d) && !unreleased.has(d)) : []);
+    ? [...newDentryDirs].filter((d) => !lookupDirs.has(d) && scope.has(d) && !unreleased.has(d)) : []);
   // ...unless it calls d_add_ci, where the shapes differ: the capture cannot tell them apart there.
   const unshownDciDir = [...unshownLookup].find((d) => dciDirs.has(d));
   const unshownDci = unshownDciDir === undefined ? undefined
@@ -348,6 +358,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   let judged = 0;
   let kept = 0;
   let lookupOneHoldEvents = 0;
+  let dAddCiCalls = 0;
   for (const st of steps) {
     if (!isGapStep(st) && failedRequests.has(st)) continue;
     if (!isGapStep(st) && lookupOne.unjudged.has(st)) { lookupOneHoldEvents++; continue; }
@@ -356,12 +367,13 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       if (unseenHold.size > 0 && unseenHold.has(st)) { unknownTaskEvents++; continue; }
       dirs.add(st.dir);
       judged++;
+      if (st.ev === 'call' && st.fn === 'd_add_ci') dAddCiCalls++;
     }
     steps[kept++] = st;
   }
   steps.length = kept;
   return { steps, shown, ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome, missingAcquisitions,
-    unreleasedLocks: unreleased.size, unshownLookupDirs: unshownLookup.size, unshownDci, lookupOneHoldEvents,
+    unreleasedLocks: unreleased.size, unshownLookupDirs: unshownLookup.size, unshownDci, lookupOneHoldEvents, dAddCiCalls,
     events: index, judged, directories: dirs.size, unknownTaskEvents, gaps };
 }
 
@@ -438,6 +450,8 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
   }
   if (gapAt !== undefined) return result({ verdict: 'unknown', unknown: `${gapAt}: the model's state after it is not known` });
   if (cap.unshownDci !== undefined) return result({ verdict: 'unknown', unknown: cap.unshownDci });
+  // Nothing judged is nothing shown to conform: a trace with no lookup-path event on a directory followed.
+  if (cap.judged === 0) return result({ verdict: 'unknown', unknown: 'no event of the trace was judged: none is a lookup-path event of a known task on a directory followed' });
   return result({ verdict: 'conforms' });
 }
 

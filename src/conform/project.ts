@@ -22,8 +22,9 @@
  * | `call`/`ret` of `d_splice_alias` | away: a filesystem's `->lookup` may hash through `d_add` instead |
  * | anything else (`d_drop`, `dput_final`, `retire`, other functions) | away: outside the protocol |
  *
- * A directory enters the scope at the first lock event on it: a capture's lock probes are filtered
- * to the directories it watches, and the lookups under other directories are not the model's.
+ * A capture's directory enters the scope at the first lock event on it: a capture's lock probes are
+ * filtered to the directories it watches, and the lookups under other directories are not the
+ * model's. A complete trace's enters it at its first event (conform.ts, firstPass).
  */
 import type { Scalar, TraceEvent } from '../trace/event.js';
 

@@ -63,7 +63,7 @@ function resultJson(r: ConformReport, x: ShapeResult, order: LockOrder): object 
     events: r.events, judged: r.judged, directories: r.directories, unobservedAcquisitions: r.unobservedAcquisitions,
     unknownTaskEvents: r.unknownTaskEvents, unreleasedLocks: r.unreleasedLocks,
     ...(r.unshownLookupDirs > 0 ? { unshownLookupDirs: r.unshownLookupDirs } : {}),
-    ...(r.lookupOneHoldEvents > 0 ? { lookupOneHoldEvents: r.lookupOneHoldEvents } : {}), gaps: r.gaps,
+    ...(r.lookupOneHoldEvents > 0 ? { lookupOneHoldEvents: r.lookupOneHoldEvents } : {}), dAddCiCalls: r.dAddCiCalls, gaps: r.gaps,
     ...(x.failure ? { failure: x.failure } : {}), ...(x.unknown ? { unknown: x.unknown } : {}), ...(x.afterGap ? { afterGap: x.afterGap } : {}),
   };
 }
@@ -88,6 +88,12 @@ function renderReport(r: ConformReport, order: LockOrder): string {
   const untold = r.results.filter((x) => x.verdict === 'unknown').map((x) => x.shape);
   const by = explained.length ? explained.join(', ') : untold.length ? `no shape it could judge (cannot tell for ${untold.join(', ')})` : 'no shape';
   if (r.results.length > 1) lines.push(`${r.file}: explained by ${by}`);
+  // The shapes differ only inside d_add_ci: say why a capture is explained by more than one.
+  if (explained.length > 1) {
+    lines.push(r.dAddCiCalls === 0
+      ? '  no d_add_ci call where the capture is judged: the shapes differ only inside d_add_ci, so it cannot tell them apart'
+      : `  ${count(r.dAddCiCalls, 'd_add_ci call')} judged, none on a path where ${explained.join(', ')} differ`);
+  }
   lines.push(`  ${r.events} events, ${r.judged} judged on ${r.directories} director${r.directories === 1 ? 'y' : 'ies'}`
     + `; ${count(r.unknownTaskEvents, 'event')} of tasks unknown there`
     + `; ${count(r.unobservedAcquisitions, 'release')} of acquisitions the capture does not show`

@@ -1,0 +1,57 @@
+/**
+ * Complete traces (NDJSON: every event of every task, from the first): a directory is in scope from
+ * its first event, so the new order's d_alloc_parallel before the lock is judged; a lock never
+ * released is held at the end (a deadlock), not a filtered release; a trace with nothing judged
+ * conforms to nothing. Before, a new-order run's tasks were all unknown (they were inside a lookup
+ * when the directory's first lock event came) and every shape "conformed" with nothing judged.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { kinv } from '../helpers/kinv.js';
+import { conformBothPaths, verdicts } from './helpers.js';
+
+describe('a complete trace under the new order', () => {
+  it('the draft\'s E2 run is the draft shape only: mainline at the release inside d_add_ci, fixed at its return without the relock', async () => {
+    const r = await conformBothPaths('traces/sim/draft-new-E2.ndjson', undefined, 'new');
+    expect(verdicts(r)).toEqual({
+      mainline: ['does not conform', 10, 11, 'rel W', 102],
+      draft: ['conforms'],
+      fixed: ['does not conform', 19, 20, 'ret d_add_ci', 102],
+    });
+    expect([r.judged, r.unknownTaskEvents, r.dAddCiCalls]).toEqual([21, 0, 1]);
+    expect(r.results[2]!.failure!.expected).toEqual(['acq_req W']);
+  });
+
+  it('held against today\'s order, it fails every shape at its first d_alloc_parallel, taken before the lock', async () => {
+    const r = await conformBothPaths('traces/sim/draft-new-E2.ndjson');
+    for (const shape of ['mainline', 'draft', 'fixed']) expect(verdicts(r)[shape]).toEqual(['does not conform', 1, 2, 'call d_alloc_parallel Foo', 101]);
+    expect(r.results[0]!.failure!.expected).toEqual(['acq_req R', 'acq_req W']);
+  });
+
+  it('a run that ends in the new order\'s ABBA deadlock (its locks never released) is judged to its end', async () => {
+    const r = await conformBothPaths('traces/sim/mainline-new-abba.ndjson', undefined, 'new');
+    expect(verdicts(r)).toEqual({ mainline: ['conforms'], draft: ['conforms'], fixed: ['conforms'] });
+    expect([r.judged, r.unreleasedLocks]).toEqual([11, 0]);
+  });
+});
+
+describe('what a report says when it cannot tell the shapes apart', () => {
+  it('a d_add_ci that finds the exact name hashed takes no path where the shapes differ', async () => {
+    const r = await kinv(['conform', '--d-add-ci', 'auto', 'traces/sim/mainline-current-clean.ndjson']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('explained by mainline, draft, fixed\n  1 d_add_ci call judged, none on a path where mainline, draft, fixed differ\n');
+  });
+
+  it('a trace with nothing in the model\'s scope is unknown (exit 3), not a behaviour of every shape', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kinv-complete-'));
+    const f = join(dir, 'no-lookup.ndjson');
+    writeFileSync(f, '{"pid":7,"ev":"call","fn":"lookup_slow","args":{"dir":"I1","name":"x","flags":0}}\n'
+      + '{"pid":7,"ev":"ret","fn":"lookup_slow","ret":"D1"}\n{"pid":7,"ev":"syscall_exit"}\n');
+    const r = await kinv(['conform', '--d-add-ci', 'auto', f]);
+    expect(r.code).toBe(3);
+    expect(r.stdout.match(/unknown: no event of the trace was judged/g)).toHaveLength(3);
+    expect(r.stdout).toContain('explained by no shape it could judge (cannot tell for mainline, draft, fixed)');
+  });
+});
