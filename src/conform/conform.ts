@@ -451,9 +451,11 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
   if (gapAt !== undefined) return result({ verdict: 'unknown', unknown: `${gapAt}: the model's state after it is not known` });
   if (cap.unshownDci !== undefined) return result({ verdict: 'unknown', unknown: cap.unshownDci });
   // Nothing judged is nothing shown to conform: a trace with no lookup-path event on a directory followed.
-  if (cap.judged === 0) return result({ verdict: 'unknown', unknown: 'no event of the trace was judged: none is a lookup-path event of a known task on a directory followed' });
+  if (cap.judged === 0) return result({ verdict: 'unknown', unknown: NOTHING_JUDGED });
   return result({ verdict: 'conforms' });
 }
+
+const NOTHING_JUDGED = 'no event of the trace was judged: none is a lookup-path event of a known task on a directory followed';
 
 function describeFailure(d: DirSearch, o: Obs, bound: string | undefined): NonConformance {
   return {
