@@ -8,9 +8,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SHAPES } from '../../src/conform/conform.js';
+import { choicesArb, scenarioArb } from '../../src/sim/arbitraries.js';
+import { listChooser } from '../../src/sim/chooser.js';
+import { toNdjsonLine } from '../../src/sim/ndjson-writer.js';
+import { simulate } from '../../src/sim/simulate.js';
+import type { DAddCiShape, LockOrder } from '../../src/sim/state.js';
 import { kinv } from '../helpers/kinv.js';
-import { conformBothPaths, verdicts } from './helpers.js';
+import { conform, conformBothPaths, verdicts } from './helpers.js';
 
 describe('a complete trace under the new order', () => {
   it('the draft\'s E2 run is the draft shape only: mainline at the release inside d_add_ci, fixed at its return without the relock', async () => {
@@ -54,4 +61,27 @@ describe('what a report says when it cannot tell the shapes apart', () => {
     expect(r.stdout.match(/unknown: no event of the trace was judged/g)).toHaveLength(3);
     expect(r.stdout).toContain('explained by no shape it could judge (cannot tell for mainline, draft, fixed)');
   });
+});
+
+describe('the model\'s own runs are behaviours of the model', () => {
+  it('every simulator run of every shape and order conforms to that shape and order, and is judged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kinv-own-runs-'));
+    let n = 0;
+    let judged = 0;
+    await fc.assert(fc.asyncProperty(
+      fc.constantFrom<DAddCiShape>(...SHAPES), fc.constantFrom<LockOrder>('current', 'new'), fc.integer({ min: 0, max: 1_000_000 }),
+      async (shape, order, seed) => {
+        const sc = fc.sample(scenarioArb({ dAddCi: shape, order, maxTasks: 3, maxOps: 2 }), { seed, numRuns: 1 })[0]!;
+        const choices = fc.sample(choicesArb(), { seed: seed + 1, numRuns: 1 })[0]!;
+        const run = simulate(sc, listChooser(choices), { maxSteps: 400 });
+        const path = join(dir, `run-${n++}.ndjson`);
+        writeFileSync(path, run.events.map(toNdjsonLine).join('\n') + '\n');
+        const r = await conform(path, [shape], order);
+        expect(r.results[0]!.verdict, `${shape}/${order} seed ${seed}: ${JSON.stringify(r.results[0])}`).toBe('conforms');
+        expect(r.unknownTaskEvents).toBe(0);
+        judged += r.judged;
+      },
+    ), { numRuns: 150, seed: 7 });
+    expect(judged).toBeGreaterThan(0);
+  }, 120_000);
 });
