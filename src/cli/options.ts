@@ -100,6 +100,10 @@ export const COMMANDS = {
     options: {
       btf: { type: 'string', value: 'FILE', help: "the kernel's BTF (default /sys/kernel/btf/vmlinux: the running kernel)" },
       set: { type: 'string', value: 'ref|full', help: 'the reference set (default) or the full set with every rwsem variant' },
+      arch: {
+        type: 'string', value: 'x86_64|arm64|riscv64',
+        help: "whose registers the probes read arguments from (default: the BTF's struct pt_regs tells; else this machine's for the running kernel)",
+      },
       dir: { type: 'string', multiple: true, value: 'DIR', help: 'a directory whose i_rwsem to watch (repeatable); lock probes are filtered to these' },
       comm: {
         type: 'string', multiple: true, value: 'NAME', help: 'a command name to watch (repeatable); lock returns and syscall exits are filtered to these',

@@ -36,6 +36,33 @@ export function offsetsFrom(btf: Btf): { offsets: Offsets; missing: Placeholder[
   return { offsets, missing: REQUIRED.filter((k) => offsets[k] === undefined) };
 }
 
+/**
+ * The architectures the probe set can be written for, with the kprobe names of the registers that
+ * hold a function's first six arguments (the template is written with x86_64's: `%di`, `%si`,
+ * `%dx`...). kprobe_events names registers as the architecture's `regs_query_register_offset` does.
+ */
+export const ARCHES = {
+  x86_64: ['%di', '%si', '%dx', '%cx', '%r8', '%r9'],
+  arm64: ['%x0', '%x1', '%x2', '%x3', '%x4', '%x5'],
+  riscv64: ['%a0', '%a1', '%a2', '%a3', '%a4', '%a5'],
+} as const;
+export type Arch = keyof typeof ARCHES;
+
+/** The architecture of a kernel's BTF, told by the members of its `struct pt_regs`; undefined when it has none. */
+export function archOf(btf: Btf): Arch | undefined {
+  if (btf.offsetOf('pt_regs', 'di') !== undefined) return 'x86_64';
+  if (btf.offsetOf('pt_regs', 'pstate') !== undefined) return 'arm64';
+  if (btf.offsetOf('pt_regs', 'epc') !== undefined && btf.offsetOf('pt_regs', 'a0') !== undefined) return 'riscv64';
+  return undefined;
+}
+
+/** A probe line of the template with its argument registers those of `arch`. */
+function withRegisters(text: string, arch: Arch): string {
+  if (arch === 'x86_64') return text;
+  const to = ARCHES[arch];
+  return text.replace(/%(di|si|dx|cx|r8|r9)\b/g, (_, r: string) => to[ARCHES.x86_64.indexOf(`%${r}` as '%di')]!);
+}
+
 /** One probe definition of the template, with its offsets filled in. */
 export interface ProbeLine {
   kind: 'p' | 'r';
@@ -50,7 +77,7 @@ export interface ProbeLine {
 }
 
 /** The template's probe lines with offsets filled in; lines whose offsets are unknown are returned apart. */
-export function fillTemplate(template: string, offsets: Offsets): { lines: ProbeLine[]; dropped: string[] } {
+export function fillTemplate(template: string, offsets: Offsets, arch: Arch = 'x86_64'): { lines: ProbeLine[]; dropped: string[] } {
   const lines: ProbeLine[] = [];
   const dropped: string[] = [];
   for (const raw of template.split('\n')) {
@@ -59,11 +86,11 @@ export function fillTemplate(template: string, offsets: Offsets): { lines: Probe
     const alternative = t.startsWith('|');
     const body = alternative ? t.slice(1) : t;
     let unknown = false;
-    const text = body.replace(/\{([A-Z_]+)\}/g, (_, k: string) => {
+    const text = withRegisters(body.replace(/\{([A-Z_]+)\}/g, (_, k: string) => {
       const v = offsets[k as Placeholder];
       if (v === undefined) { unknown = true; return `{${k}}`; }
       return String(v);
-    });
+    }), arch);
     if (unknown) { dropped.push(body); continue; }
     const m = /^([pr])\d*:(?:[\w.-]+\/)?([\w.-]+)\s+([\w.]+)/.exec(text);
     if (m === null) continue;
@@ -82,6 +109,8 @@ export interface ScriptOptions {
   comms: string[];
   /** What pahole said about the same offsets. */
   crossCheck: string;
+  /** Which architecture's registers the probe lines name, and how it was known (none: x86_64's, told by the BTF). */
+  archNote?: string | undefined;
 }
 
 /** Single-quoted for the shell. */
@@ -97,6 +126,7 @@ export function renderScript(o: ScriptOptions): string {
     `# kinv probes: the ${o.setName} probe set for this kernel, struct offsets from ${o.btfSource}:`,
     `#   ${off.join(' ')}`,
     `#   ${o.crossCheck}`,
+    ...(o.archNote !== undefined ? [`#   ${o.archNote}`] : []),
     '# Paste into bash or zsh as root (or run with: kinv probes ... > p.sh; . ./p.sh). It adds the probes to',
     '# kprobe_events, learns the i_rwsem address of each directory to watch, and defines kinv_record',
     '# (trace-cmd) and kinv_perf_record (perf) to record a command with the filters, and kinv_probes_off.',

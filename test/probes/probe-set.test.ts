@@ -8,7 +8,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fillTemplate, renderScript, shq } from '../../src/probes/probe-set.js';
+import { parseBtf } from '../../src/probes/btf.js';
+import { archOf, fillTemplate, renderScript, shq } from '../../src/probes/probe-set.js';
 import { kinv } from '../helpers/kinv.js';
 
 const OFFSETS = { I_RWSEM: 160, QSTR_LEN: 4, QSTR_NAME: 8, D_FLAGS: 0, D_PARENT: 24, D_NAME_NAME: 40, D_INODE: 48 };
@@ -62,6 +63,41 @@ describe('the script, run in bash', () => {
     expect(r.stderr).toBe('kinv: no slow lookup seen in /nonexistent dir (is it a directory?)\nkinv: 26 probes; watching: every rwsem (no directory learned)\n');
     const events = readFileSync(join(tracefs, 'kprobe_events'), 'utf8');
     expect(events.trim().split('\n').slice(-26)).toEqual(lines.map((l) => `-:kprobes/${l.event}`));
+  });
+});
+
+describe('the architecture whose registers the probes read', () => {
+  const arm = parseBtf(readFileSync('traces/btf/vfs-structs-arm64.btf'));
+  const x86 = parseBtf(readFileSync('traces/btf/vfs-structs-x86_64.btf'));
+
+  it('is told by the BTF\'s struct pt_regs, and by nothing else', () => {
+    expect([archOf(arm), archOf(x86), archOf(parseBtf(readFileSync('traces/btf/vfs-structs.btf')))]).toEqual(['arm64', 'x86_64', undefined]);
+  });
+
+  it('names every argument register of the template as the architecture does, and nothing else changes', () => {
+    const template = readFileSync('scripts/capture/probes-full.txt', 'utf8');
+    const x = fillTemplate(template, OFFSETS).lines;
+    const a = fillTemplate(template, OFFSETS, 'arm64').lines;
+    expect(a.map((l) => l.text.replace(/%x0/g, '%di').replace(/%x1/g, '%si').replace(/%x2/g, '%dx'))).toEqual(x.map((l) => l.text));
+    expect(a.some((l) => /%(di|si|dx)\b/.test(l.text))).toBe(false);
+    expect(a.find((l) => l.event === 'dap')!.text).toBe('p:dap d_alloc_parallel parent=%x0:x64 pinode=+48(%x0):x64 name=+0(+8(%x1)):string nlen=+4(%x1):u32 wq=%x2:x64');
+    expect(fillTemplate(template, OFFSETS, 'riscv64').lines.find((l) => l.event === 'dr')!.text).toBe('p:dr down_read sem=%a0:x64');
+  });
+
+  it('kinv probes writes the BTF\'s registers, refuses an --arch the BTF contradicts, and says when it assumes', async () => {
+    const a = await kinv(['probes', '--btf', 'traces/btf/vfs-structs-arm64.btf']);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toContain("#   registers: arm64 (the BTF's struct pt_regs)\n");
+    expect(a.stdout).toContain("kinv_add dr 'p:dr down_read sem=%x0:x64'");
+    const x = await kinv(['probes', '--btf', 'traces/btf/vfs-structs-x86_64.btf']);
+    expect([x.code, x.stdout.includes('registers:'), x.stdout.includes("kinv_add dr 'p:dr down_read sem=%di:x64'")]).toEqual([0, false, true]);
+    const wrong = await kinv(['probes', '--btf', 'traces/btf/vfs-structs-arm64.btf', '--arch', 'x86_64']);
+    expect([wrong.code, wrong.stdout]).toEqual([2, '']);
+    expect(wrong.stderr).toContain("--arch x86_64, but the BTF's struct pt_regs is arm64's");
+    const assumed = await kinv(['probes', '--btf', 'traces/btf/vfs-structs.btf']);
+    expect(assumed.stdout).toContain('#   registers: x86_64, assumed (the BTF has no struct pt_regs to tell; --arch x86_64|arm64|riscv64 to choose)\n');
+    const chosen = await kinv(['probes', '--btf', 'traces/btf/vfs-structs.btf', '--arch', 'riscv64']);
+    expect(chosen.stdout).toContain("kinv_add dr 'p:dr down_read sem=%a0:x64'");
   });
 });
 

@@ -5,9 +5,9 @@
  * file); 3 when the BTF lacks what the probes need or pahole reads other offsets.
  */
 import { readFileSync } from 'node:fs';
-import { BtfError, parseBtf } from '../../probes/btf.js';
+import { BtfError, parseBtf, type Btf } from '../../probes/btf.js';
 import { paholeOffsets } from '../../probes/pahole.js';
-import { fillTemplate, MEMBERS, offsetsFrom, renderScript, type Placeholder } from '../../probes/probe-set.js';
+import { archOf, ARCHES, fillTemplate, MEMBERS, offsetsFrom, renderScript, type Arch, type Placeholder } from '../../probes/probe-set.js';
 import { oneOf, parse, UsageError } from '../args.js';
 import { COMMANDS } from '../options.js';
 
@@ -56,11 +56,34 @@ export async function probes(argv: string[]): Promise<number> {
     }
     crossCheck = `pahole reads the same ${Object.keys(offsets).length} offsets`;
   }
+  const { arch, archNote } = registersFor(btf, values.arch as string | undefined, file === DEFAULT_BTF);
   const template = readFileSync(new URL(`../../../scripts/capture/${set === 'full' ? 'probes-full' : 'probes'}.txt`, import.meta.url), 'utf8');
-  const { lines, dropped } = fillTemplate(template, offsets);
+  const { lines, dropped } = fillTemplate(template, offsets, arch);
   process.stdout.write(renderScript({
-    btfSource: file, setName: set === 'full' ? 'full' : 'reference', offsets, lines, dropped, crossCheck,
+    btfSource: file, setName: set === 'full' ? 'full' : 'reference', offsets, lines, dropped, crossCheck, archNote,
     dirs: (values.dir as string[] | undefined) ?? [], comms: (values.comm as string[] | undefined) ?? [],
   }));
   return 0;
+}
+
+/** This machine's architecture as the probe set names it (Node's `process.arch`). */
+const NODE_ARCH: Record<string, Arch | undefined> = { x64: 'x86_64', arm64: 'arm64', riscv64: 'riscv64' };
+
+/**
+ * Whose registers the probe lines name: the architecture the BTF's `struct pt_regs` shows, which
+ * `--arch` may only confirm; else `--arch`; else, for the running kernel's BTF, this machine's;
+ * else x86_64, said to be assumed.
+ */
+function registersFor(btf: Btf, asked: string | undefined, running: boolean): { arch: Arch; archNote: string | undefined } {
+  const names = Object.keys(ARCHES) as Arch[];
+  const wanted = asked === undefined ? undefined : oneOf('arch', asked, names as [Arch, ...Arch[]], 'x86_64');
+  const told = archOf(btf);
+  if (told !== undefined) {
+    if (wanted !== undefined && wanted !== told) throw new UsageError(`--arch ${wanted}, but the BTF's struct pt_regs is ${told}'s`);
+    return { arch: told, archNote: told === 'x86_64' ? undefined : `registers: ${told} (the BTF's struct pt_regs)` };
+  }
+  if (wanted !== undefined) return { arch: wanted, archNote: `registers: ${wanted} (--arch; the BTF has no struct pt_regs)` };
+  const here = running ? NODE_ARCH[process.arch] : undefined;
+  if (here !== undefined) return { arch: here, archNote: `registers: ${here} (this machine's; the BTF has no struct pt_regs)` };
+  return { arch: 'x86_64', archNote: 'registers: x86_64, assumed (the BTF has no struct pt_regs to tell; --arch x86_64|arm64|riscv64 to choose)' };
 }
