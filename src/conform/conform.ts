@@ -406,6 +406,8 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
   /** The searches in the order their directories first met an observation (a syscall's end goes to each in that order). */
   const searches: DirSearch[] = [];
   let gapAt: string | undefined;
+  /** Per directory, a bound that cut some candidates' successors short: a later event no candidate there takes is then no verdict. */
+  const incomplete = new Map<DirSearch, string>();
   let phantoms = 0;
   const result = (r: Omit<ShapeResult, 'shape'>): { result: ShapeResult; phantoms: number } => ({ result: { shape, ...r }, phantoms });
   /** Takes `o` on directory `d`: a failure's result, or undefined when some candidate took it. */
@@ -416,8 +418,14 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
       const failure = describeFailure(d, o, r.bound);
       if (gapAt !== undefined) return result({ verdict: 'unknown', unknown: `${gapAt}: the model's state after it is not known`, afterGap: failure });
       if (r.bound !== undefined) return result({ verdict: 'unknown', unknown: `${r.bound} at ${where(o)}` });
+      const cut = incomplete.get(d);
+      if (cut !== undefined) {
+        return result({ verdict: 'unknown', unknown: `no candidate state takes ${where(o)}, but the candidate states were incomplete after ${cut}`, afterGap: failure });
+      }
       return result({ verdict: 'does not conform', failure });
     }
+    // Some successors may be missing: a conformance found later still stands, a failure there does not.
+    if (r.bound !== undefined && !incomplete.has(d)) incomplete.set(d, `${r.bound} at ${where(o)}`);
     if (r.next.length > limits.maxStates) {
       return result({ verdict: 'unknown', unknown: `more than ${limits.maxStates} candidate states for directory ${d.dir} at ${where(o)}` });
     }

@@ -311,7 +311,8 @@ export class DirSearch {
         if (t.status !== 'run') continue;
         for (const r of this.stepAll(f, i, undefined, n > 0)) if (r.events.length === 0) next.push(r.cand);
       }
-      frontier = next;
+      frontier = dedupe(this.fastDedupe, next);
+      if (frontier.length > this.limits.maxStates) return { next: done, bound: this.tooMany(pid) };
     }
     return { next: done, bound: frontier.length > 0 ? `more than ${this.limits.maxSilent} internal steps of task ${pid}` : undefined };
   }
@@ -325,7 +326,7 @@ export class DirSearch {
       return { next: [{ ...c, pend: c.pend.map((p, k) => (k === i ? p.slice(1) : p)) }] };
     }
     const hits: Candidate[] = [];
-    const frontier = this.walk(i >= 0 ? [c] : this.sessions(c, o), i < 0, o.pid, o, (cand, j, shown, before) => {
+    const bound = this.walk(i >= 0 ? [c] : this.sessions(c, o), i < 0, o.pid, o, (cand, j, shown, before) => {
       if (!matches(cand, j, shown[0]!, o, this.general)) return;
       cand.pend[j] = shown.slice(1);
       hits.push(cand);
@@ -335,17 +336,24 @@ export class DirSearch {
         hits.push(later);
       }
     });
-    return { next: hits, bound: frontier > 0 ? `more than ${this.limits.maxSilent} internal steps of task ${o.pid}` : undefined };
+    return { next: hits, bound };
+  }
+
+  /** The bound on the model states a task's internal steps between two observations may reach. */
+  private tooMany(pid: number): string {
+    return `more than ${this.limits.maxStates} model states in the internal steps of task ${pid}`;
   }
 
   /**
    * Steps task `pid` of each candidate until a step emits events the capture shows, handing them to
    * `found`; a session that ends without one is followed by a new one (when `o` is given). Returns
-   * how many candidates were still silent at the bound. `startOwned`: the start candidates were made
-   * for this walk (the candidates it makes are its own, and may be stepped in place).
+   * the bound it ran into, if any: candidates still silent after `maxSilent` steps, or more than
+   * `maxStates` of them at one step (where the capture shows no lock event, a hold is a session
+   * that ends silently, and sessions follow each other). `startOwned`: the start candidates were
+   * made for this walk (the candidates it makes are its own, and may be stepped in place).
    */
   private walk(start: Candidate[], startOwned: boolean, pid: number, o: Obs | undefined,
-    found: (c: Candidate, i: number, shown: TraceEvent[], before: Candidate) => void): number {
+    found: (c: Candidate, i: number, shown: TraceEvent[], before: Candidate) => void): string | undefined {
     let frontier = start;
     for (let n = 0; n < this.limits.maxSilent && frontier.length > 0; n++) {
       const next: Candidate[] = [];
@@ -364,9 +372,10 @@ export class DirSearch {
           if (r.events.length === 0) next.push(r.cand); else found(r.cand, j, r.events, f);
         }
       }
-      frontier = next;
+      frontier = dedupe(this.fastDedupe, next);
+      if (frontier.length > this.limits.maxStates) return this.tooMany(pid);
     }
-    return frontier.length;
+    return frontier.length > 0 ? `more than ${this.limits.maxSilent} internal steps of task ${pid}` : undefined;
   }
 
   /** What task `pid` could show next in any candidate (for a report): the keys of its next shown events. */

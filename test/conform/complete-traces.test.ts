@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SHAPES } from '../../src/conform/conform.js';
+import { bundledSpecDir } from '../../src/analysis/load.js';
+import { SpecSet } from '../../src/checker/spec-set.js';
+import { conformTraceFile, SHAPES } from '../../src/conform/conform.js';
 import { choicesArb, scenarioArb } from '../../src/sim/arbitraries.js';
 import { listChooser } from '../../src/sim/chooser.js';
 import { toNdjsonLine } from '../../src/sim/ndjson-writer.js';
@@ -18,6 +20,8 @@ import { simulate } from '../../src/sim/simulate.js';
 import type { DAddCiShape, LockOrder } from '../../src/sim/state.js';
 import { kinv } from '../helpers/kinv.js';
 import { conform, conformBothPaths, verdicts } from './helpers.js';
+
+const specs = new SpecSet([bundledSpecDir()], {});
 
 describe('a complete trace under the new order', () => {
   it('the draft\'s E2 run is the draft shape only: mainline at the release inside d_add_ci, fixed at its return without the relock', async () => {
@@ -84,4 +88,25 @@ describe('the model\'s own runs are behaviours of the model', () => {
     ), { numRuns: 150, seed: 7 });
     expect(judged).toBeGreaterThan(0);
   }, 120_000);
+});
+
+describe('bounds', () => {
+  it('silent sessions that multiply past the bound are unknown, naming the bound; under it the trace is judged', async () => {
+    // No lock event shown: every hold is a session that ends silently, and sessions follow each other.
+    const path = 'traces/ndjson/dap_outcome_consistent.ndjson';
+    const small = await conformTraceFile(path, specs, { shapes: ['mainline'], order: 'current', limits: { maxStates: 10 } });
+    expect(small!.results[0]!.unknown).toBe(`more than 10 model states in the internal steps of task 101 at ${path}:1`);
+    expect(verdicts((await conform(path, ['mainline'])))).toEqual({ mainline: ['conforms'] });
+  });
+
+  it('once a bound cut a directory\'s candidates short, an event none takes is no verdict', async () => {
+    const path = 'test/conform/fixtures/cut-candidates.ndjson';
+    const cut = await conformTraceFile(path, specs, { shapes: ['mainline'], order: 'current', limits: { maxStates: 2 } });
+    expect(cut!.results[0]!.verdict).toBe('unknown');
+    expect(cut!.results[0]!.unknown).toBe(`no candidate state takes ${path}:10, but the candidate states were incomplete after `
+      + `more than 2 model states in the internal steps of task 101 at ${path}:4`);
+    expect(cut!.results[0]!.afterGap!.line).toBe(10);
+    // Uncut, the same event is a non-conformance.
+    expect(verdicts(await conform(path, ['mainline']))).toEqual({ mainline: ['does not conform', 9, 10, 'acq W', 999] });
+  });
 });

@@ -25,9 +25,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // Each story through the fast paths and the general path of the search alike (conformBothPaths).
+import { bundledSpecDir } from '../../src/analysis/load.js';
+import { readTraceFile } from '../../src/checker/file.js';
+import { SpecSet } from '../../src/checker/spec-set.js';
+import { conformRead } from '../../src/conform/conform.js';
 import { conformBothPaths as conform, verdicts } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-conform-rules-'));
+const specs = new SpecSet([bundledSpecDir()], {});
 
 type Ev = [pid: number, ev: string, arg?: string, extra?: Record<string, unknown>];
 /** An NDJSON trace on directory I1 from short event tuples: lock events take a mode, calls a name. */
@@ -101,15 +106,20 @@ describe('kinv conform: the kernel rules real captures showed', () => {
     expect(verdicts(await conform(story('revalidate-ext4', stat('ext4')), ['mainline']))).toEqual({ mainline: ['does not conform', 4, 5, 'call d_alloc_parallel nope3', 269] });
   });
 
-  it('a lock the capture never releases is not followed', async () => {
+  it('a lock a capture never releases is not followed; a complete trace shows every release', async () => {
     const path = story('unreleased', [
+      [457, 'syscall_exit'], [458, 'syscall_exit'],
       [457, 'acq_req', 'R', { lock: 'M1' }], [457, 'acq', 'R', { lock: 'M1' }],
       [457, 'acq_req', 'R', { lock: 'M1' }], [457, 'acq', 'R', { lock: 'M1' }], [457, 'syscall_exit'],
       ...hold(458, 'R'),
     ]);
-    const r = await conform(path, ['mainline']);
+    // Read as a capture is (tasks unknown until their first syscall exit, lock probes filtered).
+    const opened = await readTraceFile(path, specs);
+    const r = await conformRead({ ...opened!, tasksStartUnknown: true }, { shapes: ['mainline'], order: 'current' });
     expect(verdicts(r)).toEqual({ mainline: ['conforms'] });
     expect([r.unreleasedLocks, r.directories, r.judged]).toEqual([1, 1, 3]);
+    // As the complete trace it is, M1 is followed: 457 asks for it again while it holds it.
+    expect(verdicts(await conform(path, ['mainline']))).toEqual({ mainline: ['does not conform', 4, 5, 'acq_req R', 457] });
   });
 
   it('where the capture misses acquisitions, a syscall\'s lookups before any lock event of it are not judged; its release ends an unseen acquisition', async () => {

@@ -82,7 +82,8 @@ function renderReport(r: ConformReport, order: LockOrder): string {
       + ` the model with d_add_ci ${x.shape}, order ${order}`);
     if (x.failure) lines.push(...renderFailure(x.failure));
     if (x.unknown) lines.push(`  unknown: ${x.unknown}`);
-    if (x.afterGap) lines.push('  after the gap, no state took:', ...renderFailure(x.afterGap).map((l) => `  ${l}`));
+    if (x.afterGap) lines.push(`  ${x.unknown?.startsWith('no candidate state takes') ? 'with states missing' : 'after the gap'}, no state took:`,
+      ...renderFailure(x.afterGap).map((l) => `  ${l}`));
   }
   // No shape explains the trace only when each was judged: a shape it cannot tell about may.
   const untold = r.results.filter((x) => x.verdict === 'unknown').map((x) => x.shape);
