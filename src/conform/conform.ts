@@ -420,7 +420,8 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
       if (r.bound !== undefined) return result({ verdict: 'unknown', unknown: `${r.bound} at ${where(o)}` });
       const cut = incomplete.get(d);
       if (cut !== undefined) {
-        return result({ verdict: 'unknown', unknown: `no candidate state takes ${where(o)}, but the candidate states were incomplete after ${cut}`, afterGap: failure });
+        const unknown = `no candidate state takes ${where(o)}, but the candidate states were incomplete after ${cut}`;
+        return result({ verdict: 'unknown', unknown, afterGap: failure });
       }
       return result({ verdict: 'does not conform', failure });
     }
