@@ -18,10 +18,10 @@ die() { echo "bundle-programs: $*" >&2; exit 1; }
 [ -s "$SRC/$PHASE/metadata.json" ] || die "$SRC/$PHASE/metadata.json is missing"
 [ -s "$SRC/$PHASE/kprobe_events" ] || die "$SRC/$PHASE/kprobe_events is missing"
 mkdir -p "$DST"
-rm -f "$DST"/{trace.gz,kprobe_events,functions,dmesg.gz,metadata.json,stats,workload.log,mounts.txt,setup.txt,casefold.txt,counts.json}
+rm -f "$DST"/{trace.gz,kprobe_events,functions,dmesg.gz,metadata.json,stats,workload.log,mounts.txt,setup.txt,host-changes.log,casefold.txt,counts.json}
 gzip -9 -n -c "$SRC/$PHASE/trace.txt" > "$DST/trace.gz"
 gzip -9 -n -c "$SRC/dmesg.txt" > "$DST/dmesg.gz"
-for f in kprobe_events functions stats workload.log mounts.txt setup.txt; do
+for f in kprobe_events functions stats workload.log mounts.txt setup.txt host-changes.log; do
   [ -e "$SRC/$PHASE/$f" ] && cp "$SRC/$PHASE/$f" "$DST/$f"
 done
 [ -e "$SRC/guest/casefold.txt" ] && cp "$SRC/guest/casefold.txt" "$DST/casefold.txt"

@@ -20,7 +20,10 @@
 #                         run_wild), layered (the wild tasks on overlayfs, btrfs with a subvolume and a
 #                         snapshot, squashfs, with copy-up races and procfs/sysfs walkers; see guest/init
 #                         run_layered; its btrfs and squashfs disks follow the output and casefold
-#                         disks) and tracedat
+#                         disks), netfs (the wild tasks, the ordinary programs and O_CREAT/O_EXCL racers on
+#                         two virtiofs mounts of host directories, served by QEMU's virtiofsd with
+#                         cache=none and cache=always, while the host changes names under the guest;
+#                         see guest/init run_netfs and netfs_host_changes below) and tracedat
 #                         (trace.dat files of a short workload: trace-cmd extract beside the tracefs
 #                         text of the same buffer, converted to file versions 6 and 7 on the host, and
 #                         trace-cmd record in versions 6, 7 and 7 with zstd; see traces/tracedat/README.md)
@@ -271,6 +274,30 @@ case ",$PHASES," in *,layered,*)
     else info "mksquashfs failed ($(head -1 "$RUN/mksquashfs.log")): no squashfs"; fi
   fi ;;
 esac
+# The netfs phase: two host directories shared over virtiofs (vhost-user-fs: QEMU's virtiofsd, one
+# per cache mode; the guest's memory a shared memfd, as vhost-user needs), each with the wild
+# tasks' p and q
+NETFS=0; NETFS_ARGS=(); NETFS_MOUNTS=""; VIRTIOFSD=""
+case ",$PHASES," in *,netfs,*)
+  NETFS=1
+  for v in ${KINV_VIRTIOFSD:-} /usr/lib/qemu/virtiofsd /usr/libexec/virtiofsd; do [ -x "$v" ] && { VIRTIOFSD=$v; break; }; done
+  [ -n "$VIRTIOFSD" ] || fail "the netfs phase needs virtiofsd (QEMU's /usr/lib/qemu/virtiofsd, or KINV_VIRTIOFSD)"
+  NETFS_ARGS=(-object memory-backend-memfd,id=kinvmem,size=1536M,share=on -numa node,memdev=kinvmem)
+  n=0
+  for lc in vfsnone:none vfsalways:always; do
+    l=${lc%%:*}; c=${lc#*:}; sh="$RUN/share-$l"
+    mkdir -p "$sh/p/sub/deep" "$sh/q" "$sh/p/hostdir"
+    for f in Alpha beta.txt README Makefile notes.TXT; do echo "$l $f" > "$sh/p/$f"; done
+    for i in $(seq 0 19); do echo "$i" > "$sh/p/data$i"; done
+    for f in x1 x2 x3 x4 x5; do echo "$f" > "$sh/p/sub/$f"; done
+    echo y > "$sh/p/sub/deep/y1"; echo y > "$sh/p/sub/deep/Y2"; echo other > "$sh/q/Other"
+    echo host > "$sh/p/hostA"; echo host > "$sh/q/Hq"; echo host > "$sh/p/hostdir/f"
+    NETFS_ARGS+=(-chardev "socket,id=kinvfs$n,path=$RUN/virtiofsd-$l.sock" -device "vhost-user-fs-pci,queue-size=1024,chardev=kinvfs$n,tag=kinv$l")
+    NETFS_MOUNTS="$NETFS_MOUNTS $l:kinv$l"
+    n=$((n + 1))
+  done
+  info "netfs: virtiofs shares $RUN/share-vfsnone (cache=none) and $RUN/share-vfsalways (cache=always), served by $VIRTIOFSD" ;;
+esac
 info "xfs: $(xfs_db -r -c version "$RUN/xfsci.img" 2>/dev/null | grep -o 'ASCII_CI' || echo 'ASCII_CI flag not seen')"
 
 # ---------------------------------------------------------------------------------------------
@@ -333,6 +360,7 @@ esac
 if [ "$USE_MODULES" = 1 ]; then
   MODS="virtio_pci virtio_blk xfs vfat nls_cp437 nls_ascii nls_utf8 nls_iso8859-1"
   [ "$LAYERED" = 1 ] && MODS="$MODS overlay btrfs squashfs"
+  [ "$NETFS" = 1 ] && MODS="$MODS fuse virtiofs"
   modprobe -a -d "$KDIR" -S "$KREL" --show-depends $MODS > "$RUN/modules.deps" 2>&1 ||
     { cat "$RUN/modules.deps" >&2; fail "modprobe --show-depends could not resolve $MODS"; }
   # 6.12 packages ship modules as .ko.xz: busybox insmod wants them decompressed
@@ -378,6 +406,7 @@ DEV_cf=/dev/vde
 DEV_btrfs=$DEV_btrfs
 DEV_sq=$DEV_sq
 WORKLOAD_PARAMS="$WORKLOAD_PARAMS"
+NETFS_MOUNTS="${NETFS_MOUNTS# }"
 EOF
 ( cd "$IR" && find . | cpio -o -H newc --quiet | gzip -1 ) > "$RUN/initramfs.cpio.gz" || fail "cpio failed"
 info "initramfs $(du -h "$RUN/initramfs.cpio.gz" | cut -f1)"
@@ -395,7 +424,57 @@ qemu_run() { # accel cpu mode deadline log
     -drive "file=$RUN/out.img,if=virtio,format=raw,cache=unsafe" \
     ${CF_DRIVE[@]+"${CF_DRIVE[@]}"} \
     ${LAYERED_DRIVES[@]+"${LAYERED_DRIVES[@]}"} \
+    ${NETFS_ARGS[@]+"${NETFS_ARGS[@]}"} \
     < /dev/null > "$log" 2>&1
+}
+# virtiofsd: one server per share, started before each boot (it serves one connection, then exits);
+# -o sandbox=chroot works in a container, where the namespace sandbox may be refused
+VFSD_PIDS=""
+start_virtiofsd() {
+  [ "$NETFS" = 1 ] || return 0
+  stop_virtiofsd
+  for lc in vfsnone:none vfsalways:always; do
+    l=${lc%%:*}; c=${lc#*:}
+    rm -f "$RUN/virtiofsd-$l.sock"
+    "$VIRTIOFSD" --socket-path="$RUN/virtiofsd-$l.sock" -o source="$RUN/share-$l" -o cache=$c -o sandbox=chroot \
+      > "$RUN/virtiofsd-$l.log" 2>&1 &
+    VFSD_PIDS="$VFSD_PIDS $!"
+  done
+  for l in vfsnone vfsalways; do
+    for _ in $(seq 50); do [ -S "$RUN/virtiofsd-$l.sock" ] && break; sleep 0.1; done
+    [ -S "$RUN/virtiofsd-$l.sock" ] || { cat "$RUN/virtiofsd-$l.log" >&2; fail "virtiofsd for $l did not create its socket"; }
+  done
+}
+stop_virtiofsd() {
+  for p in $VFSD_PIDS; do kill "$p" 2>/dev/null || true; done
+  for p in $VFSD_PIDS; do wait "$p" 2>/dev/null || true; done
+  VFSD_PIDS=""
+}
+on_exit stop_virtiofsd
+# The host side of the netfs phase: while the guest runs its workload (between its "netfs: host
+# changes on" and "off" lines), names change under it in both shares, as another client of a
+# network filesystem changes them: p/hostA renamed to p/hostB and back, q/Hq replaced by a new file
+# (a new inode under the same name), p/hostN0..2 created and removed, p/hostdir/f removed and
+# re-created, every 0.3 s; each change is logged with the host's time in host-changes.log.
+netfs_host_changes() { # console log, changes log
+  local con=$1 hl=$2 i=0 sh
+  : > "$hl"
+  while ! grep -q 'netfs: host changes on' "$con" 2>/dev/null; do
+    kill -0 "$QPID" 2>/dev/null || return 0; sleep 0.5
+  done
+  echo "$(date +%s.%N) on" >> "$hl"
+  while ! grep -q 'netfs: host changes off' "$con" 2>/dev/null && kill -0 "$QPID" 2>/dev/null; do
+    for l in vfsnone vfsalways; do
+      sh="$RUN/share-$l"
+      if [ -e "$sh/p/hostA" ]; then mv "$sh/p/hostA" "$sh/p/hostB"; else mv "$sh/p/hostB" "$sh/p/hostA" 2>/dev/null || echo h > "$sh/p/hostA"; fi
+      rm -f "$sh/q/Hq.new"; echo "$i" > "$sh/q/Hq.new"; mv "$sh/q/Hq.new" "$sh/q/Hq"
+      if [ $((i % 2)) = 0 ]; then echo "$i" > "$sh/p/hostN$((i % 3))"; rm -f "$sh/p/hostdir/f"
+      else rm -f "$sh/p/hostN$(( (i + 1) % 3 ))"; echo "$i" > "$sh/p/hostdir/f"; fi
+    done
+    echo "$(date +%s.%N) $i: mv p/hostA<->p/hostB; q/Hq replaced; p/hostN* created/removed; p/hostdir/f $([ $((i % 2)) = 0 ] && echo removed || echo created)" >> "$hl"
+    i=$((i + 1)); sleep 0.3
+  done
+  echo "$(date +%s.%N) off after $i rounds" >> "$hl"
 }
 
 CF_DRIVE=(); [ "$CASEFOLD" = 1 ] && CF_DRIVE=(-drive "file=$RUN/cf.img,if=virtio,format=raw,cache=unsafe")
@@ -406,6 +485,7 @@ try_kvm() {
   local cpu t0 t1
   for cpu in host max "host,-arch-capabilities"; do
     t0=$(date +%s.%N)
+    start_virtiofsd
     ( qemu_run kvm "$cpu" probe 20 "$RUN/kvm-probe.log" ) 2> /dev/null || true
     t1=$(date +%s.%N)
     if grep -q KINV-BOOT-OK "$RUN/kvm-probe.log"; then
@@ -432,8 +512,11 @@ step boot "capture run: phases $PHASES (deadline ${TIMEOUT}s; guest progress fol
 T_BOOT=$(date +%s.%N)
 # (the status is read with `|| rc=$?`: under set -e a failing QEMU would end the subshell before it
 # wrote its status, and a boot timeout, 124, would read as an unknown exit)
+start_virtiofsd
 ( rc=0; qemu_run "$ACCEL_USED" "$CPU_USED" capture "$TIMEOUT" "$OUT/console.log" || rc=$?; echo "$rc" > "$RUN/qemu.rc" ) &
 QPID=$!
+HCPID=""
+if [ "$NETFS" = 1 ]; then netfs_host_changes "$OUT/console.log" "$OUT/host-changes.log" & HCPID=$!; fi
 # Follow the guest's progress lines while it runs.
 # (tail --pid ends the follower by itself once QEMU's subshell is gone, so nothing is left waiting.)
 { tail -n +1 -F --pid=$QPID "$OUT/console.log" 2>/dev/null | grep --line-buffered -E '^\[guest\]|KINV-DONE|KINV-CHECKPOINT|Kernel panic|BUG:|WARNING:' | sed -u 's/^/    /' || true; } &
@@ -466,6 +549,8 @@ while kill -0 $QPID 2>/dev/null; do
 done
 wait $QPID || true
 wait $TPID 2>/dev/null || true
+[ -n "$HCPID" ] && { wait "$HCPID" 2>/dev/null || true; }
+stop_virtiofsd
 T_END_BOOT=$(date +%s.%N)
 QRC=$(cat "$RUN/qemu.rc" 2>/dev/null || echo '?')
 BOOT_SECONDS=$(awk -v a="$T_BOOT" -v b="$T_END_BOOT" 'BEGIN { printf "%.1f", b - a }')
@@ -525,6 +610,7 @@ if [ -d "$OUT/guest/ownkernel" ]; then
     info "ownkernel: no trace.dat (see $D/record.log)"
   fi
 fi
+[ -s "$OUT/host-changes.log" ] && [ -d "$OUT/guest/netfs" ] && cp "$OUT/host-changes.log" "$OUT/guest/netfs/host-changes.log"
 step metadata "metadata.json per capture"
 T_END=$(date +%s.%N)
 node "$HERE/metadata.mjs" --out "$OUT" --offsets "$RUN/offsets.json" --probes "$RUN/probes.txt" \

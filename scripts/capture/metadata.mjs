@@ -22,6 +22,7 @@ const CAPTURES = {
   ordinary: { file: 'trace.txt', source: 'tracefs trace file (read after the run); probe set chosen with --probeset (see probeSet); lock probes filtered to the tracked directories, return probes of the lock functions and sys_exit to the programs by comm', workload: 'ordinary' },
   wild: { file: 'trace.txt', source: 'tracefs trace file (read after the run); probe set chosen with --probeset (see probeSet); lock probes filtered to the tracked directories; no comm filter: return probes of the lock functions, sys_exit and sched_process_exit record every task', workload: 'wild' },
   layered: { file: 'trace.txt', source: 'tracefs trace file (read after the run); probe set chosen with --probeset (see probeSet); lock probes filtered to the tracked directories; no comm filter: return probes of the lock functions, sys_exit and sched_process_exit record every task', workload: 'layered' },
+  netfs: { file: 'trace.txt', source: 'tracefs trace file (read after the run); probe set chosen with --probeset (see probeSet); lock probes filtered to the tracked directories; no comm filter: return probes of the lock functions, sys_exit and sched_process_exit record every task', workload: 'netfs' },
   churn: { file: 'trace.txt', source: 'tracefs trace file (read after the run), reference probe set; dr_ret, dw_ret, sys_exit also for the applets mv, mkdir, rmdir, rm', workload: 'churn' },
 };
 
@@ -142,6 +143,13 @@ for (const name of readdirSync(G)) {
         filesystems: ['overlay (ext4 + tmpfs lower, tmpfs upper)', 'overlay (squashfs lower, ext4 upper)', 'btrfs (subvolume, snapshot)', 'squashfs', 'procfs', 'sysfs'],
         rounds: workloadArgs.ord_rounds,
       }
+    : spec.workload === 'netfs'
+    ? {
+        kind: 'netfs',
+        description: 'virtiofs (FUSE over virtio: fuse_lookup, fuse_atomic_open, fuse_dentry_revalidate) mounts of host directories served by the host\'s virtiofsd, one with cache=none (entries time out at once: every cached dentry is revalidated with a FUSE_LOOKUP) and one with cache=always; per mount, one after another, all at once: the wild tasks (see kind wild; 2 case-spelling racers), one ordinary-programs shell (1 round), 3 shells doing `: > p/sharedI` (open O_CREAT|O_TRUNC: ->atomic_open) in 3 spellings, 3 shells doing O_CREAT|O_EXCL of p/exclI, rm and re-creation, 1 shell renaming p/xr0 across p and q, and a watcher of the names the host changes; drop_caches every 0.4 s. On the host, while the guest runs the workload (between its "netfs: host changes on" and "off" lines), a loop renames p/hostA to p/hostB and back, replaces q/Hq by a new file, creates and removes p/hostN0..2 and p/hostdir/f in both shares (host-changes.log). p, p/sub and q of each mount are tracked and pinned. No comm filter. setup.txt logs each mount; workload.log lists each step with its time and pid',
+        filesystems: ['virtiofs cache=none (vfsnone)', 'virtiofs cache=always (vfsalways)'],
+        rounds: workloadArgs.ord_rounds,
+      }
     : spec.workload === 'churn'
     ? {
         kind: 'churn',
@@ -190,7 +198,7 @@ for (const name of readdirSync(G)) {
     probes: name === 'graph' ? null : { definitions: accepted, rejected, absent, absentVariants, noOffset, filters: lines(join(src, 'filters.txt')) },
     probeSet: name === 'graph' ? null : { name: args.probeset ?? 'legacy', file: args['probes-file'] ?? 'probes.txt', referenceFunctionsPresent: refFunctionsPresent,
       note: 'absent: lines skipped because their function is not in available_filter_functions (inlined, or a lockdep-only variant that is a macro without CONFIG_DEBUG_LOCK_ALLOC); rejected: lines the kernel refused; noOffset: lines left out for want of a struct offset' },
-    tracepoints: name === 'wild' || name === 'layered' ? ['raw_syscalls/sys_exit (every task)', 'sched/sched_process_exit'] : name === 'ordinary' ? ['raw_syscalls/sys_exit (the programs by comm, see probes.filters)', 'sched/sched_process_exit'] : ['raw_syscalls/sys_exit (comm == "lkwork")', 'sched/sched_process_exit'],
+    tracepoints: name === 'wild' || name === 'layered' || name === 'netfs' ? ['raw_syscalls/sys_exit (every task)', 'sched/sched_process_exit'] : name === 'ordinary' ? ['raw_syscalls/sys_exit (the programs by comm, see probes.filters)', 'sched/sched_process_exit'] : ['raw_syscalls/sys_exit (comm == "lkwork")', 'sched/sched_process_exit'],
     graph: name === 'graph' ? { setGraphFunction: lines(join(src, 'set_graph_function')), setFtraceFilter: lines(join(src, 'set_ftrace_filter')), options: ['funcgraph-proc', 'funcgraph-abstime'] } : undefined,
     trackedLocks: tracked,
     functions,
@@ -222,7 +230,7 @@ for (const name of readdirSync(G)) {
     date: new Date().toISOString(),
   };
   writeFileSync(join(dst, 'metadata.json'), JSON.stringify(meta, null, 2) + '\n');
-  for (const f of ['kprobe_events', 'functions', 'workload.log', 'mounts.txt', 'setup.txt']) if (existsSync(join(src, f))) copyFileSync(join(src, f), join(dst, f));
+  for (const f of ['kprobe_events', 'functions', 'workload.log', 'mounts.txt', 'setup.txt', 'host-changes.log']) if (existsSync(join(src, f))) copyFileSync(join(src, f), join(dst, f));
   // The per-CPU ring-buffer statistics as the kernel printed them, one block per CPU.
   writeFileSync(join(dst, 'stats'), readdirSync(src).filter((f) => /^stats\.cpu\d+$/.test(f)).sort()
     .map((f) => `# per_cpu/${f.slice(6)}/stats\n${read(join(src, f))}`).join(''), 'latin1');

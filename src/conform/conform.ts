@@ -23,7 +23,7 @@ import type { SpecSet } from '../checker/spec-set.js';
 import type { DAddCiShape, LockOrder } from '../sim/state.js';
 import { isGap, type Scalar, type TraceEvent, type TraceItem } from '../trace/event.js';
 import { detach } from '../trace/ftrace/bytes.js';
-import { LookupOneHolds } from './lookup-one.js';
+import { LookupOneHolds, PrimingReaddirHolds } from './lookup-one.js';
 import { keyOfObs, Projector, type Obs } from './project.js';
 import { DEFAULT_LIMITS, DirSearch, describeCandidate, type Observability, type SearchLimits } from './search.js';
 
@@ -84,6 +84,8 @@ export interface ConformReport {
   unshownLookupDirs: number;
   /** Events of exclusive holds under which the task looks names up through __lookup_slow (lookup_one callers): not judged. */
   lookupOneHoldEvents: number;
+  /** Events of readdirs that allocate in-lookup dentries under their shared hold (FUSE's readdirplus, NFS, procfs): not judged. */
+  primingReaddirEvents: number;
   /** d_add_ci calls judged: the shapes differ only inside d_add_ci, so a capture without one cannot tell them apart. */
   dAddCiCalls: number;
   gaps: number;
@@ -107,6 +109,14 @@ function isGapStep(st: Step): st is GapStep {
   return st.ev === 'gap';
 }
 
+/**
+ * The `fs` of the ->lookup mappings (spec/vfs/ftrace.kinv) whose filesystem has ->d_revalidate: a
+ * dentry d_alloc_parallel finds hashed may be invalidated and looked up again. vfat (a negative
+ * dentry is stale once the directory changed), FUSE (fuse_dentry_revalidate: a FUSE_LOOKUP once the
+ * entry timed out, 0 when the server's answer differs) and 9p (v9fs_lookup_revalidate with a cache).
+ */
+const REVALIDATING_FS = new Set(['vfat', 'fuse', '9p']);
+
 /** What the first pass learns about the capture. */
 interface Capture {
   steps: Step[];
@@ -116,7 +126,7 @@ interface Capture {
   ciDirs: Set<string>;
   /** Directories whose ->lookup is ext4's (casefolded or not). */
   ext4Dirs: Set<string>;
-  /** Directories whose ->lookup is vfat's (a filesystem with ->d_revalidate). */
+  /** Directories whose ->lookup is that of a filesystem with ->d_revalidate (REVALIDATING_FS). */
   vfatDirs: Set<string>;
   allocFailures: boolean;
   /** Whether the capture shows a W outcome of d_alloc_parallel (an ftrace capture shows it as H). */
@@ -127,6 +137,7 @@ interface Capture {
   /** Why the capture cannot conform: a directory not followed for its unshown ->lookup calls d_add_ci, where the shapes differ. */
   unshownDci: string | undefined;
   lookupOneHoldEvents: number;
+  primingReaddirEvents: number;
   dAddCiCalls: number;
   events: number;
   judged: number;
@@ -150,7 +161,8 @@ export async function conformRead(opened: Pick<ReadTrace, 'file' | 'format' | 's
   return {
     file: opened.file, format: opened.format, events: cap.events, judged: cap.judged, directories: cap.directories,
     unobservedAcquisitions: results[0]?.phantoms ?? 0, unknownTaskEvents: cap.unknownTaskEvents, unreleasedLocks: cap.unreleasedLocks,
-    unshownLookupDirs: cap.unshownLookupDirs, lookupOneHoldEvents: cap.lookupOneHoldEvents, dAddCiCalls: cap.dAddCiCalls, gaps: cap.gaps,
+    unshownLookupDirs: cap.unshownLookupDirs, lookupOneHoldEvents: cap.lookupOneHoldEvents, primingReaddirEvents: cap.primingReaddirEvents,
+    dAddCiCalls: cap.dAddCiCalls, gaps: cap.gaps,
     results: results.map((r) => r.result),
   };
 }
@@ -204,6 +216,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   /** Directories in which d_add_ci is called, and the first such call's place. */
   const dciDirs = new Map<string, string>();
   const lookupOne = new LookupOneHolds();
+  const priming = new PrimingReaddirHolds();
   /** Directories in scope: a capture's, those with a lock event (the projector's locks); a complete trace's, every one named. */
   const scope = startUnknown ? proj.locks : new Set<string>();
   for await (const batch of source) {
@@ -211,9 +224,9 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       if (isGap(item)) {
         gaps++;
         if (item.pids === undefined) {
-          everyUnknown = true; synced.clear(); unknown.clear(); proj.forget(undefined); touched.clear(); lookupOne.forget(undefined);
+          everyUnknown = true; synced.clear(); unknown.clear(); proj.forget(undefined); touched.clear(); lookupOne.forget(undefined); priming.forget(undefined);
         }
-        else for (const p of item.pids) { unknown.add(p); proj.forget(p); touched.delete(p); lookupOne.forget(p); }
+        else for (const p of item.pids) { unknown.add(p); proj.forget(p); touched.delete(p); lookupOne.forget(p); priming.forget(p); }
         steps.push({ ev: 'gap', pids: item.pids, line: item.line, file: item.file });
         continue;
       }
@@ -270,7 +283,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
           const fs = e.args.fs;
           if (fs === 'xfs-ci' && dir !== undefined) ciDirs.add(dir);
           if (fs === 'ext4' && dir !== undefined) ext4Dirs.add(dir);
-          if (fs === 'vfat' && dir !== undefined) vfatDirs.add(dir);
+          if (fs !== undefined && REVALIDATING_FS.has(String(fs)) && dir !== undefined) vfatDirs.add(dir);
         } else if (obs.fn === 'd_add_ci' && obs.name !== undefined) {
           // A lookup's d_add_ci names the on-disk name its ->lookup matched.
           const l = openLookup.get(e.pid);
@@ -281,6 +294,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       }
       if (oev === 'sync') {
         lookupOne.endAll(e.pid);
+        priming.endAll(e.pid);
         requests.delete(e.pid);
         const was = isUnknown(e.pid);
         synced.add(e.pid);
@@ -313,6 +327,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       obs.dir = interned(names, dir);
       steps.push(obs);
       lookupOne.step(e.pid, dir, obs);
+      priming.step(e.pid, dir, obs, e.args.kind);
       if (oev === 'acq_req') requests.set(e.pid, { obs, kind: e.args.kind });
       let anchors = anchored.get(e.pid);
       if (anchors === undefined) anchored.set(e.pid, anchors = new Set());
@@ -335,6 +350,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   // A lock the capture never releases is not followed: its release probes were filtered out (a
   // capture filtered by lock on its releases only), or it is no directory's (an mm lock).
   lookupOne.endAll(undefined);
+  priming.endAll(undefined);
   // A complete trace shows every release: a lock it never releases is held at its end (a deadlock, a cut run).
   const unreleased = new Set(startUnknown ? [...proj.locks].filter((l) => !released.has(l)) : []);
   // A capture shows the ->lookup of the filesystems it probes: in a directory where d_alloc_parallel
@@ -358,12 +374,14 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   let judged = 0;
   let kept = 0;
   let lookupOneHoldEvents = 0;
+  let primingReaddirEvents = 0;
   let dAddCiCalls = 0;
   for (const st of steps) {
     if (!isGapStep(st) && failedRequests.has(st)) continue;
     if (!isGapStep(st) && lookupOne.unjudged.has(st)) { lookupOneHoldEvents++; continue; }
     if (!isGapStep(st) && st.dir !== undefined) {
       if (unreleased.has(st.dir) || unshownLookup.has(st.dir)) continue;
+      if (priming.unjudged.has(st)) { primingReaddirEvents++; continue; }
       if (unseenHold.size > 0 && unseenHold.has(st)) { unknownTaskEvents++; continue; }
       dirs.add(st.dir);
       judged++;
@@ -373,7 +391,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   }
   steps.length = kept;
   return { steps, shown, ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome, missingAcquisitions,
-    unreleasedLocks: unreleased.size, unshownLookupDirs: unshownLookup.size, unshownDci, lookupOneHoldEvents, dAddCiCalls,
+    unreleasedLocks: unreleased.size, unshownLookupDirs: unshownLookup.size, unshownDci, lookupOneHoldEvents, primingReaddirEvents, dAddCiCalls,
     events: index, judged, directories: dirs.size, unknownTaskEvents, gaps };
 }
 

@@ -69,3 +69,58 @@ export class LookupOneHolds {
     if (mine?.size === 0) this.open.delete(pid);
   }
 }
+
+/**
+ * Shared holds taken by a killable acquisition (iterate_dir's down_read_killable: a readdir) under
+ * which their task calls d_alloc_parallel: a readdir that primes the dcache with the entries it
+ * reads, each an in-lookup dentry ended by d_splice_alias or d_lookup_done under the readdir's
+ * hold (FUSE's readdirplus, fuse_direntplus_link; NFS's nfs_prime_dcache; procfs's
+ * proc_fill_cache). The model's readdir is a hold that allocates nothing. What such a hold does
+ * between taking and releasing the lock is not judged; its lock events are.
+ */
+export class PrimingReaddirHolds {
+  /** pid → directory → its open killable shared hold (requested or taken). */
+  private readonly open = new Map<number, Map<string, Hold>>();
+  /** The steps of such holds between their lock events: not judged. */
+  readonly unjudged = new Set<Obs>();
+
+  /** A judged step of task `pid` on directory `dir` (its raw id); `kind` is an acquisition request's kind. */
+  step(pid: number, dir: string, obs: Obs, kind: unknown): void {
+    const ev = obs.ev;
+    let mine = this.open.get(pid);
+    const hold = mine?.get(dir);
+    if (ev === 'acq_req') {
+      if (hold !== undefined) this.end(pid, dir);
+      if (obs.mode !== 'R' || kind !== 'killable') return;
+      if (mine === undefined) this.open.set(pid, mine = new Map());
+      mine.set(dir, { steps: [obs], held: false, lookups: false });
+      return;
+    }
+    if (hold === undefined) return;
+    hold.steps.push(obs);
+    if (ev === 'acq') hold.held = true;
+    else if (ev === 'rel') this.end(pid, dir);
+    else if (hold.held && ev === 'call' && obs.fn === 'd_alloc_parallel') hold.lookups = true;
+  }
+
+  /** The task's syscall ended (or the trace did, every task's when undefined): its holds end as they are. */
+  endAll(pid: number | undefined): void {
+    for (const [p, dirs] of this.open) {
+      if (pid !== undefined && p !== pid) continue;
+      for (const dir of [...dirs.keys()]) this.end(p, dir);
+    }
+  }
+
+  /** Forgets the holds of `pid` (every task's when undefined) without judging them either way: a gap. */
+  forget(pid: number | undefined): void {
+    if (pid === undefined) this.open.clear(); else this.open.delete(pid);
+  }
+
+  private end(pid: number, dir: string): void {
+    const mine = this.open.get(pid);
+    const h = mine?.get(dir);
+    if (h?.lookups === true) for (const s of h.steps) if (s.ev !== 'acq_req' && s.ev !== 'acq' && s.ev !== 'rel') this.unjudged.add(s);
+    mine?.delete(dir);
+    if (mine?.size === 0) this.open.delete(pid);
+  }
+}

@@ -60,7 +60,9 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
   let inferred: Record<string, string> | undefined;
   if (!('i_rwsem_offset' in given && 'dcache_par_lookup' in given)) {
     inferred = {};
-    const off = 'i_rwsem_offset' in given ? undefined : inferIrwsemOffset(head);
+    // (the first part first, as before; a capture whose first part holds no slow lookup of a
+    // tracked directory, as one with no comm filter may, from the read ahead of the whole of it)
+    const off = 'i_rwsem_offset' in given ? undefined : inferIrwsemOffset(head) ?? ahead?.irwsemOffset;
     if (off !== undefined) inferred.i_rwsem_offset = String(off);
     const bit = 'dcache_par_lookup' in given ? undefined : inferParLookupBit(head);
     if (bit !== undefined) inferred.dcache_par_lookup = String(bit);

@@ -63,7 +63,8 @@ function resultJson(r: ConformReport, x: ShapeResult, order: LockOrder): object 
     events: r.events, judged: r.judged, directories: r.directories, unobservedAcquisitions: r.unobservedAcquisitions,
     unknownTaskEvents: r.unknownTaskEvents, unreleasedLocks: r.unreleasedLocks,
     ...(r.unshownLookupDirs > 0 ? { unshownLookupDirs: r.unshownLookupDirs } : {}),
-    ...(r.lookupOneHoldEvents > 0 ? { lookupOneHoldEvents: r.lookupOneHoldEvents } : {}), dAddCiCalls: r.dAddCiCalls, gaps: r.gaps,
+    ...(r.lookupOneHoldEvents > 0 ? { lookupOneHoldEvents: r.lookupOneHoldEvents } : {}),
+    ...(r.primingReaddirEvents > 0 ? { primingReaddirEvents: r.primingReaddirEvents } : {}), dAddCiCalls: r.dAddCiCalls, gaps: r.gaps,
     ...(x.failure ? { failure: x.failure } : {}), ...(x.unknown ? { unknown: x.unknown } : {}), ...(x.afterGap ? { afterGap: x.afterGap } : {}),
   };
 }
@@ -103,6 +104,9 @@ function renderReport(r: ConformReport, order: LockOrder): string {
       ? `; ${r.unshownLookupDirs} director${r.unshownLookupDirs === 1 ? 'y' : 'ies'} whose ->lookup the capture does not show, not followed` : '')
     + (r.lookupOneHoldEvents > 0
       ? `; ${count(r.lookupOneHoldEvents, 'event')} of exclusive holds that look names up (lookup_one), which the model has not, not judged` : '')
+    + (r.primingReaddirEvents > 0
+      ? `; ${count(r.primingReaddirEvents, 'event')} of readdirs that allocate in-lookup dentries under their shared hold (readdirplus)`
+        + ', which the model has not, not judged' : '')
     + `; ${count(r.gaps, 'gap')}`);
   return lines.join('\n') + '\n';
 }

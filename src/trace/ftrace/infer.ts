@@ -10,24 +10,47 @@ const LKSLOW = /^\s*(.*?)-(\d+)\s+.*?\blkslow:\s+\([^)]*\).*?\bdinode=(?:0x)?([0
 
 /** The offset most pairs agree on, or undefined when the text has no such pair. */
 export function inferIrwsemOffset(text: string): number | undefined {
-  const lastSem = new Map<string, bigint>();
-  const votes = new Map<number, number>();
+  const votes = new IrwsemVotes();
   for (const line of text.split('\n')) {
     // (cheap substring tests first: the regular expressions backtrack on every other line)
     let m = line.includes(' dr: ') ? DR.exec(line) : null;
-    if (m) { lastSem.set(m[2]!, BigInt('0x' + m[3]!)); continue; }
+    if (m) { votes.note('dr', m[2]!, m[3]!); continue; }
     m = line.includes(' lkslow: ') ? LKSLOW.exec(line) : null;
-    if (!m) continue;
-    const sem = lastSem.get(m[2]!);
-    if (sem === undefined) continue;
-    const off = Number(sem - BigInt('0x' + m[3]!));
-    if (off > 0 && off < 4096) votes.set(off, (votes.get(off) ?? 0) + 1);
-    lastSem.delete(m[2]!);
+    if (m) votes.note('lkslow', m[2]!, m[3]!);
   }
-  let best: number | undefined;
-  let n = 0;
-  for (const [off, c] of votes) if (c > n) { best = off; n = c; }
-  return best;
+  return votes.best();
+}
+
+/**
+ * The pairs inferIrwsemOffset counts, taken one record at a time: a `dr` record's `sem` and the
+ * same task's next `lkslow` record's `dinode`. The read ahead (read-ahead.ts) counts them over the
+ * whole capture, for a capture whose first part shows no slow lookup of a tracked directory (a
+ * capture with no comm filter, whose first records are other tasks').
+ */
+export class IrwsemVotes {
+  private readonly lastSem = new Map<string, bigint>();
+  private readonly votes = new Map<number, number>();
+
+  /** A record of event `name` (`dr` or `lkslow`; others are ignored) of task `pid`, with its `sem` or `dinode` value. */
+  note(name: string, pid: string, value: string | undefined): void {
+    if (value === undefined || !/^(?:0x)?[0-9a-f]+$/.test(value)) return;
+    const v = BigInt(value.startsWith('0x') ? value : '0x' + value);
+    if (name === 'dr') { this.lastSem.set(pid, v); return; }
+    if (name !== 'lkslow') return;
+    const sem = this.lastSem.get(pid);
+    if (sem === undefined) return;
+    const off = Number(sem - v);
+    if (off > 0 && off < 4096) this.votes.set(off, (this.votes.get(off) ?? 0) + 1);
+    this.lastSem.delete(pid);
+  }
+
+  /** The offset most pairs agree on (the first counted of a tie), or undefined without a pair. */
+  best(): number | undefined {
+    let best: number | undefined;
+    let n = 0;
+    for (const [off, c] of this.votes) if (c > n) { best = off; n = c; }
+    return best;
+  }
 }
 
 const DAP_RET = /^\s*(.*?)-(\d+)\s+.*?\bdap_ret:\s+\([^)]*\) ret=(?:0x)?([0-9a-f]+) dflags=(?:0x)?([0-9a-f]+)/;

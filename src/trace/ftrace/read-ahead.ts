@@ -1,11 +1,13 @@
 /**
  * What the checker learns of a whole ftrace text file before judging its first record, in one
  * pass over its lines as the reader scans them (scanLine, no records built): whether it holds the
- * entries its header promises (promise.ts), and which rwsems it takes and never releases
- * (unreleased.ts).
+ * entries its header promises (promise.ts), which rwsems it takes and never releases
+ * (unreleased.ts), and the i_rwsem offset its slow lookups show (infer.ts IrwsemVotes).
  */
 import { fillScan, isDecodedChunk, type DecodedChunk } from './decoded.js';
-import { LineScan, newSniffState, scanLine } from './line.js';
+import { IrwsemVotes } from './infer.js';
+import { L_RECORD, LineScan, newSniffState, scanLine } from './line.js';
+import { parseKeyValues } from './payload.js';
 import { EntriesCount, type EntriesPromise } from './promise.js';
 import { RwsemReleases, type SiteNames } from './unreleased.js';
 
@@ -14,6 +16,20 @@ export interface ReadAhead {
   shortfall: EntriesPromise | undefined;
   /** Each rwsem taken and never released: its address → the line of its first acquisition. */
   neverReleased: Map<bigint, number>;
+  /** offsetof(struct inode, i_rwsem) as the whole capture's `dr` → `lkslow` pairs show it (infer.ts), or undefined. */
+  irwsemOffset: number | undefined;
+}
+
+/** A `dr` or `lkslow` record of the reference probe set: its `sem` or `dinode` into `votes`. */
+function noteIrwsem(sc: LineScan, votes: IrwsemVotes): void {
+  if (sc.cls !== L_RECORD || sc.kind !== 'kprobe' || (sc.name !== 'dr' && sc.name !== 'lkslow')) return;
+  const key = sc.name === 'dr' ? 'sem' : 'dinode';
+  const rec = sc.decoded;
+  if (rec !== undefined) { votes.note(sc.name, String(sc.pid), rec.args[key]); return; }
+  if (sc.argsS < 0) return;
+  const args: Record<string, string> = {};
+  parseKeyValues(sc.text, sc.argsS, sc.payE, args);
+  votes.note(sc.name, String(sc.pid), args[key]);
 }
 
 /** Lines longer than this are cut to it here (the reader reports them as malformed). */
@@ -28,6 +44,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   const sc = new LineScan();
   const entries = new EntriesCount();
   const rwsems = new RwsemReleases(sites);
+  const votes = new IrwsemVotes();
   const feed = (text: string, end: number): void => {
     let pos = 0;
     while (pos < end) {
@@ -37,6 +54,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
       scanLine(text, pos, nl, st, sc);
       entries.note(sc);
       rwsems.note(sc, st.line);
+      noteIrwsem(sc, votes);
       sc.text = '';
       pos = nl + 1;
     }
@@ -56,6 +74,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
         fillScan(sc, d);
         entries.note(sc);
         rwsems.note(sc, st.line);
+        noteIrwsem(sc, votes);
         sc.text = '';
       }
       continue;
@@ -84,5 +103,5 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   const cut = carry !== undefined && carry.length > 0;
   // (a last line without its newline is still a line whose records count)
   if (cut) { const text = carry!.toString('latin1'); feed(text, text.length); }
-  return { shortfall: uncounted ? undefined : entries.shortfall(st, cut), neverReleased: rwsems.neverReleased() };
+  return { shortfall: uncounted ? undefined : entries.shortfall(st, cut), neverReleased: rwsems.neverReleased(), irwsemOffset: votes.best() };
 }

@@ -29,6 +29,34 @@ describe('inferIrwsemOffset', () => {
   });
 });
 
+describe('the i_rwsem offset past the first part of a capture', () => {
+  it('is read off the whole capture when its first 512 KB hold no slow lookup (6.12-netfs: 152, not 6.1\'s 160)', () => {
+    const text = gunzipSync(readFileSync('traces/kernel-programs/6.12-netfs/trace.gz')).toString('latin1');
+    expect(inferIrwsemOffset(text.slice(0, 1 << 19))).toBeUndefined();
+    expect(inferIrwsemOffset(text)).toBe(152);
+    const summary = (...args: string[]) => checkJson(args).objects.find((o) => o.kind === 'summary') as unknown as { violations: number; evaluated: Record<string, number> };
+    const inferred = summary('traces/kernel-programs/6.12-netfs/trace.gz');
+    const given = summary('--param', 'i_rwsem_offset=152', 'traces/kernel-programs/6.12-netfs/trace.gz');
+    expect(inferred.violations).toBe(0);
+    expect(inferred.evaluated).toEqual(given.evaluated);
+    // With 6.1's offset no lock id is a directory's inode: the ->lookup rules would check nothing.
+    expect(inferred.evaluated.lookup_entry_locked).toBeGreaterThan(4_000);
+    expect(summary('--param', 'i_rwsem_offset=160', 'traces/kernel-programs/6.12-netfs/trace.gz').evaluated.lookup_entry_locked ?? 0).toBe(0);
+  });
+
+  it('keeps what the first part says when it says something, though the whole would say otherwise', () => {
+    // a first part with one pair at offset 152, then 600 KB of other records and two pairs at 160
+    const pair = (pid: number, sem: string, dinode: string) => [
+      `  ls-${pid} [000] ..... 1.0: dr: (down_read+0x0/0xa0) sem=${sem}`,
+      `  ls-${pid} [000] ..... 1.1: lkslow: (__lookup_slow+0x0/0x130) name="a" nlen=1 dir=0x1 dinode=${dinode} flags=0x0`];
+    const filler = Array.from({ length: 12_000 }, (_, i) => `  sh-9 [000] ..... 2.${i}: sys_exit: NR 0 = 0`);
+    const text = [...pair(1, '0x1098', '0x1000'), ...filler, ...pair(2, '0x20a0', '0x2000'), ...pair(3, '0x30a0', '0x3000')].join('\n') + '\n';
+    expect(text.length).toBeGreaterThan(1 << 19);
+    expect(inferIrwsemOffset(text.slice(0, 1 << 19))).toBe(152);
+    expect(inferIrwsemOffset(text)).toBe(160);
+  });
+});
+
 describe('inferParLookupBit', () => {
   it('finds 0x10000000 (6.1) on the stock and on the lockdep captures', () => {
     expect(inferParLookupBit(head('traces/kernel/trace.gz'))).toBe(0x10000000);
