@@ -39,6 +39,7 @@ export const DIAG_CODES = {
   KV318: 'unreadable ITF trace or state',
   KV319: 'probe site printed as an address no symbol names',
   KV320: 'rwsems taken and never released anywhere in a capture',
+  KV321: "a kernel layout parameter a capture does not show (the i_rwsem offset, the DCACHE_PAR_LOOKUP bit): the spec's default is used",
   KV401: 'verdict unknown for the whole trace',
   KV402: 'failed evaluations the capture cannot confirm (unknown verdicts)',
 } as const;

@@ -58,6 +58,8 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
   // bit from its first part, unless the user gave them.
   const given = ctx.params;
   let inferred: Record<string, string> | undefined;
+  /** Layout parameters the capture should show and does not: [name, why, where to find it]. */
+  const defaulted: [string, string, string][] = [];
   if (!('i_rwsem_offset' in given && 'dcache_par_lookup' in given)) {
     inferred = {};
     // (the first part first, as before; a capture whose first part holds no slow lookup of a
@@ -66,11 +68,27 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
     if (off !== undefined) inferred.i_rwsem_offset = String(off);
     const bit = 'dcache_par_lookup' in given ? undefined : inferParLookupBit(head);
     if (bit !== undefined) inferred.dcache_par_lookup = String(bit);
+    // Never silent: a layout the capture does not show is the spec's default, which is 6.1 x86_64's.
+    if (off === undefined && !('i_rwsem_offset' in given) && (ahead?.slowLookups ?? 0) > 0) {
+      defaulted.push(['i_rwsem_offset', 'no task\'s down_read is followed by its __lookup_slow (lkslow) of the directory it locked',
+        'kinv probes prints the offset of a kernel\'s struct inode.i_rwsem']);
+    }
+    if (bit === undefined && !('dcache_par_lookup' in given) && (ahead?.dapReturns ?? 0) > 0) {
+      defaulted.push(['dcache_par_lookup', 'no d_alloc_parallel return in its first 512 KB is followed by the same task\'s probed ->lookup of that dentry',
+        'the DCACHE_PAR_LOOKUP bit of the kernel\'s include/linux/dcache.h']);
+    }
   }
   const diag = ctx.onDiagnostic;
   return {
     inferred,
     read: (spec) => {
+      for (const [name, why, where] of defaulted) {
+        const v = spec.params.get(name)?.value;
+        const shown = typeof v === 'number' && name === 'dcache_par_lookup' ? `0x${v.toString(16)}` : String(v);
+        diag(warning('KV321', `this capture does not show its kernel's ${name} (${why}): the spec's default ${shown} is used, `
+          + 'and a kernel whose layout differs gets lock ids or outcomes that do not match its records',
+        { at: { source: ctx.file, line: 1, column: 1 } }, `give --param ${name}=N (${where})`));
+      }
       const coverage = new ProbeCoverage();
       const { kernelFunctions } = ctx.capture;
       if (kernelFunctions !== undefined) coverage.setPresent(kernelFunctions);

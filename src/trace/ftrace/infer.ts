@@ -30,6 +30,8 @@ export function inferIrwsemOffset(text: string): number | undefined {
 export class IrwsemVotes {
   private readonly lastSem = new Map<string, bigint>();
   private readonly votes = new Map<number, number>();
+  /** `lkslow` records seen: a capture with slow lookups and no pair names its locks with an offset it does not show. */
+  slowLookups = 0;
 
   /** A record of event `name` (`dr` or `lkslow`; others are ignored) of task `pid`, with its `sem` or `dinode` value. */
   note(name: string, pid: string, value: string | undefined): void {
@@ -37,6 +39,7 @@ export class IrwsemVotes {
     const v = BigInt(value.startsWith('0x') ? value : '0x' + value);
     if (name === 'dr') { this.lastSem.set(pid, v); return; }
     if (name !== 'lkslow') return;
+    this.slowLookups++;
     const sem = this.lastSem.get(pid);
     if (sem === undefined) return;
     const off = Number(sem - v);

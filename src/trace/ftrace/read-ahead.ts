@@ -18,11 +18,16 @@ export interface ReadAhead {
   neverReleased: Map<bigint, number>;
   /** offsetof(struct inode, i_rwsem) as the whole capture's `dr` → `lkslow` pairs show it (infer.ts), or undefined. */
   irwsemOffset: number | undefined;
+  /** The capture's `lkslow` records, and its `dap_ret` records (whose outcome the DCACHE_PAR_LOOKUP bit decides). */
+  slowLookups: number;
+  dapReturns: number;
 }
 
 /** A `dr` or `lkslow` record of the reference probe set: its `sem` or `dinode` into `votes`. */
-function noteIrwsem(sc: LineScan, votes: IrwsemVotes): void {
-  if (sc.cls !== L_RECORD || sc.kind !== 'kprobe' || (sc.name !== 'dr' && sc.name !== 'lkslow')) return;
+function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: { returns: number }): void {
+  if (sc.cls !== L_RECORD) return;
+  if (sc.name === 'dap_ret') { dap.returns++; return; }
+  if (sc.kind !== 'kprobe' || (sc.name !== 'dr' && sc.name !== 'lkslow')) return;
   const key = sc.name === 'dr' ? 'sem' : 'dinode';
   const rec = sc.decoded;
   if (rec !== undefined) { votes.note(sc.name, String(sc.pid), rec.args[key]); return; }
@@ -45,6 +50,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   const entries = new EntriesCount();
   const rwsems = new RwsemReleases(sites);
   const votes = new IrwsemVotes();
+  const dap = { returns: 0 };
   const feed = (text: string, end: number): void => {
     let pos = 0;
     while (pos < end) {
@@ -54,7 +60,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
       scanLine(text, pos, nl, st, sc);
       entries.note(sc);
       rwsems.note(sc, st.line);
-      noteIrwsem(sc, votes);
+      noteIrwsem(sc, votes, dap);
       sc.text = '';
       pos = nl + 1;
     }
@@ -74,7 +80,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
         fillScan(sc, d);
         entries.note(sc);
         rwsems.note(sc, st.line);
-        noteIrwsem(sc, votes);
+        noteIrwsem(sc, votes, dap);
         sc.text = '';
       }
       continue;
@@ -103,5 +109,6 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   const cut = carry !== undefined && carry.length > 0;
   // (a last line without its newline is still a line whose records count)
   if (cut) { const text = carry!.toString('latin1'); feed(text, text.length); }
-  return { shortfall: uncounted ? undefined : entries.shortfall(st, cut), neverReleased: rwsems.neverReleased(), irwsemOffset: votes.best() };
+  return { shortfall: uncounted ? undefined : entries.shortfall(st, cut), neverReleased: rwsems.neverReleased(), irwsemOffset: votes.best(),
+    slowLookups: votes.slowLookups, dapReturns: dap.returns };
 }

@@ -1,0 +1,46 @@
+/**
+ * A capture names its kernel's layout (the i_rwsem offset, the DCACHE_PAR_LOOKUP bit) through its
+ * records; where it does not show one, the spec's default (6.1 x86_64's) is used, and a warning
+ * (KV321) says so, at the file's first line, with the parameter that sets it.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { kinv } from '../../helpers/kinv.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kinv-layout-'));
+const lines = gunzipSync(readFileSync('traces/kernel-programs/6.1-full/trace.gz')).toString('latin1').split('\n').slice(0, 3000);
+const functions = 'traces/kernel-programs/6.1-full/functions';
+function excerpt(name: string, keep: (l: string) => boolean): string {
+  const f = join(dir, name);
+  writeFileSync(f, lines.filter(keep).join('\n') + '\n', 'latin1');
+  return f;
+}
+const kv321 = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('warning[KV321]'));
+
+describe('a kernel layout the capture does not show', () => {
+  it('a capture that shows both says nothing', async () => {
+    const r = await kinv(['check', '--functions', functions, excerpt('whole.txt', () => true)]);
+    expect(kv321(r.stderr)).toEqual([]);
+  });
+
+  it('without a down_read before a slow lookup, the i_rwsem offset is the default, and a warning says so', async () => {
+    const f = excerpt('no-dr.txt', (l) => !l.includes(' dr: '));
+    const r = await kinv(['check', '--functions', functions, f]);
+    expect(kv321(r.stderr)).toEqual(['warning[KV321]: this capture does not show its kernel\'s i_rwsem_offset (no task\'s down_read is followed by '
+      + 'its __lookup_slow (lkslow) of the directory it locked): the spec\'s default 160 is used, and a kernel whose layout differs gets lock ids '
+      + 'or outcomes that do not match its records']);
+    expect(r.stderr).toContain(`--> ${f}:1:1`);
+    expect(r.stderr).toContain('= help: give --param i_rwsem_offset=N');
+    expect(kv321((await kinv(['check', '--functions', functions, '--param', 'i_rwsem_offset=160', f])).stderr)).toEqual([]);
+  });
+
+  it('without a probed ->lookup after d_alloc_parallel, the DCACHE_PAR_LOOKUP bit is the default, and a warning says so', async () => {
+    const r = await kinv(['check', '--functions', functions, excerpt('no-lookup.txt', (l) => !l.includes(' fs_lookup_'))]);
+    expect(kv321(r.stderr)).toHaveLength(1);
+    expect(kv321(r.stderr)[0]).toContain('does not show its kernel\'s dcache_par_lookup');
+    expect(kv321(r.stderr)[0]).toContain('the spec\'s default 0x10000000 is used');
+  });
+});
