@@ -802,7 +802,8 @@ export function stateHash(c: Candidate): number {
     h = mix(h, strHash(e.dentry));
     h = mix(h, e.owner);
   }
-  return h;
+  // A small integer: a Map keyed by it hashes it without a heap number.
+  return h & 0x3fffffff;
 }
 
 function mix(h: number, x: number): number {
