@@ -16,8 +16,15 @@ type FileMod = typeof import('../src/checker/file.js');
 type SpecSetMod = typeof import('../src/checker/spec-set.js');
 type LoadMod = typeof import('../src/analysis/load.js');
 
+/**
+ * The captures and the shape each is held to: the three d_add_ci captures, then the busy ones,
+ * whose contended directories carry thousands of candidate states (their target, as the others':
+ * the whole command at 50 K events/s or more).
+ */
 export const CONFORM_CAPTURES: [string, 'mainline' | 'draft' | 'fixed'][] = [
   ['traces/kernel/trace.gz', 'mainline'], ['traces/kernel-buggy/trace.gz', 'draft'], ['traces/kernel-fixed/trace.gz', 'fixed'],
+  ['traces/kernel-programs/6.1-wild/trace.gz', 'mainline'], ['traces/kernel-programs/6.12-wild/trace.gz', 'mainline'],
+  ['traces/kernel-churn/trace.gz', 'mainline'], ['traces/kernel-programs/6.1-wild-legacy/trace.gz', 'mainline'],
 ];
 
 export async function benchConform(root: string, print: (line: string) => void): Promise<void> {
@@ -48,8 +55,9 @@ export async function benchConform(root: string, print: (line: string) => void):
     t0 = process.hrtime.bigint();
     const whole = spawnSync(process.execPath, [join(root, 'bin', 'kinv.js'), 'conform', '--d-add-ci', shape, full], { stdio: 'ignore' });
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-    print(`  ${path} (${shape}): ${r?.results[0]?.verdict ?? 'unreadable'}; ${n} events; read ${(events / read / 1000).toFixed(1)} K events/s (${read.toFixed(2)} s),`
+    const verdict = r?.results[0]?.verdict === 'unknown' ? `unknown (${r.results[0].unknown ?? ''})` : r?.results[0]?.verdict ?? 'unreadable';
+    print(`  ${path} (${shape}): ${verdict}; ${n} events; read ${(events / read / 1000).toFixed(1)} K events/s (${read.toFixed(2)} s),`
       + ` read + conform ${(n / total / 1000).toFixed(1)} K events/s (${total.toFixed(2)} s, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s),`
-      + ` whole command ${whole.status === 0 ? `${(n / wall / 1000).toFixed(1)} K events/s (${wall.toFixed(2)} s)` : `exit ${String(whole.status)}`}`);
+      + ` whole command ${(n / wall / 1000).toFixed(1)} K events/s (${wall.toFixed(2)} s${whole.status === 0 ? '' : `, exit ${String(whole.status)}`})`);
   }
 }

@@ -110,18 +110,10 @@ export interface Advance {
   bound?: string | undefined;
 }
 
-/** Observations between two copies of the candidates kept to take them again from (DirSearch.take). */
-const REPLAY_SPAN = 32;
-
 export class DirSearch {
   cands: Candidate[];
   /** Every step taken on a copy (an observation taken again after a step in place branched, a report). */
   private copying = false;
-  /** The first step from a candidate kept from the last observation is taken in place too (see take). */
-  private first = false;
-  /** A copy of the candidates at some earlier point, and what was done to them since: take rebuilds the candidates from them. */
-  private base: Candidate[];
-  private since: ({ o: Obs } | { pids: number[] | undefined })[] = [];
   /** Whether the capture shows a wait for another lookup (d_wait_lookup not inlined). */
   private readonly waitsShown: boolean;
 
@@ -136,16 +128,10 @@ export class DirSearch {
       locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: {}, inLookup: {}, dentryKey: {}, tasks: [], nextId: 100, seq: 0,
     };
     this.cands = [{ sc: withTasks(sc, [], this.general), s, kind: [], held: [], pend: [], req: [] }];
-    this.base = this.cands.map((c) => clone(c, ALL));
   }
 
   /** Drops the sessions of `pids` (every task when undefined): a gap made them unknown; what they held is forgotten. */
   forget(pids: number[] | undefined): void {
-    this.since.push({ pids });
-    this.forgetNow(pids);
-  }
-
-  private forgetNow(pids: number[] | undefined): void {
     this.cands = dedupe(this.fastDedupe, this.cands.map((c) => {
       let d = c;
       for (let i = d.s.tasks.length - 1; i >= 0; i--) {
@@ -169,32 +155,11 @@ export class DirSearch {
 
   /** The successors of every candidate that take observation `o`. */
   take(o: Obs): Advance {
-    // The first step from each candidate is taken in place as well, where it has one outcome: the
-    // candidates are not kept (a successful observation replaces them). When no candidate takes the
-    // observation, the report describes the candidates as they were, and a step that branches has
-    // lost the state it branches from: the candidates are then rebuilt (from the last copy, the
-    // observations since taken again) and the observation taken as below.
-    if (this.limits.generalOnly !== true) {
-      let r: Advance | undefined;
-      this.first = true;
-      try {
-        r = this.takeOnce(o);
-      } catch (e) {
-        if (e !== BRANCHED) throw e;
-      } finally {
-        this.first = false;
-      }
-      if (r !== undefined && r.next.length > 0) return this.taken(o, r);
-      this.rebuild();
-    }
-    return this.taken(o, this.takeKept(o));
-  }
-
-  /** Takes `o` from candidates that stay as they are but where a report binds a name (see walk). */
-  private takeKept(o: Obs): Advance {
-    // Steps are taken in place where they have one outcome on candidates made for the observation;
-    // a step that turns out to branch there has lost the state it branches from, and the
-    // observation is taken again, copying at every step.
+    // Steps are taken in place where they have one outcome on candidates made for the observation
+    // (those kept from the last observation stay as they are, but where a step binds a name, see
+    // walk: where no candidate takes the observation, the report describes them); a step that
+    // turns out to branch there has lost the state it branches from, and the observation is taken
+    // again, copying at every step.
     try {
       return this.takeOnce(o);
     } catch (e) {
@@ -205,26 +170,6 @@ export class DirSearch {
       return this.takeOnce(o);
     } finally {
       this.copying = false;
-    }
-  }
-
-  /** Notes that `o` was taken (its successors are the candidates next, unless there are none or too many). */
-  private taken(o: Obs, r: Advance): Advance {
-    if (r.next.length === 0) return r;
-    this.since.push({ o });
-    if (this.since.length >= REPLAY_SPAN) {
-      this.base = r.next.map((c) => clone(c, ALL));
-      this.since = [];
-    }
-    return r;
-  }
-
-  /** The candidates as they were before the observation under way: the last copy, and what was done since. */
-  private rebuild(): void {
-    this.cands = this.base.map((c) => clone(c, ALL));
-    for (const x of this.since) {
-      if ('o' in x) this.cands = this.takeKept(x.o).next;
-      else this.forgetNow(x.pids);
     }
   }
 
@@ -265,7 +210,8 @@ export class DirSearch {
         if (t.pid === pid || t.granted || t.status !== 'run' || t.waitLock === null) continue;
         const d = clone(c, this.own(NONE));
         d.s.locks[this.dir]!.handoff = true;
-        d.s.tasks[j]!.status = 'lock';
+        // A new object: copies share the other tasks' (see clone).
+        d.s.tasks[j] = { ...d.s.tasks[j]!, status: 'lock' };
         out ??= cands.slice(0, k + 1);
         out.push(d);
       }
@@ -293,7 +239,7 @@ export class DirSearch {
 
   /** Whether a candidate the caller owns may be changed in place (not when only the general path is asked for). */
   private inPlace(owned: boolean): boolean {
-    return (owned || this.first) && !this.copying && this.limits.generalOnly !== true;
+    return owned && !this.copying && this.limits.generalOnly !== true;
   }
 
   /** A task's syscall ended: its session must end without another event the capture would show. */
@@ -428,10 +374,9 @@ export class DirSearch {
    * with the events of the step that the capture shows.
    *
    * Each outcome is a copy of `c`, except that a candidate `owned` by the caller (made for this
-   * search step, referenced nowhere else), or kept from the last observation while take tries the
-   * observation in place (`first`), whose environment has one answer, as it is, takes its step in
-   * place; a step that then draws a choice throws BRANCHED, and take starts the observation again
-   * (from rebuilt candidates when the kept ones were changed), copying at every step.
+   * search step, referenced nowhere else, its task `i`'s state its own), whose environment has one
+   * answer, as it is, takes its step in place; a step that then draws a choice throws BRANCHED, and
+   * take starts the observation again, copying at every step.
    */
   private stepAll(c: Candidate, i: number, o: Obs | undefined, owned: boolean): { cand: Candidate; events: TraceEvent[] }[] {
     const out: { cand: Candidate; events: TraceEvent[] }[] = [];
@@ -444,12 +389,6 @@ export class DirSearch {
     const variants = this.environments(c, i, o, asIs);
     // (an observed request keeps the state before the step: the rwsem may decide later)
     if (this.inPlace(owned) && variants.length === 1 && variants[0] === asIs && o?.ev !== 'acq_req') {
-      if (!owned) {
-        // A candidate kept from the last observation: the task's variables and stack may be shared with another (see clone).
-        const t = c.s.tasks[i]!;
-        t.v = { ...t.v };
-        t.stack = t.stack.slice();
-      }
       const raw: TraceEvent[] = [];
       this.stepTask(c, i, ONE_OUTCOME, raw);
       return [{ cand: c, events: this.shownOfStep(c, i, raw) }];
@@ -615,11 +554,11 @@ function bindName(c: Candidate, i: number, o: Obs, frozen: boolean): void {
   else if (op.name2 === UNBOUND && v.renameNew) setOp(c, i, { name2: o.name }, frozen);
   else if (v.name !== UNBOUND) return;
   if (v.name !== UNBOUND && v.dapName !== UNBOUND) return;
-  // Replaced, not changed: other candidates may share this task's variables (see clone).
+  // Replaced, not changed: other candidates may share this task's state and variables (see clone).
   const bound = { ...v };
   if (bound.name === UNBOUND) bound.name = o.name;
   if (bound.dapName === UNBOUND) bound.dapName = o.name;
-  t.v = bound;
+  c.s.tasks[i] = { ...t, v: bound };
 }
 
 /** The index of task `pid` in the candidate's state, or -1. */
@@ -710,14 +649,16 @@ const NONE = -1;
 
 /**
  * A copy of a candidate's state (plain data) for a step of task `own`: every part is copied but
- * the other tasks' variables and stacks, which are shared (ALL: a deep copy). The search copies a
- * candidate for every step it tries, and a step changes only its own task's variables and stack
- * (the model's routines change another task's status and grant only, src/sim/rwsem.ts,
- * task-step.ts), while the search replaces a task's variables where it binds a name (bindName),
- * so a shared one is never changed. The copy is written out (no Object.entries, no array
+ * the other tasks' states, which are shared (ALL: a deep copy). The search copies a candidate for
+ * every step it tries, and a step changes only its own task's state: the model's routines change
+ * another task's status and grant only, and then in a new object (TaskStep.other), and the search
+ * replaces a task's state where it changes another's (withRetries) or binds a name (bindName), so
+ * a shared one is never changed. The copy is written out (no Object.entries, no array
  * callbacks). The scenario and the pending events are shared: the model only reads the scenario,
  * and the search replaces what it changes of either (setOp; a task's list of pending events is
- * replaced, never changed in place).
+ * replaced, never changed in place). So are the entries of a lock's queue and of the in-lookup
+ * names, which the model replaces, never changes (as the simulator's cloneState shares them), but
+ * in a deep copy.
  */
 export function clone(c: Candidate, own: number): Candidate {
   const s = c.s;
@@ -725,15 +666,15 @@ export function clone(c: Candidate, own: number): Candidate {
   for (const k in s.locks) {
     const l = s.locks[k]!;
     const queue: RwsemState['queue'] = new Array<RwsemState['queue'][number]>(l.queue.length);
-    for (let q = 0; q < queue.length; q++) queue[q] = { ...l.queue[q]! };
+    for (let q = 0; q < queue.length; q++) queue[q] = own === ALL ? { ...l.queue[q]! } : l.queue[q]!;
     locks[k] = { writer: l.writer, readers: l.readers.slice(), queue, handoff: l.handoff };
   }
   const inLookup: ModelState['inLookup'] = record();
-  for (const k in s.inLookup) inLookup[k] = { ...s.inLookup[k]! };
+  for (const k in s.inLookup) inLookup[k] = own === ALL ? { ...s.inLookup[k]! } : s.inLookup[k]!;
   const tasks: TaskState[] = new Array<TaskState>(s.tasks.length);
   for (let j = 0; j < tasks.length; j++) {
     const t = s.tasks[j]!;
-    tasks[j] = own === j || own === ALL ? { ...t, v: { ...t.v }, stack: t.stack.slice() } : { ...t };
+    tasks[j] = own === j || own === ALL ? { ...t, v: { ...t.v }, stack: t.stack.slice() } : t;
   }
   return {
     sc: c.sc,
@@ -767,9 +708,9 @@ function copyRecord<T>(from: Record<string, T>): Record<string, T> {
 
 /**
  * Candidates with equal states (ids and sequence numbers aside) are one: the first of each is kept,
- * in order. Only candidates that agree on a short key made of a few parts of the state are
- * compared, since most successors differ there; `fast`: compared by sameState, else by their
- * JSON forms (jsonStateKey), which agree.
+ * in order. `fast`: only candidates with the same stateHash are compared, by sameState; else
+ * (the general path) candidates that agree on a short key made of a few parts of the state
+ * (shapeKey) are compared by their JSON forms (jsonStateKey), which agree with sameState.
  */
 function dedupe(fast: boolean, cs: Candidate[]): Candidate[] {
   if (cs.length <= 1) return cs;
@@ -779,6 +720,27 @@ function dedupe(fast: boolean, cs: Candidate[]): Candidate[] {
     const out: Candidate[] = [];
     next: for (const c of cs) {
       for (const d of out) if (sameState(d, c)) continue next;
+      out.push(c);
+    }
+    return out;
+  }
+  if (fast) {
+    // Grouped by a number computed from the parts sameState compares: equal states have equal
+    // numbers, and only candidates with the same number are compared.
+    const byHash = new Map<number, Candidate | Candidate[]>();
+    const out: Candidate[] = [];
+    next: for (const c of cs) {
+      const h = stateHash(c);
+      const same = byHash.get(h);
+      if (same === undefined) {
+        byHash.set(h, c);
+      } else if (Array.isArray(same)) {
+        for (const d of same) if (sameState(d, c)) continue next;
+        same.push(c);
+      } else {
+        if (sameState(same, c)) continue;
+        byHash.set(h, [same, c]);
+      }
       out.push(c);
     }
     return out;
@@ -793,14 +755,9 @@ function dedupe(fast: boolean, cs: Candidate[]): Candidate[] {
       out.push(c);
       continue;
     }
-    if (fast) {
-      for (const d of same) if (sameState(d.c, c)) continue next;
-      same.push({ c });
-    } else {
-      const key = jsonStateKey(c);
-      for (const d of same) if ((d.key ??= jsonStateKey(d.c)) === key) continue next;
-      same.push({ c, key });
-    }
+    const key = jsonStateKey(c);
+    for (const d of same) if ((d.key ??= jsonStateKey(d.c)) === key) continue next;
+    same.push({ c, key });
     out.push(c);
   }
   return out;
@@ -808,6 +765,87 @@ function dedupe(fast: boolean, cs: Candidate[]): Candidate[] {
 
 /** Up to this many candidates, dedupe compares every pair rather than first grouping them by their short keys. */
 const FEW = 8;
+
+/**
+ * A number made of the parts of a candidate that sameState compares (some only by their lengths):
+ * candidates that sameState finds the same have the same number. Strings count by their characters
+ * (strHash), so the number depends on nothing but the candidate.
+ */
+export function stateHash(c: Candidate): number {
+  const s = c.s;
+  const tasks = s.tasks;
+  let h = mix(0x9e3779b9, tasks.length);
+  for (let j = 0; j < tasks.length; j++) {
+    h = mix(h, constHash(c.kind[j]!));
+    h = mix(h, (c.held[j] ? 1 : 0) | (c.req[j]! << 1) | (c.pend[j]!.length << 3));
+    const t = tasks[j]!;
+    h = mix(h, t.pid);
+    h = mix(h, constHash(t.pc));
+    h = mix(h, constHash(t.status));
+    h = mix(h, t.waitLock === null ? 0 : constHash(t.waitLock));
+    h = mix(h, t.waitMode === null ? 0 : constHash(t.waitMode));
+    h = mix(h, t.granted ? 1 : 0);
+    const stack = t.stack;
+    h = mix(h, stack.length);
+    for (let k = 0; k < stack.length; k++) h = mix(h, constHash(stack[k]!));
+    const v = t.v;
+    h = mix(h, nullishHash(v.name));
+    h = mix(h, nullishHash(v.dapOutcome));
+    h = mix(h, nullishHash(v.exact));
+    h = mix(h, v.dciInLookup === undefined ? 2 : v.dciInLookup ? 1 : 0);
+    h = mix(h, nullishHash(v.mode));
+  }
+  for (const k in s.locks) {
+    const l = s.locks[k]!;
+    h = mix(h, strHash(k));
+    h = mix(h, l.writer === null ? -1 : l.writer);
+    h = mix(h, l.handoff ? 1 : 0);
+    h = mix(h, l.readers.length);
+    for (let q = 0; q < l.readers.length; q++) h = mix(h, l.readers[q]!);
+    h = mix(h, l.queue.length);
+    for (let q = 0; q < l.queue.length; q++) h = mix(h, l.queue[q]!.pid * 2 + (l.queue[q]!.mode === 'W' ? 1 : 0));
+  }
+  for (const k in s.inLookup) {
+    const e = s.inLookup[k]!;
+    h = mix(h, strHash(k));
+    h = mix(h, strHash(e.dentry));
+    h = mix(h, e.owner);
+  }
+  // A small integer: a Map keyed by it hashes it without a heap number.
+  return h & 0x3fffffff;
+}
+
+function mix(h: number, x: number): number {
+  return Math.imul(h ^ x, 0x01000193) ^ (h >>> 15);
+}
+
+/** FNV-1a over a string's characters. */
+function strHash(x: string): number {
+  let h = 0x811c9dc5;
+  for (let k = 0; k < x.length; k++) h = Math.imul(h ^ x.charCodeAt(k), 0x01000193);
+  return h;
+}
+
+/**
+ * The hash of a string of a small set (program points, statuses, kinds, modes, the directory's
+ * lock), kept once computed: a lookup of a string the program holds as a constant, not a walk of
+ * its characters.
+ */
+function constHash(x: string): number {
+  let h = CONST_HASH.get(x);
+  if (h === undefined) {
+    h = strHash(x);
+    CONST_HASH.set(x, h);
+  }
+  return h;
+}
+
+const CONST_HASH = new Map<string, number>();
+
+/** A string's hash, undefined and null alike (as sameState's nullish). */
+function nullishHash(x: string | null | undefined): number {
+  return x === undefined || x === null ? 0 : strHash(x);
+}
 
 /** Parts of jsonStateKey: candidates that differ here differ there. */
 export function shapeKey(c: Candidate): string {

@@ -23,7 +23,7 @@
  *   it to the next reader"). Spinning on readers is bounded by time, so a spinner always either
  *   takes the lock or queues: the model lets it do either at any step.
  */
-import type { ModelState, Mode, Pc } from './state.js';
+import { cloneState, type ModelState, type Mode, type Pc } from './state.js';
 import type { TaskStep } from './task-step.js';
 
 /**
@@ -45,7 +45,7 @@ export function acquire(x: TaskStep, lock: string, mode: Mode, next: Pc): void {
     x.emit('acq', { lock, mode });
     x.goto(next);
     // The first reader of a stolen lock wakes the queued readers when one heads the queue.
-    if (mode === 'R' && l.readers.length === 1 && l.queue[0]?.mode === 'R') wakeReaders(s, lock);
+    if (mode === 'R' && l.readers.length === 1 && l.queue[0]?.mode === 'R') wakeReaders(x, lock);
     return;
   }
   x.goto(next);
@@ -67,7 +67,7 @@ function enqueue(x: TaskStep, lock: string, mode: Mode): void {
   l.queue.push({ pid: x.t.pid, mode });
   if (mode === 'W' && x.sc.handoff && !l.handoff && x.ch.choose(2, 'writer-handoff') === 1) l.handoff = true;
   sleep(x, lock, mode);
-  if (l.writer === null && l.readers.length === 0) wake(x.s, lock);
+  if (l.writer === null && l.readers.length === 0) wake(x, lock);
 }
 
 /** rwsem_can_spin_on_owner: a writer may spin unless the lock's owner is a writer that is not running. */
@@ -146,10 +146,10 @@ export function release(x: TaskStep, lock: string, mode: Mode): void {
   const k = spinners.length > 0 ? x.ch.choose(spinners.length + 1, 'writer-spin-steal') : 0;
   if (k > 0) {
     l.writer = spinners[k - 1]!.pid;
-    spinners[k - 1]!.granted = true;
+    x.other(s.tasks.indexOf(spinners[k - 1]!)).granted = true;
     return;
   }
-  wake(s, lock);
+  wake(x, lock);
 }
 
 /**
@@ -158,33 +158,38 @@ export function release(x: TaskStep, lock: string, mode: Mode): void {
  * granted at once, "irrespective of their order in the queue", while the writers keep their places
  * (phase-fair: a reader queued behind a writer does not wait for it when a reader heads the queue).
  */
-function wake(s: ModelState, lock: string): void {
-  const l = s.locks[lock]!;
+function wake(x: TaskStep, lock: string): void {
+  const l = x.s.locks[lock]!;
   const head = l.queue[0];
   if (head === undefined) return;
   if (head.mode === 'W') {
-    const t = s.tasks.find((x) => x.pid === head.pid)!;
-    t.status = 'run';
+    x.other(taskIndex(x.s, head.pid)).status = 'run';
     return;
   }
-  wakeReaders(s, lock);
+  wakeReaders(x, lock);
 }
 
-function wakeReaders(s: ModelState, lock: string): void {
-  const l = s.locks[lock]!;
+function wakeReaders(x: TaskStep, lock: string): void {
+  const l = x.s.locks[lock]!;
   const readers = l.queue.filter((q) => q.mode === 'R');
   l.queue = l.queue.filter((q) => q.mode === 'W');
   for (const r of readers) {
     l.readers.push(r.pid);
-    grant(s, r.pid);
+    grant(x, r.pid);
   }
 }
 
 /** The task sleeping on a lock now holds it: it runs again and emits its `acq`. */
-function grant(s: ModelState, pid: number): void {
-  const t = s.tasks.find((x) => x.pid === pid)!;
+function grant(x: TaskStep, pid: number): void {
+  const t = x.other(taskIndex(x.s, pid));
   t.status = 'run';
   t.granted = true;
+}
+
+function taskIndex(s: ModelState, pid: number): number {
+  const j = s.tasks.findIndex((t) => t.pid === pid);
+  if (j < 0) throw new Error(`internal: no task ${pid}`);
+  return j;
 }
 
 /**
@@ -199,12 +204,21 @@ function grant(s: ModelState, pid: number): void {
  */
 export function beforeWriterSteal(s: ModelState, lock: string): ModelState | undefined {
   const l = s.locks[lock]!;
+  if (l.writer !== null) return undefined;
+  // Most states have no granted reader: found without the lists made below.
+  let any = false;
+  for (const t of s.tasks) if (t.granted && t.waitLock === lock && t.waitMode === 'R') { any = true; break; }
+  if (!any) return undefined;
   const granted = s.tasks.filter((t) => t.granted && t.waitLock === lock && t.waitMode === 'R');
   if (granted.length === 0 || l.writer !== null || l.readers.some((r) => !granted.some((t) => t.pid === r))) return undefined;
-  const d = structuredClone(s);
+  // The tasks changed are new objects: copies of a state may share the others' (TaskStep.other).
+  const d = cloneState(s);
   const dl = d.locks[lock]!;
   dl.readers = [];
   dl.queue = [...l.readers.map((pid) => ({ pid, mode: 'R' as const })), ...dl.queue];
-  for (const t of d.tasks) if (t.granted && t.waitLock === lock) { t.granted = false; t.status = 'lock'; }
+  for (let j = 0; j < d.tasks.length; j++) {
+    const t = d.tasks[j]!;
+    if (t.granted && t.waitLock === lock) d.tasks[j] = { ...t, granted: false, status: 'lock' };
+  }
   return d;
 }

@@ -54,7 +54,21 @@ export class TaskStep {
     delete this.s.inLookup[k];
     delete this.s.dentryKey[d];
     this.emit('il_end', { dentry: d });
-    for (const w of this.s.tasks) if (w.status === 'inlookup' && w.waitDentry === d) w.status = 'run';
+    const tasks = this.s.tasks;
+    for (let j = 0; j < tasks.length; j++) if (tasks[j]!.status === 'inlookup' && tasks[j]!.waitDentry === d) this.other(j).status = 'run';
+  }
+
+  /**
+   * Task `j`'s state, to be changed by this step (woken, granted the lock): this step's own task
+   * as it is; another task's as a new object in its place, since copies of a state made for a
+   * step may share the other tasks' objects (`kinv conform`'s search does).
+   */
+  other(j: number): TaskState {
+    const t = this.s.tasks[j]!;
+    if (t === this.t) return t;
+    const copy = { ...t };
+    this.s.tasks[j] = copy;
+    return copy;
   }
 }
 

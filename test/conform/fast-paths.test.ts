@@ -1,8 +1,8 @@
 /**
- * The search's fast paths (a step with one outcome taken in place, on a candidate the search made
- * for that step or kept from the last observation, the candidates rebuilt where that fails; a
- * session removed in place; a copy that shares the other tasks' variables; dedupe's part-by-part
- * comparison) give what the general path gives, where every step is taken on a deep copy and
+ * The search's fast paths (a step with one outcome taken in place on a candidate the search made
+ * for that step, the observation taken again copying where that fails; a session removed in place;
+ * a copy that shares the other tasks' states; dedupe's part-by-part comparison of candidates with
+ * the same number) give what the general path gives, where every step is taken on a deep copy and
  * candidates are compared by their JSON forms: the same report, verdicts, failing event, candidate
  * descriptions and expectations, on random simulator runs, on excerpts of real captures, and on
  * damaged copies of both.
@@ -92,6 +92,23 @@ describe('kinv conform: fast paths agree with the general path', () => {
       }
     }
     expect([...verdicts]).toEqual(expect.arrayContaining(['conforms', 'does not conform']));
+  }, 120_000);
+
+  it('on a busy directory: over a thousand candidates, tasks woken and granted by others\' steps', async () => {
+    // 6.1-wild before its peak: tasks queued behind writers, each request decided now or later.
+    const lines = gunzipSync(readFileSync('traces/kernel-programs/6.1-wild/trace.gz')).toString('latin1').split('\n');
+    const excerpt = [...lines.slice(0, 12).filter((l) => !l.includes('entries-in-buffer')), ...lines.slice(159_999, 161_045)];
+    const seen: string[] = [];
+    for (const damage of [{ kind: 'none', at: 0, by: 0 }, { kind: 'drop', at: 1041, by: 0 }] as const) {
+      const path = join(dir, `busy-${file++}.txt`);
+      writeFileSync(path, damaged(excerpt, damage).join('\n') + '\n', 'latin1');
+      const { fast, general } = await both(path, 'current');
+      expect(fast, damage.kind).toEqual(general);
+      seen.push(fast.results.map((r) => `${r.verdict} ${r.failure?.line ?? ''} ${r.failure?.candidateCount ?? ''}`).join(', '));
+    }
+    // Whole, it conforms; without the ->lookup call of its line 1042 (6.1-wild:161030), every shape fails at the d_add_ci
+    // after it, with hundreds of candidates (the first eight described, in the order dedupe keeps them).
+    expect(seen).toEqual(['conforms  , conforms  , conforms  ', 'does not conform 1043 447, does not conform 1043 447, does not conform 1043 447']);
   }, 120_000);
 
   it('on the bundled kprobe frames and simulator traces', async () => {
