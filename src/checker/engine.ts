@@ -21,6 +21,7 @@ import { KeyedStore, Relation, TemporalStore } from '../monitor/store.js';
 import { forgetTask } from './task-state.js';
 import { Explainer, objectParts, verdictKey, type Verdict } from './explain.js';
 import { storesWrittenByHandler } from './store-writes.js';
+import { stateAbstraction, type StateAbstraction } from '../analysis/state-abstraction.js';
 
 export type { Verdict };
 
@@ -98,11 +99,28 @@ export { dispatchKey };
 export class CompiledSpec extends MonitorSpec {
   /** The digest parts of its engines' states, numbered as met (see `Engine.digest`). */
   readonly digestParts = new Map<string, number>();
+  private abstractionMade: AbstractionPlan | undefined;
+
+  /** What `Engine.canonicalDigest` may abstract (src/analysis/state-abstraction.ts), by store index. */
+  get abstraction(): AbstractionPlan {
+    if (this.abstractionMade === undefined) {
+      const a = stateAbstraction(this.spec);
+      const index = (names: Set<string>): Set<number> => new Set([...names].map((n) => this.storeIndex.get(n)!));
+      this.abstractionMade = { ...a, seqStores: index(a.seqStores), deadStores: index(a.deadStores) };
+    }
+    return this.abstractionMade;
+  }
 
   /** A fresh monitor over this spec. */
   start(opts: EngineOptions = {}): Engine {
     return new Engine(this, opts);
   }
+}
+
+/** A spec's state abstraction with stores by index. */
+interface AbstractionPlan extends Omit<StateAbstraction, 'seqStores' | 'deadStores'> {
+  seqStores: Set<number>;
+  deadStores: Set<number>;
 }
 
 /**
@@ -639,6 +657,80 @@ export class Engine {
     return units.text();
   }
 
+  /**
+   * The digest of the state up to what the spec cannot tell apart (`CompiledSpec.abstraction`):
+   * sequence stores by the ranks of their numbers, transient stores left out, past-time tables
+   * by their entries and the order of the last matches a `since` compares. Two engines of one
+   * compiled spec with equal canonical digests, each stepped with the events of its own run
+   * (whose numbers only grow), give the same verdicts on every continuation. For a spec with
+   * nothing to abstract it is `digest()`.
+   */
+  canonicalDigest(): string {
+    const a = this.compiled.abstraction;
+    if (a.exact) return this.digest();
+    const x = this.sharing ?? this.startSharing(1);
+    if (x.copied !== undefined) this.shareUnchanged(x);
+    const units = CANONICAL_UNITS;
+    units.start();
+    for (let i = 0; i < this.rt.stores.length; i++) {
+      if (a.deadStores.has(i) || a.seqStores.has(i)) continue;
+      let id = x.parts[i];
+      if (id === undefined) { id = this.partNumber(this.storePart(i)); x.parts[i] = id; }
+      units.put(id);
+    }
+    if (a.seqStores.size) units.put(this.partNumber(this.seqPart(a.seqStores)));
+    if (x.framesPart === undefined) x.framesPart = this.partNumber(this.framesPart());
+    units.put(x.framesPart);
+    units.put(this.partNumber(this.canonicalTemporalPart(a)));
+    units.put(this.partNumber(this.unknownPart()));
+    if (x.reportedPart === undefined || x.reportedSize !== this.reported.size) {
+      x.reportedPart = this.partNumber(this.reportedPart());
+      x.reportedSize = this.reported.size;
+    }
+    units.put(x.reportedPart);
+    return units.text();
+  }
+
+  /** The sequence stores' part: each entry's number replaced by its rank among all their numbers (equal numbers, equal ranks). */
+  private seqPart(stores: Set<number>): string {
+    const nums: number[] = [];
+    for (const i of stores) {
+      const s = this.rt.stores[i] as KeyedStore;
+      s.forEachEntry((e) => { if (typeof e.v === 'number') nums.push(e.v); return true; });
+    }
+    const rank = new Map<number, number>();
+    for (const n of nums.sort((p, q) => p - q)) if (!rank.has(n)) rank.set(n, rank.size);
+    const out: string[] = [];
+    for (const i of stores) {
+      const s = this.rt.stores[i] as KeyedStore;
+      const items: string[] = [];
+      s.forEachEntry((e) => { items.push(`${e.key().join('\u0001')}=${typeof e.v === 'number' ? '#' + String(rank.get(e.v)) : String(e.v)}`); return true; });
+      out.push(i + ':' + items.sort().join(','));
+    }
+    return 'Q:' + out.join('|');
+  }
+
+  /**
+   * The past-time tables' part up to what their readers compare: the entries of tables no `since`
+   * reads as a set; the last matches of those one does in their order, equal ones grouped; the
+   * "matched at the event before" flag only for tables a `previously` reads.
+   */
+  private canonicalTemporalPart(a: AbstractionPlan): string {
+    const loose: string[] = [];
+    const stamps: { s: string; idx: number }[] = [];
+    this.rt.temporal.forEach((t, i) => {
+      for (const [k, e] of t.last) {
+        const s = `${i}/${String(k)}${a.previousTables.has(i) && e.idx === this.idx - 1 ? '*' : ''}`;
+        if (a.orderedTables.has(i)) stamps.push({ s, idx: e.idx });
+        else loose.push(s);
+      }
+    });
+    stamps.sort((p, q) => p.idx - q.idx || (p.s < q.s ? -1 : p.s > q.s ? 1 : 0));
+    let ordered = '';
+    for (let j = 0; j < stamps.length; j++) ordered += (j === 0 ? '' : stamps[j]!.idx === stamps[j - 1]!.idx ? '=' : ',') + stamps[j]!.s;
+    return 'T~' + loose.sort().join(',') + ';' + ordered;
+  }
+
   /** A digest part's number (per compiled spec, as met). */
   private partNumber(part: string): number {
     const ids = this.compiled.digestParts;
@@ -872,6 +964,7 @@ class DigestUnits {
   }
 }
 const DIGEST_UNITS = new DigestUnits();
+const CANONICAL_UNITS = new DigestUnits();
 
 /** A call's arguments as a fingerprint reads them: name and value of each, in the event's order, quoted (no two read alike). */
 function callArgsPart(call: TraceEvent): string {

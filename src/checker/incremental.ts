@@ -17,6 +17,11 @@ export interface IncrementalChecker {
   clone(): IncrementalChecker;
   /** A canonical digest of the monitor state. */
   fingerprint(): string;
+  /**
+   * A digest that may equate states no continuation tells apart (each stepped with its own run's
+   * events): what a search may merge. Absent: `fingerprint()`.
+   */
+  abstractFingerprint?(): string;
 }
 
 class EngineChecker implements IncrementalChecker {
@@ -26,6 +31,7 @@ class EngineChecker implements IncrementalChecker {
   // A checker shows verdicts and digests only, never the engine's counters: its clones need no copies of them.
   clone(): IncrementalChecker { return new EngineChecker(this.engine.clone({ sharedTallies: true })); }
   fingerprint(): string { return this.engine.digest(); }
+  abstractFingerprint(): string { return this.engine.canonicalDigest(); }
 }
 
 /**

@@ -146,6 +146,10 @@ export const COMMANDS = {
       'max-states': { type: 'string', value: 'N', kind: 'int', help: 'distinct-state bound (default 500000)' },
       first: { type: 'boolean', help: 'stop at the first counterexample' },
       'no-por': { type: 'boolean', help: 'explore every interleaving of task-local steps too (no partial-order reduction): same verdicts, more states' },
+      'exact-monitor': {
+        type: 'boolean',
+        help: 'tell monitor states apart exactly, not up to what the spec cannot tell apart (event numbers by rank, dead stores): same verdicts, more states',
+      },
       'writer-spin': {
         type: 'boolean', help: 'writers may spin on the lock owner before queueing and take a free lock ahead of queued waiters (rwsem_optimistic_spin)',
       },

@@ -47,6 +47,13 @@ export interface ExploreOptions {
    * step is task-local, only that step is explored. Verdicts are those of the full search.
    */
   por?: boolean;
+  /**
+   * States are told apart by the monitor's abstract fingerprint (default on): what the spec
+   * cannot tell apart by any continuation is one state (`IncrementalChecker.abstractFingerprint`,
+   * src/analysis/state-abstraction.ts). Verdicts and shortest counterexamples are those of the
+   * exact search; false tells monitor states apart exactly.
+   */
+  abstractMonitor?: boolean;
   /** Called every 1024 states explored (a search can run for minutes). */
   onProgress?: (p: { explored: number; distinct: number; depth: number }) => void;
 }
@@ -61,6 +68,8 @@ interface Node {
   monitor: IncrementalChecker | undefined;
   /** The monitor's fingerprint as a small number (see `fpId`); successors by event-free steps share the monitor. */
   fingerprint: number;
+  /** The monitor's abstract fingerprint's number (the visited set's); `fingerprint` when the search is exact. */
+  merged: number;
   parent: Node | undefined;
   depth: number;
   /** The step was an ample (task-local) step chosen by partial-order reduction. */
@@ -179,15 +188,26 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
     return id;
   };
   /** This level's monitor transitions: (fingerprint, events) → the monitor after, its fingerprint, its verdicts. */
-  const transitions = new Map<string, { monitor: IncrementalChecker; fp: number; violations: Verdict[] }>();
+  const transitions = new Map<string, { monitor: IncrementalChecker; fp: number; merged: number; violations: Verdict[] }>();
   /** The next level's monitors by fingerprint. */
   const monitors = new Map<number, IncrementalChecker>();
   const rootMonitor = opts.monitor?.();
+  const abstract = opts.abstractMonitor !== false && rootMonitor?.abstractFingerprint !== undefined;
+  // The abstract fingerprints are numbered apart from the exact ones (`fpId`'s), as strings of their own.
+  const mergedIds = new Map<string, number>();
+  const mergedId = (m: IncrementalChecker, fp: number): number => {
+    if (!abstract) return fp;
+    const key = m.abstractFingerprint!();
+    let id = mergedIds.get(key);
+    if (id === undefined) { id = mergedIds.size; mergedIds.set(key, id); }
+    return id;
+  };
+  const rootFp = fpId(rootMonitor ? rootMonitor.fingerprint() : '');
   const root: Node = {
-    state: initialState(sc), monitor: rootMonitor, fingerprint: fpId(rootMonitor ? rootMonitor.fingerprint() : ''), parent: undefined,
+    state: initialState(sc), monitor: rootMonitor, fingerprint: rootFp, merged: rootMonitor ? mergedId(rootMonitor, rootFp) : rootFp, parent: undefined,
     depth: 0, local: false, task: -1, picks: NO_PICKS,
   };
-  seen.add(stateKey(root.state!, root.fingerprint));
+  seen.add(stateKey(root.state!, root.merged));
   let frontier: Node[] = [root];
   let explored = 0;
   let depth = 0;
@@ -196,7 +216,8 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
 
   /** Adds the successor unless it was seen; false when the state bound stopped it. */
   const admit = (next: Node[], child: Node): void => {
-    const key = stateKey(child.state!, child.fingerprint);
+    // Two nodes with one key are one state: the first keeps its own monitor, which alone its path's events step.
+    const key = stateKey(child.state!, child.merged);
     if (seen.has(key)) return;
     if (seen.size >= maxStates) { cut = 'states'; return; }
     seen.add(key);
@@ -220,7 +241,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
       // These points read only the task's own variables, so whether the step emits is theirs to decide.
       if (events.length) continue;
       admit(next, {
-        state, monitor: node.monitor, fingerprint: node.fingerprint, parent: node,
+        state, monitor: node.monitor, fingerprint: node.fingerprint, merged: node.merged, parent: node,
         depth: node.depth + 1, local: true, task: r[k]!, picks: NO_PICKS,
       });
       return true;
@@ -278,9 +299,11 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
           // Copy on write: a step that emits nothing leaves the monitor as it was, and shares it.
           let monitor = nodeMonitor;
           let fingerprint = node.fingerprint;
+          let merged = node.merged;
           if (monitor && events.length) {
             // Monitors are never stepped in place, so states with equal fingerprints share one, and the same
             // monitor fed the same events (seq included: a spec may store it) is one transition, taken once.
+            // Both go by the exact fingerprint: a monitor is stepped only with events of runs it is exact for.
             const sig = eventsKey(fingerprint, events);
             let t = transitions.get(sig);
             if (t === undefined) {
@@ -290,24 +313,28 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
               const fp = fpId(m.fingerprint());
               const same = monitors.get(fp);
               if (same === undefined) monitors.set(fp, m);
-              t = { monitor: same ?? m, fp, violations: vs };
+              t = { monitor: same ?? m, fp, merged: mergedId(same ?? m, fp), violations: vs };
               transitions.set(sig, t);
             }
             monitor = t.monitor;
             fingerprint = t.fp;
-            const violation = t.violations.find((v) => !found.has(v.invariant));
+            merged = t.merged;
             // Record the first (shortest) counterexample of each invariant and keep exploring past it:
-            // a predictive finding (lock order) often precedes the deadlock it predicts.
-            if (violation) {
+            // a predictive finding (lock order) often precedes the deadlock it predicts. Every invariant
+            // the step violates first is recorded here (one only with `first`): a later state the search
+            // merges with this one would have been the only other chance to record it at this depth.
+            for (const violation of t.violations) {
+              if (found.has(violation.invariant)) continue;
               const c: Counterexample = {
                 invariant: violation.invariant, verdict: violation, deadlock: undefined, ...pathOf(sc, node, { task: r[k]!, local: false, picks }),
                 depth: node.depth + 1,
               };
               found.set(violation.invariant, c);
               if (por) paths.set(c, stepsOf(node, { task: r[k]!, local: false, picks }));
+              if (opts.first === true) break;
             }
           }
-          admit(next, { state, monitor, fingerprint, parent: node, depth: node.depth + 1, local: false, task: r[k]!, picks });
+          admit(next, { state, monitor, fingerprint, merged, parent: node, depth: node.depth + 1, local: false, task: r[k]!, picks });
         }
       }
     }

@@ -153,6 +153,7 @@ export async function exploreCmd(argv: string[]): Promise<number> {
     maxStates: intOf('max-states', values['max-states'] as string | undefined, 500_000),
     first: values.first === true,
     por: values['no-por'] !== true,
+    abstractMonitor: values['exact-monitor'] !== true,
     onProgress: (p) => status.show(() => `kinv explore: ${p.explored.toLocaleString()} states, ${p.distinct.toLocaleString()} distinct, depth ${p.depth}, `
       + `${Math.round(p.explored / status.seconds).toLocaleString()} states/s`),
   });
