@@ -4,18 +4,20 @@
  * set, the parent's `down_read` (`dr: … sem=S`) comes just before `__lookup_slow`
  * (`lkslow: … dinode=I`) of the same task, and S − I is the offset.
  */
-// (`name: (` in tracefs text; trace-cmd report pads the name: `name:    (`)
-const DR = /^\s*(.*?)-(\d+)\s+.*?\bdr:\s+\([^)]*\) sem=(?:0x)?([0-9a-f]+)/;
-const LKSLOW = /^\s*(.*?)-(\d+)\s+.*?\blkslow:\s+\([^)]*\).*?\bdinode=(?:0x)?([0-9a-f]+)/;
+// (`name: (` in tracefs text; trace-cmd report pads the name: `name:    (`; perf script writes
+// `comm pid [cpu]` where tracefs writes `comm-pid [cpu]`, and names the event `kprobes:name:`)
+const TASK = String.raw`^\s*(.*?)(?:-|\s+)(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[`;
+const DR = new RegExp(TASK + String.raw`.*?\bdr:\s+\([^)]*\) sem=(?:0x)?([0-9a-f]+)`);
+const LKSLOW = new RegExp(TASK + String.raw`.*?\blkslow:\s+\([^)]*\).*?\bdinode=(?:0x)?([0-9a-f]+)`);
 
 /** The offset most pairs agree on, or undefined when the text has no such pair. */
 export function inferIrwsemOffset(text: string): number | undefined {
   const votes = new IrwsemVotes();
   for (const line of text.split('\n')) {
     // (cheap substring tests first: the regular expressions backtrack on every other line)
-    let m = line.includes(' dr: ') ? DR.exec(line) : null;
+    let m = line.includes('dr: ') ? DR.exec(line) : null;
     if (m) { votes.note('dr', m[2]!, m[3]!); continue; }
-    m = line.includes(' lkslow: ') ? LKSLOW.exec(line) : null;
+    m = line.includes('lkslow: ') ? LKSLOW.exec(line) : null;
     if (m) votes.note('lkslow', m[2]!, m[3]!);
   }
   return votes.best();
@@ -56,8 +58,8 @@ export class IrwsemVotes {
   }
 }
 
-const DAP_RET = /^\s*(.*?)-(\d+)\s+.*?\bdap_ret:\s+\([^)]*\) ret=(?:0x)?([0-9a-f]+) dflags=(?:0x)?([0-9a-f]+)/;
-const FS_LOOKUP = /^\s*(.*?)-(\d+)\s+.*?\bfs_lookup_\w+:\s+\([^)]*\).*?\bdentry=(?:0x)?([0-9a-f]+)/;
+const DAP_RET = new RegExp(TASK + String.raw`.*?\bdap_ret:\s+\([^)]*\) ret=(?:0x)?([0-9a-f]+) dflags=(?:0x)?([0-9a-f]+)`);
+const FS_LOOKUP = new RegExp(TASK + String.raw`.*?\bfs_lookup_\w+:\s+\([^)]*\).*?\bdentry=(?:0x)?([0-9a-f]+)`);
 /** A return probe's head in bare addresses (trace-cmd report, perf script): its return site is not named. */
 const BARE_RETURN = /:\s+\([0-9a-f]+ <- [0-9a-f]+\)/;
 
@@ -74,14 +76,14 @@ export function inferParLookupBit(text: string): number | undefined {
   let inLookup = -1;
   let samples = 0;
   for (const line of text.split('\n')) {
-    let m = line.includes(' dap_ret: ') ? DAP_RET.exec(line) : null;
+    let m = line.includes('dap_ret: ') ? DAP_RET.exec(line) : null;
     if (m) {
       // Only the slow lookup's own d_alloc_parallel decides what __lookup_slow does next; where the
       // return site is a bare address, the same task's ->lookup of the returned dentry tells it.
       if (line.includes('(__lookup_slow+') || BARE_RETURN.test(line)) pending.set(m[2]!, { ret: m[3]!, flags: Number.parseInt(m[4]!, 16) >>> 0 });
       continue;
     }
-    m = line.includes(' fs_lookup_') ? FS_LOOKUP.exec(line) : null;
+    m = line.includes('fs_lookup_') ? FS_LOOKUP.exec(line) : null;
     if (m) {
       const p = pending.get(m[2]!);
       if (p !== undefined && p.ret === m[3]!) { inLookup &= p.flags; samples++; }

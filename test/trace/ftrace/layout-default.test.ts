@@ -1,14 +1,17 @@
 /**
  * A capture names its kernel's layout (the i_rwsem offset, the DCACHE_PAR_LOOKUP bit) through its
  * records; where it does not show one, the spec's default (6.1 x86_64's) is used, and a warning
- * (KV321) says so, at the file's first line, with the parameter that sets it.
+ * (KV321) says so, at the file's first line, with the parameter that sets it. perf script's
+ * layout shows them as tracefs text does.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { inferIrwsemOffset, inferParLookupBit } from '../../../src/trace/ftrace/infer.js';
 import { kinv } from '../../helpers/kinv.js';
+import { perfScriptOf } from '../../helpers/perf-layout.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kinv-layout-'));
 const lines = gunzipSync(readFileSync('traces/kernel-programs/6.1-full/trace.gz')).toString('latin1').split('\n').slice(0, 3000);
@@ -42,5 +45,15 @@ describe('a kernel layout the capture does not show', () => {
     expect(kv321(r.stderr)).toHaveLength(1);
     expect(kv321(r.stderr)[0]).toContain('does not show its kernel\'s dcache_par_lookup');
     expect(kv321(r.stderr)[0]).toContain('the spec\'s default 0x10000000 is used');
+  });
+});
+
+describe('the layout read off perf script text', () => {
+  it('the i_rwsem offset and the DCACHE_PAR_LOOKUP bit, as off the same capture\'s tracefs text', () => {
+    // perf script writes `comm pid [cpu]` and `kprobes:name:` where tracefs writes `comm-pid [cpu]` and `name:`.
+    const perf = perfScriptOf(gunzipSync(readFileSync('traces/ftrace/trace-cmd/extract.report.txt.gz')).toString('latin1'));
+    const tracefs = gunzipSync(readFileSync('traces/ftrace/trace-cmd/extract.trace.txt.gz')).toString('latin1');
+    expect([inferIrwsemOffset(perf), inferParLookupBit(perf)]).toEqual([160, 0x10000000]);
+    expect([inferIrwsemOffset(tracefs), inferParLookupBit(tracefs)]).toEqual([160, 0x10000000]);
   });
 });
