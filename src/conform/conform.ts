@@ -268,7 +268,10 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       }
       const known = proj.locks.size;
       const lockBefore = lockEvent ? proj.locks.has(String(e.args.lock)) : true;
-      if (ev === 'call' && e.fn === 'lookup_slow' && !isUnknown(e.pid)) lookupOne.lookupSlow(e.pid, String(e.args.dir));
+      if (ev === 'call' && e.fn === 'lookup_slow' && !isUnknown(e.pid)) {
+        lookupOne.lookupSlow(e.pid, String(e.args.dir));
+        priming.lookupSlow(e.pid, String(e.args.dir));
+      }
       const obs = proj.project(e, i);
       if (obs === undefined) continue;
       const dir = obs.dir;

@@ -15,6 +15,8 @@ interface Hold {
   held: boolean;
   /** Whether the task looked a name up in the directory while holding it. */
   lookups: boolean;
+  /** Priming holds only: the task called ->lookup, d_add_ci or __lookup_slow under it, which a readdir does not. */
+  looksUp?: boolean;
 }
 
 export class LookupOneHolds {
@@ -64,7 +66,7 @@ export class LookupOneHolds {
   private end(pid: number, dir: string): void {
     const mine = this.open.get(pid);
     const h = mine?.get(dir);
-    if (h?.lookups === true) for (const s of h.steps) if (s.ev !== 'acq_req' && s.ev !== 'acq' && s.ev !== 'rel') this.unjudged.add(s);
+    if (h?.lookups === true && h.looksUp !== true) for (const s of h.steps) if (s.ev !== 'acq_req' && s.ev !== 'acq' && s.ev !== 'rel') this.unjudged.add(s);
     mine?.delete(dir);
     if (mine?.size === 0) this.open.delete(pid);
   }
@@ -76,7 +78,9 @@ export class LookupOneHolds {
  * reads, each an in-lookup dentry ended by d_splice_alias or d_lookup_done under the readdir's
  * hold (FUSE's readdirplus, fuse_direntplus_link; NFS's nfs_prime_dcache; procfs's
  * proc_fill_cache). The model's readdir is a hold that allocates nothing. What such a hold does
- * between taking and releasing the lock is not judged; its lock events are.
+ * between taking and releasing the lock is not judged; its lock events are. A killable shared hold
+ * under which the task calls ->lookup, d_add_ci or __lookup_slow is a lookup, not a readdir
+ * (lookup_slow_killable in later kernels): it is judged whole.
  */
 export class PrimingReaddirHolds {
   /** pid → directory → its open killable shared hold (requested or taken). */
@@ -101,6 +105,13 @@ export class PrimingReaddirHolds {
     if (ev === 'acq') hold.held = true;
     else if (ev === 'rel') this.end(pid, dir);
     else if (hold.held && ev === 'call' && obs.fn === 'd_alloc_parallel') hold.lookups = true;
+    else if (ev === 'call' && (obs.fn === 'lookup' || obs.fn === 'd_add_ci')) hold.looksUp = true;
+  }
+
+  /** Task `pid` called __lookup_slow on directory `dir` (its raw id): a hold of it is a lookup's, not a readdir's. */
+  lookupSlow(pid: number, dir: string): void {
+    const hold = this.open.get(pid)?.get(dir);
+    if (hold !== undefined) hold.looksUp = true;
   }
 
   /** The task's syscall ended (or the trace did, every task's when undefined): its holds end as they are. */
@@ -119,7 +130,7 @@ export class PrimingReaddirHolds {
   private end(pid: number, dir: string): void {
     const mine = this.open.get(pid);
     const h = mine?.get(dir);
-    if (h?.lookups === true) for (const s of h.steps) if (s.ev !== 'acq_req' && s.ev !== 'acq' && s.ev !== 'rel') this.unjudged.add(s);
+    if (h?.lookups === true && h.looksUp !== true) for (const s of h.steps) if (s.ev !== 'acq_req' && s.ev !== 'acq' && s.ev !== 'rel') this.unjudged.add(s);
     mine?.delete(dir);
     if (mine?.size === 0) this.open.delete(pid);
   }

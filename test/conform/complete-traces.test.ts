@@ -109,3 +109,22 @@ describe('bounds', () => {
     expect(verdicts(await conform(path, ['mainline']))).toEqual({ mainline: ['does not conform', 9, 10, 'acq W', 999] });
   });
 });
+
+describe('killable shared holds: a readdir that primes the dcache, or a lookup', () => {
+  it('a killable shared hold under which the task calls d_add_ci is a lookup, judged whole: the bogus d_add_ci is caught', async () => {
+    // mainline-current-clean with task 101's down_read killable and a d_add_ci + d_alloc_parallel of FOO inserted under its hold.
+    const r = await conform('test/conform/fixtures/killable-hold-bogus-d_add_ci.ndjson');
+    expect(verdicts(r)).toEqual({
+      mainline: ['does not conform', 9, 10, 'il_end', 101],
+      draft: ['does not conform', 8, 9, 'call d_alloc_parallel FOO', 101],
+      fixed: ['does not conform', 8, 9, 'call d_alloc_parallel FOO', 101],
+    });
+  });
+
+  it('a killable lookup that re-takes the lock inside d_add_ci is judged as the blocking one is', async () => {
+    const killable = await conform('test/conform/fixtures/killable-hold-ci-pair.ndjson');
+    const blocking = await conform('traces/sim/ci-pair-fixed-current-2e.ndjson');
+    expect(verdicts(killable)).toEqual(verdicts(blocking));
+    expect(verdicts(killable).fixed).toEqual(['conforms']);
+  });
+});
