@@ -170,7 +170,10 @@ export const COMMANDS = {
       order: { type: 'string', value: 'current|new', help: 'the lookup-path lock order (default current)' },
       from: { type: 'string', value: 'ndjson|ftrace|perf|auto', help: 'trace format (default auto: sniffed)' },
       spec, param, format,
-      'max-states': { type: 'string', value: 'N', kind: 'int', help: 'candidate model states per directory before the verdict is unknown (default 10000)' },
+      'max-states': {
+        type: 'string', value: 'N', kind: 'int',
+        help: 'candidate model states per directory, and in a task\'s internal steps between two of its events, before the verdict is unknown (default 10000)',
+      },
     },
     exits: 'Exit codes: 0 conforms (auto: to some shape); 1 does not (auto: to none); 2 usage or spec error; 3 cannot tell (unreadable, a gap, a bound);'
       + ' 70 internal error.',

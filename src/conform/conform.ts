@@ -120,6 +120,8 @@ const REVALIDATING_FS = new Set(['vfat', 'fuse', '9p']);
 /** What the first pass learns about the capture. */
 interface Capture {
   steps: Step[];
+  /** A complete trace (every event of every task from its start), not a capture. */
+  complete: boolean;
   /** The kinds of events the capture shows: event → the functions of its events ('' for none). */
   shown: Map<string, Set<string>>;
   /** Directories whose ->lookup is a case-insensitive XFS's (the `fs` of their `lookup` calls). */
@@ -393,7 +395,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
     steps[kept++] = st;
   }
   steps.length = kept;
-  return { steps, shown, ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome, missingAcquisitions,
+  return { steps, complete: !startUnknown, shown, ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome, missingAcquisitions,
     unreleasedLocks: unreleased.size, unshownLookupDirs: unshownLookup.size, unshownDci, lookupOneHoldEvents, primingReaddirEvents, dAddCiCalls,
     events: index, judged, directories: dirs.size, unknownTaskEvents, gaps };
 }
@@ -415,7 +417,8 @@ function interned(names: Map<string, string>, s: string): string {
 function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: SearchLimits): { result: ShapeResult; phantoms: number } {
   const shown = cap.shown;
   const observability: Observability = {
-    shows: (ev, fn) => shown.get(ev)?.has(fn ?? '') === true,
+    // A complete trace shows every lock event there was: one it does not hold did not happen.
+    shows: (ev, fn) => (cap.complete && (ev === 'acq_req' || ev === 'acq' || ev === 'rel')) || shown.get(ev)?.has(fn ?? '') === true,
     ciExact: (o) => (o.ev === 'call' && o.fn === 'd_add_ci' ? o.name : o.exact),
     caseInsensitive: (dir) => cap.ciDirs.has(dir),
     mayCasefold: (dir) => cap.ext4Dirs.has(dir),
@@ -454,10 +457,6 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     d.cands = r.next;
     return undefined;
   };
-  // Under today's order every session of the model begins by asking for the parent lock: a trace
-  // that shows no acquisition cannot place them (sessions that show nothing would follow each
-  // other without end). Under the new order a lookup begins with d_alloc_parallel.
-  if (order === 'current' && cap.judged > 0 && !shown.has('acq_req') && !shown.has('acq')) return result({ verdict: 'unknown', unknown: NO_ACQUISITION });
   for (const st of cap.steps) {
     if (isGapStep(st)) {
       const at = st.line !== undefined ? ` at ${st.file ?? ''}:${st.line}` : '';
@@ -489,7 +488,6 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
   return result({ verdict: 'conforms' });
 }
 
-const NO_ACQUISITION = 'the trace shows no acquisition of a lock (acq_req, acq), with which every session of the model under today\'s order begins';
 const NOTHING_JUDGED = 'no event of the trace was judged: none is a lookup-path event of a known task on a directory followed';
 
 function describeFailure(d: DirSearch, o: Obs, bound: string | undefined): NonConformance {

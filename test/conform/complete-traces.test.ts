@@ -43,7 +43,10 @@ describe('a complete trace under the new order', () => {
 
   it('a run that ends in the new order\'s ABBA deadlock (its locks never released) is judged to its end', async () => {
     const r = await conformBothPaths('traces/sim/mainline-new-abba.ndjson', undefined, 'new');
-    expect(verdicts(r)).toEqual({ mainline: ['conforms'], draft: ['conforms'], fixed: ['conforms'] });
+    // (the draft and fixed shapes release the lock inside d_add_ci before its d_alloc_parallel)
+    expect(verdicts(r)).toEqual({
+      mainline: ['conforms'], draft: ['does not conform', 11, 12, 'call d_alloc_parallel Foo', 102], fixed: ['does not conform', 11, 12, 'call d_alloc_parallel Foo', 102],
+    });
     expect([r.judged, r.unreleasedLocks]).toEqual([11, 0]);
   });
 });
@@ -52,7 +55,7 @@ describe('what a report says when it cannot tell the shapes apart', () => {
   it('a d_add_ci that finds the exact name hashed takes no path where the shapes differ', async () => {
     const r = await kinv(['conform', '--d-add-ci', 'auto', 'traces/sim/mainline-current-clean.ndjson']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('explained by mainline, draft, fixed\n  1 d_add_ci call judged, none on a path where mainline, draft, fixed differ\n');
+    expect(r.stdout).toContain('explained by mainline, draft, fixed\n  1 d_add_ci call judged, none where the capture shows mainline, draft, fixed to differ\n');
   });
 
   it('a trace with nothing in the model\'s scope is unknown (exit 3), not a behaviour of every shape', async () => {
@@ -91,22 +94,26 @@ describe('the model\'s own runs are behaviours of the model', () => {
 });
 
 describe('bounds', () => {
-  it('a trace that shows no lock acquisition is unknown: every session of the model begins with one', async () => {
-    // Before, such a trace's sessions showed nothing, followed each other without end, and ran out of memory.
+  it('a complete trace shows every lock event: d_alloc_parallel with no lock taken does not conform under today\'s order', async () => {
+    // Before, a trace with no lock event made the model's lock events unseen: its sessions showed
+    // nothing, followed each other without end, and ran out of memory.
     const r = await conform('traces/ndjson/dap_outcome_consistent.ndjson', ['mainline']);
-    expect([r.results[0]!.verdict, r.results[0]!.unknown, r.judged])
-      .toEqual(['unknown', 'the trace shows no acquisition of a lock (acq_req, acq), with which every session of the model under today\'s order begins', 6]);
+    expect(verdicts(r)).toEqual({ mainline: ['does not conform', 0, 1, 'call d_alloc_parallel foo', 101] });
+    expect(r.results[0]!.failure!.expected).toEqual(['acq_req R', 'acq_req W']);
+    // Under the new order a lookup begins with d_alloc_parallel.
+    expect(verdicts(await conform('traces/ndjson/dap_outcome_consistent.ndjson', ['mainline'], 'new')).mainline![0]).not.toBe('unknown');
   });
 
   it('once a bound cut a directory\'s candidates short, an event none takes is no verdict', async () => {
+    // A fixed-shape run's d_add_ci (unlock, d_alloc_parallel, relock), then an acquisition by a task no state can place.
     const path = 'test/conform/fixtures/cut-candidates.ndjson';
-    const cut = await conformTraceFile(path, specs, { shapes: ['mainline'], order: 'current', limits: { maxStates: 2 } });
+    const cut = await conformTraceFile(path, specs, { shapes: ['fixed'], order: 'current', limits: { maxStates: 2 } });
     expect(cut!.results[0]!.verdict).toBe('unknown');
-    expect(cut!.results[0]!.unknown).toBe(`no candidate state takes ${path}:10, but the candidate states were incomplete after `
-      + `more than 2 model states in the internal steps of task 101 at ${path}:4`);
-    expect(cut!.results[0]!.afterGap!.line).toBe(10);
+    expect(cut!.results[0]!.unknown).toBe(`no candidate state takes ${path}:13, but the candidate states were incomplete after `
+      + `more than 2 model states in the internal steps of task 101 at ${path}:9`);
+    expect(cut!.results[0]!.afterGap!.line).toBe(13);
     // Uncut, the same event is a non-conformance.
-    expect(verdicts(await conform(path, ['mainline']))).toEqual({ mainline: ['does not conform', 9, 10, 'acq W', 999] });
+    expect(verdicts(await conform(path, ['fixed']))).toEqual({ fixed: ['does not conform', 12, 13, 'acq W', 999] });
   });
 });
 

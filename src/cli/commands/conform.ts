@@ -94,7 +94,7 @@ function renderReport(r: ConformReport, order: LockOrder): string {
   if (explained.length > 1) {
     lines.push(r.dAddCiCalls === 0
       ? '  no d_add_ci call where the capture is judged: the shapes differ only inside d_add_ci, so it cannot tell them apart'
-      : `  ${count(r.dAddCiCalls, 'd_add_ci call')} judged, none on a path where ${explained.join(', ')} differ`);
+      : `  ${count(r.dAddCiCalls, 'd_add_ci call')} judged, none where the capture shows ${explained.join(', ')} to differ`);
   }
   lines.push(`  ${r.events} events, ${r.judged} judged on ${r.directories} director${r.directories === 1 ? 'y' : 'ies'}`
     + `; ${count(r.unknownTaskEvents, 'event')} of tasks unknown there`
