@@ -5,8 +5,9 @@
  * (`lkslow: … dinode=I`) of the same task, and S − I is the offset.
  */
 // (`name: (` in tracefs text; trace-cmd report pads the name: `name:    (`; perf script writes
-// `comm pid [cpu]` where tracefs writes `comm-pid [cpu]`, and names the event `kprobes:name:`)
-const TASK = String.raw`^\s*(.*?)(?:-|\s+)(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[`;
+// `comm pid [cpu]` where tracefs writes `comm-pid [cpu]`, and names the event `kprobes:name:`;
+// trace-cmd report -l writes no `[cpu]`)
+const TASK = String.raw`^\s*(.*?)(?:-|\s+)(\d+)\s+`;
 const DR = new RegExp(TASK + String.raw`.*?\bdr:\s+\([^)]*\) sem=(?:0x)?([0-9a-f]+)`);
 const LKSLOW = new RegExp(TASK + String.raw`.*?\blkslow:\s+\([^)]*\).*?\bdinode=(?:0x)?([0-9a-f]+)`);
 
