@@ -35,6 +35,8 @@ export interface StateAbstraction {
   previousTables: Set<number>;
   /** Past-time tables a `since` reads (the order of their last matches is kept among them). */
   orderedTables: Set<number>;
+  /** Whether the spec reads the `tasks` domain (the tasks seen so far), which then belongs in every fingerprint. */
+  usesTasks: boolean;
 }
 
 const COMPARISONS = new Set(['<', '<=', '>', '>=', '==', '!=']);
@@ -72,8 +74,10 @@ export function stateAbstraction(spec: TypedSpec): StateAbstraction {
   const deadStores = transientStores(spec);
   const previousTables = new Set<number>();
   const orderedTables = new Set<number>();
+  let usesTasks = false;
   for (const p of parts(spec)) {
     walk(p.node, (n) => {
+      if (n.k === 'tasks' || (n.k === 'state' && n.state === '$tasks')) usesTasks = true;
       if (n.k === 'previously') previousTables.add(n.table as number);
       if (n.k === 'since') {
         orderedTables.add((n.anchor as { table: number }).table);
@@ -83,7 +87,7 @@ export function stateAbstraction(spec: TypedSpec): StateAbstraction {
   }
   // The exact temporal part keeps the flag and the order of every table.
   const temporalExact = spec.temporal.every((t) => previousTables.has(t.id) && orderedTables.has(t.id));
-  return { exact: seqStores.size === 0 && deadStores.size === 0 && temporalExact, seqStores, deadStores, previousTables, orderedTables };
+  return { exact: seqStores.size === 0 && deadStores.size === 0 && temporalExact, seqStores, deadStores, previousTables, orderedTables, usesTasks };
 }
 
 /** Maps whose values are event sequence numbers read only in order comparisons (see the module comment). */

@@ -648,6 +648,7 @@ export class Engine {
     units.put(x.framesPart);
     units.put(this.partNumber(this.temporalPart()));
     units.put(this.partNumber(this.unknownPart()));
+    this.putRuntimeParts(units);
     // The reported set only grows: its part is the same while its size is.
     if (x.reportedPart === undefined || x.reportedSize !== this.reported.size) {
       x.reportedPart = this.partNumber(this.reportedPart());
@@ -683,6 +684,7 @@ export class Engine {
     units.put(x.framesPart);
     units.put(this.partNumber(this.canonicalTemporalPart(a)));
     units.put(this.partNumber(this.unknownPart()));
+    this.putRuntimeParts(units);
     if (x.reportedPart === undefined || x.reportedSize !== this.reported.size) {
       x.reportedPart = this.partNumber(this.reportedPart());
       x.reportedSize = this.reported.size;
@@ -768,15 +770,30 @@ export class Engine {
     return [this.temporalPart(), this.unknownPart(), this.reportedPart()];
   }
 
-  /** The past-time tables' part: they matter only by the order of their last matches. */
+  /**
+   * The past-time tables' part: they matter only by the order of their last matches, equal ones
+   * (one event matching two tables) grouped, as `since` tells a tie (`>=`) from a strict order.
+   */
   private temporalPart(): string {
     let n = 0;
     for (const t of this.rt.temporal) n += t.last.size;
     if (n === 0) return 'T:';
-    const stamps: { t: number; k: string; idx: number; prev: boolean }[] = [];
-    this.rt.temporal.forEach((t, i) => { for (const [k, e] of t.last) stamps.push({ t: i, k: String(k), idx: e.idx, prev: e.idx === this.idx - 1 }); });
-    stamps.sort((a, b) => a.idx - b.idx);
-    return 'T:' + stamps.map((s) => `${s.t}/${s.k}${s.prev ? '*' : ''}`).join(',');
+    const stamps: { s: string; idx: number }[] = [];
+    this.rt.temporal.forEach((t, i) => { for (const [k, e] of t.last) stamps.push({ s: `${i}/${String(k)}${e.idx === this.idx - 1 ? '*' : ''}`, idx: e.idx }); });
+    stamps.sort((p, q) => p.idx - q.idx || (p.s < q.s ? -1 : p.s > q.s ? 1 : 0));
+    let out = 'T:';
+    for (let j = 0; j < stamps.length; j++) out += (j === 0 ? '' : stamps[j]!.idx === stamps[j - 1]!.idx ? '=' : ',') + stamps[j]!.s;
+    return out;
+  }
+
+  /**
+   * What the monitor keeps outside its stores and tables that a later step reads: the tasks seen
+   * so far, where the spec reads the `tasks` domain, and the invariants gone over their
+   * evaluation budget (not evaluated again).
+   */
+  private putRuntimeParts(units: typeof DIGEST_UNITS): void {
+    if (this.compiled.abstraction.usesTasks) units.put(this.partNumber('K:' + [...this.rt.tasks].sort((p, q) => p - q).join(',')));
+    if (this.overBudget.size > 0) units.put(this.partNumber('B:' + [...this.overBudget].sort().join(',')));
   }
 
   private unknownPart(): string {
