@@ -779,7 +779,9 @@ export class Engine {
     for (const t of this.rt.temporal) n += t.last.size;
     if (n === 0) return 'T:';
     const stamps: { s: string; idx: number }[] = [];
-    this.rt.temporal.forEach((t, i) => { for (const [k, e] of t.last) stamps.push({ s: `${i}/${String(k)}${e.idx === this.idx - 1 ? '*' : ''}`, idx: e.idx }); });
+    this.rt.temporal.forEach((t, i) => {
+      for (const [k, e] of t.last) stamps.push({ s: `${i}/${String(k)}${e.idx === this.idx - 1 ? '*' : ''}`, idx: e.idx });
+    });
     stamps.sort((p, q) => p.idx - q.idx || (p.s < q.s ? -1 : p.s > q.s ? 1 : 0));
     let out = 'T:';
     for (let j = 0; j < stamps.length; j++) out += (j === 0 ? '' : stamps[j]!.idx === stamps[j - 1]!.idx ? '=' : ',') + stamps[j]!.s;
