@@ -66,7 +66,7 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
     // tracked directory, as one with no comm filter may, from the read ahead of the whole of it)
     const off = 'i_rwsem_offset' in given ? undefined : inferIrwsemOffset(head) ?? ahead?.irwsemOffset;
     if (off !== undefined) inferred.i_rwsem_offset = String(off);
-    const bit = 'dcache_par_lookup' in given ? undefined : inferParLookupBit(head);
+    const bit = 'dcache_par_lookup' in given ? undefined : inferParLookupBit(head) ?? ahead?.parLookupBit;
     if (bit !== undefined) inferred.dcache_par_lookup = String(bit);
     // Never silent: a layout the capture does not show is the spec's default, which is 6.1 x86_64's.
     if (off === undefined && !('i_rwsem_offset' in given) && (ahead?.slowLookups ?? 0) > 0) {
@@ -74,7 +74,7 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
         'kinv probes prints the offset of a kernel\'s struct inode.i_rwsem']);
     }
     if (bit === undefined && !('dcache_par_lookup' in given) && (ahead?.dapReturns ?? 0) > 0) {
-      defaulted.push(['dcache_par_lookup', 'no d_alloc_parallel return in its first 512 KB is followed by the same task\'s probed ->lookup of that dentry',
+      defaulted.push(['dcache_par_lookup', 'no d_alloc_parallel return of __lookup_slow is followed by the same task\'s probed ->lookup of that dentry',
         'the DCACHE_PAR_LOOKUP bit of the kernel\'s include/linux/dcache.h']);
     }
   }

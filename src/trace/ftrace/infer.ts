@@ -73,25 +73,54 @@ const BARE_RETURN = /:\s+\([0-9a-f]+ <- [0-9a-f]+\)/;
  * no probed `->lookup` cannot narrow it, as they may have gone to a filesystem without a probe.
  */
 export function inferParLookupBit(text: string): number | undefined {
-  const pending = new Map<string, { ret: string; flags: number }>();
-  let inLookup = -1;
-  let samples = 0;
+  const votes = new ParLookupVotes();
   for (const line of text.split('\n')) {
     let m = line.includes('dap_ret: ') ? DAP_RET.exec(line) : null;
     if (m) {
-      // Only the slow lookup's own d_alloc_parallel decides what __lookup_slow does next; where the
-      // return site is a bare address, the same task's ->lookup of the returned dentry tells it.
-      if (line.includes('(__lookup_slow+') || BARE_RETURN.test(line)) pending.set(m[2]!, { ret: m[3]!, flags: Number.parseInt(m[4]!, 16) >>> 0 });
+      votes.noteReturn(m[2]!, m[3]!, m[4]!, line.includes('(__lookup_slow+') || BARE_RETURN.test(line));
       continue;
     }
     m = line.includes('fs_lookup_') ? FS_LOOKUP.exec(line) : null;
-    if (m) {
-      const p = pending.get(m[2]!);
-      if (p !== undefined && p.ret === m[3]!) { inLookup &= p.flags; samples++; }
-      pending.delete(m[2]!);
-    }
+    if (m) votes.noteLookup(m[2]!, m[3]!);
   }
-  if (samples === 0) return undefined;
-  const bits = (inLookup & ~0xf) >>> 0;
-  return bits !== 0 && (bits & (bits - 1)) === 0 ? bits : undefined;
+  return votes.best();
+}
+
+/**
+ * The samples inferParLookupBit counts, taken one record at a time: a `dap_ret` of `__lookup_slow`'s
+ * d_alloc_parallel and the same task's next probed `->lookup`. The read ahead (read-ahead.ts)
+ * counts them over the whole capture, for a capture whose first part shows no such pair.
+ */
+export class ParLookupVotes {
+  private readonly pending = new Map<string, { ret: string; flags: number }>();
+  private inLookup = -1;
+  private samples = 0;
+
+  /**
+   * A d_alloc_parallel return of task `pid`. Only the slow lookup's own d_alloc_parallel decides
+   * what __lookup_slow does next (`fromLookupSlow`); where the return site is a bare address, the
+   * same task's ->lookup of the returned dentry tells it.
+   */
+  noteReturn(pid: string, ret: string | undefined, dflags: string | undefined, fromLookupSlow: boolean): void {
+    if (!fromLookupSlow || ret === undefined || dflags === undefined || !/^(?:0x)?[0-9a-f]+$/i.test(dflags)) return;
+    this.pending.set(pid, { ret: hexDigits(ret), flags: Number.parseInt(dflags.replace(/^0x/i, ''), 16) >>> 0 });
+  }
+
+  /** A probed ->lookup call of task `pid` on `dentry`. */
+  noteLookup(pid: string, dentry: string | undefined): void {
+    const p = this.pending.get(pid);
+    if (p !== undefined && dentry !== undefined && p.ret === hexDigits(dentry)) { this.inLookup &= p.flags; this.samples++; }
+    this.pending.delete(pid);
+  }
+
+  /** The one bit every sample has but the DCACHE_OP_* bits, or undefined. */
+  best(): number | undefined {
+    if (this.samples === 0) return undefined;
+    const bits = (this.inLookup & ~0xf) >>> 0;
+    return bits !== 0 && (bits & (bits - 1)) === 0 ? bits : undefined;
+  }
+}
+
+function hexDigits(v: string): string {
+  return v.replace(/^0x/i, '').toLowerCase();
 }

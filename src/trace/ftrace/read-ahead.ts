@@ -5,7 +5,7 @@
  * (unreleased.ts), and the i_rwsem offset its slow lookups show (infer.ts IrwsemVotes).
  */
 import { fillScan, isDecodedChunk, type DecodedChunk } from './decoded.js';
-import { IrwsemVotes } from './infer.js';
+import { IrwsemVotes, ParLookupVotes } from './infer.js';
 import { L_RECORD, LineScan, newSniffState, scanLine } from './line.js';
 import { parseKeyValues } from './payload.js';
 import { EntriesCount, type EntriesPromise } from './promise.js';
@@ -21,20 +21,37 @@ export interface ReadAhead {
   /** The capture's `lkslow` records, and its `dap_ret` records (whose outcome the DCACHE_PAR_LOOKUP bit decides). */
   slowLookups: number;
   dapReturns: number;
+  /** The DCACHE_PAR_LOOKUP bit as the whole capture's `dap_ret` → `fs_lookup_*` pairs show it (infer.ts), or undefined. */
+  parLookupBit: number | undefined;
 }
 
 /** A `dr` or `lkslow` record of the reference probe set: its `sem` or `dinode` into `votes`. */
-function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: { returns: number }): void {
+function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: { returns: number; bits: ParLookupVotes }): void {
   if (sc.cls !== L_RECORD) return;
-  if (sc.name === 'dap_ret') { dap.returns++; return; }
+  if (sc.name === 'dap_ret') {
+    dap.returns++;
+    if (sc.kind !== 'kretprobe') return;
+    const args = argsOf(sc);
+    // (the return site: tracefs names it, `__lookup_slow+0x5d/0x170`; a bare address cannot tell)
+    const site = sc.decoded !== undefined ? sc.decoded.site : sc.siteS < 0 ? undefined : sc.text.slice(sc.siteS, sc.siteE);
+    const fromLookupSlow = sc.hexHead || site === undefined || site.startsWith('__lookup_slow+') || /^(?:0x)?[0-9a-f]+$/i.test(site);
+    dap.bits.noteReturn(String(sc.pid), args?.ret, args?.dflags, fromLookupSlow);
+    return;
+  }
+  if (sc.kind === 'kprobe' && sc.name.startsWith('fs_lookup_')) { dap.bits.noteLookup(String(sc.pid), argsOf(sc)?.dentry); return; }
   if (sc.kind !== 'kprobe' || (sc.name !== 'dr' && sc.name !== 'lkslow')) return;
-  const key = sc.name === 'dr' ? 'sem' : 'dinode';
+  const args = argsOf(sc);
+  if (args !== undefined) votes.note(sc.name, String(sc.pid), args[sc.name === 'dr' ? 'sem' : 'dinode']);
+}
+
+/** A probe record's arguments as text, or undefined. */
+function argsOf(sc: LineScan): Record<string, string | undefined> | undefined {
   const rec = sc.decoded;
-  if (rec !== undefined) { votes.note(sc.name, String(sc.pid), rec.args[key]); return; }
-  if (sc.argsS < 0) return;
+  if (rec !== undefined) return rec.args as Record<string, string | undefined>;
+  if (sc.argsS < 0) return undefined;
   const args: Record<string, string> = {};
   parseKeyValues(sc.text, sc.argsS, sc.payE, args);
-  votes.note(sc.name, String(sc.pid), args[key]);
+  return args;
 }
 
 /** Lines longer than this are cut to it here (the reader reports them as malformed). */
@@ -50,7 +67,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   const entries = new EntriesCount();
   const rwsems = new RwsemReleases(sites);
   const votes = new IrwsemVotes();
-  const dap = { returns: 0 };
+  const dap = { returns: 0, bits: new ParLookupVotes() };
   const feed = (text: string, end: number): void => {
     let pos = 0;
     while (pos < end) {
@@ -110,5 +127,5 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   // (a last line without its newline is still a line whose records count)
   if (cut) { const text = carry!.toString('latin1'); feed(text, text.length); }
   return { shortfall: uncounted ? undefined : entries.shortfall(st, cut), neverReleased: rwsems.neverReleased(), irwsemOffset: votes.best(),
-    slowLookups: votes.slowLookups, dapReturns: dap.returns };
+    slowLookups: votes.slowLookups, dapReturns: dap.returns, parLookupBit: dap.bits.best() };
 }

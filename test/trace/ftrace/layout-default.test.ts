@@ -48,6 +48,18 @@ describe('a kernel layout the capture does not show', () => {
   });
 });
 
+describe('the layout read off the whole capture', () => {
+  it('a DCACHE_PAR_LOOKUP bit the first part does not show is read off the rest (no warning, no default)', async () => {
+    // 3 MB with no probed ->lookup (so no d_alloc_parallel return the bit can be read off), then the capture as it was.
+    const all = gunzipSync(readFileSync('traces/kernel-programs/6.1-full/trace.gz')).toString('latin1').split('\n').filter((l) => !l.startsWith('#'));
+    const f = join(dir, 'late-lookups.txt');
+    writeFileSync(f, [...all.slice(0, 30_000).filter((l) => !l.includes(' fs_lookup_')), ...all.slice(30_000, 36_000)].join('\n') + '\n', 'latin1');
+    const r = await kinv(['check', '--functions', functions, f]);
+    expect(kv321(r.stderr)).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+});
+
 describe('the layout read off perf script text', () => {
   it('the i_rwsem offset and the DCACHE_PAR_LOOKUP bit, as off the same capture\'s tracefs text', () => {
     // perf script writes `comm pid [cpu]` and `kprobes:name:` where tracefs writes `comm-pid [cpu]` and `name:`.
