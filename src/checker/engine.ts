@@ -644,9 +644,15 @@ export class Engine {
       if (id === undefined) { id = this.partNumber(this.storePart(i)); x.parts[i] = id; }
       units.put(id);
     }
+    this.putLastParts(units, x, this.temporalPart());
+    return units.text();
+  }
+
+  /** The parts after the stores', alike in both digests but for the past-time tables' part (`temporal`). */
+  private putLastParts(units: typeof DIGEST_UNITS, x: NonNullable<typeof this.sharing>, temporal: string): void {
     if (x.framesPart === undefined) x.framesPart = this.partNumber(this.framesPart());
     units.put(x.framesPart);
-    units.put(this.partNumber(this.temporalPart()));
+    units.put(this.partNumber(temporal));
     units.put(this.partNumber(this.unknownPart()));
     this.putRuntimeParts(units);
     // The reported set only grows: its part is the same while its size is.
@@ -655,7 +661,6 @@ export class Engine {
       x.reportedSize = this.reported.size;
     }
     units.put(x.reportedPart);
-    return units.text();
   }
 
   /**
@@ -680,16 +685,7 @@ export class Engine {
       units.put(id);
     }
     if (a.seqStores.size) units.put(this.partNumber(this.seqPart(a.seqStores)));
-    if (x.framesPart === undefined) x.framesPart = this.partNumber(this.framesPart());
-    units.put(x.framesPart);
-    units.put(this.partNumber(this.canonicalTemporalPart(a)));
-    units.put(this.partNumber(this.unknownPart()));
-    this.putRuntimeParts(units);
-    if (x.reportedPart === undefined || x.reportedSize !== this.reported.size) {
-      x.reportedPart = this.partNumber(this.reportedPart());
-      x.reportedSize = this.reported.size;
-    }
-    units.put(x.reportedPart);
+    this.putLastParts(units, x, this.canonicalTemporalPart(a));
     return units.text();
   }
 

@@ -19,11 +19,45 @@ interface Hold {
   looksUp?: boolean;
 }
 
-export class LookupOneHolds {
-  /** pid → directory → its open exclusive hold (requested or taken). */
-  private readonly open = new Map<number, Map<string, Hold>>();
+/**
+ * Holds of a directory's lock by a task, per task and directory, whose steps between their lock
+ * events are not judged when the hold turns out to be of a kind the model has not (`unjudgedWhole`).
+ */
+abstract class TaskDirHolds {
+  /** pid → directory → its open hold (requested or taken). */
+  protected readonly open = new Map<number, Map<string, Hold>>();
   /** The steps of such holds between their lock events: not judged. */
   readonly unjudged = new Set<Obs>();
+
+  /** Whether a hold that ends is one the model has not, so that its steps between its lock events are not judged. */
+  protected abstract unjudgedWhole(h: Hold): boolean;
+
+  /** The task's syscall ended (or the trace did, every task's when undefined): its holds end as they are. */
+  endAll(pid: number | undefined): void {
+    for (const [p, dirs] of this.open) {
+      if (pid !== undefined && p !== pid) continue;
+      for (const dir of [...dirs.keys()]) this.end(p, dir);
+    }
+  }
+
+  /** Forgets the holds of `pid` (every task's when undefined) without judging them either way: a gap. */
+  forget(pid: number | undefined): void {
+    if (pid === undefined) this.open.clear(); else this.open.delete(pid);
+  }
+
+  protected end(pid: number, dir: string): void {
+    const mine = this.open.get(pid);
+    const h = mine?.get(dir);
+    if (h !== undefined && this.unjudgedWhole(h)) for (const s of h.steps) if (s.ev !== 'acq_req' && s.ev !== 'acq' && s.ev !== 'rel') this.unjudged.add(s);
+    mine?.delete(dir);
+    if (mine?.size === 0) this.open.delete(pid);
+  }
+}
+
+export class LookupOneHolds extends TaskDirHolds {
+  protected unjudgedWhole(h: Hold): boolean {
+    return h.lookups;
+  }
 
   /** A `__lookup_slow` of a known task in directory `dir`. */
   lookupSlow(pid: number, dir: string): void {
@@ -49,27 +83,6 @@ export class LookupOneHolds {
     if (ev === 'acq') hold.held = true;
     if (ev === 'rel') this.end(pid, dir);
   }
-
-  /** The task's syscall ended (or the trace did, every task's when undefined): its holds end as they are. */
-  endAll(pid: number | undefined): void {
-    for (const [p, dirs] of this.open) {
-      if (pid !== undefined && p !== pid) continue;
-      for (const dir of [...dirs.keys()]) this.end(p, dir);
-    }
-  }
-
-  /** Forgets the holds of `pid` (every task's when undefined) without judging them either way: a gap. */
-  forget(pid: number | undefined): void {
-    if (pid === undefined) this.open.clear(); else this.open.delete(pid);
-  }
-
-  private end(pid: number, dir: string): void {
-    const mine = this.open.get(pid);
-    const h = mine?.get(dir);
-    if (h?.lookups === true && h.looksUp !== true) for (const s of h.steps) if (s.ev !== 'acq_req' && s.ev !== 'acq' && s.ev !== 'rel') this.unjudged.add(s);
-    mine?.delete(dir);
-    if (mine?.size === 0) this.open.delete(pid);
-  }
 }
 
 /**
@@ -82,11 +95,10 @@ export class LookupOneHolds {
  * under which the task calls ->lookup, d_add_ci or __lookup_slow is a lookup, not a readdir
  * (lookup_slow_killable in later kernels): it is judged whole.
  */
-export class PrimingReaddirHolds {
-  /** pid → directory → its open killable shared hold (requested or taken). */
-  private readonly open = new Map<number, Map<string, Hold>>();
-  /** The steps of such holds between their lock events: not judged. */
-  readonly unjudged = new Set<Obs>();
+export class PrimingReaddirHolds extends TaskDirHolds {
+  protected unjudgedWhole(h: Hold): boolean {
+    return h.lookups && h.looksUp !== true;
+  }
 
   /** A judged step of task `pid` on directory `dir` (its raw id); `kind` is an acquisition request's kind. */
   step(pid: number, dir: string, obs: Obs, kind: unknown): void {
@@ -112,26 +124,5 @@ export class PrimingReaddirHolds {
   lookupSlow(pid: number, dir: string): void {
     const hold = this.open.get(pid)?.get(dir);
     if (hold !== undefined) hold.looksUp = true;
-  }
-
-  /** The task's syscall ended (or the trace did, every task's when undefined): its holds end as they are. */
-  endAll(pid: number | undefined): void {
-    for (const [p, dirs] of this.open) {
-      if (pid !== undefined && p !== pid) continue;
-      for (const dir of [...dirs.keys()]) this.end(p, dir);
-    }
-  }
-
-  /** Forgets the holds of `pid` (every task's when undefined) without judging them either way: a gap. */
-  forget(pid: number | undefined): void {
-    if (pid === undefined) this.open.clear(); else this.open.delete(pid);
-  }
-
-  private end(pid: number, dir: string): void {
-    const mine = this.open.get(pid);
-    const h = mine?.get(dir);
-    if (h?.lookups === true && h.looksUp !== true) for (const s of h.steps) if (s.ev !== 'acq_req' && s.ev !== 'acq' && s.ev !== 'rel') this.unjudged.add(s);
-    mine?.delete(dir);
-    if (mine?.size === 0) this.open.delete(pid);
   }
 }
