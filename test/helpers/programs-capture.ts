@@ -52,3 +52,19 @@ export function writeLog(dir: string, name: string, lines: string[]): string {
 /** A report's verdicts but pending ones, as kind, invariant and line. */
 export const found = (r: FileReport): [string, string, number | undefined][] =>
   r.verdicts.filter((v) => v.kind !== 'pending').map((v) => [v.kind, v.invariant, v.event?.line]);
+
+/**
+ * A whole bundled capture of a stock kernel: its ground truth (counts.json) finds every release of
+ * a tracked lock matched by an acquisition in its task, and `kinv check` finds no violation and
+ * reports no error. The report, for what each capture's test adds.
+ */
+export async function expectCleanStockCapture(capture: string): Promise<FileReport> {
+  const counts = JSON.parse(readFileSync(join(PROGRAMS, capture, 'counts.json'), 'utf8')) as { totals: { releasesWithoutAcquisition: Record<string, number> } };
+  expect(counts.totals.releasesWithoutAcquisition).toEqual({});
+  const errors: string[] = [];
+  const r = await checkWithCapture(join(PROGRAMS, capture, 'trace.gz'), capture, errors);
+  expect(errors).toEqual([]);
+  expect(r.violations).toBe(0);
+  expect(r.verdicts.filter((v) => v.kind === 'violation')).toEqual([]);
+  return r;
+}

@@ -23,13 +23,13 @@
  *   lookup_parent_lock_balanced judged nothing, silently). The read ahead now counts the pairs over
  *   the whole capture when the first part has none (src/trace/ftrace/read-ahead.ts).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FileReport } from '../../src/checker/file.js';
 import { conform, verdicts } from '../conform/helpers.js';
-import { checkWithCapture, excerpt, found, PROGRAMS as DIR, writeLog } from '../helpers/programs-capture.js';
+import { checkWithCapture, excerpt, expectCleanStockCapture, found, writeLog } from '../helpers/programs-capture.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-netfs-'));
 
@@ -142,12 +142,7 @@ describe('6.1-netfs: a readdir that primes the dcache (FUSE readdirplus)', () =>
 describe('the netfs captures on stock kernels: no violation', () => {
   for (const capture of ['6.1-netfs', '6.12-netfs']) {
     it(`${capture}: nothing violated, every release matched (counts.json), the FUSE lookups judged`, async () => {
-      const counts = JSON.parse(readFileSync(join(DIR, capture, 'counts.json'), 'utf8')) as { totals: { releasesWithoutAcquisition: Record<string, number> } };
-      expect(counts.totals.releasesWithoutAcquisition).toEqual({});
-      const r = await check(join(DIR, capture, 'trace.gz'), capture);
-      expect(errors).toEqual([]);
-      expect(r.violations).toBe(0);
-      expect(r.verdicts.filter((v) => v.kind === 'violation')).toEqual([]);
+      const r = await expectCleanStockCapture(capture);
       // the ->lookups of fuse and tmpfs, each with its parent's lock visible (the i_rwsem offset
       // read off the capture: 160 on 6.1, 152 on 6.12)
       expect(r.evaluated.lookup_entry_locked).toBeGreaterThan(4_000);
