@@ -19,6 +19,7 @@ import {
 import { MonitorSpec, dispatchKey, type CompiledInvariant, type CompiledObligation } from '../monitor/spec.js';
 import { KeyedStore, Relation, TemporalStore } from '../monitor/store.js';
 import { forgetTask } from './task-state.js';
+import { LostState } from './lost-state.js';
 import { Explainer, objectParts, verdictKey, type Verdict } from './explain.js';
 import { storesWrittenByHandler } from './store-writes.js';
 import { stateAbstraction, type StateAbstraction } from '../analysis/state-abstraction.js';
@@ -166,6 +167,8 @@ export class Engine {
   private newTasksUnknown = false;
   /** Set by a lasting gap: no sync makes a task known again. */
   private noSync = false;
+  /** Made by the first gap: what the gaps so far may have changed. */
+  private lost: LostState | undefined;
   private lastCpu: Map<number, number>;
   private comms: Map<number, string>;
   /** Events seen per handler (by `Handlers.id`): which triggers a trace ever produced. */
@@ -442,6 +445,24 @@ export class Engine {
     // edges (a rename, the end of an inode) may be what was lost: it starts over, so that no
     // cycle joins edges across the loss. Edges come only from tasks whose history is known.
     for (const s of this.rt.stores) if (s instanceof Relation) s.clear();
+    (this.lost ??= new LostState(this.compiled.spec, g)).afterGap(g, this.compiled.stateList, this.rt);
+  }
+
+  /**
+   * Why the failed evaluation `run` cannot tell, when it read state a gap may have changed (see
+   * LostState); undefined when there was no gap or it read none.
+   */
+  private lostReason(run: () => unknown): string | undefined {
+    if (this.lost === undefined) return undefined;
+    const env = this.env;
+    env.reads = [];
+    this.rt.stepsLeft = this.budget;
+    try {
+      run();
+      return this.lost.staleness(env.reads);
+    } finally {
+      env.reads = undefined;
+    }
   }
 
   private forget(pid: number): void {
@@ -481,7 +502,9 @@ export class Engine {
     let holds: boolean;
     try { holds = !!test.body(env); } catch (e) { counter[name]!--; throw e; }
     if (holds) return;
-    const undecided = inv.unknownWhen !== undefined && inv.unknownWhen(env) === true;
+    let undecided = inv.unknownWhen !== undefined && inv.unknownWhen(env) === true;
+    const lostReason = undecided ? undefined : this.lostReason(() => inv.body(env));
+    if (lostReason !== undefined) undecided = true;
     if (undecided) this.counters.undecided[name]!++;
     const key = verdictKey((undecided ? '?' : '') + name, objectParts(this.compiled.spec, env, inv.per));
     if (!this.opts.all && this.reported.has(key)) return;
@@ -489,7 +512,7 @@ export class Engine {
     this.reported.add(key);
     // The explanation evaluates the body again (recording reads): it gets a budget of its own.
     this.rt.stepsLeft = this.budget;
-    out.push(this.explain(inv, frame, undecided));
+    out.push(this.explain(inv, frame, undecided, lostReason));
   }
 
   /** An evaluation that spent its budget: unknown here, and not evaluated again in this trace. */
@@ -517,7 +540,7 @@ export class Engine {
     return st instanceof KeyedStore && !st.everUsed;
   }
 
-  private explain(inv: CompiledInvariant, frame: Frame | undefined, undecided = false): Verdict {
+  private explain(inv: CompiledInvariant, frame: Frame | undefined, undecided = false, lostReason?: string): Verdict {
     const env = this.env;
     env.reads = [];
     inv.body(env);
@@ -526,7 +549,7 @@ export class Engine {
     const message = inv.message ? formatValue(inv.message(env)) : `${inv.ir.name} violated`;
     if (!undecided) this.counters.violations++;
     const slice = this.explainer.slice(reads, frame, env.ev);
-    const reason = undecided && inv.unknownReason ? formatValue(inv.unknownReason(env)) : undefined;
+    const reason = lostReason ?? (undecided && inv.unknownReason ? formatValue(inv.unknownReason(env)) : undefined);
     const v: Verdict = {
       kind: undecided ? 'unknown' : 'violation', ...(reason === undefined ? {} : { reason }),
       invariant: inv.ir.name, doc: inv.ir.doc, specSpan: inv.ir.span, message,
@@ -559,18 +582,22 @@ export class Engine {
     if (found === undefined) return;
     for (const row of found) {
       ob.ir.slots.forEach((s, i) => { env.locals[s] = row[i] ?? null; });
-      const key = verdictKey(name, row.map((x) => formatValue(x)));
+      const reads = this.itemReads(ob, row);
+      // An item opened before a gap may have been closed by an event the gap lost.
+      const lostReason = this.lost?.staleness(reads);
+      const key = verdictKey((lostReason === undefined ? '' : '?') + name, row.map((x) => formatValue(x)));
       if (!this.opts.all && this.reported.has(key)) continue;
       if (this.sharing !== undefined) this.ownReported();
       this.reported.add(key);
       env.reads = [];
       const message = ob.message ? formatValue(ob.message(env)) : `${name}: ${row.map((x) => formatValue(x)).join(', ')} still open`;
-      const reads = this.itemReads(ob, row);
       env.reads = undefined;
-      this.counters.violations++;
+      if (lostReason === undefined) this.counters.violations++;
+      else this.counters.undecided[name]!++;
       const slice = this.explainer.slice(reads, undefined, env.ev);
       const v: Verdict = {
-        kind: 'violation', invariant: name, doc: ob.ir.doc, specSpan: ob.ir.span, message, event: env.ev, call: undefined,
+        kind: lostReason === undefined ? 'violation' : 'unknown', ...(lostReason === undefined ? {} : { reason: lostReason }),
+        invariant: name, doc: ob.ir.doc, specSpan: ob.ir.span, message, event: env.ev, call: undefined,
         slice, tasks: this.involvedTasks([env.ev.pid]), related: this.explainer.relate(env.ev.pid, slice),
       };
       this.explainer.remember(env.ev.pid, v);
@@ -598,11 +625,13 @@ export class Engine {
       ob.all(env, () => { rows.push(ob.ir.slots.map((s) => env.locals[s] ?? null)); return true; });
       for (const row of rows) {
         // An item already reported as violated at a due point is not reported again as pending.
-        if (this.reported.has(verdictKey(ob.ir.name, row.map((x) => formatValue(x))))) continue;
+        const parts = row.map((x) => formatValue(x));
+        if (this.reported.has(verdictKey(ob.ir.name, parts)) || this.reported.has(verdictKey('?' + ob.ir.name, parts))) continue;
         ob.ir.slots.forEach((s, i) => { env.locals[s] = row[i] ?? null; });
         const reads = this.itemReads(ob, row);
         const opener = reads[0]?.ev;
         if (opener && !this.isKnown(opener.pid)) continue;
+        const lostReason = this.lost?.staleness(reads);
         let message: string;
         try {
           // The message may mention the due event's fields; at the end there is none, so use the opener.
@@ -612,7 +641,8 @@ export class Engine {
           message = `${ob.ir.name}: ${row.map((x) => formatValue(x)).join(', ')} still open`;
         }
         const v: Verdict = {
-          kind: 'pending', invariant: ob.ir.name, doc: ob.ir.doc, specSpan: ob.ir.span, message: `${message} (trace ended first)`,
+          kind: lostReason === undefined ? 'pending' : 'unknown', ...(lostReason === undefined ? {} : { reason: lostReason }),
+          invariant: ob.ir.name, doc: ob.ir.doc, specSpan: ob.ir.span, message: `${message} (trace ended first)`,
           event: opener, call: undefined, slice: this.explainer.slice(reads, undefined, env.ev),
           tasks: opener ? this.involvedTasks([opener.pid]) : [], related: [],
         };
@@ -827,6 +857,7 @@ export class Engine {
     };
     e.newTasksUnknown = this.newTasksUnknown;
     e.noSync = this.noSync;
+    e.lost = this.lost;
     if (this.explainerMade !== undefined) e.explainer.copyFrom(this.explainerMade);
     e.idx = this.idx;
     return e;

@@ -57,6 +57,8 @@ export interface Read {
   ev: TraceEvent | undefined;
   /** `set` = the entry exists and this event wrote it; `deleted` = absent, this event removed it. */
   how: 'set' | 'deleted' | 'absent' | 'temporal' | 'call';
+  /** The state read, for reads of state (not of past-time tables or calls). */
+  store?: string;
   /** For an edge of a relation read while searching a path: where the edge leads. */
   to?: Scalar;
 }
@@ -101,6 +103,9 @@ function describeKey(name: string, ks: readonly Scalar[]): string {
   return `${name}[${ks.map((k) => formatValue(k)).join(', ')}]`;
 }
 
+/** A read of a past-time table that found no match: a gap may have lost the match (see Engine.staleRead). */
+const NO_MATCH: Read = { what: 'no match', ev: undefined, how: 'absent' };
+
 /**
  * A read of an existing entry. Its text is made only when an explanation shows it: the reads of
  * `old(...)` captures are recorded at every call, and almost none is ever shown.
@@ -108,7 +113,7 @@ function describeKey(name: string, ks: readonly Scalar[]): string {
 class EntryRead implements Read {
   readonly how = 'set' as const;
   /** `key`: the key's tuple, or the entry itself (its key parts never change), so that no tuple is made until the text is. */
-  constructor(private readonly store: string, private readonly key: readonly Scalar[] | Entry, private readonly v: Scalar,
+  constructor(readonly store: string, private readonly key: readonly Scalar[] | Entry, private readonly v: Scalar,
     readonly ev: TraceEvent | undefined) {}
 
   get what(): string {
@@ -124,7 +129,7 @@ function recordRead(env: Env, store: KeyedStore, ks: readonly Scalar[] | undefin
     env.reads.push(new EntryRead(store.name, ks ?? e, e.v, e.prov));
   } else if (ks !== undefined) {
     const tomb = store.deletedBy(ks);
-    env.reads.push({ what: `${describeKey(store.name, ks)} absent`, ev: tomb, how: tomb ? 'deleted' : 'absent' });
+    env.reads.push({ what: `${describeKey(store.name, ks)} absent`, ev: tomb, how: tomb ? 'deleted' : 'absent', store: store.name });
   }
 }
 
@@ -295,7 +300,7 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
       if (st.type.k !== 'map' && st.type.k !== 'set' && st.type.k !== 'rel') {
         return (env) => {
           const cell = env.rt.stores[si] as { v: Scalar; prov: TraceEvent | undefined };
-          if (env.reads) env.reads.push({ what: `${e.state} = ${formatValue(cell.v)}`, ev: cell.prov, how: 'set' });
+          if (env.reads) env.reads.push({ what: `${e.state} = ${formatValue(cell.v)}`, ev: cell.prov, how: 'set', store: e.state });
           return cell.v;
         };
       }
@@ -467,7 +472,7 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
       return (env) => {
         const key = keyFn(env);
         const hit = key === undefined ? undefined : env.rt.temporal[t]!.last.get(key);
-        if (hit && env.reads) env.reads.push({ what: `matched once`, ev: hit.ev, how: 'temporal' });
+        if (env.reads) env.reads.push(hit ? { what: `matched once`, ev: hit.ev, how: 'temporal' } : NO_MATCH);
         return hit !== undefined;
       };
     }
@@ -477,8 +482,9 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
       return (env) => {
         const key = keyFn(env);
         const hit = key === undefined ? undefined : env.rt.temporal[t]!.last.get(key);
-        if (!hit) return false;
-        return (hit.idx === env.idx ? hit.prevIdx : hit.idx) === env.idx - 1;
+        const yes = hit !== undefined && (hit.idx === env.idx ? hit.prevIdx : hit.idx) === env.idx - 1;
+        if (!yes && env.reads) env.reads.push(NO_MATCH);
+        return yes;
       };
     }
     case 'since': {
@@ -488,7 +494,7 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
       return (env) => {
         const ak = anchorKey(env);
         const anchor = ak === undefined ? undefined : env.rt.temporal[anchorT]!.last.get(ak);
-        if (!anchor) return false;
+        if (!anchor) { if (env.reads) env.reads.push(NO_MATCH); return false; }
         for (const b of blockers) {
           const bk = b.key(env);
           const hit = bk === undefined ? undefined : env.rt.temporal[b.t]!.last.get(bk);

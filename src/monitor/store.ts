@@ -340,6 +340,11 @@ export class KeyedStore {
     return undefined;
   }
 
+  /** Calls `each` with the event of every deletion still remembered (see `deletedBy`). */
+  forEachDeletion(each: (ev: TraceEvent | undefined) => void): void {
+    if (this.ring) for (const e of this.ring) if (e !== undefined) each(e.prov);
+  }
+
   /** Every entry. */
   *entries(): Generator<Entry> {
     if (this.arity === 1) { yield* this.root.values() as Iterable<Entry>; return; }

@@ -228,6 +228,21 @@ describe('fault campaign: NDJSON fixtures', () => {
     expectNothingNew(m, base, new Set([pidOf(fx.lines[i]!)]), `${fx.name} delete line ${i + 1}`, [], touched);
   });
 
+  it('a damaged d_drop of another task: the later lookup of the name cannot tell, and says what was lost where', async () => {
+    const fx = fixtures.find((f) => f.name === 'no_new_while_hashed.ndjson')!;
+    const i = fx.lines.findIndex((l) => l.includes('"ev":"d_drop"'));
+    const lines = fx.lines.map((l, k) => (k === i ? l.replace('"ev":"d_drop"', '"ev":null') : l));
+    const path = join(tmp, `${serial++}-damaged-d_drop.ndjson`);
+    writeFileSync(path, text(lines));
+    const r = await checkTraceFile(path, specs, { all: true, onDiagnostic: () => undefined });
+    const base = await ndjsonBase(fx);
+    const said = (r?.verdicts ?? []).map((v) => `${v.kind} ${v.invariant} pid ${v.event?.pid} line ${v.event?.line}`);
+    expect(said.filter((s) => s.startsWith('violation '))).toEqual(base.violations.map((v) => `violation ${v.key}`));
+    expect(said).toContain('unknown no_new_while_hashed pid 104 line 24');
+    const unknown = r!.verdicts.find((v) => v.kind === 'unknown' && v.event?.line === 24)!;
+    expect(unknown.reason).toBe(`the trace lost events of task 103 at ${path}:${i + 1} (malformed record) after pos_at[I1, foo] = D1 was written (line 8): they may have changed it`);
+  });
+
   it('a deleted, duplicated or swapped record changes verdicts of its own tasks only', async () => {
     await fc.assert(fc.asyncProperty(fxArb, fc.nat(), fc.constantFrom('delete', 'duplicate', 'swap'), async (fi, at, how) => {
       const fx = fixtures[fi]!;
