@@ -90,8 +90,20 @@ const IMPLICIT = new Set(['pid', 'comm', 'cpu', 'ts', 'seq']);
  */
 function detach(s: string): string {
   // V8 copies a cut of fewer than 13 characters (SlicedString::kMinLength): it shares nothing.
-  return s.length < 13 ? s : (' ' + s).slice(1);
+  if (s.length < 13) return s;
+  // The same addresses and names come back event after event: the copy made last time is given
+  // again (one string for every event that holds it, its hash computed once), from a bounded table.
+  const have = recentValues.get(s);
+  if (have !== undefined) return have;
+  const own = (' ' + s).slice(1);
+  if (recentValues.size >= RECENT_VALUES) recentValues.clear();
+  recentValues.set(own, own);
+  return own;
 }
+
+/** How many detached texts `detach` remembers (then it starts over: a bounded, not a growing, table). */
+const RECENT_VALUES = 8192;
+const recentValues = new Map<string, string>();
 
 /** Spec state is never read by mappings, so they run on an empty runtime. */
 const EMPTY_RT = { stores: [], temporal: [], tasks: new Set<number>(), stepsLeft: Infinity };
