@@ -34,8 +34,10 @@ if (!specs.base) throw new Error(specs.diagnostics.map((d) => d.message).join(';
 let peakRss = process.memoryUsage().rss;
 const timer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 10);
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const r = await fileMod.checkTraceFile(file, specs, {});
 const seconds = (performance.now() - t0) / 1000;
+const cpu1 = process.cpuUsage(cpu0);
 clearInterval(timer);
 peakRss = Math.max(peakRss, process.memoryUsage().rss);
 if (!r) throw new Error(`cannot check ${file}`);
@@ -57,5 +59,6 @@ process.stdout.write(JSON.stringify({
   file, bytes, lines: r.stats.lines, events: r.stats.events, violations: r.violations, pending: r.pending, seconds,
   eventsPerSec: r.stats.events / seconds, MBps: bytes / MB / seconds, peakRss, maxRss: process.resourceUsage().maxRSS * 1024,
   cpuSeconds: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1e6,
+  checkCpuSeconds: (cpu1.user + cpu1.system) / 1e6,
   live, liveHeap, from: from === 'src' ? 'src' : 'dist',
 }) + '\n');
