@@ -78,6 +78,17 @@ describe('an overwritten ring buffer: history is missing until the last CPU\'s f
     ]);
     expect(r.evaluated.no_new_while_hashed).toBe(0);
   });
+
+  it('without the header\'s count, the `buffer started` annotation alone opens the window, from the first line', async () => {
+    const text = [...header.filter((l) => !l.includes('entries-in-buffer')), ...all.slice(12, 2200), ...cpu0];
+    const r = await checkWithCapture(writeLog(tmp, 'annotated.txt', text), '6.1-lossy', []);
+    expect(found(r)).toEqual([]);
+    expect(r.gaps.map((g) => [g.reason, g.cpu, g.line, g.window, g.until])).toEqual([
+      ['buffer started', 0, 1, 'opens', 2200],
+      ['buffer started', 0, 2200, 'closes', undefined],
+    ]);
+    expect(r.evaluated.no_new_while_hashed).toBe(0);
+  });
 });
 
 describe('the whole lossy captures', () => {

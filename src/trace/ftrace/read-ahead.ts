@@ -25,7 +25,10 @@ export interface ReadAhead {
   parLookupBit: number | undefined;
   /**
    * Per `CPU:N [LOST K EVENTS]` marker, where its loss may begin: the line of CPU N's last record
-   * before it (0 when there is none) → the markers (records.ts `lossStarts`).
+   * before it (0 when there is none) → the markers (records.ts `lossStarts`). A
+   * `##### CPU N buffer started ####` annotation's loss (CPU N's events before its first one) may
+   * begin anywhere before it: at 0 (unless the header says the buffer overwrote events:
+   * `overwrittenUntil` covers it, naming the count).
    */
   lossStarts: Map<number, LossMarker[]>;
   /**
@@ -37,11 +40,11 @@ export interface ReadAhead {
 }
 
 /** A lost-events marker: its line, its CPU, and the events it says were lost (when it says). */
-export interface LossMarker { line: number; cpu: number; lost: number | undefined }
+export interface LossMarker { line: number; cpu: number; lost: number | undefined; reason: 'lost events' | 'buffer started' }
 
 /** Where each lost-events marker's loss may begin (see ReadAhead.lossStarts). */
 class LossStarts {
-  readonly starts = new Map<number, LossMarker[]>();
+  private readonly starts = new Map<number, LossMarker[]>();
   private readonly lastRecord = new Map<number, number>();
   private readonly firstRecord = new Map<number, number>();
   private overwritten = false;
@@ -53,11 +56,21 @@ class LossStarts {
       return;
     }
     if (sc.cls === L_MARKER && sc.marker === 'overwritten') this.overwritten = true;
-    if (sc.cls !== L_MARKER || sc.marker !== 'lost' || sc.markerCpu < 0) return;
-    const from = this.lastRecord.get(sc.markerCpu) ?? 0;
-    const m: LossMarker = { line, cpu: sc.markerCpu, lost: sc.markerLost >= 0 ? sc.markerLost : undefined };
+    if (sc.cls !== L_MARKER || (sc.marker !== 'lost' && sc.marker !== 'buffer_started') || sc.markerCpu < 0) return;
+    const lost = sc.marker === 'lost';
+    const m: LossMarker = { line, cpu: sc.markerCpu, lost: sc.markerLost >= 0 ? sc.markerLost : undefined, reason: lost ? 'lost events' : 'buffer started' };
+    if (!lost) { this.started.push(m); return; }
+    this.add(this.lastRecord.get(sc.markerCpu) ?? 0, m);
+  }
+  private readonly started: LossMarker[] = [];
+  private add(from: number, m: LossMarker): void {
     const at = this.starts.get(from);
     if (at === undefined) this.starts.set(from, [m]); else at.push(m);
+  }
+  /** Every marker's start, once the whole log is read. */
+  all(): Map<number, LossMarker[]> {
+    if (!this.overwritten) for (const m of this.started) this.add(0, m);
+    return this.starts;
   }
   overwrittenUntil(): number | undefined {
     return this.overwritten && this.firstRecord.size > 1 ? Math.max(...this.firstRecord.values()) : undefined;
@@ -170,5 +183,5 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   if (cut) { const text = carry!.toString('latin1'); feed(text, text.length); }
   return { shortfall: uncounted ? undefined : entries.shortfall(st, cut), neverReleased: rwsems.neverReleased(), irwsemOffset: votes.best(),
     slowLookups: votes.slowLookups, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
-    lossStarts: losses.starts, overwrittenUntil: losses.overwrittenUntil() };
+    lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil() };
 }

@@ -81,7 +81,7 @@ export interface FtraceReaderOptions {
    * record after it, among the records other CPUs logged meanwhile, which come before the marker
    * in the log: the loss is a window from that record to the marker, not a point.
    */
-  lossStarts?: ReadonlyMap<number, readonly { line: number; cpu: number; lost: number | undefined }[]>;
+  lossStarts?: ReadonlyMap<number, readonly { line: number; cpu: number; lost: number | undefined; reason: 'lost events' | 'buffer started' }[]>;
   /**
    * The line where an overwritten ring buffer's history is whole again: the first record of the
    * CPU whose records start last (read-ahead.ts). Before it, some CPU's events are missing at any
@@ -225,7 +225,7 @@ export class FtraceRecordReader {
       this.lossOpened.add(m.line);
       this.stats.gaps++;
       const line = Math.max(lineNo, 1);
-      this.window.push({ kind: 'gap', reason: 'lost events', cpu: m.cpu, pid: undefined, lost: m.lost, file: this.file, line, window: 'opens', until: m.line });
+      this.window.push({ kind: 'gap', reason: m.reason, cpu: m.cpu, pid: undefined, lost: m.lost, file: this.file, line, window: 'opens', until: m.line });
     }
   }
 
