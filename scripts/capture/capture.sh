@@ -40,6 +40,19 @@
 #   --workers N           concurrent workers per filesystem (default 4)
 #   --coll-workers N      collision workers (default 6)
 #   --coll-rounds N       collision rounds per worker (default 40; 60 can overrun the 16 MB per-CPU buffer)
+#   --buffer-kb N         ring buffer per CPU, KB (tracefs buffer_size_kb; default 16384). A small one
+#                         (e.g. 256) makes a phase lose events as a user's capture does: the buffer
+#                         overwrites its oldest events, so the `trace` file read after the phase starts
+#                         at a different point on each CPU (its header's entries-in-buffer/entries-written
+#                         differ; each CPU's `stats` counts the overrun)
+#   --pipe-read-kb N      the kprobe-pipe and wild phases read trace_pipe while the workload runs, N KB
+#                         at a time with a pause between (a reader that falls behind: once the buffer is
+#                         full the kernel overwrites unread events, and trace_pipe prints
+#                         `CPU:N [LOST K EVENTS]` where they were); the wild phase then writes what it
+#                         streamed as its trace.txt instead of reading `trace` at the end. 0 (default):
+#                         kprobe-pipe's cat reads trace_pipe as fast as it can, wild reads `trace`. The
+#                         reads go on after the workload until trace_pipe is empty
+#   --pipe-pause S        seconds between two reads of --pipe-read-kb (default 0.5)
 #   --timeout S           deadline for the capture boot, seconds (default 1200)
 #   --no-install          do not apt-get install missing tools (fail instead)
 #   --kernel BZIMAGE      boot this kernel (all drivers built in) instead of the Debian package
@@ -393,7 +406,9 @@ WORKERS=$WORKERS
 COLL_WORKERS=$COLL_WORKERS
 COLL_ROUNDS=$COLL_ROUNDS
 COLL_DEADLINE=$COLL_DEADLINE
-BUFFER_KB=16384
+BUFFER_KB=$BUFFER_KB
+PIPE_READ_KB=$PIPE_READ_KB
+PIPE_PAUSE=$PIPE_PAUSE
 TRACE_CLOCK=$TRACE_CLOCK
 I_RWSEM=${OFF[inode:i_rwsem]}
 GRAPH_ROOTS="$GRAPH_ROOTS"
@@ -617,7 +632,7 @@ node "$HERE/metadata.mjs" --out "$OUT" --offsets "$RUN/offsets.json" --probes "$
   --kernel-label "$KERNEL_LABEL" --probeset "$PROBESET" --probes-file "$(basename "$PROBES_FILE")" --nooffset "$RUN/probes.nooffset" --accel "$ACCEL_USED" --cpu "$CPU_USED" --accel-notes "$ACCEL_NOTES" \
   --boot-seconds "$BOOT_SECONDS" --guest-status "$GUEST_STATUS" \
   --wall-seconds "$(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }')" \
-  --workload "files=$NFILES workers=$WORKERS coll_workers=$COLL_WORKERS coll_rounds=$COLL_ROUNDS ord_rounds=$ORD_ROUNDS casefold=$CASEFOLD" \
+  --workload "files=$NFILES workers=$WORKERS coll_workers=$COLL_WORKERS coll_rounds=$COLL_ROUNDS ord_rounds=$ORD_ROUNDS casefold=$CASEFOLD buffer_kb=$BUFFER_KB pipe_read_kb=$PIPE_READ_KB pipe_pause=$PIPE_PAUSE" \
   || fail "building metadata.json failed"
 
 step done "captures in $OUT ($(elapsed | tr -d ' ') wall)"

@@ -33,7 +33,7 @@ capture_defaults() {
   OUT=""; ACCEL=${KINV_ACCEL:-auto}; PHASES="kprobe-trace,kprobe-pipe,graph,collision"
   NFILES=200; WORKERS=4; COLL_WORKERS=6; COLL_ROUNDS=40; TIMEOUT=1200; INSTALL=1
   KERNEL_IMAGE=""; OFFSETS_FROM=""; KERNEL_LABEL=""; EXTRA_PROBES=""; EXTRA_CMDLINE=""; COLL_DEADLINE=300; ALLOW_PARTIAL=0; TRACE_CLOCK=counter
-  WORKLOAD_PARAMS=""
+  WORKLOAD_PARAMS=""; BUFFER_KB=16384; PIPE_READ_KB=0; PIPE_PAUSE=0.5
 }
 
 # capture_option ARGS...: takes the option at $1 (with its value, $2, if it has one) into its
@@ -64,6 +64,9 @@ capture_option() {
     --kernel-package) var=KERNEL_PACKAGE ;;
     --ord-rounds) var=ORD_ROUNDS ;;
     --workload-params) var=WORKLOAD_PARAMS ;;
+    --buffer-kb) var=BUFFER_KB ;;
+    --pipe-read-kb) var=PIPE_READ_KB ;;
+    --pipe-pause) var=PIPE_PAUSE ;;
     *) return 1 ;;
   esac
   [ $# -ge 2 ] || usage_error "$1 needs a value"
@@ -75,6 +78,9 @@ capture_option() {
 check_capture_options() {
   case $ACCEL in auto|kvm|tcg) ;; *) usage_error "--accel must be auto, kvm or tcg" ;; esac
   case $PROBESET in legacy|full) ;; *) usage_error "--probeset must be legacy or full" ;; esac
+  case $BUFFER_KB in ''|*[!0-9]*|0) usage_error "--buffer-kb wants a whole number of KB per CPU, not '$BUFFER_KB'" ;; esac
+  case $PIPE_READ_KB in ''|*[!0-9]*) usage_error "--pipe-read-kb wants a whole number of KB (0: read trace_pipe at once), not '$PIPE_READ_KB'" ;; esac
+  [[ $PIPE_PAUSE =~ ^[0-9]+(\.[0-9]+)?$ ]] || usage_error "--pipe-pause wants seconds, not '$PIPE_PAUSE'"
   if [ -n "$KERNEL_PACKAGE" ] && [ -n "$KERNEL_IMAGE" ]; then usage_error "--kernel-package and --kernel exclude each other"; fi
   if [ -n "$WORKLOAD_PARAMS" ]; then
     case ",$PHASES," in *,collision,*) ;; *) usage_error "--workload-params applies to the collision phase, which --phases leaves out" ;; esac

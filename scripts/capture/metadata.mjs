@@ -174,7 +174,11 @@ for (const name of readdirSync(G)) {
     format: 'kinv-capture/1',
     capture: name,
     file: spec.file,
-    source: spec.source,
+    source: existsSync(join(src, 'pipe-reader.txt')) && spec.file === 'trace.txt'
+      ? spec.source.replace('tracefs trace file (read after the run)', 'tracefs trace_pipe (streamed during the run by a reader that falls behind: --pipe-read-kb, see readerLag)')
+      : spec.source,
+    // --pipe-read-kb: how the streamed records were read (the losses are the LOST markers; perCpu overrun)
+    readerLag: existsSync(join(src, 'pipe-reader.txt')) ? read(join(src, 'pipe-reader.txt')).trim() : undefined,
     kernel: {
       release: read(join(G, 'uname-r')).trim(),
       uname: read(join(G, 'uname-a')).trim(),

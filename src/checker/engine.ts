@@ -167,6 +167,8 @@ export class Engine {
   private newTasksUnknown = false;
   /** Set by a lasting gap: no sync makes a task known again. */
   private noSync = false;
+  /** Loss windows opened and not yet closed (TraceGap.window): no sync makes a task known inside one. */
+  private lossWindows = 0;
   /** Made by the first gap: what the gaps so far may have changed. */
   private lost: LostState | undefined;
   private lastCpu: Map<number, number>;
@@ -333,7 +335,7 @@ export class Engine {
       const syncs = h.syncs;
       for (let i = 0; i < syncs.length; i++) {
         const g = syncs[i];
-        if (!this.noSync && (!g || g(env))) this.unknownTasks.delete(pid);
+        if (!this.noSync && this.lossWindows === 0 && (!g || g(env))) this.unknownTasks.delete(pid);
       }
     }
     const always = c.always;
@@ -433,10 +435,13 @@ export class Engine {
     if (this.sharing !== undefined) this.ownEverything();
     this.counters.gaps++;
     if (g.lasting) this.noSync = true;
+    if (g.window === 'opens') this.lossWindows++;
+    else if (g.window === 'closes' && this.lossWindows > 0) this.lossWindows--;
     let pids: number[];
     if (g.pids) pids = g.pids;
-    else if (g.cpu !== undefined) pids = [...this.lastCpu].filter(([, cpu]) => cpu === g.cpu).map(([p]) => p);
     else {
+      // Every task, even for a loss of one CPU: a task last seen on another CPU may have run on
+      // that one in the lost span (and a task first seen after it may have begun in it).
       pids = [...this.rt.tasks];
       this.newTasksUnknown = true;
     }
@@ -857,6 +862,7 @@ export class Engine {
     };
     e.newTasksUnknown = this.newTasksUnknown;
     e.noSync = this.noSync;
+    e.lossWindows = this.lossWindows;
     e.lost = this.lost;
     if (this.explainerMade !== undefined) e.explainer.copyFrom(this.explainerMade);
     e.idx = this.idx;

@@ -69,8 +69,11 @@ export class LostState {
 function because(g: TraceGap, r: Read): string {
   const who = g.pids !== undefined ? `of task${g.pids.length === 1 ? '' : 's'} ${g.pids.join(', ')}`
     : g.cpu !== undefined ? `on CPU ${g.cpu}` : 'of every task';
-  const where = g.line !== undefined ? ` at ${g.file !== undefined ? `${g.file}:` : 'line '}${g.line}` : '';
-  const lost = `the trace lost events ${who}${where} (${g.reason})`;
+  const at = g.file !== undefined ? `${g.file}:` : 'line ';
+  const where = g.line === undefined ? ''
+    : g.window === 'opens' && g.until !== undefined ? ` somewhere between ${at}${g.line} and line ${g.until}` : ` at ${at}${g.line}`;
+  const much = g.lost !== undefined ? `: ${g.lost} event${g.lost === 1 ? '' : 's'}` : '';
+  const lost = `the trace lost events ${who}${where} (${g.reason}${much})`;
   const line = r.ev?.line !== undefined ? ` (line ${r.ev.line})` : '';
   if (r.how === 'absent') {
     return r.store !== undefined ? `${lost}, which may have set ${r.what.replace(/ absent$/, '')}`

@@ -21,7 +21,7 @@ import type { CheckFileOptions } from '../checker/file.js';
 import { readTraceFile, type ReadTrace } from '../checker/file.js';
 import type { SpecSet } from '../checker/spec-set.js';
 import type { DAddCiShape, LockOrder } from '../sim/state.js';
-import { isGap, type Scalar, type TraceEvent, type TraceItem } from '../trace/event.js';
+import { isGap, type Scalar, type TraceEvent, type TraceGap, type TraceItem } from '../trace/event.js';
 import { detach } from '../trace/ftrace/bytes.js';
 import { LookupOneHolds, PrimingReaddirHolds } from './lookup-one.js';
 import { keyOfObs, Projector, type Obs } from './project.js';
@@ -104,6 +104,14 @@ interface GapStep {
 
 /** An observation of a directory (`dir` set), a syscall's end (`sync`: every directory), or a gap. */
 type Step = Obs | GapStep;
+
+/** A gap of the trace as the verdict names it: what was lost, how much and where, when the input says. */
+function gapWhat(g: TraceGap): string {
+  const lost = g.lost !== undefined ? `: ${g.lost} event${g.lost === 1 ? '' : 's'} lost` : '';
+  const cpu = g.cpu !== undefined ? ` on CPU ${g.cpu}` : '';
+  const span = g.window === 'opens' && g.until !== undefined && g.line !== undefined ? `, somewhere between line ${g.line} and line ${g.until}` : '';
+  return `a gap (${g.reason}${lost}${cpu}${span})`;
+}
 
 function isGapStep(st: Step): st is GapStep {
   return st.ev === 'gap';
@@ -229,7 +237,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
           everyUnknown = true; synced.clear(); unknown.clear(); proj.forget(undefined); touched.clear(); lookupOne.forget(undefined); priming.forget(undefined);
         }
         else for (const p of item.pids) { unknown.add(p); proj.forget(p); touched.delete(p); lookupOne.forget(p); priming.forget(p); }
-        steps.push({ ev: 'gap', pids: item.pids, line: item.line, file: item.file });
+        steps.push({ ev: 'gap', pids: item.pids, line: item.line, file: item.file, what: gapWhat(item) });
         continue;
       }
       const e: TraceEvent = item;

@@ -15,13 +15,24 @@ export interface TraceGap {
   kind: 'gap';
   /** Why: lost events, a buffer that started late, a line too big, a missing call, ... */
   reason: string;
-  /** Tasks affected; `undefined` means every task seen on `cpu` (or every task when no cpu). */
+  /**
+   * Tasks affected; `undefined` means every task, even when the loss is of one CPU (`cpu`): a task
+   * last seen on another CPU may have run on that one in the lost span.
+   */
   pids?: number[] | undefined;
   cpu?: number | undefined;
   /** Events known lost, when the source says. */
   lost?: number | undefined;
   /** The loss has no known place (a shortfall of a header's count): the tasks stay unknown to the end. */
   lasting?: boolean | undefined;
+  /**
+   * A loss that may lie anywhere between two places (a lost-events marker and the record of its
+   * CPU before it): `opens` where it may begin, `closes` where it is known to end. No sync makes a
+   * task known between the two (it may have lost events after that sync).
+   */
+  window?: 'opens' | 'closes' | undefined;
+  /** For `opens`: the line of the marker that closes it. */
+  until?: number | undefined;
   file?: string | undefined;
   line?: number | undefined;
   seq: number;

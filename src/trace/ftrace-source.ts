@@ -107,7 +107,7 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
       }
       const opened = openFtraceSource(peeked.all, {
         file: ctx.file, spec, onDiagnostic: (d) => { if (d.code !== 'KV316' || (short === undefined && input.cut === undefined)) diag(d); },
-        stats: ctx.stats, params: ctx.params, coverage, probes, head, probeSites,
+        stats: ctx.stats, params: ctx.params, coverage, probes, head, probeSites, lossStarts: ahead?.lossStarts, overwrittenUntil: ahead?.overwrittenUntil,
       });
       if (!opened.ok) {
         for (const d of opened.diagnostics) diag(d);
@@ -238,6 +238,10 @@ export interface FtraceSourceOptions {
   head?: string;
   /** Names the functions of probe records printed with bare-address sites (trace-cmd report, perf script). */
   probeSites?: ProbeSites;
+  /** Where each lost-events marker's loss may begin, from the read ahead (read-ahead.ts). */
+  lossStarts?: ReadAhead['lossStarts'];
+  /** Where an overwritten ring buffer's history is whole again, from the read ahead (read-ahead.ts). */
+  overwrittenUntil?: number;
 }
 
 /** The spec's mappings as the reader's mapping interface. */
@@ -272,6 +276,7 @@ export function openFtraceSource(chunks: AsyncIterable<Uint8Array | DecodedChunk
     source: readFtrace(chunks, mapping, {
       file: opts.file, onDiagnostic: opts.onDiagnostic, stats: opts.stats, params: opts.params ?? {}, leafFunctions: leafFunctions(opts.spec),
       onProbed: note, returnProbes: opts.probes?.filter((p) => p.kind === 'kretprobe').map((p) => p.fn), probeSites: opts.probeSites,
+      lossStarts: opts.lossStarts, overwrittenUntil: opts.overwrittenUntil,
     }),
   };
 }

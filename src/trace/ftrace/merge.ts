@@ -96,7 +96,10 @@ export class ReorderWindow {
     const cpu = item.cpu ?? -1;
     if (item.kind === 'gap') {
       if (cpu < 0 || this.maxSec === -Infinity) { this.flush(); this.emit(item); return; }
-      this.enqueue(cpu, item, this.maxSec, this.maxNsec);
+      // (a loss that may begin right after its CPU's last record goes before other CPUs' later ones)
+      const own = item.window === 'opens' ? this.cpuSec.get(cpu) : undefined;
+      if (own !== undefined) this.enqueue(cpu, item, own, this.cpuNsec.get(cpu)!);
+      else this.enqueue(cpu, item, this.maxSec, this.maxNsec);
     } else {
       if ((item.tsClock === 'counter') !== this.ticks) {
         this.ticks = !this.ticks;

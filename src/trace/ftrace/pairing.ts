@@ -192,13 +192,11 @@ export class CallPairing {
     return lost;
   }
 
-  /** Lost events on `cpu`: the open calls of the tasks last seen there are no longer known. */
-  dropCpu(cpu: number): void {
+  /** Lost events (of any CPU): the open calls of every task are no longer known. */
+  dropAll(): void {
     for (const [k, t] of this.tasks) {
-      if (t.lastCpu === cpu) {
-        if (k <= UNKNOWN_BASE) this.tasks.delete(k);
-        else { t.graph = []; t.probes = []; t.probeAt = []; }
-      }
+      if (k <= UNKNOWN_BASE) this.tasks.delete(k);
+      else { t.graph = []; t.probes = []; t.probeAt = []; }
     }
   }
 

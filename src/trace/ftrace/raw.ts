@@ -109,6 +109,14 @@ export interface RawGap {
   lost: number | undefined;
   file: string;
   line: number;
+  /**
+   * A loss of events that may lie anywhere between two places of the log: `opens` where it may
+   * begin (after the CPU's last record before its lost-events marker), `closes` at the marker. No
+   * task is known between the two, not even after a syscall exit there.
+   */
+  window?: 'opens' | 'closes';
+  /** For `opens`: the line of the marker that closes it. */
+  until?: number;
 }
 
 export type RawItem = RawFtraceRecord | RawGap;

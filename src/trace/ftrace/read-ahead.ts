@@ -6,7 +6,7 @@
  */
 import { fillScan, isDecodedChunk, type DecodedChunk } from './decoded.js';
 import { IrwsemVotes, ParLookupVotes } from './infer.js';
-import { L_RECORD, LineScan, newSniffState, scanLine } from './line.js';
+import { L_MARKER, L_RECORD, LineScan, newSniffState, scanLine } from './line.js';
 import { parseKeyValues } from './payload.js';
 import { EntriesCount, type EntriesPromise } from './promise.js';
 import { RwsemReleases, type SiteNames } from './unreleased.js';
@@ -23,6 +23,58 @@ export interface ReadAhead {
   dapReturns: number;
   /** The DCACHE_PAR_LOOKUP bit as the whole capture's `dap_ret` → `fs_lookup_*` pairs show it (infer.ts), or undefined. */
   parLookupBit: number | undefined;
+  /**
+   * Per `CPU:N [LOST K EVENTS]` marker, where its loss may begin: the line of CPU N's last record
+   * before it (0 when there is none) → the markers (records.ts `lossStarts`). A
+   * `##### CPU N buffer started ####` annotation's loss (CPU N's events before its first one) may
+   * begin anywhere before it: at 0 (unless the header says the buffer overwrote events:
+   * `overwrittenUntil` covers it, naming the count).
+   */
+  lossStarts: Map<number, LossMarker[]>;
+  /**
+   * When the header says the ring buffer overwrote events (a `trace` file): the line of the first
+   * record of the CPU whose records start last, where every CPU's history is there again (records.ts
+   * `overwrittenUntil`); undefined otherwise, or when fewer than two CPUs have records.
+   */
+  overwrittenUntil: number | undefined;
+}
+
+/** A lost-events marker: its line, its CPU, and the events it says were lost (when it says). */
+export interface LossMarker { line: number; cpu: number; lost: number | undefined; reason: 'lost events' | 'buffer started' }
+
+/** Where each lost-events marker's loss may begin (see ReadAhead.lossStarts). */
+class LossStarts {
+  private readonly starts = new Map<number, LossMarker[]>();
+  private readonly lastRecord = new Map<number, number>();
+  private readonly firstRecord = new Map<number, number>();
+  private overwritten = false;
+  note(sc: LineScan, line: number): void {
+    if (sc.cls === L_RECORD) {
+      if (sc.cpu < 0) return;
+      this.lastRecord.set(sc.cpu, line);
+      if (!this.firstRecord.has(sc.cpu)) this.firstRecord.set(sc.cpu, line);
+      return;
+    }
+    if (sc.cls === L_MARKER && sc.marker === 'overwritten') this.overwritten = true;
+    if (sc.cls !== L_MARKER || (sc.marker !== 'lost' && sc.marker !== 'buffer_started') || sc.markerCpu < 0) return;
+    const lost = sc.marker === 'lost';
+    const m: LossMarker = { line, cpu: sc.markerCpu, lost: sc.markerLost >= 0 ? sc.markerLost : undefined, reason: lost ? 'lost events' : 'buffer started' };
+    if (!lost) { this.started.push(m); return; }
+    this.add(this.lastRecord.get(sc.markerCpu) ?? 0, m);
+  }
+  private readonly started: LossMarker[] = [];
+  private add(from: number, m: LossMarker): void {
+    const at = this.starts.get(from);
+    if (at === undefined) this.starts.set(from, [m]); else at.push(m);
+  }
+  /** Every marker's start, once the whole log is read. */
+  all(): Map<number, LossMarker[]> {
+    if (!this.overwritten) for (const m of this.started) this.add(0, m);
+    return this.starts;
+  }
+  overwrittenUntil(): number | undefined {
+    return this.overwritten && this.firstRecord.size > 1 ? Math.max(...this.firstRecord.values()) : undefined;
+  }
 }
 
 /** A `dr` or `lkslow` record of the reference probe set: its `sem` or `dinode` into `votes`. */
@@ -68,6 +120,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   const rwsems = new RwsemReleases(sites);
   const votes = new IrwsemVotes();
   const dap = { returns: 0, bits: new ParLookupVotes() };
+  const losses = new LossStarts();
   const feed = (text: string, end: number): void => {
     let pos = 0;
     while (pos < end) {
@@ -78,6 +131,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
       entries.note(sc);
       rwsems.note(sc, st.line);
       noteIrwsem(sc, votes, dap);
+      losses.note(sc, st.line);
       sc.text = '';
       pos = nl + 1;
     }
@@ -98,6 +152,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
         entries.note(sc);
         rwsems.note(sc, st.line);
         noteIrwsem(sc, votes, dap);
+        losses.note(sc, st.line);
         sc.text = '';
       }
       continue;
@@ -127,5 +182,6 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   // (a last line without its newline is still a line whose records count)
   if (cut) { const text = carry!.toString('latin1'); feed(text, text.length); }
   return { shortfall: uncounted ? undefined : entries.shortfall(st, cut), neverReleased: rwsems.neverReleased(), irwsemOffset: votes.best(),
-    slowLookups: votes.slowLookups, dapReturns: dap.returns, parLookupBit: dap.bits.best() };
+    slowLookups: votes.slowLookups, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
+    lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil() };
 }

@@ -33,6 +33,9 @@ export interface ReadFtraceOptions {
   returnProbes?: Iterable<string>;
   /** Names the functions of probe records printed with bare-address sites (see sites.ts). */
   probeSites?: FtraceReaderOptions['probeSites'];
+  /** Where each lost-events marker's loss may begin (see FtraceReaderOptions). */
+  lossStarts?: FtraceReaderOptions['lossStarts'];
+  overwrittenUntil?: number;
 }
 
 const MAX_STACK = 64;
@@ -77,9 +80,9 @@ class Context implements MapContext {
     this.onDiagnostic(warning(code, message, { at: { source: rec.file, line: rec.line } }));
   }
 
-  /** Lost events on a CPU: the open calls of the tasks last seen there are unknown. */
-  dropCpu(cpu: number): void {
-    for (const t of this.tasks.values()) if (t.lastCpu === cpu) t.stack = [];
+  /** Lost events (of any CPU): every task's open calls are unknown. */
+  dropAll(): void {
+    for (const t of this.tasks.values()) t.stack = [];
   }
 }
 
@@ -122,6 +125,7 @@ export async function* readFtrace(
   };
   const gapItem = (g: RawGap): TraceGap => ({
     kind: 'gap', reason: g.reason, pids: g.pid === undefined ? undefined : [g.pid], cpu: g.cpu, lost: g.lost, file: g.file, line: g.line, seq,
+    ...(g.window === undefined ? {} : { window: g.window, until: g.until }),
   });
   const sync = (): void => {
     stats.lines = raw.lines;
@@ -136,10 +140,12 @@ export async function* readFtrace(
     file: opts.file, wanted: wants, onDiagnostic: opts.onDiagnostic, stats: raw,
     reorderWindowNs: opts.reorderWindowNs, maxLineBytes: opts.maxLineBytes, maxDiagnostics: opts.maxDiagnostics,
     leafFunctions: opts.leafFunctions, onProbed: opts.onProbed, returnProbes: opts.returnProbes, probeSites: opts.probeSites,
+    lossStarts: opts.lossStarts, overwrittenUntil: opts.overwrittenUntil,
   })) {
     for (const it of items) {
       if (it.kind === 'gap') {
-        if (it.reason === 'lost events' && it.cpu !== undefined) ctx.dropCpu(it.cpu);
+        // (a task last seen on another CPU may have run on the CPU that lost them)
+        if (it.reason === 'lost events') ctx.dropAll();
         if (mapping.onGap) add(mapping.onGap(it, ctx), undefined);
         stats.gaps++;
         batch.push(gapItem(it));

@@ -74,6 +74,21 @@ export interface FtraceReaderOptions {
    * task: a located diagnostic (one per event) and a gap.
    */
   probeSites?: { resolve(kind: 'kprobe' | 'kretprobe', event: string, hex: string): SiteResolution };
+  /**
+   * Per line of the log, the lost-events markers (`CPU:N [LOST K EVENTS]`, their lines) whose loss
+   * may begin right after it: the line of CPU N's last record before the marker, 0 when it has
+   * none (read-ahead.ts). The events a CPU lost lie between its record before the marker and its
+   * record after it, among the records other CPUs logged meanwhile, which come before the marker
+   * in the log: the loss is a window from that record to the marker, not a point.
+   */
+  lossStarts?: ReadonlyMap<number, readonly { line: number; cpu: number; lost: number | undefined; reason: 'lost events' | 'buffer started' }[]>;
+  /**
+   * The line where an overwritten ring buffer's history is whole again: the first record of the
+   * CPU whose records start last (read-ahead.ts). Before it, some CPU's events are missing at any
+   * place, so the header's overwritten-history gap opens a loss window that its `buffer started`
+   * gap closes.
+   */
+  overwrittenUntil?: number;
 }
 
 /** Input accounting of the raw reader. */
@@ -190,6 +205,28 @@ export class FtraceRecordReader {
     this.declaredReturns = new Set(opts.returnProbes ?? []);
     this.probesDeclared = opts.returnProbes !== undefined;
     this.probeSites = opts.probeSites;
+    this.lossStarts = opts.lossStarts;
+    this.overwrittenUntil = opts.overwrittenUntil;
+  }
+
+  private readonly overwrittenUntil: number | undefined;
+
+  private readonly lossStarts: FtraceReaderOptions['lossStarts'];
+  /** Markers whose loss window was opened (by the record before them on their CPU). */
+  private readonly lossOpened = new Set<number>();
+  private lossAtStartDone = false;
+
+  /** Opens the loss windows that begin after line `lineNo` (0: before the log's first line). */
+  private openLosses(lineNo: number): void {
+    const markers = this.lossStarts?.get(lineNo);
+    if (markers === undefined) return;
+    for (const m of markers) {
+      if (this.lossOpened.has(m.line)) continue;
+      this.lossOpened.add(m.line);
+      this.stats.gaps++;
+      const line = Math.max(lineNo, 1);
+      this.window.push({ kind: 'gap', reason: m.reason, cpu: m.cpu, pid: undefined, lost: m.lost, file: this.file, line, window: 'opens', until: m.line });
+    }
   }
 
   private readonly probeSites: FtraceReaderOptions['probeSites'];
@@ -302,6 +339,7 @@ export class FtraceRecordReader {
 
   private dispatch(sc: LineScan, s: string, start: number, end: number, terminated: boolean, lineNo: number): void {
     const st = this.stats;
+    if (!this.lossAtStartDone) { this.lossAtStartDone = true; this.openLosses(0); }
     // Every line ftrace prints is text outside its quoted values: with control bytes there, a
     // record, header, switch or marker line may have been any record, and taking it as read
     // (or passing over it) would lose that record unseen.
@@ -314,7 +352,10 @@ export class FtraceRecordReader {
       return;
     }
     switch (sc.cls) {
-      case L_RECORD: this.record(sc, lineNo); break;
+      case L_RECORD:
+        this.record(sc, lineNo);
+        if (this.lossStarts !== undefined) this.openLosses(lineNo);
+        break;
       case L_SKIP: st.skipped++; break;
       case L_SWITCH: {
         st.skipped++;
@@ -325,11 +366,15 @@ export class FtraceRecordReader {
       }
       case L_MARKER: {
         st.skipped++;
+        const first = sc.marker === 'overwritten' && !this.overwritten;
         if (sc.marker === 'overwritten') this.overwritten = true;
         else this.lossMarked = true;
         const cpu = sc.markerCpu >= 0 ? sc.markerCpu : undefined;
-        if (sc.marker === 'lost' && cpu !== undefined) this.pairing.dropCpu(cpu);
-        this.gap(MARKER_REASON[sc.marker]!, cpu, undefined, sc.markerLost >= 0 ? sc.markerLost : undefined, lineNo);
+        // (a task last seen on another CPU may have run on this one in the lost span)
+        if (sc.marker === 'lost') this.pairing.dropAll();
+        const opens = first && this.overwrittenUntil !== undefined;
+        this.gap(MARKER_REASON[sc.marker]!, cpu, undefined, sc.markerLost >= 0 ? sc.markerLost : undefined, lineNo,
+          this.lossOpened.has(lineNo) ? 'closes' : opens ? 'opens' : undefined, opens ? this.overwrittenUntil : undefined);
         break;
       }
       case L_BAD: this.malformed(sc, s, start, end, terminated, lineNo); break;
@@ -376,7 +421,7 @@ export class FtraceRecordReader {
     // CPU's first event shows up (as if the trace had `##### CPU N buffer started ####`).
     if (this.overwritten && cpu >= 0 && !this.cpusSeen.has(cpu)) {
       this.cpusSeen.add(cpu);
-      if (this.cpusSeen.size > 1) this.gap('buffer started', undefined, undefined, undefined, lineNo);
+      if (this.cpusSeen.size > 1) this.gap('buffer started', undefined, undefined, undefined, lineNo, lineNo === this.overwrittenUntil ? 'closes' : undefined);
     }
     let pid = sc.pid;
     if (pid < 0) pid = this.pairing.currentPid(cpu);
@@ -532,9 +577,10 @@ export class FtraceRecordReader {
     return own;
   }
 
-  private gap(reason: RawGapReason, cpu: number | undefined, pid: number | undefined, lost: number | undefined, lineNo: number): void {
+  private gap(reason: RawGapReason, cpu: number | undefined, pid: number | undefined, lost: number | undefined, lineNo: number,
+    window?: 'opens' | 'closes', until?: number): void {
     this.stats.gaps++;
-    const g: RawGap = { kind: 'gap', reason, cpu, pid, lost, file: this.file, line: lineNo };
+    const g: RawGap = { kind: 'gap', reason, cpu, pid, lost, file: this.file, line: lineNo, ...(window === undefined ? {} : { window, until }) };
     this.window.push(g);
   }
 

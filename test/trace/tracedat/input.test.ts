@@ -107,7 +107,7 @@ describe('kinv check of a trace.dat', () => {
 });
 
 describe('events the ring buffer lost', () => {
-  it('a page flagged with missed events becomes a lost-events gap on its CPU before its first record', async () => {
+  it('a page flagged with missed events becomes a lost-events gap on its CPU before its first record, opened after its CPU\'s record before it', async () => {
     const b = Buffer.from(readFileSync(`${DIR}/record-v6.dat`));
     // CPU 1's second page: set bit 31 (missed events, count not stored) of its commit word
     const { readTraceDatMeta } = await import('../../../src/trace/tracedat/file.js');
@@ -118,7 +118,11 @@ describe('events the ring buffer lost', () => {
     writeFileSync(path, b);
     const { r } = await check(path);
     const lost = r!.gaps.filter((g) => g.reason === 'lost events');
-    expect(lost.map((g) => [g.cpu, g.lost])).toEqual([[1, undefined]]);
+    // (the events lie between CPU 1's record before the marker and its record after it, among
+    // the other CPU's records logged meanwhile: a window of every task, from the one to the marker)
+    expect(lost.map((g) => [g.cpu, g.lost, g.window])).toEqual([[1, undefined, 'opens'], [1, undefined, 'closes']]);
+    expect(lost[0]!.until).toBe(lost[1]!.line);
+    expect(lost[0]!.line).toBeLessThan(lost[1]!.line!);
     // the marker takes a line of its own, right before the page's first record
     expect(r!.stats.lines).toBe(1818 + 2);
     expect(r!.stats.records).toBe(1818);
