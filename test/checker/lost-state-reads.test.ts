@@ -1,0 +1,109 @@
+/**
+ * What a gap may have changed, read through every form of expression (src/checker/lost-state.ts):
+ * each trace here has a violation only because a gap of task 2 hid what its lost events did; the
+ * same trace with those events shown could hold, so the verdict is unknown (or, for a task the
+ * gap may have touched, none).
+ */
+import { describe, expect, it } from 'vitest';
+import type { TraceEvent, TraceGap } from '../../src/trace/event.js';
+import { call, compileText, ev, gap, ret, run, verdicts } from '../helpers/run.js';
+
+const SPEC = compileText(`enum Mode { R, W }
+event acq(lock: id, mode: Mode)
+event rel(lock: id, mode: Mode)
+event hash(name: str)
+event unhash(name: str)
+event pin(name: str)
+event use(name: str)
+event link(a: id, b: id)
+event linked(a: id, b: id)
+event check(t: task, lock: id)
+event anyheld(lock: id)
+event get(obj: id)
+event put(obj: id)
+event free(obj: id)
+event exit()
+event first()
+event second()
+fn f(name: str)
+state held: map[task, id] -> Mode
+state hashed: set[str]
+state pinned: set[str]
+state order: rel[id]
+state refs: map[id] -> int
+on acq { held[pid, lock] := mode }
+on rel { delete held[pid, lock] }
+on hash { add name to hashed }
+on unhash { remove name from hashed }
+on pin { add name to pinned }
+on link { add (a, b) to order }
+on get { refs[obj] := (if obj in refs then refs[obj] else 0) + 1 }
+on put { refs[obj] := refs[obj] - 1 }
+invariant rel_held on rel: (pid, lock) in held
+invariant some_hashed on use: exists n in hashed: n == name + ""
+invariant counted on use: count n in hashed >= 1
+invariant in_order on linked: (a, b) in order
+invariant reach_order on linked: reaches(order, a, b)
+invariant holder on check: (t, lock) in held
+invariant somebody on anyheld: exists (t, l) in held: l == lock
+invariant stable on ret f: old(name in hashed) == (name in hashed)
+invariant unreferenced on free: refs[obj] == 0
+invariant prev on second: not previously first()
+obligation unhashed: each n in hashed due at exit where n not in pinned
+`);
+
+const judged = (items: (TraceEvent | TraceGap)[], inv: string): [string, string, number | null][] =>
+  verdicts(run(SPEC, items, { all: true })).filter((v) => v[1] === inv);
+const on = (cpu: number, e: TraceEvent): TraceEvent => ({ ...e, cpu });
+
+describe('a gap makes every read it may have changed unknown, whatever the expression form', () => {
+  it('a quantifier over a whole state that found no witness: a lost event may have added one', () => {
+    expect(judged([gap([2]), ev(3, 'use', { name: 'a' })], 'some_hashed')).toEqual([['unknown', 'some_hashed', 0]]);
+    expect(judged([ev(3, 'use', { name: 'a' })], 'some_hashed')).toEqual([['violation', 'some_hashed', 0]]);
+  });
+
+  it('a count over a whole state: a lost event may have added to it', () => {
+    expect(judged([gap([2]), ev(3, 'use', { name: 'a' })], 'counted')).toEqual([['unknown', 'counted', 0]]);
+  });
+
+  it('an edge of a relation the gap emptied: membership and reachability', () => {
+    const trace = [ev(1, 'link', { a: 'A', b: 'B' }), gap([2]), ev(1, 'linked', { a: 'A', b: 'B' })];
+    expect(judged(trace, 'in_order')).toEqual([['unknown', 'in_order', 1]]);
+    expect(judged(trace, 'reach_order')).toEqual([['unknown', 'reach_order', 1]]);
+    expect(judged([gap([2]), ev(1, 'link', { a: 'A', b: 'B' }), ev(1, 'linked', { a: 'A', b: 'B' })], 'in_order')).toEqual([]);
+  });
+
+  it('task-owned state of a task the gap touched: its entries were forgotten, not released', () => {
+    expect(judged([ev(2, 'acq', { lock: 'A', mode: 'R' }), gap([2]), ev(1, 'check', { t: 2, lock: 'A' })], 'holder')).toEqual([['unknown', 'holder', 1]]);
+    expect(judged([ev(2, 'acq', { lock: 'A', mode: 'R' }), gap([2]), ev(1, 'anyheld', { lock: 'A' })], 'somebody')).toEqual([['unknown', 'somebody', 1]]);
+    // the same of a task the gap did not touch stays judged
+    expect(judged([ev(3, 'acq', { lock: 'A', mode: 'R' }), ev(3, 'rel', { lock: 'A', mode: 'R' }), gap([2]), ev(1, 'check', { t: 3, lock: 'A' })], 'holder'))
+      .toEqual([['violation', 'holder', 2]]);
+  });
+
+  it('an old(...) captured after a gap from state the gap may have changed', () => {
+    const trace = [ev(3, 'hash', { name: 'a' }), gap([2]), call(1, 'f', { name: 'a' }), ev(3, 'unhash', { name: 'a' }), ret(1, 'f')];
+    expect(judged(trace, 'stable')).toEqual([['unknown', 'stable', 3]]);
+    // captured before the gap, the value is what the state was
+    expect(judged([ev(3, 'hash', { name: 'a' }), call(1, 'f', { name: 'a' }), gap([2]), ev(3, 'unhash', { name: 'a' }), ret(1, 'f')], 'stable'))
+      .toEqual([['violation', 'stable', 3]]);
+  });
+
+  it('an entry written after the gap from one written before it (a count): its value rests on what was lost', () => {
+    expect(judged([ev(1, 'get', { obj: 'X' }), gap([2]), ev(1, 'get', { obj: 'X' }), ev(1, 'free', { obj: 'X' })], 'unreferenced'))
+      .toEqual([['unknown', 'unreferenced', 2]]);
+  });
+
+  it('previously across a gap: the event before may have been a lost one', () => {
+    expect(judged([ev(1, 'first'), gap([2]), ev(1, 'second')], 'prev')).toEqual([['unknown', 'prev', 1]]);
+  });
+
+  it('an obligation\'s where clause that read state a lost event may have set', () => {
+    expect(judged([gap([2]), ev(1, 'hash', { name: 'a' }), ev(1, 'exit')], 'unhashed')).toEqual([['unknown', 'unhashed', 1]]);
+  });
+
+  it('a gap of one CPU: a task seen on another CPU before may have run on it in the lost span', () => {
+    const trace = [on(0, ev(1, 'hash', { name: 'b' })), { kind: 'gap', reason: 'lost events', cpu: 1, seq: 0 } as TraceGap, on(1, ev(1, 'rel', { lock: 'A', mode: 'R' }))];
+    expect(judged(trace, 'rel_held')).toEqual([]);
+  });
+});
