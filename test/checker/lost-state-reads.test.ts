@@ -54,6 +54,8 @@ obligation unhashed: each n in hashed due at exit where n not in pinned
 
 const judged = (items: (TraceEvent | TraceGap)[], inv: string): [string, string, number | null][] =>
   verdicts(run(SPEC, items, { all: true })).filter((v) => v[1] === inv);
+const reason = (items: (TraceEvent | TraceGap)[], inv: string): string | undefined =>
+  run(SPEC, items, { all: true }).verdicts.find((v) => v.invariant === inv)?.reason;
 const on = (cpu: number, e: TraceEvent): TraceEvent => ({ ...e, cpu });
 
 describe('a gap makes every read it may have changed unknown, whatever the expression form', () => {
@@ -64,17 +66,21 @@ describe('a gap makes every read it may have changed unknown, whatever the expre
 
   it('a count over a whole state: a lost event may have added to it', () => {
     expect(judged([gap([2]), ev(3, 'use', { name: 'a' })], 'counted')).toEqual([['unknown', 'counted', 0]]);
+    expect(reason([gap([2]), ev(3, 'use', { name: 'a' })], 'counted')).toBe('the trace lost events of task 2 (test), which may have added an entry of hashed');
   });
 
   it('an edge of a relation the gap emptied: membership and reachability', () => {
     const trace = [ev(1, 'link', { a: 'A', b: 'B' }), gap([2]), ev(1, 'linked', { a: 'A', b: 'B' })];
     expect(judged(trace, 'in_order')).toEqual([['unknown', 'in_order', 1]]);
     expect(judged(trace, 'reach_order')).toEqual([['unknown', 'reach_order', 1]]);
+    expect(reason(trace, 'in_order')).toBe('the trace lost events of task 2 (test); order starts over at a gap, so order: A -> B may be missing only because of it');
     expect(judged([gap([2]), ev(1, 'link', { a: 'A', b: 'B' }), ev(1, 'linked', { a: 'A', b: 'B' })], 'in_order')).toEqual([]);
   });
 
   it('task-owned state of a task the gap touched: its entries were forgotten, not released', () => {
     expect(judged([ev(2, 'acq', { lock: 'A', mode: 'R' }), gap([2]), ev(1, 'check', { t: 2, lock: 'A' })], 'holder')).toEqual([['unknown', 'holder', 1]]);
+    expect(reason([ev(2, 'acq', { lock: 'A', mode: 'R' }), gap([2]), ev(1, 'check', { t: 2, lock: 'A' })], 'holder'))
+      .toBe('the trace lost events of task 2 (test), which may have set held[2, A]');
     expect(judged([ev(2, 'acq', { lock: 'A', mode: 'R' }), gap([2]), ev(1, 'anyheld', { lock: 'A' })], 'somebody')).toEqual([['unknown', 'somebody', 1]]);
     // the same of a task the gap did not touch stays judged
     expect(judged([ev(3, 'acq', { lock: 'A', mode: 'R' }), ev(3, 'rel', { lock: 'A', mode: 'R' }), gap([2]), ev(1, 'check', { t: 3, lock: 'A' })], 'holder'))
@@ -84,6 +90,7 @@ describe('a gap makes every read it may have changed unknown, whatever the expre
   it('an old(...) captured after a gap from state the gap may have changed', () => {
     const trace = [ev(3, 'hash', { name: 'a' }), gap([2]), call(1, 'f', { name: 'a' }), ev(3, 'unhash', { name: 'a' }), ret(1, 'f')];
     expect(judged(trace, 'stable')).toEqual([['unknown', 'stable', 3]]);
+    expect(reason(trace, 'stable')).toBe('the trace lost events of task 2 (test) after hashed[a] = true was written: they may have changed it (before the call\'s old(...) read it)');
     // captured before the gap, the value is what the state was
     expect(judged([ev(3, 'hash', { name: 'a' }), call(1, 'f', { name: 'a' }), gap([2]), ev(3, 'unhash', { name: 'a' }), ret(1, 'f')], 'stable'))
       .toEqual([['violation', 'stable', 3]]);
@@ -92,10 +99,14 @@ describe('a gap makes every read it may have changed unknown, whatever the expre
   it('an entry written after the gap from one written before it (a count): its value rests on what was lost', () => {
     expect(judged([ev(1, 'get', { obj: 'X' }), gap([2]), ev(1, 'get', { obj: 'X' }), ev(1, 'free', { obj: 'X' })], 'unreferenced'))
       .toEqual([['unknown', 'unreferenced', 2]]);
+    expect(reason([ev(1, 'get', { obj: 'X' }), gap([2]), ev(1, 'get', { obj: 'X' }), ev(1, 'free', { obj: 'X' })], 'unreferenced'))
+      .toBe('refs[X] = 2 was computed from state that may be out of date: the trace lost events of task 2 (test) after refs[X] = 1 was written: they may have changed it');
   });
 
   it('previously across a gap: the event before may have been a lost one', () => {
     expect(judged([ev(1, 'first'), gap([2]), ev(1, 'second')], 'prev')).toEqual([['unknown', 'prev', 1]]);
+    expect(reason([ev(1, 'first'), gap([2]), ev(1, 'second')], 'prev')).toBe('the trace lost events of task 2 (test) after the event before this one: one of them came between');
+    expect(judged([gap([2]), ev(1, 'first'), ev(1, 'second')], 'prev')).toEqual([['violation', 'prev', 1]]);
   });
 
   it('an obligation\'s where clause that read state a lost event may have set', () => {
@@ -104,6 +115,8 @@ describe('a gap makes every read it may have changed unknown, whatever the expre
 
   it('a gap of one CPU: a task seen on another CPU before may have run on it in the lost span', () => {
     const trace = [on(0, ev(1, 'hash', { name: 'b' })), { kind: 'gap', reason: 'lost events', cpu: 1, seq: 0 } as TraceGap, on(1, ev(1, 'rel', { lock: 'A', mode: 'R' }))];
-    expect(judged(trace, 'rel_held')).toEqual([]);
+    expect(judged(trace, 'rel_held')).toEqual([['unknown', 'rel_held', 1]]);
+    expect(run(SPEC, trace, { all: true }).verdicts.find((v) => v.invariant === 'rel_held')!.reason)
+      .toBe('the trace lost events on CPU 1 (lost events), which may have set held[1, A]');
   });
 });
