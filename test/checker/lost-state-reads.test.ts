@@ -120,3 +120,43 @@ describe('a gap makes every read it may have changed unknown, whatever the expre
       .toBe('the trace lost events on CPU 1 (lost events), which may have set held[1, A]');
   });
 });
+
+describe('a gap in the clauses around the body, and in clones', () => {
+  const spec = compileText(`event hash(name: str)
+event pin(name: str)
+event use(name: str)
+event exit()
+event see(t: task, lock: id)
+state hashed: set[str]
+state pinned: set[str]
+state held: map[task, id] -> bool
+on hash { add name to hashed }
+on pin { add name to pinned }
+sync exit
+invariant guarded on use when name in hashed: name == "b"
+invariant excused on exit: 1 == 2
+  unknown when "a" in pinned
+    "a is pinned"
+invariant holds on see: (t, lock) in held
+`);
+
+  it('a when clause that read state a gap may have changed', () => {
+    expect(verdicts(run(spec, [ev(1, 'hash', { name: 'a' }), gap([2]), ev(1, 'use', { name: 'a' })], { all: true }))).toEqual([['unknown', 'guarded', 1]]);
+    expect(verdicts(run(spec, [gap([2]), ev(1, 'hash', { name: 'a' }), ev(1, 'use', { name: 'a' })], { all: true }))).toEqual([['violation', 'guarded', 1]]);
+  });
+
+  it('an unknown-when clause that read state a gap may have changed: a lost pin would have excused it', () => {
+    expect(verdicts(run(spec, [gap([2]), ev(1, 'exit')], { all: true }))).toEqual([['unknown', 'excused', 0]]);
+    expect(verdicts(run(spec, [ev(1, 'exit')], { all: true }))).toEqual([['violation', 'excused', 0]]);
+  });
+
+  it('a clone is not told what another clone saw: task 2 synchronised in one, not in the other', () => {
+    const e = spec.start({ all: true });
+    e.gap({ kind: 'gap', reason: 'test', seq: 0, pids: [2] });
+    const a = e.clone();
+    const b = e.clone();
+    a.step({ seq: 1, pid: 2, ev: 'exit', args: {} });
+    expect(a.step({ seq: 2, pid: 1, ev: 'see', args: { t: 2, lock: 'L' } }).map((v) => v.kind)).toEqual(['violation']);
+    expect(b.step({ seq: 2, pid: 1, ev: 'see', args: { t: 2, lock: 'L' } }).map((v) => v.kind)).toEqual(['unknown']);
+  });
+});
