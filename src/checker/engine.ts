@@ -542,7 +542,8 @@ export class Engine {
     try { holds = !!test.body(env); } catch (e) { counter[name]!--; throw e; }
     if (holds) return;
     let undecided = inv.unknownWhen !== undefined && inv.unknownWhen(env) === true;
-    const lostReason = undecided ? undefined : this.lostReason(() => inv.body(env));
+    // (the when clause and the unknown-when clause too: either may have read what a gap changed)
+    const lostReason = undecided ? undefined : this.lostReason(() => { inv.guard?.(env); inv.body(env); inv.unknownWhen?.(env); });
     if (lostReason !== undefined) undecided = true;
     if (undecided) this.counters.undecided[name]!++;
     const key = verdictKey((undecided ? '?' : '') + name, objectParts(this.compiled.spec, env, inv.per));
@@ -910,7 +911,7 @@ export class Engine {
     };
     e.newTasksUnknown = this.newTasksUnknown;
     e.noSync = this.noSync;
-    e.lost = this.lost;
+    e.lost = this.lost?.clone();
     if (this.explainerMade !== undefined) e.explainer.copyFrom(this.explainerMade);
     e.idx = this.idx;
     return e;

@@ -35,9 +35,9 @@ export class LostState {
    * gap of every task or of a CPU (any task may have run on it), and `synced` the tasks that have
    * synchronised since it. An absent entry of task-owned state is out of date for these only.
    */
-  private readonly touched = new Map<number, TraceGap>();
+  private touched = new Map<number, TraceGap>();
   private everyTask: TraceGap | undefined;
-  private readonly synced = new Set<number>();
+  private synced = new Set<number>();
   private readonly owned: ReadonlySet<string>;
   private readonly taskKeys: ReadonlyMap<string, readonly number[]>;
   /** The relations: a gap empties them, so an edge absent after one may be an edge it forgot. */
@@ -68,6 +68,18 @@ export class LostState {
       }
     });
     for (const t of rt.temporal as TemporalStore[]) for (const e of t.last.values()) mark(e.ev);
+  }
+
+  /**
+   * A copy for a clone of the engine: the tasks touched and synchronised are its own; the events
+   * marked stale are shared (a gap one clone sees marks events of their common past for both,
+   * which only makes the other more cautious).
+   */
+  clone(): LostState {
+    const c = Object.assign(Object.create(LostState.prototype) as LostState, this);
+    c.touched = new Map(this.touched);
+    c.synced = new Set(this.synced);
+    return c;
   }
 
   /** Task `pid` synchronised: its task-owned state is complete again. */
