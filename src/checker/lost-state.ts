@@ -90,17 +90,18 @@ export class LostState {
 
   /** Event `ev` (after a gap) ran rules that made `reads`: when one of them is stale, so is all it wrote. */
   derive(ev: TraceEvent, reads: readonly Read[]): void {
-    const why = this.staleness(reads);
+    // (the first cause, not a chain of computations from it)
+    const why = this.staleness(reads, true);
     if (why !== undefined) this.derived.set(ev, why);
   }
 
   /** Why a verdict that made `reads` cannot tell, when one of them may have been changed by a gap; else undefined. */
-  staleness(reads: readonly Read[]): string | undefined {
+  staleness(reads: readonly Read[], cause = false): string | undefined {
     for (const r of reads) {
       if (r.lost !== undefined) return r.lost;
       if (r.how === 'call') continue;
       if (r.store !== undefined && this.owned.has(r.store)) {
-        if (r.how === 'set') { const d = this.derivedReason(r); if (d !== undefined) return d; continue; }
+        if (r.how === 'set') { const d = this.derivedReason(r, cause); if (d !== undefined) return d; continue; }
         // An absent entry of a task the gap forgot (or of any task, for a walk not pinned to one) may be held still.
         const g = this.ownedAbsence(r);
         if (g !== undefined) return because(g, r);
@@ -110,14 +111,15 @@ export class LostState {
       if (r.how === 'absent') return because(this.firstGap, r, this.relations.has(r.store ?? ''));
       const g = r.ev === undefined ? this.firstGap : this.staleAfter.get(r.ev);
       if (g !== undefined) return because(g, r);
-      if (r.how !== 'temporal') { const d = this.derivedReason(r); if (d !== undefined) return d; }
+      if (r.how !== 'temporal') { const d = this.derivedReason(r, cause); if (d !== undefined) return d; }
     }
     return undefined;
   }
 
-  private derivedReason(r: Read): string | undefined {
+  /** For a read of what an event wrote from out-of-date state: why (`cause`: only the first cause). */
+  private derivedReason(r: Read, cause: boolean): string | undefined {
     const d = r.ev === undefined ? undefined : this.derived.get(r.ev);
-    if (d === undefined) return undefined;
+    if (d === undefined || cause) return d;
     const line = r.ev?.line !== undefined ? ` (line ${r.ev.line})` : '';
     const what = r.how === 'deleted' ? `the deletion of ${r.what.replace(/ absent$/, '')}` : r.what;
     return `${what}${line} was computed from state that may be out of date: ${d}`;
