@@ -160,3 +160,40 @@ invariant holds on see: (t, lock) in held
     expect(b.step({ seq: 2, pid: 1, ev: 'see', args: { t: 2, lock: 'L' } }).map((v) => v.kind)).toEqual(['unknown']);
   });
 });
+
+describe('a rule a gap may have made fire otherwise', () => {
+  const spec = compileText(`event hash(name: str)
+event mark(name: str)
+event unhash(name: str)
+event check(name: str)
+event open(lock: id)
+event acq(lock: id)
+event rel(lock: id)
+state hashed: set[str]
+state opened: set[id]
+state marked: set[str]
+state held: map[task, id] -> bool
+on hash { add name to hashed }
+on mark { add name to marked }
+on unhash { if name in hashed { remove name from marked } }
+on open { add lock to opened }
+on acq { if lock in opened { held[pid, lock] := true } }
+invariant unmarked on check: name not in marked
+invariant rel_held on rel: (pid, lock) in held
+`);
+
+  it('an entry written after the gap that a rule reading out-of-date state would have removed', () => {
+    // a lost hash of a by task 2 would have made the unhash remove the mark
+    expect(verdicts(run(spec, [gap([2]), ev(1, 'mark', { name: 'a' }), ev(1, 'unhash', { name: 'a' }), ev(3, 'check', { name: 'a' })], { all: true })))
+      .toEqual([['unknown', 'unmarked', 2]]);
+    // marked after the unhash: judged
+    expect(verdicts(run(spec, [gap([2]), ev(1, 'unhash', { name: 'a' }), ev(1, 'mark', { name: 'a' }), ev(3, 'check', { name: 'a' })], { all: true })))
+      .toEqual([['violation', 'unmarked', 2]]);
+  });
+
+  it('task-owned state a rule reading out-of-date state may have written: of that task only', () => {
+    // a lost open of L by task 2 would have let task 1 take it
+    expect(verdicts(run(spec, [gap([2]), ev(1, 'acq', { lock: 'L' }), ev(1, 'rel', { lock: 'L' })], { all: true }))).toEqual([['unknown', 'rel_held', 1]]);
+    expect(verdicts(run(spec, [gap([2]), ev(1, 'acq', { lock: 'L' }), ev(3, 'rel', { lock: 'L' })], { all: true }))).toEqual([['violation', 'rel_held', 1]]);
+  });
+});
