@@ -16,7 +16,7 @@ import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
 import {
   NO_EVENT, EvaluationBudgetExceeded, formatValue, type Env, type ObservedFunctions, type Read, type Runtime, type Value,
 } from '../monitor/compile.js';
-import { MonitorSpec, dispatchKey, type CompiledInvariant, type CompiledObligation } from '../monitor/spec.js';
+import { MonitorSpec, dispatchKey, type CompiledInvariant, type CompiledObligation, type Handlers } from '../monitor/spec.js';
 import { KeyedStore, Relation, TemporalStore } from '../monitor/store.js';
 import { forgetTask } from './task-state.js';
 import { LostState } from './lost-state.js';
@@ -31,6 +31,8 @@ interface Frame {
   call: TraceEvent;
   olds: Value[] | undefined;
   oldReads: Read[] | undefined;
+  /** Per capture: why it cannot tell (it read state a gap may have changed), when there was a gap before the call. */
+  oldLost?: (string | undefined)[] | undefined;
   unknown: boolean;
 }
 
@@ -280,6 +282,7 @@ export class Engine {
     env.idx = this.idx++;
     env.call = undefined;
     env.olds = undefined;
+    env.oldLost = undefined;
     env.reads = undefined;
     let phase: Phase = 'event';
     let name = ev.ev;
@@ -298,7 +301,20 @@ export class Engine {
       if (cap && !unknown) {
         env.call = ev;
         env.reads = [];
-        frame.olds = cap.fns.map((f) => f(env));
+        const lost = this.lost;
+        if (lost === undefined) frame.olds = cap.fns.map((f) => f(env));
+        else {
+          // Whether each capture read state a gap may have changed is decided now: a gap after the call changes nothing it read.
+          const reads = env.reads;
+          frame.oldLost = cap.fns.map(() => undefined);
+          frame.olds = cap.fns.map((f, i) => {
+            const from = reads.length;
+            const v = f(env);
+            const why = lost.staleness(reads.slice(from));
+            frame!.oldLost![i] = why === undefined ? undefined : `${why} (before the call's old(...) read it)`;
+            return v;
+          });
+        }
         frame.oldReads = env.reads;
         env.reads = undefined;
       }
@@ -308,6 +324,7 @@ export class Engine {
       if (frame) {
         env.call = frame.call;
         env.olds = frame.olds;
+        env.oldLost = frame.oldLost;
         if (frame.unknown) unknown = true;
       } else {
         unknown = true;
@@ -322,7 +339,10 @@ export class Engine {
       for (let i = 0; i < on.length; i++) this.evaluate(on[i]!, unknown, frame, out);
       const obligations = h.obligations;
       for (let i = 0; i < obligations.length; i++) this.checkObligation(obligations[i]!, unknown, out);
-      if (h.runRules !== undefined) h.runRules(env);
+      if (h.runRules !== undefined) {
+        if (this.lost === undefined) h.runRules(env);
+        else this.runRulesAfterGap(h.rules, ev);
+      }
       const temporal = h.temporal;
       for (let i = 0; i < temporal.length; i++) {
         const t = temporal[i]!;
@@ -335,7 +355,7 @@ export class Engine {
       const syncs = h.syncs;
       for (let i = 0; i < syncs.length; i++) {
         const g = syncs[i];
-        if (!this.noSync && this.lossWindows === 0 && (!g || g(env))) this.unknownTasks.delete(pid);
+        if (!this.noSync && this.lossWindows === 0 && (!g || g(env))) { this.unknownTasks.delete(pid); this.lost?.sync(pid); }
       }
     }
     const always = c.always;
@@ -450,7 +470,26 @@ export class Engine {
     // edges (a rename, the end of an inode) may be what was lost: it starts over, so that no
     // cycle joins edges across the loss. Edges come only from tasks whose history is known.
     for (const s of this.rt.stores) if (s instanceof Relation) s.clear();
-    (this.lost ??= new LostState(this.compiled.spec, g)).afterGap(g, this.compiled.stateList, this.rt);
+    (this.lost ??= new LostState(this.compiled.spec, g)).afterGap(g, pids, this.compiled.stateList, this.rt);
+  }
+
+  /**
+   * The rules of an event after a gap, by the closures (which record reads; the generated code of
+   * codegen.ts gives the same and records none): what they write rests on what they read, so
+   * when that may be out of date (LostState), so is what they wrote.
+   */
+  private runRulesAfterGap(rules: Handlers['rules'], ev: TraceEvent): void {
+    const env = this.env;
+    env.reads = [];
+    try {
+      for (const r of rules) {
+        if (r.guard && !r.guard(env)) continue;
+        for (const st of r.body) st(env);
+      }
+      this.lost!.derive(ev, env.reads);
+    } finally {
+      env.reads = undefined;
+    }
   }
 
   /**
@@ -508,7 +547,8 @@ export class Engine {
     try { holds = !!test.body(env); } catch (e) { counter[name]!--; throw e; }
     if (holds) return;
     let undecided = inv.unknownWhen !== undefined && inv.unknownWhen(env) === true;
-    const lostReason = undecided ? undefined : this.lostReason(() => inv.body(env));
+    // (the when clause and the unknown-when clause too: either may have read what a gap changed)
+    const lostReason = undecided ? undefined : this.lostReason(() => { inv.guard?.(env); inv.body(env); inv.unknownWhen?.(env); });
     if (lostReason !== undefined) undecided = true;
     if (undecided) this.counters.undecided[name]!++;
     const key = verdictKey((undecided ? '?' : '') + name, objectParts(this.compiled.spec, env, inv.per));
@@ -588,8 +628,9 @@ export class Engine {
     for (const row of found) {
       ob.ir.slots.forEach((s, i) => { env.locals[s] = row[i] ?? null; });
       const reads = this.itemReads(ob, row);
-      // An item opened before a gap may have been closed by an event the gap lost.
-      const lostReason = this.lost?.staleness(reads);
+      // An item opened before a gap may have been closed by an event the gap lost; its where clause
+      // may have read what one changed.
+      const lostReason = this.lost === undefined ? undefined : this.lost.staleness(reads) ?? this.filterStaleness(ob);
       const key = verdictKey((lostReason === undefined ? '' : '?') + name, row.map((x) => formatValue(x)));
       if (!this.opts.all && this.reported.has(key)) continue;
       if (this.sharing !== undefined) this.ownReported();
@@ -608,6 +649,19 @@ export class Engine {
       this.explainer.remember(env.ev.pid, v);
       this.opts.onVerdict?.(v);
       out.push(v);
+    }
+  }
+
+  /** Why an obligation's where clause, true of the item bound to the slots, cannot tell; undefined when it can or there is none. */
+  private filterStaleness(ob: CompiledObligation): string | undefined {
+    if (ob.filter === undefined) return undefined;
+    const env = this.env;
+    env.reads = [];
+    try {
+      ob.filter(env);
+      return this.lost!.staleness(env.reads);
+    } finally {
+      env.reads = undefined;
     }
   }
 
@@ -863,7 +917,7 @@ export class Engine {
     e.newTasksUnknown = this.newTasksUnknown;
     e.noSync = this.noSync;
     e.lossWindows = this.lossWindows;
-    e.lost = this.lost;
+    e.lost = this.lost?.clone();
     if (this.explainerMade !== undefined) e.explainer.copyFrom(this.explainerMade);
     e.idx = this.idx;
     return e;

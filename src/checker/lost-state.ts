@@ -10,7 +10,7 @@
  */
 import type { StateIR, TypedSpec } from '../analysis/ir.js';
 import { taskOwnedStates } from '../analysis/task-owned.js';
-import type { Read, Runtime } from '../monitor/compile.js';
+import { PREVIOUS, type Read, type Runtime } from '../monitor/compile.js';
 import { KeyedStore, Relation, TemporalStore } from '../monitor/store.js';
 import type { TraceEvent, TraceGap } from '../trace/event.js';
 
@@ -25,19 +25,36 @@ function ownedStates(spec: TypedSpec): ReadonlySet<string> {
 export class LostState {
   /** Per event that wrote state present at a gap (or deleted it, or matched a past-time table): the first such gap. */
   private readonly staleAfter = new WeakMap<TraceEvent, TraceGap>();
+  /** Per event after a gap whose rules read state a gap may have changed: why (what it wrote rests on that). */
+  private readonly derived = new WeakMap<TraceEvent, string>();
   private readonly firstGap: TraceGap;
   /** A gap of no known place (a header's count short): everything read may be stale, whenever written. */
   private anywhere: TraceGap | undefined;
+  /**
+   * The tasks a gap forgot and that have not synchronised since, by the gap; `everyTask`: the last
+   * gap of every task or of a CPU (any task may have run on it), and `synced` the tasks that have
+   * synchronised since it. An absent entry of task-owned state is out of date for these only.
+   */
+  private touched = new Map<number, TraceGap>();
+  private everyTask: TraceGap | undefined;
+  private synced = new Set<number>();
   private readonly owned: ReadonlySet<string>;
+  private readonly taskKeys: ReadonlyMap<string, readonly number[]>;
+  /** The relations: a gap empties them, so an edge absent after one may be an edge it forgot. */
+  private readonly relations: ReadonlySet<string>;
 
   constructor(spec: TypedSpec, first: TraceGap) {
     this.owned = ownedStates(spec);
     this.firstGap = first;
+    this.relations = new Set([...spec.states.values()].filter((st) => st.type.k === 'rel').map((st) => st.name));
+    this.taskKeys = new Map([...this.owned].map((n) => [n, spec.states.get(n)!.taskPositions.filter((p) => p >= 0)]));
   }
 
-  /** After gap `g` (its tasks already forgotten): every event behind state that is not task-owned becomes stale. */
-  afterGap(g: TraceGap, states: readonly StateIR[], rt: Runtime): void {
+  /** After gap `g`, which forgot the tasks `pids`: every event behind state that is not task-owned becomes stale. */
+  afterGap(g: TraceGap, pids: readonly number[], states: readonly StateIR[], rt: Runtime): void {
     if (g.lasting) this.anywhere ??= g;
+    if (g.pids === undefined) { this.everyTask = g; this.synced.clear(); }
+    for (const p of pids) this.touched.set(p, g);
     const mark = (ev: TraceEvent | undefined): void => { if (ev !== undefined && !this.staleAfter.has(ev)) this.staleAfter.set(ev, g); };
     states.forEach((st, i) => {
       if (this.owned.has(st.name)) return;
@@ -53,20 +70,76 @@ export class LostState {
     for (const t of rt.temporal as TemporalStore[]) for (const e of t.last.values()) mark(e.ev);
   }
 
+  /**
+   * A copy for a clone of the engine: the tasks touched and synchronised are its own; the events
+   * marked stale are shared (a gap one clone sees marks events of their common past for both,
+   * which only makes the other more cautious).
+   */
+  clone(): LostState {
+    const c = Object.assign(Object.create(LostState.prototype) as LostState, this);
+    c.touched = new Map(this.touched);
+    c.synced = new Set(this.synced);
+    return c;
+  }
+
+  /** Task `pid` synchronised: its task-owned state is complete again. */
+  sync(pid: number): void {
+    this.touched.delete(pid);
+    if (this.everyTask !== undefined) this.synced.add(pid);
+  }
+
+  /** Event `ev` (after a gap) ran rules that made `reads`: when one of them is stale, so is all it wrote. */
+  derive(ev: TraceEvent, reads: readonly Read[]): void {
+    // (the first cause, not a chain of computations from it)
+    const why = this.staleness(reads, true);
+    if (why !== undefined) this.derived.set(ev, why);
+  }
+
   /** Why a verdict that made `reads` cannot tell, when one of them may have been changed by a gap; else undefined. */
-  staleness(reads: readonly Read[]): string | undefined {
+  staleness(reads: readonly Read[], cause = false): string | undefined {
     for (const r of reads) {
-      if (r.how === 'call' || (r.store !== undefined && this.owned.has(r.store))) continue;
+      if (r.lost !== undefined) return r.lost;
+      if (r.how === 'call') continue;
+      if (r.store !== undefined && this.owned.has(r.store)) {
+        if (r.how === 'set') { const d = this.derivedReason(r, cause); if (d !== undefined) return d; continue; }
+        // An absent entry of a task the gap forgot (or of any task, for a walk not pinned to one) may be held still.
+        const g = this.ownedAbsence(r);
+        if (g !== undefined) return because(g, r);
+        continue;
+      }
       if (this.anywhere !== undefined) return because(this.anywhere, r);
-      if (r.how === 'absent') return because(this.firstGap, r);
+      if (r.how === 'absent') return because(this.firstGap, r, this.relations.has(r.store ?? ''));
       const g = r.ev === undefined ? this.firstGap : this.staleAfter.get(r.ev);
       if (g !== undefined) return because(g, r);
+      if (r.how !== 'temporal') { const d = this.derivedReason(r, cause); if (d !== undefined) return d; }
+    }
+    return undefined;
+  }
+
+  /** For a read of what an event wrote from out-of-date state: why (`cause`: only the first cause). */
+  private derivedReason(r: Read, cause: boolean): string | undefined {
+    const d = r.ev === undefined ? undefined : this.derived.get(r.ev);
+    if (d === undefined || cause) return d;
+    const line = r.ev?.line !== undefined ? ` (line ${r.ev.line})` : '';
+    const what = r.how === 'deleted' ? `the deletion of ${r.what.replace(/ absent$/, '')}` : r.what;
+    return `${what}${line} was computed from state that may be out of date: ${d}`;
+  }
+
+  /** The gap that may have made an absent entry of task-owned state wrong, if any. */
+  private ownedAbsence(r: Read): TraceGap | undefined {
+    if (this.anywhere !== undefined) return this.anywhere;
+    for (const p of this.taskKeys.get(r.store!) ?? []) {
+      const t = r.key?.[p];
+      // (a walk not pinned to one task: any task's entry may be missing)
+      if (typeof t !== 'number') return this.everyTask ?? this.touched.values().next().value;
+      const g = this.touched.get(t) ?? (this.synced.has(t) ? undefined : this.everyTask);
+      if (g !== undefined) return g;
     }
     return undefined;
   }
 }
 
-function because(g: TraceGap, r: Read): string {
+function because(g: TraceGap, r: Read, emptied = false): string {
   const who = g.pids !== undefined ? `of task${g.pids.length === 1 ? '' : 's'} ${g.pids.join(', ')}`
     : g.cpu !== undefined ? `on CPU ${g.cpu}` : 'of every task';
   const at = g.file !== undefined ? `${g.file}:` : 'line ';
@@ -76,10 +149,14 @@ function because(g: TraceGap, r: Read): string {
   const lost = `the trace lost events ${who}${where} (${g.reason}${much})`;
   const line = r.ev?.line !== undefined ? ` (line ${r.ev.line})` : '';
   if (r.how === 'absent') {
-    return r.store !== undefined ? `${lost}, which may have set ${r.what.replace(/ absent$/, '')}`
-      : `${lost}, which may have matched the past-time pattern this reads`;
+    const what = r.what.replace(/ absent$/, '');
+    // (a relation starts over at every gap: what removes its edges may be what was lost)
+    if (emptied) return `${lost}; ${r.store!} starts over at a gap, so ${what} may be missing only because of it`;
+    if (r.store === undefined) return `${lost}, which may have matched the past-time pattern this reads`;
+    return `${lost}, which may have ${r.key === undefined || /^an (entry|edge) /.test(what) ? 'added' : 'set'} ${what}`;
   }
   if (r.how === 'deleted') return `${lost} after ${r.what.replace(/ absent$/, '')} was deleted${line}: they may have set it again`;
+  if (r.how === 'temporal' && r.what === PREVIOUS) return `${lost} after the event before this one${line}: one of them came between`;
   if (r.how === 'temporal') return `${lost} after the past-time match this reads${line}: they may have matched again`;
   return `${lost} after ${r.what} was written${line}: they may have changed it`;
 }

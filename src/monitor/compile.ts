@@ -61,6 +61,13 @@ export interface Read {
   store?: string;
   /** For an edge of a relation read while searching a path: where the edge leads. */
   to?: Scalar;
+  /**
+   * For an absent entry: its key, or for a walk of a state that found no more entries, the key
+   * parts the walk was pinned to (the others undefined; no key at all for a walk of every entry).
+   */
+  key?: readonly (Scalar | undefined)[];
+  /** Why this read cannot tell, found when it was made (a capture of `old(...)` at the call). */
+  lost?: string;
 }
 
 export interface Env {
@@ -72,6 +79,8 @@ export interface Env {
   idx: number;
   rt: Runtime;
   reads: Read[] | undefined;
+  /** Per `old(...)` of the open call: why the capture cannot tell (state a gap may have changed), or undefined. */
+  oldLost?: (string | undefined)[] | undefined;
 }
 
 /**
@@ -103,6 +112,9 @@ function describeKey(name: string, ks: readonly Scalar[]): string {
   return `${name}[${ks.map((k) => formatValue(k)).join(', ')}]`;
 }
 
+/** What a read of `previously` that matched says (a gap after the match means a lost event came between). */
+export const PREVIOUS = 'matched at the event before';
+
 /** A read of a past-time table that found no match: a gap may have lost the match (see Engine.staleRead). */
 const NO_MATCH: Read = { what: 'no match', ev: undefined, how: 'absent' };
 
@@ -112,12 +124,12 @@ const NO_MATCH: Read = { what: 'no match', ev: undefined, how: 'absent' };
  */
 class EntryRead implements Read {
   readonly how = 'set' as const;
-  /** `key`: the key's tuple, or the entry itself (its key parts never change), so that no tuple is made until the text is. */
-  constructor(readonly store: string, private readonly key: readonly Scalar[] | Entry, private readonly v: Scalar,
+  /** `entryKey`: the key's tuple, or the entry itself (its key parts never change), so that no tuple is made until the text is. */
+  constructor(readonly store: string, private readonly entryKey: readonly Scalar[] | Entry, private readonly v: Scalar,
     readonly ev: TraceEvent | undefined) {}
 
   get what(): string {
-    const ks = Array.isArray(this.key) ? this.key as readonly Scalar[] : (this.key as Entry).key();
+    const ks = Array.isArray(this.entryKey) ? this.entryKey as readonly Scalar[] : (this.entryKey as Entry).key();
     return `${describeKey(this.store, ks)} = ${formatValue(this.v)}`;
   }
 }
@@ -129,8 +141,27 @@ function recordRead(env: Env, store: KeyedStore, ks: readonly Scalar[] | undefin
     env.reads.push(new EntryRead(store.name, ks ?? e, e.v, e.prov));
   } else if (ks !== undefined) {
     const tomb = store.deletedBy(ks);
-    env.reads.push({ what: `${describeKey(store.name, ks)} absent`, ev: tomb, how: tomb ? 'deleted' : 'absent', store: store.name });
+    env.reads.push({ what: `${describeKey(store.name, ks)} absent`, ev: tomb, how: tomb ? 'deleted' : 'absent', store: store.name, key: ks });
   }
+}
+
+/** A read of an edge a relation does not have (a gap empties every relation). */
+function edgeAbsent(env: Env, name: string, a: Scalar, b: Scalar): void {
+  env.reads!.push({ what: `${name}: ${formatValue(a)} -> ${formatValue(b)} absent`, ev: undefined, how: 'absent', store: name, to: undefined });
+}
+
+/**
+ * A walk of a state that went through every entry it could find (no early stop): its result rests
+ * on there being no other, which a lost event could have added. `pos`/`part`: what the walk was pinned to.
+ */
+function walkRead(env: Env, name: string, edges: boolean, pos?: number, part?: Scalar): void {
+  const key: (Scalar | undefined)[] = [];
+  if (pos !== undefined) key[pos] = part;
+  const what = pos === undefined ? `an ${edges ? 'edge' : 'entry'} of ${name}`
+    : edges ? `an edge of ${name} ${pos === 0 ? 'from' : 'into'} ${formatValue(part ?? null)}`
+      : `an entry of ${name} with ${formatValue(part ?? null)} at key ${pos + 1}`;
+  // (`to` set: a path search keeps only the reads that lead along its path, and this leads nowhere)
+  env.reads!.push({ what: `${what} absent`, ev: undefined, how: 'absent', store: name, key: pos === undefined ? undefined : key, to: undefined });
 }
 
 /** Iterates a domain, binding each element's parts to `slots`; stops early when `each` returns false. */
@@ -159,6 +190,7 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
               env.locals[a] = pos === 0 ? v : other; env.locals[b] = pos === 0 ? other : v;
               if (!each()) return;
             }
+            if (env.reads) walkRead(env, d.state, true, pos, v);
           };
         }
         return (env, each) => {
@@ -168,6 +200,7 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
             env.locals[a] = from; env.locals[b] = to;
             if (!each()) return;
           }
+          if (env.reads) walkRead(env, d.state, true);
         };
       }
       const n = slots.length;
@@ -189,23 +222,27 @@ export function compileDomain(d: DomainIR, slots: number[], ctx: CompileContext)
           // loop over `where`'s iterable takes each element through the generic protocol.
           if (!store.hasWalkOf(pos)) {
             for (const e of store.where(pos, part)) if (!visit(env, store, e, each)) return;
-            return;
+          } else {
+            const found = store.walkOf(pos, part);
+            if (found instanceof Entry) { if (!visit(env, store, found, each)) return; }
+            else if (found instanceof Map) { for (const e of found.values()) if (!visit(env, store, e, each)) return; }
+            else if (found !== undefined) { for (const e of found as ReadonlySet<Entry>) if (!visit(env, store, e, each)) return; }
           }
-          const found = store.walkOf(pos, part);
-          if (found === undefined) return;
-          if (found instanceof Entry) { visit(env, store, found, each); return; }
-          if (found instanceof Map) { for (const e of found.values()) if (!visit(env, store, e, each)) return; return; }
-          for (const e of found as ReadonlySet<Entry>) if (!visit(env, store, e, each)) return;
+          if (env.reads) walkRead(env, d.state, false, pos, part);
         };
       }
       return (env, each) => {
         const store = env.rt.stores[si] as KeyedStore;
+        let whole = true;
         store.forEachEntry((e) => {
           spend(env.rt);
           bind(env, e);
           if (env.reads) recordRead(env, store, undefined, e);
-          return each();
+          if (each()) return true;
+          whole = false;
+          return false;
         });
+        if (whole && env.reads) walkRead(env, d.state, false);
       };
     }
     case 'expr': {
@@ -328,8 +365,14 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
       return (env) => {
         const rel = target(env) as Relation;
         const out = new ValueSet();
-        const m = rel.succ.get(key(env) as string);
+        const k = key(env) as string;
+        const m = rel.succ.get(k);
         if (m) for (const to of m.keys()) out.add([to]);
+        if (env.reads) {
+          const name = rel.name;
+          if (m) for (const [to, prov] of m) env.reads.push({ what: `${name}: ${formatValue(k)} -> ${formatValue(to)}`, ev: prov, how: 'set', store: name });
+          walkRead(env, rel.name, true, 0, k);
+        }
         return out;
       };
     }
@@ -344,12 +387,22 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
         }
         if (st.type.k === 'rel' && e.elem.length === 2) {
           const k0 = compileExpr(e.elem[0]!, ctx), k1 = compileExpr(e.elem[1]!, ctx);
-          return (env) => (env.rt.stores[si] as Relation).has(k0(env) as Scalar, k1(env) as Scalar);
+          const relName = e.coll.state;
+          return (env) => {
+            const a = k0(env) as Scalar, b = k1(env) as Scalar;
+            const has = (env.rt.stores[si] as Relation).has(a, b);
+            if (!has && env.reads) edgeAbsent(env, relName, a, b);
+            return has;
+          };
         }
         return (env) => {
           const s = env.rt.stores[si]!;
           const ks = keys(env);
-          if (s instanceof Relation) return s.has(ks[0] ?? null, ks[1] ?? null);
+          if (s instanceof Relation) {
+            const has = s.has(ks[0] ?? null, ks[1] ?? null);
+            if (!has && env.reads) edgeAbsent(env, s.name, ks[0] ?? null, ks[1] ?? null);
+            return has;
+          }
           const entry = (s as KeyedStore).get(ks);
           if (env.reads) recordRead(env, s as KeyedStore, ks, entry);
           return entry !== undefined;
@@ -463,6 +516,8 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
       const i = e.index;
       return (env) => {
         const v = env.olds ? env.olds[i] : null;
+        const lost = env.reads && env.oldLost ? env.oldLost[i] : undefined;
+        if (lost !== undefined) env.reads!.push({ what: 'old(...)', ev: undefined, how: 'call', lost });
         return v === undefined ? null : v;
       };
     }
@@ -483,7 +538,8 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
         const key = keyFn(env);
         const hit = key === undefined ? undefined : env.rt.temporal[t]!.last.get(key);
         const yes = hit !== undefined && (hit.idx === env.idx ? hit.prevIdx : hit.idx) === env.idx - 1;
-        if (!yes && env.reads) env.reads.push(NO_MATCH);
+        // (a match at the event before is stale when a gap came after it: the event before was a lost one)
+        if (env.reads) env.reads.push(yes ? { what: PREVIOUS, ev: hit!.ev, how: 'temporal' } : NO_MATCH);
         return yes;
       };
     }
@@ -530,7 +586,7 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
         let c: Env;
         if (!busy && child) {
           c = child;
-          c.ev = env.ev; c.call = env.call; c.olds = env.olds; c.idx = env.idx; c.rt = env.rt; c.reads = env.reads;
+          c.ev = env.ev; c.call = env.call; c.olds = env.olds; c.oldLost = env.oldLost; c.idx = env.idx; c.rt = env.rt; c.reads = env.reads;
         } else {
           c = { ...env, locals: new Array<Value>(def.slots).fill(null) };
           if (!busy) child = c;
@@ -663,7 +719,7 @@ function successorFn(rel: TExpr, ctx: CompileContext): Successors {
       let c: Env;
       if (!busy && child) {
         c = child;
-        c.ev = env.ev; c.call = env.call; c.olds = env.olds; c.idx = env.idx; c.rt = env.rt; c.reads = env.reads;
+        c.ev = env.ev; c.call = env.call; c.olds = env.olds; c.oldLost = env.oldLost; c.idx = env.idx; c.rt = env.rt; c.reads = env.reads;
         c.locals.fill(null);
       } else {
         c = { ...env, locals: new Array<Value>(def.slots).fill(null) };
@@ -676,7 +732,8 @@ function successorFn(rel: TExpr, ctx: CompileContext): Successors {
       const from = c.reads?.length ?? 0;
       try { v = def.fn(c); } finally { if (reuse) busy = false; }
       // Edges a path search inside the def read are the def's own reads, not edges of this search.
-      if (c.reads) for (let i = from; i < c.reads.length; i++) delete c.reads[i]!.to;
+      // (but a walk's "no other entry", which matters only when no path is found)
+      if (c.reads) for (let i = from; i < c.reads.length; i++) if (c.reads[i]!.how !== 'absent') delete c.reads[i]!.to;
       const out: Scalar[] = [];
       if (v instanceof ValueSet) for (const t of v.items.values()) out.push(t[0] ?? null);
       return out;
@@ -686,7 +743,12 @@ function successorFn(rel: TExpr, ctx: CompileContext): Successors {
   return (env, node) => {
     const r = f(env) as Relation;
     const m = node === null ? undefined : r.succ.get(node);
-    if (m && env.reads) for (const [to, prov] of m) env.reads.push({ what: `${r.name}: ${formatValue(node)} -> ${formatValue(to)}`, ev: prov, how: 'set', to });
+    if (env.reads) {
+      if (m) {
+        for (const [to, prov] of m) env.reads.push({ what: `${r.name}: ${formatValue(node)} -> ${formatValue(to)}`, ev: prov, how: 'set', store: r.name, to });
+      }
+      walkRead(env, r.name, true, 0, node);
+    }
     return m ? [...m.keys()] : [];
   };
 }

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { checkTraceFile } from '../../src/checker/file.js';
 import { SpecSet } from '../../src/checker/spec-set.js';
@@ -175,5 +175,24 @@ describe('trace folders and files', () => {
   it('duplicate keys are found at any depth, escapes compared as JSON.parse sees them', () => {
     expect(firstDuplicateKey('{"a":1,"b":{"c":1,"\\u0063":2}}')).toEqual({ key: 'c', column: 19 });
     expect(firstDuplicateKey('{"a":[{"b":1},{"b":2}],"c":"a"}')).toBeUndefined();
+  });
+});
+
+describe('ftrace: a lost-events marker in the seed\'s bug capture', () => {
+  it('makes no violation the capture without it does not have (the lock-order edges computed from what the loss may have changed are unknown)', async () => {
+    const all = gunzipSync(readFileSync(new URL('../../traces/kernel-buggy/trace.gz', import.meta.url))).toString('utf8').split('\n').slice(0, 22000)
+      .filter((l) => !l.startsWith('# entries-in-buffer')); // (its count is of the whole capture)
+    const said = async (ls: string[]) => {
+      const path = join(tmp, `t${n++}.txt`);
+      writeFileSync(path, ls.join('\n') + '\n');
+      const r = await checkTraceFile(path, specs, { all: true, onDiagnostic: () => undefined });
+      return { gaps: (r?.gaps ?? []).map((g) => g.line), violations: (r?.verdicts ?? []).filter((v) => v.kind === 'violation').map((v) => `${v.invariant} ${v.event?.pid}: ${v.message}`) };
+    };
+    const whole = await said(all);
+    const lost = await said([...all.slice(0, 19999), 'CPU:1 [LOST 5 EVENTS]', ...all.slice(19999)]);
+    expect(whole.gaps).toEqual([]);
+    expect(lost.gaps).toEqual([20000]);
+    expect(whole.violations.length).toBeGreaterThan(0);
+    expect(lost.violations.filter((v) => !whole.violations.includes(v))).toEqual([]);
   });
 });
