@@ -454,7 +454,7 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     if (r.next.length > limits.maxStates) {
       return result({ verdict: 'unknown', unknown: `more than ${limits.maxStates} candidate states for directory ${d.dir} at ${where(o)}` });
     }
-    d.cands = r.next;
+    d.accept(o, r.next);
     return undefined;
   };
   for (const st of cap.steps) {
@@ -490,7 +490,9 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
 
 const NOTHING_JUDGED = 'no event of the trace was judged: none is a lookup-path event of a known task on a directory followed';
 
-function describeFailure(d: DirSearch, o: Obs, bound: string | undefined): NonConformance {
+function describeFailure(search: DirSearch, o: Obs, bound: string | undefined): NonConformance {
+  // The candidates as the eager search has them: each waiter's request decided (their order, their number).
+  const d = search.exact(o);
   return {
     index: o.index, file: o.file, line: o.line, seq: o.seq, pid: o.pid, dir: d.dir,
     event: o.ev === 'sync' ? `${o.traceEv === 'task_exit' ? 'task exit' : 'syscall exit'}` : keyOfObs(o),

@@ -23,8 +23,37 @@
  *   it to the next reader"). Spinning on readers is bounded by time, so a spinner always either
  *   takes the lock or queues: the model lets it do either at any step.
  */
-import { cloneState, type ModelState, type Mode, type Pc } from './state.js';
+import { cloneState, type ModelState, type Mode, type Pc, type RwsemState } from './state.js';
 import type { TaskStep } from './task-step.js';
+
+/**
+ * A step read a waiter `kinv conform` has not decided (RwsemState.queue's `maybe`): whether it is
+ * queued there changes the step's outcome, so the search decides it (both ways) and takes the step
+ * again. The simulator and exploration never see it: they make no undecided waiters.
+ */
+export class UndecidedWaiter extends Error {
+  constructor(readonly pid: number) {
+    super(`internal: the step depends on whether task ${pid} is queued`);
+  }
+}
+
+/** The head of the queue, which must be a decided waiter. */
+function headOf(l: RwsemState): RwsemState['queue'][number] | undefined {
+  const h = l.queue[0];
+  if (h?.maybe === true) throw new UndecidedWaiter(h.pid);
+  return h;
+}
+
+/** Whether no task is queued: false when a decided waiter is, undecided when only undecided ones may be. */
+function queueEmpty(l: RwsemState): boolean {
+  let undecided: number | undefined;
+  for (const q of l.queue) {
+    if (q.maybe !== true) return false;
+    undecided ??= q.pid;
+  }
+  if (undecided !== undefined) throw new UndecidedWaiter(undecided);
+  return true;
+}
 
 /**
  * down_read/down_write: emits `acq_req`, then `acq` when granted now; otherwise queues the task,
@@ -39,13 +68,13 @@ export function acquire(x: TaskStep, lock: string, mode: Mode, next: Pc): void {
   if (l.writer !== null) grant = false;
   else if (mode === 'W') grant = l.readers.length === 0 && !l.handoff;
   // Fast path: no waiters. Slow path: queue behind active readers; steal a free lock unless hand-off is set.
-  else grant = l.queue.length === 0 || (l.readers.length === 0 && !l.handoff);
+  else grant = (l.readers.length === 0 && !l.handoff) || queueEmpty(l);
   if (grant) {
     if (mode === 'W') l.writer = t.pid; else l.readers.push(t.pid);
     x.emit('acq', { lock, mode });
     x.goto(next);
     // The first reader of a stolen lock wakes the queued readers when one heads the queue.
-    if (mode === 'R' && l.readers.length === 1 && l.queue[0]?.mode === 'R') wakeReaders(x, lock);
+    if (mode === 'R' && l.readers.length === 1 && headOf(l)?.mode === 'R') wakeReaders(x, lock);
     return;
   }
   x.goto(next);
@@ -142,7 +171,7 @@ export function release(x: TaskStep, lock: string, mode: Mode): void {
   }
   if (l.writer !== null || l.readers.length > 0) return;
   // A spinning writer may take the lock before the waker grants it to queued readers, which stay queued.
-  const spinners = l.queue[0]?.mode === 'R' && !l.handoff && x.sc.spin === true ? s.tasks.filter((w) => spinning(s, w, lock)) : [];
+  const spinners = x.sc.spin === true && !l.handoff && headOf(l)?.mode === 'R' ? s.tasks.filter((w) => spinning(s, w, lock)) : [];
   const k = spinners.length > 0 ? x.ch.choose(spinners.length + 1, 'writer-spin-steal') : 0;
   if (k > 0) {
     l.writer = spinners[k - 1]!.pid;
@@ -160,7 +189,7 @@ export function release(x: TaskStep, lock: string, mode: Mode): void {
  */
 function wake(x: TaskStep, lock: string): void {
   const l = x.s.locks[lock]!;
-  const head = l.queue[0];
+  const head = headOf(l);
   if (head === undefined) return;
   if (head.mode === 'W') {
     x.other(taskIndex(x.s, head.pid)).status = 'run';
@@ -171,6 +200,8 @@ function wake(x: TaskStep, lock: string): void {
 
 function wakeReaders(x: TaskStep, lock: string): void {
   const l = x.s.locks[lock]!;
+  // Every queued reader is granted: an undecided one must be decided first (undecided writers keep their places).
+  for (const q of l.queue) if (q.mode === 'R' && q.maybe === true) throw new UndecidedWaiter(q.pid);
   const readers = l.queue.filter((q) => q.mode === 'R');
   l.queue = l.queue.filter((q) => q.mode === 'W');
   for (const r of readers) {
