@@ -14,7 +14,7 @@
  *   observations say: where a step reads the dcache both answers are tried, and the name
  *   `->lookup` matches is the one `d_add_ci` is observed with.
  */
-import { UndecidedWaiter, acquire, acquired, beforeWriterSteal, release, rwsemStepNext } from '../sim/rwsem.js';
+import { UndecidedWaiter, acquire, acquired, beforeWriterSteal, noReaders, release, rwsemStepNext } from '../sim/rwsem.js';
 import { step } from '../sim/model.js';
 import type { Chooser } from '../sim/chooser.js';
 import {
@@ -284,11 +284,14 @@ export class DirSearch {
       bound ??= partBound;
     };
     for (const c of this.cands) visit(c);
-    // A release's wake-up of queued readers may be beaten by a spinning writer: the readers stay queued.
+    // A release's wake-up of queued readers may be beaten by a spinning writer: the readers stay
+    // queued (of each state a candidate stands for with its undecided readers decided).
     if (o.ev === 'rel') {
       for (let k = out.length - 1; k >= 0; k--) {
-        const before = beforeWriterSteal(out[k]!.s, this.dir);
-        if (before !== undefined) out.push({ ...clone(out[k]!, this.own(NONE)), s: before });
+        for (const d of this.readersDecided(out[k]!)) {
+          const before = beforeWriterSteal(d.s, this.dir);
+          if (before !== undefined) out.push({ ...clone(d, this.own(NONE)), s: before });
+        }
       }
     }
     return { next: dedupe(this.fastDedupe, out), bound };
@@ -306,7 +309,7 @@ export class DirSearch {
       const c = cands[k]!;
       out?.push(c);
       const l = c.s.locks[this.dir]!;
-      if (l.handoff || (l.writer === null && l.readers.length === 0)) continue;
+      if (l.handoff || (l.writer === null && noReaders(l))) continue;
       const tasks = c.s.tasks;
       for (let j = 0; j < tasks.length; j++) {
         const t = tasks[j]!;
@@ -415,7 +418,8 @@ export class DirSearch {
     const l = s.locks[this.dir]!;
     const m = b.locks[this.dir]!;
     const n = m.queue.length;
-    if (l.writer !== m.writer || l.handoff !== m.handoff || !sameList(l.readers, m.readers) || l.queue.length !== n + 1) return undefined;
+    if (l.writer !== m.writer || l.handoff !== m.handoff || !sameList(l.readers, m.readers) || !sameList(l.maybeReaders ?? [], m.maybeReaders ?? [])
+      || l.queue.length !== n + 1) return undefined;
     const last = l.queue[n]!;
     if (last.pid !== t.pid || last.maybe === true) return undefined;
     for (let k = 0; k < n; k++) if (!sameEntry(l.queue[k]!, m.queue[k]!)) return undefined;
@@ -430,6 +434,13 @@ export class DirSearch {
     return cand;
   }
 
+  /** The states candidate `c` stands for with its undecided readers decided (`c` itself when it has none). */
+  private readersDecided(c: Candidate): Candidate[] {
+    const m = c.s.locks[this.dir]!.maybeReaders;
+    if (m === undefined) return [c];
+    return this.decide(c, m[0]!).flatMap((d) => this.readersDecided(d));
+  }
+
   /**
    * The two states candidate `c` stands for with waiter `pid` decided: queued where its entry is,
    * then its request still undecided (no entry; the task as before the request, `req` 1).
@@ -439,16 +450,27 @@ export class DirSearch {
     const u = und.find((x) => x.pid === pid);
     if (u === undefined) throw new Error(`internal: task ${pid} is no undecided waiter`);
     const rest = und.length === 1 ? undefined : und.filter((x) => x !== u);
+    // Queued there (or, granted by a wake-up since, holding the lock shared)...
     const queued = clone(c, this.own(NONE));
     queued.und = rest;
     const l = queued.s.locks[this.dir]!;
     const at = l.queue.findIndex((q) => q.pid === pid);
-    const e = l.queue[at]!;
-    l.queue[at] = { pid: e.pid, mode: e.mode };
+    if (at >= 0) {
+      const e = l.queue[at]!;
+      l.queue[at] = { pid: e.pid, mode: e.mode };
+    } else {
+      l.maybeReaders = without(l.maybeReaders, pid);
+    }
+    // ... or not yet decided: neither queued nor holding.
     const later = clone(c, this.own(NONE));
     later.und = rest;
     const m = later.s.locks[this.dir]!;
-    m.queue.splice(at, 1);
+    if (at >= 0) {
+      m.queue.splice(at, 1);
+    } else {
+      m.readers.splice(m.readers.indexOf(pid), 1);
+      m.maybeReaders = without(m.maybeReaders, pid);
+    }
     const j = taskOf(later, pid);
     later.s.tasks[j] = this.general ? { ...u.t, v: { ...u.t.v }, stack: u.t.stack.slice() } : u.t;
     later.kind[j] = u.kind;
@@ -840,7 +862,7 @@ export function clone(c: Candidate, own: number): Candidate {
     const l = s.locks[k]!;
     const queue: RwsemState['queue'] = new Array<RwsemState['queue'][number]>(l.queue.length);
     for (let q = 0; q < queue.length; q++) queue[q] = own === ALL ? { ...l.queue[q]! } : l.queue[q]!;
-    locks[k] = { writer: l.writer, readers: l.readers.slice(), queue, handoff: l.handoff };
+    locks[k] = { writer: l.writer, readers: l.readers.slice(), queue, handoff: l.handoff, maybeReaders: l.maybeReaders };
   }
   const inLookup: ModelState['inLookup'] = record();
   for (const k in s.inLookup) inLookup[k] = own === ALL ? { ...s.inLookup[k]! } : s.inLookup[k]!;
@@ -858,6 +880,12 @@ export function clone(c: Candidate, own: number): Candidate {
     req: c.req.slice(),
     und: c.und,
   };
+}
+
+/** `list` without `x`; undefined when that leaves it empty. */
+function without(list: number[] | undefined, x: number): number[] | undefined {
+  const r = (list ?? []).filter((y) => y !== x);
+  return r.length === 0 ? undefined : r;
 }
 
 /** Whether two task states are the same in every part (the same object, where copies share it). */
@@ -981,6 +1009,7 @@ export function stateHash(c: Candidate): number {
     h = mix(h, l.handoff ? 1 : 0);
     h = mix(h, l.readers.length);
     for (let q = 0; q < l.readers.length; q++) h = mix(h, l.readers[q]!);
+    if (l.maybeReaders !== undefined) h = mix(h, l.maybeReaders.length);
     h = mix(h, l.queue.length);
     for (let q = 0; q < l.queue.length; q++) h = mix(h, l.queue[q]!.pid * 4 + (l.queue[q]!.mode === 'W' ? 1 : 0) + (l.queue[q]!.maybe === true ? 2 : 0));
   }
@@ -1128,6 +1157,7 @@ function sameRecord<T>(x: Record<string, T>, y: Record<string, T>, same: (a: T, 
 
 function sameLock(l: RwsemState, m: RwsemState): boolean {
   if (l.writer !== m.writer || l.handoff !== m.handoff || !sameList(l.readers, m.readers) || l.queue.length !== m.queue.length) return false;
+  if (l.maybeReaders !== m.maybeReaders && !sameList(l.maybeReaders ?? [], m.maybeReaders ?? [])) return false;
   for (let k = 0; k < l.queue.length; k++) if (!sameEntry(l.queue[k]!, m.queue[k]!)) return false;
   return true;
 }
@@ -1143,7 +1173,8 @@ function sameInLookup(e: { dentry: string; owner: number }, f: { dentry: string;
 /** A short description of a candidate: the lock, and where each task is. */
 export function describeCandidate(c: Candidate, dir: string): string {
   const l = c.s.locks[dir]!;
-  const lock = `lock ${l.writer !== null ? `W by ${l.writer}` : l.readers.length ? `R by ${l.readers.join(',')}` : 'free'}`
+  const reader = (r: number): string => `${r}${l.maybeReaders?.includes(r) === true ? '?' : ''}`;
+  const lock = `lock ${l.writer !== null ? `W by ${l.writer}` : l.readers.length ? `R by ${l.readers.map(reader).join(',')}` : 'free'}`
     + (l.queue.length ? `, queue ${l.queue.map((q) => `${q.pid}:${q.mode}${q.maybe === true ? '?' : ''}`).join(' ')}` : '')
     + (l.handoff ? ', hand-off set' : '');
   const tasks = c.s.tasks.map((t, i) => `${t.pid} ${c.kind[i]}${!isOp(c.kind[i]!) ? (c.held[i] ? ' (held)' : '') : ` at ${t.pc}`}`

@@ -44,6 +44,23 @@ function headOf(l: RwsemState): RwsemState['queue'][number] | undefined {
   return h;
 }
 
+/** Whether no task holds the lock shared: false when a decided reader does, undecided when only undecided ones may. */
+export function noReaders(l: RwsemState): boolean {
+  const m = l.maybeReaders;
+  if (m === undefined) return l.readers.length === 0;
+  for (const r of l.readers) if (!m.includes(r)) return false;
+  throw new UndecidedWaiter(m[0]!);
+}
+
+/** Whether reader `pid` (holding the lock) is its only reader. */
+function soleReader(l: RwsemState, pid: number): boolean {
+  if (l.readers.length === 1) return true;
+  const m = l.maybeReaders;
+  if (m === undefined) return false;
+  for (const r of l.readers) if (r !== pid && !m.includes(r)) return false;
+  throw new UndecidedWaiter(m[0]!);
+}
+
 /** Whether no task is queued: false when a decided waiter is, undecided when only undecided ones may be. */
 function queueEmpty(l: RwsemState): boolean {
   let undecided: number | undefined;
@@ -66,15 +83,15 @@ export function acquire(x: TaskStep, lock: string, mode: Mode, next: Pc): void {
   const l = s.locks[lock]!;
   let grant: boolean;
   if (l.writer !== null) grant = false;
-  else if (mode === 'W') grant = l.readers.length === 0 && !l.handoff;
+  else if (mode === 'W') grant = !l.handoff && noReaders(l);
   // Fast path: no waiters. Slow path: queue behind active readers; steal a free lock unless hand-off is set.
-  else grant = (l.readers.length === 0 && !l.handoff) || queueEmpty(l);
+  else grant = (!l.handoff && noReaders(l)) || queueEmpty(l);
   if (grant) {
     if (mode === 'W') l.writer = t.pid; else l.readers.push(t.pid);
     x.emit('acq', { lock, mode });
     x.goto(next);
     // The first reader of a stolen lock wakes the queued readers when one heads the queue.
-    if (mode === 'R' && l.readers.length === 1 && headOf(l)?.mode === 'R') wakeReaders(x, lock);
+    if (mode === 'R' && soleReader(l, t.pid) && headOf(l)?.mode === 'R') wakeReaders(x, lock);
     return;
   }
   x.goto(next);
@@ -96,7 +113,7 @@ function enqueue(x: TaskStep, lock: string, mode: Mode): void {
   l.queue.push({ pid: x.t.pid, mode });
   if (mode === 'W' && x.sc.handoff && !l.handoff && x.ch.choose(2, 'writer-handoff') === 1) l.handoff = true;
   sleep(x, lock, mode);
-  if (l.writer === null && l.readers.length === 0) wake(x, lock);
+  if (l.writer === null && noReaders(l)) wake(x, lock);
 }
 
 /** rwsem_can_spin_on_owner: a writer may spin unless the lock's owner is a writer that is not running. */
@@ -128,7 +145,7 @@ export function acquired(x: TaskStep): void {
   if (!t.granted && spinning(s, t, lock)) {
     const l = s.locks[lock]!;
     // rwsem_try_write_lock_unqueued: a free lock without the hand-off bit is the spinner's, queue or not.
-    if (l.writer === null && l.readers.length === 0 && !l.handoff) {
+    if (l.writer === null && !l.handoff && noReaders(l)) {
       l.writer = t.pid;
     } else {
       // Still taken: spin on (a writer owner must be running), or give up and queue.
@@ -137,7 +154,7 @@ export function acquired(x: TaskStep): void {
     }
   } else if (!t.granted) {
     const l = s.locks[lock]!;
-    if (l.writer !== null || l.readers.length > 0) {
+    if (l.writer !== null || !noReaders(l)) {
       if (x.sc.handoff && !l.handoff && x.ch.choose(2, 'writer-handoff') === 1) l.handoff = true;
       sleep(x, lock, mode);
       return;
@@ -167,9 +184,14 @@ export function release(x: TaskStep, lock: string, mode: Mode): void {
   else {
     const k = l.readers.indexOf(t.pid);
     // An up_read by a non-holder still drops a reader count, as the rwsem does.
-    if (k >= 0) l.readers.splice(k, 1); else if (mode === 'R' && l.readers.length) l.readers.pop(); else if (mode === 'W') l.writer = null;
+    if (k >= 0) l.readers.splice(k, 1);
+    else if (mode === 'R' && l.readers.length) {
+      const last = l.readers[l.readers.length - 1]!;
+      if (l.maybeReaders?.includes(last) === true) throw new UndecidedWaiter(last);
+      l.readers.pop();
+    } else if (mode === 'W') l.writer = null;
   }
-  if (l.writer !== null || l.readers.length > 0) return;
+  if (l.writer !== null || !noReaders(l)) return;
   // A spinning writer may take the lock before the waker grants it to queued readers, which stay queued.
   const spinners = x.sc.spin === true && !l.handoff && headOf(l)?.mode === 'R' ? s.tasks.filter((w) => spinning(s, w, lock)) : [];
   const k = spinners.length > 0 ? x.ch.choose(spinners.length + 1, 'writer-spin-steal') : 0;
@@ -200,12 +222,12 @@ function wake(x: TaskStep, lock: string): void {
 
 function wakeReaders(x: TaskStep, lock: string): void {
   const l = x.s.locks[lock]!;
-  // Every queued reader is granted: an undecided one must be decided first (undecided writers keep their places).
-  for (const q of l.queue) if (q.mode === 'R' && q.maybe === true) throw new UndecidedWaiter(q.pid);
   const readers = l.queue.filter((q) => q.mode === 'R');
   l.queue = l.queue.filter((q) => q.mode === 'W');
   for (const r of readers) {
     l.readers.push(r.pid);
+    // A reader `kinv conform` has not decided holds the lock undecided (granted, or its request still undecided).
+    if (r.maybe === true) l.maybeReaders = [...l.maybeReaders ?? [], r.pid];
     grant(x, r.pid);
   }
 }
@@ -235,6 +257,7 @@ function taskIndex(s: ModelState, pid: number): number {
  */
 export function beforeWriterSteal(s: ModelState, lock: string): ModelState | undefined {
   const l = s.locks[lock]!;
+  if (l.maybeReaders !== undefined) throw new Error('internal: a steal before the readers are decided');
   if (l.writer !== null) return undefined;
   // Most states have no granted reader: found without the lists made below.
   let any = false;

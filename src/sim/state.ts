@@ -69,6 +69,11 @@ export interface RwsemState {
    */
   queue: { pid: number; mode: Mode; maybe?: true }[];
   handoff: boolean;
+  /**
+   * Readers (in `readers`) that `kinv conform` has not decided: granted by a wake-up while queued
+   * undecided, they hold the lock, or their request is still undecided. Undefined when none.
+   */
+  maybeReaders?: number[] | undefined;
 }
 
 /**
