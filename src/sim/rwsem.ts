@@ -33,7 +33,11 @@ import type { TaskStep } from './task-step.js';
  */
 export class UndecidedWaiter extends Error {
   constructor(readonly pid: number) {
+    // Thrown and caught by the search many times a run: no stack trace is taken (it is no failure).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`internal: the step depends on whether task ${pid} is queued`);
+    Error.stackTraceLimit = limit;
   }
 }
 
