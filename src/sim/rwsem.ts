@@ -48,6 +48,25 @@ function headOf(l: RwsemState): RwsemState['queue'][number] | undefined {
   return h;
 }
 
+/**
+ * Whether the queue's first waiter is a reader (undefined: no waiter). Undecided readers ahead of a
+ * decided reader do not change it (whichever of them is queued first is a reader too); an
+ * undecided waiter that does must be decided.
+ */
+function headReader(l: RwsemState): boolean | undefined {
+  const q = l.queue;
+  if (q.length === 0) return undefined;
+  for (let k = 0; k < q.length; k++) {
+    const e = q[k]!;
+    if (e.maybe !== true) {
+      if (e.mode === 'R' || k === 0) return e.mode === 'R';
+      break;
+    }
+    if (e.mode === 'W') break;
+  }
+  throw new UndecidedWaiter(q[0]!.pid);
+}
+
 /** Whether no task holds the lock shared: false when a decided reader does, undecided when only undecided ones may. */
 export function noReaders(l: RwsemState): boolean {
   const m = l.maybeReaders;
@@ -95,7 +114,7 @@ export function acquire(x: TaskStep, lock: string, mode: Mode, next: Pc): void {
     x.emit('acq', { lock, mode });
     x.goto(next);
     // The first reader of a stolen lock wakes the queued readers when one heads the queue.
-    if (mode === 'R' && soleReader(l, t.pid) && headOf(l)?.mode === 'R') wakeReaders(x, lock);
+    if (mode === 'R' && soleReader(l, t.pid) && headReader(l) === true) wakeReaders(x, lock);
     return;
   }
   x.goto(next);
@@ -215,10 +234,10 @@ export function release(x: TaskStep, lock: string, mode: Mode): void {
  */
 function wake(x: TaskStep, lock: string): void {
   const l = x.s.locks[lock]!;
-  const head = headOf(l);
-  if (head === undefined) return;
-  if (head.mode === 'W') {
-    x.other(taskIndex(x.s, head.pid)).status = 'run';
+  const reader = headReader(l);
+  if (reader === undefined) return;
+  if (!reader) {
+    x.other(taskIndex(x.s, l.queue[0]!.pid)).status = 'run';
     return;
   }
   wakeReaders(x, lock);
