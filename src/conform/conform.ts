@@ -447,7 +447,12 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     if (o.ev === 'rel' && !d.has(o.pid) && cap.missingAcquisitions.has(o.mode ?? '')) { phantoms++; return undefined; }
     const r = d.take(o);
     if (r.next.length === 0) {
-      const failure = describeFailure(d, o, r.bound);
+      const exact = d.exact(o);
+      if (exact.takes !== undefined && exact.takes.length <= limits.maxStates) {
+        d.accept(o, exact.takes);
+        return undefined;
+      }
+      const failure = describeFailure(exact.search, d.dir, o, r.bound);
       if (gapAt !== undefined) return result({ verdict: 'unknown', unknown: `${gapAt}: the model's state after it is not known`, afterGap: failure });
       if (r.bound !== undefined) return result({ verdict: 'unknown', unknown: `${r.bound} at ${where(o)}` });
       const cut = incomplete.get(d);
@@ -462,7 +467,7 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     if (r.next.length > limits.maxStates) {
       return result({ verdict: 'unknown', unknown: `more than ${limits.maxStates} candidate states for directory ${d.dir} at ${where(o)}` });
     }
-    d.cands = r.next;
+    d.accept(o, r.next);
     return undefined;
   };
   for (const st of cap.steps) {
@@ -498,9 +503,10 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
 
 const NOTHING_JUDGED = 'no event of the trace was judged: none is a lookup-path event of a known task on a directory followed';
 
-function describeFailure(d: DirSearch, o: Obs, bound: string | undefined): NonConformance {
+/** A non-conformance at `o`, described from `d`: the candidates as the eager search has them (DirSearch.exact). */
+function describeFailure(d: DirSearch, dir: string, o: Obs, bound: string | undefined): NonConformance {
   return {
-    index: o.index, file: o.file, line: o.line, seq: o.seq, pid: o.pid, dir: d.dir,
+    index: o.index, file: o.file, line: o.line, seq: o.seq, pid: o.pid, dir,
     event: o.ev === 'sync' ? `${o.traceEv === 'task_exit' ? 'task exit' : 'syscall exit'}` : keyOfObs(o),
     expected: o.ev === 'sync' ? d.nextShown(o.pid, { ...o, ev: 'none' }) : d.nextShown(o.pid, o),
     candidates: d.cands.slice(0, 8).map((c) => describeCandidate(c, d.dir)).concat(bound ? [`(${bound})`] : []),

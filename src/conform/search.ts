@@ -14,7 +14,7 @@
  *   observations say: where a step reads the dcache both answers are tried, and the name
  *   `->lookup` matches is the one `d_add_ci` is observed with.
  */
-import { acquire, acquired, beforeWriterSteal, release, rwsemStepNext } from '../sim/rwsem.js';
+import { UndecidedWaiter, acquire, acquired, beforeWriterSteal, noReaders, release, rwsemStepNext } from '../sim/rwsem.js';
 import { step } from '../sim/model.js';
 import type { Chooser } from '../sim/chooser.js';
 import {
@@ -59,6 +59,22 @@ export interface Candidate {
    * task's next observation, its `acq_req` already matched.
    */
   req: number[];
+  /**
+   * Waiters not yet decided: the candidate stands for two states per waiter, one where the task
+   * queued when it requested the lock (its state in `s`, its queue entry marked `maybe`), and one
+   * where its request is still undecided (`req` 1, with the task as it was before the request,
+   * kept here, and no queue entry). Undefined when there is none. See undecided().
+   */
+  und?: readonly Undecided[] | undefined;
+}
+
+/** A waiter's state while its request is undecided (Candidate.und): what its task's parts of the candidate are then. */
+export interface Undecided {
+  pid: number;
+  t: TaskState;
+  kind: SessionKind;
+  held: boolean;
+  pend: TraceEvent[];
 }
 
 export interface SearchLimits {
@@ -72,12 +88,19 @@ export interface SearchLimits {
    * either way; tests compare the two.
    */
   generalOnly?: boolean;
+  /**
+   * Not a bound: every request is decided when observed, queued there or left undecided, as two
+   * candidates (no Candidate.und). The verdicts are the same either way; a report of the
+   * candidates before a non-conformance is made so (DirSearch.exact), and tests compare the two.
+   */
+  eager?: boolean;
 }
 
 /**
- * The bound on candidates: a busy directory's requests multiply them (the wild captures' peak is
- * over 7,000 at 6.1-wild:161953, where eleven tasks wait behind a writer), and past the bound the
- * answer is unknown.
+ * The bound on candidates: a busy directory's requests multiply them, and past the bound the answer
+ * is unknown. Decided at once, eleven tasks waiting behind a writer made over 7,000 at
+ * 6.1-wild:161953; undecided (Candidate.und), the busiest directory of the wild captures keeps at
+ * most 2,387 (6.12-wild), and 6.1-wild-legacy's 3,349 where it passed 21,000.
  */
 export const DEFAULT_LIMITS: SearchLimits = { maxStates: 10_000, maxSilent: 64 };
 
@@ -116,6 +139,12 @@ export class DirSearch {
   private copying = false;
   /** Whether the capture shows a wait for another lookup (d_wait_lookup not inlined). */
   private readonly waitsShown: boolean;
+  /**
+   * The last candidates that were one state (no undecided waiter), and what was taken since: a
+   * report replays them eagerly (exact), so that it lists the candidates as the eager search has them.
+   */
+  private base: Candidate[];
+  private log: (Obs | { gap: number[] | undefined })[] = [];
 
   constructor(readonly dir: string, readonly shape: DAddCiShape, readonly order: LockOrder, private readonly obs: Observability,
     private readonly limits: SearchLimits) {
@@ -128,11 +157,69 @@ export class DirSearch {
       locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: {}, inLookup: {}, dentryKey: {}, tasks: [], nextId: 100, seq: 0,
     };
     this.cands = [{ sc: withTasks(sc, [], this.general), s, kind: [], held: [], pend: [], req: [] }];
+    this.base = this.cands;
+  }
+
+  /** The candidates after observation `o` (those take returned). */
+  accept(o: Obs, next: Candidate[]): void {
+    this.cands = next;
+    if (this.limits.eager === true) return;
+    if (next.length === 1 && next[0]!.und === undefined) {
+      this.base = next;
+      this.log = [];
+    } else {
+      this.log.push(o);
+    }
+  }
+
+  /**
+   * This search as the eager one (SearchLimits.eager) would have it before observation `o`: its
+   * candidates in its order, for a report of a non-conformance. Replayed from the last candidates
+   * that were one state; when that replay runs past the bound on candidates (the eager search would
+   * have stopped there, unknown), or does not end where this one does, every candidate decided instead.
+   */
+  exact(o: Obs): { search: DirSearch; takes?: Candidate[] } {
+    if (this.limits.eager === true) return { search: this };
+    const e = new DirSearch(this.dir, this.shape, this.order, this.obs, { ...this.limits, eager: true });
+    e.cands = this.base;
+    for (const st of this.log) {
+      if ('gap' in st) { e.forget(st.gap); continue; }
+      const r = e.take(st);
+      if (r.next.length === 0 || r.next.length > this.limits.maxStates) return { search: this.decidedView() };
+      e.cands = r.next;
+    }
+    const r = e.take(o);
+    // Some eager candidate takes `o`: not a non-conformance (the candidates would be a wrong
+    // account of the eager ones); the search goes on from the eager successors.
+    return r.next.length === 0 ? { search: e } : { search: e, takes: r.next };
+  }
+
+  /** A search whose candidates are these with every waiter decided (in order, both ways, up to the bound). */
+  private decidedView(): DirSearch {
+    const e = new DirSearch(this.dir, this.shape, this.order, this.obs, { ...this.limits, eager: true });
+    const out: Candidate[] = [];
+    const visit = (c: Candidate): void => {
+      if (out.length > this.limits.maxStates) return;
+      const u = c.und?.[0];
+      if (u === undefined) { out.push(c); return; }
+      for (const d of this.decide(c, u.pid)) visit(d);
+    };
+    for (const c of this.cands) visit(c);
+    e.cands = dedupe(this.fastDedupe, out);
+    return e;
   }
 
   /** Drops the sessions of `pids` (every task when undefined): a gap made them unknown; what they held is forgotten. */
   forget(pids: number[] | undefined): void {
-    this.cands = dedupe(this.fastDedupe, this.cands.map((c) => {
+    if (this.limits.eager !== true) this.log.push({ gap: pids });
+    // A forgotten waiter is decided first: its two states differ in the queue the others see.
+    const decided: Candidate[] = [];
+    const visit = (c: Candidate): void => {
+      const u = c.und?.find((x) => pids === undefined || pids.includes(x.pid));
+      if (u === undefined) decided.push(c); else for (const d of this.decide(c, u.pid)) visit(d);
+    };
+    for (const c of this.cands) visit(c);
+    this.cands = dedupe(this.fastDedupe, decided.map((c) => {
       let d = c;
       for (let i = d.s.tasks.length - 1; i >= 0; i--) {
         const pid = d.s.tasks[i]!.pid;
@@ -176,16 +263,39 @@ export class DirSearch {
   private takeOnce(o: Obs): Advance {
     const out: Candidate[] = [];
     let bound: string | undefined;
-    for (const c of this.withRetries(this.cands, o.pid)) {
-      const r = o.ev === 'sync' ? this.finish(c, o.pid) : this.advance(c, o);
-      for (const n of r.next) out.push(n);
-      bound ??= r.bound;
-    }
-    // A release's wake-up of queued readers may be beaten by a spinning writer: the readers stay queued.
+    // A candidate with undecided waiters is decided where the observation is one of them, or where a
+    // step reads whether one is queued (UndecidedWaiter): both ways, in its place.
+    const visit = (c: Candidate): void => {
+      const u = c.und;
+      if (u !== undefined && u.some((x) => x.pid === o.pid)) {
+        for (const d of this.decide(c, o.pid)) visit(d);
+        return;
+      }
+      const part: Candidate[] = [];
+      let partBound: string | undefined;
+      try {
+        for (const d of this.withRetries([c], o.pid)) {
+          const r = o.ev === 'sync' ? this.finish(d, o.pid) : this.advance(d, o);
+          for (const n of r.next) part.push(n);
+          partBound ??= r.bound;
+        }
+      } catch (e) {
+        if (!(e instanceof UndecidedWaiter) || u === undefined) throw e;
+        for (const d of this.decide(c, e.pid)) visit(d);
+        return;
+      }
+      for (const n of part) out.push(n);
+      bound ??= partBound;
+    };
+    for (const c of this.cands) visit(c);
+    // A release's wake-up of queued readers may be beaten by a spinning writer: the readers stay
+    // queued (of each state a candidate stands for with its undecided readers decided).
     if (o.ev === 'rel') {
       for (let k = out.length - 1; k >= 0; k--) {
-        const before = beforeWriterSteal(out[k]!.s, this.dir);
-        if (before !== undefined) out.push({ ...clone(out[k]!, this.own(NONE)), s: before });
+        for (const d of this.readersDecided(out[k]!)) {
+          const before = beforeWriterSteal(d.s, this.dir);
+          if (before !== undefined) out.push({ ...clone(d, this.own(NONE)), s: before });
+        }
       }
     }
     return { next: dedupe(this.fastDedupe, out), bound };
@@ -203,7 +313,7 @@ export class DirSearch {
       const c = cands[k]!;
       out?.push(c);
       const l = c.s.locks[this.dir]!;
-      if (l.handoff || (l.writer === null && l.readers.length === 0)) continue;
+      if (l.handoff || (l.writer === null && noReaders(l))) continue;
       const tasks = c.s.tasks;
       for (let j = 0; j < tasks.length; j++) {
         const t = tasks[j]!;
@@ -272,17 +382,106 @@ export class DirSearch {
       return { next: [{ ...c, pend: c.pend.map((p, k) => (k === i ? p.slice(1) : p)) }] };
     }
     const hits: Candidate[] = [];
+    /** The states before a request whose undecided successor is among the hits: in one candidate with its queued one, or alone. */
+    let merged: Candidate[] | undefined;
+    let apart: Candidate[] | undefined;
     const bound = this.walk(i >= 0 ? [c] : this.sessions(c, o), i < 0, o.pid, o, (cand, j, shown, before) => {
       if (!matches(cand, j, shown[0]!, o, this.general)) return;
       cand.pend[j] = shown.slice(1);
-      hits.push(cand);
-      if (o.ev === 'acq_req' && !before.req[j]) {
-        const later = clone(before, this.own(NONE));
-        later.req[j] = 1;
-        hits.push(later);
+      if (o.ev !== 'acq_req' || before.req[j]) { hits.push(cand); return; }
+      if (merged?.includes(before) === true) { hits.push(cand); return; }
+      const both = apart?.includes(before) === true ? undefined : this.undecided(cand, before, j);
+      if (both !== undefined) {
+        (merged ??= []).push(before);
+        hits.push(both);
+        return;
       }
+      hits.push(cand);
+      if (apart?.includes(before) === true) return;
+      (apart ??= []).push(before);
+      const later = clone(before, this.own(NONE));
+      later.req[j] = 1;
+      hits.push(later);
     });
     return { next: hits, bound };
+  }
+
+  /**
+   * `cand`, in which task j queued at its request, and the state `before` the request (the request
+   * undecided) as one candidate with an undecided waiter, when they differ in nothing else: the
+   * task's parts, and its queue entry (appended). Else undefined. The two states the candidate
+   * stands for are those the eager search keeps (SearchLimits.eager); decide() makes them.
+   */
+  private undecided(cand: Candidate, before: Candidate, j: number): Candidate | undefined {
+    if (this.limits.eager === true || cand.pend[j]!.length !== 0 || cand.sc !== before.sc || cand.und !== before.und) return undefined;
+    const s = cand.s;
+    const b = before.s;
+    const t = s.tasks[j]!;
+    if (t.status !== 'lock' || t.granted || t.waitLock !== this.dir || s.tasks.length !== b.tasks.length || s.nextId !== b.nextId) return undefined;
+    if (!isEmpty(s.hashed) || !isEmpty(b.hashed)) return undefined;
+    const l = s.locks[this.dir]!;
+    const m = b.locks[this.dir]!;
+    const n = m.queue.length;
+    if (l.writer !== m.writer || l.handoff !== m.handoff || !sameList(l.readers, m.readers) || !sameList(l.maybeReaders ?? [], m.maybeReaders ?? [])
+      || l.queue.length !== n + 1) return undefined;
+    const last = l.queue[n]!;
+    if (last.pid !== t.pid || last.maybe === true) return undefined;
+    for (let k = 0; k < n; k++) if (!sameEntry(l.queue[k]!, m.queue[k]!)) return undefined;
+    if (!sameRecord(s.inLookup, b.inLookup, sameInLookup) || !sameRecord(s.dentryKey, b.dentryKey, (x, y) => x === y)) return undefined;
+    for (let k = 0; k < s.tasks.length; k++) {
+      if (k === j) continue;
+      if (cand.kind[k] !== before.kind[k] || cand.held[k] !== before.held[k] || cand.req[k] !== before.req[k] || cand.pend[k] !== before.pend[k]
+        || !identicalTask(s.tasks[k]!, b.tasks[k]!)) return undefined;
+    }
+    l.queue[n] = { pid: last.pid, mode: last.mode, maybe: true };
+    cand.und = [...before.und ?? [], { pid: t.pid, t: b.tasks[j]!, kind: before.kind[j]!, held: before.held[j]!, pend: before.pend[j]! }];
+    return cand;
+  }
+
+  /** The states candidate `c` stands for with its undecided readers decided (`c` itself when it has none). */
+  private readersDecided(c: Candidate): Candidate[] {
+    const m = c.s.locks[this.dir]!.maybeReaders;
+    if (m === undefined) return [c];
+    return this.decide(c, m[0]!).flatMap((d) => this.readersDecided(d));
+  }
+
+  /**
+   * The two states candidate `c` stands for with waiter `pid` decided: queued where its entry is,
+   * then its request still undecided (no entry; the task as before the request, `req` 1).
+   */
+  private decide(c: Candidate, pid: number): Candidate[] {
+    const und = c.und ?? [];
+    const u = und.find((x) => x.pid === pid);
+    if (u === undefined) throw new Error(`internal: task ${pid} is no undecided waiter`);
+    const rest = und.length === 1 ? undefined : und.filter((x) => x !== u);
+    // Queued there (or, granted by a wake-up since, holding the lock shared)...
+    const queued = clone(c, this.own(NONE));
+    queued.und = rest;
+    const l = queued.s.locks[this.dir]!;
+    const at = l.queue.findIndex((q) => q.pid === pid);
+    if (at >= 0) {
+      const e = l.queue[at]!;
+      l.queue[at] = { pid: e.pid, mode: e.mode };
+    } else {
+      l.maybeReaders = without(l.maybeReaders, pid);
+    }
+    // ... or not yet decided: neither queued nor holding.
+    const later = clone(c, this.own(NONE));
+    later.und = rest;
+    const m = later.s.locks[this.dir]!;
+    if (at >= 0) {
+      m.queue.splice(at, 1);
+    } else {
+      m.readers.splice(m.readers.indexOf(pid), 1);
+      m.maybeReaders = without(m.maybeReaders, pid);
+    }
+    const j = taskOf(later, pid);
+    later.s.tasks[j] = this.general ? { ...u.t, v: { ...u.t.v }, stack: u.t.stack.slice() } : u.t;
+    later.kind[j] = u.kind;
+    later.held[j] = u.held;
+    later.pend[j] = u.pend;
+    later.req[j] = 1;
+    return [queued, later];
   }
 
   /** The bound on the model states a task's internal steps between two observations may reach. */
@@ -667,7 +866,7 @@ export function clone(c: Candidate, own: number): Candidate {
     const l = s.locks[k]!;
     const queue: RwsemState['queue'] = new Array<RwsemState['queue'][number]>(l.queue.length);
     for (let q = 0; q < queue.length; q++) queue[q] = own === ALL ? { ...l.queue[q]! } : l.queue[q]!;
-    locks[k] = { writer: l.writer, readers: l.readers.slice(), queue, handoff: l.handoff };
+    locks[k] = { writer: l.writer, readers: l.readers.slice(), queue, handoff: l.handoff, maybeReaders: l.maybeReaders };
   }
   const inLookup: ModelState['inLookup'] = record();
   for (const k in s.inLookup) inLookup[k] = own === ALL ? { ...s.inLookup[k]! } : s.inLookup[k]!;
@@ -683,7 +882,19 @@ export function clone(c: Candidate, own: number): Candidate {
     held: c.held.slice(),
     pend: c.pend.slice(),
     req: c.req.slice(),
+    und: c.und,
   };
+}
+
+/** `list` without `x`; undefined when that leaves it empty. */
+function without(list: number[] | undefined, x: number): number[] | undefined {
+  const r = (list ?? []).filter((y) => y !== x);
+  return r.length === 0 ? undefined : r;
+}
+
+/** Whether two task states are the same in every part (the same object, where copies share it). */
+function identicalTask(a: TaskState, b: TaskState): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**
@@ -802,8 +1013,17 @@ export function stateHash(c: Candidate): number {
     h = mix(h, l.handoff ? 1 : 0);
     h = mix(h, l.readers.length);
     for (let q = 0; q < l.readers.length; q++) h = mix(h, l.readers[q]!);
+    if (l.maybeReaders !== undefined) h = mix(h, l.maybeReaders.length);
     h = mix(h, l.queue.length);
-    for (let q = 0; q < l.queue.length; q++) h = mix(h, l.queue[q]!.pid * 2 + (l.queue[q]!.mode === 'W' ? 1 : 0));
+    for (let q = 0; q < l.queue.length; q++) h = mix(h, l.queue[q]!.pid * 4 + (l.queue[q]!.mode === 'W' ? 1 : 0) + (l.queue[q]!.maybe === true ? 2 : 0));
+  }
+  const und = c.und;
+  if (und !== undefined) {
+    for (const u of und) {
+      h = mix(h, u.pid);
+      h = mix(h, constHash(u.t.pc));
+      h = mix(h, constHash(u.kind));
+    }
   }
   for (const k in s.inLookup) {
     const e = s.inLookup[k]!;
@@ -857,8 +1077,13 @@ export function shapeKey(c: Candidate): string {
 /** What of a candidate makes it the state it is, as JSON (dedupe). */
 export function jsonStateKey(c: Candidate): string {
   const { s } = c;
-  return JSON.stringify([s.locks, s.inLookup, s.tasks.map((t) => [t.pid, t.pc, t.status, t.waitLock, t.waitMode, t.granted, t.stack, t.v.name, t.v.dapOutcome,
-    t.v.exact, t.v.dciInLookup, t.v.mode]), c.kind, c.held, c.req, c.pend.map((p) => p.map((e) => obsKey(e.ev, e.fn, e.args)))]);
+  const task = (t: TaskState): unknown[] => [t.pid, t.pc, t.status, t.waitLock, t.waitMode, t.granted, t.stack, t.v.name, t.v.dapOutcome, t.v.exact,
+    t.v.dciInLookup, t.v.mode];
+  const pend = (p: TraceEvent[]): string[] => p.map((e) => obsKey(e.ev, e.fn, e.args));
+  const key: unknown[] = [s.locks, s.inLookup, s.tasks.map(task), c.kind, c.held, c.req, c.pend.map(pend)];
+  // Undecided waiters only where there are: the key of a candidate without is as it was.
+  if (c.und !== undefined) key.push(c.und.map((u) => [u.pid, task(u.t), u.kind, u.held, pend(u.pend)]));
+  return JSON.stringify(key);
 }
 
 /**
@@ -884,14 +1109,35 @@ export function sameState(a: Candidate, b: Candidate): boolean {
       || !nullish(v.mode, x.mode)) return false;
   }
   if (a.pend.length !== b.pend.length) return false;
-  for (let j = 0; j < a.pend.length; j++) {
-    const p = a.pend[j]!;
-    const q = b.pend[j]!;
-    if (p === q) continue;
-    if (p.length !== q.length) return false;
-    for (let k = 0; k < p.length; k++) if (obsKey(p[k]!.ev, p[k]!.fn, p[k]!.args) !== obsKey(q[k]!.ev, q[k]!.fn, q[k]!.args)) return false;
+  for (let j = 0; j < a.pend.length; j++) if (!samePend(a.pend[j]!, b.pend[j]!)) return false;
+  const ua = a.und;
+  const ub = b.und;
+  if (ua === ub) return true;
+  if (ua === undefined || ub === undefined || ua.length !== ub.length) return false;
+  for (let k = 0; k < ua.length; k++) {
+    const x = ua[k]!;
+    const y = ub[k]!;
+    if (x.pid !== y.pid || x.kind !== y.kind || x.held !== y.held || !samePend(x.pend, y.pend) || !sameTaskParts(x.t, y.t)) return false;
   }
   return true;
+}
+
+function samePend(p: TraceEvent[], q: TraceEvent[]): boolean {
+  if (p === q) return true;
+  if (p.length !== q.length) return false;
+  for (let k = 0; k < p.length; k++) if (obsKey(p[k]!.ev, p[k]!.fn, p[k]!.args) !== obsKey(q[k]!.ev, q[k]!.fn, q[k]!.args)) return false;
+  return true;
+}
+
+/** A task's parts that jsonStateKey writes. */
+function sameTaskParts(t: TaskState, w: TaskState): boolean {
+  if (t === w) return true;
+  if (t.pid !== w.pid || t.pc !== w.pc || t.status !== w.status || !nullish(t.waitLock, w.waitLock) || !nullish(t.waitMode, w.waitMode)
+    || t.granted !== w.granted || !sameList(t.stack, w.stack)) return false;
+  const v = t.v;
+  const x = w.v;
+  return nullish(v.name, x.name) && nullish(v.dapOutcome, x.dapOutcome) && nullish(v.exact, x.exact) && nullish(v.dciInLookup, x.dciInLookup)
+    && nullish(v.mode, x.mode);
 }
 
 /** Equal as elements of a JSON array: undefined is null there. */
@@ -915,8 +1161,13 @@ function sameRecord<T>(x: Record<string, T>, y: Record<string, T>, same: (a: T, 
 
 function sameLock(l: RwsemState, m: RwsemState): boolean {
   if (l.writer !== m.writer || l.handoff !== m.handoff || !sameList(l.readers, m.readers) || l.queue.length !== m.queue.length) return false;
-  for (let k = 0; k < l.queue.length; k++) if (l.queue[k]!.pid !== m.queue[k]!.pid || l.queue[k]!.mode !== m.queue[k]!.mode) return false;
+  if (l.maybeReaders !== m.maybeReaders && !sameList(l.maybeReaders ?? [], m.maybeReaders ?? [])) return false;
+  for (let k = 0; k < l.queue.length; k++) if (!sameEntry(l.queue[k]!, m.queue[k]!)) return false;
   return true;
+}
+
+function sameEntry(q: RwsemState['queue'][number], r: RwsemState['queue'][number]): boolean {
+  return q.pid === r.pid && q.mode === r.mode && q.maybe === r.maybe;
 }
 
 function sameInLookup(e: { dentry: string; owner: number }, f: { dentry: string; owner: number }): boolean {
@@ -926,8 +1177,10 @@ function sameInLookup(e: { dentry: string; owner: number }, f: { dentry: string;
 /** A short description of a candidate: the lock, and where each task is. */
 export function describeCandidate(c: Candidate, dir: string): string {
   const l = c.s.locks[dir]!;
-  const lock = `lock ${l.writer !== null ? `W by ${l.writer}` : l.readers.length ? `R by ${l.readers.join(',')}` : 'free'}`
-    + (l.queue.length ? `, queue ${l.queue.map((q) => `${q.pid}:${q.mode}`).join(' ')}` : '') + (l.handoff ? ', hand-off set' : '');
+  const reader = (r: number): string => `${r}${l.maybeReaders?.includes(r) === true ? '?' : ''}`;
+  const lock = `lock ${l.writer !== null ? `W by ${l.writer}` : l.readers.length ? `R by ${l.readers.map(reader).join(',')}` : 'free'}`
+    + (l.queue.length ? `, queue ${l.queue.map((q) => `${q.pid}:${q.mode}${q.maybe === true ? '?' : ''}`).join(' ')}` : '')
+    + (l.handoff ? ', hand-off set' : '');
   const tasks = c.s.tasks.map((t, i) => `${t.pid} ${c.kind[i]}${!isOp(c.kind[i]!) ? (c.held[i] ? ' (held)' : '') : ` at ${t.pc}`}`
     + (t.status !== 'run' ? ` [${t.status}]` : '') + (c.req[i] ? ' (requested)' : '')
     + (c.pend[i]!.length ? ` (next ${c.pend[i]!.map((e) => obsKey(e.ev, e.fn, e.args)).join(', ')})` : ''));

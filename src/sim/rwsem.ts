@@ -23,8 +23,77 @@
  *   it to the next reader"). Spinning on readers is bounded by time, so a spinner always either
  *   takes the lock or queues: the model lets it do either at any step.
  */
-import { cloneState, type ModelState, type Mode, type Pc } from './state.js';
+import { cloneState, type ModelState, type Mode, type Pc, type RwsemState } from './state.js';
 import type { TaskStep } from './task-step.js';
+
+/**
+ * A step read a waiter `kinv conform` has not decided (RwsemState.queue's `maybe`): whether it is
+ * queued there changes the step's outcome, so the search decides it (both ways) and takes the step
+ * again. The simulator and exploration never see it: they make no undecided waiters.
+ */
+export class UndecidedWaiter extends Error {
+  constructor(readonly pid: number) {
+    // Thrown and caught by the search many times a run: no stack trace is taken (it is no failure).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(`internal: the step depends on whether task ${pid} is queued`);
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** The head of the queue, which must be a decided waiter. */
+function headOf(l: RwsemState): RwsemState['queue'][number] | undefined {
+  const h = l.queue[0];
+  if (h?.maybe === true) throw new UndecidedWaiter(h.pid);
+  return h;
+}
+
+/**
+ * Whether the queue's first waiter is a reader (undefined: no waiter). Undecided readers ahead of a
+ * decided reader do not change it (whichever of them is queued first is a reader too); an
+ * undecided waiter that does must be decided.
+ */
+function headReader(l: RwsemState): boolean | undefined {
+  const q = l.queue;
+  if (q.length === 0) return undefined;
+  for (let k = 0; k < q.length; k++) {
+    const e = q[k]!;
+    if (e.maybe !== true) {
+      if (e.mode === 'R' || k === 0) return e.mode === 'R';
+      break;
+    }
+    if (e.mode === 'W') break;
+  }
+  throw new UndecidedWaiter(q[0]!.pid);
+}
+
+/** Whether no task holds the lock shared: false when a decided reader does, undecided when only undecided ones may. */
+export function noReaders(l: RwsemState): boolean {
+  const m = l.maybeReaders;
+  if (m === undefined) return l.readers.length === 0;
+  for (const r of l.readers) if (!m.includes(r)) return false;
+  throw new UndecidedWaiter(m[0]!);
+}
+
+/** Whether reader `pid` (holding the lock) is its only reader. */
+function soleReader(l: RwsemState, pid: number): boolean {
+  if (l.readers.length === 1) return true;
+  const m = l.maybeReaders;
+  if (m === undefined) return false;
+  for (const r of l.readers) if (r !== pid && !m.includes(r)) return false;
+  throw new UndecidedWaiter(m[0]!);
+}
+
+/** Whether no task is queued: false when a decided waiter is, undecided when only undecided ones may be. */
+function queueEmpty(l: RwsemState): boolean {
+  let undecided: number | undefined;
+  for (const q of l.queue) {
+    if (q.maybe !== true) return false;
+    undecided ??= q.pid;
+  }
+  if (undecided !== undefined) throw new UndecidedWaiter(undecided);
+  return true;
+}
 
 /**
  * down_read/down_write: emits `acq_req`, then `acq` when granted now; otherwise queues the task,
@@ -37,15 +106,15 @@ export function acquire(x: TaskStep, lock: string, mode: Mode, next: Pc): void {
   const l = s.locks[lock]!;
   let grant: boolean;
   if (l.writer !== null) grant = false;
-  else if (mode === 'W') grant = l.readers.length === 0 && !l.handoff;
+  else if (mode === 'W') grant = !l.handoff && noReaders(l);
   // Fast path: no waiters. Slow path: queue behind active readers; steal a free lock unless hand-off is set.
-  else grant = l.queue.length === 0 || (l.readers.length === 0 && !l.handoff);
+  else grant = (!l.handoff && noReaders(l)) || queueEmpty(l);
   if (grant) {
     if (mode === 'W') l.writer = t.pid; else l.readers.push(t.pid);
     x.emit('acq', { lock, mode });
     x.goto(next);
     // The first reader of a stolen lock wakes the queued readers when one heads the queue.
-    if (mode === 'R' && l.readers.length === 1 && l.queue[0]?.mode === 'R') wakeReaders(x, lock);
+    if (mode === 'R' && soleReader(l, t.pid) && headReader(l) === true) wakeReaders(x, lock);
     return;
   }
   x.goto(next);
@@ -67,7 +136,7 @@ function enqueue(x: TaskStep, lock: string, mode: Mode): void {
   l.queue.push({ pid: x.t.pid, mode });
   if (mode === 'W' && x.sc.handoff && !l.handoff && x.ch.choose(2, 'writer-handoff') === 1) l.handoff = true;
   sleep(x, lock, mode);
-  if (l.writer === null && l.readers.length === 0) wake(x, lock);
+  if (l.writer === null && noReaders(l)) wake(x, lock);
 }
 
 /** rwsem_can_spin_on_owner: a writer may spin unless the lock's owner is a writer that is not running. */
@@ -99,7 +168,7 @@ export function acquired(x: TaskStep): void {
   if (!t.granted && spinning(s, t, lock)) {
     const l = s.locks[lock]!;
     // rwsem_try_write_lock_unqueued: a free lock without the hand-off bit is the spinner's, queue or not.
-    if (l.writer === null && l.readers.length === 0 && !l.handoff) {
+    if (l.writer === null && !l.handoff && noReaders(l)) {
       l.writer = t.pid;
     } else {
       // Still taken: spin on (a writer owner must be running), or give up and queue.
@@ -108,7 +177,7 @@ export function acquired(x: TaskStep): void {
     }
   } else if (!t.granted) {
     const l = s.locks[lock]!;
-    if (l.writer !== null || l.readers.length > 0) {
+    if (l.writer !== null || !noReaders(l)) {
       if (x.sc.handoff && !l.handoff && x.ch.choose(2, 'writer-handoff') === 1) l.handoff = true;
       sleep(x, lock, mode);
       return;
@@ -138,11 +207,16 @@ export function release(x: TaskStep, lock: string, mode: Mode): void {
   else {
     const k = l.readers.indexOf(t.pid);
     // An up_read by a non-holder still drops a reader count, as the rwsem does.
-    if (k >= 0) l.readers.splice(k, 1); else if (mode === 'R' && l.readers.length) l.readers.pop(); else if (mode === 'W') l.writer = null;
+    if (k >= 0) l.readers.splice(k, 1);
+    else if (mode === 'R' && l.readers.length) {
+      const last = l.readers[l.readers.length - 1]!;
+      if (l.maybeReaders?.includes(last) === true) throw new UndecidedWaiter(last);
+      l.readers.pop();
+    } else if (mode === 'W') l.writer = null;
   }
-  if (l.writer !== null || l.readers.length > 0) return;
+  if (l.writer !== null || !noReaders(l)) return;
   // A spinning writer may take the lock before the waker grants it to queued readers, which stay queued.
-  const spinners = l.queue[0]?.mode === 'R' && !l.handoff && x.sc.spin === true ? s.tasks.filter((w) => spinning(s, w, lock)) : [];
+  const spinners = x.sc.spin === true && !l.handoff && headOf(l)?.mode === 'R' ? s.tasks.filter((w) => spinning(s, w, lock)) : [];
   const k = spinners.length > 0 ? x.ch.choose(spinners.length + 1, 'writer-spin-steal') : 0;
   if (k > 0) {
     l.writer = spinners[k - 1]!.pid;
@@ -160,10 +234,10 @@ export function release(x: TaskStep, lock: string, mode: Mode): void {
  */
 function wake(x: TaskStep, lock: string): void {
   const l = x.s.locks[lock]!;
-  const head = l.queue[0];
-  if (head === undefined) return;
-  if (head.mode === 'W') {
-    x.other(taskIndex(x.s, head.pid)).status = 'run';
+  const reader = headReader(l);
+  if (reader === undefined) return;
+  if (!reader) {
+    x.other(taskIndex(x.s, l.queue[0]!.pid)).status = 'run';
     return;
   }
   wakeReaders(x, lock);
@@ -175,6 +249,8 @@ function wakeReaders(x: TaskStep, lock: string): void {
   l.queue = l.queue.filter((q) => q.mode === 'W');
   for (const r of readers) {
     l.readers.push(r.pid);
+    // A reader `kinv conform` has not decided holds the lock undecided (granted, or its request still undecided).
+    if (r.maybe === true) l.maybeReaders = [...l.maybeReaders ?? [], r.pid];
     grant(x, r.pid);
   }
 }
@@ -204,6 +280,7 @@ function taskIndex(s: ModelState, pid: number): number {
  */
 export function beforeWriterSteal(s: ModelState, lock: string): ModelState | undefined {
   const l = s.locks[lock]!;
+  if (l.maybeReaders !== undefined) throw new Error('internal: a steal before the readers are decided');
   if (l.writer !== null) return undefined;
   // Most states have no granted reader: found without the lists made below.
   let any = false;

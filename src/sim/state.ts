@@ -62,9 +62,18 @@ export const LOOKUP_SHARED = 0x100000;
 export interface RwsemState {
   writer: number | null;
   readers: number[];
-  /** Waiters in queue order. */
-  queue: { pid: number; mode: Mode }[];
+  /**
+   * Waiters in queue order. `maybe`: a waiter `kinv conform` has not decided (it queued here when
+   * it requested the lock, or its request is still undecided); the simulator never sets it, and a
+   * step whose outcome depends on whether it is there throws UndecidedWaiter (rwsem.ts).
+   */
+  queue: { pid: number; mode: Mode; maybe?: true }[];
   handoff: boolean;
+  /**
+   * Readers (in `readers`) that `kinv conform` has not decided: granted by a wake-up while queued
+   * undecided, they hold the lock, or their request is still undecided. Undefined when none.
+   */
+  maybeReaders?: number[] | undefined;
 }
 
 /**
