@@ -78,7 +78,7 @@ describe('html report in Chromium', () => {
       expect.stringContaining('line 5, seq 4, pid 101: acq_req(lock: I1, mode: R, kind: blocking)'),
       expect.stringContaining('line 7, seq 6, pid 102: il_wait_begin(dentry: D2)'),
     ]);
-    expect(await page.locator('#detail .spec').innerText()).toBe('spec: spec/vfs/order.kinv:104:11');
+    expect(await page.locator('#detail .spec').innerText()).toBe('spec: spec/vfs/order.kinv:105:11');
     expect(errors).toEqual([]);
     await page.close();
   });
