@@ -310,8 +310,13 @@ const recPid = (line: string): number | undefined => {
 };
 const recCpu = (line: string): number | undefined => { const m = /\[(\d{3})\]/.exec(line) ?? /\|\s+(\d+)\)/.exec(line); return m ? Number(m[1]) : undefined; };
 const recTs = (line: string): string | undefined => /\s(\d+(?:\.\d+)?)(?::\s| \|)/.exec(line)?.[1];
-/** Whether the window's header promises a count of entries the reader holds it to. */
-const counted = (w: Window): boolean => w.header.some((l) => l.includes('entries-in-buffer')) && w.header.some((l) => /tracer: (nop|function)$/.test(l));
+/**
+ * Whether the window's header promises a count of entries the reader holds it to: not where the
+ * log marks its own losses (a window of a capture whose buffer overwrote events may hold its
+ * `##### CPU N buffer started ####` line), which tell where they are instead.
+ */
+const counted = (w: Window): boolean => w.header.some((l) => l.includes('entries-in-buffer')) && w.header.some((l) => /tracer: (nop|function)$/.test(l))
+  && !w.records.some((l) => /^##### CPU \d+ buffer started|^CPU:\d+ \[LOST/.test(l));
 
 describe('fault campaign: windows of the bundled real captures', () => {
   const winArb = fc.nat(wins.length - 1);
