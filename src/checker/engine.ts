@@ -500,7 +500,6 @@ export class Engine {
     if (this.lost === undefined) return undefined;
     const env = this.env;
     env.reads = [];
-    this.rt.stepsLeft = this.budget;
     try {
       run();
       return this.lost.staleness(env.reads);
@@ -548,6 +547,8 @@ export class Engine {
     if (holds) return;
     let undecided = inv.unknownWhen !== undefined && inv.unknownWhen(env) === true;
     // (the when clause and the unknown-when clause too: either may have read what a gap changed)
+    // (evaluated again, recording reads: with a budget of its own, as the explanation below)
+    if (!undecided && this.lost !== undefined) this.rt.stepsLeft = this.budget;
     const lostReason = undecided ? undefined : this.lostReason(() => { inv.guard?.(env); inv.body(env); inv.unknownWhen?.(env); });
     if (lostReason !== undefined) undecided = true;
     if (undecided) this.counters.undecided[name]!++;
@@ -630,7 +631,7 @@ export class Engine {
       const reads = this.itemReads(ob, row);
       // An item opened before a gap may have been closed by an event the gap lost; its where clause
       // may have read what one changed.
-      const lostReason = this.lost === undefined ? undefined : this.lost.staleness(reads) ?? this.filterStaleness(ob);
+      const lostReason = this.lost === undefined ? undefined : this.lost.staleness(reads) ?? this.lostReason(() => ob.filter?.(env));
       const key = verdictKey((lostReason === undefined ? '' : '?') + name, row.map((x) => formatValue(x)));
       if (!this.opts.all && this.reported.has(key)) continue;
       if (this.sharing !== undefined) this.ownReported();
@@ -649,19 +650,6 @@ export class Engine {
       this.explainer.remember(env.ev.pid, v);
       this.opts.onVerdict?.(v);
       out.push(v);
-    }
-  }
-
-  /** Why an obligation's where clause, true of the item bound to the slots, cannot tell; undefined when it can or there is none. */
-  private filterStaleness(ob: CompiledObligation): string | undefined {
-    if (ob.filter === undefined) return undefined;
-    const env = this.env;
-    env.reads = [];
-    try {
-      ob.filter(env);
-      return this.lost!.staleness(env.reads);
-    } finally {
-      env.reads = undefined;
     }
   }
 

@@ -431,7 +431,7 @@ export class DirSearch {
     for (let k = 0; k < s.tasks.length; k++) {
       if (k === j) continue;
       if (cand.kind[k] !== before.kind[k] || cand.held[k] !== before.held[k] || cand.req[k] !== before.req[k] || cand.pend[k] !== before.pend[k]
-        || !identicalTask(s.tasks[k]!, b.tasks[k]!)) return undefined;
+        || !sameTaskParts(s.tasks[k]!, b.tasks[k]!)) return undefined;
     }
     l.queue[n] = { pid: last.pid, mode: last.mode, maybe: true };
     cand.und = [...before.und ?? [], { pid: t.pid, t: b.tasks[j]!, kind: before.kind[j]!, held: before.held[j]!, pend: before.pend[j]! }];
@@ -890,11 +890,6 @@ export function clone(c: Candidate, own: number): Candidate {
 function without(list: number[] | undefined, x: number): number[] | undefined {
   const r = (list ?? []).filter((y) => y !== x);
   return r.length === 0 ? undefined : r;
-}
-
-/** Whether two task states are the same in every part (the same object, where copies share it). */
-function identicalTask(a: TaskState, b: TaskState): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**

@@ -115,7 +115,7 @@ function describeKey(name: string, ks: readonly Scalar[]): string {
 /** What a read of `previously` that matched says (a gap after the match means a lost event came between). */
 export const PREVIOUS = 'matched at the event before';
 
-/** A read of a past-time table that found no match: a gap may have lost the match (see Engine.staleRead). */
+/** A read of a past-time table that found no match: a gap may have lost the match (see LostState.staleness). */
 const NO_MATCH: Read = { what: 'no match', ev: undefined, how: 'absent' };
 
 /**
