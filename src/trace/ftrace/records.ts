@@ -18,6 +18,7 @@ import { CallPairing } from './pairing.js';
 import { fillScan, isDecodedChunk, type DecodedChunk } from './decoded.js';
 import * as payloadMod from './payload.js';
 import type { SiteResolution } from './sites.js';
+import { firstNonBlank, GluedRecords } from './glued.js';
 import { newRecord, type RawFtraceRecord, type RawGap, type RawGapReason, type RawItem, type RawKind, type RawRecordBatch } from './raw.js';
 
 /**
@@ -351,6 +352,12 @@ export class FtraceRecordReader {
       sc.text = '';
       return;
     }
+    // (past a record's payload start, or a bad line's first character: its own header is no glue)
+    const glueFrom = sc.cls === L_RECORD ? (sc.decoded === undefined ? sc.payS : -1) : sc.cls === L_BAD ? firstNonBlank(s, start, end) : -1;
+    if (glueFrom >= 0) {
+      const glued = this.glued.find(s, glueFrom, end);
+      if (glued !== -1) { this.gluedRecords(sc, s, start, glued, end, terminated, lineNo); return; }
+    }
     switch (sc.cls) {
       case L_RECORD:
         this.record(sc, lineNo);
@@ -582,6 +589,24 @@ export class FtraceRecordReader {
     this.stats.gaps++;
     const g: RawGap = { kind: 'gap', reason, cpu, pid, lost, file: this.file, line: lineNo, ...(window === undefined ? {} : { window, until }) };
     this.window.push(g);
+  }
+
+  private readonly glued = new GluedRecords();
+
+  /**
+   * A line holding a record cut short and, from `glued` on, the next record (glued.ts): the first
+   * is malformed, and the records lost between them may have been any task's, on any CPU.
+   */
+  private gluedRecords(sc: LineScan, s: string, start: number, glued: number, end: number, terminated: boolean, lineNo: number): void {
+    this.stats.malformed++;
+    const column = glued - start + 1;
+    this.report('KV301', `two records on one line: the record before column ${column} is cut short where the next one begins,`
+      + ' and records between them may be lost (a reader that reopens trace_pipe loses what it had taken but not yet read)',
+    s.slice(start, end), lineNo, column);
+    this.pairing.dropAll();
+    this.gap('malformed record', undefined, undefined, undefined, lineNo);
+    scanLine(s, glued, end, this.state, sc);
+    this.dispatch(sc, s, glued, end, terminated, lineNo);
   }
 
   private malformed(sc: LineScan, s: string, start: number, end: number, terminated: boolean, lineNo: number): void {
