@@ -40,6 +40,7 @@ export const DIAG_CODES = {
   KV319: 'probe site printed as an address no symbol names',
   KV320: 'rwsems taken and never released anywhere in a capture',
   KV321: "a kernel layout parameter a capture does not show (the i_rwsem offset, the DCACHE_PAR_LOOKUP bit): the spec's default is used",
+  KV325: 'ftrace records of one CPU later than the reorder window behind those of another (a file not merged in time order)',
   KV401: 'verdict unknown for the whole trace',
   KV402: 'failed evaluations the capture cannot confirm (unknown verdicts)',
 } as const;

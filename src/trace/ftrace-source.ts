@@ -15,6 +15,9 @@ import type { DecodedChunk } from './ftrace/decoded.js';
 import type { FtraceMapping } from './ftrace/mapping-api.js';
 import { readAhead, type ReadAhead } from './ftrace/read-ahead.js';
 import { readFtrace } from './ftrace/read.js';
+import type { Lateness } from './ftrace/lateness.js';
+import { DEFAULT_WINDOW_TICKS } from './ftrace/merge.js';
+import { DEFAULT_WINDOW_NS } from './ftrace/records.js';
 import { ProbeSites } from './ftrace/sites.js';
 import { peek, type OpenedInput } from './input.js';
 import { Spool } from './spool.js';
@@ -105,7 +108,9 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
         { at: { source: ctx.file, line: firstLine, column: 1 } },
         'filter every acquisition probe on the same sem addresses as the release probes (kinv probes prints such filters)'));
       }
+      const order = crossCpuOrder(ahead?.lateness, ctx.file, diag);
       const opened = openFtraceSource(peeked.all, {
+        ...order.window,
         file: ctx.file, spec, onDiagnostic: (d) => { if (d.code !== 'KV316' || (short === undefined && input.cut === undefined)) diag(d); },
         stats: ctx.stats, params: ctx.params, coverage, probes, head, probeSites, lossStarts: ahead?.lossStarts, overwrittenUntil: ahead?.overwrittenUntil,
       });
@@ -114,7 +119,8 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
         return undefined;
       }
       let source = opened.source;
-      if (short !== undefined) {
+      if (order.unknown !== undefined) source = startsWithLoss(source, order.unknown, ctx.stats);
+      else if (short !== undefined) {
         const n = short.promised - short.counted;
         diag(error('KV316', `the header promises ${short.promised} entries, but the log holds at most ${short.counted} record lines: `
           + `${n} ${n === 1 ? 'is' : 'are'} missing from an unknown place, so no task's state is known anywhere in this file`,
@@ -125,6 +131,38 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
       return { source, coverage, tasksStartUnknown: true };
     },
   };
+}
+
+/**
+ * The widest reorder window the judging read holds to put late records back in order: it keeps every
+ * record of the span in memory (a `counter` clock ticks once per event).
+ */
+export const MAX_REORDER_TICKS = 1 << 18;
+export const MAX_REORDER_NS = 100_000_000;
+
+/**
+ * What a file's worst cross-CPU lateness (read ahead) asks of the judging read: a reorder window
+ * wide enough to put its records back in time order (said in a warning), or, past the widest
+ * kinv holds, an order that is unknown: every task unknown throughout (said in an error).
+ */
+function crossCpuOrder(late: Lateness | undefined, file: string, diag: (d: Diagnostic) => void):
+  { window: { reorderWindowNs?: number; reorderWindowTicks?: number }; unknown?: TraceGap } {
+  if (late === undefined) return { window: {} };
+  const unit = late.ticks ? 'ticks' : 'ns';
+  if (late.by < (late.ticks ? DEFAULT_WINDOW_TICKS : DEFAULT_WINDOW_NS)) return { window: {} };
+  const what = `a record of CPU ${late.cpu} comes ${late.by} ${unit} before the newer record of another CPU at line ${late.after} that it follows: `
+    + 'the file is not one stream merged in time order (per-CPU files joined one after another, or a trace_pipe reader far behind on one CPU)';
+  const at = { at: { source: file, line: late.line, column: 1 } };
+  const max = late.ticks ? MAX_REORDER_TICKS : MAX_REORDER_NS;
+  if (late.by < max) {
+    const w = late.by + 1;
+    diag(warning('KV325', `${what}; its records are put back in time order through a reorder window of ${w} ${unit}`, at));
+    return { window: late.ticks ? { reorderWindowTicks: w } : { reorderWindowNs: w } };
+  }
+  diag(error('KV325', `${what}, further than the widest reorder window kinv holds (${max} ${unit}): the order of records `
+    + 'across CPUs is unknown, so no task\'s state is known anywhere in this file', at,
+  'give the capture\'s `trace` file, which ftrace merges in time order, or the per-CPU files merged by timestamp'));
+  return { window: {}, unknown: { kind: 'gap', reason: 'records out of time order across CPUs', lasting: true, seq: 0, file, line: late.line } };
 }
 
 /** Decoded bytes the read ahead keeps in memory for the read that judges (the whole stock capture is 11 MB). */
@@ -242,6 +280,9 @@ export interface FtraceSourceOptions {
   lossStarts?: ReadAhead['lossStarts'];
   /** Where an overwritten ring buffer's history is whole again, from the read ahead (read-ahead.ts). */
   overwrittenUntil?: number;
+  /** The reorder window, wider than the default for a file whose records come late (crossCpuOrder). */
+  reorderWindowNs?: number;
+  reorderWindowTicks?: number;
 }
 
 /** The spec's mappings as the reader's mapping interface. */
@@ -277,6 +318,7 @@ export function openFtraceSource(chunks: AsyncIterable<Uint8Array | DecodedChunk
       file: opts.file, onDiagnostic: opts.onDiagnostic, stats: opts.stats, params: opts.params ?? {}, leafFunctions: leafFunctions(opts.spec),
       onProbed: note, returnProbes: opts.probes?.filter((p) => p.kind === 'kretprobe').map((p) => p.fn), probeSites: opts.probeSites,
       lossStarts: opts.lossStarts, overwrittenUntil: opts.overwrittenUntil,
+      reorderWindowNs: opts.reorderWindowNs, reorderWindowTicks: opts.reorderWindowTicks,
     }),
   };
 }

@@ -10,6 +10,7 @@ import { L_MARKER, L_RECORD, LineScan, newSniffState, scanLine } from './line.js
 import { parseKeyValues } from './payload.js';
 import { EntriesCount, type EntriesPromise } from './promise.js';
 import { RwsemReleases, type SiteNames } from './unreleased.js';
+import { LatenessMeter, type Lateness } from './lateness.js';
 
 export interface ReadAhead {
   /** The header's promise when the log holds fewer entries, else undefined. */
@@ -37,6 +38,8 @@ export interface ReadAhead {
    * `overwrittenUntil`); undefined otherwise, or when fewer than two CPUs have records.
    */
   overwrittenUntil: number | undefined;
+  /** The record that comes furthest behind a newer record of another CPU (lateness.ts), if any does. */
+  lateness: Lateness | undefined;
 }
 
 /** A lost-events marker: its line, its CPU, and the events it says were lost (when it says). */
@@ -121,6 +124,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   const votes = new IrwsemVotes();
   const dap = { returns: 0, bits: new ParLookupVotes() };
   const losses = new LossStarts();
+  const late = new LatenessMeter();
   const feed = (text: string, end: number): void => {
     let pos = 0;
     while (pos < end) {
@@ -132,6 +136,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
       rwsems.note(sc, st.line);
       noteIrwsem(sc, votes, dap);
       losses.note(sc, st.line);
+      late.note(sc, st.line);
       sc.text = '';
       pos = nl + 1;
     }
@@ -183,5 +188,5 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   if (cut) { const text = carry!.toString('latin1'); feed(text, text.length); }
   return { shortfall: uncounted ? undefined : entries.shortfall(st, cut), neverReleased: rwsems.neverReleased(), irwsemOffset: votes.best(),
     slowLookups: votes.slowLookups, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
-    lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil() };
+    lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result() };
 }

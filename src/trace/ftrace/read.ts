@@ -23,6 +23,7 @@ export interface ReadFtraceOptions {
   /** Items per batch (default 4096). */
   batchSize?: number;
   reorderWindowNs?: number;
+  reorderWindowTicks?: number;
   maxLineBytes?: number;
   maxDiagnostics?: number;
   /** Probed functions inside which no probe fires (see records.ts). */
@@ -138,7 +139,7 @@ export async function* readFtrace(
   const wants = (name: string, kind: Parameters<FtraceMapping['wants']>[1]): boolean => mapping.wants(name, kind);
   for await (const items of readFtraceRecords(input, {
     file: opts.file, wanted: wants, onDiagnostic: opts.onDiagnostic, stats: raw,
-    reorderWindowNs: opts.reorderWindowNs, maxLineBytes: opts.maxLineBytes, maxDiagnostics: opts.maxDiagnostics,
+    reorderWindowNs: opts.reorderWindowNs, reorderWindowTicks: opts.reorderWindowTicks, maxLineBytes: opts.maxLineBytes, maxDiagnostics: opts.maxDiagnostics,
     leafFunctions: opts.leafFunctions, onProbed: opts.onProbed, returnProbes: opts.returnProbes, probeSites: opts.probeSites,
     lossStarts: opts.lossStarts, overwrittenUntil: opts.overwrittenUntil,
   })) {

@@ -46,6 +46,8 @@ export interface FtraceReaderOptions {
   stats?: FtraceReadStats;
   /** Cross-CPU reordering window in nanoseconds (default 1 ms). */
   reorderWindowNs?: number;
+  /** The same for a `counter` clock, in ticks (default merge.ts DEFAULT_WINDOW_TICKS). */
+  reorderWindowTicks?: number;
   /** Longer lines are reported as malformed and skipped (default 1 MiB). */
   maxLineBytes?: number;
   /** Diagnostics for malformed lines before the rest is summarised (default 100). */
@@ -141,7 +143,7 @@ function controlOutsideText(s: string, start: number, end: number, sc: LineScan)
   return -1;
 }
 
-const DEFAULT_WINDOW_NS = 1_000_000;
+export const DEFAULT_WINDOW_NS = 1_000_000;
 const DEFAULT_MAX_LINE = 1 << 20;
 const MAX_INTERNED = 200_000;
 /** A quoted value may go on over at most this many lines (a kprobe string is at most 4 KiB, all newlines at worst). */
@@ -198,7 +200,8 @@ export class FtraceRecordReader {
     this.onDiagnostic = opts.onDiagnostic ?? (() => undefined);
     this.maxDiags = opts.maxDiagnostics ?? 100;
     this.maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE;
-    this.window = new ReorderWindow(opts.reorderWindowNs ?? DEFAULT_WINDOW_NS, (item) => { this.out.push(item); }, (rec) => this.timeWentBack(rec));
+    this.window = new ReorderWindow(opts.reorderWindowNs ?? DEFAULT_WINDOW_NS, (item) => { this.out.push(item); },
+      (rec) => this.timeWentBack(rec), opts.reorderWindowTicks);
     const leaves = [...(opts.leafFunctions ?? [])];
     this.pairing = new CallPairing(new Set(leaves.map((f) => f.replace(/\?$/, ''))));
     this.valuedLeaves = new Set(leaves.filter((f) => f.endsWith('?')).map((f) => f.slice(0, -1)));

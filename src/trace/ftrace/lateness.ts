@@ -1,0 +1,86 @@
+/**
+ * How far behind the other CPUs a record comes. ftrace prints one stream merged by timestamp; the
+ * reader's reorder window (merge.ts) puts back records that `trace_pipe` printed a little out of
+ * order. A record that comes later than the window allows would be judged after records it
+ * preceded: per-CPU files joined one after the other (`cat per_cpu/cpu*\/trace`), or a reader that
+ * fell far behind on one CPU. The read ahead measures the worst such lateness of the whole file, so
+ * that the judging read can hold a window wide enough, or say that it cannot.
+ */
+import type { LineScan } from './line.js';
+
+/** The worst lateness of a file: in the merge's units (ns for time clocks, ticks for `counter`). */
+export interface Lateness {
+  /** How far the record's stamp lies before the newest stamp of another CPU read before it. */
+  by: number;
+  /** The clock counts ticks (trace_clock=counter), not time. */
+  ticks: boolean;
+  /** The late record: its line and CPU. */
+  line: number;
+  cpu: number;
+  /** The line of the newer record of another CPU that it came after. */
+  after: number;
+}
+
+const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
+
+/** A record line's stamp in the merge's units (records.ts setTimestamp: sec·1e9 + nsec), or -1. */
+export function stampOf(sc: LineScan): number {
+  const s = sc.text;
+  const a = sc.tsS;
+  const b = sc.tsE;
+  if (a < 0 || b <= a) return -1;
+  let v = 0;
+  let i = a;
+  for (; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    v = v * 10 + (c - 48);
+  }
+  if (sc.tsClock === 'ns') {
+    if (i >= b || s.charCodeAt(i) !== 46) return v * 1e9;
+    let f = 0;
+    let digits = 0;
+    for (i++; i < b && digits < 9; i++, digits++) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      f = f * 10 + (c - 48);
+    }
+    return v * 1e9 + f * POW10[9 - digits]!;
+  }
+  // counter: ticks; relative: microseconds
+  return sc.tsClock === 'counter' ? v : v * 1000;
+}
+
+/** Finds the worst lateness of a file's records, line by line. */
+export class LatenessMeter {
+  private readonly newest = new Map<number, { stamp: number; line: number }>();
+  /** The two CPUs with the newest stamps (of different CPUs). */
+  private best: { cpu: number; stamp: number; line: number } | undefined;
+  private second: { cpu: number; stamp: number; line: number } | undefined;
+  private worst: Lateness | undefined;
+
+  note(sc: LineScan, line: number): void {
+    const cpu = sc.cpu;
+    if (cpu < 0 || sc.decoded !== undefined) return;
+    const stamp = stampOf(sc);
+    if (stamp < 0) return;
+    const other = this.best !== undefined && this.best.cpu !== cpu ? this.best : this.second;
+    if (other !== undefined && other.stamp > stamp && (this.worst === undefined || other.stamp - stamp > this.worst.by)) {
+      this.worst = { by: other.stamp - stamp, ticks: sc.tsClock === 'counter', line, cpu, after: other.line };
+    }
+    const own = this.newest.get(cpu);
+    if (own !== undefined && own.stamp >= stamp) return;
+    if (own === undefined) this.newest.set(cpu, { stamp, line }); else { own.stamp = stamp; own.line = line; }
+    const e = { cpu, stamp, line };
+    if (this.best === undefined || stamp > this.best.stamp) {
+      if (this.best !== undefined && this.best.cpu !== cpu) this.second = this.best;
+      this.best = e;
+    } else if (cpu !== this.best.cpu && (this.second === undefined || stamp > this.second.stamp)) {
+      this.second = e;
+    }
+  }
+
+  result(): Lateness | undefined {
+    return this.worst;
+  }
+}
