@@ -21,7 +21,7 @@ import type { CheckFileOptions } from '../checker/file.js';
 import { readTraceFile, type ReadTrace } from '../checker/file.js';
 import type { SpecSet } from '../checker/spec-set.js';
 import type { DAddCiShape, LockOrder } from '../sim/state.js';
-import { isGap, type Scalar, type TraceEvent, type TraceGap, type TraceItem } from '../trace/event.js';
+import { isGap, TIED_ACROSS_CPUS, type Scalar, type TraceEvent, type TraceGap, type TraceItem } from '../trace/event.js';
 import { detach } from '../trace/ftrace/bytes.js';
 import { LookupOneHolds, PrimingReaddirHolds } from './lookup-one.js';
 import { keyOfObs, Projector, type Obs } from './project.js';
@@ -100,6 +100,12 @@ interface GapStep {
   file: string | undefined;
   /** What the gap is when it is not the trace's own (an event the model cannot take). */
   what?: string;
+  /**
+   * Records of different tasks on different CPUs that share a stamp the log prints lowest CPU
+   * first: their order is not known. The model takes them in the log's order; a behaviour found
+   * so shows the trace conforms, a failure after it is no verdict.
+   */
+  tie?: 'opens' | 'closes';
 }
 
 /** An observation of a directory (`dir` set), a syscall's end (`sync`: every directory), or a gap. */
@@ -232,7 +238,13 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   for await (const batch of source) {
     for (const item of batch) {
       if (isGap(item)) {
-        gaps++;
+        if (item.reason !== TIED_ACROSS_CPUS) gaps++;
+        if (item.reason === TIED_ACROSS_CPUS) {
+          // (not lost: the tasks stay followed, and what the log's order of the tie cannot tell is
+          // said where a candidate state fails)
+          if (item.window !== undefined) steps.push({ ev: 'gap', pids: item.pids, line: item.line, file: item.file, tie: item.window, what: gapWhat(item) });
+          continue;
+        }
         if (item.pids === undefined) {
           everyUnknown = true; synced.clear(); unknown.clear(); proj.forget(undefined); touched.clear(); lookupOne.forget(undefined); priming.forget(undefined);
         }
@@ -438,6 +450,77 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
   /** The searches in the order their directories first met an observation (a syscall's end goes to each in that order). */
   const searches: DirSearch[] = [];
   let gapAt: string | undefined;
+  /**
+   * Runs of records whose order across CPUs the log does not tell (GapStep.tie): per directory, the
+   * first that held observations of two tasks it takes (its own, and syscall ends), or, for every
+   * directory, the first with syscall ends of two tasks.
+   */
+  const tieAt = new Map<DirSearch, string>();
+  let tieAtEvery: string | undefined;
+  /** The run being read: where it began, and the tasks whose observations each directory took in it ('' for syscall ends). */
+  let tieRun: { at: string; tasks: Map<DirSearch | '', Set<number>> } | undefined;
+  const inTieRun = (key: DirSearch | '', pid: number): void => {
+    if (tieRun === undefined) return;
+    let s = tieRun.tasks.get(key);
+    if (s === undefined) tieRun.tasks.set(key, s = new Set());
+    s.add(pid);
+  };
+  let stepIndex = -1;
+  /**
+   * Whether some order of the runs of tied records explains the observations of directory `dir` up
+   * to step `upTo` and the rest of the run holding it: a replay from the start, each run taken in
+   * every order that keeps each task's own steps in order (DirSearch.takeAnyOrder). false: no order
+   * does, so the failure stands; undefined: a bound was passed.
+   */
+  const explainedByTieOrder = (dir: string, upTo: number): boolean | undefined => {
+    const e = new DirSearch(dir, shape, order, observability, { ...limits, eager: true });
+    let run: Obs[] | undefined;
+    const endRun = (): boolean | undefined => {
+      if (run === undefined) return true;
+      const next = e.takeAnyOrder(run);
+      run = undefined;
+      if (next === undefined) return undefined;
+      if (next.length === 0) return false;
+      e.cands = next;
+      return true;
+    };
+    for (let j = 0; j < cap.steps.length; j++) {
+      const st = cap.steps[j]!;
+      if (isGapStep(st)) {
+        if (st.tie === undefined) { e.forget(st.pids); continue; }
+        const ended = endRun();
+        if (ended !== true || j > upTo) return ended;
+        if (st.tie === 'opens') run = [];
+        continue;
+      }
+      if (j > upTo && run === undefined) return true;
+      if (st.dir !== undefined && st.dir !== dir) continue;
+      if (st.ev === 'rel' && !e.has(st.pid) && cap.missingAcquisitions.has(st.mode ?? '')) continue;
+      if (run !== undefined) { run.push(st); continue; }
+      if (st.dir === undefined && !e.has(st.pid)) continue;
+      const r = e.take(st);
+      if (r.bound !== undefined || r.next.length > limits.maxStates) return undefined;
+      if (r.next.length === 0) return false;
+      e.cands = r.next;
+    }
+    return endRun();
+  };
+  /** The run being read, when its observations so far on `d` (with syscall ends) are of two tasks. */
+  const tieInRun = (d: DirSearch): string | undefined => {
+    if (tieRun === undefined) return undefined;
+    const s = new Set([...(tieRun.tasks.get(d) ?? []), ...(tieRun.tasks.get('') ?? [])]);
+    return s.size > 1 ? tieRun.at : undefined;
+  };
+  const endTieRun = (): void => {
+    if (tieRun === undefined) return;
+    const ends = tieRun.tasks.get('') ?? new Set<number>();
+    if (ends.size > 1) tieAtEvery ??= tieRun.at;
+    for (const [key, s] of tieRun.tasks) {
+      if (key === '' || tieAt.has(key)) continue;
+      if (new Set([...s, ...ends]).size > 1) tieAt.set(key, tieRun.at);
+    }
+    tieRun = undefined;
+  };
   /** Per directory, a bound that cut some candidates' successors short: a later event no candidate there takes is then no verdict. */
   const incomplete = new Map<DirSearch, string>();
   let phantoms = 0;
@@ -454,6 +537,10 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
       }
       const failure = describeFailure(exact.search, d.dir, o, r.bound);
       if (gapAt !== undefined) return result({ verdict: 'unknown', unknown: `${gapAt}: the model's state after it is not known`, afterGap: failure });
+      const tie = tieAt.get(d) ?? tieAtEvery ?? tieInRun(d);
+      if (tie !== undefined && explainedByTieOrder(d.dir, stepIndex) !== false) {
+        return result({ verdict: 'unknown', unknown: `${tie}: the model takes them in the log's order, and another order may explain what follows`, afterGap: failure });
+      }
       if (r.bound !== undefined) return result({ verdict: 'unknown', unknown: `${r.bound} at ${where(o)}` });
       const cut = incomplete.get(d);
       if (cut !== undefined) {
@@ -471,6 +558,14 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     return undefined;
   };
   for (const st of cap.steps) {
+    stepIndex++;
+    if (isGapStep(st) && st.tie !== undefined) {
+      endTieRun();
+      if (st.tie === 'opens') {
+        tieRun = { at: `records of different tasks on different CPUs that share a timestamp${st.line !== undefined ? ` at ${st.file ?? ''}:${st.line}` : ''}`, tasks: new Map() };
+      }
+      continue;
+    }
     if (isGapStep(st)) {
       const at = st.line !== undefined ? ` at ${st.file ?? ''}:${st.line}` : '';
       gapAt ??= `${st.what ?? 'a gap'}${at}${st.pids ? ` (tasks ${st.pids.join(', ')})` : ' (every task)'}`;
@@ -480,6 +575,7 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     if (st.dir === undefined) {
       // A syscall's end: every directory where some candidate has a session of the task (asked of each before any takes it).
       const targets = searches.filter((d) => d.has(st.pid));
+      inTieRun('', st.pid);
       for (const d of targets) {
         const failed = take(d, st);
         if (failed !== undefined) return failed;
@@ -491,6 +587,7 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
       dirs.set(st.dir, d = new DirSearch(st.dir, shape, order, observability, limits));
       searches.push(d);
     }
+    inTieRun(d, st.pid);
     const failed = take(d, st);
     if (failed !== undefined) return failed;
   }

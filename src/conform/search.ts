@@ -241,6 +241,52 @@ export class DirSearch {
   }
 
   /** The successors of every candidate that take observation `o`. */
+  /**
+   * The candidates after `steps` taken in every order that keeps each task's own steps in order
+   * (records whose order across tasks the log does not tell), as one set; undefined when the orders
+   * are more than `maxOrders` positions or a bound is passed (no verdict can rest on them). A
+   * syscall end of a task no candidate has a session of is nothing here, as in the forward search.
+   */
+  takeAnyOrder(steps: Obs[], maxOrders = 512): Candidate[] | undefined {
+    const tasks = [...new Set(steps.map((s) => s.pid))];
+    const queues = tasks.map((p) => steps.filter((s) => s.pid === p));
+    if (queues.reduce((n, q) => n * (q.length + 1), 1) > maxOrders) return undefined;
+    const start = this.cands;
+    let frontier = new Map<string, { pos: number[]; cands: Candidate[] }>([['', { pos: tasks.map(() => 0), cands: start }]]);
+    this.copying = true;
+    try {
+      for (let depth = 0; depth < steps.length; depth++) {
+        const next = new Map<string, { pos: number[]; cands: Candidate[] }>();
+        for (const { pos, cands } of frontier.values()) {
+          for (let t = 0; t < tasks.length; t++) {
+            const o = queues[t]![pos[t]!];
+            if (o === undefined) continue;
+            this.cands = cands;
+            let out = cands;
+            if (o.ev !== 'sync' || this.has(o.pid)) {
+              const r = this.takeOnce(o);
+              if (r.bound !== undefined) return undefined;
+              out = r.next;
+            }
+            if (out.length === 0) continue;
+            const np = pos.slice();
+            np[t]!++;
+            const k = np.join(',');
+            const prev = next.get(k);
+            const merged = prev === undefined ? out : dedupe(this.fastDedupe, [...prev.cands, ...out]);
+            if (merged.length > this.limits.maxStates) return undefined;
+            next.set(k, { pos: np, cands: merged });
+          }
+        }
+        frontier = next;
+      }
+    } finally {
+      this.cands = start;
+      this.copying = false;
+    }
+    return frontier.get(queues.map((q) => q.length).join(','))?.cands ?? [];
+  }
+
   take(o: Obs): Advance {
     // Steps are taken in place where they have one outcome on candidates made for the observation
     // (those kept from the last observation stay as they are, but where a step binds a name, see

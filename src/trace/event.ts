@@ -5,6 +5,12 @@
 import type { TraceEvent } from '../values/event.js';
 
 // The shared values live at the bottom layer; trace sources and their users keep importing them from here.
+/**
+ * The reason of the gaps an ftrace reader puts around records of different tasks whose order
+ * across CPUs the log cannot tell (ftrace/merge.ts): kinv conform takes them in the log's order.
+ */
+export const TIED_ACROSS_CPUS = 'records tied across CPUs';
+
 export { NO_ARGS, type Scalar, type TraceEvent } from '../values/event.js';
 
 /**

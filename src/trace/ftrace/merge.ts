@@ -20,6 +20,7 @@
  * high event rate; a window in nanoseconds read as ticks would hold a million records, most
  * captures whole, until their end.
  */
+import { TIED_ACROSS_CPUS } from '../event.js';
 import type { RawFtraceRecord, RawGap, RawItem } from './raw.js';
 
 interface Entry {
@@ -170,6 +171,7 @@ export class ReorderWindow {
   /** Emits everything held. */
   flush(): void {
     if (this.pending > 0) this.drain(true);
+    this.closeUnordered();
   }
 
   private newQueue(cpu: number): CpuQueue {
@@ -209,6 +211,84 @@ export class ReorderWindow {
     return false;
   }
 
+  /** The stamp whose records were last looked at for ties (unorderedTies). */
+  private tieSec = -Infinity;
+  private tieNsec = 0;
+  /** Records of different tasks whose order across CPUs the log cannot tell (unorderedTies), and the first one's line. */
+  unorderedRecords = 0;
+  firstUnorderedLine = 0;
+
+  /**
+   * Before the first record of a stamp leaves, the records of that stamp, all held now (they leave
+   * together): ftrace prints records whose full stamps tie lowest CPU first, whatever ran first, so
+   * where the log shows CPUs ascending within one stamp it does not say which record came first.
+   * (Where a higher CPU comes before a lower one the stamps differ and the log's order is theirs:
+   * a stamp printed in microseconds ties records that are apart in nanoseconds.) The tasks of such
+   * a run of different tasks on different CPUs get a gap each before it: their state is unknown
+   * until they synchronise again, rather than judged in an order that may be wrong.
+   */
+  private unorderedTies(first: Entry): void {
+    const group: Entry[] = [];
+    for (const q of this.queueList) {
+      for (let i = q.head; i < q.items.length; i++) {
+        const x = q.items[i]!;
+        if (x.sec !== first.sec || x.nsec !== first.nsec) break;
+        if (x.item.kind !== 'gap') group.push(x);
+      }
+    }
+    if (group.length < 2) return;
+    group.sort((a, b) => a.order - b.order);
+    const pids = new Set<number>();
+    let lastLine = 0;
+    let run: Entry[] = [];
+    const close = (): void => {
+      const cpus = new Set(run.map((x) => x.cpu));
+      const tasks = new Set(run.filter((x) => x.pid > 0).map((x) => x.pid));
+      if (cpus.size > 1 && tasks.size > 1) {
+        for (const p of tasks) pids.add(p);
+        for (const x of run) lastLine = Math.max(lastLine, x.item.line);
+        if (this.unorderedRecords === 0) this.firstUnorderedLine = run[0]!.item.line;
+        this.unorderedRecords += run.length;
+      }
+      run = [];
+    };
+    for (const x of group) {
+      if (run.length > 0 && x.cpu < run[run.length - 1]!.cpu) close();
+      run.push(x);
+    }
+    close();
+    if (pids.size === 0) return;
+    this.unorderedPids = [...pids];
+    this.unorderedLine = lastLine;
+    this.tieGaps('opens', first.item.file, first.item.line);
+  }
+
+  /** The tasks of the unordered run being emitted (unorderedTies), and the line where it began. */
+  private unorderedPids: number[] = [];
+  private unorderedLine = 0;
+  private unorderedFile = '';
+
+  /**
+   * A gap of each task of the run: where it begins, the first one opens a window inside which no
+   * task synchronises; where it ends, they are forgotten again (what they did inside it was judged
+   * in an order that may be wrong), and the window closes.
+   */
+  private tieGaps(window: 'opens' | 'closes', file: string, line: number): void {
+    this.unorderedFile = file;
+    this.unorderedPids.forEach((pid, i) => {
+      const g: RawGap = { kind: 'gap', reason: TIED_ACROSS_CPUS, cpu: undefined, pid, lost: undefined, file, line };
+      if (i === 0) { g.window = window; if (window === 'opens') g.until = this.unorderedLine; }
+      this.emit(g);
+    });
+  }
+
+  /** Ends the unordered run, if one is being emitted: the last of its records has left. */
+  private closeUnordered(): void {
+    if (this.unorderedPids.length === 0) return;
+    this.tieGaps('closes', this.unorderedFile, this.unorderedLine);
+    this.unorderedPids = [];
+  }
+
   private drain(all: boolean): void {
     let ws = this.maxSec - this.wSec;
     let wn = this.maxNsec - this.wNsec;
@@ -226,6 +306,12 @@ export class ReorderWindow {
         if (bestE === undefined || this.before(e, bestE)) { best = q; bestE = e; }
       }
       if (best === undefined || bestE === undefined) return;
+      if (bestE.item.kind !== 'gap' && (bestE.sec !== this.tieSec || bestE.nsec !== this.tieNsec)) {
+        this.closeUnordered();
+        this.tieSec = bestE.sec;
+        this.tieNsec = bestE.nsec;
+        this.unorderedTies(bestE);
+      }
       best.shift();
       this.pending--;
       if (bestE.pid >= 0) this.lastCpu.set(bestE.pid, bestE.cpu);

@@ -12,12 +12,22 @@ function r(line: number, cpu: number, us: number, pid = -1): RawFtraceRecord {
   return x;
 }
 
+/** The lines of the records the window emits, in order (its gaps: `gapsOf`). */
 function run(items: RawItem[], windowNs: number): number[] {
-  const out: number[] = [];
-  const w = new ReorderWindow(windowNs, (i) => out.push(i.line));
+  return emitted(items, windowNs).filter((i) => i.kind !== 'gap').map((i) => i.line);
+}
+
+function emitted(items: RawItem[], windowNs: number): RawItem[] {
+  const out: RawItem[] = [];
+  const w = new ReorderWindow(windowNs, (i) => out.push(i));
   for (const i of items) w.push(i);
   w.flush();
   return out;
+}
+
+/** The emitted items as record lines and gaps (`gap pid window`). */
+function gapsOf(items: RawItem[], windowNs: number): (number | string)[] {
+  return emitted(items, windowNs).map((i) => (i.kind === 'gap' ? `gap ${i.pid}${i.window === undefined ? '' : ` ${i.window}`}` : i.line));
 }
 
 describe('ReorderWindow', () => {
@@ -60,13 +70,14 @@ describe('ReorderWindow', () => {
     const untimed = newRecord('graph_entry', 'f', 'f', 3);
     untimed.cpu = 0;
     const gap: RawItem = { kind: 'gap', reason: 'line too big', cpu: undefined, pid: undefined, lost: 1, file: 'f', line: 5 };
-    expect(run([r(1, 0, 100), r(2, 1, 50), untimed, r(4, 1, 10), gap, r(6, 0, 5)], 1_000_000)).toEqual([2, 1, 3, 4, 5, 6]);
+    expect(emitted([r(1, 0, 100), r(2, 1, 50), untimed, r(4, 1, 10), gap, r(6, 0, 5)], 1_000_000).map((i) => i.line)).toEqual([2, 1, 3, 4, 5, 6]);
   });
 
   it('on a timestamp tie, a task that migrated continues after its records on the CPU it left', () => {
     // Task 7 ran on CPU 1 (line 1), then migrated to CPU 0; ftrace prints the tie at t=20 lowest
     // CPU first (lines 2-3 on CPU 0 before lines 4-5 on CPU 1), but 7's CPU 1 record came first;
-    // task 8's place among 7's CPU 0 records is unknown, and stays as printed.
+    // task 8's place among 7's CPU 0 records is unknown, and stays as printed (between gaps of
+    // both tasks: the next test).
     const lines = run([r(1, 1, 10, 7), r(2, 0, 20, 7), r(3, 0, 20, 7), r(4, 1, 20, 7), r(5, 1, 20, 8), r(6, 0, 30, 7)], 1_000_000);
     expect(lines).toEqual([1, 4, 2, 3, 5, 6]);
   });
@@ -78,6 +89,17 @@ describe('ReorderWindow', () => {
 
   it('on a tie between tasks that stay on their CPUs, keeps the printed order', () => {
     expect(run([r(1, 0, 5, 1), r(2, 1, 5, 2), r(3, 0, 20, 1), r(4, 1, 20, 2)], 1_000_000)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('records of different tasks tied on ascending CPUs, as ftrace prints a tie of full stamps: each task gets a gap before and after them', () => {
+    // (lines 2-3: tasks 1 and 2 at t=5 on CPUs 0 and 1; which ran first the log does not say)
+    expect(gapsOf([r(1, 0, 1, 1), r(2, 0, 5, 1), r(3, 1, 5, 2), r(4, 0, 20, 1)], 1_000_000))
+      .toEqual([1, 'gap 1 opens', 'gap 2', 2, 3, 'gap 1 closes', 'gap 2', 4]);
+  });
+
+  it('no gap where a tie shows a higher CPU first (the stamps differ below the printed precision), nor for one task\'s records', () => {
+    expect(gapsOf([r(1, 1, 5, 2), r(2, 0, 5, 1), r(3, 0, 20, 1)], 1_000_000)).toEqual([1, 2, 3]);
+    expect(gapsOf([r(1, 0, 5, 7), r(2, 1, 5, 7), r(3, 1, 20, 7)], 1_000_000)).toEqual([1, 2, 3]);
   });
 
   test.prop([fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 5000 })), { maxLength: 60 }), fc.integer({ min: 0, max: 3000 })])(

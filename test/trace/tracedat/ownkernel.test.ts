@@ -130,11 +130,20 @@ describe.each(BUNDLES)('$dir: the README followed on $kernel', (bundle) => {
     expect(expected.violations).toBe(0);
     expect(expected.records).toBe(bundle.records);
     expect((expected.evaluated as Record<string, number>).lookup_parent_lock_balanced).toBeGreaterThan(50);
-    expect(expected.gaps).toBe(0);
+    // Its only gaps (ownkernel-6.1: two tasks whose records on CPUs 0 and 1 share a nanosecond
+    // stamp, clock local, which ftrace orders lowest CPU first whatever ran first): each task
+    // unknown across the tie.
+    const gaps = (out: string) => lines(out).filter((l) => l.kind === 'gap') as unknown as { reason: string; pids: number[] }[];
+    expect(gaps(dat.stdout).map((g) => g.reason)).toEqual(Array(expected.gaps as number).fill('records tied across CPUs'));
+    // The report text rounds stamps to the microsecond: more ties there (records apart in
+    // nanoseconds, which the text cannot tell from a tie), so more tasks are unknown across them.
     const txt = await kinv(['check', '--format', 'json', '--functions', `${dir}/t.syms`, `${dir}/report.txt.gz`]);
     expect(txt.code).toBe(dat.code);
-    expect({ ...summary(txt.stdout), files: ['trace.dat'] }).toEqual(expected);
-    expect(verdicts(txt.stdout)).toEqual(verdicts(dat.stdout));
+    expect(gaps(txt.stdout).length).toBeGreaterThanOrEqual(gaps(dat.stdout).length);
+    expect(new Set(gaps(txt.stdout).map((g) => g.reason))).toEqual(new Set(gaps(txt.stdout).length > 0 ? ['records tied across CPUs'] : []));
+    const judged = (out: string) => { const s = summary(out); return [s.events, s.violations, s.pending]; };
+    expect(judged(txt.stdout)).toEqual(judged(dat.stdout));
+    expect(verdicts(txt.stdout).filter((l) => l.kind !== 'gap')).toEqual(verdicts(dat.stdout).filter((l) => l.kind !== 'gap'));
     // a tie in the file's own nanosecond stamps (clock local) is a KV311 warning there too
     expect(diagnostics(dat.stdout).filter((c) => c !== 'KV311')).toEqual([]);
     expect(diagnostics(txt.stdout).filter((c) => c !== 'KV311')).toEqual([]);
