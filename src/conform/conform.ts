@@ -539,7 +539,8 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
       if (gapAt !== undefined) return result({ verdict: 'unknown', unknown: `${gapAt}: the model's state after it is not known`, afterGap: failure });
       const tie = tieAt.get(d) ?? tieAtEvery ?? tieInRun(d);
       if (tie !== undefined && explainedByTieOrder(d.dir, stepIndex) !== false) {
-        return result({ verdict: 'unknown', unknown: `${tie}: the model takes them in the log's order, and another order may explain what follows`, afterGap: failure });
+        const unknown = `${tie}: the model takes them in the log's order, and another order may explain what follows`;
+        return result({ verdict: 'unknown', unknown, afterGap: failure });
       }
       if (r.bound !== undefined) return result({ verdict: 'unknown', unknown: `${r.bound} at ${where(o)}` });
       const cut = incomplete.get(d);
@@ -562,7 +563,8 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     if (isGapStep(st) && st.tie !== undefined) {
       endTieRun();
       if (st.tie === 'opens') {
-        tieRun = { at: `records of different tasks on different CPUs that share a timestamp${st.line !== undefined ? ` at ${st.file ?? ''}:${st.line}` : ''}`, tasks: new Map() };
+        const at = st.line !== undefined ? ` at ${st.file ?? ''}:${st.line}` : '';
+        tieRun = { at: `records of different tasks on different CPUs that share a timestamp${at}`, tasks: new Map() };
       }
       continue;
     }
