@@ -10,9 +10,11 @@
  */
 import type { StateIR, TypedSpec } from '../analysis/ir.js';
 import { taskOwnedStates } from '../analysis/task-owned.js';
-import { PREVIOUS, type Read, type Runtime } from '../monitor/compile.js';
+import { PREVIOUS, formatValue, type Read, type Runtime } from '../monitor/compile.js';
 import { KeyedStore, Relation, TemporalStore } from '../monitor/store.js';
-import type { TraceEvent, TraceGap } from '../trace/event.js';
+import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
+import { eventWords } from './rules-after-gap.js';
+import { SkipMarks, type Effect } from './skip-marks.js';
 
 const ownedBySpec = new WeakMap<TypedSpec, ReadonlySet<string>>();
 
@@ -42,6 +44,10 @@ export class LostState {
   private readonly taskKeys: ReadonlyMap<string, readonly number[]>;
   /** The relations: a gap empties them, so an edge absent after one may be an edge it forgot. */
   private readonly relations: ReadonlySet<string>;
+  /** What rules that read out-of-date state left unwritten (skip-marks.ts). Shared with clones (more caution for each, never less). */
+  private readonly marks = new SkipMarks();
+  /** When each task last synchronised, in the marks' order: a mark of its task-owned state before it is over. */
+  private syncedAt = new Map<number, number>();
 
   constructor(spec: TypedSpec, first: TraceGap) {
     this.owned = ownedStates(spec);
@@ -79,6 +85,7 @@ export class LostState {
     const c = Object.assign(Object.create(LostState.prototype) as LostState, this);
     c.touched = new Map(this.touched);
     c.synced = new Set(this.synced);
+    c.syncedAt = new Map(this.syncedAt);
     return c;
   }
 
@@ -86,6 +93,32 @@ export class LostState {
   sync(pid: number): void {
     this.touched.delete(pid);
     if (this.everyTask !== undefined) this.synced.add(pid);
+    this.syncedAt.set(pid, this.marks.now);
+  }
+
+  /** Event `ev` (after a gap) is about to run its rules: its place in the order of the marks. */
+  begin(ev: TraceEvent): void {
+    this.marks.begin(ev);
+  }
+
+  /**
+   * Event `ev`, whose rule read out-of-date state (`why`, the first cause), did not write the entry
+   * of `state` at `key` (parts `undefined` may be any value): had the lost events been seen, it might have.
+   */
+  skipped(state: string, key: readonly (Scalar | undefined)[], ev: TraceEvent, effect: Effect, why: string): void {
+    const p = this.taskKeys.get(state)?.[0];
+    const t = p === undefined ? undefined : key[p];
+    this.marks.skip(state, key, ev, effect, why, typeof t === 'number' ? t : undefined);
+  }
+
+  /** Whether a write of `state` now could end a mark (else `written` need not be told). */
+  marked(state: string): boolean {
+    return this.marks.has(state);
+  }
+
+  /** Event `ev` (after a gap) wrote the entry of `state` at `key`. */
+  written(state: string, key: readonly Scalar[], ev: TraceEvent): void {
+    this.marks.written(state, key, ev);
   }
 
   /** Event `ev` (after a gap) ran rules that made `reads`: when one of them is stale, so is all it wrote. */
@@ -100,6 +133,7 @@ export class LostState {
     for (const r of reads) {
       if (r.lost !== undefined) return r.lost;
       if (r.how === 'call') continue;
+      if (r.store !== undefined && this.marks.has(r.store)) { const m = this.skippedReason(r, cause); if (m !== undefined) return m; }
       if (r.store !== undefined && this.owned.has(r.store)) {
         if (r.how === 'set') { const d = this.derivedReason(r, cause); if (d !== undefined) return d; continue; }
         // An absent entry of a task the gap forgot (or of any task, for a walk not pinned to one) may be held still.
@@ -114,6 +148,17 @@ export class LostState {
       if (r.how !== 'temporal') { const d = this.derivedReason(r, cause); if (d !== undefined) return d; }
     }
     return undefined;
+  }
+
+  /** For a read of an entry a rule that read out-of-date state may have written had it seen the lost events: why (`cause`: only the first cause). */
+  private skippedReason(r: Read, cause: boolean): string | undefined {
+    const m = this.marks.find(r.store!, r.key, r.ev, r.how === 'set', (t) => this.syncedAt.get(t));
+    if (m === undefined) return undefined;
+    if (cause) return m.why;
+    const what = m.key.length === 0 ? r.store! : `${r.store!}[${m.key.map((k) => (k === undefined ? '*' : formatValue(k))).join(', ')}]`;
+    const verb = m.effect === 'removes' ? 'remove' : m.effect === 'adds' ? 'add' : 'set';
+    const line = r.how === 'set' && r.ev?.line !== undefined ? ` (line ${r.ev.line})` : '';
+    return `${r.what}${line} may be out of date: ${m.ev === undefined ? 'a rule' : eventWords(m.ev)} did not ${verb} ${what} only because of what it read: ${m.why!}`;
   }
 
   /** For a read of what an event wrote from out-of-date state: why (`cause`: only the first cause). */

@@ -128,9 +128,12 @@ class EntryRead implements Read {
   constructor(readonly store: string, private readonly entryKey: readonly Scalar[] | Entry, private readonly v: Scalar,
     readonly ev: TraceEvent | undefined) {}
 
+  get key(): readonly Scalar[] {
+    return Array.isArray(this.entryKey) ? this.entryKey as readonly Scalar[] : (this.entryKey as Entry).key();
+  }
+
   get what(): string {
-    const ks = Array.isArray(this.entryKey) ? this.entryKey as readonly Scalar[] : (this.entryKey as Entry).key();
-    return `${describeKey(this.store, ks)} = ${formatValue(this.v)}`;
+    return `${describeKey(this.store, this.key)} = ${formatValue(this.v)}`;
   }
 }
 
