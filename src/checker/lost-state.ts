@@ -158,7 +158,8 @@ export class LostState {
     const what = m.key.length === 0 ? r.store! : `${r.store!}[${m.key.map((k) => (k === undefined ? '*' : formatValue(k))).join(', ')}]`;
     const verb = m.effect === 'removes' ? 'remove' : m.effect === 'adds' ? 'add' : 'set';
     const line = r.how === 'set' && r.ev?.line !== undefined ? ` (line ${r.ev.line})` : '';
-    return `${r.what}${line} may be out of date: ${m.ev === undefined ? 'a rule' : eventWords(m.ev)} did not ${verb} ${what} only because of what it read: ${m.why!}`;
+    const who = m.ev === undefined ? 'a rule' : eventWords(m.ev);
+    return `${r.what}${line} may be out of date: ${who} did not ${verb} ${what} only because of what it read: ${m.why!}`;
   }
 
   /** For a read of what an event wrote from out-of-date state: why (`cause`: only the first cause). */
