@@ -131,23 +131,27 @@ export class LostState {
   /** Why a verdict that made `reads` cannot tell, when one of them may have been changed by a gap; else undefined. */
   staleness(reads: readonly Read[], cause = false): string | undefined {
     for (const r of reads) {
-      if (r.lost !== undefined) return r.lost;
-      if (r.how === 'call') continue;
-      if (r.store !== undefined && this.marks.has(r.store)) { const m = this.skippedReason(r, cause); if (m !== undefined) return m; }
-      if (r.store !== undefined && this.owned.has(r.store)) {
-        if (r.how === 'set') { const d = this.derivedReason(r, cause); if (d !== undefined) return d; continue; }
-        // An absent entry of a task the gap forgot (or of any task, for a walk not pinned to one) may be held still.
-        const g = this.ownedAbsence(r);
-        if (g !== undefined) return because(g, r);
-        continue;
-      }
-      if (this.anywhere !== undefined) return because(this.anywhere, r);
-      if (r.how === 'absent') return because(this.firstGap, r, this.relations.has(r.store ?? ''));
-      const g = r.ev === undefined ? this.firstGap : this.staleAfter.get(r.ev);
-      if (g !== undefined) return because(g, r);
-      if (r.how !== 'temporal') { const d = this.derivedReason(r, cause); if (d !== undefined) return d; }
+      // (what a gap did to the entry read comes first: a mark is the reason only where nothing else is)
+      const why = this.readStaleness(r, cause) ?? (r.store !== undefined && this.marks.has(r.store) ? this.skippedReason(r, cause) : undefined);
+      if (why !== undefined) return why;
     }
     return undefined;
+  }
+
+  private readStaleness(r: Read, cause: boolean): string | undefined {
+    if (r.lost !== undefined) return r.lost;
+    if (r.how === 'call') return undefined;
+    if (r.store !== undefined && this.owned.has(r.store)) {
+      if (r.how === 'set') return this.derivedReason(r, cause);
+      // An absent entry of a task the gap forgot (or of any task, for a walk not pinned to one) may be held still.
+      const g = this.ownedAbsence(r);
+      return g === undefined ? undefined : because(g, r);
+    }
+    if (this.anywhere !== undefined) return because(this.anywhere, r);
+    if (r.how === 'absent') return because(this.firstGap, r, this.relations.has(r.store ?? ''));
+    const g = r.ev === undefined ? this.firstGap : this.staleAfter.get(r.ev);
+    if (g !== undefined) return because(g, r);
+    return r.how !== 'temporal' ? this.derivedReason(r, cause) : undefined;
   }
 
   /** For a read of an entry a rule that read out-of-date state may have written had it seen the lost events: why (`cause`: only the first cause). */
