@@ -484,7 +484,7 @@ export class Engine {
     const lost = this.lost!;
     env.reads = [];
     try {
-      lost.begin(ev);
+      lost.begin();
       rulesAfterGap(this.compiled).run(dispatchKey(phase, name), env, lost);
       lost.derive(ev, env.reads);
     } finally {

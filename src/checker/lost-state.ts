@@ -16,6 +16,8 @@ import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
 import { eventWords } from './rules-after-gap.js';
 import { SkipMarks, type Effect } from './skip-marks.js';
 
+const NO_KEY: readonly Scalar[] = [];
+
 const ownedBySpec = new WeakMap<TypedSpec, ReadonlySet<string>>();
 
 function ownedStates(spec: TypedSpec): ReadonlySet<string> {
@@ -44,6 +46,8 @@ export class LostState {
   private readonly taskKeys: ReadonlyMap<string, readonly number[]>;
   /** The relations: a gap empties them, so an edge absent after one may be an edge it forgot. */
   private readonly relations: ReadonlySet<string>;
+  /** The states of one value (no key). */
+  private readonly scalars: ReadonlySet<string>;
   /** What rules that read out-of-date state left unwritten (skip-marks.ts). Shared with clones (more caution for each, never less). */
   private readonly marks = new SkipMarks();
   /** When each task last synchronised, in the marks' order: a mark of its task-owned state before it is over. */
@@ -53,6 +57,7 @@ export class LostState {
     this.owned = ownedStates(spec);
     this.firstGap = first;
     this.relations = new Set([...spec.states.values()].filter((st) => st.type.k === 'rel').map((st) => st.name));
+    this.scalars = new Set([...spec.states.values()].filter((st) => st.type.k !== 'rel' && st.type.k !== 'map' && st.type.k !== 'set').map((st) => st.name));
     this.taskKeys = new Map([...this.owned].map((n) => [n, spec.states.get(n)!.taskPositions.filter((p) => p >= 0)]));
   }
 
@@ -97,18 +102,18 @@ export class LostState {
   }
 
   /** Event `ev` (after a gap) is about to run its rules: its place in the order of the marks. */
-  begin(ev: TraceEvent): void {
-    this.marks.begin(ev);
+  begin(): void {
+    this.marks.begin();
   }
 
   /**
    * Event `ev`, whose rule read out-of-date state (`why`, the first cause), did not write the entry
    * of `state` at `key` (parts `undefined` may be any value): had the lost events been seen, it might have.
    */
-  skipped(state: string, key: readonly (Scalar | undefined)[], ev: TraceEvent, effect: Effect, why: string): void {
+  skipped(state: string, key: readonly (Scalar | undefined)[], prov: TraceEvent | undefined, ev: TraceEvent, effect: Effect, why: string): void {
     const p = this.taskKeys.get(state)?.[0];
     const t = p === undefined ? undefined : key[p];
-    this.marks.skip(state, key, ev, effect, why, typeof t === 'number' ? t : undefined);
+    this.marks.skip(state, key, prov, ev, effect, why, typeof t === 'number' ? t : undefined);
   }
 
   /** Whether a write of `state` now could end a mark (else `written` need not be told). */
@@ -116,9 +121,9 @@ export class LostState {
     return this.marks.has(state);
   }
 
-  /** Event `ev` (after a gap) wrote the entry of `state` at `key`. */
-  written(state: string, key: readonly Scalar[], ev: TraceEvent): void {
-    this.marks.written(state, key, ev);
+  /** The event under way (after a gap) wrote the entry of `state` at `key`. */
+  written(state: string, key: readonly Scalar[]): void {
+    this.marks.written(state, key);
   }
 
   /** Event `ev` (after a gap) ran rules that made `reads`: when one of them is stale, so is all it wrote. */
@@ -128,17 +133,30 @@ export class LostState {
     if (why !== undefined) this.derived.set(ev, why);
   }
 
-  /** Why a verdict that made `reads` cannot tell, when one of them may have been changed by a gap; else undefined. */
-  staleness(reads: readonly Read[], cause = false): string | undefined {
-    for (const r of reads) {
+  /** Why a verdict that made `reads` (from index `from`) cannot tell, when one of them may have been changed by a gap; else undefined. */
+  staleness(reads: readonly Read[], cause = false, from = 0): string | undefined {
+    for (let i = from; i < reads.length; i++) {
+      const r = reads[i]!;
       // (what a gap did to the entry read comes first: a mark is the reason only where nothing else is)
-      const why = this.readStaleness(r, cause) ?? (r.store !== undefined && this.marks.has(r.store) ? this.skippedReason(r, cause) : undefined);
+      const why = this.readStaleness(r, cause, true) ?? (r.store !== undefined && this.marks.has(r.store) ? this.skippedReason(r, cause) : undefined);
       if (why !== undefined) return why;
     }
     return undefined;
   }
 
-  private readStaleness(r: Read, cause: boolean): string | undefined {
+  /** Whether `staleness` would give a reason (without making its words). */
+  stale(reads: readonly Read[], from = 0): boolean {
+    for (let i = from; i < reads.length; i++) {
+      const r = reads[i]!;
+      if (this.readStaleness(r, true, false) !== undefined) return true;
+      if (r.store !== undefined && this.marks.has(r.store) && this.skippedReason(r, true) !== undefined) return true;
+    }
+    return false;
+  }
+
+  /** `words`: false gives STALE for a reason that would have to be worded. */
+  private readStaleness(r: Read, cause: boolean, words: boolean): string | undefined {
+    const because = words ? becauseOf : staleOnly;
     if (r.lost !== undefined) return r.lost;
     if (r.how === 'call') return undefined;
     if (r.store !== undefined && this.owned.has(r.store)) {
@@ -156,7 +174,9 @@ export class LostState {
 
   /** For a read of an entry a rule that read out-of-date state may have written had it seen the lost events: why (`cause`: only the first cause). */
   private skippedReason(r: Read, cause: boolean): string | undefined {
-    const m = this.marks.find(r.store!, r.key, r.ev, r.how === 'set', (t) => this.syncedAt.get(t));
+    // (a read of a state of one value names no key: it has one, the empty one)
+    const key = r.key ?? (this.scalars.has(r.store!) ? NO_KEY : undefined);
+    const m = this.marks.find(r.store!, key, r.ev, r.how === 'set', (t) => this.syncedAt.get(t));
     if (m === undefined) return undefined;
     if (cause) return m.why;
     const what = m.key.length === 0 ? r.store! : `${r.store!}[${m.key.map((k) => (k === undefined ? '*' : formatValue(k))).join(', ')}]`;
@@ -189,7 +209,10 @@ export class LostState {
   }
 }
 
-function because(g: TraceGap, r: Read, emptied = false): string {
+const STALE = 'stale';
+const staleOnly = (): string => STALE;
+
+function becauseOf(g: TraceGap, r: Read, emptied = false): string {
   const who = g.pids !== undefined ? `of task${g.pids.length === 1 ? '' : 's'} ${g.pids.join(', ')}`
     : g.cpu !== undefined ? `on CPU ${g.cpu}` : 'of every task';
   const at = g.file !== undefined ? `${g.file}:` : 'line ';

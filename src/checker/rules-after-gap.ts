@@ -16,7 +16,7 @@ import {
   compileDefs, compileDomain, compileExpr, compileStmt, type CompileContext, type Compiled, type CompiledStmt, type Env,
 } from '../monitor/compile.js';
 import { dispatchKey } from '../monitor/spec.js';
-import { KeyedStore, Relation } from '../monitor/store.js';
+import { KeyedStore, Relation, type Key } from '../monitor/store.js';
 import type { Scalar, TraceEvent } from '../trace/event.js';
 import type { LostState } from './lost-state.js';
 import type { Effect } from './skip-marks.js';
@@ -87,12 +87,14 @@ export class RulesAfterGap {
   private otherWay(env: Env, lost: LostState, from: number, skipped: readonly Target[]): void {
     if (skipped.length === 0) return;
     const reads = env.reads!;
-    const why = lost.staleness(reads.slice(from), true);
-    if (why === undefined) return;
-    for (const t of skipped) this.mark(env, lost, t, why);
+    if (!lost.stale(reads, from)) return;
+    // (its words made once, and only when some write not made is marked)
+    let why: string | undefined;
+    const reason = (): string => (why ??= lost.staleness(reads, true, from)!);
+    for (const t of skipped) this.mark(env, lost, t, reason);
   }
 
-  private mark(env: Env, lost: LostState, t: Target, why: string): void {
+  private mark(env: Env, lost: LostState, t: Target, reason: () => string): void {
     const reads = env.reads!;
     const at = reads.length;
     // A key part whose value rests on state out of date, or on a row not bound, may be any.
@@ -101,20 +103,23 @@ export class RulesAfterGap {
       const from = reads.length;
       let v: Scalar | undefined;
       try { v = f(env) as Scalar; } catch { v = undefined; }
-      if (v !== undefined && lost.staleness(reads.slice(from), true) !== undefined) v = undefined;
+      if (v !== undefined && lost.stale(reads, from)) v = undefined;
       return v;
     };
+    let key: (Scalar | undefined)[];
+    let value: Scalar | undefined;
     try {
-      const key = t.keys.map(part);
-      const value = t.value === undefined ? undefined : part(t.value);
-      if (key.every((k) => k !== undefined) && !changes(env, t, key as Scalar[], value)) return;
-      const op = t.stmt.k;
-      const effect: Effect = op === 'add' ? 'adds' : op === 'remove' || op === 'delete' || value === null ? 'removes' : 'sets';
-      lost.skipped(t.stmt.state, key, env.ev, effect, why);
+      key = t.keys.map(part);
+      value = t.value === undefined ? undefined : part(t.value);
     } finally {
       // (what the targets' keys read is not what the rule read)
       reads.length = at;
     }
+    const exact = key.every((k) => k !== undefined);
+    if (exact && !changes(env, t, key as Scalar[], value)) return;
+    const op = t.stmt.k;
+    const effect: Effect = op === 'add' ? 'adds' : op === 'remove' || op === 'delete' || value === null ? 'removes' : 'sets';
+    lost.skipped(t.stmt.state, key, exact ? writer(env, t, key as Scalar[]) : undefined, env.ev, effect, reason());
   }
 
   private stmt(s: TStmt): Run {
@@ -129,7 +134,7 @@ export class RulesAfterGap {
             const at = env.reads!.length;
             const key = keys.map((k) => k(env) as Scalar);
             env.reads!.length = at;
-            lost.written(state, key, env.ev);
+            lost.written(state, key);
           }
           f(env);
         };
@@ -174,7 +179,7 @@ export class RulesAfterGap {
       if (pinned !== undefined && unseenPinned.length + unseen.length > 0) {
         const at = env.reads!.length;
         const v = pinned.value(env);
-        const sure = lost.staleness(env.reads!.slice(at), true) === undefined;
+        const sure = !lost.stale(env.reads!, at);
         env.reads!.length = at;
         if (sure) env.locals[pinned.slot] = v;
         this.otherWay(env, lost, from, sure ? unseenPinned : unseen);
@@ -246,6 +251,14 @@ function changes(env: Env, t: Target, key: readonly Scalar[], value: Scalar | un
   }
   const cell = store as { v: Scalar } | undefined;
   return op !== 'assign' || value === undefined || cell === undefined || cell.v !== value;
+}
+
+/** The event that last wrote (or deleted, if still remembered) the entry of the target's state at `key`. */
+function writer(env: Env, t: Target, key: readonly Scalar[]): TraceEvent | undefined {
+  const store = env.rt.stores[t.si];
+  if (store instanceof Relation) return key[0] === null || key[0] === undefined ? undefined : store.succ.get(key[0])?.get(key[1] as Key);
+  if (store instanceof KeyedStore) return store.get(key)?.prov ?? store.deletedBy(key);
+  return (store as { prov: TraceEvent | undefined } | undefined)?.prov;
 }
 
 /** The event a skipped write belongs to, for its reason's words. */

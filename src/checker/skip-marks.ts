@@ -1,8 +1,9 @@
 /**
- * Entries a rule left unwritten only because it read out-of-date state (rules-after-gap.ts), and
- * the entries written since. A read of an entry is out of date when the last thing that happened
- * to its key, in the order of the events after the first gap, is such a mark: not a write of the
- * entry (what the store's entry says) nor an executed write that changed nothing (`written`).
+ * Entries a rule left unwritten only because it read out-of-date state (rules-after-gap.ts). A
+ * read of an entry is out of date when such a mark is the last thing that happened to its key:
+ * an entry still as it was when marked (the same event wrote or deleted it), or, for a mark whose
+ * key may be any (`wild`), one not written since the mark. Every write after the first gap is
+ * told (`written`): it ends a mark even when it changed nothing, since it left the store as it was.
  */
 import type { Scalar, TraceEvent } from '../trace/event.js';
 
@@ -12,33 +13,43 @@ export type Effect = 'removes' | 'adds' | 'sets';
 export interface Mark {
   /** Parts `undefined` may be any value. */
   readonly key: readonly (Scalar | undefined)[];
-  readonly at: number;
-  /** Why it was not made (the first cause); undefined for a write made (which ends the marks before it). */
-  readonly why: string | undefined;
+  /** Why it was not made (the first cause). */
+  readonly why: string;
   readonly effect: Effect;
   /** For task-owned state: the task whose entry it is (its synchronisation ends the mark). */
   readonly task: number | undefined;
-  readonly ev: TraceEvent | undefined;
+  readonly ev: TraceEvent;
+  /** The number of the event that made it (see `begin`). */
+  readonly at: number;
+  /** An exact mark: the event that had last written (or deleted) the entry when it was made. */
+  readonly prov: TraceEvent | undefined;
 }
 
-interface OfState { exact: Map<string, Mark>; wild: Map<string, Mark>; latest: Mark | undefined }
+interface OfState {
+  exact: Map<string, Mark>;
+  wild: Map<string, Mark>;
+  /** Per key, when last written since the first wild mark of the state was made. */
+  writes: Map<string, number>;
+  latest: Mark | undefined;
+}
 
 /** Past this many, a read pinned only in part is held to the latest mark of its state, not to each. */
 const EXACT_SCAN = 64;
 
-const keyText = (key: readonly (Scalar | undefined)[]): string => key.map((k) => (k === undefined ? '\u0002' : String(k))).join('\u0001');
+const keyText = (key: readonly (Scalar | undefined)[]): string => (key.length === 1 && key[0] !== undefined ? String(key[0])
+  : key.map((k) => (k === undefined ? '\u0002' : String(k))).join('\u0001'));
 
 export class SkipMarks {
+  /** The events since the first gap, counted. */
   private clock = 0;
-  private readonly order = new WeakMap<TraceEvent, number>();
   private readonly states = new Map<string, OfState>();
 
-  /** Event `ev` runs its rules now. */
-  begin(ev: TraceEvent): void {
-    this.order.set(ev, ++this.clock);
+  /** The next event runs its rules now. */
+  begin(): void {
+    this.clock++;
   }
 
-  /** The current place in the order (a synchronisation now ends the marks up to it). */
+  /** The current place in the order (a synchronisation now ends the task's marks up to it). */
   get now(): number {
     return this.clock;
   }
@@ -47,47 +58,56 @@ export class SkipMarks {
     return this.states.has(state);
   }
 
-  skip(state: string, key: readonly (Scalar | undefined)[], ev: TraceEvent, effect: Effect, why: string, task: number | undefined): void {
+  /** `prov`: for a key with every part known, the event that last wrote or deleted its entry. */
+  skip(state: string, key: readonly (Scalar | undefined)[], prov: TraceEvent | undefined, ev: TraceEvent, effect: Effect, why: string,
+    task: number | undefined): void {
     let s = this.states.get(state);
-    if (s === undefined) { s = { exact: new Map(), wild: new Map(), latest: undefined }; this.states.set(state, s); }
-    const m: Mark = { key, at: this.order.get(ev) ?? this.clock, why, effect, task, ev };
-    (key.every((k) => k !== undefined) ? s.exact : s.wild).set(keyText(key), m);
+    if (s === undefined) { s = { exact: new Map(), wild: new Map(), writes: new Map(), latest: undefined }; this.states.set(state, s); }
+    const exact = key.every((k) => k !== undefined);
+    const m: Mark = { key, why, effect, task, ev, at: this.clock, prov };
+    (exact ? s.exact : s.wild).set(keyText(key), m);
     s.latest = m;
   }
 
-  /** Event `ev` wrote the entry of `state` at `key` (a write that may have changed nothing, so left no mark of its own in the store). */
-  written(state: string, key: readonly Scalar[], ev: TraceEvent): void {
+  /** The event under way wrote the entry of `state` at `key` (a write that may have changed nothing, so left no mark of its own in the store). */
+  written(state: string, key: readonly Scalar[]): void {
     const s = this.states.get(state);
     if (s === undefined) return;
     const text = keyText(key);
-    // (kept only where it ends a mark: an exact one, or a mark whose key may be this one)
-    if (s.wild.size === 0 && !s.exact.has(text)) return;
-    s.exact.set(text, { key, at: this.order.get(ev) ?? this.clock, why: undefined, effect: 'sets', task: undefined, ev });
+    s.exact.delete(text);
+    if (s.wild.size > 0) s.writes.set(text, this.clock);
   }
 
   /**
    * The mark that makes a read of `state` out of date: at `key` (parts undefined: any; no key: a
-   * walk of every entry), of an entry written by `by` (or removed by it; undefined: before the
-   * first gap, or never), `present` or not. `synced`: when a task last synchronised.
+   * walk of every entry), of an entry last written or deleted by `by` (undefined: before the first
+   * gap, or never, or a deletion no longer remembered), `present` or not. `synced`: when a task
+   * last synchronised, in the count of events.
    */
   find(state: string, key: readonly (Scalar | undefined)[] | undefined, by: TraceEvent | undefined, present: boolean,
     synced: (task: number) => number | undefined): Mark | undefined {
     const s = this.states.get(state);
     if (s === undefined) return undefined;
-    const w = by === undefined ? 0 : this.order.get(by) ?? 0;
-    const counts = (m: Mark | undefined, after: number): boolean => m !== undefined && m.why !== undefined && m.at >= after
-      && (m.effect === 'sets' || (m.effect === 'removes') === present) && !(m.task !== undefined && (synced(m.task) ?? -1) >= m.at);
-    if (key === undefined || (s.exact.size > EXACT_SCAN && key.some((k) => k === undefined))) return counts(s.latest, w) ? s.latest : undefined;
+    const applies = (m: Mark): boolean => (m.effect === 'sets' || (m.effect === 'removes') === present)
+      && !(m.task !== undefined && (synced(m.task) ?? -1) >= m.at);
+    // (an exact mark holds while its entry is as it was; a read that cannot name its writer is held to it)
+    const exactHolds = (m: Mark): boolean => applies(m) && (by === undefined || by === m.prov);
+    const wildHolds = (m: Mark, after: number): boolean => applies(m) && m.at >= after;
+    if (key === undefined || (s.exact.size > EXACT_SCAN && key.some((k) => k === undefined))) {
+      const m = s.latest;
+      return m !== undefined && applies(m) ? m : undefined;
+    }
     if (key.every((k) => k !== undefined)) {
-      const e = s.exact.get(keyText(key));
-      if (counts(e, w)) return e!;
-      // (a write made since a mark whose key may be this one ends it)
-      const after = e !== undefined && e.why === undefined ? Math.max(w, e.at) : w;
-      for (const m of s.wild.values()) if (counts(m, after) && matches(m.key, key)) return m;
+      const text = keyText(key);
+      const e = s.exact.get(text);
+      if (e !== undefined && exactHolds(e)) return e;
+      if (s.wild.size === 0) return undefined;
+      const after = s.writes.get(text) ?? 0;
+      for (const m of s.wild.values()) if (wildHolds(m, after) && matches(m.key, key)) return m;
       return undefined;
     }
-    for (const m of s.exact.values()) if (counts(m, w) && matches(m.key, key)) return m;
-    for (const m of s.wild.values()) if (counts(m, w) && matches(m.key, key)) return m;
+    for (const m of s.exact.values()) if (applies(m) && matches(m.key, key)) return m;
+    for (const m of s.wild.values()) if (wildHolds(m, 0) && matches(m.key, key)) return m;
     return undefined;
   }
 }
