@@ -129,12 +129,15 @@ export class RulesAfterGap {
         const keys = (s.k === 'add' || s.k === 'remove' ? s.value : s.keys).map((k) => compileExpr(k, this.ctx));
         const state = s.state;
         return (env, lost) => {
-          // A write made ends the marks of its entry, even one that changed nothing (and so left the store as it was).
+          // A write made ends the marks of its entry, even one that changed nothing (and so left the
+          // store as it was): unless what led to it (the event's reads so far, its key's) may be out
+          // of date, as then it may not have been made, or not there.
           if (lost.marked(state)) {
-            const at = env.reads!.length;
+            const reads = env.reads!;
+            const at = reads.length;
             const key = keys.map((k) => k(env) as Scalar);
-            env.reads!.length = at;
-            lost.written(state, key);
+            if (!lost.stale(reads, 0)) lost.written(state, key);
+            reads.length = at;
           }
           f(env);
         };
