@@ -13,8 +13,7 @@ import { taskOwnedStates } from '../analysis/task-owned.js';
 import { PREVIOUS, formatValue, type Read, type Runtime } from '../monitor/compile.js';
 import { KeyedStore, Relation, TemporalStore } from '../monitor/store.js';
 import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
-import { eventWords } from './rules-after-gap.js';
-import { SkipMarks, type Effect } from './skip-marks.js';
+import { SkipMarks, eventWords, type Effect } from './skip-marks.js';
 
 const NO_KEY: readonly Scalar[] = [];
 

@@ -263,9 +263,3 @@ function writer(env: Env, t: Target, key: readonly Scalar[]): TraceEvent | undef
   if (store instanceof KeyedStore) return store.get(key)?.prov ?? store.deletedBy(key);
   return (store as { prov: TraceEvent | undefined } | undefined)?.prov;
 }
-
-/** The event a skipped write belongs to, for its reason's words. */
-export function eventWords(ev: TraceEvent): string {
-  const name = ev.ev === 'call' || ev.ev === 'ret' ? `${ev.ev} of ${ev.fn ?? ''}` : ev.ev;
-  return ev.line !== undefined ? `the ${name} at line ${ev.line}` : `the ${name} (event ${ev.seq})`;
-}

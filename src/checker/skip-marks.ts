@@ -117,3 +117,9 @@ function matches(a: readonly (Scalar | undefined)[], b: readonly (Scalar | undef
   for (let i = 0; i < a.length; i++) if (a[i] !== undefined && b[i] !== undefined && String(a[i]) !== String(b[i])) return false;
   return true;
 }
+
+/** The event a skipped write belongs to, for its reason's words. */
+export function eventWords(ev: TraceEvent): string {
+  const name = ev.ev === 'call' || ev.ev === 'ret' ? `${ev.ev} of ${ev.fn ?? ''}` : ev.ev;
+  return ev.line !== undefined ? `the ${name} at line ${ev.line}` : `the ${name} (event ${ev.seq})`;
+}
