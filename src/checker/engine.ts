@@ -16,10 +16,11 @@ import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
 import {
   NO_EVENT, EvaluationBudgetExceeded, formatValue, type Env, type ObservedFunctions, type Read, type Runtime, type Value,
 } from '../monitor/compile.js';
-import { MonitorSpec, dispatchKey, type CompiledInvariant, type CompiledObligation, type Handlers } from '../monitor/spec.js';
+import { MonitorSpec, dispatchKey, type CompiledInvariant, type CompiledObligation } from '../monitor/spec.js';
 import { KeyedStore, Relation, TemporalStore } from '../monitor/store.js';
 import { forgetTask } from './task-state.js';
 import { LostState } from './lost-state.js';
+import { rulesAfterGap } from './rules-after-gap.js';
 import { Explainer, objectParts, verdictKey, type Verdict } from './explain.js';
 import { storesWrittenByHandler } from './store-writes.js';
 import { stateAbstraction, type StateAbstraction } from '../analysis/state-abstraction.js';
@@ -341,7 +342,7 @@ export class Engine {
       for (let i = 0; i < obligations.length; i++) this.checkObligation(obligations[i]!, unknown, out);
       if (h.runRules !== undefined) {
         if (this.lost === undefined) h.runRules(env);
-        else this.runRulesAfterGap(h.rules, ev);
+        else this.runRulesAfterGap(phase, name, ev);
       }
       const temporal = h.temporal;
       for (let i = 0; i < temporal.length; i++) {
@@ -478,15 +479,14 @@ export class Engine {
    * codegen.ts gives the same and records none): what they write rests on what they read, so
    * when that may be out of date (LostState), so is what they wrote.
    */
-  private runRulesAfterGap(rules: Handlers['rules'], ev: TraceEvent): void {
+  private runRulesAfterGap(phase: Phase, name: string, ev: TraceEvent): void {
     const env = this.env;
+    const lost = this.lost!;
     env.reads = [];
     try {
-      for (const r of rules) {
-        if (r.guard && !r.guard(env)) continue;
-        for (const st of r.body) st(env);
-      }
-      this.lost!.derive(ev, env.reads);
+      lost.begin();
+      rulesAfterGap(this.compiled).run(dispatchKey(phase, name), env, lost);
+      lost.derive(ev, env.reads);
     } finally {
       env.reads = undefined;
     }

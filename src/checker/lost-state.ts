@@ -10,9 +10,12 @@
  */
 import type { StateIR, TypedSpec } from '../analysis/ir.js';
 import { taskOwnedStates } from '../analysis/task-owned.js';
-import { PREVIOUS, type Read, type Runtime } from '../monitor/compile.js';
+import { PREVIOUS, formatValue, type Read, type Runtime } from '../monitor/compile.js';
 import { KeyedStore, Relation, TemporalStore } from '../monitor/store.js';
-import type { TraceEvent, TraceGap } from '../trace/event.js';
+import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
+import { SkipMarks, eventWords, type Effect } from './skip-marks.js';
+
+const NO_KEY: readonly Scalar[] = [];
 
 const ownedBySpec = new WeakMap<TypedSpec, ReadonlySet<string>>();
 
@@ -42,11 +45,18 @@ export class LostState {
   private readonly taskKeys: ReadonlyMap<string, readonly number[]>;
   /** The relations: a gap empties them, so an edge absent after one may be an edge it forgot. */
   private readonly relations: ReadonlySet<string>;
+  /** The states of one value (no key). */
+  private readonly scalars: ReadonlySet<string>;
+  /** What rules that read out-of-date state left unwritten (skip-marks.ts). Shared with clones (more caution for each, never less). */
+  private readonly marks = new SkipMarks();
+  /** When each task last synchronised, in the marks' order: a mark of its task-owned state before it is over. */
+  private syncedAt = new Map<number, number>();
 
   constructor(spec: TypedSpec, first: TraceGap) {
     this.owned = ownedStates(spec);
     this.firstGap = first;
     this.relations = new Set([...spec.states.values()].filter((st) => st.type.k === 'rel').map((st) => st.name));
+    this.scalars = new Set([...spec.states.values()].filter((st) => st.type.k !== 'rel' && st.type.k !== 'map' && st.type.k !== 'set').map((st) => st.name));
     this.taskKeys = new Map([...this.owned].map((n) => [n, spec.states.get(n)!.taskPositions.filter((p) => p >= 0)]));
   }
 
@@ -79,6 +89,7 @@ export class LostState {
     const c = Object.assign(Object.create(LostState.prototype) as LostState, this);
     c.touched = new Map(this.touched);
     c.synced = new Set(this.synced);
+    c.syncedAt = new Map(this.syncedAt);
     return c;
   }
 
@@ -86,6 +97,32 @@ export class LostState {
   sync(pid: number): void {
     this.touched.delete(pid);
     if (this.everyTask !== undefined) this.synced.add(pid);
+    this.syncedAt.set(pid, this.marks.now);
+  }
+
+  /** Event `ev` (after a gap) is about to run its rules: its place in the order of the marks. */
+  begin(): void {
+    this.marks.begin();
+  }
+
+  /**
+   * Event `ev`, whose rule read out-of-date state (`why`, the first cause), did not write the entry
+   * of `state` at `key` (parts `undefined` may be any value): had the lost events been seen, it might have.
+   */
+  skipped(state: string, key: readonly (Scalar | undefined)[], prov: TraceEvent | undefined, ev: TraceEvent, effect: Effect, why: string): void {
+    const p = this.taskKeys.get(state)?.[0];
+    const t = p === undefined ? undefined : key[p];
+    this.marks.skip(state, key, prov, ev, effect, why, typeof t === 'number' ? t : undefined);
+  }
+
+  /** Whether a write of `state` now could end a mark (else `written` need not be told). */
+  marked(state: string): boolean {
+    return this.marks.has(state);
+  }
+
+  /** The event under way (after a gap) wrote the entry of `state` at `key`. */
+  written(state: string, key: readonly Scalar[]): void {
+    this.marks.written(state, key);
   }
 
   /** Event `ev` (after a gap) ran rules that made `reads`: when one of them is stale, so is all it wrote. */
@@ -95,25 +132,57 @@ export class LostState {
     if (why !== undefined) this.derived.set(ev, why);
   }
 
-  /** Why a verdict that made `reads` cannot tell, when one of them may have been changed by a gap; else undefined. */
-  staleness(reads: readonly Read[], cause = false): string | undefined {
-    for (const r of reads) {
-      if (r.lost !== undefined) return r.lost;
-      if (r.how === 'call') continue;
-      if (r.store !== undefined && this.owned.has(r.store)) {
-        if (r.how === 'set') { const d = this.derivedReason(r, cause); if (d !== undefined) return d; continue; }
-        // An absent entry of a task the gap forgot (or of any task, for a walk not pinned to one) may be held still.
-        const g = this.ownedAbsence(r);
-        if (g !== undefined) return because(g, r);
-        continue;
-      }
-      if (this.anywhere !== undefined) return because(this.anywhere, r);
-      if (r.how === 'absent') return because(this.firstGap, r, this.relations.has(r.store ?? ''));
-      const g = r.ev === undefined ? this.firstGap : this.staleAfter.get(r.ev);
-      if (g !== undefined) return because(g, r);
-      if (r.how !== 'temporal') { const d = this.derivedReason(r, cause); if (d !== undefined) return d; }
+  /** Why a verdict that made `reads` (from index `from`) cannot tell, when one of them may have been changed by a gap; else undefined. */
+  staleness(reads: readonly Read[], cause = false, from = 0): string | undefined {
+    for (let i = from; i < reads.length; i++) {
+      const r = reads[i]!;
+      // (what a gap did to the entry read comes first: a mark is the reason only where nothing else is)
+      const why = this.readStaleness(r, cause, true) ?? (r.store !== undefined && this.marks.has(r.store) ? this.skippedReason(r, cause) : undefined);
+      if (why !== undefined) return why;
     }
     return undefined;
+  }
+
+  /** Whether `staleness` would give a reason (without making its words). */
+  stale(reads: readonly Read[], from = 0): boolean {
+    for (let i = from; i < reads.length; i++) {
+      const r = reads[i]!;
+      if (this.readStaleness(r, true, false) !== undefined) return true;
+      if (r.store !== undefined && this.marks.has(r.store) && this.skippedReason(r, true) !== undefined) return true;
+    }
+    return false;
+  }
+
+  /** `words`: false gives STALE for a reason that would have to be worded. */
+  private readStaleness(r: Read, cause: boolean, words: boolean): string | undefined {
+    const because = words ? becauseOf : staleOnly;
+    if (r.lost !== undefined) return r.lost;
+    if (r.how === 'call') return undefined;
+    if (r.store !== undefined && this.owned.has(r.store)) {
+      if (r.how === 'set') return this.derivedReason(r, cause);
+      // An absent entry of a task the gap forgot (or of any task, for a walk not pinned to one) may be held still.
+      const g = this.ownedAbsence(r);
+      return g === undefined ? undefined : because(g, r);
+    }
+    if (this.anywhere !== undefined) return because(this.anywhere, r);
+    if (r.how === 'absent') return because(this.firstGap, r, this.relations.has(r.store ?? ''));
+    const g = r.ev === undefined ? this.firstGap : this.staleAfter.get(r.ev);
+    if (g !== undefined) return because(g, r);
+    return r.how !== 'temporal' ? this.derivedReason(r, cause) : undefined;
+  }
+
+  /** For a read of an entry a rule that read out-of-date state may have written had it seen the lost events: why (`cause`: only the first cause). */
+  private skippedReason(r: Read, cause: boolean): string | undefined {
+    // (a read of a state of one value names no key: it has one, the empty one)
+    const key = r.key ?? (this.scalars.has(r.store!) ? NO_KEY : undefined);
+    const m = this.marks.find(r.store!, key, r.ev, r.how === 'set', (t) => this.syncedAt.get(t));
+    if (m === undefined) return undefined;
+    if (cause) return m.why;
+    const what = m.key.length === 0 ? r.store! : `${r.store!}[${m.key.map((k) => (k === undefined ? '*' : formatValue(k))).join(', ')}]`;
+    const verb = m.effect === 'removes' ? 'remove' : m.effect === 'adds' ? 'add' : 'set';
+    const line = r.how === 'set' && r.ev?.line !== undefined ? ` (line ${r.ev.line})` : '';
+    const who = m.ev === undefined ? 'a rule' : eventWords(m.ev);
+    return `${r.what}${line} may be out of date: ${who} did not ${verb} ${what} only because of what it read: ${m.why!}`;
   }
 
   /** For a read of what an event wrote from out-of-date state: why (`cause`: only the first cause). */
@@ -139,7 +208,10 @@ export class LostState {
   }
 }
 
-function because(g: TraceGap, r: Read, emptied = false): string {
+const STALE = 'stale';
+const staleOnly = (): string => STALE;
+
+function becauseOf(g: TraceGap, r: Read, emptied = false): string {
   const who = g.pids !== undefined ? `of task${g.pids.length === 1 ? '' : 's'} ${g.pids.join(', ')}`
     : g.cpu !== undefined ? `on CPU ${g.cpu}` : 'of every task';
   const at = g.file !== undefined ? `${g.file}:` : 'line ';

@@ -127,6 +127,8 @@ export function verdictJson(v: Verdict, sources: Map<string, string>): Record<st
 export function gapJson(g: TraceGap): Record<string, unknown> {
   return {
     kind: 'gap', reason: g.reason, file: g.file ?? null, line: g.line ?? null, seq: g.seq, cpu: g.cpu ?? null, pids: g.pids ?? null, lost: g.lost ?? null,
+    // (a loss that may lie anywhere in a span: its two ends, present only then)
+    ...(g.window === undefined ? {} : { window: g.window, ...(g.until === undefined ? {} : { until: g.until }) }),
   };
 }
 

@@ -3,7 +3,8 @@
  * KV0xx spec syntax · KV1xx names · KV2xx types · KV3xx trace ingest · KV4xx checker. Every code here is
  * emitted somewhere (test/diag/codes.test.ts). Violations and pending obligations are verdicts, not
  * diagnostics, and an internal error is exit code 70 with one line, so neither has a code. Lost events
- * are gaps (with the count in `lost`), and an invariant a capture cannot observe is a coverage
+ * are gaps (with the count in `lost`; a ring buffer that overwrote the capture's beginning is also a
+ * warning, KV322, as nothing else in a text report says it), and an invariant a capture cannot observe is a coverage
  * status of the summary (`not observable`), not a diagnostic.
  */
 export const DIAG_CODES = {
@@ -40,6 +41,7 @@ export const DIAG_CODES = {
   KV319: 'probe site printed as an address no symbol names',
   KV320: 'rwsems taken and never released anywhere in a capture',
   KV321: "a kernel layout parameter a capture does not show (the i_rwsem offset, the DCACHE_PAR_LOOKUP bit): the spec's default is used",
+  KV322: 'ring buffer overwritten: the first part of the capture is lost',
   KV325: 'ftrace records of one CPU later than the reorder window behind those of another (a file not merged in time order)',
   KV401: 'verdict unknown for the whole trace',
   KV402: 'failed evaluations the capture cannot confirm (unknown verdicts)',

@@ -64,6 +64,7 @@ export interface Read {
   /**
    * For an absent entry: its key, or for a walk of a state that found no more entries, the key
    * parts the walk was pinned to (the others undefined; no key at all for a walk of every entry).
+   * For an entry or edge found: its key.
    */
   key?: readonly (Scalar | undefined)[];
   /** Why this read cannot tell, found when it was made (a capture of `old(...)` at the call). */
@@ -128,9 +129,12 @@ class EntryRead implements Read {
   constructor(readonly store: string, private readonly entryKey: readonly Scalar[] | Entry, private readonly v: Scalar,
     readonly ev: TraceEvent | undefined) {}
 
+  get key(): readonly Scalar[] {
+    return Array.isArray(this.entryKey) ? this.entryKey as readonly Scalar[] : (this.entryKey as Entry).key();
+  }
+
   get what(): string {
-    const ks = Array.isArray(this.entryKey) ? this.entryKey as readonly Scalar[] : (this.entryKey as Entry).key();
-    return `${describeKey(this.store, ks)} = ${formatValue(this.v)}`;
+    return `${describeKey(this.store, this.key)} = ${formatValue(this.v)}`;
   }
 }
 
@@ -370,7 +374,11 @@ export function compileExpr(e: TExpr, ctx: CompileContext): Compiled {
         if (m) for (const to of m.keys()) out.add([to]);
         if (env.reads) {
           const name = rel.name;
-          if (m) for (const [to, prov] of m) env.reads.push({ what: `${name}: ${formatValue(k)} -> ${formatValue(to)}`, ev: prov, how: 'set', store: name });
+          if (m) {
+            for (const [to, prov] of m) {
+              env.reads.push({ what: `${name}: ${formatValue(k)} -> ${formatValue(to)}`, ev: prov, how: 'set', store: name, key: [k, to] });
+            }
+          }
           walkRead(env, rel.name, true, 0, k);
         }
         return out;
@@ -745,7 +753,9 @@ function successorFn(rel: TExpr, ctx: CompileContext): Successors {
     const m = node === null ? undefined : r.succ.get(node);
     if (env.reads) {
       if (m) {
-        for (const [to, prov] of m) env.reads.push({ what: `${r.name}: ${formatValue(node)} -> ${formatValue(to)}`, ev: prov, how: 'set', store: r.name, to });
+        for (const [to, prov] of m) {
+          env.reads.push({ what: `${r.name}: ${formatValue(node)} -> ${formatValue(to)}`, ev: prov, how: 'set', store: r.name, to, key: [node, to] });
+        }
       }
       walkRead(env, r.name, true, 0, node);
     }

@@ -36,6 +36,16 @@ describe('the JSON Schema of --format json', () => {
     expect(invalid(objs)).toEqual([]);
   });
 
+  it('gives a loss that may lie anywhere in a span its two ends (window, until), and validates them', async () => {
+    const objs = lines((await kinv(['check', '--format', 'json', 'traces/ftrace/lost-events.txt'])).stdout).filter((o) => o.kind === 'gap');
+    expect(objs.map((o) => [o.reason, o.line, o.window, o.until])).toEqual([
+      ['overwritten history', 3, 'opens', 10], ['buffer started', 5, undefined, undefined], ['lost events', 6, 'opens', 7],
+      ['lost events', 7, 'closes', undefined], ['line too big', 9, undefined, undefined], ['buffer started', 10, 'closes', undefined]]);
+    expect(invalid(objs)).toEqual([]);
+    expect(valid({ ...objs[0], window: 'starts' })).toBe(false);
+    expect(valid({ ...objs[0], until: 'ten' })).toBe(false);
+  });
+
   it('accepts what conform prints: a conformance and a non-conformance with its first event', async () => {
     const r = await kinv(['conform', '--format', 'json', '--d-add-ci', 'auto', 'traces/ftrace/kprobe-draft-d_add_ci.txt']);
     const objs = lines(r.stdout);

@@ -382,6 +382,7 @@ export class FtraceRecordReader {
         const cpu = sc.markerCpu >= 0 ? sc.markerCpu : undefined;
         // (a task last seen on another CPU may have run on this one in the lost span)
         if (sc.marker === 'lost') this.pairing.dropAll();
+        if (first) this.overwrote(sc.markerLost, lineNo);
         const opens = first && this.overwrittenUntil !== undefined;
         this.gap(MARKER_REASON[sc.marker]!, cpu, undefined, sc.markerLost >= 0 ? sc.markerLost : undefined, lineNo,
           this.lossOpened.has(lineNo) ? 'closes' : opens ? 'opens' : undefined, opens ? this.overwrittenUntil : undefined);
@@ -677,6 +678,22 @@ export class FtraceRecordReader {
     const hint = 'check a complete copy of the capture (a `trace` file is read whole, and nothing may be cut from it)';
     this.onDiagnostic(error('KV316', message, { at: { source: this.file, line: e.line, column: 1 } }, hint));
     this.gap('entries missing', undefined, undefined, n, this.stats.lines);
+  }
+
+  /**
+   * The header says the ring buffer overwrote `n` events: the capture begins after them, so what
+   * they did is a gap, and verdicts rest only on what follows. Said once, with where that begins.
+   */
+  private overwrote(n: number, lineNo: number): void {
+    const until = this.overwrittenUntil;
+    const whole = until !== undefined
+      ? `; until line ${until}, the first record of the CPU whose records start last, some CPU's events are missing as well:`
+        + ' tasks are judged from their first synchronising event after it'
+      : ': tasks are judged from their first synchronising event';
+    const message = `the ring buffer overwrote ${n >= 0 ? n : 'some'} event${n === 1 ? '' : 's'} before the log was read`
+      + ` (entries-written exceeds entries-in-buffer), so the capture's first part is lost${whole}`;
+    const hint = 'to keep the whole run, capture with a larger buffer_size_kb, or read trace_pipe while tracing';
+    this.onDiagnostic(warning('KV322', message, { at: { source: this.file, line: lineNo, column: 1 } }, hint));
   }
 
   /** Flushes the reorder window and reports suppressed diagnostics. Call once at the end. */

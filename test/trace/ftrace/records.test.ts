@@ -439,4 +439,16 @@ describe('overwritten ring buffers', () => {
   it('no such gap when nothing was overwritten', async () => {
     expect(await items(body('3/3'))).toEqual(['dr line 5', 'ur line 6', 'ur line 7']);
   });
+  const said = async (text: string, overwrittenUntil?: number) => {
+    const diags: Diagnostic[] = [];
+    async function* one(): AsyncGenerator<string> { yield text; }
+    for await (const batch of readFtraceRecords(one(), { file: 't', wanted: () => true, onDiagnostic: (d) => diags.push(d), overwrittenUntil })) void batch;
+    return diags.map((d) => [d.code, d.severity, d.at?.line, d.message.match(/overwrote (\d+) events/)?.[1], d.message.match(/until line (\d+)/)?.[1]]);
+  };
+  it('a warning says how many events the buffer overwrote, at the header, and from which line every CPU\'s history is whole', async () => {
+    expect(await said(body('3/40'), 6)).toEqual([['KV322', 'warning', 3, '37', '6']]);
+    // (without the line: one CPU's log, or no look ahead)
+    expect(await said(body('3/40'))).toEqual([['KV322', 'warning', 3, '37', undefined]]);
+    expect(await said(body('3/3'))).toEqual([]);
+  });
 });
