@@ -22,6 +22,7 @@ import { forgetTask } from './task-state.js';
 import { LostState } from './lost-state.js';
 import { Explainer, objectParts, verdictKey, type Verdict } from './explain.js';
 import { storesWrittenByHandler } from './store-writes.js';
+import { sortBy, sortStrings } from './sort-small.js';
 import { stateAbstraction, type StateAbstraction } from '../analysis/state-abstraction.js';
 
 export type { Verdict };
@@ -774,13 +775,13 @@ export class Engine {
       s.forEachEntry((e) => { if (typeof e.v === 'number') nums.push(e.v); return true; });
     }
     const rank = new Map<number, number>();
-    for (const n of nums.sort((p, q) => p - q)) if (!rank.has(n)) rank.set(n, rank.size);
+    for (const n of sortBy(nums, (p, q) => p - q)) if (!rank.has(n)) rank.set(n, rank.size);
     const out: string[] = [];
     for (const i of stores) {
       const s = this.rt.stores[i] as KeyedStore;
       const items: string[] = [];
       s.forEachEntry((e) => { items.push(`${e.key().join('\u0001')}=${typeof e.v === 'number' ? '#' + String(rank.get(e.v)) : String(e.v)}`); return true; });
-      out.push(i + ':' + items.sort().join(','));
+      out.push(i + ':' + sortStrings(items).join(','));
     }
     return 'Q:' + out.join('|');
   }
@@ -800,10 +801,10 @@ export class Engine {
         else loose.push(s);
       }
     });
-    stamps.sort((p, q) => p.idx - q.idx || (p.s < q.s ? -1 : p.s > q.s ? 1 : 0));
+    sortBy(stamps, byStamp);
     let ordered = '';
     for (let j = 0; j < stamps.length; j++) ordered += (j === 0 ? '' : stamps[j]!.idx === stamps[j - 1]!.idx ? '=' : ',') + stamps[j]!.s;
-    return 'T~' + loose.sort().join(',') + ';' + ordered;
+    return 'T~' + sortStrings(loose).join(',') + ';' + ordered;
   }
 
   /** A digest part's number (per compiled spec, as met). */
@@ -822,7 +823,7 @@ export class Engine {
       if (s.size === 0) return i + ':';
       const items: string[] = [];
       s.forEachEntry((e) => { items.push(`${e.key().join('\u0001')}=${String(e.v)}`); return true; });
-      return i + ':' + items.sort().join(',');
+      return i + ':' + sortStrings(items).join(',');
     }
     if (s instanceof Relation) return i + ':' + [...s.succ].flatMap(([a, m]) => [...m.keys()].map((b) => `${String(a)}>${String(b)}`)).sort().join(',');
     return i + ':' + String(s.v);
@@ -834,8 +835,17 @@ export class Engine {
    * unknown at the call. Two engines alike but for an open call's arguments step a return apart.
    */
   private framesPart(): string {
-    return 'F:' + [...this.frames].map(([p, fs]) => `${p}:${fs.map((f) => f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '')
-      + callArgsPart(f.call) + (f.unknown ? '?' : '')).join('>')}`).sort().join(';');
+    const tasks: string[] = [];
+    for (const [p, fs] of this.frames) {
+      let part = `${p}:`;
+      for (let j = 0; j < fs.length; j++) {
+        const f = fs[j]!;
+        part += (j === 0 ? '' : '>') + f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '');
+        part += callArgsPart(f.call) + (f.unknown ? '?' : '');
+      }
+      tasks.push(part);
+    }
+    return 'F:' + sortStrings(tasks).join(';');
   }
 
   /** The fingerprint's parts after the stores' but the open calls': past-time tables, unknown tasks, reported verdicts. */
@@ -855,7 +865,7 @@ export class Engine {
     this.rt.temporal.forEach((t, i) => {
       for (const [k, e] of t.last) stamps.push({ s: `${i}/${String(k)}${e.idx === this.idx - 1 ? '*' : ''}`, idx: e.idx });
     });
-    stamps.sort((p, q) => p.idx - q.idx || (p.s < q.s ? -1 : p.s > q.s ? 1 : 0));
+    sortBy(stamps, byStamp);
     let out = 'T:';
     for (let j = 0; j < stamps.length; j++) out += (j === 0 ? '' : stamps[j]!.idx === stamps[j - 1]!.idx ? '=' : ',') + stamps[j]!.s;
     return out;
@@ -867,7 +877,7 @@ export class Engine {
    * evaluation budget (not evaluated again).
    */
   private putRuntimeParts(units: typeof DIGEST_UNITS): void {
-    if (this.compiled.abstraction.usesTasks) units.put(this.partNumber('K:' + [...this.rt.tasks].sort((p, q) => p - q).join(',')));
+    if (this.compiled.abstraction.usesTasks) units.put(this.partNumber('K:' + sortBy([...this.rt.tasks], (p, q) => p - q).join(',')));
     if (this.overBudget.size > 0) units.put(this.partNumber('B:' + [...this.overBudget].sort().join(',')));
   }
 
@@ -1059,6 +1069,11 @@ class DigestUnits {
 }
 const DIGEST_UNITS = new DigestUnits();
 const CANONICAL_UNITS = new DigestUnits();
+
+/** The order of a past-time table's last matches in a digest: by event, then by text. */
+function byStamp(p: { s: string; idx: number }, q: { s: string; idx: number }): number {
+  return p.idx - q.idx || (p.s < q.s ? -1 : p.s > q.s ? 1 : 0);
+}
 
 /** A call's arguments as a fingerprint reads them: name and value of each, in the event's order, quoted (no two read alike). */
 function callArgsPart(call: TraceEvent): string {
