@@ -141,6 +141,12 @@ interface Sharing {
   parts: (number | undefined)[];
   /** The number of the open calls' digest part, undefined once a step may have changed them. */
   framesPart: number | undefined;
+  /**
+   * The number of the past-time tables' canonical part (`canonicalTemporalPart`), undefined once a
+   * step may have written a table; never kept when a `previously` reads one (its part then depends
+   * on the event number).
+   */
+  canonicalTemporal: number | undefined;
   /** The stores copied since the last digest: which, the shared store each copies, and its part. */
   copied: { i: number; from: Runtime['stores'][number]; part: number | undefined }[] | undefined;
   /** Which of the per-task sets and maps and the reported set are the engine's own (`OWN_*` bits). */
@@ -722,15 +728,15 @@ export class Engine {
       if (id === undefined) { id = this.partNumber(this.storePart(i)); x.parts[i] = id; }
       units.put(id);
     }
-    this.putLastParts(units, x, this.temporalPart());
+    this.putLastParts(units, x, this.partNumber(this.temporalPart()));
     return units.text();
   }
 
   /** The parts after the stores', alike in both digests but for the past-time tables' part (`temporal`). */
-  private putLastParts(units: typeof DIGEST_UNITS, x: NonNullable<typeof this.sharing>, temporal: string): void {
+  private putLastParts(units: typeof DIGEST_UNITS, x: NonNullable<typeof this.sharing>, temporal: number): void {
     if (x.framesPart === undefined) x.framesPart = this.partNumber(this.framesPart());
     units.put(x.framesPart);
-    units.put(this.partNumber(temporal));
+    units.put(temporal);
     units.put(this.partNumber(this.unknownPart()));
     this.putRuntimeParts(units);
     // The reported set only grows: its part is the same while its size is.
@@ -763,7 +769,12 @@ export class Engine {
       units.put(id);
     }
     if (a.seqStores.size) units.put(this.partNumber(this.seqPart(a.seqStores)));
-    this.putLastParts(units, x, this.canonicalTemporalPart(a));
+    let temporal = x.canonicalTemporal;
+    if (temporal === undefined) {
+      temporal = this.partNumber(this.canonicalTemporalPart(a));
+      if (a.previousTables.size === 0) x.canonicalTemporal = temporal;
+    }
+    this.putLastParts(units, x, temporal);
     return units.text();
   }
 
@@ -910,7 +921,8 @@ export class Engine {
     mine.ownSets = 0;
     e.sharing = {
       ownStore: new Array<number>(mine.ownStore.length).fill(0), ownTemporal: new Array<number>(mine.ownTemporal.length).fill(0), ownFrames: false,
-      parts: mine.parts.slice(), framesPart: mine.framesPart, copied: undefined, ownSets: 0, reportedPart: mine.reportedPart, reportedSize: mine.reportedSize,
+      parts: mine.parts.slice(), framesPart: mine.framesPart, canonicalTemporal: mine.canonicalTemporal, copied: undefined, ownSets: 0,
+      reportedPart: mine.reportedPart, reportedSize: mine.reportedSize,
     };
     e.newTasksUnknown = this.newTasksUnknown;
     e.noSync = this.noSync;
@@ -928,7 +940,7 @@ export class Engine {
       ownTemporal: new Array<number>(this.rt.temporal.length).fill(owned),
       ownFrames: owned === 1,
       parts: new Array<number | undefined>(this.rt.stores.length).fill(undefined),
-      framesPart: undefined, copied: undefined, ownSets: owned === 1 ? OWN_ALL_SETS : 0, reportedPart: undefined, reportedSize: 0,
+      framesPart: undefined, canonicalTemporal: undefined, copied: undefined, ownSets: owned === 1 ? OWN_ALL_SETS : 0, reportedPart: undefined, reportedSize: 0,
     };
     return this.sharing;
   }
@@ -1024,6 +1036,7 @@ export class Engine {
 
   private ownTemporal(t: number): void {
     const x = this.sharing!;
+    x.canonicalTemporal = undefined;
     if (x.ownTemporal[t] === 1) return;
     this.rt.temporal[t] = this.rt.temporal[t]!.clone();
     x.ownTemporal[t] = 1;
