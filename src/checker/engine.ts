@@ -35,6 +35,12 @@ interface Frame {
   /** Per capture: why it cannot tell (it read state a gap may have changed), when there was a gap before the call. */
   oldLost?: (string | undefined)[] | undefined;
   unknown: boolean;
+  /**
+   * The frame's part of the open calls' digest part but for `unknown` (its function, captures and
+   * call are fixed once the call's step is over), made at the first digest that reads it; copies
+   * of the frame (`ownFrames`) keep it.
+   */
+  part?: string;
 }
 
 export interface EngineOptions {
@@ -851,8 +857,8 @@ export class Engine {
       let part = `${p}:`;
       for (let j = 0; j < fs.length; j++) {
         const f = fs[j]!;
-        part += (j === 0 ? '' : '>') + f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '');
-        part += callArgsPart(f.call) + (f.unknown ? '?' : '');
+        f.part ??= f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '') + callArgsPart(f.call);
+        part += (j === 0 ? '' : '>') + f.part + (f.unknown ? '?' : '');
       }
       tasks.push(part);
     }
