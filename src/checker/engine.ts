@@ -23,6 +23,7 @@ import { LostState } from './lost-state.js';
 import { rulesAfterGap } from './rules-after-gap.js';
 import { Explainer, objectParts, verdictKey, type Verdict } from './explain.js';
 import { storesWrittenByHandler } from './store-writes.js';
+import { sortBy, sortStrings } from './sort-small.js';
 import { stateAbstraction, type StateAbstraction } from '../analysis/state-abstraction.js';
 
 export type { Verdict };
@@ -35,6 +36,12 @@ interface Frame {
   /** Per capture: why it cannot tell (it read state a gap may have changed), when there was a gap before the call. */
   oldLost?: (string | undefined)[] | undefined;
   unknown: boolean;
+  /**
+   * The frame's part of the open calls' digest part but for `unknown` (its function, captures and
+   * call are fixed once the call's step is over), made at the first digest that reads it; copies
+   * of the frame (`ownFrames`) keep it.
+   */
+  part?: string;
 }
 
 export interface EngineOptions {
@@ -141,6 +148,12 @@ interface Sharing {
   parts: (number | undefined)[];
   /** The number of the open calls' digest part, undefined once a step may have changed them. */
   framesPart: number | undefined;
+  /**
+   * The number of the past-time tables' canonical part (`canonicalTemporalPart`), undefined once a
+   * step may have written a table; never kept when a `previously` reads one (its part then depends
+   * on the event number).
+   */
+  canonicalTemporal: number | undefined;
   /** The stores copied since the last digest: which, the shared store each copies, and its part. */
   copied: { i: number; from: Runtime['stores'][number]; part: number | undefined }[] | undefined;
   /** Which of the per-task sets and maps and the reported set are the engine's own (`OWN_*` bits). */
@@ -721,15 +734,15 @@ export class Engine {
       if (id === undefined) { id = this.partNumber(this.storePart(i)); x.parts[i] = id; }
       units.put(id);
     }
-    this.putLastParts(units, x, this.temporalPart());
+    this.putLastParts(units, x, this.partNumber(this.temporalPart()));
     return units.text();
   }
 
   /** The parts after the stores', alike in both digests but for the past-time tables' part (`temporal`). */
-  private putLastParts(units: typeof DIGEST_UNITS, x: NonNullable<typeof this.sharing>, temporal: string): void {
+  private putLastParts(units: typeof DIGEST_UNITS, x: NonNullable<typeof this.sharing>, temporal: number): void {
     if (x.framesPart === undefined) x.framesPart = this.partNumber(this.framesPart());
     units.put(x.framesPart);
-    units.put(this.partNumber(temporal));
+    units.put(temporal);
     units.put(this.partNumber(this.unknownPart()));
     this.putRuntimeParts(units);
     // The reported set only grows: its part is the same while its size is.
@@ -762,7 +775,12 @@ export class Engine {
       units.put(id);
     }
     if (a.seqStores.size) units.put(this.partNumber(this.seqPart(a.seqStores)));
-    this.putLastParts(units, x, this.canonicalTemporalPart(a));
+    let temporal = x.canonicalTemporal;
+    if (temporal === undefined) {
+      temporal = this.partNumber(this.canonicalTemporalPart(a));
+      if (a.previousTables.size === 0) x.canonicalTemporal = temporal;
+    }
+    this.putLastParts(units, x, temporal);
     return units.text();
   }
 
@@ -774,13 +792,13 @@ export class Engine {
       s.forEachEntry((e) => { if (typeof e.v === 'number') nums.push(e.v); return true; });
     }
     const rank = new Map<number, number>();
-    for (const n of nums.sort((p, q) => p - q)) if (!rank.has(n)) rank.set(n, rank.size);
+    for (const n of sortBy(nums, (p, q) => p - q)) if (!rank.has(n)) rank.set(n, rank.size);
     const out: string[] = [];
     for (const i of stores) {
       const s = this.rt.stores[i] as KeyedStore;
       const items: string[] = [];
       s.forEachEntry((e) => { items.push(`${e.key().join('\u0001')}=${typeof e.v === 'number' ? '#' + String(rank.get(e.v)) : String(e.v)}`); return true; });
-      out.push(i + ':' + items.sort().join(','));
+      out.push(i + ':' + sortStrings(items).join(','));
     }
     return 'Q:' + out.join('|');
   }
@@ -800,10 +818,10 @@ export class Engine {
         else loose.push(s);
       }
     });
-    stamps.sort((p, q) => p.idx - q.idx || (p.s < q.s ? -1 : p.s > q.s ? 1 : 0));
+    sortBy(stamps, byStamp);
     let ordered = '';
     for (let j = 0; j < stamps.length; j++) ordered += (j === 0 ? '' : stamps[j]!.idx === stamps[j - 1]!.idx ? '=' : ',') + stamps[j]!.s;
-    return 'T~' + loose.sort().join(',') + ';' + ordered;
+    return 'T~' + sortStrings(loose).join(',') + ';' + ordered;
   }
 
   /** A digest part's number (per compiled spec, as met). */
@@ -822,7 +840,7 @@ export class Engine {
       if (s.size === 0) return i + ':';
       const items: string[] = [];
       s.forEachEntry((e) => { items.push(`${e.key().join('\u0001')}=${String(e.v)}`); return true; });
-      return i + ':' + items.sort().join(',');
+      return i + ':' + sortStrings(items).join(',');
     }
     if (s instanceof Relation) return i + ':' + [...s.succ].flatMap(([a, m]) => [...m.keys()].map((b) => `${String(a)}>${String(b)}`)).sort().join(',');
     return i + ':' + String(s.v);
@@ -834,8 +852,17 @@ export class Engine {
    * unknown at the call. Two engines alike but for an open call's arguments step a return apart.
    */
   private framesPart(): string {
-    return 'F:' + [...this.frames].map(([p, fs]) => `${p}:${fs.map((f) => f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '')
-      + callArgsPart(f.call) + (f.unknown ? '?' : '')).join('>')}`).sort().join(';');
+    const tasks: string[] = [];
+    for (const [p, fs] of this.frames) {
+      let part = `${p}:`;
+      for (let j = 0; j < fs.length; j++) {
+        const f = fs[j]!;
+        f.part ??= f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '') + callArgsPart(f.call);
+        part += (j === 0 ? '' : '>') + f.part + (f.unknown ? '?' : '');
+      }
+      tasks.push(part);
+    }
+    return 'F:' + sortStrings(tasks).join(';');
   }
 
   /** The fingerprint's parts after the stores' but the open calls': past-time tables, unknown tasks, reported verdicts. */
@@ -855,7 +882,7 @@ export class Engine {
     this.rt.temporal.forEach((t, i) => {
       for (const [k, e] of t.last) stamps.push({ s: `${i}/${String(k)}${e.idx === this.idx - 1 ? '*' : ''}`, idx: e.idx });
     });
-    stamps.sort((p, q) => p.idx - q.idx || (p.s < q.s ? -1 : p.s > q.s ? 1 : 0));
+    sortBy(stamps, byStamp);
     let out = 'T:';
     for (let j = 0; j < stamps.length; j++) out += (j === 0 ? '' : stamps[j]!.idx === stamps[j - 1]!.idx ? '=' : ',') + stamps[j]!.s;
     return out;
@@ -867,7 +894,7 @@ export class Engine {
    * evaluation budget (not evaluated again).
    */
   private putRuntimeParts(units: typeof DIGEST_UNITS): void {
-    if (this.compiled.abstraction.usesTasks) units.put(this.partNumber('K:' + [...this.rt.tasks].sort((p, q) => p - q).join(',')));
+    if (this.compiled.abstraction.usesTasks) units.put(this.partNumber('K:' + sortBy([...this.rt.tasks], (p, q) => p - q).join(',')));
     if (this.overBudget.size > 0) units.put(this.partNumber('B:' + [...this.overBudget].sort().join(',')));
   }
 
@@ -900,7 +927,8 @@ export class Engine {
     mine.ownSets = 0;
     e.sharing = {
       ownStore: new Array<number>(mine.ownStore.length).fill(0), ownTemporal: new Array<number>(mine.ownTemporal.length).fill(0), ownFrames: false,
-      parts: mine.parts.slice(), framesPart: mine.framesPart, copied: undefined, ownSets: 0, reportedPart: mine.reportedPart, reportedSize: mine.reportedSize,
+      parts: mine.parts.slice(), framesPart: mine.framesPart, canonicalTemporal: mine.canonicalTemporal, copied: undefined, ownSets: 0,
+      reportedPart: mine.reportedPart, reportedSize: mine.reportedSize,
     };
     e.newTasksUnknown = this.newTasksUnknown;
     e.noSync = this.noSync;
@@ -918,7 +946,7 @@ export class Engine {
       ownTemporal: new Array<number>(this.rt.temporal.length).fill(owned),
       ownFrames: owned === 1,
       parts: new Array<number | undefined>(this.rt.stores.length).fill(undefined),
-      framesPart: undefined, copied: undefined, ownSets: owned === 1 ? OWN_ALL_SETS : 0, reportedPart: undefined, reportedSize: 0,
+      framesPart: undefined, canonicalTemporal: undefined, copied: undefined, ownSets: owned === 1 ? OWN_ALL_SETS : 0, reportedPart: undefined, reportedSize: 0,
     };
     return this.sharing;
   }
@@ -1014,6 +1042,7 @@ export class Engine {
 
   private ownTemporal(t: number): void {
     const x = this.sharing!;
+    x.canonicalTemporal = undefined;
     if (x.ownTemporal[t] === 1) return;
     this.rt.temporal[t] = this.rt.temporal[t]!.clone();
     x.ownTemporal[t] = 1;
@@ -1059,6 +1088,11 @@ class DigestUnits {
 }
 const DIGEST_UNITS = new DigestUnits();
 const CANONICAL_UNITS = new DigestUnits();
+
+/** The order of a past-time table's last matches in a digest: by event, then by text. */
+function byStamp(p: { s: string; idx: number }, q: { s: string; idx: number }): number {
+  return p.idx - q.idx || (p.s < q.s ? -1 : p.s > q.s ? 1 : 0);
+}
 
 /** A call's arguments as a fingerprint reads them: name and value of each, in the event's order, quoted (no two read alike). */
 function callArgsPart(call: TraceEvent): string {

@@ -10,8 +10,10 @@ import type { TraceEvent } from '../trace/event.js';
 import { listChooser, type Chooser } from './chooser.js';
 import { initialState, live, runnable, step, type ModelState, type Scenario } from './model.js';
 import { rwsemStepNext } from './rwsem.js';
-import { eventsKey } from './key-code.js';
-import { cloneState, LOCAL_POINTS, stateKey } from './state.js';
+import { eventsKey, KeyWriter } from './key-code.js';
+import { KeySet } from './key-set.js';
+import { NO_PICKS, SearchTree, type PathStep } from './search-tree.js';
+import { cloneState, LOCAL_POINTS, writeStateKey } from './state.js';
 import type { Deadlock } from './simulate.js';
 import { deadlockCycle, taskWaits } from './wait-for.js';
 
@@ -59,39 +61,20 @@ export interface ExploreOptions {
 }
 
 /**
- * A search node; the path to it is kept as parent links. A node's model and monitor state are
- * dropped once it is expanded, so what stays for the whole search is its step: which task, and the
- * step's own choices. A counterexample's choices and events are those steps replayed (`pathOf`).
+ * A node of the frontier: its model and monitor state, which it holds until it is expanded; what
+ * stays for the whole search is its step, in the search tree (`SearchTree`). A counterexample's
+ * choices and events are its path's steps replayed (`pathOf`).
  */
 interface Node {
-  state: ModelState | undefined;
+  state: ModelState;
   monitor: IncrementalChecker | undefined;
   /** The monitor's fingerprint as a small number (see `fpId`); successors by event-free steps share the monitor. */
   fingerprint: number;
   /** The monitor's abstract fingerprint's number (the visited set's); `fingerprint` when the search is exact. */
   merged: number;
-  parent: Node | undefined;
+  /** The node's number in the search tree. */
+  id: number;
   depth: number;
-  /** The step was an ample (task-local) step chosen by partial-order reduction. */
-  local: boolean;
-  /** The task that took the step (-1 at the root). */
-  task: number;
-  /** The step's own choices (faults, stealing, hand-off), without the scheduling one. */
-  picks: number[];
-}
-
-/** The picks of a step that drew no choice (most steps): one array for all. */
-const NO_PICKS: number[] = [];
-
-/** One step of a counterexample's path: which task, whether partial-order reduction chose it alone, its own choices. */
-interface PathStep { task: number; local: boolean; picks: number[] }
-
-function stepsOf(n: Node, extra?: PathStep): PathStep[] {
-  const out: PathStep[] = [];
-  for (let x: Node | undefined = n; x && x.task >= 0; x = x.parent) out.push({ task: x.task, local: x.local, picks: x.picks });
-  out.reverse();
-  if (extra) out.push(extra);
-  return out;
 }
 
 /**
@@ -120,15 +103,15 @@ function shorten(sc: Scenario, c: Counterexample, steps: PathStep[]): void {
 }
 
 /**
- * The choices and events of the path to `n`, and of one step more (`extra`): the path's steps run
- * again from the initial state, each task drawing its own choices again (the model is deterministic
- * given them), its events named by their line in the replayed trace as the search names them.
+ * The choices and events of a path (`SearchTree.steps`): its steps run again from the initial
+ * state, each task drawing its own choices again (the model is deterministic given them), its
+ * events named by their line in the replayed trace as the search names them.
  */
-function pathOf(sc: Scenario, n: Node, extra?: PathStep): { choices: number[]; events: TraceEvent[] } {
+function pathOf(sc: Scenario, steps: PathStep[]): { choices: number[]; events: TraceEvent[] } {
   const s = initialState(sc);
   const choices: number[] = [];
   const events: TraceEvent[] = [];
-  for (const st of stepsOf(n, extra)) {
+  for (const st of steps) {
     const r = runnable(s);
     if (r.length > 1) choices.push(r.indexOf(st.task));
     choices.push(...st.picks);
@@ -164,6 +147,13 @@ function probe(prefix: number[]): Chooser & { log: { n: number; pick: number }[]
   };
 }
 
+/** `monitor`'s copy after `events` (its verdicts were taken when the transition was first stepped). */
+function stepAgain(monitor: IncrementalChecker, events: TraceEvent[]): IncrementalChecker {
+  const m = monitor.clone();
+  for (const e of events) m.step(e);
+  return m;
+}
+
 const NO_CHOICE: Chooser = {
   choose(n) {
     if (n <= 1) return 0;
@@ -176,7 +166,9 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
   const maxDepth = opts.maxDepth ?? 200;
   const maxStates = opts.maxStates ?? 200_000;
   const por = opts.por === true;
-  const seen = new Set<string>();
+  const seen = new KeySet();
+  const tree = new SearchTree();
+  const key = new KeyWriter();
   const found = new Map<string, Counterexample>();
   /** Under partial-order reduction, each counterexample's steps (see `shorten`). */
   const paths = new Map<Counterexample, PathStep[]>();
@@ -187,8 +179,13 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
     if (id === undefined) { id = fingerprints.size; fingerprints.set(fp, id); }
     return id;
   };
-  /** This level's monitor transitions: (fingerprint, events) → the monitor after, its fingerprint, its verdicts. */
-  const transitions = new Map<string, { monitor: IncrementalChecker; fp: number; merged: number; violations: Verdict[] }>();
+  /**
+   * This level's monitor transitions: (fingerprint, events) → the fingerprint after, its merged
+   * number, its verdicts. The monitor after is kept (in `monitors`) only once a new state needs it:
+   * most transitions lead to states seen already, and their monitors, held to the level's end,
+   * were most of what the garbage collector copied.
+   */
+  const transitions = new Map<string, { fp: number; merged: number; violations: Verdict[] }>();
   /** The next level's monitors by fingerprint. */
   const monitors = new Map<number, IncrementalChecker>();
   const rootMonitor = opts.monitor?.();
@@ -204,24 +201,34 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
   };
   const rootFp = fpId(rootMonitor ? rootMonitor.fingerprint() : '');
   const root: Node = {
-    state: initialState(sc), monitor: rootMonitor, fingerprint: rootFp, merged: rootMonitor ? mergedId(rootMonitor, rootFp) : rootFp, parent: undefined,
-    depth: 0, local: false, task: -1, picks: NO_PICKS,
+    state: initialState(sc), monitor: rootMonitor, fingerprint: rootFp, merged: rootMonitor ? mergedId(rootMonitor, rootFp) : rootFp, id: 0, depth: 0,
   };
-  seen.add(stateKey(root.state!, root.merged));
-  let frontier: Node[] = [root];
+  writeStateKey(key.start(), root.state);
+  key.put(root.merged);
+  seen.add(key);
+  let frontier: (Node | undefined)[] = [root];
   let explored = 0;
   let depth = 0;
   let cut: ExploreResult['cut'];
   const done = (): boolean => opts.first === true && found.size > 0;
 
-  /** Adds the successor unless it was seen; false when the state bound stopped it. */
-  const admit = (next: Node[], child: Node): void => {
+  /** Whether a successor's state is new; a new one is added to the visited set, unless the state bound stops it. */
+  const claim = (state: ModelState, merged: number): boolean => {
     // Two nodes with one key are one state: the first keeps its own monitor, which alone its path's events step.
-    const key = stateKey(child.state!, child.merged);
-    if (seen.has(key)) return;
-    if (seen.size >= maxStates) { cut = 'states'; return; }
-    seen.add(key);
-    next.push(child);
+    writeStateKey(key.start(), state);
+    key.put(merged);
+    if (seen.size >= maxStates) {
+      if (!seen.has(key)) cut = 'states';
+      return false;
+    }
+    return seen.add(key);
+  };
+  /** Adds the successor of `parent` by a step of `task` unless its state was seen or the state bound stops it. */
+  const admit = (
+    next: Node[], parent: Node, task: number, local: boolean, picks: number[],
+    state: ModelState, monitor: IncrementalChecker | undefined, fingerprint: number, merged: number,
+  ): void => {
+    if (claim(state, merged)) next.push({ state, monitor, fingerprint, merged, id: tree.add(parent.id, task, local, picks), depth: parent.depth + 1 });
   };
 
   /**
@@ -232,7 +239,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
    * runs at most two local steps in a row (LOCAL_POINTS), so no cycle is made of ample steps only.
    */
   const ample = (node: Node, r: number[], next: Node[]): boolean => {
-    const s = node.state!;
+    const s = node.state;
     for (let k = 0; k < r.length; k++) {
       if (!localStepNext(s, r[k]!)) continue;
       const state = cloneState(s, r[k]!);
@@ -240,10 +247,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
       step(sc, state, r[k]!, NO_CHOICE, events);
       // These points read only the task's own variables, so whether the step emits is theirs to decide.
       if (events.length) continue;
-      admit(next, {
-        state, monitor: node.monitor, fingerprint: node.fingerprint, merged: node.merged, parent: node,
-        depth: node.depth + 1, local: true, task: r[k]!, picks: NO_PICKS,
-      });
+      admit(next, node, r[k]!, true, NO_PICKS, state, node.monitor, node.fingerprint, node.merged);
       return true;
     }
     return false;
@@ -251,36 +255,29 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
 
   while (frontier.length && !done()) {
     const next: Node[] = [];
-    for (const node of frontier) {
+    for (let f = 0; f < frontier.length; f++) {
       if (done()) break;
+      const node = frontier[f]!;
+      // Expanded once: the frontier lets go of the node's model and monitor state.
+      frontier[f] = undefined;
       explored++;
       if ((explored & 1023) === 0) opts.onProgress?.({ explored, distinct: seen.size, depth: node.depth });
-      const s = node.state!;
-      // Expanded once: what the node keeps from here on is its step (for the path).
-      node.state = undefined;
+      const s = node.state;
       const nodeMonitor = node.monitor;
-      node.monitor = undefined;
       // A finished run: obligations left open would be pending, which is not a counterexample.
       if (!live(s)) continue;
       const r = runnable(s);
       if (r.length === 0) {
         if (!found.has('no_deadlock')) {
           const deadlock = { cycle: deadlockCycle(s), waits: taskWaits(s) };
-          const c: Counterexample = { invariant: 'no_deadlock', verdict: undefined, deadlock, ...pathOf(sc, node), depth: node.depth };
+          const c: Counterexample = { invariant: 'no_deadlock', verdict: undefined, deadlock, ...pathOf(sc, tree.steps(node.id)), depth: node.depth };
           found.set('no_deadlock', c);
-          if (por) paths.set(c, stepsOf(node));
+          if (por) paths.set(c, tree.steps(node.id));
         }
         continue;
       }
       if (node.depth >= maxDepth) { cut = 'depth'; continue; }
-      if (por) {
-        node.state = s;
-        node.monitor = nodeMonitor;
-        const took = ample(node, r, next);
-        node.state = undefined;
-        node.monitor = undefined;
-        if (took) continue;
-      }
+      if (por && ample(node, r, next)) continue;
       for (let k = 0; k < r.length; k++) {
         // Enumerate every combination of the step's internal choices by re-running it from a copy.
         const pending: number[][] = [[]];
@@ -306,17 +303,15 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
             // Both go by the exact fingerprint: a monitor is stepped only with events of runs it is exact for.
             const sig = eventsKey(fingerprint, events);
             let t = transitions.get(sig);
+            let stepped: IncrementalChecker | undefined;
             if (t === undefined) {
-              const m = monitor.clone();
+              stepped = monitor.clone();
               const vs: Verdict[] = [];
-              for (const e of events) vs.push(...m.step(e));
-              const fp = fpId(m.fingerprint());
-              const same = monitors.get(fp);
-              if (same === undefined) monitors.set(fp, m);
-              t = { monitor: same ?? m, fp, merged: mergedId(same ?? m, fp), violations: vs };
+              for (const e of events) vs.push(...stepped.step(e));
+              const fp = fpId(stepped.fingerprint());
+              t = { fp, merged: mergedId(monitors.get(fp) ?? stepped, fp), violations: vs };
               transitions.set(sig, t);
             }
-            monitor = t.monitor;
             fingerprint = t.fp;
             merged = t.merged;
             // Record the first (shortest) counterexample of each invariant and keep exploring past it:
@@ -325,16 +320,23 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
             // merges with this one would have been the only other chance to record it at this depth.
             for (const violation of t.violations) {
               if (found.has(violation.invariant)) continue;
+              const steps = tree.steps(node.id, { task: r[k]!, local: false, picks });
               const c: Counterexample = {
-                invariant: violation.invariant, verdict: violation, deadlock: undefined, ...pathOf(sc, node, { task: r[k]!, local: false, picks }),
-                depth: node.depth + 1,
+                invariant: violation.invariant, verdict: violation, deadlock: undefined, ...pathOf(sc, steps), depth: node.depth + 1,
               };
               found.set(violation.invariant, c);
-              if (por) paths.set(c, stepsOf(node, { task: r[k]!, local: false, picks }));
+              if (por) paths.set(c, steps);
               if (opts.first === true) break;
             }
-          }
-          admit(next, { state, monitor, fingerprint, merged, parent: node, depth: node.depth + 1, local: false, task: r[k]!, picks });
+            if (!claim(state, merged)) continue;
+            // A transition taken before whose states were all seen kept no monitor: it is stepped again.
+            monitor = monitors.get(fingerprint);
+            if (monitor === undefined) {
+              monitor = stepped ?? stepAgain(nodeMonitor!, events);
+              monitors.set(fingerprint, monitor);
+            }
+          } else if (!claim(state, merged)) continue;
+          next.push({ state, monitor, fingerprint, merged, id: tree.add(node.id, r[k]!, false, picks), depth: node.depth + 1 });
         }
       }
     }

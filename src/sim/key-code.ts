@@ -31,25 +31,40 @@ function unkeyable(x: unknown): never {
 
 /**
  * Appends the numbers of a key, each as one UTF-16 unit below 0x8000, else two, the first marked (a
- * prefix code; numbers stay below 2^30). A writer's buffer is reused from key to key.
+ * prefix code; numbers stay below 2^30). A writer's buffer is reused from key to key; a key is read
+ * as a string (`text`) or, by the visited set (`KeySet`), as its units and their hash.
  */
 export class KeyWriter {
-  private readonly units: number[] = [];
-  private n = 0;
-  start(): this { this.n = 0; return this; }
+  buffer = new Uint16Array(256);
+  length = 0;
+  start(): this { this.length = 0; return this; }
   put(n: number): void {
-    if (n < 0x8000) this.units[this.n++] = n;
-    else { this.units[this.n++] = 0x8000 | (n >>> 15); this.units[this.n++] = n & 0x7fff; }
+    if (this.length + 2 > this.buffer.length) this.grow();
+    if (n < 0x8000) this.buffer[this.length++] = n;
+    else { this.buffer[this.length++] = 0x8000 | (n >>> 15); this.buffer[this.length++] = n & 0x7fff; }
   }
   value(x: unknown): void { this.put(code(x)); }
   text(): string {
-    const u = this.units;
-    u.length = this.n;
+    const u = this.buffer;
     let out = '';
     // In slices: an apply of a long array to String.fromCharCode could overflow the stack.
-    if (u.length <= 4096) return String.fromCharCode.apply(null, u);
-    for (let i = 0; i < u.length; i += 4096) out += String.fromCharCode.apply(null, u.slice(i, i + 4096));
+    for (let i = 0; i < this.length; i += 4096) out += String.fromCharCode.apply(null, u.subarray(i, Math.min(this.length, i + 4096)) as unknown as number[]);
     return out;
+  }
+  /** A 32-bit hash of the units (FNV-1a over each unit, then a final mix). */
+  hash(): number {
+    const u = this.buffer;
+    let h = 0x811c9dc5 | 0;
+    for (let i = 0; i < this.length; i++) h = Math.imul(h ^ u[i]!, 0x01000193);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    h ^= h >>> 12;
+    return h;
+  }
+  private grow(): void {
+    const next = new Uint16Array(this.buffer.length * 2);
+    next.set(this.buffer);
+    this.buffer = next;
   }
 }
 

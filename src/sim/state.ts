@@ -219,6 +219,13 @@ function keyCount(r: object): number {
  */
 export function stateKey(s: ModelState, suffix?: number): string {
   const w = KEY.start();
+  writeStateKey(w, s);
+  if (suffix !== undefined) w.put(suffix);
+  return w.text();
+}
+
+/** Writes `stateKey`'s units to `w` (after what it holds): the visited set takes them as they are, without the string. */
+export function writeStateKey(w: KeyWriter, s: ModelState): void {
   for (const id in s.locks) {
     const l = s.locks[id]!;
     w.value(id);
@@ -247,6 +254,4 @@ export function stateKey(s: ModelState, suffix?: number): string {
     w.put(defined);
     for (const n in v) if (v[n] !== undefined) { w.value(n); w.value(v[n]); }
   }
-  if (suffix !== undefined) w.put(suffix);
-  return w.text();
 }

@@ -92,6 +92,33 @@ describe('the digest', () => {
   });
 });
 
+describe('the abstract fingerprint', () => {
+  for (const [dAddCi, order, seed] of [['draft', 'current', 3], ['mainline', 'new', 5], ['fixed', 'current', 8]] as const) {
+    it(`of a clone stepped on, and along a run, is what a monitor that saw the run from the start gives first (trio ${dAddCi}/${order})`, () => {
+      const make = bundledChecker({ order });
+      const { events } = simulate(SCENARIOS.trio!({ dAddCi, order }), seededChooser(seed));
+      // From scratch: a monitor fed events 0..i whose first digest is taken after them, with nothing kept from an earlier one.
+      const fresh = events.map((_, i) => {
+        const m = make();
+        for (const e of events.slice(0, i + 1)) m.step(e);
+        return m.abstractFingerprint!();
+      });
+      expect(new Set(fresh).size).toBeGreaterThan(events.length / 4);
+      const whole = make();
+      for (let cut = 0; cut < events.length; cut += 3) {
+        const original = make();
+        for (const e of events.slice(0, cut)) { original.step(e); original.abstractFingerprint!(); }
+        const c = original.clone();
+        for (let i = cut; i < events.length; i++) {
+          c.step(events[i]!);
+          expect(c.abstractFingerprint!()).toBe(fresh[i]);
+        }
+      }
+      events.forEach((e, i) => { whole.step(e); expect(whole.abstractFingerprint!()).toBe(fresh[i]); });
+    });
+  }
+});
+
 describe('counters of clones', () => {
   it('are copies for an engine clone, and the original\'s for a checker clone (which shows none)', () => {
     const make = bundledChecker({ order: 'current' });

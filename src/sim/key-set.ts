@@ -1,0 +1,89 @@
+/**
+ * The visited set of exploration: keys (lists of 16-bit units, `KeyWriter`'s) held end to end in
+ * one typed array, found by open addressing on their hashes. A search keeps hundreds of thousands
+ * of keys for its whole run; as strings in a `Set` each was a string and an entry the garbage
+ * collector walked at every full collection, and each lookup first built the string. Keys are
+ * compared unit by unit on a hash match, so two keys are one entry exactly when they are equal.
+ */
+import type { KeyWriter } from './key-code.js';
+
+export class KeySet {
+  /** The keys, each as its length and then its units. */
+  private units = new Uint16Array(1 << 16);
+  private end = 0;
+  /** Per slot: 1 + the offset of its key in `units`, 0 when the slot is free. */
+  private slots = new Int32Array(1 << 12);
+  /** Per slot: its key's hash, compared before the key. */
+  private hashes = new Int32Array(1 << 12);
+  size = 0;
+
+  /** Whether the writer's key is in the set. */
+  has(w: KeyWriter): boolean {
+    return this.slots[this.find(w, w.hash())] !== 0;
+  }
+
+  /** Adds the writer's key; false when it was there already. */
+  add(w: KeyWriter): boolean {
+    const n = w.length;
+    const buf = w.buffer;
+    const h = w.hash();
+    const i = this.find(w, h);
+    if (this.slots[i] !== 0) return false;
+    // A key of more than 0xffff units would not fit its length unit (a state of thousands of tasks).
+    if (n > 0xffff) throw new Error('internal: a state key too long for the visited set');
+    if (this.end + n + 1 > this.units.length) this.growUnits(this.end + n + 1);
+    const off = this.end;
+    this.units[off] = n;
+    this.units.set(buf.subarray(0, n), off + 1);
+    this.end = off + n + 1;
+    this.slots[i] = off + 1;
+    this.hashes[i] = h;
+    this.size++;
+    // At most half full, so probe runs stay short.
+    if (2 * this.size > this.slots.length) this.rehash();
+    return true;
+  }
+
+  /** The slot of the writer's key (hash `h`), or the free slot where it would go. */
+  private find(w: KeyWriter, h: number): number {
+    const mask = this.slots.length - 1;
+    let i = h & mask;
+    for (;;) {
+      const at = this.slots[i]!;
+      if (at === 0 || (this.hashes[i] === h && this.equal(at - 1, w.buffer, w.length))) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  private equal(off: number, buf: Uint16Array, n: number): boolean {
+    const u = this.units;
+    if (u[off] !== n) return false;
+    for (let k = 0; k < n; k++) if (u[off + 1 + k] !== buf[k]) return false;
+    return true;
+  }
+
+  private growUnits(need: number): void {
+    let len = this.units.length * 2;
+    while (len < need) len *= 2;
+    const next = new Uint16Array(len);
+    next.set(this.units.subarray(0, this.end));
+    this.units = next;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const hashes = new Int32Array(slots.length);
+    const mask = slots.length - 1;
+    for (let j = 0; j < this.slots.length; j++) {
+      const at = this.slots[j]!;
+      if (at === 0) continue;
+      const h = this.hashes[j]!;
+      let i = h & mask;
+      while (slots[i] !== 0) i = (i + 1) & mask;
+      slots[i] = at;
+      hashes[i] = h;
+    }
+    this.slots = slots;
+    this.hashes = hashes;
+  }
+}
