@@ -28,6 +28,13 @@ function ownedStates(spec: TypedSpec): ReadonlySet<string> {
 export class LostState {
   /** Per event that wrote state present at a gap (or deleted it, or matched a past-time table): the first such gap. */
   private readonly staleAfter = new WeakMap<TraceEvent, TraceGap>();
+  /**
+   * The first gap marked every event behind the state then (afterGap); the events whose rules ran
+   * since the last gap are all a later gap has to mark: a gap per task of a tie across CPUs comes
+   * thousands of times in a capture, and a walk of the whole state at each was most of its check.
+   */
+  private scanned = false;
+  private since: TraceEvent[] = [];
   /** Per event after a gap whose rules read state a gap may have changed: why (what it wrote rests on that). */
   private readonly derived = new WeakMap<TraceEvent, string>();
   private readonly firstGap: TraceGap;
@@ -66,6 +73,14 @@ export class LostState {
     if (g.pids === undefined) { this.everyTask = g; this.synced.clear(); }
     for (const p of pids) this.touched.set(p, g);
     const mark = (ev: TraceEvent | undefined): void => { if (ev !== undefined && !this.staleAfter.has(ev)) this.staleAfter.set(ev, g); };
+    if (this.scanned) {
+      // What is behind the state now and was not at the gap before: the events since, whose rules
+      // ran (derive) — at most what they wrote, deleted or matched, and it is read through them.
+      for (const ev of this.since) mark(ev);
+      this.since = [];
+      return;
+    }
+    this.scanned = true;
     states.forEach((st, i) => {
       if (this.owned.has(st.name)) return;
       const s = rt.stores[i];
@@ -90,6 +105,7 @@ export class LostState {
     c.touched = new Map(this.touched);
     c.synced = new Set(this.synced);
     c.syncedAt = new Map(this.syncedAt);
+    c.since = [...this.since];
     return c;
   }
 
@@ -127,6 +143,7 @@ export class LostState {
 
   /** Event `ev` (after a gap) ran rules that made `reads`: when one of them is stale, so is all it wrote. */
   derive(ev: TraceEvent, reads: readonly Read[]): void {
+    this.since.push(ev);
     // (the first cause, not a chain of computations from it)
     const why = this.staleness(reads, true);
     if (why !== undefined) this.derived.set(ev, why);
