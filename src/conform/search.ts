@@ -289,7 +289,8 @@ export class DirSearch {
     };
     for (const c of this.cands) visit(c);
     // A release's wake-up of queued readers may be beaten by a spinning writer: the readers stay
-    // queued (of each state a candidate stands for with its undecided readers decided).
+    // queued, the undecided ones undecided (beforeWriterSteal); where every reader the wake-up
+    // granted is undecided, the states in which none was granted have no such step (someQueued).
     if (o.ev === 'rel') {
       for (let k = out.length - 1; k >= 0; k--) {
         const c = out[k]!;
@@ -301,7 +302,7 @@ export class DirSearch {
         else for (const e of this.someQueued(d, m)) out.push(e);
       }
     }
-    return { next: this.joined(dedupe(this.fastDedupe, out)), bound };
+    return { next: dedupe(this.fastDedupe, out), bound };
   }
 
   /**
@@ -439,116 +440,6 @@ export class DirSearch {
     l.queue[n] = { pid: last.pid, mode: last.mode, maybe: true };
     cand.und = [...before.und ?? [], { pid: t.pid, t: b.tasks[j]!, kind: before.kind[j]!, held: before.held[j]!, pend: before.pend[j]! }];
     return cand;
-  }
-
-  /**
-   * The candidates with every two that are the two states of one waiter's decision (decide) made
-   * one candidate with that waiter undecided: the one where it is queued (or, granted while
-   * queued, holds the lock shared) and the one where its request is still undecided, equal in all
-   * else. Each joined candidate is checked by deciding it again: it stands for exactly the two.
-   */
-  private joined(cs: Candidate[]): Candidate[] {
-    if (this.limits.eager === true || cs.length < 2) return cs;
-    let cur = cs;
-    for (;;) {
-      const next = this.joinOnce(cur);
-      if (next === cur) return cur;
-      cur = next;
-    }
-  }
-
-  private joinOnce(cs: Candidate[]): Candidate[] {
-    // The states whose request is not yet decided first: most candidates have none, and a waiter
-    // decided queued is looked at only when some candidate has it not yet decided.
-    type Side = { k: number; j: number; pid: number; h: number };
-    const later: Side[] = [];
-    const pids = new Set<number>();
-    for (let k = 0; k < cs.length; k++) {
-      const c = cs[k]!;
-      const l = c.s.locks[this.dir]!;
-      for (let j = 0; j < c.s.tasks.length; j++) {
-        if (c.req[j] !== 1) continue;
-        const pid = c.s.tasks[j]!.pid;
-        if (l.writer === pid || l.readers.includes(pid) || l.queue.some((q) => q.pid === pid) || c.und?.some((u) => u.pid === pid) === true) continue;
-        later.push({ k, j, pid, h: mix(stateHash(c, j), pid) });
-        pids.add(pid);
-      }
-    }
-    if (later.length === 0) return cs;
-    const decided = new Map<number, Side[]>();
-    for (let k = 0; k < cs.length; k++) {
-      const c = cs[k]!;
-      if (!isEmpty(c.s.hashed)) continue;
-      const l = c.s.locks[this.dir]!;
-      for (let j = 0; j < c.s.tasks.length; j++) {
-        const t = c.s.tasks[j]!;
-        const pid = t.pid;
-        if (!pids.has(pid) || c.req[j] !== 0 || c.pend[j]!.length !== 0 || t.waitLock !== this.dir) continue;
-        if (c.und?.some((u) => u.pid === pid) === true) continue;
-        const at = l.queue.findIndex((q) => q.pid === pid);
-        const queued = at >= 0 && l.queue[at]!.maybe !== true && t.status === 'lock' && !t.granted;
-        const granted = at < 0 && t.granted && t.status === 'run' && t.waitMode === 'R' && l.readers.includes(pid) && l.maybeReaders?.includes(pid) !== true;
-        if (!queued && !granted) continue;
-        const h = mix(stateHash(c, j), pid);
-        const list = decided.get(h);
-        if (list === undefined) decided.set(h, [{ k, j, pid, h }]); else list.push({ k, j, pid, h });
-      }
-    }
-    if (decided.size === 0) return cs;
-    const gone = new Set<number>();
-    const made = new Map<number, Candidate>();
-    for (const b of later) {
-      if (gone.has(b.k)) continue;
-      for (const a of decided.get(b.h) ?? []) {
-        if (gone.has(a.k) || a.k === b.k || a.pid !== b.pid || a.j !== b.j) continue;
-        if (!sameState(this.withoutWaiter(cs[a.k]!, a.j), this.withoutWaiter(cs[b.k]!, b.j))) continue;
-        const c = this.join(cs[a.k]!, cs[b.k]!, a.j);
-        if (c === undefined) continue;
-        gone.add(a.k);
-        gone.add(b.k);
-        made.set(Math.min(a.k, b.k), c);
-        break;
-      }
-    }
-    if (gone.size === 0) return cs;
-    const out: Candidate[] = [];
-    for (let k = 0; k < cs.length; k++) {
-      const m = made.get(k);
-      if (m !== undefined) out.push(m); else if (!gone.has(k)) out.push(cs[k]!);
-    }
-    return out;
-  }
-
-  /** Candidate `c` without task j and its place in the lock (for comparing the rest). */
-  private withoutWaiter(c: Candidate, j: number): Candidate {
-    const d = clone(c, this.own(NONE));
-    const pid = d.s.tasks[j]!.pid;
-    d.s.tasks.splice(j, 1);
-    d.kind.splice(j, 1);
-    d.held.splice(j, 1);
-    d.pend.splice(j, 1);
-    d.req.splice(j, 1);
-    const l = d.s.locks[this.dir]!;
-    l.queue = l.queue.filter((q) => q.pid !== pid);
-    l.readers = l.readers.filter((r) => r !== pid);
-    return d;
-  }
-
-  /**
-   * One candidate standing for `a` (task j queued, or granted while queued) and `b` (task j's
-   * request not yet decided), when deciding it gives them back; else undefined.
-   */
-  private join(a: Candidate, b: Candidate, j: number): Candidate | undefined {
-    if (!sameOps(a.sc, b.sc) || !sameRecord(a.s.dentryKey, b.s.dentryKey, (x, y) => x === y)) return undefined;
-    const pid = a.s.tasks[j]!.pid;
-    const c = clone(a, this.own(NONE));
-    const l = c.s.locks[this.dir]!;
-    const at = l.queue.findIndex((q) => q.pid === pid);
-    if (at >= 0) l.queue[at] = { pid, mode: l.queue[at]!.mode, maybe: true };
-    else l.maybeReaders = [...l.maybeReaders ?? [], pid];
-    c.und = [...a.und ?? [], { pid, t: b.s.tasks[j]!, kind: b.kind[j]!, held: b.held[j]!, pend: b.pend[j]! }];
-    const [q, n] = this.decide(c, pid);
-    return sameState(q!, a) && sameState(n!, b) ? c : undefined;
   }
 
   /**
@@ -1007,23 +898,6 @@ export function clone(c: Candidate, own: number): Candidate {
   };
 }
 
-/** Whether two scenarios give their tasks the same operations. */
-function sameOps(x: Scenario, y: Scenario): boolean {
-  if (x === y) return true;
-  if (x.tasks.length !== y.tasks.length) return false;
-  for (let k = 0; k < x.tasks.length; k++) {
-    const p = x.tasks[k]!;
-    const q = y.tasks[k]!;
-    if (p.pid !== q.pid || p.ops.length !== q.ops.length) return false;
-    for (let m = 0; m < p.ops.length; m++) {
-      const o = p.ops[m]!;
-      const r = q.ops[m]!;
-      if (o.kind !== r.kind || o.dir !== r.dir || o.name !== r.name || o.name2 !== r.name2) return false;
-    }
-  }
-  return true;
-}
-
 /** `list` without `x`; undefined when that leaves it empty. */
 function without(list: number[] | undefined, x: number): number[] | undefined {
   const r = (list ?? []).filter((y) => y !== x);
@@ -1113,16 +987,13 @@ const FEW = 8;
 /**
  * A number made of the parts of a candidate that sameState compares (some only by their lengths):
  * candidates that sameState finds the same have the same number. Strings count by their characters
- * (strHash), so the number depends on nothing but the candidate. `skip`: the number of the
- * candidate without task `skip` and its places in the lock (joinOnce compares the rest of two).
+ * (strHash), so the number depends on nothing but the candidate.
  */
-export function stateHash(c: Candidate, skip = -1): number {
+export function stateHash(c: Candidate): number {
   const s = c.s;
   const tasks = s.tasks;
-  const skipped = skip >= 0 ? tasks[skip]!.pid : NaN;
-  let h = mix(0x9e3779b9, tasks.length - (skip >= 0 ? 1 : 0));
+  let h = mix(0x9e3779b9, tasks.length);
   for (let j = 0; j < tasks.length; j++) {
-    if (j === skip) continue;
     h = mix(h, constHash(c.kind[j]!));
     h = mix(h, (c.held[j] ? 1 : 0) | (c.req[j]! << 1) | (c.pend[j]!.length << 3));
     const t = tasks[j]!;
@@ -1147,13 +1018,11 @@ export function stateHash(c: Candidate, skip = -1): number {
     h = mix(h, strHash(k));
     h = mix(h, l.writer === null ? -1 : l.writer);
     h = mix(h, l.handoff ? 1 : 0);
-    for (let q = 0; q < l.readers.length; q++) if (l.readers[q] !== skipped) h = mix(h, l.readers[q]!);
+    h = mix(h, l.readers.length);
+    for (let q = 0; q < l.readers.length; q++) h = mix(h, l.readers[q]!);
     if (l.maybeReaders !== undefined) h = mix(h, l.maybeReaders.length);
-    h = mix(h, 0x51ed27);
-    for (let q = 0; q < l.queue.length; q++) {
-      const e = l.queue[q]!;
-      if (e.pid !== skipped) h = mix(h, e.pid * 4 + (e.mode === 'W' ? 1 : 0) + (e.maybe === true ? 2 : 0));
-    }
+    h = mix(h, l.queue.length);
+    for (let q = 0; q < l.queue.length; q++) h = mix(h, l.queue[q]!.pid * 4 + (l.queue[q]!.mode === 'W' ? 1 : 0) + (l.queue[q]!.maybe === true ? 2 : 0));
   }
   const und = c.und;
   if (und !== undefined) {

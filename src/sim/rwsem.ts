@@ -206,7 +206,8 @@ export function release(x: TaskStep, lock: string, mode: Mode): void {
   if (mode === 'W' && l.writer === t.pid) l.writer = null;
   else {
     const k = l.readers.indexOf(t.pid);
-    // An up_read by a non-holder still drops a reader count, as the rwsem does.
+    // An up_read by a non-holder still drops a reader count, as the rwsem does (which reader's is
+    // a fiction of the model, which names its readers: the last in pid order).
     if (k >= 0) l.readers.splice(k, 1);
     else if (mode === 'R' && l.readers.length) {
       const last = l.readers[l.readers.length - 1]!;
@@ -306,6 +307,11 @@ export function beforeWriterSteal(s: ModelState, lock: string): ModelState | und
   return d;
 }
 
+/**
+ * Reader `pid` now holds the lock. The kernel counts its readers and keeps no order among them, so
+ * the model keeps them as a set, in pid order: states that differ only in the order readers were
+ * granted are one state (a wake-up grants a batch, a stealing reader one at a time).
+ */
 function addReader(l: RwsemState, pid: number): void {
   let k = l.readers.length;
   while (k > 0 && l.readers[k - 1]! > pid) k--;
