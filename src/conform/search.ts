@@ -100,7 +100,8 @@ export interface SearchLimits {
  * The bound on candidates: a busy directory's requests multiply them, and past the bound the answer
  * is unknown. Decided at once, eleven tasks waiting behind a writer made over 7,000 at
  * 6.1-wild:161953; undecided (Candidate.und), the busiest directory of the wild captures keeps at
- * most 2,387 (6.12-wild), and 6.1-wild-legacy's 3,349 where it passed 21,000.
+ * most 2,455 (6.12-wild), and 6.1-wild-legacy's 3,793 where it passed 21,000; 6.1-netfs's 2,176,
+ * where it passed 10,000 while readers granted in another order were other states.
  */
 export const DEFAULT_LIMITS: SearchLimits = { maxStates: 10_000, maxSilent: 64 };
 
