@@ -100,7 +100,8 @@ export interface SearchLimits {
  * The bound on candidates: a busy directory's requests multiply them, and past the bound the answer
  * is unknown. Decided at once, eleven tasks waiting behind a writer made over 7,000 at
  * 6.1-wild:161953; undecided (Candidate.und), the busiest directory of the wild captures keeps at
- * most 2,387 (6.12-wild), and 6.1-wild-legacy's 3,349 where it passed 21,000.
+ * most 2,455 (6.12-wild), and 6.1-wild-legacy's 3,793 where it passed 21,000; 6.1-netfs's 2,176,
+ * where it passed 10,000 while readers granted in another order were other states.
  */
 export const DEFAULT_LIMITS: SearchLimits = { maxStates: 10_000, maxSilent: 64 };
 
@@ -335,13 +336,17 @@ export class DirSearch {
     };
     for (const c of this.cands) visit(c);
     // A release's wake-up of queued readers may be beaten by a spinning writer: the readers stay
-    // queued (of each state a candidate stands for with its undecided readers decided).
+    // queued, the undecided ones undecided (beforeWriterSteal); where every reader the wake-up
+    // granted is undecided, the states in which none was granted have no such step (someQueued).
     if (o.ev === 'rel') {
       for (let k = out.length - 1; k >= 0; k--) {
-        for (const d of this.readersDecided(out[k]!)) {
-          const before = beforeWriterSteal(d.s, this.dir);
-          if (before !== undefined) out.push({ ...clone(d, this.own(NONE)), s: before });
-        }
+        const c = out[k]!;
+        const before = beforeWriterSteal(c.s, this.dir);
+        if (before === undefined) continue;
+        const d = { ...clone(c, this.own(NONE)), s: before };
+        const m = c.s.locks[this.dir]!.maybeReaders;
+        if (m === undefined || c.s.tasks.some((t) => t.granted && t.waitLock === this.dir && t.waitMode === 'R' && !m.includes(t.pid))) out.push(d);
+        else for (const e of this.someQueued(d, m)) out.push(e);
       }
     }
     return { next: dedupe(this.fastDedupe, out), bound };
@@ -484,11 +489,19 @@ export class DirSearch {
     return cand;
   }
 
-  /** The states candidate `c` stands for with its undecided readers decided (`c` itself when it has none). */
-  private readersDecided(c: Candidate): Candidate[] {
-    const m = c.s.locks[this.dir]!.maybeReaders;
-    if (m === undefined) return [c];
-    return this.decide(c, m[0]!).flatMap((d) => this.readersDecided(d));
+  /**
+   * The states candidate `c` stands for in which at least one of its undecided waiters `pids` is
+   * queued: for each in turn, that one queued and those before it not yet decided.
+   */
+  private someQueued(c: Candidate, pids: readonly number[]): Candidate[] {
+    const out: Candidate[] = [];
+    let rest = c;
+    for (const pid of pids) {
+      const [queued, later] = this.decide(rest, pid);
+      out.push(queued!);
+      rest = later!;
+    }
+    return out;
   }
 
   /**

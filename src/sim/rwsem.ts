@@ -110,7 +110,7 @@ export function acquire(x: TaskStep, lock: string, mode: Mode, next: Pc): void {
   // Fast path: no waiters. Slow path: queue behind active readers; steal a free lock unless hand-off is set.
   else grant = (!l.handoff && noReaders(l)) || queueEmpty(l);
   if (grant) {
-    if (mode === 'W') l.writer = t.pid; else l.readers.push(t.pid);
+    if (mode === 'W') l.writer = t.pid; else addReader(l, t.pid);
     x.emit('acq', { lock, mode });
     x.goto(next);
     // The first reader of a stolen lock wakes the queued readers when one heads the queue.
@@ -206,7 +206,8 @@ export function release(x: TaskStep, lock: string, mode: Mode): void {
   if (mode === 'W' && l.writer === t.pid) l.writer = null;
   else {
     const k = l.readers.indexOf(t.pid);
-    // An up_read by a non-holder still drops a reader count, as the rwsem does.
+    // An up_read by a non-holder still drops a reader count, as the rwsem does (which reader's is
+    // a fiction of the model, which names its readers: the last in pid order).
     if (k >= 0) l.readers.splice(k, 1);
     else if (mode === 'R' && l.readers.length) {
       const last = l.readers[l.readers.length - 1]!;
@@ -248,7 +249,7 @@ function wakeReaders(x: TaskStep, lock: string): void {
   const readers = l.queue.filter((q) => q.mode === 'R');
   l.queue = l.queue.filter((q) => q.mode === 'W');
   for (const r of readers) {
-    l.readers.push(r.pid);
+    addReader(l, r.pid);
     // A reader `kinv conform` has not decided holds the lock undecided (granted, or its request still undecided).
     if (r.maybe === true) l.maybeReaders = [...l.maybeReaders ?? [], r.pid];
     grant(x, r.pid);
@@ -277,10 +278,13 @@ function taskIndex(s: ModelState, pid: number): number {
  * reader is waiting for its granted `acq` or other readers still hold the lock.
  * The simulator takes this step with `spin` (release, "writer-spin-steal"), from a spinner it
  * tracks; `kinv conform`, whose writers' spinning is an undecided request, admits it from here.
+ * A reader `kinv conform` has not decided (RwsemState.maybeReaders: granted, or its request not
+ * yet decided) is queued again undecided (`maybe`): of the states it stands for, the granted one
+ * is queued again and the other stays as it was. The caller keeps only the states in which some
+ * reader was granted, when every granted one is undecided.
  */
 export function beforeWriterSteal(s: ModelState, lock: string): ModelState | undefined {
   const l = s.locks[lock]!;
-  if (l.maybeReaders !== undefined) throw new Error('internal: a steal before the readers are decided');
   if (l.writer !== null) return undefined;
   // Most states have no granted reader: found without the lists made below.
   let any = false;
@@ -291,11 +295,25 @@ export function beforeWriterSteal(s: ModelState, lock: string): ModelState | und
   // The tasks changed are new objects: copies of a state may share the others' (TaskStep.other).
   const d = cloneState(s);
   const dl = d.locks[lock]!;
+  const m = l.maybeReaders;
   dl.readers = [];
-  dl.queue = [...l.readers.map((pid) => ({ pid, mode: 'R' as const })), ...dl.queue];
+  dl.maybeReaders = undefined;
+  dl.queue = [...l.readers.map((pid) => (m?.includes(pid) === true ? { pid, mode: 'R' as const, maybe: true as const } : { pid, mode: 'R' as const })),
+    ...dl.queue];
   for (let j = 0; j < d.tasks.length; j++) {
     const t = d.tasks[j]!;
     if (t.granted && t.waitLock === lock) d.tasks[j] = { ...t, granted: false, status: 'lock' };
   }
   return d;
+}
+
+/**
+ * Reader `pid` now holds the lock. The kernel counts its readers and keeps no order among them, so
+ * the model keeps them as a set, in pid order: states that differ only in the order readers were
+ * granted are one state (a wake-up grants a batch, a stealing reader one at a time).
+ */
+function addReader(l: RwsemState, pid: number): void {
+  let k = l.readers.length;
+  while (k > 0 && l.readers[k - 1]! > pid) k--;
+  l.readers.splice(k, 0, pid);
 }

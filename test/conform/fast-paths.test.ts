@@ -107,8 +107,9 @@ describe('kinv conform: fast paths agree with the general path', () => {
       seen.push(fast.results.map((r) => `${r.verdict} ${r.failure?.line ?? ''} ${r.failure?.candidateCount ?? ''}`).join(', '));
     }
     // Whole, it conforms; without the ->lookup call of its line 1042 (6.1-wild:161030), every shape fails at the d_add_ci
-    // after it, with hundreds of candidates (the first eight described, in the order dedupe keeps them).
-    expect(seen).toEqual(['conforms  , conforms  , conforms  ', 'does not conform 1043 447, does not conform 1043 447, does not conform 1043 447']);
+    // after it, with hundreds of candidates (the first eight described, in the order dedupe keeps them; the rwsem's
+    // readers a set, so that states that differ only in the order they were granted are one).
+    expect(seen).toEqual(['conforms  , conforms  , conforms  ', 'does not conform 1043 341, does not conform 1043 341, does not conform 1043 341']);
   }, 120_000);
 
   it('on the bundled kprobe frames and simulator traces', async () => {
