@@ -4,7 +4,7 @@
  * shows two tasks on ascending CPUs within one stamp, it does not say which ran first. Here: the
  * first 20,000 lines of a stock 6.1 capture (trace_clock=counter), their stamps cut to 50 ticks
  * and printed as ftrace prints such ties (by stamp, then lowest CPU first), without the header.
- * Judged in that order, the stock kernel showed 7 mutual_exclusion violations and did not conform
+ * Judged in that order, the stock kernel showed 4 violations and did not conform
  * to mainline; the order of the tied records is not known, and kinv says so.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
