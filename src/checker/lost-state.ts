@@ -25,13 +25,18 @@ function ownedStates(spec: TypedSpec): ReadonlySet<string> {
   return s;
 }
 
+/** Events kept for the next gap to mark (LostState.since) before it walks the whole state instead. */
+const MAX_SINCE = 1 << 16;
+
 export class LostState {
   /** Per event that wrote state present at a gap (or deleted it, or matched a past-time table): the first such gap. */
   private readonly staleAfter = new WeakMap<TraceEvent, TraceGap>();
   /**
    * The first gap marked every event behind the state then (afterGap); the events whose rules ran
-   * since the last gap are all a later gap has to mark: a gap per task of a tie across CPUs comes
-   * thousands of times in a capture, and a walk of the whole state at each was most of its check.
+   * since the last gap (and the past-time matches) are all a later gap has to mark: a gap per task
+   * of a tie across CPUs comes thousands of times in a capture, and a walk of the whole state at
+   * each was most of its check. Past MAX_SINCE events the list is dropped and the next gap walks
+   * the state again, so that a long run after a gap keeps no event reachable.
    */
   private scanned = false;
   private since: TraceEvent[] = [];
@@ -75,9 +80,11 @@ export class LostState {
     const mark = (ev: TraceEvent | undefined): void => { if (ev !== undefined && !this.staleAfter.has(ev)) this.staleAfter.set(ev, g); };
     if (this.scanned) {
       // What is behind the state now and was not at the gap before: the events since, whose rules
-      // ran (derive) — at most what they wrote, deleted or matched, and it is read through them.
+      // ran (derive) — at most what they wrote or deleted, and it is read through them — and the
+      // past-time matches (an event may match one with no rule to run).
       for (const ev of this.since) mark(ev);
       this.since = [];
+      for (const t of rt.temporal as TemporalStore[]) for (const e of t.last.values()) mark(e.ev);
       return;
     }
     this.scanned = true;
@@ -143,7 +150,10 @@ export class LostState {
 
   /** Event `ev` (after a gap) ran rules that made `reads`: when one of them is stale, so is all it wrote. */
   derive(ev: TraceEvent, reads: readonly Read[]): void {
-    this.since.push(ev);
+    if (this.scanned) {
+      if (this.since.length < MAX_SINCE) this.since.push(ev);
+      else { this.scanned = false; this.since = []; }
+    }
     // (the first cause, not a chain of computations from it)
     const why = this.staleness(reads, true);
     if (why !== undefined) this.derived.set(ev, why);

@@ -238,13 +238,13 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   for await (const batch of source) {
     for (const item of batch) {
       if (isGap(item)) {
-        if (item.reason !== TIED_ACROSS_CPUS) gaps++;
         if (item.reason === TIED_ACROSS_CPUS) {
           // (not lost: the tasks stay followed, and what the log's order of the tie cannot tell is
           // said where a candidate state fails)
           if (item.window !== undefined) steps.push({ ev: 'gap', pids: item.pids, line: item.line, file: item.file, tie: item.window, what: gapWhat(item) });
           continue;
         }
+        gaps++;
         if (item.pids === undefined) {
           everyUnknown = true; synced.clear(); unknown.clear(); proj.forget(undefined); touched.clear(); lookupOne.forget(undefined); priming.forget(undefined);
         }

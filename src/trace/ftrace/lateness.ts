@@ -6,7 +6,7 @@
  * fell far behind on one CPU. The read ahead measures the worst such lateness of the whole file, so
  * that the judging read can hold a window wide enough, or say that it cannot.
  */
-import type { LineScan } from './line.js';
+import { splitStamp, type LineScan } from './line.js';
 
 /** The worst lateness of a file: in the merge's units (ns for time clocks, ticks for `counter`). */
 export interface Lateness {
@@ -21,34 +21,13 @@ export interface Lateness {
   after: number;
 }
 
-const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
+const scratch: { tsSec?: number | undefined; tsNsec?: number | undefined } = {};
 
-/** A record line's stamp in the merge's units (records.ts setTimestamp: sec·1e9 + nsec), or -1. */
+/** A record line's stamp in the merge's units (sec·1e9 + nsec, as the reader splits it), or -1. */
 export function stampOf(sc: LineScan): number {
-  const s = sc.text;
-  const a = sc.tsS;
-  const b = sc.tsE;
-  if (a < 0 || b <= a) return -1;
-  let v = 0;
-  let i = a;
-  for (; i < b; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    v = v * 10 + (c - 48);
-  }
-  if (sc.tsClock === 'ns') {
-    if (i >= b || s.charCodeAt(i) !== 46) return v * 1e9;
-    let f = 0;
-    let digits = 0;
-    for (i++; i < b && digits < 9; i++, digits++) {
-      const c = s.charCodeAt(i);
-      if (c < 48 || c > 57) break;
-      f = f * 10 + (c - 48);
-    }
-    return v * 1e9 + f * POW10[9 - digits]!;
-  }
-  // counter: ticks; relative: microseconds
-  return sc.tsClock === 'counter' ? v : v * 1000;
+  if (sc.tsS < 0 || sc.tsE <= sc.tsS) return -1;
+  splitStamp(sc, scratch);
+  return scratch.tsSec! * 1e9 + scratch.tsNsec!;
 }
 
 /** Finds the worst lateness of a file's records, line by line. */

@@ -886,11 +886,16 @@ function intOf(s: string, a: number, b: number): number {
 }
 
 function setTimestamp(rec: RawFtraceRecord, sc: LineScan): void {
+  rec.tsRaw = sc.text.slice(sc.tsS, sc.tsE);
+  rec.tsClock = sc.tsClock;
+  splitStamp(sc, rec);
+}
+
+/** A record line's stamp as whole seconds and nanoseconds (a `counter` clock's value div and mod 1e9), the merge's order. */
+export function splitStamp(sc: LineScan, rec: { tsSec?: number | undefined; tsNsec?: number | undefined }): void {
   const s = sc.text;
   const a = sc.tsS;
   const b = sc.tsE;
-  rec.tsRaw = s.slice(a, b);
-  rec.tsClock = sc.tsClock;
   if (sc.tsClock === 'ns') {
     const dot = findChar(s, C_DOT, a, b);
     rec.tsSec = intOf(s, a, dot);

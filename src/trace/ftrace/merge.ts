@@ -228,6 +228,13 @@ export class ReorderWindow {
    * until they synchronise again, rather than judged in an order that may be wrong.
    */
   private unorderedTies(first: Entry): void {
+    // (most stamps hold one record, or records of one CPU: nothing to gather)
+    let otherCpu = false;
+    for (const q of this.queueList) {
+      const x = q.peek();
+      if (x !== undefined && x.cpu !== first.cpu && x.sec === first.sec && x.nsec === first.nsec) { otherCpu = true; break; }
+    }
+    if (!otherCpu) return;
     const group: Entry[] = [];
     for (const q of this.queueList) {
       for (let i = q.head; i < q.items.length; i++) {
