@@ -90,7 +90,7 @@ describe('the model\'s own runs are behaviours of the model', () => {
       },
     ), { numRuns: 150, seed: 7 });
     expect(judged).toBeGreaterThan(0);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('bounds', () => {

@@ -73,7 +73,7 @@ describe('kinv conform: fast paths agree with the general path', () => {
     ), { numRuns: 60, seed: 15 });
     // The property held on conforming runs and on runs that do not conform (failure descriptions compared).
     expect([...verdicts]).toEqual(expect.arrayContaining(['conforms', 'does not conform']));
-  }, 120_000);
+  }, 300_000);
 
   it('on excerpts of real captures, whole, with an event dropped, and with one moved', async () => {
     // The stock capture's steps branch where taken in place (writers that may set the hand-off
@@ -92,7 +92,7 @@ describe('kinv conform: fast paths agree with the general path', () => {
       }
     }
     expect([...verdicts]).toEqual(expect.arrayContaining(['conforms', 'does not conform']));
-  }, 120_000);
+  }, 300_000);
 
   it('on a busy directory: over a thousand candidates, tasks woken and granted by others\' steps', async () => {
     // 6.1-wild before its peak: tasks queued behind writers, each request decided now or later.
@@ -110,7 +110,7 @@ describe('kinv conform: fast paths agree with the general path', () => {
     // after it, with hundreds of candidates (the first eight described, in the order dedupe keeps them; the rwsem's
     // readers a set, so that states that differ only in the order they were granted are one).
     expect(seen).toEqual(['conforms  , conforms  , conforms  ', 'does not conform 1043 341, does not conform 1043 341, does not conform 1043 341']);
-  }, 120_000);
+  }, 300_000);
 
   it('on the bundled kprobe frames and simulator traces', async () => {
     for (const path of ['traces/ftrace/kprobe-draft-d_add_ci.txt', 'traces/ftrace/kprobe-fixed-d_add_ci.txt', 'traces/sim/draft-current-E2.ndjson',
@@ -120,5 +120,5 @@ describe('kinv conform: fast paths agree with the general path', () => {
         expect(fast, `${path} ${order}`).toEqual(general);
       }
     }
-  }, 60_000);
+  }, 300_000);
 });

@@ -72,7 +72,7 @@ describe('churn capture (traces/kernel-churn)', () => {
     expect(w[0]!.message).toMatch(new RegExp(`^${missing.length} kretprobe returns? (is|are) missing from the log \\(`));
     const counted = Object.fromEntries([...w[0]!.message.matchAll(/(\d+) of (\w+)/g)].map((m) => [m[2], Number(m[1])]));
     expect(counted).toEqual(Object.fromEntries([['down_read', n('dr')], ['down_write', n('dw')]].filter(([, c]) => c !== 0)));
-  }, 60_000);
+  }, 300_000);
 
   it("without the spec's leaf functions, the missing returns leave verdicts unknown, each on a task whose return is missing", () => {
     const r = kinv('--param', 'ftrace_leaf_functions=');
@@ -88,5 +88,5 @@ describe('churn capture (traces/kernel-churn)', () => {
       const before = missing.filter((m) => Number(m.pid) === v.pid && m.line < v.line);
       expect(before.length, `${v.invariant} at line ${v.line}`).toBeGreaterThan(0);
     }
-  }, 60_000);
+  }, 300_000);
 });

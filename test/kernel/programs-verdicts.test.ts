@@ -83,7 +83,7 @@ for (const kernel of ['6.1', '6.12', 'lockdep']) {
         for (const v of rels.filter((x) => x.event!.args.mode === 'R').slice(0, 20)) expect(v.reason).toMatch(/^the capture does not probe the returns of down_read_killable\b/);
         for (const v of rels.filter((x) => x.event!.args.mode === 'W').slice(0, 20)) expect(v.reason).toMatch(/^the capture does not probe the returns of .*\bdown_write_nested\b/);
       }
-    }, 120_000);
+    }, 300_000);
 
     it('full probe set: clean, every release matched, and each invariant evaluated or its absence explained', async () => {
       for (const declared of [false, true]) {
@@ -101,7 +101,7 @@ for (const kernel of ['6.1', '6.12', 'lockdep']) {
         const observable = r.coverage.find((c) => c.invariant === 'no_self_wait')!;
         expect([observable.missing, observable.producers]).toEqual([['il_wait_begin'], ['map kprobe d_wait_lookup']]);
       }
-    }, 120_000);
+    }, 300_000);
   });
 }
 
@@ -111,7 +111,7 @@ describe('ordinary programs on stock 6.1 with the names and renames probed (6.1-
     expect(r.verdicts.filter((v) => v.kind !== 'pending')).toEqual([]);
     expect(r.evaluated.no_new_while_hashed).toBeGreaterThan(1000);
     expect(r.evaluated.in_lookup_unique).toBeGreaterThan(1000);
-  }, 120_000);
+  }, 300_000);
 
   it('lock_rename is probed but never fires: it is inlined into do_renameat2, so directory order is not judged on a capture', async () => {
     const probes = readFileSync(join(DIR, '6.1-names', 'kprobe_events'), 'latin1');
@@ -123,5 +123,5 @@ describe('ordinary programs on stock 6.1 with the names and renames probed (6.1-
     const r = await check('6.1-names', true);
     expect(r.evaluated.dir_lock_order_acyclic).toBe(0);
     expect(r.evaluated.dir_lock_ancestor_first).toBe(0);
-  }, 120_000);
+  }, 300_000);
 });

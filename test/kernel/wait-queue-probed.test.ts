@@ -39,7 +39,7 @@ describe.each(Object.keys(expected).filter((k) => k !== '//'))('%s', (file) => {
     expect(r.status).toBe(expected[file]!.exit);
     // the rule is judged on these captures: d_wait_lookup is probed (noinline in the patch)
     expect(r.summary.coverage.wq_woken_entry_live!.status).not.toMatch(/not observable/);
-  }, 60_000);
+  }, 300_000);
 });
 
 describe('probed-check: the wakes kinv flags are those the kernel found unsafe', () => {
@@ -96,5 +96,5 @@ describe('probed-fix: the same sleeps and workload with kinv_wq_fix=1', () => {
     expect(waitsOnMade.length).toBeGreaterThan(0);
     expect(readFileSync(join(DIR, 'probed-fix/workload-params.txt'), 'utf8')).toMatch(/kinv_wq_fix=Y/);
     expect(kinv('probed-fix/trace.txt.gz').verdicts).toEqual([]);
-  }, 60_000);
+  }, 300_000);
 });

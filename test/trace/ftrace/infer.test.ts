@@ -88,5 +88,5 @@ describe('inferParLookupBit', () => {
     const forced = summary('--param', `dcache_par_lookup=${0x10000000}`, file);
     expect(forced.evaluated.in_lookup_exclusive).toBe(0);
     expect(original.evaluated.in_lookup_exclusive).toBeGreaterThan(1000);
-  }, 60_000);
+  }, 300_000);
 });
