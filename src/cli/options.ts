@@ -174,6 +174,7 @@ export const COMMANDS = {
         type: 'string', value: 'N', kind: 'int',
         help: 'candidate model states per directory, and in a task\'s internal steps between two of its events, before the verdict is unknown (default 10000)',
       },
+      'max-diagnostics': { type: 'string', value: 'N', kind: 'int', help: 'input diagnostics shown per code before they are only counted (default 20)' },
     },
     exits: 'Exit codes: 0 conforms (auto: to some shape); 1 does not (auto: to none); 2 usage or spec error; 3 cannot tell (unreadable, a gap, a bound);'
       + ' 70 internal error.',

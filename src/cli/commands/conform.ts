@@ -23,6 +23,7 @@ export async function conform(argv: string[]): Promise<number> {
   const format = oneOf('format', values.format as string | undefined, ['text', 'json'] as const, 'text');
   const from = oneOf('from', values.from as string | undefined, ['ndjson', 'ftrace', 'perf', 'auto'] as const, 'auto');
   const maxStates = intOf('max-states', values['max-states'] as string | undefined, DEFAULT_LIMITS.maxStates);
+  const maxDiagnostics = intOf('max-diagnostics', values['max-diagnostics'] as string | undefined, 20);
   const shapes: DAddCiShape[] = shape === 'auto' ? SHAPES : [shape];
   const st = styleFor(process.stderr);
   const specs = new SpecSet((values.spec as string[] | undefined) ?? [], paramsOf(values.param as string[] | undefined));
@@ -34,8 +35,13 @@ export async function conform(argv: string[]): Promise<number> {
     process.stderr.write(`kinv conform: ${u.path}: ${u.why}\n`);
     worst = 3;
   }
+  // Every diagnostic is shown, as `check` shows them: a warning says how the reading judged the
+  // input (records re-merged across CPUs, a ring buffer that overwrote events), which the verdict rests on.
+  const shown = new Map<string, number>();
   const onDiagnostic = (d: Diagnostic): void => {
-    if (d.severity !== 'error') return;
+    const n = (shown.get(d.code) ?? 0) + 1;
+    shown.set(d.code, n);
+    if (n > maxDiagnostics) return;
     if (format === 'json') process.stdout.write(jsonLine(diagnosticJson(d, specs.sources)));
     else process.stderr.write(renderDiagnostic(d, specs.sources, st) + '\n\n');
   };
@@ -45,6 +51,9 @@ export async function conform(argv: string[]): Promise<number> {
     if (format === 'json') for (const x of r.results) process.stdout.write(jsonLine(resultJson(r, x, order)));
     else process.stdout.write(renderReport(r, order));
     worst = Math.max(worst, exitOf(r.results, shape === 'auto'));
+  }
+  for (const [code, n] of shown) {
+    if (n > maxDiagnostics) process.stderr.write(`(${n - maxDiagnostics} more ${code} diagnostics not shown; --max-diagnostics N to see more)\n`);
   }
   return worst;
 }
