@@ -725,21 +725,26 @@ export class Engine {
    * fingerprints is equal. A store's part is kept between steps that cannot write the store.
    */
   digest(): string {
-    const x = this.sharing ?? this.startSharing(1);
-    if (x.copied !== undefined) this.shareUnchanged(x);
     const units = DIGEST_UNITS;
     units.start();
+    this.writeDigest(units);
+    return units.text();
+  }
+
+  /** Writes `digest()`'s numbers to `units` (a search may number them without the string). */
+  writeDigest(units: UnitSink): void {
+    const x = this.sharing ?? this.startSharing(1);
+    if (x.copied !== undefined) this.shareUnchanged(x);
     for (let i = 0; i < this.rt.stores.length; i++) {
       let id = x.parts[i];
       if (id === undefined) { id = this.partNumber(this.storePart(i)); x.parts[i] = id; }
       units.put(id);
     }
     this.putLastParts(units, x, this.partNumber(this.temporalPart()));
-    return units.text();
   }
 
   /** The parts after the stores', alike in both digests but for the past-time tables' part (`temporal`). */
-  private putLastParts(units: typeof DIGEST_UNITS, x: NonNullable<typeof this.sharing>, temporal: number): void {
+  private putLastParts(units: UnitSink, x: NonNullable<typeof this.sharing>, temporal: number): void {
     if (x.framesPart === undefined) x.framesPart = this.partNumber(this.framesPart());
     units.put(x.framesPart);
     units.put(temporal);
@@ -762,12 +767,19 @@ export class Engine {
    * nothing to abstract it is `digest()`.
    */
   canonicalDigest(): string {
-    const a = this.compiled.abstraction;
-    if (a.exact) return this.digest();
-    const x = this.sharing ?? this.startSharing(1);
-    if (x.copied !== undefined) this.shareUnchanged(x);
+    if (this.compiled.abstraction.exact) return this.digest();
     const units = CANONICAL_UNITS;
     units.start();
+    this.writeCanonicalDigest(units);
+    return units.text();
+  }
+
+  /** Writes `canonicalDigest()`'s numbers to `units` (`writeDigest`'s for a spec with nothing to abstract). */
+  writeCanonicalDigest(units: UnitSink): void {
+    const a = this.compiled.abstraction;
+    if (a.exact) { this.writeDigest(units); return; }
+    const x = this.sharing ?? this.startSharing(1);
+    if (x.copied !== undefined) this.shareUnchanged(x);
     for (let i = 0; i < this.rt.stores.length; i++) {
       if (a.deadStores.has(i) || a.seqStores.has(i)) continue;
       let id = x.parts[i];
@@ -781,7 +793,6 @@ export class Engine {
       if (a.previousTables.size === 0) x.canonicalTemporal = temporal;
     }
     this.putLastParts(units, x, temporal);
-    return units.text();
   }
 
   /** The sequence stores' part: each entry's number replaced by its rank among all their numbers (equal numbers, equal ranks). */
@@ -893,7 +904,7 @@ export class Engine {
    * so far, where the spec reads the `tasks` domain, and the invariants gone over their
    * evaluation budget (not evaluated again).
    */
-  private putRuntimeParts(units: typeof DIGEST_UNITS): void {
+  private putRuntimeParts(units: UnitSink): void {
     if (this.compiled.abstraction.usesTasks) units.put(this.partNumber('K:' + sortBy([...this.rt.tasks], (p, q) => p - q).join(',')));
     if (this.overBudget.size > 0) units.put(this.partNumber('B:' + [...this.overBudget].sort().join(',')));
   }
@@ -1066,13 +1077,18 @@ export class Engine {
   }
 }
 
+/** Where a digest's numbers go, one at a time (`Engine.writeDigest`). */
+export interface UnitSink {
+  put(n: number): void;
+}
+
 /**
  * A digest's numbers as UTF-16 units, one below 0x8000, else two, the first marked: a prefix code,
  * so a digest reads back one way only. One buffer serves every digest (a spec's stores number a
  * few dozen), and the string is made whole at once: one grown unit by unit would be a chain of
  * pieces to flatten when hashed.
  */
-class DigestUnits {
+class DigestUnits implements UnitSink {
   private readonly units: number[] = [];
   private n = 0;
   start(): void { this.n = 0; }

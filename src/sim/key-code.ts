@@ -77,7 +77,11 @@ const EVENTS = new KeyWriter();
  * `args`), then its size and its fields; else 1 + the value's number.
  */
 export function eventsKey(prefix: number, events: readonly object[]): string {
-  const w = EVENTS.start();
+  return writeEventsKey(EVENTS.start(), prefix, events).text();
+}
+
+/** Writes `eventsKey`'s units to `w` (after what it holds); returns `w`. */
+export function writeEventsKey(w: KeyWriter, prefix: number, events: readonly object[]): KeyWriter {
   w.put(prefix);
   w.put(events.length);
   for (const e of events) {
@@ -95,5 +99,5 @@ export function eventsKey(prefix: number, events: readonly object[]): string {
       for (const k in v) { w.value(k); w.value((v as Record<string, unknown>)[k]); }
     }
   }
-  return w.text();
+  return w;
 }
