@@ -17,7 +17,7 @@ import {
   NO_EVENT, EvaluationBudgetExceeded, formatValue, type Env, type ObservedFunctions, type Read, type Runtime, type Value,
 } from '../monitor/compile.js';
 import { MonitorSpec, dispatchKey, type CompiledInvariant, type CompiledObligation } from '../monitor/spec.js';
-import { KeyedStore, Relation, TemporalStore } from '../monitor/store.js';
+import { KeyedStore, Relation, TemporalStore, type Entry } from '../monitor/store.js';
 import { forgetTask } from './task-state.js';
 import { LostState } from './lost-state.js';
 import { rulesAfterGap } from './rules-after-gap.js';
@@ -140,8 +140,13 @@ interface AbstractionPlan extends Omit<StateAbstraction, 'seqStores' | 'deadStor
  * no step may have written the store since.
  */
 interface Sharing {
-  /** 1 where the store is the engine's own: copied since the last clone, or never shared. */
+  /**
+   * Bit `i % 32` of word `i >> 5` set where store `i` is the engine's own: copied since the last
+   * clone, or never shared (words, not an array per store: a search clones engines by the hundred
+   * thousand, and a clone owns nothing yet).
+   */
   ownStore: number[];
+  /** The same of the past-time tables. */
   ownTemporal: number[];
   ownFrames: boolean;
   /** Per store, the number of its digest part (`storePart`), undefined once a step may have written it. */
@@ -154,6 +159,12 @@ interface Sharing {
    * on the event number).
    */
   canonicalTemporal: number | undefined;
+  /**
+   * The number of the past-time tables' part of the exact digest (`temporalPart`), undefined once
+   * a step may have written a table; kept only when no match marks the event before (a mark that
+   * the next event takes away, tables unwritten).
+   */
+  temporal: number | undefined;
   /** The stores copied since the last digest: which, the shared store each copies, and its part. */
   copied: { i: number; from: Runtime['stores'][number]; part: number | undefined }[] | undefined;
   /** Which of the per-task sets and maps and the reported set are the engine's own (`OWN_*` bits). */
@@ -740,7 +751,13 @@ export class Engine {
       if (id === undefined) { id = this.partNumber(this.storePart(i)); x.parts[i] = id; }
       units.put(id);
     }
-    this.putLastParts(units, x, this.partNumber(this.temporalPart()));
+    let temporal = x.temporal;
+    if (temporal === undefined) {
+      const part = this.temporalPart();
+      temporal = this.partNumber(part);
+      if (!part.includes('*')) x.temporal = temporal;
+    }
+    this.putLastParts(units, x, temporal);
   }
 
   /** The parts after the stores', alike in both digests but for the past-time tables' part (`temporal`). */
@@ -808,7 +825,7 @@ export class Engine {
     for (const i of stores) {
       const s = this.rt.stores[i] as KeyedStore;
       const items: string[] = [];
-      s.forEachEntry((e) => { items.push(`${e.key().join('\u0001')}=${typeof e.v === 'number' ? '#' + String(rank.get(e.v)) : String(e.v)}`); return true; });
+      s.forEachEntry((e) => { items.push(`${keyText(e)}=${typeof e.v === 'number' ? '#' + String(rank.get(e.v)) : String(e.v)}`); return true; });
       out.push(i + ':' + sortStrings(items).join(','));
     }
     return 'Q:' + out.join('|');
@@ -850,7 +867,7 @@ export class Engine {
       // Most stores are empty at any time: their part is the index alone, with nothing to walk.
       if (s.size === 0) return i + ':';
       const items: string[] = [];
-      s.forEachEntry((e) => { items.push(`${e.key().join('\u0001')}=${String(e.v)}`); return true; });
+      s.forEachEntry((e) => { items.push(`${keyText(e)}=${String(e.v)}`); return true; });
       return i + ':' + sortStrings(items).join(',');
     }
     if (s instanceof Relation) return i + ':' + [...s.succ].flatMap(([a, m]) => [...m.keys()].map((b) => `${String(a)}>${String(b)}`)).sort().join(',');
@@ -937,8 +954,8 @@ export class Engine {
     mine.ownFrames = false;
     mine.ownSets = 0;
     e.sharing = {
-      ownStore: new Array<number>(mine.ownStore.length).fill(0), ownTemporal: new Array<number>(mine.ownTemporal.length).fill(0), ownFrames: false,
-      parts: mine.parts.slice(), framesPart: mine.framesPart, canonicalTemporal: mine.canonicalTemporal, copied: undefined, ownSets: 0,
+      ownStore: noBits(mine.ownStore.length), ownTemporal: noBits(mine.ownTemporal.length), ownFrames: false,
+      parts: mine.parts.slice(), framesPart: mine.framesPart, canonicalTemporal: mine.canonicalTemporal, temporal: mine.temporal, copied: undefined, ownSets: 0,
       reportedPart: mine.reportedPart, reportedSize: mine.reportedSize,
     };
     e.newTasksUnknown = this.newTasksUnknown;
@@ -953,11 +970,11 @@ export class Engine {
   /** Starts tracking what is shared, with every store, table and set owned (1) or shared (0). */
   private startSharing(owned: 0 | 1): Sharing {
     this.sharing = {
-      ownStore: new Array<number>(this.rt.stores.length).fill(owned),
-      ownTemporal: new Array<number>(this.rt.temporal.length).fill(owned),
+      ownStore: bitWords(this.rt.stores.length, owned),
+      ownTemporal: bitWords(this.rt.temporal.length, owned),
       ownFrames: owned === 1,
       parts: new Array<number | undefined>(this.rt.stores.length).fill(undefined),
-      framesPart: undefined, canonicalTemporal: undefined, copied: undefined, ownSets: owned === 1 ? OWN_ALL_SETS : 0, reportedPart: undefined, reportedSize: 0,
+      framesPart: undefined, canonicalTemporal: undefined, temporal: undefined, copied: undefined, ownSets: owned === 1 ? OWN_ALL_SETS : 0, reportedPart: undefined, reportedSize: 0,
     };
     return this.sharing;
   }
@@ -1008,11 +1025,11 @@ export class Engine {
     if (phase !== 'event' || forgets) this.ownFrames();
     if (h !== undefined) {
       for (const i of storesWrittenByHandler(this.compiled)[h.id]!) {
-        if (x.ownStore[i] === 0) {
+        if ((x.ownStore[i >> 5]! & (1 << (i & 31))) === 0) {
           const from = this.rt.stores[i]!;
           (x.copied ??= []).push({ i, from, part: x.parts[i] });
           this.rt.stores[i] = copyStore(from);
-          x.ownStore[i] = 1;
+          x.ownStore[i >> 5]! |= 1 << (i & 31);
         }
         x.parts[i] = undefined;
       }
@@ -1035,7 +1052,7 @@ export class Engine {
           : now.v === (c.from as { v: Scalar }).v && now.prov === (c.from as { prov: TraceEvent | undefined }).prov;
       if (!same) continue;
       this.rt.stores[c.i] = c.from;
-      x.ownStore[c.i] = 0;
+      x.ownStore[c.i >> 5]! &= ~(1 << (c.i & 31));
       x.parts[c.i] = c.part;
     }
     x.copied = undefined;
@@ -1054,9 +1071,10 @@ export class Engine {
   private ownTemporal(t: number): void {
     const x = this.sharing!;
     x.canonicalTemporal = undefined;
-    if (x.ownTemporal[t] === 1) return;
+    x.temporal = undefined;
+    if ((x.ownTemporal[t >> 5]! & (1 << (t & 31))) !== 0) return;
     this.rt.temporal[t] = this.rt.temporal[t]!.clone();
-    x.ownTemporal[t] = 1;
+    x.ownTemporal[t >> 5]! |= 1 << (t & 31);
   }
 
   /** A gap may write any store and table: all become this engine's own. */
@@ -1064,7 +1082,7 @@ export class Engine {
     const x = this.sharing!;
     for (let i = 0; i < this.rt.stores.length; i++) {
       x.parts[i] = undefined;
-      if (x.ownStore[i] === 0) { this.rt.stores[i] = copyStore(this.rt.stores[i]!); x.ownStore[i] = 1; }
+      if ((x.ownStore[i >> 5]! & (1 << (i & 31))) === 0) { this.rt.stores[i] = copyStore(this.rt.stores[i]!); x.ownStore[i >> 5]! |= 1 << (i & 31); }
     }
     for (let t = 0; t < this.rt.temporal.length; t++) this.ownTemporal(t);
     this.ownFrames();
@@ -1110,9 +1128,28 @@ function byStamp(p: { s: string; idx: number }, q: { s: string; idx: number }): 
   return p.idx - q.idx || (p.s < q.s ? -1 : p.s > q.s ? 1 : 0);
 }
 
+/** An entry's key as a digest writes it: `e.key().join('\u0001')`, without the array for keys of one or two parts. */
+function keyText(e: Entry): string {
+  if (e.k1 === undefined) return String(e.k0);
+  if (e.tail().length === 0) return String(e.k0) + '\u0001' + String(e.k1);
+  return e.key().join('\u0001');
+}
+
 /** A call's arguments as a fingerprint reads them: name and value of each, in the event's order, quoted (no two read alike). */
 function callArgsPart(call: TraceEvent): string {
   return JSON.stringify(call.args);
+}
+
+/** Bit words for `n` stores or tables, every bit set (`owned` 1) or clear. */
+function bitWords(n: number, owned: 0 | 1): number[] {
+  const words = new Array<number>((n + 31) >> 5).fill(0);
+  if (owned === 1) for (let i = 0; i < n; i++) words[i >> 5]! |= 1 << (i & 31);
+  return words;
+}
+
+/** `words` clear bit words (`bitWords(.., 0)` of a length in words). */
+function noBits(words: number): number[] {
+  return new Array<number>(words).fill(0);
 }
 
 function copyStore(s: Runtime['stores'][number]): Runtime['stores'][number] {
