@@ -110,6 +110,8 @@ export { dispatchKey };
 export class CompiledSpec extends MonitorSpec {
   /** The digest parts of its engines' states, numbered as met (see `Engine.digest`). */
   readonly digestParts = new Map<string, number>();
+  /** The number of a sequence store's part by the number of its exact part (see `Engine.seqPartNumber`). */
+  readonly seqParts = new Map<number, number>();
   private abstractionMade: AbstractionPlan | undefined;
 
   /** What `Engine.canonicalDigest` may abstract (src/analysis/state-abstraction.ts), by store index. */
@@ -803,13 +805,29 @@ export class Engine {
       if (id === undefined) { id = this.partNumber(this.storePart(i)); x.parts[i] = id; }
       units.put(id);
     }
-    if (a.seqStores.size) units.put(this.partNumber(this.seqPart(a.seqStores)));
+    if (a.seqStores.size) units.put(this.seqPartNumber(x, a.seqStores));
     let temporal = x.canonicalTemporal;
     if (temporal === undefined) {
       temporal = this.partNumber(this.canonicalTemporalPart(a));
       if (a.previousTables.size === 0) x.canonicalTemporal = temporal;
     }
     this.putLastParts(units, x, temporal);
+  }
+
+  /**
+   * The number of the sequence stores' part (`seqPart`). With one sequence store it is a function
+   * of that store's exact part, whose number the digest keeps between steps that do not write it:
+   * it is looked up by that number (`CompiledSpec.seqParts`), the ranks not taken again.
+   */
+  private seqPartNumber(x: Sharing, stores: Set<number>): number {
+    if (stores.size !== 1) return this.partNumber(this.seqPart(stores));
+    const i = stores.values().next().value!;
+    let exact = x.parts[i];
+    if (exact === undefined) { exact = this.partNumber(this.storePart(i)); x.parts[i] = exact; }
+    const memo = this.compiled.seqParts;
+    let id = memo.get(exact);
+    if (id === undefined) { id = this.partNumber(this.seqPart(stores)); memo.set(exact, id); }
+    return id;
   }
 
   /** The sequence stores' part: each entry's number replaced by its rank among all their numbers (equal numbers, equal ranks). */
