@@ -44,6 +44,26 @@ export class KeyWriter {
     else { this.buffer[this.length++] = 0x8000 | (n >>> 15); this.buffer[this.length++] = n & 0x7fff; }
   }
   value(x: unknown): void { this.put(code(x)); }
+  /**
+   * Holds one unit for a count written after what it counts (`fill`), so that a record is walked
+   * once, not once to count and once to write; returns where it is.
+   */
+  reserve(): number {
+    if (this.length + 1 > this.buffer.length) this.grow();
+    return this.length++;
+  }
+  /**
+   * Writes count `n` at `at` (a `reserve`d unit), as `put(n)` would have written it there: one unit
+   * below 0x8000, else two, the units after `at` moved up by one to make room.
+   */
+  fill(at: number, n: number): void {
+    if (n < 0x8000) { this.buffer[at] = n; return; }
+    if (this.length + 1 > this.buffer.length) this.grow();
+    this.buffer.copyWithin(at + 2, at + 1, this.length);
+    this.length++;
+    this.buffer[at] = 0x8000 | (n >>> 15);
+    this.buffer[at + 1] = n & 0x7fff;
+  }
   text(): string {
     const u = this.buffer;
     let out = '';
