@@ -992,7 +992,8 @@ export class Engine {
       ownTemporal: bitWords(this.rt.temporal.length, owned),
       ownFrames: owned === 1,
       parts: new Array<number | undefined>(this.rt.stores.length).fill(undefined),
-      framesPart: undefined, canonicalTemporal: undefined, temporal: undefined, copied: undefined, ownSets: owned === 1 ? OWN_ALL_SETS : 0, reportedPart: undefined, reportedSize: 0,
+      framesPart: undefined, canonicalTemporal: undefined, temporal: undefined, copied: undefined, ownSets: owned === 1 ? OWN_ALL_SETS : 0,
+      reportedPart: undefined, reportedSize: 0,
     };
     return this.sharing;
   }
