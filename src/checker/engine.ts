@@ -17,7 +17,7 @@ import {
   NO_EVENT, EvaluationBudgetExceeded, formatValue, type Env, type ObservedFunctions, type Read, type Runtime, type Value,
 } from '../monitor/compile.js';
 import { MonitorSpec, dispatchKey, type CompiledInvariant, type CompiledObligation } from '../monitor/spec.js';
-import { KeyedStore, Relation, TemporalStore } from '../monitor/store.js';
+import { KeyedStore, Relation, TemporalStore, type Entry } from '../monitor/store.js';
 import { forgetTask } from './task-state.js';
 import { LostState } from './lost-state.js';
 import { rulesAfterGap } from './rules-after-gap.js';
@@ -110,6 +110,8 @@ export { dispatchKey };
 export class CompiledSpec extends MonitorSpec {
   /** The digest parts of its engines' states, numbered as met (see `Engine.digest`). */
   readonly digestParts = new Map<string, number>();
+  /** The number of a sequence store's part by the number of its exact part (see `Engine.seqPartNumber`). */
+  readonly seqParts = new Map<number, number>();
   private abstractionMade: AbstractionPlan | undefined;
 
   /** What `Engine.canonicalDigest` may abstract (src/analysis/state-abstraction.ts), by store index. */
@@ -140,8 +142,13 @@ interface AbstractionPlan extends Omit<StateAbstraction, 'seqStores' | 'deadStor
  * no step may have written the store since.
  */
 interface Sharing {
-  /** 1 where the store is the engine's own: copied since the last clone, or never shared. */
+  /**
+   * Bit `i % 32` of word `i >> 5` set where store `i` is the engine's own: copied since the last
+   * clone, or never shared (words, not an array per store: a search clones engines by the hundred
+   * thousand, and a clone owns nothing yet).
+   */
   ownStore: number[];
+  /** The same of the past-time tables. */
   ownTemporal: number[];
   ownFrames: boolean;
   /** Per store, the number of its digest part (`storePart`), undefined once a step may have written it. */
@@ -154,6 +161,12 @@ interface Sharing {
    * on the event number).
    */
   canonicalTemporal: number | undefined;
+  /**
+   * The number of the past-time tables' part of the exact digest (`temporalPart`), undefined once
+   * a step may have written a table; kept only when no match marks the event before (a mark that
+   * the next event takes away, tables unwritten).
+   */
+  temporal: number | undefined;
   /** The stores copied since the last digest: which, the shared store each copies, and its part. */
   copied: { i: number; from: Runtime['stores'][number]; part: number | undefined }[] | undefined;
   /** Which of the per-task sets and maps and the reported set are the engine's own (`OWN_*` bits). */
@@ -725,21 +738,32 @@ export class Engine {
    * fingerprints is equal. A store's part is kept between steps that cannot write the store.
    */
   digest(): string {
-    const x = this.sharing ?? this.startSharing(1);
-    if (x.copied !== undefined) this.shareUnchanged(x);
     const units = DIGEST_UNITS;
     units.start();
+    this.writeDigest(units);
+    return units.text();
+  }
+
+  /** Writes `digest()`'s numbers to `units` (a search may number them without the string). */
+  writeDigest(units: UnitSink): void {
+    const x = this.sharing ?? this.startSharing(1);
+    if (x.copied !== undefined) this.shareUnchanged(x);
     for (let i = 0; i < this.rt.stores.length; i++) {
       let id = x.parts[i];
       if (id === undefined) { id = this.partNumber(this.storePart(i)); x.parts[i] = id; }
       units.put(id);
     }
-    this.putLastParts(units, x, this.partNumber(this.temporalPart()));
-    return units.text();
+    let temporal = x.temporal;
+    if (temporal === undefined) {
+      const part = this.temporalPart();
+      temporal = this.partNumber(part);
+      if (!part.includes('*')) x.temporal = temporal;
+    }
+    this.putLastParts(units, x, temporal);
   }
 
   /** The parts after the stores', alike in both digests but for the past-time tables' part (`temporal`). */
-  private putLastParts(units: typeof DIGEST_UNITS, x: NonNullable<typeof this.sharing>, temporal: number): void {
+  private putLastParts(units: UnitSink, x: NonNullable<typeof this.sharing>, temporal: number): void {
     if (x.framesPart === undefined) x.framesPart = this.partNumber(this.framesPart());
     units.put(x.framesPart);
     units.put(temporal);
@@ -762,26 +786,48 @@ export class Engine {
    * nothing to abstract it is `digest()`.
    */
   canonicalDigest(): string {
-    const a = this.compiled.abstraction;
-    if (a.exact) return this.digest();
-    const x = this.sharing ?? this.startSharing(1);
-    if (x.copied !== undefined) this.shareUnchanged(x);
+    if (this.compiled.abstraction.exact) return this.digest();
     const units = CANONICAL_UNITS;
     units.start();
+    this.writeCanonicalDigest(units);
+    return units.text();
+  }
+
+  /** Writes `canonicalDigest()`'s numbers to `units` (`writeDigest`'s for a spec with nothing to abstract). */
+  writeCanonicalDigest(units: UnitSink): void {
+    const a = this.compiled.abstraction;
+    if (a.exact) { this.writeDigest(units); return; }
+    const x = this.sharing ?? this.startSharing(1);
+    if (x.copied !== undefined) this.shareUnchanged(x);
     for (let i = 0; i < this.rt.stores.length; i++) {
       if (a.deadStores.has(i) || a.seqStores.has(i)) continue;
       let id = x.parts[i];
       if (id === undefined) { id = this.partNumber(this.storePart(i)); x.parts[i] = id; }
       units.put(id);
     }
-    if (a.seqStores.size) units.put(this.partNumber(this.seqPart(a.seqStores)));
+    if (a.seqStores.size) units.put(this.seqPartNumber(x, a.seqStores));
     let temporal = x.canonicalTemporal;
     if (temporal === undefined) {
       temporal = this.partNumber(this.canonicalTemporalPart(a));
       if (a.previousTables.size === 0) x.canonicalTemporal = temporal;
     }
     this.putLastParts(units, x, temporal);
-    return units.text();
+  }
+
+  /**
+   * The number of the sequence stores' part (`seqPart`). With one sequence store it is a function
+   * of that store's exact part, whose number the digest keeps between steps that do not write it:
+   * it is looked up by that number (`CompiledSpec.seqParts`), the ranks not taken again.
+   */
+  private seqPartNumber(x: Sharing, stores: Set<number>): number {
+    if (stores.size !== 1) return this.partNumber(this.seqPart(stores));
+    const i = stores.values().next().value!;
+    let exact = x.parts[i];
+    if (exact === undefined) { exact = this.partNumber(this.storePart(i)); x.parts[i] = exact; }
+    const memo = this.compiled.seqParts;
+    let id = memo.get(exact);
+    if (id === undefined) { id = this.partNumber(this.seqPart(stores)); memo.set(exact, id); }
+    return id;
   }
 
   /** The sequence stores' part: each entry's number replaced by its rank among all their numbers (equal numbers, equal ranks). */
@@ -797,7 +843,7 @@ export class Engine {
     for (const i of stores) {
       const s = this.rt.stores[i] as KeyedStore;
       const items: string[] = [];
-      s.forEachEntry((e) => { items.push(`${e.key().join('\u0001')}=${typeof e.v === 'number' ? '#' + String(rank.get(e.v)) : String(e.v)}`); return true; });
+      s.forEachEntry((e) => { items.push(`${keyText(e)}=${typeof e.v === 'number' ? '#' + String(rank.get(e.v)) : String(e.v)}`); return true; });
       out.push(i + ':' + sortStrings(items).join(','));
     }
     return 'Q:' + out.join('|');
@@ -839,7 +885,7 @@ export class Engine {
       // Most stores are empty at any time: their part is the index alone, with nothing to walk.
       if (s.size === 0) return i + ':';
       const items: string[] = [];
-      s.forEachEntry((e) => { items.push(`${e.key().join('\u0001')}=${String(e.v)}`); return true; });
+      s.forEachEntry((e) => { items.push(`${keyText(e)}=${String(e.v)}`); return true; });
       return i + ':' + sortStrings(items).join(',');
     }
     if (s instanceof Relation) return i + ':' + [...s.succ].flatMap(([a, m]) => [...m.keys()].map((b) => `${String(a)}>${String(b)}`)).sort().join(',');
@@ -893,7 +939,7 @@ export class Engine {
    * so far, where the spec reads the `tasks` domain, and the invariants gone over their
    * evaluation budget (not evaluated again).
    */
-  private putRuntimeParts(units: typeof DIGEST_UNITS): void {
+  private putRuntimeParts(units: UnitSink): void {
     if (this.compiled.abstraction.usesTasks) units.put(this.partNumber('K:' + sortBy([...this.rt.tasks], (p, q) => p - q).join(',')));
     if (this.overBudget.size > 0) units.put(this.partNumber('B:' + [...this.overBudget].sort().join(',')));
   }
@@ -926,8 +972,8 @@ export class Engine {
     mine.ownFrames = false;
     mine.ownSets = 0;
     e.sharing = {
-      ownStore: new Array<number>(mine.ownStore.length).fill(0), ownTemporal: new Array<number>(mine.ownTemporal.length).fill(0), ownFrames: false,
-      parts: mine.parts.slice(), framesPart: mine.framesPart, canonicalTemporal: mine.canonicalTemporal, copied: undefined, ownSets: 0,
+      ownStore: noBits(mine.ownStore.length), ownTemporal: noBits(mine.ownTemporal.length), ownFrames: false,
+      parts: mine.parts.slice(), framesPart: mine.framesPart, canonicalTemporal: mine.canonicalTemporal, temporal: mine.temporal, copied: undefined, ownSets: 0,
       reportedPart: mine.reportedPart, reportedSize: mine.reportedSize,
     };
     e.newTasksUnknown = this.newTasksUnknown;
@@ -942,11 +988,12 @@ export class Engine {
   /** Starts tracking what is shared, with every store, table and set owned (1) or shared (0). */
   private startSharing(owned: 0 | 1): Sharing {
     this.sharing = {
-      ownStore: new Array<number>(this.rt.stores.length).fill(owned),
-      ownTemporal: new Array<number>(this.rt.temporal.length).fill(owned),
+      ownStore: bitWords(this.rt.stores.length, owned),
+      ownTemporal: bitWords(this.rt.temporal.length, owned),
       ownFrames: owned === 1,
       parts: new Array<number | undefined>(this.rt.stores.length).fill(undefined),
-      framesPart: undefined, canonicalTemporal: undefined, copied: undefined, ownSets: owned === 1 ? OWN_ALL_SETS : 0, reportedPart: undefined, reportedSize: 0,
+      framesPart: undefined, canonicalTemporal: undefined, temporal: undefined, copied: undefined, ownSets: owned === 1 ? OWN_ALL_SETS : 0,
+      reportedPart: undefined, reportedSize: 0,
     };
     return this.sharing;
   }
@@ -997,11 +1044,11 @@ export class Engine {
     if (phase !== 'event' || forgets) this.ownFrames();
     if (h !== undefined) {
       for (const i of storesWrittenByHandler(this.compiled)[h.id]!) {
-        if (x.ownStore[i] === 0) {
+        if ((x.ownStore[i >> 5]! & (1 << (i & 31))) === 0) {
           const from = this.rt.stores[i]!;
           (x.copied ??= []).push({ i, from, part: x.parts[i] });
           this.rt.stores[i] = copyStore(from);
-          x.ownStore[i] = 1;
+          x.ownStore[i >> 5]! |= 1 << (i & 31);
         }
         x.parts[i] = undefined;
       }
@@ -1024,7 +1071,7 @@ export class Engine {
           : now.v === (c.from as { v: Scalar }).v && now.prov === (c.from as { prov: TraceEvent | undefined }).prov;
       if (!same) continue;
       this.rt.stores[c.i] = c.from;
-      x.ownStore[c.i] = 0;
+      x.ownStore[c.i >> 5]! &= ~(1 << (c.i & 31));
       x.parts[c.i] = c.part;
     }
     x.copied = undefined;
@@ -1043,9 +1090,10 @@ export class Engine {
   private ownTemporal(t: number): void {
     const x = this.sharing!;
     x.canonicalTemporal = undefined;
-    if (x.ownTemporal[t] === 1) return;
+    x.temporal = undefined;
+    if ((x.ownTemporal[t >> 5]! & (1 << (t & 31))) !== 0) return;
     this.rt.temporal[t] = this.rt.temporal[t]!.clone();
-    x.ownTemporal[t] = 1;
+    x.ownTemporal[t >> 5]! |= 1 << (t & 31);
   }
 
   /** A gap may write any store and table: all become this engine's own. */
@@ -1053,7 +1101,7 @@ export class Engine {
     const x = this.sharing!;
     for (let i = 0; i < this.rt.stores.length; i++) {
       x.parts[i] = undefined;
-      if (x.ownStore[i] === 0) { this.rt.stores[i] = copyStore(this.rt.stores[i]!); x.ownStore[i] = 1; }
+      if ((x.ownStore[i >> 5]! & (1 << (i & 31))) === 0) { this.rt.stores[i] = copyStore(this.rt.stores[i]!); x.ownStore[i >> 5]! |= 1 << (i & 31); }
     }
     for (let t = 0; t < this.rt.temporal.length; t++) this.ownTemporal(t);
     this.ownFrames();
@@ -1066,13 +1114,18 @@ export class Engine {
   }
 }
 
+/** Where a digest's numbers go, one at a time (`Engine.writeDigest`). */
+export interface UnitSink {
+  put(n: number): void;
+}
+
 /**
  * A digest's numbers as UTF-16 units, one below 0x8000, else two, the first marked: a prefix code,
  * so a digest reads back one way only. One buffer serves every digest (a spec's stores number a
  * few dozen), and the string is made whole at once: one grown unit by unit would be a chain of
  * pieces to flatten when hashed.
  */
-class DigestUnits {
+class DigestUnits implements UnitSink {
   private readonly units: number[] = [];
   private n = 0;
   start(): void { this.n = 0; }
@@ -1094,9 +1147,28 @@ function byStamp(p: { s: string; idx: number }, q: { s: string; idx: number }): 
   return p.idx - q.idx || (p.s < q.s ? -1 : p.s > q.s ? 1 : 0);
 }
 
+/** An entry's key as a digest writes it: `e.key().join('\u0001')`, without the array for keys of one or two parts. */
+function keyText(e: Entry): string {
+  if (e.k1 === undefined) return String(e.k0);
+  if (e.tail().length === 0) return String(e.k0) + '\u0001' + String(e.k1);
+  return e.key().join('\u0001');
+}
+
 /** A call's arguments as a fingerprint reads them: name and value of each, in the event's order, quoted (no two read alike). */
 function callArgsPart(call: TraceEvent): string {
   return JSON.stringify(call.args);
+}
+
+/** Bit words for `n` stores or tables, every bit set (`owned` 1) or clear. */
+function bitWords(n: number, owned: 0 | 1): number[] {
+  const words = new Array<number>((n + 31) >> 5).fill(0);
+  if (owned === 1) for (let i = 0; i < n; i++) words[i >> 5]! |= 1 << (i & 31);
+  return words;
+}
+
+/** `words` clear bit words (`bitWords(.., 0)` of a length in words). */
+function noBits(words: number): number[] {
+  return new Array<number>(words).fill(0);
 }
 
 function copyStore(s: Runtime['stores'][number]): Runtime['stores'][number] {

@@ -4,10 +4,10 @@
  */
 import { loadSpec } from '../analysis/load.js';
 import { CompiledSpec } from './check.js';
-import type { Engine, Verdict } from './engine.js';
+import type { Engine, UnitSink, Verdict } from './engine.js';
 import type { TraceEvent } from '../trace/event.js';
 
-export type { Verdict };
+export type { UnitSink, Verdict };
 
 export interface IncrementalChecker {
   /** Violations caused by this event: a list to read, not to change (a step without any returns one shared, frozen empty list). */
@@ -22,6 +22,13 @@ export interface IncrementalChecker {
    * events): what a search may merge. Absent: `fingerprint()`.
    */
   abstractFingerprint?(): string;
+  /**
+   * Writes the numbers `fingerprint()` is made of to `units` (equal numbers exactly when the
+   * fingerprints are equal): a search numbers them without the string. Absent: the string is numbered.
+   */
+  writeFingerprint?(units: UnitSink): void;
+  /** `abstractFingerprint()`'s numbers, as `writeFingerprint` writes `fingerprint()`'s. */
+  writeAbstractFingerprint?(units: UnitSink): void;
 }
 
 class EngineChecker implements IncrementalChecker {
@@ -32,6 +39,8 @@ class EngineChecker implements IncrementalChecker {
   clone(): IncrementalChecker { return new EngineChecker(this.engine.clone({ sharedTallies: true })); }
   fingerprint(): string { return this.engine.digest(); }
   abstractFingerprint(): string { return this.engine.canonicalDigest(); }
+  writeFingerprint(units: UnitSink): void { this.engine.writeDigest(units); }
+  writeAbstractFingerprint(units: UnitSink): void { this.engine.writeCanonicalDigest(units); }
 }
 
 /**

@@ -423,13 +423,33 @@ export class KeyedStore {
       for (const k of other.root.keys()) if (mine.next().value !== k) return false;
     }
     if (this.size === 0) return true;
-    const mine = this.entries();
-    for (const theirs of other.entries()) {
-      const e = mine.next();
-      // The writing event too: explanations cite it (an entry set again to its value is newer).
-      if (e.done === true || e.value.v !== theirs.v || e.value.prov !== theirs.prov || !e.value.keyIs(theirs.key())) return false;
+    // Their entries in order into a list kept for every comparison, then mine met against it: no
+    // generator or iterator result per entry (exploration compares a store after most steps).
+    const theirs = SAME_SCRATCH;
+    let n = 0;
+    if (this.arity === 1) for (const e of other.root.values()) theirs[n++] = e as Entry;
+    else for (const m of other.root.values()) for (const e of (m as Level).values()) theirs[n++] = e as Entry;
+    let j = 0;
+    let same = true;
+    if (this.arity === 1) {
+      for (const x of this.root.values()) {
+        const e = x as Entry;
+        const t = theirs[j++];
+        // The writing event too: explanations cite it (an entry set again to its value is newer).
+        if (t === undefined || e.v !== t.v || e.prov !== t.prov || e.k0 !== t.k0 || e.k1 !== t.k1) { same = false; break; }
+      }
+    } else {
+      outer: for (const m of this.root.values()) {
+        for (const x of (m as Level).values()) {
+          const e = x as Entry;
+          const t = theirs[j++];
+          if (t === undefined || e.v !== t.v || e.prov !== t.prov || e.k0 !== t.k0 || e.k1 !== t.k1) { same = false; break outer; }
+        }
+      }
     }
-    return mine.next().done === true;
+    if (same && j !== n) same = false;
+    theirs.fill(undefined, 0, n);
+    return same;
   }
 
   clone(): KeyedStore {
@@ -463,6 +483,9 @@ export class KeyedStore {
     return out;
   }
 }
+
+/** `sameEntries`' list of the other store's entries, emptied after each comparison. */
+const SAME_SCRATCH: (Entry | undefined)[] = [];
 
 function* walk(m: Level, depth: number): Generator<Entry> {
   if (depth === 0) { yield* m.values() as Iterable<Entry>; return; }

@@ -10,7 +10,7 @@ import type { TraceEvent } from '../trace/event.js';
 import { listChooser, type Chooser } from './chooser.js';
 import { initialState, live, runnable, step, type ModelState, type Scenario } from './model.js';
 import { rwsemStepNext } from './rwsem.js';
-import { eventsKey, KeyWriter } from './key-code.js';
+import { KeyWriter, writeEventsKey } from './key-code.js';
 import { KeySet } from './key-set.js';
 import { NO_PICKS, SearchTree, type PathStep } from './search-tree.js';
 import { cloneState, LOCAL_POINTS, writeStateKey } from './state.js';
@@ -154,6 +154,9 @@ function stepAgain(monitor: IncrementalChecker, events: TraceEvent[]): Increment
   return m;
 }
 
+/** The verdicts of a transition that has none (most): one list for all, never changed. */
+const NO_VIOLATIONS: Verdict[] = [];
+
 const NO_CHOICE: Chooser = {
   choose(n) {
     if (n <= 1) return 0;
@@ -172,34 +175,51 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
   const found = new Map<string, Counterexample>();
   /** Under partial-order reduction, each counterexample's steps (see `shorten`). */
   const paths = new Map<Counterexample, PathStep[]>();
-  // Fingerprints are long strings: each distinct one is numbered once, and keys carry the number.
+  // Fingerprints are long: each distinct one is numbered once, and keys carry the number. A monitor
+  // that writes its fingerprint's numbers (`writeFingerprint`) is numbered by them, without the string.
   const fingerprints = new Map<string, number>();
-  const fpId = (fp: string): number => {
+  const fingerprintUnits = new KeySet();
+  const units = new KeyWriter();
+  const fpId = (m: IncrementalChecker | undefined): number => {
+    if (m?.writeFingerprint !== undefined) {
+      m.writeFingerprint(units.start());
+      return fingerprintUnits.id(units);
+    }
+    const fp = m ? m.fingerprint() : '';
     let id = fingerprints.get(fp);
     if (id === undefined) { id = fingerprints.size; fingerprints.set(fp, id); }
     return id;
   };
   /**
-   * This level's monitor transitions: (fingerprint, events) → the fingerprint after, its merged
-   * number, its verdicts. The monitor after is kept (in `monitors`) only once a new state needs it:
+   * This level's monitor transitions, each numbered by its key (the fingerprint before, the events):
+   * the fingerprint after (`transitionFp`), its merged number (`transitionMerged`), its verdicts
+   * (`transitionViolations`). The monitor after is kept (in `monitors`) only once a new state needs it:
    * most transitions lead to states seen already, and their monitors, held to the level's end,
    * were most of what the garbage collector copied.
    */
-  const transitions = new Map<string, { fp: number; merged: number; violations: Verdict[] }>();
+  const transitions = new KeySet();
+  const transitionFp: number[] = [];
+  const transitionMerged: number[] = [];
+  const transitionViolations: Verdict[][] = [];
   /** The next level's monitors by fingerprint. */
   const monitors = new Map<number, IncrementalChecker>();
   const rootMonitor = opts.monitor?.();
   const abstract = opts.abstractMonitor !== false && rootMonitor?.abstractFingerprint !== undefined;
-  // The abstract fingerprints are numbered apart from the exact ones (`fpId`'s), as strings of their own.
+  // The abstract fingerprints are numbered apart from the exact ones (`fpId`'s).
   const mergedIds = new Map<string, number>();
+  const mergedUnits = new KeySet();
   const mergedId = (m: IncrementalChecker, fp: number): number => {
     if (!abstract) return fp;
+    if (m.writeAbstractFingerprint !== undefined) {
+      m.writeAbstractFingerprint(units.start());
+      return mergedUnits.id(units);
+    }
     const key = m.abstractFingerprint!();
     let id = mergedIds.get(key);
     if (id === undefined) { id = mergedIds.size; mergedIds.set(key, id); }
     return id;
   };
-  const rootFp = fpId(rootMonitor ? rootMonitor.fingerprint() : '');
+  const rootFp = fpId(rootMonitor);
   const root: Node = {
     state: initialState(sc), monitor: rootMonitor, fingerprint: rootFp, merged: rootMonitor ? mergedId(rootMonitor, rootFp) : rootFp, id: 0, depth: 0,
   };
@@ -301,24 +321,28 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
             // Monitors are never stepped in place, so states with equal fingerprints share one, and the same
             // monitor fed the same events (seq included: a spec may store it) is one transition, taken once.
             // Both go by the exact fingerprint: a monitor is stepped only with events of runs it is exact for.
-            const sig = eventsKey(fingerprint, events);
-            let t = transitions.get(sig);
+            const t = transitions.id(writeEventsKey(key.start(), fingerprint, events));
             let stepped: IncrementalChecker | undefined;
-            if (t === undefined) {
+            if (transitions.added) {
               stepped = monitor.clone();
-              const vs: Verdict[] = [];
-              for (const e of events) vs.push(...stepped.step(e));
-              const fp = fpId(stepped.fingerprint());
-              t = { fp, merged: mergedId(monitors.get(fp) ?? stepped, fp), violations: vs };
-              transitions.set(sig, t);
+              let vs = NO_VIOLATIONS;
+              for (const e of events) {
+                const v = stepped.step(e);
+                if (v.length) vs = vs === NO_VIOLATIONS ? [...v] : [...vs, ...v];
+              }
+              const fp = fpId(stepped);
+              transitionFp[t] = fp;
+              transitionMerged[t] = mergedId(monitors.get(fp) ?? stepped, fp);
+              transitionViolations[t] = vs;
             }
-            fingerprint = t.fp;
-            merged = t.merged;
+            const violations = transitionViolations[t]!;
+            fingerprint = transitionFp[t]!;
+            merged = transitionMerged[t]!;
             // Record the first (shortest) counterexample of each invariant and keep exploring past it:
             // a predictive finding (lock order) often precedes the deadlock it predicts. Every invariant
             // the step violates first is recorded here (one only with `first`): a later state the search
             // merges with this one would have been the only other chance to record it at this depth.
-            for (const violation of t.violations) {
+            for (const violation of violations) {
               if (found.has(violation.invariant)) continue;
               const steps = tree.steps(node.id, { task: r[k]!, local: false, picks });
               const c: Counterexample = {
@@ -344,6 +368,9 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
     frontier = next;
     // Transitions and monitors are shared within a level: the next level's start from the new frontier.
     transitions.clear();
+    transitionFp.length = 0;
+    transitionMerged.length = 0;
+    transitionViolations.length = 0;
     monitors.clear();
   }
   for (const [c, steps] of paths) shorten(sc, c, steps);

@@ -44,6 +44,26 @@ export class KeyWriter {
     else { this.buffer[this.length++] = 0x8000 | (n >>> 15); this.buffer[this.length++] = n & 0x7fff; }
   }
   value(x: unknown): void { this.put(code(x)); }
+  /**
+   * Holds one unit for a count written after what it counts (`fill`), so that a record is walked
+   * once, not once to count and once to write; returns where it is.
+   */
+  reserve(): number {
+    if (this.length + 1 > this.buffer.length) this.grow();
+    return this.length++;
+  }
+  /**
+   * Writes count `n` at `at` (a `reserve`d unit), as `put(n)` would have written it there: one unit
+   * below 0x8000, else two, the units after `at` moved up by one to make room.
+   */
+  fill(at: number, n: number): void {
+    if (n < 0x8000) { this.buffer[at] = n; return; }
+    if (this.length + 1 > this.buffer.length) this.grow();
+    this.buffer.copyWithin(at + 2, at + 1, this.length);
+    this.length++;
+    this.buffer[at] = 0x8000 | (n >>> 15);
+    this.buffer[at + 1] = n & 0x7fff;
+  }
   text(): string {
     const u = this.buffer;
     let out = '';
@@ -77,7 +97,11 @@ const EVENTS = new KeyWriter();
  * `args`), then its size and its fields; else 1 + the value's number.
  */
 export function eventsKey(prefix: number, events: readonly object[]): string {
-  const w = EVENTS.start();
+  return writeEventsKey(EVENTS.start(), prefix, events).text();
+}
+
+/** Writes `eventsKey`'s units to `w` (after what it holds); returns `w`. */
+export function writeEventsKey(w: KeyWriter, prefix: number, events: readonly object[]): KeyWriter {
   w.put(prefix);
   w.put(events.length);
   for (const e of events) {
@@ -95,5 +119,5 @@ export function eventsKey(prefix: number, events: readonly object[]): string {
       for (const k in v) { w.value(k); w.value((v as Record<string, unknown>)[k]); }
     }
   }
-  return w.text();
+  return w;
 }

@@ -15,7 +15,41 @@ export class KeySet {
   private slots = new Int32Array(1 << 12);
   /** Per slot: its key's hash, compared before the key. */
   private hashes = new Int32Array(1 << 12);
+  /** Per slot: its key's number (the set's size when it was added, see `id`). */
+  private ids = new Int32Array(1 << 12);
   size = 0;
+
+  /**
+   * The number of the writer's key: the set's size when it was first added (keys are numbered 0, 1,
+   * ... as they come), adding it if it is new; `added` tells whether it was. Exploration numbers
+   * monitor digests and transitions this way, with no string per key.
+   */
+  id(w: KeyWriter): number {
+    const h = w.hash();
+    const i = this.find(w, h);
+    if (this.slots[i] !== 0) { this.added = false; return this.ids[i]!; }
+    this.added = true;
+    const id = this.size;
+    this.insert(w, h, i);
+    return id;
+  }
+
+  /** Whether the last `id` added its key. */
+  added = false;
+
+  /** The number of the writer's key (see `id`), or -1 when it is not in the set. */
+  idOf(w: KeyWriter): number {
+    const i = this.find(w, w.hash());
+    return this.slots[i] !== 0 ? this.ids[i]! : -1;
+  }
+
+  /** Empties the set (its storage kept for the next keys); numbering starts again at 0. */
+  clear(): void {
+    if (this.size === 0) return;
+    this.slots.fill(0);
+    this.end = 0;
+    this.size = 0;
+  }
 
   /** Whether the writer's key is in the set. */
   has(w: KeyWriter): boolean {
@@ -24,24 +58,32 @@ export class KeySet {
 
   /** Adds the writer's key; false when it was there already. */
   add(w: KeyWriter): boolean {
-    const n = w.length;
-    const buf = w.buffer;
     const h = w.hash();
     const i = this.find(w, h);
     if (this.slots[i] !== 0) return false;
+    this.insert(w, h, i);
+    return true;
+  }
+
+  /** Stores the writer's key (hash `h`) in free slot `i`. */
+  private insert(w: KeyWriter, h: number, i: number): void {
+    const n = w.length;
+    const buf = w.buffer;
     // A key of more than 0xffff units would not fit its length unit (a state of thousands of tasks).
     if (n > 0xffff) throw new Error('internal: a state key too long for the visited set');
     if (this.end + n + 1 > this.units.length) this.growUnits(this.end + n + 1);
     const off = this.end;
-    this.units[off] = n;
-    this.units.set(buf.subarray(0, n), off + 1);
+    const u = this.units;
+    u[off] = n;
+    // Unit by unit: a key is a few dozen units, and a subarray for `set` would be an object per key.
+    for (let k = 0; k < n; k++) u[off + 1 + k] = buf[k]!;
     this.end = off + n + 1;
     this.slots[i] = off + 1;
     this.hashes[i] = h;
+    this.ids[i] = this.size;
     this.size++;
     // At most half full, so probe runs stay short.
     if (2 * this.size > this.slots.length) this.rehash();
-    return true;
   }
 
   /** The slot of the writer's key (hash `h`), or the free slot where it would go. */
@@ -73,6 +115,7 @@ export class KeySet {
   private rehash(): void {
     const slots = new Int32Array(this.slots.length * 2);
     const hashes = new Int32Array(slots.length);
+    const ids = new Int32Array(slots.length);
     const mask = slots.length - 1;
     for (let j = 0; j < this.slots.length; j++) {
       const at = this.slots[j]!;
@@ -82,8 +125,10 @@ export class KeySet {
       while (slots[i] !== 0) i = (i + 1) & mask;
       slots[i] = at;
       hashes[i] = h;
+      ids[i] = this.ids[j]!;
     }
     this.slots = slots;
     this.hashes = hashes;
+    this.ids = ids;
   }
 }

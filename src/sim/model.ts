@@ -45,9 +45,20 @@ export function step(sc: Scenario, s: ModelState, i: number, ch: Chooser, out: T
   const x = new TaskStep(sc, s, i, ch, out);
   if (rwsemStepNext(s, i)) { acquired(x); return; }
   const pc = x.t.pc;
-  const sep = pc.indexOf(':');
-  // A Pc is `${R}:${RoutineLabels[R]}` by construction, so the two halves index the table.
-  const run = routineTable().get(pc.slice(0, sep) as Routine)?.[pc.slice(sep + 1)];
-  if (run === undefined) throw new Error(`internal: no step ${pc}: is its routine's module imported in model.ts?`);
+  let run = STEP_OF.get(pc);
+  if (run === undefined) {
+    const sep = pc.indexOf(':');
+    // A Pc is `${R}:${RoutineLabels[R]}` by construction, so the two halves index the table.
+    run = routineTable().get(pc.slice(0, sep) as Routine)?.[pc.slice(sep + 1)];
+    if (run === undefined) throw new Error(`internal: no step ${pc}: is its routine's module imported in model.ts?`);
+    STEP_OF.set(pc, run);
+  }
   run(x);
 }
+
+/**
+ * Each program point's step, looked up in the routine table once (a search steps a few hundred
+ * thousand times, and the lookup cut the point's text in two each time). Routines register when
+ * their modules load, before any step, and never again.
+ */
+const STEP_OF = new Map<Pc, (x: TaskStep) => void>();

@@ -201,13 +201,6 @@ export function cloneState(s: ModelState, stepper?: number): ModelState {
 /** One writer serves every state key: its buffer is reused. */
 const KEY = new KeyWriter();
 
-/** How many own enumerable keys a record has, without the array `Object.keys` makes. */
-function keyCount(r: object): number {
-  let n = 0;
-  for (const _ in r) n++;
-  return n;
-}
-
 /**
  * The state as a string for a visited set: everything but `seq` (an event counter, not state), and
  * the tasks' `pid` and `comm` (fixed by the scenario). Records are read in insertion order, as
@@ -236,12 +229,18 @@ export function writeStateKey(w: KeyWriter, s: ModelState): void {
     for (const q of l.queue) { w.value(q.pid); w.value(q.mode); }
     w.value(l.handoff);
   }
-  w.put(keyCount(s.hashed));
-  for (const n in s.hashed) { w.value(n); w.value(s.hashed[n]); }
-  w.put(keyCount(s.inLookup));
-  for (const n in s.inLookup) { const e = s.inLookup[n]!; w.value(n); w.value(e.dentry); w.value(e.owner); }
-  w.put(keyCount(s.dentryKey));
-  for (const d in s.dentryKey) { w.value(d); w.value(s.dentryKey[d]); }
+  let at = w.reserve();
+  let n = 0;
+  for (const k in s.hashed) { w.value(k); w.value(s.hashed[k]); n++; }
+  w.fill(at, n);
+  at = w.reserve();
+  n = 0;
+  for (const k in s.inLookup) { const e = s.inLookup[k]!; w.value(k); w.value(e.dentry); w.value(e.owner); n++; }
+  w.fill(at, n);
+  at = w.reserve();
+  n = 0;
+  for (const d in s.dentryKey) { w.value(d); w.value(s.dentryKey[d]); n++; }
+  w.fill(at, n);
   w.value(s.nextId);
   w.put(s.tasks.length);
   for (const t of s.tasks) {
@@ -249,9 +248,9 @@ export function writeStateKey(w: KeyWriter, s: ModelState): void {
     w.put(t.stack.length);
     for (const p of t.stack) w.value(p);
     const v = t.v as Record<string, unknown>;
-    let defined = 0;
-    for (const n in v) if (v[n] !== undefined) defined++;
-    w.put(defined);
-    for (const n in v) if (v[n] !== undefined) { w.value(n); w.value(v[n]); }
+    at = w.reserve();
+    n = 0;
+    for (const k in v) if (v[k] !== undefined) { w.value(k); w.value(v[k]); n++; }
+    w.fill(at, n);
   }
 }

@@ -52,3 +52,43 @@ describe('KeySet', () => {
     expect(write(w, long).text().length).toBeGreaterThan(5000);
   });
 });
+
+describe('KeySet numbering', () => {
+  it('numbers each distinct key by its first addition, through growth, rehashing and clearing', () => {
+    const key = fc.array(fc.oneof(fc.nat(4), fc.integer({ min: 0x7ffe, max: 0x8001 })), { maxLength: 4 });
+    fc.assert(fc.property(fc.array(fc.oneof(key, fc.constant(null)), { maxLength: 3000 }), (keys) => {
+      const set = new KeySet();
+      let numbers = new Map<string, number>();
+      const w = new KeyWriter();
+      for (const k of keys) {
+        // null: the set is cleared, and numbering starts again.
+        if (k === null) { set.clear(); numbers = new Map(); expect(set.size).toBe(0); continue; }
+        const text = write(w, k).text();
+        const before = numbers.get(text);
+        expect(set.idOf(w)).toBe(before ?? -1);
+        const id = set.id(w);
+        expect(set.added).toBe(before === undefined);
+        expect(id).toBe(before ?? numbers.size);
+        if (before === undefined) numbers.set(text, id);
+        expect(set.size).toBe(numbers.size);
+      }
+    }));
+  });
+});
+
+describe('KeyWriter counts written after their records', () => {
+  it('writes a reserved count where put would have, one unit or two', () => {
+    fc.assert(fc.property(fc.array(fc.nat(0x9000)), fc.oneof(fc.nat(0x7fff), fc.integer({ min: 0x8000, max: (1 << 30) - 1 })), fc.array(fc.nat(0x9000)), (before, count, after) => {
+      const direct = new KeyWriter();
+      for (const n of before) direct.put(n);
+      direct.put(count);
+      for (const n of after) direct.put(n);
+      const filled = new KeyWriter();
+      for (const n of before) filled.put(n);
+      const at = filled.reserve();
+      for (const n of after) filled.put(n);
+      filled.fill(at, count);
+      expect(filled.text()).toBe(direct.text());
+    }));
+  });
+});
