@@ -1062,7 +1062,7 @@ export function stateHash(c: Candidate): number {
   }
   for (const k in s.locks) {
     const l = s.locks[k]!;
-    h = mix(h, strHash(k));
+    h = mix(h, constHash(k));
     h = mix(h, l.writer === null ? -1 : l.writer);
     h = mix(h, l.handoff ? 1 : 0);
     h = mix(h, l.readers.length);
@@ -1118,7 +1118,7 @@ const CONST_HASH = new Map<string, number>();
 
 /** A string's hash, undefined and null alike (as sameState's nullish). */
 function nullishHash(x: string | null | undefined): number {
-  return x === undefined || x === null ? 0 : strHash(x);
+  return x === undefined || x === null ? 0 : constHash(x);
 }
 
 /** Parts of jsonStateKey: candidates that differ here differ there. */
