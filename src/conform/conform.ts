@@ -25,7 +25,7 @@ import { isGap, TIED_ACROSS_CPUS, type Scalar, type TraceEvent, type TraceGap, t
 import { detach } from '../trace/ftrace/bytes.js';
 import { LookupOneHolds, PrimingReaddirHolds } from './lookup-one.js';
 import { keyOfObs, Projector, type Obs } from './project.js';
-import { DEFAULT_LIMITS, DirSearch, describeCandidate, type Observability, type SearchLimits } from './search.js';
+import { DEFAULT_LIMITS, DirSearch, describeCandidate, type Advance, type Observability, type SearchLimits } from './search.js';
 
 export const SHAPES: DAddCiShape[] = ['mainline', 'draft', 'fixed'];
 
@@ -173,7 +173,7 @@ export async function conformTraceFile(path: string, specs: SpecSet, opts: Confo
 export async function conformRead(opened: Pick<ReadTrace, 'file' | 'format' | 'source' | 'tasksStartUnknown'>, opts: ConformOptions): Promise<ConformReport> {
   const cap = await firstPass(opened.source, opened.tasksStartUnknown);
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const results = opts.shapes.map((shape) => judge(cap, shape, opts.order, limits));
+  const results = judgeAll(cap, opts.shapes, opts.order, limits);
   return {
     file: opened.file, format: opened.format, events: cap.events, judged: cap.judged, directories: cap.directories,
     unobservedAcquisitions: results[0]?.phantoms ?? 0, unknownTaskEvents: cap.unknownTaskEvents, unreleasedLocks: cap.unreleasedLocks,
@@ -433,8 +433,133 @@ function interned(names: Map<string, string>, s: string): string {
   return r;
 }
 
-/** The search for one shape over the projected trace. */
-function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: SearchLimits): { result: ShapeResult; phantoms: number } {
+/** A shape's verdict, and the releases it took as the ends of acquisitions the capture does not show. */
+interface Judged { result: ShapeResult; phantoms: number }
+
+/**
+ * The searches for each shape over the projected trace, step by step together: a directory whose
+ * search is the same for every shape (SharedSearch) is searched once.
+ */
+function judgeAll(cap: Capture, shapes: DAddCiShape[], order: LockOrder, limits: SearchLimits): Judged[] {
+  const shared = shapes.length > 1 ? new Map<string, SharedSearch>() : undefined;
+  const judges = shapes.map((shape) => judge(cap, shape, order, limits, shared));
+  const results: (Judged | undefined)[] = judges.map(() => undefined);
+  let running = judges.length;
+  for (let k = 0; k < cap.steps.length && running > 0; k++) {
+    const st = cap.steps[k]!;
+    for (let j = 0; j < judges.length; j++) {
+      if (results[j] !== undefined) continue;
+      const r = judges[j]!.step(st, k);
+      if (r !== undefined) { results[j] = r; running--; }
+    }
+  }
+  return judges.map((j, k) => results[k] ?? j.end());
+}
+
+/** What taking an observation did to a directory's search (SharedSearch.take). */
+type TakeOutcome =
+  /** A release of an acquisition the capture does not show: not taken. */
+  | { kind: 'phantom' }
+  /** Taken: the candidates are its successors. */
+  | { kind: 'took'; r: Advance }
+  /** Its successors are more than the bound: not taken. */
+  | { kind: 'many'; r: Advance }
+  /** No candidate took it, but an eager candidate does (DirSearch.exact): taken. */
+  | { kind: 'exact' }
+  /** No candidate takes it. */
+  | { kind: 'failed'; r: Advance; failure: NonConformance };
+
+/**
+ * A directory's search, as the judges of the shapes asked for read and step it. The shape is read
+ * by one routine of the model, d_add_ci, which a task enters only where the directory's ->lookup
+ * matches another spelling of the name (fs_lookup, lookup_one_qstr_excl: onDisk, which finds
+ * none in a directory that is not case-insensitive): the search of a directory whose ->lookup is
+ * not a case-insensitive XFS's is the same for every shape. Such a search is `shared` by the
+ * judges, which go through the steps together (judgeAll): the first to reach a step takes it,
+ * and the others read what it found, as they would have found it: whether a task had a session
+ * before the step (asked before any judge takes it), and what the step did.
+ */
+class SharedSearch {
+  /** The step the answers below are of. */
+  private at = -1;
+  private hadSession: Map<number, boolean> | undefined;
+  private took: TakeOutcome | undefined;
+  private forgot = false;
+
+  constructor(readonly search: DirSearch, private readonly shared: boolean, private readonly missingAcquisitions: Set<string>,
+    private readonly maxStates: number) {}
+
+  get dir(): string {
+    return this.search.dir;
+  }
+
+  private moveTo(step: number): void {
+    if (this.at === step) return;
+    this.at = step;
+    this.hadSession = undefined;
+    this.took = undefined;
+    this.forgot = false;
+  }
+
+  /** Whether some candidate has a session of `pid` before step `step`. */
+  has(pid: number, step: number): boolean {
+    if (!this.shared) return this.search.has(pid);
+    this.moveTo(step);
+    let h = this.hadSession?.get(pid);
+    if (h === undefined) {
+      if (this.took !== undefined || this.forgot) throw new Error(`internal: directory ${this.dir} asked of task ${pid} after step ${step} was taken`);
+      h = this.search.has(pid);
+      (this.hadSession ??= new Map()).set(pid, h);
+    }
+    return h;
+  }
+
+  /** Takes observation `o`, step `step` of the trace. */
+  take(o: Obs, step: number): TakeOutcome {
+    if (this.shared) {
+      this.moveTo(step);
+      if (this.took !== undefined) return this.took;
+    }
+    const out = this.takeOnce(o, step);
+    if (this.shared) this.took = out;
+    return out;
+  }
+
+  private takeOnce(o: Obs, step: number): TakeOutcome {
+    const d = this.search;
+    if (o.ev === 'rel' && !this.has(o.pid, step) && this.missingAcquisitions.has(o.mode ?? '')) return { kind: 'phantom' };
+    const r = d.take(o);
+    if (r.next.length === 0) {
+      const exact = d.exact(o);
+      if (exact.takes !== undefined && exact.takes.length <= this.maxStates) {
+        d.accept(o, exact.takes);
+        return { kind: 'exact' };
+      }
+      return { kind: 'failed', r, failure: describeFailure(exact.search, d.dir, o, r.bound) };
+    }
+    if (r.next.length > this.maxStates) return { kind: 'many', r };
+    d.accept(o, r.next);
+    return { kind: 'took', r };
+  }
+
+  /** Drops the sessions of `pids` (every task when undefined) at gap `step`. */
+  forget(pids: number[] | undefined, step: number): void {
+    if (this.shared) {
+      this.moveTo(step);
+      if (this.forgot) return;
+      this.forgot = true;
+    }
+    this.search.forget(pids);
+  }
+}
+
+/**
+ * The search for one shape over the projected trace, a step at a time: `step` gives the verdict
+ * where a step decides it, `end` after the last step. `shared`: the searches the shapes share
+ * (SharedSearch), when more than one is judged.
+ */
+function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: SearchLimits, shared: Map<string, SharedSearch> | undefined):
+  { step: (st: Step, index: number) => Judged | undefined; end: () => Judged } {
   const shown = cap.shown;
   const observability: Observability = {
     // A complete trace shows every lock event there was: one it does not hold did not happen.
@@ -446,20 +571,20 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     allocFailures: cap.allocFailures,
     showsWaitedOutcome: cap.showsWaitedOutcome,
   };
-  const dirs = new Map<string, DirSearch>();
+  const dirs = new Map<string, SharedSearch>();
   /** The searches in the order their directories first met an observation (a syscall's end goes to each in that order). */
-  const searches: DirSearch[] = [];
+  const searches: SharedSearch[] = [];
   let gapAt: string | undefined;
   /**
    * Runs of records whose order across CPUs the log does not tell (GapStep.tie): per directory, the
    * first that held observations of two tasks it takes (its own, and syscall ends), or, for every
    * directory, the first with syscall ends of two tasks.
    */
-  const tieAt = new Map<DirSearch, string>();
+  const tieAt = new Map<SharedSearch, string>();
   let tieAtEvery: string | undefined;
   /** The run being read: where it began, and the tasks whose observations each directory took in it ('' for syscall ends). */
-  let tieRun: { at: string; tasks: Map<DirSearch | '', Set<number>> } | undefined;
-  const inTieRun = (key: DirSearch | '', pid: number): void => {
+  let tieRun: { at: string; tasks: Map<SharedSearch | '', Set<number>> } | undefined;
+  const inTieRun = (key: SharedSearch | '', pid: number): void => {
     if (tieRun === undefined) return;
     let s = tieRun.tasks.get(key);
     if (s === undefined) tieRun.tasks.set(key, s = new Set());
@@ -506,7 +631,7 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     return endRun();
   };
   /** The run being read, when its observations so far on `d` (with syscall ends) are of two tasks. */
-  const tieInRun = (d: DirSearch): string | undefined => {
+  const tieInRun = (d: SharedSearch): string | undefined => {
     if (tieRun === undefined) return undefined;
     const s = new Set([...(tieRun.tasks.get(d) ?? []), ...(tieRun.tasks.get('') ?? [])]);
     return s.size > 1 ? tieRun.at : undefined;
@@ -522,20 +647,17 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     tieRun = undefined;
   };
   /** Per directory, a bound that cut some candidates' successors short: a later event no candidate there takes is then no verdict. */
-  const incomplete = new Map<DirSearch, string>();
+  const incomplete = new Map<SharedSearch, string>();
   let phantoms = 0;
-  const result = (r: Omit<ShapeResult, 'shape'>): { result: ShapeResult; phantoms: number } => ({ result: { shape, ...r }, phantoms });
-  /** Takes `o` on directory `d`: a failure's result, or undefined when some candidate took it. */
-  const take = (d: DirSearch, o: Obs): { result: ShapeResult; phantoms: number } | undefined => {
-    if (o.ev === 'rel' && !d.has(o.pid) && cap.missingAcquisitions.has(o.mode ?? '')) { phantoms++; return undefined; }
-    const r = d.take(o);
-    if (r.next.length === 0) {
-      const exact = d.exact(o);
-      if (exact.takes !== undefined && exact.takes.length <= limits.maxStates) {
-        d.accept(o, exact.takes);
-        return undefined;
-      }
-      const failure = describeFailure(exact.search, d.dir, o, r.bound);
+  const result = (r: Omit<ShapeResult, 'shape'>): Judged => ({ result: { shape, ...r }, phantoms });
+  /** Takes `o` on directory `d`, step `index`: a failure's result, or undefined when some candidate took it. */
+  const take = (d: SharedSearch, o: Obs, index: number): Judged | undefined => {
+    const t = d.take(o, index);
+    if (t.kind === 'phantom') { phantoms++; return undefined; }
+    if (t.kind === 'exact') return undefined;
+    const r = t.r;
+    if (t.kind === 'failed') {
+      const failure = t.failure;
       if (gapAt !== undefined) return result({ verdict: 'unknown', unknown: `${gapAt}: the model's state after it is not known`, afterGap: failure });
       const tie = tieAt.get(d) ?? tieAtEvery ?? tieInRun(d);
       if (tie !== undefined && explainedByTieOrder(d.dir, stepIndex) !== false) {
@@ -552,52 +674,63 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     }
     // Some successors may be missing: a conformance found later still stands, a failure there does not.
     if (r.bound !== undefined && !incomplete.has(d)) incomplete.set(d, `${r.bound} at ${where(o)}`);
-    if (r.next.length > limits.maxStates) {
+    if (t.kind === 'many') {
       return result({ verdict: 'unknown', unknown: `more than ${limits.maxStates} candidate states for directory ${d.dir} at ${where(o)}` });
     }
-    d.accept(o, r.next);
     return undefined;
   };
-  for (const st of cap.steps) {
-    stepIndex++;
+  /** The search of directory `dir`: the shapes' shared one where the shape cannot matter there (SharedSearch). */
+  const searchOf = (dir: string): SharedSearch => {
+    const sharing = shared !== undefined && !cap.ciDirs.has(dir);
+    let s = sharing ? shared.get(dir) : undefined;
+    if (s === undefined) {
+      s = new SharedSearch(new DirSearch(dir, shape, order, observability, limits), sharing, cap.missingAcquisitions, limits.maxStates);
+      if (sharing) shared.set(dir, s);
+    }
+    return s;
+  };
+  const step = (st: Step, index: number): Judged | undefined => {
+    stepIndex = index;
     if (isGapStep(st) && st.tie !== undefined) {
       endTieRun();
       if (st.tie === 'opens') {
         const at = st.line !== undefined ? ` at ${st.file ?? ''}:${st.line}` : '';
         tieRun = { at: `records of different tasks on different CPUs that share a timestamp${at}`, tasks: new Map() };
       }
-      continue;
+      return undefined;
     }
     if (isGapStep(st)) {
       const at = st.line !== undefined ? ` at ${st.file ?? ''}:${st.line}` : '';
       gapAt ??= `${st.what ?? 'a gap'}${at}${st.pids ? ` (tasks ${st.pids.join(', ')})` : ' (every task)'}`;
-      for (const d of searches) d.forget(st.pids);
-      continue;
+      for (const d of searches) d.forget(st.pids, index);
+      return undefined;
     }
     if (st.dir === undefined) {
       // A syscall's end: every directory where some candidate has a session of the task (asked of each before any takes it).
-      const targets = searches.filter((d) => d.has(st.pid));
+      const targets = searches.filter((d) => d.has(st.pid, index));
       inTieRun('', st.pid);
       for (const d of targets) {
-        const failed = take(d, st);
+        const failed = take(d, st, index);
         if (failed !== undefined) return failed;
       }
-      continue;
+      return undefined;
     }
     let d = dirs.get(st.dir);
     if (d === undefined) {
-      dirs.set(st.dir, d = new DirSearch(st.dir, shape, order, observability, limits));
+      dirs.set(st.dir, d = searchOf(st.dir));
       searches.push(d);
     }
     inTieRun(d, st.pid);
-    const failed = take(d, st);
-    if (failed !== undefined) return failed;
-  }
-  if (gapAt !== undefined) return result({ verdict: 'unknown', unknown: `${gapAt}: the model's state after it is not known` });
-  if (cap.unshownDci !== undefined) return result({ verdict: 'unknown', unknown: cap.unshownDci });
-  // Nothing judged is nothing shown to conform: a trace with no lookup-path event on a directory followed.
-  if (cap.judged === 0) return result({ verdict: 'unknown', unknown: NOTHING_JUDGED });
-  return result({ verdict: 'conforms' });
+    return take(d, st, index);
+  };
+  const end = (): Judged => {
+    if (gapAt !== undefined) return result({ verdict: 'unknown', unknown: `${gapAt}: the model's state after it is not known` });
+    if (cap.unshownDci !== undefined) return result({ verdict: 'unknown', unknown: cap.unshownDci });
+    // Nothing judged is nothing shown to conform: a trace with no lookup-path event on a directory followed.
+    if (cap.judged === 0) return result({ verdict: 'unknown', unknown: NOTHING_JUDGED });
+    return result({ verdict: 'conforms' });
+  };
+  return { step, end };
 }
 
 const NOTHING_JUDGED = 'no event of the trace was judged: none is a lookup-path event of a known task on a directory followed';

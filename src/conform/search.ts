@@ -695,7 +695,7 @@ export class DirSearch {
   private shownOfStep(d: Candidate, i: number, raw: TraceEvent[]): TraceEvent[] {
     // Where the capture shows a waited-for hit as a hit, the two are one state: the model treats them alike after the return.
     const v = d.s.tasks[i]?.v;
-    if (v !== undefined && v.dapOutcome === 'W' && !this.obs.showsWaitedOutcome) v.dapOutcome = 'H';
+    if (v !== undefined && v.dapOutcome === 'W' && !this.obs.showsWaitedOutcome) { changing(d.s.tasks[i]); v.dapOutcome = 'H'; }
     const shown: TraceEvent[] = [];
     for (const e of raw) if (inScope(e) && this.obs.shows(e.ev, e.fn)) shown.push(this.asShown(e));
     if (d.req[i] && shown[0]?.ev === 'acq_req') { shown.shift(); d.req[i] = 0; }
@@ -709,6 +709,7 @@ export class DirSearch {
 
   /** One step of a task: a hold's lock or unlock, else the simulator's step. */
   private stepTask(c: Candidate, i: number, ch: Chooser, out: TraceEvent[]): void {
+    changing(c.s.tasks[i]);
     const kind = c.kind[i]!;
     const sc = c.sc;
     if (isOp(kind)) {
@@ -932,7 +933,7 @@ export function clone(c: Candidate, own: number): Candidate {
   const tasks: TaskState[] = new Array<TaskState>(s.tasks.length);
   for (let j = 0; j < tasks.length; j++) {
     const t = s.tasks[j]!;
-    tasks[j] = own === j || own === ALL ? { ...t, v: { ...t.v }, stack: t.stack.slice() } : t;
+    tasks[j] = own === j || own === ALL ? ownCopy(t) : t;
   }
   return {
     sc: c.sc,
@@ -942,6 +943,18 @@ export function clone(c: Candidate, own: number): Candidate {
     pend: c.pend.slice(),
     req: c.req.slice(),
     und: c.und,
+  };
+}
+
+/**
+ * A copy of a task's state with variables and a stack of its own, written out field by field in
+ * TaskState's order: one hidden class for every copy, and no spread of an object whose fields are
+ * then overwritten.
+ */
+function ownCopy(t: TaskState): TaskState {
+  return {
+    pid: t.pid, comm: t.comm, op: t.op, pc: t.pc, v: { ...t.v }, stack: t.stack.slice(), status: t.status, waitLock: t.waitLock, waitMode: t.waitMode,
+    waitDentry: t.waitDentry, granted: t.granted,
   };
 }
 
@@ -1043,22 +1056,7 @@ export function stateHash(c: Candidate): number {
   for (let j = 0; j < tasks.length; j++) {
     h = mix(h, constHash(c.kind[j]!));
     h = mix(h, (c.held[j] ? 1 : 0) | (c.req[j]! << 1) | (c.pend[j]!.length << 3));
-    const t = tasks[j]!;
-    h = mix(h, t.pid);
-    h = mix(h, constHash(t.pc));
-    h = mix(h, constHash(t.status));
-    h = mix(h, t.waitLock === null ? 0 : constHash(t.waitLock));
-    h = mix(h, t.waitMode === null ? 0 : constHash(t.waitMode));
-    h = mix(h, t.granted ? 1 : 0);
-    const stack = t.stack;
-    h = mix(h, stack.length);
-    for (let k = 0; k < stack.length; k++) h = mix(h, constHash(stack[k]!));
-    const v = t.v;
-    h = mix(h, nullishHash(v.name));
-    h = mix(h, nullishHash(v.dapOutcome));
-    h = mix(h, nullishHash(v.exact));
-    h = mix(h, v.dciInLookup === undefined ? 2 : v.dciInLookup ? 1 : 0);
-    h = mix(h, nullishHash(v.mode));
+    h = mix(h, taskHash(tasks[j]!));
   }
   for (const k in s.locks) {
     const l = s.locks[k]!;
@@ -1087,6 +1085,63 @@ export function stateHash(c: Candidate): number {
   }
   // A small integer: a Map keyed by it hashes it without a heap number.
   return h & 0x3fffffff;
+}
+
+/** Where a task state keeps its number (taskHash): a property no spread or JSON copies (not enumerable). */
+const TASK_HASH: unique symbol = Symbol('taskHash');
+
+/** A task state with the number of its parts that sameState compares, once computed (taskHash). */
+type NumberedTask = TaskState & { [TASK_HASH]?: number | undefined };
+
+/**
+ * The number of a task's parts that sameState compares, kept on the task state: candidates share
+ * the states of the tasks a step did not move (clone, TaskStep.other), so each is numbered once,
+ * not once per candidate. A task state is changed in place only by a step of its own task, on a
+ * state made for that step (clone, stepAll), and that forgets its number first (changing: in
+ * stepTask, shownOfStep); every other change makes a new object, which no spread gives the number.
+ */
+function taskHash(t: TaskState): number {
+  const n = t as NumberedTask;
+  const kept = n[TASK_HASH];
+  if (kept !== undefined) {
+    if (checkingTaskHashes && kept !== taskHashOf(t)) throw new Error(`internal: task ${t.pid}'s number at ${t.pc} is out of date`);
+    return kept;
+  }
+  const h = taskHashOf(t);
+  if (Object.prototype.hasOwnProperty.call(n, TASK_HASH)) n[TASK_HASH] = h;
+  else Object.defineProperty(n, TASK_HASH, { value: h, writable: true, enumerable: false, configurable: false });
+  return h;
+}
+
+function taskHashOf(t: TaskState): number {
+  let h = mix(0x85ebca6b, t.pid);
+  h = mix(h, constHash(t.pc));
+  h = mix(h, constHash(t.status));
+  h = mix(h, t.waitLock === null ? 0 : constHash(t.waitLock));
+  h = mix(h, t.waitMode === null ? 0 : constHash(t.waitMode));
+  h = mix(h, t.granted ? 1 : 0);
+  const stack = t.stack;
+  h = mix(h, stack.length);
+  for (let k = 0; k < stack.length; k++) h = mix(h, constHash(stack[k]!));
+  const v = t.v;
+  h = mix(h, nullishHash(v.name));
+  h = mix(h, nullishHash(v.dapOutcome));
+  h = mix(h, nullishHash(v.exact));
+  h = mix(h, v.dciInLookup === undefined ? 2 : v.dciInLookup ? 1 : 0);
+  h = mix(h, nullishHash(v.mode));
+  return h;
+}
+
+/** A task state is about to be changed in place: the number it keeps is out of date. */
+function changing(t: TaskState | undefined): void {
+  if (t !== undefined && (t as NumberedTask)[TASK_HASH] !== undefined) (t as NumberedTask)[TASK_HASH] = undefined;
+}
+
+let checkingTaskHashes = false;
+
+/** Tests: each number a task state keeps is checked against the state as it is when read (taskHash). */
+export function checkTaskHashes(on: boolean): void {
+  checkingTaskHashes = on;
 }
 
 function mix(h: number, x: number): number {
