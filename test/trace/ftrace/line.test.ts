@@ -75,6 +75,25 @@ describe('bodies', () => {
     expect(rec('a-1 [000] .... 1.000001: myretprobe: (sys_openat+0xc/0xe <- do_sys_open) $retval=fffffffffffffffe').args).toEqual({ $retval: 'fffffffffffffffe' });
   });
 
+  it('sym-addr: a probe head with each symbol\'s address reads as the head without them', () => {
+    // seq_print_ip_sym (kernel/trace/trace_output.c) prints ` <%016lx>` after a symbol when the
+    // `sym-addr` trace option is on, in probe heads too.
+    const pairs = [
+      ['lkslow: (__lookup_slow+0x0/0x1b0 <ffffffff8e7a1c40>) name="a b" nlen=3 dir=0x1', 'lkslow: (__lookup_slow+0x0/0x1b0) name="a b" nlen=3 dir=0x1'],
+      ['dr_ret: (walk_component+0xcc/0x150 <ffffffff8e7a3e5c> <- down_read <ffffffff8f0a1b20>)', 'dr_ret: (walk_component+0xcc/0x150 <- down_read)'],
+      ['fsl: (xfs_vn_lookup+0x0/0xb0 [xfs] <ffffffffc0a31000>) dir=0x1', 'fsl: (xfs_vn_lookup+0x0/0xb0 [xfs]) dir=0x1'],
+      ['x_ret: (xfs_ilock+0x3c/0x110 [xfs] <ffffffffc0a2b0dc> <- xfs_vn_lookup [xfs] <ffffffffc0a31000>) ret=0x0', 'x_ret: (xfs_ilock+0x3c/0x110 [xfs] <- xfs_vn_lookup [xfs]) ret=0x0'],
+    ];
+    for (const [withAddr, plain] of pairs) {
+      const a = rec(`a-1 [000] .... 1.000001: ${withAddr!}`);
+      const b = rec(`a-1 [000] .... 1.000001: ${plain!}`);
+      expect(a.kind).toMatch(/^k(ret)?probe$/);
+      expect([a.kind, a.name, a.probedSym, a.site, a.args]).toEqual([b.kind, b.name, b.probedSym, b.site, b.args]);
+    }
+    // (anything else after a symbol is no probe head)
+    expect(rec('a-1 [000] .... 1.000001: p: (f+0x0/0x1 <zz>) a=1')).toMatchObject({ kind: 'event' });
+  });
+
   it('probe arguments: quoted strings with spaces and quotes, arrays, faults', () => {
     expect(rec('a-1 [000] .... 1.000001: p: (f+0x0/0x1) name="a b" nlen=3 arr={1,2,3} s=(fault) q="x"y" z=1').args).toEqual({ name: 'a b', nlen: '3', arr: '{1,2,3}', s: '(fault)', q: 'x"y', z: '1' });
     expect(rec('a-1 [000] .... 1.000001: p: (f+0x0/0x1) name="tail with space "').args).toEqual({ name: 'tail with space ' });
@@ -142,6 +161,16 @@ describe('non-event lines and headers', () => {
     expect(parse('##### CPU 2 buffer started ####')).toEqual({ kind: 'marker', what: 'buffer_started', cpu: 2, lost: undefined });
     expect(parse('[LINE TOO BIG]')).toEqual({ kind: 'marker', what: 'line_too_big', cpu: undefined, lost: 1 });
     expect(parse('# entries-in-buffer/entries-written: 5/105   #P:2')).toEqual({ kind: 'marker', what: 'overwritten', cpu: undefined, lost: 100 });
+  });
+
+  it('reads the entry counts of the latency-format header as those of entries-in-buffer/entries-written', () => {
+    const st = newSniffState('t');
+    st.line = 5;
+    expect(parse('# latency: 0 us, #14770/275562, CPU#0 | (M:preempt VP:0, KP:0, SP:0 HP:0 #P:2)', st)).toEqual({ kind: 'marker', what: 'overwritten', cpu: undefined, lost: 260792 });
+    expect([st.entries, st.cpus, st.latency]).toEqual([{ inBuffer: 14770, line: 5 }, 2, true]);
+    const whole = newSniffState('t');
+    expect(parse('# latency: 259 us, #4/4, CPU#2 | (M:preempt VP:0, KP:0, SP:0 HP:0 #P:4)', whole)).toEqual({ kind: 'skip', what: 'header' });
+    expect([whole.entries?.inBuffer, whole.cpus]).toEqual([4, 4]);
   });
 
   it('learns from headers and legends', () => {
