@@ -47,7 +47,8 @@ function closeQuoteAt(s: string, v0: number, end: number, depth: number, open: b
     const rest = trimEnd(s, j + 1, end);
     if (j + 1 === rest) return j;
     // (ftrace separates arguments by one blank: print_probe_args prints ` %s=`)
-    if (s.charCodeAt(j + 1) === 32 && isKeyChar(s.charCodeAt(j + 2)) && keyFollows(s, j + 1, end) && (depth >= MAX_NESTED_STRINGS || restReadsAsArgs(s, j + 1, rest, depth + 1, open))) return j;
+    if (s.charCodeAt(j + 1) !== 32 || !isKeyChar(s.charCodeAt(j + 2)) || !keyFollows(s, j + 1, end)) continue;
+    if (depth >= MAX_NESTED_STRINGS || restReadsAsArgs(s, j + 1, rest, depth + 1, open)) return j;
   }
   // None: the value goes on past the end (a name holding a newline is continued by the next line).
   return -1;
