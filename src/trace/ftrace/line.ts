@@ -465,7 +465,13 @@ function scanPrefix(s: string, i0: number, end: number, st: SniffState, sc: Line
     bad(sc, 'expected `[cpu]` after `comm-pid`', p);
     return false;
   }
-  const b = skipWs(s, p, end);
+  let b = skipWs(s, p, end);
+  if (s.charCodeAt(b) === C_LP && s.charCodeAt(b + 1) === C_PLUS) {
+    // trace-cmd report --ts-diff: the time since the record before, `(+123)`, after the timestamp
+    // (blank on the first record).
+    const d = digitsAt(s, b + 2, end);
+    if (d >= 0 && s.charCodeAt(DIGITS_END) === C_RP) b = skipWs(s, DIGITS_END + 1, end);
+  }
   if (b >= end) { bad(sc, 'no body after the timestamp', b); return false; }
   return scanBody(s, b, end, st, sc, false);
 }

@@ -37,6 +37,14 @@ describe('common prefix', () => {
     expect(rec('a-1 [000] .... 123456789012345678901: f <-g')).toMatchObject({ tsClock: 'counter', tsSec: 123456789012, tsNsec: 345678901 });
   });
 
+  it('reads trace-cmd report --ts-diff: the time since the record before, after the timestamp, blank on the first record', () => {
+    const plain = rec('          lkwork-190   [001]   476.000021: dr:                   (ffffffffa5814330) sem=0xff37c83c42bd02c0');
+    const first = rec('          lkwork-190   [001]   476.000021:          dr:                   (ffffffffa5814330) sem=0xff37c83c42bd02c0');
+    const later = rec('          lkwork-190   [001]   476.000021: (+13)    dr:                   (ffffffffa5814330) sem=0xff37c83c42bd02c0');
+    for (const r of [first, later]) expect([r.kind, r.name, r.pid, r.tsRaw, r.probedSym, r.args]).toEqual([plain.kind, plain.name, plain.pid, plain.tsRaw, plain.probedSym, plain.args]);
+    expect(plain).toMatchObject({ kind: 'kprobe', name: 'dr', args: { sem: '0xff37c83c42bd02c0' } });
+  });
+
   it('reads the latency format: CPU glued to flags, relative microseconds, delay marks', () => {
     expect(rec('  <idle>-0       0d.s2    0us+: _raw_spin_lock_irq <-run_timer_softirq')).toMatchObject({ pid: 0, cpu: 0, flags: 'd.s2', tsClock: 'relative', tsSec: 0, tsNsec: 0 });
     expect(rec('   <...>-67423  10dNh1 382171111us : lock_acquire: ffffffff81c5c940 read rcu_read_lock')).toMatchObject({ cpu: 10, flags: 'dNh1', tsSec: 382, tsNsec: 171111000 });
