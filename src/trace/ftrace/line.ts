@@ -503,7 +503,7 @@ function scanBody(s: string, b: number, end: number, st: SniffState, sc: LineSca
     sc.cls = L_RECORD;
     sc.kind = 'event';
     const c = p < end ? s.charCodeAt(p) : -1;
-    if (c === C_LP && probeHead(s, p, sc.payE, sc)) return true;
+    if (c === C_LP && !isUserText(name) && probeHead(s, p, sc.payE, sc)) return true;
     if (c === 78 /* N */ && name === 'sys_exit' && s.startsWith('NR ', p)) { sc.kind = 'syscall_exit'; return true; }
     if (c !== -1 && name.charCodeAt(0) === 102 /* f */) {
       if (name === 'function') {
@@ -574,6 +574,14 @@ function scanBody(s: string, b: number, end: number, st: SniffState, sc: LineSca
   sc.kind = 'function';
   sc.name = s.slice(b, n1);
   return true;
+}
+
+/**
+ * Records whose text a program wrote (`trace_marker`: `tracing_mark_write: …`; trace_printk as
+ * trace-cmd names it: `print`, `bprint`, `bputs`): never a probe record, whatever the text says.
+ */
+function isUserText(name: string): boolean {
+  return name === 'tracing_mark_write' || name === 'bprint' || name === 'bputs' || name === 'print';
 }
 
 /** End of a function name in [b, t): stops at `+off/size`, which it records. */

@@ -83,6 +83,13 @@ describe('bodies', () => {
     expect(rec('a-1 [000] .... 1.000001: myretprobe: (sys_openat+0xc/0xe <- do_sys_open) $retval=fffffffffffffffe').args).toEqual({ $retval: 'fffffffffffffffe' });
   });
 
+  it('text a program wrote (trace_marker, trace_printk) is no probe record, whatever it says', () => {
+    for (const name of ['tracing_mark_write', 'print', 'bprint', 'bputs']) {
+      expect(rec(`stat-315 [001] ..... 100.000114: ${name}: (up_read+0x0/0x40) sem=0xffff888004a1c0a0`)).toMatchObject({ kind: 'event', name, probedSym: undefined });
+    }
+    expect(rec('stat-315 [001] ..... 100.000114: ur: (up_read+0x0/0x40) sem=0xffff888004a1c0a0')).toMatchObject({ kind: 'kprobe', probedSym: 'up_read' });
+  });
+
   it('sym-addr: a probe head with each symbol\'s address reads as the head without them', () => {
     // seq_print_ip_sym (kernel/trace/trace_output.c) prints ` <%016lx>` after a symbol when the
     // `sym-addr` trace option is on, in probe heads too.
