@@ -75,12 +75,11 @@ function restReadsAsArgs(s: string, i: number, end: number, depth: number, open:
       if (q === -1) return open;
       i = q + 1;
     } else if (c === 123) {
-      // `{1,2,3}`: closed, no quote in it
+      // `{1,2,3}`, `{"a","b"}` (a string array): closed
       let d = 0;
       let closed = false;
       for (; i < end; i++) {
         const e = s.charCodeAt(i);
-        if (e === 34) return false;
         if (e === 123) d++;
         else if (e === 125 && --d === 0) { i++; closed = true; break; }
       }

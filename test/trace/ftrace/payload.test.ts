@@ -28,6 +28,8 @@ describe('a quoted value holding what looks like more arguments', () => {
     // (a non-string value never holds a quote)
     expect(args('dname="q" r=2" inode=0x5 name="Q" r=2" nlen=7')).toEqual({ dname: 'q" r=2', inode: '0x5', name: 'Q" r=2', nlen: '7' });
     expect(args('q="x"y" z=1 s=(fault) arr={1,2}')).toEqual({ q: 'x"y', z: '1', s: '(fault)', arr: '{1,2}' });
+    // (a string array after a string)
+    expect(args('name="a b" names={"c","d e"} n=2')).toEqual({ name: 'a b', names: '{"c","d e"}', n: '2' });
   });
 
   it('is open when no quote can close it: the name holds a newline and the next line goes on', () => {
