@@ -6,7 +6,8 @@
  */
 import { fillScan, isDecodedChunk, type DecodedChunk } from './decoded.js';
 import { IrwsemVotes, ParLookupVotes } from './infer.js';
-import { L_BAD, L_MARKER, L_RECORD, L_SKIP, LineScan, newSniffState, scanLine } from './line.js';
+import { L_MARKER, L_RECORD, LineScan, newSniffState, scanLine } from './line.js';
+import { continuesValue } from './records.js';
 import { hasOpenString, parseKeyValues } from './payload.js';
 import { EntriesCount, type EntriesPromise } from './promise.js';
 import { RwsemReleases, type SiteNames } from './unreleased.js';
@@ -148,7 +149,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
       scanLine(text, pos, nl, st, sc);
       entries.note(sc);
       rwsems.note(sc, st.line);
-      if (held !== undefined && (sc.cls === L_BAD || (sc.cls === L_SKIP && sc.skip !== 'stack'))) {
+      if (held !== undefined && continuesValue(sc, text, pos, nl)) {
         const t = held.text + '\n' + text.slice(pos, nl);
         held = { text: t, parts: held.parts + 1 };
         scanLine(t, 0, t.length, st, joined);
