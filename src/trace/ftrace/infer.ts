@@ -7,14 +7,18 @@
 // (`name: (` in tracefs text; trace-cmd report pads the name: `name:    (`; perf script writes
 // `comm pid [cpu]` where tracefs writes `comm-pid [cpu]`, and names the event `kprobes:name:`;
 // trace-cmd report -l writes no `[cpu]`)
+import { hasOpenString } from './payload.js';
+
 const TASK = String.raw`^\s*(.*?)(?:-|\s+)(\d+)\s+`;
-const DR = new RegExp(TASK + String.raw`.*?\bdr:\s+\([^)]*\) sem=(?:0x)?([0-9a-f]+)`);
-const LKSLOW = new RegExp(TASK + String.raw`.*?\blkslow:\s+\([^)]*\).*?\bdinode=(?:0x)?([0-9a-f]+)`);
+const RECORD = new RegExp(TASK + String.raw`(?:\(|\[)`);
+// (`s`: a record joined over lines holds a newline in its name)
+const DR = new RegExp(TASK + String.raw`.*?\bdr:\s+\([^)]*\) sem=(?:0x)?([0-9a-f]+)`, 's');
+const LKSLOW = new RegExp(TASK + String.raw`.*?\blkslow:\s+\([^)]*\).*?\bdinode=(?:0x)?([0-9a-f]+)`, 's');
 
 /** The offset most pairs agree on, or undefined when the text has no such pair. */
 export function inferIrwsemOffset(text: string): number | undefined {
   const votes = new IrwsemVotes();
-  for (const line of text.split('\n')) {
+  for (const line of recordLines(text)) {
     // (cheap substring tests first: the regular expressions backtrack on every other line)
     let m = line.includes('dr: ') ? DR.exec(line) : null;
     if (m) { votes.note('dr', m[2]!, m[3]!); continue; }
@@ -59,8 +63,8 @@ export class IrwsemVotes {
   }
 }
 
-const DAP_RET = new RegExp(TASK + String.raw`.*?\bdap_ret:\s+\([^)]*\) ret=(?:0x)?([0-9a-f]+) dflags=(?:0x)?([0-9a-f]+)`);
-const FS_LOOKUP = new RegExp(TASK + String.raw`.*?\bfs_lookup_\w+:\s+\([^)]*\).*?\bdentry=(?:0x)?([0-9a-f]+)`);
+const DAP_RET = new RegExp(TASK + String.raw`.*?\bdap_ret:\s+\([^)]*\) ret=(?:0x)?([0-9a-f]+) dflags=(?:0x)?([0-9a-f]+)`, 's');
+const FS_LOOKUP = new RegExp(TASK + String.raw`.*?\bfs_lookup_\w+:\s+\([^)]*\).*?\bdentry=(?:0x)?([0-9a-f]+)`, 's');
 /** A return probe's head in bare addresses (trace-cmd report, perf script): its return site is not named. */
 const BARE_RETURN = /:\s+\([0-9a-f]+ <- [0-9a-f]+\)/;
 
@@ -74,7 +78,7 @@ const BARE_RETURN = /:\s+\([0-9a-f]+ <- [0-9a-f]+\)/;
  */
 export function inferParLookupBit(text: string): number | undefined {
   const votes = new ParLookupVotes();
-  for (const line of text.split('\n')) {
+  for (const line of recordLines(text)) {
     let m = line.includes('dap_ret: ') ? DAP_RET.exec(line) : null;
     if (m) {
       votes.noteReturn(m[2]!, m[3]!, m[4]!, line.includes('(__lookup_slow+') || BARE_RETURN.test(line));
@@ -123,4 +127,26 @@ export class ParLookupVotes {
 
 function hexDigits(v: string): string {
   return v.replace(/^0x/i, '').toLowerCase();
+}
+
+/**
+ * The lines of `text`, a probe record whose quoted value holds a newline (a file name) joined with
+ * the lines that continue it, as the reader joins them (records.ts): its arguments after the name
+ * are on the last of them.
+ */
+function* recordLines(text: string): Generator<string> {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!;
+    for (let parts = 1; parts < 64 && i + 1 < lines.length && openValue(line) && !RECORD.test(lines[i + 1]!); parts++) line += '\n' + lines[++i]!;
+    yield line;
+  }
+}
+
+/** Whether a probe record line ends inside a quoted value. */
+function openValue(line: string): boolean {
+  if (!line.includes('="')) return false;
+  const head = line.indexOf(': (');
+  const close = head === -1 ? -1 : line.indexOf(')', head);
+  return close !== -1 && hasOpenString(line, close + 1, line.length);
 }

@@ -342,6 +342,26 @@ function scanHash(s: string, i: number, end: number, st: SniffState, sc: LineSca
     skipLine(sc, 'header');
     return;
   }
+  if (s.startsWith('latency:', p)) {
+    // The latency-format header (print_trace_header in kernel/trace/trace.c):
+    // `# latency: 259 us, #4/4, CPU#2 | (M:preempt VP:0, KP:0, SP:0 HP:0 #P:4)`, where `#E/T` are
+    // the entries in the buffer and those written, as `entries-in-buffer/entries-written` has them.
+    const h = findStr(s, ', #', p + 8, end);
+    if (h !== -1) {
+      const inBuf = digitsAt(s, h + 3, end);
+      const q = DIGITS_END;
+      const written = inBuf >= 0 && s.charCodeAt(q) === C_SLASH ? digitsAt(s, q + 1, end) : -1;
+      const hp = findStr(s, '#P:', q, end);
+      if (hp !== -1) { const n = digitsAt(s, hp + 3, end); if (n >= 0) st.cpus = n; }
+      if (written >= 0) {
+        st.latency = true;
+        st.entries = { inBuffer: inBuf, line: st.line };
+        if (written > inBuf) { markerLine(sc, 'overwritten', -1, written - inBuf); return; }
+        skipLine(sc, 'header');
+        return;
+      }
+    }
+  }
   if (findStr(s, 'latency trace v', p, end) !== -1) st.latency = true;
   const tp = findStr(s, 'TASK-PID', p, end);
   if (tp !== -1) {
@@ -445,7 +465,13 @@ function scanPrefix(s: string, i0: number, end: number, st: SniffState, sc: Line
     bad(sc, 'expected `[cpu]` after `comm-pid`', p);
     return false;
   }
-  const b = skipWs(s, p, end);
+  let b = skipWs(s, p, end);
+  if (s.charCodeAt(b) === C_LP && s.charCodeAt(b + 1) === C_PLUS) {
+    // trace-cmd report --ts-diff: the time since the record before, `(+123)`, after the timestamp
+    // (blank on the first record).
+    const d = digitsAt(s, b + 2, end);
+    if (d >= 0 && s.charCodeAt(DIGITS_END) === C_RP) b = skipWs(s, DIGITS_END + 1, end);
+  }
   if (b >= end) { bad(sc, 'no body after the timestamp', b); return false; }
   return scanBody(s, b, end, st, sc, false);
 }
@@ -477,7 +503,7 @@ function scanBody(s: string, b: number, end: number, st: SniffState, sc: LineSca
     sc.cls = L_RECORD;
     sc.kind = 'event';
     const c = p < end ? s.charCodeAt(p) : -1;
-    if (c === C_LP && probeHead(s, p, sc.payE, sc)) return true;
+    if (c === C_LP && !isUserText(name) && probeHead(s, p, sc.payE, sc)) return true;
     if (c === 78 /* N */ && name === 'sys_exit' && s.startsWith('NR ', p)) { sc.kind = 'syscall_exit'; return true; }
     if (c !== -1 && name.charCodeAt(0) === 102 /* f */) {
       if (name === 'function') {
@@ -550,6 +576,14 @@ function scanBody(s: string, b: number, end: number, st: SniffState, sc: LineSca
   return true;
 }
 
+/**
+ * Records whose text a program wrote (`trace_marker`: `tracing_mark_write: …`; trace_printk as
+ * trace-cmd names it: `print`, `bprint`, `bputs`): never a probe record, whatever the text says.
+ */
+function isUserText(name: string): boolean {
+  return name === 'tracing_mark_write' || name === 'bprint' || name === 'bputs' || name === 'print';
+}
+
 /** End of a function name in [b, t): stops at `+off/size`, which it records. */
 function functionName(s: string, b: number, t: number, sc: LineScan): number {
   const plus = findChar(s, C_PLUS, b + 1, t);
@@ -566,6 +600,8 @@ function functionName(s: string, b: number, t: number, sc: LineScan): number {
 function probeHead(s: string, p: number, end: number, sc: LineScan): boolean {
   let arrow = -1;
   let modAt = -1;
+  /** The first ` <address>` of the site (sym-addr), or -1. */
+  let siteAddr = -1;
   let q = p + 1;
   for (; q < end; q++) {
     const c = s.charCodeAt(q);
@@ -579,12 +615,21 @@ function probeHead(s: string, p: number, end: number, sc: LineScan): boolean {
         q = rb;
         continue;
       }
+      if (s.charCodeAt(q + 1) === C_LT) {
+        // The `sym-addr` option: each symbol is followed by its address, ` <ffffffff81234567>`
+        // (seq_print_ip_sym in kernel/trace/trace_output.c).
+        const gt = findChar(s, C_GT, q + 2, end);
+        if (gt === -1 || !isBareHex(s, q + 2, gt)) return false;
+        if (arrow === -1) { if (siteAddr === -1) siteAddr = q; } else if (modAt === -1) modAt = q;
+        q = gt;
+        continue;
+      }
       return false;
     }
   }
   if (q >= end || q === p + 1) return false;
   if (q + 1 < end && !isWs(s.charCodeAt(q + 1))) return false;
-  const siteEnd = arrow === -1 ? q : arrow;
+  const siteEnd = siteAddr !== -1 ? siteAddr : arrow === -1 ? q : arrow;
   if (modAt === -1 && isBareHex(s, p + 1, siteEnd) && (arrow === -1 || isBareHex(s, arrow + 4, q))) {
     // libtraceevent's rendering of the kernel's own print format for probe events, which trace-cmd
     // report and perf script use: `(%lx)` = (probed address), and `(%lx <- %lx)` = (probed function
@@ -606,7 +651,7 @@ function probeHead(s: string, p: number, end: number, sc: LineScan): boolean {
   if (arrow === -1) {
     sc.kind = 'kprobe';
     sc.symS = p + 1;
-    sc.symE = plus === -1 ? q : plus;
+    sc.symE = plus === -1 ? siteEnd : plus;
   } else {
     sc.kind = 'kretprobe';
     sc.symS = arrow + 4;

@@ -25,10 +25,78 @@ function keyFollows(s: string, i: number, end: number): boolean {
 }
 
 /**
+ * Index of the `"` that closes a quoted value whose text starts at `v0` in s[.., end), or -1 when
+ * it runs to the end. A kprobe `:string` is printed raw (`name="%s"`), so a file name may hold `"`,
+ * blanks and `=`: a name `a" b=1 c` prints `name="a" b=1 c" nlen=8`. The value ends at a `"`
+ * followed by the end or by ` key=`, and, of several such, at the first one after which the rest
+ * reads as ftrace prints arguments: `key=value` tokens with keys not repeated, values without `"`
+ * but quoted ones (closed the same way) — so `b=1 c"` above is no rest, and the name is whole.
+ * Without such a `"` the value is open: its name holds a newline, and the next line goes on.
+ */
+export function closeQuote(s: string, v0: number, end: number): number {
+  // (first with every later string closed on this line; else one may run on past its end)
+  const q = closeQuoteAt(s, v0, end, 0, false);
+  return q !== -1 ? q : closeQuoteAt(s, v0, end, 0, true);
+}
+
+const MAX_NESTED_STRINGS = 4;
+
+function closeQuoteAt(s: string, v0: number, end: number, depth: number, open: boolean): number {
+  for (let j = v0; j < end; j++) {
+    if (s.charCodeAt(j) !== 34) continue;
+    const rest = trimEnd(s, j + 1, end);
+    if (j + 1 === rest) return j;
+    // (ftrace separates arguments by one blank: print_probe_args prints ` %s=`)
+    if (s.charCodeAt(j + 1) !== 32 || !isKeyChar(s.charCodeAt(j + 2)) || !keyFollows(s, j + 1, end)) continue;
+    if (depth >= MAX_NESTED_STRINGS || restReadsAsArgs(s, j + 1, rest, depth + 1, open)) return j;
+  }
+  // None: the value goes on past the end (a name holding a newline is continued by the next line).
+  return -1;
+}
+
+/**
+ * Whether s[i, end) is blank-separated `key=value` tokens as ftrace prints probe arguments (see
+ * closeQuote); `open`: its last string may run on past the end.
+ */
+function restReadsAsArgs(s: string, i: number, end: number, depth: number, open: boolean): boolean {
+  const keys: string[] = [];
+  i = skipWs(s, i, end);
+  while (i < end) {
+    const k0 = i;
+    while (i < end && isKeyChar(s.charCodeAt(i))) i++;
+    if (i === k0 || i >= end || s.charCodeAt(i) !== 61) return false;
+    const key = s.slice(k0, i);
+    if (keys.includes(key)) return false;
+    keys.push(key);
+    i++;
+    const c = i < end ? s.charCodeAt(i) : -1;
+    if (c === 34) {
+      const q = closeQuoteAt(s, i + 1, end, depth, open);
+      if (q === -1) return open;
+      i = q + 1;
+    } else if (c === 123) {
+      // `{1,2,3}`, `{"a","b"}` (a string array): closed
+      let d = 0;
+      let closed = false;
+      for (; i < end; i++) {
+        const e = s.charCodeAt(i);
+        if (e === 123) d++;
+        else if (e === 125 && --d === 0) { i++; closed = true; break; }
+      }
+      if (!closed || (i < end && !isWs(s.charCodeAt(i)))) return false;
+    } else {
+      while (i < end && !isWs(s.charCodeAt(i))) { if (s.charCodeAt(i) === 34) return false; i++; }
+    }
+    if (i < end && (s.charCodeAt(i) !== 32 || isWs(s.charCodeAt(i + 1)))) return false;
+    i++;
+  }
+  return true;
+}
+
+/**
  * Parses `key=value` pairs separated by blanks into `args`. `names`: where the keys of the lines
  * of one kind are kept, from `slot` on (the n-th key of such a line most often repeats the last's). Values: plain tokens, `"quoted
- * strings"` (may contain blanks and quotes; a string ends at a `"` followed by the end or by
- * ` key=`), `{…}` arrays, `(fault)`. Tokens without `=` are ignored. Never fails.
+ * strings"` (may contain blanks and quotes; a string ends as closeQuote says), `{…}` arrays, `(fault)`. Tokens without `=` are ignored. Never fails.
  */
 export function parseKeyValues(s: string, i: number, end: number, args: Record<string, string>, names?: RecentCuts, slot = 0): void {
   scanKeyValues(s, i, end, args, names, slot);
@@ -50,8 +118,7 @@ export function hasOpenString(s: string, i: number, end: number): boolean {
 
 /**
  * Index of the first control byte (other than tab) of the `key=value` list s[i, end) outside its
- * quoted values as the reader delimits them (a value ends at a `"` followed by the end or by
- * ` key=`, see parseKeyValues), or -1. A kernel string printed with `%s` is not escaped: a qstr
+ * quoted values as the reader delimits them (closeQuote), or -1. A kernel string printed with `%s` is not escaped: a qstr
  * name that runs past its end (no NUL after it: d_add_ci's exact-case name) may hold `"` bytes of
  * its own, and counting quotes alone would put its later bytes outside any value. A NUL is not
  * taken as a value's (the fetch of a string ends at one): its index is returned wherever it is.
@@ -66,10 +133,7 @@ export function controlOutsideValues(s: string, i: number, end: number): number 
     if (i >= end || s.charCodeAt(i) !== 34) continue;
     const bad = firstControl(s, from, i);
     if (bad !== -1) return bad;
-    let q = -1;
-    for (let j = i + 1; j < end; j++) {
-      if (s.charCodeAt(j) === 34 && (j + 1 === trimEnd(s, j + 1, end) || keyFollows(s, j + 1, end))) { q = j; break; }
-    }
+    const q = closeQuote(s, i + 1, end);
     // A NUL is never a string's own byte (a probe's string fetch stops at one): a value holding one
     // is damage (a file's lost block reads as NULs, and may swallow whole records).
     const nul = s.indexOf('\0', i + 1);
@@ -112,10 +176,7 @@ function scanKeyValues(s: string, i: number, end: number, args: Record<string, s
     if (c === 34) {
       // "quoted": find the closing quote that ends the value.
       v0 = i + 1;
-      let q = -1;
-      for (let j = v0; j < end; j++) {
-        if (s.charCodeAt(j) === 34 && (j + 1 === trimEnd(s, j + 1, end) || keyFollows(s, j + 1, end))) { q = j; break; }
-      }
+      const q = closeQuote(s, v0, end);
       if (q === -1) { v1 = trimEnd(s, v0, end); i = end; closed = false; } else { v1 = q; i = q + 1; }
     } else if (c === 123) {
       let depth = 0;

@@ -7,7 +7,8 @@
 import { fillScan, isDecodedChunk, type DecodedChunk } from './decoded.js';
 import { IrwsemVotes, ParLookupVotes } from './infer.js';
 import { L_MARKER, L_RECORD, LineScan, newSniffState, scanLine } from './line.js';
-import { parseKeyValues } from './payload.js';
+import { continuesValue } from './records.js';
+import { hasOpenString, parseKeyValues } from './payload.js';
 import { EntriesCount, type EntriesPromise } from './promise.js';
 import { RwsemReleases, type SiteNames } from './unreleased.js';
 import { LatenessMeter, type Lateness } from './lateness.js';
@@ -109,6 +110,9 @@ function argsOf(sc: LineScan): Record<string, string | undefined> | undefined {
   return args;
 }
 
+/** Lines a record whose quoted value holds newlines is joined over, at most. */
+const MAX_PARTS = 64;
+
 /** Lines longer than this are cut to it here (the reader reports them as malformed). */
 const MAX_LINE = 1 << 20;
 
@@ -125,6 +129,17 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   const dap = { returns: 0, bits: new ParLookupVotes() };
   const losses = new LossStarts();
   const late = new LatenessMeter();
+  // A probe record whose quoted value holds a newline (a file name) goes on over the next lines:
+  // its arguments are read off the lines joined, as the reader joins them (records.ts).
+  const joined = new LineScan();
+  let held: { text: string; parts: number } | undefined;
+  const noteHeld = (): void => {
+    if (held === undefined) return;
+    scanLine(held.text, 0, held.text.length, st, joined);
+    noteIrwsem(joined, votes, dap);
+    joined.text = '';
+    held = undefined;
+  };
   const feed = (text: string, end: number): void => {
     let pos = 0;
     while (pos < end) {
@@ -134,7 +149,19 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
       scanLine(text, pos, nl, st, sc);
       entries.note(sc);
       rwsems.note(sc, st.line);
-      noteIrwsem(sc, votes, dap);
+      if (held !== undefined && continuesValue(sc, text, pos, nl)) {
+        const t = held.text + '\n' + text.slice(pos, nl);
+        held = { text: t, parts: held.parts + 1 };
+        scanLine(t, 0, t.length, st, joined);
+        const open = joined.cls === L_RECORD && held.parts < MAX_PARTS && hasOpenString(t, joined.argsS, joined.payE);
+        joined.text = '';
+        if (!open) noteHeld();
+      } else {
+        noteHeld();
+        if (sc.cls === L_RECORD && (sc.kind === 'kprobe' || sc.kind === 'kretprobe') && sc.decoded === undefined && hasOpenString(text, sc.argsS, sc.payE)) {
+          held = { text: text.slice(pos, nl), parts: 1 };
+        } else noteIrwsem(sc, votes, dap);
+      }
       losses.note(sc, st.line);
       late.note(sc, st.line);
       sc.text = '';
@@ -186,6 +213,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   const cut = carry !== undefined && carry.length > 0;
   // (a last line without its newline is still a line whose records count)
   if (cut) { const text = carry!.toString('latin1'); feed(text, text.length); }
+  noteHeld();
   return { shortfall: uncounted ? undefined : entries.shortfall(st, cut), neverReleased: rwsems.neverReleased(), irwsemOffset: votes.best(),
     slowLookups: votes.slowLookups, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
     lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result() };

@@ -124,6 +124,19 @@ export function emptyFtraceStats(): FtraceReadStats {
 const { L_BAD, L_MARKER, L_RECORD, L_SKIP, L_SWITCH, materialise, newSniffState, probedSymOf, scanLine } = lineMod;
 const { hasOpenString } = payloadMod;
 
+/**
+ * Whether a scanned line can continue a probe record's quoted value left open on the line before:
+ * no record, marker or switch of its own (its bytes may look like a header, a separator or an
+ * ftrace stack line ` => fn`; a perf callchain line, which follows perf's sample directly, is one).
+ */
+export function continuesValue(sc: LineScan, s: string, start: number, end: number): boolean {
+  if (sc.cls === L_BAD) return true;
+  if (sc.cls !== L_SKIP) return false;
+  if (sc.skip !== 'stack') return true;
+  const i = firstNonBlank(s, start, end);
+  return s.charCodeAt(i) === 61 && s.charCodeAt(i + 1) === 62;
+}
+
 /** A control byte that may be in no text line (controlOutsideQuotes), but a CR (see feed): not a tab or a newline. */
 // eslint-disable-next-line no-control-regex -- the control bytes are what it looks for
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
@@ -301,8 +314,9 @@ export class FtraceRecordReader {
     const held = this.held;
     if (held !== undefined) {
       // Only a line that is no record, marker, switch or stack line of its own can continue the
-      // value (its bytes may look like a header or a separator).
-      if (sc.cls === L_BAD || (sc.cls === L_SKIP && sc.skip !== 'stack')) {
+      // value (its bytes may look like a header or a separator). A ` => fn` line is a stack
+      // line only after a `<stack trace>` record, never right after a probe record's.
+      if (continuesValue(sc, s, start, end)) {
         st.continued++;
         this.held = undefined;
         this.probeLine(held.text + '\n' + s.slice(start, end), held.lineNo, held.parts + 1);

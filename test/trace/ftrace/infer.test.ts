@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { inferIrwsemOffset, inferParLookupBit } from '../../../src/trace/ftrace/infer.js';
+import { readAhead } from '../../../src/trace/ftrace/read-ahead.js';
 import { checkJson } from '../../helpers/cli.js';
+import { checkWithCapture, found, writeLog } from '../../helpers/programs-capture.js';
 
 const head = (f: string) => gunzipSync(readFileSync(f)).subarray(0, 1 << 19).toString('latin1');
 
@@ -28,6 +30,48 @@ describe('inferIrwsemOffset', () => {
     expect(inferIrwsemOffset('  ls-1 [000] ..... 1.0: lkslow: (__lookup_slow+0x0/0x1) dinode=0xffff0000\n')).toBeUndefined();
   });
 });
+
+describe('a capture whose file names hold newlines', () => {
+  // kernel-buggy's first 3,000 lines (plain3000) with every name (`name=`, `dname=`) prefixed by `ab\ncd `
+  // (nlen grown to match): each lookup record goes on over two lines, and its `dinode`, `dflags`
+  // and `dentry` are on the second. The layout is read off the records joined, as the reader joins them.
+  const prefix = 'ab\ncd ';
+  const text = plain3000()
+    .map((l) => l.replace(/ nlen=(\d+)/g, (_, n: string) => ` nlen=${Number(n) + prefix.length}`).replace(/ (d?name)="/g, (_, k: string) => ` ${k}="${prefix}`))
+    .join('\n');
+  async function* chunks(): AsyncGenerator<Uint8Array> { yield Buffer.from(text, 'latin1'); }
+
+  it('gives the offset and the bit of the capture as printed, from its first part and from the read ahead', async () => {
+    expect(text).toMatch(/lkslow: \(__lookup_slow\+0x0\/0x1b0\) name="ab\ncd stop-dropper" nlen=18 dir=/);
+    const plain = plain3000().join('\n');
+    expect([inferIrwsemOffset(text), inferParLookupBit(text)]).toEqual([216, inferParLookupBit(plain)]);
+    expect(inferParLookupBit(plain)).toBeDefined();
+    const ahead = await readAhead(chunks());
+    expect([ahead.irwsemOffset, ahead.parLookupBit]).toEqual([216, inferParLookupBit(plain)]);
+  });
+
+  it('gives the verdicts of the capture as printed: with the default offset, lookups named other locks than their down_reads', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'kinv-nl-'));
+    const errors: string[] = [];
+    const before = await checkWithCapture(writeLog(tmp, 'plain.txt', plain3000()), undefined, errors);
+    const after = await checkWithCapture(writeLog(tmp, 'names.txt', text.split('\n')), undefined, errors);
+    expect(errors).toEqual([]);
+    expect(before.violations).toBe(60);
+    // (the same violations, each at the same record: the records are further on, by the newlines the names before them hold)
+    const stamp = (lines: string[], line: number | undefined): string | undefined => / (\d+): \S+: \(/.exec(lines[line! - 1]!)?.[1];
+    const plain = plain3000();
+    const named = text.split('\n');
+    expect(found(after).map(([k, inv, line]) => [k, inv, stamp(named, line)])).toEqual(found(before).map(([k, inv, line]) => [k, inv, stamp(plain, line)]));
+    expect(found(before).every(([, , line]) => stamp(plain, line) !== undefined)).toBe(true);
+  });
+});
+
+/** kernel-buggy's first 3,000 lines but its entries-in-buffer line (an excerpt holds fewer entries than the header counts). */
+function plain3000(): string[] {
+  const lines = gunzipSync(readFileSync('traces/kernel-buggy/trace.gz')).toString('latin1').split('\n').slice(0, 3000);
+  lines.splice(2, 1);
+  return lines;
+}
 
 describe('the i_rwsem offset past the first part of a capture', () => {
   it('is read off the whole capture when its first 512 KB hold no slow lookup (6.12-netfs: 152, not 6.1\'s 160)', () => {

@@ -37,6 +37,14 @@ describe('common prefix', () => {
     expect(rec('a-1 [000] .... 123456789012345678901: f <-g')).toMatchObject({ tsClock: 'counter', tsSec: 123456789012, tsNsec: 345678901 });
   });
 
+  it('reads trace-cmd report --ts-diff: the time since the record before, after the timestamp, blank on the first record', () => {
+    const plain = rec('          lkwork-190   [001]   476.000021: dr:                   (ffffffffa5814330) sem=0xff37c83c42bd02c0');
+    const first = rec('          lkwork-190   [001]   476.000021:          dr:                   (ffffffffa5814330) sem=0xff37c83c42bd02c0');
+    const later = rec('          lkwork-190   [001]   476.000021: (+13)    dr:                   (ffffffffa5814330) sem=0xff37c83c42bd02c0');
+    for (const r of [first, later]) expect([r.kind, r.name, r.pid, r.tsRaw, r.probedSym, r.args]).toEqual([plain.kind, plain.name, plain.pid, plain.tsRaw, plain.probedSym, plain.args]);
+    expect(plain).toMatchObject({ kind: 'kprobe', name: 'dr', args: { sem: '0xff37c83c42bd02c0' } });
+  });
+
   it('reads the latency format: CPU glued to flags, relative microseconds, delay marks', () => {
     expect(rec('  <idle>-0       0d.s2    0us+: _raw_spin_lock_irq <-run_timer_softirq')).toMatchObject({ pid: 0, cpu: 0, flags: 'd.s2', tsClock: 'relative', tsSec: 0, tsNsec: 0 });
     expect(rec('   <...>-67423  10dNh1 382171111us : lock_acquire: ffffffff81c5c940 read rcu_read_lock')).toMatchObject({ cpu: 10, flags: 'dNh1', tsSec: 382, tsNsec: 171111000 });
@@ -73,6 +81,32 @@ describe('bodies', () => {
     expect(rec('a-1 [000] .... 1.000001: x_ret: (xfs_ilock+0x3c/0x110 [xfs] <- xfs_vn_lookup [xfs]) ret=0x0')).toMatchObject({ kind: 'kretprobe', probedSym: 'xfs_vn_lookup', site: 'xfs_ilock+0x3c/0x110 [xfs]', args: { ret: '0x0' } });
     expect(rec('a-1 [000] .... 1.000001: fsl: (xfs_vn_lookup+0x0/0xb0 [xfs]) dir=0x1')).toMatchObject({ kind: 'kprobe', probedSym: 'xfs_vn_lookup', args: { dir: '0x1' } });
     expect(rec('a-1 [000] .... 1.000001: myretprobe: (sys_openat+0xc/0xe <- do_sys_open) $retval=fffffffffffffffe').args).toEqual({ $retval: 'fffffffffffffffe' });
+  });
+
+  it('text a program wrote (trace_marker, trace_printk) is no probe record, whatever it says', () => {
+    for (const name of ['tracing_mark_write', 'print', 'bprint', 'bputs']) {
+      expect(rec(`stat-315 [001] ..... 100.000114: ${name}: (up_read+0x0/0x40) sem=0xffff888004a1c0a0`)).toMatchObject({ kind: 'event', name, probedSym: undefined });
+    }
+    expect(rec('stat-315 [001] ..... 100.000114: ur: (up_read+0x0/0x40) sem=0xffff888004a1c0a0')).toMatchObject({ kind: 'kprobe', probedSym: 'up_read' });
+  });
+
+  it('sym-addr: a probe head with each symbol\'s address reads as the head without them', () => {
+    // seq_print_ip_sym (kernel/trace/trace_output.c) prints ` <%016lx>` after a symbol when the
+    // `sym-addr` trace option is on, in probe heads too.
+    const pairs = [
+      ['lkslow: (__lookup_slow+0x0/0x1b0 <ffffffff8e7a1c40>) name="a b" nlen=3 dir=0x1', 'lkslow: (__lookup_slow+0x0/0x1b0) name="a b" nlen=3 dir=0x1'],
+      ['dr_ret: (walk_component+0xcc/0x150 <ffffffff8e7a3e5c> <- down_read <ffffffff8f0a1b20>)', 'dr_ret: (walk_component+0xcc/0x150 <- down_read)'],
+      ['fsl: (xfs_vn_lookup+0x0/0xb0 [xfs] <ffffffffc0a31000>) dir=0x1', 'fsl: (xfs_vn_lookup+0x0/0xb0 [xfs]) dir=0x1'],
+      ['x_ret: (xfs_ilock+0x3c/0x110 [xfs] <ffffffffc0a2b0dc> <- xfs_vn_lookup [xfs] <ffffffffc0a31000>) ret=0x0', 'x_ret: (xfs_ilock+0x3c/0x110 [xfs] <- xfs_vn_lookup [xfs]) ret=0x0'],
+    ];
+    for (const [withAddr, plain] of pairs) {
+      const a = rec(`a-1 [000] .... 1.000001: ${withAddr!}`);
+      const b = rec(`a-1 [000] .... 1.000001: ${plain!}`);
+      expect(a.kind).toMatch(/^k(ret)?probe$/);
+      expect([a.kind, a.name, a.probedSym, a.site, a.args]).toEqual([b.kind, b.name, b.probedSym, b.site, b.args]);
+    }
+    // (anything else after a symbol is no probe head)
+    expect(rec('a-1 [000] .... 1.000001: p: (f+0x0/0x1 <zz>) a=1')).toMatchObject({ kind: 'event' });
   });
 
   it('probe arguments: quoted strings with spaces and quotes, arrays, faults', () => {
@@ -142,6 +176,16 @@ describe('non-event lines and headers', () => {
     expect(parse('##### CPU 2 buffer started ####')).toEqual({ kind: 'marker', what: 'buffer_started', cpu: 2, lost: undefined });
     expect(parse('[LINE TOO BIG]')).toEqual({ kind: 'marker', what: 'line_too_big', cpu: undefined, lost: 1 });
     expect(parse('# entries-in-buffer/entries-written: 5/105   #P:2')).toEqual({ kind: 'marker', what: 'overwritten', cpu: undefined, lost: 100 });
+  });
+
+  it('reads the entry counts of the latency-format header as those of entries-in-buffer/entries-written', () => {
+    const st = newSniffState('t');
+    st.line = 5;
+    expect(parse('# latency: 0 us, #14770/275562, CPU#0 | (M:preempt VP:0, KP:0, SP:0 HP:0 #P:2)', st)).toEqual({ kind: 'marker', what: 'overwritten', cpu: undefined, lost: 260792 });
+    expect([st.entries, st.cpus, st.latency]).toEqual([{ inBuffer: 14770, line: 5 }, 2, true]);
+    const whole = newSniffState('t');
+    expect(parse('# latency: 259 us, #4/4, CPU#2 | (M:preempt VP:0, KP:0, SP:0 HP:0 #P:4)', whole)).toEqual({ kind: 'skip', what: 'header' });
+    expect([whole.entries?.inBuffer, whole.cpus]).toEqual([4, 4]);
   });
 
   it('learns from headers and legends', () => {

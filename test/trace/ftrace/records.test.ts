@@ -311,6 +311,13 @@ describe('records continued over lines', () => {
     expect(r.stats).toMatchObject({ lines: 2, records: 1, continued: 1, skipped: 0 });
   });
 
+  it('joins a continuation that looks like a stack line (` => fn`: one only after a `<stack trace>` record)', async () => {
+    const r = await read(`${head}\n => cd" nlen=4\n          lkwork-192     [001] .....    13.378555: <stack trace>\n => d_add_ci\n`);
+    expect(r.items.map(brief)).toEqual(['L1 kprobe daddci 192 1', 'L3 event <stack trace> 192 1']);
+    expect(records(r.items)[0]!.args).toEqual({ dentry: '0xff1', name: 'Abc0\x87\x1a\n => cd', nlen: '4' });
+    expect(r.stats).toMatchObject({ lines: 4, records: 2, continued: 1, skipped: 1, malformed: 0 });
+  });
+
   it('keeps an open value as printed when the next line is a record of its own', async () => {
     const r = await read(`${head}\n          lkwork-192     [001] .....    13.378555: daddci_ret: (xfs_vn_ci_lookup+0xf3/0x130 <- d_add_ci) ret=0xff2\n`);
     expect(r.items.map(brief)).toEqual(['L1 kprobe daddci 192 1', 'L2 kretprobe daddci_ret 192 1 entry@1']);
