@@ -380,6 +380,20 @@ function scanHash(s: string, i: number, end: number, st: SniffState, sc: LineSca
 }
 
 /**
+ * Whether s[i0, end) starts as a record's body does once `context-info` is off (kernel/trace/trace.c
+ * prints no task, CPU or time then): an event name and `: `, or a function and ` <-`.
+ */
+function looksContextless(s: string, i0: number, end: number): boolean {
+  let j = i0;
+  for (; j < end; j++) {
+    const c = s.charCodeAt(j) | 0x20;
+    if (!((c >= 97 && c <= 122) || isDigit(c) || c === 0x7f /* _ */ || c === 0x2e /* . */)) break;
+  }
+  if (j === i0 || j + 1 >= end) return false;
+  return (s.charCodeAt(j) === 58 /* : */ && s.charCodeAt(j + 1) === 32) || s.startsWith(' <-', j);
+}
+
+/**
  * Finds `comm-pid` followed by blanks and `[cpu]`, `(tgid)` or a latency CPU+flags field.
  * Splits on the last such `-<digits>` within the 16-column comm field.
  */
@@ -399,7 +413,11 @@ function scanPrefix(s: string, i0: number, end: number, st: SniffState, sc: Line
     const c = s.charCodeAt(m);
     if (c === C_LBR || c === C_LP || isDigit(c)) { dash = j; pidEnd = k; after = m; }
   }
-  if (dash === -1) { bad(sc, 'no `comm-pid` followed by `[cpu]` at the start of the line', i0); return false; }
+  if (dash === -1) {
+    bad(sc, 'no `comm-pid` followed by `[cpu]` at the start of the line'
+      + (looksContextless(s, i0, end) ? ' (a record printed with the `context-info` trace option off has none, and without them tasks cannot be told apart)' : ''), i0);
+    return false;
+  }
   sc.commS = i0;
   sc.commE = dash;
   sc.pid = digitsAt(s, dash + 1, pidEnd);

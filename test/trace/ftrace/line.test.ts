@@ -217,6 +217,19 @@ describe('non-event lines and headers', () => {
     expect(parse('bash  1977 [000]  17284.993652: sched:sched_switch: x')).toMatchObject({ kind: 'event', name: 'sched_switch', pid: 1977, comm: 'bash', cpu: 0 });
     expect(parse('bash  1977 [000]  17284.993652 sched:sched_switch: x')).toMatchObject({ kind: 'unrecognised', column: 1 });
   });
+
+  it('says that a record printed with the context-info option off has no task, CPU or time', () => {
+    const off = / \(a record printed with the `context-info` trace option off has none/;
+    for (const line of ['dap: (d_alloc_parallel+0x0/0x170) parent=0xff4a519c43756180 name="foo"', 'd_alloc_parallel <-__lookup_slow', ' sys_exit: NR 59 = 0']) {
+      const r = parse(line);
+      expect(r.kind, line).toBe('unrecognised');
+      expect(r.kind === 'unrecognised' && r.reason, line).toMatch(off);
+    }
+    for (const line of ['hello world', 'a b: c', ': x']) {
+      const r = parse(line);
+      expect(r.kind === 'unrecognised' && r.reason, line).not.toMatch(off);
+    }
+  });
 });
 
 // --- properties -------------------------------------------------------------------------------
