@@ -414,7 +414,8 @@ function scanPrefix(s: string, i0: number, end: number, st: SniffState, sc: Line
     if (c === C_LBR || c === C_LP || isDigit(c)) { dash = j; pidEnd = k; after = m; }
   }
   if (dash === -1) {
-    const why = looksContextless(s, i0, end) ? ' (a record printed with the `context-info` trace option off has none, and without them tasks cannot be told apart)' : '';
+    const why = looksContextless(s, i0, end)
+      ? ' (a record printed with the `context-info` trace option off has none, and without them tasks cannot be told apart)' : '';
     bad(sc, 'no `comm-pid` followed by `[cpu]` at the start of the line' + why, i0);
     return false;
   }
