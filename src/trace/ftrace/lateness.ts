@@ -59,6 +59,13 @@ export class LatenessMeter {
     }
   }
 
+  /** Another capture's records follow (a second header): their clock may start over. */
+  restart(): void {
+    this.newest.clear();
+    this.best = undefined;
+    this.second = undefined;
+  }
+
   result(): Lateness | undefined {
     return this.worst;
   }

@@ -53,7 +53,7 @@ export function newSniffState(file = '<input>'): SniffState {
 export type SkipWhat = 'blank' | 'header' | 'legend' | 'separator' | 'stack' | 'irq' | 'banner' | 'report-header';
 
 /** Lines that mark incomplete history. */
-export type MarkerWhat = 'lost' | 'buffer_started' | 'line_too_big' | 'overwritten';
+export type MarkerWhat = 'lost' | 'buffer_started' | 'line_too_big' | 'overwritten' | 'new_capture';
 
 export interface SkipLine { kind: 'skip'; what: SkipWhat }
 export interface MarkerLine { kind: 'marker'; what: MarkerWhat; cpu: number | undefined; lost: number | undefined }
@@ -325,7 +325,11 @@ function scanHash(s: string, i: number, end: number, st: SniffState, sc: LineSca
   const p = skipWs(s, i + 1, end);
   if (s.startsWith('tracer:', p)) {
     const a = skipWs(s, p + 7, end);
+    const again = st.tracer !== undefined;
     st.tracer = s.slice(a, trimEnd(s, a, end));
+    // A second header: another capture's text follows (logs appended to one file, `cat trace >>
+    // log` between clears of the buffer). What ran between the two is not in the file.
+    if (again) { markerLine(sc, 'new_capture', -1, -1); return; }
     skipLine(sc, 'header');
     return;
   }

@@ -168,6 +168,22 @@ export class ReorderWindow {
     this.pending += emitRecord ? 3 : 2;
   }
 
+  /**
+   * Emits everything held and forgets every CPU's stamps: the records after this come from another
+   * capture, whose clock may have started over (a later record older than an earlier one is then no
+   * line moved or lost).
+   */
+  restart(): void {
+    this.flush();
+    this.cpuSec.clear();
+    this.cpuNsec.clear();
+    this.maxSec = -Infinity;
+    this.maxNsec = 0;
+    this.last = undefined;
+    this.tieSec = -Infinity;
+    this.tieNsec = 0;
+  }
+
   /** Emits everything held. */
   flush(): void {
     if (this.pending > 0) this.drain(true);

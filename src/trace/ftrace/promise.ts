@@ -24,21 +24,44 @@ export interface EntriesPromise {
 export class EntriesCount {
   private counted = 0;
   private marked = false;
+  /** The first shortfall of a capture that another one followed in the file (a second header). */
+  private earlier: EntriesPromise | undefined;
 
-  /** Takes a scanned line into account. */
-  note(sc: LineScan): void {
-    if (sc.cls === L_RECORD || sc.cls === L_BAD || sc.cls === L_SWITCH) this.counted++;
-    else if (sc.cls === L_MARKER && sc.marker !== 'overwritten') this.marked = true;
+  /**
+   * Takes a scanned line into account. `st`: the header state as of this line (a second header's
+   * line still has the first capture's promise: its own comes on a later line).
+   */
+  note(sc: LineScan, st: SniffState): void {
+    if (sc.cls === L_RECORD || sc.cls === L_BAD || sc.cls === L_SWITCH) {
+      this.counted++;
+      this.tracer = st.tracer;
+    } else if (sc.cls === L_MARKER && sc.marker === 'new_capture') {
+      // Each capture's header counts its own entries (the second header's line has set its tracer already).
+      this.earlier ??= this.partShortfall(st.entries, this.tracer);
+      this.counted = 0;
+      this.marked = false;
+      st.entries = undefined;
+    } else if (sc.cls === L_MARKER && sc.marker !== 'overwritten') this.marked = true;
   }
+
+  /** The tracer of the records counted so far. */
+  private tracer: string | undefined;
 
   /**
    * The header's promise when the log (whose headers `st` read) holds fewer entries, else undefined
    * (also when it makes none). `cutAtEnd`: the last line has no newline, the file was cut at its
    * end, a loss whose place is known (the reader reports it there), not one from an unknown place.
+   * `uncounted`: the last capture's header makes no promise to hold it to (an earlier capture's,
+   * followed by another in the file, still counts).
    */
-  shortfall(st: SniffState, cutAtEnd: boolean): EntriesPromise | undefined {
-    const e = st.entries;
-    if (cutAtEnd || e === undefined || this.marked || (st.tracer !== 'nop' && st.tracer !== 'function') || this.counted >= e.inBuffer) return undefined;
+  shortfall(st: SniffState, cutAtEnd: boolean, uncounted = false): EntriesPromise | undefined {
+    if (this.earlier !== undefined) return this.earlier;
+    if (uncounted || cutAtEnd) return undefined;
+    return this.partShortfall(st.entries, st.tracer);
+  }
+
+  private partShortfall(e: SniffState['entries'], tracer: string | undefined): EntriesPromise | undefined {
+    if (e === undefined || this.marked || (tracer !== 'nop' && tracer !== 'function') || this.counted >= e.inBuffer) return undefined;
     return { promised: e.inBuffer, counted: this.counted, line: e.line };
   }
 }

@@ -147,7 +147,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
       if (nl === -1 || nl > end) nl = end;
       st.line++;
       scanLine(text, pos, nl, st, sc);
-      entries.note(sc);
+      entries.note(sc, st);
       rwsems.note(sc, st.line);
       if (held !== undefined && continuesValue(sc, text, pos, nl)) {
         const t = held.text + '\n' + text.slice(pos, nl);
@@ -163,7 +163,8 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
         } else noteIrwsem(sc, votes, dap);
       }
       losses.note(sc, st.line);
-      late.note(sc, st.line);
+      if (sc.cls === L_MARKER && sc.marker === 'new_capture') late.restart();
+      else late.note(sc, st.line);
       sc.text = '';
       pos = nl + 1;
     }
@@ -181,7 +182,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
         if (typeof d === 'string') { const text = d + '\n'; feed(text, text.length); continue; }
         st.line++;
         fillScan(sc, d);
-        entries.note(sc);
+        entries.note(sc, st);
         rwsems.note(sc, st.line);
         noteIrwsem(sc, votes, dap);
         losses.note(sc, st.line);
@@ -214,7 +215,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   // (a last line without its newline is still a line whose records count)
   if (cut) { const text = carry!.toString('latin1'); feed(text, text.length); }
   noteHeld();
-  return { shortfall: uncounted ? undefined : entries.shortfall(st, cut), neverReleased: rwsems.neverReleased(), irwsemOffset: votes.best(),
+  return { shortfall: entries.shortfall(st, cut, uncounted), neverReleased: rwsems.neverReleased(), irwsemOffset: votes.best(),
     slowLookups: votes.slowLookups, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
     lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result() };
 }

@@ -167,6 +167,7 @@ const MARKER_REASON: Record<string, RawGapReason> = {
   buffer_started: 'buffer started',
   line_too_big: 'line too big',
   overwritten: 'overwritten history',
+  new_capture: 'a new capture begins',
 };
 
 /**
@@ -395,11 +396,17 @@ export class FtraceRecordReader {
         else this.lossMarked = true;
         const cpu = sc.markerCpu >= 0 ? sc.markerCpu : undefined;
         // (a task last seen on another CPU may have run on this one in the lost span)
-        if (sc.marker === 'lost') this.pairing.dropAll();
+        if (sc.marker === 'lost' || sc.marker === 'new_capture') this.pairing.dropAll();
         if (first) this.overwrote(sc.markerLost, lineNo);
         const opens = first && this.overwrittenUntil !== undefined;
         this.gap(MARKER_REASON[sc.marker]!, cpu, undefined, sc.markerLost >= 0 ? sc.markerLost : undefined, lineNo,
           this.lossOpened.has(lineNo) ? 'closes' : opens ? 'opens' : undefined, opens ? this.overwrittenUntil : undefined);
+        if (sc.marker === 'new_capture') {
+          // Another capture's records: its clock may start over, and none of its records is out of
+          // order against the first capture's, nor to be merged among them.
+          this.window.restart();
+          this.cpuStamp.clear();
+        }
         break;
       }
       case L_BAD: this.malformed(sc, s, start, end, terminated, lineNo); break;
