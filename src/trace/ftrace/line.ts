@@ -385,7 +385,8 @@ function scanHash(s: string, i: number, end: number, st: SniffState, sc: LineSca
 
 /**
  * Whether s[i0, end) starts as a record's body does once `context-info` is off (kernel/trace/trace.c
- * prints no task, CPU or time then): an event name and `: `, or a function and ` <-`.
+ * prints no task, CPU or time then): a probe's name and head, `name: (func+0x…`, or a function
+ * and its caller, `func <-caller` (not any `word: text`, which logs of every kind hold).
  */
 function looksContextless(s: string, i0: number, end: number): boolean {
   let j = i0;
@@ -393,8 +394,12 @@ function looksContextless(s: string, i0: number, end: number): boolean {
     const c = s.charCodeAt(j) | 0x20;
     if (!((c >= 97 && c <= 122) || isDigit(c) || c === 0x7f /* _ */ || c === 0x2e /* . */)) break;
   }
-  if (j === i0 || j + 1 >= end) return false;
-  return (s.charCodeAt(j) === 58 /* : */ && s.charCodeAt(j + 1) === 32) || s.startsWith(' <-', j);
+  if (j === i0) return false;
+  if (s.startsWith(' <-', j)) return j + 3 < end && !isWs(s.charCodeAt(j + 3));
+  if (!s.startsWith(': (', j)) return false;
+  const plus = findStr(s, '+0x', j + 3, end);
+  const close = findChar(s, C_RP, j + 3, end);
+  return plus !== -1 && close !== -1 && plus < close;
 }
 
 /**
