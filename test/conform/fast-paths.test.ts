@@ -18,6 +18,7 @@ import { SpecSet } from '../../src/checker/spec-set.js';
 import { conformTraceFile, SHAPES, type ConformReport } from '../../src/conform/conform.js';
 import { checkTaskHashes } from '../../src/conform/search.js';
 import { choicesArb, scenarioArb } from '../../src/sim/arbitraries.js';
+import { damaged } from './helpers.js';
 import { listChooser } from '../../src/sim/chooser.js';
 import { toNdjsonLine } from '../../src/sim/ndjson-writer.js';
 import { simulate } from '../../src/sim/simulate.js';
@@ -38,16 +39,6 @@ async function both(path: string, order: LockOrder): Promise<{ fast: ConformRepo
     return r;
   };
   return { fast: await run(false), general: await run(true) };
-}
-
-/** The run's NDJSON lines, damaged as asked: an event dropped, or one moved later. */
-function damaged(lines: string[], damage: { kind: 'none' | 'drop' | 'move'; at: number; by: number }): string[] {
-  if (damage.kind === 'none' || lines.length < 2) return lines;
-  const out = lines.slice();
-  const at = damage.at % out.length;
-  const [line] = out.splice(at, 1);
-  if (damage.kind === 'move') out.splice(Math.min(out.length, at + 1 + (damage.by % 4)), 0, line!);
-  return out;
 }
 
 let file = 0;

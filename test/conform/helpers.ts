@@ -26,3 +26,13 @@ export function verdicts(r: ConformReport): Record<string, unknown[]> {
   return Object.fromEntries(r.results.map((x: ShapeResult) => [x.shape, x.failure
     ? [x.verdict, x.failure.index, x.failure.line, x.failure.event, x.failure.pid] : [x.verdict]]));
 }
+
+/** The run's NDJSON lines, damaged as asked: an event dropped, or one moved later. */
+export function damaged(lines: string[], damage: { kind: 'none' | 'drop' | 'move'; at: number; by: number }): string[] {
+  if (damage.kind === 'none' || lines.length < 2) return lines;
+  const out = lines.slice();
+  const at = damage.at % out.length;
+  const [line] = out.splice(at, 1);
+  if (damage.kind === 'move') out.splice(Math.min(out.length, at + 1 + (damage.by % 4)), 0, line!);
+  return out;
+}

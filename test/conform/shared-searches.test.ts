@@ -17,6 +17,7 @@ import { SpecSet } from '../../src/checker/spec-set.js';
 import { conformTraceFile, SHAPES, type ConformReport } from '../../src/conform/conform.js';
 import { checkTaskHashes } from '../../src/conform/search.js';
 import { choicesArb, scenarioArb } from '../../src/sim/arbitraries.js';
+import { damaged } from './helpers.js';
 import { listChooser } from '../../src/sim/chooser.js';
 import { toNdjsonLine } from '../../src/sim/ndjson-writer.js';
 import { simulate } from '../../src/sim/simulate.js';
@@ -39,15 +40,6 @@ async function togetherAndAlone(path: string, order: LockOrder): Promise<{ toget
   const together = await run(SHAPES);
   const each = await Promise.all(SHAPES.map((shape) => run([shape])));
   return { together, alone: { ...each[0]!, results: each.map((r) => r.results[0]!) } };
-}
-
-function damaged(lines: string[], damage: { kind: 'none' | 'drop' | 'move'; at: number; by: number }): string[] {
-  if (damage.kind === 'none' || lines.length < 2) return lines;
-  const out = lines.slice();
-  const at = damage.at % out.length;
-  const [line] = out.splice(at, 1);
-  if (damage.kind === 'move') out.splice(Math.min(out.length, at + 1 + (damage.by % 4)), 0, line!);
-  return out;
 }
 
 let file = 0;
