@@ -42,6 +42,11 @@ export function excerpt(capture: string, spans: [pid: number, from: number, to: 
   return { lines, at };
 }
 
+/** A bundled capture's trace.gz as lines (latin1, no empty last line). */
+export function captureLines(capture: string): string[] {
+  return gunzipSync(readFileSync(join(PROGRAMS, capture, 'trace.gz'))).toString('latin1').replace(/\n$/, '').split('\n');
+}
+
 /** Writes `lines` as a log file `name` in folder `dir`; its path. */
 export function writeLog(dir: string, name: string, lines: string[]): string {
   const path = join(dir, name);

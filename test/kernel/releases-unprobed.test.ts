@@ -3,17 +3,15 @@
  * looks held forever. The lock rules say unknown for locks never seen released, and the wait-for
  * graph cannot be told either: a cycle through such holds is unknown, never a deadlock.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { checkWithCapture, PROGRAMS, writeLog } from '../helpers/programs-capture.js';
+import { captureLines, checkWithCapture, writeLog } from '../helpers/programs-capture.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-releases-'));
 // 6.1-full as trace_pipe shows it (no header), with the release probes' records left out.
-const lines = gunzipSync(readFileSync(join(PROGRAMS, '6.1-full', 'trace.gz'))).toString('latin1').replace(/\n$/, '').split('\n')
-  .filter((l) => !l.startsWith('#') && !/ u[rw]: \(/.test(l));
+const lines = captureLines('6.1-full').filter((l) => !l.startsWith('#') && !/ u[rw]: \(/.test(l));
 
 describe('a capture that probes no release', () => {
   it('gives no violation: the deadlocks its holds would make are unknown, naming the unprobed releases', async () => {

@@ -3,17 +3,15 @@
  * shows in-lookup states begin and never end. The rules that read who owns an in-lookup dentry
  * cannot tell then: each failure is unknown, naming the missing probe, never a violation.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { checkWithCapture, found, PROGRAMS, writeLog } from '../helpers/programs-capture.js';
+import { captureLines, checkWithCapture, found, writeLog } from '../helpers/programs-capture.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-unhash-'));
 // 6.1-full as trace_pipe shows it (no header), with the unhash probes' records left out.
-const lines = gunzipSync(readFileSync(join(PROGRAMS, '6.1-full', 'trace.gz'))).toString('latin1').replace(/\n$/, '').split('\n')
-  .filter((l) => !l.startsWith('#'));
+const lines = captureLines('6.1-full').filter((l) => !l.startsWith('#'));
 const unprobed = lines.filter((l) => !/ unhash(wake)?: \(/.test(l));
 const OWNERSHIP = ['dap_outcome_consistent', 'in_lookup_exclusive', 'in_lookup_parent_locked', 'in_lookup_unique', 'lock_order_acyclic', 'no_final_put_in_lookup'];
 

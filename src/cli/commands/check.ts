@@ -20,6 +20,7 @@ import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js
 import type { Diagnostic } from '../../diag/diagnostic.js';
 import { traceFormatNames } from '../../trace/registry.js';
 import { intOf, oneOf, parse, paramsOf, UsageError } from '../args.js';
+import { DiagnosticCap } from '../diagnostic-cap.js';
 import { COMMANDS } from '../options.js';
 import { jsonLine } from '../json.js';
 import { Progress } from '../progress.js';
@@ -117,14 +118,13 @@ export async function check(argv: string[]): Promise<number> {
   const files = expanded.files;
   let unreadable = false;
   let inputErrors = 0;
-  const shown = new Map<string, number>();
-  const onDiagnostic = (d: Diagnostic): void => {
-    if (d.severity === 'error') inputErrors++;
-    const n = (shown.get(d.code) ?? 0) + 1;
-    shown.set(d.code, n);
-    if (n > o.maxDiagnostics) return;
+  const cap = new DiagnosticCap(o.maxDiagnostics, (d) => {
     if (o.format === 'json') process.stdout.write(jsonLine(diagnosticJson(d, loaded.sources)));
     else process.stderr.write(renderDiagnostic(d, loaded.sources, st) + '\n\n');
+  });
+  const onDiagnostic = (d: Diagnostic): void => {
+    if (d.severity === 'error') inputErrors++;
+    cap.take(d);
   };
   for (const s of expanded.skipped) {
     onDiagnostic({
@@ -166,9 +166,7 @@ export async function check(argv: string[]): Promise<number> {
     discardPictures(o.pictures);
     process.stderr.write('kinv: no picture written: the trace could not be read\n');
   } else if (timeline && !writePictures(o.pictures, timeline.finish(), verdicts, loaded.sources, files[0] ?? '')) unreadable = true;
-  for (const [code, n] of shown) {
-    if (n > o.maxDiagnostics) process.stderr.write(`(${n - o.maxDiagnostics} more ${code} diagnostics not shown; --max-diagnostics N to see more)\n`);
-  }
+  process.stderr.write(cap.untold());
   if (o.lockdep !== undefined) {
     const ok = await lockdepSection(o.lockdep, verdicts, o.format, out);
     if (!ok) unreadable = true;

@@ -6,10 +6,10 @@
 import { SpecSet } from '../../checker/spec-set.js';
 import { conformTraceFile, SHAPES, type ConformReport, type NonConformance, type ShapeResult } from '../../conform/conform.js';
 import { DEFAULT_LIMITS } from '../../conform/search.js';
-import type { Diagnostic } from '../../diag/diagnostic.js';
 import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
 import type { DAddCiShape, LockOrder } from '../../sim/state.js';
 import { intOf, oneOf, parse, paramsOf, UsageError } from '../args.js';
+import { DiagnosticCap } from '../diagnostic-cap.js';
 import { jsonLine } from '../json.js';
 import { COMMANDS } from '../options.js';
 import { expandTraces } from '../trace-files.js';
@@ -37,14 +37,11 @@ export async function conform(argv: string[]): Promise<number> {
   }
   // Every diagnostic is shown, as `check` shows them: a warning says how the reading judged the
   // input (records re-merged across CPUs, a ring buffer that overwrote events), which the verdict rests on.
-  const shown = new Map<string, number>();
-  const onDiagnostic = (d: Diagnostic): void => {
-    const n = (shown.get(d.code) ?? 0) + 1;
-    shown.set(d.code, n);
-    if (n > maxDiagnostics) return;
+  const cap = new DiagnosticCap(maxDiagnostics, (d) => {
     if (format === 'json') process.stdout.write(jsonLine(diagnosticJson(d, specs.sources)));
     else process.stderr.write(renderDiagnostic(d, specs.sources, st) + '\n\n');
-  };
+  });
+  const onDiagnostic = cap.take;
   for (const file of expanded.files) {
     const r = await conformTraceFile(file, specs, { shapes, order, from: from === 'perf' ? 'ftrace' : from, onDiagnostic, limits: { maxStates } });
     if (r === undefined) { worst = Math.max(worst, 3); continue; }
@@ -52,9 +49,7 @@ export async function conform(argv: string[]): Promise<number> {
     else process.stdout.write(renderReport(r, order));
     worst = Math.max(worst, exitOf(r.results, shape === 'auto'));
   }
-  for (const [code, n] of shown) {
-    if (n > maxDiagnostics) process.stderr.write(`(${n - maxDiagnostics} more ${code} diagnostics not shown; --max-diagnostics N to see more)\n`);
-  }
+  process.stderr.write(cap.untold());
   return worst;
 }
 

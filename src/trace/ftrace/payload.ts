@@ -54,6 +54,17 @@ function closeQuoteAt(s: string, v0: number, end: number, depth: number, open: b
   return -1;
 }
 
+/** The index just past the `}` that closes the `{` at `i`, or -1 when it runs to `end`. */
+function braceEnd(s: string, i: number, end: number): number {
+  let depth = 0;
+  for (let j = i; j < end; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 123) depth++;
+    else if (c === 125 && --depth === 0) return j + 1;
+  }
+  return -1;
+}
+
 /**
  * Whether s[i, end) is blank-separated `key=value` tokens as ftrace prints probe arguments (see
  * closeQuote); `open`: its last string may run on past the end.
@@ -76,14 +87,9 @@ function restReadsAsArgs(s: string, i: number, end: number, depth: number, open:
       i = q + 1;
     } else if (c === 123) {
       // `{1,2,3}`, `{"a","b"}` (a string array): closed
-      let d = 0;
-      let closed = false;
-      for (; i < end; i++) {
-        const e = s.charCodeAt(i);
-        if (e === 123) d++;
-        else if (e === 125 && --d === 0) { i++; closed = true; break; }
-      }
-      if (!closed || (i < end && !isWs(s.charCodeAt(i)))) return false;
+      const j = braceEnd(s, i, end);
+      if (j === -1 || (j < end && !isWs(s.charCodeAt(j)))) return false;
+      i = j;
     } else {
       while (i < end && !isWs(s.charCodeAt(i))) { if (s.charCodeAt(i) === 34) return false; i++; }
     }
@@ -179,15 +185,9 @@ function scanKeyValues(s: string, i: number, end: number, args: Record<string, s
       const q = closeQuote(s, v0, end);
       if (q === -1) { v1 = trimEnd(s, v0, end); i = end; closed = false; } else { v1 = q; i = q + 1; }
     } else if (c === 123) {
-      let depth = 0;
-      let j = i;
-      for (; j < end; j++) {
-        const d = s.charCodeAt(j);
-        if (d === 123) depth++;
-        else if (d === 125 && --depth === 0) { j++; break; }
-      }
-      v1 = j;
-      i = j;
+      const j = braceEnd(s, i, end);
+      v1 = j === -1 ? end : j;
+      i = v1;
     } else {
       while (i < end && !isWs(s.charCodeAt(i))) i++;
       v1 = i;

@@ -4,17 +4,15 @@
  * header is a gap of every task, each capture's header counts its own entries, and the second
  * capture's clock may start over without its records being out of order.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { checkWithCapture, found, PROGRAMS, writeLog } from '../../helpers/programs-capture.js';
+import { captureLines, checkWithCapture, found, writeLog } from '../../helpers/programs-capture.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-new-capture-'));
-const read = (capture: string): string[] => gunzipSync(readFileSync(join(PROGRAMS, capture, 'trace.gz'))).toString('latin1').replace(/\n$/, '').split('\n');
-const full = read('6.1-full');
-const names = read('6.1-names');
+const full = captureLines('6.1-full');
+const names = captureLines('6.1-names');
 const HEADER = 12;
 const header = (lines: string[], entries: number): string[] =>
   lines.slice(0, HEADER).map((l) => l.replace(/entries-in-buffer\/entries-written: \d+\/\d+/, `entries-in-buffer/entries-written: ${entries}/${entries}`));
