@@ -270,6 +270,16 @@ export const BUILTINS = defineBuiltins({
       + 'false for complete traces and for input that cannot be read ahead',
     impl: (sem, ctx) => { const cov = ctx.rt.coverage; return cov !== undefined && typeof sem === 'string' && cov.neverReleased(sem); },
   }),
+  never_released_in: valueBuiltin({
+    params: [STR, STR], result: BOOL,
+    doc: 'whether a capture, read whole, shows this lock taken in mode "R" (shared) or "W" (exclusive) and released, anywhere in it, '
+      + 'only in the other mode (its releases of that mode not probed, or filtered out): when such a hold ends cannot be told; '
+      + 'false for complete traces and for locks never released at all (never_released)',
+    impl: (lock, mode, ctx) => {
+      const cov = ctx.rt.coverage;
+      return cov !== undefined && typeof lock === 'string' && typeof mode === 'string' && cov.neverReleasedIn(lock, mode);
+    },
+  }),
   min: valueBuiltin({ params: [INT, INT], result: INT, doc: 'the smaller integer', impl: minMax(Math.min) }),
   max: valueBuiltin({ params: [INT, INT], result: INT, doc: 'the larger integer', impl: minMax(Math.max) }),
   reaches: graphBuiltin({ result: BOOL, doc: 'whether `to` is reachable from `from` by at least one edge', fromPath: (p) => p !== undefined }),

@@ -36,6 +36,24 @@ export class ProbeCoverage implements ObservedFunctions {
    */
   private unreleased: Set<bigint> | undefined;
 
+  /** Per mode (R, W): lock ids the whole capture shows taken in it and released only in the other. */
+  private unreleasedIn: { R: Set<bigint>; W: Set<bigint> } | undefined;
+
+  /** The locks a read-ahead of the whole capture found taken in `mode` and released only in the other. */
+  setUnreleasedIn(mode: 'R' | 'W', locks: Iterable<bigint>): void {
+    this.unreleasedIn ??= { R: new Set(), W: new Set() };
+    for (const l of locks) this.unreleasedIn[mode].add(l);
+  }
+
+  /** Whether the capture shows this lock taken in `mode` ("R" or "W") and released, anywhere in it, only in the other. */
+  neverReleasedIn(lock: string, mode: string): boolean {
+    if (this.unreleasedIn === undefined || (mode !== 'R' && mode !== 'W')) return false;
+    const set = this.unreleasedIn[mode];
+    if (set.size === 0) return false;
+    const n = lockNumber(lock);
+    return n !== undefined && set.has(n);
+  }
+
   /** The locks a read-ahead of the whole capture found acquired and never released. */
   setUnreleased(locks: Iterable<bigint>): void {
     this.unreleased = new Set(locks);
@@ -44,9 +62,8 @@ export class ProbeCoverage implements ObservedFunctions {
   /** Whether the capture shows acquisitions of this lock and, anywhere in it, no release. */
   neverReleased(lock: string): boolean {
     if (this.unreleased === undefined || this.unreleased.size === 0) return false;
-    let n: bigint;
-    try { n = BigInt(lock.startsWith('0x') ? lock : '0x' + lock); } catch { return false; }
-    return this.unreleased.has(n);
+    const n = lockNumber(lock);
+    return n !== undefined && this.unreleased.has(n);
   }
 
   noteEntry(fn: string): void {
@@ -95,6 +112,11 @@ export class ProbeCoverage implements ObservedFunctions {
     this.cache.set(key, out);
     return out;
   }
+}
+
+/** A lock id (hex, `0x` optional) as a number; undefined when it does not read as one. */
+function lockNumber(lock: string): bigint | undefined {
+  try { return BigInt(lock.startsWith('0x') ? lock : '0x' + lock); } catch { return undefined; }
 }
 
 function splitNames(list: string): string[] {

@@ -108,6 +108,24 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
         { at: { source: ctx.file, line: firstLine, column: 1 } },
         'filter every acquisition probe on the same sem addresses as the release probes (kinv probes prints such filters)'));
       }
+      const partly = ahead?.neverReleasedIn;
+      if (partly !== undefined && typeof off === 'number') {
+        for (const mode of ['R', 'W'] as const) {
+          const locks = partly[mode];
+          if (locks.size === 0) continue;
+          coverage.setUnreleasedIn(mode, [...locks.keys()].map((sem) => BigInt.asUintN(64, sem - BigInt(off))));
+          // Never silent: which holds the rules cannot follow, and where the first is taken.
+          const [firstSem, firstLine] = [...locks.entries()].reduce((a, b) => (b[1] < a[1] ? b : a));
+          const n = locks.size;
+          const [taken, release, other] = mode === 'R' ? ['shared', 'up_read', 'up_write'] : ['exclusive', 'up_write', 'up_read'];
+          diag(warning('KV326', `${n} rwsem${n === 1 ? ' is' : 's are'} taken ${taken} and never released by ${release} anywhere in this `
+            + `capture, though released by ${other} (first: sem=0x${firstSem.toString(16)}, taken ${taken} at line ${firstLine}): `
+            + `${release} is not probed or filtered to other addresses, so when such a hold ends cannot be told; the lock rules say `
+            + `unknown where one could matter and no_locks_at_exit does not judge them`,
+          { at: { source: ctx.file, line: firstLine, column: 1 } },
+          `probe ${release} as well as ${other}, with the same filter (kinv probes prints the probe set)`));
+        }
+      }
       const order = crossCpuOrder(ahead?.lateness, ctx.file, diag);
       const opened = openFtraceSource(peeked.all, {
         ...order.window,

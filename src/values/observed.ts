@@ -19,4 +19,10 @@ export interface ObservedFunctions {
    * filtered out or lost); false when it was not read ahead.
    */
   neverReleased(lock: string): boolean;
+  /**
+   * Whether the capture, read whole, shows the lock taken in `mode` ("R" or "W") and released only
+   * in the other mode (no up_read of it at all while it is taken shared): when such a hold ends
+   * cannot be told. False for a lock never released at all, and when it was not read ahead.
+   */
+  neverReleasedIn(lock: string, mode: string): boolean;
 }

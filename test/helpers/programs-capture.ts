@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { expect } from 'vitest';
 import { checkTraceFile, type FileReport } from '../../src/checker/file.js';
 import { SpecSet } from '../../src/checker/spec-set.js';
+import type { Diagnostic } from '../../src/diag/diagnostic.js';
 import { parseFunctionList, parseProbeDefinitions } from '../../src/trace/coverage.js';
 
 export const PROGRAMS = 'traces/kernel-programs';
@@ -12,12 +13,13 @@ const specs = new SpecSet([], {});
 
 /**
  * `kinv check --all` of `path`, with capture `capture`'s probes and functions declared when it is
- * given; each error diagnostic is pushed to `errors` as its code and line.
+ * given; each error diagnostic is pushed to `errors` as its code and line, and every diagnostic goes to `onDiagnostic`.
  */
-export async function checkWithCapture(path: string, capture: string | undefined, errors: string[]): Promise<FileReport> {
+export async function checkWithCapture(path: string, capture: string | undefined, errors: string[],
+  onDiagnostic?: (d: Diagnostic) => void): Promise<FileReport> {
   const r = await checkTraceFile(path, specs, {
     all: true,
-    onDiagnostic: (d) => { if (d.severity === 'error') errors.push(`${d.code} ${d.at?.line ?? ''}`); },
+    onDiagnostic: (d) => { if (d.severity === 'error') errors.push(`${d.code} ${d.at?.line ?? ''}`); onDiagnostic?.(d); },
     ...(capture === undefined ? {} : {
       probes: parseProbeDefinitions(readFileSync(join(PROGRAMS, capture, 'kprobe_events'), 'latin1')).probes,
       kernelFunctions: parseFunctionList(readFileSync(join(PROGRAMS, capture, 'functions'), 'latin1')),

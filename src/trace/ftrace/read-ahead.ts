@@ -10,7 +10,7 @@ import { L_MARKER, L_RECORD, LineScan, newSniffState, scanLine } from './line.js
 import { continuesValue } from './records.js';
 import { hasOpenString, parseKeyValues } from './payload.js';
 import { EntriesCount, type EntriesPromise } from './promise.js';
-import { RwsemReleases, type SiteNames } from './unreleased.js';
+import { RwsemReleases, type LockMode, type SiteNames } from './unreleased.js';
 import { LatenessMeter, type Lateness } from './lateness.js';
 
 export interface ReadAhead {
@@ -18,6 +18,8 @@ export interface ReadAhead {
   shortfall: EntriesPromise | undefined;
   /** Each rwsem taken and never released: its address → the line of its first acquisition. */
   neverReleased: Map<bigint, number>;
+  /** Per mode, each rwsem taken in it and released only in the other (unreleased.ts neverReleasedIn). */
+  neverReleasedIn: Record<LockMode, Map<bigint, number>>;
   /** offsetof(struct inode, i_rwsem) as the whole capture's `dr` → `lkslow` pairs show it (infer.ts), or undefined. */
   irwsemOffset: number | undefined;
   /** The capture's `lkslow` records, and its `dap_ret` records (whose outcome the DCACHE_PAR_LOOKUP bit decides). */
@@ -215,7 +217,8 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   // (a last line without its newline is still a line whose records count)
   if (cut) { const text = carry!.toString('latin1'); feed(text, text.length); }
   noteHeld();
-  return { shortfall: entries.shortfall(st, cut, uncounted), neverReleased: rwsems.neverReleased(), irwsemOffset: votes.best(),
+  return { shortfall: entries.shortfall(st, cut, uncounted), neverReleased: rwsems.neverReleased(),
+    neverReleasedIn: { R: rwsems.neverReleasedIn('R'), W: rwsems.neverReleasedIn('W') }, irwsemOffset: votes.best(),
     slowLookups: votes.slowLookups, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
     lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result() };
 }

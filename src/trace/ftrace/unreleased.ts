@@ -19,6 +19,15 @@ const { parseKeyValues } = payloadMod;
 
 const RELEASES = new Set(['up_read', 'up_write', 'up_read_non_owner']);
 
+/** A lock mode as the spec names it: R shared, W exclusive. */
+export type LockMode = 'R' | 'W';
+
+/**
+ * What a probed rwsem function does: take the lock (`acquires`, in mode `takes` where its name
+ * says one), release it in a mode, or both at once (downgrade_write, which never leaves it free).
+ */
+interface LockRole { acquires: boolean; takes?: LockMode; releases?: LockMode; downgrades?: true }
+
 /** Names a bare-address probe site (sites.ts: ProbeSites). */
 export interface SiteNames {
   resolve(kind: 'kprobe' | 'kretprobe', event: string, hex: string): SiteResolution;
@@ -28,6 +37,9 @@ export class RwsemReleases {
   /** address (hex, no leading zeros) → the line of its first acquisition */
   private readonly taken = new Map<string, number>();
   private readonly released = new Set<string>();
+  /** Per mode: address → the line of its first acquisition in that mode; the addresses released in it. */
+  private readonly takenIn = { R: new Map<string, number>(), W: new Map<string, number>() };
+  private readonly releasedIn = { R: new Set<string>(), W: new Set<string>() };
 
   constructor(private readonly sites?: SiteNames) {}
 
@@ -57,11 +69,19 @@ export class RwsemReleases {
     this.noteSem(role, args.sem, line);
   }
 
-  private noteSem(role: 'take' | 'release', semArg: string | undefined, line: number): void {
+  private noteSem(role: LockRole, semArg: string | undefined, line: number): void {
     const sem = semAddress(semArg);
     if (sem === undefined) return;
-    if (role === 'release') this.released.add(sem);
-    else if (!this.taken.has(sem)) this.taken.set(sem, line);
+    const { acquires, takes, releases } = role;
+    if (releases !== undefined) {
+      this.released.add(sem);
+      this.releasedIn[releases].add(sem);
+    }
+    // (downgrade_write ends the exclusive hold, though the lock stays held: a release in mode W
+    // only, not one that neverReleased counts)
+    if (role.downgrades) this.releasedIn.W.add(sem);
+    if (acquires && !this.taken.has(sem)) this.taken.set(sem, line);
+    if (takes !== undefined && !this.takenIn[takes].has(sem)) this.takenIn[takes].set(sem, line);
   }
 
   /** address → the line of its first acquisition, for each rwsem taken and never released. */
@@ -70,14 +90,36 @@ export class RwsemReleases {
     for (const [s, line] of this.taken) if (!this.released.has(s)) out.set(BigInt('0x' + s), line);
     return out;
   }
+
+  /**
+   * address → the line of its first acquisition in `mode`, for each rwsem taken in that mode and
+   * released, anywhere in the capture, only in the other: no `up_read` of it at all while it is
+   * taken shared (a capture that probes up_write and not up_read, or filters up_read to other
+   * addresses). When such a hold ends cannot be told. Rwsems never released at all are
+   * neverReleased's.
+   */
+  neverReleasedIn(mode: LockMode): Map<bigint, number> {
+    const out = new Map<bigint, number>();
+    const released = this.releasedIn[mode];
+    for (const [s, line] of this.takenIn[mode]) if (this.released.has(s) && !released.has(s)) out.set(BigInt('0x' + s), line);
+    return out;
+  }
 }
 
-/** Whether probed function `probed` takes or releases an rwsem (a compiler's clone, `down_read.cold`, as the function it was cut from). */
-function lockRole(probed: string): 'take' | 'release' | undefined {
+/**
+ * What probed function `probed` does to an rwsem (a compiler's clone, `down_read.cold`, as the
+ * function it was cut from): `down_read*` take it shared, `down_write*` and `_down_write*`
+ * exclusive, `up_read`/`up_read_non_owner` and `up_write` release it, `downgrade_write` releases
+ * the exclusive hold and holds it shared.
+ */
+function lockRole(probed: string): LockRole | undefined {
   const dot = probed.indexOf('.');
   const fn = dot === -1 ? probed : probed.slice(0, dot);
-  if (RELEASES.has(fn)) return 'release';
-  return fn.startsWith('down_') || fn.startsWith('_down_') ? 'take' : undefined;
+  if (RELEASES.has(fn)) return { acquires: false, releases: fn === 'up_write' ? 'W' : 'R' };
+  if (fn === 'downgrade_write') return { acquires: false, takes: 'R', downgrades: true };
+  if (fn.startsWith('down_read')) return { acquires: true, takes: 'R' };
+  if (fn.startsWith('down_write') || fn.startsWith('_down_write')) return { acquires: true, takes: 'W' };
+  return fn.startsWith('down_') || fn.startsWith('_down_') ? { acquires: true } : undefined;
 }
 
 /** The hex digits of a `sem=` value (`0x` optional), without leading zeros; undefined when it has none. */

@@ -49,4 +49,22 @@ describe('readAhead', () => {
     // (nothing names the sites: nothing is counted, as the reader reads no such record)
     expect((await readAhead(chunks(text))).neverReleased).toEqual(new Map());
   });
+
+  it('a sem taken in a mode and released only in the other: per mode, with the line of its first acquisition in it', async () => {
+    const text = HEADER
+      + rec(1, 'dr: (down_read+0x0/0x50) sem=0xa1') // a1: shared, released only by up_write
+      + rec(2, 'dw: (down_write+0x0/0x50) sem=0xa1')
+      + rec(3, 'uw: (up_write+0x0/0x50) sem=0xa1')
+      + rec(4, 'dwk: (down_write_killable+0x0/0x50) sem=0xb2') // b2: exclusive, released only by up_read
+      + rec(5, 'drk: (down_read_killable.cold+0x0/0x50) sem=0xb2')
+      + rec(6, 'urn: (up_read_non_owner+0x0/0x50) sem=0xb2')
+      + rec(7, 'dw: (down_write+0x0/0x50) sem=0xc3') // c3: downgraded, its shared hold released: both modes end
+      + rec(8, 'dg: (downgrade_write+0x0/0x50) sem=0xc3')
+      + rec(9, 'ur: (up_read+0x0/0x50) sem=0xc3')
+      + rec(10, 'dr: (down_read+0x0/0x50) sem=0xd4'); // d4: never released at all (neverReleased's)
+    const ahead = await readAhead(chunks(text));
+    // (lines: the header's four, then the records)
+    expect(ahead.neverReleasedIn).toEqual({ R: new Map([[0xa1n, 5]]), W: new Map([[0xb2n, 8]]) });
+    expect(ahead.neverReleased).toEqual(new Map([[0xd4n, 14]]));
+  });
 });

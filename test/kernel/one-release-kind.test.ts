@@ -1,0 +1,92 @@
+/**
+ * A capture that probes one release kind and not the other (up_write without up_read, or the
+ * reverse; or filters one of them to other addresses): a hold in the mode whose release is never
+ * shown looks held forever. Such holds are kept apart (`loose` in spec/vfs/locks.kinv): the lock
+ * rules say unknown where one could matter, a KV326 warning says which locks, and the holds the
+ * capture does follow are judged as before.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { FileReport } from '../../src/checker/file.js';
+import { captureLines, checkWithCapture, writeLog } from '../helpers/programs-capture.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'kinv-one-release-'));
+// 6.1-full as trace_pipe shows it (no header); `ur`/`uw` are its up_read/up_write probes.
+const whole = captureLines('6.1-full').filter((l) => !l.startsWith('#'));
+const without = (probe: 'ur' | 'uw'): string[] => whole.filter((l) => !l.includes(` ${probe}: (`));
+
+function sem(line: string): string | undefined {
+  return /\bsem=(0x[0-9a-f]+)/.exec(line)?.[1];
+}
+
+function violations(r: FileReport): [string, number | undefined][] {
+  return r.verdicts.filter((v) => v.kind === 'violation').map((v) => [v.invariant, v.event?.line]);
+}
+
+interface Warning { code: string; line?: number; message: string }
+
+async function check(name: string, lines: string[], withProbes = false): Promise<{ r: FileReport; warnings: Warning[] }> {
+  const warnings: Warning[] = [];
+  const r = await checkWithCapture(writeLog(tmp, name, lines), withProbes ? '6.1-full' : undefined, [], (d) => {
+    if (d.severity === 'warning') warnings.push({ code: d.code, line: d.at?.line, message: d.message });
+  });
+  return { r, warnings };
+}
+
+describe('a capture without up_read records (up_write probed)', () => {
+  const lines = without('ur');
+
+  it('gives no violation, with or without the probe list naming up_read; the read holds are unknown', async () => {
+    for (const withProbes of [false, true]) {
+      const { r } = await check(`no-ur-${withProbes}.txt`, lines, withProbes);
+      expect(violations(r)).toEqual([]);
+      const unknown = r.verdicts.filter((v) => v.kind === 'unknown');
+      expect(unknown.length).toBeGreaterThan(0);
+      const fromLoose = unknown.filter((v) => v.reason?.includes('never released by up_read (only by up_write'));
+      expect(new Set(fromLoose.map((v) => v.invariant))).toEqual(new Set(['no_recursive_acq', 'lookup_entry_locked']));
+    }
+  });
+
+  it('names the locks in a KV326 warning, at the first shared acquisition of one released only by up_write', async () => {
+    const { warnings } = await check('no-ur-warning.txt', lines);
+    const kv326 = warnings.filter((w) => w.code === 'KV326');
+    expect(kv326).toHaveLength(1);
+    expect(kv326[0]!.message).toMatch(/^\d+ rwsems are taken shared and never released by up_read anywhere in this capture, though released by up_write/);
+    const at = lines[kv326[0]!.line! - 1]!;
+    expect(at).toMatch(/ dr[a-z_]*: \(down_read/);
+    const s = sem(at);
+    expect(lines.some((l) => l.includes(' uw: (') && sem(l) === s)).toBe(true);
+    // (the first such line: no earlier shared acquisition of a lock that up_write releases)
+    const releasedW = new Set(lines.filter((l) => l.includes(' uw: (')).map(sem));
+    const first = lines.findIndex((l) => /: \(down_read/.test(l) && releasedW.has(sem(l)));
+    expect(kv326[0]!.line).toBe(first + 1);
+  });
+
+  it('still judges what it does show: a doubled up_write is a rel_held violation at its line', async () => {
+    const at = lines.findIndex((l) => l.includes(' uw: ('));
+    const doubled = [...lines.slice(0, at + 1), lines[at]!, ...lines.slice(at + 1)];
+    const { r } = await check('no-ur-doubled.txt', doubled);
+    expect(violations(r)).toEqual([['rel_held', at + 2]]);
+  });
+});
+
+describe('a capture without up_write records (up_read probed)', () => {
+  const lines = without('uw');
+
+  it('gives no violation; KV326 names the exclusive holds', async () => {
+    const { r, warnings } = await check('no-uw.txt', lines);
+    expect(violations(r)).toEqual([]);
+    expect(warnings.filter((w) => w.code === 'KV326').map((w) => w.message.replace(/^\d+/, 'N').slice(0, 84)))
+      .toEqual(['N rwsems are taken exclusive and never released by up_write anywhere in this capture']);
+  });
+
+  it('still judges what it does show: a doubled up_read is a rel_held violation at its line', async () => {
+    // (a reader whose task shows no exclusive hold of that lock anywhere)
+    const at = lines.findIndex((l) => l.includes(' ur: (') && l.includes(' ls-'));
+    const doubled = [...lines.slice(0, at + 1), lines[at]!, ...lines.slice(at + 1)];
+    const { r } = await check('no-uw-doubled.txt', doubled);
+    expect(violations(r)).toEqual([['rel_held', at + 2]]);
+  });
+});
