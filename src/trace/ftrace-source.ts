@@ -118,7 +118,7 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
           const [firstSem, firstLine] = [...locks.entries()].reduce((a, b) => (b[1] < a[1] ? b : a));
           const n = locks.size;
           const [taken, release, other] = mode === 'R' ? ['shared', 'up_read', 'up_write'] : ['exclusive', 'up_write', 'up_read'];
-          diag(warning('KV326', `${n} rwsem${n === 1 ? ' is' : 's are'} taken ${taken} and never released by ${release} anywhere in this `
+          diag(warning('KV327', `${n} rwsem${n === 1 ? ' is' : 's are'} taken ${taken} and never released by ${release} anywhere in this `
             + `capture, though released by ${other} (first: sem=0x${firstSem.toString(16)}, taken ${taken} at line ${firstLine}): `
             + `${release} is not probed or filtered to other addresses, so when such a hold ends cannot be told; the lock rules say `
             + `unknown where one could matter and no_locks_at_exit does not judge them`,

@@ -2,7 +2,7 @@
  * A capture that probes one release kind and not the other (up_write without up_read, or the
  * reverse; or filters one of them to other addresses): a hold in the mode whose release is never
  * shown looks held forever. Such holds are kept apart (`loose` in spec/vfs/locks.kinv): the lock
- * rules say unknown where one could matter, a KV326 warning says which locks, and the holds the
+ * rules say unknown where one could matter, a KV327 warning says which locks, and the holds the
  * capture does follow are judged as before.
  */
 import { mkdtempSync } from 'node:fs';
@@ -49,9 +49,9 @@ describe('a capture without up_read records (up_write probed)', () => {
     }
   });
 
-  it('names the locks in a KV326 warning, at the first shared acquisition of one released only by up_write', async () => {
+  it('names the locks in a KV327 warning, at the first shared acquisition of one released only by up_write', async () => {
     const { warnings } = await check('no-ur-warning.txt', lines);
-    const kv326 = warnings.filter((w) => w.code === 'KV326');
+    const kv326 = warnings.filter((w) => w.code === 'KV327');
     expect(kv326).toHaveLength(1);
     expect(kv326[0]!.message).toMatch(/^\d+ rwsems are taken shared and never released by up_read anywhere in this capture, though released by up_write/);
     const at = lines[kv326[0]!.line! - 1]!;
@@ -75,10 +75,10 @@ describe('a capture without up_read records (up_write probed)', () => {
 describe('a capture without up_write records (up_read probed)', () => {
   const lines = without('uw');
 
-  it('gives no violation; KV326 names the exclusive holds', async () => {
+  it('gives no violation; KV327 names the exclusive holds', async () => {
     const { r, warnings } = await check('no-uw.txt', lines);
     expect(violations(r)).toEqual([]);
-    expect(warnings.filter((w) => w.code === 'KV326').map((w) => w.message.replace(/^\d+/, 'N').slice(0, 84)))
+    expect(warnings.filter((w) => w.code === 'KV327').map((w) => w.message.replace(/^\d+/, 'N').slice(0, 84)))
       .toEqual(['N rwsems are taken exclusive and never released by up_write anywhere in this capture']);
   });
 
