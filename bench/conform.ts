@@ -21,7 +21,7 @@ type LoadMod = typeof import('../src/analysis/load.js');
 
 /**
  * The captures and the shape each is held to: the three d_add_ci captures, then the busy ones,
- * whose contended directories carry thousands of candidate states (their target, as the others':
+ * whose contended directories carry hundreds of candidate states (their target, as the others':
  * the whole command at 50 K events per CPU second or more, TARGET).
  */
 export const CONFORM_CAPTURES: [string, 'mainline' | 'draft' | 'fixed'][] = [

@@ -94,14 +94,29 @@ export interface SearchLimits {
    * candidates before a non-conformance is made so (DirSearch.exact), and tests compare the two.
    */
   eager?: boolean;
+  /**
+   * Not a bound: a candidate another one covers (every state it stands for is one the other stands
+   * for: the same with fewer waiters undecided, dropCovered) is kept. The states the candidates
+   * stand for are the same either way; tests compare the two.
+   */
+  keepCovered?: boolean;
+  /**
+   * Not a bound: a reader that takes the lock at its request is decided there (took it then, or
+   * its request still undecided: two candidates), not left undecided in one (DirSearch.undecided).
+   * The states the candidates stand for are the same either way; tests compare the two.
+   */
+  grantsDecided?: boolean;
 }
 
 /**
  * The bound on candidates: a busy directory's requests multiply them, and past the bound the answer
  * is unknown. Decided at once, eleven tasks waiting behind a writer made over 7,000 at
- * 6.1-wild:161953; undecided (Candidate.und), the busiest directory of the wild captures keeps at
+ * 6.1-wild:161953; undecided (Candidate.und), the busiest directory of the wild captures kept at
  * most 2,455 (6.12-wild), and 6.1-wild-legacy's 3,793 where it passed 21,000; 6.1-netfs's 2,176,
- * where it passed 10,000 while readers granted in another order were other states.
+ * where it passed 10,000 while readers granted in another order were other states. With a reader
+ * that takes the lock at its request undecided too, and candidates another covers dropped
+ * (dropCovered): at most 208 on 6.1-wild, 329 on 6.12-wild, 354 on 6.1-wild-legacy, 255 and 364 on
+ * 6.1-netfs and 6.12-netfs.
  */
 export const DEFAULT_LIMITS: SearchLimits = { maxStates: 10_000, maxSilent: 64 };
 
@@ -146,6 +161,8 @@ export class DirSearch {
    */
   private base: Candidate[];
   private log: (Obs | { gap: number[] | undefined })[] = [];
+  /** Waiters decided so far (decide): a count, to tell whether an observation decided any. */
+  private decisions = 0;
 
   constructor(readonly dir: string, readonly shape: DAddCiShape, readonly order: LockOrder, private readonly obs: Observability,
     private readonly limits: SearchLimits) {
@@ -193,6 +210,17 @@ export class DirSearch {
     // Some eager candidate takes `o`: not a non-conformance (the candidates would be a wrong
     // account of the eager ones); the search goes on from the eager successors.
     return r.next.length === 0 ? { search: e } : { search: e, takes: r.next };
+  }
+
+  /** The states candidate `c` stands for: `c` with every undecided waiter decided, both ways (tests). */
+  statesOf(c: Candidate): Candidate[] {
+    const out: Candidate[] = [];
+    const visit = (d: Candidate): void => {
+      const u = d.und?.[0];
+      if (u === undefined) out.push(d); else for (const e of this.decide(d, u.pid)) visit(e);
+    };
+    visit(c);
+    return out;
   }
 
   /** A search whose candidates are these with every waiter decided (in order, both ways, up to the bound). */
@@ -308,6 +336,7 @@ export class DirSearch {
   }
 
   private takeOnce(o: Obs): Advance {
+    const decisions = this.decisions;
     const out: Candidate[] = [];
     let bound: string | undefined;
     // A candidate with undecided waiters is decided where the observation is one of them, or where a
@@ -339,6 +368,18 @@ export class DirSearch {
     // queued, the undecided ones undecided (beforeWriterSteal); where every reader the wake-up
     // granted is undecided, the states in which none was granted have no such step (someQueued).
     if (o.ev === 'rel') {
+      // A reader undecided since it took the lock at its request holds it in some of the states its
+      // candidate stands for and not in others, where the readers a wake-up granted may be all the
+      // lock's: decided first (each undecided reader of a candidate is one kind or the other, and
+      // beforeWriterSteal reads the granted ones only).
+      if (out.some((c) => this.tookUndecided(c) !== undefined)) {
+        const all = out.splice(0);
+        const expand = (c: Candidate): void => {
+          const pid = this.tookUndecided(c);
+          if (pid === undefined) out.push(c); else for (const d of this.decide(c, pid)) expand(d);
+        };
+        for (const c of all) expand(c);
+      }
       for (let k = out.length - 1; k >= 0; k--) {
         const c = out[k]!;
         const before = beforeWriterSteal(c.s, this.dir);
@@ -349,7 +390,9 @@ export class DirSearch {
         else for (const e of this.someQueued(d, m)) out.push(e);
       }
     }
-    return { next: dedupe(this.fastDedupe, out), bound };
+    const next = dedupe(this.fastDedupe, out);
+    // Candidates one covers another of are made where waiters are decided (in one, not in another).
+    return { next: this.limits.keepCovered === true || this.decisions === decisions ? next : dropCovered(next, this.dir), bound };
   }
 
   /**
@@ -458,25 +501,41 @@ export class DirSearch {
   }
 
   /**
-   * `cand`, in which task j queued at its request, and the state `before` the request (the request
-   * undecided) as one candidate with an undecided waiter, when they differ in nothing else: the
-   * task's parts, and its queue entry (appended). Else undefined. The two states the candidate
-   * stands for are those the eager search keeps (SearchLimits.eager); decide() makes them.
+   * `cand`, in which task j queued at its request, or (a reader) took the lock there, and the state
+   * `before` the request (the request undecided) as one candidate with an undecided waiter, when
+   * they differ in nothing else: the task's parts, and its queue entry (appended), or its place
+   * among the readers (the reader is then one of the lock's undecided readers, as one a wake-up
+   * granted while undecided, and its `acq` is still to show). Else undefined. The two states the
+   * candidate stands for are those the eager search keeps (SearchLimits.eager); decide() makes them.
    */
   private undecided(cand: Candidate, before: Candidate, j: number): Candidate | undefined {
-    if (this.limits.eager === true || cand.pend[j]!.length !== 0 || cand.sc !== before.sc || cand.und !== before.und) return undefined;
+    if (this.limits.eager === true || cand.sc !== before.sc || cand.und !== before.und) return undefined;
     const s = cand.s;
     const b = before.s;
     const t = s.tasks[j]!;
-    if (t.status !== 'lock' || t.granted || t.waitLock !== this.dir || s.tasks.length !== b.tasks.length || s.nextId !== b.nextId) return undefined;
+    if (t.granted || s.tasks.length !== b.tasks.length || s.nextId !== b.nextId) return undefined;
     if (!isEmpty(s.hashed) || !isEmpty(b.hashed)) return undefined;
     const l = s.locks[this.dir]!;
     const m = b.locks[this.dir]!;
     const n = m.queue.length;
-    if (l.writer !== m.writer || l.handoff !== m.handoff || !sameList(l.readers, m.readers) || !sameList(l.maybeReaders ?? [], m.maybeReaders ?? [])
-      || l.queue.length !== n + 1) return undefined;
-    const last = l.queue[n]!;
-    if (last.pid !== t.pid || last.maybe === true) return undefined;
+    if (l.writer !== m.writer || l.handoff !== m.handoff || !sameList(l.maybeReaders ?? [], m.maybeReaders ?? [])) return undefined;
+    const pend = cand.pend[j]!;
+    let took: boolean;
+    if (pend.length === 0 && t.status === 'lock' && t.waitLock === this.dir) {
+      // Queued: its entry is the last.
+      if (!sameList(l.readers, m.readers) || l.queue.length !== n + 1) return undefined;
+      const last = l.queue[n]!;
+      if (last.pid !== t.pid || last.maybe === true) return undefined;
+      took = false;
+    } else if (this.undecidedGrants && pend.length === 1 && pend[0]!.ev === 'acq' && pend[0]!.args.mode === 'R' && t.status === 'run' && t.waitLock === null
+      && l.writer === null && l.queue.length === n && l.readers.length === m.readers.length + 1 && l.readers.includes(t.pid) && !m.readers.includes(t.pid)
+      && (l.maybeReaders === undefined || !l.maybeReaders.includes(t.pid))) {
+      // Took the lock shared: among the readers, the others as they were.
+      for (const r of m.readers) if (!l.readers.includes(r)) return undefined;
+      took = true;
+    } else {
+      return undefined;
+    }
     for (let k = 0; k < n; k++) if (!sameEntry(l.queue[k]!, m.queue[k]!)) return undefined;
     if (!sameRecord(s.inLookup, b.inLookup, sameInLookup) || !sameRecord(s.dentryKey, b.dentryKey, (x, y) => x === y)) return undefined;
     for (let k = 0; k < s.tasks.length; k++) {
@@ -484,9 +543,37 @@ export class DirSearch {
       if (cand.kind[k] !== before.kind[k] || cand.held[k] !== before.held[k] || cand.req[k] !== before.req[k] || cand.pend[k] !== before.pend[k]
         || !sameTaskParts(s.tasks[k]!, b.tasks[k]!)) return undefined;
     }
-    l.queue[n] = { pid: last.pid, mode: last.mode, maybe: true };
+    if (took) {
+      l.maybeReaders = [...l.maybeReaders ?? [], t.pid];
+    } else {
+      const last = l.queue[n]!;
+      l.queue[n] = { pid: last.pid, mode: last.mode, maybe: true };
+    }
     cand.und = [...before.und ?? [], { pid: t.pid, t: b.tasks[j]!, kind: before.kind[j]!, held: before.held[j]!, pend: before.pend[j]! }];
     return cand;
+  }
+
+  /**
+   * A reader of candidate `c` undecided since it took the lock at its request (not granted by a
+   * wake-up), where that may change whether a writer's steal from the readers a wake-up granted is
+   * possible (beforeWriterSteal: the lock free of writers, some reader granted and waiting to run).
+   */
+  private tookUndecided(c: Candidate): number | undefined {
+    const l = c.s.locks[this.dir]!;
+    const m = l.maybeReaders;
+    if (m === undefined || l.writer !== null) return undefined;
+    const tasks = c.s.tasks;
+    if (!tasks.some((t) => t.granted && t.waitLock === this.dir && t.waitMode === 'R')) return undefined;
+    for (const pid of m) {
+      const t = tasks[taskOf(c, pid)];
+      if (t !== undefined && !t.granted) return pid;
+    }
+    return undefined;
+  }
+
+  /** Whether a reader that takes the lock at its request is left undecided (SearchLimits.grantsDecided). */
+  private get undecidedGrants(): boolean {
+    return this.limits.grantsDecided !== true;
   }
 
   /**
@@ -509,6 +596,7 @@ export class DirSearch {
    * then its request still undecided (no entry; the task as before the request, `req` 1).
    */
   private decide(c: Candidate, pid: number): Candidate[] {
+    this.decisions++;
     const und = c.und ?? [];
     const u = und.find((x) => x.pid === pid);
     if (u === undefined) throw new Error(`internal: task ${pid} is no undecided waiter`);
@@ -1039,6 +1127,175 @@ function dedupe(fast: boolean, cs: Candidate[]): Candidate[] {
     out.push(c);
   }
   return out;
+}
+
+/**
+ * The candidates less each that another covers (covers): the states they stand for are the same,
+ * so every verdict and every later set of states is. A wake-up or a step that reads the queue
+ * decides waiters in one candidate and leaves them undecided in another (a reader granted in one
+ * and still undecided in the other), and in a busy directory such candidates are most: six
+ * readers and three writers behind a writer made 1,672 candidates at 6.1-wild:161142, of which
+ * 1,476 stood for states another stood for too. Only candidates with the same coverKey are
+ * compared, the ones with more undecided waiters first; a candidate is compared with those kept.
+ */
+export function dropCovered(cs: Candidate[], dir: string): Candidate[] {
+  if (cs.length <= 1) return cs;
+  let any = false;
+  for (const c of cs) if (c.und !== undefined) { any = true; break; }
+  if (!any) return cs;
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < cs.length; i++) {
+    const k = coverKey(cs[i]!, dir);
+    const g = groups.get(k);
+    if (g === undefined) groups.set(k, [i]); else g.push(i);
+  }
+  const undecided = (i: number): number => cs[i]!.und?.length ?? 0;
+  // The pids of each candidate's undecided waiters, as bits (pid mod 32): a covering one has them all.
+  const bits = new Int32Array(cs.length);
+  for (let i = 0; i < cs.length; i++) for (const u of cs[i]!.und ?? []) bits[i]! |= 1 << (u.pid & 31);
+  let dropped: Uint8Array | undefined;
+  for (const g of groups.values()) {
+    if (g.length < 2) continue;
+    g.sort((x, y) => undecided(y) - undecided(x) || x - y);
+    if (undecided(g[0]!) === 0) continue;
+    const kept: number[] = [];
+    for (const i of g) {
+      const n = undecided(i);
+      let covered = false;
+      for (const k of kept) {
+        if (undecided(k) <= n) break;
+        if ((bits[i]! & ~bits[k]!) === 0 && covers(cs[k]!, cs[i]!, dir)) { covered = true; break; }
+      }
+      if (covered) (dropped ??= new Uint8Array(cs.length))[i] = 1;
+      else kept.push(i);
+    }
+  }
+  return dropped === undefined ? cs : cs.filter((_, i) => dropped[i] !== 1);
+}
+
+/**
+ * A number of the parts of a candidate that no decision of an undecided waiter changes: the lock's
+ * writer and hand-off bit, the tasks' pids, the in-lookup names, and the parts of each task that
+ * is no waiter (neither undecided, nor requesting, nor queued, nor holding the lock shared). A
+ * candidate and one that covers it have the same number.
+ */
+function coverKey(c: Candidate, dir: string): number {
+  const s = c.s;
+  const l = s.locks[dir]!;
+  const tasks = s.tasks;
+  let h = mix(0x27d4eb2d, tasks.length);
+  h = mix(h, l.writer === null ? -1 : l.writer);
+  h = mix(h, l.handoff ? 1 : 0);
+  for (let j = 0; j < tasks.length; j++) {
+    const t = tasks[j]!;
+    h = mix(h, t.pid);
+    if (c.req[j] === 1 || l.readers.includes(t.pid) || inQueue(l, t.pid) || (c.und !== undefined && findUndecided(c.und, t.pid) !== undefined)) continue;
+    h = mix(h, constHash(c.kind[j]!));
+    h = mix(h, (c.held[j] ? 1 : 0) | (c.pend[j]!.length << 3));
+    h = mix(h, taskHash(t));
+  }
+  for (const k in s.inLookup) {
+    const e = s.inLookup[k]!;
+    h = mix(h, strHash(k));
+    h = mix(h, e.owner);
+  }
+  return h & 0x3fffffff;
+}
+
+function inQueue(l: RwsemState, pid: number): boolean {
+  for (const q of l.queue) if (q.pid === pid) return true;
+  return false;
+}
+
+function findUndecided(und: readonly Undecided[], pid: number): Undecided | undefined {
+  for (const u of und) if (u.pid === pid) return u;
+  return undefined;
+}
+
+/**
+ * Whether every state candidate `a` stands for is one that `b` stands for (DirSearch.decide): `b`
+ * has every undecided waiter of `a`, with the same state before its request, and more; each of
+ * those more `a` has decided, queued (its entry in the queue, or among the readers a wake-up
+ * granted, where `b` has it undecided) or its request still undecided (no entry, its task as `b`
+ * keeps it before the request, requesting); and `b` with those decided so is `a` in every part
+ * sameState compares (but the order of the undecided waiters, which decide does not read).
+ */
+export function covers(b: Candidate, a: Candidate, dir: string): boolean {
+  const ub = b.und;
+  const ua = a.und;
+  if (ub === undefined || ub.length <= (ua?.length ?? 0)) return false;
+  const s = a.s;
+  const u = b.s;
+  const n = s.tasks.length;
+  if (u.tasks.length !== n || a.kind.length !== b.kind.length || a.pend.length !== b.pend.length) return false;
+  const la = s.locks[dir];
+  const lb = u.locks[dir];
+  if (la === undefined || lb === undefined || la.writer !== lb.writer || la.handoff !== lb.handoff) return false;
+  // (a search has its directory's lock only; any other is compared whole)
+  if (!sameRecord(s.locks, u.locks, (x, y) => x === la || sameLock(x, y))) return false;
+  if (ua !== undefined) {
+    for (const x of ua) {
+      const y = findUndecided(ub, x.pid);
+      if (y === undefined || !sameUndecided(x, y)) return false;
+    }
+  }
+  // The tasks: b's undecided waiters that `a` has decided are queued (or granted) where `a` keeps
+  // an entry for them (in the queue, among the readers), else their requests are still undecided;
+  // the others are the same.
+  let decided: number[] | undefined;
+  let later: number[] | undefined;
+  for (let j = 0; j < n; j++) {
+    const t = s.tasks[j]!;
+    const w = u.tasks[j]!;
+    if (t.pid !== w.pid) return false;
+    const y = ua !== undefined && findUndecided(ua, t.pid) !== undefined ? undefined : findUndecided(ub, t.pid);
+    if (y !== undefined && !inQueue(la, t.pid) && !la.readers.includes(t.pid)) {
+      if (a.req[j] !== 1 || a.kind[j] !== y.kind || a.held[j] !== y.held || !samePend(a.pend[j]!, y.pend) || !sameTaskParts(t, y.t)) return false;
+      (later ??= []).push(t.pid);
+    } else if (a.kind[j] !== b.kind[j] || a.held[j] !== b.held[j] || a.req[j] !== b.req[j] || !samePend(a.pend[j]!, b.pend[j]!) || !sameTaskParts(t, w)) {
+      return false;
+    }
+    if (y !== undefined) (decided ??= []).push(t.pid);
+  }
+  // Each of those b holds undecided: a queue entry marked so, or a reader a wake-up (or its request) granted undecided.
+  const maybeReaders = lb.maybeReaders ?? [];
+  let count = 0;
+  for (const pid of decided ?? []) {
+    const at = lb.queue.findIndex((q) => q.pid === pid);
+    if (at >= 0 ? lb.queue[at]!.maybe !== true : !(maybeReaders.includes(pid) && lb.readers.includes(pid))) return false;
+    count++;
+  }
+  // (every undecided waiter of b is a task of b)
+  if (count + (ua?.length ?? 0) !== ub.length) return false;
+  const isLater = (pid: number): boolean => later !== undefined && later.includes(pid);
+  const isDecided = (pid: number): boolean => decided !== undefined && decided.includes(pid);
+  // The lock: b's, with the waiters decided as `a` has them.
+  let k = 0;
+  for (const r of lb.readers) {
+    if (isLater(r)) continue;
+    if (la.readers[k++] !== r) return false;
+  }
+  if (k !== la.readers.length) return false;
+  const ma = la.maybeReaders ?? [];
+  k = 0;
+  for (const r of maybeReaders) {
+    if (isDecided(r)) continue;
+    if (ma[k++] !== r) return false;
+  }
+  if (k !== ma.length) return false;
+  k = 0;
+  for (const q of lb.queue) {
+    if (isLater(q.pid)) continue;
+    const e = la.queue[k++];
+    if (e === undefined || e.pid !== q.pid || e.mode !== q.mode || e.maybe !== (isDecided(q.pid) ? undefined : q.maybe)) return false;
+  }
+  if (k !== la.queue.length) return false;
+  return sameRecord(s.inLookup, u.inLookup, sameInLookup);
+}
+
+/** Two undecided waiters' states before their requests, as sameState compares them. */
+function sameUndecided(x: Undecided, y: Undecided): boolean {
+  return x.pid === y.pid && x.kind === y.kind && x.held === y.held && samePend(x.pend, y.pend) && sameTaskParts(x.t, y.t);
 }
 
 /** Up to this many candidates, dedupe compares every pair rather than first grouping them by their short keys. */
