@@ -275,7 +275,8 @@ export class Engine {
     // A clone shares its original's locals and verdict list: scratch that a step fills and reads
     // before it ends (engines step one at a time), where a search clones an engine per transition.
     this.stepOut = from ? from.stepOut : [];
-    this.env = { ev: NO_EVENT, call: undefined, olds: undefined, locals: from ? from.env.locals : new Array<Value>(compiled.maxSlots + 4).fill(null), idx: 0, rt: this.rt,
+    const locals = from ? from.env.locals : new Array<Value>(compiled.maxSlots + 4).fill(null);
+    this.env = { ev: NO_EVENT, call: undefined, olds: undefined, locals, idx: 0, rt: this.rt,
       reads: undefined };
     if (from !== undefined) {
       // A clone (see `clone`): the containers are the original's, shared until a step changes them.

@@ -850,7 +850,12 @@ export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
       const si = ctx.storeIndex.get(s.state)!;
       const value = compileExpr(s.value, ctx);
       if (s.keys.length === 0) {
-        return (env) => { const v = value(env) as Scalar; const cell = writable(env.rt, si) as { v: Scalar; prov: TraceEvent | undefined }; cell.v = v; cell.prov = env.ev; };
+        return (env) => {
+          const v = value(env) as Scalar;
+          const cell = writable(env.rt, si) as { v: Scalar; prov: TraceEvent | undefined };
+          cell.v = v;
+          cell.prov = env.ev;
+        };
       }
       const kfs = s.keys.map((k) => compileExpr(k, ctx));
       const keys = keysOf(kfs);

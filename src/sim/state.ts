@@ -200,8 +200,8 @@ export function cloneState(s: ModelState, stepper?: number): ModelState {
     });
   }
   return {
-    locks, hashed: records ? s.hashed : { ...s.hashed }, inLookup: records ? s.inLookup : { ...s.inLookup }, dentryKey: records ? s.dentryKey : { ...s.dentryKey },
-    nextId: s.nextId, seq: s.seq, tasks,
+    locks, hashed: records ? s.hashed : { ...s.hashed }, inLookup: records ? s.inLookup : { ...s.inLookup },
+    dentryKey: records ? s.dentryKey : { ...s.dentryKey }, nextId: s.nextId, seq: s.seq, tasks,
   };
 }
 
