@@ -14,7 +14,8 @@
 import type { Phase, StateIR } from '../analysis/ir.js';
 import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
 import {
-  NO_EVENT, EvaluationBudgetExceeded, formatValue, type Env, type ObservedFunctions, type Read, type Runtime, type Value,
+  NO_EVENT, EvaluationBudgetExceeded, formatValue, type Env, type ObservedFunctions, type Read, type Runtime, type Store, type StoreOwner,
+  type Value,
 } from '../monitor/compile.js';
 import { MonitorSpec, dispatchKey, type CompiledInvariant, type CompiledObligation } from '../monitor/spec.js';
 import { KeyedStore, Relation, TemporalStore, type Entry } from '../monitor/store.js';
@@ -22,8 +23,8 @@ import { forgetTask } from './task-state.js';
 import { LostState } from './lost-state.js';
 import { rulesAfterGap } from './rules-after-gap.js';
 import { Explainer, objectParts, verdictKey, type Verdict } from './explain.js';
-import { storesWrittenByHandler } from './store-writes.js';
 import { sortBy, sortStrings } from './sort-small.js';
+import { PartTable, scalarCode } from './part-table.js';
 import { stateAbstraction, type StateAbstraction } from '../analysis/state-abstraction.js';
 
 export type { Verdict };
@@ -38,10 +39,12 @@ interface Frame {
   unknown: boolean;
   /**
    * The frame's part of the open calls' digest part but for `unknown` (its function, captures and
-   * call are fixed once the call's step is over), made at the first digest that reads it; copies
-   * of the frame (`ownFrames`) keep it.
+   * call are fixed once the call's step is over), made at the first digest that reads it; engines
+   * that share the frame (`ownFrames`) share it, and copies of the frame keep it.
    */
   part?: string;
+  /** The number of `part` (`Engine.framesPartNumber`). */
+  partId?: number;
 }
 
 export interface EngineOptions {
@@ -110,6 +113,8 @@ export { dispatchKey };
 export class CompiledSpec extends MonitorSpec {
   /** The digest parts of its engines' states, numbered as met (see `Engine.digest`). */
   readonly digestParts = new Map<string, number>();
+  /** The numbers of the stores' and the open calls' digest parts (see `Engine.storePartNumber`). */
+  readonly partTable = new PartTable();
   /** The number of a sequence store's part by the number of its exact part (see `Engine.seqPartNumber`). */
   readonly seqParts = new Map<number, number>();
   private abstractionMade: AbstractionPlan | undefined;
@@ -139,9 +144,10 @@ interface AbstractionPlan extends Omit<StateAbstraction, 'seqStores' | 'deadStor
 /**
  * Exploration's copy on write (see `Engine.clone`): which stores and past-time tables an engine
  * still shares with engines it was cloned from or cloned, and each store's digest part while
- * no step may have written the store since.
+ * no step may have written the store since. As the runtime's `cow`, it gives each write its store
+ * (`own`): copied at the first write since the engine last shared it.
  */
-interface Sharing {
+class Sharing implements StoreOwner {
   /**
    * Bit `i % 32` of word `i >> 5` set where store `i` is the engine's own: copied since the last
    * clone, or never shared (words, not an array per store: a search clones engines by the hundred
@@ -150,30 +156,45 @@ interface Sharing {
   ownStore: number[];
   /** The same of the past-time tables. */
   ownTemporal: number[];
-  ownFrames: boolean;
+  ownFrames = false;
   /** Per store, the number of its digest part (`storePart`), undefined once a step may have written it. */
   parts: (number | undefined)[];
   /** The number of the open calls' digest part, undefined once a step may have changed them. */
-  framesPart: number | undefined;
+  framesPart: number | undefined = undefined;
   /**
    * The number of the past-time tables' canonical part (`canonicalTemporalPart`), undefined once a
    * step may have written a table; never kept when a `previously` reads one (its part then depends
    * on the event number).
    */
-  canonicalTemporal: number | undefined;
+  canonicalTemporal: number | undefined = undefined;
   /**
    * The number of the past-time tables' part of the exact digest (`temporalPart`), undefined once
    * a step may have written a table; kept only when no match marks the event before (a mark that
    * the next event takes away, tables unwritten).
    */
-  temporal: number | undefined;
-  /** The stores copied since the last digest: which, the shared store each copies, and its part. */
-  copied: { i: number; from: Runtime['stores'][number]; part: number | undefined }[] | undefined;
+  temporal: number | undefined = undefined;
   /** Which of the per-task sets and maps and the reported set are the engine's own (`OWN_*` bits). */
-  ownSets: number;
+  ownSets = 0;
   /** The number of the reported verdicts' digest part, and how many there were then (the set only grows). */
-  reportedPart: number | undefined;
-  reportedSize: number;
+  reportedPart: number | undefined = undefined;
+  reportedSize = 0;
+
+  constructor(private readonly rt: Runtime, ownStore: number[], ownTemporal: number[], parts: (number | undefined)[]) {
+    this.ownStore = ownStore;
+    this.ownTemporal = ownTemporal;
+    this.parts = parts;
+  }
+
+  /** Store `i` to write: copied first if it is shared; its digest part is dropped. */
+  own(i: number): Store {
+    this.parts[i] = undefined;
+    const w = i >> 5, bit = 1 << (i & 31);
+    if ((this.ownStore[w]! & bit) !== 0) return this.rt.stores[i]!;
+    const copy = copyStore(this.rt.stores[i]!);
+    this.rt.stores[i] = copy;
+    this.ownStore[w]! |= bit;
+    return copy;
+  }
 }
 
 /** Bits of `Sharing.ownSets`. */
@@ -216,18 +237,25 @@ export class Engine {
   private dueObligation: CompiledObligation | undefined;
   private dueRows: Value[][] | undefined;
   /**
-   * Made once per engine, not once per due check: obligations fall due at most returns and exits,
-   * and a closure and an array each time were a twentieth of what a check allocated.
+   * Made once per engine, when an obligation first falls due, not once per due check: obligations
+   * fall due at most returns and exits, and a closure and an array each time were a twentieth of
+   * what a check allocated (and most clones of a search never check one).
    */
-  private readonly collectDue = (): boolean => {
-    const ob = this.dueObligation!;
-    const env = this.env;
-    if (ob.filter && !ob.filter(env)) return true;
-    (this.dueRows ??= []).push(ob.ir.slots.map((s) => env.locals[s] ?? null));
-    return true;
-  };
-  /** The verdicts of the step under way (emptied by the step's end). */
-  private readonly stepOut: Verdict[] = [];
+  private collectDueMade: (() => boolean) | undefined;
+  private get collectDue(): () => boolean {
+    return this.collectDueMade ??= (): boolean => {
+      const ob = this.dueObligation!;
+      const env = this.env;
+      if (ob.filter && !ob.filter(env)) return true;
+      (this.dueRows ??= []).push(ob.ir.slots.map((s) => env.locals[s] ?? null));
+      return true;
+    };
+  }
+  /**
+   * The verdicts of the step under way (emptied by the step's end): shared by an engine's clones,
+   * as the locals are (see the constructor).
+   */
+  private readonly stepOut: Verdict[];
   /** Set once the engine is cloned or digested (exploration); undefined on `kinv check`'s path. */
   private sharing: Sharing | undefined;
 
@@ -244,7 +272,11 @@ export class Engine {
       stepsLeft: Infinity,
     };
     this.budget = opts.evaluationBudget ?? DEFAULT_EVALUATION_BUDGET;
-    this.env = { ev: NO_EVENT, call: undefined, olds: undefined, locals: new Array<Value>(compiled.maxSlots + 4).fill(null), idx: 0, rt: this.rt,
+    // A clone shares its original's locals and verdict list: scratch that a step fills and reads
+    // before it ends (engines step one at a time), where a search clones an engine per transition.
+    this.stepOut = from ? from.stepOut : [];
+    const locals = from ? from.env.locals : new Array<Value>(compiled.maxSlots + 4).fill(null);
+    this.env = { ev: NO_EVENT, call: undefined, olds: undefined, locals, idx: 0, rt: this.rt,
       reads: undefined };
     if (from !== undefined) {
       // A clone (see `clone`): the containers are the original's, shared until a step changes them.
@@ -747,10 +779,9 @@ export class Engine {
   /** Writes `digest()`'s numbers to `units` (a search may number them without the string). */
   writeDigest(units: UnitSink): void {
     const x = this.sharing ?? this.startSharing(1);
-    if (x.copied !== undefined) this.shareUnchanged(x);
     for (let i = 0; i < this.rt.stores.length; i++) {
       let id = x.parts[i];
-      if (id === undefined) { id = this.partNumber(this.storePart(i)); x.parts[i] = id; }
+      if (id === undefined) { id = this.storePartNumber(i); x.parts[i] = id; }
       units.put(id);
     }
     let temporal = x.temporal;
@@ -764,7 +795,7 @@ export class Engine {
 
   /** The parts after the stores', alike in both digests but for the past-time tables' part (`temporal`). */
   private putLastParts(units: UnitSink, x: NonNullable<typeof this.sharing>, temporal: number): void {
-    if (x.framesPart === undefined) x.framesPart = this.partNumber(this.framesPart());
+    if (x.framesPart === undefined) x.framesPart = this.framesPartNumber();
     units.put(x.framesPart);
     units.put(temporal);
     units.put(this.partNumber(this.unknownPart()));
@@ -798,11 +829,10 @@ export class Engine {
     const a = this.compiled.abstraction;
     if (a.exact) { this.writeDigest(units); return; }
     const x = this.sharing ?? this.startSharing(1);
-    if (x.copied !== undefined) this.shareUnchanged(x);
     for (let i = 0; i < this.rt.stores.length; i++) {
       if (a.deadStores.has(i) || a.seqStores.has(i)) continue;
       let id = x.parts[i];
-      if (id === undefined) { id = this.partNumber(this.storePart(i)); x.parts[i] = id; }
+      if (id === undefined) { id = this.storePartNumber(i); x.parts[i] = id; }
       units.put(id);
     }
     if (a.seqStores.size) units.put(this.seqPartNumber(x, a.seqStores));
@@ -823,7 +853,7 @@ export class Engine {
     if (stores.size !== 1) return this.partNumber(this.seqPart(stores));
     const i = stores.values().next().value!;
     let exact = x.parts[i];
-    if (exact === undefined) { exact = this.partNumber(this.storePart(i)); x.parts[i] = exact; }
+    if (exact === undefined) { exact = this.storePartNumber(i); x.parts[i] = exact; }
     const memo = this.compiled.seqParts;
     let id = memo.get(exact);
     if (id === undefined) { id = this.partNumber(this.seqPart(stores)); memo.set(exact, id); }
@@ -878,6 +908,73 @@ export class Engine {
     return id;
   }
 
+  /**
+   * The number of store `i`'s part of the fingerprint (`storePart`), made without its text: the
+   * store's index and kind, then its entries (key parts and value) or edges as scalar numbers, in
+   * their sorted order (`PartTable`). Equal exactly when the parts are: no two distinct scalars
+   * share a number, and a store's key positions and values each hold one type.
+   */
+  private storePartNumber(i: number): number {
+    const t = this.compiled.partTable;
+    const s = this.rt.stores[i]!;
+    t.start();
+    t.put(i);
+    if (s instanceof KeyedStore) {
+      t.put(0);
+      if (s.size === 0) return t.id();
+      const top = s.topLevel();
+      if (s.arity === 1) {
+        for (const e of top.values()) { t.put(scalarCode((e as Entry).k0)); t.put(scalarCode((e as Entry).v)); }
+        t.sortTuples(2, 2);
+      } else if (s.arity === 2) {
+        for (const level of top.values()) {
+          for (const e of (level as Map<unknown, Entry>).values()) { t.put(scalarCode(e.k0)); t.put(scalarCode(e.k1)); t.put(scalarCode(e.v)); }
+        }
+        t.sortTuples(2, 3);
+      } else {
+        for (const e of s.entries()) { for (let k = 0; k < s.arity; k++) t.put(scalarCode(e.part(k))); t.put(scalarCode(e.v)); }
+        t.sortTuples(2, s.arity + 1);
+      }
+      return t.id();
+    }
+    if (s instanceof Relation) {
+      t.put(1);
+      for (const [a, m] of s.succ) for (const b of m.keys()) { t.put(scalarCode(a)); t.put(scalarCode(b)); }
+      t.sortTuples(2, 2);
+      return t.id();
+    }
+    t.put(2);
+    t.put(scalarCode(s.v));
+    return t.id();
+  }
+
+  /**
+   * The number of the open calls' part (`framesPart`), made without its text: per task in the
+   * order of the pids, its pid, how many calls it has open, and each call's own part (numbered
+   * once per frame, `Frame.partId`) with whether the task was unknown at it.
+   */
+  private framesPartNumber(): number {
+    const t = this.compiled.partTable;
+    const pids = PIDS;
+    pids.length = 0;
+    for (const p of this.frames.keys()) pids.push(p);
+    if (pids.length > 1) sortBy(pids, (p, q) => p - q);
+    t.start();
+    t.put(-1);
+    for (let j = 0; j < pids.length; j++) {
+      const fs = this.frames.get(pids[j]!)!;
+      t.put(pids[j]!);
+      t.put(fs.length);
+      for (let k = 0; k < fs.length; k++) {
+        const f = fs[k]!;
+        f.partId ??= this.partNumber(f.part ??= frameText(f));
+        t.put(f.partId);
+        t.put(f.unknown ? 1 : 0);
+      }
+    }
+    return t.id();
+  }
+
   /** Store `i`'s part of the fingerprint. */
   private storePart(i: number): string {
     const s = this.rt.stores[i]!;
@@ -903,7 +1000,7 @@ export class Engine {
       let part = `${p}:`;
       for (let j = 0; j < fs.length; j++) {
         const f = fs[j]!;
-        f.part ??= f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '') + callArgsPart(f.call);
+        f.part ??= frameText(f);
         part += (j === 0 ? '' : '>') + f.part + (f.unknown ? '?' : '');
       }
       tasks.push(part);
@@ -954,10 +1051,11 @@ export class Engine {
 
   /**
    * An independent copy (exploration branches from it). The stores and past-time tables are
-   * shared, copy on write: before a step, each engine copies those it still shares and the step's
-   * handler may write (its rules' states, `storesWrittenByHandler`; its past-time tables; all
-   * tables at a task's exit or an object's death; everything at a gap), so a step writes only
-   * what its own engine owns. A clone of a spec of 44 stores copies the few one event writes.
+   * shared, copy on write: a store is copied at the first write that changes it (`Sharing.own`,
+   * which the rules' writes reach through the runtime's `cow`); before a step, an engine copies the
+   * past-time tables the step's handler records into (all of them at a task's exit or an object's
+   * death; everything at a gap), so a step writes only what its own engine owns. A clone of a spec
+   * of 44 stores copies the few one event changes.
    */
   clone(opts: CloneOptions = {}): Engine {
     // The constructor shares or copies what `cloneOf` holds (the stores, tables, open calls, the
@@ -971,11 +1069,14 @@ export class Engine {
     mine.ownTemporal.fill(0);
     mine.ownFrames = false;
     mine.ownSets = 0;
-    e.sharing = {
-      ownStore: noBits(mine.ownStore.length), ownTemporal: noBits(mine.ownTemporal.length), ownFrames: false,
-      parts: mine.parts.slice(), framesPart: mine.framesPart, canonicalTemporal: mine.canonicalTemporal, temporal: mine.temporal, copied: undefined, ownSets: 0,
-      reportedPart: mine.reportedPart, reportedSize: mine.reportedSize,
-    };
+    const x = new Sharing(e.rt, noBits(mine.ownStore.length), noBits(mine.ownTemporal.length), mine.parts.slice());
+    x.framesPart = mine.framesPart;
+    x.canonicalTemporal = mine.canonicalTemporal;
+    x.temporal = mine.temporal;
+    x.reportedPart = mine.reportedPart;
+    x.reportedSize = mine.reportedSize;
+    e.sharing = x;
+    e.rt.cow = x;
     e.newTasksUnknown = this.newTasksUnknown;
     e.noSync = this.noSync;
     e.lossWindows = this.lossWindows;
@@ -987,15 +1088,13 @@ export class Engine {
 
   /** Starts tracking what is shared, with every store, table and set owned (1) or shared (0). */
   private startSharing(owned: 0 | 1): Sharing {
-    this.sharing = {
-      ownStore: bitWords(this.rt.stores.length, owned),
-      ownTemporal: bitWords(this.rt.temporal.length, owned),
-      ownFrames: owned === 1,
-      parts: new Array<number | undefined>(this.rt.stores.length).fill(undefined),
-      framesPart: undefined, canonicalTemporal: undefined, temporal: undefined, copied: undefined, ownSets: owned === 1 ? OWN_ALL_SETS : 0,
-      reportedPart: undefined, reportedSize: 0,
-    };
-    return this.sharing;
+    const x = new Sharing(this.rt, bitWords(this.rt.stores.length, owned), bitWords(this.rt.temporal.length, owned),
+      new Array<number | undefined>(this.rt.stores.length).fill(undefined));
+    x.ownFrames = owned === 1;
+    x.ownSets = owned === 1 ? OWN_ALL_SETS : 0;
+    this.sharing = x;
+    this.rt.cow = x;
+    return x;
   }
 
   /**
@@ -1033,56 +1132,27 @@ export class Engine {
   }
 
   /**
-   * Before a step of an event of this phase and name: the stores, tables and open calls it may
-   * change become this engine's own, and their digest parts are dropped.
+   * Before a step of an event of this phase and name: the past-time tables and open calls it may
+   * change become this engine's own, and their digest parts are dropped. Stores are taken at the
+   * write that changes them (`Sharing.own`, through the runtime's `cow`).
    */
   private beforeWrites(phase: Phase, name: string): void {
-    const x = this.sharing!;
     const c = this.compiled;
     const h = phase === 'event' ? c.handlers.get(name) : phase === 'call' ? c.callHandlers.get(name) : c.retHandlers.get(name);
     const forgets = phase === 'event' && (name === TASK_EXIT || name === OBJECT_DIES);
     if (phase !== 'event' || forgets) this.ownFrames();
-    if (h !== undefined) {
-      for (const i of storesWrittenByHandler(this.compiled)[h.id]!) {
-        if ((x.ownStore[i >> 5]! & (1 << (i & 31))) === 0) {
-          const from = this.rt.stores[i]!;
-          (x.copied ??= []).push({ i, from, part: x.parts[i] });
-          this.rt.stores[i] = copyStore(from);
-          x.ownStore[i >> 5]! |= 1 << (i & 31);
-        }
-        x.parts[i] = undefined;
-      }
-      for (const t of h.temporal) this.ownTemporal(t.id);
-    }
+    if (h !== undefined) for (const t of h.temporal) this.ownTemporal(t.id);
     if (forgets) for (let t = 0; t < this.rt.temporal.length; t++) this.ownTemporal(t);
-  }
-
-  /**
-   * A step's handler may write a store it then leaves as it was (a rule's guard failed): such a
-   * copy is dropped for the store it copies, shared again, with its digest part. Same entries,
-   * values, order and writing events (explanations cite them: an entry set again to its value is
-   * not the same), so every later step, verdict and explanation is the same with either.
-   */
-  private shareUnchanged(x: Sharing): void {
-    for (const c of x.copied!) {
-      const now = this.rt.stores[c.i]!;
-      const same = now instanceof KeyedStore ? now.sameEntries(c.from as KeyedStore)
-        : now instanceof Relation ? now.sameEdges(c.from as Relation)
-          : now.v === (c.from as { v: Scalar }).v && now.prov === (c.from as { prov: TraceEvent | undefined }).prov;
-      if (!same) continue;
-      this.rt.stores[c.i] = c.from;
-      x.ownStore[c.i >> 5]! &= ~(1 << (c.i & 31));
-      x.parts[c.i] = c.part;
-    }
-    x.copied = undefined;
   }
 
   private ownFrames(): void {
     const x = this.sharing!;
     x.framesPart = undefined;
     if (x.ownFrames) return;
+    // The stacks are copied, not their frames: a step pushes and pops frames, and only a gap
+    // changes one (`forget` marks it unknown), which copies them first (`ownEverything`).
     const copy = new Map<number, Frame[]>();
-    for (const [p, fs] of this.frames) copy.set(p, fs.map((f) => ({ ...f })));
+    for (const [p, fs] of this.frames) copy.set(p, fs.slice());
     this.frames = copy;
     x.ownFrames = true;
   }
@@ -1099,12 +1169,11 @@ export class Engine {
   /** A gap may write any store and table: all become this engine's own. */
   private ownEverything(): void {
     const x = this.sharing!;
-    for (let i = 0; i < this.rt.stores.length; i++) {
-      x.parts[i] = undefined;
-      if ((x.ownStore[i >> 5]! & (1 << (i & 31))) === 0) { this.rt.stores[i] = copyStore(this.rt.stores[i]!); x.ownStore[i >> 5]! |= 1 << (i & 31); }
-    }
+    for (let i = 0; i < this.rt.stores.length; i++) x.own(i);
     for (let t = 0; t < this.rt.temporal.length; t++) this.ownTemporal(t);
     this.ownFrames();
+    // (the frames themselves too: `forget` marks a task's open calls unknown)
+    for (const [p, fs] of this.frames) this.frames.set(p, fs.map((f) => ({ ...f })));
     if ((x.ownSets & OWN_TASKS) === 0) this.rt.tasks = new Set(this.rt.tasks);
     if ((x.ownSets & OWN_UNKNOWN) === 0) this.unknownTasks = new Set(this.unknownTasks);
     if ((x.ownSets & OWN_CPU) === 0) this.lastCpu = new Map(this.lastCpu);
@@ -1154,6 +1223,14 @@ function keyText(e: Entry): string {
   return e.key().join('\u0001');
 }
 
+/** A frame's part of the open calls' part but for `unknown`: its function, the values captured at the call, the call's arguments. */
+function frameText(f: Frame): string {
+  return f.fn + (f.olds ? '(' + f.olds.map((o) => formatValue(o)).join(',') + ')' : '') + callArgsPart(f.call);
+}
+
+/** `framesPartNumber`'s list of pids, emptied at each use. */
+const PIDS: number[] = [];
+
 /** A call's arguments as a fingerprint reads them: name and value of each, in the event's order, quoted (no two read alike). */
 function callArgsPart(call: TraceEvent): string {
   return JSON.stringify(call.args);
@@ -1171,7 +1248,7 @@ function noBits(words: number): number[] {
   return new Array<number>(words).fill(0);
 }
 
-function copyStore(s: Runtime['stores'][number]): Runtime['stores'][number] {
+function copyStore(s: Store): Store {
   return s instanceof KeyedStore || s instanceof Relation ? s.clone() : { ...s };
 }
 

@@ -17,7 +17,8 @@ import type { TExpr, TStmt, TypedSpec } from '../analysis/ir.js';
 import type { Scalar, TraceEvent } from '../values/event.js';
 import type { DomainIR } from '../analysis/ir.js';
 import {
-  bitAnd, compileDomain, compileExpr, compileStmt, formatValue, spend, type CompileContext, type Compiled, type CompiledStmt, type Env, type Value,
+  bitAnd, compileDomain, compileExpr, compileStmt, formatValue, spend, writable, type CompileContext, type Compiled, type CompiledStmt, type Env, type Runtime,
+  type Value,
 } from './compile.js';
 import type { Entry, Key, KeyedStore, Relation } from './store.js';
 
@@ -37,42 +38,67 @@ const HELPERS = {
   has2(s: KeyedStore, a: Scalar, b: Scalar): boolean {
     return s.get2(a, b) !== undefined;
   },
-  asg1(s: KeyedStore, v: Scalar, a: Scalar, ev: TraceEvent): void {
-    const e = s.get1(a);
-    if (v === null) { if (e) s.deleteEntry(e, ev); return; }
+  // Writes take the runtime and the store's index: where stores are shared copy on write
+  // (`Runtime.cow`), a write that changes the store first takes it as its own (compile.ts's `writable`).
+  asg1(R: Runtime, i: number, v: Scalar, a: Scalar, ev: TraceEvent): void {
+    let s = R.stores[i] as KeyedStore;
+    let e = s.get1(a);
+    if (v === null && e === undefined) return;
+    if (R.cow !== undefined) { s = R.cow.own(i) as KeyedStore; e = s.get1(a); }
+    if (v === null) { s.deleteEntry(e!, ev); return; }
     if (e) { e.v = v; e.prov = ev; return; }
     s.set1(a, v, ev);
   },
-  asg2(s: KeyedStore, v: Scalar, a: Scalar, b: Scalar, ev: TraceEvent): void {
-    const e = s.get2(a, b);
-    if (v === null) { if (e) s.deleteEntry(e, ev); return; }
+  asg2(R: Runtime, i: number, v: Scalar, a: Scalar, b: Scalar, ev: TraceEvent): void {
+    let s = R.stores[i] as KeyedStore;
+    let e = s.get2(a, b);
+    if (v === null && e === undefined) return;
+    if (R.cow !== undefined) { s = R.cow.own(i) as KeyedStore; e = s.get2(a, b); }
+    if (v === null) { s.deleteEntry(e!, ev); return; }
     if (e) { e.v = v; e.prov = ev; return; }
     s.set2(a, b, v, ev);
   },
-  del1(s: KeyedStore, a: Scalar, ev: TraceEvent): void {
-    const e = s.get1(a);
-    if (e) s.deleteEntry(e, ev);
+  del1(R: Runtime, i: number, a: Scalar, ev: TraceEvent): void {
+    let s = R.stores[i] as KeyedStore;
+    let e = s.get1(a);
+    if (e === undefined) return;
+    if (R.cow !== undefined) { s = R.cow.own(i) as KeyedStore; e = s.get1(a)!; }
+    s.deleteEntry(e, ev);
   },
-  del2(s: KeyedStore, a: Scalar, b: Scalar, ev: TraceEvent): void {
-    const e = s.get2(a, b);
-    if (e) s.deleteEntry(e, ev);
+  del2(R: Runtime, i: number, a: Scalar, b: Scalar, ev: TraceEvent): void {
+    let s = R.stores[i] as KeyedStore;
+    let e = s.get2(a, b);
+    if (e === undefined) return;
+    if (R.cow !== undefined) { s = R.cow.own(i) as KeyedStore; e = s.get2(a, b)!; }
+    s.deleteEntry(e, ev);
   },
   /** `add x to s` of one part, as the closure's `set([x], true)`, without the tuple when the entry exists. */
-  add1(s: KeyedStore, a: Scalar, ev: TraceEvent): void {
+  add1(R: Runtime, i: number, a: Scalar, ev: TraceEvent): void {
+    const s = writable(R, i) as KeyedStore;
     const e = s.get1(a);
     if (e) { e.v = true; e.prov = ev; return; }
     s.set1(a, true, ev);
   },
-  add2(s: KeyedStore, a: Scalar, b: Scalar, ev: TraceEvent): void {
+  add2(R: Runtime, i: number, a: Scalar, b: Scalar, ev: TraceEvent): void {
+    const s = writable(R, i) as KeyedStore;
     const e = s.get2(a, b);
     if (e) { e.v = true; e.prov = ev; return; }
     s.set2(a, b, true, ev);
   },
+  /** `x = v` of a plain variable. */
+  setCell(R: Runtime, i: number, v: Scalar, ev: TraceEvent): void {
+    const c = writable(R, i) as { v: Scalar; prov: TraceEvent | undefined };
+    c.v = v;
+    c.prov = ev;
+  },
+  relAdd(R: Runtime, i: number, a: Scalar, b: Scalar, ev: TraceEvent): void {
+    if (a !== null && b !== null && !(R.stores[i] as Relation).has(a, b)) (writable(R, i) as Relation).add(a, b, ev);
+  },
+  relRemove(R: Runtime, i: number, a: Scalar, b: Scalar): void {
+    if ((R.stores[i] as Relation).has(a, b)) (writable(R, i) as Relation).remove(a, b);
+  },
   relHas(r: Relation, a: Scalar, b: Scalar): boolean {
     return r.has(a, b);
-  },
-  relRemove(r: Relation, a: Scalar, b: Scalar): void {
-    r.remove(a, b);
   },
   spend,
   /** The entries of a one-part store's top level (see KeyedStore.topLevel). */
@@ -196,7 +222,12 @@ export class SpecGenerator {
   }
 
   private store(name: string): string {
-    return `S[${this.ctx.storeIndex.get(name)!}]`;
+    return `S[${this.storeAt(name)}]`;
+  }
+
+  /** The index of a state's store (what a write passes with the runtime, see HELPERS.asg1). */
+  private storeAt(name: string): number {
+    return this.ctx.storeIndex.get(name)!;
   }
 
   /**
@@ -403,25 +434,25 @@ export class SpecGenerator {
     const x = (e: TExpr): string => this.expr(e, undefined);
     switch (s.k) {
       case 'assign': {
-        if (s.keys.length === 0) return `${indent}{ const c = ${this.store(s.state)}; c.v = ${x(s.value)}; c.prov = ev; }`;
-        if (s.keys.length === 1) return `${indent}asg1(${this.store(s.state)}, ${x(s.value)}, ${x(s.keys[0]!)}, ev);`;
-        if (s.keys.length === 2) return `${indent}asg2(${this.store(s.state)}, ${x(s.value)}, ${x(s.keys[0]!)}, ${x(s.keys[1]!)}, ev);`;
+        if (s.keys.length === 0) return `${indent}setCell(R, ${this.storeAt(s.state)}, ${x(s.value)}, ev);`;
+        if (s.keys.length === 1) return `${indent}asg1(R, ${this.storeAt(s.state)}, ${x(s.value)}, ${x(s.keys[0]!)}, ev);`;
+        if (s.keys.length === 2) return `${indent}asg2(R, ${this.storeAt(s.state)}, ${x(s.value)}, ${x(s.keys[0]!)}, ${x(s.keys[1]!)}, ev);`;
         return this.fallbackStmt(s, indent);
       }
       case 'delete': {
-        if (s.keys.length === 1) return `${indent}del1(${this.store(s.state)}, ${x(s.keys[0]!)}, ev);`;
-        if (s.keys.length === 2) return `${indent}del2(${this.store(s.state)}, ${x(s.keys[0]!)}, ${x(s.keys[1]!)}, ev);`;
+        if (s.keys.length === 1) return `${indent}del1(R, ${this.storeAt(s.state)}, ${x(s.keys[0]!)}, ev);`;
+        if (s.keys.length === 2) return `${indent}del2(R, ${this.storeAt(s.state)}, ${x(s.keys[0]!)}, ${x(s.keys[1]!)}, ev);`;
         return this.fallbackStmt(s, indent);
       }
       case 'add': case 'remove': {
         const kind = this.spec.states.get(s.state)!.type.k;
-        const st = this.store(s.state);
+        const st = `R, ${this.storeAt(s.state)}`;
         const adding = s.k === 'add';
         if (kind === 'rel') {
           if (s.value.length !== 2) return this.fallbackStmt(s, indent);
           const [a, b] = [x(s.value[0]!), x(s.value[1]!)];
           // An untrusted task's edges are not added, and their ends not even evaluated (as the closure).
-          return adding ? `${indent}if (!env.rt.untrusted) ${st}.add(${a}, ${b}, ev);` : `${indent}relRemove(${st}, ${a}, ${b});`;
+          return adding ? `${indent}if (!env.rt.untrusted) relAdd(${st}, ${a}, ${b}, ev);` : `${indent}relRemove(${st}, ${a}, ${b});`;
         }
         if (s.value.length === 1) return adding ? `${indent}add1(${st}, ${x(s.value[0]!)}, ev);` : `${indent}del1(${st}, ${x(s.value[0]!)}, ev);`;
         if (s.value.length === 2) {
@@ -506,7 +537,7 @@ class Memo2 {
 }
 
 /** What each generated function reads first: the event, its call, the captures, locals, stores. */
-const PROLOGUE = '  const ev = env.ev, A = ev.args, C = env.call, O = env.olds, L = env.locals, S = env.rt.stores;';
+const PROLOGUE = '  const ev = env.ev, A = ev.args, C = env.call, O = env.olds, L = env.locals, R = env.rt, S = R.stores;';
 /** A def's: its locals are its parameters. */
 const DEF_PROLOGUE = '  const ev = env.ev, A = ev.args, C = env.call, S = env.rt.stores;';
 

@@ -19,9 +19,21 @@ export type { ObservedFunctions };
 
 export type Value = Scalar | ValueSet | Scalar[] | Relation | KeyedStore;
 
+/** A spec's state at run time: a keyed map or set, a relation, or the cell of a plain variable. */
+export type Store = KeyedStore | Relation | { v: Scalar; prov: TraceEvent | undefined };
+
+/**
+ * Exploration's copy on write (`Runtime.cow`): monitors share their stores until one writes. `own`
+ * gives the store to write, first copied unless it is the runtime's own already, and tells the
+ * owner that the store may have changed.
+ */
+export interface StoreOwner {
+  own(si: number): Store;
+}
+
 /** The state a compiled spec runs on. */
 export interface Runtime {
-  stores: (KeyedStore | Relation | { v: Scalar; prov: TraceEvent | undefined })[];
+  stores: Store[];
   temporal: TemporalStore[];
   tasks: Set<number>;
   /** What the trace can show (`unprobed(...)`); absent = a complete trace. */
@@ -38,6 +50,18 @@ export interface Runtime {
    * lost, so they are not added.
    */
   untrusted?: boolean;
+  /**
+   * Set where stores are shared copy on write (exploration): every write goes through it, at the
+   * write itself (a step that writes nothing copies nothing). Rules collect a loop's rows before
+   * its body runs, so no loop walks a store that a write then replaces under it.
+   */
+  cow?: StoreOwner | undefined;
+}
+
+/** Store `si` to write: the runtime's own copy when stores are shared copy on write (`Runtime.cow`). */
+export function writable(rt: Runtime, si: number): Store {
+  const cow = rt.cow;
+  return cow === undefined ? rt.stores[si]! : cow.own(si);
 }
 
 /** Thrown when an evaluation spends its step budget (see `Runtime.stepsLeft`). */
@@ -819,12 +843,19 @@ function searchPath(env: Env, succ: Successors, from: Scalar, to: Scalar): Scala
 }
 
 export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
+  // A write takes its store with `writable` only where it changes it (an entry deleted that exists,
+  // an edge added that is new): a shared store a step leaves as it was is not copied.
   switch (s.k) {
     case 'assign': {
       const si = ctx.storeIndex.get(s.state)!;
       const value = compileExpr(s.value, ctx);
       if (s.keys.length === 0) {
-        return (env) => { const cell = env.rt.stores[si] as { v: Scalar; prov: TraceEvent | undefined }; cell.v = value(env) as Scalar; cell.prov = env.ev; };
+        return (env) => {
+          const v = value(env) as Scalar;
+          const cell = writable(env.rt, si) as { v: Scalar; prov: TraceEvent | undefined };
+          cell.v = v;
+          cell.prov = env.ev;
+        };
       }
       const kfs = s.keys.map((k) => compileExpr(k, ctx));
       const keys = keysOf(kfs);
@@ -832,21 +863,23 @@ export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
         const [k0, k1] = kfs as [Compiled, Compiled | undefined];
         return (env) => {
           const v = value(env) as Scalar;
-          const store = env.rt.stores[si] as KeyedStore;
+          let store = env.rt.stores[si] as KeyedStore;
           const a = k0(env) as Scalar;
           const b = k1 ? (k1(env) as Scalar) : null;
-          const entry = k1 ? store.get2(a, b) : store.get1(a);
-          if (v === null) { if (entry) store.deleteEntry(entry, env.ev); return; }
+          let entry = k1 ? store.get2(a, b) : store.get1(a);
+          if (v === null && !entry) return;
+          if (env.rt.cow !== undefined) { store = env.rt.cow.own(si) as KeyedStore; entry = k1 ? store.get2(a, b) : store.get1(a); }
+          if (v === null) { store.deleteEntry(entry!, env.ev); return; }
           if (entry) { entry.v = v; entry.prov = env.ev; return; }
           store.set(k1 ? [a, b] : [a], v, env.ev);
         };
       }
       return (env) => {
         const v = value(env) as Scalar;
-        const store = env.rt.stores[si] as KeyedStore;
+        const ks = keys(env);
         // Assigning none removes the entry: a map never stores none.
-        if (v === null) store.delete(keys(env), env.ev);
-        else store.set(keys(env), v, env.ev);
+        if (v === null) { if ((env.rt.stores[si] as KeyedStore).get(ks) !== undefined) (writable(env.rt, si) as KeyedStore).delete(ks, env.ev); }
+        else (writable(env.rt, si) as KeyedStore).set(ks, v, env.ev);
       };
     }
     case 'delete': {
@@ -857,11 +890,19 @@ export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
         const [k0, k1] = kfs as [Compiled, Compiled | undefined];
         return (env) => {
           const store = env.rt.stores[si] as KeyedStore;
-          const entry = k1 ? store.get2(k0(env) as Scalar, k1(env) as Scalar) : store.get1(k0(env) as Scalar);
-          if (entry) store.deleteEntry(entry, env.ev);
+          const a = k0(env) as Scalar;
+          const b = k1 ? (k1(env) as Scalar) : null;
+          const entry = k1 ? store.get2(a, b) : store.get1(a);
+          if (!entry) return;
+          if (env.rt.cow === undefined) { store.deleteEntry(entry, env.ev); return; }
+          const own = env.rt.cow.own(si) as KeyedStore;
+          own.deleteEntry((k1 ? own.get2(a, b) : own.get1(a))!, env.ev);
         };
       }
-      return (env) => (env.rt.stores[si] as KeyedStore).delete(keys(env), env.ev);
+      return (env) => {
+        const ks = keys(env);
+        if ((env.rt.stores[si] as KeyedStore).get(ks) !== undefined) (writable(env.rt, si) as KeyedStore).delete(ks, env.ev);
+      };
     }
     case 'add': case 'remove': {
       const si = ctx.storeIndex.get(s.state)!;
@@ -874,24 +915,35 @@ export function compileStmt(s: TStmt, ctx: CompileContext): CompiledStmt {
         const [v0, v1] = vfs as [Compiled, Compiled];
         if (kind === 'rel') {
           return adding
-            ? (env) => { if (!env.rt.untrusted) (env.rt.stores[si] as Relation).add(v0(env) as Scalar, v1(env) as Scalar, env.ev); }
-            : (env) => (env.rt.stores[si] as Relation).remove(v0(env) as Scalar, v1(env) as Scalar);
+            ? (env) => {
+              if (env.rt.untrusted) return;
+              const a = v0(env) as Scalar, b = v1(env) as Scalar;
+              if (a !== null && b !== null && !(env.rt.stores[si] as Relation).has(a, b)) (writable(env.rt, si) as Relation).add(a, b, env.ev);
+            }
+            : (env) => {
+              const a = v0(env) as Scalar, b = v1(env) as Scalar;
+              if ((env.rt.stores[si] as Relation).has(a, b)) (writable(env.rt, si) as Relation).remove(a, b);
+            };
         }
         return (env) => {
           const store = env.rt.stores[si] as KeyedStore;
           const a = v0(env) as Scalar, b = v1(env) as Scalar;
-          const entry = store.get2(a, b);
-          if (adding) { if (entry) { entry.v = true; entry.prov = env.ev; } else store.set([a, b], true, env.ev); }
-          else if (entry) store.deleteEntry(entry, env.ev);
+          if (!adding && store.get2(a, b) === undefined) return;
+          const own = writable(env.rt, si) as KeyedStore;
+          const entry = own.get2(a, b);
+          if (adding) { if (entry) { entry.v = true; entry.prov = env.ev; } else own.set([a, b], true, env.ev); }
+          else own.deleteEntry(entry!, env.ev);
         };
       }
       return (env) => {
         const st = env.rt.stores[si]!;
         const ks = vals(env);
-        if (st instanceof Relation) { if (adding) { if (!env.rt.untrusted) st.add(ks[0] ?? null, ks[1] ?? null, env.ev); } else st.remove(ks[0] ?? null,
-          ks[1] ?? null); }
-        else if (adding) (st as KeyedStore).set(ks, true, env.ev);
-        else (st as KeyedStore).delete(ks, env.ev);
+        if (st instanceof Relation) {
+          const a = ks[0] ?? null, b = ks[1] ?? null;
+          if (adding) { if (!env.rt.untrusted && a !== null && b !== null && !st.has(a, b)) (writable(env.rt, si) as Relation).add(a, b, env.ev); }
+          else if (st.has(a, b)) (writable(env.rt, si) as Relation).remove(a, b);
+        } else if (adding) (writable(env.rt, si) as KeyedStore).set(ks, true, env.ev);
+        else if ((st as KeyedStore).get(ks) !== undefined) (writable(env.rt, si) as KeyedStore).delete(ks, env.ev);
       };
     }
     case 'if': {

@@ -120,6 +120,7 @@ type Level = Map<Key, Level | Entry>;
 const NOTHING: readonly Entry[] = [];
 
 const NO_INDEX: (Map<Key, Set<Entry>> | undefined)[][] = [];
+const NO_POSITIONS: readonly number[] = [];
 function noIndex(arity: number): (Map<Key, Set<Entry>> | undefined)[] {
   return (NO_INDEX[arity] ??= new Array<Map<Key, Set<Entry>> | undefined>(arity).fill(undefined));
 }
@@ -147,13 +148,19 @@ export class KeyedStore {
   private spareLevels: Level[] | undefined;
   private spareBuckets: Set<Entry>[] | undefined;
 
+  /** The indexed key positions, in order (a clone keeps the same). */
+  private readonly positions: readonly number[];
+
   constructor(readonly name: string, readonly arity: number, indexed: Iterable<number>) {
     let index: (Map<Key, Set<Entry>> | undefined)[] | undefined;
+    let positions: number[] | undefined;
     for (const p of indexed) {
       if (p <= 0) continue;
       index ??= new Array<Map<Key, Set<Entry>> | undefined>(arity).fill(undefined);
+      if (index[p] === undefined) (positions ??= []).push(p);
       index[p] = new Map();
     }
+    this.positions = positions === undefined ? NO_POSITIONS : positions.sort((a, b) => a - b);
     // A store without indexes shares its arity's array of none (never written).
     this.index = index ?? noIndex(arity);
   }
@@ -407,85 +414,37 @@ export class KeyedStore {
     return [...this.entries()].filter((e) => e.part(pos) === part);
   }
 
-  /**
-   * Whether `other` holds the same entries with the same values, written by the same events, in
-   * the same order, and was used as this one was: what a copy a step left unchanged shows (a
-   * deletion it remembers comes with an entry gone, so a size or an event that differs).
-   * Exploration then keeps the original, which it shares.
-   */
-  sameEntries(other: KeyedStore): boolean {
-    if (other.size !== this.size || other.everUsed !== this.everUsed || other.arity !== this.arity) return false;
-    // An empty level (`set(a, none)`) holds no entry but places `a` in the walk order; deeper
-    // levels than two are not compared, so such stores are never taken as the same.
-    if (this.arity > 2 || this.root.size !== other.root.size) return false;
-    if (this.arity === 2) {
-      const mine = this.root.keys();
-      for (const k of other.root.keys()) if (mine.next().value !== k) return false;
-    }
-    if (this.size === 0) return true;
-    // Their entries in order into a list kept for every comparison, then mine met against it: no
-    // generator or iterator result per entry (exploration compares a store after most steps).
-    const theirs = SAME_SCRATCH;
-    let n = 0;
-    if (this.arity === 1) for (const e of other.root.values()) theirs[n++] = e as Entry;
-    else for (const m of other.root.values()) for (const e of (m as Level).values()) theirs[n++] = e as Entry;
-    let j = 0;
-    let same = true;
-    if (this.arity === 1) {
-      for (const x of this.root.values()) {
-        const e = x as Entry;
-        const t = theirs[j++];
-        // The writing event too: explanations cite it (an entry set again to its value is newer).
-        if (t === undefined || e.v !== t.v || e.prov !== t.prov || e.k0 !== t.k0 || e.k1 !== t.k1) { same = false; break; }
-      }
-    } else {
-      outer: for (const m of this.root.values()) {
-        for (const x of (m as Level).values()) {
-          const e = x as Entry;
-          const t = theirs[j++];
-          if (t === undefined || e.v !== t.v || e.prov !== t.prov || e.k0 !== t.k0 || e.k1 !== t.k1) { same = false; break outer; }
-        }
-      }
-    }
-    if (same && j !== n) same = false;
-    theirs.fill(undefined, 0, n);
-    return same;
-  }
-
   clone(): KeyedStore {
-    const c = new KeyedStore(this.name, this.arity, this.indexed());
+    const c = new KeyedStore(this.name, this.arity, this.positions);
     c.everUsed = this.everUsed;
     // Exploration clones a monitor per transition, and most of a spec's stores are empty at any time.
     if (this.size === 0) return c;
-    if ((this.arity === 1 || this.arity === 2) && !this.index.some((x) => x !== undefined)) {
+    if (this.arity === 1 || this.arity === 2) {
       // Level by level, in iteration order: what `set` of each entry in turn builds, without the key tuples.
       c.root = new Map();
       c.size = this.size;
       if (this.arity === 1) {
-        for (const [k, e] of this.root) c.root.set(k, new Entry((e as Entry).k0, undefined, (e as Entry).v, (e as Entry).prov));
+        this.root.forEach((e, k) => { c.root.set(k, new Entry((e as Entry).k0, undefined, (e as Entry).v, (e as Entry).prov)); });
         return c;
       }
-      for (const [k, m] of this.root) {
+      const indexed = this.positions.length > 0;
+      this.root.forEach((m, k) => {
+        // (`set` of the entries in turn makes no level that holds none: an indexed store's copy has none)
+        if (indexed && (m as Level).size === 0) return;
         const level: Level = new Map();
-        for (const [k1, e] of m as Level) level.set(k1, new Entry((e as Entry).k0, (e as Entry).k1, (e as Entry).v, (e as Entry).prov));
+        (m as Level).forEach((e, k1) => {
+          const copy = new Entry((e as Entry).k0, (e as Entry).k1, (e as Entry).v, (e as Entry).prov);
+          level.set(k1, copy);
+          if (indexed) c.addToIndex(1, copy);
+        });
         c.root.set(k, level);
-      }
+      });
       return c;
     }
     for (const e of this.entries()) c.set(e.key(), e.v, e.prov);
     return c;
   }
-
-  /** The indexed key positions (what the constructor was given). */
-  private indexed(): number[] {
-    const out: number[] = [];
-    for (let i = 1; i < this.arity; i++) if (this.index[i] !== undefined) out.push(i);
-    return out;
-  }
 }
-
-/** `sameEntries`' list of the other store's entries, emptied after each comparison. */
-const SAME_SCRATCH: (Entry | undefined)[] = [];
 
 function* walk(m: Level, depth: number): Generator<Entry> {
   if (depth === 0) { yield* m.values() as Iterable<Entry>; return; }
@@ -571,23 +530,6 @@ export class Relation {
     this.pred?.clear();
     this.rank?.clear();
     this.size = 0;
-  }
-
-  /** Whether `other` has the same edges, met in the same order (see `KeyedStore.sameEntries`). */
-  sameEdges(other: Relation): boolean {
-    if (other.size !== this.size || other.succ.size !== this.succ.size || other.nextRank !== this.nextRank) return false;
-    const mine = this.succ.entries();
-    for (const [a, m] of other.succ) {
-      const x = mine.next();
-      if (x.done === true || x.value[0] !== a || x.value[1].size !== m.size) return false;
-      const targets = x.value[1].entries();
-      // An edge's value is the event that added it, which explanations cite.
-      for (const [b, by] of m) {
-        const t = targets.next().value;
-        if (t === undefined || t[0] !== b || t[1] !== by) return false;
-      }
-    }
-    return true;
   }
 
   clone(): Relation {

@@ -219,6 +219,8 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
     if (id === undefined) { id = mergedIds.size; mergedIds.set(key, id); }
     return id;
   };
+  /** The number of the abstract fingerprint of each exact one (by its number) met so far. */
+  const mergedByFp: number[] = [];
   const rootFp = fpId(rootMonitor);
   const root: Node = {
     state: initialState(sc), monitor: rootMonitor, fingerprint: rootFp, merged: rootMonitor ? mergedId(rootMonitor, rootFp) : rootFp, id: 0, depth: 0,
@@ -332,7 +334,11 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
               }
               const fp = fpId(stepped);
               transitionFp[t] = fp;
-              transitionMerged[t] = mergedId(monitors.get(fp) ?? stepped, fp);
+              // The abstract fingerprint is a function of the exact one (it reads nothing the exact one
+              // does not hold): taken once per exact fingerprint of the search.
+              let m = mergedByFp[fp];
+              if (m === undefined) { m = mergedId(monitors.get(fp) ?? stepped, fp); mergedByFp[fp] = m; }
+              transitionMerged[t] = m;
               transitionViolations[t] = vs;
             }
             const violations = transitionViolations[t]!;

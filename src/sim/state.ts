@@ -175,12 +175,16 @@ export function live(s: ModelState): boolean {
  * A copy of `s` that a step of task `stepper` may change without changing `s` (what
  * `structuredClone` gives, without its generic walk, and without copying what that step cannot
  * change): exploration copies a state for every successor it tries. Shared with `s`: the entries of
- * a lock's queue and of the in-lookup names (records the model replaces, never changes), and the
+ * a lock's queue and of the in-lookup names (records the model replaces, never changes), with a
+ * `stepper` the dcache records themselves (replaced when changed, see `recordWith`), and the
  * variables and call stack of every task but `stepper` (a step changes its own task's; of the
  * others, only what waking them sets: status, lock and grant, which are copied). Without
  * `stepper`, every task's variables and stack are copied.
  */
 export function cloneState(s: ModelState, stepper?: number): ModelState {
+  // A copy for one task's step shares the dcache records too: the routines replace them
+  // (`recordWith`, `recordWithout`), never change them.
+  const records = stepper !== undefined;
   const locks: Record<string, RwsemState> = {};
   for (const k in s.locks) {
     const l = s.locks[k]!;
@@ -195,7 +199,29 @@ export function cloneState(s: ModelState, stepper?: number): ModelState {
       waitLock: t.waitLock, waitMode: t.waitMode, waitDentry: t.waitDentry, granted: t.granted,
     });
   }
-  return { locks, hashed: { ...s.hashed }, inLookup: { ...s.inLookup }, dentryKey: { ...s.dentryKey }, nextId: s.nextId, seq: s.seq, tasks };
+  return {
+    locks, hashed: records ? s.hashed : { ...s.hashed }, inLookup: records ? s.inLookup : { ...s.inLookup },
+    dentryKey: records ? s.dentryKey : { ...s.dentryKey }, nextId: s.nextId, seq: s.seq, tasks,
+  };
+}
+
+/**
+ * `r` with `k` set to `v`, as a new record of the same kind (its keys in the order setting `r[k]`
+ * would give): the model replaces its dcache records (`hashed`, `inLookup`, `dentryKey`) when it
+ * changes them, so that copies of a state may share them (`cloneState`).
+ */
+export function recordWith<T>(r: Record<string, T>, k: string, v: T): Record<string, T> {
+  const c = Object.assign(Object.create(Object.getPrototypeOf(r) as object | null) as Record<string, T>, r);
+  c[k] = v;
+  return c;
+}
+
+/** `r` without `k`, as a new record (see `recordWith`); `r` itself when it has no `k`. */
+export function recordWithout<T>(r: Record<string, T>, k: string): Record<string, T> {
+  if (!Object.prototype.hasOwnProperty.call(r, k)) return r;
+  const c = Object.assign(Object.create(Object.getPrototypeOf(r) as object | null) as Record<string, T>, r);
+  delete c[k];
+  return c;
 }
 
 /** One writer serves every state key: its buffer is reused. */

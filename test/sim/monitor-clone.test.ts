@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bundledChecker } from '../../src/checker/incremental.js';
+import { KeyedStore, Relation } from '../../src/monitor/store.js';
 import { seededChooser } from '../../src/sim/chooser.js';
 import { SCENARIOS } from '../../src/sim/scenarios.js';
 import { simulate } from '../../src/sim/simulate.js';
@@ -60,6 +61,41 @@ describe('copy-on-write clones', () => {
       expect(engineOf(c).fingerprint()).toBe(engineOf(original).fingerprint());
       expect(engineOf(grandchild).fingerprint()).toBe(at);
     }
+  });
+});
+
+/** A store's content as a step may change it: entries (or edges) in order with their values and the events that wrote them. */
+function content(s: unknown): string {
+  if (s instanceof KeyedStore) return JSON.stringify([...s.entries()].map((e) => [...e.key(), e.v, e.prov?.seq]));
+  if (s instanceof Relation) return JSON.stringify([...s.succ].map(([a, m]) => [a, [...m].map(([b, by]) => [b, by?.seq])]));
+  const cell = s as { v: unknown; prov: { seq: number } | undefined };
+  return JSON.stringify([cell.v, cell.prov?.seq]);
+}
+
+describe('copy on write at the write', () => {
+  it('leaves a clone sharing every store its step did not change, and owning a copy of every store it did', () => {
+    const storesOf = (m: unknown) => (m as { engine: { rt: { stores: unknown[] } } }).engine.rt.stores;
+    let shared = 0;
+    let copied = 0;
+    for (const [dAddCi, order, seed] of [['draft', 'current', 3], ['mainline', 'new', 5], ['fixed', 'current', 8]] as const) {
+      const make = bundledChecker({ order });
+      const { events } = simulate(SCENARIOS.trio!({ dAddCi, order }), seededChooser(seed));
+      const m = make();
+      for (const e of events) {
+        const before = storesOf(m).map(content);
+        const c = m.clone();
+        c.step(e);
+        storesOf(c).forEach((s, i) => {
+          const original = storesOf(m)[i];
+          expect(content(original)).toBe(before[i]);
+          if (content(s) === before[i]) { expect(s).toBe(original); shared++; }
+          else { expect(s).not.toBe(original); copied++; }
+        });
+        m.step(e);
+      }
+    }
+    expect(copied).toBeGreaterThan(0);
+    expect(shared).toBeGreaterThan(copied);
   });
 });
 
