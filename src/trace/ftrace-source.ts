@@ -56,7 +56,9 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
   const unreleased = ahead?.neverReleased;
   // (a trace.dat gives its records decoded past this much text: tracedat/read.ts, HEAD_TEXT_BYTES)
   const peeked = await peek(first.chunks, 1 << 19);
-  const head = Buffer.concat(peeked.head).toString('latin1');
+  // (exactly the first 512 KiB, whatever the sizes of the chunks the input came in: what is read
+  // off it must not depend on how the input was read, a file, a pipe, gzip or xz)
+  const head = Buffer.concat(peeked.head).subarray(0, 1 << 19).toString('latin1');
   // A capture names its own kernel's layout: infer the i_rwsem offset and the DCACHE_PAR_LOOKUP
   // bit from its first part, unless the user gave them.
   const given = ctx.params;
