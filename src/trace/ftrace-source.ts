@@ -121,7 +121,15 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
         return undefined;
       }
       let source = opened.source;
-      if (order.unknown !== undefined) source = startsWithLoss(source, order.unknown, ctx.stats);
+      const left = ahead?.cpusLeftOut;
+      if (left !== undefined) {
+        // Tasks move between CPUs: what a task did on a CPU left out is missing from its history anywhere.
+        diag(error('KV326', `${left.why}: the records of ${left.cpus.length === 1 ? `CPU ${left.cpus[0]} are` : `CPUs ${left.cpus.join(', ')} are`} not in this file, `
+          + 'and a task that ran there lost them, so no task\'s state is known anywhere in this file',
+        { at: { source: ctx.file, line: left.line, column: 1 } }, 'check the capture of every CPU: the `trace` file, `trace_pipe`, or the per-CPU files merged by timestamp'));
+        const gap: TraceGap = { kind: 'gap', reason: 'CPUs left out', lasting: true, seq: 0, file: ctx.file, line: left.line };
+        source = startsWithLoss(source, gap, ctx.stats);
+      } else if (order.unknown !== undefined) source = startsWithLoss(source, order.unknown, ctx.stats);
       else if (short !== undefined) {
         const n = short.promised - short.counted;
         diag(error('KV316', `the header promises ${short.promised} entries, but the log holds at most ${short.counted} record lines: `

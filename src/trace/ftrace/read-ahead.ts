@@ -12,6 +12,7 @@ import { hasOpenString, parseKeyValues } from './payload.js';
 import { EntriesCount, type EntriesPromise } from './promise.js';
 import { RwsemReleases, type SiteNames } from './unreleased.js';
 import { LatenessMeter, type Lateness } from './lateness.js';
+import { CpuCover, type CpusLeftOut } from './cpus.js';
 
 export interface ReadAhead {
   /** The header's promise when the log holds fewer entries, else undefined. */
@@ -41,6 +42,8 @@ export interface ReadAhead {
   overwrittenUntil: number | undefined;
   /** The record that comes furthest behind a newer record of another CPU (lateness.ts), if any does. */
   lateness: Lateness | undefined;
+  /** CPUs whose records the capture certainly leaves out (cpus.ts), if any. */
+  cpusLeftOut: CpusLeftOut | undefined;
 }
 
 /** A lost-events marker: its line, its CPU, and the events it says were lost (when it says). */
@@ -165,6 +168,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   const dap = { returns: 0, bits: new ParLookupVotes() };
   const losses = new LossStarts();
   const late = new LatenessMeter();
+  const cpus = new CpuCover();
   // A probe record whose quoted value holds a newline (a file name) goes on over the next lines:
   // its arguments are read off the lines joined, as the reader joins them (records.ts).
   const joined = new LineScan();
@@ -199,6 +203,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
         } else noteIrwsem(sc, votes, dap, sites);
       }
       losses.note(sc, st.line);
+      cpus.note(sc, st.line);
       if (sc.cls === L_MARKER && sc.marker === 'new_capture') late.restart();
       else late.note(sc, st.line);
       sc.text = '';
@@ -222,6 +227,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
         rwsems.note(sc, st.line);
         noteIrwsem(sc, votes, dap, sites);
         losses.note(sc, st.line);
+        cpus.note(sc, st.line);
         sc.text = '';
       }
       continue;
@@ -253,5 +259,5 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   noteHeld();
   return { shortfall: entries.shortfall(st, cut, uncounted), neverReleased: rwsems.neverReleased(), irwsemOffset: votes.best(),
     slowLookups: votes.slowLookups, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
-    lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result() };
+    lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result(), cpusLeftOut: cpus.leftOut(st) };
 }
