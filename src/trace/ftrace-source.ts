@@ -124,9 +124,11 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
       const left = ahead?.cpusLeftOut;
       if (left !== undefined) {
         // Tasks move between CPUs: what a task did on a CPU left out is missing from its history anywhere.
-        diag(error('KV326', `${left.why}: the records of ${left.cpus.length === 1 ? `CPU ${left.cpus[0]} are` : `CPUs ${left.cpus.join(', ')} are`} not in this file, `
+        const which = left.cpus.length === 1 ? `CPU ${left.cpus[0]} are` : `CPUs ${left.cpus.join(', ')} are`;
+        diag(error('KV326', `${left.why}: the records of ${which} not in this file, `
           + 'and a task that ran there lost them, so no task\'s state is known anywhere in this file',
-        { at: { source: ctx.file, line: left.line, column: 1 } }, 'check the capture of every CPU: the `trace` file, `trace_pipe`, or the per-CPU files merged by timestamp'));
+        { at: { source: ctx.file, line: left.line, column: 1 } },
+        'check the capture of every CPU: the `trace` file, `trace_pipe`, or the per-CPU files merged by timestamp'));
         const gap: TraceGap = { kind: 'gap', reason: 'CPUs left out', lasting: true, seq: 0, file: ctx.file, line: left.line };
         source = startsWithLoss(source, gap, ctx.stats);
       } else if (order.unknown !== undefined) source = startsWithLoss(source, order.unknown, ctx.stats);

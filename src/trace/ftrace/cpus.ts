@@ -45,15 +45,19 @@ export class CpuCover {
       if (st.cpus === undefined) return undefined;
       const cpus: number[] = [];
       for (let c = 0; c < st.cpus; c++) if (!this.seen.has(c) && !(st.emptyCpus?.has(c) ?? false)) cpus.push(c);
-      return cpus.length === 0 ? undefined
-        : { cpus, why: `trace-cmd report says the trace.dat holds ${st.cpus} CPUs, and shows no record of ${cpusText(cpus)} nor says ${cpus.length === 1 ? 'it is' : 'they are'} empty (a report of some CPUs only, \`--cpu\`)`, line: this.firstLine };
+      if (cpus.length === 0) return undefined;
+      const why = `trace-cmd report says the trace.dat holds ${st.cpus} CPUs, and shows no record of ${cpusText(cpus)} `
+        + `nor says ${cpus.length === 1 ? 'it is' : 'they are'} empty (a report of some CPUs only, \`--cpu\`)`;
+      return { cpus, why, line: this.firstLine };
     }
     if (st.tracer !== undefined || st.entries !== undefined || st.latency) return undefined;
     if (this.seen.size !== 1) return undefined;
     const only = [...this.seen][0]!;
     if (only === 0) return undefined;
     const cpus = Array.from({ length: only }, (_, c) => c);
-    return { cpus, why: `every record comes from CPU ${only} and the capture has no header: it is one CPU's file of a machine with more (per_cpu/cpu${only}/trace_pipe, or \`perf record -C ${only}\`)`, line: this.firstLine };
+    const why = `every record comes from CPU ${only} and the capture has no header: it is one CPU's file of a machine with more `
+      + `(per_cpu/cpu${only}/trace_pipe, or \`perf record -C ${only}\`)`;
+    return { cpus, why, line: this.firstLine };
   }
 }
 
