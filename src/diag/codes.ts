@@ -43,6 +43,7 @@ export const DIAG_CODES = {
   KV321: "a kernel layout parameter a capture does not show (the i_rwsem offset, the DCACHE_PAR_LOOKUP bit): the spec's default is used",
   KV322: 'ring buffer overwritten: the first part of the capture is lost',
   KV325: 'ftrace records of one CPU later than the reorder window behind those of another (a file not merged in time order)',
+  KV326: 'the records of some CPUs left out of an ftrace capture (one CPU\'s file, a report of some CPUs)',
   KV327: 'rwsems taken in one mode and released, anywhere in a capture, only in the other (up_read or up_write not probed)',
   KV401: 'verdict unknown for the whole trace',
   KV402: 'failed evaluations the capture cannot confirm (unknown verdicts)',

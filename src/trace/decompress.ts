@@ -53,14 +53,33 @@ const XZ_ERRORS: Record<string, string> = {
 };
 
 async function* xzChunks(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const web = Readable.toWeb(Readable.from(compressed)) as ReadableStream<Uint8Array>;
-  const decoded = new xzDecompress.XzReadableStream(web);
+  const source = compressed[Symbol.asyncIterator]();
+  const decoded = new xzDecompress.XzReadableStream(pulled(source));
   try {
     for await (const chunk of decoded as unknown as AsyncIterable<Uint8Array>) yield chunk;
   } catch (e) {
     const m = /error code (\d+)/.exec((e as Error).message);
     throw new Error(m !== null ? (XZ_ERRORS[m[1]!] ?? (e as Error).message) : (e as Error).message, { cause: e });
+  } finally {
+    // (the decoder stops reading at the end of the xz stream and never lets go of its input)
+    await source.return?.();
   }
+}
+
+/**
+ * A web stream that reads `source` only when its reader asks for more. (Node's Readable.toWeb
+ * pushes a flowing stream's data into its queue as it comes: once the xz decoder has read the end
+ * of its stream and stops reading, a chunk still coming from a large file was pushed into a closed
+ * queue, an uncaught error that ended kinv with an internal error.)
+ */
+function pulled(source: AsyncIterator<Uint8Array>): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const r = await source.next();
+      if (r.done === true) controller.close(); else controller.enqueue(r.value);
+    },
+    async cancel() { await source.return?.(); },
+  }, { highWaterMark: 0 });
 }
 
 async function* zstdChunks(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {

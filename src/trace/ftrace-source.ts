@@ -56,7 +56,9 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
   const unreleased = ahead?.neverReleased;
   // (a trace.dat gives its records decoded past this much text: tracedat/read.ts, HEAD_TEXT_BYTES)
   const peeked = await peek(first.chunks, 1 << 19);
-  const head = Buffer.concat(peeked.head).toString('latin1');
+  // (exactly the first 512 KiB, whatever the sizes of the chunks the input came in: what is read
+  // off it must not depend on how the input was read, a file, a pipe, gzip or xz)
+  const head = Buffer.concat(peeked.head).subarray(0, 1 << 19).toString('latin1');
   // A capture names its own kernel's layout: infer the i_rwsem offset and the DCACHE_PAR_LOOKUP
   // bit from its first part, unless the user gave them.
   const given = ctx.params;
@@ -137,7 +139,17 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
         return undefined;
       }
       let source = opened.source;
-      if (order.unknown !== undefined) source = startsWithLoss(source, order.unknown, ctx.stats);
+      const left = ahead?.cpusLeftOut;
+      if (left !== undefined) {
+        // Tasks move between CPUs: what a task did on a CPU left out is missing from its history anywhere.
+        const which = left.cpus.length === 1 ? `CPU ${left.cpus[0]} are` : `CPUs ${left.cpus.join(', ')} are`;
+        diag(error('KV326', `${left.why}: the records of ${which} not in this file, `
+          + 'and a task that ran there lost them, so no task\'s state is known anywhere in this file',
+        { at: { source: ctx.file, line: left.line, column: 1 } },
+        'check the capture of every CPU: the `trace` file, `trace_pipe`, or the per-CPU files merged by timestamp'));
+        const gap: TraceGap = { kind: 'gap', reason: 'CPUs left out', lasting: true, seq: 0, file: ctx.file, line: left.line };
+        source = startsWithLoss(source, gap, ctx.stats);
+      } else if (order.unknown !== undefined) source = startsWithLoss(source, order.unknown, ctx.stats);
       else if (short !== undefined) {
         const n = short.promised - short.counted;
         diag(error('KV316', `the header promises ${short.promised} entries, but the log holds at most ${short.counted} record lines: `

@@ -18,12 +18,17 @@ import { conform, verdicts } from './helpers.js';
 
 const all = gunzipSync(readFileSync('traces/kernel-programs/6.1-layered/trace.gz')).toString('latin1').split('\n');
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-unshown-lookup-'));
+if (!all[0]!.startsWith('# tracer:')) throw new Error('6.1-layered: no # tracer: line first');
 
 /** The capture's lines `from`..`to` (1-based) of task `pid`. */
 const of = (pid: number, from: number, to: number): string[] => all.slice(from - 1, to).filter((l) => l.includes(`-${pid} `));
+/**
+ * Writes an excerpt as a `trace` file's, after the capture's `# tracer:` line: the records of tasks
+ * 911 and 1572 are all on CPU 1, which a file without a header shows as CPU 1's own (KV326).
+ */
 const write = (name: string, lines: string[]): string => {
   const path = join(tmp, name);
-  writeFileSync(path, lines.join('\n') + '\n', 'latin1');
+  writeFileSync(path, [all[0]!, ...lines].join('\n') + '\n', 'latin1');
   return path;
 };
 

@@ -29,10 +29,14 @@ export async function checkWithCapture(path: string, capture: string | undefined
   return r!;
 }
 
-/** The capture's lines (1-based, inclusive ranges) of one task each, in the capture's order, and where each landed in the excerpt. */
-export function excerpt(capture: string, spans: [pid: number, from: number, to: number][]): { lines: string[]; at: Map<number, number> } {
+/**
+ * The capture's lines (1-based, inclusive ranges) of one task each, in the capture's order, and where each landed in the excerpt.
+ * With `tracer`, the excerpt starts with the capture's `# tracer:` line, as a `trace` file's does: a file of one task's
+ * records without a header, all on a CPU other than CPU 0, reads as that CPU's own file of a machine with more (KV326).
+ */
+export function excerpt(capture: string, spans: [pid: number, from: number, to: number][], opts: { tracer?: boolean } = {}): { lines: string[]; at: Map<number, number> } {
   const all = gunzipSync(readFileSync(join(PROGRAMS, capture, 'trace.gz'))).toString('latin1').split('\n');
-  const lines: string[] = [];
+  const lines: string[] = opts.tracer === true ? all.filter((l) => l.startsWith('# tracer:')).slice(0, 1) : [];
   const at = new Map<number, number>();
   for (let n = 1; n <= all.length; n++) {
     const l = all[n - 1]!;

@@ -93,6 +93,30 @@ describe('xz and zstd inputs', () => {
     expect(Buffer.concat(parts).toString('latin1')).toBe(head);
   });
 
+  it('a .xz left after its first decoded chunk while its input keeps coming: no error after the reader let go', async () => {
+    // (the input in small pieces, as a large file or a pipe gives it: the decoder had stopped
+    // reading, the input was still pushed to it, and the error ended kinv with an internal error)
+    const bytes = readFileSync(join(DIR, 'compressed/kernel-head.txt.xz'));
+    async function* pieces(): AsyncGenerator<Uint8Array> { for (let i = 0; i < bytes.length; i += 256) yield bytes.subarray(i, i + 256); }
+    const uncaught: unknown[] = [];
+    const onError = (e: unknown): void => { uncaught.push(e); };
+    process.prependListener('uncaughtException', onError);
+    try {
+      for (const stopAt of [1, 3]) {
+        let k = 0;
+        for await (const _ of decompressStream('xz', pieces())) if (++k === stopAt) break;
+        expect(k).toBe(stopAt);
+        for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      }
+      const parts: Buffer[] = [];
+      for await (const c of decompressStream('xz', pieces())) parts.push(Buffer.from(c));
+      expect(Buffer.concat(parts).toString('latin1')).toBe(head);
+    } finally {
+      process.removeListener('uncaughtException', onError);
+    }
+    expect(uncaught).toEqual([]);
+  });
+
   it('a .xz whose header counts its entries is read twice, one read after the other: KV316, not a stall', async () => {
     const r = await judged(join(DIR, 'compressed/kernel-head-entries.txt.xz'));
     expect(r.diags[0]).toBe('KV316 3:1');

@@ -41,6 +41,8 @@ export interface SniffState {
   perf?: boolean;
   /** `cpus=N` or `#P:N`. */
   cpus: number | undefined;
+  /** trace-cmd report's `CPU N is empty` lines: CPUs whose buffers held nothing. */
+  emptyCpus?: Set<number>;
   /** `# entries-in-buffer/entries-written: A/B`: A, the records the log promises, and its line. */
   entries?: { inBuffer: number; line: number } | undefined;
 }
@@ -309,6 +311,7 @@ function scanCpuLine(s: string, i: number, end: number, st: SniffState, sc: Line
     const cpu = digitsAt(s, i + 4, end);
     if (cpu >= 0 && s.startsWith(' is empty', DIGITS_END) && skipWs(s, DIGITS_END + 9, end) === end) {
       st.traceCmd = true;
+      (st.emptyCpus ??= new Set()).add(cpu);
       skipLine(sc, 'report-header');
       return true;
     }

@@ -12,6 +12,7 @@ import { hasOpenString, parseKeyValues } from './payload.js';
 import { EntriesCount, type EntriesPromise } from './promise.js';
 import { RwsemReleases, type LockMode, type SiteNames } from './unreleased.js';
 import { LatenessMeter, type Lateness } from './lateness.js';
+import { CpuCover, type CpusLeftOut } from './cpus.js';
 
 export interface ReadAhead {
   /** The header's promise when the log holds fewer entries, else undefined. */
@@ -43,6 +44,8 @@ export interface ReadAhead {
   overwrittenUntil: number | undefined;
   /** The record that comes furthest behind a newer record of another CPU (lateness.ts), if any does. */
   lateness: Lateness | undefined;
+  /** CPUs whose records the capture certainly leaves out (cpus.ts), if any. */
+  cpusLeftOut: CpusLeftOut | undefined;
 }
 
 /** A lost-events marker: its line, its CPU, and the events it says were lost (when it says). */
@@ -83,12 +86,19 @@ class LossStarts {
   }
 }
 
-/** A `dr` or `lkslow` record of the reference probe set: its `sem` or `dinode` into `votes`. */
-function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: { returns: number; bits: ParLookupVotes }): void {
-  if (sc.cls !== L_RECORD) return;
-  if (sc.name === 'dap_ret') {
+/**
+ * A record of the probes the layout is read off, told by the function it probes as the mapping
+ * tells it (an event may be named anything: `p_down_read_0`, `mydr`): `down_read`'s `sem` and
+ * `__lookup_slow`'s `dinode` into `votes`; `d_alloc_parallel`'s returns and a filesystem's
+ * `->lookup` into `dap`.
+ */
+function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: { returns: number; bits: ParLookupVotes }, sites: SiteNames | undefined): void {
+  if (sc.cls !== L_RECORD || (sc.kind !== 'kprobe' && sc.kind !== 'kretprobe')) return;
+  const fn = probedFunction(sc, sites);
+  if (fn === undefined) return;
+  if (sc.kind === 'kretprobe') {
+    if (fn !== 'd_alloc_parallel') return;
     dap.returns++;
-    if (sc.kind !== 'kretprobe') return;
     const args = argsOf(sc);
     // (the return site: tracefs names it, `__lookup_slow+0x5d/0x170`; a bare address cannot tell)
     const site = sc.decoded !== undefined ? sc.decoded.site : sc.siteS < 0 ? undefined : sc.text.slice(sc.siteS, sc.siteE);
@@ -96,10 +106,39 @@ function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: { returns: number; bi
     dap.bits.noteReturn(String(sc.pid), args?.ret, args?.dflags, fromLookupSlow);
     return;
   }
-  if (sc.kind === 'kprobe' && sc.name.startsWith('fs_lookup_')) { dap.bits.noteLookup(String(sc.pid), argsOf(sc)?.dentry); return; }
-  if (sc.kind !== 'kprobe' || (sc.name !== 'dr' && sc.name !== 'lkslow')) return;
+  if (isLookupMethod(fn)) { dap.bits.noteLookup(String(sc.pid), argsOf(sc)?.dentry); return; }
+  if (fn !== 'down_read' && fn !== '__lookup_slow') return;
   const args = argsOf(sc);
-  if (args !== undefined) votes.note(sc.name, String(sc.pid), args[sc.name === 'dr' ? 'sem' : 'dinode']);
+  if (args !== undefined) votes.note(fn === 'down_read' ? 'dr' : 'lkslow', String(sc.pid), args[fn === 'down_read' ? 'sem' : 'dinode']);
+}
+
+/**
+ * The function a probe record probes (a compiler's clone, `down_read.cold`, as the function it was
+ * cut from): the `sym` of its head, a decoded record's, or a bare address named through `sites`.
+ */
+function probedFunction(sc: LineScan, sites: SiteNames | undefined): string | undefined {
+  let fn: string | undefined;
+  if (sc.decoded !== undefined) fn = sc.decoded.probedSym;
+  else if (sc.symS < 0) return undefined;
+  else if (sc.hexHead) {
+    const r = sites?.resolve(sc.kind === 'kretprobe' ? 'kretprobe' : 'kprobe', sc.name, sc.text.slice(sc.symS, sc.symE));
+    // (a site nothing names: the reference probe set's event names, as the first part is read)
+    fn = r !== undefined && 'fn' in r ? r.fn : REFERENCE_NAMES[sc.name];
+  } else fn = sc.text.slice(sc.symS, sc.symE);
+  if (fn === undefined) return undefined;
+  const dot = fn.indexOf('.');
+  return dot === -1 ? fn : fn.slice(0, dot);
+}
+
+/** The functions the reference probe set's events probe, of those the layout is read off (scripts/capture/probes.txt). */
+const REFERENCE_NAMES: Record<string, string | undefined> = {
+  dr: 'down_read', lkslow: '__lookup_slow', dap_ret: 'd_alloc_parallel', fs_lookup_xfsci: 'xfs_vn_ci_lookup', fs_lookup_xfs: 'xfs_vn_lookup',
+  fs_lookup_ext4: 'ext4_lookup', fs_lookup_simple: 'simple_lookup', fs_lookup_vfat: 'vfat_lookup',
+};
+
+/** A filesystem's `->lookup` method (`ext4_lookup`, `xfs_vn_ci_lookup`, `simple_lookup`, …), not the VFS's own lookups. */
+function isLookupMethod(fn: string): boolean {
+  return fn.endsWith('_lookup') && fn !== 'd_lookup' && fn !== '__d_lookup' && !fn.startsWith('__d_lookup') && !fn.startsWith('d_alloc');
 }
 
 /** A probe record's arguments as text, or undefined. */
@@ -131,6 +170,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   const dap = { returns: 0, bits: new ParLookupVotes() };
   const losses = new LossStarts();
   const late = new LatenessMeter();
+  const cpus = new CpuCover();
   // A probe record whose quoted value holds a newline (a file name) goes on over the next lines:
   // its arguments are read off the lines joined, as the reader joins them (records.ts).
   const joined = new LineScan();
@@ -138,7 +178,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   const noteHeld = (): void => {
     if (held === undefined) return;
     scanLine(held.text, 0, held.text.length, st, joined);
-    noteIrwsem(joined, votes, dap);
+    noteIrwsem(joined, votes, dap, sites);
     joined.text = '';
     held = undefined;
   };
@@ -162,9 +202,10 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
         noteHeld();
         if (sc.cls === L_RECORD && (sc.kind === 'kprobe' || sc.kind === 'kretprobe') && sc.decoded === undefined && hasOpenString(text, sc.argsS, sc.payE)) {
           held = { text: text.slice(pos, nl), parts: 1 };
-        } else noteIrwsem(sc, votes, dap);
+        } else noteIrwsem(sc, votes, dap, sites);
       }
       losses.note(sc, st.line);
+      cpus.note(sc, st.line);
       if (sc.cls === L_MARKER && sc.marker === 'new_capture') late.restart();
       else late.note(sc, st.line);
       sc.text = '';
@@ -186,8 +227,9 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
         fillScan(sc, d);
         entries.note(sc, st);
         rwsems.note(sc, st.line);
-        noteIrwsem(sc, votes, dap);
+        noteIrwsem(sc, votes, dap, sites);
         losses.note(sc, st.line);
+        cpus.note(sc, st.line);
         sc.text = '';
       }
       continue;
@@ -220,5 +262,5 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   return { shortfall: entries.shortfall(st, cut, uncounted), neverReleased: rwsems.neverReleased(),
     neverReleasedIn: { R: rwsems.neverReleasedIn('R'), W: rwsems.neverReleasedIn('W') }, irwsemOffset: votes.best(),
     slowLookups: votes.slowLookups, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
-    lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result() };
+    lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result(), cpusLeftOut: cpus.leftOut(st) };
 }

@@ -137,10 +137,16 @@ export async function* readFtrace(
   };
 
   const wants = (name: string, kind: Parameters<FtraceMapping['wants']>[1]): boolean => mapping.wants(name, kind);
+  // What the capture probes is known from the first record of each probe on (besides the probe
+  // definitions and the first part of the input, noted before any event): the events before that
+  // record are judged without it. The batch ends before that record, so that no event is judged
+  // with what a later record of the same batch shows, and the verdicts do not depend on how the
+  // input came in chunks (a file, a pipe, gzip or xz).
+  const probed = new Set<string>();
   for await (const items of readFtraceRecords(input, {
     file: opts.file, wanted: wants, onDiagnostic: opts.onDiagnostic, stats: raw,
     reorderWindowNs: opts.reorderWindowNs, reorderWindowTicks: opts.reorderWindowTicks, maxLineBytes: opts.maxLineBytes, maxDiagnostics: opts.maxDiagnostics,
-    leafFunctions: opts.leafFunctions, onProbed: opts.onProbed, returnProbes: opts.returnProbes, probeSites: opts.probeSites,
+    leafFunctions: opts.leafFunctions, returnProbes: opts.returnProbes, probeSites: opts.probeSites,
     lossStarts: opts.lossStarts, overwrittenUntil: opts.overwrittenUntil,
   })) {
     for (const it of items) {
@@ -151,6 +157,14 @@ export async function* readFtrace(
         stats.gaps++;
         batch.push(gapItem(it));
         continue;
+      }
+      if ((it.kind === 'kprobe' || it.kind === 'kretprobe') && it.probedSym !== undefined && !it.returnMissed && opts.onProbed !== undefined) {
+        const key = it.kind === 'kprobe' ? 'p' + it.probedSym : 'r' + it.probedSym;
+        if (!probed.has(key)) {
+          probed.add(key);
+          if (batch.length > 0) { yield batch; batch = []; }
+          opts.onProbed(it.kind, it.probedSym);
+        }
       }
       const v = ctx.view(it.pid, it.cpu);
       v.lastCpu = it.cpu;
