@@ -24,7 +24,8 @@ import { LostState } from './lost-state.js';
 import { rulesAfterGap } from './rules-after-gap.js';
 import { Explainer, objectParts, verdictKey, type Verdict } from './explain.js';
 import { sortBy, sortStrings } from './sort-small.js';
-import { PartTable, scalarCode } from './part-table.js';
+import { PartTable } from './part-table.js';
+import { scalarCode } from '../values/scalar-code.js';
 import { stateAbstraction, type StateAbstraction } from '../analysis/state-abstraction.js';
 
 export type { Verdict };

@@ -6,33 +6,7 @@
  * end to end in one typed array and compared whole on a hash match, so no string is made, hashed
  * or kept per part.
  */
-import type { Scalar } from '../values/event.js';
-
-const STRING_CODES = new Map<string, number>();
-const NUMBER_CODES = new Map<number, number>();
-
-/**
- * A scalar's number, the same for the whole process: strings and numbers are numbered apart (as
- * met), `null`, `true` and `false` have their own, so that no two distinct scalars share one.
- */
-export function scalarCode(x: Scalar | undefined): number {
-  if (typeof x === 'string') {
-    let c = STRING_CODES.get(x);
-    if (c === undefined) { c = 4 + 2 * STRING_CODES.size; STRING_CODES.set(x, c); }
-    return c;
-  }
-  if (typeof x === 'number') {
-    let c = NUMBER_CODES.get(x);
-    if (c === undefined) { c = 5 + 2 * NUMBER_CODES.size; NUMBER_CODES.set(x, c); }
-    return c;
-  }
-  if (x === undefined) return 0;
-  if (x === null) return 1;
-  if (x === true) return 2;
-  if (x === false) return 3;
-  throw new Error(`internal: a digest part holds ${typeof x}, which is not a scalar`);
-}
-
+import { doubled } from '../values/open-slots.js';
 /** Lists of numbers, each numbered as first met (`id`). */
 export class PartTable {
   /** The list being written (`start`, `put`), then numbered by `id`. */
@@ -122,21 +96,6 @@ export class PartTable {
   }
 
   private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2);
-    const hashes = new Int32Array(slots.length);
-    const ids = new Int32Array(slots.length);
-    const mask = slots.length - 1;
-    for (let j = 0; j < this.slots.length; j++) {
-      const at = this.slots[j]!;
-      if (at === 0) continue;
-      let i = this.hashes[j]! & mask;
-      while (slots[i] !== 0) i = (i + 1) & mask;
-      slots[i] = at;
-      hashes[i] = this.hashes[j]!;
-      ids[i] = this.ids[j]!;
-    }
-    this.slots = slots;
-    this.hashes = hashes;
-    this.ids = ids;
+    ({ slots: this.slots, hashes: this.hashes, ids: this.ids } = doubled({ slots: this.slots, hashes: this.hashes, ids: this.ids }));
   }
 }

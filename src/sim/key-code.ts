@@ -3,31 +3,7 @@
  * written as its number, and a key is a string of those numbers (`KeyWriter`). Model states
  * (`stateKey`) and the events of a monitor transition (`eventsKey`) are keyed this way.
  */
-
-/**
- * Every string and number a state holds, numbered as met (the numbers only need to stay fixed
- * within one process): a key is a short string of these numbers, not of the names themselves.
- * Strings and numbers number apart, and `undefined`, `null`, `true` and `false` have numbers of
- * their own, so that `null`, `"null"`, `1` and `"1"` stay apart.
- */
-const STRING_CODES = new Map<string, number>();
-const NUMBER_CODES = new Map<number, number>();
-export function code(x: unknown): number {
-  if (typeof x === 'string') {
-    let c = STRING_CODES.get(x);
-    if (c === undefined) { c = 4 + 2 * STRING_CODES.size; STRING_CODES.set(x, c); }
-    return c;
-  }
-  if (typeof x === 'number') {
-    let c = NUMBER_CODES.get(x);
-    if (c === undefined) { c = 5 + 2 * NUMBER_CODES.size; NUMBER_CODES.set(x, c); }
-    return c;
-  }
-  return x === undefined ? 0 : x === null ? 1 : x === true ? 2 : x === false ? 3 : unkeyable(x);
-}
-function unkeyable(x: unknown): never {
-  throw new Error(`internal: a key holds ${typeof x}, which has no key`);
-}
+import { scalarCode } from '../values/scalar-code.js';
 
 /**
  * Appends the numbers of a key, each as one UTF-16 unit below 0x8000, else two, the first marked (a
@@ -43,7 +19,7 @@ export class KeyWriter {
     if (n < 0x8000) this.buffer[this.length++] = n;
     else { this.buffer[this.length++] = 0x8000 | (n >>> 15); this.buffer[this.length++] = n & 0x7fff; }
   }
-  value(x: unknown): void { this.put(code(x)); }
+  value(x: unknown): void { this.put(scalarCode(x)); }
   /**
    * Holds one unit for a count written after what it counts (`fill`), so that a record is walked
    * once, not once to count and once to write; returns where it is.
@@ -111,7 +87,7 @@ export function writeEventsKey(w: KeyWriter, prefix: number, events: readonly ob
     for (const name in e) {
       w.value(name);
       const v = (e as Record<string, unknown>)[name];
-      if (typeof v !== 'object' || v === null) { w.put(code(v) + 1); continue; }
+      if (typeof v !== 'object' || v === null) { w.put(scalarCode(v) + 1); continue; }
       w.put(0);
       let m = 0;
       for (const _ in v) m++;

@@ -5,6 +5,7 @@
  * collector walked at every full collection, and each lookup first built the string. Keys are
  * compared unit by unit on a hash match, so two keys are one entry exactly when they are equal.
  */
+import { doubled } from '../values/open-slots.js';
 import type { KeyWriter } from './key-code.js';
 
 export class KeySet {
@@ -113,22 +114,6 @@ export class KeySet {
   }
 
   private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2);
-    const hashes = new Int32Array(slots.length);
-    const ids = new Int32Array(slots.length);
-    const mask = slots.length - 1;
-    for (let j = 0; j < this.slots.length; j++) {
-      const at = this.slots[j]!;
-      if (at === 0) continue;
-      const h = this.hashes[j]!;
-      let i = h & mask;
-      while (slots[i] !== 0) i = (i + 1) & mask;
-      slots[i] = at;
-      hashes[i] = h;
-      ids[i] = this.ids[j]!;
-    }
-    this.slots = slots;
-    this.hashes = hashes;
-    this.ids = ids;
+    ({ slots: this.slots, hashes: this.hashes, ids: this.ids } = doubled({ slots: this.slots, hashes: this.hashes, ids: this.ids }));
   }
 }
