@@ -97,12 +97,11 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
       const coverage = new ProbeCoverage();
       const { kernelFunctions } = ctx.capture;
       if (kernelFunctions !== undefined) coverage.setPresent(kernelFunctions);
-      // (as lock ids: a lock is named by its rwsem's address minus the spec's i_rwsem offset)
       const off = spec.params.get('i_rwsem_offset')?.value;
       if (unreleased !== undefined && unreleased.size > 0 && typeof off === 'number') {
-        coverage.setUnreleased([...unreleased.keys()].map((sem) => BigInt.asUintN(64, sem - BigInt(off))));
+        coverage.setUnreleased(lockIds(unreleased, off));
         // Never silent: say which locks the rules cannot judge, and where the first is taken.
-        const [firstSem, firstLine] = [...unreleased.entries()].reduce((a, b) => (b[1] < a[1] ? b : a));
+        const [firstSem, firstLine] = firstTaken(unreleased);
         const n = unreleased.size;
         diag(warning('KV320', `${n} rwsem${n === 1 ? ' is' : 's are'} taken and never released anywhere in this capture (first: `
           + `sem=0x${firstSem.toString(16)}, taken at line ${firstLine}): their releases are filtered out or lost, so the lock rules `
@@ -115,9 +114,9 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
         for (const mode of ['R', 'W'] as const) {
           const locks = partly[mode];
           if (locks.size === 0) continue;
-          coverage.setUnreleasedIn(mode, [...locks.keys()].map((sem) => BigInt.asUintN(64, sem - BigInt(off))));
+          coverage.setUnreleasedIn(mode, lockIds(locks, off));
           // Never silent: which holds the rules cannot follow, and where the first is taken.
-          const [firstSem, firstLine] = [...locks.entries()].reduce((a, b) => (b[1] < a[1] ? b : a));
+          const [firstSem, firstLine] = firstTaken(locks);
           const n = locks.size;
           const [taken, release, other] = mode === 'R' ? ['shared', 'up_read', 'up_write'] : ['exclusive', 'up_write', 'up_read'];
           diag(warning('KV327', `${n} rwsem${n === 1 ? ' is' : 's are'} taken ${taken} and never released by ${release} anywhere in this `
@@ -313,6 +312,16 @@ export interface FtraceSourceOptions {
   /** The reorder window, wider than the default for a file whose records come late (crossCpuOrder). */
   reorderWindowNs?: number;
   reorderWindowTicks?: number;
+}
+
+/** Rwsem addresses (→ line) as the spec's lock ids: a lock is named by its rwsem's address minus the i_rwsem offset. */
+function lockIds(sems: Map<bigint, number>, offset: number): bigint[] {
+  return [...sems.keys()].map((sem) => BigInt.asUintN(64, sem - BigInt(offset)));
+}
+
+/** The rwsem (address, line) of a non-empty map of rwsems → lines taken first. */
+function firstTaken(sems: Map<bigint, number>): [bigint, number] {
+  return [...sems.entries()].reduce((a, b) => (b[1] < a[1] ? b : a));
 }
 
 /** The spec's mappings as the reader's mapping interface. */
