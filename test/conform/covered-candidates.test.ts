@@ -7,8 +7,7 @@
  * damaged and cut) and on busy excerpts of real captures; covers() holds only where every state of
  * the covered candidate is one of the other's.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -23,7 +22,7 @@ import { listChooser } from '../../src/sim/chooser.js';
 import { toNdjsonLine } from '../../src/sim/ndjson-writer.js';
 import { simulate } from '../../src/sim/simulate.js';
 import type { DAddCiShape, LockOrder } from '../../src/sim/state.js';
-import { damaged } from './helpers.js';
+import { damaged, excerpt } from './helpers.js';
 
 const specs = new SpecSet([bundledSpecDir()], {});
 const dir = mkdtempSync(join(tmpdir(), 'kinv-covered-'));
@@ -90,12 +89,6 @@ async function compare(path: string, order: LockOrder, shapes: DAddCiShape[]): P
     expect(a.candidates, `${path}: event ${a.index}`).toBeLessThanOrEqual(b.candidates);
   }
   return { reduced: reduced.took, unreduced: unreduced.took, report: reduced.report };
-}
-
-/** The header of a capture (less its count of entries), then lines `from` to `to`. */
-function excerpt(capture: string, from: number, to: number): string[] {
-  const lines = gunzipSync(readFileSync(capture)).toString('latin1').split('\n');
-  return [...lines.slice(0, 12).filter((l) => !l.includes('entries-in-buffer')), ...lines.slice(from, to)];
 }
 
 describe('kinv conform: covered candidates and undecided grants', () => {

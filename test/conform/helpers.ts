@@ -1,4 +1,6 @@
 /** What the conform tests share: the bundled spec, a conformance run of each shape, its verdicts in brief. */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { expect } from 'vitest';
 import { bundledSpecDir } from '../../src/analysis/load.js';
 import { SpecSet } from '../../src/checker/spec-set.js';
@@ -35,4 +37,10 @@ export function damaged(lines: string[], damage: { kind: 'none' | 'drop' | 'move
   const [line] = out.splice(at, 1);
   if (damage.kind === 'move') out.splice(Math.min(out.length, at + 1 + (damage.by % 4)), 0, line!);
   return out;
+}
+
+/** The header of a capture (less its count of entries), then lines `from` to `to`. */
+export function excerpt(capture: string, from: number, to: number): string[] {
+  const lines = gunzipSync(readFileSync(capture)).toString('latin1').split('\n');
+  return [...lines.slice(0, 12).filter((l) => !l.includes('entries-in-buffer')), ...lines.slice(from, to)];
 }

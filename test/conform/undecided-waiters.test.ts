@@ -7,8 +7,7 @@
  * damaged, and on excerpts of busy real captures; and the undecided ones keep a busy directory's
  * candidates under the bound where the eager ones are not.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -22,6 +21,7 @@ import { listChooser } from '../../src/sim/chooser.js';
 import { toNdjsonLine } from '../../src/sim/ndjson-writer.js';
 import { simulate } from '../../src/sim/simulate.js';
 import type { DAddCiShape, LockOrder } from '../../src/sim/state.js';
+import { excerpt } from './helpers.js';
 
 const specs = new SpecSet([bundledSpecDir()], {});
 const dir = mkdtempSync(join(tmpdir(), 'kinv-undecided-'));
@@ -32,12 +32,6 @@ async function run(path: string, order: LockOrder, limits: Partial<SearchLimits>
   const r = await conformTraceFile(path, specs, { shapes: SHAPES, order, limits });
   if (r === undefined) throw new Error(`${path} unreadable`);
   return r;
-}
-
-/** The header of a capture (less its count of entries), then lines `from` to `to`. */
-function excerpt(capture: string, from: number, to: number): string[] {
-  const lines = gunzipSync(readFileSync(capture)).toString('latin1').split('\n');
-  return [...lines.slice(0, 12).filter((l) => !l.includes('entries-in-buffer')), ...lines.slice(from, to)];
 }
 
 describe('kinv conform: undecided waiters', () => {
