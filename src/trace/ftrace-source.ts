@@ -148,6 +148,17 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
         'check the capture of every CPU: the `trace` file, `trace_pipe`, or the per-CPU files merged by timestamp'));
         const gap: TraceGap = { kind: 'gap', reason: 'CPUs left out', lasting: true, seq: 0, file: ctx.file, line: left.line };
         source = startsWithLoss(source, gap, ctx.stats);
+      } else if (ahead?.onlyCpu0 !== undefined && spec.params.get('every_cpu')?.value !== true) {
+        // CPU 0's own file of a bigger machine reads exactly like a one-CPU machine's trace_pipe, and
+        // in it a task that moved to another CPU seems to keep what it released there.
+        diag(error('KV328', 'every record comes from CPU 0 and the capture has no header: it is a one-CPU machine\'s capture, '
+          + 'or CPU 0\'s own file of a machine with more (per_cpu/cpu0/trace_pipe, `perf record -C 0`), where a task that ran on '
+          + 'another CPU lost its records there; which cannot be told, so no task\'s state is known anywhere in this file',
+        { at: { source: ctx.file, line: ahead.onlyCpu0.line, column: 1 } },
+        'if it holds every CPU\'s records (a one-CPU machine, or only CPU 0 had any), say so with --param every_cpu=true; '
+          + 'otherwise check the capture of every CPU (trace_pipe, or the trace file with its header)'));
+        const gap: TraceGap = { kind: 'gap', reason: 'CPUs other than 0 may be left out', lasting: true, seq: 0, file: ctx.file, line: ahead.onlyCpu0.line };
+        source = startsWithLoss(source, gap, ctx.stats);
       } else if (order.unknown !== undefined) source = startsWithLoss(source, order.unknown, ctx.stats);
       else if (short !== undefined) {
         const n = short.promised - short.counted;

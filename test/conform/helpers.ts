@@ -9,8 +9,10 @@ import type { DAddCiShape, LockOrder } from '../../src/sim/state.js';
 
 const specs = new SpecSet([bundledSpecDir()], {});
 
-export async function conform(path: string, shapes: DAddCiShape[] = SHAPES, order: LockOrder = 'current'): Promise<ConformReport> {
-  const r = await conformTraceFile(path, specs, { shapes, order });
+/** `kinv conform` of `path` with each of `shapes`, `params` the `--param` values given. */
+export async function conform(path: string, shapes: DAddCiShape[] = SHAPES, order: LockOrder = 'current',
+  params: Record<string, string> = {}): Promise<ConformReport> {
+  const r = await conformTraceFile(path, Object.keys(params).length === 0 ? specs : new SpecSet([bundledSpecDir()], params), { shapes, order, params });
   if (r === undefined) throw new Error(`${path} unreadable`);
   return r;
 }

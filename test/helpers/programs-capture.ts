@@ -9,16 +9,25 @@ import type { Diagnostic } from '../../src/diag/diagnostic.js';
 import { parseFunctionList, parseProbeDefinitions } from '../../src/trace/coverage.js';
 
 export const PROGRAMS = 'traces/kernel-programs';
-const specs = new SpecSet([], {});
+const specSets = new Map<string, SpecSet>();
+/** The bundled spec with `--param` values `params`, loaded once per set of values. */
+export function specsWith(params: Record<string, string>): SpecSet {
+  const key = JSON.stringify(params);
+  let s = specSets.get(key);
+  if (s === undefined) specSets.set(key, s = new SpecSet([], params));
+  return s;
+}
 
 /**
  * `kinv check --all` of `path`, with capture `capture`'s probes and functions declared when it is
  * given; each error diagnostic is pushed to `errors` as its code and line, and every diagnostic goes to `onDiagnostic`.
+ * `params` are the `--param` values given.
  */
 export async function checkWithCapture(path: string, capture: string | undefined, errors: string[],
-  onDiagnostic?: (d: Diagnostic) => void): Promise<FileReport> {
-  const r = await checkTraceFile(path, specs, {
+  onDiagnostic?: (d: Diagnostic) => void, params: Record<string, string> = {}): Promise<FileReport> {
+  const r = await checkTraceFile(path, specsWith(params), {
     all: true,
+    params,
     onDiagnostic: (d) => { if (d.severity === 'error') errors.push(`${d.code} ${d.at?.line ?? ''}`); onDiagnostic?.(d); },
     ...(capture === undefined ? {} : {
       probes: parseProbeDefinitions(readFileSync(join(PROGRAMS, capture, 'kprobe_events'), 'latin1')).probes,

@@ -2,7 +2,9 @@
  * A capture of some CPUs only: tasks move between CPUs, so a task's records on the CPUs left out
  * are missing from its history (it seems to keep a lock it released there, or to release one it
  * took there). kinv says so (KV326) and judges no task, where the capture shows it for certain:
- * one CPU's `trace_pipe` other than CPU 0's, and a `trace-cmd report --cpu`.
+ * one CPU's `trace_pipe` other than CPU 0's, and a `trace-cmd report --cpu`. CPU 0's own
+ * `trace_pipe` reads exactly like a one-CPU machine's: judged only when the user says the capture
+ * holds every CPU's records (`--param every_cpu=true`), KV328 otherwise.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +39,46 @@ describe('one CPU\'s trace_pipe (6.1-full, CPU 1\'s records, no header)', () => 
     const r = await checkWithCapture(writeLog(tmp, 'cpu1-trace.txt', [...all.filter((l) => l.startsWith('#')), ...lines]), undefined, errors);
     expect(errors).toEqual(['KV316 3']);
     expect(r.violations).toBe(0);
+  });
+});
+
+describe('CPU 0\'s trace_pipe (6.1-full, CPU 0\'s records, no header)', () => {
+  const all = captureLines('6.1-full');
+  const lines = all.filter(onCpu(0));
+  const evaluated = (r: { evaluated: Record<string, number> }): number => Object.values(r.evaluated).reduce((a, b) => a + b, 0);
+
+  it('cannot be told from a one-CPU machine\'s: KV328 at its first record, no violation, no task judged', async () => {
+    expect(lines.length).toBeGreaterThan(40_000);
+    expect(all.filter((l) => !l.startsWith('#')).length).toBeGreaterThan(lines.length + 40_000);
+    const errors: string[] = [];
+    const r = await checkWithCapture(writeLog(tmp, 'cpu0.txt', lines), undefined, errors);
+    expect(errors).toEqual(['KV328 1']);
+    expect(found(r).filter(([k]) => k === 'violation')).toEqual([]);
+    expect(evaluated(r)).toBe(0);
+  });
+
+  it('said to hold every CPU\'s records, it is judged as a one-CPU machine\'s: the tasks that moved to CPU 1 give the false violations', async () => {
+    const errors: string[] = [];
+    const r = await checkWithCapture(writeLog(tmp, 'cpu0-every.txt', lines), undefined, errors, undefined, { every_cpu: 'true' });
+    expect(errors).toEqual([]);
+    // lkwork-603 takes 0x…586b0 exclusive on CPU 0 (its line 518) and releases it on CPU 1: lkwork-605's
+    // exclusive acquisitions of it on CPU 0 seem to break mutual exclusion
+    const first = found(r).filter(([k]) => k === 'violation')[0];
+    expect(first).toEqual(['violation', 'mutual_exclusion', 1075]);
+    expect(r.violations).toBe(25);
+  });
+
+  it('is judged without the parameter when it keeps its header, or shows another CPU\'s records', async () => {
+    const header = all.filter((l) => l.startsWith('# tracer:'));
+    const headed: string[] = [];
+    const withHeader = await checkWithCapture(writeLog(tmp, 'cpu0-tracer.txt', [...header, ...lines]), undefined, headed);
+    expect(headed).toEqual([]);
+    expect(evaluated(withHeader)).toBeGreaterThan(1000);
+    const both: string[] = [];
+    const whole = await checkWithCapture(writeLog(tmp, 'cpus01.txt', all.filter((l) => !l.startsWith('#'))), undefined, both);
+    expect(both).toEqual([]);
+    expect(whole.violations).toBe(0);
+    expect(evaluated(whole)).toBeGreaterThan(1000);
   });
 });
 

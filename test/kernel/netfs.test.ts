@@ -33,10 +33,14 @@ import { checkWithCapture, excerpt, expectCleanStockCapture, found, writeLog } f
 
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-netfs-'));
 
+// Each excerpt is one task's lines, all from CPU 0 and without the capture's header: it is taken as
+// the whole machine's capture, as a one-CPU machine's trace_pipe would be (KV328 otherwise).
+const EVERY_CPU = { every_cpu: 'true' };
+
 let errors: string[] = [];
 async function check(path: string, capture?: string): Promise<FileReport> {
   errors = [];
-  return checkWithCapture(path, capture, errors);
+  return checkWithCapture(path, capture, errors, undefined, EVERY_CPU);
 }
 
 const write = (name: string, lines: string[]): string => writeLog(tmp, name, lines);
@@ -95,7 +99,7 @@ describe('6.1-netfs: a stale hit in __lookup_slow, revalidated, invalidated and 
     const { lines, at } = excerpt(capture, [[pid, from, to]]);
     expect(lines[at.get(15650)! - 1]).toContain('<- fuse_dentry_revalidate) ret=0x0');
     expect(lines[at.get(15653)! - 1]).toContain(' dap: (d_alloc_parallel+0x0/0x3f0) parent=0xff2c9ed5c3a1f9c0');
-    const r = await conform(write('revalidate.txt', lines));
+    const r = await conform(write('revalidate.txt', lines), undefined, undefined, EVERY_CPU);
     expect(verdicts(r)).toEqual({ mainline: ['conforms'], draft: ['conforms'], fixed: ['conforms'] });
     expect(r.directories).toBe(1);
     expect(r.unshownLookupDirs).toBe(0);
@@ -123,7 +127,7 @@ describe('6.1-netfs: a readdir that primes the dcache (FUSE readdirplus)', () =>
   it('conforms: the readdir\'s hold is judged, its allocations under it (which the model has not) are not', async () => {
     const { lines, at } = excerpt(capture, [[pid, from, to]]);
     expect(lines[at.get(157704)! - 1]).toContain('dap_ret: (fuse_readdir_uncached+0x3f1/0x7f0 [fuse] <- d_alloc_parallel)');
-    const r = await conform(write('readdirplus.txt', lines));
+    const r = await conform(write('readdirplus.txt', lines), undefined, undefined, EVERY_CPU);
     expect(verdicts(r)).toEqual({ mainline: ['conforms'], draft: ['conforms'], fixed: ['conforms'] });
     // the two d_alloc_parallel calls and returns and the in-lookup end between the lock events
     expect(r.primingReaddirEvents).toBe(5);

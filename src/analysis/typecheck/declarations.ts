@@ -14,7 +14,7 @@ import { bindDomain, checkFreshName } from './quantifiers.js';
 import { stmts } from './statements.js';
 
 /** Parameters kinv itself reads (the ftrace reader), so a spec may declare them without using them. */
-export const HOST_PARAMS: ReadonlySet<string> = new Set(['ftrace_leaf_functions']);
+export const HOST_PARAMS: ReadonlySet<string> = new Set(['ftrace_leaf_functions', 'every_cpu']);
 
 export function checkParamsUsed(cx: Checker): void {
   for (const [name, p] of cx.d.params) {

@@ -14,13 +14,17 @@
  *   (`--cpu`).
  * A tracefs `trace` file (with its header) is held to the entries its header counts over every CPU
  * instead (promise.ts: `per_cpu/cpuN/trace` prints the whole buffer's count). A capture without a
- * header whose records all come from CPU 0 cannot tell a one-CPU machine from CPU 0's own file;
- * it is judged as a whole machine's.
+ * header whose records all come from CPU 0 cannot tell a one-CPU machine from CPU 0's own file
+ * (`per_cpu/cpu0/trace_pipe`): `onlyCpu0` says so, and the reader judges it only when the user says
+ * the machine has one CPU.
  */
 import { L_RECORD, type LineScan, type SniffState } from './line.js';
 
 /** CPUs a capture leaves out: the CPUs (ascending), why, and the line of its first record. */
 export interface CpusLeftOut { cpus: number[]; why: string; line: number }
+
+/** A capture without a header whose records all come from CPU 0: the line of its first record. */
+export interface OnlyCpu0 { line: number }
 
 export class CpuCover {
   private readonly seen = new Set<number>();
@@ -36,6 +40,15 @@ export class CpuCover {
     if (sc.cpu < 0) { this.uncounted = true; return; }
     if (this.firstLine === 0) this.firstLine = line;
     this.seen.add(sc.cpu);
+  }
+
+  /**
+   * Whether the capture, once it is all read, has no header and shows records of CPU 0 only: a
+   * one-CPU machine's whole capture, or CPU 0's file of a machine with more.
+   */
+  onlyCpu0(st: SniffState): OnlyCpu0 | undefined {
+    if (this.uncounted || this.decoded || st.traceCmd || st.tracer !== undefined || st.entries !== undefined || st.latency) return undefined;
+    return this.seen.size === 1 && this.seen.has(0) ? { line: this.firstLine } : undefined;
   }
 
   /** The CPUs left out of the capture, once it is all read; undefined when none certainly is. */

@@ -12,7 +12,7 @@ import { hasOpenString, parseKeyValues } from './payload.js';
 import { EntriesCount, type EntriesPromise } from './promise.js';
 import { RwsemReleases, type LockMode, type SiteNames } from './unreleased.js';
 import { LatenessMeter, type Lateness } from './lateness.js';
-import { CpuCover, type CpusLeftOut } from './cpus.js';
+import { CpuCover, type CpusLeftOut, type OnlyCpu0 } from './cpus.js';
 
 export interface ReadAhead {
   /** The header's promise when the log holds fewer entries, else undefined. */
@@ -46,6 +46,8 @@ export interface ReadAhead {
   lateness: Lateness | undefined;
   /** CPUs whose records the capture certainly leaves out (cpus.ts), if any. */
   cpusLeftOut: CpusLeftOut | undefined;
+  /** Set when the capture has no header and records of CPU 0 only (cpus.ts onlyCpu0). */
+  onlyCpu0: OnlyCpu0 | undefined;
 }
 
 /** A lost-events marker: its line, its CPU, and the events it says were lost (when it says). */
@@ -262,5 +264,6 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   return { shortfall: entries.shortfall(st, cut, uncounted), neverReleased: rwsems.neverReleased(),
     neverReleasedIn: { R: rwsems.neverReleasedIn('R'), W: rwsems.neverReleasedIn('W') }, irwsemOffset: votes.best(),
     slowLookups: votes.slowLookups, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
-    lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result(), cpusLeftOut: cpus.leftOut(st) };
+    lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result(),
+    cpusLeftOut: cpus.leftOut(st), onlyCpu0: cpus.onlyCpu0(st) };
 }
