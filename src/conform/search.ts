@@ -18,7 +18,7 @@ import { UndecidedWaiter, acquire, acquired, beforeWriterSteal, noReaders, relea
 import { step } from '../sim/model.js';
 import type { Chooser } from '../sim/chooser.js';
 import {
-  LOOKUP_SHARED, type DAddCiShape, type DirSpec, type LockOrder, type Mode, type ModelState, type Op, type OpKind, type RwsemState, type Scenario,
+  LOOKUP_SHARED, recordWith, recordWithout, type DAddCiShape, type DirSpec, type LockOrder, type Mode, type ModelState, type Op, type OpKind, type RwsemState, type Scenario,
   type TaskSpec, type TaskState,
 } from '../sim/state.js';
 import { TaskStep, dcacheKey } from '../sim/task-step.js';
@@ -172,7 +172,8 @@ export class DirSearch {
       faults: { allocFail: obs.allocFailures, exactHashed: false }, handoff: true,
     };
     const s: ModelState = {
-      locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: {}, inLookup: {}, dentryKey: {}, tasks: [], nextId: 100, seq: 0,
+      locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: record(), inLookup: record(), dentryKey: record(), tasks: [], nextId: 100,
+      seq: 0,
     };
     this.cands = [{ sc: withTasks(sc, [], this.general), s, kind: [], held: [], pend: [], req: [] }];
     this.base = this.cands;
@@ -728,7 +729,7 @@ export class DirSearch {
     const out: { cand: Candidate; events: TraceEvent[] }[] = [];
     const kind = c.kind[i]!;
     if ((kind === 'lockR' || kind === 'lockW') && c.held[i] && !rwsemStepNext(c.s, i) && c.s.tasks[i]!.status === 'run') {
-      for (const r of this.resolve(c, i, kind === 'lockR' ? 'R' : 'W')) out.push(...this.stepAll(r, i, o, true));
+      for (const r of this.resolve(c, i, kind === 'lockR' ? 'R' : 'W', this.inPlace(owned))) out.push(...this.stepAll(r, i, o, true));
       return out;
     }
     const asIs = (): Candidate => clone(c, this.own(i));
@@ -758,11 +759,13 @@ export class DirSearch {
 
   /**
    * A session that has taken the lock in `mode`, as each operation that begins so: the model's
-   * routine at the point after its lock (as task:start and the routine's lock step leave it), or a hold.
+   * routine at the point after its lock (as task:start and the routine's lock step leave it), or a
+   * hold. `inPlace`: `c` may be changed (see stepAll), and is the last of them.
    */
-  private resolve(c: Candidate, i: number, mode: Mode): Candidate[] {
-    return AFTER_LOCK[this.order][mode].map((kind) => {
-      const d = clone(c, this.own(i));
+  private resolve(c: Candidate, i: number, mode: Mode, inPlace: boolean): Candidate[] {
+    const kinds = AFTER_LOCK[this.order][mode];
+    return kinds.map((kind, k) => {
+      const d = inPlace && k === kinds.length - 1 ? c : clone(c, this.own(i));
       d.kind[i] = kind;
       if (!isOp(kind)) return d;
       const t = d.s.tasks[i]!;
@@ -783,7 +786,7 @@ export class DirSearch {
   private shownOfStep(d: Candidate, i: number, raw: TraceEvent[]): TraceEvent[] {
     // Where the capture shows a waited-for hit as a hit, the two are one state: the model treats them alike after the return.
     const v = d.s.tasks[i]?.v;
-    if (v !== undefined && v.dapOutcome === 'W' && !this.obs.showsWaitedOutcome) { changing(d.s.tasks[i]); v.dapOutcome = 'H'; }
+    if (v !== undefined && v.dapOutcome === 'W' && !this.obs.showsWaitedOutcome) v.dapOutcome = 'H';
     const shown: TraceEvent[] = [];
     for (const e of raw) if (inScope(e) && this.obs.shows(e.ev, e.fn)) shown.push(this.asShown(e));
     if (d.req[i] && shown[0]?.ev === 'acq_req') { shown.shift(); d.req[i] = 0; }
@@ -797,7 +800,6 @@ export class DirSearch {
 
   /** One step of a task: a hold's lock or unlock, else the simulator's step. */
   private stepTask(c: Candidate, i: number, ch: Chooser, out: TraceEvent[]): void {
-    changing(c.s.tasks[i]);
     const kind = c.kind[i]!;
     const sc = c.sc;
     if (isOp(kind)) {
@@ -940,12 +942,18 @@ function taskSpec(t: TaskSpec, frozen: boolean): TaskSpec {
 
 /** `sc` with `tasks` (each made by taskSpec); `frozen`: frozen but for its directories (the environment the search sets). */
 function withTasks(sc: Scenario, tasks: TaskSpec[], frozen: boolean): Scenario {
-  return frozen ? Object.freeze({ ...sc, tasks: Object.freeze(tasks) as TaskSpec[] }) : { ...sc, tasks };
+  if (frozen) return Object.freeze({ ...sc, tasks: Object.freeze(tasks) as TaskSpec[] });
+  // Written out, every part named (a part added to Scenario fails to compile here): a spread with
+  // one part replaced takes about fifteen times as long.
+  const out = {
+    dirs: sc.dirs, tasks, dAddCi: sc.dAddCi, order: sc.order, faults: sc.faults, handoff: sc.handoff, spin: sc.spin,
+  } satisfies Record<keyof Scenario, unknown>;
+  return out as Scenario;
 }
 
 function withHashed(c: Candidate, key: string, own: number): Candidate {
   const d = clone(c, own);
-  d.s.hashed[key] = `D${d.s.nextId++}`;
+  d.s.hashed = recordWith(d.s.hashed, key, `D${d.s.nextId++}`);
   return d;
 }
 
@@ -953,7 +961,14 @@ function withHashed(c: Candidate, key: string, own: number): Candidate {
 function removeTask(c: Candidate, i: number, inPlace: boolean, own: number, frozen: boolean): Candidate {
   const d = inPlace ? c : clone(c, own);
   const pid = d.s.tasks[i]!.pid;
-  for (const [k, il] of Object.entries(d.s.inLookup)) if (il.owner === pid) { delete d.s.inLookup[k]; delete d.s.dentryKey[il.dentry]; }
+  // Replaced, not changed: copies share the dcache records (see clone).
+  const inLookup = d.s.inLookup;
+  for (const k in inLookup) {
+    const il = inLookup[k]!;
+    if (il.owner !== pid) continue;
+    d.s.inLookup = recordWithout(d.s.inLookup, k);
+    d.s.dentryKey = recordWithout(d.s.dentryKey, il.dentry);
+  }
   d.s.tasks.splice(i, 1);
   d.sc = withTasks(d.sc, d.sc.tasks.filter((_, k) => k !== i), frozen);
   d.kind.splice(i, 1);
@@ -1003,9 +1018,10 @@ const NONE = -1;
  * a shared one is never changed. The copy is written out (no Object.entries, no array
  * callbacks). The scenario and the pending events are shared: the model only reads the scenario,
  * and the search replaces what it changes of either (setOp; a task's list of pending events is
- * replaced, never changed in place). So are the entries of a lock's queue and of the in-lookup
- * names, which the model replaces, never changes (as the simulator's cloneState shares them), but
- * in a deep copy.
+ * replaced, never changed in place). So are the entries of a lock's queue and the dcache records
+ * (`hashed`, `inLookup`, `dentryKey`: the model replaces them where it changes them, recordWith,
+ * as the simulator's cloneState shares them, and so does the search, withHashed and removeTask),
+ * but in a deep copy.
  */
 export function clone(c: Candidate, own: number): Candidate {
   const s = c.s;
@@ -1016,8 +1032,11 @@ export function clone(c: Candidate, own: number): Candidate {
     for (let q = 0; q < queue.length; q++) queue[q] = own === ALL ? { ...l.queue[q]! } : l.queue[q]!;
     locks[k] = { writer: l.writer, readers: l.readers.slice(), queue, handoff: l.handoff, maybeReaders: l.maybeReaders };
   }
-  const inLookup: ModelState['inLookup'] = record();
-  for (const k in s.inLookup) inLookup[k] = own === ALL ? { ...s.inLookup[k]! } : s.inLookup[k]!;
+  let inLookup = s.inLookup;
+  if (own === ALL) {
+    inLookup = record();
+    for (const k in s.inLookup) inLookup[k] = { ...s.inLookup[k]! };
+  }
   const tasks: TaskState[] = new Array<TaskState>(s.tasks.length);
   for (let j = 0; j < tasks.length; j++) {
     const t = s.tasks[j]!;
@@ -1025,7 +1044,10 @@ export function clone(c: Candidate, own: number): Candidate {
   }
   return {
     sc: c.sc,
-    s: { locks, hashed: copyRecord(s.hashed), inLookup, dentryKey: copyRecord(s.dentryKey), nextId: s.nextId, seq: s.seq, tasks },
+    s: {
+      locks, hashed: own === ALL ? copyRecord(s.hashed) : s.hashed, inLookup, dentryKey: own === ALL ? copyRecord(s.dentryKey) : s.dentryKey, nextId: s.nextId,
+      seq: s.seq, tasks,
+    },
     kind: c.kind.slice(),
     held: c.held.slice(),
     pend: c.pend.slice(),
@@ -1344,30 +1366,13 @@ export function stateHash(c: Candidate): number {
   return h & 0x3fffffff;
 }
 
-/** Where a task state keeps its number (taskHash): a property no spread or JSON copies (not enumerable). */
-const TASK_HASH: unique symbol = Symbol('taskHash');
-
-/** A task state with the number of its parts that sameState compares, once computed (taskHash). */
-type NumberedTask = TaskState & { [TASK_HASH]?: number | undefined };
-
 /**
- * The number of a task's parts that sameState compares, kept on the task state: candidates share
- * the states of the tasks a step did not move (clone, TaskStep.other), so each is numbered once,
- * not once per candidate. A task state is changed in place only by a step of its own task, on a
- * state made for that step (clone, stepAll), and that forgets its number first (changing: in
- * stepTask, shownOfStep); every other change makes a new object, which no spread gives the number.
+ * The number of a task's parts that sameState compares. Computed where it is read, not kept on the
+ * task state: keeping it there (a property no spread copies) cost more than computing it again,
+ * and gave task states two hidden classes, which deoptimised the code that reads them.
  */
 function taskHash(t: TaskState): number {
-  const n = t as NumberedTask;
-  const kept = n[TASK_HASH];
-  if (kept !== undefined) {
-    if (checkingTaskHashes && kept !== taskHashOf(t)) throw new Error(`internal: task ${t.pid}'s number at ${t.pc} is out of date`);
-    return kept;
-  }
-  const h = taskHashOf(t);
-  if (Object.prototype.hasOwnProperty.call(n, TASK_HASH)) n[TASK_HASH] = h;
-  else Object.defineProperty(n, TASK_HASH, { value: h, writable: true, enumerable: false, configurable: false });
-  return h;
+  return taskHashOf(t);
 }
 
 function taskHashOf(t: TaskState): number {
@@ -1387,18 +1392,6 @@ function taskHashOf(t: TaskState): number {
   h = mix(h, v.dciInLookup === undefined ? 2 : v.dciInLookup ? 1 : 0);
   h = mix(h, nullishHash(v.mode));
   return h;
-}
-
-/** A task state is about to be changed in place: the number it keeps is out of date. */
-function changing(t: TaskState | undefined): void {
-  if (t !== undefined && (t as NumberedTask)[TASK_HASH] !== undefined) (t as NumberedTask)[TASK_HASH] = undefined;
-}
-
-let checkingTaskHashes = false;
-
-/** Tests: each number a task state keeps is checked against the state as it is when read (taskHash). */
-export function checkTaskHashes(on: boolean): void {
-  checkingTaskHashes = on;
 }
 
 function mix(h: number, x: number): number {
@@ -1518,6 +1511,8 @@ function sameList<T>(x: readonly T[], y: readonly T[]): boolean {
 }
 
 function sameRecord<T>(x: Record<string, T>, y: Record<string, T>, same: (a: T, b: T) => boolean): boolean {
+  // (copies share the dcache records: see clone)
+  if (x === y) return true;
   const kx = Object.keys(x);
   const ky = Object.keys(y);
   if (kx.length !== ky.length) return false;

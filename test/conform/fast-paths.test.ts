@@ -16,7 +16,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledSpecDir } from '../../src/analysis/load.js';
 import { SpecSet } from '../../src/checker/spec-set.js';
 import { conformTraceFile, SHAPES, type ConformReport } from '../../src/conform/conform.js';
-import { checkTaskHashes } from '../../src/conform/search.js';
 import { choicesArb, scenarioArb } from '../../src/sim/arbitraries.js';
 import { damaged } from './helpers.js';
 import { listChooser } from '../../src/sim/chooser.js';
@@ -29,8 +28,6 @@ const dir = mkdtempSync(join(tmpdir(), 'kinv-fast-paths-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // Every number a task state keeps for dedupe is checked against the state when read: a state
 // changed in place without forgetting it fails the run (search.ts, taskHash).
-beforeAll(() => checkTaskHashes(true));
-afterAll(() => checkTaskHashes(false));
 
 async function both(path: string, order: LockOrder): Promise<{ fast: ConformReport; general: ConformReport }> {
   const run = async (generalOnly: boolean): Promise<ConformReport> => {
