@@ -18,8 +18,8 @@ import { UndecidedWaiter, acquire, acquired, beforeWriterSteal, noReaders, relea
 import { step } from '../sim/model.js';
 import type { Chooser } from '../sim/chooser.js';
 import {
-  LOOKUP_SHARED, recordWith, recordWithout, type DAddCiShape, type DirSpec, type LockOrder, type Mode, type ModelState, type Op, type OpKind, type RwsemState, type Scenario,
-  type TaskSpec, type TaskState,
+  LOOKUP_SHARED, recordWith, recordWithout, type DAddCiShape, type DirSpec, type LockOrder, type Mode, type ModelState, type Op, type OpKind, type RwsemState,
+  type Scenario, type TaskSpec, type TaskState,
 } from '../sim/state.js';
 import { TaskStep, dcacheKey } from '../sim/task-step.js';
 import type { TraceEvent } from '../trace/event.js';
@@ -172,8 +172,8 @@ export class DirSearch {
       faults: { allocFail: obs.allocFailures, exactHashed: false }, handoff: true,
     };
     const s: ModelState = {
-      locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: record(), inLookup: record(), dentryKey: record(), tasks: [], nextId: 100,
-      seq: 0,
+      locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: record(), inLookup: record(), dentryKey: record(), tasks: [],
+      nextId: 100, seq: 0,
     };
     this.cands = [{ sc: withTasks(sc, [], this.general), s, kind: [], held: [], pend: [], req: [] }];
     this.base = this.cands;

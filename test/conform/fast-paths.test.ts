@@ -12,7 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { bundledSpecDir } from '../../src/analysis/load.js';
 import { SpecSet } from '../../src/checker/spec-set.js';
 import { conformTraceFile, SHAPES, type ConformReport } from '../../src/conform/conform.js';
