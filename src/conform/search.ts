@@ -1008,10 +1008,10 @@ function removeTask(c: Candidate, i: number, inPlace: boolean, own: number, froz
   }
   d.s.tasks.splice(i, 1);
   d.sc = withTasks(d.sc, d.sc.tasks.filter((_, k) => k !== i), frozen);
-  d.kind = d.kind.toSpliced(i, 1);
-  d.held = d.held.toSpliced(i, 1);
-  d.pend = d.pend.toSpliced(i, 1);
-  d.req = d.req.toSpliced(i, 1);
+  d.kind = removedAt(d.kind, i);
+  d.held = removedAt(d.held, i);
+  d.pend = removedAt(d.pend, i);
+  d.req = removedAt(d.req, i);
   return d;
 }
 
@@ -1120,6 +1120,13 @@ function ownCopy(t: TaskState): TaskState {
 function withAt<T>(list: readonly T[], i: number, x: T): T[] {
   const r = list.slice();
   r[i] = x;
+  return r;
+}
+
+/** `list` without its element at `i`, as a new array (written out: toSpliced is slower). */
+function removedAt<T>(list: readonly T[], i: number): T[] {
+  const r = new Array<T>(list.length - 1);
+  for (let k = 0, j = 0; k < list.length; k++) if (k !== i) r[j++] = list[k]!;
   return r;
 }
 
@@ -1431,21 +1438,19 @@ function taskHash(t: TaskState): number {
 }
 
 function taskHashOf(t: TaskState): number {
+  // Equal parts give equal numbers; where a part's number is made of less than all of it (the
+  // status and modes by their first letter, the stack by its length, the lock waited for by
+  // whether there is one), states that differ only there are told apart by sameState. The program
+  // point is most of what tells tasks apart; it alone is looked up whole.
   let h = mix(0x85ebca6b, t.pid);
   h = mix(h, constHash(t.pc));
-  h = mix(h, constHash(t.status));
-  h = mix(h, t.waitLock === null ? 0 : constHash(t.waitLock));
-  h = mix(h, t.waitMode === null ? 0 : constHash(t.waitMode));
-  h = mix(h, t.granted ? 1 : 0);
-  const stack = t.stack;
-  h = mix(h, stack.length);
-  for (let k = 0; k < stack.length; k++) h = mix(h, constHash(stack[k]!));
+  h = mix(h, t.status.charCodeAt(0));
+  h = mix(h, (t.waitLock === null ? 0 : 1) | (firstCode(t.waitMode) << 1) | (t.granted ? 1 << 9 : 0) | (t.stack.length << 10));
   const v = t.v;
   h = mix(h, nullishHash(v.name));
-  h = mix(h, nullishHash(v.dapOutcome));
+  h = mix(h, firstCode(v.dapOutcome) | (firstCode(v.mode) << 8)
+    | (v.dciInLookup === undefined ? 2 << 16 : v.dciInLookup ? 1 << 16 : 0));
   h = mix(h, nullishHash(v.exact));
-  h = mix(h, v.dciInLookup === undefined ? 2 : v.dciInLookup ? 1 : 0);
-  h = mix(h, nullishHash(v.mode));
   return h;
 }
 
@@ -1475,6 +1480,11 @@ function constHash(x: string): number {
 }
 
 const CONST_HASH = new Map<string, number>();
+
+/** A string's first character's code, undefined and null alike (as sameState's nullish), 0. */
+function firstCode(x: string | null | undefined): number {
+  return x === undefined || x === null || x.length === 0 ? 0 : x.charCodeAt(0);
+}
 
 /** A string's hash, undefined and null alike (as sameState's nullish). */
 function nullishHash(x: string | null | undefined): number {
@@ -1568,11 +1578,31 @@ function sameList<T>(x: readonly T[], y: readonly T[]): boolean {
 function sameRecord<T>(x: Record<string, T>, y: Record<string, T>, same: (a: T, b: T) => boolean): boolean {
   // (copies share the dcache records: see clone)
   if (x === y) return true;
-  const kx = Object.keys(x);
+  // Most records here have one key or none (a search's locks, its names in lookup): compared without listing their keys.
+  const kx = onlyKey(x);
+  if (kx !== MANY) {
+    const ky = onlyKey(y);
+    return kx === ky && (kx === NO_KEY || same(x[kx]!, y[kx]!));
+  }
+  const keys = Object.keys(x);
   const ky = Object.keys(y);
-  if (kx.length !== ky.length) return false;
-  for (let k = 0; k < kx.length; k++) if (kx[k] !== ky[k] || !same(x[kx[k]!]!, y[ky[k]!]!)) return false;
+  if (keys.length !== ky.length) return false;
+  for (let k = 0; k < keys.length; k++) if (keys[k] !== ky[k] || !same(x[keys[k]!]!, y[ky[k]!]!)) return false;
   return true;
+}
+
+/** onlyKey: a record with no key; one with more than one. (No key of a record is a symbol.) */
+const NO_KEY = Symbol('no key');
+const MANY = Symbol('more than one key');
+
+/** A record's one key; NO_KEY or MANY where it has none or more than one. */
+function onlyKey(r: Record<string, unknown>): string | typeof NO_KEY | typeof MANY {
+  let only: string | typeof NO_KEY = NO_KEY;
+  for (const k in r) {
+    if (only !== NO_KEY) return MANY;
+    only = k;
+  }
+  return only;
 }
 
 function sameLock(l: RwsemState, m: RwsemState): boolean {
