@@ -1073,6 +1073,7 @@ const NONE = -1;
  */
 export function clone(c: Candidate, own: number): Candidate {
   const s = c.s;
+  if (freezingShared && own !== ALL) freezeShared(c);
   const locks: ModelState['locks'] = {};
   for (const k in s.locks) {
     const l = s.locks[k]!;
@@ -1102,6 +1103,27 @@ export function clone(c: Candidate, own: number): Candidate {
     req: own === ALL ? c.req.slice() : c.req,
     und: c.und,
   };
+}
+
+let freezingShared = false;
+
+/**
+ * Tests: every part a copy shares with the candidate it is made from and that is replaced where it
+ * changes (clone: the dcache records, the lists of the tasks' parts) is frozen when a copy is made,
+ * so that a change made in place to what copies share fails where it is made.
+ */
+export function checkSharedParts(on: boolean): void {
+  freezingShared = on;
+}
+
+function freezeShared(c: Candidate): void {
+  Object.freeze(c.s.hashed);
+  Object.freeze(c.s.inLookup);
+  Object.freeze(c.s.dentryKey);
+  Object.freeze(c.kind);
+  Object.freeze(c.held);
+  Object.freeze(c.pend);
+  Object.freeze(c.req);
 }
 
 /**
