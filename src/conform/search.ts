@@ -18,8 +18,8 @@ import { UndecidedWaiter, acquire, acquired, beforeWriterSteal, noReaders, relea
 import { step } from '../sim/model.js';
 import type { Chooser } from '../sim/chooser.js';
 import {
-  LOOKUP_SHARED, type DAddCiShape, type DirSpec, type LockOrder, type Mode, type ModelState, type Op, type OpKind, type RwsemState, type Scenario,
-  type TaskSpec, type TaskState,
+  LOOKUP_SHARED, recordWith, recordWithout, type DAddCiShape, type DirSpec, type LockOrder, type Mode, type ModelState, type Op, type OpKind, type RwsemState,
+  type Scenario, type TaskSpec, type TaskState,
 } from '../sim/state.js';
 import { TaskStep, dcacheKey } from '../sim/task-step.js';
 import type { TraceEvent } from '../trace/event.js';
@@ -163,6 +163,8 @@ export class DirSearch {
   private log: (Obs | { gap: number[] | undefined })[] = [];
   /** Waiters decided so far (decide): a count, to tell whether an observation decided any. */
   private decisions = 0;
+  /** The chooser of the steps stepAll takes on copies. */
+  private readonly chooser = new PrefixChooser();
 
   constructor(readonly dir: string, readonly shape: DAddCiShape, readonly order: LockOrder, private readonly obs: Observability,
     private readonly limits: SearchLimits) {
@@ -172,7 +174,8 @@ export class DirSearch {
       faults: { allocFail: obs.allocFailures, exactHashed: false }, handoff: true,
     };
     const s: ModelState = {
-      locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: {}, inLookup: {}, dentryKey: {}, tasks: [], nextId: 100, seq: 0,
+      locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: record(), inLookup: record(), dentryKey: record(), tasks: [],
+      nextId: 100, seq: 0,
     };
     this.cands = [{ sc: withTasks(sc, [], this.general), s, kind: [], held: [], pend: [], req: [] }];
     this.base = this.cands;
@@ -339,88 +342,105 @@ export class DirSearch {
     const decisions = this.decisions;
     const out: Candidate[] = [];
     let bound: string | undefined;
-    // A candidate with undecided waiters is decided where the observation is one of them, or where a
-    // step reads whether one is queued (UndecidedWaiter): both ways, in its place.
-    const visit = (c: Candidate): void => {
-      const u = c.und;
-      if (u !== undefined && u.some((x) => x.pid === o.pid)) {
-        for (const d of this.decide(c, o.pid)) visit(d);
-        return;
-      }
-      const part: Candidate[] = [];
-      let partBound: string | undefined;
-      try {
-        for (const d of this.withRetries([c], o.pid)) {
-          const r = o.ev === 'sync' ? this.finish(d, o.pid) : this.advance(d, o);
-          for (const n of r.next) part.push(n);
-          partBound ??= r.bound;
-        }
-      } catch (e) {
-        if (!(e instanceof UndecidedWaiter) || u === undefined) throw e;
-        for (const d of this.decide(c, e.pid)) visit(d);
-        return;
-      }
-      for (const n of part) out.push(n);
-      bound ??= partBound;
-    };
-    for (const c of this.cands) visit(c);
-    // A release's wake-up of queued readers may be beaten by a spinning writer: the readers stay
-    // queued, the undecided ones undecided (beforeWriterSteal); where every reader the wake-up
-    // granted is undecided, the states in which none was granted have no such step (someQueued).
-    if (o.ev === 'rel') {
-      // A reader undecided since it took the lock at its request holds it in some of the states its
-      // candidate stands for and not in others, where the readers a wake-up granted may be all the
-      // lock's: decided first (each undecided reader of a candidate is one kind or the other, and
-      // beforeWriterSteal reads the granted ones only).
-      if (out.some((c) => this.tookUndecided(c) !== undefined)) {
-        const all = out.splice(0);
-        const expand = (c: Candidate): void => {
-          const pid = this.tookUndecided(c);
-          if (pid === undefined) out.push(c); else for (const d of this.decide(c, pid)) expand(d);
-        };
-        for (const c of all) expand(c);
-      }
-      for (let k = out.length - 1; k >= 0; k--) {
-        const c = out[k]!;
-        const before = beforeWriterSteal(c.s, this.dir);
-        if (before === undefined) continue;
-        const d = { ...clone(c, this.own(NONE)), s: before };
-        const m = c.s.locks[this.dir]!.maybeReaders;
-        if (m === undefined || c.s.tasks.some((t) => t.granted && t.waitLock === this.dir && t.waitMode === 'R' && !m.includes(t.pid))) out.push(d);
-        else for (const e of this.someQueued(d, m)) out.push(e);
-      }
+    for (const c of this.cands) {
+      const b = this.visit(c, o, out);
+      bound ??= b;
     }
+    if (o.ev === 'rel') this.writerSteals(out);
     const next = dedupe(this.fastDedupe, out);
     // Candidates one covers another of are made where waiters are decided (in one, not in another).
     return { next: this.limits.keepCovered === true || this.decisions === decisions ? next : dropCovered(next, this.dir), bound };
   }
 
-  /**
-   * The candidates, and for each woken writer (other than `pid`) that finds the lock taken, the
-   * state after its retry: rwsem_try_write_lock fails, sets the hand-off bit (it has waited), and
-   * the writer sleeps again. The retry shows no event, so lazy stepping would never run it.
-   */
-  private withRetries(cands: Candidate[], pid: number): Candidate[] {
-    /** The candidates with the retries so far; undefined while there is none (the candidates themselves). */
-    let out: Candidate[] | undefined;
-    for (let k = 0; k < cands.length; k++) {
-      const c = cands[k]!;
-      out?.push(c);
-      const l = c.s.locks[this.dir]!;
-      if (l.handoff || (l.writer === null && noReaders(l))) continue;
-      const tasks = c.s.tasks;
-      for (let j = 0; j < tasks.length; j++) {
-        const t = tasks[j]!;
-        if (t.pid === pid || t.granted || t.status !== 'run' || t.waitLock === null) continue;
-        const d = clone(c, this.own(NONE));
-        d.s.locks[this.dir]!.handoff = true;
-        // A new object: copies share the other tasks' (see clone).
-        d.s.tasks[j] = { ...d.s.tasks[j]!, status: 'lock' };
-        out ??= cands.slice(0, k + 1);
-        out.push(d);
-      }
+  /** After a release, candidates `out` with the states before a writer's steal (in place). */
+  private writerSteals(out: Candidate[]): void {
+    // A release's wake-up of queued readers may be beaten by a spinning writer: the readers stay
+    // queued, the undecided ones undecided (beforeWriterSteal); where every reader the wake-up
+    // granted is undecided, the states in which none was granted have no such step (someQueued).
+    // A reader undecided since it took the lock at its request holds it in some of the states its
+    // candidate stands for and not in others, where the readers a wake-up granted may be all the
+    // lock's: decided first (each undecided reader of a candidate is one kind or the other, and
+    // beforeWriterSteal reads the granted ones only).
+    if (out.some((c) => this.tookUndecided(c) !== undefined)) {
+      const all = out.splice(0);
+      const expand = (c: Candidate): void => {
+        const pid = this.tookUndecided(c);
+        if (pid === undefined) out.push(c); else for (const d of this.decide(c, pid)) expand(d);
+      };
+      for (const c of all) expand(c);
     }
-    return out ?? cands;
+    for (let k = out.length - 1; k >= 0; k--) {
+      const c = out[k]!;
+      const before = beforeWriterSteal(c.s, this.dir);
+      if (before === undefined) continue;
+      const d = { ...clone(c, this.own(NONE)), s: before };
+      const m = c.s.locks[this.dir]!.maybeReaders;
+      if (m === undefined || c.s.tasks.some((t) => t.granted && t.waitLock === this.dir && t.waitMode === 'R' && !m.includes(t.pid))) out.push(d);
+      else for (const e of this.someQueued(d, m)) out.push(e);
+    }
+  }
+
+  /**
+   * Appends the successors of candidate `c` that take observation `o` to `out`; returns the bound
+   * that cut them short, if any. A candidate with undecided waiters is decided where the
+   * observation is one of them, or where a step reads whether one is queued (UndecidedWaiter): both
+   * ways, in its place.
+   */
+  private visit(c: Candidate, o: Obs, out: Candidate[]): string | undefined {
+    const u = c.und;
+    if (u !== undefined && findUndecided(u, o.pid) !== undefined) return this.visitDecided(c, o.pid, o, out);
+    const from = out.length;
+    let bound: string | undefined;
+    try {
+      const retries = this.withRetries(c, o.pid);
+      const n = retries === undefined ? 1 : retries.length;
+      for (let k = 0; k < n; k++) {
+        const d = retries === undefined ? c : retries[k]!;
+        const r = o.ev === 'sync' ? this.finish(d, o.pid) : this.advance(d, o);
+        for (const x of r.next) out.push(x);
+        bound ??= r.bound;
+      }
+    } catch (e) {
+      if (!(e instanceof UndecidedWaiter) || u === undefined) throw e;
+      // (what this candidate's steps gave is dropped: it is decided first)
+      out.length = from;
+      return this.visitDecided(c, e.pid, o, out);
+    }
+    return bound;
+  }
+
+  /** visit for each of the two states candidate `c` stands for with waiter `pid` decided, in order. */
+  private visitDecided(c: Candidate, pid: number, o: Obs, out: Candidate[]): string | undefined {
+    let bound: string | undefined;
+    for (const d of this.decide(c, pid)) {
+      const b = this.visit(d, o, out);
+      bound ??= b;
+    }
+    return bound;
+  }
+
+  /**
+   * Candidate `c`, and for each woken writer (other than `pid`) that finds the lock taken, the
+   * state after its retry: rwsem_try_write_lock fails, sets the hand-off bit (it has waited), and
+   * the writer sleeps again. The retry shows no event, so lazy stepping would never run it. Undefined where there is none.
+   */
+  private withRetries(c: Candidate, pid: number): Candidate[] | undefined {
+    /** `c` with the retries so far; undefined while there is none (`c` alone). */
+    let out: Candidate[] | undefined;
+    const l = c.s.locks[this.dir]!;
+    if (l.handoff || (l.writer === null && noReaders(l))) return undefined;
+    const tasks = c.s.tasks;
+    for (let j = 0; j < tasks.length; j++) {
+      const t = tasks[j]!;
+      if (t.pid === pid || t.granted || t.status !== 'run' || t.waitLock === null) continue;
+      const d = clone(c, this.own(NONE));
+      d.s.locks[this.dir]!.handoff = true;
+      // A new object: copies share the other tasks' (see clone).
+      d.s.tasks[j] = { ...d.s.tasks[j]!, status: 'lock' };
+      out ??= [c];
+      out.push(d);
+    }
+    return out;
   }
 
   /**
@@ -481,7 +501,7 @@ export class DirSearch {
     let apart: Candidate[] | undefined;
     const bound = this.walk(i >= 0 ? [c] : this.sessions(c, o), i < 0, o.pid, o, (cand, j, shown, before) => {
       if (!matches(cand, j, shown[0]!, o, this.general)) return;
-      cand.pend[j] = shown.slice(1);
+      cand.pend = withAt(cand.pend, j, shown.slice(1));
       if (o.ev !== 'acq_req' || before.req[j]) { hits.push(cand); return; }
       if (merged?.includes(before) === true) { hits.push(cand); return; }
       const both = apart?.includes(before) === true ? undefined : this.undecided(cand, before, j);
@@ -494,7 +514,7 @@ export class DirSearch {
       if (apart?.includes(before) === true) return;
       (apart ??= []).push(before);
       const later = clone(before, this.own(NONE));
-      later.req[j] = 1;
+      later.req = withAt(later.req, j, 1);
       hits.push(later);
     });
     return { next: hits, bound };
@@ -624,10 +644,10 @@ export class DirSearch {
     }
     const j = taskOf(later, pid);
     later.s.tasks[j] = this.general ? { ...u.t, v: { ...u.t.v }, stack: u.t.stack.slice() } : u.t;
-    later.kind[j] = u.kind;
-    later.held[j] = u.held;
-    later.pend[j] = u.pend;
-    later.req[j] = 1;
+    later.kind = withAt(later.kind, j, u.kind);
+    later.held = withAt(later.held, j, u.held);
+    later.pend = withAt(later.pend, j, u.pend);
+    later.req = withAt(later.req, j, 1);
     return [queued, later];
   }
 
@@ -706,10 +726,10 @@ export class DirSearch {
       d.s.tasks.push(t);
       const op: Op = { kind: isOp(kind) ? kind : 'stat', dir: this.dir, name: UNBOUND };
       d.sc = withTasks(d.sc, [...d.sc.tasks, taskSpec({ pid: o.pid, comm: t.comm, ops: [op] }, this.general)], this.general);
-      d.kind.push(kind);
-      d.held.push(false);
-      d.pend.push([]);
-      d.req.push(0);
+      d.kind = [...d.kind, kind];
+      d.held = [...d.held, false];
+      d.pend = [...d.pend, []];
+      d.req = [...d.req, 0];
       return d;
     });
   }
@@ -725,32 +745,39 @@ export class DirSearch {
    * take starts the observation again, copying at every step.
    */
   private stepAll(c: Candidate, i: number, o: Obs | undefined, owned: boolean): { cand: Candidate; events: TraceEvent[] }[] {
-    const out: { cand: Candidate; events: TraceEvent[] }[] = [];
     const kind = c.kind[i]!;
     if ((kind === 'lockR' || kind === 'lockW') && c.held[i] && !rwsemStepNext(c.s, i) && c.s.tasks[i]!.status === 'run') {
-      for (const r of this.resolve(c, i, kind === 'lockR' ? 'R' : 'W')) out.push(...this.stepAll(r, i, o, true));
+      const out: { cand: Candidate; events: TraceEvent[] }[] = [];
+      for (const r of this.resolve(c, i, kind === 'lockR' ? 'R' : 'W', this.inPlace(owned))) for (const x of this.stepAll(r, i, o, true)) out.push(x);
       return out;
     }
-    const asIs = (): Candidate => clone(c, this.own(i));
-    const variants = this.environments(c, i, o, asIs);
+    const variants = this.environments(c, i, o);
     // (an observed request keeps the state before the step: the rwsem may decide later)
-    if (this.inPlace(owned) && variants.length === 1 && variants[0] === asIs && o?.ev !== 'acq_req') {
+    if (variants === undefined && this.inPlace(owned) && o?.ev !== 'acq_req') {
       const raw: TraceEvent[] = [];
       this.stepTask(c, i, ONE_OUTCOME, raw);
       return [{ cand: c, events: this.shownOfStep(c, i, raw) }];
     }
-    for (const variant of variants) {
-      const todo: number[][] = [[]];
-      while (todo.length > 0) {
-        const prefix = todo.pop()!;
-        const d = variant();
-        const ch = prefixChooser(prefix);
+    const out: { cand: Candidate; events: TraceEvent[] }[] = [];
+    const ch = this.chooser;
+    const n = variants === undefined ? 1 : variants.length;
+    for (let k = 0; k < n; k++) {
+      const variant = variants?.[k];
+      // Every choice sequence of the step, depth first: the prefixes still to take, the last first.
+      const todo: number[][] = [];
+      let prefix: readonly number[] = NO_CHOICES;
+      for (;;) {
+        const d = variant === undefined ? clone(c, this.own(i)) : variant();
+        ch.start(prefix);
         const raw: TraceEvent[] = [];
         this.stepTask(d, i, ch, raw);
-        for (let k = prefix.length; k < ch.log.length; k++) {
-          for (let p = 1; p < ch.log[k]!; p++) todo.push([...ch.picks.slice(0, k), p]);
+        for (let q = prefix.length; q < ch.log.length; q++) {
+          for (let p = 1; p < ch.log[q]!; p++) todo.push([...ch.picks.slice(0, q), p]);
         }
         out.push({ cand: d, events: this.shownOfStep(d, i, raw) });
+        const next = todo.pop();
+        if (next === undefined) break;
+        prefix = next;
       }
     }
     return out;
@@ -758,12 +785,14 @@ export class DirSearch {
 
   /**
    * A session that has taken the lock in `mode`, as each operation that begins so: the model's
-   * routine at the point after its lock (as task:start and the routine's lock step leave it), or a hold.
+   * routine at the point after its lock (as task:start and the routine's lock step leave it), or a
+   * hold. `inPlace`: `c` may be changed (see stepAll), and is the last of them.
    */
-  private resolve(c: Candidate, i: number, mode: Mode): Candidate[] {
-    return AFTER_LOCK[this.order][mode].map((kind) => {
-      const d = clone(c, this.own(i));
-      d.kind[i] = kind;
+  private resolve(c: Candidate, i: number, mode: Mode, inPlace: boolean): Candidate[] {
+    const kinds = AFTER_LOCK[this.order][mode];
+    return kinds.map((kind, k) => {
+      const d = inPlace && k === kinds.length - 1 ? c : clone(c, this.own(i));
+      d.kind = withAt(d.kind, i, kind);
       if (!isOp(kind)) return d;
       const t = d.s.tasks[i]!;
       const op = setOp(d, i, kind === 'rename' ? { kind, name2: UNBOUND } : { kind }, this.general);
@@ -783,10 +812,10 @@ export class DirSearch {
   private shownOfStep(d: Candidate, i: number, raw: TraceEvent[]): TraceEvent[] {
     // Where the capture shows a waited-for hit as a hit, the two are one state: the model treats them alike after the return.
     const v = d.s.tasks[i]?.v;
-    if (v !== undefined && v.dapOutcome === 'W' && !this.obs.showsWaitedOutcome) { changing(d.s.tasks[i]); v.dapOutcome = 'H'; }
+    if (v !== undefined && v.dapOutcome === 'W' && !this.obs.showsWaitedOutcome) v.dapOutcome = 'H';
     const shown: TraceEvent[] = [];
     for (const e of raw) if (inScope(e) && this.obs.shows(e.ev, e.fn)) shown.push(this.asShown(e));
-    if (d.req[i] && shown[0]?.ev === 'acq_req') { shown.shift(); d.req[i] = 0; }
+    if (d.req[i] && shown[0]?.ev === 'acq_req') { shown.shift(); d.req = withAt(d.req, i, 0); }
     return shown;
   }
 
@@ -797,7 +826,6 @@ export class DirSearch {
 
   /** One step of a task: a hold's lock or unlock, else the simulator's step. */
   private stepTask(c: Candidate, i: number, ch: Chooser, out: TraceEvent[]): void {
-    changing(c.s.tasks[i]);
     const kind = c.kind[i]!;
     const sc = c.sc;
     if (isOp(kind)) {
@@ -809,23 +837,34 @@ export class DirSearch {
     const x = new TaskStep(sc, c.s, i, ch, out);
     const mode: Mode = kind === 'holdR' || kind === 'lockR' ? 'R' : 'W';
     if (rwsemStepNext(c.s, i)) acquired(x);
-    else if (!c.held[i]) { c.held[i] = true; acquire(x, this.dir, mode, 'task:start'); }
+    else if (!c.held[i]) { c.held = withAt(c.held, i, true); acquire(x, this.dir, mode, 'task:start'); }
     else { release(x, this.dir, mode); x.t.status = 'done'; }
   }
 
-  /** The states of the environment a step of task `i` may see: where it reads the dcache, both answers. */
-  private environments(c: Candidate, i: number, o: Obs | undefined, asIs: () => Candidate): (() => Candidate)[] {
+  /**
+   * The states of the environment a step of task `i` may see: where it reads the dcache, both
+   * answers, each a copy of `c` for the step. Undefined where there is one answer, `c` as it is.
+   */
+  private environments(c: Candidate, i: number, o: Obs | undefined): (() => Candidate)[] | undefined {
     const t = c.s.tasks[i]!;
-    if (!isOp(c.kind[i]!)) return [asIs];
+    if (!isOp(c.kind[i]!)) return undefined;
     // ->lookup matches the name d_add_ci is observed with (a case-insensitive hit); the user's
     // spelling itself when the in-lookup state ends inside ->lookup (d_splice_alias of its inode); else none.
     const exact = o === undefined ? undefined : this.obs.ciExact(o);
     setEntries(c.sc.dirs[0]!, exact !== undefined ? exact : o?.ev === 'il_end' ? t.v.name : undefined);
-    if (t.granted || t.waitLock !== null) return [asIs];
+    if (t.granted || t.waitLock !== null) return undefined;
+    if (t.pc !== 'fs_lookup:lookup' && t.pc !== 'd_add_ci:hashlookup' && t.pc !== 'd_alloc_parallel:try') return undefined;
+    return this.dcacheAnswers(c, i, o);
+  }
+
+  /** environments where the step reads the dcache (a copy of `c` for each answer; the closures' context made only here). */
+  private dcacheAnswers(c: Candidate, i: number, o: Obs | undefined): (() => Candidate)[] | undefined {
+    const t = c.s.tasks[i]!;
+    const asIs = (): Candidate => clone(c, this.own(i));
     // ext4 on a casefolded directory keeps no negative dentry; the capture does not say which directories are.
     if (t.pc === 'fs_lookup:lookup' && this.obs.mayCasefold(this.dir)) {
       const dir = c.sc.dirs[0]!;
-      return [() => { dir.noNegative = false; return clone(c, this.own(i)); }, () => { dir.noNegative = true; return clone(c, this.own(i)); }];
+      return [() => { dir.noNegative = false; return asIs(); }, () => { dir.noNegative = true; return asIs(); }];
     }
     if (t.pc === 'd_add_ci:hashlookup') return [asIs, () => withHashed(c, dcacheKey(this.dir, t.v.exact), this.own(i))];
     if (t.pc === 'd_alloc_parallel:try') {
@@ -840,11 +879,11 @@ export class DirSearch {
       if (o?.ev === 'ret' && o.fn === 'd_alloc_parallel' && this.obs.shows(o.traceEv, o.fn)) {
         // A wait the capture does not show (d_wait_lookup inlined) before a hit it cannot tell from a plain one.
         if (o.outcome === 'H') return this.obs.showsWaitedOutcome || this.waitsShown ? [hashed] : [hashed, waited];
-        return o.outcome === 'W' ? [asIs, waited] : [asIs];
+        return o.outcome === 'W' ? [asIs, waited] : undefined;
       }
       return [asIs, hashed, waited];
     }
-    return [asIs];
+    return undefined;
   }
 }
 
@@ -940,12 +979,18 @@ function taskSpec(t: TaskSpec, frozen: boolean): TaskSpec {
 
 /** `sc` with `tasks` (each made by taskSpec); `frozen`: frozen but for its directories (the environment the search sets). */
 function withTasks(sc: Scenario, tasks: TaskSpec[], frozen: boolean): Scenario {
-  return frozen ? Object.freeze({ ...sc, tasks: Object.freeze(tasks) as TaskSpec[] }) : { ...sc, tasks };
+  if (frozen) return Object.freeze({ ...sc, tasks: Object.freeze(tasks) as TaskSpec[] });
+  // Written out, every part named (a part added to Scenario fails to compile here): a spread with
+  // one part replaced takes about fifteen times as long.
+  const out = {
+    dirs: sc.dirs, tasks, dAddCi: sc.dAddCi, order: sc.order, faults: sc.faults, handoff: sc.handoff, spin: sc.spin,
+  } satisfies Record<keyof Scenario, unknown>;
+  return out as Scenario;
 }
 
 function withHashed(c: Candidate, key: string, own: number): Candidate {
   const d = clone(c, own);
-  d.s.hashed[key] = `D${d.s.nextId++}`;
+  d.s.hashed = recordWith(d.s.hashed, key, `D${d.s.nextId++}`);
   return d;
 }
 
@@ -953,13 +998,20 @@ function withHashed(c: Candidate, key: string, own: number): Candidate {
 function removeTask(c: Candidate, i: number, inPlace: boolean, own: number, frozen: boolean): Candidate {
   const d = inPlace ? c : clone(c, own);
   const pid = d.s.tasks[i]!.pid;
-  for (const [k, il] of Object.entries(d.s.inLookup)) if (il.owner === pid) { delete d.s.inLookup[k]; delete d.s.dentryKey[il.dentry]; }
+  // Replaced, not changed: copies share the dcache records (see clone).
+  const inLookup = d.s.inLookup;
+  for (const k in inLookup) {
+    const il = inLookup[k]!;
+    if (il.owner !== pid) continue;
+    d.s.inLookup = recordWithout(d.s.inLookup, k);
+    d.s.dentryKey = recordWithout(d.s.dentryKey, il.dentry);
+  }
   d.s.tasks.splice(i, 1);
   d.sc = withTasks(d.sc, d.sc.tasks.filter((_, k) => k !== i), frozen);
-  d.kind.splice(i, 1);
-  d.held.splice(i, 1);
-  d.pend.splice(i, 1);
-  d.req.splice(i, 1);
+  d.kind = removedAt(d.kind, i);
+  d.held = removedAt(d.held, i);
+  d.pend = removedAt(d.pend, i);
+  d.req = removedAt(d.req, i);
   return d;
 }
 
@@ -974,20 +1026,31 @@ const ONE_OUTCOME: Chooser = {
   },
 };
 
-/** A chooser that follows `prefix`, then picks 0, and records every decision's number of options. */
-function prefixChooser(prefix: number[]): Chooser & { log: number[]; picks: number[] } {
-  const log: number[] = [];
-  const picks: number[] = [];
-  return {
-    log, picks,
-    choose(n) {
-      if (n <= 1) return 0;
-      const p = log.length < prefix.length ? prefix[log.length]! : 0;
-      log.push(n);
-      picks.push(p);
-      return p;
-    },
-  };
+/** No choice taken yet: the prefix of a step's first choice sequence. */
+const NO_CHOICES: readonly number[] = [];
+
+/**
+ * A chooser that follows a prefix, then picks 0, and records every decision's number of options
+ * and its pick; one per search, started again for each step it chooses for (stepAll).
+ */
+class PrefixChooser implements Chooser {
+  readonly log: number[] = [];
+  readonly picks: number[] = [];
+  private prefix: readonly number[] = NO_CHOICES;
+
+  start(prefix: readonly number[]): void {
+    this.prefix = prefix;
+    this.log.length = 0;
+    this.picks.length = 0;
+  }
+
+  choose(n: number): number {
+    if (n <= 1) return 0;
+    const p = this.log.length < this.prefix.length ? this.prefix[this.log.length]! : 0;
+    this.log.push(n);
+    this.picks.push(p);
+    return p;
+  }
 }
 
 /** clone: copy every task's variables and stack; copy no task's. */
@@ -1001,14 +1064,16 @@ const NONE = -1;
  * another task's status and grant only, and then in a new object (TaskStep.other), and the search
  * replaces a task's state where it changes another's (withRetries) or binds a name (bindName), so
  * a shared one is never changed. The copy is written out (no Object.entries, no array
- * callbacks). The scenario and the pending events are shared: the model only reads the scenario,
- * and the search replaces what it changes of either (setOp; a task's list of pending events is
- * replaced, never changed in place). So are the entries of a lock's queue and of the in-lookup
- * names, which the model replaces, never changes (as the simulator's cloneState shares them), but
- * in a deep copy.
+ * callbacks). Shared too, but in a deep copy, is what is replaced where it changes, never changed
+ * in place: the scenario (the model only reads it; the search replaces what it changes, setOp),
+ * the lists of the tasks' parts (`kind`, `held`, `pend`, `req`: replaced by withAt, and each task's
+ * list of pending events is replaced too), the entries of a lock's queue, and the dcache records
+ * (`hashed`, `inLookup`, `dentryKey`: the model replaces them where it changes them, recordWith,
+ * as the simulator's cloneState shares them, and so does the search, withHashed and removeTask).
  */
 export function clone(c: Candidate, own: number): Candidate {
   const s = c.s;
+  if (freezingShared && own !== ALL) freezeShared(c);
   const locks: ModelState['locks'] = {};
   for (const k in s.locks) {
     const l = s.locks[k]!;
@@ -1016,8 +1081,11 @@ export function clone(c: Candidate, own: number): Candidate {
     for (let q = 0; q < queue.length; q++) queue[q] = own === ALL ? { ...l.queue[q]! } : l.queue[q]!;
     locks[k] = { writer: l.writer, readers: l.readers.slice(), queue, handoff: l.handoff, maybeReaders: l.maybeReaders };
   }
-  const inLookup: ModelState['inLookup'] = record();
-  for (const k in s.inLookup) inLookup[k] = own === ALL ? { ...s.inLookup[k]! } : s.inLookup[k]!;
+  let inLookup = s.inLookup;
+  if (own === ALL) {
+    inLookup = record();
+    for (const k in s.inLookup) inLookup[k] = { ...s.inLookup[k]! };
+  }
   const tasks: TaskState[] = new Array<TaskState>(s.tasks.length);
   for (let j = 0; j < tasks.length; j++) {
     const t = s.tasks[j]!;
@@ -1025,13 +1093,37 @@ export function clone(c: Candidate, own: number): Candidate {
   }
   return {
     sc: c.sc,
-    s: { locks, hashed: copyRecord(s.hashed), inLookup, dentryKey: copyRecord(s.dentryKey), nextId: s.nextId, seq: s.seq, tasks },
-    kind: c.kind.slice(),
-    held: c.held.slice(),
-    pend: c.pend.slice(),
-    req: c.req.slice(),
+    s: {
+      locks, hashed: own === ALL ? copyRecord(s.hashed) : s.hashed, inLookup, dentryKey: own === ALL ? copyRecord(s.dentryKey) : s.dentryKey, nextId: s.nextId,
+      seq: s.seq, tasks,
+    },
+    kind: own === ALL ? c.kind.slice() : c.kind,
+    held: own === ALL ? c.held.slice() : c.held,
+    pend: own === ALL ? c.pend.slice() : c.pend,
+    req: own === ALL ? c.req.slice() : c.req,
     und: c.und,
   };
+}
+
+let freezingShared = false;
+
+/**
+ * Tests: every part a copy shares with the candidate it is made from and that is replaced where it
+ * changes (clone: the dcache records, the lists of the tasks' parts) is frozen when a copy is made,
+ * so that a change made in place to what copies share fails where it is made.
+ */
+export function checkSharedParts(on: boolean): void {
+  freezingShared = on;
+}
+
+function freezeShared(c: Candidate): void {
+  Object.freeze(c.s.hashed);
+  Object.freeze(c.s.inLookup);
+  Object.freeze(c.s.dentryKey);
+  Object.freeze(c.kind);
+  Object.freeze(c.held);
+  Object.freeze(c.pend);
+  Object.freeze(c.req);
 }
 
 /**
@@ -1044,6 +1136,20 @@ function ownCopy(t: TaskState): TaskState {
     pid: t.pid, comm: t.comm, op: t.op, pc: t.pc, v: { ...t.v }, stack: t.stack.slice(), status: t.status, waitLock: t.waitLock, waitMode: t.waitMode,
     waitDentry: t.waitDentry, granted: t.granted,
   };
+}
+
+/** `list` with `x` at `i`, as a new array: copies of a candidate share its lists of the tasks' parts (see clone). */
+function withAt<T>(list: readonly T[], i: number, x: T): T[] {
+  const r = list.slice();
+  r[i] = x;
+  return r;
+}
+
+/** `list` without its element at `i`, as a new array (written out: toSpliced is slower). */
+function removedAt<T>(list: readonly T[], i: number): T[] {
+  const r = new Array<T>(list.length - 1);
+  for (let k = 0, j = 0; k < list.length; k++) if (k !== i) r[j++] = list[k]!;
+  return r;
 }
 
 /** `list` without `x`; undefined when that leaves it empty. */
@@ -1344,61 +1450,30 @@ export function stateHash(c: Candidate): number {
   return h & 0x3fffffff;
 }
 
-/** Where a task state keeps its number (taskHash): a property no spread or JSON copies (not enumerable). */
-const TASK_HASH: unique symbol = Symbol('taskHash');
-
-/** A task state with the number of its parts that sameState compares, once computed (taskHash). */
-type NumberedTask = TaskState & { [TASK_HASH]?: number | undefined };
-
 /**
- * The number of a task's parts that sameState compares, kept on the task state: candidates share
- * the states of the tasks a step did not move (clone, TaskStep.other), so each is numbered once,
- * not once per candidate. A task state is changed in place only by a step of its own task, on a
- * state made for that step (clone, stepAll), and that forgets its number first (changing: in
- * stepTask, shownOfStep); every other change makes a new object, which no spread gives the number.
+ * The number of a task's parts that sameState compares. Computed where it is read, not kept on the
+ * task state: keeping it there (a property no spread copies) cost more than computing it again,
+ * and gave task states two hidden classes, which deoptimised the code that reads them.
  */
 function taskHash(t: TaskState): number {
-  const n = t as NumberedTask;
-  const kept = n[TASK_HASH];
-  if (kept !== undefined) {
-    if (checkingTaskHashes && kept !== taskHashOf(t)) throw new Error(`internal: task ${t.pid}'s number at ${t.pc} is out of date`);
-    return kept;
-  }
-  const h = taskHashOf(t);
-  if (Object.prototype.hasOwnProperty.call(n, TASK_HASH)) n[TASK_HASH] = h;
-  else Object.defineProperty(n, TASK_HASH, { value: h, writable: true, enumerable: false, configurable: false });
-  return h;
+  return taskHashOf(t);
 }
 
 function taskHashOf(t: TaskState): number {
+  // Equal parts give equal numbers; where a part's number is made of less than all of it (the
+  // status and modes by their first letter, the stack by its length, the lock waited for by
+  // whether there is one), states that differ only there are told apart by sameState. The program
+  // point is most of what tells tasks apart; it alone is looked up whole.
   let h = mix(0x85ebca6b, t.pid);
   h = mix(h, constHash(t.pc));
-  h = mix(h, constHash(t.status));
-  h = mix(h, t.waitLock === null ? 0 : constHash(t.waitLock));
-  h = mix(h, t.waitMode === null ? 0 : constHash(t.waitMode));
-  h = mix(h, t.granted ? 1 : 0);
-  const stack = t.stack;
-  h = mix(h, stack.length);
-  for (let k = 0; k < stack.length; k++) h = mix(h, constHash(stack[k]!));
+  h = mix(h, t.status.charCodeAt(0));
+  h = mix(h, (t.waitLock === null ? 0 : 1) | (firstCode(t.waitMode) << 1) | (t.granted ? 1 << 9 : 0) | (t.stack.length << 10));
   const v = t.v;
   h = mix(h, nullishHash(v.name));
-  h = mix(h, nullishHash(v.dapOutcome));
+  h = mix(h, firstCode(v.dapOutcome) | (firstCode(v.mode) << 8)
+    | (v.dciInLookup === undefined ? 2 << 16 : v.dciInLookup ? 1 << 16 : 0));
   h = mix(h, nullishHash(v.exact));
-  h = mix(h, v.dciInLookup === undefined ? 2 : v.dciInLookup ? 1 : 0);
-  h = mix(h, nullishHash(v.mode));
   return h;
-}
-
-/** A task state is about to be changed in place: the number it keeps is out of date. */
-function changing(t: TaskState | undefined): void {
-  if (t !== undefined && (t as NumberedTask)[TASK_HASH] !== undefined) (t as NumberedTask)[TASK_HASH] = undefined;
-}
-
-let checkingTaskHashes = false;
-
-/** Tests: each number a task state keeps is checked against the state as it is when read (taskHash). */
-export function checkTaskHashes(on: boolean): void {
-  checkingTaskHashes = on;
 }
 
 function mix(h: number, x: number): number {
@@ -1427,6 +1502,11 @@ function constHash(x: string): number {
 }
 
 const CONST_HASH = new Map<string, number>();
+
+/** A string's first character's code, undefined and null alike (as sameState's nullish), 0. */
+function firstCode(x: string | null | undefined): number {
+  return x === undefined || x === null || x.length === 0 ? 0 : x.charCodeAt(0);
+}
 
 /** A string's hash, undefined and null alike (as sameState's nullish). */
 function nullishHash(x: string | null | undefined): number {
@@ -1518,11 +1598,33 @@ function sameList<T>(x: readonly T[], y: readonly T[]): boolean {
 }
 
 function sameRecord<T>(x: Record<string, T>, y: Record<string, T>, same: (a: T, b: T) => boolean): boolean {
-  const kx = Object.keys(x);
+  // (copies share the dcache records: see clone)
+  if (x === y) return true;
+  // Most records here have one key or none (a search's locks, its names in lookup): compared without listing their keys.
+  const kx = onlyKey(x);
+  if (kx !== MANY) {
+    const ky = onlyKey(y);
+    return kx === ky && (kx === NO_KEY || same(x[kx]!, y[kx]!));
+  }
+  const keys = Object.keys(x);
   const ky = Object.keys(y);
-  if (kx.length !== ky.length) return false;
-  for (let k = 0; k < kx.length; k++) if (kx[k] !== ky[k] || !same(x[kx[k]!]!, y[ky[k]!]!)) return false;
+  if (keys.length !== ky.length) return false;
+  for (let k = 0; k < keys.length; k++) if (keys[k] !== ky[k] || !same(x[keys[k]!]!, y[ky[k]!]!)) return false;
   return true;
+}
+
+/** onlyKey: a record with no key; one with more than one. (No key of a record is a symbol.) */
+const NO_KEY = Symbol('no key');
+const MANY = Symbol('more than one key');
+
+/** A record's one key; NO_KEY or MANY where it has none or more than one. */
+function onlyKey(r: Record<string, unknown>): string | typeof NO_KEY | typeof MANY {
+  let only: string | typeof NO_KEY = NO_KEY;
+  for (const k in r) {
+    if (only !== NO_KEY) return MANY;
+    only = k;
+  }
+  return only;
 }
 
 function sameLock(l: RwsemState, m: RwsemState): boolean {

@@ -15,22 +15,22 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledSpecDir } from '../../src/analysis/load.js';
 import { SpecSet } from '../../src/checker/spec-set.js';
+import { checkSharedParts, clone, type Candidate } from '../../src/conform/search.js';
 import { conformTraceFile, SHAPES, type ConformReport } from '../../src/conform/conform.js';
-import { checkTaskHashes } from '../../src/conform/search.js';
 import { choicesArb, scenarioArb } from '../../src/sim/arbitraries.js';
 import { damaged } from './helpers.js';
 import { listChooser } from '../../src/sim/chooser.js';
 import { toNdjsonLine } from '../../src/sim/ndjson-writer.js';
 import { simulate } from '../../src/sim/simulate.js';
-import type { DAddCiShape, LockOrder } from '../../src/sim/state.js';
+import type { DAddCiShape, LockOrder, TaskState } from '../../src/sim/state.js';
 
 const specs = new SpecSet([bundledSpecDir()], {});
 const dir = mkdtempSync(join(tmpdir(), 'kinv-fast-paths-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-// Every number a task state keeps for dedupe is checked against the state when read: a state
-// changed in place without forgetting it fails the run (search.ts, taskHash).
-beforeAll(() => checkTaskHashes(true));
-afterAll(() => checkTaskHashes(false));
+// What copies of a candidate share and replace where it changes (the dcache records, the lists of
+// the tasks' parts) is frozen when a copy is made: a change made in place fails the run (search.ts, clone).
+beforeAll(() => checkSharedParts(true));
+afterAll(() => checkSharedParts(false));
 
 async function both(path: string, order: LockOrder): Promise<{ fast: ConformReport; general: ConformReport }> {
   const run = async (generalOnly: boolean): Promise<ConformReport> => {
@@ -117,4 +117,28 @@ describe('kinv conform: fast paths agree with the general path', () => {
       }
     }
   }, 300_000);
+
+  it('share with a copy only what is replaced where it changes: a change made in place to it fails where it is made', () => {
+    const t: TaskState = { pid: 7, comm: 'a', op: 0, pc: 'task:start', v: {}, stack: [], status: 'run', waitLock: null, waitMode: null, waitDentry: null,
+      granted: false };
+    const c: Candidate = {
+      sc: { dirs: [{ id: 'I1', ci: false, entries: [] }], tasks: [{ pid: 7, comm: 'a', ops: [{ kind: 'stat', dir: 'I1', name: 'x' }] }], dAddCi: 'mainline',
+        order: 'current', faults: { allocFail: false, exactHashed: false }, handoff: true },
+      s: { locks: { I1: { writer: null, readers: [], queue: [], handoff: false } }, hashed: {}, inLookup: {}, dentryKey: {}, tasks: [t], nextId: 100, seq: 0 },
+      kind: ['stat'], held: [false], pend: [[]], req: [0],
+    };
+    const d = clone(c, 0);
+    // The copy's own parts may change in place...
+    d.s.tasks[0]!.pc = 'lookup_slow:dap';
+    d.s.locks.I1!.readers.push(7);
+    expect(c.s.tasks[0]!.pc).toBe('task:start');
+    expect(c.s.locks.I1!.readers).toEqual([]);
+    // ... what it shares may not.
+    expect(() => { d.req[0] = 1; }).toThrow(TypeError);
+    expect(() => { d.pend[0] = []; }).toThrow(TypeError);
+    expect(() => { d.s.hashed['I1/x'] = 'D1'; }).toThrow(TypeError);
+    expect(() => { d.s.inLookup['I1/x'] = { dentry: 'D1', owner: 7 }; }).toThrow(TypeError);
+    expect(c.req).toEqual([0]);
+    expect(c.s.hashed).toEqual({});
+  });
 });

@@ -14,8 +14,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledSpecDir } from '../../src/analysis/load.js';
 import { SpecSet } from '../../src/checker/spec-set.js';
+import { checkSharedParts } from '../../src/conform/search.js';
 import { conformTraceFile, SHAPES, type ConformReport } from '../../src/conform/conform.js';
-import { checkTaskHashes } from '../../src/conform/search.js';
 import { choicesArb, scenarioArb } from '../../src/sim/arbitraries.js';
 import { damaged } from './helpers.js';
 import { listChooser } from '../../src/sim/chooser.js';
@@ -26,9 +26,9 @@ import type { LockOrder } from '../../src/sim/state.js';
 const specs = new SpecSet([bundledSpecDir()], {});
 const dir = mkdtempSync(join(tmpdir(), 'kinv-shared-searches-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-// (with the numbers task states keep for dedupe checked when read, as in fast-paths.test.ts)
-beforeAll(() => checkTaskHashes(true));
-afterAll(() => checkTaskHashes(false));
+// (with what copies share frozen, as in fast-paths.test.ts)
+beforeAll(() => checkSharedParts(true));
+afterAll(() => checkSharedParts(false));
 
 /** The report of every shape judged together, and the one each shape gets alone with its result in place. */
 async function togetherAndAlone(path: string, order: LockOrder): Promise<{ together: ConformReport; alone: ConformReport }> {
