@@ -6,6 +6,7 @@
 import { isAbsolute, relative } from 'node:path';
 import { BUILTINS } from './builtins.js';
 import { analyzeSpec, fromProduct, specFilesOf } from './load.js';
+import { findStateAbstraction, recordedStateAbstraction } from './state-abstraction.js';
 import { PRODUCT_FORMAT, SpecProduct, sourceMark, TAG, type ProductFiles, type ProductHeader, type ProductValue, type Tagged } from './spec-product.js';
 
 /**
@@ -29,7 +30,7 @@ export function buildSpecProduct(dir: string, variants: Record<string, string>[]
   const analysed = (params: Record<string, string>): ProductValue => {
     const r = analyzeSpec([dir], { params }, undefined, markOf);
     if (!r.ok) throw new Error(`${dir}: the spec does not load with parameters ${JSON.stringify(params)}: ${r.diagnostics.map((d) => d.message).join('; ')}`);
-    return { spec: r.value.spec, diagnostics: r.diagnostics };
+    return { spec: r.value.spec, diagnostics: r.diagnostics, abstraction: findStateAbstraction(r.value.spec) };
   };
 
   const base = analyzeSpec([dir], {}, undefined, markOf);
@@ -55,7 +56,7 @@ export function buildSpecProduct(dir: string, variants: Record<string, string>[]
 /** Reads the product back: each line as the loader would load it, and each parameter at its default as the spec without it. */
 function verify(files: ProductFiles, dir: string, held: Record<string, string>[], defaults: Record<string, string>): void {
   const product = new SpecProduct(files.header, (i) => files.variants[i]!);
-  const plain = (params: Record<string, string>): unknown => {
+  const plain = (params: Record<string, string>) => {
     const r = analyzeSpec([dir], { params });
     if (!r.ok) throw new Error(`${dir}: the spec does not load with parameters ${JSON.stringify(params)}`);
     return r;
@@ -63,8 +64,14 @@ function verify(files: ProductFiles, dir: string, held: Record<string, string>[]
   for (const params of held) {
     const variant = product.variantFor(params);
     const read = variant === undefined ? undefined : fromProduct(product, variant, dir);
-    const diff = firstDifference(read, plain(params));
+    const analysed = plain(params);
+    const diff = firstDifference(read, analysed);
     if (diff !== undefined) throw new Error(`${dir}: the product with parameters ${JSON.stringify(params)} differs from the analysis at ${diff}`);
+    const recorded = read?.ok ? recordedStateAbstraction(read.value.spec) : undefined;
+    const abstractionDiff = firstDifference(recorded, analysed.ok ? findStateAbstraction(analysed.value.spec) : undefined);
+    if (abstractionDiff !== undefined) {
+      throw new Error(`${dir}: the product's state abstraction with parameters ${JSON.stringify(params)} differs from the analysis at ${abstractionDiff}`);
+    }
   }
   const withoutParams = plain({});
   for (const [k, v] of Object.entries(defaults)) {

@@ -16,9 +16,10 @@
 import type { Diagnostic } from '../diag/diagnostic.js';
 import { BUILTINS } from './builtins.js';
 import type { TypedSpec } from './ir.js';
+import { recordStateAbstraction, type StateAbstraction } from './state-abstraction.js';
 
 /** Bumped when the layout changes: a product of another layout is not read. */
-export const PRODUCT_FORMAT = 1;
+export const PRODUCT_FORMAT = 2;
 
 /** Stands for the display path of the header's file `index` in a product's spans (short: a span holds one). */
 export function sourceMark(index: number): string {
@@ -37,10 +38,15 @@ export interface ProductHeader {
   variants: Record<string, string>[];
 }
 
-/** What a product line holds: the loader's result for the bundled spec with those parameters. */
+/**
+ * What a product line holds: the loader's result for the bundled spec with those parameters, and
+ * what exploration may abstract of its state (state-abstraction.ts), which reading the line records
+ * for the spec it reads, so that a cold `explore` need not walk the spec for it.
+ */
 export interface ProductValue {
   spec: TypedSpec;
   diagnostics: Diagnostic[];
+  abstraction: StateAbstraction;
 }
 
 /** The key of a record that stands for a value JSON cannot hold; its value says which. */
@@ -88,7 +94,9 @@ export class SpecProduct {
   /** Line `variant`, its spans naming each file as `shown` gives. Throws when it cannot be read or names a builtin this build lacks. */
   read(variant: number, shown: (name: string) => string): ProductValue {
     const marks = new Map(this.header.files.map((f, i) => [sourceMark(i), shown(f.name)]));
-    return revive(JSON.parse(this.line(variant)), marks) as ProductValue;
+    const value = revive(JSON.parse(this.line(variant)), marks) as ProductValue;
+    recordStateAbstraction(value.spec, value.abstraction);
+    return value;
   }
 }
 
