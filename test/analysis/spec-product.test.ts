@@ -176,6 +176,21 @@ describe('a product of an edited folder', () => {
   });
 });
 
+describe('a damaged product line', () => {
+  it('is not used when it names a builtin this build lacks: the spec is analysed', () => {
+    const tag = '{"\\u0000":"builtin","name":"is_error"}';
+    expect(files.variants[0]).toContain(tag);
+    const damaged = productOf({ ...files, variants: files.variants.map((t) => t.replaceAll(tag, tag.replace('is_error', 'no_such_builtin'))) });
+    expect(fromProduct(damaged, damaged.variantFor({})!, dir)).toBeUndefined();
+    expect(firstDifference(loadBundled(damaged, dir, {}), analysed({}))).toBeUndefined();
+  });
+
+  it('is not used when a place it lists holds no tagged value', () => {
+    const damaged = productOf({ ...files, variants: files.variants.map((t) => t.replace('"tagged":[', '"tagged":[["spec","no_such_field"],')) });
+    expect(fromProduct(damaged, damaged.variantFor({})!, dir)).toBeUndefined();
+  });
+});
+
 describe('building a product', () => {
   it('refuses a spec with errors', () => {
     const at = join(tmp, 'broken');
