@@ -103,13 +103,7 @@ export class SpecProduct {
 
   /** Line `variant`, its spans naming each file as `shown` gives. Throws when it cannot be read or names a builtin this build lacks. */
   read(variant: number, shown: (name: string) => string): ProductValue {
-    // Each file's mark, a whole JSON string wherever it stands, becomes the path shown for it.
-    let text = this.line(variant);
-    this.header.files.forEach((f, i) => {
-      const path = JSON.stringify(shown(f.name));
-      text = text.replaceAll(JSON.stringify(sourceMark(i)), () => path);
-    });
-    const line = JSON.parse(text) as ProductLine;
+    const line = JSON.parse(unmarked(this.line(variant), this.header.files.map((f) => JSON.stringify(shown(f.name))))) as ProductLine;
     const value = line.value as ProductValue;
     for (const at of line.tagged) {
       if (at.length === 0) throw new Error('the spec product tags its whole value');
@@ -121,6 +115,32 @@ export class SpecProduct {
     recordStateAbstraction(value.spec, value.abstraction);
     return value;
   }
+}
+
+/**
+ * A line's JSON text with each file's mark (`"\u0000<index>"`, a whole JSON string) replaced by
+ * the JSON string of the path shown for file `index`, in one pass. (A string of the spec that
+ * merely looks like a mark would be replaced too; the build compares every line it writes with
+ * the analysis, so no such line ships.)
+ */
+function unmarked(text: string, shown: string[]): string {
+  const ESC = '\\u0000';
+  const parts: string[] = [];
+  let from = 0;
+  for (let i = text.indexOf(ESC); i !== -1; i = text.indexOf(ESC, i + 1)) {
+    if (text.charCodeAt(i - 1) !== 0x22) continue;
+    let j = i + ESC.length;
+    while (text.charCodeAt(j) >= 0x30 && text.charCodeAt(j) <= 0x39) j++;
+    if (j === i + ESC.length || text.charCodeAt(j) !== 0x22) continue;
+    const index = text.slice(i + ESC.length, j);
+    const path = index.length > 1 && index.startsWith('0') ? undefined : shown[Number(index)];
+    if (path === undefined) continue;
+    parts.push(text.slice(from, i - 1), path);
+    from = j + 1;
+    i = j;
+  }
+  parts.push(text.slice(from));
+  return parts.join('');
 }
 
 const BUILTIN_TABLE: Readonly<Record<string, unknown>> = BUILTINS;
