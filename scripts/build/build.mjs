@@ -60,4 +60,5 @@ writeFileSync('dist/cli/kinv.cjs', readFileSync('dist/cli/kinv.cjs', 'utf8').rep
 const { spawnSync } = await import('node:child_process');
 const trained = spawnSync(process.execPath, ['--input-type=module', '-e', `(await import('./bin/bundle.js')).trainBundle(${JSON.stringify(resolvePath('dist/cli/kinv.cjs'))}, process.argv.slice(1))`,
   'explore', '--d-add-ci', 'draft', '--order', 'new', '--scenario', 'single', '--first', '--format', 'json'], { stdio: ['ignore', 'ignore', 'inherit'] });
-if (trained.status !== 1 || !existsSync('dist/cli/kinv.cjs.cache')) throw new Error(`the code cache's training run exited ${trained.status}`);
+const { cacheFile } = await import('../../bin/bundle.js');
+if (trained.status !== 1 || !existsSync(cacheFile(resolvePath('dist/cli/kinv.cjs')))) throw new Error(`the code cache's training run exited ${trained.status}`);

@@ -6,7 +6,10 @@
 import { isAbsolute, relative } from 'node:path';
 import { BUILTINS } from './builtins.js';
 import { analyzeSpec, fromProduct, specFilesOf } from './load.js';
-import { PRODUCT_FORMAT, SpecProduct, sourceMark, TAG, type ProductFiles, type ProductHeader, type ProductValue, type Tagged } from './spec-product.js';
+import { findStateAbstraction, recordedStateAbstraction } from './state-abstraction.js';
+import {
+  PRODUCT_FORMAT, SpecProduct, sourceMark, TAG, type ProductFiles, type ProductHeader, type ProductLine, type ProductValue, type Tagged,
+} from './spec-product.js';
 
 /**
  * The product of folder `dir` for each of `variants` (parameter sets; the defaults-only one is
@@ -29,7 +32,7 @@ export function buildSpecProduct(dir: string, variants: Record<string, string>[]
   const analysed = (params: Record<string, string>): ProductValue => {
     const r = analyzeSpec([dir], { params }, undefined, markOf);
     if (!r.ok) throw new Error(`${dir}: the spec does not load with parameters ${JSON.stringify(params)}: ${r.diagnostics.map((d) => d.message).join('; ')}`);
-    return { spec: r.value.spec, diagnostics: r.diagnostics };
+    return { spec: r.value.spec, diagnostics: r.diagnostics, abstraction: findStateAbstraction(r.value.spec) };
   };
 
   const base = analyzeSpec([dir], {}, undefined, markOf);
@@ -55,7 +58,7 @@ export function buildSpecProduct(dir: string, variants: Record<string, string>[]
 /** Reads the product back: each line as the loader would load it, and each parameter at its default as the spec without it. */
 function verify(files: ProductFiles, dir: string, held: Record<string, string>[], defaults: Record<string, string>): void {
   const product = new SpecProduct(files.header, (i) => files.variants[i]!);
-  const plain = (params: Record<string, string>): unknown => {
+  const plain = (params: Record<string, string>) => {
     const r = analyzeSpec([dir], { params });
     if (!r.ok) throw new Error(`${dir}: the spec does not load with parameters ${JSON.stringify(params)}`);
     return r;
@@ -63,8 +66,14 @@ function verify(files: ProductFiles, dir: string, held: Record<string, string>[]
   for (const params of held) {
     const variant = product.variantFor(params);
     const read = variant === undefined ? undefined : fromProduct(product, variant, dir);
-    const diff = firstDifference(read, plain(params));
+    const analysed = plain(params);
+    const diff = firstDifference(read, analysed);
     if (diff !== undefined) throw new Error(`${dir}: the product with parameters ${JSON.stringify(params)} differs from the analysis at ${diff}`);
+    const recorded = read?.ok ? recordedStateAbstraction(read.value.spec) : undefined;
+    const abstractionDiff = firstDifference(recorded, analysed.ok ? findStateAbstraction(analysed.value.spec) : undefined);
+    if (abstractionDiff !== undefined) {
+      throw new Error(`${dir}: the product's state abstraction with parameters ${JSON.stringify(params)} differs from the analysis at ${abstractionDiff}`);
+    }
   }
   const withoutParams = plain({});
   for (const [k, v] of Object.entries(defaults)) {
@@ -78,10 +87,16 @@ function ascii(json: string): string {
   return json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** A product line's JSON value: Maps, Sets and builtins as records tagged TAG. */
-export function encodeLine(value: ProductValue): unknown {
+/**
+ * A product line's JSON value (`ProductLine`): Maps, Sets and builtins as records tagged TAG, and
+ * where each tagged record is, innermost first, so that reading the line puts them back without a
+ * walk over the whole value.
+ */
+export function encodeLine(value: ProductValue): ProductLine {
   const builtinNames = new Map<unknown, string>(Object.entries(BUILTINS).map(([name, b]) => [b, name]));
   const onPath = new Set<unknown>();
+  const tagged: (string | number)[][] = [];
+  const at: (string | number)[] = [];
   const encode = (v: unknown, path: string): unknown => {
     if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
     if (typeof v === 'number') {
@@ -90,28 +105,41 @@ export function encodeLine(value: ProductValue): unknown {
     }
     if (typeof v !== 'object') throw new Error(`at ${path}: a ${typeof v} has no JSON form`);
     const builtin = builtinNames.get(v);
-    if (builtin !== undefined) return { [TAG]: 'builtin', name: builtin } satisfies Tagged;
+    if (builtin !== undefined) {
+      tagged.push([...at]);
+      return { [TAG]: 'builtin', name: builtin } satisfies Tagged;
+    }
     if (onPath.has(v)) throw new Error(`at ${path}: a cycle`);
     onPath.add(v);
     let out: unknown;
     if (v instanceof Map) {
-      out = { [TAG]: 'map', entries: [...v].map(([k, x], i) => [encode(k, `${path}[${i}].key`), encode(x, `${path}[${i}]`)]) } satisfies Tagged;
-    } else if (v instanceof Set) out = { [TAG]: 'set', items: [...v].map((x, i) => encode(x, `${path}[${i}]`)) } satisfies Tagged;
-    else if (Array.isArray(v)) {
+      out = { [TAG]: 'map', entries: [...v].map(([k, x], i) => entry(i, k, x, path)) } satisfies Tagged;
+      tagged.push([...at]);
+    } else if (v instanceof Set) {
+      out = { [TAG]: 'set', items: [...v].map((x, i) => nested(['items', i], x, `${path}[${i}]`)) } satisfies Tagged;
+      tagged.push([...at]);
+    } else if (Array.isArray(v)) {
       out = v.map((x, i) => {
         if (x === undefined) throw new Error(`at ${path}[${i}]: undefined has no JSON form in an array`);
-        return encode(x, `${path}[${i}]`);
+        return nested([i], x, `${path}[${i}]`);
       });
     } else if (Object.getPrototypeOf(v) === Object.prototype) {
       if (Object.hasOwn(v, TAG)) throw new Error(`at ${path}: a record with the key a product tags values with`);
       const o: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) if (x !== undefined) o[k] = encode(x, `${path}.${k}`);
+      for (const [k, x] of Object.entries(v)) if (x !== undefined) o[k] = nested([k], x, `${path}.${k}`);
       out = o;
     } else throw new Error(`at ${path}: an instance of ${(v as object).constructor.name} has no JSON form`);
     onPath.delete(v);
     return out;
   };
-  return encode(value, '$');
+  /** `x` encoded at `keys` below the current place. */
+  const nested = (keys: (string | number)[], x: unknown, path: string): unknown => {
+    at.push(...keys);
+    try { return encode(x, path); } finally { at.length -= keys.length; }
+  };
+  const entry = (i: number, k: unknown, x: unknown, path: string): unknown[] =>
+    [nested(['entries', i, 0], k, `${path}[${i}].key`), nested(['entries', i, 1], x, `${path}[${i}]`)];
+  return { value: encode(value, '$'), tagged };
 }
 
 /**

@@ -10,15 +10,19 @@
  * per parameter set (a "line", N.json), read only when asked for.
  *
  * JSON has no Map, Set or function: those stand as a record tagged `TAG` (a builtin by its key
- * in the builtin table), and spans name their file by a mark (`sourceMark`); one walk over the
- * parsed line puts back the values and the paths the loader shows.
+ * in the builtin table), listed by where they are, and spans name their file by a mark
+ * (`sourceMark`). Reading a line puts the shown paths in place of the marks in its text, then puts
+ * back each listed value: no walk over the whole value (that walk, and the slower reads of every
+ * node its stores left to the passes after it, were a third of a cold explore's time over Node's
+ * own start).
  */
 import type { Diagnostic } from '../diag/diagnostic.js';
 import { BUILTINS } from './builtins.js';
 import type { TypedSpec } from './ir.js';
+import { recordStateAbstraction, type StateAbstraction } from './state-abstraction.js';
 
 /** Bumped when the layout changes: a product of another layout is not read. */
-export const PRODUCT_FORMAT = 1;
+export const PRODUCT_FORMAT = 2;
 
 /** Stands for the display path of the header's file `index` in a product's spans (short: a span holds one). */
 export function sourceMark(index: number): string {
@@ -37,10 +41,24 @@ export interface ProductHeader {
   variants: Record<string, string>[];
 }
 
-/** What a product line holds: the loader's result for the bundled spec with those parameters. */
+/**
+ * What a product line holds: the loader's result for the bundled spec with those parameters, and
+ * what exploration may abstract of its state (state-abstraction.ts), which reading the line records
+ * for the spec it reads, so that a cold `explore` need not walk the spec for it.
+ */
 export interface ProductValue {
   spec: TypedSpec;
   diagnostics: Diagnostic[];
+  abstraction: StateAbstraction;
+}
+
+/**
+ * A product line as written: the value, with Maps, Sets and builtins as tagged records, and the
+ * place of each tagged record (keys and indexes from the value down), innermost first.
+ */
+export interface ProductLine {
+  value: unknown;
+  tagged: (string | number)[][];
 }
 
 /** The key of a record that stands for a value JSON cannot hold; its value says which. */
@@ -87,43 +105,56 @@ export class SpecProduct {
 
   /** Line `variant`, its spans naming each file as `shown` gives. Throws when it cannot be read or names a builtin this build lacks. */
   read(variant: number, shown: (name: string) => string): ProductValue {
-    const marks = new Map(this.header.files.map((f, i) => [sourceMark(i), shown(f.name)]));
-    return revive(JSON.parse(this.line(variant)), marks) as ProductValue;
+    const line = JSON.parse(unmarked(this.line(variant), this.header.files.map((f) => JSON.stringify(shown(f.name))))) as ProductLine;
+    const value = line.value as ProductValue;
+    for (const at of line.tagged) {
+      if (at.length === 0) throw new Error('the spec product tags its whole value');
+      let parent = line.value as Record<string | number, unknown>;
+      for (let i = 0; i < at.length - 1; i++) parent = parent[at[i]!] as Record<string | number, unknown>;
+      const key = at[at.length - 1]!;
+      parent[key] = untag(parent[key] as Tagged);
+    }
+    recordStateAbstraction(value.spec, value.abstraction);
+    return value;
   }
+}
+
+/**
+ * A line's JSON text with each file's mark (`"\u0000<index>"`, a whole JSON string) replaced by
+ * the JSON string of the path shown for file `index`, in one pass. (A string of the spec that
+ * merely looks like a mark would be replaced too; the build compares every line it writes with
+ * the analysis, so no such line ships.)
+ */
+function unmarked(text: string, shown: string[]): string {
+  const ESC = '\\u0000';
+  const parts: string[] = [];
+  let from = 0;
+  for (let i = text.indexOf(ESC); i !== -1; i = text.indexOf(ESC, i + 1)) {
+    if (text.charCodeAt(i - 1) !== 0x22) continue;
+    let j = i + ESC.length;
+    while (text.charCodeAt(j) >= 0x30 && text.charCodeAt(j) <= 0x39) j++;
+    if (j === i + ESC.length || text.charCodeAt(j) !== 0x22) continue;
+    const index = text.slice(i + ESC.length, j);
+    const path = index.length > 1 && index.startsWith('0') ? undefined : shown[Number(index)];
+    if (path === undefined) continue;
+    parts.push(text.slice(from, i - 1), path);
+    from = j + 1;
+    i = j;
+  }
+  parts.push(text.slice(from));
+  return parts.join('');
 }
 
 const BUILTIN_TABLE: Readonly<Record<string, unknown>> = BUILTINS;
 
-/** Puts back, in place, what a product line's JSON stands for: tagged values and the files' shown paths. */
-function revive(x: unknown, marks: Map<string, string>): unknown {
-  if (typeof x === 'object') return x === null ? x : reviveObject(x, marks);
-  return typeof x === 'string' && x.charCodeAt(0) === 0 ? marks.get(x) ?? x : x;
-}
-
-function reviveObject(v: object, marks: Map<string, string>): unknown {
-  // Most values come back as they are: a store only where one changed (a keyed store of any
-  // property on records of every shape is slow, most of a walk that stored every value).
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const x: unknown = v[i];
-      const y = revive(x, marks);
-      if (y !== x) v[i] = y;
-    }
-    return v;
-  }
-  const o = v as Record<string, unknown>;
-  for (const k in o) {
-    const x = o[k];
-    const y = revive(x, marks);
-    if (y !== x) o[k] = y;
-  }
-  const t = o as Partial<Tagged>;
+/** The value a tagged record stands for (its contents already put back). */
+function untag(t: Tagged): unknown {
   switch (t[TAG]) {
-    case undefined: return o;
     case 'map': return new Map(t.entries as [unknown, unknown][]);
     case 'set': return new Set(t.items);
     case 'builtin':
-      if (!Object.hasOwn(BUILTIN_TABLE, t.name!)) throw new Error(`the spec product names a builtin '${t.name}' this build does not have`);
-      return BUILTIN_TABLE[t.name!];
+      if (!Object.hasOwn(BUILTIN_TABLE, t.name)) throw new Error(`the spec product names a builtin '${t.name}' this build does not have`);
+      return BUILTIN_TABLE[t.name];
+    default: throw new Error('the spec product tags a value it has no reading of');
   }
 }

@@ -69,7 +69,26 @@ function parts(spec: TypedSpec): { what: string; node: unknown }[] {
   return out;
 }
 
+/** Abstractions found before the spec was loaded (a spec product's, made by the build), by spec. */
+const recorded = new WeakMap<TypedSpec, StateAbstraction>();
+
+/** Records `a` as what `findStateAbstraction(spec)` gives (spec-product.ts: the build found it on the same spec). */
+export function recordStateAbstraction(spec: TypedSpec, a: StateAbstraction): void {
+  recorded.set(spec, a);
+}
+
+/** The abstraction recorded for `spec`, if any. */
+export function recordedStateAbstraction(spec: TypedSpec): StateAbstraction | undefined {
+  return recorded.get(spec);
+}
+
+/** The state abstraction of `spec`: the one recorded for it, else found. */
 export function stateAbstraction(spec: TypedSpec): StateAbstraction {
+  return recorded.get(spec) ?? findStateAbstraction(spec);
+}
+
+/** Finds the state abstraction of `spec` from its IR (see the module comment). */
+export function findStateAbstraction(spec: TypedSpec): StateAbstraction {
   const seqStores = sequenceStores(spec);
   const deadStores = transientStores(spec);
   const previousTables = new Set<number>();
@@ -103,28 +122,34 @@ function sequenceStores(spec: TypedSpec): Set<string> {
     if (x.k === 'field') return x.name === 'seq' && x.from === 'implicit';
     return x.k === 'lookup' && cands.has(x.state as string);
   };
+  // Every node that names a candidate, with its parent, found in one walk: each round below looks only at these.
+  const uses: { n: Node; parent: Node | undefined }[] = [];
+  for (const p of parts(spec)) {
+    walk(p.node, (n, parent) => {
+      const s = n.state;
+      if (typeof s === 'string' && cands.has(s)) uses.push({ n, parent });
+    });
+  }
   // Drop the maps some use disqualifies until none is left to drop (a map is a sequence map only if what it is compared with is one).
   for (let changed = true; changed;) {
     changed = false;
     const bad = new Set<string>();
-    for (const p of parts(spec)) {
-      walk(p.node, (n, parent) => {
-        const s = n.state;
-        if (typeof s !== 'string' || !cands.has(s)) return;
-        if (n.k === 'lookup') {
-          const ok = parent !== undefined && parent.k === 'bin' && COMPARISONS.has(parent.op as string)
-            && isSeq(parent.left === n ? parent.right : parent.left);
-          if (!ok) bad.add(s);
-          return;
-        }
-        if (n.k === 'assign') { if (!isSeq(n.value)) bad.add(s); return; }
-        if (n.k === 'delete') return;
-        // The whole map: only a key membership test (`k in m`) reads no value.
-        if (n.k === 'state' && parent !== undefined && parent.k === 'member' && parent.coll === n) return;
-        // A binder over the map's keys alone (as many slots as key positions) reads no value either.
-        if (n.k === 'state' && parent !== undefined && parent.domain === n && Array.isArray(parent.slots) && parent.slots.length === keyCount.get(s)) return;
-        bad.add(s);
-      });
+    for (const { n, parent } of uses) {
+      const s = n.state as string;
+      if (!cands.has(s)) continue;
+      if (n.k === 'lookup') {
+        const ok = parent !== undefined && parent.k === 'bin' && COMPARISONS.has(parent.op as string)
+          && isSeq(parent.left === n ? parent.right : parent.left);
+        if (!ok) bad.add(s);
+        continue;
+      }
+      if (n.k === 'assign') { if (!isSeq(n.value)) bad.add(s); continue; }
+      if (n.k === 'delete') continue;
+      // The whole map: only a key membership test (`k in m`) reads no value.
+      if (n.k === 'state' && parent !== undefined && parent.k === 'member' && parent.coll === n) continue;
+      // A binder over the map's keys alone (as many slots as key positions) reads no value either.
+      if (n.k === 'state' && parent !== undefined && parent.domain === n && Array.isArray(parent.slots) && parent.slots.length === keyCount.get(s)) continue;
+      bad.add(s);
     }
     for (const s of bad) { cands.delete(s); changed = true; }
   }
@@ -176,6 +201,20 @@ function clears(stmt: Node, s: string): boolean {
 
 function transientStores(spec: TypedSpec): Set<string> {
   const defReads = new Map<string, Set<string>>();
+  // What a rule or invariant reads, walked once however many stores ask (a walk's result depends
+  // only on the finished def entries of `defReads`, so a second walk would find the same).
+  const readsMemo = new Map<unknown, Set<string>>();
+  const reads = (node: unknown): Set<string> => {
+    let r = readsMemo.get(node);
+    if (r === undefined) { r = readsOf(node, spec, defReads); readsMemo.set(node, r); }
+    return r;
+  };
+  const restReads = new Map<unknown, Set<string>>();
+  const readsAfterFirst = (r: TypedSpec['rules'][number]): Set<string> => {
+    let x = restReads.get(r);
+    if (x === undefined) { x = readsOf(r.body.slice(1), spec, defReads); restReads.set(r, x); }
+    return x;
+  };
   const key = (t: { phase: string; name: string }): string => `${t.phase} ${t.name}`;
   // Read before the rules of an event, at every event, or outside the rules' order: never transient.
   const pinned = new Set<string>();
@@ -194,20 +233,19 @@ function transientStores(spec: TypedSpec): Set<string> {
     for (const r of spec.rules) {
       const first = r.body[0] as unknown as Node | undefined;
       const empties = r.guard === null && first !== undefined && clears(first, s);
-      const rest = empties ? r.body.slice(1) : r;
-      const reads = readsOf(rest, spec, defReads).has(s);
+      const readsIt = (empties ? readsAfterFirst(r) : reads(r)).has(s);
       for (const t of r.triggers) {
         const k = key(t);
         if (!cleared.has(k)) {
           if (empties) cleared.set(k, true);
-          else if (reads) { ok = false; break; }
+          else if (readsIt) { ok = false; break; }
         }
       }
       if (!ok) break;
     }
     if (!ok) continue;
     for (const i of spec.invariants) {
-      if (i.when !== 'after' || !readsOf(i, spec, defReads).has(s)) continue;
+      if (i.when !== 'after' || !reads(i).has(s)) continue;
       if (!i.triggers.every((t) => cleared.get(key(t)) === true)) { ok = false; break; }
     }
     if (ok) out.add(s);

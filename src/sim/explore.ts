@@ -8,6 +8,7 @@
 import type { IncrementalChecker, Verdict } from '../checker/incremental.js';
 import type { TraceEvent } from '../trace/event.js';
 import { listChooser, type Chooser } from './chooser.js';
+import { nowMs } from '../values/clock.js';
 import { initialState, live, runnable, step, type ModelState, type Scenario } from './model.js';
 import { rwsemStepNext } from './rwsem.js';
 import { KeyWriter, writeEventsKey } from './key-code.js';
@@ -165,7 +166,7 @@ const NO_CHOICE: Chooser = {
 };
 
 export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult {
-  const started = performance.now();
+  const started = nowMs();
   const maxDepth = opts.maxDepth ?? 200;
   const maxStates = opts.maxStates ?? 200_000;
   const por = opts.por === true;
@@ -392,5 +393,5 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
     }
     if (again) c.verdict = again;
   }
-  return { explored, distinct: seen.size, depth, seconds: (performance.now() - started) / 1000, cut, counterexamples: [...found.values()] };
+  return { explored, distinct: seen.size, depth, seconds: (nowMs() - started) / 1000, cut, counterexamples: [...found.values()] };
 }

@@ -8,6 +8,7 @@ import type { IncrementalChecker, Verdict } from '../checker/incremental.js';
 import type { TraceEvent } from '../trace/event.js';
 import { choicesArb, scenarioArb, type ScenarioArbOptions } from './arbitraries.js';
 import { listChooser, recording } from './chooser.js';
+import { nowMs } from '../values/clock.js';
 import type { Scenario } from './model.js';
 import { simulate, type Deadlock } from './simulate.js';
 
@@ -130,20 +131,20 @@ export function fuzz(o: FuzzOptions): FuzzReport {
 }
 
 function fuzzPhase(o: FuzzOptions, counts: (invariant: string) => boolean): FuzzResult {
-  const started = performance.now();
+  const started = nowMs();
   let firstFailure: number | undefined;
   let runs = 0;
   const prop = fc.property(scenarioArb(o), choicesArb(), (sc, picks) => {
     runs++;
     if (runs % 100 === 0) o.onProgress?.(runs);
     const f = runOnce(sc, picks, o.monitor, counts, o.maxSteps);
-    if (f && firstFailure === undefined) firstFailure = (performance.now() - started) / 1000;
+    if (f && firstFailure === undefined) firstFailure = (nowMs() - started) / 1000;
     return f === undefined;
   });
   const params: fc.Parameters<[Scenario, number[]]> = { numRuns: o.runs, seed: o.seed };
   if (o.path !== undefined) params.path = o.path;
   const details = fc.check(prop, params);
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = (nowMs() - started) / 1000;
   if (!details.failed || !details.counterexample) {
     return { finding: undefined, runs: details.numRuns, seconds, firstFailure, shrinks: 0, seed: details.seed, path: undefined };
   }

@@ -10,11 +10,12 @@
  * xz-decompress decodes one stream at a time in a process (its decoder contexts share one
  * WebAssembly instance): a second xz stream waits until the first ends or is cancelled, so a
  * reader of two xz streams must take them one after the other (see input.ts and checker/file.ts).
+ * Each decoder is loaded when a stream of its kind is first read: loading xz-decompress (and the
+ * web streams it uses) was a tenth of every check's start.
  */
+import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { Decompress as ZstdDecoder } from 'fzstd';
-import xzDecompress from 'xz-decompress';
 
 export type Compression = 'gzip' | 'xz' | 'zstd';
 
@@ -41,6 +42,14 @@ export function decompressStream(kind: Compression, compressed: AsyncIterable<Ui
   }
 }
 
+/**
+ * A decoder package, loaded on first use. By require, not import(): the command line runs as one
+ * CommonJS script (bin/bundle.js), where import() has no loader to call.
+ */
+function load<T>(name: string): T {
+  return createRequire(import.meta.url)(name) as T;
+}
+
 /** XZ Embedded's error codes (xz.h, `enum xz_ret`), as words. */
 const XZ_ERRORS: Record<string, string> = {
   '2': 'unsupported integrity check',
@@ -53,6 +62,7 @@ const XZ_ERRORS: Record<string, string> = {
 };
 
 async function* xzChunks(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const xzDecompress = load<typeof import('xz-decompress')>('xz-decompress');
   const source = compressed[Symbol.asyncIterator]();
   const decoded = new xzDecompress.XzReadableStream(pulled(source));
   try {
@@ -84,6 +94,7 @@ function pulled(source: AsyncIterator<Uint8Array>): ReadableStream<Uint8Array> {
 
 async function* zstdChunks(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   let out: Uint8Array[] = [];
+  const { Decompress: ZstdDecoder } = load<typeof import('fzstd')>('fzstd');
   // The decoder may reuse its window for later output: keep a copy of what it hands over.
   const decoder = new ZstdDecoder((chunk) => { out.push(chunk.slice()); });
   const take = (): Uint8Array[] => { const ready = out; out = []; return ready; };

@@ -3,7 +3,7 @@
  * format sniffing. Which format an input is, is the registry's (registry.ts).
  */
 import type { DecodedChunk } from './ftrace/decoded.js';
-import { createReadStream, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, read, readSync, statSync } from 'node:fs';
 import { decompressStream, sniffCompression, type Compression } from './decompress.js';
 
 export interface OpenedInput {
@@ -27,7 +27,7 @@ export interface OpenedInput {
 
 /** Opens a path ('-' = stdin) and peeks its first chunk. Throws a readable Error if it cannot be read. */
 export async function openInput(path: string): Promise<OpenedInput> {
-  const stream: AsyncIterable<Uint8Array> = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
+  const stream: AsyncIterable<Uint8Array> = path === '-' ? process.stdin : fileChunks(path);
   const it = stream[Symbol.asyncIterator]();
   let first: IteratorResult<Uint8Array>;
   try {
@@ -70,7 +70,7 @@ export async function openInput(path: string): Promise<OpenedInput> {
     async function* rest(): AsyncGenerator<Uint8Array> {
       let bytes = 0;
       let src = uit;
-      if (again) src = decompressStream(compression!, createReadStream(path, { highWaterMark: 1 << 20 }))[Symbol.asyncIterator]();
+      if (again) src = decompressStream(compression!, fileChunks(path))[Symbol.asyncIterator]();
       else if (!ufirst.done) { bytes += ufirst.value.length; yield uhead; }
       try {
         while (true) {
@@ -94,6 +94,38 @@ export async function openInput(path: string): Promise<OpenedInput> {
     return opened;
   }
   return { name, chunks: all(), head };
+}
+
+/** Bytes read from a file at a time. */
+const CHUNK = 1 << 20;
+
+/**
+ * A file's bytes in chunks of up to CHUNK, as `createReadStream(path, { highWaterMark: CHUNK })`
+ * gives them (the same reads, the same errors at the first chunk), without loading Node's stream
+ * modules; and a regular file read synchronously, so that a short check never starts libuv's
+ * thread pool (the two were a fifth of its start). Anything else (a pipe, `<(zcat trace.gz)`) is
+ * read in the thread pool, as a stream reads it. A chunk shorter than a read's buffer is a copy, so
+ * that it holds no more memory than its bytes. Returning early closes the file.
+ */
+export async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
+  const fd = openSync(path, 'r');
+  try {
+    const regular = fstatSync(fd).isFile();
+    for (;;) {
+      const buf = Buffer.allocUnsafeSlow(CHUNK);
+      const n = regular ? readSync(fd, buf, 0, CHUNK, null)
+        : await new Promise<number>((resolve, reject) => read(fd, buf, 0, CHUNK, null, (e, n) => (e ? reject(e) : resolve(n))));
+      if (n === 0) return;
+      if (n === CHUNK) yield buf;
+      else {
+        const part = Buffer.allocUnsafeSlow(n);
+        buf.copy(part, 0, 0, n);
+        yield part;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeSpec, bundledSpecDir, fromProduct, loadBundled } from '../../src/analysis/load.js';
 import { buildSpecProduct, firstDifference } from '../../src/analysis/spec-product-build.js';
 import { SpecProduct, type ProductFiles } from '../../src/analysis/spec-product.js';
+import { findStateAbstraction, recordedStateAbstraction, stateAbstraction } from '../../src/analysis/state-abstraction.js';
 import { checkEvents, CompiledSpec } from '../../src/checker/check.js';
 import { verdictJson } from '../../src/checker/report.js';
 import { parseNdjsonLine } from '../../src/trace/ndjson.js';
@@ -49,6 +50,22 @@ describe('the bundled spec from its product', () => {
       expect(firstDifference(fast, plain)).toBeUndefined();
       expect(fast).toEqual(plain);
       expect([...fast.sources.keys()]).toEqual([...plain.sources.keys()]);
+    });
+  }
+
+  for (const params of [{}, ...VARIANTS, { order: 'current' }] as Params[]) {
+    it(`records the state abstraction the analysis finds, with ${JSON.stringify(params)}`, () => {
+      const fast = fromBundledProduct(params);
+      const plain = analysed(params);
+      const recorded = recordedStateAbstraction(fast.value.spec);
+      expect(recorded).toBeDefined();
+      expect(stateAbstraction(fast.value.spec)).toBe(recorded);
+      const found = findStateAbstraction(plain.value.spec);
+      expect(firstDifference(recorded, found)).toBeUndefined();
+      expect(recorded).toEqual(found);
+      // The bundled spec abstracts something, so a product that dropped it would show here.
+      expect(found.exact).toBe(false);
+      expect(recordedStateAbstraction(plain.value.spec)).toBeUndefined();
     });
   }
 
@@ -122,6 +139,7 @@ describe('a product of an edited folder', () => {
     if (!loaded.ok) throw new Error('the edited copy does not load');
     expect(loaded.value.spec.params.get('lookup_shared')!.value).toBe(false);
     expect(firstDifference(loaded, analyzeSpec([c.at]))).toBeUndefined();
+    expect(recordedStateAbstraction(loaded.value.spec)).toBeUndefined();
   });
 
   it('is not used once a file is added or removed', () => {
@@ -155,6 +173,21 @@ describe('a product of an edited folder', () => {
         }
       }), { numRuns: 60 });
     expect(fromProduct(c.product, 0, c.at)).toBeDefined();
+  });
+});
+
+describe('a damaged product line', () => {
+  it('is not used when it names a builtin this build lacks: the spec is analysed', () => {
+    const tag = '{"\\u0000":"builtin","name":"is_error"}';
+    expect(files.variants[0]).toContain(tag);
+    const damaged = productOf({ ...files, variants: files.variants.map((t) => t.replaceAll(tag, tag.replace('is_error', 'no_such_builtin'))) });
+    expect(fromProduct(damaged, damaged.variantFor({})!, dir)).toBeUndefined();
+    expect(firstDifference(loadBundled(damaged, dir, {}), analysed({}))).toBeUndefined();
+  });
+
+  it('is not used when a place it lists holds no tagged value', () => {
+    const damaged = productOf({ ...files, variants: files.variants.map((t) => t.replace('"tagged":[', '"tagged":[["spec","no_such_field"],')) });
+    expect(fromProduct(damaged, damaged.variantFor({})!, dir)).toBeUndefined();
   });
 });
 

@@ -24,6 +24,7 @@ import { DiagnosticCap } from '../diagnostic-cap.js';
 import { COMMANDS } from '../options.js';
 import { jsonLine } from '../json.js';
 import { Progress } from '../progress.js';
+import { nowMs } from '../../values/clock.js';
 import { expandTraces } from '../trace-files.js';
 import { terminalText } from '../../diag/terminal.js';
 import { TimelineBuilder } from '../../report/timeline.js';
@@ -112,7 +113,7 @@ export async function check(argv: string[]): Promise<number> {
   if (!specs.base) return 2;
   const loaded = { sources: specs.sources };
   const capture = readCaptureFacts(o);
-  const started = performance.now();
+  const started = nowMs();
   const reports: CheckReport[] = [];
   const expanded = expandTraces(o.traces);
   const files = expanded.files;
@@ -171,7 +172,7 @@ export async function check(argv: string[]): Promise<number> {
     const ok = await lockdepSection(o.lockdep, verdicts, o.format, out);
     if (!ok) unreadable = true;
   }
-  const summary = summarize(files, reports, (performance.now() - started) / 1000);
+  const summary = summarize(files, reports, (nowMs() - started) / 1000);
   const evaluatedAny = Object.values(summary.evaluated).some((n) => n > 0);
   const skippedAny = Object.values(summary.unknown).some((n) => n > 0);
   const noRecords = reports.every((r) => r.stats.records === 0);
