@@ -33,6 +33,26 @@ async function check(path: string, capture?: string): Promise<FileReport> {
 
 const write = (name: string, lines: string[]): string => writeLog(tmp, name, lines);
 
+/** rm-1575's records added by `drafted`: the parent's release, and its relock's request and return. */
+const DRAFT = (() => {
+  const sem = 'sem=0xff14e3f103769dd8';
+  const pad = '              rm-1575    [001] .....       ';
+  return {
+    release: `${pad}197801: ur: (up_read+0x0/0x60) ${sem}`,
+    relock: `${pad}197805: dr: (down_read+0x0/0xa0) ${sem}`,
+    relocked: `${pad}197805: dr_ret: (d_add_ci+0x80/0x120 <- down_read)`,
+  };
+})();
+
+/**
+ * 6.1-wild's respelled excerpt (below) as the draft shape runs it: rm-1575's d_add_ci (line 196066)
+ * releases the parent before its d_alloc_parallel (196067) and takes it again after its return (196070).
+ */
+function drafted(lines: string[], at: Map<number, number>): string[] {
+  const daddci = at.get(196066)!, dapRet = at.get(196070)!;
+  return [...lines.slice(0, daddci), DRAFT.release, ...lines.slice(daddci, dapRet), DRAFT.relock, DRAFT.relocked, ...lines.slice(dapRet)];
+}
+
 describe('6.1-wild: two spellings of one name ordered both ways by d_add_ci', () => {
   // rm-1535 looks up "MIXED0" while the disk holds "Mixed0": d_add_ci allocates "Mixed0" owning
   // "MIXED0" (line 186302). lkwork-1444 then creates "MIXED0" (O_CREAT, the directory held
@@ -52,20 +72,8 @@ describe('6.1-wild: two spellings of one name ordered both ways by d_add_ci', ()
 
   it('is one when a d_add_ci asks without the lock (the draft shape drops it): the spelling may have changed meanwhile', async () => {
     const { lines, at } = excerpt('6.1-wild', spans);
-    const sem = 'sem=0xff14e3f103769dd8';
-    const pad = '              rm-1575    [001] .....       ';
-    // rm-1575's d_add_ci (line 196066) releases the parent before its d_alloc_parallel (196067) and
-    // takes it again after its return (196070), as the draft shape does
     const daddci = at.get(196066)!, dapRet = at.get(196070)!;
-    const drafted = [
-      ...lines.slice(0, daddci),
-      `${pad}197801: ur: (up_read+0x0/0x60) ${sem}`,
-      ...lines.slice(daddci, dapRet),
-      `${pad}197805: dr: (down_read+0x0/0xa0) ${sem}`,
-      `${pad}197805: dr_ret: (d_add_ci+0x80/0x120 <- down_read)`,
-      ...lines.slice(dapRet),
-    ];
-    const r = await check(write('respelled-draft.txt', drafted));
+    const r = await check(write('respelled-draft.txt', drafted(lines, at)));
     expect(found(r)).toEqual([
       ['violation', 'in_lookup_parent_locked', daddci + 1],
       ['violation', 'lock_order_acyclic', at.get(196067)! + 1],
@@ -105,24 +113,14 @@ describe('6.1-wild: the same excerpt from a capture that does not probe d_add_ci
 
   it('still finds the cycle of a d_alloc_parallel asked without the directory lock (the draft shape)', async () => {
     const { lines, at } = excerpt('6.1-wild', spans);
-    const sem = 'sem=0xff14e3f103769dd8';
-    const pad = '              rm-1575    [001] .....       ';
-    const daddci = at.get(196066)!, dapRet = at.get(196070)!;
-    const drafted = noDaddci([
-      ...lines.slice(0, daddci),
-      `${pad}197801: ur: (up_read+0x0/0x60) ${sem}`,
-      ...lines.slice(daddci, dapRet),
-      `${pad}197805: dr: (down_read+0x0/0xa0) ${sem}`,
-      `${pad}197805: dr_ret: (d_add_ci+0x80/0x120 <- down_read)`,
-      ...lines.slice(dapRet),
-    ]);
-    const r = await check(write('respelled-draft-no-daddci.txt', drafted));
+    const kept = noDaddci(drafted(lines, at));
+    const r = await check(write('respelled-draft-no-daddci.txt', kept));
     // (where the two lines of the drafted excerpt landed once the d_add_ci records are left out)
-    const lineOf = (text: string): number => drafted.indexOf(text) + 1;
+    const lineOf = (text: string): number => kept.indexOf(text) + 1;
     expect(found(r).filter(([, inv]) => inv === 'lock_order_acyclic')).toEqual([
       ['violation', 'lock_order_acyclic', lineOf(lines[at.get(196067)! - 1]!)],
       // the relock's request, owning the in-lookup names (its return names no caller here: no d_add_ci frame)
-      ['violation', 'lock_order_acyclic', lineOf(`${pad}197805: dr: (down_read+0x0/0xa0) ${sem}`)],
+      ['violation', 'lock_order_acyclic', lineOf(DRAFT.relock)],
     ]);
   });
 });
