@@ -33,18 +33,31 @@ export function inferIrwsemOffset(text: string): number | undefined {
  * same task's next `lkslow` record's `dinode`. The read ahead (read-ahead.ts) counts them over the
  * whole capture, for a capture whose first part shows no slow lookup of a tracked directory (a
  * capture with no comm filter, whose first records are other tasks').
+ *
+ * A capture that does not probe `__lookup_slow` still shows the directory a lookup locked: the
+ * `pinode` of the task's next `d_alloc_parallel` (`dap`), whose parent it locked to allocate in
+ * (lookup_slow, lookup_open). Those pairs count only where no `lkslow` pair does, so a capture
+ * that probes `__lookup_slow` is read as before.
  */
 export class IrwsemVotes {
   private readonly lastSem = new Map<string, bigint>();
   private readonly votes = new Map<number, number>();
+  private readonly allocationVotes = new Map<number, number>();
   /** `lkslow` records seen: a capture with slow lookups and no pair names its locks with an offset it does not show. */
   slowLookups = 0;
 
-  /** A record of event `name` (`dr` or `lkslow`; others are ignored) of task `pid`, with its `sem` or `dinode` value. */
+  /** A record of event `name` (`dr`, `lkslow` or `dap`; others are ignored) of task `pid`, with its `sem`, `dinode` or `pinode` value. */
   note(name: string, pid: string, value: string | undefined): void {
     if (value === undefined || !/^(?:0x)?[0-9a-f]+$/.test(value)) return;
     const v = BigInt(value.startsWith('0x') ? value : '0x' + value);
     if (name === 'dr') { this.lastSem.set(pid, v); return; }
+    if (name === 'dap') {
+      // (the lock stays the task's last: a `lkslow` after it pairs with it as before)
+      const sem = this.lastSem.get(pid);
+      const off = sem === undefined ? 0 : Number(sem - v);
+      if (off > 0 && off < 4096) this.allocationVotes.set(off, (this.allocationVotes.get(off) ?? 0) + 1);
+      return;
+    }
     if (name !== 'lkslow') return;
     this.slowLookups++;
     const sem = this.lastSem.get(pid);
@@ -54,13 +67,17 @@ export class IrwsemVotes {
     this.lastSem.delete(pid);
   }
 
-  /** The offset most pairs agree on (the first counted of a tie), or undefined without a pair. */
+  /** The offset most pairs agree on (the first counted of a tie), or undefined without a pair; `lkslow` pairs first. */
   best(): number | undefined {
-    let best: number | undefined;
-    let n = 0;
-    for (const [off, c] of this.votes) if (c > n) { best = off; n = c; }
-    return best;
+    return mostVoted(this.votes) ?? mostVoted(this.allocationVotes);
   }
+}
+
+function mostVoted(votes: Map<number, number>): number | undefined {
+  let best: number | undefined;
+  let n = 0;
+  for (const [off, c] of votes) if (c > n) { best = off; n = c; }
+  return best;
 }
 
 const DAP_RET = new RegExp(TASK + String.raw`.*?\bdap_ret:\s+\([^)]*\) ret=(?:0x)?([0-9a-f]+) dflags=(?:0x)?([0-9a-f]+)`, 's');

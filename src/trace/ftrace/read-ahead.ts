@@ -91,7 +91,7 @@ class LossStarts {
 /**
  * A record of the probes the layout is read off, told by the function it probes as the mapping
  * tells it (an event may be named anything: `p_down_read_0`, `mydr`): `down_read`'s `sem` and
- * `__lookup_slow`'s `dinode` into `votes`; `d_alloc_parallel`'s returns and a filesystem's
+ * `__lookup_slow`'s `dinode` and `d_alloc_parallel`'s `pinode` into `votes`; `d_alloc_parallel`'s returns and a filesystem's
  * `->lookup` into `dap`.
  */
 function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: { returns: number; bits: ParLookupVotes }, sites: SiteNames | undefined): void {
@@ -109,6 +109,7 @@ function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: { returns: number; bi
     return;
   }
   if (isLookupMethod(fn)) { dap.bits.noteLookup(String(sc.pid), argsOf(sc)?.dentry); return; }
+  if (fn === 'd_alloc_parallel') { votes.note('dap', String(sc.pid), argsOf(sc)?.pinode); return; }
   if (fn !== 'down_read' && fn !== '__lookup_slow') return;
   const args = argsOf(sc);
   if (args !== undefined) votes.note(fn === 'down_read' ? 'dr' : 'lkslow', String(sc.pid), args[fn === 'down_read' ? 'sem' : 'dinode']);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { inferIrwsemOffset, inferParLookupBit } from '../../../src/trace/ftrace/infer.js';
+import { inferIrwsemOffset, inferParLookupBit, IrwsemVotes } from '../../../src/trace/ftrace/infer.js';
 import { readAhead } from '../../../src/trace/ftrace/read-ahead.js';
 import { checkJson } from '../../helpers/cli.js';
 import { checkWithCapture, found, writeLog } from '../../helpers/programs-capture.js';
@@ -98,6 +98,40 @@ describe('the i_rwsem offset past the first part of a capture', () => {
     expect(text.length).toBeGreaterThan(1 << 19);
     expect(inferIrwsemOffset(text.slice(0, 1 << 19))).toBe(152);
     expect(inferIrwsemOffset(text)).toBe(160);
+  });
+});
+
+describe('the i_rwsem offset of a capture that does not probe __lookup_slow', () => {
+  it('is read off the locked directory\'s d_alloc_parallel (its pinode), but only where no lkslow pair says it', () => {
+    const alone = new IrwsemVotes();
+    alone.note('dr', '1', '0x1098');
+    alone.note('dap', '1', '0x1000');
+    expect(alone.best()).toBe(0x98);
+    // a lkslow pair outvotes any number of allocation pairs
+    const both = new IrwsemVotes();
+    for (let i = 0; i < 3; i++) { both.note('dr', '2', '0x20a0'); both.note('dap', '2', '0x2008'); }
+    both.note('dr', '3', '0x30a0');
+    both.note('lkslow', '3', '0x3000');
+    expect(both.best()).toBe(0xa0);
+    // (an allocation leaves the lock the task's last: the lkslow that follows pairs with it)
+    const order = new IrwsemVotes();
+    order.note('dr', '4', '0x4098');
+    order.note('dap', '4', '0x4000');
+    order.note('lkslow', '4', '0x4008');
+    expect(order.best()).toBe(0x90);
+  });
+
+  it('6.12-wild without its lkslow records: 152, as with it (6.1\'s 160 gave 3 false lock-order cycles)', async () => {
+    const lines = gunzipSync(readFileSync('traces/kernel-programs/6.12-wild/trace.gz')).toString('latin1').replace(/\n$/, '').split('\n')
+      .filter((l) => !l.startsWith('#') && !/ lkslow(_ret)?: /.test(l));
+    const file = writeLog(mkdtempSync(join(tmpdir(), 'kinv-nolkslow-')), 'no-lkslow.txt', lines);
+    const errors: string[] = [];
+    const inferred = await checkWithCapture(file, undefined, errors);
+    expect(errors).toEqual([]);
+    expect(found(inferred).filter(([k]) => k === 'violation')).toEqual([]);
+    const given = await checkWithCapture(file, undefined, [], undefined, { i_rwsem_offset: '152' });
+    expect(inferred.evaluated).toEqual(given.evaluated);
+    expect(inferred.evaluated.lookup_entry_locked).toBeGreaterThan(1_000);
   });
 });
 
