@@ -47,8 +47,13 @@ export class CpuCover {
    * one-CPU machine's whole capture, or CPU 0's file of a machine with more.
    */
   onlyCpu0(st: SniffState): OnlyCpu0 | undefined {
+    return this.headerlessFromOneCpu(st) === 0 ? { line: this.firstLine } : undefined;
+  }
+
+  /** The one CPU every record of a counted capture without a header comes from, if they all come from one. */
+  private headerlessFromOneCpu(st: SniffState): number | undefined {
     if (this.uncounted || this.decoded || st.traceCmd || st.tracer !== undefined || st.entries !== undefined || st.latency) return undefined;
-    return this.seen.size === 1 && this.seen.has(0) ? { line: this.firstLine } : undefined;
+    return this.seen.size === 1 ? [...this.seen][0] : undefined;
   }
 
   /** The CPUs left out of the capture, once it is all read; undefined when none certainly is. */
@@ -63,10 +68,8 @@ export class CpuCover {
         + `nor says ${cpus.length === 1 ? 'it is' : 'they are'} empty (a report of some CPUs only, \`--cpu\`)`;
       return { cpus, why, line: this.firstLine };
     }
-    if (st.tracer !== undefined || st.entries !== undefined || st.latency) return undefined;
-    if (this.seen.size !== 1) return undefined;
-    const only = [...this.seen][0]!;
-    if (only === 0) return undefined;
+    const only = this.headerlessFromOneCpu(st);
+    if (only === undefined || only === 0) return undefined;
     const cpus = Array.from({ length: only }, (_, c) => c);
     const why = `every record comes from CPU ${only} and the capture has no header: it is one CPU's file of a machine with more `
       + `(per_cpu/cpu${only}/trace_pipe, or \`perf record -C ${only}\`)`;
