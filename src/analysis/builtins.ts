@@ -264,6 +264,12 @@ export const BUILTINS = defineBuiltins({
     doc: 'the functions of a blank-separated list whose returns the trace does not probe, blank-separated; "" for complete traces',
     impl: (list, ctx) => { const cov = ctx.rt.coverage; return typeof list !== 'string' || cov === undefined ? '' : cov.unprobedReturns(list); },
   }),
+  unprobed_calls: valueBuiltin({
+    params: [STR], result: STR,
+    doc: 'the functions of a blank-separated list whose entries or returns the trace does not probe (a return without its entry\'s '
+      + 'arguments shows no more than no call), blank-separated; "" for complete traces',
+    impl: (list, ctx) => { const cov = ctx.rt.coverage; return typeof list !== 'string' || cov === undefined ? '' : cov.unprobedCalls(list); },
+  }),
   never_released: valueBuiltin({
     params: [STR], result: BOOL,
     doc: 'whether a capture, read whole, shows this lock taken and never released (its releases filtered out or lost); '

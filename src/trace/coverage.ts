@@ -105,6 +105,14 @@ export class ProbeCoverage implements ObservedFunctions {
     return this.missing('r' + list, list, (f) => this.returns.has(f));
   }
 
+  /**
+   * The names of `list` that may exist and whose entries or returns are not probed: a call whose
+   * return comes without the entry's arguments (a kretprobe-only set) shows no more than no call.
+   */
+  unprobedCalls(list: string): string {
+    return this.missing('c' + list, list, (f) => this.entries.has(f) && this.returns.has(f));
+  }
+
   private missing(key: string, list: string, seen: (f: string) => boolean): string {
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;

@@ -8,6 +8,8 @@ export interface ObservedFunctions {
   unprobed(list: string): string;
   /** The same for return probes. */
   unprobedReturns(list: string): string;
+  /** The same for functions missing either probe: their entries or their returns. */
+  unprobedCalls(list: string): string;
   /**
    * Whether the trace shows entries of `fn` at all, whether or not the kernel has it: the test
    * for a function that is the only source of an event (a function the kernel inlined shows

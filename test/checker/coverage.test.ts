@@ -23,7 +23,7 @@ async function verdicts(file: string, opts: { probes?: boolean; functions?: stri
     kernelFunctions: opts.functions,
   });
   expect(r).toBeDefined();
-  return r!.verdicts.map((v) => [v.kind, v.invariant, v.event?.line, ...(v.kind === 'unknown' ? [v.reason?.match(/probe the returns of ([\w ]+):/)?.[1]] : [])]);
+  return r!.verdicts.map((v) => [v.kind, v.invariant, v.event?.line, ...(v.kind === 'unknown' ? [v.reason?.match(/lacks the entry or return probe of ([\w ]+):/)?.[1]] : [])]);
 }
 
 describe('coverage: unknown where an unprobed variant could explain the log', () => {

@@ -80,8 +80,8 @@ for (const kernel of ['6.1', '6.12', 'lockdep']) {
         for (const v of rels) byTask.set(v.event!.pid, (byTask.get(v.event!.pid) ?? 0) + 1);
         const truth = new Map(c.perTask.map((t) => [t.pid, Object.values(t.locks).reduce((n, l) => n + sum(l.releasesWithoutAcquisition), 0)] as const).filter(([, n]) => n > 0));
         expect(byTask).toEqual(truth);
-        for (const v of rels.filter((x) => x.event!.args.mode === 'R').slice(0, 20)) expect(v.reason).toMatch(/^the capture does not probe the returns of down_read_killable\b/);
-        for (const v of rels.filter((x) => x.event!.args.mode === 'W').slice(0, 20)) expect(v.reason).toMatch(/^the capture does not probe the returns of .*\bdown_write_nested\b/);
+        for (const v of rels.filter((x) => x.event!.args.mode === 'R').slice(0, 20)) expect(v.reason).toMatch(/^the capture lacks the entry or return probe of down_read_killable\b/);
+        for (const v of rels.filter((x) => x.event!.args.mode === 'W').slice(0, 20)) expect(v.reason).toMatch(/^the capture lacks the entry or return probe of .*\bdown_write_nested\b/);
       }
     }, 300_000);
 

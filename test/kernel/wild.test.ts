@@ -147,6 +147,6 @@ describe('the wild workload with the legacy probe set (6.1-wild-legacy): unknown
     const unknown = r.verdicts.filter((v) => v.kind === 'unknown');
     expect(new Set(unknown.map((v) => v.invariant))).toEqual(new Set(['rel_held']));
     expect(unknown.length).toBe(counts.totals.releasesWithoutAcquisition.up_read);
-    for (const v of unknown) expect(v.reason).toMatch(/^the capture does not probe the returns of down_read_killable\b/);
+    for (const v of unknown) expect(v.reason).toMatch(/^the capture lacks the entry or return probe of down_read_killable\b/);
   }, 180_000);
 });
