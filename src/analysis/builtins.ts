@@ -11,7 +11,7 @@
  */
 import type { ObservedFunctions } from '../values/observed.js';
 import type { Scalar, TraceEvent } from '../values/event.js';
-import { BOOL, INT, STR, type Type } from './types.js';
+import { BOOL, INT, STR, TASK, type Type } from './types.js';
 
 /** What an implementation may read besides its arguments (the monitor's evaluation environment has this shape). */
 export interface BuiltinContext {
@@ -284,6 +284,16 @@ export const BUILTINS = defineBuiltins({
     impl: (lock, mode, ctx) => {
       const cov = ctx.rt.coverage;
       return cov !== undefined && typeof lock === 'string' && typeof mode === 'string' && cov.neverReleasedIn(lock, mode);
+    },
+  }),
+  never_releases_in: valueBuiltin({
+    params: [TASK, STR], result: BOOL,
+    doc: 'whether a capture, read whole, shows the task taking locks in mode "R" or "W" and releasing none that way, anywhere in it, '
+      + 'where other tasks do (its release probes filtered to other tasks, by pid or comm): when its holds end cannot be told; '
+      + 'false for complete traces and for input that cannot be read ahead',
+    impl: (pid, mode, ctx) => {
+      const cov = ctx.rt.coverage;
+      return cov !== undefined && typeof pid === 'number' && typeof mode === 'string' && cov.neverReleasesIn(pid, mode);
     },
   }),
   min: valueBuiltin({ params: [INT, INT], result: INT, doc: 'the smaller integer', impl: minMax(Math.min) }),

@@ -604,12 +604,13 @@ export class Engine {
     let holds: boolean;
     try { holds = !!test.body(env); } catch (e) { counter[name]!--; throw e; }
     if (holds) return;
-    let undecided = inv.unknownWhen !== undefined && inv.unknownWhen(env) === true;
+    // A loss the capture reports is named before what the spec's unknown-when clause says the
+    // capture may not show: it is a fact about this capture, the clause a possibility.
     // (the when clause and the unknown-when clause too: either may have read what a gap changed)
     // (evaluated again, recording reads: with a budget of its own, as the explanation below)
-    if (!undecided && this.lost !== undefined) this.rt.stepsLeft = this.budget;
-    const lostReason = undecided ? undefined : this.lostReason(() => { inv.guard?.(env); inv.body(env); inv.unknownWhen?.(env); });
-    if (lostReason !== undefined) undecided = true;
+    if (this.lost !== undefined) this.rt.stepsLeft = this.budget;
+    const lostReason = this.lostReason(() => { inv.guard?.(env); inv.body(env); inv.unknownWhen?.(env); });
+    const undecided = lostReason !== undefined || (inv.unknownWhen !== undefined && inv.unknownWhen(env) === true);
     if (undecided) this.counters.undecided[name]!++;
     const key = verdictKey((undecided ? '?' : '') + name, objectParts(this.compiled.spec, env, inv.per));
     if (!this.opts.all && this.reported.has(key)) return;

@@ -39,6 +39,21 @@ export class ProbeCoverage implements ObservedFunctions {
   /** Per mode (R, W): lock ids the whole capture shows taken in it and released only in the other. */
   private unreleasedIn: { R: Set<bigint>; W: Set<bigint> } | undefined;
 
+  /** Per mode: tasks the whole capture shows taking locks in it and releasing none in it, where other tasks do. */
+  private silentReleasers: { R: Set<number>; W: Set<number> } | undefined;
+
+  /** The tasks a read-ahead of the whole capture found taking locks in `mode` and releasing none that way. */
+  setTasksNeverReleasingIn(mode: 'R' | 'W', pids: Iterable<number>): void {
+    this.silentReleasers ??= { R: new Set(), W: new Set() };
+    for (const p of pids) this.silentReleasers[mode].add(p);
+  }
+
+  /** Whether the capture shows this task taking locks in `mode` ("R" or "W") and, anywhere in it, releasing none that way, where others do. */
+  neverReleasesIn(pid: number, mode: string): boolean {
+    if (this.silentReleasers === undefined || (mode !== 'R' && mode !== 'W')) return false;
+    return this.silentReleasers[mode].has(pid);
+  }
+
   /** The locks a read-ahead of the whole capture found taken in `mode` and released only in the other. */
   setUnreleasedIn(mode: 'R' | 'W', locks: Iterable<bigint>): void {
     this.unreleasedIn ??= { R: new Set(), W: new Set() };

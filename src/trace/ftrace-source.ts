@@ -74,8 +74,9 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
     const bit = 'dcache_par_lookup' in given ? undefined : inferParLookupBit(head) ?? ahead?.parLookupBit;
     if (bit !== undefined) inferred.dcache_par_lookup = String(bit);
     // Never silent: a layout the capture does not show is the spec's default, which is 6.1 x86_64's.
-    if (off === undefined && !('i_rwsem_offset' in given) && (ahead?.slowLookups ?? 0) > 0) {
-      defaulted.push(['i_rwsem_offset', 'no task\'s down_read is followed by its __lookup_slow (lkslow) of the directory it locked',
+    if (off === undefined && !('i_rwsem_offset' in given) && (ahead?.directoryRecords ?? 0) > 0) {
+      defaulted.push(['i_rwsem_offset',
+        'no task\'s down_read or down_write is followed by its __lookup_slow, d_alloc_parallel, ->lookup or d_add_ci of the directory it locked',
         'kinv probes prints the offset of a kernel\'s struct inode.i_rwsem']);
     }
     if (bit === undefined && !('dcache_par_lookup' in given) && (ahead?.dapReturns ?? 0) > 0) {
@@ -125,6 +126,24 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
             + `unknown where one could matter and no_locks_at_exit does not judge them`,
           { at: { source: ctx.file, line: firstLine, column: 1 } },
           `probe ${release} as well as ${other}, with the same filter (kinv probes prints the probe set)`));
+        }
+      }
+      const silent = ahead?.tasksNeverReleasingIn;
+      if (silent !== undefined) {
+        for (const mode of ['R', 'W'] as const) {
+          const tasks = silent[mode];
+          if (tasks.size === 0) continue;
+          coverage.setTasksNeverReleasingIn(mode, tasks.keys());
+          // Never silent: which tasks' holds the rules cannot follow, and where the first takes one.
+          const [firstPid, firstLine] = [...tasks.entries()].reduce((a, b) => (b[1] < a[1] ? b : a));
+          const n = tasks.size;
+          const [taken, release] = mode === 'R' ? ['shared', 'up_read'] : ['exclusive', 'up_write'];
+          diag(warning('KV329', `${n} task${n === 1 ? ' takes' : 's take'} rwsems ${taken} and release${n === 1 ? 's' : ''} none by ${release} `
+            + `anywhere in this capture, though other tasks do (first: task ${firstPid}, taking one at line ${firstLine}): the ${release} `
+            + `probe is filtered to other tasks (a pid or comm filter), so when their holds end cannot be told; the lock rules say `
+            + `unknown where one could matter and no_locks_at_exit does not judge them`,
+          { at: { source: ctx.file, line: firstLine, column: 1 } },
+          `filter ${release} on the same tasks as the acquisition probes, or on none`));
         }
       }
       const order = crossCpuOrder(ahead?.lateness, ctx.file, diag);

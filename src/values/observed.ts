@@ -27,4 +27,10 @@ export interface ObservedFunctions {
    * cannot be told. False for a lock never released at all, and when it was not read ahead.
    */
   neverReleasedIn(lock: string, mode: string): boolean;
+  /**
+   * Whether the capture, read whole, shows the task taking locks in `mode` and releasing none that
+   * way anywhere, where other tasks do (its release probes filtered to other tasks); false when it
+   * was not read ahead.
+   */
+  neverReleasesIn(pid: number, mode: string): boolean;
 }

@@ -92,3 +92,41 @@ describe('a capture without up_write records (up_read probed)', () => {
     expect(violations(r)).toEqual([['rel_held', at + 2]]);
   });
 });
+
+describe('a capture without up_write records whose locks downgrade_write also ends (6.12-layered)', () => {
+  // overlayfs and btrfs take directory and other rwsems exclusive and downgrade some of the holds:
+  // a downgrade ends one exclusive hold visibly and says nothing of the up_writes the capture lacks.
+  const lines = captureLines('6.12-layered').filter((l) => !l.startsWith('#') && !l.includes(' uw: ('));
+
+  it('gives no violation; KV327 names every lock taken exclusive and released by up_read, downgraded or not', async () => {
+    const { r, warnings } = await check('layered-no-uw.txt', lines);
+    expect(violations(r)).toEqual([]);
+    const takenW = new Set(lines.filter((l) => /: \((down_write|down_write_killable|down_write_trylock)\+/.test(l)).map(sem));
+    const releasedR = new Set(lines.filter((l) => l.includes(' ur: (')).map(sem));
+    const downgraded = new Set(lines.filter((l) => l.includes(' dgw: (')).map(sem));
+    const expected = [...takenW].filter((s) => releasedR.has(s));
+    expect(expected.filter((s) => downgraded.has(s)).length).toBeGreaterThan(0);
+    const said = `${expected.length} rwsems are taken exclusive and never released by up_write anywhere`;
+    expect(warnings.filter((w) => w.code === 'KV327').map((w) => w.message.slice(0, said.length))).toEqual([said]);
+  });
+});
+
+describe('a capture whose release probes are filtered to other tasks (6.12-wild without ls\'s up_read and up_write records)', () => {
+  // (a `comm != "ls"` filter on the release probes and none on the acquisitions)
+  const whole612 = captureLines('6.12-wild').filter((l) => !l.startsWith('#'));
+  const lines = whole612.filter((l) => !(/^\s*ls-\d+\s/.test(l) && / u[rw]: \(/.test(l)));
+
+  it('gives no violation; KV329 names the tasks that take locks shared and release none, at the first one\'s first acquisition', async () => {
+    const { r, warnings } = await check('ls-no-releases.txt', lines);
+    expect(violations(r)).toEqual([]);
+    const sharedTakes = lines.map((l, i) => [l, i + 1] as const).filter(([l]) => /^\s*ls-\d+\s/.test(l) && /: \(down_read(_killable|_trylock|_interruptible)?\+/.test(l));
+    const tasks = new Set(sharedTakes.map(([l]) => /-(\d+)\s/.exec(l)![1]));
+    const said = `${tasks.size} tasks take rwsems shared and release none by up_read anywhere in this capture, though other tasks do`;
+    expect(warnings.filter((w) => w.code === 'KV329').map((w) => [w.line, w.message.slice(0, said.length)])).toEqual([[sharedTakes[0]![1], said]]);
+  }, 120_000);
+
+  it('the whole capture names no such task', async () => {
+    const { warnings } = await check('ls-whole.txt', whole612);
+    expect(warnings.filter((w) => w.code === 'KV329')).toEqual([]);
+  }, 120_000);
+});

@@ -35,41 +35,52 @@ export function inferIrwsemOffset(text: string): number | undefined {
  * capture with no comm filter, whose first records are other tasks').
  *
  * A capture that does not probe `__lookup_slow` still shows the directory a lookup locked: the
- * `pinode` of the task's next `d_alloc_parallel` (`dap`), whose parent it locked to allocate in
- * (lookup_slow, lookup_open). Those pairs count only where no `lkslow` pair does, so a capture
- * that probes `__lookup_slow` is read as before.
+ * `pinode` of the task's next `d_alloc_parallel`, whose parent it locked to allocate in
+ * (lookup_slow, lookup_open), the `dir` of its next `->lookup` and the `pinode` of its next
+ * `d_add_ci` (called with the parent locked), each paired with the task's last `down_read` or
+ * `down_write` (lookup_open and the create paths lock exclusive). Those pairs count only where no
+ * `lkslow` pair does, so a capture that probes `__lookup_slow` is read as before.
  */
 export class IrwsemVotes {
-  private readonly lastSem = new Map<string, bigint>();
+  private readonly lastRead = new Map<string, bigint>();
+  private readonly lastLock = new Map<string, bigint>();
   private readonly votes = new Map<number, number>();
-  private readonly allocationVotes = new Map<number, number>();
+  private readonly directoryVotes = new Map<number, number>();
   /** `lkslow` records seen: a capture with slow lookups and no pair names its locks with an offset it does not show. */
   slowLookups = 0;
+  /** Records naming a directory whose lock the rules compare (`lkslow` and `dir`): without a pair, its offset is not shown. */
+  directoryRecords = 0;
 
-  /** A record of event `name` (`dr`, `lkslow` or `dap`; others are ignored) of task `pid`, with its `sem`, `dinode` or `pinode` value. */
+  /**
+   * A record of task `pid`: `dr` (down_read's `sem`), `dw` (down_write's), `lkslow` (__lookup_slow's
+   * `dinode`) or `dir` (the directory of a d_alloc_parallel, ->lookup or d_add_ci); others are ignored.
+   */
   note(name: string, pid: string, value: string | undefined): void {
     if (value === undefined || !/^(?:0x)?[0-9a-f]+$/.test(value)) return;
     const v = BigInt(value.startsWith('0x') ? value : '0x' + value);
-    if (name === 'dr') { this.lastSem.set(pid, v); return; }
-    if (name === 'dap') {
+    if (name === 'dr') { this.lastRead.set(pid, v); this.lastLock.set(pid, v); return; }
+    if (name === 'dw') { this.lastLock.set(pid, v); return; }
+    if (name === 'dir') {
+      this.directoryRecords++;
       // (the lock stays the task's last: a `lkslow` after it pairs with it as before)
-      const sem = this.lastSem.get(pid);
+      const sem = this.lastLock.get(pid);
       const off = sem === undefined ? 0 : Number(sem - v);
-      if (off > 0 && off < 4096) this.allocationVotes.set(off, (this.allocationVotes.get(off) ?? 0) + 1);
+      if (off > 0 && off < 4096) this.directoryVotes.set(off, (this.directoryVotes.get(off) ?? 0) + 1);
       return;
     }
     if (name !== 'lkslow') return;
     this.slowLookups++;
-    const sem = this.lastSem.get(pid);
+    this.directoryRecords++;
+    const sem = this.lastRead.get(pid);
     if (sem === undefined) return;
     const off = Number(sem - v);
     if (off > 0 && off < 4096) this.votes.set(off, (this.votes.get(off) ?? 0) + 1);
-    this.lastSem.delete(pid);
+    this.lastRead.delete(pid);
   }
 
   /** The offset most pairs agree on (the first counted of a tie), or undefined without a pair; `lkslow` pairs first. */
   best(): number | undefined {
-    return mostVoted(this.votes) ?? mostVoted(this.allocationVotes);
+    return mostVoted(this.votes) ?? mostVoted(this.directoryVotes);
   }
 }
 

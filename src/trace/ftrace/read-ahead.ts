@@ -6,7 +6,8 @@
  */
 import { fillScan, isDecodedChunk, type DecodedChunk } from './decoded.js';
 import { IrwsemVotes, ParLookupVotes } from './infer.js';
-import { L_MARKER, L_RECORD, LineScan, newSniffState, scanLine } from './line.js';
+import { firstNonBlank, GluedRecords } from './glued.js';
+import { L_BAD, L_MARKER, L_RECORD, LineScan, newSniffState, scanLine } from './line.js';
 import { continuesValue } from './records.js';
 import { hasOpenString, parseKeyValues } from './payload.js';
 import { EntriesCount, type EntriesPromise } from './promise.js';
@@ -21,10 +22,14 @@ export interface ReadAhead {
   neverReleased: Map<bigint, number>;
   /** Per mode, each rwsem taken in it and released only in the other (unreleased.ts neverReleasedIn). */
   neverReleasedIn: Record<LockMode, Map<bigint, number>>;
+  /** Per mode, each task taking rwsems in it and releasing none in it where others do (unreleased.ts tasksNeverReleasingIn). */
+  tasksNeverReleasingIn: Record<LockMode, Map<number, number>>;
   /** offsetof(struct inode, i_rwsem) as the whole capture's `dr` → `lkslow` pairs show it (infer.ts), or undefined. */
   irwsemOffset: number | undefined;
   /** The capture's `lkslow` records, and its `dap_ret` records (whose outcome the DCACHE_PAR_LOOKUP bit decides). */
   slowLookups: number;
+  /** Records naming a directory the lock rules compare with lock ids (__lookup_slow, d_alloc_parallel, ->lookup, d_add_ci). */
+  directoryRecords: number;
   dapReturns: number;
   /** The DCACHE_PAR_LOOKUP bit as the whole capture's `dap_ret` → `fs_lookup_*` pairs show it (infer.ts), or undefined. */
   parLookupBit: number | undefined;
@@ -108,11 +113,17 @@ function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: { returns: number; bi
     dap.bits.noteReturn(String(sc.pid), args?.ret, args?.dflags, fromLookupSlow);
     return;
   }
-  if (isLookupMethod(fn)) { dap.bits.noteLookup(String(sc.pid), argsOf(sc)?.dentry); return; }
-  if (fn === 'd_alloc_parallel') { votes.note('dap', String(sc.pid), argsOf(sc)?.pinode); return; }
-  if (fn !== 'down_read' && fn !== '__lookup_slow') return;
+  if (isLookupMethod(fn)) {
+    const args = argsOf(sc);
+    dap.bits.noteLookup(String(sc.pid), args?.dentry);
+    votes.note('dir', String(sc.pid), args?.dir);
+    return;
+  }
+  if (fn === 'd_alloc_parallel' || fn === 'd_add_ci') { votes.note('dir', String(sc.pid), argsOf(sc)?.pinode); return; }
+  if (fn !== 'down_read' && fn !== 'down_write' && fn !== '__lookup_slow') return;
   const args = argsOf(sc);
-  if (args !== undefined) votes.note(fn === 'down_read' ? 'dr' : 'lkslow', String(sc.pid), args[fn === 'down_read' ? 'sem' : 'dinode']);
+  if (args === undefined) return;
+  votes.note(fn === 'down_read' ? 'dr' : fn === 'down_write' ? 'dw' : 'lkslow', String(sc.pid), args[fn === '__lookup_slow' ? 'dinode' : 'sem']);
 }
 
 /**
@@ -174,6 +185,8 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   const losses = new LossStarts();
   const late = new LatenessMeter();
   const cpus = new CpuCover();
+  const glued = new GluedRecords();
+  const gluedScan = new LineScan();
   // A probe record whose quoted value holds a newline (a file name) goes on over the next lines:
   // its arguments are read off the lines joined, as the reader joins them (records.ts).
   const joined = new LineScan();
@@ -193,7 +206,16 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
       st.line++;
       scanLine(text, pos, nl, st, sc);
       entries.note(sc, st);
-      rwsems.note(sc, st.line);
+      // (a record cut short with the next glued to it: the reader reads the glued one, whose
+      // release a task's count of releases must not miss)
+      const glueFrom = sc.cls === L_RECORD ? (sc.decoded === undefined ? sc.payS : -1) : sc.cls === L_BAD ? firstNonBlank(text, pos, nl) : -1;
+      const gluedAt = glueFrom >= 0 ? glued.find(text, glueFrom, nl) : -1;
+      if (gluedAt === -1) rwsems.note(sc, st.line);
+      else {
+        scanLine(text, gluedAt, nl, st, gluedScan);
+        rwsems.note(gluedScan, st.line);
+        gluedScan.text = '';
+      }
       if (held !== undefined && continuesValue(sc, text, pos, nl)) {
         const t = held.text + '\n' + text.slice(pos, nl);
         held = { text: t, parts: held.parts + 1 };
@@ -264,7 +286,8 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   noteHeld();
   return { shortfall: entries.shortfall(st, cut, uncounted), neverReleased: rwsems.neverReleased(),
     neverReleasedIn: { R: rwsems.neverReleasedIn('R'), W: rwsems.neverReleasedIn('W') }, irwsemOffset: votes.best(),
-    slowLookups: votes.slowLookups, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
+    tasksNeverReleasingIn: { R: rwsems.tasksNeverReleasingIn('R'), W: rwsems.tasksNeverReleasingIn('W') },
+    slowLookups: votes.slowLookups, directoryRecords: votes.directoryRecords, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
     lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result(),
     cpusLeftOut: cpus.leftOut(st), onlyCpu0: cpus.onlyCpu0(st) };
 }

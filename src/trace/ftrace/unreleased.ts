@@ -26,7 +26,7 @@ export type LockMode = 'R' | 'W';
  * What a probed rwsem function does: take the lock (`acquires`, in mode `takes` where its name
  * says one), release it in a mode, or both at once (downgrade_write, which never leaves it free).
  */
-interface LockRole { acquires: boolean; takes?: LockMode; releases?: LockMode; downgrades?: true }
+interface LockRole { acquires: boolean; takes?: LockMode; releases?: LockMode }
 
 /** Names a bare-address probe site (sites.ts: ProbeSites). */
 export interface SiteNames {
@@ -40,17 +40,36 @@ export class RwsemReleases {
   /** Per mode: address → the line of its first acquisition in that mode; the addresses released in it. */
   private readonly takenIn = { R: new Map<string, number>(), W: new Map<string, number>() };
   private readonly releasedIn = { R: new Set<string>(), W: new Set<string>() };
+  /**
+   * Per task: the rwsems it took in each mode since its last return to user space, and those it
+   * took before one (a task blocked for good, in a deadlock, or cut off by the end of the capture,
+   * has not returned since); the line of its first acquisition in each mode; the tasks that
+   * release in each mode.
+   */
+  private readonly takenSinceExit = new Map<number, Record<LockMode, Set<string>>>();
+  private readonly takenBeforeExit = new Map<number, Record<LockMode, Set<string>>>();
+  private readonly firstTakeIn = { R: new Map<number, number>(), W: new Map<number, number>() };
+  private readonly releaserIn = { R: new Set<number>(), W: new Set<number>() };
+
+  private noteReturnToUser(pid: number): void {
+    const since = this.takenSinceExit.get(pid);
+    if (since === undefined) return;
+    let before = this.takenBeforeExit.get(pid);
+    if (before === undefined) this.takenBeforeExit.set(pid, before = { R: new Set(), W: new Set() });
+    for (const mode of ['R', 'W'] as const) { for (const sem of since[mode]) before[mode].add(sem); since[mode].clear(); }
+  }
 
   constructor(private readonly sites?: SiteNames) {}
 
   /** Takes a scanned line (number `line`) into account. */
   note(sc: LineScan, line: number): void {
+    if (sc.cls === L_RECORD && sc.kind === 'syscall_exit') { this.noteReturnToUser(sc.pid); return; }
     if (sc.cls !== L_RECORD || sc.kind !== 'kprobe') return;
     const rec = sc.decoded;
     if (rec !== undefined) {
       // (a decoded record: its function and arguments as the text reader reads them from its line)
       const role = rec.args.sem === undefined || rec.probedSym === undefined ? undefined : lockRole(rec.probedSym);
-      if (role !== undefined) this.noteSem(role, rec.args.sem, line);
+      if (role !== undefined) this.noteSem(role, rec.args.sem, sc.pid, line);
       return;
     }
     const s = sc.text;
@@ -66,22 +85,50 @@ export class RwsemReleases {
     if (role === undefined) return;
     const args: Record<string, string> = {};
     parseKeyValues(s, sc.argsS, sc.payE, args);
-    this.noteSem(role, args.sem, line);
+    this.noteSem(role, args.sem, sc.pid, line);
   }
 
-  private noteSem(role: LockRole, semArg: string | undefined, line: number): void {
+  private noteSem(role: LockRole, semArg: string | undefined, pid: number, line: number): void {
     const sem = semAddress(semArg);
     if (sem === undefined) return;
     const { acquires, takes, releases } = role;
     if (releases !== undefined) {
       this.released.add(sem);
       this.releasedIn[releases].add(sem);
+      if (pid >= 0) this.releaserIn[releases].add(pid);
     }
-    // (downgrade_write ends the exclusive hold, though the lock stays held: a release in mode W
-    // only, not one that neverReleased counts)
-    if (role.downgrades) this.releasedIn.W.add(sem);
+    if (takes !== undefined && acquires && pid >= 0) {
+      let since = this.takenSinceExit.get(pid);
+      if (since === undefined) this.takenSinceExit.set(pid, since = { R: new Set(), W: new Set() });
+      since[takes].add(sem);
+      if (!this.firstTakeIn[takes].has(pid)) this.firstTakeIn[takes].set(pid, line);
+    }
+    // (downgrade_write ends one exclusive hold, visibly, but shows nothing of the up_write probe:
+    // a lock downgraded once and otherwise released exclusive by an up_write the capture does not
+    // show still has exclusive holds whose end cannot be told)
     if (acquires && !this.taken.has(sem)) this.taken.set(sem, line);
     if (takes !== undefined && !this.takenIn[takes].has(sem)) this.takenIn[takes].set(sem, line);
+  }
+
+  /**
+   * The tasks the capture shows taking in `mode` an rwsem whose releases in that mode it shows
+   * (by other tasks), returning to user space after, and releasing none in that mode anywhere
+   * (pid → the line of its first acquisition in that mode): the release probes are filtered to
+   * other tasks (a pid or comm filter on up_read or up_write and not on the acquisitions), so when
+   * such a task's holds in that mode end cannot be told. (A task that holds every lock it takes
+   * across its returns to user space, and releases none, reads the same: its holds are not judged.) A capture that
+   * shows no release in the mode at all is neverReleasedIn's and neverReleased's concern.
+   */
+  tasksNeverReleasingIn(mode: LockMode): Map<number, number> {
+    const out = new Map<number, number>();
+    const releasers = this.releaserIn[mode];
+    if (releasers.size === 0) return out;
+    const released = this.releasedIn[mode];
+    for (const [pid, before] of this.takenBeforeExit) {
+      if (releasers.has(pid)) continue;
+      for (const sem of before[mode]) if (released.has(sem)) { out.set(pid, this.firstTakeIn[mode].get(pid)!); break; }
+    }
+    return out;
   }
 
   /** address → the line of its first acquisition, for each rwsem taken and never released. */
@@ -95,8 +142,8 @@ export class RwsemReleases {
    * address → the line of its first acquisition in `mode`, for each rwsem taken in that mode and
    * released, anywhere in the capture, only in the other: no `up_read` of it at all while it is
    * taken shared (a capture that probes up_write and not up_read, or filters up_read to other
-   * addresses). When such a hold ends cannot be told. Rwsems never released at all are
-   * neverReleased's.
+   * addresses), no `up_write` of it while it is taken exclusive (a downgrade_write is no sign of
+   * one). When such a hold ends cannot be told. Rwsems never released at all are neverReleased's.
    */
   neverReleasedIn(mode: LockMode): Map<bigint, number> {
     const out = new Map<bigint, number>();
@@ -116,7 +163,7 @@ function lockRole(probed: string): LockRole | undefined {
   const dot = probed.indexOf('.');
   const fn = dot === -1 ? probed : probed.slice(0, dot);
   if (RELEASES.has(fn)) return { acquires: false, releases: fn === 'up_write' ? 'W' : 'R' };
-  if (fn === 'downgrade_write') return { acquires: false, takes: 'R', downgrades: true };
+  if (fn === 'downgrade_write') return { acquires: false, takes: 'R' };
   if (fn.startsWith('down_read')) return { acquires: true, takes: 'R' };
   if (fn.startsWith('down_write') || fn.startsWith('_down_write')) return { acquires: true, takes: 'W' };
   return fn.startsWith('down_') || fn.startsWith('_down_') ? { acquires: true } : undefined;

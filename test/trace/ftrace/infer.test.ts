@@ -102,23 +102,51 @@ describe('the i_rwsem offset past the first part of a capture', () => {
 });
 
 describe('the i_rwsem offset of a capture that does not probe __lookup_slow', () => {
-  it('is read off the locked directory\'s d_alloc_parallel (its pinode), but only where no lkslow pair says it', () => {
+  it('is read off the locked directory\'s d_alloc_parallel, ->lookup or d_add_ci, but only where no lkslow pair says it', () => {
     const alone = new IrwsemVotes();
     alone.note('dr', '1', '0x1098');
-    alone.note('dap', '1', '0x1000');
+    alone.note('dir', '1', '0x1000');
     expect(alone.best()).toBe(0x98);
     // a lkslow pair outvotes any number of allocation pairs
     const both = new IrwsemVotes();
-    for (let i = 0; i < 3; i++) { both.note('dr', '2', '0x20a0'); both.note('dap', '2', '0x2008'); }
+    for (let i = 0; i < 3; i++) { both.note('dr', '2', '0x20a0'); both.note('dir', '2', '0x2008'); }
     both.note('dr', '3', '0x30a0');
     both.note('lkslow', '3', '0x3000');
     expect(both.best()).toBe(0xa0);
     // (an allocation leaves the lock the task's last: the lkslow that follows pairs with it)
     const order = new IrwsemVotes();
     order.note('dr', '4', '0x4098');
-    order.note('dap', '4', '0x4000');
+    order.note('dir', '4', '0x4000');
     order.note('lkslow', '4', '0x4008');
     expect(order.best()).toBe(0x90);
+    // a create path locks exclusive: its ->lookup (or d_add_ci) pairs with the down_write, not an older down_read
+    const create = new IrwsemVotes();
+    create.note('dr', '5', '0x5098');
+    create.note('dw', '5', '0x6098');
+    create.note('dir', '5', '0x6000');
+    expect(create.best()).toBe(0x98);
+    expect(create.directoryRecords).toBe(1);
+  });
+
+  it('6.12-wild without its lkslow and dap records: 152 off its ->lookup and d_add_ci records, as given', async () => {
+    const lines = gunzipSync(readFileSync('traces/kernel-programs/6.12-wild/trace.gz')).toString('latin1').replace(/\n$/, '').split('\n')
+      .filter((l) => !l.startsWith('#') && !/ (lkslow|dap)(_ret)?: /.test(l));
+    const file = writeLog(mkdtempSync(join(tmpdir(), 'kinv-nolkslow-')), 'no-lkslow-dap.txt', lines);
+    const inferred = await checkWithCapture(file, undefined, []);
+    const given = await checkWithCapture(file, undefined, [], undefined, { i_rwsem_offset: '152' });
+    expect(inferred.evaluated).toEqual(given.evaluated);
+    // (6.1's 160, the spec's default, matches no directory: the parent-lock rules would judge nothing)
+    expect(inferred.evaluated.lookup_parent_lock_balanced).toBeGreaterThan(1_000);
+  });
+
+  it('warns (KV321) when a capture names directories and no lock pairs with one', async () => {
+    // ->lookup and d_add_ci records with no down_read or down_write of their directories
+    const lines = gunzipSync(readFileSync('traces/kernel-programs/6.12-wild/trace.gz')).toString('latin1').replace(/\n$/, '').split('\n')
+      .filter((l) => !l.startsWith('#') && !/ (lkslow|dap|dr|dw)(_ret)?: /.test(l));
+    const file = writeLog(mkdtempSync(join(tmpdir(), 'kinv-nolkslow-')), 'no-pairs.txt', lines);
+    const warnings: [number | undefined, string][] = [];
+    await checkWithCapture(file, undefined, [], (d) => { if (d.code === 'KV321') warnings.push([d.at?.line, d.message]); });
+    expect(warnings).toEqual([[1, expect.stringMatching(/^this capture does not show its kernel's i_rwsem_offset \(no task's down_read or down_write is followed by its __lookup_slow, d_alloc_parallel, ->lookup or d_add_ci/)]]);
   });
 
   it('6.12-wild without its lkslow records: 152, as with it (6.1\'s 160 gave 3 false lock-order cycles)', async () => {

@@ -29,15 +29,25 @@ describe('a kernel layout the capture does not show', () => {
     expect(kv321(r.stderr)).toEqual([]);
   });
 
-  it('without a down_read before a slow lookup, the i_rwsem offset is the default, and a warning says so', async () => {
-    const f = excerpt('no-dr.txt', (l) => !l.includes(' dr: '));
+  it('without a down_read or down_write before a lookup, the i_rwsem offset is the default, and a warning says so', async () => {
+    const f = excerpt('no-dr-dw.txt', (l) => !l.includes(' dr: ') && !l.includes(' dw: '));
     const r = await kinv(['check', '--functions', functions, f]);
-    expect(kv321(r.stderr)).toEqual(['warning[KV321]: this capture does not show its kernel\'s i_rwsem_offset (no task\'s down_read is followed by '
-      + 'its __lookup_slow (lkslow) of the directory it locked): the spec\'s default 160 is used, and a kernel whose layout differs gets lock ids '
-      + 'or outcomes that do not match its records']);
+    expect(kv321(r.stderr)).toEqual(['warning[KV321]: this capture does not show its kernel\'s i_rwsem_offset (no task\'s down_read or down_write is '
+      + 'followed by its __lookup_slow, d_alloc_parallel, ->lookup or d_add_ci of the directory it locked): the spec\'s default 160 is used, '
+      + 'and a kernel whose layout differs gets lock ids or outcomes that do not match its records']);
     expect(r.stderr).toContain(`--> ${f}:1:1`);
     expect(r.stderr).toContain('= help: give --param i_rwsem_offset=N');
     expect(kv321((await kinv(['check', '--functions', functions, '--param', 'i_rwsem_offset=160', f])).stderr)).toEqual([]);
+  });
+
+  it('without a down_read, the offset is read off a create path\'s down_write and the ->lookup or d_alloc_parallel after it', async () => {
+    const f = excerpt('no-dr.txt', (l) => !l.includes(' dr: '));
+    const json = async (...args: string[]) => (await kinv(['check', '--functions', functions, '-f', 'json', ...args, f]));
+    const verdicts = (stdout: string) => stdout.replace(/"seconds":[\d.e-]+/, '"seconds":0');
+    const inferred = await json();
+    expect(kv321(inferred.stderr)).toEqual([]);
+    expect(verdicts(inferred.stdout)).toEqual(verdicts((await json('--param', 'i_rwsem_offset=160')).stdout));
+    expect(verdicts(inferred.stdout)).not.toEqual(verdicts((await json('--param', 'i_rwsem_offset=152')).stdout));
   });
 
   it('without a probed ->lookup after d_alloc_parallel, the DCACHE_PAR_LOOKUP bit is the default, and a warning says so', async () => {

@@ -58,13 +58,18 @@ describe('readAhead', () => {
       + rec(4, 'dwk: (down_write_killable+0x0/0x50) sem=0xb2') // b2: exclusive, released only by up_read
       + rec(5, 'drk: (down_read_killable.cold+0x0/0x50) sem=0xb2')
       + rec(6, 'urn: (up_read_non_owner+0x0/0x50) sem=0xb2')
-      + rec(7, 'dw: (down_write+0x0/0x50) sem=0xc3') // c3: downgraded, its shared hold released: both modes end
-      + rec(8, 'dg: (downgrade_write+0x0/0x50) sem=0xc3')
+      + rec(7, 'dw: (down_write+0x0/0x50) sem=0xc3') // c3: downgraded, its shared hold released: no up_write of it
+      + rec(8, 'dg: (downgrade_write+0x0/0x50) sem=0xc3') // (a downgrade shows nothing of an up_write probe)
       + rec(9, 'ur: (up_read+0x0/0x50) sem=0xc3')
-      + rec(10, 'dr: (down_read+0x0/0x50) sem=0xd4'); // d4: never released at all (neverReleased's)
+      + rec(10, 'dr: (down_read+0x0/0x50) sem=0xd4') // d4: never released at all (neverReleased's)
+      + rec(11, 'dw: (down_write+0x0/0x50) sem=0xe5') // e5: downgraded once, and released by up_write: both modes end
+      + rec(12, 'dg: (downgrade_write+0x0/0x50) sem=0xe5')
+      + rec(13, 'ur: (up_read+0x0/0x50) sem=0xe5')
+      + rec(14, 'dw: (down_write+0x0/0x50) sem=0xe5')
+      + rec(15, 'uw: (up_write+0x0/0x50) sem=0xe5');
     const ahead = await readAhead(chunks(text));
     // (lines: the header's four, then the records)
-    expect(ahead.neverReleasedIn).toEqual({ R: new Map([[0xa1n, 5]]), W: new Map([[0xb2n, 8]]) });
+    expect(ahead.neverReleasedIn).toEqual({ R: new Map([[0xa1n, 5]]), W: new Map([[0xb2n, 8], [0xc3n, 11]]) });
     expect(ahead.neverReleased).toEqual(new Map([[0xd4n, 14]]));
   });
 });
