@@ -296,6 +296,13 @@ export const BUILTINS = defineBuiltins({
       return cov !== undefined && typeof pid === 'number' && typeof mode === 'string' && cov.neverReleasesIn(pid, mode);
     },
   }),
+  never_ends_lookups: valueBuiltin({
+    params: [TASK], result: BOOL,
+    doc: 'whether a capture, read whole, shows the task making in-lookup dentries with d_alloc_parallel, returning to user space, and ending no in-lookup '
+      + 'state anywhere (no __d_lookup_unhash of its own), where other tasks do (its unhash probes filtered to other tasks): when its '
+      + 'in-lookup states end cannot be told; false for complete traces and for input that cannot be read ahead',
+    impl: (pid, ctx) => { const cov = ctx.rt.coverage; return cov !== undefined && typeof pid === 'number' && cov.neverEndsLookups(pid); },
+  }),
   min: valueBuiltin({ params: [INT, INT], result: INT, doc: 'the smaller integer', impl: minMax(Math.min) }),
   max: valueBuiltin({ params: [INT, INT], result: INT, doc: 'the larger integer', impl: minMax(Math.max) }),
   reaches: graphBuiltin({ result: BOOL, doc: 'whether `to` is reachable from `from` by at least one edge', fromPath: (p) => p !== undefined }),

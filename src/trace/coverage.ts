@@ -54,6 +54,20 @@ export class ProbeCoverage implements ObservedFunctions {
     return this.silentReleasers[mode].has(pid);
   }
 
+  /** Tasks the whole capture shows making in-lookup dentries and ending no in-lookup state, where other tasks do. */
+  private silentEnders: Set<number> | undefined;
+
+  /** The tasks a read-ahead of the whole capture found making in-lookup dentries and ending none. */
+  setTasksNeverEndingLookups(pids: Iterable<number>): void {
+    this.silentEnders ??= new Set();
+    for (const p of pids) this.silentEnders.add(p);
+  }
+
+  /** Whether the capture shows this task making in-lookup dentries and, anywhere in it, ending no in-lookup state, where others do. */
+  neverEndsLookups(pid: number): boolean {
+    return this.silentEnders !== undefined && this.silentEnders.has(pid);
+  }
+
   /** The locks a read-ahead of the whole capture found taken in `mode` and released only in the other. */
   setUnreleasedIn(mode: 'R' | 'W', locks: Iterable<bigint>): void {
     this.unreleasedIn ??= { R: new Set(), W: new Set() };

@@ -146,6 +146,20 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
           `filter ${release} on the same tasks as the acquisition probes, or on none`));
         }
       }
+      const parBit = spec.params.get('dcache_par_lookup')?.value;
+      const silentEnders = typeof parBit === 'number' ? ahead?.lookupEnds.silentTasks(parBit) : undefined;
+      if (silentEnders !== undefined && silentEnders.size > 0) {
+        coverage.setTasksNeverEndingLookups(silentEnders.keys());
+        // Never silent: which tasks' in-lookup dentries the rules do not follow, and where the first makes one.
+        const [firstPid, firstLine] = [...silentEnders.entries()].reduce((a, b) => (b[1] < a[1] ? b : a));
+        const n = silentEnders.size;
+        diag(warning('KV330', `${n} task${n === 1 ? ' makes' : 's make'} in-lookup dentries with d_alloc_parallel and end${n === 1 ? 's' : ''} no in-lookup `
+          + `state (no __d_lookup_unhash of ${n === 1 ? 'its' : 'their'} own) anywhere in this capture, though other tasks do (first: task `
+          + `${firstPid}, at line ${firstLine}): the unhash probes are filtered to other tasks (a pid or comm filter), so when their `
+          + 'in-lookup states end cannot be told; the in-lookup rules do not follow their in-lookup dentries',
+        { at: { source: ctx.file, line: firstLine, column: 1 } },
+        'filter __d_lookup_unhash on the same tasks as d_alloc_parallel, or on none'));
+      }
       const order = crossCpuOrder(ahead?.lateness, ctx.file, diag);
       const opened = openFtraceSource(peeked.all, {
         ...order.window,

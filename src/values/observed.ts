@@ -33,4 +33,10 @@ export interface ObservedFunctions {
    * was not read ahead.
    */
   neverReleasesIn(pid: number, mode: string): boolean;
+  /**
+   * Whether the capture, read whole, shows the task making in-lookup dentries and ending no
+   * in-lookup state anywhere, where other tasks do (its unhash probes filtered to other tasks);
+   * false when it was not read ahead.
+   */
+  neverEndsLookups(pid: number): boolean;
 }

@@ -13,6 +13,7 @@ import { hasOpenString, parseKeyValues } from './payload.js';
 import { EntriesCount, type EntriesPromise } from './promise.js';
 import { RwsemReleases, type LockMode, type SiteNames } from './unreleased.js';
 import { LatenessMeter, type Lateness } from './lateness.js';
+import { LookupEnds } from './lookup-ends.js';
 import { CpuCover, type CpusLeftOut, type OnlyCpu0 } from './cpus.js';
 
 export interface ReadAhead {
@@ -24,6 +25,8 @@ export interface ReadAhead {
   neverReleasedIn: Record<LockMode, Map<bigint, number>>;
   /** Per mode, each task taking rwsems in it and releasing none in it where others do (unreleased.ts tasksNeverReleasingIn). */
   tasksNeverReleasingIn: Record<LockMode, Map<number, number>>;
+  /** The tasks that make in-lookup dentries and end none, where others do, once the DCACHE_PAR_LOOKUP bit is known (lookup-ends.ts). */
+  lookupEnds: LookupEnds;
   /** offsetof(struct inode, i_rwsem) as the whole capture's `dr` → `lkslow` pairs show it (infer.ts), or undefined. */
   irwsemOffset: number | undefined;
   /** The capture's `lkslow` records, and its `dap_ret` records (whose outcome the DCACHE_PAR_LOOKUP bit decides). */
@@ -93,19 +96,24 @@ class LossStarts {
   }
 }
 
+/** What the read ahead notes of d_alloc_parallel and the ends of in-lookup states. */
+interface DapNotes { returns: number; bits: ParLookupVotes; ends: LookupEnds }
+
 /**
  * A record of the probes the layout is read off, told by the function it probes as the mapping
  * tells it (an event may be named anything: `p_down_read_0`, `mydr`): `down_read`'s `sem` and
  * `__lookup_slow`'s `dinode` and `d_alloc_parallel`'s `pinode` into `votes`; `d_alloc_parallel`'s returns and a filesystem's
  * `->lookup` into `dap`.
  */
-function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: { returns: number; bits: ParLookupVotes }, sites: SiteNames | undefined): void {
+function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: DapNotes, sites: SiteNames | undefined, line: number): void {
+  if (sc.cls === L_RECORD && sc.kind === 'syscall_exit') { dap.ends.returnToUser(sc.pid); return; }
   if (sc.cls !== L_RECORD || (sc.kind !== 'kprobe' && sc.kind !== 'kretprobe')) return;
   const fn = probedFunction(sc, sites);
   if (fn === undefined) return;
   if (sc.kind === 'kretprobe') {
     if (fn !== 'd_alloc_parallel') return;
     dap.returns++;
+    dap.ends.allocation(sc.pid, line, argsOf(sc)?.dflags);
     const args = argsOf(sc);
     // (the return site: tracefs names it, `__lookup_slow+0x5d/0x170`; a bare address cannot tell)
     const site = sc.decoded !== undefined ? sc.decoded.site : sc.siteS < 0 ? undefined : sc.text.slice(sc.siteS, sc.siteE);
@@ -113,6 +121,7 @@ function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: { returns: number; bi
     dap.bits.noteReturn(String(sc.pid), args?.ret, args?.dflags, fromLookupSlow);
     return;
   }
+  if (fn === '__d_lookup_unhash' || fn === '__d_lookup_unhash_wake') { dap.ends.end(sc.pid); return; }
   if (isLookupMethod(fn)) {
     const args = argsOf(sc);
     dap.bits.noteLookup(String(sc.pid), args?.dentry);
@@ -181,7 +190,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   const entries = new EntriesCount();
   const rwsems = new RwsemReleases(sites);
   const votes = new IrwsemVotes();
-  const dap = { returns: 0, bits: new ParLookupVotes() };
+  const dap: DapNotes = { returns: 0, bits: new ParLookupVotes(), ends: new LookupEnds() };
   const losses = new LossStarts();
   const late = new LatenessMeter();
   const cpus = new CpuCover();
@@ -190,11 +199,11 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   // A probe record whose quoted value holds a newline (a file name) goes on over the next lines:
   // its arguments are read off the lines joined, as the reader joins them (records.ts).
   const joined = new LineScan();
-  let held: { text: string; parts: number } | undefined;
+  let held: { text: string; parts: number; line: number } | undefined;
   const noteHeld = (): void => {
     if (held === undefined) return;
     scanLine(held.text, 0, held.text.length, st, joined);
-    noteIrwsem(joined, votes, dap, sites);
+    noteIrwsem(joined, votes, dap, sites, held.line);
     joined.text = '';
     held = undefined;
   };
@@ -218,7 +227,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
       }
       if (held !== undefined && continuesValue(sc, text, pos, nl)) {
         const t = held.text + '\n' + text.slice(pos, nl);
-        held = { text: t, parts: held.parts + 1 };
+        held = { text: t, parts: held.parts + 1, line: held.line };
         scanLine(t, 0, t.length, st, joined);
         const open = joined.cls === L_RECORD && held.parts < MAX_PARTS && hasOpenString(t, joined.argsS, joined.payE);
         joined.text = '';
@@ -226,8 +235,8 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
       } else {
         noteHeld();
         if (sc.cls === L_RECORD && (sc.kind === 'kprobe' || sc.kind === 'kretprobe') && sc.decoded === undefined && hasOpenString(text, sc.argsS, sc.payE)) {
-          held = { text: text.slice(pos, nl), parts: 1 };
-        } else noteIrwsem(sc, votes, dap, sites);
+          held = { text: text.slice(pos, nl), parts: 1, line: st.line };
+        } else noteIrwsem(sc, votes, dap, sites, st.line);
       }
       losses.note(sc, st.line);
       cpus.note(sc, st.line);
@@ -252,7 +261,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
         fillScan(sc, d);
         entries.note(sc, st);
         rwsems.note(sc, st.line);
-        noteIrwsem(sc, votes, dap, sites);
+        noteIrwsem(sc, votes, dap, sites, st.line);
         losses.note(sc, st.line);
         cpus.note(sc, st.line);
         sc.text = '';
@@ -287,6 +296,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   return { shortfall: entries.shortfall(st, cut, uncounted), neverReleased: rwsems.neverReleased(),
     neverReleasedIn: { R: rwsems.neverReleasedIn('R'), W: rwsems.neverReleasedIn('W') }, irwsemOffset: votes.best(),
     tasksNeverReleasingIn: { R: rwsems.tasksNeverReleasingIn('R'), W: rwsems.tasksNeverReleasingIn('W') },
+    lookupEnds: dap.ends,
     slowLookups: votes.slowLookups, directoryRecords: votes.directoryRecords, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
     lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result(),
     cpusLeftOut: cpus.leftOut(st), onlyCpu0: cpus.onlyCpu0(st) };

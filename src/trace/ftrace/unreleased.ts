@@ -26,7 +26,7 @@ export type LockMode = 'R' | 'W';
  * What a probed rwsem function does: take the lock (`acquires`, in mode `takes` where its name
  * says one), release it in a mode, or both at once (downgrade_write, which never leaves it free).
  */
-interface LockRole { acquires: boolean; takes?: LockMode; releases?: LockMode }
+interface LockRole { acquires: boolean; takes?: LockMode; releases?: LockMode; downgrades?: true }
 
 /** Names a bare-address probe site (sites.ts: ProbeSites). */
 export interface SiteNames {
@@ -95,9 +95,17 @@ export class RwsemReleases {
     if (releases !== undefined) {
       this.released.add(sem);
       this.releasedIn[releases].add(sem);
-      if (pid >= 0) this.releaserIn[releases].add(pid);
     }
-    if (takes !== undefined && acquires && pid >= 0) {
+    // (a task's downgrade ends an exclusive hold of its own where the capture shows it: a task that
+    // only ever downgrades its exclusive holds, as 6.12's wrap_directory_iterator does, ends them visibly)
+    const ends = releases ?? (role.downgrades ? 'W' : undefined);
+    if (ends !== undefined && pid >= 0 && !this.releaserIn[ends].has(pid)) {
+      this.releaserIn[ends].add(pid);
+      // (a task that releases in a mode is no longer a candidate in it: what it took is not needed)
+      this.takenSinceExit.get(pid)?.[ends].clear();
+      this.takenBeforeExit.get(pid)?.[ends].clear();
+    }
+    if (takes !== undefined && acquires && pid >= 0 && !this.releaserIn[takes].has(pid)) {
       let since = this.takenSinceExit.get(pid);
       if (since === undefined) this.takenSinceExit.set(pid, since = { R: new Set(), W: new Set() });
       since[takes].add(sem);
@@ -163,7 +171,7 @@ function lockRole(probed: string): LockRole | undefined {
   const dot = probed.indexOf('.');
   const fn = dot === -1 ? probed : probed.slice(0, dot);
   if (RELEASES.has(fn)) return { acquires: false, releases: fn === 'up_write' ? 'W' : 'R' };
-  if (fn === 'downgrade_write') return { acquires: false, takes: 'R' };
+  if (fn === 'downgrade_write') return { acquires: false, takes: 'R', downgrades: true };
   if (fn.startsWith('down_read')) return { acquires: true, takes: 'R' };
   if (fn.startsWith('down_write') || fn.startsWith('_down_write')) return { acquires: true, takes: 'W' };
   return fn.startsWith('down_') || fn.startsWith('_down_') ? { acquires: true } : undefined;
