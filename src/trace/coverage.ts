@@ -54,6 +54,28 @@ export class ProbeCoverage implements ObservedFunctions {
     return this.silentReleasers[mode].has(pid);
   }
 
+  /**
+   * What the read ahead found filtered out of the capture, in words (KV327, KV329, KV330), or
+   * undefined: a step a model cannot take may be one whose records the filter left out.
+   */
+  filteredRecords(): string | undefined {
+    const said: string[] = [];
+    const n = (k: number, one: string, many: string): string => `${k} ${k === 1 ? one : many}`;
+    if (this.unreleasedIn !== undefined) {
+      if (this.unreleasedIn.R.size > 0) said.push(`${n(this.unreleasedIn.R.size, 'rwsem', 'rwsems')} taken shared and never released by up_read (KV327)`);
+      if (this.unreleasedIn.W.size > 0) said.push(`${n(this.unreleasedIn.W.size, 'rwsem', 'rwsems')} taken exclusive and never released by up_write (KV327)`);
+    }
+    const silent = this.silentReleasers;
+    if (silent !== undefined) {
+      if (silent.R.size > 0) said.push(`${n(silent.R.size, 'task', 'tasks')} taking rwsems shared and releasing none by up_read (KV329)`);
+      if (silent.W.size > 0) said.push(`${n(silent.W.size, 'task', 'tasks')} taking rwsems exclusive and releasing none by up_write (KV329)`);
+    }
+    if (this.silentEnders !== undefined && this.silentEnders.size > 0) {
+      said.push(`${n(this.silentEnders.size, 'task', 'tasks')} making in-lookup dentries and ending none (KV330)`);
+    }
+    return said.length === 0 ? undefined : said.join('; ');
+  }
+
   /** Tasks the whole capture shows making in-lookup dentries and ending no in-lookup state, where other tasks do. */
   private silentEnders: Set<number> | undefined;
 

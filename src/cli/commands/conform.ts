@@ -87,7 +87,9 @@ function renderReport(r: ConformReport, order: LockOrder): string {
       + ` the model with d_add_ci ${x.shape}, order ${order}`);
     if (x.failure) lines.push(...renderFailure(x.failure));
     if (x.unknown) lines.push(`  unknown: ${x.unknown}`);
-    if (x.afterGap) lines.push(`  ${x.unknown?.startsWith('no candidate state takes') ? 'with states missing' : 'after the gap'}, no state took:`,
+    const where = x.unknown?.startsWith('no candidate state takes') ? 'with states missing'
+      : x.unknown?.startsWith('the capture\'s records are filtered') ? 'with records filtered out' : 'after the gap';
+    if (x.afterGap) lines.push(`  ${where}, no state took:`,
       ...renderFailure(x.afterGap).map((l) => `  ${l}`));
   }
   // No shape explains the trace only when each was judged: a shape it cannot tell about may.
