@@ -175,14 +175,18 @@ export async function conformRead(opened: Pick<ReadTrace, 'file' | 'format' | 's
   const cap = await firstPass(opened.source, opened.tasksStartUnknown);
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const results = judgeAll(cap, opts.shapes, opts.order, limits);
-  // A capture whose records are filtered by task or by mode (read ahead: KV327, KV329, KV330) hides
-  // steps the model takes: an event no state takes there says nothing of the kernel.
+  // A capture whose records are filtered by task or by mode (read ahead: KV327, KV329, KV330), or
+  // that does not probe a step the model's lookups take, hides steps the model takes: an event no
+  // state takes there says nothing of the kernel.
   const filtered = opened.coverage?.filteredRecords();
-  if (filtered !== undefined) {
+  const unprobed = cap.complete ? [] : unprobedSteps(cap);
+  if (filtered !== undefined || unprobed.length > 0) {
+    const why = filtered !== undefined
+      ? `the capture's records are filtered (${filtered}): the steps the filter left out may be those the model needs`
+      : `the capture does not probe ${unprobed.join(', ')}: the model's steps there cannot be followed`;
     for (const r of results) {
       if (r.result.verdict !== 'does not conform') continue;
-      r.result = { shape: r.result.shape, verdict: 'unknown', afterGap: r.result.failure,
-        unknown: `the capture's records are filtered (${filtered}): the steps the filter left out may be those the model needs` };
+      r.result = { shape: r.result.shape, verdict: 'unknown', afterGap: r.result.failure, unknown: why };
     }
   }
   return {
@@ -192,6 +196,21 @@ export async function conformRead(opened: Pick<ReadTrace, 'file' | 'format' | 's
     dAddCiCalls: cap.dAddCiCalls, gaps: cap.gaps,
     results: results.map((r) => r.result),
   };
+}
+
+/**
+ * The lookup steps a capture does not probe though the model takes them there: `__lookup_slow`,
+ * a filesystem's `->lookup` (none probed), d_alloc_parallel's return (its entry probed), and
+ * `d_add_ci` where a case-insensitive XFS's `->lookup` shows it would be called.
+ */
+function unprobedSteps(cap: Capture): string[] {
+  const shows = (ev: string, fn: string): boolean => cap.shown.get(ev)?.has(fn) === true;
+  const out: string[] = [];
+  if (!shows('call', 'lookup_slow')) out.push('__lookup_slow');
+  if (!shows('call', 'lookup')) out.push('any ->lookup');
+  if (shows('call', 'd_alloc_parallel') && !shows('ret', 'd_alloc_parallel')) out.push('the returns of d_alloc_parallel');
+  if (cap.ciDirs.size > 0 && !shows('call', 'd_add_ci')) out.push('d_add_ci');
+  return out;
 }
 
 /** Reads the whole trace once: projects it, and learns what it can show. */

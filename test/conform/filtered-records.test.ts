@@ -31,3 +31,25 @@ describe('6.12-full, a stock kernel, without ls\'s and find\'s unhash records (a
     expect(r.results.map((x) => x.verdict)).toEqual(['conforms']);
   }, 120_000);
 });
+
+describe('6.1-full, a stock kernel, with a lookup step its probe set does not show', () => {
+  const whole = captureLines('6.1-full').filter((l) => !l.startsWith('#'));
+
+  it('without d_add_ci records (its XFS is case-insensitive): cannot tell, naming the probe', async () => {
+    const lines = whole.filter((l) => !/ daddci(_ret)?: /.test(l));
+    const [x] = (await conform(writeLog(tmp, 'no-daddci.txt', lines), ['mainline'])).results;
+    expect([x!.verdict, x!.unknown]).toEqual(['unknown', 'the capture does not probe d_add_ci: the model\'s steps there cannot be followed']);
+    expect(x!.afterGap?.event).toMatch(/^call d_alloc_parallel /);
+  }, 120_000);
+
+  it('without any ->lookup records: cannot tell, naming them', async () => {
+    const lines = whole.filter((l) => !/ fs_lookup_\w+: /.test(l));
+    const [x] = (await conform(writeLog(tmp, 'no-lookup.txt', lines), ['mainline'])).results;
+    expect([x!.verdict, x!.unknown]).toEqual(['unknown', 'the capture does not probe any ->lookup: the model\'s steps there cannot be followed']);
+  }, 120_000);
+
+  it('the whole capture conforms to mainline', async () => {
+    const r = await conform(writeLog(tmp, 'whole-61.txt', whole), ['mainline']);
+    expect(r.results.map((x) => x.verdict)).toEqual(['conforms']);
+  }, 120_000);
+});

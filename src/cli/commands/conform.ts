@@ -88,7 +88,8 @@ function renderReport(r: ConformReport, order: LockOrder): string {
     if (x.failure) lines.push(...renderFailure(x.failure));
     if (x.unknown) lines.push(`  unknown: ${x.unknown}`);
     const where = x.unknown?.startsWith('no candidate state takes') ? 'with states missing'
-      : x.unknown?.startsWith('the capture\'s records are filtered') ? 'with records filtered out' : 'after the gap';
+      : x.unknown?.startsWith('the capture\'s records are filtered') ? 'with records filtered out'
+        : x.unknown?.startsWith('the capture does not probe') ? 'with steps unprobed' : 'after the gap';
     if (x.afterGap) lines.push(`  ${where}, no state took:`,
       ...renderFailure(x.afterGap).map((l) => `  ${l}`));
   }
