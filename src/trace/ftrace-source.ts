@@ -135,7 +135,7 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
           if (tasks.size === 0) continue;
           coverage.setTasksNeverReleasingIn(mode, tasks.keys());
           // Never silent: which tasks' holds the rules cannot follow, and where the first takes one.
-          const [firstPid, firstLine] = [...tasks.entries()].reduce((a, b) => (b[1] < a[1] ? b : a));
+          const [firstPid, firstLine] = firstTaken(tasks);
           const n = tasks.size;
           const [taken, release] = mode === 'R' ? ['shared', 'up_read'] : ['exclusive', 'up_write'];
           diag(warning('KV329', `${n} task${n === 1 ? ' takes' : 's take'} rwsems ${taken} and release${n === 1 ? 's' : ''} none by ${release} `
@@ -151,7 +151,7 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
       if (silentEnders !== undefined && silentEnders.size > 0) {
         coverage.setTasksNeverEndingLookups(silentEnders.keys());
         // Never silent: which tasks' in-lookup dentries the rules do not follow, and where the first makes one.
-        const [firstPid, firstLine] = [...silentEnders.entries()].reduce((a, b) => (b[1] < a[1] ? b : a));
+        const [firstPid, firstLine] = firstTaken(silentEnders);
         const n = silentEnders.size;
         diag(warning('KV330', `${n} task${n === 1 ? ' makes' : 's make'} in-lookup dentries with d_alloc_parallel and end${n === 1 ? 's' : ''} no in-lookup `
           + `state (no __d_lookup_unhash of ${n === 1 ? 'its' : 'their'} own) anywhere in this capture, though other tasks do (first: task `
@@ -363,9 +363,9 @@ function lockIds(sems: Map<bigint, number>, offset: number): bigint[] {
   return [...sems.keys()].map((sem) => BigInt.asUintN(64, sem - BigInt(offset)));
 }
 
-/** The rwsem (address, line) of a non-empty map of rwsems → lines taken first. */
-function firstTaken(sems: Map<bigint, number>): [bigint, number] {
-  return [...sems.entries()].reduce((a, b) => (b[1] < a[1] ? b : a));
+/** The entry (an rwsem or a task, and its line) of a non-empty map of them to lines that comes first. */
+function firstTaken<K>(byLine: Map<K, number>): [K, number] {
+  return [...byLine.entries()].reduce((a, b) => (b[1] < a[1] ? b : a));
 }
 
 /** The spec's mappings as the reader's mapping interface. */

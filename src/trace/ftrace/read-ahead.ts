@@ -101,9 +101,10 @@ interface DapNotes { returns: number; bits: ParLookupVotes; ends: LookupEnds }
 
 /**
  * A record of the probes the layout is read off, told by the function it probes as the mapping
- * tells it (an event may be named anything: `p_down_read_0`, `mydr`): `down_read`'s `sem` and
- * `__lookup_slow`'s `dinode` and `d_alloc_parallel`'s `pinode` into `votes`; `d_alloc_parallel`'s returns and a filesystem's
- * `->lookup` into `dap`.
+ * tells it (an event may be named anything: `p_down_read_0`, `mydr`): `down_read`'s and
+ * `down_write`'s `sem`, and the directory of `__lookup_slow`, `d_alloc_parallel`, `->lookup` and
+ * `d_add_ci`, into `votes`; `d_alloc_parallel`'s returns and a filesystem's `->lookup` into `dap`,
+ * with the in-lookup ends and returns to user space of each task (`dap.ends`).
  */
 function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: DapNotes, sites: SiteNames | undefined, line: number): void {
   if (sc.cls === L_RECORD && sc.kind === 'syscall_exit') { dap.ends.returnToUser(sc.pid); return; }
@@ -113,8 +114,8 @@ function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: DapNotes, sites: Site
   if (sc.kind === 'kretprobe') {
     if (fn !== 'd_alloc_parallel') return;
     dap.returns++;
-    dap.ends.allocation(sc.pid, line, argsOf(sc)?.dflags);
     const args = argsOf(sc);
+    dap.ends.allocation(sc.pid, line, args?.dflags);
     // (the return site: tracefs names it, `__lookup_slow+0x5d/0x170`; a bare address cannot tell)
     const site = sc.decoded !== undefined ? sc.decoded.site : sc.siteS < 0 ? undefined : sc.text.slice(sc.siteS, sc.siteE);
     const fromLookupSlow = sc.hexHead || site === undefined || site.startsWith('__lookup_slow+') || /^(?:0x)?[0-9a-f]+$/i.test(site);
