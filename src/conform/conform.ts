@@ -23,6 +23,7 @@ import type { SpecSet } from '../checker/spec-set.js';
 import type { DAddCiShape, LockOrder } from '../sim/state.js';
 import { isGap, TIED_ACROSS_CPUS, type Scalar, type TraceEvent, type TraceGap, type TraceItem } from '../trace/event.js';
 import { detach } from '../trace/ftrace/bytes.js';
+import { AllocBeforeLookup } from './alloc-before-lookup.js';
 import { LookupOneHolds, PrimingReaddirHolds } from './lookup-one.js';
 import { keyOfObs, Projector, type Obs } from './project.js';
 import { DEFAULT_LIMITS, DirSearch, describeCandidate, type Advance, type Observability, type SearchLimits } from './search.js';
@@ -148,6 +149,10 @@ interface Capture {
   /** Whether the capture shows a W outcome of d_alloc_parallel (an ftrace capture shows it as H). */
   showsWaitedOutcome: boolean;
   missingAcquisitions: Set<string>;
+  /** The capture's ->lookup calls inside __lookup_slow without their d_alloc_parallel, in words, where it shows d_alloc_parallel elsewhere. */
+  lookupsWithoutAlloc: string | undefined;
+  /** Releases that end an acquisition the capture does not show (see firstPass). */
+  unseenReleases: Set<Obs>;
   unreleasedLocks: number;
   unshownLookupDirs: number;
   /** Why the capture cannot conform: a directory not followed for its unshown ->lookup calls d_add_ci, where the shapes differ. */
@@ -178,7 +183,7 @@ export async function conformRead(opened: Pick<ReadTrace, 'file' | 'format' | 's
   // A capture whose records are filtered by task or by mode (read ahead: KV327, KV329, KV330), or
   // that does not probe a step the model's lookups take, hides steps the model takes: an event no
   // state takes there says nothing of the kernel.
-  const filtered = opened.coverage?.filteredRecords();
+  const filtered = [opened.coverage?.filteredRecords(), cap.lookupsWithoutAlloc].filter((x) => x !== undefined).join('; ') || undefined;
   const unprobed = cap.complete ? [] : unprobedSteps(cap);
   if (filtered !== undefined || unprobed.length > 0) {
     const why = filtered !== undefined
@@ -200,7 +205,7 @@ export async function conformRead(opened: Pick<ReadTrace, 'file' | 'format' | 's
 
 /**
  * The lookup steps a capture does not probe though the model takes them there: `__lookup_slow`,
- * a filesystem's `->lookup` (none probed), d_alloc_parallel's return (its entry probed), and
+ * a filesystem's `->lookup` (none probed), d_alloc_parallel (or its return), and
  * `d_add_ci` where a case-insensitive XFS's `->lookup` shows it would be called.
  */
 function unprobedSteps(cap: Capture): string[] {
@@ -208,7 +213,9 @@ function unprobedSteps(cap: Capture): string[] {
   const out: string[] = [];
   if (!shows('call', 'lookup_slow')) out.push('__lookup_slow');
   if (!shows('call', 'lookup')) out.push('any ->lookup');
-  if (shows('call', 'd_alloc_parallel') && !shows('ret', 'd_alloc_parallel')) out.push('the returns of d_alloc_parallel');
+  // Without d_alloc_parallel, an in-lookup dentry's end cannot be placed in its directory.
+  if (!shows('call', 'd_alloc_parallel')) out.push('d_alloc_parallel');
+  else if (!shows('ret', 'd_alloc_parallel')) out.push('the returns of d_alloc_parallel');
   if (cap.ciDirs.size > 0 && !shows('call', 'd_add_ci')) out.push('d_add_ci');
   return out;
 }
@@ -240,11 +247,16 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   const unknownOn = new Map<string, Set<number>>();
   /** pid → the directories its current syscall has touched. */
   const touched = new Map<number, Set<string>>();
-  /** pid → the directories its current syscall has had a lock event on. */
-  const anchored = new Map<number, Set<string>>();
-  /** pid → dir → the steps of its current syscall there before its first lock event there. */
-  const before = new Map<number, Map<string, Obs[]>>();
-  /** Steps before a syscall's first lock event on a directory when that event is a release of mode R or W (an acquisition the capture may not show). */
+  /** pid → `dir mode` of each acquisition (or request) its current syscall has shown. */
+  const acquiredIn = new Map<number, Set<string>>();
+  /** pid → dir → the steps of its current syscall there since its last lock event there. */
+  const sinceLockEvent = new Map<number, Map<string, Obs[]>>();
+  /**
+   * Releases of mode R or W on a directory where their syscall has shown no acquisition of that
+   * mode (an acquisition the capture may not show), and the steps of that syscall there between
+   * its lock event before and each such release.
+   */
+  const unmatchedRelease: Record<string, Obs[]> = { R: [], W: [] };
   const beforeRelease: Record<string, Obs[]> = { R: [], W: [] };
   const released = new Set<string>();
   const names = new Map<string, string>();
@@ -263,6 +275,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   const dciDirs = new Map<string, string>();
   const lookupOne = new LookupOneHolds();
   const priming = new PrimingReaddirHolds();
+  const allocBeforeLookup = new AllocBeforeLookup();
   /** Directories in scope: a capture's, those with a lock event (the projector's locks); a complete trace's, every one named. */
   const scope = startUnknown ? proj.locks : new Set<string>();
   for await (const batch of source) {
@@ -277,8 +290,11 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         gaps++;
         if (item.pids === undefined) {
           everyUnknown = true; synced.clear(); unknown.clear(); proj.forget(undefined); touched.clear(); lookupOne.forget(undefined); priming.forget(undefined);
+          allocBeforeLookup.forget(undefined);
         }
-        else for (const p of item.pids) { unknown.add(p); proj.forget(p); touched.delete(p); lookupOne.forget(p); priming.forget(p); }
+        else {
+          for (const p of item.pids) { unknown.add(p); proj.forget(p); touched.delete(p); lookupOne.forget(p); priming.forget(p); allocBeforeLookup.forget(p); }
+        }
         steps.push({ ev: 'gap', pids: item.pids, line: item.line, file: item.file, what: gapWhat(item) });
         continue;
       }
@@ -324,6 +340,12 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         lookupOne.lookupSlow(e.pid, String(e.args.dir));
         priming.lookupSlow(e.pid, String(e.args.dir));
       }
+      if (ev === 'call' || ev === 'ret') {
+        const fn = e.fn;
+        if (fn === 'lookup_slow') { if (ev === 'call') allocBeforeLookup.lookupSlowCall(e.pid); else allocBeforeLookup.lookupSlowReturn(e.pid); }
+        else if (ev === 'call' && fn === 'd_alloc_parallel') allocBeforeLookup.allocation(e.pid);
+        else if (ev === 'call' && fn === 'lookup') allocBeforeLookup.lookup(e.pid, e.line !== undefined ? `${e.file ?? ''}:${e.line}` : `event ${i}`);
+      }
       const obs = proj.project(e, i);
       if (obs === undefined) continue;
       const dir = obs.dir;
@@ -348,6 +370,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         }
       }
       if (oev === 'sync') {
+        allocBeforeLookup.forget(e.pid);
         lookupOne.endAll(e.pid);
         priming.endAll(e.pid);
         requests.delete(e.pid);
@@ -357,8 +380,8 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         for (const s of unknownOn.values()) s.delete(e.pid);
         openLookup.delete(e.pid);
         touched.delete(e.pid);
-        anchored.delete(e.pid);
-        before.delete(e.pid);
+        acquiredIn.delete(e.pid);
+        sinceLockEvent.delete(e.pid);
         if (!was) steps.push(obs);
         continue;
       }
@@ -384,14 +407,17 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       lookupOne.step(e.pid, dir, obs);
       priming.step(e.pid, dir, obs, e.args.kind);
       if (oev === 'acq_req') requests.set(e.pid, { obs, kind: e.args.kind });
-      let anchors = anchored.get(e.pid);
-      if (anchors === undefined) anchored.set(e.pid, anchors = new Set());
-      if (anchors.has(dir)) continue;
-      let pending = before.get(e.pid);
-      if (pending === undefined) before.set(e.pid, pending = new Map());
+      let pending = sinceLockEvent.get(e.pid);
+      if (pending === undefined) sinceLockEvent.set(e.pid, pending = new Map());
       if (oev === 'acq_req' || oev === 'acq' || oev === 'rel') {
-        anchors.add(dir);
-        if (oev === 'rel') beforeRelease[obs.mode ?? '']?.push(...(pending.get(dir) ?? []));
+        let acquired = acquiredIn.get(e.pid);
+        if (acquired === undefined) acquiredIn.set(e.pid, acquired = new Set());
+        const held = `${dir} ${obs.mode ?? ''}`;
+        if (oev !== 'rel') acquired.add(held);
+        else if (!acquired.has(held)) {
+          unmatchedRelease[obs.mode ?? '']?.push(obs);
+          beforeRelease[obs.mode ?? '']?.push(...(pending.get(dir) ?? []));
+        }
         pending.delete(dir);
       } else {
         const waiting = pending.get(dir);
@@ -420,10 +446,12 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
     : `directory ${unshownDciDir} calls d_add_ci (${dciDirs.get(unshownDciDir)!}), but the capture shows none of its ->lookup calls: `
       + 'it is not followed, and there the shapes differ';
   // When the capture misses acquisitions of a mode (an unprobed down_write_nested or
-  // down_read_killable), a syscall whose first lock event on a directory is a release of that mode
-  // did its events there before it under an acquisition the capture does not show: they are not
-  // judged (the release is taken as the end of that acquisition).
+  // down_read_killable), a release of that mode on a directory where its syscall has shown no
+  // acquisition of that mode ends an acquisition the capture does not show: the syscall's events
+  // there since its lock event before it were under that acquisition, and are not judged. (A
+  // release after the syscall's own acquisition and release, the draft's double release, is not one.)
   const unseenHold = new Set([...missingAcquisitions].flatMap((m) => beforeRelease[m] ?? []));
+  const unseenReleases = new Set([...missingAcquisitions].flatMap((m) => unmatchedRelease[m] ?? []));
   // The steps judged: the others are dropped in place (no second list of them).
   const dirs = new Set<string>();
   let judged = 0;
@@ -445,7 +473,8 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
     steps[kept++] = st;
   }
   steps.length = kept;
-  return { steps, complete: !startUnknown, shown, ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome, missingAcquisitions,
+  return { steps, complete: !startUnknown, shown, ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome, missingAcquisitions, unseenReleases,
+    lookupsWithoutAlloc: shown.get('call')?.has('d_alloc_parallel') === true ? allocBeforeLookup.described() : undefined,
     unreleasedLocks: unreleased.size, unshownLookupDirs: unshownLookup.size, unshownDci, lookupOneHoldEvents, primingReaddirEvents, dAddCiCalls,
     events: index, judged, directories: dirs.size, unknownTaskEvents, gaps };
 }
@@ -517,7 +546,7 @@ class SharedSearch {
   private forgot = false;
 
   constructor(readonly search: DirSearch, private readonly shared: boolean, private readonly missingAcquisitions: Set<string>,
-    private readonly maxStates: number) {}
+    private readonly unseenReleases: Set<Obs>, private readonly maxStates: number) {}
 
   get dir(): string {
     return this.search.dir;
@@ -557,7 +586,7 @@ class SharedSearch {
 
   private takeOnce(o: Obs, step: number): TakeOutcome {
     const d = this.search;
-    if (o.ev === 'rel' && !this.has(o.pid, step) && this.missingAcquisitions.has(o.mode ?? '')) return { kind: 'phantom' };
+    if (o.ev === 'rel' && this.missingAcquisitions.has(o.mode ?? '') && (this.unseenReleases.has(o) || !this.has(o.pid, step))) return { kind: 'phantom' };
     const r = d.take(o);
     if (r.next.length === 0) {
       const exact = d.exact(o);
@@ -565,11 +594,22 @@ class SharedSearch {
         d.accept(o, exact.takes);
         return { kind: 'exact' };
       }
+      if (this.unseenRelease(o)) return { kind: 'phantom' };
       return { kind: 'failed', r, failure: describeFailure(exact.search, d.dir, o, r.bound) };
     }
     if (r.next.length > this.maxStates) return { kind: 'many', r };
     d.accept(o, r.next);
     return { kind: 'took', r };
+  }
+
+  /**
+   * Whether `o` is a release no candidate takes that ends an acquisition the capture does not show:
+   * it misses acquisitions of that mode (an unprobed variant: down_write_killable), and no candidate
+   * has the task holding the lock in it. (A release the model's shape makes of a lock its task no
+   * longer holds, the draft's, is taken: it is no failure.)
+   */
+  private unseenRelease(o: Obs): boolean {
+    return o.ev === 'rel' && this.missingAcquisitions.has(o.mode ?? '') && !this.search.holds(o.pid, o.mode);
   }
 
   /** Drops the sessions of `pids` (every task when undefined) at gap `step`. */
@@ -650,12 +690,15 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
       }
       if (j > upTo && run === undefined) return true;
       if (st.dir !== undefined && st.dir !== dir) continue;
-      if (st.ev === 'rel' && !e.has(st.pid) && cap.missingAcquisitions.has(st.mode ?? '')) continue;
+      if (st.ev === 'rel' && cap.missingAcquisitions.has(st.mode ?? '') && (cap.unseenReleases.has(st) || !e.has(st.pid))) continue;
       if (run !== undefined) { run.push(st); continue; }
       if (st.dir === undefined && !e.has(st.pid)) continue;
       const r = e.take(st);
       if (r.bound !== undefined || r.next.length > limits.maxStates) return undefined;
-      if (r.next.length === 0) return false;
+      if (r.next.length === 0) {
+        if (st.ev === 'rel' && cap.missingAcquisitions.has(st.mode ?? '') && !e.holds(st.pid, st.mode)) continue;
+        return false;
+      }
       e.cands = r.next;
     }
     return endRun();
@@ -714,7 +757,7 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     const sharing = shared !== undefined && !cap.ciDirs.has(dir);
     let s = sharing ? shared.get(dir) : undefined;
     if (s === undefined) {
-      s = new SharedSearch(new DirSearch(dir, shape, order, observability, limits), sharing, cap.missingAcquisitions, limits.maxStates);
+      s = new SharedSearch(new DirSearch(dir, shape, order, observability, limits), sharing, cap.missingAcquisitions, cap.unseenReleases, limits.maxStates);
       if (sharing) shared.set(dir, s);
     }
     return s;

@@ -266,6 +266,15 @@ export class DirSearch {
     }));
   }
 
+  /** Whether some candidate has `pid` holding this directory's lock in `mode` (a reader granted undecided counts). */
+  holds(pid: number, mode: string | undefined): boolean {
+    for (const c of this.cands) {
+      const l = c.s.locks[this.dir];
+      if (l !== undefined && (mode === 'W' ? l.writer === pid : l.readers.includes(pid))) return true;
+    }
+    return false;
+  }
+
   /** Whether some candidate has a session of `pid`. */
   has(pid: number): boolean {
     for (const c of this.cands) if (taskOf(c, pid) >= 0) return true;
