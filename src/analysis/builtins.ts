@@ -303,6 +303,13 @@ export const BUILTINS = defineBuiltins({
       + 'in-lookup states end cannot be told; false for complete traces and for input that cannot be read ahead',
     impl: (pid, ctx) => { const cov = ctx.rt.coverage; return cov !== undefined && typeof pid === 'number' && cov.neverEndsLookups(pid); },
   }),
+  never_downgrades: valueBuiltin({
+    params: [TASK], result: BOOL,
+    doc: 'whether a capture, read whole, shows the task releasing by up_read locks it took exclusive, with no downgrade_write of its own '
+      + 'anywhere, where other tasks downgrade (downgrade_write filtered to other tasks): when its exclusive holds became shared cannot '
+      + 'be told; false for complete traces and for input that cannot be read ahead',
+    impl: (pid, ctx) => { const cov = ctx.rt.coverage; return cov !== undefined && typeof pid === 'number' && cov.neverDowngrades(pid); },
+  }),
   min: valueBuiltin({ params: [INT, INT], result: INT, doc: 'the smaller integer', impl: minMax(Math.min) }),
   max: valueBuiltin({ params: [INT, INT], result: INT, doc: 'the larger integer', impl: minMax(Math.max) }),
   reaches: graphBuiltin({ result: BOOL, doc: 'whether `to` is reachable from `from` by at least one edge', fromPath: (p) => p !== undefined }),

@@ -180,7 +180,7 @@ export async function conformRead(opened: Pick<ReadTrace, 'file' | 'format' | 's
   const cap = await firstPass(opened.source, opened.tasksStartUnknown);
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const results = judgeAll(cap, opts.shapes, opts.order, limits);
-  // A capture whose records are filtered by task or by mode (read ahead: KV327, KV329, KV330), or
+  // A capture whose records are filtered by task or by mode (read ahead: KV327, KV329, KV330, KV331), or
   // that does not probe a step the model's lookups take, hides steps the model takes: an event no
   // state takes there says nothing of the kernel.
   const filtered = [opened.coverage?.filteredRecords(), cap.lookupsWithoutAlloc].filter((x) => x !== undefined).join('; ') || undefined;

@@ -55,7 +55,7 @@ export class ProbeCoverage implements ObservedFunctions {
   }
 
   /**
-   * What the read ahead found filtered out of the capture, in words (KV327, KV329, KV330), or
+   * What the read ahead found filtered out of the capture, in words (KV327, KV329, KV330, KV331), or
    * undefined: a step a model cannot take may be one whose records the filter left out.
    */
   filteredRecords(): string | undefined {
@@ -70,10 +70,27 @@ export class ProbeCoverage implements ObservedFunctions {
       if (silent.R.size > 0) said.push(`${n(silent.R.size, 'task', 'tasks')} taking rwsems shared and releasing none by up_read (KV329)`);
       if (silent.W.size > 0) said.push(`${n(silent.W.size, 'task', 'tasks')} taking rwsems exclusive and releasing none by up_write (KV329)`);
     }
+    if (this.hiddenDowngraders !== undefined && this.hiddenDowngraders.size > 0) {
+      said.push(`${n(this.hiddenDowngraders.size, 'task', 'tasks')} releasing exclusive holds by up_read with no downgrade_write of their own (KV331)`);
+    }
     if (this.silentEnders !== undefined && this.silentEnders.size > 0) {
       said.push(`${n(this.silentEnders.size, 'task', 'tasks')} making in-lookup dentries and ending none (KV330)`);
     }
     return said.length === 0 ? undefined : said.join('; ');
+  }
+
+  /** Tasks the whole capture shows releasing exclusive holds by up_read with no downgrade of their own, where other tasks downgrade. */
+  private hiddenDowngraders: Set<number> | undefined;
+
+  /** The tasks a read-ahead of the whole capture found releasing exclusive holds by up_read, never downgrading, where others do. */
+  setTasksNeverDowngrading(pids: Iterable<number>): void {
+    this.hiddenDowngraders ??= new Set();
+    for (const p of pids) this.hiddenDowngraders.add(p);
+  }
+
+  /** Whether the capture shows this task releasing by up_read locks it took exclusive, and no downgrade_write of its own, where others downgrade. */
+  neverDowngrades(pid: number): boolean {
+    return this.hiddenDowngraders !== undefined && this.hiddenDowngraders.has(pid);
   }
 
   /** Tasks the whole capture shows making in-lookup dentries and ending no in-lookup state, where other tasks do. */

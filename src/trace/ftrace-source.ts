@@ -146,6 +146,19 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
           `filter ${release} on the same tasks as the acquisition probes, or on none`));
         }
       }
+      const hiddenDowngraders = ahead?.tasksNeverDowngrading;
+      if (hiddenDowngraders !== undefined && hiddenDowngraders.size > 0) {
+        coverage.setTasksNeverDowngrading(hiddenDowngraders.keys());
+        // Never silent: which tasks' exclusive holds the rules cannot follow, and where the first ends one by up_read.
+        const [firstPid, firstLine] = firstTaken(hiddenDowngraders);
+        const n = hiddenDowngraders.size;
+        diag(warning('KV331', `${n} task${n === 1 ? ' releases' : 's release'} by up_read rwsems ${n === 1 ? 'it' : 'they'} took exclusive, with no `
+          + `downgrade_write of ${n === 1 ? 'its' : 'their'} own anywhere in this capture, though other tasks downgrade (first: task ${firstPid}, `
+          + `at line ${firstLine}): the downgrade_write probe is filtered to other tasks (a pid or comm filter), so when their exclusive `
+          + 'holds became shared cannot be told; the lock rules say unknown where one could matter',
+        { at: { source: ctx.file, line: firstLine, column: 1 } },
+        'filter downgrade_write on the same tasks as the other lock probes, or on none'));
+      }
       const parBit = spec.params.get('dcache_par_lookup')?.value;
       const silentEnders = typeof parBit === 'number' ? ahead?.lookupEnds.silentTasks(parBit) : undefined;
       if (silentEnders !== undefined && silentEnders.size > 0) {

@@ -39,4 +39,10 @@ export interface ObservedFunctions {
    * false when it was not read ahead.
    */
   neverEndsLookups(pid: number): boolean;
+  /**
+   * Whether the capture, read whole, shows the task releasing by up_read locks it took exclusive,
+   * with no downgrade_write of its own anywhere, where other tasks downgrade (downgrade_write
+   * filtered to other tasks); false when it was not read ahead.
+   */
+  neverDowngrades(pid: number): boolean;
 }

@@ -130,3 +130,40 @@ describe('a capture whose release probes are filtered to other tasks (6.12-wild 
     expect(warnings.filter((w) => w.code === 'KV329')).toEqual([]);
   }, 120_000);
 });
+
+describe('a capture whose downgrade_write probe is filtered to other tasks (6.12-layered without ls\'s and find\'s downgrade records)', () => {
+  // 6.12's wrap_directory_iterator takes a directory exclusive and downgrades it before
+  // iterate_shared; without ls's downgrade records its up_read ends what looks an exclusive hold,
+  // and readers that came in after the unseen downgrade would look to share it with a writer.
+  const whole612 = captureLines('6.12-layered').filter((l) => !l.startsWith('#'));
+  const lookupTask = /^\s*(ls|find)-(\d+)\s/;
+  const lines = whole612.filter((l) => !(lookupTask.test(l) && l.includes(' dgw: (')));
+
+  it('gives no violation; KV331 names the tasks that release exclusive holds by up_read, at the first such release', async () => {
+    const { r, warnings } = await check('ls-no-downgrades.txt', lines);
+    expect(violations(r)).toEqual([]);
+    // per task: the rwsems it took exclusive and has not released; the first up_read of one
+    const heldW = new Map<string, Set<string | undefined>>();
+    const first = new Map<string, number>();
+    lines.forEach((l, i) => {
+      const task = /^\s*\S+-(\d+)\s/.exec(l)?.[1];
+      if (task === undefined) return;
+      const held = heldW.get(task) ?? new Set();
+      heldW.set(task, held);
+      if (/: \(_?down_write\w*\+/.test(l)) held.add(sem(l));
+      else if (l.includes(' uw: (') || l.includes(' dgw: (')) held.delete(sem(l));
+      else if (l.includes(' ur: (') && held.delete(sem(l)) && !first.has(task)) first.set(task, i + 1);
+    });
+    const downgraders = new Set(lines.filter((l) => l.includes(' dgw: (')).map((l) => /^\s*\S+-(\d+)\s/.exec(l)![1]));
+    const tasks = [...first].filter(([t]) => !downgraders.has(t));
+    expect(tasks.length).toBeGreaterThan(0);
+    const said = `${tasks.length} tasks release by up_read rwsems they took exclusive, with no downgrade_write of their own anywhere in this capture`;
+    const firstLine = Math.min(...tasks.map(([, line]) => line));
+    expect(warnings.filter((w) => w.code === 'KV331').map((w) => [w.line, w.message.slice(0, said.length)])).toEqual([[firstLine, said]]);
+  }, 120_000);
+
+  it('the whole capture names no such task', async () => {
+    const { warnings } = await check('layered-whole.txt', whole612);
+    expect(warnings.filter((w) => w.code === 'KV331')).toEqual([]);
+  }, 120_000);
+});

@@ -25,6 +25,8 @@ export interface ReadAhead {
   neverReleasedIn: Record<LockMode, Map<bigint, number>>;
   /** Per mode, each task taking rwsems in it and releasing none in it where others do (unreleased.ts tasksNeverReleasingIn). */
   tasksNeverReleasingIn: Record<LockMode, Map<number, number>>;
+  /** Each task releasing by up_read rwsems it took exclusive, with no downgrade of its own where others downgrade (unreleased.ts tasksNeverDowngrading). */
+  tasksNeverDowngrading: Map<number, number>;
   /** The tasks that make in-lookup dentries and end none, where others do, once the DCACHE_PAR_LOOKUP bit is known (lookup-ends.ts). */
   lookupEnds: LookupEnds;
   /** offsetof(struct inode, i_rwsem) as the whole capture's `dr` → `lkslow` pairs show it (infer.ts), or undefined. */
@@ -297,6 +299,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   return { shortfall: entries.shortfall(st, cut, uncounted), neverReleased: rwsems.neverReleased(),
     neverReleasedIn: { R: rwsems.neverReleasedIn('R'), W: rwsems.neverReleasedIn('W') }, irwsemOffset: votes.best(),
     tasksNeverReleasingIn: { R: rwsems.tasksNeverReleasingIn('R'), W: rwsems.tasksNeverReleasingIn('W') },
+    tasksNeverDowngrading: rwsems.tasksNeverDowngrading(),
     lookupEnds: dap.ends,
     slowLookups: votes.slowLookups, directoryRecords: votes.directoryRecords, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
     lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result(),

@@ -50,6 +50,14 @@ export class RwsemReleases {
   private readonly takenBeforeExit = new Map<number, Record<LockMode, Set<string>>>();
   private readonly firstTakeIn = { R: new Map<number, number>(), W: new Map<number, number>() };
   private readonly releaserIn = { R: new Set<number>(), W: new Set<number>() };
+  /**
+   * Per task: the rwsems it has taken exclusive and not yet released or downgraded; the line of its
+   * first up_read of one of them (a shared release of an exclusive hold, with no downgrade_write of
+   * its shown); the tasks that downgrade.
+   */
+  private readonly heldExclusive = new Map<number, Set<string>>();
+  private readonly firstSharedEndOfExclusive = new Map<number, number>();
+  private readonly downgraders = new Set<number>();
 
   private noteReturnToUser(pid: number): void {
     const since = this.takenSinceExit.get(pid);
@@ -92,6 +100,7 @@ export class RwsemReleases {
     const sem = semAddress(semArg);
     if (sem === undefined) return;
     const { acquires, takes, releases } = role;
+    if (pid >= 0) this.noteExclusive(role, sem, pid, line);
     if (releases !== undefined) {
       this.released.add(sem);
       this.releasedIn[releases].add(sem);
@@ -136,6 +145,35 @@ export class RwsemReleases {
       if (releasers.has(pid)) continue;
       for (const sem of before[mode]) if (released.has(sem)) { out.set(pid, this.firstTakeIn[mode].get(pid)!); break; }
     }
+    return out;
+  }
+
+  private noteExclusive(role: LockRole, sem: string, pid: number, line: number): void {
+    if (role.downgrades) this.downgraders.add(pid);
+    if (role.acquires && role.takes === 'W') {
+      let held = this.heldExclusive.get(pid);
+      if (held === undefined) this.heldExclusive.set(pid, held = new Set());
+      held.add(sem);
+      return;
+    }
+    if (role.releases === undefined && !role.downgrades) return;
+    const held = this.heldExclusive.get(pid);
+    if (held === undefined || !held.delete(sem)) return;
+    if (role.releases === 'R' && !this.firstSharedEndOfExclusive.has(pid)) this.firstSharedEndOfExclusive.set(pid, line);
+  }
+
+  /**
+   * The tasks the capture shows releasing with up_read an rwsem they took exclusive, with no
+   * downgrade_write of theirs anywhere, where other tasks' downgrades are shown (pid → the line of
+   * the first such up_read): downgrade_write is filtered to other tasks (a pid or comm filter on it
+   * alone), so when such a task's exclusive holds became shared cannot be told. (A task that
+   * releases an exclusive hold by up_read, a bug, reads the same in such a capture.) A capture that
+   * shows no downgrade at all is the spec's unseen_downgrade concern where the probe is missing.
+   */
+  tasksNeverDowngrading(): Map<number, number> {
+    const out = new Map<number, number>();
+    if (this.downgraders.size === 0) return out;
+    for (const [pid, line] of this.firstSharedEndOfExclusive) if (!this.downgraders.has(pid)) out.set(pid, line);
     return out;
   }
 

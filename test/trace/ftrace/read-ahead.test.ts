@@ -50,6 +50,26 @@ describe('readAhead', () => {
     expect((await readAhead(chunks(text))).neverReleased).toEqual(new Map());
   });
 
+  it('a task releasing by up_read what it took exclusive, never downgrading, where others downgrade: with the line of its first such up_read', async () => {
+    const task = (comm: string, ts: number, payload: string): string => `            ${comm}     [000] .....  ${String(ts).padStart(11)}: ${payload}\n`;
+    const text = HEADER
+      + task('ls-601', 1, 'dw: (down_write+0x0/0x50) sem=0xa1') // 601: downgrades, visibly
+      + task('ls-601', 2, 'dg: (downgrade_write+0x0/0x50) sem=0xa1')
+      + task('ls-601', 3, 'ur: (up_read+0x0/0x50) sem=0xa1')
+      + task('ls-602', 4, 'dr: (down_read+0x0/0x50) sem=0xa1') // 602: shared holds, and an exclusive one ended by up_write
+      + task('ls-602', 5, 'ur: (up_read+0x0/0x50) sem=0xa1')
+      + task('ls-602', 6, 'dw: (down_write+0x0/0x50) sem=0xa1')
+      + task('ls-602', 7, 'uw: (up_write+0x0/0x50) sem=0xa1')
+      + task('ls-603', 8, 'dw: (down_write+0x0/0x50) sem=0xa1') // 603: its downgrade not shown
+      + task('ls-603', 9, 'ur: (up_read+0x0/0x50) sem=0xa1')
+      + task('ls-603', 10, 'dw: (down_write+0x0/0x50) sem=0xa1')
+      + task('ls-603', 11, 'ur: (up_read+0x0/0x50) sem=0xa1');
+    expect([...(await readAhead(chunks(text))).tasksNeverDowngrading]).toEqual([[603, 13]]);
+    // where no task downgrades, there is nothing to tell a filter by: the spec's unseen_downgrade asks of the probe itself
+    const none = text.split('\n').filter((l) => !l.includes('dg: (')).join('\n');
+    expect((await readAhead(chunks(none))).tasksNeverDowngrading.size).toBe(0);
+  });
+
   it('a sem taken in a mode and released only in the other: per mode, with the line of its first acquisition in it', async () => {
     const text = HEADER
       + rec(1, 'dr: (down_read+0x0/0x50) sem=0xa1') // a1: shared, released only by up_write
