@@ -1,8 +1,8 @@
 /**
- * Which lookup order a trace shows (spec/vfs/order.kinv, new_order_shown): a kernel whose
- * __lookup_slow allocates its in-lookup dentry before it takes the directory's lock (the new
+ * Which lookup order an in-lookup dentry shows (spec/vfs/order.kinv, il_under_lock): a kernel
+ * whose __lookup_slow allocates its in-lookup dentry before it takes the directory's lock (the new
  * order) is not judged by today's in_lookup_parent_locked, which would fail at every lookup's
- * unlock there; a trace that shows one lookup allocating under the lock is judged by it.
+ * unlock there; a dentry a lookup allocated under the lock is judged by it.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import type { TraceEvent } from '../../src/trace/event.js';
 import { compileBundled, run } from '../helpers/run.js';
 
 const SHAPES: DAddCiShape[] = ['mainline', 'draft', 'fixed'];
-const NEW_ORDER_REASON = /^the trace's lookups allocate their in-lookup dentry before they take the directory's lock/;
+const NEW_ORDER_REASON = /^each in-lookup dentry it owns there was allocated before it took the directory's lock/;
 
 function parentLocked(events: TraceEvent[], params: Record<string, string> = {}): { kind: string; seq: number | null; unknown?: string }[] {
   return run(compileBundled(params), events, { all: true }).verdicts
