@@ -49,6 +49,7 @@ export const DIAG_CODES = {
   KV329: 'tasks that take rwsems in a mode and release none that way anywhere in a capture, where other tasks do (release probes filtered by task)',
   KV330: 'tasks that make in-lookup dentries and end no in-lookup state anywhere in a capture, where other tasks do (unhash probes filtered by task)',
   KV331: 'tasks that release by up_read rwsems taken exclusive, never downgrading, where other tasks downgrade (downgrade_write filtered by task)',
+  KV332: 'records of one call logged twice, by two probes on the same function (one is read)',
   KV401: 'verdict unknown for the whole trace',
   KV402: 'failed evaluations the capture cannot confirm (unknown verdicts)',
 } as const;

@@ -18,6 +18,7 @@ import { CallPairing } from './pairing.js';
 import { fillScan, isDecodedChunk, type DecodedChunk } from './decoded.js';
 import * as payloadMod from './payload.js';
 import type { SiteResolution } from './sites.js';
+import { DoubleProbes } from './double-probes.js';
 import { firstNonBlank, GluedRecords } from './glued.js';
 import { newRecord, type RawFtraceRecord, type RawGap, type RawGapReason, type RawItem, type RawKind, type RawRecordBatch } from './raw.js';
 
@@ -189,6 +190,8 @@ export class FtraceRecordReader {
   private suppressed = 0;
   private readonly sc = new LineScan();
   private readonly pairing: CallPairing;
+  /** Records of a call seen again through a second probe on its function (double-probes.ts). */
+  private readonly doubles = new DoubleProbes();
   private readonly window: ReorderWindow;
   private out: RawItem[] = [];
   private readonly names = new Map<string, string>();
@@ -396,7 +399,7 @@ export class FtraceRecordReader {
         else this.lossMarked = true;
         const cpu = sc.markerCpu >= 0 ? sc.markerCpu : undefined;
         // (a task last seen on another CPU may have run on this one in the lost span)
-        if (sc.marker === 'lost' || sc.marker === 'new_capture') this.pairing.dropAll();
+        if (sc.marker === 'lost' || sc.marker === 'new_capture') { this.pairing.dropAll(); this.doubles.forget(); }
         if (first) this.overwrote(sc.markerLost, lineNo);
         const opens = first && this.overwrittenUntil !== undefined;
         this.gap(MARKER_REASON[sc.marker]!, cpu, undefined, sc.markerLost >= 0 ? sc.markerLost : undefined, lineNo,
@@ -465,6 +468,11 @@ export class FtraceRecordReader {
       if (siteFn === undefined) return;
     }
     const returnSym = kind === 'kretprobe' ? (siteFn ?? probedFunction(sc)) : undefined;
+    if (pid >= 0) {
+      if (kind === 'kprobe' || kind === 'kretprobe') {
+        if (this.twinOfPrevious(sc, pid, returnSym ?? siteFn ?? probedFunction(sc), lineNo)) return;
+      } else this.doubles.other(pid);
+    }
     // Only probe records and syscall exits show a task past a leaf: function_graph lines (the
     // leaf itself, its callees) and tracepoints (lock events, the sched_switch of a blocked
     // down_read) are logged from inside it.
@@ -533,6 +541,15 @@ export class FtraceRecordReader {
       default:
         if (this.wanted(sc.name, kind)) this.window.push(this.build(sc, lineNo, pid));
     }
+  }
+
+  /** Whether probe record `sc` is its task's previous record seen again through another probe on the same function (double-probes.ts). */
+  private twinOfPrevious(sc: LineScan, pid: number, sym: string, lineNo: number): boolean {
+    const d = sc.decoded;
+    if (d === undefined) return this.doubles.twin(pid, sc.kind, sc.name, sym, sc.text, sc.argsS, sc.payE, lineNo);
+    // (a decoded record: its arguments as printed after the probe head)
+    const text = d.payload ?? '';
+    return this.doubles.twin(pid, sc.kind, sc.name, sym, text, text.indexOf(')') + 1, text.length, lineNo);
   }
 
   /**
@@ -629,6 +646,7 @@ export class FtraceRecordReader {
       + ' and records between them may be lost (a reader that reopens trace_pipe loses what it had taken but not yet read)',
     s.slice(start, end), lineNo, column);
     this.pairing.dropAll();
+    this.doubles.forget();
     this.gap('malformed record', undefined, undefined, undefined, lineNo);
     scanLine(s, glued, end, this.state, sc);
     this.dispatch(sc, s, glued, end, terminated, lineNo);
@@ -748,6 +766,16 @@ export class FtraceRecordReader {
       const hint = 'a kretprobe misses returns when more tasks are inside its function than it has instances (nmissed in kprobe_profile):'
         + ' define it with more, e.g. r64:NAME FUNCTION';
       this.onDiagnostic(warning('KV312', message, { at: { source: this.file, line: this.stats.lines } }, hint));
+    }
+    const twins = this.doubles.first;
+    if (twins !== undefined) {
+      // Never silent: which probes log each call twice, and where the first twin is.
+      const n = this.doubles.count;
+      const message = `${n} record${n === 1 ? ' is' : 's are'} the same call as the record just before ${n === 1 ? 'it' : 'them'}, seen through another probe `
+        + `on the same function (first: '${twins.name}' after '${twins.twin}', ${twins.sym}, at line ${twins.line}): two probes on one function log `
+        + 'each call twice; each call is read once';
+      this.onDiagnostic(warning('KV332', message, { at: { source: this.file, line: twins.line } },
+        'probe each function once (kinv probes prints the reference set; check kprobe_events for a second probe on it)'));
     }
     const ties = this.window.crossCpuTies;
     if (ties > 0 && this.clock !== 'counter') {
