@@ -247,8 +247,9 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   const unknownOn = new Map<string, Set<number>>();
   /** pid → the directories its current syscall has touched. */
   const touched = new Map<number, Set<string>>();
-  /** pid → `dir mode` of each acquisition (or request) its current syscall has shown. */
+  /** pid → `dir mode` of each acquisition (or request) its current syscall has shown; of those not released since. */
   const acquiredIn = new Map<number, Set<string>>();
+  const holdingIn = new Map<number, Set<string>>();
   /** pid → dir → the steps of its current syscall there since its last lock event there. */
   const sinceLockEvent = new Map<number, Map<string, Obs[]>>();
   /**
@@ -381,6 +382,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         openLookup.delete(e.pid);
         touched.delete(e.pid);
         acquiredIn.delete(e.pid);
+        holdingIn.delete(e.pid);
         sinceLockEvent.delete(e.pid);
         if (!was) steps.push(obs);
         continue;
@@ -412,11 +414,18 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       if (oev === 'acq_req' || oev === 'acq' || oev === 'rel') {
         let acquired = acquiredIn.get(e.pid);
         if (acquired === undefined) acquiredIn.set(e.pid, acquired = new Set());
-        const held = `${dir} ${obs.mode ?? ''}`;
-        if (oev !== 'rel') acquired.add(held);
-        else if (!acquired.has(held)) {
-          unmatchedRelease[obs.mode ?? '']?.push(obs);
-          beforeRelease[obs.mode ?? '']?.push(...(pending.get(dir) ?? []));
+        let holding = holdingIn.get(e.pid);
+        if (holding === undefined) holdingIn.set(e.pid, holding = new Set());
+        const mode = obs.mode ?? '';
+        const held = `${dir} ${mode}`;
+        if (oev !== 'rel') { acquired.add(held); holding.add(held); }
+        else {
+          // (a task holding the lock in the other mode takes no unseen hold of it: that would deadlock)
+          if (startUnknown && !acquired.has(held) && !holding.has(`${dir} ${mode === 'R' ? 'W' : 'R'}`)) {
+            unmatchedRelease[mode]?.push(obs);
+            beforeRelease[mode]?.push(...(pending.get(dir) ?? []));
+          }
+          holding.delete(held);
         }
         pending.delete(dir);
       } else {
@@ -546,7 +555,7 @@ class SharedSearch {
   private forgot = false;
 
   constructor(readonly search: DirSearch, private readonly shared: boolean, private readonly missingAcquisitions: Set<string>,
-    private readonly unseenReleases: Set<Obs>, private readonly maxStates: number) {}
+    private readonly unseenReleases: Set<Obs>, private readonly maxStates: number, private readonly capture: boolean) {}
 
   get dir(): string {
     return this.search.dir;
@@ -604,12 +613,13 @@ class SharedSearch {
 
   /**
    * Whether `o` is a release no candidate takes that ends an acquisition the capture does not show:
-   * it misses acquisitions of that mode (an unprobed variant: down_write_killable), and no candidate
-   * has the task holding the lock in it. (A release the model's shape makes of a lock its task no
-   * longer holds, the draft's, is taken: it is no failure.)
+   * a capture (a complete trace shows every acquisition) that misses acquisitions of that mode (an
+   * unprobed variant: down_write_killable), where no candidate has the task holding the lock at all
+   * (a task holding it in the other mode takes no hold of it unseen: that would deadlock). A release
+   * the model's shape makes of a lock its task no longer holds, the draft's, is taken: no failure.
    */
   private unseenRelease(o: Obs): boolean {
-    return o.ev === 'rel' && this.missingAcquisitions.has(o.mode ?? '') && !this.search.holds(o.pid, o.mode);
+    return this.capture && o.ev === 'rel' && this.missingAcquisitions.has(o.mode ?? '') && !this.search.holds(o.pid, 'R') && !this.search.holds(o.pid, 'W');
   }
 
   /** Drops the sessions of `pids` (every task when undefined) at gap `step`. */
@@ -696,7 +706,7 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
       const r = e.take(st);
       if (r.bound !== undefined || r.next.length > limits.maxStates) return undefined;
       if (r.next.length === 0) {
-        if (st.ev === 'rel' && cap.missingAcquisitions.has(st.mode ?? '') && !e.holds(st.pid, st.mode)) continue;
+        if (!cap.complete && st.ev === 'rel' && cap.missingAcquisitions.has(st.mode ?? '') && !e.holds(st.pid, 'R') && !e.holds(st.pid, 'W')) continue;
         return false;
       }
       e.cands = r.next;
@@ -757,7 +767,8 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     const sharing = shared !== undefined && !cap.ciDirs.has(dir);
     let s = sharing ? shared.get(dir) : undefined;
     if (s === undefined) {
-      s = new SharedSearch(new DirSearch(dir, shape, order, observability, limits), sharing, cap.missingAcquisitions, cap.unseenReleases, limits.maxStates);
+      s = new SharedSearch(new DirSearch(dir, shape, order, observability, limits), sharing, cap.missingAcquisitions, cap.unseenReleases,
+        limits.maxStates, !cap.complete);
       if (sharing) shared.set(dir, s);
     }
     return s;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { captureLines, writeLog } from '../helpers/programs-capture.js';
-import { conform } from './helpers.js';
+import { conform, verdicts } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-conform-filtered-'));
 const lookupTask = /^\s*(ls|find)-\d+\s/;
@@ -105,4 +105,11 @@ describe('6.12-layered, a stock kernel, without its down_write_killable records 
     const r = await conform(writeLog(tmp, 'whole-layered.txt', whole), ['mainline']);
     expect([r.results.map((x) => x.verdict), r.unobservedAcquisitions]).toEqual([['conforms'], 0]);
   }, 120_000);
+});
+
+describe('a complete trace shows every acquisition: a release of a mode the task never took is the non-conformance, where it is', () => {
+  it('traces/ndjson/rel_mode.ndjson (up_read of an exclusive hold): fails at the up_read, not at the syscall exit after it', async () => {
+    const r = await conform('traces/ndjson/rel_mode.ndjson', ['mainline']);
+    expect([verdicts(r), r.unobservedAcquisitions]).toEqual([{ mainline: ['does not conform', 2, 3, 'rel R', 102] }, 0]);
+  });
 });
