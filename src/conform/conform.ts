@@ -418,15 +418,21 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         if (holding === undefined) holdingIn.set(e.pid, holding = new Set());
         const mode = obs.mode ?? '';
         const held = `${dir} ${mode}`;
+        // (`dir *`: the syscall has had a lock event there)
+        const anchor = `${dir} *`;
         if (oev !== 'rel') { acquired.add(held); holding.add(held); }
         else {
-          // (a task holding the lock in the other mode takes no unseen hold of it: that would deadlock)
-          if (startUnknown && !acquired.has(held) && !holding.has(`${dir} ${mode === 'R' ? 'W' : 'R'}`)) {
+          // A syscall's first lock event on the directory may end an acquisition the trace does not
+          // show; a later one only in a capture, whose probe set may lack a variant the syscall took
+          // it with again. (A task holding the lock in the other mode takes no unseen hold of it:
+          // that would deadlock.)
+          if ((startUnknown || !acquired.has(anchor)) && !acquired.has(held) && !holding.has(`${dir} ${mode === 'R' ? 'W' : 'R'}`)) {
             unmatchedRelease[mode]?.push(obs);
             beforeRelease[mode]?.push(...(pending.get(dir) ?? []));
           }
           holding.delete(held);
         }
+        acquired.add(anchor);
         pending.delete(dir);
       } else {
         const waiting = pending.get(dir);
