@@ -68,7 +68,12 @@ function rawFields(rec: MappableRecord, fields: string[]): string {
   }
   const parts: string[] = [];
   if (shown.length > 0) parts.push(`the record's ${shown.join(' ')} does not give one`);
-  if (absent.length > 0) parts.push(`the record has no ${absent.join(' or ')}`);
+  if (absent.length > 0) {
+    // (a probe of one's own may leave its argument unnamed: `p:dr down_read %di` prints arg1=)
+    const own = Object.keys(rec.args).filter((k) => /^arg\d+$/.test(k)).slice(0, 3);
+    const named = own.length === 0 ? '' : ` (it has ${own.map((k) => `${k}=`).join(' ')}: name the probe's argument ${absent[0]!}, as kinv probes does)`;
+    parts.push(`the record has no ${absent.join(' or ')}${named}`);
+  }
   return parts.join('; ');
 }
 

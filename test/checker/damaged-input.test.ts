@@ -109,6 +109,15 @@ describe('ftrace: damaged records of a kprobe capture', () => {
     }
   });
 
+  it('an up_read whose probe leaves its argument unnamed (arg1=): the diagnostic says to name it sem=', async () => {
+    const diags: Diagnostic[] = [];
+    const path = join(tmp, `t${n++}.txt`);
+    writeFileSync(path, damage('ur: (up_read+0x0/0x40) arg1=0xffff888004a1c0a0'));
+    await checkTraceFile(path, specs, { onDiagnostic: (d) => diags.push(d) });
+    expect(diags.map((d) => [d.code, d.at?.line, d.message])).toEqual([['KV302', firstUr,
+      "argument 'lock' of 'rel' is missing; it must be a string: the record has no sem= (it has arg1=: name the probe's argument sem=, as kinv probes does)"]]);
+  });
+
   it('control bytes in a record line outside quotes; an up_read replaced by binary', async () => {
     expect(await check(damage('ur: (up_read+0x0/0x40)\x01 sem=0xffff888004a1c0a0'), 'txt')).toEqual({ diags: [`KV306 ${firstUr}:74`], gaps: [`${firstUr} 315`], violations: [] });
     const binary = clean.split('\n').map((l, i) => (i + 1 === firstUr ? '\x17\x08Dtrace\x00\x00' : l)).join('\n');
