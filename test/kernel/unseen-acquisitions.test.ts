@@ -92,3 +92,24 @@ describe('a capture that probes acquisitions by their returns alone', () => {
     }
   });
 });
+
+describe('a capture that does not probe down_read, of spellings of one name racing on a case-insensitive XFS (6.1-wild)', () => {
+  // A lookup's d_add_ci allocates the on-disk spelling while its task owns the user's, under the
+  // directory's lock (lookup_slow's down_read): harmless in mainline, so lock_order_acyclic leaves
+  // such orders out of its cycles. Without the down_read records the capture cannot show the lock
+  // held: an order between two spellings of one name, each taken once as the on-disk name changed
+  // (renames between the lookups), could still close a cycle in either direction.
+  const lines61 = captureLines('6.1-wild').filter((l) => !l.startsWith('#'));
+
+  it('claims no lock-order cycle of d_add_ci orders; each is unknown, naming the probe', async () => {
+    const r = await checkWithCapture(writeLog(tmp, 'wild-no-dr.txt', lines61.filter((l) => !/ dr(_ret)?: \(/.test(l))), undefined, []);
+    const order = r.verdicts.filter((v) => v.invariant === 'lock_order_acyclic');
+    expect(order.map((v) => v.kind)).toEqual(['unknown', 'unknown', 'unknown', 'unknown']);
+    for (const v of order) expect(v.reason).toMatch(/: the capture lacks the entry or return probe of down_read, with which the lookups that call d_add_ci take the lock,/);
+  }, 120_000);
+
+  it('the whole capture shows the lock held: no cycle, and none unknown', async () => {
+    const r = await checkWithCapture(writeLog(tmp, 'wild-whole.txt', lines61), undefined, []);
+    expect(r.verdicts.filter((v) => v.invariant === 'lock_order_acyclic')).toEqual([]);
+  }, 120_000);
+});
