@@ -56,10 +56,14 @@ export class RwsemReleases {
    * its shown); the tasks that downgrade.
    */
   private readonly heldExclusive = new Map<number, Set<string>>();
+  /** Tasks that returned to user space with an exclusive hold their own release or downgrade had not ended. */
+  private readonly exclusiveAtReturn = new Set<number>();
   private readonly firstSharedEndOfExclusive = new Map<number, number>();
   private readonly downgraders = new Set<number>();
 
   private noteReturnToUser(pid: number): void {
+    const open = this.heldExclusive.get(pid);
+    if (open !== undefined && open.size > 0) { this.exclusiveAtReturn.add(pid); open.clear(); }
     const since = this.takenSinceExit.get(pid);
     if (since === undefined) return;
     let before = this.takenBeforeExit.get(pid);
@@ -105,9 +109,10 @@ export class RwsemReleases {
       this.released.add(sem);
       this.releasedIn[releases].add(sem);
     }
-    // (a task's downgrade ends an exclusive hold of its own where the capture shows it: a task that
-    // only ever downgrades its exclusive holds, as 6.12's wrap_directory_iterator does, ends them visibly)
-    const ends = releases ?? (role.downgrades ? 'W' : undefined);
+    // (only an up_read or up_write shows its probe: a task that ends its exclusive holds by
+    // downgrade_write alone, as 6.12's wrap_directory_iterator does, is no releaser in W, and no
+    // candidate either while it returns to user space with none open, see tasksNeverReleasingIn)
+    const ends = releases;
     if (ends !== undefined && pid >= 0 && !this.releaserIn[ends].has(pid)) {
       this.releaserIn[ends].add(pid);
       // (a task that releases in a mode is no longer a candidate in it: what it took is not needed)
@@ -133,8 +138,10 @@ export class RwsemReleases {
    * (pid → the line of its first acquisition in that mode): the release probes are filtered to
    * other tasks (a pid or comm filter on up_read or up_write and not on the acquisitions), so when
    * such a task's holds in that mode end cannot be told. (A task that holds every lock it takes
-   * across its returns to user space, and releases none, reads the same: its holds are not judged.) A capture that
-   * shows no release in the mode at all is neverReleasedIn's and neverReleased's concern.
+   * across its returns to user space, and releases none, reads the same: its holds are not judged.)
+   * In mode W only a task that returns to user space with an exclusive hold open counts: one whose
+   * exclusive holds its own downgrades end shows no sign of a filter. A capture that shows no
+   * release in the mode at all is neverReleasedIn's and neverReleased's concern.
    */
   tasksNeverReleasingIn(mode: LockMode): Map<number, number> {
     const out = new Map<number, number>();
@@ -143,6 +150,8 @@ export class RwsemReleases {
     const released = this.releasedIn[mode];
     for (const [pid, before] of this.takenBeforeExit) {
       if (releasers.has(pid)) continue;
+      // (an exclusive hold a task's own downgrade ended is no hold its filtered up_write would end)
+      if (mode === 'W' && !this.exclusiveAtReturn.has(pid)) continue;
       for (const sem of before[mode]) if (released.has(sem)) { out.set(pid, this.firstTakeIn[mode].get(pid)!); break; }
     }
     return out;
