@@ -560,8 +560,8 @@ class SharedSearch {
   private took: TakeOutcome | undefined;
   private forgot = false;
 
-  constructor(readonly search: DirSearch, private readonly shared: boolean, private readonly missingAcquisitions: Set<string>,
-    private readonly unseenReleases: Set<Obs>, private readonly maxStates: number, private readonly capture: boolean) {}
+  constructor(readonly search: DirSearch, private readonly shared: boolean, private readonly cap: UnseenAcquisitions,
+    private readonly maxStates: number) {}
 
   get dir(): string {
     return this.search.dir;
@@ -601,7 +601,7 @@ class SharedSearch {
 
   private takeOnce(o: Obs, step: number): TakeOutcome {
     const d = this.search;
-    if (o.ev === 'rel' && this.missingAcquisitions.has(o.mode ?? '') && (this.unseenReleases.has(o) || !this.has(o.pid, step))) return { kind: 'phantom' };
+    if (endsUnseenAcquisition(this.cap, o, () => this.has(o.pid, step))) return { kind: 'phantom' };
     const r = d.take(o);
     if (r.next.length === 0) {
       const exact = d.exact(o);
@@ -609,23 +609,12 @@ class SharedSearch {
         d.accept(o, exact.takes);
         return { kind: 'exact' };
       }
-      if (this.unseenRelease(o)) return { kind: 'phantom' };
+      if (releaseOfNoHold(this.cap, o, d)) return { kind: 'phantom' };
       return { kind: 'failed', r, failure: describeFailure(exact.search, d.dir, o, r.bound) };
     }
     if (r.next.length > this.maxStates) return { kind: 'many', r };
     d.accept(o, r.next);
     return { kind: 'took', r };
-  }
-
-  /**
-   * Whether `o` is a release no candidate takes that ends an acquisition the capture does not show:
-   * a capture (a complete trace shows every acquisition) that misses acquisitions of that mode (an
-   * unprobed variant: down_write_killable), where no candidate has the task holding the lock at all
-   * (a task holding it in the other mode takes no hold of it unseen: that would deadlock). A release
-   * the model's shape makes of a lock its task no longer holds, the draft's, is taken: no failure.
-   */
-  private unseenRelease(o: Obs): boolean {
-    return this.capture && o.ev === 'rel' && this.missingAcquisitions.has(o.mode ?? '') && !this.search.holds(o.pid, 'R') && !this.search.holds(o.pid, 'W');
   }
 
   /** Drops the sessions of `pids` (every task when undefined) at gap `step`. */
@@ -637,6 +626,29 @@ class SharedSearch {
     }
     this.search.forget(pids);
   }
+}
+
+/** What a capture's unseen acquisitions make of its releases (firstPass). */
+type UnseenAcquisitions = Pick<Capture, 'complete' | 'missingAcquisitions' | 'unseenReleases'>;
+
+/**
+ * Whether release `o` ends an acquisition the capture does not show, before any search takes it:
+ * the capture misses acquisitions of its mode, and firstPass found its syscall showing none of
+ * that mode there (unseenReleases), or no candidate has a session of its task (`hasSession`).
+ */
+function endsUnseenAcquisition(cap: UnseenAcquisitions, o: Obs, hasSession: () => boolean): boolean {
+  return o.ev === 'rel' && cap.missingAcquisitions.has(o.mode ?? '') && (cap.unseenReleases.has(o) || !hasSession());
+}
+
+/**
+ * Whether release `o`, which no candidate of `d` takes, ends an acquisition the capture does not
+ * show: a capture (a complete trace shows every acquisition) that misses acquisitions of that mode
+ * (an unprobed variant: down_write_killable), where no candidate has the task holding the lock at
+ * all (a task holding it in the other mode takes no hold of it unseen: that would deadlock). A
+ * release the model's shape makes of a lock its task no longer holds, the draft's, is taken: no failure.
+ */
+function releaseOfNoHold(cap: UnseenAcquisitions, o: Obs, d: DirSearch): boolean {
+  return !cap.complete && o.ev === 'rel' && cap.missingAcquisitions.has(o.mode ?? '') && !d.holds(o.pid, 'R') && !d.holds(o.pid, 'W');
 }
 
 /**
@@ -706,13 +718,13 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
       }
       if (j > upTo && run === undefined) return true;
       if (st.dir !== undefined && st.dir !== dir) continue;
-      if (st.ev === 'rel' && cap.missingAcquisitions.has(st.mode ?? '') && (cap.unseenReleases.has(st) || !e.has(st.pid))) continue;
+      if (endsUnseenAcquisition(cap, st, () => e.has(st.pid))) continue;
       if (run !== undefined) { run.push(st); continue; }
       if (st.dir === undefined && !e.has(st.pid)) continue;
       const r = e.take(st);
       if (r.bound !== undefined || r.next.length > limits.maxStates) return undefined;
       if (r.next.length === 0) {
-        if (!cap.complete && st.ev === 'rel' && cap.missingAcquisitions.has(st.mode ?? '') && !e.holds(st.pid, 'R') && !e.holds(st.pid, 'W')) continue;
+        if (releaseOfNoHold(cap, st, e)) continue;
         return false;
       }
       e.cands = r.next;
@@ -773,8 +785,7 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     const sharing = shared !== undefined && !cap.ciDirs.has(dir);
     let s = sharing ? shared.get(dir) : undefined;
     if (s === undefined) {
-      s = new SharedSearch(new DirSearch(dir, shape, order, observability, limits), sharing, cap.missingAcquisitions, cap.unseenReleases,
-        limits.maxStates, !cap.complete);
+      s = new SharedSearch(new DirSearch(dir, shape, order, observability, limits), sharing, cap, limits.maxStates);
       if (sharing) shared.set(dir, s);
     }
     return s;

@@ -467,10 +467,12 @@ export class FtraceRecordReader {
       siteFn = this.siteFunction(sc, lineNo, pid);
       if (siteFn === undefined) return;
     }
-    const returnSym = kind === 'kretprobe' ? (siteFn ?? probedFunction(sc)) : undefined;
+    // A probe is known by the function it probes (entry or return); its event name is the user's choice.
+    const probeSym = kind === 'kprobe' || kind === 'kretprobe' ? (siteFn ?? probedFunction(sc)) : undefined;
+    const returnSym = kind === 'kretprobe' ? probeSym : undefined;
     if (pid >= 0) {
-      if (kind === 'kprobe' || kind === 'kretprobe') {
-        if (this.twinOfPrevious(sc, pid, returnSym ?? siteFn ?? probedFunction(sc), lineNo)) return;
+      if (probeSym !== undefined) {
+        if (this.twinOfPrevious(sc, pid, probeSym, lineNo)) return;
       } else this.doubles.other(pid);
     }
     // Only probe records and syscall exits show a task past a leaf: function_graph lines (the
@@ -500,8 +502,7 @@ export class FtraceRecordReader {
         return;
       }
       case 'kprobe': {
-        // A probe is known by the function it probes; its event name is the user's choice.
-        const sym = siteFn ?? probedFunction(sc);
+        const sym = probeSym!;
         if (this.wanted(sym, kind) || this.wanted(sc.name, kind)) {
           this.onProbed(kind, sym);
           const rec = this.build(sc, lineNo, pid);

@@ -56,14 +56,17 @@ export class RwsemReleases {
    * its shown); the tasks that downgrade.
    */
   private readonly heldExclusive = new Map<number, Set<string>>();
-  /** Tasks that returned to user space with an exclusive hold their own release or downgrade had not ended. */
-  private readonly exclusiveAtReturn = new Set<number>();
+  /**
+   * Tasks with an exclusive hold their own up_write or downgrade did not end: open when they
+   * returned to user space, or ended by an up_read (a downgrade the capture does not show).
+   */
+  private readonly exclusiveLeftOpen = new Set<number>();
   private readonly firstSharedEndOfExclusive = new Map<number, number>();
   private readonly downgraders = new Set<number>();
 
   private noteReturnToUser(pid: number): void {
     const open = this.heldExclusive.get(pid);
-    if (open !== undefined && open.size > 0) { this.exclusiveAtReturn.add(pid); open.clear(); }
+    if (open !== undefined && open.size > 0) { this.exclusiveLeftOpen.add(pid); open.clear(); }
     const since = this.takenSinceExit.get(pid);
     if (since === undefined) return;
     let before = this.takenBeforeExit.get(pid);
@@ -150,8 +153,8 @@ export class RwsemReleases {
     const released = this.releasedIn[mode];
     for (const [pid, before] of this.takenBeforeExit) {
       if (releasers.has(pid)) continue;
-      // (an exclusive hold a task's own downgrade ended is no hold its filtered up_write would end)
-      if (mode === 'W' && !this.exclusiveAtReturn.has(pid)) continue;
+      // (an exclusive hold a task's own downgrade ended is no hold a filtered up_write would end)
+      if (mode === 'W' && !this.exclusiveLeftOpen.has(pid)) continue;
       for (const sem of before[mode]) if (released.has(sem)) { out.set(pid, this.firstTakeIn[mode].get(pid)!); break; }
     }
     return out;
@@ -168,7 +171,9 @@ export class RwsemReleases {
     if (role.releases === undefined && !role.downgrades) return;
     const held = this.heldExclusive.get(pid);
     if (held === undefined || !held.delete(sem)) return;
-    if (role.releases === 'R' && !this.firstSharedEndOfExclusive.has(pid)) this.firstSharedEndOfExclusive.set(pid, line);
+    if (role.releases !== 'R') return;
+    this.exclusiveLeftOpen.add(pid);
+    if (!this.firstSharedEndOfExclusive.has(pid)) this.firstSharedEndOfExclusive.set(pid, line);
   }
 
   /**

@@ -70,6 +70,22 @@ describe('readAhead', () => {
     expect((await readAhead(chunks(none))).tasksNeverDowngrading.size).toBe(0);
   });
 
+  it('release probes filtered for a task: in mode W, listed unless its own downgrades end its exclusive holds', async () => {
+    const task = (comm: string, ts: number, payload: string): string => `            ${comm}     [000] .....  ${String(ts).padStart(11)}: ${payload}\n`;
+    const text = HEADER
+      + task('mv-701', 1, 'dw: (down_write+0x0/0x50) sem=0xa1') // 701: releases by up_write, visibly
+      + task('mv-701', 2, 'uw: (up_write+0x0/0x50) sem=0xa1')
+      + task('ls-702', 3, 'dw: (down_write+0x0/0x50) sem=0xa1') // 702: its downgrade ends its hold
+      + task('ls-702', 4, 'dg: (downgrade_write+0x0/0x50) sem=0xa1')
+      + task('ls-702', 5, 'sys_exit: NR 217 = 0')
+      + task('ls-703', 6, 'dw: (down_write+0x0/0x50) sem=0xa1') // 703: open when it returns to user space
+      + task('ls-703', 7, 'sys_exit: NR 217 = 0')
+      + task('ls-704', 8, 'dw: (down_write+0x0/0x50) sem=0xa1') // 704: ended by an up_read, no downgrade of its own shown
+      + task('ls-704', 9, 'ur: (up_read+0x0/0x50) sem=0xa1')
+      + task('ls-704', 10, 'sys_exit: NR 217 = 0');
+    expect([...(await readAhead(chunks(text))).tasksNeverReleasingIn.W]).toEqual([[703, 10], [704, 12]]);
+  });
+
   it('a sem taken in a mode and released only in the other: per mode, with the line of its first acquisition in it', async () => {
     const text = HEADER
       + rec(1, 'dr: (down_read+0x0/0x50) sem=0xa1') // a1: shared, released only by up_write
