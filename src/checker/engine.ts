@@ -728,6 +728,7 @@ export class Engine {
     const out: Verdict[] = [];
     const env = this.env;
     for (const ob of this.compiled.obligations) {
+      if (ob.canFallDue !== undefined && !ob.canFallDue(env)) continue;
       const rows: Value[][] = [];
       ob.all(env, () => { rows.push(ob.ir.slots.map((s) => env.locals[s] ?? null)); return true; });
       for (const row of rows) {

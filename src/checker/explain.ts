@@ -11,6 +11,9 @@ import { KeyedStore } from '../monitor/store.js';
 import type { TraceEvent } from '../trace/event.js';
 import { entriesNaming } from './task-state.js';
 
+/** Per state and task, the entries an explanation lists (the latest); more are counted. */
+const STATE_ENTRIES_SHOWN = 12;
+
 /** What a violation or pending obligation says, as data. Rendering is elsewhere. */
 export interface Verdict {
   /**
@@ -119,7 +122,7 @@ export class Explainer {
     return [...byEv].map(([ev, notes]) => ({ ev, notes })).sort((a, b) => a.ev.seq - b.ev.seq);
   }
 
-  /** Per task: every entry of per-task state that names it (locks held, dentries owned, ...). */
+  /** Per task: the entries of per-task state that name it (locks held, dentries owned, ...), the latest of each state. */
   involvedTasks(pids: number[]): Verdict['tasks'] {
     const out: Verdict['tasks'] = [];
     for (const pid of [...new Set(pids)]) {
@@ -128,10 +131,18 @@ export class Explainer {
         if (st.taskPositions.length === 0) return;
         const store = this.ctx.rt.stores[i];
         if (!(store instanceof KeyedStore)) return;
-        for (const e of entriesNaming(store, st.taskPositions, pid)) {
+        const entries = entriesNaming(store, st.taskPositions, pid);
+        // A capture that cannot show a state end (an unprobed release) lets a task's entries pile
+        // up: the latest few say what it holds now; the rest are only counted.
+        const shown = new Set([...entries].sort((a, b) => (b.prov?.seq ?? -1) - (a.prov?.seq ?? -1)).slice(0, STATE_ENTRIES_SHOWN));
+        for (const e of entries) {
+          if (!shown.has(e)) continue;
           const key = `${st.name}[${e.key().map((k) => formatValue(k)).join(', ')}]`;
           const origin = e.prov ? ` (line ${e.prov.line ?? '?'}, seq ${e.prov.seq})` : '';
           lines.push(st.type.k === 'set' ? `${key}${origin}` : `${key} = ${formatValue(e.v)}${origin}`);
+        }
+        if (entries.length > STATE_ENTRIES_SHOWN) {
+          lines.push(`... ${entries.length - STATE_ENTRIES_SHOWN} earlier ${st.name}[...] entries naming this task not shown`);
         }
       });
       if (!this.ctx.isKnown(pid)) lines.unshift('(state unknown: history incomplete)');

@@ -9,6 +9,7 @@ import type { Scalar } from '../values/event.js';
 import { compileDefs, compileDomain, compileExpr, compileStmt, keyOf, type CompileContext, type Compiled, type CompiledStmt, type Env } from './compile.js';
 import type { Key } from './store.js';
 import { SpecGenerator } from './codegen.js';
+import { traceConstantPart } from '../analysis/trace-constant.js';
 
 export interface CompiledInvariant {
   ir: InvariantIR;
@@ -35,6 +36,11 @@ export interface CompiledObligation {
   domainStore: number | undefined;
   /** Enumerates every open item (no event in scope) for the end-of-trace report. */
   all: (env: Env, each: () => boolean) => void;
+  /**
+   * The parts of the `where` clause the trace as a whole fixes (`probed(...)`): false, and no item
+   * can ever fall due in this trace, so none is pending at its end. Undefined when there are none.
+   */
+  canFallDue: Compiled | undefined;
 }
 
 export interface Handlers {
@@ -142,12 +148,14 @@ export class MonitorSpec {
       maxSlots = Math.max(maxSlots, ob.totalSlots);
       if (!this.invariantNames.includes(ob.name)) this.invariantNames.push(ob.name);
       const unindexed = ob.domain.k === 'state' ? { ...ob.domain, index: null } : ob.domain;
+      const fixedByTrace = traceConstantPart(ob.filter);
       const c: CompiledObligation = {
         ir: ob,
         loop: compileDomain(ob.domain, ob.slots, ctx),
         all: compileDomain(unindexed, ob.slots, ctx),
         filter: ob.filter ? compileExpr(ob.filter, ctx) : undefined,
         message: ob.message ? compileExpr(ob.message, ctx) : undefined,
+        canFallDue: fixedByTrace === null ? undefined : compileExpr(fixedByTrace, ctx),
         domainStore: ob.domain.k === 'state' ? this.storeIndex.get(ob.domain.state) : undefined,
       };
       this.obligations.push(c);

@@ -1,7 +1,8 @@
 /**
  * What a task's end does to what is due from it:
- * - an ftrace task that exits owning an in-lookup dentry whose end the capture cannot show leaves
- *   the obligation pending at the end of the trace (a task that has exited is no unseen one);
+ * - an ftrace task that exits owning an in-lookup dentry, in a capture that shows no
+ *   __d_lookup_unhash, owes nothing: in_lookup_ended is due only where the capture shows the end,
+ *   so it is neither violated at the exit nor left pending when the trace ends;
  * - a task whose nested lookups' returns are missing from a trace still owes its in-lookup dentry
  *   once it has left the kernel (the lookup-frame depth does not outlive the syscall).
  */
@@ -17,8 +18,9 @@ const brief = async (path: string): Promise<string[]> => {
 };
 
 describe('a task\'s end', () => {
-  it('leaves an ftrace task\'s in-lookup obligation pending when it exits', async () => {
-    expect(await brief(`${F}/in-lookup-at-task-exit.txt`)).toContain('pending in_lookup_ended 17');
+  it('leaves nothing due from an ftrace task that exits owning an in-lookup dentry whose end the capture cannot show', async () => {
+    // (the up_read at line 21 leaves it owned in a directory released: unknown, for the same reason)
+    expect(await brief(`${F}/in-lookup-at-task-exit.txt`)).toEqual(['unknown in_lookup_parent_locked 21']);
   });
 
   it('makes the in-lookup dentry of an outer lookup due once the task has left the kernel, whatever returns were lost', async () => {

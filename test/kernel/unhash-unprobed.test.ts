@@ -34,4 +34,22 @@ describe('a capture that does not probe __d_lookup_unhash', () => {
     expect(unprobed[first.event!.line! - 1]).toContain('dap_ret: (path_openat+0x7c7/0x1260 <- d_alloc_parallel) ret=0xff4a519c43756d80');
     expect(first.message).toContain('d_alloc_parallel("localtime")');
   });
+
+  // in_lookup_ended is due only where the capture shows __d_lookup_unhash; without it no item can
+  // fall due, so none is left pending when the trace ends either.
+  const pendingEnds = (r: Awaited<ReturnType<typeof checkWithCapture>>) =>
+    r.verdicts.filter((v) => v.kind === 'pending' && v.invariant === 'in_lookup_ended').map((v) => v.event?.line);
+
+  it('without them, leaves no in-lookup state pending at the end of the trace', async () => {
+    const r = await checkWithCapture(writeLog(tmp, 'unprobed-pending.txt', unprobed), undefined, []);
+    expect(pendingEnds(r)).toEqual([]);
+  });
+
+  it('with them, a trace cut inside a lookup leaves that lookup\'s in-lookup state pending', async () => {
+    // Cut right after a new in-lookup dentry of __lookup_slow's, once the capture has shown an unhash.
+    const at = lines.findIndex((l, i) => / dap_ret: \(__lookup_slow\+/.test(l) && lines.slice(0, i).some((m) => / unhash: /.test(m)));
+    expect(at).toBeGreaterThan(0);
+    const r = await checkWithCapture(writeLog(tmp, 'cut.txt', lines.slice(0, at + 1)), undefined, []);
+    expect(pendingEnds(r)).toContain(at + 1);
+  });
 });
