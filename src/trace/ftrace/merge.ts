@@ -12,7 +12,7 @@
  * at a time: when the head of one CPU is a task last seen on another CPU that still holds records
  * of that task with the same stamp, the task ran there first and migrated, so those go first.
  * Otherwise ties keep input order (within a printed tie of distinct stamps, the log's order is the
- * stamps' order).
+ * stamps' order). Where the order may be wrong, the tasks concerned get a gap (unorderedTies).
  *
  * A `counter` clock (trace_clock=counter) counts events, not time: one tick per event, shared by
  * all CPUs. Its window is counted in ticks (4096 by default: the records of a millisecond at four
@@ -96,6 +96,11 @@ export class ReorderWindow {
   push(item: RawItem): void {
     const cpu = item.cpu ?? -1;
     if (item.kind === 'gap') {
+      if (item.before !== undefined && item.pid !== undefined) {
+        // (at its CPU's latest stamp, no later than the record it goes before: the CPU's order)
+        const own = this.cpuSec.get(item.before);
+        if (own !== undefined) { this.enqueue(item.before, item, own, this.cpuNsec.get(item.before)!); this.drain(false); return; }
+      }
       if (cpu < 0 || this.maxSec === -Infinity) { this.flush(); this.emit(item); return; }
       // (a loss that may begin right after its CPU's last record goes before other CPUs' later ones)
       const own = item.window === 'opens' ? this.cpuSec.get(cpu) : undefined;
@@ -280,6 +285,21 @@ export class ReorderWindow {
       run.push(x);
     }
     close();
+    // A task with records of this stamp on two CPUs migrated inside it. Which ran first the log
+    // may not say, and the reader paired its calls and returns (and placed a missed return) in the
+    // log's order, which the merge may have changed: its state is unknown from here too.
+    const cpuOf = new Map<number, number>();
+    for (const x of group) {
+      if (x.pid <= 0) continue;
+      const c = cpuOf.get(x.pid);
+      if (c === undefined) { cpuOf.set(x.pid, x.cpu); continue; }
+      if (c === x.cpu || pids.has(x.pid)) continue;
+      pids.add(x.pid);
+      const mine = group.filter((y) => y.pid === x.pid);
+      for (const y of mine) lastLine = Math.max(lastLine, y.item.line);
+      if (this.unorderedRecords === 0) this.firstUnorderedLine = mine[0]!.item.line;
+      this.unorderedRecords += mine.length;
+    }
     if (pids.size === 0) return;
     this.unorderedPids = [...pids];
     this.unorderedLine = lastLine;

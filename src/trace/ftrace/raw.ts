@@ -117,6 +117,12 @@ export interface RawGap {
   window?: 'opens' | 'closes';
   /** For `opens`: the line of the marker that closes it. */
   until?: number;
+  /**
+   * A task's gap found at its next record, on this CPU: the merge puts it right before that
+   * record among the CPU's own, where a gap of no CPU would flush every record held before it
+   * (and split a timestamp's tied records, whose order it decides together).
+   */
+  before?: number;
 }
 
 export type RawItem = RawFtraceRecord | RawGap;

@@ -323,7 +323,7 @@ export class FtraceRecordReader {
       if (continuesValue(sc, s, start, end)) {
         st.continued++;
         this.held = undefined;
-        this.probeLine(held.text + '\n' + s.slice(start, end), held.lineNo, held.parts + 1);
+        this.probeLine(held.text + '\n' + s.slice(start, end), held.lineNo, held.parts + 1, terminated);
         return;
       }
       this.releaseHeld();
@@ -337,16 +337,19 @@ export class FtraceRecordReader {
     this.dispatch(sc, s, start, end, terminated, lineNo);
   }
 
-  /** A (possibly joined) probe line: held again while its quoted value is open, else a record. */
-  private probeLine(text: string, lineNo: number, parts: number): void {
+  /**
+   * A (possibly joined) probe line: held again while its quoted value is open, else a record.
+   * `terminated`: its last line ends with a newline (else the file was cut in it).
+   */
+  private probeLine(text: string, lineNo: number, parts: number, terminated: boolean): void {
     const sc = this.sc;
     scanLine(text, 0, text.length, this.state, sc);
-    if (sc.cls === L_RECORD && parts < MAX_CONTINUATION_LINES && text.length <= this.maxLine && hasOpenString(text, sc.argsS, sc.payE)) {
+    if (terminated && sc.cls === L_RECORD && parts < MAX_CONTINUATION_LINES && text.length <= this.maxLine && hasOpenString(text, sc.argsS, sc.payE)) {
       this.held = { text, lineNo, parts };
       sc.text = '';
       return;
     }
-    this.dispatch(sc, text, 0, text.length, true, lineNo);
+    this.dispatch(sc, text, 0, text.length, terminated, lineNo);
   }
 
   /** The held record with its value open to the end (no continuation came). */
@@ -381,6 +384,7 @@ export class FtraceRecordReader {
     }
     switch (sc.cls) {
       case L_RECORD:
+        if (!terminated) { this.cutShort(sc, s, start, end, lineNo); break; }
         this.record(sc, lineNo);
         if (this.lossStarts !== undefined) this.openLosses(lineNo);
         break;
@@ -534,7 +538,7 @@ export class FtraceRecordReader {
             const sym = typeof f === 'string' ? f : (f.probedSym ?? '');
             this.lostAtExit.set(sym, (this.lostAtExit.get(sym) ?? 0) + 1);
           }
-          this.gap('return missing', undefined, pid, lost.length, lineNo);
+          this.taskGap('return missing', sc, pid, lost.length, lineNo);
         }
         if (this.wanted(sc.name, kind)) this.window.push(this.build(sc, lineNo, pid));
         return;
@@ -575,7 +579,7 @@ export class FtraceRecordReader {
       // than guessed.
       if (name === undefined) this.noReturnSeen.set(sym, (this.noReturnSeen.get(sym) ?? 0) + 1);
       this.unplaced++;
-      this.gap('return missing', undefined, pid, 1, lineNo);
+      this.taskGap('return missing', sc, pid, 1, lineNo);
       return;
     }
     if (typeof entry === 'string' || (!this.wanted(sym, 'kretprobe') && !this.wanted(name, 'kretprobe'))) return;
@@ -634,6 +638,14 @@ export class FtraceRecordReader {
     this.window.push(g);
   }
 
+  /** A gap of task `pid` found at its record `sc` (a return it missed): it goes right before that record. */
+  private taskGap(reason: RawGapReason, sc: LineScan, pid: number, lost: number, lineNo: number): void {
+    this.stats.gaps++;
+    const g: RawGap = { kind: 'gap', reason, cpu: undefined, pid, lost, file: this.file, line: lineNo };
+    if (sc.cpu >= 0) g.before = sc.cpu;
+    this.window.push(g);
+  }
+
   private readonly glued = new GluedRecords();
 
   /**
@@ -651,6 +663,19 @@ export class FtraceRecordReader {
     this.gap('malformed record', undefined, undefined, undefined, lineNo);
     scanLine(s, glued, end, this.state, sc);
     this.dispatch(sc, s, glued, end, terminated, lineNo);
+  }
+
+  /**
+   * A record on a last line without its newline: ftrace ends every line it prints with one, so the
+   * file was cut there, maybe inside the record's last value (`sem=0xff4a519c42` of
+   * `sem=0xff4a519c4250b5a0`), which would name another object. The record is not read: its task
+   * lost it, as if the line did not parse.
+   */
+  private cutShort(sc: LineScan, s: string, start: number, end: number, lineNo: number): void {
+    this.stats.malformed++;
+    const why = 'the last line is cut short (no newline): its record may end inside a value, so it is not read';
+    this.report('KV305', why, s.slice(start, end), lineNo, end - start + 1);
+    this.gap('truncated record', sc.cpu >= 0 ? sc.cpu : undefined, sc.pid >= 0 ? sc.pid : undefined, 1, lineNo);
   }
 
   private malformed(sc: LineScan, s: string, start: number, end: number, terminated: boolean, lineNo: number): void {
@@ -784,7 +809,8 @@ export class FtraceRecordReader {
       // may rest on an order that never happened, so say so once.
       const message = `${ties} record${ties === 1 ? '' : 's'} share${ties === 1 ? 's' : ''} a timestamp with the record before, from another CPU`
         + ` (first at line ${this.window.firstTieLine}): the order across CPUs within a tie is the log's,`
-        + ' and ties of one task are ordered by where it ran last';
+        + ' and tasks whose tied records the log cannot order (of different tasks on different CPUs, or of one task on two CPUs)'
+        + ' are unknown from there until they sync';
       this.onDiagnostic(warning('KV311', message,
         { at: { source: this.file, line: this.window.firstTieLine } }, 'capture with trace_clock=counter (one count shared by all CPUs) for an exact order'));
     }

@@ -151,7 +151,7 @@ describe('fixtures: exact records and line numbers', () => {
     expect(unordered.items.map((i) => i.line)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
-  it('trace-cmd-report.txt: report header, padded names, TAB, 0x pointers, ns timestamps, no final newline', async () => {
+  it('trace-cmd-report.txt: report header, padded names, TAB, 0x pointers, ns timestamps', async () => {
     const r = await fixture('trace-cmd-report.txt');
     expect(r.items.map(brief)).toEqual([
       'L4 event lock_release 16129 2', 'L5 event sched_switch 11630 1', 'L6 event cpu_idle 0 1', 'L7 function d_alloc_parallel 2201 0',
@@ -189,6 +189,19 @@ describe('fixtures: exact records and line numbers', () => {
 });
 
 describe('reader behaviour', () => {
+  // ftrace ends every line it prints with a newline: a last line without one was cut, maybe inside
+  // its record's last value, which would then name another object.
+  const report = readFileSync(new URL('trace-cmd-report.txt', DIR), 'latin1');
+  it.each([
+    ['inside a value', report.indexOf('sem=0xffff888004a3e0a0') + 'sem=0xffff8880'.length],
+    ['after a whole record', report.indexOf('\n', report.indexOf('sem=0xffff888004a3e0a0'))],
+  ])('a last line without its newline, cut %s, is diagnosed and its record not read', async (_, at) => {
+    const r = await read(report.slice(0, at));
+    expect(r.items.map(brief).slice(-2)).toEqual(['L7 function d_alloc_parallel 2201 0', 'L8 gap truncated record cpu=0 pid=2201 lost=1']);
+    expect(r.diags.map((d) => `${d.code} ${d.at!.line}:${d.at!.column}`)).toEqual([`KV305 8:${at - report.lastIndexOf('\n', at - 1)}`]);
+    expect(r.stats).toMatchObject({ lines: 8, malformed: 1 });
+  });
+
   it('a qstr name printed past its end with `"` bytes of its own is read up to the quote before the next key (traces/kernel-programs/6.1-wild:175963)', async () => {
     // d_add_ci's exact-case name is not NUL-terminated: the :string fetch ran on over 1,000 bytes
     // of the dentry's neighbours, 12 of them `"`, before `" nlen=8`
