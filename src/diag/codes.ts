@@ -50,6 +50,7 @@ export const DIAG_CODES = {
   KV330: 'tasks that make in-lookup dentries and end no in-lookup state anywhere in a capture, where other tasks do (unhash probes filtered by task)',
   KV331: 'tasks that release by up_read rwsems taken exclusive, never downgrading, where other tasks downgrade (downgrade_write filtered by task)',
   KV332: 'records of one call logged twice, by two probes on the same function (one is read)',
+  KV333: 'probes that --probes declares are not those that were on: a declared function certainly called logged nothing',
   KV401: 'verdict unknown for the whole trace',
   KV402: 'failed evaluations the capture cannot confirm (unknown verdicts)',
 } as const;

@@ -19,6 +19,7 @@ import type { Lateness } from './ftrace/lateness.js';
 import { DEFAULT_WINDOW_TICKS } from './ftrace/merge.js';
 import { DEFAULT_WINDOW_NS } from './ftrace/records.js';
 import { ProbeSites } from './ftrace/sites.js';
+import { probesThatLogged } from './ftrace/declared-probes.js';
 import { peek, type OpenedInput } from './input.js';
 import { Spool } from './spool.js';
 
@@ -174,10 +175,12 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
         'filter __d_lookup_unhash on the same tasks as d_alloc_parallel, or on none'));
       }
       const order = crossCpuOrder(ahead?.lateness, ctx.file, diag);
+      const active = probesThatLogged(probes, ahead, ctx.file, diag);
       const opened = openFtraceSource(peeked.all, {
         ...order.window,
         file: ctx.file, spec, onDiagnostic: (d) => { if (d.code !== 'KV316' || (short === undefined && input.cut === undefined)) diag(d); },
-        stats: ctx.stats, params: ctx.params, coverage, probes, head, probeSites, lossStarts: ahead?.lossStarts, overwrittenUntil: ahead?.overwrittenUntil,
+        stats: ctx.stats, params: ctx.params, coverage, probes: active, head, probeSites,
+        lossStarts: ahead?.lossStarts, overwrittenUntil: ahead?.overwrittenUntil,
       });
       if (!opened.ok) {
         for (const d of opened.diagnostics) diag(d);

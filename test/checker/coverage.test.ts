@@ -58,10 +58,13 @@ describe('coverage: unknown where an unprobed variant could explain the log', ()
     expect(await verdicts('readdir-legacy.txt', { probes: true })).toEqual([['violation', 'rel_held', 20]]);
   });
 
+  // (another mkdir at its end, lines 24-27, shows the down_write probe on: without it, a declared
+  // down_write that logged nothing while a lock is released exclusive untaken says the declared
+  // probes were not those on, and every verdict here stays unknown: KV333, test/trace/ftrace/declared-probes.test.ts)
   it('->lookup under an unprobed down_write_nested (mkdir on lockdep) is unknown, and a violation once every variant is probed', async () => {
     expect(await verdicts('create-nested.txt')).toEqual([
-      ['unknown', 'lookup_entry_locked', 20, 'down_read_killable down_read_interruptible down_read_trylock down_read_nested down_read_killable_nested down_read_non_owner down_write down_write_killable down_write_trylock down_write_nested down_write_killable_nested _down_write_nest_lock'],
-      ['unknown', 'rel_held', 22, 'down_write down_write_killable down_write_trylock down_write_nested down_write_killable_nested _down_write_nest_lock'],
+      ['unknown', 'lookup_entry_locked', 20, 'down_read_killable down_read_interruptible down_read_trylock down_read_nested down_read_killable_nested down_read_non_owner down_write_killable down_write_trylock down_write_nested down_write_killable_nested _down_write_nest_lock'],
+      ['unknown', 'rel_held', 22, 'down_write_killable down_write_trylock down_write_nested down_write_killable_nested _down_write_nest_lock'],
     ]);
     expect(await verdicts('create-nested.txt', { probes: true })).toEqual([
       ['violation', 'lookup_entry_locked', 20],

@@ -21,16 +21,16 @@ export function specsWith(params: Record<string, string>): SpecSet {
 /**
  * `kinv check --all` of `path`, with capture `capture`'s probes and functions declared when it is
  * given; each error diagnostic is pushed to `errors` as its code and line, and every diagnostic goes to `onDiagnostic`.
- * `params` are the `--param` values given.
+ * `params` are the `--param` values given; the probes named in `undeclared` are left out of the capture's definitions.
  */
 export async function checkWithCapture(path: string, capture: string | undefined, errors: string[],
-  onDiagnostic?: (d: Diagnostic) => void, params: Record<string, string> = {}): Promise<FileReport> {
+  onDiagnostic?: (d: Diagnostic) => void, params: Record<string, string> = {}, undeclared: readonly string[] = []): Promise<FileReport> {
   const r = await checkTraceFile(path, specsWith(params), {
     all: true,
     params,
     onDiagnostic: (d) => { if (d.severity === 'error') errors.push(`${d.code} ${d.at?.line ?? ''}`); onDiagnostic?.(d); },
     ...(capture === undefined ? {} : {
-      probes: parseProbeDefinitions(readFileSync(join(PROGRAMS, capture, 'kprobe_events'), 'latin1')).probes,
+      probes: parseProbeDefinitions(readFileSync(join(PROGRAMS, capture, 'kprobe_events'), 'latin1')).probes.filter((p) => !undeclared.includes(p.event)),
       kernelFunctions: parseFunctionList(readFileSync(join(PROGRAMS, capture, 'functions'), 'latin1')),
     }),
   });

@@ -27,11 +27,12 @@ function violations(r: FileReport): [string, number | undefined][] {
 
 interface Warning { code: string; line?: number; message: string }
 
-async function check(name: string, lines: string[], withProbes = false): Promise<{ r: FileReport; warnings: Warning[] }> {
+/** `withProbes`: with the capture's probe definitions (but that of `unprobed`, whose records the lines leave out) and function list. */
+async function check(name: string, lines: string[], withProbes = false, unprobed?: 'ur' | 'uw'): Promise<{ r: FileReport; warnings: Warning[] }> {
   const warnings: Warning[] = [];
   const r = await checkWithCapture(writeLog(tmp, name, lines), withProbes ? '6.1-full' : undefined, [], (d) => {
     if (d.severity === 'warning') warnings.push({ code: d.code, line: d.at?.line, message: d.message });
-  });
+  }, {}, unprobed === undefined ? [] : [unprobed]);
   return { r, warnings };
 }
 
@@ -65,11 +66,11 @@ describe('a capture without up_read records (up_write probed)', () => {
   });
 
   it('still judges what it does show: a doubled up_write is a rel_held violation at its line', async () => {
-    // (with the capture's probe definitions and function list, every acquisition variant shows:
+    // (with the capture's probe definitions, but up_read's, and function list, every acquisition variant shows:
     // without them, one the capture never shows could have taken the lock again in between)
     const at = lines.findIndex((l) => l.includes(' uw: ('));
     const doubled = [...lines.slice(0, at + 1), lines[at]!, ...lines.slice(at + 1)];
-    const { r } = await check('no-ur-doubled.txt', doubled, true);
+    const { r } = await check('no-ur-doubled.txt', doubled, true, 'ur');
     expect(violations(r)).toEqual([['rel_held', at + 2]]);
   });
 });
@@ -88,7 +89,7 @@ describe('a capture without up_write records (up_read probed)', () => {
     // (a reader whose task shows no exclusive hold of that lock anywhere)
     const at = lines.findIndex((l) => l.includes(' ur: (') && l.includes(' ls-'));
     const doubled = [...lines.slice(0, at + 1), lines[at]!, ...lines.slice(at + 1)];
-    const { r } = await check('no-uw-doubled.txt', doubled, true);
+    const { r } = await check('no-uw-doubled.txt', doubled, true, 'uw');
     expect(violations(r)).toEqual([['rel_held', at + 2]]);
   });
 });

@@ -58,6 +58,23 @@ export interface ReadAhead {
   cpusLeftOut: CpusLeftOut | undefined;
   /** Set when the capture has no header and records of CPU 0 only (cpus.ts onlyCpu0). */
   onlyCpu0: OnlyCpu0 | undefined;
+  /** The event names of the probe records the capture holds (a probe defined but not enabled logs none). */
+  probeEvents: ReadonlySet<string>;
+  /** Per mode, how many rwsems the capture releases in it and never shows taken in it (unreleased.ts releasedUntakenIn). */
+  releasedUntakenIn: Record<LockMode, number>;
+}
+
+/** The event names of a capture's probe records. */
+class ProbeEventsShown {
+  readonly names = new Set<string>();
+  /** (most records repeat a recent name: one compare, not a set lookup) */
+  private last = '';
+
+  note(sc: LineScan): void {
+    if (sc.cls !== L_RECORD || (sc.kind !== 'kprobe' && sc.kind !== 'kretprobe') || sc.name === this.last) return;
+    this.last = sc.name;
+    this.names.add(sc.name);
+  }
 }
 
 /** A lost-events marker: its line, its CPU, and the events it says were lost (when it says). */
@@ -197,6 +214,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   const losses = new LossStarts();
   const late = new LatenessMeter();
   const cpus = new CpuCover();
+  const shownProbes = new ProbeEventsShown();
   const glued = new GluedRecords();
   const gluedScan = new LineScan();
   // A probe record whose quoted value holds a newline (a file name) goes on over the next lines:
@@ -243,6 +261,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
       }
       losses.note(sc, st.line);
       cpus.note(sc, st.line);
+      shownProbes.note(sc);
       if (sc.cls === L_MARKER && sc.marker === 'new_capture') late.restart();
       else late.note(sc, st.line);
       sc.text = '';
@@ -267,6 +286,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
         noteIrwsem(sc, votes, dap, sites, st.line);
         losses.note(sc, st.line);
         cpus.note(sc, st.line);
+        shownProbes.note(sc);
         sc.text = '';
       }
       continue;
@@ -303,5 +323,6 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
     lookupEnds: dap.ends,
     slowLookups: votes.slowLookups, directoryRecords: votes.directoryRecords, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
     lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result(),
-    cpusLeftOut: cpus.leftOut(st), onlyCpu0: cpus.onlyCpu0(st) };
+    cpusLeftOut: cpus.leftOut(st), onlyCpu0: cpus.onlyCpu0(st), probeEvents: shownProbes.names,
+    releasedUntakenIn: { R: rwsems.releasedUntakenIn('R'), W: rwsems.releasedUntakenIn('W') } };
 }

@@ -191,6 +191,13 @@ export class RwsemReleases {
     return out;
   }
 
+  /** How many rwsems the capture shows released in `mode` and never taken in it: their acquisitions are not in it. */
+  releasedUntakenIn(mode: LockMode): number {
+    let n = 0;
+    for (const s of this.releasedIn[mode]) if (!this.takenIn[mode].has(s)) n++;
+    return n;
+  }
+
   /** address → the line of its first acquisition, for each rwsem taken and never released. */
   neverReleased(): Map<bigint, number> {
     const out = new Map<bigint, number>();

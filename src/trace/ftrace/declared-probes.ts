@@ -1,0 +1,59 @@
+/**
+ * Which probes `--probes` declares can be trusted as what a capture probed. A declared probe that
+ * logged nothing is taken as a function never called, unless the capture shows such a function
+ * certainly called: then the file declares more than was on, and no silent declared probe counts.
+ */
+import type { Diagnostic } from '../../diag/diagnostic.js';
+import type { ProbeDefinition } from '../coverage.js';
+import type { ReadAhead } from './read-ahead.js';
+
+/**
+ * A declared function the kernel certainly called, given what the capture logged, that logged
+ * nothing: [that function, why it was called]; or undefined. `__lookup_slow` takes its directory
+ * shared, calls d_alloc_parallel, ends its in-lookup dentry and releases the directory (6.1,
+ * 6.12); d_alloc_parallel calls d_alloc first; an rwsem released exclusive that no logged record
+ * takes exclusive was taken by some down_write variant, down_write itself on every directory
+ * create, rename or unlink. (A rarer variant that logged nothing, down_read_trylock or
+ * down_write_nested, may well never have been called: its silence says nothing.)
+ */
+function calledUnlogged(declared: ReadonlySet<string>, logged: ReadonlySet<string>, releasedUntakenW: number): [string, string] | undefined {
+  const silent = (fn: string): boolean => declared.has(fn) && !logged.has(fn);
+  const checks: [boolean, string[], string][] = [
+    [logged.has('__lookup_slow'), ['down_read', 'up_read', 'd_alloc_parallel', '__d_lookup_unhash'], 'every __lookup_slow calls it'],
+    [logged.has('d_alloc_parallel'), ['d_alloc'], 'every d_alloc_parallel calls it'],
+    [releasedUntakenW > 0, ['down_write'],
+      `the capture releases ${releasedUntakenW} rwsem${releasedUntakenW === 1 ? '' : 's'} exclusive that it never shows taken`],
+  ];
+  for (const [holds, fns, why] of checks) {
+    if (!holds) continue;
+    for (const f of fns) if (silent(f)) return [f, why];
+  }
+  return undefined;
+}
+
+/**
+ * The probes `--probes` declares, trusted as what the capture probed (a declared probe that
+ * logged nothing: its function was never called) unless the capture says otherwise: a declared
+ * probe silent where its function was certainly called (calledUnlogged). kprobe_events lists the
+ * probes defined, not those enabled (nor those of the capture at hand: a fuller set's file given
+ * with a capture made with fewer); then no declared probe that logged nothing counts as probed
+ * (a call of one could explain what the capture shows; where it would, the verdict is unknown),
+ * and a note says why. All of them when the read ahead did not run.
+ */
+export function probesThatLogged(probes: ProbeDefinition[] | undefined, ahead: ReadAhead | undefined, file: string,
+  diag: (d: Diagnostic) => void): ProbeDefinition[] | undefined {
+  if (probes === undefined || ahead === undefined) return probes;
+  const logged = ahead.probeEvents;
+  const loggedFns = new Set(probes.filter((p) => logged.has(p.event)).map((p) => p.fn));
+  const evidence = calledUnlogged(new Set(probes.map((p) => p.fn)), loggedFns, ahead.releasedUntakenIn.W);
+  if (evidence === undefined) return probes;
+  const silent = probes.filter((p) => !logged.has(p.event));
+  diag({
+    code: 'KV333', severity: 'note', at: { source: file, line: 1 },
+    message: `--probes declares ${evidence[0]}, which the kernel called here (${evidence[1]}), and the capture logged none of it: `
+      + 'the probes declared are not those that were on (kprobe_events lists the probes defined, not those enabled), so none of the '
+      + `${silent.length} declared probes that logged nothing counts as probed (${silent.map((p) => p.event).join(', ')}); `
+      + 'where a call of one could explain what the capture shows, the verdict is unknown',
+  });
+  return probes.filter((p) => logged.has(p.event));
+}

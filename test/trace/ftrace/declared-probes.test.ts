@@ -1,0 +1,68 @@
+/**
+ * `--probes` declares what a capture probed: a declared probe that logged nothing is taken as a
+ * function never called. kprobe_events lists the probes defined, not those enabled, and a user may
+ * give a fuller set's file than the capture was made with: where the capture shows a declared
+ * function certainly called (down_read by every __lookup_slow, d_alloc by every d_alloc_parallel,
+ * down_write for an rwsem released exclusive that nothing shows taken) and it logged nothing, no
+ * silent declared probe counts as probed (KV333). Before, each of these gave false violations.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Diagnostic } from '../../../src/diag/diagnostic.js';
+import { parseProbeDefinitions } from '../../../src/trace/coverage.js';
+import { captureLines, checkWithCapture, PROGRAMS, writeLog } from '../../helpers/programs-capture.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'kinv-declared-'));
+const full = captureLines('6.1-full').filter((l) => !l.startsWith('#'));
+
+async function judged(path: string, capture: string) {
+  const notes: Diagnostic[] = [];
+  const r = await checkWithCapture(path, capture, [], (d) => { if (d.code === 'KV333') notes.push(d); });
+  return { violations: r.verdicts.filter((v) => v.kind === 'violation').map((v) => [v.invariant, v.event?.line]), unknown: r.verdicts.filter((v) => v.kind === 'unknown').length, notes };
+}
+
+describe('probes declared with --probes that logged nothing', () => {
+  it('are trusted where nothing says otherwise: 6.1-full with its own kprobe_events', async () => {
+    const r = await judged(writeLog(tmp, 'whole.txt', full), '6.1-full');
+    expect(r).toEqual({ violations: [], unknown: 0, notes: [] });
+    expect(releasedUntakenW(full)).toBe(0);
+  });
+
+  const without = (probe: string): string[] => full.filter((l) => !l.includes(` ${probe}: (`) && !l.includes(` ${probe}_ret: (`));
+  /** The rwsems `lines` release exclusive (up_write) and show taken exclusive by no logged down_write* entry. */
+  function releasedUntakenW(lines: string[]): number {
+    const declared = parseProbeDefinitions(readFileSync(join(PROGRAMS, '6.1-full', 'kprobe_events'), 'latin1')).probes;
+    const takers = declared.filter((p) => p.kind === 'kprobe' && p.fn.startsWith('down_write')).map((p) => p.event);
+    const semOf = (l: string): string => BigInt(/\bsem=(0x[0-9a-f]+)/.exec(l)![1]!).toString(16);
+    const released = new Set(lines.filter((l) => l.includes(' uw: (')).map(semOf));
+    const taken = new Set(lines.filter((l) => takers.some((e) => l.includes(` ${e}: (`))).map(semOf));
+    return [...released].filter((x) => !taken.has(x)).length;
+  }
+  const untaken = releasedUntakenW(without('dw'));
+
+  it.each([
+    ['dr', 'down_read', 'every __lookup_slow calls it'],
+    ['dw', 'down_write', `the capture releases ${untaken} rwsems exclusive that it never shows taken`],
+    ['unhash', '__d_lookup_unhash', 'every __lookup_slow calls it'],
+  ])('are not trusted once one certainly called logged nothing: 6.1-full without its %s records', async (probe, fn, why) => {
+    const lines = without(probe);
+    expect(lines.length).toBeLessThan(full.length);
+    const r = await judged(writeLog(tmp, `no-${probe}.txt`, lines), '6.1-full');
+    expect(r.violations).toEqual([]);
+    expect(r.unknown).toBeGreaterThan(0);
+    expect(r.notes.map((d) => d.message.slice(0, d.message.indexOf(': the probes declared')))).toEqual([
+      `--probes declares ${fn}, which the kernel called here (${why}), and the capture logged none of it`,
+    ]);
+  });
+
+  it('are not trusted for a capture made with fewer probes than the file given declares: 6.1-legacy with 6.1-full\'s kprobe_events', async () => {
+    // (9 false rel_held before: down_read_killable's acquisitions, declared, were never probed)
+    const r = await judged(join(PROGRAMS, '6.1-legacy', 'trace.gz'), '6.1-full');
+    expect(r.violations).toEqual([]);
+    expect(r.notes).toHaveLength(1);
+    expect(r.notes[0]!.message).toMatch(/^--probes declares d_alloc, which the kernel called here \(every d_alloc_parallel calls it\)/);
+    expect(r.notes[0]!.message).toContain('drk, drk_ret');
+  });
+});
