@@ -13,11 +13,14 @@ import type { ReadAhead } from './read-ahead.js';
  * shared, calls d_alloc_parallel, ends its in-lookup dentry and releases the directory (6.1,
  * 6.12); d_alloc_parallel calls d_alloc first; an rwsem released exclusive that no logged record
  * takes exclusive was taken by some down_write variant, down_write itself on every directory
- * create, rename or unlink. (A rarer variant that logged nothing, down_read_trylock or
- * down_write_nested, may well never have been called: its silence says nothing.)
+ * create, rename or unlink; and a function a return record of the capture returns into
+ * (`dap_ret: (d_add_ci+0x5d/0x120 <- d_alloc_parallel)`) ran. (A rarer variant that logged nothing,
+ * down_read_trylock or down_write_nested, may well never have been called: its silence says nothing.)
  */
-function calledUnlogged(declared: ReadonlySet<string>, logged: ReadonlySet<string>, releasedUntakenW: number): [string, string] | undefined {
+function calledUnlogged(declared: ReadonlySet<string>, logged: ReadonlySet<string>, releasedUntakenW: number,
+  returnSites: ReadonlySet<string>): [string, string] | undefined {
   const silent = (fn: string): boolean => declared.has(fn) && !logged.has(fn);
+  for (const f of declared) if (silent(f) && returnSites.has(f)) return [f, 'a return record of the capture returns into it'];
   const checks: [boolean, string[], string][] = [
     [logged.has('__lookup_slow'), ['down_read', 'up_read', 'd_alloc_parallel', '__d_lookup_unhash'], 'every __lookup_slow calls it'],
     [logged.has('d_alloc_parallel'), ['d_alloc'], 'every d_alloc_parallel calls it'],
@@ -45,7 +48,7 @@ export function probesThatLogged(probes: ProbeDefinition[] | undefined, ahead: R
   if (probes === undefined || ahead === undefined) return probes;
   const logged = ahead.probeEvents;
   const loggedFns = new Set(probes.filter((p) => logged.has(p.event)).map((p) => p.fn));
-  const evidence = calledUnlogged(new Set(probes.map((p) => p.fn)), loggedFns, ahead.releasedUntakenIn.W);
+  const evidence = calledUnlogged(new Set(probes.map((p) => p.fn)), loggedFns, ahead.releasedUntakenIn.W, ahead.returnSites);
   if (evidence === undefined) return probes;
   const silent = probes.filter((p) => !logged.has(p.event));
   diag({

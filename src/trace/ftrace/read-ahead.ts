@@ -60,20 +60,39 @@ export interface ReadAhead {
   onlyCpu0: OnlyCpu0 | undefined;
   /** The event names of the probe records the capture holds (a probe defined but not enabled logs none). */
   probeEvents: ReadonlySet<string>;
+  /** The functions its return records' sites name (`(d_add_ci+0x5d/0x120 <- d_alloc_parallel)`): each certainly ran. */
+  returnSites: ReadonlySet<string>;
   /** Per mode, how many rwsems the capture releases in it and never shows taken in it (unreleased.ts releasedUntakenIn). */
   releasedUntakenIn: Record<LockMode, number>;
 }
 
-/** The event names of a capture's probe records. */
+/** The event names of a capture's probe records, and the functions its return records return to. */
 class ProbeEventsShown {
   readonly names = new Set<string>();
+  readonly callers = new Set<string>();
   /** (most records repeat a recent name: one compare, not a set lookup) */
   private last = '';
+  private lastCaller = '';
 
   note(sc: LineScan): void {
-    if (sc.cls !== L_RECORD || (sc.kind !== 'kprobe' && sc.kind !== 'kretprobe') || sc.name === this.last) return;
-    this.last = sc.name;
-    this.names.add(sc.name);
+    if (sc.cls !== L_RECORD || (sc.kind !== 'kprobe' && sc.kind !== 'kretprobe')) return;
+    if (sc.name !== this.last) {
+      this.last = sc.name;
+      this.names.add(sc.name);
+    }
+    if (sc.kind === 'kretprobe' && sc.decoded === undefined && sc.siteS >= 0) this.noteCaller(sc.text, sc.siteS, sc.siteE);
+  }
+
+  /** A return site `fn+0x5d/0x120` (or a clone's, `fn.isra.0+…`): fn was running. */
+  private noteCaller(t: string, a: number, b: number): void {
+    const known = this.lastCaller;
+    if (known !== '' && t.startsWith(known, a) && (t.charCodeAt(a + known.length) === 43 || t.charCodeAt(a + known.length) === 46)) return;
+    let e = a;
+    while (e < b && t.charCodeAt(e) !== 43 && t.charCodeAt(e) !== 46) e++;
+    // (a bare address names no function)
+    if (e === b || e === a) return;
+    this.lastCaller = t.slice(a, e);
+    this.callers.add(this.lastCaller);
   }
 }
 
@@ -323,6 +342,6 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
     lookupEnds: dap.ends,
     slowLookups: votes.slowLookups, directoryRecords: votes.directoryRecords, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
     lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result(),
-    cpusLeftOut: cpus.leftOut(st), onlyCpu0: cpus.onlyCpu0(st), probeEvents: shownProbes.names,
+    cpusLeftOut: cpus.leftOut(st), onlyCpu0: cpus.onlyCpu0(st), probeEvents: shownProbes.names, returnSites: shownProbes.callers,
     releasedUntakenIn: { R: rwsems.releasedUntakenIn('R'), W: rwsems.releasedUntakenIn('W') } };
 }

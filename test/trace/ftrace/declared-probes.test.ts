@@ -3,7 +3,8 @@
  * function never called. kprobe_events lists the probes defined, not those enabled, and a user may
  * give a fuller set's file than the capture was made with: where the capture shows a declared
  * function certainly called (down_read by every __lookup_slow, d_alloc by every d_alloc_parallel,
- * down_write for an rwsem released exclusive that nothing shows taken) and it logged nothing, no
+ * down_write for an rwsem released exclusive that nothing shows taken, a function a return record
+ * returns into) and it logged nothing, no
  * silent declared probe counts as probed (KV333). Before, each of these gave false violations.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -54,6 +55,18 @@ describe('probes declared with --probes that logged nothing', () => {
     expect(r.unknown).toBeGreaterThan(0);
     expect(r.notes.map((d) => d.message.slice(0, d.message.indexOf(': the probes declared')))).toEqual([
       `--probes declares ${fn}, which the kernel called here (${why}), and the capture logged none of it`,
+    ]);
+  });
+
+  it('are not trusted once a function a return record returns into logged nothing: 6.1-wild without its d_add_ci records', async () => {
+    // (1 false lock_order_acyclic before: two d_add_ci allocations of one name's spellings, judged as if d_add_ci never ran)
+    const wild = captureLines('6.1-wild').filter((l) => !l.startsWith('#'));
+    const lines = wild.filter((l) => !/ daddci(_ret)?: \(/.test(l));
+    expect(lines.some((l) => / dap_ret: \(d_add_ci\+0x[0-9a-f]+\/0x[0-9a-f]+ <- d_alloc_parallel\)/.test(l))).toBe(true);
+    const r = await judged(writeLog(tmp, 'no-daddci.txt', lines), '6.1-wild');
+    expect(r.violations).toEqual([]);
+    expect(r.notes.map((d) => d.message.slice(0, d.message.indexOf(': the probes declared')))).toEqual([
+      '--probes declares d_add_ci, which the kernel called here (a return record of the capture returns into it), and the capture logged none of it',
     ]);
   });
 
