@@ -13,14 +13,17 @@ import type { ReadAhead } from './read-ahead.js';
  * shared, calls d_alloc_parallel, ends its in-lookup dentry and releases the directory (6.1,
  * 6.12); d_alloc_parallel calls d_alloc first; an rwsem released exclusive that no logged record
  * takes exclusive was taken by some down_write variant, down_write itself on every directory
- * create, rename or unlink; and a function a return record of the capture returns into
+ * create, rename or unlink; an up_read by a task of an rwsem it has not taken since it was last in
+ * user space follows a shared acquisition (down_read_killable by every readdir); and a function a
+ * return record of the capture returns into
  * (`dap_ret: (d_add_ci+0x5d/0x120 <- d_alloc_parallel)`) ran. (A rarer variant that logged nothing,
  * down_read_trylock or down_write_nested, may well never have been called: its silence says nothing.)
  */
-function calledUnlogged(declared: ReadonlySet<string>, logged: ReadonlySet<string>, releasedUntakenW: number,
-  returnSites: ReadonlySet<string>): [string, string] | undefined {
+function calledUnlogged(declared: ReadonlySet<string>, logged: ReadonlySet<string>, ahead: ReadAhead): [string, string] | undefined {
+  const releasedUntakenW = ahead.releasedUntakenIn.W;
+  const { count: sharedUntaken, firstLine } = ahead.sharedReleasesOfUntaken;
   const silent = (fn: string): boolean => declared.has(fn) && !logged.has(fn);
-  for (const f of declared) if (silent(f) && returnSites.has(f)) return [f, 'a return record of the capture returns into it'];
+  for (const f of declared) if (silent(f) && ahead.returnSites.has(f)) return [f, 'a return record of the capture returns into it'];
   const checks: [boolean, string[], string][] = [
     [logged.has('__lookup_slow'), ['down_read', 'up_read', 'd_alloc_parallel', '__d_lookup_unhash'], 'every __lookup_slow calls it'],
     [logged.has('d_alloc_parallel'), ['d_alloc'], 'every d_alloc_parallel calls it'],
@@ -30,6 +33,12 @@ function calledUnlogged(declared: ReadonlySet<string>, logged: ReadonlySet<strin
   for (const [holds, fns, why] of checks) {
     if (!holds) continue;
     for (const f of fns) if (silent(f)) return [f, why];
+  }
+  // (which shared variant took it the capture does not say: each silent one may have)
+  const sharedTakers = ['down_read', 'down_read_killable', 'down_read_interruptible'].filter(silent);
+  if (sharedUntaken > 0 && sharedTakers.length > 0) {
+    return [sharedTakers.join(' or '), `${sharedUntaken} up_read${sharedUntaken === 1 ? '' : 's'} by a task of an rwsem it has not taken `
+      + `since a return to user space the capture shows, the first on line ${firstLine}`];
   }
   return undefined;
 }
@@ -48,7 +57,7 @@ export function probesThatLogged(probes: ProbeDefinition[] | undefined, ahead: R
   if (probes === undefined || ahead === undefined) return probes;
   const logged = ahead.probeEvents;
   const loggedFns = new Set(probes.filter((p) => logged.has(p.event)).map((p) => p.fn));
-  const evidence = calledUnlogged(new Set(probes.map((p) => p.fn)), loggedFns, ahead.releasedUntakenIn.W, ahead.returnSites);
+  const evidence = calledUnlogged(new Set(probes.map((p) => p.fn)), loggedFns, ahead);
   if (evidence === undefined) return probes;
   const silent = probes.filter((p) => !logged.has(p.event));
   diag({

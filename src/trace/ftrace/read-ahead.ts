@@ -64,6 +64,8 @@ export interface ReadAhead {
   returnSites: ReadonlySet<string>;
   /** Per mode, how many rwsems the capture releases in it and never shows taken in it (unreleased.ts releasedUntakenIn). */
   releasedUntakenIn: Record<LockMode, number>;
+  /** The up_reads of an rwsem by a task that has not taken it since its first return to user space (unreleased.ts sharedReleasesOfUntaken). */
+  sharedReleasesOfUntaken: { count: number; firstLine: number };
 }
 
 /** The event names of a capture's probe records, and the functions its return records return to. */
@@ -343,5 +345,6 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
     slowLookups: votes.slowLookups, directoryRecords: votes.directoryRecords, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
     lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result(),
     cpusLeftOut: cpus.leftOut(st), onlyCpu0: cpus.onlyCpu0(st), probeEvents: shownProbes.names, returnSites: shownProbes.callers,
-    releasedUntakenIn: { R: rwsems.releasedUntakenIn('R'), W: rwsems.releasedUntakenIn('W') } };
+    releasedUntakenIn: { R: rwsems.releasedUntakenIn('R'), W: rwsems.releasedUntakenIn('W') },
+    sharedReleasesOfUntaken: rwsems.sharedReleasesOfUntaken() };
 }

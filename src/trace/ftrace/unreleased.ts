@@ -9,7 +9,7 @@
  * its function, as the reader would name it.
  */
 import * as chars from './chars.js';
-import { L_RECORD, type LineScan } from './line.js';
+import { L_MARKER, L_RECORD, type LineScan } from './line.js';
 import * as payloadMod from './payload.js';
 import type { SiteResolution } from './sites.js';
 
@@ -26,7 +26,7 @@ export type LockMode = 'R' | 'W';
  * What a probed rwsem function does: take the lock (`acquires`, in mode `takes` where its name
  * says one), release it in a mode, or both at once (downgrade_write, which never leaves it free).
  */
-interface LockRole { acquires: boolean; takes?: LockMode; releases?: LockMode; downgrades?: true }
+interface LockRole { acquires: boolean; takes?: LockMode; releases?: LockMode; downgrades?: true; nonOwner?: true }
 
 /** Names a bare-address probe site (sites.ts: ProbeSites). */
 export interface SiteNames {
@@ -63,8 +63,19 @@ export class RwsemReleases {
   private readonly exclusiveLeftOpen = new Set<number>();
   private readonly firstSharedEndOfExclusive = new Map<number, number>();
   private readonly downgraders = new Set<number>();
+  /**
+   * Per task the capture shows returning to user space: the rwsems it has taken, in either mode,
+   * since its first return (what it held then, if anything, is not its to release later) and since
+   * the last loss marker (a `[LOST N EVENTS]` may have held its acquisition); the
+   * up_reads by such a task of an rwsem it has not taken since, and the line of the first.
+   */
+  private readonly takenSinceFirstExit = new Map<number, Set<string>>();
+  private readonly sharedReleasesUntaken = new Map<number, { count: number; firstLine: number }>();
+  /** The tasks the capture shows taking some rwsem. */
+  private readonly acquirers = new Set<number>();
 
   private noteReturnToUser(pid: number): void {
+    if (!this.takenSinceFirstExit.has(pid)) this.takenSinceFirstExit.set(pid, new Set());
     const open = this.heldExclusive.get(pid);
     if (open !== undefined && open.size > 0) { this.exclusiveLeftOpen.add(pid); open.clear(); }
     const since = this.takenSinceExit.get(pid);
@@ -79,6 +90,8 @@ export class RwsemReleases {
   /** Takes a scanned line (number `line`) into account. */
   note(sc: LineScan, line: number): void {
     if (sc.cls === L_RECORD && sc.kind === 'syscall_exit') { this.noteReturnToUser(sc.pid); return; }
+    // (past a loss no task's acquisitions since its return are all there)
+    if (sc.cls === L_MARKER) { this.takenSinceFirstExit.clear(); return; }
     if (sc.cls !== L_RECORD || sc.kind !== 'kprobe') return;
     const rec = sc.decoded;
     if (rec !== undefined) {
@@ -108,6 +121,7 @@ export class RwsemReleases {
     if (sem === undefined) return;
     const { acquires, takes, releases } = role;
     if (pid >= 0) this.noteExclusive(role, sem, pid, line);
+    if (pid >= 0) this.noteOwnRelease(role, sem, pid, line);
     if (releases !== undefined) {
       this.released.add(sem);
       this.releasedIn[releases].add(sem);
@@ -158,6 +172,37 @@ export class RwsemReleases {
       for (const sem of before[mode]) if (released.has(sem)) { out.set(pid, this.firstTakeIn[mode].get(pid)!); break; }
     }
     return out;
+  }
+
+  private noteOwnRelease(role: LockRole, sem: string, pid: number, line: number): void {
+    const takes = role.acquires || role.takes !== undefined;
+    if (takes) this.acquirers.add(pid);
+    const mine = this.takenSinceFirstExit.get(pid);
+    if (mine === undefined) return;
+    if (takes) mine.add(sem);
+    else if (role.releases === 'R' && !role.nonOwner && !mine.has(sem)) {
+      const n = this.sharedReleasesUntaken.get(pid);
+      if (n === undefined) this.sharedReleasesUntaken.set(pid, { count: 1, firstLine: line });
+      else n.count++;
+    }
+  }
+
+  /**
+   * The up_reads the capture shows by a task of an rwsem it has not taken since its first return
+   * to user space (so that nothing it held before the capture began explains them), and the line
+   * of the first: a correct kernel's task took each by some down_read variant the capture does not
+   * show (a buggy one released what it never took). Only tasks the capture shows taking some rwsem
+   * count: one it shows taking none may be a task the acquisition probes' filter leaves out.
+   */
+  sharedReleasesOfUntaken(): { count: number; firstLine: number } {
+    let count = 0;
+    let firstLine = 0;
+    for (const [pid, n] of this.sharedReleasesUntaken) {
+      if (!this.acquirers.has(pid)) continue;
+      count += n.count;
+      if (firstLine === 0 || n.firstLine < firstLine) firstLine = n.firstLine;
+    }
+    return { count, firstLine };
   }
 
   private noteExclusive(role: LockRole, sem: string, pid: number, line: number): void {
@@ -229,6 +274,7 @@ export class RwsemReleases {
 function lockRole(probed: string): LockRole | undefined {
   const dot = probed.indexOf('.');
   const fn = dot === -1 ? probed : probed.slice(0, dot);
+  if (fn === 'up_read_non_owner') return { acquires: false, releases: 'R', nonOwner: true };
   if (RELEASES.has(fn)) return { acquires: false, releases: fn === 'up_write' ? 'W' : 'R' };
   if (fn === 'downgrade_write') return { acquires: false, takes: 'R', downgrades: true };
   if (fn.startsWith('down_read')) return { acquires: true, takes: 'R' };

@@ -8,15 +8,23 @@
  * silent declared probe counts as probed (KV333). Before, each of these gave false violations.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../../src/diag/diagnostic.js';
 import { parseProbeDefinitions } from '../../../src/trace/coverage.js';
+import { readAhead } from '../../../src/trace/ftrace/read-ahead.js';
 import { captureLines, checkWithCapture, PROGRAMS, writeLog } from '../../helpers/programs-capture.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-declared-'));
 const full = captureLines('6.1-full').filter((l) => !l.startsWith('#'));
+
+async function readAheadOf(gz: string) {
+  const text = gunzipSync(readFileSync(gz));
+  async function* whole(): AsyncGenerator<Uint8Array> { yield text; }
+  return readAhead(whole());
+}
 
 async function judged(path: string, capture: string) {
   const notes: Diagnostic[] = [];
@@ -68,6 +76,30 @@ describe('probes declared with --probes that logged nothing', () => {
     expect(r.notes.map((d) => d.message.slice(0, d.message.indexOf(': the probes declared')))).toEqual([
       '--probes declares d_add_ci, which the kernel called here (a return record of the capture returns into it), and the capture logged none of it',
     ]);
+  });
+
+  it('are not trusted once a task releases shared an rwsem it has not taken since user space: 6.1-full without its down_read_killable records', async () => {
+    // (9 false rel_held before: readdir's up_reads of what its down_read_killable took, declared, judged as never taken)
+    const lines = without('drk');
+    const r = await judged(writeLog(tmp, 'no-drk.txt', lines), '6.1-full');
+    expect(r.violations).toEqual([]);
+    expect(r.unknown).toBeGreaterThan(0);
+    const why = r.notes.map((d) => d.message.slice(0, d.message.indexOf(': the probes declared')));
+    expect(why).toEqual([
+      '--probes declares down_read_killable or down_read_interruptible, which the kernel called here (49 up_reads by a task of an rwsem '
+      + 'it has not taken since a return to user space the capture shows, the first on line 5396), and the capture logged none of it',
+    ]);
+    // (line 5396: cp's up_read of the directory its getdents64 read, after the task's sys_exit; tasks
+    // the capture shows taking nothing, whose acquisitions a filter may leave out, do not count)
+    const first = lines[5395]!;
+    const pid = /-(\d+)\s+\[/.exec(first)![1]!;
+    expect(first).toContain(' ur: (');
+    expect(lines.slice(0, 5395).some((l) => l.includes(`-${pid} `) && l.includes('sys_exit'))).toBe(true);
+  });
+
+  it('still are, where a task releases twice what it took once (the draft d_add_ci\'s bug): no up_read of an untaken rwsem', async () => {
+    const ahead = await readAheadOf(join(PROGRAMS, '..', 'kernel-buggy', 'trace.gz'));
+    expect(ahead.sharedReleasesOfUntaken).toEqual({ count: 0, firstLine: 0 });
   });
 
   it('are not trusted for a capture made with fewer probes than the file given declares: 6.1-legacy with 6.1-full\'s kprobe_events', async () => {
