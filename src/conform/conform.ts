@@ -139,6 +139,12 @@ interface Capture {
   complete: boolean;
   /** The kinds of events the capture shows: event → the functions of its events ('' for none). */
   shown: Map<string, Set<string>>;
+  /**
+   * The directories in which a capture shows a ->lookup return: each filesystem's ->lookup has
+   * its own return probe, and a capture may lack one filesystem's (fs_lookup_ext4_ret) and not
+   * another's, so elsewhere a ->lookup's return is a step the model takes unseen.
+   */
+  lookupReturnDirs: Set<string>;
   /** Directories whose ->lookup is a case-insensitive XFS's (the `fs` of their `lookup` calls). */
   ciDirs: Set<string>;
   /** Directories whose ->lookup is ext4's (casefolded or not). */
@@ -272,6 +278,8 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   /** Directories in which the capture shows a ->lookup call; in which d_alloc_parallel made an in-lookup dentry. */
   const lookupDirs = new Set<string>();
   const newDentryDirs = new Set<string>();
+  /** Directories in which the capture shows a ->lookup return (its filesystem's return probe is on). */
+  const lookupReturnDirs = new Set<string>();
   /** Directories in which d_add_ci is called, and the first such call's place. */
   const dciDirs = new Map<string, string>();
   const lookupOne = new LookupOneHolds();
@@ -354,6 +362,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       if (oev === 'ret' && (obs.outcome === 'E' || (obs.fn === 'd_add_ci' && isErrorPointer(e.ret)))) allocFailures = true;
       if (oev === 'ret' && obs.fn === 'd_alloc_parallel' && obs.outcome === 'W') showsWaitedOutcome = true;
       if (oev === 'ret' && obs.fn === 'd_alloc_parallel' && obs.outcome === 'N' && dir !== undefined) newDentryDirs.add(dir);
+      if (oev === 'ret' && obs.fn === 'lookup' && dir !== undefined) lookupReturnDirs.add(dir);
       if (oev === 'call') {
         if (obs.fn === 'lookup') {
           openLookup.set(e.pid, obs);
@@ -488,7 +497,8 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
     steps[kept++] = st;
   }
   steps.length = kept;
-  return { steps, complete: !startUnknown, shown, ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome, missingAcquisitions, unseenReleases,
+  return { steps, complete: !startUnknown, shown, lookupReturnDirs, ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome,
+    missingAcquisitions, unseenReleases,
     lookupsWithoutAlloc: shown.get('call')?.has('d_alloc_parallel') === true ? allocBeforeLookup.described() : undefined,
     unreleasedLocks: unreleased.size, unshownLookupDirs: unshownLookup.size, unshownDci, lookupOneHoldEvents, primingReaddirEvents, dAddCiCalls,
     events: index, judged, directories: dirs.size, unknownTaskEvents, gaps };
@@ -661,7 +671,9 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
   const shown = cap.shown;
   const observability: Observability = {
     // A complete trace shows every lock event there was: one it does not hold did not happen.
-    shows: (ev, fn) => (cap.complete && (ev === 'acq_req' || ev === 'acq' || ev === 'rel')) || shown.get(ev)?.has(fn ?? '') === true,
+    shows: (ev, fn, dir) => (cap.complete && (ev === 'acq_req' || ev === 'acq' || ev === 'rel'))
+      || (shown.get(ev)?.has(fn ?? '') === true
+        && (cap.complete || dir === undefined || ev !== 'ret' || fn !== 'lookup' || cap.lookupReturnDirs.has(dir))),
     ciExact: (o) => (o.ev === 'call' && o.fn === 'd_add_ci' ? o.name : o.exact),
     caseInsensitive: (dir) => cap.ciDirs.has(dir),
     mayCasefold: (dir) => cap.ext4Dirs.has(dir),

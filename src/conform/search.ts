@@ -122,8 +122,8 @@ export const DEFAULT_LIMITS: SearchLimits = { maxStates: 10_000, maxSilent: 64 }
 
 /** What the capture can show of the model's events, and what it tells of the directory's names. */
 export interface Observability {
-  /** Whether the capture shows model events of this kind (`ev`, of function `fn`). */
-  shows(ev: string, fn: string | undefined): boolean;
+  /** Whether the capture shows model events of this kind (`ev`, of function `fn`), in directory `dir` where that matters. */
+  shows(ev: string, fn: string | undefined, dir?: string): boolean;
   /** The exact name a `d_add_ci` is called with inside the `->lookup` this observation opens or continues. */
   ciExact(o: Obs): string | undefined;
   /** Whether the directory's ->lookup is a case-insensitive XFS's. */
@@ -823,7 +823,7 @@ export class DirSearch {
     const v = d.s.tasks[i]?.v;
     if (v !== undefined && v.dapOutcome === 'W' && !this.obs.showsWaitedOutcome) v.dapOutcome = 'H';
     const shown: TraceEvent[] = [];
-    for (const e of raw) if (inScope(e) && this.obs.shows(e.ev, e.fn)) shown.push(this.asShown(e));
+    for (const e of raw) if (inScope(e) && this.obs.shows(e.ev, e.fn, this.dir)) shown.push(this.asShown(e));
     if (d.req[i] && shown[0]?.ev === 'acq_req') { shown.shift(); d.req = withAt(d.req, i, 0); }
     return shown;
   }

@@ -48,10 +48,21 @@ export class ProbeCoverage implements ObservedFunctions {
     for (const p of pids) this.silentReleasers[mode].add(p);
   }
 
-  /** Whether the capture shows this task taking locks in `mode` ("R" or "W") and, anywhere in it, releasing none that way, where others do. */
+  /** Per mode: the line after which the capture holds no release record of it, and the tasks whose holds in it its records leave open. */
+  private readonly releasesEnd: { R?: { line: number; tasks: Set<number> }; W?: { line: number; tasks: Set<number> } } = {};
+
+  /** The read ahead found the capture's releases in `mode` ended at `line` (KV334): when these tasks' holds end cannot be told. */
+  setReleasesEnded(mode: 'R' | 'W', line: number, pids: Iterable<number>): void {
+    this.releasesEnd[mode] = { line, tasks: new Set(pids) };
+  }
+
+  /**
+   * Whether the capture shows this task taking locks in `mode` ("R" or "W") and, anywhere in it,
+   * releasing none that way, where others do; or holding some past the end of that mode's release records.
+   */
   neverReleasesIn(pid: number, mode: string): boolean {
-    if (this.silentReleasers === undefined || (mode !== 'R' && mode !== 'W')) return false;
-    return this.silentReleasers[mode].has(pid);
+    if (mode !== 'R' && mode !== 'W') return false;
+    return this.silentReleasers?.[mode].has(pid) === true || this.releasesEnd[mode]?.tasks.has(pid) === true;
   }
 
   /**
@@ -69,6 +80,10 @@ export class ProbeCoverage implements ObservedFunctions {
     if (silent !== undefined) {
       if (silent.R.size > 0) said.push(`${n(silent.R.size, 'task', 'tasks')} taking rwsems shared and releasing none by up_read (KV329)`);
       if (silent.W.size > 0) said.push(`${n(silent.W.size, 'task', 'tasks')} taking rwsems exclusive and releasing none by up_write (KV329)`);
+    }
+    for (const mode of ['R', 'W'] as const) {
+      const end = this.releasesEnd[mode];
+      if (end !== undefined) said.push(`no ${mode === 'R' ? 'up_read' : 'up_write'} record after line ${end.line}, where holds go on being taken (KV334)`);
     }
     if (this.hiddenDowngraders !== undefined && this.hiddenDowngraders.size > 0) {
       said.push(`${n(this.hiddenDowngraders.size, 'task', 'tasks')} releasing exclusive holds by up_read with no downgrade_write of their own (KV331)`);

@@ -147,6 +147,20 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
           `filter ${release} on the same tasks as the acquisition probes, or on none`));
         }
       }
+      for (const mode of ['R', 'W'] as const) {
+        const end = ahead?.releasesEnded[mode];
+        if (end === undefined) continue;
+        coverage.setReleasesEnded(mode, end.line, end.tasks.keys());
+        // Never silent: where the release records end, and whose holds the rules cannot follow.
+        const [taken, release] = mode === 'R' ? ['shared', 'up_read'] : ['exclusive', 'up_write'];
+        const n = end.tasks.size;
+        diag(warning('KV334', `the capture's last ${release} record is at line ${end.line}, though after it ${end.exits} rwsems are taken ${taken} `
+          + `and their tasks return to user space, which a task does only after releasing: the ${release} probe was turned off there or `
+          + `its records lost, so when holds taken ${taken} end cannot be told from there on; the lock rules say unknown where one could `
+          + `matter for the ${n} task${n === 1 ? '' : 's'} holding some, and no_locks_at_exit does not judge them`,
+        { at: { source: ctx.file, line: end.line, column: 1 } },
+        `keep ${release} on for as long as the acquisition probes are`));
+      }
       const hiddenDowngraders = ahead?.tasksNeverDowngrading;
       if (hiddenDowngraders !== undefined && hiddenDowngraders.size > 0) {
         coverage.setTasksNeverDowngrading(hiddenDowngraders.keys());

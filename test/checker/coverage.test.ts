@@ -3,8 +3,9 @@
  * correct kernel's behaviour seen through a probe set that misses an acquisition variant
  * (iterate_dir's down_read_killable, inode_lock_nested's down_write_nested under lockdep): the
  * release the log cannot match is an unknown verdict naming the unprobed functions. Declaring the
- * capture's probes (`--probes`) turns the same log into violations, since a probe that would have
- * shown the acquisition was there and saw none.
+ * capture's probes (`--probes`) turns a second release of what a task took once into a violation,
+ * since a probe that would have shown another acquisition was there and saw none; a release of what
+ * the task never took stays unknown, as some declared probe must then have been off (KV333).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -61,15 +62,23 @@ describe('coverage: unknown where an unprobed variant could explain the log', ()
   // (another mkdir at its end, lines 24-27, shows the down_write probe on: without it, a declared
   // down_write that logged nothing while a lock is released exclusive untaken says the declared
   // probes were not those on, and every verdict here stays unknown: KV333, test/trace/ftrace/declared-probes.test.ts)
-  it('->lookup under an unprobed down_write_nested (mkdir on lockdep) is unknown, and a violation once every variant is probed', async () => {
+  it('->lookup under an unprobed down_write_nested (mkdir on lockdep) is unknown, and still is with every variant declared, as some declared one was off', async () => {
     expect(await verdicts('create-nested.txt')).toEqual([
       ['unknown', 'lookup_entry_locked', 20, 'down_read_killable down_read_interruptible down_read_trylock down_read_nested down_read_killable_nested down_read_non_owner down_write_killable down_write_trylock down_write_nested down_write_killable_nested _down_write_nest_lock'],
       ['unknown', 'rel_held', 22, 'down_write_killable down_write_trylock down_write_nested down_write_killable_nested _down_write_nest_lock'],
     ]);
-    expect(await verdicts('create-nested.txt', { probes: true })).toEqual([
-      ['violation', 'lookup_entry_locked', 20],
-      ['violation', 'rel_held', 22],
+    // (task 500 releases exclusive, after a return to user space, an rwsem it has not taken exclusive
+    // since: some exclusive variant took it, and the declared ones that logged nothing were not on; a
+    // kernel that released what it never took reads the same, so the capture cannot tell, KV333)
+    const notes: string[] = [];
+    const r = await checkTraceFile(`${DIR}/create-nested.txt`, specs, {
+      all: true, probes: full.probes, onDiagnostic: (d) => { if (d.code === 'KV333') notes.push(d.message); },
+    });
+    expect(r!.verdicts.map((v) => [v.kind, v.invariant, v.event?.line])).toEqual([
+      ['unknown', 'lookup_entry_locked', 20],
+      ['unknown', 'rel_held', 22],
     ]);
+    expect(notes).toEqual([expect.stringMatching(/^--probes declares down_write_killable or down_write_nested or _down_write_nest_lock, which the kernel called here \(1 up_write by a task of an rwsem it has not taken since a return to user space the capture shows, the first on line 22\)/)]);
   });
 
   it('a task whose acquisitions the capture never shows (probes filtered to other tasks) is unknown, even with every variant probed', async () => {

@@ -13,17 +13,26 @@ import type { ReadAhead } from './read-ahead.js';
  * shared, calls d_alloc_parallel, ends its in-lookup dentry and releases the directory (6.1,
  * 6.12); d_alloc_parallel calls d_alloc first; an rwsem released exclusive that no logged record
  * takes exclusive was taken by some down_write variant, down_write itself on every directory
- * create, rename or unlink; an up_read by a task of an rwsem it has not taken since it was last in
- * user space follows a shared acquisition (down_read_killable by every readdir); and a function a
+ * create, rename or unlink; a release by a task of an rwsem it has not taken since it was last in
+ * user space follows an acquisition in that mode (down_read_killable by every readdir,
+ * down_write_nested by lock_rename on a lockdep build); and a function a
  * return record of the capture returns into
  * (`dap_ret: (d_add_ci+0x5d/0x120 <- d_alloc_parallel)`) ran. (A rarer variant that logged nothing,
  * down_read_trylock or down_write_nested, may well never have been called: its silence says nothing.)
  */
-function calledUnlogged(declared: ReadonlySet<string>, logged: ReadonlySet<string>, ahead: ReadAhead): [string, string] | undefined {
+/** The acquisition variants that may take a directory's rwsem, per mode (trylocks aside: see calledUnlogged). */
+const TAKERS = {
+  R: ['down_read', 'down_read_killable', 'down_read_interruptible'],
+  W: ['down_write', 'down_write_killable', 'down_write_nested', '_down_write_nest_lock'],
+};
+
+function calledUnlogged(declared: ReadonlySet<string>, logged: ReadonlySet<string>, entryLogged: ReadonlySet<string>, ahead: ReadAhead):
+  [string, string] | undefined {
   const releasedUntakenW = ahead.releasedUntakenIn.W;
-  const { count: sharedUntaken, firstLine } = ahead.sharedReleasesOfUntaken;
-  const silent = (fn: string): boolean => declared.has(fn) && !logged.has(fn);
-  for (const f of declared) if (silent(f) && ahead.returnSites.has(f)) return [f, 'a return record of the capture returns into it'];
+  for (const f of declared) if (!logged.has(f) && ahead.returnSites.has(f)) return [f, 'a return record of the capture returns into it'];
+  // (the calls below are on a directory's rwsem or dentry, which an entry probe's filter keeps:
+  // an entry probe silent there was off, whatever its return probe, which no filter narrows, logged)
+  const silent = (fn: string): boolean => declared.has(fn) && !entryLogged.has(fn);
   const checks: [boolean, string[], string][] = [
     [logged.has('__lookup_slow'), ['down_read', 'up_read', 'd_alloc_parallel', '__d_lookup_unhash'], 'every __lookup_slow calls it'],
     [logged.has('d_alloc_parallel'), ['d_alloc'], 'every d_alloc_parallel calls it'],
@@ -34,10 +43,13 @@ function calledUnlogged(declared: ReadonlySet<string>, logged: ReadonlySet<strin
     if (!holds) continue;
     for (const f of fns) if (silent(f)) return [f, why];
   }
-  // (which shared variant took it the capture does not say: each silent one may have)
-  const sharedTakers = ['down_read', 'down_read_killable', 'down_read_interruptible'].filter(silent);
-  if (sharedUntaken > 0 && sharedTakers.length > 0) {
-    return [sharedTakers.join(' or '), `${sharedUntaken} up_read${sharedUntaken === 1 ? '' : 's'} by a task of an rwsem it has not taken `
+  // (which variant took it the capture does not say: each silent one may have)
+  for (const mode of ['R', 'W'] as const) {
+    const { count, firstLine } = ahead.releasesOfUntaken[mode];
+    const takers = TAKERS[mode].filter(silent);
+    if (count === 0 || takers.length === 0) continue;
+    const release = mode === 'R' ? 'up_read' : 'up_write';
+    return [takers.join(' or '), `${count} ${release}${count === 1 ? '' : 's'} by a task of an rwsem it has not taken `
       + `since a return to user space the capture shows, the first on line ${firstLine}`];
   }
   return undefined;
@@ -57,12 +69,16 @@ export function probesThatLogged(probes: ProbeDefinition[] | undefined, ahead: R
   if (probes === undefined || ahead === undefined) return probes;
   const logged = ahead.probeEvents;
   const loggedFns = new Set(probes.filter((p) => logged.has(p.event)).map((p) => p.fn));
-  const evidence = calledUnlogged(new Set(probes.map((p) => p.fn)), loggedFns, ahead);
+  // A function's entry probe counts when it logged, or when only its return is declared.
+  const withEntry = new Set(probes.filter((p) => p.kind === 'kprobe').map((p) => p.fn));
+  const entryLogged = new Set(probes.filter((p) => logged.has(p.event) && (p.kind === 'kprobe' || !withEntry.has(p.fn))).map((p) => p.fn));
+  const evidence = calledUnlogged(new Set(probes.map((p) => p.fn)), loggedFns, entryLogged, ahead);
   if (evidence === undefined) return probes;
   const silent = probes.filter((p) => !logged.has(p.event));
   diag({
     code: 'KV333', severity: 'note', at: { source: file, line: 1 },
-    message: `--probes declares ${evidence[0]}, which the kernel called here (${evidence[1]}), and the capture logged none of it: `
+    message: `--probes declares ${evidence[0]}, which the kernel called here (${evidence[1]}), and the capture logged `
+      + `${evidence[0].includes(' or ') ? 'no entry of any' : loggedFns.has(evidence[0]) ? 'none of its entries' : 'none of it'}: `
       + 'the probes declared are not those that were on (kprobe_events lists the probes defined, not those enabled), so none of the '
       + `${silent.length} declared probes that logged nothing counts as probed (${silent.map((p) => p.event).join(', ')}); `
       + 'where a call of one could explain what the capture shows, the verdict is unknown',

@@ -64,8 +64,10 @@ export interface ReadAhead {
   returnSites: ReadonlySet<string>;
   /** Per mode, how many rwsems the capture releases in it and never shows taken in it (unreleased.ts releasedUntakenIn). */
   releasedUntakenIn: Record<LockMode, number>;
-  /** The up_reads of an rwsem by a task that has not taken it since its first return to user space (unreleased.ts sharedReleasesOfUntaken). */
-  sharedReleasesOfUntaken: { count: number; firstLine: number };
+  /** Per mode, the releases of an rwsem by a task that has not taken it since its first return to user space (unreleased.ts releasesOfUntaken). */
+  releasesOfUntaken: Record<LockMode, { count: number; firstLine: number }>;
+  /** Per mode, where its release records end though its acquisitions go on (unreleased.ts releasesEnded), if they do. */
+  releasesEnded: Record<LockMode, { line: number; exits: number; tasks: Map<number, number> } | undefined>;
 }
 
 /** The event names of a capture's probe records, and the functions its return records return to. */
@@ -346,5 +348,6 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
     lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result(),
     cpusLeftOut: cpus.leftOut(st), onlyCpu0: cpus.onlyCpu0(st), probeEvents: shownProbes.names, returnSites: shownProbes.callers,
     releasedUntakenIn: { R: rwsems.releasedUntakenIn('R'), W: rwsems.releasedUntakenIn('W') },
-    sharedReleasesOfUntaken: rwsems.sharedReleasesOfUntaken() };
+    releasesOfUntaken: { R: rwsems.releasesOfUntaken('R'), W: rwsems.releasesOfUntaken('W') },
+    releasesEnded: { R: rwsems.releasesEnded('R'), W: rwsems.releasesEnded('W') } };
 }

@@ -69,13 +69,17 @@ export class RwsemReleases {
    * the last loss marker (a `[LOST N EVENTS]` may have held its acquisition); the
    * up_reads by such a task of an rwsem it has not taken since, and the line of the first.
    */
-  private readonly takenSinceFirstExit = new Map<number, Set<string>>();
-  private readonly sharedReleasesUntaken = new Map<number, { count: number; firstLine: number }>();
+  private readonly takenSinceFirstExit = new Map<number, { any: Set<string>; W: Set<string> }>();
+  private readonly releasesUntaken = { R: new Map<number, { count: number; firstLine: number }>(), W: new Map<number, { count: number; firstLine: number }>() };
   /** The tasks the capture shows taking some rwsem. */
   private readonly acquirers = new Set<number>();
+  /** Per mode: the releases' records' end as the capture goes (releasesEnded). */
+  private readonly ends = { R: new ReleasesEnd(), W: new ReleasesEnd() };
 
   private noteReturnToUser(pid: number): void {
-    if (!this.takenSinceFirstExit.has(pid)) this.takenSinceFirstExit.set(pid, new Set());
+    this.ends.R.returnToUser(pid);
+    this.ends.W.returnToUser(pid);
+    if (!this.takenSinceFirstExit.has(pid)) this.takenSinceFirstExit.set(pid, { any: new Set(), W: new Set() });
     const open = this.heldExclusive.get(pid);
     if (open !== undefined && open.size > 0) { this.exclusiveLeftOpen.add(pid); open.clear(); }
     const since = this.takenSinceExit.get(pid);
@@ -122,6 +126,10 @@ export class RwsemReleases {
     const { acquires, takes, releases } = role;
     if (pid >= 0) this.noteExclusive(role, sem, pid, line);
     if (pid >= 0) this.noteOwnRelease(role, sem, pid, line);
+    if (releases !== undefined) this.ends[releases].release(pid, sem, line);
+    // (a downgrade ends an exclusive hold as an up_write would, and begins a shared one)
+    if (role.downgrades) this.ends.W.release(pid, sem, -1);
+    if (takes !== undefined && pid >= 0) this.ends[takes].take(pid, sem, line);
     if (releases !== undefined) {
       this.released.add(sem);
       this.releasedIn[releases].add(sem);
@@ -179,25 +187,30 @@ export class RwsemReleases {
     if (takes) this.acquirers.add(pid);
     const mine = this.takenSinceFirstExit.get(pid);
     if (mine === undefined) return;
-    if (takes) mine.add(sem);
-    else if (role.releases === 'R' && !role.nonOwner && !mine.has(sem)) {
-      const n = this.sharedReleasesUntaken.get(pid);
-      if (n === undefined) this.sharedReleasesUntaken.set(pid, { count: 1, firstLine: line });
+    if (takes) {
+      mine.any.add(sem);
+      if (role.takes === 'W') mine.W.add(sem);
+    // (a shared release may end a hold taken exclusive and downgraded; an exclusive one only an exclusive hold)
+    } else if (role.releases !== undefined && !role.nonOwner && !(role.releases === 'W' ? mine.W : mine.any).has(sem)) {
+      const byTask = this.releasesUntaken[role.releases];
+      const n = byTask.get(pid);
+      if (n === undefined) byTask.set(pid, { count: 1, firstLine: line });
       else n.count++;
     }
   }
 
   /**
-   * The up_reads the capture shows by a task of an rwsem it has not taken since its first return
-   * to user space (so that nothing it held before the capture began explains them), and the line
-   * of the first: a correct kernel's task took each by some down_read variant the capture does not
-   * show (a buggy one released what it never took). Only tasks the capture shows taking some rwsem
-   * count: one it shows taking none may be a task the acquisition probes' filter leaves out.
+   * The releases in `mode` (up_read, up_write) the capture shows by a task of an rwsem it has not
+   * taken since its first return to user space (so that nothing it held before the capture began
+   * explains them), and the line of the first: a correct kernel's task took each by some variant
+   * the capture does not show (a buggy one released what it never took). Only tasks the capture
+   * shows taking some rwsem count: one it shows taking none may be a task the acquisition probes'
+   * filter leaves out.
    */
-  sharedReleasesOfUntaken(): { count: number; firstLine: number } {
+  releasesOfUntaken(mode: LockMode): { count: number; firstLine: number } {
     let count = 0;
     let firstLine = 0;
-    for (const [pid, n] of this.sharedReleasesUntaken) {
+    for (const [pid, n] of this.releasesUntaken[mode]) {
       if (!this.acquirers.has(pid)) continue;
       count += n.count;
       if (firstLine === 0 || n.firstLine < firstLine) firstLine = n.firstLine;
@@ -241,6 +254,18 @@ export class RwsemReleases {
     let n = 0;
     for (const s of this.releasedIn[mode]) if (!this.takenIn[mode].has(s)) n++;
     return n;
+  }
+
+  /**
+   * Where the capture's releases in `mode` end, when its records show that probe turned off (or
+   * its records lost) there: two or more acquisitions in that mode after the last release, each
+   * followed by its task's return to user space, which a correct kernel's task makes only after
+   * releasing. Then the tasks whose last event in that mode is an acquisition (pid → its line):
+   * when their holds end cannot be told. (A kernel that leaks a lock still logs the releases of
+   * the others' holds: its releases do not end.)
+   */
+  releasesEnded(mode: LockMode): { line: number; exits: number; tasks: Map<number, number> } | undefined {
+    return this.ends[mode].ended(this.releasedIn[mode]);
   }
 
   /** address → the line of its first acquisition, for each rwsem taken and never released. */
@@ -296,4 +321,59 @@ function semAddress(v: string | undefined): string | undefined {
 
 function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+}
+
+/**
+ * The end of a capture's release records of one mode, as the records after it show it
+ * (RwsemReleases.releasesEnded). Only rwsems the capture releases in that mode somewhere count: one
+ * it never releases so is a filter's (KV320, KV327), whatever the time.
+ */
+class ReleasesEnd {
+  private lastRelease = 0;
+  /** The rwsems taken after the last release whose task then returned to user space. */
+  private exitsAfter: string[] = [];
+  /** pid → its latest acquisition not yet followed by its return to user space. */
+  private readonly takenBeforeExit = new Map<number, { line: number; sem: string }>();
+  /** pid → rwsem → how many holds of it its records leave open, and the line of the first. */
+  private readonly holding = new Map<number, Map<string, { n: number; line: number }>>();
+
+  /** A release of `sem` by `pid` (line -1: a downgrade, which is no release record). */
+  release(pid: number, sem: string, line: number): void {
+    const mine = this.holding.get(pid);
+    const h = mine?.get(sem);
+    if (h !== undefined && --h.n <= 0) mine!.delete(sem);
+    this.takenBeforeExit.delete(pid);
+    if (line < 0) return;
+    this.lastRelease = line;
+    this.exitsAfter = [];
+  }
+
+  take(pid: number, sem: string, line: number): void {
+    this.takenBeforeExit.set(pid, { line, sem });
+    let mine = this.holding.get(pid);
+    if (mine === undefined) this.holding.set(pid, mine = new Map());
+    const h = mine.get(sem);
+    if (h === undefined) mine.set(sem, { n: 1, line });
+    else h.n++;
+  }
+
+  returnToUser(pid: number): void {
+    const t = this.takenBeforeExit.get(pid);
+    if (t === undefined) return;
+    this.takenBeforeExit.delete(pid);
+    if (t.line > this.lastRelease) this.exitsAfter.push(t.sem);
+  }
+
+  /** `released`: the rwsems the capture releases in this mode. */
+  ended(released: ReadonlySet<string>): { line: number; exits: number; tasks: Map<number, number> } | undefined {
+    const exits = this.exitsAfter.filter((sem) => released.has(sem)).length;
+    if (this.lastRelease === 0 || exits < 2) return undefined;
+    const tasks = new Map<number, number>();
+    for (const [pid, mine] of this.holding) {
+      let first = 0;
+      for (const [sem, h] of mine) if (released.has(sem) && (first === 0 || h.line < first)) first = h.line;
+      if (first > 0) tasks.set(pid, first);
+    }
+    return { line: this.lastRelease, exits, tasks };
+  }
 }
