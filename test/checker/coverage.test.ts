@@ -78,7 +78,9 @@ describe('coverage: unknown where an unprobed variant could explain the log', ()
       ['unknown', 'lookup_entry_locked', 20],
       ['unknown', 'rel_held', 22],
     ]);
-    expect(notes).toEqual([expect.stringMatching(/^--probes declares down_write_killable or down_write_nested or _down_write_nest_lock, which the kernel called here \(1 up_write by a task of an rwsem it has not taken since a return to user space the capture shows, the first on line 22\)/)]);
+    // (mkdir-501's down_write, the capture's first, comes after it: it may have been turned on there)
+    expect(notes).toEqual([expect.stringMatching(/^--probes declares down_write, whose first record is at line 24, after an acquisition the capture does not log/),
+      expect.stringMatching(/^--probes declares down_write_killable or down_write_nested or _down_write_nest_lock, and the capture logged no entry of any, though it shows an acquisition it does not log \(1 up_write by a task of an rwsem it has not taken since a return to user space the capture shows, the first on line 22\)/)]);
   });
 
   it('a task whose acquisitions the capture never shows (probes filtered to other tasks) is unknown, even with every variant probed', async () => {

@@ -27,7 +27,7 @@ const TAKERS = {
 };
 
 function calledUnlogged(declared: ReadonlySet<string>, logged: ReadonlySet<string>, entryLogged: ReadonlySet<string>, ahead: ReadAhead):
-  [string, string] | undefined {
+  [fns: string, why: string, which?: 'some'] | undefined {
   const releasedUntakenW = ahead.releasedUntakenIn.W;
   for (const f of declared) if (!logged.has(f) && ahead.returnSites.has(f)) return [f, 'a return record of the capture returns into it'];
   // (the calls below are on a directory's rwsem or dentry, which an entry probe's filter keeps:
@@ -50,7 +50,7 @@ function calledUnlogged(declared: ReadonlySet<string>, logged: ReadonlySet<strin
     if (count === 0 || takers.length === 0) continue;
     const release = mode === 'R' ? 'up_read' : 'up_write';
     return [takers.join(' or '), `${count} ${release}${count === 1 ? '' : 's'} by a task of an rwsem it has not taken `
-      + `since a return to user space the capture shows, the first on line ${firstLine}`];
+      + `since a return to user space the capture shows, the first on line ${firstLine}`, 'some'];
   }
   return undefined;
 }
@@ -73,15 +73,48 @@ export function probesThatLogged(probes: ProbeDefinition[] | undefined, ahead: R
   const withEntry = new Set(probes.filter((p) => p.kind === 'kprobe').map((p) => p.fn));
   const entryLogged = new Set(probes.filter((p) => logged.has(p.event) && (p.kind === 'kprobe' || !withEntry.has(p.fn))).map((p) => p.fn));
   const evidence = calledUnlogged(new Set(probes.map((p) => p.fn)), loggedFns, entryLogged, ahead);
-  if (evidence === undefined) return probes;
+  const late = turnedOnLate(probes, ahead, file, diag);
+  if (evidence === undefined) return late.size === 0 ? probes : probes.filter((p) => !late.has(p.fn));
   const silent = probes.filter((p) => !logged.has(p.event));
   diag({
     code: 'KV333', severity: 'note', at: { source: file, line: 1 },
-    message: `--probes declares ${evidence[0]}, which the kernel called here (${evidence[1]}), and the capture logged `
-      + `${evidence[0].includes(' or ') ? 'no entry of any' : loggedFns.has(evidence[0]) ? 'none of its entries' : 'none of it'}: `
+    message: (evidence[2] === 'some'
+      // (which variant made the acquisition the capture does not show, it does not say: only that one did)
+      ? `--probes declares ${evidence[0]}, and the capture logged no entry of ${evidence[0].includes(' or ') ? 'any' : 'it'}, though it shows `
+        + `an acquisition it does not log (${evidence[1]}): `
+      : `--probes declares ${evidence[0]}, which the kernel called here (${evidence[1]}), and the capture logged `
+        + `${loggedFns.has(evidence[0]) ? 'none of its entries' : 'none of it'}: `)
       + 'the probes declared are not those that were on (kprobe_events lists the probes defined, not those enabled), so none of the '
       + `${silent.length} declared probes that logged nothing counts as probed (${silent.map((p) => p.event).join(', ')}); `
       + 'where a call of one could explain what the capture shows, the verdict is unknown',
   });
-  return probes.filter((p) => logged.has(p.event));
+  return probes.filter((p) => logged.has(p.event) && !late.has(p.fn));
+}
+
+/**
+ * The declared acquisition variants whose entry probe logged, but only from a line after the
+ * first release of an acquisition the capture does not log (a release in a mode by a task of an
+ * rwsem it has not taken so since a return to user space): a probe turned on while tracing was
+ * already on, as `echo 1 > events/kprobes/dw/enable` one probe after another does. Such a
+ * function counts as probed from its first record on, as an undeclared probe does; a note says so.
+ */
+function turnedOnLate(probes: ProbeDefinition[], ahead: ReadAhead, file: string, diag: (d: Diagnostic) => void): Set<string> {
+  const late = new Set<string>();
+  for (const mode of ['R', 'W'] as const) {
+    const { count, firstLine } = ahead.releasesOfUntaken[mode];
+    if (count === 0) continue;
+    for (const p of probes) {
+      const first = ahead.probeFirstRecords.get(p.event);
+      if (p.kind !== 'kprobe' || !TAKERS[mode].includes(p.fn) || first === undefined || first <= firstLine || late.has(p.fn)) continue;
+      late.add(p.fn);
+      const release = mode === 'R' ? 'up_read' : 'up_write';
+      diag({
+        code: 'KV333', severity: 'note', at: { source: file, line: first },
+        message: `--probes declares ${p.fn}, whose first record is at line ${first}, after an acquisition the capture does not log `
+          + `(${count} ${release}${count === 1 ? '' : 's'} by a task of an rwsem it has not taken since a return to user space the capture `
+          + `shows, the first on line ${firstLine}): the probe may have been turned on there, so it counts as probed from its first record on`,
+      });
+    }
+  }
+  return late;
 }

@@ -60,6 +60,8 @@ export interface ReadAhead {
   onlyCpu0: OnlyCpu0 | undefined;
   /** The event names of the probe records the capture holds (a probe defined but not enabled logs none). */
   probeEvents: ReadonlySet<string>;
+  /** Each of those event names → the line of its first record. */
+  probeFirstRecords: ReadonlyMap<string, number>;
   /** The functions its return records' sites name (`(d_add_ci+0x5d/0x120 <- d_alloc_parallel)`): each certainly ran. */
   returnSites: ReadonlySet<string>;
   /** Per mode, how many rwsems the capture releases in it and never shows taken in it (unreleased.ts releasedUntakenIn). */
@@ -73,16 +75,18 @@ export interface ReadAhead {
 /** The event names of a capture's probe records, and the functions its return records return to. */
 class ProbeEventsShown {
   readonly names = new Set<string>();
+  /** event name → the line of its first record */
+  readonly firstAt = new Map<string, number>();
   readonly callers = new Set<string>();
   /** (most records repeat a recent name: one compare, not a set lookup) */
   private last = '';
   private lastCaller = '';
 
-  note(sc: LineScan): void {
+  note(sc: LineScan, line: number): void {
     if (sc.cls !== L_RECORD || (sc.kind !== 'kprobe' && sc.kind !== 'kretprobe')) return;
     if (sc.name !== this.last) {
       this.last = sc.name;
-      this.names.add(sc.name);
+      if (!this.names.has(sc.name)) { this.names.add(sc.name); this.firstAt.set(sc.name, line); }
     }
     if (sc.kind === 'kretprobe' && sc.decoded === undefined && sc.siteS >= 0) this.noteCaller(sc.text, sc.siteS, sc.siteE);
   }
@@ -284,7 +288,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
       }
       losses.note(sc, st.line);
       cpus.note(sc, st.line);
-      shownProbes.note(sc);
+      shownProbes.note(sc, st.line);
       if (sc.cls === L_MARKER && sc.marker === 'new_capture') late.restart();
       else late.note(sc, st.line);
       sc.text = '';
@@ -309,7 +313,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
         noteIrwsem(sc, votes, dap, sites, st.line);
         losses.note(sc, st.line);
         cpus.note(sc, st.line);
-        shownProbes.note(sc);
+        shownProbes.note(sc, st.line);
         sc.text = '';
       }
       continue;
@@ -346,7 +350,8 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
     lookupEnds: dap.ends,
     slowLookups: votes.slowLookups, directoryRecords: votes.directoryRecords, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
     lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result(),
-    cpusLeftOut: cpus.leftOut(st), onlyCpu0: cpus.onlyCpu0(st), probeEvents: shownProbes.names, returnSites: shownProbes.callers,
+    cpusLeftOut: cpus.leftOut(st), onlyCpu0: cpus.onlyCpu0(st), probeEvents: shownProbes.names, probeFirstRecords: shownProbes.firstAt,
+    returnSites: shownProbes.callers,
     releasedUntakenIn: { R: rwsems.releasedUntakenIn('R'), W: rwsems.releasedUntakenIn('W') },
     releasesOfUntaken: { R: rwsems.releasesOfUntaken('R'), W: rwsems.releasesOfUntaken('W') },
     releasesEnded: { R: rwsems.releasesEnded('R'), W: rwsems.releasesEnded('W') } };
