@@ -52,6 +52,7 @@ export const DIAG_CODES = {
   KV332: 'records of one call logged twice, by two probes on the same function (one is read)',
   KV333: 'probes that --probes declares are not those that were on: a declared function certainly called logged nothing',
   KV334: 'release records of a mode that end while tasks go on taking locks that way and returning to user space (probe turned off, records lost)',
+  KV335: 'in-lookup ends (__d_lookup_unhash) logged for part of a capture only: in-lookup dentries whose lookups returned with no end logged',
   KV401: 'verdict unknown for the whole trace',
   KV402: 'failed evaluations the capture cannot confirm (unknown verdicts)',
 } as const;

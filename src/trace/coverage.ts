@@ -56,13 +56,22 @@ export class ProbeCoverage implements ObservedFunctions {
     this.releasesEnd[mode] = { line, tasks: new Set(pids) };
   }
 
+  /** Per mode: the line at which the capture's release records of it begin, and the tasks that took locks that way before. */
+  private readonly releasesBegin: { R?: { line: number; tasks: Set<number> }; W?: { line: number; tasks: Set<number> } } = {};
+
+  /** The read ahead found the capture's releases in `mode` begin at `line` (KV334): when these tasks' holds end cannot be told. */
+  setReleasesBegan(mode: 'R' | 'W', line: number, pids: Iterable<number>): void {
+    this.releasesBegin[mode] = { line, tasks: new Set(pids) };
+  }
+
   /**
    * Whether the capture shows this task taking locks in `mode` ("R" or "W") and, anywhere in it,
    * releasing none that way, where others do; or holding some past the end of that mode's release records.
    */
   neverReleasesIn(pid: number, mode: string): boolean {
     if (mode !== 'R' && mode !== 'W') return false;
-    return this.silentReleasers?.[mode].has(pid) === true || this.releasesEnd[mode]?.tasks.has(pid) === true;
+    return this.silentReleasers?.[mode].has(pid) === true || this.releasesEnd[mode]?.tasks.has(pid) === true
+      || this.releasesBegin[mode]?.tasks.has(pid) === true;
   }
 
   /**
@@ -84,6 +93,8 @@ export class ProbeCoverage implements ObservedFunctions {
     for (const mode of ['R', 'W'] as const) {
       const end = this.releasesEnd[mode];
       if (end !== undefined) said.push(`no ${mode === 'R' ? 'up_read' : 'up_write'} record after line ${end.line}, where holds go on being taken (KV334)`);
+      const begin = this.releasesBegin[mode];
+      if (begin !== undefined) said.push(`no ${mode === 'R' ? 'up_read' : 'up_write'} record before line ${begin.line}, where holds were taken (KV334)`);
     }
     if (this.hiddenDowngraders !== undefined && this.hiddenDowngraders.size > 0) {
       said.push(`${n(this.hiddenDowngraders.size, 'task', 'tasks')} releasing exclusive holds by up_read with no downgrade_write of their own (KV331)`);

@@ -161,6 +161,20 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
         { at: { source: ctx.file, line: end.line, column: 1 } },
         `keep ${release} on for as long as the acquisition probes are`));
       }
+      for (const mode of ['R', 'W'] as const) {
+        const begin = ahead?.releasesBegan[mode];
+        if (begin === undefined) continue;
+        coverage.setReleasesBegan(mode, begin.line, begin.tasks.keys());
+        // Never silent: where the release records begin, and whose holds the rules cannot follow.
+        const [taken, release] = mode === 'R' ? ['shared', 'up_read'] : ['exclusive', 'up_write'];
+        const n = begin.tasks.size;
+        diag(warning('KV334', `the capture's first ${release} record is at line ${begin.line}, though before it ${begin.exits} rwsems are taken ${taken} `
+          + `and their tasks return to user space, which a task does only after releasing: the ${release} probe was turned on there, after the `
+          + `acquisition probes, so when holds taken ${taken} before it end cannot be told; the lock rules say unknown where one could matter `
+          + `for the ${n} task${n === 1 ? '' : 's'} that took some, and no_locks_at_exit does not judge them`,
+        { at: { source: ctx.file, line: begin.line, column: 1 } },
+        `turn ${release} on before the acquisition probes, or start tracing after both are on`));
+      }
       const hiddenDowngraders = ahead?.tasksNeverDowngrading;
       if (hiddenDowngraders !== undefined && hiddenDowngraders.size > 0) {
         coverage.setTasksNeverDowngrading(hiddenDowngraders.keys());
@@ -187,6 +201,43 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
           + 'in-lookup states end cannot be told; the in-lookup rules do not follow their in-lookup dentries',
         { at: { source: ctx.file, line: firstLine, column: 1 } },
         'filter __d_lookup_unhash on the same tasks as d_alloc_parallel, or on none'));
+      }
+      const lateEnds = typeof parBit === 'number' ? ahead?.lookupEnds.beganLate(parBit) : undefined;
+      if (lateEnds !== undefined) {
+        coverage.setTasksNeverEndingLookups(lateEnds.tasks.keys());
+        // Never silent: where the in-lookup ends begin, and whose in-lookup dentries the rules do not follow.
+        const n = lateEnds.tasks.size;
+        diag(warning('KV335', `the capture's first in-lookup end (__d_lookup_unhash) is at line ${lateEnds.line}, though before it ${lateEnds.exits} `
+          + 'in-lookup dentries are made and their tasks return to user space, which a lookup does only after ending its in-lookup dentry: the '
+          + 'unhash probes were turned on there, after d_alloc_parallel\'s, so when the in-lookup states made before it end cannot be told; the '
+          + `in-lookup rules do not follow the in-lookup dentries of the ${n} task${n === 1 ? '' : 's'} that made some`,
+        { at: { source: ctx.file, line: lateEnds.line, column: 1 } },
+        'turn the unhash probes on before d_alloc_parallel\'s, or start tracing after both are on'));
+      }
+      const earlyEnds = typeof parBit === 'number' ? ahead?.lookupEnds.endedEarly(parBit) : undefined;
+      if (earlyEnds !== undefined) {
+        coverage.setTasksNeverEndingLookups(earlyEnds.tasks.keys());
+        // Never silent: where the in-lookup ends end, and whose in-lookup dentries the rules do not follow.
+        const n = earlyEnds.tasks.size;
+        diag(warning('KV335', `the capture's last in-lookup end (__d_lookup_unhash) is at line ${earlyEnds.line}, though after it ${earlyEnds.exits} `
+          + 'in-lookup dentries are made and their tasks return from the lookup, which a lookup does only after ending its in-lookup dentry: the '
+          + 'unhash probes were turned off there or their records lost, so when the in-lookup states made after it end cannot be told; the '
+          + `in-lookup rules do not follow the in-lookup dentries of the ${n} task${n === 1 ? '' : 's'} that made some`,
+        { at: { source: ctx.file, line: earlyEnds.line, column: 1 } },
+        'keep the unhash probes on for as long as d_alloc_parallel\'s'));
+      }
+      const unended = typeof parBit === 'number' ? ahead?.lookupEnds.unendedAtReturn(parBit) : undefined;
+      if (unended !== undefined) {
+        coverage.setTasksNeverEndingLookups(unended.tasks.keys());
+        // Never silent: whose in-lookup dentries the rules do not follow, and where the first is made.
+        const [firstPid, firstLine] = firstTaken(unended.tasks);
+        const n = unended.tasks.size;
+        diag(warning('KV335', `${unended.count} in-lookup dentries' lookups return with no end of them logged (no __d_lookup_unhash of the dentry; first: `
+          + `task ${firstPid}, at line ${firstLine}), which a lookup does only after ending its in-lookup dentry: the unhash probes were off for `
+          + `part of the capture or some of their callers, so when those in-lookup states end cannot be told; the in-lookup rules do not follow `
+          + `the in-lookup dentries of the ${n} task${n === 1 ? '' : 's'} that made them`,
+        { at: { source: ctx.file, line: firstLine, column: 1 } },
+        'keep __d_lookup_unhash probed for as long as d_alloc_parallel'));
       }
       const order = crossCpuOrder(ahead?.lateness, ctx.file, diag);
       const active = probesThatLogged(probes, ahead, ctx.file, diag);

@@ -70,6 +70,8 @@ export interface ReadAhead {
   releasesOfUntaken: Record<LockMode, { count: number; firstLine: number }>;
   /** Per mode, where its release records end though its acquisitions go on (unreleased.ts releasesEnded), if they do. */
   releasesEnded: Record<LockMode, { line: number; exits: number; tasks: Map<number, number> } | undefined>;
+  /** Per mode, where its release records begin though its acquisitions came before (unreleased.ts releasesBegan), if they do. */
+  releasesBegan: Record<LockMode, { line: number; exits: number; tasks: Map<number, number> } | undefined>;
 }
 
 /** The event names of a capture's probe records, and the functions its return records return to. */
@@ -158,17 +160,23 @@ function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: DapNotes, sites: Site
   const fn = probedFunction(sc, sites);
   if (fn === undefined) return;
   if (sc.kind === 'kretprobe') {
+    if (fn === '__lookup_slow') { dap.ends.lookupReturned(sc.pid, true); return; }
     if (fn !== 'd_alloc_parallel') return;
     dap.returns++;
     const args = argsOf(sc);
-    dap.ends.allocation(sc.pid, line, args?.dflags);
+    dap.ends.allocation(sc.pid, line, args?.dflags, args?.ret);
     // (the return site: tracefs names it, `__lookup_slow+0x5d/0x170`; a bare address cannot tell)
     const site = sc.decoded !== undefined ? sc.decoded.site : sc.siteS < 0 ? undefined : sc.text.slice(sc.siteS, sc.siteE);
     const fromLookupSlow = sc.hexHead || site === undefined || site.startsWith('__lookup_slow+') || /^(?:0x)?[0-9a-f]+$/i.test(site);
     dap.bits.noteReturn(String(sc.pid), args?.ret, args?.dflags, fromLookupSlow);
     return;
   }
-  if (fn === '__d_lookup_unhash' || fn === '__d_lookup_unhash_wake') { dap.ends.end(sc.pid); return; }
+  if (fn === '__lookup_slow') dap.ends.lookupCalled(sc.pid, line);
+  // (only __d_lookup_unhash ends a dentry's in-lookup state as the spec reads it: __d_lookup_unhash_wake calls it)
+  if (fn === '__d_lookup_unhash' || fn === '__d_lookup_unhash_wake') {
+    dap.ends.end(sc.pid, line, fn === '__d_lookup_unhash' ? argsOf(sc)?.dentry : undefined);
+    return;
+  }
   if (isLookupMethod(fn)) {
     const args = argsOf(sc);
     dap.bits.noteLookup(String(sc.pid), args?.dentry);
@@ -354,5 +362,6 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
     returnSites: shownProbes.callers,
     releasedUntakenIn: { R: rwsems.releasedUntakenIn('R'), W: rwsems.releasedUntakenIn('W') },
     releasesOfUntaken: { R: rwsems.releasesOfUntaken('R'), W: rwsems.releasesOfUntaken('W') },
-    releasesEnded: { R: rwsems.releasesEnded('R'), W: rwsems.releasesEnded('W') } };
+    releasesEnded: { R: rwsems.releasesEnded('R'), W: rwsems.releasesEnded('W') },
+    releasesBegan: { R: rwsems.releasesBegan('R'), W: rwsems.releasesBegan('W') } };
 }

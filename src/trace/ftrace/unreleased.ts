@@ -268,6 +268,11 @@ export class RwsemReleases {
     return this.ends[mode].ended(this.releasedIn[mode]);
   }
 
+  /** Where the capture's releases in `mode` begin, when its records show that probe turned on there (ReleasesEnd.began). */
+  releasesBegan(mode: LockMode): { line: number; exits: number; tasks: Map<number, number> } | undefined {
+    return this.ends[mode].began(this.releasedIn[mode]);
+  }
+
   /** address → the line of its first acquisition, for each rwsem taken and never released. */
   neverReleased(): Map<bigint, number> {
     const out = new Map<bigint, number>();
@@ -329,6 +334,10 @@ function isHex(c: number): boolean {
  * it never releases so is a filter's (KV320, KV327), whatever the time.
  */
 class ReleasesEnd {
+  private firstRelease = 0;
+  /** Before the first release: the rwsems taken whose task then returned to user space; pid → rwsem → the line it first took it. */
+  private readonly exitsBefore: string[] = [];
+  private readonly takenBefore = new Map<number, Map<string, number>>();
   private lastRelease = 0;
   /** The rwsems taken after the last release whose task then returned to user space. */
   private exitsAfter: string[] = [];
@@ -344,12 +353,18 @@ class ReleasesEnd {
     if (h !== undefined && --h.n <= 0) mine!.delete(sem);
     this.takenBeforeExit.delete(pid);
     if (line < 0) return;
+    if (this.firstRelease === 0) this.firstRelease = line;
     this.lastRelease = line;
     this.exitsAfter = [];
   }
 
   take(pid: number, sem: string, line: number): void {
     this.takenBeforeExit.set(pid, { line, sem });
+    if (this.firstRelease === 0) {
+      let mine = this.takenBefore.get(pid);
+      if (mine === undefined) this.takenBefore.set(pid, mine = new Map());
+      if (!mine.has(sem)) mine.set(sem, line);
+    }
     let mine = this.holding.get(pid);
     if (mine === undefined) this.holding.set(pid, mine = new Map());
     const h = mine.get(sem);
@@ -362,6 +377,24 @@ class ReleasesEnd {
     if (t === undefined) return;
     this.takenBeforeExit.delete(pid);
     if (t.line > this.lastRelease) this.exitsAfter.push(t.sem);
+    if (this.firstRelease === 0) this.exitsBefore.push(t.sem);
+  }
+
+  /**
+   * The mirror of `ended`: two or more acquisitions, of rwsems released in this mode somewhere,
+   * whose tasks return to user space before the first release record: the release probe was
+   * turned on there. The tasks that took such rwsems before it (pid → the line of the first).
+   */
+  began(released: ReadonlySet<string>): { line: number; exits: number; tasks: Map<number, number> } | undefined {
+    const exits = this.exitsBefore.filter((sem) => released.has(sem)).length;
+    if (this.firstRelease === 0 || exits < 2) return undefined;
+    const tasks = new Map<number, number>();
+    for (const [pid, mine] of this.takenBefore) {
+      let first = 0;
+      for (const [sem, line] of mine) if (released.has(sem) && (first === 0 || line < first)) first = line;
+      if (first > 0) tasks.set(pid, first);
+    }
+    return { line: this.firstRelease, exits, tasks };
   }
 
   /** `released`: the rwsems the capture releases in this mode. */
