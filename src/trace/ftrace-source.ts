@@ -148,32 +148,27 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
         }
       }
       for (const mode of ['R', 'W'] as const) {
+        const [taken, release] = mode === 'R' ? ['shared', 'up_read'] : ['exclusive', 'up_write'];
+        // Never silent: where the release records begin or end, and whose holds the rules cannot follow.
+        const warn = (edge: { line: number; exits: number; tasks: Map<number, number> }, where: string, what: string, help: string): void => {
+          const n = edge.tasks.size;
+          diag(warning('KV334', `the capture's ${where} ${release} record is at line ${edge.line}, though ${where === 'first' ? 'before' : 'after'} it `
+            + `${edge.exits} rwsems are taken ${taken} and their tasks return to user space, which a task does only after releasing: the ${release} `
+            + `probe was ${what}, so when holds taken ${taken} ${where === 'first' ? 'before it' : 'from there on'} end cannot be told; the lock rules `
+            + `say unknown where one could matter for the ${n} task${n === 1 ? '' : 's'} holding some, and no_locks_at_exit does not judge them`,
+          { at: { source: ctx.file, line: edge.line, column: 1 } }, help));
+        };
         const end = ahead?.releasesEnded[mode];
-        if (end === undefined) continue;
-        coverage.setReleasesEnded(mode, end.line, end.tasks.keys());
-        // Never silent: where the release records end, and whose holds the rules cannot follow.
-        const [taken, release] = mode === 'R' ? ['shared', 'up_read'] : ['exclusive', 'up_write'];
-        const n = end.tasks.size;
-        diag(warning('KV334', `the capture's last ${release} record is at line ${end.line}, though after it ${end.exits} rwsems are taken ${taken} `
-          + `and their tasks return to user space, which a task does only after releasing: the ${release} probe was turned off there or `
-          + `its records lost, so when holds taken ${taken} end cannot be told from there on; the lock rules say unknown where one could `
-          + `matter for the ${n} task${n === 1 ? '' : 's'} holding some, and no_locks_at_exit does not judge them`,
-        { at: { source: ctx.file, line: end.line, column: 1 } },
-        `keep ${release} on for as long as the acquisition probes are`));
-      }
-      for (const mode of ['R', 'W'] as const) {
+        if (end !== undefined) {
+          coverage.setReleasesEnded(mode, end.line, end.tasks.keys());
+          warn(end, 'last', 'turned off there or its records lost', `keep ${release} on for as long as the acquisition probes are`);
+        }
         const begin = ahead?.releasesBegan[mode];
-        if (begin === undefined) continue;
-        coverage.setReleasesBegan(mode, begin.line, begin.tasks.keys());
-        // Never silent: where the release records begin, and whose holds the rules cannot follow.
-        const [taken, release] = mode === 'R' ? ['shared', 'up_read'] : ['exclusive', 'up_write'];
-        const n = begin.tasks.size;
-        diag(warning('KV334', `the capture's first ${release} record is at line ${begin.line}, though before it ${begin.exits} rwsems are taken ${taken} `
-          + `and their tasks return to user space, which a task does only after releasing: the ${release} probe was turned on there, after the `
-          + `acquisition probes, so when holds taken ${taken} before it end cannot be told; the lock rules say unknown where one could matter `
-          + `for the ${n} task${n === 1 ? '' : 's'} that took some, and no_locks_at_exit does not judge them`,
-        { at: { source: ctx.file, line: begin.line, column: 1 } },
-        `turn ${release} on before the acquisition probes, or start tracing after both are on`));
+        if (begin !== undefined) {
+          coverage.setReleasesBegan(mode, begin.line, begin.tasks.keys());
+          warn(begin, 'first', 'turned on there, after the acquisition probes',
+            `turn ${release} on before the acquisition probes, or start tracing after both are on`);
+        }
       }
       const hiddenDowngraders = ahead?.tasksNeverDowngrading;
       if (hiddenDowngraders !== undefined && hiddenDowngraders.size > 0) {
@@ -201,30 +196,6 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
           + 'in-lookup states end cannot be told; the in-lookup rules do not follow their in-lookup dentries',
         { at: { source: ctx.file, line: firstLine, column: 1 } },
         'filter __d_lookup_unhash on the same tasks as d_alloc_parallel, or on none'));
-      }
-      const lateEnds = typeof parBit === 'number' ? ahead?.lookupEnds.beganLate(parBit) : undefined;
-      if (lateEnds !== undefined) {
-        coverage.setTasksNeverEndingLookups(lateEnds.tasks.keys());
-        // Never silent: where the in-lookup ends begin, and whose in-lookup dentries the rules do not follow.
-        const n = lateEnds.tasks.size;
-        diag(warning('KV335', `the capture's first in-lookup end (__d_lookup_unhash) is at line ${lateEnds.line}, though before it ${lateEnds.exits} `
-          + 'in-lookup dentries are made and their tasks return to user space, which a lookup does only after ending its in-lookup dentry: the '
-          + 'unhash probes were turned on there, after d_alloc_parallel\'s, so when the in-lookup states made before it end cannot be told; the '
-          + `in-lookup rules do not follow the in-lookup dentries of the ${n} task${n === 1 ? '' : 's'} that made some`,
-        { at: { source: ctx.file, line: lateEnds.line, column: 1 } },
-        'turn the unhash probes on before d_alloc_parallel\'s, or start tracing after both are on'));
-      }
-      const earlyEnds = typeof parBit === 'number' ? ahead?.lookupEnds.endedEarly(parBit) : undefined;
-      if (earlyEnds !== undefined) {
-        coverage.setTasksNeverEndingLookups(earlyEnds.tasks.keys());
-        // Never silent: where the in-lookup ends end, and whose in-lookup dentries the rules do not follow.
-        const n = earlyEnds.tasks.size;
-        diag(warning('KV335', `the capture's last in-lookup end (__d_lookup_unhash) is at line ${earlyEnds.line}, though after it ${earlyEnds.exits} `
-          + 'in-lookup dentries are made and their tasks return from the lookup, which a lookup does only after ending its in-lookup dentry: the '
-          + 'unhash probes were turned off there or their records lost, so when the in-lookup states made after it end cannot be told; the '
-          + `in-lookup rules do not follow the in-lookup dentries of the ${n} task${n === 1 ? '' : 's'} that made some`,
-        { at: { source: ctx.file, line: earlyEnds.line, column: 1 } },
-        'keep the unhash probes on for as long as d_alloc_parallel\'s'));
       }
       const unended = typeof parBit === 'number' ? ahead?.lookupEnds.unendedAtReturn(parBit) : undefined;
       if (unended !== undefined) {

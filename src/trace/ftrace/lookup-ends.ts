@@ -14,24 +14,6 @@ export class LookupEnds {
   private readonly beforeExit = new Map<number, Map<string, number>>();
   private readonly enders = new Set<number>();
   /**
-   * Before the first in-lookup end of the capture (line `firstEnd`): per task, the `dflags` of its
-   * d_alloc_parallel returns since its last return to user space, and of all of them (with the
-   * first line of each); the `dflags` of those whose task then returned to user space.
-   */
-  private firstEnd = 0;
-  private readonly earlySince = new Map<number, Set<string>>();
-  private readonly earlyMakers = new Map<number, Map<string, number>>();
-  private readonly earlyExited: string[] = [];
-  /**
-   * After the latest in-lookup end (line `lastEnd`): per task, its d_alloc_parallel returns since
-   * its last return (dflags, line) and the last line of each `dflags` value it made; the `dflags`
-   * of those made after the latest end whose task then returned.
-   */
-  private lastEnd = 0;
-  private readonly lateSince = new Map<number, [string, number][]>();
-  private readonly lastMade = new Map<number, Map<string, number>>();
-  private lateExited: string[] = [];
-  /**
    * Per dentry (its address as printed): the task that made it in a d_alloc_parallel return, with
    * its `dflags` and line, until an end of it; per task, the dentries so made and not ended; the
    * (pid, dflags, line) of each not ended when its task returned from the lookup.
@@ -54,22 +36,6 @@ export class LookupEnds {
       if (open === undefined) this.openOf.set(pid, open = new Map());
       open.set(dentry, [dflags, line]);
     }
-    if (pid >= 0 && dflags !== undefined && this.firstEnd === 0) {
-      let since = this.earlySince.get(pid);
-      if (since === undefined) this.earlySince.set(pid, since = new Set());
-      since.add(dflags);
-      let made = this.earlyMakers.get(pid);
-      if (made === undefined) this.earlyMakers.set(pid, made = new Map());
-      if (!made.has(dflags)) made.set(dflags, line);
-    }
-    if (pid >= 0 && dflags !== undefined) {
-      let since = this.lateSince.get(pid);
-      if (since === undefined) this.lateSince.set(pid, since = []);
-      since.push([dflags, line]);
-      let made = this.lastMade.get(pid);
-      if (made === undefined) this.lastMade.set(pid, made = new Map());
-      made.set(dflags, line);
-    }
     if (pid < 0 || dflags === undefined || this.enders.has(pid)) return;
     let m = this.sinceExit.get(pid);
     if (m === undefined) this.sinceExit.set(pid, m = new Map());
@@ -83,9 +49,6 @@ export class LookupEnds {
       const by = this.madeBy.get(dentry);
       if (by !== undefined) { this.madeBy.delete(dentry); this.openOf.get(by)?.delete(dentry); }
     }
-    if (this.firstEnd === 0) this.firstEnd = line;
-    this.lastEnd = line;
-    this.lateExited = [];
     if (pid < 0 || this.enders.has(pid)) return;
     this.enders.add(pid);
     this.sinceExit.delete(pid);
@@ -130,14 +93,6 @@ export class LookupEnds {
         open.delete(dentry);
       }
     }
-    if (fromSlowLookup) return;
-    const early = this.earlySince.get(pid);
-    if (early !== undefined && this.firstEnd === 0) { this.earlyExited.push(...early); this.earlySince.delete(pid); }
-    const late = this.lateSince.get(pid);
-    if (late !== undefined) {
-      for (const [f, line] of late) if (line > this.lastEnd) this.lateExited.push(f);
-      this.lateSince.delete(pid);
-    }
   }
 
   /**
@@ -150,57 +105,11 @@ export class LookupEnds {
     const tasks = new Map<number, number>();
     let count = 0;
     for (const [pid, f, line] of this.unended) {
-      const v = Number.parseInt(f.startsWith('0x') ? f.slice(2) : f, 16);
-      if (!Number.isFinite(v) || (v & parLookupBit) === 0) continue;
+      if (!inLookup(f, parLookupBit)) continue;
       count++;
       if (!tasks.has(pid)) tasks.set(pid, line);
     }
     return count < 2 || !this.dentryEnds ? undefined : { count, tasks };
-  }
-
-  /**
-   * The mirror of beganLate: two or more in-lookup dentries made after the last in-lookup end
-   * whose tasks then returned from __lookup_slow or to user space: the unhash probes were turned
-   * off there (or their records lost). Then the tasks that made one after it (pid → the line of
-   * the latest): the in-lookup rules do not follow their in-lookup dentries.
-   */
-  endedEarly(parLookupBit: number): { line: number; exits: number; tasks: Map<number, number> } | undefined {
-    const inLookup = (f: string): boolean => {
-      const v = Number.parseInt(f.startsWith('0x') ? f.slice(2) : f, 16);
-      return Number.isFinite(v) && (v & parLookupBit) !== 0;
-    };
-    const exits = this.lateExited.filter(inLookup).length;
-    if (this.lastEnd === 0 || exits < 2) return undefined;
-    const tasks = new Map<number, number>();
-    for (const [pid, made] of this.lastMade) {
-      let latest = 0;
-      for (const [f, line] of made) if (inLookup(f) && line > this.lastEnd && line > latest) latest = line;
-      if (latest > 0) tasks.set(pid, latest);
-    }
-    return { line: this.lastEnd, exits, tasks };
-  }
-
-  /**
-   * Where the capture's in-lookup ends begin, when its records show the unhash probes turned on
-   * there, after d_alloc_parallel's: two or more in-lookup dentries (`dflags` with `parLookupBit`)
-   * made before the first end whose tasks then returned from __lookup_slow or to user space,
-   * which a lookup does only after ending its in-lookup dentry. Then the tasks that made one before it (pid → the line of
-   * the first): the in-lookup rules do not follow their in-lookup dentries.
-   */
-  beganLate(parLookupBit: number): { line: number; exits: number; tasks: Map<number, number> } | undefined {
-    const inLookup = (f: string): boolean => {
-      const v = Number.parseInt(f.startsWith('0x') ? f.slice(2) : f, 16);
-      return Number.isFinite(v) && (v & parLookupBit) !== 0;
-    };
-    const exits = this.earlyExited.filter(inLookup).length;
-    if (this.firstEnd === 0 || exits < 2) return undefined;
-    const tasks = new Map<number, number>();
-    for (const [pid, made] of this.earlyMakers) {
-      let first = 0;
-      for (const [f, line] of made) if (inLookup(f) && (first === 0 || line < first)) first = line;
-      if (first > 0) tasks.set(pid, first);
-    }
-    return { line: this.firstEnd, exits, tasks };
   }
 
   /**
@@ -213,11 +122,16 @@ export class LookupEnds {
     for (const [pid, flags] of this.beforeExit) {
       let first: number | undefined;
       for (const [f, line] of flags) {
-        const v = Number.parseInt(f.startsWith('0x') ? f.slice(2) : f, 16);
-        if (Number.isFinite(v) && (v & parLookupBit) !== 0 && (first === undefined || line < first)) first = line;
+        if (inLookup(f, parLookupBit) && (first === undefined || line < first)) first = line;
       }
       if (first !== undefined) out.set(pid, first);
     }
     return out;
   }
+}
+
+/** Whether a `dflags` value as printed has the DCACHE_PAR_LOOKUP bit: the dentry is in lookup. */
+function inLookup(dflags: string, parLookupBit: number): boolean {
+  const v = Number.parseInt(dflags.startsWith('0x') ? dflags.slice(2) : dflags, 16);
+  return Number.isFinite(v) && (v & parLookupBit) !== 0;
 }

@@ -388,25 +388,24 @@ class ReleasesEnd {
   began(released: ReadonlySet<string>): { line: number; exits: number; tasks: Map<number, number> } | undefined {
     const exits = this.exitsBefore.filter((sem) => released.has(sem)).length;
     if (this.firstRelease === 0 || exits < 2) return undefined;
-    const tasks = new Map<number, number>();
-    for (const [pid, mine] of this.takenBefore) {
-      let first = 0;
-      for (const [sem, line] of mine) if (released.has(sem) && (first === 0 || line < first)) first = line;
-      if (first > 0) tasks.set(pid, first);
-    }
-    return { line: this.firstRelease, exits, tasks };
+    return { line: this.firstRelease, exits, tasks: firstLines(this.takenBefore, released, (line) => line) };
   }
 
   /** `released`: the rwsems the capture releases in this mode. */
   ended(released: ReadonlySet<string>): { line: number; exits: number; tasks: Map<number, number> } | undefined {
     const exits = this.exitsAfter.filter((sem) => released.has(sem)).length;
     if (this.lastRelease === 0 || exits < 2) return undefined;
-    const tasks = new Map<number, number>();
-    for (const [pid, mine] of this.holding) {
-      let first = 0;
-      for (const [sem, h] of mine) if (released.has(sem) && (first === 0 || h.line < first)) first = h.line;
-      if (first > 0) tasks.set(pid, first);
-    }
-    return { line: this.lastRelease, exits, tasks };
+    return { line: this.lastRelease, exits, tasks: firstLines(this.holding, released, (h) => h.line) };
   }
+}
+
+/** pid → the first line among its rwsems in `released` (`lineOf` reads it off each), for each task with one. */
+function firstLines<T>(byTask: ReadonlyMap<number, ReadonlyMap<string, T>>, released: ReadonlySet<string>, lineOf: (v: T) => number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [pid, mine] of byTask) {
+    let first = 0;
+    for (const [sem, v] of mine) if (released.has(sem) && (first === 0 || lineOf(v) < first)) first = lineOf(v);
+    if (first > 0) out.set(pid, first);
+  }
+  return out;
 }

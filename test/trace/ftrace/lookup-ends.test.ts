@@ -38,27 +38,35 @@ describe('LookupEnds', () => {
     expect(e.silentTasks(0x1000000)).toEqual(new Map([[1, 12]]));
   });
 
-  it('finds the unhash probes turned on late: two in-lookup dentries whose tasks returned to user space before the first end', () => {
+  it('finds in-lookup dentries whose lookup returned with no end of them logged; a nested lookup ends only its own', () => {
     const e = new LookupEnds();
-    e.allocation(1, 10, '0x10000000');
-    e.returnToUser(1);
-    e.allocation(2, 11, '0x8'); // found hashed: nothing to end
-    e.returnToUser(2);
-    expect(e.beganLate(BIT)).toBeUndefined(); // (no end at all yet: the unhash probes' concern, not their start)
-    e.allocation(3, 12, '0x10000000');
-    e.returnToUser(3);
-    e.allocation(4, 13, '0x10000000'); // still in its system call at the first end
-    e.end(4, 14);
-    e.allocation(5, 15, '0x10000000'); // after the first end: followed
-    e.returnToUser(5);
-    expect(e.beganLate(BIT)).toEqual({ line: 14, exits: 2, tasks: new Map([[1, 10], [3, 12], [4, 13]]) });
+    e.lookupCalled(1, 10); // an overlay's __lookup_slow
+    e.allocation(1, 11, '0x10000000', 'd1');
+    e.lookupCalled(1, 12); // a layer's, inside it
+    e.allocation(1, 13, '0x10000000', 'd2');
+    e.end(1, 14, 'd2');
+    e.lookupReturned(1, true); // the layer's returns: d1 is the outer lookup's, not yet due
+    expect(e.unendedAtReturn(BIT)).toBeUndefined();
+    e.lookupReturned(1, true); // the overlay's returns with d1 not ended
+    e.allocation(2, 15, '0x10000000', 'd3');
+    e.allocation(2, 16, '0x8', 'd4'); // found hashed: nothing to end
+    e.returnToUser(2); // d3 not ended either
+    expect(e.unendedAtReturn(BIT)).toEqual({ count: 2, tasks: new Map([[1, 11], [2, 15]]) });
   });
 
-  it('finds no late start where one in-lookup dentry alone came before the first end', () => {
-    const e = new LookupEnds();
-    e.allocation(1, 10, '0x10000000');
-    e.returnToUser(1);
-    e.end(2, 11);
-    expect(e.beganLate(BIT)).toBeUndefined();
+  it('finds none where one lookup alone returned unended, or where no end names its dentry (the ends are not probed, not off for a while)', () => {
+    const one = new LookupEnds();
+    one.allocation(1, 10, '0x10000000', 'd1');
+    one.end(1, 11, 'd1');
+    one.allocation(1, 12, '0x10000000', 'd2');
+    one.returnToUser(1);
+    expect(one.unendedAtReturn(BIT)).toBeUndefined();
+    const unnamed = new LookupEnds();
+    for (const [pid, d] of [[1, 'd1'], [2, 'd2']] as const) {
+      unnamed.allocation(pid, 10, '0x10000000', d);
+      unnamed.end(pid, 11); // an __d_lookup_unhash_wake: no dentry taken from it
+      unnamed.returnToUser(pid);
+    }
+    expect(unnamed.unendedAtReturn(BIT)).toBeUndefined();
   });
 });
