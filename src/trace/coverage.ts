@@ -48,20 +48,18 @@ export class ProbeCoverage implements ObservedFunctions {
     for (const p of pids) this.silentReleasers[mode].add(p);
   }
 
-  /** Per mode: the line after which the capture holds no release record of it, and the tasks whose holds in it its records leave open. */
-  private readonly releasesEnd: { R?: { line: number; tasks: Set<number> }; W?: { line: number; tasks: Set<number> } } = {};
+  /** Where a mode's release records begin late or end early (KV334), in words; per mode, the tasks whose holds they leave open. */
+  private readonly releaseEdges: string[] = [];
+  private readonly edgeHolders = { R: new Set<number>(), W: new Set<number>() };
 
-  /** The read ahead found the capture's releases in `mode` ended at `line` (KV334): when these tasks' holds end cannot be told. */
-  setReleasesEnded(mode: 'R' | 'W', line: number, pids: Iterable<number>): void {
-    this.releasesEnd[mode] = { line, tasks: new Set(pids) };
-  }
-
-  /** Per mode: the line at which the capture's release records of it begin, and the tasks that took locks that way before. */
-  private readonly releasesBegin: { R?: { line: number; tasks: Set<number> }; W?: { line: number; tasks: Set<number> } } = {};
-
-  /** The read ahead found the capture's releases in `mode` begin at `line` (KV334): when these tasks' holds end cannot be told. */
-  setReleasesBegan(mode: 'R' | 'W', line: number, pids: Iterable<number>): void {
-    this.releasesBegin[mode] = { line, tasks: new Set(pids) };
+  /**
+   * The read ahead found the capture's release records of `mode` beginning (`first`) or ending
+   * (`last`) at `line` while holds of that mode were taken (KV334): when these tasks' holds end cannot be told.
+   */
+  setReleasesEdge(mode: 'R' | 'W', edge: 'first' | 'last', line: number, pids: Iterable<number>): void {
+    this.releaseEdges.push(`no ${mode === 'R' ? 'up_read' : 'up_write'} record ${edge === 'first' ? 'before' : 'after'} line ${line}, `
+      + `where holds ${edge === 'first' ? 'were' : 'go on being'} taken (KV334)`);
+    for (const p of pids) this.edgeHolders[mode].add(p);
   }
 
   /**
@@ -70,8 +68,7 @@ export class ProbeCoverage implements ObservedFunctions {
    */
   neverReleasesIn(pid: number, mode: string): boolean {
     if (mode !== 'R' && mode !== 'W') return false;
-    return this.silentReleasers?.[mode].has(pid) === true || this.releasesEnd[mode]?.tasks.has(pid) === true
-      || this.releasesBegin[mode]?.tasks.has(pid) === true;
+    return this.silentReleasers?.[mode].has(pid) === true || this.edgeHolders[mode].has(pid);
   }
 
   /**
@@ -90,12 +87,7 @@ export class ProbeCoverage implements ObservedFunctions {
       if (silent.R.size > 0) said.push(`${n(silent.R.size, 'task', 'tasks')} taking rwsems shared and releasing none by up_read (KV329)`);
       if (silent.W.size > 0) said.push(`${n(silent.W.size, 'task', 'tasks')} taking rwsems exclusive and releasing none by up_write (KV329)`);
     }
-    for (const mode of ['R', 'W'] as const) {
-      const end = this.releasesEnd[mode];
-      if (end !== undefined) said.push(`no ${mode === 'R' ? 'up_read' : 'up_write'} record after line ${end.line}, where holds go on being taken (KV334)`);
-      const begin = this.releasesBegin[mode];
-      if (begin !== undefined) said.push(`no ${mode === 'R' ? 'up_read' : 'up_write'} record before line ${begin.line}, where holds were taken (KV334)`);
-    }
+    said.push(...this.releaseEdges);
     if (this.hiddenDowngraders !== undefined && this.hiddenDowngraders.size > 0) {
       said.push(`${n(this.hiddenDowngraders.size, 'task', 'tasks')} releasing exclusive holds by up_read with no downgrade_write of their own (KV331)`);
     }

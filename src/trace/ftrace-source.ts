@@ -160,12 +160,12 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
         };
         const end = ahead?.releasesEnded[mode];
         if (end !== undefined) {
-          coverage.setReleasesEnded(mode, end.line, end.tasks.keys());
+          coverage.setReleasesEdge(mode, 'last', end.line, end.tasks.keys());
           warn(end, 'last', 'turned off there or its records lost', `keep ${release} on for as long as the acquisition probes are`);
         }
         const begin = ahead?.releasesBegan[mode];
         if (begin !== undefined) {
-          coverage.setReleasesBegan(mode, begin.line, begin.tasks.keys());
+          coverage.setReleasesEdge(mode, 'first', begin.line, begin.tasks.keys());
           warn(begin, 'first', 'turned on there, after the acquisition probes',
             `turn ${release} on before the acquisition probes, or start tracing after both are on`);
         }

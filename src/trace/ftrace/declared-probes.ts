@@ -7,6 +7,12 @@ import type { Diagnostic } from '../../diag/diagnostic.js';
 import type { ProbeDefinition } from '../coverage.js';
 import type { ReadAhead } from './read-ahead.js';
 
+/** The acquisition variants that may take a directory's rwsem, per mode (trylocks aside: see calledUnlogged). */
+const TAKERS = {
+  R: ['down_read', 'down_read_killable', 'down_read_interruptible'],
+  W: ['down_write', 'down_write_killable', 'down_write_nested', '_down_write_nest_lock'],
+};
+
 /**
  * A declared function the kernel certainly called, given what the capture logged, that logged
  * nothing: [that function, why it was called]; or undefined. `__lookup_slow` takes its directory
@@ -17,15 +23,9 @@ import type { ReadAhead } from './read-ahead.js';
  * user space follows an acquisition in that mode (down_read_killable by every readdir,
  * down_write_nested by lock_rename on a lockdep build); and a function a
  * return record of the capture returns into
- * (`dap_ret: (d_add_ci+0x5d/0x120 <- d_alloc_parallel)`) ran. (A rarer variant that logged nothing,
- * down_read_trylock or down_write_nested, may well never have been called: its silence says nothing.)
+ * (`dap_ret: (d_add_ci+0x5d/0x120 <- d_alloc_parallel)`) ran. (A trylock that logged nothing may
+ * well never have been called: its silence says nothing.)
  */
-/** The acquisition variants that may take a directory's rwsem, per mode (trylocks aside: see calledUnlogged). */
-const TAKERS = {
-  R: ['down_read', 'down_read_killable', 'down_read_interruptible'],
-  W: ['down_write', 'down_write_killable', 'down_write_nested', '_down_write_nest_lock'],
-};
-
 function calledUnlogged(declared: ReadonlySet<string>, logged: ReadonlySet<string>, entryLogged: ReadonlySet<string>, ahead: ReadAhead):
   [fns: string, why: string, which?: 'some'] | undefined {
   const releasedUntakenW = ahead.releasedUntakenIn.W;
@@ -104,7 +104,7 @@ function turnedOnLate(probes: ProbeDefinition[], ahead: ReadAhead, file: string,
     const { count, firstLine } = ahead.releasesOfUntaken[mode];
     if (count === 0) continue;
     for (const p of probes) {
-      const first = ahead.probeFirstRecords.get(p.event);
+      const first = ahead.probeEvents.get(p.event);
       if (p.kind !== 'kprobe' || !TAKERS[mode].includes(p.fn) || first === undefined || first <= firstLine || late.has(p.fn)) continue;
       late.add(p.fn);
       const release = mode === 'R' ? 'up_read' : 'up_write';

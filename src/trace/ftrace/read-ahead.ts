@@ -58,10 +58,8 @@ export interface ReadAhead {
   cpusLeftOut: CpusLeftOut | undefined;
   /** Set when the capture has no header and records of CPU 0 only (cpus.ts onlyCpu0). */
   onlyCpu0: OnlyCpu0 | undefined;
-  /** The event names of the probe records the capture holds (a probe defined but not enabled logs none). */
-  probeEvents: ReadonlySet<string>;
-  /** Each of those event names → the line of its first record. */
-  probeFirstRecords: ReadonlyMap<string, number>;
+  /** The event names of the probe records the capture holds (a probe defined but not enabled logs none) → the line of the first. */
+  probeEvents: ReadonlyMap<string, number>;
   /** The functions its return records' sites name (`(d_add_ci+0x5d/0x120 <- d_alloc_parallel)`): each certainly ran. */
   returnSites: ReadonlySet<string>;
   /** Per mode, how many rwsems the capture releases in it and never shows taken in it (unreleased.ts releasedUntakenIn). */
@@ -76,7 +74,6 @@ export interface ReadAhead {
 
 /** The event names of a capture's probe records, and the functions its return records return to. */
 class ProbeEventsShown {
-  readonly names = new Set<string>();
   /** event name → the line of its first record */
   readonly firstAt = new Map<string, number>();
   readonly callers = new Set<string>();
@@ -88,7 +85,7 @@ class ProbeEventsShown {
     if (sc.cls !== L_RECORD || (sc.kind !== 'kprobe' && sc.kind !== 'kretprobe')) return;
     if (sc.name !== this.last) {
       this.last = sc.name;
-      if (!this.names.has(sc.name)) { this.names.add(sc.name); this.firstAt.set(sc.name, line); }
+      if (!this.firstAt.has(sc.name)) this.firstAt.set(sc.name, line);
     }
     if (sc.kind === 'kretprobe' && sc.decoded === undefined && sc.siteS >= 0) this.noteCaller(sc.text, sc.siteS, sc.siteE);
   }
@@ -358,7 +355,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
     lookupEnds: dap.ends,
     slowLookups: votes.slowLookups, directoryRecords: votes.directoryRecords, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
     lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result(),
-    cpusLeftOut: cpus.leftOut(st), onlyCpu0: cpus.onlyCpu0(st), probeEvents: shownProbes.names, probeFirstRecords: shownProbes.firstAt,
+    cpusLeftOut: cpus.leftOut(st), onlyCpu0: cpus.onlyCpu0(st), probeEvents: shownProbes.firstAt,
     returnSites: shownProbes.callers,
     releasedUntakenIn: { R: rwsems.releasedUntakenIn('R'), W: rwsems.releasedUntakenIn('W') },
     releasesOfUntaken: { R: rwsems.releasesOfUntaken('R'), W: rwsems.releasesOfUntaken('W') },

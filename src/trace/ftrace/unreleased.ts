@@ -66,14 +66,14 @@ export class RwsemReleases {
   /**
    * Per task the capture shows returning to user space: the rwsems it has taken, in either mode,
    * since its first return (what it held then, if anything, is not its to release later) and since
-   * the last loss marker (a `[LOST N EVENTS]` may have held its acquisition); the
-   * up_reads by such a task of an rwsem it has not taken since, and the line of the first.
+   * the last loss marker (a `[LOST N EVENTS]` may have held its acquisition); per mode, the
+   * releases by such a task of an rwsem it has not taken so since, counted, and the line of the first.
    */
   private readonly takenSinceFirstExit = new Map<number, { any: Set<string>; W: Set<string> }>();
   private readonly releasesUntaken = { R: new Map<number, { count: number; firstLine: number }>(), W: new Map<number, { count: number; firstLine: number }>() };
   /** The tasks the capture shows taking some rwsem. */
   private readonly acquirers = new Set<number>();
-  /** Per mode: the releases' records' end as the capture goes (releasesEnded). */
+  /** Per mode: where the release records begin and end as the capture goes (releasesBegan, releasesEnded). */
   private readonly ends = { R: new ReleasesEnd(), W: new ReleasesEnd() };
 
   private noteReturnToUser(pid: number): void {
