@@ -303,6 +303,13 @@ export const BUILTINS = defineBuiltins({
       + 'in-lookup states end cannot be told; false for complete traces and for input that cannot be read ahead',
     impl: (pid, ctx) => { const cov = ctx.rt.coverage; return cov !== undefined && typeof pid === 'number' && cov.neverEndsLookups(pid); },
   }),
+  acquisitions_unlogged: valueBuiltin({
+    params: [TASK], result: BOOL,
+    doc: 'whether a capture, read whole, shows the task releasing rwsems its records show it not holding where acquisitions went unlogged '
+      + '(right after an acquisition return with no entry, or outside the acquisition entry records: an entry probe off for part of the '
+      + 'capture): what it holds cannot be told; false for complete traces and for input that cannot be read ahead',
+    impl: (pid, ctx) => { const cov = ctx.rt.coverage; return cov !== undefined && typeof pid === 'number' && cov.acquisitionsUnlogged(pid); },
+  }),
   never_downgrades: valueBuiltin({
     params: [TASK], result: BOOL,
     doc: 'whether a capture, read whole, shows the task releasing by up_read locks it took exclusive, with no downgrade_write of its own '

@@ -25,6 +25,7 @@ import { isGap, TIED_ACROSS_CPUS, type Scalar, type TraceEvent, type TraceGap, t
 import { detach } from '../trace/ftrace/bytes.js';
 import { AllocBeforeLookup } from './alloc-before-lookup.js';
 import { LookupOneHolds, PrimingReaddirHolds } from './lookup-one.js';
+import { ProbeWindows, type ShownSpan } from './probe-windows.js';
 import { keyOfObs, Projector, type Obs } from './project.js';
 import { DEFAULT_LIMITS, DirSearch, describeCandidate, type Advance, type Observability, type SearchLimits } from './search.js';
 
@@ -145,6 +146,11 @@ interface Capture {
    * another's, so elsewhere a ->lookup's return is a step the model takes unseen.
    */
   lookupReturnDirs: Set<string>;
+  /**
+   * `ev fn` → the span of event indexes in which that kind counts as shown, for kinds whose probe
+   * was on for part of the capture only (probe-windows.ts); every other kind shown counts throughout.
+   */
+  shownSpans: Map<string, ShownSpan>;
   /** Directories whose ->lookup is a case-insensitive XFS's (the `fs` of their `lookup` calls). */
   ciDirs: Set<string>;
   /** Directories whose ->lookup is ext4's (casefolded or not). */
@@ -280,6 +286,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   const newDentryDirs = new Set<string>();
   /** Directories in which the capture shows a ->lookup return (its filesystem's return probe is on). */
   const lookupReturnDirs = new Set<string>();
+  const windows = new ProbeWindows();
   /** Directories in which d_add_ci is called, and the first such call's place. */
   const dciDirs = new Map<string, string>();
   const lookupOne = new LookupOneHolds();
@@ -297,6 +304,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
           continue;
         }
         gaps++;
+        windows.forget(item.pids);
         if (item.pids === undefined) {
           everyUnknown = true; synced.clear(); unknown.clear(); proj.forget(undefined); touched.clear(); lookupOne.forget(undefined); priming.forget(undefined);
           allocBeforeLookup.forget(undefined);
@@ -349,6 +357,9 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         lookupOne.lookupSlow(e.pid, String(e.args.dir));
         priming.lookupSlow(e.pid, String(e.args.dir));
       }
+      if ((ev === 'call' || ev === 'ret') && e.fn !== undefined) {
+        if (ev === 'call') windows.call(e.pid, e.fn, i); else windows.ret(e.pid, e.fn, i);
+      } else if (ev === 'syscall_exit' || ev === 'task_exit') windows.sync(e.pid);
       if (ev === 'call' || ev === 'ret') {
         const fn = e.fn;
         if (fn === 'lookup_slow') { if (ev === 'call') allocBeforeLookup.lookupSlowCall(e.pid); else allocBeforeLookup.lookupSlowReturn(e.pid); }
@@ -497,7 +508,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
     steps[kept++] = st;
   }
   steps.length = kept;
-  return { steps, complete: !startUnknown, shown, lookupReturnDirs, ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome,
+  return { steps, complete: !startUnknown, shown, lookupReturnDirs, shownSpans: windows.spans(), ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome,
     missingAcquisitions, unseenReleases,
     lookupsWithoutAlloc: shown.get('call')?.has('d_alloc_parallel') === true ? allocBeforeLookup.described() : undefined,
     unreleasedLocks: unreleased.size, unshownLookupDirs: unshownLookup.size, unshownDci, lookupOneHoldEvents, primingReaddirEvents, dAddCiCalls,
@@ -671,9 +682,10 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
   const shown = cap.shown;
   const observability: Observability = {
     // A complete trace shows every lock event there was: one it does not hold did not happen.
-    shows: (ev, fn, dir) => (cap.complete && (ev === 'acq_req' || ev === 'acq' || ev === 'rel'))
+    shows: (ev, fn, dir, at) => (cap.complete && (ev === 'acq_req' || ev === 'acq' || ev === 'rel'))
       || (shown.get(ev)?.has(fn ?? '') === true
-        && (cap.complete || dir === undefined || ev !== 'ret' || fn !== 'lookup' || cap.lookupReturnDirs.has(dir))),
+        && (cap.complete || dir === undefined || ev !== 'ret' || fn !== 'lookup' || cap.lookupReturnDirs.has(dir))
+        && (at === undefined || inSpan(cap.shownSpans.get(`${ev} ${fn ?? ''}`), at))),
     ciExact: (o) => (o.ev === 'call' && o.fn === 'd_add_ci' ? o.name : o.exact),
     caseInsensitive: (dir) => cap.ciDirs.has(dir),
     mayCasefold: (dir) => cap.ext4Dirs.has(dir),
@@ -868,4 +880,9 @@ function isErrorPointer(v: unknown): boolean {
   if (typeof v !== 'string') return false;
   if (v.startsWith('ERR:')) return true;
   return /^0xfffffffffffff[0-9a-f]{3}$/i.test(v);
+}
+
+/** Whether event index `at` lies in `span` (no span: the kind counts as shown throughout). */
+function inSpan(span: ShownSpan | undefined, at: number): boolean {
+  return span === undefined || (at >= span.from && at <= span.to);
 }

@@ -122,8 +122,12 @@ export const DEFAULT_LIMITS: SearchLimits = { maxStates: 10_000, maxSilent: 64 }
 
 /** What the capture can show of the model's events, and what it tells of the directory's names. */
 export interface Observability {
-  /** Whether the capture shows model events of this kind (`ev`, of function `fn`), in directory `dir` where that matters. */
-  shows(ev: string, fn: string | undefined, dir?: string): boolean;
+  /**
+   * Whether the capture shows model events of this kind (`ev`, of function `fn`), in directory
+   * `dir` where that matters, at trace event index `at` where that matters (a probe on for part of
+   * the capture shows its kind only there).
+   */
+  shows(ev: string, fn: string | undefined, dir?: string, at?: number): boolean;
   /** The exact name a `d_add_ci` is called with inside the `->lookup` this observation opens or continues. */
   ciExact(o: Obs): string | undefined;
   /** Whether the directory's ->lookup is a case-insensitive XFS's. */
@@ -765,7 +769,7 @@ export class DirSearch {
     if (variants === undefined && this.inPlace(owned) && o?.ev !== 'acq_req') {
       const raw: TraceEvent[] = [];
       this.stepTask(c, i, ONE_OUTCOME, raw);
-      return [{ cand: c, events: this.shownOfStep(c, i, raw) }];
+      return [{ cand: c, events: this.shownOfStep(c, i, raw, o?.index) }];
     }
     const out: { cand: Candidate; events: TraceEvent[] }[] = [];
     const ch = this.chooser;
@@ -783,7 +787,7 @@ export class DirSearch {
         for (let q = prefix.length; q < ch.log.length; q++) {
           for (let p = 1; p < ch.log[q]!; p++) todo.push([...ch.picks.slice(0, q), p]);
         }
-        out.push({ cand: d, events: this.shownOfStep(d, i, raw) });
+        out.push({ cand: d, events: this.shownOfStep(d, i, raw, o?.index) });
         const next = todo.pop();
         if (next === undefined) break;
         prefix = next;
@@ -818,12 +822,12 @@ export class DirSearch {
    * acquisition request the candidate already took for it dropped), with the task's state made
    * what the capture can tell.
    */
-  private shownOfStep(d: Candidate, i: number, raw: TraceEvent[]): TraceEvent[] {
+  private shownOfStep(d: Candidate, i: number, raw: TraceEvent[], at: number | undefined): TraceEvent[] {
     // Where the capture shows a waited-for hit as a hit, the two are one state: the model treats them alike after the return.
     const v = d.s.tasks[i]?.v;
     if (v !== undefined && v.dapOutcome === 'W' && !this.obs.showsWaitedOutcome) v.dapOutcome = 'H';
     const shown: TraceEvent[] = [];
-    for (const e of raw) if (inScope(e) && this.obs.shows(e.ev, e.fn, this.dir)) shown.push(this.asShown(e));
+    for (const e of raw) if (inScope(e) && this.obs.shows(e.ev, e.fn, this.dir, at)) shown.push(this.asShown(e));
     if (d.req[i] && shown[0]?.ev === 'acq_req') { shown.shift(); d.req = withAt(d.req, i, 0); }
     return shown;
   }

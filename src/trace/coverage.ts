@@ -94,6 +94,9 @@ export class ProbeCoverage implements ObservedFunctions {
     if (this.silentEnders !== undefined && this.silentEnders.size > 0) {
       said.push(`${n(this.silentEnders.size, 'task', 'tasks')} making in-lookup dentries and ending none (KV330)`);
     }
+    if (this.unloggedTakers !== undefined && this.unloggedTakers.size > 0) {
+      said.push(`${n(this.unloggedTakers.size, 'task', 'tasks')} releasing rwsems they do not hold where acquisitions went unlogged (KV336)`);
+    }
     return said.length === 0 ? undefined : said.join('; ');
   }
 
@@ -109,6 +112,19 @@ export class ProbeCoverage implements ObservedFunctions {
   /** Whether the capture shows this task releasing by up_read locks it took exclusive, and no downgrade_write of its own, where others downgrade. */
   neverDowngrades(pid: number): boolean {
     return this.hiddenDowngraders !== undefined && this.hiddenDowngraders.has(pid);
+  }
+
+  /** Tasks whose acquisitions the whole capture shows going unlogged while their releases are logged (KV336). */
+  private unloggedTakers: Set<number> | undefined;
+
+  /** The tasks a read-ahead of the whole capture found releasing rwsems they do not hold where their acquisitions went unlogged. */
+  setTasksWithUnloggedAcquisitions(pids: Iterable<number>): void {
+    this.unloggedTakers ??= new Set();
+    for (const p of pids) this.unloggedTakers.add(p);
+  }
+
+  acquisitionsUnlogged(pid: number): boolean {
+    return this.unloggedTakers !== undefined && this.unloggedTakers.has(pid);
   }
 
   /** Tasks the whole capture shows making in-lookup dentries and ending no in-lookup state, where other tasks do. */

@@ -153,7 +153,8 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
         const warn = (edge: { line: number; exits: number; tasks: Map<number, number> }, where: string, what: string, help: string): void => {
           const n = edge.tasks.size;
           diag(warning('KV334', `the capture's ${where} ${release} record is at line ${edge.line}, though ${where === 'first' ? 'before' : 'after'} it `
-            + `${edge.exits} rwsems are taken ${taken} and their tasks return to user space, which a task does only after releasing: the ${release} `
+            + `${edge.exits} rwsems are taken ${taken} and their tasks return to user space or ask for them again, which a task does only `
+            + `after releasing: the ${release} `
             + `probe was ${what}, so when holds taken ${taken} ${where === 'first' ? 'before it' : 'from there on'} end cannot be told; the lock rules `
             + `say unknown where one could matter for the ${n} task${n === 1 ? '' : 's'} holding some, and no_locks_at_exit does not judge them`,
           { at: { source: ctx.file, line: edge.line, column: 1 } }, help));
@@ -209,6 +210,18 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
           + `the in-lookup dentries of the ${n} task${n === 1 ? '' : 's'} that made them`,
         { at: { source: ctx.file, line: firstLine, column: 1 } },
         'keep __d_lookup_unhash probed for as long as d_alloc_parallel'));
+      }
+      const unlogged = ahead?.acquisitionsUnlogged;
+      if (unlogged !== undefined && unlogged.tasks.size > 0) {
+        coverage.setTasksWithUnloggedAcquisitions(unlogged.tasks.keys());
+        // Never silent: whose holds the lock rules cannot follow, and what shows it.
+        const [firstPid, firstLine] = firstTaken(unlogged.tasks);
+        const n = unlogged.tasks.size;
+        diag(warning('KV336', `acquisitions went unlogged while releases were logged (${unlogged.where.join('; ')}; first: task ${firstPid}, `
+          + `at line ${firstLine}): an acquisition probe's entry was off for part of the capture, so what those tasks hold cannot be told; `
+          + `the lock rules say unknown where it could matter for the ${n} task${n === 1 ? '' : 's'}`,
+        { at: { source: ctx.file, line: firstLine, column: 1 } },
+        'keep the acquisition probes on for as long as the release probes'));
       }
       const order = crossCpuOrder(ahead?.lateness, ctx.file, diag);
       const active = probesThatLogged(probes, ahead, ctx.file, diag);

@@ -45,4 +45,10 @@ export interface ObservedFunctions {
    * filtered to other tasks); false when it was not read ahead.
    */
   neverDowngrades(pid: number): boolean;
+  /**
+   * Whether the capture, read whole, shows the task releasing rwsems its records show it not
+   * holding where its acquisitions went unlogged (an acquisition probe's entry off for part of
+   * the capture); false when it was not read ahead.
+   */
+  acquisitionsUnlogged(pid: number): boolean;
 }

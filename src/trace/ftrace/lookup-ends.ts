@@ -20,14 +20,26 @@ export class LookupEnds {
    */
   private readonly madeBy = new Map<string, number>();
   private readonly openOf = new Map<number, Map<string, [string, number]>>();
+  /** Per task and function: the dentry d_alloc_parallel last returned to that function (`pid function` → dentry). */
+  private readonly latestMade = new Map<string, string>();
+  /**
+   * Per task: the in-lookup dentry its ->lookup just returned with, due to end before the task's
+   * next lookup step (both callers of ->lookup on a d_alloc_parallel dentry, __lookup_slow and
+   * lookup_open, call d_lookup_done right after it returns).
+   */
+  private readonly due = new Map<number, string>();
   private readonly unended: [number, string, number][] = [];
   /** Whether the capture shows any end naming its dentry (a __d_lookup_unhash record): else its ends are not probed, not off for a while. */
   private dentryEnds = false;
   /** Per task: the lines of its __lookup_slow calls not yet returned (an overlay's lookup nests a layer's). */
   private readonly slowCalls = new Map<number, number[]>();
 
-  /** A d_alloc_parallel return of task `pid` at line `line`, with its `dflags` as printed. */
-  allocation(pid: number, line: number, dflags: string | undefined, dentry?: string): void {
+  /**
+   * A d_alloc_parallel return of task `pid` at line `line`, with its `dflags` as printed, to
+   * function `caller` (where its return site names one).
+   */
+  allocation(pid: number, line: number, dflags: string | undefined, dentry?: string, caller?: string): void {
+    this.settleDue(pid);
     if (pid >= 0 && dflags !== undefined && dentry !== undefined) {
       const was = this.madeBy.get(dentry);
       if (was !== undefined) this.openOf.get(was)?.delete(dentry);
@@ -35,6 +47,7 @@ export class LookupEnds {
       let open = this.openOf.get(pid);
       if (open === undefined) this.openOf.set(pid, open = new Map());
       open.set(dentry, [dflags, line]);
+      if (caller !== undefined) this.latestMade.set(`${pid} ${caller}`, dentry);
     }
     if (pid < 0 || dflags === undefined || this.enders.has(pid)) return;
     let m = this.sinceExit.get(pid);
@@ -55,8 +68,36 @@ export class LookupEnds {
     this.beforeExit.delete(pid);
   }
 
+  /**
+   * A filesystem's ->lookup returning to function `caller` in task `pid`: the dentry the task's
+   * latest d_alloc_parallel returned to the same function is the one it looked up (a ->lookup
+   * called elsewhere, on a dentry d_alloc made or from an ->atomic_open, returns to another
+   * function). Still open, it is due to end at once; ended (d_splice_alias ends it inside ->lookup),
+   * nothing is due: an outer lookup's dentry is not this one's.
+   */
+  methodReturned(pid: number, caller: string | undefined): void {
+    this.settleDue(pid);
+    if (caller === undefined) return;
+    const dentry = this.latestMade.get(`${pid} ${caller}`);
+    if (dentry !== undefined && this.openOf.get(pid)?.has(dentry)) this.due.set(pid, dentry);
+  }
+
+  /** The task's due dentry, at its next lookup step: not ended by then, its end was not logged. */
+  private settleDue(pid: number): void {
+    const dentry = this.due.get(pid);
+    if (dentry === undefined) return;
+    this.due.delete(pid);
+    const open = this.openOf.get(pid);
+    const made = open?.get(dentry);
+    if (made === undefined) return;
+    this.unended.push([pid, made[0], made[1]]);
+    this.madeBy.delete(dentry);
+    open!.delete(dentry);
+  }
+
   /** A __lookup_slow call of task `pid` at line `line`. */
   lookupCalled(pid: number, line: number): void {
+    this.settleDue(pid);
     let calls = this.slowCalls.get(pid);
     if (calls === undefined) this.slowCalls.set(pid, calls = []);
     calls.push(line);
@@ -79,6 +120,7 @@ export class LookupEnds {
    * other lookup of the task's can be open around it).
    */
   lookupReturned(pid: number, fromSlowLookup = false): void {
+    this.settleDue(pid);
     // (a __lookup_slow returns having ended what it made; an outer lookup's dentry is due when that one returns)
     const calls = this.slowCalls.get(pid);
     // (a return whose call the capture does not show ends what the task has open)

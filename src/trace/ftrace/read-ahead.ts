@@ -70,6 +70,8 @@ export interface ReadAhead {
   releasesEnded: Record<LockMode, { line: number; exits: number; tasks: Map<number, number> } | undefined>;
   /** Per mode, where its release records begin though its acquisitions came before (unreleased.ts releasesBegan), if they do. */
   releasesBegan: Record<LockMode, { line: number; exits: number; tasks: Map<number, number> } | undefined>;
+  /** The tasks whose acquisitions go unlogged while their releases are logged (unreleased.ts acquisitionsUnlogged). */
+  acquisitionsUnlogged: { tasks: Map<number, number>; where: string[] };
 }
 
 /** The event names of a capture's probe records, and the functions its return records return to. */
@@ -158,12 +160,13 @@ function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: DapNotes, sites: Site
   if (fn === undefined) return;
   if (sc.kind === 'kretprobe') {
     if (fn === '__lookup_slow') { dap.ends.lookupReturned(sc.pid, true); return; }
+    // (the return site: tracefs names it, `__lookup_slow+0x5d/0x170`; a bare address cannot tell)
+    const site = sc.decoded !== undefined ? sc.decoded.site : sc.siteS < 0 ? undefined : sc.text.slice(sc.siteS, sc.siteE);
+    if (isLookupMethod(fn)) { dap.ends.methodReturned(sc.pid, callerOf(site)); return; }
     if (fn !== 'd_alloc_parallel') return;
     dap.returns++;
     const args = argsOf(sc);
-    dap.ends.allocation(sc.pid, line, args?.dflags, args?.ret);
-    // (the return site: tracefs names it, `__lookup_slow+0x5d/0x170`; a bare address cannot tell)
-    const site = sc.decoded !== undefined ? sc.decoded.site : sc.siteS < 0 ? undefined : sc.text.slice(sc.siteS, sc.siteE);
+    dap.ends.allocation(sc.pid, line, args?.dflags, args?.ret, callerOf(site));
     const fromLookupSlow = sc.hexHead || site === undefined || site.startsWith('__lookup_slow+') || /^(?:0x)?[0-9a-f]+$/i.test(site);
     dap.bits.noteReturn(String(sc.pid), args?.ret, args?.dflags, fromLookupSlow);
     return;
@@ -214,6 +217,13 @@ const REFERENCE_NAMES: Record<string, string | undefined> = {
 /** A filesystem's `->lookup` method (`ext4_lookup`, `xfs_vn_ci_lookup`, `simple_lookup`, …), not the VFS's own lookups. */
 function isLookupMethod(fn: string): boolean {
   return fn.endsWith('_lookup') && fn !== 'd_lookup' && fn !== '__d_lookup' && !fn.startsWith('__d_lookup') && !fn.startsWith('d_alloc');
+}
+
+/** The function a return site names (`path_openat` of `path_openat+0x7c7/0x1260`); undefined for a bare address. */
+function callerOf(site: string | undefined): string | undefined {
+  if (site === undefined) return undefined;
+  const plus = site.indexOf('+');
+  return plus <= 0 ? undefined : site.slice(0, plus);
 }
 
 /** A probe record's arguments as text, or undefined. */
@@ -360,5 +370,6 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
     releasedUntakenIn: { R: rwsems.releasedUntakenIn('R'), W: rwsems.releasedUntakenIn('W') },
     releasesOfUntaken: { R: rwsems.releasesOfUntaken('R'), W: rwsems.releasesOfUntaken('W') },
     releasesEnded: { R: rwsems.releasesEnded('R'), W: rwsems.releasesEnded('W') },
-    releasesBegan: { R: rwsems.releasesBegan('R'), W: rwsems.releasesBegan('W') } };
+    releasesBegan: { R: rwsems.releasesBegan('R'), W: rwsems.releasesBegan('W') },
+    acquisitionsUnlogged: rwsems.acquisitionsUnlogged() };
 }

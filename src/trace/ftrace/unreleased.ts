@@ -73,10 +73,13 @@ export class RwsemReleases {
   private readonly releasesUntaken = { R: new Map<number, { count: number; firstLine: number }>(), W: new Map<number, { count: number; firstLine: number }>() };
   /** The tasks the capture shows taking some rwsem. */
   private readonly acquirers = new Set<number>();
+  /** Where acquisitions go unlogged while releases are logged (acquisitionsUnlogged). */
+  private readonly unlogged = new UnloggedAcquisitions();
   /** Per mode: where the release records begin and end as the capture goes (releasesBegan, releasesEnded). */
   private readonly ends = { R: new ReleasesEnd(), W: new ReleasesEnd() };
 
   private noteReturnToUser(pid: number): void {
+    this.unlogged.returnToUser(pid);
     this.ends.R.returnToUser(pid);
     this.ends.W.returnToUser(pid);
     if (!this.takenSinceFirstExit.has(pid)) this.takenSinceFirstExit.set(pid, { any: new Set(), W: new Set() });
@@ -95,13 +98,14 @@ export class RwsemReleases {
   note(sc: LineScan, line: number): void {
     if (sc.cls === L_RECORD && sc.kind === 'syscall_exit') { this.noteReturnToUser(sc.pid); return; }
     // (past a loss no task's acquisitions since its return are all there)
-    if (sc.cls === L_MARKER) { this.takenSinceFirstExit.clear(); return; }
+    if (sc.cls === L_MARKER) { this.takenSinceFirstExit.clear(); this.unlogged.lost(); return; }
+    if (sc.cls === L_RECORD && sc.kind === 'kretprobe') { this.noteReturn(sc); return; }
     if (sc.cls !== L_RECORD || sc.kind !== 'kprobe') return;
     const rec = sc.decoded;
     if (rec !== undefined) {
       // (a decoded record: its function and arguments as the text reader reads them from its line)
       const role = rec.args.sem === undefined || rec.probedSym === undefined ? undefined : lockRole(rec.probedSym);
-      if (role !== undefined) this.noteSem(role, rec.args.sem, sc.pid, line);
+      if (role !== undefined) this.noteSem(role, rec.args.sem, sc.pid, line, baseName(rec.probedSym!));
       return;
     }
     const s = sc.text;
@@ -117,13 +121,30 @@ export class RwsemReleases {
     if (role === undefined) return;
     const args: Record<string, string> = {};
     parseKeyValues(s, sc.argsS, sc.payE, args);
-    this.noteSem(role, args.sem, sc.pid, line);
+    this.noteSem(role, args.sem, sc.pid, line, baseName(fn));
   }
 
-  private noteSem(role: LockRole, semArg: string | undefined, pid: number, line: number): void {
+  /** A return record: of an acquisition variant, with or without its entry (acquisitionsUnlogged). */
+  private noteReturn(sc: LineScan): void {
+    if (sc.pid < 0) return;
+    let fn: string | undefined;
+    if (sc.decoded !== undefined) fn = sc.decoded.probedSym;
+    else if (sc.symS < 0) return;
+    else if (sc.hexHead) {
+      const r = this.sites?.resolve('kretprobe', sc.name, sc.text.slice(sc.symS, sc.symE));
+      fn = r !== undefined && 'fn' in r ? r.fn : undefined;
+    } else fn = sc.text.slice(sc.symS, sc.symE);
+    const role = fn === undefined ? undefined : lockRole(fn);
+    if (role?.acquires !== true) return;
+    const site = sc.decoded !== undefined ? sc.decoded.site : sc.siteS < 0 ? undefined : sc.text.slice(sc.siteS, sc.siteE);
+    this.unlogged.acquisitionReturn(sc.pid, baseName(fn!), site);
+  }
+
+  private noteSem(role: LockRole, semArg: string | undefined, pid: number, line: number, fn?: string): void {
     const sem = semAddress(semArg);
     if (sem === undefined) return;
     const { acquires, takes, releases } = role;
+    if (pid >= 0 && fn !== undefined) this.unlogged.rwsemRecord(role, fn, sem, pid, line);
     if (pid >= 0) this.noteExclusive(role, sem, pid, line);
     if (pid >= 0) this.noteOwnRelease(role, sem, pid, line);
     if (releases !== undefined) this.ends[releases].release(pid, sem, line);
@@ -259,13 +280,21 @@ export class RwsemReleases {
   /**
    * Where the capture's releases in `mode` end, when its records show that probe turned off (or
    * its records lost) there: two or more acquisitions in that mode after the last release, each
-   * followed by its task's return to user space, which a correct kernel's task makes only after
-   * releasing. Then the tasks whose last event in that mode is an acquisition (pid → its line):
+   * followed by its task's return to user space or by its asking for the same rwsem again, which a
+   * correct kernel's task does only after releasing. Then the tasks whose last event in that mode is an acquisition (pid → its line):
    * when their holds end cannot be told. (A kernel that leaks a lock still logs the releases of
    * the others' holds: its releases do not end.)
    */
   releasesEnded(mode: LockMode): { line: number; exits: number; tasks: Map<number, number> } | undefined {
     return this.ends[mode].ended(this.releasedIn[mode]);
+  }
+
+  /**
+   * The tasks whose acquisitions the capture shows going unlogged while their releases are logged
+   * (pid → the line of the first sign), and in words where (UnloggedAcquisitions.result).
+   */
+  acquisitionsUnlogged(): { tasks: Map<number, number>; where: string[] } {
+    return this.unlogged.result();
   }
 
   /** Where the capture's releases in `mode` begin, when its records show that probe turned on there (ReleasesEnd.began). */
@@ -302,14 +331,19 @@ export class RwsemReleases {
  * the exclusive hold and holds it shared.
  */
 function lockRole(probed: string): LockRole | undefined {
-  const dot = probed.indexOf('.');
-  const fn = dot === -1 ? probed : probed.slice(0, dot);
+  const fn = baseName(probed);
   if (fn === 'up_read_non_owner') return { acquires: false, releases: 'R', nonOwner: true };
   if (RELEASES.has(fn)) return { acquires: false, releases: fn === 'up_write' ? 'W' : 'R' };
   if (fn === 'downgrade_write') return { acquires: false, takes: 'R', downgrades: true };
   if (fn.startsWith('down_read')) return { acquires: true, takes: 'R' };
   if (fn.startsWith('down_write') || fn.startsWith('_down_write')) return { acquires: true, takes: 'W' };
   return fn.startsWith('down_') || fn.startsWith('_down_') ? { acquires: true } : undefined;
+}
+
+/** A function's name without a compiler clone's suffix (`down_read.cold` → `down_read`). */
+function baseName(probed: string): string {
+  const dot = probed.indexOf('.');
+  return dot === -1 ? probed : probed.slice(0, dot);
 }
 
 /** The hex digits of a `sem=` value (`0x` optional), without leading zeros; undefined when it has none. */
@@ -335,11 +369,14 @@ function isHex(c: number): boolean {
  */
 class ReleasesEnd {
   private firstRelease = 0;
-  /** Before the first release: the rwsems taken whose task then returned to user space; pid → rwsem → the line it first took it. */
+  /**
+   * Before the first release: the rwsems taken whose task then returned to user space or asked
+   * for it again; pid → rwsem → the line it first took it.
+   */
   private readonly exitsBefore: string[] = [];
   private readonly takenBefore = new Map<number, Map<string, number>>();
   private lastRelease = 0;
-  /** The rwsems taken after the last release whose task then returned to user space. */
+  /** The rwsems taken after the last release whose task then returned to user space or asked for it again. */
   private exitsAfter: string[] = [];
   /** pid → its latest acquisition not yet followed by its return to user space. */
   private readonly takenBeforeExit = new Map<number, { line: number; sem: string }>();
@@ -359,6 +396,12 @@ class ReleasesEnd {
   }
 
   take(pid: number, sem: string, line: number): void {
+    // (a task that asks again for an rwsem its records leave it holding had released it, as it
+    // does before a return to user space: a correct kernel's task takes none twice over, and a
+    // kernel that does still logs the other tasks' releases)
+    const again = this.holding.get(pid)?.get(sem);
+    if (again !== undefined && again.line > this.lastRelease) this.exitsAfter.push(sem);
+    if (again !== undefined && this.firstRelease === 0) this.exitsBefore.push(sem);
     this.takenBeforeExit.set(pid, { line, sem });
     if (this.firstRelease === 0) {
       let mine = this.takenBefore.get(pid);
@@ -408,4 +451,129 @@ function firstLines<T>(byTask: ReadonlyMap<number, ReadonlyMap<string, T>>, rele
     if (first > 0) out.set(pid, first);
   }
   return out;
+}
+
+/**
+ * Acquisitions the capture does not log while it logs releases, as the records show it: an
+ * acquisition variant's entry probe turned off (or on) while its return probe, or the release
+ * probes, go on. Entry probes are filtered on the directories' rwsems and return probes log every
+ * call, so a return with no entry before it is an untracked rwsem's, unless the entry probe was
+ * off. Two signs, each on a release in a mode by a task of an rwsem its records show it not
+ * holding (its holds counted since its first return to user space and the last loss marker, so
+ * that nothing held before the capture began counts):
+ * - the task's latest rwsem record before it is a return, with no entry, of the acquisition variant
+ *   whose logged entry took the same rwsem before: that return's entry went unlogged (a kernel that
+ *   releases what it never took does so with its own records in between, as the draft d_add_ci's
+ *   double release does);
+ * - it comes after the last entry record of every acquisition variant of that mode, or before the
+ *   first, two or more such releases, each of an rwsem the capture shows taken in that mode with a
+ *   logged acquisition (an entry filter may keep some directories out altogether), and none
+ *   between the first and the last (else a variant not probed at all takes them): the variants'
+ *   entry probes were off there.
+ * When a correct kernel's task took what it releases cannot be told: its acquisitions are as
+ * hidden as those of a task the capture shows taking nothing.
+ */
+class UnloggedAcquisitions {
+  /** Per task shown returning to user space: rwsem → its holds the records leave open. */
+  private readonly holds = new Map<number, Map<string, number>>();
+  /** pid → the acquisition variant whose entry awaits its return. */
+  private readonly pendingEntry = new Map<number, { fn: string; sem: string }>();
+  /** Tasks whose latest rwsem record is a return of an acquisition variant with no entry → that variant. */
+  private readonly afterBareReturn = new Map<number, string>();
+  /** Per variant: pid → the line of its first release of an untaken rwsem right after such a return. */
+  private readonly afterBare = new Map<string, Map<number, number>>();
+  /** The rwsems the capture logs an acquisition entry of, per mode. */
+  private readonly takenIn = { R: new Set<string>(), W: new Set<string>() };
+  /** pid → rwsem → where its latest logged acquisition of it returned: its variant and return site (`down_read@walk_component+0xcc/0x150`). */
+  private readonly takenBy = new Map<number, Map<string, string>>();
+  /** Per mode: the lines of the first and last entry records of its acquisition variants. */
+  private readonly takeEntries = { R: { first: 0, last: 0 }, W: { first: 0, last: 0 } };
+  /** Per mode: the releases of untaken rwsems, as (pid, line). */
+  private readonly untaken = { R: [] as [number, number][], W: [] as [number, number][] };
+
+  returnToUser(pid: number): void {
+    if (!this.holds.has(pid)) this.holds.set(pid, new Map());
+    this.afterBareReturn.delete(pid);
+  }
+
+  /** A loss marker: what a task took since its return may be in the loss. */
+  lost(): void {
+    this.holds.clear();
+    this.pendingEntry.clear();
+    this.afterBareReturn.clear();
+  }
+
+  /** A return of acquisition variant `fn` to `site` (as printed; undefined where the record names none). */
+  acquisitionReturn(pid: number, fn: string, site: string | undefined): void {
+    const where = `${fn}@${site ?? '?'}`;
+    const entry = this.pendingEntry.get(pid);
+    if (entry?.fn === fn) {
+      this.pendingEntry.delete(pid);
+      let byTask = this.takenBy.get(pid);
+      if (byTask === undefined) this.takenBy.set(pid, byTask = new Map());
+      byTask.set(entry.sem, where);
+      return;
+    }
+    if (site !== undefined) this.afterBareReturn.set(pid, where);
+  }
+
+  /** An entry record naming an rwsem: an acquisition (fn its variant), a release, or a downgrade. */
+  rwsemRecord(role: LockRole, fn: string, sem: string, pid: number, line: number): void {
+    const bare = this.afterBareReturn.get(pid);
+    this.afterBareReturn.delete(pid);
+    const mine = this.holds.get(pid);
+    if (role.acquires) {
+      this.pendingEntry.set(pid, { fn, sem });
+      if (role.takes !== undefined) this.takenIn[role.takes].add(sem);
+      if (role.takes !== undefined) {
+        const e = this.takeEntries[role.takes];
+        if (e.first === 0) e.first = line;
+        e.last = line;
+      }
+      if (mine !== undefined) mine.set(sem, (mine.get(sem) ?? 0) + 1);
+      return;
+    }
+    if (role.releases === undefined || role.nonOwner || mine === undefined) return;
+    const n = mine.get(sem) ?? 0;
+    if (n > 1) { mine.set(sem, n - 1); return; }
+    if (n === 1) { mine.delete(sem); return; }
+    // (only an rwsem the capture shows taken so with a logged acquisition: an entry filter may keep
+    // some directories' acquisitions out, whose releases show nothing of a probe turned off)
+    if (this.takenIn[role.releases].has(sem)) this.untaken[role.releases].push([pid, line]);
+    // (the bare return is of the variant, from the call site, the task took this very rwsem with
+    // before: its entry went unlogged; another's is an untracked rwsem's, and the release one of
+    // an acquisition by a variant not probed at all, which the rules already know)
+    if (bare === undefined || this.takenBy.get(pid)?.get(sem) !== bare) return;
+    let byTask = this.afterBare.get(bare);
+    if (byTask === undefined) this.afterBare.set(bare, byTask = new Map());
+    if (!byTask.has(pid)) byTask.set(pid, line);
+  }
+
+  result(): { tasks: Map<number, number>; where: string[] } {
+    const tasks = new Map<number, number>();
+    const where: string[] = [];
+    const add = (pid: number, line: number): void => { const was = tasks.get(pid); if (was === undefined || line < was) tasks.set(pid, line); };
+    for (const [fn, byTask] of this.afterBare) {
+      for (const [pid, line] of byTask) add(pid, line);
+      const first = Math.min(...byTask.values());
+      const one = byTask.size === 1;
+      where.push(`${byTask.size} task${one ? ' releases an rwsem it does' : 's release an rwsem they do'} not hold right after a return `
+        + `of ${fn} whose entry is not logged, though ${one ? 'it' : 'each'} took the same rwsem from there before (first on line ${first})`);
+    }
+    for (const mode of ['R', 'W'] as const) {
+      const { first, last } = this.takeEntries[mode];
+      const release = mode === 'R' ? 'up_read' : 'up_write';
+      // (releases of untaken rwsems between the first and the last entry record say another
+      // variant, unprobed, takes them, as down_write_nested does on a lockdep build: no sign)
+      if (first === 0 || this.untaken[mode].some(([, line]) => line > first && line < last)) continue;
+      for (const [side, outside] of [['after the last', (l: number) => l > last], ['before the first', (l: number) => l < first]] as const) {
+        const found = this.untaken[mode].filter(([, line]) => outside(line));
+        if (found.length < 2) continue;
+        for (const [pid, line] of found) add(pid, line);
+        where.push(`${found.length} ${release}s of rwsems their tasks do not hold ${side} entry record of an acquisition variant `
+          + `in that mode (line ${side === 'after the last' ? last : first})`);
+      }
+    }
+    return { tasks, where };
+  }
 }

@@ -69,4 +69,38 @@ describe('LookupEnds', () => {
     }
     expect(unnamed.unendedAtReturn(BIT)).toBeUndefined();
   });
+
+  describe('a ->lookup returning to the function that made the task\'s latest in-lookup dentry (unendedAtReturn)', () => {
+    it('an open()\'s dentry still open at the task\'s next lookup step after its ->lookup returned to path_openat counts as unended', () => {
+      const e = new LookupEnds();
+      e.end(9, 9, '0xd9');
+      for (const [d, line] of [['0xd1', 10], ['0xd2', 20]] as const) {
+        e.allocation(1, line, '0x10000000', d, 'path_openat');
+        e.methodReturned(1, 'path_openat');
+      }
+      e.allocation(1, 30, '0x8', '0xd3', 'path_openat');
+      // (each dentry's next step came with no end of it: lookup_open's d_lookup_done went unlogged)
+      expect(e.unendedAtReturn(BIT)).toEqual({ count: 2, tasks: new Map([[1, 10]]) });
+    });
+
+    it('ended at once, or by d_splice_alias inside ->lookup, nothing is due; an outer lookup\'s dentry is not the one that returned', () => {
+      const e = new LookupEnds();
+      for (const task of [1, 2]) {
+        e.lookupCalled(task, 10);
+        e.allocation(task, 10, '0x10000000', `0xa${task}`, '__lookup_slow'); // an overlay's upper dentry
+        e.lookupCalled(task, 11);
+        e.allocation(task, 11, '0x10000000', `0xb${task}`, '__lookup_slow'); // the layer's, inside the upper ->lookup
+        e.end(task, 11, `0xb${task}`); // d_splice_alias ends it inside the layer's ->lookup
+        e.methodReturned(task, '__lookup_slow');
+        e.lookupReturned(task, true); // the layer's __lookup_slow returns: the upper's is still open, its ->lookup running
+      }
+      e.allocation(1, 13, '0x10000000', '0xd3', 'path_openat');
+      e.methodReturned(1, 'path_openat');
+      e.end(1, 14, '0xd3'); // lookup_open's d_lookup_done
+      e.allocation(1, 15, '0x10000000', '0xd4', 'path_openat');
+      e.methodReturned(1, 'lookup_one_qstr_excl'); // a ->lookup on a dentry d_alloc made: another function
+      e.allocation(1, 16, '0x8', '0xd5', 'path_openat');
+      expect(e.unendedAtReturn(BIT)).toBeUndefined();
+    });
+  });
 });
