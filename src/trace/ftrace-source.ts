@@ -153,8 +153,8 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
         const warn = (edge: { line: number; exits: number; tasks: Map<number, number> }, where: string, what: string, help: string): void => {
           const n = edge.tasks.size;
           diag(warning('KV334', `the capture's ${where} ${release} record is at line ${edge.line}, though ${where === 'first' ? 'before' : 'after'} it `
-            + `${edge.exits} rwsems are taken ${taken} and their tasks return to user space or ask for them again, which a task does only `
-            + `after releasing: the ${release} `
+            + `${edge.exits} rwsems are taken ${taken} and their tasks return to user space or ask for them again, or another task is granted `
+            + `them in a mode that excludes the hold, which comes only after releasing: the ${release} `
             + `probe was ${what}, so when holds taken ${taken} ${where === 'first' ? 'before it' : 'from there on'} end cannot be told; the lock rules `
             + `say unknown where one could matter for the ${n} task${n === 1 ? '' : 's'} holding some, and no_locks_at_exit does not judge them`,
           { at: { source: ctx.file, line: edge.line, column: 1 } }, help));

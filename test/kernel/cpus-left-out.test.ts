@@ -57,15 +57,19 @@ describe('CPU 0\'s trace_pipe (6.1-full, CPU 0\'s records, no header)', () => {
     expect(evaluated(r)).toBe(0);
   });
 
-  it('said to hold every CPU\'s records, it is judged as a one-CPU machine\'s: the tasks that moved to CPU 1 give the false violations', async () => {
+  it('said to hold every CPU\'s records, it is judged as a one-CPU machine\'s: the tasks that moved to CPU 1 leave holds open, which grants to others show ended', async () => {
     const errors: string[] = [];
-    const r = await checkWithCapture(writeLog(tmp, 'cpu0-every.txt', lines), undefined, errors, undefined, { every_cpu: 'true' });
+    const notes: string[] = [];
+    const r = await checkWithCapture(writeLog(tmp, 'cpu0-every.txt', lines), undefined, errors, (d) => { if (d.code === 'KV334') notes.push(d.message); },
+      { every_cpu: 'true' });
     expect(errors).toEqual([]);
     // lkwork-603 takes 0x…586b0 exclusive on CPU 0 (its line 518) and releases it on CPU 1: lkwork-605's
-    // exclusive acquisitions of it on CPU 0 seem to break mutual exclusion
-    const first = found(r).filter(([k]) => k === 'violation')[0];
-    expect(first).toEqual(['violation', 'mutual_exclusion', 1075]);
-    expect(r.violations).toBe(25);
+    // exclusive acquisitions of it on CPU 0, which the rwsem grants only after that release, gave 25
+    // false violations (mutual_exclusion first, at line 1075) before the read ahead took the grants
+    // as releases unlogged; now those holds are unknown (KV334, at the file's first up_write)
+    expect(r.violations).toBe(0);
+    expect(found(r).length).toBeGreaterThan(0);
+    expect(notes.map((m) => /^the capture's first up_write record is at line (\d+),/.exec(m)?.[1])).toEqual(['1076']);
   });
 
   it('is judged without the parameter when it keeps its header, or shows another CPU\'s records', async () => {

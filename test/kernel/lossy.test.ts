@@ -48,10 +48,19 @@ describe('a lost-events marker: the loss lies before it, and may be of any task'
     ]);
   });
 
-  it('without its marker, the log says the reader still holds the directory: the writers are violations', async () => {
-    // (what the marker changes: the same records, no loss shown)
-    const r = await checkWithCapture(writeLog(tmp, 'unmarked.txt', excerpt.filter((_, i) => i !== 119)), '6.1-lossy-pipe', []);
-    expect(found(r)).toEqual([['violation', 'mutual_exclusion', 319], ['violation', 'mutual_exclusion', 457]]);
+  it('without its marker, the log says the reader still holds the directory, but the writers\' grants show it released: unknown, not violations', async () => {
+    // (what the marker changes: the same records, no loss shown. The rwsem grants rm its exclusive
+    // hold only once the reader's ended, logged or not: the read ahead takes the grants as the
+    // reader's release unlogged (KV334, before the excerpt's first up_read), the reader's hold goes
+    // to `loose`, and the writers' acquisitions, mutual_exclusion violations at 319 and 457 before,
+    // are no longer held against it; the reader's own later steps are unknown)
+    const notes: string[] = [];
+    const r = await checkWithCapture(writeLog(tmp, 'unmarked.txt', excerpt.filter((_, i) => i !== 119)), '6.1-lossy-pipe', [],
+      (d) => { if (d.code === 'KV334') notes.push(d.message); });
+    expect(found(r).filter(([k]) => k === 'violation')).toEqual([]);
+    expect(found(r).length).toBeGreaterThan(0);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/^the capture's first up_read record is at line \d+, though before it \d+ rwsems are taken shared /);
   });
 });
 

@@ -13,6 +13,7 @@ import { hasOpenString, parseKeyValues } from './payload.js';
 import { EntriesCount, type EntriesPromise } from './promise.js';
 import { RwsemReleases, type LockMode, type SiteNames } from './unreleased.js';
 import { LatenessMeter, type Lateness } from './lateness.js';
+import { DoubleProbes } from './double-probes.js';
 import { LookupEnds } from './lookup-ends.js';
 import { CpuCover, type CpusLeftOut, type OnlyCpu0 } from './cpus.js';
 
@@ -143,8 +144,11 @@ class LossStarts {
   }
 }
 
-/** What the read ahead notes of d_alloc_parallel and the ends of in-lookup states. */
-interface DapNotes { returns: number; bits: ParLookupVotes; ends: LookupEnds }
+/**
+ * What the read ahead notes of d_alloc_parallel and the ends of in-lookup states; and where the
+ * calls entered with their directory locked come (`__lookup_slow`, ->lookup: `rwsems`).
+ */
+interface DapNotes { returns: number; bits: ParLookupVotes; ends: LookupEnds; rwsems: RwsemReleases }
 
 /**
  * A record of the probes the layout is read off, told by the function it probes as the mapping
@@ -171,7 +175,7 @@ function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: DapNotes, sites: Site
     dap.bits.noteReturn(String(sc.pid), args?.ret, args?.dflags, fromLookupSlow);
     return;
   }
-  if (fn === '__lookup_slow') dap.ends.lookupCalled(sc.pid, line);
+  if (fn === '__lookup_slow') { dap.ends.lookupCalled(sc.pid, line); dap.rwsems.lockedCall(sc.pid, line, argsOf(sc)?.dinode); }
   // (only __d_lookup_unhash ends a dentry's in-lookup state as the spec reads it: __d_lookup_unhash_wake calls it)
   if (fn === '__d_lookup_unhash' || fn === '__d_lookup_unhash_wake') {
     dap.ends.end(sc.pid, line, fn === '__d_lookup_unhash' ? argsOf(sc)?.dentry : undefined);
@@ -179,6 +183,7 @@ function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: DapNotes, sites: Site
   }
   if (isLookupMethod(fn)) {
     const args = argsOf(sc);
+    dap.rwsems.lockedCall(sc.pid, line, args?.dir);
     dap.bits.noteLookup(String(sc.pid), args?.dentry);
     votes.note('dir', String(sc.pid), args?.dir);
     return;
@@ -188,6 +193,26 @@ function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: DapNotes, sites: Site
   const args = argsOf(sc);
   if (args === undefined) return;
   votes.note(fn === 'down_read' ? 'dr' : fn === 'down_write' ? 'dw' : 'lkslow', String(sc.pid), args[fn === '__lookup_slow' ? 'dinode' : 'sem']);
+}
+
+/**
+ * A probe record logged twice by two probes on one function (double-probes.ts), as the reader
+ * drops it: the rwsem notes take it once (twice, a down_read looks taken twice).
+ */
+class TwinRecords {
+  private readonly doubles = new DoubleProbes();
+  constructor(private readonly sites: SiteNames | undefined) {}
+
+  seen(sc: LineScan, line: number): boolean {
+    if (sc.cls === L_MARKER) { this.doubles.forget(); return false; }
+    if (sc.cls !== L_RECORD || sc.pid < 0) return false;
+    const fn = sc.kind === 'kprobe' || sc.kind === 'kretprobe' ? probedFunction(sc, this.sites) : undefined;
+    if (fn === undefined) { this.doubles.other(sc.pid); return false; }
+    const d = sc.decoded;
+    if (d === undefined) return this.doubles.twin(sc.pid, sc.kind, sc.name, fn, sc.text, sc.argsS, sc.payE, line);
+    const text = d.payload ?? '';
+    return this.doubles.twin(sc.pid, sc.kind, sc.name, fn, text, text.indexOf(')') + 1, text.length, line);
+  }
 }
 
 /**
@@ -251,8 +276,9 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   const sc = new LineScan();
   const entries = new EntriesCount();
   const rwsems = new RwsemReleases(sites);
+  const twins = new TwinRecords(sites);
   const votes = new IrwsemVotes();
-  const dap: DapNotes = { returns: 0, bits: new ParLookupVotes(), ends: new LookupEnds() };
+  const dap: DapNotes = { returns: 0, bits: new ParLookupVotes(), ends: new LookupEnds(), rwsems };
   const losses = new LossStarts();
   const late = new LatenessMeter();
   const cpus = new CpuCover();
@@ -282,7 +308,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
       // release a task's count of releases must not miss)
       const glueFrom = sc.cls === L_RECORD ? (sc.decoded === undefined ? sc.payS : -1) : sc.cls === L_BAD ? firstNonBlank(text, pos, nl) : -1;
       const gluedAt = glueFrom >= 0 ? glued.find(text, glueFrom, nl) : -1;
-      if (gluedAt === -1) rwsems.note(sc, st.line);
+      if (gluedAt === -1) { if (!twins.seen(sc, st.line)) rwsems.note(sc, st.line); }
       else {
         scanLine(text, gluedAt, nl, st, gluedScan);
         rwsems.note(gluedScan, st.line);
@@ -324,7 +350,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
         st.line++;
         fillScan(sc, d);
         entries.note(sc, st);
-        rwsems.note(sc, st.line);
+        if (!twins.seen(sc, st.line)) rwsems.note(sc, st.line);
         noteIrwsem(sc, votes, dap, sites, st.line);
         losses.note(sc, st.line);
         cpus.note(sc, st.line);
@@ -358,6 +384,8 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   // (a last line without its newline is still a line whose records count)
   if (cut) { const text = carry!.toString('latin1'); feed(text, text.length); }
   noteHeld();
+  // (records in time order as the file holds them: the signs read off the order of two records are sound)
+  const ordered = late.result() === undefined;
   return { shortfall: entries.shortfall(st, cut, uncounted), neverReleased: rwsems.neverReleased(),
     neverReleasedIn: { R: rwsems.neverReleasedIn('R'), W: rwsems.neverReleasedIn('W') }, irwsemOffset: votes.best(),
     tasksNeverReleasingIn: { R: rwsems.tasksNeverReleasingIn('R'), W: rwsems.tasksNeverReleasingIn('W') },
@@ -369,7 +397,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
     returnSites: shownProbes.callers,
     releasedUntakenIn: { R: rwsems.releasedUntakenIn('R'), W: rwsems.releasedUntakenIn('W') },
     releasesOfUntaken: { R: rwsems.releasesOfUntaken('R'), W: rwsems.releasesOfUntaken('W') },
-    releasesEnded: { R: rwsems.releasesEnded('R'), W: rwsems.releasesEnded('W') },
-    releasesBegan: { R: rwsems.releasesBegan('R'), W: rwsems.releasesBegan('W') },
-    acquisitionsUnlogged: rwsems.acquisitionsUnlogged() };
+    releasesEnded: { R: rwsems.releasesEnded('R', ordered), W: rwsems.releasesEnded('W', ordered) },
+    releasesBegan: { R: rwsems.releasesBegan('R', ordered), W: rwsems.releasesBegan('W', ordered) },
+    acquisitionsUnlogged: rwsems.acquisitionsUnlogged(votes.best(), ordered) };
 }

@@ -98,7 +98,7 @@ export class RwsemReleases {
   note(sc: LineScan, line: number): void {
     if (sc.cls === L_RECORD && sc.kind === 'syscall_exit') { this.noteReturnToUser(sc.pid); return; }
     // (past a loss no task's acquisitions since its return are all there)
-    if (sc.cls === L_MARKER) { this.takenSinceFirstExit.clear(); this.unlogged.lost(); return; }
+    if (sc.cls === L_MARKER) { this.takenSinceFirstExit.clear(); this.unlogged.lost(); this.ends.R.lost(line); this.ends.W.lost(line); return; }
     if (sc.cls === L_RECORD && sc.kind === 'kretprobe') { this.noteReturn(sc); return; }
     if (sc.cls !== L_RECORD || sc.kind !== 'kprobe') return;
     const rec = sc.decoded;
@@ -137,7 +137,14 @@ export class RwsemReleases {
     const role = fn === undefined ? undefined : lockRole(fn);
     if (role?.acquires !== true) return;
     const site = sc.decoded !== undefined ? sc.decoded.site : sc.siteS < 0 ? undefined : sc.text.slice(sc.siteS, sc.siteE);
-    this.unlogged.acquisitionReturn(sc.pid, baseName(fn!), site);
+    const sem = this.unlogged.acquisitionReturn(sc.pid, baseName(fn!), site);
+    if (sem === undefined || role.takes === undefined || !granted(baseName(fn!), sc)) return;
+    // (the rwsem grants an exclusive hold only once every other hold ended, a shared one once the
+    // exclusive ones did: a grant shows those ends, logged or not)
+    // (a task whose request is still waiting holds nothing yet)
+    const waiting = (other: number): boolean => this.unlogged.waitingFor(other) === sem;
+    this.ends.W.contended(sc.pid, sem, waiting);
+    if (role.takes === 'W') this.ends.R.contended(sc.pid, sem, waiting);
   }
 
   private noteSem(role: LockRole, semArg: string | undefined, pid: number, line: number, fn?: string): void {
@@ -285,21 +292,31 @@ export class RwsemReleases {
    * when their holds end cannot be told. (A kernel that leaks a lock still logs the releases of
    * the others' holds: its releases do not end.)
    */
-  releasesEnded(mode: LockMode): { line: number; exits: number; tasks: Map<number, number> } | undefined {
-    return this.ends[mode].ended(this.releasedIn[mode]);
+  releasesEnded(mode: LockMode, timeOrdered: boolean): { line: number; exits: number; tasks: Map<number, number> } | undefined {
+    return this.ends[mode].ended(this.releasedIn[mode], timeOrdered);
+  }
+
+  /**
+   * A call of `__lookup_slow` or of a filesystem's ->lookup by task `pid` in the directory whose
+   * inode is `dir`: entered with the directory's lock held (UnloggedAcquisitions.lockedCall).
+   */
+  lockedCall(pid: number, line: number, dir: string | undefined): void {
+    if (pid >= 0 && dir !== undefined) this.unlogged.lockedCall(pid, line, dir);
   }
 
   /**
    * The tasks whose acquisitions the capture shows going unlogged while their releases are logged
    * (pid → the line of the first sign), and in words where (UnloggedAcquisitions.result).
    */
-  acquisitionsUnlogged(): { tasks: Map<number, number>; where: string[] } {
-    return this.unlogged.result();
+  acquisitionsUnlogged(irwsemOffset: number | undefined, timeOrdered: boolean): { tasks: Map<number, number>; where: string[] } {
+    // (read in file order: records put back in time order afterwards, per-CPU files joined one
+    // after another, show a task's steps out of order, and none of these signs)
+    return timeOrdered ? this.unlogged.result(irwsemOffset) : { tasks: new Map(), where: [] };
   }
 
   /** Where the capture's releases in `mode` begin, when its records show that probe turned on there (ReleasesEnd.began). */
-  releasesBegan(mode: LockMode): { line: number; exits: number; tasks: Map<number, number> } | undefined {
-    return this.ends[mode].began(this.releasedIn[mode]);
+  releasesBegan(mode: LockMode, timeOrdered: boolean): { line: number; exits: number; tasks: Map<number, number> } | undefined {
+    return this.ends[mode].began(this.releasedIn[mode], timeOrdered);
   }
 
   /** address → the line of its first acquisition, for each rwsem taken and never released. */
@@ -338,6 +355,25 @@ function lockRole(probed: string): LockRole | undefined {
   if (fn.startsWith('down_read')) return { acquires: true, takes: 'R' };
   if (fn.startsWith('down_write') || fn.startsWith('_down_write')) return { acquires: true, takes: 'W' };
   return fn.startsWith('down_') || fn.startsWith('_down_') ? { acquires: true } : undefined;
+}
+
+/**
+ * Whether an acquisition's return record shows the lock granted: a trylock's return value is 1 on
+ * success, a killable or interruptible wait's 0; a plain wait always is. A value not printed
+ * tells nothing.
+ */
+function granted(fn: string, sc: LineScan): boolean {
+  if (!fn.includes('trylock') && !fn.includes('killable') && !fn.includes('interruptible')) return true;
+  const args = sc.decoded !== undefined ? sc.decoded.args as Record<string, string | undefined> : undefined;
+  let ret = args?.ret;
+  if (ret === undefined && sc.decoded === undefined && sc.argsS >= 0) {
+    const parsed: Record<string, string> = {};
+    parseKeyValues(sc.text, sc.argsS, sc.payE, parsed);
+    ret = parsed.ret;
+  }
+  if (ret === undefined) return false;
+  const v = Number.parseInt(ret.startsWith('0x') ? ret.slice(2) : ret, 16);
+  return fn.includes('trylock') ? v === 1 : v === 0;
 }
 
 /** A function's name without a compiler clone's suffix (`down_read.cold` → `down_read`). */
@@ -382,12 +418,21 @@ class ReleasesEnd {
   private readonly takenBeforeExit = new Map<number, { line: number; sem: string }>();
   /** pid → rwsem → how many holds of it its records leave open, and the line of the first. */
   private readonly holding = new Map<number, Map<string, { n: number; line: number }>>();
+  /** rwsem → the tasks whose records leave them holding it in this mode. */
+  private readonly holders = new Map<string, Set<number>>();
+
+  /** The line of the last loss marker: a hold taken before it may have ended in the loss. */
+  private lossLine = 0;
+
+  lost(line: number): void {
+    this.lossLine = line;
+  }
 
   /** A release of `sem` by `pid` (line -1: a downgrade, which is no release record). */
   release(pid: number, sem: string, line: number): void {
     const mine = this.holding.get(pid);
     const h = mine?.get(sem);
-    if (h !== undefined && --h.n <= 0) mine!.delete(sem);
+    if (h !== undefined && --h.n <= 0) { mine!.delete(sem); this.holders.get(sem)?.delete(pid); }
     this.takenBeforeExit.delete(pid);
     if (line < 0) return;
     if (this.firstRelease === 0) this.firstRelease = line;
@@ -399,9 +444,10 @@ class ReleasesEnd {
     // (a task that asks again for an rwsem its records leave it holding had released it, as it
     // does before a return to user space: a correct kernel's task takes none twice over, and a
     // kernel that does still logs the other tasks' releases)
-    const again = this.holding.get(pid)?.get(sem);
-    if (again !== undefined && again.line > this.lastRelease) this.exitsAfter.push(sem);
-    if (again !== undefined && this.firstRelease === 0) this.exitsBefore.push(sem);
+    const kept = this.holding.get(pid)?.get(sem);
+    const again = kept !== undefined && kept.line > this.lossLine ? kept : undefined;
+    if (again !== undefined && again.line > this.lastRelease) this.exitsAfter.push(ORDERED + sem);
+    if (again !== undefined && this.firstRelease === 0) this.exitsBefore.push(ORDERED + sem);
     this.takenBeforeExit.set(pid, { line, sem });
     if (this.firstRelease === 0) {
       let mine = this.takenBefore.get(pid);
@@ -411,8 +457,30 @@ class ReleasesEnd {
     let mine = this.holding.get(pid);
     if (mine === undefined) this.holding.set(pid, mine = new Map());
     const h = mine.get(sem);
-    if (h === undefined) mine.set(sem, { n: 1, line });
-    else h.n++;
+    if (h === undefined) {
+      mine.set(sem, { n: 1, line });
+      let by = this.holders.get(sem);
+      if (by === undefined) this.holders.set(sem, by = new Set());
+      by.add(pid);
+    } else h.n++;
+  }
+
+  /**
+   * A grant to `pid` of `sem` in a mode that conflicts with this one's holds (exclusive against
+   * any, shared against exclusive ones): the other tasks' holds of it in this mode had ended, as a
+   * return to user space shows.
+   */
+  contended(pid: number, sem: string, waiting: (pid: number) => boolean): void {
+    const by = this.holders.get(sem);
+    if (by === undefined) return;
+    for (const other of by) {
+      if (other === pid || waiting(other)) continue;
+      const h = this.holding.get(other)?.get(sem);
+      if (h === undefined || h.line < this.lossLine) continue;
+      if (h.line > this.lastRelease) this.exitsAfter.push(ORDERED + sem);
+      // (a hold taken before the first release record, whenever the request comes)
+      if (this.firstRelease === 0 || h.line < this.firstRelease) this.exitsBefore.push(ORDERED + sem);
+    }
   }
 
   returnToUser(pid: number): void {
@@ -428,18 +496,30 @@ class ReleasesEnd {
    * whose tasks return to user space before the first release record: the release probe was
    * turned on there. The tasks that took such rwsems before it (pid → the line of the first).
    */
-  began(released: ReadonlySet<string>): { line: number; exits: number; tasks: Map<number, number> } | undefined {
-    const exits = this.exitsBefore.filter((sem) => released.has(sem)).length;
+  began(released: ReadonlySet<string>, timeOrdered: boolean): { line: number; exits: number; tasks: Map<number, number> } | undefined {
+    const exits = this.exitsBefore.filter((e) => counts(e, released, timeOrdered)).length;
     if (this.firstRelease === 0 || exits < 2) return undefined;
     return { line: this.firstRelease, exits, tasks: firstLines(this.takenBefore, released, (line) => line) };
   }
 
   /** `released`: the rwsems the capture releases in this mode. */
-  ended(released: ReadonlySet<string>): { line: number; exits: number; tasks: Map<number, number> } | undefined {
-    const exits = this.exitsAfter.filter((sem) => released.has(sem)).length;
+  ended(released: ReadonlySet<string>, timeOrdered: boolean): { line: number; exits: number; tasks: Map<number, number> } | undefined {
+    const exits = this.exitsAfter.filter((e) => counts(e, released, timeOrdered)).length;
     if (this.lastRelease === 0 || exits < 2) return undefined;
     return { line: this.lastRelease, exits, tasks: firstLines(this.holding, released, (h) => h.line) };
   }
+}
+
+/**
+ * Marks a sign read off the order of two records of different tasks, or of one task's across
+ * CPUs (a request again, a grant): no sign in a file whose records are out of time order.
+ */
+const ORDERED = '!';
+
+/** Whether a sign (an rwsem, ORDERED-marked where it rests on the records' order) counts. */
+function counts(sign: string, released: ReadonlySet<string>, timeOrdered: boolean): boolean {
+  const ordered = sign.startsWith(ORDERED);
+  return (timeOrdered || !ordered) && released.has(ordered ? sign.slice(1) : sign);
 }
 
 /** pid → the first line among its rwsems in `released` (`lineOf` reads it off each), for each task with one. */
@@ -459,8 +539,9 @@ function firstLines<T>(byTask: ReadonlyMap<number, ReadonlyMap<string, T>>, rele
  * probes, go on. Entry probes are filtered on the directories' rwsems and return probes log every
  * call, so a return with no entry before it is an untracked rwsem's, unless the entry probe was
  * off. Two signs, each on a release in a mode by a task of an rwsem its records show it not
- * holding (its holds counted since its first return to user space and the last loss marker, so
- * that nothing held before the capture began counts):
+ * holding (so that nothing held before the capture began counts, its holds of that rwsem counted
+ * from its first logged acquisition of it, or from its first return to user space; and since the
+ * last loss marker):
  * - the task's latest rwsem record before it is a return, with no entry, of the acquisition variant
  *   whose logged entry took the same rwsem before: that return's entry went unlogged (a kernel that
  *   releases what it never took does so with its own records in between, as the draft d_add_ci's
@@ -470,6 +551,10 @@ function firstLines<T>(byTask: ReadonlyMap<number, ReadonlyMap<string, T>>, rele
  *   logged acquisition (an entry filter may keep some directories out altogether), and none
  *   between the first and the last (else a variant not probed at all takes them): the variants'
  *   entry probes were off there.
+ * And a third, on calls entered with their directory locked (`__lookup_slow`, a filesystem's
+ * ->lookup) by a task shown returning to user space whose latest rwsem record is no acquisition:
+ * two or more outside the entry records of every variant whose entries name that directory's
+ * rwsem, and none inside such a window (where every such call came after its acquisition).
  * When a correct kernel's task took what it releases cannot be told: its acquisitions are as
  * hidden as those of a task the capture shows taking nothing.
  */
@@ -486,8 +571,27 @@ class UnloggedAcquisitions {
   private readonly takenIn = { R: new Set<string>(), W: new Set<string>() };
   /** pid → rwsem → where its latest logged acquisition of it returned: its variant and return site (`down_read@walk_component+0xcc/0x150`). */
   private readonly takenBy = new Map<number, Map<string, string>>();
+  /**
+   * pid → rwsem → its holds the records leave open, counted from the task's first logged
+   * acquisition of it (whatever it held before, it took again only after releasing) and the last
+   * loss marker: the first sign needs no return to user space logged.
+   */
+  private readonly sinceTaken = new Map<number, Map<string, number>>();
   /** Per mode: the lines of the first and last entry records of its acquisition variants. */
   private readonly takeEntries = { R: { first: 0, last: 0 }, W: { first: 0, last: 0 } };
+  /** Per variant (`fn@site`): the first and last lines of its entry records. */
+  private readonly variantEntries = new Map<string, { first: number; last: number }>();
+  /** Releases of rwsems not held per the records right after a return with no entry: (variant@site, pid, line, rwsem). */
+  private readonly afterAnyBare: [string, number, number, string][] = [];
+  /** Tasks whose latest rwsem entry record is an acquisition's. */
+  private readonly tookLast = new Set<number>();
+  /**
+   * The calls entered with their directory locked (lockedCall) by a task shown returning to user
+   * space whose latest rwsem entry record is no acquisition: (pid, line, the directory's inode).
+   */
+  private readonly lockedUntaken: [number, number, string][] = [];
+  /** Per acquisition variant: the rwsems its entries name (an entry filter may keep it to some directories). */
+  private readonly variantSems = new Map<string, Set<string>>();
   /** Per mode: the releases of untaken rwsems, as (pid, line). */
   private readonly untaken = { R: [] as [number, number][], W: [] as [number, number][] };
 
@@ -499,12 +603,22 @@ class UnloggedAcquisitions {
   /** A loss marker: what a task took since its return may be in the loss. */
   lost(): void {
     this.holds.clear();
+    this.sinceTaken.clear();
+    this.takenBy.clear();
     this.pendingEntry.clear();
     this.afterBareReturn.clear();
   }
 
-  /** A return of acquisition variant `fn` to `site` (as printed; undefined where the record names none). */
-  acquisitionReturn(pid: number, fn: string, site: string | undefined): void {
+  /** The rwsem task `pid` has asked for and not yet returned from asking (its entry logged), if any. */
+  waitingFor(pid: number): string | undefined {
+    return this.pendingEntry.get(pid)?.sem;
+  }
+
+  /**
+   * A return of acquisition variant `fn` to `site` (as printed; undefined where the record names
+   * none); the rwsem its entry named, when the entry is logged.
+   */
+  acquisitionReturn(pid: number, fn: string, site: string | undefined): string | undefined {
     const where = `${fn}@${site ?? '?'}`;
     const entry = this.pendingEntry.get(pid);
     if (entry?.fn === fn) {
@@ -512,18 +626,25 @@ class UnloggedAcquisitions {
       let byTask = this.takenBy.get(pid);
       if (byTask === undefined) this.takenBy.set(pid, byTask = new Map());
       byTask.set(entry.sem, where);
-      return;
+      return entry.sem;
     }
     if (site !== undefined) this.afterBareReturn.set(pid, where);
+    return undefined;
   }
 
   /** An entry record naming an rwsem: an acquisition (fn its variant), a release, or a downgrade. */
   rwsemRecord(role: LockRole, fn: string, sem: string, pid: number, line: number): void {
     const bare = this.afterBareReturn.get(pid);
     this.afterBareReturn.delete(pid);
+    if (role.acquires) this.tookLast.add(pid); else this.tookLast.delete(pid);
     const mine = this.holds.get(pid);
     if (role.acquires) {
       this.pendingEntry.set(pid, { fn, sem });
+      const seen = this.variantEntries.get(fn);
+      if (seen === undefined) this.variantEntries.set(fn, { first: line, last: line }); else seen.last = line;
+      let sems = this.variantSems.get(fn);
+      if (sems === undefined) this.variantSems.set(fn, sems = new Set());
+      sems.add(sem);
       if (role.takes !== undefined) this.takenIn[role.takes].add(sem);
       if (role.takes !== undefined) {
         const e = this.takeEntries[role.takes];
@@ -531,25 +652,48 @@ class UnloggedAcquisitions {
         e.last = line;
       }
       if (mine !== undefined) mine.set(sem, (mine.get(sem) ?? 0) + 1);
+      let since = this.sinceTaken.get(pid);
+      if (since === undefined) this.sinceTaken.set(pid, since = new Map());
+      since.set(sem, (since.get(sem) ?? 0) + 1);
       return;
     }
-    if (role.releases === undefined || role.nonOwner || mine === undefined) return;
+    // (a downgrade ends an exclusive hold as a release does, and keeps it shared: as many holds)
+    if ((role.releases === undefined && !role.downgrades) || role.nonOwner) return;
+    const since = this.sinceTaken.get(pid);
+    const held = since?.get(sem);
+    if (held !== undefined && held > 0) { if (!role.downgrades) since!.set(sem, held - 1); }
+    else if (bare !== undefined) {
+      if (this.holds.has(pid)) this.afterAnyBare.push([bare, pid, line, sem]);
+      // (the bare return is of the variant, from the call site, the task took this very rwsem with
+      // before: its entry went unlogged; another's is an untracked rwsem's, and the release one of
+      // an acquisition by a variant not probed at all, which the rules already know)
+      if (held !== undefined && this.takenBy.get(pid)?.get(sem) === bare) {
+        let byTask = this.afterBare.get(bare);
+        if (byTask === undefined) this.afterBare.set(bare, byTask = new Map());
+        if (!byTask.has(pid)) byTask.set(pid, line);
+      }
+    }
+    if (mine === undefined) return;
     const n = mine.get(sem) ?? 0;
+    if (n > 0 && role.downgrades) return;
     if (n > 1) { mine.set(sem, n - 1); return; }
     if (n === 1) { mine.delete(sem); return; }
     // (only an rwsem the capture shows taken so with a logged acquisition: an entry filter may keep
     // some directories' acquisitions out, whose releases show nothing of a probe turned off)
-    if (this.takenIn[role.releases].has(sem)) this.untaken[role.releases].push([pid, line]);
-    // (the bare return is of the variant, from the call site, the task took this very rwsem with
-    // before: its entry went unlogged; another's is an untracked rwsem's, and the release one of
-    // an acquisition by a variant not probed at all, which the rules already know)
-    if (bare === undefined || this.takenBy.get(pid)?.get(sem) !== bare) return;
-    let byTask = this.afterBare.get(bare);
-    if (byTask === undefined) this.afterBare.set(bare, byTask = new Map());
-    if (!byTask.has(pid)) byTask.set(pid, line);
+    const mode = role.releases ?? 'W';
+    if (this.takenIn[mode].has(sem)) this.untaken[mode].push([pid, line]);
   }
 
-  result(): { tasks: Map<number, number>; where: string[] } {
+  /**
+   * A call entered with its directory locked: __lookup_slow (lookup_slow takes the directory
+   * shared right before it) or a filesystem's ->lookup (its caller holds the directory's lock).
+   */
+  lockedCall(pid: number, line: number, dir: string): void {
+    if (!this.tookLast.has(pid) && this.holds.has(pid)) this.lockedUntaken.push([pid, line, dir]);
+  }
+
+  /** `irwsemOffset`: where i_rwsem lies in an inode, if the capture tells (infer.ts): a __lookup_slow names its directory's inode. */
+  result(irwsemOffset: number | undefined): { tasks: Map<number, number>; where: string[] } {
     const tasks = new Map<number, number>();
     const where: string[] = [];
     const add = (pid: number, line: number): void => { const was = tasks.get(pid); if (was === undefined || line < was) tasks.set(pid, line); };
@@ -559,6 +703,28 @@ class UnloggedAcquisitions {
       const one = byTask.size === 1;
       where.push(`${byTask.size} task${one ? ' releases an rwsem it does' : 's release an rwsem they do'} not hold right after a return `
         + `of ${fn} whose entry is not logged, though ${one ? 'it' : 'each'} took the same rwsem from there before (first on line ${first})`);
+    }
+    // (beyond a variant's entry records, its entry probe was off: a task that releases what it does
+    // not hold right after a return of it there took it so where the variant's entry probe is
+    // filtered to name that rwsem, or where another task's release showed the probe off)
+    // (two or more where no task's own rwsem showed it: tasks shown returning to user space only)
+    const established = new Set([...this.afterBare.keys()].map((w) => w.slice(0, w.indexOf('@'))));
+    const beyond = new Map<string, [number, number][]>();
+    for (const [bare, pid, line, sem] of this.afterAnyBare) {
+      const variant = bare.slice(0, bare.indexOf('@'));
+      const entries = this.variantEntries.get(variant);
+      if (entries === undefined || (line <= entries.last && line >= entries.first)) continue;
+      if (!established.has(variant) && this.variantSems.get(variant)?.has(sem) !== true) continue;
+      let found = beyond.get(variant);
+      if (found === undefined) beyond.set(variant, found = []);
+      found.push([pid, line]);
+    }
+    for (const [variant, found] of beyond) {
+      const n = found.length;
+      if (n < 2 && !established.has(variant)) continue;
+      for (const [pid, line] of found) add(pid, line);
+      where.push(`${n} release${n === 1 ? '' : 's'} of rwsems their tasks do not hold right after a return of ${variant} with no entry, `
+        + 'beyond its entry records');
     }
     for (const mode of ['R', 'W'] as const) {
       const { first, last } = this.takeEntries[mode];
@@ -570,10 +736,38 @@ class UnloggedAcquisitions {
         const found = this.untaken[mode].filter(([, line]) => outside(line));
         if (found.length < 2) continue;
         for (const [pid, line] of found) add(pid, line);
-        where.push(`${found.length} ${release}s of rwsems their tasks do not hold ${side} entry record of an acquisition variant `
-          + `in that mode (line ${side === 'after the last' ? last : first})`);
+        where.push(`${found.length} ${release}s${mode === 'W' ? ' or downgrades' : ''} of rwsems their tasks do not hold ${side} entry record `
+          + `of an acquisition variant in that mode (line ${side === 'after the last' ? last : first})`);
+      }
+    }
+    // (a third sign: calls entered with their directory locked by tasks whose latest rwsem record
+    // is no acquisition, each where every variant whose entries name that directory's rwsem logged
+    // none, where no such call comes inside such a window: those variants' entry probes were off
+    // there; one inside says the acquisitions are not all probed at all. Two or more: one such
+    // call past the last acquisition logged is as much a ->lookup called unlocked, the bug)
+    if (irwsemOffset !== undefined) {
+      const outside: [number, number, string[]][] = [];
+      let inside = 0;
+      for (const [pid, line, dir] of this.lockedUntaken) {
+        const sem = semOf(dir, irwsemOffset);
+        const takers = [...this.variantSems].filter(([, sems]) => sems.has(sem)).map(([fn]) => fn);
+        if (takers.length === 0) continue;
+        const off = takers.filter((fn) => { const w = this.variantEntries.get(fn)!; return line < w.first || line > w.last; });
+        if (off.length < takers.length) inside++;
+        else outside.push([pid, line, off]);
+      }
+      if (inside === 0 && outside.length >= 2) {
+        for (const [pid, line] of outside) add(pid, line);
+        const fns = [...new Set(outside.flatMap(([, , off]) => off))].sort();
+        where.push(`${outside.length} calls of __lookup_slow or ->lookup, entered with the directory locked, with no acquisition of their task before `
+          + `them, outside the entry records of ${fns.join(' and ')}, which name those directories (first on line ${Math.min(...outside.map(([, l]) => l))})`);
       }
     }
     return { tasks, where };
   }
+}
+
+/** The rwsem address (as semAddress prints it) of the inode `dinode` (hex as printed), whose i_rwsem lies `offset` bytes in. */
+function semOf(dinode: string, offset: number): string {
+  try { return (BigInt(dinode.startsWith('0x') ? dinode : '0x' + dinode) + BigInt(offset)).toString(16); } catch { return ''; }
 }
