@@ -202,7 +202,7 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
       if (unended !== undefined) {
         coverage.setTasksNeverEndingLookups(unended.tasks.keys());
         // Never silent: whose in-lookup dentries the rules do not follow, and where the first is made.
-        const [firstPid, firstLine] = firstTaken(unended.tasks);
+        const [firstPid, firstLine] = unended.first;
         const n = unended.tasks.size;
         diag(warning('KV335', `${unended.count} in-lookup dentries' lookups return with no end of them logged (no __d_lookup_unhash of the dentry; first: `
           + `task ${firstPid}, at line ${firstLine}), which a lookup does only after ending its in-lookup dentry: the unhash probes were off for `

@@ -95,7 +95,7 @@ describe('overlays (6.12-layered, 6.1-layered), whose readdirs downgrade and who
     expect(r.violations).toEqual([]);
     expect(r.notes.map((d) => d.code)).toEqual(['KV334', 'KV336']);
     expect(r.notes[0]!.message).toMatch(/^the capture's first up_read record is at line 12942, /);
-    expect(r.notes[1]!.message).toMatch(/right after a return of down_read with no entry, beyond its entry records/);
+    expect(r.notes[1]!.message).toMatch(/\d+ releases of rwsems their tasks do not hold, or calls entered with the directory locked, right after a return of down_read with no entry, beyond its entry records/);
   }, 120_000);
 
   it('6.1-layered with down_read_killable\'s entries, the releases, the syscall exits and downgrade_write turned off in turn: no violation', async () => {
@@ -104,7 +104,20 @@ describe('overlays (6.12-layered, 6.1-layered), whose readdirs downgrade and who
     const r = await check('layered-off', '6.1-layered', [['drk', 'after', 299289], ['ur', 'after', 312908], ['uw', 'after', 316435],
       ['sys_exit', 'after', 320054], ['dgw', 'after', 331931]], ['KV336']);
     expect(r.violations).toEqual([]);
-    expect(r.notes.map((d) => /\d+ releases of rwsems their tasks do not hold right after a return of down_read_killable with no entry, beyond its entry records/.test(d.message))).toEqual([true]);
+    expect(r.notes.map((d) => /\d+ releases of rwsems their tasks do not hold, or calls entered with the directory locked, right after a return of down_read_killable with no entry/.test(d.message))).toEqual([true]);
+  }, 120_000);
+});
+
+describe('6.12-wild with its acquisition, syscall-exit and unhash probes stopped in turn near its end', () => {
+  it('no violation: a ->lookup right after a down_read return with no entry, and in-lookup dentries made after the last unhash record, are not held against the kernel', async () => {
+    // (before: 9 false violations with --probes, 7 without: ->lookup called "without the parent
+    // lock" whose down_read entry was off, and a dentry address made again while its first
+    // in-lookup state, ended after the unhash probe stopped, still looked open)
+    const r = await check('wild-off', '6.12-wild', [['drk', 'after', 299540], ['dr', 'after', 294577], ['sys_exit', 'after', 299142],
+      ['lkslow_ret', 'after', 300095], ['unhash', 'after', 303126], ['dap_ret', 'after', 307188], ['dw', 'after', 295379], ['uw', 'after', 290235],
+      ['sched_process_exit', 'after', 292553]], ['KV334', 'KV335', 'KV336']);
+    expect(r.violations).toEqual([]);
+    expect(r.notes.map((d) => d.code)).toEqual(['KV334', 'KV335', 'KV336']);
   }, 120_000);
 });
 

@@ -29,6 +29,12 @@ export class LookupEnds {
    */
   private readonly due = new Map<number, string>();
   private readonly unended: [number, string, number][] = [];
+  /**
+   * The d_alloc_parallel returns (pid, dflags, line) before the first end naming a dentry, and
+   * since the latest: where the end probe was off (unendedAtReturn), their ends cannot show.
+   */
+  private readonly beforeFirstEnd: [number, string, number][] = [];
+  private sinceLastEnd: [number, string, number][] = [];
   /** Whether the capture shows any end naming its dentry (a __d_lookup_unhash record): else its ends are not probed, not off for a while. */
   private dentryEnds = false;
   /** Per task: the lines of its __lookup_slow calls not yet returned (an overlay's lookup nests a layer's). */
@@ -47,6 +53,7 @@ export class LookupEnds {
       let open = this.openOf.get(pid);
       if (open === undefined) this.openOf.set(pid, open = new Map());
       open.set(dentry, [dflags, line]);
+      (this.dentryEnds ? this.sinceLastEnd : this.beforeFirstEnd).push([pid, dflags, line]);
       if (caller !== undefined) this.latestMade.set(`${pid} ${caller}`, dentry);
     }
     if (pid < 0 || dflags === undefined || this.enders.has(pid)) return;
@@ -59,6 +66,7 @@ export class LookupEnds {
   end(pid: number, line: number, dentry?: string): void {
     if (dentry !== undefined) {
       this.dentryEnds = true;
+      this.sinceLastEnd = [];
       const by = this.madeBy.get(dentry);
       if (by !== undefined) { this.madeBy.delete(dentry); this.openOf.get(by)?.delete(dentry); }
     }
@@ -143,7 +151,7 @@ export class LookupEnds {
    * turned off, `__d_lookup_unhash_wake` still on). Then the tasks that made one (pid → the line
    * of the first): the in-lookup rules do not follow their in-lookup dentries.
    */
-  unendedAtReturn(parLookupBit: number): { count: number; tasks: Map<number, number> } | undefined {
+  unendedAtReturn(parLookupBit: number): { count: number; first: [number, number]; tasks: Map<number, number> } | undefined {
     const tasks = new Map<number, number>();
     let count = 0;
     for (const [pid, f, line] of this.unended) {
@@ -151,7 +159,14 @@ export class LookupEnds {
       count++;
       if (!tasks.has(pid)) tasks.set(pid, line);
     }
-    return count < 2 || !this.dentryEnds ? undefined : { count, tasks };
+    if (count < 2 || !this.dentryEnds) return undefined;
+    const first = [...tasks].reduce((a, b) => (b[1] < a[1] ? b : a));
+    // (the end probe was off for part of the capture: so are the tasks that made in-lookup
+    // dentries before its first record or after its last, whose ends could not show)
+    for (const [pid, f, line] of [...this.beforeFirstEnd, ...this.sinceLastEnd]) {
+      if (inLookup(f, parLookupBit) && !tasks.has(pid)) tasks.set(pid, line);
+    }
+    return { count, first, tasks };
   }
 
   /**

@@ -590,6 +590,8 @@ class UnloggedAcquisitions {
    * space whose latest rwsem entry record is no acquisition: (pid, line, the directory's inode).
    */
   private readonly lockedUntaken: [number, number, string][] = [];
+  /** Calls entered with their directory locked right after a return with no entry: (variant@site, pid, line, the directory's inode). */
+  private readonly lockedAfterBare: [string, number, number, string][] = [];
   /** Per acquisition variant: the rwsems its entries name (an entry filter may keep it to some directories). */
   private readonly variantSems = new Map<string, Set<string>>();
   /** Per mode: the releases of untaken rwsems, as (pid, line). */
@@ -689,7 +691,11 @@ class UnloggedAcquisitions {
    * shared right before it) or a filesystem's ->lookup (its caller holds the directory's lock).
    */
   lockedCall(pid: number, line: number, dir: string): void {
-    if (!this.tookLast.has(pid) && this.holds.has(pid)) this.lockedUntaken.push([pid, line, dir]);
+    if (this.tookLast.has(pid) || !this.holds.has(pid)) return;
+    this.lockedUntaken.push([pid, line, dir]);
+    // (right after a return with no entry: that return's acquisition is the one that locked it)
+    const bare = this.afterBareReturn.get(pid);
+    if (bare !== undefined) this.lockedAfterBare.push([bare, pid, line, dir]);
   }
 
   /** `irwsemOffset`: where i_rwsem lies in an inode, if the capture tells (infer.ts): a __lookup_slow names its directory's inode. */
@@ -710,7 +716,9 @@ class UnloggedAcquisitions {
     // (two or more where no task's own rwsem showed it: tasks shown returning to user space only)
     const established = new Set([...this.afterBare.keys()].map((w) => w.slice(0, w.indexOf('@'))));
     const beyond = new Map<string, [number, number][]>();
-    for (const [bare, pid, line, sem] of this.afterAnyBare) {
+    const lockedBare = irwsemOffset === undefined ? []
+      : this.lockedAfterBare.map(([bare, pid, line, dir]): [string, number, number, string] => [bare, pid, line, semOf(dir, irwsemOffset)]);
+    for (const [bare, pid, line, sem] of [...this.afterAnyBare, ...lockedBare]) {
       const variant = bare.slice(0, bare.indexOf('@'));
       const entries = this.variantEntries.get(variant);
       if (entries === undefined || (line <= entries.last && line >= entries.first)) continue;
@@ -723,8 +731,8 @@ class UnloggedAcquisitions {
       const n = found.length;
       if (n < 2 && !established.has(variant)) continue;
       for (const [pid, line] of found) add(pid, line);
-      where.push(`${n} release${n === 1 ? '' : 's'} of rwsems their tasks do not hold right after a return of ${variant} with no entry, `
-        + 'beyond its entry records');
+      where.push(`${n} release${n === 1 ? '' : 's'} of rwsems their tasks do not hold, or calls entered with the directory locked, right after `
+        + `a return of ${variant} with no entry, beyond its entry records`);
     }
     for (const mode of ['R', 'W'] as const) {
       const { first, last } = this.takeEntries[mode];

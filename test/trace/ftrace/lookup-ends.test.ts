@@ -51,7 +51,7 @@ describe('LookupEnds', () => {
     e.allocation(2, 15, '0x10000000', 'd3');
     e.allocation(2, 16, '0x8', 'd4'); // found hashed: nothing to end
     e.returnToUser(2); // d3 not ended either
-    expect(e.unendedAtReturn(BIT)).toEqual({ count: 2, tasks: new Map([[1, 11], [2, 15]]) });
+    expect(e.unendedAtReturn(BIT)).toEqual({ count: 2, first: [1, 11], tasks: new Map([[1, 11], [2, 15]]) });
   });
 
   it('finds none where one lookup alone returned unended, or where no end names its dentry (the ends are not probed, not off for a while)', () => {
@@ -80,7 +80,7 @@ describe('LookupEnds', () => {
       }
       e.allocation(1, 30, '0x8', '0xd3', 'path_openat');
       // (each dentry's next step came with no end of it: lookup_open's d_lookup_done went unlogged)
-      expect(e.unendedAtReturn(BIT)).toEqual({ count: 2, tasks: new Map([[1, 10]]) });
+      expect(e.unendedAtReturn(BIT)).toEqual({ count: 2, first: [1, 10], tasks: new Map([[1, 10]]) });
     });
 
     it('ended at once, or by d_splice_alias inside ->lookup, nothing is due; an outer lookup\'s dentry is not the one that returned', () => {
