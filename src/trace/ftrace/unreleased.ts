@@ -563,9 +563,9 @@ class UnloggedAcquisitions {
   private readonly holds = new Map<number, Map<string, number>>();
   /** pid → the acquisition variant whose entry awaits its return. */
   private readonly pendingEntry = new Map<number, { fn: string; sem: string }>();
-  /** Tasks whose latest rwsem record is a return of an acquisition variant with no entry → that variant. */
+  /** Tasks whose latest rwsem record is a return of an acquisition variant with no entry → that variant and its site (`fn@site`). */
   private readonly afterBareReturn = new Map<number, string>();
-  /** Per variant: pid → the line of its first release of an untaken rwsem right after such a return. */
+  /** Per `fn@site`: pid → the line of its first release of an untaken rwsem right after such a return. */
   private readonly afterBare = new Map<string, Map<number, number>>();
   /** The rwsems the capture logs an acquisition entry of, per mode. */
   private readonly takenIn = { R: new Set<string>(), W: new Set<string>() };
@@ -579,7 +579,7 @@ class UnloggedAcquisitions {
   private readonly sinceTaken = new Map<number, Map<string, number>>();
   /** Per mode: the lines of the first and last entry records of its acquisition variants. */
   private readonly takeEntries = { R: { first: 0, last: 0 }, W: { first: 0, last: 0 } };
-  /** Per variant (`fn@site`): the first and last lines of its entry records. */
+  /** Per acquisition variant: the first and last lines of its entry records. */
   private readonly variantEntries = new Map<string, { first: number; last: number }>();
   /** Releases of rwsems not held per the records right after a return with no entry: (variant@site, pid, line, rwsem). */
   private readonly afterAnyBare: [string, number, number, string][] = [];
@@ -647,8 +647,8 @@ class UnloggedAcquisitions {
       let sems = this.variantSems.get(fn);
       if (sems === undefined) this.variantSems.set(fn, sems = new Set());
       sems.add(sem);
-      if (role.takes !== undefined) this.takenIn[role.takes].add(sem);
       if (role.takes !== undefined) {
+        this.takenIn[role.takes].add(sem);
         const e = this.takeEntries[role.takes];
         if (e.first === 0) e.first = line;
         e.last = line;
