@@ -577,8 +577,6 @@ class UnloggedAcquisitions {
    * loss marker: the first sign needs no return to user space logged.
    */
   private readonly sinceTaken = new Map<number, Map<string, number>>();
-  /** Per mode: the lines of the first and last entry records of its acquisition variants. */
-  private readonly takeEntries = { R: { first: 0, last: 0 }, W: { first: 0, last: 0 } };
   /** Per acquisition variant: the first and last lines of its entry records. */
   private readonly variantEntries = new Map<string, { first: number; last: number }>();
   /** Releases of rwsems not held per the records right after a return with no entry: (variant@site, pid, line, rwsem). */
@@ -647,12 +645,7 @@ class UnloggedAcquisitions {
       let sems = this.variantSems.get(fn);
       if (sems === undefined) this.variantSems.set(fn, sems = new Set());
       sems.add(sem);
-      if (role.takes !== undefined) {
-        this.takenIn[role.takes].add(sem);
-        const e = this.takeEntries[role.takes];
-        if (e.first === 0) e.first = line;
-        e.last = line;
-      }
+      if (role.takes !== undefined) this.takenIn[role.takes].add(sem);
       if (mine !== undefined) mine.set(sem, (mine.get(sem) ?? 0) + 1);
       let since = this.sinceTaken.get(pid);
       if (since === undefined) this.sinceTaken.set(pid, since = new Map());
@@ -735,7 +728,14 @@ class UnloggedAcquisitions {
         + `a return of ${variant} with no entry, beyond its entry records`);
     }
     for (const mode of ['R', 'W'] as const) {
-      const { first, last } = this.takeEntries[mode];
+      // (the first and last entry records of the mode's variants: their windows' span)
+      let first = 0;
+      let last = 0;
+      for (const [fn, w] of this.variantEntries) {
+        if (lockRole(fn)?.takes !== mode) continue;
+        if (first === 0 || w.first < first) first = w.first;
+        last = Math.max(last, w.last);
+      }
       const release = mode === 'R' ? 'up_read' : 'up_write';
       // (releases of untaken rwsems between the first and the last entry record say another
       // variant, unprobed, takes them, as down_write_nested does on a lockdep build: no sign)
