@@ -109,9 +109,27 @@ export class ProbeCoverage implements ObservedFunctions {
     for (const p of pids) this.hiddenDowngraders.add(p);
   }
 
-  /** Whether the capture shows this task releasing by up_read locks it took exclusive, and no downgrade_write of its own, where others downgrade. */
+  /** The tasks whose exclusive holds outlast the capture's downgrade_write records, or came before them (KV334). */
+  private readonly edgeDowngraders = new Set<number>();
+
+  /**
+   * The read ahead found the capture's downgrade_write records beginning (`first`) or ending
+   * (`last`) at `line` while exclusive holds were taken (KV334): when these tasks' exclusive holds
+   * became shared cannot be told.
+   */
+  setDowngradesEdge(edge: 'first' | 'last', line: number, pids: Iterable<number>): void {
+    this.releaseEdges.push(`no downgrade_write record ${edge === 'first' ? 'before' : 'after'} line ${line}, `
+      + `where exclusive holds ${edge === 'first' ? 'were' : 'go on being'} taken (KV334)`);
+    for (const p of pids) this.edgeDowngraders.add(p);
+  }
+
+  /**
+   * Whether the capture shows this task releasing by up_read locks it took exclusive, and no
+   * downgrade_write of its own, where others downgrade; or holding some exclusive past the end of
+   * the downgrade_write records (or before their beginning).
+   */
   neverDowngrades(pid: number): boolean {
-    return this.hiddenDowngraders !== undefined && this.hiddenDowngraders.has(pid);
+    return (this.hiddenDowngraders !== undefined && this.hiddenDowngraders.has(pid)) || this.edgeDowngraders.has(pid);
   }
 
   /** Tasks whose acquisitions the whole capture shows going unlogged while their releases are logged (KV336). */

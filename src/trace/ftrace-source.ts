@@ -171,6 +171,22 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
             `turn ${release} on before the acquisition probes, or start tracing after both are on`);
         }
       }
+      // Never silent: where the downgrade records begin or end, and whose exclusive holds the rules cannot follow.
+      const warnDowngrades = (edge: { line: number; exits: number; tasks: Map<number, number> }, where: 'first' | 'last'): void => {
+        coverage.setDowngradesEdge(where, edge.line, edge.tasks.keys());
+        const n = edge.tasks.size;
+        diag(warning('KV334', `the capture's ${where} downgrade_write record is at line ${edge.line}, though ${where === 'first' ? 'before' : 'after'} it `
+          + `${edge.exits} rwsems are taken exclusive and their holds end with no up_write or downgrade logged (their tasks return to user `
+          + `space, ask for them again or release them by up_read, or another task is granted them), which comes only after one: the `
+          + `downgrade_write probe was ${where === 'first' ? 'turned on there, after the acquisition probes' : 'turned off there or its records lost'}, `
+          + `so when exclusive holds ${where === 'first' ? 'taken before it' : 'from there on'} became shared cannot be told; the lock rules `
+          + `say unknown where one could matter for the ${n} task${n === 1 ? '' : 's'} holding some`,
+        { at: { source: ctx.file, line: edge.line, column: 1 } },
+        where === 'first' ? 'turn downgrade_write on before the acquisition probes, or start tracing after both are on'
+          : 'keep downgrade_write on for as long as the acquisition probes are'));
+      };
+      if (ahead?.downgradesEnded !== undefined) warnDowngrades(ahead.downgradesEnded, 'last');
+      if (ahead?.downgradesBegan !== undefined) warnDowngrades(ahead.downgradesBegan, 'first');
       const hiddenDowngraders = ahead?.tasksNeverDowngrading;
       if (hiddenDowngraders !== undefined && hiddenDowngraders.size > 0) {
         coverage.setTasksNeverDowngrading(hiddenDowngraders.keys());

@@ -98,6 +98,18 @@ describe('overlays (6.12-layered, 6.1-layered), whose readdirs downgrade and who
     expect(r.notes[1]!.message).toMatch(/\d+ releases of rwsems their tasks do not hold, or calls entered with the directory locked, right after a return of down_read with no entry, beyond its entry records/);
   }, 120_000);
 
+  it('6.12-layered with downgrade_write and then up_read turned off: no violation, KV334 says where the downgrades end', async () => {
+    // (before: 13 false violations (no_locks_at_exit, no_recursive_acq, mutual_exclusion): each
+    // btrfs readdir's exclusive hold, downgraded and released unlogged, looked held for good; the
+    // up_write probe still on, so no release edge of exclusive holds showed)
+    const r = await check('layered-dgw-off', '6.12-layered', [['dgw', 'after', 385419], ['ur', 'after', 390705]], ['KV334']);
+    expect(r.violations).toEqual([]);
+    expect(r.unknown).toBeGreaterThan(0);
+    expect(r.notes.map((d) => /^the capture's last (\S+) record is at line \d+, /.exec(d.message)?.[1]).sort()).toEqual(['downgrade_write', 'up_read']);
+    expect(r.notes.find((d) => d.message.includes('downgrade_write'))!.message)
+      .toMatch(/though after it \d+ rwsems are taken exclusive and their holds end with no up_write or downgrade logged .* for the \d+ tasks? holding some$/);
+  }, 120_000);
+
   it('6.1-layered with down_read_killable\'s entries, the releases, the syscall exits and downgrade_write turned off in turn: no violation', async () => {
     // (before: 2 false rel_held with --probes: find's readdir of btrfs returned from
     // down_read_killable with no entry logged, then released the directory)

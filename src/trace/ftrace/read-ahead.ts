@@ -71,6 +71,10 @@ export interface ReadAhead {
   releasesEnded: Record<LockMode, { line: number; exits: number; tasks: Map<number, number> } | undefined>;
   /** Per mode, where its release records begin though its acquisitions came before (unreleased.ts releasesBegan), if they do. */
   releasesBegan: Record<LockMode, { line: number; exits: number; tasks: Map<number, number> } | undefined>;
+  /** Where the downgrade_write records end though exclusive holds go on being taken (unreleased.ts downgradesEnded), if they do. */
+  downgradesEnded: { line: number; exits: number; tasks: Map<number, number> } | undefined;
+  /** Where the downgrade_write records begin though exclusive holds came before (unreleased.ts downgradesBegan), if they do. */
+  downgradesBegan: { line: number; exits: number; tasks: Map<number, number> } | undefined;
   /** The tasks whose acquisitions go unlogged while their releases are logged (unreleased.ts acquisitionsUnlogged). */
   acquisitionsUnlogged: { tasks: Map<number, number>; where: string[] };
 }
@@ -399,5 +403,6 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
     releasesOfUntaken: { R: rwsems.releasesOfUntaken('R'), W: rwsems.releasesOfUntaken('W') },
     releasesEnded: { R: rwsems.releasesEnded('R', ordered), W: rwsems.releasesEnded('W', ordered) },
     releasesBegan: { R: rwsems.releasesBegan('R', ordered), W: rwsems.releasesBegan('W', ordered) },
+    downgradesEnded: rwsems.downgradesEnded(ordered), downgradesBegan: rwsems.downgradesBegan(ordered),
     acquisitionsUnlogged: rwsems.acquisitionsUnlogged(votes.best(), ordered) };
 }

@@ -77,11 +77,20 @@ export class RwsemReleases {
   private readonly unlogged = new UnloggedAcquisitions();
   /** Per mode: where the release records begin and end as the capture goes (releasesBegan, releasesEnded). */
   private readonly ends = { R: new ReleasesEnd(), W: new ReleasesEnd() };
+  /**
+   * Where the downgrade_write records begin and end (downgradesEnded, downgradesBegan): its
+   * records are the ends of exclusive holds by downgrade, an up_write ends one as no record of it
+   * does, and an up_read of an exclusive hold shows a downgrade the records left out. The rwsems
+   * the capture downgrades somewhere (only their holds count: a lock nobody downgrades is no sign).
+   */
+  private readonly downgradeEnds = new ReleasesEnd();
+  private readonly downgraded = new Set<string>();
 
   private noteReturnToUser(pid: number): void {
     this.unlogged.returnToUser(pid);
     this.ends.R.returnToUser(pid);
     this.ends.W.returnToUser(pid);
+    this.downgradeEnds.returnToUser(pid);
     if (!this.takenSinceFirstExit.has(pid)) this.takenSinceFirstExit.set(pid, { any: new Set(), W: new Set() });
     const open = this.heldExclusive.get(pid);
     if (open !== undefined && open.size > 0) { this.exclusiveLeftOpen.add(pid); open.clear(); }
@@ -98,7 +107,12 @@ export class RwsemReleases {
   note(sc: LineScan, line: number): void {
     if (sc.cls === L_RECORD && sc.kind === 'syscall_exit') { this.noteReturnToUser(sc.pid); return; }
     // (past a loss no task's acquisitions since its return are all there)
-    if (sc.cls === L_MARKER) { this.takenSinceFirstExit.clear(); this.unlogged.lost(); this.ends.R.lost(line); this.ends.W.lost(line); return; }
+    if (sc.cls === L_MARKER) {
+      this.takenSinceFirstExit.clear();
+      this.unlogged.lost();
+      for (const ends of [this.ends.R, this.ends.W, this.downgradeEnds]) ends.lost(line);
+      return;
+    }
     if (sc.cls === L_RECORD && sc.kind === 'kretprobe') { this.noteReturn(sc); return; }
     if (sc.cls !== L_RECORD || sc.kind !== 'kprobe') return;
     const rec = sc.decoded;
@@ -144,6 +158,7 @@ export class RwsemReleases {
     // (a task whose request is still waiting holds nothing yet)
     const waiting = (other: number): boolean => this.unlogged.waitingFor(other) === sem;
     this.ends.W.contended(sc.pid, sem, waiting);
+    this.downgradeEnds.contended(sc.pid, sem, waiting);
     if (role.takes === 'W') this.ends.R.contended(sc.pid, sem, waiting);
   }
 
@@ -158,6 +173,7 @@ export class RwsemReleases {
     // (a downgrade ends an exclusive hold as an up_write would, and begins a shared one)
     if (role.downgrades) this.ends.W.release(pid, sem, -1);
     if (takes !== undefined && pid >= 0) this.ends[takes].take(pid, sem, line);
+    this.noteDowngradeEdge(role, sem, pid, line);
     if (releases !== undefined) {
       this.released.add(sem);
       this.releasedIn[releases].add(sem);
@@ -183,6 +199,33 @@ export class RwsemReleases {
     // show still has exclusive holds whose end cannot be told)
     if (acquires && !this.taken.has(sem)) this.taken.set(sem, line);
     if (takes !== undefined && !this.takenIn[takes].has(sem)) this.takenIn[takes].set(sem, line);
+  }
+
+  /** An rwsem record as the ends of the downgrade_write records read it (downgradeEnds). */
+  private noteDowngradeEdge(role: LockRole, sem: string, pid: number, line: number): void {
+    if (role.downgrades) { this.downgraded.add(sem); this.downgradeEnds.release(pid, sem, line); return; }
+    if (pid < 0) return;
+    if (role.releases === 'W') this.downgradeEnds.release(pid, sem, -1);
+    // (a correct kernel's task ends an exclusive hold by up_read only after downgrading it)
+    else if (role.releases === 'R' && !role.nonOwner) this.downgradeEnds.endedUnseen(pid, sem);
+    else if (role.acquires && role.takes === 'W') this.downgradeEnds.take(pid, sem, line);
+  }
+
+  /**
+   * Where the capture's downgrade_write records end (or begin), when its records show that probe
+   * turned off (on) there: two or more exclusive holds, of rwsems the capture downgrades somewhere,
+   * taken after the last downgrade record (before the first) and ended with no up_write or
+   * downgrade logged: their task returns to user space, asks for the rwsem again, or ends it by
+   * up_read, or another task is granted it. The tasks whose records leave them holding such an
+   * rwsem exclusive (pid → the line of the first): when their holds became shared cannot be told.
+   */
+  downgradesEnded(timeOrdered: boolean): { line: number; exits: number; tasks: Map<number, number> } | undefined {
+    return this.downgradeEnds.ended(this.downgraded, timeOrdered);
+  }
+
+  /** The mirror of downgradesEnded: downgrade_write turned on after the exclusive acquisitions. */
+  downgradesBegan(timeOrdered: boolean): { line: number; exits: number; tasks: Map<number, number> } | undefined {
+    return this.downgradeEnds.began(this.downgraded, timeOrdered);
   }
 
   /**
@@ -481,6 +524,19 @@ class ReleasesEnd {
       // (a hold taken before the first release record, whenever the request comes)
       if (this.firstRelease === 0 || h.line < this.firstRelease) this.exitsBefore.push(ORDERED + sem);
     }
+  }
+
+  /**
+   * An end by `pid` of its hold of `sem` that no record of this probe shows, though a correct
+   * kernel's task makes one first (an up_read of an exclusive hold, after its downgrade): counted
+   * as a return to user space with the hold open is, and the hold ended.
+   */
+  endedUnseen(pid: number, sem: string): void {
+    const h = this.holding.get(pid)?.get(sem);
+    if (h === undefined || h.line < this.lossLine) return;
+    if (h.line > this.lastRelease) this.exitsAfter.push(ORDERED + sem);
+    if (this.firstRelease === 0) this.exitsBefore.push(ORDERED + sem);
+    this.release(pid, sem, -1);
   }
 
   returnToUser(pid: number): void {
