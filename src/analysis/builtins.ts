@@ -157,8 +157,23 @@ function parseInt0x(v: Scalar): Scalar {
 
 function parseHex(v: Scalar): Scalar {
   if (typeof v !== 'string') return null;
+  // (the common case, a hex number of at most 16 digits, without the BigInt: parseInt of radix 16
+  // rounds to the nearest double as Number of the BigInt does)
+  if (isHexNumber(v)) return parseInt(v, 16);
   const b = parseAddress(v.startsWith('0x') || /^[0-9a-f]+$/i.test(v) ? (v.startsWith('0x') ? v : '0x' + v) : v);
   return b === undefined ? null : Number(b);
+}
+
+/** Whether `v` is 1 to 16 hex digits, `0x` first or not. */
+function isHexNumber(v: string): boolean {
+  const from = v.length > 2 && v.charCodeAt(0) === 48 && v.charCodeAt(1) === 120 ? 2 : 0;
+  const n = v.length - from;
+  if (n < 1 || n > 16) return false;
+  for (let i = from; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return false;
+  }
+  return true;
 }
 
 function offsetAddress(v: Scalar, off: Scalar, sign: 1n | -1n): Scalar {

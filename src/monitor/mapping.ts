@@ -132,13 +132,21 @@ function recordEvent(rec: MappableRecord, into: TraceEvent): TraceEvent {
 
 function emitOf(e: TypedSpec['mappings'][number]['emits'][number], ctx: CompileContext): CompiledMapping['emits'][number] {
   const ev = e.phase === 'event' ? e.name : e.phase;
+  const decl = ctx.spec.events.get(e.name);
+  const declared = decl === undefined ? undefined : e.phase === 'ret' ? decl.returns : decl.fields;
   return {
     ev,
     fn: e.phase === 'event' ? undefined : e.name,
-    args: e.args.map((a): CompiledArg => ({
-      name: a.name, value: compileExpr(a.value, ctx), reads: [...recordFieldsRead(a.value)],
-      to: a.name === 'ret' && ev === 'ret' ? TO_RET : IMPLICIT.has(a.name) ? TO_FIELD : TO_ARGS,
-    })),
+    args: e.args.map((a): CompiledArg => {
+      // (what the record shows of an argument that came out none is said only where the schema
+      // reports it: a declared optional argument left out is no damage, and its words were
+      // garbage at every record)
+      const optional = declared?.find((f) => f.name === a.name)?.optional === true;
+      return {
+        name: a.name, value: compileExpr(a.value, ctx), reads: optional ? [] : [...recordFieldsRead(a.value)],
+        to: a.name === 'ret' && ev === 'ret' ? TO_RET : IMPLICIT.has(a.name) ? TO_FIELD : TO_ARGS,
+      };
+    }),
   };
 }
 

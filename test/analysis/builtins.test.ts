@@ -4,7 +4,7 @@
  * listed arguments is rejected when the table is defined.
  */
 import { describe, expect, it } from 'vitest';
-import { BUILTINS, defineBuiltins, graphBuiltin, valueBuiltin } from '../../src/analysis/builtins.js';
+import { BUILTINS, defineBuiltins, graphBuiltin, parseAddress, valueBuiltin } from '../../src/analysis/builtins.js';
 import { loadSpecText } from '../../src/analysis/load.js';
 import { INT, STR } from '../../src/analysis/types.js';
 import { CompiledSpec } from '../../src/checker/check.js';
@@ -92,6 +92,15 @@ describe('address builtins: the canonical-text fast paths give what 64-bit arith
     const h = /^0x/i.test(t) ? t.slice(2) : t;
     return /^[0-9a-f]+$/i.test(h) ? BigInt('0x' + h) & MASK : undefined;
   };
+
+  it('hex gives the number 64-bit arithmetic gives, rounded to a double', () => {
+    const hex = (v: string): unknown => (BUILTINS.hex as { impl: (...a: unknown[]) => unknown }).impl(v, {});
+    for (const a of [...samples(), '0xffffffffffffffff1', 'ff'.repeat(9), '-0x1', 'fff ', '0x1p']) {
+      // (what hex read before its fast path: hex digits with or without 0x, else as parseAddress reads the text)
+      const b = parseAddress(a.startsWith('0x') ? a : /^[0-9a-f]+$/i.test(a) ? '0x' + a : a);
+      expect([a, hex(a)]).toEqual([a, b === undefined ? null : Number(b)]);
+    }
+  });
 
   it('ptr, ptr_sub, ptr_add and is_error', () => {
     for (const a of samples()) {

@@ -1,8 +1,9 @@
 /**
  * The events the record mapper emits, key for key: which fields and arguments each has, in which
  * order (the order JSON output and explanations show them), with an argument that comes out none
- * left out of `args` and its record fields named in `unread`, before or after `ret` as the
- * arguments come.
+ * left out of `args` and, when the schema requires it, its record fields named in `unread`, before
+ * or after `ret` as the arguments come (a declared optional argument left out is no damage: nothing
+ * reads its words).
  */
 import { describe, expect, it } from 'vitest';
 import { bundledSpecDir, loadSpecText } from '../../src/analysis/load.js';
@@ -31,11 +32,19 @@ const dapEntry = (extra: Record<string, string> = {}): MappableRecord =>
 const layout = (ev: TraceEvent): string => JSON.stringify(ev);
 
 describe('record mapper event layout', () => {
-  it('gives a call its arguments in declaration order, a none one left out and named in unread', () => {
+  it('gives a call its arguments in declaration order, an optional one that is none left out, and no unread', () => {
     const [ev] = mapper.map(dapEntry())!;
     expect(layout(ev!)).toBe(JSON.stringify({
       seq: 0, pid: 1027, ev: 'call', fn: 'd_alloc_parallel', args: { dir: INODE, name: 'File31' }, comm: 'find', cpu: 3, ts: 5.001993,
-      file: 'log', line: 12, unread: { key: "the record's name=File31 nlen=6 does not give one; the record has no hash=", wq: 'the record has no wq=' },
+      file: 'log', line: 12,
+    }));
+  });
+
+  it('names a required argument that is none in unread, with what the record shows of the fields it reads', () => {
+    const [ev] = mapper.map(record('kprobe', 'd_alloc_parallel', { parent: DIR, name: 'File31', nlen: '6' }))!;
+    expect(layout(ev!)).toBe(JSON.stringify({
+      seq: 0, pid: 1027, ev: 'call', fn: 'd_alloc_parallel', args: { name: 'File31' }, comm: 'find', cpu: 3, ts: 5.001993,
+      file: 'log', line: 12, unread: { dir: 'the record has no pinode=' },
     }));
   });
 
@@ -56,7 +65,7 @@ describe('record mapper event layout', () => {
   });
 
   it('names a none argument of a return in unread, before or after ret as the arguments come', () => {
-    const text = 'fn f(a: id) returns (ret: str, b?: str, c?: str)\nmap kretprobe f -> ret f(b: ptr(x), ret: ptr(ret), c: ptr(y))\n';
+    const text = 'fn f(a: id) returns (ret: str, b: str, c: str, d?: str)\nmap kretprobe f -> ret f(b: ptr(x), ret: ptr(ret), c: ptr(y), d: ptr(z))\n';
     const loaded = loadSpecText(text, 't.kinv');
     if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join('\n'));
     const m = compileRecordMapper(loaded.value.spec);

@@ -32,7 +32,7 @@ export function stampOf(sc: LineScan): number {
 
 /** Finds the worst lateness of a file's records, line by line. */
 export class LatenessMeter {
-  private readonly newest = new Map<number, { stamp: number; line: number }>();
+  private readonly newest = new Map<number, { cpu: number; stamp: number; line: number }>();
   /** The two CPUs with the newest stamps (of different CPUs). */
   private best: { cpu: number; stamp: number; line: number } | undefined;
   private second: { cpu: number; stamp: number; line: number } | undefined;
@@ -47,10 +47,11 @@ export class LatenessMeter {
     if (other !== undefined && other.stamp > stamp && (this.worst === undefined || other.stamp - stamp > this.worst.by)) {
       this.worst = { by: other.stamp - stamp, ticks: sc.tsClock === 'counter', line, cpu, after: other.line };
     }
-    const own = this.newest.get(cpu);
-    if (own !== undefined && own.stamp >= stamp) return;
-    if (own === undefined) this.newest.set(cpu, { stamp, line }); else { own.stamp = stamp; own.line = line; }
-    const e = { cpu, stamp, line };
+    // (one object per CPU, its newest record, which best and second point to: a new one per record
+    // was garbage at nearly every line, a capture's stamps mostly rising)
+    let e = this.newest.get(cpu);
+    if (e !== undefined && e.stamp >= stamp) return;
+    if (e === undefined) this.newest.set(cpu, e = { cpu, stamp, line }); else { e.stamp = stamp; e.line = line; }
     if (this.best === undefined || stamp > this.best.stamp) {
       if (this.best !== undefined && this.best.cpu !== cpu) this.second = this.best;
       this.best = e;

@@ -70,33 +70,56 @@ function braceEnd(s: string, i: number, end: number): number {
  * closeQuote); `open`: its last string may run on past the end.
  */
 function restReadsAsArgs(s: string, i: number, end: number, depth: number, open: boolean): boolean {
-  const keys: string[] = [];
-  i = skipWs(s, i, end);
-  while (i < end) {
-    const k0 = i;
-    while (i < end && isKeyChar(s.charCodeAt(i))) i++;
-    if (i === k0 || i >= end || s.charCodeAt(i) !== 61) return false;
-    const key = s.slice(k0, i);
-    if (keys.includes(key)) return false;
-    keys.push(key);
-    i++;
-    const c = i < end ? s.charCodeAt(i) : -1;
-    if (c === 34) {
-      const q = closeQuoteAt(s, i + 1, end, depth, open);
-      if (q === -1) return open;
-      i = q + 1;
-    } else if (c === 123) {
-      // `{1,2,3}`, `{"a","b"}` (a string array): closed
-      const j = braceEnd(s, i, end);
-      if (j === -1 || (j < end && !isWs(s.charCodeAt(j)))) return false;
-      i = j;
-    } else {
-      while (i < end && !isWs(s.charCodeAt(i))) { if (s.charCodeAt(i) === 34) return false; i++; }
+  // (the keys seen, as [start, end) pairs of s on a stack shared by the nested calls: this runs
+  // for every quoted value of every probe record, and a list of sliced keys was garbage each time)
+  const base = keyTop;
+  try {
+    i = skipWs(s, i, end);
+    while (i < end) {
+      const k0 = i;
+      while (i < end && isKeyChar(s.charCodeAt(i))) i++;
+      if (i === k0 || i >= end || s.charCodeAt(i) !== 61) return false;
+      if (keySeen(s, base, k0, i)) return false;
+      keyBounds[keyTop++] = k0;
+      keyBounds[keyTop++] = i;
+      i++;
+      const c = i < end ? s.charCodeAt(i) : -1;
+      if (c === 34) {
+        const q = closeQuoteAt(s, i + 1, end, depth, open);
+        if (q === -1) return open;
+        i = q + 1;
+      } else if (c === 123) {
+        // `{1,2,3}`, `{"a","b"}` (a string array): closed
+        const j = braceEnd(s, i, end);
+        if (j === -1 || (j < end && !isWs(s.charCodeAt(j)))) return false;
+        i = j;
+      } else {
+        while (i < end && !isWs(s.charCodeAt(i))) { if (s.charCodeAt(i) === 34) return false; i++; }
+      }
+      if (i < end && (s.charCodeAt(i) !== 32 || isWs(s.charCodeAt(i + 1)))) return false;
+      i++;
     }
-    if (i < end && (s.charCodeAt(i) !== 32 || isWs(s.charCodeAt(i + 1)))) return false;
-    i++;
+    return true;
+  } finally {
+    keyTop = base;
   }
-  return true;
+}
+
+/** The keys restReadsAsArgs has read, as start and end offsets, pair after pair; `keyTop` is the next free slot. */
+const keyBounds: number[] = [];
+let keyTop = 0;
+
+/** Whether s[k0, k1) equals a key on the stack from `base` on. */
+function keySeen(s: string, base: number, k0: number, k1: number): boolean {
+  const n = k1 - k0;
+  for (let p = base; p < keyTop; p += 2) {
+    const a = keyBounds[p]!;
+    if (keyBounds[p + 1]! - a !== n) continue;
+    let j = 0;
+    while (j < n && s.charCodeAt(a + j) === s.charCodeAt(k0 + j)) j++;
+    if (j === n) return true;
+  }
+  return false;
 }
 
 /**
