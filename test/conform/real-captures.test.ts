@@ -118,6 +118,22 @@ describe('kinv conform on real captures', () => {
     }
   }, 1_800_000);
 
+  it('the wild and layered captures stamped by the local and global clocks (ties across CPUs in the log\'s order) conform as their counter twins do', async () => {
+    const specs = new SpecSet([bundledSpecDir()], {});
+    // The wild ones fail the draft and the fixed shape at their first d_add_ci that allocates; the layered one has no
+    // d_add_ci in the directories conform follows, so every shape conforms.
+    for (const [dir, failure] of [
+      ['6.1-wild-local', { index: 79930, line: 151011, pid: 1481, event: 'call d_alloc_parallel MIXED0' }],
+      ['6.12-wild-local', { index: 70671, line: 165605, pid: 1526, event: 'call d_alloc_parallel NEG0_0' }],
+      ['6.12-layered-global', undefined],
+    ] as const) {
+      const r = await conformTraceFile(`traces/kernel-programs/${dir}/trace.gz`, specs, { shapes: ['mainline', 'draft', 'fixed'], order: 'current' });
+      expect(r!.results.map((x) => x.verdict), dir).toEqual(failure === undefined ? ['conforms', 'conforms', 'conforms'] : ['conforms', 'does not conform', 'does not conform']);
+      for (const x of r!.results.slice(1)) if (failure !== undefined) expect(x.failure, `${dir} ${x.shape}`).toMatchObject(failure);
+      expect([r!.gaps, r!.unknownTaskEvents], dir).toEqual([0, 0]);
+    }
+  }, 1_800_000);
+
   it('the wild capture with legacy probes is decided at the default bound: mainline only, the others at the first d_add_ci that allocates', async () => {
     // Each waiter's request undecided in one candidate (queued at its request, or not yet decided) keeps the
     // busiest directory under the bound, where deciding each at once made over 10,000 candidates at line 100025.
