@@ -152,7 +152,11 @@ export class RwsemReleases {
     if (role?.acquires !== true) return;
     const site = sc.decoded !== undefined ? sc.decoded.site : sc.siteS < 0 ? undefined : sc.text.slice(sc.siteS, sc.siteE);
     const sem = this.unlogged.acquisitionReturn(sc.pid, baseName(fn!), site);
-    if (sem === undefined || role.takes === undefined || !granted(baseName(fn!), sc)) return;
+    if (sem === undefined || role.takes === undefined) return;
+    const outcome = grantOf(baseName(fn!), sc);
+    // (a failed trylock or killable wait took nothing: no exclusive hold for a downgrade to end)
+    if (outcome === false && role.takes === 'W') this.downgradeEnds.release(sc.pid, sem, -1);
+    if (outcome !== true) return;
     // (the rwsem grants an exclusive hold only once every other hold ended, a shared one once the
     // exclusive ones did: a grant shows those ends, logged or not)
     // (a task whose request is still waiting holds nothing yet)
@@ -401,11 +405,11 @@ function lockRole(probed: string): LockRole | undefined {
 }
 
 /**
- * Whether an acquisition's return record shows the lock granted: a trylock's return value is 1 on
- * success, a killable or interruptible wait's 0; a plain wait always is. A value not printed
- * tells nothing.
+ * Whether an acquisition's return record shows the lock granted (true) or refused (false): a
+ * trylock's return value is 1 on success, a killable or interruptible wait's 0; a plain wait
+ * always is granted. A value not printed tells nothing (undefined).
  */
-function granted(fn: string, sc: LineScan): boolean {
+function grantOf(fn: string, sc: LineScan): boolean | undefined {
   if (!fn.includes('trylock') && !fn.includes('killable') && !fn.includes('interruptible')) return true;
   const args = sc.decoded !== undefined ? sc.decoded.args as Record<string, string | undefined> : undefined;
   let ret = args?.ret;
@@ -414,8 +418,9 @@ function granted(fn: string, sc: LineScan): boolean {
     parseKeyValues(sc.text, sc.argsS, sc.payE, parsed);
     ret = parsed.ret;
   }
-  if (ret === undefined) return false;
+  if (ret === undefined) return undefined;
   const v = Number.parseInt(ret.startsWith('0x') ? ret.slice(2) : ret, 16);
+  if (Number.isNaN(v)) return undefined;
   return fn.includes('trylock') ? v === 1 : v === 0;
 }
 
@@ -536,8 +541,17 @@ class ReleasesEnd {
     if (h === undefined || h.line < this.lossLine) return;
     if (h.line > this.lastRelease) this.exitsAfter.push(ORDERED + sem);
     if (this.firstRelease === 0) this.exitsBefore.push(ORDERED + sem);
+    // (the task's records no longer leave it holding the rwsem, but it is one of those whose holds
+    // the missing records leave unknown: `ended` counts it with the holders)
+    let mine = this.unseenEnds.get(pid);
+    if (mine === undefined) this.unseenEnds.set(pid, mine = new Map());
+    const seen = mine.get(sem);
+    if (seen === undefined) mine.set(sem, { first: h.line, last: h.line }); else seen.last = h.line;
     this.release(pid, sem, -1);
   }
+
+  /** pid → rwsem → the lines of the first and the latest of its holds of it that ended unseen (endedUnseen). */
+  private readonly unseenEnds = new Map<number, Map<string, { first: number; last: number }>>();
 
   returnToUser(pid: number): void {
     const t = this.takenBeforeExit.get(pid);
@@ -562,7 +576,18 @@ class ReleasesEnd {
   ended(released: ReadonlySet<string>, timeOrdered: boolean): { line: number; exits: number; tasks: Map<number, number> } | undefined {
     const exits = this.exitsAfter.filter((e) => counts(e, released, timeOrdered)).length;
     if (this.lastRelease === 0 || exits < 2) return undefined;
-    return { line: this.lastRelease, exits, tasks: firstLines(this.holding, released, (h) => h.line) };
+    const tasks = firstLines(this.holding, released, (h) => h.line);
+    // (and the tasks whose holds taken past the last record ended unseen)
+    for (const [pid, mine] of this.unseenEnds) {
+      for (const [sem, { first, last }] of mine) {
+        if (!released.has(sem) || last <= this.lastRelease) continue;
+        // (the first such hold past the last record, or, where the first came before it, the latest)
+        const line = first > this.lastRelease ? first : last;
+        const known = tasks.get(pid);
+        if (known === undefined || line < known) tasks.set(pid, line);
+      }
+    }
+    return { line: this.lastRelease, exits, tasks };
   }
 }
 
