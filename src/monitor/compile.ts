@@ -168,8 +168,20 @@ function recordRead(env: Env, store: KeyedStore, ks: readonly Scalar[] | undefin
   if (e) {
     env.reads.push(new EntryRead(store.name, ks ?? e, e.v, e.prov));
   } else if (ks !== undefined) {
-    const tomb = store.deletedBy(ks);
-    env.reads.push({ what: `${describeKey(store.name, ks)} absent`, ev: tomb, how: tomb ? 'deleted' : 'absent', store: store.name, key: ks });
+    env.reads.push(new AbsentRead(store.name, ks, store.deletedBy(ks)));
+  }
+}
+
+/** A read of an absent entry; like EntryRead, its text is made only when an explanation shows it. */
+class AbsentRead implements Read {
+  readonly how: 'deleted' | 'absent';
+  lost?: string;
+  constructor(readonly store: string, readonly key: readonly Scalar[], readonly ev: TraceEvent | undefined) {
+    this.how = ev ? 'deleted' : 'absent';
+  }
+
+  get what(): string {
+    return `${describeKey(this.store, this.key)} absent`;
   }
 }
 
