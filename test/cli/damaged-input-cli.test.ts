@@ -29,6 +29,13 @@ describe('kinv check: nothing to judge is no pass', () => {
     }
   });
 
+  it('a function_graph capture (calls without their arguments) exits 3, KV401 saying no rule had an event to judge', () => {
+    const r = kinv(['check', 'traces/kernel/graph/trace.gz']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/error\[KV401\]: verdict unknown: no rule was judged: the capture holds none of the events the rules read \(96946 of 110274 records map to no event of the spec/);
+    expect(r.stdout).not.toContain('no violation');
+  });
+
   it('a folder of traces named .json is checked, and its sidecars are named', () => {
     const dir = join(tmp, 'json');
     mkdirSync(dir);

@@ -194,7 +194,13 @@ export async function check(argv: string[]): Promise<number> {
       : `no trace record in ${files.length === 1 ? files[0] : `${files.length} files`}`;
     process.stderr.write(renderDiagnostic({ code: 'KV314', severity: 'error', message: `nothing to judge: ${terminalText(what)}` }, loaded.sources, st) + '\n');
   } else if (code === 3 && !unreadable && inputErrors === 0) {
-    const message = 'verdict unknown: every invariant evaluation fell in a span of unknown task state (capture started mid-run or lost events)';
+    // (no rule fell in a span of unknown state: those whose domain was empty aside, none had an event to judge)
+    const spans = Object.values(summary.coverage).some((c) => c.status === 'unknown');
+    const message = spans
+      ? 'verdict unknown: every invariant evaluation fell in a span of unknown task state (capture started mid-run or lost events)'
+      : `verdict unknown: no rule was judged: the capture holds none of the events the rules read (${summary.unmapped} of ${summary.records} `
+        + 'records map to no event of the spec: a function_graph or function trace names calls without their arguments; the table says '
+        + 'which probes would produce each rule\'s events)';
     process.stderr.write(renderDiagnostic({ code: 'KV401', severity: 'error', message }, loaded.sources, st) + '\n');
   }
   return code;
