@@ -71,6 +71,19 @@ describe('downgrade_write records ending while exclusive holds go on', () => {
     expect(notes.map((d) => [d.at?.line, /^the capture's last downgrade_write record is at line 11, though after it 3 rwsems are taken exclusive/.test(d.message)])).toEqual([[11, true]]);
   });
 
+  it('turned on late: exclusive holds ended by up_read before the first downgrade record, and their holder', async () => {
+    const text = log([
+      ...hold('ls-601', 'iterate_dir', UR), ...hold('ls-601', 'iterate_dir', UR),
+      ...hold('ls-601', 'iterate_dir', DGW, UR), ...hold('ls-601', 'vfs_rename', UW),
+    ]);
+    // (the first downgrade is the 11th record, line 15; the first hold's down_write is on line 5)
+    expect((await readAhead(chunks(text))).downgradesBegan).toEqual({ line: 15, exits: 2, tasks: new Map([[601, 5]]) });
+    expect((await readAhead(chunks(text))).downgradesEnded).toBeUndefined();
+    // (one such hold is no sign)
+    const once = log([...hold('ls-601', 'iterate_dir', UR), ...hold('ls-601', 'iterate_dir', DGW, UR), ...hold('ls-601', 'vfs_rename', UW)]);
+    expect((await readAhead(chunks(once))).downgradesBegan).toBeUndefined();
+  });
+
   it('refused trylocks and killable waits past the last downgrade record are no sign; granted ones left open are', async () => {
     const tries = (ret: string): [string, string][] => [1, 2, 3].flatMap((): [string, string][] => [
       ['mv-602', `dwt: (down_write_trylock+0x0/0x50) ${SEM}`], ['mv-602', `dwt_ret: (do_rename+0x1/0x2 <- down_write_trylock) ret=${ret}`],
