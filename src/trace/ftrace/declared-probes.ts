@@ -21,7 +21,8 @@ const TAKERS = {
  * takes exclusive was taken by some down_write variant, down_write itself on every directory
  * create, rename or unlink; a release by a task of an rwsem it has not taken since it was last in
  * user space follows an acquisition in that mode (down_read_killable by every readdir,
- * down_write_nested by lock_rename on a lockdep build); and a function a
+ * down_write_nested by lock_rename on a lockdep build); an exclusive hold released by its task's
+ * up_read was downgraded first; and a function a
  * return record of the capture returns into
  * (`dap_ret: (d_add_ci+0x5d/0x120 <- d_alloc_parallel)`) ran. (A trylock that logged nothing may
  * well never have been called: its silence says nothing.)
@@ -29,6 +30,7 @@ const TAKERS = {
 function calledUnlogged(declared: ReadonlySet<string>, logged: ReadonlySet<string>, entryLogged: ReadonlySet<string>, ahead: ReadAhead):
   [fns: string, why: string, which?: 'some'] | undefined {
   const releasedUntakenW = ahead.releasedUntakenIn.W;
+  const sharedEnds = ahead.sharedEndsOfExclusive;
   for (const f of declared) if (!logged.has(f) && ahead.returnSites.has(f)) return [f, 'a return record of the capture returns into it'];
   // (the calls below are on a directory's rwsem or dentry, which an entry probe's filter keeps:
   // an entry probe silent there was off, whatever its return probe, which no filter narrows, logged)
@@ -38,6 +40,10 @@ function calledUnlogged(declared: ReadonlySet<string>, logged: ReadonlySet<strin
     [logged.has('d_alloc_parallel'), ['d_alloc'], 'every d_alloc_parallel calls it'],
     [releasedUntakenW > 0, ['down_write'],
       `the capture releases ${releasedUntakenW} rwsem${releasedUntakenW === 1 ? '' : 's'} exclusive that it never shows taken`],
+    // (btrfs's readdir takes the directory exclusive, downgrades it and releases it by up_read)
+    [sharedEnds.count > 0, ['downgrade_write'],
+      `${sharedEnds.count} exclusive hold${sharedEnds.count === 1 ? ' is' : 's are'} released by up_read, the first on line ${sharedEnds.firstLine}, `
+        + 'which a task does only after downgrading it'],
   ];
   for (const [holds, fns, why] of checks) {
     if (!holds) continue;

@@ -28,6 +28,8 @@ export interface ReadAhead {
   tasksNeverReleasingIn: Record<LockMode, Map<number, number>>;
   /** Each task releasing by up_read rwsems it took exclusive, with no downgrade of its own where others downgrade (unreleased.ts tasksNeverDowngrading). */
   tasksNeverDowngrading: Map<number, number>;
+  /** The exclusive holds ended by their task's up_read with no downgrade logged (unreleased.ts sharedEndsOfExclusive). */
+  sharedEndsOfExclusive: { count: number; firstLine: number };
   /** The tasks that make in-lookup dentries and end none, where others do, once the DCACHE_PAR_LOOKUP bit is known (lookup-ends.ts). */
   lookupEnds: LookupEnds;
   /** offsetof(struct inode, i_rwsem) as the whole capture's `dr` → `lkslow` pairs show it (infer.ts), or undefined. */
@@ -393,7 +395,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
   return { shortfall: entries.shortfall(st, cut, uncounted), neverReleased: rwsems.neverReleased(),
     neverReleasedIn: { R: rwsems.neverReleasedIn('R'), W: rwsems.neverReleasedIn('W') }, irwsemOffset: votes.best(),
     tasksNeverReleasingIn: { R: rwsems.tasksNeverReleasingIn('R'), W: rwsems.tasksNeverReleasingIn('W') },
-    tasksNeverDowngrading: rwsems.tasksNeverDowngrading(),
+    tasksNeverDowngrading: rwsems.tasksNeverDowngrading(), sharedEndsOfExclusive: rwsems.sharedEndsOfExclusive(),
     lookupEnds: dap.ends,
     slowLookups: votes.slowLookups, directoryRecords: votes.directoryRecords, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
     lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result(),

@@ -62,6 +62,17 @@ export class RwsemReleases {
    */
   private readonly exclusiveLeftOpen = new Set<number>();
   private readonly firstSharedEndOfExclusive = new Map<number, number>();
+  /** Exclusive holds a task's own up_read ended, no downgrade of them logged: how many, and the line of the first. */
+  private readonly sharedEnds = { count: 0, firstLine: 0 };
+
+  /**
+   * The exclusive holds the capture shows ended by their task's up_read with no downgrade_write of
+   * them logged, and the line of the first: a correct kernel downgrades first (a kernel that
+   * releases an exclusive hold by up_read reads the same).
+   */
+  sharedEndsOfExclusive(): { count: number; firstLine: number } {
+    return { ...this.sharedEnds };
+  }
   private readonly downgraders = new Set<number>();
   /**
    * Per task the capture shows returning to user space: the rwsems it has taken, in either mode,
@@ -305,6 +316,8 @@ export class RwsemReleases {
     const held = this.heldExclusive.get(pid);
     if (held === undefined || !held.delete(sem)) return;
     if (role.releases !== 'R') return;
+    this.sharedEnds.count++;
+    if (this.sharedEnds.firstLine === 0) this.sharedEnds.firstLine = line;
     this.exclusiveLeftOpen.add(pid);
     if (!this.firstSharedEndOfExclusive.has(pid)) this.firstSharedEndOfExclusive.set(pid, line);
   }
