@@ -62,17 +62,8 @@ export class RwsemReleases {
    */
   private readonly exclusiveLeftOpen = new Set<number>();
   private readonly firstSharedEndOfExclusive = new Map<number, number>();
-  /** Exclusive holds a task's own up_read ended, no downgrade of them logged: how many, and the line of the first. */
-  private readonly sharedEnds = { count: 0, firstLine: 0 };
-
-  /**
-   * The exclusive holds the capture shows ended by their task's up_read with no downgrade_write of
-   * them logged, and the line of the first: a correct kernel downgrades first (a kernel that
-   * releases an exclusive hold by up_read reads the same).
-   */
-  sharedEndsOfExclusive(): { count: number; firstLine: number } {
-    return { ...this.sharedEnds };
-  }
+  /** How many exclusive holds a task's own up_read ended, no downgrade of them logged (the first of each task's: above). */
+  private sharedEnds = 0;
   private readonly downgraders = new Set<number>();
   /**
    * Per task the capture shows returning to user space: the rwsems it has taken, in either mode,
@@ -316,8 +307,7 @@ export class RwsemReleases {
     const held = this.heldExclusive.get(pid);
     if (held === undefined || !held.delete(sem)) return;
     if (role.releases !== 'R') return;
-    this.sharedEnds.count++;
-    if (this.sharedEnds.firstLine === 0) this.sharedEnds.firstLine = line;
+    this.sharedEnds++;
     this.exclusiveLeftOpen.add(pid);
     if (!this.firstSharedEndOfExclusive.has(pid)) this.firstSharedEndOfExclusive.set(pid, line);
   }
@@ -335,6 +325,17 @@ export class RwsemReleases {
     if (this.downgraders.size === 0) return out;
     for (const [pid, line] of this.firstSharedEndOfExclusive) if (!this.downgraders.has(pid)) out.set(pid, line);
     return out;
+  }
+
+  /**
+   * The exclusive holds the capture shows ended by their task's up_read with no downgrade_write of
+   * them logged, and the line of the first: a correct kernel downgrades first (a kernel that
+   * releases an exclusive hold by up_read reads the same).
+   */
+  sharedEndsOfExclusive(): { count: number; firstLine: number } {
+    let firstLine = 0;
+    for (const line of this.firstSharedEndOfExclusive.values()) if (firstLine === 0 || line < firstLine) firstLine = line;
+    return { count: this.sharedEnds, firstLine };
   }
 
   /** How many rwsems the capture shows released in `mode` and never taken in it: their acquisitions are not in it. */
