@@ -9,7 +9,7 @@ import { defineConfig } from 'vitest/config';
 const exhaustive = [
   'test/sim/explore.test.ts', 'test/sim/scenarios-ci.test.ts', 'test/trace/ftrace/infer.test.ts', 'test/report/capture.test.ts', 'test/report/quint.test.ts',
   'test/scripts/capture/boot-attempts.test.ts', 'test/props/fault-campaign.test.ts', 'test/kernel/mutants.test.ts',
-  'test/conform/real-captures.test.ts', 'test/cli/check-parallel.test.ts',
+  'test/conform/real-captures.test.ts', 'test/cli/check-parallel.test.ts', 'test/cli/conform-parallel.test.ts',
 ];
 
 // A real headless Chromium (scripts/ci/install-browser.sh): its own project, `npm run test:browser`.

@@ -75,3 +75,9 @@ export function intOf(flag: string, v: string | undefined, dflt: number): number
   if (!Number.isSafeInteger(n)) throw new UsageError(`--${flag} expects a non-negative integer, got '${v}'`);
   return n;
 }
+
+/** `n`, an option's value that must be 1 or more (a usage error else). */
+export function positive(flag: string, n: number): number {
+  if (n < 1) throw new UsageError(`--${flag} expects a positive integer, got '${n}'`);
+  return n;
+}

@@ -31,6 +31,14 @@ export interface CommandSpec {
 const spec: OptionSpec = {
   type: 'string', multiple: true, short: 's', value: 'FILE|DIR', help: 'spec file or folder (repeatable; default: the bundled VFS spec)',
 };
+const probes: OptionSpec = {
+  type: 'string', multiple: true, value: 'KPROBE_EVENTS', help: "ftrace: the capture's kprobe_events, so kinv knows from the first record what it probes",
+};
+const functions: OptionSpec = {
+  type: 'string', multiple: true, value: 'FILE',
+  help: "ftrace: the traced kernel's available_filter_functions or /proc/kallsyms (which lock variants exist; kallsyms, "
+    + 'or `trace-cmd report -f`, of the same boot also names the bare probe addresses of trace-cmd report and perf script)',
+};
 const param: OptionSpec = { type: 'string', multiple: true, short: 'p', value: 'NAME=VALUE', help: 'spec parameter (repeatable), e.g. order=new' };
 const format: OptionSpec = {
   type: 'string', short: 'f', value: 'text|json', help: 'output format (json: one object per line, see schema/verdicts.schema.json)',
@@ -70,14 +78,7 @@ export const COMMANDS = {
       'max-diagnostics': { type: 'string', value: 'N', kind: 'int', help: 'input diagnostics shown per code before they are only counted (default 20)' },
       'eval-budget': { type: 'string', value: 'N', kind: 'int', help: 'steps one evaluation of an invariant may take before it is unknown (default 1000000)' },
       lockdep: { type: 'string', short: 'l', value: 'DMESG', help: "line a dmesg log's lockdep reports up with the verdicts" },
-      probes: {
-        type: 'string', multiple: true, value: 'KPROBE_EVENTS', help: "ftrace: the capture's kprobe_events, so kinv knows from the first record what it probes",
-      },
-      functions: {
-        type: 'string', multiple: true, value: 'FILE',
-        help: "ftrace: the traced kernel's available_filter_functions or /proc/kallsyms (which lock variants exist; kallsyms, "
-          + 'or `trace-cmd report -f`, of the same boot also names the bare probe addresses of trace-cmd report and perf script)',
-      },
+      probes, functions,
       perfetto: { type: 'string', value: 'FILE', help: 'write the trace as Chrome trace-event JSON for Perfetto or chrome://tracing (one TRACE)' },
       dot: { type: 'string', value: 'FILE', help: "write the violations' lock-order and wait-for cycles as Graphviz (one TRACE)" },
       html: { type: 'string', value: 'FILE', help: 'write a self-contained HTML timeline of the trace and its violations (one TRACE)' },
@@ -175,6 +176,11 @@ export const COMMANDS = {
         help: 'candidate model states per directory, and in a task\'s internal steps between two of its events, before the verdict is unknown (default 10000)',
       },
       'max-diagnostics': { type: 'string', value: 'N', kind: 'int', help: 'input diagnostics shown per code before they are only counted (default 20)' },
+      probes, functions,
+      jobs: {
+        type: 'string', short: 'j', value: 'N', kind: 'int',
+        help: 'trace files conformed at once, one per worker thread (default: the cores, as long as each has 4 MB of trace files or more; 1: in this thread)',
+      },
     },
     exits: 'Exit codes: 0 conforms (auto: to some shape); 1 does not (auto: to none); 2 usage or spec error; 3 cannot tell (unreadable, a gap, a bound);'
       + ' 70 internal error.',

@@ -6,9 +6,25 @@
  */
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Diagnostic } from '../diag/diagnostic.js';
 
-/** Names that sit beside traces and are not traces. */
-const SIDECAR = /(^|[-.])(expected|metadata|summary)\.json$|\.meta\.json$|\.md$|^stats$|^dmesg(\.|$)|^\./;
+/**
+ * Names that sit beside traces and are not traces: notes, expected verdicts, capture metadata,
+ * kernel logs; and what a capture saves from tracefs and its machine beside its trace (as
+ * `npm run capture` does): the probe definitions and their hit counts (`kprobe_events`,
+ * `kprobe_profile`), the kernel's function list (`functions`, `available_filter_functions`,
+ * `kallsyms`), and the workload's log, mounts, filters and counts. A folder of captures is then
+ * judged capture by capture, not each capture's sidecars as traces that do not parse.
+ */
+const SIDECAR = new RegExp([
+  '(^|[-.])(expected|metadata|summary)\\.json$', '\\.meta\\.json$', '\\.md$', '^stats$', '^dmesg(\\.|$)', '^\\.',
+  '^kprobe_(events|profile)(\\..*)?$', '^(functions|available_filter_functions|kallsyms)$', '\\.syms$',
+  '^(workload|record|console)(-params)?\\.(log|txt)(\\.gz)?$', '^(mounts|filters|setup|casefold|saved-on-report)\\.txt$',
+  '^(counts|probed-verdicts)\\.json$', '^kinv-probes\\.(sh|cmdline)$',
+].join('|'));
+
+/** The probe definitions and function list a capture saves beside its trace, which `--probes` and `--functions` take. */
+const CAPTURE_FACTS = /^(kprobe_events|functions|available_filter_functions|kallsyms)$/;
 
 export interface TraceFiles {
   files: string[];
@@ -46,6 +62,22 @@ export function expandTraces(paths: string[]): TraceFiles {
     if (skipped.length > 0) out.skipped.push({ dir: p, names: skipped });
   }
   return out;
+}
+
+/**
+ * The note (KV313) that names a folder's sidecars, not judged; where a capture's probe
+ * definitions or function list are among them, how to give them.
+ */
+export function skippedNote(s: TraceFiles['skipped'][number]): Diagnostic {
+  const facts = s.names.filter((n) => CAPTURE_FACTS.test(n));
+  const give = facts.map((n) => `${n === 'kprobe_events' ? '--probes' : '--functions'} ${join(s.dir, n)}`);
+  return {
+    code: 'KV313', severity: 'note',
+    message: `${s.dir}: ${s.names.length} file${s.names.length === 1 ? '' : 's'} beside the traces not checked (${s.names.join(', ')})`,
+    hint: give.length > 0
+      ? `name a file on the command line to check it anyway; the capture's own ${facts.join(' and ')} tell what it probes: give ${give.join(' ')}`
+      : 'name a file on the command line to check it anyway',
+  };
 }
 
 function reason(e: unknown): string {

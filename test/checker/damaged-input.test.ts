@@ -181,6 +181,20 @@ describe('trace folders and files', () => {
     expect(t.unreadable).toEqual([{ path: join(dir, 'dangling'), why: 'a symbolic link to nothing' }]);
   });
 
+  it('a capture\'s folder: its trace, not what the capture saved beside it from tracefs and its machine', () => {
+    const dir = join(tmp, 'capture');
+    mkdirSync(dir);
+    const sidecars = ['casefold.txt', 'console.log.gz', 'counts.json', 'filters.txt', 'functions', 'kallsyms', 'kinv-probes.cmdline', 'kinv-probes.sh',
+      'kprobe_events', 'kprobe_events.after', 'kprobe_profile', 'mounts.txt', 'probed-verdicts.json', 'record.log', 'setup.txt', 't.syms',
+      'workload-params.txt', 'workload.log'];
+    // Traces named as users name them, some near a sidecar's name.
+    const traces = ['functions.txt', 'kprobe.txt', 'run.log', 'trace.dat', 'trace.gz', 'trace.log', 'workload.ndjson'];
+    for (const f of [...sidecars, ...traces]) writeFileSync(join(dir, f), '\n');
+    const t = expandTraces([dir]);
+    expect(t.files).toEqual(traces.map((f) => join(dir, f)));
+    expect(t.skipped).toEqual([{ dir, names: sidecars }]);
+  });
+
   it('duplicate keys are found at any depth, escapes compared as JSON.parse sees them', () => {
     expect(firstDuplicateKey('{"a":1,"b":{"c":1,"\\u0063":2}}')).toEqual({ key: 'c', column: 19 });
     expect(firstDuplicateKey('{"a":[{"b":1},{"b":2}],"c":"a"}')).toBeUndefined();

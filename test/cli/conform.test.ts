@@ -1,4 +1,7 @@
-/** `kinv conform` end to end: the reading's diagnostics are shown, warnings too, capped per code as `check` caps them. */
+/**
+ * `kinv conform` end to end: the reading's diagnostics are shown, warnings too, capped per code as
+ * `check` caps them; a capture's folder is conformed as its trace, its sidecars named; `--probes`.
+ */
 import { describe, expect, it } from 'vitest';
 import { kinv } from '../helpers/kinv.js';
 
@@ -27,5 +30,30 @@ describe('kinv conform', () => {
     expect(capped.stderr).not.toContain(`[${code}]`);
     expect(capped.stderr).toContain(`(${n} more ${code} diagnostics not shown; --max-diagnostics N to see more)`);
     expect(capped.code).toBe(all.code);
+  });
+
+  it('conforms a capture\'s folder as its trace, naming the sidecars and how to give its probe definitions', async () => {
+    const dir = 'traces/kernel-programs/6.12-lossy';
+    const r = await kinv(['conform', '--d-add-ci', 'mainline', dir]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain(`${dir}/trace.gz: cannot tell whether it conforms to the model with d_add_ci mainline`);
+    expect(r.stdout).not.toMatch(/(kprobe_events|functions|counts\.json|casefold\.txt|mounts\.txt|workload\.log): /);
+    expect(r.stderr).toContain(`note[KV313]: ${dir}: 10 files beside the traces not checked (README.md, casefold.txt, counts.json, dmesg.gz, functions, `
+      + 'kprobe_events, metadata.json, mounts.txt, stats, workload.log)');
+    expect(r.stderr).toContain(`give --functions ${dir}/functions --probes ${dir}/kprobe_events`);
+  });
+
+  it('reads the capture with --probes, as check does (a declared probe whose first record comes late: KV333), and refuses bad ones and 0 workers', async () => {
+    const file = 'traces/ftrace/coverage/create-nested.txt';
+    const given = await kinv(['conform', '--d-add-ci', 'mainline', '--probes', 'traces/ftrace/coverage/kprobe_events.full', file]);
+    expect(given.stderr).toContain('note[KV333]: --probes declares down_write, whose first record is at line 24');
+    const without = await kinv(['conform', '--d-add-ci', 'mainline', file]);
+    expect(without.stderr).not.toContain('KV333');
+    const badProbes = await kinv(['conform', '--d-add-ci', 'mainline', '--probes', 'traces/kernel-programs/6.12-lossy/counts.json', file]);
+    expect(badProbes.code).toBe(2);
+    expect(badProbes.stderr).toContain('traces/kernel-programs/6.12-lossy/counts.json:1:1: not a kprobe_events definition');
+    const r = await kinv(['conform', '-j', '0', '--d-add-ci', 'mainline', 'traces/ndjson/clean-two-lookups.ndjson']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--jobs expects a positive integer');
   });
 });

@@ -2,8 +2,6 @@
  * `kinv check [--spec F]... [--param k=v]... [--format text|json] [--from ndjson|ftrace|perf|itf|auto] [--all] TRACE...`
  * Exit codes (Contract 4): 0 all hold, 1 a violation, 2 usage or spec error, 3 trace unreadable or verdict unknown.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import type { CheckReport } from '../../checker/check.js';
 import { SpecSet } from '../../checker/spec-set.js';
 import { DEFAULT_EVALUATION_BUDGET, type Verdict } from '../../checker/engine.js';
@@ -11,26 +9,26 @@ import { describeEvent } from '../../checker/report.js';
 import { parseLockdep } from '../../lockdep/parse.js';
 import { matchLockdep } from '../../lockdep/match.js';
 import { openInput } from '../../trace/input.js';
-import { FUNCTIONS_EVERY_KERNEL_HAS, parseFunctionList, parseProbeDefinitions, type ProbeDefinition } from '../../trace/coverage.js';
-import { parseKallsyms, type KernelSymbols } from '../../trace/ftrace/sites.js';
 import { checkTraceFile } from '../../checker/file.js';
 import { boundHeapGrowth } from '../../checker/heap.js';
 import { gapJson, renderSummary, renderVerdict, summarize, verdictJson } from '../../checker/report.js';
 import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
 import type { Diagnostic } from '../../diag/diagnostic.js';
 import { traceFormatNames } from '../../trace/registry.js';
-import { intOf, oneOf, parse, paramsOf, UsageError } from '../args.js';
+import { intOf, oneOf, parse, paramsOf, positive, UsageError } from '../args.js';
 import { DiagnosticCap } from '../diagnostic-cap.js';
 import { COMMANDS } from '../options.js';
 import { jsonLine } from '../json.js';
 import { Progress } from '../progress.js';
 import { nowMs } from '../../values/clock.js';
-import { expandTraces } from '../trace-files.js';
+import { expandTraces, skippedNote } from '../trace-files.js';
 import { terminalText } from '../../diag/terminal.js';
 import { TimelineBuilder } from '../../report/timeline.js';
 import { isGap, type TraceGap } from '../../trace/event.js';
 import { discardPictures, preparePictures, wantsPictures, writePictures, type VisualTargets } from '../visual-out.js';
 import { checkFilesInParallel, type FileSink } from '../check-parallel.js';
+import { readCaptureFacts, type CaptureFacts } from '../capture-facts.js';
+import { workersFor } from '../file-workers.js';
 
 export interface CheckCliOptions {
   specs: string[];
@@ -86,23 +84,6 @@ export function parseCheckArgs(argv: string[]): CheckCliOptions {
   };
 }
 
-function positive(flag: string, n: number): number {
-  if (n < 1) throw new UsageError(`--${flag} expects a positive integer, got '${n}'`);
-  return n;
-}
-
-/** Worker threads for these files: 1 (this thread) for one file, standard input, or too little trace to pay for a worker's start. */
-function workersFor(o: CheckCliOptions, files: string[]): number {
-  if (files.length < 2 || files.includes('-')) return 1;
-  if (o.jobs !== undefined) return Math.min(o.jobs, files.length);
-  let bytes = 0;
-  for (const f of files) {
-    try { bytes += statSync(f).size; } catch { /* reported when it is read */ }
-  }
-  const workers = Math.min(availableParallelism(), files.length, Math.floor(bytes / BYTES_PER_WORKER));
-  return workers < 2 ? 1 : workers;
-}
-
 export async function check(argv: string[]): Promise<number> {
   const o = parseCheckArgs(argv);
   boundHeapGrowth();
@@ -112,7 +93,7 @@ export async function check(argv: string[]): Promise<number> {
   for (const d of specs.diagnostics) process.stderr.write(renderDiagnostic(d, specs.sources, st) + '\n\n');
   if (!specs.base) return 2;
   const loaded = { sources: specs.sources };
-  const capture = readCaptureFacts(o);
+  const capture = readCaptureFacts(o.probes, o.functions);
   const started = nowMs();
   const reports: CheckReport[] = [];
   const expanded = expandTraces(o.traces);
@@ -127,13 +108,7 @@ export async function check(argv: string[]): Promise<number> {
     if (d.severity === 'error') inputErrors++;
     cap.take(d);
   };
-  for (const s of expanded.skipped) {
-    onDiagnostic({
-      code: 'KV313', severity: 'note',
-      message: `${s.dir}: ${s.names.length} file${s.names.length === 1 ? '' : 's'} beside the traces not checked (${s.names.join(', ')})`,
-      hint: 'name a file on the command line to check it anyway',
-    });
-  }
+  for (const s of expanded.skipped) onDiagnostic(skippedNote(s));
   for (const u of expanded.unreadable) {
     unreadable = true;
     onDiagnostic({ code: 'KV309', severity: 'error', message: `cannot read trace '${u.path}': ${u.why}` });
@@ -150,7 +125,7 @@ export async function check(argv: string[]): Promise<number> {
     if (r === undefined) unreadable = true;
     else reports.push(r);
   };
-  const jobs = workersFor(o, files);
+  const jobs = workersFor(files, o.jobs, BYTES_PER_WORKER);
   if (jobs > 1) {
     const setup = {
       specs: o.specs,
@@ -204,56 +179,6 @@ export async function check(argv: string[]): Promise<number> {
     process.stderr.write(renderDiagnostic({ code: 'KV401', severity: 'error', message }, loaded.sources, st) + '\n');
   }
   return code;
-}
-
-/** `--probes` and `--functions`: what the capture probes and which functions its kernel has (a bad file is a usage error). */
-function readCaptureFacts(o: CheckCliOptions): CaptureFacts {
-  const read = (option: string, f: string): string => {
-    try { return readFileSync(f, 'latin1'); } catch (e) { throw new UsageError(`cannot read ${option} ${f}: ${(e as Error).message}`); }
-  };
-  let probes: ProbeDefinition[] | undefined;
-  let kernelFunctions: Set<string> | undefined;
-  let kernelSymbols: KernelSymbols | undefined;
-  for (const f of o.probes) {
-    const parsed = parseProbeDefinitions(read('--probes', f));
-    const p = parsed.problems[0];
-    if (p !== undefined) {
-      const shown = JSON.stringify(p.text.slice(0, 120));
-      throw new UsageError(`${f}:${p.line}:1: not a kprobe_events definition (p:[GROUP/]NAME FUNCTION ARGS or r[N]:…): ${shown}`);
-    }
-    (probes ??= []).push(...parsed.probes);
-  }
-  for (const f of o.functions) {
-    const text = read('--functions', f);
-    const fns = parseFunctionList(text);
-    if (fns.size === 0) throw new UsageError(`${f}:1:1: no function names (expected available_filter_functions or /proc/kallsyms)`);
-    const lacking = FUNCTIONS_EVERY_KERNEL_HAS.filter((fn) => !fns.has(fn));
-    if (lacking.length > 0) {
-      process.stderr.write(`kinv: warning: ${f} lacks ${lacking.join(', ')}, which every kernel since 4.15 has:`
-        + " it is not the kernel's whole function list, and those are taken as present\n");
-    }
-    kernelFunctions ??= new Set();
-    for (const fn of fns) kernelFunctions.add(fn);
-    // A kallsyms file also gives addresses, which name the bare-address probe sites of trace-cmd report and perf script.
-    const syms = parseKallsyms(text);
-    if (syms.kind === 'zeroed') {
-      process.stderr.write(`kinv: warning: ${f} has only zero addresses (read without root): it names functions, not probe addresses\n`);
-    }
-    if (syms.kind === 'symbols') {
-      if (kernelSymbols !== undefined) {
-        throw new UsageError(`${f}:1:1: a second symbol table with addresses: give the /proc/kallsyms of the capture's boot once`);
-      }
-      kernelSymbols = syms.symbols;
-    }
-  }
-  return { probes, kernelFunctions, kernelSymbols };
-}
-
-/** What the user told about the capture and its kernel. */
-interface CaptureFacts {
-  probes: ProbeDefinition[] | undefined;
-  kernelFunctions: Set<string> | undefined;
-  kernelSymbols: KernelSymbols | undefined;
 }
 
 /** What is printed of one file's check, wherever it ran (this thread or a worker). */

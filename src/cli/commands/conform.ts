@@ -8,11 +8,22 @@ import { conformTraceFile, SHAPES, type ConformReport, type NonConformance, type
 import { DEFAULT_LIMITS } from '../../conform/search.js';
 import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
 import type { DAddCiShape, LockOrder } from '../../sim/state.js';
-import { intOf, oneOf, parse, paramsOf, UsageError } from '../args.js';
+import { intOf, oneOf, parse, paramsOf, positive, UsageError } from '../args.js';
 import { DiagnosticCap } from '../diagnostic-cap.js';
 import { jsonLine } from '../json.js';
 import { COMMANDS } from '../options.js';
-import { expandTraces } from '../trace-files.js';
+import { expandTraces, skippedNote } from '../trace-files.js';
+import { readCaptureFacts } from '../capture-facts.js';
+import { conformFilesInParallel, type ConformSetup } from '../conform-parallel.js';
+import { workersFor } from '../file-workers.js';
+
+/**
+ * With `--jobs` unset, a worker is started only for this many bytes of trace files or more (as
+ * stored: compressed captures count their compressed bytes): conformance costs more per byte
+ * than a check, so a worker pays for its start on less. See the bench's `parallel` section.
+ */
+const BYTES_PER_WORKER = 4 << 20;
+
 
 export async function conform(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, COMMANDS.conform.options);
@@ -42,12 +53,27 @@ export async function conform(argv: string[]): Promise<number> {
     else process.stderr.write(renderDiagnostic(d, specs.sources, st) + '\n\n');
   });
   const onDiagnostic = cap.take;
-  for (const file of expanded.files) {
-    const r = await conformTraceFile(file, specs, { shapes, order, from: from === 'perf' ? 'ftrace' : from, onDiagnostic, limits: { maxStates } });
-    if (r === undefined) { worst = Math.max(worst, 3); continue; }
+  for (const s of expanded.skipped) onDiagnostic(skippedNote(s));
+  const capture = readCaptureFacts((values.probes as string[] | undefined) ?? [], (values.functions as string[] | undefined) ?? []);
+  const options = {
+    shapes, order, from: from === 'perf' ? 'ftrace' : from, limits: { maxStates },
+    probes: capture.probes, kernelFunctions: capture.kernelFunctions && [...capture.kernelFunctions], kernelSymbols: capture.kernelSymbols,
+  };
+  const finish = (r: ConformReport | undefined): void => {
+    if (r === undefined) { worst = Math.max(worst, 3); return; }
     if (format === 'json') for (const x of r.results) process.stdout.write(jsonLine(resultJson(r, x, order)));
     else process.stdout.write(renderReport(r, order));
     worst = Math.max(worst, exitOf(r.results, shape === 'auto'));
+  };
+  const files = expanded.files;
+  const jobs = workersFor(files, values.jobs === undefined ? undefined : positive('jobs', intOf('jobs', values.jobs as string, 1)), BYTES_PER_WORKER);
+  if (jobs > 1) {
+    const setup: ConformSetup = {
+      specs: (values.spec as string[] | undefined) ?? [], params: paramsOf(values.param as string[] | undefined), conform: options,
+    };
+    await conformFilesInParallel(files, jobs, setup, { onDiagnostic, finish });
+  } else {
+    for (const file of files) finish(await conformTraceFile(file, specs, { ...options, onDiagnostic }));
   }
   process.stderr.write(cap.untold());
   return worst;

@@ -1,0 +1,135 @@
+/**
+ * Trace files judged on worker threads, one file per worker at a time, for a command over several
+ * files (`kinv check --jobs`, `kinv conform --jobs`). Each worker posts what it finds as it goes;
+ * the main thread hands it on file by file in command-line order, so the output is the one of the
+ * in-process run: the first file's findings as they come, a later file's once the files before it
+ * are done.
+ */
+import { Worker } from 'node:worker_threads';
+import { readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+/**
+ * Worker threads for `files`: `jobs` when given (at most one per file); else the cores, as long as
+ * each worker gets `bytesPerWorker` of the files (as stored: a compressed capture counts its
+ * compressed bytes) or more, since each worker loads its own modules and spec and warms its own
+ * JIT, where this thread alone reuses one warm-up for every file. 1 (this thread) for one file or
+ * standard input.
+ */
+export function workersFor(files: readonly string[], jobs: number | undefined, bytesPerWorker: number): number {
+  if (files.length < 2 || files.includes('-')) return 1;
+  if (jobs !== undefined) return Math.min(jobs, files.length);
+  let bytes = 0;
+  for (const f of files) {
+    try { bytes += statSync(f).size; } catch { /* reported when it is read */ }
+  }
+  const workers = Math.min(availableParallelism(), files.length, Math.floor(bytes / bytesPerWorker));
+  return workers < 2 ? 1 : workers;
+}
+
+/** The job a worker is sent: file `index` of the run. */
+export interface FileJob { index: number; file: string }
+
+/** What every worker posts: its file's findings, then `done`; or `error`, an internal error it threw. */
+export type WorkerMessage = { index: number; kind: string }
+  | { index: number; kind: 'error'; name: string; message: string; stack: string | undefined };
+
+/** A worker's internal error, as the in-process run would have thrown it. */
+class WorkerError extends Error {}
+
+/**
+ * A worker running module `name` (`check-worker`) beside this one: compiled (dist/), or the
+ * sources run through tsx (a checkout, tests).
+ */
+function startWorker(name: string, setup: unknown): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, here), { workerData: setup });
+  // tsx's ESM entry, as `import` would resolve it (createRequire would give its CommonJS one).
+  const pkg = createRequire(here).resolve('tsx/package.json');
+  const api = (JSON.parse(readFileSync(pkg, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api']!.import.default;
+  const tsx = new URL(api, pathToFileURL(pkg)).href;
+  const entry = new URL(`./${name}.ts`, here).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true, workerData: setup });
+}
+
+/**
+ * Runs `files` on `jobs` workers of module `worker`, each started with `setup`; `deliver` gets
+ * every message but `error` in file order, each file's in the order its worker posted them, and
+ * says when a file's findings are all in (its `done`). Rejects on a worker's internal error, as the
+ * in-process run would throw it, and on an exception `deliver` throws.
+ */
+export function inWorkers<M extends WorkerMessage>(files: readonly string[], jobs: number, worker: string, setup: unknown,
+  deliver: (m: M) => boolean): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const waiting: M[][] = files.map(() => []);
+    const workers: Worker[] = [];
+    let head = 0;
+    let next = 0;
+    let failed = false;
+
+    const stop = (): void => { for (const w of workers) void w.terminate(); };
+    const fail = (e: Error): void => {
+      if (failed) return;
+      failed = true;
+      stop();
+      reject(e);
+    };
+
+    /** Hands one message of the head file on; true when the file is done. */
+    const hand = (m: M): boolean => {
+      if (m.kind === 'error') {
+        const x = m as Extract<WorkerMessage, { kind: 'error' }>;
+        const e = new WorkerError(x.message);
+        e.name = x.name;
+        if (x.stack !== undefined) e.stack = x.stack;
+        throw e;
+      }
+      return deliver(m);
+    };
+
+    /** Moves on through the files whose findings are all in. */
+    const drain = (): void => {
+      while (head < files.length) {
+        const queue = waiting[head]!;
+        let done = false;
+        while (queue.length > 0 && !done) done = hand(queue.shift()!);
+        if (!done) return;
+        head++;
+      }
+      stop();
+      resolve();
+    };
+
+    const give = (w: Worker): void => {
+      if (next < files.length) {
+        const job: FileJob = { index: next, file: files[next]! };
+        next++;
+        w.postMessage(job);
+      }
+    };
+
+    const n = Math.max(1, Math.min(jobs, files.length));
+    for (let k = 0; k < n; k++) {
+      const w = startWorker(worker, setup);
+      workers.push(w);
+      w.on('message', (m: M) => {
+        if (failed) return;
+        try {
+          if (m.kind === 'done') give(w);
+          if (m.index === head) {
+            if (hand(m)) { head++; drain(); }
+          } else waiting[m.index]!.push(m);
+        } catch (e) {
+          fail(e as Error);
+        }
+      });
+      w.on('error', (e) => fail(e));
+      w.on('exit', (code) => { if (code !== 0 && head < files.length) fail(new Error(`a worker thread of kinv exited with code ${code}`)); });
+      give(w);
+    }
+    if (files.length === 0) resolve();
+  });
+}
