@@ -75,4 +75,48 @@ export async function benchConform(root: string, print: (line: string) => void):
       + ` whole command ${perCpu}, ${(n / wall / 1000).toFixed(1)} K events/s of wall time (${wall.toFixed(2)} s${whole.status === 0 ? '' : `, exit ${String(whole.status)}`})`);
   }
   rmSync(tmp, { recursive: true, force: true });
+  await benchConformJobs(root, print);
+}
+
+/**
+ * The captures held to mainline conformed by one command, `kinv conform --jobs J` (J = 1, 2, the
+ * cores): the events of all of them per second of wall time, process start included, and whether
+ * the output is the one of --jobs 1. Interleaved, best of two.
+ */
+async function benchConformJobs(root: string, print: (line: string) => void): Promise<void> {
+  const { availableParallelism } = await import('node:os');
+  const files = CONFORM_CAPTURES.filter(([p, shape]) => shape === 'mainline' && existsSync(join(root, p))).map(([p]) => join(root, p));
+  if (files.length < 2) return;
+  const cores = availableParallelism();
+  const run = (jobs: number): { seconds: number; events: number; out: string } => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'kinv.js'), 'conform', '--d-add-ci', 'mainline', '--format', 'json', '--jobs', String(jobs), ...files],
+      { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (r.status === null || r.status > 1) throw new Error(`kinv conform --jobs ${jobs} exited ${String(r.status)}: ${r.stderr.slice(0, 500)}`);
+    let events = 0;
+    for (const line of r.stdout.trim().split('\n')) {
+      const o = JSON.parse(line) as { kind?: string; events?: number };
+      if (o.kind === 'conformance') events += o.events ?? 0;
+    }
+    return { seconds, events, out: r.stdout + r.stderr };
+  };
+  const counts = [...new Set([1, 2, cores])].sort((a, b) => a - b);
+  const best = new Map<number, { seconds: number; events: number; out: string }>();
+  for (let round = 0; round < 2; round++) {
+    for (const j of counts) {
+      const r = run(j);
+      const had = best.get(j);
+      if (!had || r.seconds < had.seconds) best.set(j, r);
+    }
+  }
+  const base = best.get(1)!;
+  print(`  ${files.length} captures held to mainline, one command (\`kinv conform --jobs J\`; ${cores} core${cores === 1 ? '' : 's'}):`);
+  for (const j of counts) {
+    const r = best.get(j)!;
+    const perSecond = r.events / r.seconds;
+    print(`  --jobs ${j}: ${(perSecond / 1000).toFixed(1)} K events/s of wall time (${r.events} events, ${r.seconds.toFixed(2)} s, process start included),`
+      + ` ${perSecond >= TARGET ? 'meets' : 'below'} ${TARGET / 1000} K; x${(perSecond / (base.events / base.seconds)).toFixed(2)} over --jobs 1;`
+      + ` ${r.out === base.out ? 'output identical to --jobs 1' : 'OUTPUT DIFFERS from --jobs 1'}`);
+  }
 }

@@ -13,21 +13,25 @@ import { pathToFileURL } from 'node:url';
 
 /**
  * Worker threads for `files`: `jobs` when given (at most one per file); else the cores, as long as
- * each worker gets `bytesPerWorker` of the files (as stored: a compressed capture counts its
- * compressed bytes) or more, since each worker loads its own modules and spec and warms its own
- * JIT, where this thread alone reuses one warm-up for every file. 1 (this thread) for one file or
- * standard input.
+ * each worker gets `bytesPerWorker` of trace or more, since each worker loads its own modules and
+ * spec and warms its own JIT, where this thread alone reuses one warm-up for every file. A
+ * compressed file counts as the text it holds, about COMPRESSION times its size. 1 (this thread)
+ * for one file or standard input.
  */
 export function workersFor(files: readonly string[], jobs: number | undefined, bytesPerWorker: number): number {
   if (files.length < 2 || files.includes('-')) return 1;
   if (jobs !== undefined) return Math.min(jobs, files.length);
   let bytes = 0;
   for (const f of files) {
-    try { bytes += statSync(f).size; } catch { /* reported when it is read */ }
+    try { bytes += statSync(f).size * (COMPRESSED.test(f) ? COMPRESSION : 1); } catch { /* reported when it is read */ }
   }
   const workers = Math.min(availableParallelism(), files.length, Math.floor(bytes / bytesPerWorker));
   return workers < 2 ? 1 : workers;
 }
+
+/** Names of compressed traces, and about how much text a byte of one holds (the bundled gzip captures: 15 to 18). */
+const COMPRESSED = /\.(gz|xz|zst|bz2)$/;
+const COMPRESSION = 16;
 
 /** The job a worker is sent: file `index` of the run. */
 export interface FileJob { index: number; file: string }

@@ -84,7 +84,7 @@ export const COMMANDS = {
       html: { type: 'string', value: 'FILE', help: 'write a self-contained HTML timeline of the trace and its violations (one TRACE)' },
       jobs: {
         type: 'string', short: 'j', value: 'N', kind: 'int',
-        help: 'trace files checked at once, one per worker thread (default: the cores, as long as each has 48 MB of trace or more; 1: in this thread)',
+        help: 'trace files checked at once, one per worker thread (default: the cores, as long as each has 48 MB of trace text or more; 1: in this thread)',
       },
     },
     notes: 'TRACE is an NDJSON or ftrace file (.gz too), a folder of traces, or - for standard input.',
@@ -179,7 +179,7 @@ export const COMMANDS = {
       probes, functions,
       jobs: {
         type: 'string', short: 'j', value: 'N', kind: 'int',
-        help: 'trace files conformed at once, one per worker thread (default: the cores, as long as each has 4 MB of trace files or more; 1: in this thread)',
+        help: 'trace files conformed at once, one per worker thread (default: the cores, as long as each has 16 MB of trace text or more; 1: in this thread)',
       },
     },
     exits: 'Exit codes: 0 conforms (auto: to some shape); 1 does not (auto: to none); 2 usage or spec error; 3 cannot tell (unreadable, a gap, a bound);'

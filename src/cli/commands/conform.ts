@@ -18,11 +18,14 @@ import { conformFilesInParallel, type ConformSetup } from '../conform-parallel.j
 import { workersFor } from '../file-workers.js';
 
 /**
- * With `--jobs` unset, a worker is started only for this many bytes of trace files or more (as
- * stored: compressed captures count their compressed bytes): conformance costs more per byte
- * than a check, so a worker pays for its start on less. See the bench's `parallel` section.
+ * With `--jobs` unset, a worker is started only for this much trace or more (a compressed capture
+ * counts as its text, file-workers.ts): conformance costs more per byte than a check, so a worker
+ * pays for its start on less. Measured on 2 idle cores: two 27 MB captures (1.8 MB compressed
+ * each) took 0.91x the wall time of one thread on two workers, and 1.25x the CPU time (each
+ * process already keeps a second core half busy compiling and collecting); two 3 MB ones 1.2x
+ * the wall time. Bench: `npm run bench -- --only conform`.
  */
-const BYTES_PER_WORKER = 4 << 20;
+const BYTES_PER_WORKER = 16 << 20;
 
 
 export async function conform(argv: string[]): Promise<number> {
