@@ -10,7 +10,8 @@ import { inWorkers } from './file-workers.js';
 export interface ConformSetup {
   specs: string[];
   params: Record<string, string>;
-  conform: Omit<ConformOptions, 'onDiagnostic'>;
+  /** (the function list as an array: what a worker is sent is copied, and an iterable in general is not) */
+  conform: Omit<ConformOptions, 'onDiagnostic' | 'kernelFunctions'> & { kernelFunctions: string[] | undefined };
 }
 
 export type ConformFromWorker =

@@ -29,8 +29,11 @@ export function workersFor(files: readonly string[], jobs: number | undefined, b
   return workers < 2 ? 1 : workers;
 }
 
-/** Names of compressed traces, and about how much text a byte of one holds (the bundled gzip captures: 15 to 18). */
-const COMPRESSED = /\.(gz|xz|zst|bz2)$/;
+/**
+ * Names of compressed traces (the reader tells compression by content; a worker count needs no
+ * more than a name), and about how much text a byte of one holds (the bundled gzip captures: 15 to 18).
+ */
+const COMPRESSED = /\.(gz|xz|zst)$/;
 const COMPRESSION = 16;
 
 /** The job a worker is sent: file `index` of the run. */
@@ -45,16 +48,17 @@ class WorkerError extends Error {}
 
 /**
  * A worker running module `name` (`check-worker`) beside this one: compiled (dist/), or the
- * sources run through tsx (a checkout, tests).
+ * sources run through tsx (a checkout, tests); or the module a URL names (a test's).
  */
-function startWorker(name: string, setup: unknown): Worker {
+function startWorker(name: string | URL, setup: unknown): Worker {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, here), { workerData: setup });
+  const ts = typeof name === 'string' ? here.endsWith('.ts') : name.pathname.endsWith('.ts');
+  if (!ts) return new Worker(typeof name === 'string' ? new URL(`./${name}.js`, here) : name, { workerData: setup });
   // tsx's ESM entry, as `import` would resolve it (createRequire would give its CommonJS one).
   const pkg = createRequire(here).resolve('tsx/package.json');
   const api = (JSON.parse(readFileSync(pkg, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api']!.import.default;
   const tsx = new URL(api, pathToFileURL(pkg)).href;
-  const entry = new URL(`./${name}.ts`, here).href;
+  const entry = typeof name === 'string' ? new URL(`./${name}.ts`, here).href : name.href;
   const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
   return new Worker(boot, { eval: true, workerData: setup });
 }
@@ -63,9 +67,10 @@ function startWorker(name: string, setup: unknown): Worker {
  * Runs `files` on `jobs` workers of module `worker`, each started with `setup`; `deliver` gets
  * every message but `error` in file order, each file's in the order its worker posted them, and
  * says when a file's findings are all in (its `done`). Rejects on a worker's internal error, as the
- * in-process run would throw it, and on an exception `deliver` throws.
+ * in-process run would throw it, and on an exception `deliver` throws; a worker that dies (or
+ * exits) fails its file the same way, in its turn, after the findings of the files before it.
  */
-export function inWorkers<M extends WorkerMessage>(files: readonly string[], jobs: number, worker: string, setup: unknown,
+export function inWorkers<M extends WorkerMessage>(files: readonly string[], jobs: number, worker: string | URL, setup: unknown,
   deliver: (m: M) => boolean): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const waiting: M[][] = files.map(() => []);
@@ -73,6 +78,9 @@ export function inWorkers<M extends WorkerMessage>(files: readonly string[], job
     let head = 0;
     let next = 0;
     let failed = false;
+    /** The file each worker is judging (none between files), and the workers not gone. */
+    const current = new Map<Worker, number>();
+    const alive = new Set<Worker>();
 
     const stop = (): void => { for (const w of workers) void w.terminate(); };
     const fail = (e: Error): void => {
@@ -110,30 +118,54 @@ export function inWorkers<M extends WorkerMessage>(files: readonly string[], job
     const give = (w: Worker): void => {
       if (next < files.length) {
         const job: FileJob = { index: next, file: files[next]! };
+        current.set(w, next);
         next++;
         w.postMessage(job);
       }
+    };
+
+    if (files.length === 0) { resolve(); return; }
+    /** A message for file `m.index`: handed on when that file is the head, else kept for its turn. */
+    const take = (m: M): void => {
+      if (m.index === head) {
+        if (hand(m)) { head++; drain(); }
+      } else waiting[m.index]!.push(m);
+    };
+    /**
+     * Worker `w` is gone (it threw outside a job's own handler, or exited): its file fails there,
+     * in its turn, as the in-process run would have thrown after the files before it; with no
+     * worker left, so does the first file not yet given.
+     */
+    const lost = (w: Worker, e: Error): void => {
+      if (failed || !alive.delete(w)) return;
+      let at = current.get(w);
+      current.delete(w);
+      if (at === undefined && alive.size === 0 && next < files.length) at = next;
+      if (at === undefined) return;
+      if (alive.size === 0) next = files.length;
+      take({ index: at, kind: 'error', name: e.name, message: e.message, stack: e.stack } as M);
     };
 
     const n = Math.max(1, Math.min(jobs, files.length));
     for (let k = 0; k < n; k++) {
       const w = startWorker(worker, setup);
       workers.push(w);
+      alive.add(w);
       w.on('message', (m: M) => {
         if (failed) return;
         try {
-          if (m.kind === 'done') give(w);
-          if (m.index === head) {
-            if (hand(m)) { head++; drain(); }
-          } else waiting[m.index]!.push(m);
+          if (m.kind === 'done') { current.delete(w); give(w); }
+          take(m);
         } catch (e) {
           fail(e as Error);
         }
       });
-      w.on('error', (e) => fail(e));
-      w.on('exit', (code) => { if (code !== 0 && head < files.length) fail(new Error(`a worker thread of kinv exited with code ${code}`)); });
+      w.on('error', (e) => { try { lost(w, e); } catch (x) { fail(x as Error); } });
+      w.on('exit', (code) => {
+        if (head >= files.length) return;
+        try { lost(w, new Error(`a worker thread of kinv exited with code ${code} before its files were done`)); } catch (x) { fail(x as Error); }
+      });
       give(w);
     }
-    if (files.length === 0) resolve();
   });
 }

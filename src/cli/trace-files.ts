@@ -19,12 +19,12 @@ import type { Diagnostic } from '../diag/diagnostic.js';
 const SIDECAR = new RegExp([
   '(^|[-.])(expected|metadata|summary)\\.json$', '\\.meta\\.json$', '\\.md$', '^stats$', '^dmesg(\\.|$)', '^\\.',
   '^kprobe_(events|profile)(\\..*)?$', '^(functions|available_filter_functions|kallsyms)$', '\\.syms$',
-  '^(workload|record|console)(-params)?\\.(log|txt)(\\.gz)?$', '^(mounts|filters|setup|casefold|saved-on-report)\\.txt$',
+  '^(workload|record|console)\\.log(\\.gz)?$', '^workload-params\\.txt$', '^(mounts|filters|setup|casefold|saved-on-report)\\.txt$',
   '^(counts|probed-verdicts)\\.json$', '^kinv-probes\\.(sh|cmdline)$',
 ].join('|'));
 
-/** The probe definitions and function list a capture saves beside its trace, which `--probes` and `--functions` take. */
-const CAPTURE_FACTS = /^(kprobe_events|functions|available_filter_functions|kallsyms)$/;
+/** The probe definitions and function lists a capture saves beside its trace, which `--probes` and `--functions` take. */
+const CAPTURE_FACTS = /^(kprobe_events|functions|available_filter_functions|kallsyms)$|\.syms$/;
 
 export interface TraceFiles {
   files: string[];

@@ -188,7 +188,8 @@ describe('trace folders and files', () => {
       'kprobe_events', 'kprobe_events.after', 'kprobe_profile', 'mounts.txt', 'probed-verdicts.json', 'record.log', 'setup.txt', 't.syms',
       'workload-params.txt', 'workload.log'];
     // Traces named as users name them, some near a sidecar's name.
-    const traces = ['functions.txt', 'kprobe.txt', 'run.log', 'trace.dat', 'trace.gz', 'trace.log', 'workload.ndjson'];
+    const traces = ['console.txt', 'functions.txt', 'kprobe.txt', 'record.txt', 'record.txt.gz', 'run.log', 'trace.dat', 'trace.gz', 'trace.log',
+      'workload.ndjson'];
     for (const f of [...sidecars, ...traces]) writeFileSync(join(dir, f), '\n');
     const t = expandTraces([dir]);
     expect(t.files).toEqual(traces.map((f) => join(dir, f)));

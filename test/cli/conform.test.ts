@@ -2,6 +2,9 @@
  * `kinv conform` end to end: the reading's diagnostics are shown, warnings too, capped per code as
  * `check` caps them; a capture's folder is conformed as its trace, its sidecars named; `--probes`.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kinv } from '../helpers/kinv.js';
 
@@ -55,5 +58,25 @@ describe('kinv conform', () => {
     const r = await kinv(['conform', '-j', '0', '--d-add-ci', 'mainline', 'traces/ndjson/clean-two-lookups.ndjson']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--jobs expects a positive integer');
+  });
+
+  it('a folder with no trace file (sidecars only) is nothing to judge: KV314, exit 3, not a pass', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kinv-conform-sidecars-'));
+    writeFileSync(join(dir, 'kprobe_events'), 'p:dr down_read sem=%di\n');
+    writeFileSync(join(dir, 'README.md'), 'notes\n');
+    const r = await kinv(['conform', '--d-add-ci', 'mainline', dir]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`error[KV314]: nothing to judge: no trace file in ${dir}`);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a bad --jobs or --probes is a usage error before anything is printed', async () => {
+    for (const bad of [['-j', '0'], ['--probes', 'traces/kernel-programs/6.12-lossy/counts.json']]) {
+      const r = await kinv(['conform', '--format', 'json', '--d-add-ci', 'mainline', ...bad, 'traces/kernel-programs/6.12-lossy', 'no/such/trace']);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).not.toContain('KV313');
+      expect(r.stderr).not.toContain('no/such/trace');
+    }
   });
 });

@@ -13,6 +13,7 @@ import { DiagnosticCap } from '../diagnostic-cap.js';
 import { jsonLine } from '../json.js';
 import { COMMANDS } from '../options.js';
 import { expandTraces, skippedNote } from '../trace-files.js';
+import { terminalText } from '../../diag/terminal.js';
 import { readCaptureFacts } from '../capture-facts.js';
 import { conformFilesInParallel, type ConformSetup } from '../conform-parallel.js';
 import { workersFor } from '../file-workers.js';
@@ -38,6 +39,8 @@ export async function conform(argv: string[]): Promise<number> {
   const from = oneOf('from', values.from as string | undefined, ['ndjson', 'ftrace', 'perf', 'auto'] as const, 'auto');
   const maxStates = intOf('max-states', values['max-states'] as string | undefined, DEFAULT_LIMITS.maxStates);
   const maxDiagnostics = intOf('max-diagnostics', values['max-diagnostics'] as string | undefined, 20);
+  const jobsAsked = values.jobs === undefined ? undefined : positive('jobs', intOf('jobs', values.jobs as string, 1));
+  const capture = readCaptureFacts((values.probes as string[] | undefined) ?? [], (values.functions as string[] | undefined) ?? []);
   const shapes: DAddCiShape[] = shape === 'auto' ? SHAPES : [shape];
   const st = styleFor(process.stderr);
   const specs = new SpecSet((values.spec as string[] | undefined) ?? [], paramsOf(values.param as string[] | undefined));
@@ -57,7 +60,6 @@ export async function conform(argv: string[]): Promise<number> {
   });
   const onDiagnostic = cap.take;
   for (const s of expanded.skipped) onDiagnostic(skippedNote(s));
-  const capture = readCaptureFacts((values.probes as string[] | undefined) ?? [], (values.functions as string[] | undefined) ?? []);
   const options = {
     shapes, order, from: from === 'perf' ? 'ftrace' : from, limits: { maxStates },
     probes: capture.probes, kernelFunctions: capture.kernelFunctions && [...capture.kernelFunctions], kernelSymbols: capture.kernelSymbols,
@@ -69,7 +71,7 @@ export async function conform(argv: string[]): Promise<number> {
     worst = Math.max(worst, exitOf(r.results, shape === 'auto'));
   };
   const files = expanded.files;
-  const jobs = workersFor(files, values.jobs === undefined ? undefined : positive('jobs', intOf('jobs', values.jobs as string, 1)), BYTES_PER_WORKER);
+  const jobs = workersFor(files, jobsAsked, BYTES_PER_WORKER);
   if (jobs > 1) {
     const setup: ConformSetup = {
       specs: (values.spec as string[] | undefined) ?? [], params: paramsOf(values.param as string[] | undefined), conform: options,
@@ -77,6 +79,11 @@ export async function conform(argv: string[]): Promise<number> {
     await conformFilesInParallel(files, jobs, setup, { onDiagnostic, finish });
   } else {
     for (const file of files) finish(await conformTraceFile(file, specs, { ...options, onDiagnostic }));
+  }
+  // (a folder of sidecars only, or an empty one: nothing conformed is no verdict)
+  if (files.length === 0 && expanded.unreadable.length === 0) {
+    onDiagnostic({ code: 'KV314', severity: 'error', message: `nothing to judge: no trace file in ${terminalText(positionals.join(', '))}` });
+    worst = 3;
   }
   process.stderr.write(cap.untold());
   return worst;
