@@ -8,7 +8,7 @@ import type { Diagnostic } from '../diag/diagnostic.js';
 import type { ProbeDefinition } from '../trace/coverage.js';
 import type { TraceGap } from '../trace/event.js';
 import type { KernelSymbols } from '../trace/ftrace/sites.js';
-import { inWorkers, type FileJob } from './file-workers.js';
+import { inWorkers } from './file-workers.js';
 
 /** What every worker is started with. */
 export interface WorkerSetup {
@@ -24,9 +24,6 @@ export interface WorkerSetup {
     kernelSymbols: KernelSymbols | undefined;
   };
 }
-
-/** The job a check worker is sent. */
-export type CheckJob = FileJob;
 
 export type FromWorker =
   | { index: number; kind: 'diagnostic'; d: Diagnostic }

@@ -5,7 +5,7 @@
  * in-process run: the first file's findings as they come, a later file's once the files before it
  * are done.
  */
-import { Worker } from 'node:worker_threads';
+import { parentPort, Worker } from 'node:worker_threads';
 import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
@@ -167,5 +167,21 @@ export function inWorkers<M extends WorkerMessage>(files: readonly string[], job
       });
       give(w);
     }
+  });
+}
+
+/**
+ * In a worker thread: judges each file the main thread sends with `judge`, one at a time as they
+ * come, which posts the file's findings and then its `done`; an exception it throws is posted as
+ * the file's internal `error`, which the main thread throws in the file's turn.
+ */
+export function serveFileJobs<M extends WorkerMessage>(judge: (job: FileJob, post: (m: M) => void) => Promise<void>): void {
+  const port = parentPort!;
+  const post = (m: M): void => port.postMessage(m);
+  port.on('message', (job: FileJob) => {
+    judge(job, post).catch((e: unknown) => {
+      const err = e instanceof Error ? e : new Error(String(e));
+      port.postMessage({ index: job.index, kind: 'error', name: err.name, message: err.message, stack: err.stack });
+    });
   });
 }
