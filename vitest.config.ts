@@ -22,6 +22,7 @@ export default defineConfig({
   resolve: { alias: [{ find: /^kinv$/, replacement: src('index.ts') }, { find: /^kinv\/vitest$/, replacement: src('vitest.ts') }, { find: /^kinv\/testing$/, replacement: src('testing/index.ts') }] },
   test: {
     setupFiles: ['test/setup.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // One worker per core: vitest's default leaves one core to its main thread, which here only
     // collects results, so on a 2-core machine the suite ran in one worker.
     maxWorkers: availableParallelism(),
