@@ -12,6 +12,11 @@ const exhaustive = [
   'test/conform/real-captures.test.ts', 'test/cli/check-parallel.test.ts', 'test/cli/conform-parallel.test.ts',
 ];
 
+// The real captures judged again under each damage and probe set a user's capture may have (the
+// false alarms found and fixed, each pinned): minutes in all, so their own project (`npm run
+// test:captures`, and in CI), and `npm test` stays the quick edit loop.
+const captures = ['test/kernel/**/*.test.ts'];
+
 // A real headless Chromium (scripts/ci/install-browser.sh): its own project, `npm run test:browser`.
 const browser = ['test/**/*.browser.test.ts'];
 
@@ -31,7 +36,8 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 180_000,
     projects: [
-      { extends: true, test: { name: 'default', include: ['test/**/*.test.ts'], exclude: [...exhaustive, ...browser] } },
+      { extends: true, test: { name: 'default', include: ['test/**/*.test.ts'], exclude: [...exhaustive, ...browser, ...captures] } },
+      { extends: true, test: { name: 'captures', include: captures, exclude: exhaustive } },
       { extends: true, test: { name: 'exhaustive', include: exhaustive, testTimeout: 600_000 } },
       { extends: true, test: { name: 'browser', include: browser, testTimeout: 300_000, hookTimeout: 120_000 } },
     ],
