@@ -22,6 +22,11 @@ export function readCaptureFacts(probeFiles: readonly string[], functionFiles: r
       const shown = JSON.stringify(p.text.slice(0, 120));
       throw new UsageError(`${f}:${p.line}:1: not a kprobe_events definition (p:[GROUP/]NAME FUNCTION ARGS or r[N]:…): ${shown}`);
     }
+    // (kprobe_events read after the probes were removed is empty: then it says nothing of the capture)
+    if (parsed.probes.length === 0) {
+      process.stderr.write(`kinv: warning: ${f} defines no probe, so it tells nothing of what the capture probes: kprobe_events lists`
+        + ' the probes only while they are defined (read it before they are removed)\n');
+    }
     (probes ??= []).push(...parsed.probes);
   }
   for (const f of functionFiles) {

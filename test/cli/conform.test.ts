@@ -52,6 +52,11 @@ describe('kinv conform', () => {
     expect(given.stderr).toContain('note[KV333]: --probes declares down_write, whose first record is at line 24');
     const without = await kinv(['conform', '--d-add-ci', 'mainline', file]);
     expect(without.stderr).not.toContain('KV333');
+    const empty = join(mkdtempSync(join(tmpdir(), 'kinv-empty-probes-')), 'kprobe_events');
+    writeFileSync(empty, '');
+    const emptied = await kinv(['conform', '--d-add-ci', 'mainline', '--probes', empty, file]);
+    expect(emptied.stderr).toContain(`kinv: warning: ${empty} defines no probe, so it tells nothing of what the capture probes`);
+    expect(emptied.code).toBe(without.code);
     const badProbes = await kinv(['conform', '--d-add-ci', 'mainline', '--probes', 'traces/kernel-programs/6.12-lossy/counts.json', file]);
     expect(badProbes.code).toBe(2);
     expect(badProbes.stderr).toContain('traces/kernel-programs/6.12-lossy/counts.json:1:1: not a kprobe_events definition');
