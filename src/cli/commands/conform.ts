@@ -28,7 +28,6 @@ import { workersFor } from '../file-workers.js';
  */
 const BYTES_PER_WORKER = 16 << 20;
 
-
 export async function conform(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, COMMANDS.conform.options);
   if (positionals.length === 0) throw new UsageError('kinv conform needs at least one TRACE (a file, a folder, or - for standard input)');
@@ -43,7 +42,9 @@ export async function conform(argv: string[]): Promise<number> {
   const capture = readCaptureFacts((values.probes as string[] | undefined) ?? [], (values.functions as string[] | undefined) ?? []);
   const shapes: DAddCiShape[] = shape === 'auto' ? SHAPES : [shape];
   const st = styleFor(process.stderr);
-  const specs = new SpecSet((values.spec as string[] | undefined) ?? [], paramsOf(values.param as string[] | undefined));
+  const specPaths = (values.spec as string[] | undefined) ?? [];
+  const params = paramsOf(values.param as string[] | undefined);
+  const specs = new SpecSet(specPaths, params);
   for (const d of specs.diagnostics) process.stderr.write(renderDiagnostic(d, specs.sources, st) + '\n\n');
   if (!specs.base) return 2;
   const expanded = expandTraces(positionals);
@@ -73,9 +74,7 @@ export async function conform(argv: string[]): Promise<number> {
   const files = expanded.files;
   const jobs = workersFor(files, jobsAsked, BYTES_PER_WORKER);
   if (jobs > 1) {
-    const setup: ConformSetup = {
-      specs: (values.spec as string[] | undefined) ?? [], params: paramsOf(values.param as string[] | undefined), conform: options,
-    };
+    const setup: ConformSetup = { specs: specPaths, params, conform: options };
     await conformFilesInParallel(files, jobs, setup, { onDiagnostic, finish });
   } else {
     for (const file of files) finish(await conformTraceFile(file, specs, { ...options, onDiagnostic }));
