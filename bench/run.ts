@@ -407,14 +407,39 @@ registerSection({
   },
 });
 
+const USAGE = `usage: npm run bench -- [--only SECTION,...] [--skip SECTION,...] [--events N] [--ftrace-mb MB] [--built | --src]
+  --only, --skip   which sections to run (default: all)
+  --events N       events in the generated NDJSON trace (default 1000000)
+  --ftrace-mb MB   size of the generated ftrace log (default 200)
+  --built          measure the build (dist/) as it is, even if older than the sources (default: the build when fresh)
+  --src            measure the sources through tsx (slower than the build)`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { events: { type: 'string' }, 'ftrace-mb': { type: 'string' }, only: { type: 'string' }, src: { type: 'boolean' }, built: { type: 'boolean' } },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        events: { type: 'string' }, 'ftrace-mb': { type: 'string' }, only: { type: 'string' }, skip: { type: 'string' },
+        src: { type: 'boolean' }, built: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (values.help === true) { console.log(USAGE); return; }
   const forceSrc = values.src === true;
   const lib = await loadLib(forceSrc, values.built === true);
   mkdirSync(OUT, { recursive: true });
   const only = values.only?.split(',').map((s) => s.trim());
+  const skip = values.skip?.split(',').map((s) => s.trim()) ?? [];
+  const unknown = [...(only ?? []), ...skip].filter((n) => !sections.some((s) => s.name === n));
+  if (unknown.length > 0) {
+    console.error(`bench: no section ${unknown.map((n) => `'${n}'`).join(', ')}; the sections are ${sections.map((s) => s.name).join(', ')}`);
+    process.exitCode = 2;
+    return;
+  }
   const ctx: BenchContext = {
     outDir: OUT,
     events: Number(values.events ?? 1_000_000),
@@ -431,6 +456,7 @@ async function main(): Promise<void> {
   const skipped: string[] = [];
   for (const s of sections) {
     if (only && !only.includes(s.name)) { skipped.push(`${s.name} (not in --only)`); continue; }
+    if (skip.includes(s.name)) { skipped.push(`${s.name} (in --skip)`); continue; }
     const why = await s.available?.();
     if (why) { skipped.push(`${s.name} (${why})`); continue; }
     console.log(`\n[${s.name}] ${s.about}`);
