@@ -152,9 +152,11 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
         // Never silent: where the release records begin or end, and whose holds the rules cannot follow.
         const warn = (edge: { line: number; exits: number; tasks: Map<number, number> }, where: string, what: string, help: string): void => {
           const n = edge.tasks.size;
+          const one = edge.exits === 1;
           diag(warning('KV334', `the capture's ${where} ${release} record is at line ${edge.line}, though ${where === 'first' ? 'before' : 'after'} it `
-            + `${edge.exits} rwsems are taken ${taken} and their tasks return to user space or ask for them again, or another task is granted `
-            + `them in a mode that excludes the hold, which comes only after releasing: the ${release} `
+            + `${one ? 'an rwsem is' : `${edge.exits} rwsems are`} taken ${taken} and ${one ? 'its task returns' : 'their tasks return'} `
+            + `to user space or ${one ? 'asks for it' : 'ask for them'} again, or another task is granted or releases `
+            + `${one ? 'it' : 'them'} in a mode that excludes the hold, which comes only after releasing: the ${release} `
             + `probe was ${what}, so when holds taken ${taken} ${where === 'first' ? 'before it' : 'from there on'} end cannot be told; the lock rules `
             + `say unknown where one could matter for the ${n} task${n === 1 ? '' : 's'} holding some, and no_locks_at_exit does not judge them`,
           { at: { source: ctx.file, line: edge.line, column: 1 } }, help));
@@ -175,9 +177,12 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
       const warnDowngrades = (edge: { line: number; exits: number; tasks: Map<number, number> }, where: 'first' | 'last'): void => {
         coverage.setDowngradesEdge(where, edge.line, edge.tasks.keys());
         const n = edge.tasks.size;
+        const one = edge.exits === 1;
         diag(warning('KV334', `the capture's ${where} downgrade_write record is at line ${edge.line}, though ${where === 'first' ? 'before' : 'after'} it `
-          + `${edge.exits} rwsems are taken exclusive and their holds end with no up_write or downgrade logged (their tasks return to user `
-          + `space, ask for them again or release them by up_read, or another task is granted them), which comes only after one: the `
+          + `${one ? 'an rwsem is' : `${edge.exits} rwsems are`} taken exclusive and ${one ? 'its hold ends' : 'their holds end'} `
+          + `with no up_write or downgrade logged (${one ? 'its task returns to user space, asks for it again or releases it'
+            : 'their tasks return to user space, ask for them again or release them'} `
+          + `by up_read, or another task is granted or releases ${one ? 'it' : 'them'}), which comes only after one: the `
           + `downgrade_write probe was ${where === 'first' ? 'turned on there, after the acquisition probes' : 'turned off there or its records lost'}, `
           + `so when exclusive holds ${where === 'first' ? 'taken before it' : 'from there on'} became shared cannot be told; the lock rules `
           + `say unknown where one could matter for the ${n} task${n === 1 ? '' : 's'} holding some`,

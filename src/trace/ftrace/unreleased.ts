@@ -175,6 +175,15 @@ export class RwsemReleases {
     if (pid >= 0 && fn !== undefined) this.unlogged.rwsemRecord(role, fn, sem, pid, line);
     if (pid >= 0) this.noteExclusive(role, sem, pid, line);
     if (pid >= 0) this.noteOwnRelease(role, sem, pid, line);
+    if (releases !== undefined && pid >= 0 && !role.nonOwner) {
+      // (a task releases only what it holds, so it held the rwsem in that mode, which it was
+      // granted only once the other tasks' holds that mode excludes had ended: the same sign as a
+      // grant, for a capture whose acquisitions show no rwsem, or none at all, where the releases do)
+      const waiting = (other: number): boolean => this.unlogged.waitingFor(other) === sem;
+      if (releases === 'W') this.ends.R.contended(pid, sem, waiting);
+      else this.ends.W.contended(pid, sem, waiting);
+      this.downgradeEnds.contended(pid, sem, waiting);
+    }
     if (releases !== undefined) this.ends[releases].release(pid, sem, line);
     // (a downgrade ends an exclusive hold as an up_write would, and begins a shared one)
     if (role.downgrades) this.ends.W.release(pid, sem, -1);
@@ -471,11 +480,11 @@ class ReleasesEnd {
    * Before the first release: the rwsems taken whose task then returned to user space or asked
    * for it again; pid → rwsem → the line it first took it.
    */
-  private readonly exitsBefore: string[] = [];
+  private readonly exitsBefore: Sign[] = [];
   private readonly takenBefore = new Map<number, Map<string, number>>();
   private lastRelease = 0;
   /** The rwsems taken after the last release whose task then returned to user space or asked for it again. */
-  private exitsAfter: string[] = [];
+  private exitsAfter: Sign[] = [];
   /** pid → its latest acquisition not yet followed by its return to user space. */
   private readonly takenBeforeExit = new Map<number, { line: number; sem: string }>();
   /** pid → rwsem → how many holds of it its records leave open, and the line of the first. */
@@ -508,8 +517,11 @@ class ReleasesEnd {
     // kernel that does still logs the other tasks' releases)
     const kept = this.holding.get(pid)?.get(sem);
     const again = kept !== undefined && kept.line > this.lossLine ? kept : undefined;
-    if (again !== undefined && again.line > this.lastRelease) this.exitsAfter.push(ORDERED + sem);
-    if (again !== undefined && this.firstRelease === 0) this.exitsBefore.push(ORDERED + sem);
+    if (again !== undefined) {
+      const sign = { hold: holdOf(pid, sem, again.line), sem: ORDERED + sem, proof: false };
+      if (again.line > this.lastRelease) this.exitsAfter.push(sign);
+      if (this.firstRelease === 0) this.exitsBefore.push(sign);
+    }
     this.takenBeforeExit.set(pid, { line, sem });
     if (this.firstRelease === 0) {
       let mine = this.takenBefore.get(pid);
@@ -539,9 +551,11 @@ class ReleasesEnd {
       if (other === pid || waiting(other)) continue;
       const h = this.holding.get(other)?.get(sem);
       if (h === undefined || h.line < this.lossLine) continue;
-      if (h.line > this.lastRelease) this.exitsAfter.push(ORDERED + sem);
+      // (the hold ended: no leak explains a missing release, as it may a return to user space)
+      const sign = { hold: holdOf(other, sem, h.line), sem: ORDERED + sem, proof: true };
+      if (h.line > this.lastRelease) this.exitsAfter.push(sign);
       // (a hold taken before the first release record, whenever the request comes)
-      if (this.firstRelease === 0 || h.line < this.firstRelease) this.exitsBefore.push(ORDERED + sem);
+      if (this.firstRelease === 0 || h.line < this.firstRelease) this.exitsBefore.push(sign);
     }
   }
 
@@ -553,8 +567,9 @@ class ReleasesEnd {
   endedUnseen(pid: number, sem: string): void {
     const h = this.holding.get(pid)?.get(sem);
     if (h === undefined || h.line < this.lossLine) return;
-    if (h.line > this.lastRelease) this.exitsAfter.push(ORDERED + sem);
-    if (this.firstRelease === 0) this.exitsBefore.push(ORDERED + sem);
+    const sign = { hold: holdOf(pid, sem, h.line), sem: ORDERED + sem, proof: false };
+    if (h.line > this.lastRelease) this.exitsAfter.push(sign);
+    if (this.firstRelease === 0) this.exitsBefore.push(sign);
     // (the task's records no longer leave it holding the rwsem, but it is one of those whose holds
     // the missing records leave unknown: `ended` counts it with the holders)
     let mine = this.unseenEnds.get(pid);
@@ -571,8 +586,9 @@ class ReleasesEnd {
     const t = this.takenBeforeExit.get(pid);
     if (t === undefined) return;
     this.takenBeforeExit.delete(pid);
-    if (t.line > this.lastRelease) this.exitsAfter.push(t.sem);
-    if (this.firstRelease === 0) this.exitsBefore.push(t.sem);
+    const sign = { hold: holdOf(pid, t.sem, t.line), sem: t.sem, proof: false };
+    if (t.line > this.lastRelease) this.exitsAfter.push(sign);
+    if (this.firstRelease === 0) this.exitsBefore.push(sign);
   }
 
   /**
@@ -581,15 +597,15 @@ class ReleasesEnd {
    * turned on there. The tasks that took such rwsems before it (pid → the line of the first).
    */
   began(released: ReadonlySet<string>, timeOrdered: boolean): { line: number; exits: number; tasks: Map<number, number> } | undefined {
-    const exits = this.exitsBefore.filter((e) => counts(e, released, timeOrdered)).length;
-    if (this.firstRelease === 0 || exits < 2) return undefined;
+    const exits = enoughSigns(this.exitsBefore, released, timeOrdered);
+    if (this.firstRelease === 0 || exits === 0) return undefined;
     return { line: this.firstRelease, exits, tasks: firstLines(this.takenBefore, released, (line) => line) };
   }
 
   /** `released`: the rwsems the capture releases in this mode. */
   ended(released: ReadonlySet<string>, timeOrdered: boolean): { line: number; exits: number; tasks: Map<number, number> } | undefined {
-    const exits = this.exitsAfter.filter((e) => counts(e, released, timeOrdered)).length;
-    if (this.lastRelease === 0 || exits < 2) return undefined;
+    const exits = enoughSigns(this.exitsAfter, released, timeOrdered);
+    if (this.lastRelease === 0 || exits === 0) return undefined;
     const tasks = firstLines(this.holding, released, (h) => h.line);
     // (and the tasks whose holds taken past the last record ended unseen)
     for (const [pid, mine] of this.unseenEnds) {
@@ -610,6 +626,35 @@ class ReleasesEnd {
  * CPUs (a request again, a grant): no sign in a file whose records are out of time order.
  */
 const ORDERED = '!';
+
+/**
+ * A sign that a hold ended with no release record of it: the hold (its task, rwsem and line), its
+ * rwsem (ORDERED-marked where the sign rests on the records' order), and whether the sign proves
+ * the hold ended (another task held the rwsem in a mode it excludes, after it) or only shows its
+ * task going on as if it had (a return to user space, a request again), which a kernel that leaks
+ * the hold would show too.
+ */
+interface Sign { hold: string; sem: string; proof: boolean }
+
+function holdOf(pid: number, sem: string, line: number): string {
+  return `${pid}:${sem}:${line}`;
+}
+
+/**
+ * How many holds the signs that count show ended with no release record, when that is enough to
+ * say the release records stopped (or had not begun): two holds, or one whose end is proven (a
+ * leak of one hold explains one task going on as if it had released it, and nothing else); else 0.
+ */
+function enoughSigns(signs: readonly Sign[], released: ReadonlySet<string>, timeOrdered: boolean): number {
+  const holds = new Set<string>();
+  let proven = false;
+  for (const s of signs) {
+    if (!counts(s.sem, released, timeOrdered)) continue;
+    holds.add(s.hold);
+    if (s.proof) proven = true;
+  }
+  return holds.size >= 2 || proven ? holds.size : 0;
+}
 
 /** Whether a sign (an rwsem, ORDERED-marked where it rests on the records' order) counts. */
 function counts(sign: string, released: ReadonlySet<string>, timeOrdered: boolean): boolean {

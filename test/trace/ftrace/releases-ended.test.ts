@@ -1,0 +1,88 @@
+/**
+ * Where a release probe's records end (unreleased.ts releasesEnded, KV334), read off the holds
+ * after the last record: a hold whose task returns to user space with it open is a sign, but one
+ * such hold alone is also what a kernel that leaks it shows, so two are needed; a hold that another
+ * task's later release in an excluding mode proves ended (it could not hold the rwsem before) is
+ * a sign alone, logged acquisition or not (the staggered stop of 6.12-layered-global: up_read off
+ * first, then the down_write entries, and find's getdents64 hold judged leaked at its return).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkTraceFile } from '../../../src/checker/file.js';
+import { SpecSet } from '../../../src/checker/spec-set.js';
+import type { Diagnostic } from '../../../src/diag/diagnostic.js';
+import { readAhead } from '../../../src/trace/ftrace/read-ahead.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'kinv-releases-ended-'));
+
+async function* chunks(text: string): AsyncGenerator<Uint8Array> {
+  yield Buffer.from(text, 'latin1');
+}
+
+/** A log of `steps` ([comm-pid, payload]), stamped 1, 2, …, after a four-line header: the first step is on line 5. */
+function log(steps: [string, string][]): string {
+  const n = steps.length;
+  return `# tracer: nop\n#\n# entries-in-buffer/entries-written: ${n}/${n}   #P:2\n#\n`
+    + steps.map(([task, payload], i) => `            ${task}     [000] .....  ${String(i + 1).padStart(11)}: ${payload}\n`).join('');
+}
+
+const SEM = 'sem=0xa1';
+/** find, back from a syscall, reads the directory and releases it (lines 6 to 8): it releases by up_read. */
+const FIND_FIRST: [string, string][] = [
+  ['find-602', 'sys_exit: NR 0 = 0'],
+  ['find-602', `drk: (down_read_killable+0x0/0x50) ${SEM}`], ['find-602', 'drk_ret: (iterate_dir+0x1/0x2 <- down_read_killable) ret=0x0'],
+  ['find-602', `ur: (up_read+0x0/0x50) ${SEM}`], ['find-602', 'sys_exit: NR 217 = 0'],
+];
+/** ls reads it and releases it: the last up_read record. */
+const LS: [string, string][] = [
+  ['ls-601', `dr: (down_read+0x0/0x50) ${SEM}`], ['ls-601', 'dr_ret: (walk_component+0x1/0x2 <- down_read)'],
+  ['ls-601', `ur: (up_read+0x0/0x50) ${SEM}`], ['ls-601', 'sys_exit: NR 4 = 0'],
+];
+/** find takes it shared again and returns to user space with no release logged. */
+const FIND: [string, string][] = [
+  ['find-602', `drk: (down_read_killable+0x0/0x50) ${SEM}`], ['find-602', 'drk_ret: (iterate_dir+0x1/0x2 <- down_read_killable) ret=0x0'],
+  ['find-602', 'sys_exit: NR 217 = 0'],
+];
+/** rm then holds it exclusive: its down_write's entry unlogged (that probe off too), its up_write logged. */
+const RM: [string, string][] = [
+  ['rm-603', 'dw_ret: (do_rmdir+0x1/0x2 <- down_write)'], ['rm-603', `uw: (up_write+0x0/0x50) ${SEM}`], ['rm-603', 'sys_exit: NR 84 = 0'],
+];
+
+async function check(text: string, name: string): Promise<{ violations: string[]; notes: Diagnostic[] }> {
+  const path = join(tmp, name);
+  writeFileSync(path, text);
+  const notes: Diagnostic[] = [];
+  const r = await checkTraceFile(path, new SpecSet([], {}), { onDiagnostic: (d) => { if (d.code === 'KV334') notes.push(d); } });
+  return { violations: r!.verdicts.filter((v) => v.kind === 'violation').map((v) => `${v.invariant}@${v.event?.line ?? ''}`), notes };
+}
+
+describe('up_read records ending while shared holds go on', () => {
+  it('one hold past the last up_read, then another task\'s up_write of the rwsem: the hold ended unlogged, so the records ended there', async () => {
+    const ahead = await readAhead(chunks(log([...FIND_FIRST, ...LS, ...FIND, ...RM])));
+    expect(ahead.releasesEnded.R).toEqual({ line: 12, exits: 1, tasks: new Map([[602, 14]]) });
+    expect(ahead.releasesEnded.W).toBeUndefined();
+  });
+
+  it('kinv check: find\'s return to user space is not judged, and KV334 says where the up_read records end', async () => {
+    const r = await check(log([...FIND_FIRST, ...LS, ...FIND, ...RM]), 'proven.txt');
+    expect(r.violations).toEqual([]);
+    expect(r.notes.map((d) => d.at?.line)).toEqual([12]);
+    expect(r.notes[0]!.message).toMatch(/^the capture's last up_read record is at line 12, though after it an rwsem is taken shared and its task returns to user space or asks for it again, or another task is granted or releases it in a mode that excludes the hold/);
+  });
+
+  it('the same hold with nothing after it: a leak reads the same, so no_locks_at_exit judges it', async () => {
+    const ahead = await readAhead(chunks(log([...FIND_FIRST, ...LS, ...FIND])));
+    expect(ahead.releasesEnded.R).toBeUndefined();
+    const r = await check(log([...FIND_FIRST, ...LS, ...FIND]), 'leak.txt');
+    expect(r.violations).toEqual(['no_locks_at_exit@16']);
+    expect(r.notes).toEqual([]);
+  });
+
+  it('another task\'s up_write before find takes it shows nothing of find\'s hold', async () => {
+    const r = await check(log([...FIND_FIRST, ...LS, ...RM, ...FIND]), 'before.txt');
+    expect(r.violations).toEqual(['no_locks_at_exit@19']);
+    expect(r.notes).toEqual([]);
+  });
+});
