@@ -14,7 +14,9 @@
  *   until its next syscall exit;
  * - a release by a task the model has in no session is an acquisition the capture did not show,
  *   when the capture shows fewer acquisitions than releases of that mode (an unprobed
- *   `down_read_killable`, say); otherwise it does not conform.
+ *   `down_read_killable`, say) and may miss some: not when the probes it is known to have
+ *   (`--probes`, `--functions`) cover every acquisition variant of that mode the kernel has, as
+ *   `kinv check` judges rel_held; otherwise it does not conform.
  * A gap makes the verdict unknown at best; a bound exceeded makes it unknown.
  */
 import type { CheckFileOptions } from '../checker/file.js';
@@ -187,9 +189,12 @@ export async function conformTraceFile(path: string, specs: SpecSet, opts: Confo
 }
 
 /** Conforms a trace opened by readTraceFile to each shape asked for. */
-export async function conformRead(opened: Pick<ReadTrace, 'file' | 'format' | 'source' | 'tasksStartUnknown'> & Partial<Pick<ReadTrace, 'coverage'>>,
-  opts: ConformOptions): Promise<ConformReport> {
-  const cap = await firstPass(opened.source, opened.tasksStartUnknown);
+export async function conformRead(
+  opened: Pick<ReadTrace, 'file' | 'format' | 'source' | 'tasksStartUnknown'> & Partial<Pick<ReadTrace, 'coverage' | 'compiled'>>,
+  opts: ConformOptions,
+): Promise<ConformReport> {
+  const mayMiss = (mode: string): boolean => mayMissAcquisitions(opened, mode);
+  const cap = await firstPass(opened.source, opened.tasksStartUnknown, mayMiss);
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const results = judgeAll(cap, opts.shapes, opts.order, limits);
   // A capture whose records are filtered by task or by mode (read ahead: KV327, KV329, KV330, KV331), or
@@ -233,7 +238,20 @@ function unprobedSteps(cap: Capture): string[] {
 }
 
 /** Reads the whole trace once: projects it, and learns what it can show. */
-async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boolean): Promise<Capture> {
+/**
+ * Whether the capture may miss acquisitions in `mode` ('R', 'W'): some variant of that mode the
+ * kernel may have (the spec's `read_acquirers`, `write_acquirers`) has no probe on its entry or
+ * its return, as the capture's coverage knows it once read (the probes it logged, and those
+ * `--probes` declares, among the functions `--functions` lists), which is what `kinv check`'s
+ * rel_held asks (`unseen_acquirers`). A trace without coverage (NDJSON) shows what it shows.
+ */
+function mayMissAcquisitions(opened: Partial<Pick<ReadTrace, 'coverage' | 'compiled'>>, mode: string): boolean {
+  const list = opened.compiled?.spec.params.get(mode === 'R' ? 'read_acquirers' : 'write_acquirers')?.value;
+  if (opened.coverage === undefined || typeof list !== 'string') return true;
+  return opened.coverage.unprobedCalls(list) !== '';
+}
+
+async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boolean, mayMiss: (mode: string) => boolean): Promise<Capture> {
   const proj = new Projector();
   const steps: Step[] = [];
   const shown = new Map<string, Set<string>>();
@@ -461,8 +479,9 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
     }
   }
   const missingAcquisitions = new Set<string>();
-  if (relR > acqR) missingAcquisitions.add('R');
-  if (relW > acqW) missingAcquisitions.add('W');
+  // (asked once the whole capture is read: its coverage has every probe it logged by then)
+  if (relR > acqR && mayMiss('R')) missingAcquisitions.add('R');
+  if (relW > acqW && mayMiss('W')) missingAcquisitions.add('W');
   // A lock the capture never releases is not followed: its release probes were filtered out (a
   // capture filtered by lock on its releases only), or it is no directory's (an mm lock).
   lookupOne.endAll(undefined);

@@ -53,7 +53,7 @@ export const DIAG_CODES = {
   KV333: 'probes that --probes declares are not those that were on: a declared function certainly called logged nothing',
   KV334: 'release records of a mode that begin late or end early while tasks go on taking locks that way and releasing them unlogged '
     + '(probe turned on late or off early, records lost)',
-  KV335: 'in-lookup ends (__d_lookup_unhash) logged for part of a capture only: in-lookup dentries whose lookups returned with no end logged',
+  KV335: 'in-lookup ends (__d_lookup_unhash) logged for part of a capture only: in-lookup dentries whose lookups returned, or made again, with no end logged',
   KV336: 'acquisitions logged for part of a capture only: releases of rwsems their tasks do not hold where acquisition entries went unlogged',
   KV401: 'verdict unknown for the whole trace',
   KV402: 'failed evaluations the capture cannot confirm (unknown verdicts)',

@@ -225,8 +225,9 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
         // Never silent: whose in-lookup dentries the rules do not follow, and where the first is made.
         const [firstPid, firstLine] = unended.first;
         const n = unended.tasks.size;
-        diag(warning('KV335', `${unended.count} in-lookup dentries' lookups return with no end of them logged (no __d_lookup_unhash of the dentry; first: `
-          + `task ${firstPid}, at line ${firstLine}), which a lookup does only after ending its in-lookup dentry: the unhash probes were off for `
+        diag(warning('KV335', `${unended.count} in-lookup dentries' lookups return with no end of them logged (no __d_lookup_unhash of the dentry `
+          + `before its lookup returns, or before d_alloc_parallel makes it again; first: task ${firstPid}, at line ${firstLine}), which come only `
+          + 'after its in-lookup state ended: the unhash probes were off for '
           + `part of the capture or some of their callers, so when those in-lookup states end cannot be told; the in-lookup rules do not follow `
           + `the in-lookup dentries of the ${n} task${n === 1 ? '' : 's'} that made them`,
         { at: { source: ctx.file, line: firstLine, column: 1 } },

@@ -37,6 +37,8 @@ export class LookupEnds {
   private sinceLastEnd: [number, string, number][] = [];
   /** Whether the capture shows any end naming its dentry (a __d_lookup_unhash record): else its ends are not probed, not off for a while. */
   private dentryEnds = false;
+  /** The line of the latest end naming its dentry (0 before the first). */
+  private lastEndLine = 0;
   /** Per task: the lines of its __lookup_slow calls not yet returned (an overlay's lookup nests a layer's). */
   private readonly slowCalls = new Map<number, number[]>();
 
@@ -48,7 +50,13 @@ export class LookupEnds {
     this.settleDue(pid);
     if (pid >= 0 && dflags !== undefined && dentry !== undefined) {
       const was = this.madeBy.get(dentry);
-      if (was !== undefined) this.openOf.get(was)?.delete(dentry);
+      if (was !== undefined) {
+        // (made again, the dentry had been freed, its in-lookup state ended first: where no end
+        // record at all came since it was made, that end went unlogged with the others')
+        const made = this.openOf.get(was)?.get(dentry);
+        if (made !== undefined && made[1] > this.lastEndLine) this.unended.push([was, made[0], made[1]]);
+        this.openOf.get(was)?.delete(dentry);
+      }
       this.madeBy.set(dentry, pid);
       let open = this.openOf.get(pid);
       if (open === undefined) this.openOf.set(pid, open = new Map());
@@ -66,6 +74,7 @@ export class LookupEnds {
   end(pid: number, line: number, dentry?: string): void {
     if (dentry !== undefined) {
       this.dentryEnds = true;
+      this.lastEndLine = line;
       this.sinceLastEnd = [];
       const by = this.madeBy.get(dentry);
       if (by !== undefined) { this.madeBy.delete(dentry); this.openOf.get(by)?.delete(dentry); }
@@ -146,7 +155,8 @@ export class LookupEnds {
   }
 
   /**
-   * In-lookup dentries whose lookup returned with no end of them logged, two or more: the end
+   * In-lookup dentries whose lookup returned with no end of them logged, or that d_alloc_parallel
+   * made again with none logged anywhere since they were made, two or more: the end
    * probes were off for part of the capture or for some of their callers (`__d_lookup_unhash`
    * turned off, `__d_lookup_unhash_wake` still on). Then the tasks that made one (pid → the line
    * of the first): the in-lookup rules do not follow their in-lookup dentries.

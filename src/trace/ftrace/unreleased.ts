@@ -156,7 +156,9 @@ export class RwsemReleases {
     const sem = this.unlogged.acquisitionReturn(sc.pid, baseName(fn!), site);
     if (sem === undefined || role.takes === undefined) return;
     const outcome = grantOf(baseName(fn!), sc);
-    // (a failed trylock or killable wait took nothing: no exclusive hold for a downgrade to end)
+    // (a failed trylock or killable wait took nothing: no hold for a release record to end, nor an
+    // exclusive one for a downgrade; its entry record counted one)
+    if (outcome === false) this.ends[role.takes].release(sc.pid, sem, -1);
     if (outcome === false && role.takes === 'W') this.downgradeEnds.release(sc.pid, sem, -1);
     if (outcome !== true) return;
     // (the rwsem grants an exclusive hold only once every other hold ended, a shared one once the

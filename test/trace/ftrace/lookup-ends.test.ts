@@ -103,4 +103,29 @@ describe('LookupEnds', () => {
       expect(e.unendedAtReturn(BIT)).toBeUndefined();
     });
   });
+
+  describe('a dentry made again while its in-lookup state still looks open: it was freed, so that state ended', () => {
+    it('counts where no end record at all came since it was made (the end probe turned off), and names the tasks past the last end', () => {
+      const e = new LookupEnds();
+      e.allocation(1, 10, '0x10000000', '0xd1');
+      e.end(1, 11, '0xd1'); // the last end record
+      e.allocation(2, 12, '0x10000000', '0xd2');
+      e.allocation(3, 13, '0x10000000', '0xd3');
+      e.allocation(4, 14, '0x10000000', '0xd2'); // 0xd2 again: task 2's ended unlogged
+      expect(e.unendedAtReturn(BIT)).toBeUndefined(); // (one alone: a kernel that frees one in lookup reads the same)
+      e.allocation(5, 15, '0x10000000', '0xd3'); // 0xd3 again
+      // (task 1 made its dentry before the first end record: its ends could not show either)
+      expect(e.unendedAtReturn(BIT)).toEqual({ count: 2, first: [2, 12], tasks: new Map([[2, 12], [3, 13], [1, 10], [4, 14], [5, 15]]) });
+    });
+
+    it('does not count where an end record came between (the probe was on: an end not logged then is no probe\'s)', () => {
+      const e = new LookupEnds();
+      e.allocation(2, 12, '0x10000000', '0xd2');
+      e.allocation(3, 13, '0x10000000', '0xd3');
+      e.end(9, 14, '0xd9');
+      e.allocation(4, 15, '0x10000000', '0xd2');
+      e.allocation(5, 16, '0x10000000', '0xd3');
+      expect(e.unendedAtReturn(BIT)).toBeUndefined();
+    });
+  });
 });

@@ -85,4 +85,18 @@ describe('up_read records ending while shared holds go on', () => {
     expect(r.violations).toEqual(['no_locks_at_exit@19']);
     expect(r.notes).toEqual([]);
   });
+
+  it('a refused trylock took nothing: no hold for another task\'s up_write to prove ended', async () => {
+    // (mv's down_read_trylock of the rwsem, past the last up_read, returns 0; rm then holds it exclusive)
+    const TRY: [string, string][] = [
+      ['mv-604', 'sys_exit: NR 0 = 0'],
+      ['mv-604', `drt: (down_read_trylock+0x0/0x50) ${SEM}`], ['mv-604', 'drt_ret: (xfs_ilock_nowait+0x1/0x2 <- down_read_trylock) ret=0x0'],
+      ['mv-604', 'sys_exit: NR 82 = -11'],
+    ];
+    const ahead = await readAhead(chunks(log([...FIND_FIRST, ...LS, ...TRY, ...RM])));
+    expect(ahead.releasesEnded.R).toBeUndefined();
+    // (granted, it is one)
+    const granted = TRY.map(([t, p]): [string, string] => [t, p.replace('ret=0x0', 'ret=0x1')]);
+    expect((await readAhead(chunks(log([...FIND_FIRST, ...LS, ...granted, ...RM])))).releasesEnded.R).toEqual({ line: 12, exits: 1, tasks: new Map([[604, 15]]) });
+  });
 });
