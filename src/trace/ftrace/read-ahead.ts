@@ -314,7 +314,8 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
       // release a task's count of releases must not miss)
       const glueFrom = sc.cls === L_RECORD ? (sc.decoded === undefined ? sc.payS : -1) : sc.cls === L_BAD ? firstNonBlank(text, pos, nl) : -1;
       const gluedAt = glueFrom >= 0 ? glued.find(text, glueFrom, nl) : -1;
-      if (gluedAt === -1) { if (!twins.seen(sc, st.line)) rwsems.note(sc, st.line); }
+      const twin = gluedAt === -1 && twins.seen(sc, st.line);
+      if (gluedAt === -1) { if (!twin) rwsems.note(sc, st.line); }
       else {
         scanLine(text, gluedAt, nl, st, gluedScan);
         rwsems.note(gluedScan, st.line);
@@ -331,7 +332,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
         noteHeld();
         if (sc.cls === L_RECORD && (sc.kind === 'kprobe' || sc.kind === 'kretprobe') && sc.decoded === undefined && hasOpenString(text, sc.argsS, sc.payE)) {
           held = { text: text.slice(pos, nl), parts: 1, line: st.line };
-        } else noteIrwsem(sc, votes, dap, sites, st.line);
+        } else if (!twin) noteIrwsem(sc, votes, dap, sites, st.line);
       }
       losses.note(sc, st.line);
       cpus.note(sc, st.line);
@@ -356,8 +357,8 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
         st.line++;
         fillScan(sc, d);
         entries.note(sc, st);
-        if (!twins.seen(sc, st.line)) rwsems.note(sc, st.line);
-        noteIrwsem(sc, votes, dap, sites, st.line);
+        // (a twin is the call its first record showed: noted once)
+        if (!twins.seen(sc, st.line)) { rwsems.note(sc, st.line); noteIrwsem(sc, votes, dap, sites, st.line); }
         losses.note(sc, st.line);
         cpus.note(sc, st.line);
         shownProbes.note(sc, st.line);

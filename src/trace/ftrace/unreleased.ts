@@ -107,6 +107,7 @@ export class RwsemReleases {
 
   /** Takes a scanned line (number `line`) into account. */
   note(sc: LineScan, line: number): void {
+    if (sc.cls === L_RECORD && sc.pid >= 0 && this.unlogged.hasPending(sc.pid)) this.grantShownBy(sc);
     if (sc.cls === L_RECORD && sc.kind === 'syscall_exit') { this.noteReturnToUser(sc.pid); return; }
     // (past a loss no task's acquisitions since its return are all there)
     if (sc.cls === L_MARKER) {
@@ -138,6 +139,36 @@ export class RwsemReleases {
     const args: Record<string, string> = {};
     parseKeyValues(s, sc.argsS, sc.payE, args);
     this.noteSem(role, args.sem, sc.pid, line, baseName(fn));
+  }
+
+  /**
+   * A record of a task whose acquisition's entry is logged and its return not yet: the call has
+   * returned (no probe fires inside it, and a task waiting for an rwsem does not run), so the
+   * task waits no longer; a plain down_read or down_write returns only granted, a grant whose
+   * return record is off or missed (KV312). Its own return record is the return's to note.
+   */
+  private grantShownBy(sc: LineScan): void {
+    const entry = this.unlogged.pending(sc.pid)!;
+    if (sc.kind === 'kretprobe' && this.returnedFunction(sc) === entry.fn) return;
+    this.unlogged.settle(sc.pid);
+    if (entry.fn !== 'down_read' && entry.fn !== 'down_write') return;
+    const sem = entry.sem;
+    const waiting = (other: number): boolean => this.unlogged.waitingFor(other) === sem;
+    this.ends.W.contended(sc.pid, sem, waiting);
+    this.downgradeEnds.contended(sc.pid, sem, waiting);
+    if (entry.fn === 'down_write') this.ends.R.contended(sc.pid, sem, waiting);
+  }
+
+  /** The function a return record returns from (its compiler clone's suffix dropped), where the record names it. */
+  private returnedFunction(sc: LineScan): string | undefined {
+    let fn: string | undefined;
+    if (sc.decoded !== undefined) fn = sc.decoded.probedSym;
+    else if (sc.symS < 0) return undefined;
+    else if (sc.hexHead) {
+      const r = this.sites?.resolve('kretprobe', sc.name, sc.text.slice(sc.symS, sc.symE));
+      fn = r !== undefined && 'fn' in r ? r.fn : undefined;
+    } else fn = sc.text.slice(sc.symS, sc.symE);
+    return fn === undefined ? undefined : baseName(fn);
   }
 
   /** A return record: of an acquisition variant, with or without its entry (acquisitionsUnlogged). */
@@ -483,6 +514,9 @@ class ReleasesEnd {
    * for it again; pid → rwsem → the line it first took it.
    */
   private readonly exitsBefore: Sign[] = [];
+  /** The holds the signs of exitsBefore prove ended, and those of them a release record of their own later unproves. */
+  private readonly provenBefore = new Set<string>();
+  private readonly unprovenBefore = new Set<string>();
   private readonly takenBefore = new Map<number, Map<string, number>>();
   private lastRelease = 0;
   /** The rwsems taken after the last release whose task then returned to user space or asked for it again. */
@@ -505,6 +539,12 @@ class ReleasesEnd {
   release(pid: number, sem: string, line: number): void {
     const mine = this.holding.get(pid);
     const h = mine?.get(sem);
+    if (h !== undefined && line >= 0 && this.provenBefore.size > 0) {
+      // (a hold whose end another task's hold proved, released by its own record after all: the
+      // two holds overlapped, which no release probe turned on late explains)
+      const hold = holdOf(pid, sem, h.line);
+      if (this.provenBefore.has(hold)) this.unprovenBefore.add(hold);
+    }
     if (h !== undefined && --h.n <= 0) { mine!.delete(sem); this.holders.get(sem)?.delete(pid); }
     this.takenBeforeExit.delete(pid);
     if (line < 0) return;
@@ -557,7 +597,7 @@ class ReleasesEnd {
       const sign = { hold: holdOf(other, sem, h.line), sem: ORDERED + sem, proof: true };
       if (h.line > this.lastRelease) this.exitsAfter.push(sign);
       // (a hold taken before the first release record, whenever the request comes)
-      if (this.firstRelease === 0 || h.line < this.firstRelease) this.exitsBefore.push(sign);
+      if (this.firstRelease === 0 || h.line < this.firstRelease) { this.exitsBefore.push(sign); this.provenBefore.add(sign.hold); }
     }
   }
 
@@ -599,7 +639,7 @@ class ReleasesEnd {
    * turned on there. The tasks that took such rwsems before it (pid → the line of the first).
    */
   began(released: ReadonlySet<string>, timeOrdered: boolean): { line: number; exits: number; tasks: Map<number, number> } | undefined {
-    const exits = enoughSigns(this.exitsBefore, released, timeOrdered);
+    const exits = enoughSigns(this.exitsBefore, released, timeOrdered, this.unprovenBefore);
     if (this.firstRelease === 0 || exits === 0) return undefined;
     return { line: this.firstRelease, exits, tasks: firstLines(this.takenBefore, released, (line) => line) };
   }
@@ -647,13 +687,13 @@ function holdOf(pid: number, sem: string, line: number): string {
  * say the release records stopped (or had not begun): two holds, or one whose end is proven (a
  * leak of one hold explains one task going on as if it had released it, and nothing else); else 0.
  */
-function enoughSigns(signs: readonly Sign[], released: ReadonlySet<string>, timeOrdered: boolean): number {
+function enoughSigns(signs: readonly Sign[], released: ReadonlySet<string>, timeOrdered: boolean, unproven?: ReadonlySet<string>): number {
   const holds = new Set<string>();
   let proven = false;
   for (const s of signs) {
     if (!counts(s.sem, released, timeOrdered)) continue;
     holds.add(s.hold);
-    if (s.proof) proven = true;
+    if (s.proof && unproven?.has(s.hold) !== true) proven = true;
   }
   return holds.size >= 2 || proven ? holds.size : 0;
 }
@@ -704,7 +744,7 @@ class UnloggedAcquisitions {
   /** Per task shown returning to user space: rwsem → its holds the records leave open. */
   private readonly holds = new Map<number, Map<string, number>>();
   /** pid → the acquisition variant whose entry awaits its return. */
-  private readonly pendingEntry = new Map<number, { fn: string; sem: string }>();
+  private readonly pendingEntry = new Map<number, { fn: string; sem: string; settled?: boolean }>();
   /** Tasks whose latest rwsem record is a return of an acquisition variant with no entry → that variant and its site (`fn@site`). */
   private readonly afterBareReturn = new Map<number, string>();
   /** Per `fn@site`: pid → the line of its first release of an untaken rwsem right after such a return. */
@@ -751,9 +791,26 @@ class UnloggedAcquisitions {
     this.afterBareReturn.clear();
   }
 
-  /** The rwsem task `pid` has asked for and not yet returned from asking (its entry logged), if any. */
+  /** The rwsem task `pid` has asked for and not yet returned from asking (its entry logged, and no record of it since), if any. */
   waitingFor(pid: number): string | undefined {
-    return this.pendingEntry.get(pid)?.sem;
+    const entry = this.pendingEntry.get(pid);
+    return entry === undefined || entry.settled ? undefined : entry.sem;
+  }
+
+  /** Whether task `pid` has an acquisition whose entry is logged and whose return is not, with no record of it since. */
+  hasPending(pid: number): boolean {
+    const entry = this.pendingEntry.get(pid);
+    return entry !== undefined && !entry.settled;
+  }
+
+  pending(pid: number): { fn: string; sem: string } | undefined {
+    return this.pendingEntry.get(pid);
+  }
+
+  /** A record of task `pid` after its pending acquisition's entry: that call returned, its return record unlogged so far. */
+  settle(pid: number): void {
+    const entry = this.pendingEntry.get(pid);
+    if (entry !== undefined) entry.settled = true;
   }
 
   /**

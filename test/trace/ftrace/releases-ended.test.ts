@@ -100,3 +100,34 @@ describe('up_read records ending while shared holds go on', () => {
     expect((await readAhead(chunks(log([...FIND_FIRST, ...LS, ...granted, ...RM])))).releasesEnded.R).toEqual({ line: 12, exits: 1, tasks: new Map([[604, 15]]) });
   });
 });
+
+describe('up_write records ending, and down_write returns with them: a grant shown by the task\'s next record', () => {
+  /** mkdir takes the rwsem exclusive and releases it: the last up_write record (line 8). */
+  const FIRST: [string, string][] = [
+    ['mkdir-605', 'sys_exit: NR 0 = 0'], ['mkdir-605', `dw: (down_write+0x0/0x50) ${SEM}`], ['mkdir-605', 'dw_ret: (do_mkdirat+0x1/0x2 <- down_write)'],
+    ['mkdir-605', `uw: (up_write+0x0/0x50) ${SEM}`], ['mkdir-605', 'sys_exit: NR 83 = 0'],
+  ];
+  /** mkdir asks for it again (line 10), its return unlogged, runs on (granted), and returns to user space (line 12). */
+  const MKDIR: [string, string][] = [
+    ['mkdir-605', `dw: (down_write+0x0/0x50) ${SEM}`], ['mkdir-605', 'vfsmk: (vfs_mkdir+0x0/0x100)'], ['mkdir-605', 'sys_exit: NR 83 = 0'],
+  ];
+  /** rm then asks for it (`variant`), and runs on: its call returned. */
+  const rm = (variant: string): [string, string][] => [
+    ['rm-606', 'sys_exit: NR 0 = 0'], ['rm-606', `${variant}: (${variant === 'dw' ? 'down_write' : 'down_write_killable'}+0x0/0x50) ${SEM}`],
+    ['rm-606', 'vfsrm: (vfs_rmdir+0x0/0x100)'],
+  ];
+
+  it('a plain down_write that returned was granted: mkdir\'s hold had ended, unlogged, so the up_write records ended there', async () => {
+    const ahead = await readAhead(chunks(log([...FIRST, ...MKDIR, ...rm('dw')])));
+    expect(ahead.releasesEnded.W).toEqual({ line: 8, exits: 1, tasks: new Map([[605, 10], [606, 14]]) });
+    const r = await check(log([...FIRST, ...MKDIR, ...rm('dw')]), 'granted.txt');
+    expect(r.violations).toEqual([]);
+    expect(r.notes.map((d) => d.at?.line)).toEqual([8]);
+  });
+
+  it('a killable one may have failed: no sign, and mkdir\'s return to user space holding it is judged', async () => {
+    expect((await readAhead(chunks(log([...FIRST, ...MKDIR, ...rm('dwk')])))).releasesEnded.W).toBeUndefined();
+    const r = await check(log([...FIRST, ...MKDIR, ...rm('dwk')]), 'killable.txt');
+    expect(r.violations).toEqual(['no_locks_at_exit@12']);
+  });
+});
