@@ -107,7 +107,7 @@ export class RwsemReleases {
 
   /** Takes a scanned line (number `line`) into account. */
   note(sc: LineScan, line: number): void {
-    if (sc.cls === L_RECORD && sc.pid >= 0 && this.unlogged.hasPending(sc.pid)) this.grantShownBy(sc);
+    if (sc.cls === L_RECORD && sc.pid >= 0 && this.unlogged.hasPending(sc.pid)) this.grantShownBy(sc, line);
     if (sc.cls === L_RECORD && sc.kind === 'syscall_exit') { this.noteReturnToUser(sc.pid); return; }
     // (past a loss no task's acquisitions since its return are all there)
     if (sc.cls === L_MARKER) {
@@ -116,7 +116,7 @@ export class RwsemReleases {
       for (const ends of [this.ends.R, this.ends.W, this.downgradeEnds]) ends.lost(line);
       return;
     }
-    if (sc.cls === L_RECORD && sc.kind === 'kretprobe') { this.noteReturn(sc); return; }
+    if (sc.cls === L_RECORD && sc.kind === 'kretprobe') { this.noteReturn(sc, line); return; }
     if (sc.cls !== L_RECORD || sc.kind !== 'kprobe') return;
     const rec = sc.decoded;
     if (rec !== undefined) {
@@ -147,16 +147,29 @@ export class RwsemReleases {
    * task waits no longer; a plain down_read or down_write returns only granted, a grant whose
    * return record is off or missed (KV312). Its own return record is the return's to note.
    */
-  private grantShownBy(sc: LineScan): void {
+  private grantShownBy(sc: LineScan, line: number): void {
     const entry = this.unlogged.pending(sc.pid)!;
     if (sc.kind === 'kretprobe' && this.returnedFunction(sc) === entry.fn) return;
     this.unlogged.settle(sc.pid);
     if (entry.fn !== 'down_read' && entry.fn !== 'down_write') return;
-    const sem = entry.sem;
+    this.granted(sc.pid, entry.sem, entry.fn === 'down_write' ? 'W' : 'R', line);
+  }
+
+  /**
+   * A grant to `pid` of `sem` in `mode`: the rwsem grants an exclusive hold only once every other
+   * hold ended, a shared one once the exclusive ones did, the task's own included; a grant shows
+   * those ends, logged or not.
+   */
+  private granted(pid: number, sem: string, mode: LockMode, line: number): void {
+    this.ends[mode].grantedAt(pid, sem, line);
+    if (mode === 'W') this.downgradeEnds.grantedAt(pid, sem, line);
+    // (a task whose request is still waiting holds nothing yet)
     const waiting = (other: number): boolean => this.unlogged.waitingFor(other) === sem;
-    this.ends.W.contended(sc.pid, sem, waiting);
-    this.downgradeEnds.contended(sc.pid, sem, waiting);
-    if (entry.fn === 'down_write') this.ends.R.contended(sc.pid, sem, waiting);
+    this.ends.W.contended(pid, sem, waiting);
+    this.downgradeEnds.contended(pid, sem, waiting);
+    this.ends.W.grantedAgain(pid, sem, mode === 'W');
+    this.downgradeEnds.grantedAgain(pid, sem, mode === 'W');
+    if (mode === 'W') { this.ends.R.contended(pid, sem, waiting); this.ends.R.grantedAgain(pid, sem, false); }
   }
 
   /** The function a return record returns from (its compiler clone's suffix dropped), where the record names it. */
@@ -172,7 +185,7 @@ export class RwsemReleases {
   }
 
   /** A return record: of an acquisition variant, with or without its entry (acquisitionsUnlogged). */
-  private noteReturn(sc: LineScan): void {
+  private noteReturn(sc: LineScan, line: number): void {
     if (sc.pid < 0) return;
     let fn: string | undefined;
     if (sc.decoded !== undefined) fn = sc.decoded.probedSym;
@@ -192,13 +205,7 @@ export class RwsemReleases {
     if (outcome === false) this.ends[role.takes].release(sc.pid, sem, -1);
     if (outcome === false && role.takes === 'W') this.downgradeEnds.release(sc.pid, sem, -1);
     if (outcome !== true) return;
-    // (the rwsem grants an exclusive hold only once every other hold ended, a shared one once the
-    // exclusive ones did: a grant shows those ends, logged or not)
-    // (a task whose request is still waiting holds nothing yet)
-    const waiting = (other: number): boolean => this.unlogged.waitingFor(other) === sem;
-    this.ends.W.contended(sc.pid, sem, waiting);
-    this.downgradeEnds.contended(sc.pid, sem, waiting);
-    if (role.takes === 'W') this.ends.R.contended(sc.pid, sem, waiting);
+    this.granted(sc.pid, sem, role.takes, line);
   }
 
   private noteSem(role: LockRole, semArg: string | undefined, pid: number, line: number, fn?: string): void {
@@ -539,11 +546,14 @@ class ReleasesEnd {
   release(pid: number, sem: string, line: number): void {
     const mine = this.holding.get(pid);
     const h = mine?.get(sem);
-    if (h !== undefined && line >= 0 && this.provenBefore.size > 0) {
-      // (a hold whose end another task's hold proved, released by its own record after all: the
-      // two holds overlapped, which no release probe turned on late explains)
+    if (h !== undefined && h.n === 1 && line >= 0 && this.provenBefore.size > 0) {
+      // (a hold whose end another task's hold proved, released by its own record after all, in
+      // the same syscall: the two holds overlapped, which no release probe turned on late
+      // explains; with more than one open, or after a return to user space, the release may be of
+      // a later hold whose acquisition went unlogged)
+      const t = this.takenBeforeExit.get(pid);
       const hold = holdOf(pid, sem, h.line);
-      if (this.provenBefore.has(hold)) this.unprovenBefore.add(hold);
+      if (t !== undefined && t.sem === sem && t.line === h.line && this.provenBefore.has(hold)) this.unprovenBefore.add(hold);
     }
     if (h !== undefined && --h.n <= 0) { mine!.delete(sem); this.holders.get(sem)?.delete(pid); }
     this.takenBeforeExit.delete(pid);
@@ -586,6 +596,31 @@ class ReleasesEnd {
    * any, shared against exclusive ones): the other tasks' holds of it in this mode had ended, as a
    * return to user space shows.
    */
+  /**
+   * The grant, at `line`, of the hold of `sem` that `pid` asked for at its entry record: a request
+   * made before the last release record and granted after it is a hold taken after it.
+   */
+  grantedAt(pid: number, sem: string, line: number): void {
+    const h = this.holding.get(pid)?.get(sem);
+    if (h !== undefined && h.n === 1 && h.line <= this.lastRelease && line > this.lastRelease) h.line = line;
+    const t = this.takenBeforeExit.get(pid);
+    if (t !== undefined && t.sem === sem && t.line <= this.lastRelease && line > this.lastRelease) t.line = line;
+  }
+
+  /**
+   * A grant to `pid` of `sem` in a mode that excludes its own earlier hold of it in this mode,
+   * which its records leave open (it asked again): the rwsem granted it only once that hold had
+   * ended, unlogged (a task that asks again for what it holds exclusive waits for ever).
+   */
+  grantedAgain(pid: number, sem: string, sameMode: boolean): void {
+    const h = this.holding.get(pid)?.get(sem);
+    // (a grant in this mode: the request's own take is one of the holds counted)
+    if (h === undefined || h.n < (sameMode ? 2 : 1) || h.line < this.lossLine) return;
+    const sign = { hold: holdOf(pid, sem, h.line), sem: ORDERED + sem, proof: true };
+    if (h.line > this.lastRelease) this.exitsAfter.push(sign);
+    if (this.firstRelease === 0 || h.line < this.firstRelease) { this.exitsBefore.push(sign); this.provenBefore.add(sign.hold); }
+  }
+
   contended(pid: number, sem: string, waiting: (pid: number) => boolean): void {
     const by = this.holders.get(sem);
     if (by === undefined) return;
@@ -659,6 +694,13 @@ class ReleasesEnd {
         if (known === undefined || line < known) tasks.set(pid, line);
       }
     }
+    // (and the tasks whose holds the signs show ending unseen, whatever their records did after)
+    for (const sign of this.exitsAfter) {
+      if (!counts(sign.sem, released, timeOrdered)) continue;
+      const [pid, line] = holderOf(sign.hold);
+      const known = tasks.get(pid);
+      if (known === undefined || line < known) tasks.set(pid, line);
+    }
     return { line: this.lastRelease, exits, tasks };
   }
 }
@@ -680,6 +722,12 @@ interface Sign { hold: string; sem: string; proof: boolean }
 
 function holdOf(pid: number, sem: string, line: number): string {
   return `${pid}:${sem}:${line}`;
+}
+
+/** The task and line of a hold as holdOf names it. */
+function holderOf(hold: string): [pid: number, line: number] {
+  const parts = hold.split(':');
+  return [Number(parts[0]), Number(parts[2])];
 }
 
 /**

@@ -130,4 +130,32 @@ describe('up_write records ending, and down_write returns with them: a grant sho
     const r = await check(log([...FIRST, ...MKDIR, ...rm('dwk')]), 'killable.txt');
     expect(r.violations).toEqual(['no_locks_at_exit@12']);
   });
+
+  it('a task granted again what its records leave it holding exclusive: its own hold had ended, unlogged; never granted, it is a recursive request', async () => {
+    // (mkdir asks for the rwsem at line 10 and runs on, then asks again at 12 with no up_write logged)
+    const AGAIN: [string, string][] = [
+      ['mkdir-605', `dw: (down_write+0x0/0x50) ${SEM}`], ['mkdir-605', 'vfsmk: (vfs_mkdir+0x0/0x100)'],
+      ['mkdir-605', `dw: (down_write+0x0/0x50) ${SEM}`], ['mkdir-605', 'vfsmk: (vfs_mkdir+0x0/0x100)'],
+    ];
+    expect((await readAhead(chunks(log([...FIRST, ...AGAIN])))).releasesEnded.W).toEqual({ line: 8, exits: 1, tasks: new Map([[605, 10]]) });
+    expect((await check(log([...FIRST, ...AGAIN]), 'again.txt')).violations).toEqual([]);
+    // (the second request never returns: the task waits for itself)
+    const waits = AGAIN.slice(0, 3);
+    expect((await readAhead(chunks(log([...FIRST, ...waits])))).releasesEnded.W).toBeUndefined();
+    expect((await check(log([...FIRST, ...waits]), 'waits.txt')).violations).toEqual(['no_recursive_acq@12']);
+  });
+
+  it('turned on late: a hold proven ended before the first up_read, its task\'s later release after a return to user space is of another hold', async () => {
+    const LATE: [string, string][] = [
+      ['ls-601', 'sys_exit: NR 0 = 0'], ['ls-601', `drk: (down_read_killable+0x0/0x50) ${SEM}`],
+      ['ls-601', 'drk_ret: (iterate_dir+0x1/0x2 <- down_read_killable) ret=0x0'], ['ls-601', 'sys_exit: NR 217 = 0'],
+      ['rm-603', `uw: (up_write+0x0/0x50) ${SEM}`], ['rm-603', 'sys_exit: NR 84 = 0'],
+      // (its down_read's entry unlogged: the up_read ends this hold, not the one rm's proved ended)
+      ['ls-601', 'dr_ret: (walk_component+0x1/0x2 <- down_read)'], ['ls-601', `ur: (up_read+0x0/0x50) ${SEM}`], ['ls-601', 'sys_exit: NR 4 = 0'],
+    ];
+    expect((await readAhead(chunks(log(LATE)))).releasesBegan.R).toEqual({ line: 12, exits: 1, tasks: new Map([[601, 6]]) });
+    // (released in the same syscall, the hold rm's up_write claims ended was still there: the holds overlapped, no sign)
+    const overlap = [...LATE.slice(0, 3), ...LATE.slice(4, 6), LATE[7]!, LATE[3]!];
+    expect((await readAhead(chunks(log(overlap)))).releasesBegan.R).toBeUndefined();
+  });
 });
