@@ -15,19 +15,9 @@ import { SpecSet } from '../../../src/checker/spec-set.js';
 import type { Diagnostic } from '../../../src/diag/diagnostic.js';
 import { parseFunctionList, parseProbeDefinitions } from '../../../src/trace/coverage.js';
 import { readAhead } from '../../../src/trace/ftrace/read-ahead.js';
+import { chunks, stepLog as log } from '../../helpers/step-log.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-downgrade-edge-'));
-
-async function* chunks(text: string): AsyncGenerator<Uint8Array> {
-  yield Buffer.from(text, 'latin1');
-}
-
-/** A log of `steps` ([comm-pid, payload]), stamped 1, 2, …, after a four-line header. */
-function log(steps: [string, string][]): string {
-  const n = steps.length;
-  return `# tracer: nop\n#\n# entries-in-buffer/entries-written: ${n}/${n}   #P:2\n#\n`
-    + steps.map(([task, payload], i) => `            ${task}     [000] .....  ${String(i + 1).padStart(11)}: ${payload}\n`).join('');
-}
 
 const SEM = 'sem=0xa1';
 /** An exclusive hold by `task` from `site`, ended as `end` says (no end: none logged), then its return to user space. */

@@ -14,19 +14,9 @@ import { checkTraceFile } from '../../../src/checker/file.js';
 import { SpecSet } from '../../../src/checker/spec-set.js';
 import type { Diagnostic } from '../../../src/diag/diagnostic.js';
 import { readAhead } from '../../../src/trace/ftrace/read-ahead.js';
+import { chunks, stepLog as log } from '../../helpers/step-log.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-releases-ended-'));
-
-async function* chunks(text: string): AsyncGenerator<Uint8Array> {
-  yield Buffer.from(text, 'latin1');
-}
-
-/** A log of `steps` ([comm-pid, payload]), stamped 1, 2, …, after a four-line header: the first step is on line 5. */
-function log(steps: [string, string][]): string {
-  const n = steps.length;
-  return `# tracer: nop\n#\n# entries-in-buffer/entries-written: ${n}/${n}   #P:2\n#\n`
-    + steps.map(([task, payload], i) => `            ${task}     [000] .....  ${String(i + 1).padStart(11)}: ${payload}\n`).join('');
-}
 
 const SEM = 'sem=0xa1';
 /** find, back from a syscall, reads the directory and releases it (lines 6 to 8): it releases by up_read. */
