@@ -107,7 +107,8 @@ export class RwsemReleases {
 
   /** Takes a scanned line (number `line`) into account. */
   note(sc: LineScan, line: number): void {
-    if (sc.cls === L_RECORD && sc.pid >= 0 && this.unlogged.hasPending(sc.pid)) this.grantShownBy(sc, line);
+    if (sc.cls === L_RECORD && sc.kind === 'kretprobe') { this.noteReturn(sc, line); return; }
+    if (sc.cls === L_RECORD && sc.pid >= 0 && this.unlogged.hasPending(sc.pid)) this.grantShownBy(sc.pid, line);
     if (sc.cls === L_RECORD && sc.kind === 'syscall_exit') { this.noteReturnToUser(sc.pid); return; }
     // (past a loss no task's acquisitions since its return are all there)
     if (sc.cls === L_MARKER) {
@@ -116,7 +117,6 @@ export class RwsemReleases {
       for (const ends of [this.ends.R, this.ends.W, this.downgradeEnds]) ends.lost(line);
       return;
     }
-    if (sc.cls === L_RECORD && sc.kind === 'kretprobe') { this.noteReturn(sc, line); return; }
     if (sc.cls !== L_RECORD || sc.kind !== 'kprobe') return;
     const rec = sc.decoded;
     if (rec !== undefined) {
@@ -145,14 +145,13 @@ export class RwsemReleases {
    * A record of a task whose acquisition's entry is logged and its return not yet: the call has
    * returned (no probe fires inside it, and a task waiting for an rwsem does not run), so the
    * task waits no longer; a plain down_read or down_write returns only granted, a grant whose
-   * return record is off or missed (KV312). Its own return record is the return's to note.
+   * return record is off or missed (KV312). (Its own return record is noteReturn's.)
    */
-  private grantShownBy(sc: LineScan, line: number): void {
-    const entry = this.unlogged.pending(sc.pid)!;
-    if (sc.kind === 'kretprobe' && this.returnedFunction(sc) === entry.fn) return;
-    this.unlogged.settle(sc.pid);
+  private grantShownBy(pid: number, line: number): void {
+    const entry = this.unlogged.pending(pid)!;
+    this.unlogged.settle(pid);
     if (entry.fn !== 'down_read' && entry.fn !== 'down_write') return;
-    this.granted(sc.pid, entry.sem, entry.fn === 'down_write' ? 'W' : 'R', line);
+    this.granted(pid, entry.sem, entry.fn === 'down_write' ? 'W' : 'R', line);
   }
 
   /**
@@ -187,19 +186,15 @@ export class RwsemReleases {
   /** A return record: of an acquisition variant, with or without its entry (acquisitionsUnlogged). */
   private noteReturn(sc: LineScan, line: number): void {
     if (sc.pid < 0) return;
-    let fn: string | undefined;
-    if (sc.decoded !== undefined) fn = sc.decoded.probedSym;
-    else if (sc.symS < 0) return;
-    else if (sc.hexHead) {
-      const r = this.sites?.resolve('kretprobe', sc.name, sc.text.slice(sc.symS, sc.symE));
-      fn = r !== undefined && 'fn' in r ? r.fn : undefined;
-    } else fn = sc.text.slice(sc.symS, sc.symE);
+    const fn = this.returnedFunction(sc);
+    // (a return of another function than the one the task asked with: that call has returned)
+    if (this.unlogged.hasPending(sc.pid) && this.unlogged.pending(sc.pid)!.fn !== fn) this.grantShownBy(sc.pid, line);
     const role = fn === undefined ? undefined : lockRole(fn);
     if (role?.acquires !== true) return;
     const site = sc.decoded !== undefined ? sc.decoded.site : sc.siteS < 0 ? undefined : sc.text.slice(sc.siteS, sc.siteE);
-    const sem = this.unlogged.acquisitionReturn(sc.pid, baseName(fn!), site);
+    const sem = this.unlogged.acquisitionReturn(sc.pid, fn!, site);
     if (sem === undefined || role.takes === undefined) return;
-    const outcome = grantOf(baseName(fn!), sc);
+    const outcome = grantOf(fn!, sc);
     // (a failed trylock or killable wait took nothing: no hold for a release record to end, nor an
     // exclusive one for a downgrade; its entry record counted one)
     if (outcome === false) this.ends[role.takes].release(sc.pid, sem, -1);
@@ -592,11 +587,6 @@ class ReleasesEnd {
   }
 
   /**
-   * A grant to `pid` of `sem` in a mode that conflicts with this one's holds (exclusive against
-   * any, shared against exclusive ones): the other tasks' holds of it in this mode had ended, as a
-   * return to user space shows.
-   */
-  /**
    * The grant, at `line`, of the hold of `sem` that `pid` asked for at its entry record: a request
    * made before the last release record and granted after it is a hold taken after it.
    */
@@ -621,6 +611,11 @@ class ReleasesEnd {
     if (this.firstRelease === 0 || h.line < this.firstRelease) { this.exitsBefore.push(sign); this.provenBefore.add(sign.hold); }
   }
 
+  /**
+   * A grant to `pid` of `sem` in a mode that conflicts with this one's holds (exclusive against
+   * any, shared against exclusive ones), or its release in such a mode: the other tasks' holds of
+   * it in this mode had ended, as a return to user space shows.
+   */
   contended(pid: number, sem: string, waiting: (pid: number) => boolean): void {
     const by = this.holders.get(sem);
     if (by === undefined) return;
@@ -732,18 +727,24 @@ function holderOf(hold: string): [pid: number, line: number] {
 
 /**
  * How many holds the signs that count show ended with no release record, when that is enough to
- * say the release records stopped (or had not begun): two holds, or one whose end is proven (a
- * leak of one hold explains one task going on as if it had released it, and nothing else); else 0.
+ * say the release records stopped (or had not begun): two holds, or two signs (one hold whose task
+ * returns to user space and asks for it again), or one sign that proves its hold ended (a leak of
+ * one hold explains one task going on as if it had released it, and nothing else); else 0. A proof
+ * that the hold's own release record later contradicts (`unproven`) proves nothing, nor counts as a
+ * second sign.
  */
 function enoughSigns(signs: readonly Sign[], released: ReadonlySet<string>, timeOrdered: boolean, unproven?: ReadonlySet<string>): number {
   const holds = new Set<string>();
+  let n = 0;
   let proven = false;
   for (const s of signs) {
     if (!counts(s.sem, released, timeOrdered)) continue;
     holds.add(s.hold);
-    if (s.proof && unproven?.has(s.hold) !== true) proven = true;
+    if (s.proof && unproven?.has(s.hold) === true) continue;
+    n++;
+    if (s.proof) proven = true;
   }
-  return holds.size >= 2 || proven ? holds.size : 0;
+  return holds.size >= 2 || n >= 2 || proven ? holds.size : 0;
 }
 
 /** Whether a sign (an rwsem, ORDERED-marked where it rests on the records' order) counts. */

@@ -135,6 +135,16 @@ describe('up_write records ending, and down_write returns with them: a grant sho
     expect((await check(log([...FIRST, ...waits]), 'waits.txt')).violations).toEqual(['no_recursive_acq@12']);
   });
 
+  it('one hold whose task returns to user space and then asks for it again: two signs, the records ended', async () => {
+    // (mkdir's hold of line 10 outlives its syscall (line 12), and it asks again at 13, not yet granted)
+    const exitThenAgain: [string, string][] = [
+      ['mkdir-605', `dw: (down_write+0x0/0x50) ${SEM}`], ['mkdir-605', 'vfsmk: (vfs_mkdir+0x0/0x100)'],
+      ['mkdir-605', 'sys_exit: NR 83 = 0'], ['mkdir-605', `dw: (down_write+0x0/0x50) ${SEM}`],
+    ];
+    expect((await readAhead(chunks(log([...FIRST, ...exitThenAgain])))).releasesEnded.W).toEqual({ line: 8, exits: 1, tasks: new Map([[605, 10]]) });
+    expect((await check(log([...FIRST, ...exitThenAgain]), 'exit-again.txt')).violations).toEqual([]);
+  });
+
   it('turned on late: a hold proven ended before the first up_read, its task\'s later release after a return to user space is of another hold', async () => {
     const LATE: [string, string][] = [
       ['ls-601', 'sys_exit: NR 0 = 0'], ['ls-601', `drk: (down_read_killable+0x0/0x50) ${SEM}`],
