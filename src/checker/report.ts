@@ -92,7 +92,8 @@ export function renderVerdict(v: Verdict, sources: Map<string, string>, st: Styl
     out.push('');
     const who = `pid ${t.pid}${t.comm ? ` (${terminalText(t.comm, 32)})` : ''}`;
     const when = v.kind === 'pending' ? 'at the end' : 'at this point';
-    if (t.state.length === 0) { out.push(`  ${who} holds no lock and owns no in-lookup dentry ${when}`); continue; }
+    // (the spec's own state, whatever it follows: locks and in-lookup dentries are the bundled spec's)
+    if (t.state.length === 0) { out.push(`  no state of the spec names ${who} ${when}: it holds nothing the spec follows`); continue; }
     out.push(`  state naming ${who} ${when} (lockdep's "locks held" and more):`);
     for (const s of t.state) out.push(`     ${terminalText(s, EVENT_MAX)}`);
   }

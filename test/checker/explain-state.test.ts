@@ -4,7 +4,7 @@
  * out) piles entries up, and one verdict must not print them all.
  */
 import { describe, expect, it } from 'vitest';
-import { bundledSpec, checkTrace } from '../../src/index.js';
+import { bundledSpec, checkTrace, explain, specText } from '../../src/index.js';
 import { ev } from '../../src/testing/events.js';
 
 const SHOWN = 12;
@@ -35,5 +35,20 @@ describe('the state a verdict lists per task', () => {
     expect(shown.map((l) => /held\[101, (I\d+)\]/.exec(l)![1]).sort()).toEqual(
       Array.from({ length: SHOWN }, (_, i) => `I${locks - SHOWN + 1 + i}`).sort());
     expect(held).toContain(`... ${locks - SHOWN} earlier held[...] entries naming this task not shown`);
+  });
+});
+
+describe('a task the spec\'s state does not name', () => {
+  it('is said so in the spec\'s own terms, not the bundled spec\'s', () => {
+    // A spec about something else: no lock, no in-lookup dentry.
+    const text = 'event open(file: id)\nevent close(file: id)\nstate opened: set[task, id]\n'
+      + 'on open { add (pid, file) to opened }\non close { remove (pid, file) from opened }\n'
+      + 'invariant close_opened on close: (pid, file) in opened else "task {pid} closes {file} it did not open"\n';
+    const spec = specText(text);
+    const report = checkTrace(spec, [ev(7, 'close', { file: 'F1' })]);
+    expect(report.verdicts.map((v) => v.invariant)).toEqual(['close_opened']);
+    const text2 = explain(spec, report);
+    expect(text2).toContain('no state of the spec names pid 7 at this point: it holds nothing the spec follows');
+    expect(text2).not.toContain('lock');
   });
 });

@@ -418,7 +418,7 @@ export const VIEWER_JS = String.raw`
     f.tasks.forEach(function (t) {
       d.appendChild(el('h3', null,
         'state naming pid ' + t.pid + (t.comm ? ' (' + t.comm + ')' : '') + (f.kind === 'pending' ? ' at the end' : ' at this point')));
-      var pre = el('pre', 'state', t.state.length ? t.state.join('\n') : 'holds no lock and owns no in-lookup dentry');
+      var pre = el('pre', 'state', t.state.length ? t.state.join('\n') : 'no state of the spec names it: it holds nothing the spec follows');
       d.appendChild(pre);
     });
   }
