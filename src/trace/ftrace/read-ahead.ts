@@ -11,7 +11,8 @@ import { L_BAD, L_MARKER, L_RECORD, LineScan, newSniffState, scanLine } from './
 import { continuesValue } from './records.js';
 import { hasOpenString, parseKeyValues } from './payload.js';
 import { EntriesCount, type EntriesPromise } from './promise.js';
-import { RwsemReleases, type LockMode, type SiteNames } from './unreleased.js';
+import { RwsemReleases, type LockMode } from './unreleased.js';
+import { probedFunction, type SiteNames } from './probed-function.js';
 import { LatenessMeter, type Lateness } from './lateness.js';
 import { DoubleProbes } from './double-probes.js';
 import { LookupEnds } from './lookup-ends.js';
@@ -166,7 +167,7 @@ interface DapNotes { returns: number; bits: ParLookupVotes; ends: LookupEnds; rw
 function noteIrwsem(sc: LineScan, votes: IrwsemVotes, dap: DapNotes, sites: SiteNames | undefined, line: number): void {
   if (sc.cls === L_RECORD && sc.kind === 'syscall_exit') { dap.ends.returnToUser(sc.pid); return; }
   if (sc.cls !== L_RECORD || (sc.kind !== 'kprobe' && sc.kind !== 'kretprobe')) return;
-  const fn = probedFunction(sc, sites);
+  const fn = probedFunction(sc, sites, REFERENCE_NAMES);
   if (fn === undefined) return;
   if (sc.kind === 'kretprobe') {
     if (fn === '__lookup_slow') { dap.ends.lookupReturned(sc.pid, true); return; }
@@ -212,31 +213,13 @@ class TwinRecords {
   seen(sc: LineScan, line: number): boolean {
     if (sc.cls === L_MARKER) { this.doubles.forget(); return false; }
     if (sc.cls !== L_RECORD || sc.pid < 0) return false;
-    const fn = sc.kind === 'kprobe' || sc.kind === 'kretprobe' ? probedFunction(sc, this.sites) : undefined;
+    const fn = sc.kind === 'kprobe' || sc.kind === 'kretprobe' ? probedFunction(sc, this.sites, REFERENCE_NAMES) : undefined;
     if (fn === undefined) { this.doubles.other(sc.pid); return false; }
     const d = sc.decoded;
     if (d === undefined) return this.doubles.twin(sc.pid, sc.kind, sc.name, fn, sc.text, sc.argsS, sc.payE, line);
     const text = d.payload ?? '';
     return this.doubles.twin(sc.pid, sc.kind, sc.name, fn, text, text.indexOf(')') + 1, text.length, line);
   }
-}
-
-/**
- * The function a probe record probes (a compiler's clone, `down_read.cold`, as the function it was
- * cut from): the `sym` of its head, a decoded record's, or a bare address named through `sites`.
- */
-function probedFunction(sc: LineScan, sites: SiteNames | undefined): string | undefined {
-  let fn: string | undefined;
-  if (sc.decoded !== undefined) fn = sc.decoded.probedSym;
-  else if (sc.symS < 0) return undefined;
-  else if (sc.hexHead) {
-    const r = sites?.resolve(sc.kind === 'kretprobe' ? 'kretprobe' : 'kprobe', sc.name, sc.text.slice(sc.symS, sc.symE));
-    // (a site nothing names: the reference probe set's event names, as the first part is read)
-    fn = r !== undefined && 'fn' in r ? r.fn : REFERENCE_NAMES[sc.name];
-  } else fn = sc.text.slice(sc.symS, sc.symE);
-  if (fn === undefined) return undefined;
-  const dot = fn.indexOf('.');
-  return dot === -1 ? fn : fn.slice(0, dot);
 }
 
 /** The functions the reference probe set's events probe, of those the layout is read off (scripts/capture/probes.txt). */

@@ -11,7 +11,7 @@
 import * as chars from './chars.js';
 import { L_MARKER, L_RECORD, type LineScan } from './line.js';
 import * as payloadMod from './payload.js';
-import type { SiteResolution } from './sites.js';
+import { baseName, probedFunction, type SiteNames } from './probed-function.js';
 
 // Local bindings: see chars.ts.
 const { findStr } = chars;
@@ -27,11 +27,6 @@ export type LockMode = 'R' | 'W';
  * says one), release it in a mode, or both at once (downgrade_write, which never leaves it free).
  */
 interface LockRole { acquires: boolean; takes?: LockMode; releases?: LockMode; downgrades?: true; nonOwner?: true }
-
-/** Names a bare-address probe site (sites.ts: ProbeSites). */
-export interface SiteNames {
-  resolve(kind: 'kprobe' | 'kretprobe', event: string, hex: string): SiteResolution;
-}
 
 export class RwsemReleases {
   /** address (hex, no leading zeros) → the line of its first acquisition */
@@ -171,22 +166,11 @@ export class RwsemReleases {
     if (mode === 'W') { this.ends.R.contended(pid, sem, waiting); this.ends.R.grantedAgain(pid, sem, false); }
   }
 
-  /** The function a return record returns from (its compiler clone's suffix dropped), where the record names it. */
-  private returnedFunction(sc: LineScan): string | undefined {
-    let fn: string | undefined;
-    if (sc.decoded !== undefined) fn = sc.decoded.probedSym;
-    else if (sc.symS < 0) return undefined;
-    else if (sc.hexHead) {
-      const r = this.sites?.resolve('kretprobe', sc.name, sc.text.slice(sc.symS, sc.symE));
-      fn = r !== undefined && 'fn' in r ? r.fn : undefined;
-    } else fn = sc.text.slice(sc.symS, sc.symE);
-    return fn === undefined ? undefined : baseName(fn);
-  }
-
   /** A return record: of an acquisition variant, with or without its entry (acquisitionsUnlogged). */
   private noteReturn(sc: LineScan, line: number): void {
     if (sc.pid < 0) return;
-    const fn = this.returnedFunction(sc);
+    // (the function returned from, where the record names it)
+    const fn = probedFunction(sc, this.sites);
     // (a return of another function than the one the task asked with: that call has returned)
     if (this.unlogged.hasPending(sc.pid) && this.unlogged.pending(sc.pid)!.fn !== fn) this.grantShownBy(sc.pid, line);
     const role = fn === undefined ? undefined : lockRole(fn);
@@ -483,11 +467,6 @@ function grantOf(fn: string, sc: LineScan): boolean | undefined {
 }
 
 /** A function's name without a compiler clone's suffix (`down_read.cold` → `down_read`). */
-function baseName(probed: string): string {
-  const dot = probed.indexOf('.');
-  return dot === -1 ? probed : probed.slice(0, dot);
-}
-
 /** The hex digits of a `sem=` value (`0x` optional), without leading zeros; undefined when it has none. */
 function semAddress(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
