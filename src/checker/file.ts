@@ -28,6 +28,8 @@ export interface CheckFileOptions {
   onVerdict?: (v: Verdict) => void;
   onGap?: (g: TraceGap) => void;
   onBatch?: (s: SourceStats) => void;
+  /** Told the lines read so far while an ftrace capture is read ahead of being judged (a pass over the whole of it first). */
+  onReadAhead?: (lines: number) => void;
   /** Called for each event and gap read, in trace order, before the checker sees its batch (pictures of the trace). */
   onItem?: (item: TraceItem) => void;
   /** ftrace: the capture's probe definitions (its `kprobe_events`), so that coverage is known from the first record. */
@@ -98,7 +100,7 @@ export async function readTraceFile(path: string, specs: SpecSet, opts: CheckFil
   const again = path === '-' || traceDat || !isRegularFile(path) ? undefined : (): Promise<OpenedInput> => openInput(path);
   const reader = await format.open(input, {
     file: input.name, again, onDiagnostic: diag, stats, params: opts.params ?? {},
-    capture: { probes: opts.probes, kernelFunctions: opts.kernelFunctions, kernelSymbols: opts.kernelSymbols },
+    capture: { probes: opts.probes, kernelFunctions: opts.kernelFunctions, kernelSymbols: opts.kernelSymbols }, onReadAhead: opts.onReadAhead,
   });
   if (reader === undefined) return undefined;
   // The spec as this input needs it (its source, what the input suggests) may fail to load where

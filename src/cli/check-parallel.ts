@@ -39,6 +39,8 @@ export interface FileSink {
   onVerdict: (v: Verdict) => void;
   onGap: (g: TraceGap) => void;
   onBatch: (lines: number, events: number) => void;
+  /** The lines a capture's read ahead has read so far (this thread's checks only). */
+  onReadAhead?: (lines: number) => void;
   /** The file's report, or undefined when it could not be read. */
   finish: (report: CheckReport | undefined) => void;
 }

@@ -41,7 +41,16 @@ export interface ConformOptions extends Pick<CheckFileOptions, 'from' | 'params'
   shapes: DAddCiShape[];
   order: LockOrder;
   limits?: Partial<SearchLimits>;
+  /**
+   * Called as a capture is read ahead (the lines so far), as the trace is read (after each batch of
+   * events) and as it is judged (every few thousand steps, and at the last).
+   */
+  onProgress?: (p: ConformProgress) => void;
 }
+
+/** How far a conformance is: a capture's read ahead, the first pass's lines and events read so far; the judging's steps taken of all. */
+export type ConformProgress = { phase: 'ahead'; lines: number } | { phase: 'read'; lines: number; events: number }
+  | { phase: 'judge'; steps: number; of: number };
 
 export interface ConformReport {
   file: string;
@@ -90,20 +99,23 @@ const REVALIDATING_FS = new Set(['vfat', 'fuse', '9p']);
 
 /** Conforms one trace file to each shape asked for. `undefined` when the input cannot be read (diagnosed). */
 export async function conformTraceFile(path: string, specs: SpecSet, opts: ConformOptions): Promise<ConformReport | undefined> {
-  const opened = await readTraceFile(path, specs, opts);
+  const progress = opts.onProgress;
+  const opened = await readTraceFile(path, specs, { ...opts, onReadAhead: progress && ((lines) => progress({ phase: 'ahead', lines })) });
   if (opened === undefined) return undefined;
   return conformRead(opened, opts);
 }
 
 /** Conforms a trace opened by readTraceFile to each shape asked for. */
 export async function conformRead(
-  opened: Pick<ReadTrace, 'file' | 'format' | 'source' | 'tasksStartUnknown'> & Partial<Pick<ReadTrace, 'coverage' | 'compiled'>>,
+  opened: Pick<ReadTrace, 'file' | 'format' | 'source' | 'tasksStartUnknown'> & Partial<Pick<ReadTrace, 'coverage' | 'compiled' | 'stats'>>,
   opts: ConformOptions,
 ): Promise<ConformReport> {
   const mayMiss = (mode: string): boolean => mayMissAcquisitions(opened, mode);
-  const cap = await firstPass(opened.source, opened.tasksStartUnknown, mayMiss);
+  const progress = opts.onProgress;
+  const cap = await firstPass(opened.source, opened.tasksStartUnknown, mayMiss,
+    progress && ((events) => progress({ phase: 'read', lines: opened.stats?.lines ?? 0, events })));
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const results = judgeAll(cap, opts.shapes, opts.order, limits);
+  const results = judgeAll(cap, opts.shapes, opts.order, limits, progress && ((steps, of) => progress({ phase: 'judge', steps, of })));
   // A capture whose records are filtered by task or by mode (read ahead: KV327, KV329, KV330, KV331), or
   // that does not probe a step the model's lookups take, hides steps the model takes: an event no
   // state takes there says nothing of the kernel.
@@ -158,7 +170,8 @@ function mayMissAcquisitions(opened: Partial<Pick<ReadTrace, 'coverage' | 'compi
   return opened.coverage.unprobedCalls(list) !== '';
 }
 
-async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boolean, mayMiss: (mode: string) => boolean): Promise<Capture> {
+async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boolean, mayMiss: (mode: string) => boolean,
+  onBatch?: (events: number) => void): Promise<Capture> {
   const proj = new Projector();
   const steps: Step[] = [];
   const shown = new Map<string, Set<string>>();
@@ -384,6 +397,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
         if (waiting === undefined) pending.set(dir, [obs]); else waiting.push(obs);
       }
     }
+    onBatch?.(index);
   }
   const missingAcquisitions = new Set<string>();
   // (asked once the whole capture is read: its coverage has every probe it logged by then)

@@ -44,23 +44,31 @@ export interface Judged { result: ShapeResult; phantoms: number }
 
 /**
  * The searches for each shape over the projected trace, step by step together: a directory whose
- * search is the same for every shape (SharedSearch) is searched once.
+ * search is the same for every shape (SharedSearch) is searched once. `onProgress`: the steps
+ * taken of all, every PROGRESS_STEPS steps and at the last.
  */
-export function judgeAll(cap: Capture, shapes: DAddCiShape[], order: LockOrder, limits: SearchLimits): Judged[] {
+export function judgeAll(cap: Capture, shapes: DAddCiShape[], order: LockOrder, limits: SearchLimits,
+  onProgress?: (steps: number, of: number) => void): Judged[] {
   const shared = shapes.length > 1 ? new Map<string, SharedSearch>() : undefined;
   const judges = shapes.map((shape) => judge(cap, shape, order, limits, shared));
   const results: (Judged | undefined)[] = judges.map(() => undefined);
   let running = judges.length;
-  for (let k = 0; k < cap.steps.length && running > 0; k++) {
+  let k = 0;
+  for (; k < cap.steps.length && running > 0; k++) {
     const st = cap.steps[k]!;
     for (let j = 0; j < judges.length; j++) {
       if (results[j] !== undefined) continue;
       const r = judges[j]!.step(st, k);
       if (r !== undefined) { results[j] = r; running--; }
     }
+    if (onProgress !== undefined && (k + 1) % PROGRESS_STEPS === 0) onProgress(k + 1, cap.steps.length);
   }
-  return judges.map((j, k) => results[k] ?? j.end());
+  onProgress?.(k, cap.steps.length);
+  return judges.map((j, x) => results[x] ?? j.end());
 }
+
+/** Steps between two calls of judgeAll's onProgress. */
+const PROGRESS_STEPS = 4096;
 
 /** What taking an observation did to a directory's search (SharedSearch.take). */
 type TakeOutcome =

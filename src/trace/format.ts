@@ -46,6 +46,8 @@ export interface FormatContext {
   /** The parameters the user gave (`--param`). */
   params: Record<string, string>;
   capture: CaptureFacts;
+  /** Told the lines read so far by a format that reads its input once ahead of judging it (ftrace), as that read goes. */
+  onReadAhead?: ((lines: number) => void) | undefined;
 }
 
 /** What a reader yields, with what it knows of the capture. */

@@ -46,7 +46,7 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
   // never releases (their releases filtered out): a rule about what holds them can say from the
   // first record that it cannot tell. Every input gets it, standard input and pipes too: judged
   // without it, a capture whose releases are filtered out shows its locks held forever.
-  const first = await readAheadFor(input, ctx.again, probeSites);
+  const first = await readAheadFor(input, ctx.again, probeSites, ctx.onReadAhead);
   if ('failed' in first) {
     ctx.onDiagnostic(error('KV309', `cannot read trace '${ctx.file}': ${first.failed}`, undefined,
       'give the capture as a file (kinv reads a capture twice: once for what holds throughout it, once to judge it)'));
@@ -335,11 +335,12 @@ export type ReadAheadResult = { ahead: ReadAhead | undefined; chunks: AsyncItera
  * The read ahead of any input. Records decoded from a binary container (a trace.dat, held in
  * memory) are read ahead decoded afresh from the same bytes, and judged decoded.
  */
-async function readAheadFor(input: OpenedInput, again: (() => Promise<OpenedInput>) | undefined, sites: ProbeSites): Promise<ReadAheadResult> {
-  if (input.decoded === undefined) return readAheadOf(input, again, sites);
+async function readAheadFor(input: OpenedInput, again: (() => Promise<OpenedInput>) | undefined, sites: ProbeSites,
+  onLines: ((lines: number) => void) | undefined): Promise<ReadAheadResult> {
+  if (input.decoded === undefined) return readAheadOf(input, again, sites, KEEP_BYTES, undefined, onLines);
   let ahead: ReadAhead | undefined;
   try {
-    ahead = await readAhead(input.decodedAgain?.() ?? input.chunks, sites);
+    ahead = await readAhead(input.decodedAgain?.() ?? input.chunks, sites, onLines);
   } catch {
     ahead = undefined; // (the judging read reports what is wrong with the records)
   }
@@ -354,7 +355,7 @@ async function readAheadFor(input: OpenedInput, again: (() => Promise<OpenedInpu
  * bytes kept in a temporary file that the judging read reads and removes.
  */
 export async function readAheadOf(input: OpenedInput, again: (() => Promise<OpenedInput>) | undefined, sites?: ProbeSites, keepBytes = KEEP_BYTES,
-  spoolIn?: string): Promise<ReadAheadResult> {
+  spoolIn?: string, onLines?: (lines: number) => void): Promise<ReadAheadResult> {
   const kept: Uint8Array[] = [];
   let keptBytes = 0;
   let keeping = true;
@@ -371,7 +372,7 @@ export async function readAheadOf(input: OpenedInput, again: (() => Promise<Open
   }
   let ahead: ReadAhead | undefined;
   try {
-    ahead = await readAhead(tee(), sites);
+    ahead = await readAhead(tee(), sites, onLines);
   } catch (e) {
     if (again !== undefined) return { ahead: undefined, chunks: reopened(input, again) }; // (the judging read reports what is wrong with the file)
     spool?.remove();

@@ -14,6 +14,9 @@ import { explore } from '../../src/sim/explore.js';
 import { SCENARIOS } from '../../src/sim/scenarios.js';
 import { bundledChecker } from '../../src/checker/incremental.js';
 import { bundledSpec, checkTrace, explain } from '../../src/index.js';
+import { bundledSpecDir } from '../../src/analysis/load.js';
+import { SpecSet } from '../../src/checker/spec-set.js';
+import { conformTraceFile, type ConformProgress } from '../../src/conform/conform.js';
 import { call, ev, ret } from '../../src/testing/index.js';
 import { kinv } from '../helpers/kinv.js';
 
@@ -205,6 +208,30 @@ describe('fuzz and explore', () => {
     const ex = join(tmp, 'explore.ndjson');
     expect((await kinv(['explore', '--d-add-ci', 'draft', '--order', 'new', '--scenario', 'single', '--first', '--out', ex])).code).toBe(1);
     expect((await kinv(['check', '--param', 'order=new', ex])).code).toBe(1);
+  });
+
+  it('conform reports progress as it goes: the read ahead, the reading, then the judging, to its last step', async () => {
+    const seen: ConformProgress[] = [];
+    const specs = new SpecSet([bundledSpecDir()], {});
+    const file = 'traces/ftrace/kprobe-fixed-d_add_ci.txt';
+    const r = await conformTraceFile(file, specs, { shapes: ['fixed'], order: 'current', onDiagnostic: () => undefined, onProgress: (p) => seen.push(p) });
+    expect(r?.results[0]?.verdict).toBe('conforms');
+    // The phases in order, each at least once.
+    const phases = seen.map((p) => p.phase).filter((p, i, all) => i === 0 || all[i - 1] !== p);
+    expect(phases).toEqual(['ahead', 'read', 'judge']);
+    const ahead = seen.filter((p) => p.phase === 'ahead');
+    const reads = seen.filter((p) => p.phase === 'read');
+    const judging = seen.filter((p) => p.phase === 'judge');
+    // Each count as far as the one before or further, to the whole: every line read ahead, every event read, every step judged.
+    const rising = (xs: number[]): boolean => xs.every((x, i) => i === 0 || x >= xs[i - 1]!);
+    expect(rising(ahead.map((p) => p.lines))).toBe(true);
+    expect(ahead.at(-1)!.lines).toBe(readFileSync(file, 'utf8').split('\n').filter(Boolean).length);
+    expect(rising(reads.map((p) => p.events))).toBe(true);
+    expect(reads.at(-1)!.events).toBe(r!.events);
+    const last = judging.at(-1)!;
+    expect(rising(judging.map((p) => p.steps))).toBe(true);
+    expect(last.steps).toBe(last.of);
+    expect(last.of).toBeGreaterThan(0);
   });
 
   it('explore reports progress as it goes', () => {

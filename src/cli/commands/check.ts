@@ -191,6 +191,7 @@ function fileSink(
   return {
     onDiagnostic: (d) => { progress.clear(); onDiagnostic(d); },
     onBatch: (lines, events) => progress.update(lines, events),
+    onReadAhead: (lines) => progress.ahead(lines),
     onVerdict: (v) => {
       verdicts.push(v);
       progress.clear();
@@ -218,6 +219,7 @@ async function checkOne(
     kernelSymbols: capture.kernelSymbols,
     onDiagnostic: sink.onDiagnostic,
     onBatch: (s) => sink.onBatch(s.lines, s.events),
+    onReadAhead: sink.onReadAhead,
     onVerdict: sink.onVerdict,
     onGap: sink.onGap,
     ...(timeline ? { onItem: (item) => { if (isGap(item)) timeline.gap(item); else timeline.add(item); } } : {}),

@@ -5,12 +5,13 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { SpecSet } from '../../checker/spec-set.js';
-import { conformTraceFile, SHAPES, type ConformReport, type NonConformance, type ShapeResult } from '../../conform/conform.js';
+import { conformTraceFile, SHAPES, type ConformProgress, type ConformReport, type NonConformance, type ShapeResult } from '../../conform/conform.js';
 import { DEFAULT_LIMITS } from '../../conform/search.js';
 import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
 import type { DAddCiShape, LockOrder } from '../../sim/state.js';
 import { intOf, oneOf, parse, paramsOf, positive, UsageError } from '../args.js';
 import { DiagnosticCap } from '../diagnostic-cap.js';
+import { Status } from '../progress.js';
 import { jsonLine } from '../json.js';
 import { COMMANDS } from '../options.js';
 import { expandTraces, skippedNote } from '../trace-files.js';
@@ -92,7 +93,18 @@ export async function conform(argv: string[]): Promise<number> {
     const setup: ConformSetup = { specs: specPaths, params, conform: options };
     await conformFilesInParallel(files, jobs, setup, { onDiagnostic, finish });
   } else {
-    for (const file of files) finish(await conformTraceFile(file, specs, { ...options, onDiagnostic }));
+    for (const file of files) {
+      // (on a terminal: how far the reading and the judging are, cleared before anything is printed)
+      const status = new Status(process.stderr);
+      const label = file === '-' ? '<stdin>' : terminalText(file);
+      const r = await conformTraceFile(file, specs, {
+        ...options,
+        onDiagnostic: (d) => { status.clear(); onDiagnostic(d); },
+        onProgress: (p) => status.show(() => `${label}: ${conformProgress(p)}`),
+      });
+      status.clear();
+      finish(r);
+    }
   }
   // (a folder of sidecars only, or an empty one: nothing conformed is no verdict)
   if (files.length === 0 && expanded.unreadable.length === 0) {
@@ -101,6 +113,15 @@ export async function conform(argv: string[]): Promise<number> {
   }
   process.stderr.write(cap.untold());
   return worst;
+}
+
+/** A conformance's progress line (after the file's name). */
+function conformProgress(p: ConformProgress): string {
+  switch (p.phase) {
+    case 'ahead': return `reading ahead (what holds throughout the capture), ${p.lines.toLocaleString()} lines`;
+    case 'read': return `reading, ${p.events.toLocaleString()} events`;
+    case 'judge': return `judging, ${Math.floor((100 * p.steps) / Math.max(1, p.of))}% of ${p.of.toLocaleString()} steps`;
+  }
 }
 
 /** One shape: its verdict. auto: 0 when some shape explains the trace, else 3 if one cannot tell, else 1. */

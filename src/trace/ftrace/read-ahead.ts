@@ -258,9 +258,11 @@ const MAX_LINE = 1 << 20;
 
 /**
  * Reads `chunks` (ftrace text, or a binary trace's records decoded: ftrace/decoded.ts) through;
- * `sites` names the functions of bare-address probe sites.
+ * `sites` names the functions of bare-address probe sites; `onLines` is told the lines read so far
+ * after each chunk.
  */
-export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>, sites?: SiteNames): Promise<ReadAhead> {
+export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>, sites?: SiteNames,
+  onLines?: (lines: number) => void): Promise<ReadAhead> {
   const st = newSniffState();
   const sc = new LineScan();
   const entries = new EntriesCount();
@@ -347,6 +349,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
         shownProbes.note(sc, st.line);
         sc.text = '';
       }
+      onLines?.(st.line);
       continue;
     }
     let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -369,6 +372,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
     if (!uncounted && st.line > 64 && (st.entries === undefined || (st.tracer !== undefined && st.tracer !== 'nop' && st.tracer !== 'function'))) {
       uncounted = true;
     }
+    onLines?.(st.line);
   }
   const cut = carry !== undefined && carry.length > 0;
   // (a last line without its newline is still a line whose records count)
