@@ -139,10 +139,16 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
           const [firstPid, firstLine] = firstTaken(tasks);
           const n = tasks.size;
           const [taken, release] = mode === 'R' ? ['shared', 'up_read'] : ['exclusive', 'up_write'];
+          // A task that takes its first only after the release records end (KV334) may be one a
+          // filter left out, or one whose releases came when the probe was off: both are said.
+          const end = ahead?.releasesEnded[mode];
+          const late = end === undefined ? 0 : [...tasks.values()].filter((first) => first > end.line).length;
+          const cause = `the ${release} probe is filtered to other tasks (a pid or comm filter)` + (late === 0 ? ''
+            : late === n ? `, or was off by the time ${n === 1 ? 'it takes one' : 'they take theirs'} (its last record is at line ${end!.line})`
+              : `, or, for the ${late} of them that take their first after its last record (line ${end!.line}), was off by then`);
           diag(warning('KV329', `${n} task${n === 1 ? ' takes' : 's take'} rwsems ${taken} and release${n === 1 ? 's' : ''} none by ${release} `
-            + `anywhere in this capture, though other tasks do (first: task ${firstPid}, taking one at line ${firstLine}): the ${release} `
-            + `probe is filtered to other tasks (a pid or comm filter), so when their holds end cannot be told; the lock rules say `
-            + `unknown where one could matter and no_locks_at_exit does not judge them`,
+            + `anywhere in this capture, though other tasks do (first: task ${firstPid}, taking one at line ${firstLine}): ${cause}, `
+            + `so when their holds end cannot be told; the lock rules say unknown where one could matter and no_locks_at_exit does not judge them`,
           { at: { source: ctx.file, line: firstLine, column: 1 } },
           `filter ${release} on the same tasks as the acquisition probes, or on none`));
         }
