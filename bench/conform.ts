@@ -6,7 +6,8 @@
  * against the target of 50 K events per second, and per second of its CPU time (every thread's,
  * the optimising compiler's included: on a shared machine the wall clock measures the neighbours
  * too, so both are shown, with the load average), and its peak RSS. Uses the compiled build when
- * it is fresh, else the sources.
+ * it is fresh, else the sources. Each capture is also conformed to every shape at once
+ * (`--d-add-ci auto`), the whole command's wall time beside.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -76,6 +77,12 @@ export async function benchConform(root: string, print: (line: string) => void):
       + ` read + conform ${(n / total / 1000).toFixed(1)} K events/s (${total.toFixed(2)} s, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s),`
       + ` whole command ${(n / wall / 1000).toFixed(1)} K events/s of wall time (${wall.toFixed(2)} s${whole.status === 0 ? '' : `, exit ${String(whole.status)}`};`
       + ` ${n / wall >= TARGET ? 'meets' : 'below'} the target), ${perCpu}`);
+    // Every shape at once, as a user who does not know the kernel's runs it: a case-insensitive
+    // directory is searched once per shape (the others are shared).
+    t0 = process.hrtime.bigint();
+    const auto = spawnSync(process.execPath, [join(root, 'bin', 'kinv.js'), 'conform', '--d-add-ci', 'auto', full], { stdio: 'ignore' });
+    const autoWall = Number(process.hrtime.bigint() - t0) / 1e9;
+    print(`    --d-add-ci auto: whole command ${(n / autoWall / 1000).toFixed(1)} K events/s of wall time (${autoWall.toFixed(2)} s, exit ${String(auto.status)})`);
   }
   rmSync(tmp, { recursive: true, force: true });
   await benchConformJobs(root, print);
