@@ -39,13 +39,15 @@ describe('Progress', () => {
 
   it('shows nothing off a terminal, and nothing in the first half second', () => {
     const t = terminal();
-    const pipe = new Progress('trace.gz', { ...t.stream, isTTY: false } as NodeJS.WriteStream);
-    const early = new Progress('trace.gz', t.stream);
-    t.advance(400);
-    early.ahead(10);
-    t.advance(1_000);
-    pipe.ahead(10);
-    pipe.update(10, 10);
+    // (on a terminal at 0 and 0.4 s, before half a second is up; off it at 0, 0.4 and 1.4 s)
+    const onTerminal = new Progress('trace.gz', t.stream);
+    const offTerminal = new Progress('trace.gz', { ...t.stream, isTTY: false } as NodeJS.WriteStream);
+    for (const wait of [0, 400, 1_000]) {
+      t.advance(wait);
+      offTerminal.ahead(10);
+      offTerminal.update(10, 10);
+      if (wait < 1_000) onTerminal.ahead(10);
+    }
     expect(t.written).toEqual([]);
   });
 });
