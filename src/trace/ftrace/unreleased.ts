@@ -466,7 +466,6 @@ function grantOf(fn: string, sc: LineScan): boolean | undefined {
   return fn.includes('trylock') ? v === 1 : v === 0;
 }
 
-/** A function's name without a compiler clone's suffix (`down_read.cold` → `down_read`). */
 /** The hex digits of a `sem=` value (`0x` optional), without leading zeros; undefined when it has none. */
 function semAddress(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
@@ -543,11 +542,7 @@ class ReleasesEnd {
     // kernel that does still logs the other tasks' releases)
     const kept = this.holding.get(pid)?.get(sem);
     const again = kept !== undefined && kept.line > this.lossLine ? kept : undefined;
-    if (again !== undefined) {
-      const sign = { hold: holdOf(pid, sem, again.line), sem: ORDERED + sem, proof: false };
-      if (again.line > this.lastRelease) this.exitsAfter.push(sign);
-      if (this.firstRelease === 0) this.exitsBefore.push(sign);
-    }
+    if (again !== undefined) this.sign(pid, sem, again.line, false);
     this.takenBeforeExit.set(pid, { line, sem });
     if (this.firstRelease === 0) {
       let mine = this.takenBefore.get(pid);
@@ -585,9 +580,7 @@ class ReleasesEnd {
     const h = this.holding.get(pid)?.get(sem);
     // (a grant in this mode: the request's own take is one of the holds counted)
     if (h === undefined || h.n < (sameMode ? 2 : 1) || h.line < this.lossLine) return;
-    const sign = { hold: holdOf(pid, sem, h.line), sem: ORDERED + sem, proof: true };
-    if (h.line > this.lastRelease) this.exitsAfter.push(sign);
-    if (this.firstRelease === 0 || h.line < this.firstRelease) { this.exitsBefore.push(sign); this.provenBefore.add(sign.hold); }
+    this.sign(pid, sem, h.line, true);
   }
 
   /**
@@ -603,10 +596,7 @@ class ReleasesEnd {
       const h = this.holding.get(other)?.get(sem);
       if (h === undefined || h.line < this.lossLine) continue;
       // (the hold ended: no leak explains a missing release, as it may a return to user space)
-      const sign = { hold: holdOf(other, sem, h.line), sem: ORDERED + sem, proof: true };
-      if (h.line > this.lastRelease) this.exitsAfter.push(sign);
-      // (a hold taken before the first release record, whenever the request comes)
-      if (this.firstRelease === 0 || h.line < this.firstRelease) { this.exitsBefore.push(sign); this.provenBefore.add(sign.hold); }
+      this.sign(other, sem, h.line, true);
     }
   }
 
@@ -618,9 +608,7 @@ class ReleasesEnd {
   endedUnseen(pid: number, sem: string): void {
     const h = this.holding.get(pid)?.get(sem);
     if (h === undefined || h.line < this.lossLine) return;
-    const sign = { hold: holdOf(pid, sem, h.line), sem: ORDERED + sem, proof: false };
-    if (h.line > this.lastRelease) this.exitsAfter.push(sign);
-    if (this.firstRelease === 0) this.exitsBefore.push(sign);
+    this.sign(pid, sem, h.line, false);
     // (the task's records no longer leave it holding the rwsem, but it is one of those whose holds
     // the missing records leave unknown: `ended` counts it with the holders)
     let mine = this.unseenEnds.get(pid);
@@ -637,9 +625,22 @@ class ReleasesEnd {
     const t = this.takenBeforeExit.get(pid);
     if (t === undefined) return;
     this.takenBeforeExit.delete(pid);
-    const sign = { hold: holdOf(pid, t.sem, t.line), sem: t.sem, proof: false };
-    if (t.line > this.lastRelease) this.exitsAfter.push(sign);
-    if (this.firstRelease === 0) this.exitsBefore.push(sign);
+    this.sign(pid, t.sem, t.line, false, t.sem);
+  }
+
+  /**
+   * Files a sign that the hold of `sem` that `pid` took at `line` ended unlogged (`counted`: its
+   * rwsem as it counts, ORDERED-marked unless given): after the last release record, a sign the
+   * records ended; before any, one they had not begun. A proof counts before the first release
+   * record too, for a hold taken before it, whenever the proof comes.
+   */
+  private sign(pid: number, sem: string, line: number, proof: boolean, counted = ORDERED + sem): void {
+    const sign: Sign = { hold: holdOf(pid, sem, line), pid, line, sem: counted, proof };
+    if (line > this.lastRelease) this.exitsAfter.push(sign);
+    if (this.firstRelease === 0 || (proof && line < this.firstRelease)) {
+      this.exitsBefore.push(sign);
+      if (proof) this.provenBefore.add(sign.hold);
+    }
   }
 
   /**
@@ -671,9 +672,8 @@ class ReleasesEnd {
     // (and the tasks whose holds the signs show ending unseen, whatever their records did after)
     for (const sign of this.exitsAfter) {
       if (!counts(sign.sem, released, timeOrdered)) continue;
-      const [pid, line] = holderOf(sign.hold);
-      const known = tasks.get(pid);
-      if (known === undefined || line < known) tasks.set(pid, line);
+      const known = tasks.get(sign.pid);
+      if (known === undefined || sign.line < known) tasks.set(sign.pid, sign.line);
     }
     return { line: this.lastRelease, exits, tasks };
   }
@@ -686,22 +686,16 @@ class ReleasesEnd {
 const ORDERED = '!';
 
 /**
- * A sign that a hold ended with no release record of it: the hold (its task, rwsem and line), its
+ * A sign that a hold ended with no release record of it: the hold (its task and line, and its key), its
  * rwsem (ORDERED-marked where the sign rests on the records' order), and whether the sign proves
  * the hold ended (another task held the rwsem in a mode it excludes, after it) or only shows its
  * task going on as if it had (a return to user space, a request again), which a kernel that leaks
  * the hold would show too.
  */
-interface Sign { hold: string; sem: string; proof: boolean }
+interface Sign { hold: string; pid: number; line: number; sem: string; proof: boolean }
 
 function holdOf(pid: number, sem: string, line: number): string {
   return `${pid}:${sem}:${line}`;
-}
-
-/** The task and line of a hold as holdOf names it. */
-function holderOf(hold: string): [pid: number, line: number] {
-  const parts = hold.split(':');
-  return [Number(parts[0]), Number(parts[2])];
 }
 
 /**
