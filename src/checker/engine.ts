@@ -64,6 +64,8 @@ export interface EngineOptions {
    * take hours on a large state, never a rule that a trace of a real kernel drives that far.
    */
   evaluationBudget?: number;
+  /** Verdicts without explanations (`CloneOptions.bare`). */
+  bare?: boolean;
 }
 
 export const DEFAULT_EVALUATION_BUDGET = 1_000_000;
@@ -89,6 +91,14 @@ export interface CloneOptions {
    * clones an engine per transition.
    */
   sharedTallies?: boolean;
+  /**
+   * The clone and its own clones give verdicts without explanations (no slice, tasks or related
+   * verdicts; the invariant, message and event as ever): for a search, which takes each
+   * counterexample's verdict again from its own path through a fresh engine. Explaining a
+   * violation evaluates its invariant again and walks the state; a search meets the same
+   * violation on thousands of paths.
+   */
+  bare?: boolean;
 }
 
 /** The invariants over budget of every engine that has none (most): an engine makes its own set on the first. */
@@ -648,6 +658,7 @@ export class Engine {
 
   private explain(inv: CompiledInvariant, frame: Frame | undefined, undecided = false, lostReason?: string): Verdict {
     const env = this.env;
+    if (this.opts.bare === true) return this.bareVerdict(inv, frame, undecided, lostReason);
     env.reads = [];
     inv.body(env);
     const reads = env.reads;
@@ -663,6 +674,21 @@ export class Engine {
       related: this.explainer.relate(env.ev.pid, slice),
     };
     this.explainer.remember(env.ev.pid, v);
+    this.opts.onVerdict?.(v);
+    return v;
+  }
+
+  /** `explain`'s verdict without the explanation (`EngineOptions.bare`): what it reads of the state is the message's. */
+  private bareVerdict(inv: CompiledInvariant, frame: Frame | undefined, undecided: boolean, lostReason: string | undefined): Verdict {
+    const env = this.env;
+    const message = inv.message ? formatValue(inv.message(env)) : `${inv.ir.name} violated`;
+    if (!undecided) this.counters.violations++;
+    const reason = lostReason ?? (undecided && inv.unknownReason ? formatValue(inv.unknownReason(env)) : undefined);
+    const v: Verdict = {
+      kind: undecided ? 'unknown' : 'violation', ...(reason === undefined ? {} : { reason }),
+      invariant: inv.ir.name, doc: inv.ir.doc, specSpan: inv.ir.span, message,
+      event: env.ev, call: frame?.call, slice: [], tasks: [], related: [],
+    };
     this.opts.onVerdict?.(v);
     return v;
   }
@@ -701,13 +727,14 @@ export class Engine {
       env.reads = undefined;
       if (lostReason === undefined) this.counters.violations++;
       else this.counters.undecided[name]!++;
-      const slice = this.explainer.slice(reads, undefined, env.ev);
+      const bare = this.opts.bare === true;
+      const slice = bare ? [] : this.explainer.slice(reads, undefined, env.ev);
       const v: Verdict = {
         kind: lostReason === undefined ? 'violation' : 'unknown', ...(lostReason === undefined ? {} : { reason: lostReason }),
         invariant: name, doc: ob.ir.doc, specSpan: ob.ir.span, message, event: env.ev, call: undefined,
-        slice, tasks: this.involvedTasks([env.ev.pid]), related: this.explainer.relate(env.ev.pid, slice),
+        slice, tasks: bare ? [] : this.involvedTasks([env.ev.pid]), related: bare ? [] : this.explainer.relate(env.ev.pid, slice),
       };
-      this.explainer.remember(env.ev.pid, v);
+      if (!bare) this.explainer.remember(env.ev.pid, v);
       this.opts.onVerdict?.(v);
       out.push(v);
     }
@@ -1066,7 +1093,7 @@ export class Engine {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- handed to the constructor, which takes it at once
     cloneOf = this;
     cloneTallies = opts.sharedTallies === true;
-    const e = new Engine(this.compiled, this.opts);
+    const e = new Engine(this.compiled, opts.bare === true && this.opts.bare !== true ? { ...this.opts, bare: true } : this.opts);
     const mine = this.sharing ?? this.startSharing(0);
     mine.ownStore.fill(0);
     mine.ownTemporal.fill(0);

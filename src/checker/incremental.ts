@@ -15,6 +15,11 @@ export interface IncrementalChecker {
   /** Obligations still open when the run ends (pending). */
   finish(): Verdict[];
   clone(): IncrementalChecker;
+  /**
+   * A copy whose verdicts, and its clones', carry no explanation (no slice, tasks or related
+   * verdicts): for a search that takes each counterexample's verdict again from its own path.
+   */
+  bare?(): IncrementalChecker;
   /** A canonical digest of the monitor state. */
   fingerprint(): string;
   /**
@@ -37,6 +42,7 @@ class EngineChecker implements IncrementalChecker {
   finish(): Verdict[] { return this.engine.finish(); }
   // A checker shows verdicts and digests only, never the engine's counters: its clones need no copies of them.
   clone(): IncrementalChecker { return new EngineChecker(this.engine.clone({ sharedTallies: true })); }
+  bare(): IncrementalChecker { return new EngineChecker(this.engine.clone({ sharedTallies: true, bare: true })); }
   fingerprint(): string { return this.engine.digest(); }
   abstractFingerprint(): string { return this.engine.canonicalDigest(); }
   writeFingerprint(units: UnitSink): void { this.engine.writeDigest(units); }

@@ -11,10 +11,10 @@ import { listChooser, type Chooser } from './chooser.js';
 import { nowMs } from '../values/clock.js';
 import { initialState, live, runnable, step, type ModelState, type Scenario } from './model.js';
 import { rwsemStepNext } from './rwsem.js';
-import { KeyWriter, writeEventsKey } from './key-code.js';
+import { KeyReader, KeyWriter, writeEventsKey } from './key-code.js';
 import { KeySet } from './key-set.js';
 import { NO_PICKS, SearchTree, type PathStep } from './search-tree.js';
-import { cloneState, LOCAL_POINTS, writeStateKey } from './state.js';
+import { cloneState, LOCAL_POINTS, readStateKey, writeStateKey } from './state.js';
 import type { Deadlock } from './simulate.js';
 import { deadlockCycle, taskWaits } from './wait-for.js';
 
@@ -67,7 +67,10 @@ export interface ExploreOptions {
  * choices and events are its path's steps replayed (`pathOf`).
  */
 interface Node {
-  state: ModelState;
+  /** Where the state's key begins in the visited set (`KeySet.lastAdded`): the state is read back from it when the node is expanded. */
+  at: number;
+  /** The state's event counter, which its key leaves out. */
+  seq: number;
   monitor: IncrementalChecker | undefined;
   /** The monitor's fingerprint as a small number (see `fpId`); successors by event-free steps share the monitor. */
   fingerprint: number;
@@ -204,7 +207,9 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
   const transitionViolations: Verdict[][] = [];
   /** The next level's monitors by fingerprint. */
   const monitors = new Map<number, IncrementalChecker>();
-  const rootMonitor = opts.monitor?.();
+  // Without explanations: each counterexample's verdict is taken again from its own path at the end.
+  const fresh = opts.monitor?.();
+  const rootMonitor = fresh?.bare?.() ?? fresh;
   const abstract = opts.abstractMonitor !== false && rootMonitor?.abstractFingerprint !== undefined;
   // The abstract fingerprints are numbered apart from the exact ones (`fpId`'s).
   const mergedIds = new Map<string, number>();
@@ -223,12 +228,12 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
   /** The number of the abstract fingerprint of each exact one (by its number) met so far. */
   const mergedByFp: number[] = [];
   const rootFp = fpId(rootMonitor);
-  const root: Node = {
-    state: initialState(sc), monitor: rootMonitor, fingerprint: rootFp, merged: rootMonitor ? mergedId(rootMonitor, rootFp) : rootFp, id: 0, depth: 0,
-  };
-  writeStateKey(key.start(), root.state);
-  key.put(root.merged);
+  const rootState = initialState(sc);
+  const rootMerged = rootMonitor ? mergedId(rootMonitor, rootFp) : rootFp;
+  writeStateKey(key.start(), rootState);
+  key.put(rootMerged);
   seen.add(key);
+  const root: Node = { at: seen.lastAdded, seq: rootState.seq, monitor: rootMonitor, fingerprint: rootFp, merged: rootMerged, id: 0, depth: 0 };
   let frontier: (Node | undefined)[] = [root];
   let explored = 0;
   let depth = 0;
@@ -251,7 +256,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
     next: Node[], parent: Node, task: number, local: boolean, picks: number[],
     state: ModelState, monitor: IncrementalChecker | undefined, fingerprint: number, merged: number,
   ): void => {
-    if (claim(state, merged)) next.push({ state, monitor, fingerprint, merged, id: tree.add(parent.id, task, local, picks), depth: parent.depth + 1 });
+    if (claim(state, merged)) next.push({ at: seen.lastAdded, seq: state.seq, monitor, fingerprint, merged, id: tree.add(parent.id, task, local, picks), depth: parent.depth + 1 });
   };
 
   /**
@@ -261,8 +266,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
    * never sees it. Taking that step alone (an ample set of one) loses no reachable verdict. A task
    * runs at most two local steps in a row (LOCAL_POINTS), so no cycle is made of ample steps only.
    */
-  const ample = (node: Node, r: number[], next: Node[]): boolean => {
-    const s = node.state;
+  const ample = (node: Node, s: ModelState, r: number[], next: Node[]): boolean => {
     for (let k = 0; k < r.length; k++) {
       if (!localStepNext(s, r[k]!)) continue;
       const state = cloneState(s, r[k]!);
@@ -285,7 +289,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
       frontier[f] = undefined;
       explored++;
       if ((explored & 1023) === 0) opts.onProgress?.({ explored, distinct: seen.size, depth: node.depth });
-      const s = node.state;
+      const s = readStateKey(new KeyReader(seen.keyUnits(), node.at), sc, node.seq);
       const nodeMonitor = node.monitor;
       // A finished run: obligations left open would be pending, which is not a counterexample.
       if (!live(s)) continue;
@@ -300,7 +304,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
         continue;
       }
       if (node.depth >= maxDepth) { cut = 'depth'; continue; }
-      if (por && ample(node, r, next)) continue;
+      if (por && ample(node, s, r, next)) continue;
       for (let k = 0; k < r.length; k++) {
         // Enumerate every combination of the step's internal choices by re-running it from a copy.
         const pending: number[][] = [[]];
@@ -367,7 +371,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
               monitors.set(fingerprint, monitor);
             }
           } else if (!claim(state, merged)) continue;
-          next.push({ state, monitor, fingerprint, merged, id: tree.add(node.id, r[k]!, false, picks), depth: node.depth + 1 });
+          next.push({ at: seen.lastAdded, seq: state.seq, monitor, fingerprint, merged, id: tree.add(node.id, r[k]!, false, picks), depth: node.depth + 1 });
         }
       }
     }

@@ -3,7 +3,7 @@
  * written as its number, and a key is a string of those numbers (`KeyWriter`). Model states
  * (`stateKey`) and the events of a monitor transition (`eventsKey`) are keyed this way.
  */
-import { scalarCode } from '../values/scalar-code.js';
+import { scalarCode, scalarOf } from '../values/scalar-code.js';
 
 /**
  * Appends the numbers of a key, each as one UTF-16 unit below 0x8000, else two, the first marked (a
@@ -62,6 +62,21 @@ export class KeyWriter {
     next.set(this.buffer);
     this.buffer = next;
   }
+}
+
+/** Reads back the numbers a `KeyWriter` wrote, from where they begin. */
+export class KeyReader {
+  constructor(private readonly units: Uint16Array, private at: number) {}
+  /** The next number (`KeyWriter.put`'s). */
+  next(): number {
+    const u = this.units[this.at++]!;
+    if (u < 0x8000) return u;
+    return ((u & 0x7fff) << 15) | this.units[this.at++]!;
+  }
+  /** The next scalar (`KeyWriter.value`'s). */
+  value(): string | number | boolean | null | undefined { return scalarOf(this.next()); }
+  string(): string { return this.value() as string; }
+  number(): number { return this.value() as number; }
 }
 
 const EVENTS = new KeyWriter();

@@ -38,6 +38,17 @@ export class KeySet {
   /** Whether the last `id` added its key. */
   added = false;
 
+  /**
+   * Where the last key added begins (its first unit) in `keyUnits()`: exploration keeps a frontier
+   * state as this place, and reads the state back from its key (`readStateKey`).
+   */
+  lastAdded = -1;
+
+  /** The units of every key, end to end (a new array once the set grows: read it, do not keep it). */
+  keyUnits(): Uint16Array {
+    return this.units;
+  }
+
   /** The number of the writer's key (see `id`), or -1 when it is not in the set. */
   idOf(w: KeyWriter): number {
     const i = this.find(w, w.hash());
@@ -79,6 +90,7 @@ export class KeySet {
     // Unit by unit: a key is a few dozen units, and a subarray for `set` would be an object per key.
     for (let k = 0; k < n; k++) u[off + 1 + k] = buf[k]!;
     this.end = off + n + 1;
+    this.lastAdded = off + 1;
     this.slots[i] = off + 1;
     this.hashes[i] = h;
     this.ids[i] = this.size;

@@ -7,7 +7,7 @@
  * each routine are a union of literals, so a mistyped label is a compile error.
  */
 
-import { KeyWriter } from './key-code.js';
+import { KeyWriter, type KeyReader } from './key-code.js';
 
 export type DAddCiShape = 'mainline' | 'draft' | 'fixed';
 export type LockOrder = 'current' | 'new';
@@ -279,4 +279,51 @@ export function writeStateKey(w: KeyWriter, s: ModelState): void {
     for (const k in v) if (v[k] !== undefined) { w.value(k); w.value(v[k]); n++; }
     w.fill(at, n);
   }
+}
+
+/**
+ * The state whose key `writeStateKey` wrote, read back from it: exploration's frontier keeps each
+ * state as its key in the visited set, not as objects, which lived through several collections
+ * each. The key holds everything but `seq` (given) and what the scenario fixes (the tasks' `pid`
+ * and `comm`, and the locks: one per directory, made by `initialState`, never added); records and
+ * variables come back in the order they were written, so the state read back has the same key.
+ * Not for `kinv conform`'s undecided waiters (`maybe`, `maybeReaders`), which the key leaves out.
+ */
+export function readStateKey(r: KeyReader, sc: Scenario, seq: number): ModelState {
+  const locks: Record<string, RwsemState> = {};
+  for (let d = 0; d < sc.dirs.length; d++) {
+    const id = r.string();
+    const writer = r.value() as number | null;
+    const readers: number[] = [];
+    for (let n = r.next(); n > 0; n--) readers.push(r.number());
+    const queue: RwsemState['queue'] = [];
+    for (let n = r.next(); n > 0; n--) queue.push({ pid: r.number(), mode: r.value() as Mode });
+    locks[id] = { writer, readers, queue, handoff: r.value() as boolean };
+  }
+  const hashed: Record<string, string> = {};
+  for (let n = r.next(); n > 0; n--) { const k = r.string(); hashed[k] = r.string(); }
+  const inLookup: Record<string, { dentry: string; owner: number }> = {};
+  for (let n = r.next(); n > 0; n--) { const k = r.string(); inLookup[k] = { dentry: r.string(), owner: r.number() }; }
+  const dentryKey: Record<string, string> = {};
+  for (let n = r.next(); n > 0; n--) { const d = r.string(); dentryKey[d] = r.string(); }
+  const nextId = r.number();
+  const tasks: TaskState[] = [];
+  const count = r.next();
+  if (count !== sc.tasks.length) throw new Error(`internal: a state key of ${count} tasks read for a scenario of ${sc.tasks.length}`);
+  for (let i = 0; i < count; i++) {
+    const op = r.number();
+    const pc = r.value() as Pc;
+    const status = r.value() as TaskState['status'];
+    const waitLock = r.value() as string | null;
+    const waitMode = r.value() as Mode | null;
+    const waitDentry = r.value() as string | null;
+    const granted = r.value() as boolean;
+    const stack: Pc[] = [];
+    for (let n = r.next(); n > 0; n--) stack.push(r.value() as Pc);
+    const v: Record<string, unknown> = {};
+    for (let n = r.next(); n > 0; n--) { const k = r.string(); v[k] = r.value(); }
+    const spec = sc.tasks[i]!;
+    tasks.push({ pid: spec.pid, comm: spec.comm, op, pc, v: v as Vars, stack, status, waitLock, waitMode, waitDentry, granted });
+  }
+  return { locks, hashed, inLookup, dentryKey, nextId, seq, tasks };
 }

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KeyWriter } from '../../src/sim/key-code.js';
+import { KeyReader, KeyWriter } from '../../src/sim/key-code.js';
 import { KeySet } from '../../src/sim/key-set.js';
 
 const write = (w: KeyWriter, key: number[]): KeyWriter => {
@@ -29,6 +29,20 @@ describe('KeySet', () => {
         expect(set.size).toBe(strings.size);
       }
       for (const k of keys) expect(set.has(write(w, k))).toBe(true);
+    }), { numRuns: 40 });
+  });
+
+  it('gives back each key added from where it says it begins, through growth', () => {
+    const key = fc.array(fc.oneof(fc.nat(4), fc.integer({ min: 0x7ffe, max: 0x8001 }), fc.nat((1 << 30) - 1)), { maxLength: 40 });
+    fc.assert(fc.property(fc.array(key, { maxLength: 2000 }), (keys) => {
+      const set = new KeySet();
+      const w = new KeyWriter();
+      const kept: [number, number[]][] = [];
+      for (const k of keys) if (set.add(write(w, k))) kept.push([set.lastAdded, k]);
+      for (const [at, k] of kept) {
+        const r = new KeyReader(set.keyUnits(), at);
+        expect(k.map(() => r.next())).toEqual(k);
+      }
     }), { numRuns: 40 });
   });
 

@@ -171,3 +171,24 @@ describe('counters of clones', () => {
     expect(engine.counters.events).toBe(15);
   });
 });
+
+describe('a bare clone', () => {
+  it('gives the verdicts of its original, each without its explanation, and so do its clones', () => {
+    const make = bundledChecker({ order: 'current' });
+    const { events } = simulate(SCENARIOS.trio!({ dAddCi: 'draft', order: 'current' }), seededChooser(3));
+    const full = make();
+    let bare = make().bare!();
+    let explained = 0;
+    events.forEach((e, i) => {
+      // Every fifth event on a clone of the bare one, which goes on from there.
+      if (i % 5 === 4) bare = bare.clone();
+      const b = bare.step(e);
+      const f = full.step(e);
+      expect(verdicts(b)).toEqual(verdicts(f));
+      for (const v of b) expect([v.slice, v.tasks, v.related]).toEqual([[], [], []]);
+      explained += f.filter((v) => v.slice.length > 0).length;
+      expect(bare.fingerprint()).toBe(full.fingerprint());
+    });
+    expect(explained).toBeGreaterThan(0);
+  });
+});

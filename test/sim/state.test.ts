@@ -1,0 +1,79 @@
+/**
+ * Exploration keeps a frontier state as its key and reads it back when it expands it
+ * (`readStateKey`): the state read back must be the state written, so that its steps, and so its
+ * successors and verdicts, are the same. Every state of random runs of every shape and order is
+ * written and read back.
+ */
+import { describe, expect, it } from 'vitest';
+import { seededChooser } from '../../src/sim/chooser.js';
+import { KeyReader, KeyWriter } from '../../src/sim/key-code.js';
+import { initialState, live, runnable, step, type DAddCiShape, type LockOrder, type ModelState, type Scenario } from '../../src/sim/model.js';
+import { DEFAULT_RANDOM, randomScenario } from '../../src/sim/scenarios.js';
+import { readStateKey, stateKey, writeStateKey } from '../../src/sim/state.js';
+import type { TraceEvent } from '../../src/trace/event.js';
+import { scalarCode, scalarOf } from '../../src/values/scalar-code.js';
+
+const shapes: DAddCiShape[] = ['mainline', 'draft', 'fixed'];
+const orders: LockOrder[] = ['current', 'new'];
+
+const readBack = (sc: Scenario, s: ModelState): ModelState => {
+  const w = new KeyWriter();
+  writeStateKey(w.start(), s);
+  return readStateKey(new KeyReader(w.buffer.slice(0, w.length), 0), sc, s.seq);
+};
+
+describe('a state read back from its key', () => {
+  it('is the state written, record order included, at every step of random runs', () => {
+    let states = 0;
+    for (const dAddCi of shapes) for (const order of orders) for (let seed = 1; seed <= 12; seed++) {
+      const sc = randomScenario({
+        ...DEFAULT_RANDOM, dAddCi, order, seed, tasks: 4, dirs: 2, names: 2, ci: 1, creat: 0.3, mkdir: 0.3,
+        allocFail: true, exactHashed: true, revalidates: seed % 2 === 0,
+      });
+      const ch = seededChooser(seed, { 'alloc-fail': 0.2, 'exact-hashed': 0.3 });
+      const s = initialState(sc);
+      for (let n = 0; n < 3000 && live(s); n++) {
+        const back = readBack(sc, s);
+        // toEqual: a variable set to undefined is the key's absent one.
+        expect(back).toEqual(s);
+        expect(stateKey(back)).toBe(stateKey(s));
+        for (const part of ['hashed', 'inLookup', 'dentryKey'] as const) expect(Object.keys(back[part])).toEqual(Object.keys(s[part]));
+        back.tasks.forEach((t, i) => expect(Object.keys(t.v)).toEqual(Object.keys(s.tasks[i]!.v).filter((k) => (s.tasks[i]!.v as Record<string, unknown>)[k] !== undefined)));
+        states++;
+        const r = runnable(s);
+        if (r.length === 0) break;
+        step(sc, s, r[ch.choose(r.length, 'schedule')]!, ch, []);
+      }
+    }
+    expect(states).toBeGreaterThan(1000);
+  });
+
+  it('goes on as the state written: the same steps give the same states', () => {
+    const sc = randomScenario({ ...DEFAULT_RANDOM, dAddCi: 'draft', order: 'new', seed: 4, tasks: 3, dirs: 1, names: 1, ci: 1, creat: 0.4, mkdir: 0.2, allocFail: true, exactHashed: true });
+    const a = initialState(sc);
+    const ch = seededChooser(9, { 'alloc-fail': 0.2, 'exact-hashed': 0.3 });
+    let b = readBack(sc, a);
+    for (let n = 0; n < 400 && live(a); n++) {
+      const r = runnable(a);
+      if (r.length === 0) break;
+      const i = r[ch.choose(r.length, 'schedule')]!;
+      const picks: number[] = [];
+      const ea: TraceEvent[] = [];
+      const eb: TraceEvent[] = [];
+      step(sc, a, i, { choose: (k, what) => { const p = ch.choose(k, what); picks.push(p); return p; } }, ea);
+      let at = 0;
+      step(sc, b, i, { choose: () => picks[at++]! }, eb);
+      expect(eb).toEqual(ea);
+      expect(stateKey(b)).toBe(stateKey(a));
+      b = readBack(sc, b);
+    }
+  });
+});
+
+describe('scalarOf', () => {
+  it('gives back the scalar of each number scalarCode gave', () => {
+    const xs = [undefined, null, true, false, 'd100', '', 'null', '1', 0, 1, -1, 0.5, 1e12, 'R', 101];
+    for (const x of xs) expect(scalarOf(scalarCode(x))).toBe(x);
+    expect(() => scalarOf(1 << 29)).toThrow(/no scalar/);
+  });
+});
