@@ -256,7 +256,8 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
     next: Node[], parent: Node, task: number, local: boolean, picks: number[],
     state: ModelState, monitor: IncrementalChecker | undefined, fingerprint: number, merged: number,
   ): void => {
-    if (claim(state, merged)) next.push({ at: seen.lastAdded, seq: state.seq, monitor, fingerprint, merged, id: tree.add(parent.id, task, local, picks), depth: parent.depth + 1 });
+    if (!claim(state, merged)) return;
+    next.push({ at: seen.lastAdded, seq: state.seq, monitor, fingerprint, merged, id: tree.add(parent.id, task, local, picks), depth: parent.depth + 1 });
   };
 
   /**
