@@ -62,8 +62,9 @@ export interface ExploreOptions {
 }
 
 /**
- * A node of the frontier: its model and monitor state, which it holds until it is expanded; what
- * stays for the whole search is its step, in the search tree (`SearchTree`). A counterexample's
+ * A node of the frontier: its model state (as the place of its key in the visited set) and its
+ * monitor, which it holds until it is expanded; what stays for the whole search is its step, in
+ * the search tree (`SearchTree`). A counterexample's
  * choices and events are its path's steps replayed (`pathOf`).
  */
 interface Node {
@@ -286,7 +287,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
     for (let f = 0; f < frontier.length; f++) {
       if (done()) break;
       const node = frontier[f]!;
-      // Expanded once: the frontier lets go of the node's model and monitor state.
+      // Expanded once: the frontier lets go of the node and its monitor.
       frontier[f] = undefined;
       explored++;
       if ((explored & 1023) === 0) opts.onProgress?.({ explored, distinct: seen.size, depth: node.depth });
