@@ -14,7 +14,7 @@ import { rwsemStepNext } from './rwsem.js';
 import { KeyReader, KeyWriter, writeEventsKey } from './key-code.js';
 import { KeySet } from './key-set.js';
 import { NO_PICKS, SearchTree, type PathStep } from './search-tree.js';
-import { cloneState, LOCAL_POINTS, readStateKey, writeStateKey } from './state.js';
+import { cloneState, LOCAL_POINTS, readStateKey, TaskUnits, writeStateKey } from './state.js';
 import type { Deadlock } from './simulate.js';
 import { deadlockCycle, taskWaits } from './wait-for.js';
 
@@ -241,10 +241,12 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
   let cut: ExploreResult['cut'];
   const done = (): boolean => opts.first === true && found.size > 0;
 
+  /** The key units of the tasks of the state being expanded, which its successors share but for the task that steps. */
+  const expanding = new TaskUnits();
   /** Whether a successor's state is new; a new one is added to the visited set, unless the state bound stops it. */
   const claim = (state: ModelState, merged: number): boolean => {
     // Two nodes with one key are one state: the first keeps its own monitor, which alone its path's events step.
-    writeStateKey(key.start(), state);
+    writeStateKey(key.start(), state, expanding);
     key.put(merged);
     if (seen.size >= maxStates) {
       if (!seen.has(key)) cut = 'states';
@@ -291,7 +293,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
       frontier[f] = undefined;
       explored++;
       if ((explored & 1023) === 0) opts.onProgress?.({ explored, distinct: seen.size, depth: node.depth });
-      const s = readStateKey(new KeyReader(seen.keyUnits(), node.at), sc, node.seq);
+      const s = readStateKey(new KeyReader(seen.keyUnits(), node.at), sc, node.seq, expanding);
       const nodeMonitor = node.monitor;
       // A finished run: obligations left open would be pending, which is not a counterexample.
       if (!live(s)) continue;

@@ -40,6 +40,15 @@ export class KeyWriter {
     this.buffer[at] = 0x8000 | (n >>> 15);
     this.buffer[at + 1] = n & 0x7fff;
   }
+  /** Appends units `from` to `to` of `units` as they are (a part of another key). */
+  copy(units: Uint16Array, from: number, to: number): void {
+    const n = to - from;
+    while (this.length + n > this.buffer.length) this.grow();
+    const b = this.buffer;
+    // Unit by unit: a part is a few dozen units, and a subarray for `set` would be an object per part.
+    for (let k = 0; k < n; k++) b[this.length + k] = units[from + k]!;
+    this.length += n;
+  }
   text(): string {
     const u = this.buffer;
     let out = '';
@@ -66,7 +75,7 @@ export class KeyWriter {
 
 /** Reads back the numbers a `KeyWriter` wrote, from where they begin. */
 export class KeyReader {
-  constructor(private readonly units: Uint16Array, private at: number) {}
+  constructor(readonly units: Uint16Array, public at: number) {}
   /** The next number (`KeyWriter.put`'s). */
   next(): number {
     const u = this.units[this.at++]!;

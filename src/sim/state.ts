@@ -175,11 +175,10 @@ export function live(s: ModelState): boolean {
  * A copy of `s` that a step of task `stepper` may change without changing `s` (what
  * `structuredClone` gives, without its generic walk, and without copying what that step cannot
  * change): exploration copies a state for every successor it tries. Shared with `s`: the entries of
- * a lock's queue and of the in-lookup names (records the model replaces, never changes), with a
- * `stepper` the dcache records themselves (replaced when changed, see `recordWith`), and the
- * variables and call stack of every task but `stepper` (a step changes its own task's; of the
- * others, only what waking them sets: status, lock and grant, which are copied). Without
- * `stepper`, every task's variables and stack are copied.
+ * a lock's queue and of the in-lookup names (records the model replaces, never changes), and with
+ * a `stepper` the dcache records themselves (replaced when changed, see `recordWith`) and every
+ * task but `stepper` (a step changes its own task; another only by waking it, through
+ * `TaskStep.other`, which puts a copy in its place). Without `stepper`, every task is copied.
  */
 export function cloneState(s: ModelState, stepper?: number): ModelState {
   // A copy for one task's step shares the dcache records too: the routines replace them
@@ -193,9 +192,10 @@ export function cloneState(s: ModelState, stepper?: number): ModelState {
   const tasks: TaskState[] = [];
   for (let i = 0; i < s.tasks.length; i++) {
     const t = s.tasks[i]!;
-    const own = stepper === undefined || i === stepper;
+    // Another task's object is shared: a step replaces the tasks it wakes (`TaskStep.other`).
+    if (stepper !== undefined && i !== stepper) { tasks.push(t); continue; }
     tasks.push({
-      pid: t.pid, comm: t.comm, op: t.op, pc: t.pc, v: own ? { ...t.v } : t.v, stack: own ? t.stack.slice() : t.stack, status: t.status,
+      pid: t.pid, comm: t.comm, op: t.op, pc: t.pc, v: { ...t.v }, stack: t.stack.slice(), status: t.status,
       waitLock: t.waitLock, waitMode: t.waitMode, waitDentry: t.waitDentry, granted: t.granted,
     });
   }
@@ -243,8 +243,24 @@ export function stateKey(s: ModelState, suffix?: number): string {
   return w.text();
 }
 
-/** Writes `stateKey`'s units to `w` (after what it holds): the visited set takes them as they are, without the string. */
-export function writeStateKey(w: KeyWriter, s: ModelState): void {
+/**
+ * The key units of the tasks of a state read back from its key (`readStateKey`), by task object:
+ * a copy of that state for one task's step shares the other tasks' objects (`cloneState`), and
+ * `writeStateKey` writes a task it finds here as these units, not field by field again.
+ */
+export class TaskUnits {
+  units = new Uint16Array(256);
+  starts: number[] = [];
+  ends: number[] = [];
+  tasks: TaskState[] = [];
+}
+
+/**
+ * Writes `stateKey`'s units to `w` (after what it holds): the visited set takes them as they are,
+ * without the string. A task whose object is `known`'s (unchanged since its key was read) is
+ * written as its units there.
+ */
+export function writeStateKey(w: KeyWriter, s: ModelState, known?: TaskUnits): void {
   for (const id in s.locks) {
     const l = s.locks[id]!;
     w.value(id);
@@ -269,7 +285,9 @@ export function writeStateKey(w: KeyWriter, s: ModelState): void {
   w.fill(at, n);
   w.value(s.nextId);
   w.put(s.tasks.length);
-  for (const t of s.tasks) {
+  for (let i = 0; i < s.tasks.length; i++) {
+    const t = s.tasks[i]!;
+    if (known !== undefined && known.tasks[i] === t) { w.copy(known.units, known.starts[i]!, known.ends[i]!); continue; }
     w.value(t.op); w.value(t.pc); w.value(t.status); w.value(t.waitLock); w.value(t.waitMode); w.value(t.waitDentry); w.value(t.granted);
     w.put(t.stack.length);
     for (const p of t.stack) w.value(p);
@@ -289,7 +307,7 @@ export function writeStateKey(w: KeyWriter, s: ModelState): void {
  * variables come back in the order they were written, so the state read back has the same key.
  * Not for `kinv conform`'s undecided waiters (`maybe`, `maybeReaders`), which the key leaves out.
  */
-export function readStateKey(r: KeyReader, sc: Scenario, seq: number): ModelState {
+export function readStateKey(r: KeyReader, sc: Scenario, seq: number, units?: TaskUnits): ModelState {
   const locks: Record<string, RwsemState> = {};
   for (let d = 0; d < sc.dirs.length; d++) {
     const id = r.string();
@@ -310,7 +328,11 @@ export function readStateKey(r: KeyReader, sc: Scenario, seq: number): ModelStat
   const tasks: TaskState[] = [];
   const count = r.next();
   if (count !== sc.tasks.length) throw new Error(`internal: a state key of ${count} tasks read for a scenario of ${sc.tasks.length}`);
+  const begin = r.at;
+  const starts: number[] = [];
+  const ends: number[] = [];
   for (let i = 0; i < count; i++) {
+    starts.push(r.at - begin);
     const op = r.number();
     const pc = r.value() as Pc;
     const status = r.value() as TaskState['status'];
@@ -324,6 +346,15 @@ export function readStateKey(r: KeyReader, sc: Scenario, seq: number): ModelStat
     for (let n = r.next(); n > 0; n--) { const k = r.string(); v[k] = r.value(); }
     const spec = sc.tasks[i]!;
     tasks.push({ pid: spec.pid, comm: spec.comm, op, pc, v: v as Vars, stack, status, waitLock, waitMode, waitDentry, granted });
+    ends.push(r.at - begin);
+  }
+  if (units !== undefined) {
+    const n = r.at - begin;
+    if (units.units.length < n) units.units = new Uint16Array(2 * n);
+    units.units.set(r.units.subarray(begin, r.at));
+    units.starts = starts;
+    units.ends = ends;
+    units.tasks = tasks;
   }
   return { locks, hashed, inLookup, dentryKey, nextId, seq, tasks };
 }

@@ -9,7 +9,7 @@ import { seededChooser } from '../../src/sim/chooser.js';
 import { KeyReader, KeyWriter } from '../../src/sim/key-code.js';
 import { initialState, live, runnable, step, type DAddCiShape, type LockOrder, type ModelState, type Scenario } from '../../src/sim/model.js';
 import { DEFAULT_RANDOM, randomScenario } from '../../src/sim/scenarios.js';
-import { readStateKey, stateKey, writeStateKey } from '../../src/sim/state.js';
+import { cloneState, readStateKey, stateKey, TaskUnits, writeStateKey } from '../../src/sim/state.js';
 import type { TraceEvent } from '../../src/trace/event.js';
 import { scalarCode, scalarOf } from '../../src/values/scalar-code.js';
 
@@ -67,6 +67,37 @@ describe('a state read back from its key', () => {
       expect(stateKey(b)).toBe(stateKey(a));
       b = readBack(sc, b);
     }
+  });
+});
+
+describe('a successor\'s key', () => {
+  it('written with the tasks\' units of the state it was copied from is its key written whole', () => {
+    let written = 0;
+    for (const dAddCi of shapes) for (const order of orders) for (let seed = 1; seed <= 6; seed++) {
+      const sc = randomScenario({
+        ...DEFAULT_RANDOM, dAddCi, order, seed, tasks: 4, dirs: 1, names: 2, ci: 1, creat: 0.3, mkdir: 0.3, allocFail: true, exactHashed: true,
+      });
+      const ch = seededChooser(seed, { 'alloc-fail': 0.2, 'exact-hashed': 0.3 });
+      const s = initialState(sc);
+      const w = new KeyWriter();
+      for (let n = 0; n < 2000 && live(s); n++) {
+        const r = runnable(s);
+        if (r.length === 0) break;
+        writeStateKey(w.start(), s);
+        const units = new TaskUnits();
+        const back = readStateKey(new KeyReader(w.buffer.slice(0, w.length), 0), sc, s.seq, units);
+        // Each runnable task's step from the state read back (wake-ups replace the tasks they wake).
+        for (const i of r) {
+          const next = cloneState(back, i);
+          step(sc, next, i, { choose: () => 0 }, []);
+          writeStateKey(w.start(), next, units);
+          expect(w.text()).toBe(stateKey(next));
+          written++;
+        }
+        step(sc, s, r[ch.choose(r.length, 'schedule')]!, ch, []);
+      }
+    }
+    expect(written).toBeGreaterThan(1000);
   });
 });
 
