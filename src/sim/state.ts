@@ -250,8 +250,9 @@ export function stateKey(s: ModelState, suffix?: number): string {
  */
 export class TaskUnits {
   units = new Uint16Array(256);
-  starts: number[] = [];
-  ends: number[] = [];
+  /** Per task, where its units begin and end in `units`. */
+  starts = new Int32Array(0);
+  ends = new Int32Array(0);
   tasks: TaskState[] = [];
 }
 
@@ -312,10 +313,10 @@ export function readStateKey(r: KeyReader, sc: Scenario, seq: number, units?: Ta
   for (let d = 0; d < sc.dirs.length; d++) {
     const id = r.string();
     const writer = r.value() as number | null;
-    const readers: number[] = [];
-    for (let n = r.next(); n > 0; n--) readers.push(r.number());
-    const queue: RwsemState['queue'] = [];
-    for (let n = r.next(); n > 0; n--) queue.push({ pid: r.number(), mode: r.value() as Mode });
+    const readers = sized<number>(r.next());
+    for (let k = 0; k < readers.length; k++) readers[k] = r.number();
+    const queue = sized<RwsemState['queue'][number]>(r.next());
+    for (let k = 0; k < queue.length; k++) queue[k] = { pid: r.number(), mode: r.value() as Mode };
     locks[id] = { writer, readers, queue, handoff: r.value() as boolean };
   }
   const hashed: Record<string, string> = {};
@@ -325,14 +326,13 @@ export function readStateKey(r: KeyReader, sc: Scenario, seq: number, units?: Ta
   const dentryKey: Record<string, string> = {};
   for (let n = r.next(); n > 0; n--) { const d = r.string(); dentryKey[d] = r.string(); }
   const nextId = r.number();
-  const tasks: TaskState[] = [];
   const count = r.next();
   if (count !== sc.tasks.length) throw new Error(`internal: a state key of ${count} tasks read for a scenario of ${sc.tasks.length}`);
+  const tasks = sized<TaskState>(count);
   const begin = r.at;
-  const starts: number[] = [];
-  const ends: number[] = [];
+  if (units !== undefined && units.starts.length < count) { units.starts = new Int32Array(count); units.ends = new Int32Array(count); }
   for (let i = 0; i < count; i++) {
-    starts.push(r.at - begin);
+    if (units !== undefined) units.starts[i] = r.at - begin;
     const op = r.number();
     const pc = r.value() as Pc;
     const status = r.value() as TaskState['status'];
@@ -340,21 +340,28 @@ export function readStateKey(r: KeyReader, sc: Scenario, seq: number, units?: Ta
     const waitMode = r.value() as Mode | null;
     const waitDentry = r.value() as string | null;
     const granted = r.value() as boolean;
-    const stack: Pc[] = [];
-    for (let n = r.next(); n > 0; n--) stack.push(r.value() as Pc);
+    const stack = sized<Pc>(r.next());
+    for (let k = 0; k < stack.length; k++) stack[k] = r.value() as Pc;
     const v: Record<string, unknown> = {};
     for (let n = r.next(); n > 0; n--) { const k = r.string(); v[k] = r.value(); }
     const spec = sc.tasks[i]!;
-    tasks.push({ pid: spec.pid, comm: spec.comm, op, pc, v: v as Vars, stack, status, waitLock, waitMode, waitDentry, granted });
-    ends.push(r.at - begin);
+    tasks[i] = { pid: spec.pid, comm: spec.comm, op, pc, v: v as Vars, stack, status, waitLock, waitMode, waitDentry, granted };
+    if (units !== undefined) units.ends[i] = r.at - begin;
   }
   if (units !== undefined) {
     const n = r.at - begin;
     if (units.units.length < n) units.units = new Uint16Array(2 * n);
-    units.units.set(r.units.subarray(begin, r.at));
-    units.starts = starts;
-    units.ends = ends;
+    // Unit by unit: a subarray for `set` would be an object per state read.
+    for (let k = 0; k < n; k++) units.units[k] = r.units[begin + k]!;
     units.tasks = tasks;
   }
   return { locks, hashed, inLookup, dentryKey, nextId, seq, tasks };
+}
+
+/**
+ * An array of `n` elements to fill by index: of its length exactly, where pushing to an empty
+ * array reserves room for 16 (a state read back holds a dozen arrays of one or two elements).
+ */
+function sized<T>(n: number): T[] {
+  return n === 0 ? [] : new Array<T>(n);
 }
