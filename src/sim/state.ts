@@ -142,7 +142,19 @@ export interface ModelState {
   tasks: TaskState[];
   nextId: number;
   seq: number;
+  /**
+   * Which dcache records this state made and shares with no other state (`OWN_*` bits), so that a
+   * step changes them in place (`setRecord`, `deleteFromRecord`); one it shares, or a state
+   * without this field, it replaces by a changed copy. A run's one state owns them all from the
+   * start; a search's copies share them (`cloneState`).
+   */
+  owns?: number;
 }
+
+/** Bits of `ModelState.owns`. */
+const OWN_BIT = { hashed: 1, inLookup: 2, dentryKey: 4 } as const;
+const OWN_RECORDS = 7;
+type DcacheRecord = keyof typeof OWN_BIT;
 
 export function initialState(sc: Scenario): ModelState {
   const locks: Record<string, RwsemState> = {};
@@ -151,7 +163,7 @@ export function initialState(sc: Scenario): ModelState {
   // On-disk names start uncached: every first lookup takes the slow path.
   for (const d of sc.dirs) locks[d.id] = { writer: null, readers: [], queue: [], handoff: false };
   return {
-    locks, hashed, inLookup: {}, dentryKey: {}, nextId, seq: 0,
+    locks, hashed, inLookup: {}, dentryKey: {}, nextId, seq: 0, owns: OWN_RECORDS,
     tasks: sc.tasks.map((t) => ({
       pid: t.pid, comm: t.comm, op: 0, pc: t.ops.length ? 'task:start' : 'task:exit', v: {}, stack: [],
       status: 'run', waitLock: null, waitMode: null, waitDentry: null, granted: false,
@@ -176,13 +188,13 @@ export function live(s: ModelState): boolean {
  * `structuredClone` gives, without its generic walk, and without copying what that step cannot
  * change): exploration copies a state for every successor it tries. Shared with `s`: the entries of
  * a lock's queue and of the in-lookup names (records the model replaces, never changes), and with
- * a `stepper` the dcache records themselves (replaced when changed, see `recordWith`) and every
+ * a `stepper` the dcache records themselves (replaced when changed, see `setRecord`) and every
  * task but `stepper` (a step changes its own task; another only by waking it, through
  * `TaskStep.other`, which puts a copy in its place). Without `stepper`, every task is copied.
  */
 export function cloneState(s: ModelState, stepper?: number): ModelState {
-  // A copy for one task's step shares the dcache records too: the routines replace them
-  // (`recordWith`, `recordWithout`), never change them.
+  // A copy for one task's step shares the dcache records too: a state changes a record it
+  // shares only by replacing it (`setRecord`, `deleteFromRecord`).
   const records = stepper !== undefined;
   const locks: Record<string, RwsemState> = {};
   for (const k in s.locks) {
@@ -199,10 +211,34 @@ export function cloneState(s: ModelState, stepper?: number): ModelState {
       waitLock: t.waitLock, waitMode: t.waitMode, waitDentry: t.waitDentry, granted: t.granted,
     });
   }
+  // Shared from now on: neither state changes them in place any more.
+  if (records) s.owns = 0;
   return {
     locks, hashed: records ? s.hashed : { ...s.hashed }, inLookup: records ? s.inLookup : { ...s.inLookup },
-    dentryKey: records ? s.dentryKey : { ...s.dentryKey }, nextId: s.nextId, seq: s.seq, tasks,
+    dentryKey: records ? s.dentryKey : { ...s.dentryKey }, nextId: s.nextId, seq: s.seq, tasks, owns: records ? 0 : OWN_RECORDS,
   };
+}
+
+/**
+ * Sets `k` to `v` in the state's dcache record `which`: in place when the state owns it
+ * (`ModelState.owns`), else in a copy that it then owns. The key order is the same either way.
+ */
+export function setRecord<W extends DcacheRecord>(s: ModelState, which: W, k: string, v: ModelState[W][string]): void {
+  const bit = OWN_BIT[which];
+  const r = s[which] as Record<string, ModelState[W][string]>;
+  if (((s.owns ?? 0) & bit) !== 0) { r[k] = v; return; }
+  (s[which] as Record<string, ModelState[W][string]>) = recordWith(r, k, v);
+  s.owns = (s.owns ?? 0) | bit;
+}
+
+/** Removes `k` from the state's dcache record `which` (see `setRecord`); nothing when it has none. */
+export function deleteFromRecord(s: ModelState, which: DcacheRecord, k: string): void {
+  const r = s[which] as Record<string, unknown>;
+  if (!Object.prototype.hasOwnProperty.call(r, k)) return;
+  const bit = OWN_BIT[which];
+  if (((s.owns ?? 0) & bit) !== 0) { delete r[k]; return; }
+  (s[which] as Record<string, unknown>) = recordWithout(r, k);
+  s.owns = (s.owns ?? 0) | bit;
 }
 
 /**
@@ -355,7 +391,7 @@ export function readStateKey(r: KeyReader, sc: Scenario, seq: number, units?: Ta
     for (let k = 0; k < n; k++) units.units[k] = r.units[begin + k]!;
     units.tasks = tasks;
   }
-  return { locks, hashed, inLookup, dentryKey, nextId, seq, tasks };
+  return { locks, hashed, inLookup, dentryKey, nextId, seq, tasks, owns: OWN_RECORDS };
 }
 
 /**

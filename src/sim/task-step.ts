@@ -6,7 +6,7 @@
  */
 import type { Scalar, TraceEvent } from '../trace/event.js';
 import type { Chooser } from './chooser.js';
-import { recordWithout, type ModelState, type Pc, type Routine, type RoutineLabels, type Scenario, type TaskState, type Vars } from './state.js';
+import { deleteFromRecord, type ModelState, type Pc, type Routine, type RoutineLabels, type Scenario, type TaskState, type Vars } from './state.js';
 
 /** A routine's steps: one function per label, run when a task's program counter is `routine:label`. */
 export type RoutineSteps<R extends Routine> = Record<RoutineLabels[R], (x: TaskStep) => void>;
@@ -51,8 +51,8 @@ export class TaskStep {
   endInLookup(d: string): void {
     const k = this.s.dentryKey[d];
     if (k === undefined) return;
-    this.s.inLookup = recordWithout(this.s.inLookup, k);
-    this.s.dentryKey = recordWithout(this.s.dentryKey, d);
+    deleteFromRecord(this.s, 'inLookup', k);
+    deleteFromRecord(this.s, 'dentryKey', d);
     this.emit('il_end', { dentry: d });
     const tasks = this.s.tasks;
     for (let j = 0; j < tasks.length; j++) if (tasks[j]!.status === 'inlookup' && tasks[j]!.waitDentry === d) this.other(j).status = 'run';

@@ -9,7 +9,7 @@ import { seededChooser } from '../../src/sim/chooser.js';
 import { KeyReader, KeyWriter } from '../../src/sim/key-code.js';
 import { initialState, live, runnable, step, type DAddCiShape, type LockOrder, type ModelState, type Scenario } from '../../src/sim/model.js';
 import { DEFAULT_RANDOM, randomScenario } from '../../src/sim/scenarios.js';
-import { cloneState, readStateKey, stateKey, TaskUnits, writeStateKey } from '../../src/sim/state.js';
+import { cloneState, deleteFromRecord, readStateKey, setRecord, stateKey, TaskUnits, writeStateKey } from '../../src/sim/state.js';
 import type { TraceEvent } from '../../src/trace/event.js';
 import { scalarCode, scalarOf } from '../../src/values/scalar-code.js';
 
@@ -98,6 +98,46 @@ describe('a successor\'s key', () => {
       }
     }
     expect(written).toBeGreaterThan(1000);
+  });
+});
+
+describe('the dcache records', () => {
+  const sc = randomScenario({ ...DEFAULT_RANDOM, dAddCi: 'mainline', order: 'current', seed: 1, tasks: 2, dirs: 1, names: 1 });
+
+  it('are changed in place by a state that owns them, as a copy would change them', () => {
+    const s = initialState(sc);
+    const hashed = s.hashed;
+    setRecord(s, 'hashed', 'a/x', 'D1');
+    setRecord(s, 'hashed', 'a/y', 'D2');
+    setRecord(s, 'hashed', 'a/x', 'D3');
+    deleteFromRecord(s, 'hashed', 'a/y');
+    deleteFromRecord(s, 'hashed', 'a/none');
+    expect(s.hashed).toBe(hashed);
+    expect(Object.entries(s.hashed)).toEqual([['a/x', 'D3']]);
+  });
+
+  it('are shared by a copy for one task\'s step, and neither state changes them in place after', () => {
+    const s = initialState(sc);
+    setRecord(s, 'hashed', 'a/x', 'D1');
+    setRecord(s, 'inLookup', 'a/y', { dentry: 'D2', owner: 101 });
+    setRecord(s, 'dentryKey', 'D2', 'a/y');
+    const before = JSON.stringify([s.hashed, s.inLookup, s.dentryKey]);
+    const c = cloneState(s, 0);
+    expect(c.hashed).toBe(s.hashed);
+    setRecord(c, 'hashed', 'a/z', 'D3');
+    deleteFromRecord(c, 'inLookup', 'a/y');
+    deleteFromRecord(c, 'dentryKey', 'D2');
+    setRecord(s, 'hashed', 'a/w', 'D4');
+    expect(Object.keys(c.hashed)).toEqual(['a/x', 'a/z']);
+    expect(Object.keys(s.hashed)).toEqual(['a/x', 'a/w']);
+    expect(JSON.stringify([c.inLookup, c.dentryKey])).toBe('[{},{}]');
+    // The original's own records are as they were but for its own change.
+    deleteFromRecord(s, 'hashed', 'a/w');
+    expect(JSON.stringify([s.hashed, s.inLookup, s.dentryKey])).toBe(before);
+    // A copy it owns, once replaced, is changed in place from then on.
+    const mine = c.hashed;
+    setRecord(c, 'hashed', 'a/v', 'D5');
+    expect(c.hashed).toBe(mine);
   });
 });
 

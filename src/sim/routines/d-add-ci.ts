@@ -8,7 +8,7 @@
  * - fixed: drops the lock only around d_alloc_parallel, and re-takes it on every path.
  */
 import { acquire, release } from '../rwsem.js';
-import { recordWith, type Mode } from '../state.js';
+import { setRecord, type Mode } from '../state.js';
 import { defineRoutine } from '../routine-table.js';
 import { dcacheKey, type TaskStep } from '../task-step.js';
 import { inodeOf } from './fs-lookup.js';
@@ -41,7 +41,7 @@ export const dAddCi = defineRoutine('d_add_ci', {
       // Another lookup may hash the exact-case name between d_hash_and_lookup and d_alloc_parallel.
       const k = dcacheKey(dir, v.exact);
       if (x.sc.faults.exactHashed && s.hashed[k] === undefined && s.inLookup[k] === undefined && x.ch.choose(2, 'exact-hashed') === 1) {
-        s.hashed = recordWith(s.hashed, k, x.newId('D'));
+        setRecord(s, 'hashed', k, x.newId('D'));
       }
       v.dapName = v.exact;
       x.enter('d_alloc_parallel:call', 'd_add_ci:after-dap');

@@ -5,7 +5,7 @@
  * its lookup ends, after which d_alloc_parallel looks again.
  */
 import { defineRoutine } from '../routine-table.js';
-import { recordWith } from '../state.js';
+import { setRecord } from '../state.js';
 import { dcacheKey, type TaskStep } from '../task-step.js';
 
 declare module '../state.js' {
@@ -34,8 +34,8 @@ export const dAllocParallel = defineRoutine('d_alloc_parallel', {
     const il = s.inLookup[k];
     if (il !== undefined) { dWaitLookup(x, il.dentry); return; }
     const d = x.newId('D');
-    s.inLookup = recordWith(s.inLookup, k, { dentry: d, owner: x.t.pid });
-    s.dentryKey = recordWith(s.dentryKey, d, k);
+    setRecord(s, 'inLookup', k, { dentry: d, owner: x.t.pid });
+    setRecord(s, 'dentryKey', d, k);
     dapReturn(x, d, 'N');
   },
 });

@@ -1,6 +1,6 @@
 /** d_splice_alias(inode, spliceDentry): hashes the name and ends the dentry's in-lookup state. */
 import { defineRoutine } from '../routine-table.js';
-import { recordWith } from '../state.js';
+import { setRecord } from '../state.js';
 
 declare module '../state.js' {
   interface RoutineLabels {
@@ -14,7 +14,7 @@ export const dSpliceAlias = defineRoutine('d_splice_alias', {
     const { v, s } = x;
     const d = v.spliceDentry as string;
     x.call('d_splice_alias', { dentry: d, inode: v.spliceInode ?? null });
-    s.hashed = recordWith(s.hashed, v.spliceKey as string, d);
+    setRecord(s, 'hashed', v.spliceKey as string, d);
     if (s.dentryKey[d] !== undefined) x.endInLookup(d);
     x.ret('d_splice_alias', null);
     x.leave();

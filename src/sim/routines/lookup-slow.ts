@@ -9,7 +9,7 @@
 import { dcacheKey } from '../task-step.js';
 import { acquire, release } from '../rwsem.js';
 import type { Scalar } from '../../trace/event.js';
-import { recordWithout, type Mode } from '../state.js';
+import { deleteFromRecord, type Mode } from '../state.js';
 import { defineRoutine } from '../routine-table.js';
 
 declare module '../state.js' {
@@ -39,7 +39,7 @@ export const lookupSlow = defineRoutine('lookup_slow', {
     const { v } = x;
     // d_revalidate returned 0: d_invalidate unhashes the dentry and d_alloc_parallel runs again.
     if (x.ch.choose(2, 'd_revalidate') === 1) {
-      x.s.hashed = recordWithout(x.s.hashed, dcacheKey(x.dir, v.dapName));
+      deleteFromRecord(x.s, 'hashed', dcacheKey(x.dir, v.dapName));
       x.goto('lookup_slow:dap');
       return;
     }
