@@ -144,9 +144,10 @@ export interface ModelState {
   seq: number;
   /**
    * Which dcache records this state made and shares with no other state (`OWN_*` bits), so that a
-   * step changes them in place (`setRecord`, `deleteFromRecord`); one it shares, or a state
-   * without this field, it replaces by a changed copy. A run's one state owns them all from the
-   * start; a search's copies share them (`cloneState`).
+   * step changes them in place (`setRecord`, `deleteFromRecord`); one it shares it replaces by a
+   * changed copy, which it then owns. A state without this field (`kinv conform`'s candidates,
+   * which share records in ways of their own) replaces every record it changes, and owns none. A
+   * run's one state owns them all from the start; a search's copies share them (`cloneState`).
    */
   owns?: number;
 }
@@ -226,9 +227,10 @@ export function cloneState(s: ModelState, stepper?: number): ModelState {
 export function setRecord<W extends DcacheRecord>(s: ModelState, which: W, k: string, v: ModelState[W][string]): void {
   const bit = OWN_BIT[which];
   const r = s[which] as Record<string, ModelState[W][string]>;
-  if (((s.owns ?? 0) & bit) !== 0) { r[k] = v; return; }
+  if (s.owns === undefined) { (s[which] as Record<string, ModelState[W][string]>) = recordWith(r, k, v); return; }
+  if ((s.owns & bit) !== 0) { r[k] = v; return; }
   (s[which] as Record<string, ModelState[W][string]>) = recordWith(r, k, v);
-  s.owns = (s.owns ?? 0) | bit;
+  s.owns |= bit;
 }
 
 /** Removes `k` from the state's dcache record `which` (see `setRecord`); nothing when it has none. */
@@ -236,9 +238,10 @@ export function deleteFromRecord(s: ModelState, which: DcacheRecord, k: string):
   const r = s[which] as Record<string, unknown>;
   if (!Object.prototype.hasOwnProperty.call(r, k)) return;
   const bit = OWN_BIT[which];
-  if (((s.owns ?? 0) & bit) !== 0) { delete r[k]; return; }
+  if (s.owns === undefined) { (s[which] as Record<string, unknown>) = recordWithout(r, k); return; }
+  if ((s.owns & bit) !== 0) { delete r[k]; return; }
   (s[which] as Record<string, unknown>) = recordWithout(r, k);
-  s.owns = (s.owns ?? 0) | bit;
+  s.owns |= bit;
 }
 
 /**

@@ -139,6 +139,19 @@ describe('the dcache records', () => {
     setRecord(c, 'hashed', 'a/v', 'D5');
     expect(c.hashed).toBe(mine);
   });
+
+  it('are replaced at every change by a state that does not say what it owns', () => {
+    const s = initialState(sc);
+    delete s.owns;
+    const first = s.hashed;
+    setRecord(s, 'hashed', 'a/x', 'D1');
+    const second = s.hashed;
+    setRecord(s, 'hashed', 'a/y', 'D2');
+    deleteFromRecord(s, 'hashed', 'a/x');
+    expect(new Set([first, second, s.hashed]).size).toBe(3);
+    expect([first, second, s.hashed].map((r) => Object.keys(r))).toEqual([[], ['a/x'], ['a/y']]);
+    expect(s.owns).toBeUndefined();
+  });
 });
 
 describe('scalarOf', () => {
