@@ -343,7 +343,7 @@ export type ReadAheadResult = { ahead: ReadAhead | undefined; chunks: AsyncItera
  */
 async function readAheadFor(input: OpenedInput, again: (() => Promise<OpenedInput>) | undefined, sites: ProbeSites,
   onLines: ((lines: number) => void) | undefined): Promise<ReadAheadResult> {
-  if (input.decoded === undefined) return readAheadOf(input, again, sites, KEEP_BYTES, undefined, onLines);
+  if (input.decoded === undefined) return readAheadOf(input, { again, sites, onLines });
   let ahead: ReadAhead | undefined;
   try {
     ahead = await readAhead(input.decodedAgain?.() ?? input.chunks, sites, onLines);
@@ -353,6 +353,20 @@ async function readAheadFor(input: OpenedInput, again: (() => Promise<OpenedInpu
   return { ahead, chunks: input.decoded };
 }
 
+/** How `readAheadOf` reads an input ahead, and keeps it for the judging read. */
+export interface ReadAheadOptions {
+  /** Opens the input again from its start; absent for an input read once only (standard input, a pipe). */
+  again?: (() => Promise<OpenedInput>) | undefined;
+  /** The probes the capture declares (its probe files). */
+  sites?: ProbeSites | undefined;
+  /** Bytes kept in memory for the judging read (default 64 MB); tests set a few. */
+  keepBytes?: number;
+  /** Where the rest of an input read once is spooled (default: the system's temporary folder); tests set it. */
+  spoolIn?: string | undefined;
+  /** Called with the lines read so far, now and then (progress on a terminal). */
+  onLines?: ((lines: number) => void) | undefined;
+}
+
 /**
  * The read ahead, over the input's own stream, and the stream the judging read is to take: the
  * bytes the read ahead kept when the input is no larger than `keepBytes` (a compressed capture is
@@ -360,8 +374,8 @@ async function readAheadFor(input: OpenedInput, again: (() => Promise<OpenedInpu
  * whole), or, for an input that cannot be opened again (standard input, a pipe), the rest of its
  * bytes kept in a temporary file that the judging read reads and removes.
  */
-export async function readAheadOf(input: OpenedInput, again: (() => Promise<OpenedInput>) | undefined, sites?: ProbeSites, keepBytes = KEEP_BYTES,
-  spoolIn?: string, onLines?: (lines: number) => void): Promise<ReadAheadResult> {
+export async function readAheadOf(input: OpenedInput, opts: ReadAheadOptions = {}): Promise<ReadAheadResult> {
+  const { again, sites, keepBytes = KEEP_BYTES, spoolIn, onLines } = opts;
   const kept: Uint8Array[] = [];
   let keptBytes = 0;
   let keeping = true;

@@ -63,7 +63,7 @@ describe('Spool', () => {
 describe('readAheadOf an input read once, past the bytes kept in memory', () => {
   it('spools the rest and removes the spool when the judging read stops early', async () => {
     const dir = mkdtempSync(join(tmp, 'early-'));
-    const r = await readAheadOf(once(40), undefined, undefined, 1000, dir);
+    const r = await readAheadOf(once(40), { keepBytes: 1000, spoolIn: dir });
     if ('failed' in r) throw new Error(r.failed);
     expect(readdirSync(dir)).toHaveLength(1);
     for await (const c of r.chunks) { expect(c).toBeDefined(); break; }
@@ -72,20 +72,20 @@ describe('readAheadOf an input read once, past the bytes kept in memory', () => 
 
   it('reads every byte once: the kept ones, then the spooled ones', async () => {
     const dir = mkdtempSync(join(tmp, 'all-'));
-    const r = await readAheadOf(once(40), undefined, undefined, 1000, dir);
+    const r = await readAheadOf(once(40), { keepBytes: 1000, spoolIn: dir });
     if ('failed' in r) throw new Error(r.failed);
     expect(await bytesOf(r.chunks)).toBe(LINE.length * (40 * 41) / 2);
     expect(readdirSync(dir)).toEqual([]);
   });
 
   it('no spool to be had: the read ahead fails with the reason, instead of a part of the input', async () => {
-    const r = await readAheadOf(once(40), undefined, undefined, 1000, join(tmp, 'missing'));
+    const r = await readAheadOf(once(40), { keepBytes: 1000, spoolIn: join(tmp, 'missing') });
     expect(r).toEqual({ failed: expect.stringMatching(/^the input cannot be kept for a second read: no temporary file in .*missing/) as unknown });
   });
 
   it('an input that can be opened again is never spooled', async () => {
     const dir = mkdtempSync(join(tmp, 'again-'));
-    const r = await readAheadOf(once(40), async () => once(40), undefined, 1000, dir);
+    const r = await readAheadOf(once(40), { again: async () => once(40), keepBytes: 1000, spoolIn: dir });
     if ('failed' in r) throw new Error(r.failed);
     expect(readdirSync(dir)).toEqual([]);
     expect(await bytesOf(r.chunks)).toBe(LINE.length * (40 * 41) / 2);

@@ -89,7 +89,7 @@ describe('readAheadOf: kept bytes, the file read again, or a spool file', () => 
     mkdirSync(spools);
     const run = async (keep: number, reopenable: boolean): Promise<unknown> => {
       const input = await openInput(path);
-      const r = await readAheadOf(input, reopenable ? () => openInput(path) : undefined, undefined, keep, spools);
+      const r = await readAheadOf(input, { again: reopenable ? () => openInput(path) : undefined, keepBytes: keep, spoolIn: spools });
       if ('failed' in r) throw new Error(r.failed);
       const spooling = readdirSync(spools).length;
       const bytes = await bytesOf(r.chunks as AsyncIterable<Uint8Array>);
