@@ -64,8 +64,8 @@ export interface ExploreOptions {
 /**
  * A node of the frontier: its model state (as the place of its key in the visited set) and its
  * monitor, which it holds until it is expanded; what stays for the whole search is its step, in
- * the search tree (`SearchTree`). A counterexample's
- * choices and events are its path's steps replayed (`pathOf`).
+ * the search tree (`SearchTree`). A counterexample's choices and events are its path's steps
+ * replayed (`pathOf`).
  */
 interface Node {
   /** Where the state's key begins in the visited set (`KeySet.lastAdded`): the state is read back from it when the node is expanded. */
