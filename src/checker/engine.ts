@@ -658,37 +658,27 @@ export class Engine {
 
   private explain(inv: CompiledInvariant, frame: Frame | undefined, undecided = false, lostReason?: string): Verdict {
     const env = this.env;
-    if (this.opts.bare === true) return this.bareVerdict(inv, frame, undecided, lostReason);
-    env.reads = [];
-    inv.body(env);
-    const reads = env.reads;
-    env.reads = undefined;
+    // A bare engine (`EngineOptions.bare`) gives the invariant, message and event only: it does not
+    // evaluate the body again to record what it read, nor walk the state for the slice and tasks.
+    const bare = this.opts.bare === true;
+    let reads: Read[] = [];
+    if (!bare) {
+      env.reads = reads;
+      inv.body(env);
+      reads = env.reads;
+      env.reads = undefined;
+    }
     const message = inv.message ? formatValue(inv.message(env)) : `${inv.ir.name} violated`;
     if (!undecided) this.counters.violations++;
-    const slice = this.explainer.slice(reads, frame, env.ev);
+    const slice = bare ? [] : this.explainer.slice(reads, frame, env.ev);
     const reason = lostReason ?? (undecided && inv.unknownReason ? formatValue(inv.unknownReason(env)) : undefined);
     const v: Verdict = {
       kind: undecided ? 'unknown' : 'violation', ...(reason === undefined ? {} : { reason }),
       invariant: inv.ir.name, doc: inv.ir.doc, specSpan: inv.ir.span, message,
-      event: env.ev, call: frame?.call, slice, tasks: this.involvedTasks([env.ev.pid, ...slice.map((s) => s.ev.pid)]),
-      related: this.explainer.relate(env.ev.pid, slice),
+      event: env.ev, call: frame?.call, slice, tasks: bare ? [] : this.involvedTasks([env.ev.pid, ...slice.map((s) => s.ev.pid)]),
+      related: bare ? [] : this.explainer.relate(env.ev.pid, slice),
     };
-    this.explainer.remember(env.ev.pid, v);
-    this.opts.onVerdict?.(v);
-    return v;
-  }
-
-  /** `explain`'s verdict without the explanation (`EngineOptions.bare`): what it reads of the state is the message's. */
-  private bareVerdict(inv: CompiledInvariant, frame: Frame | undefined, undecided: boolean, lostReason: string | undefined): Verdict {
-    const env = this.env;
-    const message = inv.message ? formatValue(inv.message(env)) : `${inv.ir.name} violated`;
-    if (!undecided) this.counters.violations++;
-    const reason = lostReason ?? (undecided && inv.unknownReason ? formatValue(inv.unknownReason(env)) : undefined);
-    const v: Verdict = {
-      kind: undecided ? 'unknown' : 'violation', ...(reason === undefined ? {} : { reason }),
-      invariant: inv.ir.name, doc: inv.ir.doc, specSpan: inv.ir.span, message,
-      event: env.ev, call: frame?.call, slice: [], tasks: [], related: [],
-    };
+    if (!bare) this.explainer.remember(env.ev.pid, v);
     this.opts.onVerdict?.(v);
     return v;
   }

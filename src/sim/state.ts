@@ -164,11 +164,13 @@ export function initialState(sc: Scenario): ModelState {
   // On-disk names start uncached: every first lookup takes the slow path.
   for (const d of sc.dirs) locks[d.id] = { writer: null, readers: [], queue: [], handoff: false };
   return {
-    locks, hashed, inLookup: {}, dentryKey: {}, nextId, seq: 0, owns: OWN_RECORDS,
+    locks, hashed, inLookup: {}, dentryKey: {}, nextId, seq: 0,
     tasks: sc.tasks.map((t) => ({
       pid: t.pid, comm: t.comm, op: 0, pc: t.ops.length ? 'task:start' : 'task:exit', v: {}, stack: [],
       status: 'run', waitLock: null, waitMode: null, waitDentry: null, granted: false,
     })),
+    // (last, as every other state's literal has it: one object shape for all)
+    owns: OWN_RECORDS,
   };
 }
 
@@ -192,6 +194,8 @@ export function live(s: ModelState): boolean {
  * a `stepper` the dcache records themselves (replaced when changed, see `setRecord`) and every
  * task but `stepper` (a step changes its own task; another only by waking it, through
  * `TaskStep.other`, which puts a copy in its place). Without `stepper`, every task is copied.
+ * With `stepper`, `s` no longer owns its dcache records either (`ModelState.owns`): both replace
+ * them when they change them.
  */
 export function cloneState(s: ModelState, stepper?: number): ModelState {
   // A copy for one task's step shares the dcache records too: a state changes a record it
@@ -225,23 +229,24 @@ export function cloneState(s: ModelState, stepper?: number): ModelState {
  * (`ModelState.owns`), else in a copy that it then owns. The key order is the same either way.
  */
 export function setRecord<W extends DcacheRecord>(s: ModelState, which: W, k: string, v: ModelState[W][string]): void {
-  const bit = OWN_BIT[which];
   const r = s[which] as Record<string, ModelState[W][string]>;
-  if (s.owns === undefined) { (s[which] as Record<string, ModelState[W][string]>) = recordWith(r, k, v); return; }
-  if ((s.owns & bit) !== 0) { r[k] = v; return; }
+  if (owned(s, which)) { r[k] = v; return; }
   (s[which] as Record<string, ModelState[W][string]>) = recordWith(r, k, v);
-  s.owns |= bit;
+  if (s.owns !== undefined) s.owns |= OWN_BIT[which];
 }
 
 /** Removes `k` from the state's dcache record `which` (see `setRecord`); nothing when it has none. */
 export function deleteFromRecord(s: ModelState, which: DcacheRecord, k: string): void {
   const r = s[which] as Record<string, unknown>;
   if (!Object.prototype.hasOwnProperty.call(r, k)) return;
-  const bit = OWN_BIT[which];
-  if (s.owns === undefined) { (s[which] as Record<string, unknown>) = recordWithout(r, k); return; }
-  if ((s.owns & bit) !== 0) { delete r[k]; return; }
+  if (owned(s, which)) { delete r[k]; return; }
   (s[which] as Record<string, unknown>) = recordWithout(r, k);
-  s.owns |= bit;
+  if (s.owns !== undefined) s.owns |= OWN_BIT[which];
+}
+
+/** Whether the state may change its record `which` in place (`ModelState.owns`). */
+function owned(s: ModelState, which: DcacheRecord): boolean {
+  return s.owns !== undefined && (s.owns & OWN_BIT[which]) !== 0;
 }
 
 /**
