@@ -1,4 +1,4 @@
-// The full check of one trace file, in a process of its own, printing its figures as one JSON line
+// The full check of one trace file (by the bundled spec, or the spec files given), in a process of its own, printing its figures as one JSON line
 // (bench/run.ts's `CheckFigures`): `node bench/check-child.mjs FILE dist|src`. Plain JavaScript, so
 // that a check of the build runs on plain node: the peak RSS it reports is kinv's alone, without
 // the tsx loader that bench/run.ts itself needs (about 40 MB). A check of the sources runs under
@@ -12,7 +12,8 @@ import process from 'node:process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const [file, from] = process.argv.slice(2);
+// An optional third argument: the spec as a comma-separated list of files (default: the bundled spec).
+const [file, from, specFiles] = process.argv.slice(2);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const base = from === 'src' ? join(root, 'src') : join(root, 'dist');
 const ext = from === 'src' ? '.ts' : '.js';
@@ -29,7 +30,7 @@ engineMod.CompiledSpec.prototype.start = function (opts) { engine = start.call(t
 
 // As `kinv check` does for its process (src/checker/heap.ts).
 (await imp('checker/heap')).boundHeapGrowth();
-const specs = new specSet.SpecSet([], {});
+const specs = new specSet.SpecSet(specFiles ? specFiles.split(',') : [], {});
 if (!specs.base) throw new Error(specs.diagnostics.map((d) => d.message).join('; '));
 let peakRss = process.memoryUsage().rss;
 const timer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 10);

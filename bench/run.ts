@@ -50,7 +50,8 @@ export interface BenchContext {
   lib: Lib;
   print: (line?: string) => void;
   /** Runs a full `checkTraceFile` of `file` in a fresh process and returns its figures. */
-  checkInChild: (file: string) => Promise<CheckFigures>;
+  /** The check of `file` in a process of its own, by the bundled spec or by the spec files given. */
+  checkInChild: (file: string, specFiles?: string[]) => Promise<CheckFigures>;
 }
 
 export interface BenchSection {
@@ -152,10 +153,11 @@ export async function readerOnly(file: string, lib: Lib): Promise<ScanFigures> {
  * The full check of `file` in a fresh process (bench/check-child.mjs), so each peak RSS is its own;
  * a check of the build runs on plain node, without the tsx loader this script runs under.
  */
-function checkInChild(file: string, lib: Lib): Promise<CheckFigures> {
+function checkInChild(file: string, lib: Lib, specFiles?: string[]): Promise<CheckFigures> {
   return new Promise((resolve, reject) => {
     const script = join(ROOT, 'bench', 'check-child.mjs');
-    const args = lib.from === 'src' ? [...process.execArgv, '--expose-gc', script, file, 'src'] : ['--expose-gc', script, file, 'dist'];
+    const spec = specFiles === undefined ? [] : [specFiles.join(',')];
+    const args = lib.from === 'src' ? [...process.execArgv, '--expose-gc', script, file, 'src', ...spec] : ['--expose-gc', script, file, 'dist', ...spec];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
@@ -237,6 +239,20 @@ registerSection({
     print(`  ratio by CPU time (best of two each; the check's process includes start-up and GC threads): ${cpuRatio.toFixed(2)}x`
       + `  (floor ${Math.min(...floorCpu).toFixed(2)} CPU s, check ${Math.min(...checks.map((c) => c.cpuSeconds)).toFixed(2)} CPU s)`);
     print(`  ratio check / readline scan: ${pct(full.MBps / rl.MBps)};  check / raw indexOf scan: ${pct(full.MBps / raw.MBps)}`);
+    // Where the check's time goes: the bundled spec's files added one at a time (each file needs
+    // the ones before it), each check in a process of its own. The vocabulary alone is the floor of
+    // reading, validating and dispatching; each file's rules and invariants cost what it adds.
+    print('  CPU seconds by the spec\'s files, added in turn (each check in a process of its own):');
+    const vfs = join(ROOT, 'spec', 'vfs');
+    const layers = ['events', 'locks', 'inlookup', 'order', 'ftrace'];
+    let before = 0;
+    for (let i = 0; i < layers.length; i++) {
+      const c = await ctx.checkInChild(main, layers.slice(0, i + 1).map((f) => join(vfs, `${f}.kinv`)));
+      const what = i === 0 ? 'events.kinv (the vocabulary: no rules, no invariants)' : `+ ${layers[i]}.kinv`;
+      const floorShare = i === 0 ? `; ${(Math.min(...floorCpu) / c.cpuSeconds).toFixed(2)}x the JSON.parse loop by CPU` : '';
+      print(`    ${what.padEnd(56)} ${c.cpuSeconds.toFixed(2)} CPU s${i === 0 ? '' : ` (+${(c.cpuSeconds - before).toFixed(2)})`}, ${rate(c.eventsPerSec)} events/s${floorShare}`);
+      before = c.cpuSeconds;
+    }
     print('  memory flatness (each in a fresh process):');
     const runs: CheckFigures[] = [full];
     for (let i = 1; i < files.length; i++) runs.push(await ctx.checkInChild(files[i]!));
@@ -446,7 +462,7 @@ async function main(): Promise<void> {
     ftraceMB: Number(values['ftrace-mb'] ?? 200),
     lib,
     print: (l = '') => console.log(l),
-    checkInChild: (file) => checkInChild(file, lib),
+    checkInChild: (file, specFiles) => checkInChild(file, lib, specFiles),
   };
   console.log(`kinv bench — node ${process.version}, library from ${lib.from === 'dist' ? 'the build (dist/)' : 'the sources (tsx; slower than the build)'}`);
   // Figures on a shared machine move with its load: the ratios of one run are the ones to compare.

@@ -39,51 +39,53 @@ const HELPERS = {
     return s.get2(a, b) !== undefined;
   },
   // Writes take the runtime and the store's index: where stores are shared copy on write
-  // (`Runtime.cow`), a write that changes the store first takes it as its own (compile.ts's `writable`).
+  // (`Runtime.cow`), a write that changes the store first takes it as its own (compile.ts's `writable`),
+  // so it looks the entry up before. Without sharing (checking a trace) each write finds its entry
+  // once: a lookup and then a write that looks it up again was a tenth of the check.
   asg1(R: Runtime, i: number, v: Scalar, a: Scalar, ev: TraceEvent): void {
     let s = R.stores[i] as KeyedStore;
+    if (R.cow === undefined) {
+      if (v === null) s.take1(a, ev); else s.set1(a, v, ev);
+      return;
+    }
     let e = s.get1(a);
     if (v === null && e === undefined) return;
-    if (R.cow !== undefined) { s = R.cow.own(i) as KeyedStore; e = s.get1(a); }
-    if (v === null) { s.deleteEntry(e!, ev); return; }
+    s = R.cow.own(i) as KeyedStore;
+    if (v === null) { s.take1(a, ev); return; }
+    e = s.get1(a);
     if (e) { e.v = v; e.prov = ev; return; }
     s.set1(a, v, ev);
   },
   asg2(R: Runtime, i: number, v: Scalar, a: Scalar, b: Scalar, ev: TraceEvent): void {
     let s = R.stores[i] as KeyedStore;
+    if (R.cow === undefined) {
+      if (v === null) s.take2(a, b, ev); else s.set2(a, b, v, ev);
+      return;
+    }
     let e = s.get2(a, b);
     if (v === null && e === undefined) return;
-    if (R.cow !== undefined) { s = R.cow.own(i) as KeyedStore; e = s.get2(a, b); }
-    if (v === null) { s.deleteEntry(e!, ev); return; }
+    s = R.cow.own(i) as KeyedStore;
+    if (v === null) { s.take2(a, b, ev); return; }
+    e = s.get2(a, b);
     if (e) { e.v = v; e.prov = ev; return; }
     s.set2(a, b, v, ev);
   },
   del1(R: Runtime, i: number, a: Scalar, ev: TraceEvent): void {
-    let s = R.stores[i] as KeyedStore;
-    let e = s.get1(a);
-    if (e === undefined) return;
-    if (R.cow !== undefined) { s = R.cow.own(i) as KeyedStore; e = s.get1(a)!; }
-    s.deleteEntry(e, ev);
+    const s = R.stores[i] as KeyedStore;
+    if (R.cow === undefined) { s.take1(a, ev); return; }
+    if (s.get1(a) !== undefined) (R.cow.own(i) as KeyedStore).take1(a, ev);
   },
   del2(R: Runtime, i: number, a: Scalar, b: Scalar, ev: TraceEvent): void {
-    let s = R.stores[i] as KeyedStore;
-    let e = s.get2(a, b);
-    if (e === undefined) return;
-    if (R.cow !== undefined) { s = R.cow.own(i) as KeyedStore; e = s.get2(a, b)!; }
-    s.deleteEntry(e, ev);
+    const s = R.stores[i] as KeyedStore;
+    if (R.cow === undefined) { s.take2(a, b, ev); return; }
+    if (s.get2(a, b) !== undefined) (R.cow.own(i) as KeyedStore).take2(a, b, ev);
   },
-  /** `add x to s` of one part, as the closure's `set([x], true)`, without the tuple when the entry exists. */
+  /** `add x to s` of one part, as the closure's `set([x], true)`. */
   add1(R: Runtime, i: number, a: Scalar, ev: TraceEvent): void {
-    const s = writable(R, i) as KeyedStore;
-    const e = s.get1(a);
-    if (e) { e.v = true; e.prov = ev; return; }
-    s.set1(a, true, ev);
+    (writable(R, i) as KeyedStore).set1(a, true, ev);
   },
   add2(R: Runtime, i: number, a: Scalar, b: Scalar, ev: TraceEvent): void {
-    const s = writable(R, i) as KeyedStore;
-    const e = s.get2(a, b);
-    if (e) { e.v = true; e.prov = ev; return; }
-    s.set2(a, b, true, ev);
+    (writable(R, i) as KeyedStore).set2(a, b, true, ev);
   },
   /** `x = v` of a plain variable. */
   setCell(R: Runtime, i: number, v: Scalar, ev: TraceEvent): void {
@@ -92,10 +94,12 @@ const HELPERS = {
     c.prov = ev;
   },
   relAdd(R: Runtime, i: number, a: Scalar, b: Scalar, ev: TraceEvent): void {
-    if (a !== null && b !== null && !(R.stores[i] as Relation).has(a, b)) (writable(R, i) as Relation).add(a, b, ev);
+    if (R.cow === undefined) { (R.stores[i] as Relation).add(a, b, ev); return; }
+    if (a !== null && b !== null && !(R.stores[i] as Relation).has(a, b)) (R.cow.own(i) as Relation).add(a, b, ev);
   },
   relRemove(R: Runtime, i: number, a: Scalar, b: Scalar): void {
-    if ((R.stores[i] as Relation).has(a, b)) (writable(R, i) as Relation).remove(a, b);
+    if (R.cow === undefined) { (R.stores[i] as Relation).remove(a, b); return; }
+    if ((R.stores[i] as Relation).has(a, b)) (R.cow.own(i) as Relation).remove(a, b);
   },
   relHas(r: Relation, a: Scalar, b: Scalar): boolean {
     return r.has(a, b);
@@ -160,6 +164,11 @@ export class SpecGenerator {
   /** Generated defs by name: the function's name, or null when the def stays a closure. */
   private readonly defs = new Map<string, string | null>();
   private readonly defBusy = new Set<string>();
+  /** Whether each def depends on its parameters alone (`pure`), by name. */
+  private readonly pureDefs = new Map<string, boolean>();
+  /** The values the code being generated computes once (see `Reuse`); undefined where none is reused. */
+  private reuse: Reuse | undefined;
+  private tempCount = 0;
 
   constructor(private readonly spec: TypedSpec, private readonly ctx: CompileContext) {}
 
@@ -167,9 +176,12 @@ export class SpecGenerator {
   rules(key: number, rules: { guard: TExpr | null | undefined; body: TStmt[] }[]): void {
     const lines: string[] = [];
     for (const r of rules) {
-      const body = r.body.map((s) => this.stmt(s, '  ')).join('\n');
-      if (r.guard) lines.push(`  if (${this.expr(r.guard, undefined)}) {\n${body}\n  }`);
-      else lines.push(`  {\n${body}\n  }`);
+      // The guard and the body one stretch: the guard runs before any write of the body.
+      const { code, declare } = this.reusing(writtenBy(r.body), () => {
+        const body = r.body.map((s) => this.stmt(s, '    ')).join('\n');
+        return r.guard ? `    if (${this.expr(r.guard, undefined)}) {\n${body}\n    }` : body;
+      });
+      lines.push(`  {\n${declare ? `    ${declare}\n` : ''}${code}\n  }`);
     }
     this.fns.push(`function rules${this.ruleKeys.length}(env) {\n${PROLOGUE}\n${lines.join('\n')}\n}`);
     this.ruleKeys.push(key);
@@ -178,7 +190,8 @@ export class SpecGenerator {
   /** Registers an expression; its generated function is `exprs[id]` after `finish`. */
   exprFn(e: TExpr): number {
     const id = this.exprCount++;
-    this.fns.push(`function expr${id}(env) {\n${PROLOGUE}\n  return ${this.expr(e, undefined)};\n}`);
+    const { code, declare } = this.reusing(NOTHING_WRITTEN, () => this.expr(e, undefined));
+    this.fns.push(`function expr${id}(env) {\n${PROLOGUE}\n${declare ? `  ${declare}\n` : ''}  return ${code};\n}`);
     return id;
   }
 
@@ -195,6 +208,70 @@ export class SpecGenerator {
     const made = new Function('H', 'K', src) as (h: typeof HELPERS, k: unknown[]) => { rules: ((env: Env) => void)[]; exprs: Compiled[] };
     const out = made(HELPERS, this.consts);
     return { rules: new Map(this.ruleKeys.map((k, i) => [k, out.rules[i]!])), exprs: out.exprs };
+  }
+
+  /**
+   * Generates a stretch of code that writes only the stores `written` (and binds no local it reads:
+   * a rule, a loop's body for one row, an expression) with its own reused values; `declare` is the
+   * declaration of their temporaries, to put before the code.
+   */
+  private reusing(written: ReadonlySet<string>, gen: () => string): { code: string; declare: string } {
+    const outer = this.reuse;
+    const r = new Reuse(written, () => `u${this.tempCount++}`);
+    this.reuse = r;
+    try {
+      const code = gen();
+      return { code, declare: r.declaration() };
+    } finally {
+      this.reuse = outer;
+    }
+  }
+
+  /** Generates code of a function of its own (a def, a quantifier's walk), which reuses nothing of the code that calls it. */
+  private apart<T>(gen: () => T): T {
+    const outer = this.reuse;
+    this.reuse = undefined;
+    try { return gen(); } finally { this.reuse = outer; }
+  }
+
+  /**
+   * `code` (the code of `e`) read from its temporary when `e` is the same value all along the
+   * stretch (`stable`): computed at its first use, as before, and never again there.
+   */
+  private reused(e: TExpr, code: string): string {
+    const r = this.reuse;
+    if (r === undefined || !this.stable(e, r)) return code;
+    const t = r.temp(code);
+    return `(${t} !== undefined ? ${t} : (${t} = ${code}))`;
+  }
+
+  /**
+   * Whether `e` has one value all along a stretch of `r`: it reads event fields, locals (a stretch
+   * binds none that it reads), captures, stores the stretch never writes, and defs of their
+   * parameters alone; no builtin (it may read the environment), binder or past-time operator.
+   */
+  private stable(e: TExpr, r: Reuse): boolean {
+    switch (e.k) {
+      case 'lit': case 'field': case 'local': case 'old': return true;
+      case 'lookup': return !r.written.has(e.state) && e.keys.every((k) => this.stable(k, r));
+      case 'member':
+        return e.coll.k === 'state' && e.coll.state !== '$tasks' && !r.written.has(e.coll.state) && e.elem.every((k) => this.stable(k, r));
+      case 'bin': return e.op !== 'union' && this.stable(e.left, r) && this.stable(e.right, r);
+      case 'not': case 'neg': return this.stable(e.operand, r);
+      case 'cond': return this.stable(e.cond, r) && this.stable(e.then, r) && this.stable(e.otherwise, r);
+      case 'template': return e.parts.every((p) => typeof p === 'string' || this.stable(p, r));
+      case 'defcall': return this.pureDef(e.def) && e.args.every((a) => this.stable(a, r));
+      default: return false;
+    }
+  }
+
+  private pureDef(name: string): boolean {
+    let pure = this.pureDefs.get(name);
+    if (pure === undefined) {
+      pure = this.pure(this.spec.defs.get(name)!.body, new Set([name]));
+      this.pureDefs.set(name, pure);
+    }
+    return pure;
   }
 
   private konst(v: unknown): string {
@@ -268,17 +345,17 @@ export class SpecGenerator {
         return this.store(e.state);
       }
       case 'lookup': {
-        if (e.keys.length === 1) return `lk1(${this.store(e.state)}, ${x(e.keys[0]!)})`;
-        if (e.keys.length === 2) return `lk2(${this.store(e.state)}, ${x(e.keys[0]!)}, ${x(e.keys[1]!)})`;
+        if (e.keys.length === 1) return this.reused(e, `lk1(${this.store(e.state)}, ${x(e.keys[0]!)})`);
+        if (e.keys.length === 2) return this.reused(e, `lk2(${this.store(e.state)}, ${x(e.keys[0]!)}, ${x(e.keys[1]!)})`);
         return this.fallback(e, params);
       }
       case 'member': {
         if (e.coll.k !== 'state' || e.coll.state === '$tasks') return this.fallback(e, params);
         const st = this.spec.states.get(e.coll.state)!;
         const s = this.store(e.coll.state);
-        if (st.type.k === 'rel') return e.elem.length === 2 ? `relHas(${s}, ${x(e.elem[0]!)}, ${x(e.elem[1]!)})` : this.fallback(e, params);
-        if (e.elem.length === 1) return `has1(${s}, ${x(e.elem[0]!)})`;
-        if (e.elem.length === 2) return `has2(${s}, ${x(e.elem[0]!)}, ${x(e.elem[1]!)})`;
+        if (st.type.k === 'rel') return e.elem.length === 2 ? this.reused(e, `relHas(${s}, ${x(e.elem[0]!)}, ${x(e.elem[1]!)})`) : this.fallback(e, params);
+        if (e.elem.length === 1) return this.reused(e, `has1(${s}, ${x(e.elem[0]!)})`);
+        if (e.elem.length === 2) return this.reused(e, `has2(${s}, ${x(e.elem[0]!)}, ${x(e.elem[1]!)})`);
         return this.fallback(e, params);
       }
       case 'bin': {
@@ -313,9 +390,9 @@ export class SpecGenerator {
         return `${f}(${[...e.args.map(x), 'env'].join(', ')})`;
       }
       case 'defcall': {
-        const fn = this.def(e.def);
+        const fn = this.apart(() => this.def(e.def));
         if (fn === null) return this.fallback(e, params);
-        return `${fn}(env${e.args.map((a) => ', ' + x(a)).join('')})`;
+        return this.reused(e, `${fn}(env${e.args.map((a) => ', ' + x(a)).join('')})`);
       }
       case 'template': {
         const parts = e.parts.map((p) => (typeof p === 'string' ? JSON.stringify(p) : `fmt(${x(p)})`));
@@ -325,10 +402,14 @@ export class SpecGenerator {
         if (params !== undefined) break;
         // As the closure: the first element the filter admits whose body decides (false for
         // forall, true for exists and no) ends the walk; each element is a budget step.
-        const filter = e.filter ? this.expr(e.filter, undefined) : 'true';
-        const body = this.expr(e.body, undefined);
-        const decides = e.q === 'forall' ? `!(${body})` : `(${body})`;
-        const loop = this.indexLoop(e.domain, e.slots, `if (${filter}) { if (${decides}) return ${e.q === 'exists'}; }`);
+        // (its filter and body one stretch per element, in a function of its own)
+        const each = this.apart(() => this.reusing(NOTHING_WRITTEN, () => {
+          const filter = e.filter ? this.expr(e.filter, undefined) : 'true';
+          const body = this.expr(e.body, undefined);
+          const decides = e.q === 'forall' ? `!(${body})` : `(${body})`;
+          return `if (${filter}) { if (${decides}) return ${e.q === 'exists'}; }`;
+        }));
+        const loop = this.apart(() => this.indexLoop(e.domain, e.slots, each.declare ? `{ ${each.declare} ${each.code} }` : each.code));
         if (loop === undefined) break;
         const fn = `quant${this.quantCount++}`;
         this.fns.push(`function ${fn}(env) {\n${PROLOGUE}\n  ${loop}\n  return ${e.q !== 'exists'};\n}`);
@@ -475,16 +556,58 @@ export class SpecGenerator {
         const n = s.slots.length;
         const save = s.slots.map((sl) => `${rows}[m++] = L[${sl}] ?? null;`).join(' ');
         const bind = s.slots.map((sl, i) => `L[${sl}] = ${rows}[r + ${i}];`).join(' ');
-        const collect = s.filter ? `if (${x(s.filter)}) { ${save} }` : save;
+        // The filter is a stretch of its own at each element, the body at each row.
+        const filter = s.filter ? this.reusing(NOTHING_WRITTEN, () => x(s.filter!)) : undefined;
+        const collect = filter === undefined ? save
+          : filter.declare ? `{ ${filter.declare} if (${filter.code}) { ${save} } }` : `if (${filter.code}) { ${save} }`;
         const inner = indent + '  ';
-        const body = s.body.map((t) => this.stmt(t, inner + '  ')).join('\n');
+        const body = this.reusing(writtenBy(s.body), () => s.body.map((t) => this.stmt(t, inner + '  ')).join('\n'));
         const walk = this.indexLoop(s.domain, s.slots, collect)
           ?? `${this.konst(compileDomain(s.domain, s.slots, this.ctx))}(env, () => { ${collect} return true; });`;
         return `${indent}{\n${inner}let m = 0;\n${inner}${walk}\n`
-          + `${inner}for (let r = 0; r < m; r += ${n}) {\n${inner}  ${bind}\n${body}\n${inner}}\n${indent}}`;
+          + `${inner}for (let r = 0; r < m; r += ${n}) {\n${inner}  ${bind}${body.declare ? ' ' + body.declare : ''}\n${body.code}\n${inner}}\n${indent}}`;
       }
     }
   }
+}
+
+/**
+ * The values a stretch of generated code computes once: a lookup of a store the stretch never
+ * writes, or a call of a def of its parameters alone, gives the same value each time it is
+ * evaluated there with the same keys, so it is computed at its first use and then read from a
+ * temporary. A rule that named `il_dir[d]` and `res_il(il_dir[d], il_name[d])` in five
+ * statements looked each up five times.
+ */
+class Reuse {
+  private readonly temps = new Map<string, string>();
+
+  constructor(readonly written: ReadonlySet<string>, private readonly newTemp: () => string) {}
+
+  /** The temporary of the value `code` computes (the same for the same code). */
+  temp(code: string): string {
+    let t = this.temps.get(code);
+    if (t === undefined) { t = this.newTemp(); this.temps.set(code, t); }
+    return t;
+  }
+
+  /** The declaration of the stretch's temporaries (each undefined until its first use), or ''. */
+  declaration(): string {
+    return this.temps.size === 0 ? '' : `let ${[...this.temps.values()].join(', ')};`;
+  }
+}
+
+const NOTHING_WRITTEN: ReadonlySet<string> = new Set();
+
+/** The stores the statements write, in any branch or loop. */
+function writtenBy(stmts: readonly TStmt[], into = new Set<string>()): Set<string> {
+  for (const s of stmts) {
+    switch (s.k) {
+      case 'if': writtenBy(s.then, into); writtenBy(s.otherwise, into); break;
+      case 'for': writtenBy(s.body, into); break;
+      default: into.add(s.state);
+    }
+  }
+  return into;
 }
 
 /** Whether `e` joins strings (a new string at each evaluation): what a def's memo saves. A def that only picks among its parameters is cheaper to run again. */

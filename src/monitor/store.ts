@@ -260,12 +260,12 @@ export class KeyedStore {
       this.removed(e, prov);
       return;
     }
-    if (e.tail().length === 0) { this.delete2(e.k0, e.k1, prov); return; }
+    if (e.tail().length === 0) { this.take2(e.k0, e.k1, prov); return; }
     this.delete(e.key(), prov);
   }
 
   delete(ks: readonly Scalar[], prov: TraceEvent | undefined): void {
-    if (ks.length === 2) { this.delete2(ks[0] ?? null, ks[1] ?? null, prov); return; }
+    if (ks.length === 2) { this.take2(ks[0] ?? null, ks[1] ?? null, prov); return; }
     const path: Level[] = [];
     let m = this.root;
     const last = ks.length - 1;
@@ -291,8 +291,17 @@ export class KeyedStore {
     this.removed(e, prov);
   }
 
-  /** `delete` of a two-part key, without the path array. */
-  private delete2(a: Scalar | undefined, b: Scalar | undefined, prov: TraceEvent | undefined): void {
+  /** `delete([a], prov)` of a one-part store, without the tuple, finding the entry once. */
+  take1(a: Scalar | undefined, prov: TraceEvent | undefined): void {
+    if (a === null || a === undefined) return;
+    const e = this.root.get(a) as Entry | undefined;
+    if (e === undefined) return;
+    this.root.delete(a);
+    this.removed(e, prov);
+  }
+
+  /** `delete([a, b], prov)` of a two-part store, without the tuple or the path array, finding the entry once. */
+  take2(a: Scalar | undefined, b: Scalar | undefined, prov: TraceEvent | undefined): void {
     if (a === null || a === undefined || b === null || b === undefined) return;
     const m = this.root.get(a) as Level | undefined;
     if (!m) return;
@@ -572,22 +581,47 @@ export interface TemporalEntry {
   task?: number | undefined;
   /** The objects (id-typed fields) the pattern's key names. */
   objects?: readonly Scalar[] | undefined;
+  /** The epoch of the store that may change it in place (see `TemporalStore.epoch`). */
+  epoch: number;
 }
 
+/** The keys a temporal store recorded for one task or object, and the store clone that may change them. */
+interface KeysOf {
+  keys: Set<Key>;
+  epoch: number;
+}
+
+/** Each temporal store's epoch, new at each clone (see `TemporalStore.epoch`). */
+let epochs = 0;
+
 export class TemporalStore {
-  readonly last = new Map<Key, TemporalEntry>();
-  /** The keys recorded for each task, for patterns that name the task (see `forgetTask`). */
-  private readonly keysOfTask = new Map<number, Set<Key>>();
-  /** The keys recorded for each object, for patterns that name one (see `forgetObject`). */
-  private readonly keysOfObject = new Map<Scalar, Set<Key>>();
+  constructor(
+    readonly last = new Map<Key, TemporalEntry>(),
+    /** The keys recorded for each task, for patterns that name the task (see `forgetTask`). */
+    private readonly keysOfTask = new Map<number, KeysOf>(),
+    /** The keys recorded for each object, for patterns that name one (see `forgetObject`). */
+    private readonly keysOfObject = new Map<Scalar, KeysOf>(),
+  ) {}
+
+  /**
+   * An entry or key set of this epoch is this store's to change in place; any other it shares
+   * with the store it was cloned from (or another clone) and replaces before changing it.
+   * Exploration clones a monitor's tables at most transitions, and copying every entry and set
+   * was most of a clone. A clone gives both stores new epochs.
+   */
+  private epoch = ++epochs;
 
   /** Records a match; true when the key is new (its objects are then given to `nameObjects`). */
   record(key: Key | undefined, idx: number, ev: TraceEvent, task?: number): boolean {
     if (key === undefined) return false;
     const e = this.last.get(key);
-    if (e) { e.prevIdx = e.idx; e.idx = idx; e.ev = ev; return false; }
-    this.last.set(key, { idx, ev, prevIdx: -1, task, objects: undefined });
-    if (task !== undefined) addTo(this.keysOfTask, task, key);
+    if (e) {
+      if (e.epoch === this.epoch) { e.prevIdx = e.idx; e.idx = idx; e.ev = ev; return false; }
+      this.last.set(key, { idx, ev, prevIdx: e.idx, task: e.task, objects: e.objects, epoch: this.epoch });
+      return false;
+    }
+    this.last.set(key, { idx, ev, prevIdx: -1, task, objects: undefined, epoch: this.epoch });
+    if (task !== undefined) this.addTo(this.keysOfTask, task, key);
     return true;
   }
 
@@ -595,16 +629,17 @@ export class TemporalStore {
   nameObjects(key: Key, objects: readonly Scalar[]): void {
     const e = this.last.get(key);
     if (!e) return;
+    if (e.epoch !== this.epoch) throw new Error('internal: objects named for a temporal entry not just recorded');
     e.objects = objects;
-    for (const o of objects) if (o !== null) addTo(this.keysOfObject, o, key);
+    for (const o of objects) if (o !== null) this.addTo(this.keysOfObject, o, key);
   }
 
   /** Drops the history of a task that exited (only patterns that name the task recorded it). */
   forgetTask(task: number): void {
-    const keys = this.keysOfTask.get(task);
-    if (!keys) return;
+    const of = this.keysOfTask.get(task);
+    if (!of) return;
     this.keysOfTask.delete(task);
-    for (const k of keys) this.drop(k);
+    for (const k of of.keys) this.drop(k);
   }
 
   /**
@@ -612,35 +647,45 @@ export class TemporalStore {
    * has no past, and a long run of short-lived objects keeps only the live ones' histories.
    */
   forgetObject(obj: Scalar): void {
-    const keys = this.keysOfObject.get(obj);
-    if (!keys) return;
+    const of = this.keysOfObject.get(obj);
+    if (!of) return;
     this.keysOfObject.delete(obj);
-    for (const k of keys) this.drop(k);
+    for (const k of of.keys) this.drop(k);
   }
 
   private drop(key: Key): void {
     const e = this.last.get(key);
     if (!e) return;
     this.last.delete(key);
-    if (e.task !== undefined) removeFrom(this.keysOfTask, e.task, key);
-    if (e.objects) for (const o of e.objects) if (o !== null) removeFrom(this.keysOfObject, o, key);
+    if (e.task !== undefined) this.removeFrom(this.keysOfTask, e.task, key);
+    if (e.objects) for (const o of e.objects) if (o !== null) this.removeFrom(this.keysOfObject, o, key);
   }
 
+  private addTo<K>(m: Map<K, KeysOf>, k: K, key: Key): void {
+    const of = m.get(k);
+    if (of === undefined) { m.set(k, { keys: new Set([key]), epoch: this.epoch }); return; }
+    if (of.keys.has(key)) return;
+    this.own(m, k, of).add(key);
+  }
+
+  private removeFrom<K>(m: Map<K, KeysOf>, k: K, key: Key): void {
+    const of = m.get(k);
+    if (of === undefined || !of.keys.has(key)) return;
+    if (of.keys.size === 1) { m.delete(k); return; }
+    this.own(m, k, of).delete(key);
+  }
+
+  /** The key set of `k` as this store's own: a copy put in its place when it is shared. */
+  private own<K>(m: Map<K, KeysOf>, k: K, of: KeysOf): Set<Key> {
+    if (of.epoch === this.epoch) return of.keys;
+    const keys = new Set(of.keys);
+    m.set(k, { keys, epoch: this.epoch });
+    return keys;
+  }
+
+  /** A copy sharing the entries and key sets, which each store then replaces before changing one. */
   clone(): TemporalStore {
-    const c = new TemporalStore();
-    for (const [k, e] of this.last) c.last.set(k, { ...e });
-    for (const [t, keys] of this.keysOfTask) c.keysOfTask.set(t, new Set(keys));
-    for (const [o, keys] of this.keysOfObject) c.keysOfObject.set(o, new Set(keys));
-    return c;
+    this.epoch = ++epochs;
+    return new TemporalStore(new Map(this.last), new Map(this.keysOfTask), new Map(this.keysOfObject));
   }
-}
-
-function addTo<K>(m: Map<K, Set<Key>>, k: K, key: Key): void {
-  const s = m.get(k);
-  if (s) s.add(key); else m.set(k, new Set([key]));
-}
-
-function removeFrom<K>(m: Map<K, Set<Key>>, k: K, key: Key): void {
-  const s = m.get(k);
-  if (s?.delete(key) && s.size === 0) m.delete(k);
 }

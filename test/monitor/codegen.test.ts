@@ -165,9 +165,25 @@ on tick {
   for a in seen { if a == "K2" { remove a from seen } }
 }
 invariant whole after tick: (forall a in seen: a in m or a == "K2") and (no (a, b) in pair: b == "y") and (exists a in m: m[a] > 1)
+state cnt: map[id] -> int
+state before: map[id] -> int
+state after: map[id] -> int
+on put when cnt[k] != n {
+  before[k] := cnt[k]
+  cnt[k] := n
+  after[k] := cnt[k] + twice(cnt[k])
+}
+on drop {
+  for a in seen where a == k and cnt[a] != none {
+    before[a] := cnt[a] + 1
+    cnt[a] := before[a] * 2
+    after[a] := cnt[a] + before[a]
+  }
+}
+invariant reread after put, drop: k not in after or after[k] == cnt[k] + (if k in m and before[k] != none then before[k] else twice(cnt[k])) else "{after[k]} {cnt[k]} {before[k]}"
 `;
 
-  it('on the constructs it generates (defs, remembered defs of strings, arithmetic, templates, keys of one to three parts, relations, indexed and whole-store loops and quantifiers)', () => {
+  it('on the constructs it generates (defs, remembered defs of strings, arithmetic, templates, keys of one to three parts, relations, indexed and whole-store loops and quantifiers, lookups read again after a write)', () => {
     const r = loadSpecText(TINY, 'tiny.kinv', {});
     if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.message} ${JSON.stringify(d.span)} ${d.hint ?? ""}`).join('\n'));
     const generated = new CompiledSpec(r.value.spec);

@@ -50,6 +50,42 @@ describe('TemporalStore forgetting', () => {
     }), { numRuns: 300 });
   });
 
+  it('a store and its clone, sharing their histories, each change on their own (match indexes included)', () => {
+    type Model = Map<string, { idx: number; prevIdx: number; task: number | undefined; objects: string[] }>;
+    const apply = (store: TemporalStore, model: Model, o: Op, idx: number): void => {
+      if (o.k === 'record') {
+        const key = `${o.task ?? '-'}|${o.objects.join(',')}`;
+        if (store.record(key, idx, ev(idx), o.task)) store.nameObjects(key, o.objects);
+        const m = model.get(key);
+        if (m) { m.prevIdx = m.idx; m.idx = idx; } else model.set(key, { idx, prevIdx: -1, task: o.task, objects: o.objects });
+      } else if (o.k === 'task') {
+        store.forgetTask(o.task);
+        for (const [k, m] of model) if (m.task === o.task) model.delete(k);
+      } else if (o.k === 'object') {
+        store.forgetObject(o.obj);
+        for (const [k, m] of model) if (m.objects.includes(o.obj)) model.delete(k);
+      }
+    };
+    const seen = (store: TemporalStore) => new Map([...store.last].map(([k, e]) => [k, [e.idx, e.prevIdx, e.ev.seq]]));
+    const expected = (model: Model) => new Map([...model].map(([k, m]) => [k, [m.idx, m.prevIdx, m.idx]]));
+    fc.assert(fc.property(fc.array(fc.tuple(fc.boolean(), op), { maxLength: 80 }), (ops) => {
+      const stores = [new TemporalStore()];
+      const models: Model[] = [new Map()];
+      ops.forEach(([second, o], idx) => {
+        if (o.k === 'clone') {
+          // The newest store is cloned: the two then share every entry and key set.
+          const from = stores.length - 1;
+          stores.push(stores[from]!.clone());
+          models.push(new Map([...models[from]!].map(([k, m]) => [k, { ...m }])));
+          return;
+        }
+        const i = second && stores.length > 1 ? stores.length - 2 : stores.length - 1;
+        apply(stores[i]!, models[i]!, o, idx);
+        stores.forEach((s, j) => expect(seen(s)).toEqual(expected(models[j]!)));
+      });
+    }), { numRuns: 1500 });
+  });
+
   it('a clone forgets on its own', () => {
     const a = new TemporalStore();
     if (a.record('k', 0, ev(0), 1)) a.nameObjects('k', ['I1']);
