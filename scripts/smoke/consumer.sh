@@ -26,6 +26,9 @@ JSON
 npm install --no-audit --no-fund --prefer-offline --loglevel=error \
   "$tarball" typescript@5.9.3 vitest@4.1.12 vite@8.3.8 @types/node@20.19.0 >/dev/null
 [ ! -e node_modules/tsx ] || { echo "tsx got installed: kinv must not need it" >&2; exit 1; }
+# fast-check is a peer dependency: one copy, the project's, whose arbitraries kinv's types name
+# (a second copy under kinv would make kinv's Arbitrary another type than the project's).
+[ -e node_modules/fast-check ] && [ ! -e node_modules/kinv/node_modules/fast-check ] || { echo "fast-check not shared with the project" >&2; exit 1; }
 trace=node_modules/kinv/traces/ndjson/draft-d_add_ci-E2.ndjson
 clean=node_modules/kinv/traces/ndjson/clean-two-lookups.ndjson
 
@@ -103,13 +106,16 @@ cat > tsconfig.json <<'JSON'
 }
 JSON
 cat > consumer.ts <<'TS'
-import { bundledSpec, checkTrace, explain, simulate, listChooser, SCENARIOS, type CheckReport, type Verdict } from 'kinv';
+import fc from 'fast-check';
+import { bundledSpec, checkTrace, explain, simulate, listChooser, scenarioArb, SCENARIOS, type CheckReport, type Verdict } from 'kinv';
 import { call, ev, ret } from 'kinv/testing';
 const spec = bundledSpec({ order: 'new' });
 const report: CheckReport = checkTrace(spec, [call(1, 'lookup', { dir: 'I1' }), ev(1, 'syscall_exit'), ret(1, 'lookup', null)]);
 const first: Verdict | undefined = report.verdicts[0];
 const sim = simulate(SCENARIOS['pair']!({ dAddCi: 'draft', order: 'new' }), listChooser([]));
 console.log(first?.invariant, explain(spec, report).length, sim.events.length);
+// kinv's arbitraries are the project's fast-check's: they go straight into its properties.
+fc.assert(fc.property(scenarioArb({ dAddCi: 'mainline', order: 'current' }), (sc) => sc.tasks.length > 0), { numRuns: 3 });
 TS
 npx --no-install tsc -p tsconfig.json
 echo

@@ -106,10 +106,10 @@ class Declarer {
     const params = this.out.params;
     for (const [name, raw] of Object.entries(given)) {
       const p = params.get(name);
-      const anchor = decls[0]?.span ?? { source: '<command line>', start: 0, end: 0 };
       if (!p) {
         const hint = didYouMean(name, params.keys()) ?? `the spec declares: ${[...params.keys()].join(', ') || 'no parameters'}`;
-        this.diags.push(error('KV105', `unknown parameter '${name}' given with --param`, { span: { ...anchor, end: anchor.start } }, hint));
+        // (a mistake of the command line, not of any place in the spec: no location)
+        this.diags.push(error('KV105', `unknown parameter '${name}' given with --param`, {}, hint));
         continue;
       }
       const v = parseParamValue(raw, p.type);

@@ -32,6 +32,8 @@ export interface CheckReport {
   undecided: Record<string, number>;
   /** Evaluations over a domain that never held anything (not counted in `evaluated`). */
   vacuous: Record<string, number>;
+  /** Of the skipped evaluations (`unknown`), those a loss of events caused: the verdict is unknown if any. */
+  skippedAfterLoss: number;
   /** Per invariant: evaluated, or why not. */
   coverage: InvariantCoverage[];
   violations: number;
@@ -170,11 +172,39 @@ export class SchemaValidator {
   private undeclared(e: TraceEvent): SchemaProblem | 'unknown' {
     const isFn = e.ev === 'call' || e.ev === 'ret';
     const name = isFn ? e.fn ?? '' : e.ev;
+    const known = (isFn ? this.undeclaredFns : this.undeclaredEvents).get(name);
+    if (known !== undefined) return known;
+    const found = this.misspelt(name, isFn);
+    (isFn ? this.undeclaredFns : this.undeclaredEvents).set(name, found);
+    return found;
+  }
+
+  /** Undeclared names met so far, by kind, with what they were taken for (a record repeats its name). */
+  private readonly undeclaredEvents = new Map<string, SchemaProblem | 'unknown'>();
+  private readonly undeclaredFns = new Map<string, SchemaProblem | 'unknown'>();
+
+  /**
+   * A name one typing slip from a declared one of the same kind (a letter left out, added, changed,
+   * or two neighbours swapped: `rle` for `rel`, `lookup_slwo`) is a record of the vocabulary
+   * written wrong, as a name that differs only in case is: left out, its task would lose an event
+   * unseen (a `rel` dropped leaves its lock held at the task's exit). Any other name is a record
+   * the spec does not follow (reported once, KV303): a source's own events (`syscall_entry`) are
+   * no damage.
+   */
+  private misspelt(name: string, isFn: boolean): SchemaProblem | 'unknown' {
+    const field = isFn ? 'fn' : 'ev';
+    const what = isFn ? 'function' : 'event';
     const meant = this.spellings.get(spelling(name));
     // A record of the other kind is a source's own record of a kernel function the spec follows as
     // a point event (a `call lock_rename` beside the spec's `lock_rename` event), not damage.
-    if (meant === undefined || meant.fn !== isFn) return 'unknown';
-    return { field: isFn ? 'fn' : 'ev', message: `${isFn ? 'function' : 'event'} '${name}' is not declared; '${meant.name}' is (names are exact)` };
+    if (meant !== undefined) {
+      if (meant.fn !== isFn) return 'unknown';
+      return { field, message: `${what} '${name}' is not declared; '${meant.name}' is (names are exact)` };
+    }
+    const near = name.length < 3 ? undefined
+      : [...this.spellings.values()].find((d) => d.fn === isFn && d.name.length >= 3 && oneSlipApart(name, d.name))?.name;
+    if (near === undefined) return 'unknown';
+    return { field, message: `${what} '${name}' is not declared; '${near}' is (a misspelt name: the record is taken as lost)` };
   }
 
   private nameOf(e: TraceEvent): string {
@@ -186,9 +216,11 @@ export class SchemaValidator {
 export async function runCheck(compiled: CompiledSpec, source: AsyncIterable<TraceItem[]>, stats: SourceStats, opts: CheckOptions = {}): Promise<CheckReport> {
   const engine = compiled.start(opts);
   const validator = new SchemaValidator(compiled.spec);
-  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, coverage: [],
+  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, skippedAfterLoss: 0,
+    coverage: [],
     violations: 0, pending: 0 };
   const diag = (d: Diagnostic): void => { report.diagnostics.push(d); opts.onDiagnostic?.(d); };
+  let lastSeq = -Infinity;
   for await (const batch of source) {
     for (const item of batch) {
       if (isGap(item)) {
@@ -197,12 +229,28 @@ export async function runCheck(compiled: CompiledSpec, source: AsyncIterable<Tra
         engine.gap(item);
         continue;
       }
+      // A record's `seq` is its place in the trace (the spec compares them: a queue's order): one
+      // not after the record before it contradicts the order the records came in.
+      if (item.seq <= lastSeq) { outOfOrder(engine, item, lastSeq, report, diag, opts.onGap); continue; }
+      lastSeq = item.seq;
       stepValidated(engine, validator, item, report, diag);
     }
     opts.onBatch?.(stats);
   }
   finishCheck(engine, validator, report, diag);
   return report;
+}
+
+/** A record whose `seq` is not after the one before it: damage, and a lost event of its task. */
+function outOfOrder(engine: Engine, e: TraceEvent, lastSeq: number, report: CheckReport, diag: (d: Diagnostic) => void, onGap?: (g: TraceGap) => void): void {
+  const at = e.file !== undefined && e.line !== undefined ? { at: { source: e.file, line: e.line, column: 1 } } : {};
+  diag(error('KV302', `'seq' ${e.seq} is not after the ${lastSeq} of the record before it: the trace's order and its positions disagree`, at,
+    'the task is taken as having lost this event: its state is unknown until it syncs'));
+  report.stats.malformed++;
+  const g: TraceGap = { kind: 'gap', reason: 'record out of order', pids: [e.pid], seq: e.seq, file: e.file, line: e.line };
+  report.gaps.push(g);
+  onGap?.(g);
+  engine.gap(g);
 }
 
 /** Validates and steps one event (shared by runCheck and the in-memory API). */
@@ -265,6 +313,7 @@ export function finishCheck(engine: Engine, validator: SchemaValidator, report: 
   report.unknown = engine.counters.unknown;
   report.undecided = engine.counters.undecided;
   report.vacuous = engine.counters.vacuous;
+  report.skippedAfterLoss = engine.counters.skippedAfterLoss;
   const observed = engine.opts.coverage;
   report.coverage = coverageOf(engine.compiled.spec, engine.counters, (phase, name) => engine.seen(phase, name), engine.compiled.spec.mappings.length > 0,
     observed ? (fn) => observed.hasEntry(fn) : undefined);
@@ -278,7 +327,8 @@ export function checkEvents(compiled: CompiledSpec, events: Iterable<TraceEvent 
   const engine = compiled.start(opts);
   const validator = new SchemaValidator(compiled.spec);
   const stats = emptyStats();
-  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, coverage: [],
+  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, skippedAfterLoss: 0,
+    coverage: [],
     violations: 0, pending: 0 };
   const diag = (d: Diagnostic): void => { report.diagnostics.push(d); opts.onDiagnostic?.(d); };
   let seq = 0;
@@ -293,3 +343,15 @@ export function checkEvents(compiled: CompiledSpec, events: Iterable<TraceEvent 
 }
 
 export { CompiledSpec };
+
+/** Whether `a` becomes `b` by one edit: a character left out, added or changed, or two neighbours swapped. */
+export function oneSlipApart(a: string, b: string): boolean {
+  if (a === b || Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (a.length === b.length) {
+    if (a.slice(i + 1) === b.slice(i + 1)) return true;
+    return i + 1 < a.length && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+  }
+  return a.length < b.length ? a.slice(i) === b.slice(i + 1) : a.slice(i + 1) === b.slice(i);
+}

@@ -12,7 +12,7 @@
  * src/monitor/spec.ts, explanation and de-duplication src/checker/explain.ts.
  */
 import type { Phase, StateIR } from '../analysis/ir.js';
-import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
+import { TIED_ACROSS_CPUS, type Scalar, type TraceEvent, type TraceGap } from '../trace/event.js';
 import {
   NO_EVENT, EvaluationBudgetExceeded, formatValue, type Env, type ObservedFunctions, type Read, type Runtime, type Store, type StoreOwner,
   type Value,
@@ -38,6 +38,8 @@ interface Frame {
   /** Per capture: why it cannot tell (it read state a gap may have changed), when there was a gap before the call. */
   oldLost?: (string | undefined)[] | undefined;
   unknown: boolean;
+  /** Whether it is unknown because events were lost (a gap), not because the capture began after the call. */
+  lossUnknown?: boolean;
   /**
    * The frame's part of the open calls' digest part but for `unknown` (its function, captures and
    * call are fixed once the call's step is over), made at the first digest that reads it; engines
@@ -116,6 +118,27 @@ export interface EngineCounters {
   violations: number;
   events: number;
   gaps: number;
+  /**
+   * Evaluations skipped (in `unknown`) because events were lost: of a task whose state a gap of
+   * lost events left unknown, not one the capture began in the middle of (see `LOSS_FREE_GAPS`).
+   * Those rules went unjudged where the trace had something to judge: the verdict is unknown.
+   */
+  skippedAfterLoss: number;
+}
+
+/**
+ * Gaps that lose no record the trace had: a capture that begins again (its tasks unknown until
+ * they sync, as at the start of any capture), a CPU's buffer that starts late or a ring buffer
+ * that overwrote its oldest events (the capture begins later on that CPU), and records of two
+ * CPUs stamped with the same time (all there, their order unknown: their tasks are unknown until
+ * they sync). Evaluations skipped after them are those a capture's start and its clock's grain
+ * leave unjudged, which every capture taken mid-run has; after any other gap, records were lost.
+ */
+const LOSS_FREE_GAPS: ReadonlySet<string> = new Set(['a new capture begins', 'buffer started', 'overwritten history', TIED_ACROSS_CPUS]);
+
+/** Whether a gap lost history the trace had (see `LOSS_FREE_GAPS`). */
+export function losesHistory(g: TraceGap): boolean {
+  return !LOSS_FREE_GAPS.has(g.reason);
 }
 
 export { dispatchKey };
@@ -224,6 +247,12 @@ export class Engine {
   private frames: Map<number, Frame[]>;
   // These four, `rt.tasks` and `reported` are shared by clones too (see `beforeTaskWrites`).
   private unknownTasks: Set<number>;
+  /** The unknown tasks a loss of events made unknown (a subset of `unknownTasks`, copied with it). */
+  private lossUnknown: Set<number>;
+  /** Whether a task first seen from now on is unknown because of a loss (see `newTasksUnknown`). */
+  private newTasksLossUnknown = false;
+  /** Whether the step's task is unknown because of a loss (its evaluations skipped count in `skippedAfterLoss`). */
+  private stepLossUnknown = false;
   /** Set by a gap of every task: a task first seen after it may have lost events in it too. */
   private newTasksUnknown = false;
   /** Set by a lasting gap: no sync makes a task known again. */
@@ -293,6 +322,7 @@ export class Engine {
       // A clone (see `clone`): the containers are the original's, shared until a step changes them.
       this.frames = from.frames;
       this.unknownTasks = from.unknownTasks;
+      this.lossUnknown = from.lossUnknown;
       this.lastCpu = from.lastCpu;
       this.comms = from.comms;
       this.reported = from.reported;
@@ -305,19 +335,20 @@ export class Engine {
       const c = from.counters;
       this.counters = {
         evaluated: { ...c.evaluated }, unknown: { ...c.unknown }, undecided: { ...c.undecided }, vacuous: { ...c.vacuous },
-        violations: c.violations, events: c.events, gaps: c.gaps,
+        violations: c.violations, events: c.events, gaps: c.gaps, skippedAfterLoss: c.skippedAfterLoss,
       };
       return;
     }
     this.frames = new Map();
     this.unknownTasks = new Set();
+    this.lossUnknown = new Set();
     this.lastCpu = new Map();
     this.comms = new Map();
     this.reported = new Set();
     // Built whole (Object.fromEntries), not key by key: a record filled by computed keys goes to dictionary
     // mode, which makes a clone's copy ({ ...r }) two hundred times slower and the record several times larger.
     const zeros = (): Record<string, number> => Object.fromEntries(compiled.invariantNames.map((n) => [n, 0]));
-    this.counters = { evaluated: zeros(), unknown: zeros(), undecided: zeros(), vacuous: zeros(), violations: 0, events: 0, gaps: 0 };
+    this.counters = { evaluated: zeros(), unknown: zeros(), undecided: zeros(), vacuous: zeros(), violations: 0, events: 0, gaps: 0, skippedAfterLoss: 0 };
     this.seenByHandler = new Array<number>(compiled.handlers.size).fill(0);
   }
 
@@ -344,6 +375,8 @@ export class Engine {
     if (!this.rt.tasks.has(pid)) {
       this.rt.tasks.add(pid);
       if (this.opts.tasksStartUnknown || this.newTasksUnknown) this.unknownTasks.add(pid);
+      // (in a capture taken mid-run a task first seen is unknown anyway, loss or none)
+      if (this.newTasksLossUnknown && this.opts.tasksStartUnknown !== true) this.lossUnknown.add(pid);
     }
     if (ev.cpu !== undefined && this.lastCpu.get(pid) !== ev.cpu) this.lastCpu.set(pid, ev.cpu);
     if (ev.comm !== undefined && this.comms.get(pid) !== ev.comm) this.comms.set(pid, ev.comm);
@@ -363,10 +396,12 @@ export class Engine {
     }
     if (this.sharing !== undefined) this.beforeWrites(phase, name);
     let unknown = this.unknownTasks.has(pid);
+    let lossUnknown = unknown && this.lossUnknown.has(pid);
     if (phase === 'call') {
       let stack = this.frames.get(pid);
       if (!stack) { stack = []; this.frames.set(pid, stack); }
       frame = { fn: name, call: ev, olds: undefined, oldReads: undefined, unknown };
+      if (lossUnknown) frame.lossUnknown = true;
       const cap = c.captures.get(name);
       if (cap && !unknown) {
         env.call = ev;
@@ -395,13 +430,14 @@ export class Engine {
         env.call = frame.call;
         env.olds = frame.olds;
         env.oldLost = frame.oldLost;
-        if (frame.unknown) unknown = true;
+        if (frame.unknown) { unknown = true; if (frame.lossUnknown === true) lossUnknown = true; }
       } else {
         unknown = true;
       }
     }
     const h = phase === 'event' ? c.handlers.get(name) : phase === 'call' ? c.callHandlers.get(name) : c.retHandlers.get(name);
     this.rt.untrusted = unknown;
+    this.stepLossUnknown = lossUnknown;
     // Indexed loops, not for-of: an array iterator per loop is garbage wherever the step runs unoptimized.
     if (h) {
       this.seenByHandler[h.id]!++;
@@ -425,7 +461,7 @@ export class Engine {
       const syncs = h.syncs;
       for (let i = 0; i < syncs.length; i++) {
         const g = syncs[i];
-        if (!this.noSync && this.lossWindows === 0 && (!g || g(env))) { this.unknownTasks.delete(pid); this.lost?.sync(pid); }
+        if (!this.noSync && this.lossWindows === 0 && (!g || g(env))) { this.unknownTasks.delete(pid); this.lossUnknown.delete(pid); this.lost?.sync(pid); }
       }
     }
     const always = c.always;
@@ -454,6 +490,7 @@ export class Engine {
   private retire(pid: number): void {
     this.rt.tasks.delete(pid);
     this.unknownTasks.delete(pid);
+    this.lossUnknown.delete(pid);
     this.frames.delete(pid);
     this.lastCpu.delete(pid);
     this.comms.delete(pid);
@@ -528,14 +565,16 @@ export class Engine {
     if (g.window === 'opens') this.lossWindows++;
     else if (g.window === 'closes' && this.lossWindows > 0) this.lossWindows--;
     let pids: number[];
+    const loss = losesHistory(g);
     if (g.pids) pids = g.pids;
     else {
       // Every task, even for a loss of one CPU: a task last seen on another CPU may have run on
       // that one in the lost span (and a task first seen after it may have begun in it).
       pids = [...this.rt.tasks];
       this.newTasksUnknown = true;
+      if (loss) this.newTasksLossUnknown = true;
     }
-    for (const pid of pids) this.forget(pid);
+    for (const pid of pids) this.forget(pid, loss);
     // A relation (a lock-order graph) is history every task's verdicts read, and what removes its
     // edges (a rename, the end of an inode) may be what was lost: it starts over, so that no
     // cycle joins edges across the loss. Edges come only from tasks whose history is known.
@@ -577,9 +616,10 @@ export class Engine {
     }
   }
 
-  private forget(pid: number): void {
+  private forget(pid: number, loss: boolean): void {
     this.unknownTasks.add(pid);
-    for (const f of this.frames.get(pid) ?? []) f.unknown = true;
+    if (loss) this.lossUnknown.add(pid);
+    for (const f of this.frames.get(pid) ?? []) { f.unknown = true; if (loss) f.lossUnknown = true; }
     this.compiled.stateList.forEach((st, i) => {
       if (st.taskPositions.length === 0) return;
       const store = this.rt.stores[i];
@@ -608,7 +648,7 @@ export class Engine {
     const name = inv.ir.name;
     const test = inv.test;
     if (test.guard && !test.guard(env)) return;
-    if (unknown) { this.counters.unknown[name]!++; return; }
+    if (unknown) { this.skipped(name); return; }
     const counter = this.vacuous(inv.domainStore) ? this.counters.vacuous : this.counters.evaluated;
     counter[name]!++;
     let holds: boolean;
@@ -648,6 +688,12 @@ export class Engine {
     };
     this.opts.onVerdict?.(v);
     out.push(v);
+  }
+
+  /** An evaluation of `name` skipped because the step's task is unknown. */
+  private skipped(name: string): void {
+    this.counters.unknown[name]!++;
+    if (this.stepLossUnknown) this.counters.skippedAfterLoss++;
   }
 
   private vacuous(store: number | undefined): boolean {
@@ -691,7 +737,7 @@ export class Engine {
   private checkObligation(ob: CompiledObligation, unknown: boolean, out: Verdict[]): void {
     const env = this.env;
     const name = ob.ir.name;
-    if (unknown) { this.counters.unknown[name]!++; return; }
+    if (unknown) { this.skipped(name); return; }
     if (this.vacuous(ob.domainStore)) this.counters.vacuous[name]!++;
     else this.counters.evaluated[name]!++;
     this.dueObligation = ob;
@@ -1098,6 +1144,7 @@ export class Engine {
     e.sharing = x;
     e.rt.cow = x;
     e.newTasksUnknown = this.newTasksUnknown;
+    e.newTasksLossUnknown = this.newTasksLossUnknown;
     e.noSync = this.noSync;
     e.lossWindows = this.lossWindows;
     e.lost = this.lost?.clone();
@@ -1131,6 +1178,7 @@ export class Engine {
     if ((isNew || exits) && (x.ownSets & OWN_TASKS) === 0) { this.rt.tasks = new Set(this.rt.tasks); x.ownSets |= OWN_TASKS; }
     if (((isNew && (this.opts.tasksStartUnknown === true || this.newTasksUnknown)) || this.unknownTasks.has(pid)) && (x.ownSets & OWN_UNKNOWN) === 0) {
       this.unknownTasks = new Set(this.unknownTasks);
+      this.lossUnknown = new Set(this.lossUnknown);
       x.ownSets |= OWN_UNKNOWN;
     }
     if (((ev.cpu !== undefined && this.lastCpu.get(pid) !== ev.cpu) || (exits && this.lastCpu.has(pid))) && (x.ownSets & OWN_CPU) === 0) {
@@ -1195,7 +1243,7 @@ export class Engine {
     // (the frames themselves too: `forget` marks a task's open calls unknown)
     for (const [p, fs] of this.frames) this.frames.set(p, fs.map((f) => ({ ...f })));
     if ((x.ownSets & OWN_TASKS) === 0) this.rt.tasks = new Set(this.rt.tasks);
-    if ((x.ownSets & OWN_UNKNOWN) === 0) this.unknownTasks = new Set(this.unknownTasks);
+    if ((x.ownSets & OWN_UNKNOWN) === 0) { this.unknownTasks = new Set(this.unknownTasks); this.lossUnknown = new Set(this.lossUnknown); }
     if ((x.ownSets & OWN_CPU) === 0) this.lastCpu = new Map(this.lastCpu);
     if ((x.ownSets & OWN_COMMS) === 0) this.comms = new Map(this.comms);
     this.ownReported();

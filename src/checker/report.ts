@@ -7,7 +7,7 @@ import { terminalText } from '../diag/terminal.js';
 import type { Scalar, SourceStats, TraceEvent, TraceGap } from '../trace/event.js';
 import type { CheckReport } from './check.js';
 import { describeCoverage, type CoverageStatus, type InvariantCoverage } from './coverage-report.js';
-import type { Verdict } from './engine.js';
+import { losesHistory, type Verdict } from './engine.js';
 
 function fmtScalar(v: Scalar | undefined): string {
   if (v === undefined || v === null) return 'none';
@@ -146,6 +146,10 @@ export interface Summary {
   pending: number;
   /** Failed evaluations the trace cannot confirm (unknown verdicts), in all. */
   undecided: number;
+  /** Evaluations skipped (in `unknown`) because events were lost: rules left unjudged where the trace had something to judge. */
+  skippedAfterLoss: number;
+  /** The first gap that lost events, where any did (for the message that names it). */
+  firstLoss?: { reason: string; file?: string | undefined; line?: number | undefined; cpu?: number | undefined; lost?: number | undefined } | undefined;
   evaluated: Record<string, number>;
   unknown: Record<string, number>;
   /** Per invariant: failed evaluations the trace cannot confirm. */
@@ -161,12 +165,17 @@ const STATUS_RANK: CoverageStatus[] = ['evaluated', 'vacuous', 'unknown', 'not e
 export function summarize(files: string[], reports: CheckReport[], seconds: number): Summary {
   const s: Summary = {
     kind: 'summary', files, lines: 0, records: 0, events: 0, malformed: 0, unmapped: 0, gaps: 0, violations: 0, pending: 0, undecided: 0,
-    evaluated: {}, unknown: {}, undecidedBy: {}, coverage: {}, seconds,
+    skippedAfterLoss: 0, evaluated: {}, unknown: {}, undecidedBy: {}, coverage: {}, seconds,
   };
   for (const r of reports) {
     const st: SourceStats = r.stats;
     s.lines += st.lines; s.records += st.records; s.events += st.events; s.malformed += st.malformed; s.unmapped += st.unmapped; s.gaps += r.gaps.length;
     s.violations += r.violations; s.pending += r.pending;
+    s.skippedAfterLoss += r.skippedAfterLoss;
+    const loss = r.skippedAfterLoss > 0 ? r.gaps.find(losesHistory) : undefined;
+    // (a loss that may lie anywhere back to the CPU's record before its marker is named at the marker)
+    const line = loss?.window === 'opens' && loss.until !== undefined ? loss.until : loss?.line;
+    if (loss !== undefined && s.firstLoss === undefined) s.firstLoss = { reason: loss.reason, file: loss.file, line, cpu: loss.cpu, lost: loss.lost };
     for (const [k, n] of Object.entries(r.evaluated)) s.evaluated[k] = (s.evaluated[k] ?? 0) + n;
     for (const [k, n] of Object.entries(r.unknown)) s.unknown[k] = (s.unknown[k] ?? 0) + n;
     for (const [k, n] of Object.entries(r.undecided)) { s.undecidedBy[k] = (s.undecidedBy[k] ?? 0) + n; s.undecided += n; }
@@ -189,7 +198,9 @@ export function renderSummary(s: Summary, st: Style): string {
   const verdict = s.violations ? st.red(st.bold(`${s.violations} violation${s.violations === 1 ? '' : 's'}`)) : st.bold('no violation');
   const undecided = s.undecided ? `, ${st.yellow(st.bold(`${s.undecided} unknown`))} (the capture cannot tell)` : '';
   const pending = s.pending ? `, ${s.pending} pending obligation${s.pending === 1 ? '' : 's'}` : '';
-  out.push(`${verdict}${undecided}${pending} — ${s.events} events from ${s.records} records,`
+  const lost = s.skippedAfterLoss
+    ? `, ${st.yellow(st.bold(`${s.skippedAfterLoss} not judged`))} (events lost)` : '';
+  out.push(`${verdict}${undecided}${lost}${pending} — ${s.events} events from ${s.records} records,`
     + ` ${s.lines} lines in ${s.files.length} file${s.files.length === 1 ? '' : 's'}`
     + ` (${s.malformed} malformed, ${s.unmapped} unmapped, ${s.gaps} gap${s.gaps === 1 ? '' : 's'}) in ${s.seconds.toFixed(2)} s`);
   const names = Object.keys(s.evaluated);

@@ -57,6 +57,7 @@ export const DIAG_CODES = {
   KV336: 'acquisitions logged for part of a capture only: releases of rwsems their tasks do not hold where acquisition entries went unlogged',
   KV401: 'verdict unknown for the whole trace',
   KV402: 'failed evaluations the capture cannot confirm (unknown verdicts)',
+  KV403: 'evaluations left unjudged where lost events left the tasks\' state unknown',
 } as const;
 
 export type DiagCode = keyof typeof DIAG_CODES;

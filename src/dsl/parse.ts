@@ -58,6 +58,11 @@ function syntaxDiagnostic(src: SourceFile, e: unknown): Diagnostic {
   if (!isPeggyError(e) || !e.location) {
     return error('KV001', `cannot parse spec: ${String(e)}`, { span: { source: src.path, start: 0, end: 0 } });
   }
+  // An error the grammar raised itself (`error(...)` in an action) says what is wrong in its message.
+  if (e.expected === null || e.expected === undefined) {
+    const { start, end } = { start: e.location.start.offset, end: e.location.end.offset };
+    return error('KV001', e.message, { span: { source: src.path, start, end: Math.max(start + 1, end) } });
+  }
   const atEnd = e.found === null || e.found === undefined;
   const found = atEnd ? 'end of input' : JSON.stringify(e.found);
   let start = e.location.start.offset;
@@ -99,10 +104,43 @@ function docAbove(text: string, offset: number): string | undefined {
   return lines.length ? lines.join('\n') : undefined;
 }
 
+/**
+ * How deep a spec's syntax tree may nest (nodes within nodes). The phases after the parser walk
+ * the tree recursively, a few calls per level: a chain of 1,500 `+` exhausted the stack in the
+ * type checker. No spec written by hand comes near; a generated one can split into defs.
+ */
+export const MAX_TREE_DEPTH = 500;
+
+/** The deepest node of a tree of nodes (objects with a `kind` and a `span`), found without recursion, when it lies deeper than `limit`. */
+function tooDeep(root: unknown, limit: number): { depth: number; span: { start: number; end: number } } | undefined {
+  const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 0 }];
+  let worst: { depth: number; span: { start: number; end: number } } | undefined;
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    const isNode = !Array.isArray(node) && 'kind' in node && 'span' in node;
+    const here = isNode ? depth + 1 : depth;
+    const span = isNode ? (node as { span: { start: number; end: number } }).span : undefined;
+    // (the deepest, and of those the first in the text)
+    if (span !== undefined && here > limit && (worst === undefined || here > worst.depth || (here === worst.depth && span.start < worst.span.start))) {
+      worst = { depth: here, span };
+    }
+    for (const [k, v] of Object.entries(node)) if (k !== 'span' && typeof v === 'object' && v !== null) stack.push({ node: v, depth: here });
+  }
+  return worst;
+}
+
 /** Parses a whole spec file. Never throws. */
 export function parseSpec(src: SourceFile): Result<SpecAst> {
   try {
     const ast = balanceChains(peggyParse(src.text, { grammarSource: src.path, startRule: 'Spec' }) as SpecAst);
+    const deep = tooDeep(ast, MAX_TREE_DEPTH);
+    if (deep !== undefined) {
+      const message = `the spec nests too deeply: an expression ${deep.depth} levels deep`
+        + ` (at most ${MAX_TREE_DEPTH}: each operator, call or branch is a level)`;
+      return fail([error('KV001', message,
+        { span: { source: src.path, start: deep.span.start, end: deep.span.end } }, 'split the expression into defs')]);
+    }
     for (const d of ast.decls as Decl[]) {
       if (d.kind === 'import') continue;
       const doc = docAbove(src.text, d.span.start);

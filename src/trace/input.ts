@@ -56,7 +56,13 @@ export async function openInput(path: string): Promise<OpenedInput> {
     try {
       ufirst = await uit.next();
     } catch (e) {
-      throw new Error(`cannot read trace '${path}': not a valid ${label} file (${(e as Error).message})`, { cause: e });
+      const why = (e as Error).message;
+      // Cut before its first block's end, the stream decodes to nothing, but is the file it says it is.
+      if (CUT_SHORT.test(why)) {
+        return { name, chunks: (async function* () { /* nothing decoded */ })(), head: new Uint8Array(),
+          cut: { message: `the ${label} stream is cut short before any data could be decoded (${why})`, bytes: 0 } };
+      }
+      throw new Error(`cannot read trace '${path}': not a valid ${label} file (${why})`, { cause: e });
     }
     const uhead = ufirst.done ? new Uint8Array() : withoutBom(ufirst.value);
     // The xz decoder serves one stream at a time in a process: a peeked file that kept it would
@@ -95,6 +101,9 @@ export async function openInput(path: string): Promise<OpenedInput> {
   }
   return { name, chunks: all(), head };
 }
+
+/** What the decoders say of an input that ends inside a compressed block or frame (zlib, xz, zstd). */
+const CUT_SHORT = /unexpected end of file|ends before the end of the/;
 
 /** Bytes read from a file at a time. */
 const CHUNK = 1 << 20;

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
 function kinv(args: string[], input?: Buffer): { code: number; stdout: string; stderr: string } {
@@ -108,5 +109,107 @@ describe('standard input is judged as the same file is (what must be known of a 
     expect(r.stdout).not.toContain('violation[');
     expect(r.stderr).toContain('error[KV316]: the header promises 20 entries, but the log holds at most 19 record lines');
     expect(r.stderr).toContain('--> <stdin>:3:1');
+  });
+});
+
+describe('kinv check: rules left unjudged by damage are no pass', () => {
+  // The seed's draft d_add_ci on a case-insensitive XFS: four violations after its line 16.
+  const draft = readFileSync('traces/ftrace/kprobe-draft-d_add_ci.txt', 'utf8').split('\n');
+
+  it('a lost-events marker in the middle of a task\'s lookup: no "no violation", exit 3, KV403 at the marker', () => {
+    const lost = join(tmp, 'lost.txt');
+    writeFileSync(lost, [...draft.slice(0, 16), 'CPU:1 [LOST 1 EVENTS]', ...draft.slice(16)].join('\n'));
+    const r = kinv(['check', lost]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).not.toContain('violation[');
+    expect(r.stdout).toMatch(/^no violation, 20 not judged \(events lost\) — /m);
+    expect(r.stderr).toContain('error[KV403]: verdict unknown: CPU 1 lost 1 event, and 20 evaluations of the rules fell where the tasks\' state was unknown');
+    expect(r.stderr).toContain(`--> ${lost}:17:1`);
+    const json = kinv(['check', '--format', 'json', lost]);
+    const objects = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; code?: string; line?: number; skippedAfterLoss?: number });
+    expect(objects.at(-1)).toMatchObject({ kind: 'summary', skippedAfterLoss: 20 });
+    expect(objects.at(-2)).toMatchObject({ kind: 'diagnostic', code: 'KV403', line: 17 });
+    expect(json.stderr).toBe('');
+  });
+
+  it('the same capture whole still has its violations, and a capture that merely starts mid-run is judged where it can be', () => {
+    expect(kinv(['check', 'traces/ftrace/kprobe-draft-d_add_ci.txt']).code).toBe(1);
+    // Tasks are unknown until their first syscall exit in every capture: those skips are no loss.
+    const r = kinv(['check', '--format', 'json', 'traces/kernel/trace.gz']);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { skippedAfterLoss: number; unknown: Record<string, number> };
+    expect(summary.skippedAfterLoss).toBe(0);
+    expect(Object.values(summary.unknown).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+
+  it('an ftrace line over the length bound is a gap of every task: the release it held is not read as never made', () => {
+    const lines = readFileSync('traces/ftrace/coverage/readdir-full.txt', 'utf8').split('\n');
+    expect(kinv(['check', 'traces/ftrace/coverage/readdir-full.txt']).code).toBe(0);
+    lines[21] += ` pad="${'A'.repeat(1 << 20)}"`;
+    const long = join(tmp, 'long.txt');
+    writeFileSync(long, lines.join('\n'));
+    const r = kinv(['check', long]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('error[KV301]: line longer than 1048576 bytes');
+    expect(r.stdout + r.stderr).not.toContain('violation[');
+  });
+
+  it('a byte above 0x7f in a probe\'s head is damage (KV306 and a gap), not a record of a function the spec does not follow', () => {
+    const lines = readFileSync('traces/ftrace/coverage/readdir-full.txt', 'latin1').split('\n');
+    expect(lines[21]).toContain('(up_read+');
+    lines[21] = lines[21]!.replace('(up_read', '(up\xff_read');
+    const bad = join(tmp, 'high.txt');
+    writeFileSync(bad, Buffer.from(lines.join('\n'), 'latin1'));
+    const r = kinv(['check', bad]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('error[KV306]: a byte above 0x7f where the kernel prints ASCII');
+    expect(r.stderr).toContain(`--> ${bad}:22:`);
+    expect(r.stdout + r.stderr).not.toContain('violation[');
+    // A task's name and a string value may hold any bytes.
+    const named = lines.slice();
+    named[21] = lines[21]!.replace('(up\xff_read', '(up_read').replace(/^(\s*)ls-400/, '$1l\xe9-400');
+    const ok = join(tmp, 'comm.txt');
+    writeFileSync(ok, Buffer.from(named.join('\n'), 'latin1'));
+    expect(kinv(['check', ok]).stderr).not.toContain('KV306');
+  });
+
+  it('records of which none is an event of the spec: exit 3, KV401, whatever the format', () => {
+    const fn = join(tmp, 'fn.txt');
+    writeFileSync(fn, '# tracer: function\n#\n            bash-100     [000] .....   10.000001: vfs_statx <-do_statx\n');
+    const frob = join(tmp, 'frob.ndjson');
+    writeFileSync(frob, '{"pid":101,"ev":"frobnicate"}\n');
+    for (const path of [fn, frob]) {
+      const r = kinv(['check', path]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain('error[KV401]: verdict unknown: no rule was judged');
+      expect(r.stderr).toMatch(/^no verdict — 0 events from 1 records/m);
+    }
+  });
+
+  it('a record whose seq is not after the one before it is damage: its task loses the event, no verdict on it', () => {
+    const seq = join(tmp, 'seq.ndjson');
+    writeFileSync(seq, '{"pid":1,"seq":5,"ev":"acq","args":{"lock":"I1","mode":"R"}}\n{"pid":1,"seq":3,"ev":"rel","args":{"lock":"I1","mode":"R"}}\n'
+      + '{"pid":1,"seq":6,"ev":"syscall_exit"}\n');
+    const r = kinv(['check', seq]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("error[KV302]: 'seq' 3 is not after the 5 of the record before it");
+    expect(r.stderr).toContain(`--> ${seq}:2:1`);
+    expect(r.stdout + r.stderr).not.toContain('violation[');
+  });
+
+  it('a compressed trace cut inside its first block: KV305, cut short, not "not a valid file"', () => {
+    const gz = join(tmp, 'cut.gz');
+    writeFileSync(gz, gzipSync(readFileSync('traces/ndjson/draft-d_add_ci-E2.ndjson')).subarray(0, 20));
+    const r = kinv(['check', gz]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('error[KV305]: the gzip stream is cut short before any data could be decoded');
+    expect(r.stderr).not.toContain('KV309');
+  });
+
+  it('an unknown --param names no place in the spec', () => {
+    const r = kinv(['check', '-p', 'nosuch=1', 'traces/ndjson/draft-d_add_ci-E2.ndjson']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("error[KV105]: unknown parameter 'nosuch' given with --param");
+    expect(r.stderr).not.toContain('-->');
   });
 });

@@ -23,6 +23,28 @@ describe('parseSpec', () => {
     ]);
   });
 
+  it('takes no tree deeper than the phases after it can walk: a located error, not a stack overflow later', () => {
+    const head = 'event acq(lock: id, mode: str)\n';
+    const at = head.length + 'invariant x on acq: '.length;
+    const chain = parseSpec({ path: 'c.kinv', text: `${head}invariant x on acq: 1${' + 1'.repeat(2000)} > 0\n` });
+    expect(chain.diagnostics.map((d) => [d.code, d.message, d.span?.start])).toEqual([
+      ['KV001', 'the spec nests too deeply: an expression 2004 levels deep (at most 500: each operator, call or branch is a level)', at],
+    ]);
+    // Just under the bound, and a long `and` chain (balanced by the parser), are fine.
+    expect(parseSpec({ path: 'n.kinv', text: `${head}invariant x on acq: ${'not '.repeat(490)}true\n` }).ok).toBe(true);
+    expect(parseSpec({ path: 'a.kinv', text: `${head}invariant x on acq: ${Array(3000).fill('mode == "R"').join(' and ')}\n` }).ok).toBe(true);
+  });
+
+  it('a control character or a bad escape in a string is an error at the string', () => {
+    // (at the string's text: after its opening quote)
+    for (const [lit, col] of [['"a\u0000b"', 21], ['"bad \\q"', 21], ['"tab\there {mode}"', 21]] as const) {
+      const r = parseSpec({ path: 's.kinv', text: `invariant x on acq: mode == "R" else ${lit}\n`.replace('mode == "R" else ', '') });
+      expect(r.diagnostics.map((d) => [d.code, d.message, d.span?.start])).toEqual([
+        ['KV001', 'a string may hold no control character (a tab or NUL as itself) and only the escapes \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX', col],
+      ]);
+    }
+  });
+
   it('parses every declaration kind', () => {
     const r = parseSpec({ path: 'a.kinv', text: `
 import "b.kinv"

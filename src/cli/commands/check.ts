@@ -11,7 +11,7 @@ import { matchLockdep } from '../../lockdep/match.js';
 import { openInput } from '../../trace/input.js';
 import { checkTraceFile } from '../../checker/file.js';
 import { boundHeapGrowth } from '../../checker/heap.js';
-import { gapJson, renderSummary, renderVerdict, summarize, verdictJson } from '../../checker/report.js';
+import { gapJson, renderSummary, renderVerdict, summarize, verdictJson, type Summary } from '../../checker/report.js';
 import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
 import type { Diagnostic } from '../../diag/diagnostic.js';
 import { traceFormatNames } from '../../trace/registry.js';
@@ -151,23 +151,27 @@ export async function check(argv: string[]): Promise<number> {
   const evaluatedAny = Object.values(summary.evaluated).some((n) => n > 0);
   const skippedAny = Object.values(summary.unknown).some((n) => n > 0);
   const noRecords = reports.every((r) => r.stats.records === 0);
-  const nothingJudged = unreadable || inputErrors > 0 || noRecords || (!evaluatedAny && skippedAny);
-  const code = summary.violations > 0 ? 1 : nothingJudged || summary.undecided > 0 ? 3 : 0;
-  if (o.format === 'json') process.stdout.write(jsonLine(summary));
-  // "no violation" on stdout would read as a pass to whoever greps it: with nothing judged, the
-  // accounting goes to stderr under a headline that says so.
-  else if (code === 3 && nothingJudged) process.stderr.write('\n' + renderSummary(summary, st).replace(/^.*? — /, 'no verdict — ') + '\n');
-  else process.stdout.write('\n' + renderSummary(summary, out) + '\n');
+  // (records, but none an event of the spec: a function trace names calls without their
+  // arguments, a trace of another vocabulary names none of these events)
+  const noEvents = reports.every((r) => r.stats.events === 0);
+  const nothingJudged = unreadable || inputErrors > 0 || noRecords || noEvents || (!evaluatedAny && skippedAny);
+  const code = summary.violations > 0 ? 1 : nothingJudged || summary.undecided > 0 || summary.skippedAfterLoss > 0 ? 3 : 0;
+  // Why the verdict is unknown, when it is: on stderr after the summary, or in JSON as diagnostic
+  // objects before it (the summary is the last object), as every other diagnostic.
+  const why: Diagnostic[] = [];
   if (code === 3 && !nothingJudged) {
-    const message = `verdict unknown: ${summary.undecided} evaluation${summary.undecided === 1 ? '' : 's'} failed`
-      + ' where the capture cannot tell whether the rule was broken'
-      + ' (see the unknown[...] verdicts: each says why, and which probes would decide it)';
-    process.stderr.write(renderDiagnostic({ code: 'KV402', severity: 'error', message }, loaded.sources, st) + '\n');
+    if (summary.undecided > 0) {
+      const message = `verdict unknown: ${summary.undecided} evaluation${summary.undecided === 1 ? '' : 's'} failed`
+        + ' where the capture cannot tell whether the rule was broken'
+        + ' (see the unknown[...] verdicts: each says why, and which probes would decide it)';
+      why.push({ code: 'KV402', severity: 'error', message });
+    }
+    if (summary.skippedAfterLoss > 0) why.push(lossDiagnostic(summary));
   } else if (code === 3 && noRecords && !unreadable && inputErrors === 0) {
     const what = files.length === 0
       ? `no trace file in ${o.traces.join(', ')}`
       : `no trace record in ${files.length === 1 ? files[0] : `${files.length} files`}`;
-    process.stderr.write(renderDiagnostic({ code: 'KV314', severity: 'error', message: `nothing to judge: ${terminalText(what)}` }, loaded.sources, st) + '\n');
+    why.push({ code: 'KV314', severity: 'error', message: `nothing to judge: ${terminalText(what)}` });
   } else if (code === 3 && !unreadable && inputErrors === 0) {
     // (no rule fell in a span of unknown state: those whose domain was empty aside, none had an event to judge)
     const spans = Object.values(summary.coverage).some((c) => c.status === 'unknown');
@@ -176,8 +180,16 @@ export async function check(argv: string[]): Promise<number> {
       : `verdict unknown: no rule was judged: the capture holds none of the events the rules read (${summary.unmapped} of ${summary.records} `
         + 'records map to no event of the spec: a function_graph or function trace names calls without their arguments; the table says '
         + 'which probes would produce each rule\'s events)';
-    process.stderr.write(renderDiagnostic({ code: 'KV401', severity: 'error', message }, loaded.sources, st) + '\n');
+    why.push({ code: 'KV401', severity: 'error', message });
   }
+  if (o.format === 'json') {
+    for (const d of why) process.stdout.write(jsonLine(diagnosticJson(d, loaded.sources)));
+    process.stdout.write(jsonLine(summary));
+  // "no violation" on stdout would read as a pass to whoever greps it: with nothing judged, the
+  // accounting goes to stderr under a headline that says so.
+  } else if (code === 3 && nothingJudged) process.stderr.write('\n' + renderSummary(summary, st).replace(/^.*? — /, 'no verdict — ') + '\n');
+  else process.stdout.write('\n' + renderSummary(summary, out) + '\n');
+  if (o.format !== 'json') for (const d of why) process.stderr.write(renderDiagnostic(d, loaded.sources, st) + '\n');
   return code;
 }
 
@@ -273,4 +285,24 @@ async function lockdepSection(path: string, verdicts: Verdict[], format: 'text' 
     process.stdout.write(`  ${terminalText(path)}:${r.line}  ${terminalText(r.headline)}${who}: no kinv verdict explains it\n`);
   }
   return true;
+}
+
+/**
+ * The verdict is unknown because events were lost: rules went unjudged where the trace had events
+ * for them (the tasks' state was unknown from the loss until each synchronised), so "no violation"
+ * would claim what the capture cannot show.
+ */
+function lossDiagnostic(summary: Summary): Diagnostic {
+  const n = summary.skippedAfterLoss;
+  const first = summary.firstLoss;
+  const what = first === undefined ? 'events were lost'
+    : first.reason === 'lost events'
+      ? `CPU ${first.cpu ?? '?'} lost ${first.lost === undefined ? 'events' : `${first.lost} event${first.lost === 1 ? '' : 's'}`}`
+      : `events were lost (${first.reason})`;
+  return {
+    code: 'KV403', severity: 'error',
+    message: `verdict unknown: ${what}, and ${n} evaluation${n === 1 ? '' : 's'} of the rules fell where the tasks' state was unknown after it, `
+      + 'until each synchronised (the "skipped" column): the capture cannot tell whether the rules held there',
+    ...(first?.file !== undefined && first.line !== undefined ? { at: { source: first.file, line: first.line, column: 1 } } : {}),
+  };
 }

@@ -441,9 +441,9 @@ function peg$parse(input, options) {
   function peg$f73(name) {    return { kind: 'ident', name, span: sp() };  }
   function peg$f74(digits) {    return { kind: 'int', value: parseInt(digits, 16), span: sp() };  }
   function peg$f75(digits) {    return { kind: 'int', value: Number(digits), span: sp() };  }
-  function peg$f76(chars) {    return JSON.parse('"' + chars + '"');  }
+  function peg$f76(chars) {    return unescape(chars);  }
   function peg$f77(parts) {    return { kind: 'template', parts, span: sp() };  }
-  function peg$f78(text) {    return { kind: 'text', value: JSON.parse('"' + text.replace(/\{\{/g, '{').replace(/\}\}/g, '}') + '"') };  }
+  function peg$f78(text) {    return { kind: 'text', value: unescape(text.replace(/\{\{/g, '{').replace(/\}\}/g, '}')) };  }
   function peg$f79() {    return 'on';  }
   function peg$f80() {    return 'after';  }
   function peg$f81() {    return 'and';  }
@@ -7425,6 +7425,15 @@ function peg$parse(input, options) {
   const source = options.grammarSource;
   function sp() { const r = range(); return { source, start: r.start, end: r.end }; }
   function join(a, b) { return { source, start: a.span.start, end: b.span.end }; }
+  // A string's text, its escapes read as JSON reads them; a control character or a bad escape is
+  // an error at the string, not the JSON reader's message.
+  function unescape(raw) {
+    try {
+      return JSON.parse('"' + raw + '"');
+    } catch {
+      error('a string may hold no control character (a tab or NUL as itself) and only the escapes \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX');
+    }
+  }
 
   peg$result = peg$startRuleFunction();
 

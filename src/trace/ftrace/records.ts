@@ -138,9 +138,13 @@ export function continuesValue(sc: LineScan, s: string, start: number, end: numb
   return s.charCodeAt(i) === 61 && s.charCodeAt(i + 1) === 62;
 }
 
-/** A control byte that may be in no text line (controlOutsideQuotes), but a CR (see feed): not a tab or a newline. */
+/**
+ * A chunk without any of these needs no per-line check (see `dispatch`): a control byte that may
+ * be in no text line (controlOutsideQuotes) but a CR (see feed), not a tab or a newline; and a
+ * byte above 0x7f, which may be in no name (highOutsideText).
+ */
 // eslint-disable-next-line no-control-regex -- the control bytes are what it looks for
-const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff]/;
 
 /**
  * The first control byte of a line outside its quoted values, or -1. A probe record's arguments
@@ -154,6 +158,44 @@ function controlOutsideText(s: string, start: number, end: number, sc: LineScan)
   if (sc.argsS < start || sc.payE < sc.argsS || sc.payE > end) return counted;
   if (controlOutsideQuotes(s, start, sc.argsS) !== -1 || payloadMod.controlOutsideValues(s, sc.argsS, sc.payE) !== -1
     || controlOutsideQuotes(s, sc.payE, end) !== -1) return counted;
+  return -1;
+}
+
+const isHigh = (c: number): boolean => c > 0x7f;
+
+/** Index of the first byte above 0x7f of s[i, end), or -1 (none, or no such span). */
+function firstHigh(s: string, i: number, end: number): number {
+  if (i < 0) return -1;
+  for (; i < end; i++) if (s.charCodeAt(i) > 0x7f) return i;
+  return -1;
+}
+
+/**
+ * Index of the first byte above 0x7f where a record line is ASCII, or -1: its flags, its event or
+ * function name, and a probe's head and payload outside quoted values, which the kernel prints
+ * in ASCII (a task's name, a string value and the text of an event may hold any bytes). A high
+ * byte there is damage: read as it is, `(up\xff_read+0x0/0x40)` names no function the spec maps,
+ * and the record would be passed over as one it does not follow, its lock release lost unseen.
+ */
+function highOutsideText(s: string, start: number, end: number, sc: LineScan): number {
+  if (sc.cls !== L_RECORD || sc.decoded !== undefined) return -1;
+  const flags = firstHigh(s, sc.flagsS, sc.flagsE);
+  if (flags !== -1) return flags;
+  if (sc.kind === 'kprobe' || sc.kind === 'kretprobe') {
+    // The name and head (after the timestamp), then the arguments outside their quoted values.
+    if (sc.tsE >= start && sc.argsS >= sc.tsE && sc.argsS <= end) {
+      const head = firstHigh(s, sc.tsE, sc.argsS);
+      if (head !== -1) return head;
+      if (sc.payE >= sc.argsS && sc.payE <= end) return payloadMod.controlOutsideValues(s, sc.argsS, sc.payE, isHigh);
+    }
+    return -1;
+  }
+  for (let i = 0; i < sc.name.length; i++) {
+    if (sc.name.charCodeAt(i) > 0x7f) {
+      const at = s.indexOf(sc.name, sc.tsE >= start ? sc.tsE : start);
+      return at >= start && at < end ? at + i : start;
+    }
+  }
   return -1;
 }
 
@@ -311,6 +353,9 @@ export class FtraceRecordReader {
       this.releaseHeld();
       st.malformed++;
       this.report('KV301', `line longer than ${this.maxLine} bytes`, s.slice(start, start + 400), lineNo, 1);
+      // Unread, it may have been any task's record (its task is not read either): every task is
+      // unknown from here until it syncs, as after a `[LINE TOO BIG]` marker.
+      this.gap('line too big', undefined, undefined, 1, lineNo);
       return;
     }
     const sc = this.sc;
@@ -368,10 +413,14 @@ export class FtraceRecordReader {
     // Every line ftrace prints is text outside its quoted values: with control bytes there, a
     // record, header, switch or marker line may have been any record, and taking it as read
     // (or passing over it) would lose that record unseen.
-    const bad = sc.cls === L_BAD || s === this.clean ? -1 : controlOutsideText(s, start, end, sc);
+    const control = sc.cls === L_BAD || s === this.clean ? -1 : controlOutsideText(s, start, end, sc);
+    const high = control !== -1 || sc.cls === L_BAD || s === this.clean ? -1 : highOutsideText(s, start, end, sc);
+    const bad = control !== -1 ? control : high;
     if (bad !== -1) {
       st.malformed++;
-      this.report('KV306', 'control bytes outside any quoted value: the line cannot be trusted', s.slice(start, end), lineNo, bad - start + 1);
+      this.report('KV306', control !== -1 ? 'control bytes outside any quoted value: the line cannot be trusted'
+        : 'a byte above 0x7f where the kernel prints ASCII (a flag, a name, a probe\'s head or argument): the line cannot be trusted',
+      s.slice(start, end), lineNo, bad - start + 1);
       this.gap('malformed record', undefined, sc.cls === L_RECORD && sc.pid >= 0 ? sc.pid : undefined, 1, lineNo);
       sc.text = '';
       return;
