@@ -68,7 +68,8 @@ function syntaxDiagnostic(src: SourceFile, e: unknown): Diagnostic {
   let start = e.location.start.offset;
   // At the end of input, point just after the last token rather than at trailing blank lines.
   if (atEnd) while (start > 0 && /\s/.test(src.text[start - 1]!)) start--;
-  const d = error('KV001', `unexpected ${found}`, { span: { source: src.path, start, end: Math.max(start + 1, e.location.end.offset) } }, describeExpected(e));
+  const d = error('KV001', `unexpected ${found}`, { span: { source: src.path, start, end: Math.max(start + 1, e.location.end.offset) } },
+    misstep(src.text, start) ?? describeExpected(e));
   const unclosed = unclosedBracket(src.text, e.location.start.offset, atEnd ? undefined : e.found ?? undefined);
   if (unclosed) {
     d.message += `: '${unclosed.char}' is not closed`;
@@ -76,6 +77,21 @@ function syntaxDiagnostic(src: SourceFile, e: unknown): Diagnostic {
       span: { source: src.path, start: unclosed.offset, end: unclosed.offset + 1 } }];
   }
   return d;
+}
+
+/**
+ * A likelier cause than the tokens the grammar expected, where the text shows one: a `/*` comment
+ * (kinv's comments are `//`), or a line whose quotes do not pair (a string left open ends at the
+ * next quote, and the error comes after it).
+ */
+function misstep(text: string, at: number): string | undefined {
+  if (text.startsWith('/*', at)) return 'comments are `//` to the end of the line (`///` above a declaration documents it); there is no `/* */`';
+  const from = text.lastIndexOf('\n', at - 1) + 1;
+  const to = text.indexOf('\n', at);
+  const line = text.slice(from, to === -1 ? text.length : to).replace(/\\./g, '');
+  const comment = line.indexOf('//');
+  const quotes = (comment === -1 ? line : line.slice(0, comment)).split('"').length - 1;
+  return quotes % 2 === 1 ? 'this line\'s quotes do not pair: is a string left open (a string ends on its own line)?' : undefined;
 }
 
 /**

@@ -45,6 +45,17 @@ describe('parseSpec', () => {
     }
   });
 
+  it('names a likelier cause where the text shows one: a string left open, a /* comment', () => {
+    const open = parseSpec({ path: 'o.kinv', text: 'event acq(mode: str)\ninvariant x on acq: mode == "R\ninvariant y on acq: true\n' });
+    expect(open.diagnostics.map((d) => [d.message, d.span?.start, d.hint])).toEqual([
+      ['unexpected "\\""', 49, 'this line\'s quotes do not pair: is a string left open (a string ends on its own line)?'],
+    ]);
+    const comment = parseSpec({ path: 'c.kinv', text: 'event acq(mode: str)\n/* note */\n' });
+    expect(comment.diagnostics.map((d) => [d.message, d.span?.start, d.hint])).toEqual([
+      ['unexpected "/"', 21, 'comments are `//` to the end of the line (`///` above a declaration documents it); there is no `/* */`'],
+    ]);
+  });
+
   it('parses every declaration kind', () => {
     const r = parseSpec({ path: 'a.kinv', text: `
 import "b.kinv"
