@@ -25,47 +25,39 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 
 const ev = (seq: number): TraceEvent => ({ seq, pid: 1, ev: 'x', args: {} }) as TraceEvent;
 
+/** What a store should hold: each key's last and previous match, its task and objects. */
+type Model = Map<string, { idx: number; prevIdx: number; task: number | undefined; objects: string[] }>;
+
+/** Applies a record or forget to a store and to its model alike (a clone is the caller's). */
+function apply(store: TemporalStore, model: Model, o: Op, idx: number): void {
+  if (o.k === 'record') {
+    const key = `${o.task ?? '-'}|${o.objects.join(',')}`;
+    if (store.record(key, idx, ev(idx), o.task)) store.nameObjects(key, o.objects);
+    const m = model.get(key);
+    if (m) { m.prevIdx = m.idx; m.idx = idx; } else model.set(key, { idx, prevIdx: -1, task: o.task, objects: o.objects });
+  } else if (o.k === 'task') {
+    store.forgetTask(o.task);
+    for (const [k, m] of model) if (m.task === o.task) model.delete(k);
+  } else if (o.k === 'object') {
+    store.forgetObject(o.obj);
+    for (const [k, m] of model) if (m.objects.includes(o.obj)) model.delete(k);
+  }
+}
+
 describe('TemporalStore forgetting', () => {
   it('keeps exactly the keys whose task is alive and whose objects never died since they were recorded', () => {
     fc.assert(fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
       let store = new TemporalStore();
-      const model = new Map<string, { idx: number; task: number | undefined; objects: string[] }>();
+      const model: Model = new Map();
       ops.forEach((o, idx) => {
-        if (o.k === 'record') {
-          const key = `${o.task ?? '-'}|${o.objects.join(',')}`;
-          if (store.record(key, idx, ev(idx), o.task)) store.nameObjects(key, o.objects);
-          const m = model.get(key);
-          if (m) m.idx = idx; else model.set(key, { idx, task: o.task, objects: o.objects });
-        } else if (o.k === 'task') {
-          store.forgetTask(o.task);
-          for (const [k, m] of model) if (m.task === o.task) model.delete(k);
-        } else if (o.k === 'object') {
-          store.forgetObject(o.obj);
-          for (const [k, m] of model) if (m.objects.includes(o.obj)) model.delete(k);
-        } else {
-          store = store.clone();
-        }
+        if (o.k === 'clone') store = store.clone();
+        else apply(store, model, o, idx);
         expect(new Map([...store.last].map(([k, e]) => [k, e.idx]))).toEqual(new Map([...model].map(([k, m]) => [k, m.idx])));
       });
     }), { numRuns: 300 });
   });
 
   it('a store and its clone, sharing their histories, each change on their own (match indexes included)', () => {
-    type Model = Map<string, { idx: number; prevIdx: number; task: number | undefined; objects: string[] }>;
-    const apply = (store: TemporalStore, model: Model, o: Op, idx: number): void => {
-      if (o.k === 'record') {
-        const key = `${o.task ?? '-'}|${o.objects.join(',')}`;
-        if (store.record(key, idx, ev(idx), o.task)) store.nameObjects(key, o.objects);
-        const m = model.get(key);
-        if (m) { m.prevIdx = m.idx; m.idx = idx; } else model.set(key, { idx, prevIdx: -1, task: o.task, objects: o.objects });
-      } else if (o.k === 'task') {
-        store.forgetTask(o.task);
-        for (const [k, m] of model) if (m.task === o.task) model.delete(k);
-      } else if (o.k === 'object') {
-        store.forgetObject(o.obj);
-        for (const [k, m] of model) if (m.objects.includes(o.obj)) model.delete(k);
-      }
-    };
     const seen = (store: TemporalStore) => new Map([...store.last].map(([k, e]) => [k, [e.idx, e.prevIdx, e.ev.seq]]));
     const expected = (model: Model) => new Map([...model].map(([k, m]) => [k, [m.idx, m.prevIdx, m.idx]]));
     fc.assert(fc.property(fc.array(fc.tuple(fc.boolean(), op), { maxLength: 80 }), (ops) => {
