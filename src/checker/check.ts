@@ -45,6 +45,15 @@ type FieldCheck = { name: string; want: string; required: boolean; type: Type };
 /** What is wrong with a record, and which argument (for the column of a diagnostic). */
 export interface SchemaProblem { field: string; message: string }
 
+/**
+ * A name one slip from a declared one (`SchemaValidator.misspelt`): damage when the record's
+ * arguments are among that one's fields (its return values for a `ret`), else a name of its own.
+ */
+interface Misspelt extends SchemaProblem {
+  fields?: ReadonlySet<string>;
+  returns?: ReadonlySet<string>;
+}
+
 /** A name without case or `-`/`_` difference, to tell a misspelt record of a declared event. */
 function spelling(name: string): string {
   return name.toLowerCase().replace(/-/g, '_');
@@ -106,7 +115,7 @@ export class SchemaValidator {
   /** Declared names by their spelling without case or `-`/`_` difference: what a misspelt record meant. */
   private readonly spellings = new Map<string, { name: string; fn: boolean }>();
 
-  constructor(spec: TypedSpec) {
+  constructor(private readonly spec: TypedSpec) {
     for (const ev of spec.events.values()) {
       this.spellings.set(spelling(ev.name), { name: ev.name, fn: ev.kind === 'fn' });
       if (ev.kind === 'fn') {
@@ -172,16 +181,19 @@ export class SchemaValidator {
   private undeclared(e: TraceEvent): SchemaProblem | 'unknown' {
     const isFn = e.ev === 'call' || e.ev === 'ret';
     const name = isFn ? e.fn ?? '' : e.ev;
-    const known = (isFn ? this.undeclaredFns : this.undeclaredEvents).get(name);
-    if (known !== undefined) return known;
-    const found = this.misspelt(name, isFn);
-    (isFn ? this.undeclaredFns : this.undeclaredEvents).set(name, found);
+    const seen = isFn ? this.undeclaredFns : this.undeclaredEvents;
+    let found = seen.get(name);
+    if (found === undefined) { found = this.misspelt(name, isFn); seen.set(name, found); }
+    if (found === 'unknown' || found.fields === undefined) return found;
+    // A record of the name it resembles has only that one's arguments (a `ret` its return values).
+    const fields = e.ev === 'ret' ? found.returns! : found.fields;
+    for (const k in e.args) if (!fields.has(k)) return 'unknown';
     return found;
   }
 
   /** Undeclared names met so far, by kind, with what they were taken for (a record repeats its name). */
-  private readonly undeclaredEvents = new Map<string, SchemaProblem | 'unknown'>();
-  private readonly undeclaredFns = new Map<string, SchemaProblem | 'unknown'>();
+  private readonly undeclaredEvents = new Map<string, Misspelt | 'unknown'>();
+  private readonly undeclaredFns = new Map<string, Misspelt | 'unknown'>();
 
   /**
    * A name one typing slip from a declared one of the same kind (a letter left out, added, changed,
@@ -191,7 +203,7 @@ export class SchemaValidator {
    * the spec does not follow (reported once, KV303): a source's own events (`syscall_entry`) are
    * no damage.
    */
-  private misspelt(name: string, isFn: boolean): SchemaProblem | 'unknown' {
+  private misspelt(name: string, isFn: boolean): Misspelt | 'unknown' {
     const field = isFn ? 'fn' : 'ev';
     const what = isFn ? 'function' : 'event';
     const meant = this.spellings.get(spelling(name));
@@ -204,7 +216,11 @@ export class SchemaValidator {
     const near = name.length < 3 ? undefined
       : [...this.spellings.values()].find((d) => d.fn === isFn && d.name.length >= 3 && oneSlipApart(name, d.name))?.name;
     if (near === undefined) return 'unknown';
-    return { field, message: `${what} '${name}' is not declared; '${near}' is (a misspelt name: the record is taken as lost)` };
+    const decl = this.spec.events.get(near)!;
+    return {
+      field, message: `${what} '${name}' is not declared; '${near}' is, with these arguments (a misspelt name: the record is taken as lost)`,
+      fields: new Set(decl.fields.map((f) => f.name)), returns: new Set(decl.kind === 'fn' ? decl.returns.map((f) => f.name) : []),
+    };
   }
 
   private nameOf(e: TraceEvent): string {

@@ -199,7 +199,7 @@ export function renderSummary(s: Summary, st: Style): string {
   const undecided = s.undecided ? `, ${st.yellow(st.bold(`${s.undecided} unknown`))} (the capture cannot tell)` : '';
   const pending = s.pending ? `, ${s.pending} pending obligation${s.pending === 1 ? '' : 's'}` : '';
   const lost = s.skippedAfterLoss
-    ? `, ${st.yellow(st.bold(`${s.skippedAfterLoss} not judged`))} (events lost)` : '';
+    ? `, ${st.yellow(st.bold(`${s.skippedAfterLoss} not judged`))} (records missing)` : '';
   out.push(`${verdict}${undecided}${lost}${pending} — ${s.events} events from ${s.records} records,`
     + ` ${s.lines} lines in ${s.files.length} file${s.files.length === 1 ? '' : 's'}`
     + ` (${s.malformed} malformed, ${s.unmapped} unmapped, ${s.gaps} gap${s.gaps === 1 ? '' : 's'}) in ${s.seconds.toFixed(2)} s`);

@@ -122,7 +122,7 @@ describe('kinv check: rules left unjudged by damage are no pass', () => {
     const r = kinv(['check', lost]);
     expect(r.code).toBe(3);
     expect(r.stdout).not.toContain('violation[');
-    expect(r.stdout).toMatch(/^no violation, 20 not judged \(events lost\) — /m);
+    expect(r.stdout).toMatch(/^no violation, 20 not judged \(records missing\) — /m);
     expect(r.stderr).toContain('error[KV403]: verdict unknown: CPU 1 lost 1 event, and 20 evaluations of the rules fell where the tasks\' state was unknown');
     expect(r.stderr).toContain(`--> ${lost}:17:1`);
     const json = kinv(['check', '--format', 'json', lost]);
@@ -184,6 +184,18 @@ describe('kinv check: rules left unjudged by damage are no pass', () => {
       expect(r.stderr).toContain('error[KV401]: verdict unknown: no rule was judged');
       expect(r.stderr).toMatch(/^no verdict — 0 events from 1 records/m);
     }
+  });
+
+  it('returns of a lock function missing from a capture: the rules they leave unjudged make the verdict unknown, and the message says how --probes decides it', () => {
+    const lines = readFileSync('traces/ftrace/kprobe-fixed-d_add_ci.txt', 'utf8').split('\n').filter((l) => !l.includes(' dr_ret: '))
+      .map((l) => l.replace('entries-in-buffer/entries-written: 20/20', 'entries-in-buffer/entries-written: 18/18'));
+    const noret = join(tmp, 'noret.txt');
+    writeFileSync(noret, lines.join('\n'));
+    const r = kinv(['check', noret]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^no violation, 24 not judged \(records missing\) — /m);
+    expect(r.stderr).toContain("error[KV403]: verdict unknown: a probed call's return is missing (its kretprobe ran out of instances, "
+      + "or the capture has no return probe on that function: give the capture's kprobe_events with --probes");
   });
 
   it('a record whose seq is not after the one before it is damage: its task loses the event, no verdict on it', () => {

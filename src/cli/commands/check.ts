@@ -149,12 +149,11 @@ export async function check(argv: string[]): Promise<number> {
   }
   const summary = summarize(files, reports, (nowMs() - started) / 1000);
   const evaluatedAny = Object.values(summary.evaluated).some((n) => n > 0);
-  const skippedAny = Object.values(summary.unknown).some((n) => n > 0);
   const noRecords = reports.every((r) => r.stats.records === 0);
-  // (records, but none an event of the spec: a function trace names calls without their
-  // arguments, a trace of another vocabulary names none of these events)
-  const noEvents = reports.every((r) => r.stats.events === 0);
-  const nothingJudged = unreadable || inputErrors > 0 || noRecords || noEvents || (!evaluatedAny && skippedAny);
+  // (records, but no rule had an event of its own among them: a function trace names calls
+  // without their arguments, a trace of another vocabulary names none of these events; an
+  // evaluation over a state that never held anything judged nothing either)
+  const nothingJudged = unreadable || inputErrors > 0 || noRecords || !evaluatedAny;
   const code = summary.violations > 0 ? 1 : nothingJudged || summary.undecided > 0 || summary.skippedAfterLoss > 0 ? 3 : 0;
   // Why the verdict is unknown, when it is: on stderr after the summary, or in JSON as diagnostic
   // objects before it (the summary is the last object), as every other diagnostic.
@@ -298,7 +297,11 @@ function lossDiagnostic(summary: Summary): Diagnostic {
   const what = first === undefined ? 'events were lost'
     : first.reason === 'lost events'
       ? `CPU ${first.cpu ?? '?'} lost ${first.lost === undefined ? 'events' : `${first.lost} event${first.lost === 1 ? '' : 's'}`}`
-      : `events were lost (${first.reason})`;
+      : first.reason === 'return missing'
+        // (KV312 says which of the two, per function, once the capture is read)
+        ? 'a probed call\'s return is missing (its kretprobe ran out of instances, or the capture has no return probe on that function: '
+          + 'give the capture\'s kprobe_events with --probes and a function without one misses nothing)'
+        : `events were lost (${first.reason})`;
   return {
     code: 'KV403', severity: 'error',
     message: `verdict unknown: ${what}, and ${n} evaluation${n === 1 ? '' : 's'} of the rules fell where the tasks' state was unknown after it, `

@@ -152,7 +152,7 @@ export function hasOpenString(s: string, i: number, end: number): boolean {
  * its own, and counting quotes alone would put its later bytes outside any value. A NUL is not
  * taken as a value's (the fetch of a string ends at one): its index is returned wherever it is.
  */
-export function controlOutsideValues(s: string, i: number, end: number, bad: (c: number, i: number, end: number) => boolean = isControlAt): number {
+export function controlOutsideValues(s: string, i: number, end: number): number {
   let from = i;
   i = skipWs(s, i, end);
   while (i < end) {
@@ -160,8 +160,8 @@ export function controlOutsideValues(s: string, i: number, end: number, bad: (c:
     if (i >= end || s.charCodeAt(i) !== 61) { i = skipWs(s, i, end); continue; }
     i++;
     if (i >= end || s.charCodeAt(i) !== 34) continue;
-    const at = firstBad(s, from, i, bad);
-    if (at !== -1) return at;
+    const bad = firstControl(s, from, i);
+    if (bad !== -1) return bad;
     const q = closeQuote(s, i + 1, end);
     // A NUL is never a string's own byte (a probe's string fetch stops at one): a value holding one
     // is damage (a file's lost block reads as NULs, and may swallow whole records).
@@ -171,17 +171,15 @@ export function controlOutsideValues(s: string, i: number, end: number, bad: (c:
     i = from = q + 1;
     i = skipWs(s, i, end);
   }
-  return firstBad(s, from, end, bad);
+  return firstControl(s, from, end);
 }
 
-/** Whether `c` at `i` is a control byte (other than tab, and a CR that ends the span at `end`). */
-function isControlAt(c: number, i: number, end: number): boolean {
-  return c < 32 ? c !== 9 && !(c === 13 && i === end - 1) : c === 0x7f;
-}
-
-/** Index of the first character of s[i, end) that `bad` rejects, or -1. */
-function firstBad(s: string, i: number, end: number, bad: (c: number, i: number, end: number) => boolean): number {
-  for (; i < end; i++) if (bad(s.charCodeAt(i), i, end)) return i;
+/** Index of the first control byte (other than tab, and a CR that ends the span) of s[i, end), or -1. */
+function firstControl(s: string, i: number, end: number): number {
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 ? c !== 9 && !(c === 13 && i === end - 1) : c === 0x7f) return i;
+  }
   return -1;
 }
 

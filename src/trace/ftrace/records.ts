@@ -161,8 +161,6 @@ function controlOutsideText(s: string, start: number, end: number, sc: LineScan)
   return -1;
 }
 
-const isHigh = (c: number): boolean => c > 0x7f;
-
 /** Index of the first byte above 0x7f of s[i, end), or -1 (none, or no such span). */
 function firstHigh(s: string, i: number, end: number): number {
   if (i < 0) return -1;
@@ -172,8 +170,8 @@ function firstHigh(s: string, i: number, end: number): number {
 
 /**
  * Index of the first byte above 0x7f where a record line is ASCII, or -1: its flags, its event or
- * function name, and a probe's head and payload outside quoted values, which the kernel prints
- * in ASCII (a task's name, a string value and the text of an event may hold any bytes). A high
+ * function name, and a probe's head, which the kernel prints in ASCII (a task's name, an
+ * argument's value and the text of an event may hold any bytes). A high
  * byte there is damage: read as it is, `(up\xff_read+0x0/0x40)` names no function the spec maps,
  * and the record would be passed over as one it does not follow, its lock release lost unseen.
  */
@@ -182,13 +180,9 @@ function highOutsideText(s: string, start: number, end: number, sc: LineScan): n
   const flags = firstHigh(s, sc.flagsS, sc.flagsE);
   if (flags !== -1) return flags;
   if (sc.kind === 'kprobe' || sc.kind === 'kretprobe') {
-    // The name and head (after the timestamp), then the arguments outside their quoted values.
-    if (sc.tsE >= start && sc.argsS >= sc.tsE && sc.argsS <= end) {
-      const head = firstHigh(s, sc.tsE, sc.argsS);
-      if (head !== -1) return head;
-      if (sc.payE >= sc.argsS && sc.payE <= end) return payloadMod.controlOutsideValues(s, sc.argsS, sc.payE, isHigh);
-    }
-    return -1;
+    // The event name and the probe's head, after the timestamp. Not the arguments: a value may be
+    // a string, a `:char` ('é', raw since 6.5) or an array of them, each any bytes.
+    return sc.tsE >= start && sc.argsS >= sc.tsE && sc.argsS <= end ? firstHigh(s, sc.tsE, sc.argsS) : -1;
   }
   for (let i = 0; i < sc.name.length; i++) {
     if (sc.name.charCodeAt(i) > 0x7f) {
@@ -419,7 +413,7 @@ export class FtraceRecordReader {
     if (bad !== -1) {
       st.malformed++;
       this.report('KV306', control !== -1 ? 'control bytes outside any quoted value: the line cannot be trusted'
-        : 'a byte above 0x7f where the kernel prints ASCII (a flag, a name, a probe\'s head or argument): the line cannot be trusted',
+        : 'a byte above 0x7f where the kernel prints ASCII (a flag, a name, a probe\'s head): the line cannot be trusted',
       s.slice(start, end), lineNo, bad - start + 1);
       this.gap('malformed record', undefined, sc.cls === L_RECORD && sc.pid >= 0 ? sc.pid : undefined, 1, lineNo);
       sc.text = '';
