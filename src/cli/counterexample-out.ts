@@ -9,17 +9,25 @@ import { timelineOf } from '../report/timeline.js';
 import type { TraceEvent } from '../trace/event.js';
 import { preparePictures, writePictures } from './visual-out.js';
 import { UsageError } from './args.js';
+import { writeTrace } from './trace-out.js';
 
 export interface CounterexampleTargets {
   itf: string | undefined;
   html: string | undefined;
+  /** `-o FILE` of explore and fuzz: the first counterexample's trace as NDJSON. */
+  out: string | undefined;
 }
 
-export function counterexampleTargets(values: Record<string, unknown>): CounterexampleTargets {
-  const t = { itf: values.itf as string | undefined, html: values.html as string | undefined };
+/**
+ * The files a run writes its first counterexample to, each made (empty) before the run: a path
+ * that cannot be written is a usage error then, not a lost search. `withOut`: `-o` is one of them.
+ */
+export function counterexampleTargets(values: Record<string, unknown>, withOut = false): CounterexampleTargets {
+  const t = { itf: values.itf as string | undefined, html: values.html as string | undefined, out: withOut ? values.out as string | undefined : undefined };
   preparePictures({ perfetto: undefined, dot: undefined, html: t.html });
-  if (t.itf !== undefined) {
-    try { writeFileSync(t.itf, ''); } catch (e) { throw new UsageError(`cannot write --itf ${t.itf}: ${(e as Error).message}`); }
+  for (const [option, path] of [['--itf', t.itf], ['-o', t.out]] as const) {
+    if (path === undefined) continue;
+    try { writeFileSync(path, ''); } catch (e) { throw new UsageError(`cannot write ${option} ${path}: ${(e as Error).message}`); }
   }
   return t;
 }
@@ -28,6 +36,14 @@ export function counterexampleTargets(values: Record<string, unknown>): Countere
 export function writeCounterexample(t: CounterexampleTargets, events: readonly TraceEvent[], compiled: CompiledSpec, verdicts: Verdict[], sources: Map<string,
   string>, title: string): boolean {
   let ok = true;
+  if (t.out !== undefined) {
+    try {
+      writeTrace(t.out, events);
+    } catch (e) {
+      process.stderr.write(`kinv: cannot write -o ${t.out}: ${(e as Error).message}\n`);
+      ok = false;
+    }
+  }
   if (t.itf !== undefined) {
     try {
       writeFileSync(t.itf, itfJson(itfOf(events, compiled, title)));

@@ -2,7 +2,7 @@
  * `--perfetto FILE`, `--dot FILE`, `--html FILE`: pictures of a checked trace or a counterexample,
  * written after the verdicts. One module so that check, explore and fuzz write them alike.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { UsageError } from './args.js';
 import { findingOf, type Finding } from '../report/findings.js';
 import { cyclesDot, cyclesOf } from '../report/dot.js';
@@ -21,11 +21,36 @@ export function wantsPictures(t: VisualTargets): boolean {
   return t.perfetto !== undefined || t.dot !== undefined || t.html !== undefined;
 }
 
-/** Creates each requested file before the work, so that a bad path is a usage error, not a lost run. */
-export function preparePictures(t: VisualTargets): void {
-  for (const [option, path] of [['--perfetto', t.perfetto], ['--dot', t.dot], ['--html', t.html]] as const) {
+/**
+ * Creates each requested file before the work, so that a bad path is a usage error, not a lost
+ * run; a path that names one of the `inputs` (or another picture's file) is refused before
+ * anything is written: it would be emptied before it is read.
+ */
+export function preparePictures(t: VisualTargets, inputs: readonly string[] = []): void {
+  const taken = new Map<string, string>();
+  for (const p of inputs) { const id = fileId(p); if (id !== undefined) taken.set(id, `the trace ${p}`); }
+  const targets = [['--perfetto', t.perfetto], ['--dot', t.dot], ['--html', t.html]] as const;
+  for (const [option, path] of targets) {
+    if (path === undefined) continue;
+    const id = fileId(path);
+    const clash = id === undefined ? undefined : taken.get(id);
+    if (clash !== undefined) throw new UsageError(`${option} ${path} is ${clash}: writing it would overwrite it; name another file`);
+    if (id !== undefined) taken.set(id, `the file of ${option}`);
+  }
+  for (const [option, path] of targets) {
     if (path === undefined) continue;
     try { writeFileSync(path, ''); } catch (e) { throw new UsageError(`cannot write ${option} ${path}: ${(e as Error).message}`); }
+  }
+}
+
+/** The device and inode of an existing file (one file under two names is one id), else undefined. */
+function fileId(path: string): string | undefined {
+  if (path === '-') return undefined;
+  try {
+    const s = statSync(path);
+    return s.isFile() ? `${s.dev}:${s.ino}` : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -225,3 +225,51 @@ describe('kinv check: rules left unjudged by damage are no pass', () => {
     expect(r.stderr).not.toContain('-->');
   });
 });
+
+describe('kinv check, explore, fuzz, sim: outputs and options that would lose work or mislead', () => {
+  it('a picture path that names the trace itself is refused before anything is written', () => {
+    const trace = join(tmp, 'victim.ndjson');
+    const text = readFileSync('traces/ndjson/draft-d_add_ci-E2.ndjson', 'utf8');
+    writeFileSync(trace, text);
+    for (const option of ['--html', '--perfetto', '--dot']) {
+      const r = kinv(['check', option, trace, trace]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`${option} ${trace} is the trace ${trace}: writing it would overwrite it`);
+      expect(readFileSync(trace, 'utf8')).toBe(text);
+    }
+  });
+
+  it('an -o that cannot be written is a usage error before the search, not an internal error after it', () => {
+    for (const cmd of [['explore', '--d-add-ci', 'draft', '--scenario', 'single'], ['fuzz', '--d-add-ci', 'draft', '--seed', '1', '-n', '50']]) {
+      const r = kinv([...cmd, '-o', join(tmp, 'no', 'such', 'dir', 'x.ndjson')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('cannot write -o ');
+      expect(r.stderr).not.toContain('internal error');
+    }
+  });
+
+  it('sizes of zero, random-scenario options on a named scenario, shares over 1, a second order and unknown invariants are usage errors', () => {
+    const cases: [string[], string][] = [
+      [['sim', '--scenario', 'random', '--dirs', '0'], '--dirs expects a positive integer'],
+      [['fuzz', '--tasks', '0', '-n', '10'], '--tasks expects a positive integer'],
+      [['explore', '--scenario', 'pair', '--tasks', '3'], "--tasks shapes a random scenario, and scenario 'pair' is fixed"],
+      [['sim', '--scenario', 'pair', '--alloc-fail', '1'], "--alloc-fail shapes a random scenario, and scenario 'pair' is fixed"],
+      [['sim', '--creat', '0.7', '--mkdir', '0.7'], 'are shares of the operations: together at most 1'],
+      [['explore', '--order', 'new', '-p', 'order=current'], '--param order=current: the order is --order'],
+      [['fuzz', '--seed', '1', '--only', 'rel_hled'], "--only: the spec has no invariant 'rel_hled' (did you mean 'rel_held'?)"],
+    ];
+    for (const [args, message] of cases) {
+      const r = kinv(args);
+      expect([args.join(' '), r.code]).toEqual([args.join(' '), 2]);
+      expect(r.stderr).toContain(message);
+    }
+  });
+
+  it('a spec of one\'s own without the order parameter judges explored runs', () => {
+    const spec = join(tmp, 'own.kinv');
+    writeFileSync(spec, `import "${join(process.cwd(), 'spec', 'vfs', 'events.kinv')}"\ninvariant never_exclusive on acq: mode == R else "task {pid} takes {lock} exclusive"\n`);
+    const r = kinv(['explore', '--spec', spec, '--scenario', 'mkdir']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('never_exclusive');
+  });
+});

@@ -119,7 +119,7 @@ export async function check(argv: string[]): Promise<number> {
   if (pictured && files.length > 1) {
     throw new UsageError(`--perfetto, --dot and --html draw one trace, and ${o.traces.join(' ')} holds ${files.length} trace files: name one`);
   }
-  if (pictured) preparePictures(o.pictures);
+  if (pictured) preparePictures(o.pictures, files);
   const timeline = pictured ? new TimelineBuilder() : undefined;
   const finish = (r: CheckReport | undefined): void => {
     if (r === undefined) unreadable = true;

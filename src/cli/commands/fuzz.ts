@@ -3,18 +3,19 @@
  * combination, shrinks each finding to a minimal story, and prints it like `kinv check` does,
  * with the seed and path that replay it exactly.
  */
-import { loadSpec } from '../../analysis/load.js';
 import { CompiledSpec } from '../../checker/check.js';
 import { incrementalChecker } from '../../checker/incremental.js';
 import { renderVerdict, verdictJson } from '../../checker/report.js';
 import { renderDiagnostic, styleFor } from '../../diag/render.js';
 import { describeScenario } from '../../sim/arbitraries.js';
 import { fuzz, type FuzzFindingReport } from '../../sim/fuzz.js';
-import { intOf, oneOf, paramsOf, parse, UsageError } from '../args.js';
+import { intOf, oneOf, parse, positive, UsageError } from '../args.js';
 import { jsonLine } from '../json.js';
 import { COMMANDS } from '../options.js';
 import { Status } from '../progress.js';
-import { shellQuote, specFlags, writeTrace } from '../trace-out.js';
+import { shellQuote, specFlags } from '../trace-out.js';
+import { modelSpec } from '../model-spec.js';
+import { didYouMean } from '../../analysis/suggest.js';
 import { counterexampleTargets, writeCounterexample } from '../counterexample-out.js';
 
 function list(v: string | undefined): Set<string> | undefined {
@@ -32,17 +33,31 @@ export async function fuzzCmd(argv: string[]): Promise<number> {
   if (replay !== undefined && !/^\d+(:\d+)*$/.test(replay)) throw new UsageError(`--replay expects a fast-check path like 17:1:3, got '${replay}'`);
   const specs = (values.spec as string[] | undefined) ?? [];
   const params = (values.param as string[] | undefined) ?? [];
-  const loaded = loadSpec(specs, { params: { ...paramsOf(params), order } });
+  const loaded = modelSpec(specs, params, order);
   if (!loaded.ok) {
     for (const d of loaded.diagnostics) process.stderr.write(renderDiagnostic(d, loaded.sources, styleFor(process.stderr)) + '\n');
     return 2;
   }
   const only = list(values.only as string | undefined);
   const exclude = list(values.exclude as string | undefined);
-  const maxTasks = intOf('tasks', values.tasks as string | undefined, 3);
-  const maxOps = intOf('ops', values.ops as string | undefined, 2);
-  const targets = counterexampleTargets(values);
+  const maxTasks = positive('tasks', intOf('tasks', values.tasks as string | undefined, 3));
+  const maxOps = positive('ops', intOf('ops', values.ops as string | undefined, 2));
+  const targets = counterexampleTargets(values, true);
   const compiled = new CompiledSpec(loaded.value.spec);
+  // A name the spec has no rule of would make "nothing found" a pass of no rule at all.
+  const names = new Set(compiled.invariantNames);
+  for (const [flag, set] of [['only', only], ['exclude', exclude]] as const) {
+    if (set === undefined) continue;
+    if (set.size === 0) throw new UsageError(`--${flag} expects invariant names, comma-separated`);
+    const unknown = [...set].filter((n) => !names.has(n));
+    if (unknown.length > 0) {
+      throw new UsageError(`--${flag}: the spec has no invariant ${unknown.map((n) => `'${n}'`).join(', ')}`
+        + `${didYouMean(unknown[0]!, names) ? ` (${didYouMean(unknown[0]!, names)})` : ''}`);
+    }
+  }
+  if (only !== undefined && exclude !== undefined && [...only].some((n) => exclude.has(n))) {
+    throw new UsageError(`--only and --exclude both name ${[...only].filter((n) => exclude.has(n)).join(', ')}`);
+  }
   const status = new Status(process.stderr);
   const report = fuzz({
     dAddCi, order, maxTasks, maxOps, writerSpin: values['writer-spin'] === true, seed,
@@ -52,8 +67,6 @@ export async function fuzzCmd(argv: string[]): Promise<number> {
     onProgress: (n) => status.show(() => `kinv fuzz: ${n.toLocaleString()} runs, ${Math.round(n / status.seconds).toLocaleString()} runs/s`),
   });
   status.clear();
-  const outPath = values.out as string | undefined;
-  if (outPath !== undefined && report.findings[0]) writeTrace(outPath, report.findings[0].finding.events);
   const first = report.findings[0]?.finding;
   if (first && !writeCounterexample(targets, first.events, compiled, first.verdict ? [first.verdict] : [], loaded.sources, `kinv fuzz --seed ${seed}`)) {
     return 3;

@@ -18,11 +18,12 @@ import { CI_SCENARIOS } from '../../sim/scenarios-ci.js';
 const SCENARIOS = { ...BASE_SCENARIOS, ...CI_SCENARIOS };
 import { simulate } from '../../sim/simulate.js';
 import { toNdjsonLine } from '../../sim/ndjson-writer.js';
-import { intOf, oneOf, paramsOf, parse, UsageError } from '../args.js';
+import { intOf, oneOf, parse, positive, UsageError } from '../args.js';
 import { COMMANDS } from '../options.js';
 import { jsonLine } from '../json.js';
 import { Status } from '../progress.js';
-import { shellQuote, specFlags, writeTrace } from '../trace-out.js';
+import { shellQuote, specFlags } from '../trace-out.js';
+import { modelSpec } from '../model-spec.js';
 import { counterexampleTargets, writeCounterexample } from '../counterexample-out.js';
 
 interface ScenarioChoice { scenario: Scenario; describe: string[] }
@@ -33,6 +34,9 @@ function rate(flag: string, v: string | undefined): number {
   if (!(n >= 0 && n <= 1)) throw new UsageError(`--${flag} expects a probability between 0 and 1, got '${v}'`);
   return n;
 }
+
+/** The options that shape a random scenario only. */
+const RANDOM_ONLY = ['tasks', 'dirs', 'names', 'ops', 'creat', 'mkdir', 'alloc-fail', 'exact-hashed'] as const;
 
 /** The scenario named by the options, and the flags that reproduce it. */
 export function scenarioFromArgs(values: Record<string, string | boolean | string[] | undefined>, random: boolean): ScenarioChoice {
@@ -45,16 +49,27 @@ export function scenarioFromArgs(values: Record<string, string | boolean | strin
   if (named !== undefined && named !== 'random') {
     const make = SCENARIOS[named];
     if (!make) throw new UsageError(`--scenario must be one of ${[...Object.keys(SCENARIOS), 'random'].join(', ')}, got '${named}'`);
+    // A named scenario fixes its tasks, directories, names and faults: an option that shapes a
+    // random one would be passed over without a word.
+    const shaping = RANDOM_ONLY.filter((f) => values[f] !== undefined && !(f === 'tasks' && values.scenario === undefined));
+    if (shaping.length > 0) {
+      const flags = shaping.map((f) => `--${f}`).join(', ');
+      throw new UsageError(`${flags} shape${shaping.length === 1 ? 's' : ''} a random scenario, and scenario '${named}' is fixed: `
+        + 'drop them, or use --scenario random');
+    }
     return { scenario: make({ dAddCi, order }), describe: [...base, '--scenario', named] };
   }
+  const creat = values.creat === undefined ? DEFAULT_RANDOM.creat : rate('creat', values.creat as string);
+  const mkdir = values.mkdir === undefined ? DEFAULT_RANDOM.mkdir : rate('mkdir', values.mkdir as string);
+  if (creat + mkdir > 1) throw new UsageError(`--creat ${creat} and --mkdir ${mkdir} are shares of the operations: together at most 1`);
   const o = {
     ...DEFAULT_RANDOM, dAddCi, order,
-    tasks: intOf('tasks', tasks, DEFAULT_RANDOM.tasks),
-    dirs: intOf('dirs', values.dirs as string | undefined, DEFAULT_RANDOM.dirs),
-    names: intOf('names', values.names as string | undefined, DEFAULT_RANDOM.names),
-    ops: intOf('ops', values.ops as string | undefined, DEFAULT_RANDOM.ops),
-    creat: values.creat === undefined ? DEFAULT_RANDOM.creat : rate('creat', values.creat as string),
-    mkdir: values.mkdir === undefined ? DEFAULT_RANDOM.mkdir : rate('mkdir', values.mkdir as string),
+    tasks: positive('tasks', intOf('tasks', tasks, DEFAULT_RANDOM.tasks)),
+    dirs: positive('dirs', intOf('dirs', values.dirs as string | undefined, DEFAULT_RANDOM.dirs)),
+    names: positive('names', intOf('names', values.names as string | undefined, DEFAULT_RANDOM.names)),
+    ops: positive('ops', intOf('ops', values.ops as string | undefined, DEFAULT_RANDOM.ops)),
+    creat,
+    mkdir,
     seed: intOf('seed', values.seed as string | undefined, 1),
     allocFail: rate('alloc-fail', values['alloc-fail'] as string | undefined) > 0,
     exactHashed: rate('exact-hashed', values['exact-hashed'] as string | undefined) > 0,
@@ -139,12 +154,12 @@ export async function exploreCmd(argv: string[]): Promise<number> {
   if (values['writer-spin'] === true) { scenario.spin = true; describe.push('--writer-spin'); }
   const specs = (values.spec as string[] | undefined) ?? [];
   const params = (values.param as string[] | undefined) ?? [];
-  const loaded = loadSpec(specs, { params: { ...paramsOf(params), order: scenario.order } });
+  const loaded = modelSpec(specs, params, scenario.order);
   if (!loaded.ok) {
     for (const d of loaded.diagnostics) process.stderr.write(renderDiagnostic(d, loaded.sources, styleFor(process.stderr)) + '\n');
     return 2;
   }
-  const targets = counterexampleTargets(values);
+  const targets = counterexampleTargets(values, true);
   const compiled = new CompiledSpec(loaded.value.spec);
   const status = new Status(process.stderr);
   const r = explore(scenario, {
@@ -158,8 +173,6 @@ export async function exploreCmd(argv: string[]): Promise<number> {
       + `${Math.round(p.explored / status.seconds).toLocaleString()} states/s`),
   });
   status.clear();
-  const outPath = values.out as string | undefined;
-  if (outPath !== undefined && r.counterexamples[0]) writeTrace(outPath, r.counterexamples[0].events);
   const first = r.counterexamples[0];
   if (first && !writeCounterexample(targets, first.events, compiled, first.verdict ? [first.verdict] : [], loaded.sources, replayCommand(describe, first))) {
     return 3;
