@@ -245,8 +245,16 @@ async function lockdepSection(path: string, verdicts: Verdict[], format: 'text' 
   try {
     const input = await openInput(path);
     for await (const c of input.chunks) text += Buffer.from(c).toString('latin1');
+    // (a compressed log cut short: what decoded is read, and the cut is said, as for a trace)
+    if (input.cut !== undefined) process.stderr.write(`kinv: --lockdep ${terminalText(path)}: ${input.cut.message}; the reports before the cut are read\n`);
   } catch (e) {
-    process.stderr.write(`kinv: ${(e as Error).message}\n`);
+    process.stderr.write(`kinv: --lockdep: ${(e as Error).message.replace(/^cannot read trace /, 'cannot read ')}\n`);
+    return false;
+  }
+  // A kernel log is text (an ESC of its colours aside): binary data is no log (a report in it would be missed unseen).
+  // eslint-disable-next-line no-control-regex -- the control bytes are what it looks for
+  if (/[\x00-\x08\x0e-\x1a\x1c-\x1f]/.test(text.slice(0, 65536))) {
+    process.stderr.write(`kinv: --lockdep ${terminalText(path)}: binary data, not a kernel log (dmesg text)\n`);
     return false;
   }
   const reports = parseLockdep(text);
