@@ -286,7 +286,15 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
         const gap: TraceGap = { kind: 'gap', reason: 'CPUs other than 0 may be left out', lasting: true, seq: 0, file: ctx.file, line: ahead.onlyCpu0.line };
         source = startsWithLoss(source, gap, ctx.stats);
       } else if (order.unknown !== undefined) source = startsWithLoss(source, order.unknown, ctx.stats);
-      else if (short !== undefined) {
+      else if (short !== undefined && short.counted > short.promised) {
+        const n = short.counted - short.promised;
+        diag(error('KV316', `the header promises ${short.promised} entries, but the log holds ${short.counted} record lines: `
+          + `${n} ${n === 1 ? 'was' : 'were'} duplicated or inserted at an unknown place (a record read twice is a lock taken twice), `
+          + 'so no task\'s state is known anywhere in this file',
+        { at: { source: ctx.file, line: short.line, column: 1 } }, 'check the capture as tracefs wrote it'));
+        const gap: TraceGap = { kind: 'gap', reason: 'entries added', lasting: true, seq: 0, file: ctx.file, line: short.line };
+        source = startsWithLoss(source, gap, ctx.stats);
+      } else if (short !== undefined) {
         const n = short.promised - short.counted;
         diag(error('KV316', `the header promises ${short.promised} entries, but the log holds at most ${short.counted} record lines: `
           + `${n} ${n === 1 ? 'is' : 'are'} missing from an unknown place, so no task's state is known anywhere in this file`,

@@ -198,6 +198,29 @@ describe('kinv check: rules left unjudged by damage are no pass', () => {
       + "or the capture has no return probe on that function: give the capture's kprobe_events with --probes");
   });
 
+  it('a record duplicated in a trace whose header counts its entries: KV316, no verdict, not a lock taken twice', () => {
+    const lines = readFileSync('traces/ftrace/kprobe-fixed-d_add_ci.txt', 'utf8').split('\n');
+    const dup = join(tmp, 'dup.txt');
+    writeFileSync(dup, [...lines.slice(0, 14), lines[13], ...lines.slice(14)].join('\n'));
+    const r = kinv(['check', dup]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('error[KV316]: the header promises 20 entries, but the log holds 21 record lines: 1 was duplicated or inserted');
+    expect(r.stdout + r.stderr).not.toContain('violation[');
+  });
+
+  it('a record cut right after its name with the next one glued on: KV301, and the glued record is read', () => {
+    const lines = readFileSync('traces/ftrace/kprobe-fixed-d_add_ci.txt', 'utf8').split('\n');
+    // line 15 (dr_ret) cut after `dr_ret:`, line 16 glued on
+    const glued = [...lines.slice(0, 14), lines[14]!.replace(/(dr_ret:).*/, '$1') + lines[15], ...lines.slice(16)]
+      .map((l) => l.replace('entries-written: 20/20', 'entries-written: 19/19'));
+    const path = join(tmp, 'glued.txt');
+    writeFileSync(path, glued.join('\n'));
+    const r = kinv(['check', path]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('error[KV301]: two records on one line: the record before column');
+    expect(r.stdout + r.stderr).not.toContain('violation[');
+  });
+
   it('a record whose seq is not after the one before it is damage: its task loses the event, no verdict on it', () => {
     const seq = join(tmp, 'seq.ndjson');
     writeFileSync(seq, '{"pid":1,"seq":5,"ev":"acq","args":{"lock":"I1","mode":"R"}}\n{"pid":1,"seq":3,"ev":"rel","args":{"lock":"I1","mode":"R"}}\n'

@@ -3,11 +3,12 @@
  * before the records are judged. A line deleted anywhere in the file shows only as a shortfall of
  * that count, and where it was is unknown: known up front, every task can be taken as unknown for
  * the whole file, instead of learning at the end that earlier verdicts may rest on the lost line.
+ * More entries than the count are lines duplicated or inserted at an unknown place (a record
+ * twice reads as a lock taken twice), and are held to the same.
  *
  * Lines are classified as the reader classifies them (records, task switches and malformed lines
  * are entries; headers, blank lines and separators are not), without building records. A record
- * whose quoted value runs over several lines counts once per line here, which can only hide a
- * shortfall, never invent one. Only tracers that print one line per entry are checked, and not a
+ * whose quoted value runs over several lines counts once (`continued`). Only tracers that print one line per entry are checked, and not a
  * log that marks its own losses (the reader places those).
  */
 import { L_BAD, L_MARKER, L_RECORD, L_SWITCH, type LineScan, type SniffState } from './line.js';
@@ -47,6 +48,11 @@ export class EntriesCount {
   /** The tracer of the records counted so far. */
   private tracer: string | undefined;
 
+  /** The line just noted goes on a quoted value of the record before it: no entry of its own. */
+  continued(): void {
+    this.counted--;
+  }
+
   /**
    * The header's promise when the log (whose headers `st` read) holds fewer entries, else undefined
    * (also when it makes none). `cutAtEnd`: the last line has no newline, the file was cut at its
@@ -61,7 +67,7 @@ export class EntriesCount {
   }
 
   private partShortfall(e: SniffState['entries'], tracer: string | undefined): EntriesPromise | undefined {
-    if (e === undefined || this.marked || (tracer !== 'nop' && tracer !== 'function') || this.counted >= e.inBuffer) return undefined;
+    if (e === undefined || this.marked || (tracer !== 'nop' && tracer !== 'function') || this.counted === e.inBuffer) return undefined;
     return { promised: e.inBuffer, counted: this.counted, line: e.line };
   }
 }

@@ -297,7 +297,8 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
       entries.note(sc, st);
       // (a record cut short with the next glued to it: the reader reads the glued one, whose
       // release a task's count of releases must not miss)
-      const glueFrom = sc.cls === L_RECORD ? (sc.decoded === undefined ? sc.payS : -1) : sc.cls === L_BAD ? firstNonBlank(text, pos, nl) : -1;
+      const glueFrom = sc.cls === L_RECORD ? (sc.decoded === undefined && sc.payS >= 0 ? Math.max(pos, sc.payS - 1) : -1)
+        : sc.cls === L_BAD ? firstNonBlank(text, pos, nl) : -1;
       const gluedAt = glueFrom >= 0 ? glued.find(text, glueFrom, nl) : -1;
       const twin = gluedAt === -1 && twins.seen(sc, st.line);
       if (gluedAt === -1) { if (!twin) rwsems.note(sc, st.line); }
@@ -307,6 +308,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
         gluedScan.text = '';
       }
       if (held !== undefined && continuesValue(sc, text, pos, nl)) {
+        entries.continued();
         const t = held.text + '\n' + text.slice(pos, nl);
         held = { text: t, parts: held.parts + 1, line: held.line };
         scanLine(t, 0, t.length, st, joined);

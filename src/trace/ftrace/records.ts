@@ -419,8 +419,10 @@ export class FtraceRecordReader {
       sc.text = '';
       return;
     }
-    // (past a record's payload start, or a bad line's first character: its own header is no glue)
-    const glueFrom = sc.cls === L_RECORD ? (sc.decoded === undefined ? sc.payS : -1) : sc.cls === L_BAD ? firstNonBlank(s, start, end) : -1;
+    // (from the blank before a record's payload, which a record cut right after its name begins
+    // with the next one's header, or a bad line's first character: its own header is no glue)
+    const glueFrom = sc.cls === L_RECORD ? (sc.decoded === undefined && sc.payS >= 0 ? Math.max(start, sc.payS - 1) : -1)
+      : sc.cls === L_BAD ? firstNonBlank(s, start, end) : -1;
     if (glueFrom >= 0) {
       const glued = this.glued.find(s, glueFrom, end);
       if (glued !== -1) { this.gluedRecords(sc, s, start, glued, end, terminated, lineNo); return; }
