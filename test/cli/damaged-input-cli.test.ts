@@ -232,6 +232,16 @@ describe('kinv check: rules left unjudged by damage are no pass', () => {
     expect(r.stdout + r.stderr).not.toContain('violation[');
   });
 
+  it('conform holds seq order as check does: a record out of order is damage, not a step', () => {
+    const lines = readFileSync('traces/sim/draft-current-E2.ndjson', 'utf8').trim().split('\n');
+    const rev = join(tmp, 'revseq.ndjson');
+    writeFileSync(rev, lines.map((l, i) => JSON.stringify({ ...(JSON.parse(l) as object), seq: 100 - i })).join('\n') + '\n');
+    const r = kinv(['conform', '--d-add-ci', 'draft', rev]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("error[KV302]: 'seq' 99 is not after the 100 of the record before it");
+    expect(kinv(['conform', '--d-add-ci', 'draft', 'traces/sim/draft-current-E2.ndjson']).code).toBe(0);
+  });
+
   it('a compressed trace cut inside its first block: KV305, cut short, not "not a valid file"', () => {
     const gz = join(tmp, 'cut.gz');
     writeFileSync(gz, gzipSync(readFileSync('traces/ndjson/draft-d_add_ci-E2.ndjson')).subarray(0, 20));
