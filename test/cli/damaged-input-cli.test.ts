@@ -112,6 +112,17 @@ describe('standard input is judged as the same file is (what must be known of a 
   });
 });
 
+/** Checks `text` written to `name` in the scratch folder: no verdict (exit 3), `message` on stderr, and no violation. */
+function noVerdict(name: string, text: string | Buffer, message: string): { path: string; stdout: string; stderr: string } {
+  const path = join(tmp, name);
+  writeFileSync(path, text);
+  const r = kinv(['check', path]);
+  expect(r.code).toBe(3);
+  expect(r.stderr).toContain(message);
+  expect(r.stdout + r.stderr).not.toContain('violation[');
+  return { path, ...r };
+}
+
 describe('kinv check: rules left unjudged by damage are no pass', () => {
   // The seed's draft d_add_ci on a case-insensitive XFS: four violations after its line 16.
   const draft = readFileSync('traces/ftrace/kprobe-draft-d_add_ci.txt', 'utf8').split('\n');
@@ -146,25 +157,15 @@ describe('kinv check: rules left unjudged by damage are no pass', () => {
     const lines = readFileSync('traces/ftrace/coverage/readdir-full.txt', 'utf8').split('\n');
     expect(kinv(['check', 'traces/ftrace/coverage/readdir-full.txt']).code).toBe(0);
     lines[21] += ` pad="${'A'.repeat(1 << 20)}"`;
-    const long = join(tmp, 'long.txt');
-    writeFileSync(long, lines.join('\n'));
-    const r = kinv(['check', long]);
-    expect(r.code).toBe(3);
-    expect(r.stderr).toContain('error[KV301]: line longer than 1048576 bytes');
-    expect(r.stdout + r.stderr).not.toContain('violation[');
+    noVerdict('long.txt', lines.join('\n'), 'error[KV301]: line longer than 1048576 bytes');
   });
 
   it('a byte above 0x7f in a probe\'s head is damage (KV306 and a gap), not a record of a function the spec does not follow', () => {
     const lines = readFileSync('traces/ftrace/coverage/readdir-full.txt', 'latin1').split('\n');
     expect(lines[21]).toContain('(up_read+');
     lines[21] = lines[21]!.replace('(up_read', '(up\xff_read');
-    const bad = join(tmp, 'high.txt');
-    writeFileSync(bad, Buffer.from(lines.join('\n'), 'latin1'));
-    const r = kinv(['check', bad]);
-    expect(r.code).toBe(3);
-    expect(r.stderr).toContain('error[KV306]: a byte above 0x7f where the kernel prints ASCII');
-    expect(r.stderr).toContain(`--> ${bad}:22:`);
-    expect(r.stdout + r.stderr).not.toContain('violation[');
+    const r = noVerdict('high.txt', Buffer.from(lines.join('\n'), 'latin1'), 'error[KV306]: a byte above 0x7f where the kernel prints ASCII');
+    expect(r.stderr).toContain(`--> ${r.path}:22:`);
     // A task's name and a string value may hold any bytes.
     const named = lines.slice();
     named[21] = lines[21]!.replace('(up\xff_read', '(up_read').replace(/^(\s*)ls-400/, '$1l\xe9-400');
@@ -200,12 +201,8 @@ describe('kinv check: rules left unjudged by damage are no pass', () => {
 
   it('a record duplicated in a trace whose header counts its entries: KV316, no verdict, not a lock taken twice', () => {
     const lines = readFileSync('traces/ftrace/kprobe-fixed-d_add_ci.txt', 'utf8').split('\n');
-    const dup = join(tmp, 'dup.txt');
-    writeFileSync(dup, [...lines.slice(0, 14), lines[13], ...lines.slice(14)].join('\n'));
-    const r = kinv(['check', dup]);
-    expect(r.code).toBe(3);
-    expect(r.stderr).toContain('error[KV316]: the header promises 20 entries, but the log holds 21 record lines: 1 was duplicated or inserted');
-    expect(r.stdout + r.stderr).not.toContain('violation[');
+    noVerdict('dup.txt', [...lines.slice(0, 14), lines[13], ...lines.slice(14)].join('\n'),
+      'error[KV316]: the header promises 20 entries, but the log holds 21 record lines: 1 was duplicated or inserted');
   });
 
   it('a record cut right after its name with the next one glued on: KV301, and the glued record is read', () => {
@@ -213,23 +210,14 @@ describe('kinv check: rules left unjudged by damage are no pass', () => {
     // line 15 (dr_ret) cut after `dr_ret:`, line 16 glued on
     const glued = [...lines.slice(0, 14), lines[14]!.replace(/(dr_ret:).*/, '$1') + lines[15], ...lines.slice(16)]
       .map((l) => l.replace('entries-written: 20/20', 'entries-written: 19/19'));
-    const path = join(tmp, 'glued.txt');
-    writeFileSync(path, glued.join('\n'));
-    const r = kinv(['check', path]);
-    expect(r.code).toBe(3);
-    expect(r.stderr).toContain('error[KV301]: two records on one line: the record before column');
-    expect(r.stdout + r.stderr).not.toContain('violation[');
+    noVerdict('glued.txt', glued.join('\n'), 'error[KV301]: two records on one line: the record before column');
   });
 
   it('a record whose seq is not after the one before it is damage: its task loses the event, no verdict on it', () => {
-    const seq = join(tmp, 'seq.ndjson');
-    writeFileSync(seq, '{"pid":1,"seq":5,"ev":"acq","args":{"lock":"I1","mode":"R"}}\n{"pid":1,"seq":3,"ev":"rel","args":{"lock":"I1","mode":"R"}}\n'
-      + '{"pid":1,"seq":6,"ev":"syscall_exit"}\n');
-    const r = kinv(['check', seq]);
-    expect(r.code).toBe(3);
-    expect(r.stderr).toContain("error[KV302]: 'seq' 3 is not after the 5 of the record before it");
-    expect(r.stderr).toContain(`--> ${seq}:2:1`);
-    expect(r.stdout + r.stderr).not.toContain('violation[');
+    const r = noVerdict('seq.ndjson', '{"pid":1,"seq":5,"ev":"acq","args":{"lock":"I1","mode":"R"}}\n'
+      + '{"pid":1,"seq":3,"ev":"rel","args":{"lock":"I1","mode":"R"}}\n{"pid":1,"seq":6,"ev":"syscall_exit"}\n',
+    "error[KV302]: 'seq' 3 is not after the 5 of the record before it");
+    expect(r.stderr).toContain(`--> ${r.path}:2:1`);
   });
 
   it('conform holds seq order as check does: a record out of order is damage, not a step', () => {
