@@ -213,6 +213,14 @@ describe('kinv check: rules left unjudged by damage are no pass', () => {
     noVerdict('glued.txt', glued.join('\n'), 'error[KV301]: two records on one line: the record before column');
   });
 
+  it('a trace.dat with a block of ring-buffer data zeroed: its events are lost, as a lost-events marker says, not dropped unseen', () => {
+    const bytes = Buffer.from(readFileSync('traces/tracedat/record-v6.dat'));
+    expect(kinv(['check', 'traces/tracedat/record-v6.dat']).code).toBe(0);
+    bytes.fill(0, 25 * 4096, 26 * 4096);
+    const r = noVerdict('zeroed.dat', bytes, 'error[KV403]: verdict unknown: CPU 1 lost events');
+    expect(r.stdout).toMatch(/^no violation, \d+ not judged \(records missing\)/m);
+  });
+
   it('a record whose seq is not after the one before it is damage: its task loses the event, no verdict on it', () => {
     const r = noVerdict('seq.ndjson', '{"pid":1,"seq":5,"ev":"acq","args":{"lock":"I1","mode":"R"}}\n'
       + '{"pid":1,"seq":3,"ev":"rel","args":{"lock":"I1","mode":"R"}}\n{"pid":1,"seq":6,"ev":"syscall_exit"}\n',

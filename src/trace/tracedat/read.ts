@@ -49,6 +49,8 @@ class CpuStream {
   /** Missed events to announce before the current event (0 none, -1 unknown count). */
   missed = 0;
   done = false;
+  /** Whether a page with a header was loaded (a page of zeros after one is damage, see `advance`). */
+  private timed = false;
 
   constructor(
     readonly cpu: number, readonly index: number, pages: Generator<Page>, meta: TraceDatMeta,
@@ -67,6 +69,11 @@ class CpuStream {
         if (p.done === true) { this.finish(); return; }
         this.reader.load(p.value.bytes, p.value.fileOffset);
         if (this.reader.missed !== 0) this.missed = this.reader.missed;
+        // A page of zeros after pages with a time: a block of the file zeroed (a lost block reads as
+        // zeros), whose events are lost: announced as the kernel's own losses are, before the
+        // CPU's next event.
+        if (this.reader.blank && this.timed) this.missed = -1;
+        if (!this.reader.blank) this.timed = true;
       }
       this.ts = this.reader.ts;
     } catch (e) {

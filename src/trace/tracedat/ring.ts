@@ -42,6 +42,8 @@ export class PageReader {
   length = 0;
   /** Events lost before this page: 0 none, -1 some (count unknown), n > 0 that many. */
   missed = 0;
+  /** The page's header is all zeros: no time, no data, no flags (a block of the file zeroed, not a page the kernel wrote). */
+  blank = false;
 
   constructor(private readonly layout: PageLayout) {}
 
@@ -56,6 +58,7 @@ export class PageReader {
     this.ts = this.u64ts(0);
     const commit = longSize === 8 ? (le ? this.view.getUint32(8, true) : this.view.getUint32(12, false)) : this.view.getUint32(8, le);
     const size = commit & COMMIT_MASK;
+    this.blank = this.ts === 0 && commit === 0;
     if (this.dataStart + size > page.length) this.fail(8, `the page header says ${size} bytes of events, but the page holds ${page.length - this.dataStart}`);
     this.end = this.dataStart + size;
     this.pos = this.dataStart;
