@@ -236,7 +236,6 @@ export async function runCheck(compiled: CompiledSpec, source: AsyncIterable<Tra
     coverage: [],
     violations: 0, pending: 0 };
   const diag = (d: Diagnostic): void => { report.diagnostics.push(d); opts.onDiagnostic?.(d); };
-  let lastSeq = -Infinity;
   for await (const batch of source) {
     for (const item of batch) {
       if (isGap(item)) {
@@ -245,28 +244,12 @@ export async function runCheck(compiled: CompiledSpec, source: AsyncIterable<Tra
         engine.gap(item);
         continue;
       }
-      // A record's `seq` is its place in the trace (the spec compares them: a queue's order): one
-      // not after the record before it contradicts the order the records came in.
-      if (item.seq <= lastSeq) { outOfOrder(engine, item, lastSeq, report, diag, opts.onGap); continue; }
-      lastSeq = item.seq;
       stepValidated(engine, validator, item, report, diag);
     }
     opts.onBatch?.(stats);
   }
   finishCheck(engine, validator, report, diag);
   return report;
-}
-
-/** A record whose `seq` is not after the one before it: damage, and a lost event of its task. */
-function outOfOrder(engine: Engine, e: TraceEvent, lastSeq: number, report: CheckReport, diag: (d: Diagnostic) => void, onGap?: (g: TraceGap) => void): void {
-  const at = e.file !== undefined && e.line !== undefined ? { at: { source: e.file, line: e.line, column: 1 } } : {};
-  diag(error('KV302', `'seq' ${e.seq} is not after the ${lastSeq} of the record before it: the trace's order and its positions disagree`, at,
-    'the task is taken as having lost this event: its state is unknown until it syncs'));
-  report.stats.malformed++;
-  const g: TraceGap = { kind: 'gap', reason: 'record out of order', pids: [e.pid], seq: e.seq, file: e.file, line: e.line };
-  report.gaps.push(g);
-  onGap?.(g);
-  engine.gap(g);
 }
 
 /** Validates and steps one event (shared by runCheck and the in-memory API). */

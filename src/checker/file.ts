@@ -5,7 +5,7 @@
  */
 import { error, type Diagnostic } from '../diag/diagnostic.js';
 import type { ProbeCoverage, ProbeDefinition } from '../trace/coverage.js';
-import { emptyStats, type SourceStats, type TraceGap, type TraceItem } from '../trace/event.js';
+import { emptyStats, isGap, type SourceStats, type TraceGap, type TraceItem } from '../trace/event.js';
 import type { KernelSymbols } from '../trace/ftrace/sites.js';
 import { isRegularFile, openInput, type OpenedInput } from '../trace/input.js';
 import { sniffTraceFormat, traceFormat, traceFormatNames } from '../trace/registry.js';
@@ -112,7 +112,7 @@ export async function readTraceFile(path: string, specs: SpecSet, opts: CheckFil
   const opened = reader.read(ready.spec, (e) => schema.problem(e));
   if (opened === undefined) return undefined;
   return {
-    file: input.name, format: format.name, source: endsWithCut(opened.source, input, stats, diag), stats,
+    file: input.name, format: format.name, source: endsWithCut(inSeqOrder(opened.source, stats, diag), input, stats, diag), stats,
     coverage: opened.coverage, tasksStartUnknown: opened.tasksStartUnknown === true, compiled: ready.compiled,
   };
 }
@@ -139,6 +139,29 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
 async function* tapped(source: AsyncIterable<TraceItem[]>, onItem: (item: TraceItem) => void): AsyncGenerator<TraceItem[]> {
   for await (const batch of source) {
     for (const item of batch) onItem(item);
+    yield batch;
+  }
+}
+
+/**
+ * The source with each event whose `seq` is not after the one before it taken as damage: a
+ * diagnostic, and a gap of its task in its place (in the batch as it came). A record's `seq` is its
+ * place in the trace, and the spec compares them (a queue's order); one out of order contradicts
+ * the order the records came in. For every reader of a trace file: `kinv check` and `kinv conform`.
+ */
+async function* inSeqOrder(source: AsyncIterable<TraceItem[]>, stats: SourceStats, diag: (d: Diagnostic) => void): AsyncGenerator<TraceItem[]> {
+  let last = -Infinity;
+  for await (const batch of source) {
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i]!;
+      if (isGap(e)) continue;
+      if (e.seq > last) { last = e.seq; continue; }
+      const at = e.file !== undefined && e.line !== undefined ? { at: { source: e.file, line: e.line, column: 1 } } : {};
+      diag(error('KV302', `'seq' ${e.seq} is not after the ${last} of the record before it: the trace's order and its positions disagree`, at,
+        'the task is taken as having lost this event: its state is unknown until it syncs'));
+      stats.malformed++;
+      batch[i] = { kind: 'gap', reason: 'record out of order', pids: [e.pid], seq: e.seq, file: e.file, line: e.line };
+    }
     yield batch;
   }
 }

@@ -22,7 +22,6 @@
 import type { CheckFileOptions } from '../checker/file.js';
 import { readTraceFile, type ReadTrace } from '../checker/file.js';
 import type { SpecSet } from '../checker/spec-set.js';
-import { error, type Diagnostic } from '../diag/diagnostic.js';
 import type { DAddCiShape, LockOrder } from '../sim/state.js';
 import { isGap, TIED_ACROSS_CPUS, type Scalar, type TraceEvent, type TraceGap, type TraceItem } from '../trace/event.js';
 import { detach } from '../trace/ftrace/bytes.js';
@@ -103,30 +102,7 @@ export async function conformTraceFile(path: string, specs: SpecSet, opts: Confo
   const progress = opts.onProgress;
   const opened = await readTraceFile(path, specs, { ...opts, onReadAhead: progress && ((lines) => progress({ phase: 'ahead', lines })) });
   if (opened === undefined) return undefined;
-  return conformRead({ ...opened, source: inSeqOrder(opened.source, opts.onDiagnostic) }, opts);
-}
-
-/**
- * The records of a source with each whose `seq` is not after the one before it taken as damage,
- * as `kinv check` takes it (runCheck): a diagnostic, and a gap of its task in its place.
- */
-async function* inSeqOrder(source: AsyncIterable<TraceItem[]>, onDiagnostic?: (d: Diagnostic) => void): AsyncGenerator<TraceItem[]> {
-  let last = -Infinity;
-  for await (const batch of source) {
-    const out: TraceItem[] = [];
-    for (const item of batch) {
-      if (isGap(item) || item.seq > last) {
-        if (!isGap(item)) last = item.seq;
-        out.push(item);
-        continue;
-      }
-      const at = item.file !== undefined && item.line !== undefined ? { at: { source: item.file, line: item.line, column: 1 } } : {};
-      onDiagnostic?.(error('KV302', `'seq' ${item.seq} is not after the ${last} of the record before it: the trace's order and its positions disagree`, at,
-        'the task is taken as having lost this event: its state is unknown until it syncs'));
-      out.push({ kind: 'gap', reason: 'record out of order', pids: [item.pid], seq: item.seq, file: item.file, line: item.line });
-    }
-    yield out;
-  }
+  return conformRead(opened, opts);
 }
 
 /** Conforms a trace opened by readTraceFile to each shape asked for. */
