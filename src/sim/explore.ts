@@ -136,20 +136,32 @@ export function localStepNext(s: ModelState, i: number): boolean {
   return !rwsemStepNext(s, i) && LOCAL_POINTS.has(s.tasks[i]!.pc);
 }
 
-/** A chooser that follows `prefix`, then picks 0 and records every decision. */
-function probe(prefix: number[]): Chooser & { log: { n: number; pick: number }[] } {
-  let i = 0;
-  const log: { n: number; pick: number }[] = [];
-  return {
-    log,
-    choose(n) {
-      if (n <= 1) return 0;
-      const pick = i < prefix.length ? prefix[i]! : 0;
-      i++;
-      log.push({ n, pick });
-      return pick;
-    },
-  };
+/**
+ * A chooser that follows a prefix, then picks 0, and records every decision: how many options it
+ * had and which was taken. One serves a whole search (`reset` before each step): a new chooser
+ * and a record per decision were garbage at every successor tried.
+ */
+class Probe implements Chooser {
+  private prefix: readonly number[] = NO_PICKS;
+  private next = 0;
+  /** Per decision, its number of options and the option taken. */
+  readonly options: number[] = [];
+  readonly picks: number[] = [];
+  reset(prefix: readonly number[]): this {
+    this.prefix = prefix;
+    this.next = 0;
+    this.options.length = 0;
+    this.picks.length = 0;
+    return this;
+  }
+  choose(n: number): number {
+    if (n <= 1) return 0;
+    const pick = this.next < this.prefix.length ? this.prefix[this.next]! : 0;
+    this.next++;
+    this.options.push(n);
+    this.picks.push(pick);
+    return pick;
+  }
 }
 
 /** `monitor`'s copy after `events` (its verdicts were taken when the transition was first stepped). */
@@ -284,6 +296,9 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
     return false;
   };
 
+  const chooser = new Probe();
+  /** The choice prefixes of the step being enumerated still to run (emptied by each task's turn). */
+  const pending: (readonly number[])[] = [];
   while (frontier.length && !done()) {
     const next: Node[] = [];
     for (let f = 0; f < frontier.length; f++) {
@@ -311,19 +326,24 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
       if (por && ample(node, s, r, next)) continue;
       for (let k = 0; k < r.length; k++) {
         // Enumerate every combination of the step's internal choices by re-running it from a copy.
-        const pending: number[][] = [[]];
+        pending.push(NO_PICKS);
         while (pending.length) {
           const prefix = pending.pop()!;
           const state = cloneState(s, r[k]!);
-          const ch = probe(prefix);
+          const ch = chooser.reset(prefix);
           const events: TraceEvent[] = [];
           step(sc, state, r[k]!, ch, events);
           // Name events by their line in the replayed trace (`kinv sim --replay` prints one per line).
           for (const e of events) { e.file = 'replay'; e.line = e.seq + 1; }
-          for (let p = prefix.length; p < ch.log.length; p++) {
-            for (let alt = 1; alt < ch.log[p]!.n; alt++) pending.push([...ch.log.slice(0, p).map((c) => c.pick), alt]);
+          // The decisions after the prefix were taken as 0: each other option is a prefix to run.
+          for (let p = prefix.length; p < ch.options.length; p++) {
+            for (let alt = 1; alt < ch.options[p]!; alt++) {
+              const other = ch.picks.slice(0, p + 1);
+              other[p] = alt;
+              pending.push(other);
+            }
           }
-          const picks = ch.log.length === 0 ? NO_PICKS : ch.log.map((c) => c.pick);
+          const picks = ch.picks.length === 0 ? NO_PICKS : ch.picks.slice();
           // Copy on write: a step that emits nothing leaves the monitor as it was, and shares it.
           let monitor = nodeMonitor;
           let fingerprint = node.fingerprint;
