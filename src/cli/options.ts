@@ -107,7 +107,8 @@ export const COMMANDS = {
       },
       dir: { type: 'string', multiple: true, value: 'DIR', help: 'a directory whose i_rwsem to watch (repeatable); lock probes are filtered to these' },
       comm: {
-        type: 'string', multiple: true, value: 'NAME', help: 'a command name to watch (repeatable); lock returns and syscall exits are filtered to these',
+        type: 'string', multiple: true, value: 'NAME',
+        help: 'a command name to watch (repeatable, at most 15 bytes: the kernel cuts longer ones); lock returns and syscall exits are filtered to these',
       },
     },
     notes: 'Paste the output into bash or zsh as root, then: kinv_record COMMAND (trace-cmd) or kinv_perf_record COMMAND (perf).',
@@ -126,7 +127,10 @@ export const COMMANDS = {
     options: {
       ...protocol, scenario, ...randomShape,
       seed: { type: 'string', value: 'N', kind: 'int', help: 'seed of the random scenario and scheduler (default 1)' },
-      replay: { type: 'string', value: 'CHOICES', help: 'replay a run from its comma-separated choices' },
+      replay: {
+        type: 'string', value: 'CHOICES',
+        help: 'replay a run from its comma-separated choices (with the scenario options that printed them: a list that does not fit the run is refused)',
+      },
       out: { type: 'string', short: 'o', value: 'FILE', help: 'write the trace to FILE instead of standard output' },
       itf: {
         type: 'string', value: 'FILE', help: "also write the run as an ITF trace (the bundled spec's state after each event), for Apalache/Quint tooling",

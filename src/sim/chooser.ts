@@ -56,6 +56,33 @@ export function listChooser(picks: readonly number[]): Chooser {
   };
 }
 
+/** A replayed pick out of its decision's range (see `exactListChooser`). */
+export class ReplayMismatch extends Error {
+  constructor(readonly index: number, readonly pick: number, readonly n: number, readonly why: string) {
+    super(`choice ${index + 1} is ${pick}, but that decision (${why}) has ${n} options, 0 to ${n - 1}`);
+  }
+}
+
+/**
+ * Replays a list of picks as `listChooser` does, except that a pick out of its decision's range
+ * throws `ReplayMismatch`: a list a user gives back (`kinv sim --replay`) that does not fit the
+ * run is another scenario's, and taken modulo it would replay some other run without a word.
+ * `used` counts the picks taken.
+ */
+export function exactListChooser(picks: readonly number[]): Chooser & { readonly used: number } {
+  let i = 0;
+  return {
+    get used() { return Math.min(i, picks.length); },
+    choose(n, why) {
+      if (n <= 1) return 0;
+      const p = i < picks.length ? picks[i]! : 0;
+      if (p >= n) throw new ReplayMismatch(i, p, n, why);
+      i++;
+      return p;
+    },
+  };
+}
+
 /** Wraps a chooser and records every decision with more than one option. */
 export function recording(inner: Chooser): Chooser & { readonly log: Choice[] } {
   const log: Choice[] = [];

@@ -302,3 +302,39 @@ describe('kinv check, explore, fuzz, sim: outputs and options that would lose wo
     expect(r.stdout).toContain('never_exclusive');
   });
 });
+
+describe('lists and names that fit nothing are refused, not bent', () => {
+  const pair = ['sim', '--d-add-ci', 'mainline', '--order', 'current', '--scenario', 'pair'];
+
+  it('sim --replay replays its own list exactly, and refuses a pick out of range or choices left over', () => {
+    const first = kinv(pair);
+    expect(first.code).toBe(0);
+    const list = /--replay (\S+)\n/.exec(first.stderr)![1]!;
+    const again = kinv([...pair, '--replay', list]);
+    expect([again.code, again.stdout]).toEqual([0, first.stdout]);
+    const out = kinv([...pair, '--replay', '1,0,5']);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('--replay: choice 3 is 5, but that decision (schedule) has 2 options, 0 to 1: the list is not a run of this scenario');
+    expect(out.stdout).toBe('');
+    const over = kinv([...pair, '--replay', `${list},0`]);
+    expect(over.code).toBe(2);
+    expect(over.stderr).toContain(`--replay gives ${list.split(',').length + 1} choices, but the run ended after ${list.split(',').length}`);
+  });
+
+  it('probes --comm refuses a name no task can have, before reading the BTF', () => {
+    const cases: [string, string][] = [
+      ['my-long-program-name', '--comm my-long-program-name: 20 bytes, and the kernel keeps a task\'s name to its first 15 (TASK_COMM_LEN 16), so no task is named that: give --comm my-long-program'],
+      ['a"b', 'a task name for an ftrace filter cannot hold a quote, a backslash or a newline'],
+      ['', '--comm expects a task name, got an empty one'],
+    ];
+    for (const [name, message] of cases) {
+      const r = kinv(['probes', '--btf', join(tmp, 'no-such-btf'), '--comm', name]);
+      expect([name, r.code]).toEqual([name, 2]);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).not.toContain('cannot read --btf');
+    }
+    const ok = kinv(['probes', '--btf', 'traces/btf/vfs-structs-x86_64.btf', '--comm', 'exactly15bytes!']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain(`KINV_COMM_FILTER='comm == "exactly15bytes!"'`);
+  });
+});

@@ -3,11 +3,12 @@
  * takes each pick modulo its n and falls back to 0 when the list runs out; decisions with a single
  * option consume nothing; a recording lists exactly the decisions with more than one option, so
  * that its picks replay the run; a seeded chooser is a pure function of its seed and honours
- * two-way fault rates.
+ * two-way fault rates. An exact list chooser (a user's `--replay`) answers as a list chooser where
+ * every pick is in range, and refuses a pick out of range.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { listChooser, recording, seededChooser, type Chooser } from '../../src/sim/chooser.js';
+import { exactListChooser, listChooser, recording, ReplayMismatch, seededChooser, type Chooser } from '../../src/sim/chooser.js';
 
 /** Draws a sequence of decisions of the given widths. */
 const draw = (ch: Chooser, widths: readonly number[], why = 'schedule') => widths.map((n) => ch.choose(n, why));
@@ -23,6 +24,29 @@ describe('listChooser', () => {
       const got = draw(listChooser(picks), widths);
       got.forEach((p, i) => { expect(p).toBeGreaterThanOrEqual(0); expect(p).toBeLessThan(widths[i]!); });
     }));
+  });
+});
+
+describe('exactListChooser', () => {
+  it('answers as listChooser where every pick is in range, counting the picks taken', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 9 }), { maxLength: 40 }), fc.array(fc.nat(8), { maxLength: 40 }), (widths, raw) => {
+      const picks = raw.slice(0, widths.filter((n) => n > 1).length).map((p, i) => p % widths.filter((n) => n > 1)[i]!);
+      const exact = exactListChooser(picks);
+      expect(draw(exact, widths)).toEqual(draw(listChooser(picks), widths));
+      expect(exact.used).toBe(picks.length);
+    }));
+  });
+
+  it("refuses a pick out of its decision's range, naming the decision", () => {
+    const ch = exactListChooser([1, 0, 2]);
+    expect(ch.choose(2, 'schedule')).toBe(1);
+    expect(ch.choose(1, 'schedule')).toBe(0);
+    expect(ch.choose(3, 'alloc-fail')).toBe(0);
+    let thrown: unknown;
+    try { ch.choose(2, 'writer-handoff'); } catch (e) { thrown = e; }
+    expect(thrown).toBeInstanceOf(ReplayMismatch);
+    expect((thrown as ReplayMismatch).message).toBe('choice 3 is 2, but that decision (writer-handoff) has 2 options, 0 to 1');
+    expect(ch.used).toBe(2);
   });
 });
 

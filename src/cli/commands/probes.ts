@@ -18,6 +18,7 @@ export async function probes(argv: string[]): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`kinv probes takes no file names (got ${positionals.join(' ')}): give the BTF with --btf FILE`);
   const file = (values.btf as string | undefined) ?? DEFAULT_BTF;
   const set = oneOf('set', values.set as string | undefined, ['ref', 'full'] as const, 'ref');
+  const comms = taskNames((values.comm as string[] | undefined) ?? []);
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -61,9 +62,34 @@ export async function probes(argv: string[]): Promise<number> {
   const { lines, dropped } = fillTemplate(template, offsets, arch);
   process.stdout.write(renderScript({
     btfSource: file, setName: set === 'full' ? 'full' : 'reference', offsets, lines, dropped, crossCheck, archNote,
-    dirs: (values.dir as string[] | undefined) ?? [], comms: (values.comm as string[] | undefined) ?? [],
+    dirs: (values.dir as string[] | undefined) ?? [], comms,
   }));
   return 0;
+}
+
+/** The longest task name the kernel keeps: TASK_COMM_LEN (16) less the terminating NUL. */
+const COMM_BYTES = 15;
+
+/**
+ * The `--comm` names, each one a task can have: the kernel cuts a task's name to 15 bytes, and an
+ * ftrace filter `comm == "NAME"` with a longer NAME matches no task, so every lock return and
+ * syscall exit of the run would be filtered out without a word. A quote or backslash would end the
+ * filter's string early.
+ */
+function taskNames(comms: string[]): string[] {
+  for (const c of comms) {
+    if (c === '') throw new UsageError('--comm expects a task name, got an empty one');
+    if (/["\\\n]/.test(c)) throw new UsageError(`--comm ${JSON.stringify(c)}: a task name for an ftrace filter cannot hold a quote, a backslash or a newline`);
+    const bytes = Buffer.from(c, 'utf8');
+    if (bytes.length > COMM_BYTES) {
+      const cut = bytes.subarray(0, COMM_BYTES).toString('utf8');
+      // A cut inside a character leaves the kernel's name a byte no filter string here can spell.
+      const give = cut.endsWith('\uFFFD') ? 'its first 15 bytes end inside a character: give the program a shorter name' : `give --comm ${cut}`;
+      const kept = `the kernel keeps a task's name to its first ${COMM_BYTES} (TASK_COMM_LEN 16), so no task is named that`;
+      throw new UsageError(`--comm ${c}: ${bytes.length} bytes, and ${kept}: ${give}`);
+    }
+  }
+  return comms;
 }
 
 /** This machine's architecture as the probe set names it (Node's `process.arch`). */

@@ -9,7 +9,7 @@ import { CompiledSpec } from '../../checker/check.js';
 import { incrementalChecker } from '../../checker/incremental.js';
 import { renderVerdict, verdictJson } from '../../checker/report.js';
 import { renderDiagnostic, styleFor } from '../../diag/render.js';
-import { listChooser, recording, seededChooser } from '../../sim/chooser.js';
+import { exactListChooser, recording, ReplayMismatch, seededChooser } from '../../sim/chooser.js';
 import { explore, type Counterexample } from '../../sim/explore.js';
 import type { Scenario } from '../../sim/model.js';
 import { DEFAULT_RANDOM, randomScenario, SCENARIOS as BASE_SCENARIOS } from '../../sim/scenarios.js';
@@ -97,9 +97,22 @@ export async function sim(argv: string[]): Promise<number> {
     'alloc-fail': rate('alloc-fail', values['alloc-fail'] as string | undefined),
     'exact-hashed': rate('exact-hashed', values['exact-hashed'] as string | undefined),
   };
-  const ch = recording(picks ? listChooser(picks) : seededChooser(seed, rates));
+  const replayed = picks ? exactListChooser(picks) : undefined;
+  const ch = recording(replayed ?? seededChooser(seed, rates));
   const targets = counterexampleTargets(values);
-  const r = simulate(scenario, ch, { maxSteps: intOf('max-steps', values['max-steps'] as string | undefined, 10_000_000) });
+  const maxSteps = intOf('max-steps', values['max-steps'] as string | undefined, 10_000_000);
+  const notThisRun = ': the list is not a run of this scenario (replay it with the scenario options of the command that printed it)';
+  let r: ReturnType<typeof simulate>;
+  try {
+    r = simulate(scenario, ch, { maxSteps });
+  } catch (e) {
+    if (e instanceof ReplayMismatch) throw new UsageError(`--replay: ${e.message}${notThisRun}`);
+    throw e;
+  }
+  // A run that ended with choices left over is another run's list too (unless the step bound cut it).
+  if (replayed && picks && !r.cut && replayed.used < picks.length) {
+    throw new UsageError(`--replay gives ${picks.length} choices, but the run ended after ${replayed.used}${notThisRun}`);
+  }
   const outPath = values.out as string | undefined;
   let fd: number | undefined;
   if (outPath !== undefined) {
