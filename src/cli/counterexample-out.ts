@@ -7,7 +7,7 @@ import type { CompiledSpec, Verdict } from '../checker/engine.js';
 import { itfJson, itfOf } from '../report/itf.js';
 import { timelineOf } from '../report/timeline.js';
 import type { TraceEvent } from '../trace/event.js';
-import { preparePictures, writePictures } from './visual-out.js';
+import { notStdout, preparePictures, writePictures } from './visual-out.js';
 import { UsageError } from './args.js';
 import { writeTrace } from './trace-out.js';
 
@@ -27,6 +27,7 @@ export function counterexampleTargets(values: Record<string, unknown>, withOut =
   preparePictures({ perfetto: undefined, dot: undefined, html: t.html });
   for (const [option, path] of [['--itf', t.itf], ['-o', t.out]] as const) {
     if (path === undefined) continue;
+    notStdout(option, path);
     try { writeFileSync(path, ''); } catch (e) { throw new UsageError(`cannot write ${option} ${path}: ${(e as Error).message}`); }
   }
   return t;

@@ -32,6 +32,7 @@ export function preparePictures(t: VisualTargets, inputs: readonly string[] = []
   const targets = [['--perfetto', t.perfetto], ['--dot', t.dot], ['--html', t.html]] as const;
   for (const [option, path] of targets) {
     if (path === undefined) continue;
+    notStdout(option, path);
     const id = fileId(path);
     const clash = id === undefined ? undefined : taken.get(id);
     if (clash !== undefined) throw new UsageError(`${option} ${path} is ${clash}: writing it would overwrite it; name another file`);
@@ -41,6 +42,15 @@ export function preparePictures(t: VisualTargets, inputs: readonly string[] = []
     if (path === undefined) continue;
     try { writeFileSync(path, ''); } catch (e) { throw new UsageError(`cannot write ${option} ${path}: ${(e as Error).message}`); }
   }
+}
+
+/**
+ * A picture or counterexample file named `-`: as everywhere else on the command line it would mean
+ * standard output, which carries the report here; written as a file of that name, it would be
+ * where nobody looks.
+ */
+export function notStdout(option: string, path: string): void {
+  if (path === '-') throw new UsageError(`${option} -: standard output carries this command's own output; give ${option} a file name`);
 }
 
 /** The device and inode of an existing file (one file under two names is one id), else undefined. */

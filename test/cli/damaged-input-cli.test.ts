@@ -337,4 +337,16 @@ describe('lists and names that fit nothing are refused, not bent', () => {
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain(`KINV_COMM_FILTER='comm == "exactly15bytes!"'`);
   });
+
+  it('a picture or counterexample file named - is refused (standard output carries the command\'s own output), and sim -o - is standard output', () => {
+    for (const args of [['check', '--dot', '-', 'traces/ndjson/draft-d_add_ci-E2.ndjson'], ['explore', '--scenario', 'single', '-o', '-'], ['sim', '--scenario', 'single', '--itf', '-']]) {
+      const r = kinv(args);
+      expect([args.join(' '), r.code]).toEqual([args.join(' '), 2]);
+      expect(r.stderr).toContain(`${args.at(-2) === '-' ? args.at(-3) : args.at(-2)} -: standard output carries this command's own output`);
+    }
+    const sim = kinv(['sim', '--scenario', 'single', '-o', '-']);
+    expect(sim.code).toBe(0);
+    expect(sim.stdout).toBe(kinv(['sim', '--scenario', 'single']).stdout);
+    expect(sim.stdout.split('\n')[0]).toContain('"ev":"call"');
+  });
 });

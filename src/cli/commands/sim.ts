@@ -113,7 +113,8 @@ export async function sim(argv: string[]): Promise<number> {
   if (replayed && picks && !r.cut && replayed.used < picks.length) {
     throw new UsageError(`--replay gives ${picks.length} choices, but the run ended after ${replayed.used}${notThisRun}`);
   }
-  const outPath = values.out as string | undefined;
+  // `-o -` is standard output, where the trace goes anyway.
+  const outPath = values.out === '-' ? undefined : values.out as string | undefined;
   let fd: number | undefined;
   if (outPath !== undefined) {
     try {
