@@ -37,6 +37,26 @@ describe('kinv check: nothing to judge is no pass', () => {
     expect(r.stdout).not.toContain('no violation');
   });
 
+  it('a spec without invariants, and events that meet no invariant\'s condition, exit 3 with KV401 saying which', () => {
+    const events = join(process.cwd(), 'spec', 'vfs', 'events.kinv');
+    const trace = join(tmp, 'one-read.ndjson');
+    writeFileSync(trace, '{"pid":1,"ev":"acq","args":{"lock":"I1","mode":"R"}}\n');
+    const none = join(tmp, 'no-invariant.kinv');
+    writeFileSync(none, `import "${events}"\n`);
+    const writersOnly = join(tmp, 'writers-only.kinv');
+    writeFileSync(writersOnly, `import "${events}"\ninvariant never_exclusive on acq when mode == W: false else "exclusive"\n`);
+    const cases: [string, string][] = [
+      [none, 'error[KV401]: verdict unknown: the spec declares no invariant, so nothing was judged'],
+      [writersOnly, "error[KV401]: verdict unknown: no invariant was evaluated: the events they are judged on occurred, but none met an invariant's condition"],
+    ];
+    for (const [spec, message] of cases) {
+      const r = kinv(['check', '--spec', spec, trace]);
+      expect([spec, r.code]).toEqual([spec, 3]);
+      expect(r.stderr).toContain(message);
+      expect(r.stdout).not.toContain('no violation');
+    }
+  });
+
   it('a folder of traces named .json is checked, and its sidecars are named', () => {
     const dir = join(tmp, 'json');
     mkdirSync(dir);

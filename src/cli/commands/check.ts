@@ -174,11 +174,17 @@ export async function check(argv: string[]): Promise<number> {
   } else if (code === 3 && !unreadable && inputErrors === 0) {
     // (no rule fell in a span of unknown state: those whose domain was empty aside, none had an event to judge)
     const spans = Object.values(summary.coverage).some((c) => c.status === 'unknown');
-    const message = spans
-      ? 'verdict unknown: every invariant evaluation fell in a span of unknown task state (capture started mid-run or lost events)'
-      : `verdict unknown: no rule was judged: the capture holds none of the events the rules read (${summary.unmapped} of ${summary.records} `
-        + 'records map to no event of the spec: a function_graph or function trace names calls without their arguments; the table says '
-        + 'which probes would produce each rule\'s events)';
+    const statuses = Object.values(summary.coverage).map((c) => c.status);
+    const message = statuses.length === 0
+      ? 'verdict unknown: the spec declares no invariant, so nothing was judged'
+      : spans
+        ? 'verdict unknown: every invariant evaluation fell in a span of unknown task state (capture started mid-run or lost events)'
+        : statuses.includes('not exercised')
+          ? 'verdict unknown: no invariant was evaluated: the events they are judged on occurred, but none met an invariant\'s condition'
+            + ' (the table\'s \'not exercised\' rows)'
+          : `verdict unknown: no rule was judged: the capture holds none of the events the rules read (${summary.unmapped} of ${summary.records} `
+            + 'records map to no event of the spec: a function_graph or function trace names calls without their arguments; the table says '
+            + 'which probes would produce each rule\'s events)';
     why.push({ code: 'KV401', severity: 'error', message });
   }
   if (o.format === 'json') {
