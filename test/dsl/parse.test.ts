@@ -45,6 +45,29 @@ describe('parseSpec', () => {
     }
   });
 
+  it('takes integers only, and only those a double holds exactly: an error at the literal, not a rounded value', () => {
+    const head = 'event acq(flags: int)\ninvariant x on acq: flags & ';
+    const at = head.length;
+    const cases: [string, string][] = [
+      ['0xffffffffffffffff', '0xffffffffffffffff is past the largest integer kinv holds exactly, 2^53 - 1 (9007199254740991)'],
+      ['9007199254740993', '9007199254740993 is past the largest integer kinv holds exactly, 2^53 - 1 (9007199254740991)'],
+      ['1.5', 'kinv has integers only: 1.5 is not one'],
+    ];
+    for (const [lit, message] of cases) {
+      const r = parseSpec({ path: 'n.kinv', text: `${head}${lit} == flags\n` });
+      expect(r.diagnostics.map((d) => [d.code, d.message, d.span?.start])).toEqual([['KV001', message, at]]);
+    }
+    for (const lit of ['9007199254740991', '0x1fffffffffffff', '0']) expect(parseSpec({ path: 'n.kinv', text: `${head}${lit} == flags\n` }).ok).toBe(true);
+  });
+
+  it('takes a negative parameter default, as --param does', () => {
+    const r = parseSpec({ path: 'p.kinv', text: 'param below: int = -3\nparam zero: int = -0\n' });
+    expect(r.ok).toBe(true);
+    const values = r.ok ? r.value.decls.map((d) => (d.kind === 'param' ? d.value : undefined)) : [];
+    expect(values.map((v) => (v && 'value' in v ? v.value : undefined))).toEqual([-3, 0]);
+    expect(Object.is((values[1] as { value: number }).value, -0)).toBe(false);
+  });
+
   it('names a likelier cause where the text shows one: a string left open, a /* comment', () => {
     const open = parseSpec({ path: 'o.kinv', text: 'event acq(mode: str)\ninvariant x on acq: mode == "R\ninvariant y on acq: true\n' });
     expect(open.diagnostics.map((d) => [d.message, d.span?.start, d.hint])).toEqual([

@@ -435,24 +435,26 @@ function peg$parse(input, options) {
   function peg$f67(phase, name, args) {    return { kind: 'pattern', phase, name, args, span: sp() };  }
   function peg$f68(name, args) {    return { kind: 'pattern', phase: 'event', name, args, span: sp() };  }
   function peg$f69(callee, args) {    return { kind: 'call', callee, args, span: sp() };  }
-  function peg$f70(s) {    return { kind: 'str', value: s, span: sp() };  }
-  function peg$f71() {    return { kind: 'bool', value: true, span: sp() };  }
-  function peg$f72() {    return { kind: 'bool', value: false, span: sp() };  }
-  function peg$f73(name) {    return { kind: 'ident', name, span: sp() };  }
-  function peg$f74(digits) {    return { kind: 'int', value: parseInt(digits, 16), span: sp() };  }
-  function peg$f75(digits) {    return { kind: 'int', value: Number(digits), span: sp() };  }
-  function peg$f76(chars) {    return unescape(chars);  }
-  function peg$f77(parts) {    return { kind: 'template', parts, span: sp() };  }
-  function peg$f78(text) {    return { kind: 'text', value: unescape(text.replace(/\{\{/g, '{').replace(/\}\}/g, '}')) };  }
-  function peg$f79() {    return 'on';  }
-  function peg$f80() {    return 'after';  }
-  function peg$f81() {    return 'and';  }
-  function peg$f82() {    return 'or';  }
-  function peg$f83() {    return 'forall';  }
-  function peg$f84() {    return 'exists';  }
-  function peg$f85() {    return 'no';  }
-  function peg$f86() {    return 'call';  }
-  function peg$f87() {    return 'ret';  }
+  function peg$f70(n) {    return { kind: 'int', value: n.value === 0 ? 0 : -n.value, span: sp() };  }
+  function peg$f71(s) {    return { kind: 'str', value: s, span: sp() };  }
+  function peg$f72() {    return { kind: 'bool', value: true, span: sp() };  }
+  function peg$f73() {    return { kind: 'bool', value: false, span: sp() };  }
+  function peg$f74(name) {    return { kind: 'ident', name, span: sp() };  }
+  function peg$f75(digits) {    return exactInt(BigInt('0x' + digits), '0x' + digits);  }
+  function peg$f76(digits) {    error(`kinv has integers only: ${text()} is not one`);  }
+  function peg$f77(digits) {    return exactInt(BigInt(digits), digits);  }
+  function peg$f78(chars) {    return unescape(chars);  }
+  function peg$f79(parts) {    return { kind: 'template', parts, span: sp() };  }
+  function peg$f80(text) {    return { kind: 'text', value: unescape(text.replace(/\{\{/g, '{').replace(/\}\}/g, '}')) };  }
+  function peg$f81() {    return 'on';  }
+  function peg$f82() {    return 'after';  }
+  function peg$f83() {    return 'and';  }
+  function peg$f84() {    return 'or';  }
+  function peg$f85() {    return 'forall';  }
+  function peg$f86() {    return 'exists';  }
+  function peg$f87() {    return 'no';  }
+  function peg$f88() {    return 'call';  }
+  function peg$f89() {    return 'ret';  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -4556,35 +4558,59 @@ function peg$parse(input, options) {
   }
 
   function peg$parseLiteral() {
-    let s0, s1;
+    let s0, s1, s2, s3;
 
     s0 = peg$parseNumberLiteral();
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      s1 = peg$parseStringLiteral();
-      if (s1 !== peg$FAILED) {
-        peg$savedPos = s0;
-        s1 = peg$f70(s1);
+      if (input.charCodeAt(peg$currPos) === 45) {
+        s1 = peg$c18;
+        peg$currPos++;
+      } else {
+        s1 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e22); }
       }
-      s0 = s1;
+      if (s1 !== peg$FAILED) {
+        s2 = peg$parse__();
+        s3 = peg$parseNumberLiteral();
+        if (s3 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f70(s3);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
-        s1 = peg$parseTrueToken();
+        s1 = peg$parseStringLiteral();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f71();
+          s1 = peg$f71(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          s1 = peg$parseFalseToken();
+          s1 = peg$parseTrueToken();
           if (s1 !== peg$FAILED) {
             peg$savedPos = s0;
             s1 = peg$f72();
           }
           s0 = s1;
           if (s0 === peg$FAILED) {
-            s0 = peg$parseIdent();
+            s0 = peg$currPos;
+            s1 = peg$parseFalseToken();
+            if (s1 !== peg$FAILED) {
+              peg$savedPos = s0;
+              s1 = peg$f73();
+            }
+            s0 = s1;
+            if (s0 === peg$FAILED) {
+              s0 = peg$parseIdent();
+            }
           }
         }
       }
@@ -4650,7 +4676,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f73(s2);
+        s0 = peg$f74(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4883,7 +4909,7 @@ function peg$parse(input, options) {
   }
 
   function peg$parseNumberLiteral() {
-    let s0, s1, s2, s3, s4, s5, s6, s7;
+    let s0, s1, s2, s3, s4;
 
     peg$silentFails++;
     s0 = peg$currPos;
@@ -4925,7 +4951,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f74(s2);
+        s0 = peg$f75(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4937,79 +4963,26 @@ function peg$parse(input, options) {
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$currPos;
-      s2 = peg$currPos;
-      s3 = [];
-      s4 = input.charAt(peg$currPos);
-      if (peg$r6.test(s4)) {
+      s2 = [];
+      s3 = input.charAt(peg$currPos);
+      if (peg$r6.test(s3)) {
         peg$currPos++;
       } else {
-        s4 = peg$FAILED;
+        s3 = peg$FAILED;
         if (peg$silentFails === 0) { peg$fail(peg$e51); }
       }
-      if (s4 !== peg$FAILED) {
-        while (s4 !== peg$FAILED) {
-          s3.push(s4);
-          s4 = input.charAt(peg$currPos);
-          if (peg$r6.test(s4)) {
-            peg$currPos++;
-          } else {
-            s4 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e51); }
-          }
-        }
-      } else {
-        s3 = peg$FAILED;
-      }
       if (s3 !== peg$FAILED) {
-        s4 = peg$currPos;
-        if (input.charCodeAt(peg$currPos) === 46) {
-          s5 = peg$c42;
-          peg$currPos++;
-        } else {
-          s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e52); }
-        }
-        if (s5 !== peg$FAILED) {
-          s6 = [];
-          s7 = input.charAt(peg$currPos);
-          if (peg$r6.test(s7)) {
+        while (s3 !== peg$FAILED) {
+          s2.push(s3);
+          s3 = input.charAt(peg$currPos);
+          if (peg$r6.test(s3)) {
             peg$currPos++;
           } else {
-            s7 = peg$FAILED;
+            s3 = peg$FAILED;
             if (peg$silentFails === 0) { peg$fail(peg$e51); }
           }
-          if (s7 !== peg$FAILED) {
-            while (s7 !== peg$FAILED) {
-              s6.push(s7);
-              s7 = input.charAt(peg$currPos);
-              if (peg$r6.test(s7)) {
-                peg$currPos++;
-              } else {
-                s7 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e51); }
-              }
-            }
-          } else {
-            s6 = peg$FAILED;
-          }
-          if (s6 !== peg$FAILED) {
-            s5 = [s5, s6];
-            s4 = s5;
-          } else {
-            peg$currPos = s4;
-            s4 = peg$FAILED;
-          }
-        } else {
-          peg$currPos = s4;
-          s4 = peg$FAILED;
         }
-        if (s4 === peg$FAILED) {
-          s4 = null;
-        }
-        s3 = [s3, s4];
-        s2 = s3;
       } else {
-        peg$currPos = s2;
         s2 = peg$FAILED;
       }
       if (s2 !== peg$FAILED) {
@@ -5018,10 +4991,87 @@ function peg$parse(input, options) {
         s1 = s2;
       }
       if (s1 !== peg$FAILED) {
-        peg$savedPos = s0;
-        s1 = peg$f75(s1);
+        if (input.charCodeAt(peg$currPos) === 46) {
+          s2 = peg$c42;
+          peg$currPos++;
+        } else {
+          s2 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e52); }
+        }
+        if (s2 !== peg$FAILED) {
+          s3 = [];
+          s4 = input.charAt(peg$currPos);
+          if (peg$r6.test(s4)) {
+            peg$currPos++;
+          } else {
+            s4 = peg$FAILED;
+            if (peg$silentFails === 0) { peg$fail(peg$e51); }
+          }
+          if (s4 !== peg$FAILED) {
+            while (s4 !== peg$FAILED) {
+              s3.push(s4);
+              s4 = input.charAt(peg$currPos);
+              if (peg$r6.test(s4)) {
+                peg$currPos++;
+              } else {
+                s4 = peg$FAILED;
+                if (peg$silentFails === 0) { peg$fail(peg$e51); }
+              }
+            }
+          } else {
+            s3 = peg$FAILED;
+          }
+          if (s3 !== peg$FAILED) {
+            peg$savedPos = s0;
+            s0 = peg$f76(s1);
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
       }
-      s0 = s1;
+      if (s0 === peg$FAILED) {
+        s0 = peg$currPos;
+        s1 = peg$currPos;
+        s2 = [];
+        s3 = input.charAt(peg$currPos);
+        if (peg$r6.test(s3)) {
+          peg$currPos++;
+        } else {
+          s3 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e51); }
+        }
+        if (s3 !== peg$FAILED) {
+          while (s3 !== peg$FAILED) {
+            s2.push(s3);
+            s3 = input.charAt(peg$currPos);
+            if (peg$r6.test(s3)) {
+              peg$currPos++;
+            } else {
+              s3 = peg$FAILED;
+              if (peg$silentFails === 0) { peg$fail(peg$e51); }
+            }
+          }
+        } else {
+          s2 = peg$FAILED;
+        }
+        if (s2 !== peg$FAILED) {
+          s1 = input.substring(s1, peg$currPos);
+        } else {
+          s1 = s2;
+        }
+        if (s1 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s1 = peg$f77(s1);
+        }
+        s0 = s1;
+      }
     }
     peg$silentFails--;
     if (s0 === peg$FAILED) {
@@ -5132,7 +5182,7 @@ function peg$parse(input, options) {
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f76(s2);
+        s0 = peg$f78(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5178,7 +5228,7 @@ function peg$parse(input, options) {
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f77(s2);
+        s0 = peg$f79(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5324,7 +5374,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f78(s1);
+      s1 = peg$f80(s1);
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -5914,7 +5964,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f79();
+        s0 = peg$f81();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5951,7 +6001,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f80();
+        s0 = peg$f82();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6765,7 +6815,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f81();
+        s0 = peg$f83();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6802,7 +6852,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f82();
+        s0 = peg$f84();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7061,7 +7111,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f83();
+        s0 = peg$f85();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7098,7 +7148,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f84();
+        s0 = peg$f86();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7135,7 +7185,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f85();
+        s0 = peg$f87();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7320,7 +7370,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f86();
+        s0 = peg$f88();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7357,7 +7407,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f87();
+        s0 = peg$f89();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7425,6 +7475,11 @@ function peg$parse(input, options) {
   const source = options.grammarSource;
   function sp() { const r = range(); return { source, start: r.start, end: r.end }; }
   function join(a, b) { return { source, start: a.span.start, end: b.span.end }; }
+  // An integer literal's value, or an error at it when a double cannot hold it exactly.
+  function exactInt(big, written) {
+    if (big > BigInt(Number.MAX_SAFE_INTEGER)) error(`${written} is past the largest integer kinv holds exactly, 2^53 - 1 (9007199254740991)`);
+    return { kind: 'int', value: Number(big), span: sp() };
+  }
   // A string's text, its escapes read as JSON reads them; a control character or a bad escape is
   // an error at the string, not the JSON reader's message.
   function unescape(raw) {
