@@ -24,6 +24,16 @@ describe('analyze', () => {
     expect(diagnostics('on acq { held[pid, lock] := mode }\ninvariant i on rel: held[pid, lock] == mode\n')).toEqual([]);
   });
 
+  it('refuses a whole state in a message (it printed as its name), and takes its size, an entry or a comprehension', () => {
+    const ds = diagnostics('state seen: set[id]\ninvariant i on rel: false else "{held} {seen} {tasks}"\n');
+    expect(ds.map((d) => [d.code, d.at, d.message])).toEqual([
+      ['KV201', 'held', "a message cannot show a whole state ('held'): interpolate an entry (held[...]), its size (size(held)) or a comprehension ({ ... | ... in held })"],
+      ['KV201', 'seen', "a message cannot show a whole state ('seen'): interpolate its size (size(seen)) or a comprehension ({ ... | ... in seen })"],
+      ['KV201', 'tasks', "a message cannot show a whole state ('tasks'): interpolate its size (size(tasks)) or a comprehension ({ ... | ... in tasks })"],
+    ]);
+    expect(diagnostics('state seen: set[id]\ninvariant i on rel: false else "{held[pid, lock]} {size(seen)} { {l | l in seen} }"\n')).toEqual([]);
+  });
+
   it('reports unknown names with a suggestion', () => {
     const ds = diagnostics('invariant i on rel: hled[pid, lock] == mode\n');
     expect(ds.map((d) => [d.code, d.at])).toEqual([['KV101', 'hled']]);

@@ -68,8 +68,19 @@ export function expr(cx: Checker, e: A.Expr, scope: Scope, expected?: Type): Che
   }
 }
 
+/**
+ * An interpolated part of a message: any value, tuple or set, but not a whole state, which would
+ * print as its own name (`{held}` gave "held"), never its entries.
+ */
 function scalarOrTuple(cx: Checker, e: A.Expr, scope: Scope): CheckedExpr {
-  return cx.expr(e, scope);
+  const x = cx.expr(e, scope);
+  if (x.k === 'state') {
+    const name = x.state === '$tasks' ? 'tasks' : x.state;
+    const entry = x.type.k === 'map' ? `an entry (${name}[...]), ` : '';
+    const ways = `${entry}its size (size(${name})) or a comprehension ({ ... | ... in ${name} })`;
+    typeError(cx, e.span, `a message cannot show a whole state ('${name}'): interpolate ${ways}`);
+  }
+  return x;
 }
 
 function ident(cx: Checker, e: A.Ident, scope: Scope, expected?: Type): CheckedExpr {
