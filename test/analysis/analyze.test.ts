@@ -34,6 +34,14 @@ describe('analyze', () => {
     expect(diagnostics('state seen: set[id]\ninvariant i on rel: false else "{held[pid, lock]} {size(seen)} { {l | l in seen} }"\n')).toEqual([]);
   });
 
+  it('refuses comparing an enum with a string none of its members is (always false, or always true)', () => {
+    const ds = diagnostics('invariant i on rel: mode != "X" and "w" == mode and mode == "R"\n');
+    expect(ds.map((d) => [d.code, d.at, d.message])).toEqual([
+      ['KV201', '"X"', '"X" is no member of Mode (R, W): the comparison would be true whatever the value'],
+      ['KV201', '"w"', '"w" is no member of Mode (R, W): the comparison would be false whatever the value'],
+    ]);
+  });
+
   it('reports unknown names with a suggestion', () => {
     const ds = diagnostics('invariant i on rel: hled[pid, lock] == mode\n');
     expect(ds.map((d) => [d.code, d.at])).toEqual([['KV101', 'hled']]);

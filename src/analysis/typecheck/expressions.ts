@@ -123,6 +123,13 @@ function ident(cx: Checker, e: A.Ident, scope: Scope, expected?: Type): CheckedE
   return { k: 'lit', value: null, type: ERROR, span };
 }
 
+/** The text of a string written as a constant (a literal, or a message with nothing interpolated). */
+function constantText(x: CheckedExpr): string | undefined {
+  if (x.k === 'lit') return typeof x.value === 'string' && x.type.k === 'str' ? x.value : undefined;
+  if (x.k === 'template') return x.parts.every((p) => typeof p === 'string') ? x.parts.join('') : undefined;
+  return undefined;
+}
+
 function binary(cx: Checker, e: Extract<A.Expr, { kind: 'binary' }>, scope: Scope): CheckedExpr {
   const span = e.span;
   switch (e.op) {
@@ -135,6 +142,13 @@ function binary(cx: Checker, e: Extract<A.Expr, { kind: 'binary' }>, scope: Scop
       if (leftFirst) { left = cx.expr(e.left, scope); right = cx.expr(e.right, scope, left.type); }
       else { right = cx.expr(e.right, scope); left = cx.expr(e.left, scope, right.type); }
       if (!compatible(left.type, right.type)) typeError(cx, span, `cannot compare ${show(left.type)} with ${show(right.type)}`);
+      // An enum compared with a string none of its members is: always false with ==, always true with !=.
+      for (const [value, other] of [[left, right], [right, left]] as const) {
+        const text = constantText(value);
+        if (other.type.k !== 'enum' || text === undefined || other.type.members.includes(text)) continue;
+        typeError(cx, value.span, `"${text}" is no member of ${other.type.name} (${other.type.members.join(', ')}): `
+          + `the comparison would be ${e.op === '==' ? 'false' : 'true'} whatever the value`);
+      }
       return { k: 'bin', op: e.op, left, right, type: BOOL, span };
     }
     case '<': case '<=': case '>': case '>=': case '-': case '*': case '/': case '%': case '&': {
