@@ -371,7 +371,7 @@ case ",$PHASES," in *,ownkernel,*)
 esac
 : > "$IR/etc/modules.order"
 if [ "$USE_MODULES" = 1 ]; then
-  MODS="virtio_pci virtio_blk xfs vfat nls_cp437 nls_ascii nls_utf8 nls_iso8859-1"
+  MODS="virtio_pci virtio_blk ext4 xfs vfat nls_cp437 nls_ascii nls_utf8 nls_iso8859-1"
   [ "$LAYERED" = 1 ] && MODS="$MODS overlay btrfs squashfs"
   [ "$NETFS" = 1 ] && MODS="$MODS fuse virtiofs"
   modprobe -a -d "$KDIR" -S "$KREL" --show-depends $MODS > "$RUN/modules.deps" 2>&1 ||

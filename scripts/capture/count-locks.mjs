@@ -61,7 +61,7 @@ const SYSCALLS = {
 export const syscallName = (nr) => SYSCALLS[nr] ?? `NR ${nr}`;
 
 // "<comm>-<pid> [cpu] flags ts: event: body" (an optional "(tgid)" column); comm may hold '-'.
-const LINE = /^\s*(.+?)-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[(\d{3})\]\s+(?:\S{4,5}\s+)?(\d+(?:\.\d+)?):\s+([\w.]+):\s?(.*)$/;
+const LINE = /^\s*(.+?)-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[(\d{3})\]\s+(?:\S{4,7}\s+)?(\d+(?:\.\d+)?):\s+([\w.]+):\s?(.*)$/;
 
 export function readTrace(dir) {
   const gz = join(dir, 'trace.gz');

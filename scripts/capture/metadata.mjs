@@ -54,7 +54,7 @@ function parseStats(text) {
 }
 
 // "<comm>-<pid> [cpu] flags ts: event:" with an optional "(tgid)" column; returns the event name.
-const EVENT = /^\s*.+?-\d+\s+(?:\(\s*[\d-]+\)\s+)?\[\d{3}\]\s+(?:\S{4,5}\s+)?\d+(?:\.\d+)?:\s+([\w.]+):/;
+const EVENT = /^\s*.+?-\d+\s+(?:\(\s*[\d-]+\)\s+)?\[\d{3}\]\s+(?:\S{4,7}\s+)?\d+(?:\.\d+)?:\s+([\w.]+):/;
 function countKprobe(text) {
   const byName = {};
   let events = 0, other = 0, lost = 0, header = 0;

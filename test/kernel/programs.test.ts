@@ -62,8 +62,8 @@ describe('traces/kernel-programs', () => {
       it('records per event name as metadata.json counted them (an independent line count)', () => {
         const byName: Record<string, number> = {};
         for (const l of text.split('\n')) {
-          // (a counter's stamp, or a clock's in seconds to the microsecond: the local and global captures)
-          const m = /^\s*.+?-\d+\s+\[\d{3}\]\s+\S{4,5}\s+\d+(?:\.\d{6})?:\s+(\w+):/.exec(l);
+          // (a counter's stamp, or a clock's in seconds to the microsecond: the local and global captures; flags of 4 to 7 columns, 7 on PREEMPT_RT)
+          const m = /^\s*.+?-\d+\s+\[\d{3}\]\s+\S{4,7}\s+\d+(?:\.\d{6})?:\s+(\w+):/.exec(l);
           if (m) byName[m[1]!] = (byName[m[1]!] ?? 0) + 1;
         }
         expect(byName).toEqual(meta.counts.byName);

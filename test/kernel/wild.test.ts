@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FileReport } from '../../src/checker/file.js';
+import { readTrace } from '../../scripts/capture/count-locks.mjs';
 import { checkWithCapture, excerpt, expectCleanStockCapture, found, PROGRAMS as DIR, writeLog } from '../helpers/programs-capture.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kinv-wild-'));
@@ -126,7 +127,7 @@ describe('6.1-wild: the same excerpt from a capture that does not probe d_add_ci
 });
 
 describe('the wild captures on stock kernels: no violation', () => {
-  for (const capture of ['6.1-wild', '6.12-wild']) {
+  for (const capture of ['6.1-wild', '6.12-wild', '6.1-rt-wild']) {
     it(`${capture}: nothing violated, every release matched (counts.json), the lock order judged`, async () => {
       // (no error: 6.1-wild:175963 and three more print d_add_ci names past their end, `"` bytes and all, read as records)
       const r = await expectCleanStockCapture(capture);
@@ -148,5 +149,33 @@ describe('the wild workload with the legacy probe set (6.1-wild-legacy): unknown
     expect(new Set(unknown.map((v) => v.invariant))).toEqual(new Set(['rel_held']));
     expect(unknown.length).toBe(counts.totals.releasesWithoutAcquisition.up_read);
     for (const v of unknown) expect(v.reason).toMatch(/^the capture lacks the entry or return probe of down_read_killable\b/);
+  }, 180_000);
+});
+
+describe('6.1-rt-wild: a PREEMPT_RT kernel, whose rwsem admits readers while a writer waits', () => {
+  // The RT rwsem (kernel/locking/rwbase_rt.c) lets readers in as long as no writer holds the lock
+  // whole; a writer waits for them to drain. The normal rwsem queues a reader behind a waiting
+  // writer. The capture shows it on /mnt/tmpfs/p: two writers ask at lines 4427 and 4881 and get
+  // the lock only after line 7913, while readers are granted it dozens of times in between.
+  it('shows readers granted while two writers wait, and kinv judges it clean (the spec predicts no wait from it)', async () => {
+    const lines = readTrace(join(DIR, '6.1-rt-wild')).split('\n');
+    const sem = 'sem=0xff30016747843710';
+    expect(lines[4426]).toMatch(/^\s*mkdir-739 .* dw: \(down_write\+0x0\/0x10\) sem=0xff30016747843710$/);
+    expect(lines[4880]).toMatch(/^\s*lkwork-740 .* dw: \(down_write\+0x0\/0x10\) sem=0xff30016747843710$/);
+    expect(lines[7916]).toMatch(/^\s*mkdir-739 .* dw_ret: \(filename_create\+0xb7\/0x1b0 <- down_write\)$/);
+    expect(lines[7959]).toMatch(/^\s*lkwork-740 .* dw_ret: \(path_openat\+0x343\/0x1290 <- down_write\)$/);
+    // read acquisitions of that lock granted while both writers wait
+    const asked = new Set<string>();
+    let granted = 0;
+    for (const l of lines.slice(4881, 7912)) {
+      const pid = /^\s*.+?-(\d+)\s+\[/.exec(l)?.[1];
+      if (pid === undefined) continue;
+      if (l.includes(' dr: ') && l.includes(sem)) asked.add(pid);
+      else if (l.includes(' dr_ret: ') && asked.delete(pid)) granted++;
+    }
+    expect(granted).toBe(49);
+    const r = await expectCleanStockCapture('6.1-rt-wild');
+    expect(r.verdicts.filter((v) => v.kind !== 'pending')).toEqual([]);
+    expect(r.evaluated.mutual_exclusion).toBeGreaterThan(4000);
   }, 180_000);
 });
