@@ -9,7 +9,7 @@ import { error, type Diagnostic, type Span } from '../diag/diagnostic.js';
 import type { Scalar } from '../values/event.js';
 import { IMPLICIT_FIELDS } from './fields.js';
 import type { DeclaredParts, EventSchema } from './ir.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../diag/suggest.js';
 import { BOOL, ERROR, INT, STR, TASK, TS, show, type Type } from './types.js';
 
 export interface DeclareOptions {

@@ -4,7 +4,7 @@
  * diagnostics, how often each invariant was evaluated). Library entry for `kinv check`.
  */
 import type { TypedSpec } from '../analysis/ir.js';
-import { didYouMean } from '../analysis/suggest.js';
+import { didYouMean } from '../diag/suggest.js';
 import type { Type } from '../analysis/types.js';
 import { error, warning, type Diagnostic } from '../diag/diagnostic.js';
 import { emptyStats, isGap, type Scalar, type SourceStats, type TraceEvent, type TraceGap, type TraceItem } from '../trace/event.js';

@@ -1,6 +1,6 @@
 /** Typed command-line options, parsed with node:util; usage errors become exit code 2. */
 import { parseArgs } from 'node:util';
-import { closest } from '../analysis/suggest.js';
+import { closest } from '../diag/suggest.js';
 import type { OptionTable } from './options.js';
 
 export class UsageError extends Error {}

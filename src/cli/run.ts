@@ -3,7 +3,7 @@
  * so tests can call it in-process; main.ts is the executable around it.
  */
 import { readFileSync } from 'node:fs';
-import { closest } from '../analysis/suggest.js';
+import { closest } from '../diag/suggest.js';
 import { setColorMode, type ColorMode } from '../diag/color.js';
 import { HelpRequested, UsageError } from './args.js';
 import { commandHelp, mainHelp, COMMAND_SPECS } from './options.js';

@@ -7,6 +7,7 @@ import type { Decl, Expr, SpecAst } from './ast.js';
 import { balanceChains } from './balance.js';
 import { closerOf, openBrackets } from './brackets.js';
 import { error, fail, ok, type Diagnostic, type Result } from '../diag/diagnostic.js';
+import { closest } from '../diag/suggest.js';
 
 /** A spec source: a file path (or label) and its text. */
 export interface SourceFile {
@@ -87,12 +88,21 @@ function syntaxDiagnostic(src: SourceFile, e: unknown): Diagnostic {
 function misstep(text: string, at: number): string | undefined {
   if (text.startsWith('/*', at)) return 'comments are `//` to the end of the line (`///` above a declaration documents it); there is no `/* */`';
   const from = text.lastIndexOf('\n', at - 1) + 1;
+  // A word that begins a line where a declaration goes, one slip from a declaration's keyword.
+  const word = /^[A-Za-z_]\w*/.exec(text.slice(at))?.[0];
+  if (word !== undefined && text.slice(from, at).trim() === '' && !DECLARATION_KEYWORDS.includes(word)) {
+    const keyword = closest(word, DECLARATION_KEYWORDS);
+    if (keyword !== undefined) return `did you mean '${keyword}'?`;
+  }
   const to = text.indexOf('\n', at);
   const line = text.slice(from, to === -1 ? text.length : to).replace(/\\./g, '');
   const comment = line.indexOf('//');
   const quotes = (comment === -1 ? line : line.slice(0, comment)).split('"').length - 1;
   return quotes % 2 === 1 ? 'this line\'s quotes do not pair: is a string left open (a string ends on its own line)?' : undefined;
 }
+
+/** The words a declaration begins with (grammar/kinv.peggy's Decl). */
+const DECLARATION_KEYWORDS = ['import', 'param', 'enum', 'event', 'fn', 'state', 'def', 'on', 'after', 'always', 'invariant', 'obligation', 'sync', 'map'];
 
 /**
  * The bracket an error stems from: at the end of input, the innermost one still open; at a

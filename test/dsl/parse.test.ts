@@ -45,6 +45,13 @@ describe('parseSpec', () => {
     }
   });
 
+  it("names the declaration keyword a word at a declaration's place is one slip from", () => {
+    const r = parseSpec({ path: 'k.kinv', text: 'event acq(lock: id)\ninvarient x on acq: true\nstat s: set[id]\n' });
+    expect(r.diagnostics.map((d) => [d.message, d.span?.start, d.hint])).toEqual([['unexpected "i"', 20, "did you mean 'invariant'?"]]);
+    const second = parseSpec({ path: 'k.kinv', text: 'event acq(lock: id)\nstat s: set[id]\n' });
+    expect(second.diagnostics.map((d) => d.hint)).toEqual(["did you mean 'state'?"]);
+  });
+
   it('takes integers only, and only those a double holds exactly: an error at the literal, not a rounded value', () => {
     const head = 'event acq(flags: int)\ninvariant x on acq: flags & ';
     const at = head.length;

@@ -5,7 +5,7 @@
 import type * as A from '../../dsl/ast.js';
 import { error } from '../../diag/diagnostic.js';
 import type { CheckedExpr } from '../ir.js';
-import { didYouMean } from '../suggest.js';
+import { didYouMean } from '../../diag/suggest.js';
 import { ERROR, compatible, elementTypes, isScalar, show, type Type } from '../types.js';
 import { defSignature, typeError, type Checker, type Scope } from './context.js';
 

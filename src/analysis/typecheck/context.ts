@@ -9,7 +9,7 @@ import type { BuiltinTable } from '../builtins.js';
 import type { Declarations } from '../declare.js';
 import type { FieldScope } from '../fields.js';
 import type { CheckedExpr, CheckedSpec, StateIR } from '../ir.js';
-import { didYouMean } from '../suggest.js';
+import { didYouMean } from '../../diag/suggest.js';
 import { compatible, show, type Type } from '../types.js';
 
 /**

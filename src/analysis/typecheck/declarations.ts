@@ -7,7 +7,7 @@ import { error } from '../../diag/diagnostic.js';
 import { RECORD_SOURCES } from '../builtins.js';
 import { IMPLICIT_FIELDS, fieldsAt, implicitFields, type FieldScope } from '../fields.js';
 import type { CheckedExpr, DefAt, InvariantAt, MappingAt, ObligationAt, RuleAt, SyncAt, TriggerIR } from '../ir.js';
-import { didYouMean } from '../suggest.js';
+import { didYouMean } from '../../diag/suggest.js';
 import { STR, compatible, show, type Type } from '../types.js';
 import { newScope, typeError, type Checker } from './context.js';
 import { bindDomain, checkFreshName } from './quantifiers.js';

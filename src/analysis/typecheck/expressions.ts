@@ -6,7 +6,7 @@
 import type * as A from '../../dsl/ast.js';
 import { error } from '../../diag/diagnostic.js';
 import type { CheckedExpr } from '../ir.js';
-import { didYouMean } from '../suggest.js';
+import { didYouMean } from '../../diag/suggest.js';
 import { BOOL, ERROR, INT, NONE, STR, TASK, compatible, elementTypes, isScalar, show, type Type } from '../types.js';
 import { call } from './calls.js';
 import { keysFor, typeError, type Checker, type Scope } from './context.js';

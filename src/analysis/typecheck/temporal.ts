@@ -7,7 +7,7 @@ import type * as A from '../../dsl/ast.js';
 import { error } from '../../diag/diagnostic.js';
 import { fieldsAt } from '../fields.js';
 import type { CheckedExpr, FieldSource, Phase, TemporalKeyed } from '../ir.js';
-import { didYouMean } from '../suggest.js';
+import { didYouMean } from '../../diag/suggest.js';
 import { BOOL, ERROR, compatible, show, type Type } from '../types.js';
 import { newScope, typeError, type Checker, type Scope } from './context.js';
 

@@ -15,7 +15,7 @@ import { COMMANDS } from '../options.js';
 import { Status } from '../progress.js';
 import { shellQuote, specFlags } from '../trace-out.js';
 import { modelSpec } from '../model-spec.js';
-import { didYouMean } from '../../analysis/suggest.js';
+import { didYouMean } from '../../diag/suggest.js';
 import { counterexampleTargets, writeCounterexample } from '../counterexample-out.js';
 
 function list(v: string | undefined): Set<string> | undefined {
