@@ -13,10 +13,10 @@ fn f(dir: id) returns (ret: str, outcome: Outcome)
 state held: map[task, id] -> Mode
 `;
 
-function diagnostics(body: string, params: Record<string, string> = {}): { code: string; at: string; message: string }[] {
+function diagnostics(body: string, params: Record<string, string> = {}): { code: string; at: string; message: string; hint?: string | undefined }[] {
   const text = PRELUDE + body;
   const r = loadSpecText(text, 't.kinv', { params });
-  return r.diagnostics.map((d) => ({ code: d.code, at: d.span ? text.slice(d.span.start, d.span.end) : '', message: d.message }));
+  return r.diagnostics.map((d) => ({ code: d.code, at: d.span ? text.slice(d.span.start, d.span.end) : '', message: d.message, ...(d.hint !== undefined ? { hint: d.hint } : {}) }));
 }
 
 describe('analyze', () => {
@@ -40,6 +40,14 @@ describe('analyze', () => {
       ['KV201', '"X"', '"X" is no member of Mode (R, W): the comparison would be true whatever the value'],
       ['KV201', '"w"', '"w" is no member of Mode (R, W): the comparison would be false whatever the value'],
     ]);
+  });
+
+  it("says how to write 'nothing matching P since Q' where 'not P since Q' parsed as 'not (P since Q)'", () => {
+    const ds = diagnostics('invariant i on rel: not acq(lock: lock) since rel(lock: lock)\n');
+    expect(ds.map((d) => [d.code, d.at, d.hint])).toEqual([
+      ['KV203', 'acq(lock: lock)', "'not' takes all of 'P since Q' after it: for nothing matching P since Q, write '(not P) since Q'"],
+    ]);
+    expect(diagnostics('invariant i on rel: (not acq(lock: lock)) since rel(lock: lock)\n')).toEqual([]);
   });
 
   it('reports unknown names with a suggestion', () => {

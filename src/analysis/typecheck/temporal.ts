@@ -58,8 +58,13 @@ function since(cx: Checker, e: Extract<A.Expr, { kind: 'since' }>, scope: Scope)
   let blockers: TemporalKeyed<'checked'>[] = [];
   if (e.left.kind === 'bool' && e.left.value) blockers = [];
   else if (e.left.kind === 'not') blockers = patternDisjunction(cx, e.left.operand, scope);
-  else cx.diags.push(error('KV203', `the left side of 'since' must be 'not PATTERN' (nothing matching PATTERN since ...) or 'true'`,
-    { span: e.left.span }));
+  else {
+    // `not P since Q` parses as `not (P since Q)`: the left side is then P itself.
+    const hint = e.left.kind === 'pattern' || e.left.kind === 'call'
+      ? "'not' takes all of 'P since Q' after it: for nothing matching P since Q, write '(not P) since Q'" : undefined;
+    cx.diags.push(error('KV203', `the left side of 'since' must be 'not PATTERN' (nothing matching PATTERN since ...) or 'true'`,
+      { span: e.left.span }, hint));
+  }
   return { k: 'since', blockers, anchor: anchor[0]!, type: BOOL, span };
 }
 
