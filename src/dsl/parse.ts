@@ -71,7 +71,8 @@ function syntaxDiagnostic(src: SourceFile, e: unknown): Diagnostic {
   if (atEnd) while (start > 0 && /\s/.test(src.text[start - 1]!)) start--;
   const d = error('KV001', `unexpected ${found}`, { span: { source: src.path, start, end: Math.max(start + 1, e.location.end.offset) } },
     misstep(src.text, start) ?? describeExpected(e));
-  const unclosed = unclosedBracket(src.text, e.location.start.offset, atEnd ? undefined : e.found ?? undefined);
+  const unclosed = unclosedBracket(src.text, e.location.start.offset, atEnd ? undefined : e.found ?? undefined)
+    ?? openBeforeDeclaration(src.text, e.location.start.offset);
   if (unclosed) {
     d.message += `: '${unclosed.char}' is not closed`;
     d.notes = [{ message: `the '${unclosed.char}' opened here needs a '${closerOf(unclosed)}'`,
@@ -114,6 +115,18 @@ function unclosedBracket(text: string, offset: number, found: string | undefined
   const top = openBrackets(text, offset).at(-1);
   if (!top || (isCloser && closerOf(top) === found)) return undefined;
   return top;
+}
+
+/**
+ * The bracket still open where a line begins with a declaration's keyword: the declaration before
+ * it lacks its closer (`on acq { ...` and no `}`), which the grammar meets only here, as a statement
+ * it cannot read.
+ */
+function openBeforeDeclaration(text: string, offset: number): { char: '(' | '[' | '{'; offset: number } | undefined {
+  const from = text.lastIndexOf('\n', offset - 1) + 1;
+  const word = /^[A-Za-z_]\w*/.exec(text.slice(from).trimStart())?.[0];
+  if (word === undefined || !DECLARATION_KEYWORDS.includes(word) || word === 'map') return undefined;
+  return openBrackets(text, from).at(-1);
 }
 
 /** `///` lines directly above the declaration starting at `offset`. */

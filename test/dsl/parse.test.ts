@@ -52,6 +52,14 @@ describe('parseSpec', () => {
     expect(second.diagnostics.map((d) => d.hint)).toEqual(["did you mean 'state'?"]);
   });
 
+  it('names the bracket a declaration before left open, at the next declaration', () => {
+    const text = 'event acq(lock: id)\nstate s: set[task, id]\non acq { add (pid, lock) to s\ninvariant x on acq: true\n';
+    const r = parseSpec({ path: 'b.kinv', text });
+    expect(r.diagnostics.map((d) => [d.message, d.notes?.map((n) => [n.message, n.span?.start])])).toEqual([
+      ['unexpected "x": \'{\' is not closed', [["the '{' opened here needs a '}'", text.indexOf('{')]]],
+    ]);
+  });
+
   it('takes integers only, and only those a double holds exactly: an error at the literal, not a rounded value', () => {
     const head = 'event acq(flags: int)\ninvariant x on acq: flags & ';
     const at = head.length;
