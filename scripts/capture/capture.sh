@@ -23,7 +23,11 @@
 #                         disks), netfs (the wild tasks, the ordinary programs and O_CREAT/O_EXCL racers on
 #                         two virtiofs mounts of host directories, served by QEMU's virtiofsd with
 #                         cache=none and cache=always, while the host changes names under the guest;
-#                         see guest/init run_netfs and netfs_host_changes below) and tracedat
+#                         see guest/init run_netfs and netfs_host_changes below), ninep (the same
+#                         tasks on two 9p mounts (virtio-9p, 9p2000.L) of host directories, one with
+#                         cache=none and one with cache=loose, while the host changes names under the
+#                         guest; the kernel needs 9p, e.g. the generic linux-image-*-amd64 flavour; see
+#                         guest/init run_netfs) and tracedat
 #                         (trace.dat files of a short workload: trace-cmd extract beside the tracefs
 #                         text of the same buffer, converted to file versions 6 and 7 on the host, and
 #                         trace-cmd record in versions 6, 7 and 7 with zstd; see traces/tracedat/README.md)
@@ -311,6 +315,27 @@ case ",$PHASES," in *,netfs,*)
   done
   info "netfs: virtiofs shares $RUN/share-vfsnone (cache=none) and $RUN/share-vfsalways (cache=always), served by $VIRTIOFSD" ;;
 esac
+# The ninep phase: two host directories shared over virtio-9p (QEMU's own 9p server, -fsdev local,
+# security_model=none), mounted by the guest with cache=none and cache=loose, each with the wild
+# tasks' p and q (the same tree as the netfs shares)
+NINEP=0; NINEP_ARGS=(); NINEP_MOUNTS=""
+case ",$PHASES," in *,ninep,*)
+  NINEP=1
+  n=0
+  for lc in 9pnone:none 9ploose:loose; do
+    l=${lc%%:*}; c=${lc#*:}; sh="$RUN/share-$l"
+    mkdir -p "$sh/p/sub/deep" "$sh/q" "$sh/p/hostdir"
+    for f in Alpha beta.txt README Makefile notes.TXT; do echo "$l $f" > "$sh/p/$f"; done
+    for i in $(seq 0 19); do echo "$i" > "$sh/p/data$i"; done
+    for f in x1 x2 x3 x4 x5; do echo "$f" > "$sh/p/sub/$f"; done
+    echo y > "$sh/p/sub/deep/y1"; echo y > "$sh/p/sub/deep/Y2"; echo other > "$sh/q/Other"
+    echo host > "$sh/p/hostA"; echo host > "$sh/q/Hq"; echo host > "$sh/p/hostdir/f"
+    NINEP_ARGS+=(-fsdev "local,id=kinv9p$n,path=$sh,security_model=none" -device "virtio-9p-pci,fsdev=kinv9p$n,mount_tag=kinv$l")
+    NINEP_MOUNTS="$NINEP_MOUNTS $l:kinv$l:$c"
+    n=$((n + 1))
+  done
+  info "ninep: virtio-9p shares $RUN/share-9pnone (mounted cache=none) and $RUN/share-9ploose (cache=loose)" ;;
+esac
 info "xfs: $(xfs_db -r -c version "$RUN/xfsci.img" 2>/dev/null | grep -o 'ASCII_CI' || echo 'ASCII_CI flag not seen')"
 
 # ---------------------------------------------------------------------------------------------
@@ -374,6 +399,7 @@ if [ "$USE_MODULES" = 1 ]; then
   MODS="virtio_pci virtio_blk ext4 xfs vfat nls_cp437 nls_ascii nls_utf8 nls_iso8859-1"
   [ "$LAYERED" = 1 ] && MODS="$MODS overlay btrfs squashfs"
   [ "$NETFS" = 1 ] && MODS="$MODS fuse virtiofs"
+  [ "$NINEP" = 1 ] && MODS="$MODS 9p 9pnet_virtio"
   modprobe -a -d "$KDIR" -S "$KREL" --show-depends $MODS > "$RUN/modules.deps" 2>&1 ||
     { cat "$RUN/modules.deps" >&2; fail "modprobe --show-depends could not resolve $MODS"; }
   # 6.12 packages ship modules as .ko.xz: busybox insmod wants them decompressed
@@ -422,6 +448,7 @@ DEV_btrfs=$DEV_btrfs
 DEV_sq=$DEV_sq
 WORKLOAD_PARAMS="$WORKLOAD_PARAMS"
 NETFS_MOUNTS="${NETFS_MOUNTS# }"
+NINEP_MOUNTS="${NINEP_MOUNTS# }"
 EOF
 ( cd "$IR" && find . | cpio -o -H newc --quiet | gzip -1 ) > "$RUN/initramfs.cpio.gz" || fail "cpio failed"
 info "initramfs $(du -h "$RUN/initramfs.cpio.gz" | cut -f1)"
@@ -440,6 +467,7 @@ qemu_run() { # accel cpu mode deadline log
     ${CF_DRIVE[@]+"${CF_DRIVE[@]}"} \
     ${LAYERED_DRIVES[@]+"${LAYERED_DRIVES[@]}"} \
     ${NETFS_ARGS[@]+"${NETFS_ARGS[@]}"} \
+    ${NINEP_ARGS[@]+"${NINEP_ARGS[@]}"} \
     < /dev/null > "$log" 2>&1
 }
 # virtiofsd: one server per share, started before each boot (it serves one connection, then exits);
@@ -471,15 +499,18 @@ on_exit stop_virtiofsd
 # network filesystem changes them: p/hostA renamed to p/hostB and back, q/Hq replaced by a new file
 # (a new inode under the same name), p/hostN0..2 created and removed, p/hostdir/f removed and
 # re-created, every 0.3 s; each change is logged with the host's time in host-changes.log.
-netfs_host_changes() { # console log, changes log
-  local con=$1 hl=$2 i=0 sh
+# The ninep phase gets the same in its shares, between its "ninep: host changes on" and "off" lines.
+netfs_host_changes() { # console log, changes log [phase [share labels...]]
+  local con=$1 hl=$2 ph=${3:-netfs} i=0 sh labels
+  shift 2; [ $# -gt 0 ] && shift
+  labels=${*:-vfsnone vfsalways}
   : > "$hl"
-  while ! grep -q 'netfs: host changes on' "$con" 2>/dev/null; do
+  while ! grep -q "$ph: host changes on" "$con" 2>/dev/null; do
     kill -0 "$QPID" 2>/dev/null || return 0; sleep 0.5
   done
   echo "$(date +%s.%N) on" >> "$hl"
-  while ! grep -q 'netfs: host changes off' "$con" 2>/dev/null && kill -0 "$QPID" 2>/dev/null; do
-    for l in vfsnone vfsalways; do
+  while ! grep -q "$ph: host changes off" "$con" 2>/dev/null && kill -0 "$QPID" 2>/dev/null; do
+    for l in $labels; do
       sh="$RUN/share-$l"
       if [ -e "$sh/p/hostA" ]; then mv "$sh/p/hostA" "$sh/p/hostB"; else mv "$sh/p/hostB" "$sh/p/hostA" 2>/dev/null || echo h > "$sh/p/hostA"; fi
       rm -f "$sh/q/Hq.new"; echo "$i" > "$sh/q/Hq.new"; mv "$sh/q/Hq.new" "$sh/q/Hq"
@@ -532,6 +563,7 @@ start_virtiofsd
 QPID=$!
 HCPID=""
 if [ "$NETFS" = 1 ]; then netfs_host_changes "$OUT/console.log" "$OUT/host-changes.log" & HCPID=$!; fi
+if [ "$NINEP" = 1 ]; then netfs_host_changes "$OUT/console.log" "$OUT/host-changes-ninep.log" ninep 9pnone 9ploose & HCPID="$HCPID $!"; fi
 # Follow the guest's progress lines while it runs.
 # (tail --pid ends the follower by itself once QEMU's subshell is gone, so nothing is left waiting.)
 { tail -n +1 -F --pid=$QPID "$OUT/console.log" 2>/dev/null | grep --line-buffered -E '^\[guest\]|KINV-DONE|KINV-CHECKPOINT|Kernel panic|BUG:|WARNING:' | sed -u 's/^/    /' || true; } &
@@ -564,7 +596,7 @@ while kill -0 $QPID 2>/dev/null; do
 done
 wait $QPID || true
 wait $TPID 2>/dev/null || true
-[ -n "$HCPID" ] && { wait "$HCPID" 2>/dev/null || true; }
+for hp in $HCPID; do wait "$hp" 2>/dev/null || true; done
 stop_virtiofsd
 T_END_BOOT=$(date +%s.%N)
 QRC=$(cat "$RUN/qemu.rc" 2>/dev/null || echo '?')
@@ -626,6 +658,7 @@ if [ -d "$OUT/guest/ownkernel" ]; then
   fi
 fi
 [ -s "$OUT/host-changes.log" ] && [ -d "$OUT/guest/netfs" ] && cp "$OUT/host-changes.log" "$OUT/guest/netfs/host-changes.log"
+[ -s "$OUT/host-changes-ninep.log" ] && [ -d "$OUT/guest/ninep" ] && cp "$OUT/host-changes-ninep.log" "$OUT/guest/ninep/host-changes.log"
 step metadata "metadata.json per capture"
 T_END=$(date +%s.%N)
 node "$HERE/metadata.mjs" --out "$OUT" --offsets "$RUN/offsets.json" --probes "$RUN/probes.txt" \

@@ -23,6 +23,7 @@ const CAPTURES = {
   wild: { file: 'trace.txt', source: 'tracefs trace file (read after the run); probe set chosen with --probeset (see probeSet); lock probes filtered to the tracked directories; no comm filter: return probes of the lock functions, sys_exit and sched_process_exit record every task', workload: 'wild' },
   layered: { file: 'trace.txt', source: 'tracefs trace file (read after the run); probe set chosen with --probeset (see probeSet); lock probes filtered to the tracked directories; no comm filter: return probes of the lock functions, sys_exit and sched_process_exit record every task', workload: 'layered' },
   netfs: { file: 'trace.txt', source: 'tracefs trace file (read after the run); probe set chosen with --probeset (see probeSet); lock probes filtered to the tracked directories; no comm filter: return probes of the lock functions, sys_exit and sched_process_exit record every task', workload: 'netfs' },
+  ninep: { file: 'trace.txt', source: 'tracefs trace file (read after the run); probe set chosen with --probeset (see probeSet); lock probes filtered to the tracked directories; no comm filter: return probes of the lock functions, sys_exit and sched_process_exit record every task', workload: 'ninep' },
   churn: { file: 'trace.txt', source: 'tracefs trace file (read after the run), reference probe set; dr_ret, dw_ret, sys_exit also for the applets mv, mkdir, rmdir, rm', workload: 'churn' },
 };
 
@@ -150,6 +151,13 @@ for (const name of readdirSync(G)) {
         filesystems: ['virtiofs cache=none (vfsnone)', 'virtiofs cache=always (vfsalways)'],
         rounds: workloadArgs.ord_rounds,
       }
+    : spec.workload === 'ninep'
+    ? {
+        kind: 'ninep',
+        description: '9p (virtio-9p, 9p2000.L: v9fs_vfs_lookup, v9fs_vfs_atomic_open_dotl, v9fs_lookup_revalidate with a cache) mounts of host directories served by QEMU\'s own 9p server (-fsdev local,security_model=none), one mounted with cache=none (no ->d_revalidate; dentries deleted at their last dput; every lookup gets a new inode) and one with cache=loose (->d_revalidate; inodes found again by qid); per mount, one after another, all at once: the same tasks as kind netfs; on the host, between the guest\'s "ninep: host changes on" and "off" lines, the same changes as in the netfs shares (host-changes.log). p, p/sub and q of each mount are tracked and pinned. No comm filter. setup.txt logs each mount; workload.log lists each step with its time and pid',
+        filesystems: ['9p cache=none (9pnone)', '9p cache=loose (9ploose)'],
+        rounds: workloadArgs.ord_rounds,
+      }
     : spec.workload === 'churn'
     ? {
         kind: 'churn',
@@ -202,7 +210,7 @@ for (const name of readdirSync(G)) {
     probes: name === 'graph' ? null : { definitions: accepted, rejected, absent, absentVariants, noOffset, filters: lines(join(src, 'filters.txt')) },
     probeSet: name === 'graph' ? null : { name: args.probeset ?? 'legacy', file: args['probes-file'] ?? 'probes.txt', referenceFunctionsPresent: refFunctionsPresent,
       note: 'absent: lines skipped because their function is not in available_filter_functions (inlined, or a lockdep-only variant that is a macro without CONFIG_DEBUG_LOCK_ALLOC); rejected: lines the kernel refused; noOffset: lines left out for want of a struct offset' },
-    tracepoints: name === 'wild' || name === 'layered' || name === 'netfs' ? ['raw_syscalls/sys_exit (every task)', 'sched/sched_process_exit'] : name === 'ordinary' ? ['raw_syscalls/sys_exit (the programs by comm, see probes.filters)', 'sched/sched_process_exit'] : ['raw_syscalls/sys_exit (comm == "lkwork")', 'sched/sched_process_exit'],
+    tracepoints: name === 'wild' || name === 'layered' || name === 'netfs' || name === 'ninep' ? ['raw_syscalls/sys_exit (every task)', 'sched/sched_process_exit'] : name === 'ordinary' ? ['raw_syscalls/sys_exit (the programs by comm, see probes.filters)', 'sched/sched_process_exit'] : ['raw_syscalls/sys_exit (comm == "lkwork")', 'sched/sched_process_exit'],
     graph: name === 'graph' ? { setGraphFunction: lines(join(src, 'set_graph_function')), setFtraceFilter: lines(join(src, 'set_ftrace_filter')), options: ['funcgraph-proc', 'funcgraph-abstime'] } : undefined,
     trackedLocks: tracked,
     functions,
