@@ -330,6 +330,7 @@ case ",$PHASES," in *,ninep,*)
     for f in x1 x2 x3 x4 x5; do echo "$f" > "$sh/p/sub/$f"; done
     echo y > "$sh/p/sub/deep/y1"; echo y > "$sh/p/sub/deep/Y2"; echo other > "$sh/q/Other"
     echo host > "$sh/p/hostA"; echo host > "$sh/q/Hq"; echo host > "$sh/p/hostdir/f"
+    mkdir -p "$sh/p/hostmv" "$sh/p/hostmvA" "$sh/p/hostdir2"; echo x > "$sh/p/hostmv/x"; echo x > "$sh/p/hostmvA/x"
     NINEP_ARGS+=(-fsdev "local,id=kinv9p$n,path=$sh,security_model=none" -device "virtio-9p-pci,fsdev=kinv9p$n,mount_tag=kinv$l")
     NINEP_MOUNTS="$NINEP_MOUNTS $l:kinv$l:$c"
     n=$((n + 1))
@@ -516,8 +517,17 @@ netfs_host_changes() { # console log, changes log [phase [share labels...]]
       rm -f "$sh/q/Hq.new"; echo "$i" > "$sh/q/Hq.new"; mv "$sh/q/Hq.new" "$sh/q/Hq"
       if [ $((i % 2)) = 0 ]; then echo "$i" > "$sh/p/hostN$((i % 3))"; rm -f "$sh/p/hostdir/f"
       else rm -f "$sh/p/hostN$(( (i + 1) % 3 ))"; echo "$i" > "$sh/p/hostdir/f"; fi
+      # ninep (lkwork hostinval): p/hostT removed (the guest touches it again), p/hostdir2 removed
+      # and re-created, the directory p/hostmv moved to q/hostmv and back, p/hostmvA renamed to
+      # p/hostmvB and back
+      if [ "$ph" = ninep ]; then
+        rm -f "$sh/p/hostT"
+        if [ $((i % 2)) = 0 ]; then rm -rf "$sh/p/hostdir2"; else mkdir -p "$sh/p/hostdir2"; fi
+        if [ -d "$sh/p/hostmv" ]; then mv "$sh/p/hostmv" "$sh/q/hostmv"; else mv "$sh/q/hostmv" "$sh/p/hostmv" 2>/dev/null || true; fi
+        if [ -d "$sh/p/hostmvA" ]; then mv "$sh/p/hostmvA" "$sh/p/hostmvB"; else mv "$sh/p/hostmvB" "$sh/p/hostmvA" 2>/dev/null || true; fi
+      fi
     done
-    echo "$(date +%s.%N) $i: mv p/hostA<->p/hostB; q/Hq replaced; p/hostN* created/removed; p/hostdir/f $([ $((i % 2)) = 0 ] && echo removed || echo created)" >> "$hl"
+    echo "$(date +%s.%N) $i: mv p/hostA<->p/hostB; q/Hq replaced; p/hostN* created/removed; p/hostdir/f $([ $((i % 2)) = 0 ] && echo removed || echo created)$([ "$ph" = ninep ] && echo "; rm p/hostT; p/hostdir2 $([ $((i % 2)) = 0 ] && echo removed || echo created); mv p/hostmv<->q/hostmv; mv p/hostmvA<->p/hostmvB")" >> "$hl"
     i=$((i + 1)); sleep 0.3
   done
   echo "$(date +%s.%N) off after $i rounds" >> "$hl"
