@@ -65,6 +65,9 @@
 #   --extra-probes FILE   more probe lines appended to the reference set
 #   --cmdline TEXT        appended to the guest kernel's command line (e.g. kinv_d_add_ci=draft)
 #   --allow-partial       keep the phases a guest saved before it hung (capture:buggy uses it)
+#   --long-names          the ordinary phase also looks up, creates in and lists names longer than
+#                         NAME_MAX in p (lkwork longname: ->lookup fails with -ENAMETOOLONG, its dentry
+#                         still in lookup); the ninep phase always does
 #   --workload-params "NAME=VALUE ..."  core kernel parameters written to
 #                         /sys/module/kernel/parameters/NAME just before the collision workload
 #                         (after the phase's own setup lookups; e.g. the waitqueue patch's
@@ -450,6 +453,7 @@ DEV_sq=$DEV_sq
 WORKLOAD_PARAMS="$WORKLOAD_PARAMS"
 NETFS_MOUNTS="${NETFS_MOUNTS# }"
 NINEP_MOUNTS="${NINEP_MOUNTS# }"
+LONG_NAMES=$LONG_NAMES
 EOF
 ( cd "$IR" && find . | cpio -o -H newc --quiet | gzip -1 ) > "$RUN/initramfs.cpio.gz" || fail "cpio failed"
 info "initramfs $(du -h "$RUN/initramfs.cpio.gz" | cut -f1)"

@@ -33,7 +33,7 @@ capture_defaults() {
   OUT=""; ACCEL=${KINV_ACCEL:-auto}; PHASES="kprobe-trace,kprobe-pipe,graph,collision"
   NFILES=200; WORKERS=4; COLL_WORKERS=6; COLL_ROUNDS=40; TIMEOUT=1200; INSTALL=1
   KERNEL_IMAGE=""; OFFSETS_FROM=""; KERNEL_LABEL=""; EXTRA_PROBES=""; EXTRA_CMDLINE=""; COLL_DEADLINE=300; ALLOW_PARTIAL=0; TRACE_CLOCK=counter
-  WORKLOAD_PARAMS=""; BUFFER_KB=16384; PIPE_READ_KB=0; PIPE_PAUSE=0.5
+  WORKLOAD_PARAMS=""; BUFFER_KB=16384; PIPE_READ_KB=0; PIPE_PAUSE=0.5; LONG_NAMES=0
 }
 
 # capture_option ARGS...: takes the option at $1 (with its value, $2, if it has one) into its
@@ -45,6 +45,7 @@ capture_option() {
   case $1 in
     --no-install) INSTALL=0; return 0 ;;
     --allow-partial) ALLOW_PARTIAL=1; return 0 ;;
+    --long-names) LONG_NAMES=1; return 0 ;;
     --out) var=OUT ;;
     --accel) var=ACCEL ;;
     --phases) var=PHASES ;;
