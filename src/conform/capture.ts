@@ -53,6 +53,8 @@ export interface Capture {
   /** Directories whose ->lookup is that of a filesystem with ->d_revalidate (REVALIDATING_FS). */
   vfatDirs: Set<string>;
   allocFailures: boolean;
+  /** Whether the capture shows a ->lookup returning an error pointer: else the model's failing ->lookup is not tried. */
+  lookupFailures: boolean;
   /** Whether the capture shows a W outcome of d_alloc_parallel (an ftrace capture shows it as H). */
   showsWaitedOutcome: boolean;
   missingAcquisitions: Set<string>;

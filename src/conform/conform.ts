@@ -182,6 +182,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
   const ext4Dirs = new Set<string>();
   const vfatDirs = new Set<string>();
   let allocFailures = false;
+  let lookupFailures = false;
   let showsWaitedOutcome = false;
   /** pid → the observation of its open ->lookup call. */
   const openLookup = new Map<number, Obs>();
@@ -312,6 +313,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       if (oev === 'ret' && obs.fn === 'd_alloc_parallel' && obs.outcome === 'W') showsWaitedOutcome = true;
       if (oev === 'ret' && obs.fn === 'd_alloc_parallel' && obs.outcome === 'N' && dir !== undefined) newDentryDirs.add(dir);
       if (oev === 'ret' && obs.fn === 'lookup' && dir !== undefined) lookupReturnDirs.add(dir);
+      if (oev === 'ret' && obs.fn === 'lookup' && isErrorPointer(e.ret ?? e.args.ret)) lookupFailures = true;
       if (oev === 'call') {
         if (obs.fn === 'lookup') {
           openLookup.set(e.pid, obs);
@@ -448,7 +450,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
     steps[kept++] = st;
   }
   steps.length = kept;
-  return { steps, complete: !startUnknown, shown, lookupReturnDirs, shownSpans: windows.spans(), ciDirs, ext4Dirs, vfatDirs, allocFailures, showsWaitedOutcome,
+  return { steps, complete: !startUnknown, shown, lookupReturnDirs, shownSpans: windows.spans(), ciDirs, ext4Dirs, vfatDirs, allocFailures, lookupFailures, showsWaitedOutcome,
     missingAcquisitions, unseenReleases,
     lookupsWithoutAlloc: shown.get('call')?.has('d_alloc_parallel') === true ? allocBeforeLookup.described() : undefined,
     unreleasedLocks: unreleased.size, unshownLookupDirs: unshownLookup.size, unshownDci, lookupOneHoldEvents, primingReaddirEvents, dAddCiCalls,

@@ -211,6 +211,7 @@ function judge(cap: Capture, shape: DAddCiShape, order: LockOrder, limits: Searc
     mayCasefold: (dir) => cap.ext4Dirs.has(dir),
     revalidates: (dir) => cap.vfatDirs.has(dir),
     allocFailures: cap.allocFailures,
+    lookupFailures: cap.lookupFailures,
     showsWaitedOutcome: cap.showsWaitedOutcome,
   };
   const dirs = new Map<string, SharedSearch>();

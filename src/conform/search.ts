@@ -138,6 +138,8 @@ export interface Observability {
   revalidates(dir: string): boolean;
   /** Whether the capture shows an allocation failure (an E outcome, an error from d_add_ci): else the model's are not tried. */
   allocFailures: boolean;
+  /** Whether the capture shows a ->lookup returning an error: else the model's failing ->lookup is not tried. */
+  lookupFailures?: boolean;
   /**
    * Whether the capture tells a d_alloc_parallel that waited for another lookup and then found the
    * name hashed (W) from a plain hit (H): an ftrace capture reads the outcome from the returned
@@ -175,7 +177,7 @@ export class DirSearch {
     this.waitsShown = obs.shows('il_wait_begin', undefined);
     const sc: Scenario = {
       dirs: [{ id: dir, ci: obs.caseInsensitive(dir), entries: [], revalidates: obs.revalidates(dir) }], tasks: [], dAddCi: shape, order,
-      faults: { allocFail: obs.allocFailures, exactHashed: false }, handoff: true,
+      faults: { allocFail: obs.allocFailures, exactHashed: false, lookupFail: obs.lookupFailures === true }, handoff: true,
     };
     const s: ModelState = {
       locks: { [dir]: { writer: null, readers: [], queue: [], handoff: false } }, hashed: record(), inLookup: record(), dentryKey: record(), tasks: [],

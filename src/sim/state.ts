@@ -47,7 +47,13 @@ export interface Scenario {
   dAddCi: DAddCiShape;
   order: LockOrder;
   /** Which fault choices exist: allocation failure in d_alloc_parallel/d_alloc; the exact-case name hashed concurrently (just before d_add_ci looks). */
-  faults: { allocFail: boolean; exactHashed: boolean };
+  /**
+   * lookupFail: a ->lookup may fail with an error before it hashes anything (9p's v9fs_vfs_lookup
+   * when the server loses the name between its walk and its getattr: d_splice_alias of an ERR_PTR
+   * inode returns the error without ending the in-lookup state, which the caller's d_lookup_done
+   * ends after ->lookup returns).
+   */
+  faults: { allocFail: boolean; exactHashed: boolean; lookupFail?: boolean };
   /** Whether a waiting writer may set the hand-off bit (which stops reader stealing). */
   handoff: boolean;
   /**

@@ -21,6 +21,14 @@ declare module '../state.js' {
 export const fsLookup = defineRoutine('fs_lookup', {
   lookup(x) {
     const { v } = x;
+    // A failing ->lookup (a network filesystem's server error, an I/O error): it returns the error
+    // with the dentry still in lookup; the caller's d_lookup_done ends that (done-lookup).
+    if (x.sc.faults.lookupFail === true && x.ch.choose(2, 'lookup-fail') === 1) {
+      x.ret('lookup', 'ERR:-2');
+      v.result = 'ERR:-2';
+      x.leave();
+      return;
+    }
     const exact = onDisk(x.sc, x.dir, v.name as string);
     if (exact !== undefined && exact !== v.name) {
       v.exact = exact;
