@@ -23,6 +23,17 @@ function without(path: string, lines: number[]): string {
   return out;
 }
 
+describe('kinv conform on a failing ->lookup', () => {
+  // simple_lookup (fs/libfs.c) returns ERR_PTR(-ENAMETOOLONG) before it splices anything, as 9p's
+  // v9fs_vfs_lookup returns d_splice_alias's error for an ERR_PTR inode: the in-lookup state ends
+  // at __lookup_slow's d_lookup_done, after ->lookup returned (6.12 captures, phase ninep).
+  it('a ->lookup that returns an error with its dentry still in lookup conforms to every shape', async () => {
+    expect(verdicts(await conform('traces/ftrace/kprobe-lookup-enametoolong.txt'))).toEqual({
+      mainline: ['conforms'], draft: ['conforms'], fixed: ['conforms'],
+    });
+  });
+});
+
 describe('kinv conform on a single d_add_ci frame (kprobe fixtures)', () => {
   it('the draft kernel\'s frame is the draft shape only: mainline has no release inside d_add_ci, fixed re-takes the lock', async () => {
     const r = await conform('traces/ftrace/kprobe-draft-d_add_ci.txt');
