@@ -19,7 +19,7 @@ import type { Diagnostic } from '../diag/diagnostic.js';
 const SIDECAR = new RegExp([
   '(^|[-.])(expected|metadata|summary)\\.json$', '\\.meta\\.json$', '\\.md$', '^stats$', '^dmesg(\\.|$)', '^\\.',
   '^kprobe_(events|profile)(\\..*)?$', '^(functions|available_filter_functions|kallsyms)$', '\\.syms$',
-  '^(workload|record|console)\\.log(\\.gz)?$', '^workload-params\\.txt$', '^(mounts|filters|setup|casefold|saved-on-report)\\.txt$',
+  '^(workload|record|console|host-changes)\\.log(\\.gz)?$', '^workload-params\\.txt$', '^(mounts|filters|setup|casefold|saved-on-report)\\.txt$',
   '^(counts|probed-verdicts)\\.json$', '^kinv-probes\\.(sh|cmdline)$',
 ].join('|'));
 

@@ -191,7 +191,7 @@ describe('trace folders and files', () => {
   it('a capture\'s folder: its trace, not what the capture saved beside it from tracefs and its machine', () => {
     const dir = join(tmp, 'capture');
     mkdirSync(dir);
-    const sidecars = ['casefold.txt', 'console.log.gz', 'counts.json', 'filters.txt', 'functions', 'kallsyms', 'kinv-probes.cmdline', 'kinv-probes.sh',
+    const sidecars = ['casefold.txt', 'console.log.gz', 'counts.json', 'filters.txt', 'functions', 'host-changes.log', 'kallsyms', 'kinv-probes.cmdline', 'kinv-probes.sh',
       'kprobe_events', 'kprobe_events.after', 'kprobe_profile', 'mounts.txt', 'probed-verdicts.json', 'record.log', 'setup.txt', 't.syms',
       'workload-params.txt', 'workload.log'];
     // Traces named as users name them, some near a sidecar's name.
