@@ -450,7 +450,8 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
     steps[kept++] = st;
   }
   steps.length = kept;
-  return { steps, complete: !startUnknown, shown, lookupReturnDirs, shownSpans: windows.spans(), ciDirs, ext4Dirs, vfatDirs, allocFailures, lookupFailures, showsWaitedOutcome,
+  return { steps, complete: !startUnknown, shown, lookupReturnDirs, shownSpans: windows.spans(), ciDirs, ext4Dirs, vfatDirs, allocFailures, lookupFailures,
+    showsWaitedOutcome,
     missingAcquisitions, unseenReleases,
     lookupsWithoutAlloc: shown.get('call')?.has('d_alloc_parallel') === true ? allocBeforeLookup.described() : undefined,
     unreleasedLocks: unreleased.size, unshownLookupDirs: unshownLookup.size, unshownDci, lookupOneHoldEvents, primingReaddirEvents, dAddCiCalls,

@@ -27,6 +27,7 @@ const PROGRAMS: Record<string, string[]> = {
   wild: ['ls', 'find', 'mv', 'rm', 'mkdir', 'rmdir', 'touch', 'stat', 'cat', 'ln', 'readlink', 'realpath', 'lkwork'],
   layered: ['ls', 'find', 'du', 'tar', 'cp', 'mv', 'rm', 'mkdir', 'rmdir', 'touch', 'stat', 'cat', 'ln', 'readlink', 'realpath', 'chmod', 'lkwork'],
   netfs: ['ls', 'find', 'du', 'tar', 'cp', 'mv', 'rm', 'mkdir', 'rmdir', 'touch', 'stat', 'cat', 'ln', 'readlink', 'realpath', 'lkwork'],
+  ninep: ['ls', 'find', 'du', 'tar', 'cp', 'mv', 'rm', 'mkdir', 'rmdir', 'touch', 'stat', 'cat', 'ln', 'readlink', 'realpath', 'lkwork'],
 };
 
 describe('traces/kernel-programs', () => {
