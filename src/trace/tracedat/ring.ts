@@ -7,6 +7,11 @@
  * delta 0 the unused end of the page), 30 a time extend (the delta's upper bits in the next word),
  * 31 an absolute time stamp, 0 a data event whose length is the next word, and 1–28 a data event
  * of type_len × 4 bytes.
+ *
+ * The kernel keeps a CPU's times in order: a page's timestamp is the time its first event counts
+ * from, deltas are unsigned, an absolute stamp is the clock read for the event after it (never
+ * before the event before it), and a page is begun only once the one before it is full, so no
+ * event of a page is later than the next page's timestamp. `timeBreak` checks a page against that.
  */
 import { TraceDatError } from './cursor.js';
 
@@ -19,6 +24,26 @@ const PADDING = 29;
 const TIME_EXTEND = 30;
 const TIME_STAMP = 31;
 const TWO_27 = 2 ** TS_SHIFT;
+
+/** Where a page's times leave the order the kernel writes them in (see `PageReader.timeBreak`). */
+export interface TimeBreak {
+  /** File offset (as for a `TraceDatError`) of the page header or event whose time breaks the order. */
+  offset: number;
+  /** That time, and the bound it breaks. */
+  ts: number;
+  bound: number;
+  /** `stamp`: the page's timestamp is before `floor`; `backwards`: an absolute stamp goes back; `past next page`: a time is after `ceiling`. */
+  kind: 'stamp' | 'backwards' | 'past next page';
+}
+
+/** A page's timestamp, and whether its header is all zeros (see `PageReader.blank`); undefined when it has no room for a header. */
+export function pageHead(page: Uint8Array, layout: PageLayout): { ts: number; blank: boolean } | undefined {
+  if (page.length < 8 + layout.longSize) return undefined;
+  const v = new DataView(page.buffer, page.byteOffset, page.byteLength);
+  const ts = Number(v.getBigUint64(0, layout.littleEndian));
+  const commit = layout.longSize === 8 ? v.getBigUint64(8, layout.littleEndian) : BigInt(v.getUint32(8, layout.littleEndian));
+  return { ts, blank: ts === 0 && commit === 0n };
+}
 
 export interface PageLayout {
   littleEndian: boolean;
@@ -45,7 +70,7 @@ export class PageReader {
   /** The page's header is all zeros: no time, no data, no flags (a block of the file zeroed, not a page the kernel wrote). */
   blank = false;
 
-  constructor(private readonly layout: PageLayout) {}
+  constructor(readonly layout: PageLayout) {}
 
   /** Loads a page whose bytes are `page`, found at `fileOffset` in the file. */
   load(page: Uint8Array, fileOffset: number): void {
@@ -112,6 +137,59 @@ export class PageReader {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Checks the times of the loaded page, without moving to its events: its timestamp is not before
+   * `floor` (the time of the CPU's last event before it), no absolute stamp is before the event
+   * before it, and no event is after `ceiling` (the next page's timestamp). The padding that fills a
+   * page's end has a delta of 1 (ring_buffer.c, rb_reset_tail) and no event after it: only events
+   * are held to the ceiling. The first time that breaks this, or undefined. Damage of another kind
+   * ends the check quietly (`next` reports it where it is).
+   */
+  timeBreak(floor: number, ceiling: number): TimeBreak | undefined {
+    const v = this.view;
+    const le = this.layout.littleEndian;
+    let ts = this.ts;
+    /** The page's time stamp, then each event's time. */
+    let last = ts;
+    const base = this.fileOffset;
+    if (ts < floor) return { offset: base, ts, bound: floor, kind: 'stamp' };
+    if (ts > ceiling) return { offset: base, ts, bound: ceiling, kind: 'past next page' };
+    for (let at = this.dataStart; at + 4 <= this.end;) {
+      const word = v.getUint32(at, le);
+      const typeLen = le ? word & 31 : word >>> 27;
+      const delta = le ? word >>> 5 : word & TS_DELTA_MASK;
+      if (typeLen === PADDING) {
+        if (delta === 0 || at + 8 > this.end) break;
+        const len = v.getUint32(at + 4, le);
+        if (len === 0) break;
+        ts += delta;
+        at += 4 + len;
+        continue;
+      }
+      if (typeLen === TIME_EXTEND || typeLen === TIME_STAMP) {
+        if (at + 8 > this.end) break;
+        const ext = v.getUint32(at + 4, le) * TWO_27 + delta;
+        if (typeLen === TIME_EXTEND) ts += ext;
+        else {
+          if (ext < last) return { offset: base + at, ts: ext, bound: last, kind: 'backwards' };
+          ts = ext;
+        }
+        at += 8;
+        continue;
+      }
+      ts += delta;
+      if (ts > ceiling) return { offset: base + at, ts, bound: ceiling, kind: 'past next page' };
+      last = ts;
+      if (typeLen === 0) {
+        if (at + 8 > this.end) break;
+        const len = v.getUint32(at + 4, le);
+        if (len < 4) break;
+        at += 8 + Math.ceil((len - 4) / 4) * 4;
+      } else at += 4 + typeLen * 4;
+    }
+    return undefined;
   }
 
   /** The loaded page's bytes (event payloads are read from here). */

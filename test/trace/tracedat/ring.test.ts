@@ -86,3 +86,43 @@ describe('ring-buffer pages: damaged lengths', () => {
     expect(() => r.next()).toThrow(expect.objectContaining({ offset: 16, section: 'ring-buffer page' }));
   });
 });
+
+describe('ring-buffer pages: times in the kernel\'s order', () => {
+  const check = (p: Uint8Array, floor: number, ceiling: number) => {
+    const r = new PageReader({ littleEndian: true, longSize: 8 });
+    r.load(p, 4096);
+    return r.timeBreak(floor, ceiling);
+  };
+
+  it('events between the CPU\'s last time and the next page\'s timestamp are in order, the end padding\'s delta of 1 past it or not', () => {
+    const p = page(1000, [hdr(1, 0), 0, hdr(1, 5), 0, hdr(29, 1), 4]);
+    expect(check(p, 990, 1005)).toBeUndefined();
+    // (a clock that ticks coarsely: the next page begins at the last event's time)
+    expect(check(p, 1000, 1005)).toBeUndefined();
+  });
+
+  it('an event later than the next page\'s timestamp is a break at its header', () => {
+    const p = page(1000, [hdr(1, 0), 0, hdr(1, 5 + (1 << 20)), 0, hdr(1, 1), 0]);
+    expect(check(p, 0, 2000)).toEqual({ offset: 4096 + 24, ts: 1005 + (1 << 20), bound: 2000, kind: 'past next page' });
+    // time extends count: 1000 + 2^27 + 3
+    expect(check(page(1000, [hdr(30, 3), 1, hdr(1, 0), 0]), 0, 2000)).toMatchObject({ offset: 4096 + 24, kind: 'past next page' });
+  });
+
+  it('a timestamp before the CPU\'s last event, or after the next page\'s, is a break at the page', () => {
+    const p = page(1000, [hdr(1, 1), 0]);
+    expect(check(p, 1500, 3000)).toEqual({ offset: 4096, ts: 1000, bound: 1500, kind: 'stamp' });
+    expect(check(p, 0, 900)).toEqual({ offset: 4096, ts: 1000, bound: 900, kind: 'past next page' });
+  });
+
+  it('an absolute time stamp before the event before it is a break at the stamp; one after it sets the time', () => {
+    expect(check(page(1000, [hdr(1, 50), 0, hdr(31, 20), 0, hdr(1, 0), 0]), 0, 5000))
+      .toEqual({ offset: 4096 + 24, ts: 20, bound: 1050, kind: 'backwards' });
+    expect(check(page(1000, [hdr(1, 50), 0, hdr(31, 1060), 0, hdr(1, 0), 0]), 0, 1060)).toBeUndefined();
+    expect(check(page(1000, [hdr(1, 50), 0, hdr(31, 1060), 0, hdr(1, 1), 0]), 0, 1060)).toMatchObject({ offset: 4096 + 32, ts: 1061 });
+  });
+
+  it('other damage ends the check quietly (next() reports it where it is)', () => {
+    expect(check(page(1000, [hdr(1, 1), 0, hdr(29, 1), 0, hdr(1, 1 << 20), 0]), 0, 5000)).toBeUndefined();
+    expect(check(page(1000, [hdr(1, 1), 0, hdr(0, 2), 2, hdr(1, 1 << 20), 0]), 0, 5000)).toBeUndefined();
+  });
+});
