@@ -4,14 +4,15 @@
  * checker scans, then given decoded, field by field, with no text made (see read.ts).
  * Damage in the metadata makes the file unreadable (a located KV306); damage part-way through the
  * CPU data sets `cut` after the records before it, so the caller reports it (KV305) and ends with
- * a gap, as for a cut .gz.
+ * a gap, as for a cut .gz. Pages whose times break the kernel's order (a damaged time delta or
+ * timestamp) had their records dropped as lost events: one located KV315 says where.
  */
 import { error, type Diagnostic } from '../../diag/diagnostic.js';
 import type { OpenedInput } from '../input.js';
 import { TraceDatError } from './cursor.js';
 import { isTraceDat } from './file.js';
 import type { DecodedChunk } from '../ftrace/decoded.js';
-import { HEAD_TEXT_BYTES, traceDatRecords, traceDatText, type TraceDatRecords, type TraceDatText } from './read.js';
+import { HEAD_TEXT_BYTES, traceDatRecords, traceDatText, type TraceDatRecords, type TraceDatText, type TraceDatTimeDamage } from './read.js';
 
 export { isTraceDat };
 
@@ -45,7 +46,12 @@ export async function openTraceDat(input: OpenedInput, onDiagnostic: (d: Diagnos
   // (the first chunk is text: the file's header line at least)
   const head = first.done === true || !(first.value instanceof Uint8Array) ? Buffer.alloc(0) : first.value;
   const opened: OpenedInput = { name: input.name, head, chunks: asText(), decoded: rest(), decodedAgain: again };
+  let toldTimes = false;
   function ended(t: TraceDatText | TraceDatRecords): void {
+    if (!toldTimes && t.timeDamage.length > 0) {
+      toldTimes = true;
+      onDiagnostic(timeDamageDiagnostic(t.timeDamage, input.name));
+    }
     if (input.cut !== undefined) opened.cut = input.cut;
     else if (t.problems.length > 0) {
       const p = t.problems[0]!;
@@ -71,4 +77,29 @@ export async function openTraceDat(input: OpenedInput, onDiagnostic: (d: Diagnos
     ended(t);
   }
   return opened;
+}
+
+/** Where a damaged page is: its CPU, its place among the CPU's pages, and its byte offset (of its chunk, when compressed). */
+function pageAt(d: TraceDatTimeDamage): string {
+  return `CPU ${d.cpu}'s ring-buffer page ${d.pageIndex} (${d.compressed ? 'in the compressed chunk at byte' : 'at byte'} ${d.page})`;
+}
+
+/** The pages whose times break the kernel's order, as one located KV315 (the first, and how many more). */
+function timeDamageDiagnostic(all: TraceDatTimeDamage[], source: string): Diagnostic {
+  const d = all[0]!;
+  const event = d.compressed ? 'an event' : `the event at byte ${d.offset}`;
+  const what = d.kind === 'stamp'
+    ? `${pageAt(d)} has a timestamp (${d.ts}) before the CPU's event before it (${d.bound})`
+    : d.kind === 'backwards'
+      ? `in ${pageAt(d)}, an absolute time stamp${d.compressed ? '' : ` at byte ${d.offset}`} (${d.ts}) is before the event before it (${d.bound})`
+      : `in ${pageAt(d)}, ${event} is later (${d.ts}) than the next page's timestamp (${d.bound})`;
+  const whose = d.kind === 'past next page' ? 'this page\'s records and the next page\'s' : 'this page\'s records';
+  const dropped = all.reduce((n, x) => n + x.dropped, 0);
+  const others = `${all.slice(1, 4).map(pageAt).join(', ')}${all.length > 4 ? ', …' : ''}`;
+  const more = all.length > 1 ? `; ${all.length - 1} more page${all.length === 2 ? '' : 's'} like it (${others})` : '';
+  const message = `trace.dat damaged: ${what}: a time delta or a timestamp is damaged, so ${whose} cannot be ordered among the other CPUs'`
+    + ` and were taken as lost events (${dropped} record${dropped === 1 ? '' : 's'} in all; a gap of every task)${more}`;
+  const at = d.compressed ? d.page : d.offset;
+  return error('KV315', message, { span: { source, start: at, end: at + 1 } },
+    'the kernel writes each CPU\'s times in order, none after the next page\'s timestamp; a damaged file does not: check it with trace-cmd report -i FILE');
 }

@@ -7,7 +7,11 @@
  * Line 1 is a comment naming the file's version, clock and CPUs; record N (in merged order) is on
  * line N + 1, the line `trace-cmd report -i FILE` prints it on (after its `cpus=N` line). Events
  * lost before a page (the ring buffer's missed-events flag) become a `CPU:N [LOST K EVENTS]` line
- * before that page's first record, which the text reader turns into a gap. Damage part-way (a cut
+ * before that page's first record, which the text reader turns into a gap. A page whose times
+ * break the order the kernel keeps (ring.ts, `timeBreak`: a damaged time delta or timestamp) cannot
+ * have its records placed among other CPUs': they are dropped, with the next page's when its
+ * timestamp is the bound broken, and announced the same way (after the CPU's last record when no
+ * record of it follows); `timeDamage` says where. Damage part-way (a cut
  * file, a bad page or chunk) ends that CPU's data where it happens: what came before is read, and
  * `cut` says where and why, so that the caller reports it and ends with a gap.
  */
@@ -18,7 +22,7 @@ import { Kallsyms } from './kallsyms.js';
 import { decodedColumns, decodedRecord, MAX_DECODED_PAYLOAD, type DecodedChunk, type DecodedKind, type DecodedStamp } from '../ftrace/decoded.js';
 import type { RawFtraceRecord } from '../ftrace/raw.js';
 import { clockInNs, EventRenderer, FieldReader, flagsText, tsText } from './render.js';
-import { PageReader } from './ring.js';
+import { pageHead, PageReader, type TimeBreak } from './ring.js';
 
 export interface TraceDatProblem {
   message: string;
@@ -32,6 +36,8 @@ export interface TraceDatText {
   chunks: Generator<Buffer>;
   /** Set once the chunks are exhausted, when a CPU's data ended in damage. */
   problems: TraceDatProblem[];
+  /** Set as the chunks are read: pages whose times break the kernel's order, their records dropped (announced as lost events). */
+  timeDamage: TraceDatTimeDamage[];
   /** Records rendered so far. */
   records: number;
 }
@@ -39,6 +45,17 @@ export interface TraceDatText {
 const CHUNK_LINES = 4096;
 /** Decoded records per chunk: few, so that they are read while still young (the garbage collector copies what lives on). */
 const DECODED_CHUNK = 1024;
+
+/** A ring-buffer page whose times break the order the kernel keeps (see `TimeBreak`): its records, and with them the next page's, were dropped. */
+export interface TraceDatTimeDamage extends TimeBreak {
+  cpu: number;
+  /** File offset of the page (for compressed data: of its chunk), and its index among its CPU's pages. */
+  page: number;
+  pageIndex: number;
+  compressed: boolean;
+  /** Records dropped: the page's, and the next page's when its timestamp is the bound broken. */
+  dropped: number;
+}
 
 /** One CPU's stream of events. */
 class CpuStream {
@@ -48,34 +65,108 @@ class CpuStream {
   ts = Infinity;
   /** Missed events to announce before the current event (0 none, -1 unknown count). */
   missed = 0;
+  /** The current "event" is only the announcement of `missed`: the CPU's data ended after events were dropped. */
+  markerOnly = false;
   done = false;
   /** Whether a page with a header was loaded (a page of zeros after one is damage, see `advance`). */
   private timed = false;
+  /** Pages read ahead (to know the next page's timestamp), and damage met reading ahead, to throw where it is. */
+  private readonly ahead: Page[] = [];
+  private aheadError: TraceDatError | undefined;
+  private pagesEnded = false;
+  private pageIndex = -1;
+  /** The time of this CPU's last event given: no later page or event may be before it. */
+  private floor = 0;
+  /** Pages to drop unread (the one after a page whose times run past its timestamp). */
+  private dropNext = 0;
+  /** Events were dropped (for time damage) and are not announced yet. */
+  private owed = false;
 
   constructor(
     readonly cpu: number, readonly index: number, pages: Generator<Page>, meta: TraceDatMeta,
     private readonly onProblem: (p: TraceDatProblem) => void,
+    private readonly onTimeDamage: (d: TraceDatTimeDamage) => void,
+    private readonly compressed = false,
   ) {
     this.pages = pages;
     this.reader = new PageReader({ littleEndian: meta.littleEndian, longSize: meta.kernelLongSize });
   }
 
+  /** The page `i` places ahead (0: the next), or undefined past the last page or at damage. */
+  private peek(i: number): Page | undefined {
+    while (this.ahead.length <= i && !this.pagesEnded) {
+      try {
+        const p = this.pages.next();
+        if (p.done === true) this.pagesEnded = true;
+        else this.ahead.push(p.value);
+      } catch (e) {
+        if (!(e instanceof TraceDatError)) throw e;
+        this.aheadError = e;
+        this.pagesEnded = true;
+      }
+    }
+    return this.ahead[i];
+  }
+
+  private nextPage(): Page | undefined {
+    const p = this.peek(0);
+    if (p !== undefined) { this.ahead.shift(); this.pageIndex++; return p; }
+    if (this.aheadError !== undefined) { const e = this.aheadError; this.aheadError = undefined; throw e; }
+    return undefined;
+  }
+
+  /** The timestamp of the first page after the loaded one that is not all zeros; Infinity when there is none. */
+  private ceiling(): number {
+    for (let i = 0; ; i++) {
+      const p = this.peek(i);
+      if (p === undefined) return Infinity;
+      const h = pageHead(p.bytes, this.reader.layout);
+      if (h === undefined) return Infinity;
+      if (!h.blank) return h.ts;
+    }
+  }
+
+  /** The loaded page's records, counted without giving them. */
+  private countRecords(): number {
+    let n = 0;
+    try { while (this.reader.next()) n++; } catch (e) {
+      if (!(e instanceof TraceDatError)) throw e;
+    }
+    return n;
+  }
+
   /** Moves to the next event of this CPU (across pages). */
   advance(): void {
     this.missed = 0;
+    if (this.markerOnly) { this.finish(); return; }
     try {
       while (!this.reader.next()) {
-        const p = this.pages.next();
-        if (p.done === true) { this.finish(); return; }
-        this.reader.load(p.value.bytes, p.value.fileOffset);
+        const p = this.nextPage();
+        if (p === undefined) { this.finish(); return; }
+        this.reader.load(p.bytes, p.fileOffset);
         if (this.reader.missed !== 0) this.missed = this.reader.missed;
         // A page of zeros after pages with a time: a block of the file zeroed (a lost block reads as
         // zeros), whose events are lost: announced as the kernel's own losses are, before the
         // CPU's next event.
         if (this.reader.blank && this.timed) this.missed = -1;
-        if (!this.reader.blank) this.timed = true;
+        if (this.reader.blank) continue;
+        this.timed = true;
+        if (this.dropNext > 0) { this.dropNext--; this.countRecords(); this.owed = true; continue; }
+        // Times out of the kernel's order: a time delta or a timestamp is damaged, and this page's
+        // records cannot be placed among other CPUs' (nor the next page's, when its timestamp may
+        // be the damaged one): they are dropped, and announced as lost events are.
+        const at = { page: p.fileOffset, pageIndex: this.pageIndex };
+        const broken = this.reader.timeBreak(this.floor, this.ceiling());
+        if (broken !== undefined) {
+          let dropped = this.countRecords();
+          if (broken.kind === 'past next page') dropped += this.dropFollowing();
+          this.onTimeDamage({ ...broken, cpu: this.cpu, ...at, compressed: this.compressed, dropped });
+          this.owed = true;
+        }
       }
       this.ts = this.reader.ts;
+      this.floor = this.ts;
+      if (this.owed) { this.missed = -1; this.owed = false; }
     } catch (e) {
       if (!(e instanceof TraceDatError)) throw e;
       this.onProblem({ message: e.message, offset: e.offset, section: e.section });
@@ -83,7 +174,38 @@ class CpuStream {
     }
   }
 
+  /** Counts the records of the next page that is not all zeros, which `advance` then drops unread. */
+  private dropFollowing(): number {
+    for (let i = 0; ; i++) {
+      const p = this.peek(i);
+      if (p === undefined) return 0;
+      const h = pageHead(p.bytes, this.reader.layout);
+      if (h === undefined) return 0;
+      if (h.blank) continue;
+      this.dropNext++;
+      const r = new PageReader(this.reader.layout);
+      let n = 0;
+      try {
+        r.load(p.bytes, p.fileOffset);
+        while (r.next()) n++;
+      } catch (e) {
+        if (!(e instanceof TraceDatError)) throw e;
+      }
+      return n;
+    }
+  }
+
   private finish(): void {
+    // Events dropped for their times and not yet announced: announced right after the CPU's last
+    // event given, as lost events are (what they did may have happened from there on).
+    if (this.owed && !this.done) {
+      this.owed = false;
+      this.markerOnly = true;
+      this.missed = -1;
+      this.ts = this.floor;
+      return;
+    }
+    this.markerOnly = false;
     this.done = true;
     this.ts = Infinity;
   }
@@ -145,13 +267,15 @@ function plainComm(comm: string): boolean {
 function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
   const meta = readTraceDatMeta(bytes);
   const problems: TraceDatProblem[] = [];
-  const out: TraceDatRecords = { meta, chunks: lines(), problems, records: 0 };
+  const timeDamage: TraceDatTimeDamage[] = [];
+  const out: TraceDatRecords = { meta, chunks: lines(), problems, timeDamage, records: 0 };
   function* lines(): Generator<Buffer | DecodedChunk> {
     const ks = new Kallsyms(meta.kallsyms);
     const types = new Map<number, TypeInfo>();
     const fields = new FieldReader(meta.littleEndian);
     const inNs = clockInNs(meta.clock);
-    const streams = meta.cpus.map((c, i) => new CpuStream(c.cpu, i, cpuPages(bytes, meta, c), meta, (p) => problems.push(p)));
+    const streams = meta.cpus.map((c, i) => new CpuStream(c.cpu, i, cpuPages(bytes, meta, c), meta, (p) => problems.push(p),
+      (d) => timeDamage.push(d), c.compressed));
     for (const s of streams) s.advance();
     // Common fields, from any format (every event has them at the same place).
     const firstId = meta.formats.ids().next();
@@ -180,6 +304,7 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
         if (decoded !== undefined) decoded.push(lost);
         else { text.push(lost); textLen += lost.length + 1; }
       }
+      if (best.markerOnly) { best.advance(); continue; }
       fields.set(r.bytes, r.start, r.length);
       const type = fType === undefined ? undefined : fields.int(fType);
       let info = typeof type === 'number' ? types.get(type) : undefined;
