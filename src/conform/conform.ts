@@ -30,7 +30,7 @@ import { LookupOneHolds, PrimingReaddirHolds } from './lookup-one.js';
 import { ProbeWindows } from './probe-windows.js';
 import { isGapStep, type Capture, type Step } from './capture.js';
 import { judgeAll, type ShapeResult } from './judge.js';
-import { Projector, type Obs } from './project.js';
+import { Projector, type Obs, isErrorPointer } from './project.js';
 import { DEFAULT_LIMITS, type SearchLimits } from './search.js';
 
 export type { NonConformance, ShapeResult } from './judge.js';
@@ -313,7 +313,7 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
       if (oev === 'ret' && obs.fn === 'd_alloc_parallel' && obs.outcome === 'W') showsWaitedOutcome = true;
       if (oev === 'ret' && obs.fn === 'd_alloc_parallel' && obs.outcome === 'N' && dir !== undefined) newDentryDirs.add(dir);
       if (oev === 'ret' && obs.fn === 'lookup' && dir !== undefined) lookupReturnDirs.add(dir);
-      if (oev === 'ret' && obs.fn === 'lookup' && isErrorPointer(e.ret ?? e.args.ret)) lookupFailures = true;
+      if (oev === 'ret' && obs.failed === true) lookupFailures = true;
       if (oev === 'call') {
         if (obs.fn === 'lookup') {
           openLookup.set(e.pid, obs);
@@ -471,9 +471,4 @@ function interned(names: Map<string, string>, s: string): string {
   return r;
 }
 
-/** An ERR_PTR: the model's `ERR:-12`, or a kernel address in the last page (-4095..-1). */
-function isErrorPointer(v: unknown): boolean {
-  if (typeof v !== 'string') return false;
-  if (v.startsWith('ERR:')) return true;
-  return /^0xfffffffffffff[0-9a-f]{3}$/i.test(v);
-}
+

@@ -55,6 +55,8 @@ export interface Obs {
   line: number | undefined;
   /** The exact name a `d_add_ci` is called with inside the `->lookup` this observation opens or is (the first pass fills it in). */
   exact: string | undefined;
+  /** A `ret lookup` that returned an error pointer: only a failing `->lookup` of the model is it, and only it is one. */
+  failed?: boolean;
 }
 
 function observation(e: TraceEvent, index: number, ev: string, dir: string | undefined, fn: string | undefined, mode: string | undefined,
@@ -165,7 +167,9 @@ export class Projector {
         if (mine === undefined) this.owned.set(e.pid, mine = new Map());
         mine.set(String(e.ret), dir);
       }
-      return observation(e, index, 'ret', dir, fn, undefined, undefined, outcome);
+      const obs = observation(e, index, 'ret', dir, fn, undefined, undefined, outcome);
+      if (fn === 'lookup') obs.failed = isErrorPointer(e.ret ?? e.args.ret);
+      return obs;
     }
     return undefined;
   }
@@ -183,6 +187,13 @@ export class Projector {
     const stack = this.open.get(pid);
     return stack === undefined || stack.length === 0 ? this.last.get(pid) : stack[stack.length - 1]![1];
   }
+}
+
+/** An ERR_PTR: the model's `ERR:-12`, or a kernel address in the last page (-4095..-1). */
+export function isErrorPointer(v: unknown): boolean {
+  if (typeof v !== 'string') return false;
+  if (v.startsWith('ERR:')) return true;
+  return /^0xfffffffffffff[0-9a-f]{3}$/i.test(v);
 }
 
 /** The key of an observation, as `obsKey` makes it for model events. */

@@ -23,7 +23,7 @@ import {
 } from '../sim/state.js';
 import { TaskStep, dcacheKey } from '../sim/task-step.js';
 import type { TraceEvent } from '../trace/event.js';
-import { inScope, obsKey, sameKey, type Obs } from './project.js';
+import { inScope, isErrorPointer, obsKey, sameKey, type Obs } from './project.js';
 
 /**
  * What a session of a task is: one of the model's operations, or a hold of the lock in a mode; or,
@@ -913,6 +913,9 @@ function setEntries(dir: DirSpec, name: string | undefined): void {
  * the placeholder. `general`: by their keys as written (obsKey), else part by part (sameKey).
  */
 function matches(c: Candidate, i: number, e: TraceEvent, o: Obs, general: boolean): boolean {
+  // A failing ->lookup is a return of an error, and a return of one is a failing ->lookup: the model's
+  // failure (lookup-fail) may not stand for a lookup that returned without ending its in-lookup state.
+  if (o.failed !== undefined && e.ev === 'ret' && e.fn === o.fn && isErrorPointer(e.ret ?? e.args.ret) !== o.failed) return false;
   const name = e.args.name;
   const bound = name === UNBOUND ? o.name : undefined;
   const binds = bound !== undefined;

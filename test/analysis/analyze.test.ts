@@ -32,6 +32,8 @@ describe('analyze', () => {
       ['KV201', 'tasks', "a message cannot show a whole state ('tasks'): interpolate its size (size(tasks)) or a comprehension ({ ... | ... in tasks })"],
     ]);
     expect(diagnostics('state seen: set[id]\ninvariant i on rel: false else "{held[pid, lock]} {size(seen)} { {l | l in seen} }"\n')).toEqual([]);
+    // a var state is one value, and prints as it
+    expect(diagnostics('state last: var id\non acq { last := lock }\ninvariant i on rel: false else "{last}"\n')).toEqual([]);
   });
 
   it('refuses comparing an enum with a string none of its members is (always false, or always true)', () => {

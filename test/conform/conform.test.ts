@@ -32,6 +32,32 @@ describe('kinv conform on a failing ->lookup', () => {
       mainline: ['conforms'], draft: ['conforms'], fixed: ['conforms'],
     });
   });
+
+  // The fixture's records 13-25 (after the 12 header lines): the failing lookup's return is record 20, its
+  // unhash records 21-22. Copies: the unhash before the error return (a ->lookup that hashed, then failed),
+  // and the fixture followed by a second lookup that returns success (0x0) yet ends nothing until after it.
+  const FIXTURE = 'traces/ftrace/kprobe-lookup-enametoolong.txt';
+  it('an error return must be a failing ->lookup, and a success must not be one: neither copy conforms, at its ret lookup', async () => {
+    const lines = readFileSync(FIXTURE, 'utf8').split('\n');
+    const stamp = (l: string): string => / (\d+\.\d+): /.exec(l)![1]!;
+    const restamped = (l: string, at: string): string => l.replace(/ \d+\.\d+: /, ` ${at}: `);
+    // records 20-22 (lines 20-22) reordered as unhash, unhash, return, each keeping its place's time
+    const [r20, r21, r22] = [lines[19]!, lines[20]!, lines[21]!];
+    const hashedFirst = [...lines.slice(0, 19), restamped(r21, stamp(r20)), restamped(r22, stamp(r21)), restamped(r20, stamp(r22)), ...lines.slice(22)];
+    const hashedPath = join(tmp, 'lookup-hashed-then-error.txt');
+    writeFileSync(hashedPath, hashedFirst.join('\n'));
+    const records = lines.slice(12).filter((l) => l.trim() !== '');
+    const succeeded = records.map((l) => l.replace(/ 100\.(\d+): /, ' 101.$1: ').replace(/ ret=0xffffffffffffffdc$/, ' ret=0x0').replace(/ = -36$/, ' = 0'));
+    const twice = [...lines.slice(0, 12), ...records, ...succeeded].join('\n').replace('13/13', `${2 * records.length}/${2 * records.length}`) + '\n';
+    const twicePath = join(tmp, 'lookup-fail-then-unspliced.txt');
+    writeFileSync(twicePath, twice);
+    const hashed = await conform(hashedPath);
+    expect(hashed.gaps).toBe(0);
+    expect(verdicts(hashed).mainline).toEqual(['does not conform', 8, 22, 'ret lookup', 315]);
+    const second = await conform(twicePath);
+    expect(second.gaps).toBe(0);
+    expect(verdicts(second).mainline).toEqual(['does not conform', 19, 20 + records.length, 'ret lookup', 315]);
+  });
 });
 
 describe('kinv conform on a single d_add_ci frame (kprobe fixtures)', () => {

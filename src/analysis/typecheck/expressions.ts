@@ -69,12 +69,13 @@ export function expr(cx: Checker, e: A.Expr, scope: Scope, expected?: Type): Che
 }
 
 /**
- * An interpolated part of a message: any value, tuple or set, but not a whole state, which would
- * print as its own name (`{held}` gave "held"), never its entries.
+ * An interpolated part of a message: any value, tuple or set, but not a whole map, set or relation
+ * state, which would print as its own name (`{held}` gave "held"), never its entries.
  */
 function scalarOrTuple(cx: Checker, e: A.Expr, scope: Scope): CheckedExpr {
   const x = cx.expr(e, scope);
-  if (x.k === 'state') {
+  // (a `var` state is one value, and prints as it)
+  if (x.k === 'state' && (x.type.k === 'map' || x.type.k === 'set' || x.type.k === 'rel')) {
     const name = x.state === '$tasks' ? 'tasks' : x.state;
     const entry = x.type.k === 'map' ? `an entry (${name}[...]), ` : '';
     const ways = `${entry}its size (size(${name})) or a comprehension ({ ... | ... in ${name} })`;

@@ -97,7 +97,8 @@ function timeDamageDiagnostic(all: TraceDatTimeDamage[], source: string): Diagno
   const dropped = all.reduce((n, x) => n + x.dropped, 0);
   const others = `${all.slice(1, 4).map(pageAt).join(', ')}${all.length > 4 ? ', …' : ''}`;
   const more = all.length > 1 ? `; ${all.length - 1} more page${all.length === 2 ? '' : 's'} like it (${others})` : '';
-  const message = `trace.dat damaged: ${what}: a time delta or a timestamp is damaged, so ${whose} cannot be ordered among the other CPUs'`
+  const message = `trace.dat times out of the kernel's order: ${what}: a time delta or a timestamp is damaged (or the kernel's clock or`
+    + ` ring buffer stamped it wrong), so ${whose} cannot be ordered among the other CPUs'`
     + ` and were taken as lost events (${dropped} record${dropped === 1 ? '' : 's'} in all; a gap of every task)${more}`;
   const at = d.compressed ? d.page : d.offset;
   return error('KV315', message, { span: { source, start: at, end: at + 1 } },

@@ -42,15 +42,16 @@ describe('a flipped time delta in a trace.dat', () => {
     expect(r.violations).toBe(0);
     const errors = diags.filter((d) => d.severity === 'error');
     expect(errors.map((d) => [d.code, d.span])).toEqual([['KV315', { source: path, start: 52296, end: 52297 }]]);
-    expect(errors[0]!.message).toBe('trace.dat damaged: in CPU 0\'s ring-buffer page 2 (at byte 49152), the event at byte 52296 is later (16779720)'
-      + ' than the next page\'s timestamp (2530): a time delta or a timestamp is damaged, so this page\'s records and the next page\'s cannot be'
+    expect(errors[0]!.message).toBe('trace.dat times out of the kernel\'s order: in CPU 0\'s ring-buffer page 2 (at byte 49152), the event at byte 52296 is later (16779720)'
+      + ' than the next page\'s timestamp (2530): a time delta or a timestamp is damaged (or the kernel\'s clock or ring buffer stamped it wrong),'
+      + ' so this page\'s records and the next page\'s cannot be'
       + ' ordered among the other CPUs\' and were taken as lost events (218 records in all; a gap of every task)');
     // (the 218 records are not read; a lost-events window of CPU 0 stands for them)
     expect(r.stats.records).toBe(1818 - 218);
     expect(r.gaps.filter((g) => g.reason === 'lost events').map((g) => [g.cpu, g.window])).toEqual([[0, 'opens'], [0, 'closes']]);
     const cli = await kinv(['check', path]);
     expect(cli.code).toBe(3);
-    expect(cli.stderr).toContain('error[KV315]: trace.dat damaged: in CPU 0\'s ring-buffer page 2 (at byte 49152)');
+    expect(cli.stderr).toContain('error[KV315]: trace.dat times out of the kernel\'s order: in CPU 0\'s ring-buffer page 2 (at byte 49152)');
     expect(cli.stdout).not.toContain('violation[');
   });
 
