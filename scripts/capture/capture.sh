@@ -294,6 +294,17 @@ case ",$PHASES," in *,layered,*)
     else info "mksquashfs failed ($(head -1 "$RUN/mksquashfs.log")): no squashfs"; fi
   fi ;;
 esac
+# The tree a shared host directory starts with (the netfs and ninep phases): the wild tasks' p and q,
+# and the names the host changes under the guest.
+share_tree() {
+  local l=$1 sh=$2 f i
+  mkdir -p "$sh/p/sub/deep" "$sh/q" "$sh/p/hostdir"
+  for f in Alpha beta.txt README Makefile notes.TXT; do echo "$l $f" > "$sh/p/$f"; done
+  for i in $(seq 0 19); do echo "$i" > "$sh/p/data$i"; done
+  for f in x1 x2 x3 x4 x5; do echo "$f" > "$sh/p/sub/$f"; done
+  echo y > "$sh/p/sub/deep/y1"; echo y > "$sh/p/sub/deep/Y2"; echo other > "$sh/q/Other"
+  echo host > "$sh/p/hostA"; echo host > "$sh/q/Hq"; echo host > "$sh/p/hostdir/f"
+}
 # The netfs phase: two host directories shared over virtiofs (vhost-user-fs: QEMU's virtiofsd, one
 # per cache mode; the guest's memory a shared memfd, as vhost-user needs), each with the wild
 # tasks' p and q
@@ -306,12 +317,7 @@ case ",$PHASES," in *,netfs,*)
   n=0
   for lc in vfsnone:none vfsalways:always; do
     l=${lc%%:*}; c=${lc#*:}; sh="$RUN/share-$l"
-    mkdir -p "$sh/p/sub/deep" "$sh/q" "$sh/p/hostdir"
-    for f in Alpha beta.txt README Makefile notes.TXT; do echo "$l $f" > "$sh/p/$f"; done
-    for i in $(seq 0 19); do echo "$i" > "$sh/p/data$i"; done
-    for f in x1 x2 x3 x4 x5; do echo "$f" > "$sh/p/sub/$f"; done
-    echo y > "$sh/p/sub/deep/y1"; echo y > "$sh/p/sub/deep/Y2"; echo other > "$sh/q/Other"
-    echo host > "$sh/p/hostA"; echo host > "$sh/q/Hq"; echo host > "$sh/p/hostdir/f"
+    share_tree "$l" "$sh"
     NETFS_ARGS+=(-chardev "socket,id=kinvfs$n,path=$RUN/virtiofsd-$l.sock" -device "vhost-user-fs-pci,queue-size=1024,chardev=kinvfs$n,tag=kinv$l")
     NETFS_MOUNTS="$NETFS_MOUNTS $l:kinv$l"
     n=$((n + 1))
@@ -327,12 +333,7 @@ case ",$PHASES," in *,ninep,*)
   n=0
   for lc in 9pnone:none 9ploose:loose; do
     l=${lc%%:*}; c=${lc#*:}; sh="$RUN/share-$l"
-    mkdir -p "$sh/p/sub/deep" "$sh/q" "$sh/p/hostdir"
-    for f in Alpha beta.txt README Makefile notes.TXT; do echo "$l $f" > "$sh/p/$f"; done
-    for i in $(seq 0 19); do echo "$i" > "$sh/p/data$i"; done
-    for f in x1 x2 x3 x4 x5; do echo "$f" > "$sh/p/sub/$f"; done
-    echo y > "$sh/p/sub/deep/y1"; echo y > "$sh/p/sub/deep/Y2"; echo other > "$sh/q/Other"
-    echo host > "$sh/p/hostA"; echo host > "$sh/q/Hq"; echo host > "$sh/p/hostdir/f"
+    share_tree "$l" "$sh"
     mkdir -p "$sh/p/hostmv" "$sh/p/hostmvA" "$sh/p/hostdir2"; echo x > "$sh/p/hostmv/x"; echo x > "$sh/p/hostmvA/x"
     NINEP_ARGS+=(-fsdev "local,id=kinv9p$n,path=$sh,security_model=none" -device "virtio-9p-pci,fsdev=kinv9p$n,mount_tag=kinv$l")
     NINEP_MOUNTS="$NINEP_MOUNTS $l:kinv$l:$c"
