@@ -332,10 +332,13 @@ describe('lists and names that fit nothing are refused, not bent', () => {
     const list = /--replay (\S+)\n/.exec(first.stderr)![1]!;
     const again = kinv([...pair, '--replay', list]);
     expect([again.code, again.stdout]).toEqual([0, first.stdout]);
-    const out = kinv([...pair, '--replay', '1,0,5']);
+    const itf = join(tmp, 'kept.itf.json');
+    writeFileSync(itf, 'kept');
+    const out = kinv([...pair, '--replay', '1,0,5', '--itf', itf]);
     expect(out.code).toBe(2);
     expect(out.stderr).toContain('--replay: choice 3 is 5, but that decision (schedule) has 2 options, 0 to 1: the list is not a run of this scenario');
     expect(out.stdout).toBe('');
+    expect(readFileSync(itf, 'utf8')).toBe('kept');
     const over = kinv([...pair, '--replay', `${list},0`]);
     expect(over.code).toBe(2);
     expect(over.stderr).toContain(`--replay gives ${list.split(',').length + 1} choices, but the run ended after ${list.split(',').length}`);

@@ -99,7 +99,6 @@ export async function sim(argv: string[]): Promise<number> {
   };
   const replayed = picks ? exactListChooser(picks) : undefined;
   const ch = recording(replayed ?? seededChooser(seed, rates));
-  const targets = counterexampleTargets(values);
   const maxSteps = intOf('max-steps', values['max-steps'] as string | undefined, 10_000_000);
   const notThisRun = ': the list is not a run of this scenario (replay it with the scenario options of the command that printed it)';
   let r: ReturnType<typeof simulate>;
@@ -113,6 +112,8 @@ export async function sim(argv: string[]): Promise<number> {
   if (replayed && picks && !r.cut && replayed.used < picks.length) {
     throw new UsageError(`--replay gives ${picks.length} choices, but the run ended after ${replayed.used}${notThisRun}`);
   }
+  // (made ready after the replay is known to fit: a refused list leaves an --itf file as it was)
+  const targets = counterexampleTargets(values);
   // `-o -` is standard output, where the trace goes anyway.
   const outPath = values.out === '-' ? undefined : values.out as string | undefined;
   let fd: number | undefined;
