@@ -34,6 +34,8 @@ export interface CheckReport {
   vacuous: Record<string, number>;
   /** Of the skipped evaluations (`unknown`), those a loss of events caused: the verdict is unknown if any. */
   skippedAfterLoss: number;
+  /** Violations not reported as repeats of one already reported (same invariant, same object; none with `--all`). */
+  repeats: number;
   /** Per invariant: evaluated, or why not. */
   coverage: InvariantCoverage[];
   violations: number;
@@ -232,7 +234,8 @@ export class SchemaValidator {
 export async function runCheck(compiled: CompiledSpec, source: AsyncIterable<TraceItem[]>, stats: SourceStats, opts: CheckOptions = {}): Promise<CheckReport> {
   const engine = compiled.start(opts);
   const validator = new SchemaValidator(compiled.spec);
-  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, skippedAfterLoss: 0,
+  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, undecided: {}, vacuous: {},
+    skippedAfterLoss: 0, repeats: 0,
     coverage: [],
     violations: 0, pending: 0 };
   const diag = (d: Diagnostic): void => { report.diagnostics.push(d); opts.onDiagnostic?.(d); };
@@ -313,6 +316,7 @@ export function finishCheck(engine: Engine, validator: SchemaValidator, report: 
   report.undecided = engine.counters.undecided;
   report.vacuous = engine.counters.vacuous;
   report.skippedAfterLoss = engine.counters.skippedAfterLoss;
+  report.repeats = engine.counters.repeats;
   const observed = engine.opts.coverage;
   report.coverage = coverageOf(engine.compiled.spec, engine.counters, (phase, name) => engine.seen(phase, name), engine.compiled.spec.mappings.length > 0,
     observed ? (fn) => observed.hasEntry(fn) : undefined);
@@ -326,7 +330,8 @@ export function checkEvents(compiled: CompiledSpec, events: Iterable<TraceEvent 
   const engine = compiled.start(opts);
   const validator = new SchemaValidator(compiled.spec);
   const stats = emptyStats();
-  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, undecided: {}, vacuous: {}, skippedAfterLoss: 0,
+  const report: CheckReport = { verdicts: [], gaps: [], diagnostics: [], stats, evaluated: {}, unknown: {}, undecided: {}, vacuous: {},
+    skippedAfterLoss: 0, repeats: 0,
     coverage: [],
     violations: 0, pending: 0 };
   const diag = (d: Diagnostic): void => { report.diagnostics.push(d); opts.onDiagnostic?.(d); };

@@ -124,6 +124,8 @@ export interface EngineCounters {
    * Those rules went unjudged where the trace had something to judge: the verdict is unknown.
    */
   skippedAfterLoss: number;
+  /** Violations not reported because the same invariant was already reported for the same object (without `--all`). */
+  repeats: number;
 }
 
 /**
@@ -335,7 +337,7 @@ export class Engine {
       const c = from.counters;
       this.counters = {
         evaluated: { ...c.evaluated }, unknown: { ...c.unknown }, undecided: { ...c.undecided }, vacuous: { ...c.vacuous },
-        violations: c.violations, events: c.events, gaps: c.gaps, skippedAfterLoss: c.skippedAfterLoss,
+        violations: c.violations, events: c.events, gaps: c.gaps, skippedAfterLoss: c.skippedAfterLoss, repeats: c.repeats,
       };
       return;
     }
@@ -348,7 +350,9 @@ export class Engine {
     // Built whole (Object.fromEntries), not key by key: a record filled by computed keys goes to dictionary
     // mode, which makes a clone's copy ({ ...r }) two hundred times slower and the record several times larger.
     const zeros = (): Record<string, number> => Object.fromEntries(compiled.invariantNames.map((n) => [n, 0]));
-    this.counters = { evaluated: zeros(), unknown: zeros(), undecided: zeros(), vacuous: zeros(), violations: 0, events: 0, gaps: 0, skippedAfterLoss: 0 };
+    this.counters = {
+      evaluated: zeros(), unknown: zeros(), undecided: zeros(), vacuous: zeros(), violations: 0, events: 0, gaps: 0, skippedAfterLoss: 0, repeats: 0,
+    };
     this.seenByHandler = new Array<number>(compiled.handlers.size).fill(0);
   }
 
@@ -663,7 +667,7 @@ export class Engine {
     const undecided = lostReason !== undefined || (inv.unknownWhen !== undefined && inv.unknownWhen(env) === true);
     if (undecided) this.counters.undecided[name]!++;
     const key = verdictKey((undecided ? '?' : '') + name, objectParts(this.compiled.spec, env, inv.per));
-    if (!this.opts.all && this.reported.has(key)) return;
+    if (!this.opts.all && this.reported.has(key)) { if (!undecided) this.counters.repeats++; return; }
     if (this.sharing !== undefined) this.ownReported();
     this.reported.add(key);
     // The explanation evaluates the body again (recording reads): it gets a budget of its own.
@@ -755,7 +759,7 @@ export class Engine {
       // may have read what one changed.
       const lostReason = this.lost === undefined ? undefined : this.lost.staleness(reads) ?? this.lostReason(() => ob.filter?.(env));
       const key = verdictKey((lostReason === undefined ? '' : '?') + name, row.map((x) => formatValue(x)));
-      if (!this.opts.all && this.reported.has(key)) continue;
+      if (!this.opts.all && this.reported.has(key)) { if (lostReason === undefined) this.counters.repeats++; continue; }
       if (this.sharing !== undefined) this.ownReported();
       this.reported.add(key);
       env.reads = [];

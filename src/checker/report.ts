@@ -148,6 +148,8 @@ export interface Summary {
   undecided: number;
   /** Evaluations skipped (in `unknown`) because events were lost: rules left unjudged where the trace had something to judge. */
   skippedAfterLoss: number;
+  /** Violations not shown as repeats of one shown (the same invariant and object; `--all` shows every one). */
+  repeats: number;
   /** The first gap that lost events, where any did (for the message that names it). */
   firstLoss?: { reason: string; file?: string | undefined; line?: number | undefined; cpu?: number | undefined; lost?: number | undefined } | undefined;
   evaluated: Record<string, number>;
@@ -165,13 +167,14 @@ const STATUS_RANK: CoverageStatus[] = ['evaluated', 'vacuous', 'unknown', 'not e
 export function summarize(files: string[], reports: CheckReport[], seconds: number): Summary {
   const s: Summary = {
     kind: 'summary', files, lines: 0, records: 0, events: 0, malformed: 0, unmapped: 0, gaps: 0, violations: 0, pending: 0, undecided: 0,
-    skippedAfterLoss: 0, evaluated: {}, unknown: {}, undecidedBy: {}, coverage: {}, seconds,
+    skippedAfterLoss: 0, repeats: 0, evaluated: {}, unknown: {}, undecidedBy: {}, coverage: {}, seconds,
   };
   for (const r of reports) {
     const st: SourceStats = r.stats;
     s.lines += st.lines; s.records += st.records; s.events += st.events; s.malformed += st.malformed; s.unmapped += st.unmapped; s.gaps += r.gaps.length;
     s.violations += r.violations; s.pending += r.pending;
     s.skippedAfterLoss += r.skippedAfterLoss;
+    s.repeats += r.repeats;
     const loss = r.skippedAfterLoss > 0 ? r.gaps.find(losesHistory) : undefined;
     // (a loss that may lie anywhere back to the CPU's record before its marker is named at the marker)
     const line = loss?.window === 'opens' && loss.until !== undefined ? loss.until : loss?.line;
@@ -196,11 +199,12 @@ export function summarize(files: string[], reports: CheckReport[], seconds: numb
 export function renderSummary(s: Summary, st: Style): string {
   const out: string[] = [];
   const verdict = s.violations ? st.red(st.bold(`${s.violations} violation${s.violations === 1 ? '' : 's'}`)) : st.bold('no violation');
+  const repeats = s.repeats ? ` (and ${s.repeats} repeat${s.repeats === 1 ? '' : 's'} of the same invariant and object not shown: --all shows them)` : '';
   const undecided = s.undecided ? `, ${st.yellow(st.bold(`${s.undecided} unknown`))} (the capture cannot tell)` : '';
   const pending = s.pending ? `, ${s.pending} pending obligation${s.pending === 1 ? '' : 's'}` : '';
   const lost = s.skippedAfterLoss
     ? `, ${st.yellow(st.bold(`${s.skippedAfterLoss} not judged`))} (records missing)` : '';
-  out.push(`${verdict}${undecided}${lost}${pending} — ${s.events} events from ${s.records} records,`
+  out.push(`${verdict}${repeats}${undecided}${lost}${pending} — ${s.events} events from ${s.records} records,`
     + ` ${s.lines} lines in ${s.files.length} file${s.files.length === 1 ? '' : 's'}`
     + ` (${s.malformed} malformed, ${s.unmapped} unmapped, ${s.gaps} gap${s.gaps === 1 ? '' : 's'}) in ${s.seconds.toFixed(2)} s`);
   const names = Object.keys(s.evaluated);

@@ -19,6 +19,21 @@ function file(name: string, content: string | Buffer): string {
 const GOOD = '{"pid":1,"ev":"acq_req","args":{"lock":"I1","mode":"R","kind":"blocking"}}\n{"pid":1,"ev":"acq","args":{"lock":"I1","mode":"R"}}\n{"pid":1,"ev":"rel","args":{"lock":"I1","mode":"R"}}\n{"pid":1,"ev":"syscall_exit"}\n';
 
 describe('kinv check', () => {
+  it('counts the violations it does not show as repeats of one shown (same invariant, same object), and --all shows them', async () => {
+    const req = (pid: number) => `{"pid":${pid},"ev":"acq_req","args":{"lock":"I1","mode":"R","kind":"blocking"}}`;
+    const acq = (pid: number) => `{"pid":${pid},"ev":"acq","args":{"lock":"I1","mode":"R"}}`;
+    const trace = file('repeats.ndjson', [req(1), acq(1), req(1), req(2), acq(2), req(2)].join('\n') + '\n');
+    const first = await kinv(['check', trace]);
+    expect(first.code).toBe(1);
+    expect(first.stdout.match(/^violation\[no_recursive_acq\]/gm)?.length).toBe(1);
+    expect(first.stdout).toContain('1 violation (and 1 repeat of the same invariant and object not shown: --all shows them)');
+    const json = JSON.parse((await kinv(['check', '-f', 'json', trace])).stdout.trim().split('\n').pop()!) as { violations: number; repeats: number };
+    expect([json.violations, json.repeats]).toEqual([1, 1]);
+    const all = await kinv(['check', '--all', '-f', 'json', trace]);
+    const summary = JSON.parse(all.stdout.trim().split('\n').pop()!) as { violations: number; repeats: number };
+    expect([summary.violations, summary.repeats]).toEqual([2, 0]);
+  });
+
   it('exits 0 on a clean trace and 1 on a violation', async () => {
     expect((await kinv(['check', 'traces/ndjson/clean-two-lookups.ndjson'])).code).toBe(0);
     const r = await kinv(['check', 'traces/ndjson/draft-d_add_ci-E2.ndjson']);
