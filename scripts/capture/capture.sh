@@ -39,6 +39,10 @@
 #   --kernel-package NAME[=VERSION]  boot this Debian linux-image package instead of the pinned
 #                         6.1 one (e.g. linux-image-6.12.118+deb12-cloud-amd64; without =VERSION,
 #                         the version apt-cache policy offers)
+#                         syscalls (guest/init run_syscalls, guest/lkwork syscalls, guest/sysx.c:
+#                         renameat2 flags, O_TMPFILE, mknod, symlink loops, links, open-unlinked,
+#                         O_EXCL, dots, a removed cwd, exportfs handles, setattr of renamed names
+#                         on tmpfs, ext4 and XFS ASCII-CI, with lookups of the same names)
 #   --ord-rounds N        rounds of the ordinary (and wild) workload per filesystem (default 3)
 #   --files N             files per test directory (default 200)
 #   --workers N           concurrent workers per filesystem (default 4)
@@ -351,6 +355,12 @@ cp "$BUSYBOX" "$IR/bin/busybox"
 for a in $("$BUSYBOX" --list); do [ "$a" = busybox ] || ln -sf busybox "$IR/bin/$a"; done
 install -m 0755 "$HERE/guest/init" "$IR/init"
 install -m 0755 "$HERE/guest/lkwork" "$IR/bin/lkwork"
+case ",$PHASES," in *,syscalls,*)
+  # the syscalls busybox lacks (renameat2 flags, O_TMPFILE, linkat AT_EMPTY_PATH, mknod, handles)
+  command -v gcc > /dev/null || { [ "$INSTALL" = 1 ] && apt-get install -y -qq --no-install-recommends build-essential >> "$RUN/apt.log" 2>&1; } ||
+    fail "gcc not found (apt-get install build-essential): the syscalls phase needs guest/sysx.c"
+  gcc -O2 -Wall -Wextra -Werror -static -o "$IR/bin/sysx" "$HERE/guest/sysx.c" || fail "compiling guest/sysx.c failed" ;;
+esac
 cp "$RUN/probes.txt" "$IR/etc/probes.txt"
 cp "$RUN/ref-functions" "$IR/etc/ref-functions"
 if [ "$CASEFOLD" = 1 ]; then

@@ -24,6 +24,7 @@ const CAPTURES = {
   layered: { file: 'trace.txt', source: 'tracefs trace file (read after the run); probe set chosen with --probeset (see probeSet); lock probes filtered to the tracked directories; no comm filter: return probes of the lock functions, sys_exit and sched_process_exit record every task', workload: 'layered' },
   netfs: { file: 'trace.txt', source: 'tracefs trace file (read after the run); probe set chosen with --probeset (see probeSet); lock probes filtered to the tracked directories; no comm filter: return probes of the lock functions, sys_exit and sched_process_exit record every task', workload: 'netfs' },
   ninep: { file: 'trace.txt', source: 'tracefs trace file (read after the run); probe set chosen with --probeset (see probeSet); lock probes filtered to the tracked directories; no comm filter: return probes of the lock functions, sys_exit and sched_process_exit record every task', workload: 'ninep' },
+  syscalls: { file: 'trace.txt', source: 'tracefs trace file (read after the run); probe set chosen with --probeset (see probeSet); lock probes filtered to the tracked directories; no comm filter: return probes of the lock functions, sys_exit and sched_process_exit record every task', workload: 'syscalls' },
   churn: { file: 'trace.txt', source: 'tracefs trace file (read after the run), reference probe set; dr_ret, dw_ret, sys_exit also for the applets mv, mkdir, rmdir, rm', workload: 'churn' },
 };
 
@@ -158,6 +159,13 @@ for (const name of readdirSync(G)) {
         filesystems: ['9p cache=none (9pnone)', '9p cache=loose (9ploose)'],
         rounds: workloadArgs.ord_rounds,
       }
+    : spec.workload === 'syscalls'
+    ? {
+        kind: 'syscalls',
+        description: 'per filesystem (tmpfs, ext4, XFS ASCII-CI), one after another, all at once (guest/lkwork syscalls, guest/sysx.c): renameat2 RENAME_EXCHANGE (file and directory, within p and across p and q), RENAME_NOREPLACE, RENAME_WHITEOUT; O_TMPFILE + linkat (AT_EMPTY_PATH and /proc/self/fd); mknod of a fifo, a regular file, a char device, a socket; symlink loops (ELOOP) and a 10-link chain; hard links within and across directories; unlink and rmdir of open files and directories; O_CREAT|O_EXCL of names in 3 spellings; . and .. lookups; a child whose cwd is removed under it; name_to_handle_at + drop_caches + open_by_handle_at of p/sub/deep (exportfs reconnect); truncate/utimes/chmod/chown of names being renamed; 3 lookup tasks on all those names; drop_caches every 0.4 s. p, p/sub and q tracked, p and q pinned. No comm filter',
+        filesystems: ['tmpfs', 'ext4', 'xfsci (mkfs.xfs -n version=ci: ASCII case-insensitive)'],
+        rounds: workloadArgs.ord_rounds,
+      }
     : spec.workload === 'churn'
     ? {
         kind: 'churn',
@@ -210,7 +218,7 @@ for (const name of readdirSync(G)) {
     probes: name === 'graph' ? null : { definitions: accepted, rejected, absent, absentVariants, noOffset, filters: lines(join(src, 'filters.txt')) },
     probeSet: name === 'graph' ? null : { name: args.probeset ?? 'legacy', file: args['probes-file'] ?? 'probes.txt', referenceFunctionsPresent: refFunctionsPresent,
       note: 'absent: lines skipped because their function is not in available_filter_functions (inlined, or a lockdep-only variant that is a macro without CONFIG_DEBUG_LOCK_ALLOC); rejected: lines the kernel refused; noOffset: lines left out for want of a struct offset' },
-    tracepoints: name === 'wild' || name === 'layered' || name === 'netfs' || name === 'ninep' ? ['raw_syscalls/sys_exit (every task)', 'sched/sched_process_exit'] : name === 'ordinary' ? ['raw_syscalls/sys_exit (the programs by comm, see probes.filters)', 'sched/sched_process_exit'] : ['raw_syscalls/sys_exit (comm == "lkwork")', 'sched/sched_process_exit'],
+    tracepoints: name === 'wild' || name === 'syscalls' || name === 'layered' || name === 'netfs' || name === 'ninep' ? ['raw_syscalls/sys_exit (every task)', 'sched/sched_process_exit'] : name === 'ordinary' ? ['raw_syscalls/sys_exit (the programs by comm, see probes.filters)', 'sched/sched_process_exit'] : ['raw_syscalls/sys_exit (comm == "lkwork")', 'sched/sched_process_exit'],
     graph: name === 'graph' ? { setGraphFunction: lines(join(src, 'set_graph_function')), setFtraceFilter: lines(join(src, 'set_ftrace_filter')), options: ['funcgraph-proc', 'funcgraph-abstime'] } : undefined,
     trackedLocks: tracked,
     functions,
