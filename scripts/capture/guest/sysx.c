@@ -18,6 +18,10 @@
  *                     (exportfs reconnect), getdents of the result
  *   attrs N           truncate/utimes/chmod/chown of p/ra (renamed p/ra<->p/rb<->q/rc by mode rename)
  *   rename N          rename p/ra -> p/rb -> q/rc -> p/ra
+ *   dangle N          open(O_CREAT) through dangling symlinks: p/dl -> newt (created in p), p/dq ->
+ *                     ../q/made (created in q), p/dd -> sub/deep/nd; O_EXCL on a symlink (EEXIST)
+ *   subgone N         last: a child with its cwd in the tracked p/sub; the parent empties and removes
+ *                     p/sub; the child then stats, creates, mkdirs, opens .. in the dead directory
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -57,7 +61,7 @@ static const char *looknames[] = {
   "p/ea", "p/eb", "q/ec", "P/EA", "p/EB", "p/na", "p/nb", "q/nc", "p/NB", "p/wa", "p/wb", "q/wc", "p/WB",
   "p/tmp0", "p/fifo0", "p/reg0", "p/chr0", "q/fifo0", "p/la", "p/lb", "p/self", "q/c0", "p/hl", "q/hl",
   "p/sub/hl", "p/ou", "p/ex0", "p/ex1", "p/EX0", "p/Ex1", "p/ra", "p/rb", "q/rc", "p/RA", "p/sub/..",
-  "p/..", "p/.", "p/sub/deep/..", "p/cg0", "p/cg0/..", "p/sub/deep", "p/sub/deep/d2", "p/ea/x", "p/eb/x",
+  "p/..", "p/.", "p/sub/deep/..", "p/cg0", "p/cg0/..", "p/sub/deep", "p/sub/deep/d2", "p/ea/x", "p/eb/x", "p/dl", "p/newt", "q/made", "p/dq",
 };
 
 int main(int argc, char **argv) {
@@ -218,6 +222,46 @@ int main(int argc, char **argv) {
         if (fd >= 0) close(fd);
       }
       close(mfd);
+    } else if (!strcmp(m, "dangle")) {
+      symlink("newt", "p/dl"); symlink("../q/made", "p/dq"); symlink("sub/deep/nd", "p/dd");
+      int fd = open("p/dl", O_WRONLY | O_CREAT, 0644); if (fd >= 0) close(fd);
+      fd = open("p/dq", O_WRONLY | O_CREAT, 0644); if (fd >= 0) close(fd);
+      fd = open("p/dd", O_WRONLY | O_CREAT | O_TRUNC, 0644); if (fd >= 0) close(fd);
+      fd = open("p/dl", O_WRONLY | O_CREAT | O_EXCL, 0644); if (fd >= 0) close(fd); /* EEXIST */
+      st("p/newt"); st("q/made"); st("p/NEWT");
+      unlink("p/newt"); unlink("q/made"); unlink("p/sub/deep/nd");
+      unlink("p/dl"); unlink("p/dq"); unlink("p/dd");
+    } else if (!strcmp(m, "subgone")) {
+      if (i > 0) break;
+      int pp[2];
+      if (pipe(pp) < 0) return 1;
+      pid_t c = fork();
+      if (c == 0) {
+        char x;
+        if (chdir("p/sub") < 0) _exit(0);
+        close(pp[1]);
+        if (read(pp[0], &x, 1) < 0) {}   /* until the parent removed p/sub */
+        for (int t = 0; t < n; t++) {
+          st("."); st(".."); st("x1"); st("deep"); st("X1");
+          int fd = open("newf", O_CREAT | O_WRONLY, 0644); if (fd >= 0) close(fd);
+          fd = open("newf", O_CREAT | O_EXCL | O_WRONLY, 0644); if (fd >= 0) close(fd);
+          mkdir("nd", 0755); mknod("nf", S_IFIFO | 0644, 0); symlink("x", "ns"); link("../Alpha", "nl");
+          r2("../Alpha", "al", RENAME_NOREPLACE); unlink("x1"); rmdir("deep");
+          fd = open(".", O_RDONLY | O_DIRECTORY); if (fd >= 0) { getd(fd); close(fd); }
+          fd = open(".", O_TMPFILE | O_RDWR, 0600); if (fd >= 0) close(fd);
+        }
+        if (chdir("..") < 0) {}
+        st("sub"); _exit(0);
+      }
+      close(pp[0]);
+      usleep(20000);
+      const char *fs[] = { "p/sub/x1", "p/sub/x2", "p/sub/x3", "p/sub/x4", "p/sub/x5", "p/sub/deep/y1", "p/sub/deep/Y2", "p/sub/tmpx" };
+      for (unsigned t = 0; t < sizeof fs / sizeof *fs; t++) unlink(fs[t]);
+      rmdir("p/sub/deep/d2"); rmdir("p/sub/deep");
+      if (rmdir("p/sub") < 0) perror("sysx subgone: rmdir p/sub");
+      if (write(pp[1], "g", 1) < 0) {}
+      close(pp[1]);
+      waitpid(c, NULL, 0);
     } else if (!strcmp(m, "rename")) {
       touchf("p/ra");
       rename("p/ra", "p/rb"); rename("p/rb", "q/rc"); rename("q/rc", "p/ra");
