@@ -18,6 +18,7 @@
  *                     (exportfs reconnect), getdents of the result
  *   attrs N           truncate/utimes/chmod/chown of p/ra (renamed p/ra<->p/rb<->q/rc by mode rename)
  *   rename N          rename p/ra -> p/rb -> q/rc -> p/ra
+ *   watch DIR 1       an inotify watch on DIR (holds its inode, not its dentry), until killed
  *   dangle N          open(O_CREAT) through dangling symlinks: p/dl -> newt (created in p), p/dq ->
  *                     ../q/made (created in q), p/dd -> sub/deep/nd; O_EXCL on a symlink (EEXIST)
  *   subgone N         last: a child with its cwd in the tracked p/sub; the parent empties and removes
@@ -31,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -71,6 +73,12 @@ int main(int argc, char **argv) {
   int n = atoi(argv[argc - 1]);
   char a[64], b[PATH_MAX];
   int nl = (int)(sizeof looknames / sizeof *looknames);
+  if (!strcmp(m, "watch")) {
+    int in = inotify_init1(0);
+    if (in < 0 || inotify_add_watch(in, argv[2], IN_ALL_EVENTS) < 0) { perror("sysx watch"); return 1; }
+    char ev[4096];
+    for (;;) if (read(in, ev, sizeof ev) <= 0) pause();
+  }
   for (int i = 0; i < n; i++) {
     if (!strcmp(m, "look")) {
       for (int j = 0; j < nl; j++) {
