@@ -21,6 +21,10 @@
  *   watch DIR 1       an inotify watch on DIR (holds its inode, not its dentry), until killed
  *   dangle N          open(O_CREAT) through dangling symlinks: p/dl -> newt (created in p), p/dq ->
  *                     ../q/made (created in q), p/dd -> sub/deep/nd; O_EXCL on a symlink (EEXIST)
+ *   swap N            tracked directories moved: renameat2 RENAME_EXCHANGE of p and q (both tracked:
+ *                     vfs_rename locks the two subdirectories by address), of p/sub and q/xd, rename
+ *                     of p/sub to q/sm and back (the moved directory locked under both parents),
+ *                     rename of q/xd over an empty p/ed; an even count each, so p and q end in place
  *   subgone N         last: a child with its cwd in the tracked p/sub; the parent empties and removes
  *                     p/sub; the child then stats, creates, mkdirs, opens .. in the dead directory
  */
@@ -63,7 +67,7 @@ static const char *looknames[] = {
   "p/ea", "p/eb", "q/ec", "P/EA", "p/EB", "p/na", "p/nb", "q/nc", "p/NB", "p/wa", "p/wb", "q/wc", "p/WB",
   "p/tmp0", "p/fifo0", "p/reg0", "p/chr0", "q/fifo0", "p/la", "p/lb", "p/self", "q/c0", "p/hl", "q/hl",
   "p/sub/hl", "p/ou", "p/ex0", "p/ex1", "p/EX0", "p/Ex1", "p/ra", "p/rb", "q/rc", "p/RA", "p/sub/..",
-  "p/..", "p/.", "p/sub/deep/..", "p/cg0", "p/cg0/..", "p/sub/deep", "p/sub/deep/d2", "p/ea/x", "p/eb/x", "p/dl", "p/newt", "q/made", "p/dq",
+  "p/..", "p/.", "p/sub/deep/..", "p/cg0", "p/cg0/..", "p/sub/deep", "p/sub/deep/d2", "p/ea/x", "p/eb/x", "p/dl", "p/newt", "q/made", "p/dq", "q/xd", "q/sm", "p/sub/deep/qq", "p/ed", "q/Other", "p/sub/x1", "p/sub/deep/y1",
 };
 
 int main(int argc, char **argv) {
@@ -239,6 +243,15 @@ int main(int argc, char **argv) {
       st("p/newt"); st("q/made"); st("p/NEWT");
       unlink("p/newt"); unlink("q/made"); unlink("p/sub/deep/nd");
       unlink("p/dl"); unlink("p/dq"); unlink("p/dd");
+    } else if (!strcmp(m, "swap")) {
+      mkdir("q/xd", 0755);
+      r2("p", "q", RENAME_EXCHANGE); r2("p", "q", RENAME_EXCHANGE);
+      r2("p/sub", "q/xd", RENAME_EXCHANGE); r2("p/sub", "q/xd", RENAME_EXCHANGE);
+      rename("p/sub", "q/sm"); rename("q/sm", "p/sub");
+      r2("q", "p/sub/deep/qq", RENAME_NOREPLACE);   /* EINVAL? no: q is not an ancestor; moved and back */
+      r2("p/sub/deep/qq", "q", RENAME_NOREPLACE);
+      mkdir("p/ed", 0755); rename("q/xd", "p/ed"); rename("p/ed", "q/xd");
+      r2("p", "p/sub/pp", 0);                       /* EINVAL: into its own subdirectory */
     } else if (!strcmp(m, "subgone")) {
       if (i > 0) break;
       int pp[2];
