@@ -27,7 +27,11 @@
 #                         tasks on two 9p mounts (virtio-9p, 9p2000.L) of host directories, one with
 #                         cache=none and one with cache=loose, while the host changes names under the
 #                         guest; the kernel needs 9p, e.g. the generic linux-image-*-amd64 flavour; see
-#                         guest/init run_netfs) and tracedat
+#                         guest/init run_netfs), syscalls (guest/init run_syscalls, guest/lkwork syscalls,
+#                         guest/sysx.c: renameat2 flags, O_TMPFILE, mknod, symlink loops, links,
+#                         open-unlinked, O_EXCL, dots, a removed cwd, exportfs handles, setattr of
+#                         renamed names on tmpfs, ext4 and XFS ASCII-CI, with lookups of the same
+#                         names; gcc builds sysx) and tracedat
 #                         (trace.dat files of a short workload: trace-cmd extract beside the tracefs
 #                         text of the same buffer, converted to file versions 6 and 7 on the host, and
 #                         trace-cmd record in versions 6, 7 and 7 with zstd; see traces/tracedat/README.md)
@@ -39,10 +43,6 @@
 #   --kernel-package NAME[=VERSION]  boot this Debian linux-image package instead of the pinned
 #                         6.1 one (e.g. linux-image-6.12.118+deb12-cloud-amd64; without =VERSION,
 #                         the version apt-cache policy offers)
-#                         syscalls (guest/init run_syscalls, guest/lkwork syscalls, guest/sysx.c:
-#                         renameat2 flags, O_TMPFILE, mknod, symlink loops, links, open-unlinked,
-#                         O_EXCL, dots, a removed cwd, exportfs handles, setattr of renamed names
-#                         on tmpfs, ext4 and XFS ASCII-CI, with lookups of the same names)
 #   --ord-rounds N        rounds of the ordinary (and wild) workload per filesystem (default 3)
 #   --files N             files per test directory (default 200)
 #   --workers N           concurrent workers per filesystem (default 4)
