@@ -313,8 +313,8 @@ function lossDiagnostic(summary: Summary): Diagnostic {
       ? `CPU ${first.cpu ?? '?'} lost ${first.lost === undefined ? 'events' : `${first.lost} event${first.lost === 1 ? '' : 's'}`}`
       : first.reason === 'return missing'
         // (KV312 says which of the two, per function, once the capture is read)
-        ? 'a probed call\'s return is missing (its kretprobe ran out of instances, or the capture has no return probe on that function: '
-          + 'give the capture\'s kprobe_events with --probes and a function without one misses nothing)'
+        ? 'a probed call\'s return is missing (its kretprobe ran out of instances, or the return was among records the capture lost, '
+          + 'or the capture has no return probe on that function: give the capture\'s kprobe_events with --probes and a function without one misses nothing)'
         : `events were lost (${first.reason})`;
   return {
     code: 'KV403', severity: 'error',

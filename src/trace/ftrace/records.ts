@@ -211,9 +211,14 @@ const MARKER_REASON: Record<string, RawGapReason> = {
  * The synchronous core: feed it decoded text (latin1), line by line, and take the items out.
  * `readFtraceRecords` drives it from a byte stream.
  */
+/** Gaps where records the log had were lost. */
+const RECORDS_LOST: ReadonlySet<RawGapReason> = new Set<RawGapReason>(['lost events', 'buffer started', 'overwritten history', 'line too big']);
+
 export class FtraceRecordReader {
   /** The header says the ring buffer overwrote events (entries-written > entries-in-buffer). */
   private overwritten = false;
+  /** Records of the log were lost (overwritten, marked lost, a CPU's buffer begun late): a return may be among them. */
+  private recordsLost = false;
   private readonly cpusSeen = new Set<number>();
   readonly stats: FtraceReadStats;
   readonly state: SniffState;
@@ -679,6 +684,7 @@ export class FtraceRecordReader {
   private gap(reason: RawGapReason, cpu: number | undefined, pid: number | undefined, lost: number | undefined, lineNo: number,
     window?: 'opens' | 'closes', until?: number): void {
     this.stats.gaps++;
+    if (RECORDS_LOST.has(reason)) this.recordsLost = true;
     const g: RawGap = { kind: 'gap', reason, cpu, pid, lost, file: this.file, line: lineNo, ...(window === undefined ? {} : { window, until }) };
     this.window.push(g);
   }
@@ -806,6 +812,13 @@ export class FtraceRecordReader {
     this.onDiagnostic(warning('KV322', message, { at: { source: this.file, line: lineNo, column: 1 } }, hint));
   }
 
+  /** Where the log lost records, the other way a return goes missing (with nmissed 0, the only one). */
+  private orLostWithRecords(): string {
+    return this.overwritten || this.recordsLost
+      ? '; or, as this log lost records (the ring buffer overwrote or dropped them), the return was among those: with nmissed 0, it was'
+      : '';
+  }
+
   /** Flushes the reorder window and reports suppressed diagnostics. Call once at the end. */
   finish(): void {
     this.releaseHeld();
@@ -826,7 +839,7 @@ export class FtraceRecordReader {
       const message = `${total} kretprobe return${total === 1 ? ' is' : 's are'} missing from the log (${what}):`
         + ` each was taken as returned right before its task's next record, as no probe fires inside these functions${unplaced}`;
       const hint = 'a kretprobe misses returns when more tasks are inside its function than it has instances (nmissed in kprobe_profile):'
-        + ' define it with more, e.g. r64:dr_ret down_read';
+        + ' define it with more, e.g. r64:dr_ret down_read' + this.orLostWithRecords();
       this.onDiagnostic(warning('KV312', message, { at: { source: this.file, line: this.stats.lines } }, hint));
     }
     if (this.lostAtExit.size > 0) {
@@ -835,7 +848,7 @@ export class FtraceRecordReader {
       const message = `${total} kretprobe return${total === 1 ? ' is' : 's are'} missing from the log (${what}):`
         + ' the task returned to user space with the call still open, so its state is unknown from there to that exit (gaps)';
       const hint = 'a kretprobe misses returns when more tasks are inside its function than it has instances (nmissed in kprobe_profile):'
-        + ' define it with more, e.g. r64:NAME FUNCTION';
+        + ' define it with more, e.g. r64:NAME FUNCTION' + this.orLostWithRecords();
       this.onDiagnostic(warning('KV312', message, { at: { source: this.file, line: this.stats.lines } }, hint));
     }
     const twins = this.doubles.first;

@@ -18,7 +18,7 @@ async function read(lines: string[], opts: { leaves?: string[]; returnProbes?: s
   async function* src() { yield Buffer.from(lines.join('\n') + '\n', 'latin1'); }
   for await (const b of readFtraceRecords(src(), { file: 'f', stats: emptyFtraceStats(), leafFunctions: opts.leaves, returnProbes: opts.returnProbes, onDiagnostic: (d) => diags.push(d) })) items.push(...b);
   const brief = items.map((it) => (it.kind === 'gap' ? `L${it.line} gap ${it.reason} pid=${it.pid ?? '*'}` : `L${it.line} ${it.kind} ${it.probedSym ?? it.name}${it.returnMissed ? ' put-back' : ''}`));
-  return { brief, warnings: diags.filter((d) => d.code === 'KV312').map((d) => d.message) };
+  return { brief, warnings: diags.filter((d) => d.code === 'KV312').map((d) => d.message), hints: diags.filter((d) => d.code === 'KV312').map((d) => d.hint) };
 }
 
 describe('missed kretprobe returns', () => {
@@ -56,5 +56,18 @@ describe('missed kretprobe returns', () => {
       line(400, 3, `ur: (up_read+0x0/0x40) ${SEM}`), line(400, 4, `dr: (down_read+0x0/0x50) ${SEM}`), line(400, 5, `ur: (up_read+0x0/0x40) ${SEM}`),
     ], { leaves: ['down_read'] });
     expect(r.brief).toEqual(['L1 kprobe down_read', 'L2 kretprobe down_read', 'L3 kprobe up_read', 'L4 kprobe down_read', 'L5 kretprobe down_read put-back', 'L5 kprobe up_read']);
+  });
+
+  it('where the log lost records, the hint says the return may be among them (with nmissed 0, it was)', async () => {
+    const body = [
+      line(400, 1, `dr: (down_read+0x0/0x50) ${SEM}`), line(400, 2, 'dr_ret: (walk_component+0xd1/0x150 <- down_read) arg1=0x0'),
+      line(400, 3, `ur: (up_read+0x0/0x40) ${SEM}`), line(400, 4, `dr: (down_read+0x0/0x50) ${SEM}`), line(400, 5, `ur: (up_read+0x0/0x40) ${SEM}`),
+    ];
+    const lossless = await read(body, { leaves: ['down_read'] });
+    expect(lossless.hints).toEqual(['a kretprobe misses returns when more tasks are inside its function than it has instances (nmissed in kprobe_profile): define it with more, e.g. r64:dr_ret down_read']);
+    // (a `trace` file whose header counts more entries written than the buffer holds: the ring buffer overwrote some)
+    const lossy = await read(['# tracer: nop', '#', '# entries-in-buffer/entries-written: 5/40   #P:1', '#', ...body], { leaves: ['down_read'] });
+    expect(lossy.hints).toHaveLength(1);
+    expect(lossy.hints[0]).toMatch(/; or, as this log lost records \(the ring buffer overwrote or dropped them\), the return was among those: with nmissed 0, it was$/);
   });
 });
