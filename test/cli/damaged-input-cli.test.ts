@@ -216,7 +216,7 @@ describe('kinv check: rules left unjudged by damage are no pass', () => {
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/^no violation, 24 not judged \(records missing\) — /m);
     expect(r.stderr).toContain("error[KV403]: verdict unknown: a probed call's return is missing (its kretprobe ran out of instances, "
-      + "or the capture has no return probe on that function: give the capture's kprobe_events with --probes");
+      + "or the return was among records the capture lost, or the capture has no return probe on that function: give the capture's kprobe_events with --probes");
   });
 
   it('a record duplicated in a trace whose header counts its entries: KV316, no verdict, not a lock taken twice', () => {
