@@ -28,6 +28,7 @@ const PROGRAMS: Record<string, string[]> = {
   layered: ['ls', 'find', 'du', 'tar', 'cp', 'mv', 'rm', 'mkdir', 'rmdir', 'touch', 'stat', 'cat', 'ln', 'readlink', 'realpath', 'chmod', 'lkwork'],
   netfs: ['ls', 'find', 'du', 'tar', 'cp', 'mv', 'rm', 'mkdir', 'rmdir', 'touch', 'stat', 'cat', 'ln', 'readlink', 'realpath', 'lkwork'],
   ninep: ['ls', 'find', 'du', 'tar', 'cp', 'mv', 'rm', 'mkdir', 'rmdir', 'touch', 'stat', 'cat', 'ln', 'readlink', 'realpath', 'lkwork'],
+  syscalls: ['sysx', 'lkwork', 'rm'],
 };
 
 describe('traces/kernel-programs', () => {

@@ -179,3 +179,14 @@ describe('6.1-rt-wild: a PREEMPT_RT kernel, whose rwsem admits readers while a w
     expect(r.evaluated.mutual_exclusion).toBeGreaterThan(4000);
   }, 180_000);
 });
+
+describe('6.12-syscalls: what busybox cannot do (renameat2 flags, O_TMPFILE, mknod, symlink loops, open-unlinked, exportfs handles)', () => {
+  // guest/sysx.c on tmpfs, ext4 and XFS ASCII-CI, with lookups of the same names throughout: the
+  // stock kernel is correct, and count-locks.mjs finds every release matched by an acquisition.
+  it('checks clean: nothing violated or unknown, every release matched (counts.json)', async () => {
+    const r = await expectCleanStockCapture('6.12-syscalls');
+    expect(r.verdicts.filter((v) => v.kind !== 'pending')).toEqual([]);
+    expect(r.evaluated.rel_held).toBeGreaterThan(5_000);
+    expect(r.evaluated.lock_order_acyclic).toBeGreaterThan(100);
+  }, 180_000);
+});
