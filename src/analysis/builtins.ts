@@ -189,7 +189,8 @@ function offsetAddress(v: Scalar, off: Scalar, sign: 1n | -1n): Scalar {
   return b === undefined ? null : '0x' + ((b + sign * BigInt(off)) & MASK64).toString(16);
 }
 
-function isErrorPointer(v: Scalar): boolean {
+/** An ERR_PTR: the model's `ERR:-12`, or an address in the top 4095 bytes (-4095..-1), however written. */
+export function isErrorPointer(v: Scalar | undefined): boolean {
   if (typeof v !== 'string') return false;
   if (v.startsWith('ERR:')) return true;
   if (smallAddress(v)) return false;

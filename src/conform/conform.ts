@@ -30,7 +30,8 @@ import { LookupOneHolds, PrimingReaddirHolds } from './lookup-one.js';
 import { ProbeWindows } from './probe-windows.js';
 import { isGapStep, type Capture, type Step } from './capture.js';
 import { judgeAll, type ShapeResult } from './judge.js';
-import { Projector, type Obs, isErrorPointer } from './project.js';
+import { isErrorPointer } from '../analysis/builtins.js';
+import { Projector, type Obs } from './project.js';
 import { DEFAULT_LIMITS, type SearchLimits } from './search.js';
 
 export type { NonConformance, ShapeResult } from './judge.js';

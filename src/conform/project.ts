@@ -26,6 +26,7 @@
  * filtered to the directories it watches, and the lookups under other directories are not the
  * model's. A complete trace's enters it at its first event (conform.ts, firstPass).
  */
+import { isErrorPointer } from '../analysis/builtins.js';
 import type { Scalar, TraceEvent } from '../trace/event.js';
 
 /**
@@ -187,13 +188,6 @@ export class Projector {
     const stack = this.open.get(pid);
     return stack === undefined || stack.length === 0 ? this.last.get(pid) : stack[stack.length - 1]![1];
   }
-}
-
-/** An ERR_PTR: the model's `ERR:-12`, or a kernel address in the last page (-4095..-1). */
-export function isErrorPointer(v: unknown): boolean {
-  if (typeof v !== 'string') return false;
-  if (v.startsWith('ERR:')) return true;
-  return /^0xfffffffffffff[0-9a-f]{3}$/i.test(v);
 }
 
 /** The key of an observation, as `obsKey` makes it for model events. */

@@ -23,7 +23,8 @@ import {
 } from '../sim/state.js';
 import { TaskStep, dcacheKey } from '../sim/task-step.js';
 import type { TraceEvent } from '../trace/event.js';
-import { inScope, isErrorPointer, obsKey, sameKey, type Obs } from './project.js';
+import { isErrorPointer } from '../analysis/builtins.js';
+import { inScope, obsKey, sameKey, type Obs } from './project.js';
 
 /**
  * What a session of a task is: one of the model's operations, or a hold of the lock in a mode; or,

@@ -57,6 +57,18 @@ export interface TraceDatTimeDamage extends TimeBreak {
   dropped: number;
 }
 
+/** The records `reader` has left on its page (after `load`, when given), read and counted, not given; damage ends the count. */
+function recordsLeft(reader: PageReader, load?: () => void): number {
+  let n = 0;
+  try {
+    load?.();
+    while (reader.next()) n++;
+  } catch (e) {
+    if (!(e instanceof TraceDatError)) throw e;
+  }
+  return n;
+}
+
 /** One CPU's stream of events. */
 class CpuStream {
   readonly reader: PageReader;
@@ -115,24 +127,20 @@ class CpuStream {
     return undefined;
   }
 
-  /** The timestamp of the first page after the loaded one that is not all zeros; Infinity when there is none. */
-  private ceiling(): number {
+  /** The first page after the loaded one that is not all zeros, and its timestamp; undefined when there is none (or damage first). */
+  private timedAhead(): { page: Page; ts: number } | undefined {
     for (let i = 0; ; i++) {
-      const p = this.peek(i);
-      if (p === undefined) return Infinity;
-      const h = pageHead(p.bytes, this.reader.layout);
-      if (h === undefined) return Infinity;
-      if (!h.blank) return h.ts;
+      const page = this.peek(i);
+      if (page === undefined) return undefined;
+      const h = pageHead(page.bytes, this.reader.layout);
+      if (h === undefined) return undefined;
+      if (!h.blank) return { page, ts: h.ts };
     }
   }
 
-  /** The loaded page's records, counted without giving them. */
-  private countRecords(): number {
-    let n = 0;
-    try { while (this.reader.next()) n++; } catch (e) {
-      if (!(e instanceof TraceDatError)) throw e;
-    }
-    return n;
+  /** The timestamp of the next page that is not all zeros, which no event of the loaded one may pass; Infinity when there is none. */
+  private ceiling(): number {
+    return this.timedAhead()?.ts ?? Infinity;
   }
 
   /** Moves to the next event of this CPU (across pages). */
@@ -151,14 +159,14 @@ class CpuStream {
         if (this.reader.blank && this.timed) this.missed = -1;
         if (this.reader.blank) continue;
         this.timed = true;
-        if (this.dropNext > 0) { this.dropNext--; this.countRecords(); this.owed = true; continue; }
+        if (this.dropNext > 0) { this.dropNext--; recordsLeft(this.reader); this.owed = true; continue; }
         // Times out of the kernel's order: a time delta or a timestamp is damaged, and this page's
         // records cannot be placed among other CPUs' (nor the next page's, when its timestamp may
         // be the damaged one): they are dropped, and announced as lost events are.
         const at = { page: p.fileOffset, pageIndex: this.pageIndex };
         const broken = this.reader.timeBreak(this.floor, this.ceiling());
         if (broken !== undefined) {
-          let dropped = this.countRecords();
+          let dropped = recordsLeft(this.reader);
           if (broken.kind === 'past next page') dropped += this.dropFollowing();
           this.onTimeDamage({ ...broken, cpu: this.cpu, ...at, compressed: this.compressed, dropped });
           this.owed = true;
@@ -176,23 +184,11 @@ class CpuStream {
 
   /** Counts the records of the next page that is not all zeros, which `advance` then drops unread. */
   private dropFollowing(): number {
-    for (let i = 0; ; i++) {
-      const p = this.peek(i);
-      if (p === undefined) return 0;
-      const h = pageHead(p.bytes, this.reader.layout);
-      if (h === undefined) return 0;
-      if (h.blank) continue;
-      this.dropNext++;
-      const r = new PageReader(this.reader.layout);
-      let n = 0;
-      try {
-        r.load(p.bytes, p.fileOffset);
-        while (r.next()) n++;
-      } catch (e) {
-        if (!(e instanceof TraceDatError)) throw e;
-      }
-      return n;
-    }
+    const next = this.timedAhead();
+    if (next === undefined) return 0;
+    this.dropNext++;
+    const r = new PageReader(this.reader.layout);
+    return recordsLeft(r, () => r.load(next.page.bytes, next.page.fileOffset));
   }
 
   private finish(): void {
