@@ -7,6 +7,8 @@
  *   recursion  CheckedSpec          → (diagnostics)  no def calls itself (recursion.ts)
  *   lower      CheckedSpec          → TypedSpec      past-time tables, old() captures, indexes (lower.ts)
  *
+ * and, on a spec without errors, a warning at each invariant whose condition reads nothing (constant-invariants.ts).
+ *
  * Each pass reports all of its errors at once. Declaration errors do not stop the type checker
  * (a bad declaration types as `error`, which checks against anything), so one run shows every name
  * and type error of a spec; lowering runs only on a spec without errors, and cannot fail.
@@ -18,6 +20,7 @@ import { declare } from './declare.js';
 import type { TypedSpec } from './ir.js';
 import { lower } from './lower.js';
 import { checkNoRecursion } from './recursion.js';
+import { constantInvariants } from './constant-invariants.js';
 import { typecheck } from './typecheck.js';
 
 export interface AnalyzeOptions {
@@ -35,5 +38,7 @@ export function analyze(asts: A.SpecAst[], opts: AnalyzeOptions = {}): Result<Ty
   diagnostics.push(...typed);
   diagnostics.push(...checkNoRecursion(checked));
   if (diagnostics.some((d) => d.severity === 'error')) return { ok: false, diagnostics };
+  // (on a spec without errors only: beside errors, a placeholder `true` is noise)
+  diagnostics.push(...constantInvariants(checked));
   return { ok: true, value: lower(checked), diagnostics };
 }

@@ -21,6 +21,7 @@ export const DIAG_CODES = {
   KV202: 'wrong number of arguments',
   KV203: 'construct not allowed here',
   KV204: 'recursive definition',
+  KV205: 'invariant whose condition reads nothing of the trace (it holds at every event or at none)',
   KV301: 'malformed trace line',
   KV302: 'record does not fit the event schema',
   KV303: 'unknown event',

@@ -9,32 +9,52 @@ import type { Expr } from './ast.js';
 
 /** Rebalances every `and`/`or` chain under `root`, in place; returns the (possibly new) root. */
 export function balanceChains<T>(root: T): T {
-  return walk(root) as T;
+  const holder: Slot = { v: root };
+  walk(holder, 'v');
+  return holder.v as T;
 }
 
-function walk(x: unknown): unknown {
-  if (Array.isArray(x)) {
-    for (let i = 0; i < x.length; i++) x[i] = walk(x[i]);
-    return x;
+type Slot = Record<string | number, unknown>;
+
+/**
+ * Rebalances the tree in `slot[key]`, without recursion: an expression the balancing leaves deep
+ * (a chain of thousands of `+`) is the parser's to refuse with its place (`MAX_TREE_DEPTH`), not a
+ * stack overflow here. Work items are a slot to visit, or a chain to build from operands visited before.
+ */
+function walk(slot: Slot, key: string | number): void {
+  const todo: ({ slot: Slot; key: string | number } | { build: Expr[]; op: 'and' | 'or'; slot: Slot; key: string | number })[] = [{ slot, key }];
+  while (todo.length > 0) {
+    const item = todo.pop()!;
+    if ('build' in item) { item.slot[item.key] = build(item.build, 0, item.build.length, item.op); continue; }
+    const x = item.slot[item.key];
+    if (x === null || typeof x !== 'object') continue;
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) todo.push({ slot: x as unknown as Slot, key: i });
+      continue;
+    }
+    const o = x as Record<string, unknown>;
+    if (o.kind === 'binary' && (o.op === 'and' || o.op === 'or')) {
+      const op = o.op;
+      const operands = chainOperands(o as Extract<Expr, { kind: 'binary' }>, op);
+      // The chain is built once its operands (each possibly a chain of the other operator) are.
+      todo.push({ build: operands, op, slot: item.slot, key: item.key });
+      for (let i = 0; i < operands.length; i++) todo.push({ slot: operands as unknown as Slot, key: i });
+      continue;
+    }
+    for (const k of Object.keys(o)) if (k !== 'span') todo.push({ slot: o, key: k });
   }
-  if (x === null || typeof x !== 'object') return x;
-  const o = x as Record<string, unknown>;
-  if (o.kind === 'binary' && (o.op === 'and' || o.op === 'or')) return chain(o as Extract<Expr, { kind: 'binary' }>);
-  for (const k of Object.keys(o)) if (k !== 'span') o[k] = walk(o[k]);
-  return o;
 }
 
-function chain(top: Extract<Expr, { kind: 'binary' }>): Expr {
-  const op = top.op as 'and' | 'or';
+/** The operands of an `op` chain, in order, without recursion: the chain may be thousands long on either side. */
+function chainOperands(top: Extract<Expr, { kind: 'binary' }>, op: 'and' | 'or'): Expr[] {
   const operands: Expr[] = [];
-  // In order, without recursion: the chain may be thousands long on either side.
   const stack: Expr[] = [top];
   while (stack.length > 0) {
     const n = stack.pop()!;
     if (n.kind === 'binary' && n.op === op) { stack.push(n.right, n.left); continue; }
-    operands.push(walk(n) as Expr);
+    operands.push(n);
   }
-  return build(operands, 0, operands.length, op);
+  return operands;
 }
 
 function build(xs: Expr[], lo: number, hi: number, op: 'and' | 'or'): Expr {

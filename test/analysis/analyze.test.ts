@@ -25,15 +25,15 @@ describe('analyze', () => {
   });
 
   it('refuses a whole state in a message (it printed as its name), and takes its size, an entry or a comprehension', () => {
-    const ds = diagnostics('state seen: set[id]\ninvariant i on rel: false else "{held} {seen} {tasks}"\n');
+    const ds = diagnostics('state seen: set[id]\ninvariant i on rel: lock == none else "{held} {seen} {tasks}"\n');
     expect(ds.map((d) => [d.code, d.at, d.message])).toEqual([
       ['KV201', 'held', "a message cannot show a whole state ('held'): interpolate an entry (held[...]), its size (size(held)) or a comprehension ({ ... | ... in held })"],
       ['KV201', 'seen', "a message cannot show a whole state ('seen'): interpolate its size (size(seen)) or a comprehension ({ ... | ... in seen })"],
       ['KV201', 'tasks', "a message cannot show a whole state ('tasks'): interpolate its size (size(tasks)) or a comprehension ({ ... | ... in tasks })"],
     ]);
-    expect(diagnostics('state seen: set[id]\ninvariant i on rel: false else "{held[pid, lock]} {size(seen)} { {l | l in seen} }"\n')).toEqual([]);
+    expect(diagnostics('state seen: set[id]\ninvariant i on rel: lock == none else "{held[pid, lock]} {size(seen)} { {l | l in seen} }"\n')).toEqual([]);
     // a var state is one value, and prints as it
-    expect(diagnostics('state last: var id\non acq { last := lock }\ninvariant i on rel: false else "{last}"\n')).toEqual([]);
+    expect(diagnostics('state last: var id\non acq { last := lock }\ninvariant i on rel: lock == none else "{last}"\n')).toEqual([]);
   });
 
   it('refuses comparing an enum with a string none of its members is (always false, or always true)', () => {

@@ -35,6 +35,47 @@ describe('parseSpec', () => {
     expect(parseSpec({ path: 'a.kinv', text: `${head}invariant x on acq: ${Array(3000).fill('mode == "R"').join(' and ')}\n` }).ok).toBe(true);
   });
 
+  it('a chain of 20,000 `+` is the located depth error, not a stack overflow in the balancing pass', () => {
+    const head = 'event acq(lock: id, mode: str)\n';
+    const at = head.length + 'invariant x on acq: '.length;
+    const r = parseSpec({ path: 'c.kinv', text: `${head}invariant x on acq: 1${' + 1'.repeat(20000)} > 0\n` });
+    expect(r.diagnostics.map((d) => [d.code, d.message, d.span?.start])).toEqual([
+      ['KV001', 'the spec nests too deeply: an expression 20004 levels deep (at most 500: each operator, call or branch is a level)', at],
+    ]);
+    // An `and` chain as long, with `or` chains inside it, is balanced in order (each operand where it was).
+    const ands = Array.from({ length: 20000 }, (_, i) => (i % 1000 === 0 ? `(mode == "${i}" or mode == "x${i}")` : `mode == "${i}"`)).join(' and ');
+    const balanced = parseSpec({ path: 'a.kinv', text: `${head}invariant x on acq: ${ands}\n` });
+    expect(balanced.ok).toBe(true);
+    const body = (balanced as { value: { decls: { kind: string; body?: unknown }[] } }).value.decls[1]!.body;
+    const leaves: string[] = [];
+    const walk = (e: { kind: string; op?: string; left?: unknown; right?: unknown; value?: unknown }): void => {
+      if (e.kind === 'binary' && (e.op === 'and' || e.op === 'or')) { walk(e.left as typeof e); walk(e.right as typeof e); return; }
+      const text = ((e as { right?: { parts?: { value?: string }[] } }).right?.parts ?? [])[0]?.value;
+      leaves.push(text ?? '?');
+    };
+    walk(body as { kind: string });
+    expect(leaves.length).toBe(20000 + 20);
+    expect(leaves.slice(0, 4)).toEqual(['0', 'x0', '1', '2']);
+    expect(leaves.slice(-2)).toEqual(['19998', '19999']);
+  });
+
+  it('a brace or a quote gone wrong in a string is an error where it is, not at the opening quote', () => {
+    const head = 'event acq(lock: id, mode: str)\ninvariant x on acq: mode == "R" else ';
+    const cases: [string, string, number][] = [
+      ['"bad {mode thing"', 'expected `}` to close the `{` at column 43: a `{...}` in a string holds one expression (write `{{` for a brace itself)', 11],
+      ['"bad } thing"', 'a `}` with no `{` before it in a string: write `}}` for a brace itself', 5],
+      ['"bad {} thing"', 'an empty `{}` in a string: put an expression between the braces, or write `{{}}` for the braces themselves', 5],
+      ['"bad { + } thing"', 'expected an expression after `{` in a string (write `{{` for a brace itself)', 7],
+      ['"bad {mode} thing', 'this string is not closed: a string ends with `"` on its own line', 17],
+    ];
+    for (const [lit, message, offset] of cases) {
+      const r = parseSpec({ path: 's.kinv', text: `${head}${lit}\n` });
+      expect(r.diagnostics.map((d) => [d.code, d.message, d.span?.start])).toEqual([['KV001', message, head.length + offset]]);
+    }
+    // Doubled braces are the braces themselves, as before.
+    expect(parseSpec({ path: 'o.kinv', text: `${head}"{{}} and {{mode}} {mode}"\n` }).ok).toBe(true);
+  });
+
   it('a control character or a bad escape in a string is an error at the string', () => {
     // (at the string's text: after its opening quote)
     for (const [lit, col] of [['"a\u0000b"', 21], ['"bad \\q"', 21], ['"tab\there {mode}"', 21]] as const) {
@@ -86,7 +127,7 @@ describe('parseSpec', () => {
   it('names a likelier cause where the text shows one: a string left open, a /* comment', () => {
     const open = parseSpec({ path: 'o.kinv', text: 'event acq(mode: str)\ninvariant x on acq: mode == "R\ninvariant y on acq: true\n' });
     expect(open.diagnostics.map((d) => [d.message, d.span?.start, d.hint])).toEqual([
-      ['unexpected "\\""', 49, 'this line\'s quotes do not pair: is a string left open (a string ends on its own line)?'],
+      ['this string is not closed: a string ends with `"` on its own line', 51, undefined],
     ]);
     const comment = parseSpec({ path: 'c.kinv', text: 'event acq(mode: str)\n/* note */\n' });
     expect(comment.diagnostics.map((d) => [d.message, d.span?.start, d.hint])).toEqual([

@@ -445,16 +445,22 @@ function peg$parse(input, options) {
   function peg$f77(digits) {    return exactInt(BigInt(digits), digits);  }
   function peg$f78(chars) {    return unescape(chars);  }
   function peg$f79(parts) {    return { kind: 'template', parts, span: sp() };  }
-  function peg$f80(text) {    return { kind: 'text', value: unescape(text.replace(/\{\{/g, '{').replace(/\}\}/g, '}')) };  }
-  function peg$f81() {    return 'on';  }
-  function peg$f82() {    return 'after';  }
-  function peg$f83() {    return 'and';  }
-  function peg$f84() {    return 'or';  }
-  function peg$f85() {    return 'forall';  }
-  function peg$f86() {    return 'exists';  }
-  function peg$f87() {    return 'no';  }
-  function peg$f88() {    return 'call';  }
-  function peg$f89() {    return 'ret';  }
+  function peg$f80() {    error('this string is not closed: a string ends with `"` on its own line', here());  }
+  function peg$f81(text) {    return { kind: 'text', value: unescape(text.replace(/\{\{/g, '{').replace(/\}\}/g, '}')) };  }
+  function peg$f82() {    error('an empty `\x7b\x7d` in a string: put an expression between the braces, or write `\x7b\x7b\x7d\x7d` for the braces themselves');  }
+  function peg$f83() {    return range().start;  }
+  function peg$f84(open) {    error('expected `\x7d` to close the `\x7b` at column ' + column(open) + ': a `\x7b...\x7d` in a string holds one expression (write `\x7b\x7b` for a brace itself)', here());  }
+  function peg$f85() {    error('expected an expression after `\x7b` in a string (write `\x7b\x7b` for a brace itself)', here());  }
+  function peg$f86() {    error('a `\x7d` with no `\x7b` before it in a string: write `\x7d\x7d` for a brace itself');  }
+  function peg$f87() {    return 'on';  }
+  function peg$f88() {    return 'after';  }
+  function peg$f89() {    return 'and';  }
+  function peg$f90() {    return 'or';  }
+  function peg$f91() {    return 'forall';  }
+  function peg$f92() {    return 'exists';  }
+  function peg$f93() {    return 'no';  }
+  function peg$f94() {    return 'call';  }
+  function peg$f95() {    return 'ret';  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -5237,6 +5243,29 @@ function peg$parse(input, options) {
       peg$currPos = s0;
       s0 = peg$FAILED;
     }
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      if (input.charCodeAt(peg$currPos) === 34) {
+        s1 = peg$c43;
+        peg$currPos++;
+      } else {
+        s1 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e54); }
+      }
+      if (s1 !== peg$FAILED) {
+        s2 = [];
+        s3 = peg$parseTemplatePart();
+        while (s3 !== peg$FAILED) {
+          s2.push(s3);
+          s3 = peg$parseTemplatePart();
+        }
+        peg$savedPos = s0;
+        s0 = peg$f80();
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    }
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
@@ -5374,7 +5403,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f80(s1);
+      s1 = peg$f81(s1);
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -5411,6 +5440,100 @@ function peg$parse(input, options) {
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
+      }
+      if (s0 === peg$FAILED) {
+        s0 = peg$currPos;
+        if (input.charCodeAt(peg$currPos) === 123) {
+          s1 = peg$c2;
+          peg$currPos++;
+        } else {
+          s1 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e2); }
+        }
+        if (s1 !== peg$FAILED) {
+          s2 = peg$parse__();
+          if (input.charCodeAt(peg$currPos) === 125) {
+            s3 = peg$c4;
+            peg$currPos++;
+          } else {
+            s3 = peg$FAILED;
+            if (peg$silentFails === 0) { peg$fail(peg$e4); }
+          }
+          if (s3 !== peg$FAILED) {
+            peg$savedPos = s0;
+            s0 = peg$f82();
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+        if (s0 === peg$FAILED) {
+          s0 = peg$currPos;
+          s1 = peg$currPos;
+          if (input.charCodeAt(peg$currPos) === 123) {
+            s2 = peg$c2;
+            peg$currPos++;
+          } else {
+            s2 = peg$FAILED;
+            if (peg$silentFails === 0) { peg$fail(peg$e2); }
+          }
+          if (s2 !== peg$FAILED) {
+            peg$savedPos = s1;
+            s2 = peg$f83();
+          }
+          s1 = s2;
+          if (s1 !== peg$FAILED) {
+            s2 = peg$parse__();
+            s3 = peg$parseExpr();
+            if (s3 !== peg$FAILED) {
+              s4 = peg$parse__();
+              peg$savedPos = s0;
+              s0 = peg$f84(s1);
+            } else {
+              peg$currPos = s0;
+              s0 = peg$FAILED;
+            }
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
+          if (s0 === peg$FAILED) {
+            s0 = peg$currPos;
+            if (input.charCodeAt(peg$currPos) === 123) {
+              s1 = peg$c2;
+              peg$currPos++;
+            } else {
+              s1 = peg$FAILED;
+              if (peg$silentFails === 0) { peg$fail(peg$e2); }
+            }
+            if (s1 !== peg$FAILED) {
+              s2 = peg$parse__();
+              peg$savedPos = s0;
+              s0 = peg$f85();
+            } else {
+              peg$currPos = s0;
+              s0 = peg$FAILED;
+            }
+            if (s0 === peg$FAILED) {
+              s0 = peg$currPos;
+              if (input.charCodeAt(peg$currPos) === 125) {
+                s1 = peg$c4;
+                peg$currPos++;
+              } else {
+                s1 = peg$FAILED;
+                if (peg$silentFails === 0) { peg$fail(peg$e4); }
+              }
+              if (s1 !== peg$FAILED) {
+                peg$savedPos = s0;
+                s1 = peg$f86();
+              }
+              s0 = s1;
+            }
+          }
+        }
       }
     }
 
@@ -5964,7 +6087,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f81();
+        s0 = peg$f87();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6001,7 +6124,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f82();
+        s0 = peg$f88();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6815,7 +6938,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f83();
+        s0 = peg$f89();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6852,7 +6975,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f84();
+        s0 = peg$f90();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7111,7 +7234,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f85();
+        s0 = peg$f91();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7148,7 +7271,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f86();
+        s0 = peg$f92();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7185,7 +7308,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f87();
+        s0 = peg$f93();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7370,7 +7493,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f88();
+        s0 = peg$f94();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7407,7 +7530,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f89();
+        s0 = peg$f95();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7475,6 +7598,10 @@ function peg$parse(input, options) {
   const source = options.grammarSource;
   function sp() { const r = range(); return { source, start: r.start, end: r.end }; }
   function join(a, b) { return { source, start: a.span.start, end: b.span.end }; }
+  // The point where the current rule's match ends, for an error about what comes next.
+  function here() { const l = location(); return { source: l.source, start: l.end, end: l.end }; }
+  // The column (1-based) of a source offset.
+  function column(offset) { return offset - input.lastIndexOf('\n', offset - 1); }
   // An integer literal's value, or an error at it when a double cannot hold it exactly.
   function exactInt(big, written) {
     if (big > BigInt(Number.MAX_SAFE_INTEGER)) error(`${written} is past the largest integer kinv holds exactly, 2^53 - 1 (9007199254740991)`);
