@@ -40,3 +40,18 @@ export function addressDigits(v: string | undefined): string | undefined {
   while (z < i - 1 && v.charCodeAt(z) === 48) z++;
   return v.slice(z, i).toLowerCase();
 }
+
+/**
+ * A flags word a probe fetched (d_alloc_parallel's `dflags`), as a number, read the way the
+ * mapping's `dflags_of` reads it (spec/vfs/ftrace.kinv): `0x…` is hexadecimal (`:x32`); bare
+ * digits are decimal (`:u32` on 4.17 and later prints `268435456` for DCACHE_PAR_LOOKUP), except
+ * where the same record prints the address `beside` it (the returned dentry) in bare hex, as a
+ * kernel whose hexadecimal types print without `0x` does: there they are hexadecimal too.
+ * Undefined when it reads as no number.
+ */
+export function printedFlags(flags: string | undefined, beside: string | undefined): number | undefined {
+  if (flags === undefined || !/^(?:0x[0-9a-f]+|[0-9a-f]+)$/i.test(flags)) return undefined;
+  const decimal = /^[0-9]+$/.test(flags) && !(beside !== undefined && /^[0-9a-f]*[a-f][0-9a-f]*$/i.test(beside));
+  const v = decimal ? Number(flags) : Number.parseInt(flags.replace(/^0x/i, ''), 16);
+  return Number.isFinite(v) ? v >>> 0 : undefined;
+}

@@ -7,7 +7,7 @@
 // (`name: (` in tracefs text; trace-cmd report pads the name: `name:    (`; perf script writes
 // `comm pid [cpu]` where tracefs writes `comm-pid [cpu]`, and names the event `kprobes:name:`;
 // trace-cmd report -l writes no `[cpu]`)
-import { addressDigits, printedAddress } from './address.js';
+import { addressDigits, printedAddress, printedFlags } from './address.js';
 import { hasOpenString } from './payload.js';
 
 const TASK = String.raw`^\s*(.*?)(?:-|\s+)(\d+)\s+`;
@@ -93,7 +93,7 @@ function mostVoted(votes: Map<number, number>): number | undefined {
   return best;
 }
 
-const DAP_RET = new RegExp(TASK + String.raw`.*?\bdap_ret:\s+\([^)]*\) ret=((?:0x)?[0-9a-f]+) dflags=(?:0x)?([0-9a-f]+)`, 's');
+const DAP_RET = new RegExp(TASK + String.raw`.*?\bdap_ret:\s+\([^)]*\) ret=((?:0x)?[0-9a-f]+) dflags=((?:0x)?[0-9a-f]+)`, 's');
 const FS_LOOKUP = new RegExp(TASK + String.raw`.*?\bfs_lookup_\w+:\s+\([^)]*\).*?\bdentry=((?:0x)?[0-9a-f]+)`, 's');
 /** A return probe's head in bare addresses (trace-cmd report, perf script): its return site is not named. */
 const BARE_RETURN = /:\s+\([0-9a-f]+ <- [0-9a-f]+\)/;
@@ -136,8 +136,10 @@ export class ParLookupVotes {
    * same task's ->lookup of the returned dentry tells it.
    */
   noteReturn(pid: string, ret: string | undefined, dflags: string | undefined, fromLookupSlow: boolean): void {
-    if (!fromLookupSlow || ret === undefined || dflags === undefined || !/^(?:0x)?[0-9a-f]+$/i.test(dflags)) return;
-    this.pending.set(pid, { ret: addressDigits(ret) ?? '', flags: Number.parseInt(dflags.replace(/^0x/i, ''), 16) >>> 0 });
+    // (bare digits beside a 0x address are a `:u32` fetch's decimal, address.ts)
+    const flags = printedFlags(dflags, ret);
+    if (!fromLookupSlow || ret === undefined || flags === undefined) return;
+    this.pending.set(pid, { ret: addressDigits(ret) ?? '', flags });
   }
 
   /** A probed ->lookup call of task `pid` on `dentry`. */
