@@ -212,7 +212,8 @@ export async function* readFtrace(
   }
   if (firstUntasked !== undefined && opts.onDiagnostic !== undefined) {
     opts.onDiagnostic(warning('KV337', `${untasked} record${untasked === 1 ? ' names' : 's name'} no task (function_graph without funcgraph-proc, `
-      + 'before the first `=>` context-switch marker of its CPU): not judged, and every task is unknown there until it returns to user space',
+      + 'before the first `=>` context-switch marker of its CPU, or anywhere without funcgraph-cpu): not judged, and every task is unknown there '
+      + 'until it returns to user space',
     { at: { source: firstUntasked.file, line: firstUntasked.line } }, 'trace with `echo 1 > options/funcgraph-proc`, which prints each line\'s task'));
   }
   if (mapping.finish) add(mapping.finish(ctx), undefined);
