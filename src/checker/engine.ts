@@ -12,7 +12,7 @@
  * src/monitor/spec.ts, explanation and de-duplication src/checker/explain.ts.
  */
 import type { Phase, StateIR } from '../analysis/ir.js';
-import { TIED_ACROSS_CPUS, type Scalar, type TraceEvent, type TraceGap } from '../trace/event.js';
+import { TASK_UNKNOWN, TIED_ACROSS_CPUS, type Scalar, type TraceEvent, type TraceGap } from '../trace/event.js';
 import {
   NO_EVENT, EvaluationBudgetExceeded, formatValue, type Env, type ObservedFunctions, type Read, type Runtime, type Store, type StoreOwner,
   type Value,
@@ -133,10 +133,11 @@ export interface EngineCounters {
  * they sync, as at the start of any capture), a CPU's buffer that starts late or a ring buffer
  * that overwrote its oldest events (the capture begins later on that CPU), and records of two
  * CPUs stamped with the same time (all there, their order unknown: their tasks are unknown until
- * they sync). Evaluations skipped after them are those a capture's start and its clock's grain
+ * they sync), and records that name no task (a CPU's records before function_graph's first `=>`
+ * marker on it, read as that CPU's history beginning after them). Evaluations skipped after them are those a capture's start and its clock's grain
  * leave unjudged, which every capture taken mid-run has; after any other gap, records were lost.
  */
-const LOSS_FREE_GAPS: ReadonlySet<string> = new Set(['a new capture begins', 'buffer started', 'overwritten history', TIED_ACROSS_CPUS]);
+const LOSS_FREE_GAPS: ReadonlySet<string> = new Set(['a new capture begins', 'buffer started', 'overwritten history', TIED_ACROSS_CPUS, TASK_UNKNOWN]);
 
 /** Whether a gap lost history the trace had (see `LOSS_FREE_GAPS`). */
 export function losesHistory(g: TraceGap): boolean {

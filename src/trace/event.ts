@@ -10,6 +10,11 @@ import type { TraceEvent } from '../values/event.js';
  * across CPUs the log cannot tell (ftrace/merge.ts): kinv conform takes them in the log's order.
  */
 export const TIED_ACROSS_CPUS = 'records tied across CPUs';
+/**
+ * The reason of the gap at records that name no task: function_graph without funcgraph-proc
+ * prints no pid, and a CPU's task is known only from its first `=>` marker on.
+ */
+export const TASK_UNKNOWN = 'task unknown';
 
 export { NO_ARGS, type Scalar, type TraceEvent } from '../values/event.js';
 

@@ -7,13 +7,15 @@
 // (`name: (` in tracefs text; trace-cmd report pads the name: `name:    (`; perf script writes
 // `comm pid [cpu]` where tracefs writes `comm-pid [cpu]`, and names the event `kprobes:name:`;
 // trace-cmd report -l writes no `[cpu]`)
+import { addressDigits, printedAddress, printedFlags } from './address.js';
 import { hasOpenString } from './payload.js';
 
 const TASK = String.raw`^\s*(.*?)(?:-|\s+)(\d+)\s+`;
 const RECORD = new RegExp(TASK + String.raw`(?:\(|\[)`);
 // (`s`: a record joined over lines holds a newline in its name)
-const DR = new RegExp(TASK + String.raw`.*?\bdr:\s+\([^)]*\) sem=(?:0x)?([0-9a-f]+)`, 's');
-const LKSLOW = new RegExp(TASK + String.raw`.*?\blkslow:\s+\([^)]*\).*?\bdinode=(?:0x)?([0-9a-f]+)`, 's');
+// (the value with its `0x`, if any: bare decimal digits are a `:u64` argument's, address.ts)
+const DR = new RegExp(TASK + String.raw`.*?\bdr:\s+\([^)]*\) sem=((?:0x)?[0-9a-f]+)`, 's');
+const LKSLOW = new RegExp(TASK + String.raw`.*?\blkslow:\s+\([^)]*\).*?\bdinode=((?:0x)?[0-9a-f]+)`, 's');
 
 /** The offset most pairs agree on, or undefined when the text has no such pair. */
 export function inferIrwsemOffset(text: string): number | undefined {
@@ -57,7 +59,7 @@ export class IrwsemVotes {
    */
   note(name: string, pid: string, value: string | undefined): void {
     if (value === undefined || !/^(?:0x)?[0-9a-f]+$/.test(value)) return;
-    const v = BigInt(value.startsWith('0x') ? value : '0x' + value);
+    const v = printedAddress(value)!;
     if (name === 'dr') { this.lastRead.set(pid, v); this.lastLock.set(pid, v); return; }
     if (name === 'dw') { this.lastLock.set(pid, v); return; }
     if (name === 'dir') {
@@ -91,8 +93,8 @@ function mostVoted(votes: Map<number, number>): number | undefined {
   return best;
 }
 
-const DAP_RET = new RegExp(TASK + String.raw`.*?\bdap_ret:\s+\([^)]*\) ret=(?:0x)?([0-9a-f]+) dflags=(?:0x)?([0-9a-f]+)`, 's');
-const FS_LOOKUP = new RegExp(TASK + String.raw`.*?\bfs_lookup_\w+:\s+\([^)]*\).*?\bdentry=(?:0x)?([0-9a-f]+)`, 's');
+const DAP_RET = new RegExp(TASK + String.raw`.*?\bdap_ret:\s+\([^)]*\) ret=((?:0x)?[0-9a-f]+) dflags=((?:0x)?[0-9a-f]+)`, 's');
+const FS_LOOKUP = new RegExp(TASK + String.raw`.*?\bfs_lookup_\w+:\s+\([^)]*\).*?\bdentry=((?:0x)?[0-9a-f]+)`, 's');
 /** A return probe's head in bare addresses (trace-cmd report, perf script): its return site is not named. */
 const BARE_RETURN = /:\s+\([0-9a-f]+ <- [0-9a-f]+\)/;
 
@@ -134,14 +136,16 @@ export class ParLookupVotes {
    * same task's ->lookup of the returned dentry tells it.
    */
   noteReturn(pid: string, ret: string | undefined, dflags: string | undefined, fromLookupSlow: boolean): void {
-    if (!fromLookupSlow || ret === undefined || dflags === undefined || !/^(?:0x)?[0-9a-f]+$/i.test(dflags)) return;
-    this.pending.set(pid, { ret: hexDigits(ret), flags: Number.parseInt(dflags.replace(/^0x/i, ''), 16) >>> 0 });
+    // (bare digits beside a 0x address are a `:u32` fetch's decimal, address.ts)
+    const flags = printedFlags(dflags, ret);
+    if (!fromLookupSlow || ret === undefined || flags === undefined) return;
+    this.pending.set(pid, { ret: addressDigits(ret) ?? '', flags });
   }
 
   /** A probed ->lookup call of task `pid` on `dentry`. */
   noteLookup(pid: string, dentry: string | undefined): void {
     const p = this.pending.get(pid);
-    if (p !== undefined && dentry !== undefined && p.ret === hexDigits(dentry)) { this.inLookup &= p.flags; this.samples++; }
+    if (p !== undefined && dentry !== undefined && p.ret === addressDigits(dentry)) { this.inLookup &= p.flags; this.samples++; }
     this.pending.delete(pid);
   }
 
@@ -151,10 +155,6 @@ export class ParLookupVotes {
     const bits = (this.inLookup & ~0xf) >>> 0;
     return bits !== 0 && (bits & (bits - 1)) === 0 ? bits : undefined;
   }
-}
-
-function hexDigits(v: string): string {
-  return v.replace(/^0x/i, '').toLowerCase();
 }
 
 /**

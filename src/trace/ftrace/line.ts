@@ -535,6 +535,12 @@ function scanBody(s: string, b: number, end: number, st: SniffState, sc: LineSca
     sc.kind = 'event';
     const c = p < end ? s.charCodeAt(p) : -1;
     if (c === C_LP && !isUserText(name) && probeHead(s, p, sc.payE, sc)) return true;
+    if (c === 95 /* _ */ && !isUserText(name) && isFieldByFieldProbe(s, p)) {
+      bad(sc, 'a probe record printed field by field (`__probe_ip=`, `__probe_func=`: trace-cmd report -R, or tracefs with options/fields on): '
+        + 'its values are printed by their storage type, not the probe\'s fetch types, and strings unquoted, so its arguments cannot be read '
+        + 'as the probe defined them; report it without -R (echo 0 > options/fields)', p);
+      return false;
+    }
     if (c === 78 /* N */ && name === 'sys_exit' && s.startsWith('NR ', p)) { sc.kind = 'syscall_exit'; return true; }
     if (c !== -1 && name.charCodeAt(0) === 102 /* f */) {
       if (name === 'function') {
@@ -605,6 +611,16 @@ function scanBody(s: string, b: number, end: number, st: SniffState, sc: LineSca
   sc.kind = 'function';
   sc.name = s.slice(b, n1);
   return true;
+}
+
+/**
+ * A kprobe or kretprobe record printed field by field: its probe's own fields first, `__probe_ip`
+ * (a kprobe), `__probe_func` then `__probe_ret_ip` (a kretprobe), as kernel/trace/trace_kprobe.c
+ * names them. trace-cmd report -R prints every record so (libtraceevent's tep_print_fields), and
+ * tracefs with options/fields on (print_event_fields in kernel/trace/trace_output.c).
+ */
+function isFieldByFieldProbe(s: string, p: number): boolean {
+  return s.startsWith('__probe_ip=', p) || s.startsWith('__probe_func=', p);
 }
 
 /**

@@ -8,6 +8,8 @@
  * the DCACHE_PAR_LOOKUP bit, known only once the whole capture is read (infer.ts): the `dflags`
  * values are kept per task until then (a handful of distinct values each).
  */
+import { printedFlags } from './address.js';
+
 export class LookupEnds {
   /** Per task: each `dflags` value of its d_alloc_parallel returns since its last return to user space, and before it; with its first line. */
   private readonly sinceExit = new Map<number, Map<string, number>>();
@@ -46,8 +48,11 @@ export class LookupEnds {
    * A d_alloc_parallel return of task `pid` at line `line`, with its `dflags` as printed, to
    * function `caller` (where its return site names one).
    */
-  allocation(pid: number, line: number, dflags: string | undefined, dentry?: string, caller?: string): void {
+  allocation(pid: number, line: number, printed: string | undefined, dentry?: string, caller?: string): void {
     this.settleDue(pid);
+    // (kept as hex, which inLookup reads: a `:u32` fetch prints decimal, address.ts)
+    const flags = printedFlags(printed, dentry);
+    const dflags = flags === undefined ? printed : '0x' + flags.toString(16);
     if (pid >= 0 && dflags !== undefined && dentry !== undefined) {
       const was = this.madeBy.get(dentry);
       if (was !== undefined) {

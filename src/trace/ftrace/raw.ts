@@ -95,7 +95,8 @@ export interface RawFtraceRecord {
 
 /** Why a gap was emitted. */
 export type RawGapReason = 'lost events' | 'buffer started' | 'line too big' | 'overwritten history' | 'malformed record' | 'truncated record'
-  | 'return missing' | 'time went backwards' | 'entries missing' | 'unresolved probe site' | 'records tied across CPUs' | 'a new capture begins';
+  | 'return missing' | 'time went backwards' | 'entries missing' | 'unresolved probe site' | 'records tied across CPUs' | 'a new capture begins'
+  | 'task unknown';
 
 /** A span of unknown history, in stream order among the records. */
 export interface RawGap {

@@ -6,7 +6,7 @@
  */
 import { warning, type Diagnostic } from '../../diag/diagnostic.js';
 import type { DiagCode } from '../../diag/codes.js';
-import { emptyStats, type SourceStats, type TraceEvent, type TraceGap, type TraceItem } from '../event.js';
+import { emptyStats, TASK_UNKNOWN, type SourceStats, type TraceEvent, type TraceGap, type TraceItem } from '../event.js';
 import type { FtraceMapping, MapContext, MapResult } from './mapping-api.js';
 import { taskKey } from './pairing.js';
 import type { DecodedChunk } from './decoded.js';
@@ -143,6 +143,15 @@ export async function* readFtrace(
   // with what a later record of the same batch shows, and the verdicts do not depend on how the
   // input came in chunks (a file, a pipe, gzip or xz).
   const probed = new Set<string>();
+  // Records that name no task: function_graph without funcgraph-proc prints no pid, and its `=>`
+  // marker comes only when a CPU's task changes (none before a CPU's first task: verif_pid in
+  // kernel/trace/trace_functions_graph.c). Taken as one task, the first tasks of two CPUs made one
+  // task that took a lock the other held. Which task a CPU ran before its first marker is known
+  // only later, and may be one seen on another CPU: those records are not judged, and every task
+  // is unknown from there until it syncs, as where a CPU's buffer starts late.
+  let untasked = 0;
+  let firstUntasked: RawFtraceRecord | undefined;
+  let inUntasked = false;
   for await (const items of readFtraceRecords(input, {
     file: opts.file, wanted: wants, onDiagnostic: opts.onDiagnostic, stats: raw,
     reorderWindowNs: opts.reorderWindowNs, reorderWindowTicks: opts.reorderWindowTicks, maxLineBytes: opts.maxLineBytes, maxDiagnostics: opts.maxDiagnostics,
@@ -166,6 +175,16 @@ export async function* readFtrace(
           opts.onProbed(it.kind, it.probedSym);
         }
       }
+      if (it.pid < 0) {
+        if (!inUntasked) {
+          stats.gaps++;
+          batch.push(gapItem({ kind: 'gap', reason: TASK_UNKNOWN, cpu: undefined, pid: undefined, lost: undefined, file: it.file, line: it.line }));
+          inUntasked = true;
+        }
+        if (untasked++ === 0) firstUntasked = it;
+        continue;
+      }
+      inUntasked = false;
       const v = ctx.view(it.pid, it.cpu);
       v.lastCpu = it.cpu;
       const isReturn = it.kind === 'graph_exit' || it.kind === 'kretprobe';
@@ -190,6 +209,12 @@ export async function* readFtrace(
       for (let i = 0; i < batch.length; i += size) yield batch.slice(i, i + size);
       batch = [];
     }
+  }
+  if (firstUntasked !== undefined && opts.onDiagnostic !== undefined) {
+    opts.onDiagnostic(warning('KV337', `${untasked} record${untasked === 1 ? ' names' : 's name'} no task (function_graph without funcgraph-proc, `
+      + 'before the first `=>` context-switch marker of its CPU, or anywhere without funcgraph-cpu): not judged, and every task is unknown there '
+      + 'until it returns to user space',
+    { at: { source: firstUntasked.file, line: firstUntasked.line } }, 'trace with `echo 1 > options/funcgraph-proc`, which prints each line\'s task'));
   }
   if (mapping.finish) add(mapping.finish(ctx), undefined);
   sync();

@@ -8,6 +8,7 @@
  * probe printed with a bare-address site (trace-cmd report, perf script) counts when `sites` names
  * its function, as the reader would name it.
  */
+import { addressDigits, printedAddress } from './address.js';
 import * as chars from './chars.js';
 import { L_MARKER, L_RECORD, type LineScan } from './line.js';
 import * as payloadMod from './payload.js';
@@ -188,7 +189,8 @@ export class RwsemReleases {
   }
 
   private noteSem(role: LockRole, semArg: string | undefined, pid: number, line: number, fn?: string): void {
-    const sem = semAddress(semArg);
+    // (read as the mapping reads it: a `:u64` argument prints decimal, address.ts)
+    const sem = addressDigits(semArg);
     if (sem === undefined) return;
     const { acquires, takes, releases } = role;
     if (pid >= 0 && fn !== undefined) this.unlogged.rwsemRecord(role, fn, sem, pid, line);
@@ -464,22 +466,6 @@ function grantOf(fn: string, sc: LineScan): boolean | undefined {
   const v = Number.parseInt(ret.startsWith('0x') ? ret.slice(2) : ret, 16);
   if (Number.isNaN(v)) return undefined;
   return fn.includes('trylock') ? v === 1 : v === 0;
-}
-
-/** The hex digits of a `sem=` value (`0x` optional), without leading zeros; undefined when it has none. */
-function semAddress(v: string | undefined): string | undefined {
-  if (v === undefined) return undefined;
-  let i = v.startsWith('0x') ? 2 : 0;
-  const a = i;
-  while (i < v.length && isHex(v.charCodeAt(i))) i++;
-  if (i === a) return undefined;
-  let z = a;
-  while (z < i - 1 && v.charCodeAt(z) === 48) z++;
-  return v.slice(z, i);
-}
-
-function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
 }
 
 /**
@@ -996,7 +982,8 @@ class UnloggedAcquisitions {
   }
 }
 
-/** The rwsem address (as semAddress prints it) of the inode `dinode` (hex as printed), whose i_rwsem lies `offset` bytes in. */
+/** The rwsem address (as addressDigits prints it) of the inode `dinode` (hex as printed), whose i_rwsem lies `offset` bytes in. */
 function semOf(dinode: string, offset: number): string {
-  try { return (BigInt(dinode.startsWith('0x') ? dinode : '0x' + dinode) + BigInt(offset)).toString(16); } catch { return ''; }
+  const inode = printedAddress(dinode);
+  return inode === undefined ? '' : (inode + BigInt(offset)).toString(16);
 }

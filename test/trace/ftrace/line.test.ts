@@ -218,6 +218,23 @@ describe('non-event lines and headers', () => {
     expect(parse('bash  1977 [000]  17284.993652 sched:sched_switch: x')).toMatchObject({ kind: 'unrecognised', column: 1 });
   });
 
+  it('refuses a probe record printed field by field (trace-cmd report -R, tracefs options/fields), naming the field', () => {
+    // (before, it was a trace event named `dr` that mapped to nothing: the capture's probe records
+    // dropped as unmapped, and KV401 blamed a function trace)
+    const lines = [
+      ['            stat-315     [000] .....   100.000139: dr: __probe_ip=0xffffffff81234567 (-2128459417) sem=0xffff888004a1c0a0 (-131387328954208)', 56],
+      ['            stat-315     [000] .....   100.000165: dr_ret: __probe_func=0xffffffff81234567 __probe_ret_ip=0xffffffff81234600 arg1=0x0', 60],
+      ['          lkwork-423   [000]    45.000000: dap_ret:              __probe_func=0xffffffffa516f400 __probe_ret_ip=0xffffffffa515b92d ret=18391975436939127616', 66],
+    ] as const;
+    for (const [line, column] of lines) {
+      const r = parse(line);
+      expect(r, line).toMatchObject({ kind: 'unrecognised', pid: line.includes('lkwork') ? 423 : 315, column });
+      expect(r.kind === 'unrecognised' && r.reason, line).toMatch(/^a probe record printed field by field \(`__probe_ip=`, `__probe_func=`: trace-cmd report -R/);
+    }
+    // (what a program writes is never a probe record, whatever its text)
+    expect(parse('            bash-999     [000] .....   100.000300: tracing_mark_write: __probe_ip=0x1')).toMatchObject({ kind: 'event', name: 'tracing_mark_write' });
+  });
+
   it('says that a record printed with the context-info option off has no task, CPU or time', () => {
     const off = / \(a record printed with the `context-info` trace option off has none/;
     for (const line of ['dap: (d_alloc_parallel+0x0/0x170) parent=0xff4a519c43756180 name="foo"', 'd_alloc_parallel <-__lookup_slow', ' dr_ret: (walk_component+0xcc/0x150 <- down_read)']) {

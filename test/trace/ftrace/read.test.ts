@@ -1,5 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkTraceFile } from '../../../src/checker/file.js';
+import { SpecSet } from '../../../src/checker/spec-set.js';
 import type { Diagnostic } from '../../../src/diag/diagnostic.js';
 import { emptyStats, isGap, type TraceEvent, type TraceItem } from '../../../src/trace/event.js';
 import { qstrName } from '../../../src/trace/ftrace/bytes.js';
@@ -91,5 +95,48 @@ describe('readFtrace', () => {
   it('batches items by batchSize', async () => {
     const { batches } = await run('kprobe-probeset.txt', probeMapping({ stacks: [], lasts: [] }), 3);
     expect(batches.map((b) => b.length)).toEqual([3, 3, 2, 1]);
+  });
+});
+
+/**
+ * function_graph without funcgraph-proc names a CPU's task only from its first `=>` marker on
+ * (none before a CPU's first task). The records before were judged as one task, pid -1, for every
+ * CPU: CPU 0's and CPU 1's first tasks, each taking a directory's rwsem shared, made one task that
+ * asked for a lock it held (a false no_recursive_acq at line 9).
+ */
+const GRAPH_NO_PROC = [
+  '# tracer: function_graph',
+  '#',
+  '# CPU  DURATION                  FUNCTION CALLS',
+  '# |     |   |                     |   |   |   |',
+  ' 0)               |  /* sys_exit: NR 4 = 0 */',
+  ' 1)               |  /* sys_exit: NR 4 = 0 */',
+  ' 0)               |  /* dr: (down_read+0x0/0x50) sem=0xffff888004a1c0a0 */',
+  ' 0)               |  /* dr_ret: (walk_component+0xd1/0x150 <- down_read) */',
+  ' 1)               |  /* dr: (down_read+0x0/0x50) sem=0xffff888004a1c0a0 */',
+  ' 1)               |  /* dr_ret: (walk_component+0xd1/0x150 <- down_read) */',
+  ' 0)               |  /* ur: (up_read+0x0/0x40) sem=0xffff888004a1c0a0 */',
+  ' 1)               |  /* ur: (up_read+0x0/0x40) sem=0xffff888004a1c0a0 */',
+  ' 0)               |  /* sys_exit: NR 4 = 0 */',
+  ' ------------------------------------------',
+  ' 0)   find-317    =>   stat-315  ',
+  ' ------------------------------------------',
+  '',
+  ' 0)               |  /* sys_exit: NR 4 = 0 */',
+  ' 0)               |  /* dr: (down_read+0x0/0x50) sem=0xffff888004a1c0a0 */',
+  ' 0)               |  /* dr_ret: (walk_component+0xd1/0x150 <- down_read) */',
+  ' 0)               |  /* dr: (down_read+0x0/0x50) sem=0xffff888004a1c0a0 */',
+].join('\n') + '\n';
+
+describe('records that name no task (function_graph without funcgraph-proc)', () => {
+  it('are not judged, with a warning at the first; the tasks the markers name are', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'kinv-read-')), 'graph-no-proc.txt');
+    writeFileSync(path, GRAPH_NO_PROC);
+    const diags: Diagnostic[] = [];
+    const r = await checkTraceFile(path, new SpecSet([], {}), { onDiagnostic: (d) => diags.push(d) });
+    expect(diags.filter((d) => d.code === 'KV337').map((d) => [d.at?.line, /^9 records name no task/.test(d.message)])).toEqual([[5, true]]);
+    expect(r!.verdicts.filter((v) => v.kind === 'violation').map((v) => [v.invariant, v.event?.pid, v.event?.seq, v.event?.line])).toEqual([
+      ['no_recursive_acq', 315, 3, 21],
+    ]);
   });
 });
