@@ -67,6 +67,19 @@ describe('kinv check: nothing to judge is no pass', () => {
     expect(r.stdout).toContain('violation[rel_held]');
     expect(r.stderr).toContain(`note[KV313]: ${dir}: 1 file beside the traces not checked (expected.json)`);
   });
+
+  it('a folder inside a trace folder is named as not read, not passed over in silence', () => {
+    const dir = join(tmp, 'nested');
+    mkdirSync(join(dir, 'more'), { recursive: true });
+    writeFileSync(join(dir, 'clean.ndjson'), [
+      '{"pid":1,"ev":"acq_req","args":{"lock":"I1","mode":"R","kind":"blocking"}}', '{"pid":1,"ev":"acq","args":{"lock":"I1","mode":"R"}}',
+      '{"pid":1,"ev":"rel","args":{"lock":"I1","mode":"R"}}', '{"pid":1,"ev":"syscall_exit"}', ''].join('\n'));
+    writeFileSync(join(dir, 'more', 'bug.ndjson'), '{"pid":1,"ev":"rel","args":{"lock":"I1","mode":"R"}}\n');
+    const r = kinv(['check', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`note[KV313]: ${dir}: 1 folder in it not read (more/)`);
+    expect(r.stderr).toContain('name a file or folder on the command line to check it anyway');
+  });
 });
 
 describe('unusable arguments', () => {
