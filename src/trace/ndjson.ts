@@ -227,6 +227,12 @@ class NdjsonReader {
   /** Whether the last `lines` stopped at a full batch. */
   filled = false;
   private lineNo = 0;
+  /**
+   * The position a record without `seq` takes: right after the record before it. A record with
+   * its own `seq` moves it on to that `seq` + 1, so that a trace that gives `seq` on some records
+   * only (positions from 1000 on, say) places the others between them in file order, instead of at
+   * their line index, which the explicit positions before them would contradict.
+   */
   private index = 0;
   private readonly stats: SourceStats;
   private readonly fast: FastRecordParser;
@@ -243,6 +249,14 @@ class NdjsonReader {
     this.batch = emptyBatch(this.size);
     this.count = 0;
     return b;
+  }
+
+  /**
+   * Past a record at position `seq` (its own, or the one it took): the next default position, after
+   * the furthest so far (a `seq` that goes back is damage, reported where the order is checked).
+   */
+  private advance(seq: number): void {
+    if (seq >= this.index) this.index = seq + 1;
   }
 
   private put(item: TraceItem): void {
@@ -272,7 +286,7 @@ class NdjsonReader {
     if (event !== undefined) {
       if (this.opts.validate !== undefined && this.rejected(event, () => decodeLine(buf, start, end, terminated).text)) return;
       this.stats.records++;
-      this.index++;
+      this.advance(event.seq);
       this.put(event);
       return;
     }
@@ -288,7 +302,7 @@ class NdjsonReader {
     this.stats.records++;
     this.stats.malformed++;
     this.stats.gaps++;
-    this.index++;
+    this.advance(e.seq);
     this.opts.onDiagnostic(error('KV302', p.message,
       { at: { source: this.opts.file, line: e.line ?? this.lineNo, column: argColumn(t, p.field), text: t.length > 200 ? t.slice(0, 200) + '…' : t } },
       'the task is taken as having lost this event: its state is unknown until it syncs'));
@@ -325,7 +339,7 @@ class NdjsonReader {
     if ('event' in r) {
       if (opts.validate !== undefined && this.rejected(r.event, () => l.text)) return;
       stats.records++;
-      this.index++;
+      this.advance(r.event.seq);
       this.put(r.event);
       return;
     }

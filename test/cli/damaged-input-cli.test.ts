@@ -261,6 +261,19 @@ describe('kinv check: rules left unjudged by damage are no pass', () => {
     expect(r.stderr).toContain(`--> ${r.path}:2:1`);
   });
 
+  it('records without seq among records with one follow the record before them: no damage, the verdict at its seq', () => {
+    const path = join(tmp, 'some-seq.ndjson');
+    writeFileSync(path, ['{"pid":1,"seq":1000,"ev":"acq_req","args":{"lock":"I1","mode":"R","kind":"blocking"}}',
+      '{"pid":1,"ev":"acq","args":{"lock":"I1","mode":"R"}}', '{"pid":1,"seq":1002,"ev":"rel","args":{"lock":"I1","mode":"R"}}',
+      '{"pid":1,"ev":"rel","args":{"lock":"I1","mode":"R"}}', ''].join('\n'));
+    const r = kinv(['check', '--format', 'json', path]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain('KV302');
+    const verdicts = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; invariant?: string; seq?: number; line?: number })
+      .filter((o) => o.kind === 'violation');
+    expect(verdicts.map((v) => [v.invariant, v.seq, v.line])).toEqual([['rel_held', 1003, 4]]);
+  });
+
   it('conform holds seq order as check does: a record out of order is damage, not a step', () => {
     const lines = readFileSync('traces/sim/draft-current-E2.ndjson', 'utf8').trim().split('\n');
     const rev = join(tmp, 'revseq.ndjson');
