@@ -304,7 +304,9 @@ class NdjsonReader {
     this.stats.gaps++;
     this.advance(e.seq);
     this.opts.onDiagnostic(error('KV302', p.message,
-      { at: { source: this.opts.file, line: e.line ?? this.lineNo, column: argColumn(t, p.field), text: t.length > 200 ? t.slice(0, 200) + '…' : t } },
+      // A missing return value is the record's own field, not an argument: the record as a whole.
+      { at: { source: this.opts.file, line: e.line ?? this.lineNo, column: p.field === 'ret' ? 1 : argColumn(t, p.field),
+        text: t.length > 200 ? t.slice(0, 200) + '…' : t } },
       'the task is taken as having lost this event: its state is unknown until it syncs'));
     this.put({ kind: 'gap', reason: 'record does not fit the schema', pids: [e.pid], seq: e.seq, file: this.opts.file, line: e.line ?? this.lineNo });
     return true;

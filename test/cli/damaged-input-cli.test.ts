@@ -274,6 +274,20 @@ describe('kinv check: rules left unjudged by damage are no pass', () => {
     expect(verdicts.map((v) => [v.invariant, v.seq, v.line])).toEqual([['rel_held', 1003, 4]]);
   });
 
+  it('a d_alloc_parallel return without its ret is damage (KV302), not a NULL return judged inconsistent', () => {
+    const path = join(tmp, 'no-ret.ndjson');
+    writeFileSync(path, ['{"pid":1,"ev":"call","fn":"lookup_slow","args":{"dir":"I1","name":"foo"}}',
+      '{"pid":1,"ev":"acq_req","args":{"lock":"I1","mode":"R","kind":"blocking"}}', '{"pid":1,"ev":"acq","args":{"lock":"I1","mode":"R"}}',
+      '{"pid":1,"ev":"call","fn":"d_alloc_parallel","args":{"dir":"I1","name":"foo"}}', '{"pid":1,"ev":"ret","fn":"d_alloc_parallel","args":{"outcome":"N"}}',
+      '{"pid":1,"ev":"il_end","args":{"dentry":"D1"}}', '{"pid":1,"ev":"rel","args":{"lock":"I1","mode":"R"}}',
+      '{"pid":1,"ev":"ret","fn":"lookup_slow","ret":"D1"}', '{"pid":1,"ev":"syscall_exit"}', ''].join('\n'));
+    const r = kinv(['check', path]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).not.toContain('violation[');
+    expect(r.stderr).toContain("error[KV302]: the return value 'ret' of 'ret d_alloc_parallel' is missing, so what it returned is unknown (null is a NULL return)");
+    expect(r.stderr).toContain(`--> ${path}:5:1`);
+  });
+
   it('conform holds seq order as check does: a record out of order is damage, not a step', () => {
     const lines = readFileSync('traces/sim/draft-current-E2.ndjson', 'utf8').trim().split('\n');
     const rev = join(tmp, 'revseq.ndjson');
