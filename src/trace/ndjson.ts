@@ -305,8 +305,7 @@ class NdjsonReader {
     this.advance(e.seq);
     this.opts.onDiagnostic(error('KV302', p.message,
       // A missing return value is the record's own field, not an argument: the record as a whole.
-      { at: { source: this.opts.file, line: e.line ?? this.lineNo, column: p.field === 'ret' ? 1 : argColumn(t, p.field),
-        text: t.length > 200 ? t.slice(0, 200) + '…' : t } },
+      { at: { source: this.opts.file, line: e.line ?? this.lineNo, column: p.field === 'ret' ? 1 : argColumn(t, p.field), ...lineText(t) } },
       'the task is taken as having lost this event: its state is unknown until it syncs'));
     this.put({ kind: 'gap', reason: 'record does not fit the schema', pids: [e.pid], seq: e.seq, file: this.opts.file, line: e.line ?? this.lineNo });
     return true;
@@ -320,7 +319,7 @@ class NdjsonReader {
     this.stats.gaps++;
     const text = prefix.toString('utf8');
     this.opts.onDiagnostic(error('KV301', `line longer than ${maxLine} bytes: skipped`,
-      { at: { source: this.opts.file, line: lineNo, column: 1, text: printable(text) + '…' } },
+      { at: { source: this.opts.file, line: lineNo, column: 1, text: printable(text), excerpt: {} } },
       'a trace record is a short JSON object; every task is unknown from here until it syncs'));
     this.put({ kind: 'gap', reason: 'line too long', seq: this.index, file: this.opts.file, line: lineNo });
   }
@@ -328,7 +327,7 @@ class NdjsonReader {
   private slowLine(l: { text: string; terminated: boolean; binary: boolean }, lineNo: number): void {
     const { opts, stats } = this;
     const index = this.index;
-    const at = { source: opts.file, line: lineNo, text: l.text.length > 200 ? l.text.slice(0, 200) + '…' : l.text };
+    const at = { source: opts.file, line: lineNo, ...lineText(l.text) };
     if (l.text.trim() === '') { stats.skipped++; return; }
     if (l.binary) {
       stats.malformed++;
@@ -353,6 +352,11 @@ class NdjsonReader {
     this.put({ kind: 'gap', reason: truncated ? 'truncated record' : 'malformed record', pids: r.pid === undefined ? undefined : [r.pid], seq: index,
       file: opts.file, line: lineNo });
   }
+}
+
+/** A line as a diagnostic shows it: its first 200 characters, with its length when it is longer. */
+function lineText(t: string): { text: string; excerpt?: { length: number } } {
+  return t.length > 200 ? { text: t.slice(0, 200), excerpt: { length: t.length } } : { text: t };
 }
 
 /** A batch's list, made at the batch's size (up to a bound: a caller's huge size grows it as items come). */
