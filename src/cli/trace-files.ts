@@ -36,10 +36,12 @@ export interface TraceFiles {
   skipped: { dir: string; names: string[]; folders: string[] }[];
   /** Entries that cannot be read at all (a dangling link, no permission), with why. */
   unreadable: { path: string; why: string }[];
+  /** Folders named that hold no trace file (empty, or sidecars and subfolders only). */
+  emptyFolders: string[];
 }
 
 export function expandTraces(paths: string[]): TraceFiles {
-  const out: TraceFiles = { files: [], skipped: [], unreadable: [] };
+  const out: TraceFiles = { files: [], skipped: [], unreadable: [], emptyFolders: [] };
   for (const p of paths) {
     if (p === '-') { out.files.push(p); continue; }
     let isDir: boolean;
@@ -49,6 +51,8 @@ export function expandTraces(paths: string[]): TraceFiles {
     try { names = readdirSync(p).sort(); } catch (e) { out.unreadable.push({ path: p, why: reason(e) }); continue; }
     const skipped: string[] = [];
     const folders: string[] = [];
+    const before = out.files.length;
+    const unreadableBefore = out.unreadable.length;
     for (const f of names) {
       const full = join(p, f);
       let kind: 'file' | 'dir' | 'other';
@@ -65,6 +69,7 @@ export function expandTraces(paths: string[]): TraceFiles {
       out.files.push(full);
     }
     if (skipped.length > 0 || folders.length > 0) out.skipped.push({ dir: p, names: skipped, folders });
+    if (out.files.length === before && out.unreadable.length === unreadableBefore) out.emptyFolders.push(p);
   }
   return out;
 }

@@ -68,6 +68,28 @@ describe('kinv check: nothing to judge is no pass', () => {
     expect(r.stderr).toContain(`note[KV313]: ${dir}: 1 file beside the traces not checked (expected.json)`);
   });
 
+  it('an empty file or folder named beside a trace is no pass: KV314 for it, exit 3 (1 with a violation)', () => {
+    const clean = join(tmp, 'beside-clean.ndjson');
+    writeFileSync(clean, ['{"pid":1,"ev":"acq_req","args":{"lock":"I1","mode":"R","kind":"blocking"}}', '{"pid":1,"ev":"acq","args":{"lock":"I1","mode":"R"}}',
+      '{"pid":1,"ev":"rel","args":{"lock":"I1","mode":"R"}}', '{"pid":1,"ev":"syscall_exit"}', ''].join('\n'));
+    const bug = join(tmp, 'beside-bug.ndjson');
+    writeFileSync(bug, '{"pid":1,"ev":"rel","args":{"lock":"I1","mode":"R"}}\n');
+    const empty = join(tmp, 'beside-empty.ndjson');
+    writeFileSync(empty, '\n\n');
+    const folder = join(tmp, 'beside-folder');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'expected.json'), '{}\n');
+    expect(kinv(['check', clean]).code).toBe(0);
+    const r = kinv(['check', clean, empty, folder]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`error[KV314]: nothing to judge: no trace record in ${empty}`);
+    expect(r.stderr).toContain(`error[KV314]: nothing to judge: no trace file in ${folder}`);
+    expect(r.stdout).not.toContain('no violation');
+    const v = kinv(['check', bug, empty]);
+    expect(v.code).toBe(1);
+    expect(v.stderr).toContain(`error[KV314]: nothing to judge: no trace record in ${empty}`);
+  });
+
   it('a folder inside a trace folder is named as not read, not passed over in silence', () => {
     const dir = join(tmp, 'nested');
     mkdirSync(join(dir, 'more'), { recursive: true });
