@@ -146,7 +146,8 @@ export function parseNdjsonLine(text: string, lineNo: number, file: string,
     event.seq = o.seq;
   }
   if (o.ts !== undefined) {
-    if (typeof o.ts !== 'number') return { problem: "'ts' must be a number (seconds)", column: columnOf(text, 'ts'), pid };
+    // (JSON's 1e400 parses to Infinity: no time, and no place among the others)
+    if (typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return { problem: "'ts' must be a finite number (seconds)", column: columnOf(text, 'ts'), pid };
     event.ts = o.ts;
   }
   if (o.cpu !== undefined) {

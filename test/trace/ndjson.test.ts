@@ -29,4 +29,10 @@ describe('readNdjson positions', () => {
     const r = await items('{"pid":1,"seq":10,"ev":"syscall_exit"}\n{"pid":1,"seq":3,"ev":"syscall_exit"}\n{"pid":1,"ev":"syscall_exit"}\n');
     expect(r.items.map((i) => i.seq)).toEqual([10, 3, 11]);
   });
+
+  it('takes a ts that is not a finite number (1e400 parses to Infinity) as a malformed record', async () => {
+    const r = await items('{"pid":1,"ev":"syscall_exit","ts":1e400}\n{"pid":1,"ev":"syscall_exit","ts":1.5}\n');
+    expect(r.items.map((i) => [isGap(i), i.seq])).toEqual([[true, 0], [false, 0]]);
+    expect(r.diags.map((d) => [d.code, d.message, d.at?.line, d.at?.column])).toEqual([['KV301', "'ts' must be a finite number (seconds)", 1, 30]]);
+  });
 });
