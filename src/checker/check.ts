@@ -112,6 +112,13 @@ export class SchemaValidator {
   private readonly events = new Map<string, EventChecks>();
   private readonly calls = new Map<string, EventChecks>();
   private readonly rets = new Map<string, EventChecks>();
+  /**
+   * Functions that declare a return value `ret` not marked optional. A `ret` record of one without
+   * `ret` does not say what the call returned (Contract 1: `ret` is given when known; `null` is a
+   * NULL return): read as none, d_alloc_parallel's outcome N would look inconsistent with it and
+   * d_splice_alias would look as if it bound the dentry it was given.
+   */
+  private readonly retRequired = new Set<string>();
   /** By what names the trace left out of the vocabulary were written: an event's name, or `function 'f'`. */
   readonly unknownEvents = new Map<string, { count: number; first: TraceEvent }>();
   /** Declared names by their spelling without case or `-`/`_` difference: what a misspelt record meant. */
@@ -123,6 +130,7 @@ export class SchemaValidator {
       if (ev.kind === 'fn') {
         this.calls.set(ev.name, eventChecks(ev.fields));
         this.rets.set(ev.name, eventChecks(ev.returns.filter((f) => f.name !== 'ret')));
+        if (ev.returns.some((f) => f.name === 'ret' && f.optional !== true)) this.retRequired.add(ev.name);
       } else {
         this.events.set(ev.name, eventChecks(ev.fields));
       }
@@ -152,6 +160,9 @@ export class SchemaValidator {
   problem(e: TraceEvent): SchemaProblem | undefined | 'unknown' {
     const checks = this.checksOf(e);
     if (!checks) return this.undeclared(e);
+    if (e.ret === undefined && e.ev === 'ret' && this.retRequired.has(e.fn ?? '')) {
+      return { field: 'ret', message: `the return value 'ret' of '${this.nameOf(e)}' is missing, so what it returned is unknown (null is a NULL return)` };
+    }
     const i = checks.failing(e.args);
     if (i < 0) return undefined;
     const c = checks.list[i]!;

@@ -28,14 +28,20 @@ const CAPTURE_FACTS = /^(kprobe_events|functions|available_filter_functions|kall
 
 export interface TraceFiles {
   files: string[];
-  /** Sidecar files left out, by folder. */
-  skipped: { dir: string; names: string[] }[];
+  /**
+   * What a folder holds that is not checked: sidecar files (`names`) and the folders inside it
+   * (`folders`: a folder is read one level deep, so a user who expected its subfolders to be read
+   * is told they were not).
+   */
+  skipped: { dir: string; names: string[]; folders: string[] }[];
   /** Entries that cannot be read at all (a dangling link, no permission), with why. */
   unreadable: { path: string; why: string }[];
+  /** Folders named that hold no trace file (empty, or sidecars and subfolders only). */
+  emptyFolders: string[];
 }
 
 export function expandTraces(paths: string[]): TraceFiles {
-  const out: TraceFiles = { files: [], skipped: [], unreadable: [] };
+  const out: TraceFiles = { files: [], skipped: [], unreadable: [], emptyFolders: [] };
   for (const p of paths) {
     if (p === '-') { out.files.push(p); continue; }
     let isDir: boolean;
@@ -44,6 +50,9 @@ export function expandTraces(paths: string[]): TraceFiles {
     let names: string[];
     try { names = readdirSync(p).sort(); } catch (e) { out.unreadable.push({ path: p, why: reason(e) }); continue; }
     const skipped: string[] = [];
+    const folders: string[] = [];
+    const before = out.files.length;
+    const unreadableBefore = out.unreadable.length;
     for (const f of names) {
       const full = join(p, f);
       let kind: 'file' | 'dir' | 'other';
@@ -55,28 +64,36 @@ export function expandTraces(paths: string[]): TraceFiles {
         out.unreadable.push({ path: full, why: dangling ? 'a symbolic link to nothing' : reason(e) });
         continue;
       }
-      if (kind === 'dir') continue;
+      if (kind === 'dir') { folders.push(f); continue; }
       if (kind === 'other' || SIDECAR.test(f)) { skipped.push(f); continue; }
       out.files.push(full);
     }
-    if (skipped.length > 0) out.skipped.push({ dir: p, names: skipped });
+    if (skipped.length > 0 || folders.length > 0) out.skipped.push({ dir: p, names: skipped, folders });
+    if (out.files.length === before && out.unreadable.length === unreadableBefore) out.emptyFolders.push(p);
   }
   return out;
 }
 
 /**
- * The note (KV313) that names a folder's sidecars, not judged; where a capture's probe
- * definitions or function list are among them, how to give them.
+ * The note (KV313) that names a folder's sidecars and subfolders, not judged; where a capture's
+ * probe definitions or function list are among them, how to give them.
  */
 export function skippedNote(s: TraceFiles['skipped'][number]): Diagnostic {
   const facts = s.names.filter((n) => CAPTURE_FACTS.test(n));
   const give = facts.map((n) => `${n === 'kprobe_events' ? '--probes' : '--functions'} ${join(s.dir, n)}`);
+  const parts: string[] = [];
+  if (s.names.length > 0) parts.push(`${s.names.length} file${s.names.length === 1 ? '' : 's'} beside the traces not checked (${s.names.join(', ')})`);
+  if (s.folders.length > 0) {
+    const names = s.folders.map((f) => f + '/').join(', ');
+    parts.push(`${s.folders.length} folder${s.folders.length === 1 ? '' : 's'} in it not read (${names}): only the files of a folder are checked`);
+  }
+  const what = s.folders.length > 0 ? 'a file or folder' : 'a file';
   return {
     code: 'KV313', severity: 'note',
-    message: `${s.dir}: ${s.names.length} file${s.names.length === 1 ? '' : 's'} beside the traces not checked (${s.names.join(', ')})`,
+    message: `${s.dir}: ${parts.join('; ')}`,
     hint: give.length > 0
-      ? `name a file on the command line to check it anyway; the capture's own ${facts.join(' and ')} tell what it probes: give ${give.join(' ')}`
-      : 'name a file on the command line to check it anyway',
+      ? `name ${what} on the command line to check it anyway; the capture's own ${facts.join(' and ')} tell what it probes: give ${give.join(' ')}`
+      : `name ${what} on the command line to check it anyway`,
   };
 }
 

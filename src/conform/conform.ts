@@ -329,6 +329,9 @@ async function firstPass(source: AsyncIterable<TraceItem[]>, startUnknown: boole
           if (l !== undefined && l.exact === undefined) l.exact = obs.name;
           obs.exact = obs.name;
           if (dir !== undefined && !dciDirs.has(dir)) dciDirs.set(dir, e.line !== undefined ? `${e.file ?? ''}:${e.line}` : `event ${i}`);
+          // Only a case-insensitive directory's ->lookup calls d_add_ci, whatever the trace names
+          // its filesystem (a hand-written trace's `fs: "xfs"`, not the mapping's `xfs-ci`).
+          if (dir !== undefined) ciDirs.add(dir);
         }
       }
       if (oev === 'sync') {

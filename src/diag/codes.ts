@@ -33,7 +33,7 @@ export const DIAG_CODES = {
   KV310: 'unrecognised trace line',
   KV311: 'records of different CPUs share a timestamp',
   KV312: 'kretprobe returns missing from the log',
-  KV313: 'files in a trace folder not checked (sidecars)',
+  KV313: 'files in a trace folder not checked (sidecars), and its subfolders',
   KV314: 'nothing to judge: no trace record in the input',
   KV315: 'ftrace records out of time order on one CPU',
   KV316: 'fewer ftrace records than the header promises',

@@ -22,6 +22,11 @@ export interface LineLoc {
   column?: number;
   /** The text of the line, when known, for the caret display. */
   text?: string;
+  /**
+   * Set when `text` is only the start of a long line (a reader keeps no more of it): the display
+   * then ends it with an ellipsis and the line's full length in characters, where known.
+   */
+  excerpt?: { length?: number };
 }
 
 export interface Note {

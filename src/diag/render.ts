@@ -54,7 +54,10 @@ function lineExcerpt(at: LineLoc, st: Style): string[] {
   if (at.text === undefined) return [];
   const num = String(at.line);
   const pad = ' '.repeat(num.length);
-  const out = [`${pad} ${st.cyan('|')}`, `${st.cyan(num)} ${st.cyan('|')} ${terminalText(at.text)}`];
+  // An excerpt is cut already: its length is the line's, not the excerpt's.
+  const shown = at.excerpt === undefined ? terminalText(at.text)
+    : `${terminalText(at.text, Infinity)}…${at.excerpt.length !== undefined ? `(${at.excerpt.length} chars)` : ''}`;
+  const out = [`${pad} ${st.cyan('|')}`, `${st.cyan(num)} ${st.cyan('|')} ${shown}`];
   if (at.column !== undefined) out.push(`${pad} ${st.cyan('|')} ${' '.repeat(Math.max(0, at.column - 1))}${st.red('^')}`);
   return out;
 }

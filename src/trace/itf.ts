@@ -6,11 +6,12 @@
  *
  * Each state after the first is one event of the vocabulary, taken either from
  *  - a state variable `event`: a record `{pid, ev, fn, args, ret}` (`args` a record, or a map from
- *    names to values; an empty `fn` or a `None` ret is absent) — what `kinv … --itf` writes and
+ *    names to values; an empty `fn` is absent, and an empty or `None` ret of a return is the NULL
+ *    it returned, null, as a model's string-typed ret writes it) — what `kinv … --itf` writes and
  *    what a model can keep; or
  *  - the action taken, as Quint's model-based testing records it: `mbt::actionTaken` names the
  *    event (`acq_req`, or `call_FN` / `ret_FN`) and `mbt::nondetPicks` holds `pid`, `ret` and the
- *    arguments (`Some(v)` or `None`).
+ *    arguments (`Some(v)` or `None`; a return's `None` ret is null, a NULL return).
  * A state whose event is `init` (or whose action is `init`) is the initial state and carries none.
  * Each event's seq is its state's index; its line is where the state starts in the file.
  */
@@ -164,6 +165,7 @@ function fromEventVar(v: Json, seq: number, file: string, line: number): EventOr
   const e: TraceEvent = { seq, pid: pid.v, ev: ev.v, args, file, line };
   if (typeof fn.v === 'string' && fn.v !== '') e.fn = fn.v;
   if (ret.v !== undefined && !(typeof ret.v === 'string' && ret.v === '')) e.ret = ret.v;
+  else if (ev.v === 'ret') e.ret = null;
   if (comm.ok && typeof comm.v === 'string' && comm.v !== '') e.comm = comm.v;
   return { event: e };
 }
@@ -181,7 +183,8 @@ function fromAction(action: string, picks: Json | undefined, seq: number, file: 
     if (k === 'pid') continue;
     const d = decodeScalar(x);
     if (!d.ok) return { problem: `'mbt::nondetPicks.${k}': ${d.why}`, pid: pid.v };
-    if (d.v === undefined) continue;
+    // A return's None is the NULL it returned (Contract 1's null), not a value left unknown.
+    if (d.v === undefined) { if (k === 'ret' && ev === 'ret') ret = null; continue; }
     if (k === 'ret') ret = d.v;
     else args[k] = d.v;
   }

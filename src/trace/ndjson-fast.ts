@@ -100,7 +100,7 @@ export class FastRecordParser {
       event.seq = seq;
     }
     if (ts !== NO) {
-      if (typeof ts !== 'number') return undefined;
+      if (typeof ts !== 'number' || !Number.isFinite(ts)) return undefined;
       event.ts = ts;
     }
     if (cpu !== NO) {

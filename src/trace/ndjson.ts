@@ -146,7 +146,8 @@ export function parseNdjsonLine(text: string, lineNo: number, file: string,
     event.seq = o.seq;
   }
   if (o.ts !== undefined) {
-    if (typeof o.ts !== 'number') return { problem: "'ts' must be a number (seconds)", column: columnOf(text, 'ts'), pid };
+    // (JSON's 1e400 parses to Infinity: no time, and no place among the others)
+    if (typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return { problem: "'ts' must be a finite number (seconds)", column: columnOf(text, 'ts'), pid };
     event.ts = o.ts;
   }
   if (o.cpu !== undefined) {
@@ -227,6 +228,12 @@ class NdjsonReader {
   /** Whether the last `lines` stopped at a full batch. */
   filled = false;
   private lineNo = 0;
+  /**
+   * The position a record without `seq` takes: right after the record before it. A record with
+   * its own `seq` moves it on to that `seq` + 1, so that a trace that gives `seq` on some records
+   * only (positions from 1000 on, say) places the others between them in file order, instead of at
+   * their line index, which the explicit positions before them would contradict.
+   */
   private index = 0;
   private readonly stats: SourceStats;
   private readonly fast: FastRecordParser;
@@ -243,6 +250,14 @@ class NdjsonReader {
     this.batch = emptyBatch(this.size);
     this.count = 0;
     return b;
+  }
+
+  /**
+   * Past a record at position `seq` (its own, or the one it took): the next default position, after
+   * the furthest so far (a `seq` that goes back is damage, reported where the order is checked).
+   */
+  private advance(seq: number): void {
+    if (seq >= this.index) this.index = seq + 1;
   }
 
   private put(item: TraceItem): void {
@@ -272,7 +287,7 @@ class NdjsonReader {
     if (event !== undefined) {
       if (this.opts.validate !== undefined && this.rejected(event, () => decodeLine(buf, start, end, terminated).text)) return;
       this.stats.records++;
-      this.index++;
+      this.advance(event.seq);
       this.put(event);
       return;
     }
@@ -288,9 +303,10 @@ class NdjsonReader {
     this.stats.records++;
     this.stats.malformed++;
     this.stats.gaps++;
-    this.index++;
+    this.advance(e.seq);
     this.opts.onDiagnostic(error('KV302', p.message,
-      { at: { source: this.opts.file, line: e.line ?? this.lineNo, column: argColumn(t, p.field), text: t.length > 200 ? t.slice(0, 200) + '…' : t } },
+      // A missing return value is the record's own field, not an argument: the record as a whole.
+      { at: { source: this.opts.file, line: e.line ?? this.lineNo, column: p.field === 'ret' ? 1 : argColumn(t, p.field), ...lineText(t) } },
       'the task is taken as having lost this event: its state is unknown until it syncs'));
     this.put({ kind: 'gap', reason: 'record does not fit the schema', pids: [e.pid], seq: e.seq, file: this.opts.file, line: e.line ?? this.lineNo });
     return true;
@@ -304,7 +320,7 @@ class NdjsonReader {
     this.stats.gaps++;
     const text = prefix.toString('utf8');
     this.opts.onDiagnostic(error('KV301', `line longer than ${maxLine} bytes: skipped`,
-      { at: { source: this.opts.file, line: lineNo, column: 1, text: printable(text) + '…' } },
+      { at: { source: this.opts.file, line: lineNo, column: 1, text: printable(text), excerpt: {} } },
       'a trace record is a short JSON object; every task is unknown from here until it syncs'));
     this.put({ kind: 'gap', reason: 'line too long', seq: this.index, file: this.opts.file, line: lineNo });
   }
@@ -312,7 +328,7 @@ class NdjsonReader {
   private slowLine(l: { text: string; terminated: boolean; binary: boolean }, lineNo: number): void {
     const { opts, stats } = this;
     const index = this.index;
-    const at = { source: opts.file, line: lineNo, text: l.text.length > 200 ? l.text.slice(0, 200) + '…' : l.text };
+    const at = { source: opts.file, line: lineNo, ...lineText(l.text) };
     if (l.text.trim() === '') { stats.skipped++; return; }
     if (l.binary) {
       stats.malformed++;
@@ -325,7 +341,7 @@ class NdjsonReader {
     if ('event' in r) {
       if (opts.validate !== undefined && this.rejected(r.event, () => l.text)) return;
       stats.records++;
-      this.index++;
+      this.advance(r.event.seq);
       this.put(r.event);
       return;
     }
@@ -337,6 +353,11 @@ class NdjsonReader {
     this.put({ kind: 'gap', reason: truncated ? 'truncated record' : 'malformed record', pids: r.pid === undefined ? undefined : [r.pid], seq: index,
       file: opts.file, line: lineNo });
   }
+}
+
+/** A line as a diagnostic shows it: its first 200 characters, with its length when it is longer. */
+function lineText(t: string): { text: string; excerpt?: { length: number } } {
+  return t.length > 200 ? { text: t.slice(0, 200), excerpt: { length: t.length } } : { text: t };
 }
 
 /** A batch's list, made at the batch's size (up to a bound: a caller's huge size grows it as items come). */

@@ -184,7 +184,7 @@ describe('trace folders and files', () => {
     symlinkSync(join(dir, 'nowhere'), join(dir, 'dangling'));
     const t = expandTraces([dir]);
     expect(t.files).toEqual([join(dir, 'a.json'), join(dir, 'b.txt')]);
-    expect(t.skipped).toEqual([{ dir, names: ['README.md', 'expected.json', 'metadata.json', 'x.meta.json'] }]);
+    expect(t.skipped).toEqual([{ dir, names: ['README.md', 'expected.json', 'metadata.json', 'x.meta.json'], folders: [] }]);
     expect(t.unreadable).toEqual([{ path: join(dir, 'dangling'), why: 'a symbolic link to nothing' }]);
   });
 
@@ -200,7 +200,7 @@ describe('trace folders and files', () => {
     for (const f of [...sidecars, ...traces]) writeFileSync(join(dir, f), '\n');
     const t = expandTraces([dir]);
     expect(t.files).toEqual(traces.map((f) => join(dir, f)));
-    expect(t.skipped).toEqual([{ dir, names: sidecars }]);
+    expect(t.skipped).toEqual([{ dir, names: sidecars, folders: [] }]);
   });
 
   it('duplicate keys are found at any depth, escapes compared as JSON.parse sees them', () => {

@@ -26,6 +26,9 @@ function reference(spec: TypedSpec, e: TraceEvent): { field: string; message: st
   }
   const fields = e.ev === 'ret' ? decl.returns.filter((f) => f.name !== 'ret') : decl.fields;
   const name = isFn ? `${e.ev} ${e.fn}` : e.ev;
+  if (e.ev === 'ret' && e.ret === undefined && decl.kind === 'fn' && decl.returns.some((f) => f.name === 'ret' && f.optional !== true)) {
+    return { field: 'ret', message: `the return value 'ret' of '${name}' is missing, so what it returned is unknown (null is a NULL return)` };
+  }
   for (const f of fields) {
     const v = e.args[f.name];
     const want = want0(f.type);
@@ -75,10 +78,12 @@ function recordArb(spec: TypedSpec): fc.Arbitrary<TraceEvent> {
   return fc.constantFrom(...kinds).chain((k) => {
     const parts: Record<string, fc.Arbitrary<Scalar | undefined>> = {};
     for (const f of k.fields) parts[f.name] = fc.oneof({ weight: 6, arbitrary: goodValue(f.type) }, { weight: 1, arbitrary: anyValue });
-    return fc.record(parts).map((o): TraceEvent => {
+    // A return's value: given (a dentry, or null for NULL) or left out.
+    const ret = k.ev === 'ret' ? fc.oneof({ weight: 4, arbitrary: fc.constant<Scalar | undefined>('D1') }, fc.constant(null), fc.constant(undefined)) : fc.constant(undefined);
+    return fc.tuple(fc.record(parts), ret).map(([o, r]): TraceEvent => {
       const args: Record<string, Scalar> = {};
       for (const [n, v] of Object.entries(o)) if (v !== undefined) args[n] = v as Scalar;
-      return { seq: 0, pid: 1, ev: k.ev, ...(k.fn === undefined ? {} : { fn: k.fn }), args };
+      return { seq: 0, pid: 1, ev: k.ev, ...(k.fn === undefined ? {} : { fn: k.fn }), args, ...(r === undefined ? {} : { ret: r }) };
     });
   });
 }
@@ -115,6 +120,22 @@ describe('SchemaValidator', () => {
     expect(v.problem(e({ q: 'a', n: 1.5 }))).toEqual({ field: 'n', message: "argument 'n' of 'e' must be an integer (at most 2^53 - 1 in magnitude), got 1.5" });
     expect(v.problem(e({ q: 'a', t: 2 ** 64 }))).toEqual({ field: 't', message: "argument 't' of 'e' must be an integer (at most 2^53 - 1 in magnitude), got 18446744073709552000" });
     expect(v.problem(e({ q: 'a', n: -(2 ** 53 - 1) }))).toBeUndefined();
+  });
+
+  it('takes a return without the value its function declares as damage, not as a NULL return', () => {
+    const r = loadSpec([], {});
+    if (!r.ok) throw new Error('bundled spec');
+    const v = new SchemaValidator(r.value.spec);
+    const ret = (fn: string, args: Record<string, Scalar>, value?: Scalar): TraceEvent =>
+      ({ seq: 0, pid: 1, ev: 'ret', fn, args, ...(value === undefined ? {} : { ret: value }) });
+    for (const fn of ['d_alloc_parallel', 'd_alloc', 'd_splice_alias']) {
+      const args: Record<string, Scalar> = fn === 'd_alloc_parallel' ? { outcome: 'N' } : {};
+      expect(v.problem(ret(fn, args))).toEqual({ field: 'ret', message: `the return value 'ret' of 'ret ${fn}' is missing, so what it returned is unknown (null is a NULL return)` });
+      expect(v.problem(ret(fn, args, null))).toBeUndefined();
+      expect(v.problem(ret(fn, args, 'D1'))).toBeUndefined();
+    }
+    // Functions that declare no return value may leave it out.
+    expect(v.problem(ret('lookup_slow', {}))).toBeUndefined();
   });
 
   it('leaves out a name the spec does not declare (or declares as the other kind), and takes a declared one written otherwise as damage', () => {

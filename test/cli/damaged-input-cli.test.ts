@@ -67,6 +67,41 @@ describe('kinv check: nothing to judge is no pass', () => {
     expect(r.stdout).toContain('violation[rel_held]');
     expect(r.stderr).toContain(`note[KV313]: ${dir}: 1 file beside the traces not checked (expected.json)`);
   });
+
+  it('an empty file or folder named beside a trace is no pass: KV314 for it, exit 3 (1 with a violation)', () => {
+    const clean = join(tmp, 'beside-clean.ndjson');
+    writeFileSync(clean, ['{"pid":1,"ev":"acq_req","args":{"lock":"I1","mode":"R","kind":"blocking"}}', '{"pid":1,"ev":"acq","args":{"lock":"I1","mode":"R"}}',
+      '{"pid":1,"ev":"rel","args":{"lock":"I1","mode":"R"}}', '{"pid":1,"ev":"syscall_exit"}', ''].join('\n'));
+    const bug = join(tmp, 'beside-bug.ndjson');
+    writeFileSync(bug, '{"pid":1,"ev":"rel","args":{"lock":"I1","mode":"R"}}\n');
+    const empty = join(tmp, 'beside-empty.ndjson');
+    writeFileSync(empty, '\n\n');
+    const folder = join(tmp, 'beside-folder');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'expected.json'), '{}\n');
+    expect(kinv(['check', clean]).code).toBe(0);
+    const r = kinv(['check', clean, empty, folder]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`error[KV314]: nothing to judge: no trace record in ${empty}`);
+    expect(r.stderr).toContain(`error[KV314]: nothing to judge: no trace file in ${folder}`);
+    expect(r.stdout).not.toContain('no violation');
+    const v = kinv(['check', bug, empty]);
+    expect(v.code).toBe(1);
+    expect(v.stderr).toContain(`error[KV314]: nothing to judge: no trace record in ${empty}`);
+  });
+
+  it('a folder inside a trace folder is named as not read, not passed over in silence', () => {
+    const dir = join(tmp, 'nested');
+    mkdirSync(join(dir, 'more'), { recursive: true });
+    writeFileSync(join(dir, 'clean.ndjson'), [
+      '{"pid":1,"ev":"acq_req","args":{"lock":"I1","mode":"R","kind":"blocking"}}', '{"pid":1,"ev":"acq","args":{"lock":"I1","mode":"R"}}',
+      '{"pid":1,"ev":"rel","args":{"lock":"I1","mode":"R"}}', '{"pid":1,"ev":"syscall_exit"}', ''].join('\n'));
+    writeFileSync(join(dir, 'more', 'bug.ndjson'), '{"pid":1,"ev":"rel","args":{"lock":"I1","mode":"R"}}\n');
+    const r = kinv(['check', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`note[KV313]: ${dir}: 1 folder in it not read (more/)`);
+    expect(r.stderr).toContain('name a file or folder on the command line to check it anyway');
+  });
 });
 
 describe('unusable arguments', () => {
@@ -246,6 +281,33 @@ describe('kinv check: rules left unjudged by damage are no pass', () => {
       + '{"pid":1,"seq":3,"ev":"rel","args":{"lock":"I1","mode":"R"}}\n{"pid":1,"seq":6,"ev":"syscall_exit"}\n',
     "error[KV302]: 'seq' 3 is not after the 5 of the record before it");
     expect(r.stderr).toContain(`--> ${r.path}:2:1`);
+  });
+
+  it('records without seq among records with one follow the record before them: no damage, the verdict at its seq', () => {
+    const path = join(tmp, 'some-seq.ndjson');
+    writeFileSync(path, ['{"pid":1,"seq":1000,"ev":"acq_req","args":{"lock":"I1","mode":"R","kind":"blocking"}}',
+      '{"pid":1,"ev":"acq","args":{"lock":"I1","mode":"R"}}', '{"pid":1,"seq":1002,"ev":"rel","args":{"lock":"I1","mode":"R"}}',
+      '{"pid":1,"ev":"rel","args":{"lock":"I1","mode":"R"}}', ''].join('\n'));
+    const r = kinv(['check', '--format', 'json', path]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain('KV302');
+    const verdicts = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; invariant?: string; seq?: number; line?: number })
+      .filter((o) => o.kind === 'violation');
+    expect(verdicts.map((v) => [v.invariant, v.seq, v.line])).toEqual([['rel_held', 1003, 4]]);
+  });
+
+  it('a d_alloc_parallel return without its ret is damage (KV302), not a NULL return judged inconsistent', () => {
+    const path = join(tmp, 'no-ret.ndjson');
+    writeFileSync(path, ['{"pid":1,"ev":"call","fn":"lookup_slow","args":{"dir":"I1","name":"foo"}}',
+      '{"pid":1,"ev":"acq_req","args":{"lock":"I1","mode":"R","kind":"blocking"}}', '{"pid":1,"ev":"acq","args":{"lock":"I1","mode":"R"}}',
+      '{"pid":1,"ev":"call","fn":"d_alloc_parallel","args":{"dir":"I1","name":"foo"}}', '{"pid":1,"ev":"ret","fn":"d_alloc_parallel","args":{"outcome":"N"}}',
+      '{"pid":1,"ev":"il_end","args":{"dentry":"D1"}}', '{"pid":1,"ev":"rel","args":{"lock":"I1","mode":"R"}}',
+      '{"pid":1,"ev":"ret","fn":"lookup_slow","ret":"D1"}', '{"pid":1,"ev":"syscall_exit"}', ''].join('\n'));
+    const r = kinv(['check', path]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).not.toContain('violation[');
+    expect(r.stderr).toContain("error[KV302]: the return value 'ret' of 'ret d_alloc_parallel' is missing, so what it returned is unknown (null is a NULL return)");
+    expect(r.stderr).toContain(`--> ${path}:5:1`);
   });
 
   it('conform holds seq order as check does: a record out of order is damage, not a step', () => {

@@ -23,6 +23,29 @@ import { conform, conformBothPaths, verdicts } from './helpers.js';
 
 const specs = new SpecSet([bundledSpecDir()], {});
 
+describe('a directory whose ->lookup calls d_add_ci', () => {
+  // The trace names the filesystem "xfs", not the ftrace mapping's "xfs-ci": its d_add_ci call is
+  // what shows the directory case-insensitive. Before, the model never entered d_add_ci there, and
+  // every shape failed at that call (the bundled draft E2 fixture too).
+  it("is case-insensitive whatever the trace calls its filesystem: the draft's E2 run is the draft shape only", async () => {
+    const r = await conformBothPaths('traces/ndjson/draft-d_add_ci-E2.ndjson');
+    expect(verdicts(r)).toEqual({
+      mainline: ['does not conform', 7, 8, 'rel R', 101],
+      draft: ['conforms'],
+      fixed: ['does not conform', 10, 11, 'ret d_add_ci', 101],
+    });
+  });
+
+  it('a mainline d_add_ci (its d_alloc_parallel under the lock, d_splice_alias of the exact name) is the mainline shape only', async () => {
+    const r = await conformBothPaths('test/conform/fixtures/mainline-d_add_ci-xfs.ndjson');
+    expect(verdicts(r)).toEqual({
+      mainline: ['conforms'],
+      draft: ['does not conform', 7, 8, 'call d_alloc_parallel Foo', 101],
+      fixed: ['does not conform', 7, 8, 'call d_alloc_parallel Foo', 101],
+    });
+  });
+});
+
 describe('a complete trace under the new order', () => {
   it('the draft\'s E2 run is the draft shape only: mainline at the release inside d_add_ci, fixed at its return without the relock', async () => {
     const r = await conformBothPaths('traces/sim/draft-new-E2.ndjson', undefined, 'new');

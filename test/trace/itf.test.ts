@@ -43,6 +43,21 @@ describe('readItf', () => {
     ]);
   });
 
+  it('reads a return whose ret is empty or None as the NULL it returned (null), not as a value left out', async () => {
+    const text = `{"vars":["event"],"states":[\n${INIT},\n`
+      + '{"#meta":{"index":1},"event":{"pid":{"#bigint":"7"},"ev":"ret","fn":"d_splice_alias","args":{},"ret":""}},\n'
+      + '{"#meta":{"index":2},"event":{"pid":{"#bigint":"7"},"ev":"call","fn":"d_splice_alias","args":{"dentry":"D1"},"ret":""}}\n]}';
+    const { items, diags } = await read(text);
+    expect(diags).toEqual([]);
+    expect(items).toEqual([
+      { seq: 0, pid: 7, ev: 'ret', fn: 'd_splice_alias', args: {}, ret: null, file: 't.itf.json', line: 3 },
+      { seq: 1, pid: 7, ev: 'call', fn: 'd_splice_alias', args: { dentry: 'D1' }, file: 't.itf.json', line: 4 },
+    ]);
+    const picked = '{"vars":[],"states":[{"mbt::actionTaken":"init","mbt::nondetPicks":{}},'
+      + '{"mbt::actionTaken":"ret_d_alloc","mbt::nondetPicks":{"pid":{"tag":"Some","value":{"#bigint":"3"}},"ret":{"tag":"None","value":{"#tup":[]}}}}]}';
+    expect((await read(picked)).items).toEqual([{ seq: 0, pid: 3, ev: 'ret', fn: 'd_alloc', args: {}, ret: null, file: 't.itf.json', line: 1 }]);
+  });
+
   it('locates malformed JSON by line and column', async () => {
     const { items, diags } = await read('{"vars":[],\n "states": [,]}');
     expect(items).toEqual([]);

@@ -121,9 +121,14 @@ export async function check(argv: string[]): Promise<number> {
   }
   if (pictured) preparePictures(o.pictures, files);
   const timeline = pictured ? new TimelineBuilder() : undefined;
-  const finish = (r: CheckReport | undefined): void => {
+  // Traces that held no record (an empty file, blank lines, a header alone), by name.
+  const emptyFiles: string[] = [];
+  const finishFile = (file: string) => (r: CheckReport | undefined): void => {
     if (r === undefined) unreadable = true;
-    else reports.push(r);
+    else {
+      reports.push(r);
+      if (r.stats.records === 0 && r.stats.malformed === 0) emptyFiles.push(file);
+    }
   };
   const jobs = workersFor(files, o.jobs, BYTES_PER_WORKER);
   if (jobs > 1) {
@@ -134,9 +139,16 @@ export async function check(argv: string[]): Promise<number> {
         kernelFunctions: capture.kernelFunctions && [...capture.kernelFunctions], kernelSymbols: capture.kernelSymbols,
       },
     };
-    await checkFilesInParallel(files, jobs, setup, (i) => fileSink(files[i]!, o, specs, onDiagnostic, out, verdicts, finish));
+    await checkFilesInParallel(files, jobs, setup, (i) => fileSink(files[i]!, o, specs, onDiagnostic, out, verdicts, finishFile(files[i]!)));
   } else {
-    for (const file of files) finish(await checkOne(file, o, specs, onDiagnostic, out, verdicts, capture, timeline));
+    for (const file of files) finishFile(file)(await checkOne(file, o, specs, onDiagnostic, out, verdicts, capture, timeline));
+  }
+  // Among traces that hold records, one named that holds none (a capture that came out empty, a
+  // folder of sidecars) is no pass either: said per trace, as an unreadable one is. (When no trace
+  // holds a record, the one KV314 below says so.)
+  if (emptyFiles.length < files.length) {
+    for (const f of emptyFiles) onDiagnostic({ code: 'KV314', severity: 'error', message: `nothing to judge: no trace record in ${terminalText(f)}` });
+    for (const d of expanded.emptyFolders) onDiagnostic(noTraceFileIn(d));
   }
   if (timeline && unreadable) {
     discardPictures(o.pictures);
@@ -171,6 +183,7 @@ export async function check(argv: string[]): Promise<number> {
       ? `no trace file in ${o.traces.join(', ')}`
       : `no trace record in ${files.length === 1 ? files[0] : `${files.length} files`}`;
     why.push({ code: 'KV314', severity: 'error', message: `nothing to judge: ${terminalText(what)}` });
+    if (files.length > 0) for (const d of expanded.emptyFolders) why.push(noTraceFileIn(d));
   } else if (code === 3 && !unreadable && inputErrors === 0) {
     // (no rule fell in a span of unknown state: those whose domain was empty aside, none had an event to judge)
     const spans = Object.values(summary.coverage).some((c) => c.status === 'unknown');
@@ -218,6 +231,11 @@ function fileSink(
     onGap: (g: TraceGap) => { if (o.format === 'json') process.stdout.write(jsonLine(gapJson(g))); },
     finish: (r) => { progress.clear(); finish(r); },
   };
+}
+
+/** KV314 for a folder named that holds no trace file. */
+function noTraceFileIn(folder: string): Diagnostic {
+  return { code: 'KV314', severity: 'error', message: `nothing to judge: no trace file in ${terminalText(folder)}` };
 }
 
 async function checkOne(

@@ -147,7 +147,9 @@ export async function sim(argv: string[]): Promise<number> {
     const replay = `kinv sim ${describe.join(' ')} --replay ${choices}`;
     if (!writeCounterexample(targets, r.events, new CompiledSpec(judged.value.spec), [], judged.sources, replay)) return 3;
   }
-  process.stderr.write(`kinv sim: ${r.events.length} events in ${r.steps} steps (${describe.join(' ')}${picks ? '' : ` --seed ${seed}`})\n`);
+  // A random scenario's flags name its seed already; a named one's do not.
+  const seedFlag = picks || describe.includes('--seed') ? '' : ` --seed ${seed}`;
+  process.stderr.write(`kinv sim: ${r.events.length} events in ${r.steps} steps (${describe.join(' ')}${seedFlag})\n`);
   if (r.deadlock) {
     const cycle = r.deadlock.cycle ? `; wait-for cycle ${r.deadlock.cycle.join(' -> ')}` : '';
     const waits = r.deadlock.waits.map((w) => `  task ${w.pid} waits on ${w.on} for ${w.for.join(', ') || 'nobody'}`).join('\n');

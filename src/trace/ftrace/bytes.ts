@@ -38,10 +38,21 @@ export function qstrName(raw: string, nlen: string | number | undefined): string
 
 /** Display form of a line for diagnostics: UTF-8 when valid, control bytes shown as `.`, cut to `max` chars. */
 export function displayLine(s: string, max = 200): string {
+  const shown = displayLoc(s, s.length, max);
+  return shown.excerpt !== undefined && shown.text.length === max ? shown.text + '…' : shown.text;
+}
+
+/**
+ * A line as a diagnostic location shows it: its display form, cut to `max` chars; where it is cut
+ * (or the caller passed only the line's start), the line's own length (`length`, in bytes as read),
+ * which the renderer prints after an ellipsis.
+ */
+export function displayLoc(s: string, length = s.length, max = 200): { text: string; excerpt?: { length: number } } {
   const t = bytesToText(s.length > max * 4 ? s.slice(0, max * 4) : s);
   // eslint-disable-next-line no-control-regex
   const clean = t.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '.');
-  return clean.length > max ? clean.slice(0, max) + '…' : clean;
+  if (clean.length > max) return { text: clean.slice(0, max), excerpt: { length } };
+  return length > s.length ? { text: clean, excerpt: { length } } : { text: clean };
 }
 
 /** True when a byte string holds control bytes that never occur in trace text (binary data). */

@@ -10,7 +10,7 @@
  */
 import { error, warning, type Diagnostic } from '../../diag/diagnostic.js';
 import type { DiagCode } from '../../diag/codes.js';
-import { controlOutsideQuotes, detach, displayLine } from './bytes.js';
+import { controlOutsideQuotes, detach, displayLoc } from './bytes.js';
 import * as lineMod from './line.js';
 import { LineScan, type SniffState } from './line.js';
 import { ReorderWindow } from './merge.js';
@@ -351,7 +351,7 @@ export class FtraceRecordReader {
     if (end - start > this.maxLine) {
       this.releaseHeld();
       st.malformed++;
-      this.report('KV301', `line longer than ${this.maxLine} bytes`, s.slice(start, start + 400), lineNo, 1);
+      this.report('KV301', `line longer than ${this.maxLine} bytes`, s.slice(start, start + 400), lineNo, 1, end - start);
       // Unread, it may have been any task's record (its task is not read either): every task is
       // unknown from here until it syncs, as after a `[LINE TOO BIG]` marker.
       this.gap('line too big', undefined, undefined, 1, lineNo);
@@ -754,10 +754,11 @@ export class FtraceRecordReader {
     }
   }
 
-  private report(code: DiagCode, message: string, text: string, line: number, column: number): void {
+  /** `length`: the line's length, when `text` is only its start. */
+  private report(code: DiagCode, message: string, text: string, line: number, column: number, length = text.length): void {
     if (this.diags >= this.maxDiags) { this.suppressed++; return; }
     this.diags++;
-    this.onDiagnostic(error(code, message, { at: { source: this.file, line, column, text: displayLine(text) } }));
+    this.onDiagnostic(error(code, message, { at: { source: this.file, line, column, ...displayLoc(text, length) } }));
   }
 
   /** Task switch lines: entries of the ring buffer, though no records here. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { bytesToText, displayLine, qstrName } from '../../../src/trace/ftrace/bytes.js';
+import { bytesToText, displayLine, displayLoc, qstrName } from '../../../src/trace/ftrace/bytes.js';
 
 const latin1 = (bytes: number[]): string => Buffer.from(bytes).toString('latin1');
 
@@ -21,6 +21,13 @@ describe('byte strings', () => {
   it('shows control bytes as dots and cuts long lines', () => {
     expect(displayLine('a\x00b\x1fc')).toBe('a.b.c');
     expect(displayLine('x'.repeat(10), 4)).toBe('xxxx…');
+  });
+
+  it('gives a cut line as an excerpt with the length of the line, for the renderer to print', () => {
+    expect(displayLoc('x'.repeat(10), 10, 4)).toEqual({ text: 'xxxx', excerpt: { length: 10 } });
+    expect(displayLoc('abc')).toEqual({ text: 'abc' });
+    // Only the start of a longer line was passed: the line's length is the one given.
+    expect(displayLoc('abc', 5000)).toEqual({ text: 'abc', excerpt: { length: 5000 } });
   });
 
   test.prop([fc.uint8Array({ maxLength: 64 }), fc.nat({ max: 80 })])('qstrName never throws and never grows the name', (bytes, n) => {
