@@ -57,6 +57,8 @@ export interface ReadTrace {
   /** The capture starts mid-run: no task's state is known until the spec's synchronising events. */
   tasksStartUnknown: boolean;
   compiled: CompiledSpec;
+  /** Once the source is read: why its compressed stream cannot vouch for the text it gave (damaged, not merely cut short), if so. */
+  damaged: () => string | undefined;
 }
 
 /**
@@ -114,6 +116,7 @@ export async function readTraceFile(path: string, specs: SpecSet, opts: CheckFil
   return {
     file: input.name, format: format.name, source: endsWithCut(inSeqOrder(opened.source, stats, diag), input, stats, diag), stats,
     coverage: opened.coverage, tasksStartUnknown: opened.tasksStartUnknown === true, compiled: ready.compiled,
+    damaged: () => (input.cut?.damaged === true ? input.cut.message : undefined),
   };
 }
 
@@ -133,7 +136,31 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
     onBatch: opts.onBatch,
     coverage: opened.coverage,
   });
+  distrustDamaged(report, opened.damaged(), opened.file, opts.onDiagnostic ?? (() => {}));
   return { ...report, file: opened.file, format: opened.format };
+}
+
+/**
+ * A compressed stream that fails to decode part-way or fails its checksum (not one merely cut
+ * short) gave text that may be garbled anywhere before the failure showed: deflate decodes a
+ * changed literal on without a word, and only the checksum at the stream's end finds it. A
+ * violation found in that text may be the damage's own (a flipped bit in a trace.gz of a correct
+ * kernel read as a d_alloc_parallel returning NULL with outcome N): every violation of the file
+ * is taken back as unknown, and one error says so. (They were reported as found: verdicts stream.)
+ */
+function distrustDamaged(report: CheckReport, damage: string | undefined, file: string, diag: (d: Diagnostic) => void): void {
+  if (damage === undefined || report.violations === 0) return;
+  const n = report.violations;
+  for (const v of report.verdicts) {
+    if (v.kind !== 'violation') continue;
+    v.kind = 'unknown';
+    v.reason = 'the compressed stream fails to decode or to match its checksum further on: the text this violation was found in may be damaged';
+    report.undecided[v.invariant] = (report.undecided[v.invariant] ?? 0) + 1;
+  }
+  report.violations = 0;
+  diag(error('KV305', `${n === 1 ? 'the violation' : `the ${n} violations`} reported in ${file} cannot be trusted: ${damage}, and the text decoded before`
+    + ' that may be damaged anywhere (a compressed stream\'s checksum covers it whole); taken as unknown',
+  { at: { source: file, line: report.stats.lines + 1, column: 1 } }, 'decompress the file to see where it is damaged, or take the capture again'));
 }
 
 async function* tapped(source: AsyncIterable<TraceItem[]>, onItem: (item: TraceItem) => void): AsyncGenerator<TraceItem[]> {

@@ -15,7 +15,7 @@ export interface OpenedInput {
    * Set when a compressed stream turns out cut short or damaged part-way: the data decoded up to
    * there has been delivered, and the stream then ends as if the file ended there.
    */
-  cut?: { message: string; bytes: number } | undefined;
+  cut?: { message: string; bytes: number; damaged?: boolean } | undefined;
   /**
    * The same stream with records already decoded (a trace.dat: text first, then DecodedChunks, see
    * ftrace/decoded.ts), for a reader that takes them; `chunks` is then the same records as text.
@@ -84,7 +84,11 @@ export async function openInput(path: string): Promise<OpenedInput> {
           try {
             n = await src.next();
           } catch (e) {
-            opened.cut = { message: `the ${label} stream is damaged or cut short after ${bytes} bytes of data (${(e as Error).message})`, bytes };
+            const why = (e as Error).message;
+            // Cut short, what decoded before the cut is the file's own; damaged (a check or a code
+            // that fails), what decoded may be garbled anywhere: a changed literal decodes on,
+            // and only the stream's checksum at its end finds it (see `damaged` in checker/file.ts).
+            opened.cut = { message: `the ${label} stream is damaged or cut short after ${bytes} bytes of data (${why})`, bytes, damaged: !CUT_SHORT.test(why) };
             return;
           }
           if (n.done) return;

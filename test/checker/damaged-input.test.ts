@@ -228,3 +228,45 @@ describe('ftrace: a lost-events marker in the seed\'s bug capture', () => {
     expect(lost.violations.filter((v) => !whole.violations.includes(v))).toEqual([]);
   });
 });
+
+describe('a compressed trace that fails its checksum: its violations are unknown, as the text may be damaged anywhere', () => {
+  // (then another task's 20,000 returns to user space: the damage shows past the decoder's first chunk of text)
+  const e2 = Buffer.concat([readFileSync('traces/ndjson/draft-d_add_ci-E2.ndjson'), Buffer.from('{"pid":900,"ev":"syscall_exit"}\n'.repeat(20000))]);
+  const detailed = async (gz: Buffer) => {
+    const path = join(tmp, `t${n++}.ndjson.gz`);
+    writeFileSync(path, gz);
+    const diags: Diagnostic[] = [];
+    const r = (await checkTraceFile(path, specs, { onDiagnostic: (d) => diags.push(d) }))!;
+    return { r, diags: diags.filter((d) => d.severity === 'error').map((d) => [d.code, d.message, d.at?.line]) };
+  };
+
+  it('a bit of the gzip trailer\'s CRC flipped: the four violations of the draft E2 trace become unknown, with one KV305 saying why', async () => {
+    const gz = gzipSync(e2);
+    gz[gz.length - 8]! ^= 1;
+    const { r, diags } = await detailed(gz);
+    expect(r.violations).toBe(0);
+    expect(r.verdicts.map((v) => [v.kind, v.invariant, v.event?.line])).toEqual([
+      ['unknown', 'in_lookup_parent_locked', 8], ['unknown', 'd_add_ci_parent_lock_balanced', 11],
+      ['unknown', 'lookup_parent_lock_balanced', 12], ['unknown', 'rel_held', 14],
+    ]);
+    expect(r.undecided).toMatchObject({ in_lookup_parent_locked: 1, d_add_ci_parent_lock_balanced: 1, lookup_parent_lock_balanced: 1, rel_held: 1 });
+    const path = `${tmp}/t${n - 1}.ndjson.gz`;
+    // (zlib gives up the text it held back once the check fails: 512 KiB came, the last line of it cut)
+    const damage = 'the gzip stream is damaged or cut short after 524288 bytes of data (incorrect data check)';
+    expect(diags).toEqual([
+      ['KV305', 'the last line is cut short (no newline, incomplete JSON)', 16359],
+      ['KV305', damage, 16360],
+      ['KV305', `the 4 violations reported in ${path} cannot be trusted: ${damage}, and the text decoded before that may be damaged anywhere`
+        + ' (a compressed stream\'s checksum covers it whole); taken as unknown', 16360],
+    ]);
+  });
+
+  it('cut short (its trailer gone): what decoded is the file\'s own, and its violations stand', async () => {
+    const gz = gzipSync(e2);
+    const { r, diags } = await detailed(gz.subarray(0, gz.length - 8));
+    expect(r.verdicts.map((v) => [v.kind, v.invariant])).toEqual([
+      ['violation', 'in_lookup_parent_locked'], ['violation', 'd_add_ci_parent_lock_balanced'], ['violation', 'lookup_parent_lock_balanced'], ['violation', 'rel_held'],
+    ]);
+    expect(diags.map((d) => d[0])).toEqual(['KV305']);
+  });
+});
