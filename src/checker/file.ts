@@ -156,6 +156,9 @@ function distrustDamaged(report: CheckReport, damage: string | undefined, file: 
     v.kind = 'unknown';
     v.reason = 'the compressed stream fails to decode or to match its checksum further on: the text this violation was found in may be damaged';
     report.undecided[v.invariant] = (report.undecided[v.invariant] ?? 0) + 1;
+    // (the per-invariant table says the same: a failed evaluation it cannot confirm)
+    const row = report.coverage.find((c) => c.invariant === v.invariant);
+    if (row !== undefined) row.undecided++;
   }
   report.violations = 0;
   diag(error('KV305', `${n === 1 ? 'the violation' : `the ${n} violations`} reported in ${file} cannot be trusted: ${damage}, and the text decoded before`

@@ -250,6 +250,8 @@ describe('a compressed trace that fails its checksum: its violations are unknown
       ['unknown', 'lookup_parent_lock_balanced', 12], ['unknown', 'rel_held', 14],
     ]);
     expect(r.undecided).toMatchObject({ in_lookup_parent_locked: 1, d_add_ci_parent_lock_balanced: 1, lookup_parent_lock_balanced: 1, rel_held: 1 });
+    expect(r.coverage.filter((c) => c.undecided > 0).map((c) => c.invariant).sort())
+      .toEqual(['d_add_ci_parent_lock_balanced', 'in_lookup_parent_locked', 'lookup_parent_lock_balanced', 'rel_held']);
     const path = `${tmp}/t${n - 1}.ndjson.gz`;
     // (zlib gives up the text it held back once the check fails: 512 KiB came, the last line of it cut)
     const damage = 'the gzip stream is damaged or cut short after 524288 bytes of data (incorrect data check)';
