@@ -108,7 +108,7 @@ export async function conformTraceFile(path: string, specs: SpecSet, opts: Confo
 
 /** Conforms a trace opened by readTraceFile to each shape asked for. */
 export async function conformRead(
-  opened: Pick<ReadTrace, 'file' | 'format' | 'source' | 'tasksStartUnknown'> & Partial<Pick<ReadTrace, 'coverage' | 'compiled' | 'stats'>>,
+  opened: Pick<ReadTrace, 'file' | 'format' | 'source' | 'tasksStartUnknown'> & Partial<Pick<ReadTrace, 'coverage' | 'compiled' | 'stats' | 'damaged'>>,
   opts: ConformOptions,
 ): Promise<ConformReport> {
   const mayMiss = (mode: string): boolean => mayMissAcquisitions(opened, mode);
@@ -122,10 +122,16 @@ export async function conformRead(
   // state takes there says nothing of the kernel.
   const filtered = [opened.coverage?.filteredRecords(), cap.lookupsWithoutAlloc].filter((x) => x !== undefined).join('; ') || undefined;
   const unprobed = cap.complete ? [] : unprobedSteps(cap);
-  if (filtered !== undefined || unprobed.length > 0) {
-    const why = filtered !== undefined
-      ? `the capture's records are filtered (${filtered}): the steps the filter left out may be those the model needs`
-      : `the capture does not probe ${unprobed.join(', ')}: the model's steps there cannot be followed`;
+  // A compressed stream that fails to decode part-way or fails its checksum gave text that may be
+  // garbled anywhere before the failure showed (see `distrustDamaged` in checker/file.ts): the event
+  // no state takes may be the damage's own.
+  const damage = opened.damaged?.();
+  if (damage !== undefined || filtered !== undefined || unprobed.length > 0) {
+    const why = damage !== undefined
+      ? `${damage}, and the text decoded before that may be damaged anywhere (a compressed stream's checksum covers it whole)`
+      : filtered !== undefined
+        ? `the capture's records are filtered (${filtered}): the steps the filter left out may be those the model needs`
+        : `the capture does not probe ${unprobed.join(', ')}: the model's steps there cannot be followed`;
     for (const r of results) {
       if (r.result.verdict !== 'does not conform') continue;
       r.result = { shape: r.result.shape, verdict: 'unknown', afterGap: r.result.failure, unknown: why };

@@ -149,6 +149,9 @@ function count(n: number, thing: string): string {
   return `${n} ${thing}${n === 1 ? '' : 's'}`;
 }
 
+/** The start of the reason a compressed stream's damage gives (trace/input.ts). */
+const DAMAGED_STREAM = /^the \S+ stream is damaged /;
+
 function renderReport(r: ConformReport, order: LockOrder): string {
   const lines: string[] = [];
   const explained = r.results.filter((x) => x.verdict === 'conforms').map((x) => x.shape);
@@ -160,7 +163,8 @@ function renderReport(r: ConformReport, order: LockOrder): string {
     if (x.unknown) lines.push(`  unknown: ${x.unknown}`);
     const where = x.unknown?.startsWith('no candidate state takes') ? 'with states missing'
       : x.unknown?.startsWith('the capture\'s records are filtered') ? 'with records filtered out'
-        : x.unknown?.startsWith('the capture does not probe') ? 'with steps unprobed' : 'after the gap';
+        : x.unknown?.startsWith('the capture does not probe') ? 'with steps unprobed'
+          : x.unknown !== undefined && DAMAGED_STREAM.test(x.unknown) ? 'in text that may be damaged' : 'after the gap';
     if (x.afterGap) lines.push(`  ${where}, no state took:`,
       ...renderFailure(x.afterGap).map((l) => `  ${l}`));
   }
