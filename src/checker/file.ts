@@ -59,6 +59,8 @@ export interface ReadTrace {
   compiled: CompiledSpec;
   /** Once the source is read: why its compressed stream cannot vouch for the text it gave (damaged, not merely cut short), if so. */
   damaged: () => string | undefined;
+  /** Decoded from a compressed stream: whether it is damaged is known only once it is read whole (`damaged`). */
+  compressed: boolean;
 }
 
 /**
@@ -117,6 +119,7 @@ export async function readTraceFile(path: string, specs: SpecSet, opts: CheckFil
     file: input.name, format: format.name, source: endsWithCut(inSeqOrder(opened.source, stats, diag), input, stats, diag), stats,
     coverage: opened.coverage, tasksStartUnknown: opened.tasksStartUnknown === true, compiled: ready.compiled,
     damaged: () => (input.cut?.damaged === true ? input.cut.message : undefined),
+    compressed: input.compression !== undefined,
   };
 }
 
@@ -126,17 +129,21 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
   if (opened === undefined) return undefined;
   let source = opened.source;
   if (opts.onItem !== undefined) source = tapped(source, opts.onItem);
+  // A compressed stream's verdicts are held to its end: were it damaged, a violation already
+  // reported (a line of JSON a script acts on) could not be taken back.
+  const held: Verdict[] | undefined = opened.compressed && opts.onVerdict !== undefined ? [] : undefined;
   const report = await runCheck(opened.compiled, source, opened.stats, {
     all: opts.all,
     evaluationBudget: opts.evaluationBudget,
     tasksStartUnknown: opened.tasksStartUnknown,
     onDiagnostic: opts.onDiagnostic,
-    onVerdict: opts.onVerdict,
+    onVerdict: held !== undefined ? (v) => held.push(v) : opts.onVerdict,
     onGap: opts.onGap,
     onBatch: opts.onBatch,
     coverage: opened.coverage,
   });
   distrustDamaged(report, opened.damaged(), opened.file, opts.onDiagnostic ?? (() => {}));
+  if (held !== undefined) for (const v of held) opts.onVerdict!(v);
   return { ...report, file: opened.file, format: opened.format };
 }
 
@@ -161,7 +168,7 @@ function distrustDamaged(report: CheckReport, damage: string | undefined, file: 
     if (row !== undefined) row.undecided++;
   }
   report.violations = 0;
-  diag(error('KV305', `${n === 1 ? 'the violation' : `the ${n} violations`} reported in ${file} cannot be trusted: ${damage}, and the text decoded before`
+  diag(error('KV305', `${n === 1 ? 'the violation' : `the ${n} violations`} found in ${file} cannot be trusted: ${damage}, and the text decoded before`
     + ' that may be damaged anywhere (a compressed stream\'s checksum covers it whole); taken as unknown',
   { at: { source: file, line: report.stats.lines + 1, column: 1 } }, 'decompress the file to see where it is damaged, or take the capture again'));
 }

@@ -16,6 +16,8 @@ export interface OpenedInput {
    * there has been delivered, and the stream then ends as if the file ended there.
    */
   cut?: { message: string; bytes: number; damaged?: boolean } | undefined;
+  /** The compression the stream was decoded from, if any: only its end vouches for the text before it (`cut`). */
+  compression?: Compression | undefined;
   /**
    * The same stream with records already decoded (a trace.dat: text first, then DecodedChunks, see
    * ftrace/decoded.ts), for a reader that takes them; `chunks` is then the same records as text.
@@ -60,7 +62,7 @@ export async function openInput(path: string): Promise<OpenedInput> {
       // Cut before its first block's end, the stream decodes to nothing, but is the file it says it is.
       if (CUT_SHORT.test(why)) {
         return { name, chunks: (async function* () { /* nothing decoded */ })(), head: new Uint8Array(),
-          cut: { message: `the ${label} stream is cut short before any data could be decoded (${why})`, bytes: 0 } };
+          cut: { message: `the ${label} stream is cut short before any data could be decoded (${why})`, bytes: 0 }, compression };
       }
       throw new Error(`cannot read trace '${path}': not a valid ${label} file (${why})`, { cause: e });
     }
@@ -71,7 +73,7 @@ export async function openInput(path: string): Promise<OpenedInput> {
     // (a pipe, `<(cat trace.xz)`, cannot be opened afresh: it keeps its decoder, as standard input does).
     const again = compression === 'xz' && path !== '-' && isRegularFile(path);
     if (again) await uit.return?.(undefined);
-    const opened: OpenedInput = { name, chunks: rest(), head: uhead };
+    const opened: OpenedInput = { name, chunks: rest(), head: uhead, compression };
     // Decoded as far as it goes: a cut capture still holds every record before the cut.
     async function* rest(): AsyncGenerator<Uint8Array> {
       let bytes = 0;
