@@ -37,6 +37,22 @@ describe('kinv check: nothing to judge is no pass', () => {
     expect(r.stdout).not.toContain('no violation');
   });
 
+  it('probe records in a function_graph log without funcgraph-proc, all before a task is named: KV401 names the records without a task as the cause', () => {
+    const log = join(tmp, 'graph-no-proc.txt');
+    writeFileSync(log, [
+      '# tracer: function_graph', '#',
+      ' 0)               |  /* sys_exit: NR 4 = 0 */',
+      ' 0)               |  /* dr: (down_read+0x0/0x50) sem=0xffff888004a1c0a0 */',
+      ' 0)               |  /* dr_ret: (walk_component+0xd1/0x150 <- down_read) */',
+      ' 0)               |  /* ur: (up_read+0x0/0x40) sem=0xffff888004a1c0a0 */',
+    ].join('\n') + '\n');
+    const r = kinv(['check', log]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('warning[KV337]: 4 records name no task');
+    expect(r.stderr).toContain('error[KV401]: verdict unknown: no rule was judged: 4 of 4 records gave no event to judge: records that name no task are not judged'
+      + ' (KV337: function_graph prints each line\'s task only with funcgraph-proc on)');
+  });
+
   it('a spec without invariants, and events that meet no invariant\'s condition, exit 3 with KV401 saying which', () => {
     const events = join(process.cwd(), 'spec', 'vfs', 'events.kinv');
     const trace = join(tmp, 'one-read.ndjson');

@@ -104,8 +104,11 @@ export async function check(argv: string[]): Promise<number> {
     if (o.format === 'json') process.stdout.write(jsonLine(diagnosticJson(d, loaded.sources)));
     else process.stderr.write(renderDiagnostic(d, loaded.sources, st) + '\n\n');
   });
+  /** Whether a reader left records unjudged for naming no task (KV337): the unmapped count holds them too. */
+  let untasked = false;
   const onDiagnostic = (d: Diagnostic): void => {
     if (d.severity === 'error') inputErrors++;
+    if (d.code === 'KV337') untasked = true;
     cap.take(d);
   };
   for (const s of expanded.skipped) onDiagnostic(skippedNote(s));
@@ -195,9 +198,13 @@ export async function check(argv: string[]): Promise<number> {
         : statuses.includes('not exercised')
           ? 'verdict unknown: no invariant was evaluated: the events they are judged on occurred, but none met an invariant\'s condition'
             + ' (the table\'s \'not exercised\' rows)'
-          : `verdict unknown: no rule was judged: the capture holds none of the events the rules read (${summary.unmapped} of ${summary.records} `
-            + 'records map to no event of the spec: a function_graph or function trace names calls without their arguments; the table says '
-            + 'which probes would produce each rule\'s events)';
+          : untasked
+            ? `verdict unknown: no rule was judged: ${summary.unmapped} of ${summary.records} records gave no event to judge: records that name`
+              + ' no task are not judged (KV337: function_graph prints each line\'s task only with funcgraph-proc on), nor calls a function_graph or'
+              + ' function trace names without their arguments; the table says which probes would produce each rule\'s events'
+            : `verdict unknown: no rule was judged: the capture holds none of the events the rules read (${summary.unmapped} of ${summary.records} `
+              + 'records map to no event of the spec: a function_graph or function trace names calls without their arguments; the table says '
+              + 'which probes would produce each rule\'s events)';
     why.push({ code: 'KV401', severity: 'error', message });
   }
   if (o.format === 'json') {
