@@ -308,7 +308,7 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
       frontier[f] = undefined;
       explored++;
       if ((explored & 1023) === 0) opts.onProgress?.({ explored, distinct: seen.size, depth: node.depth });
-      const s = readStateKey(new KeyReader(seen.keyUnits(), node.at), sc, node.seq, expanding);
+      const s = readStateKey(new KeyReader(seen.unitsAt(node.at), KeySet.offsetAt(node.at)), sc, node.seq, expanding);
       const nodeMonitor = node.monitor;
       // A finished run: obligations left open would be pending, which is not a counterexample.
       if (!live(s)) continue;

@@ -40,7 +40,7 @@ describe('KeySet', () => {
       const kept: [number, number[]][] = [];
       for (const k of keys) if (set.add(write(w, k))) kept.push([set.lastAdded, k]);
       for (const [at, k] of kept) {
-        const r = new KeyReader(set.keyUnits(), at);
+        const r = new KeyReader(set.unitsAt(at), KeySet.offsetAt(at));
         expect(k.map(() => r.next())).toEqual(k);
       }
     }), { numRuns: 40 });
@@ -54,6 +54,29 @@ describe('KeySet', () => {
     for (let n = 0; n < 20_000; n++) expect(set.add(write(w, [n, n >> 3]))).toBe(false);
     expect(set.has(write(w, [5, 1]))).toBe(false);
     expect(set.size).toBe(20_000);
+  });
+
+  it('holds keys past its first page of units, none split across two, each given back whole, and cleared back to one page', () => {
+    const set = new KeySet();
+    const w = new KeyWriter();
+    // Keys of every length up to the longest a key may be: 8 Mi units, over several pages of 1 Mi.
+    const keyOf = (n: number): number[] => Array.from({ length: 1 + ((n * 7919) % 0xfff0) }, (_, i) => (n * 31 + i) & 0x7fff);
+    const kept: number[] = [];
+    for (let n = 0; n < 260; n++) {
+      expect(set.add(write(w, keyOf(n)))).toBe(true);
+      kept.push(set.lastAdded);
+    }
+    expect(new Set(kept.map((at) => Math.floor(at / (1 << 20)))).size).toBeGreaterThan(4);
+    for (let n = 0; n < 260; n++) {
+      expect(set.has(write(w, keyOf(n)))).toBe(true);
+      const r = new KeyReader(set.unitsAt(kept[n]!), KeySet.offsetAt(kept[n]!));
+      expect(keyOf(n).map(() => r.next()), `key ${n}`).toEqual(keyOf(n));
+    }
+    expect(set.has(write(w, keyOf(260)))).toBe(false);
+    set.clear();
+    expect(set.has(write(w, keyOf(3)))).toBe(false);
+    expect(set.add(write(w, keyOf(3)))).toBe(true);
+    expect(set.lastAdded).toBe(1);
   });
 
   it('holds keys longer than the writer first had room for', () => {
