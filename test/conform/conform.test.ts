@@ -146,4 +146,12 @@ describe('kinv conform on the command line', () => {
     expect(lost.stdout).toContain('unknown: a gap (overwritten history: 100 events lost, somewhere between line 3 and line 10) at traces/ftrace/lost-events.txt:3 (every task)');
     expect((await kinv(['conform', 'traces/ftrace/kprobe-draft-d_add_ci.txt'])).code).toBe(2);
   });
+
+  it('an empty folder named beside a trace that conforms: KV314 for the folder, exit 3', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'kinv-conform-empty-'));
+    const r = await kinv(['conform', '--d-add-ci', 'draft', 'traces/ftrace/kprobe-draft-d_add_ci.txt', empty]);
+    expect(r.stdout).toContain('traces/ftrace/kprobe-draft-d_add_ci.txt: conforms to the model with d_add_ci draft');
+    expect(r.stderr).toContain(`error[KV314]: nothing to judge: no trace file in ${empty}`);
+    expect(r.code).toBe(3);
+  });
 });

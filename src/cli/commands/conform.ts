@@ -110,6 +110,10 @@ export async function conform(argv: string[]): Promise<number> {
   if (files.length === 0 && expanded.unreadable.length === 0) {
     onDiagnostic({ code: 'KV314', severity: 'error', message: `nothing to judge: no trace file in ${terminalText(positionals.join(', '))}` });
     worst = 3;
+  } else if (files.length > 0 && expanded.emptyFolders.length > 0) {
+    // Named beside traces that were judged, a folder without one is no verdict either: said per folder, as `check` says it.
+    for (const d of expanded.emptyFolders) onDiagnostic({ code: 'KV314', severity: 'error', message: `nothing to judge: no trace file in ${terminalText(d)}` });
+    worst = 3;
   }
   process.stderr.write(cap.untold());
   return worst;
