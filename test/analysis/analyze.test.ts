@@ -103,6 +103,20 @@ describe('analyze', () => {
     expect(diagnostics('on rel { for (t, lock) in held where t == pid { delete held[t, lock] } }\n').map((d) => [d.code, d.at])).toEqual([['KV102', 'lock']]);
   });
 
+  it('says where the state or parameter a binder hides is declared, which may be another file than the binder', () => {
+    const text = PRELUDE + 'param lim: int = 2\nstate seen: set[id]\ndef d(seen: int): int = seen\ninvariant i on acq: d(lim) > 0 and forall (lim, _) in held: true\n';
+    const r = loadSpecText(text, 't.kinv');
+    const at = (s: { start: number; end: number } | undefined): string => {
+      if (!s) return '';
+      const before = text.slice(0, s.start).split('\n');
+      return `${before.length}:${before.at(-1)!.length + 1} ${text.slice(s.start, s.end)}`;
+    };
+    expect(r.diagnostics.map((d) => [d.code, at(d.span), d.message, d.notes?.map((n) => [n.message, at(n.span)])])).toEqual([
+      ['KV102', '9:7 seen', "'seen' hides the state 'seen': inside, 'seen' would mean the bound value only", [["state 'seen' is declared here", '8:7 seen']]],
+      ['KV102', '10:44 lim', "'lim' hides the parameter 'lim': inside, 'lim' would mean the bound value only", [["parameter 'lim' is declared here", '7:7 lim']]],
+    ]);
+  });
+
   it('says how to read a map\'s value when a binding names one more than its keys, and what replaces entry() outside a map', () => {
     const text = PRELUDE + 'state n: map[task] -> int\ninvariant i always: forall (t, c) in n: c >= 0\ninvariant j on ret f: entry(dir) == dir\n';
     const r = loadSpecText(text, 't.kinv');
