@@ -19,6 +19,13 @@ function diagnostics(body: string, params: Record<string, string> = {}): { code:
   return r.diagnostics.map((d) => ({ code: d.code, at: d.span ? text.slice(d.span.start, d.span.end) : '', message: d.message, ...(d.hint !== undefined ? { hint: d.hint } : {}) }));
 }
 
+/** Where a span starts, as `line:column`, and its text. */
+function lineCol(text: string, s: { start: number; end: number } | undefined): string {
+  if (!s) return '';
+  const before = text.slice(0, s.start).split('\n');
+  return `${before.length}:${before.at(-1)!.length + 1} ${text.slice(s.start, s.end)}`;
+}
+
 describe('analyze', () => {
   it('accepts a well-formed spec', () => {
     expect(diagnostics('on acq { held[pid, lock] := mode }\ninvariant i on rel: held[pid, lock] == mode\n')).toEqual([]);
@@ -103,14 +110,19 @@ describe('analyze', () => {
     expect(diagnostics('on rel { for (t, lock) in held where t == pid { delete held[t, lock] } }\n').map((d) => [d.code, d.at])).toEqual([['KV102', 'lock']]);
   });
 
+  it('says why a field of a nearby record is not in scope: the return of a call, or a field some triggers lack', () => {
+    const text = PRELUDE + 'event il_end(dentry: id)\ninvariant a on call f: ret == none and outcome != E\ninvariant b on acq, il_end: lock != none\n';
+    expect(loadSpecText(text, 't.kinv').diagnostics.map((d) => [d.code, lineCol(text, d.span), d.message, d.hint])).toEqual([
+      ['KV101', '8:24 ret', "unknown name 'ret'", "'ret' is a field of 'ret f', not of 'call f': the call has not returned yet"],
+      ['KV101', '8:40 outcome', "unknown name 'outcome'", "'outcome' is a field of 'ret f', not of 'call f': the call has not returned yet"],
+      ['KV101', '9:29 lock', "unknown name 'lock'", "'lock' is a field of 'acq' but not of 'il_end': a rule on several events sees only the fields they all have"],
+    ]);
+  });
+
   it('says where the state or parameter a binder hides is declared, which may be another file than the binder', () => {
     const text = PRELUDE + 'param lim: int = 2\nstate seen: set[id]\ndef d(seen: int): int = seen\ninvariant i on acq: d(lim) > 0 and forall (lim, _) in held: true\n';
     const r = loadSpecText(text, 't.kinv');
-    const at = (s: { start: number; end: number } | undefined): string => {
-      if (!s) return '';
-      const before = text.slice(0, s.start).split('\n');
-      return `${before.length}:${before.at(-1)!.length + 1} ${text.slice(s.start, s.end)}`;
-    };
+    const at = (s: { start: number; end: number } | undefined): string => lineCol(text, s);
     expect(r.diagnostics.map((d) => [d.code, at(d.span), d.message, d.notes?.map((n) => [n.message, at(n.span)])])).toEqual([
       ['KV102', '9:7 seen', "'seen' hides the state 'seen': inside, 'seen' would mean the bound value only", [["state 'seen' is declared here", '8:7 seen']]],
       ['KV102', '10:44 lim', "'lim' hides the parameter 'lim': inside, 'lim' would mean the bound value only", [["parameter 'lim' is declared here", '7:7 lim']]],
