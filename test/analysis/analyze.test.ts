@@ -119,6 +119,16 @@ describe('analyze', () => {
     ]);
   });
 
+  it('reports a mapping that leaves out a required field, at the mapping, not at every trace record it maps', () => {
+    const text = PRELUDE + 'map kprobe up_read -> rel(lock: ptr(sem))\nmap kretprobe f -> ret f(ret: ptr(ret))\nmap kprobe down_read -> acq(lock: ptr(sem), mode: R)\n';
+    expect(loadSpecText(text, 't.kinv').diagnostics.map((d) => [d.code, lineCol(text, d.span), d.message, d.hint])).toEqual([
+      ['KV202', '7:23 rel(lock: ptr(sem))', "'rel' needs field 'mode': every record this maps would be an event without it, damaged",
+        'give it a value, or declare it optional (mode?: Mode)'],
+      ['KV202', '8:20 ret f(ret: ptr(ret))', "'ret f' needs field 'outcome': every record this maps would be an event without it, damaged",
+        'give it a value, or declare it optional (outcome?: Outcome)'],
+    ]);
+  });
+
   it('says where the state or parameter a binder hides is declared, which may be another file than the binder', () => {
     const text = PRELUDE + 'param lim: int = 2\nstate seen: set[id]\ndef d(seen: int): int = seen\ninvariant i on acq: d(lim) > 0 and forall (lim, _) in held: true\n';
     const r = loadSpecText(text, 't.kinv');

@@ -181,6 +181,18 @@ export function checkMapping(cx: Checker, d: A.MapDecl): void {
       if (!compatible(v.type, t)) typeError(cx, a.value.span, `field '${a.name.name}' of '${ev.name}' is ${show(t)}, got ${show(v.type)}`);
       args.push({ name: a.name.name, value: v });
     }
+    // A required field an emit leaves out is none in every event it makes: each would be reported
+    // as a damaged trace record (KV302, at the trace's line), though the fault is here.
+    const given = new Set(e.args.map((a) => a.name.name));
+    const missing = (e.phase === 'ret' ? ev.returns : ev.fields).filter((f) => f.optional !== true && !given.has(f.name));
+    if (missing.length > 0) {
+      const at = e.phase === 'event' ? ev.name : `${e.phase} ${ev.name}`;
+      const one = missing.length === 1;
+      const names = missing.map((f) => `'${f.name}'`).join(', ');
+      const what = `'${at}' needs ${one ? 'field' : 'fields'} ${names}`;
+      cx.diags.push(error('KV202', `${what}: every record this maps would be an event without ${one ? 'it' : 'them'}, damaged`,
+        { span: e.span }, `give ${one ? 'it' : 'them'} a value, or declare ${one ? 'it' : 'them'} optional (${missing[0]!.name}?: ${show(missing[0]!.type)})`));
+    }
     emits.push({ phase: e.phase, name: ev.name, args });
   }
   if (!RECORD_SOURCES.includes(d.source.name)) {
