@@ -129,6 +129,13 @@ describe('analyze', () => {
     ]);
   });
 
+  it('takes entry()\'s field by name as text, and reports a bare field, which would read the return\'s own field', () => {
+    const text = PRELUDE + 'map kretprobe down_read -> acq(lock: ptr(entry(sem)), mode: R)\nmap kretprobe up_read -> rel(lock: ptr(entry("sem")), mode: R)\n';
+    expect(loadSpecText(text, 't.kinv').diagnostics.map((d) => [d.code, lineCol(text, d.span), d.message, d.hint])).toEqual([
+      ['KV201', '7:48 sem', "'entry' takes the name of a field of the call record, as text: 'sem' here is this record's own field", 'write entry("sem")'],
+    ]);
+  });
+
   it('says where the state or parameter a binder hides is declared, which may be another file than the binder', () => {
     const text = PRELUDE + 'param lim: int = 2\nstate seen: set[id]\ndef d(seen: int): int = seen\ninvariant i on acq: d(lim) > 0 and forall (lim, _) in held: true\n';
     const r = loadSpecText(text, 't.kinv');
