@@ -29,7 +29,9 @@ function isPeggyError(e: unknown): e is PeggyError {
 function describeExpected(e: PeggyError): string | undefined {
   if (!e.expected || e.expected.length === 0) return undefined;
   // A character class without a description would show as the word 'class'.
-  const names = [...new Set(e.expected.map((x) => x.description ?? x.text ?? (x.type === 'any' ? 'any character' : x.type)))]
+  // A literal token is quoted: bare, the comma of 'expected ,, :, per' read as the list's own.
+  const names = [...new Set(e.expected.map((x) => x.description ?? (x.type === 'literal' && x.text !== undefined ? `\`${x.text}\`` : x.text)
+    ?? (x.type === 'any' ? 'any character' : x.type)))]
     .filter((n) => n !== 'whitespace' && n !== 'comment' && n !== 'class');
   if (names.length === 0) return undefined;
   names.sort();

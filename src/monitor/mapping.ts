@@ -54,6 +54,16 @@ function recordFieldsRead(e: TExpr, into: Set<string> = new Set()): Set<string> 
   return into;
 }
 
+/** Whether an expression reads the call record of the return it maps (`entry(...)`). */
+function readsEntry(e: TExpr): boolean {
+  if (e.k === 'builtin' && e.name === 'entry') return true;
+  for (const v of Object.values(e)) {
+    if (Array.isArray(v)) { if (v.some((x) => isExpr(x) && readsEntry(x))) return true; }
+    else if (isExpr(v) && readsEntry(v)) return true;
+  }
+  return false;
+}
+
 function isExpr(v: unknown): v is TExpr {
   return typeof v === 'object' && v !== null && 'k' in v && 'span' in v;
 }
@@ -157,8 +167,14 @@ export function compileRecordMapper(spec: TypedSpec): RecordMapper {
   // which matters for `wants`, asked for every record line of a capture.
   const byKind = new Map<string, Map<string, CompiledMapping[]>>();
   const wildcard = new Map<string, CompiledMapping[]>();
+  // The entry records a return mapping reads with entry(): the reader keeps an entry only where
+  // it is wanted, so a spec that maps a function's returns and not its entries read every
+  // entry("sem") as none (a down_read return then took no lock, and its up_read was unheld).
+  const entriesRead = new Set<string>();
   let maxSlots = 1;
   for (const m of spec.mappings) {
+    if (m.source === 'kretprobe' && m.record !== '*'
+      && ((m.guard !== null && readsEntry(m.guard)) || m.emits.some((e) => e.args.some((a) => readsEntry(a.value))))) entriesRead.add(m.record);
     maxSlots = Math.max(maxSlots, m.slots);
     const c: CompiledMapping = {
       ir: m,
@@ -184,7 +200,7 @@ export function compileRecordMapper(spec: TypedSpec): RecordMapper {
   const names = new Set([...[...byKind].flatMap(([kind, t]) => [...t.keys()].map((n) => `${kind} ${n}`)), ...[...wildcard.keys()].map((k) => `${k} *`)]);
   return {
     names,
-    wants: (kind, name) => byKind.get(kind)?.has(name) === true || wildcard.has(kind),
+    wants: (kind, name) => byKind.get(kind)?.has(name) === true || wildcard.has(kind) || (kind === 'kprobe' && entriesRead.has(name)),
     map(rec) {
       // A probe record is matched by the function it probes first, then by its event name.
       const t = byKind.get(rec.kind);

@@ -19,6 +19,13 @@ function diagnostics(body: string, params: Record<string, string> = {}): { code:
   return r.diagnostics.map((d) => ({ code: d.code, at: d.span ? text.slice(d.span.start, d.span.end) : '', message: d.message, ...(d.hint !== undefined ? { hint: d.hint } : {}) }));
 }
 
+/** Where a span starts, as `line:column`, and its text. */
+function lineCol(text: string, s: { start: number; end: number } | undefined): string {
+  if (!s) return '';
+  const before = text.slice(0, s.start).split('\n');
+  return `${before.length}:${before.at(-1)!.length + 1} ${text.slice(s.start, s.end)}`;
+}
+
 describe('analyze', () => {
   it('accepts a well-formed spec', () => {
     expect(diagnostics('on acq { held[pid, lock] := mode }\ninvariant i on rel: held[pid, lock] == mode\n')).toEqual([]);
@@ -101,6 +108,42 @@ describe('analyze', () => {
     expect(diagnostics('def d(held: int): int = held\ninvariant i on acq: d(1) > 0\n').map((d) => [d.code, d.at])).toEqual([['KV102', 'held']]);
     expect(diagnostics('on acq { for (t, l) in held where l == lock { delete held[t, l] } }\ninvariant i on acq: forall (t, _) in held: t != pid and size({ u | (u, _) in held }) > 0\n')).toEqual([]);
     expect(diagnostics('on rel { for (t, lock) in held where t == pid { delete held[t, lock] } }\n').map((d) => [d.code, d.at])).toEqual([['KV102', 'lock']]);
+  });
+
+  it('says why a field of a nearby record is not in scope: the return of a call, or a field some triggers lack', () => {
+    const text = PRELUDE + 'event il_end(dentry: id)\ninvariant a on call f: ret == none and outcome != E\ninvariant b on acq, il_end: lock != none\n';
+    expect(loadSpecText(text, 't.kinv').diagnostics.map((d) => [d.code, lineCol(text, d.span), d.message, d.hint])).toEqual([
+      ['KV101', '8:24 ret', "unknown name 'ret'", "'ret' is a field of 'ret f', not of 'call f': the call has not returned yet"],
+      ['KV101', '8:40 outcome', "unknown name 'outcome'", "'outcome' is a field of 'ret f', not of 'call f': the call has not returned yet"],
+      ['KV101', '9:29 lock', "unknown name 'lock'", "'lock' is a field of 'acq' but not of 'il_end': a rule on several events sees only the fields they all have"],
+    ]);
+  });
+
+  it('reports a mapping that leaves out a required field, at the mapping, not at every trace record it maps', () => {
+    const text = PRELUDE + 'map kprobe up_read -> rel(lock: ptr(sem))\nmap kretprobe f -> ret f(ret: ptr(ret))\nmap kprobe down_read -> acq(lock: ptr(sem), mode: R)\n';
+    expect(loadSpecText(text, 't.kinv').diagnostics.map((d) => [d.code, lineCol(text, d.span), d.message, d.hint])).toEqual([
+      ['KV202', '7:23 rel(lock: ptr(sem))', "'rel' needs field 'mode': every record this maps would be an event without it, damaged",
+        'give it a value, or declare it optional (mode?: Mode)'],
+      ['KV202', '8:20 ret f(ret: ptr(ret))', "'ret f' needs field 'outcome': every record this maps would be an event without it, damaged",
+        'give it a value, or declare it optional (outcome?: Outcome)'],
+    ]);
+  });
+
+  it('takes entry()\'s field by name as text, and reports a bare field, which would read the return\'s own field', () => {
+    const text = PRELUDE + 'map kretprobe down_read -> acq(lock: ptr(entry(sem)), mode: R)\nmap kretprobe up_read -> rel(lock: ptr(entry("sem")), mode: R)\n';
+    expect(loadSpecText(text, 't.kinv').diagnostics.map((d) => [d.code, lineCol(text, d.span), d.message, d.hint])).toEqual([
+      ['KV201', '7:48 sem', "'entry' takes the name of a field of the call record, as text: 'sem' here is this record's own field", 'write entry("sem")'],
+    ]);
+  });
+
+  it('says where the state or parameter a binder hides is declared, which may be another file than the binder', () => {
+    const text = PRELUDE + 'param lim: int = 2\nstate seen: set[id]\ndef d(seen: int): int = seen\ninvariant i on acq: d(lim) > 0 and forall (lim, _) in held: true\n';
+    const r = loadSpecText(text, 't.kinv');
+    const at = (s: { start: number; end: number } | undefined): string => lineCol(text, s);
+    expect(r.diagnostics.map((d) => [d.code, at(d.span), d.message, d.notes?.map((n) => [n.message, at(n.span)])])).toEqual([
+      ['KV102', '9:7 seen', "'seen' hides the state 'seen': inside, 'seen' would mean the bound value only", [["state 'seen' is declared here", '8:7 seen']]],
+      ['KV102', '10:44 lim', "'lim' hides the parameter 'lim': inside, 'lim' would mean the bound value only", [["parameter 'lim' is declared here", '7:7 lim']]],
+    ]);
   });
 
   it('says how to read a map\'s value when a binding names one more than its keys, and what replaces entry() outside a map', () => {

@@ -193,6 +193,14 @@ map kprobe dr when sem != "" -> acq_req(lock: ptr_sub(sem, 160), mode: R, kind: 
     expect([d.message, d.notes]).toEqual(['unexpected "="', undefined]);
   });
 
+  it('quotes the literal tokens it expected, so that a comma among them reads as one', () => {
+    const text = 'event acq(lock: id)\ninvariant a on acq lock == "x"\n';
+    const d = parseSpec({ path: 'q.kinv', text }).diagnostics[0]!;
+    expect([d.code, d.message, d.span?.start, d.hint]).toEqual(['KV001', 'unexpected "l"', text.indexOf('lock =='), 'expected `,`, `:`, `per`, `when`']);
+    const e = parseSpec({ path: 'q.kinv', text: 'event acq(lock: id)\non acq { n[pid] = 1 }\n' }).diagnostics[0]!;
+    expect([e.message, e.hint]).toEqual(['unexpected "="', 'expected `:=`']);
+  });
+
   it('says how many more tokens were expected instead of cutting the list', () => {
     const d = parseSpec({ path: 'h.kinv', text: 'invariant x on acq: a ==' }).diagnostics[0]!;
     expect(d.hint).toMatch(/^expected .*, and \d+ more$/);

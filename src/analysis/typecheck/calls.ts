@@ -64,6 +64,12 @@ export function call(cx: Checker, e: Extract<A.Expr, { kind: 'call' }>, scope: S
       } else if (want === 'value' || want === undefined) {
         if (!isScalar(x.type) && x.type.k !== 'error') typeError(cx, a.span, `argument ${i + 1} of '${name}' must be a value`);
       } else if (!compatible(x.type, want)) typeError(cx, a.span, `argument ${i + 1} of '${name}' is ${show(want)}, got ${show(x.type)}`);
+      // A bare record field names nothing of the call record: entry(sem) would read the call's
+      // field named by the return's own sem=, none at every return a probe prints.
+      if (name === 'entry' && a.kind === 'ident' && x.k === 'field') {
+        cx.diags.push(error('KV201', `'entry' takes the name of a field of the call record, as text: '${a.name}' here is this record's own field`,
+          { span: a.span }, `write entry("${a.name}")`));
+      }
       return x;
     });
     return { k: 'builtin', name, builtin: b, args, type: b.result, span };

@@ -46,10 +46,12 @@ export interface Scope {
   inOld: boolean;
   /** Temporal operators are evaluated where the trace is observed, not inside defs. */
   allowTemporal: boolean;
+  /** Why a field of one of the triggers (or of the return of a called function) is not in scope. */
+  absent: Map<string, string>;
 }
 
-export function newScope(fields: FieldScope, oldFn?: string): Scope {
-  return { fields, locals: new Map(), slots: { n: 0 }, oldFn, recordFields: undefined, inOld: false, allowTemporal: true };
+export function newScope(fields: FieldScope, oldFn?: string, absent: Map<string, string> = new Map()): Scope {
+  return { fields, locals: new Map(), slots: { n: 0 }, oldFn, recordFields: undefined, inOld: false, allowTemporal: true, absent };
 }
 
 export function typeError(cx: Checker, span: Span, message: string): void {

@@ -38,8 +38,9 @@ export function checkDef(cx: Checker, sig: { ast: A.DefDecl; params: { name: str
   cx.spec.defs.set(def.name, def);
 }
 
-function triggerScope(cx: Checker, ts: A.Trigger[]): { triggers: TriggerIR[]; fields: FieldScope; oldFn: string | undefined } {
+function triggerScope(cx: Checker, ts: A.Trigger[]): { triggers: TriggerIR[]; fields: FieldScope; oldFn: string | undefined; absent: Map<string, string> } {
   const triggers: TriggerIR[] = [];
+  const each: { at: string; fields: FieldScope; ret: FieldScope | undefined }[] = [];
   let fields: FieldScope | undefined;
   for (const t of ts) {
     const ev = cx.d.events.get(t.name.name);
@@ -57,6 +58,7 @@ function triggerScope(cx: Checker, ts: A.Trigger[]): { triggers: TriggerIR[]; fi
     }
     triggers.push({ phase: t.phase, name: ev.name, span: t.span });
     const f = fieldsAt(ev, t.phase);
+    each.push({ at: t.phase === 'event' ? ev.name : `${t.phase} ${ev.name}`, fields: new Map(f), ret: t.phase === 'call' ? fieldsAt(ev, 'ret') : undefined });
     if (!fields) fields = f;
     else for (const [k, v] of fields) {
       const other = f.get(k);
@@ -64,12 +66,35 @@ function triggerScope(cx: Checker, ts: A.Trigger[]): { triggers: TriggerIR[]; fi
     }
   }
   const oldFn = triggers.length > 0 && triggers.every((t) => t.phase === 'ret' && t.name === triggers[0]!.name) ? triggers[0]!.name : undefined;
-  return { triggers, fields: fields ?? implicitFields(), oldFn };
+  const scope = fields ?? implicitFields();
+  return { triggers, fields: scope, oldFn, absent: absentFields(each, scope) };
+}
+
+/**
+ * Why a name that is a field somewhere near is not one here: a rule on several events sees only
+ * the fields all of them have, alike, and a `call` does not see what its function returns.
+ * Without it, `ret` at `on call f` is an unknown name that suggests `seq`.
+ */
+function absentFields(each: { at: string; fields: FieldScope; ret: FieldScope | undefined }[], scope: FieldScope): Map<string, string> {
+  const absent = new Map<string, string>();
+  const names = new Set(each.flatMap((e) => [...e.fields.keys(), ...(e.ret?.keys() ?? [])]));
+  for (const k of names) {
+    if (scope.has(k)) continue;
+    const has = each.filter((e) => e.fields.has(k)).map((e) => `'${e.at}'`);
+    const lacks = each.filter((e) => !e.fields.has(k)).map((e) => `'${e.at}'`);
+    const atRet = each.find((e) => !e.fields.has(k) && e.ret?.has(k));
+    absent.set(k, lacks.length === 0
+      ? `'${k}' differs in type or source between ${has.join(', ')}: a rule on several events sees only the fields they all have alike`
+      : has.length > 0
+        ? `'${k}' is a field of ${has.join(', ')} but not of ${lacks.join(', ')}: a rule on several events sees only the fields they all have`
+        : `'${k}' is a field of '${atRet!.at.replace(/^call /, 'ret ')}', not of '${atRet!.at}': the call has not returned yet`);
+  }
+  return absent;
 }
 
 export function checkRule(cx: Checker, d: A.RuleDecl): void {
-  const { triggers, fields, oldFn } = triggerScope(cx, d.triggers);
-  const scope = newScope(fields, oldFn);
+  const { triggers, fields, oldFn, absent } = triggerScope(cx, d.triggers);
+  const scope = newScope(fields, oldFn, absent);
   const guard = d.guard ? cx.boolExpr(d.guard, scope) : null;
   const body = stmts(cx, d.body, scope);
   const rule: RuleAt<'checked'> = { triggers, guard, body, slots: scope.slots.n, span: d.span };
@@ -84,10 +109,10 @@ export function checkInvariant(cx: Checker, d: A.InvariantDecl): void {
     cx.diags.push(diag);
   }
   cx.invariantNames.set(d.name.name, d.name.span);
-  const { triggers, fields, oldFn } = d.timing.when === 'always'
-    ? { triggers: [] as TriggerIR[], fields: implicitFields(), oldFn: undefined }
+  const { triggers, fields, oldFn, absent } = d.timing.when === 'always'
+    ? { triggers: [] as TriggerIR[], fields: implicitFields(), oldFn: undefined, absent: undefined }
     : triggerScope(cx, d.timing.triggers);
-  const scope = newScope(fields, oldFn);
+  const scope = newScope(fields, oldFn, absent);
   const guard = d.timing.guard ? cx.boolExpr(d.timing.guard, scope) : null;
   const body = cx.boolExpr(d.body, scope);
   const per = d.per ? d.per.map((e) => cx.scalarExpr(e, scope)) : null;
@@ -104,8 +129,8 @@ export function checkObligation(cx: Checker, d: A.ObligationDecl): void {
   // (a safety part checked at events, and the part that must be done by a due point).
   if (cx.obligationNames.has(d.name.name)) cx.diags.push(error('KV102', `obligation '${d.name.name}' is already declared`, { span: d.name.span }));
   cx.obligationNames.add(d.name.name);
-  const { triggers, fields } = triggerScope(cx, d.triggers);
-  const scope = newScope(fields);
+  const { triggers, fields, absent } = triggerScope(cx, d.triggers);
+  const scope = newScope(fields, undefined, absent);
   const { slots, domain } = bindDomain(cx, d.binding, d.domain, scope);
   const filter = d.filter ? cx.boolExpr(d.filter, scope) : null;
   const message = d.message ? cx.expr(d.message, scope) : null;
@@ -116,8 +141,8 @@ export function checkObligation(cx: Checker, d: A.ObligationDecl): void {
 }
 
 export function checkSync(cx: Checker, d: A.SyncDecl): void {
-  const { triggers, fields } = triggerScope(cx, d.triggers);
-  const scope = newScope(fields);
+  const { triggers, fields, absent } = triggerScope(cx, d.triggers);
+  const scope = newScope(fields, undefined, absent);
   const guard = d.guard ? cx.boolExpr(d.guard, scope) : null;
   cx.spec.syncs.push({ triggers, guard, slots: scope.slots.n, span: d.span } satisfies SyncAt<'checked'>);
 }
@@ -155,6 +180,18 @@ export function checkMapping(cx: Checker, d: A.MapDecl): void {
       const v = cx.expr(a.value, scope, t);
       if (!compatible(v.type, t)) typeError(cx, a.value.span, `field '${a.name.name}' of '${ev.name}' is ${show(t)}, got ${show(v.type)}`);
       args.push({ name: a.name.name, value: v });
+    }
+    // A required field an emit leaves out is none in every event it makes: each would be reported
+    // as a damaged trace record (KV302, at the trace's line), though the fault is here.
+    const given = new Set(e.args.map((a) => a.name.name));
+    const missing = (e.phase === 'ret' ? ev.returns : ev.fields).filter((f) => f.optional !== true && !given.has(f.name));
+    if (missing.length > 0) {
+      const at = e.phase === 'event' ? ev.name : `${e.phase} ${ev.name}`;
+      const one = missing.length === 1;
+      const names = missing.map((f) => `'${f.name}'`).join(', ');
+      const what = `'${at}' needs ${one ? 'field' : 'fields'} ${names}`;
+      cx.diags.push(error('KV202', `${what}: every record this maps would be an event without ${one ? 'it' : 'them'}, damaged`,
+        { span: e.span }, `give ${one ? 'it' : 'them'} a value, or declare ${one ? 'it' : 'them'} optional (${missing[0]!.name}?: ${show(missing[0]!.type)})`));
     }
     emits.push({ phase: e.phase, name: ev.name, args });
   }

@@ -120,7 +120,7 @@ function ident(cx: Checker, e: A.Ident, scope: Scope, expected?: Type): CheckedE
   }
   const candidates = [...scope.locals.keys(), ...scope.fields.keys(), ...cx.d.params.keys(), ...cx.d.states.keys(), ...[...cx.d.enums.values()].flat()];
   cx.diags.push(error('KV101', `unknown name '${e.name}'`, { span },
-    didYouMean(e.name, candidates) ?? (scope.fields.size ? `fields here: ${[...scope.fields.keys()].join(', ')}` : undefined)));
+    scope.absent.get(e.name) ?? didYouMean(e.name, candidates) ?? (scope.fields.size ? `fields here: ${[...scope.fields.keys()].join(', ')}` : undefined)));
   return { k: 'lit', value: null, type: ERROR, span };
 }
 

@@ -38,15 +38,24 @@ export function bindDomain(cx: Checker, binding: A.Binding, domainAst: A.Expr, s
  * task. Such a spec is rejected instead of checked as something its author did not write.
  */
 export function checkFreshName(cx: Checker, n: A.Ident, scope: Scope, seen: Set<string>): void {
+  const state = cx.d.states.get(n.name);
+  const param = cx.d.params.get(n.name);
   const what = seen.has(n.name) ? 'a name bound just before it'
     : scope.locals.has(n.name) ? 'a name bound outside it'
     : scope.fields.has(n.name) ? `the event's field '${n.name}'`
-    : cx.d.states.has(n.name) ? `the state '${n.name}'`
-    : cx.d.params.has(n.name) ? `the parameter '${n.name}'`
+    : state ? `the state '${n.name}'`
+    : param ? `the parameter '${n.name}'`
     : undefined;
   seen.add(n.name);
-  if (what) cx.diags.push(error('KV102', `'${n.name}' hides ${what}: inside, '${n.name}' would mean the bound value only`,
-    { span: n.span }, `give it another name`));
+  if (!what) return;
+  const d = error('KV102', `'${n.name}' hides ${what}: inside, '${n.name}' would mean the bound value only`,
+    { span: n.span }, `give it another name`);
+  // States and parameters share one namespace with every imported file: a def parameter of the
+  // bundled vocabulary clashes with a state of the importing file, and without the state's place
+  // the error reads as a fault of the file it points into.
+  const hidden = what.startsWith('the state') ? state?.span : what.startsWith('the parameter') ? param?.span : undefined;
+  if (hidden) d.notes = [{ message: `${what.slice(4)} is declared here`, span: hidden }];
+  cx.diags.push(d);
 }
 
 export function comprehension(cx: Checker, e: Extract<A.Expr, { kind: 'quant' | 'count' | 'setComp' }>, scope: Scope): CheckedExpr {
