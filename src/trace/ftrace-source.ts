@@ -10,7 +10,7 @@ import { compileRecordMapper } from '../monitor/mapping.js';
 import { ProbeCoverage, type ProbeDefinition } from './coverage.js';
 import type { SourceStats, TraceGap, TraceItem } from './event.js';
 import type { FormatContext, FormatReader, TraceFormat } from './format.js';
-import { inferIrwsemOffset, inferParLookupBit } from './ftrace/infer.js';
+import { headRecordLines, inferIrwsemOffset, inferParLookupBit } from './ftrace/infer.js';
 import type { DecodedChunk } from './ftrace/decoded.js';
 import type { FtraceMapping } from './ftrace/mapping-api.js';
 import { readAhead, type ReadAhead } from './ftrace/read-ahead.js';
@@ -70,9 +70,11 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
     inferred = {};
     // (the first part first, as before; a capture whose first part holds no slow lookup of a
     // tracked directory, as one with no comm filter may, from the read ahead of the whole of it)
-    const off = 'i_rwsem_offset' in given ? undefined : inferIrwsemOffset(head) ?? ahead?.irwsemOffset;
+    let lines: readonly string[] | undefined;
+    const headLines = (): readonly string[] => (lines ??= headRecordLines(head));
+    const off = 'i_rwsem_offset' in given ? undefined : inferIrwsemOffset(headLines()) ?? ahead?.irwsemOffset;
     if (off !== undefined) inferred.i_rwsem_offset = String(off);
-    const bit = 'dcache_par_lookup' in given ? undefined : inferParLookupBit(head) ?? ahead?.parLookupBit;
+    const bit = 'dcache_par_lookup' in given ? undefined : inferParLookupBit(headLines()) ?? ahead?.parLookupBit;
     if (bit !== undefined) inferred.dcache_par_lookup = String(bit);
     // Never silent: a layout the capture does not show is the spec's default, which is 6.1 x86_64's.
     if (off === undefined && !('i_rwsem_offset' in given) && (ahead?.directoryRecords ?? 0) > 0) {

@@ -17,10 +17,13 @@ const RECORD = new RegExp(TASK + String.raw`(?:\(|\[)`);
 const DR = new RegExp(TASK + String.raw`.*?\bdr:\s+\([^)]*\) sem=((?:0x)?[0-9a-f]+)`, 's');
 const LKSLOW = new RegExp(TASK + String.raw`.*?\blkslow:\s+\([^)]*\).*?\bdinode=((?:0x)?[0-9a-f]+)`, 's');
 
-/** The offset most pairs agree on, or undefined when the text has no such pair. */
-export function inferIrwsemOffset(text: string): number | undefined {
+/**
+ * The offset most pairs agree on, or undefined when the text has no such pair. `text` may be
+ * given as its record lines (headRecordLines), read once for this and inferParLookupBit.
+ */
+export function inferIrwsemOffset(text: string | readonly string[]): number | undefined {
   const votes = new IrwsemVotes();
-  for (const line of recordLines(text)) {
+  for (const line of typeof text === 'string' ? recordLines(text) : text) {
     // (cheap substring tests first: the regular expressions backtrack on every other line)
     let m = line.includes('dr: ') ? DR.exec(line) : null;
     if (m) { votes.note('dr', m[2]!, m[3]!); continue; }
@@ -106,9 +109,9 @@ const BARE_RETURN = /:\s+\([0-9a-f]+ <- [0-9a-f]+\)/;
  * filesystem with its own `d_op`). Undefined unless exactly one bit is left: returns that reached
  * no probed `->lookup` cannot narrow it, as they may have gone to a filesystem without a probe.
  */
-export function inferParLookupBit(text: string): number | undefined {
+export function inferParLookupBit(text: string | readonly string[]): number | undefined {
   const votes = new ParLookupVotes();
-  for (const line of recordLines(text)) {
+  for (const line of typeof text === 'string' ? recordLines(text) : text) {
     let m = line.includes('dap_ret: ') ? DAP_RET.exec(line) : null;
     if (m) {
       votes.noteReturn(m[2]!, m[3]!, m[4]!, line.includes('(__lookup_slow+') || BARE_RETURN.test(line));
@@ -155,6 +158,15 @@ export class ParLookupVotes {
     const bits = (this.inLookup & ~0xf) >>> 0;
     return bits !== 0 && (bits & (bits - 1)) === 0 ? bits : undefined;
   }
+}
+
+/**
+ * The record lines of `text` (recordLines), for both inferences of one capture's first part: its
+ * joining of lines (a record whose quoted value looks open is joined with up to 63 lines after it,
+ * tried again at each) is most of their time.
+ */
+export function headRecordLines(text: string): readonly string[] {
+  return [...recordLines(text)];
 }
 
 /**
