@@ -88,7 +88,7 @@ class LongEntry extends Entry {
  * copy already stored, so both hold one string. Only texts of 13 characters or more go through
  * it: V8 copies shorter concatenations flat, and trace strings come from the reader's own cache.
  */
-function flat<T extends Scalar>(x: T): T {
+export function flat<T extends Scalar>(x: T): T {
   if (typeof x !== 'string' || x.length < 13) return x;
   const seen = recentTexts.get(x);
   if (seen !== undefined) return seen as T;
