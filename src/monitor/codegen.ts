@@ -20,7 +20,7 @@ import {
   bitAnd, compileDomain, compileExpr, compileStmt, formatValue, spend, writable, type CompileContext, type Compiled, type CompiledStmt, type Env, type Runtime,
   type Value,
 } from './compile.js';
-import type { Entry, Key, KeyedStore, Relation } from './store.js';
+import { flat, type Entry, type Key, type KeyedStore, type Relation } from './store.js';
 
 /** The helpers generated code calls (bound once, so each call site stays monomorphic). */
 const HELPERS = {
@@ -450,7 +450,7 @@ export class SpecGenerator {
     const strings = params.map((p) => `typeof ${p} === "string"`).join(' && ');
     this.fns.push(`function ${fn}_(${sig}) {\n${DEF_PROLOGUE}\n  return ${body};\n}`);
     this.fns.push(`function ${fn}(${sig}) {\n  if (!(${strings})) return ${fn}_(${sig});\n`
-      + `  let v = ${memo}.get(${params.join(', ')});\n  if (v === undefined) { v = ${fn}_(${sig}); ${memo}.set(${params.join(', ')}, v); }\n  return v;\n}`);
+      + `  let v = ${memo}.get(${params.join(', ')});\n  if (v === undefined) v = ${memo}.set(${params.join(', ')}, ${fn}_(${sig}));\n  return v;\n}`);
     this.defs.set(name, fn);
     return fn;
   }
@@ -634,9 +634,11 @@ class Memo1 {
     return this.m.get(a);
   }
 
-  set(a: string, v: Scalar): void {
+  set(a: string, v: Scalar): Scalar {
     if (this.m.size >= MEMO_ENTRIES) this.m.clear();
-    this.m.set(a, v);
+    const kept = flat(v);
+    this.m.set(a, kept);
+    return kept;
   }
 }
 
@@ -650,12 +652,14 @@ class Memo2 {
     return inner === undefined ? undefined : inner.get(b);
   }
 
-  set(a: string, b: string, v: Scalar): void {
+  set(a: string, b: string, v: Scalar): Scalar {
     if (this.size >= MEMO_ENTRIES) { this.m.clear(); this.size = 0; }
     let inner = this.m.get(a);
     if (inner === undefined) { inner = new Map(); this.m.set(a, inner); }
-    inner.set(b, v);
+    const kept = flat(v);
+    inner.set(b, kept);
     this.size++;
+    return kept;
   }
 }
 

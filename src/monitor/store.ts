@@ -88,7 +88,7 @@ class LongEntry extends Entry {
  * copy already stored, so both hold one string. Only texts of 13 characters or more go through
  * it: V8 copies shorter concatenations flat, and trace strings come from the reader's own cache.
  */
-function flat<T extends Scalar>(x: T): T {
+export function flat<T extends Scalar>(x: T): T {
   if (typeof x !== 'string' || x.length < 13) return x;
   const seen = recentTexts.get(x);
   if (seen !== undefined) return seen as T;
@@ -146,7 +146,11 @@ export class KeyedStore {
   private ringAt = 0;
   /** Allocated on first use, like `root`: a cloned monitor's stores mostly stay empty. */
   private spareLevels: Level[] | undefined;
+  /** The key each spare level still holds (see `spare`), undefined for one that holds none. */
+  private spareLeft: (Key | undefined)[] | undefined;
   private spareBuckets: Set<Entry>[] | undefined;
+  /** The entry each spare bucket still holds, as `spareLeft`. */
+  private spareBucketLeft: (Entry | undefined)[] | undefined;
 
   /** The indexed key positions, in order (a clone keeps the same). */
   private readonly positions: readonly number[];
@@ -197,7 +201,7 @@ export class KeyedStore {
       const k = ks[i];
       if (k === null || k === undefined) return;
       let next = m.get(k) as Level | undefined;
-      if (!next) { next = this.spareLevels?.pop() ?? new Map(); m.set(flat(k), next); }
+      if (!next) { next = this.emptySpareLevel() ?? new Map(); m.set(flat(k), next); }
       m = next;
     }
     const k = ks[last];
@@ -217,8 +221,25 @@ export class KeyedStore {
     if (!ix) return;
     const part = entry.part(p) as Key;
     let bucket = ix.get(part);
-    if (!bucket) { bucket = this.spareBuckets?.pop() ?? new Set(); ix.set(part, bucket); }
+    if (bucket) { bucket.add(entry); return; }
+    const spares = this.spareBuckets;
+    if (spares === undefined || spares.length === 0) { bucket = new Set(); ix.set(part, bucket); bucket.add(entry); return; }
+    bucket = spares.pop()!;
+    const left = this.spareBucketLeft!.pop();
+    ix.set(part, bucket);
+    // The entry it still holds goes once the new one is in (see `spare`).
     bucket.add(entry);
+    if (left !== undefined) bucket.delete(left);
+  }
+
+  /** A spare level emptied of the key it may still hold, or undefined when there is none. */
+  private emptySpareLevel(): Level | undefined {
+    const spares = this.spareLevels;
+    if (spares === undefined || spares.length === 0) return undefined;
+    const m = spares.pop()!;
+    const left = this.spareLeft!.pop();
+    if (left !== undefined) m.delete(left);
+    return m;
   }
 
   /** `set([a], v, prov)` of a one-part store, without the tuple (generated code's writes). */
@@ -241,12 +262,35 @@ export class KeyedStore {
     if (this.root === EMPTY_LEVEL) this.root = new Map();
     if (a === null || a === undefined) return;
     let m = this.root.get(a) as Level | undefined;
-    if (!m) { m = this.spareLevels?.pop() ?? new Map(); this.root.set(flat(a), m); }
+    if (!m) {
+      const spares = this.spareLevels;
+      if (spares === undefined || spares.length === 0) m = new Map();
+      else {
+        m = spares.pop()!;
+        const left = this.spareLeft!.pop();
+        if (left !== undefined) { this.root.set(flat(a), m); this.refill(m, left, a, b, v, prov); return; }
+      }
+      this.root.set(flat(a), m);
+    }
     if (b === null || b === undefined) return;
     const e = m.get(b) as Entry | undefined;
     if (e) { e.v = v; e.prov = prov; return; }
     const entry = new Entry(flat(a) as Key, flat(b) as Key, flat(v), prov);
     m.set(entry.k1!, entry);
+    this.size++;
+    this.everUsed = true;
+    this.addToIndex(1, entry);
+  }
+
+  /**
+   * `set2`'s write into a spare level that still holds the key `left` (see `spare`): the new entry
+   * goes in first (in the left-over's place when its key is the same), then the left-over goes.
+   */
+  private refill(m: Level, left: Key, a: Key, b: Scalar, v: Scalar, prov: TraceEvent | undefined): void {
+    if (b === null || b === undefined) { m.delete(left); return; }
+    const entry = new Entry(flat(a), flat(b) as Key, flat(v), prov);
+    m.set(entry.k1!, entry);
+    if (!sameKey(left, entry.k1!)) m.delete(left);
     this.size++;
     this.everUsed = true;
     this.addToIndex(1, entry);
@@ -285,7 +329,7 @@ export class KeyedStore {
     // Drop emptied levels so memory follows live entries.
     for (let i = path.length - 1; i >= 0 && m.size === 0; i--) {
       path[i]!.delete(ks[i] as Key);
-      this.spare(m);
+      this.spare(m, undefined);
       m = path[i]!;
     }
     this.removed(e, prov);
@@ -307,18 +351,21 @@ export class KeyedStore {
     if (!m) return;
     const e = m.get(b) as Entry | undefined;
     if (!e) return;
-    m.delete(b);
-    if (m.size === 0) { this.root.delete(a); this.spare(m); }
+    if (m.size === 1) { this.root.delete(a); this.spare(m, e.k1); } else m.delete(b);
     this.removed(e, prov);
   }
 
   /**
    * Emptied levels and index buckets are kept for reuse (a few): a lock taken and released
    * empties and refills the same levels at every event, and new maps would be garbage each time.
+   * A level whose last entry goes keeps that entry (`left`, its key) until it is filled again: V8
+   * gives a Map emptied by `delete` a new table (a call into the runtime and an allocation each
+   * time), while one whose last key goes after a new one came in keeps its table.
    */
-  private spare(m: Level): void {
+  private spare(m: Level, left: Key | undefined): void {
     this.spareLevels ??= [];
-    if (this.spareLevels.length < SPARES) this.spareLevels.push(m);
+    this.spareLeft ??= [];
+    if (this.spareLevels.length < SPARES) { this.spareLevels.push(m); this.spareLeft.push(left); }
   }
 
   /** Bookkeeping after entry `e` left the tree: size, indexes, tombstone. */
@@ -330,8 +377,12 @@ export class KeyedStore {
       const part = e.part(p) as Key;
       const bucket = ix.get(part);
       if (bucket) {
-        bucket.delete(e);
-        if (bucket.size === 0) { ix.delete(part); this.spareBuckets ??= []; if (this.spareBuckets.length < SPARES) this.spareBuckets.push(bucket); }
+        // The last entry stays in the emptied bucket until it is filled again, as a level's (see `spare`).
+        if (bucket.size !== 1 || !bucket.has(e)) { bucket.delete(e); continue; }
+        ix.delete(part);
+        this.spareBuckets ??= [];
+        this.spareBucketLeft ??= [];
+        if (this.spareBuckets.length < SPARES) { this.spareBuckets.push(bucket); this.spareBucketLeft.push(e); }
       }
     }
     if (prov) {
@@ -460,6 +511,11 @@ function* walk(m: Level, depth: number): Generator<Entry> {
   for (const sub of m.values()) yield* walk(sub as Level, depth - 1);
 }
 
+/** Whether two keys are one key of a Map or Set (SameValueZero: NaN is itself). */
+function sameKey(x: Scalar, y: Scalar): boolean {
+  return x === y || (x !== x && y !== y);
+}
+
 /**
  * A directed graph over scalars; each edge remembers the event that added it. `succ` maps a node
  * to its successors, each mapped to that event: the successor is the key itself, so an edge costs
@@ -471,9 +527,11 @@ export class Relation {
   /**
    * With a reverse index (a spec walks the edges into a node, `where b == x`): each node's
    * predecessors, and for each node of `succ` the order it came into `succ`, so that a walk of the
-   * index meets the edges in the order a walk of every edge would.
+   * index meets the edges in the order a walk of every edge would. A node with one predecessor
+   * maps to that node itself, not a set of one: most nodes of a lock-order graph have one, and
+   * a Set for each was the largest part of what adding an edge allocated.
    */
-  private readonly pred: Map<Key, Set<Key>> | undefined;
+  private readonly pred: Map<Key, Key | Set<Key>> | undefined;
   private readonly rank: Map<Key, number> | undefined;
   private nextRank = 0;
 
@@ -496,9 +554,10 @@ export class Relation {
     m.set(fb, prov);
     this.size++;
     if (this.pred) {
-      let p = this.pred.get(fb);
-      if (!p) { p = new Set(); this.pred.set(fb, p); }
-      p.add(fa);
+      const p = this.pred.get(fb);
+      if (p === undefined) this.pred.set(fb, fa);
+      else if (typeof p === 'object') p.add(fa);
+      else if (!sameKey(p, fa)) this.pred.set(fb, new Set([p, fa]));
     }
   }
 
@@ -510,7 +569,10 @@ export class Relation {
     if (m.size === 0) { this.succ.delete(a); this.rank?.delete(a); }
     if (this.pred) {
       const p = this.pred.get(b);
-      if (p) { p.delete(a); if (p.size === 0) this.pred.delete(b); }
+      if (p === undefined) return;
+      if (typeof p !== 'object') { if (sameKey(p, a)) this.pred.delete(b); return; }
+      p.delete(a);
+      if (p.size === 0) this.pred.delete(b);
     }
   }
 
@@ -527,7 +589,8 @@ export class Relation {
       return out;
     }
     const p = this.pred.get(b);
-    if (!p) return [];
+    if (p === undefined) return [];
+    if (typeof p !== 'object') return [p];
     const out = [...p];
     if (out.length > 1) out.sort((x, y) => this.rank!.get(x)! - this.rank!.get(y)!);
     return out;
@@ -544,7 +607,7 @@ export class Relation {
   clone(): Relation {
     const c = new Relation(this.name, this.pred !== undefined);
     for (const [k, m] of this.succ) c.succ.set(k, new Map(m));
-    if (this.pred) for (const [k, p] of this.pred) c.pred!.set(k, new Set(p));
+    if (this.pred) for (const [k, p] of this.pred) c.pred!.set(k, typeof p === 'object' ? new Set(p) : p);
     if (this.rank) for (const [k, r] of this.rank) c.rank!.set(k, r);
     c.nextRank = this.nextRank;
     c.size = this.size;
