@@ -155,6 +155,13 @@ export async function checkTraceFile(path: string, specs: SpecSet, opts: CheckFi
  * kernel read as a d_alloc_parallel returning NULL with outcome N): every violation of the file
  * is taken back as unknown, and one error says so. (They were reported as found: verdicts stream.)
  */
+/** What a damaged compressed stream's text is worth (`ReadTrace.damaged`'s reason, completed): `kinv check` and `kinv conform` say it alike. */
+export const DAMAGED_TEXT = ', and the text decoded before that may be damaged anywhere (a compressed stream\'s checksum covers it whole)';
+
+export function damagedText(damage: string): string {
+  return damage + DAMAGED_TEXT;
+}
+
 function distrustDamaged(report: CheckReport, damage: string | undefined, file: string, diag: (d: Diagnostic) => void): void {
   if (damage === undefined || report.violations === 0) return;
   const n = report.violations;
@@ -168,8 +175,7 @@ function distrustDamaged(report: CheckReport, damage: string | undefined, file: 
     if (row !== undefined) row.undecided++;
   }
   report.violations = 0;
-  diag(error('KV305', `${n === 1 ? 'the violation' : `the ${n} violations`} found in ${file} cannot be trusted: ${damage}, and the text decoded before`
-    + ' that may be damaged anywhere (a compressed stream\'s checksum covers it whole); taken as unknown',
+  diag(error('KV305', `${n === 1 ? 'the violation' : `the ${n} violations`} found in ${file} cannot be trusted: ${damagedText(damage)}; taken as unknown`,
   { at: { source: file, line: report.stats.lines + 1, column: 1 } }, 'decompress the file to see where it is damaged, or take the capture again'));
 }
 

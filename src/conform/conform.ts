@@ -20,7 +20,7 @@
  * A gap makes the verdict unknown at best; a bound exceeded makes it unknown.
  */
 import type { CheckFileOptions } from '../checker/file.js';
-import { readTraceFile, type ReadTrace } from '../checker/file.js';
+import { damagedText, readTraceFile, type ReadTrace } from '../checker/file.js';
 import type { SpecSet } from '../checker/spec-set.js';
 import type { DAddCiShape, LockOrder } from '../sim/state.js';
 import { isGap, TIED_ACROSS_CPUS, type Scalar, type TraceEvent, type TraceGap, type TraceItem } from '../trace/event.js';
@@ -128,7 +128,7 @@ export async function conformRead(
   const damage = opened.damaged?.();
   if (damage !== undefined || filtered !== undefined || unprobed.length > 0) {
     const why = damage !== undefined
-      ? `${damage}, and the text decoded before that may be damaged anywhere (a compressed stream's checksum covers it whole)`
+      ? damagedText(damage)
       : filtered !== undefined
         ? `the capture's records are filtered (${filtered}): the steps the filter left out may be those the model needs`
         : `the capture does not probe ${unprobed.join(', ')}: the model's steps there cannot be followed`;

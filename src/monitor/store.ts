@@ -262,35 +262,23 @@ export class KeyedStore {
     if (this.root === EMPTY_LEVEL) this.root = new Map();
     if (a === null || a === undefined) return;
     let m = this.root.get(a) as Level | undefined;
+    /** The key a spare level taken for `a` still holds (see `spare`): it goes once the new entry is in. */
+    let left: Key | undefined;
     if (!m) {
       const spares = this.spareLevels;
       if (spares === undefined || spares.length === 0) m = new Map();
-      else {
-        m = spares.pop()!;
-        const left = this.spareLeft!.pop();
-        if (left !== undefined) { this.root.set(flat(a), m); this.refill(m, left, a, b, v, prov); return; }
-      }
+      else { m = spares.pop()!; left = this.spareLeft!.pop(); }
       this.root.set(flat(a), m);
     }
-    if (b === null || b === undefined) return;
-    const e = m.get(b) as Entry | undefined;
-    if (e) { e.v = v; e.prov = prov; return; }
+    if (b === null || b === undefined) { if (left !== undefined) m.delete(left); return; }
+    if (left === undefined) {
+      const e = m.get(b) as Entry | undefined;
+      if (e) { e.v = v; e.prov = prov; return; }
+    }
     const entry = new Entry(flat(a) as Key, flat(b) as Key, flat(v), prov);
     m.set(entry.k1!, entry);
-    this.size++;
-    this.everUsed = true;
-    this.addToIndex(1, entry);
-  }
-
-  /**
-   * `set2`'s write into a spare level that still holds the key `left` (see `spare`): the new entry
-   * goes in first (in the left-over's place when its key is the same), then the left-over goes.
-   */
-  private refill(m: Level, left: Key, a: Key, b: Scalar, v: Scalar, prov: TraceEvent | undefined): void {
-    if (b === null || b === undefined) { m.delete(left); return; }
-    const entry = new Entry(flat(a), flat(b) as Key, flat(v), prov);
-    m.set(entry.k1!, entry);
-    if (!sameKey(left, entry.k1!)) m.delete(left);
+    // (in the left-over's place when its key is the same)
+    if (left !== undefined && !sameKey(left, entry.k1!)) m.delete(left);
     this.size++;
     this.everUsed = true;
     this.addToIndex(1, entry);

@@ -5,6 +5,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { SpecSet } from '../../checker/spec-set.js';
+import { DAMAGED_TEXT } from '../../checker/file.js';
 import { conformTraceFile, SHAPES, type ConformProgress, type ConformReport, type NonConformance, type ShapeResult } from '../../conform/conform.js';
 import { DEFAULT_LIMITS } from '../../conform/search.js';
 import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
@@ -153,9 +154,6 @@ function count(n: number, thing: string): string {
   return `${n} ${thing}${n === 1 ? '' : 's'}`;
 }
 
-/** The start of the reason a compressed stream's damage gives (trace/input.ts). */
-const DAMAGED_STREAM = /^the \S+ stream is damaged /;
-
 function renderReport(r: ConformReport, order: LockOrder): string {
   const lines: string[] = [];
   const explained = r.results.filter((x) => x.verdict === 'conforms').map((x) => x.shape);
@@ -168,7 +166,7 @@ function renderReport(r: ConformReport, order: LockOrder): string {
     const where = x.unknown?.startsWith('no candidate state takes') ? 'with states missing'
       : x.unknown?.startsWith('the capture\'s records are filtered') ? 'with records filtered out'
         : x.unknown?.startsWith('the capture does not probe') ? 'with steps unprobed'
-          : x.unknown !== undefined && DAMAGED_STREAM.test(x.unknown) ? 'in text that may be damaged' : 'after the gap';
+          : x.unknown?.endsWith(DAMAGED_TEXT) ? 'in text that may be damaged' : 'after the gap';
     if (x.afterGap) lines.push(`  ${where}, no state took:`,
       ...renderFailure(x.afterGap).map((l) => `  ${l}`));
   }
