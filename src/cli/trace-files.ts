@@ -7,6 +7,7 @@
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Diagnostic } from '../diag/diagnostic.js';
+import { terminalText } from '../diag/terminal.js';
 
 /**
  * Names that sit beside traces and are not traces: notes, expected verdicts, capture metadata,
@@ -78,6 +79,11 @@ export function expandTraces(paths: string[]): TraceFiles {
  * The note (KV313) that names a folder's sidecars and subfolders, not judged; where a capture's
  * probe definitions or function list are among them, how to give them.
  */
+/** KV314 for a folder named that holds no trace file. */
+export function noTraceFileIn(folder: string): Diagnostic {
+  return { code: 'KV314', severity: 'error', message: `nothing to judge: no trace file in ${terminalText(folder)}` };
+}
+
 export function skippedNote(s: TraceFiles['skipped'][number]): Diagnostic {
   const facts = s.names.filter((n) => CAPTURE_FACTS.test(n));
   const give = facts.map((n) => `${n === 'kprobe_events' ? '--probes' : '--functions'} ${join(s.dir, n)}`);

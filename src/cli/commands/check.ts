@@ -21,7 +21,7 @@ import { COMMANDS } from '../options.js';
 import { jsonLine } from '../json.js';
 import { Progress } from '../progress.js';
 import { nowMs } from '../../values/clock.js';
-import { expandTraces, skippedNote } from '../trace-files.js';
+import { expandTraces, noTraceFileIn, skippedNote } from '../trace-files.js';
 import { terminalText } from '../../diag/terminal.js';
 import { TimelineBuilder } from '../../report/timeline.js';
 import { isGap, type TraceGap } from '../../trace/event.js';
@@ -238,11 +238,6 @@ function fileSink(
     onGap: (g: TraceGap) => { if (o.format === 'json') process.stdout.write(jsonLine(gapJson(g))); },
     finish: (r) => { progress.clear(); finish(r); },
   };
-}
-
-/** KV314 for a folder named that holds no trace file. */
-function noTraceFileIn(folder: string): Diagnostic {
-  return { code: 'KV314', severity: 'error', message: `nothing to judge: no trace file in ${terminalText(folder)}` };
 }
 
 async function checkOne(

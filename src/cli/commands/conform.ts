@@ -15,7 +15,7 @@ import { DiagnosticCap } from '../diagnostic-cap.js';
 import { Status } from '../progress.js';
 import { jsonLine } from '../json.js';
 import { COMMANDS } from '../options.js';
-import { expandTraces, skippedNote } from '../trace-files.js';
+import { expandTraces, noTraceFileIn, skippedNote } from '../trace-files.js';
 import { terminalText } from '../../diag/terminal.js';
 import { readCaptureFacts } from '../capture-facts.js';
 import { conformFilesInParallel, type ConformSetup } from '../conform-parallel.js';
@@ -113,7 +113,7 @@ export async function conform(argv: string[]): Promise<number> {
     worst = 3;
   } else if (files.length > 0 && expanded.emptyFolders.length > 0) {
     // Named beside traces that were judged, a folder without one is no verdict either: said per folder, as `check` says it.
-    for (const d of expanded.emptyFolders) onDiagnostic({ code: 'KV314', severity: 'error', message: `nothing to judge: no trace file in ${terminalText(d)}` });
+    for (const d of expanded.emptyFolders) onDiagnostic(noTraceFileIn(d));
     worst = 3;
   }
   process.stderr.write(cap.untold());
