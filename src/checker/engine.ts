@@ -26,6 +26,7 @@ import { Explainer, objectParts, verdictKey, type Verdict } from './explain.js';
 import { sortBy, sortStrings } from './sort-small.js';
 import { PartTable } from './part-table.js';
 import { scalarCode } from '../values/scalar-code.js';
+import { copyMap, copySet } from '../values/copy.js';
 import { stateAbstraction, type StateAbstraction } from '../analysis/state-abstraction.js';
 
 export type { Verdict };
@@ -1180,18 +1181,18 @@ export class Engine {
     const pid = ev.pid;
     const exits = ev.ev === TASK_EXIT;
     const isNew = !this.rt.tasks.has(pid);
-    if ((isNew || exits) && (x.ownSets & OWN_TASKS) === 0) { this.rt.tasks = new Set(this.rt.tasks); x.ownSets |= OWN_TASKS; }
+    if ((isNew || exits) && (x.ownSets & OWN_TASKS) === 0) { this.rt.tasks = copySet(this.rt.tasks); x.ownSets |= OWN_TASKS; }
     if (((isNew && (this.opts.tasksStartUnknown === true || this.newTasksUnknown)) || this.unknownTasks.has(pid)) && (x.ownSets & OWN_UNKNOWN) === 0) {
-      this.unknownTasks = new Set(this.unknownTasks);
-      this.lossUnknown = new Set(this.lossUnknown);
+      this.unknownTasks = copySet(this.unknownTasks);
+      this.lossUnknown = copySet(this.lossUnknown);
       x.ownSets |= OWN_UNKNOWN;
     }
     if (((ev.cpu !== undefined && this.lastCpu.get(pid) !== ev.cpu) || (exits && this.lastCpu.has(pid))) && (x.ownSets & OWN_CPU) === 0) {
-      this.lastCpu = new Map(this.lastCpu);
+      this.lastCpu = copyMap(this.lastCpu);
       x.ownSets |= OWN_CPU;
     }
     if (((ev.comm !== undefined && this.comms.get(pid) !== ev.comm) || (exits && this.comms.has(pid))) && (x.ownSets & OWN_COMMS) === 0) {
-      this.comms = new Map(this.comms);
+      this.comms = copyMap(this.comms);
       x.ownSets |= OWN_COMMS;
     }
   }
@@ -1200,7 +1201,7 @@ export class Engine {
   private ownReported(): void {
     const x = this.sharing!;
     if ((x.ownSets & OWN_REPORTED) !== 0) return;
-    this.reported = new Set(this.reported);
+    this.reported = copySet(this.reported);
     x.ownSets |= OWN_REPORTED;
   }
 
@@ -1225,7 +1226,7 @@ export class Engine {
     // The stacks are copied, not their frames: a step pushes and pops frames, and only a gap
     // changes one (`forget` marks it unknown), which copies them first (`ownEverything`).
     const copy = new Map<number, Frame[]>();
-    for (const [p, fs] of this.frames) copy.set(p, fs.slice());
+    this.frames.forEach((fs, p) => { copy.set(p, fs.slice()); });
     this.frames = copy;
     x.ownFrames = true;
   }
@@ -1247,10 +1248,10 @@ export class Engine {
     this.ownFrames();
     // (the frames themselves too: `forget` marks a task's open calls unknown)
     for (const [p, fs] of this.frames) this.frames.set(p, fs.map((f) => ({ ...f })));
-    if ((x.ownSets & OWN_TASKS) === 0) this.rt.tasks = new Set(this.rt.tasks);
-    if ((x.ownSets & OWN_UNKNOWN) === 0) { this.unknownTasks = new Set(this.unknownTasks); this.lossUnknown = new Set(this.lossUnknown); }
-    if ((x.ownSets & OWN_CPU) === 0) this.lastCpu = new Map(this.lastCpu);
-    if ((x.ownSets & OWN_COMMS) === 0) this.comms = new Map(this.comms);
+    if ((x.ownSets & OWN_TASKS) === 0) this.rt.tasks = copySet(this.rt.tasks);
+    if ((x.ownSets & OWN_UNKNOWN) === 0) { this.unknownTasks = copySet(this.unknownTasks); this.lossUnknown = copySet(this.lossUnknown); }
+    if ((x.ownSets & OWN_CPU) === 0) this.lastCpu = copyMap(this.lastCpu);
+    if ((x.ownSets & OWN_COMMS) === 0) this.comms = copyMap(this.comms);
     this.ownReported();
     x.ownSets = OWN_ALL_SETS;
   }

@@ -14,6 +14,7 @@ import { PREVIOUS, formatValue, type Read, type Runtime } from '../monitor/compi
 import { KeyedStore, Relation, TemporalStore } from '../monitor/store.js';
 import type { Scalar, TraceEvent, TraceGap } from '../trace/event.js';
 import { SkipMarks, eventWords, type Effect } from './skip-marks.js';
+import { copyMap, copySet } from '../values/copy.js';
 
 const NO_KEY: readonly Scalar[] = [];
 
@@ -109,9 +110,9 @@ export class LostState {
    */
   clone(): LostState {
     const c = Object.assign(Object.create(LostState.prototype) as LostState, this);
-    c.touched = new Map(this.touched);
-    c.synced = new Set(this.synced);
-    c.syncedAt = new Map(this.syncedAt);
+    c.touched = copyMap(this.touched);
+    c.synced = copySet(this.synced);
+    c.syncedAt = copyMap(this.syncedAt);
     c.since = [...this.since];
     return c;
   }

@@ -5,6 +5,7 @@
  * behind the state it read.
  */
 import type { Scalar, TraceEvent } from '../values/event.js';
+import { copyMap, copySet } from '../values/copy.js';
 
 export type Key = string | number | boolean;
 
@@ -594,9 +595,9 @@ export class Relation {
 
   clone(): Relation {
     const c = new Relation(this.name, this.pred !== undefined);
-    for (const [k, m] of this.succ) c.succ.set(k, new Map(m));
-    if (this.pred) for (const [k, p] of this.pred) c.pred!.set(k, typeof p === 'object' ? new Set(p) : p);
-    if (this.rank) for (const [k, r] of this.rank) c.rank!.set(k, r);
+    this.succ.forEach((m, k) => { c.succ.set(k, copyMap(m)); });
+    this.pred?.forEach((p, k) => { c.pred!.set(k, typeof p === 'object' ? copySet(p) : p); });
+    this.rank?.forEach((r, k) => { c.rank!.set(k, r); });
     c.nextRank = this.nextRank;
     c.size = this.size;
     return c;
@@ -729,7 +730,7 @@ export class TemporalStore {
   /** The key set of `k` as this store's own: a copy put in its place when it is shared. */
   private own<K>(m: Map<K, KeysOf>, k: K, of: KeysOf): Set<Key> {
     if (of.epoch === this.epoch) return of.keys;
-    const keys = new Set(of.keys);
+    const keys = copySet(of.keys);
     m.set(k, { keys, epoch: this.epoch });
     return keys;
   }
@@ -737,6 +738,6 @@ export class TemporalStore {
   /** A copy sharing the entries and key sets, which each store then replaces before changing one. */
   clone(): TemporalStore {
     this.epoch = ++epochs;
-    return new TemporalStore(new Map(this.last), new Map(this.keysOfTask), new Map(this.keysOfObject));
+    return new TemporalStore(copyMap(this.last), copyMap(this.keysOfTask), copyMap(this.keysOfObject));
   }
 }
