@@ -7,7 +7,8 @@
  *   recursion  CheckedSpec          → (diagnostics)  no def calls itself (recursion.ts)
  *   lower      CheckedSpec          → TypedSpec      past-time tables, old() captures, indexes (lower.ts)
  *
- * and, on a spec without errors, a warning at each invariant whose condition reads nothing (constant-invariants.ts).
+ * and, on a spec without errors, a warning at each invariant whose condition reads nothing (constant-invariants.ts)
+ * and at each state read and never filled by a rule (unwritten-states.ts).
  *
  * Each pass reports all of its errors at once. Declaration errors do not stop the type checker
  * (a bad declaration types as `error`, which checks against anything), so one run shows every name
@@ -21,6 +22,7 @@ import type { TypedSpec } from './ir.js';
 import { lower } from './lower.js';
 import { checkNoRecursion } from './recursion.js';
 import { constantInvariants } from './constant-invariants.js';
+import { unwrittenStates } from './unwritten-states.js';
 import { typecheck } from './typecheck.js';
 
 export interface AnalyzeOptions {
@@ -40,5 +42,6 @@ export function analyze(asts: A.SpecAst[], opts: AnalyzeOptions = {}): Result<Ty
   if (diagnostics.some((d) => d.severity === 'error')) return { ok: false, diagnostics };
   // (on a spec without errors only: beside errors, a placeholder `true` is noise)
   diagnostics.push(...constantInvariants(checked));
+  diagnostics.push(...unwrittenStates(checked));
   return { ok: true, value: lower(checked), diagnostics };
 }

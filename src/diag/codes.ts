@@ -22,6 +22,7 @@ export const DIAG_CODES = {
   KV203: 'construct not allowed here',
   KV204: 'recursive definition',
   KV205: 'invariant whose condition reads nothing of the trace (it holds at every event or at none)',
+  KV206: 'state read but never assigned or added to by any rule (it is empty, or none, at every event)',
   KV301: 'malformed trace line',
   KV302: 'record does not fit the event schema',
   KV303: 'unknown event',

@@ -7,7 +7,8 @@ const PRELUDE = 'event acq(lock: id, mode: str)\nstate held: set[task, id]\n';
 function warnings(body: string): [string, string, string][] {
   const text = PRELUDE + body;
   const r = loadSpecText(text, 'c.kinv');
-  return r.diagnostics.map((d) => [d.code, d.severity, d.span ? text.slice(d.span.start, d.span.end) : '']);
+  // (the prelude's state is read and never filled: that warning, KV206, is unwritten-states.test.ts's)
+  return r.diagnostics.filter((d) => d.code !== 'KV206').map((d) => [d.code, d.severity, d.span ? text.slice(d.span.start, d.span.end) : '']);
 }
 
 describe('constant invariants', () => {

@@ -1,0 +1,126 @@
+/**
+ * States that the spec reads and that no rule ever fills: no `:=` assigns them, no `add ... to`
+ * adds to them. Such a state is empty (a map, set or relation) or none (a var) at every event, so
+ * whatever reads it reads a constant: a quantifier over it checks nothing, a lookup in it is none,
+ * and an invariant that rests on it passes (or fails) without looking at the trace. That is a rule
+ * left out, or a write to another state by a slip, worth a warning rather than a silent pass.
+ */
+import { warning, type Diagnostic, type Span } from '../diag/diagnostic.js';
+import { closest } from '../diag/suggest.js';
+import type { CheckedDomain, CheckedExpr, CheckedSpec, CheckedStmt } from './ir.js';
+import type { Type } from './types.js';
+import { visit } from './visit.js';
+
+/** Where an expression of the spec is: what holds it, and a span to fall back on. */
+interface Site { where: string; span: Span }
+
+/** What `walkSpec` meets outside the defs' bodies. */
+interface Parts {
+  expr(e: CheckedExpr, at: Site): void;
+  /** A binder's domain that is a whole state (`for (a, b) in s`, an obligation's `(a, b) in s`). */
+  stateDomain(state: string, at: Site): void;
+  /** A statement that may make the state non-empty (`:=`, `add ... to`). */
+  fill(state: string): void;
+}
+
+function walkExprs(es: readonly (CheckedExpr | null)[], at: Site, parts: Parts): void {
+  for (const e of es) if (e !== null) parts.expr(e, at);
+}
+
+function walkDomain(d: CheckedDomain, at: Site, parts: Parts): void {
+  if (d.k === 'state') parts.stateDomain(d.state, at);
+  else if (d.k === 'expr') parts.expr(d.expr, at);
+}
+
+function walkStmts(body: readonly CheckedStmt[], where: string, parts: Parts): void {
+  for (const s of body) {
+    const at = { where, span: s.span };
+    switch (s.k) {
+      case 'assign': parts.fill(s.state); walkExprs([...s.keys, s.value], at, parts); break;
+      case 'add': parts.fill(s.state); walkExprs(s.value, at, parts); break;
+      case 'delete': walkExprs(s.keys, at, parts); break;
+      case 'remove': walkExprs(s.value, at, parts); break;
+      case 'if': walkExprs([s.cond], at, parts); walkStmts(s.then, where, parts); walkStmts(s.otherwise, where, parts); break;
+      case 'for': walkDomain(s.domain, at, parts); walkExprs([s.filter], at, parts); walkStmts(s.body, where, parts); break;
+    }
+  }
+}
+
+/** Every expression, state domain and fill of the spec's rules, invariants, obligations, syncs and mappings. */
+function walkSpec(spec: CheckedSpec, parts: Parts): void {
+  for (const r of spec.rules) {
+    walkExprs([r.guard], { where: 'a rule', span: r.span }, parts);
+    walkStmts(r.body, 'a rule', parts);
+  }
+  for (const inv of spec.invariants) {
+    const at = { where: `invariant '${inv.name}'`, span: inv.span };
+    walkExprs([inv.guard, ...(inv.per ?? []), inv.body, inv.message, inv.unknown?.cond ?? null, inv.unknown?.reason ?? null], at, parts);
+  }
+  for (const ob of spec.obligations) {
+    const at = { where: `obligation '${ob.name}'`, span: ob.span };
+    walkDomain(ob.domain, at, parts);
+    walkExprs([ob.filter, ob.message], at, parts);
+  }
+  for (const s of spec.syncs) walkExprs([s.guard], { where: 'a sync', span: s.span }, parts);
+  for (const m of spec.mappings) {
+    walkExprs([m.guard, ...m.emits.flatMap((e) => e.args.map((a) => a.value))], { where: 'a mapping', span: m.span }, parts);
+  }
+}
+
+/** A warning (KV206) at each state some part of the spec reads and no rule fills. */
+export function unwrittenStates(spec: CheckedSpec): Diagnostic[] {
+  /** The first place each state is read, by state name. */
+  const reads = new Map<string, Site>();
+  const filled = new Set<string>();
+  const called = new Set<string>();
+  const read = (state: string, at: Site): void => { if (!reads.has(state)) reads.set(state, at); };
+  const readsIn = (e: CheckedExpr, at: Site): void => visit(e, (x) => {
+    const here = { where: at.where, span: x.span };
+    if (x.k === 'state' || x.k === 'lookup') read(x.state, here);
+    else if ((x.k === 'quant' || x.k === 'count' || x.k === 'setComp') && x.domain.k === 'state') read(x.domain.state, here);
+    else if (x.k === 'defcall') called.add(x.def);
+    // (a successor def given as a relation, `reaches(blockers, a, b)`, is its name typed as a rel)
+    else if (x.k === 'lit' && x.type.k === 'rel' && typeof x.value === 'string') called.add(x.value);
+  });
+  walkSpec(spec, { expr: readsIn, stateDomain: read, fill: (s) => filled.add(s) });
+  // A def's reads count where it is called (one nobody calls reads nothing), and defs call defs.
+  const done = new Set<string>();
+  for (let more = true; more;) {
+    more = false;
+    for (const name of called) {
+      const d = spec.defs.get(name);
+      if (done.has(name) || d === undefined) continue;
+      done.add(name);
+      readsIn(d.body, { where: `def '${name}'`, span: d.span });
+      more = true;
+    }
+  }
+  const out: Diagnostic[] = [];
+  for (const [name, st] of spec.states) {
+    const at = reads.get(name);
+    if (at === undefined || filled.has(name)) continue;
+    const near = closest(name, filled);
+    const how = fillSyntax(name, st.type);
+    const d = warning('KV206',
+      `state '${name}' is read but no rule assigns it or adds to it: it is ${isVar(st.type) ? 'none' : 'empty'} at every event,`
+        + ' so what reads it reads a constant',
+      { span: st.span },
+      near !== undefined ? `did you mean '${near}', which rules write? Else write it in a rule (${how})`
+        : `write it in a rule (${how}), or read the state that is written`);
+    d.notes = [{ message: `read first by ${at.where}`, span: at.span }];
+    out.push(d);
+  }
+  return out;
+}
+
+function isVar(t: Type): boolean {
+  return t.k !== 'map' && t.k !== 'set' && t.k !== 'rel';
+}
+
+/** How a rule fills a state of type `t`, in the spec's own syntax. */
+function fillSyntax(name: string, t: Type): string {
+  if (t.k === 'map') return `\`${name}[${t.keys.map((_, i) => `k${i + 1}`).join(', ')}] := ...\``;
+  if (t.k === 'set') return `\`add ${t.elem.length === 1 ? 'x' : `(${t.elem.map((_, i) => `x${i + 1}`).join(', ')})`} to ${name}\``;
+  if (t.k === 'rel') return '`add (a, b) to ' + name + '`';
+  return `\`${name} := ...\``;
+}
