@@ -1,9 +1,10 @@
 /**
- * States that the spec reads and that no rule ever fills: no `:=` assigns them, no `add ... to`
- * adds to them. Such a state is empty (a map, set or relation) or none (a var) at every event, so
- * whatever reads it reads a constant: a quantifier over it checks nothing, a lookup in it is none,
- * and an invariant that rests on it passes (or fails) without looking at the trace. That is a rule
- * left out, or a write to another state by a slip, worth a warning rather than a silent pass.
+ * States that the spec reads and that no rule ever fills: no `:=` assigns them (but from
+ * themselves, as `n := n + 1`, which leaves none none), no `add ... to` adds to them. Such a state
+ * is empty (a map, set or relation) or none (a var) at every event, so whatever reads it reads a
+ * constant: a quantifier over it checks nothing, a lookup in it is none, and an invariant that
+ * rests on it passes (or fails) without looking at the trace. That is a rule left out, or a write
+ * to another state by a slip, worth a warning rather than a silent pass.
  */
 import { warning, type Diagnostic, type Span } from '../diag/diagnostic.js';
 import { closest } from '../diag/suggest.js';
@@ -19,8 +20,10 @@ interface Parts {
   expr(e: CheckedExpr, at: Site): void;
   /** A binder's domain that is a whole state (`for (a, b) in s`, an obligation's `(a, b) in s`). */
   stateDomain(state: string, at: Site): void;
-  /** A statement that may make the state non-empty (`:=`, `add ... to`). */
-  fill(state: string): void;
+  /** `state[keys] := value` (`keys` empty for a var). */
+  assign(state: string, keys: readonly CheckedExpr[], value: CheckedExpr, span: Span): void;
+  /** `add ... to state`. */
+  add(state: string): void;
 }
 
 function walkExprs(es: readonly (CheckedExpr | null)[], at: Site, parts: Parts): void {
@@ -36,8 +39,8 @@ function walkStmts(body: readonly CheckedStmt[], where: string, parts: Parts): v
   for (const s of body) {
     const at = { where, span: s.span };
     switch (s.k) {
-      case 'assign': parts.fill(s.state); walkExprs([...s.keys, s.value], at, parts); break;
-      case 'add': parts.fill(s.state); walkExprs(s.value, at, parts); break;
+      case 'assign': parts.assign(s.state, s.keys, s.value, s.span); walkExprs([...s.keys, s.value], at, parts); break;
+      case 'add': parts.add(s.state); walkExprs(s.value, at, parts); break;
       case 'delete': walkExprs(s.keys, at, parts); break;
       case 'remove': walkExprs(s.value, at, parts); break;
       case 'if': walkExprs([s.cond], at, parts); walkStmts(s.then, where, parts); walkStmts(s.otherwise, where, parts); break;
@@ -45,6 +48,25 @@ function walkStmts(body: readonly CheckedStmt[], where: string, parts: Parts): v
     }
   }
 }
+
+/**
+ * Whether `e` is none whenever what it reads of `state` is none: a read of the var, an entry of
+ * the map, arithmetic on such a value (`+ - * / % &` and unary minus give none for none), a lookup
+ * keyed by one, or a choice whose both branches are such. An assignment to `state` of such a value,
+ * or under such a key, leaves an empty state empty: `count := count + 1` is none for ever.
+ */
+function noneWith(e: CheckedExpr, state: string): boolean {
+  switch (e.k) {
+    case 'state': return e.state === state && isVar(e.type);
+    case 'lookup': return e.state === state || e.keys.some((k) => noneWith(k, state));
+    case 'bin': return ARITHMETIC.has(e.op) && (noneWith(e.left, state) || noneWith(e.right, state));
+    case 'neg': return noneWith(e.operand, state);
+    case 'cond': return noneWith(e.then, state) && noneWith(e.otherwise, state);
+    default: return false;
+  }
+}
+
+const ARITHMETIC: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%', '&']);
 
 /** Every expression, state domain and fill of the spec's rules, invariants, obligations, syncs and mappings. */
 function walkSpec(spec: CheckedSpec, parts: Parts): void {
@@ -82,7 +104,15 @@ export function unwrittenStates(spec: CheckedSpec): Diagnostic[] {
     // (a successor def given as a relation, `reaches(blockers, a, b)`, is its name typed as a rel)
     else if (x.k === 'lit' && x.type.k === 'rel' && typeof x.value === 'string') called.add(x.value);
   });
-  walkSpec(spec, { expr: readsIn, stateDomain: read, fill: (s) => filled.add(s) });
+  /** Per state filled only from itself, its first such assignment. */
+  const fromItself = new Map<string, { value: CheckedExpr; span: Span }>();
+  walkSpec(spec, {
+    expr: readsIn, stateDomain: read, add: (state) => filled.add(state),
+    assign: (state, keys, value, span) => {
+      if (!keys.some((k) => noneWith(k, state)) && !noneWith(value, state)) filled.add(state);
+      else if (!fromItself.has(state)) fromItself.set(state, { value, span });
+    },
+  });
   // A def's reads count where it is called (one nobody calls reads nothing), and defs call defs.
   const done = new Set<string>();
   for (let more = true; more;) {
@@ -99,6 +129,17 @@ export function unwrittenStates(spec: CheckedSpec): Diagnostic[] {
   for (const [name, st] of spec.states) {
     const at = reads.get(name);
     if (at === undefined || filled.has(name)) continue;
+    const self = fromItself.get(name);
+    if (self !== undefined) {
+      const d = warning('KV206',
+        `state '${name}' is assigned only from itself: it starts ${isVar(st.type) ? 'none' : 'empty'}, and arithmetic on none is none,`
+          + ` so it is ${isVar(st.type) ? 'none' : 'empty'} at every event and what reads it reads a constant`,
+        { span: st.span },
+        `give it a value where it is none, as \`${startSyntax(name, st.type)}\``);
+      d.notes = [{ message: 'assigned from itself here', span: self.value.span }];
+      out.push(d);
+      continue;
+    }
     const near = closest(name, filled);
     const how = fillSyntax(name, st.type);
     const d = warning('KV206',
@@ -115,6 +156,14 @@ export function unwrittenStates(spec: CheckedSpec): Diagnostic[] {
 
 function isVar(t: Type): boolean {
   return t.k !== 'map' && t.k !== 'set' && t.k !== 'rel';
+}
+
+/** A counter of type `t` that starts at 1, in the spec's own syntax. */
+function startSyntax(name: string, t: Type): string {
+  if (t.k !== 'map') return `${name} := if ${name} == none then 1 else ${name} + 1`;
+  const keys = t.keys.map((_, i) => `k${i + 1}`);
+  const key = keys.length === 1 ? keys[0]! : `(${keys.join(', ')})`;
+  return `${name}[${keys.join(', ')}] := if ${key} in ${name} then ${name}[${keys.join(', ')}] + 1 else 1`;
 }
 
 /** How a rule fills a state of type `t`, in the spec's own syntax. */

@@ -94,6 +94,35 @@ describe('unwritten states', () => {
     ].join('\n') + '\n')).toEqual([]);
   });
 
+  it('takes a state assigned only from itself as never filled: none + 1 is none, so a counter that starts none stays none', () => {
+    const text = PRELUDE + [
+      'state n: var int',
+      'state per: map[task] -> int',
+      'state by: map[task] -> int',
+      'state depth: map[task] -> int',
+      'state ok: var int',
+      'on acq {',
+      '  n := n + 1',
+      '  per[pid] := if mode == R then -per[pid] else per[pid] * 2',
+      '  by[by[pid]] := 1',
+      '  depth[pid] := if pid in depth then depth[pid] + 1 else 1',
+      '  ok := if ok == none then 1 else ok + 1',
+      '}',
+      'invariant few after acq: n < 5 and per[pid] < 3 and by[pid] == none and depth[pid] < 9 and ok < 9',
+    ].join('\n') + '\n';
+    const r = loadSpecText(text, 'u.kinv');
+    const at = (s: { start: number; end: number } | undefined): string => (s ? text.slice(s.start, s.end) : '');
+    expect(r.diagnostics.map((d) => [d.code, at(d.span), d.notes?.map((x) => [x.message, at(x.span)]), d.hint])).toEqual([
+      ['KV206', 'n', [['assigned from itself here', 'n + 1']], 'give it a value where it is none, as `n := if n == none then 1 else n + 1`'],
+      ['KV206', 'per', [['assigned from itself here', 'if mode == R then -per[pid] else per[pid] * 2']],
+        'give it a value where it is none, as `per[k1] := if k1 in per then per[k1] + 1 else 1`'],
+      // (keyed by its own entry: while it is empty the key is none, and the assignment writes nothing)
+      ['KV206', 'by', [['assigned from itself here', '1']], 'give it a value where it is none, as `by[k1] := if k1 in by then by[k1] + 1 else 1`'],
+    ]);
+    expect(r.diagnostics[0]!.message).toBe("state 'n' is assigned only from itself: it starts none, and arithmetic on none is none,"
+      + ' so it is none at every event and what reads it reads a constant');
+  });
+
   it('takes a state only ever deleted from as never filled', () => {
     expect(diagnostics([
       'state held: map[task, id] -> Mode',
