@@ -64,6 +64,10 @@ export async function openInput(path: string): Promise<OpenedInput> {
         return { name, chunks: (async function* () { /* nothing decoded */ })(), head: new Uint8Array(),
           cut: { message: `the ${label} stream is cut short before any data could be decoded (${why})`, bytes: 0 }, compression };
       }
+      if (label === 'gzip' && TRAILING_GARBAGE.test(why)) {
+        throw new Error(`cannot read trace '${path}': the gzip stream is followed by bytes that are not gzip (${why}), and its data `
+          + `is lost with them here: \`gzip -dc\` decodes it and ignores them (pipe it in, \`gzip -dc ${path} | kinv check -\`)`, { cause: e });
+      }
       throw new Error(`cannot read trace '${path}': not a valid ${label} file (${why})`, { cause: e });
     }
     const uhead = ufirst.done ? new Uint8Array() : withoutBom(ufirst.value);
@@ -90,7 +94,12 @@ export async function openInput(path: string): Promise<OpenedInput> {
             // Cut short, what decoded before the cut is the file's own; damaged (a check or a code
             // that fails), what decoded may be garbled anywhere: a changed literal decodes on,
             // and only the stream's checksum at its end finds it (see `damaged` in checker/file.ts).
-            opened.cut = { message: `the ${label} stream is damaged or cut short after ${bytes} bytes of data (${why})`, bytes, damaged: !CUT_SHORT.test(why) };
+            // Trailing bytes that are not gzip come after a whole member, its checksum verified: what
+            // decoded is the file's own, as a cut's is, but for the member's last data, lost with them.
+            opened.cut = label === 'gzip' && TRAILING_GARBAGE.test(why)
+              ? { message: `the gzip stream is followed by bytes that are not gzip (${why}), after ${bytes} bytes of data: `
+                + 'its last data is lost with them (`gzip -dc` decodes it whole and ignores them)', bytes }
+              : { message: `the ${label} stream is damaged or cut short after ${bytes} bytes of data (${why})`, bytes, damaged: !CUT_SHORT.test(why) };
             return;
           }
           if (n.done) return;
@@ -110,6 +119,13 @@ export async function openInput(path: string): Promise<OpenedInput> {
 
 /** What the decoders say of an input that ends inside a compressed block or frame (zlib, xz, zstd). */
 const CUT_SHORT = /unexpected end of file|ends before the end of the/;
+
+/**
+ * What zlib says of bytes after a gzip member that do not begin another one: after a member's end
+ * (its checksum verified) the decoder reads the next member's header, and only a header's magic
+ * number can be "incorrect" (the first one's was read to tell the file is gzip at all).
+ */
+const TRAILING_GARBAGE = /incorrect header check/;
 
 /** Bytes read from a file at a time. */
 const CHUNK = 1 << 20;

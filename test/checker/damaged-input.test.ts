@@ -267,6 +267,31 @@ describe('a compressed trace that fails its checksum: its violations are unknown
     ]);
   });
 
+  it('followed by bytes that are not gzip: its checksum was verified, so its violations stand; what came of its last data is said', async () => {
+    const gz = Buffer.concat([gzipSync(e2), Buffer.from('not gzip at all\n')]);
+    const { r, diags, handed } = await detailed(gz);
+    expect(handed).toEqual(r.verdicts.map((v) => `violation ${v.invariant}`));
+    expect(r.verdicts.map((v) => [v.kind, v.invariant, v.event?.line])).toEqual([
+      ['violation', 'in_lookup_parent_locked', 8], ['violation', 'd_add_ci_parent_lock_balanced', 11],
+      ['violation', 'lookup_parent_lock_balanced', 12], ['violation', 'rel_held', 14],
+    ]);
+    // (zlib drops the output of the write that met the bytes after the member: the text's last 256 KiB)
+    expect(diags).toEqual([
+      ['KV305', 'the last line is cut short (no newline, incomplete JSON)', 16359],
+      ['KV305', 'the gzip stream is followed by bytes that are not gzip (incorrect header check), after 524288 bytes of data:'
+        + ' its last data is lost with them (`gzip -dc` decodes it whole and ignores them)', 16360],
+    ]);
+  });
+
+  it('a small gzip followed by bytes that are not gzip: nothing decoded is handed over, and KV309 says how to read it', async () => {
+    const path = join(tmp, `t${n++}.ndjson.gz`);
+    writeFileSync(path, Buffer.concat([gzipSync(readFileSync('traces/ndjson/draft-d_add_ci-E2.ndjson')), Buffer.from('junk')]));
+    const diags: Diagnostic[] = [];
+    expect(await checkTraceFile(path, specs, { onDiagnostic: (d) => diags.push(d) })).toBeUndefined();
+    expect(diags.map((d) => [d.code, d.message])).toEqual([['KV309', `cannot read trace '${path}': the gzip stream is followed by bytes that are not gzip`
+      + ` (incorrect header check), and its data is lost with them here: \`gzip -dc\` decodes it and ignores them (pipe it in, \`gzip -dc ${path} | kinv check -\`)`]]);
+  });
+
   it('cut short (its trailer gone): what decoded is the file\'s own, and its violations stand', async () => {
     const gz = gzipSync(e2);
     const { r, diags, handed } = await detailed(gz.subarray(0, gz.length - 8));
