@@ -104,13 +104,14 @@ export function unwrittenStates(spec: CheckedSpec): Diagnostic[] {
     // (a successor def given as a relation, `reaches(blockers, a, b)`, is its name typed as a rel)
     else if (x.k === 'lit' && x.type.k === 'rel' && typeof x.value === 'string') called.add(x.value);
   });
-  /** Per state filled only from itself, its first such assignment. */
-  const fromItself = new Map<string, { value: CheckedExpr; span: Span }>();
+  /** Per state filled only from itself, the key or value of its first such assignment that is none while the state is. */
+  const fromItself = new Map<string, { part: CheckedExpr; key: boolean }>();
   walkSpec(spec, {
     expr: readsIn, stateDomain: read, add: (state) => filled.add(state),
-    assign: (state, keys, value, span) => {
-      if (!keys.some((k) => noneWith(k, state)) && !noneWith(value, state)) filled.add(state);
-      else if (!fromItself.has(state)) fromItself.set(state, { value, span });
+    assign: (state, keys, value) => {
+      const key = keys.find((k) => noneWith(k, state));
+      if (key === undefined && !noneWith(value, state)) filled.add(state);
+      else if (!fromItself.has(state)) fromItself.set(state, key !== undefined ? { part: key, key: true } : { part: value, key: false });
     },
   });
   // A def's reads count where it is called (one nobody calls reads nothing), and defs call defs.
@@ -131,12 +132,13 @@ export function unwrittenStates(spec: CheckedSpec): Diagnostic[] {
     if (at === undefined || filled.has(name)) continue;
     const self = fromItself.get(name);
     if (self !== undefined) {
+      const empty = isVar(st.type) ? 'none' : 'empty';
       const d = warning('KV206',
-        `state '${name}' is assigned only from itself: it starts ${isVar(st.type) ? 'none' : 'empty'}, and arithmetic on none is none,`
-          + ` so it is ${isVar(st.type) ? 'none' : 'empty'} at every event and what reads it reads a constant`,
+        `state '${name}' is assigned only from itself: every ${isVar(st.type) ? 'value' : 'key or value'} assigned to it is none while it is ${empty},`
+          + ` and it starts ${empty}, so it is ${empty} at every event and what reads it reads a constant`,
         { span: st.span },
-        `give it a value where it is none, as \`${startSyntax(name, st.type)}\``);
-      d.notes = [{ message: 'assigned from itself here', span: self.value.span }];
+        startHint(name, st.type));
+      d.notes = [{ message: self.key ? 'keyed by its own entry here (none while it is empty)' : 'assigned from itself here', span: self.part.span }];
       out.push(d);
       continue;
     }
@@ -148,7 +150,7 @@ export function unwrittenStates(spec: CheckedSpec): Diagnostic[] {
       { span: st.span },
       near !== undefined ? `did you mean '${near}', which rules write? Else write it in a rule (${how})`
         : `write it in a rule (${how}), or read the state that is written`);
-    d.notes = [{ message: `read first by ${at.where}`, span: at.span }];
+    d.notes = [{ message: `read by ${at.where}`, span: at.span }];
     out.push(d);
   }
   return out;
@@ -158,12 +160,16 @@ function isVar(t: Type): boolean {
   return t.k !== 'map' && t.k !== 'set' && t.k !== 'rel';
 }
 
-/** A counter of type `t` that starts at 1, in the spec's own syntax. */
-function startSyntax(name: string, t: Type): string {
-  if (t.k !== 'map') return `${name} := if ${name} == none then 1 else ${name} + 1`;
-  const keys = t.keys.map((_, i) => `k${i + 1}`);
-  const key = keys.length === 1 ? keys[0]! : `(${keys.join(', ')})`;
-  return `${name}[${keys.join(', ')}] := if ${key} in ${name} then ${name}[${keys.join(', ')}] + 1 else 1`;
+/** How to give a state of type `t` a first value: a counter's start when it counts, in the spec's own syntax. */
+function startHint(name: string, t: Type): string {
+  if (t.k === 'map') {
+    const keys = t.keys.map((_, i) => `k${i + 1}`).join(', ');
+    const key = t.keys.length === 1 ? 'k1' : `(${keys})`;
+    return t.value.k === 'int' ? `give it a value where it is none, as \`${name}[${keys}] := if ${key} in ${name} then ${name}[${keys}] + 1 else 1\``
+      : `give it a value not taken from itself where it is none, as \`${name}[${keys}] := if ${key} in ${name} then ... else <a first value>\``;
+  }
+  return t.k === 'int' ? `give it a value where it is none, as \`${name} := if ${name} == none then 1 else ${name} + 1\``
+    : `give it a value not taken from itself where it is none, as \`${name} := if ${name} == none then <a first value> else ...\``;
 }
 
 /** How a rule fills a state of type `t`, in the spec's own syntax. */

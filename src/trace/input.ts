@@ -66,7 +66,7 @@ export async function openInput(path: string): Promise<OpenedInput> {
       }
       if (label === 'gzip' && TRAILING_GARBAGE.test(why)) {
         throw new Error(`cannot read trace '${path}': the gzip stream is followed by bytes that are not gzip (${why}), and its data `
-          + `is lost with them here: \`gzip -dc\` decodes it and ignores them (pipe it in, \`gzip -dc ${path} | kinv check -\`)`, { cause: e });
+          + 'is lost with them here: `gzip -dc` decodes it and ignores them (`gzip -dc FILE | kinv check -`)', { cause: e });
       }
       throw new Error(`cannot read trace '${path}': not a valid ${label} file (${why})`, { cause: e });
     }
@@ -96,10 +96,12 @@ export async function openInput(path: string): Promise<OpenedInput> {
             // and only the stream's checksum at its end finds it (see `damaged` in checker/file.ts).
             // Trailing bytes that are not gzip come after a whole member, its checksum verified: what
             // decoded is the file's own, as a cut's is, but for the member's last data, lost with them.
-            opened.cut = label === 'gzip' && TRAILING_GARBAGE.test(why)
-              ? { message: `the gzip stream is followed by bytes that are not gzip (${why}), after ${bytes} bytes of data: `
-                + 'its last data is lost with them (`gzip -dc` decodes it whole and ignores them)', bytes }
-              : { message: `the ${label} stream is damaged or cut short after ${bytes} bytes of data (${why})`, bytes, damaged: !CUT_SHORT.test(why) };
+            opened.cut = label === 'gzip' && AFTER_PADDING.test(why)
+              ? { message: `the gzip stream is read to its end (${bytes} bytes of data), and ${why}: the capture may go on in them`, bytes }
+              : label === 'gzip' && (TRAILING_GARBAGE.test(why) || LATER_HEADER.test(why))
+                ? { message: `the gzip stream is followed by bytes that are not gzip (${why}), after ${bytes} bytes of data: `
+                  + 'its last data is lost with them (`gzip -dc` decodes it whole and ignores them)', bytes }
+                : { message: `the ${label} stream is damaged or cut short after ${bytes} bytes of data (${why})`, bytes, damaged: !CUT_SHORT.test(why) };
             return;
           }
           if (n.done) return;
@@ -126,6 +128,16 @@ const CUT_SHORT = /unexpected end of file|ends before the end of the/;
  * number can be "incorrect" (the first one's was read to tell the file is gzip at all).
  */
 const TRAILING_GARBAGE = /incorrect header check/;
+
+/** What decompress.ts says of data after the zero padding after the gzip stream's end, which zlib does not read. */
+const AFTER_PADDING = /begin with zero padding and go on with data/;
+
+/**
+ * What zlib says of a gzip member's header that its magic number begins but that is no header:
+ * once data has been decoded, the first member's header was read whole, so this is a later
+ * member's, after every earlier member's checksum was verified.
+ */
+const LATER_HEADER = /unknown compression method|unknown header flags set|header crc mismatch/;
 
 /** Bytes read from a file at a time. */
 const CHUNK = 1 << 20;

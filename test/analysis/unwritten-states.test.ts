@@ -37,7 +37,7 @@ describe('unwritten states', () => {
     // a warning, not an error: the spec loads
     expect(r.ok).toBe(true);
     expect(r.diagnostics[0]!.message).toBe("state 'last' is read but no rule assigns it or adds to it: it is none at every event, so what reads it reads a constant");
-    expect(r.diagnostics[0]!.notes![0]!.message).toBe("read first by invariant 'last_is'");
+    expect(r.diagnostics[0]!.notes![0]!.message).toBe("read by invariant 'last_is'");
     expect(r.diagnostics[0]!.hint).toBe('write it in a rule (`last := ...`), or read the state that is written');
   });
 
@@ -117,10 +117,29 @@ describe('unwritten states', () => {
       ['KV206', 'per', [['assigned from itself here', 'if mode == R then -per[pid] else per[pid] * 2']],
         'give it a value where it is none, as `per[k1] := if k1 in per then per[k1] + 1 else 1`'],
       // (keyed by its own entry: while it is empty the key is none, and the assignment writes nothing)
-      ['KV206', 'by', [['assigned from itself here', '1']], 'give it a value where it is none, as `by[k1] := if k1 in by then by[k1] + 1 else 1`'],
+      ['KV206', 'by', [['keyed by its own entry here (none while it is empty)', 'by[pid]']],
+        'give it a value where it is none, as `by[k1] := if k1 in by then by[k1] + 1 else 1`'],
     ]);
-    expect(r.diagnostics[0]!.message).toBe("state 'n' is assigned only from itself: it starts none, and arithmetic on none is none,"
-      + ' so it is none at every event and what reads it reads a constant');
+    expect(r.diagnostics[0]!.message).toBe("state 'n' is assigned only from itself: every value assigned to it is none while it is none,"
+      + ' and it starts none, so it is none at every event and what reads it reads a constant');
+    expect(r.diagnostics[1]!.message).toBe("state 'per' is assigned only from itself: every key or value assigned to it is none while it is empty,"
+      + ' and it starts empty, so it is empty at every event and what reads it reads a constant');
+  });
+
+  it('gives a counter\'s start as the hint for an int only: a state of ids taken from itself needs a first value of its own', () => {
+    const r = loadSpecText(PRELUDE + [
+      'state last: var id',
+      'state up: map[id] -> id',
+      'on acq { last := up[last]  up[lock] := if mode == R then up[lock] else up[up[lock]] }',
+      'invariant i after acq: last != lock and up[lock] != lock',
+    ].join('\n') + '\n', 'u.kinv');
+    expect(r.diagnostics.map((d) => [d.code, d.hint])).toEqual([
+      // (`up[last]` is keyed by none while `last` is none: a lookup by none is none)
+      ['KV206', 'give it a value not taken from itself where it is none, as `last := if last == none then <a first value> else ...`'],
+      ['KV206', 'give it a value not taken from itself where it is none, as `up[k1] := if k1 in up then ... else <a first value>`'],
+    ]);
+    const v = loadSpecText(PRELUDE + 'state last: var id\non acq { last := if mode == R then last else up[last] }\nstate up: map[id] -> id\non rel { up[lock] := lock }\ninvariant i after acq: last != lock\n', 'u.kinv');
+    expect(v.diagnostics.map((d) => d.hint)).toEqual(['give it a value not taken from itself where it is none, as `last := if last == none then <a first value> else ...`']);
   });
 
   it('takes a state only ever deleted from as never filled', () => {

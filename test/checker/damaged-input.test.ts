@@ -289,7 +289,27 @@ describe('a compressed trace that fails its checksum: its violations are unknown
     const diags: Diagnostic[] = [];
     expect(await checkTraceFile(path, specs, { onDiagnostic: (d) => diags.push(d) })).toBeUndefined();
     expect(diags.map((d) => [d.code, d.message])).toEqual([['KV309', `cannot read trace '${path}': the gzip stream is followed by bytes that are not gzip`
-      + ` (incorrect header check), and its data is lost with them here: \`gzip -dc\` decodes it and ignores them (pipe it in, \`gzip -dc ${path} | kinv check -\`)`]]);
+      + ' (incorrect header check), and its data is lost with them here: `gzip -dc` decodes it and ignores them (`gzip -dc FILE | kinv check -`)']]);
+  });
+
+  it('followed by a gzip magic number and no member: a later header, read as cut as well, its violations standing', async () => {
+    const { r, diags } = await detailed(Buffer.concat([gzipSync(e2), Buffer.from([0x1f, 0x8b, 0xff, 0xff]), Buffer.alloc(20)]));
+    expect(r.verdicts.map((v) => [v.kind, v.invariant])).toEqual([
+      ['violation', 'in_lookup_parent_locked'], ['violation', 'd_add_ci_parent_lock_balanced'], ['violation', 'lookup_parent_lock_balanced'], ['violation', 'rel_held'],
+    ]);
+    expect(diags.map((d) => d[1])).toContain('the gzip stream is followed by bytes that are not gzip (unknown compression method), after 524288 bytes of data:'
+      + ' its last data is lost with them (`gzip -dc` decodes it whole and ignores them)');
+  });
+
+  it('zero padding after its end is nothing; data after the padding, which the decoder stops before, is said and the capture read as cut there', async () => {
+    const gz = gzipSync(e2);
+    const padded = await detailed(Buffer.concat([gz, Buffer.alloc(4096)]));
+    expect(padded.diags).toEqual([]);
+    expect(padded.r.verdicts.map((v) => v.kind)).toEqual(['violation', 'violation', 'violation', 'violation']);
+    const more = await detailed(Buffer.concat([gz, Buffer.alloc(3), gzipSync(Buffer.from('{"pid":901,"ev":"syscall_exit"}\n'))]));
+    expect(more.r.verdicts.map((v) => v.kind)).toEqual(['violation', 'violation', 'violation', 'violation']);
+    expect(more.diags).toEqual([['KV305', `the gzip stream is read to its end (${e2.length} bytes of data), and the 55 bytes after its end begin with zero padding`
+      + ' and go on with data, which is not read: the capture may go on in them', 20017]]);
   });
 
   it('cut short (its trailer gone): what decoded is the file\'s own, and its violations stand', async () => {
