@@ -1,5 +1,7 @@
 /** `--format json` output of real runs validates against the shipped JSON Schema (draft 2020-12). */
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { kinv } from '../helpers/kinv.js';
@@ -34,6 +36,23 @@ describe('the JSON Schema of --format json', () => {
     const objs = [...lines(damaged.stdout), ...lines(ftrace.stdout)];
     expect(new Set(objs.map((o) => o.kind))).toEqual(new Set(['diagnostic', 'gap', 'violation', 'lockdep', 'summary']));
     expect(invalid(objs)).toEqual([]);
+  });
+
+  it('gives the spec\'s own problems as diagnostics of the stream, with their location: errors (exit 2) and warnings (the check goes on)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kinv-schema-'));
+    const spec = (name: string, text: string): string => { writeFileSync(join(dir, name), text); return join(dir, name); };
+    const bad = spec('bad.kinv', 'event acq(lock: id)\ninvariant x on acq: hled == 1\n');
+    const warned = spec('warned.kinv', 'event acq(lock: id)\nstate held: set[task, id]\ninvariant x on acq: (pid, lock) not in held\n');
+    const trace = '{"pid":1,"ev":"acq","args":{"lock":"a"}}\n';
+    const refused = await kinv(['check', '--format', 'json', '--spec', bad, '-'], trace);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe('');
+    expect(lines(refused.stdout)).toEqual([{ version: 1, kind: 'diagnostic', code: 'KV101', severity: 'error', message: "unknown name 'hled'",
+      location: `${bad}:2:21`, hint: 'fields here: pid, seq, comm, cpu, ts, lock' }]);
+    const run = await kinv(['check', '--format', 'json', '--spec', warned, '-'], trace);
+    const objs = lines(run.stdout);
+    expect(objs.map((o) => [o.kind, o.code, o.location])).toEqual([['diagnostic', 'KV206', `${warned}:2:7`], ['summary', undefined, undefined]]);
+    expect(invalid([...lines(refused.stdout), ...objs])).toEqual([]);
   });
 
   it('gives a loss that may lie anywhere in a span its two ends (window, until), and validates them', async () => {

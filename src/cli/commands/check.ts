@@ -90,7 +90,11 @@ export async function check(argv: string[]): Promise<number> {
   const st = styleFor(process.stderr);
   const out = styleFor(process.stdout);
   const specs = new SpecSet(o.specs, o.params);
-  for (const d of specs.diagnostics) process.stderr.write(renderDiagnostic(d, specs.sources, st) + '\n\n');
+  // (in JSON, the spec's problems are diagnostics of the stream like the input's, with their location)
+  for (const d of specs.diagnostics) {
+    if (o.format === 'json') process.stdout.write(jsonLine(diagnosticJson(d, specs.sources)));
+    else process.stderr.write(renderDiagnostic(d, specs.sources, st) + '\n\n');
+  }
   if (!specs.base) return 2;
   const loaded = { sources: specs.sources };
   const capture = readCaptureFacts(o.probes, o.functions);

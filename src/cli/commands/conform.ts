@@ -62,7 +62,11 @@ export async function conform(argv: string[]): Promise<number> {
   const specPaths = (values.spec as string[] | undefined) ?? [];
   const params = paramsOf(values.param as string[] | undefined);
   const specs = new SpecSet(specPaths, params);
-  for (const d of specs.diagnostics) process.stderr.write(renderDiagnostic(d, specs.sources, st) + '\n\n');
+  // (in JSON, the spec's problems are diagnostics of the stream like the input's, with their location)
+  for (const d of specs.diagnostics) {
+    if (format === 'json') process.stdout.write(jsonLine(diagnosticJson(d, specs.sources)));
+    else process.stderr.write(renderDiagnostic(d, specs.sources, st) + '\n\n');
+  }
   if (!specs.base) return 2;
   const expanded = expandTraces(positionals);
   let worst = 0;
