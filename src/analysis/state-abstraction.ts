@@ -23,6 +23,7 @@
  * A spec where none applies is fingerprinted exactly (`exact`).
  */
 import type { DefIR, TExpr, TypedSpec } from './ir.js';
+import { walk, type IrNode as Node } from './visit.js';
 
 export interface StateAbstraction {
   /** Nothing to abstract: the exact fingerprint. */
@@ -42,19 +43,6 @@ export interface StateAbstraction {
 const COMPARISONS = new Set(['<', '<=', '>', '>=', '==', '!=']);
 const STMT_TARGETS = new Set(['assign', 'delete', 'add', 'remove']);
 
-type Node = Record<string, unknown>;
-
-/** Calls `visit(node, parent)` for every IR object under `root` (arrays walked through; spans and types too, harmlessly). */
-function walk(root: unknown, visit: (n: Node, parent: Node | undefined) => void, parent?: Node): void {
-  if (Array.isArray(root)) { for (const x of root) walk(x, visit, parent); return; }
-  if (root === null || typeof root !== 'object' || root instanceof Set || root instanceof Map) return;
-  const n = root as Node;
-  visit(n, parent);
-  for (const key in n) {
-    if (key === 'span' || key === 'type') continue;
-    walk(n[key], visit, n);
-  }
-}
 
 /** Every part of the spec a monitor runs, each with what it is (for the transient-store rules). */
 function parts(spec: TypedSpec): { what: string; node: unknown }[] {

@@ -8,46 +8,15 @@
  */
 import { warning, type Diagnostic, type Span } from '../diag/diagnostic.js';
 import { closest } from '../diag/suggest.js';
-import type { CheckedDomain, CheckedExpr, CheckedSpec, CheckedStmt } from './ir.js';
+import type { CheckedExpr, CheckedSpec } from './ir.js';
 import type { Type } from './types.js';
-import { visit } from './visit.js';
+import { walk } from './visit.js';
 
-/** Where an expression of the spec is: what holds it, and a span to fall back on. */
+/** Where a part of the spec is read: what holds it, and a span to fall back on. */
 interface Site { where: string; span: Span }
 
-/** What `walkSpec` meets outside the defs' bodies. */
-interface Parts {
-  expr(e: CheckedExpr, at: Site): void;
-  /** A binder's domain that is a whole state (`for (a, b) in s`, an obligation's `(a, b) in s`). */
-  stateDomain(state: string, at: Site): void;
-  /** `state[keys] := value` (`keys` empty for a var). */
-  assign(state: string, keys: readonly CheckedExpr[], value: CheckedExpr, span: Span): void;
-  /** `add ... to state`. */
-  add(state: string): void;
-}
-
-function walkExprs(es: readonly (CheckedExpr | null)[], at: Site, parts: Parts): void {
-  for (const e of es) if (e !== null) parts.expr(e, at);
-}
-
-function walkDomain(d: CheckedDomain, at: Site, parts: Parts): void {
-  if (d.k === 'state') parts.stateDomain(d.state, at);
-  else if (d.k === 'expr') parts.expr(d.expr, at);
-}
-
-function walkStmts(body: readonly CheckedStmt[], where: string, parts: Parts): void {
-  for (const s of body) {
-    const at = { where, span: s.span };
-    switch (s.k) {
-      case 'assign': parts.assign(s.state, s.keys, s.value, s.span); walkExprs([...s.keys, s.value], at, parts); break;
-      case 'add': parts.add(s.state); walkExprs(s.value, at, parts); break;
-      case 'delete': walkExprs(s.keys, at, parts); break;
-      case 'remove': walkExprs(s.value, at, parts); break;
-      case 'if': walkExprs([s.cond], at, parts); walkStmts(s.then, where, parts); walkStmts(s.otherwise, where, parts); break;
-      case 'for': walkDomain(s.domain, at, parts); walkExprs([s.filter], at, parts); walkStmts(s.body, where, parts); break;
-    }
-  }
-}
+/** Statements name the state they write in the same field as a read names the state it reads. */
+const WRITES: ReadonlySet<unknown> = new Set(['assign', 'delete', 'add', 'remove']);
 
 /**
  * Whether `e` is none whenever what it reads of `state` is none: a read of the var, an entry of
@@ -68,25 +37,15 @@ function noneWith(e: CheckedExpr, state: string): boolean {
 
 const ARITHMETIC: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%', '&']);
 
-/** Every expression, state domain and fill of the spec's rules, invariants, obligations, syncs and mappings. */
-function walkSpec(spec: CheckedSpec, parts: Parts): void {
-  for (const r of spec.rules) {
-    walkExprs([r.guard], { where: 'a rule', span: r.span }, parts);
-    walkStmts(r.body, 'a rule', parts);
-  }
-  for (const inv of spec.invariants) {
-    const at = { where: `invariant '${inv.name}'`, span: inv.span };
-    walkExprs([inv.guard, ...(inv.per ?? []), inv.body, inv.message, inv.unknown?.cond ?? null, inv.unknown?.reason ?? null], at, parts);
-  }
-  for (const ob of spec.obligations) {
-    const at = { where: `obligation '${ob.name}'`, span: ob.span };
-    walkDomain(ob.domain, at, parts);
-    walkExprs([ob.filter, ob.message], at, parts);
-  }
-  for (const s of spec.syncs) walkExprs([s.guard], { where: 'a sync', span: s.span }, parts);
-  for (const m of spec.mappings) {
-    walkExprs([m.guard, ...m.emits.flatMap((e) => e.args.map((a) => a.value))], { where: 'a mapping', span: m.span }, parts);
-  }
+/** The parts of the spec outside the defs, each with what it is. */
+function parts(spec: CheckedSpec): { at: Site; node: unknown }[] {
+  return [
+    ...spec.rules.map((r) => ({ at: { where: 'a rule', span: r.span }, node: r })),
+    ...spec.invariants.map((i) => ({ at: { where: `invariant '${i.name}'`, span: i.span }, node: i })),
+    ...spec.obligations.map((o) => ({ at: { where: `obligation '${o.name}'`, span: o.span }, node: o })),
+    ...spec.syncs.map((y) => ({ at: { where: 'a sync', span: y.span }, node: y })),
+    ...spec.mappings.map((m) => ({ at: { where: 'a mapping', span: m.span }, node: m })),
+  ];
 }
 
 /** A warning (KV206) at each state some part of the spec reads and no rule fills. */
@@ -95,36 +54,30 @@ export function unwrittenStates(spec: CheckedSpec): Diagnostic[] {
   const reads = new Map<string, Site>();
   const filled = new Set<string>();
   const called = new Set<string>();
-  const read = (state: string, at: Site): void => { if (!reads.has(state)) reads.set(state, at); };
-  const readsIn = (e: CheckedExpr, at: Site): void => visit(e, (x) => {
-    const here = { where: at.where, span: x.span };
-    if (x.k === 'state' || x.k === 'lookup') read(x.state, here);
-    else if ((x.k === 'quant' || x.k === 'count' || x.k === 'setComp') && x.domain.k === 'state') read(x.domain.state, here);
-    else if (x.k === 'defcall') called.add(x.def);
-    // (a successor def given as a relation, `reaches(blockers, a, b)`, is its name typed as a rel)
-    else if (x.k === 'lit' && x.type.k === 'rel' && typeof x.value === 'string') called.add(x.value);
-  });
   /** Per state filled only from itself, the key or value of its first such assignment that is none while the state is. */
   const fromItself = new Map<string, { part: CheckedExpr; key: boolean }>();
-  walkSpec(spec, {
-    expr: readsIn, stateDomain: read, add: (state) => filled.add(state),
-    assign: (state, keys, value) => {
-      const key = keys.find((k) => noneWith(k, state));
-      if (key === undefined && !noneWith(value, state)) filled.add(state);
-      else if (!fromItself.has(state)) fromItself.set(state, key !== undefined ? { part: key, key: true } : { part: value, key: false });
-    },
-  });
-  // A def's reads count where it is called (one nobody calls reads nothing), and defs call defs.
-  const done = new Set<string>();
-  for (let more = true; more;) {
-    more = false;
-    for (const name of called) {
-      const d = spec.defs.get(name);
-      if (done.has(name) || d === undefined) continue;
-      done.add(name);
-      readsIn(d.body, { where: `def '${name}'`, span: d.span });
-      more = true;
+  const assign = (state: string, keys: readonly CheckedExpr[], value: CheckedExpr): void => {
+    const key = keys.find((k) => noneWith(k, state));
+    if (key === undefined && !noneWith(value, state)) filled.add(state);
+    else if (!fromItself.has(state)) fromItself.set(state, key !== undefined ? { part: key, key: true } : { part: value, key: false });
+  };
+  const readsIn = (node: unknown, at: Site): void => walk(node, (n, parent) => {
+    if (n.k === 'assign') assign(n.state as string, n.keys as CheckedExpr[], n.value as CheckedExpr);
+    else if (n.k === 'add') filled.add(n.state as string);
+    else if (n.k === 'defcall') called.add(n.def as string);
+    // (a successor def given as a relation, `reaches(blockers, a, b)`, is its name typed as a rel)
+    else if (n.k === 'lit' && (n.type as Type).k === 'rel' && typeof n.value === 'string') called.add(n.value);
+    // (a read of a whole state, an entry of it, or a binder's domain, which has no span of its own)
+    if (typeof n.state === 'string' && !WRITES.has(n.k) && !reads.has(n.state)) {
+      reads.set(n.state, { where: at.where, span: (n.span ?? parent?.span ?? at.span) as Span });
     }
+  });
+  for (const p of parts(spec)) readsIn(p.node, p.at);
+  // A def's reads count where it is called (one nobody calls reads nothing); defs call defs, and a
+  // Set's walk meets the names added while it goes.
+  for (const name of called) {
+    const d = spec.defs.get(name);
+    if (d !== undefined) readsIn(d.body, { where: `def '${name}'`, span: d.span });
   }
   const out: Diagnostic[] = [];
   for (const [name, st] of spec.states) {

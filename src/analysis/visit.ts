@@ -1,4 +1,4 @@
-/** Walking the IR: every sub-expression of an expression, at either stage. */
+/** Walking the IR: every sub-expression of an expression, or every object under a part of a spec, at either stage. */
 import type { CheckedDomain, CheckedExpr, DomainIR, TExpr } from './ir.js';
 
 type AnyExpr = CheckedExpr | TExpr;
@@ -37,4 +37,19 @@ export function visit<E extends AnyExpr>(e: E, f: (x: E) => void): void {
 function domainExpr(d: CheckedDomain | DomainIR): AnyExpr | null {
   if (d.k === 'expr') return d.expr;
   return d.k === 'state' && d.index ? d.index.value : null;
+}
+
+/** An IR object as `walk` meets it: an expression, a statement, a domain, a rule, …, told by its fields. */
+export type IrNode = Record<string, unknown>;
+
+/** Calls `visit(node, parent)` for every IR object under `root` (arrays walked through; spans and types not). */
+export function walk(root: unknown, visit: (n: IrNode, parent: IrNode | undefined) => void, parent?: IrNode): void {
+  if (Array.isArray(root)) { for (const x of root) walk(x, visit, parent); return; }
+  if (root === null || typeof root !== 'object' || root instanceof Set || root instanceof Map) return;
+  const n = root as IrNode;
+  visit(n, parent);
+  for (const key in n) {
+    if (key === 'span' || key === 'type') continue;
+    walk(n[key], visit, n);
+  }
 }

@@ -91,17 +91,7 @@ export async function openInput(path: string): Promise<OpenedInput> {
             n = await src.next();
           } catch (e) {
             const why = (e as Error).message;
-            // Cut short, what decoded before the cut is the file's own; damaged (a check or a code
-            // that fails), what decoded may be garbled anywhere: a changed literal decodes on,
-            // and only the stream's checksum at its end finds it (see `damaged` in checker/file.ts).
-            // Trailing bytes that are not gzip come after a whole member, its checksum verified: what
-            // decoded is the file's own, as a cut's is, but for the member's last data, lost with them.
-            opened.cut = label === 'gzip' && AFTER_PADDING.test(why)
-              ? { message: `the gzip stream is read to its end (${bytes} bytes of data), and ${why}: the capture may go on in them`, bytes }
-              : label === 'gzip' && (TRAILING_GARBAGE.test(why) || LATER_HEADER.test(why))
-                ? { message: `the gzip stream is followed by bytes that are not gzip (${why}), after ${bytes} bytes of data: `
-                  + 'its last data is lost with them (`gzip -dc` decodes it whole and ignores them)', bytes }
-                : { message: `the ${label} stream is damaged or cut short after ${bytes} bytes of data (${why})`, bytes, damaged: !CUT_SHORT.test(why) };
+            opened.cut = stoppedAt(label, why, bytes);
             return;
           }
           if (n.done) return;
@@ -117,6 +107,23 @@ export async function openInput(path: string): Promise<OpenedInput> {
     return opened;
   }
   return { name, chunks: all(), head };
+}
+
+/** Where a compressed stream stopped decoding after `bytes` of data, with the decoder's reason `why`. */
+function stoppedAt(label: Compression, why: string, bytes: number): NonNullable<OpenedInput['cut']> {
+  // Bytes after the gzip stream come after whole members, their checksums verified: what decoded
+  // is the file's own, as a cut's is (but for the last member's last data, lost with them).
+  if (label === 'gzip' && AFTER_PADDING.test(why)) {
+    return { message: `the gzip stream is read to its end (${bytes} bytes of data), and ${why}: the capture may go on in them`, bytes };
+  }
+  if (label === 'gzip' && (TRAILING_GARBAGE.test(why) || LATER_HEADER.test(why))) {
+    return { message: `the gzip stream is followed by bytes that are not gzip (${why}), after ${bytes} bytes of data: `
+      + 'its last data is lost with them (`gzip -dc` decodes it whole and ignores them)', bytes };
+  }
+  // Cut short, what decoded before the cut is the file's own; damaged (a check or a code that
+  // fails), what decoded may be garbled anywhere: a changed literal decodes on, and only the
+  // stream's checksum at its end finds it (see `damaged` in checker/file.ts).
+  return { message: `the ${label} stream is damaged or cut short after ${bytes} bytes of data (${why})`, bytes, damaged: !CUT_SHORT.test(why) };
 }
 
 /** What the decoders say of an input that ends inside a compressed block or frame (zlib, xz, zstd). */

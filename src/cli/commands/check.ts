@@ -90,11 +90,12 @@ export async function check(argv: string[]): Promise<number> {
   const st = styleFor(process.stderr);
   const out = styleFor(process.stdout);
   const specs = new SpecSet(o.specs, o.params);
-  // (in JSON, the spec's problems are diagnostics of the stream like the input's, with their location)
-  for (const d of specs.diagnostics) {
+  // The spec's problems and the input's alike (in JSON, objects of the stream; a spec's with its location).
+  const show = (d: Diagnostic): void => {
     if (o.format === 'json') process.stdout.write(jsonLine(diagnosticJson(d, specs.sources)));
     else process.stderr.write(renderDiagnostic(d, specs.sources, st) + '\n\n');
-  }
+  };
+  for (const d of specs.diagnostics) show(d);
   if (!specs.base) return 2;
   const loaded = { sources: specs.sources };
   const capture = readCaptureFacts(o.probes, o.functions);
@@ -104,10 +105,7 @@ export async function check(argv: string[]): Promise<number> {
   const files = expanded.files;
   let unreadable = false;
   let inputErrors = 0;
-  const cap = new DiagnosticCap(o.maxDiagnostics, (d) => {
-    if (o.format === 'json') process.stdout.write(jsonLine(diagnosticJson(d, loaded.sources)));
-    else process.stderr.write(renderDiagnostic(d, loaded.sources, st) + '\n\n');
-  });
+  const cap = new DiagnosticCap(o.maxDiagnostics, show);
   /** Whether a reader left records unjudged for naming no task (KV337): the unmapped count holds them too. */
   let untasked = false;
   const onDiagnostic = (d: Diagnostic): void => {

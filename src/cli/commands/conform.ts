@@ -9,6 +9,7 @@ import { DAMAGED_TEXT } from '../../checker/file.js';
 import { conformTraceFile, SHAPES, type ConformProgress, type ConformReport, type NonConformance, type ShapeResult } from '../../conform/conform.js';
 import { DEFAULT_LIMITS } from '../../conform/search.js';
 import { diagnosticJson, renderDiagnostic, styleFor } from '../../diag/render.js';
+import type { Diagnostic } from '../../diag/diagnostic.js';
 import type { DAddCiShape, LockOrder } from '../../sim/state.js';
 import { intOf, oneOf, parse, paramsOf, positive, UsageError } from '../args.js';
 import { DiagnosticCap } from '../diagnostic-cap.js';
@@ -62,11 +63,12 @@ export async function conform(argv: string[]): Promise<number> {
   const specPaths = (values.spec as string[] | undefined) ?? [];
   const params = paramsOf(values.param as string[] | undefined);
   const specs = new SpecSet(specPaths, params);
-  // (in JSON, the spec's problems are diagnostics of the stream like the input's, with their location)
-  for (const d of specs.diagnostics) {
+  // The spec's problems and the input's alike (in JSON, objects of the stream; a spec's with its location).
+  const show = (d: Diagnostic): void => {
     if (format === 'json') process.stdout.write(jsonLine(diagnosticJson(d, specs.sources)));
     else process.stderr.write(renderDiagnostic(d, specs.sources, st) + '\n\n');
-  }
+  };
+  for (const d of specs.diagnostics) show(d);
   if (!specs.base) return 2;
   const expanded = expandTraces(positionals);
   let worst = 0;
@@ -76,10 +78,7 @@ export async function conform(argv: string[]): Promise<number> {
   }
   // Every diagnostic is shown, as `check` shows them: a warning says how the reading judged the
   // input (records re-merged across CPUs, a ring buffer that overwrote events), which the verdict rests on.
-  const cap = new DiagnosticCap(maxDiagnostics, (d) => {
-    if (format === 'json') process.stdout.write(jsonLine(diagnosticJson(d, specs.sources)));
-    else process.stderr.write(renderDiagnostic(d, specs.sources, st) + '\n\n');
-  });
+  const cap = new DiagnosticCap(maxDiagnostics, show);
   const onDiagnostic = cap.take;
   for (const s of expanded.skipped) onDiagnostic(skippedNote(s));
   const options = {
