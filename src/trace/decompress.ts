@@ -3,7 +3,7 @@
  * shared renamed, piped and attached), and decoded as streams so that a large capture is never
  * held whole in memory.
  *
- * gzip is Node's own zlib. Node 20 has neither xz nor zstd, so those use two small pure-JavaScript
+ * gzip is Node's own zlib, its members framed by gzip.ts. Node 20 has neither xz nor zstd, so those use two small pure-JavaScript
  * (or WebAssembly) decoders without native add-ons, which install anywhere Node runs:
  * `xz-decompress` (XZ Embedded, the decoder the kernel itself uses, compiled to WebAssembly) and
  * `fzstd` (a Zstandard decoder in plain JavaScript). Both are pinned exactly in package.json.
@@ -14,8 +14,7 @@
  * web streams it uses) was a tenth of every check's start.
  */
 import { createRequire } from 'node:module';
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { gunzipMembers } from './gzip.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd';
 
@@ -33,65 +32,13 @@ export function sniffCompression(head: Uint8Array): Compression | undefined {
   return undefined;
 }
 
-/**
- * The size of gunzip's output chunks. Node's default (16 KiB) hands a 30 MB capture over in 2,000
- * chunks, each a round trip to the thread pool and a stream callback on the main thread: about a
- * tenth of reading 6.1-wild's gzip text twice (the read ahead, then the read that judges), against
- * a third of that at 256 KiB.
- */
-const GUNZIP_CHUNK = 256 * 1024;
-
 /** The decoded bytes of a compressed stream; an error is thrown where the stream stops making sense. */
 export function decompressStream(kind: Compression, compressed: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
   switch (kind) {
-    case 'gzip': return gzipChunks(compressed);
+    case 'gzip': return gunzipMembers(compressed);
     case 'xz': return xzChunks(compressed);
     case 'zstd': return zstdChunks(compressed);
   }
-}
-
-/**
- * How many of the last compressed bytes are kept to tell zero padding after the gzip stream's end
- * from data: more left unread than this is taken as data.
- */
-const TAIL_KEPT = 1 << 20;
-
-/**
- * gunzip's output. zlib decodes member after member, and stops, without a word, at a zero byte
- * after a member's end: padding, which tools leave after a gzip file, but anything after the
- * padding (another member, say) goes unread. Bytes left after the last member that are not all
- * zero are an error here, as bytes that begin no member are to zlib ("incorrect header check").
- */
-async function* gzipChunks(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  let fed = 0;
-  const tail: Uint8Array[] = [];
-  let tailBytes = 0;
-  async function* counted(): AsyncGenerator<Uint8Array> {
-    for await (const c of compressed) {
-      fed += c.length;
-      tail.push(c);
-      tailBytes += c.length;
-      while (tail.length > 1 && tailBytes - tail[0]!.length >= TAIL_KEPT) tailBytes -= tail.shift()!.length;
-      yield c;
-    }
-  }
-  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
-  for await (const chunk of Readable.from(counted()).pipe(gunzip)) yield chunk as Uint8Array;
-  const left = fed - gunzip.bytesWritten;
-  if (left > 0 && !endsInZeros(tail, tailBytes, left)) {
-    throw new Error(`the ${left} bytes after its end begin with zero padding and go on with data, which is not read`);
-  }
-}
-
-/** Whether the last `n` bytes of the chunks `tail` (`bytes` in all) are all zero; false when they hold fewer than `n`. */
-function endsInZeros(tail: readonly Uint8Array[], bytes: number, n: number): boolean {
-  if (n > bytes) return false;
-  let skip = bytes - n;
-  for (const c of tail) {
-    for (let i = Math.min(skip, c.length); i < c.length; i++) if (c[i] !== 0) return false;
-    skip = Math.max(0, skip - c.length);
-  }
-  return true;
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { DecodedChunk } from './ftrace/decoded.js';
 import { closeSync, fstatSync, openSync, read, readSync, statSync } from 'node:fs';
 import { decompressStream, sniffCompression, type Compression } from './decompress.js';
+import { AfterLastMember } from './gzip.js';
 
 export interface OpenedInput {
   name: string;
@@ -59,14 +60,13 @@ export async function openInput(path: string): Promise<OpenedInput> {
       ufirst = await uit.next();
     } catch (e) {
       const why = (e as Error).message;
-      // Cut before its first block's end, the stream decodes to nothing, but is the file it says it is.
-      if (CUT_SHORT.test(why)) {
-        return { name, chunks: (async function* () { /* nothing decoded */ })(), head: new Uint8Array(),
-          cut: { message: `the ${label} stream is cut short before any data could be decoded (${why})`, bytes: 0 }, compression };
-      }
-      if (label === 'gzip' && TRAILING_GARBAGE.test(why)) {
-        throw new Error(`cannot read trace '${path}': the gzip stream is followed by bytes that are not gzip (${why}), and its data `
-          + 'is lost with them here: `gzip -dc` decodes it and ignores them (`gzip -dc FILE | kinv check -`)', { cause: e });
+      // Cut before its first block's end, the stream decodes to nothing, but is the file it says it is;
+      // so is a stream whose members hold no data, followed by bytes that are none.
+      if (CUT_SHORT.test(why) || e instanceof AfterLastMember) {
+        const cut = CUT_SHORT.test(why)
+          ? { message: `the ${label} stream is cut short before any data could be decoded (${why})`, bytes: 0 }
+          : stoppedAt(label, e, 0);
+        return { name, chunks: (async function* () { /* nothing decoded */ })(), head: new Uint8Array(), cut, compression };
       }
       throw new Error(`cannot read trace '${path}': not a valid ${label} file (${why})`, { cause: e });
     }
@@ -90,8 +90,7 @@ export async function openInput(path: string): Promise<OpenedInput> {
           try {
             n = await src.next();
           } catch (e) {
-            const why = (e as Error).message;
-            opened.cut = stoppedAt(label, why, bytes);
+            opened.cut = stoppedAt(label, e, bytes);
             return;
           }
           if (n.done) return;
@@ -109,16 +108,14 @@ export async function openInput(path: string): Promise<OpenedInput> {
   return { name, chunks: all(), head };
 }
 
-/** Where a compressed stream stopped decoding after `bytes` of data, with the decoder's reason `why`. */
-function stoppedAt(label: Compression, why: string, bytes: number): NonNullable<OpenedInput['cut']> {
+/** Where a compressed stream stopped decoding after `bytes` of data, with the decoder's error `e`. */
+function stoppedAt(label: Compression, e: unknown, bytes: number): NonNullable<OpenedInput['cut']> {
+  const why = (e as Error).message;
   // Bytes after the gzip stream come after whole members, their checksums verified: what decoded
-  // is the file's own, as a cut's is (but for the last member's last data, lost with them).
-  if (label === 'gzip' && AFTER_PADDING.test(why)) {
-    return { message: `the gzip stream is read to its end (${bytes} bytes of data), and ${why}: the capture may go on in them`, bytes };
-  }
-  if (label === 'gzip' && (TRAILING_GARBAGE.test(why) || LATER_HEADER.test(why))) {
-    return { message: `the gzip stream is followed by bytes that are not gzip (${why}), after ${bytes} bytes of data: `
-      + 'its last data is lost with them (`gzip -dc` decodes it whole and ignores them)', bytes };
+  // is the file's own, whole, and the capture may go on in them, as a cut's may.
+  if (e instanceof AfterLastMember) {
+    const read = `the gzip stream is read to its end (${bytes} bytes of data, every member's checksum verified)`;
+    return { message: `${read}, and ${why}: the capture may go on in them`, bytes };
   }
   // Cut short, what decoded before the cut is the file's own; damaged (a check or a code that
   // fails), what decoded may be garbled anywhere: a changed literal decodes on, and only the
@@ -128,23 +125,6 @@ function stoppedAt(label: Compression, why: string, bytes: number): NonNullable<
 
 /** What the decoders say of an input that ends inside a compressed block or frame (zlib, xz, zstd). */
 const CUT_SHORT = /unexpected end of file|ends before the end of the/;
-
-/**
- * What zlib says of bytes after a gzip member that do not begin another one: after a member's end
- * (its checksum verified) the decoder reads the next member's header, and only a header's magic
- * number can be "incorrect" (the first one's was read to tell the file is gzip at all).
- */
-const TRAILING_GARBAGE = /incorrect header check/;
-
-/** What decompress.ts says of data after the zero padding after the gzip stream's end, which zlib does not read. */
-const AFTER_PADDING = /begin with zero padding and go on with data/;
-
-/**
- * What zlib says of a gzip member's header that its magic number begins but that is no header:
- * once data has been decoded, the first member's header was read whole, so this is a later
- * member's, after every earlier member's checksum was verified.
- */
-const LATER_HEADER = /unknown compression method|unknown header flags set|header crc mismatch/;
 
 /** Bytes read from a file at a time. */
 const CHUNK = 1 << 20;

@@ -1,0 +1,287 @@
+/**
+ * gzip decoded member by member (RFC 1952), each member's header and trailer read here and its
+ * deflate data inflated by Node's zlib (raw inflate), so that every byte of data a member holds is
+ * handed over before anything after it is looked at.
+ *
+ * zlib's own gunzip reads the members itself, and when the bytes after a member are no member
+ * ("incorrect header check"), the error drops the output of the write that met them: the member's
+ * last data, up to a whole input chunk's worth, went with the junk. Here a member's data is
+ * complete and verified (CRC-32 and length) before the next header is read, and an error says
+ * where the stream stopped after all it could give.
+ *
+ * Errors use zlib's words, which input.ts reads to tell a cut from damage: "unexpected end of file"
+ * (cut), "incorrect data check" / "incorrect length check" (damage), and for the first member's
+ * header "unknown compression method", "unknown header flags set", "header crc mismatch". Bytes
+ * after the last whole member that begin no member, or data after zero padding, are an
+ * `AfterLastMember`.
+ */
+import * as zlib from 'node:zlib';
+
+/**
+ * The size of inflate's output chunks. Node's default (16 KiB) hands a 30 MB capture over in 2,000
+ * chunks, each a round trip to the thread pool and a stream callback on the main thread: about a
+ * tenth of reading 6.1-wild's gzip text twice (the read ahead, then the read that judges), against
+ * a third of that at 256 KiB.
+ */
+const OUTPUT_CHUNK = 256 * 1024;
+/**
+ * Compressed bytes handed to inflate at a time: its output for one write is held until the write
+ * is done, and text compresses ten to twenty times, so a 1 MiB read would be held as 10-20 MB.
+ */
+const INPUT_SLICE = 64 * 1024;
+
+const FHCRC = 0x02;
+const FEXTRA = 0x04;
+const FNAME = 0x08;
+const FCOMMENT = 0x10;
+const FRESERVED = 0xe0;
+
+/** The compressed input, with bytes that a member did not use put back in front. */
+class Input {
+  private readonly held: Uint8Array[] = [];
+  private heldBytes = 0;
+  private ended = false;
+  constructor(private readonly source: AsyncIterator<Uint8Array>) {}
+
+  /** Whether at least `n` bytes are there (reading more as needed); false at the end of input. */
+  async has(n: number): Promise<boolean> {
+    while (this.heldBytes < n && !this.ended) {
+      const r = await this.source.next();
+      if (r.done === true) this.ended = true;
+      else if (r.value.length > 0) { this.held.push(r.value); this.heldBytes += r.value.length; }
+    }
+    return this.heldBytes >= n;
+  }
+
+  /** Byte `i` ahead (after `has(i + 1)`). */
+  at(i: number): number {
+    for (const c of this.held) {
+      if (i < c.length) return c[i]!;
+      i -= c.length;
+    }
+    throw new RangeError('past the input read');
+  }
+
+  /** Takes the next `n` bytes (after `has(n)`), as one array. */
+  take(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const c = this.held[0]!;
+      const k = Math.min(c.length, n - filled);
+      out.set(c.subarray(0, k), filled);
+      filled += k;
+      if (k === c.length) this.held.shift(); else this.held[0] = c.subarray(k);
+    }
+    this.heldBytes -= n;
+    return out;
+  }
+
+  /** The next bytes as they come (a held chunk, else a new one), or undefined at the end of input. */
+  async next(): Promise<Uint8Array | undefined> {
+    if (!(await this.has(1))) return undefined;
+    const c = this.held.shift()!;
+    this.heldBytes -= c.length;
+    return c;
+  }
+
+  /** Puts bytes back in front (what a member's data did not use). */
+  putBack(c: Uint8Array): void {
+    if (c.length === 0) return;
+    this.held.unshift(c);
+    this.heldBytes += c.length;
+  }
+
+  async return(): Promise<void> {
+    await this.source.return?.();
+  }
+}
+
+/**
+ * What follows a gzip stream's last whole member when it is no member: its data came through whole,
+ * every member's checksum and length verified, but the capture may go on in the bytes after it.
+ */
+export class AfterLastMember extends Error {}
+
+/** The decoded bytes of a gzip stream of one or more members, each verified before the next is read. */
+export async function* gunzipMembers(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const input = new Input(compressed[Symbol.asyncIterator]());
+  try {
+    for (let member = 0; ; member++) {
+      if (member > 0) {
+        if (!(await input.has(1))) return;
+        // zlib stops at a zero byte where a member could begin: padding, which tools leave after a
+        // gzip file. Anything but zeros after it is data this stream does not read.
+        if (input.at(0) === 0) { await afterPadding(input); return; }
+      }
+      let headerCrc: HeaderCheck | undefined;
+      try {
+        headerCrc = await readHeader(input);
+        if (headerCrc !== undefined && !checksMatch(headerCrc)) throw new Error('header crc mismatch');
+      } catch (e) {
+        const why = (e as Error).message;
+        // (a header cut short is a cut, wherever it is)
+        if (member === 0 || why === 'unexpected end of file') throw e;
+        throw new AfterLastMember(`it is followed by ${await restLength(input)} bytes that begin no gzip member (${why})`);
+      }
+      let crc = 0;
+      let length = 0;
+      for await (const out of inflateMember(input)) {
+        crc = crc32(out, crc);
+        length = (length + out.length) >>> 0;
+        yield out;
+      }
+      if (!(await input.has(8))) throw new Error('unexpected end of file');
+      const trailer = input.take(8);
+      const view = new DataView(trailer.buffer, trailer.byteOffset, 8);
+      if (view.getUint32(0, true) !== crc >>> 0) throw new Error('incorrect data check');
+      if (view.getUint32(4, true) !== length) throw new Error('incorrect length check');
+    }
+  } finally {
+    await input.return();
+  }
+}
+
+/** The header's CRC-16 check as read and as computed, when the header has one (FHCRC). */
+interface HeaderCheck { stored: number; computed: number }
+function checksMatch(c: HeaderCheck): boolean {
+  return c.stored === c.computed;
+}
+
+/** Reads a member's header (RFC 1952 section 2.3.1), throwing with zlib's words where it is none. */
+async function readHeader(input: Input): Promise<HeaderCheck | undefined> {
+  // (a byte that cannot begin a header is none, even when it is the input's last)
+  if (!(await input.has(1)) || input.at(0) !== 0x1f) throw new Error('incorrect header check');
+  if (!(await input.has(2))) throw new Error('unexpected end of file');
+  if (input.at(1) !== 0x8b) throw new Error('incorrect header check');
+  if (!(await input.has(10))) throw new Error('unexpected end of file');
+  if (input.at(2) !== 8) throw new Error('unknown compression method');
+  const flags = input.at(3);
+  if ((flags & FRESERVED) !== 0) throw new Error('unknown header flags set');
+  let n = 10;
+  if ((flags & FEXTRA) !== 0) {
+    if (!(await input.has(n + 2))) throw new Error('unexpected end of file');
+    n += 2 + (input.at(n) | (input.at(n + 1) << 8));
+    if (!(await input.has(n))) throw new Error('unexpected end of file');
+  }
+  for (const field of [FNAME, FCOMMENT]) {
+    if ((flags & field) === 0) continue;
+    // zero-terminated
+    for (;;) {
+      if (!(await input.has(n + 1))) throw new Error('unexpected end of file');
+      if (input.at(n++) === 0) break;
+    }
+  }
+  if ((flags & FHCRC) === 0) {
+    input.take(n);
+    return undefined;
+  }
+  if (!(await input.has(n + 2))) throw new Error('unexpected end of file');
+  const header = input.take(n + 2);
+  return { stored: header[n]! | (header[n + 1]! << 8), computed: crc32(header.subarray(0, n), 0) & 0xffff };
+}
+
+/** Zero bytes to the end of input are padding; anything after them is an error that counts them. */
+async function afterPadding(input: Input): Promise<void> {
+  let bytes = 0;
+  let data = false;
+  for (let c = await input.next(); c !== undefined; c = await input.next()) {
+    bytes += c.length;
+    if (!data) data = c.some((b) => b !== 0);
+  }
+  if (data) throw new AfterLastMember(`the ${bytes} bytes after its end begin with zero padding and go on with data, which is not read`);
+}
+
+/** The bytes left in the input, read to its end. */
+async function restLength(input: Input): Promise<number> {
+  let bytes = 0;
+  for (let c = await input.next(); c !== undefined; c = await input.next()) bytes += c.length;
+  return bytes;
+}
+
+/**
+ * One member's deflate data, inflated: its output as it comes, and what of the last input it did
+ * not use put back (its trailer, and whatever follows).
+ */
+async function* inflateMember(input: Input): AsyncGenerator<Uint8Array> {
+  const inflate = zlib.createInflateRaw({ chunkSize: OUTPUT_CHUNK });
+  const out: Uint8Array[] = [];
+  let ended = false;
+  let failure: Error | undefined;
+  inflate.on('data', (c: Uint8Array) => out.push(c));
+  inflate.on('end', () => { ended = true; });
+  inflate.on('error', (e: Error) => { failure ??= e; });
+  /** Bytes handed to inflate for this member. */
+  let fed = 0;
+  try {
+    for (;;) {
+      const chunk = await input.next();
+      if (chunk === undefined) {
+        // The input ends inside the member: zlib says so ("unexpected end of file"), or the member
+        // ended with the input's last byte and its trailer is missing (found by the caller).
+        if (!ended && failure === undefined) await settled(inflate, () => inflate.end());
+        yield* out.splice(0);
+        if (failure !== undefined) throw failure;
+        return;
+      }
+      for (let at = 0; at < chunk.length; at += INPUT_SLICE) {
+        const slice = chunk.subarray(at, Math.min(chunk.length, at + INPUT_SLICE));
+        fed += slice.length;
+        await new Promise<void>((resolve) => {
+          const done = (): void => { inflate.off('error', done); resolve(); };
+          inflate.once('error', done);
+          inflate.write(slice, done);
+        });
+        // Input left unused is past the member's end (zlib reads nothing after it); its last output
+        // comes with the stream's end.
+        const unused = fed - inflate.bytesWritten;
+        if (unused > 0 && !ended && failure === undefined) await settled(inflate, () => undefined);
+        yield* out.splice(0);
+        if (failure !== undefined) throw failure;
+        if (unused > 0) {
+          input.putBack(chunk.subarray(at + slice.length - unused));
+          return;
+        }
+      }
+    }
+  } finally {
+    inflate.destroy();
+  }
+}
+
+/** Runs `start` and waits for the stream's end or error. */
+function settled(stream: zlib.InflateRaw, start: () => void): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('end', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.once('end', done);
+    stream.once('error', done);
+    start();
+  });
+}
+
+/** CRC-32 as gzip computes it: zlib's own where this Node has it (20.15, 22.2), else a table's. */
+const crc32: (data: Uint8Array, crc: number) => number = typeof zlib.crc32 === 'function'
+  ? (data, crc) => zlib.crc32(data, crc)
+  : tableCrc32;
+
+let table: Uint32Array | undefined;
+function tableCrc32(data: Uint8Array, crc: number): number {
+  if (table === undefined) {
+    table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = (c & 1) !== 0 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[n] = c >>> 0;
+    }
+  }
+  let c = ~crc >>> 0;
+  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/** The table CRC-32, for tests to compare with zlib's. */
+export const tableCrc32ForTest = tableCrc32;

@@ -1,0 +1,108 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32, gunzipSync, gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AfterLastMember, gunzipMembers, tableCrc32ForTest } from '../../src/trace/gzip.js';
+
+/** Decodes `bytes` fed in pieces of `piece`: the output (as text: deep equality of large Buffers is slow), and the error's message and kind. */
+async function decode(bytes: Uint8Array, piece = 1 << 20): Promise<{ out: string; error?: string; after?: boolean }> {
+  async function* pieces(): AsyncGenerator<Uint8Array> {
+    for (let i = 0; i < bytes.length; i += piece) yield bytes.subarray(i, i + piece);
+  }
+  const out: Uint8Array[] = [];
+  try {
+    for await (const c of gunzipMembers(pieces())) out.push(c);
+  } catch (e) {
+    return { out: Buffer.concat(out).toString('latin1'), error: (e as Error).message, after: e instanceof AfterLastMember };
+  }
+  return { out: Buffer.concat(out).toString('latin1') };
+}
+
+const text = Array.from({ length: 40_000 }, (_, i) => `${i} ${(i * 7919) % 1000} lookup_slow\n`).join('');
+const bytes = Buffer.from(text, 'latin1');
+const gz = gzipSync(bytes);
+
+describe('gzip members', () => {
+  it('decodes a stream fed in any size of piece, and a header with a name, extra field and header CRC', async () => {
+    for (const piece of [1, 3, 4096, 65_536, 1 << 20]) {
+      const small = piece < 100 ? gzipSync(bytes.subarray(0, 3000)) : gz;
+      expect((await decode(small, piece)).out).toBe(piece < 100 ? text.slice(0, 3000) : text);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'kinv-gzip-'));
+    writeFileSync(join(dir, 'trace.txt'), bytes);
+    const named = execFileSync('gzip', ['-c', join(dir, 'trace.txt')], { maxBuffer: 1 << 26 });
+    expect(named[3]! & 0x08).toBe(0x08);
+    expect((await decode(named, 7)).out).toBe(text);
+    // FEXTRA (4 bytes of subfield) and FHCRC, made by hand: RFC 1952 2.3.1
+    const member = gzipSync(Buffer.from('hello\n'));
+    const header = Buffer.concat([member.subarray(0, 10), Buffer.from([4, 0, 0x41, 0x42, 0, 0])]);
+    header[3] = 0x04 | 0x02;
+    const hcrc = crc32(header) & 0xffff;
+    const full = Buffer.concat([header, Buffer.from([hcrc & 0xff, hcrc >> 8]), member.subarray(10)]);
+    expect(gunzipSync(full).toString()).toBe('hello\n');
+    expect(await decode(full, 5)).toEqual({ out: 'hello\n' });
+    full[12]! ^= 1;
+    expect(await decode(full)).toEqual({ out: '', error: 'header crc mismatch', after: false });
+  });
+
+  it('decodes members one after another, an empty one too, and zero padding after the last', async () => {
+    const multi = Buffer.concat([gzipSync(bytes.subarray(0, 1000)), gzipSync(Buffer.alloc(0)), gzipSync(bytes.subarray(1000)), Buffer.alloc(600)]);
+    expect(await decode(multi, 333)).toEqual({ out: text });
+  });
+
+  it('hands over every byte of the last member before the bytes after it are found to be no member', async () => {
+    expect(await decode(Buffer.concat([gz, Buffer.from('junk')]))).toEqual({
+      out: text, error: 'it is followed by 4 bytes that begin no gzip member (incorrect header check)', after: true,
+    });
+    expect(await decode(Buffer.concat([gz, Buffer.from([0x0a])]))).toEqual({
+      out: text, error: 'it is followed by 1 bytes that begin no gzip member (incorrect header check)', after: true,
+    });
+    expect(await decode(Buffer.concat([gz, Buffer.from([0x1f, 0x8b, 9]), Buffer.alloc(9)]))).toEqual({
+      out: text, error: 'it is followed by 12 bytes that begin no gzip member (unknown compression method)', after: true,
+    });
+    expect(await decode(Buffer.concat([gz, Buffer.alloc(3), gzipSync(Buffer.from('x'))]))).toEqual({
+      out: text, error: 'the 24 bytes after its end begin with zero padding and go on with data, which is not read', after: true,
+    });
+  });
+
+  it('says a cut, a damaged checksum and a damaged length in zlib\'s words', async () => {
+    for (const cut of [gz.length - 30, gz.length - 8, gz.length - 3]) {
+      expect(await decode(gz.subarray(0, cut))).toMatchObject({ error: 'unexpected end of file', after: false });
+    }
+    const crc = Buffer.from(gz);
+    crc[crc.length - 8]! ^= 1;
+    // (the data came whole: the check fails after it)
+    expect(await decode(crc)).toEqual({ out: text, error: 'incorrect data check', after: false });
+    const length = Buffer.from(gz);
+    length[length.length - 2]! ^= 1;
+    expect(await decode(length)).toEqual({ out: text, error: 'incorrect length check', after: false });
+  });
+
+  it('is an error at every cut of a two-member stream but the members\' end', async () => {
+    const first = gzipSync(Buffer.from('abc\n'.repeat(50)));
+    const two = Buffer.concat([first, gzipSync(Buffer.from('def\n'))]);
+    for (let n = 1; n < two.length; n++) {
+      const r = await decode(two.subarray(0, n), 5);
+      expect([n, r.error !== undefined]).toEqual([n, n !== first.length]);
+    }
+  });
+
+  it('never gives, without an error, output other than zlib\'s, whatever bit is flipped', async () => {
+    const two = Buffer.concat([gzipSync(Buffer.from('abc\n'.repeat(50))), gzipSync(Buffer.from('def\n'))]);
+    await fc.assert(fc.asyncProperty(fc.nat({ max: two.length - 1 }), fc.nat({ max: 7 }), fc.integer({ min: 1, max: 64 }), async (at, bit, piece) => {
+      const flipped = Buffer.from(two);
+      flipped[at]! ^= 1 << bit;
+      const r = await decode(flipped, piece);
+      if (r.error !== undefined) return;
+      expect(r.out).toBe(gunzipSync(flipped).toString('latin1'));
+    }), { numRuns: 300, seed: 14 });
+  });
+
+  it('computes CRC-32 as zlib does where zlib has none of its own (Node before 20.15)', () => {
+    expect(tableCrc32ForTest(bytes, 0)).toBe(crc32(bytes));
+    expect(tableCrc32ForTest(bytes.subarray(1000), tableCrc32ForTest(bytes.subarray(0, 1000), 0))).toBe(crc32(bytes));
+  });
+});
