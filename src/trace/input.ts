@@ -114,8 +114,7 @@ function stoppedAt(label: Compression, e: unknown, bytes: number): NonNullable<O
   // Bytes after the gzip stream come after whole members, their checksums verified: what decoded
   // is the file's own, whole, and the capture may go on in them, as a cut's may.
   if (e instanceof AfterLastMember) {
-    const read = `the gzip stream is read to its end (${bytes} bytes of data, every member's checksum verified)`;
-    return { message: `${read}, and ${why}: the capture may go on in them`, bytes };
+    return { message: `the gzip stream's members decode whole and verified (${bytes} bytes of data), and ${why}: the capture may go on in them`, bytes };
   }
   // Cut short, what decoded before the cut is the file's own; damaged (a check or a code that
   // fails), what decoded may be garbled anywhere: a changed literal decodes on, and only the

@@ -266,6 +266,26 @@ describe('a compressed trace that fails its checksum: its violations are unknown
     ]);
   });
 
+  it('a changed bit that runs the decoder on through the trailer to the end (zlib: "unexpected end of file", as of a cut): damage, its violations unknown', async () => {
+    const gz = gzipSync(e2);
+    let changed: Buffer | undefined;
+    for (let at = gz.length - 9; changed === undefined && at > 10; at--) {
+      for (let bit = 0; bit < 8 && changed === undefined; bit++) {
+        const c = Buffer.from(gz);
+        c[at]! ^= 1 << bit;
+        try { gunzipSync(c); } catch (e) { if ((e as Error).message === 'unexpected end of file') changed = c; }
+      }
+    }
+    const { r, diags } = await detailed(changed!);
+    expect(r.verdicts.map((v) => [v.kind, v.invariant, v.event?.line])).toEqual([
+      ['unknown', 'in_lookup_parent_locked', 8], ['unknown', 'd_add_ci_parent_lock_balanced', 11],
+      ['unknown', 'lookup_parent_lock_balanced', 12], ['unknown', 'rel_held', 14],
+    ]);
+    expect(diags.map((d) => d[0])).toContain('KV305');
+    expect(diags.map((d) => d[1]).join('\n')).toMatch(new RegExp(`the gzip stream is damaged or cut short after \\d+ bytes of data \\(the data decodes on into the input's last 8 bytes, `
+      + `which read as the member's trailer \\(a size of ${e2.length} bytes, where \\d+ were decoded\\): damaged, not cut short\\)`));
+  });
+
   it('followed by bytes that are not gzip: every line decoded and its checksum verified, so its violations stand; read as cut after them', async () => {
     const gz = Buffer.concat([gzipSync(e2), Buffer.from('not gzip at all\n')]);
     const { r, diags, handed } = await detailed(gz);
@@ -276,7 +296,7 @@ describe('a compressed trace that fails its checksum: its violations are unknown
     ]);
     expect(r.gaps.map((g) => [g.line, g.pids])).toEqual([[20017, undefined]]);
     expect(diags).toEqual([
-      ['KV305', `the gzip stream is read to its end (${e2.length} bytes of data, every member's checksum verified), and it is followed by 16 bytes`
+      ['KV305', `the gzip stream's members decode whole and verified (${e2.length} bytes of data), and it is followed by 16 bytes`
         + ' that begin no gzip member (incorrect header check): the capture may go on in them', 20017],
     ]);
   });
@@ -289,7 +309,7 @@ describe('a compressed trace that fails its checksum: its violations are unknown
       ['violation', 'lookup_parent_lock_balanced', 12], ['violation', 'rel_held', 14],
     ]);
     expect(diags).toEqual([
-      ['KV305', `the gzip stream is read to its end (${e2small.length} bytes of data, every member's checksum verified), and it is followed by 1 bytes`
+      ['KV305', `the gzip stream's members decode whole and verified (${e2small.length} bytes of data), and it is followed by 1 bytes`
         + ' that begin no gzip member (incorrect header check): the capture may go on in them', 17],
     ]);
   });
@@ -299,7 +319,7 @@ describe('a compressed trace that fails its checksum: its violations are unknown
     expect(r.verdicts.map((v) => [v.kind, v.invariant])).toEqual([
       ['violation', 'in_lookup_parent_locked'], ['violation', 'd_add_ci_parent_lock_balanced'], ['violation', 'lookup_parent_lock_balanced'], ['violation', 'rel_held'],
     ]);
-    expect(diags).toEqual([['KV305', `the gzip stream is read to its end (${e2.length} bytes of data, every member's checksum verified), and it is followed by 24 bytes`
+    expect(diags).toEqual([['KV305', `the gzip stream's members decode whole and verified (${e2.length} bytes of data), and it is followed by 24 bytes`
       + ' that begin no gzip member (unknown compression method): the capture may go on in them', 20017]]);
   });
 
@@ -310,7 +330,7 @@ describe('a compressed trace that fails its checksum: its violations are unknown
     expect(padded.r.verdicts.map((v) => v.kind)).toEqual(['violation', 'violation', 'violation', 'violation']);
     const more = await detailed(Buffer.concat([gz, Buffer.alloc(3), gzipSync(Buffer.from('{"pid":901,"ev":"syscall_exit"}\n'))]));
     expect(more.r.verdicts.map((v) => v.kind)).toEqual(['violation', 'violation', 'violation', 'violation']);
-    expect(more.diags).toEqual([['KV305', `the gzip stream is read to its end (${e2.length} bytes of data, every member's checksum verified), and the 55 bytes after its end begin with zero padding`
+    expect(more.diags).toEqual([['KV305', `the gzip stream's members decode whole and verified (${e2.length} bytes of data), and the 55 bytes after its end begin with zero padding`
       + ' and go on with data, which is not read: the capture may go on in them', 20017]]);
   });
 

@@ -101,6 +101,53 @@ describe('gzip members', () => {
     }), { numRuns: 300, seed: 14 });
   });
 
+  it('tells a changed bit that runs the decoder on into the trailer from a cut: every change leaves the text whole, a true prefix of it, or an error other than a cut\'s', async () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => `{"pid":${i % 7},"ev":"syscall_exit","n":${i}}\n`).join('');
+    const member = gzipSync(Buffer.from(lines, 'latin1'));
+    // Such changes lie near the end (the decoder must not meet an invalid code before the input ends).
+    await fc.assert(fc.asyncProperty(fc.integer({ min: Math.floor(member.length * 0.7), max: member.length - 1 }), fc.nat({ max: 7 }), async (at, bit) => {
+      const changed = Buffer.from(member);
+      changed[at]! ^= 1 << bit;
+      const r = await decode(changed, 4096);
+      if (r.error === undefined || r.error === 'unexpected end of file') expect(lines.startsWith(r.out)).toBe(true);
+    }), { numRuns: 400, seed: 14 });
+    // The last change (by position) of which zlib says "unexpected end of file", as of a cut.
+    let desync: Buffer | undefined;
+    for (let at = member.length - 9; desync === undefined && at > 10; at--) {
+      for (let bit = 0; bit < 8 && desync === undefined; bit++) {
+        const changed = Buffer.from(member);
+        changed[at]! ^= 1 << bit;
+        try { gunzipSync(changed); } catch (e) { if ((e as Error).message === 'unexpected end of file') desync = changed; }
+      }
+    }
+    // (what zlib decodes of it is no prefix of the text: garbled, or with more after it)
+    expect(lines.startsWith(gunzipSync(desync!, { finishFlush: 2 }).toString('latin1'))).toBe(false);
+    const r = await decode(desync!);
+    expect(r.error).toMatch(new RegExp(`^the data decodes on into the input's last 8 bytes, which read as the member's trailer \\(a size of ${lines.length} bytes, `
+      + 'where \\d+ were decoded\\): damaged, not cut short$'));
+    // a cut anywhere in the last 2 KB is a cut
+    for (let n = member.length - 2048; n < member.length - 8; n++) expect([n, (await decode(member.subarray(0, n))).error]).toEqual([n, 'unexpected end of file']);
+  });
+
+  it('reads a header\'s file name in one pass, and gives up on one that runs over 1 MiB', async () => {
+    const member = gzipSync(Buffer.from('hello\n'));
+    const named = (name: Buffer) => { const h = Buffer.from(member.subarray(0, 10)); h[3] = 0x08; return Buffer.concat([h, name, Buffer.from([0]), member.subarray(10)]); };
+    expect(await decode(named(Buffer.alloc(200_000, 0x61)), 1000)).toEqual({ out: 'hello\n' });
+    expect(await decode(named(Buffer.alloc(3 << 20, 0x61)), 4096)).toEqual({ out: '', error: 'a header\'s file name runs over 1048576 bytes without its end', after: false });
+    expect(await decode(named(Buffer.alloc(5000, 0x61)).subarray(0, 3000), 100)).toEqual({ out: '', error: 'unexpected end of file', after: false });
+  });
+
+  it('decodes data that expands a thousand times (its slices made smaller) as zlib does', async () => {
+    const zeros = Buffer.alloc(40 << 20);
+    zeros.write('end of the zeros\n', zeros.length - 17, 'latin1');
+    const compressed = gzipSync(zeros);
+    async function* whole(): AsyncGenerator<Uint8Array> { yield compressed; }
+    let length = 0;
+    let crc = 0;
+    for await (const c of gunzipMembers(whole())) { length += c.length; crc = crc32(c, crc); }
+    expect([length, crc]).toEqual([zeros.length, crc32(zeros)]);
+  });
+
   it('computes CRC-32 as zlib does where zlib has none of its own (Node before 20.15)', () => {
     expect(tableCrc32ForTest(bytes, 0)).toBe(crc32(bytes));
     expect(tableCrc32ForTest(bytes.subarray(1000), tableCrc32ForTest(bytes.subarray(0, 1000), 0))).toBe(crc32(bytes));
