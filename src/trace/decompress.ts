@@ -3,10 +3,11 @@
  * shared renamed, piped and attached), and decoded as streams so that a large capture is never
  * held whole in memory.
  *
- * gzip is Node's own zlib, its members framed by gzip.ts. Node 20 has neither xz nor zstd, so those use two small pure-JavaScript
- * (or WebAssembly) decoders without native add-ons, which install anywhere Node runs:
- * `xz-decompress` (XZ Embedded, the decoder the kernel itself uses, compiled to WebAssembly) and
- * `fzstd` (a Zstandard decoder in plain JavaScript). Both are pinned exactly in package.json.
+ * gzip is Node's own zlib, its members framed by gzip.ts. Node 20 has neither xz nor zstd, so
+ * those use two small pure-JavaScript (or WebAssembly) decoders without native add-ons, which
+ * install anywhere Node runs: `xz-decompress` (XZ Embedded, the decoder the kernel itself uses,
+ * compiled to WebAssembly) and `fzstd` (a Zstandard decoder in plain JavaScript, its frames framed
+ * and their checksums verified by zstd.ts with `xxhash-wasm`). All are pinned exactly in package.json.
  * xz-decompress decodes one stream at a time in a process (its decoder contexts share one
  * WebAssembly instance): a second xz stream waits until the first ends or is cancelled, so a
  * reader of two xz streams must take them one after the other (see input.ts and checker/file.ts).
@@ -15,6 +16,7 @@
  */
 import { createRequire } from 'node:module';
 import { gunzipMembers } from './gzip.js';
+import { zstdFrames } from './zstd.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd';
 
@@ -37,7 +39,7 @@ export function decompressStream(kind: Compression, compressed: AsyncIterable<Ui
   switch (kind) {
     case 'gzip': return gunzipMembers(compressed);
     case 'xz': return xzChunks(compressed);
-    case 'zstd': return zstdChunks(compressed);
+    case 'zstd': return zstdFrames(compressed);
   }
 }
 
@@ -60,19 +62,52 @@ const XZ_ERRORS: Record<string, string> = {
   '8': 'the input ends before the end of the xz stream',
 };
 
+/** How many of the last compressed bytes are kept to find an xz footer behind stream padding. */
+const XZ_TAIL = 64;
+
 async function* xzChunks(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const xzDecompress = load<typeof import('xz-decompress')>('xz-decompress');
-  const source = compressed[Symbol.asyncIterator]();
+  let tail: Uint8Array = new Uint8Array(0);
+  async function* remembered(): AsyncGenerator<Uint8Array> {
+    for await (const c of compressed) {
+      tail = c.length >= XZ_TAIL ? c.slice(c.length - XZ_TAIL) : concatTail(tail, c);
+      yield c;
+    }
+  }
+  const source = remembered();
   const decoded = new xzDecompress.XzReadableStream(pulled(source));
   try {
     for await (const chunk of decoded as unknown as AsyncIterable<Uint8Array>) yield chunk;
   } catch (e) {
     const m = /error code (\d+)/.exec((e as Error).message);
+    if (m?.[1] === '8' && endsWithXzFooter(tail)) {
+      throw new Error('the data runs on to the end of the file, which ends with an xz stream footer: damaged, not cut short', { cause: e });
+    }
     throw new Error(m !== null ? (XZ_ERRORS[m[1]!] ?? (e as Error).message) : (e as Error).message, { cause: e });
   } finally {
     // (the decoder stops reading at the end of the xz stream and never lets go of its input)
-    await source.return?.();
+    await source.return(undefined);
   }
+}
+
+function concatTail(tail: Uint8Array, c: Uint8Array): Uint8Array {
+  const both = new Uint8Array(tail.length + c.length);
+  both.set(tail);
+  both.set(c, tail.length);
+  return both.length > XZ_TAIL ? both.slice(both.length - XZ_TAIL) : both;
+}
+
+/**
+ * Whether the input ends as a whole xz file does: a stream footer, whose last bytes are its magic
+ * "YZ", then stream padding (zero bytes, a multiple of 4). A file the decoder says ends inside its
+ * stream but that ends so is whole and damaged: a changed size field (a block's uncompressed size,
+ * say) let the decoder run on past the data, the text garbled, to the file's end. A cut ends so by
+ * chance once in 65,536.
+ */
+function endsWithXzFooter(tail: Uint8Array): boolean {
+  let end = tail.length;
+  while (end > 0 && tail[end - 1] === 0) end--;
+  return (tail.length - end) % 4 === 0 && end >= 2 && tail[end - 2] === 0x59 && tail[end - 1] === 0x5a;
 }
 
 /**
@@ -91,25 +126,3 @@ function pulled(source: AsyncIterator<Uint8Array>): ReadableStream<Uint8Array> {
   }, { highWaterMark: 0 });
 }
 
-async function* zstdChunks(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  let out: Uint8Array[] = [];
-  const { Decompress: ZstdDecoder } = load<typeof import('fzstd')>('fzstd');
-  // The decoder may reuse its window for later output: keep a copy of what it hands over.
-  const decoder = new ZstdDecoder((chunk) => { out.push(chunk.slice()); });
-  const take = (): Uint8Array[] => { const ready = out; out = []; return ready; };
-  let failure: Error | undefined;
-  try {
-    for await (const chunk of compressed) {
-      decoder.push(chunk);
-      yield* take();
-    }
-    decoder.push(new Uint8Array(0), true);
-  } catch (e) {
-    failure = e as Error;
-  }
-  // What was decoded before the failure is delivered first.
-  yield* take();
-  if (failure !== undefined) {
-    throw new Error(failure.message === 'unexpected EOF' ? 'the input ends before the end of the zstd frame' : failure.message, { cause: failure });
-  }
-}

@@ -80,6 +80,18 @@ describe('xz and zstd inputs', () => {
     expect(r.gaps.at(-1)).toBe(`compressed stream cut short ${lines}`);
   });
 
+  it('a .zst whose content checksum fails (which its decoder does not check): its violations are unknown, as the text may be damaged anywhere', async () => {
+    const want = await judged(join(DIR, 'kprobe-draft-d_add_ci.txt'));
+    const bytes = Buffer.from(readFileSync(join(DIR, 'compressed/kprobe-draft-d_add_ci.txt.zst')));
+    bytes[bytes.length - 2]! ^= 0x40;
+    const path = join(tmp, 'checksum.txt.zst');
+    writeFileSync(path, bytes);
+    expect((await decoded(path)).cut).toBe(`the zstd stream is damaged or cut short after ${plain.length} bytes of data (zstd content checksum mismatch)`);
+    const r = await judged(path);
+    expect(r.verdicts).toEqual(want.verdicts.map((v) => v.replace(/^violation /, 'unknown ')));
+    expect(r.diags.filter((d) => d.startsWith('KV305'))).toHaveLength(2);
+  });
+
   it('a peeked .xz does not hold the decoder: a second read of the file, and a third after one stopped early, go through', async () => {
     const path = join(DIR, 'compressed/kernel-head.txt.xz');
     const first = await openInput(path);
