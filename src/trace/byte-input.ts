@@ -4,7 +4,8 @@
  */
 export class ByteInput {
   private readonly held: Uint8Array[] = [];
-  private heldBytes = 0;
+  /** Bytes read and not yet taken. */
+  heldBytes = 0;
   private ended = false;
   /** The last 8 bytes read from the source (a trailer's size), once that many were read. */
   private readonly lastEight = new Uint8Array(8);

@@ -106,15 +106,39 @@ async function* decodeFrame(
     if (last) break;
   }
   if (checksummed) {
-    if (!(await input.has(4))) throw new Error(CUT);
-    const checksum = input.take(4);
-    if (le(checksum, 4) !== Number(hash.digest() & 0xffffffffn)) throw new Error('zstd content checksum mismatch');
-    // (the decoder reads past the checksum itself, and ends the frame there)
-    decoder.push(checksum, true);
+    const whole = await input.has(4);
+    const checksum = input.take(whole ? 4 : input.heldBytes);
+    // The decoder reads past the checksum itself and ends the frame there; it holds back a frame
+    // shorter than 18 bytes until then, so its output comes only now.
+    try {
+      decoder.push(checksum, true);
+    } catch (e) {
+      if (whole) throw new Error(`invalid zstd data (${(e as Error).message})`, { cause: e });
+    }
+    yield* handOn();
+    const digest = Number(hash.digest() & 0xffffffffn);
+    if (!whole) throw cutInChecksum(checksum, digest);
+    if (le(checksum, 4) !== digest) throw new Error('zstd content checksum mismatch');
   }
   if (declared !== undefined && produced !== declared) {
     throw new Error(`zstd frame content size mismatch: ${produced} bytes where its header declares ${declared}`);
   }
+}
+
+/**
+ * The input ends inside a frame's checksum: a cut, or damage that made the last block's size take
+ * in bytes of the checksum (the block then decodes, without a word, to garbled text of the right
+ * length). The checksum's bytes that are there must match the text decoded; when none is there,
+ * nothing verifies it, and it is taken as damage.
+ */
+function cutInChecksum(part: Uint8Array, digest: number): Error {
+  for (let i = 0; i < part.length; i++) {
+    if (part[i] !== ((digest >>> (8 * i)) & 0xff)) {
+      return new Error(`zstd content checksum mismatch: the ${part.length} of its 4 bytes the input ends with do not match the text decoded`);
+    }
+  }
+  if (part.length === 0) return new Error("the input ends where the zstd frame's checksum begins: nothing verifies the text decoded, which may be damaged");
+  return new Error(CUT);
 }
 
 /** The little-endian number of the first `n` bytes of `b` (exact below 2^53). */

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -47,10 +48,42 @@ describe('zstd frames', () => {
     expect(await decode('zstd', checksum)).toEqual({ out: text, error: 'zstd content checksum mismatch' });
   });
 
-  it('is cut at every cut of the frame, its text a true prefix', async () => {
+  /** A frame of one raw block holding `text`, with a checksum; its content size in the header or not. */
+  async function rawFrame(text: string, withSize: boolean, blockSizeAdded = 0): Promise<Buffer> {
+    const { create64 } = await (createRequire(import.meta.url)('xxhash-wasm') as () => Promise<{ create64(seed?: bigint): { update(b: Uint8Array): unknown; digest(): bigint } }>)();
+    const h = create64(0n);
+    h.update(Buffer.from(text, 'latin1'));
+    const checksum = Buffer.alloc(4);
+    checksum.writeUInt32LE(Number(h.digest() & 0xffffffffn));
+    // single segment, checksum, 1-byte content size; or checksum and a window descriptor (1 KiB)
+    const header = withSize ? [0x24, text.length] : [0x04, 0x00];
+    const block = ((text.length + blockSizeAdded) << 3) | 1;
+    return Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, ...header, block & 0xff, (block >> 8) & 0xff, block >> 16]), Buffer.from(text, 'latin1'), checksum]);
+  }
+
+  it('decodes a frame shorter than the 18 bytes its decoder holds back until the end', async () => {
+    const tiny = await rawFrame('a', true);
+    expect(tiny.length).toBeLessThan(18);
+    expect(await decode('zstd', tiny)).toEqual({ out: 'a' });
+    expect(await decode('zstd', Buffer.concat([zst, tiny, tiny]), 3)).toEqual({ out: text + 'aa' });
+  });
+
+  it('a last block whose size took in bytes of the checksum (its text garbled, its length right) is damage, not a cut', async () => {
+    const line = 'task 315 releases I1\n';
+    expect(await decode('zstd', await rawFrame(line, false))).toEqual({ out: line });
+    expect((await decode('zstd', await rawFrame(line, false, 2))).error).toBe('zstd content checksum mismatch: the 2 of its 4 bytes the input ends with do not match the text decoded');
+    expect((await decode('zstd', await rawFrame(line, false, 4))).error)
+      .toBe('the input ends where the zstd frame\'s checksum begins: nothing verifies the text decoded, which may be damaged');
+    // a cut inside the checksum, its bytes there matching: a cut
+    const whole = await rawFrame(line, false);
+    expect(await decode('zstd', whole.subarray(0, whole.length - 1))).toEqual({ out: line, error: CUT });
+  });
+
+  it('is cut at every cut of the frame, its text a true prefix (but where its checksum begins)', async () => {
     for (let n = 4; n < zst.length; n++) {
       const r = await decode('zstd', zst.subarray(0, n), 50);
-      expect([n, r.error]).toEqual([n, CUT]);
+      // (a cut where the checksum begins leaves nothing to verify the text with)
+      expect([n, r.error]).toEqual([n, n === zst.length - 4 ? 'the input ends where the zstd frame\'s checksum begins: nothing verifies the text decoded, which may be damaged' : CUT]);
       expect(text.startsWith(r.out)).toBe(true);
     }
   });
