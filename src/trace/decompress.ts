@@ -68,8 +68,12 @@ const XZ_TAIL = 64;
 async function* xzChunks(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const xzDecompress = load<typeof import('xz-decompress')>('xz-decompress');
   let tail: Uint8Array = new Uint8Array(0);
+  /** The stream header's check type (the low 4 bits of its second flags byte, at byte 7). */
+  let checkType: number | undefined;
   async function* remembered(): AsyncGenerator<Uint8Array> {
     for await (const c of compressed) {
+      // (met first while `tail` still holds every byte read, fewer than 8)
+      if (checkType === undefined && tail.length + c.length > 7) checkType = c[7 - tail.length]! & 0x0f;
       tail = c.length >= XZ_TAIL ? c.slice(c.length - XZ_TAIL) : concatTail(tail, c);
       yield c;
     }
@@ -82,6 +86,11 @@ async function* xzChunks(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<
     const m = /error code (\d+)/.exec((e as Error).message);
     if (m?.[1] === '8' && endsWithXzFooter(tail)) {
       throw new Error('the data runs on to the end of the file, which ends with an xz stream footer: damaged, not cut short', { cause: e });
+    }
+    if (m?.[1] === '6' && checkType !== undefined && checkType > 4) {
+      // XZ Embedded reads CRC-32 and CRC-64 checks; xz also writes SHA-256 (`--check=sha256`, type 10).
+      throw new Error(`its integrity check (type ${checkType}${checkType === 10 ? ', SHA-256' : ''}) is not one this decoder reads (CRC-32, CRC-64); `
+        + 'read it with `xz -dc FILE | kinv check -`', { cause: e });
     }
     throw new Error(m !== null ? (XZ_ERRORS[m[1]!] ?? (e as Error).message) : (e as Error).message, { cause: e });
   } finally {

@@ -68,7 +68,8 @@ export async function openInput(path: string): Promise<OpenedInput> {
           : stoppedAt(label, e, 0);
         return { name, chunks: (async function* () { /* nothing decoded */ })(), head: new Uint8Array(), cut, compression };
       }
-      throw new Error(`cannot read trace '${path}': not a valid ${label} file (${why})`, { cause: e });
+      const what = UNREADABLE.test(why) ? `${label === 'xz' ? 'an' : 'a'} ${label} file this decoder cannot read` : `not a valid ${label} file`;
+      throw new Error(`cannot read trace '${path}': ${what} (${why})`, { cause: e });
     }
     const uhead = ufirst.done ? new Uint8Array() : withoutBom(ufirst.value);
     // The xz decoder serves one stream at a time in a process: a peeked file that kept it would
@@ -121,6 +122,9 @@ function stoppedAt(label: Compression, e: unknown, bytes: number): NonNullable<O
   // stream's checksum at its end finds it (see `damaged` in checker/file.ts).
   return { message: `the ${label} stream is damaged or cut short after ${bytes} bytes of data (${why})`, bytes, damaged: !CUT_SHORT.test(why) };
 }
+
+/** What decompress.ts says of a valid file the decoder lacks a feature for (an xz integrity check). */
+const UNREADABLE = /is not one this decoder reads/;
 
 /** What the decoders say of an input that ends inside a compressed block or frame (zlib, xz, zstd). */
 const CUT_SHORT = /unexpected end of file|ends before the end of the/;

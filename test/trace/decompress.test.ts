@@ -135,6 +135,11 @@ describe('xz and zstd inputs', () => {
     expect(r.lines).toBe(6000);
   });
 
+  it('an xz file with a SHA-256 check, which its decoder does not read: said so, with the command that reads it', async () => {
+    await expect(openInput(join(DIR, 'compressed/hello-sha256.txt.xz'))).rejects.toThrow(
+      /^cannot read trace '.*hello-sha256\.txt\.xz': an xz file this decoder cannot read \(its integrity check \(type 10, SHA-256\) is not one this decoder reads \(CRC-32, CRC-64\); read it with `xz -dc FILE \| kinv check -`\)$/);
+  });
+
   it('garbage after an xz magic is no xz file: a readable error, not a stack trace', async () => {
     const path = join(tmp, 'bad.xz');
     writeFileSync(path, Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(64, 0x41)]));
