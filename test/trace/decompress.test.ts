@@ -68,7 +68,9 @@ describe('xz and zstd inputs', () => {
     const path = join(tmp, `cut.txt.${ext}`);
     writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
     const d = await decoded(path);
-    expect(d.cut).toMatch(new RegExp(`^the ${name} stream is damaged or cut short after ${d.text.length} bytes of data \\(the input ends before the end of the ${name}`));
+    // (a zstd frame's blocks are verified by its checksum alone, and a changed block size ends inside the frame as a cut does)
+    const why = name === 'zstd' ? 'the input ends inside a zstd frame, before its checksum' : 'the input ends before the end of the xz';
+    expect(d.cut).toMatch(new RegExp(`^the ${name} stream is damaged or cut short after ${d.text.length} bytes of data \\(${why}`));
     // Every decoded byte is the original's, and a good share of the file came through.
     expect(head.startsWith(d.text)).toBe(true);
     expect(d.text.length).toBeGreaterThan(head.length / 4);

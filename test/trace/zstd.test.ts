@@ -79,6 +79,36 @@ describe('zstd frames', () => {
     expect(await decode('zstd', whole.subarray(0, whole.length - 1))).toEqual({ out: line, error: CUT });
   });
 
+  it('a changed bit in any block header of a many-block frame is found, or leaves a true prefix of the text: a walk put out of step by a changed block size ends inside the frame, which is not taken as a cut', async () => {
+    const many = readFileSync(join(DIR, 'kernel-head.txt.zst'));
+    const whole = (await decode('zstd', many)).out;
+    // the frame's block headers (RFC 8878 3.1.1: descriptor, window, dictionary id, content size; then 3-byte headers)
+    const d = many[4]!;
+    let at = 5 + ((d >> 5) & 1 ? 0 : 1) + [0, 1, 2, 4][d & 3]! + (d >> 6 === 0 ? (d >> 5) & 1 : 1 << (d >> 6));
+    const headers: number[] = [];
+    for (let last = 0; last === 0;) {
+      const h = many[at]! | (many[at + 1]! << 8) | (many[at + 2]! << 16);
+      headers.push(at);
+      last = h & 1;
+      at += 3 + (((h >> 1) & 3) === 1 ? 1 : h >>> 3);
+    }
+    expect(headers.length).toBeGreaterThan(3);
+    let endsInside = 0;
+    for (const h of headers) {
+      for (let k = 0; k < 3; k++) {
+        for (let bit = 0; bit < 8; bit++) {
+          const changed = Buffer.from(many);
+          changed[h + k]! ^= 1 << bit;
+          const r = await decode('zstd', changed, 4096);
+          if (r.error === undefined) expect(r.out).toBe(whole);
+          if (r.error === CUT) expect(whole.startsWith(r.out)).toBe(true);
+          if (r.error?.startsWith('the input ends inside a zstd frame, before its checksum') === true) endsInside++;
+        }
+      }
+    }
+    expect(endsInside).toBeGreaterThan(0);
+  });
+
   it('is cut at every cut of the frame, its text a true prefix (but where its checksum begins)', async () => {
     for (let n = 4; n < zst.length; n++) {
       const r = await decode('zstd', zst.subarray(0, n), 50);
