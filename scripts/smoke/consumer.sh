@@ -57,9 +57,16 @@ npx --no-install kinv check "$trace" >/dev/null; violation=$?
 npx --no-install kinv check "$clean" >/dev/null; pass=$?
 npx --no-install kinv check no-such-file.ndjson >/dev/null 2>&1; missing=$?
 npx --no-install kinv check --format json "$trace" >out.ndjson; json=$?
+# Compressed captures, each decoder loaded as the one-script build loads it (its own require).
+compressed=""
+for ext in gz xz zst; do
+  npx --no-install kinv check "node_modules/kinv/traces/ftrace/compressed/kernel-head.txt.$ext" >/dev/null 2>&1
+  compressed="$compressed $ext:$?"
+done
 set -e
-echo "exit codes: violation $violation, clean $pass, missing file $missing"
-[ "$violation" = 1 ] && [ "$pass" = 0 ] && [ "$missing" = 3 ] && [ "$json" = 1 ] || { echo "unexpected exit codes" >&2; exit 1; }
+echo "exit codes: violation $violation, clean $pass, missing file $missing, compressed$compressed"
+[ "$violation" = 1 ] && [ "$pass" = 0 ] && [ "$missing" = 3 ] && [ "$json" = 1 ] && [ "$compressed" = " gz:0 xz:0 zst:0" ] \
+  || { echo "unexpected exit codes" >&2; exit 1; }
 node -e 'const l=require("fs").readFileSync("out.ndjson","utf8").trim().split("\n").map(JSON.parse); if(l.at(-1).kind!=="summary"||l.some(o=>o.version!==1)) process.exit(1)'
 [ -f node_modules/kinv/schema/verdicts.schema.json ]
 

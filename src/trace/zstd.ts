@@ -25,9 +25,10 @@ interface Hasher { update(input: Uint8Array): Hasher; digest(): bigint }
 
 /** The decoded bytes of a stream of zstd frames, each verified by its checksum where it has one. */
 export async function* zstdFrames(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const require = createRequire(import.meta.url);
-  const { Decompress } = require('fzstd') as typeof import('fzstd');
-  const xxhash = await (require('xxhash-wasm') as () => Promise<{ create64(seed?: bigint): Hasher }>)();
+  // (not named `require`: in the one-script build, `import.meta.url` becomes a call of `require`)
+  const load = createRequire(import.meta.url);
+  const { Decompress } = load('fzstd') as typeof import('fzstd');
+  const xxhash = await (load('xxhash-wasm') as () => Promise<{ create64(seed?: bigint): Hasher }>)();
   const input = new ByteInput(compressed[Symbol.asyncIterator]());
   try {
     for (let frame = 0; ; frame++) {
