@@ -74,7 +74,7 @@ async function* xzChunks(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<
     for await (const c of compressed) {
       // (met first while `tail` still holds every byte read, fewer than 8)
       if (checkType === undefined && tail.length + c.length > 7) checkType = c[7 - tail.length]! & 0x0f;
-      tail = c.length >= XZ_TAIL ? c.slice(c.length - XZ_TAIL) : concatTail(tail, c);
+      tail = Buffer.concat([tail, c.subarray(Math.max(0, c.length - XZ_TAIL))]).subarray(-XZ_TAIL);
       yield c;
     }
   }
@@ -97,13 +97,6 @@ async function* xzChunks(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<
     // (the decoder stops reading at the end of the xz stream and never lets go of its input)
     await source.return(undefined);
   }
-}
-
-function concatTail(tail: Uint8Array, c: Uint8Array): Uint8Array {
-  const both = new Uint8Array(tail.length + c.length);
-  both.set(tail);
-  both.set(c, tail.length);
-  return both.length > XZ_TAIL ? both.slice(both.length - XZ_TAIL) : both;
 }
 
 /**

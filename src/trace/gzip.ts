@@ -60,10 +60,8 @@ export async function* gunzipMembers(compressed: AsyncIterable<Uint8Array>): Asy
         // gzip file. Anything but zeros after it is data this stream does not read.
         if (input.at(0) === 0) { await afterPadding(input); return; }
       }
-      let headerCrc: HeaderCheck | undefined;
       try {
-        headerCrc = await readHeader(input);
-        if (headerCrc !== undefined && !checksMatch(headerCrc)) throw new Error('header crc mismatch');
+        await readHeader(input);
       } catch (e) {
         const why = (e as Error).message;
         // (a header cut short is a cut, wherever it is)
@@ -115,14 +113,8 @@ function desynchronised(e: unknown, lastEight: Uint8Array | undefined, length: n
     + `where ${bytes} were decoded): damaged, not cut short`);
 }
 
-/** The header's CRC-16 check as read and as computed, when the header has one (FHCRC). */
-interface HeaderCheck { stored: number; computed: number }
-function checksMatch(c: HeaderCheck): boolean {
-  return c.stored === c.computed;
-}
-
 /** Reads a member's header (RFC 1952 section 2.3.1), throwing with zlib's words where it is none. */
-async function readHeader(input: Input): Promise<HeaderCheck | undefined> {
+async function readHeader(input: Input): Promise<void> {
   // (a byte that cannot begin a header is none, even when it is the input's last)
   if (!(await input.has(1)) || input.at(0) !== 0x1f) throw new Error('incorrect header check');
   if (!(await input.has(2))) throw new Error('unexpected end of file');
@@ -149,11 +141,12 @@ async function readHeader(input: Input): Promise<HeaderCheck | undefined> {
   }
   if ((flags & FHCRC) === 0) {
     input.take(n);
-    return undefined;
+    return;
   }
   if (!(await input.has(n + 2))) throw new Error('unexpected end of file');
+  // FHCRC: the low 16 bits of the header's CRC-32
   const header = input.take(n + 2);
-  return { stored: header[n]! | (header[n + 1]! << 8), computed: crc32(header.subarray(0, n), 0) & 0xffff };
+  if ((header[n]! | (header[n + 1]! << 8)) !== (crc32(header.subarray(0, n), 0) & 0xffff)) throw new Error('header crc mismatch');
 }
 
 /** Zero bytes to the end of input are padding; anything after them is an error that counts them. */

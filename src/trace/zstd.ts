@@ -75,7 +75,7 @@ async function* decodeFrame(
   // The decoder may reuse its window for later output: a copy of what it hands over is kept.
   const decoder = new Decompress((chunk) => { out.push(chunk.slice()); });
   const magic = Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd);
-  decoder.push(concat(magic, header));
+  decoder.push(Buffer.concat([magic, header]));
   let produced = 0;
   const handOn = function* (): Generator<Uint8Array> {
     for (const c of out.splice(0)) {
@@ -95,7 +95,7 @@ async function* decodeFrame(
     if (type === 3) throw new Error('invalid zstd data: a block of the reserved type');
     const contentBytes = type === 1 ? 1 : blockHeader >>> 3;
     if (!(await input.has(contentBytes))) throw endsInFrame(checksummed, produced);
-    const block = concat(Uint8Array.of(blockHeader & 0xff, (blockHeader >> 8) & 0xff, blockHeader >>> 16), input.take(contentBytes));
+    const block = Buffer.concat([Uint8Array.of(blockHeader & 0xff, (blockHeader >> 8) & 0xff, blockHeader >>> 16), input.take(contentBytes)]);
     try {
       decoder.push(block, last && !checksummed);
     } catch (e) {
@@ -161,11 +161,4 @@ function le(b: Uint8Array, n: number): number {
   let v = 0;
   for (let i = n - 1; i >= 0; i--) v = v * 256 + b[i]!;
   return v;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const both = new Uint8Array(a.length + b.length);
-  both.set(a);
-  both.set(b, a.length);
-  return both;
 }
