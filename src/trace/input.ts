@@ -117,14 +117,18 @@ function stoppedAt(label: Compression, e: unknown, bytes: number): NonNullable<O
   if (e instanceof AfterLastMember) {
     return { message: `the gzip stream's members decode whole and verified (${bytes} bytes of data), and ${why}: the capture may go on in them`, bytes };
   }
+  // A later frame this decoder will not read: what decoded before it is the file's own, as before a cut.
+  if (UNREADABLE.test(why)) {
+    return { message: `the ${label} stream goes on, after ${bytes} bytes of data, in a part this decoder cannot read (${why})`, bytes };
+  }
   // Cut short, what decoded before the cut is the file's own; damaged (a check or a code that
   // fails), what decoded may be garbled anywhere: a changed literal decodes on, and only the
   // stream's checksum at its end finds it (see `damaged` in checker/file.ts).
   return { message: `the ${label} stream is damaged or cut short after ${bytes} bytes of data (${why})`, bytes, damaged: !CUT_SHORT.test(why) };
 }
 
-/** What decompress.ts says of a valid file the decoder lacks a feature for (an xz integrity check). */
-const UNREADABLE = /is not one this decoder reads/;
+/** What the decoders say of a valid file they lack a feature for (an xz integrity check) or will not read (a zstd window past 128 MiB). */
+const UNREADABLE = /is not one this decoder reads|more than the .* this reader allows/;
 
 /** What the decoders say of an input that ends inside a compressed block or frame (zlib, xz, zstd). */
 const CUT_SHORT = /unexpected end of file|ends before the end of the/;

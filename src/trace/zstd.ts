@@ -20,6 +20,12 @@ const FRAME_MAGIC = 0xfd2fb528;
 const SKIPPABLE_MASK = 0xfffffff0;
 const SKIPPABLE = 0x184d2a50;
 const CUT = 'the input ends before the end of the zstd frame';
+/**
+ * The largest window a frame may ask for: 128 MiB, the `zstd` tool's own limit without `--long=31`
+ * or `--memory`. The decoder allocates the window a header declares (up to 2 GiB) before it
+ * reads a block: a changed header bit asking for one took 26 s and 2 GiB.
+ */
+const WINDOW_LIMIT = 1 << 27;
 
 interface Hasher { update(input: Uint8Array): Hasher; digest(): bigint }
 
@@ -70,6 +76,8 @@ async function* decodeFrame(
   const header = input.take(headerBytes);
   let declared: number | undefined;
   if (sizeBytes > 0) declared = le(header.subarray(headerBytes - sizeBytes), sizeBytes) + (sizeBytes === 2 ? 256 : 0);
+  const refusal = windowRefusal(singleSegment === 1 ? declared! : windowSize(header[1]!));
+  if (refusal !== undefined) throw new Error(`${refusal}; read it with \`zstd -dc --long=31 FILE | kinv check -\``);
 
   const out: Uint8Array[] = [];
   // The decoder may reuse its window for later output: a copy of what it hands over is kept.
@@ -154,6 +162,37 @@ function cutInChecksum(part: Uint8Array, digest: number): Error {
   }
   if (part.length === 0) return new Error("the input ends where the zstd frame's checksum begins: nothing verifies the text decoded, which may be damaged");
   return new Error(CUT);
+}
+
+/** Why a frame that needs a window of `window` bytes is not decoded, or undefined when it is. */
+function windowRefusal(window: number): string | undefined {
+  if (window <= WINDOW_LIMIT) return undefined;
+  return `its frame needs a ${mebibytes(window)} window, more than the 128 MiB this reader allows (as the zstd tool does without --long=31)`;
+}
+
+/**
+ * Why the zstd frame that `frame` begins with (its magic number first) is not decoded, by the
+ * window its header asks for; undefined when it is, or when `frame` begins no frame header (the
+ * decoder then says what is wrong). For a frame decoded whole at once (trace.dat's sections).
+ */
+export function frameWindowRefusal(frame: Uint8Array): string | undefined {
+  if (frame.length < 6 || le(frame, 4) !== FRAME_MAGIC) return undefined;
+  const descriptor = frame[4]!;
+  if ((descriptor & 0x20) === 0) return windowRefusal(windowSize(frame[5]!));
+  const sizeBytes = [1, 2, 4, 8][descriptor >> 6]!;
+  const at = 5 + [0, 1, 2, 4][descriptor & 3]!;
+  if (frame.length < at + sizeBytes) return undefined;
+  return windowRefusal(le(frame.subarray(at), sizeBytes) + (sizeBytes === 2 ? 256 : 0));
+}
+
+/** The window size a frame header's window descriptor byte gives (RFC 8878 3.1.1.1.2). */
+function windowSize(descriptor: number): number {
+  const base = 2 ** (10 + (descriptor >> 3));
+  return base + (base / 8) * (descriptor & 7);
+}
+
+function mebibytes(bytes: number): string {
+  return bytes >= 2 ** 40 ? `${(bytes / 2 ** 40).toFixed(0)} TiB` : `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 }
 
 /** The little-endian number of the first `n` bytes of `b` (exact below 2^53). */

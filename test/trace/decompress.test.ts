@@ -142,6 +142,22 @@ describe('xz and zstd inputs', () => {
       /^cannot read trace '.*hello-sha256\.txt\.xz': an xz file this decoder cannot read \(its integrity check \(type 10, SHA-256\) is not one this decoder reads \(CRC-32, CRC-64\); read it with `xz -dc FILE \| kinv check -`\)$/);
   });
 
+  it('a zstd frame whose window is past 128 MiB (as `zstd --long=28` from a pipe makes): refused as the zstd tool refuses it, with the command that reads it, before any window is allocated', async () => {
+    await expect(openInput(join(DIR, 'compressed/hello-long28.txt.zst'))).rejects.toThrow(
+      /^cannot read trace '.*hello-long28\.txt\.zst': a zstd file this decoder cannot read \(its frame needs a 256 MiB window, more than the 128 MiB this reader allows \(as the zstd tool does without --long=31\); read it with `zstd -dc --long=31 FILE \| kinv check -`\)$/);
+    // After a frame it reads, the text before is whole (its checksum verified), as before a cut.
+    const path = join(tmp, 'then-long.zst');
+    writeFileSync(path, Buffer.concat([readFileSync(join(DIR, 'compressed/kernel-head.txt.zst')), readFileSync(join(DIR, 'compressed/hello-long28.txt.zst'))]));
+    const input = await openInput(path);
+    const parts: Buffer[] = [];
+    for await (const c of input.chunks) parts.push(Buffer.from(c));
+    expect(Buffer.concat(parts).toString('latin1')).toBe(head);
+    expect(input.cut).toEqual({
+      message: `the zstd stream goes on, after ${head.length} bytes of data, in a part this decoder cannot read (its frame needs a 256 MiB window, more than the 128 MiB this reader allows (as the zstd tool does without --long=31); read it with \`zstd -dc --long=31 FILE | kinv check -\`)`,
+      bytes: head.length,
+    });
+  });
+
   it('garbage after an xz magic is no xz file: a readable error, not a stack trace', async () => {
     const path = join(tmp, 'bad.xz');
     writeFileSync(path, Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(64, 0x41)]));

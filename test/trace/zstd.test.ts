@@ -109,6 +109,17 @@ describe('zstd frames', () => {
     expect(endsInside).toBeGreaterThan(0);
   });
 
+  it('reads a frame whose window is 128 MiB, and refuses one past it (a window or a single segment) before the decoder allocates it', async () => {
+    // an empty last raw block after a header: checksum flag and window descriptor `descriptor`
+    const frame = (header: number[]): Buffer => Buffer.from([0x28, 0xb5, 0x2f, 0xfd, ...header, 0x01, 0x00, 0x00, 0x99, 0xe9, 0xd8, 0x51]);
+    expect(await decode('zstd', frame([0x04, 0x88]))).toEqual({ out: '' });
+    const refused = (size: string) => `its frame needs a ${size} window, more than the 128 MiB this reader allows (as the zstd tool does without --long=31); read it with \`zstd -dc --long=31 FILE | kinv check -\``;
+    expect(await decode('zstd', frame([0x04, 0x89]))).toEqual({ out: '', error: refused('144 MiB') });
+    expect(await decode('zstd', frame([0x04, 0xf8]))).toEqual({ out: '', error: refused('2 TiB') });
+    // single segment, 4-byte content size 0x40000000: the window is the content size
+    expect(await decode('zstd', frame([0xa4, 0x00, 0x00, 0x00, 0x40]))).toEqual({ out: '', error: refused('1024 MiB') });
+  });
+
   it('is cut at every cut of the frame, its text a true prefix (but where its checksum begins)', async () => {
     for (let n = 4; n < zst.length; n++) {
       const r = await decode('zstd', zst.subarray(0, n), 50);

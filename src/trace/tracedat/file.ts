@@ -12,6 +12,7 @@
 import { inflateSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
 import { Cursor, TraceDatError } from './cursor.js';
+import { frameWindowRefusal } from '../zstd.js';
 import { parseEventFormat, type EventFormat } from './format.js';
 
 export const TRACE_DAT_MAGIC = [0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67] as const;
@@ -268,7 +269,11 @@ function openSection(bytes: Uint8Array, at: number, id: number, name: string, me
 export function inflate(algo: string, data: Uint8Array, usize: number, at: number, what: string): Uint8Array {
   let out: Uint8Array;
   try {
-    if (algo === 'zstd') out = zstdDecompress(data);
+    if (algo === 'zstd') {
+      const refusal = frameWindowRefusal(data);
+      if (refusal !== undefined) throw new Error(refusal);
+      out = zstdDecompress(data);
+    }
     else if (algo === 'zlib') out = inflateSync(data);
     else throw new Error(`compression '${algo}' is not supported`);
   } catch (e) {

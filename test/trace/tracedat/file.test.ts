@@ -83,6 +83,19 @@ describe('section decompression', () => {
     expect(() => inflate('zlib', deflateSync(text), text.length + 1, 500, 'kallsyms')).toThrow(expect.objectContaining({ offset: 500, message: promised }));
     expect(() => inflate('lz4', text, text.length, 7, 'options')).toThrow(expect.objectContaining({ offset: 7 }));
   });
+
+  it('a zstd block whose frame asks for a window past 128 MiB is refused at its data, before the decoder allocates one', async () => {
+    const { inflate } = await import('../../../src/trace/tracedat/file.js');
+    // magic, checksum flag and a window descriptor, an empty last raw block, the empty text's checksum
+    const frame = (descriptor: number): Buffer => Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x04, descriptor, 0x01, 0x00, 0x00, 0x99, 0xe9, 0xd8, 0x51]);
+    expect(inflate('zstd', frame(0x88), 0, 40, 'kallsyms')).toHaveLength(0);
+    expect(() => inflate('zstd', frame(0xa8), 0, 40, 'kallsyms')).toThrow(expect.objectContaining({
+      offset: 40, message: 'kallsyms: zstd data does not decompress (its frame needs a 2048 MiB window, more than the 128 MiB this reader allows (as the zstd tool does without --long=31))',
+    }));
+    // single segment, a 4-byte content size of 1 GiB: the window is the content
+    const single = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0xa4, 0x00, 0x00, 0x00, 0x40, 0x01, 0x00, 0x00]);
+    expect(() => inflate('zstd', single, 0, 40, 'kallsyms')).toThrow(/its frame needs a 1024 MiB window/);
+  });
 });
 
 describe('damaged files, at random', () => {
