@@ -71,15 +71,16 @@ export async function* gunzipMembers(compressed: AsyncIterable<Uint8Array>): Asy
       let crc = 0;
       let length = 0;
       let bytes = 0;
+      const starts = new MemberStarts();
       try {
-        for await (const out of inflateMember(input)) {
+        for await (const out of inflateMember(input, starts)) {
           crc = crc32(out, crc);
           length = (length + out.length) >>> 0;
           bytes += out.length;
           yield out;
         }
       } catch (e) {
-        throw desynchronised(e, input.finalEight(), length, bytes) ?? e;
+        throw ranIntoMember(e, starts) ?? desynchronised(e, input.finalEight(), length, bytes) ?? e;
       }
       if (!(await input.has(8))) throw new Error('unexpected end of file');
       const trailer = input.take(8);
@@ -111,6 +112,61 @@ function desynchronised(e: unknown, lastEight: Uint8Array | undefined, length: n
   if (distance > Math.max(1 << 16, bytes / 8)) return undefined;
   return new Error(`the data decodes on into the input's last 8 bytes, which read as the member's trailer (a size of ${size} bytes, `
     + `where ${bytes} were decoded): damaged, not cut short`);
+}
+
+/**
+ * A member whose deflate data runs on to the input's end after passing what reads as another
+ * member's header is damaged, not cut short: a changed bit put the decoder out of step, and it
+ * decoded on through the trailer and the members after it (`desynchronised` tells this from a cut
+ * by the last member's trailer; this is the case of a member before the last: a concatenated `.gz`,
+ * `bgzip`'s blocks). A header here is `1f 8b 08`, flags with no reserved bit, then extra flags 0, 2
+ * or 4 and an operating system of 0-13 or 255: met by chance in deflate data about once in 2^37
+ * bytes (a cut read as damage, its violations unknown; never the other way).
+ * Returns the error to throw instead of `e`, or undefined.
+ */
+function ranIntoMember(e: unknown, starts: MemberStarts): Error | undefined {
+  if ((e as Error).message !== 'unexpected end of file' || starts.first < 0) return undefined;
+  return new Error(`the data decodes on past what reads as the header of another gzip member (${starts.first} bytes into the member's data) `
+    + 'to the end of the input: damaged, not cut short');
+}
+
+/** Where in a member's compressed data (fed to inflate slice by slice) the first plausible member header begins, if any. */
+export class MemberStarts {
+  /** Its offset from the start of the member's data, or -1. */
+  first = -1;
+  private fed = 0;
+  /** The last bytes of the slices so far (up to HEADER_BYTES - 1): a header may begin in them. */
+  private tail = Buffer.alloc(0);
+
+  /** Scans the next slice of the member's data. */
+  scan(slice: Uint8Array): void {
+    if (this.first >= 0) return;
+    const b = Buffer.from(slice.buffer, slice.byteOffset, slice.length);
+    // Headers beginning in the tail, completed by this slice.
+    if (this.tail.length > 0) {
+      const joined = Buffer.concat([this.tail, b.subarray(0, HEADER_BYTES - 1)]);
+      for (let p = 0; p < this.tail.length && p + HEADER_BYTES <= joined.length; p++) {
+        if (plausibleHeader(joined, p)) { this.first = this.fed - this.tail.length + p; return; }
+      }
+    }
+    for (let p = b.indexOf(GZIP_MAGIC); p >= 0 && p + HEADER_BYTES <= b.length; p = b.indexOf(GZIP_MAGIC, p + 1)) {
+      if (plausibleHeader(b, p)) { this.first = this.fed + p; return; }
+    }
+    this.fed += b.length;
+    const keep = Math.min(HEADER_BYTES - 1, this.tail.length + b.length);
+    this.tail = Buffer.concat([this.tail, b.subarray(Math.max(0, b.length - keep))]).subarray(-keep);
+  }
+}
+
+/** A member header's fixed part (RFC 1952 2.3): ID1, ID2, CM, FLG, MTIME (4), XFL, OS. */
+const HEADER_BYTES = 10;
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
+
+function plausibleHeader(b: Uint8Array, p: number): boolean {
+  if (b[p] !== 0x1f || b[p + 1] !== 0x8b || b[p + 2] !== 0x08 || (b[p + 3]! & FRESERVED) !== 0) return false;
+  const xfl = b[p + 8]!;
+  const os = b[p + 9]!;
+  return (xfl === 0 || xfl === 2 || xfl === 4) && (os <= 13 || os === 255);
 }
 
 /** Reads a member's header (RFC 1952 section 2.3.1), throwing with zlib's words where it is none. */
@@ -171,7 +227,7 @@ async function restLength(input: Input): Promise<number> {
  * One member's deflate data, inflated: its output as it comes, and what of the last input it did
  * not use put back (its trailer, and whatever follows).
  */
-async function* inflateMember(input: Input): AsyncGenerator<Uint8Array> {
+async function* inflateMember(input: Input, starts: MemberStarts): AsyncGenerator<Uint8Array> {
   const inflate = zlib.createInflateRaw({ chunkSize: OUTPUT_CHUNK });
   const out: Uint8Array[] = [];
   let ended = false;
@@ -197,6 +253,7 @@ async function* inflateMember(input: Input): AsyncGenerator<Uint8Array> {
         const slice = chunk.subarray(end, Math.min(chunk.length, end + sliceBytes));
         end += slice.length;
         fed += slice.length;
+        starts.scan(slice);
         await new Promise<void>((resolve) => {
           const done = (): void => { inflate.off('error', done); resolve(); };
           inflate.once('error', done);
