@@ -131,7 +131,7 @@ function ranIntoMember(e: unknown, starts: MemberStarts): Error | undefined {
 }
 
 /** Where in a member's compressed data (fed to inflate slice by slice) the first plausible member header begins, if any. */
-export class MemberStarts {
+class MemberStarts {
   /** Its offset from the start of the member's data, or -1. */
   first = -1;
   private fed = 0;
