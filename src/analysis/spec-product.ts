@@ -22,7 +22,7 @@ import type { TypedSpec } from './ir.js';
 import { recordStateAbstraction, type StateAbstraction } from './state-abstraction.js';
 
 /** Bumped when the layout changes: a product of another layout is not read. */
-export const PRODUCT_FORMAT = 2;
+export const PRODUCT_FORMAT = 3;
 
 /** Stands for the display path of the header's file `index` in a product's spans (short: a span holds one). */
 export function sourceMark(index: number): string {

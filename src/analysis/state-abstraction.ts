@@ -38,6 +38,13 @@ export interface StateAbstraction {
   orderedTables: Set<number>;
   /** Whether the spec reads the `tasks` domain (the tasks seen so far), which then belongs in every fingerprint. */
   usesTasks: boolean;
+  /**
+   * Whether the spec reads the current event's `seq` only to store it in a sequence store or to
+   * compare it in order with such a store's value (or not at all): a step's outcome up to the
+   * abstract fingerprint is then the same whatever the event's `seq` (every later event's is
+   * larger than any stored), and exploration numbers its transitions without it.
+   */
+  seqOrderOnly: boolean;
 }
 
 const COMPARISONS = new Set(['<', '<=', '>', '>=', '==', '!=']);
@@ -94,7 +101,28 @@ export function findStateAbstraction(spec: TypedSpec): StateAbstraction {
   }
   // The exact temporal part keeps the flag and the order of every table.
   const temporalExact = spec.temporal.every((t) => previousTables.has(t.id) && orderedTables.has(t.id));
-  return { exact: seqStores.size === 0 && deadStores.size === 0 && temporalExact, seqStores, deadStores, previousTables, orderedTables, usesTasks };
+  return {
+    exact: seqStores.size === 0 && deadStores.size === 0 && temporalExact, seqStores, deadStores, previousTables, orderedTables, usesTasks,
+    seqOrderOnly: readsSeqInOrderOnly(spec, seqStores),
+  };
+}
+
+/** Whether every read of the current event's `seq` is stored in a sequence store or compared in order with one's value (see `seqOrderOnly`). */
+function readsSeqInOrderOnly(spec: TypedSpec, seqStores: Set<string>): boolean {
+  const isSeqLookup = (e: unknown): boolean => {
+    const x = e as Node | undefined;
+    return x !== undefined && x !== null && x.k === 'lookup' && seqStores.has(x.state as string);
+  };
+  let ok = true;
+  for (const p of parts(spec)) {
+    walk(p.node, (n, parent) => {
+      if (!ok || n.k !== 'field' || n.name !== 'seq' || n.from !== 'implicit') return;
+      if (parent !== undefined && parent.k === 'assign' && parent.value === n && seqStores.has(parent.state as string)) return;
+      if (parent !== undefined && parent.k === 'bin' && COMPARISONS.has(parent.op as string) && isSeqLookup(parent.left === n ? parent.right : parent.left)) return;
+      ok = false;
+    });
+  }
+  return ok;
 }
 
 /** Maps whose values are event sequence numbers read only in order comparisons (see the module comment). */

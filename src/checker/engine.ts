@@ -881,6 +881,15 @@ export class Engine {
   }
 
   /**
+   * Whether a step's outcome up to `canonicalDigest` (the digest after it, the invariants it
+   * violates) is the same whatever its event's `seq`: the spec reads `seq` only in order against
+   * the numbers it stored (state-abstraction.ts `seqOrderOnly`), and the engine itself not at all.
+   */
+  stepsIgnoreSeq(): boolean {
+    return this.compiled.abstraction.seqOrderOnly;
+  }
+
+  /**
    * The digest of the state up to what the spec cannot tell apart (`CompiledSpec.abstraction`):
    * sequence stores by the ranks of their numbers, transient stores left out, past-time tables
    * by their entries and the order of the last matches a `since` compares. Two engines of one

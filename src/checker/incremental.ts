@@ -34,6 +34,14 @@ export interface IncrementalChecker {
   writeFingerprint?(units: UnitSink): void;
   /** `abstractFingerprint()`'s numbers, as `writeFingerprint` writes `fingerprint()`'s. */
   writeAbstractFingerprint?(units: UnitSink): void;
+  /**
+   * Whether what a step gives up to the abstract fingerprint (the abstract fingerprint after it,
+   * the invariants it violates) is decided by the abstract fingerprint before it and the event
+   * without its `seq` (the spec reads `seq` only in order against numbers it stored, each smaller
+   * than any later event's: state-abstraction.ts `seqOrderOnly`). A search may then take a step
+   * once for every state of one abstract fingerprint, at any depth. Absent: false.
+   */
+  stepsIgnoreSeq?(): boolean;
 }
 
 class EngineChecker implements IncrementalChecker {
@@ -47,6 +55,7 @@ class EngineChecker implements IncrementalChecker {
   abstractFingerprint(): string { return this.engine.canonicalDigest(); }
   writeFingerprint(units: UnitSink): void { this.engine.writeDigest(units); }
   writeAbstractFingerprint(units: UnitSink): void { this.engine.writeCanonicalDigest(units); }
+  stepsIgnoreSeq(): boolean { return this.engine.stepsIgnoreSeq(); }
 }
 
 /**

@@ -70,7 +70,12 @@ export interface ExploreOptions {
 interface Node {
   /** Where the state's key begins in the visited set (`KeySet.lastAdded`): the state is read back from it when the node is expanded. */
   at: number;
-  /** The state's event counter, which its key leaves out. */
+  /**
+   * The state's event counter, which its key leaves out: the number of the next event. Where
+   * transitions ignore `seq` (`seqFree`), the counter of the path its monitor was stepped along,
+   * which may be another path to a state of the same abstract fingerprint: the spec compares
+   * numbers only in order, and every number its monitor stored must be smaller than the next.
+   */
   seq: number;
   monitor: IncrementalChecker | undefined;
   /** The monitor's fingerprint as a small number (see `fpId`); successors by event-free steps share the monitor. */
@@ -218,12 +223,22 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
   const transitionFp: number[] = [];
   const transitionMerged: number[] = [];
   const transitionViolations: Verdict[][] = [];
-  /** The next level's monitors by fingerprint. */
+  /** The next level's monitors by fingerprint, and the event counter of the path each was stepped along. */
   const monitors = new Map<number, IncrementalChecker>();
+  const monitorSeqs = new Map<number, number>();
   // Without explanations: each counterexample's verdict is taken again from its own path at the end.
   const fresh = opts.monitor?.();
   const rootMonitor = fresh?.bare?.() ?? fresh;
   const abstract = opts.abstractMonitor !== false && rootMonitor?.abstractFingerprint !== undefined;
+  /**
+   * Where a step's outcome up to the abstract fingerprint does not depend on its events' `seq`
+   * (`IncrementalChecker.stepsIgnoreSeq`), a node's monitor stands for its abstract fingerprint
+   * (`Node.fingerprint` is the merged number), and transitions are numbered by it and their
+   * events without `seq`, for the whole search: the same lock taken at another depth, or after
+   * another number of events, is one transition, stepped once. Otherwise by the exact
+   * fingerprint and the events as they are, level by level.
+   */
+  const seqFree = abstract && rootMonitor?.stepsIgnoreSeq?.() === true;
   // The abstract fingerprints are numbered apart from the exact ones (`fpId`'s).
   const mergedIds = new Map<string, number>();
   const mergedUnits = new KeySet();
@@ -240,13 +255,13 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
   };
   /** The number of the abstract fingerprint of each exact one (by its number) met so far. */
   const mergedByFp: number[] = [];
-  const rootFp = fpId(rootMonitor);
+  const rootFp = seqFree ? -1 : fpId(rootMonitor);
   const rootState = initialState(sc);
   const rootMerged = rootMonitor ? mergedId(rootMonitor, rootFp) : rootFp;
   writeStateKey(key.start(), rootState);
   key.put(rootMerged);
   seen.add(key);
-  const root: Node = { at: seen.lastAdded, seq: rootState.seq, monitor: rootMonitor, fingerprint: rootFp, merged: rootMerged, id: 0, depth: 0 };
+  const root: Node = { at: seen.lastAdded, seq: rootState.seq, monitor: rootMonitor, fingerprint: seqFree ? rootMerged : rootFp, merged: rootMerged, id: 0, depth: 0 };
   let frontier: (Node | undefined)[] = [root];
   let explored = 0;
   let depth = 0;
@@ -348,11 +363,13 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
           let monitor = nodeMonitor;
           let fingerprint = node.fingerprint;
           let merged = node.merged;
+          let seq = state.seq;
           if (monitor && events.length) {
             // Monitors are never stepped in place, so states with equal fingerprints share one, and the same
-            // monitor fed the same events (seq included: a spec may store it) is one transition, taken once.
-            // Both go by the exact fingerprint: a monitor is stepped only with events of runs it is exact for.
-            const t = transitions.id(writeEventsKey(key.start(), fingerprint, events));
+            // monitor fed the same events (seq included where a spec may read it otherwise) is one transition,
+            // taken once. Without `seqFree`, both go by the exact fingerprint: a monitor is stepped only with
+            // events of runs it is exact for.
+            const t = transitions.id(writeEventsKey(key.start(), fingerprint, events, seqFree));
             let stepped: IncrementalChecker | undefined;
             if (transitions.added) {
               stepped = monitor.clone();
@@ -361,13 +378,19 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
                 const v = stepped.step(e);
                 if (v.length) vs = vs === NO_VIOLATIONS ? [...v] : [...vs, ...v];
               }
-              const fp = fpId(stepped);
-              transitionFp[t] = fp;
-              // The abstract fingerprint is a function of the exact one (it reads nothing the exact one
-              // does not hold): taken once per exact fingerprint of the search.
-              let m = mergedByFp[fp];
-              if (m === undefined) { m = mergedId(monitors.get(fp) ?? stepped, fp); mergedByFp[fp] = m; }
-              transitionMerged[t] = m;
+              if (seqFree) {
+                const m = mergedId(stepped, -1);
+                transitionFp[t] = m;
+                transitionMerged[t] = m;
+              } else {
+                const fp = fpId(stepped);
+                transitionFp[t] = fp;
+                // The abstract fingerprint is a function of the exact one (it reads nothing the exact one
+                // does not hold): taken once per exact fingerprint of the search.
+                let m = mergedByFp[fp];
+                if (m === undefined) { m = mergedId(monitors.get(fp) ?? stepped, fp); mergedByFp[fp] = m; }
+                transitionMerged[t] = m;
+              }
               transitionViolations[t] = vs;
             }
             const violations = transitionViolations[t]!;
@@ -393,20 +416,25 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
             if (monitor === undefined) {
               monitor = stepped ?? stepAgain(nodeMonitor!, events);
               monitors.set(fingerprint, monitor);
-            }
+              monitorSeqs.set(fingerprint, seq);
+            } else if (seqFree) seq = monitorSeqs.get(fingerprint)!;
           } else if (!claim(state, merged)) continue;
-          next.push({ at: seen.lastAdded, seq: state.seq, monitor, fingerprint, merged, id: tree.add(node.id, r[k]!, false, picks), depth: node.depth + 1 });
+          next.push({ at: seen.lastAdded, seq, monitor, fingerprint, merged, id: tree.add(node.id, r[k]!, false, picks), depth: node.depth + 1 });
         }
       }
     }
     if (next.length) depth++;
     frontier = next;
-    // Transitions and monitors are shared within a level: the next level's start from the new frontier.
-    transitions.clear();
-    transitionFp.length = 0;
-    transitionMerged.length = 0;
-    transitionViolations.length = 0;
+    // Monitors are shared within a level, and so are transitions by the exact fingerprint (their events'
+    // numbers grow with the depth): the next level's start from the new frontier.
+    if (!seqFree) {
+      transitions.clear();
+      transitionFp.length = 0;
+      transitionMerged.length = 0;
+      transitionViolations.length = 0;
+    }
     monitors.clear();
+    monitorSeqs.clear();
   }
   for (const [c, steps] of paths) shorten(sc, c, steps);
   // A shared monitor's explanations may cite another path's events: each verdict is taken again from

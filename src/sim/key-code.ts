@@ -100,15 +100,19 @@ export function eventsKey(prefix: number, events: readonly object[]): string {
   return writeEventsKey(EVENTS.start(), prefix, events).text();
 }
 
-/** Writes `eventsKey`'s units to `w` (after what it holds); returns `w`. */
-export function writeEventsKey(w: KeyWriter, prefix: number, events: readonly object[]): KeyWriter {
+/**
+ * Writes `eventsKey`'s units to `w` (after what it holds); returns `w`. `withoutSeq` leaves out
+ * each event's `seq` and `line` (its replayed line, `seq` + 1).
+ */
+export function writeEventsKey(w: KeyWriter, prefix: number, events: readonly object[], withoutSeq = false): KeyWriter {
   w.put(prefix);
   w.put(events.length);
   for (const e of events) {
     let n = 0;
-    for (const _ in e) n++;
+    for (const name in e) if (!withoutSeq || !isSeqField(name)) n++;
     w.put(n);
     for (const name in e) {
+      if (withoutSeq && isSeqField(name)) continue;
       w.value(name);
       const v = (e as Record<string, unknown>)[name];
       if (typeof v !== 'object' || v === null) { w.put(scalarCode(v) + 1); continue; }
@@ -120,4 +124,8 @@ export function writeEventsKey(w: KeyWriter, prefix: number, events: readonly ob
     }
   }
   return w;
+}
+
+function isSeqField(name: string): boolean {
+  return name === 'seq' || name === 'line';
 }
