@@ -118,7 +118,8 @@ function readsSeqInOrderOnly(spec: TypedSpec, seqStores: Set<string>): boolean {
     walk(p.node, (n, parent) => {
       if (!ok || n.k !== 'field' || n.name !== 'seq' || n.from !== 'implicit') return;
       if (parent !== undefined && parent.k === 'assign' && parent.value === n && seqStores.has(parent.state as string)) return;
-      if (parent !== undefined && parent.k === 'bin' && COMPARISONS.has(parent.op as string) && isSeqLookup(parent.left === n ? parent.right : parent.left)) return;
+      const other = parent?.left === n ? parent.right : parent?.left;
+      if (parent !== undefined && parent.k === 'bin' && COMPARISONS.has(parent.op as string) && isSeqLookup(other)) return;
       ok = false;
     });
   }

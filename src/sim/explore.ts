@@ -261,7 +261,9 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
   writeStateKey(key.start(), rootState);
   key.put(rootMerged);
   seen.add(key);
-  const root: Node = { at: seen.lastAdded, seq: rootState.seq, monitor: rootMonitor, fingerprint: seqFree ? rootMerged : rootFp, merged: rootMerged, id: 0, depth: 0 };
+  const root: Node = {
+    at: seen.lastAdded, seq: rootState.seq, monitor: rootMonitor, fingerprint: seqFree ? rootMerged : rootFp, merged: rootMerged, id: 0, depth: 0,
+  };
   let frontier: (Node | undefined)[] = [root];
   let explored = 0;
   let depth = 0;
