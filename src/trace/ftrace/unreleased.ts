@@ -104,7 +104,7 @@ export class RwsemReleases {
   /** Takes a scanned line (number `line`) into account. */
   note(sc: LineScan, line: number): void {
     if (sc.cls === L_RECORD && sc.kind === 'kretprobe') { this.noteReturn(sc, line); return; }
-    if (sc.cls === L_RECORD && sc.pid >= 0 && this.unlogged.hasPending(sc.pid)) this.grantShownBy(sc.pid, line);
+    if (sc.cls === L_RECORD && sc.pid >= 0 && this.unlogged.hasPending(sc.pid) && showsTaskRunning(sc)) this.grantShownBy(sc.pid, line);
     if (sc.cls === L_RECORD && sc.kind === 'syscall_exit') { this.noteReturnToUser(sc.pid); return; }
     // (past a loss no task's acquisitions since its return are all there)
     if (sc.cls === L_MARKER) {
@@ -986,4 +986,29 @@ class UnloggedAcquisitions {
 function semOf(dinode: string, offset: number): string {
   const inode = printedAddress(dinode);
   return inode === undefined ? '' : (inode + BigInt(offset)).toString(16);
+}
+
+/**
+ * Whether a record of a task shows it running its own code, past any rwsem wait it was in: what a
+ * task records while it waits, before it sleeps or without running, does not. The stack trace
+ * logged with its last record (`<stack trace>`, `<user stack trace>`), its own scheduler records
+ * (the `sched_switch` that puts it to sleep, the wake-ups it makes as it queues, its run-time
+ * accounting), `contention_begin` (it begins to wait), and whatever an interrupt logs on its CPU
+ * while it is the current task (hardirq, softirq or NMI in the flags column).
+ */
+function showsTaskRunning(sc: LineScan): boolean {
+  if (sc.kind === 'event') {
+    const n = sc.name;
+    if (n === '<stack trace>' || n === '<user stack trace>' || n === 'contention_begin' || n.startsWith('sched_')) return false;
+  }
+  return !inInterrupt(sc);
+}
+
+/** Whether the record's flags column says it was logged in interrupt context: `h`, `s`, `H` (hardirq in softirq), `z`, `Z` (NMI). */
+function inInterrupt(sc: LineScan): boolean {
+  for (let i = sc.flagsS; i >= 0 && i < sc.flagsE; i++) {
+    const c = sc.text.charCodeAt(i);
+    if (c === 104 /* h */ || c === 115 /* s */ || c === 72 /* H */ || c === 122 /* z */ || c === 90 /* Z */) return true;
+  }
+  return false;
 }
