@@ -58,7 +58,6 @@ export const DIAG_CODES = {
   KV335: 'in-lookup ends (__d_lookup_unhash) logged for part of a capture only: in-lookup dentries whose lookups returned, or made again, with no end logged',
   KV336: 'acquisitions logged for part of a capture only: releases of rwsems their tasks do not hold where acquisition entries went unlogged',
   KV337: 'records that name no task (function_graph without funcgraph-proc, before a CPU\'s first context-switch marker): not judged',
-  KV338: 'an ftrace capture whose header counts more online CPUs than its records come from (tracing_cpumask, a filter on CPU, or CPUs that ran nothing traced)',
   KV401: 'verdict unknown for the whole trace',
   KV402: 'failed evaluations the capture cannot confirm (unknown verdicts)',
   KV403: 'evaluations left unjudged where lost events left the tasks\' state unknown',

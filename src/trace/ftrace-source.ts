@@ -303,19 +303,6 @@ async function openFtraceText(input: OpenedInput, ctx: FormatContext): Promise<F
           { at: { source: ctx.file, line: short.line, column: 1 } }, 'check a complete copy of the capture'));
         const gap: TraceGap = { kind: 'gap', reason: 'entries missing', lost: n, lasting: true, seq: 0, file: ctx.file, line: short.line };
         source = startsWithLoss(source, gap, ctx.stats);
-      } else if (ahead?.cpusUnseen !== undefined && spec.params.get('every_cpu')?.value !== true) {
-        // A task that ran on a CPU tracing_cpumask (or a filter on CPU) left out lost its records there, and
-        // seems to keep what it released there; a CPU that ran nothing traced looks the same.
-        const u = ahead.cpusUnseen;
-        const which = u.seen.length === 1 ? `CPU ${u.seen[0]}` : `CPUs ${u.seen.join(', ')}`;
-        diag(error('KV338', `the header counts ${u.online} online CPUs (#P:${u.online}), and the records come from ${which} only: `
-          + 'the other CPUs\' records were left out (tracing_cpumask, an event filter on CPU), or those CPUs ran nothing traced; '
-          + 'which cannot be told, and a task that ran on a CPU left out lost its records there, so no task\'s state is known anywhere in this file',
-        { at: { source: ctx.file, line: u.line, column: 1 } },
-        'if every CPU was traced (tracing_cpumask all ones, no filter on CPU), say so with --param every_cpu=true; '
-          + 'otherwise take the capture again with every CPU traced'));
-        const gap: TraceGap = { kind: 'gap', reason: 'CPUs may be left out', lasting: true, seq: 0, file: ctx.file, line: u.line };
-        source = startsWithLoss(source, gap, ctx.stats);
       }
       return { source, coverage, tasksStartUnknown: true };
     },

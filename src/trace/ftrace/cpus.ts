@@ -1,6 +1,6 @@
 /**
- * Which CPUs a capture holds records of, whether some CPU's records are certainly left out of it,
- * and whether they may be. Tasks move between CPUs: a file that holds the records of some CPUs only shows a task's
+ * Which CPUs a capture holds records of, and whether some CPU's records are certainly left out of
+ * it. Tasks move between CPUs: a file that holds the records of some CPUs only shows a task's
  * records up to where it moved to another CPU, and from where it came back. Such a task seems to
  * keep a lock it released on the other CPU, or to release one it never took, and the lock rules
  * would find violations that are only records left out.
@@ -16,9 +16,7 @@
  * instead (promise.ts: `per_cpu/cpuN/trace` prints the whole buffer's count). A capture without a
  * header whose records all come from CPU 0 cannot tell a one-CPU machine from CPU 0's own file
  * (`per_cpu/cpu0/trace_pipe`): `onlyCpu0` says so, and the reader judges it only when the user says
- * the machine has one CPU. A `trace` file whose header counts more online CPUs than its records come
- * from cannot tell CPUs left out by `tracing_cpumask` from CPUs that ran nothing traced: `unseen`
- * says so, and the reader judges it only when the user says it holds every CPU's records.
+ * the machine has one CPU.
  */
 import { L_RECORD, type LineScan, type SniffState } from './line.js';
 
@@ -27,12 +25,6 @@ export interface CpusLeftOut { cpus: number[]; why: string; line: number }
 
 /** A capture without a header whose records all come from CPU 0: the line of its first record. */
 export interface OnlyCpu0 { line: number }
-
-/**
- * A tracefs capture whose header counts more online CPUs (`#P:N`) than its records come from:
- * the CPUs its records come from (ascending), the count, and the line of its first record.
- */
-export interface CpusUnseen { seen: number[]; online: number; line: number }
 
 export class CpuCover {
   private readonly seen = new Set<number>();
@@ -56,19 +48,6 @@ export class CpuCover {
    */
   onlyCpu0(st: SniffState): OnlyCpu0 | undefined {
     return this.headerlessFromOneCpu(st) === 0 ? { line: this.firstLine } : undefined;
-  }
-
-  /**
-   * Whether, once it is all read, the capture's tracefs header counts more online CPUs (`#P:N`)
-   * than its records come from. The others' records may be left out (`tracing_cpumask`, an event
-   * filter on `CPU`), or those CPUs ran nothing traced: the file cannot tell which, and in the
-   * first case a task that ran there lost its records there (a filter on CPU 1 of 6.12-wild gave
-   * 19 false violations, its header's entry count matching the records kept).
-   */
-  unseen(st: SniffState): CpusUnseen | undefined {
-    if (this.uncounted || this.decoded || st.traceCmd || st.entries === undefined || st.cpus === undefined) return undefined;
-    if (this.seen.size === 0 || this.seen.size >= st.cpus) return undefined;
-    return { seen: [...this.seen].sort((a, b) => a - b), online: st.cpus, line: this.firstLine };
   }
 
   /** The one CPU every record of a counted capture without a header comes from, if they all come from one. */

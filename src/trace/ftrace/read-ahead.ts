@@ -16,7 +16,7 @@ import { probedFunction, type SiteNames } from './probed-function.js';
 import { LatenessMeter, type Lateness } from './lateness.js';
 import { DoubleProbes } from './double-probes.js';
 import { LookupEnds } from './lookup-ends.js';
-import { CpuCover, type CpusLeftOut, type CpusUnseen, type OnlyCpu0 } from './cpus.js';
+import { CpuCover, type CpusLeftOut, type OnlyCpu0 } from './cpus.js';
 
 export interface ReadAhead {
   /** The header's promise when the log holds fewer entries, else undefined. */
@@ -62,8 +62,6 @@ export interface ReadAhead {
   cpusLeftOut: CpusLeftOut | undefined;
   /** Set when the capture has no header and records of CPU 0 only (cpus.ts onlyCpu0). */
   onlyCpu0: OnlyCpu0 | undefined;
-  /** Set when the header counts more online CPUs than the records come from (cpus.ts unseen). */
-  cpusUnseen: CpusUnseen | undefined;
   /** The event names of the probe records the capture holds (a probe defined but not enabled logs none) → the line of the first. */
   probeEvents: ReadonlyMap<string, number>;
   /** The functions its return records' sites name (`(d_add_ci+0x5d/0x120 <- d_alloc_parallel)`): each certainly ran. */
@@ -391,7 +389,7 @@ export async function readAhead(chunks: AsyncIterable<Uint8Array | DecodedChunk>
     lookupEnds: dap.ends,
     slowLookups: votes.slowLookups, directoryRecords: votes.directoryRecords, dapReturns: dap.returns, parLookupBit: dap.bits.best(),
     lossStarts: losses.all(), overwrittenUntil: losses.overwrittenUntil(), lateness: late.result(),
-    cpusLeftOut: cpus.leftOut(st), onlyCpu0: cpus.onlyCpu0(st), cpusUnseen: cpus.unseen(st), probeEvents: shownProbes.firstAt,
+    cpusLeftOut: cpus.leftOut(st), onlyCpu0: cpus.onlyCpu0(st), probeEvents: shownProbes.firstAt,
     returnSites: shownProbes.callers,
     releasedUntakenIn: { R: rwsems.releasedUntakenIn('R'), W: rwsems.releasedUntakenIn('W') },
     releasesOfUntaken: { R: rwsems.releasesOfUntaken('R'), W: rwsems.releasesOfUntaken('W') },
