@@ -28,6 +28,37 @@ const MAGIC: readonly { kind: Compression; bytes: readonly number[] }[] = [
   { kind: 'zstd', bytes: [0x28, 0xb5, 0x2f, 0xfd] },
 ];
 
+/** Compressed and archive formats kinv does not decode, by their magic bytes, with the command that decodes each. */
+const UNDECODED: readonly { name: string; bytes: readonly number[]; decode: string }[] = [
+  // bzip2: "BZh", the block size ('1'-'9'), then a block's magic (pi) or the end of an empty stream (sqrt pi).
+  { name: 'bzip2', bytes: [0x42, 0x5a, 0x68], decode: 'bzip2 -dc FILE' },
+  { name: 'LZ4', bytes: [0x04, 0x22, 0x4d, 0x18], decode: 'lz4 -dc FILE' },
+  { name: 'lzip', bytes: [0x4c, 0x5a, 0x49, 0x50], decode: 'lzip -dc FILE' },
+  { name: 'zip', bytes: [0x50, 0x4b, 0x03, 0x04], decode: 'unzip -p FILE' },
+  { name: '7z', bytes: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], decode: '7z x -so FILE' },
+];
+
+/**
+ * What a stream's first bytes say it is when it is a compressed or archive format kinv does not
+ * decode (bzip2, LZ4, lzip, zip, 7z): its name and the command that decodes it; undefined otherwise.
+ */
+export function undecodedFormat(head: Uint8Array): { name: string; decode: string } | undefined {
+  for (const f of UNDECODED) {
+    if (head.length < f.bytes.length || !f.bytes.every((b, i) => head[i] === b)) continue;
+    // (bzip2's three letters could begin a text: the block size digit and a block magic must follow)
+    if (f.name === 'bzip2' && !isBzip2(head)) continue;
+    return { name: f.name, decode: f.decode };
+  }
+  return undefined;
+}
+
+function isBzip2(head: Uint8Array): boolean {
+  if (head.length < 10 || head[3]! < 0x31 || head[3]! > 0x39) return false;
+  const block = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
+  const end = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
+  return block.every((b, i) => head[4 + i] === b) || end.every((b, i) => head[4 + i] === b);
+}
+
 /** The compression a stream's first bytes announce, if any. */
 export function sniffCompression(head: Uint8Array): Compression | undefined {
   for (const m of MAGIC) if (head.length >= m.bytes.length && m.bytes.every((b, i) => head[i] === b)) return m.kind;

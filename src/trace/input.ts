@@ -4,7 +4,7 @@
  */
 import type { DecodedChunk } from './ftrace/decoded.js';
 import { closeSync, fstatSync, openSync, read, readSync, statSync } from 'node:fs';
-import { decompressStream, sniffCompression, type Compression } from './decompress.js';
+import { decompressStream, sniffCompression, undecodedFormat, type Compression } from './decompress.js';
 import { AfterLastMember } from './gzip.js';
 
 export interface OpenedInput {
@@ -50,6 +50,11 @@ export async function openInput(path: string): Promise<OpenedInput> {
     }
   }
   const name = path === '-' ? '<stdin>' : path;
+  const undecoded = undecodedFormat(head);
+  if (undecoded !== undefined) {
+    throw new Error(`cannot read trace '${path}': a ${undecoded.name} file, which kinv does not decode (it reads gzip, xz and zstd); `
+      + `decode it first: \`${undecoded.decode} | kinv check -\``);
+  }
   // Compressed captures (trace.gz, trace.xz, trace.zst) are decoded transparently, by content.
   const compression = sniffCompression(head);
   if (compression !== undefined) {

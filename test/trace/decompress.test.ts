@@ -158,6 +158,27 @@ describe('xz and zstd inputs', () => {
     });
   });
 
+  it('a bzip2, LZ4, lzip, zip or 7z file is named, with the command that decodes it, not read as binary text', async () => {
+    const formats: [string, Buffer, string][] = [
+      // `printf 'hello\\n' | bzip2`
+      ['bzip2', Buffer.from('425a6839314159265359c1c080e2000001410000100244a00030cd00c3462997177245385090c1c080e2', 'hex'), 'bzip2 -dc FILE'],
+      ['LZ4', Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x64, 0x40, 0xa7, 0, 0, 0, 0]), 'lz4 -dc FILE'],
+      ['lzip', Buffer.from('LZIP\x01\x0c\x00', 'latin1'), 'lzip -dc FILE'],
+      ['zip', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0]), 'unzip -p FILE'],
+      ['7z', Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c, 0, 4]), '7z x -so FILE'],
+    ];
+    for (const [name, bytes, decode] of formats) {
+      const path = join(tmp, `t.${name}`);
+      writeFileSync(path, bytes);
+      await expect(openInput(path)).rejects.toThrow(
+        `cannot read trace '${path}': a ${name} file, which kinv does not decode (it reads gzip, xz and zstd); decode it first: \`${decode} | kinv check -\``);
+    }
+    // (a text that begins with bzip2's three letters is read as text)
+    const text = join(tmp, 'bzh.txt');
+    writeFileSync(text, 'BZh9 is a block size\n');
+    expect((await openInput(text)).compression).toBeUndefined();
+  });
+
   it('garbage after an xz magic is no xz file: a readable error, not a stack trace', async () => {
     const path = join(tmp, 'bad.xz');
     writeFileSync(path, Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(64, 0x41)]));
