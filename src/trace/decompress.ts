@@ -16,6 +16,7 @@
  */
 import { createRequire } from 'node:module';
 import { gunzipMembers } from './gzip.js';
+import { UnreadableStream } from './unreadable.js';
 import { zstdFrames } from './zstd.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd';
@@ -44,7 +45,7 @@ const UNDECODED: readonly { name: string; bytes: readonly number[]; decode: stri
  */
 export function undecodedFormat(head: Uint8Array): { name: string; decode: string } | undefined {
   for (const f of UNDECODED) {
-    if (head.length < f.bytes.length || !f.bytes.every((b, i) => head[i] === b)) continue;
+    if (!startsWith(head, f.bytes)) continue;
     // (bzip2's three letters could begin a text: the block size digit and a block magic must follow)
     if (f.name === 'bzip2' && !isBzip2(head)) continue;
     return { name: f.name, decode: f.decode };
@@ -53,16 +54,19 @@ export function undecodedFormat(head: Uint8Array): { name: string; decode: strin
 }
 
 function isBzip2(head: Uint8Array): boolean {
-  if (head.length < 10 || head[3]! < 0x31 || head[3]! > 0x39) return false;
-  const block = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
-  const end = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
-  return block.every((b, i) => head[4 + i] === b) || end.every((b, i) => head[4 + i] === b);
+  if (head.length < 4 || head[3]! < 0x31 || head[3]! > 0x39) return false;
+  const after = head.subarray(4);
+  return startsWith(after, [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]) || startsWith(after, [0x17, 0x72, 0x45, 0x38, 0x50, 0x90]);
 }
 
 /** The compression a stream's first bytes announce, if any. */
 export function sniffCompression(head: Uint8Array): Compression | undefined {
-  for (const m of MAGIC) if (head.length >= m.bytes.length && m.bytes.every((b, i) => head[i] === b)) return m.kind;
+  for (const m of MAGIC) if (startsWith(head, m.bytes)) return m.kind;
   return undefined;
+}
+
+function startsWith(head: Uint8Array, magic: readonly number[]): boolean {
+  return head.length >= magic.length && magic.every((b, i) => head[i] === b);
 }
 
 /** The decoded bytes of a compressed stream; an error is thrown where the stream stops making sense. */
@@ -120,8 +124,9 @@ async function* xzChunks(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<
     }
     if (m?.[1] === '6' && checkType !== undefined && checkType > 4) {
       // XZ Embedded reads CRC-32 and CRC-64 checks; xz also writes SHA-256 (`--check=sha256`, type 10).
-      throw new Error(`its integrity check (type ${checkType}${checkType === 10 ? ', SHA-256' : ''}) is not one this decoder reads (CRC-32, CRC-64); `
-        + 'read it with `xz -dc FILE | kinv check -`', { cause: e });
+      const check = `type ${checkType}${checkType === 10 ? ', SHA-256' : ''}`;
+      throw new UnreadableStream(`its integrity check (${check}) is not one this decoder reads (CRC-32, CRC-64); read it with \`xz -dc FILE | kinv check -\``,
+        { cause: e });
     }
     throw new Error(m !== null ? (XZ_ERRORS[m[1]!] ?? (e as Error).message) : (e as Error).message, { cause: e });
   } finally {

@@ -6,6 +6,7 @@ import type { DecodedChunk } from './ftrace/decoded.js';
 import { closeSync, fstatSync, openSync, read, readSync, statSync } from 'node:fs';
 import { decompressStream, sniffCompression, undecodedFormat, type Compression } from './decompress.js';
 import { AfterLastMember } from './gzip.js';
+import { UnreadableStream } from './unreadable.js';
 
 export interface OpenedInput {
   name: string;
@@ -73,7 +74,7 @@ export async function openInput(path: string): Promise<OpenedInput> {
           : stoppedAt(label, e, 0);
         return { name, chunks: (async function* () { /* nothing decoded */ })(), head: new Uint8Array(), cut, compression };
       }
-      const what = UNREADABLE.test(why) ? `${label === 'xz' ? 'an' : 'a'} ${label} file this decoder cannot read` : `not a valid ${label} file`;
+      const what = e instanceof UnreadableStream ? `${label === 'xz' ? 'an' : 'a'} ${label} file this decoder cannot read` : `not a valid ${label} file`;
       throw new Error(`cannot read trace '${path}': ${what} (${why})`, { cause: e });
     }
     const uhead = ufirst.done ? new Uint8Array() : withoutBom(ufirst.value);
@@ -123,7 +124,7 @@ function stoppedAt(label: Compression, e: unknown, bytes: number): NonNullable<O
     return { message: `the gzip stream's members decode whole and verified (${bytes} bytes of data), and ${why}: the capture may go on in them`, bytes };
   }
   // A later frame this decoder will not read: what decoded before it is the file's own, as before a cut.
-  if (UNREADABLE.test(why)) {
+  if (e instanceof UnreadableStream) {
     return { message: `the ${label} stream goes on, after ${bytes} bytes of data, in a part this decoder cannot read (${why})`, bytes };
   }
   // Cut short, what decoded before the cut is the file's own; damaged (a check or a code that
@@ -131,9 +132,6 @@ function stoppedAt(label: Compression, e: unknown, bytes: number): NonNullable<O
   // stream's checksum at its end finds it (see `damaged` in checker/file.ts).
   return { message: `the ${label} stream is damaged or cut short after ${bytes} bytes of data (${why})`, bytes, damaged: !CUT_SHORT.test(why) };
 }
-
-/** What the decoders say of a valid file they lack a feature for (an xz integrity check) or will not read (a zstd window past 128 MiB). */
-const UNREADABLE = /is not one this decoder reads|more than the .* this reader allows/;
 
 /** What the decoders say of an input that ends inside a compressed block or frame (zlib, xz, zstd). */
 const CUT_SHORT = /unexpected end of file|ends before the end of the/;

@@ -14,6 +14,7 @@
  */
 import { createRequire } from 'node:module';
 import { ByteInput } from './byte-input.js';
+import { UnreadableStream } from './unreadable.js';
 
 const FRAME_MAGIC = 0xfd2fb528;
 /** Skippable frames' magic numbers: 0x184D2A50 to 0x184D2A5F. */
@@ -77,7 +78,7 @@ async function* decodeFrame(
   let declared: number | undefined;
   if (sizeBytes > 0) declared = le(header.subarray(headerBytes - sizeBytes), sizeBytes) + (sizeBytes === 2 ? 256 : 0);
   const refusal = windowRefusal(singleSegment === 1 ? declared! : windowSize(header[1]!));
-  if (refusal !== undefined) throw new Error(`${refusal}; read it with \`zstd -dc --long=31 FILE | kinv check -\``);
+  if (refusal !== undefined) throw new UnreadableStream(`${refusal}; read it with \`zstd -dc --long=31 FILE | kinv check -\``);
 
   const out: Uint8Array[] = [];
   // The decoder may reuse its window for later output: a copy of what it hands over is kept.
