@@ -32,7 +32,7 @@ export function isDecodedChunk(c: unknown): c is DecodedChunk {
   return typeof c === 'object' && c !== null && 'decoded' in c;
 }
 
-/** A record's timestamp column: its text (`sec.usec`, or an integer for a counter clock) and its value, as setTimestamp reads that text. */
+/** A record's timestamp column: its text (`sec.frac`, or an integer for a counter clock) and its value, as setTimestamp reads that text. */
 export interface DecodedStamp {
   text: string;
   sec: number;

@@ -331,7 +331,7 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
       }
       if (rec !== undefined) decoded!.push(rec);
       else {
-        const prefix = `${task.col}${cpuCols[best.index]!}${flags} ${tsText(ts, inNs)}: `;
+        const prefix = `${task.col}${cpuCols[best.index]!}${flags} ${tsText(ts, inNs, true, true)}: `;
         let line: string;
         if (rend === null) line = `${prefix}unknown_event_${String(type)}: (an event type the file has no format for)`;
         else if (rend.bare) line = prefix + rend.payload(fields);
@@ -356,9 +356,11 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
 }
 
 /**
- * The timestamp column of each record (see DecodedStamp): the text tracefs prints, unpadded, and
- * its value as the text reader reads that text (whole microseconds for a nanosecond clock). The
- * seconds' text is made once per second.
+ * The timestamp column of each record (see DecodedStamp), unpadded, and its value as the text
+ * reader reads that text. A nanosecond clock's stamp keeps its nanoseconds, as `trace-cmd report -t`
+ * prints it, not the microseconds tracefs prints: records of two CPUs apart by less than a
+ * microsecond are in the file's order, not a tie the reader cannot order (KV311, a gap for each
+ * task across it). The seconds' text is made once per second.
  */
 class StampColumn implements DecodedStamp {
   text = '';
@@ -379,9 +381,8 @@ class StampColumn implements DecodedStamp {
     this.sec = sec;
     if (!this.inNs) { this.text = String(ts); this.nsec = frac; return this; }
     if (sec !== this.lastSec) { this.lastSec = sec; this.secText = String(sec) + '.'; }
-    const usec = Math.floor(frac / 1000);
-    this.text = this.secText + (usec >= 100000 ? String(usec) : String(usec).padStart(6, '0'));
-    this.nsec = usec * 1000;
+    this.text = this.secText + (frac >= 100000000 ? String(frac) : String(frac).padStart(9, '0'));
+    this.nsec = frac;
     return this;
   }
 }

@@ -21,12 +21,15 @@ export function clockInNs(clock: string | undefined): boolean {
   return clock === undefined || NS_CLOCKS.has(clock);
 }
 
-/** The timestamp column as tracefs prints it (`padded`: to its width). */
-export function tsText(ts: number, inNs: boolean, padded = true): string {
+/**
+ * The timestamp column as tracefs prints it (`padded`: to its width), or, `nanoseconds`, with every
+ * digit of a nanosecond clock, as `trace-cmd report -t` prints it.
+ */
+export function tsText(ts: number, inNs: boolean, padded = true, nanoseconds = false): string {
   if (!inNs) return padded ? String(ts).padStart(12) : String(ts);
   const sec = Math.floor(ts / 1e9);
-  const usec = Math.floor((ts % 1e9) / 1000);
-  return `${padded ? String(sec).padStart(5) : String(sec)}.${String(usec).padStart(6, '0')}`;
+  const frac = nanoseconds ? String(ts % 1e9).padStart(9, '0') : String(Math.floor((ts % 1e9) / 1000)).padStart(6, '0');
+  return `${padded ? String(sec).padStart(5) : String(sec)}.${frac}`;
 }
 
 /** The irqs-off / need-resched / hardirq-softirq / preempt-depth / migrate-disable column (kernel 6.x). */

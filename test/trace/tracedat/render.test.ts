@@ -1,7 +1,7 @@
 /**
  * The columns the renderer prints as tracefs does (kernel 6.1 trace_output.c): the timestamp of a
- * nanosecond clock as seconds with microseconds (truncated), of a counter as a 12-wide integer,
- * and the latency flags column.
+ * nanosecond clock as seconds with microseconds (truncated), or with nanoseconds, of a counter as
+ * a 12-wide integer, and the latency flags column.
  */
 import { describe, expect, it } from 'vitest';
 import { clockInNs, flagsText, tsText } from '../../../src/trace/tracedat/render.js';
@@ -14,6 +14,12 @@ describe('tracefs columns', () => {
     expect(tsText(15_545_893_999, true)).toBe('   15.545893');
     expect(tsText(123_456_789_012_345, true)).toBe('123456.789012');
     expect(tsText(24, false)).toBe('          24');
+  });
+
+  it('timestamps with nanoseconds (what kinv reads a trace.dat with): every digit, as `trace-cmd report -t` prints them', () => {
+    expect(tsText(15_545_893_999, true, true, true)).toBe('   15.545893999');
+    expect(tsText(45_000_000_007, true, false, true)).toBe('45.000000007');
+    expect(tsText(24, false, true, true)).toBe('          24');
   });
 
   it('flags: irqs-off, need-resched, hard/soft irq, preempt depth, migrate-disable', () => {
