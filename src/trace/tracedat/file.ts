@@ -47,7 +47,7 @@ export interface TraceDatMeta {
   /** The trace clock the data was recorded with (`counter`, `global`, …), when the file says. */
   clock: string | undefined;
   /** OFFSET option: added to every timestamp, as trace-cmd report does. */
-  tsOffset: number;
+  tsOffset: bigint;
   cpus: CpuData[];
   /** Things the reader skipped on purpose (other buffer instances, a latency trace), for a note. */
   skipped: string[];
@@ -111,7 +111,7 @@ export function readTraceDatMeta(bytes: Uint8Array): TraceDatMeta {
   }
   const meta: TraceDatMeta = {
     version, littleEndian: endian === 0, longSize, pageSize, compression: 'none', kernelLongSize: 8, formats: new FormatTable(), kallsyms: '',
-    cmdlines: new Map(), clock: undefined, tsOffset: 0, cpus: [], skipped: [],
+    cmdlines: new Map(), clock: undefined, tsOffset: 0n, cpus: [], skipped: [],
   };
   if (version === 6) readV6(c, meta);
   else readV7(c, meta);
@@ -292,9 +292,8 @@ function option(id: number, data: Cursor, meta: TraceDatMeta, version: number): 
       return;
     }
     case OPT.offset: {
-      // (strtoll with base 0, as trace-cmd reads it: decimal or 0x hex)
-      const v = Number(data.cstr('OFFSET option').trim());
-      if (Number.isSafeInteger(v)) meta.tsOffset += v;
+      const v = strtoll(data.cstr('OFFSET option'));
+      if (v !== undefined) meta.tsOffset += v;
       return;
     }
     case OPT.buffer:
@@ -341,4 +340,16 @@ function bufferOption(d: Cursor, meta: TraceDatMeta, bytes: Uint8Array): void {
     const size = d.u64n(`CPU ${cpu} data size`);
     meta.cpus.push({ cpu, offset, size, compressed });
   }
+}
+
+/**
+ * `text` as trace-cmd reads an OFFSET option (strtoll with base 0: an optional sign, then 0x hex,
+ * 0 octal or decimal); undefined when it is none of these.
+ */
+export function strtoll(text: string): bigint | undefined {
+  const m = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)\s*$/.exec(text);
+  if (m === null) return undefined;
+  const digits = m[2]!;
+  const v = /^0[xX]/.test(digits) ? BigInt(digits) : digits.length > 1 && digits.startsWith('0') ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits);
+  return m[1] === '-' ? -v : v;
 }

@@ -88,11 +88,14 @@ function pageAt(d: TraceDatTimeDamage): string {
 function timeDamageDiagnostic(all: TraceDatTimeDamage[], source: string): Diagnostic {
   const d = all[0]!;
   const event = d.compressed ? 'an event' : `the event at byte ${d.offset}`;
+  // (the clock's own values: the reader's count from the file's time base)
+  const clock = (t: number): string => (d.timeBase === 0n || !Number.isSafeInteger(t) ? String(t) : String(d.timeBase + BigInt(t)));
   const what = d.kind === 'stamp'
-    ? `${pageAt(d)} has a timestamp (${d.ts}) before the CPU's event before it (${d.bound})`
+    ? `${pageAt(d)} has a timestamp (${clock(d.ts)}) before the CPU's event before it (${clock(d.bound)})`
     : d.kind === 'backwards'
-      ? `in ${pageAt(d)}, an absolute time stamp${d.compressed ? '' : ` at byte ${d.offset}`} (${d.ts}) is before the event before it (${d.bound})`
-      : `in ${pageAt(d)}, ${event} is later (${d.ts}) than the next page's timestamp (${d.bound})`;
+      ? `in ${pageAt(d)}, an absolute time stamp${d.compressed ? '' : ` at byte ${d.offset}`} (${clock(d.ts)}) is before the event before it`
+        + ` (${clock(d.bound)})`
+      : `in ${pageAt(d)}, ${event} is later (${clock(d.ts)}) than the next page's timestamp (${clock(d.bound)})`;
   const whose = d.kind === 'past next page' ? 'this page\'s records and the next page\'s' : 'this page\'s records';
   const dropped = all.reduce((n, x) => n + x.dropped, 0);
   const others = `${all.slice(1, 4).map(pageAt).join(', ')}${all.length > 4 ? ', …' : ''}`;

@@ -22,7 +22,7 @@ import { Kallsyms } from './kallsyms.js';
 import { decodedColumns, decodedRecord, MAX_DECODED_PAYLOAD, type DecodedChunk, type DecodedKind, type DecodedStamp } from '../ftrace/decoded.js';
 import type { RawFtraceRecord } from '../ftrace/raw.js';
 import { clockInNs, EventRenderer, FieldReader, flagsText, tsText } from './render.js';
-import { pageHead, PageReader, type TimeBreak } from './ring.js';
+import { pageHead, PageReader, rawPageStamp, timeBaseOf, type TimeBreak } from './ring.js';
 
 export interface TraceDatProblem {
   message: string;
@@ -55,6 +55,8 @@ export interface TraceDatTimeDamage extends TimeBreak {
   compressed: boolean;
   /** Records dropped: the page's, and the next page's when its timestamp is the bound broken. */
   dropped: number;
+  /** What `ts` and `bound` count from (ring.ts `timeBaseOf`): their clock's values are these plus it. */
+  timeBase: bigint;
 }
 
 /** The records `reader` has left on its page (after `load`, when given), read and counted, not given; damage ends the count. */
@@ -138,6 +140,16 @@ class CpuStream {
     }
   }
 
+  /** The raw timestamp of the CPU's first page that is not all zeros (read ahead, not loaded), or undefined when there is none. */
+  firstStamp(): bigint | undefined {
+    for (let i = 0; ; i++) {
+      const page = this.peek(i);
+      if (page === undefined) return undefined;
+      const raw = rawPageStamp(page.bytes, this.reader.layout);
+      if (raw !== undefined) return raw;
+    }
+  }
+
   /** The timestamp of the next page that is not all zeros, which no event of the loaded one may pass; Infinity when there is none. */
   private ceiling(): number {
     return this.timedAhead()?.ts ?? Infinity;
@@ -168,7 +180,7 @@ class CpuStream {
         if (broken !== undefined) {
           let dropped = recordsLeft(this.reader);
           if (broken.kind === 'past next page') dropped += this.dropFollowing();
-          this.onTimeDamage({ ...broken, cpu: this.cpu, ...at, compressed: this.compressed, dropped });
+          this.onTimeDamage({ ...broken, cpu: this.cpu, ...at, compressed: this.compressed, dropped, timeBase: this.reader.layout.timeBase ?? 0n });
           this.owed = true;
         }
       }
@@ -272,6 +284,12 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
     const inNs = clockInNs(meta.clock);
     const streams = meta.cpus.map((c, i) => new CpuStream(c.cpu, i, cpuPages(bytes, meta, c), meta, (p) => problems.push(p),
       (d) => timeDamage.push(d), c.compressed));
+    // Times (the file's OFFSET added, as trace-cmd report adds it) from a base when they are past
+    // 2^52 (a long uptime): exact numbers, the base added back in the column. The readers take the
+    // base less the offset from the stamps they read.
+    const timeBase = timeBaseOf(streams.flatMap((s) => { const t = s.firstStamp(); return t === undefined ? [] : [t + meta.tsOffset]; }));
+    for (const s of streams) s.reader.layout.timeBase = timeBase - meta.tsOffset;
+    const baseSec = Number(timeBase / 1_000_000_000n);
     for (const s of streams) s.advance();
     // Common fields, from any format (every event has them at the same place).
     const firstId = meta.formats.ids().next();
@@ -289,7 +307,7 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
     let text: string[] = [header];
     let textLen = header.length + 1;
     let decoded: (RawFtraceRecord | string)[] | undefined;
-    const stamps = new StampColumn(inNs);
+    const stamps = new StampColumn(inNs, baseSec);
     for (;;) {
       let best: CpuStream | undefined;
       for (const s of streams) if (!s.done && (best === undefined || s.ts < best.ts)) best = s;
@@ -323,15 +341,15 @@ function traceDatLines(bytes: Uint8Array, textBytes: number): TraceDatRecords {
       const flagKey = fl * 65536 + pre;
       let flags = flagCols.get(flagKey);
       if (flags === undefined) { flags = flagsText(fl, pre); flagCols.set(flagKey, flags); }
-      const ts = r.ts + meta.tsOffset;
+      const ts = r.ts;
       const rend = info.rend;
       let rec: RawFtraceRecord | undefined;
-      if (decoded !== undefined && info.kind !== undefined && rend !== null && pidN >= 0 && task.plain && ts >= 0) {
+      if (decoded !== undefined && info.kind !== undefined && rend !== null && pidN >= 0 && task.plain && ts >= -baseSec * 1e9) {
         rec = decode(info.kind, rend, fields, pidN, best.cpu, task.comm, stamps.set(ts), flags);
       }
       if (rec !== undefined) decoded!.push(rec);
       else {
-        const prefix = `${task.col}${cpuCols[best.index]!}${flags} ${tsText(ts, inNs, true, true)}: `;
+        const prefix = `${task.col}${cpuCols[best.index]!}${flags} ${tsText(ts, inNs, true, true, baseSec)}: `;
         let line: string;
         if (rend === null) line = `${prefix}unknown_event_${String(type)}: (an event type the file has no format for)`;
         else if (rend.bare) line = prefix + rend.payload(fields);
@@ -370,16 +388,18 @@ class StampColumn implements DecodedStamp {
   private lastSec = -1;
   private secText = '';
 
-  constructor(private readonly inNs: boolean) {
+  /** `baseSec`: the seconds (of nanoseconds, or of a billion counts) the stamps count from (ring.ts `timeBaseOf`). */
+  constructor(private readonly inNs: boolean, private readonly baseSec = 0) {
     this.clock = inNs ? 'ns' : 'counter';
   }
 
-  /** Sets the column to the stamp `ts` (a non-negative integer). */
+  /** Sets the column to the stamp `ts` (an integer, from the base; the stamp itself is not negative). */
   set(ts: number): this {
-    const sec = Math.floor(ts / 1e9);
-    const frac = ts - sec * 1e9;
+    const whole = Math.floor(ts / 1e9);
+    const frac = ts - whole * 1e9;
+    const sec = this.baseSec + whole;
     this.sec = sec;
-    if (!this.inNs) { this.text = String(ts); this.nsec = frac; return this; }
+    if (!this.inNs) { this.text = tsText(ts, false, false, false, this.baseSec); this.nsec = frac; return this; }
     if (sec !== this.lastSec) { this.lastSec = sec; this.secText = String(sec) + '.'; }
     this.text = this.secText + (frac >= 100000000 ? String(frac) : String(frac).padStart(9, '0'));
     this.nsec = frac;

@@ -23,12 +23,18 @@ export function clockInNs(clock: string | undefined): boolean {
 
 /**
  * The timestamp column as tracefs prints it (`padded`: to its width), or, `nanoseconds`, with every
- * digit of a nanosecond clock, as `trace-cmd report -t` prints it.
+ * digit of a nanosecond clock, as `trace-cmd report -t` prints it. `ts` counts from `baseSec`
+ * seconds (of nanoseconds; see ring.ts `timeBaseOf`), which the column adds back.
  */
-export function tsText(ts: number, inNs: boolean, padded = true, nanoseconds = false): string {
-  if (!inNs) return padded ? String(ts).padStart(12) : String(ts);
-  const sec = Math.floor(ts / 1e9);
-  const frac = nanoseconds ? String(ts % 1e9).padStart(9, '0') : String(Math.floor((ts % 1e9) / 1000)).padStart(6, '0');
+export function tsText(ts: number, inNs: boolean, padded = true, nanoseconds = false, baseSec = 0): string {
+  if (!inNs) {
+    const count = baseSec === 0 ? String(ts) : (BigInt(baseSec) * 1_000_000_000n + BigInt(ts)).toString();
+    return padded ? count.padStart(12) : count;
+  }
+  const whole = Math.floor(ts / 1e9);
+  const ns = ts - whole * 1e9;
+  const sec = baseSec + whole;
+  const frac = nanoseconds ? String(ns).padStart(9, '0') : String(Math.floor(ns / 1000)).padStart(6, '0');
   return `${padded ? String(sec).padStart(5) : String(sec)}.${frac}`;
 }
 

@@ -40,15 +40,47 @@ export interface TimeBreak {
 export function pageHead(page: Uint8Array, layout: PageLayout): { ts: number; blank: boolean } | undefined {
   if (page.length < 8 + layout.longSize) return undefined;
   const v = new DataView(page.buffer, page.byteOffset, page.byteLength);
-  const ts = Number(v.getBigUint64(0, layout.littleEndian));
+  const raw = v.getBigUint64(0, layout.littleEndian);
   const commit = layout.longSize === 8 ? v.getBigUint64(8, layout.littleEndian) : BigInt(v.getUint32(8, layout.littleEndian));
-  return { ts, blank: ts === 0 && commit === 0n };
+  const blank = raw === 0n && commit === 0n;
+  return { ts: blank ? 0 : Number(raw - (layout.timeBase ?? 0n)), blank };
 }
 
 export interface PageLayout {
   littleEndian: boolean;
   /** The kernel's `long` (the commit word and the stored missed count): 4 or 8. */
   longSize: number;
+  /**
+   * Taken from every absolute time (page timestamps, absolute time stamps), so that times are exact
+   * numbers: a clock past 2^53 (nanoseconds since a boot 104 days before, a 3 GHz TSC's count 35
+   * days after its reset) is read from a base (see `timeBaseOf`). 0 (or absent) when the file's
+   * times fit as they are.
+   */
+  timeBase?: bigint;
+}
+
+/** Times at or past this (2^52) are read from a base: a capture that began below it stays below 2^53 for 52 days of nanoseconds. */
+const BASED_FROM = 2n ** 52n;
+
+/**
+ * The time base for CPUs whose first page timestamps are `firsts`: 0 when they are all below 2^52,
+ * else the earliest of them, down to a whole second of nanoseconds (so that the base's seconds and
+ * a time's own add up as the clock's; for a counter clock it is only a count taken off).
+ */
+export function timeBaseOf(firsts: readonly bigint[]): bigint {
+  if (!firsts.some((t) => t >= BASED_FROM)) return 0n;
+  let min = firsts[0]!;
+  for (const t of firsts) if (t < min) min = t;
+  return (min / 1_000_000_000n) * 1_000_000_000n;
+}
+
+/** A page's raw first 8 bytes (its timestamp), or undefined when it has none or its header is all zeros. */
+export function rawPageStamp(page: Uint8Array, layout: PageLayout): bigint | undefined {
+  if (page.length < 8 + layout.longSize) return undefined;
+  const v = new DataView(page.buffer, page.byteOffset, page.byteLength);
+  const raw = v.getBigUint64(0, layout.littleEndian);
+  const commit = layout.longSize === 8 ? v.getBigUint64(8, layout.littleEndian) : BigInt(v.getUint32(8, layout.littleEndian));
+  return raw === 0n && commit === 0n ? undefined : raw;
 }
 
 /** Decodes the events of one page; `next()` moves to each data event in turn. */
@@ -80,10 +112,10 @@ export class PageReader {
     this.view = new DataView(page.buffer, page.byteOffset, page.byteLength);
     this.dataStart = 8 + longSize;
     if (page.length < this.dataStart) this.fail(0, `a page of ${page.length} bytes has no room for its header`);
-    this.ts = this.u64ts(0);
     const commit = longSize === 8 ? (le ? this.view.getUint32(8, true) : this.view.getUint32(12, false)) : this.view.getUint32(8, le);
+    this.blank = commit === 0 && this.view.getBigUint64(0, le) === 0n;
+    this.ts = this.blank ? 0 : this.u64ts(0);
     const size = commit & COMMIT_MASK;
-    this.blank = this.ts === 0 && commit === 0;
     if (this.dataStart + size > page.length) this.fail(8, `the page header says ${size} bytes of events, but the page holds ${page.length - this.dataStart}`);
     this.end = this.dataStart + size;
     this.pos = this.dataStart;
@@ -115,8 +147,8 @@ export class PageReader {
       if (typeLen === TIME_EXTEND || typeLen === TIME_STAMP) {
         const ext = this.word(at + 4) * TWO_27 + delta;
         if (typeLen === TIME_EXTEND) this.ts += ext;
-        else this.ts = ext;
-        if (!Number.isSafeInteger(this.ts)) this.fail(at, 'a timestamp beyond 2^53 (not supported)');
+        else this.ts = this.absolute(this.word(at + 4), delta);
+        if (!Number.isSafeInteger(this.ts)) this.fail(at, 'a timestamp 2^53 or more past the file\'s time base (not supported)');
         this.pos = at + 8;
         continue;
       }
@@ -173,8 +205,9 @@ export class PageReader {
         const ext = v.getUint32(at + 4, le) * TWO_27 + delta;
         if (typeLen === TIME_EXTEND) ts += ext;
         else {
-          if (ext < last) return { offset: base + at, ts: ext, bound: last, kind: 'backwards' };
-          ts = ext;
+          const stamp = this.absolute(v.getUint32(at + 4, le), delta);
+          if (stamp < last) return { offset: base + at, ts: stamp, bound: last, kind: 'backwards' };
+          ts = stamp;
         }
         at += 8;
         continue;
@@ -203,9 +236,17 @@ export class PageReader {
   }
 
   private u64ts(at: number): number {
-    const v = this.view.getBigUint64(at, this.layout.littleEndian);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(at, 'a page timestamp beyond 2^53 (not supported)');
+    const v = this.view.getBigUint64(at, this.layout.littleEndian) - (this.layout.timeBase ?? 0n);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) {
+      this.fail(at, 'a page timestamp 2^53 or more from the file\'s time base (not supported)');
+    }
     return Number(v);
+  }
+
+  /** An absolute time stamp's time (`word` its upper bits, `delta` its lower 27), from the time base. */
+  private absolute(word: number, delta: number): number {
+    const base = this.layout.timeBase ?? 0n;
+    return base === 0n ? word * TWO_27 + delta : Number(BigInt(word) * BigInt(TWO_27) + BigInt(delta) - base);
   }
 
   private fail(at: number, message: string): never {
