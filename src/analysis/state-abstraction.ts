@@ -109,6 +109,10 @@ export function findStateAbstraction(spec: TypedSpec): StateAbstraction {
 
 /** Whether every read of the current event's `seq` is stored in a sequence store or compared in order with one's value (see `seqOrderOnly`). */
 function readsSeqInOrderOnly(spec: TypedSpec, seqStores: Set<string>): boolean {
+  // A past-time pattern that names `seq` (`once acq(seq: 3)`) keys its table by event numbers,
+  // which the fingerprints keep as they are: a monitor reused from another path would answer it
+  // with that path's numbering.
+  if (spec.temporal.some((t) => t.fields.includes('seq'))) return false;
   const isSeqLookup = (e: unknown): boolean => {
     const x = e as Node | undefined;
     return x !== undefined && x !== null && x.k === 'lookup' && seqStores.has(x.state as string);

@@ -150,6 +150,20 @@ describe('exploration with a spec of a user\'s own', () => {
     });
   }
 
+  // Past-time patterns keyed by event numbers: with transitions numbered without `seq`, the search
+  // answered them along another path's numbering (ci-pair fixed/new: NUMBERED3 a false
+  // counterexample at depth 11, NUMBERED4 none where the exact search finds one at depth 7).
+  for (const [name, text] of [['NUMBERED3', 'invariant t on rel: not once acq(seq: 3)'], ['NUMBERED4', 'invariant t after acq: not once acq_req(seq: 4)']] as const) {
+    for (const por of [false, true]) {
+      it(`${name} on ci-pair fixed/new${por ? '' : ' --no-por'}: the exact search's verdicts and shortest counterexamples`, () => {
+        const monitor = incrementalChecker(userSpec(text));
+        expect(monitor().stepsIgnoreSeq?.()).toBe(false);
+        const { exact } = compare(SCENARIOS['ci-pair']!({ dAddCi: 'fixed', order: 'new' }), monitor, por);
+        expect(exact.counterexamples.map((c) => [c.invariant, c.depth])).toEqual(name === 'NUMBERED4' ? [['t', 7]] : []);
+      });
+    }
+  }
+
   for (const [name, text, dAddCi] of [['FIFO', FIFO, 'fixed'], ['PROMPT', PROMPT, 'mainline'], ['PROMPT', PROMPT, 'draft']] as const) {
     for (const scenario of ['pair', 'ci-pair']) {
       for (const por of [false, true]) {
@@ -202,6 +216,10 @@ describe('what the analysis abstracts', () => {
     expect(order(base + 'def f(x: int): bool = x > 0\ninvariant i on acq: f(seq)')).toBe(false);
     expect(order('state b: map[task] -> int\non acq { b[pid] := seq + 1 }')).toBe(false);
     expect(order('state s: set[int]\non acq { add seq to s }')).toBe(false);
+    // a past-time pattern keyed by event numbers
+    expect(order('invariant t on rel: not once acq(seq: 3)')).toBe(false);
+    expect(order(base + 'invariant t after acq when pid in a: not once acq_req(seq: 4)')).toBe(false);
+    expect(order(base + 'invariant t after acq when pid in a: a[pid] < seq and not once acq_req(pid: pid)')).toBe(true);
   });
   it('finds nothing to abstract in a spec without such state: the exact fingerprint', () => {
     expect(analysed('state h: set[task]\non acq { add pid to h }\ninvariant i on acq: pid not in h').exact).toBe(true);
