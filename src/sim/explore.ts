@@ -459,7 +459,9 @@ export function explore(sc: Scenario, opts: ExploreOptions = {}): ExploreResult 
     }
     // The abstraction the search used is sound only if this holds: a counterexample it cannot give
     // again along its own path is the search's error, never printed as the protocol's.
-    if (!again) throw new Error(`internal: exploration's counterexample of ${c.invariant} at depth ${c.depth} does not violate it when its path is checked again`);
+    if (!again) {
+      throw new Error(`internal: exploration's counterexample of ${c.invariant} at depth ${c.depth} does not violate it when its path is checked again`);
+    }
     c.verdict = again;
   }
   return { explored, distinct: seen.size, depth, seconds: (nowMs() - started) / 1000, cut, counterexamples: [...found.values()] };
