@@ -38,12 +38,9 @@ export interface TimeBreak {
 
 /** A page's timestamp, and whether its header is all zeros (see `PageReader.blank`); undefined when it has no room for a header. */
 export function pageHead(page: Uint8Array, layout: PageLayout): { ts: number; blank: boolean } | undefined {
-  if (page.length < 8 + layout.longSize) return undefined;
-  const v = new DataView(page.buffer, page.byteOffset, page.byteLength);
-  const raw = v.getBigUint64(0, layout.littleEndian);
-  const commit = layout.longSize === 8 ? v.getBigUint64(8, layout.littleEndian) : BigInt(v.getUint32(8, layout.littleEndian));
-  const blank = raw === 0n && commit === 0n;
-  return { ts: blank ? 0 : Number(raw - (layout.timeBase ?? 0n)), blank };
+  const raw = rawPageStamp(page, layout);
+  if (raw === undefined) return page.length < 8 + layout.longSize ? undefined : { ts: 0, blank: true };
+  return { ts: Number(raw - (layout.timeBase ?? 0n)), blank: false };
 }
 
 export interface PageLayout {
@@ -74,7 +71,7 @@ export function timeBaseOf(firsts: readonly bigint[]): bigint {
   return (min / 1_000_000_000n) * 1_000_000_000n;
 }
 
-/** A page's raw first 8 bytes (its timestamp), or undefined when it has none or its header is all zeros. */
+/** A page's timestamp as the file holds it (no base taken off), or undefined when it has no room for a header or its header is all zeros. */
 export function rawPageStamp(page: Uint8Array, layout: PageLayout): bigint | undefined {
   if (page.length < 8 + layout.longSize) return undefined;
   const v = new DataView(page.buffer, page.byteOffset, page.byteLength);
@@ -145,8 +142,7 @@ export class PageReader {
         continue;
       }
       if (typeLen === TIME_EXTEND || typeLen === TIME_STAMP) {
-        const ext = this.word(at + 4) * TWO_27 + delta;
-        if (typeLen === TIME_EXTEND) this.ts += ext;
+        if (typeLen === TIME_EXTEND) this.ts += this.word(at + 4) * TWO_27 + delta;
         else this.ts = this.absolute(this.word(at + 4), delta);
         if (!Number.isSafeInteger(this.ts)) this.fail(at, 'a timestamp 2^53 or more past the file\'s time base (not supported)');
         this.pos = at + 8;
@@ -202,8 +198,7 @@ export class PageReader {
       }
       if (typeLen === TIME_EXTEND || typeLen === TIME_STAMP) {
         if (at + 8 > this.end) break;
-        const ext = v.getUint32(at + 4, le) * TWO_27 + delta;
-        if (typeLen === TIME_EXTEND) ts += ext;
+        if (typeLen === TIME_EXTEND) ts += v.getUint32(at + 4, le) * TWO_27 + delta;
         else {
           const stamp = this.absolute(v.getUint32(at + 4, le), delta);
           if (stamp < last) return { offset: base + at, ts: stamp, bound: last, kind: 'backwards' };
